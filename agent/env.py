@@ -1,0 +1,286 @@
+"""`RepoExploreEnv`: the paper's AutoExplore MDP as a Gymnasium environment over a repo.
+
+Each episode is one :class:`~explore.agent.task.Task`. The observation is text: the
+question, where the agent is, what it did, the result of its last action, and every valid
+action with a label (``A. cd sandbox/``, ``B. read env.py``, ``C. answer env.py``). The
+action is the label's index — the paper's *single-prompt action enumeration*: a policy
+picks one label token, so it can never emit an invalid command, and one forward pass per
+step is enough.
+
+Design choices (see README):
+* ``answer F`` is offered for files read in this episode (most recent first): an answer is
+  always backed by evidence, and reading two candidates then answering the better one is
+  a legal move.
+* ``ls`` is implicit: the observation always shows the current folder's actions.
+* listings over ``max_actions`` keep the entries with the strongest scent (or the first by
+  name without scent), and say how many are hidden.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..sandbox.index import Index
+from ..sandbox.snapshot import Repository, Snapshot
+from ..tools.workspace import Workspace, human_size, scent_digit, show_dir
+from .task import Task
+
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class AnyText(spaces.Text):
+    """A Text space that accepts any string up to ``max_length`` (file names are arbitrary)."""
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and len(x) <= self.max_length
+
+
+@dataclass(frozen=True)
+class Action:
+    """A valid action in a state. ``arg`` is repo-relative (or ``..``)."""
+
+    kind: str  # "cd" | "read" | "answer"
+    arg: str
+    text: str  # as shown, e.g. "cd sandbox/"
+
+
+@dataclass
+class Rewards:
+    """Reward shaping. Milestones are the curriculum's training wheels; switch them off later."""
+
+    success: float = 1.0
+    """Answering a target file."""
+    wrong_answer: float = 0.0
+    """Answering any other file."""
+    step_cost: float = 0.01
+    """Charged every step, so shorter walks are better."""
+    invalid: float = 0.1
+    """Penalty for a label that names no valid action."""
+    milestones: bool = True
+    """Whether the two milestone rewards below are paid."""
+    enter_folder: float = 0.05
+    """First entry into a folder on the path to a target."""
+    read_target: float = 0.1
+    """First read of a target file."""
+
+
+@dataclass
+class EnvConfig:
+    max_steps: int = 12
+    """Horizon: the episode is truncated after this many steps."""
+    scent: bool = True
+    """Annotate entries with BM25 scent (0–9) for the question."""
+    max_actions: int = len(LABELS)
+    """At most this many labelled actions per state."""
+    leave_out: float = 0.0
+    """Training only: drop each entry unrelated to the targets with this probability."""
+    shuffle_labels: bool = False
+    """Training only: shuffle the order of actions (labels then carry no position prior)."""
+    result_lines: int = 24
+    """Lines of the last action's result kept in the observation."""
+    rewards: Rewards = field(default_factory=Rewards)
+
+
+class RepoExploreEnv(gym.Env[str, int]):
+    """Walk a repository to find the file that answers a question."""
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(
+        self,
+        source: Repository | Snapshot,
+        tasks: Sequence[Task],
+        config: EnvConfig | None = None,
+        render_mode: str | None = "ansi",
+    ) -> None:
+        self.config = config or EnvConfig()
+        if not tasks:
+            raise ValueError("RepoExploreEnv needs at least one task")
+        self.tasks = list(tasks)
+        self.source = source
+        self.render_mode = render_mode
+        self.observation_space = AnyText(max_length=1 << 16)
+        self.action_space = spaces.Discrete(self.config.max_actions)
+        self._pool: dict[str | None, tuple[Snapshot, Index]] = {}
+        self.task: Task | None = None
+        self.ws: Workspace | None = None
+        self.actions: list[Action] = []
+        self.history: list[str] = []
+        self.last_result = ""
+        self.steps = 0
+        self._milestones: set[str] = set()
+        self.hidden = 0
+
+    # -- snapshots ---------------------------------------------------------------------
+    def workspace_for(self, task: Task) -> Workspace:
+        """A fresh workspace on the snapshot of ``task.rev`` (snapshots and indexes cached)."""
+        if task.rev not in self._pool:
+            if isinstance(self.source, Snapshot):
+                snap = self.source
+            else:
+                snap = self.source.snapshot(task.rev)
+            self._pool[task.rev] = (snap, Index.build(snap))
+        snap, index = self._pool[task.rev]
+        return Workspace(snap, index if self.config.scent else None, question=task.question)
+
+    # -- gymnasium API -----------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        task = options.get("task")
+        if task is None:
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        self.task = task
+        self.ws = self.workspace_for(task)
+        self.history = []
+        self.steps = 0
+        self._milestones = set()
+        self.last_result = "(start of the walk; you are at the repository root)"
+        self.actions = self._enumerate()
+        return self._observation(), self._info(success=False)
+
+    def step(self, action: int):
+        assert self.ws is not None and self.task is not None, "call reset() first"
+        cfg, rw = self.config, self.config.rewards
+        self.steps += 1
+        reward = -rw.step_cost
+        terminated = False
+        success = False
+        action = int(action)
+        if not 0 <= action < len(self.actions):
+            reward -= rw.invalid
+            self.last_result = f"invalid choice {action}; pick one of the listed labels"
+            self.history.append("(invalid)")
+        else:
+            act = self.actions[action]
+            self.history.append(act.text)
+            if act.kind == "cd":
+                self.ws.cd(_rel_from(self.ws.cwd, act.arg))
+                self.last_result = f"entered {show_dir(self.ws.cwd)}"
+                if rw.milestones and self._on_target_path(self.ws.cwd) and self.ws.cwd not in self._milestones:
+                    self._milestones.add(self.ws.cwd)
+                    reward += rw.enter_folder
+            elif act.kind == "read":
+                self.last_result = self._clip(self.ws.read(_rel_from(self.ws.cwd, act.arg)))
+                if rw.milestones and act.arg in self.task.targets and "read:" + act.arg not in self._milestones:
+                    self._milestones.add("read:" + act.arg)
+                    reward += rw.read_target
+            else:  # answer
+                self.ws.answer(_rel_from(self.ws.cwd, act.arg))
+                terminated = True
+                success = act.arg in self.task.targets
+                reward += rw.success if success else rw.wrong_answer
+                self.last_result = f"answered {act.arg}"
+        truncated = not terminated and self.steps >= cfg.max_steps
+        self.actions = [] if terminated else self._enumerate()
+        return self._observation(), float(reward), terminated, truncated, self._info(success=success)
+
+    def render(self) -> str:
+        return self._observation()
+
+    # -- internals ---------------------------------------------------------------------
+    def _on_target_path(self, folder: str) -> bool:
+        assert self.task is not None
+        return bool(folder) and any(t.startswith(folder + "/") for t in self.task.targets)
+
+    def _related(self, rel: str) -> bool:
+        assert self.task is not None
+        return any(t == rel or t.startswith(rel + "/") for t in self.task.targets)
+
+    def _enumerate(self) -> list[Action]:
+        """Every valid action here, capped at ``max_actions`` (strongest scent first)."""
+        assert self.ws is not None
+        cfg = self.config
+        ws = self.ws
+        fixed: list[Action] = []
+        if ws.cwd:
+            fixed.append(Action("cd", "..", "cd .."))
+        moves: list[tuple[Action, float]] = []
+        for entry, rel in ws.entries(ws.cwd):
+            if entry.kind not in ("dir", "file"):
+                continue
+            if cfg.leave_out > 0 and not self._related(rel) and self.np_random.random() < cfg.leave_out:
+                continue
+            scent = ws.scent(rel) or 0.0
+            if entry.kind == "dir":
+                moves.append((Action("cd", rel, f"cd {entry.name}/"), scent))
+            else:
+                moves.append((Action("read", rel, f"read {entry.name}"), scent))
+        answers = [Action("answer", r, f"answer {r}") for r in reversed(ws.reads[-3:])]
+        room = cfg.max_actions - len(fixed) - len(answers)
+        self.hidden = max(0, len(moves) - room)
+        if self.hidden:
+            keep = sorted(range(len(moves)), key=lambda i: -moves[i][1])[:room] if ws.index else range(room)
+            moves = [moves[i] for i in sorted(keep)]
+        actions = fixed + [a for a, _ in moves] + answers
+        if cfg.shuffle_labels:
+            order = self.np_random.permutation(len(actions))
+            actions = [actions[i] for i in order]
+        return actions
+
+    def _clip(self, text: str) -> str:
+        lines = text.splitlines()
+        n = self.config.result_lines
+        if len(lines) <= n:
+            return text
+        return "\n".join(lines[:n] + [f"… ({len(lines) - n} more lines not shown)"])
+
+    def action_line(self, label: str, act: Action) -> str:
+        assert self.ws is not None
+        extra = []
+        if act.kind == "read":
+            size = next((e.size for e, r in self.ws.entries(self.ws.cwd) if r == act.arg), None)
+            if size is not None:
+                extra.append(human_size(size))
+        if act.kind in ("cd", "read") and act.arg != "..":
+            s = self.ws.scent(act.arg)
+            if s is not None:
+                extra.append(f"scent {scent_digit(s)}")
+        return f"{label}. {act.text}" + (f"  ({', '.join(extra)})" if extra else "")
+
+    def _observation(self) -> str:
+        assert self.ws is not None and self.task is not None
+        lines = [
+            f"Question: {self.task.question}",
+            f"You are in: {show_dir(self.ws.cwd)}",
+            f"Steps so far: {' ; '.join(self.history) if self.history else '(none)'}",
+            "Last result:",
+            self.last_result,
+        ]
+        if self.actions:
+            lines.append("Actions:")
+            lines += [self.action_line(LABELS[i], a) for i, a in enumerate(self.actions)]
+            if self.hidden:
+                lines.append(f"({self.hidden} more entries here not shown)")
+        else:
+            lines.append("(episode over)")
+        return "\n".join(lines)
+
+    def _info(self, success: bool) -> dict[str, Any]:
+        return {
+            "labels": [LABELS[i] for i in range(len(self.actions))],
+            "actions": [a.text for a in self.actions],
+            "success": success,
+            "answered": self.ws.answered if self.ws else None,
+            "steps": self.steps,
+            "cwd": self.ws.cwd if self.ws else "",
+            "task_id": self.task.id if self.task else None,
+        }
+
+
+def _rel_from(cwd: str, target: str) -> str:
+    """A tool argument that names repo-relative ``target`` from ``cwd``."""
+    if target == "..":
+        return ".."
+    if not cwd:
+        return target
+    cparts, tparts = cwd.split("/"), target.split("/")
+    i = 0
+    while i < min(len(cparts), len(tparts)) and cparts[i] == tparts[i]:
+        i += 1
+    return "/".join([".."] * (len(cparts) - i) + tparts[i:])

@@ -1,0 +1,133 @@
+"""The `explore` command line: a typer app over the package, and the only module that prints.
+
+Errors that are the user's to fix (:class:`~explore.sandbox.errors.ExploreError`) become a
+one-line message on stderr and exit code 2; Ctrl-C exits 130 with nothing half-written.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .sandbox.errors import ExploreError
+
+app = typer.Typer(
+    name="explore",
+    help="Answer questions about a code repository by walking it: ls, cd, read, answer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).")]
+RevOpt = Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or branch to take the repository at (default HEAD).")]
+WorktreeOpt = Annotated[bool, typer.Option("--worktree", help="Walk the working tree, uncommitted changes included.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of rich output.")]
+
+VERBS = ("ls", "cd", "read", "answer")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        out.print(f"explore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Answer questions about a code repository by walking it: ls, cd, read, answer."""
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def command(func):
+    """Register a command whose known errors become a message and exit 2, Ctrl-C exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ExploreError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was left half-written", code=130)
+
+    return app.command()(wrapper)
+
+
+def parse_action(text: str) -> tuple[str, list[str]]:
+    """``"read env.py 120"`` → (``read``, [``env.py``, ``120``]); quotes allowed for spaces."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if not words or words[0] not in VERBS:
+        raise ExploreError(f"unknown action {text!r}; actions are: ls [DIR], cd DIR, read FILE [LINE], answer FILE")
+    verb, args = words[0], words[1:]
+    if verb in ("cd", "read", "answer") and not args:
+        raise ExploreError(f"{verb} needs a path, e.g. `{verb} src`")
+    if verb == "read" and len(args) > 1 and not args[1].isdigit():
+        raise ExploreError(f"read takes FILE [LINE]; {args[1]!r} is not a line number")
+    return verb, args
+
+
+@command
+def walk(
+    repo: RepoArg,
+    actions: Annotated[list[str], typer.Argument(help='Actions to run in order, e.g. "cd src" "ls" "read main.py".')],
+    rev: RevOpt = None,
+    worktree: WorktreeOpt = False,
+    question: Annotated[Optional[str], typer.Option("--question", "-q", help="Show scent (0–9) for this question in listings.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a scripted sequence of actions in the sandbox and print each observation."""
+    from .sandbox.index import Index
+    from .sandbox.snapshot import Repository
+    from .tools.workspace import Workspace, show_dir
+
+    parsed = [parse_action(a) for a in actions]
+    snap = Repository(repo).snapshot(rev, worktree=worktree)
+    index = Index.build(snap) if question else None
+    ws = Workspace(snap, index, question=question)
+    results = []
+    for text, (verb, args) in zip(actions, parsed):
+        if verb == "ls":
+            output = ws.ls(args[0] if args else ".")
+        elif verb == "cd":
+            output = ws.cd(args[0])
+        elif verb == "read":
+            output = ws.read(args[0], int(args[1]) if len(args) > 1 else None)
+        else:
+            output = ws.answer(args[0])
+        results.append({"action": text, "cwd": ws.cwd, "output": output})
+    if as_json:
+        out.print_json(json.dumps({"repo": str(Path(repo).resolve()), "rev": snap.rev, "steps": results}))
+        return
+    out.print(f"[dim]{snap.label}[/]")
+    for r in results:
+        out.print(f"[bold cyan]$ {r['action']}[/]  [dim]({show_dir(r['cwd'])})[/]", highlight=False)
+        out.print(r["output"], markup=False, highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

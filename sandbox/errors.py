@@ -1,0 +1,41 @@
+"""Errors the sandbox raises. Each says what happened and what the user can do about it.
+
+They live at the bottom layer so every layer above (tools, agent, training, cli) can catch
+one base class, :class:`ExploreError`, and turn it into a message and a non-zero exit.
+"""
+from __future__ import annotations
+
+
+class ExploreError(Exception):
+    """Base of every error `explore` raises on purpose (bad input, not a bug)."""
+
+
+class RepoError(ExploreError):
+    """The repository cannot be opened or snapshotted as asked."""
+
+
+class RepoNotFound(RepoError):
+    """The path does not exist."""
+
+
+class NotAFolder(RepoError):
+    """The path is a file (or something else), not a folder."""
+
+
+class EmptyRepository(RepoError):
+    """A git repository with no commits, or a folder with no readable files."""
+
+
+class BadRevision(RepoError):
+    """The revision does not name a commit in this repository."""
+
+
+class PathRefused(ExploreError):
+    """A path inside the sandbox was refused: it escapes, loops, or is not a regular file.
+
+    Tools turn this into text for the agent (``read: ...``) rather than crashing.
+    """
+
+
+class NoSuchPath(PathRefused):
+    """The path does not exist in the snapshot (or is hidden, like ``.git``)."""

@@ -1,0 +1,180 @@
+"""BM25 over a snapshot's files, and *scent*: how strongly a question matches what lies
+under each folder entry.
+
+BM25 comes from `bm25s` (sparse-matrix scoring; one `get_scores` call scores every file).
+Documents are a file's path (weighted twice: names carry much of the meaning in code)
+plus its first :data:`INDEX_BYTES` of text. Tokenising is identifier-aware: ``parse_args``,
+``parseArgs`` and ``ArgParser.parse`` all yield ``parse``/``args``/``arg``... pieces, and the
+whole identifier is kept too so an exact name still scores highest.
+
+Scent of an entry = the best file score below it (measured: the max aggregate makes a
+greedy walk land where flat BM25 lands; scoring a folder's concatenated text as one
+document is worse), normalised by the best score in the repository.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock
+
+from .snapshot import Snapshot, cache_root
+
+#: Bytes of each file that are indexed.
+INDEX_BYTES = 100_000
+INDEX_VERSION = "1"
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can could do does did for from has have how i if in
+    into is it its of on or so that the their them then there these this those to was were
+    what when where which who why will with would you your we our not no yes all any each
+    file files code where's what's should shall may might must also than too very just one
+    self none true false return def class import""".split()
+)
+
+
+def _stem(word: str) -> str:
+    """A light plural/inflection fold, enough for 'retries'~'retry', 'handlers'~'handler'."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Identifier-aware tokens: whole identifiers (lowercased) plus their snake/Camel parts."""
+    out: list[str] = []
+    for ident in _IDENT.findall(text):
+        lower = ident.lower()
+        parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
+        if len(parts) > 1 and lower not in STOPWORDS:
+            out.append(lower.strip("_"))
+        for p in parts:
+            if len(p) > 1 and p not in STOPWORDS:
+                out.append(_stem(p))
+    return out
+
+
+def file_document(path: str, text: str | None) -> list[str]:
+    """The tokens a file is indexed by: its path twice, then its text."""
+    path_tokens = tokenize(path.replace("/", " ").replace(".", " "))
+    return path_tokens + path_tokens + (tokenize(text) if text else [])
+
+
+class Index:
+    """BM25 over one snapshot's files; built once per snapshot and cached on disk."""
+
+    def __init__(self, snapshot: Snapshot, retriever, files: list[str]) -> None:
+        self.snapshot = snapshot
+        self.files = files
+        self._retriever = retriever
+        self._pos = {f: i for i, f in enumerate(files)}
+        self._scores = lru_cache(maxsize=64)(self._compute_scores)
+        self._scent = lru_cache(maxsize=64)(self._compute_scent)
+
+    # -- building -------------------------------------------------------------------
+    @classmethod
+    def build(cls, snapshot: Snapshot, *, cache: Path | None = None, progress=None) -> "Index":
+        """Load the cached index for ``snapshot.key`` or build it (and cache it)."""
+        import bm25s
+
+        folder = (cache or cache_root()) / "indexes" / f"{snapshot.key}-v{INDEX_VERSION}"
+        meta = folder / "files.json"
+        if meta.is_file():
+            try:
+                files = json.loads(meta.read_text())
+                if files == snapshot.files:
+                    return cls(snapshot, bm25s.BM25.load(str(folder)), files)
+            except (OSError, ValueError):
+                pass  # a damaged cache entry is rebuilt below
+        docs = []
+        for i, rel in enumerate(snapshot.files):
+            docs.append(file_document(rel, snapshot.text(rel, INDEX_BYTES)))
+            if progress is not None:
+                progress(i + 1, len(snapshot.files))
+        retriever = bm25s.BM25()
+        retriever.index(docs, show_progress=False)
+        _save_atomically(folder, retriever, snapshot.files)
+        return cls(snapshot, retriever, list(snapshot.files))
+
+    # -- scoring --------------------------------------------------------------------
+    def _compute_scores(self, question: str) -> np.ndarray:
+        tokens = tokenize(question)
+        if not tokens or not self.files:
+            return np.zeros(len(self.files), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every file (aligned with ``self.files``)."""
+        return self._scores(question)
+
+    def top(self, question: str, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` best files, best first (ties broken by path, so deterministic)."""
+        scores = self.scores(question)
+        order = sorted(range(len(scores)), key=lambda i: (-scores[i], self.files[i]))[:k]
+        return [(self.files[i], float(scores[i])) for i in order]
+
+    def score(self, question: str, rel: str) -> float:
+        i = self._pos.get(rel)
+        return 0.0 if i is None else float(self.scores(question)[i])
+
+    def _compute_scent(self, question: str) -> dict[str, float]:
+        scores = self.scores(question)
+        best = float(scores.max()) if len(scores) else 0.0
+        scent: dict[str, float] = {}
+        if best <= 0:
+            return scent
+        for i in np.flatnonzero(scores):
+            value = float(scores[i]) / best
+            path = self.files[i]
+            while True:
+                if scent.get(path, 0.0) >= value:
+                    break
+                scent[path] = value
+                if "/" not in path:
+                    break
+                path = path.rsplit("/", 1)[0]
+        return scent
+
+    def scent(self, question: str, rel: str) -> float:
+        """Scent of a file or folder (repo-relative): best normalised file score below it."""
+        return self._scent(question).get(rel, 0.0)
+
+
+def best_window(lines: list[str], question: str, window: int) -> int:
+    """1-based first line of the ``window``-line span of ``lines`` that best matches."""
+    terms = set(tokenize(question))
+    if not terms or len(lines) <= window:
+        return 1
+    hits = np.array([len(terms.intersection(tokenize(line))) for line in lines], dtype=np.float32)
+    if not hits.any():
+        return 1
+    sums = np.convolve(hits, np.ones(window, dtype=np.float32), mode="valid")
+    return int(np.argmax(sums)) + 1
+
+
+def _save_atomically(folder: Path, retriever, files: Iterable[str]) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"):
+        if (folder / "files.json").is_file():
+            return
+        tmp = Path(tempfile.mkdtemp(prefix=".idx-", dir=folder.parent))
+        try:
+            retriever.save(str(tmp))
+            (tmp / "files.json").write_text(json.dumps(list(files)))
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.rename(tmp, folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

@@ -1,0 +1,111 @@
+"""Path confinement: every path the agent names must resolve inside the snapshot root.
+
+The agent (or a LangChain caller) hands us strings like ``../../etc/passwd``,
+``/etc/passwd``, ``link-to-root/etc`` or names with NUL bytes. Everything is resolved
+*logically* first (``..`` may not climb above the root), then *physically* (symlinks are
+followed only when their real target is still inside the root). Device files, FIFOs and
+sockets are refused before anything opens them, so a FIFO can never block a read.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import NoSuchPath, PathRefused
+
+#: Names never shown to the agent nor reachable by it.
+HIDDEN_NAMES = frozenset({".git"})
+
+
+def join_logical(cwd: str, path: str) -> str:
+    """Join ``path`` onto ``cwd`` (both repo-relative, posix) and normalise ``.``/``..``.
+
+    Returns the repo-relative path ("" for the root). Raises :class:`PathRefused` for
+    absolute paths, NUL bytes, or ``..`` that climbs above the root.
+    """
+    if "\x00" in path or "\x00" in cwd:
+        raise PathRefused("path contains a NUL byte")
+    if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+        raise PathRefused(f"absolute paths are not allowed: {path!r}; use a path relative to the repository")
+    parts: list[str] = [p for p in PurePosixPath(cwd).parts if p not in ("", ".")] if cwd else []
+    for part in path.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise PathRefused(f"{path!r} goes above the repository root")
+            parts.pop()
+            continue
+        if part in HIDDEN_NAMES:
+            raise NoSuchPath(f"no such path {path!r}")
+        parts.append(part)
+    return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A confined path: ``rel`` as the agent names it, ``real`` on disk, and its kind."""
+
+    rel: str
+    real: Path
+    kind: str  # "file" | "dir"
+    size: int
+
+
+def resolve(root: Path, cwd: str, path: str) -> Resolved:
+    """Resolve ``path`` (relative to ``cwd``) inside ``root``, refusing anything unsafe.
+
+    ``root`` must already be a real (symlink-free) absolute path.
+    """
+    rel = join_logical(cwd, path)
+    candidate = root / rel if rel else root
+    real = Path(os.path.realpath(candidate))
+    if real != root and root not in real.parents:
+        link = _first_symlink(root, rel)
+        name = link or rel
+        raise PathRefused(f"{name!r} is a symlink pointing outside the repository; refused")
+    try:
+        st = os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PathRefused(f"{rel!r} is a symlink loop; refused") from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PathRefused(f"{rel!r}: permission denied") from None
+        if os.path.islink(candidate):
+            raise NoSuchPath(f"{rel!r} is a broken symlink") from None
+        raise NoSuchPath(f"no such path {rel or '/'!r}") from None
+    if any(p in HIDDEN_NAMES for p in real.relative_to(root).parts):
+        raise NoSuchPath(f"no such path {rel!r}")
+    if stat.S_ISDIR(st.st_mode):
+        return Resolved(rel, real, "dir", 0)
+    if stat.S_ISREG(st.st_mode):
+        return Resolved(rel, real, "file", st.st_size)
+    raise PathRefused(f"{rel!r} is not a regular file (device, FIFO or socket); refused")
+
+
+def _first_symlink(root: Path, rel: str) -> str | None:
+    """The first component of ``rel`` that is a symlink, for a message that names it."""
+    current = root
+    parts = PurePosixPath(rel).parts
+    for i, part in enumerate(parts):
+        current = current / part
+        if current.is_symlink():
+            return "/".join(parts[: i + 1])
+    return None
+
+
+def describe_link(root: Path, path: Path) -> str:
+    """Why a symlink found while listing is or isn't usable: '' when it is fine."""
+    real = Path(os.path.realpath(path))
+    if real != root and root not in real.parents:
+        return "points outside the repository, refused"
+    try:
+        os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop, refused"
+        return "broken symlink"
+    return ""

@@ -1,0 +1,353 @@
+"""Read-only snapshots of a repository: what the agent walks.
+
+A :class:`Repository` is what the user points at: a git repository (working or bare) or a
+plain folder. :meth:`Repository.snapshot` gives a :class:`Snapshot`:
+
+* a git commit (default ``HEAD``; any commit, tag or branch) is materialised once into the
+  cache, keyed by commit id, with ``git checkout-index`` into a temporary folder that is
+  renamed into place under a file lock — so two processes opening the same repo at once
+  share one copy, and Ctrl-C never leaves a half-written snapshot. Files are made read-only.
+* ``worktree=True`` walks the working tree in place (tracked + untracked, minus ignored),
+  for questions about uncommitted changes;
+* a plain folder is walked in place.
+
+The user's repository is only ever read. Nothing here follows a symlink out of the root
+(see :mod:`explore.sandbox.paths`).
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock
+
+from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
+from .paths import HIDDEN_NAMES, Resolved, describe_link, resolve
+
+#: Names skipped everywhere (configurable per snapshot with ``ignore=``).
+DEFAULT_IGNORE: tuple[str, ...] = (
+    "__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+    ".nox", "node_modules", ".venv", ".DS_Store", ".idea", ".eggs", "*.egg-info",
+)
+#: Files bigger than this are listed and readable in windows, but not indexed whole.
+MAX_TEXT_BYTES = 1 << 20
+#: Bytes sniffed for NUL to decide "binary".
+SNIFF_BYTES = 8192
+#: Bumped when the on-disk snapshot layout changes.
+SNAPSHOT_VERSION = "1"
+
+
+def cache_root() -> Path:
+    """Where snapshots, indexes and models are cached: ``$EXPLORE_CACHE`` or the user cache."""
+    env = os.environ.get("EXPLORE_CACHE")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("explore"))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a folder listing."""
+
+    name: str
+    kind: str  # "dir" | "file" | "link" (unusable symlink) | "special"
+    size: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window of lines read from a file (1-based, inclusive)."""
+
+    path: str
+    start: int
+    end: int
+    total: int | None  # None when the file is too large to count
+    lines: list[str]
+    size: int
+    binary: bool = False
+
+
+@dataclass
+class Snapshot:
+    """A read-only tree the agent walks. Paths are repo-relative posix strings ("" = root)."""
+
+    root: Path
+    rev: str | None
+    label: str
+    key: str
+    tree: dict[str, list[Entry]] = field(repr=False)
+    files: list[str] = field(repr=False)
+
+    def children(self, folder: str) -> list[Entry]:
+        """Entries of a folder (sorted: folders first, then files).
+
+        ``folder`` may be reached through an in-repo symlink; it is listed as its target.
+        """
+        if folder in self.tree:
+            return self.tree[folder]
+        return self.tree.get(self.canonical(folder), [])
+
+    def canonical(self, folder: str) -> str:
+        """The real repo-relative path of a folder (symlinks inside the repo resolved)."""
+        res = self.resolve("", folder)
+        return res.real.relative_to(self.root).as_posix() if res.real != self.root else ""
+
+    def resolve(self, cwd: str, path: str) -> Resolved:
+        """Confine ``path`` (relative to ``cwd``) to this snapshot; see :func:`paths.resolve`."""
+        return resolve(self.root, cwd, path)
+
+    def is_dir(self, folder: str) -> bool:
+        return folder in self.tree
+
+    def read_window(self, rel: str, start: int = 1, count: int = 80) -> Window:
+        """Lines ``start``..``start+count-1`` of a file, streaming (a 2 GB file is fine)."""
+        res = self.resolve("", rel)
+        if res.kind != "file":
+            raise PathRefused(f"{rel!r} is a folder, not a file")
+        start = max(1, start)
+        try:
+            fd = os.open(res.real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except PermissionError:
+            raise PathRefused(f"{rel!r}: permission denied") from None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise PathRefused(f"{rel!r} is not a regular file; refused")
+            head = fh.read(SNIFF_BYTES)
+            if b"\x00" in head:
+                return Window(res.rel, 0, 0, None, [], res.size, binary=True)
+            fh.seek(0)
+            lines: list[str] = []
+            n = 0
+            for n, raw in enumerate(fh, start=1):
+                if start <= n < start + count:
+                    lines.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+                elif n >= start + count and res.size > MAX_TEXT_BYTES:
+                    return Window(res.rel, start, start + len(lines) - 1, None, lines, res.size)
+            end = start + len(lines) - 1 if lines else min(start, n)
+            return Window(res.rel, start, end, n, lines, res.size)
+
+    def text(self, rel: str, max_bytes: int = MAX_TEXT_BYTES) -> str | None:
+        """The first ``max_bytes`` of a text file, or None if binary/unreadable/refused."""
+        try:
+            res = self.resolve("", rel)
+            if res.kind != "file":
+                return None
+            fd = os.open(res.real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return None
+                data = fh.read(max_bytes)
+        except (OSError, PathRefused):
+            return None
+        if b"\x00" in data[:SNIFF_BYTES]:
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def depth(self, rel: str) -> int:
+        """Number of folders above a file: ``a.py`` is 0, ``pkg/a.py`` is 1."""
+        return rel.count("/")
+
+
+class Repository:
+    """A repository the user points at. Opening it validates it; it is never written to."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        raw = Path(path).expanduser()
+        if not raw.exists() and not raw.is_symlink():
+            raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder")
+        if not raw.is_dir():
+            raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
+        self.path = Path(os.path.realpath(raw))
+        self.git = _open_git(self.path)
+
+    @property
+    def is_git(self) -> bool:
+        return self.git is not None
+
+    def resolve_rev(self, rev: str | None) -> str:
+        """Full commit id for ``rev`` (default HEAD), or a clear error."""
+        if self.git is None:
+            raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
+        if not self.git.head.is_valid() and rev in (None, "HEAD"):
+            raise EmptyRepository(
+                f"{self.path} is a git repository with no commits; commit something, "
+                "or use the working tree (--worktree)"
+            )
+        try:
+            return self.git.commit(rev or "HEAD").hexsha
+        except Exception:  # gitpython raises BadName, ValueError, GitCommandError...
+            raise BadRevision(
+                f"{rev!r} is not a commit in {self.path}; try a branch, tag or commit id "
+                "(`git log --oneline` lists them)"
+            ) from None
+
+    def snapshot(
+        self,
+        rev: str | None = None,
+        *,
+        worktree: bool = False,
+        ignore: tuple[str, ...] = DEFAULT_IGNORE,
+        cache: Path | None = None,
+    ) -> Snapshot:
+        """A read-only snapshot at ``rev`` (git), of the working tree, or of the plain folder."""
+        cache = cache or cache_root()
+        if self.git is not None and not worktree:
+            sha = self.resolve_rev(rev)
+            root = _materialise(self.git, sha, cache / "snapshots")
+            snap = _build(root, sha, f"{self.path.name}@{sha[:10]}", sha, ignore, None)
+        elif worktree or self.git is None:
+            if rev is not None:
+                if self.git is None:
+                    raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
+                raise BadRevision("--rev and --worktree cannot be combined")
+            include = None
+            if self.git is not None:
+                if self.git.bare:
+                    raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
+                include = _worktree_files(self.path)
+            snap = _build(self.path, None, f"{self.path.name} (working tree)", "", ignore, include)
+        if not snap.files:
+            raise EmptyRepository(f"no readable files in {self.path}")
+        return snap
+
+
+def _open_git(path: Path):  # -> git.Repo | None
+    import git
+
+    try:
+        return git.Repo(path, search_parent_directories=False)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def _materialise(repo, sha: str, store: Path) -> Path:
+    """Check a commit out into ``store/<sha>/tree`` once; return the tree's real path."""
+    final = store / f"{sha}-v{SNAPSHOT_VERSION}"
+    tree = final / "tree"
+    if tree.is_dir():
+        return Path(os.path.realpath(tree))
+    store.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(store / f"{sha}.lock")):
+        if tree.is_dir():  # another process made it while we waited
+            return Path(os.path.realpath(tree))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=store))
+        try:
+            env = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
+            git_dir = str(repo.git_dir)
+            common = ["git", "-c", "core.symlinks=true", "--git-dir", git_dir]
+            subprocess.run([*common, "read-tree", sha], env=env, check=True, capture_output=True)
+            (tmp / "tree").mkdir()
+            subprocess.run(
+                [*common, "checkout-index", "-a", "-f", f"--prefix={tmp / 'tree'}/"],
+                env=env, check=True, capture_output=True,
+            )
+            (tmp / "index").unlink()
+            _make_read_only(tmp / "tree")
+            os.rename(tmp, final)
+        except BaseException:
+            _remove_tree(tmp)
+            raise
+    return Path(os.path.realpath(tree))
+
+
+def _make_read_only(root: Path) -> None:
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            p = os.path.join(dirpath, name)
+            if not os.path.islink(p):
+                os.chmod(p, 0o444)
+        os.chmod(dirpath, 0o555)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a (possibly read-only) folder we created in the cache."""
+    if not path.exists():
+        return
+    for dirpath, _dirs, _files in os.walk(path):
+        os.chmod(dirpath, 0o755)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _worktree_files(path: Path) -> set[str]:
+    out = subprocess.run(
+        ["git", "-C", str(path), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=True, capture_output=True,
+    ).stdout
+    return {os.fsdecode(p) for p in out.split(b"\x00") if p}
+
+
+def _ignored(name: str, patterns: tuple[str, ...]) -> bool:
+    return name in HIDDEN_NAMES or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _build(
+    root: Path, rev: str | None, label: str, key: str, ignore: tuple[str, ...], include: set[str] | None
+) -> Snapshot:
+    """Walk ``root`` once (never following symlinked folders) into a listing tree."""
+    root = Path(os.path.realpath(root))
+    tree: dict[str, list[Entry]] = {}
+    files: list[str] = []
+    fingerprint = hashlib.sha1()
+    include_dirs: set[str] = set()
+    for p in include or ():
+        parts = p.split("/")[:-1]
+        include_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        entries: list[Entry] = []
+        try:
+            with os.scandir(root / folder if folder else root) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError:
+            tree[folder] = []
+            continue
+        for item in items:
+            name = item.name
+            if _ignored(name, ignore):
+                continue
+            rel = f"{folder}/{name}" if folder else name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                note = describe_link(root, Path(item.path))
+                if note:
+                    if include is None or rel in include:
+                        entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
+                    continue
+                target = os.stat(item.path)
+                if stat.S_ISDIR(target.st_mode):
+                    # In-repo folder symlink: `cd` works, but we don't walk it twice.
+                    entries.append(Entry(name, "dir", 0, f"-> {os.readlink(item.path)}"))
+                    continue
+                st = target
+            if stat.S_ISDIR(st.st_mode):
+                if include is not None and rel not in include_dirs:
+                    continue
+                entries.append(Entry(name, "dir"))
+                stack.append(rel)
+            elif stat.S_ISREG(st.st_mode):
+                if include is not None and rel not in include:
+                    continue
+                entries.append(Entry(name, "file", st.st_size))
+                files.append(rel)
+                fingerprint.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            else:
+                entries.append(Entry(name, "special", 0, "(device, FIFO or socket; refused)"))
+        entries.sort(key=lambda e: (e.kind != "dir", e.name))
+        tree[folder] = entries
+    # Folders reached only through an in-repo symlink get their listing on demand.
+    files.sort()
+    return Snapshot(root, rev, label, key or "fs-" + fingerprint.hexdigest(), tree, files)

@@ -1,0 +1,172 @@
+"""The four tools — ``ls``, ``cd``, ``read``, ``answer`` — over one snapshot and a cursor.
+
+Every tool returns text an agent can act on: capped output, an explicit message instead
+of an empty result, and errors as text (``read: no such file 'x.py' in agent/``) rather
+than exceptions, because an agent's next move depends on reading what went wrong.
+:class:`Workspace` holds the state the tools share (snapshot, optional BM25 index, current
+folder, the question for scent, what has been read); the LangChain wrappers and the
+Gymnasium environment both sit on it, so all three behave identically.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..sandbox.errors import PathRefused
+from ..sandbox.index import Index, best_window
+from ..sandbox.snapshot import Entry, Snapshot
+
+#: Lines per ``read`` window.
+READ_WINDOW = 80
+#: Entries shown by ``ls`` before "… N more".
+LS_LIMIT = 60
+
+
+def scent_digit(value: float) -> int:
+    """Scent in 0..9, compact enough for a prompt."""
+    return max(0, min(9, round(value * 9)))
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # unreachable
+
+
+def show_dir(rel: str) -> str:
+    return f"{rel}/" if rel else "/"
+
+
+@dataclass
+class Workspace:
+    """A snapshot, an optional index, and the cursor state the tools share."""
+
+    snapshot: Snapshot
+    index: Index | None = None
+    cwd: str = ""
+    question: str | None = None
+    reads: list[str] = field(default_factory=list)  # files read, in order
+    answered: str | None = None
+
+    # -- helpers used by the environment as well -------------------------------------
+    def scent(self, rel: str) -> float | None:
+        """Scent of a repo-relative path for the current question (None without one)."""
+        if self.index is None or not self.question:
+            return None
+        return self.index.scent(self.question, rel)
+
+    def entries(self, folder: str) -> list[tuple[Entry, str]]:
+        """(entry, repo-relative path) for a folder; symlinked folders use their target."""
+        canonical = folder if self.snapshot.is_dir(folder) else self.snapshot.canonical(folder)
+        out = []
+        for e in self.snapshot.children(canonical):
+            rel = f"{canonical}/{e.name}" if canonical else e.name
+            out.append((e, rel))
+        return out
+
+    # -- the four tools ----------------------------------------------------------------
+    def ls(self, path: str = ".", limit: int = LS_LIMIT) -> str:
+        """List a folder: folders first, sizes, scent (0–9) when a question is set."""
+        try:
+            res = self.snapshot.resolve(self.cwd, path)
+        except PathRefused as exc:
+            return f"ls: {exc}"
+        if res.kind != "dir":
+            return f"ls: {res.rel!r} is a file; use read {res.rel}"
+        items = self.entries(res.rel)
+        if not items:
+            return f"{show_dir(res.rel)} is empty (nothing readable here); cd .. to go back"
+        hidden = 0
+        if len(items) > limit:
+            hidden = len(items) - limit
+            if self.question and self.index is not None:
+                keep = sorted(items, key=lambda it: -(self.scent(it[1]) or 0.0))[:limit]
+                keep_ids = {id(it) for it in keep}
+                items = [it for it in items if id(it) in keep_ids]
+            else:
+                items = items[:limit]
+        lines = [f"{show_dir(res.rel)} ({len(items) + hidden} entries)"]
+        for entry, rel in items:
+            lines.append("  " + self.describe(entry, rel))
+        if hidden:
+            lines.append(f"  … {hidden} more (showing the {limit} most relevant)" if self.question
+                         else f"  … {hidden} more")
+        return "\n".join(lines)
+
+    def describe(self, entry: Entry, rel: str) -> str:
+        """One listing line: name, size, scent, notes."""
+        name = entry.name + ("/" if entry.kind == "dir" else "")
+        parts = [name]
+        if entry.kind == "file":
+            parts.append(human_size(entry.size))
+        if entry.note:
+            parts.append(entry.note)
+        s = self.scent(rel) if entry.kind in ("dir", "file") else None
+        if s is not None:
+            parts.append(f"scent {scent_digit(s)}")
+        return "  ".join(parts)
+
+    def cd(self, path: str) -> str:
+        """Change folder; returns the new folder's listing."""
+        try:
+            res = self.snapshot.resolve(self.cwd, path)
+        except PathRefused as exc:
+            return f"cd: {exc}"
+        if res.kind != "dir":
+            return f"cd: {res.rel!r} is a file, not a folder; use read {res.rel}"
+        self.cwd = res.rel
+        return self.ls(".")
+
+    def read(self, path: str, start: int | None = None, window: int = READ_WINDOW) -> str:
+        """A window of a file with line numbers; opens where the question matches best."""
+        try:
+            res = self.snapshot.resolve(self.cwd, path)
+        except PathRefused as exc:
+            where = show_dir(self.cwd)
+            msg = str(exc)
+            if msg.startswith("no such path"):
+                return f"read: no such file {path!r} in {where}"
+            return f"read: {msg}"
+        if res.kind != "file":
+            return f"read: {res.rel!r} is a folder; use cd {res.rel}"
+        try:
+            if start is None and self.question and res.size <= 1 << 20:
+                text = self.snapshot.text(res.rel) or ""
+                start = best_window(text.splitlines(), self.question, window)
+            win = self.snapshot.read_window(res.rel, start or 1, window)
+        except PathRefused as exc:
+            return f"read: {exc}"
+        real_rel = self._real_rel(res.real)
+        if real_rel not in self.reads:
+            self.reads.append(real_rel)
+        if win.binary:
+            return f"{res.rel}: [binary file, {win.size} bytes]"
+        if not win.lines:
+            if win.total == 0:
+                return f"{res.rel}: [empty file]"
+            return f"{res.rel}: no line {start}; the file has {win.total} lines"
+        total = str(win.total) if win.total is not None else f"? ({human_size(win.size)}, too large to count)"
+        width = len(str(win.end))
+        body = "\n".join(f"{n:>{width}}| {line[:300]}" for n, line in zip(range(win.start, win.end + 1), win.lines))
+        head = f"{res.rel}  lines {win.start}–{win.end} of {total}"
+        more = ""
+        if win.total is None or win.end < win.total:
+            more = f"\n(more: read {res.rel} from line {win.end + 1})"
+        return f"{head}\n{body}{more}"
+
+    def answer(self, path: str) -> str:
+        """Name the file that answers the question; ends the walk."""
+        try:
+            res = self.snapshot.resolve(self.cwd, path)
+        except PathRefused as exc:
+            return f"answer: {exc}"
+        if res.kind != "file":
+            return f"answer: {res.rel!r} is a folder; answer names a file"
+        self.answered = self._real_rel(res.real)
+        return f"answer: {self.answered}"
+
+    def _real_rel(self, real) -> str:
+        """The canonical repo-relative path (a file reached through an in-repo symlink
+        is named by where it really lives, so answers compare equal to task targets)."""
+        return real.relative_to(self.snapshot.root).as_posix()
