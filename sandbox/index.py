@@ -51,17 +51,21 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 18)
+def _ident_tokens(ident: str) -> tuple[str, ...]:
+    """Tokens of one identifier; memoised because code repeats its identifiers a lot."""
+    lower = ident.lower()
+    parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
+    out = [lower.strip("_")] if len(parts) > 1 and lower not in STOPWORDS else []
+    out += [_stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS]
+    return tuple(out)
+
+
 def tokenize(text: str) -> list[str]:
     """Identifier-aware tokens: whole identifiers (lowercased) plus their snake/Camel parts."""
     out: list[str] = []
     for ident in _IDENT.findall(text):
-        lower = ident.lower()
-        parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
-        if len(parts) > 1 and lower not in STOPWORDS:
-            out.append(lower.strip("_"))
-        for p in parts:
-            if len(p) > 1 and p not in STOPWORDS:
-                out.append(_stem(p))
+        out.extend(_ident_tokens(ident))
     return out
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoError, RepoNotFound
 from .paths import HIDDEN_NAMES, Resolved, describe_link, resolve
 
 #: Names skipped everywhere (configurable per snapshot with ``ignore=``).
@@ -88,6 +88,9 @@ class Snapshot:
     tree: dict[str, list[Entry]] = field(repr=False)
     files: list[str] = field(repr=False)
 
+    def __post_init__(self) -> None:
+        self._fileset = frozenset(self.files)
+
     def children(self, folder: str) -> list[Entry]:
         """Entries of a folder (sorted: folders first, then files).
 
@@ -139,10 +142,15 @@ class Snapshot:
     def text(self, rel: str, max_bytes: int = MAX_TEXT_BYTES) -> str | None:
         """The first ``max_bytes`` of a text file, or None if binary/unreadable/refused."""
         try:
-            res = self.resolve("", rel)
-            if res.kind != "file":
-                return None
-            fd = os.open(res.real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            if rel in self._fileset:
+                # Found by our own walk: a regular file, reached without leaving the root.
+                real = self.root / rel
+            else:
+                res = self.resolve("", rel)
+                if res.kind != "file":
+                    return None
+                real = res.real
+            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
             with os.fdopen(fd, "rb") as fh:
                 if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                     return None
@@ -244,13 +252,12 @@ def _materialise(repo, sha: str, store: Path) -> Path:
         try:
             env = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
             git_dir = str(repo.git_dir)
-            common = ["git", "-c", "core.symlinks=true", "--git-dir", git_dir]
-            subprocess.run([*common, "read-tree", sha], env=env, check=True, capture_output=True)
             (tmp / "tree").mkdir()
-            subprocess.run(
-                [*common, "checkout-index", "-a", "-f", f"--prefix={tmp / 'tree'}/"],
-                env=env, check=True, capture_output=True,
-            )
+            common = ["git", "-c", "core.symlinks=true", "--git-dir", git_dir, "--work-tree", str(tmp / "tree")]
+            for args in (["read-tree", sha], ["checkout-index", "-a", "-f"]):
+                done = subprocess.run([*common, *args], env=env, capture_output=True)
+                if done.returncode:
+                    raise RepoError(f"git {args[0]} failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
             (tmp / "index").unlink()
             _make_read_only(tmp / "tree")
             os.rename(tmp, final)

@@ -1,0 +1,104 @@
+"""RepoExploreEnv: Gymnasium's checker, determinism, rewards, options."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from explore.agent.env import EnvConfig, RepoExploreEnv, Rewards
+from explore.agent.task import Task
+from explore.sandbox.snapshot import Repository
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    files = {
+        "pkg/net/retry.py": "def compute_backoff(attempt):\n    '''Back-off for upload retries.'''\n",
+        "pkg/__init__.py": "",
+        "docs/install.md": "# Install\n",
+        "README.md": "# Demo\n",
+    }
+    for i in range(40):
+        files[f"many/f{i:02d}.py"] = f"X{i} = {i}\n"
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return Repository(tmp_path)
+
+
+TASKS = [
+    Task("retry", "where is the upload retry back-off computed?", ["pkg/net/retry.py"]),
+    Task("install", "how do I install it?", ["docs/install.md"]),
+]
+
+
+def labels_for(env: RepoExploreEnv, text: str) -> int:
+    return [a.text for a in env.actions].index(text)
+
+
+def test_gymnasium_checker_passes(repo: Repository) -> None:
+    check_env(RepoExploreEnv(repo, TASKS), skip_render_check=True)
+
+
+def test_same_seed_same_episode(repo: Repository) -> None:
+    cfg = EnvConfig(shuffle_labels=True, leave_out=0.5)
+    a, b = RepoExploreEnv(repo, TASKS, cfg), RepoExploreEnv(repo, TASKS, cfg)
+    for seed in range(5):
+        assert a.reset(seed=seed)[0] == b.reset(seed=seed)[0]
+        for _ in range(3):
+            sa, sb = a.step(0), b.step(0)
+            assert sa[0] == sb[0] and sa[1] == sb[1]
+
+
+def test_oracle_walk_rewards_and_success(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS, EnvConfig(rewards=Rewards(step_cost=0.01, enter_folder=0.05, read_target=0.1)))
+    obs, info = env.reset(seed=0, options={"task": TASKS[0]})
+    assert obs.startswith("Question: where is the upload retry")
+    assert "A. " in obs and info["labels"][0] == "A"
+    total = 0.0
+    for text in ("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"):
+        obs, reward, terminated, truncated, info = env.step(labels_for(env, text))
+        total += reward
+    assert terminated and not truncated and info["success"]
+    assert total == pytest.approx(1.0 + 0.05 * 2 + 0.1 - 0.04)
+
+
+def test_answer_only_after_read_and_wrong_answer_fails(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS)
+    env.reset(seed=0, options={"task": TASKS[0]})
+    assert not any(a.kind == "answer" for a in env.actions)
+    env.step(labels_for(env, "read README.md"))
+    assert env.actions[-1].text == "answer README.md"
+    _, reward, terminated, _, info = env.step(labels_for(env, "answer README.md"))
+    assert terminated and not info["success"] and reward < 0
+
+
+def test_invalid_label_is_penalised_not_fatal(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS)
+    obs0, _ = env.reset(seed=0, options={"task": TASKS[0]})
+    obs, reward, terminated, truncated, _ = env.step(25)
+    assert reward == pytest.approx(-0.11)
+    assert not terminated and "invalid choice" in obs
+
+
+def test_time_limit_truncates(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS, EnvConfig(max_steps=3))
+    env.reset(seed=0, options={"task": TASKS[0]})
+    results = [env.step(labels_for(env, t)) for t in ("cd pkg/", "cd ..", "cd pkg/")]
+    assert results[-1][3] is True and results[1][3] is False
+
+
+def test_action_cap_keeps_strongest_scent(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, [Task("x", "X39 value", ["many/f39.py"])], EnvConfig(max_actions=10))
+    env.reset(seed=0)
+    env.step(labels_for(env, "cd many/"))
+    texts = [a.text for a in env.actions]
+    assert len(texts) == 10 and "read f39.py" in texts
+    assert "more entries here not shown" in env.render()
+
+
+def test_leave_out_never_drops_the_target_path(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS, EnvConfig(leave_out=1.0))
+    env.reset(seed=1, options={"task": TASKS[0]})
+    assert [a.text for a in env.actions] == ["cd pkg/"]

@@ -1,0 +1,70 @@
+"""BM25 index and scent."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from explore.sandbox.index import Index, best_window, tokenize
+from explore.sandbox.snapshot import Repository
+
+
+def test_identifier_aware_tokens() -> None:
+    toks = tokenize("parse_args parseArgs HTTPServer os.path.join retries")
+    for t in ("parse_args", "parse", "arg", "parseargs", "http", "server", "path", "join", "retry"):
+        assert t in toks, t
+    assert "the" not in tokenize("the file")
+
+
+def _repo(tmp_path: Path) -> Repository:
+    files = {
+        "net/retry.py": "def compute_backoff(attempt):\n    '''Exponential back-off between upload retries.'''\n",
+        "net/http.py": "class Client:\n    def get(self, url): ...\n",
+        "docs/install.md": "# Installation\n\npip install the package\n",
+        "cli/main.py": "def main():\n    parse_args()\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return Repository(tmp_path)
+
+
+def test_top_and_scent(tmp_path: Path) -> None:
+    snap = _repo(tmp_path).snapshot()
+    index = Index.build(snap)
+    q = "where is the upload retry back-off computed?"
+    assert index.top(q, 1)[0][0] == "net/retry.py"
+    assert index.scent(q, "net") == 1.0 == index.scent(q, "net/retry.py")
+    assert index.scent(q, "docs") < 1.0
+    assert index.top("installation steps", 1)[0][0] == "docs/install.md"
+    assert np.all(index.scores("") == 0)
+
+
+def test_index_is_cached_and_rebuilt_when_files_change(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    first = Index.build(repo.snapshot())
+    again = Index.build(repo.snapshot())
+    assert again.files == first.files
+    (tmp_path / "net" / "new.py").write_text("TIMEOUT = 5\n")
+    third = Index.build(repo.snapshot())
+    assert "net/new.py" in third.files
+    assert third.top("timeout", 1)[0][0] == "net/new.py"
+
+
+def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    snap = repo.snapshot()
+    Index.build(snap)
+    import os
+
+    cache = Path(os.environ["EXPLORE_CACHE"]) / "indexes"
+    for meta in cache.glob("*/files.json"):
+        meta.write_text("{not json")
+    assert Index.build(snap).top("install", 1)[0][0] == "docs/install.md"
+
+
+def test_best_window() -> None:
+    lines = ["x"] * 100 + ["def retry_backoff(): pass", "retry again"] + ["y"] * 100
+    start = best_window(lines, "retry backoff", 10)
+    assert start <= 101 < start + 10
+    assert best_window(["a"] * 5, "retry", 10) == 1

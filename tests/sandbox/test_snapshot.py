@@ -1,0 +1,159 @@
+"""Snapshots: revisions, caching, read-only copies, bad input, and the repo never written."""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from explore.sandbox.errors import BadRevision, EmptyRepository, NotAFolder, RepoNotFound
+from explore.sandbox.snapshot import Repository
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def hash_tree(root: Path) -> str:
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            p = os.path.join(dirpath, name)
+            h.update(p.encode("utf-8", "surrogateescape"))
+            st = os.lstat(p)
+            h.update(str(st.st_mode).encode())
+            if stat.S_ISLNK(st.st_mode):
+                h.update(os.readlink(p).encode("utf-8", "surrogateescape"))
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as fh:
+                    h.update(fh.read())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, {"pkg/a.py": "A = 1\n", "README.md": "# Title\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    git(repo, "tag", "v1")
+    write(repo, {"pkg/b.py": "B = 2\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "second")
+    return repo
+
+
+def test_head_by_default_and_any_revision(history: Path) -> None:
+    repo = Repository(history)
+    assert repo.snapshot().files == ["README.md", "pkg/a.py", "pkg/b.py"]
+    for rev in ("v1", "HEAD~1", git(history, "rev-parse", "HEAD~1").strip()[:8]):
+        snap = repo.snapshot(rev)
+        assert snap.files == ["README.md", "pkg/a.py"]
+        assert snap.rev == git(history, "rev-parse", "v1").strip()
+
+
+def test_snapshot_is_cached_by_commit_and_read_only(history: Path) -> None:
+    first = Repository(history).snapshot()
+    second = Repository(history).snapshot()
+    assert first.root == second.root
+    assert first.rev in str(first.root)
+    target = first.root / "pkg" / "a.py"
+    assert not os.access(target, os.W_OK) or os.geteuid() == 0
+    assert stat.S_IMODE(target.stat().st_mode) & 0o222 == 0
+
+
+def test_worktree_sees_uncommitted_changes_and_skips_ignored(history: Path) -> None:
+    write(history, {"pkg/new.py": "N = 3\n", ".gitignore": "secret.txt\n", "secret.txt": "x"})
+    snap = Repository(history).snapshot(worktree=True)
+    assert "pkg/new.py" in snap.files
+    assert "secret.txt" not in snap.files
+    assert snap.rev is None
+    assert "pkg/new.py" not in Repository(history).snapshot().files
+
+
+def test_plain_folder(tmp_path: Path) -> None:
+    write(tmp_path, {"x/y.txt": "hello\n", "__pycache__/z.pyc": "junk"})
+    snap = Repository(tmp_path).snapshot()
+    assert snap.files == ["x/y.txt"]
+    assert snap.root == tmp_path.resolve()
+
+
+def test_bare_repository_at_a_revision(history: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(history), str(bare)], check=True)
+    assert Repository(bare).snapshot().files == ["README.md", "pkg/a.py", "pkg/b.py"]
+    with pytest.raises(BadRevision, match="bare"):
+        Repository(bare).snapshot(worktree=True)
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda p: p / "missing", RepoNotFound, "no such folder"),
+        (lambda p: (p / "f.txt").write_text("x") and p / "f.txt", NotAFolder, "is a file"),
+    ],
+)
+def test_bad_paths(tmp_path: Path, make, error, words) -> None:
+    with pytest.raises(error, match=words):
+        Repository(make(tmp_path))
+
+
+def test_empty_git_repository(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    with pytest.raises(EmptyRepository, match="no commits"):
+        Repository(tmp_path).snapshot()
+
+
+def test_folder_with_no_readable_files(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyRepository, match="no readable files"):
+        Repository(tmp_path).snapshot()
+
+
+def test_bad_revision(history: Path) -> None:
+    with pytest.raises(BadRevision, match="not a commit"):
+        Repository(history).snapshot("no-such-branch")
+    with pytest.raises(BadRevision, match="not a git repository"):
+        Repository(history / "pkg").snapshot("HEAD")
+
+
+def _open(path: str) -> list[str]:
+    return Repository(path).snapshot().files
+
+
+def test_two_processes_share_one_snapshot(history: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        results = pool.map(_open, [str(history)] * 2)
+    assert results[0] == results[1] == ["README.md", "pkg/a.py", "pkg/b.py"]
+    store = Path(os.environ["EXPLORE_CACHE"]) / "snapshots"
+    assert len([p for p in store.iterdir() if p.is_dir()]) == 1  # no stray temp folders
+
+
+def test_repository_is_never_written(history: Path) -> None:
+    (history / "leak").symlink_to("/etc/passwd")
+    before = hash_tree(history)
+    repo = Repository(history)
+    from explore.sandbox.index import Index
+    from explore.tools.workspace import Workspace
+
+    for snap in (repo.snapshot(), repo.snapshot(worktree=True)):
+        ws = Workspace(snap, Index.build(snap), question="title")
+        ws.ls(), ws.read("README.md"), ws.read("leak"), ws.cd("pkg"), ws.read("a.py"), ws.answer("a.py")
+    assert hash_tree(history) == before

@@ -1,0 +1,79 @@
+"""`explore walk` through typer's CliRunner, on a hostile repository."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from explore.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    repo = tmp_path / "hostile repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "main.py").write_text("def main():\n    return 'hello'\n")
+    (repo / "src" / "naïve name.py").write_text("X = 1\n")
+    (repo / "leak").symlink_to("/etc/passwd")
+    (repo / "link-to-root").symlink_to("/")
+    (repo / "loop").symlink_to("loop")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "init"], cwd=repo, check=True)
+    return repo
+
+
+def test_walk_json_refuses_escapes(hostile: Path) -> None:
+    result = runner.invoke(app, ["walk", str(hostile), "read leak", "read ../../etc/passwd", "cd link-to-root",
+                                 "read loop", "cd src", "read 'naïve name.py'", "--json"])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output)["steps"]
+    outputs = [s["output"] for s in steps]
+    assert "outside the repository" in outputs[0]
+    assert "above the repository root" in outputs[1]
+    assert "outside the repository" in outputs[2]
+    assert "loop" in outputs[3]
+    assert steps[4]["cwd"] == "src"
+    assert "X = 1" in outputs[5]
+    assert "root:" not in result.output  # nothing of /etc/passwd
+
+
+def test_walk_rich_output(hostile: Path) -> None:
+    result = runner.invoke(app, ["walk", str(hostile), "ls", "read src/main.py", "-q", "main function"])
+    assert result.exit_code == 0, result.output
+    assert "src/" in result.output and "scent" in result.output
+    assert "lines 1–2 of 2" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["walk", "/no/such/repo", "ls"], "no such folder"),
+        (["walk", "{repo}", "ls", "--rev", "nope"], "not a commit"),
+        (["walk", "{repo}", "rm -rf /"], "unknown action"),
+        (["walk", "{repo}/src/main.py", "ls"], "is a file"),
+    ],
+)
+def test_walk_bad_input_exits_2(hostile: Path, args: list[str], words: str) -> None:
+    args = [a.replace("{repo}", str(hostile)) for a in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert words in result.output
+
+
+def test_empty_repo(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    result = runner.invoke(app, ["walk", str(tmp_path), "ls"])
+    assert result.exit_code == 2 and "no commits" in result.output
+
+
+def test_help_and_version() -> None:
+    assert runner.invoke(app, ["--help"]).exit_code == 0
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and "explore" in result.output
