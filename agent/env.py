@@ -28,6 +28,7 @@ from gymnasium import spaces
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot
 from ..tools.workspace import Workspace, human_size, scent_digit, show_dir
+from .prompt import clip_question
 from .task import Task
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -246,7 +247,7 @@ class RepoExploreEnv(gym.Env[str, int]):
     def _observation(self) -> str:
         assert self.ws is not None and self.task is not None
         lines = [
-            f"Question: {self.task.question}",
+            f"Question: {clip_question(self.task.question)[0]}",
             f"You are in: {show_dir(self.ws.cwd)}",
             f"Steps so far: {' ; '.join(self.history) if self.history else '(none)'}",
             "Last result:",
