@@ -27,7 +27,7 @@ from gymnasium import spaces
 
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot
-from ..tools.workspace import Workspace, human_size, scent_digit, show_dir
+from ..tools.workspace import Workspace, human_size, scent_digit, show_dir, shown
 from .prompt import clip_question
 from .task import Task
 
@@ -209,10 +209,10 @@ class RepoExploreEnv(gym.Env[str, int]):
                 continue
             scent = ws.scent(rel) or 0.0
             if entry.kind == "dir":
-                moves.append((Action("cd", rel, f"cd {entry.name}/"), scent))
+                moves.append((Action("cd", rel, f"cd {shown(entry.name)}/"), scent))
             else:
-                moves.append((Action("read", rel, f"read {entry.name}"), scent))
-        answers = [Action("answer", r, f"answer {r}") for r in reversed(ws.reads[-3:])]
+                moves.append((Action("read", rel, f"read {shown(entry.name)}"), scent))
+        answers = [Action("answer", r, f"answer {shown(r)}") for r in reversed(ws.reads[-3:])]
         room = cfg.max_actions - len(fixed) - len(answers)
         self.hidden = max(0, len(moves) - room)
         if self.hidden:

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import tomllib
 import zipfile
@@ -43,7 +44,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "corpus.toml"
@@ -216,7 +220,9 @@ def download(project: Project, cache: Path) -> Path:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         archive = _archive_in(staging)
         if proc.returncode != 0 or archive is None:
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-6:])
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            errors = [line for line in lines if line.startswith("ERROR")] or lines
+            tail = "\n".join(line[:300] for line in errors[-4:])
             raise DownloadFailed(
                 f"could not download the sdist of {project.spec} "
                 f"(pip exit {proc.returncode}):\n{tail or 'pip saved no .tar.gz/.zip'}"
@@ -224,7 +230,7 @@ def download(project: Project, cache: Path) -> Path:
         if not _hash_ok(project, archive):
             raise HashMismatch(
                 f"{archive.name}: sha256 {_sha256(archive)} differs from the pin "
-                f"{project.sha256} in {MANIFEST.name}"
+                f"{project.sha256} pinned for {project.spec}"
             )
         staging.rename(folder)
     finally:
@@ -395,17 +401,20 @@ def build(
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("", total=len(projects))
         active: dict[str, str] = {}
+        lock = threading.Lock()
 
         def step(project: Project, what: str) -> None:
-            active[project.slug] = what
-            shown = ", ".join(f"{slug}: {s}" for slug, s in list(active.items())[:jobs])
+            with lock:
+                active[project.slug] = what
+                shown = ", ".join(f"{slug}: {s}" for slug, s in active.items())
             progress.update(task, description=shown)
 
         def run(project: Project) -> RepoStats:
             try:
                 return build_one(project, out, lambda what: step(project, what))
             finally:
-                active.pop(project.slug, None)
+                with lock:
+                    active.pop(project.slug, None)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = {pool.submit(run, p): p for p in projects}
@@ -422,7 +431,8 @@ def build(
     return results, failures
 
 
-def render_table(stats: Sequence[RepoStats]) -> "rich.table.Table":  # noqa: F821
+def render_table(stats: Sequence[RepoStats]) -> Table:
+    """One row per repo (eval first), then a total per split."""
     from rich.table import Table
 
     table = Table(title="corpus")
@@ -430,7 +440,7 @@ def render_table(stats: Sequence[RepoStats]) -> "rich.table.Table":  # noqa: F82
         ("name", "left"), ("version", "left"), ("split", "left"), ("kind", "left"),
         ("files", "right"), ("python files", "right"), ("MB", "right"), ("commit", "left"),
     ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for s in sorted(stats, key=lambda s: (s.project.split != "eval", s.project.name)):
         name = s.project.name + (" (latency)" if s.project.latency else "")
         table.add_row(
@@ -442,7 +452,7 @@ def render_table(stats: Sequence[RepoStats]) -> "rich.table.Table":  # noqa: F82
         if part:
             table.add_section()
             table.add_row(
-                f"total {split}", "", "", f"{len(part)} repos", f"{sum(s.files for s in part):,}",
+                f"{split} total", "", "", f"{len(part)} repos", f"{sum(s.files for s in part):,}",
                 f"{sum(s.python_files for s in part):,}", f"{sum(s.bytes for s in part) / 1e6:.1f}", "",
             )
     return table
@@ -452,14 +462,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=[*SPLITS, "all"], default="all", help="which projects to build")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="corpus folder (default: corpus/ at the repo root)")
+    parser.add_argument("--manifest", type=Path, default=MANIFEST, help="pinned project list (default: benchmarks/corpus.toml)")
     parser.add_argument("--jobs", type=int, default=2, help="projects built at once (default 2)")
     args = parser.parse_args(argv)
 
     from rich.console import Console
 
     console = Console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # keep the table whole in logs and pipes
     try:
-        projects = select(read_manifest(), args.split)
+        projects = select(read_manifest(args.manifest), args.split)
     except CorpusError as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2

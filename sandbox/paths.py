@@ -108,4 +108,7 @@ def describe_link(root: Path, path: Path) -> str:
         if exc.errno == errno.ELOOP:
             return "symlink loop, refused"
         return "broken symlink"
+    hidden = [p for p in real.relative_to(root).parts if p in HIDDEN_NAMES]
+    if hidden:  # e.g. a link to .git/config in a working tree: resolve() refuses it too
+        return f"points into {hidden[0]}, refused"
     return ""

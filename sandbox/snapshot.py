@@ -40,6 +40,12 @@ DEFAULT_IGNORE: tuple[str, ...] = (
 MAX_TEXT_BYTES = 1 << 20
 #: Bytes sniffed for NUL to decide "binary".
 SNIFF_BYTES = 8192
+#: Bytes of one line that are kept; the rest of a longer line is skipped, never held whole
+#: (a 2 GB file with no newline must not become a 2 GB string).
+MAX_LINE_BYTES = 1 << 16
+#: Bytes of over-long lines one window read may skip; past it the window ends at that line
+#: and the total stays unknown (skipping the rest of a 2 GB line would take seconds).
+SKIP_BYTES = 16 << 20
 #: Bumped when the on-disk snapshot layout changes.
 SNAPSHOT_VERSION = "1"
 
@@ -130,12 +136,23 @@ class Snapshot:
                 return Window(res.rel, 0, 0, None, [], res.size, binary=True)
             fh.seek(0)
             lines: list[str] = []
-            n = 0
-            for n, raw in enumerate(fh, start=1):
+            n = skipped = 0
+            cut = False
+            while raw := fh.readline(MAX_LINE_BYTES):
+                tail = raw
+                while len(tail) == MAX_LINE_BYTES and not tail.endswith(b"\n"):
+                    if skipped > SKIP_BYTES:
+                        cut = True  # where the next line starts is out of reach
+                        break
+                    tail = fh.readline(MAX_LINE_BYTES)  # skip the rest of an over-long line
+                    skipped += len(tail)
+                n += 1
                 if start <= n < start + count:
                     lines.append(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-                elif n >= start + count and res.size > MAX_TEXT_BYTES:
-                    return Window(res.rel, start, start + len(lines) - 1, None, lines, res.size)
+                if cut or (res.size > MAX_TEXT_BYTES and n >= start + count - 1):
+                    # Don't count the rest of a big file; one bounded peek tells if it ended.
+                    at_end = not cut and not fh.readline(MAX_LINE_BYTES)
+                    return Window(res.rel, start, start + len(lines) - 1, n if at_end else None, lines, res.size)
             end = start + len(lines) - 1 if lines else min(start, n)
             return Window(res.rel, start, end, n, lines, res.size)
 

@@ -2,7 +2,8 @@
 hash of a folder's exact state so a test can prove the user's repository was never touched.
 
 Helpers are plain functions (importable nowhere, since ``tests`` is not a package) exposed
-through fixtures of the same name, so a test asks for them as arguments::
+through session-scoped fixtures of the same name (so module-scoped fixtures can use them
+too), and a test asks for them as arguments::
 
     def test_walk(tmp_path, make_repo, tree_hash):
         repo = make_repo(tmp_path, {"pkg/a.py": "x = 1\\n", "data.bin": b"\\0\\1"})
@@ -115,7 +116,8 @@ def tree_hash(path: str | os.PathLike[str], *, include_git: bool = True) -> str:
             elif stat.S_ISREG(st.st_mode):
                 h.update(b"\0size\0" + str(st.st_size).encode())
                 with open(p, "rb") as fh:
-                    h.update(hashlib.file_digest(fh, "sha256").digest())
+                    while chunk := fh.read(1 << 20):
+                        h.update(chunk)
     st = os.lstat(root)
     h.update(b"\0root\0" + oct(st.st_mode).encode())
     return h.hexdigest()
@@ -129,25 +131,25 @@ def explore_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return cache
 
 
-@pytest.fixture(name="make_repo")
+@pytest.fixture(name="make_repo", scope="session")
 def make_repo_fixture() -> Callable[..., Path]:
     """:func:`make_repo` (``make_repo(tmp_path, files, commit=True, message="init")``)."""
     return make_repo
 
 
-@pytest.fixture(name="tree_hash")
+@pytest.fixture(name="tree_hash", scope="session")
 def tree_hash_fixture() -> Callable[..., str]:
     """:func:`tree_hash` (``tree_hash(path) -> str``)."""
     return tree_hash
 
 
-@pytest.fixture(name="commit_all")
+@pytest.fixture(name="commit_all", scope="session")
 def commit_all_fixture() -> Callable[[Path, str], str]:
     """:func:`commit_all` (``commit_all(repo, message) -> sha``)."""
     return commit_all
 
 
-@pytest.fixture(name="git")
+@pytest.fixture(name="git", scope="session")
 def git_fixture() -> Callable[..., str]:
     """:func:`git` (``git(repo, *args) -> stdout``)."""
     return git

@@ -34,8 +34,15 @@ def human_size(n: int) -> str:
     return f"{n} B"  # unreachable
 
 
+def shown(name: str) -> str:
+    """A name as it can be printed on one line: as is, or quoted with escapes when it holds
+    a newline, a control character or an undecodable byte (``'new\\nline.py'``), so a
+    listing stays one entry per line and the text always encodes as UTF-8."""
+    return name if name.isprintable() else repr(name)
+
+
 def show_dir(rel: str) -> str:
-    return f"{rel}/" if rel else "/"
+    return f"{shown(rel)}/" if rel else "/"
 
 
 @dataclass
@@ -73,7 +80,7 @@ class Workspace:
         except PathRefused as exc:
             return f"ls: {exc}"
         if res.kind != "dir":
-            return f"ls: {res.rel!r} is a file; use read {res.rel}"
+            return f"ls: {res.rel!r} is a file; use read {shown(res.rel)}"
         items = self.entries(res.rel)
         if not items:
             return f"{show_dir(res.rel)} is empty (nothing readable here); cd .. to go back"
@@ -86,7 +93,8 @@ class Workspace:
                 items = [it for it in items if id(it) in keep_ids]
             else:
                 items = items[:limit]
-        lines = [f"{show_dir(res.rel)} ({len(items) + hidden} entries)"]
+        total = len(items) + hidden
+        lines = [f"{show_dir(res.rel)} ({total} {'entry' if total == 1 else 'entries'})"]
         for entry, rel in items:
             lines.append("  " + self.describe(entry, rel))
         if hidden:
@@ -96,12 +104,12 @@ class Workspace:
 
     def describe(self, entry: Entry, rel: str) -> str:
         """One listing line: name, size, scent, notes."""
-        name = entry.name + ("/" if entry.kind == "dir" else "")
+        name = shown(entry.name) + ("/" if entry.kind == "dir" else "")
         parts = [name]
         if entry.kind == "file":
             parts.append(human_size(entry.size))
         if entry.note:
-            parts.append(entry.note)
+            parts.append(shown(entry.note))
         s = self.scent(rel) if entry.kind in ("dir", "file") else None
         if s is not None:
             parts.append(f"scent {scent_digit(s)}")
@@ -114,7 +122,7 @@ class Workspace:
         except PathRefused as exc:
             return f"cd: {exc}"
         if res.kind != "dir":
-            return f"cd: {res.rel!r} is a file, not a folder; use read {res.rel}"
+            return f"cd: {res.rel!r} is a file, not a folder; use read {shown(res.rel)}"
         self.cwd = res.rel
         return self.ls(".")
 
@@ -129,7 +137,7 @@ class Workspace:
                 return f"read: no such file {path!r} in {where}"
             return f"read: {msg}"
         if res.kind != "file":
-            return f"read: {res.rel!r} is a folder; use cd {res.rel}"
+            return f"read: {res.rel!r} is a folder; use cd {shown(res.rel)}"
         try:
             if start is None and self.question and res.size <= 1 << 20:
                 text = self.snapshot.text(res.rel) or ""
@@ -140,19 +148,23 @@ class Workspace:
         real_rel = self._real_rel(res.real)
         if real_rel not in self.reads:
             self.reads.append(real_rel)
+        name = shown(res.rel)
         if win.binary:
-            return f"{res.rel}: [binary file, {win.size} bytes]"
+            return f"{name}: [binary file, {win.size} bytes]"
         if not win.lines:
             if win.total == 0:
-                return f"{res.rel}: [empty file]"
-            return f"{res.rel}: no line {start}; the file has {win.total} lines"
+                return f"{name}: [empty file]"
+            if win.total is None:
+                return (f"{name}: line {start} is out of reach: the file is {human_size(win.size)} "
+                        "with lines too long to scan that far")
+            return f"{name}: no line {start}; the file has {win.total} lines"
         total = str(win.total) if win.total is not None else f"? ({human_size(win.size)}, too large to count)"
         width = len(str(win.end))
         body = "\n".join(f"{n:>{width}}| {line[:300]}" for n, line in zip(range(win.start, win.end + 1), win.lines))
-        head = f"{res.rel}  lines {win.start}–{win.end} of {total}"
+        head = f"{name}  lines {win.start}–{win.end} of {total}"
         more = ""
         if win.total is None or win.end < win.total:
-            more = f"\n(more: read {res.rel} from line {win.end + 1})"
+            more = f"\n(more: read {name} from line {win.end + 1})"
         return f"{head}\n{body}{more}"
 
     def answer(self, path: str) -> str:
@@ -164,7 +176,7 @@ class Workspace:
         if res.kind != "file":
             return f"answer: {res.rel!r} is a folder; answer names a file"
         self.answered = self._real_rel(res.real)
-        return f"answer: {self.answered}"
+        return f"answer: {shown(self.answered)}"
 
     def _real_rel(self, real) -> str:
         """The canonical repo-relative path (a file reached through an in-repo symlink
