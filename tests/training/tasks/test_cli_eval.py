@@ -1,0 +1,105 @@
+"""`explore tasks` and `explore eval` through typer's CliRunner."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from explore.cli_eval import register
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """Test app."""
+
+    register(app)
+    register(app)  # idempotent
+    return app
+
+
+def test_registers_on_the_real_cli() -> None:
+    from explore import cli
+
+    register(cli.app, cli.command)
+    result = runner.invoke(cli.app, ["tasks", "--help"])
+    assert result.exit_code == 0 and "--sources" in result.output
+    assert runner.invoke(cli.app, ["eval", "--help"]).exit_code == 0
+
+
+def test_tasks_then_eval(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tasks.jsonl"
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    for word in ("code", "docs", "config", "history", "by depth", "wrote"):
+        assert word in result.stdout
+    lines = out.read_text().splitlines()
+    assert lines and all(json.loads(line)["oracle"] for line in lines)
+
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--policy", "oracle", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["policy"] == "oracle" and body["n"] == len(lines) and body["success"] == 1.0
+    for key in ("spl", "mean_steps", "p50_seconds", "by_source", "by_depth"):
+        assert key in body
+
+    plot = tmp_path / "p.png"
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--limit", "6", "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert all(p in result.stdout for p in ("oracle", "random", "bm25", "scent", "success by depth"))
+    assert plot.is_file()
+
+
+def test_tasks_json_and_max(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.jsonl"
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--max", "5", "--sources", "code,docs", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["n"] == 5 and set(body["by_source"]) == {"code", "docs"}
+
+
+def test_eval_split_and_multi_policy_json(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.jsonl"
+    assert runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--split", "test",
+                                 "--policy", "random,bm25", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    n_test = sum(json.loads(line)["meta"]["split"] == "test" for line in out.read_text().splitlines())
+    assert body["n"] == n_test and set(body["policies"]) == {"random", "bm25"}
+    assert "acc@3" in body["policies"]["bm25"]
+
+
+def test_errors_exit_2_with_a_message(app: typer.Typer, weather_repo: Path, tmp_path: Path, make_repo) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "question": "q", "targets": ["x.py"]}\n{"id": "b", "question": "q", "targets": 3}\n')
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(bad)])
+    assert result.exit_code == 2 and "bad.jsonl line 2: field 'targets'" in result.stderr
+
+    empty = make_repo(tmp_path, {"notes.txt": "hi\n"}, git_init=False)
+    result = runner.invoke(app, ["tasks", str(empty), "-o", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 2 and "no tasks could be generated from" in result.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(tmp_path / "x.jsonl"), "--sources", "nope"])
+    assert result.exit_code == 2 and "unknown source(s) 'nope'" in result.stderr
+
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "a", "question": "q", "targets": ["weatherkit/cli.py"], "meta": {"split": "train"}}\n')
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(good), "--policy", "gpt"])
+    assert result.exit_code == 2 and "unknown policy 'gpt'" in result.stderr
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(good), "--split", "test"])
+    assert result.exit_code == 2 and "no tasks in split 'test'" in result.stderr and "train 1" in result.stderr
+
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"id": "a", "question": "q", "targets": ["nowhere.py"]}\n')
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(other)])
+    assert result.exit_code == 2 and "none of the 1 tasks has a target" in result.stderr

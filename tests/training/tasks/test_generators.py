@@ -1,0 +1,122 @@
+"""Each task generator on real files: what it asks, what it answers, what it skips."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from explore.sandbox.snapshot import Repository
+from explore.training.tasks import chat, code, config, docs, history
+from explore.training.tasks.phrasing import docstring_question, mentions, summary, third_person
+
+
+def _rng() -> random.Random:
+    return random.Random(0)
+
+
+def test_phrasing_turns_docstrings_into_questions() -> None:
+    assert third_person("apply") == "applies" and third_person("push") == "pushes" and third_person("do") == "does"
+    assert summary("Return the :func:`~click.echo` width.\n\nMore text.") == "Return the click.echo width"
+    q = docstring_question("Compute how long to wait before retrying a failed request", "function", _rng())
+    assert q and q.endswith("?") and "wait before retrying a failed request" in q
+    assert docstring_question("TODO: write this", "function", _rng()) is None
+    # A sentence is not a noun phrase: "The X needs Y" gives no "Where is ... defined?" question.
+    assert docstring_question("The new interface needs more from streams than they offer", "class", _rng()) is None
+    assert mentions("Return the parse args result", "parse_args")
+    assert not mentions("Return the width", "parse_args")
+
+
+def test_code_generator(weather_repo: Path) -> None:
+    snap = Repository(weather_repo).snapshot()
+    tasks = code.generate(snap, _rng())
+    kinds = {t.meta["kind"] for t in tasks}
+    assert {"docstring", "definition", "constant", "default"} <= kinds
+    for t in tasks:
+        assert all(target in snap.files for target in t.targets)
+        assert not any(target.startswith("tests/") for target in t.targets)  # tests are not targets
+        if t.meta["kind"] == "docstring":
+            assert not mentions(t.question, t.meta["symbol"]), t.question
+    timeout = [t for t in tasks if t.meta["kind"] == "constant" and t.meta["symbol"] == "DEFAULT_TIMEOUT"]
+    assert timeout and timeout[0].question == "What is the default timeout?" and timeout[0].answer == "30"
+    defs = {t.answer: t.targets for t in tasks if t.meta["kind"] == "definition"}
+    assert defs["ForecastCache"] == ["weatherkit/cache.py"]
+    retry = [t for t in tasks if t.meta["kind"] == "docstring" and t.meta["symbol"] == "backoff_delay"]
+    assert retry and retry[0].targets == ["weatherkit/fetch.py"]
+
+
+def test_code_generator_survives_bad_python(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"bad.py": "def (:\n", "ok.py": 'def load_settings(path="a.toml"):\n    """Read the settings file from disk."""\n'})
+    tasks = code.generate(Repository(repo).snapshot(), _rng())
+    assert tasks and all(t.targets == ["ok.py"] for t in tasks)
+
+
+def test_docs_generator_reads_markdown_and_rst(weather_repo: Path) -> None:
+    snap = Repository(weather_repo).snapshot()
+    tasks = docs.generate(snap, _rng())
+    headings = {t.meta["heading"]: t for t in tasks}
+    assert headings["Installation"].question in ("Where are the installation steps documented?", "How do I install it?")
+    assert headings["Installation"].targets == ["README.md"]
+    assert headings["Retry policy"].targets == ["docs/guide.rst"]
+    assert "License" not in headings  # boilerplate headings are skipped
+
+
+def test_docs_sections_ignore_code_fences() -> None:
+    text = "# Title\n\nSome words that make a section body.\n\n```\n# not a heading\n```\n\nSetup\n-----\n\nMore words here for this one.\n"
+    titles = [s[0] for s in docs.sections(text, rst=False)]
+    assert titles == ["Title", "Setup"]
+
+
+def test_config_generator(weather_repo: Path) -> None:
+    snap = Repository(weather_repo).snapshot()
+    tasks = config.generate(snap, _rng())
+    by_kind = {t.meta["kind"]: t for t in tasks}
+    assert by_kind["python"].answer == ">=3.9" and by_kind["python"].targets == ["pyproject.toml"]
+    assert by_kind["tool"].question == "Which file configures pytest?"
+    assert by_kind["csv"].targets == ["data/cities.csv"] and "latitude" in by_kind["csv"].question
+    assert by_kind["scripts"].answer == "weather"
+
+
+def test_history_generator_filters_commits(weather_repo: Path) -> None:
+    repo = Repository(weather_repo)
+    tasks, reason = history.generate(repo)
+    assert reason == ""
+    subjects = {t.question.splitlines()[0]: t for t in tasks}
+    assert set(subjects) == {
+        "Fix back-off delay growing without bound after many attempts",
+        "Keep stale forecasts out of the cache listing",
+        "Make the table output align temperature columns",
+    }
+    fix = subjects["Fix back-off delay growing without bound after many attempts"]
+    assert "Signed-off-by" not in fix.question and "cap it" in fix.question
+    assert subjects["Make the table output align temperature columns"].targets == ["weatherkit/cli.py", "weatherkit/units.py"]
+    for t in tasks:
+        parent = repo.git.commit(t.meta["commit"]).parents[0].hexsha
+        assert t.rev == parent  # posed on the code before the change
+        assert set(t.targets) <= set(repo.snapshot(t.rev).files)
+
+
+def test_history_generator_without_history(tmp_path: Path, make_repo) -> None:
+    plain = make_repo(tmp_path, {"a.py": "x = 1\n"}, git_init=False)
+    assert history.generate(Repository(plain)) == ([], "not a git repository")
+    single = make_repo(tmp_path, {"a.py": "x = 1\n"})
+    tasks, reason = history.generate(Repository(single))
+    assert tasks == [] and "only one commit" in reason
+
+
+def test_chat_generator_with_a_fake_model(weather_repo: Path) -> None:
+    snap = Repository(weather_repo).snapshot()
+    replies = ["1. How long does the client wait between retries?\n2. not a question\n- Which cities are listed?"] * 30
+    tasks, reason = chat.generate(snap, FakeListChatModel(responses=replies), _rng(), max_files=3)
+    assert reason == "" and tasks
+    assert {t.question for t in tasks} == {"How long does the client wait between retries?", "Which cities are listed?"}
+    assert all(t.source == "chat" and t.targets[0] in snap.files for t in tasks)
+
+
+def test_chat_generator_reports_failures(weather_repo: Path) -> None:
+    class Broken:
+        def invoke(self, messages):
+            raise RuntimeError("rate limited")
+
+    tasks, reason = chat.generate(Repository(weather_repo).snapshot(), Broken(), _rng(), max_files=2)
+    assert tasks == [] and "rate limited" in reason

@@ -1,0 +1,69 @@
+"""Task files: round trip, and errors that name the line and the field."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from explore.agent.task import Task
+from explore.sandbox.snapshot import Repository
+from explore.training.tasks import TargetsMissing, TaskFileError, read_tasks, usable, write_tasks
+
+GOOD = {"id": "a", "question": "Where is x?", "targets": ["x.py"]}
+
+
+def _file(tmp_path: Path, *rows: object) -> Path:
+    path = tmp_path / "tasks.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    tasks = [Task(id="a", question="Where is x?", targets=["x.py"], rev="abc", source="code", depth=1,
+                  oracle=["cd p/", "read x.py", "answer p/x.py"], answer="x", meta={"split": "test"})]
+    path = tmp_path / "t.jsonl"
+    assert write_tasks(tasks, path) == 1
+    assert read_tasks(path) == tasks
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("{not json", r"tasks.jsonl line 2: not valid JSON"),
+        ({"id": "b", "question": "q"}, r"line 2: missing required field 'targets'"),
+        ({"id": "b", "question": "q", "targets": "x.py"}, r"line 2: field 'targets' must be a non-empty list of paths \(got \"x.py\"\)"),
+        ({"id": "b", "question": "q", "targets": ["/etc/passwd"]}, r"line 2: field 'targets' has '/etc/passwd'"),
+        ({"id": "b", "question": "q", "targets": ["x.py"], "depth": "deep"}, r"line 2: field 'depth' must be an integer"),
+        ({"id": "b", "question": "q", "targets": ["x.py"], "target": ["y.py"]}, r"line 2: unknown field 'target'"),
+        ({"id": "a", "question": "q", "targets": ["x.py"]}, r"line 2: field 'id' 'a' repeats line 1"),
+        ({"id": "b", "question": "", "targets": ["x.py"]}, r"line 2: field 'question' must be a non-empty string"),
+        ("[1, 2]", r"line 2: expected a JSON object, got list"),
+    ],
+)
+def test_malformed_lines_name_line_and_field(tmp_path: Path, row: object, message: str) -> None:
+    with pytest.raises(TaskFileError, match=message):
+        read_tasks(_file(tmp_path, GOOD, row))
+
+
+def test_missing_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(TaskFileError, match="no tasks file at .*explore tasks REPO"):
+        read_tasks(tmp_path / "nope.jsonl")
+    with pytest.raises(TaskFileError, match="holds no tasks"):
+        read_tasks(_file(tmp_path, ""))
+
+
+def test_targets_missing_at_rev(tmp_path: Path, make_repo) -> None:
+    repo = Repository(make_repo(tmp_path, {"x.py": "x\n", "y.py": "y\n"}))
+    rev = repo.resolve_rev(None)
+    tasks = [
+        Task(id="ok", question="q", targets=["x.py"], rev=rev),
+        Task(id="half", question="q", targets=["gone.py", "y.py"], rev=rev),
+        Task(id="gone", question="q", targets=["gone.py"], rev=rev),
+        Task(id="badrev", question="q", targets=["x.py"], rev="0" * 40),
+    ]
+    keep, warnings = usable(repo, tasks)
+    assert [t.id for t in keep] == ["ok", "half"] and keep[1].targets == ["y.py"]
+    assert len(warnings) == 3 and "gone.py not found at" in warnings[1] and warnings[1].endswith("skipped")
+    with pytest.raises(TargetsMissing, match="none of the 1 tasks has a target"):
+        usable(repo, tasks[2:3])
