@@ -25,7 +25,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..sandbox.index import Index
+from ..sandbox.index import IDENTIFIER, Index
+from ..sandbox.outline import definitions, file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..tools.workspace import Workspace, human_size, scent_digit, show_dir, shown
 from .prompt import clip_question
@@ -84,6 +85,12 @@ class EnvConfig:
     """Training only: shuffle the order of actions (labels then carry no position prior)."""
     result_lines: int = 24
     """Lines of the last action's result kept in the observation."""
+    features: bool = True
+    """Annotate files with their kind (code/test/docs/…) and the names they define that
+    the question mentions, and summarise the files read so far."""
+    candidates: int = 0
+    """Also offer ``read PATH`` for this many of the repository's best BM25 matches not yet
+    read, from anywhere (lets the policy compare candidates instead of walking to each)."""
     rewards: Rewards = field(default_factory=Rewards)
 
 
@@ -118,6 +125,9 @@ class RepoExploreEnv(gym.Env[str, int]):
         self.steps = 0
         self._milestones: set[str] = set()
         self.hidden = 0
+        self._defs: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._top: list[str] | None = None
+        self._question_terms: set[str] = set()
 
     # -- snapshots ---------------------------------------------------------------------
     def workspace_for(self, task: Task) -> Workspace:
@@ -140,6 +150,8 @@ class RepoExploreEnv(gym.Env[str, int]):
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self.task = task
         self.ws = self.workspace_for(task)
+        self._question_terms = {w.lower() for w in IDENTIFIER.findall(task.question) if len(w) > 2}
+        self._top = None
         self.history = []
         self.steps = 0
         self._milestones = set()
@@ -215,6 +227,15 @@ class RepoExploreEnv(gym.Env[str, int]):
             else:
                 moves.append((Action("read", rel, f"read {shown(entry.name)}"), scent))
         answers = [Action("answer", r, f"answer {shown(r)}") for r in reversed(ws.reads[-3:])]
+        if cfg.candidates and ws.index is not None and ws.question:
+            local = {a.arg for a, _ in moves}
+            wanted = cfg.candidates
+            for path, score in ws.index.top(ws.question, cfg.candidates + len(ws.reads) + len(local)):
+                if wanted == 0 or score <= 0:
+                    break
+                if path not in ws.reads and path not in local:
+                    fixed.append(Action("read", path, f"read {shown(path)}"))
+                    wanted -= 1
         room = cfg.max_actions - len(fixed) - len(answers)
         self.hidden = max(0, len(moves) - room)
         if self.hidden:
@@ -240,11 +261,43 @@ class RepoExploreEnv(gym.Env[str, int]):
             size = next((e.size for e, r in self.ws.entries(self.ws.cwd) if r == act.arg), None)
             if size is not None:
                 extra.append(human_size(size))
+            rank = self._match_rank(act.arg)
+            if rank is not None:
+                extra.append(f"match #{rank}")
         if act.kind in ("cd", "read") and act.arg != "..":
             s = self.ws.scent(act.arg)
             if s is not None:
                 extra.append(f"scent {scent_digit(s)}")
+        if act.kind == "read" and self.config.features:
+            extra += self._file_features(act.arg)
         return f"{label}. {act.text}" + (f"  ({', '.join(extra)})" if extra else "")
+
+    def _match_rank(self, rel: str) -> int | None:
+        """1-based BM25 rank of a file for the question, when it is among the top 10."""
+        ws = self.ws
+        if ws is None or ws.index is None or not ws.question:
+            return None
+        if self._top is None:
+            self._top = [p for p, s in ws.index.top(ws.question, 10) if s > 0]
+        return self._top.index(rel) + 1 if rel in self._top else None
+
+    def _file_features(self, rel: str) -> list[str]:
+        """Kind of file, and the names it defines that the question mentions."""
+        assert self.ws is not None
+        feats = [file_kind(rel)]
+        matched = self._defined_matches(rel)
+        if matched:
+            feats.append("defines " + " ".join(matched[:3]))
+        return feats
+
+    def _defined_matches(self, rel: str) -> list[str]:
+        assert self.ws is not None and self.task is not None
+        key = (self.ws.snapshot.key, rel)
+        if key not in self._defs:
+            text = self.ws.snapshot.text(rel, 200_000) or ""
+            self._defs[key] = definitions(rel, text) if text else ()
+        terms = self._question_terms
+        return [name for name in self._defs[key] if name.lower() in terms]
 
     def _observation(self) -> str:
         assert self.ws is not None and self.task is not None
@@ -255,6 +308,9 @@ class RepoExploreEnv(gym.Env[str, int]):
             "Last result:",
             self.last_result,
         ]
+        if self.config.features and self.ws.reads:
+            lines.append("Read so far: " + "; ".join(
+                f"{shown(r)} ({', '.join(self._file_features(r))})" for r in self.ws.reads[-4:]))
         if self.actions:
             lines.append("Actions:")
             lines += [self.action_line(LABELS[i], a) for i, a in enumerate(self.actions)]

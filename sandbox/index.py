@@ -31,7 +31,7 @@ from .snapshot import Snapshot, cache_root
 INDEX_BYTES = 100_000
 INDEX_VERSION = "1"
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOPWORDS = frozenset(
     """a an and are as at be been but by can could do does did for from has have how i if in
@@ -52,7 +52,7 @@ def _stem(word: str) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
-def _ident_tokens(ident: str) -> tuple[str, ...]:
+def identifier_tokens(ident: str) -> tuple[str, ...]:
     """Tokens of one identifier; memoised because code repeats its identifiers a lot."""
     lower = ident.lower()
     parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
@@ -64,8 +64,8 @@ def _ident_tokens(ident: str) -> tuple[str, ...]:
 def tokenize(text: str) -> list[str]:
     """Identifier-aware tokens: whole identifiers (lowercased) plus their snake/Camel parts."""
     out: list[str] = []
-    for ident in _IDENT.findall(text):
-        out.extend(_ident_tokens(ident))
+    for ident in IDENTIFIER.findall(text):
+        out.extend(identifier_tokens(ident))
     return out
 
 

@@ -102,3 +102,25 @@ def test_leave_out_never_drops_the_target_path(repo: Repository) -> None:
     env = RepoExploreEnv(repo, TASKS, EnvConfig(leave_out=1.0))
     env.reset(seed=1, options={"task": TASKS[0]})
     assert [a.text for a in env.actions] == ["cd pkg/"]
+
+
+def test_candidates_offer_best_matches_from_anywhere(repo: Repository) -> None:
+    env = RepoExploreEnv(repo, TASKS, EnvConfig(candidates=2))
+    env.reset(seed=0, options={"task": TASKS[0]})
+    assert env.actions[0].text == "read pkg/net/retry.py"
+    assert "match #1" in env.render().splitlines()[6]
+    env.step(0)  # read it from the root
+    texts = [a.text for a in env.actions]
+    assert "read pkg/net/retry.py" not in texts and texts[-1] == "answer pkg/net/retry.py"
+    assert "Read so far: pkg/net/retry.py (code)" in env.render()
+
+
+def test_features_show_kind_and_defined_names(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_cli.py").write_text("from cli import parse_args\nparse_args()\n")
+    (tmp_path / "cli.py").write_text("def parse_args(argv=None):\n    return argv\n")
+    env = RepoExploreEnv(Repository(tmp_path), [Task("d", "Which file defines `parse_args`?", ["cli.py"])])
+    obs, _ = env.reset(seed=0)
+    assert "read cli.py  (" in obs and "code, defines parse_args)" in obs
+    env.step(labels_for(env, "cd tests/"))
+    assert "test)" in env.render() and "defines" not in env.render().split("Actions:")[1]

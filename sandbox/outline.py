@@ -1,0 +1,75 @@
+"""What a file *is* at a glance: its kind (code, test, docs, …) and the names it defines.
+
+These are the cues a person uses to tell the file that defines ``parse_args`` from the
+five that call it, or the install guide from the setup script: BM25 alone cannot. They
+are shown to the policy as features in listings; it learns how much to trust them.
+Definitions are parsed lazily (one file at a time, cached), never for the whole repo.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
+CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json"}
+CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".js", ".ts", ".go", ".rs", ".c", ".h", ".cpp", ".java", ".rb", ".sh"}
+_DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|interface|type)\s+([A-Za-z_][A-Za-z0-9_]*)",
+                     re.MULTILINE)
+
+
+def file_kind(path: str) -> str:
+    """One word for what kind of file this is, from its path alone."""
+    p = PurePosixPath(path.lower())
+    parts = set(p.parts[:-1])
+    name, suffix = p.name, p.suffix
+    if parts & {"test", "tests", "testing"} or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) \
+            or name == "conftest.py":
+        return "test"
+    if parts & {"example", "examples", "demo", "demos", "sample", "samples", "tutorial"}:
+        return "example"
+    if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"}:
+        return "docs"
+    if suffix in CONFIG_SUFFIXES or name in {"setup.py", "makefile", "dockerfile", "noxfile.py", "tox.ini"}:
+        return "config"
+    if parts & {"scripts", "tools", "bin", "benchmarks"}:
+        return "script"
+    if suffix in CODE_SUFFIXES:
+        return "code"
+    return "data"
+
+
+@lru_cache(maxsize=4096)
+def definitions(path: str, text: str) -> tuple[str, ...]:
+    """Names a file defines (classes, functions, methods; module constants for Python)."""
+    if path.endswith((".py", ".pyi")):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return tuple(dict.fromkeys(_DEF_RE.findall(text)))
+        names: list[str] = []
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.append(node.name)
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                names += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
+        return tuple(dict.fromkeys(names))
+    if PurePosixPath(path).suffix in CODE_SUFFIXES:
+        return tuple(dict.fromkeys(_DEF_RE.findall(text)))
+    return ()
+
+
+def headings(text: str, limit: int = 40) -> tuple[str, ...]:
+    """Markdown / RST section titles (for docs)."""
+    out: list[str] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("#"):
+            out.append(line.lstrip("#").strip())
+        elif i + 1 < len(lines) and line.strip() and re.fullmatch(r"([=\-~^*])\1{2,}", lines[i + 1].strip()):
+            out.append(line.strip())
+        if len(out) >= limit:
+            break
+    return tuple(out)

@@ -1,0 +1,28 @@
+"""File kinds and definitions."""
+from __future__ import annotations
+
+import pytest
+
+from explore.sandbox.outline import definitions, file_kind, headings
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("src/pkg/core.py", "code"), ("tests/test_core.py", "test"), ("pkg/conftest.py", "test"),
+    ("docs/usage.rst", "docs"), ("README.md", "docs"), ("examples/demo/app.py", "example"),
+    ("pyproject.toml", "config"), ("setup.py", "config"), ("scripts/release.py", "script"), ("data/x.bin", "data"),
+])
+def test_file_kind(path: str, kind: str) -> None:
+    assert file_kind(path) == kind
+
+
+def test_definitions_python_and_fallback() -> None:
+    src = "TIMEOUT = 5\nclass Client:\n    def get(self):\n        pass\nasync def main():\n    pass\n"
+    assert definitions("a.py", src) == ("Client", "main", "get", "TIMEOUT") or set(definitions("a.py", src)) == {
+        "Client", "get", "main", "TIMEOUT"}
+    assert definitions("broken.py", "def ok():\n  pass\ndef (") == ("ok",)
+    assert definitions("x.go", "func Serve() {}\ntype Server struct{}") == ("Serve", "Server")
+    assert definitions("notes.md", "def x") == ()
+
+
+def test_headings() -> None:
+    assert headings("# Install\ntext\nUsage\n=====\n## API\n") == ("Install", "Usage", "API")
