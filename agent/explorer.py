@@ -1,0 +1,217 @@
+"""The runtime: :class:`Explorer` walks a repository to answer one question at a time.
+
+Each step the environment renders the state with labelled actions, the frozen reflector
+writes a short note, and the policy picks one label. The walk ends at ``answer`` or after
+``max_steps``; then the best file read (or the best-scented one) is answered and the
+output says so. The answer carries the files (ranked: the answered one first, then other
+candidates so acc@k is measurable), the evidence lines, and every step with its
+reflection and timing.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..sandbox.errors import ExploreError
+from ..sandbox.index import best_window
+from ..sandbox.snapshot import Repository, Snapshot
+from .env import EnvConfig, RepoExploreEnv
+from .prompt import clip_question, policy_prefix, policy_prompt
+from .task import Task
+
+EVIDENCE_LINES = 12
+
+
+class EmptyQuestion(ExploreError):
+    """The question is empty."""
+
+
+class DecisionPolicy(Protocol):
+    def decide(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], **kwargs: Any) -> list[Any]: ...
+
+
+class NoteWriter(Protocol):
+    def reflect(self, prompts: Sequence[str], *, kind: str = "analyze") -> list[str]: ...
+
+
+@dataclass
+class Evidence:
+    path: str
+    start_line: int
+    end_line: int
+    text: str
+
+
+@dataclass
+class Step:
+    action: str
+    reflection: str
+    observation: str
+    seconds: float
+    probs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    question: str
+    files: list[str]
+    evidence: list[Evidence]
+    answer: str
+    steps: list[Step]
+    seconds: float
+    model: str = ""
+    adapters: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    finished: bool = True  # False when the walk ran out of steps and a fallback answered
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Explorer:
+    """Answer questions about one repository snapshot.
+
+    ``policy``/``reflector`` may be given directly (tests, custom agents); otherwise the
+    model named by ``model`` is loaded with the LoRA ``adapters`` (``{"policy": dir,
+    "reflector": dir}``), sharing one frozen base in memory.
+    """
+
+    def __init__(
+        self,
+        repo: str | Path | Repository | Snapshot,
+        rev: str | None = None,
+        *,
+        worktree: bool = False,
+        model: str | None = None,
+        adapters: dict[str, str | Path] | None = None,
+        policy: DecisionPolicy | None = None,
+        reflector: NoteWriter | str | None = None,
+        chat_model: Any = None,
+        max_steps: int = 12,
+        config: EnvConfig | None = None,
+        progress: Any = None,
+    ) -> None:
+        if isinstance(repo, Snapshot):
+            self.snapshot = repo
+        else:
+            source = repo if isinstance(repo, Repository) else Repository(repo)
+            self.snapshot = source.snapshot(rev, worktree=worktree)
+        self.config = config or EnvConfig(max_steps=max_steps)
+        self.chat_model = chat_model
+        self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
+        self.model_name = "custom"
+        self.notes: list[str] = []
+        if policy is None:
+            policy, reflector = self._load(model, reflector, progress)
+        self.policy = policy
+        if reflector is None or reflector == "none":
+            from .reflector import NoReflector
+
+            reflector = NoReflector()
+        self.reflector = reflector
+        self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config)
+
+    def _load(self, model: str | None, reflector: NoteWriter | str | None, progress: Any):
+        from .models import DEFAULT_MODEL, load_adapters, resolve_model
+        from .policy import LMPolicy
+        from .reflector import LoRAReflector
+
+        loaded = resolve_model(model or DEFAULT_MODEL, progress=progress)
+        self.model_name = loaded.name
+        lm = loaded.model
+        if self.adapters:
+            lm = load_adapters(loaded, self.adapters)
+        if "policy" not in self.adapters:
+            self.notes.append(
+                f"no trained adapters: {loaded.name} runs zero-shot, which is close to random here; "
+                "run `explore train REPO` to fit it to this repository"
+            )
+        policy = LMPolicy(lm, loaded.tokenizer, adapter="policy" if "policy" in self.adapters else None)
+        if reflector is None:
+            reflector = "lora" if "reflector" in self.adapters else "none"
+        if reflector == "lora":
+            if "reflector" not in self.adapters:
+                raise ExploreError("--reflector lora needs a trained reflector adapter (run `explore train`)")
+            reflector = LoRAReflector(lm, loaded.tokenizer, adapter="reflector")
+        return policy, reflector
+
+    # -- asking ------------------------------------------------------------------------
+    def ask(self, question: str, max_steps: int | None = None) -> Answer:
+        """Walk the repository to answer ``question``."""
+        if not question or not question.strip():
+            raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+        from .reflector import reflection_prompt
+
+        started = time.perf_counter()
+        notes = list(self.notes)
+        if clip_question(question)[1]:
+            notes.append("the question is long: the prompt shows its start, scent uses all of it")
+        env = self.env
+        env.config.max_steps = max_steps or self.config.max_steps
+        obs, info = env.reset(seed=0, options={"task": Task("ask", question, [])})
+        steps: list[Step] = []
+        answered: str | None = None
+        prefix = policy_prefix(obs)
+        for _ in range(env.config.max_steps):
+            t0 = time.perf_counter()
+            kind = "analyze"
+            note = self.reflector.reflect([reflection_prompt(obs, kind)], kind=kind)[0]
+            decision = self.policy.decide([policy_prompt(obs, note)], [info["labels"]], greedy=True,
+                                          prefix=prefix)[0]
+            action = env.actions[decision.index].text
+            obs, _reward, terminated, truncated, info = env.step(decision.index)
+            steps.append(Step(action, note, env.last_result[:400], time.perf_counter() - t0,
+                              [round(float(p), 4) for p in getattr(decision, "probs", [])]))
+            if terminated:
+                answered = info["answered"]
+                break
+            if truncated:
+                break
+        ws = env.ws
+        assert ws is not None
+        ranked = self._rank(question, ws.reads, answered)
+        finished = answered is not None
+        if not finished:
+            answered = ranked[0] if ranked else None
+            notes.append(f"the walk ran out of {env.config.max_steps} steps; answering the best candidate seen")
+        evidence = [self._evidence(answered, question)] if answered else []
+        text = self._compose(question, evidence) if evidence else "no answer found"
+        return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
+                      self.model_name, self.adapters, notes, finished)
+
+    def _rank(self, question: str, reads: list[str], answered: str | None, k: int = 5) -> list[str]:
+        """Answered file, then other files read (by score), then the best-scented others."""
+        index = self.env.ws.index if self.env.ws else None
+        score = (lambda f: index.score(question, f)) if index else (lambda f: 0.0)
+        files = [answered] if answered else []
+        files += sorted((r for r in reads if r != answered), key=lambda f: -score(f))
+        if index is not None:
+            files += [f for f, s in index.top(question, k + len(files)) if f not in files and s > 0]
+        return files[:k]
+
+    def _evidence(self, path: str, question: str) -> Evidence:
+        text = self.snapshot.text(path) or ""
+        lines = text.splitlines()
+        start = best_window(lines, question, EVIDENCE_LINES)
+        chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]
+        return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(chunk))
+
+    def _compose(self, question: str, evidence: list[Evidence]) -> str:
+        ev = evidence[0]
+        if self.chat_model is None:
+            return f"{ev.path}, lines {ev.start_line}–{ev.end_line}"
+        prompt = (f"Question about a code repository: {question}\n\nThe answer is in {ev.path}, lines "
+                  f"{ev.start_line}-{ev.end_line}:\n{ev.text}\n\nAnswer the question briefly, citing the file.")
+        reply = self.chat_model.invoke(prompt)
+        return str(getattr(reply, "content", reply))
+
+    # -- LangChain -------------------------------------------------------------------
+    def as_runnable(self):
+        """A LangChain ``Runnable``: invoke with a question, get the answer as a dict."""
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(lambda q: self.ask(q if isinstance(q, str) else q["question"]).to_dict(),
+                              name="explore_ask")

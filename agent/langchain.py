@@ -1,0 +1,41 @@
+"""`ask_repo`: the whole Explorer as one LangChain tool other agents can call.
+
+Kept apart from :mod:`explore.agent.explorer` so that the runtime imports langchain_core
+only when someone asks for LangChain (the four low-level tools live in
+:mod:`explore.tools.langchain`).
+"""
+from __future__ import annotations
+
+import json
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field
+
+from ..sandbox.errors import ExploreError
+from .explorer import Explorer
+
+
+class AskRepoInput(BaseModel):
+    question: str = Field(description="A question about the repository, e.g. 'where is the retry back-off computed?'")
+
+
+def ask_repo_tool(explorer: Explorer, name: str = "ask_repo") -> BaseTool:
+    """A tool that answers a question about ``explorer``'s repository with file + evidence."""
+
+    def run(question: str) -> str:
+        try:
+            result = explorer.ask(question)
+        except ExploreError as exc:
+            return f"ask_repo: {exc}"
+        data = result.to_dict()
+        return json.dumps({k: data[k] for k in ("files", "evidence", "answer", "notes")})
+
+    return StructuredTool.from_function(
+        func=run,
+        name=name,
+        description=(
+            f"Find which file(s) of the repository {explorer.snapshot.label} answer a question; returns "
+            "JSON with ranked files, the evidence lines and a short answer."
+        ),
+        args_schema=AskRepoInput,
+    )

@@ -1,0 +1,380 @@
+"""The policy: pick one labelled action per step, as in Reflect-RL's single-prompt enumeration.
+
+The environment lists every valid action under a label (``A. cd agent/`` ...). The LM
+policy scores the labels with ONE forward pass: the logits of the next token at the last
+position, restricted to the label tokens, softmaxed over those only. So no invalid action
+can ever be produced, and no full-vocabulary logits are kept for more than one position.
+
+The instructions and question at the top of a prompt do not change between the steps of
+an episode; :class:`LMPolicy` can keep their key/value cache and only run the rest.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+from explore.agent.models import use_adapter
+
+Prefix = str | Sequence[str | None] | None
+"""One prefix shared by all prompts, one per prompt, or none."""
+
+
+class LabelTokenError(ValueError):
+    """A label is not exactly one token (or two labels share one), so one logit cannot score it."""
+
+
+class ScriptError(RuntimeError):
+    """A :class:`ScriptedPolicy` ran out of moves or was told to pick an invalid label."""
+
+
+@dataclass
+class Decision:
+    """One chosen action: its label, position among the labels and the distribution it came from."""
+
+    label: str
+    index: int
+    probs: list[float]
+    logprob: float
+    entropy: float
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Anything that picks one of the given labels per prompt."""
+
+    def decide(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        *,
+        greedy: bool = False,
+        generator: torch.Generator | None = None,
+        prefix: Prefix = None,
+    ) -> list[Decision]:
+        """Return one :class:`Decision` per prompt; ``prefix`` is a hint for caching only."""
+        ...
+
+
+def format_chat(tokenizer: Any, text: str, *, chat_template: bool = True) -> str:
+    """Wrap ``text`` as one user turn with the assistant turn opened, if the tokenizer has a template.
+
+    Shared by policy, reflector and the SFT code so training and inference see the same text.
+    """
+    if chat_template and getattr(tokenizer, "chat_template", None):
+        messages = [{"role": "user", "content": text}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return text
+
+
+def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Left-pad token id lists so every row's last token sits at the final position."""
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        if row:
+            ids[i, width - len(row):] = torch.tensor(row, dtype=torch.long)
+            mask[i, width - len(row):] = 1
+    return ids, mask
+
+
+def _decisions(
+    scores: Sequence[torch.Tensor], labels: Sequence[Sequence[str]], greedy: bool, generator: torch.Generator | None
+) -> list[Decision]:
+    out = []
+    for score, labs in zip(scores, labels):
+        logp = torch.log_softmax(score.float(), dim=-1)
+        probs = logp.exp()
+        index = int(probs.argmax()) if greedy else int(torch.multinomial(probs, 1, generator=generator))
+        entropy = float(-(probs * logp).sum())
+        out.append(Decision(labs[index], index, probs.tolist(), float(logp[index]), entropy))
+    return out
+
+
+def _check_batch(prompts: Sequence[str], labels: Sequence[Sequence[str]]) -> None:
+    if len(prompts) != len(labels):
+        raise ValueError(f"{len(prompts)} prompts but {len(labels)} label lists")
+    for labs in labels:
+        if not labs:
+            raise ValueError("every prompt needs at least one label")
+        if len(set(labs)) != len(labs):
+            raise LabelTokenError(f"duplicate labels in {list(labs)}")
+
+
+def _prefixes(prefix: Prefix, n: int) -> list[str | None]:
+    if prefix is None or isinstance(prefix, str):
+        return [prefix] * n
+    if len(prefix) != n:
+        raise ValueError(f"{n} prompts but {len(prefix)} prefixes")
+    return list(prefix)
+
+
+class LMPolicy:
+    """Label-logit policy over a causal LM, optionally through a named LoRA adapter.
+
+    ``autocast=True`` runs under bf16 CPU autocast (see benchmarks/bench_policy.py for
+    whether it pays on this hardware). ``prefix_cache_size`` entries of prefix key/values
+    are kept; they are dropped automatically when any weight changes (optimizer step).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        adapter: str | None = "policy",
+        *,
+        chat_template: bool = True,
+        autocast: bool = False,
+        prefix_cache_size: int = 8,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.adapter = adapter
+        self.chat_template = chat_template and bool(getattr(tokenizer, "chat_template", None))
+        self.autocast = autocast
+        self.prefix_cache_size = prefix_cache_size
+        self._prefix_kv: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._label_ids: dict[tuple[str, bool], int] = {}
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self._pad_id = int(pad if pad is not None else 0)
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        params = inspect.signature(base.forward).parameters
+        self._keep_kw = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
+        # transformers 5.2x renamed ``past_key_values`` to ``cache`` (input and output alike)
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+
+    # --- public API -------------------------------------------------------------------
+
+    def decide(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        *,
+        greedy: bool = False,
+        generator: torch.Generator | None = None,
+        prefix: Prefix = None,
+    ) -> list[Decision]:
+        """Choose one label per prompt: argmax when ``greedy``, else sample with ``generator``.
+
+        ``prefix`` (text every prompt starts with, e.g. instructions + question) marks what
+        may be served from the key/value cache; it also fixes where tokenization splits, so
+        results are the same with or without the cache.
+        """
+        _check_batch(prompts, labels)
+        with torch.inference_mode(), self._running(train=False):
+            scores = self._label_scores(prompts, labels, prefix, use_cache=self.prefix_cache_size > 0)
+        return _decisions(scores, labels, greedy, generator)
+
+    def logprobs(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        chosen: Sequence[int] | torch.Tensor,
+        *,
+        prefix: Prefix = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Differentiable log-prob of each chosen label and entropy over the labels, both ``[B]``.
+
+        Runs without the prefix cache (the cache holds no graph) but tokenizes exactly as
+        :meth:`decide` does for the same ``prefix``, so rollout and update agree.
+        """
+        _check_batch(prompts, labels)
+        with self._running(train=None):
+            scores = self._label_scores(prompts, labels, prefix, use_cache=False)
+        width = max(len(labs) for labs in labels)
+        padded = torch.full((len(scores), width), float("-inf"), dtype=torch.float32)
+        for i, score in enumerate(scores):
+            padded[i, : score.shape[0]] = score.float()
+        logp = torch.log_softmax(padded, dim=-1)
+        index = torch.as_tensor(chosen, dtype=torch.long)
+        chosen_logp = logp.gather(1, index[:, None]).squeeze(1)
+        # padding columns hold -inf; zero them before the product, or their 0 * -inf poisons the gradient
+        safe_logp = logp.masked_fill(~torch.isfinite(padded), 0.0)
+        entropy = -(logp.exp() * safe_logp).sum(-1)
+        return chosen_logp, entropy
+
+    def clear_cache(self) -> None:
+        """Forget cached prefixes (they are also invalidated on any weight change)."""
+        self._prefix_kv.clear()
+
+    # --- internals --------------------------------------------------------------------
+
+    @contextmanager
+    def _running(self, train: bool | None) -> Iterator[None]:
+        """Adapter on, autocast as configured, and eval mode for decisions (restored after)."""
+        was_training = self.model.training
+        if train is not None:
+            self.model.train(train)
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.autocast else nullcontext()
+        try:
+            with use_adapter(self.model, self.adapter), autocast:
+                yield
+        finally:
+            self.model.train(was_training)
+
+    def _ids(self, text: str, specials: bool) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=specials)["input_ids"])
+
+    def _split(self, prompt: str, prefix: str | None) -> tuple[list[int], list[int], bool]:
+        """Token ids of (prefix part, rest) and whether the label follows whitespace."""
+        text = format_chat(self.tokenizer, prompt, chat_template=self.chat_template)
+        specials = not self.chat_template  # a chat template already spells out special tokens
+        after_space = not text or text[-1].isspace()
+        cut = -1
+        if prefix:
+            if not prompt.startswith(prefix):
+                raise ValueError(f"prompt does not start with its prefix: {prefix[:60]!r}...")
+            start = text.find(prompt)
+            cut = start + len(prefix) if start >= 0 else -1
+        if cut <= 0:
+            return [], self._ids(text, specials), after_space
+        head, tail = self._ids(text[:cut], specials), self._ids(text[cut:], False)
+        if not tail:  # the forward pass needs at least one new token to score from
+            head, tail = head[:-1], head[-1:]
+        return head, tail, after_space
+
+    def _label_id(self, label: str, after_space: bool) -> int:
+        key = (label, after_space)
+        if key not in self._label_ids:
+            piece = label if after_space else " " + label
+            ids = self.tokenizer.encode(piece, add_special_tokens=False)
+            if len(ids) != 1:
+                raise LabelTokenError(
+                    f"label {label!r} is {len(ids)} tokens ({piece!r} -> {ids}) for this tokenizer; "
+                    "labels must be single tokens, e.g. the letters A-Z"
+                )
+            self._label_ids[key] = ids[0]
+        return self._label_ids[key]
+
+    def _label_scores(
+        self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, use_cache: bool
+    ) -> list[torch.Tensor]:
+        """Logits of each prompt's label tokens at its decision position."""
+        splits = [self._split(p, pre) for p, pre in zip(prompts, _prefixes(prefix, len(prompts)))]
+        label_ids = []
+        for (_, _, after_space), labs in zip(splits, labels):
+            ids = [self._label_id(lab, after_space) for lab in labs]
+            if len(set(ids)) != len(ids):
+                raise LabelTokenError(f"labels {list(labs)} map to repeated token ids {ids}")
+            label_ids.append(ids)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, (head, _, _) in enumerate(splits):
+            groups.setdefault(tuple(head) if use_cache and head else (), []).append(i)
+        last: list[torch.Tensor | None] = [None] * len(prompts)
+        for head, members in groups.items():
+            if head:
+                logits = self._cached_forward(head, [splits[i][1] for i in members])
+            else:
+                logits = self._forward([splits[i][0] + splits[i][1] for i in members], past=None)
+            for row, i in enumerate(members):
+                last[i] = logits[row]
+        return [row[ids] for row, ids in zip(last, label_ids)]  # type: ignore[index]
+
+    def _forward(self, rows: Sequence[Sequence[int]], past: Any) -> torch.Tensor:
+        """Next-token logits ``[B, V]`` at the last position of left-padded ``rows``."""
+        ids, mask = left_pad(rows, self._pad_id)
+        if past is not None:
+            seen = past.get_seq_length()
+            mask = torch.cat([torch.ones((len(rows), seen), dtype=mask.dtype), mask], dim=1)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, -ids.shape[1]:]
+        kwargs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "position_ids": positions,
+                                  self._cache_kw: past, "use_cache": past is not None}
+        if self._keep_kw:
+            kwargs[self._keep_kw] = 1
+        return self.model(**kwargs).logits[:, -1, :]
+
+    def _weights_version(self) -> int:
+        """Changes whenever any parameter is modified in place (optimizer steps, loads)."""
+        return sum(p._version for p in self.model.parameters())
+
+    def _cached_forward(self, head: tuple[int, ...], tails: Sequence[Sequence[int]]) -> torch.Tensor:
+        key = (head, self._weights_version(), self.adapter, self.autocast)
+        past = self._prefix_kv.get(key)
+        if past is None:
+            kwargs: dict[str, Any] = {"input_ids": torch.tensor([head]), "use_cache": True}
+            if self._keep_kw:
+                kwargs[self._keep_kw] = 1
+            past = getattr(self.model(**kwargs), self._cache_kw)
+            self._prefix_kv = OrderedDict((k, v) for k, v in self._prefix_kv.items() if k[1] == key[1])  # stale
+            self._prefix_kv[key] = past
+            while len(self._prefix_kv) > self.prefix_cache_size:
+                self._prefix_kv.popitem(last=False)
+        self._prefix_kv.move_to_end(key)
+        past = copy.deepcopy(past)  # the forward pass appends to the cache in place
+        if len(tails) > 1:
+            past.batch_repeat_interleave(len(tails))
+        return self._forward(tails, past=past)
+
+
+class ScriptedPolicy:
+    """Deterministic policy for tests and demonstrations: plays a script of labels.
+
+    ``script`` is a list of labels consumed one per prompt, or a callable
+    ``(prompt, labels) -> label``. Decisions are one-hot (logprob 0, entropy 0).
+    """
+
+    def __init__(self, script: Sequence[str] | Callable[[str, Sequence[str]], str]) -> None:
+        self.script = script
+        self.position = 0
+
+    def decide(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        *,
+        greedy: bool = False,
+        generator: torch.Generator | None = None,
+        prefix: Prefix = None,
+    ) -> list[Decision]:
+        _check_batch(prompts, labels)
+        out = []
+        for prompt, labs in zip(prompts, labels):
+            if callable(self.script):
+                label = self.script(prompt, labs)
+            else:
+                if self.position >= len(self.script):
+                    raise ScriptError(f"script exhausted after {len(self.script)} moves")
+                label = self.script[self.position]
+                self.position += 1
+            if label not in labs:
+                raise ScriptError(f"scripted label {label!r} is not among the valid labels {list(labs)}")
+            index = list(labs).index(label)
+            probs = [1.0 if i == index else 0.0 for i in range(len(labs))]
+            out.append(Decision(label, index, probs, 0.0, 0.0))
+        return out
+
+
+class RandomPolicy:
+    """Uniform over the valid labels: the floor every trained policy must beat.
+
+    ``greedy`` is ignored (a uniform distribution has no mode worth taking).
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def decide(
+        self,
+        prompts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        *,
+        greedy: bool = False,
+        generator: torch.Generator | None = None,
+        prefix: Prefix = None,
+    ) -> list[Decision]:
+        _check_batch(prompts, labels)
+        gen = generator or self.generator
+        out = []
+        for labs in labels:
+            n = len(labs)
+            index = int(torch.randint(n, (1,), generator=gen))
+            out.append(Decision(labs[index], index, [1.0 / n] * n, -math.log(n), math.log(n)))
+        return out

@@ -1,0 +1,49 @@
+"""`explore ask` through CliRunner with the tiny real model (no download)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from explore.cli import app
+
+runner = CliRunner()
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "retry.py").write_text("def backoff(attempt):\n    return 2 ** attempt\n")
+    (tmp_path / "README.md").write_text("# Demo\n")
+    return tmp_path
+
+
+def test_ask_json_names_an_existing_file(tmp_path: Path, tree_hash) -> None:
+    repo = _repo(tmp_path)
+    before = tree_hash(repo)
+    result = runner.invoke(app, ["ask", str(repo), "where is the retry backoff?", "--model", "tiny-random",
+                                 "--max-steps", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (repo / data["files"][0]).is_file()
+    assert set(data) >= {"files", "evidence", "answer", "steps", "seconds", "model", "adapters"}
+    assert data["model"] == "tiny-random" and len(data["steps"]) <= 3
+    assert tree_hash(repo) == before
+
+
+def test_ask_rich_output_says_zero_shot(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ask", str(_repo(tmp_path)), "retry backoff", "--model", "tiny-random",
+                                 "--max-steps", "2", "--show-steps"])
+    assert result.exit_code == 0, result.output
+    assert "zero-shot" in result.output and "walk" in result.output
+
+
+def test_ask_bad_input(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    assert runner.invoke(app, ["ask", str(repo), "  "]).exit_code == 2
+    r = runner.invoke(app, ["ask", str(repo), "q", "--model", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "could not find a model" in r.output
+    r = runner.invoke(app, ["ask", str(repo), "q", "--adapter", str(tmp_path / "none")])
+    assert r.exit_code == 2 and "no such folder" in r.output
+    r = runner.invoke(app, ["ask", str(repo), "q", "--reflector", "gpt"])
+    assert r.exit_code == 2
