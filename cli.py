@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -16,6 +17,10 @@ import typer
 from rich.console import Console
 
 from .sandbox.errors import ExploreError
+
+# torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
+# ~10x slower (measured). Must be set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 app = typer.Typer(
     name="explore",

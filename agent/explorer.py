@@ -143,8 +143,6 @@ class Explorer:
         """Walk the repository to answer ``question``."""
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-        from .reflector import reflection_prompt
-
         started = time.perf_counter()
         notes = list(self.notes)
         if clip_question(question)[1]:
@@ -158,7 +156,7 @@ class Explorer:
         for _ in range(env.config.max_steps):
             t0 = time.perf_counter()
             kind = "analyze"
-            note = self.reflector.reflect([reflection_prompt(obs, kind)], kind=kind)[0]
+            note = self.reflector.reflect([obs], kind=kind)[0]
             decision = self.policy.decide([policy_prompt(obs, note)], [info["labels"]], greedy=True,
                                           prefix=prefix)[0]
             action = env.actions[decision.index].text
