@@ -95,6 +95,10 @@ from .cli_eval import register as register_eval  # noqa: E402
 
 register_eval(app, command)
 
+from .cli_train import register as register_train  # noqa: E402
+
+register_train(app, command)
+
 
 @command
 def walk(

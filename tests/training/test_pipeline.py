@@ -1,0 +1,150 @@
+"""`explore train`: adapters, metrics, plots; exact resume; Ctrl-C; corrupt checkpoints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from explore.cli import command
+from explore.cli_train import register
+from explore.training import checkpoint as ckpt
+from explore.training.config import RLConfig, SFTConfig, TrainConfig, comparable
+from explore.training.pipeline import (OutputExists, ProgressEvent, TrainingInterrupted, default_adapter_dir,
+                                       save_tasks, train)
+from explore.training.report import read_jsonl
+
+app = typer.Typer()
+
+
+@app.callback()
+def _root() -> None:
+    pass
+
+
+register(app, command)
+runner = CliRunner()
+
+
+def light_config(updates: int = 4) -> TrainConfig:
+    """A few seconds of training: short episodes, short notes, no held-out evaluation."""
+    config = TrainConfig(model="tiny-random", eval_tasks=0, sft=SFTConfig(steps=4, checkpoint_every=2),
+                         rl=RLConfig(updates=updates, episodes_per_update=4, reflection_tokens=6, checkpoint_every=3))
+    config.env.max_steps = 5
+    return config
+
+
+def strip(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]
+
+
+#: A flat repository: random walks end in a few steps, which keeps the CLI test fast.
+FLAT = {
+    "retry.py": 'def compute_backoff(attempt):\n    """Exponential delay before the next upload attempt."""\n',
+    "cache.py": 'class LRUCache:\n    """Least recently used cache of parsed pages."""\n',
+    "disk.py": 'def write_atomically(path, data):\n    """Write bytes through a temporary file."""\n',
+    "install.md": "# Install\n\nRun pip install demo to install it.\n\n# Upgrade\n\nRun pip install -U demo.\n",
+}
+
+
+def test_cli_train_then_resume_grows_metrics(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, FLAT)
+    out = tmp_path / "adapters"
+    args = ["train", str(repo), "--model", "tiny-random", "--out", str(out), "--sft-steps", "4"]
+    first = runner.invoke(app, [*args, "--rl-updates", "2"])
+    assert first.exit_code == 0, first.output
+    assert "explore train" in first.output and "adapter: policy" in first.output
+    for name in ("policy", "reflector"):
+        assert (out / name / "adapter_config.json").is_file() and (out / name / "adapter_model.safetensors").is_file()
+    rows = read_jsonl(out / "metrics.jsonl")
+    assert [r["update"] for r in rows] == [1, 2]
+    assert {"train/success", "train/return", "train/steps", "train/loss", "train/entropy", "train/seconds"} <= set(rows[0])
+    assert (out / "training.png").read_bytes()[:4] == b"\x89PNG"
+
+    again = runner.invoke(app, [*args, "--rl-updates", "4", "--resume"])
+    assert again.exit_code == 0, again.output
+    grown = read_jsonl(out / "metrics.jsonl")
+    assert [r["update"] for r in grown] == [1, 2, 3, 4] and grown[:2] == rows
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["rl"]["updates"] == 4 and summary["demos"]["negative"] > 0
+    assert {"tasks", "demos", "sft", "rl"} <= set(summary["seconds"])
+
+    refused = runner.invoke(app, [*args, "--rl-updates", "4"])
+    assert refused.exit_code == 2 and "--resume" in refused.output
+    mismatch = runner.invoke(app, [*args, "--rl-updates", "5", "--resume", "--seed", "7"])
+    assert mismatch.exit_code == 2 and "seed" in mismatch.output
+
+
+def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(small_repo: Path, tmp_path: Path, tasks) -> None:
+    tasks_file = tmp_path / "tasks.jsonl"
+    save_tasks(tasks_file, tasks)
+    whole = train(small_repo, light_config(), out=tmp_path / "whole", tasks_file=tasks_file)
+    assert whole.summary["rl"]["updates"] == 4
+
+    out = tmp_path / "pieces"
+    stops = [("sft", 3), ("rl", 2)]
+
+    def ctrl_c(event: ProgressEvent) -> None:  # Ctrl-C arrives right after a step completes
+        if stops and (event.stage, event.step) == stops[0]:
+            stops.pop(0)
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(small_repo, light_config(), out=out, tasks_file=tasks_file, progress=ctrl_c)
+    assert (stop.value.stage, stop.value.step) == ("sft", 3)
+    saved = ckpt.load(stop.value.checkpoint)  # a valid checkpoint, although step 3 is not a multiple of 2
+    assert (saved.stage, saved.step) == ("sft", 3)
+
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(small_repo, light_config(), out=out, tasks_file=tasks_file, progress=ctrl_c, resume=True)
+    assert (stop.value.stage, stop.value.step) == ("rl", 2)
+    assert ckpt.load(out / "checkpoint").step == 2 and (out / "policy" / "adapter_config.json").is_file()
+    assert len(read_jsonl(out / "metrics.jsonl")) == 2
+
+    train(small_repo, light_config(), out=out, tasks_file=tasks_file, progress=ctrl_c, resume=True)
+    for name in ("sft_metrics.jsonl", "metrics.jsonl"):
+        assert strip(read_jsonl(out / name)) == strip(read_jsonl(tmp_path / "whole" / name)), name
+
+
+def test_corrupt_checkpoint_is_reported_by_name(small_repo: Path, tmp_path: Path) -> None:
+    config = light_config()
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "run.json").write_text(json.dumps({"config": config.to_dict(), "comparable": comparable(config)}))
+    ckpt.save(out / "checkpoint", "rl", 2, {"trainer": {"updates": 2}})
+    state = out / "checkpoint" / ckpt.STATE
+    state.write_bytes(state.read_bytes()[:-7] + b"garbage")
+    with pytest.raises(ckpt.CorruptCheckpoint, match="sha256"):
+        train(small_repo, config, out=out, resume=True)
+    result = runner.invoke(app, ["train", str(small_repo), "--out", str(out), "--resume"])
+    assert result.exit_code == 2 and "damaged" in result.output
+
+    (out / "checkpoint" / ckpt.MANIFEST).write_text("{not json")
+    with pytest.raises(ckpt.CorruptCheckpoint, match="unreadable"):
+        ckpt.load(out / "checkpoint")
+    (out / "checkpoint" / ckpt.MANIFEST).unlink()
+    with pytest.raises(ckpt.CorruptCheckpoint, match="missing"):
+        ckpt.load(out / "checkpoint")
+
+
+def test_checkpoint_swap_survives_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoint"
+    ckpt.save(folder, "rl", 1, {"x": 1})
+    ckpt.save(folder, "rl", 2, {"x": 2})
+    assert ckpt.load(folder).state == {"x": 2} and not (tmp_path / "checkpoint.old").exists()
+    folder.rename(tmp_path / "checkpoint.old")  # died between moving the old one aside and renaming the new in
+    assert ckpt.exists(folder) and ckpt.load(folder).step == 2
+
+
+def test_output_folder_rules(small_repo: Path, tmp_path: Path, explore_cache: Path) -> None:
+    where = default_adapter_dir(small_repo)
+    assert where.parent == explore_cache / "adapters" and where.name.startswith(small_repo.name + "-")
+    assert default_adapter_dir(small_repo) == where != default_adapter_dir(tmp_path)
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "run.json").write_text("{}")
+    with pytest.raises(OutputExists):
+        train(small_repo, light_config(), out=tmp_path / "used")
+    missing = runner.invoke(app, ["train", str(small_repo), "--out", str(tmp_path / "nothing"), "--resume"])
+    assert missing.exit_code == 2 and "nothing to resume" in missing.output

@@ -1,0 +1,103 @@
+"""Teacher reflections and demonstrations: no leaks, negative examples that recover."""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from explore.agent.env import EnvConfig, RepoExploreEnv
+from explore.sandbox.snapshot import Repository
+from explore.training.config import DemoConfig
+from explore.training.demos import DemoError, build_demos, oracle_of
+from explore.training.teacher import ChatTeacher, RuleTeacher, leaks_target, question_terms
+
+
+def make_env(repo, tasks, **kw) -> RepoExploreEnv:
+    return RepoExploreEnv(Repository(repo), tasks, EnvConfig(shuffle_labels=True, **kw))
+
+
+def test_analyze_notes_never_name_an_unmatched_target(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    demos = build_demos(env, tasks, DemoConfig(negative_ratio=0.5), seed=3)
+    by_id = {t.id: t for t in tasks}
+    notes = [(by_id[d.task_id], s) for d in demos.demos for s in d.steps]
+    assert len(notes) > 20
+    for task, step in notes:
+        target = task.targets[0]
+        name = PurePosixPath(target).name
+        assert target not in step.reflection
+        if task.id != "install":  # the other questions share no word with their target's name
+            assert name not in step.reflection, (task.question, step.reflection)
+        assert not leaks_target(step.reflection, task.targets, task.question)
+    # a name the question itself points at may be named: "install" matches install.md
+    assert any("install.md" in s.reflection for t, s in notes if t.id == "install" and s.kind == "analyze")
+
+
+def test_notes_use_what_the_student_sees(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    demo = build_demos(env, tasks[:1], DemoConfig(negative_ratio=0.0), seed=0).demos[0]
+    first, last = demo.steps[0], demo.steps[-1]
+    assert "'delay'" in first.reflection and "At the root" in first.reflection
+    label = first.labels[first.action]
+    assert f"{label} has the strongest scent" in first.reflection  # pkg/ smells strongest, named by label only
+    assert last.action_text.startswith("answer ") and "file just read mentions" in last.reflection
+    assert "answer with it" in last.reflection
+
+
+def test_perturbed_demonstrations_recover(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    demos = build_demos(env, tasks, DemoConfig(negative_ratio=0.5), seed=1)
+    stats = demos.stats()
+    assert stats["negative"] == stats["positive"] == len(tasks)  # 0.5 -> one negative per positive
+    assert stats["negative_ratio"] == 0.5
+    for demo in demos.demos:
+        assert demo.success
+        assert demo.steps[-1].action_text.startswith("answer ")
+        if not demo.negative:
+            assert [s.action_text for s in demo.steps] == oracle_of(next(t for t in tasks if t.id == demo.task_id))
+            continue
+        wrong = demo.steps[demo.perturbed_at]
+        assert wrong.action_text == demo.wrong_action and not wrong.imitate
+        recovery = demo.steps[demo.perturbed_at + 1]
+        assert recovery.kind == "wrong_choice" and recovery.imitate and "wrong turn" in recovery.reflection
+        if demo.wrong_action.startswith("cd "):
+            assert recovery.action_text == "cd .."
+        assert len(demo.steps) > len(oracle_of(next(t for t in tasks if t.id == demo.task_id)))
+    # the wrong move is kept for the reflector but never imitated by the policy
+    assert stats["policy_examples"] == stats["reflector_examples"] - stats["negative"]
+
+
+def test_mix_ratio_is_configurable(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    none = build_demos(env, tasks, DemoConfig(negative_ratio=0.0), seed=0).stats()
+    assert none["negative"] == 0 and none["positive"] == len(tasks)
+    only = build_demos(env, tasks, DemoConfig(negative_ratio=1.0), seed=0).stats()
+    assert only["positive"] == 0 and only["negative"] == len(tasks)
+
+
+def test_unreachable_tasks_are_reported(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    gone = tasks[0].__class__("gone", "where is nothing?", ["nope/missing.py"])
+    demos = build_demos(env, [tasks[2], gone], DemoConfig(negative_ratio=0.0), seed=0)
+    assert "gone" in demos.skipped and len(demos.demos) == 1
+    with pytest.raises(DemoError, match="replay"):
+        build_demos(env, [gone], DemoConfig(), seed=0)
+
+
+def test_chat_teacher_used_unless_it_leaks(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks)
+    obs, _ = env.reset(seed=0, options={"task": tasks[0]})
+    chat = FakeListChatModel(responses=["The answer is in retry.py, go there.", "Follow the strongest scent: B."])
+    teacher = ChatTeacher(chat)
+    leaked = teacher.analyze(env, obs, "cd pkg/")
+    assert "retry.py" not in leaked and leaked == RuleTeacher().analyze(env, obs, "cd pkg/")
+    assert teacher.analyze(env, obs, "cd pkg/") == "Follow the strongest scent: B."
+    assert teacher.fallbacks == 1 and teacher.calls == 2
+
+
+def test_question_terms_and_leak_check() -> None:
+    assert question_terms("Where is the retry back-off computed?") == ["retry", "back", "off", "computed"]
+    assert leaks_target("read net/retry.py next", ["pkg/net/retry.py"], "where is the delay?")
+    assert not leaks_target("C, retry.py, matches 'retry'", ["pkg/net/retry.py"], "where are retries done?")
+    assert leaks_target("go to pkg/net/retry.py", ["pkg/net/retry.py"], "where are retries done?")

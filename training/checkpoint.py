@@ -1,0 +1,121 @@
+"""Checkpoints: written atomically, verified on load, never silently ignored when damaged.
+
+A checkpoint is a folder with ``state.pt`` (adapter weights, optimizer, RNG states, data
+position: whatever the trainer's ``state_dict`` holds) and ``manifest.json`` (stage, step,
+the SHA-256 of ``state.pt``), written last. It is built in a temporary folder and renamed
+into place; the previous one is moved aside first and removed only after the new one is
+in place, so a crash at any moment leaves one complete checkpoint (the loader falls back
+to the previous one if the rename did not finish). A checkpoint that exists but does not
+verify raises :class:`CorruptCheckpoint` with the reason: resuming from the wrong state
+would silently produce a different run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..sandbox.errors import ExploreError
+
+FORMAT = 1
+STATE = "state.pt"
+MANIFEST = "manifest.json"
+
+
+class CheckpointError(ExploreError):
+    """A checkpoint cannot be read or written."""
+
+
+class CorruptCheckpoint(CheckpointError):
+    """A checkpoint exists but is damaged (missing file, bad manifest, checksum mismatch)."""
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    stage: str
+    step: int
+    state: dict[str, Any]
+    meta: dict[str, Any]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save(folder: Path, stage: str, step: int, state: dict[str, Any], meta: dict[str, Any] | None = None) -> Path:
+    """Write a checkpoint to ``folder`` atomically (replacing the one there)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    old = folder.with_name(folder.name + ".old")
+    try:
+        torch.save(state, tmp / STATE)
+        manifest = {"format": FORMAT, "stage": stage, "step": int(step), "sha256": _sha256(tmp / STATE),
+                    "written": time.time(), **(meta or {})}
+        with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            os.rename(folder, old)
+        os.rename(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def exists(folder: Path) -> bool:
+    """Whether a checkpoint (complete or not) is present, including an interrupted swap."""
+    folder = Path(folder)
+    return folder.exists() or folder.with_name(folder.name + ".old").exists()
+
+
+def load(folder: Path) -> Checkpoint:
+    """Read and verify a checkpoint; raise :class:`CorruptCheckpoint` saying what is wrong."""
+    folder = Path(folder)
+    if not folder.exists():
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():  # the process died between moving the old one aside and renaming the new one in
+            folder = old
+        else:
+            raise CheckpointError(f"no checkpoint at {folder}")
+    manifest_file, state_file = folder / MANIFEST, folder / STATE
+    if not manifest_file.is_file():
+        raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {MANIFEST} is missing; "
+                                "delete the folder to start over")
+    try:
+        meta = json.loads(manifest_file.read_text(encoding="utf-8"))
+        stage, step, expected = str(meta["stage"]), int(meta["step"]), str(meta["sha256"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise CorruptCheckpoint(f"checkpoint {folder} is damaged: unreadable {MANIFEST} ({exc}); "
+                                "delete the folder to start over") from None
+    if meta.get("format") != FORMAT:
+        raise CorruptCheckpoint(f"checkpoint {folder} has format {meta.get('format')!r}, expected {FORMAT}")
+    if not state_file.is_file():
+        raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {STATE} is missing; delete the folder to start over")
+    actual = _sha256(state_file)
+    if actual != expected:
+        raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {STATE} has sha256 {actual[:12]}…, "
+                                f"the manifest says {expected[:12]}…; delete the folder to start over")
+    try:
+        state = torch.load(state_file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - unpickling errors come in many types
+        raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {STATE} does not load ({exc})") from None
+    return Checkpoint(folder, stage, step, state, meta)

@@ -1,0 +1,202 @@
+"""The stages of a training run after the tasks: model, demonstrations, SFT, RL.
+
+Split from :mod:`.pipeline` (which owns the output folder, resume checks and the public
+entry point) to keep each module readable. Each stage loop follows one pattern: step,
+record metrics, keep an in-memory copy of the last complete state (LoRA weights and
+optimizer: a few MB), checkpoint every N steps, and on Ctrl-C restore that copy, write
+it as a checkpoint and raise :class:`~.pipeline.TrainingInterrupted`.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..agent.env import RepoExploreEnv
+from ..agent.task import Task
+from ..sandbox.snapshot import Repository
+from . import checkpoint as ckpt
+from .demos import DemoSet, build_demos
+from .report import append_jsonl, truncate_jsonl
+from .sft import SFTTrainer, adapter_params, lora_targets, use_bf16
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
+    from .pipeline import _Run
+
+
+def load_model(run: "_Run", from_dir: Path | None) -> tuple[Any, Any]:
+    """The base model with a ``policy`` (and ``reflector``) LoRA adapter: fresh, or from ``from_dir``."""
+    from ..agent.models import ModelError, load_adapters, new_lora, resolve_model
+    from .pipeline import TrainError
+
+    cfg = run.config
+    try:
+        loaded = resolve_model(cfg.model)
+    except ModelError as exc:
+        raise TrainError(str(exc)) from None
+    names = ["reflector", "policy"] if cfg.reflection else ["policy"]
+    torch.manual_seed(cfg.seed)  # LoRA's A matrices are drawn at random: same seed, same start
+    model: Any = loaded
+    if from_dir is not None:
+        found = {n: Path(from_dir) / n for n in names if (Path(from_dir) / n / "adapter_config.json").is_file()}
+        if "policy" not in found:
+            raise TrainError(f"--from {from_dir}: no policy/ adapter inside "
+                             f"(expected {from_dir}/policy/adapter_config.json)")
+        try:
+            model = load_adapters(loaded, found, trainable=list(found))
+        except ModelError as exc:
+            raise TrainError(str(exc)) from None
+        names = [n for n in names if n not in found]
+    for name in names:
+        base = model.model if hasattr(model, "tokenizer") else model
+        model = new_lora(model, name, r=cfg.sft.lora_r, alpha=cfg.sft.lora_alpha, target_modules=lora_targets(base))
+    return model, loaded.tokenizer
+
+
+def _interrupted(run: "_Run", stage: str, step: int, state: dict[str, Any]) -> None:
+    from .pipeline import TrainingInterrupted
+
+    path = ckpt.save(run.ckpt_dir, stage, step, state)
+    raise TrainingInterrupted(path, stage, step) from None
+
+
+def demonstrations(run: "_Run", repo: Repository, tasks: list[Task]) -> DemoSet:
+    from .pipeline import ProgressEvent
+
+    path = run.out / "demos.jsonl"
+    if path.is_file():
+        return DemoSet.load(path)
+    started = time.perf_counter()
+    run.say(ProgressEvent("demos", 0, 1, message=f"demonstrations for {len(tasks)} tasks"))
+    env = RepoExploreEnv(repo, tasks, copy.deepcopy(run.config.env))
+    demos = build_demos(env, tasks, run.config.demos, teacher=run.teacher, seed=run.config.seed)
+    demos.save(path)
+    run.state["demos"] = {**demos.stats(), "target_negative_ratio": run.config.demos.negative_ratio}
+    run.timed("demos", started)
+    run.save_state()
+    stats = run.state["demos"]
+    run.say(ProgressEvent("demos", 1, 1, message=f"{stats['demos']} demonstrations, {stats['negative']} negative "
+                                                 f"({stats['negative_ratio']:.0%})"))
+    return demos
+
+
+def supervised(run: "_Run", model: Any, tokenizer: Any, policy: Any, demos: DemoSet,
+               checkpoint: "Checkpoint | None") -> None:
+    from .pipeline import ProgressEvent
+
+    cfg = run.config
+    reflect = cfg.reflection
+    policy_ex = [(o, n if reflect else "", labels, a) for o, n, labels, a in demos.policy_examples()]
+    reflector_ex = [(o, n) for o, _kind, n in demos.reflector_examples()] if reflect else []
+    trainer = SFTTrainer(model, tokenizer, policy, policy_ex, reflector_ex, cfg.sft, seed=cfg.seed)
+    policy.autocast = trainer.bf16
+    if checkpoint is not None:
+        trainer.load_state_dict(checkpoint.state["trainer"])
+    metrics_file = run.out / "sft_metrics.jsonl"
+    truncate_jsonl(metrics_file, trainer.steps)
+    last = trainer.state_dict()
+    started = time.perf_counter()
+    try:
+        while trainer.steps < cfg.sft.steps:
+            metrics = trainer.step()
+            append_jsonl(metrics_file, {"step": trainer.steps, **metrics})
+            last = trainer.state_dict()
+            if trainer.steps % max(1, cfg.sft.checkpoint_every) == 0 or trainer.steps == cfg.sft.steps:
+                ckpt.save(run.ckpt_dir, "sft", trainer.steps, {"trainer": last})
+            run.say(ProgressEvent("sft", trainer.steps, cfg.sft.steps, metrics))
+    except KeyboardInterrupt:
+        trainer.load_state_dict(last)
+        run.timed("sft", started)
+        run.save_state()
+        _interrupted(run, "sft", trainer.steps, {"trainer": last})
+    run.timed("sft", started)
+    run.save_state()
+    run.export(model, ["reflector", "policy"] if reflect else ["policy"])
+
+
+def reinforce(run: "_Run", repo: Repository, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
+              checkpoint: "Checkpoint | None") -> bool:
+    """Online RL; returns whether any update ran in this call."""
+    from ..agent.reflector import LoRAReflector
+    from .curriculum import DepthCurriculum, UniformTasks
+    from .pipeline import ProgressEvent
+    from .rl import RLTrainer
+
+    cfg = run.config
+    envs = [RepoExploreEnv(repo, tasks, copy.deepcopy(cfg.env)) for _ in range(cfg.rl.episodes_per_update)]
+    schedule = DepthCurriculum(tasks, cfg.schedule) if cfg.curriculum else UniformTasks(tasks)
+    frozen = adapter_params(model, "reflector")
+    for p in frozen:
+        p.requires_grad_(False)
+    reflector = (LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens)
+                 if cfg.reflection else None)
+    policy.autocast = use_bf16(model, cfg.rl.bf16)
+    trainer = RLTrainer(policy, envs, cfg.rl, reflector=reflector, schedule=schedule,
+                        params=adapter_params(model, "policy"), seed=cfg.seed)
+    names = {id(p): n for n, p in model.named_parameters()}
+    frozen_state = {names[id(p)]: p.detach().clone() for p in frozen}
+    if checkpoint is not None:
+        params = dict(model.named_parameters())
+        with torch.no_grad():
+            for name, value in checkpoint.state.get("frozen", {}).items():
+                params[name].copy_(value)
+        trainer.load_state_dict(checkpoint.state["trainer"])
+    metrics_file = run.out / "metrics.jsonl"
+    truncate_jsonl(metrics_file, trainer.updates)
+    if trainer.updates >= cfg.rl.updates:
+        return False
+    last = trainer.state_dict()
+    started = time.perf_counter()
+    try:
+        while trainer.updates < cfg.rl.updates:
+            metrics = trainer.step()
+            append_jsonl(metrics_file, {"update": trainer.updates, **metrics})
+            last = trainer.state_dict()
+            if trainer.updates % max(1, cfg.rl.checkpoint_every) == 0 or trainer.updates == cfg.rl.updates:
+                ckpt.save(run.ckpt_dir, "rl", trainer.updates, {"trainer": last, "frozen": frozen_state})
+                run.export(model, ["policy"])
+            run.say(ProgressEvent("rl", trainer.updates, cfg.rl.updates, metrics))
+    except KeyboardInterrupt:
+        trainer.load_state_dict(last)
+        run.export(model, ["policy"])
+        run.timed("rl", started)
+        run.save_state()
+        _interrupted(run, "rl", trainer.updates, {"trainer": last, "frozen": frozen_state})
+    run.timed("rl", started)
+    run.save_state()
+    return True
+
+
+def run_stages(run: "_Run", repo: Repository, tasks_file: Path | None, from_dir: Path | None,
+               checkpoint: "Checkpoint | None") -> None:
+    """Tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
+    from ..agent.policy import LMPolicy
+    from ..agent.reflector import LoRAReflector, NoReflector
+
+    cfg = run.config
+    train_tasks, test_tasks = run.tasks(repo, tasks_file)
+    model, tokenizer = load_model(run, from_dir)
+    policy = LMPolicy(model, tokenizer, adapter="policy")
+    stage = checkpoint.stage if checkpoint is not None else None
+
+    def reflector() -> Any:
+        return LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens) \
+            if cfg.reflection else NoReflector()
+
+    if stage is None:
+        # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained
+        run.evaluate("before", repo, test_tasks, policy, NoReflector() if from_dir is None else reflector())
+    if stage != "rl" and cfg.sft.steps > 0:
+        demos = demonstrations(run, repo, train_tasks)
+        supervised(run, model, tokenizer, policy, demos, checkpoint if stage == "sft" else None)
+        run.evaluate("after_sft", repo, test_tasks, policy, reflector())
+    elif stage is None:
+        run.export(model, ["reflector", "policy"] if cfg.reflection else ["policy"])
+    if cfg.rl.updates > 0:
+        if reinforce(run, repo, train_tasks, model, tokenizer, policy, checkpoint if stage == "rl" else None):
+            run.state["eval"].pop("after_rl", None)
+        run.evaluate("after_rl", repo, test_tasks, policy, reflector())
