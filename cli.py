@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import shlex
+import warnings
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,6 +22,9 @@ from .sandbox.errors import ExploreError
 # torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
 # ~10x slower (measured). Must be set before torch is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Library deprecation chatter is not for the user of a CLI.
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", message=".*tie_word_embeddings.*")
 
 app = typer.Typer(
     name="explore",
