@@ -148,7 +148,8 @@ class _Run:
         """Write adapters as peft folders ``out/<name>/`` (each swapped in atomically)."""
         tmp = Path(tempfile.mkdtemp(prefix=".adapters-", dir=self.out))
         try:
-            model.save_pretrained(str(tmp), selected_adapters=names)
+            # The base (embeddings included) is frozen: saving it would turn a ~2 MB adapter into 114 MB.
+            model.save_pretrained(str(tmp), selected_adapters=names, save_embedding_layers=False)
             for name in names:
                 src = tmp / name if (tmp / name).is_dir() else tmp
                 dst, old = self.out / name, self.out / f".{name}.old"
@@ -205,8 +206,11 @@ class _Run:
         cfg = copy.deepcopy(self.config.env)
         cfg.shuffle_labels, cfg.leave_out = False, 0.0
         envs = [RepoExploreEnv(repo, test, copy.deepcopy(cfg)) for _ in range(min(8, n))]
-        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed)
+        played: list[Any] = []
+        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played)
         self.state["eval"][name] = {k.split("/")[-1]: round(v, 4) for k, v in result.items()}
+        walks = [{"task": e.task_id, "success": e.success, "actions": e.texts, "notes": e.notes} for e in played]
+        _write_json(self.out / f"eval_{name}.json", walks)
         self.timed("eval", started)
         self.save_state()
         self.say(ProgressEvent("eval", 1, 1, metrics=result, message=f"{name}: success {result['eval/success']:.0%}"))
