@@ -52,6 +52,8 @@ class Episode:
     entropies: list[float] = field(default_factory=list)
     rewards: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    """What each chosen label stood for (``info["actions"]`` when the env gives it)."""
     success: bool = False
     task_id: str | None = None
 
@@ -122,6 +124,7 @@ def rollout(
                 ep.prefixes.append(pre)
                 ep.notes.append(note)
                 ep.actions.append(int(d.index))
+                ep.texts.append(str((infos[i].get("actions") or labs)[d.index]))
                 ep.logprobs.append(float(d.logprob))
                 ep.entropies.append(float(d.entropy))
                 o, reward, terminated, truncated, info = wave[i][0].step(int(d.index))
@@ -320,11 +323,17 @@ def _clone(value: Any) -> Any:
 
 
 def evaluate(envs: Sequence[Any], policy: Any, tasks: Sequence[Any], *, reflector: Any = None, seed: int = 0,
-             prompt: PromptFn = policy_prompt, prefix: PrefixFn | None = policy_prefix) -> dict[str, float]:
-    """Greedy success, return and steps over ``tasks`` (one episode each, fixed seeds)."""
+             prompt: PromptFn = policy_prompt, prefix: PrefixFn | None = policy_prefix,
+             episodes: list[Episode] | None = None) -> dict[str, float]:
+    """Greedy success, return and steps over ``tasks`` (one episode each, fixed seeds).
+
+    Pass a list as ``episodes`` to get the played episodes back (for inspection).
+    """
     if not tasks:
         return {}
     seeds = [seed + i for i in range(len(tasks))]
-    episodes = rollout(envs, policy, [{"task": t} for t in tasks], seeds, reflector=reflector, greedy=True,
-                       prompt=prompt, prefix=prefix)
-    return summarize(episodes, "eval")
+    played = rollout(envs, policy, [{"task": t} for t in tasks], seeds, reflector=reflector, greedy=True,
+                     prompt=prompt, prefix=prefix)
+    if episodes is not None:
+        episodes.extend(played)
+    return summarize(played, "eval")
