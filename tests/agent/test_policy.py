@@ -29,23 +29,6 @@ PROMPTS = [
 LABELS = [["A", "B", "C"], ["A", "B"], ["A", "B", "C", "D"]]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The tiny model's matrices are too small to split: a second intra-op thread only adds
-    synchronisation, which made these tests ~10x slower on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tiny-cache")
-    resolve_model(TINY_RANDOM, cache_dir=root)
-    return root
-
-
 @pytest.fixture()
 def tiny(tiny_cache: Path) -> LoadedModel:
     return resolve_model(TINY_RANDOM, cache_dir=tiny_cache)

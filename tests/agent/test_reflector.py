@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage
 
@@ -26,22 +25,6 @@ OBSERVATIONS = [
     "Question: where is the retry back-off computed?\nYou are in /.\nA. cd src/\nB. read setup.py",
     "Question: which file defines the CLI?\nYou are in docs/.\nLast action: read docs/index.md\nA. cd ..",
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny matrices gain nothing from a second thread; on a busy 2-core box they lose a lot."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tiny_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("tiny-cache")
-    resolve_model(TINY_RANDOM, cache_dir=root)
-    return root
 
 
 @pytest.fixture()
