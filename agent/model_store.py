@@ -78,6 +78,7 @@ def quiet_transformers() -> Iterator[None]:
 
 
 def _sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks (also used to verify checkpoints)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

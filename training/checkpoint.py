@@ -11,7 +11,8 @@ would silently produce a different run.
 """
 from __future__ import annotations
 
-import hashlib
+from ..agent.model_store import _sha256
+
 import json
 import os
 import shutil
@@ -45,14 +46,6 @@ class Checkpoint:
     step: int
     state: dict[str, Any]
     meta: dict[str, Any]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save(folder: Path, stage: str, step: int, state: dict[str, Any], meta: dict[str, Any] | None = None) -> Path:
