@@ -45,6 +45,9 @@ class SFTConfig:
     """LoRA rank of both adapters."""
     lora_alpha: int = 16
     """LoRA scaling numerator (scale = alpha / r)."""
+    note_dropout: float = 0.25
+    """Share of policy examples shown without their note: the policy must also read the
+    state itself, and copes when the reflector's note is weak (or absent)."""
     max_tokens: int = 2048
     """Longest reflector example (prompt + note); longer prompts lose their start."""
     bf16: bool | None = None

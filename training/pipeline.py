@@ -4,7 +4,9 @@ Everything a run produces lives in one output folder (by default a per-repositor
 in the cache, :func:`default_adapter_dir`, where `explore ask` finds the adapters on its
 own): ``run.json`` (settings), ``tasks.jsonl``, ``demos.jsonl``, ``policy/`` and
 ``reflector/`` (peft adapters), ``metrics.jsonl`` (one row per RL update),
-``sft_metrics.jsonl``, ``training.png``, ``summary.json`` and ``checkpoint/``.
+``sft_metrics.jsonl``, ``training.png``, ``eval_<stage>.json`` (the held-out walks, with
+the reflector's notes), ``state.json`` (stage results so far), ``summary.json`` and
+``checkpoint/``.
 
 Stages are resumable: a checkpoint (atomic, verified, see :mod:`.checkpoint`) is written
 every N steps, at the end of each stage and on Ctrl-C, holding the adapters, optimizer,
@@ -31,7 +33,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
-from .report import append_jsonl, plot, read_jsonl, truncate_jsonl
+from .report import plot, read_jsonl
 
 STATE_FILE = "state.json"
 
@@ -229,6 +231,8 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: Path) -> N
         before = json.loads(run_file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ckpt.CorruptCheckpoint(f"{run_file} is damaged ({exc}); delete {out} to start over") from None
+    if before.get("repo") not in (None, str(repo)):
+        raise ResumeMismatch(f"{out} holds a run on {before['repo']}, not {repo}; train into another --out")
     old, new = before.get("comparable", {}), comparable(config)
     diffs = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     if diffs:
@@ -255,11 +259,15 @@ def train(repo: str | os.PathLike[str], config: TrainConfig | None = None, *, ou
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     started = time.time()
-    if not resume:
-        _write_json(out / "run.json", {"repo": str(repository.path), "rev": rev,
-                                       "from": str(from_dir) if from_dir else None,
-                                       "tasks_file": str(tasks_file) if tasks_file else None, "started": started,
-                                       "config": config.to_dict(), "comparable": comparable(config)})
+    if resume and (out / "run.json").is_file():  # keep when and from what it started; record new lengths
+        first = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        started, rev = first.get("started", started), first.get("rev", rev)
+        from_dir = Path(first["from"]) if first.get("from") else from_dir
+        tasks_file = Path(first["tasks_file"]) if first.get("tasks_file") else tasks_file
+    _write_json(out / "run.json", {"repo": str(repository.path), "rev": rev,
+                                   "from": str(from_dir) if from_dir else None,
+                                   "tasks_file": str(tasks_file) if tasks_file else None, "started": started,
+                                   "config": config.to_dict(), "comparable": comparable(config)})
     checkpoint = ckpt.load(run.ckpt_dir) if resume and ckpt.exists(run.ckpt_dir) else None
     run_stages(run, repository, tasks_file, from_dir, checkpoint)
     summary = {"repo": str(repository.path), "out": str(out), "model": config.model, "reflection": config.reflection,
@@ -276,4 +284,4 @@ def train(repo: str | os.PathLike[str], config: TrainConfig | None = None, *, ou
 
 
 __all__ = ["ProgressEvent", "TrainResult", "TrainingInterrupted", "TrainError", "OutputExists", "NothingToResume",
-           "ResumeMismatch", "default_adapter_dir", "load_tasks", "repo_key", "train", "append_jsonl", "truncate_jsonl"]
+           "ResumeMismatch", "default_adapter_dir", "load_tasks", "repo_key", "save_tasks", "train"]

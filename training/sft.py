@@ -204,6 +204,7 @@ class SFTTrainer:
         self.policy_stream = _Stream(len(self.policy_examples), seed, 0)
         self.reflector_stream = _Stream(max(1, len(self.reflector_examples)), seed, 1)
         self.steps = 0
+        self.seed = seed
 
     def step(self) -> dict[str, float]:
         started = time.perf_counter()
@@ -212,6 +213,9 @@ class SFTTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         micro = max(1, cfg.micro_batch)
         pol = [self.policy_examples[i] for i in self.policy_stream.batch(self.steps, cfg.batch_size)]
+        if cfg.note_dropout > 0 and self.reflector_examples:  # a pure function of (seed, step): resumable
+            drop = np.random.default_rng([self.seed, 2, self.steps]).random(len(pol)) < cfg.note_dropout
+            pol = [(o, "" if d else n, labels, a) for (o, n, labels, a), d in zip(pol, drop)]
         p_loss = 0.0
         for chunk in _chunks(pol, micro):  # gradients accumulate; memory is one micro-batch's
             loss = policy_loss(self.policy, chunk) * (len(chunk) / len(pol))

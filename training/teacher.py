@@ -6,9 +6,15 @@ offline and rule-based. It knows the answer (it is shown the oracle's next actio
 the scent digits in the listing, what the last read showed, how deep the walk is. That is
 what makes the note learnable: the reflector never sees the answer, so a note justified
 by hidden knowledge would teach it to guess. Concretely, a file or folder is named only
-when its name matches a question term; otherwise it is referred to by its label and
-scent ("C, scent 7"), and the target's name never appears unless the question itself
-points at it.
+when its name matches a question term; otherwise it is described by kind and scent ("the
+folder with the strongest scent (7)"), and the target's name never appears unless the
+question itself points at it.
+
+Notes never give the label itself, as the reflector's instruction says ("do not give the
+choice yet"). Measured on click with SmolLM2: with notes ending "go into it (H)" the SFT
+policy became a copier of the note's letter (accuracy 1.0 with teacher notes, 0.06 with
+none, 0.19 with a briefly trained reflector's notes) and RL started from zero success.
+A note that points at *evidence* leaves the policy to find the matching line itself.
 
 Two kinds, as in the paper: *analyze* (what the question needs, what the last step
 showed, where to go next) and *wrong choice* (after a move away from the answer: why it
@@ -157,25 +163,27 @@ class _View:
         return f"{need} In {self.cwd}/ ({depth} level{'s' if depth > 1 else ''} down)."
 
     def advice(self, chosen: tuple[str, Action], recovering: bool = False) -> str:
-        """Where to go next, justified by what is visible, naming only matched entries."""
-        label, action = chosen
+        """Where to go next, justified by what is visible; never the label, names only if matched."""
+        _label, action = chosen
         if action.kind == "answer":
-            return f"That file answers the question: answer with it ({label})."
+            if self.last.startswith("read ") and not self.found_in_last_read():
+                return "It shares no words with the question, yet it is about it: answer with it."
+            return "That file answers the question: answer with it."
         if action.arg == "..":
-            return f"Go back up ({label})."
+            return "Nothing here fits better: go back up."
         name = name_of(action)
         matched = name_matches(name, self.terms)
         digit = self.scent(action)
         best = self.best_scent()
+        kind = "folder" if action.kind == "cd" else "file"
         if matched:
-            what = f"{label}, {name}{'/' if action.kind == 'cd' else ''}, matches {_terms_text(matched)}"
+            what = f"The {kind} {name}{'/' if action.kind == 'cd' else ''} matches {_terms_text(matched)}"
         elif digit is not None and best is not None and digit >= best and digit > 0:
-            what = f"{label} has the strongest scent ({digit})"
+            what = f"The {kind} with the strongest scent ({digit}) is the likeliest place"
         elif digit is not None:
-            what = f"{label} (scent {digit}) is the likeliest place left" if recovering else \
-                f"{label} (scent {digit}) is the likeliest place"
+            what = f"The {kind} with scent {digit} is the likeliest place{' left' if recovering else ''}"
         else:
-            what = f"{label} is the likeliest place"
+            what = f"A {kind} here is the likeliest place"
         verb = "go into it" if action.kind == "cd" else "read it to check"
         return f"{what}: {verb}."
 

@@ -39,8 +39,9 @@ def test_notes_use_what_the_student_sees(small_repo, tasks) -> None:
     demo = build_demos(env, tasks[:1], DemoConfig(negative_ratio=0.0), seed=0).demos[0]
     first, last = demo.steps[0], demo.steps[-1]
     assert "'delay'" in first.reflection and "At the root" in first.reflection
-    label = first.labels[first.action]
-    assert f"{label} has the strongest scent" in first.reflection  # pkg/ smells strongest, named by label only
+    assert "folder with the strongest scent (9)" in first.reflection  # pkg/: evidence, not its name
+    for step in demo.steps:  # the note never gives the choice away as a label
+        assert f"({step.labels[step.action]})" not in step.reflection and " option " not in step.reflection
     assert last.action_text.startswith("answer ") and "file just read mentions" in last.reflection
     assert "answer with it" in last.reflection
 
