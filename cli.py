@@ -144,7 +144,8 @@ def walk(
 
 def find_adapters(repo: Path, adapter: Optional[Path]) -> dict[str, Path]:
     """Adapters to load: ``--adapter DIR`` (with policy/ and reflector/ inside, or a single
-    policy adapter), else what `explore train` wrote for this repository, else none."""
+    policy adapter), else what `explore train` wrote for this repository, else none (then
+    `Explorer` takes the shipped navigator)."""
     if adapter is not None:
         if not adapter.is_dir():
             raise ExploreError(f"--adapter {adapter}: no such folder")
@@ -182,7 +183,7 @@ def ask(
         raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
-    adapters = find_adapters(repo, adapter)
+    adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
     status = None if as_json else err.status("loading the model…")
     try:
         if status:

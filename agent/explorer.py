@@ -18,11 +18,30 @@ from typing import Any, Protocol
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
-from .env import EnvConfig, RepoExploreEnv
+from .env import EnvConfig, RepoExploreEnv, load_env_config
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
 
 EVIDENCE_LINES = 12
+
+#: The navigator shipped inside the package: adapters for the default base model trained on
+#: a corpus of open-source repositories (see navigator/MODEL_CARD.md), used when a
+#: repository has none of its own.
+NAVIGATOR_DIR = Path(__file__).resolve().parent.parent / "navigator"
+
+
+def shipped_adapters() -> dict[str, Path]:
+    """The shipped navigator's adapters (``{"policy": dir, ...}``), or {} when absent."""
+    return {n: NAVIGATOR_DIR / n for n in ("policy", "reflector") if (NAVIGATOR_DIR / n / "adapter_config.json").is_file()}
+
+
+def trained_config(adapters: dict[str, str]) -> EnvConfig | None:
+    """The environment settings the policy adapter was trained with (``env.json`` beside
+    ``policy/`` or inside it), so that `ask` shows observations shaped as in training."""
+    if "policy" not in adapters:
+        return None
+    policy = Path(adapters["policy"])
+    return load_env_config(policy.parent) or load_env_config(policy)
 
 
 class EmptyQuestion(ExploreError):
@@ -76,7 +95,9 @@ class Explorer:
 
     ``policy``/``reflector`` may be given directly (tests, custom agents); otherwise the
     model named by ``model`` is loaded with the LoRA ``adapters`` (``{"policy": dir,
-    "reflector": dir}``), sharing one frozen base in memory.
+    "reflector": dir}``), sharing one frozen base in memory. ``adapters=None`` with the
+    default model means the shipped navigator; ``{}`` means none (zero-shot). Without a
+    ``config`` the environment takes the settings the policy was trained with.
     """
 
     def __init__(
@@ -99,9 +120,16 @@ class Explorer:
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)
             self.snapshot = source.snapshot(rev, worktree=worktree)
-        self.config = config or EnvConfig(max_steps=max_steps)
+        if adapters is None and policy is None:
+            from .models import DEFAULT_MODEL
+
+            adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
         self.chat_model = chat_model
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
+        if config is None:
+            config = trained_config(self.adapters) or EnvConfig()
+            config.max_steps = max_steps
+        self.config = config
         self.model_name = "custom"
         self.notes: list[str] = []
         if policy is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any
 
-from ..agent.env import EnvConfig, Rewards
+from ..agent.env import EnvConfig, Rewards, navigator_config
 
 
 @dataclass
@@ -45,6 +45,9 @@ class SFTConfig:
     """LoRA rank of both adapters."""
     lora_alpha: int = 16
     """LoRA scaling numerator (scale = alpha / r)."""
+    lora_layers: int | None = 8
+    """Adapt only the top N transformer blocks (None: all). The backward pass stops at the
+    lowest adapted block: on SmolLM2-135M (30 blocks) an SFT step with 8 costs about half."""
     note_dropout: float = 0.25
     """Share of policy examples shown without their note: the policy must also read the
     state itself, and copes when the reflector's note is weak (or absent)."""
@@ -128,7 +131,7 @@ class TrainConfig:
     """Tasks generated when no tasks file is given."""
     eval_tasks: int = 20
     """Held-out (test split) tasks evaluated greedily before SFT, after SFT and after RL (0: skip)."""
-    env: EnvConfig = field(default_factory=lambda: EnvConfig(shuffle_labels=True))
+    env: EnvConfig = field(default_factory=lambda: navigator_config(shuffle_labels=True))
     """Environment for demonstrations and RL (evaluation uses it without shuffling or leave-out,
     as `explore ask` does)."""
     demos: DemoConfig = field(default_factory=DemoConfig)

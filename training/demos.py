@@ -25,6 +25,7 @@ from typing import Any
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.errors import ExploreError
+from ..tools.workspace import shown
 from .oracle import label_of, shortest_path
 from .config import DemoConfig
 from .teacher import RuleTeacher, Teacher
@@ -114,6 +115,15 @@ def oracle_of(task: Task) -> list[str]:
     return shortest_path(target)
 
 
+def route(env: RepoExploreEnv, task: Task) -> list[str]:
+    """The shortest way from the state ``env`` was just reset to: a target offered as a
+    candidate (``EnvConfig.candidates``) is read and answered at once; else the task's walk."""
+    for action in env.actions:
+        if action.kind == "read" and action.arg in task.targets:
+            return [action.text, f"answer {shown(action.arg)}"]
+    return oracle_of(task)
+
+
 def _related(rel: str, targets: Sequence[str]) -> bool:
     return any(t == rel or t.startswith(rel + "/") for t in targets)
 
@@ -159,7 +169,7 @@ class _Unplayable(Exception):
 
 def positive(env: RepoExploreEnv, task: Task, teacher: Teacher, seed: int) -> Demo:
     rec = _Recorder(env, teacher, task, seed)
-    for text in oracle_of(task):
+    for text in route(env, task):
         rec.step(text)
     return Demo(task.id, rec.steps, negative=False, success=rec.success)
 
@@ -167,7 +177,8 @@ def positive(env: RepoExploreEnv, task: Task, teacher: Teacher, seed: int) -> De
 def negative(env: RepoExploreEnv, task: Task, teacher: Teacher, seed: int, rng: random.Random,
              weighted: bool = True) -> Demo | None:
     """The oracle walk with one wrong move and its recovery; None if no wrong move exists."""
-    oracle = oracle_of(task)
+    env.reset(seed=seed, options={"task": task})
+    oracle = route(env, task)
     for at in rng.sample(range(len(oracle) - 1), len(oracle) - 1):  # any step before the answer
         rec = _Recorder(env, teacher, task, seed)
         for text in oracle[:at]:
@@ -183,9 +194,14 @@ def negative(env: RepoExploreEnv, task: Task, teacher: Teacher, seed: int, rng: 
             recovery, rest = "cd ..", oracle[at:]
         else:
             recovery, rest = oracle[at], oracle[at + 1:]
+        if label_of(env, recovery) is None:  # the wrong move pushed the way on out of a capped listing
+            continue
         rec.step(recovery, kind="wrong_choice", note=teacher.wrong_choice(env, rec.obs, wrong, recovery))
-        for text in rest:
-            rec.step(text)
+        try:
+            for text in rest:
+                rec.step(text)
+        except _Unplayable:
+            continue
         return Demo(task.id, rec.steps, negative=True, success=rec.success, perturbed_at=at, wrong_action=wrong)
     return None
 

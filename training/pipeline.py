@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..agent.env import RepoExploreEnv
+from ..agent.env import RepoExploreEnv, save_env_config
 from ..agent.task import Task
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import Repository
@@ -162,6 +162,7 @@ class _Run:
                 shutil.rmtree(old, ignore_errors=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        save_env_config(self.config.env, self.out)  # `explore ask` shapes observations the same way
 
     # -- tasks -----------------------------------------------------------------------
     def tasks(self, repo: Repository, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:

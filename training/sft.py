@@ -21,6 +21,7 @@ and backward passes dominate either way).
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -44,16 +45,27 @@ class SFTError(ExploreError):
     """Supervised training cannot run (no examples, no trainable adapter)."""
 
 
-def lora_targets(model: Any) -> list[str] | str:
+def lora_targets(model: Any, layers: int | None = None) -> list[str] | str:
     """Attention projections plus the output layer when the model has one.
 
     LoRA on ``lm_head`` lets the policy sharpen its label logits directly; without it a
     small model's final norm bounds how peaked the label distribution can get (measured on
     tiny-random: one label's probability stalls near 0.6 with attention-only LoRA).
+
+    ``layers``: adapt only the top N transformer blocks (a regex over module names). The
+    backward pass then stops at the lowest adapted block: measured on SmolLM2-135M (30
+    blocks), an SFT step costs about half with the top 8 blocks as with all of them.
     """
     targets = default_lora_targets(model)
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    has_head = any(name.rsplit(".", 1)[-1] == "lm_head" for name, _ in base.named_modules())
+    names = [name for name, _ in base.named_modules()]
+    has_head = any(name.rsplit(".", 1)[-1] == "lm_head" for name in names)
+    if layers is not None and isinstance(targets, list):
+        blocks = sorted({int(m.group(1)) for n in names if (m := re.search(r"\.layers\.(\d+)\.", n))})
+        if blocks and layers < len(blocks):
+            top = "|".join(str(b) for b in blocks[-max(1, layers):])
+            regex = rf".*\.layers\.({top})\..*\.({'|'.join(targets)})"
+            return regex + (r"|(.*\.)?lm_head" if has_head else "")
     if isinstance(targets, list) and has_head:
         return [*targets, "lm_head"]
     return targets

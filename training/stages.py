@@ -53,7 +53,8 @@ def load_model(run: "_Run", from_dir: Path | None) -> tuple[Any, Any]:
         names = [n for n in names if n not in found]
     for name in names:
         base = model.model if hasattr(model, "tokenizer") else model
-        model = new_lora(model, name, r=cfg.sft.lora_r, alpha=cfg.sft.lora_alpha, target_modules=lora_targets(base))
+        model = new_lora(model, name, r=cfg.sft.lora_r, alpha=cfg.sft.lora_alpha,
+                         target_modules=lora_targets(base, cfg.sft.lora_layers))
     return model, loaded.tokenizer
 
 

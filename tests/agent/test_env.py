@@ -124,3 +124,21 @@ def test_features_show_kind_and_defined_names(tmp_path: Path) -> None:
     assert "read cli.py  (" in obs and "code, defines parse_args)" in obs
     env.step(labels_for(env, "cd tests/"))
     assert "test)" in env.render() and "defines" not in env.render().split("Actions:")[1]
+
+
+def test_docs_show_the_heading_the_question_names(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "guide.md").write_text("# Guide\n\n## Context locals\n\nThey are proxies.\n")
+    (tmp_path / "docs" / "api.rst").write_text("API\n===\n\nContext\n-------\n\nSee the guide.\n")
+    (tmp_path / "notes.py").write_text("# Context locals\nx = 1\n")  # a comment, not a docs heading
+    task = Task("h", "Where can I read about context locals?", ["docs/guide.md"])
+    env = RepoExploreEnv(Repository(tmp_path), [task])
+    env.reset(seed=0)
+    env.step(labels_for(env, "cd docs/"))
+    lines = env.render().split("Actions:")[1].splitlines()
+    guide = next(line for line in lines if "read guide.md" in line)
+    api = next(line for line in lines if "read api.rst" in line)
+    assert 'heading "Context locals"' in guide  # the longest heading all of whose words are asked
+    assert 'heading "Context"' in api  # a shorter one still counts, and the policy sees which is longer
+    env.reset(seed=0)
+    assert "heading" not in next(line for line in env.render().splitlines() if "notes.py" in line)

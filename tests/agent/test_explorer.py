@@ -84,3 +84,20 @@ def test_runnable_and_ask_repo_tool(repo: Repository) -> None:
     data = json.loads(tool.invoke({"question": "install steps"}))
     assert data["files"]
     assert "empty" in tool.invoke({"question": " "})
+
+
+def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path) -> None:
+    from explore.agent.env import load_env_config, navigator_config, save_env_config
+
+    run = tmp_path / "run"
+    (run / "policy").mkdir(parents=True)
+    save_env_config(navigator_config(shuffle_labels=True, leave_out=0.5), run)
+    assert load_env_config(run).shuffle_labels is False and load_env_config(run).leave_out == 0.0  # training only
+    # a candidate read from the root, as the navigator was trained to see it
+    explorer = Explorer(repo, policy=script("read pkg/net/retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector(), adapters={"policy": run / "policy"}, max_steps=5)
+    assert explorer.config.candidates == 5 and explorer.config.max_steps == 5
+    assert explorer.ask("where is compute_backoff defined?").files[0] == "pkg/net/retry.py"
+    (run / "env.json").write_text("{not json")
+    with pytest.raises(ValueError, match="retrain"):
+        Explorer(repo, policy=script(), reflector=NoReflector(), adapters={"policy": run / "policy"})

@@ -94,3 +94,14 @@ def test_no_examples_is_a_named_error(setup) -> None:
     model, tokenizer, policy, _ = setup
     with pytest.raises(SFTError, match="no policy examples"):
         SFTTrainer(model, tokenizer, policy, [], ())
+
+
+def test_lora_on_top_layers_only_trains_those(setup) -> None:
+    from explore.agent.models import new_lora, resolve_model
+
+    loaded = resolve_model("tiny-random")
+    regex = lora_targets(loaded.model, layers=1)
+    model = new_lora(loaded, "top", target_modules=regex)
+    trained = {n for n, p in model.named_parameters() if p.requires_grad}
+    blocks = {int(n.split(".layers.")[1].split(".")[0]) for n in trained if ".layers." in n}
+    assert len(blocks) == 1 and any("lm_head" in n for n in trained)

@@ -102,3 +102,19 @@ def test_question_terms_and_leak_check() -> None:
     assert leaks_target("read net/retry.py next", ["pkg/net/retry.py"], "where is the delay?")
     assert not leaks_target("C, retry.py, matches 'retry'", ["pkg/net/retry.py"], "where are retries done?")
     assert leaks_target("go to pkg/net/retry.py", ["pkg/net/retry.py"], "where are retries done?")
+
+
+def test_candidates_shorten_demonstrations_to_read_and_answer(small_repo, tasks) -> None:
+    env = make_env(small_repo, tasks, candidates=3)
+    demos = build_demos(env, tasks, DemoConfig(negative_ratio=0.5), seed=1)
+    by_id = {t.id: t for t in tasks}
+    positives = [d for d in demos.demos if not d.negative]
+    assert positives and all(d.success for d in demos.demos)
+    for demo in positives:  # every target here is among BM25's top 3: read it from the root, answer
+        target = by_id[demo.task_id].targets[0]
+        assert [s.action_text for s in demo.steps] == [f"read {target}", f"answer {target}"]
+    negatives = [d for d in demos.demos if d.negative]
+    assert negatives
+    for demo in negatives:  # a wrong read (or cd) first, then the recovery reaches the target
+        assert not demo.steps[0].imitate and demo.steps[1].kind == "wrong_choice"
+        assert demo.steps[-1].action_text == f"answer {by_id[demo.task_id].targets[0]}"
