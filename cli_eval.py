@@ -28,7 +28,7 @@ RepoArg = Annotated[Path, typer.Argument(help="Repository or folder the tasks ar
 RevOpt = Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or branch to take the repository at (default HEAD).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling, wording, splits and the random policy.")]
-BASELINES = "oracle,random,bm25,scent"
+BASELINES = "oracle,random,bm25,scent,features"
 SPLIT_NAMES = ("train", "val", "test")
 
 

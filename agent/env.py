@@ -332,15 +332,15 @@ class RepoExploreEnv(gym.Env[str, int]):
         section heading whose every word is in the question."""
         assert self.ws is not None
         feats = [file_kind(rel)]
-        matched = self._defined_matches(rel)
+        matched = self.defined_matches(rel)
         if matched:
             feats.append("defines " + " ".join(matched[:3]))
-        heading = self._matched_heading(rel)
+        heading = self.matched_heading(rel)
         if heading:
             feats.append(f"heading \"{heading[:40]}\"")
         return feats
 
-    def _matched_heading(self, rel: str) -> str | None:
+    def matched_heading(self, rel: str) -> str | None:
         """The longest heading of a docs file all of whose words the question uses.
 
         Measured on 1,232 docs questions of 19 training-corpus repos: 94% of target files
@@ -359,7 +359,7 @@ class RepoExploreEnv(gym.Env[str, int]):
                 best = (heading, words)
         return best[0] if best else None
 
-    def _defined_matches(self, rel: str) -> list[str]:
+    def defined_matches(self, rel: str) -> list[str]:
         assert self.ws is not None and self.task is not None
         key = (self.ws.snapshot.key, rel)
         if key not in self._defs:

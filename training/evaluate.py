@@ -31,6 +31,7 @@ from ..agent.env import EnvConfig, RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
+from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository
 from .oracle import label_of, shortest_path, solve
 
@@ -184,11 +185,40 @@ class ScentPolicy:
         return choice
 
 
+class FeaturePolicy:
+    """BM25's top 5 reordered by hand with the features the navigator sees: a file that
+    defines a name the question uses, or a docs file with a heading the question names,
+    comes first unless it is a test; then non-tests; then BM25's order.
+
+    Not learned and not shipped: it is the bar beside ``bm25`` that shows what the
+    features alone are worth, so the trained navigator's gain can be read honestly.
+    """
+
+    name, ranks = "features", True
+
+    def run(self, task: Task, env: RepoExploreEnv) -> EpisodeResult:
+        env.reset(seed=0, options={"task": task})
+        assert env.ws is not None
+        index = env.ws.index or Index.build(env.ws.snapshot)
+        ranked = [f for f, s in index.top(task.question, 5) if s > 0]
+
+        def key(item: tuple[int, str]) -> tuple[bool, bool, int]:
+            rank, path = item
+            test = file_kind(path) == "test"
+            strong = bool(env.defined_matches(path) or env.matched_heading(path))
+            return (not strong or test, test, rank)
+
+        order = [path for _, path in sorted(enumerate(ranked), key=key)]
+        success = bool(order) and order[0] in task.targets
+        return EpisodeResult(order, 1, success, actions=[f"answer {order[0]}"] if order else [])
+
+
 POLICIES: dict[str, Callable[[int], EvalPolicy]] = {
     "oracle": lambda seed: OraclePolicy(),
     "random": lambda seed: RandomPolicy(seed),
     "bm25": lambda seed: BM25Policy(),
     "scent": lambda seed: ScentPolicy(),
+    "features": lambda seed: FeaturePolicy(),
 }
 
 

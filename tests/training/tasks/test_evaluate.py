@@ -89,10 +89,28 @@ def test_policy_registry(topics, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import explore.training.evaluate as ev
 
     monkeypatch.setattr(ev, "POLICIES", dict(ev.POLICIES))  # the registration below is undone
-    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, scent"):
+    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, scent, features"):
         make_policy("gpt")
     register_policy("first", lambda seed: ChooserPolicy("first", lambda obs, info: 0))
     repo, tasks = topics
     report = evaluate(repo, tasks, make_policy("first"))
     plot([report, evaluate(repo, tasks, make_policy("bm25"))], str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").stat().st_size > 1000
+
+
+def test_features_put_the_defining_file_before_tests_and_callers(tmp_path: Path, make_repo) -> None:
+    files = {
+        "tests/test_parse.py": "from app.cli import parse_args\n\ndef test_parse_args():\n    parse_args(['--parse', 'args'])\n"
+                               "    parse_args([])  # parse args parse args\n",
+        "app/main.py": "from app.cli import parse_args\n\ndef main():\n    return parse_args(None)  # parse args\n",
+        "app/cli.py": "def parse_args(argv):\n    return argv\n",
+        "docs/guide.md": "# Guide\n\n## Command line\n\nThe command line is parsed for you.\n",
+        "docs/other.md": "# Other\n\nCommand line command line command line notes.\n",
+    }
+    repo = Repository(make_repo(tmp_path, files))
+    tasks = [Task("d", "Which file defines `parse_args`?", ["app/cli.py"]),
+             Task("h", "Where can I read about the command line?", ["docs/guide.md"])]
+    bm25 = evaluate(repo, tasks, make_policy("bm25")).results
+    assert [r.ranked[0] for r in bm25] == ["tests/test_parse.py", "docs/other.md"]  # lexical matches win
+    feats = evaluate(repo, tasks, make_policy("features")).results
+    assert [r.ranked[0] for r in feats] == ["app/cli.py", "docs/guide.md"] and all(r.success for r in feats)
