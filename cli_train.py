@@ -1,4 +1,4 @@
-"""`explore train REPO`: fine-tune the policy and reflector on one repository.
+"""`explore train REPO...`: fine-tune the policy and reflector on a repository (or a corpus).
 
 Registered on the main app by :func:`register` (``cli.py`` calls it), so this module only
 imports the training stack when the command actually runs. Progress is drawn with rich on
@@ -113,7 +113,7 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
 
 
 def train(
-    repo: Annotated[Path, typer.Argument(help="Repository or folder to train on (never written to).")],
+    repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...")],
     tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes); default: generate them.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
@@ -126,15 +126,16 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or branch to take the repository at (default HEAD).")] = None,
 ) -> None:
-    """Fine-tune on one repository: tasks → demonstrations → SFT → RL → adapters `explore ask` uses."""
+    """Fine-tune on a repository (or several): tasks → demonstrations → SFT → RL → adapters `explore ask` uses."""
     from .training.pipeline import TrainingInterrupted
     from .training.pipeline import train as run_training
 
+    repo = repos[0]
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
                      reflection=reflection, curriculum=curriculum, seed=seed)
     try:
         with _Progress(err) as progress:
-            result = run_training(repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,
+            result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,
                                   progress=progress, rev=rev)
     except TrainingInterrupted as stop:
         where = f" (checkpoint: {stop.checkpoint})" if stop.checkpoint else ""

@@ -209,7 +209,9 @@ class Repository:
                 "or use the working tree (--worktree)"
             )
         try:
-            return self.git.commit(rev or "HEAD").hexsha
+            commit = self.git.commit(rev or "HEAD")
+            commit.tree  # a full hex id is taken on trust until read: read it, so a missing one fails here
+            return commit.hexsha
         except Exception:  # gitpython raises BadName, ValueError, GitCommandError...
             raise BadRevision(
                 f"{rev!r} is not a commit in {self.path}; try a branch, tag or commit id "

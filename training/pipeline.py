@@ -22,13 +22,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..agent.env import RepoExploreEnv, save_env_config
 from ..agent.task import Task
+from ..sandbox.corpus import Corpus, open_source
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
@@ -132,9 +133,9 @@ def _write_json(path: Path, data: Any) -> None:
 class _Run:
     """One training run's state on disk and in memory; the stages are its methods."""
 
-    def __init__(self, repo: Path, config: TrainConfig, out: Path, progress: ProgressFn | None, rev: str | None,
+    def __init__(self, repo: str, config: TrainConfig, out: Path, progress: ProgressFn | None, rev: str | None,
                  teacher: Any = None) -> None:
-        self.repo, self.config, self.out, self.rev, self.teacher = Path(repo), config, Path(out), rev, teacher
+        self.repo, self.config, self.out, self.rev, self.teacher = repo, config, Path(out), rev, teacher
         self.say = progress or (lambda _e: None)
         self.state: dict[str, Any] = {"seconds": {}, "eval": {}}
         self.ckpt_dir = self.out / "checkpoint"
@@ -165,7 +166,7 @@ class _Run:
         save_env_config(self.config.env, self.out)  # `explore ask` shapes observations the same way
 
     # -- tasks -----------------------------------------------------------------------
-    def tasks(self, repo: Repository, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
+    def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
         from .oracle import attach
 
         path = self.out / "tasks.jsonl"
@@ -178,10 +179,7 @@ class _Run:
             if tasks_file is not None:
                 tasks = load_tasks(tasks_file)
             else:
-                from .tasks.pipeline import generate
-
-                tasks = generate(repo, max_tasks=self.config.max_tasks, seed=self.config.seed, rev=self.rev,
-                                 env_config=copy.deepcopy(self.config.env))
+                tasks = self._generate(repo)
             env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
             proven = [t for t in tasks if t.oracle or attach(env, t)]
             for t in proven:
@@ -197,8 +195,33 @@ class _Run:
         self.say(ProgressEvent("tasks", 1, 1, message=f"{len(train)} training tasks, {len(test)} held out"))
         return train, test
 
+    def _generate(self, repo: Repository | Corpus) -> list[Task]:
+        """Tasks of one repository, or of each repository of a corpus (``max_tasks`` each,
+        ids prefixed with the repository's folder name, which ``meta["repo"]`` also keeps)."""
+        from .tasks.pipeline import NoTasks, generate
+
+        env = copy.deepcopy(self.config.env)
+        if isinstance(repo, Repository):
+            return generate(repo, max_tasks=self.config.max_tasks, seed=self.config.seed, rev=self.rev, env_config=env)
+        tasks: list[Task] = []
+        for i, member in enumerate(repo.repos):
+            name = member.path.name
+            self.say(ProgressEvent("tasks", i, len(repo), message=f"generating tasks in {name}"))
+            try:
+                found = generate(member, max_tasks=self.config.max_tasks, seed=self.config.seed, env_config=env)
+            except NoTasks as exc:
+                self.say(ProgressEvent("tasks", i + 1, len(repo), message=f"skipped {name}: {exc}"))
+                continue
+            for task in found:
+                task.id = f"{name}:{task.id}"
+                task.meta["repo"] = name
+            tasks += found
+        if not tasks:
+            raise TrainError(f"no tasks could be generated in any of the {len(repo)} repositories")
+        return tasks
+
     # -- evaluation ------------------------------------------------------------------
-    def evaluate(self, name: str, repo: Repository, test: list[Task], policy: Any, reflector: Any) -> None:
+    def evaluate(self, name: str, repo: Repository | Corpus, test: list[Task], policy: Any, reflector: Any) -> None:
         from .rl import evaluate
 
         n = self.config.eval_tasks
@@ -219,7 +242,7 @@ class _Run:
         self.say(ProgressEvent("eval", 1, 1, metrics=result, message=f"{name}: success {result['eval/success']:.0%}"))
 
 
-def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: Path) -> None:
+def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> None:
     run_file = out / "run.json"
     if not resume:
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
@@ -241,22 +264,32 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: Path) -> N
                              "resume with the original options or train into another --out")
 
 
-def train(repo: str | os.PathLike[str], config: TrainConfig | None = None, *, out: Path | None = None,
+def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,
+          out: Path | None = None,
           tasks_file: Path | None = None, from_dir: Path | None = None, resume: bool = False,
           progress: ProgressFn | None = None, rev: str | None = None, teacher: Any = None) -> TrainResult:
     """Run (or resume) the whole training; see the module docstring for what is written.
 
+    ``repo`` may be several repositories (a corpus): tasks are generated in each and
+    sampled across all of them; ``out`` is then required and ``rev`` refused.
     ``teacher`` writes the demonstrations' reflections (default: the offline
     :class:`~.teacher.RuleTeacher`; a :class:`~.teacher.ChatTeacher` wraps a chat model).
     """
     from .stages import run_stages
 
     config = config or TrainConfig()
-    repository = Repository(repo)
+    repository = open_source([repo] if isinstance(repo, (str, os.PathLike)) else list(repo))
+    if isinstance(repository, Corpus):
+        if rev is not None:
+            raise TrainError("--rev names a commit of one repository; train on that repository alone to use it")
+        if out is None:
+            raise TrainError(f"training over {len(repository)} repositories needs --out DIR (the adapters belong "
+                             "to no single repository); then `explore ask REPO ... --adapter DIR`")
+    where = repository.label if isinstance(repository, Corpus) else str(repository.path)
     out = Path(out) if out is not None else default_adapter_dir(repository.path)
-    _check_resume(out, config, resume, repository.path)
+    _check_resume(out, config, resume, where)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(repository.path, config, out, progress, rev, teacher)
+    run = _Run(where, config, out, progress, rev, teacher)
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     started = time.time()
@@ -265,13 +298,13 @@ def train(repo: str | os.PathLike[str], config: TrainConfig | None = None, *, ou
         started, rev = first.get("started", started), first.get("rev", rev)
         from_dir = Path(first["from"]) if first.get("from") else from_dir
         tasks_file = Path(first["tasks_file"]) if first.get("tasks_file") else tasks_file
-    _write_json(out / "run.json", {"repo": str(repository.path), "rev": rev,
+    _write_json(out / "run.json", {"repo": where, "rev": rev,
                                    "from": str(from_dir) if from_dir else None,
                                    "tasks_file": str(tasks_file) if tasks_file else None, "started": started,
                                    "config": config.to_dict(), "comparable": comparable(config)})
     checkpoint = ckpt.load(run.ckpt_dir) if resume and ckpt.exists(run.ckpt_dir) else None
     run_stages(run, repository, tasks_file, from_dir, checkpoint)
-    summary = {"repo": str(repository.path), "out": str(out), "model": config.model, "reflection": config.reflection,
+    summary = {"repo": where, "out": str(out), "model": config.model, "reflection": config.reflection,
                "curriculum": config.curriculum, "seed": config.seed, **run.state,
                "adapters": {n: str(out / n) for n in ("policy", "reflector") if (out / n).is_dir()}}
     rows = read_jsonl(out / "metrics.jsonl")

@@ -17,6 +17,7 @@ import torch
 
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
+from ..sandbox.corpus import Corpus
 from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
 from .demos import DemoSet, build_demos
@@ -65,7 +66,7 @@ def _interrupted(run: "_Run", stage: str, step: int, state: dict[str, Any]) -> N
     raise TrainingInterrupted(path, stage, step) from None
 
 
-def demonstrations(run: "_Run", repo: Repository, tasks: list[Task]) -> DemoSet:
+def demonstrations(run: "_Run", repo: Repository | Corpus, tasks: list[Task]) -> DemoSet:
     from .pipeline import ProgressEvent
 
     path = run.out / "demos.jsonl"
@@ -119,7 +120,7 @@ def supervised(run: "_Run", model: Any, tokenizer: Any, policy: Any, demos: Demo
     run.export(model, ["reflector", "policy"] if reflect else ["policy"])
 
 
-def reinforce(run: "_Run", repo: Repository, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
+def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
               checkpoint: "Checkpoint | None") -> bool:
     """Online RL; returns whether any update ran in this call."""
     from ..agent.reflector import LoRAReflector
@@ -172,7 +173,7 @@ def reinforce(run: "_Run", repo: Repository, tasks: list[Task], model: Any, toke
     return True
 
 
-def run_stages(run: "_Run", repo: Repository, tasks_file: Path | None, from_dir: Path | None,
+def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,
                checkpoint: "Checkpoint | None") -> None:
     """Tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
     from ..agent.policy import LMPolicy

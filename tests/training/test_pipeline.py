@@ -148,3 +148,28 @@ def test_output_folder_rules(small_repo: Path, tmp_path: Path, explore_cache: Pa
         train(small_repo, light_config(), out=tmp_path / "used")
     missing = runner.invoke(app, ["train", str(small_repo), "--out", str(tmp_path / "nothing"), "--resume"])
     assert missing.exit_code == 2 and "nothing to resume" in missing.output
+
+
+def test_cli_train_over_a_corpus_of_repositories(make_repo, tmp_path: Path) -> None:
+    first = make_repo(tmp_path, FLAT, name="alpha")
+    second = make_repo(tmp_path, {"docs/guide.md": "# Guide\n\n## Proxies\n\nContext locals are proxies.\n",
+                                  "src/locals.py": 'def proxy(obj):\n    """Wrap obj in a context-local proxy."""\n'},
+                       name="beta")
+    out = tmp_path / "nav"
+    args = ["train", str(first), str(second), "--model", "tiny-random", "--sft-steps", "2", "--rl-updates", "1"]
+    refused = runner.invoke(app, args)  # adapters of a corpus belong to no one repository: say where
+    assert refused.exit_code == 2 and "--out" in refused.output
+    done = runner.invoke(app, [*args, "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
+    assert {r["meta"]["repo"] for r in rows} == {"alpha", "beta"}
+    assert all(r["id"].startswith(r["meta"]["repo"] + ":") for r in rows)
+    assert (out / "policy" / "adapter_config.json").is_file() and (out / "env.json").is_file()
+    assert json.loads((out / "run.json").read_text())["repo"] == f"{first}; {second}"
+
+
+def test_a_corpus_needs_git_repositories(make_repo, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, FLAT, name="alpha")
+    folder = make_repo(tmp_path, FLAT, name="plain", git_init=False)
+    result = runner.invoke(app, ["train", str(repo), str(folder), "--model", "tiny-random", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "not a git repository" in result.output
