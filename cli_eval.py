@@ -110,6 +110,8 @@ def eval_command(
     seed: SeedOpt = 0,
     as_json: JsonOpt = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a success-by-depth chart (PNG) here.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Trained adapters (policy/, reflector/) for --policy navigator; default: the shipped navigator.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set: success, acc@k, SPL, steps, invalid actions, seconds."""
     from .sandbox.snapshot import Repository
@@ -117,7 +119,15 @@ def eval_command(
     from .training.tasks import read_tasks, usable
 
     names = [p.strip() for p in policy.split(",") if p.strip()]
-    policies = [ev.make_policy(n, seed) for n in names]
+    def build(name: str) -> Any:
+        if name == "navigator" and (adapter is not None or model is not None):
+            from .cli import find_adapters
+
+            found = find_adapters(repo, adapter) if adapter is not None else {}
+            return ev.NavigatorPolicy({k: str(v) for k, v in found.items()} or None, model=model)
+        return ev.make_policy(name, seed)
+
+    policies = [build(n) for n in names]
     if not policies:
         raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
     if limit is not None and limit < 1:

@@ -213,12 +213,51 @@ class FeaturePolicy:
         return EpisodeResult(order, 1, success, actions=[f"answer {order[0]}"] if order else [])
 
 
+class NavigatorPolicy:
+    """The trained agent exactly as `explore ask` runs it (model, adapters, the environment
+    settings they were trained with, the out-of-steps fallback): ``ranked`` is the answer's
+    file list. Without ``adapters`` it is the navigator shipped in the package.
+    """
+
+    name, ranks = "navigator", True
+
+    def __init__(self, adapters: dict[str, str] | None = None, model: str | None = None,
+                 reflector: str | None = None) -> None:
+        from ..agent.explorer import shipped_adapters
+
+        self.adapters = adapters if adapters is not None else {k: str(v) for k, v in shipped_adapters().items()}
+        if "policy" not in self.adapters:
+            raise UnknownPolicy("no navigator to evaluate: none is shipped in this install; pass trained "
+                                "adapters (`explore eval ... --adapter DIR`)")
+        self.model, self.reflector = model, reflector
+        self._explorers: dict[str, Any] = {}
+
+    def run(self, task: Task, env: RepoExploreEnv) -> EpisodeResult:
+        from ..agent.explorer import Explorer
+
+        snapshot = env.workspace_for(task).snapshot
+        explorer = self._explorers.get(snapshot.key)
+        if explorer is None:
+            if not self._explorers:  # the first loads the model; the others share its policy
+                explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector)
+            else:
+                first = next(iter(self._explorers.values()))
+                explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
+                                    adapters=self.adapters)
+            self._explorers[snapshot.key] = explorer
+        answer = explorer.ask(task.question)
+        ranked = list(answer.files)
+        return EpisodeResult(ranked, len(answer.steps), bool(ranked) and ranked[0] in task.targets,
+                             actions=[s.action for s in answer.steps])
+
+
 POLICIES: dict[str, Callable[[int], EvalPolicy]] = {
     "oracle": lambda seed: OraclePolicy(),
     "random": lambda seed: RandomPolicy(seed),
     "bm25": lambda seed: BM25Policy(),
     "scent": lambda seed: ScentPolicy(),
     "features": lambda seed: FeaturePolicy(),
+    "navigator": lambda seed: NavigatorPolicy(),
 }
 
 

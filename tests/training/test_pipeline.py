@@ -166,6 +166,15 @@ def test_cli_train_over_a_corpus_of_repositories(make_repo, tmp_path: Path) -> N
     assert all(r["id"].startswith(r["meta"]["repo"] + ":") for r in rows)
     assert (out / "policy" / "adapter_config.json").is_file() and (out / "env.json").is_file()
     assert json.loads((out / "run.json").read_text())["repo"] == f"{first}; {second}"
+    # the trained navigator, scored as `explore ask` runs it, beside bm25
+    from explore.cli import app as main_app
+
+    scored = runner.invoke(main_app, ["eval", str(first), "--tasks", str(out / "tasks.jsonl"), "--policy",
+                                      "navigator,bm25", "--adapter", str(out), "--model", "tiny-random", "--json"])
+    assert scored.exit_code == 0, scored.output
+    body = json.loads(scored.output[scored.output.index("{"):])
+    nav = body["policies"]["navigator"]
+    assert nav["n"] == body["policies"]["bm25"]["n"] > 0 and 1 <= nav["mean_steps"] <= 8 and "acc@5" in nav
 
 
 def test_a_corpus_needs_git_repositories(make_repo, tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_policy_registry(topics, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import explore.training.evaluate as ev
 
     monkeypatch.setattr(ev, "POLICIES", dict(ev.POLICIES))  # the registration below is undone
-    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, scent, features"):
+    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, scent, features, navigator"):
         make_policy("gpt")
     register_policy("first", lambda seed: ChooserPolicy("first", lambda obs, info: 0))
     repo, tasks = topics
