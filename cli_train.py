@@ -117,7 +117,8 @@ def train(
     tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes); default: generate them.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
-    from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps).")] = None,
+    from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Start from fresh adapters, not the shipped navigator.")] = False,
     sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200; 0 skips SFT).")] = None,
     rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40; 0 skips RL).")] = None,
     reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on).")] = None,
@@ -133,6 +134,7 @@ def train(
     repo = repos[0]
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
                      reflection=reflection, curriculum=curriculum, seed=seed)
+    config.from_scratch = from_scratch or config.from_scratch
     try:
         with _Progress(err) as progress:
             result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,

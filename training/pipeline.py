@@ -191,6 +191,14 @@ class _Run:
             self.timed("tasks", started)
         train = [t for t in tasks if t.meta.get("split", "train") == "train"] or tasks
         test = [t for t in tasks if t.meta.get("split") == "test"]
+        if len({t.meta.get("repo") for t in test}) > 1:  # a corpus: the first N held out span every repository
+            count: dict[str, int] = {}
+            keyed = []
+            for t in test:
+                repo_name = str(t.meta.get("repo"))
+                keyed.append((count.get(repo_name, 0), t))  # its position within its repository
+                count[repo_name] = count.get(repo_name, 0) + 1
+            test = [t for _, t in sorted(keyed, key=lambda pair: pair[0])]
         self.state["tasks"] = {"total": len(tasks), "train": len(train), "test": len(test)}
         self.say(ProgressEvent("tasks", 1, 1, message=f"{len(train)} training tasks, {len(test)} held out"))
         return train, test
@@ -264,12 +272,32 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
                              "resume with the original options or train into another --out")
 
 
+def shipped_start(config: TrainConfig) -> Path | None:
+    """The shipped navigator, when it fits the run: same base model and environment
+    settings (a policy only knows observations shaped as in its training)."""
+    from ..agent.explorer import NAVIGATOR_DIR, shipped_adapters, trained_config
+
+    found = shipped_adapters()
+    if config.from_scratch or "policy" not in found or config.model != TrainConfig().model:
+        return None
+    shipped = trained_config({"policy": str(found["policy"])})
+    ours = copy.deepcopy(config.env)
+    ours.shuffle_labels, ours.leave_out = False, 0.0
+    if shipped is None or (shipped.candidates, shipped.max_actions, shipped.result_lines, shipped.features) != \
+            (ours.candidates, ours.max_actions, ours.result_lines, ours.features):
+        return None
+    return NAVIGATOR_DIR
+
+
 def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,
           out: Path | None = None,
           tasks_file: Path | None = None, from_dir: Path | None = None, resume: bool = False,
           progress: ProgressFn | None = None, rev: str | None = None, teacher: Any = None) -> TrainResult:
     """Run (or resume) the whole training; see the module docstring for what is written.
 
+    Without ``from_dir`` a run on the default model starts from the shipped navigator
+    (:func:`shipped_start`); pass ``from_dir`` to start elsewhere, or set
+    ``config.from_scratch``.
     ``repo`` may be several repositories (a corpus): tasks are generated in each and
     sampled across all of them; ``out`` is then required and ``rev`` refused.
     ``teacher`` writes the demonstrations' reflections (default: the offline
@@ -278,6 +306,8 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     from .stages import run_stages
 
     config = config or TrainConfig()
+    if from_dir is None and not resume:
+        from_dir = shipped_start(config)
     repository = open_source([repo] if isinstance(repo, (str, os.PathLike)) else list(repo))
     if isinstance(repository, Corpus):
         if rev is not None:

@@ -191,7 +191,8 @@ def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, 
 
     if stage is None:
         # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained
-        run.evaluate("before", repo, test_tasks, policy, NoReflector() if from_dir is None else reflector())
+        trained_notes = from_dir is not None and (Path(from_dir) / "reflector" / "adapter_config.json").is_file()
+        run.evaluate("before", repo, test_tasks, policy, reflector() if trained_notes else NoReflector())
     if stage != "rl" and cfg.sft.steps > 0:
         demos = demonstrations(run, repo, train_tasks)
         supervised(run, model, tokenizer, policy, demos, checkpoint if stage == "sft" else None)

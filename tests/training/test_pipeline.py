@@ -182,3 +182,21 @@ def test_a_corpus_needs_git_repositories(make_repo, tmp_path: Path) -> None:
     folder = make_repo(tmp_path, FLAT, name="plain", git_init=False)
     result = runner.invoke(app, ["train", str(repo), str(folder), "--model", "tiny-random", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "not a git repository" in result.output
+
+
+def test_runs_start_from_the_shipped_navigator_when_it_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from explore.agent import explorer
+    from explore.agent.env import navigator_config, save_env_config
+    from explore.training.pipeline import shipped_start
+
+    shipped = tmp_path / "navigator"
+    (shipped / "policy").mkdir(parents=True)
+    (shipped / "policy" / "adapter_config.json").write_text("{}")
+    save_env_config(navigator_config(), shipped)
+    monkeypatch.setattr(explorer, "NAVIGATOR_DIR", shipped)  # where an install keeps it
+    assert shipped_start(TrainConfig()) == shipped
+    assert shipped_start(TrainConfig(from_scratch=True)) is None
+    assert shipped_start(TrainConfig(model="tiny-random")) is None  # adapters of another base model
+    other = TrainConfig()
+    other.env.result_lines = 24  # observations shaped unlike the navigator's training
+    assert shipped_start(other) is None

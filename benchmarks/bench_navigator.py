@@ -1,0 +1,123 @@
+"""The headline table: the shipped navigator against the baselines on repositories it never saw.
+
+For each repository of the evaluation corpus (build it first with
+``python benchmarks/corpus.py --split eval``; none of them is in the navigator's training
+corpus), tasks are generated, the **test split** is taken (optionally ``--per-repo`` of
+them, a seeded sample), and every policy answers the same questions:
+
+* ``random``, ``bm25``, ``scent``, ``oracle`` — the baselines of `explore eval`;
+* ``features`` — BM25's top 5 reordered by hand with the navigator's features (not
+  shipped; it shows what the features alone are worth);
+* ``navigator`` — the shipped agent exactly as `explore ask` runs it (or ``--adapter DIR``).
+
+Printed: pooled acc@1 (= success), acc@5, SPL, steps and seconds per question, overall
+and per question source, and per repository.
+
+    python benchmarks/bench_navigator.py                       # all test questions
+    python benchmarks/bench_navigator.py --per-repo 40 --json out.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+BASELINES = ("random", "bm25", "scent", "features", "oracle")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repos", nargs="*", type=Path, help="repositories to use instead of the eval corpus")
+    parser.add_argument("--per-repo", type=int, default=None, help="test questions per repository (seeded sample)")
+    parser.add_argument("--adapter", type=Path, help="trained adapters to score instead of the shipped navigator")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args(argv)
+    console = Console(width=max(Console().width, 140))
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI: no spinning threads on a shared CPU
+
+    import torch
+
+    from explore.sandbox.snapshot import Repository
+    from explore.training.evaluate import EvalReport, NavigatorPolicy, evaluate, make_policy
+    from explore.training.tasks import generate
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.repos:
+        repos = args.repos
+    else:
+        from corpus import CorpusError, load_corpus
+
+        try:
+            repos = load_corpus("eval")
+        except CorpusError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            return 2
+    adapters = None
+    if args.adapter is not None:
+        adapters = {n: str(args.adapter / n) for n in ("policy", "reflector") if (args.adapter / n).is_dir()}
+    navigator = NavigatorPolicy(adapters, reflector="none")
+    names = [*BASELINES, "navigator"]
+    episodes: dict[str, list] = defaultdict(list)
+    per_repo: dict[str, dict] = {}
+    for path in repos:
+        repo = Repository(path)
+        tasks = [t for t in generate(repo, seed=args.seed) if t.meta.get("split") == "test"]
+        if args.per_repo and len(tasks) > args.per_repo:
+            tasks = random.Random(f"{args.seed}:{path.name}").sample(tasks, args.per_repo)
+        console.print(f"[dim]{path.name}: {len(tasks)} test questions …[/]")
+        per_repo[path.name] = {}
+        for name in names:
+            policy = navigator if name == "navigator" else make_policy(name, args.seed)
+            report = evaluate(repo, tasks, policy)
+            episodes[name] += report.results
+            per_repo[path.name][name] = report.summary()
+    pooled = {n: EvalReport(n, n not in ("scent", "oracle", "random"), episodes[n]).summary() for n in names}
+
+    table = Table(title=f"{len(repos)} unseen repositories, test split, pooled", title_justify="left")
+    for col in ("policy", "n", "acc@1", "acc@5", "SPL", "steps", "s/question p50"):
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for n in names:
+        s = pooled[n]
+        table.add_row(n, str(s["n"]), f"{s['success']:.3f}", f"{s['acc@5']:.3f}" if "acc@5" in s else "–",
+                      f"{s['spl']:.3f}", f"{s['mean_steps']:.2f}", f"{s['p50_seconds']:.2f}")
+    console.print(table)
+
+    by_source = Table(title="acc@1 by question source", title_justify="left")
+    by_source.add_column("source")
+    by_source.add_column("n", justify="right")
+    for n in names:
+        by_source.add_column(n, justify="right")
+    for src, stats in pooled["bm25"]["by_source"].items():
+        by_source.add_row(src, str(stats["n"]), *(f"{pooled[n]['by_source'][src]['success']:.3f}" for n in names))
+    console.print(by_source)
+
+    repos_table = Table(title="acc@1 by repository", title_justify="left")
+    repos_table.add_column("repo")
+    repos_table.add_column("n", justify="right")
+    for n in names:
+        repos_table.add_column(n, justify="right")
+    for name, results in per_repo.items():
+        repos_table.add_row(name, str(results["bm25"]["n"]), *(f"{results[n]['success']:.3f}" for n in names))
+    console.print(repos_table)
+
+    if args.json:
+        args.json.write_text(json.dumps({"pooled": pooled, "repos": per_repo}, indent=2))
+        console.print(f"numbers written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The recipe of the shipped navigator: train it on the training corpus, publish it.
+
+    python benchmarks/corpus.py --split train          # once: 40 pinned PyPI sdists as git repos
+    python benchmarks/train_navigator.py               # train (resumable: run it again to continue)
+    python benchmarks/train_navigator.py --publish     # copy policy/ + env.json + a model card into navigator/
+
+It is `explore train` over the corpus (:func:`explore.training.pipeline.train` with several
+repositories) with the settings below, into ``--out`` (default ``runs/navigator``). The
+evaluation repositories (``--split eval``) are never used here: the headline table
+(``benchmarks/bench_navigator.py``) is measured on them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from corpus import load_corpus  # noqa: E402
+
+NAVIGATOR = ROOT / "navigator"
+
+
+def recipe(args: argparse.Namespace):
+    """The TrainConfig of the shipped navigator."""
+    from explore.agent.env import navigator_config
+    from explore.training.config import DemoConfig, RLConfig, SFTConfig, TrainConfig
+
+    return TrainConfig(
+        model="smollm2-135m",
+        seed=args.seed,
+        from_scratch=True,  # the recipe makes the navigator; it never starts from a published one
+        reflection=False,  # a 60-token note costs 6-8 s per step on 2 cores: over the 10 s budget of `ask`
+        curriculum=True,
+        max_tasks=args.tasks_per_repo,
+        eval_tasks=args.eval_tasks,
+        # labels in a fixed order: the first five reads are BM25's candidates, best first,
+        # so the policy starts from BM25's prior and learns when the features overrule it
+        env=navigator_config(shuffle_labels=False),
+        demos=DemoConfig(negative_ratio=0.3, max_tasks=None),
+        sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
+        rl=RLConfig(updates=args.rl_updates, episodes_per_update=8, lr=2e-5, checkpoint_every=2),
+    )
+
+
+def train(args: argparse.Namespace) -> int:
+    from explore.cli_train import _Progress, err
+    from explore.training.pipeline import TrainingInterrupted
+    from explore.training.pipeline import train as run_training
+
+    repos = load_corpus("train", args.corpus)
+    resume = (args.out / "run.json").is_file()
+    err.print(f"{'resuming' if resume else 'training'} the navigator on {len(repos)} repositories into {args.out}")
+    try:
+        with _Progress(err) as progress:
+            result = run_training(repos, recipe(args), out=args.out, resume=resume, progress=progress)
+    except TrainingInterrupted as stop:
+        err.print(f"interrupted during {stop.stage} at step {stop.step}; run the same command to continue")
+        return 130
+    print(json.dumps({k: result.summary.get(k) for k in ("tasks", "demos", "seconds", "eval", "rl")}, indent=2))
+    return 0
+
+
+def publish(args: argparse.Namespace) -> int:
+    """Copy the trained policy and its environment settings into the package, with a model card."""
+    run = args.out
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    config = run_info["config"]
+    summary["started"] = run_info.get("started")
+    tasks = [json.loads(line) for line in (run / "tasks.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    tmp = NAVIGATOR.with_name(".navigator.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "policy").mkdir(parents=True)
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        shutil.copy2(run / "policy" / name, tmp / "policy" / name)
+    shutil.copy2(run / "env.json", tmp / "env.json")
+    (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks), encoding="utf-8")
+    shutil.rmtree(NAVIGATOR, ignore_errors=True)
+    tmp.rename(NAVIGATOR)
+    size = sum(f.stat().st_size for f in NAVIGATOR.rglob("*") if f.is_file())
+    print(f"published {NAVIGATOR} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+def model_card(summary: dict, config: dict, tasks: list[dict]) -> str:
+    repos = sorted({t["meta"].get("repo", "?") for t in tasks})
+    by_source = Counter(t["source"] for t in tasks)
+    by_split = Counter(t["meta"].get("split", "?") for t in tasks)
+    seconds = summary.get("seconds", {})
+    evals = summary.get("eval", {})
+    lines = [
+        "# explore navigator — model card",
+        "",
+        f"Policy LoRA adapter for `{config['model']}` (SmolLM2-135M-Instruct), trained by "
+        "`benchmarks/train_navigator.py` (the recipe; `explore train` over a corpus) on "
+        f"{time.strftime('%Y-%m-%d', time.gmtime(summary.get('started') or time.time()))} on a 2-core CPU, no GPU.",
+        "",
+        "## Data",
+        f"- {len(repos)} repositories, the `train` split of `benchmarks/corpus.toml` (pinned PyPI sdists): "
+        + ", ".join(repos) + ".",
+        f"- {len(tasks)} generated tasks ({', '.join(f'{k} {v}' for k, v in sorted(by_source.items()))}); "
+        f"splits {dict(sorted(by_split.items()))}; demonstrations from the train split only.",
+        f"- Demonstrations: {summary.get('demos', {})}.",
+        "- None of the evaluation repositories (`--split eval`: click, attrs, jinja2, marshmallow, packaging, "
+        "docutils, networkx, twisted) was used.",
+        "",
+        "## Training",
+        f"- SFT: {config['sft']['steps']} steps × batch {config['sft']['batch_size']}, lr {config['sft']['lr']}, "
+        f"LoRA r={config['sft']['lora_r']} on the top {config['sft']['lora_layers']} blocks' attention + lm_head.",
+        f"- RL: {config['rl']['updates']} updates × {config['rl']['episodes_per_update']} episodes "
+        f"({config['rl']['algo']}, lr {config['rl']['lr']}), depth curriculum.",
+        f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
+        f"- Environment (`env.json`): {config['env']['candidates']} BM25 candidates offered as reads, "
+        f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
+        "labels in a fixed order.",
+        f"- Wall time per stage (s): {json.dumps(seconds)}.",
+        "",
+        "## Metrics",
+        f"- Held-out test-split tasks of the training repositories during training: {json.dumps(evals)}.",
+        "- On repositories never seen in training: the README's headline table "
+        "(`python benchmarks/bench_navigator.py`).",
+        "",
+        "## Limits",
+        "- English questions about Python-heavy repositories; the policy picks among what BM25 and the "
+        "listing offer, so a file BM25 ranks below 5 is found only by walking.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="built corpus folder (default corpus/)")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "navigator", help="run folder")
+    parser.add_argument("--sft-steps", type=int, default=80)
+    parser.add_argument("--rl-updates", type=int, default=0)
+    parser.add_argument("--tasks-per-repo", type=int, default=60)
+    parser.add_argument("--eval-tasks", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
+    args = parser.parse_args(argv)
+    return publish(args) if args.publish else train(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
