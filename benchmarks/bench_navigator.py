@@ -35,6 +35,18 @@ from rich.table import Table  # noqa: E402
 BASELINES = ("random", "bm25", "scent", "features", "oracle")
 
 
+def acc_table(title: str, key: str, rows: dict[str, dict[str, dict]], names: list[str]) -> Table:
+    """One row per group (source or repository), one acc@1 column per policy."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(key)
+    table.add_column("n", justify="right")
+    for n in names:
+        table.add_column(n, justify="right")
+    for group, results in rows.items():
+        table.add_row(group, str(results["bm25"]["n"]), *(f"{results[n]['success']:.3f}" for n in names))
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", nargs="*", type=Path, help="repositories to use instead of the eval corpus")
@@ -95,23 +107,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{s['spl']:.3f}", f"{s['mean_steps']:.2f}", f"{s['p50_seconds']:.2f}")
     console.print(table)
 
-    by_source = Table(title="acc@1 by question source", title_justify="left")
-    by_source.add_column("source")
-    by_source.add_column("n", justify="right")
-    for n in names:
-        by_source.add_column(n, justify="right")
-    for src, stats in pooled["bm25"]["by_source"].items():
-        by_source.add_row(src, str(stats["n"]), *(f"{pooled[n]['by_source'][src]['success']:.3f}" for n in names))
-    console.print(by_source)
-
-    repos_table = Table(title="acc@1 by repository", title_justify="left")
-    repos_table.add_column("repo")
-    repos_table.add_column("n", justify="right")
-    for n in names:
-        repos_table.add_column(n, justify="right")
-    for name, results in per_repo.items():
-        repos_table.add_row(name, str(results["bm25"]["n"]), *(f"{results[n]['success']:.3f}" for n in names))
-    console.print(repos_table)
+    sources = {src: {n: pooled[n]["by_source"][src] for n in names} for src in pooled["bm25"]["by_source"]}
+    console.print(acc_table("acc@1 by question source", "source", sources, names))
+    console.print(acc_table("acc@1 by repository", "repo", per_repo, names))
 
     if args.json:
         args.json.write_text(json.dumps({"pooled": pooled, "repos": per_repo}, indent=2))
