@@ -11,6 +11,12 @@ state and the policy *sampling* a label. Then one policy-gradient update:
 
 Plus an entropy bonus, gradient clipping, and only the LoRA parameters trained.
 
+Data parallel: under ``torchrun --nproc-per-node N`` (the launcher ``accelerate launch
+--multi_gpu`` runs; on CPU, accelerate itself needs MPI for several processes) each
+process plays its own episodes (seeds differ by rank)
+and the gradients are averaged across processes before clipping, so every process takes
+the same step and the adapters stay identical. One process is the plain loop.
+
 The loop knows nothing about repositories: any Gymnasium environment whose observation
 is the prompt text and whose ``info["labels"]`` lists the valid labels works (the action
 is the chosen label's index). ``prompt(obs, note)`` turns an observation and a note into
@@ -34,6 +40,39 @@ from .curriculum import Schedule
 
 PromptFn = Callable[[str, str], str]
 PrefixFn = Callable[[str], "str | None"]
+
+
+def world() -> tuple[int, int]:
+    """(rank, number of processes): from ``torch.distributed`` when a launcher started
+    several (``torchrun`` sets the environment; the gloo group is joined here)."""
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        return 0, 1
+    if not dist.is_initialized():
+        import os
+
+        if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+            return 0, 1
+        dist.init_process_group("gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def average_gradients(params: Sequence[torch.nn.Parameter], size: int) -> None:
+    """All-reduce (mean) the gradients of ``params`` across ``size`` processes, in one buffer."""
+    if size <= 1:
+        return
+    import torch.distributed as dist
+
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= size
+    offset = 0
+    for p, g in zip(params, grads):
+        n = g.numel()
+        p.grad = flat[offset:offset + n].view_as(p).clone()
+        offset += n
 
 
 class RLError(ExploreError):
@@ -176,8 +215,12 @@ class RLTrainer:
         if not self.params:
             raise RLError("no trainable parameters: attach a trainable LoRA adapter to the policy first")
         self.optimizer = torch.optim.Adam(self.params, lr=self.config.lr)
-        self.rng = np.random.default_rng(seed)
-        self.generator = torch.Generator().manual_seed(seed)
+        self.rank, self.size = world()
+        if self.size > 1 and self.config.algo != "reinforce":
+            raise RLError("several processes need algo='reinforce' (PPO's minibatch count differs between "
+                          "processes, so their gradient exchanges would not line up)")
+        self.rng = np.random.default_rng(seed if self.size == 1 else [seed, self.rank])
+        self.generator = torch.Generator().manual_seed(seed + 7919 * self.rank)
         self.baseline: float | None = None
         self.updates = 0
 
@@ -240,6 +283,7 @@ class RLTrainer:
                 loss.backward()
                 loss_sum += float(loss.detach())
                 entropies.append(float(ent.detach().mean()) * len(ix) / total)
+            average_gradients(self.params, self.size)
             norms.append(float(torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm)))
             self.optimizer.step()
             losses.append(loss_sum)
@@ -257,6 +301,7 @@ class RLTrainer:
                     loss = -surrogate.mean() - cfg.ent_coef * ent.mean()
                     self.optimizer.zero_grad(set_to_none=True)
                     loss.backward()
+                    average_gradients(self.params, self.size)
                     norms.append(float(torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm)))
                     self.optimizer.step()
                     losses.append(float(loss.detach()))
