@@ -62,7 +62,8 @@ def train(args: argparse.Namespace) -> int:
     err.print(f"{'resuming' if resume else 'training'} the navigator on {len(repos)} repositories into {args.out}")
     try:
         with _Progress(err) as progress:
-            result = run_training(repos, recipe(args), out=args.out, resume=resume, progress=progress)
+            result = run_training(repos, recipe(args), out=args.out, resume=resume, progress=progress,
+                                  from_dir=args.from_dir)
     except TrainingInterrupted as stop:
         err.print(f"interrupted during {stop.stage} at step {stop.step}; run the same command to continue")
         return 130
@@ -77,6 +78,10 @@ def publish(args: argparse.Namespace) -> int:
     run_info = json.loads((run / "run.json").read_text(encoding="utf-8"))
     config = run_info["config"]
     summary["started"] = run_info.get("started")
+    summary["from"] = run_info.get("from")
+    if summary["from"] and (Path(summary["from"]) / "run.json").is_file():
+        earlier = json.loads((Path(summary["from"]) / "run.json").read_text(encoding="utf-8"))["config"]
+        summary["from_steps"] = (earlier["sft"]["steps"], earlier["rl"]["updates"], earlier["seed"])
     tasks = [json.loads(line) for line in (run / "tasks.jsonl").read_text(encoding="utf-8").splitlines() if line]
     tmp = NAVIGATOR.with_name(".navigator.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -115,6 +120,9 @@ def model_card(summary: dict, config: dict, tasks: list[dict]) -> str:
         "docutils, networkx, twisted) was used.",
         "",
         "## Training",
+        *([f"- Continued from an earlier recipe run ({summary['from_steps'][0]} SFT steps, "
+            f"{summary['from_steps'][1]} RL updates, seed {summary['from_steps'][2]}), then:"]
+          if summary.get("from_steps") else []),
         f"- SFT: {config['sft']['steps']} steps × batch {config['sft']['batch_size']}, lr {config['sft']['lr']}, "
         f"LoRA r={config['sft']['lora_r']} on the top {config['sft']['lora_layers']} blocks' attention + lm_head.",
         f"- RL: {config['rl']['updates']} updates × {config['rl']['episodes_per_update']} episodes "
@@ -146,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks-per-repo", type=int, default=60)
     parser.add_argument("--eval-tasks", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--from", dest="from_dir", type=Path, default=None,
+                        help="continue from the adapters of an earlier run (e.g. more SFT steps)")
     parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
     args = parser.parse_args(argv)
     return publish(args) if args.publish else train(args)
