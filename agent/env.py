@@ -28,6 +28,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from ..sandbox.errors import ExploreError
 from ..sandbox.index import IDENTIFIER, Index, tokenize
 from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings
 from ..sandbox.snapshot import Repository, Snapshot
@@ -120,6 +121,10 @@ def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
     return path
 
 
+class EnvConfigError(ExploreError, ValueError):
+    """An ``env.json`` beside trained adapters cannot be read."""
+
+
 def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
     """The settings saved in ``folder/env.json``, as used at inference (no label shuffling,
     nothing left out); None when there is no such file. Unknown keys are ignored."""
@@ -132,7 +137,7 @@ def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
         known = {k: v for k, v in data.items() if k in EnvConfig.__dataclass_fields__}
         config = EnvConfig(**known, rewards=rewards)
     except (ValueError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is not an environment settings file ({exc}); delete it or retrain") from None
+        raise EnvConfigError(f"{path} is not an environment settings file ({exc}); delete it or retrain") from None
     config.shuffle_labels, config.leave_out = False, 0.0
     return config
 

@@ -99,5 +99,8 @@ def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp
     assert explorer.config.candidates == 5 and explorer.config.max_steps == 5
     assert explorer.ask("where is compute_backoff defined?").files[0] == "pkg/net/retry.py"
     (run / "env.json").write_text("{not json")
-    with pytest.raises(ValueError, match="retrain"):
+    from explore.sandbox.errors import ExploreError
+
+    with pytest.raises(ValueError, match="retrain") as caught:
         Explorer(repo, policy=script(), reflector=NoReflector(), adapters={"policy": run / "policy"})
+    assert isinstance(caught.value, ExploreError)  # the CLI turns it into a message and exit code 2
