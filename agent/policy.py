@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 
 from explore.agent.models import use_adapter
+from explore.agent.trunk import FrozenTrunk
 
 Prefix = str | Sequence[str | None] | None
 """One prefix shared by all prompts, one per prompt, or none."""
@@ -123,6 +124,8 @@ class LMPolicy:
     ``autocast=True`` runs under bf16 CPU autocast (see benchmarks/bench_policy.py for
     whether it pays on this hardware). ``prefix_cache_size`` entries of prefix key/values
     are kept; they are dropped automatically when any weight changes (optimizer step).
+    :meth:`use_trunk` makes :meth:`logprobs` reuse the frozen blocks' output per prompt
+    (training with LoRA on the top blocks only; see :mod:`explore.agent.trunk`).
     """
 
     def __init__(
@@ -150,6 +153,16 @@ class LMPolicy:
         self._keep_kw = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
         # transformers 5.2x renamed ``past_key_values`` to ``cache`` (input and output alike)
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        self.trunk: FrozenTrunk | None = None
+
+    def use_trunk(self, max_mb: float, *, half: bool = True) -> FrozenTrunk | None:
+        """Cache the hidden states below the lowest trainable block for :meth:`logprobs`
+        (up to ``max_mb``, as float16 when ``half``; 0 turns it off). Returns the trunk when
+        this model allows one."""
+        self.trunk = FrozenTrunk(self.model, self.adapter, max_mb, half=half) if max_mb > 0 else None
+        if self.trunk is not None and not self.trunk.enabled:
+            self.trunk = None
+        return self.trunk
 
     # --- public API -------------------------------------------------------------------
 
@@ -188,7 +201,7 @@ class LMPolicy:
         """
         _check_batch(prompts, labels)
         with self._running(train=None):
-            scores = self._label_scores(prompts, labels, prefix, use_cache=False)
+            scores = self._label_scores(prompts, labels, prefix, use_cache=False, use_trunk=True)
         width = max(len(labs) for labs in labels)
         padded = torch.full((len(scores), width), float("-inf"), dtype=torch.float32)
         for i, score in enumerate(scores):
@@ -255,7 +268,8 @@ class LMPolicy:
         return self._label_ids[key]
 
     def _label_scores(
-        self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, use_cache: bool
+        self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, use_cache: bool,
+        use_trunk: bool = False,
     ) -> list[torch.Tensor]:
         """Logits of each prompt's label tokens at its decision position."""
         splits = [self._split(p, pre) for p, pre in zip(prompts, _prefixes(prefix, len(prompts)))]
@@ -273,7 +287,11 @@ class LMPolicy:
             if head:
                 logits = self._cached_forward(head, [splits[i][1] for i in members])
             else:
-                logits = self._forward([splits[i][0] + splits[i][1] for i in members], past=None)
+                rows = [splits[i][0] + splits[i][1] for i in members]
+                trunk = self.trunk if use_trunk else None
+                logits = trunk.logits(rows, self._pad_id, self._keep_kw) if trunk is not None else None
+                if logits is None:
+                    logits = self._forward(rows, past=None)
             for row, i in enumerate(members):
                 last[i] = logits[row]
         return [row[ids] for row, ids in zip(last, label_ids)]  # type: ignore[index]

@@ -212,6 +212,7 @@ class SFTTrainer:
             raise SFTError(f"the model has no LoRA adapter named {policy_adapter!r} to train")
         for p in self.params:
             p.requires_grad_(True)
+        self.trunk = policy.use_trunk(self.config.trunk_cache_mb) if hasattr(policy, "use_trunk") else None
         self.optimizer = torch.optim.AdamW(self.params, lr=self.config.lr, weight_decay=self.config.weight_decay)
         self.policy_stream = _Stream(len(self.policy_examples), seed, 0)
         self.reflector_stream = _Stream(max(1, len(self.reflector_examples)), seed, 1)
@@ -248,6 +249,8 @@ class SFTTrainer:
         self.optimizer.step()
         self.model.eval()
         self.steps += 1
+        if self.trunk is not None:
+            metrics.update({k.replace("trunk/", "sft/trunk_"): v for k, v in self.trunk.stats().items()})
         metrics["sft/seconds"] = time.perf_counter() - started
         return metrics
 

@@ -137,6 +137,7 @@ def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: 
     reflector = (LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens)
                  if cfg.reflection else None)
     policy.autocast = use_bf16(model, cfg.rl.bf16)
+    policy.use_trunk(0)  # free SFT's cached states: every RL update brings new prompts
     trainer = RLTrainer(policy, envs, cfg.rl, reflector=reflector, schedule=schedule,
                         params=adapter_params(model, "policy"), seed=cfg.seed)
     names = {id(p): n for n, p in model.named_parameters()}
