@@ -10,7 +10,6 @@ import json
 import os
 import shlex
 import warnings
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 

@@ -48,7 +48,7 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
     return config
 
 
-class _Progress:
+class TrainProgress:
     """Turns pipeline progress events into rich bars (SFT, RL) and one-line stage notes."""
 
     def __init__(self, console: Console) -> None:
@@ -60,7 +60,7 @@ class _Progress:
                              TextColumn("{task.fields[info]}"), console=console, transient=False)
         self.tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> "TrainProgress":
         self.bars.start()
         return self
 
@@ -136,7 +136,7 @@ def train(
                      reflection=reflection, curriculum=curriculum, seed=seed)
     config.from_scratch = from_scratch or config.from_scratch
     try:
-        with _Progress(err) as progress:
+        with TrainProgress(err) as progress:
             result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,
                                   progress=progress, rev=rev)
     except TrainingInterrupted as stop:

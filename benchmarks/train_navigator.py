@@ -46,14 +46,14 @@ def recipe(args: argparse.Namespace):
         # labels in a fixed order: the first five reads are BM25's candidates, best first,
         # so the policy starts from BM25's prior and learns when the features overrule it
         env=navigator_config(shuffle_labels=False),
-        demos=DemoConfig(negative_ratio=0.3, max_tasks=None),
+        demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks),
         sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
         rl=RLConfig(updates=args.rl_updates, episodes_per_update=8, lr=2e-5, checkpoint_every=2),
     )
 
 
 def train(args: argparse.Namespace) -> int:
-    from explore.cli_train import _Progress, err
+    from explore.cli_train import TrainProgress, err
     from explore.training.pipeline import TrainingInterrupted
     from explore.training.pipeline import train as run_training
 
@@ -61,7 +61,7 @@ def train(args: argparse.Namespace) -> int:
     resume = (args.out / "run.json").is_file()
     err.print(f"{'resuming' if resume else 'training'} the navigator on {len(repos)} repositories into {args.out}")
     try:
-        with _Progress(err) as progress:
+        with TrainProgress(err) as progress:
             result = run_training(repos, recipe(args), out=args.out, resume=resume, progress=progress,
                                   from_dir=args.from_dir)
     except TrainingInterrupted as stop:
@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rl-updates", type=int, default=0)
     parser.add_argument("--tasks-per-repo", type=int, default=60)
     parser.add_argument("--eval-tasks", type=int, default=24)
+    parser.add_argument("--demo-tasks", type=int, default=None,
+                        help="training tasks that become demonstrations (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--from", dest="from_dir", type=Path, default=None,
                         help="continue from the adapters of an earlier run (e.g. more SFT steps)")

@@ -35,6 +35,7 @@ from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
+from .tasks.jsonl import write_tasks
 
 STATE_FILE = "state.json"
 
@@ -118,12 +119,6 @@ def load_tasks(path: Path) -> list[Task]:
     return tasks
 
 
-def save_tasks(path: Path, tasks: list[Task]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in tasks), encoding="utf-8")
-    tmp.replace(path)
-
-
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
@@ -187,7 +182,7 @@ class _Run:
             if not proven:
                 raise TrainError(f"none of the {len(tasks)} tasks has a walk the environment can replay")
             tasks = proven
-            save_tasks(path, tasks)
+            write_tasks(tasks, path)
             self.timed("tasks", started)
         train = [t for t in tasks if t.meta.get("split", "train") == "train"] or tasks
         test = [t for t in tasks if t.meta.get("split") == "test"]
@@ -348,4 +343,4 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
 
 
 __all__ = ["ProgressEvent", "TrainResult", "TrainingInterrupted", "TrainError", "OutputExists", "NothingToResume",
-           "ResumeMismatch", "default_adapter_dir", "load_tasks", "repo_key", "save_tasks", "train"]
+           "ResumeMismatch", "default_adapter_dir", "load_tasks", "repo_key", "train"]

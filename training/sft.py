@@ -35,7 +35,7 @@ from ..agent.prompt import policy_prefix, policy_prompt
 from ..agent.reflector import reflection_chat
 from ..sandbox.errors import ExploreError
 from .config import SFTConfig
-from .rl import _chunks, _clone, same_width
+from .rl import PrefixFn, PromptFn, _chunks, _clone, same_width
 
 #: The reflector's prompt kind at training, as at inference (see the module docstring).
 STUDENT_KIND = "analyze"
@@ -155,14 +155,18 @@ def reflector_loss(model: Any, tokenizer: Any, examples: Sequence[tuple[str, str
                                              shift_labels.reshape(-1), ignore_index=-100)
 
 
-def policy_loss(policy: Any, examples: Sequence[tuple[str, str, list[str], int]]) -> torch.Tensor:
-    """Mean negative log-probability of the demonstrated labels among the valid ones."""
+def policy_loss(policy: Any, examples: Sequence[tuple[str, str, list[str], int]], *,
+                prompt: PromptFn = policy_prompt, prefix: PrefixFn | None = policy_prefix) -> torch.Tensor:
+    """Mean negative log-probability of the demonstrated labels among the valid ones.
+
+    ``prompt(observation, note)`` and ``prefix(observation)`` build the text exactly as the
+    environment's RL loop does (:class:`~.rl.RLTrainer` takes the same two functions)."""
     labels = [ex[2] for ex in examples]
     total = torch.zeros(())
     for group in same_width(range(len(examples)), labels):
-        prompts = [policy_prompt(examples[i][0], examples[i][1]) for i in group]
+        prompts = [prompt(examples[i][0], examples[i][1]) for i in group]
         logp, _ = policy.logprobs(prompts, [labels[i] for i in group], [examples[i][3] for i in group],
-                                  prefix=[policy_prefix(examples[i][0]) for i in group])
+                                  prefix=[prefix(examples[i][0]) if prefix else None for i in group])
         total = total + logp.sum()
     return -total / len(examples)
 
@@ -189,14 +193,17 @@ class SFTTrainer:
 
     ``reflector_examples`` are (observation, note); ``policy_examples`` (observation, note,
     labels, action). Pass no reflector examples for the no-reflection ablation (the policy
-    examples' notes should then be empty).
+    examples' notes should then be empty). ``prompt``/``prefix`` build the policy's text, as
+    in :class:`~.rl.RLTrainer` (another environment brings its own instructions).
     """
 
     def __init__(self, model: Any, tokenizer: Any, policy: Any,
                  policy_examples: Sequence[tuple[str, str, list[str], int]],
                  reflector_examples: Sequence[tuple[str, str]] = (), config: SFTConfig | None = None,
-                 *, seed: int = 0, reflector_adapter: str = "reflector", policy_adapter: str = "policy") -> None:
+                 *, seed: int = 0, reflector_adapter: str = "reflector", policy_adapter: str = "policy",
+                 prompt: PromptFn = policy_prompt, prefix: PrefixFn | None = policy_prefix) -> None:
         self.config = config or SFTConfig()
+        self.prompt, self.prefix = prompt, prefix
         if not policy_examples:
             raise SFTError("no policy examples to learn from (no demonstration could be replayed)")
         self.model, self.tokenizer, self.policy = model, tokenizer, policy
@@ -231,7 +238,7 @@ class SFTTrainer:
             pol = [(o, "" if d else n, labels, a) for (o, n, labels, a), d in zip(pol, drop)]
         p_loss = 0.0
         for chunk in _chunks(pol, micro):  # gradients accumulate; memory is one micro-batch's
-            loss = policy_loss(self.policy, chunk) * (len(chunk) / len(pol))
+            loss = policy_loss(self.policy, chunk, prompt=self.prompt, prefix=self.prefix) * (len(chunk) / len(pol))
             loss.backward()
             p_loss += float(loss.detach())
         metrics = {"sft/policy_loss": p_loss}

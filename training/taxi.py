@@ -15,8 +15,8 @@ warm-up, :class:`~.rl.RLTrainer` and :func:`~.rl.rollout` for online RL and eval
 * :func:`train_taxi`, the ablation: random; SFT only; SFT + RL without notes; Reflect-RL.
 
 Policy with notes, policy without notes and reflector are three LoRA adapters on one
-frozen base model. SFT builds its prompts with the repository agent's ``policy_prompt``;
-:class:`RetitledPolicy` swaps in the taxi instructions, so SFT and RL score the same text.
+frozen base model. SFT and RL both build prompts with :func:`~explore.agent.taxi.taxi_prompt`,
+so they score the same text.
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..agent.policy import Decision, LMPolicy, Prefix, RandomPolicy
+from ..agent.policy import LMPolicy, RandomPolicy
 from ..agent.taxi import (ACTIONS, MOVES, STAGES, DangerousTaxiEnv, TaxiConfig, cell, check_stage, dangerous,
-                          decode, location, retitle, start_states, taxi_prefix, taxi_prompt, transition)
+                          decode, location, start_states, taxi_prefix, taxi_prompt, transition)
 from .config import RLConfig, SFTConfig
 from .demos import Demo, DemoError, DemoSet, DemoStep
 from .rl import Episode, RLTrainer, rollout, summarize
@@ -229,32 +229,6 @@ def build_taxi_demos(config: TaxiDemoConfig, env_config: TaxiConfig | None = Non
 
 
 # -- policy prompts and curriculum ----------------------------------------------------------
-class RetitledPolicy:
-    """An :class:`LMPolicy` fed repository-agent prompts, scoring them with the taxi instructions.
-
-    :func:`~.sft.policy_loss` builds prompts with ``policy_prompt``; this wrapper makes them
-    the exact text :func:`~explore.agent.taxi.taxi_prompt` gives during RL and evaluation.
-    """
-
-    def __init__(self, policy: LMPolicy) -> None:
-        self.policy, self.model = policy, policy.model
-
-    def logprobs(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], chosen: Sequence[int] | torch.Tensor,
-                 *, prefix: Prefix = None) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.policy.logprobs([retitle(p) for p in prompts], labels, chosen, prefix=_retitled(prefix))
-
-    def decide(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], *, greedy: bool = False,
-               generator: torch.Generator | None = None, prefix: Prefix = None) -> list[Decision]:
-        return self.policy.decide([retitle(p) for p in prompts], labels, greedy=greedy, generator=generator,
-                                  prefix=_retitled(prefix))
-
-
-def _retitled(prefix: Prefix) -> Prefix:
-    if prefix is None or isinstance(prefix, str):
-        return retitle(prefix) if prefix else prefix
-    return [retitle(p) if p else p for p in prefix]
-
-
 class TaxiCurriculum:
     """Pickup first, delivery once the recent pickup success rate reaches ``threshold``."""
 
@@ -351,10 +325,10 @@ def _sft(model: Any, tokenizer: Any, demos: DemoSet, config: TaxiTrainConfig,
     plain = [(o, "", labels, a) for o, _n, labels, a in demos.policy_examples()]
     reflector = [(o, n) for o, _kind, n in demos.reflector_examples()]
     trainers = {
-        "sft_reflect": SFTTrainer(model, tokenizer, RetitledPolicy(LMPolicy(model, tokenizer, "policy")), notes,
-                                  reflector, config.sft, seed=config.seed, policy_adapter="policy"),
-        "sft_plain": SFTTrainer(model, tokenizer, RetitledPolicy(LMPolicy(model, tokenizer, "plain")), plain,
-                                config=config.sft, seed=config.seed, policy_adapter="plain"),
+        "sft_reflect": SFTTrainer(model, tokenizer, LMPolicy(model, tokenizer, "policy"), notes, reflector, config.sft,
+                                  seed=config.seed, policy_adapter="policy", prompt=taxi_prompt, prefix=taxi_prefix),
+        "sft_plain": SFTTrainer(model, tokenizer, LMPolicy(model, tokenizer, "plain"), plain, config=config.sft,
+                                seed=config.seed, policy_adapter="plain", prompt=taxi_prompt, prefix=taxi_prefix),
     }
     seconds = dict.fromkeys(trainers, 0.0)
     for step in range(config.sft.steps):

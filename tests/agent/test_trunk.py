@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 
 from explore.agent.models import TINY_RANDOM, new_lora, resolve_model

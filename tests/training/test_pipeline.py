@@ -12,9 +12,9 @@ from explore.cli import command
 from explore.cli_train import register
 from explore.training import checkpoint as ckpt
 from explore.training.config import RLConfig, SFTConfig, TrainConfig, comparable
-from explore.training.pipeline import (OutputExists, ProgressEvent, TrainingInterrupted, default_adapter_dir,
-                                       save_tasks, train)
+from explore.training.pipeline import OutputExists, ProgressEvent, TrainingInterrupted, default_adapter_dir, train
 from explore.training.report import read_jsonl
+from explore.training.tasks import write_tasks
 
 app = typer.Typer()
 
@@ -79,7 +79,7 @@ def test_cli_train_then_resume_grows_metrics(make_repo, tmp_path: Path) -> None:
 
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(small_repo: Path, tmp_path: Path, tasks) -> None:
     tasks_file = tmp_path / "tasks.jsonl"
-    save_tasks(tasks_file, tasks)
+    write_tasks(tasks, tasks_file)
     whole = train(small_repo, light_config(), out=tmp_path / "whole", tasks_file=tasks_file)
     assert whole.summary["rl"]["updates"] == 4
 

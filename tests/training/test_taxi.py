@@ -16,7 +16,7 @@ from explore.agent.taxi import (ACTIONS, IN_TAXI, STAGES, DangerousTaxiEnv, Taxi
                                 taxi_prompt)
 from explore.training.config import RLConfig, SFTConfig
 from explore.training.sft import SFTTrainer, lora_targets
-from explore.training.taxi import (LABEL_PATTERN, RetitledPolicy, TaxiCurriculum, TaxiDemoConfig, TaxiTeacher,
+from explore.training.taxi import (LABEL_PATTERN, TaxiCurriculum, TaxiDemoConfig, TaxiTeacher,
                                    TaxiTrainConfig, build_taxi_demos, distances, evaluate_taxi, held_out_starts,
                                    solve, train_taxi)
 
@@ -169,11 +169,11 @@ def test_sft_on_taxi_demonstrations_lowers_the_policy_loss() -> None:
     loaded = resolve_model("tiny-random")
     torch.manual_seed(0)
     model = new_lora(loaded, "policy", target_modules=lora_targets(loaded.model))
-    policy = RetitledPolicy(LMPolicy(model, loaded.tokenizer, "policy"))
+    policy = LMPolicy(model, loaded.tokenizer, "policy")
     demos = build_taxi_demos(TaxiDemoConfig(demos=1, negative_ratio=0.0, pickup_share=1.0), seed=0)
     examples = [(o, "", labels, a) for o, _n, labels, a in demos.policy_examples()][:2]
-    trainer = SFTTrainer(model, loaded.tokenizer, policy, examples,
-                         config=SFTConfig(batch_size=2, micro_batch=2, lr=1e-2))
+    trainer = SFTTrainer(model, loaded.tokenizer, policy, examples, config=SFTConfig(batch_size=2, micro_batch=2, lr=1e-2),
+                         prompt=taxi_prompt, prefix=taxi_prefix)
     losses = [trainer.step()["sft/policy_loss"] for _ in range(8)]
     assert losses[-1] < 0.5 * losses[0]
 
