@@ -105,3 +105,29 @@ def test_lora_on_top_layers_only_trains_those(setup) -> None:
     trained = {n for n, p in model.named_parameters() if p.requires_grad}
     blocks = {int(n.split(".layers.")[1].split(".")[0]) for n in trained if ".layers." in n}
     assert len(blocks) == 1 and any("lm_head" in n for n in trained)
+
+
+def test_sft_over_the_frozen_trunk_learns_as_the_full_model_does(small_repo, tasks) -> None:
+    """With LoRA on the top block only, SFT reuses the lower block's states from the second
+    pass on, and the losses match a run that always runs the whole model."""
+    from explore.agent.models import new_lora, resolve_model
+
+    chosen = [t for t in tasks if t.id in ("install", "delay")]
+    env = RepoExploreEnv(Repository(small_repo), chosen, EnvConfig())
+    examples = [(o, "", labs, a) for o, _n, labs, a in build_demos(env, chosen, DemoConfig(negative_ratio=0.0),
+                                                                    seed=0).policy_examples()]
+    runs = {}
+    for trunk_mb in (0, 16):
+        loaded = resolve_model("tiny-random")
+        torch.manual_seed(0)
+        model = new_lora(loaded, "policy", target_modules=lora_targets(loaded.model, layers=1))
+        policy = LMPolicy(model, loaded.tokenizer, adapter="policy")
+        config = SFTConfig(lr=1e-2, batch_size=len(examples), micro_batch=len(examples), trunk_cache_mb=trunk_mb)
+        trainer = SFTTrainer(model, loaded.tokenizer, policy, examples, (), config)
+        runs[trunk_mb] = [trainer.step() for _ in range(6)]
+    assert "sft/trunk_hits" not in runs[0][-1]
+    assert runs[16][-1]["sft/trunk_misses"] == len(examples) and runs[16][-1]["sft/trunk_hits"] == 5 * len(examples)
+    full = [m["sft/policy_loss"] for m in runs[0]]
+    cached = [m["sft/policy_loss"] for m in runs[16]]
+    assert cached == pytest.approx(full, abs=2e-3)
+    assert cached[-1] < cached[0] - 0.2
