@@ -31,7 +31,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import IDENTIFIER, Index, tokenize
 from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings
 from ..sandbox.snapshot import Repository, Snapshot
-from ..tools.workspace import Workspace, human_size, scent_digit, show_dir, shown
+from ..tools.workspace import READ_WINDOW, Workspace, human_size, scent_digit, show_dir, shown
 from .prompt import clip_question
 from .task import Task
 
@@ -87,7 +87,10 @@ class EnvConfig:
     shuffle_labels: bool = False
     """Training only: shuffle the order of actions (labels then carry no position prior)."""
     result_lines: int = 24
-    """Lines of the last action's result kept in the observation."""
+    """Lines of the last action's result kept in the observation. A read shows the span of
+    this many lines (less its header) that best matches the question, not the top of a
+    longer window: with the navigator's 6 lines, the first lines of the best 80-line window
+    were mostly imports and blank lines."""
     features: bool = True
     """Annotate files with their kind (code/test/docs/…) and the names they define that
     the question mentions, and summarise the files read so far."""
@@ -231,7 +234,9 @@ class RepoExploreEnv(gym.Env[str, int]):
                     self._milestones.add(self.ws.cwd)
                     reward += rw.enter_folder
             elif act.kind == "read":
-                self.last_result = self._clip(self.ws.read(_rel_from(self.ws.cwd, act.arg)))
+                window = max(1, min(READ_WINDOW, cfg.result_lines - 1))  # the header takes one line
+                text = self.ws.read(_rel_from(self.ws.cwd, act.arg), window=window, more_hint=False)
+                self.last_result = self._clip(text)
                 if rw.milestones and act.arg in self.task.targets and "read:" + act.arg not in self._milestones:
                     self._milestones.add("read:" + act.arg)
                     reward += rw.read_target

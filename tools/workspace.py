@@ -126,8 +126,11 @@ class Workspace:
         self.cwd = res.rel
         return self.ls(".")
 
-    def read(self, path: str, start: int | None = None, window: int = READ_WINDOW) -> str:
-        """A window of a file with line numbers; opens where the question matches best."""
+    def read(self, path: str, start: int | None = None, window: int = READ_WINDOW, *, more_hint: bool = True) -> str:
+        """A window of a file with line numbers; opens where the question matches best.
+
+        ``more_hint`` ends a partial window with how to read on (``(more: read F from line
+        N)``); the environment, which has no read-from-line action, leaves it out."""
         try:
             res = self.snapshot.resolve(self.cwd, path)
         except PathRefused as exc:
@@ -163,7 +166,7 @@ class Workspace:
         body = "\n".join(f"{n:>{width}}| {line[:300]}" for n, line in zip(range(win.start, win.end + 1), win.lines))
         head = f"{name}  lines {win.start}–{win.end} of {total}"
         more = ""
-        if win.total is None or win.end < win.total:
+        if more_hint and (win.total is None or win.end < win.total):
             more = f"\n(more: read {name} from line {win.end + 1})"
         return f"{head}\n{body}{more}"
 

@@ -142,3 +142,19 @@ def test_docs_show_the_heading_the_question_names(tmp_path: Path) -> None:
     assert 'heading "Context"' in api  # a shorter one still counts, and the policy sees which is longer
     env.reset(seed=0)
     assert "heading" not in next(line for line in env.render().splitlines() if "notes.py" in line)
+
+
+def test_a_read_shows_the_lines_that_best_match_the_question(tmp_path: Path) -> None:
+    """With a short result (the navigator's 6 lines), the read shows the best-matching span
+    (here the defining line) whole, with no hint about reading on (the env has no such action)."""
+    body = ["import os"] * 30 + ["def compute_backoff(attempt):", "    '''Delay before the next upload.'''",
+                                "    return 2 ** attempt"] + ["    pass"] * 40
+    (tmp_path / "retry.py").write_text("\n".join(body) + "\n")
+    task = Task("def", "Which file defines `compute_backoff`?", ["retry.py"])
+    env = RepoExploreEnv(Repository(tmp_path), [task], EnvConfig(result_lines=6))
+    env.reset(seed=0, options={"task": task})
+    obs, *_ = env.step(labels_for(env, "read retry.py"))
+    result = obs.split("Last result:\n", 1)[1].split("\nRead so far:", 1)[0].splitlines()
+    assert result[0].startswith("retry.py  lines ") and "of 73" in result[0]
+    assert any("def compute_backoff(attempt):" in line for line in result)
+    assert len(result) == 6 and not any("more" in line for line in result)

@@ -68,3 +68,15 @@ def test_best_window() -> None:
     start = best_window(lines, "retry backoff", 10)
     assert start <= 101 < start + 10
     assert best_window(["a"] * 5, "retry", 10) == 1
+
+
+def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
+    """An ``__all__`` list repeating the asked-for name's parts loses to the ``def`` line."""
+    exported = [f'    "tox_add_{part}_config",' for part in ("core", "env", "extra", "other", "more")]
+    lines = (["import os"] * 20 + ["def tox_add_core_config(core_conf, state):", '    """Called once."""']
+             + ["    pass"] * 30 + ["__all__ = ["] + exported + ["]"])
+    start = best_window(lines, "Which file defines `tox_add_core_config`?", 5)
+    assert start <= 21 < start + 5
+    # plain words are not code names: no definition bonus for "user = ..."
+    lines = ["user = None"] + ["x"] * 40 + ["def create_single_user(name):", "    '''Create one user.'''"]
+    assert best_window(lines, "where is a single user created?", 3) > 30
