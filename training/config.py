@@ -176,10 +176,13 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
 
 
 def comparable(config: Any) -> dict[str, Any]:
-    """The settings that must match for ``--resume`` (lengths of stages may grow)."""
+    """The settings that must match for ``--resume`` (lengths of stages may grow, and how
+    often to checkpoint or how much memory the trunk cache takes may change)."""
     data = asdict(config) if is_dataclass(config) else dict(config)
     data = {k: v for k, v in data.items()}
-    for stage, key in (("sft", "steps"), ("sft", "checkpoint_every"), ("rl", "updates"), ("rl", "checkpoint_every")):
+    free = (("sft", "steps"), ("sft", "checkpoint_every"), ("sft", "trunk_cache_mb"), ("rl", "updates"),
+                  ("rl", "checkpoint_every"))
+    for stage, key in free:
         data[stage] = {k: v for k, v in data[stage].items() if k != key}
     data.pop("eval_tasks", None)
     data.pop("from_scratch", None)  # where a run started is kept in run.json's "from"

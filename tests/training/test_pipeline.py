@@ -200,3 +200,16 @@ def test_runs_start_from_the_shipped_navigator_when_it_fits(tmp_path: Path, monk
     other = TrainConfig()
     other.env.result_lines = 24  # observations shaped unlike the navigator's training
     assert shipped_start(other) is None
+
+
+def test_resume_may_change_how_fast_not_what_is_trained() -> None:
+    """A run saved before a speed setting existed (or with another value) still resumes."""
+    config = light_config()
+    saved = comparable(config)
+    faster = light_config()
+    faster.sft.trunk_cache_mb, faster.sft.checkpoint_every, faster.sft.steps = 0, 99, 999
+    assert comparable(faster) == saved
+    assert "trunk_cache_mb" not in saved["sft"]  # so a run.json written before the setting matches too
+    other = light_config()
+    other.sft.lr *= 2
+    assert comparable(other) != saved
