@@ -44,6 +44,17 @@ def trained_config(adapters: dict[str, str]) -> EnvConfig | None:
     return load_env_config(policy.parent) or load_env_config(policy)
 
 
+def trained_head(adapters: dict[str, str]) -> str:
+    """The head the policy adapter was trained with (``policy.json`` beside ``policy/`` or
+    inside it); ``label`` for adapters that name none."""
+    from .policy import load_head
+
+    if "policy" not in adapters:
+        return "label"
+    policy = Path(adapters["policy"])
+    return load_head(policy.parent) or load_head(policy) or "label"
+
+
 class EmptyQuestion(ExploreError):
     """The question is empty."""
 
@@ -157,7 +168,8 @@ class Explorer:
                 f"no trained adapters: {loaded.name} runs zero-shot, which is close to random here; "
                 "run `explore train REPO` to fit it to this repository"
             )
-        policy = LMPolicy(lm, loaded.tokenizer, adapter="policy" if "policy" in self.adapters else None)
+        policy = LMPolicy(lm, loaded.tokenizer, adapter="policy" if "policy" in self.adapters else None,
+                          head=trained_head(self.adapters))
         if reflector is None:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":

@@ -89,12 +89,14 @@ class FrozenTrunk:
 
     # -- public ---------------------------------------------------------------------------
 
-    def logits(self, rows: Sequence[Sequence[int]], pad_id: int, keep_kw: str | None) -> torch.Tensor | None:
-        """``[B, V]`` logits at the last position of each left-padded row (as ``LMPolicy._forward``),
-        or None when the trunk is (or has just been found) unusable for this model."""
+    def logits(self, rows: Sequence[Sequence[int]], pad_id: int, keep_kw: str | None,
+               at: Sequence[Sequence[int]] | None = None) -> torch.Tensor | None:
+        """``[B, K, V]`` logits of left-padded rows at the last position or at positions ``at``
+        (as ``LMPolicy._forward``), or None when the trunk is (or has just been found) unusable
+        for this model."""
         if not self.enabled:
             return None
-        from .policy import left_pad
+        from .policy import keep_positions, left_pad
 
         ids, mask = left_pad(rows, pad_id)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -110,8 +112,9 @@ class FrozenTrunk:
                 states[i, width - len(row):] = self._cache[key].float()
         self.hits += len(rows) - len(missing)
         self.misses += len(missing)
-        out = self._upper(states, mask, positions, keep_kw)
-        if not self.checked and not self._agrees(rows[0], out[0], pad_id, keep_kw):
+        keep = keep_positions([len(r) for r in rows], width, at)
+        out = self._upper(states, mask, positions, keep_kw, keep)
+        if not self.checked and not self._agrees(rows[0], out[:1], pad_id, keep_kw, at[:1] if at else None):
             return None
         return out
 
@@ -150,33 +153,33 @@ class FrozenTrunk:
             self.bytes -= old.numel() * old.element_size()
 
     def _upper(self, states: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
-               keep_kw: str | None) -> torch.Tensor:
+               keep_kw: str | None, keep: torch.Tensor | None) -> torch.Tensor:
         """The adapted blocks (and norm, head) on cached states, with gradients as configured."""
+        from .policy import run_kept
+
         layers = self.stack.layers
         kwargs: dict[str, Any] = {"inputs_embeds": states, "attention_mask": mask, "position_ids": positions,
                                   "use_cache": False}
-        if keep_kw:
-            kwargs[keep_kw] = 1
         self.stack.layers = torch.nn.ModuleList(list(layers)[self.split:])
         try:
-            return self.model(**kwargs).logits[:, -1, :]
+            return run_kept(self.model, kwargs, keep_kw, keep)
         finally:
             self.stack.layers = layers
 
-    def _agrees(self, row: Sequence[int], got: torch.Tensor, pad_id: int, keep_kw: str | None) -> bool:
+    def _agrees(self, row: Sequence[int], got: torch.Tensor, pad_id: int, keep_kw: str | None,
+                at: Sequence[Sequence[int]] | None) -> bool:
         """Compare against the full forward once; switch the trunk off on disagreement."""
-        from .policy import left_pad
+        from .policy import keep_positions, left_pad, run_kept
 
         self.checked = True
         ids, mask = left_pad([row], pad_id)
         kwargs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "use_cache": False,
                                   "position_ids": (mask.cumsum(-1) - 1).clamp(min=0)}
-        if keep_kw:
-            kwargs[keep_kw] = 1
         with torch.no_grad():
-            want = self.model(**kwargs).logits[0, -1, :]
+            want = run_kept(self.model, kwargs, keep_kw, keep_positions([len(row)], ids.shape[1], at))
+        got = got.detach()[:, : want.shape[1]]
         scale = float(want.abs().max()) + 1.0
-        if float((want - got.detach()).abs().max()) <= 1e-2 * scale:
+        if float((want - got).abs().max()) <= 1e-2 * scale:
             return True
         self.enabled = False
         self._cache.clear()

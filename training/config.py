@@ -131,6 +131,10 @@ class TrainConfig:
     """Train and use a reflector (False: the no-reflection ablation)."""
     curriculum: bool = True
     """Depth curriculum (False: uniform over all training tasks, milestones kept on)."""
+    head: str = "line"
+    """How the policy scores the listed actions: ``line`` (at the end of each action's line)
+    or ``label`` (the label tokens after the prompt; the paper's). A run that starts from
+    trained adapters (``--from``, the shipped navigator) takes the head they were trained with."""
     from_scratch: bool = False
     """Start from fresh adapters even when the shipped navigator fits this run (the recipe
     that trains the navigator itself sets it)."""

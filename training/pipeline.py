@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent.env import RepoExploreEnv, save_env_config
+from ..agent.policy import HeadFileError, load_head, save_head
 from ..agent.task import Task
 from ..sandbox.corpus import Corpus, open_source
 from ..sandbox.errors import ExploreError
@@ -159,6 +160,7 @@ class _Run:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         save_env_config(self.config.env, self.out)  # `explore ask` shapes observations the same way
+        save_head(self.config.head, self.out)  # ... and scores actions the same way
 
     # -- tasks -----------------------------------------------------------------------
     def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
@@ -267,6 +269,26 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
                              "resume with the original options or train into another --out")
 
 
+def _recorded_start(out: Path) -> Path | None:
+    """The adapters a run in ``out`` started from (its ``run.json``), if it names any."""
+    try:
+        start = json.loads((out / "run.json").read_text(encoding="utf-8")).get("from")
+    except (OSError, ValueError, AttributeError):
+        return None  # _check_resume reports a missing or damaged run.json
+    return Path(start) if start else None
+
+
+def _inherit_head(config: TrainConfig, start: Path | None) -> None:
+    """A policy continues with the head it was trained with (adapters without ``policy.json``
+    predate the choice: ``label``)."""
+    if start is None or not (Path(start) / "policy" / "adapter_config.json").is_file():
+        return
+    try:
+        config.head = load_head(start) or "label"
+    except HeadFileError as exc:
+        raise TrainError(str(exc)) from None
+
+
 def shipped_start(config: TrainConfig) -> Path | None:
     """The shipped navigator, when it fits the run: same base model and environment
     settings (a policy only knows observations shaped as in its training)."""
@@ -312,6 +334,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
                              "to no single repository); then `explore ask REPO ... --adapter DIR`")
     where = repository.label if isinstance(repository, Corpus) else str(repository.path)
     out = Path(out) if out is not None else default_adapter_dir(repository.path)
+    _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     _check_resume(out, config, resume, where)
     out.mkdir(parents=True, exist_ok=True)
     run = _Run(where, config, out, progress, rev, teacher)

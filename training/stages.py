@@ -183,7 +183,7 @@ def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, 
     cfg = run.config
     train_tasks, test_tasks = run.tasks(repo, tasks_file)
     model, tokenizer = load_model(run, from_dir)
-    policy = LMPolicy(model, tokenizer, adapter="policy")
+    policy = LMPolicy(model, tokenizer, adapter="policy", head=run.config.head)
     stage = checkpoint.stage if checkpoint is not None else None
 
     def reflector() -> Any:

@@ -174,7 +174,7 @@ def test_cli_train_over_a_corpus_of_repositories(make_repo, tmp_path: Path) -> N
     assert scored.exit_code == 0, scored.output
     body = json.loads(scored.output[scored.output.index("{"):])
     nav = body["policies"]["navigator"]
-    assert nav["n"] == body["policies"]["bm25"]["n"] > 0 and 1 <= nav["mean_steps"] <= 8 and "acc@5" in nav
+    assert nav["n"] == body["policies"]["bm25"]["n"] > 0 and 1 <= nav["mean_steps"] <= 12 and "acc@5" in nav  # 12: ask's horizon
 
 
 def test_a_corpus_needs_git_repositories(make_repo, tmp_path: Path) -> None:
@@ -213,3 +213,28 @@ def test_resume_may_change_how_fast_not_what_is_trained() -> None:
     other = light_config()
     other.sft.lr *= 2
     assert comparable(other) != saved
+
+
+def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: Path) -> None:
+    """A run writes the head it trained (policy.json); `ask` and runs that continue it use it."""
+    from explore.agent.explorer import Explorer
+    from explore.training.pipeline import TrainError
+
+    first = tmp_path / "first"
+    config = light_config(updates=0)
+    assert config.head == "line"
+    train(small_repo, config, out=first)
+    assert json.loads((first / "policy.json").read_text()) == {"head": "line"}
+    assert Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"}).policy.head == "line"
+    (first / "policy.json").unlink()  # adapters from before the choice: the paper's label head
+    assert Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"}).policy.head == "label"
+
+    asked = light_config(updates=0)
+    asked.head = "line"
+    train(small_repo, asked, out=tmp_path / "more", from_dir=first)  # continues the label policy as one
+    assert json.loads((tmp_path / "more" / "policy.json").read_text()) == {"head": "label"}
+    assert json.loads((tmp_path / "more" / "run.json").read_text())["config"]["head"] == "label"
+
+    (first / "policy.json").write_text("{not json")
+    with pytest.raises(TrainError, match="policy.json"):
+        train(small_repo, light_config(updates=0), out=tmp_path / "third", from_dir=first)
