@@ -39,6 +39,7 @@ def recipe(args: argparse.Namespace):
         model="smollm2-135m",
         seed=args.seed,
         from_scratch=True,  # the recipe makes the navigator; it never starts from a published one
+        head="line",  # scored at each action's line: the label head learned only BM25's order (bench_heads.py)
         reflection=False,  # a 60-token note costs 6-8 s per step on 2 cores: over the 10 s budget of `ask`
         curriculum=True,
         max_tasks=args.tasks_per_repo,
@@ -89,6 +90,8 @@ def publish(args: argparse.Namespace) -> int:
     for name in ("adapter_config.json", "adapter_model.safetensors"):
         shutil.copy2(run / "policy" / name, tmp / "policy" / name)
     shutil.copy2(run / "env.json", tmp / "env.json")
+    if (run / "policy.json").is_file():  # the head; without it `ask` scores with the label head
+        shutil.copy2(run / "policy.json", tmp / "policy.json")
     (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks), encoding="utf-8")
     shutil.rmtree(NAVIGATOR, ignore_errors=True)
     tmp.rename(NAVIGATOR)
@@ -124,7 +127,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict]) -> str:
             f"{summary['from_steps'][1]} RL updates, seed {summary['from_steps'][2]}), then:"]
           if summary.get("from_steps") else []),
         f"- SFT: {config['sft']['steps']} steps × batch {config['sft']['batch_size']}, lr {config['sft']['lr']}, "
-        f"LoRA r={config['sft']['lora_r']} on the top {config['sft']['lora_layers']} blocks' attention + lm_head.",
+        f"LoRA r={config['sft']['lora_r']} on the top {config['sft']['lora_layers']} blocks' attention + lm_head; "
+        f"{config.get('head', 'label')} head.",
         f"- RL: {config['rl']['updates']} updates × {config['rl']['episodes_per_update']} episodes "
         f"({config['rl']['algo']}, lr {config['rl']['lr']}), depth curriculum.",
         f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
