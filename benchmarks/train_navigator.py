@@ -2,7 +2,8 @@
 
     python benchmarks/corpus.py --split train          # once: 40 pinned PyPI sdists as git repos
     python benchmarks/train_navigator.py               # train (resumable: run it again to continue)
-    python benchmarks/train_navigator.py --publish     # copy policy/ + env.json + a model card into navigator/
+    python benchmarks/bench_navigator.py --per-repo 30 --adapter runs/navigator --json runs/navigator/bench.json
+    python benchmarks/train_navigator.py --publish --bench runs/navigator/bench.json   # into navigator/, with a model card
 
 It is `explore train` over the corpus (:func:`explore.training.pipeline.train` with several
 repositories) with the settings below, into ``--out`` (default ``runs/navigator``). The
@@ -47,7 +48,7 @@ def recipe(args: argparse.Namespace):
         # labels in a fixed order: the first five reads are BM25's candidates, best first,
         # so the policy starts from BM25's prior and learns when the features overrule it
         env=navigator_config(shuffle_labels=False),
-        demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks),
+        demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None),
         sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
         rl=RLConfig(updates=args.rl_updates, episodes_per_update=8, lr=2e-5, checkpoint_every=2),
     )
@@ -92,7 +93,8 @@ def publish(args: argparse.Namespace) -> int:
     shutil.copy2(run / "env.json", tmp / "env.json")
     if (run / "policy.json").is_file():  # the head; without it `ask` scores with the label head
         shutil.copy2(run / "policy.json", tmp / "policy.json")
-    (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks), encoding="utf-8")
+    bench = json.loads(args.bench.read_text(encoding="utf-8")) if args.bench else None
+    (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks, bench), encoding="utf-8")
     shutil.rmtree(NAVIGATOR, ignore_errors=True)
     tmp.rename(NAVIGATOR)
     size = sum(f.stat().st_size for f in NAVIGATOR.rglob("*") if f.is_file())
@@ -100,7 +102,28 @@ def publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def model_card(summary: dict, config: dict, tasks: list[dict]) -> str:
+def unseen_lines(bench: dict | None) -> list[str]:
+    """The model card's lines on the evaluation repositories (from ``bench_navigator.py --json``)."""
+    if not bench:
+        return ["- On repositories never seen in training: the README's headline table "
+                "(`python benchmarks/bench_navigator.py`)."]
+    pooled = bench["pooled"]
+    nav, bm25 = pooled["navigator"], pooled["bm25"]
+    lines = [f"- On the {len(bench['repos'])} evaluation repositories, never seen in training, test split, "
+             f"{nav['n']} questions (`python benchmarks/bench_navigator.py --per-repo 30`): acc@1 "
+             f"{nav['success']:.3f} (bm25 {bm25['success']:.3f}), acc@5 {nav['acc@5']:.3f}, SPL {nav['spl']:.3f}, "
+             f"{nav['mean_steps']:.2f} steps, {nav['p50_seconds']:.1f} s a question (p50)."]
+    for source, row in sorted(nav.get("by_source", {}).items()):
+        lines.append(f"  - {source} (n={row['n']}): acc@1 {row['success']:.3f}, "
+                     f"bm25 {bm25['by_source'][source]['success']:.3f}")
+    behind = [s for s, row in sorted(nav.get("by_source", {}).items())
+              if row["success"] < bm25["by_source"][s]["success"]]
+    if behind:
+        lines.append(f"- Behind bm25 on: {', '.join(behind)} questions (see the README).")
+    return lines
+
+
+def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | None = None) -> str:
     repos = sorted({t["meta"].get("repo", "?") for t in tasks})
     by_source = Counter(t["source"] for t in tasks)
     by_split = Counter(t["meta"].get("split", "?") for t in tasks)
@@ -139,8 +162,7 @@ def model_card(summary: dict, config: dict, tasks: list[dict]) -> str:
         "",
         "## Metrics",
         f"- Held-out test-split tasks of the training repositories during training: {json.dumps(evals)}.",
-        "- On repositories never seen in training: the README's headline table "
-        "(`python benchmarks/bench_navigator.py`).",
+        *unseen_lines(bench),
         "",
         "## Limits",
         "- English questions about Python-heavy repositories; the policy picks among what BM25 and the "
@@ -153,16 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="built corpus folder (default corpus/)")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "navigator", help="run folder")
-    parser.add_argument("--sft-steps", type=int, default=80)
+    parser.add_argument("--sft-steps", type=int, default=210)
     parser.add_argument("--rl-updates", type=int, default=0)
-    parser.add_argument("--tasks-per-repo", type=int, default=60)
-    parser.add_argument("--eval-tasks", type=int, default=24)
-    parser.add_argument("--demo-tasks", type=int, default=None,
-                        help="training tasks that become demonstrations (default: all)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tasks-per-repo", type=int, default=100)
+    parser.add_argument("--eval-tasks", type=int, default=16)
+    parser.add_argument("--demo-tasks", type=int, default=900,
+                        help="training tasks that become demonstrations (0: all)")
+    parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--from", dest="from_dir", type=Path, default=None,
                         help="continue from the adapters of an earlier run (e.g. more SFT steps)")
     parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
+    parser.add_argument("--bench", type=Path, default=None,
+                        help="with --publish: numbers of `bench_navigator.py --adapter RUN --json FILE` for the card")
     args = parser.parse_args(argv)
     return publish(args) if args.publish else train(args)
 
