@@ -21,7 +21,7 @@ Reflect-RL                     the Reflect-SFT adapters, then RL with the frozen
 Reflect-RL without negatives   as Reflect-RL, demonstrations without perturbed walks
 =============================  ====================================================
 
-``bm25`` and ``features`` (BM25's top 5 reordered by hand) are scored on the same
+``bm25``, ``scent`` and ``features`` (BM25's top 5 reordered by hand) are scored on the same
 questions. Each variant is a resumable run in ``--out/<variant>/``: run the command again
 to continue after an interruption; finished variants are reused. The numbers are printed
 as a table and written to ``--out/ablation.json``.
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     per_repo = questions(args)
     console.print(f"scoring on {sum(map(len, per_repo.values()))} test questions of "
                   f"{', '.join(p.name for p in per_repo)}")
-    for name in ("bm25", "features"):
+    for name in ("bm25", "scent", "features"):
         results.setdefault(name, {"summary": score(make_policy(name, args.seed), per_repo), "train_seconds": 0})
     tasks_file = None
     chosen = [v for v in VARIANTS if args.only is None or v.folder in args.only]
