@@ -18,6 +18,7 @@ examples the label head still picked the first candidate for 98 of 100 held-out 
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import inspect
 import json
@@ -371,7 +372,7 @@ class LMPolicy:
                 raise ActionLineError(f"no listing line for label {label!r} in the prompt")
             end = text.find("\n", found + 1)
             end = len(text) if end < 0 else end
-            out.append(max(j for j, start in enumerate(starts) if start < end))
+            out.append(bisect.bisect_left(starts, end) - 1)  # the last token starting before the line ends
             pos = end
         return out
 

@@ -218,6 +218,7 @@ def test_resume_may_change_how_fast_not_what_is_trained() -> None:
 def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: Path) -> None:
     """A run writes the head it trained (policy.json); `ask` and runs that continue it use it."""
     from explore.agent.explorer import Explorer
+    from explore.agent.policy import HeadFileError
     from explore.training.pipeline import TrainError
 
     first = tmp_path / "first"
@@ -234,7 +235,13 @@ def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: P
     train(small_repo, asked, out=tmp_path / "more", from_dir=first)  # continues the label policy as one
     assert json.loads((tmp_path / "more" / "policy.json").read_text()) == {"head": "label"}
     assert json.loads((tmp_path / "more" / "run.json").read_text())["config"]["head"] == "label"
+    resumed = light_config(updates=0)
+    resumed.head = "line"  # --resume takes the head of the adapters the run started from, as run.json names them
+    train(small_repo, resumed, out=tmp_path / "more", resume=True)
+    assert resumed.head == "label"
 
     (first / "policy.json").write_text("{not json")
+    with pytest.raises(HeadFileError, match="policy.json"):
+        Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"})
     with pytest.raises(TrainError, match="policy.json"):
         train(small_repo, light_config(updates=0), out=tmp_path / "third", from_dir=first)
