@@ -15,6 +15,10 @@ and per question source, and per repository.
 
     python benchmarks/bench_navigator.py                       # all test questions
     python benchmarks/bench_navigator.py --per-repo 40 --json out.json
+
+``--corpus train --split val`` scores held-out questions of the *training* repositories
+instead: the place to check a change found on the test questions before trusting it there
+(``--sources config`` to look at one question source).
 """
 from __future__ import annotations
 
@@ -50,7 +54,11 @@ def acc_table(title: str, key: str, rows: dict[str, dict[str, dict]], names: lis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", nargs="*", type=Path, help="repositories to use instead of the eval corpus")
-    parser.add_argument("--per-repo", type=int, default=None, help="test questions per repository (seeded sample)")
+    parser.add_argument("--corpus", choices=("eval", "train"), default="eval",
+                        help="which corpus split's repositories (default: eval, never used in training)")
+    parser.add_argument("--split", choices=("test", "val", "train"), default="test", help="which questions")
+    parser.add_argument("--sources", default=None, help="only these question sources, comma-separated")
+    parser.add_argument("--per-repo", type=int, default=None, help="questions per repository (seeded sample)")
     parser.add_argument("--adapter", type=Path, help="trained adapters to score instead of the shipped navigator")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
@@ -73,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         from corpus import CorpusError, load_corpus
 
         try:
-            repos = load_corpus("eval")
+            repos = load_corpus(args.corpus)
         except CorpusError as exc:
             console.print(f"[red]error:[/] {exc}")
             return 2
@@ -86,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     per_repo: dict[str, dict] = {}
     for path in repos:
         repo = Repository(path)
-        tasks = [t for t in generate(repo, seed=args.seed) if t.meta.get("split") == "test"]
+        wanted = set(args.sources.split(",")) if args.sources else None
+        tasks = [t for t in generate(repo, seed=args.seed)
+                 if t.meta.get("split") == args.split and (wanted is None or t.source in wanted)]
+        if not tasks:
+            continue
         if args.per_repo and len(tasks) > args.per_repo:
             tasks = random.Random(f"{args.seed}:{path.name}").sample(tasks, args.per_repo)
-        console.print(f"[dim]{path.name}: {len(tasks)} test questions …[/]")
+        console.print(f"[dim]{path.name}: {len(tasks)} {args.split} questions …[/]")
         per_repo[path.name] = {}
         for name in names:
             policy = navigator if name == "navigator" else make_policy(name, args.seed)
@@ -98,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             per_repo[path.name][name] = report.summary()
     pooled = {n: EvalReport(n, n not in ("scent", "oracle", "random"), episodes[n]).summary() for n in names}
 
-    table = Table(title=f"{len(repos)} unseen repositories, test split, pooled", title_justify="left")
+    seen = "unseen" if args.corpus == "eval" and not args.repos else "given"
+    table = Table(title=f"{len(per_repo)} {seen} repositories, {args.split} split, pooled", title_justify="left")
     for col in ("policy", "n", "acc@1", "acc@5", "SPL", "steps", "s/question p50"):
         table.add_column(col, justify="left" if col == "policy" else "right")
     for n in names:
