@@ -15,6 +15,14 @@ from pathlib import PurePosixPath
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json"}
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".js", ".ts", ".go", ".rs", ".c", ".h", ".cpp", ".java", ".rb", ".sh"}
+#: Files that configure the build, tools or docs whatever folder they sit in (lower-cased names).
+CONFIG_NAMES = frozenset({
+    "setup.py", "setup.cfg", "pyproject.toml", "makefile", "dockerfile", "noxfile.py", "tox.ini", "manifest.in",
+    ".flake8", ".coveragerc", ".editorconfig", ".pre-commit-config.yaml", ".readthedocs.yaml", ".readthedocs.yml",
+    "mypy.ini", "pytest.ini", ".isort.cfg", "conf.py", ".gitignore", ".gitattributes",
+})
+#: ``requirements.txt``, ``requirements-dev.in``, ``constraints.txt`` …
+_REQUIREMENTS_RE = re.compile(r"(requirements|constraints)([-_.][\w.-]+)?\.(txt|in)")
 _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|interface|type)\s+([A-Za-z_][A-Za-z0-9_]*)",
                      re.MULTILINE)
 
@@ -27,11 +35,14 @@ def file_kind(path: str) -> str:
     if parts & {"test", "tests", "testing"} or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) \
             or name == "conftest.py":
         return "test"
+    if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) \
+            or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
+        return "config"
     if parts & {"example", "examples", "demo", "demos", "sample", "samples", "tutorial"}:
         return "example"
     if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"}:
         return "docs"
-    if suffix in CONFIG_SUFFIXES or name in {"setup.py", "makefile", "dockerfile", "noxfile.py", "tox.ini"}:
+    if suffix in CONFIG_SUFFIXES:
         return "config"
     if parts & {"scripts", "tools", "bin", "benchmarks"}:
         return "script"

@@ -10,6 +10,11 @@ from explore.sandbox.outline import definitions, file_kind, headings
     ("src/pkg/core.py", "code"), ("tests/test_core.py", "test"), ("pkg/conftest.py", "test"),
     ("docs/usage.rst", "docs"), ("README.md", "docs"), ("examples/demo/app.py", "example"),
     ("pyproject.toml", "config"), ("setup.py", "config"), ("scripts/release.py", "script"), ("data/x.bin", "data"),
+    # requirements and packaging files are config wherever they sit, whatever their suffix
+    ("requirements.txt", "config"), ("requirements/tests.txt", "config"), ("requirements/docs.in", "config"),
+    ("docs/requirements-docs.txt", "config"), ("examples/app/requirements.txt", "config"),
+    ("constraints.txt", "config"), ("MANIFEST.in", "config"), (".flake8", "config"), ("docs/conf.py", "config"),
+    ("Makefile", "config"), ("docs/notes.txt", "docs"), ("requirements_notes.md", "docs"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
