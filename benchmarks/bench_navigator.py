@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     names = [*BASELINES, "navigator"]
     episodes: dict[str, list] = defaultdict(list)
     per_repo: dict[str, dict] = {}
+    wanted = set(args.sources.split(",")) if args.sources else None
     for path in repos:
         repo = Repository(path)
-        wanted = set(args.sources.split(",")) if args.sources else None
         tasks = [t for t in generate(repo, seed=args.seed)
                  if t.meta.get("split") == args.split and (wanted is None or t.source in wanted)]
         if not tasks:
@@ -108,9 +108,13 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate(repo, tasks, policy)
             episodes[name] += report.results
             per_repo[path.name][name] = report.summary()
+    if not per_repo:
+        console.print(f"[red]error:[/] no {args.split} questions{' of ' + args.sources if args.sources else ''} "
+                      "in these repositories")
+        return 1
     pooled = {n: EvalReport(n, n not in ("scent", "oracle", "random"), episodes[n]).summary() for n in names}
 
-    seen = "unseen" if args.corpus == "eval" and not args.repos else "given"
+    seen = "given" if args.repos else ("unseen" if args.corpus == "eval" else "training")
     table = Table(title=f"{len(per_repo)} {seen} repositories, {args.split} split, pooled", title_justify="left")
     for col in ("policy", "n", "acc@1", "acc@5", "SPL", "steps", "s/question p50"):
         table.add_column(col, justify="left" if col == "policy" else "right")
