@@ -48,7 +48,8 @@ def recipe(args: argparse.Namespace):
         # labels in a fixed order: the first five reads are BM25's candidates, best first,
         # so the policy starts from BM25's prior and learns when the features overrule it
         env=navigator_config(shuffle_labels=False),
-        demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None),
+        demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None,
+                         source_share=getattr(args, "source_share", {})),
         sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
         rl=RLConfig(updates=args.rl_updates, episodes_per_update=8, lr=2e-5, checkpoint_every=2),
     )
@@ -142,6 +143,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"- {len(tasks)} generated tasks ({', '.join(f'{k} {v}' for k, v in sorted(by_source.items()))}); "
         f"splits {dict(sorted(by_split.items()))}; demonstrations from the train split only.",
         f"- Demonstrations: {summary.get('demos', {})}.",
+        *([f"- Demonstration tasks reserved per source: {config['demos']['source_share']}."]
+          if config.get("demos", {}).get("source_share") else []),
         "- None of the evaluation repositories (`--split eval`: click, attrs, jinja2, marshmallow, packaging, "
         "docutils, networkx, twisted) was used.",
         "",
@@ -181,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-tasks", type=int, default=16)
     parser.add_argument("--demo-tasks", type=int, default=900,
                         help="training tasks that become demonstrations (0: all)")
+    parser.add_argument("--share", action="append", default=[], metavar="SOURCE=PART",
+                        help="reserve this part of the demonstration tasks for a question source, "
+                             "e.g. config=0.25 (repeatable; default: one uniform draw)")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--from", dest="from_dir", type=Path, default=None,
                         help="continue from the adapters of an earlier run (e.g. more SFT steps)")
@@ -188,6 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench", type=Path, default=None,
                         help="with --publish: numbers of `bench_navigator.py --adapter RUN --json FILE` for the card")
     args = parser.parse_args(argv)
+    from explore.training.tasks.pipeline import SOURCES
+
+    args.source_share = {}
+    for item in args.share:
+        source, _, part = item.partition("=")
+        try:
+            args.source_share[source] = float(part)
+        except ValueError:
+            parser.error(f"--share wants SOURCE=PART, e.g. config=0.25; got {item!r}")
+        if source not in SOURCES or not 0.0 <= args.source_share[source] <= 1.0:
+            parser.error(f"--share {item!r}: the source must be one of {', '.join(SOURCES)} and the part 0..1")
     return publish(args) if args.publish else train(args)
 
 

@@ -22,6 +22,10 @@ class DemoConfig:
     """At most this many training tasks become demonstrations (None: all)."""
     distractor_scent: bool = True
     """Pick wrong moves weighted by scent: plausible mistakes teach more than random ones."""
+    source_share: dict[str, float] = field(default_factory=dict)
+    """When ``max_tasks`` cuts the pool: the share of it reserved for a question source
+    (e.g. ``{"config": 0.25}``; as many as there are when fewer), the rest drawn uniformly.
+    Empty: one uniform draw (the shipped navigator's recipe)."""
 
 
 @dataclass
@@ -188,6 +192,8 @@ def comparable(config: Any) -> dict[str, Any]:
                   ("rl", "checkpoint_every"))
     for stage, key in free:
         data[stage] = {k: v for k, v in data[stage].items() if k != key}
+    if not data.get("demos", {}).get("source_share"):
+        data.get("demos", {}).pop("source_share", None)  # runs from before the option resume as before
     data.pop("eval_tasks", None)
     data.pop("from_scratch", None)  # where a run started is kept in run.json's "from"
     return _jsonable(data)

@@ -206,6 +206,28 @@ def negative(env: RepoExploreEnv, task: Task, teacher: Teacher, seed: int, rng: 
     return None
 
 
+def sample_tasks(pool: Sequence[Task], n: int, share: dict[str, float], rng: random.Random) -> list[Task]:
+    """``n`` tasks of ``pool``: for each source in ``share``, that share of ``n`` (or all of
+    the source's tasks when fewer), then the rest uniformly from what is left. Without
+    ``share`` it is exactly ``rng.sample(pool, n)``."""
+    if not share:
+        return rng.sample(list(pool), n)
+    for source, part in share.items():
+        if not 0.0 <= part <= 1.0:
+            raise ValueError(f"source share for {source!r} must be within 0..1, got {part}")
+    if sum(share.values()) > 1.0:
+        raise ValueError(f"source shares add up to {sum(share.values()):.2f}, over 1")
+    chosen: list[Task] = []
+    for source in sorted(share):
+        of_source = [t for t in pool if t.source == source]
+        chosen += rng.sample(of_source, min(len(of_source), round(share[source] * n)))
+    taken = {id(t) for t in chosen}
+    rest = [t for t in pool if id(t) not in taken]
+    chosen += rng.sample(rest, min(len(rest), n - len(chosen)))
+    rng.shuffle(chosen)
+    return chosen
+
+
 def build_demos(env: RepoExploreEnv, tasks: Iterable[Task], config: DemoConfig | None = None,
                 teacher: Teacher | None = None, seed: int = 0) -> DemoSet:
     """Positive demos for the tasks and negatives in the configured ratio; failures are reported.
@@ -218,7 +240,7 @@ def build_demos(env: RepoExploreEnv, tasks: Iterable[Task], config: DemoConfig |
     rng = random.Random(f"demos:{seed}")
     pool = list(tasks)
     if config.max_tasks is not None and len(pool) > config.max_tasks:
-        pool = rng.sample(pool, config.max_tasks)
+        pool = sample_tasks(pool, config.max_tasks, config.source_share, rng)
     out = DemoSet([])
     usable: list[Task] = []
     ratio = min(max(config.negative_ratio, 0.0), 1.0)

@@ -1,6 +1,7 @@
 """Teacher reflections and demonstrations: no leaks, negative examples that recover."""
 from __future__ import annotations
 
+import random
 from pathlib import PurePosixPath
 
 import pytest
@@ -118,3 +119,32 @@ def test_candidates_shorten_demonstrations_to_read_and_answer(small_repo, tasks)
     for demo in negatives:  # a wrong read (or cd) first, then the recovery reaches the target
         assert not demo.steps[0].imitate and demo.steps[1].kind == "wrong_choice"
         assert demo.steps[-1].action_text == f"answer {by_id[demo.task_id].targets[0]}"
+
+
+def test_source_share_reserves_part_of_the_demo_pool() -> None:
+    from explore.agent.task import Task
+    from explore.training.demos import sample_tasks
+
+    pool = [Task(f"c{i}", "q", ["a.py"], source="code") for i in range(90)]
+    pool += [Task(f"k{i}", "q", ["setup.cfg"], source="config") for i in range(10)]
+    plain = sample_tasks(pool, 40, {}, random.Random(1))
+    assert [t.id for t in plain] == [t.id for t in random.Random(1).sample(pool, 40)]  # the old draw, unchanged
+    shared = sample_tasks(pool, 40, {"config": 0.2}, random.Random(1))
+    assert len(shared) == 40 and len({t.id for t in shared}) == 40
+    assert 8 <= sum(t.source == "config" for t in shared) <= 10  # at least its share; the rest may add some
+    # fewer tasks of the source than its share: all of them, the rest filled from the others
+    greedy = sample_tasks(pool, 40, {"config": 0.5}, random.Random(1))
+    assert sum(t.source == "config" for t in greedy) == 10 and len(greedy) == 40
+    with pytest.raises(ValueError, match="over 1"):
+        sample_tasks(pool, 40, {"config": 0.6, "code": 0.6}, random.Random(1))
+    with pytest.raises(ValueError, match="within 0..1"):
+        sample_tasks(pool, 40, {"config": -0.1}, random.Random(1))
+
+
+def test_source_share_round_trips_and_keeps_old_runs_resumable() -> None:
+    from explore.training.config import TrainConfig, comparable
+
+    config = TrainConfig(demos=DemoConfig(source_share={"config": 0.25}))
+    assert TrainConfig.from_dict(config.to_dict()).demos.source_share == {"config": 0.25}
+    assert comparable(config)["demos"]["source_share"] == {"config": 0.25}
+    assert "source_share" not in comparable(TrainConfig())["demos"]  # as recorded before the option existed
