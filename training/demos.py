@@ -223,6 +223,7 @@ def sample_tasks(pool: Sequence[Task], n: int, share: dict[str, float], rng: ran
         chosen += rng.sample(of_source, min(len(of_source), round(share[source] * n)))
     taken = {id(t) for t in chosen}
     rest = [t for t in pool if id(t) not in taken]
+    chosen = chosen[:n]  # rounding several shares up can overshoot by one
     chosen += rng.sample(rest, min(len(rest), n - len(chosen)))
     rng.shuffle(chosen)
     return chosen

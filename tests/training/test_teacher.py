@@ -135,6 +135,8 @@ def test_source_share_reserves_part_of_the_demo_pool() -> None:
     # fewer tasks of the source than its share: all of them, the rest filled from the others
     greedy = sample_tasks(pool, 40, {"config": 0.5}, random.Random(1))
     assert sum(t.source == "config" for t in greedy) == 10 and len(greedy) == 40
+    halves = sample_tasks(pool[85:], 3, {"code": 0.5, "config": 0.5}, random.Random(1))  # 2 + 2 rounded, 3 wanted
+    assert len(halves) == 3
     with pytest.raises(ValueError, match="over 1"):
         sample_tasks(pool, 40, {"config": 0.6, "code": 0.6}, random.Random(1))
     with pytest.raises(ValueError, match="within 0..1"):
