@@ -29,7 +29,7 @@ from gymnasium import spaces
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import IDENTIFIER, Index, tokenize
-from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings
+from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings, settings
 from ..sandbox.snapshot import Repository, Snapshot
 from ..tools.workspace import READ_WINDOW, Workspace, human_size, scent_digit, show_dir, shown
 from .prompt import clip_question
@@ -94,6 +94,10 @@ class EnvConfig:
     features: bool = True
     """Annotate files with their kind (code/test/docs/…) and the names they define that
     the question mentions, and summarise the files read so far."""
+    settings: bool = False
+    """With ``features``: also annotate configuration files (TOML, INI, YAML) with the
+    settings they hold that the question names (``sets ruff`` for a ``[tool.ruff]`` table,
+    ``sets python`` for ``requires-python``). Off in settings saved before it existed."""
     candidates: int = 0
     """Also offer ``read PATH`` for this many of the repository's best BM25 matches not yet
     read, from anywhere (lets the policy compare candidates instead of walking to each)."""
@@ -176,6 +180,7 @@ class RepoExploreEnv(gym.Env[str, int]):
         self._milestones: set[str] = set()
         self.hidden = 0
         self._defs: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._sets: dict[tuple[str, str], tuple[str, ...]] = {}
         self._top: list[str] | None = None
         self._question_terms: set[str] = set()
         self._question_tokens: set[str] = set()
@@ -344,6 +349,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         matched = self.defined_matches(rel)
         if matched:
             feats.append("defines " + " ".join(matched[:3]))
+        if self.config.settings and feats[0] == "config":
+            sets = self.set_matches(rel)
+            if sets:
+                feats.append("sets " + " ".join(sets[:3]))
         heading = self.matched_heading(rel)
         if heading:
             feats.append(f"heading \"{heading[:40]}\"")
@@ -376,6 +385,16 @@ class RepoExploreEnv(gym.Env[str, int]):
             self._defs[key] = definitions(rel, text) if text else ()
         terms = self._question_terms
         return [name for name in self._defs[key] if name.lower() in terms]
+
+    def set_matches(self, rel: str) -> list[str]:
+        """Settings of a configuration file (:func:`~explore.sandbox.outline.settings`)
+        that the question names."""
+        assert self.ws is not None and self.task is not None
+        key = (self.ws.snapshot.key, rel)
+        if key not in self._sets:
+            text = self.ws.snapshot.text(rel, 200_000) or ""
+            self._sets[key] = settings(rel, text) if text else ()
+        return [word for word in self._sets[key] if word in self._question_terms]
 
     def _observation(self) -> str:
         assert self.ws is not None and self.task is not None

@@ -47,7 +47,7 @@ def recipe(args: argparse.Namespace):
         eval_tasks=args.eval_tasks,
         # labels in a fixed order: the first five reads are BM25's candidates, best first,
         # so the policy starts from BM25's prior and learns when the features overrule it
-        env=navigator_config(shuffle_labels=False),
+        env=navigator_config(shuffle_labels=False, settings=getattr(args, "settings", False)),
         demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None,
                          source_share=getattr(args, "source_share", {})),
         sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
@@ -160,7 +160,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
         f"- Environment (`env.json`): {config['env']['candidates']} BM25 candidates offered as reads, "
         f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
-        "labels in a fixed order.",
+        "labels in a fixed order" + ("; config files show the settings the question names." if config["env"].get("settings")
+                                     else "."),
         f"- Wall time per stage (s): {json.dumps(seconds)}.",
         "",
         "## Metrics",
@@ -187,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", action="append", default=[], metavar="SOURCE=PART",
                         help="reserve this part of the demonstration tasks for a question source, "
                              "e.g. config=0.25 (repeatable; default: one uniform draw)")
+    parser.add_argument("--settings", action="store_true",
+                        help="show config files' settings the question names (`sets ruff`) in listings")
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--from", dest="from_dir", type=Path, default=None,
                         help="continue from the adapters of an earlier run (e.g. more SFT steps)")

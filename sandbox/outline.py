@@ -72,6 +72,56 @@ def definitions(path: str, text: str) -> tuple[str, ...]:
     return ()
 
 
+#: Tables whose keys are packaging metadata (pyproject ``[project]``, setup.cfg ``[metadata]``/``[options]`` …).
+_METADATA_TABLES = frozenset({"project", "metadata", "options", "build-system", "tool.poetry"})
+_SECTION_RE = re.compile(r"\[\[?\s*([^\]\s]+?)\s*\]\]?\s*(?:[#;].*)?")
+_KEY_RE = re.compile(r"([A-Za-z0-9_.\"'-]+)\s*[=:]")
+_YAML_KEY_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
+_SETTING_SPLIT = re.compile(r"[.:_\-\s\"']+")
+#: Words too common in questions ("which file …") or in keys (``readme.content-type``) to tell files apart.
+_SETTING_STOP = frozenset({"tool", "file", "files", "type", "content", "per", "ini", "egg", "info"})
+_INI_NAMES = frozenset({".flake8", ".coveragerc", ".pylintrc", "pylintrc", ".isort.cfg", "mypy.ini", "pytest.ini",
+                        "tox.ini", "setup.cfg"})
+
+
+def _words(name: str) -> list[str]:
+    """``tool.ruff.lint`` → ruff, lint; ``requires-python`` → requires, python."""
+    return [w.lower() for w in _SETTING_SPLIT.split(name) if len(w) > 2 and not w.isdigit() and w.lower() not in _SETTING_STOP]
+
+
+def settings(path: str, text: str) -> tuple[str, ...]:
+    """Words naming what a configuration file sets: the names of its sections
+    (``[tool.ruff]`` → ruff, ``[coverage:run]`` → coverage, run), the fields of its
+    packaging-metadata tables (``requires-python`` → requires, python) and, for YAML, its
+    top-level keys. Empty for anything that is not a TOML, INI-style or YAML file.
+
+    The config counterpart of :func:`definitions`: "which file configures ruff?" is
+    answered by the file with a ``[tool.ruff]`` table, which BM25 often ranks below code
+    that merely mentions ruff.
+    """
+    p = PurePosixPath(path.lower())
+    if p.suffix in {".yaml", ".yml"}:
+        return tuple(dict.fromkeys(w for key in _YAML_KEY_RE.findall(text) for w in _words(key)))
+    if p.suffix not in {".toml", ".cfg", ".ini"} and p.name not in _INI_NAMES:
+        return ()
+    words: list[str] = []
+    table = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        section = _SECTION_RE.fullmatch(line)
+        if section:
+            table = section.group(1).strip("\"'").lower()
+            words += _words(table)
+            continue
+        if table in _METADATA_TABLES and raw[:1] not in (" ", "\t"):
+            key = _KEY_RE.match(line)
+            if key:
+                words += _words(key.group(1))
+    return tuple(dict.fromkeys(words))
+
+
 def headings(text: str, limit: int = 40) -> tuple[str, ...]:
     """Markdown / RST section titles (for docs)."""
     out: list[str] = []

@@ -300,8 +300,9 @@ def shipped_start(config: TrainConfig) -> Path | None:
     shipped = trained_config({"policy": str(found["policy"])})
     ours = copy.deepcopy(config.env)
     ours.shuffle_labels, ours.leave_out = False, 0.0
-    if shipped is None or (shipped.candidates, shipped.max_actions, shipped.result_lines, shipped.features) != \
-            (ours.candidates, ours.max_actions, ours.result_lines, ours.features):
+    if shipped is None or (shipped.candidates, shipped.max_actions, shipped.result_lines, shipped.features,
+                           shipped.settings) != \
+            (ours.candidates, ours.max_actions, ours.result_lines, ours.features, ours.settings):
         return None
     return NAVIGATOR_DIR
 

@@ -126,6 +126,21 @@ def test_features_show_kind_and_defined_names(tmp_path: Path) -> None:
     assert "test)" in env.render() and "defines" not in env.render().split("Actions:")[1]
 
 
+def test_settings_show_on_config_files_only_when_asked_for(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n\n[tool.ruff]\nline-length = 99\n")
+    (tmp_path / "lint.py").write_text("# runs ruff over the tree\nimport subprocess\n")
+    task = Task("r", "Which file configures ruff?", ["pyproject.toml"])
+    line = next(s for s in RepoExploreEnv(Repository(tmp_path), [task], EnvConfig(settings=True))
+                .reset(seed=0)[0].splitlines() if "read pyproject.toml" in s)
+    assert line.endswith("config, sets ruff)")
+    # off (settings saved before the option existed): the observation is unchanged
+    plain = RepoExploreEnv(Repository(tmp_path), [task]).reset(seed=0)[0]
+    assert "sets" not in plain and "config)" in plain
+    # a code file mentioning ruff does not "set" it
+    assert "sets" not in next(s for s in RepoExploreEnv(Repository(tmp_path), [task], EnvConfig(settings=True))
+                              .reset(seed=0)[0].splitlines() if "read lint.py" in s)
+
+
 def test_docs_show_the_heading_the_question_names(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "guide.md").write_text("# Guide\n\n## Context locals\n\nThey are proxies.\n")

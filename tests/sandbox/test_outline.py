@@ -1,9 +1,9 @@
-"""File kinds and definitions."""
+"""File kinds, definitions and the settings of config files."""
 from __future__ import annotations
 
 import pytest
 
-from explore.sandbox.outline import definitions, file_kind, headings
+from explore.sandbox.outline import definitions, file_kind, headings, settings
 
 
 @pytest.mark.parametrize("path, kind", [
@@ -31,3 +31,43 @@ def test_definitions_python_and_fallback() -> None:
 
 def test_headings() -> None:
     assert headings("# Install\ntext\nUsage\n=====\n## API\n") == ("Install", "Usage", "API")
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "demo"
+requires-python = ">=3.9"
+readme.content-type = "text/markdown"
+dependencies = [
+  "click>=8",  # not a key: a list item
+]
+optional-dependencies.docs = ["sphinx"]
+
+[tool.ruff.lint]
+select = ["E"]
+
+[[tool.mypy.overrides]]
+module = "demo.*"
+"""
+
+
+def test_settings_of_toml_ini_and_yaml() -> None:
+    words = settings("pyproject.toml", PYPROJECT)
+    # tool sections by name, metadata fields word by word; keys of tool tables are not fields
+    assert {"ruff", "lint", "mypy", "overrides", "build", "backend", "requires", "python", "dependencies",
+            "optional", "docs", "name", "project"} <= set(words)
+    assert not {"tool", "select", "module", "click", "content", "type"} & set(words)
+    ini = "[metadata]\nname = demo\n  continued = no\n[options]\npython_requires = >=3.8\n" \
+          "[tool:pytest]\naddopts = -q\n[coverage:run]\nbranch = true\n; [commented]\n"
+    assert set(settings("setup.cfg", ini)) == {"metadata", "name", "options", "python", "requires", "pytest",
+                                               "coverage", "run"}
+    assert settings(".flake8", "[flake8]\nmax-line-length = 99\n") == ("flake8",)
+    assert set(settings(".github/ISSUE_TEMPLATE/bug.yaml", "name: Bug\nlabels: [bug]\nbody:\n  - type: x\n")) \
+        == {"name", "labels", "body"}
+    # not a config format, or not parseable: nothing, never an exception
+    assert settings("src/app.py", "[tool.ruff]\n") == ()
+    assert settings("weird.toml", "[[[\n= =\n\x00") == ()

@@ -200,6 +200,9 @@ def test_runs_start_from_the_shipped_navigator_when_it_fits(tmp_path: Path, monk
     other = TrainConfig()
     other.env.result_lines = 24  # observations shaped unlike the navigator's training
     assert shipped_start(other) is None
+    other = TrainConfig()
+    other.env.settings = not other.env.settings  # config files annotated unlike in its training
+    assert shipped_start(other) is None
 
 
 def test_resume_may_change_how_fast_not_what_is_trained() -> None:
