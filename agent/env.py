@@ -111,11 +111,13 @@ ENV_FILE = "env.json"
 
 def navigator_config(**overrides: Any) -> EnvConfig:
     """The settings the shipped navigator and `explore train` use: the five best BM25
-    matches offered as reads from anywhere, a 12-action cap and a 6-line read window.
+    matches offered as reads from anywhere, a 12-action cap, a 6-line read window, and
+    config files annotated with the settings the question names.
 
     Short observations matter on a CPU: decision time grows with prompt length.
     """
-    return EnvConfig(**{"candidates": 5, "max_actions": 12, "result_lines": 6, "max_steps": 8, **overrides})
+    return EnvConfig(**{"candidates": 5, "max_actions": 12, "result_lines": 6, "max_steps": 8, "settings": True,
+                        **overrides})
 
 
 def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
