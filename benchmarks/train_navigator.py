@@ -163,8 +163,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
         f"- Environment (`env.json`): {config['env']['candidates']} BM25 candidates offered as reads, "
         f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
-        "labels in a fixed order" + ("; config files show the settings the question names." if config["env"].get("settings")
-                                     else "."),
+        "labels in a fixed order"
+        + ("; config files show the settings the question names." if config["env"].get("settings") else "."),
         f"- Wall time per stage (s): {json.dumps(seconds)}.",
         "",
         "## Metrics",

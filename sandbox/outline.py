@@ -86,7 +86,8 @@ _INI_NAMES = frozenset({".flake8", ".coveragerc", ".pylintrc", "pylintrc", ".iso
 
 def _words(name: str) -> list[str]:
     """``tool.ruff.lint`` → ruff, lint; ``requires-python`` → requires, python."""
-    return [w.lower() for w in _SETTING_SPLIT.split(name) if len(w) > 2 and not w.isdigit() and w.lower() not in _SETTING_STOP]
+    words = (w.lower() for w in _SETTING_SPLIT.split(name))
+    return [w for w in words if len(w) > 2 and not w.isdigit() and w not in _SETTING_STOP]
 
 
 def settings(path: str, text: str) -> tuple[str, ...]:

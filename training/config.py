@@ -25,7 +25,7 @@ class DemoConfig:
     source_share: dict[str, float] = field(default_factory=dict)
     """When ``max_tasks`` cuts the pool: the share of it reserved for a question source
     (e.g. ``{"config": 0.25}``; as many as there are when fewer), the rest drawn uniformly.
-    Empty: one uniform draw (the shipped navigator's recipe)."""
+    Empty: one uniform draw (the shipped navigator's recipe reserves ``{"config": 0.25}``)."""
 
 
 @dataclass

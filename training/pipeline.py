@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -298,13 +298,18 @@ def shipped_start(config: TrainConfig) -> Path | None:
     if config.from_scratch or "policy" not in found or config.model != TrainConfig().model:
         return None
     shipped = trained_config({"policy": str(found["policy"])})
-    ours = copy.deepcopy(config.env)
-    ours.shuffle_labels, ours.leave_out = False, 0.0
-    if shipped is None or (shipped.candidates, shipped.max_actions, shipped.result_lines, shipped.features,
-                           shipped.settings) != \
-            (ours.candidates, ours.max_actions, ours.result_lines, ours.features, ours.settings):
+    if shipped is None or _observation_shape(shipped) != _observation_shape(config.env):
         return None
     return NAVIGATOR_DIR
+
+
+#: Environment settings that do not change what an observation looks like: the horizon,
+#: the rewards, and the training-only perturbations.
+_NOT_SHAPE = frozenset({"max_steps", "rewards", "shuffle_labels", "leave_out"})
+
+
+def _observation_shape(env: Any) -> dict[str, Any]:
+    return {k: v for k, v in asdict(env).items() if k not in _NOT_SHAPE}
 
 
 def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,

@@ -203,6 +203,13 @@ def test_runs_start_from_the_shipped_navigator_when_it_fits(tmp_path: Path, monk
     other = TrainConfig()
     other.env.settings = not other.env.settings  # config files annotated unlike in its training
     assert shipped_start(other) is None
+    other = TrainConfig()
+    other.env.scent = False  # any field that shapes observations counts, not a hand-kept list
+    assert shipped_start(other) is None
+    other = TrainConfig()
+    other.env.shuffle_labels, other.env.leave_out, other.env.max_steps = True, 0.3, 20  # training-only or horizon
+    other.env.rewards.step_cost = 0.5
+    assert shipped_start(other) == shipped
 
 
 def test_resume_may_change_how_fast_not_what_is_trained() -> None:
