@@ -179,6 +179,7 @@ class RepoExploreEnv(gym.Env[str, int]):
         self.history: list[str] = []
         self.last_result = ""
         self.steps = 0
+        self.max_steps = self.config.max_steps
         self._milestones: set[str] = set()
         self.hidden = 0
         self._defs: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -202,8 +203,15 @@ class RepoExploreEnv(gym.Env[str, int]):
 
     # -- gymnasium API -----------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode. ``options``: ``task`` (else one is drawn) and ``max_steps``, this
+        episode's horizon (else ``config.max_steps``): one caller's horizon must not become
+        every later episode's, as writing it into a shared config would."""
         super().reset(seed=seed)
         options = options or {}
+        horizon = options.get("max_steps") or self.config.max_steps
+        if int(horizon) < 1:
+            raise ValueError(f"max_steps must be at least 1, not {horizon}")
+        self.max_steps = int(horizon)
         task = options.get("task")
         if task is None:
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
@@ -253,7 +261,7 @@ class RepoExploreEnv(gym.Env[str, int]):
                 success = act.arg in self.task.targets
                 reward += rw.success if success else rw.wrong_answer
                 self.last_result = f"answered {act.arg}"
-        truncated = not terminated and self.steps >= cfg.max_steps
+        truncated = not terminated and self.steps >= self.max_steps
         self.actions = [] if terminated else self._enumerate()
         return self._observation(), float(reward), terminated, truncated, self._info(success=success)
 

@@ -188,12 +188,12 @@ class Explorer:
         if clip_question(question)[1]:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
         env = self.env
-        env.config.max_steps = max_steps or self.config.max_steps
-        obs, info = env.reset(seed=0, options={"task": Task("ask", question, [])})
+        horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
+        obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": horizon})
         steps: list[Step] = []
         answered: str | None = None
         prefix = policy_prefix(obs)
-        for _ in range(env.config.max_steps):
+        for _ in range(horizon):
             t0 = time.perf_counter()
             kind = "analyze"
             note = self.reflector.reflect([obs], kind=kind)[0]
@@ -214,7 +214,7 @@ class Explorer:
         finished = answered is not None
         if not finished:
             answered = ranked[0] if ranked else None
-            notes.append(f"the walk ran out of {env.config.max_steps} steps; answering the best candidate seen")
+            notes.append(f"the walk ran out of {horizon} steps; answering the best candidate seen")
         evidence = [self._evidence(answered, question)] if answered else []
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,

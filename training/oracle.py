@@ -65,7 +65,7 @@ def replay(env: RepoExploreEnv, task: Task, actions: list[str]) -> Replay:
         total += reward
         if terminated or truncated:
             ok = bool(info["success"]) and i == len(actions) - 1
-            reason = "" if ok else ("wrong answer" if terminated else f"horizon of {env.config.max_steps} steps reached")
+            reason = "" if ok else ("wrong answer" if terminated else f"horizon of {env.max_steps} steps reached")
             return Replay(ok, i + 1, total, None if ok else i, reason)
     return Replay(False, len(actions), total, None, "sequence ended without an answer")
 

@@ -104,3 +104,20 @@ def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp
     with pytest.raises(ValueError, match="retrain") as caught:
         Explorer(repo, policy=script(), reflector=NoReflector(), adapters={"policy": run / "policy"})
     assert isinstance(caught.value, ExploreError)  # the CLI turns it into a message and exit code 2
+
+
+def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(repo: Repository) -> None:
+    """``ask(q, max_steps=1)`` is one walk's horizon, not a new setting for the explorer."""
+    from explore.agent.env import EnvConfig
+
+    config = EnvConfig(max_steps=6)
+    walk = ["cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"]
+    explorer = Explorer(repo, policy=script("cd pkg/", *walk), reflector=NoReflector(), config=config)
+    short = explorer.ask("upload retry back-off", max_steps=1)
+    assert len(short.steps) == 1 and not short.finished
+    assert config.max_steps == 6 and explorer.config.max_steps == 6
+    longer = explorer.ask("upload retry back-off")  # the next ask walks with the configured horizon
+    assert longer.finished and len(longer.steps) == 4
+    # a horizon longer than the config's is honoured too (the environment does not cut it short)
+    explorer = Explorer(repo, policy=script(*walk), reflector=NoReflector(), config=EnvConfig(max_steps=2))
+    assert explorer.ask("upload retry back-off", max_steps=4).finished
