@@ -189,7 +189,7 @@ class Explorer:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
         env = self.env
         horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
-        obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": horizon})
+        obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
         steps: list[Step] = []
         answered: str | None = None
         prefix = policy_prefix(obs)
