@@ -100,8 +100,26 @@ class EnvConfig:
     ``sets python`` for ``requires-python``). Off in settings saved before it existed."""
     candidates: int = 0
     """Also offer ``read PATH`` for this many of the repository's best BM25 matches not yet
-    read, from anywhere (lets the policy compare candidates instead of walking to each)."""
+    read, from anywhere (lets the policy compare candidates instead of walking to each).
+    Fewer than ``max_actions``; where ``cd ..``, these and the answers would not all fit,
+    the folder's entries give way first, then the candidates."""
     rewards: Rewards = field(default_factory=Rewards)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse settings whose listing could not fit the action space (one label each)."""
+        if not 1 <= self.max_actions <= len(LABELS):
+            raise EnvConfigError(f"max_actions must be 1..{len(LABELS)} (one label letter each), not {self.max_actions}")
+        if not 0 <= self.candidates < self.max_actions:
+            raise EnvConfigError(f"candidates must be 0..{self.max_actions - 1} (fewer than max_actions, "
+                                 f"{self.max_actions}, so a folder's own entries can show), not {self.candidates}")
+
+
+class EnvConfigError(ExploreError, ValueError):
+    """Environment settings that cannot work (a listing that would not fit the action
+    space), or an ``env.json`` beside trained adapters that cannot be read."""
 
 
 #: The file, next to the ``policy/`` adapter, holding the environment settings it was trained
@@ -129,8 +147,6 @@ def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
     return path
 
 
-class EnvConfigError(ExploreError, ValueError):
-    """An ``env.json`` beside trained adapters cannot be read."""
 
 
 def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
@@ -163,8 +179,7 @@ class RepoExploreEnv(gym.Env[str, int]):
         render_mode: str | None = "ansi",
     ) -> None:
         self.config = config or EnvConfig()
-        if not 1 <= self.config.max_actions <= len(LABELS):
-            raise ValueError(f"max_actions must be 1..{len(LABELS)} (one label letter each)")
+        self.config.validate()  # again: a config's fields may have changed since it was made
         if not tasks:
             raise ValueError("RepoExploreEnv needs at least one task")
         self.tasks = list(tasks)
@@ -208,10 +223,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         every later episode's, as writing it into a shared config would."""
         super().reset(seed=seed)
         options = options or {}
-        horizon = options.get("max_steps") or self.config.max_steps
-        if int(horizon) < 1:
+        horizon = options.get("max_steps")
+        if horizon is not None and int(horizon) < 1:
             raise ValueError(f"max_steps must be at least 1, not {horizon}")
-        self.max_steps = int(horizon)
+        self.max_steps = self.config.max_steps if horizon is None else int(horizon)
         task = options.get("task")
         if task is None:
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
@@ -278,13 +293,19 @@ class RepoExploreEnv(gym.Env[str, int]):
         return any(t == rel or t.startswith(rel + "/") for t in self.task.targets)
 
     def _enumerate(self) -> list[Action]:
-        """Every valid action here, capped at ``max_actions`` (strongest scent first)."""
+        """Every valid action here, capped at ``max_actions``: the answers first (the walk can
+        always finish), then ``cd ..``, the best-match candidates, and this folder's entries
+        (strongest scent first) in the room left."""
         assert self.ws is not None
         cfg = self.config
         ws = self.ws
+        room = cfg.max_actions
+        answers = [Action("answer", r, f"answer {shown(r)}") for r in reversed(ws.reads[-3:])][:room]
+        room -= len(answers)
         fixed: list[Action] = []
-        if ws.cwd:
+        if ws.cwd and room > 0:
             fixed.append(Action("cd", "..", "cd .."))
+            room -= 1
         moves: list[tuple[Action, float]] = []
         for entry, rel in ws.entries(ws.cwd):
             if entry.kind not in ("dir", "file"):
@@ -296,17 +317,16 @@ class RepoExploreEnv(gym.Env[str, int]):
                 moves.append((Action("cd", rel, f"cd {shown(entry.name)}/"), scent))
             else:
                 moves.append((Action("read", rel, f"read {shown(entry.name)}"), scent))
-        answers = [Action("answer", r, f"answer {shown(r)}") for r in reversed(ws.reads[-3:])]
         if cfg.candidates and ws.index is not None and ws.question:
             local = {a.arg for a, _ in moves}
-            wanted = cfg.candidates
+            wanted = min(cfg.candidates, room)
             for path, score in ws.index.top(ws.question, cfg.candidates + len(ws.reads) + len(local)):
                 if wanted == 0 or score <= 0:
                     break
                 if path not in ws.reads and path not in local:
                     fixed.append(Action("read", path, f"read {shown(path)}"))
                     wanted -= 1
-        room = cfg.max_actions - len(fixed) - len(answers)
+                    room -= 1
         self.hidden = max(0, len(moves) - room)
         if self.hidden:
             keep = sorted(range(len(moves)), key=lambda i: -moves[i][1])[:room] if ws.index else range(room)

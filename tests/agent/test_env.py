@@ -173,3 +173,36 @@ def test_a_read_shows_the_lines_that_best_match_the_question(tmp_path: Path) -> 
     assert result[0].startswith("retry.py  lines ") and "of 73" in result[0]
     assert any("def compute_backoff(attempt):" in line for line in result)
     assert len(result) == 6 and not any("more" in line for line in result)
+
+
+
+def test_listing_never_exceeds_the_action_space(repo: Repository) -> None:
+    """``cd ..``, best-match reads and answers for the last three reads can add up to more
+    than ``max_actions``: then the listing gives way (entries here, then candidates) so it
+    always fits the action space, and the answers stay (the walk can always finish)."""
+    task = Task("f", "f01 f02 f03 f04 f05", ["many/f05.py"])
+    env = RepoExploreEnv(repo, [task], EnvConfig(max_actions=4, candidates=2))
+    env.reset(seed=0, options={"task": task})
+    for _ in range(3):  # read the best matches from the root: two offered each time, never the ones read
+        assert len(env.actions) <= env.action_space.n
+        assert [a.text for a in env.actions[:2]] == [f"read {p}" for p, _ in env.ws.index.top(task.question, 5)
+                                                     if p not in env.ws.reads][:2]
+        env.step(0)
+    texts = [a.text for a in env.actions]
+    assert texts == ["read many/f04.py", "answer many/f03.py", "answer many/f02.py", "answer many/f01.py"]
+    env.step(labels_for(env, "read many/f04.py"))  # a fourth read: the three most recent answers
+    assert [a.text for a in env.actions] == ["read many/f05.py", "answer many/f04.py", "answer many/f03.py",
+                                             "answer many/f02.py"]
+    assert "more entries here not shown" in env.render()
+
+def test_candidates_that_cannot_fit_are_refused(repo: Repository) -> None:
+    from explore.agent.env import EnvConfigError
+
+    with pytest.raises(EnvConfigError, match="candidates"):
+        EnvConfig(candidates=12, max_actions=12)
+    with pytest.raises(EnvConfigError, match="candidates"):
+        EnvConfig(candidates=-1)
+    config = EnvConfig(candidates=5, max_actions=12)  # the navigator's
+    config.candidates = 20  # changed after construction: the environment checks again
+    with pytest.raises(EnvConfigError, match="candidates"):
+        RepoExploreEnv(repo, TASKS, config)
