@@ -195,9 +195,17 @@ def best_window(lines: list[str], question: str, window: int) -> int:
 
 
 def _save_atomically(folder: Path, retriever, files: Iterable[str]) -> None:
+    """Write the index into ``folder`` unless another process has meanwhile written a good one.
+
+    Called after a build, so whatever ``folder`` held when this process looked was missing,
+    stale or damaged: it is checked again under the lock and replaced unless it is now good.
+    (Skipping any folder that had a ``files.json`` left a damaged entry in place for good,
+    and every process rebuilt the index.)
+    """
+    files = list(files)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder) + ".lock"):
-        if (folder / "files.json").is_file():
+        if _intact(folder, files):
             return
         tmp = Path(tempfile.mkdtemp(prefix=".idx-", dir=folder.parent))
         try:
@@ -209,3 +217,17 @@ def _save_atomically(folder: Path, retriever, files: Iterable[str]) -> None:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def _intact(folder: Path, files: list[str]) -> bool:
+    """Whether ``folder`` holds an index of exactly ``files`` that loads."""
+    import bm25s
+
+    try:
+        if json.loads((folder / "files.json").read_text()) != files:
+            return False
+        bm25s.BM25.load(str(folder))
+    except Exception:  # noqa: BLE001 - a damaged entry fails in many ways (missing file, bad JSON, bad array)
+        return False
+    return True
+

@@ -63,6 +63,24 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
     assert Index.build(snap).top("install", 1)[0][0] == "docs/install.md"
 
 
+def test_damaged_cache_entry_is_replaced_by_the_rebuild(tmp_path: Path, explore_cache: Path) -> None:
+    """The rebuilt index is written over a damaged entry, so the next process loads it
+    instead of rebuilding again; whether files.json or the BM25 data was damaged."""
+    import json
+
+    import bm25s
+
+    snap = _repo(tmp_path).snapshot()
+    Index.build(snap)
+    (entry,) = [p.parent for p in (explore_cache / "indexes").glob("*/files.json")]
+    (entry / "files.json").write_text("{not json")
+    Index.build(snap)
+    assert json.loads((entry / "files.json").read_text()) == snap.files
+    (entry / "params.index.json").write_text("{not json")
+    Index.build(snap)
+    bm25s.BM25.load(str(entry))  # the repaired entry loads
+
+
 def test_best_window() -> None:
     lines = ["x"] * 100 + ["def retry_backoff(): pass", "retry again"] + ["y"] * 100
     start = best_window(lines, "retry backoff", 10)
