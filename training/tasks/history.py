@@ -5,24 +5,34 @@ commit touched, so the message is the closest thing a repository has to a real u
 question, and it comes with its answer. The task is posed on the **parent** commit — the
 code *before* the change — because that is what a developer reading a bug report faces.
 
-Filtered out: merges and root commits, bots, reverts, version bumps and release chores,
-messages too short to mean anything, commits touching no source file or only tests, and
-huge commits (more than :data:`MAX_CHANGED` files or :data:`MAX_LINES` lines), whose
-"answer" is a whole subsystem.
+The whole history is read with **one** ``git log`` process (messages, parents, authors,
+changed paths with their status and line counts), so a 30,000-commit repository is
+scanned in seconds; nothing is checked out here (snapshots at the parents are built on
+demand from the blob store, see :mod:`explore.sandbox.snapshot`).
+
+Left out, each counted by reason (:class:`HistoryScan`): merges and root commits, bots,
+reverts, version bumps and release chores, formatting and typo commits, messages too
+short to mean anything, commits touching no source file or only tests/docs/config, and
+broad commits (more than :data:`MAX_CHANGED` files, :data:`MAX_TARGET_FILES` source
+files or :data:`MAX_LINES` lines), whose "answer" is a whole subsystem.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from pathlib import PurePosixPath
+import subprocess
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task
+from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
 from .quality import is_test_path, is_vendored
 
 SOURCE = "history"
-#: Newest commits scanned (each history task costs a snapshot at its parent when walked).
-MAX_COMMITS = 300
+#: Newest commits scanned by default (0 = the whole history).
+MAX_COMMITS = 0
 #: At most this many non-test source files as targets.
 MAX_TARGET_FILES = 3
 #: Commits changing more files or lines than these are too broad to be one question.
@@ -32,7 +42,7 @@ MAX_LINES = 600
 MAX_QUESTION_CHARS = 600
 
 SOURCE_SUFFIXES = frozenset(
-    ".py .pyi .pyx .c .h .cc .cpp .hpp .rs .go .java .kt .js .jsx .ts .tsx .rb .php .cs .swift "
+    ".py .pyi .pyx .c .h .cc .cpp .hpp .rs .go .java .kt .js .jsx .mjs .cjs .ts .tsx .rb .php .cs .swift "
     ".scala .sh .lua .r .jl .m .mm .zig .ex .exs .erl .hs .ml .clj .dart .vue .sql".split()
 )
 _BOT = re.compile(r"\[bot\]|dependabot|renovate|github-actions|pre-commit-ci|\bbot@|noreply.*bot", re.I)
@@ -41,24 +51,68 @@ _CHORE = re.compile(
     r"update (the )?(changelog|changes|version|copyright|authors|readme)|"
     r"(fix(ed)? )?typos?\b|wip\b|fixup!|squash!|amend!|lint\b|format(ting)?\b|style\b|"
     r"\[pre-commit|pre-commit autoupdate|initial commit|first commit|start (release|version)|"
-    r"set version|increment version|back to development|post[- ]release|tag\b)",
+    r"set version|increment version|back to development|post[- ]release|tag\b|"
+    r"(apply|run) (black|isort|ruff|prettier|pyupgrade)|reformat|blacken|isort\b|whitespace|"
+    r"(add|update|fix|improve) (the )?(docs?|documentation|docstrings?|comments?|tests?|changelog)\b|"
+    r"(apply|address|incorporate|respond to|implement) (the )?(code )?(review|feedback|suggestions?|comments)|"
+    r"review (feedback|comments)|follow[- ]up\b|fix (the )?(build|ci|tests?|flake8|mypy|lint)\b|"
+    r"(chore|docs?|tests?|ci|build|style)(\([^)]*\))?!?:|(DOC|TST|STY|BLD|CI|REL)\s*:)",
     re.I,
 )
-_TRAILER = re.compile(r"^(signed-off-by|co-authored-by|reviewed-by|acked-by|change-id|cc):", re.I)
+_TRAILER = re.compile(r"^(signed-off-by|co-authored-by|reviewed-by|acked-by|change-id|cc|"
+                      r"fixes|closes|resolves|refs?|see|pr|issue|backport[- ]of)\s*:?\s*(#\d+|https?://\S+)?\s*$|"
+                      r"^(signed-off-by|co-authored-by|reviewed-by|acked-by|change-id|cc):", re.I)
+#: ``(#1234)``, ``(gh-123)``, ``[#12]`` and bare ``#1234`` issue and PR references.
+_REFS = re.compile(r"\s*[(\[](?:#|gh-|GH-|pr ?#?|issue ?#?)\d+[)\]]|(?<![\w&])(?:#|gh-)\d+\b", re.I)
+
+#: Records and fields of our ``git log`` format: unlikely bytes, so messages cannot collide.
+_REC, _FIELD, _END = "\x1e", "\x1f", "\x1d"
+_FORMAT = f"--format={_REC}%H{_FIELD}%P{_FIELD}%an <%ae>{_FIELD}%ct{_FIELD}%B{_END}"
+
+
+@dataclass
+class HistoryScan:
+    """What a scan of history found: how many commits, and why the others were left out."""
+
+    commits: int = 0
+    qualified: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    shallow: bool = False
+
+    def describe(self) -> str:
+        reasons = ", ".join(f"{n} {why}" for why, n in self.skipped.most_common())
+        text = f"{self.qualified} of {self.commits} commits qualified"
+        if reasons:
+            text += f" (left out: {reasons})"
+        if self.shallow:
+            text += "; the clone is shallow, so older history is cut off"
+        return text
 
 
 def is_source(rel: str) -> bool:
     return PurePosixPath(rel).suffix.lower() in SOURCE_SUFFIXES and not is_vendored(rel)
 
 
+def is_code_target(rel: str) -> bool:
+    """A file a history question may have as its answer: non-test, non-config source code."""
+    return is_source(rel) and not is_test_path(rel) and file_kind(rel) not in ("test", "config", "docs")
+
+
+#: Tags some projects put before a subject (``BUG:``, ``fix(parser):``): not words a user asks with.
+_TAG = re.compile(r"^(?:(?:BUG|ENH|MNT|MAINT|API|DEP|FIX|PERF|REF|ENH|NEW)\s*:|"
+                  r"(?:fix|feat|refactor|perf|bugfix|feature)(?:\([^)]*\))?!?:)\s*", re.I)
+
+
 def clean_message(message: str) -> str:
-    """Subject and body without trailers, URLs-only lines or excess whitespace."""
+    """Subject and body without trailers, issue/PR numbers, URL-only lines, tags like
+    ``BUG:``, squashed ``* WIP`` lines or excess whitespace."""
+    message = _TAG.sub("", message.strip())
     lines = []
     for line in message.strip().splitlines():
         s = line.strip()
-        if _TRAILER.match(s) or re.fullmatch(r"https?://\S+", s):
+        if _TRAILER.match(s) or re.fullmatch(r"https?://\S+", s) or re.fullmatch(r"[*-]\s*(wip|fixup|\.)?\s*", s, re.I):
             continue
-        lines.append(s)
+        lines.append(_REFS.sub("", s).rstrip())
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] + " …"
@@ -67,62 +121,146 @@ def clean_message(message: str) -> str:
 
 def worth_asking(subject: str) -> bool:
     """A subject a person could have asked: several real words and not a chore."""
+    subject = _REFS.sub("", subject).strip()
+    if _CHORE.match(subject):
+        return False
+    subject = _TAG.sub("", subject)
     words = re.findall(r"[A-Za-z]{2,}", subject)
-    return len(words) >= 3 and len(subject) >= 15 and not _CHORE.match(subject.strip())
+    return len(words) >= 3 and len(subject) >= 15 and not _CHORE.match(subject)
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    date: int
+    message: str
+    status: dict[str, str] = field(default_factory=dict)   # path -> A/M/D/T (no rename detection)
+    lines: int = 0
 
 
 def generate(repo: Repository, rev: str | None = None, max_commits: int = MAX_COMMITS,
              progress: Callable[[int, int], None] | None = None) -> tuple[list[Task], str]:
-    """History tasks from the newest ``max_commits`` commits reachable from ``rev``.
-
-    Returns the tasks and a reason when there are none ("not a git repository", "only
-    one commit", ...), so the caller can say *why* a source produced nothing.
-    """
-    if repo.git is None:
-        return [], "not a git repository"
-    if not repo.git.head.is_valid() and rev in (None, "HEAD"):
-        return [], "no commits"
-    head = repo.resolve_rev(rev)
-    commits = list(repo.git.iter_commits(head, max_count=max_commits))
-    tasks: list[Task] = []
-    for i, commit in enumerate(commits):
-        if progress is not None:
-            progress(i + 1, len(commits))
-        task = _task_of(commit)
-        if task is not None:
-            # Position from the oldest commit scanned: orders commits made within one second.
-            task.meta["seq"] = len(commits) - i
-            tasks.append(task)
+    """History tasks from the commits reachable from ``rev`` (the newest ``max_commits``,
+    or all with 0). Returns the tasks and, when there are none, why."""
+    tasks, scan = scan_history(repo, rev, max_commits, progress)
     if tasks:
         return tasks, ""
-    if len(commits) <= 1:
+    if scan.commits == 0:
+        return [], "not a git repository" if repo.git is None else "no commits"
+    if scan.commits <= 1:
         return [], "only one commit (a history task needs a commit and its parent)"
-    return [], f"none of {len(commits)} commits qualified (merges, bots, chores, tests only or too large)"
+    return [], f"no commit qualified: {scan.describe()}"
 
 
-def _task_of(commit) -> Task | None:  # commit: git.Commit
+def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MAX_COMMITS,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[list[Task], HistoryScan]:
+    """Tasks and the scan's counts; ``meta.seq`` orders tasks oldest → newest."""
+    scan = HistoryScan()
+    if repo.git is None or (not repo.git.head.is_valid() and rev in (None, "HEAD")):
+        return [], scan
+    head = repo.resolve_rev(rev)
+    git_dir = str(repo.git.git_dir)
+    scan.shallow = (Path(git_dir) / "shallow").is_file()
+    total = _count(git_dir, head, max_commits)
+    tasks: list[Task] = []
+    for i, commit in enumerate(_log(git_dir, head, max_commits)):
+        scan.commits += 1
+        if progress is not None and (scan.commits % 200 == 0 or scan.commits == total):
+            progress(scan.commits, total)
+        task, why = _task_of(commit)
+        if task is None:
+            scan.skipped[why] += 1
+            continue
+        task.meta["seq"] = total - i
+        tasks.append(task)
+    scan.qualified = len(tasks)
+    if progress is not None:
+        progress(total, total)
+    return tasks, scan
+
+
+def _count(git_dir: str, head: str, max_commits: int) -> int:
+    args = ["git", "--git-dir", git_dir, "rev-list", "--count", head]
+    if max_commits:
+        args.insert(-1, f"--max-count={max_commits}")
+    out = subprocess.run(args, capture_output=True, text=True)
+    return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
+
+
+def _log(git_dir: str, head: str, max_commits: int) -> Iterator[_Commit]:
+    """Stream commits from one ``git log`` (newest first) with raw status and numstat."""
+    args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
+            "--numstat", "--no-abbrev", "--encoding=UTF-8", _FORMAT, head]
+    if max_commits:
+        args.insert(-1, f"--max-count={max_commits}")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    buffer = b""
+    try:
+        for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
+            buffer += chunk
+            *records, buffer = buffer.split(_REC.encode())
+            for record in records:
+                if record:
+                    yield _parse(record)
+        if buffer:
+            yield _parse(buffer)
+    finally:
+        proc.stdout.close()
+        proc.wait()
+
+
+def _parse(record: bytes) -> _Commit:
+    head, _, rest = record.partition(_END.encode())
+    sha, parents, author, date, message = head.decode("utf-8", "replace").split(_FIELD, 4)
+    commit = _Commit(sha, parents.split(), author, int(date or 0), message)
+    for raw in rest.split(b"\n"):
+        line = raw.decode("utf-8", "surrogateescape")
+        if line.startswith(":"):  # :100644 100644 <a> <b> M\tpath
+            meta, _, path = line.partition("\t")
+            commit.status[_unquote(path)] = meta.split()[-1][:1]
+        elif line and line[0].isdigit() or line.startswith("-\t"):
+            added, deleted, _path = (line.split("\t", 2) + ["", ""])[:3]
+            commit.lines += (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
+    return commit
+
+
+def _unquote(path: str) -> str:
+    """Undo git's C-style quoting of an unusual path (``"a\\tb.py"``)."""
+    if len(path) >= 2 and path[0] == path[-1] == '"':
+        body = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return body.encode("latin-1", "replace").decode("utf-8", "replace")
+    return path
+
+
+def _task_of(commit: _Commit) -> tuple[Task | None, str]:
     if len(commit.parents) != 1:
-        return None
-    message = commit.message if isinstance(commit.message, str) else commit.message.decode("utf-8", "replace")
-    subject = message.strip().splitlines()[0] if message.strip() else ""
-    if _BOT.search(f"{commit.author.name} <{commit.author.email}>") or not worth_asking(subject):
-        return None
-    parent = commit.parents[0]
-    diffs = parent.diff(commit)
-    if not diffs or len(diffs) > MAX_CHANGED:
-        return None
-    # Files as they were at the parent: modified, deleted, renamed-from (added files did not exist).
-    before = sorted({d.a_path for d in diffs if d.change_type in ("M", "D", "R", "T") and d.a_path})
-    changed = {p for d in diffs for p in (d.a_path, d.b_path) if p}
-    touched = {p for p in changed if is_source(p) and not is_test_path(p)}
-    sources = [p for p in before if p in touched]
-    if not sources or len(touched) > MAX_TARGET_FILES:
-        return None  # test-only / docs-only commits have no source target
-    lines = commit.stats.total.get("lines", 0)
-    if lines > MAX_LINES:
-        return None
+        return None, "merge or root commit"
+    subject = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+    if _BOT.search(commit.author):
+        return None, "bot"
+    if not worth_asking(subject):
+        return None, "chore or too short"
+    if not commit.status:
+        return None, "no files changed"
+    if len(commit.status) > MAX_CHANGED:
+        return None, "too many files"
+    touched = {p for p in commit.status if is_code_target(p)}
+    # Files as they were at the parent: modified or deleted (added files did not exist).
+    sources = sorted(p for p in touched if commit.status[p] in ("M", "D", "T"))
+    if not touched:
+        return None, "no source file (tests, docs or config only)"
+    if len(touched) > MAX_TARGET_FILES:
+        return None, "too many source files"
+    if not sources:
+        return None, "only new files"
+    if commit.lines > MAX_LINES:
+        return None, "too many lines"
+    question = clean_message(commit.message)
     return Task(
-        id="", question=clean_message(message), targets=sources, rev=parent.hexsha, source=SOURCE,
-        meta={"kind": "commit", "commit": commit.hexsha, "date": int(commit.committed_date),
-              "changed": len(changed), "lines": int(lines)},
-    )
+        id="", question=question, targets=sources, rev=commit.parents[0], source=SOURCE,
+        meta={"kind": "commit", "commit": commit.sha, "date": commit.date,
+              "changed": len(commit.status), "lines": commit.lines},
+    ), ""

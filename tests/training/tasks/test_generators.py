@@ -120,3 +120,48 @@ def test_chat_generator_reports_failures(weather_repo: Path) -> None:
 
     tasks, reason = chat.generate(Repository(weather_repo).snapshot(), Broken(), _rng(), max_files=2)
     assert tasks == [] and "rate limited" in reason
+
+
+def test_history_scan_counts_why_commits_were_left_out(tmp_path: Path, make_repo, git, commit_all) -> None:
+    """One `git log` pass: each left-out commit is counted under its reason, tags and issue
+    numbers leave the question, and a target is a file as it was at the parent."""
+    from explore.training.tasks.history import clean_message, scan_history
+
+    repo = make_repo(tmp_path, {"pkg/core.py": "def run():\n    return 1\n", "docs/index.md": "# Docs\n",
+                                "tests/test_core.py": "def test_run():\n    pass\n"})
+    (repo / "pkg/core.py").write_text("def run():\n    return 2\n")
+    commit_all(repo, "BUG: Fix run returning the wrong value (#123)\n\nFixes #99\nSigned-off-by: a <a@b>")
+    (repo / "docs/index.md").write_text("# Docs\n\nMore.\n")
+    commit_all(repo, "Explain how the runner starts in the docs")
+    (repo / "tests/test_core.py").write_text("def test_run():\n    assert True\n")
+    commit_all(repo, "Check the runner result in the unit test")
+    (repo / "pkg/new.py").write_text("X = 1\n")
+    commit_all(repo, "Add a brand new module for the runner")
+    (repo / "pkg/core.py").write_text("def run():\n    return 3\n")
+    commit_all(repo, "Bump version")
+    tasks, scan = scan_history(Repository(repo))
+    assert [t.question for t in tasks] == ["Fix run returning the wrong value"]
+    assert tasks[0].targets == ["pkg/core.py"] and tasks[0].rev == git(repo, "rev-parse", "HEAD~5").strip()
+    assert scan.commits == 6 and scan.qualified == 1
+    assert scan.skipped == {"no source file (tests, docs or config only)": 2, "only new files": 1,
+                            "chore or too short": 1, "merge or root commit": 1}
+    assert "1 of 6 commits qualified" in scan.describe()
+    assert clean_message("fix(parser): keep `a.b` names (gh-12)\n\n* WIP\n* real change") == \
+        "keep `a.b` names\n\n* real change"
+
+
+def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo, git, commit_all) -> None:
+    from explore.training.tasks.history import scan_history
+
+    repo = make_repo(tmp_path, {"pkg/tab\tname.py": "A = 1\n", "pkg/b.py": "B = 1\n"})
+    (repo / "pkg/tab\tname.py").write_text("A = 2\n")
+    commit_all(repo, "Make the tab named module return two instead")
+    (repo / "pkg/b.py").write_text("B = 2\n")
+    git(repo, "commit", "-qam", "", "--allow-empty-message")
+    (repo / "pkg/b.py").write_bytes(b"B = 3\n")
+    git(repo, "-c", "i18n.commitEncoding=latin-1", "commit", "-qam", "Caf\xe9 module changes the constant b value")
+    tasks, scan = scan_history(Repository(repo), max_commits=2)
+    assert scan.commits == 2
+    assert [t.targets for t in tasks] == [["pkg/b.py"]] and "Caf" in tasks[0].question
+    tasks, scan = scan_history(Repository(repo))
+    assert ["pkg/tab\tname.py"] in [t.targets for t in tasks]
