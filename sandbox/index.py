@@ -73,8 +73,49 @@ def tokenize(text: str) -> list[str]:
 
 def file_document(path: str, text: str | None) -> list[str]:
     """The tokens a file is indexed by: its path twice, then its text."""
+    return _path_document(path) + (tokenize(text) if text else [])
+
+
+def _path_document(path: str) -> list[str]:
     path_tokens = tokenize(path.replace("/", " ").replace(".", " "))
-    return path_tokens + path_tokens + (tokenize(text) if text else [])
+    return path_tokens + path_tokens
+
+
+class BlobTokens:
+    """Tokens of file contents by git blob id, kept in memory up to a total token count.
+
+    The parents of a thousand commits share almost all their files: tokenising is most of
+    an index build, so each distinct content is tokenised once per process.
+    """
+
+    def __init__(self, max_tokens: int = 40_000_000) -> None:
+        from collections import OrderedDict
+
+        self.max_tokens = max_tokens
+        self._held: OrderedDict[str, list[str]] = OrderedDict()
+        self._total = 0
+
+    def get(self, snapshot: Snapshot, rel: str) -> list[str]:
+        blob = snapshot.blobs.get(rel)
+        tokens = self._held.get(blob) if blob else None
+        if tokens is not None:
+            self._held.move_to_end(blob)
+            return tokens
+        text = snapshot.text(rel, INDEX_BYTES)
+        tokens = tokenize(text) if text else []
+        if blob:
+            self._held[blob] = tokens
+            self._total += len(tokens)
+            while self._total > self.max_tokens and len(self._held) > 1:
+                self._total -= len(self._held.popitem(last=False)[1])
+        return tokens
+
+
+#: The process's token memo, shared by every index it builds.
+BLOB_TOKENS = BlobTokens()
+#: Index folders kept in the cache; older ones are removed (an index rebuilds in seconds,
+#: and a history of a thousand parents must not leave a thousand indexes on disk).
+MAX_CACHED_INDEXES = 64
 
 
 class Index:
@@ -105,12 +146,13 @@ class Index:
                 pass  # a damaged cache entry is rebuilt below
         docs = []
         for i, rel in enumerate(snapshot.files):
-            docs.append(file_document(rel, snapshot.text(rel, INDEX_BYTES)))
+            docs.append(_path_document(rel) + BLOB_TOKENS.get(snapshot, rel))
             if progress is not None:
                 progress(i + 1, len(snapshot.files))
         retriever = bm25s.BM25()
         retriever.index(docs, show_progress=False)
         _save_atomically(folder, retriever, snapshot.files)
+        _prune(folder.parent, MAX_CACHED_INDEXES)
         return cls(snapshot, retriever, list(snapshot.files))
 
     # -- scoring --------------------------------------------------------------------
@@ -123,6 +165,12 @@ class Index:
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every file (aligned with ``self.files``)."""
         return self._scores(question)
+
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every file for already-made query tokens (a repeated token weighs more)."""
+        if not tokens or not self.files:
+            return np.zeros(len(self.files), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
     def top(self, question: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` best files, best first (ties broken by path, so deterministic)."""
@@ -231,3 +279,16 @@ def _intact(folder: Path, files: list[str]) -> bool:
         return False
     return True
 
+
+def _prune(parent: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written index folders (best effort: a
+    folder another process is reading stays readable until it closes its files)."""
+    try:
+        folders = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return
+    if len(folders) <= keep:
+        return
+    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -47,7 +48,7 @@ MAX_LINE_BYTES = 1 << 16
 #: and the total stays unknown (skipping the rest of a 2 GB line would take seconds).
 SKIP_BYTES = 16 << 20
 #: Bumped when the on-disk snapshot layout changes.
-SNAPSHOT_VERSION = "1"
+SNAPSHOT_VERSION = "2"
 
 
 def cache_root() -> Path:
@@ -93,6 +94,9 @@ class Snapshot:
     key: str
     tree: dict[str, list[Entry]] = field(repr=False)
     files: list[str] = field(repr=False)
+    blobs: dict[str, str] = field(default_factory=dict, repr=False)
+    """Path -> git blob id, for snapshots of a commit: the same content at another commit
+    has the same id, so work on it (tokens, units, embeddings) is done once."""
 
     def __post_init__(self) -> None:
         self._fileset = frozenset(self.files)
@@ -232,6 +236,10 @@ class Repository:
             sha = self.resolve_rev(rev)
             root = _materialise(self.git, sha, cache / "snapshots")
             snap = _build(root, sha, f"{self.path.name}@{sha[:10]}", sha, ignore, None)
+            try:
+                snap.blobs = json.loads((root.parent / "blobs.json").read_text())
+            except (OSError, ValueError):
+                snap.blobs = {}  # an older snapshot: indexes tokenise its files themselves
         elif worktree or self.git is None:
             if rev is not None:
                 if self.git is None:
@@ -258,7 +266,14 @@ def _open_git(path: Path):  # -> git.Repo | None
 
 
 def _materialise(repo, sha: str, store: Path) -> Path:
-    """Check a commit out into ``store/<sha>/tree`` once; return the tree's real path."""
+    """Lay a commit out as ``store/<sha>/tree`` once; return the tree's real path.
+
+    Files are hard links into a content-addressed blob store (``<cache>/blobs/``): a blob
+    is written once, whatever the number of commits that hold it, so a snapshot of the
+    parent of every commit in a long history costs a few links per file and the disk of
+    the blobs that changed. ``blobs.json`` beside the tree maps each path to its blob id,
+    so an index can reuse the work done for the same content at another commit.
+    """
     final = store / f"{sha}-v{SNAPSHOT_VERSION}"
     tree = final / "tree"
     if tree.is_dir():
@@ -269,15 +284,27 @@ def _materialise(repo, sha: str, store: Path) -> Path:
             return Path(os.path.realpath(tree))
         tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=store))
         try:
-            env = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
             git_dir = str(repo.git_dir)
+            entries = _ls_tree(git_dir, sha)
+            blobs = BlobStore(store.parent / "blobs")
+            blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
             (tmp / "tree").mkdir()
-            common = ["git", "-c", "core.symlinks=true", "--git-dir", git_dir, "--work-tree", str(tmp / "tree")]
-            for args in (["read-tree", sha], ["checkout-index", "-a", "-f"]):
-                done = subprocess.run([*common, *args], env=env, capture_output=True)
-                if done.returncode:
-                    raise RepoError(f"git {args[0]} failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
-            (tmp / "index").unlink()
+            made: set[str] = set()
+            ids: dict[str, str] = {}
+            for mode, kind, obj, rel in entries:
+                dest = tmp / "tree" / rel
+                parent = rel.rpartition("/")[0]
+                if parent and parent not in made:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(parent)
+                if kind == "commit":  # a submodule: an empty folder, as git checks it out
+                    dest.mkdir(exist_ok=True)
+                elif mode == "120000":
+                    os.symlink(_cat(git_dir, obj), dest)
+                else:
+                    blobs.link(obj, mode, dest)
+                    ids[rel] = obj
+            (tmp / "blobs.json").write_text(json.dumps(ids))
             _make_read_only(tmp / "tree")
             os.rename(tmp, final)
         except BaseException:
@@ -286,12 +313,86 @@ def _materialise(repo, sha: str, store: Path) -> Path:
     return Path(os.path.realpath(tree))
 
 
+def _ls_tree(git_dir: str, sha: str) -> list[tuple[str, str, str, str]]:
+    """``(mode, kind, object id, path)`` of every entry of a commit's tree, recursively."""
+    done = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", "--full-tree", sha],
+                          capture_output=True)
+    if done.returncode:
+        raise RepoError(f"git ls-tree failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
+    out = []
+    for item in done.stdout.split(b"\x00"):
+        if not item:
+            continue
+        meta, _, path = item.partition(b"\t")
+        mode, kind, obj = meta.decode().split()
+        rel = os.fsdecode(path)
+        if any(part in ("", ".", "..", ".git") for part in rel.split("/")):
+            continue  # git refuses these on checkout too
+        out.append((mode, kind, obj, rel))
+    return out
+
+
+def _cat(git_dir: str, obj: str) -> str:
+    """A small blob's content as text (a symlink's target)."""
+    done = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", obj], capture_output=True, check=True)
+    return os.fsdecode(done.stdout)
+
+
+class BlobStore:
+    """Content-addressed, read-only copies of git blobs: ``<root>/<2 hex>/<id>`` (``.x`` for
+    executables, whose mode a hard link cannot differ in)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, obj: str, mode: str) -> Path:
+        return self.root / obj[:2] / (obj + (".x" if mode == "100755" else ""))
+
+    def add(self, git_dir: str, wanted: list[tuple[str, str]]) -> None:
+        """Write the blobs not yet stored, read through one ``git cat-file --batch``."""
+        missing = list({self.path(o, m): (o, m) for o, m in wanted if not self.path(o, m).exists()}.values())
+        if not missing:
+            return
+        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None
+        import threading
+
+        feeder = threading.Thread(target=lambda: (proc.stdin.write("".join(o + "\n" for o, _ in missing).encode()),
+                                                  proc.stdin.close()), daemon=True)
+        feeder.start()
+        try:
+            for obj, mode in missing:
+                header = proc.stdout.readline().split()
+                if len(header) != 3:
+                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}")
+                size = int(header[2])
+                data = proc.stdout.read(size)
+                proc.stdout.read(1)  # the newline after each object
+                dest = self.path(obj, mode)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".blob-", dir=dest.parent)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(tmp, 0o555 if mode == "100755" else 0o444)
+                os.replace(tmp, dest)  # atomic: a reader sees the whole blob or none
+        finally:
+            feeder.join()
+            proc.stdout.close()
+            proc.wait()
+
+    def link(self, obj: str, mode: str, dest: Path) -> None:
+        src = self.path(obj, mode)
+        try:
+            os.link(src, dest)
+        except OSError:  # too many links to one inode (empty files), or another file system
+            shutil.copy2(src, dest)
+
+
 def _make_read_only(root: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in filenames:
-            p = os.path.join(dirpath, name)
-            if not os.path.islink(p):
-                os.chmod(p, 0o444)
+    """Folders read-only; files are links to read-only blobs already (and a chmod here
+    would change the blob's mode in every snapshot sharing it)."""
+    for dirpath, _dirnames, _filenames in os.walk(root):
         os.chmod(dirpath, 0o555)
 
 

@@ -157,3 +157,23 @@ def test_repository_is_never_written(history: Path) -> None:
         ws = Workspace(snap, Index.build(snap), question="title")
         ws.ls(), ws.read("README.md"), ws.read("leak"), ws.cd("pkg"), ws.read("a.py"), ws.answer("a.py")
     assert hash_tree(history) == before
+
+
+def test_commits_share_blobs_and_keep_modes_and_links(history: Path) -> None:
+    """A commit is laid out as links into the blob store: content held twice is stored once,
+    an executable stays executable, an in-repo symlink stays a symlink, and ``blobs`` maps
+    each file to its git blob id."""
+    write(history, {"run.sh": "#!/bin/sh\necho hi\n"})
+    os.chmod(history / "run.sh", 0o755)
+    os.symlink("pkg/a.py", history / "alias.py")
+    git(history, "add", "-A")
+    git(history, "commit", "-qm", "third")
+    repo = Repository(history)
+    old, new = repo.snapshot("v1"), repo.snapshot()
+    assert os.stat(old.root / "pkg/a.py").st_ino == os.stat(new.root / "pkg/a.py").st_ino
+    assert os.access(new.root / "run.sh", os.X_OK) and not os.access(new.root / "pkg/a.py", os.X_OK)
+    assert os.path.islink(new.root / "alias.py") and new.text("alias.py") == "A = 1\n"
+    blob = git(history, "rev-parse", "HEAD:pkg/a.py").strip()
+    assert new.blobs["pkg/a.py"] == old.blobs["pkg/a.py"] == blob
+    assert "alias.py" not in new.blobs  # a link's content is its target's
+    assert stat.S_IMODE(os.stat(new.root / "pkg/a.py").st_mode) & 0o222 == 0  # read-only, in every snapshot
