@@ -4,6 +4,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..sandbox.errors import ExploreError
+
+
+class UnknownTaskField(ExploreError, ValueError):
+    """A task record names a field :class:`Task` does not have (often a typo: ``orcale``)."""
+
 
 @dataclass
 class Task:
@@ -28,5 +34,13 @@ class Task:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Task":
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        """A task from its record; an unknown field is an error, as in a tasks file: a typo
+        such as ``target`` or ``orcale`` dropped silently would change what is trained or
+        scored without a word."""
+        if not isinstance(data, dict):
+            raise TypeError(f"a task is an object of fields, not {type(data).__name__}")
+        unknown = [k for k in data if k not in cls.__dataclass_fields__]
+        if unknown:
+            raise UnknownTaskField(f"task {data.get('id', '?')!s}: unknown field {unknown[0]!r} "
+                                   f"(fields are: {', '.join(cls.__dataclass_fields__)})")
+        return cls(**data)

@@ -255,3 +255,13 @@ def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: P
         Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"})
     with pytest.raises(TrainError, match="policy.json"):
         train(small_repo, light_config(updates=0), out=tmp_path / "third", from_dir=first)
+
+
+def test_train_refuses_a_tasks_file_that_eval_refuses(small_repo: Path, tmp_path: Path) -> None:
+    """A misspelled field fails `train --tasks` as it fails `eval --tasks`, instead of being dropped."""
+    tasks_file = tmp_path / "tasks.jsonl"
+    tasks_file.write_text('{"id": "a", "question": "where is the delay computed?", '
+                          '"targets": ["pkg/net/retry.py"], "dpeth": 2}\n')
+    result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "unknown field 'dpeth'" in result.output
