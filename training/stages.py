@@ -140,14 +140,16 @@ def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: 
     policy.use_trunk(0)  # free SFT's cached states: every RL update brings new prompts
     trainer = RLTrainer(policy, envs, cfg.rl, reflector=reflector, schedule=schedule,
                         params=adapter_params(model, "policy"), seed=cfg.seed)
-    names = {id(p): n for n, p in model.named_parameters()}
-    frozen_state = {names[id(p)]: p.detach().clone() for p in frozen}
     if checkpoint is not None:
         params = dict(model.named_parameters())
         with torch.no_grad():
             for name, value in checkpoint.state.get("frozen", {}).items():
                 params[name].copy_(value)
         trainer.load_state_dict(checkpoint.state["trainer"])
+    # Taken after the restore: taken before, a resumed run saved the freshly loaded reflector
+    # in its checkpoints, and the next resume restored that one instead of the trained one.
+    names = {id(p): n for n, p in model.named_parameters()}
+    frozen_state = {names[id(p)]: p.detach().clone() for p in frozen}
     metrics_file = run.out / "metrics.jsonl"
     truncate_jsonl(metrics_file, trainer.updates)
     if trainer.updates >= cfg.rl.updates:

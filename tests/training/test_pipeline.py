@@ -108,6 +108,33 @@ def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(small_repo: Pa
         assert strip(read_jsonl(out / name)) == strip(read_jsonl(tmp_path / "whole" / name)), name
 
 
+def test_resuming_rl_twice_keeps_the_trained_reflector(small_repo: Path, tmp_path: Path, tasks) -> None:
+    """The frozen reflector saved with each RL checkpoint is the trained one, also after a
+    resume: a second resume must not bring back the freshly loaded adapter."""
+    import torch
+
+    tasks_file = tmp_path / "tasks.jsonl"
+    write_tasks(tasks, tasks_file)
+    train(small_repo, light_config(), out=tmp_path / "whole", tasks_file=tasks_file)
+    out = tmp_path / "pieces"
+    stops = [("rl", 2), ("rl", 3)]
+
+    def ctrl_c(event: ProgressEvent) -> None:
+        if stops and (event.stage, event.step) == stops[0]:
+            stops.pop(0)
+            raise KeyboardInterrupt
+
+    for resume in (False, True):
+        with pytest.raises(TrainingInterrupted):
+            train(small_repo, light_config(), out=out, tasks_file=tasks_file, progress=ctrl_c, resume=resume)
+    train(small_repo, light_config(), out=out, tasks_file=tasks_file, progress=ctrl_c, resume=True)
+    whole, pieces = (ckpt.load(tmp_path / "whole" / "checkpoint"), ckpt.load(out / "checkpoint"))
+    assert whole.step == pieces.step == 4 and set(whole.state["frozen"]) == set(pieces.state["frozen"])
+    for name, value in whole.state["frozen"].items():
+        assert torch.equal(value, pieces.state["frozen"][name]), name
+    assert strip(read_jsonl(out / "metrics.jsonl")) == strip(read_jsonl(tmp_path / "whole" / "metrics.jsonl"))
+
+
 def test_corrupt_checkpoint_is_reported_by_name(small_repo: Path, tmp_path: Path) -> None:
     config = light_config()
     out = tmp_path / "run"
