@@ -154,10 +154,8 @@ def find_adapters(repo: Path, adapter: Optional[Path]) -> dict[str, Path]:
         if not found:
             raise ExploreError(f"--adapter {adapter}: no policy/ or reflector/ adapter inside")
         return found
-    try:
-        from .training.pipeline import default_adapter_dir
-    except ImportError:
-        return {}
+    from .agent.explorer import default_adapter_dir
+
     base = default_adapter_dir(repo)
     return {name: base / name for name in ("policy", "reflector") if (base / name / "adapter_config.json").is_file()}
 

@@ -9,6 +9,8 @@ reflection and timing.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,6 +35,23 @@ NAVIGATOR_DIR = Path(__file__).resolve().parent.parent / "navigator"
 def shipped_adapters() -> dict[str, Path]:
     """The shipped navigator's adapters (``{"policy": dir, ...}``), or {} when absent."""
     return {n: NAVIGATOR_DIR / n for n in ("policy", "reflector") if (NAVIGATOR_DIR / n / "adapter_config.json").is_file()}
+
+
+def repo_key(repo_path: str | os.PathLike[str]) -> str:
+    """A folder name unique to a repository location: ``name-<hash of the real path>``."""
+    real = Path(os.path.realpath(Path(repo_path).expanduser()))
+    return f"{real.name or 'root'}-{hashlib.sha1(str(real).encode()).hexdigest()[:10]}"
+
+
+def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:
+    """Where `explore train` writes, and `explore ask` looks for, a repository's adapters.
+
+    Here, beside the runtime that loads them, so finding a repository's adapters needs
+    nothing from ``training``: an import error there once made `ask` ignore them silently.
+    """
+    from .models import cache_dir
+
+    return cache_dir() / "adapters" / repo_key(repo_path)
 
 
 def trained_config(adapters: dict[str, str]) -> EnvConfig | None:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from explore.cli import app
@@ -47,3 +49,21 @@ def test_ask_bad_input(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "no such folder" in r.output
     r = runner.invoke(app, ["ask", str(repo), "q", "--reflector", "gpt"])
     assert r.exit_code == 2
+
+
+def test_ask_finds_the_repos_trained_adapters_without_the_training_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adapters `explore train` wrote for a repository are used by `ask` even when the
+    training code cannot be imported (it was caught as "no adapters" and ignored)."""
+    from explore.agent.explorer import default_adapter_dir
+    from explore.agent.models import TINY_RANDOM, new_lora, resolve_model, save_adapter
+
+    repo = _repo(tmp_path)
+    save_adapter(new_lora(resolve_model(TINY_RANDOM), "policy"), "policy", default_adapter_dir(repo) / "policy")
+    monkeypatch.setitem(sys.modules, "explore.training.pipeline", None)  # any import of it now fails
+    result = runner.invoke(app, ["ask", str(repo), "where is the retry backoff?", "--model", "tiny-random",
+                                 "--max-steps", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["adapters"] == {"policy": str(default_adapter_dir(repo) / "policy")}
+    assert not any("zero-shot" in n for n in data["notes"])

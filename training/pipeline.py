@@ -16,7 +16,6 @@ interrupted run and an uninterrupted one log the same metrics.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent.env import RepoExploreEnv, save_env_config
+from ..agent.explorer import default_adapter_dir, repo_key
 from ..agent.policy import HeadFileError, load_head, save_head
 from ..agent.task import Task
 from ..sandbox.corpus import Corpus, open_source
@@ -77,19 +77,6 @@ class ProgressEvent:
 
 
 ProgressFn = Callable[[ProgressEvent], None]
-
-
-def repo_key(repo_path: str | os.PathLike[str]) -> str:
-    """A folder name unique to a repository location: ``name-<hash of the real path>``."""
-    real = Path(os.path.realpath(Path(repo_path).expanduser()))
-    return f"{real.name or 'root'}-{hashlib.sha1(str(real).encode()).hexdigest()[:10]}"
-
-
-def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:
-    """Where `explore train` writes, and `explore ask` looks for, a repository's adapters."""
-    from ..agent.models import cache_dir
-
-    return cache_dir() / "adapters" / repo_key(repo_path)
 
 
 @dataclass
