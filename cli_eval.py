@@ -154,20 +154,29 @@ def eval_command(
             bar = progress.add_task(p.name, total=len(selected))
             reports.append(ev.evaluate(repository, selected, p,
                                        progress=lambda done, total, bar=bar: progress.update(bar, completed=done)))
-    if plot is not None:
-        ev.plot(reports, str(plot))
     summaries = [r.summary() for r in reports]
     if as_json:
         base = {"tasks": str(tasks), "split": split, "skipped": sum(w.endswith("skipped") for w in warnings)}
         body = {**summaries[0], **base} if len(summaries) == 1 else {
             **base, "n": len(selected), "policies": {s["policy"]: s for s in summaries}}
         out.print_json(json.dumps(body))
-        return
-    out.print(_eval_table(summaries, tasks, split))
-    for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
-        out.print(_group_table(summaries, key, title))
-    if plot is not None:
-        out.print(f"plot saved to {plot}", highlight=False)
+    else:
+        out.print(_eval_table(summaries, tasks, split))
+        for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
+            out.print(_group_table(summaries, key, title))
+    if plot is not None:  # after the results: a plot that cannot be saved must not lose them
+        _save_plot(ev, reports, plot)
+        if not as_json:
+            out.print(f"plot saved to {plot}", highlight=False)
+
+
+def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
+    """Save the success-by-depth chart, or say in one line why it cannot be saved there."""
+    try:
+        ev.plot(reports, str(plot))
+    except (OSError, ValueError) as exc:  # a missing folder, no permission, an unknown image format
+        why = f"no folder {plot.parent}" if not plot.parent.is_dir() else (getattr(exc, "strerror", None) or str(exc))
+        raise ExploreError(f"cannot save the plot to {plot}: {why}; the results above are complete") from None
 
 
 def _eval_table(summaries: list[dict[str, Any]], tasks: Path, split: str | None) -> Table:

@@ -103,3 +103,21 @@ def test_errors_exit_2_with_a_message(app: typer.Typer, weather_repo: Path, tmp_
     other.write_text('{"id": "a", "question": "q", "targets": ["nowhere.py"]}\n')
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(other)])
     assert result.exit_code == 2 and "none of the 1 tasks has a target" in result.stderr
+
+
+def test_a_plot_path_that_cannot_be_written_keeps_the_results(app: typer.Typer, weather_repo: Path,
+                                                                tmp_path: Path) -> None:
+    """The scores are printed before the plot is saved; a bad --plot path is one clear error."""
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text('{"id": "a", "question": "Which file defines `backoff_delay`?", '
+                     '"targets": ["weatherkit/fetch.py"]}\n')
+    plot = tmp_path / "missing" / "dir" / "p.png"
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25",
+                                 "--plot", str(plot)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "bm25" in result.stdout and "success by depth" in result.stdout  # the finished results
+    assert f"cannot save the plot to {plot}" in result.stderr and "missing" in result.stderr
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25", "--json",
+                                 "--plot", str(plot)])
+    assert result.exit_code == 2 and json.loads(result.stdout)["policy"] == "bm25"
+    assert "cannot save the plot" in result.stderr
