@@ -114,8 +114,10 @@ def eval_command(
     model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set: success, acc@k, SPL, steps, invalid actions, seconds."""
+    from .agent.env import EnvConfig, RepoExploreEnv
     from .sandbox.snapshot import Repository
     from .training import evaluate as ev
+    from .training.oracle import complete
     from .training.tasks import read_tasks, usable
 
     names = [p.strip() for p in policy.split(",") if p.strip()]
@@ -148,11 +150,15 @@ def eval_command(
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     if len(warnings) > 10:
         err.print(f"[yellow]warning:[/] … and {len(warnings) - 10} more tasks with missing targets")
+    config = EnvConfig()  # the environment the policies are scored in: oracles are proven in it too
+    env = RepoExploreEnv(repository, selected, config)
+    for task in selected:  # SPL divides by the oracle's length: find a missing one, refuse a wrong one
+        complete(env, task)
     reports = []
     with _progress() as progress:
         for p in policies:
             bar = progress.add_task(p.name, total=len(selected))
-            reports.append(ev.evaluate(repository, selected, p,
+            reports.append(ev.evaluate(repository, selected, p, config=config,
                                        progress=lambda done, total, bar=bar: progress.update(bar, completed=done)))
     summaries = [r.summary() for r in reports]
     if as_json:

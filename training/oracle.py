@@ -97,6 +97,19 @@ def attach(env: RepoExploreEnv, task: Task) -> bool:
     return True
 
 
+def complete(env: RepoExploreEnv, task: Task) -> None:
+    """Give ``task`` the shortest oracle the environment replays when it has none (left None
+    when its targets are unreachable), and refuse the one it has when that does not replay
+    to success: scores measured against a wrong walk (SPL) would be silently wrong."""
+    if not task.oracle:
+        task.oracle, _ = solve(env, task)
+        return
+    result = replay(env, task, task.oracle)
+    if not result.success:
+        raise OracleFailed(f"task {task.id}: its oracle does not replay ({result.reason}); fix it, or delete "
+                           "the field and the shortest walk is found")
+
+
 def verify(env: RepoExploreEnv, task: Task) -> Replay:
     """Replay a task's stored oracle; raises :class:`OracleFailed` when it has none."""
     if not task.oracle:

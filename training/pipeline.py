@@ -151,7 +151,7 @@ class _Run:
 
     # -- tasks -----------------------------------------------------------------------
     def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
-        from .oracle import attach
+        from .oracle import attach, complete
 
         path = self.out / "tasks.jsonl"
         started = time.perf_counter()
@@ -165,6 +165,10 @@ class _Run:
             else:
                 tasks = self._generate(repo)
             env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
+            if tasks_file is not None:  # an oracle written elsewhere must replay here, or nothing is trained on it
+                for t in tasks:
+                    if t.oracle:
+                        complete(env, t)
             proven = [t for t in tasks if t.oracle or attach(env, t)]
             for t in proven:
                 t.depth = len(t.oracle or []) - 2  # folders above the target: what the curriculum orders by

@@ -292,3 +292,12 @@ def test_train_refuses_a_tasks_file_that_eval_refuses(small_repo: Path, tmp_path
     result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "unknown field 'dpeth'" in result.output
+
+
+def test_train_refuses_an_oracle_that_does_not_replay(small_repo: Path, tmp_path: Path) -> None:
+    tasks_file = tmp_path / "tasks.jsonl"
+    tasks_file.write_text('{"id": "a", "question": "where is the delay computed?", "targets": ["pkg/net/retry.py"], '
+                          '"oracle": ["cd pkg/", "read retry.py", "answer pkg/net/retry.py"]}\n')
+    result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "task a: its oracle does not replay" in result.output

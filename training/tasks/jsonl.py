@@ -7,8 +7,8 @@ silently become a task with no answer.
 
 Schema (see the README): ``id`` (str), ``question`` (str), ``targets`` (list of
 repo-relative paths) are required; ``rev`` (str | null), ``source`` (str), ``depth``
-(int >= 0), ``oracle`` (list of str | null), ``answer`` (str | null), ``meta`` (object)
-are optional.
+(int >= 0; when missing, the folders above the shallowest target), ``oracle`` (list of
+str | null), ``answer`` (str | null), ``meta`` (object) are optional.
 """
 from __future__ import annotations
 
@@ -89,6 +89,8 @@ def _check(data: Any, where: str) -> Task:
         raise bad("answer", "a string or null")
     if not isinstance(data.get("meta", {}), dict):
         raise bad("meta", "an object")
+    if "depth" not in data:  # by definition: the folders above the shallowest target (not 0)
+        data = {**data, "depth": min(t.count("/") for t in targets)}
     return Task.from_dict(data)
 
 

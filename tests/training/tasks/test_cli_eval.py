@@ -121,3 +121,22 @@ def test_a_plot_path_that_cannot_be_written_keeps_the_results(app: typer.Typer, 
                                  "--plot", str(plot)])
     assert result.exit_code == 2 and json.loads(result.stdout)["policy"] == "bm25"
     assert "cannot save the plot" in result.stderr
+
+
+def test_missing_depth_and_oracle_are_derived_and_a_wrong_oracle_is_refused(app: typer.Typer, weather_repo: Path,
+                                                                             tmp_path: Path) -> None:
+    """A hand-written task without ``depth``/``oracle`` is scored against its real shortest
+    walk (SPL 1 for the oracle, depth 1), not against a two-step walk at depth 0."""
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text('{"id": "a", "question": "Which file defines `backoff_delay`?", '
+                     '"targets": ["weatherkit/fetch.py"]}\n')
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "oracle", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["success"] == 1.0 and body["spl"] == 1.0 and list(body["by_depth"]) == ["1"]
+
+    tasks.write_text('{"id": "a", "question": "Which file defines `backoff_delay`?", '
+                     '"targets": ["weatherkit/fetch.py"], "oracle": ["read fetch.py", "answer weatherkit/fetch.py"]}\n')
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25"])
+    assert result.exit_code == 2
+    assert "task a: its oracle does not replay" in result.stderr and "'read fetch.py' not on offer" in result.stderr
