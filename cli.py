@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .sandbox.errors import ExploreError
 
@@ -58,8 +59,27 @@ def _root(
     """Answer questions about a code repository by walking it: ls, cd, read, answer."""
 
 
+#: Control characters other than tab and newline, as something visible: C0 and DEL as their
+#: Unicode control pictures (ESC → ␛), C1 (8-bit CSI, OSC …) as ``\x9b``.
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\t\n"} | {0x7F: "\u2421"} | {
+    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+
+
+def inert(text: str) -> str:
+    """``text`` from a repository (file contents, names, a model's notes about them) made
+    safe to print: an escape sequence in a file must not retitle, recolour or clear the
+    user's terminal, so each control character shows as a visible stand-in instead."""
+    return text.translate(_VISIBLE)
+
+
+def shown_markup(text: str) -> str:
+    """``text`` made :func:`inert` and escaped for rich markup, to put inside a markup string:
+    a file named ``[red]x.py`` prints as ``[red]x.py``, not as a red ``x.py``."""
+    return escape(inert(text))
+
+
 def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {shown_markup(message)}", highlight=False)  # messages name repository paths
     raise typer.Exit(code)
 
 
@@ -135,10 +155,11 @@ def walk(
     if as_json:
         out.print_json(json.dumps({"repo": str(Path(repo).resolve()), "rev": snap.rev, "steps": results}))
         return
-    out.print(f"[dim]{snap.label}[/]")
+    out.print(f"[dim]{shown_markup(snap.label)}[/]")
     for r in results:
-        out.print(f"[bold cyan]$ {r['action']}[/]  [dim]({show_dir(r['cwd'])})[/]", highlight=False)
-        out.print(r["output"], markup=False, highlight=False)
+        out.print(f"[bold cyan]$ {shown_markup(r['action'])}[/]  [dim]({shown_markup(show_dir(r['cwd']))})[/]",
+                  highlight=False)
+        out.print(inert(r["output"]), markup=False, highlight=False)
 
 
 def find_adapters(repo: Path, adapter: Optional[Path]) -> dict[str, Path]:
@@ -204,27 +225,30 @@ def render_answer(result, show_steps: bool) -> None:
     from rich.syntax import Syntax
     from rich.tree import Tree
 
+    # Everything below that came from the repository (paths, evidence, notes about them) is
+    # printed inert and markup-escaped: see inert() and shown_markup().
     for note in result.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False)
+        out.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
     if show_steps or not result.finished:
         tree = Tree(f"[bold]walk[/] ({len(result.steps)} steps)")
         for step in result.steps:
-            node = tree.add(f"[cyan]{step.action}[/]  [dim]{step.seconds:.2f}s[/]")
+            node = tree.add(f"[cyan]{shown_markup(step.action)}[/]  [dim]{step.seconds:.2f}s[/]")
             if step.reflection:
-                node.add(f"[italic]{step.reflection}[/]")
+                node.add(f"[italic]{shown_markup(step.reflection)}[/]")
         out.print(tree)
     if not result.evidence:
         out.print("[red]no answer found[/]")
         return
     ev = result.evidence[0]
     lexer = Syntax.guess_lexer(ev.path, code=ev.text)
-    body = Syntax(ev.text or "(empty)", lexer, line_numbers=True, start_line=ev.start_line, word_wrap=True)
-    out.print(Panel(body, title=f"[bold green]{ev.path}[/]  lines {ev.start_line}–{ev.end_line}", expand=False))
+    body = Syntax(inert(ev.text) or "(empty)", lexer, line_numbers=True, start_line=ev.start_line, word_wrap=True)
+    out.print(Panel(body, title=f"[bold green]{shown_markup(ev.path)}[/]  lines {ev.start_line}–{ev.end_line}",
+                    expand=False))
     if result.answer and not result.answer.startswith(ev.path):
-        out.print(result.answer, markup=False)
+        out.print(inert(result.answer), markup=False)
     if len(result.files) > 1:
-        out.print("also consider: " + ", ".join(result.files[1:]), highlight=False)
-    out.print(f"[dim]{result.seconds:.1f}s · {len(result.steps)} steps · model {result.model}"
+        out.print("also consider: " + ", ".join(inert(f) for f in result.files[1:]), markup=False, highlight=False)
+    out.print(f"[dim]{result.seconds:.1f}s · {len(result.steps)} steps · model {shown_markup(result.model)}"
               f"{' + ' + ', '.join(result.adapters) if result.adapters else ' (zero-shot)'}[/]")
 
 

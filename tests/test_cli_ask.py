@@ -67,3 +67,13 @@ def test_ask_finds_the_repos_trained_adapters_without_the_training_package(
     data = json.loads(result.output)
     assert data["adapters"] == {"policy": str(default_adapter_dir(repo) / "policy")}
     assert not any("zero-shot" in n for n in data["notes"])
+
+
+def test_ask_prints_repository_text_and_names_inert(tmp_path: Path) -> None:
+    (tmp_path / "[red]x.py").write_text("banner = 'pwned'  # \x1b]0;pwned\x07\x1b[31mred\x1b[0m\n")
+    result = runner.invoke(app, ["ask", str(tmp_path), "where is the pwned banner?", "--model", "tiny-random",
+                                 "--max-steps", "2", "--show-steps"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "[red]x.py" in result.output  # the evidence panel names the file as it is named
+    assert "␛]0;pwned␇␛[31mred␛[0m" in result.output

@@ -76,3 +76,20 @@ def test_help_and_version() -> None:
     assert runner.invoke(app, ["--help"]).exit_code == 0
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and "explore" in result.output
+
+
+#: A title-setting OSC, colour CSIs, a bell and an 8-bit CSI: all would drive the terminal.
+HOSTILE_TEXT = "banner = 'pwned'  # \x1b]0;pwned\x07\x1b[31mred\x1b[0m \x9b2J\n"
+
+
+def test_walk_prints_repository_text_and_names_inert(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"[red]x.py": HOSTILE_TEXT, "pkg/[bold]y.py": "Y = 1\n"})
+    result = runner.invoke(app, ["walk", str(repo), "ls", "read [red]x.py", "cd pkg", "ls"])
+    assert result.exit_code == 0, result.output
+    for control in ("\x1b", "\x07", "\x9b"):
+        assert control not in result.output
+    assert "$ read [red]x.py" in result.output and "[red]x.py" in result.output.split("$ read")[0]  # echoed as named
+    assert "[bold]y.py" in result.output
+    assert "␛]0;pwned␇␛[31mred␛[0m \\x9b2J" in result.output  # visible, so the user sees what is there
+    missing = runner.invoke(app, ["walk", str(tmp_path / "[red]gone"), "ls"])  # an error naming a path, too
+    assert missing.exit_code == 2 and "[red]gone" in missing.output
