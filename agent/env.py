@@ -27,6 +27,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
+from ..retrieval.retriever import retriever_for
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import IDENTIFIER, Index, tokenize
 from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings, settings
@@ -103,6 +104,10 @@ class EnvConfig:
     read, from anywhere (lets the policy compare candidates instead of walking to each).
     Fewer than ``max_actions``; where ``cd ..``, these and the answers would not all fit,
     the folder's entries give way first, then the candidates."""
+    offer: str = "bm25"
+    """Where the candidates and the ``match #k`` ranks come from: ``bm25`` (the file
+    index alone) or ``retrieve`` (the candidate stage, :mod:`explore.retrieval`: file,
+    code-unit, symbol and path evidence fused)."""
     rewards: Rewards = field(default_factory=Rewards)
 
     def __post_init__(self) -> None:
@@ -112,9 +117,17 @@ class EnvConfig:
         """Refuse settings whose listing could not fit the action space (one label each)."""
         if not 1 <= self.max_actions <= len(LABELS):
             raise EnvConfigError(f"max_actions must be 1..{len(LABELS)} (one label letter each), not {self.max_actions}")
+        if self.offer not in OFFERS:
+            raise EnvConfigError(f"offer must be one of {', '.join(OFFERS)}, not {self.offer!r}")
         if not 0 <= self.candidates < self.max_actions:
             raise EnvConfigError(f"candidates must be 0..{self.max_actions - 1} (fewer than max_actions, "
                                  f"{self.max_actions}, so a folder's own entries can show), not {self.candidates}")
+
+
+#: Files ranked per episode for the offer (candidates skip files already read or listed here).
+OFFER_DEPTH = 30
+#: Rankings the environment can offer candidates from.
+OFFERS = ("bm25", "retrieve")
 
 
 class EnvConfigError(ExploreError, ValueError):
@@ -320,8 +333,8 @@ class RepoExploreEnv(gym.Env[str, int]):
         if cfg.candidates and ws.index is not None and ws.question:
             local = {a.arg for a, _ in moves}
             wanted = min(cfg.candidates, room)
-            for path, score in ws.index.top(ws.question, cfg.candidates + len(ws.reads) + len(local)):
-                if wanted == 0 or score <= 0:
+            for path in self.offered():
+                if wanted == 0:
                     break
                 if path not in ws.reads and path not in local:
                     fixed.append(Action("read", path, f"read {shown(path)}"))
@@ -362,14 +375,23 @@ class RepoExploreEnv(gym.Env[str, int]):
             extra += self._file_features(act.arg)
         return f"{label}. {act.text}" + (f"  ({', '.join(extra)})" if extra else "")
 
-    def _match_rank(self, rel: str) -> int | None:
-        """1-based BM25 rank of a file for the question, when it is among the top 10."""
+    def offered(self) -> list[str]:
+        """The question's best files from the configured ranking (``offer``), best first;
+        computed once per episode."""
         ws = self.ws
         if ws is None or ws.index is None or not ws.question:
-            return None
+            return []
         if self._top is None:
-            self._top = [p for p, s in ws.index.top(ws.question, 10) if s > 0]
-        return self._top.index(rel) + 1 if rel in self._top else None
+            if self.config.offer == "retrieve":
+                self._top = [h.path for h in retriever_for(ws.index).rank(ws.question, OFFER_DEPTH)]
+            else:
+                self._top = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0]
+        return self._top
+
+    def _match_rank(self, rel: str) -> int | None:
+        """1-based rank of a file in the offer for the question, when it is among the top 10."""
+        top = self.offered()[:10]
+        return top.index(rel) + 1 if rel in top else None
 
     def _file_features(self, rel: str) -> list[str]:
         """Kind of file, the names it defines that the question mentions, and for docs the

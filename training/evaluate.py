@@ -29,13 +29,15 @@ import numpy as np
 
 from ..agent.env import EnvConfig, RepoExploreEnv
 from ..agent.task import Task
+from ..retrieval.retriever import RetrieverConfig, retriever_for
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository
 from .oracle import label_of, shortest_path, solve
+from .tasks.history import is_source
 
-ACC_KS = (1, 3, 5)
+ACC_KS = (1, 3, 5, 10)
 
 
 class UnknownPolicy(ExploreError):
@@ -154,6 +156,40 @@ class BM25Policy:
         return EpisodeResult(ranked, 1, success, actions=[f"answer {ranked[0]}"] if ranked else [])
 
 
+class CodeBM25Policy(BM25Policy):
+    """BM25 over source-code files only (tests included, docs/config/data left out): the
+    plain script people write for bug reports, and the bar real questions set."""
+
+    name = "bm25-code"
+
+    def run(self, task: Task, env: RepoExploreEnv) -> EpisodeResult:
+        ws = env.workspace_for(task)
+        index = ws.index or Index.build(ws.snapshot)
+        scores = index.scores(task.question)
+        keep = [i for i, f in enumerate(index.files) if scores[i] > 0 and is_source(f)]
+        keep.sort(key=lambda i: (-scores[i], index.files[i]))
+        ranked = [index.files[i] for i in keep[: self.k]]
+        success = bool(ranked) and ranked[0] in task.targets
+        return EpisodeResult(ranked, 1, success, actions=[f"answer {ranked[0]}"] if ranked else [])
+
+
+class RetrievePolicy:
+    """The candidate stage on its own (:mod:`explore.retrieval`): fused file, unit,
+    symbol and path evidence; answers its first file and ranks the rest."""
+
+    name, ranks = "retrieve", True
+
+    def __init__(self, k: int = max(ACC_KS), config: RetrieverConfig | None = None) -> None:
+        self.k, self.config = k, config
+
+    def run(self, task: Task, env: RepoExploreEnv) -> EpisodeResult:
+        ws = env.workspace_for(task)
+        index = ws.index or Index.build(ws.snapshot)
+        ranked = [h.path for h in retriever_for(index, self.config).rank(task.question, self.k)]
+        success = bool(ranked) and ranked[0] in task.targets
+        return EpisodeResult(ranked, 1, success, actions=[f"answer {ranked[0]}"] if ranked else [])
+
+
 class ScentPolicy:
     """A greedy walk on the environment's own scent annotations, with no learning."""
 
@@ -222,7 +258,7 @@ class NavigatorPolicy:
     name, ranks = "navigator", True
 
     def __init__(self, adapters: dict[str, str] | None = None, model: str | None = None,
-                 reflector: str | None = None) -> None:
+                 reflector: str | None = None, offer: str | None = None) -> None:
         from ..agent.explorer import shipped_adapters
 
         self.adapters = adapters if adapters is not None else {k: str(v) for k, v in shipped_adapters().items()}
@@ -230,6 +266,8 @@ class NavigatorPolicy:
             raise UnknownPolicy("no navigator to evaluate: none is shipped in this install; pass trained "
                                 "adapters (`explore eval ... --adapter DIR`)")
         self.model, self.reflector = model, reflector
+        self.offer = offer
+        """Where candidates come from (``bm25``/``retrieve``) instead of the adapters' own ``env.json``."""
         self._explorers: dict[str, Any] = {}
 
     def run(self, task: Task, env: RepoExploreEnv) -> EpisodeResult:
@@ -239,7 +277,13 @@ class NavigatorPolicy:
         explorer = self._explorers.get(snapshot.key)
         if explorer is None:
             if not self._explorers:  # the first loads the model; the others share its policy
-                explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector)
+                config = None
+                if self.offer is not None:
+                    from ..agent.explorer import trained_config
+
+                    config = replace(trained_config(self.adapters) or EnvConfig(), offer=self.offer)
+                explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
+                                    config=config)
             else:
                 first = next(iter(self._explorers.values()))
                 explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
@@ -255,6 +299,8 @@ POLICIES: dict[str, Callable[[int], EvalPolicy]] = {
     "oracle": lambda seed: OraclePolicy(),
     "random": lambda seed: RandomPolicy(seed),
     "bm25": lambda seed: BM25Policy(),
+    "bm25-code": lambda seed: CodeBM25Policy(),
+    "retrieve": lambda seed: RetrievePolicy(),
     "scent": lambda seed: ScentPolicy(),
     "features": lambda seed: FeaturePolicy(),
     "navigator": lambda seed: NavigatorPolicy(),

@@ -206,3 +206,26 @@ def test_candidates_that_cannot_fit_are_refused(repo: Repository) -> None:
     config.candidates = 20  # changed after construction: the environment checks again
     with pytest.raises(EnvConfigError, match="candidates"):
         RepoExploreEnv(repo, TASKS, config)
+
+
+def test_offer_from_the_candidate_stage(tmp_path: Path, make_repo) -> None:
+    """With ``offer='retrieve'`` the candidates come from the retriever: the module that
+    defines the asked-for function is offered first, where BM25 over files puts the test."""
+    from explore.agent.env import EnvConfig, EnvConfigError, RepoExploreEnv
+    from explore.agent.task import Task
+
+    filler = "\n".join(f"def helper_{i}(value):\n    return value + {i}\n" for i in range(200))
+    root = make_repo(tmp_path, {
+        "pkg/engine.py": filler + "\n\ndef compute_backoff(attempt):\n    '''Retry delay per attempt.'''\n    return 2\n",
+        "tests/test_retry.py": "def test_retry_delay_backoff():\n    # retry delay backoff retry delay\n    pass\n",
+        "docs/retry.md": "# Retry\n\nThe retry delay and back-off are described here. retry delay.\n",
+    })
+    task = Task("t", "retry delay back-off grows too fast per attempt", ["pkg/engine.py"])
+    first = {}
+    for offer in ("bm25", "retrieve"):
+        env = RepoExploreEnv(Repository(root), [task], EnvConfig(candidates=1, max_actions=6, offer=offer))
+        env.reset(options={"task": task})
+        first[offer] = next(a.arg for a in env.actions if a.kind == "read" and "/" in a.arg)
+    assert first["retrieve"] == "pkg/engine.py" and first["bm25"] != "pkg/engine.py"
+    with pytest.raises(EnvConfigError, match="offer"):
+        EnvConfig(offer="grep")

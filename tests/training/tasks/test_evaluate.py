@@ -89,7 +89,7 @@ def test_policy_registry(topics, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     import explore.training.evaluate as ev
 
     monkeypatch.setattr(ev, "POLICIES", dict(ev.POLICIES))  # the registration below is undone
-    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, scent, features, navigator"):
+    with pytest.raises(UnknownPolicy, match="unknown policy 'gpt'; choose from oracle, random, bm25, bm25-code, retrieve, scent, features, navigator"):
         make_policy("gpt")
     register_policy("first", lambda seed: ChooserPolicy("first", lambda obs, info: 0))
     repo, tasks = topics
@@ -114,3 +114,12 @@ def test_features_put_the_defining_file_before_tests_and_callers(tmp_path: Path,
     assert [r.ranked[0] for r in bm25] == ["tests/test_parse.py", "docs/other.md"]  # lexical matches win
     feats = evaluate(repo, tasks, make_policy("features")).results
     assert [r.ranked[0] for r in feats] == ["app/cli.py", "docs/guide.md"] and all(r.success for r in feats)
+
+
+def test_code_bm25_and_retrieve_rank_code_files(topics) -> None:
+    """``bm25-code`` never answers docs; ``retrieve`` ranks and reports acc@10."""
+    repo, tasks = topics
+    code = evaluate(repo, tasks, make_policy("bm25-code"))
+    assert all(not f.endswith(".md") for r in code.results for f in r.ranked)
+    retrieve = evaluate(repo, tasks, make_policy("retrieve")).summary()
+    assert retrieve["acc@10"] >= retrieve["acc@5"] >= retrieve["acc@1"] >= 4 / 6

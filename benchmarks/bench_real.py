@@ -1,0 +1,162 @@
+"""The real-question benchmark: commit messages of the evaluation projects' own history.
+
+Each project of ``benchmarks/history.toml`` is a git clone pinned at a commit. Its newest
+``--per-repo`` qualifying commits before that pin (see explore.training.tasks.history)
+become questions posed on their parent commits, answered by the non-test source files the
+commit changed. Every policy answers the same questions:
+
+* ``bm25`` — the project's BM25 over every file (path + text);
+* ``bm25-code`` — the same BM25 over source-code files only (the plain script people write);
+* ``features`` — BM25's top 5 reordered by the navigator's features, by hand;
+* ``retrieve`` — the candidate stage (explore.retrieval: file, unit, symbol and path evidence fused);
+* ``navigator`` — the shipped agent exactly as `explore ask` runs it (or ``--adapter DIR``).
+
+    python benchmarks/bench_real.py --clone                 # clone the pinned repositories (network)
+    python benchmarks/bench_real.py --per-repo 40 --json runs/real.json
+    python benchmarks/bench_real.py --split train --policies bm25,retrieve   # tune here, not on eval
+
+Printed: pooled acc@1/5/10 and seconds per question for every policy, then acc@1 per repository.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_POLICIES = "bm25,bm25-code,features,retrieve,navigator"
+
+
+def load_recipe(split: str) -> list[dict]:
+    data = tomllib.loads((HERE / "history.toml").read_text())
+    return [r for r in data["repo"] if split in ("all", r["split"])]
+
+
+def clone(entry: dict, folder: Path) -> None:
+    if not (folder / ".git").exists():
+        subprocess.run(["git", "clone", "-q", entry["url"], str(folder)], check=True)
+    subprocess.run(["git", "-C", str(folder), "cat-file", "-e", entry["commit"] + "^{commit}"], check=True)
+
+
+def questions(entry: dict, folder: Path, per_repo: int):
+    """The newest ``per_repo`` history questions before the pinned commit (newest first)."""
+    from explore.sandbox.snapshot import Repository
+    from explore.training.tasks.history import scan_history
+    from explore.training.tasks.quality import task_id
+
+    repo = Repository(folder)
+    tasks, scan = scan_history(repo, entry["commit"])
+    tasks.sort(key=lambda t: -t.meta["seq"])
+    tasks = tasks[:per_repo] if per_repo else tasks
+    for t in tasks:
+        t.id = task_id(t)
+        t.depth = min(p.count("/") for p in t.targets)
+        t.meta["repo"] = entry["name"]
+    return repo, tasks, scan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git",
+                        help="folder holding one clone per project, named as in history.toml")
+    parser.add_argument("--split", choices=("eval", "train", "all"), default="eval")
+    parser.add_argument("--only", default=None, help="only these projects, comma-separated")
+    parser.add_argument("--per-repo", type=int, default=40, help="newest qualifying commits per project (0 = all)")
+    parser.add_argument("--policies", default=DEFAULT_POLICIES)
+    parser.add_argument("--adapter", type=Path, default=None, help="navigator adapters instead of the shipped ones")
+    parser.add_argument("--clone", action="store_true", help="git clone the pinned repositories that are missing")
+    parser.add_argument("--json", type=Path, default=None, help="write every number (and per-question rows) here")
+    args = parser.parse_args(argv)
+
+    from explore.agent.env import navigator_config
+    from explore.training.evaluate import NavigatorPolicy, evaluate, make_policy
+
+    console = Console()
+    entries = load_recipe(args.split)
+    if args.only:
+        wanted = set(args.only.split(","))
+        entries = [e for e in entries if e["name"] in wanted]
+    names = [p.strip() for p in args.policies.split(",") if p.strip()]
+    sets = []
+    for entry in entries:
+        folder = args.repos_dir / entry["name"]
+        if args.clone:
+            clone(entry, folder)
+        if not (folder / ".git").exists():
+            console.print(f"[red]missing clone[/] {folder}: run with --clone (or `git clone {entry['url']} {folder}`)")
+            return 2
+        start = time.perf_counter()
+        repo, tasks, scan = questions(entry, folder, args.per_repo)
+        console.print(f"{entry['name']}: {len(tasks)} questions; {scan.describe()} "
+                      f"[dim]({time.perf_counter() - start:.1f} s)[/]")
+        sets.append((entry, repo, tasks))
+
+    config = navigator_config()
+    reports: dict[str, dict[str, object]] = {}
+    rows: list[dict] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    for name in names:
+        if name.startswith("navigator"):  # navigator, or navigator:bm25 / navigator:retrieve (its offer)
+            adapters = None if args.adapter is None else {
+                k: str(args.adapter / k) for k in ("policy", "reflector") if (args.adapter / k).is_dir()}
+            policy = NavigatorPolicy(adapters, offer=name.partition(":")[2] or None)
+            policy.name = name
+        else:
+            policy = make_policy(name)
+        per_repo = {}
+        results = []
+        with Progress(*columns, console=console, transient=True) as bar:
+            for entry, repo, tasks in sets:
+                job = bar.add_task(f"{name} on {entry['name']}", total=len(tasks))
+                report = evaluate(repo, tasks, policy, config, progress=lambda d, t, j=job: bar.update(j, completed=d))
+                per_repo[entry["name"]] = report.summary()
+                results += report.results
+                for task, r in zip(tasks, report.results, strict=True):
+                    rows.append({"policy": name, "repo": entry["name"], "id": task.id, "commit": task.meta["commit"],
+                                 "first_hit": r.first_hit, "ranked": r.ranked[:10], "targets": task.targets,
+                                 "seconds": round(r.seconds, 3)})
+        from explore.training.evaluate import EvalReport
+
+        pooled = EvalReport(name, policy.ranks, results).summary()
+        reports[name] = {"pooled": pooled, "per_repo": per_repo}
+        console.print(f"{name}: acc@1 {pooled.get('acc@1', pooled['success']):.3f}  "
+                      f"acc@5 {pooled.get('acc@5', float('nan')):.3f}  acc@10 {pooled.get('acc@10', float('nan')):.3f}  "
+                      f"p50 {pooled['p50_seconds']:.2f} s")
+
+    table = Table(title=f"real questions ({args.split}): {sum(len(t) for _, _, t in sets)} commit messages",
+                  title_justify="left")
+    for col in ("policy", "acc@1", "acc@5", "acc@10", "s/q p50", "s/q p90"):
+        table.add_column(col, justify="right" if col != "policy" else "left")
+    for name, rep in reports.items():
+        p = rep["pooled"]
+        table.add_row(name, *(f"{p.get(k, float('nan')):.3f}" for k in ("acc@1", "acc@5", "acc@10")),
+                      f"{p['p50_seconds']:.2f}", f"{p['p90_seconds']:.2f}")
+    console.print(table)
+    by_repo = Table(title="acc@1 by repository", title_justify="left")
+    by_repo.add_column("repo")
+    by_repo.add_column("n", justify="right")
+    for name in reports:
+        by_repo.add_column(name, justify="right")
+    for entry, _, tasks in sets:
+        by_repo.add_row(entry["name"], str(len(tasks)),
+                        *(f"{reports[n]['per_repo'][entry['name']].get('acc@1', 0):.3f}" for n in reports))
+    console.print(by_repo)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"split": args.split, "per_repo": args.per_repo, "reports": reports,
+                                         "rows": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

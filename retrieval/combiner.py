@@ -1,0 +1,151 @@
+"""A learned combiner: one linear score per candidate file from what each ranking says of it.
+
+Reciprocal-rank fusion treats every ranking alike for every question; the combiner learns
+from real questions (commit messages of the training projects, posed on their parents)
+how much a unit hit, a symbol definition, a traceback path, the file's kind or its name
+appearing in the question is worth. It is a softmax over each question's candidates
+(the union of the rankings' top files), trained to put the changed files first.
+Twenty-odd weights, shipped as ``combiner.json``; ``benchmarks/train_combiner.py`` makes it.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from ..sandbox.index import tokenize
+from ..sandbox.outline import file_kind
+from ..sandbox.snapshot import Snapshot
+from .query import Query
+
+RANKINGS = ("file", "unit", "symbol", "path")
+KINDS = ("code", "test", "docs", "config", "example", "script")
+FEATURES = (
+    *(f"rr_{r}" for r in RANKINGS),          # 1 / (10 + rank), 0 when absent
+    *(f"top1_{r}" for r in RANKINGS),        # first in that ranking
+    "file_score", "unit_score",               # score / best score of the question
+    "symbol_score",                           # rarity-weighted count of names the file defines
+    *(f"kind_{k}" for k in KINDS),
+    "stem_in_question",                       # the file's name (without suffix) is a word of the question
+    "path_overlap",                           # share of the path's words the question uses
+    "log_size",                               # log(1 + KB)
+    "depth",                                  # folders above the file
+    "init",                                   # __init__.py / index.js style files
+)
+SHIPPED = Path(__file__).with_name("combiner.json")
+
+
+class Combiner:
+    """``score = features @ weights`` (with feature standardisation folded in)."""
+
+    def __init__(self, weights: dict[str, float], mean: dict[str, float] | None = None,
+                 scale: dict[str, float] | None = None) -> None:
+        missing = set(FEATURES) - set(weights)
+        if missing:
+            raise ValueError(f"combiner weights lack {sorted(missing)}")
+        self.weights = weights
+        self.mean = mean or {f: 0.0 for f in FEATURES}
+        self.scale = scale or {f: 1.0 for f in FEATURES}
+        self._w = np.array([weights[f] / self.scale[f] for f in FEATURES], dtype=np.float64)
+        self._b = -float(sum(weights[f] * self.mean[f] / self.scale[f] for f in FEATURES))
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return features @ self._w + self._b
+
+    def to_dict(self) -> dict:
+        return {"features": list(FEATURES), "weights": self.weights, "mean": self.mean, "scale": self.scale}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Combiner":
+        return cls(data["weights"], data.get("mean"), data.get("scale"))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Combiner":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+@lru_cache(maxsize=1)
+def default_combiner() -> Combiner | None:
+    """The combiner shipped in the package, or None (then the retriever fuses by RRF)."""
+    return Combiner.load(SHIPPED) if SHIPPED.is_file() else None
+
+
+def candidate_features(snapshot: Snapshot, query: Query,
+                       rankings: dict[str, list[tuple[str, float]]]) -> tuple[list[str], np.ndarray]:
+    """The candidates (every file some ranking holds) and their feature rows."""
+    paths = list(dict.fromkeys(p for r in RANKINGS for p, _ in rankings.get(r, [])))
+    if not paths:
+        return [], np.zeros((0, len(FEATURES)))
+    col = {f: i for i, f in enumerate(FEATURES)}
+    x = np.zeros((len(paths), len(FEATURES)))
+    row = {p: i for i, p in enumerate(paths)}
+    for name in RANKINGS:
+        ranked = rankings.get(name, [])
+        best = ranked[0][1] if ranked and ranked[0][1] > 0 else 1.0
+        for r, (p, score) in enumerate(ranked, start=1):
+            i = row[p]
+            x[i, col[f"rr_{name}"]] = 1.0 / (10 + r)
+            x[i, col[f"top1_{name}"]] = float(r == 1)
+            if name in ("file", "unit"):
+                x[i, col[f"{name}_score"]] = score / best
+            elif name == "symbol":
+                x[i, col["symbol_score"]] = score
+    words = set(query.terms)
+    sizes = {}
+    for i, p in enumerate(paths):
+        kind = file_kind(p)
+        if kind in KINDS:
+            x[i, col[f"kind_{kind}"]] = 1.0
+        pure = PurePosixPath(p)
+        stem = pure.stem.lower().strip("_")
+        x[i, col["stem_in_question"]] = float(bool(stem) and stem in words)
+        path_words = set(tokenize(p.replace("/", " ").replace(".", " ")))
+        x[i, col["path_overlap"]] = len(path_words & words) / max(1, len(path_words))
+        if p not in sizes:
+            sizes[p] = _size(snapshot, p)
+        x[i, col["log_size"]] = math.log1p(sizes[p] / 1024)
+        x[i, col["depth"]] = p.count("/")
+        x[i, col["init"]] = float(stem in ("init", "index", "mod", "lib", "main"))
+    return paths, x
+
+
+def _size(snapshot: Snapshot, rel: str) -> int:
+    try:
+        return (snapshot.root / rel).stat().st_size
+    except OSError:
+        return 0
+
+
+def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 400, lr: float = 0.05) -> Combiner:
+    """Fit the weights by softmax cross-entropy over each question's candidates.
+
+    ``cases``: (feature rows, 0/1 target mask) per question; questions with no target
+    among the candidates teach nothing and are skipped. Adam on standardised features.
+    """
+    import torch
+
+    usable = [(x, y) for x, y in cases if y.any() and len(x) > 1]
+    if not usable:
+        raise ValueError("no question has a target among its candidates")
+    stacked = np.concatenate([x for x, _ in usable])
+    mean, scale = stacked.mean(0), stacked.std(0)
+    scale[scale < 1e-6] = 1.0
+    xs = [torch.tensor((x - mean) / scale, dtype=torch.float32) for x, _ in usable]
+    ys = [torch.tensor(y, dtype=torch.bool) for _, y in usable]
+    w = torch.zeros(len(FEATURES), requires_grad=True)
+    opt = torch.optim.Adam([w], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = torch.zeros(())
+        for x, y in zip(xs, ys, strict=True):
+            logits = x @ w
+            loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[y], 0)
+        loss = loss / len(xs) + l2 * (w ** 2).sum()
+        loss.backward()
+        opt.step()
+    weights = {f: round(float(v), 6) for f, v in zip(FEATURES, w.detach().numpy(), strict=True)}
+    return Combiner(weights, {f: float(m) for f, m in zip(FEATURES, mean, strict=True)},
+                    {f: float(s) for f, s in zip(FEATURES, scale, strict=True)})

@@ -1,0 +1,165 @@
+"""Fusing the evidence: which files to offer first.
+
+Four rankings of a snapshot's files for one parsed question (:class:`~.query.Query`):
+
+* ``file`` — BM25 over whole files (path twice + text), the project's :class:`Index`,
+  queried with the parsed terms (names weighted above prose);
+* ``unit`` — BM25 over code units (functions, classes, methods); a file scores its best unit;
+* ``symbol`` — files that *define* a name the question uses, rarer names first;
+* ``path`` — files whose path ends with a path the question names (traceback frames).
+
+They are fused by reciprocal rank (``Σ w / (k + rank)``), then multiplied by a prior per
+file kind (tests and docs rarely hold what a bug report is about, but they stay in the
+ranking). Weights are chosen on the history questions of the *training* repositories
+(``benchmarks/bench_real.py --split train``), never on the evaluation ones.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from ..sandbox.index import Index
+from ..sandbox.outline import file_kind
+from ..sandbox.snapshot import Snapshot
+from .combiner import Combiner, candidate_features, default_combiner
+from .query import Query, parse
+from .units import UnitIndex
+
+
+@dataclass(frozen=True)
+class RetrieverConfig:
+    """Fusion weights and priors."""
+
+    k: int = 60
+    """RRF's rank offset: larger flattens the difference between ranks."""
+    depth: int = 50
+    """Files taken from each ranking."""
+    weights: dict[str, float] = field(default_factory=lambda: {"file": 2.0, "unit": 1.0, "symbol": 1.0, "path": 2.0})
+    priors: dict[str, float] = field(default_factory=lambda: {"test": 0.5, "docs": 0.5, "example": 0.7, "data": 0.6,
+                                                               "script": 0.8})
+    fusion: str = "auto"
+    """``learned`` (the combiner), ``rrf`` (the weights and priors above), or ``auto``:
+    learned when a combiner is given or shipped in the package, else rrf."""
+    combiner: Combiner | None = None
+    """A learned scorer over the rankings' features; None uses the one shipped in the
+    package (``retrieval/combiner.json``)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    score: float
+    why: tuple[str, ...]
+    """Which rankings placed it, with its rank in each (``unit#1``, ``symbol#2``)."""
+
+
+class Retriever:
+    """The candidate stage over one snapshot and its BM25 index."""
+
+    def __init__(self, index: Index, config: RetrieverConfig | None = None) -> None:
+        self.index = index
+        self.snapshot: Snapshot = index.snapshot
+        self.config = config or RetrieverConfig()
+        self._units: UnitIndex | None = None
+        self._defines: dict[str, set[str]] | None = None
+
+    # -- units and symbols, built on first use ------------------------------------------
+    @property
+    def units(self) -> UnitIndex:
+        if self._units is None:
+            self._units = UnitIndex(self.snapshot)
+        return self._units
+
+    def defines(self, name: str) -> set[str]:
+        """Files that define ``name`` (a function, class or method; case-insensitive)."""
+        if self._defines is None:
+            defines: dict[str, set[str]] = defaultdict(set)
+            for rel, part in zip(self.units.files, self.units.parts, strict=True):
+                for unit_name in part.names:
+                    defines[unit_name.lower()].add(rel)
+            self._defines = dict(defines)
+        return self._defines.get(name.lower(), set())
+
+    # -- rankings ------------------------------------------------------------------------
+    def rankings(self, query: Query) -> dict[str, list[tuple[str, float]]]:
+        """Each evidence's best files with their scores, best first."""
+        depth = self.config.depth
+        out: dict[str, list[tuple[str, float]]] = {}
+        scores = self.index.token_scores(list(query.terms))
+        out["file"] = _top(self.index.files, scores, depth)
+        if len(self.units) and query.terms:
+            unit_scores = self.units.scores(list(query.terms))
+            best = np.zeros(len(self.units.files), dtype=np.float32)
+            np.maximum.at(best, self.units.owner, unit_scores)
+            out["unit"] = _top(self.units.files, best, depth)
+        symbol: dict[str, float] = defaultdict(float)
+        for name in query.names:
+            files = self.defines(name)
+            if files and len(files) <= 20:
+                for f in files:
+                    symbol[f] += 1.0 / math.log(2 + len(files))
+        for fn in query.functions[-3:]:  # the innermost frames name where it broke
+            for f in self.defines(fn):
+                symbol[f] += 0.5
+        out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
+        out["path"] = [(p, 1.0 / r) for r, p in enumerate(self._path_hits(query), start=1)]
+        return out
+
+    def _path_hits(self, query: Query) -> list[str]:
+        hits: list[str] = []
+        for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
+            parts = PurePosixPath(mentioned).parts
+            for n in range(len(parts), 0, -1):
+                tail = "/".join(parts[-n:])
+                found = [f for f in self.snapshot.files if f == tail or f.endswith("/" + tail)]
+                if found and (n > 1 or len(found) <= 3):
+                    hits += [f for f in sorted(found, key=len) if f not in hits]
+                    break
+        return hits[: self.config.depth]
+
+    def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
+        """The ``k`` best files for ``question``, best first."""
+        query = parse(question) if isinstance(question, str) else question
+        cfg = self.config
+        rankings = self.rankings(query)
+        why: dict[str, list[str]] = defaultdict(list)
+        for name, ranked in rankings.items():
+            for r, (path, _) in enumerate(ranked, start=1):
+                why[path].append(f"{name}#{r}")
+        combiner = None if cfg.fusion == "rrf" else (cfg.combiner or default_combiner())
+        if cfg.fusion == "learned" and combiner is None:
+            raise ValueError("fusion 'learned' needs a combiner: none given and none shipped")
+        if combiner is not None:
+            paths, features = candidate_features(self.snapshot, query, rankings)
+            scores = combiner.score(features) if len(paths) else np.zeros(0)
+            fused = dict(zip(paths, scores.tolist(), strict=True))
+        else:
+            fused = defaultdict(float)
+            for name, ranked in rankings.items():
+                w = cfg.weights.get(name, 0.0)
+                for r, (path, _) in enumerate(ranked, start=1):
+                    fused[path] += w / (cfg.k + r)
+            for path in fused:
+                fused[path] *= cfg.priors.get(file_kind(path), 1.0)
+        order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
+        return [Hit(p, round(fused[p], 6), tuple(why[p])) for p in order]
+
+
+def _top(files: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:
+    if not len(scores):
+        return []
+    idx = np.argsort(-scores, kind="stable")[:k]
+    return [(files[i], float(scores[i])) for i in idx if scores[i] > 0]
+
+
+def retriever_for(index: Index, config: RetrieverConfig | None = None) -> Retriever:
+    """The retriever of an index, made once and kept on it (units are built on first use)."""
+    found = getattr(index, "_retriever_stage", None)
+    if found is None or (config is not None and found.config != config):
+        found = Retriever(index, config)
+        index._retriever_stage = found  # type: ignore[attr-defined]
+    return found

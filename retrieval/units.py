@@ -1,0 +1,190 @@
+"""Code units: the functions, classes and methods of a file, each a document of its own.
+
+A 3,000-line module that defines the one function a question is about should not lose to
+a short test that repeats the question's words: ranking a file by its best unit fixes
+that. Python is parsed with :mod:`ast`; other languages by their definition lines (a unit
+runs from one top-level-looking definition to the next), which holds for the brace and
+keyword languages a repository mixes in (JS/TS, Go, Rust, Java, C/C++, Ruby …).
+Units are kept per git blob id, so the parents of a thousand commits parse each content once.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from ..sandbox.index import tokenize
+from ..sandbox.outline import file_kind
+from ..sandbox.snapshot import Snapshot
+
+#: Characters of one unit's text that are indexed.
+UNIT_CHARS = 6_000
+#: Files larger than this are not split into units (minified or generated code).
+MAX_UNIT_FILE_BYTES = 1 << 20
+#: Unit languages: suffixes split by definition lines when not Python.
+UNIT_SUFFIXES = frozenset(".py .pyi .pyx .js .jsx .mjs .cjs .ts .tsx .go .rs .java .kt .scala .c .h .cc .cpp .hpp "
+                          ".cs .rb .php .swift .lua".split())
+_DEF_LINE = re.compile(
+    r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:static\s+)?"
+    r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
+    r"(?:def|class|function|func|fn|struct|interface|enum|trait|impl|module|type|const|let|var)\s+"
+    r"(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)", re.M)
+_C_FUNC = re.compile(r"^[A-Za-z_][\w \t\*&:<>,]*?\b([A-Za-z_]\w*)\s*\([^;{]*\)\s*(?:const\s*)?\{", re.M)
+
+
+@dataclass(frozen=True)
+class FileUnits:
+    """The units of one file's content: names, 1-based line spans, token counts, and an
+    inverted list per token (unit positions and term frequencies) for BM25 without an
+    index build: a commit's unit index is the concatenation of its files' lists."""
+
+    names: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    lengths: np.ndarray
+    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of(cls, path: str, text: str) -> "FileUnits":
+        names, spans, lengths = [], [], []
+        lists: dict[str, tuple[list[int], list[int]]] = {}
+        for i, (name, start, end, body) in enumerate(split(path, text)):
+            tokens = tokenize(name) * 2 + tokenize(body[:UNIT_CHARS])
+            names.append(name)
+            spans.append((start, end))
+            lengths.append(len(tokens))
+            for token, tf in Counter(tokens).items():
+                idx, tfs = lists.setdefault(token, ([], []))
+                idx.append(i)
+                tfs.append(tf)
+        postings = {t: (np.asarray(i, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (i, f) in lists.items()}
+        return cls(tuple(names), tuple(spans), np.asarray(lengths, dtype=np.float32), postings)
+
+
+def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
+    """``(name, start, end, text)`` of each unit in a file (empty for non-code files)."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix not in UNIT_SUFFIXES or len(text) > MAX_UNIT_FILE_BYTES:
+        return []
+    lines = text.splitlines()
+    if suffix in (".py", ".pyi"):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return _by_lines(lines, _DEF_LINE)
+        out = []
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                end = node.end_lineno or node.lineno
+                if isinstance(node, ast.ClassDef):  # the class's own text: up to its first method
+                    inner = [n.lineno for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                    end = min(inner) - 1 if inner else end
+                out.append((node.name, start, end, "\n".join(lines[start - 1:end])))
+        return out
+    pattern = _C_FUNC if suffix in (".c", ".h", ".cc", ".cpp", ".hpp") else _DEF_LINE
+    return _by_lines(lines, pattern)
+
+
+def _by_lines(lines: list[str], pattern: re.Pattern[str]) -> list[tuple[str, int, int, str]]:
+    starts = []
+    for i, line in enumerate(lines):
+        m = pattern.match(line)
+        if m:
+            starts.append((i + 1, m.group(1)))
+    out = []
+    for j, (start, name) in enumerate(starts):
+        end = starts[j + 1][0] - 1 if j + 1 < len(starts) else len(lines)
+        out.append((name, start, end, "\n".join(lines[start - 1:end])))
+    return out
+
+
+class UnitCache:
+    """Units by blob id (content), bounded; files of working trees are parsed each time."""
+
+    def __init__(self, max_files: int = 100_000) -> None:
+        self.max_files = max_files
+        self._held: OrderedDict[str, FileUnits] = OrderedDict()
+
+    def units(self, snapshot: Snapshot, rel: str) -> FileUnits:
+        blob = snapshot.blobs.get(rel)
+        found = self._held.get(blob) if blob else None
+        if found is None:
+            found = FileUnits.of(rel, snapshot.text(rel) or "")
+            if blob:
+                self._held[blob] = found
+                if len(self._held) > self.max_files:
+                    self._held.popitem(last=False)
+        return found
+
+
+#: The process's unit memo.
+UNITS = UnitCache()
+
+
+class UnitIndex:
+    """BM25 (Lucene's variant, as :mod:`bm25s`) over every unit of a snapshot's code files,
+    assembled from the files' own inverted lists: nothing to build per commit but offsets."""
+
+    K1, B = 1.5, 0.75
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.files: list[str] = []
+        self.parts: list[FileUnits] = []
+        offsets = [0]
+        for rel in unit_files(snapshot):
+            units = UNITS.units(snapshot, rel)
+            if units.names:
+                self.files.append(rel)
+                self.parts.append(units)
+                offsets.append(offsets[-1] + len(units.names))
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.owner = np.repeat(np.arange(len(self.parts)), np.diff(self.offsets)) if self.parts else np.zeros(0, int)
+        self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
+        self.avgdl = float(self.lengths.mean()) if len(self.lengths) else 1.0
+        self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        found = self._lists.get(token)
+        if found is None:
+            idx, tfs = [], []
+            for j, part in enumerate(self.parts):
+                hit = part.postings.get(token)
+                if hit is not None:
+                    idx.append(hit[0] + self.offsets[j])
+                    tfs.append(hit[1])
+            found = (np.concatenate(idx), np.concatenate(tfs)) if idx else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+            self._lists[token] = found
+        return found
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 of every unit; a term repeated in ``terms`` counts that many times."""
+        out = np.zeros(len(self), dtype=np.float32)
+        n = len(self)
+        for token, weight in Counter(terms).items():
+            idx, tf = self._postings(token)
+            if not len(idx):
+                continue
+            idf = np.log(1 + (n - len(idx) + 0.5) / (len(idx) + 0.5))
+            norm = tf + self.K1 * (1 - self.B + self.B * self.lengths[idx] / self.avgdl)
+            out[idx] += weight * idf * tf * (self.K1 + 1) / norm
+        return out
+
+    def unit(self, i: int) -> tuple[str, str, tuple[int, int]]:
+        """(file, name, span) of unit ``i``."""
+        j = int(self.owner[i])
+        local = i - int(self.offsets[j])
+        return self.files[j], self.parts[j].names[local], self.parts[j].spans[local]
+
+
+def unit_files(snapshot: Snapshot) -> list[str]:
+    """Files split into units: code in a unit language, tests included (they are ranked
+    low by the retriever's priors, but a name defined only in a test is still found)."""
+    return [f for f in snapshot.files
+            if PurePosixPath(f).suffix.lower() in UNIT_SUFFIXES and file_kind(f) != "data"]

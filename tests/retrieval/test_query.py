@@ -1,0 +1,35 @@
+"""Parsing real questions: names over prose, traceback frames, paths, long reports."""
+from __future__ import annotations
+
+from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, parse
+
+REPORT = '''edit() fails with `pathlib.Path` arguments
+
+Traceback (most recent call last):
+  File "/home/u/.venv/lib/python3.11/site-packages/click/termui.py", line 712, in edit
+    return ed.edit(text)
+  File "/home/u/.venv/lib/python3.11/site-packages/click/_termui_impl.py", line 540, in edit_file
+    raise ClickException(f"{editor}: Editing failed")
+TypeError: expected str, bytes or os.PathLike object, not PosixPath
+'''
+
+
+def test_traceback_frames_become_paths_and_functions() -> None:
+    q = parse(REPORT)
+    assert q.paths[:2] == ("click/termui.py", "click/_termui_impl.py")
+    assert q.functions == ("edit", "edit_file")
+    assert {"edit", "edit_file", "pathlib", "Path", "TypeError", "ClickException"} <= q.names
+
+
+def test_names_weigh_more_than_prose_and_prose_is_capped() -> None:
+    q = parse("the parser parser parser parser breaks when `parse_args` sees a flag")
+    assert q.terms.count("parser") == 2  # repeated prose counts at most twice
+    assert q.terms.count("parse_args") == 1 + NAME_WEIGHT and q.terms.count("flag") == 1
+    assert "e" not in q.names and "parse_args" in q.names
+
+
+def test_a_huge_report_is_clipped_and_plain_prose_has_no_names() -> None:
+    q = parse("x" * 10 + " words " * 100_000)
+    assert len(q.text) == MAX_QUERY_CHARS
+    assert parse("where is the retry delay computed").names == frozenset()
+    assert parse("").terms == ()

@@ -1,0 +1,63 @@
+"""The candidate stage on a real repository: units, symbols, paths and priors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
+from explore.retrieval.units import split
+from explore.sandbox.index import Index
+from explore.sandbox.snapshot import Repository
+
+FILLER = "\n".join(f"def helper_{i}(value):\n    return value + {i}\n" for i in range(200))
+
+
+@pytest.fixture
+def repo(tmp_path: Path, make_repo) -> Path:
+    return make_repo(tmp_path, {
+        # A big module whose one function is about the question: BM25 over the whole file
+        # dilutes it, its unit does not.
+        "pkg/engine.py": FILLER + "\n\ndef compute_backoff(attempt):\n    '''Retry delay grows per attempt.'''\n"
+                         "    return min(2 ** attempt, 60)\n",
+        # A short test that repeats the question's words.
+        "tests/test_retry.py": "def test_retry_delay_backoff():\n    # retry delay backoff retry delay\n"
+                               "    assert compute_backoff(1) == 2\n",
+        "docs/retry.md": "# Retry\n\nThe retry delay and back-off are described here. retry delay.\n",
+        "pkg/cli.py": "def main():\n    print('hello')\n",
+        "web/src/server.ts": "export function startServer(port: number) {\n  return port;\n}\n"
+                             "export class Router {\n  route() {}\n}\n",
+    })
+
+
+def test_units_of_python_and_other_languages() -> None:
+    py = split("a.py", "class A:\n    '''doc'''\n    def f(self):\n        pass\n\nasync def g():\n    pass\n")
+    assert [(n, s, e) for n, s, e, _ in py] == [("A", 1, 2), ("g", 6, 7), ("f", 3, 4)]
+    ts = split("s.ts", "export function startServer(p) {\n}\nexport class Router {\n}\n")
+    assert [n for n, *_ in ts] == ["startServer", "Router"]
+    assert split("notes.md", "def nothing():\n") == [] and split("min.js", "x" * (2 << 20)) == []
+    assert split("broken.py", "def ok():\n    pass\ndef (:\n")[0][0] == "ok"  # unparsable: by definition lines
+
+
+def test_the_defining_module_beats_a_test_that_repeats_the_words(repo: Path) -> None:
+    index = Index.build(Repository(repo).snapshot())
+    question = "retry delay back-off grows too fast per attempt"
+    assert index.top(question, 1)[0][0] != "pkg/engine.py"  # whole-file BM25 misses it
+    hits = Retriever(index).rank(question, 5)
+    assert hits[0].path == "pkg/engine.py" and any(w.startswith("unit#") for w in hits[0].why)
+
+
+def test_symbols_and_traceback_paths(repo: Path) -> None:
+    index = Index.build(Repository(repo).snapshot())
+    retriever = retriever_for(index)
+    assert retriever is retriever_for(index)  # made once per index
+    assert retriever.defines("startserver") == {"web/src/server.ts"}
+    assert retriever.rank("`startServer` ignores the port")[0].path == "web/src/server.ts"
+    report = 'Traceback:\n  File "/x/site-packages/pkg/cli.py", line 2, in main\nboom'
+    assert retriever.rank(report)[0].path == "pkg/cli.py"
+
+
+def test_priors_are_configurable(repo: Path) -> None:
+    index = Index.build(Repository(repo).snapshot())
+    only_tests = RetrieverConfig(weights={"file": 1.0}, priors={"code": 0.0, "docs": 0.0})
+    assert Retriever(index, only_tests).rank("retry delay backoff", 1)[0].path == "tests/test_retry.py"
