@@ -133,17 +133,23 @@ def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int
     stacked = np.concatenate([x for x, _ in usable])
     mean, scale = stacked.mean(0), stacked.std(0)
     scale[scale < 1e-6] = 1.0
-    xs = [torch.tensor((x - mean) / scale, dtype=torch.float32) for x, _ in usable]
-    ys = [torch.tensor(y, dtype=torch.bool) for _, y in usable]
+    width = max(len(x) for x, _ in usable)
+    xs = torch.zeros(len(usable), width, len(FEATURES))
+    valid = torch.zeros(len(usable), width, dtype=torch.bool)
+    ys = torch.zeros(len(usable), width, dtype=torch.bool)
+    for i, (x, y) in enumerate(usable):  # padded to one batch: a question's empty slots are masked out
+        xs[i, : len(x)] = torch.tensor((x - mean) / scale, dtype=torch.float32)
+        valid[i, : len(x)] = True
+        ys[i, : len(y)] = torch.tensor(y)
     w = torch.zeros(len(FEATURES), requires_grad=True)
     opt = torch.optim.Adam([w], lr=lr)
+    low = torch.finfo(torch.float32).min
     for _ in range(steps):
         opt.zero_grad()
-        loss = torch.zeros(())
-        for x, y in zip(xs, ys, strict=True):
-            logits = x @ w
-            loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[y], 0)
-        loss = loss / len(xs) + l2 * (w ** 2).sum()
+        logits = xs @ w
+        every = torch.logsumexp(logits.masked_fill(~valid, low), 1)
+        right = torch.logsumexp(logits.masked_fill(~ys, low), 1)
+        loss = (every - right).mean() + l2 * (w ** 2).sum()
         loss.backward()
         opt.step()
     weights = {f: round(float(v), 6) for f, v in zip(FEATURES, w.detach().numpy(), strict=True)}
