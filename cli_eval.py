@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .sandbox.errors import ExploreError
@@ -34,7 +34,7 @@ SPLIT_NAMES = ("train", "val", "test")
 
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True)
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
 
 
 def tasks_command(
@@ -44,6 +44,7 @@ def tasks_command(
     max_tasks: Annotated[Optional[int], typer.Option("--max", help="Keep at most N tasks (sampled evenly across sources).")] = None,
     seed: SeedOpt = 0,
     rev: RevOpt = None,
+    max_commits: Annotated[int, typer.Option("--max-commits", help="History: scan only the newest N commits (0: the whole history).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate questions about a repository, each with the files that answer it and a proven oracle walk."""
@@ -60,7 +61,7 @@ def tasks_command(
                 bars[stage] = progress.add_task(stage, total=total)
             progress.update(bars[stage], completed=done, total=total)
 
-        report = generate_report(repository, chosen, max_tasks, seed, rev, progress=tick)
+        report = generate_report(repository, chosen, max_tasks, seed, rev, max_commits=max_commits, progress=tick)
     written = write_tasks(report.tasks, output)
     summary = report.to_dict()
     if as_json:

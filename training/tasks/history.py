@@ -143,10 +143,11 @@ class _Commit:
 def generate(repo: Repository, rev: str | None = None, max_commits: int = MAX_COMMITS,
              progress: Callable[[int, int], None] | None = None) -> tuple[list[Task], str]:
     """History tasks from the commits reachable from ``rev`` (the newest ``max_commits``,
-    or all with 0). Returns the tasks and, when there are none, why."""
+    or all with 0). Returns the tasks and a note: how many commits qualified and why the
+    others did not, or why there are none."""
     tasks, scan = scan_history(repo, rev, max_commits, progress)
     if tasks:
-        return tasks, ""
+        return tasks, scan.describe()
     if scan.commits == 0:
         return [], "not a git repository" if repo.git is None else "no commits"
     if scan.commits <= 1:

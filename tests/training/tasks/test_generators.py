@@ -80,7 +80,7 @@ def test_config_generator(weather_repo: Path) -> None:
 def test_history_generator_filters_commits(weather_repo: Path) -> None:
     repo = Repository(weather_repo)
     tasks, reason = history.generate(repo)
-    assert reason == ""
+    assert reason.startswith("3 of ") and "commits qualified" in reason
     subjects = {t.question.splitlines()[0]: t for t in tasks}
     assert set(subjects) == {
         "Fix back-off delay growing without bound after many attempts",
@@ -165,3 +165,18 @@ def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo,
     assert [t.targets for t in tasks] == [["pkg/b.py"]] and "Caf" in tasks[0].question
     tasks, scan = scan_history(Repository(repo))
     assert ["pkg/tab\tname.py"] in [t.targets for t in tasks]
+
+
+def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_repo: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    out = tmp_path / "t.jsonl"
+    result = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history",
+                                      "--max-commits", "2"])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 commits qualified" in result.output  # the newest two: one new module, one fix
+    full = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history"])
+    assert full.exit_code == 0, full.output
+    assert "commits qualified" in full.output and "left out" in full.output
