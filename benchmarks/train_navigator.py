@@ -50,7 +50,7 @@ def recipe(args: argparse.Namespace):
         eval_tasks=args.eval_tasks,
         # labels in a fixed order: the first five reads are BM25's candidates, best first,
         # so the policy starts from BM25's prior and learns when the features overrule it
-        env=navigator_config(shuffle_labels=False),
+        env=navigator_config(shuffle_labels=False, offer=args.offer),
         demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None,
                          source_share=getattr(args, "source_share", {})),
         sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
@@ -63,7 +63,7 @@ def train(args: argparse.Namespace) -> int:
     from explore.training.pipeline import TrainingInterrupted
     from explore.training.pipeline import train as run_training
 
-    repos = load_corpus("train", args.corpus)
+    repos = args.repos or load_corpus("train", args.corpus)
     resume = (args.out / "run.json").is_file()
     err.print(f"{'resuming' if resume else 'training'} the navigator on {len(repos)} repositories into {args.out}")
     try:
@@ -141,7 +141,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"{time.strftime('%Y-%m-%d', time.gmtime(summary.get('started') or time.time()))} on a 2-core CPU, no GPU.",
         "",
         "## Data",
-        f"- {len(repos)} repositories, the `train` split of `benchmarks/corpus.toml` (pinned PyPI sdists): "
+        f"- {len(repos)} repositories of the `train` splits of `benchmarks/corpus.toml` (pinned PyPI sdists) "
+        "and `benchmarks/history.toml` (git clones, whose commit messages are real questions): "
         + ", ".join(repos) + ".",
         f"- {len(tasks)} generated tasks ({', '.join(f'{k} {v}' for k, v in sorted(by_source.items()))}); "
         f"splits {dict(sorted(by_split.items()))}; demonstrations from the train split only.",
@@ -161,7 +162,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"- RL: {config['rl']['updates']} updates × {config['rl']['episodes_per_update']} episodes "
         f"({config['rl']['algo']}, lr {config['rl']['lr']}), depth curriculum.",
         f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
-        f"- Environment (`env.json`): {config['env']['candidates']} BM25 candidates offered as reads, "
+        f"- Environment (`env.json`): {config['env']['candidates']} candidates offered as reads "
+        f"(from {'the candidate stage, explore.retrieval' if config['env'].get('offer') == 'retrieve' else 'BM25'}), "
         f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
         "labels in a fixed order"
         + ("; config files show the settings the question names." if config["env"].get("settings") else "."),
@@ -172,8 +174,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         *unseen_lines(bench),
         "",
         "## Limits",
-        "- English questions about Python-heavy repositories; the policy picks among what BM25 and the "
-        "listing offer, so a file BM25 ranks below 5 is found only by walking.",
+        "- English questions about Python-heavy repositories; the policy picks among what the candidate stage "
+        "and the listing offer, so a file ranked below 5 is found only by walking.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -194,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2)
     parser.add_argument("--from", dest="from_dir", type=Path, default=None,
                         help="continue from the adapters of an earlier run (e.g. more SFT steps)")
+    parser.add_argument("--repos", nargs="*", type=Path, default=None,
+                        help="git repositories to train on instead of the PyPI corpus (their history gives real "
+                             "questions; e.g. the train split of history.toml, cloned by bench_real.py --clone)")
+    parser.add_argument("--offer", choices=("bm25", "retrieve"), default="retrieve",
+                        help="where the five offered candidates come from (default: the candidate stage)")
     parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
     parser.add_argument("--bench", type=Path, default=None,
                         help="with --publish: numbers of `bench_navigator.py --adapter RUN --json FILE` for the card")
