@@ -78,9 +78,9 @@ class Retriever:
         """Files that define ``name`` (a function, class or method; case-insensitive)."""
         if self._defines is None:
             defines: dict[str, set[str]] = defaultdict(set)
-            for rel, part in zip(self.units.files, self.units.parts, strict=True):
-                for unit_name in part.names:
-                    defines[unit_name.lower()].add(rel)
+            units = self.units
+            for i, unit_name in enumerate(units.names):
+                defines[unit_name.lower()].add(units.files[int(units.owner[i])])
             self._defines = dict(defines)
         return self._defines.get(name.lower(), set())
 

@@ -10,16 +10,20 @@ Units are kept per git blob id, so the parents of a thousand commits parse each 
 from __future__ import annotations
 
 import ast
+import os
+import pickle
 import re
+import tempfile
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from ..sandbox.index import tokenize
 from ..sandbox.outline import file_kind
-from ..sandbox.snapshot import Snapshot
+from ..sandbox.snapshot import Snapshot, cache_root
 
 #: Characters of one unit's text that are indexed.
 UNIT_CHARS = 6_000
@@ -108,12 +112,15 @@ class UnitCache:
     def __init__(self, max_files: int = 100_000) -> None:
         self.max_files = max_files
         self._held: OrderedDict[str, FileUnits] = OrderedDict()
+        self.parsed = 0
+        """Files parsed so far (not found in the memo)."""
 
     def units(self, snapshot: Snapshot, rel: str) -> FileUnits:
         blob = snapshot.blobs.get(rel)
         found = self._held.get(blob) if blob else None
         if found is None:
             found = FileUnits.of(rel, snapshot.text(rel) or "")
+            self.parsed += 1
             if blob:
                 self._held[blob] = found
                 if len(self._held) > self.max_files:
@@ -125,27 +132,100 @@ class UnitCache:
 UNITS = UnitCache()
 
 
+#: Unit sets that took longer than this to parse are kept on disk for the next process.
+SAVE_AFTER_SECONDS = 1.0
+#: Snapshots whose units the cache keeps (oldest removed first).
+MAX_CACHED_UNIT_SETS = 16
+UNITS_VERSION = "1"
+
+
+def _store(snapshot: Snapshot, cache: Path | None) -> Path:
+    return (cache or cache_root()) / "units" / f"{snapshot.key}-v{UNITS_VERSION}.pkl"
+
+
+def _load(snapshot: Snapshot, wanted: list[str], cache: Path | None) -> dict | None:
+    """The flat unit index a previous process saved for this snapshot, or None."""
+    path = _store(snapshot, cache)
+    if not snapshot.key or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            flat = pickle.load(fh)
+        return flat if flat.get("wanted") == wanted else None
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt, whatever broke
+        return None
+
+
+def _save(snapshot: Snapshot, flat: dict, cache: Path | None) -> None:
+    """Write atomically (a reader sees the old file or the whole new one), then prune."""
+    path = _store(snapshot, cache)
+    if not snapshot.key:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".units-", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(flat, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        kept = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[MAX_CACHED_UNIT_SETS:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a full or read-only cache costs speed, not answers
+
+
 class UnitIndex:
     """BM25 (Lucene's variant, as :mod:`bm25s`) over every unit of a snapshot's code files,
-    assembled from the files' own inverted lists: nothing to build per commit but offsets."""
+    assembled from the files' own inverted lists: nothing to build per commit but offsets.
+    A snapshot whose units took long to parse is saved flat (one term-major array set)
+    for the next process, which loads it in a fraction of the parse time."""
 
     K1, B = 1.5, 0.75
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.files: list[str] = []
-        self.parts: list[FileUnits] = []
-        offsets = [0]
-        for rel in unit_files(snapshot):
-            units = UNITS.units(snapshot, rel)
-            if units.names:
-                self.files.append(rel)
-                self.parts.append(units)
-                offsets.append(offsets[-1] + len(units.names))
-        self.offsets = np.asarray(offsets, dtype=np.int64)
-        self.owner = np.repeat(np.arange(len(self.parts)), np.diff(self.offsets)) if self.parts else np.zeros(0, int)
-        self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
-        self.avgdl = float(self.lengths.mean()) if len(self.lengths) else 1.0
+    def __init__(self, snapshot: Snapshot, cache: Path | None = None) -> None:
+        wanted = unit_files(snapshot)
+        flat = _load(snapshot, wanted, cache)
+        self._flat: dict | None = flat
         self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.parts: list[FileUnits] = []
+        if flat is not None:
+            self.files, self.names, self.spans = flat["files"], flat["names"], flat["spans"]
+            self.offsets, self.lengths = flat["offsets"], flat["lengths"]
+        else:
+            start, parsed = time.perf_counter(), UNITS.parsed
+            self.files, self.names, self.spans = [], [], []
+            offsets = [0]
+            for rel in wanted:
+                units = UNITS.units(snapshot, rel)
+                if units.names:
+                    self.files.append(rel)
+                    self.parts.append(units)
+                    self.names += units.names
+                    self.spans += units.spans
+                    offsets.append(offsets[-1] + len(units.names))
+            self.offsets = np.asarray(offsets, dtype=np.int64)
+            self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
+            if UNITS.parsed > parsed and time.perf_counter() - start > SAVE_AFTER_SECONDS:
+                _save(snapshot, self._flatten(wanted), cache)
+        self.owner = np.repeat(np.arange(len(self.files)), np.diff(self.offsets)) if self.files else np.zeros(0, int)
+        self.avgdl = float(self.lengths.mean()) if len(self.lengths) else 1.0
+
+    def _flatten(self, wanted: list[str]) -> dict:
+        """Every term's postings over the whole snapshot, term-major (CSR)."""
+        lists: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for j, part in enumerate(self.parts):
+            for token, (idx, tf) in part.postings.items():
+                lists.setdefault(token, []).append((idx + self.offsets[j], tf))
+        vocab = {t: k for k, t in enumerate(lists)}
+        pointer = np.zeros(len(vocab) + 1, dtype=np.int64)
+        for t, k in vocab.items():
+            pointer[k + 1] = sum(len(i) for i, _ in lists[t])
+        pointer = np.cumsum(pointer)
+        units = np.concatenate([i for t in lists for i, _ in lists[t]]) if lists else np.zeros(0, np.int64)
+        tfs = np.concatenate([f for t in lists for _, f in lists[t]]) if lists else np.zeros(0, np.float32)
+        return {"wanted": wanted, "files": self.files, "names": self.names, "spans": self.spans,
+                "offsets": self.offsets, "lengths": self.lengths, "vocab": vocab, "pointer": pointer,
+                "units": units.astype(np.int32), "tfs": tfs.astype(np.float32)}
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -153,13 +233,22 @@ class UnitIndex:
     def _postings(self, token: str) -> tuple[np.ndarray, np.ndarray]:
         found = self._lists.get(token)
         if found is None:
-            idx, tfs = [], []
-            for j, part in enumerate(self.parts):
-                hit = part.postings.get(token)
-                if hit is not None:
-                    idx.append(hit[0] + self.offsets[j])
-                    tfs.append(hit[1])
-            found = (np.concatenate(idx), np.concatenate(tfs)) if idx else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+            if self._flat is not None:
+                k = self._flat["vocab"].get(token)
+                if k is None:
+                    found = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+                else:
+                    a, b = self._flat["pointer"][k], self._flat["pointer"][k + 1]
+                    found = (self._flat["units"][a:b], self._flat["tfs"][a:b])
+            else:
+                idx, tfs = [], []
+                for j, part in enumerate(self.parts):
+                    hit = part.postings.get(token)
+                    if hit is not None:
+                        idx.append(hit[0] + self.offsets[j])
+                        tfs.append(hit[1])
+                found = (np.concatenate(idx), np.concatenate(tfs)) if idx else (np.zeros(0, np.int64),
+                                                                                np.zeros(0, np.float32))
             self._lists[token] = found
         return found
 
@@ -178,9 +267,7 @@ class UnitIndex:
 
     def unit(self, i: int) -> tuple[str, str, tuple[int, int]]:
         """(file, name, span) of unit ``i``."""
-        j = int(self.owner[i])
-        local = i - int(self.offsets[j])
-        return self.files[j], self.parts[j].names[local], self.parts[j].spans[local]
+        return self.files[int(self.owner[i])], self.names[i], self.spans[i]
 
 
 def unit_files(snapshot: Snapshot) -> list[str]:

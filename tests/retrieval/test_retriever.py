@@ -59,5 +59,29 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
 
 def test_priors_are_configurable(repo: Path) -> None:
     index = Index.build(Repository(repo).snapshot())
-    only_tests = RetrieverConfig(weights={"file": 1.0}, priors={"code": 0.0, "docs": 0.0})
+    only_tests = RetrieverConfig(fusion="rrf", weights={"file": 1.0}, priors={"code": 0.0, "docs": 0.0})
     assert Retriever(index, only_tests).rank("retry delay backoff", 1)[0].path == "tests/test_retry.py"
+
+
+def test_units_are_kept_on_disk_for_the_next_process(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second process loads the flat unit index instead of parsing; a damaged file is rebuilt."""
+    import numpy as np
+
+    from explore.retrieval import units as module
+
+    monkeypatch.setattr(module, "SAVE_AFTER_SECONDS", 0.0)
+    snapshot = Repository(repo).snapshot()
+    module.UNITS._held.clear()  # other tests' repositories share these contents
+    first = module.UnitIndex(snapshot)
+    stored = module._store(snapshot, None)
+    assert stored.is_file()
+    module.UNITS._held.clear()  # as a new process: nothing in memory
+    parsed = module.UNITS.parsed
+    second = module.UnitIndex(snapshot)
+    assert module.UNITS.parsed == parsed  # nothing parsed again
+    terms = ["compute_backoff", "retry", "attempt"]
+    assert np.allclose(first.scores(terms), second.scores(terms)) and first.unit(0) == second.unit(0)
+    stored.write_bytes(b"not a pickle")
+    module.UNITS._held.clear()
+    third = module.UnitIndex(snapshot)
+    assert np.allclose(third.scores(terms), first.scores(terms)) and module.UNITS.parsed > parsed
