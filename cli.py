@@ -252,6 +252,28 @@ def render_answer(result, show_steps: bool) -> None:
               f"{' + ' + ', '.join(result.adapters) if result.adapters else ' (zero-shot)'}[/]")
 
 
+@command
+def serve(
+    repo: Annotated[Optional[Path], typer.Argument(help="Default repository for calls that name none (never written to).")] = None,
+    worktree: WorktreeOpt = False,
+    model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder, or a Hugging Face id.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
+    reflector: Annotated[Optional[str], typer.Option("--reflector", help="lora (the trained reflector) or none; default: lora when one is trained.")] = None,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none.")] = 12,
+) -> None:
+    """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio."""
+    from .serve import ExploreServer  # the MCP SDK is imported for this command only
+
+    # One model serves every repository, so adapters are chosen once: an explicit folder, or
+    # the ones `explore train` made for the default repository, else the shipped navigator.
+    adapters = (find_adapters(repo, adapter) if repo is not None or adapter is not None else {}) or None
+    server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
+                           max_steps=max_steps)
+    err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
+              highlight=False)
+    server.run()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

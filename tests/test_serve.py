@@ -1,0 +1,204 @@
+"""`explore serve` over real MCP round trips: the SDK's own stdio client starts the server
+as a subprocess (the same console script the README's client config names) on real git
+repositories made here, and calls its tools as an editor or coding agent would.
+
+``ask`` runs the tiny real model (``--model tiny-random``: built from a config, no
+download), so its answers are real walks, not good ones; the tests check their shape and
+that they name files of the repository.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.types import CallToolResult
+from typer.testing import CliRunner
+
+from explore.cli import app
+
+EXPLORE = Path(sys.executable).with_name("explore")
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/retry.py": "def backoff(attempt):\n    \"\"\"Seconds to wait before retry number `attempt`.\"\"\"\n"
+                    "    return 2 ** attempt\n",
+    "pkg/config.py": "def parse_config(text):\n    return dict(line.split('=') for line in text.splitlines())\n",
+    "docs/usage.md": "# Usage\n\nCall `backoff` between retries.\n",
+    "README.md": "# Demo\n",
+}
+
+
+@asynccontextmanager
+async def connect(tmp_path: Path, cache: Path, *args: str, log: str = "server.log") -> AsyncIterator[ClientSession]:
+    """A session with ``explore serve ARGS...`` started over stdio by the SDK's client."""
+    params = StdioServerParameters(command=str(EXPLORE), args=["serve", *args],
+                                   env={"EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1"})
+    with open(tmp_path / log, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                yield session
+
+
+def text(result: CallToolResult) -> str:
+    return "\n".join(block.text for block in result.content if block.type == "text")
+
+
+def ok(result: CallToolResult) -> CallToolResult:
+    assert not result.is_error, text(result)
+    return result
+
+
+def refused(result: CallToolResult, *phrases: str) -> str:
+    assert result.is_error, text(result)
+    message = text(result)
+    assert any(p in message for p in phrases), message
+    return message
+
+
+async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path, make_repo, tree_hash,
+                                             commit_all) -> None:
+    repo = make_repo(tmp_path, FILES, symlinks={"leak": "/etc/passwd"})
+    before = tree_hash(repo)
+    async with connect(tmp_path, explore_cache, str(repo)) as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == {"ask", "search", "ls", "read"}
+        assert tools["read"].input_schema["required"] == ["path"]
+        assert tools["search"].annotations.read_only_hint
+
+        hits = ok(await session.call_tool("search", {"question": "where is the retry backoff computed?", "k": 3}))
+        found = hits.structured_content
+        assert found["snapshot"].startswith(f"{repo.name}@")
+        assert 1 <= len(found["hits"]) <= 3 and found["hits"][0]["path"] == "pkg/retry.py"
+        assert found["hits"][0]["score"] > 0 and found["hits"][0]["why"]
+        assert json.loads(text(hits)) == found  # the same, as text, for clients that read only text
+
+        listing = text(ok(await session.call_tool("ls", {})))
+        assert listing.startswith("/ (") and "pkg/" in listing and "README.md" in listing
+        assert "retry.py" in text(ok(await session.call_tool("ls", {"path": "pkg"})))
+        window = text(ok(await session.call_tool("read", {"path": "pkg/retry.py"})))
+        assert window.startswith("pkg/retry.py  lines 1–3 of 3") and "def backoff" in window
+        assert text(ok(await session.call_tool("read", {"path": "pkg/retry.py", "line": 3}))).startswith(
+            "pkg/retry.py  lines 3–3")
+
+        # Hostile paths: refused as tool errors, with the sandbox's words, never the file.
+        for tool in ("ls", "read"):
+            for path in ("../../etc/passwd", "/etc/passwd", "leak", "pkg/../../x"):
+                message = refused(await session.call_tool(tool, {"path": path}),
+                                  "above the repository root", "absolute paths are not allowed",
+                                  "outside the repository")
+                assert message.startswith(f"Error executing tool {tool}: {tool}: ") and "root:" not in message
+        refused(await session.call_tool("read", {"path": "pkg"}), "is a folder")
+        refused(await session.call_tool("ls", {"path": "README.md"}), "is a file")
+        refused(await session.call_tool("read", {"path": "nope.py"}), "no such file 'nope.py'")
+
+        # Bad input: the CLI's words, and the server keeps serving.
+        refused(await session.call_tool("ls", {"repo": str(tmp_path / "missing")}), "no such folder")
+        refused(await session.call_tool("ls", {"repo": str(repo / "README.md")}), "is a file, not a folder")
+        refused(await session.call_tool("search", {"question": "x" * (1 << 20)}), "1,048,576 characters")
+        refused(await session.call_tool("ask", {"question": "where? " * 200_000}), "characters, over the")
+        refused(await session.call_tool("search", {"question": "  "}), "the question is empty")
+        refused(await session.call_tool("search", {"question": "retry", "k": 0}), "k must be between 1 and")
+        refused(await session.call_tool("read", {"path": "pkg/retry.py", "line": 0}), "line must be 1 or more")
+        refused(await session.call_tool("read", {}), "path")  # the schema's own check
+        assert "pkg/" in text(ok(await session.call_tool("ls", {})))
+
+        # HEAD moves: the next call sees the new commit.
+        (repo / "pkg" / "jitter.py").write_text("def jitter(delay):\n    return delay * 1.1\n")
+        commit_all(repo, "add jitter")
+        assert "jitter.py" in text(ok(await session.call_tool("ls", {"path": "pkg"})))
+        moved = ok(await session.call_tool("search", {"question": "where is the jitter added to a delay?"}))
+        assert moved.structured_content["hits"][0]["path"] == "pkg/jitter.py"
+        assert moved.structured_content["snapshot"] != found["snapshot"]
+        before = tree_hash(repo)
+    assert tree_hash(repo) == before  # the server wrote nothing into the repository
+
+
+async def test_ask_with_the_tiny_model_shares_one_model(tmp_path: Path, explore_cache: Path, make_repo,
+                                                       tree_hash) -> None:
+    repo = make_repo(tmp_path, FILES)
+    other = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n", "NOTES.md": "# Notes\n"},
+                      name="other")
+    before = tree_hash(repo), tree_hash(other)
+    async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random", "--max-steps", "3") as session:
+        first = ok(await session.call_tool("ask", {"question": "where is the retry backoff computed?"}))
+        answer = first.structured_content
+        assert answer["model"] == "tiny-random" and answer["snapshot"].startswith(f"{repo.name}@")
+        assert answer["files"] and all((repo / f).is_file() for f in answer["files"])
+        assert 1 <= len(answer["steps"]) <= 3 and all(s["action"] for s in answer["steps"])
+        ev = answer["evidence"][0]
+        assert ev["path"] == answer["files"][0] and 1 <= ev["start_line"] <= ev["end_line"]
+        assert ev["text"] in (repo / ev["path"]).read_text()
+        assert answer["seconds"] > 0 and any("zero-shot" in n for n in answer["notes"])
+
+        # Two questions at once, on two repositories: one model, answered one after the other.
+        mine, theirs = await asyncio.gather(
+            session.call_tool("ask", {"question": "where is the config parsed?", "max_steps": 2}),
+            session.call_tool("ask", {"question": "where is a url fetched?", "repo": str(other)}))
+        assert len(ok(mine).structured_content["steps"]) <= 2
+        assert all((other / f).is_file() for f in ok(theirs).structured_content["files"])
+        assert ok(theirs).structured_content["model"] == "tiny-random"
+
+        # The same question three times at once walks exactly as it did alone: concurrent
+        # calls never step one repository's environment in turns.
+        alone = [s["action"] for s in answer["steps"]], answer["files"], answer["evidence"]
+        for result in await asyncio.gather(*(session.call_tool("ask", {"question": "where is the retry backoff "
+                                                                       "computed?"}) for _ in range(3))):
+            again = ok(result).structured_content
+            assert ([s["action"] for s in again["steps"]], again["files"], again["evidence"]) == alone
+
+        refused(await session.call_tool("ask", {"question": ""}), "the question is empty")
+        refused(await session.call_tool("ask", {"question": "q", "max_steps": 0}), "max_steps must be between")
+        refused(await session.call_tool("ask", {"question": "q", "repo": str(tmp_path / "gone")}), "no such folder")
+        ok(await session.call_tool("ask", {"question": "where is the readme?", "max_steps": 1}))
+    assert (tree_hash(repo), tree_hash(other)) == before
+
+
+async def test_two_concurrent_clients(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """Two clients (each its own server, as stdio gives) on one repository at once, each
+    with several calls in flight; the second started without a default repository and with
+    ``--worktree``, so it sees uncommitted files where the first sees HEAD."""
+    repo = make_repo(tmp_path, FILES)
+
+    async def calls(session: ClientSession, where: dict[str, str]) -> list[CallToolResult]:
+        return await asyncio.gather(
+            session.call_tool("search", {"question": "where is the config parsed?", "k": 2, **where}),
+            session.call_tool("read", {"path": "pkg/config.py", **where}),
+            session.call_tool("ls", {"path": "pkg", **where}),
+            session.call_tool("read", {"path": "../../etc/passwd", **where}),
+            session.call_tool("search", {"question": "retry backoff", **where}))
+
+    async with connect(tmp_path, explore_cache, str(repo), log="a.log") as a, \
+            connect(tmp_path, explore_cache, "--worktree", log="b.log") as b:
+        refused(await b.call_tool("ls", {}), "no repository given")
+        results = await asyncio.gather(calls(a, {}), calls(b, {"repo": str(repo)}))
+        (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
+        assert "draft.py" in text(ok(await b.call_tool("ls", {"repo": str(repo), "path": "pkg"})))
+        assert "draft.py" not in text(ok(await a.call_tool("ls", {"path": "pkg"})))
+    for search, read, ls, hostile, again in results:
+        assert ok(search).structured_content["hits"][0]["path"] == "pkg/config.py"
+        assert "def parse_config" in text(ok(read))
+        assert "retry.py" in text(ok(ls))
+        refused(hostile, "above the repository root")
+        assert ok(again).structured_content["hits"][0]["path"] == "pkg/retry.py"
+
+
+def test_serve_command_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["serve", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    result = runner.invoke(app, ["serve", "--reflector", "gpt"])
+    assert result.exit_code == 2 and "--reflector must be lora or none" in result.output
+    result = runner.invoke(app, ["serve", "--adapter", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    assert "serve" in runner.invoke(app, ["--help"]).output
+    # `explore --help` stays fast: the MCP SDK is imported by `serve` alone.
+    imported = subprocess.run([sys.executable, "-c", "import sys, explore.cli; print('mcp' in sys.modules)"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert imported == "False"
