@@ -21,12 +21,12 @@ sys.path.insert(0, str(HERE))
 from bench_real import ROOT, load_recipe, questions  # noqa: E402
 
 
-def fuse(rankings: dict[str, list[str]], weights: dict[str, float], k: float, priors: dict[str, float],
+def fuse(rankings: dict[str, list[tuple[str, float]]], weights: dict[str, float], k: float, priors: dict[str, float],
          kinds: dict[str, str]) -> list[str]:
     fused: dict[str, float] = defaultdict(float)
     for name, ranked in rankings.items():
         w = weights.get(name, 0.0)
-        for r, path in enumerate(ranked, start=1):
+        for r, (path, _) in enumerate(ranked, start=1):
             fused[path] += w / (k + r)
     for path in fused:
         fused[path] *= priors.get(kinds[path], 1.0)
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         for t in tasks:
             index = Index.build(repo.snapshot(t.rev))
             rankings = retriever_for(index).rankings(parse(t.question))
-            kinds = {p: file_kind(p) for r in rankings.values() for p in r}
+            kinds = {p: file_kind(p) for r in rankings.values() for p, _ in r}
             cases.append((rankings, kinds, set(t.targets)))
         print(f"{entry['name']}: {len(tasks)} questions", flush=True)
 
