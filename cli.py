@@ -247,7 +247,7 @@ def render_answer(result, show_steps: bool) -> None:
     if result.answer and not result.answer.startswith(ev.path):
         out.print(inert(result.answer), markup=False)
     if len(result.files) > 1:
-        out.print("also consider: " + ", ".join(inert(f) for f in result.files[1:]), markup=False, highlight=False)
+        out.print("also consider: " + ", ".join(inert(f) for f in result.files[1:5]), markup=False, highlight=False)
     out.print(f"[dim]{result.seconds:.1f}s · {len(result.steps)} steps · model {shown_markup(result.model)}"
               f"{' + ' + ', '.join(result.adapters) if result.adapters else ' (zero-shot)'}[/]")
 

@@ -239,14 +239,15 @@ class Explorer:
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
                       self.model_name, self.adapters, notes, finished)
 
-    def _rank(self, question: str, reads: list[str], answered: str | None, k: int = 5) -> list[str]:
-        """Answered file, then other files read (by score), then the best-scented others."""
-        index = self.env.ws.index if self.env.ws else None
-        score = (lambda f: index.score(question, f)) if index else (lambda f: 0.0)
+    def _rank(self, question: str, reads: list[str], answered: str | None, k: int = 10) -> list[str]:
+        """Answered file, then the others in the order of the environment's offer (the
+        candidate stage when ``offer`` is ``retrieve``, BM25 otherwise), files read first
+        among equals: the walk's own evidence ranks ahead of what it never looked at."""
+        offered = self.env.offered()
+        position = {f: i for i, f in enumerate(offered)}
         files = [answered] if answered else []
-        files += sorted((r for r in reads if r != answered), key=lambda f: -score(f))
-        if index is not None:
-            files += [f for f, s in index.top(question, k + len(files)) if f not in files and s > 0]
+        files += sorted((r for r in reads if r != answered), key=lambda f: position.get(f, len(offered)))
+        files += [f for f in offered if f not in files]
         return files[:k]
 
     def _evidence(self, path: str, question: str) -> Evidence:

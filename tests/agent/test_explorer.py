@@ -121,3 +121,19 @@ def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(
     # a horizon longer than the config's is honoured too (the environment does not cut it short)
     explorer = Explorer(repo, policy=script(*walk), reflector=NoReflector(), config=EnvConfig(max_steps=2))
     assert explorer.ask("upload retry back-off", max_steps=4).finished
+
+
+@pytest.mark.parametrize("offer", ["bm25", "retrieve"])
+def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str) -> None:
+    """After the answered file come the files read, then the environment's own offer, in
+    its order: the list is the candidate stage's ranking the walk refined, not BM25's."""
+    from explore.agent.env import EnvConfig
+
+    config = EnvConfig(offer=offer, candidates=2, max_steps=4)
+    explorer = Explorer(repo, policy=script("cd docs/", "read install.md", "answer docs/install.md"),
+                        reflector=NoReflector(), config=config)
+    result = explorer.ask("where is the upload retry back-off computed with compute_backoff?")
+    offered = explorer.env.offered()
+    assert result.files[0] == "docs/install.md"
+    assert result.files[1:] == [f for f in offered if f != "docs/install.md"][:9]
+    assert "pkg/net/retry.py" in result.files
