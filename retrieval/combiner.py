@@ -19,15 +19,19 @@ import numpy as np
 from ..sandbox.index import tokenize
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
+from .history import ChangeLog
 from .query import Query
 
-RANKINGS = ("file", "unit", "symbol", "path")
+RANKINGS = ("file", "unit", "symbol", "path", "history")
 KINDS = ("code", "test", "docs", "config", "example", "script")
 FEATURES = (
     *(f"rr_{r}" for r in RANKINGS),          # 1 / (10 + rank), 0 when absent
     *(f"top1_{r}" for r in RANKINGS),        # first in that ranking
     "file_score", "unit_score",               # score / best score of the question
     "symbol_score",                           # rarity-weighted count of names the file defines
+    "history_score",                          # past messages' votes / best vote of the question
+    "churn",                                  # log(1 + commits that changed the file), history read
+    "recency",                                # 1 / (1 + commits since it last changed), 0 if not seen
     *(f"kind_{k}" for k in KINDS),
     "stem_in_question",                       # the file's name (without suffix) is a word of the question
     "path_overlap",                           # share of the path's words the question uses
@@ -43,14 +47,15 @@ class Combiner:
 
     def __init__(self, weights: dict[str, float], mean: dict[str, float] | None = None,
                  scale: dict[str, float] | None = None) -> None:
-        missing = set(FEATURES) - set(weights)
-        if missing:
-            raise ValueError(f"combiner weights lack {sorted(missing)}")
-        self.weights = weights
-        self.mean = mean or {f: 0.0 for f in FEATURES}
-        self.scale = scale or {f: 1.0 for f in FEATURES}
-        self._w = np.array([weights[f] / self.scale[f] for f in FEATURES], dtype=np.float64)
-        self._b = -float(sum(weights[f] * self.mean[f] / self.scale[f] for f in FEATURES))
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"combiner weights name features this version does not compute: {sorted(unknown)}")
+        # a combiner saved before a feature existed gives it no weight
+        self.weights = {f: float(weights.get(f, 0.0)) for f in FEATURES}
+        self.mean = {f: 0.0 for f in FEATURES} | (mean or {})
+        self.scale = {f: 1.0 for f in FEATURES} | (scale or {})
+        self._w = np.array([self.weights[f] / self.scale[f] for f in FEATURES], dtype=np.float64)
+        self._b = -float(sum(self.weights[f] * self.mean[f] / self.scale[f] for f in FEATURES))
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self._w + self._b
@@ -73,9 +78,10 @@ def default_combiner() -> Combiner | None:
     return Combiner.load(SHIPPED) if SHIPPED.is_file() else None
 
 
-def candidate_features(snapshot: Snapshot, query: Query,
-                       rankings: dict[str, list[tuple[str, float]]]) -> tuple[list[str], np.ndarray]:
-    """The candidates (every file some ranking holds) and their feature rows."""
+def candidate_features(snapshot: Snapshot, query: Query, rankings: dict[str, list[tuple[str, float]]],
+                       log: ChangeLog | None = None) -> tuple[list[str], np.ndarray]:
+    """The candidates (every file some ranking holds) and their feature rows; ``log`` is
+    the repository's change log up to the snapshot (none: the history features are 0)."""
     paths = list(dict.fromkeys(p for r in RANKINGS for p, _ in rankings.get(r, [])))
     if not paths:
         return [], np.zeros((0, len(FEATURES)))
@@ -89,7 +95,7 @@ def candidate_features(snapshot: Snapshot, query: Query,
             i = row[p]
             x[i, col[f"rr_{name}"]] = 1.0 / (10 + r)
             x[i, col[f"top1_{name}"]] = float(r == 1)
-            if name in ("file", "unit"):
+            if name in ("file", "unit", "history"):
                 x[i, col[f"{name}_score"]] = score / best
             elif name == "symbol":
                 x[i, col["symbol_score"]] = score
@@ -109,6 +115,9 @@ def candidate_features(snapshot: Snapshot, query: Query,
         x[i, col["log_size"]] = math.log1p(sizes[p] / 1024)
         x[i, col["depth"]] = p.count("/")
         x[i, col["init"]] = float(stem in ("init", "index", "mod", "lib", "main"))
+        if log is not None and p in log.since:
+            x[i, col["churn"]] = math.log1p(log.churn[p])
+            x[i, col["recency"]] = 1.0 / (1.0 + log.since[p])
     return paths, x
 
 

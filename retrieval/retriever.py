@@ -6,7 +6,9 @@ Four rankings of a snapshot's files for one parsed question (:class:`~.query.Que
   queried with the parsed terms (names weighted above prose);
 * ``unit`` — BM25 over code units (functions, classes, methods); a file scores its best unit;
 * ``symbol`` — files that *define* a name the question uses, rarer names first;
-* ``path`` — files whose path ends with a path the question names (traceback frames).
+* ``path`` — files whose path ends with a path the question names (traceback frames);
+* ``history`` — files changed by the past commits whose messages are most like the
+  question (:mod:`.history`; none for a plain folder).
 
 They are fused by reciprocal rank (``Σ w / (k + rank)``), then multiplied by a prior per
 file kind (tests and docs rarely hold what a bug report is about, but they stay in the
@@ -26,6 +28,7 @@ from ..sandbox.index import Index
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
+from .history import ChangeLog, change_log
 from .query import Query, parse
 from .units import UnitIndex
 
@@ -38,7 +41,8 @@ class RetrieverConfig:
     """RRF's rank offset: larger flattens the difference between ranks."""
     depth: int = 50
     """Files taken from each ranking."""
-    weights: dict[str, float] = field(default_factory=lambda: {"file": 2.0, "unit": 1.0, "symbol": 1.0, "path": 2.0})
+    weights: dict[str, float] = field(default_factory=lambda: {"file": 2.0, "unit": 1.0, "symbol": 1.0, "path": 2.0,
+                                                               "history": 1.0})
     priors: dict[str, float] = field(default_factory=lambda: {"test": 0.5, "docs": 0.5, "example": 0.7, "data": 0.6,
                                                                "script": 0.8})
     fusion: str = "auto"
@@ -66,6 +70,14 @@ class Retriever:
         self.config = config or RetrieverConfig()
         self._units: UnitIndex | None = None
         self._defines: dict[str, set[str]] | None = None
+        self._log: ChangeLog | None = None
+
+    @property
+    def log(self) -> ChangeLog:
+        """The repository's change log up to the snapshot, read on first use."""
+        if self._log is None:
+            self._log = change_log(self.snapshot)
+        return self._log
 
     # -- units and symbols, built on first use ------------------------------------------
     @property
@@ -107,6 +119,10 @@ class Retriever:
                 symbol[f] += 0.5
         out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
         out["path"] = [(p, 1.0 / r) for r, p in enumerate(self._path_hits(query), start=1)]
+        if query.terms and len(self.log):
+            votes = self.log.file_scores(list(query.terms))
+            if votes:
+                out["history"] = [(p, votes[p]) for p in sorted(votes, key=lambda p: (-votes[p], p))[:depth]]
         return out
 
     def _path_hits(self, query: Query) -> list[str]:
@@ -134,7 +150,7 @@ class Retriever:
         if cfg.fusion == "learned" and combiner is None:
             raise ValueError("fusion 'learned' needs a combiner: none given and none shipped")
         if combiner is not None:
-            paths, features = candidate_features(self.snapshot, query, rankings)
+            paths, features = candidate_features(self.snapshot, query, rankings, self.log)
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
         else:

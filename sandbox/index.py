@@ -280,6 +280,14 @@ def _intact(folder: Path, files: list[str]) -> bool:
     return True
 
 
+def _mtime(path: Path) -> float:
+    """Modification time, or 0 for a folder another process removed meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def _prune(parent: Path, keep: int) -> None:
     """Remove all but the ``keep`` most recently written index folders (best effort: a
     folder another process is reading stays readable until it closes its files)."""
@@ -289,6 +297,6 @@ def _prune(parent: Path, keep: int) -> None:
         return
     if len(folders) <= keep:
         return
-    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    folders.sort(key=_mtime, reverse=True)
     for old in folders[keep:]:
         shutil.rmtree(old, ignore_errors=True)

@@ -97,6 +97,9 @@ class Snapshot:
     blobs: dict[str, str] = field(default_factory=dict, repr=False)
     """Path -> git blob id, for snapshots of a commit: the same content at another commit
     has the same id, so work on it (tokens, units, embeddings) is done once."""
+    git_dir: str | None = field(default=None, repr=False)
+    """The git directory of the repository it was taken from (None for a plain folder):
+    the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking."""
 
     def __post_init__(self) -> None:
         self._fileset = frozenset(self.files)
@@ -251,6 +254,8 @@ class Repository:
                     raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
                 include = _worktree_files(self.path)
             snap = _build(self.path, None, f"{self.path.name} (working tree)", "", ignore, include)
+        if self.git is not None:
+            snap.git_dir = str(self.git.git_dir)
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")
         return snap

@@ -45,8 +45,10 @@ def test_fit_learns_which_feature_marks_the_answer(tmp_path: Path) -> None:
     assert np.allclose(Combiner.load(path).score(x), model.score(x))
     with pytest.raises(ValueError, match="no question"):
         fit([(x, np.zeros(8, dtype=bool))])
-    with pytest.raises(ValueError, match="lack"):
-        Combiner({"rr_unit": 1.0})
+    older = Combiner({"rr_unit": 1.0})  # saved before the other features existed: they weigh 0
+    assert older.weights["churn"] == 0 and np.allclose(older.score(x), x[:, unit])
+    with pytest.raises(ValueError, match="does not compute"):
+        Combiner({"rr_unit": 1.0, "stars": 2.0})
 
 
 def test_fusion_modes(tmp_path: Path, make_repo) -> None:
@@ -56,3 +58,27 @@ def test_fusion_modes(tmp_path: Path, make_repo) -> None:
     learned = Retriever(index, RetrieverConfig(fusion="learned", combiner=Combiner(weights)))
     assert learned.rank("`beta` is slow")[0].path == "b.py"
     assert Retriever(index, RetrieverConfig(fusion="rrf")).rank("`beta` is slow")[0].path == "b.py"
+
+
+def test_history_votes_for_the_files_past_commits_changed(tmp_path: Path, make_repo) -> None:
+    """A question like an earlier commit message finds the file that commit changed, with
+    the history read only up to the snapshot's commit; a plain folder has none."""
+    import subprocess
+
+    root = make_repo(tmp_path / "r", {"pkg/a.py": "def one():\n    pass\n", "pkg/b.py": "def two():\n    pass\n"})
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    (root / "pkg" / "b.py").write_text("def two():\n    return 2\n")
+    subprocess.run(git + ["commit", "-qam", "Retry the upload when the socket times out"], check=True)
+    repo = Repository(root)
+    retriever = Retriever(Index.build(repo.snapshot()))
+    query = parse("upload retry after a socket timeout")
+    rankings = retriever.rankings(query)
+    assert rankings["history"][0][0] == "pkg/b.py"
+    paths, x = candidate_features(retriever.snapshot, query, rankings, retriever.log)
+    row = dict(zip(FEATURES, x[paths.index("pkg/b.py")], strict=True))
+    assert row["history_score"] == 1 and row["recency"] == 1 and row["churn"] > 0
+    first = repo.snapshot(repo.git.commit("HEAD~1").hexsha)
+    assert "history" not in Retriever(Index.build(first)).rankings(query)  # the future is not read
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "a.py").write_text("def upload():\n    pass\n")
+    assert "history" not in Retriever(Index.build(Repository(tmp_path / "plain").snapshot())).rankings(query)

@@ -98,3 +98,13 @@ def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     # plain words are not code names: no definition bonus for "user = ..."
     lines = ["user = None"] + ["x"] * 40 + ["def create_single_user(name):", "    '''Create one user.'''"]
     assert best_window(lines, "where is a single user created?", 3) > 30
+
+
+def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> None:
+    from explore.sandbox.index import _mtime, _prune
+
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    assert _mtime(tmp_path / "gone") == 0.0
+    _prune(tmp_path, 1)
+    assert len(list(tmp_path.iterdir())) == 1
