@@ -162,25 +162,6 @@ def walk(
         out.print(inert(r["output"]), markup=False, highlight=False)
 
 
-def find_adapters(repo: Path, adapter: Optional[Path]) -> dict[str, Path]:
-    """Adapters to load: ``--adapter DIR`` (with policy/ and reflector/ inside, or a single
-    policy adapter), else what `explore train` wrote for this repository, else none (then
-    `Explorer` takes the shipped navigator)."""
-    if adapter is not None:
-        if not adapter.is_dir():
-            raise ExploreError(f"--adapter {adapter}: no such folder")
-        found = {name: adapter / name for name in ("policy", "reflector") if (adapter / name).is_dir()}
-        if not found and (adapter / "adapter_config.json").is_file():
-            found = {"policy": adapter}
-        if not found:
-            raise ExploreError(f"--adapter {adapter}: no policy/ or reflector/ adapter inside")
-        return found
-    from .agent.explorer import default_adapter_dir
-
-    base = default_adapter_dir(repo)
-    return {name: base / name for name in ("policy", "reflector") if (base / name / "adapter_config.json").is_file()}
-
-
 @command
 def ask(
     repo: RepoArg,
@@ -195,6 +176,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question about a repository: which file(s) hold the answer, and the evidence."""
+    from .agent.bundle import find_adapters
     from .agent.explorer import EmptyQuestion, Explorer
 
     if not question.strip():
@@ -262,11 +244,12 @@ def serve(
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none.")] = 12,
 ) -> None:
     """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio."""
+    from .agent.bundle import find_adapters
     from .serve import ExploreServer  # the MCP SDK is imported for this command only
 
     # One model serves every repository, so adapters are chosen once: an explicit folder, or
     # the ones `explore train` made for the default repository, else the shipped navigator.
-    adapters = (find_adapters(repo, adapter) if repo is not None or adapter is not None else {}) or None
+    adapters = find_adapters(repo, adapter) or None
     server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
                            max_steps=max_steps)
     err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",

@@ -124,7 +124,7 @@ def eval_command(
     names = [p.strip() for p in policy.split(",") if p.strip()]
     def build(name: str) -> Any:
         if name == "navigator" and (adapter is not None or model is not None):
-            from .cli import find_adapters
+            from .agent.bundle import find_adapters
 
             found = find_adapters(repo, adapter) if adapter is not None else {}
             return ev.NavigatorPolicy({k: str(v) for k, v in found.items()} or None, model=model)

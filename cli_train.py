@@ -25,7 +25,7 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
             seed: int | None) -> Any:
     """The run's config: saved settings when resuming, then the options given on the command line."""
     from .training.config import TrainConfig
-    from .training.pipeline import default_adapter_dir
+    from .agent.bundle import default_adapter_dir
 
     folder = out_dir or default_adapter_dir(repo)
     config = TrainConfig()

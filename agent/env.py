@@ -17,11 +17,9 @@ Design choices (see README):
 """
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import gymnasium as gym
@@ -135,11 +133,6 @@ class EnvConfigError(ExploreError, ValueError):
     space), or an ``env.json`` beside trained adapters that cannot be read."""
 
 
-#: The file, next to the ``policy/`` adapter, holding the environment settings it was trained
-#: with: a policy only knows observations shaped the way it saw them in training.
-ENV_FILE = "env.json"
-
-
 def navigator_config(**overrides: Any) -> EnvConfig:
     """The settings the shipped navigator and `explore train` use: the five best BM25
     matches offered as reads from anywhere, a 12-action cap, a 6-line read window, and
@@ -149,34 +142,6 @@ def navigator_config(**overrides: Any) -> EnvConfig:
     """
     return EnvConfig(**{"candidates": 5, "max_actions": 12, "result_lines": 6, "max_steps": 8, "settings": True,
                         **overrides})
-
-
-def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
-    """Write ``config`` as ``folder/env.json`` (atomically) for :func:`load_env_config`."""
-    path = Path(folder) / ENV_FILE
-    tmp = path.with_name(f".{ENV_FILE}.tmp")
-    tmp.write_text(json.dumps(asdict(config), indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-
-
-def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
-    """The settings saved in ``folder/env.json``, as used at inference (no label shuffling,
-    nothing left out); None when there is no such file. Unknown keys are ignored."""
-    path = Path(folder) / ENV_FILE
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        rewards = Rewards(**{k: v for k, v in data.pop("rewards", {}).items() if k in Rewards.__dataclass_fields__})
-        known = {k: v for k, v in data.items() if k in EnvConfig.__dataclass_fields__}
-        config = EnvConfig(**known, rewards=rewards)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise EnvConfigError(f"{path} is not an environment settings file ({exc}); delete it or retrain") from None
-    config.shuffle_labels, config.leave_out = False, 0.0
-    return config
 
 
 class RepoExploreEnv(gym.Env[str, int]):

@@ -9,8 +9,6 @@ reflection and timing.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -20,59 +18,12 @@ from typing import Any, Protocol
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
-from .env import EnvConfig, RepoExploreEnv, load_env_config
+from .bundle import shipped_adapters, trained_config, trained_head
+from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
 
 EVIDENCE_LINES = 12
-
-#: The navigator shipped inside the package: adapters for the default base model trained on
-#: a corpus of open-source repositories (see navigator/MODEL_CARD.md), used when a
-#: repository has none of its own.
-NAVIGATOR_DIR = Path(__file__).resolve().parent.parent / "navigator"
-
-
-def shipped_adapters() -> dict[str, Path]:
-    """The shipped navigator's adapters (``{"policy": dir, ...}``), or {} when absent."""
-    return {n: NAVIGATOR_DIR / n for n in ("policy", "reflector") if (NAVIGATOR_DIR / n / "adapter_config.json").is_file()}
-
-
-def repo_key(repo_path: str | os.PathLike[str]) -> str:
-    """A folder name unique to a repository location: ``name-<hash of the real path>``."""
-    real = Path(os.path.realpath(Path(repo_path).expanduser()))
-    return f"{real.name or 'root'}-{hashlib.sha1(str(real).encode()).hexdigest()[:10]}"
-
-
-def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:
-    """Where `explore train` writes, and `explore ask` looks for, a repository's adapters.
-
-    Here, beside the runtime that loads them, so finding a repository's adapters needs
-    nothing from ``training``: an import error there once made `ask` ignore them silently.
-    """
-    from .models import cache_dir
-
-    return cache_dir() / "adapters" / repo_key(repo_path)
-
-
-def trained_config(adapters: dict[str, str]) -> EnvConfig | None:
-    """The environment settings the policy adapter was trained with (``env.json`` beside
-    ``policy/`` or inside it), so that `ask` shows observations shaped as in training."""
-    if "policy" not in adapters:
-        return None
-    policy = Path(adapters["policy"])
-    return load_env_config(policy.parent) or load_env_config(policy)
-
-
-def trained_head(adapters: dict[str, str]) -> str:
-    """The head the policy adapter was trained with (``policy.json`` beside ``policy/`` or
-    inside it); ``label`` for adapters that name none."""
-    from .policy import load_head
-
-    if "policy" not in adapters:
-        return "label"
-    policy = Path(adapters["policy"])
-    return load_head(policy.parent) or load_head(policy) or "label"
-
 
 class EmptyQuestion(ExploreError):
     """The question is empty."""

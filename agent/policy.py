@@ -52,39 +52,6 @@ class ActionLineError(ValueError):
 #: The ways :class:`LMPolicy` scores the listed actions (see the module docstring).
 HEADS = ("label", "line")
 
-#: Beside a trained ``policy/`` adapter: the head it was trained with (no file: ``label``,
-#: as adapters made before there was a choice).
-HEAD_FILE = "policy.json"
-
-
-class HeadFileError(ExploreError, ValueError):
-    """A ``policy.json`` beside trained adapters cannot be read."""
-
-
-def save_head(head: str, folder: str | os.PathLike[str]) -> Path:
-    """Write ``folder/policy.json`` naming the policy's head (atomically)."""
-    path = Path(folder) / HEAD_FILE
-    tmp = path.with_name(f".{HEAD_FILE}.tmp")
-    tmp.write_text(json.dumps({"head": head}) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def load_head(folder: str | os.PathLike[str]) -> str | None:
-    """The head saved in ``folder/policy.json``; None when there is no such file."""
-    path = Path(folder) / HEAD_FILE
-    if not path.is_file():
-        return None
-    try:
-        head = json.loads(path.read_text(encoding="utf-8"))["head"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise HeadFileError(f"{path} is not a policy settings file ({exc}); delete it or retrain") from None
-    if head not in HEADS:
-        raise HeadFileError(f"{path} names an unknown policy head {head!r} (known: {', '.join(HEADS)}); "
-                            "this explore is older than the adapters: upgrade it")
-    return head
-
-
 class ScriptError(RuntimeError):
     """A :class:`ScriptedPolicy` ran out of moves or was told to pick an invalid label."""
 

@@ -55,7 +55,7 @@ def test_ask_finds_the_repos_trained_adapters_without_the_training_package(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Adapters `explore train` wrote for a repository are used by `ask` even when the
     training code cannot be imported (it was caught as "no adapters" and ignored)."""
-    from explore.agent.explorer import default_adapter_dir
+    from explore.agent.bundle import default_adapter_dir
     from explore.agent.models import TINY_RANDOM, new_lora, resolve_model, save_adapter
 
     repo = _repo(tmp_path)

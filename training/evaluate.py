@@ -259,7 +259,7 @@ class NavigatorPolicy:
 
     def __init__(self, adapters: dict[str, str] | None = None, model: str | None = None,
                  reflector: str | None = None, offer: str | None = None) -> None:
-        from ..agent.explorer import shipped_adapters
+        from ..agent.bundle import shipped_adapters
 
         self.adapters = adapters if adapters is not None else {k: str(v) for k, v in shipped_adapters().items()}
         if "policy" not in self.adapters:
@@ -279,7 +279,7 @@ class NavigatorPolicy:
             if not self._explorers:  # the first loads the model; the others share its policy
                 config = None
                 if self.offer is not None:
-                    from ..agent.explorer import trained_config
+                    from ..agent.bundle import trained_config
 
                     config = replace(trained_config(self.adapters) or EnvConfig(), offer=self.offer)
                 explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,

@@ -18,17 +18,15 @@ from __future__ import annotations
 import copy
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..agent.env import RepoExploreEnv, save_env_config
-from ..agent.explorer import default_adapter_dir, repo_key
-from ..agent.policy import HeadFileError, load_head, save_head
+from ..agent import bundle
+from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_key
+from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.corpus import Corpus, open_source
 from ..sandbox.errors import ExploreError
@@ -131,23 +129,8 @@ class _Run:
         self.state["seconds"][name] = round(self.state["seconds"].get(name, 0.0) + time.perf_counter() - started, 2)
 
     def export(self, model: Any, names: list[str]) -> None:
-        """Write adapters as peft folders ``out/<name>/`` (each swapped in atomically)."""
-        tmp = Path(tempfile.mkdtemp(prefix=".adapters-", dir=self.out))
-        try:
-            # The base (embeddings included) is frozen: saving it would turn a ~2 MB adapter into 114 MB.
-            model.save_pretrained(str(tmp), selected_adapters=names, save_embedding_layers=False)
-            for name in names:
-                src = tmp / name if (tmp / name).is_dir() else tmp
-                dst, old = self.out / name, self.out / f".{name}.old"
-                shutil.rmtree(old, ignore_errors=True)
-                if dst.exists():
-                    os.rename(dst, old)
-                os.rename(src, dst)
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        save_env_config(self.config.env, self.out)  # `explore ask` shapes observations the same way
-        save_head(self.config.head, self.out)  # ... and scores actions the same way
+        """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``."""
+        bundle.export(model, names, self.out, self.config.env, self.config.head)
 
     # -- tasks -----------------------------------------------------------------------
     def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
@@ -272,7 +255,7 @@ def _recorded_start(out: Path) -> Path | None:
 def _inherit_head(config: TrainConfig, start: Path | None) -> None:
     """A policy continues with the head it was trained with (adapters without ``policy.json``
     predate the choice: ``label``)."""
-    if start is None or not (Path(start) / "policy" / "adapter_config.json").is_file():
+    if start is None or "policy" not in bundle.adapters_in(start):
         return
     try:
         config.head = load_head(start) or "label"
@@ -281,26 +264,8 @@ def _inherit_head(config: TrainConfig, start: Path | None) -> None:
 
 
 def shipped_start(config: TrainConfig) -> Path | None:
-    """The shipped navigator, when it fits the run: same base model and environment
-    settings (a policy only knows observations shaped as in its training)."""
-    from ..agent.explorer import NAVIGATOR_DIR, shipped_adapters, trained_config
-
-    found = shipped_adapters()
-    if config.from_scratch or "policy" not in found or config.model != TrainConfig().model:
-        return None
-    shipped = trained_config({"policy": str(found["policy"])})
-    if shipped is None or _observation_shape(shipped) != _observation_shape(config.env):
-        return None
-    return NAVIGATOR_DIR
-
-
-#: Environment settings that do not change what an observation looks like: the horizon,
-#: the rewards, and the training-only perturbations.
-_NOT_SHAPE = frozenset({"max_steps", "rewards", "shuffle_labels", "leave_out"})
-
-
-def _observation_shape(env: Any) -> dict[str, Any]:
-    return {k: v for k, v in asdict(env).items() if k not in _NOT_SHAPE}
+    """The shipped navigator, when it fits the run (see :func:`~explore.agent.bundle.shipped_start`)."""
+    return bundle.shipped_start(config.model, config.env, from_scratch=config.from_scratch)
 
 
 def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ..agent.bundle import adapters_in
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.corpus import Corpus
@@ -43,7 +44,7 @@ def load_model(run: "_Run", from_dir: Path | None) -> tuple[Any, Any]:
     torch.manual_seed(cfg.seed)  # LoRA's A matrices are drawn at random: same seed, same start
     model: Any = loaded
     if from_dir is not None:
-        found = {n: Path(from_dir) / n for n in names if (Path(from_dir) / n / "adapter_config.json").is_file()}
+        found = {n: path for n, path in adapters_in(from_dir).items() if n in names}
         if "policy" not in found:
             raise TrainError(f"--from {from_dir}: no policy/ adapter inside "
                              f"(expected {from_dir}/policy/adapter_config.json)")
@@ -194,7 +195,7 @@ def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, 
 
     if stage is None:
         # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained
-        trained_notes = from_dir is not None and (Path(from_dir) / "reflector" / "adapter_config.json").is_file()
+        trained_notes = from_dir is not None and "reflector" in adapters_in(from_dir)
         run.evaluate("before", repo, test_tasks, policy, reflector() if trained_notes else NoReflector())
     if stage != "rl" and cfg.sft.steps > 0:
         demos = demonstrations(run, repo, train_tasks)

@@ -87,7 +87,8 @@ def test_runnable_and_ask_repo_tool(repo: Repository) -> None:
 
 
 def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path) -> None:
-    from explore.agent.env import load_env_config, navigator_config, save_env_config
+    from explore.agent.bundle import load_env_config, save_env_config
+    from explore.agent.env import navigator_config
 
     run = tmp_path / "run"
     (run / "policy").mkdir(parents=True)

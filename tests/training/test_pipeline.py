@@ -212,15 +212,16 @@ def test_a_corpus_needs_git_repositories(make_repo, tmp_path: Path) -> None:
 
 
 def test_runs_start_from_the_shipped_navigator_when_it_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from explore.agent import explorer
-    from explore.agent.env import navigator_config, save_env_config
+    from explore.agent import bundle
+    from explore.agent.bundle import save_env_config
+    from explore.agent.env import navigator_config
     from explore.training.pipeline import shipped_start
 
     shipped = tmp_path / "navigator"
     (shipped / "policy").mkdir(parents=True)
     (shipped / "policy" / "adapter_config.json").write_text("{}")
     save_env_config(navigator_config(), shipped)
-    monkeypatch.setattr(explorer, "NAVIGATOR_DIR", shipped)  # where an install keeps it
+    monkeypatch.setattr(bundle, "NAVIGATOR_DIR", shipped)  # where an install keeps it
     assert shipped_start(TrainConfig()) == shipped
     assert shipped_start(TrainConfig(from_scratch=True)) is None
     assert shipped_start(TrainConfig(model="tiny-random")) is None  # adapters of another base model
@@ -255,7 +256,7 @@ def test_resume_may_change_how_fast_not_what_is_trained() -> None:
 def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: Path) -> None:
     """A run writes the head it trained (policy.json); `ask` and runs that continue it use it."""
     from explore.agent.explorer import Explorer
-    from explore.agent.policy import HeadFileError
+    from explore.agent.bundle import HeadFileError
     from explore.training.pipeline import TrainError
 
     first = tmp_path / "first"

@@ -1,0 +1,219 @@
+"""An adapter bundle: the folder `explore train` writes and `explore ask` reads.
+
+A bundle is one folder holding what a trained navigator needs to run as it was trained::
+
+    policy/       peft adapter that picks the actions
+    reflector/    peft adapter that writes the notes (optional)
+    env.json      the environment settings observations were shaped with
+    policy.json   the head that scores the actions (no file: ``label``)
+
+Bundles live in three places: shipped inside the package (:data:`NAVIGATOR_DIR`), in the
+cache per repository (:func:`default_adapter_dir`, where `explore train` writes and
+`explore ask` looks on its own), and wherever ``--out``/``--adapter`` name. Finding,
+reading and writing one happens here and nowhere else, so `ask` needs nothing from
+``training`` to find a repository's adapters (an import error there once made it ignore
+them silently), and a run starting from the shipped navigator reads it the way `ask` does.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..sandbox.errors import ExploreError
+from ..sandbox.snapshot import cache_root
+from .env import EnvConfig, EnvConfigError, Rewards
+
+#: The adapters a bundle may hold, in the order they load.
+ADAPTER_NAMES = ("policy", "reflector")
+
+#: The environment settings the ``policy/`` adapter was trained with: a policy only knows
+#: observations shaped the way it saw them in training.
+ENV_FILE = "env.json"
+
+#: The head the ``policy/`` adapter was trained with (no file: ``label``, as adapters made
+#: before there was a choice).
+HEAD_FILE = "policy.json"
+
+#: The navigator shipped inside the package: adapters for the default base model trained on
+#: a corpus of open-source repositories (see navigator/MODEL_CARD.md), used when a
+#: repository has none of its own.
+NAVIGATOR_DIR = Path(__file__).resolve().parent.parent / "navigator"
+
+#: Environment settings that do not change what an observation looks like: the horizon,
+#: the rewards, and the training-only perturbations.
+_NOT_SHAPE = frozenset({"max_steps", "rewards", "shuffle_labels", "leave_out"})
+
+
+class BundleNotFound(ExploreError):
+    """A folder named as adapters holds none."""
+
+
+class HeadFileError(ExploreError, ValueError):
+    """A ``policy.json`` beside trained adapters cannot be read."""
+
+
+# -- finding ----------------------------------------------------------------------------
+def adapters_in(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """The adapters a bundle folder holds (``{"policy": folder/policy, ...}``); {} for none."""
+    base = Path(folder)
+    return {n: base / n for n in ADAPTER_NAMES if (base / n / "adapter_config.json").is_file()}
+
+
+def shipped_adapters() -> dict[str, Path]:
+    """The shipped navigator's adapters (``{"policy": dir, ...}``), or {} when absent."""
+    return adapters_in(NAVIGATOR_DIR)
+
+
+def repo_key(repo_path: str | os.PathLike[str]) -> str:
+    """A folder name unique to a repository location: ``name-<hash of the real path>``."""
+    real = Path(os.path.realpath(Path(repo_path).expanduser()))
+    return f"{real.name or 'root'}-{hashlib.sha1(str(real).encode()).hexdigest()[:10]}"
+
+
+def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:
+    """Where `explore train` writes, and `explore ask` looks for, a repository's adapters."""
+    return cache_root() / "adapters" / repo_key(repo_path)
+
+
+def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLike[str] | None) -> dict[str, Path]:
+    """Adapters to load: ``adapter`` (a bundle with policy/ and reflector/ inside, or a single
+    policy adapter), else what `explore train` wrote for ``repo``, else {} (then `Explorer`
+    takes the shipped navigator)."""
+    if adapter is not None:
+        folder = Path(adapter)
+        if not folder.is_dir():
+            raise BundleNotFound(f"--adapter {folder}: no such folder")
+        found = adapters_in(folder)
+        if not found and (folder / "adapter_config.json").is_file():
+            found = {"policy": folder}
+        if not found:
+            raise BundleNotFound(f"--adapter {folder}: no policy/ or reflector/ adapter inside")
+        return found
+    return adapters_in(default_adapter_dir(repo)) if repo is not None else {}
+
+
+# -- reading and writing the settings ---------------------------------------------------
+def _write_json(path: Path, data: Any) -> Path:
+    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
+    """Write ``config`` as ``folder/env.json`` (atomically) for :func:`load_env_config`."""
+    return _write_json(Path(folder) / ENV_FILE, asdict(config))
+
+
+def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
+    """The settings saved in ``folder/env.json``, as used at inference (no label shuffling,
+    nothing left out); None when there is no such file. Unknown keys are ignored."""
+    path = Path(folder) / ENV_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rewards = Rewards(**{k: v for k, v in data.pop("rewards", {}).items() if k in Rewards.__dataclass_fields__})
+        known = {k: v for k, v in data.items() if k in EnvConfig.__dataclass_fields__}
+        config = EnvConfig(**known, rewards=rewards)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise EnvConfigError(f"{path} is not an environment settings file ({exc}); delete it or retrain") from None
+    config.shuffle_labels, config.leave_out = False, 0.0
+    return config
+
+
+def save_head(head: str, folder: str | os.PathLike[str]) -> Path:
+    """Write ``folder/policy.json`` naming the policy's head (atomically)."""
+    return _write_json(Path(folder) / HEAD_FILE, {"head": head})
+
+
+def load_head(folder: str | os.PathLike[str]) -> str | None:
+    """The head saved in ``folder/policy.json``; None when there is no such file."""
+    from .policy import HEADS  # the policy owns its heads; imported here to keep `find` light
+
+    path = Path(folder) / HEAD_FILE
+    if not path.is_file():
+        return None
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))["head"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HeadFileError(f"{path} is not a policy settings file ({exc}); delete it or retrain") from None
+    if head not in HEADS:
+        raise HeadFileError(f"{path} names an unknown policy head {head!r} (known: {', '.join(HEADS)}); "
+                            "this explore is older than the adapters: upgrade it")
+    return head
+
+
+def trained_config(adapters: dict[str, Any]) -> EnvConfig | None:
+    """The environment settings the policy adapter was trained with (``env.json`` beside
+    ``policy/`` or inside it), so that `ask` shows observations shaped as in training."""
+    if "policy" not in adapters:
+        return None
+    policy = Path(adapters["policy"])
+    return load_env_config(policy.parent) or load_env_config(policy)
+
+
+def trained_head(adapters: dict[str, Any]) -> str:
+    """The head the policy adapter was trained with (``policy.json`` beside ``policy/`` or
+    inside it); ``label`` for adapters that name none."""
+    if "policy" not in adapters:
+        return "label"
+    policy = Path(adapters["policy"])
+    return load_head(policy.parent) or load_head(policy) or "label"
+
+
+# -- training: where a run starts, and what it leaves ----------------------------------
+def observation_shape(env: EnvConfig) -> dict[str, Any]:
+    """The settings of ``env`` that change what an observation looks like."""
+    return {k: v for k, v in asdict(env).items() if k not in _NOT_SHAPE}
+
+
+def shipped_start(model: str, env: EnvConfig, *, from_scratch: bool = False) -> Path | None:
+    """The shipped navigator, when a run on ``model`` with ``env`` can start from it: same
+    (default) base model and the same observation shape (a policy only knows observations
+    shaped as in its training)."""
+    from .model_store import DEFAULT_MODEL
+
+    found = shipped_adapters()
+    if from_scratch or "policy" not in found or model != DEFAULT_MODEL:
+        return None
+    shipped = trained_config({"policy": found["policy"]})
+    if shipped is None or observation_shape(shipped) != observation_shape(env):
+        return None
+    return NAVIGATOR_DIR
+
+
+def export(model: Any, names: list[str], folder: str | os.PathLike[str], env: EnvConfig, head: str) -> None:
+    """Write ``model``'s adapters ``names`` as a bundle in ``folder``: peft folders
+    ``folder/<name>/`` (each swapped in atomically), then ``env.json`` and ``policy.json``
+    so `explore ask` shapes observations and scores actions as in training."""
+    out = Path(folder)
+    tmp = Path(tempfile.mkdtemp(prefix=".adapters-", dir=out))
+    try:
+        # The base (embeddings included) is frozen: saving it would turn a ~2 MB adapter into 114 MB.
+        model.save_pretrained(str(tmp), selected_adapters=names, save_embedding_layers=False)
+        for name in names:
+            src = tmp / name if (tmp / name).is_dir() else tmp
+            dst, old = out / name, out / f".{name}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if dst.exists():
+                os.rename(dst, old)
+            os.rename(src, dst)
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    save_env_config(env, out)
+    save_head(head, out)
+
+
+__all__ = ["ADAPTER_NAMES", "ENV_FILE", "HEAD_FILE", "NAVIGATOR_DIR", "BundleNotFound", "HeadFileError",
+           "adapters_in", "default_adapter_dir", "export", "find_adapters", "load_env_config", "load_head",
+           "observation_shape", "repo_key", "save_env_config", "save_head", "shipped_adapters", "shipped_start",
+           "trained_config", "trained_head"]
