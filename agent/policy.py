@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -127,22 +128,23 @@ def run_kept(model: Any, kwargs: dict[str, Any], keep_kw: str | None, keep: torc
         if keep_kw:
             kwargs = {**kwargs, keep_kw: 1}
         return model(**kwargs).logits[:, -1:, :]
-    if keep_kw == "logits_to_keep" and _TENSOR_KEEP:
+    if keep_kw == "logits_to_keep" and (getattr(model, "keeps_positions", False) or _tensor_keep()):
         return model(**kwargs, logits_to_keep=keep).logits
     logits = model(**kwargs).logits
     return logits.gather(1, keep[:, :, None].expand(-1, -1, logits.shape[-1]))
 
 
+@cache
 def _tensor_keep() -> bool:
-    """Whether this transformers slices ``logits_to_keep`` given as a per-row 2-D tensor."""
+    """Whether this transformers slices ``logits_to_keep`` given as a per-row 2-D tensor.
+
+    Asked on first use, not at import: the torch-only runtime (:mod:`explore.agent.runtime`,
+    which says ``keeps_positions``) never needs transformers imported at all."""
     try:
         from transformers.modeling_utils import slice_logits_to_keep  # noqa: F401
     except ImportError:
         return False
     return True
-
-
-_TENSOR_KEEP = _tensor_keep()
 
 
 def _decisions(
