@@ -87,7 +87,7 @@ def config_for(variant: Variant, args: argparse.Namespace):
 
 def train_variant(variant: Variant, args: argparse.Namespace, repos: list[Path], tasks_file: Path | None) -> float:
     """Train (or finish) one variant; returns the seconds this call spent."""
-    from explore.cli_train import TrainProgress, err
+    from explore.cli.train import TrainProgress, err
     from explore.training.pipeline import train
 
     out = args.out / variant.folder

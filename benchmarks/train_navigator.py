@@ -59,7 +59,7 @@ def recipe(args: argparse.Namespace):
 
 
 def train(args: argparse.Namespace) -> int:
-    from explore.cli_train import TrainProgress, err
+    from explore.cli.train import TrainProgress, err
     from explore.training.pipeline import TrainingInterrupted
     from explore.training.pipeline import train as run_training
 

@@ -27,8 +27,9 @@ def test_ask_json_names_an_existing_file(tmp_path: Path, tree_hash) -> None:
                                  "--max-steps", "3", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
+    assert data["version"] == 1 and data["command"] == "ask" and data["answered"] is True
     assert (repo / data["files"][0]).is_file()
-    assert set(data) >= {"files", "evidence", "answer", "steps", "seconds", "model", "adapters"}
+    assert set(data) >= {"files", "evidence", "answer", "steps", "seconds", "model", "adapters", "notes", "finished"}
     assert data["model"] == "tiny-random" and len(data["steps"]) <= 3
     assert tree_hash(repo) == before
 
@@ -77,3 +78,50 @@ def test_ask_prints_repository_text_and_names_inert(tmp_path: Path) -> None:
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "[red]x.py" in result.output  # the evidence panel names the file as it is named
     assert "␛]0;pwned␇␛[31mred␛[0m" in result.output
+
+
+def test_ask_exits_1_when_the_walk_finds_nothing_to_answer(tmp_path: Path) -> None:
+    """Ran, but no file matched and none was read: exit 1, and the JSON says so."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("x\n")
+    args = ["ask", str(tmp_path), "zzzq qqqz", "--model", "tiny-random", "--max-steps", "1"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["answered"] is False and data["files"] == [] and data["evidence"] == []
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "no answer found" in result.output
+
+
+def test_ask_reads_the_question_from_a_file_or_stdin(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    repo = _repo(tmp_path / "repo")
+    question = tmp_path / "q.txt"
+    question.write_text("where is the retry backoff?\n")
+    common = ["--model", "tiny-random", "--max-steps", "2", "--json"]
+    from_file = runner.invoke(app, ["ask", str(repo), "--question-file", str(question), *common])
+    assert from_file.exit_code == 0, from_file.output
+    assert json.loads(from_file.output)["question"] == "where is the retry backoff?"
+    from_stdin = runner.invoke(app, ["ask", str(repo), "-", *common], input="where is the retry backoff?\n")
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert json.loads(from_stdin.output)["question"] == "where is the retry backoff?"
+    piped = runner.invoke(app, ["ask", str(repo), "--question-file", "-", *common], input="retry backoff")
+    assert piped.exit_code == 0 and json.loads(piped.output)["question"] == "retry backoff"
+
+    for args, words in ((["--question-file", str(tmp_path / "none.txt")], "none.txt"),
+                        (["q", "--question-file", str(question)], "not both"),
+                        ([], "no question")):
+        result = runner.invoke(app, ["ask", str(repo), *args])
+        assert result.exit_code == 2 and words in result.output, result.output
+    assert runner.invoke(app, ["ask", str(repo), "-"], input="   \n").exit_code == 2  # empty from stdin
+
+
+def test_ask_starts_without_the_training_stack() -> None:
+    """`explore ask` resolves options and adapters before loading any model: importing the
+    CLI pulls in neither torch nor training, so `--help` and bad input answer at once."""
+    import subprocess
+
+    code = ("import sys, explore.cli; "
+            "print(sorted(m for m in ('torch', 'transformers', 'peft', 'explore.training', 'mcp') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

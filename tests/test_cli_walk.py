@@ -31,8 +31,12 @@ def hostile(tmp_path: Path) -> Path:
 def test_walk_json_refuses_escapes(hostile: Path) -> None:
     result = runner.invoke(app, ["walk", str(hostile), "read leak", "read ../../etc/passwd", "cd link-to-root",
                                  "read loop", "cd src", "read 'naïve name.py'", "--json"])
-    assert result.exit_code == 0, result.output
-    steps = json.loads(result.output)["steps"]
+    assert result.exit_code == 1, result.output  # ran, and some actions failed
+    body = json.loads(result.output)
+    assert body["version"] == 1 and body["command"] == "walk" and body["repo"] == str(hostile.resolve())
+    steps = body["steps"]
+    assert [s["ok"] for s in steps] == [False, False, False, False, True, True]
+    assert set(steps[0]) == {"action", "cwd", "ok", "output"}
     outputs = [s["output"] for s in steps]
     assert "outside the repository" in outputs[0]
     assert "above the repository root" in outputs[1]
@@ -93,3 +97,13 @@ def test_walk_prints_repository_text_and_names_inert(tmp_path: Path, make_repo) 
     assert "␛]0;pwned␇␛[31mred␛[0m \\x9b2J" in result.output  # visible, so the user sees what is there
     missing = runner.invoke(app, ["walk", str(tmp_path / "[red]gone"), "ls"])  # an error naming a path, too
     assert missing.exit_code == 2 and "[red]gone" in missing.output
+
+
+def test_walk_exit_code_says_whether_every_action_worked(hostile: Path) -> None:
+    ok = runner.invoke(app, ["walk", str(hostile), "ls", "cd src", "read main.py", "answer main.py", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert all(s["ok"] for s in json.loads(ok.output)["steps"])
+    for failing in ("read src", "cd src/main.py", "ls nowhere", "answer src"):
+        result = runner.invoke(app, ["walk", str(hostile), failing])
+        assert result.exit_code == 1, (failing, result.output)
+        assert "failed" in result.output

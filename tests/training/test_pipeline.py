@@ -5,26 +5,15 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from explore.cli import command
-from explore.cli_train import register
+from explore.cli import app
 from explore.training import checkpoint as ckpt
 from explore.training.config import RLConfig, SFTConfig, TrainConfig, comparable
 from explore.training.pipeline import OutputExists, ProgressEvent, TrainingInterrupted, default_adapter_dir, train
 from explore.training.report import read_jsonl
 from explore.training.tasks import write_tasks
 
-app = typer.Typer()
-
-
-@app.callback()
-def _root() -> None:
-    pass
-
-
-register(app, command)
 runner = CliRunner()
 
 
@@ -194,9 +183,7 @@ def test_cli_train_over_a_corpus_of_repositories(make_repo, tmp_path: Path) -> N
     assert (out / "policy" / "adapter_config.json").is_file() and (out / "env.json").is_file()
     assert json.loads((out / "run.json").read_text())["repo"] == f"{first}; {second}"
     # the trained navigator, scored as `explore ask` runs it, beside bm25
-    from explore.cli import app as main_app
-
-    scored = runner.invoke(main_app, ["eval", str(first), "--tasks", str(out / "tasks.jsonl"), "--policy",
+    scored = runner.invoke(app, ["eval", str(first), "--tasks", str(out / "tasks.jsonl"), "--policy",
                                       "navigator,bm25", "--adapter", str(out), "--model", "tiny-random", "--json"])
     assert scored.exit_code == 0, scored.output
     body = json.loads(scored.output[scored.output.index("{"):])

@@ -4,38 +4,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-import typer
 from typer.testing import CliRunner
 
-from explore.cli_eval import register
+from explore.cli import app
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Test app."""
-
-    register(app)
-    register(app)  # idempotent
-    return app
-
-
-def test_registers_on_the_real_cli() -> None:
-    from explore import cli
-
-    register(cli.app, cli.command)
-    result = runner.invoke(cli.app, ["tasks", "--help"])
+def test_help() -> None:
+    result = runner.invoke(app, ["tasks", "-h"])
     assert result.exit_code == 0 and "--sources" in result.output
-    assert runner.invoke(cli.app, ["eval", "--help"]).exit_code == 0
+    assert runner.invoke(app, ["eval", "--help"]).exit_code == 0
 
 
-def test_tasks_then_eval(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+def test_tasks_then_eval(weather_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "tasks.jsonl"
     result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--seed", "2"])
     assert result.exit_code == 0, result.output
@@ -47,9 +29,17 @@ def test_tasks_then_eval(app: typer.Typer, weather_repo: Path, tmp_path: Path) -
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--policy", "oracle", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["policy"] == "oracle" and body["n"] == len(lines) and body["success"] == 1.0
+    assert body["version"] == 1 and body["command"] == "eval" and body["n"] == len(lines)
+    oracle = body["policies"]["oracle"]  # the same shape for one policy as for many
+    assert oracle["policy"] == "oracle" and oracle["n"] == len(lines) and oracle["success"] == 1.0
     for key in ("spl", "mean_steps", "p50_seconds", "by_source", "by_depth"):
-        assert key in body
+        assert key in oracle
+    assert "rows" not in oracle
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--policy", "oracle,bm25",
+                                 "--limit", "3", "--json", "--rows"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["policies"]["bm25"]["rows"]
+    assert len(rows) == 3 and {"task_id", "success"} <= set(rows[0])
 
     plot = tmp_path / "p.png"
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--limit", "6", "--plot", str(plot)])
@@ -58,15 +48,23 @@ def test_tasks_then_eval(app: typer.Typer, weather_repo: Path, tmp_path: Path) -
     assert plot.is_file()
 
 
-def test_tasks_json_and_max(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+def test_tasks_json_and_max(weather_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--max", "5", "--sources", "code,docs", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
+    assert body["version"] == 1 and body["command"] == "tasks" and body["output"] == str(out)
     assert body["n"] == 5 and set(body["by_source"]) == {"code", "docs"}
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", "-", "--max", "5", "--sources", "code,docs"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        json.loads(line)["id"] for line in out.read_text().splitlines()]  # the same tasks, on stdout
+    assert "wrote 5 tasks to stdout" in result.stderr
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", "-", "--json"])
+    assert result.exit_code == 2 and "choose one" in result.stderr
 
 
-def test_eval_split_and_multi_policy_json(app: typer.Typer, weather_repo: Path, tmp_path: Path) -> None:
+def test_eval_split_and_multi_policy_json(weather_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     assert runner.invoke(app, ["tasks", str(weather_repo), "-o", str(out)]).exit_code == 0
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(out), "--split", "test",
@@ -78,7 +76,7 @@ def test_eval_split_and_multi_policy_json(app: typer.Typer, weather_repo: Path, 
     assert "acc@3" in body["policies"]["bm25"]
 
 
-def test_errors_exit_2_with_a_message(app: typer.Typer, weather_repo: Path, tmp_path: Path, make_repo) -> None:
+def test_errors_exit_2_with_a_message(weather_repo: Path, tmp_path: Path, make_repo) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "question": "q", "targets": ["x.py"]}\n{"id": "b", "question": "q", "targets": 3}\n')
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(bad)])
@@ -105,7 +103,7 @@ def test_errors_exit_2_with_a_message(app: typer.Typer, weather_repo: Path, tmp_
     assert result.exit_code == 2 and "none of the 1 tasks has a target" in result.stderr
 
 
-def test_a_plot_path_that_cannot_be_written_keeps_the_results(app: typer.Typer, weather_repo: Path,
+def test_a_plot_path_that_cannot_be_written_keeps_the_results(weather_repo: Path,
                                                                 tmp_path: Path) -> None:
     """The scores are printed before the plot is saved; a bad --plot path is one clear error."""
     tasks = tmp_path / "t.jsonl"
@@ -119,11 +117,11 @@ def test_a_plot_path_that_cannot_be_written_keeps_the_results(app: typer.Typer, 
     assert f"cannot save the plot to {plot}" in result.stderr and "missing" in result.stderr
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25", "--json",
                                  "--plot", str(plot)])
-    assert result.exit_code == 2 and json.loads(result.stdout)["policy"] == "bm25"
+    assert result.exit_code == 2 and list(json.loads(result.stdout)["policies"]) == ["bm25"]
     assert "cannot save the plot" in result.stderr
 
 
-def test_missing_depth_and_oracle_are_derived_and_a_wrong_oracle_is_refused(app: typer.Typer, weather_repo: Path,
+def test_missing_depth_and_oracle_are_derived_and_a_wrong_oracle_is_refused(weather_repo: Path,
                                                                              tmp_path: Path) -> None:
     """A hand-written task without ``depth``/``oracle`` is scored against its real shortest
     walk (SPL 1 for the oracle, depth 1), not against a two-step walk at depth 0."""
@@ -132,7 +130,7 @@ def test_missing_depth_and_oracle_are_derived_and_a_wrong_oracle_is_refused(app:
                      '"targets": ["weatherkit/fetch.py"]}\n')
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "oracle", "--json"])
     assert result.exit_code == 0, result.output
-    body = json.loads(result.stdout)
+    body = json.loads(result.stdout)["policies"]["oracle"]
     assert body["success"] == 1.0 and body["spl"] == 1.0 and list(body["by_depth"]) == ["1"]
 
     tasks.write_text('{"id": "a", "question": "Which file defines `backoff_delay`?", '

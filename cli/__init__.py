@@ -1,0 +1,66 @@
+"""The `explore` command line: a typer app, one module per command, and the only code that prints.
+
+``ask``, ``walk``, ``tasks``, ``eval``, ``train`` and ``serve`` are functions in modules of
+the same name (``eval`` in :mod:`.eval`); they are put on
+the app here, each behind the one error guard (:func:`.console.guard`), and each imports
+what it needs when it runs, so `explore --help` and `explore ask` start without the
+training stack. The JSON and exit-code contract is in :mod:`.console` and the README.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Annotated
+
+import typer
+
+from . import ask, serve, tasks, train, walk
+from . import eval as evaluate
+from .console import guard, out
+
+# torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
+# ~10x slower (measured). Set before torch is imported, which every command defers.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Library deprecation chatter is not for the user of a CLI.
+warnings.filterwarnings("ignore", category=FutureWarning)
+warnings.filterwarnings("ignore", message=".*tie_word_embeddings.*")
+
+app = typer.Typer(
+    name="explore",
+    help="Answer questions about a code repository by walking it: ls, cd, read, answer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        out.print(f"explore {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Answer questions about a code repository by walking it: ls, cd, read, answer."""
+
+
+app.command("ask")(guard(ask.ask))
+app.command("walk")(guard(walk.walk))
+app.command("tasks")(guard(tasks.tasks))
+app.command("eval")(guard(evaluate.eval_command))
+app.command("train")(guard(train.train))
+app.command("serve")(guard(serve.serve))
+
+
+def main() -> None:
+    """Console-script entry point (``explore = "explore.cli:main"``)."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,86 @@
+"""What every command shares: the two consoles, the one error guard, the JSON envelope and
+the exit codes, and how repository text is made safe to print.
+
+Exit codes (the README's contract): ``0`` the command did what was asked (``ask``
+answered); ``1`` it ran but found no answer, or an action failed; ``2`` a usage or input
+error (typer's own usage errors exit 2 as well); ``130`` interrupted.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ..sandbox.errors import ExploreError
+
+#: Bumped when a command's JSON changes shape in a way a script would notice.
+JSON_VERSION = 1
+
+OK, NOT_FOUND, USAGE, INTERRUPTED = 0, 1, 2, 130
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+#: Control characters other than tab and newline, as something visible: C0 and DEL as their
+#: Unicode control pictures (ESC → ␛), C1 (8-bit CSI, OSC …) as ``\x9b``.
+_VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\t\n"} | {0x7F: "\u2421"} | {
+    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+
+
+def inert(text: str) -> str:
+    """``text`` from a repository (file contents, names, a model's notes about them) made
+    safe to print: an escape sequence in a file must not retitle, recolour or clear the
+    user's terminal, so each control character shows as a visible stand-in instead."""
+    return text.translate(_VISIBLE)
+
+
+def shown_markup(text: str) -> str:
+    """``text`` made :func:`inert` and escaped for rich markup, to put inside a markup string:
+    a file named ``[red]x.py`` prints as ``[red]x.py``, not as a red ``x.py``."""
+    return escape(inert(text))
+
+
+def fail(message: str, code: int = USAGE) -> None:
+    """One line on stderr, then exit ``code``: messages name repository paths, so inert."""
+    err.print(f"[bold red]error:[/] {shown_markup(message)}", highlight=False)
+    raise typer.Exit(code)
+
+
+def emit_json(command: str, body: dict[str, Any]) -> None:
+    """Print one command's JSON: ``{"version", "command", ...body}`` on stdout, nothing else.
+
+    Plain text, not rich: rich would wrap or colour what a script parses; ASCII-escaped, so
+    no byte of a repository's names reaches a terminal as a control sequence."""
+    typer.echo(json.dumps({"version": JSON_VERSION, "command": command, **body}, default=str))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guard(func: F) -> F:
+    """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
+    a one-line message and exit 2; Ctrl-C exits 130 with nothing half-written."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ExploreError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was left half-written", code=INTERRUPTED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def progress_bars() -> Any:
+    """Bars on stderr for long loops (stdout stays for results), gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)

@@ -1,0 +1,131 @@
+"""`explore eval REPO --tasks FILE`: score policies on a task set, side by side.
+
+Scores are printed before the optional plot is saved: a plot that cannot be written must
+not lose finished results. Exit 0 when the scores are printed, 2 for bad input.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from ..sandbox.errors import ExploreError
+from .console import emit_json, err, out, progress_bars
+from .options import JsonOpt, SeedOpt, TasksRepoArg
+from .tasks import SPLIT_NAMES
+
+BASELINES = "oracle,random,bm25,scent,features"
+
+
+def eval_command(
+    repo: TasksRepoArg,
+    tasks: Annotated[Path, typer.Option("--tasks", help="JSONL tasks file (from `explore tasks`).")],
+    policy: Annotated[str, typer.Option("--policy", help="Policy name, or several comma-separated.")] = BASELINES,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate only the first N tasks (after --split).")] = None,
+    split: Annotated[Optional[str], typer.Option("--split", help="Only tasks of this split: train, val or test.")] = None,
+    seed: SeedOpt = 0,
+    as_json: JsonOpt = False,
+    rows: Annotated[bool, typer.Option("--rows", help="With --json: each policy's per-task results as well.")] = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a success-by-depth chart (PNG) here.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Trained adapters (policy/, reflector/) for --policy navigator; default: the shipped navigator.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
+) -> None:
+    """Score policies on a task set: success, acc@k, SPL, steps, invalid actions, seconds."""
+    from ..agent.bundle import find_adapters
+    from ..agent.env import EnvConfig, RepoExploreEnv
+    from ..sandbox.snapshot import Repository
+    from ..training import evaluate as ev
+    from ..training.oracle import complete
+    from ..training.tasks import read_tasks, usable
+
+    names = [p.strip() for p in policy.split(",") if p.strip()]
+
+    def build(name: str) -> Any:
+        if name == "navigator" and (adapter is not None or model is not None):
+            found = find_adapters(repo, adapter) if adapter is not None else {}
+            return ev.NavigatorPolicy({k: str(v) for k, v in found.items()} or None, model=model)
+        return ev.make_policy(name, seed)
+
+    policies = [build(n) for n in names]
+    if not policies:
+        raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
+    if limit is not None and limit < 1:
+        raise ExploreError(f"--limit must be at least 1, not {limit}")
+    selected = read_tasks(tasks)
+    if split is not None:
+        if split not in SPLIT_NAMES:
+            raise ExploreError(f"unknown split {split!r}; choose from {', '.join(SPLIT_NAMES)}")
+        have = Counter(t.meta.get("split", "none") for t in selected)
+        selected = [t for t in selected if t.meta.get("split") == split]
+        if not selected:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(have.items()))
+            raise ExploreError(f"no tasks in split {split!r} in {tasks} (it has: {counts})")
+    selected = selected[:limit] if limit else selected
+    repository = Repository(repo)
+    selected, warnings = usable(repository, selected)
+    for w in warnings[:10]:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if len(warnings) > 10:
+        err.print(f"[yellow]warning:[/] … and {len(warnings) - 10} more tasks with missing targets")
+    config = EnvConfig()  # the environment the policies are scored in: oracles are proven in it too
+    env = RepoExploreEnv(repository, selected, config)
+    for task in selected:  # SPL divides by the oracle's length: find a missing one, refuse a wrong one
+        complete(env, task)
+    reports = []
+    with progress_bars() as progress:
+        for p in policies:
+            bar = progress.add_task(p.name, total=len(selected))
+            reports.append(ev.evaluate(repository, selected, p, config=config,
+                                       progress=lambda done, total, bar=bar: progress.update(bar, completed=done)))
+    summaries = [r.summary() for r in reports]
+    if as_json:  # one shape for one policy or many: a script never checks which it got
+        policies_out = {s["policy"]: {**s, **({"rows": r.episodes()} if rows else {})}
+                        for s, r in zip(summaries, reports)}
+        emit_json("eval", {"tasks": str(tasks), "split": split, "n": len(selected),
+                           "skipped": sum(w.endswith("skipped") for w in warnings), "policies": policies_out})
+    else:
+        out.print(_eval_table(summaries, tasks, split))
+        for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
+            out.print(_group_table(summaries, key, title))
+    if plot is not None:  # after the results: a plot that cannot be saved must not lose them
+        _save_plot(ev, reports, plot)
+        if not as_json:
+            out.print(f"plot saved to {plot}", highlight=False)
+
+
+def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
+    """Save the success-by-depth chart, or say in one line why it cannot be saved there."""
+    try:
+        ev.plot(reports, str(plot))
+    except (OSError, ValueError) as exc:  # a missing folder, no permission, an unknown image format
+        why = f"no folder {plot.parent}" if not plot.parent.is_dir() else (getattr(exc, "strerror", None) or str(exc))
+        raise ExploreError(f"cannot save the plot to {plot}: {why}; the results above are complete") from None
+
+
+def _eval_table(summaries: list[dict[str, Any]], tasks: Path, split: str | None) -> Table:
+    table = Table(title=f"{tasks.name}" + (f" [{split}]" if split else ""), title_justify="left")
+    table.add_column("policy", no_wrap=True)
+    for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.caption = "acc@k: ranking policies only; invalid: share of steps; ms: p50/p90 per task"
+    table.caption_justify = "left"
+    for s in summaries:
+        acc = "/".join(f"{s[k]:.2f}" for k in ("acc@1", "acc@3", "acc@5")) if "acc@1" in s else "–"
+        table.add_row(s["policy"], str(s["n"]), f"{s['success']:.3f}", acc, f"{s['spl']:.3f}",
+                      f"{s['mean_steps']:.2f}", f"{s['invalid_rate']:.2f}",
+                      f"{s['p50_seconds'] * 1000:.0f}/{s['p90_seconds'] * 1000:.0f}")
+    return table
+
+
+def _group_table(summaries: list[dict[str, Any]], key: str, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(key.removeprefix("by_"), no_wrap=True)
+    table.add_column("n", justify="right")
+    for s in summaries:
+        table.add_column(s["policy"], justify="right", no_wrap=True)
+    for group, stats in summaries[0][key].items():
+        table.add_row(group, str(stats["n"]), *(f"{s[key][group]['success']:.3f}" for s in summaries))
+    return table

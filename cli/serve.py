@@ -1,0 +1,36 @@
+"""`explore serve [REPO]`: ask, search, ls and read for an MCP client (an editor, a coding agent).
+
+A front end beside the others: :mod:`explore.serve` does the work, this only reads the
+options. The MCP SDK is imported when the command runs, never by `explore --help`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .console import err
+from .options import ModelOpt, ReflectorOpt, WorktreeOpt
+
+
+def serve(
+    repo: Annotated[Optional[Path], typer.Argument(help="Default repository for calls that name none (never written to).")] = None,
+    worktree: WorktreeOpt = False,
+    model: ModelOpt = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
+    reflector: ReflectorOpt = None,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none.")] = 12,
+) -> None:
+    """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio."""
+    from ..agent.bundle import find_adapters
+    from ..serve import ExploreServer
+
+    # One model serves every repository, so adapters are chosen once: an explicit folder, or
+    # the ones `explore train` made for the default repository, else the shipped navigator.
+    adapters = find_adapters(repo, adapter) or None
+    server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
+                           max_steps=max_steps)
+    err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
+              highlight=False)
+    server.run()

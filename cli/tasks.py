@@ -1,0 +1,99 @@
+"""`explore tasks REPO -o FILE`: questions about a repository, each with its answer files and
+a proven oracle walk, as JSONL (``-o -``: on stdout, the report then goes to stderr).
+
+Exit 0 when tasks were written, 1 when none could be made, 2 for bad input.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+
+from ..sandbox.errors import ExploreError
+from .console import NOT_FOUND, emit_json, err, out, progress_bars
+from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def tasks(
+    repo: TasksRepoArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write the tasks to; - for stdout.")],
+    sources: Annotated[str, typer.Option("--sources", help="Comma-separated generators: code, docs, config, history.")] = "code,docs,config,history",
+    max_tasks: Annotated[Optional[int], typer.Option("--max", help="Keep at most N tasks (sampled evenly across sources).")] = None,
+    seed: SeedOpt = 0,
+    rev: RevOpt = None,
+    max_commits: Annotated[int, typer.Option("--max-commits", help="History: scan only the newest N commits (0: the whole history).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate questions about a repository, each with the files that answer it and a proven oracle walk."""
+    from ..sandbox.snapshot import Repository
+    from ..training.tasks import generate_report, parse_sources, write_tasks
+
+    to_stdout = str(output) == "-"
+    if to_stdout and as_json:
+        raise ExploreError("-o - puts the tasks on stdout; --json would mix its summary into them: choose one")
+    chosen = parse_sources(sources)
+    repository = Repository(repo)
+    with progress_bars() as progress:
+        bars: dict[str, Any] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = progress.add_task(stage, total=total)
+            progress.update(bars[stage], completed=done, total=total)
+
+        report = generate_report(repository, chosen, max_tasks, seed, rev, max_commits=max_commits, progress=tick)
+    if to_stdout:
+        for task in report.tasks:
+            typer.echo(json.dumps(task.to_dict()))
+        written = len(report.tasks)
+    else:
+        written = write_tasks(report.tasks, output)
+    summary = report.to_dict()
+    if as_json:
+        emit_json("tasks", {**summary, "output": str(output)})
+    else:
+        _print_report(report, summary, written, "stdout" if to_stdout else str(output), err if to_stdout else out)
+    if not written:
+        raise typer.Exit(NOT_FOUND)
+
+
+def _print_report(report: Any, summary: dict[str, Any], written: int, where: str, console: Any) -> None:
+    console.print(_tasks_table(report))
+    depths = Table(title="by depth", title_justify="left")
+    depths.add_column("depth", justify="right")
+    depths.add_column("tasks", justify="right")
+    for depth, n in summary["by_depth"].items():
+        depths.add_row(depth, str(n))
+    console.print(depths)
+    console.print(
+        f"wrote {written} tasks to {where} ({report.duplicates} duplicates merged, "
+        f"{report.unreachable} unreachable dropped, {summary['leaks_path']} name a target's path) "
+        f"from {report.files} files in {report.seconds:.1f} s", highlight=False,
+    )
+
+
+def _tasks_table(report: Any) -> Table:
+    table = Table(title=f"tasks from {report.repo}" + (f" @ {report.rev[:10]}" if report.rev else ""),
+                  title_justify="left")
+    for col in ("source", "candidates", "kept", "train", "val", "test", "leaks path", "names stem"):
+        table.add_column(col, justify="left" if col == "source" else "right", no_wrap=True)
+    notes = []
+    for name, src in report.sources.items():
+        mine = [t for t in report.tasks if t.source == name]
+        splits = Counter(t.meta.get("split") for t in mine)
+        leaks = sum(bool(t.meta.get("leaks_path")) for t in mine)
+        stems = sum(bool(t.meta.get("names_stem")) for t in mine)
+        table.add_row(name, str(src.candidates), str(src.kept), *(str(splits[s]) for s in SPLIT_NAMES),
+                      str(leaks), str(stems))
+        if src.reason:
+            notes.append(f"{name}: {src.reason}")
+    if notes:
+        table.caption = "; ".join(notes)
+        table.caption_justify = "left"
+    return table

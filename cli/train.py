@@ -1,0 +1,152 @@
+"""`explore train REPO...`: fine-tune the policy and reflector on a repository (or a corpus).
+
+The training stack is imported when the command runs, not when the app is built.
+Progress is drawn with rich on stderr (stage bars with ETA and the live success rate);
+the summary goes to stdout (``--json``: the run's ``summary.json`` in the JSON envelope).
+Exit 0 when trained, 2 for bad input, 130 when interrupted (resume with ``--resume``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from .console import INTERRUPTED, emit_json, err, out
+from .options import JsonOpt, RevOpt
+
+STAGE_NAMES = {"sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
+
+
+def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
+            sft_steps: int | None, rl_updates: int | None, reflection: bool | None, curriculum: bool | None,
+            seed: int | None) -> Any:
+    """The run's config: saved settings when resuming, then the options given on the command line."""
+    from ..agent.bundle import default_adapter_dir
+    from ..training.config import TrainConfig
+
+    folder = out_dir or default_adapter_dir(repo)
+    config = TrainConfig()
+    run_file = folder / "run.json"
+    if resume and run_file.is_file():
+        try:
+            config = TrainConfig.from_dict(json.loads(run_file.read_text(encoding="utf-8"))["config"])
+        except (ValueError, KeyError, TypeError):
+            pass  # the pipeline reports the damaged run.json by name
+    if from_dir is not None and sft_steps is None and not resume:
+        config.sft.steps = 0  # adapters given: continue with RL unless SFT steps are asked for
+    for value, setter in ((model, lambda v: setattr(config, "model", v)),
+                          (sft_steps, lambda v: setattr(config.sft, "steps", v)),
+                          (rl_updates, lambda v: setattr(config.rl, "updates", v)),
+                          (reflection, lambda v: setattr(config, "reflection", v)),
+                          (curriculum, lambda v: setattr(config, "curriculum", v)),
+                          (seed, lambda v: setattr(config, "seed", v))):
+        if value is not None:
+            setter(value)
+    return config
+
+
+class TrainProgress:
+    """Turns pipeline progress events into rich bars (SFT, RL) and one-line stage notes."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                             TextColumn("{task.fields[info]}"), console=console, transient=False)
+        self.tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> "TrainProgress":
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bars.stop()
+
+    def __call__(self, event: Any) -> None:
+        if event.stage in STAGE_NAMES:
+            if event.stage not in self.tasks:
+                self.tasks[event.stage] = self.bars.add_task(STAGE_NAMES[event.stage], total=event.total, info="")
+            m = event.metrics
+            if event.stage == "rl":
+                info = f"success {m.get('train/success', 0):.0%}  return {m.get('train/return', 0):+.2f}"
+                if "curriculum/max_depth" in m:
+                    info += f"  depth≤{m['curriculum/max_depth']:.0f}"
+            else:
+                info = f"policy loss {m.get('sft/policy_loss', 0):.3f}"
+                if "sft/reflector_loss" in m:
+                    info += f"  reflector loss {m['sft/reflector_loss']:.3f}"
+            self.bars.update(self.tasks[event.stage], completed=event.step, total=event.total, info=info)
+        elif event.message:
+            self.bars.console.print(f"[cyan]{event.stage}[/]: {event.message}", highlight=False)
+
+
+def _print_summary(summary: dict[str, Any], repo: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title="explore train", show_header=True)
+    table.add_column("")
+    table.add_column("value")
+    tasks = summary.get("tasks", {})
+    table.add_row("tasks", f"{tasks.get('train', 0)} train / {tasks.get('test', 0)} held out")
+    demos = summary.get("demos")
+    if demos:
+        table.add_row("demonstrations", f"{demos['demos']} ({demos['negative']} negative, {demos['negative_ratio']:.0%})")
+    for stage, seconds in summary.get("seconds", {}).items():
+        table.add_row(f"time: {stage}", f"{seconds:.1f} s")
+    for name, result in summary.get("eval", {}).items():
+        table.add_row(f"held-out success {name.replace('_', ' ')}",
+                      f"{result.get('success', 0):.0%} (steps {result.get('steps', 0):.1f})")
+    rl = summary.get("rl")
+    if rl:
+        table.add_row("RL train success", f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last 5")
+    for name, path in summary.get("adapters", {}).items():
+        table.add_row(f"adapter: {name}", path)
+    out.print(table)
+    out.print(f"metrics: {summary['out']}/metrics.jsonl · plot: {summary['out']}/training.png", highlight=False)
+    out.print(f'next: explore ask {repo} "your question"' + ("" if summary.get("default_out") else
+                                                          f" --adapter {summary['out']}"), highlight=False)
+
+
+def train(
+    repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...")],
+    tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes); default: generate them.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
+    from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Start from fresh adapters, not the shipped navigator.")] = False,
+    sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200; 0 skips SFT).")] = None,
+    rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40; 0 skips RL).")] = None,
+    reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on).")] = None,
+    curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
+    rev: RevOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fine-tune on a repository (or several): tasks → demonstrations → SFT → RL → adapters `explore ask` uses."""
+    from ..training.pipeline import TrainingInterrupted
+    from ..training.pipeline import train as run_training
+
+    repo = repos[0]
+    config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
+                     reflection=reflection, curriculum=curriculum, seed=seed)
+    config.from_scratch = from_scratch or config.from_scratch
+    try:
+        with TrainProgress(err) as progress:
+            result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,
+                                  progress=progress, rev=rev)
+    except TrainingInterrupted as stop:
+        where = f" (checkpoint: {stop.checkpoint})" if stop.checkpoint else ""
+        err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{where}. "
+                  "Continue with the same command plus --resume.", highlight=False)
+        raise typer.Exit(INTERRUPTED) from None
+    result.summary["default_out"] = out_dir is None
+    if as_json:
+        emit_json("train", result.summary)
+    else:
+        _print_summary(result.summary, repo)

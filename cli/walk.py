@@ -1,0 +1,87 @@
+"""`explore walk REPO ACTION...`: run scripted actions in the sandbox and show each observation.
+
+Exit 0 when every action did what it names, 1 when one failed (a missing file, ``cd``
+into a file …: the walk goes on, as an agent's would), 2 when an action cannot be parsed.
+"""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..sandbox.errors import ExploreError
+from .console import NOT_FOUND, emit_json, inert, out, shown_markup
+from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
+
+VERBS = ("ls", "cd", "read", "answer")
+
+
+def parse_action(text: str) -> tuple[str, list[str]]:
+    """``"read env.py 120"`` → (``read``, [``env.py``, ``120``]); quotes allowed for spaces."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if not words or words[0] not in VERBS:
+        raise ExploreError(f"unknown action {text!r}; actions are: ls [DIR], cd DIR, read FILE [LINE], answer FILE")
+    verb, args = words[0], words[1:]
+    if verb in ("cd", "read", "answer") and not args:
+        raise ExploreError(f"{verb} needs a path, e.g. `{verb} src`")
+    if verb == "read" and len(args) > 1 and not args[1].isdigit():
+        raise ExploreError(f"read takes FILE [LINE]; {args[1]!r} is not a line number")
+    return verb, args
+
+
+def _reaches(ws: Any, verb: str, path: str) -> bool:
+    """Whether ``path`` is the kind of thing ``verb`` acts on (a folder for ls/cd, a file for
+    read/answer): the tools answer a failure with text an agent reads, a script needs a flag."""
+    from ..sandbox.errors import PathRefused
+
+    try:
+        kind = ws.snapshot.resolve(ws.cwd, path).kind
+    except PathRefused:
+        return False
+    return kind == ("dir" if verb in ("ls", "cd") else "file")
+
+
+def walk(
+    repo: RepoArg,
+    actions: Annotated[list[str], typer.Argument(help='Actions to run in order, e.g. "cd src" "ls" "read main.py".')],
+    rev: RevOpt = None,
+    worktree: WorktreeOpt = False,
+    question: Annotated[Optional[str], typer.Option("--question", "-q", help="Show scent (0–9) for this question in listings.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a scripted sequence of actions in the sandbox and print each observation."""
+    from ..sandbox.index import Index
+    from ..sandbox.snapshot import Repository
+    from ..tools.workspace import Workspace, show_dir
+
+    parsed = [parse_action(a) for a in actions]
+    snap = Repository(repo).snapshot(rev, worktree=worktree)
+    ws = Workspace(snap, Index.build(snap) if question else None, question=question)
+    steps = []
+    for text, (verb, args) in zip(actions, parsed):
+        ok = _reaches(ws, verb, args[0] if args else ".")
+        if verb == "ls":
+            output = ws.ls(args[0] if args else ".")
+        elif verb == "cd":
+            output = ws.cd(args[0])
+        elif verb == "read":
+            output = ws.read(args[0], int(args[1]) if len(args) > 1 else None)
+        else:
+            output = ws.answer(args[0])
+        steps.append({"action": text, "cwd": ws.cwd, "ok": ok, "output": output})
+    if as_json:
+        emit_json("walk", {"repo": str(Path(repo).resolve()), "rev": snap.rev, "steps": steps})
+    else:
+        out.print(f"[dim]{shown_markup(snap.label)}[/]")
+        for s in steps:
+            mark = "" if s["ok"] else "  [red]failed[/]"
+            out.print(f"[bold cyan]$ {shown_markup(s['action'])}[/]  [dim]({shown_markup(show_dir(s['cwd']))})[/]{mark}",
+                      highlight=False)
+            out.print(inert(s["output"]), markup=False, highlight=False)
+    if not all(s["ok"] for s in steps):
+        raise typer.Exit(NOT_FOUND)
