@@ -1,7 +1,7 @@
 """The `explore` command line: a typer app, one module per command, and the only code that prints.
 
 ``ask``, ``walk``, ``tasks``, ``eval``, ``train`` and ``serve`` are functions in modules of
-the same name (``eval`` in :mod:`.eval`); they are put on
+the same name (``eval`` in :mod:`.eval`), ``cache`` a group of its own; they are put on
 the app here, each behind the one error guard (:func:`.console.guard`), and each imports
 what it needs when it runs, so `explore --help` and `explore ask` start without the
 training stack. The JSON and exit-code contract is in :mod:`.console` and the README.
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from . import ask, serve, tasks, train, walk
+from . import ask, cache, serve, tasks, train, walk
 from . import eval as evaluate
 from .console import guard, out
 
@@ -56,6 +56,7 @@ app.command("tasks")(guard(tasks.tasks))
 app.command("eval")(guard(evaluate.eval_command))
 app.command("train")(guard(train.train))
 app.command("serve")(guard(serve.serve))
+app.add_typer(cache.app, name="cache")
 
 
 def main() -> None:

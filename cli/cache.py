@@ -1,0 +1,213 @@
+"""`explore cache list|size|prune|clear`: what `explore` keeps on disk, and taking it back.
+
+Everything lives under one folder, ``$EXPLORE_CACHE`` or the user cache
+(``~/.cache/explore`` on Linux), one subfolder per kind: ``snapshots/`` (checked-out
+commits), ``indexes/`` (BM25 and outlines), ``models/`` (the converted base model),
+``blobs/`` and ``units/`` (retrieval), ``adapters/`` (what `explore train` wrote). Every
+kind but ``adapters/`` is rebuilt on demand, so ``prune`` and ``clear`` leave trained
+adapters alone unless ``--adapters`` says otherwise: they took minutes or hours to make.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from ..sandbox.errors import ExploreError
+from .console import emit_json, guard, inert, out
+from .options import JsonOpt
+
+app = typer.Typer(help="Show and free the disk explore caches (snapshots, indexes, models, adapters).",
+                  no_args_is_help=True)
+
+#: What ``--adapters`` protects: the one kind that is made by training, not rebuilt on demand.
+TRAINED = "adapters"
+
+AdaptersOpt = Annotated[bool, typer.Option("--adapters", help="Include trained adapters (kept by default: they are not rebuilt on demand).")]
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+@dataclass
+class CacheEntry:
+    """One removable thing in the cache: a subfolder of a kind (a snapshot, a model, a repo's adapters)."""
+
+    kind: str
+    name: str
+    path: str
+    bytes: int
+    modified: float  # seconds since the epoch, the newest write inside
+
+
+def cache_path() -> Path:
+    from ..sandbox.snapshot import cache_root
+
+    return cache_root()
+
+
+def _tree(path: Path, seen: set[tuple[int, int]] | None = None) -> tuple[int, float]:
+    """(bytes, newest mtime) of a file or folder, links not followed. With ``seen``, a file
+    hard-linked from elsewhere (snapshots link into ``blobs/``) counts once over all calls."""
+    st = path.lstat()
+    size, newest = (0 if stat.S_ISDIR(st.st_mode) else st.st_size), st.st_mtime
+    if seen is not None and not stat.S_ISDIR(st.st_mode):
+        size = 0 if (st.st_dev, st.st_ino) in seen else size
+        seen.add((st.st_dev, st.st_ino))
+    if stat.S_ISDIR(st.st_mode):
+        for root, dirs, files in os.walk(path, followlinks=False):
+            for name in dirs + files:
+                try:
+                    s = os.lstat(os.path.join(root, name))
+                except OSError:
+                    continue
+                newest = max(newest, s.st_mtime)
+                if stat.S_ISDIR(s.st_mode):
+                    continue
+                if seen is not None:
+                    if (s.st_dev, s.st_ino) in seen:
+                        continue
+                    seen.add((s.st_dev, s.st_ino))
+                size += s.st_size
+    return size, newest
+
+
+def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheEntry]:
+    """Every entry of every kind, sorted by kind, then name; a loose file at the top is its own
+    entry. ``seen``: count a hard-linked file once, under the first entry that holds it."""
+    found = []
+    if not root.is_dir():
+        return found
+    for kind in sorted(root.iterdir()):
+        children = sorted(kind.iterdir()) if kind.is_dir() and not kind.is_symlink() else [kind]
+        for child in children:
+            size, modified = _tree(child, seen)
+            found.append(CacheEntry(kind.name if child != kind else "", child.name, str(child), size, modified))
+    return found
+
+
+def parse_age(text: str) -> float:
+    """``30d``, ``12h``, ``2w``, ``90m``, ``45s`` (a bare number is days) → seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
+    if not match:
+        raise ExploreError(f"--older-than {text!r}: give an age like 30d, 12h, 2w or 90m")
+    return float(match.group(1)) * _UNITS[match.group(2) or "d"]
+
+
+def _remove(path: Path) -> None:
+    """Delete a cache entry, read-only snapshot folders included (made writable first)."""
+
+    def retry(func: Any, name: str, _exc: Any) -> None:
+        os.chmod(os.path.dirname(name), stat.S_IRWXU)
+        if os.path.isdir(name) and not os.path.islink(name):
+            os.chmod(name, stat.S_IRWXU)
+        func(name)
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onerror=retry)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _human(n: float) -> str:
+    from ..tools.workspace import human_size  # the one way sizes are written, as `ls` shows them
+
+    return human_size(int(n))
+
+
+def _age(seconds: float) -> str:
+    for unit, span in (("w", _UNITS["w"]), ("d", _UNITS["d"]), ("h", _UNITS["h"]), ("m", 60)):
+        if seconds >= span:
+            return f"{seconds / span:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_json: bool,
+          extra: dict[str, Any]) -> None:
+    if not dry_run:
+        for e in chosen:
+            _remove(Path(e.path))
+    freed = sum(e.bytes for e in chosen)
+    if as_json:
+        emit_json(command, {"path": str(root), **extra, "dry_run": dry_run, "freed_bytes": freed,
+                            "removed": [asdict(e) for e in chosen]})
+        return
+    verb = "would remove" if dry_run else "removed"
+    for e in chosen:
+        out.print(inert(f"{verb} {e.kind}/{e.name}  {_human(e.bytes)}"), markup=False, highlight=False)
+    out.print(f"{verb} {len(chosen)} entries, {_human(freed)} from {root}", markup=False, highlight=False)
+
+
+@app.command("list")
+@guard
+def list_command(as_json: JsonOpt = False) -> None:
+    """List what is cached: each snapshot, index, model and adapter folder with its size and age."""
+    root = cache_path()
+    found = entries(root)
+    if as_json:
+        emit_json("cache list", {"path": str(root), "entries": [asdict(e) for e in found]})
+        return
+    table = Table(title=Text(inert(str(root))), title_justify="left")
+    for col in ("kind", "name", "size", "age"):
+        table.add_column(col, justify="right" if col in ("size", "age") else "left")
+    now = time.time()
+    for e in found:
+        table.add_row(Text(inert(e.kind)), Text(inert(e.name)), _human(e.bytes), _age(now - e.modified))
+    out.print(table if found else inert(f"nothing cached in {root}"), markup=False, highlight=False)
+
+
+@app.command("size")
+@guard
+def size_command(as_json: JsonOpt = False) -> None:
+    """How much disk the cache takes, in all and per kind (a hard-linked file counted once)."""
+    root = cache_path()
+    kinds: dict[str, int] = {}
+    for e in entries(root, seen=set()):
+        kinds[e.kind] = kinds.get(e.kind, 0) + e.bytes
+    total = sum(kinds.values())
+    if as_json:
+        emit_json("cache size", {"path": str(root), "bytes": total, "kinds": kinds})
+        return
+    for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        out.print(inert(f"{_human(n):>10}  {kind or '(loose files)'}"), markup=False, highlight=False)
+    out.print(f"{_human(total):>10}  {root}", markup=False, highlight=False)
+
+
+@app.command("prune")
+@guard
+def prune_command(
+    older_than: Annotated[str, typer.Option("--older-than", help="Remove entries not written for this long: 30d, 12h, 2w, 90m.")],
+    adapters: AdaptersOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go, remove nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove cache entries older than an age (trained adapters kept unless --adapters)."""
+    age = parse_age(older_than)
+    root = cache_path()
+    cutoff = time.time() - age
+    chosen = [e for e in entries(root) if e.modified < cutoff and (adapters or e.kind != TRAINED)]
+    _drop(root, chosen, dry_run, "cache prune", as_json, {"older_than_seconds": age})
+
+
+@app.command("clear")
+@guard
+def clear_command(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Really remove everything (required: nothing asks).")] = False,
+    adapters: AdaptersOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove everything cached (trained adapters kept unless --adapters); needs --yes."""
+    root = cache_path()
+    if not yes:
+        raise ExploreError(f"clear removes everything under {root}; add --yes to do it "
+                           "(or `explore cache prune --older-than 30d` to keep what is recent)")
+    chosen = [e for e in entries(root) if adapters or e.kind != TRAINED]
+    _drop(root, chosen, False, "cache clear", as_json, {})

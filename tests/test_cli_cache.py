@@ -1,0 +1,96 @@
+"""`explore cache` through CliRunner, over a real cache folder (``EXPLORE_CACHE``, per test)."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from explore.cli import app
+
+runner = CliRunner()
+
+DAY = 86400
+
+
+def _age(path: Path, days: float) -> None:
+    """Set the mtime of ``path`` and everything below it ``days`` back."""
+    when = time.time() - days * DAY
+    for p in [*path.rglob("*"), path]:
+        os.utime(p, (when, when), follow_symlinks=False)
+
+
+def _fill(cache: Path) -> None:
+    snap = cache / "snapshots" / "abc123"
+    (snap / "pkg").mkdir(parents=True)
+    (snap / "pkg" / "m.py").write_text("x = 1\n" * 100)
+    for p in (snap / "pkg" / "m.py", snap / "pkg", snap):  # as snapshots are kept: read-only
+        p.chmod(stat.S_IREAD | stat.S_IEXEC if p.is_dir() else stat.S_IREAD)
+    (cache / "indexes" / "fresh").mkdir(parents=True)
+    (cache / "indexes" / "fresh" / "files.json").write_text("{}")
+    (cache / "adapters" / "repo-0123456789" / "policy").mkdir(parents=True)
+    (cache / "adapters" / "repo-0123456789" / "policy" / "adapter_config.json").write_text("{}")
+    _age(snap, 40)
+    _age(cache / "adapters", 90)
+
+
+def test_list_and_size(explore_cache: Path) -> None:
+    _fill(explore_cache)
+    result = runner.invoke(app, ["cache", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["version"] == 1 and body["command"] == "cache list" and body["path"] == str(explore_cache)
+    assert {(e["kind"], e["name"]) for e in body["entries"]} == {
+        ("adapters", "repo-0123456789"), ("indexes", "fresh"), ("snapshots", "abc123")}
+    snap = next(e for e in body["entries"] if e["kind"] == "snapshots")
+    assert snap["bytes"] >= 600 and time.time() - snap["modified"] > 39 * DAY
+
+    size = json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)
+    assert size["bytes"] == sum(e["bytes"] for e in body["entries"]) and set(size["kinds"]) == {
+        "adapters", "indexes", "snapshots"}
+    shown = runner.invoke(app, ["cache", "list"])
+    assert shown.exit_code == 0 and "abc123" in shown.stdout and str(explore_cache) in shown.stdout.replace("\n", "")
+    assert str(explore_cache) in runner.invoke(app, ["cache", "size"]).stdout
+
+
+def test_prune_removes_what_is_old_and_keeps_trained_adapters(explore_cache: Path) -> None:
+    _fill(explore_cache)
+    dry = runner.invoke(app, ["cache", "prune", "--older-than", "30d", "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    assert [e["name"] for e in json.loads(dry.stdout)["removed"]] == ["abc123"]
+    assert (explore_cache / "snapshots" / "abc123").is_dir()  # a dry run removes nothing
+
+    result = runner.invoke(app, ["cache", "prune", "--older-than", "30d"])
+    assert result.exit_code == 0, result.output
+    assert "removed snapshots/abc123" in result.stdout
+    assert not (explore_cache / "snapshots" / "abc123").exists()  # read-only folders too
+    assert (explore_cache / "indexes" / "fresh").is_dir() and (explore_cache / "adapters" / "repo-0123456789").is_dir()
+
+    runner.invoke(app, ["cache", "prune", "--older-than", "8w", "--adapters"])
+    assert not (explore_cache / "adapters" / "repo-0123456789").exists()
+
+    bad = runner.invoke(app, ["cache", "prune", "--older-than", "a while"])
+    assert bad.exit_code == 2 and "30d" in bad.output
+
+
+def test_clear_needs_yes(explore_cache: Path) -> None:
+    _fill(explore_cache)
+    refused = runner.invoke(app, ["cache", "clear"])
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    assert (explore_cache / "snapshots" / "abc123").is_dir()
+    result = runner.invoke(app, ["cache", "clear", "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["command"] == "cache clear" and body["freed_bytes"] > 0
+    assert [p.name for p in explore_cache.rglob("*") if p.parent == explore_cache / "adapters"] == ["repo-0123456789"]
+    assert not any((explore_cache / "snapshots").iterdir()) and not any((explore_cache / "indexes").iterdir())
+
+
+def test_an_empty_cache(explore_cache: Path) -> None:
+    result = runner.invoke(app, ["cache", "list"])
+    assert result.exit_code == 0 and "nothing cached" in result.stdout
+    assert json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)["bytes"] == 0
+    assert runner.invoke(app, ["cache"]).exit_code in (0, 2)  # typer shows the group's help
