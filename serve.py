@@ -49,6 +49,9 @@ MAX_QUESTION_CHARS = 20_000
 MAX_K = 50
 MAX_STEPS = 50
 
+#: What :meth:`ExploreServer.warm` asks (one step) to load everything before the first client question.
+WARM_QUESTION = "where is the main entry point?"
+
 INSTRUCTIONS = (
     "explore answers questions about a code repository by walking it with a small local model. "
     "Use `ask` for 'where is X implemented / configured / documented?': it names the file(s) and "
@@ -324,8 +327,29 @@ class ExploreServer:
 
         return server
 
-    def run(self) -> None:
-        """Serve on stdin/stdout until the client closes them."""
+    def warm(self, question: str = WARM_QUESTION) -> bool:
+        """Load the model and the default repository's explorer, and walk one step of a
+        throwaway question (the candidate stage's indexes, the cached instructions), so the
+        client's first ``ask`` costs what later ones do. Holds ``model_lock`` throughout: a
+        question arriving meanwhile waits for it instead of loading a second model. False
+        when there is no default repository, the model is not on disk yet, or it fails (then the
+        first ``ask`` reports why)."""
+        from .agent.models import DEFAULT_MODEL, model_on_disk
+
+        if self.default is None or not model_on_disk(self.model or DEFAULT_MODEL):
+            return False  # nothing to warm, or a download: that waits for a question that needs it
+        try:
+            self.ask(None, question, max_steps=1)
+        except Exception as exc:  # noqa: BLE001 - a warm-up never takes the server down
+            logging.getLogger(__name__).warning("warm-up failed: %s", exc)
+            return False
+        return True
+
+    def run(self, *, warm: bool = True) -> None:
+        """Serve on stdin/stdout until the client closes them; with ``warm`` the model loads in
+        the background meanwhile (see :meth:`warm`)."""
+        if warm:
+            threading.Thread(target=self.warm, name="explore-warm", daemon=True).start()
         self.mcp().run("stdio")
 
 

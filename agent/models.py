@@ -44,7 +44,7 @@ from explore.agent.model_store import (
 __all__ = [
     "DEFAULT_MODEL", "SMOLLM2_HF_ID", "TINY_RANDOM", "AdapterMismatch", "AdapterNotFound", "LoadedModel",
     "ModelConversionError", "ModelError", "ModelNotFound", "cache_dir", "check_adapter", "default_lora_targets",
-    "load_adapters", "load_fast", "model_folder", "new_lora", "resolve_model", "save_adapter", "use_adapter",
+    "load_adapters", "load_fast", "model_folder", "model_on_disk", "new_lora", "resolve_model", "save_adapter", "use_adapter",
 ]
 
 
@@ -152,6 +152,18 @@ def model_folder(spec: str = DEFAULT_MODEL, cache_dir: Path | None = None, progr
     if spec == DEFAULT_MODEL:
         return _smollm2(root, say)
     return None
+
+
+def model_on_disk(spec: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> bool:
+    """Whether ``spec`` loads without fetching anything (a folder, or a built-in already built)."""
+    root = Path(cache_dir) if cache_dir is not None else _cache_root()
+    if Path(spec).expanduser().is_dir():
+        return True
+    if spec == TINY_RANDOM:
+        return True  # built on the spot in a fraction of a second, nothing fetched
+    if spec == DEFAULT_MODEL:
+        return (root / "models" / DEFAULT_MODEL / MANIFEST).is_file()
+    return False
 
 
 def load_fast(

@@ -42,6 +42,10 @@ Prefix = str | Sequence[str | None] | None
 """One prefix shared by all prompts, one per prompt, or none."""
 
 
+#: Fewest leading tokens shared with a cached prefix worth continuing from (see ``_prefix_past``).
+MIN_STEM_TOKENS = 8
+
+
 class LabelTokenError(ValueError):
     """A label is not exactly one token (or two labels share one), so one logit cannot score it."""
 
@@ -249,7 +253,7 @@ class LMPolicy:
         """
         _check_batch(prompts, labels)
         with torch.inference_mode(), self._running(train=False):
-            scores = self._label_scores(prompts, labels, prefix, use_cache=self.prefix_cache_size > 0)
+            scores = self._label_scores(prompts, labels, prefix, use_cache=self.prefix_cache_size > 0, trim=True)
         return _decisions(scores, labels, greedy, generator)
 
     def logprobs(
@@ -360,15 +364,20 @@ class LMPolicy:
 
     def _label_scores(
         self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, use_cache: bool,
-        use_trunk: bool = False,
+        use_trunk: bool = False, trim: bool = False,
     ) -> list[torch.Tensor]:
         """Each prompt's score per label: label-token logits at the decision position (``label``
-        head), or the score token's logit at the end of each action's line (``line`` head)."""
+        head), or the score token's logit at the end of each action's line (``line`` head).
+
+        ``trim`` (``line`` head): run no token after the last action's line; a causal model's
+        scores there cannot depend on them, so this only saves time."""
         splits = [self._split_text(p, pre) for p, pre in zip(prompts, _prefixes(prefix, len(prompts)))]
         picks: list[list[int]] = []  # per prompt: label token ids, or positions (in its tail) of line ends
         for (head, tail, after_space, text), labs in zip(splits, labels):
             if self.head == "line":
                 picks.append(self._line_ends(text, tail, labs, specials=not head and not self.chat_template))
+                if trim:
+                    tail[max(picks[-1]) + 1:] = []
                 continue
             ids = [self._label_id(lab, after_space) for lab in labs]
             if len(set(ids)) != len(ids):
@@ -419,11 +428,8 @@ class LMPolicy:
         key = (head, self._weights_version(), self.adapter, self.autocast)
         past = self._prefix_kv.get(key)
         if past is None:
-            kwargs: dict[str, Any] = {"input_ids": torch.tensor([head]), "use_cache": True}
-            if self._keep_kw:
-                kwargs[self._keep_kw] = 1
-            past = getattr(self.model(**kwargs), self._cache_kw)
             self._prefix_kv = OrderedDict((k, v) for k, v in self._prefix_kv.items() if k[1] == key[1])  # stale
+            past = self._prefix_past(key)
             self._prefix_kv[key] = past
             while len(self._prefix_kv) > self.prefix_cache_size:
                 self._prefix_kv.popitem(last=False)
@@ -432,6 +438,29 @@ class LMPolicy:
         if len(tails) > 1:
             past.batch_repeat_interleave(len(tails))
         return self._forward(tails, past=past, at=at)
+
+    def _prefix_past(self, key: tuple[Any, ...]) -> Any:
+        """The key/values of prefix ``key[0]``, continued from the cached prefix that shares the
+        most leading tokens with it (the chat preamble and instructions every question starts
+        with) where the cache can be cut back (:meth:`~explore.agent.runtime.KVCache.crop_to`),
+        else computed whole. Keys and values of a token never depend on later ones, so this
+        differs from one pass over the prefix by float rounding only."""
+        head = key[0]
+        stem, shared = None, 0
+        for (other, *rest), past in self._prefix_kv.items():
+            if tuple(rest) == key[1:] and hasattr(past, "crop_to"):
+                n = next((i for i, (a, b) in enumerate(zip(other, head)) if a != b), min(len(other), len(head)))
+                if n > shared:
+                    stem, shared = past, n
+        shared = min(shared, len(head) - 1)  # at least one token of its own to run
+        kwargs: dict[str, Any] = {"input_ids": torch.tensor([head]), "use_cache": True}
+        if stem is not None and shared >= MIN_STEM_TOKENS:
+            stem = copy.deepcopy(stem)
+            stem.crop_to(shared)
+            kwargs.update({"input_ids": torch.tensor([head[shared:]]), self._cache_kw: stem})
+        if self._keep_kw:
+            kwargs[self._keep_kw] = 1
+        return getattr(self.model(**kwargs), self._cache_kw)
 
 
 class ScriptedPolicy:

@@ -152,6 +152,11 @@ class KVCache:
         self.keys[layer], self.values[layer] = key, value
         return key, value
 
+    def crop_to(self, length: int) -> None:
+        """Keep the first ``length`` positions (those of a shorter prefix: causal, so exact)."""
+        self.keys = [None if k is None else k[:, :, :length] for k in self.keys]
+        self.values = [None if v is None else v[:, :, :length] for v in self.values]
+
     def batch_repeat_interleave(self, repeats: int) -> None:
         self.keys = [None if k is None else k.repeat_interleave(repeats, dim=0) for k in self.keys]
         self.values = [None if v is None else v.repeat_interleave(repeats, dim=0) for v in self.values]

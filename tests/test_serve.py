@@ -202,3 +202,36 @@ def test_serve_command_line(tmp_path: Path) -> None:
     imported = subprocess.run([sys.executable, "-c", "import sys, explore.cli; print('mcp' in sys.modules)"],
                               capture_output=True, text=True, check=True).stdout.strip()
     assert imported == "False"
+
+
+def test_warm_up_and_concurrent_questions_share_one_model(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """In process: the warm-up loads the model while questions on two repositories arrive from
+    eight threads at once; every answer is the walk the question gets alone on a fresh server,
+    and one model serves both repositories."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from explore.serve import ExploreServer
+
+    repo = make_repo(tmp_path, FILES)
+    other = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n", "NOTES.md": "# Notes\n"},
+                      name="other")
+    asks = [(None, "where is the retry backoff computed?"), (str(other), "where is a url fetched?"),
+            (None, "where is the config parsed?"), (str(other), "where are the notes?")] * 2
+
+    def walk(answer: dict) -> tuple:
+        return [s["action"] for s in answer["steps"]], answer["files"], answer["evidence"]
+
+    alone = {}
+    for where, question in asks[:4]:
+        fresh = ExploreServer(repo, model="tiny-random", max_steps=3)
+        alone[where, question] = walk(fresh.ask(where, question))
+    server = ExploreServer(repo, model="tiny-random", max_steps=3)
+    with ThreadPoolExecutor(8) as pool:
+        warmed = pool.submit(server.warm)
+        answers = list(pool.map(lambda a: server.ask(*a), asks))
+    assert warmed.result() is True
+    for (where, question), answer in zip(asks, answers):
+        assert walk(answer) == alone[where, question]
+    explorers = [opened.explorer for opened in server._open.values()]
+    assert len(explorers) == 2 and explorers[0].policy is explorers[1].policy
+    assert not ExploreServer(model="tiny-random").warm()  # no default repository: nothing to warm

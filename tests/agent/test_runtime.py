@@ -211,3 +211,49 @@ def test_explorer_asks_without_transformers_or_peft(tmp_path: Path, make_repo: A
     runner, steps, files, transformers_loaded, peft_loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert runner == "LlamaRunner" and 1 <= steps <= 3 and files
     assert not transformers_loaded and not peft_loaded
+
+
+def test_later_questions_continue_from_the_cached_instructions(model_dir: Path, adapter_dir: Path,
+                                                              prompts: list[Any]) -> None:
+    """A new question's prefix is run from where it departs from a cached one (the chat
+    preamble and instructions), and its decisions match a policy that caches nothing."""
+    runner, tokenizer = load_runtime(model_dir, adapter_dir)
+    fast = LMPolicy(runner, tokenizer, adapter=None, head="line")
+    plain = LMPolicy(runner, tokenizer, adapter=None, head="line", prefix_cache_size=0)
+    lengths: list[int] = []
+    hook = runner.register_forward_pre_hook(lambda _m, args, kwargs: lengths.append(kwargs["input_ids"].shape[1]),
+                                            with_kwargs=True)
+    firsts = {}
+    for texts, labels, prefix in prompts:
+        firsts.setdefault(prefix, (texts, labels))
+    assert len(firsts) == len(QUESTIONS)
+    try:
+        for n, (prefix, (texts, labels)) in enumerate(firsts.items()):
+            lengths.clear()
+            got = fast.decide(texts, labels, greedy=True, prefix=prefix)[0]
+            head_tokens = len(fast._split(texts[0], prefix)[0])
+            if n == 0:
+                assert lengths[0] == head_tokens  # nothing cached yet: the whole prefix
+            else:
+                assert lengths[0] < head_tokens - 8  # continued from the shared instructions
+            want = plain.decide(texts, labels, greedy=True, prefix=prefix)[0]
+            assert max(abs(a - b) for a, b in zip(got.probs, want.probs)) <= PROB_TOLERANCE
+    finally:
+        hook.remove()
+
+
+def test_line_head_runs_nothing_after_the_last_action(model_dir: Path, adapter_dir: Path,
+                                                      prompts: list[Any]) -> None:
+    runner, tokenizer = load_runtime(model_dir, adapter_dir)
+    fast = LMPolicy(runner, tokenizer, adapter=None, head="line", prefix_cache_size=0)
+    lengths: list[int] = []
+    hook = runner.register_forward_pre_hook(lambda _m, args, kwargs: lengths.append(kwargs["input_ids"].shape[1]),
+                                            with_kwargs=True)
+    try:
+        texts, labels, _prefix = prompts[0]
+        fast.decide(texts, labels, greedy=True)
+    finally:
+        hook.remove()
+    whole = len(fast._split(texts[0], None)[1])
+    assert texts[0].endswith("The best action is letter:") and lengths == [whole - len(
+        tokenizer.encode("\nThe best action is letter:<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False))]

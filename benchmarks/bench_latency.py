@@ -1,0 +1,242 @@
+"""How long a question takes: cold command, warm Python API, warm MCP server; in one run.
+
+    .venv/bin/python benchmarks/bench_latency.py [--repo /work/repos/twisted] [--questions 20]
+        [--cold-runs 3] [--more-repos /work/repos/click /work/repos/attrs] [--baseline] [--json FILE]
+
+On one repository (default: twisted, ~1,400 files, a local git clone), with the shipped
+navigator and the default model:
+
+* **cold** — ``explore ask REPO QUESTION`` as a fresh process, wall time, median of
+  ``--cold-runs`` (one unmeasured run first builds the snapshot and index for the commit,
+  which is paid once per commit, not per question); with ``--baseline`` also under
+  ``EXPLORE_RUNTIME=transformers`` (the transformers + peft path);
+* **api** — one :class:`~explore.agent.explorer.Explorer`, ``--questions`` questions (the
+  repository's own latest commit subjects: real text, pinned by its HEAD), p50/p90 of
+  ``ask`` and the median time of one decision;
+* **baseline** (``--baseline``) — the same prompts, recorded from the api run, decided by
+  the transformers + peft policy: its decision time, and the largest difference in any
+  action's probability between the two paths (the fast path's tolerance on real prompts);
+* **server** — ``explore serve REPO`` over stdio with the MCP SDK's client: the first
+  ``ask`` (loads the model), then p50/p90 of the same questions; then one question on
+  each of ``--more-repos`` and the server's resident memory with all of them open.
+
+Prints medians and the ratio warm/cold. The machine is shared (2 cores here): the load
+average is printed beside the numbers; compare rows of one run, not runs.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI does, before torch loads
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+EXPLORE = Path(sys.executable).with_name("explore")
+DEFAULT_REPO = Path("/work/repos/twisted")
+
+
+def quantile(values: list[float], q: float) -> float:
+    """Nearest-rank quantile (p50 of an even count is the lower middle's neighbour, as rank says)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def questions(repo: Path, n: int) -> list[str]:
+    """The repository's latest ``n`` commit subjects that read like a request (>= 4 words)."""
+    out = subprocess.run(["git", "-C", str(repo), "log", "--no-merges", "--format=%s", "-n", str(n * 5)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    picked = [s.strip() for s in out if len(s.split()) >= 4]
+    if len(picked) < n:
+        raise SystemExit(f"{repo} has only {len(picked)} usable commit subjects; pass fewer --questions")
+    return picked[:n]
+
+
+def head(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def cold(repo: Path, question: str, runs: int, env: dict[str, str]) -> list[float]:
+    """Wall seconds of fresh ``explore ask`` processes."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run([str(EXPLORE), "ask", str(repo), question, "--json"], capture_output=True,
+                              text=True, env={**os.environ, **env})
+        times.append(time.perf_counter() - started)
+        if proc.returncode != 0:
+            raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return times
+
+
+class Recording:
+    """A policy wrapper that keeps every (prompt, labels, prefix) and the decision's time."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+        self.calls: list[tuple[list[str], list[list[str]], Any, list[float]]] = []
+        self.seconds: list[float] = []
+
+    def decide(self, prompts: Any, labels: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        out = self.policy.decide(prompts, labels, **kwargs)
+        self.seconds.append(time.perf_counter() - started)
+        self.calls.append((list(prompts), [list(x) for x in labels], kwargs.get("prefix"), out[0].probs))
+        return out
+
+
+def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
+    import torch
+
+    from explore.agent.explorer import Explorer
+
+    started = time.perf_counter()
+    explorer = Explorer(repo)
+    load = time.perf_counter() - started
+    recording = Recording(explorer.policy)
+    explorer.policy = recording  # type: ignore[assignment]
+    times, steps = [], []
+    for q in qs:
+        answer = explorer.ask(q)
+        times.append(answer.seconds)
+        steps.append(len(answer.steps))
+    model = type(recording.policy.model).__name__
+    return {"runtime": model, "threads": torch.get_num_threads(), "load_s": load, "ask_s": times,
+            "p50": quantile(times, .5), "p90": quantile(times, .9), "steps_mean": statistics.mean(steps),
+            "decision_ms_p50": 1000 * statistics.median(recording.seconds)}, recording
+
+
+def baseline(recording: Recording) -> dict[str, Any]:
+    """The recorded prompts decided by the transformers + peft policy, against the fast path's."""
+    from explore.agent.bundle import shipped_adapters, trained_head
+    from explore.agent.models import DEFAULT_MODEL, load_adapters, resolve_model
+    from explore.agent.policy import LMPolicy
+
+    adapters = {k: str(v) for k, v in shipped_adapters().items()}
+    loaded = resolve_model(DEFAULT_MODEL)
+    policy = LMPolicy(load_adapters(loaded, adapters), loaded.tokenizer, adapter="policy",
+                      head=trained_head(adapters))
+    seconds, worst, agree = [], 0.0, 0
+    for prompts, labels, prefix, fast_probs in recording.calls:
+        started = time.perf_counter()
+        ref = policy.decide(prompts, labels, greedy=True, prefix=prefix)[0]
+        seconds.append(time.perf_counter() - started)
+        worst = max(worst, max(abs(a - b) for a, b in zip(ref.probs, fast_probs)))
+        agree += int(max(range(len(ref.probs)), key=ref.probs.__getitem__)
+                     == max(range(len(fast_probs)), key=fast_probs.__getitem__))
+    return {"decision_ms_p50": 1000 * statistics.median(seconds), "max_abs_prob_diff": worst,
+            "argmax_agree": f"{agree}/{len(recording.calls)}"}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children, MB."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+
+
+def server_pid(command: str) -> int:
+    """The pid of our ``explore serve`` child (the SDK's client does not expose it)."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if command in " ".join(child.cmdline()) and "serve" in child.cmdline():
+                return child.pid
+        except psutil.NoSuchProcess:
+            continue
+    raise RuntimeError("explore serve process not found")
+
+
+async def server(repo: Path, qs: list[str], more: list[Path]) -> dict[str, Any]:
+    from mcp import ClientSession, StdioServerParameters, stdio_client
+
+    params = StdioServerParameters(command=str(EXPLORE), args=["serve", str(repo)], env=dict(os.environ))
+    out: dict[str, Any] = {}
+
+    async def ask(session: ClientSession, q: str, where: Path | None = None) -> float:
+        started = time.perf_counter()
+        result = await session.call_tool("ask", {"question": q, **({"repo": str(where)} if where else {})})
+        if result.is_error:
+            raise RuntimeError(result.content)
+        return time.perf_counter() - started
+
+    with open(os.devnull, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write):
+            async with ClientSession(read, write) as session:
+                started = time.perf_counter()
+                await session.initialize()
+                out["initialize_s"] = time.perf_counter() - started
+                out["first_ask_s"] = await ask(session, qs[0])
+                times = [await ask(session, q) for q in qs]
+                out.update(ask_s=times, p50=quantile(times, .5), p90=quantile(times, .9))
+                pid = server_pid(str(EXPLORE))
+                out["rss_mb_one_repo"] = rss_mb(pid)
+                out["first_ask_other_repos_s"] = [await ask(session, qs[0], where) for where in more]
+                out["repos_open"] = 1 + len(more)
+                out["rss_mb"] = rss_mb(pid)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo", type=Path, default=DEFAULT_REPO)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--more-repos", type=Path, nargs="*",
+                        default=[p for p in (Path("/work/repos/click"), Path("/work/repos/attrs")) if p.is_dir()])
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time the transformers + peft path and measure its probability difference")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["cold", "api", "server"])
+    parser.add_argument("--json", type=Path, default=None, help="write every number here")
+    args = parser.parse_args()
+
+    repo = args.repo.resolve()
+    qs = questions(repo, args.questions)
+    report: dict[str, Any] = {"repo": f"{repo.name}@{head(repo)}", "questions": len(qs),
+                              "load_before": os.getloadavg()[0], "cpus": os.cpu_count()}
+    print(f"{report['repo']}: {len(qs)} questions (latest commit subjects), load {report['load_before']:.2f}")
+    if "cold" not in args.skip:
+        cold(repo, qs[0], 1, {})  # snapshot + index of this commit, paid once per commit
+        report["cold_s"] = cold(repo, qs[0], args.cold_runs, {})
+        print(f"cold `explore ask`: median {statistics.median(report['cold_s']):.2f} s  {report['cold_s']}")
+        if args.baseline:
+            report["cold_baseline_s"] = cold(repo, qs[0], args.cold_runs, {"EXPLORE_RUNTIME": "transformers"})
+            print(f"  … transformers + peft: median {statistics.median(report['cold_baseline_s']):.2f} s")
+    if "api" not in args.skip:
+        report["api"], recording = api(repo, qs)
+        a = report["api"]
+        print(f"warm API ({a['runtime']}, {a['threads']} threads): load {a['load_s']:.2f} s, ask p50 {a['p50']:.2f} "
+              f"p90 {a['p90']:.2f} s, {a['steps_mean']:.1f} steps, decision p50 {a['decision_ms_p50']:.0f} ms")
+        if args.baseline:
+            report["baseline"] = b = baseline(recording)
+            print(f"  … transformers + peft on the same {len(recording.calls)} prompts: decision p50 "
+                  f"{b['decision_ms_p50']:.0f} ms, max |Δp| {b['max_abs_prob_diff']:.2e}, argmax agree "
+                  f"{b['argmax_agree']}")
+    if "server" not in args.skip:
+        report["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos]))
+        print(f"MCP server: first ask {s['first_ask_s']:.2f} s, then p50 {s['p50']:.2f} p90 {s['p90']:.2f} s; "
+              f"RSS {s['rss_mb_one_repo']:.0f} MB with 1 repo, {s['rss_mb']:.0f} MB with {s['repos_open']}")
+    if "cold_s" in report and "server" in report:
+        report["ratio_server_p50_to_cold"] = report["server"]["p50"] / statistics.median(report["cold_s"])
+        print(f"warm server p50 / cold command: {report['ratio_server_p50_to_cold']:.2f}")
+    if "cold_s" in report and "api" in report:
+        report["ratio_api_p50_to_cold"] = report["api"]["p50"] / statistics.median(report["cold_s"])
+        print(f"warm API p50 / cold command: {report['ratio_api_p50_to_cold']:.2f}")
+    report["load_after"] = os.getloadavg()[0]
+    print(f"load average at the end: {report['load_after']:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
