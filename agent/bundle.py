@@ -39,6 +39,8 @@ ENV_FILE = "env.json"
 #: The head the ``policy/`` adapter was trained with (no file: ``label``, as adapters made
 #: before there was a choice).
 HEAD_FILE = "policy.json"
+#: The candidate stage's combiner fitted to one repository's history (optional).
+COMBINER_FILE = "combiner.json"
 
 #: The navigator shipped inside the package: adapters for the default base model trained on
 #: a corpus of open-source repositories (see navigator/MODEL_CARD.md), used when a
@@ -167,6 +169,16 @@ def trained_head(adapters: dict[str, Any]) -> str:
         return "label"
     policy = Path(adapters["policy"])
     return load_head(policy.parent) or load_head(policy) or "label"
+
+
+def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The candidate stage's combiner fitted to a repository's own history
+    (``combiner.json``, written by `explore train`): beside the policy adapter, else in
+    the repository's own bundle folder; None when neither has one (the shipped one applies)."""
+    places = [Path(adapters["policy"]).parent] if "policy" in adapters else []
+    if repo_path is not None:
+        places.append(default_adapter_dir(repo_path))
+    return next((p / COMBINER_FILE for p in places if (p / COMBINER_FILE).is_file()), None)
 
 
 # -- training: where a run starts, and what it leaves ----------------------------------

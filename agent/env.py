@@ -25,7 +25,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
-from ..retrieval.retriever import retriever_for
+from ..retrieval.retriever import RetrieverConfig, retriever_for
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import IDENTIFIER, Index, tokenize
 from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings, settings
@@ -155,7 +155,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         tasks: Sequence[Task],
         config: EnvConfig | None = None,
         render_mode: str | None = "ansi",
+        retriever: RetrieverConfig | None = None,
     ) -> None:
+        self.retriever = retriever
+        """How the ``retrieve`` offer ranks (a repository's own fitted combiner); None: the shipped one."""
         self.config = config or EnvConfig()
         self.config.validate()  # again: a config's fields may have changed since it was made
         if not tasks:
@@ -348,7 +351,7 @@ class RepoExploreEnv(gym.Env[str, int]):
             return []
         if self._top is None:
             if self.config.offer == "retrieve":
-                self._top = [h.path for h in retriever_for(ws.index).rank(ws.question, OFFER_DEPTH)]
+                self._top = [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
             else:
                 self._top = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0]
         return self._top

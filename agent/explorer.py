@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
-from .bundle import shipped_adapters, trained_config, trained_head
+from ..retrieval.combiner import Combiner
+from ..retrieval.retriever import RetrieverConfig
+from .bundle import shipped_adapters, trained_combiner, trained_config, trained_head
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
@@ -95,12 +97,15 @@ class Explorer:
         max_steps: int = 12,
         config: EnvConfig | None = None,
         progress: Any = None,
+        retriever: RetrieverConfig | None = None,
     ) -> None:
+        repo_path = None
         if isinstance(repo, Snapshot):
             self.snapshot = repo
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)
             self.snapshot = source.snapshot(rev, worktree=worktree)
+            repo_path = source.path
         if adapters is None and policy is None:
             from .models import DEFAULT_MODEL
 
@@ -121,7 +126,12 @@ class Explorer:
 
             reflector = NoReflector()
         self.reflector = reflector
-        self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config)
+        if retriever is None:
+            fitted = trained_combiner(self.adapters, repo_path)
+            if fitted is not None:  # `explore train` fitted the candidate stage to this repository
+                retriever = RetrieverConfig(combiner=Combiner.load(fitted))
+        self.retriever = retriever
+        self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config, retriever=retriever)
 
     def _load(self, model: str | None, reflector: NoteWriter | str | None, progress: Any):
         from .models import DEFAULT_MODEL, load_adapters, load_fast, resolve_model

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-BASELINES = ("random", "bm25", "scent", "features", "oracle")
+BASELINES = ("random", "bm25", "scent", "features", "retrieve", "oracle")
 
 
 def acc_table(title: str, key: str, rows: dict[str, dict[str, dict]], names: list[str]) -> Table:
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, help="trained adapters to score instead of the shipped navigator")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--offer", choices=("bm25", "retrieve"), default=None,
+                        help="where the navigator's candidates come from (default: as its env.json says)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 140))
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     adapters = None
     if args.adapter is not None:
         adapters = {n: str(args.adapter / n) for n in ("policy", "reflector") if (args.adapter / n).is_dir()}
-    navigator = NavigatorPolicy(adapters, reflector="none")
+    navigator = NavigatorPolicy(adapters, reflector="none", offer=args.offer)
     names = [*BASELINES, "navigator"]
     episodes: dict[str, list] = defaultdict(list)
     per_repo: dict[str, dict] = {}

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         for t in tasks:
             retriever = Retriever(Index.build(repo.snapshot(t.rev)), rrf)
             query = parse(t.question)
-            paths, x = candidate_features(retriever.snapshot, query, retriever.rankings(query))
+            paths, x = candidate_features(retriever.snapshot, query, retriever.rankings(query), retriever.log)
             y = np.array([p in t.targets for p in paths], dtype=bool)
             fused = [h.path for h in retriever.rank(query, 10)]
             rrf_order = [paths.index(p) for p in fused if p in paths]

@@ -128,19 +128,29 @@ def _size(snapshot: Snapshot, rel: str) -> int:
         return 0
 
 
-def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 400, lr: float = 0.05) -> Combiner:
+def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 400, lr: float = 0.05,
+        prior: Combiner | None = None) -> Combiner:
     """Fit the weights by softmax cross-entropy over each question's candidates.
 
     ``cases``: (feature rows, 0/1 target mask) per question; questions with no target
     among the candidates teach nothing and are skipped. Adam on standardised features.
+    With a ``prior`` (the shipped combiner, when fitting one repository's own history)
+    the fit starts from its weights, keeps its standardisation, and ``l2`` pulls towards
+    its weights instead of towards zero: a few hundred questions adjust it, not replace it.
     """
     import torch
 
     usable = [(x, y) for x, y in cases if y.any() and len(x) > 1]
     if not usable:
         raise ValueError("no question has a target among its candidates")
-    stacked = np.concatenate([x for x, _ in usable])
-    mean, scale = stacked.mean(0), stacked.std(0)
+    if prior is not None:
+        mean = np.array([prior.mean[f] for f in FEATURES])
+        scale = np.array([prior.scale[f] for f in FEATURES])
+        start = torch.tensor([prior.weights[f] for f in FEATURES], dtype=torch.float32)
+    else:
+        stacked = np.concatenate([x for x, _ in usable])
+        mean, scale = stacked.mean(0), stacked.std(0)
+        start = torch.zeros(len(FEATURES))
     scale[scale < 1e-6] = 1.0
     width = max(len(x) for x, _ in usable)
     xs = torch.zeros(len(usable), width, len(FEATURES))
@@ -150,7 +160,7 @@ def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int
         xs[i, : len(x)] = torch.tensor((x - mean) / scale, dtype=torch.float32)
         valid[i, : len(x)] = True
         ys[i, : len(y)] = torch.tensor(y)
-    w = torch.zeros(len(FEATURES), requires_grad=True)
+    w = start.clone().requires_grad_(True)
     opt = torch.optim.Adam([w], lr=lr)
     low = torch.finfo(torch.float32).min
     for _ in range(steps):
@@ -158,7 +168,7 @@ def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int
         logits = xs @ w
         every = torch.logsumexp(logits.masked_fill(~valid, low), 1)
         right = torch.logsumexp(logits.masked_fill(~ys, low), 1)
-        loss = (every - right).mean() + l2 * (w ** 2).sum()
+        loss = (every - right).mean() + l2 * ((w - start) ** 2).sum()
         loss.backward()
         opt.step()
     weights = {f: round(float(v), 6) for f, v in zip(FEATURES, w.detach().numpy(), strict=True)}

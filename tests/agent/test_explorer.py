@@ -138,3 +138,26 @@ def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: 
     assert result.files[0] == "docs/install.md"
     assert result.files[1:] == [f for f in offered if f != "docs/install.md"][:9]
     assert "pkg/net/retry.py" in result.files
+
+
+def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_cache: Path) -> None:
+    """`explore train` leaves ``combiner.json`` in the repository's bundle folder; `ask`
+    ranks its candidates with it (here one that only trusts docs files)."""
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir
+    from explore.agent.env import EnvConfig
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    folder = default_adapter_dir(repo.path)
+    folder.mkdir(parents=True)
+    docs_only = Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    (folder / COMBINER_FILE).write_text(json.dumps(docs_only.to_dict()))
+    config = EnvConfig(offer="retrieve", candidates=2, max_steps=2)
+    explorer = Explorer(repo.path, policy=script("cd pkg/", "cd .."), reflector=NoReflector(), config=config)
+    assert explorer.retriever is not None
+    result = explorer.ask("pip install the package; where is compute_backoff?")
+    assert explorer.env.offered()[0] == "docs/install.md"
+    plain = Explorer(Repository(repo.path).snapshot(), policy=script("cd pkg/", "cd .."), reflector=NoReflector(),
+                     config=config)
+    plain.ask("pip install the package; where is compute_backoff?")
+    assert plain.retriever is None and plain.env.offered()[0] == "pkg/net/retry.py"
+    assert result.files[0] == "docs/install.md"

@@ -1,0 +1,68 @@
+"""Fitting the candidate stage to one repository's own history, split by time."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explore.retrieval.adapt import TooLittleHistory, adapt, time_split
+from explore.retrieval.combiner import FEATURES, Combiner, fit
+from explore.sandbox.snapshot import Repository
+from explore.training.tasks.history import scan_history
+
+TOPICS = {
+    "pkg/upload.py": ("upload", "chunk"),
+    "pkg/auth.py": ("token", "login"),
+    "pkg/cache.py": ("cache", "expiry"),
+    "pkg/parse.py": ("header", "parser"),
+}
+
+
+def history_repo(tmp_path: Path, make_repo, commits: int) -> Path:
+    """A repository whose every commit fixes one module, saying so in words its history
+    repeats but its code does not (the code's names are generic)."""
+    files = {path: f"def run_{i}(x):\n    return x\n" for i, path in enumerate(TOPICS)}
+    root = make_repo(tmp_path, files, message="Initial import of the package")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    paths = list(TOPICS)
+    for n in range(commits):
+        path = paths[n % len(paths)]
+        a, b = TOPICS[path]
+        with open(root / path, "a") as fh:
+            fh.write(f"\n\ndef step_{n}(x):\n    return x + {n}\n")
+        subprocess.run(git + ["commit", "-qam", f"Fix the {a} {b} handling when the value is empty (case {n})"],
+                       check=True)
+    return root
+
+
+def test_adapting_to_a_repository_history(tmp_path: Path, make_repo) -> None:
+    repo = Repository(history_repo(tmp_path, make_repo, 48))
+    tasks, _ = scan_history(repo)
+    train, test = time_split(tasks)
+    assert max(t.meta["seq"] for t in train) < min(t.meta["seq"] for t in test)  # older teaches, newer tests
+    seen = []
+    out = adapt(repo, tasks, progress=lambda done, total: seen.append((done, total)))
+    assert out.before.n == out.after.n == len(test) and out.n_train == len(train)
+    assert seen[-1][0] == seen[-1][1] == len(train) + len(test)
+    assert out.cut == test[0].meta["commit"]
+    assert out.after.acc1 == 1.0  # this repository's history names its files plainly
+    assert out.better
+    with pytest.raises(TooLittleHistory, match="at least"):
+        time_split(tasks[:20])
+
+
+def test_fit_from_a_prior_stays_near_it_without_evidence() -> None:
+    prior = Combiner({f: (1.0 if f == "rr_file" else 0.0) for f in FEATURES})
+    rng = np.random.default_rng(1)
+    cases = []
+    for _ in range(20):
+        x = rng.random((6, len(FEATURES)))
+        y = np.zeros(6, dtype=bool)
+        y[int(np.argmax(x[:, FEATURES.index("rr_file")]))] = True  # what the prior already says
+        cases.append((x, y))
+    model = fit(cases, l2=1.0, steps=100, prior=prior)
+    assert model.scale == prior.scale and model.mean == prior.mean
+    assert max(model.weights, key=lambda f: model.weights[f]) == "rr_file"
+    assert all(abs(model.weights[f]) < 0.5 for f in FEATURES if f != "rr_file")
