@@ -25,8 +25,16 @@ def parse_action(text: str) -> tuple[str, list[str]]:
     except ValueError:
         words = text.split()
     if not words or words[0] not in VERBS:
-        raise ExploreError(f"unknown action {text!r}; actions are: ls [DIR], cd DIR, read FILE [LINE], answer FILE")
+        raise ExploreError(f"unknown action {text!r}; actions are: ls [DIR] [--page N], cd DIR, read FILE [LINE], "
+                           "answer FILE")
     verb, args = words[0], words[1:]
+    if verb == "ls" and "--page" in args:  # ls [DIR] --page N: the page goes last, as a number
+        at = args.index("--page")
+        page = args[at + 1:at + 2]
+        if not page or not page[0].isdigit() or int(page[0]) < 1:
+            raise ExploreError(f"ls --page takes a page number (1, 2 …), as in `ls src --page 2`; not {text!r}")
+        rest = args[:at] + args[at + 2:]
+        args = [rest[0] if rest else ".", page[0]]
     if verb in ("cd", "read", "answer") and not args:
         raise ExploreError(f"{verb} needs a path, e.g. `{verb} src`")
     if verb == "read" and len(args) > 1 and not args[1].isdigit():
@@ -40,7 +48,7 @@ def _reaches(ws: Any, verb: str, path: str) -> bool:
     from ..sandbox.errors import PathRefused
 
     try:
-        kind = ws.snapshot.resolve(ws.cwd, path).kind
+        kind = ws.locate(path).kind
     except PathRefused:
         return False
     return kind == ("dir" if verb in ("ls", "cd") else "file")
@@ -48,7 +56,7 @@ def _reaches(ws: Any, verb: str, path: str) -> bool:
 
 def walk(
     repo: RepoArg,
-    actions: Annotated[list[str], typer.Argument(help='Actions to run in order, e.g. "cd src" "ls" "read main.py".')],
+    actions: Annotated[list[str], typer.Argument(help='Actions to run in order, e.g. "cd src" "ls" "ls --page 2" "read main.py".')],
     rev: RevOpt = None,
     worktree: WorktreeOpt = False,
     question: Annotated[Optional[str], typer.Option("--question", "-q", help="Show scent (0–9) for this question in listings.")] = None,
@@ -66,7 +74,7 @@ def walk(
     for text, (verb, args) in zip(actions, parsed):
         ok = _reaches(ws, verb, args[0] if args else ".")
         if verb == "ls":
-            output = ws.ls(args[0] if args else ".")
+            output = ws.ls(args[0] if args else ".", page=int(args[1]) if len(args) > 1 else 1)
         elif verb == "cd":
             output = ws.cd(args[0])
         elif verb == "read":

@@ -107,3 +107,18 @@ def test_walk_exit_code_says_whether_every_action_worked(hostile: Path) -> None:
         result = runner.invoke(app, ["walk", str(hostile), failing])
         assert result.exit_code == 1, (failing, result.output)
         assert "failed" in result.output
+
+
+def test_walk_pages_a_long_listing_and_reads_back_quoted_names(tmp_path: Path, make_repo) -> None:
+    from explore.tools.workspace import LS_LIMIT
+
+    repo = make_repo(tmp_path, {f"m{i:03d}.py": "x = 1\n" for i in range(LS_LIMIT + 5)} | {"a b.py": "Y = 2\n"})
+    result = runner.invoke(app, ["walk", str(repo), "ls", "ls . --page 2", "ls --page 2", "read 'a b.py'", "--json"])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output)["steps"]
+    assert steps[0]["output"].splitlines()[-1] == "  … 6 more (page 1 of 2; next: ls . --page 2)"
+    assert "'a b.py'" in steps[0]["output"]  # listed quoted: the same text works as an action
+    assert steps[1]["output"] == steps[2]["output"] and "page 2 of 2" in steps[1]["output"]
+    assert "Y = 2" in steps[3]["output"]
+    bad = runner.invoke(app, ["walk", str(repo), "ls --page two"])
+    assert bad.exit_code == 2 and "page number" in bad.output

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository
-from .workspace import READ_WINDOW, Workspace
+from .workspace import LS_LIMIT, READ_WINDOW, Workspace
 
 __all__ = [
     "AnswerInput", "AnswerTool", "CdInput", "CdTool", "ExploreToolkit", "LsInput", "LsTool",
@@ -49,6 +49,12 @@ class LsInput(BaseModel):
         default=".",
         description="Folder to list, relative to the current folder: '.' (default) for the "
         "current folder, '..' for its parent, 'src/utils' for a subfolder.",
+    )
+    page: int = Field(
+        default=1,
+        ge=1,
+        description="Page of a long listing (60 entries a page): 1 (default), then 2, 3 … as the "
+        "listing's last line says.",
     )
 
 
@@ -136,12 +142,13 @@ class LsTool(_WorkspaceTool):
         "List a folder of the repository being explored (default: the current folder). "
         "Folders come first and end with '/'; files show their size; with a question set, "
         "each entry shows 'scent N' (0-9): how strongly the question matches what lies "
-        "under it. Long listings end with '… N more'. Does not change the current folder."
+        "under it. Long listings end with '… N more' and the next page number. Names with spaces "
+        "or quotes are listed quoted; pass them quoted or not. Does not change the current folder."
     )
     args_schema: type[BaseModel] = LsInput
 
-    def _run(self, path: str = ".", run_manager: CallbackManagerForToolRun | None = None) -> str:
-        return self._call(path)
+    def _run(self, path: str = ".", page: int = 1, run_manager: CallbackManagerForToolRun | None = None) -> str:
+        return self._call(path, LS_LIMIT, page)
 
 
 class CdTool(_WorkspaceTool):

@@ -9,9 +9,11 @@ Gymnasium environment both sit on it, so all three behave identically.
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 from ..sandbox.errors import PathRefused
+from ..sandbox.paths import Resolved
 from ..sandbox.index import Index, best_window
 from ..sandbox.snapshot import Entry, Snapshot
 
@@ -39,6 +41,26 @@ def shown(name: str) -> str:
     a newline, a control character or an undecodable byte (``'new\\nline.py'``), so a
     listing stays one entry per line and the text always encodes as UTF-8."""
     return name if name.isprintable() else repr(name)
+
+
+def listed(name: str) -> str:
+    """A name as a listing shows it, so that it can be typed back: as is, shell-quoted when
+    it holds a space or a quote (``'naïve name.py'``; ``ls``/``cd``/``read``/``answer``
+    take the quoted form too), or :func:`shown` when it holds a control character."""
+    if not name.isprintable():
+        return shown(name)
+    return shlex.quote(name) if not name or any(c.isspace() or c in "'\"\\" for c in name) else name
+
+
+def unquoted(path: str) -> str | None:
+    """The name inside a shell-quoted ``path`` (as :func:`listed` writes it), else None."""
+    if len(path) < 2 or path[0] not in "'\"":
+        return None
+    try:
+        words = shlex.split(path)
+    except ValueError:
+        return None
+    return words[0] if len(words) == 1 else None
 
 
 def show_dir(rel: str) -> str:
@@ -72,11 +94,26 @@ class Workspace:
             out.append((e, rel))
         return out
 
-    # -- the four tools ----------------------------------------------------------------
-    def ls(self, path: str = ".", limit: int = LS_LIMIT) -> str:
-        """List a folder: folders first, sizes, scent (0–9) when a question is set."""
+    def locate(self, path: str) -> Resolved:
+        """``path`` resolved from the current folder; a name quoted as a listing shows it
+        (``'naïve name.py'``) is taken as the name inside when no file has the quotes."""
         try:
-            res = self.snapshot.resolve(self.cwd, path)
+            return self.snapshot.resolve(self.cwd, path)
+        except PathRefused:
+            plain = unquoted(path)
+            if plain is None:
+                raise
+            return self.snapshot.resolve(self.cwd, plain)
+
+    # -- the four tools ----------------------------------------------------------------
+    def ls(self, path: str = ".", limit: int = LS_LIMIT, page: int = 1) -> str:
+        """List a folder: folders first, sizes, scent (0–9) when a question is set.
+
+        A folder of more than ``limit`` entries is listed a page at a time (``page`` 1, 2 …);
+        with a question the first page holds the strongest scent, and each page keeps
+        listing order, so paging on walks the rest by relevance."""
+        try:
+            res = self.locate(path)
         except PathRefused as exc:
             return f"ls: {exc}"
         if res.kind != "dir":
@@ -84,27 +121,28 @@ class Workspace:
         items = self.entries(res.rel)
         if not items:
             return f"{show_dir(res.rel)} is empty (nothing readable here); cd .. to go back"
-        hidden = 0
-        if len(items) > limit:
-            hidden = len(items) - limit
-            if self.question and self.index is not None:
-                keep = sorted(items, key=lambda it: -(self.scent(it[1]) or 0.0))[:limit]
-                keep_ids = {id(it) for it in keep}
-                items = [it for it in items if id(it) in keep_ids]
-            else:
-                items = items[:limit]
-        total = len(items) + hidden
-        lines = [f"{show_dir(res.rel)} ({total} {'entry' if total == 1 else 'entries'})"]
-        for entry, rel in items:
+        total = len(items)
+        pages = -(-total // limit)
+        if not 1 <= page <= pages:
+            return (f"ls: {show_dir(res.rel)} has {pages} {'page' if pages == 1 else 'pages'} of up to {limit} "
+                    f"entries; there is no page {page}")
+        ranked = self.question and self.index is not None and pages > 1
+        order = sorted(items, key=lambda it: -(self.scent(it[1]) or 0.0)) if ranked else items
+        keep_ids = {id(it) for it in order[(page - 1) * limit:page * limit]}
+        shown_items = [it for it in items if id(it) in keep_ids]
+        head = f"{show_dir(res.rel)} ({total} {'entry' if total == 1 else 'entries'}"
+        lines = [head + (f", page {page} of {pages})" if page > 1 else ")")]
+        for entry, rel in shown_items:
             lines.append("  " + self.describe(entry, rel))
-        if hidden:
-            lines.append(f"  … {hidden} more (showing the {limit} most relevant)" if self.question
-                         else f"  … {hidden} more")
+        rest = total - page * limit
+        if rest > 0:
+            which = f"page {page} of {pages}" + (", most relevant first" if ranked else "")
+            lines.append(f"  … {rest} more ({which}; next: ls {listed(path)} --page {page + 1})")
         return "\n".join(lines)
 
     def describe(self, entry: Entry, rel: str) -> str:
         """One listing line: name, size, scent, notes."""
-        name = shown(entry.name) + ("/" if entry.kind == "dir" else "")
+        name = listed(entry.name) + ("/" if entry.kind == "dir" else "")
         parts = [name]
         if entry.kind == "file":
             parts.append(human_size(entry.size))
@@ -118,7 +156,7 @@ class Workspace:
     def cd(self, path: str) -> str:
         """Change folder; returns the new folder's listing."""
         try:
-            res = self.snapshot.resolve(self.cwd, path)
+            res = self.locate(path)
         except PathRefused as exc:
             return f"cd: {exc}"
         if res.kind != "dir":
@@ -132,7 +170,7 @@ class Workspace:
         ``more_hint`` ends a partial window with how to read on (``(more: read F from line
         N)``); the environment, which has no read-from-line action, leaves it out."""
         try:
-            res = self.snapshot.resolve(self.cwd, path)
+            res = self.locate(path)
         except PathRefused as exc:
             where = show_dir(self.cwd)
             msg = str(exc)
@@ -173,7 +211,7 @@ class Workspace:
     def answer(self, path: str) -> str:
         """Name the file that answers the question; ends the walk."""
         try:
-            res = self.snapshot.resolve(self.cwd, path)
+            res = self.locate(path)
         except PathRefused as exc:
             return f"answer: {exc}"
         if res.kind != "file":

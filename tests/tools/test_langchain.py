@@ -200,6 +200,20 @@ def test_start_line_pages_through_a_file(tools: dict[str, BaseTool]) -> None:
     assert tools["read"].invoke({"path": "long.txt", "start_line": None}).startswith("long.txt  lines 1–80")
 
 
+def test_ls_pages_through_a_long_listing(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
+    from explore.tools.workspace import LS_LIMIT
+
+    repo = make_repo(tmp_path, {f"m{i:03d}.py": "x = 1\n" for i in range(LS_LIMIT + 5)} | {"a b.py": "y = 2\n"})
+    ls, _cd, read, _answer = make_tools(Workspace(Repository(repo).snapshot()))
+    first = ls.invoke({"path": "."})
+    assert first.splitlines()[-1] == "  … 6 more (page 1 of 2; next: ls . --page 2)"
+    second = ls.invoke({"path": ".", "page": 2})
+    assert second.startswith(f"/ ({LS_LIMIT + 6} entries, page 2 of 2)") and "m064.py" in second
+    assert "'a b.py'" in first  # quoted as listed, and read back either way
+    assert read.invoke({"path": "'a b.py'"}) == read.invoke({"path": "a b.py"})
+    assert ls.invoke({"path": ".", "page": 0}).startswith("ls: invalid arguments (")
+
+
 def test_a_plain_string_is_the_path(tools: dict[str, BaseTool]) -> None:
     assert tools["cd"].invoke("src").startswith("src/ (1 entry)")
     assert "def main" in tools["read"].invoke("app/main.py")

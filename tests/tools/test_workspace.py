@@ -92,7 +92,7 @@ def test_root_listing_is_one_entry_per_line(ws: Workspace) -> None:
     # folders first, each ending with "/"; then files
     folders = [x for x in names if x.endswith("/")]
     assert names[: len(folders)] == folders
-    assert {"linkdir/", "only_cache/", "real/", "src/", "with space/"} <= set(folders)
+    assert {"linkdir/", "only_cache/", "real/", "src/", "'with space'/"} <= set(folders)  # quoted: typed back as is
     assert repr(NEWLINE_NAME) in names and repr(TAB_NAME) in names and repr(LATIN1_NAME) in names
     assert ".git/" not in names and ".git" not in names
     out.encode("utf-8")  # no lone surrogates: the text is always printable and encodable
@@ -112,7 +112,8 @@ def test_listing_notes_every_unusable_link(ws: Workspace) -> None:
 
 
 def test_unicode_and_spaces_are_plain(ws: Workspace) -> None:
-    assert "naïve 日本.py" in ws.cd("src")
+    assert "'naïve 日本.py'" in ws.cd("src")  # listed quoted, so any listed name can be read back
+    assert "NAME = 'unicode'" in ws.read("'naïve 日本.py'")
     assert "NAME = 'unicode'" in ws.read("naïve 日本.py")
     assert "spaced out" in ws.read("../with space/a file.txt")
     assert ws.answer("../with space/a file.txt") == "answer: with space/a file.txt"
@@ -385,14 +386,30 @@ def test_listing_cap_says_how_many_more(crowded: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == f"/ ({LS_LIMIT + 16} entries)"
     assert len(lines) == LS_LIMIT + 2
-    assert lines[-1] == "  … 16 more"
+    assert lines[-1] == "  … 16 more (page 1 of 2; next: ls . --page 2)"
     assert "mod_000.py" in out and "zz_retry_backoff.py" not in out
+
+
+def test_listings_page_through_every_entry(crowded: Path) -> None:
+    for question in (None, "how is the retry backoff computed?"):
+        ws = _folder_workspace(crowded, question=question)
+        first, second = ws.ls(), ws.ls(".", page=2)
+        assert second.splitlines()[0] == f"/ ({LS_LIMIT + 16} entries, page 2 of 2)"
+        assert "more" not in second.splitlines()[-1]  # the last page ends the listing
+        names = [*_entries(first), *_entries(second)]
+        assert sorted(names) == sorted(p.name for p in crowded.iterdir() if p.name != ".git")  # each once
+    assert "there is no page 3" in ws.ls(".", page=3) and "has 2 pages" in ws.ls(".", page=3)
+    assert ws.ls(".", page=0).startswith("ls: / has 2 pages")
+
+
+def _entries(listing: str) -> list[str]:
+    return [line.strip().split("  ")[0] for line in listing.splitlines()[1:] if not line.strip().startswith("…")]
 
 
 def test_listing_cap_keeps_the_strongest_scent(crowded: Path) -> None:
     ws = _folder_workspace(crowded, question="how is the retry backoff computed?")
     out = ws.ls()
-    assert f"… 16 more (showing the {LS_LIMIT} most relevant)" in out
+    assert "… 16 more (page 1 of 2, most relevant first; next: ls . --page 2)" in out
     line = next(l for l in out.splitlines() if "zz_retry_backoff.py" in l)
     assert line.endswith("scent 9")
 
