@@ -17,12 +17,12 @@ from rich.console import Console
 from .console import INTERRUPTED, emit_json, err, out
 from .options import JsonOpt, RevOpt
 
-STAGE_NAMES = {"sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
+STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
 
 
 def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
             sft_steps: int | None, rl_updates: int | None, reflection: bool | None, curriculum: bool | None,
-            seed: int | None) -> Any:
+            seed: int | None, retriever: bool | None = None) -> Any:
     """The run's config: saved settings when resuming, then the options given on the command line."""
     from ..agent.bundle import default_adapter_dir
     from ..training.config import TrainConfig
@@ -42,7 +42,8 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
                           (rl_updates, lambda v: setattr(config.rl, "updates", v)),
                           (reflection, lambda v: setattr(config, "reflection", v)),
                           (curriculum, lambda v: setattr(config, "curriculum", v)),
-                          (seed, lambda v: setattr(config, "seed", v))):
+                          (seed, lambda v: setattr(config, "seed", v)),
+                          (retriever, lambda v: setattr(config, "retriever", v))):
         if value is not None:
             setter(value)
     return config
@@ -96,6 +97,13 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     demos = summary.get("demos")
     if demos:
         table.add_row("demonstrations", f"{demos['demos']} ({demos['negative']} negative, {demos['negative_ratio']:.0%})")
+    held = summary.get("heldout")
+    if held:
+        b, a = held["before"], held["after"]
+        table.add_row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
+                                                    f"acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
+    elif summary.get("retriever", {}).get("why"):
+        table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")
     for stage, seconds in summary.get("seconds", {}).items():
         table.add_row(f"time: {stage}", f"{seconds:.1f} s")
     for name, result in summary.get("eval", {}).items():
@@ -123,6 +131,7 @@ def train(
     rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40; 0 skips RL).")] = None,
     reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on).")] = None,
     curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
+    retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
@@ -134,7 +143,7 @@ def train(
 
     repo = repos[0]
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
-                     reflection=reflection, curriculum=curriculum, seed=seed)
+                     reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever)
     config.from_scratch = from_scratch or config.from_scratch
     try:
         with TrainProgress(err) as progress:

@@ -131,6 +131,38 @@ def explore_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return cache
 
 
+#: Modules of :func:`make_history_repo`, each with the two words its commits talk about.
+HISTORY_TOPICS = {
+    "pkg/upload.py": ("upload", "chunk"),
+    "pkg/auth.py": ("token", "login"),
+    "pkg/cache.py": ("cache", "expiry"),
+    "pkg/parse.py": ("header", "parser"),
+}
+
+
+def make_history_repo(tmp_path: Path, commits: int = 48) -> Path:
+    """A git repository whose every commit fixes one module, saying so in words its
+    history repeats but its code does not (the code's names are generic)."""
+    files = {path: f"def run_{i}(x):\n    return x\n" for i, path in enumerate(HISTORY_TOPICS)}
+    root = make_repo(tmp_path, files, message="Initial import of the package")
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    paths = list(HISTORY_TOPICS)
+    for n in range(commits):
+        path = paths[n % len(paths)]
+        a, b = HISTORY_TOPICS[path]
+        with open(root / path, "a") as fh:
+            fh.write(f"\n\ndef step_{n}(x):\n    return x + {n}\n")
+        subprocess.run(git + ["commit", "-qam", f"Fix the {a} {b} handling when the value is empty (case {n})"],
+                       check=True)
+    return root
+
+
+@pytest.fixture(name="history_repo")
+def history_repo_fixture(tmp_path: Path) -> Path:
+    """:func:`make_history_repo` with 48 commits after the first."""
+    return make_history_repo(tmp_path / "history")
+
+
 @pytest.fixture(name="make_repo", scope="session")
 def make_repo_fixture() -> Callable[..., Path]:
     """:func:`make_repo` (``make_repo(tmp_path, files, commit=True, message="init")``)."""

@@ -139,6 +139,9 @@ class TrainConfig:
     """How the policy scores the listed actions: ``line`` (at the end of each action's line)
     or ``label`` (the label tokens after the prompt; the paper's). A run that starts from
     trained adapters (``--from``, the shipped navigator) takes the head they were trained with."""
+    retriever: bool = True
+    """First fit the candidate stage to the repository's own history (a time split: the
+    newest commits held out), kept only when it does not lose on them."""
     from_scratch: bool = False
     """Start from fresh adapters even when the shipped navigator fits this run (the recipe
     that trains the navigator itself sets it)."""

@@ -177,13 +177,51 @@ def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: 
     return True
 
 
+def fit_retriever(run: "_Run", repo: Repository | Corpus) -> None:
+    """Fit the candidate stage to the repository's own history (minutes, no model): the
+    newest commits held out, the older ones teach the combiner; ``combiner.json`` is kept
+    in the bundle only when it does not lose on the held-out commits. Done once per run."""
+    from ..agent.bundle import COMBINER_FILE
+    from ..retrieval.adapt import TooLittleHistory, adapt
+    from .pipeline import ProgressEvent, _write_json
+    from .tasks.history import scan_history
+
+    if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository) or not repo.is_git:
+        return
+    started = time.perf_counter()
+    run.say(ProgressEvent("retriever", 0, 1, message="reading the history to fit the candidate stage"))
+    tasks, scan = scan_history(repo, run.rev)
+    try:
+        out = adapt(repo, tasks, progress=lambda done, total: run.say(ProgressEvent("retriever", done, total)))
+    except TooLittleHistory as exc:
+        run.state["retriever"] = {"fitted": False, "why": str(exc)}
+        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {exc}; the shipped one stays"))
+    else:
+        kept = out.better
+        if kept:
+            _write_json(run.out / COMBINER_FILE, out.combiner.to_dict())
+        else:
+            (run.out / COMBINER_FILE).unlink(missing_ok=True)
+        after = out.after if kept else out.before
+        run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits}
+        run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
+                                "before": out.before.to_dict(), "after": after.to_dict()}
+        verdict = "kept" if kept else "not kept (it lost on the held-out commits)"
+        run.say(ProgressEvent("retriever", 1, 1, message=(
+            f"fitted on {out.n_train} older commits, {verdict}: acc@1 {out.before.acc1:.2f} → {out.after.acc1:.2f} "
+            f"on the newest {out.before.n}")))
+    run.timed("retriever", started)
+    run.save_state()
+
+
 def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,
                checkpoint: "Checkpoint | None") -> None:
-    """Tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
+    """Candidate stage, tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
     from ..agent.policy import LMPolicy
     from ..agent.reflector import LoRAReflector, NoReflector
 
     cfg = run.config
+    fit_retriever(run, repo)
     train_tasks, test_tasks = run.tasks(repo, tasks_file)
     model, tokenizer = load_model(run, from_dir)
     policy = LMPolicy(model, tokenizer, adapter="policy", head=run.config.head)

@@ -1,7 +1,6 @@
 """Fitting the candidate stage to one repository's own history, split by time."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -12,33 +11,8 @@ from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import scan_history
 
-TOPICS = {
-    "pkg/upload.py": ("upload", "chunk"),
-    "pkg/auth.py": ("token", "login"),
-    "pkg/cache.py": ("cache", "expiry"),
-    "pkg/parse.py": ("header", "parser"),
-}
-
-
-def history_repo(tmp_path: Path, make_repo, commits: int) -> Path:
-    """A repository whose every commit fixes one module, saying so in words its history
-    repeats but its code does not (the code's names are generic)."""
-    files = {path: f"def run_{i}(x):\n    return x\n" for i, path in enumerate(TOPICS)}
-    root = make_repo(tmp_path, files, message="Initial import of the package")
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
-    paths = list(TOPICS)
-    for n in range(commits):
-        path = paths[n % len(paths)]
-        a, b = TOPICS[path]
-        with open(root / path, "a") as fh:
-            fh.write(f"\n\ndef step_{n}(x):\n    return x + {n}\n")
-        subprocess.run(git + ["commit", "-qam", f"Fix the {a} {b} handling when the value is empty (case {n})"],
-                       check=True)
-    return root
-
-
-def test_adapting_to_a_repository_history(tmp_path: Path, make_repo) -> None:
-    repo = Repository(history_repo(tmp_path, make_repo, 48))
+def test_adapting_to_a_repository_history(history_repo: Path) -> None:
+    repo = Repository(history_repo)
     tasks, _ = scan_history(repo)
     train, test = time_split(tasks)
     assert max(t.meta["seq"] for t in train) < min(t.meta["seq"] for t in test)  # older teaches, newer tests

@@ -289,3 +289,35 @@ def test_train_refuses_an_oracle_that_does_not_replay(small_repo: Path, tmp_path
     result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
                                  "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "task a: its oracle does not replay" in result.output
+
+
+def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_repo: Path, tmp_path: Path, make_repo,
+                                                                         explore_cache: Path) -> None:
+    """The first stage needs no model: the newest commits held out, the older ones teach
+    the combiner; summary.json says before/after; the bundle's combiner.json is what ask
+    ranks with. A repository with one commit says why it was not fitted."""
+    out = tmp_path / "run"
+    args = ["train", str(history_repo), "--model", "tiny-random", "--out", str(out), "--sft-steps", "0",
+            "--rl-updates", "0"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "held-out: candidate stage" in done.output
+    summary = json.loads((out / "summary.json").read_text())
+    held = summary["heldout"]
+    assert held["before"]["n"] == held["after"]["n"] >= 10 and held["after"]["acc@1"] >= held["before"]["acc@1"]
+    assert summary["retriever"]["fitted"] and (out / "combiner.json").is_file()
+    assert "retriever" in summary["seconds"]
+
+    from explore.agent.explorer import Explorer
+    from explore.agent.policy import ScriptedPolicy
+    from explore.agent.reflector import NoReflector
+
+    explorer = Explorer(history_repo, policy=ScriptedPolicy(lambda p, labels: labels[0]), reflector=NoReflector(),
+                        adapters={"policy": out / "policy"})
+    assert explorer.retriever is not None and explorer.retriever.combiner is not None
+
+    single = make_repo(tmp_path / "one", FLAT)
+    again = runner.invoke(app, ["train", str(single), "--model", "tiny-random", "--out", str(tmp_path / "r2"),
+                                "--sft-steps", "0", "--rl-updates", "0"])
+    assert again.exit_code == 0, again.output
+    assert "not fitted" in again.output and not (tmp_path / "r2" / "combiner.json").exists()
