@@ -39,6 +39,17 @@ def read_question(question: str | None, question_file: Path | None) -> str:
     return question
 
 
+def warn_uncommitted(repo: Path) -> None:
+    """Say so on stderr when the working tree differs from HEAD: `ask` walks the commit, and
+    an answer about a file just edited (or added) would silently describe the old one."""
+    from ..sandbox.snapshot import Repository
+
+    git = Repository(repo).git
+    if git is not None and not git.bare and git.head.is_valid() and git.is_dirty(untracked_files=True):
+        err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
+                  "(add --worktree to walk them)", highlight=False)
+
+
 def ask(
     repo: RepoArg,
     question: Annotated[Optional[str], typer.Argument(help='The question, e.g. "where is the retry back-off computed?"; - reads it from stdin.')] = None,
@@ -62,6 +73,8 @@ def ask(
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
+    if not worktree and rev is None:
+        warn_uncommitted(repo)
     status = None if as_json else err.status("loading the model…")
     try:
         if status:

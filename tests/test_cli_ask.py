@@ -125,3 +125,15 @@ def test_ask_starts_without_the_training_stack() -> None:
             "print(sorted(m for m in ('torch', 'transformers', 'peft', 'explore.training', 'mcp') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_ask_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    args = ["ask", str(repo), "where is the retry backoff?", "--model", "tiny-random", "--max-steps", "2", "--json"]
+    clean = runner.invoke(app, args)
+    assert clean.exit_code == 0 and "working tree" not in clean.stderr
+    (repo / "pkg" / "retry.py").write_text("def backoff(attempt):\n    return 3 ** attempt\n")
+    dirty = runner.invoke(app, args)
+    assert dirty.exit_code == 0 and "--worktree" in dirty.stderr
+    assert json.loads(dirty.stdout)["version"] == 1  # stdout stays one JSON object
+    assert "working tree" not in runner.invoke(app, [*args, "--worktree"]).stderr
