@@ -138,7 +138,7 @@ class Explorer:
         from .policy import LMPolicy
         from .reflector import LoRAReflector
 
-        # the torch-only runtime (policy adapter merged, no transformers/peft) where it applies
+        # the numpy runtime (policy adapter merged; no torch, transformers or peft) where it applies
         fast = load_fast(model or DEFAULT_MODEL, self.adapters, reflector=reflector, progress=progress)
         loaded = fast or resolve_model(model or DEFAULT_MODEL, progress=progress)
         self.model_name = loaded.name
@@ -150,8 +150,13 @@ class Explorer:
                 f"no trained adapters: {loaded.name} runs zero-shot, which is close to random here; "
                 "run `explore train REPO` to fit it to this repository"
             )
-        adapter = "policy" if "policy" in self.adapters and fast is None else None  # merged when fast
-        policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=trained_head(self.adapters))
+        if fast is not None:
+            from .runtime import RuntimePolicy
+
+            policy: Any = RuntimePolicy(lm, loaded.tokenizer, head=trained_head(self.adapters))
+        else:
+            adapter = "policy" if "policy" in self.adapters else None
+            policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=trained_head(self.adapters))
         if reflector is None:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":

@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import torch
 
 DEFAULT_MODEL = "smollm2-135m"
 SMOLLM2_HF_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -244,6 +243,8 @@ def build_tiny_random(out: Path, *, seed: int = 0) -> None:
         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
         bos_token_id=tokenizer.bos_token_id, tie_word_embeddings=True,
     )
+    import torch
+
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = LlamaForCausalLM(config)

@@ -21,10 +21,8 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-import torch
 
 from explore.agent.model_store import (
     DEFAULT_MODEL,
@@ -40,6 +38,9 @@ from explore.agent.model_store import (
     ensure_tiny_random,
     quiet_transformers,
 )
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "DEFAULT_MODEL", "SMOLLM2_HF_ID", "TINY_RANDOM", "AdapterMismatch", "AdapterNotFound", "LoadedModel",
@@ -134,7 +135,7 @@ def resolve_model(
 
 
 #: Set to ``transformers`` to run the policy through transformers + peft even where the
-#: torch-only runtime applies (a fallback, and the reference the benchmark compares against).
+#: numpy runtime applies (a fallback, and the reference the benchmark compares against).
 RUNTIME_ENV = "EXPLORE_RUNTIME"
 
 
@@ -174,8 +175,8 @@ def load_fast(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> LoadedModel | None:
-    """The policy model on the torch-only runtime (:mod:`explore.agent.runtime`): the
-    ``policy`` adapter merged into the base weights, no transformers or peft imported.
+    """The policy model on the numpy runtime (:mod:`explore.agent.runtime`): the ``policy``
+    adapter merged into the base weights; torch, transformers and peft are not imported.
     ``$EXPLORE_RUNTIME=transformers`` turns it off.
 
     None when the runtime does not apply, and the caller loads the usual way, which also

@@ -20,23 +20,38 @@ from __future__ import annotations
 
 import bisect
 import copy
+import importlib
 import inspect
 import json
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-import torch
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from explore.agent.models import use_adapter
 from explore.sandbox.errors import ExploreError
-from explore.agent.trunk import FrozenTrunk
+
+if TYPE_CHECKING:
+    import torch
+
+    from explore.agent.trunk import FrozenTrunk
+else:
+    class _Torch:
+        """``torch``, imported on first use. The command line imports this module for the
+        heads, prompt splitting and :class:`Decision` while the numpy runtime
+        (:mod:`explore.agent.runtime`) decides: seconds of torch import it never needs."""
+
+        def __getattr__(self, name: str) -> Any:
+            module = importlib.import_module("torch")
+            globals()["torch"] = module
+            return getattr(module, name)
+
+    torch = _Torch()
 
 Prefix = str | Sequence[str | None] | None
 """One prefix shared by all prompts, one per prompt, or none."""
@@ -132,7 +147,7 @@ def run_kept(model: Any, kwargs: dict[str, Any], keep_kw: str | None, keep: torc
         if keep_kw:
             kwargs = {**kwargs, keep_kw: 1}
         return model(**kwargs).logits[:, -1:, :]
-    if keep_kw == "logits_to_keep" and (getattr(model, "keeps_positions", False) or _tensor_keep()):
+    if keep_kw == "logits_to_keep" and _tensor_keep():
         return model(**kwargs, logits_to_keep=keep).logits
     logits = model(**kwargs).logits
     return logits.gather(1, keep[:, :, None].expand(-1, -1, logits.shape[-1]))
@@ -142,13 +157,24 @@ def run_kept(model: Any, kwargs: dict[str, Any], keep_kw: str | None, keep: torc
 def _tensor_keep() -> bool:
     """Whether this transformers slices ``logits_to_keep`` given as a per-row 2-D tensor.
 
-    Asked on first use, not at import: the torch-only runtime (:mod:`explore.agent.runtime`,
-    which says ``keeps_positions``) never needs transformers imported at all."""
+    Asked on first use, not at import: a question answered by the numpy runtime
+    (:mod:`explore.agent.runtime`) never needs transformers imported at all."""
     try:
         from transformers.modeling_utils import slice_logits_to_keep  # noqa: F401
     except ImportError:
         return False
     return True
+
+
+def longest_stem(cached: Iterable[tuple[Sequence[int], Any]], head: Sequence[int]) -> tuple[Any, int]:
+    """Of ``(tokens, key/values)`` pairs, the one sharing the most leading tokens with ``head``
+    and how many (at most ``len(head) - 1``: a continuation needs a token of its own)."""
+    best, shared = None, 0
+    for tokens, past in cached:
+        n = next((i for i, (a, b) in enumerate(zip(tokens, head)) if a != b), min(len(tokens), len(head)))
+        if n > shared:
+            best, shared = past, n
+    return best, min(shared, len(head) - 1)
 
 
 def _decisions(
@@ -217,7 +243,8 @@ class LMPolicy:
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self._pad_id = int(pad if pad is not None else 0)
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
-        params = inspect.signature(base.forward).parameters
+        forward = getattr(base, "forward", None)  # none: a runner that scores its own way (runtime.py)
+        params = inspect.signature(forward).parameters if forward is not None else {}
         self._keep_kw = next((k for k in ("logits_to_keep", "num_logits_to_keep") if k in params), None)
         # transformers 5.2x renamed ``past_key_values`` to ``cache`` (input and output alike)
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
@@ -229,6 +256,8 @@ class LMPolicy:
         """Cache the hidden states below the lowest trainable block for :meth:`logprobs`
         (up to ``max_mb``, as float16 when ``half``; 0 turns it off). Returns the trunk when
         this model allows one."""
+        from explore.agent.trunk import FrozenTrunk
+
         self.trunk = FrozenTrunk(self.model, self.adapter, max_mb, half=half) if max_mb > 0 else None
         if self.trunk is not None and not self.trunk.enabled:
             self.trunk = None
@@ -371,18 +400,7 @@ class LMPolicy:
 
         ``trim`` (``line`` head): run no token after the last action's line; a causal model's
         scores there cannot depend on them, so this only saves time."""
-        splits = [self._split_text(p, pre) for p, pre in zip(prompts, _prefixes(prefix, len(prompts)))]
-        picks: list[list[int]] = []  # per prompt: label token ids, or positions (in its tail) of line ends
-        for (head, tail, after_space, text), labs in zip(splits, labels):
-            if self.head == "line":
-                picks.append(self._line_ends(text, tail, labs, specials=not head and not self.chat_template))
-                if trim:
-                    tail[max(picks[-1]) + 1:] = []
-                continue
-            ids = [self._label_id(lab, after_space) for lab in labs]
-            if len(set(ids)) != len(ids):
-                raise LabelTokenError(f"labels {list(labs)} map to repeated token ids {ids}")
-            picks.append(ids)
+        splits, picks = self._picks(prompts, labels, prefix, trim=trim)
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, (head, *_rest) in enumerate(splits):
             groups.setdefault(tuple(head) if use_cache and head else (), []).append(i)
@@ -405,6 +423,25 @@ class LMPolicy:
                 else:
                     scores[i] = logits[row, 0, picks[i]]
         return scores  # type: ignore[return-value]
+
+    def _picks(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, trim: bool
+               ) -> tuple[list[tuple[list[int], list[int], bool, str]], list[list[int]]]:
+        """Each prompt split at its prefix (:meth:`_split_text`), and what scores its labels:
+        their token ids (``label`` head) or the positions in its tail of their lines' ends
+        (``line`` head; with ``trim`` the tail is cut after the last one)."""
+        splits = [self._split_text(p, pre) for p, pre in zip(prompts, _prefixes(prefix, len(prompts)))]
+        picks: list[list[int]] = []
+        for (head, tail, after_space, text), labs in zip(splits, labels):
+            if self.head == "line":
+                picks.append(self._line_ends(text, tail, labs, specials=not head and not self.chat_template))
+                if trim:
+                    tail[max(picks[-1]) + 1:] = []
+                continue
+            ids = [self._label_id(lab, after_space) for lab in labs]
+            if len(set(ids)) != len(ids):
+                raise LabelTokenError(f"labels {list(labs)} map to repeated token ids {ids}")
+            picks.append(ids)
+        return splits, picks
 
     def _forward(self, rows: Sequence[Sequence[int]], past: Any, at: Sequence[Sequence[int]] | None = None
                  ) -> torch.Tensor:
@@ -446,13 +483,8 @@ class LMPolicy:
         else computed whole. Keys and values of a token never depend on later ones, so this
         differs from one pass over the prefix by float rounding only."""
         head = key[0]
-        stem, shared = None, 0
-        for (other, *rest), past in self._prefix_kv.items():
-            if tuple(rest) == key[1:] and hasattr(past, "crop_to"):
-                n = next((i for i, (a, b) in enumerate(zip(other, head)) if a != b), min(len(other), len(head)))
-                if n > shared:
-                    stem, shared = past, n
-        shared = min(shared, len(head) - 1)  # at least one token of its own to run
+        stem, shared = longest_stem(((k[0], v) for k, v in self._prefix_kv.items()
+                                     if k[1:] == key[1:] and hasattr(v, "crop_to")), head)
         kwargs: dict[str, Any] = {"input_ids": torch.tensor([head]), "use_cache": True}
         if stem is not None and shared >= MIN_STEM_TOKENS:
             stem = copy.deepcopy(stem)

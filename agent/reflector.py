@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
-import torch
-
 from explore.agent.models import use_adapter
 from explore.agent.policy import format_chat, left_pad
 
@@ -101,6 +99,8 @@ class LoRAReflector:
         texts = [reflection_chat(self.tokenizer, p, kind, chat_template=self.chat_template) for p in prompts]
         rows = [self.tokenizer(t, add_special_tokens=not self.chat_template)["input_ids"] for t in texts]
         ids, mask = left_pad(rows, self._pad_id)
+        import torch
+
         was_training = self.model.training
         self.model.eval()
         try:

@@ -1,42 +1,44 @@
-"""The inference runtime: a trained navigator answered with torch alone, no transformers, no peft.
+"""The inference runtime: a trained navigator decided with numpy alone: no torch, transformers or peft.
 
-`explore ask` used to import transformers and peft (seconds on 2 cores, more than the walk)
-to run a 135M Llama with a LoRA adapter. At inference nothing of theirs is needed: the
-adapter is a low-rank update ``W + (alpha / r) * B @ A`` that can be folded into the base
-weights once at load (a few milliseconds; there is nothing to cache on disk), the model is
-thirty identical blocks of RMSNorm, rotary attention and a SiLU MLP, and the tokenizer is
-the ``tokenizers`` file plus a Jinja chat template. :func:`load_runtime` builds that:
+`explore ask` used to import torch, transformers and peft (seconds on 2 cores, more than the
+walk) to run a 135M Llama with a LoRA adapter. At inference nothing of theirs is needed: the
+adapter is a low-rank update ``W + (alpha / r) * B @ A`` folded into the base weights once
+at load (milliseconds: nothing to cache on disk), the model is thirty identical blocks of
+RMSNorm, rotary attention and a SiLU MLP whose matrix products numpy's BLAS runs as fast
+as torch's on this CPU, and the tokenizer is the ``tokenizers`` file plus a Jinja chat
+template. :func:`load_runtime` builds that:
 
-* :class:`LlamaRunner` — the Llama forward pass in plain torch, called exactly as
-  :class:`~explore.agent.policy.LMPolicy` calls a transformers model (``input_ids``,
-  ``attention_mask``, ``position_ids``, ``past_key_values``, ``logits_to_keep``), so the
-  policy's prompts, heads and prefix cache are the same code on both paths;
-* :class:`KVCache` — key/value tensors per layer, cheap to copy and extend;
+* :class:`LlamaRunner` — the Llama forward pass on numpy arrays, for one token sequence,
+  continuing a :class:`KVCache`, and scoring only the (position, token) pairs a decision
+  reads instead of the full vocabulary;
+* :class:`RuntimePolicy` — :class:`~explore.agent.policy.LMPolicy`'s decisions (the same
+  prompt splitting, heads, prefix cache and stems, by the same code) on the runner;
 * :class:`PlainTokenizer` — the subset of a transformers tokenizer the policy uses.
 
 Anything the runtime does not cover (another architecture, rotary scaling, DoRA or other
-adapter types, a LoRA reflector, which generates) makes :func:`load_runtime` return None
-and the caller loads the transformers + peft model as before. The two paths agree on the
-action distribution within :data:`PROB_TOLERANCE` (tests/agent/test_runtime.py checks it on
-a tiny real model; benchmarks/bench_latency.py on the shipped navigator and real prompts).
+adapter types, weights that are not float32, a LoRA reflector, which generates) makes
+:func:`load_runtime` raise :class:`RuntimeUnsupported` and the caller loads transformers +
+peft as before. The two paths agree on the action distribution within
+:data:`PROB_TOLERANCE` (tests/agent/test_runtime.py checks it on a tiny real model;
+benchmarks/bench_latency.py on the shipped navigator and real prompts).
 """
 from __future__ import annotations
 
-import copy
 import json
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-import torch.nn.functional as F
+import numpy as np
+
+from explore.agent.policy import MIN_STEM_TOKENS, Decision, LMPolicy, Prefix, _check_batch, longest_stem
 
 #: Largest difference in any action's probability allowed between this runtime (merged
-#: weights) and transformers + peft (adapter applied on the fly), both fp32. Measured on
-#: the shipped navigator: see the README's latency section.
+#: weights, numpy) and transformers + peft (adapter applied on the fly), both float32.
+#: Measured on the shipped navigator: see the README's latency section.
 PROB_TOLERANCE = 1e-4
 
 #: Architectures the runner implements (a Llama decoder with default rotary embeddings).
@@ -130,158 +132,195 @@ class PlainTokenizer:
 
 
 class KVCache:
-    """Keys and values per layer, ``[B, kv_heads, T, head_dim]`` each; what the runner reads and extends.
+    """Keys and values per layer, ``[kv_heads, T, head_dim]`` each, for one token sequence.
 
-    Named like the transformers cache methods the policy calls (``get_seq_length``,
-    ``batch_repeat_interleave``); a deep copy clones the tensors (the runner extends a cache
-    in place, so a kept prefix is copied before use).
-    """
+    Extending replaces the arrays (never writes into them), so a kept prefix is shared by
+    the continuations made from it without copying."""
 
     def __init__(self, layers: int) -> None:
-        self.keys: list[torch.Tensor | None] = [None] * layers
-        self.values: list[torch.Tensor | None] = [None] * layers
+        self.keys: list[np.ndarray | None] = [None] * layers
+        self.values: list[np.ndarray | None] = [None] * layers
 
     def get_seq_length(self) -> int:
         first = self.keys[0]
-        return 0 if first is None else int(first.shape[2])
+        return 0 if first is None else int(first.shape[1])
 
-    def update(self, layer: int, key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def update(self, layer: int, key: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         old_k, old_v = self.keys[layer], self.values[layer]
         if old_k is not None and old_v is not None:
-            key, value = torch.cat([old_k, key], dim=2), torch.cat([old_v, value], dim=2)
+            key, value = np.concatenate([old_k, key], axis=1), np.concatenate([old_v, value], axis=1)
         self.keys[layer], self.values[layer] = key, value
         return key, value
 
-    def crop_to(self, length: int) -> None:
-        """Keep the first ``length`` positions (those of a shorter prefix: causal, so exact)."""
-        self.keys = [None if k is None else k[:, :, :length] for k in self.keys]
-        self.values = [None if v is None else v[:, :, :length] for v in self.values]
-
-    def batch_repeat_interleave(self, repeats: int) -> None:
-        self.keys = [None if k is None else k.repeat_interleave(repeats, dim=0) for k in self.keys]
-        self.values = [None if v is None else v.repeat_interleave(repeats, dim=0) for v in self.values]
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> KVCache:
+    def copy(self) -> KVCache:
         out = KVCache(len(self.keys))
-        out.keys, out.values = list(self.keys), list(self.values)  # tensors are replaced, never written
+        out.keys, out.values = list(self.keys), list(self.values)
         return out
 
-
-@dataclass
-class RunnerOutput:
-    logits: torch.Tensor
-    past_key_values: KVCache | None
-
-
-def _rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
-    dtype = x.dtype
-    x = x.float()
-    x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
-    return weight * x.to(dtype)
+    def crop_to(self, length: int) -> None:
+        """Keep the first ``length`` positions (those of a shorter prefix: causal, so exact)."""
+        self.keys = [None if k is None else k[:, :length] for k in self.keys]
+        self.values = [None if v is None else v[:, :length] for v in self.values]
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+def _rms_norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    return weight * (x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps))
+
+
+def _rotate(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + np.concatenate((-x[..., half:], x[..., :half]), axis=-1) * sin
 
 
-class LlamaRunner(torch.nn.Module):
-    """A Llama decoder's forward pass in plain torch, for inference (no gradients needed).
+def _silu(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for very negative x: x / inf = -0
+        return x / (np.float32(1.0) + np.exp(-x))
 
-    ``weights`` are the model's state dict with any LoRA already merged; ``head_lora`` is a
+
+class LlamaRunner:
+    """A Llama decoder's forward pass on numpy float32 arrays, for inference.
+
+    ``weights`` are the model's tensors with any LoRA already merged; ``head_lora`` is a
     low-rank ``(A, B, scale)`` update of a *tied* ``lm_head`` (folding it in would change the
-    input embeddings too, so it is applied at the kept positions only).
+    input embeddings too, so it is applied to the scored rows only).
     """
 
-    keeps_positions = True
-    """``logits_to_keep`` may be a ``[B, K]`` tensor of positions, as recent transformers take."""
-
-    def __init__(self, config: Mapping[str, Any], weights: Mapping[str, torch.Tensor],
-                 head_lora: tuple[torch.Tensor, torch.Tensor, float] | None = None) -> None:
-        super().__init__()
+    def __init__(self, config: Mapping[str, Any], weights: Mapping[str, np.ndarray],
+                 head_lora: tuple[np.ndarray, np.ndarray, float] | None = None) -> None:
         self.config = dict(config)
         self.n_layers = int(config["num_hidden_layers"])
         self.n_heads = int(config["num_attention_heads"])
         self.n_kv = int(config.get("num_key_value_heads") or self.n_heads)
         self.head_dim = int(config.get("head_dim") or config["hidden_size"] // self.n_heads)
-        self.eps = float(config.get("rms_norm_eps", 1e-6))
+        self.eps = np.float32(config.get("rms_norm_eps", 1e-6))
         rope = config.get("rope_parameters") or {}
         theta = float(rope.get("rope_theta", config.get("rope_theta", 10000.0)))
-        self.register_buffer("inv_freq", 1.0 / (theta ** (torch.arange(0, self.head_dim, 2, dtype=torch.float)
-                                                         / self.head_dim)), persistent=False)
-        self.params = torch.nn.ParameterDict()
-        for name, tensor in weights.items():
-            self.params[name.replace(".", "__")] = torch.nn.Parameter(tensor, requires_grad=False)
-        self._w = {name: self.params[name.replace(".", "__")] for name in weights}
-        self.embed = self._w["model.embed_tokens.weight"]
-        self.lm_head = self._w.get("lm_head.weight", self.embed)
+        steps = np.arange(0, self.head_dim, 2, dtype=np.float32) / np.float32(self.head_dim)
+        self.inv_freq = (np.float32(1.0) / (np.float32(theta) ** steps)).astype(np.float32)
+        self.embed = weights["model.embed_tokens.weight"]
+        self.lm_head = weights.get("lm_head.weight", self.embed)
         self.head_lora = head_lora
-        self.layers = [{part: self._w[f"model.layers.{i}.{part}.weight"] for part in (
+        self.layers = [{part: weights[f"model.layers.{i}.{part}.weight"] for part in (
             "input_layernorm", "post_attention_layernorm", "self_attn.q_proj", "self_attn.k_proj",
             "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")}
             for i in range(self.n_layers)]
-        self.norm = self._w["model.norm.weight"]
-        self.name_or_path = str(config.get("_name_or_path", ""))
+        self.norm = weights["model.norm.weight"]
+        self.scale = np.float32(1.0 / math.sqrt(self.head_dim))
+        self.tokens_run = 0
+        """Tokens run through the model so far: what a decision costs, and what caching saves."""
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        past_key_values: KVCache | None = None,
-        use_cache: bool = False,
-        logits_to_keep: int | torch.Tensor = 0,
-    ) -> RunnerOutput:
-        batch, length = input_ids.shape
-        seen = past_key_values.get_seq_length() if past_key_values is not None else 0
-        if attention_mask is None:
-            attention_mask = torch.ones((batch, seen + length), dtype=torch.long)
-        if position_ids is None:
-            position_ids = torch.arange(seen, seen + length)[None].expand(batch, -1)
-        cache = past_key_values if past_key_values is not None else (KVCache(self.n_layers) if use_cache else None)
-        x = F.embedding(input_ids, self.embed)
-        freqs = position_ids[..., None].float() * self.inv_freq
-        emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos()[:, None].to(x.dtype), emb.sin()[:, None].to(x.dtype)
-        # causal over the whole (cached + new) sequence, and no attention to padding
-        causal = torch.ones((length, seen + length), dtype=torch.bool).tril(diagonal=seen)
-        if bool(attention_mask.all()):
-            mask = None if seen == 0 else causal[None, None]
-        else:  # a padding query attends to itself only: finite, and never attended to
-            itself = torch.zeros_like(causal)
-            itself[:, seen:] = torch.eye(length, dtype=torch.bool)
-            mask = (causal[None, None] & attention_mask.bool()[:, None, None, :]) | itself
-        groups = self.n_heads // self.n_kv
+    def run(self, ids: Sequence[int], cache: KVCache) -> np.ndarray:
+        """Hidden states ``[T, D]`` (after the final norm) of ``ids`` continuing ``cache``, which
+        is extended with their keys and values."""
+        seen, length = cache.get_seq_length(), len(ids)
+        self.tokens_run += length
+        x = self.embed[np.asarray(ids, dtype=np.int64)]
+        freqs = np.arange(seen, seen + length, dtype=np.float32)[:, None] * self.inv_freq[None, :]
+        emb = np.concatenate((freqs, freqs), axis=-1)
+        cos, sin = np.cos(emb)[None], np.sin(emb)[None]
+        # query i (position seen + i) sees keys 0 .. seen + i
+        future = np.arange(seen + length)[None, :] > (seen + np.arange(length))[:, None]
+        groups, hd = self.n_heads // self.n_kv, self.head_dim
         for i, w in enumerate(self.layers):
             h = _rms_norm(x, w["input_layernorm"], self.eps)
-            q = F.linear(h, w["self_attn.q_proj"]).view(batch, length, self.n_heads, self.head_dim).transpose(1, 2)
-            k = F.linear(h, w["self_attn.k_proj"]).view(batch, length, self.n_kv, self.head_dim).transpose(1, 2)
-            v = F.linear(h, w["self_attn.v_proj"]).view(batch, length, self.n_kv, self.head_dim).transpose(1, 2)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
-            if cache is not None:
-                k, v = cache.update(i, k, v)
-            if groups > 1:
-                k, v = k.repeat_interleave(groups, dim=1), v.repeat_interleave(groups, dim=1)
-            if mask is None and seen == 0:
-                att = F.scaled_dot_product_attention(q, k, v, is_causal=length > 1)
-            else:
-                att = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-            att = att.transpose(1, 2).reshape(batch, length, self.n_heads * self.head_dim)
-            x = x + F.linear(att, w["self_attn.o_proj"])
+            q = (h @ w["self_attn.q_proj"].T).reshape(length, self.n_heads, hd).transpose(1, 0, 2)
+            k = (h @ w["self_attn.k_proj"].T).reshape(length, self.n_kv, hd).transpose(1, 0, 2)
+            v = (h @ w["self_attn.v_proj"].T).reshape(length, self.n_kv, hd).transpose(1, 0, 2)
+            k, v = cache.update(i, _rotate(k, cos, sin), v)
+            q = _rotate(q, cos, sin).reshape(self.n_kv, groups * length, hd)
+            scores = (q @ k.transpose(0, 2, 1)).reshape(self.n_kv, groups, length, -1) * self.scale
+            scores[..., future] = -np.inf
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            att = (scores.reshape(self.n_kv, groups * length, -1) @ v).reshape(self.n_heads, length, hd)
+            x = x + att.transpose(1, 0, 2).reshape(length, self.n_heads * hd) @ w["self_attn.o_proj"].T
             h = _rms_norm(x, w["post_attention_layernorm"], self.eps)
-            x = x + F.linear(F.silu(F.linear(h, w["mlp.gate_proj"])) * F.linear(h, w["mlp.up_proj"]),
-                             w["mlp.down_proj"])
-        if isinstance(logits_to_keep, torch.Tensor):
-            x = torch.take_along_dim(x, logits_to_keep[..., None], dim=1)
-        elif logits_to_keep:
-            x = x[:, -logits_to_keep:, :]
-        x = _rms_norm(x, self.norm, self.eps)
-        logits = F.linear(x, self.lm_head)
+            x = x + (_silu(h @ w["mlp.gate_proj"].T) * (h @ w["mlp.up_proj"].T)) @ w["mlp.down_proj"].T
+        return _rms_norm(x, self.norm, self.eps)
+
+    def logits(self, hidden: np.ndarray, tokens: Sequence[int]) -> np.ndarray:
+        """Logits ``[len(hidden), len(tokens)]`` of ``tokens`` only, from final hidden states."""
+        cols = np.asarray(tokens, dtype=np.int64)
+        out = hidden @ self.lm_head[cols].T
         if self.head_lora is not None:
             a, b, scale = self.head_lora
-            logits = logits + F.linear(F.linear(x, a), b) * scale
-        return RunnerOutput(logits=logits, past_key_values=cache if use_cache else None)
+            out = out + ((hidden @ a.T) @ b[cols].T) * np.float32(scale)
+        return out
+
+
+class RuntimePolicy(LMPolicy):
+    """:class:`~explore.agent.policy.LMPolicy`'s decisions on a :class:`LlamaRunner`.
+
+    Prompts are split and scored by the same methods (so the same tokens and positions);
+    what differs is only where the numbers are computed. Prompts run one at a time (no
+    padding), each continuing the key/values of its prefix, and a prefix seen for the first
+    time continues from the cached one it shares the most tokens with. Decisions only: no
+    gradients, so :meth:`logprobs` is refused.
+    """
+
+    def __init__(self, runner: LlamaRunner, tokenizer: Any, *, head: str = "label", chat_template: bool = True,
+                 prefix_cache_size: int = 8) -> None:
+        super().__init__(runner, tokenizer, adapter=None, chat_template=chat_template,
+                         prefix_cache_size=prefix_cache_size, head=head)
+        self.runner = runner
+        self._prefixes: OrderedDict[tuple[int, ...], KVCache] = OrderedDict()
+
+    def decide(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], *, greedy: bool = False,
+               generator: Any = None, prefix: Prefix = None) -> list[Decision]:
+        """As :meth:`LMPolicy.decide`; sampling (``greedy=False``) draws with ``generator``, a
+        :class:`numpy.random.Generator` (a fresh one when None)."""
+        _check_batch(prompts, labels)
+        splits, picks = self._picks(prompts, labels, prefix, trim=True)
+        out = []
+        for (head, tail, _after_space, _text), pick, labs in zip(splits, picks, labels):
+            cache = self._prefix_cache(tuple(head)).copy() if head and self.prefix_cache_size > 0 else None
+            if cache is None:
+                cache, tail = KVCache(self.runner.n_layers), head + tail
+                pick = [len(head) + p for p in pick] if self.head == "line" else pick
+            hidden = self.runner.run(tail, cache)
+            if self.head == "line":
+                score = self.runner.logits(hidden[pick], [self._score_id])[:, 0]
+            else:
+                score = self.runner.logits(hidden[-1:], pick)[0]
+            out.append(_decision(score.astype(np.float64), labs, greedy, generator))
+        return out
+
+    def logprobs(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("the numpy runtime decides only; train through transformers + peft")
+
+    def clear_cache(self) -> None:
+        self._prefixes.clear()
+
+    def _prefix_cache(self, head: tuple[int, ...]) -> KVCache:
+        found = self._prefixes.get(head)
+        if found is None:
+            stem, shared = longest_stem(self._prefixes.items(), head)
+            if stem is not None and shared >= MIN_STEM_TOKENS:
+                found = stem.copy()
+                found.crop_to(shared)
+            else:
+                found, shared = KVCache(self.runner.n_layers), 0
+            self.runner.run(head[shared:], found)
+            self._prefixes[head] = found
+            while len(self._prefixes) > self.prefix_cache_size:
+                self._prefixes.popitem(last=False)
+        self._prefixes.move_to_end(head)
+        return found
+
+
+def _decision(score: np.ndarray, labels: Sequence[str], greedy: bool, generator: Any) -> Decision:
+    """A :class:`Decision` from label scores (softmax in float64, as the reference's log_softmax
+    of float32 scores rounds no worse)."""
+    logp = score - score.max()
+    logp = logp - np.log(np.exp(logp).sum())
+    probs = np.exp(logp)
+    if greedy:
+        index = int(probs.argmax())
+    else:
+        rng = generator if generator is not None else np.random.default_rng()
+        index = int(rng.choice(len(probs), p=probs / probs.sum()))
+    entropy = float(-(probs * logp).sum())
+    return Decision(labels[index], index, [float(p) for p in probs], float(logp[index]), entropy)
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -289,16 +328,27 @@ class LlamaRunner(torch.nn.Module):
 _LORA_KEY = re.compile(r"^(?:base_model\.model\.)?(.+)\.(lora_A|lora_B)(?:\.[^.]+)?\.weight$")
 
 
-def merge_lora(weights: dict[str, torch.Tensor], adapter_dir: str | Path, *, tied: bool
-               ) -> tuple[torch.Tensor, torch.Tensor, float] | None:
-    """Fold a saved LoRA adapter into ``weights`` in place (``W += scale * B @ A``).
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """A safetensors file as float32 numpy arrays; other dtypes are not this runtime's."""
+    from safetensors.numpy import load_file
+
+    try:
+        arrays = load_file(str(path))
+    except (TypeError, ValueError) as exc:  # e.g. bfloat16, which numpy has no type for
+        raise RuntimeUnsupported(f"{path.name}: {exc}") from None
+    if any(a.dtype != np.float32 for a in arrays.values()):
+        raise RuntimeUnsupported(f"{path.name} holds weights that are not float32")
+    return arrays
+
+
+def merge_lora(weights: dict[str, np.ndarray], adapter_dir: str | Path, *, tied: bool
+               ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Fold a saved LoRA adapter into ``weights`` (``W + scale * B @ A``, as peft merges).
 
     Returns the tied ``lm_head``'s update as ``(A, B, scale)`` when the adapter has one (it
     cannot be folded into a weight the input embeddings share). Raises
     :class:`RuntimeUnsupported` for anything but a plain LoRA on linear layers.
     """
-    from safetensors.torch import load_file
-
     adapter_dir = Path(adapter_dir)
     config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
     if config.get("peft_type", "LORA") != "LORA":
@@ -311,30 +361,26 @@ def merge_lora(weights: dict[str, torch.Tensor], adapter_dir: str | Path, *, tie
         raise RuntimeUnsupported(f"adapter bias {config['bias']!r}")
     r, alpha = int(config["r"]), float(config["lora_alpha"])
     scale = alpha / math.sqrt(r) if config.get("use_rslora") else alpha / r
-    state = load_file(str(adapter_dir / "adapter_model.safetensors"))
-    pairs: dict[str, dict[str, torch.Tensor]] = {}
-    for key, tensor in state.items():
+    pairs: dict[str, dict[str, np.ndarray]] = {}
+    for key, array in _load_arrays(adapter_dir / "adapter_model.safetensors").items():
         match = _LORA_KEY.match(key)
         if not match:
             raise RuntimeUnsupported(f"adapter tensor {key}")
-        pairs.setdefault(match.group(1), {})[match.group(2)] = tensor.float()
-    head: tuple[torch.Tensor, torch.Tensor, float] | None = None
+        pairs.setdefault(match.group(1), {})[match.group(2)] = array
+    head: tuple[np.ndarray, np.ndarray, float] | None = None
     for module, pair in pairs.items():
         if set(pair) != {"lora_A", "lora_B"}:
             raise RuntimeUnsupported(f"adapter module {module} lacks one of its two matrices")
         a, b = pair["lora_A"], pair["lora_B"]
-        if module == "lm_head" and tied:
-            if (b.shape[0], a.shape[1]) != tuple(weights["model.embed_tokens.weight"].shape):
-                raise RuntimeUnsupported("adapter matrices of lm_head do not fit the embeddings")
-            head = (a, b, scale)
-            continue
-        name = f"{module}.weight"
-        if name not in weights:
+        target = weights["model.embed_tokens.weight"] if module == "lm_head" and tied else weights.get(f"{module}.weight")
+        if target is None:
             raise RuntimeUnsupported(f"adapter patches {module}, which the model does not have")
-        weight = weights[name]
-        if (b.shape[0], a.shape[1]) != tuple(weight.shape) or a.shape[0] != b.shape[1]:
-            raise RuntimeUnsupported(f"adapter matrices of {module} do not fit its weight {tuple(weight.shape)}")
-        weights[name] = weight + (b @ a * scale).to(weight.dtype)
+        if (b.shape[0], a.shape[1]) != target.shape or a.shape[0] != b.shape[1]:
+            raise RuntimeUnsupported(f"adapter matrices of {module} do not fit its weight {target.shape}")
+        if module == "lm_head" and tied:
+            head = (a, b, scale)
+        else:
+            weights[f"{module}.weight"] = target + (b @ a) * np.float32(scale)
     return head
 
 
@@ -344,12 +390,10 @@ def load_runtime(folder: str | Path, adapter: str | Path | None = None) -> tuple
     Raises :class:`RuntimeUnsupported` when the folder's model or the adapter is outside
     what the runtime implements; the caller then loads it with transformers.
     """
-    from safetensors.torch import load_file
-
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     archs = config.get("architectures") or []
-    if not set(archs) <= ARCHITECTURES or not archs:
+    if not archs or not set(archs) <= ARCHITECTURES:
         raise RuntimeUnsupported(f"architecture {archs}")
     rope = config.get("rope_parameters") or config.get("rope_scaling") or {}
     if rope.get("rope_type", rope.get("type", "default")) != "default":
@@ -361,19 +405,11 @@ def load_runtime(folder: str | Path, adapter: str | Path | None = None) -> tuple
     files = sorted(folder.glob("*.safetensors"))
     if not files:
         raise RuntimeUnsupported("no safetensors weights")
-    weights: dict[str, torch.Tensor] = {}
+    weights: dict[str, np.ndarray] = {}
     for file in files:
-        weights.update(load_file(str(file)))
-    weights = {k: v.float() for k, v in weights.items()}
+        weights.update(_load_arrays(file))
     tied = bool(config.get("tie_word_embeddings", False)) or "lm_head.weight" not in weights
     if tied:
         weights.pop("lm_head.weight", None)
     head = merge_lora(weights, adapter, tied=tied) if adapter is not None else None
-    runner = LlamaRunner(config, weights, head)
-    runner.eval()
-    return runner, PlainTokenizer(folder)
-
-
-def clone_cache(cache: KVCache) -> KVCache:
-    """A copy of ``cache`` that a forward pass may extend without touching the original."""
-    return copy.deepcopy(cache)
+    return LlamaRunner(config, weights, head), PlainTokenizer(folder)

@@ -1,4 +1,4 @@
-"""The torch-only runtime against the reference path (transformers + peft), on a tiny real model.
+"""The numpy runtime against the reference path (transformers + peft), on a tiny real model.
 
 The model is the tiny random Llama with its weights scaled up and a LoRA adapter with
 random (not zero) matrices on the attention projections and the tied ``lm_head``, so the
@@ -32,7 +32,14 @@ from explore.agent.models import (
 )
 from explore.agent.policy import LMPolicy
 from explore.agent.reflector import NoReflector
-from explore.agent.runtime import PROB_TOLERANCE, LlamaRunner, PlainTokenizer, RuntimeUnsupported, load_runtime
+from explore.agent.runtime import (
+    PROB_TOLERANCE,
+    LlamaRunner,
+    PlainTokenizer,
+    RuntimePolicy,
+    RuntimeUnsupported,
+    load_runtime,
+)
 
 FILES = {
     "pkg/__init__.py": "",
@@ -110,7 +117,7 @@ def prompts(tmp_path_factory: pytest.TempPathFactory, make_repo: Any, reference:
 def test_fast_path_keeps_the_action_distribution(head: str, cached: bool, model_dir: Path, adapter_dir: Path,
                                                  reference: LoadedModel, prompts: list[Any]) -> None:
     runner, tokenizer = load_runtime(model_dir, adapter_dir)
-    fast = LMPolicy(runner, tokenizer, adapter=None, head=head, prefix_cache_size=8 if cached else 0)
+    fast = RuntimePolicy(runner, tokenizer, head=head, prefix_cache_size=8 if cached else 0)
     ref = LMPolicy(reference.model, reference.tokenizer, adapter="policy", head=head)
     unadapted = LMPolicy(reference.model, reference.tokenizer, adapter=None, head=head)
     worst = moved = peak = 0.0
@@ -135,7 +142,7 @@ def test_fast_path_batches_with_padding(model_dir: Path, adapter_dir: Path, refe
     prefixes = [p[2] for p in prompts[:4]]
     assert len({len(t) for t in texts}) > 1
     for head in ("label", "line"):
-        fast = LMPolicy(runner, tokenizer, adapter=None, head=head)
+        fast = RuntimePolicy(runner, tokenizer, head=head)
         ref = LMPolicy(reference.model, reference.tokenizer, adapter="policy", head=head)
         for prefix in (None, prefixes):
             for r, f in zip(ref.decide(texts, labels, prefix=prefix, greedy=True),
@@ -194,9 +201,9 @@ def test_load_fast_applies_only_where_it_can(model_dir: Path, adapter_dir: Path,
     assert load_fast(TINY_RANDOM, {"policy": other}, cache_dir=tiny_cache) is None  # made for another base
 
 
-def test_explorer_asks_without_transformers_or_peft(tmp_path: Path, make_repo: Any, model_dir: Path,
+def test_explorer_asks_without_torch_transformers_or_peft(tmp_path: Path, make_repo: Any, model_dir: Path,
                                                     adapter_dir: Path) -> None:
-    """A fresh process: Explorer loads the fast path and answers, importing neither."""
+    """A fresh process: Explorer loads the numpy runtime and answers, importing none of them."""
     repo = make_repo(tmp_path, FILES)
     code = (
         "import sys, json\n"
@@ -205,12 +212,12 @@ def test_explorer_asks_without_transformers_or_peft(tmp_path: Path, make_repo: A
         " max_steps=3)\n"
         "a = ex.ask('where is the retry backoff computed?')\n"
         "print(json.dumps([type(ex.policy.model).__name__, len(a.steps), a.files[:1],"
-        " 'transformers' in sys.modules, 'peft' in sys.modules]))\n"
+        " [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    runner, steps, files, transformers_loaded, peft_loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    runner, steps, files, imported = json.loads(out.stdout.strip().splitlines()[-1])
     assert runner == "LlamaRunner" and 1 <= steps <= 3 and files
-    assert not transformers_loaded and not peft_loaded
+    assert imported == []
 
 
 def test_later_questions_continue_from_the_cached_instructions(model_dir: Path, adapter_dir: Path,
@@ -218,42 +225,30 @@ def test_later_questions_continue_from_the_cached_instructions(model_dir: Path, 
     """A new question's prefix is run from where it departs from a cached one (the chat
     preamble and instructions), and its decisions match a policy that caches nothing."""
     runner, tokenizer = load_runtime(model_dir, adapter_dir)
-    fast = LMPolicy(runner, tokenizer, adapter=None, head="line")
-    plain = LMPolicy(runner, tokenizer, adapter=None, head="line", prefix_cache_size=0)
-    lengths: list[int] = []
-    hook = runner.register_forward_pre_hook(lambda _m, args, kwargs: lengths.append(kwargs["input_ids"].shape[1]),
-                                            with_kwargs=True)
+    fast = RuntimePolicy(runner, tokenizer, head="line")
+    plain = RuntimePolicy(*load_runtime(model_dir, adapter_dir), head="line", prefix_cache_size=0)
     firsts = {}
     for texts, labels, prefix in prompts:
         firsts.setdefault(prefix, (texts, labels))
     assert len(firsts) == len(QUESTIONS)
-    try:
-        for n, (prefix, (texts, labels)) in enumerate(firsts.items()):
-            lengths.clear()
-            got = fast.decide(texts, labels, greedy=True, prefix=prefix)[0]
-            head_tokens = len(fast._split(texts[0], prefix)[0])
-            if n == 0:
-                assert lengths[0] == head_tokens  # nothing cached yet: the whole prefix
-            else:
-                assert lengths[0] < head_tokens - 8  # continued from the shared instructions
-            want = plain.decide(texts, labels, greedy=True, prefix=prefix)[0]
-            assert max(abs(a - b) for a, b in zip(got.probs, want.probs)) <= PROB_TOLERANCE
-    finally:
-        hook.remove()
+    for n, (prefix, (texts, labels)) in enumerate(firsts.items()):
+        before = runner.tokens_run
+        got = fast.decide(texts, labels, greedy=True, prefix=prefix)[0]
+        want = plain.decide(texts, labels, greedy=True, prefix=prefix)[0]
+        head, tail = (len(part) for part in fast._split(texts[0], prefix)[:2])
+        ran = runner.tokens_run - before
+        assert ran <= head + tail
+        if n > 0:
+            assert ran < head + tail - 8  # continued from the shared instructions
+        assert max(abs(a - b) for a, b in zip(got.probs, want.probs)) <= PROB_TOLERANCE
 
 
 def test_line_head_runs_nothing_after_the_last_action(model_dir: Path, adapter_dir: Path,
                                                       prompts: list[Any]) -> None:
     runner, tokenizer = load_runtime(model_dir, adapter_dir)
-    fast = LMPolicy(runner, tokenizer, adapter=None, head="line", prefix_cache_size=0)
-    lengths: list[int] = []
-    hook = runner.register_forward_pre_hook(lambda _m, args, kwargs: lengths.append(kwargs["input_ids"].shape[1]),
-                                            with_kwargs=True)
-    try:
-        texts, labels, _prefix = prompts[0]
-        fast.decide(texts, labels, greedy=True)
-    finally:
-        hook.remove()
+    fast = RuntimePolicy(runner, tokenizer, head="line", prefix_cache_size=0)
+    texts, labels, _prefix = prompts[0]
+    fast.decide(texts, labels, greedy=True)
     whole = len(fast._split(texts[0], None)[1])
-    assert texts[0].endswith("The best action is letter:") and lengths == [whole - len(
-        tokenizer.encode("\nThe best action is letter:<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False))]
+    after = tokenizer.encode("\nThe best action is letter:<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)
+    assert texts[0].endswith("The best action is letter:") and runner.tokens_run == whole - len(after)
