@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -35,11 +36,15 @@ from typing import Any
 import numpy as np
 
 from explore.agent.policy import MIN_STEM_TOKENS, Decision, LMPolicy, Prefix, _check_batch, longest_stem
+from explore.sandbox.errors import ExploreError
 
 #: Largest difference in any action's probability allowed between this runtime (merged
 #: weights, numpy) and transformers + peft (adapter applied on the fly), both float32.
 #: Measured on the shipped navigator: see the README's latency section.
 PROB_TOLERANCE = 1e-4
+
+#: How many BLAS threads the runtime's matrix products use (default: half the cores, at least one).
+THREADS_ENV = "EXPLORE_THREADS"
 
 #: Architectures the runner implements (a Llama decoder with default rotary embeddings).
 ARCHITECTURES = frozenset({"LlamaForCausalLM"})
@@ -47,6 +52,54 @@ ARCHITECTURES = frozenset({"LlamaForCausalLM"})
 
 class RuntimeUnsupported(ValueError):
     """The model or adapter needs something this runtime does not implement; use transformers."""
+
+
+class ThreadsSettingError(ExploreError, ValueError):
+    """``$EXPLORE_THREADS`` is not a whole number."""
+
+
+# --- threads -----------------------------------------------------------------------------
+
+
+def runtime_threads() -> int:
+    """``$EXPLORE_THREADS``, else half the cores (at least one).
+
+    OpenBLAS threads spin while they wait for work. Measured on this 2-core machine while
+    other jobs kept both cores busy, one forward pass over 300 tokens: 2.0 s on one thread,
+    5.8 s on two (and no better with ``OPENBLAS_THREAD_TIMEOUT``). A laptop's other
+    programs make the same contention; half the cores leaves them room."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ThreadsSettingError(f"${THREADS_ENV} must be a whole number, not {value!r}") from None
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def set_blas_threads(n: int) -> bool:
+    """Set the thread count of the OpenBLAS numpy loaded (its environment variable is read
+    only when numpy is imported, before anything here runs). False where numpy uses another
+    BLAS or the platform has no ``/proc/self/maps``; the BLAS keeps its own count."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            libs = sorted({line.split()[-1] for line in fh if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return False
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(ctypes.c_int(n))
+                return True
+    return False
 
 
 # --- tokenizer ---------------------------------------------------------------------------
@@ -412,4 +465,5 @@ def load_runtime(folder: str | Path, adapter: str | Path | None = None) -> tuple
     if tied:
         weights.pop("lm_head.weight", None)
     head = merge_lora(weights, adapter, tied=tied) if adapter is not None else None
+    set_blas_threads(runtime_threads())
     return LlamaRunner(config, weights, head), PlainTokenizer(folder)

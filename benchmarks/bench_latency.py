@@ -94,9 +94,8 @@ class Recording:
 
 
 def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
-    import torch
-
     from explore.agent.explorer import Explorer
+    from explore.agent.runtime import runtime_threads
 
     started = time.perf_counter()
     explorer = Explorer(repo)
@@ -109,7 +108,7 @@ def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
         times.append(answer.seconds)
         steps.append(len(answer.steps))
     model = type(recording.policy.model).__name__
-    return {"runtime": model, "threads": torch.get_num_threads(), "load_s": load, "ask_s": times,
+    return {"runtime": model, "threads": runtime_threads(), "load_s": load, "ask_s": times,
             "p50": quantile(times, .5), "p90": quantile(times, .9), "steps_mean": statistics.mean(steps),
             "decision_ms_p50": 1000 * statistics.median(recording.seconds)}, recording
 
@@ -215,7 +214,7 @@ def main() -> None:
     if "api" not in args.skip:
         report["api"], recording = api(repo, qs)
         a = report["api"]
-        print(f"warm API ({a['runtime']}, {a['threads']} threads): load {a['load_s']:.2f} s, ask p50 {a['p50']:.2f} "
+        print(f"warm API ({a['runtime']}, {a['threads']} BLAS threads): load {a['load_s']:.2f} s, ask p50 {a['p50']:.2f} "
               f"p90 {a['p90']:.2f} s, {a['steps_mean']:.1f} steps, decision p50 {a['decision_ms_p50']:.0f} ms")
         if args.baseline:
             report["baseline"] = b = baseline(recording)

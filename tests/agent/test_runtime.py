@@ -252,3 +252,18 @@ def test_line_head_runs_nothing_after_the_last_action(model_dir: Path, adapter_d
     whole = len(fast._split(texts[0], None)[1])
     after = tokenizer.encode("\nThe best action is letter:<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)
     assert texts[0].endswith("The best action is letter:") and runner.tokens_run == whole - len(after)
+
+
+def test_threads_come_from_the_environment_or_half_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from explore.agent.runtime import ThreadsSettingError, runtime_threads, set_blas_threads
+
+    monkeypatch.delenv("EXPLORE_THREADS", raising=False)
+    assert runtime_threads() == max(1, (os.cpu_count() or 1) // 2)
+    monkeypatch.setenv("EXPLORE_THREADS", "3")
+    assert runtime_threads() == 3
+    monkeypatch.setenv("EXPLORE_THREADS", "many")
+    with pytest.raises(ThreadsSettingError, match="whole number"):
+        runtime_threads()  # said, not a silent fall back to the slow path
+    assert set_blas_threads(1) in (True, False)  # False where numpy's BLAS is not OpenBLAS
