@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import re
+import struct
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -382,15 +384,29 @@ _LORA_KEY = re.compile(r"^(?:base_model\.model\.)?(.+)\.(lora_A|lora_B)(?:\.[^.]
 
 
 def _load_arrays(path: Path) -> dict[str, np.ndarray]:
-    """A safetensors file as float32 numpy arrays; other dtypes are not this runtime's."""
-    from safetensors.numpy import load_file
+    """A safetensors file's float32 tensors as read-only numpy arrays mapped from the file.
 
-    try:
-        arrays = load_file(str(path))
-    except (TypeError, ValueError) as exc:  # e.g. bfloat16, which numpy has no type for
-        raise RuntimeUnsupported(f"{path.name}: {exc}") from None
-    if any(a.dtype != np.float32 for a in arrays.values()):
-        raise RuntimeUnsupported(f"{path.name} holds weights that are not float32")
+    Mapped, not read: the load costs no copy of the ~540 MB (0.7 s of a cold command on
+    this machine), and the pages come from the OS cache as the first forward pass touches
+    them. The format is an 8-byte little-endian header length, a JSON header naming each
+    tensor's dtype, shape and byte range, then the bytes. Other dtypes (bfloat16 has no
+    numpy type) are not this runtime's."""
+    with path.open("rb") as fh:
+        size = struct.unpack("<Q", fh.read(8))[0]
+        try:
+            header = json.loads(fh.read(size))
+        except ValueError as exc:
+            raise RuntimeUnsupported(f"{path.name}: unreadable safetensors header ({exc})") from None
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    arrays = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info.get("dtype") != "F32":
+            raise RuntimeUnsupported(f"{path.name} holds {info.get('dtype')} weights, not float32")
+        begin, stop = info["data_offsets"]
+        arrays[name] = np.frombuffer(mapped, dtype="<f4", count=(stop - begin) // 4,
+                                     offset=8 + size + begin).reshape(info["shape"])
     return arrays
 
 
