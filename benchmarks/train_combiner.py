@@ -2,7 +2,7 @@
 
 For each ``split = "train"`` project of ``history.toml`` (never the evaluation ones), the
 newest ``--per-repo`` qualifying commits become questions on their parents; the
-retriever's four rankings give each question's candidates and their features
+retriever's five rankings (file, unit, symbol, path, history) give each question's candidates and their features
 (explore.retrieval.combiner). The combiner is fit by softmax cross-entropy, first
 leaving one project out at a time (printed: acc@1 / recall@5 / recall@10 on the left-out
 project, against reciprocal-rank fusion), then on all of them, and written to

@@ -1,6 +1,6 @@
 """Choose the retriever's fusion weights on the *training* projects' history questions.
 
-The four rankings (file, unit, symbol, path) are computed once per question; every
+The rankings (file, unit, symbol, path, history) are computed once per question; every
 combination of weights, RRF offset and kind priors in a small grid is then scored
 (acc@1, recall@5, recall@10) without recomputing them. Only ``--split train`` projects
 are used: the evaluation projects' questions are the benchmark and are never tuned on.

@@ -1,6 +1,6 @@
 """Fusing the evidence: which files to offer first.
 
-Four rankings of a snapshot's files for one parsed question (:class:`~.query.Query`):
+Five rankings of a snapshot's files for one parsed question (:class:`~.query.Query`):
 
 * ``file`` — BM25 over whole files (path twice + text), the project's :class:`Index`,
   queried with the parsed terms (names weighted above prose);
