@@ -1,6 +1,6 @@
 """The `explore` command line: a typer app, one module per command, and the only code that prints.
 
-``ask``, ``walk``, ``tasks``, ``eval``, ``train`` and ``serve`` are functions in modules of
+``ask``, ``search``, ``walk``, ``tasks``, ``eval``, ``train`` and ``serve`` are functions in modules of
 the same name (``eval`` in :mod:`.eval`), ``cache`` a group of its own; they are put on
 the app here, each behind the one error guard (:func:`.console.guard`), and each imports
 what it needs when it runs, so `explore --help` and `explore ask` start without the
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from . import ask, cache, serve, tasks, train, walk
+from . import ask, cache, search, serve, tasks, train, walk
 from . import eval as evaluate
 from .console import guard, out
 
@@ -51,6 +51,7 @@ def _root(
 
 
 app.command("ask")(guard(ask.ask))
+app.command("search")(guard(search.search))
 app.command("walk")(guard(walk.walk))
 app.command("tasks")(guard(tasks.tasks))
 app.command("eval")(guard(evaluate.eval_command))
