@@ -15,32 +15,22 @@ interrupted run and an uninterrupted one log the same metrics.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..agent import bundle
 from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_key
-from ..agent.env import RepoExploreEnv
-from ..agent.task import Task
 from ..sandbox.corpus import Corpus, open_source
-from ..sandbox.errors import ExploreError
-from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
-from .tasks.jsonl import write_tasks
-
-STATE_FILE = "state.json"
-
-
-class TrainError(ExploreError):
-    """Training cannot start or continue as asked."""
+from .run import STATE_FILE, ProgressEvent, ProgressFn, Run, TrainError, TrainingInterrupted, _write_json, load_tasks
+from .stages import run_stages
 
 
 class OutputExists(TrainError):
@@ -55,170 +45,10 @@ class ResumeMismatch(TrainError):
     """``--resume`` with settings that differ from the run being resumed."""
 
 
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C: the last complete step was checkpointed; ``checkpoint`` says where."""
-
-    def __init__(self, checkpoint: Path | None, stage: str, step: int) -> None:
-        super().__init__(f"interrupted during {stage} at step {step}")
-        self.checkpoint, self.stage, self.step = checkpoint, stage, step
-
-
-@dataclass
-class ProgressEvent:
-    """What the CLI shows: stage, position in it, and the latest metrics (live success)."""
-
-    stage: str
-    step: int
-    total: int
-    metrics: dict[str, float] = field(default_factory=dict)
-    message: str = ""
-
-
-ProgressFn = Callable[[ProgressEvent], None]
-
-
 @dataclass
 class TrainResult:
     out: Path
     summary: dict[str, Any]
-
-
-def load_tasks(path: Path) -> list[Task]:
-    """Tasks from JSONL (one task per line) or JSON (a list, or ``{"tasks": [...]}``)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TrainError(f"cannot read tasks file {path}: {exc.strerror or exc}") from None
-    try:
-        stripped = text.lstrip()
-        if stripped.startswith("["):
-            rows = json.loads(text)
-        elif stripped.startswith("{") and '"tasks"' in stripped[:200] and "\n{" not in stripped:
-            rows = json.loads(text)["tasks"]
-        else:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        tasks = [Task.from_dict(r) for r in rows]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise TrainError(f"{path} is not a tasks file (JSONL of tasks, as `explore tasks` writes): {exc}") from None
-    if not tasks:
-        raise TrainError(f"{path} holds no tasks")
-    return tasks
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
-
-
-class _Run:
-    """One training run's state on disk and in memory; the stages are its methods."""
-
-    def __init__(self, repo: str, config: TrainConfig, out: Path, progress: ProgressFn | None, rev: str | None,
-                 teacher: Any = None) -> None:
-        self.repo, self.config, self.out, self.rev, self.teacher = repo, config, Path(out), rev, teacher
-        self.say = progress or (lambda _e: None)
-        self.state: dict[str, Any] = {"seconds": {}, "eval": {}}
-        self.ckpt_dir = self.out / "checkpoint"
-
-    # -- bookkeeping -----------------------------------------------------------------
-    def save_state(self) -> None:
-        _write_json(self.out / STATE_FILE, self.state)
-
-    def timed(self, name: str, started: float) -> None:
-        self.state["seconds"][name] = round(self.state["seconds"].get(name, 0.0) + time.perf_counter() - started, 2)
-
-    def export(self, model: Any, names: list[str]) -> None:
-        """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``."""
-        bundle.export(model, names, self.out, self.config.env, self.config.head)
-
-    # -- tasks -----------------------------------------------------------------------
-    def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
-        from .oracle import attach, complete
-
-        path = self.out / "tasks.jsonl"
-        started = time.perf_counter()
-        if path.is_file():
-            tasks = load_tasks(path)
-        else:
-            what = "generating tasks" if tasks_file is None else "loading tasks"
-            self.say(ProgressEvent("tasks", 0, 1, message=what))
-            if tasks_file is not None:
-                tasks = load_tasks(tasks_file)
-            else:
-                tasks = self._generate(repo)
-            env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
-            if tasks_file is not None:  # an oracle written elsewhere must replay here, or nothing is trained on it
-                for t in tasks:
-                    if t.oracle:
-                        complete(env, t)
-            proven = [t for t in tasks if t.oracle or attach(env, t)]
-            for t in proven:
-                t.depth = len(t.oracle or []) - 2  # folders above the target: what the curriculum orders by
-            if not proven:
-                raise TrainError(f"none of the {len(tasks)} tasks has a walk the environment can replay")
-            tasks = proven
-            write_tasks(tasks, path)
-            self.timed("tasks", started)
-        train = [t for t in tasks if t.meta.get("split", "train") == "train"] or tasks
-        test = [t for t in tasks if t.meta.get("split") == "test"]
-        if len({t.meta.get("repo") for t in test}) > 1:  # a corpus: the first N held out span every repository
-            count: dict[str, int] = {}
-            keyed = []
-            for t in test:
-                repo_name = str(t.meta.get("repo"))
-                keyed.append((count.get(repo_name, 0), t))  # its position within its repository
-                count[repo_name] = count.get(repo_name, 0) + 1
-            test = [t for _, t in sorted(keyed, key=lambda pair: pair[0])]
-        self.state["tasks"] = {"total": len(tasks), "train": len(train), "test": len(test)}
-        self.say(ProgressEvent("tasks", 1, 1, message=f"{len(train)} training tasks, {len(test)} held out"))
-        return train, test
-
-    def _generate(self, repo: Repository | Corpus) -> list[Task]:
-        """Tasks of one repository, or of each repository of a corpus (``max_tasks`` each,
-        ids prefixed with the repository's folder name, which ``meta["repo"]`` also keeps)."""
-        from .tasks.pipeline import NoTasks, generate
-
-        env = copy.deepcopy(self.config.env)
-        if isinstance(repo, Repository):
-            return generate(repo, max_tasks=self.config.max_tasks, seed=self.config.seed, rev=self.rev, env_config=env)
-        tasks: list[Task] = []
-        for i, member in enumerate(repo.repos):
-            name = member.path.name
-            self.say(ProgressEvent("tasks", i, len(repo), message=f"generating tasks in {name}"))
-            try:
-                found = generate(member, max_tasks=self.config.max_tasks, seed=self.config.seed, env_config=env)
-            except NoTasks as exc:
-                self.say(ProgressEvent("tasks", i + 1, len(repo), message=f"skipped {name}: {exc}"))
-                continue
-            for task in found:
-                task.id = f"{name}:{task.id}"
-                task.meta["repo"] = name
-            tasks += found
-        if not tasks:
-            raise TrainError(f"no tasks could be generated in any of the {len(repo)} repositories")
-        return tasks
-
-    # -- evaluation ------------------------------------------------------------------
-    def evaluate(self, name: str, repo: Repository | Corpus, test: list[Task], policy: Any, reflector: Any) -> None:
-        from .rl import evaluate
-
-        n = self.config.eval_tasks
-        if n <= 0 or not test or name in self.state["eval"]:
-            return
-        started = time.perf_counter()
-        self.say(ProgressEvent("eval", 0, 1, message=f"evaluating {name} on {min(n, len(test))} held-out tasks"))
-        cfg = copy.deepcopy(self.config.env)
-        cfg.shuffle_labels, cfg.leave_out = False, 0.0
-        envs = [RepoExploreEnv(repo, test, copy.deepcopy(cfg)) for _ in range(min(8, n))]
-        played: list[Any] = []
-        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played)
-        self.state["eval"][name] = {k.split("/")[-1]: round(v, 4) for k, v in result.items()}
-        walks = [{"task": e.task_id, "success": e.success, "actions": e.texts, "notes": e.notes} for e in played]
-        _write_json(self.out / f"eval_{name}.json", walks)
-        self.timed("eval", started)
-        self.save_state()
-        self.say(ProgressEvent("eval", 1, 1, metrics=result, message=f"{name}: success {result['eval/success']:.0%}"))
 
 
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> None:
@@ -282,8 +112,6 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     ``teacher`` writes the demonstrations' reflections (default: the offline
     :class:`~.teacher.RuleTeacher`; a :class:`~.teacher.ChatTeacher` wraps a chat model).
     """
-    from .stages import run_stages
-
     config = config or TrainConfig()
     if from_dir is None and not resume:
         from_dir = shipped_start(config)
@@ -299,7 +127,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     _check_resume(out, config, resume, where)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(where, config, out, progress, rev, teacher)
+    run = Run(where, config, out, progress, rev, teacher)
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
     started = time.time()

@@ -1,10 +1,9 @@
 """The stages of a training run after the tasks: model, demonstrations, SFT, RL.
 
-Split from :mod:`.pipeline` (which owns the output folder, resume checks and the public
-entry point) to keep each module readable. Each stage loop follows one pattern: step,
-record metrics, keep an in-memory copy of the last complete state (LoRA weights and
-optimizer: a few MB), checkpoint every N steps, and on Ctrl-C restore that copy, write
-it as a checkpoint and raise :class:`~.pipeline.TrainingInterrupted`.
+:mod:`.pipeline` owns the output folder, resume checks and the public entry point;
+:mod:`.run` the bookkeeping and the one loop both trained stages run in
+(:meth:`~.run.Run.loop`: metrics, checkpoints, Ctrl-C). Each stage here builds its
+trainer and hands it to that loop.
 """
 from __future__ import annotations
 
@@ -20,20 +19,17 @@ from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.corpus import Corpus
 from ..sandbox.snapshot import Repository
-from . import checkpoint as ckpt
 from .demos import DemoSet, build_demos
-from .report import append_jsonl, truncate_jsonl
+from .run import ProgressEvent, Run, TrainError, _write_json
 from .sft import SFTTrainer, adapter_params, lora_targets, use_bf16
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
-    from .pipeline import _Run
 
 
-def load_model(run: "_Run", from_dir: Path | None) -> tuple[Any, Any]:
+def load_model(run: Run, from_dir: Path | None) -> tuple[Any, Any]:
     """The base model with a ``policy`` (and ``reflector``) LoRA adapter: fresh, or from ``from_dir``."""
     from ..agent.models import ModelError, load_adapters, new_lora, resolve_model
-    from .pipeline import TrainError
 
     cfg = run.config
     try:
@@ -60,16 +56,7 @@ def load_model(run: "_Run", from_dir: Path | None) -> tuple[Any, Any]:
     return model, loaded.tokenizer
 
 
-def _interrupted(run: "_Run", stage: str, step: int, state: dict[str, Any]) -> None:
-    from .pipeline import TrainingInterrupted
-
-    path = ckpt.save(run.ckpt_dir, stage, step, state)
-    raise TrainingInterrupted(path, stage, step) from None
-
-
-def demonstrations(run: "_Run", repo: Repository | Corpus, tasks: list[Task]) -> DemoSet:
-    from .pipeline import ProgressEvent
-
+def demonstrations(run: Run, repo: Repository | Corpus, tasks: list[Task]) -> DemoSet:
     path = run.out / "demos.jsonl"
     if path.is_file():
         return DemoSet.load(path)
@@ -87,10 +74,8 @@ def demonstrations(run: "_Run", repo: Repository | Corpus, tasks: list[Task]) ->
     return demos
 
 
-def supervised(run: "_Run", model: Any, tokenizer: Any, policy: Any, demos: DemoSet,
+def supervised(run: Run, model: Any, tokenizer: Any, policy: Any, demos: DemoSet,
                checkpoint: "Checkpoint | None") -> None:
-    from .pipeline import ProgressEvent
-
     cfg = run.config
     reflect = cfg.reflection
     policy_ex = [(o, n if reflect else "", labels, a) for o, n, labels, a in demos.policy_examples()]
@@ -99,34 +84,16 @@ def supervised(run: "_Run", model: Any, tokenizer: Any, policy: Any, demos: Demo
     policy.autocast = trainer.bf16
     if checkpoint is not None:
         trainer.load_state_dict(checkpoint.state["trainer"])
-    metrics_file = run.out / "sft_metrics.jsonl"
-    truncate_jsonl(metrics_file, trainer.steps)
-    last = trainer.state_dict()
-    started = time.perf_counter()
-    try:
-        while trainer.steps < cfg.sft.steps:
-            metrics = trainer.step()
-            append_jsonl(metrics_file, {"step": trainer.steps, **metrics})
-            last = trainer.state_dict()
-            if trainer.steps % max(1, cfg.sft.checkpoint_every) == 0 or trainer.steps == cfg.sft.steps:
-                ckpt.save(run.ckpt_dir, "sft", trainer.steps, {"trainer": last})
-            run.say(ProgressEvent("sft", trainer.steps, cfg.sft.steps, metrics))
-    except KeyboardInterrupt:
-        trainer.load_state_dict(last)
-        run.timed("sft", started)
-        run.save_state()
-        _interrupted(run, "sft", trainer.steps, {"trainer": last})
-    run.timed("sft", started)
-    run.save_state()
+    run.loop("sft", trainer, lambda: trainer.steps, cfg.sft.steps, every=cfg.sft.checkpoint_every,
+             metrics="sft_metrics.jsonl", key="step")
     run.export(model, ["reflector", "policy"] if reflect else ["policy"])
 
 
-def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
+def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
               checkpoint: "Checkpoint | None") -> bool:
     """Online RL; returns whether any update ran in this call."""
     from ..agent.reflector import LoRAReflector
     from .curriculum import DepthCurriculum, UniformTasks
-    from .pipeline import ProgressEvent
     from .rl import RLTrainer
 
     cfg = run.config
@@ -151,39 +118,17 @@ def reinforce(run: "_Run", repo: Repository | Corpus, tasks: list[Task], model: 
     # in its checkpoints, and the next resume restored that one instead of the trained one.
     names = {id(p): n for n, p in model.named_parameters()}
     frozen_state = {names[id(p)]: p.detach().clone() for p in frozen}
-    metrics_file = run.out / "metrics.jsonl"
-    truncate_jsonl(metrics_file, trainer.updates)
-    if trainer.updates >= cfg.rl.updates:
-        return False
-    last = trainer.state_dict()
-    started = time.perf_counter()
-    try:
-        while trainer.updates < cfg.rl.updates:
-            metrics = trainer.step()
-            append_jsonl(metrics_file, {"update": trainer.updates, **metrics})
-            last = trainer.state_dict()
-            if trainer.updates % max(1, cfg.rl.checkpoint_every) == 0 or trainer.updates == cfg.rl.updates:
-                ckpt.save(run.ckpt_dir, "rl", trainer.updates, {"trainer": last, "frozen": frozen_state})
-                run.export(model, ["policy"])
-            run.say(ProgressEvent("rl", trainer.updates, cfg.rl.updates, metrics))
-    except KeyboardInterrupt:
-        trainer.load_state_dict(last)
-        run.export(model, ["policy"])
-        run.timed("rl", started)
-        run.save_state()
-        _interrupted(run, "rl", trainer.updates, {"trainer": last, "frozen": frozen_state})
-    run.timed("rl", started)
-    run.save_state()
-    return True
+    return run.loop("rl", trainer, lambda: trainer.updates, cfg.rl.updates, every=cfg.rl.checkpoint_every,
+                    metrics="metrics.jsonl", key="update", keep={"frozen": frozen_state},
+                    on_checkpoint=lambda: run.export(model, ["policy"]))
 
 
-def fit_retriever(run: "_Run", repo: Repository | Corpus) -> None:
+def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     """Fit the candidate stage to the repository's own history (minutes, no model): the
     newest commits held out, the older ones teach the combiner; ``combiner.json`` is kept
     in the bundle only when it does not lose on the held-out commits. Done once per run."""
     from ..agent.bundle import COMBINER_FILE
     from ..retrieval.adapt import TooLittleHistory, adapt
-    from .pipeline import ProgressEvent, _write_json
     from .tasks.history import scan_history
 
     if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository) or not repo.is_git:
@@ -214,7 +159,7 @@ def fit_retriever(run: "_Run", repo: Repository | Corpus) -> None:
     run.save_state()
 
 
-def run_stages(run: "_Run", repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,
+def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,
                checkpoint: "Checkpoint | None") -> None:
     """Candidate stage, tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
     from ..agent.policy import LMPolicy

@@ -24,7 +24,14 @@ from ...agent.task import Task
 from ...sandbox.errors import ExploreError, PathRefused
 from ...sandbox.snapshot import Repository, Snapshot
 from ..oracle import attach
-from . import chat, code, config, docs, history
+from .chat import generate as chat_tasks
+from .code import generate as code_tasks
+from .code import python_files
+from .config import generate as config_tasks
+from .docs import doc_files
+from .docs import generate as docs_tasks
+from .history import MAX_COMMITS
+from .history import generate as history_tasks
 from .quality import DocumentTerms, annotate, assign_splits, dedupe, task_id
 
 SOURCES: tuple[str, ...] = ("code", "docs", "config", "history")
@@ -117,7 +124,7 @@ def generate_report(
     *,
     chat_model: Any = None,
     env_config: EnvConfig | None = None,
-    max_commits: int = history.MAX_COMMITS,
+    max_commits: int = MAX_COMMITS,
     progress: Progress | None = None,
 ) -> Generation:
     """Generate, dedupe, sample, prove and split tasks; raise :class:`NoTasks` if none."""
@@ -136,20 +143,20 @@ def generate_report(
         rng = random.Random(f"{seed}:{name}")
         reason = ""
         if name == "code":
-            found = code.generate(snapshot, rng, tick(name))
-            reason = "" if found else ("no Python files" if not code.python_files(snapshot) else
+            found = code_tasks(snapshot, rng, tick(name))
+            reason = "" if found else ("no Python files" if not python_files(snapshot) else
                                        "no usable docstrings, definitions or constants")
         elif name == "docs":
-            found = docs.generate(snapshot, rng, tick(name))
-            reason = "" if found else ("no Markdown or reST files" if not docs.doc_files(snapshot) else
+            found = docs_tasks(snapshot, rng, tick(name))
+            reason = "" if found else ("no Markdown or reST files" if not doc_files(snapshot) else
                                        "no headings with text under them")
         elif name == "config":
-            found = config.generate(snapshot, rng, tick(name))
+            found = config_tasks(snapshot, rng, tick(name))
             reason = "" if found else "no recognised config or data files"
         elif name == "history":
-            found, reason = history.generate(repo, rev, max_commits, tick(name))
+            found, reason = history_tasks(repo, rev, max_commits, tick(name))
         else:
-            found, reason = chat.generate(snapshot, chat_model, rng, progress=tick(name))
+            found, reason = chat_tasks(snapshot, chat_model, rng, progress=tick(name))
         report.sources[name] = SourceReport(len(found), 0, reason)
         raw += _canonical(found, snapshot)
 

@@ -1,0 +1,246 @@
+"""One training run's folder and bookkeeping, and the loop every trained stage runs in.
+
+:class:`Run` holds a run's settings, output folder and ``state.json`` (stage results so
+far), and the stages that need no model (tasks, evaluation); :meth:`Run.loop` is the
+shell around a trainer's steps that SFT and RL share: record metrics, keep an in-memory
+copy of the last complete state (LoRA weights and optimizer: a few MB), checkpoint every
+N steps, and on Ctrl-C restore that copy, write it as a checkpoint and raise
+:class:`TrainingInterrupted`. :mod:`.pipeline` (the entry point) and :mod:`.stages` (the
+stages with a model) both build on this module; it imports neither.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..agent import bundle
+from ..agent.env import RepoExploreEnv
+from ..agent.task import Task
+from ..sandbox.corpus import Corpus
+from ..sandbox.errors import ExploreError
+from ..sandbox.snapshot import Repository
+from . import checkpoint as ckpt
+from .config import TrainConfig
+from .report import append_jsonl, truncate_jsonl
+from .tasks.jsonl import write_tasks
+
+STATE_FILE = "state.json"
+
+
+class TrainError(ExploreError):
+    """Training cannot start or continue as asked."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C: the last complete step was checkpointed; ``checkpoint`` says where."""
+
+    def __init__(self, checkpoint: Path | None, stage: str, step: int) -> None:
+        super().__init__(f"interrupted during {stage} at step {step}")
+        self.checkpoint, self.stage, self.step = checkpoint, stage, step
+
+
+@dataclass
+class ProgressEvent:
+    """What the CLI shows: stage, position in it, and the latest metrics (live success)."""
+
+    stage: str
+    step: int
+    total: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+ProgressFn = Callable[[ProgressEvent], None]
+
+
+class Trainer(Protocol):
+    """What :meth:`Run.loop` drives: one step at a time, its whole state as a dict."""
+
+    def step(self) -> dict[str, float]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+def load_tasks(path: Path) -> list[Task]:
+    """Tasks from JSONL (one task per line) or JSON (a list, or ``{"tasks": [...]}``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TrainError(f"cannot read tasks file {path}: {exc.strerror or exc}") from None
+    try:
+        stripped = text.lstrip()
+        if stripped.startswith("["):
+            rows = json.loads(text)
+        elif stripped.startswith("{") and '"tasks"' in stripped[:200] and "\n{" not in stripped:
+            rows = json.loads(text)["tasks"]
+        else:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        tasks = [Task.from_dict(r) for r in rows]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TrainError(f"{path} is not a tasks file (JSONL of tasks, as `explore tasks` writes): {exc}") from None
+    if not tasks:
+        raise TrainError(f"{path} holds no tasks")
+    return tasks
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+class Run:
+    """One training run's state on disk and in memory; the stages are its methods."""
+
+    def __init__(self, repo: str, config: TrainConfig, out: Path, progress: ProgressFn | None, rev: str | None,
+                 teacher: Any = None) -> None:
+        self.repo, self.config, self.out, self.rev, self.teacher = repo, config, Path(out), rev, teacher
+        self.say = progress or (lambda _e: None)
+        self.state: dict[str, Any] = {"seconds": {}, "eval": {}}
+        self.ckpt_dir = self.out / "checkpoint"
+
+    # -- bookkeeping -----------------------------------------------------------------
+    def save_state(self) -> None:
+        _write_json(self.out / STATE_FILE, self.state)
+
+    def timed(self, name: str, started: float) -> None:
+        self.state["seconds"][name] = round(self.state["seconds"].get(name, 0.0) + time.perf_counter() - started, 2)
+
+    def export(self, model: Any, names: list[str]) -> None:
+        """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``."""
+        bundle.export(model, names, self.out, self.config.env, self.config.head)
+
+    def loop(self, stage: str, trainer: Trainer, done: Callable[[], int], total: int, *, every: int,
+             metrics: str, key: str, keep: dict[str, Any] | None = None,
+             on_checkpoint: Callable[[], None] = lambda: None) -> bool:
+        """Step ``trainer`` until ``done() == total``; returns whether any step ran.
+
+        Each step's metrics become a row of ``out/metrics`` (``{key: done(), ...}``; rows
+        past the checkpoint are dropped first, so a resumed run logs what an uninterrupted
+        one does). Every ``every`` steps and after the last, a checkpoint holds
+        ``{"trainer": state, **keep}`` and ``on_checkpoint`` runs (RL exports its adapter
+        there). On Ctrl-C the trainer goes back to its last complete step, which is
+        checkpointed (``on_checkpoint`` too) before :class:`TrainingInterrupted` is raised.
+        """
+        metrics_file = self.out / metrics
+        truncate_jsonl(metrics_file, done())
+        if done() >= total:
+            return False
+        last = trainer.state_dict()
+        started = time.perf_counter()
+        try:
+            while done() < total:
+                row = trainer.step()
+                append_jsonl(metrics_file, {key: done(), **row})
+                last = trainer.state_dict()
+                if done() % max(1, every) == 0 or done() == total:
+                    ckpt.save(self.ckpt_dir, stage, done(), {"trainer": last, **(keep or {})})
+                    on_checkpoint()
+                self.say(ProgressEvent(stage, done(), total, row))
+        except KeyboardInterrupt:
+            trainer.load_state_dict(last)
+            on_checkpoint()
+            self.timed(stage, started)
+            self.save_state()
+            path = ckpt.save(self.ckpt_dir, stage, done(), {"trainer": last, **(keep or {})})
+            raise TrainingInterrupted(path, stage, done()) from None
+        self.timed(stage, started)
+        self.save_state()
+        return True
+
+    # -- tasks -----------------------------------------------------------------------
+    def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
+        from .oracle import attach, complete
+
+        path = self.out / "tasks.jsonl"
+        started = time.perf_counter()
+        if path.is_file():
+            tasks = load_tasks(path)
+        else:
+            what = "generating tasks" if tasks_file is None else "loading tasks"
+            self.say(ProgressEvent("tasks", 0, 1, message=what))
+            if tasks_file is not None:
+                tasks = load_tasks(tasks_file)
+            else:
+                tasks = self._generate(repo)
+            env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
+            if tasks_file is not None:  # an oracle written elsewhere must replay here, or nothing is trained on it
+                for t in tasks:
+                    if t.oracle:
+                        complete(env, t)
+            proven = [t for t in tasks if t.oracle or attach(env, t)]
+            for t in proven:
+                t.depth = len(t.oracle or []) - 2  # folders above the target: what the curriculum orders by
+            if not proven:
+                raise TrainError(f"none of the {len(tasks)} tasks has a walk the environment can replay")
+            tasks = proven
+            write_tasks(tasks, path)
+            self.timed("tasks", started)
+        train = [t for t in tasks if t.meta.get("split", "train") == "train"] or tasks
+        test = [t for t in tasks if t.meta.get("split") == "test"]
+        if len({t.meta.get("repo") for t in test}) > 1:  # a corpus: the first N held out span every repository
+            count: dict[str, int] = {}
+            keyed = []
+            for t in test:
+                repo_name = str(t.meta.get("repo"))
+                keyed.append((count.get(repo_name, 0), t))  # its position within its repository
+                count[repo_name] = count.get(repo_name, 0) + 1
+            test = [t for _, t in sorted(keyed, key=lambda pair: pair[0])]
+        self.state["tasks"] = {"total": len(tasks), "train": len(train), "test": len(test)}
+        self.say(ProgressEvent("tasks", 1, 1, message=f"{len(train)} training tasks, {len(test)} held out"))
+        return train, test
+
+    def _generate(self, repo: Repository | Corpus) -> list[Task]:
+        """Tasks of one repository, or of each repository of a corpus (``max_tasks`` each,
+        ids prefixed with the repository's folder name, which ``meta["repo"]`` also keeps)."""
+        from .tasks.pipeline import NoTasks, generate
+
+        env = copy.deepcopy(self.config.env)
+        if isinstance(repo, Repository):
+            return generate(repo, max_tasks=self.config.max_tasks, seed=self.config.seed, rev=self.rev, env_config=env)
+        tasks: list[Task] = []
+        for i, member in enumerate(repo.repos):
+            name = member.path.name
+            self.say(ProgressEvent("tasks", i, len(repo), message=f"generating tasks in {name}"))
+            try:
+                found = generate(member, max_tasks=self.config.max_tasks, seed=self.config.seed, env_config=env)
+            except NoTasks as exc:
+                self.say(ProgressEvent("tasks", i + 1, len(repo), message=f"skipped {name}: {exc}"))
+                continue
+            for task in found:
+                task.id = f"{name}:{task.id}"
+                task.meta["repo"] = name
+            tasks += found
+        if not tasks:
+            raise TrainError(f"no tasks could be generated in any of the {len(repo)} repositories")
+        return tasks
+
+    # -- evaluation ------------------------------------------------------------------
+    def evaluate(self, name: str, repo: Repository | Corpus, test: list[Task], policy: Any, reflector: Any) -> None:
+        from .rl import evaluate
+
+        n = self.config.eval_tasks
+        if n <= 0 or not test or name in self.state["eval"]:
+            return
+        started = time.perf_counter()
+        self.say(ProgressEvent("eval", 0, 1, message=f"evaluating {name} on {min(n, len(test))} held-out tasks"))
+        cfg = copy.deepcopy(self.config.env)
+        cfg.shuffle_labels, cfg.leave_out = False, 0.0
+        envs = [RepoExploreEnv(repo, test, copy.deepcopy(cfg)) for _ in range(min(8, n))]
+        played: list[Any] = []
+        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played)
+        self.state["eval"][name] = {k.split("/")[-1]: round(v, 4) for k, v in result.items()}
+        walks = [{"task": e.task_id, "success": e.success, "actions": e.texts, "notes": e.notes} for e in played]
+        _write_json(self.out / f"eval_{name}.json", walks)
+        self.timed("eval", started)
+        self.save_state()
+        self.say(ProgressEvent("eval", 1, 1, metrics=result, message=f"{name}: success {result['eval/success']:.0%}"))
+
+
