@@ -27,13 +27,18 @@ _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|inte
                      re.MULTILINE)
 
 
+#: ``x.test.ts``, ``x.spec.js``, ``x.test.tsx`` …: the JavaScript/TypeScript test convention.
+_JS_TEST_RE = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
+
+
 def file_kind(path: str) -> str:
     """One word for what kind of file this is, from its path alone."""
     p = PurePosixPath(path.lower())
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
-    if parts & {"test", "tests", "testing"} or name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) \
-            or name == "conftest.py":
+    if parts & {"test", "tests", "testing", "__tests__", "__mocks__"} or name.startswith("test_") \
+            or name.endswith(("_test.py", "_tests.py", "_test.go")) or name == "conftest.py" \
+            or _JS_TEST_RE.search(name):
         return "test"
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):

@@ -15,6 +15,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("docs/requirements-docs.txt", "config"), ("examples/app/requirements.txt", "config"),
     ("constraints.txt", "config"), ("MANIFEST.in", "config"), (".flake8", "config"), ("docs/conf.py", "config"),
     ("Makefile", "config"), ("docs/notes.txt", "docs"), ("requirements_notes.md", "docs"),
+    # the test conventions of Go and JavaScript/TypeScript
+    ("command_test.go", "test"), ("command.go", "code"), ("src/app.test.ts", "test"), ("lib/x.spec.mjs", "test"),
+    ("src/__tests__/view.tsx", "test"), ("lib/router/index.js", "code"), ("src/latest.ts", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
