@@ -25,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import cache_root
 from .env import EnvConfig, EnvConfigError, Rewards
@@ -101,17 +102,9 @@ def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLik
 
 
 # -- reading and writing the settings ---------------------------------------------------
-def _write_json(path: Path, data: Any) -> Path:
-    """Write ``data`` to ``path`` through a temporary file, so a reader never sees half."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
 def save_env_config(config: EnvConfig, folder: str | os.PathLike[str]) -> Path:
     """Write ``config`` as ``folder/env.json`` (atomically) for :func:`load_env_config`."""
-    return _write_json(Path(folder) / ENV_FILE, asdict(config))
+    return write_json(Path(folder) / ENV_FILE, asdict(config))
 
 
 def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
@@ -133,7 +126,7 @@ def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
 
 def save_head(head: str, folder: str | os.PathLike[str]) -> Path:
     """Write ``folder/policy.json`` naming the policy's head (atomically)."""
-    return _write_json(Path(folder) / HEAD_FILE, {"head": head})
+    return write_json(Path(folder) / HEAD_FILE, {"head": head})
 
 
 def load_head(folder: str | os.PathLike[str]) -> str | None:

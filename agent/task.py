@@ -1,13 +1,20 @@
 """A task: a question about a repository and the files that answer it."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..sandbox.errors import ExploreError
 
+REQUIRED = ("id", "question", "targets")
 
-class UnknownTaskField(ExploreError, ValueError):
+
+class BadTaskRecord(ExploreError, ValueError):
+    """A task record is malformed; the message names where and which field."""
+
+
+class UnknownTaskField(BadTaskRecord):
     """A task record names a field :class:`Task` does not have (often a typo: ``orcale``)."""
 
 
@@ -33,14 +40,51 @@ class Task:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Task":
-        """A task from its record; an unknown field is an error, as in a tasks file: a typo
-        such as ``target`` or ``orcale`` dropped silently would change what is trained or
-        scored without a word."""
+    def from_dict(cls, data: Any, where: str | None = None) -> "Task":
+        """A task from its record, checked field by field: the one strict reader that
+        ``read_tasks``, ``train --tasks`` and the Python API share. ``where`` starts each
+        error message (a file reader passes ``tasks.jsonl line 7``). An unknown field is an
+        error: a typo such as ``target`` or ``orcale`` dropped silently would change what is
+        trained or scored without a word. A missing ``depth`` is derived (the folders
+        above the shallowest target), never left at 0."""
         if not isinstance(data, dict):
-            raise TypeError(f"a task is an object of fields, not {type(data).__name__}")
-        unknown = [k for k in data if k not in cls.__dataclass_fields__]
+            raise BadTaskRecord(f"{where or 'task'}: expected a JSON object, got {type(data).__name__}")
+        where = where or f"task {data.get('id', '?')!s}"
+
+        def bad(name: str, want: str) -> BadTaskRecord:
+            return BadTaskRecord(f"{where}: field {name!r} must be {want} (got {json.dumps(data.get(name))[:80]})")
+
+        fields = cls.__dataclass_fields__
+        unknown = [k for k in data if k not in fields]
         if unknown:
-            raise UnknownTaskField(f"task {data.get('id', '?')!s}: unknown field {unknown[0]!r} "
-                                   f"(fields are: {', '.join(cls.__dataclass_fields__)})")
+            raise UnknownTaskField(f"{where}: unknown field {unknown[0]!r} (fields are: {', '.join(fields)})")
+        for name in REQUIRED:
+            if name not in data:
+                raise BadTaskRecord(f"{where}: missing required field {name!r}")
+        if not isinstance(data["id"], str) or not data["id"]:
+            raise bad("id", "a non-empty string")
+        if not isinstance(data["question"], str) or not data["question"].strip():
+            raise bad("question", "a non-empty string")
+        targets = data["targets"]
+        if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t for t in targets):
+            raise bad("targets", "a non-empty list of paths")
+        for t in targets:
+            if t.startswith("/") or ".." in t.split("/") or "\\" in t:
+                raise BadTaskRecord(f"{where}: field 'targets' has {t!r}; targets are repo-relative posix paths")
+        if data.get("rev") is not None and not isinstance(data["rev"], str):
+            raise bad("rev", "a commit id string or null")
+        if "source" in data and not isinstance(data["source"], str):
+            raise bad("source", "a string")
+        depth = data.get("depth", 0)
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+            raise bad("depth", "an integer >= 0")
+        oracle = data.get("oracle")
+        if oracle is not None and not (isinstance(oracle, list) and all(isinstance(a, str) for a in oracle)):
+            raise bad("oracle", "a list of action strings or null")
+        if data.get("answer") is not None and not isinstance(data["answer"], str):
+            raise bad("answer", "a string or null")
+        if not isinstance(data.get("meta", {}), dict):
+            raise bad("meta", "an object")
+        if "depth" not in data:
+            data = {**data, "depth": min(t.count("/") for t in targets)}
         return cls(**data)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .atomic import write_bytes
 from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoError, RepoNotFound
 from .paths import HIDDEN_NAMES, Resolved, describe_link, resolve
 
@@ -376,11 +377,7 @@ class BlobStore:
                 proc.stdout.read(1)  # the newline after each object
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".blob-", dir=dest.parent)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.chmod(tmp, 0o555 if mode == "100755" else 0o444)
-                os.replace(tmp, dest)  # atomic: a reader sees the whole blob or none
+                write_bytes(dest, data, mode=0o555 if mode == "100755" else 0o444)  # whole or none
         finally:
             feeder.join()
             proc.stdout.close()

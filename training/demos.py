@@ -24,6 +24,7 @@ from typing import Any
 
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
+from ..sandbox.atomic import write_jsonl
 from ..sandbox.errors import ExploreError
 from ..tools.workspace import shown
 from .oracle import label_of, shortest_path
@@ -95,11 +96,7 @@ class DemoSet:
         return [(s.observation, s.reflection, s.labels, s.action) for d in self.demos for s in d.steps if s.imitate]
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            for d in self.demos:
-                fh.write(json.dumps(d.to_dict()) + "\n")
-        tmp.replace(path)
+        write_jsonl(path, (d.to_dict() for d in self.demos))
 
     @classmethod
     def load(cls, path: Path) -> "DemoSet":

@@ -25,11 +25,12 @@ from typing import Any
 
 from ..agent import bundle
 from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_key
+from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus, open_source
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
-from .run import STATE_FILE, ProgressEvent, ProgressFn, Run, TrainError, TrainingInterrupted, _write_json, load_tasks
+from .run import STATE_FILE, ProgressEvent, ProgressFn, Run, TrainError, TrainingInterrupted
 from .stages import run_stages
 
 
@@ -136,7 +137,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         started, rev = first.get("started", started), first.get("rev", rev)
         from_dir = Path(first["from"]) if first.get("from") else from_dir
         tasks_file = Path(first["tasks_file"]) if first.get("tasks_file") else tasks_file
-    _write_json(out / "run.json", {"repo": where, "rev": rev,
+    write_json(out / "run.json", {"repo": where, "rev": rev,
                                    "from": str(from_dir) if from_dir else None,
                                    "tasks_file": str(tasks_file) if tasks_file else None, "started": started,
                                    "config": config.to_dict(), "comparable": comparable(config)})
@@ -151,9 +152,9 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         summary["rl"] = {"updates": len(rows), "success_first": rows[0].get("train/success"),
                          "success_last5": round(sum(r.get("train/success", 0.0) for r in last) / len(last), 4)}
     plot(out)
-    _write_json(out / "summary.json", summary)
+    write_json(out / "summary.json", summary)
     return TrainResult(out, summary)
 
 
 __all__ = ["ProgressEvent", "TrainResult", "TrainingInterrupted", "TrainError", "OutputExists", "NothingToResume",
-           "ResumeMismatch", "default_adapter_dir", "load_tasks", "repo_key", "train"]
+           "ResumeMismatch", "default_adapter_dir", "repo_key", "train"]

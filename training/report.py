@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..sandbox.atomic import replacing, write_jsonl
+
 #: (metric key, panel title) for the RL figure.
 RL_PANELS = (("train/success", "success rate"), ("train/return", "return"), ("train/loss", "loss"),
              ("train/entropy", "entropy"))
@@ -43,9 +45,7 @@ def truncate_jsonl(path: Path, keep: int) -> None:
     rows = read_jsonl(path)
     if len(rows) == keep and path.is_file():
         return
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows[:keep]), encoding="utf-8")
-    tmp.replace(path)
+    write_jsonl(path, rows[:keep])
 
 
 def _moving_average(values: list[float], window: int = 5) -> list[float]:
@@ -90,8 +90,7 @@ def plot(out: Path) -> Path | None:
         ax.legend()
     fig.tight_layout()
     path = out / "training.png"
-    tmp = out / ".training.png.tmp"
-    fig.savefig(tmp, dpi=90, format="png")
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
     plt.close(fig)
-    tmp.replace(path)
     return path

@@ -11,7 +11,6 @@ stages with a model) both build on this module; it imports neither.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,13 +20,14 @@ from typing import Any, Protocol
 from ..agent import bundle
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
+from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import Repository
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .report import append_jsonl, truncate_jsonl
-from .tasks.jsonl import write_tasks
+from .tasks.jsonl import read_tasks, write_tasks
 
 STATE_FILE = "state.json"
 
@@ -68,34 +68,6 @@ class Trainer(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-def load_tasks(path: Path) -> list[Task]:
-    """Tasks from JSONL (one task per line) or JSON (a list, or ``{"tasks": [...]}``)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TrainError(f"cannot read tasks file {path}: {exc.strerror or exc}") from None
-    try:
-        stripped = text.lstrip()
-        if stripped.startswith("["):
-            rows = json.loads(text)
-        elif stripped.startswith("{") and '"tasks"' in stripped[:200] and "\n{" not in stripped:
-            rows = json.loads(text)["tasks"]
-        else:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        tasks = [Task.from_dict(r) for r in rows]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise TrainError(f"{path} is not a tasks file (JSONL of tasks, as `explore tasks` writes): {exc}") from None
-    if not tasks:
-        raise TrainError(f"{path} holds no tasks")
-    return tasks
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
-
-
 class Run:
     """One training run's state on disk and in memory; the stages are its methods."""
 
@@ -108,7 +80,7 @@ class Run:
 
     # -- bookkeeping -----------------------------------------------------------------
     def save_state(self) -> None:
-        _write_json(self.out / STATE_FILE, self.state)
+        write_json(self.out / STATE_FILE, self.state)
 
     def timed(self, name: str, started: float) -> None:
         self.state["seconds"][name] = round(self.state["seconds"].get(name, 0.0) + time.perf_counter() - started, 2)
@@ -162,12 +134,12 @@ class Run:
         path = self.out / "tasks.jsonl"
         started = time.perf_counter()
         if path.is_file():
-            tasks = load_tasks(path)
+            tasks = read_tasks(path)
         else:
             what = "generating tasks" if tasks_file is None else "loading tasks"
             self.say(ProgressEvent("tasks", 0, 1, message=what))
             if tasks_file is not None:
-                tasks = load_tasks(tasks_file)
+                tasks = read_tasks(tasks_file)
             else:
                 tasks = self._generate(repo)
             env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
@@ -238,7 +210,7 @@ class Run:
         result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played)
         self.state["eval"][name] = {k.split("/")[-1]: round(v, 4) for k, v in result.items()}
         walks = [{"task": e.task_id, "success": e.success, "actions": e.texts, "notes": e.notes} for e in played]
-        _write_json(self.out / f"eval_{name}.json", walks)
+        write_json(self.out / f"eval_{name}.json", walks)
         self.timed("eval", started)
         self.save_state()
         self.say(ProgressEvent("eval", 1, 1, metrics=result, message=f"{name}: success {result['eval/success']:.0%}"))

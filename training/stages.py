@@ -17,10 +17,11 @@ import torch
 from ..agent.bundle import adapters_in
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
+from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus
 from ..sandbox.snapshot import Repository
 from .demos import DemoSet, build_demos
-from .run import ProgressEvent, Run, TrainError, _write_json
+from .run import ProgressEvent, Run, TrainError
 from .sft import SFTTrainer, adapter_params, lora_targets, use_bf16
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     else:
         kept = out.better
         if kept:
-            _write_json(run.out / COMBINER_FILE, out.combiner.to_dict())
+            write_json(run.out / COMBINER_FILE, out.combiner.to_dict())
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before

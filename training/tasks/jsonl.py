@@ -1,4 +1,5 @@
-"""Task files: one JSON object per line, validated field by field on the way in.
+"""Task files: one JSON object per line, validated field by field on the way in
+(by :meth:`~explore.agent.task.Task.from_dict`, the one strict reader of a task record).
 
 A tasks file is often written by hand or by another tool, so a bad one must say *where*
 it is bad: ``tasks.jsonl line 7: field 'targets' must be a non-empty list of paths
@@ -15,16 +16,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import fields
 from pathlib import Path
-from typing import Any
 
-from ...agent.task import Task
+from ...agent.task import BadTaskRecord, Task
+from ...sandbox.atomic import write_jsonl
 from ...sandbox.errors import ExploreError
 from ...sandbox.snapshot import Repository
-
-FIELDS = tuple(f.name for f in fields(Task))
-REQUIRED = ("id", "question", "targets")
 
 
 class TaskFileError(ExploreError):
@@ -37,61 +34,10 @@ class TargetsMissing(ExploreError):
 
 def write_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> int:
     """Write tasks as JSONL atomically (a crash never leaves half a file); returns the count."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    n = 0
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            for task in tasks:
-                fh.write(json.dumps(task.to_dict(), ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, path)
+        return write_jsonl(path, (task.to_dict() for task in tasks))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise TaskFileError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return n
-
-
-def _check(data: Any, where: str) -> Task:
-    def bad(name: str, want: str) -> TaskFileError:
-        got = json.dumps(data.get(name))
-        return TaskFileError(f"{where}: field {name!r} must be {want} (got {got[:80]})")
-
-    if not isinstance(data, dict):
-        raise TaskFileError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    unknown = [k for k in data if k not in FIELDS]
-    if unknown:
-        raise TaskFileError(f"{where}: unknown field {unknown[0]!r} (fields are: {', '.join(FIELDS)})")
-    for name in REQUIRED:
-        if name not in data:
-            raise TaskFileError(f"{where}: missing required field {name!r}")
-    if not isinstance(data["id"], str) or not data["id"]:
-        raise bad("id", "a non-empty string")
-    if not isinstance(data["question"], str) or not data["question"].strip():
-        raise bad("question", "a non-empty string")
-    targets = data["targets"]
-    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t for t in targets):
-        raise bad("targets", "a non-empty list of paths")
-    for t in targets:
-        if t.startswith("/") or ".." in t.split("/") or "\\" in t:
-            raise TaskFileError(f"{where}: field 'targets' has {t!r}; targets are repo-relative posix paths")
-    if data.get("rev") is not None and not isinstance(data["rev"], str):
-        raise bad("rev", "a commit id string or null")
-    if "source" in data and not isinstance(data["source"], str):
-        raise bad("source", "a string")
-    depth = data.get("depth", 0)
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-        raise bad("depth", "an integer >= 0")
-    oracle = data.get("oracle")
-    if oracle is not None and not (isinstance(oracle, list) and all(isinstance(a, str) for a in oracle)):
-        raise bad("oracle", "a list of action strings or null")
-    if data.get("answer") is not None and not isinstance(data["answer"], str):
-        raise bad("answer", "a string or null")
-    if not isinstance(data.get("meta", {}), dict):
-        raise bad("meta", "an object")
-    if "depth" not in data:  # by definition: the folders above the shallowest target (not 0)
-        data = {**data, "depth": min(t.count("/") for t in targets)}
-    return Task.from_dict(data)
 
 
 def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
@@ -115,7 +61,10 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
                     data = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise TaskFileError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-                task = _check(data, where)
+                try:
+                    task = Task.from_dict(data, where)
+                except BadTaskRecord as exc:
+                    raise TaskFileError(str(exc)) from None
                 if task.id in seen:
                     raise TaskFileError(f"{where}: field 'id' {task.id!r} repeats line {seen[task.id]}")
                 seen[task.id] = n

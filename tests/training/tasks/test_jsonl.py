@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from explore.agent.task import Task
+from typer.testing import CliRunner
+
+from explore.agent.task import BadTaskRecord, Task
+from explore.cli import app
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks import TargetsMissing, TaskFileError, read_tasks, usable, write_tasks
 
@@ -44,6 +47,44 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_malformed_lines_name_line_and_field(tmp_path: Path, row: object, message: str) -> None:
     with pytest.raises(TaskFileError, match=message):
         read_tasks(_file(tmp_path, GOOD, row))
+
+
+BAD_ROWS = [
+    {"id": "b", "question": "q"},
+    {"id": "b", "question": "q", "targets": "x.py"},
+    {"id": "b", "question": "q", "targets": ["../x.py"]},
+    {"id": "b", "question": "q", "targets": ["x.py"], "depth": -1},
+    {"id": "b", "question": "q", "targets": ["x.py"], "oracle": "read x.py"},
+    {"id": "b", "question": "q", "targets": ["x.py"], "target": ["y.py"]},
+]
+
+
+@pytest.mark.parametrize("row", BAD_ROWS)
+def test_the_file_reader_and_from_dict_agree(tmp_path: Path, row: dict) -> None:
+    """One strict reader: a record ``read_tasks`` refuses, ``Task.from_dict`` (which
+    ``train --tasks`` and the Python API use) refuses with the same words."""
+    with pytest.raises(BadTaskRecord) as direct:
+        Task.from_dict(row, "here")
+    with pytest.raises(TaskFileError) as in_file:
+        read_tasks(_file(tmp_path, GOOD, row))
+    assert str(in_file.value) == str(direct.value).replace("here", "tasks.jsonl line 2")
+
+
+def test_a_missing_depth_is_derived_not_zero() -> None:
+    task = Task.from_dict({"id": "a", "question": "q", "targets": ["pkg/sub/x.py", "pkg/y.py"]})
+    assert task.depth == 1
+
+
+def test_train_and_eval_refuse_the_same_bad_file_alike(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"x.py": "x = 1\n"})
+    bad = _file(tmp_path, GOOD, {"id": "b", "question": "q", "targets": ["x.py"], "orcale": ["answer x.py"]})
+    said = []
+    for args in (["train", str(repo), "--model", "tiny-random", "--out", str(tmp_path / "run"), "--no-retriever"],
+                 ["eval", str(repo)]):
+        result = CliRunner().invoke(app, [*args, "--tasks", str(bad)])
+        assert result.exit_code == 2, result.output
+        said.append(result.stderr.strip().splitlines()[-1])  # train shows its progress first
+    assert said[0] == said[1] and "line 2: unknown field 'orcale'" in said[0]
 
 
 def test_missing_and_empty_files(tmp_path: Path) -> None:
