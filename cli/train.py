@@ -32,9 +32,11 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
     run_file = folder / "run.json"
     if resume and run_file.is_file():
         try:
-            config = TrainConfig.from_dict(json.loads(run_file.read_text(encoding="utf-8"))["config"])
+            saved = json.loads(run_file.read_text(encoding="utf-8"))["config"]
         except (ValueError, KeyError, TypeError):
             pass  # the pipeline reports the damaged run.json by name
+        else:
+            config = TrainConfig.from_dict(saved, source=str(run_file))  # a bad value: exit 2, named
     if from_dir is not None and sft_steps is None and not resume:
         config.sft.steps = 0  # adapters given: continue with RL unless SFT steps are asked for
     for value, setter in ((model, lambda v: setattr(config, "model", v)),

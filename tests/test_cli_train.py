@@ -32,3 +32,20 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
     assert asked.exit_code in (0, 1), asked.output  # answered or not: the contract says which
     data = json.loads(asked.stdout)
     assert data["adapters"] == {"policy": str(out / "policy")} and data["answered"] is (asked.exit_code == 0)
+
+
+def test_resume_with_a_hand_broken_run_json_names_the_field(tmp_path: Path, make_repo) -> None:
+    """Saved settings are checked against the config's own types: a bad value is exit 2
+    with the field named, not a traceback from deep inside the training loop."""
+    from explore.training.config import TrainConfig
+
+    repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"})
+    out = tmp_path / "run"
+    out.mkdir()
+    config = TrainConfig(model="tiny-random").to_dict()
+    config["sft"]["steps"] = "many"
+    (out / "run.json").write_text(json.dumps({"repo": str(repo), "config": config}))
+    result = runner.invoke(app, ["train", str(repo), "--out", str(out), "--resume"])
+    assert result.exit_code == 2, result.output
+    assert f"{out / 'run.json'}: config.sft.steps: input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.output

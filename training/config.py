@@ -6,10 +6,17 @@ so a result can always be traced back to the exact settings that produced it, an
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
-from ..agent.env import EnvConfig, Rewards, navigator_config
+from pydantic import TypeAdapter, ValidationError
+
+from ..agent.env import EnvConfig, navigator_config
+from ..sandbox.errors import ExploreError
+
+
+class ConfigError(ExploreError):
+    """Saved settings that do not fit :class:`TrainConfig` (a hand-edited ``run.json``)."""
 
 
 @dataclass
@@ -164,26 +171,18 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        """Inverse of :meth:`to_dict`; unknown keys are ignored (older runs stay readable)."""
-        return _build(cls, data)
-
-
-def _build(cls: type, data: dict[str, Any]) -> Any:
-    kwargs: dict[str, Any] = {}
-    hints = {"env": EnvConfig, "rewards": Rewards, "demos": DemoConfig, "sft": SFTConfig, "rl": RLConfig,
-             "schedule": CurriculumConfig}
-    for f in fields(cls):
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        sub = hints.get(f.name)
-        if sub is not None and isinstance(value, dict):
-            value = _build(sub, value)
-        elif isinstance(value, list):
-            value = tuple(value)
-        kwargs[f.name] = value
-    return cls(**kwargs)
+    def from_dict(cls, data: Any, source: str | None = None) -> "TrainConfig":
+        """Inverse of :meth:`to_dict`, checked field by field against the dataclasses' own
+        type hints (pydantic); unknown keys are ignored (older runs stay readable). A value
+        of the wrong type raises :class:`ConfigError` naming each field (and ``source``,
+        the file it came from)."""
+        try:
+            return TypeAdapter(cls).validate_python(data)
+        except ValidationError as exc:
+            problems = [f"{'.'.join(['config', *map(str, e['loc'])])}: {e['msg'][0].lower()}{e['msg'][1:]} "
+                        f"(got {e.get('input')!r})" for e in exc.errors()]
+            more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+            raise ConfigError(f"{source + ': ' if source else ''}{'; '.join(problems[:3])}{more}") from None
 
 
 def comparable(config: Any) -> dict[str, Any]:
