@@ -22,8 +22,9 @@ class UnknownTaskField(BadTaskRecord):
 class Task:
     """One question. ``targets`` are repo-relative files; any one of them is a right answer.
 
-    ``rev`` is the commit the repository is taken at (None for a plain folder or HEAD of a
-    working tree); ``oracle`` the shortest action sequence from the root ending in ``answer``.
+    ``rev`` is the commit the repository is taken at (None: the repository as opened, that
+    is HEAD, a plain folder, or the working tree of a ``Repository(path, worktree=True)``);
+    ``oracle`` the shortest action sequence from the root ending in ``answer``.
     """
 
     id: str

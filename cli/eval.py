@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..sandbox.errors import ExploreError
 from .console import emit_json, err, out, progress_bars
+from .ask import warn_uncommitted
 from .options import JsonOpt, SeedOpt, TasksRepoArg
 from .tasks import SPLIT_NAMES
 
@@ -27,6 +28,7 @@ def eval_command(
     limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate only the first N tasks (after --split).")] = None,
     split: Annotated[Optional[str], typer.Option("--split", help="Only tasks of this split: train, val or test.")] = None,
     seed: SeedOpt = 0,
+    worktree: Annotated[bool, typer.Option("--worktree", help="Pose tasks that name no commit on the working tree, uncommitted changes included (as `tasks --worktree` made them).")] = False,
     as_json: JsonOpt = False,
     rows: Annotated[bool, typer.Option("--rows", help="With --json: each policy's per-task results as well.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a success-by-depth chart (PNG) here.")] = None,
@@ -64,7 +66,9 @@ def eval_command(
             counts = ", ".join(f"{k} {v}" for k, v in sorted(have.items()))
             raise ExploreError(f"no tasks in split {split!r} in {tasks} (it has: {counts})")
     selected = selected[:limit] if limit else selected
-    repository = Repository(repo)
+    repository = Repository(repo, worktree=worktree)
+    if not worktree and any(t.rev is None for t in selected):
+        warn_uncommitted(repo)
     selected, warnings = usable(repository, selected)
     for w in warnings[:10]:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, out, progress_bars
+from .ask import warn_uncommitted
 from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg
 
 SPLIT_NAMES = ("train", "val", "test")
@@ -27,18 +28,24 @@ def tasks(
     max_tasks: Annotated[Optional[int], typer.Option("--max", help="Keep at most N tasks (sampled evenly across sources).")] = None,
     seed: SeedOpt = 0,
     rev: RevOpt = None,
+    worktree: Annotated[bool, typer.Option("--worktree", help="Ask about the working tree, uncommitted changes included (tasks then name no commit: evaluate them with eval --worktree).")] = False,
     max_commits: Annotated[int, typer.Option("--max-commits", help="History: scan only the newest N commits (0: the whole history).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate questions about a repository, each with the files that answer it and a proven oracle walk."""
+    from ..sandbox.errors import BadRevision
     from ..sandbox.snapshot import Repository
     from ..training.tasks import generate_report, parse_sources, write_tasks
 
     to_stdout = str(output) == "-"
     if to_stdout and as_json:
         raise ExploreError("-o - puts the tasks on stdout; --json would mix its summary into them: choose one")
+    if worktree and rev is not None:
+        raise BadRevision("--rev and --worktree cannot be combined")
     chosen = parse_sources(sources)
-    repository = Repository(repo)
+    repository = Repository(repo, worktree=worktree)
+    if not worktree and rev is None:
+        warn_uncommitted(repo)
     with progress_bars() as progress:
         bars: dict[str, Any] = {}
 
@@ -79,7 +86,8 @@ def _print_report(report: Any, summary: dict[str, Any], written: int, where: str
 
 
 def _tasks_table(report: Any) -> Table:
-    table = Table(title=f"tasks from {report.repo}" + (f" @ {report.rev[:10]}" if report.rev else ""),
+    at = f" @ {report.rev[:10]}" if report.rev else " (working tree)" if report.worktree else ""
+    table = Table(title=f"tasks from {report.repo}{at}",
                   title_justify="left")
     for col in ("source", "candidates", "kept", "train", "val", "test", "leaks path", "names stem"):
         table.add_column(col, justify="left" if col == "source" else "right", no_wrap=True)

@@ -192,9 +192,15 @@ class Snapshot:
 
 
 class Repository:
-    """A repository the user points at. Opening it validates it; it is never written to."""
+    """A repository the user points at. Opening it validates it; it is never written to.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    ``worktree=True`` opens it as its working tree: a snapshot without a ``rev`` (and so a
+    task without one) is then the working tree, uncommitted changes included, instead of
+    HEAD; a named commit is still that commit. Everything that takes a repository (task
+    generation, the environment, evaluation) follows it without a flag of its own.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
         raw = Path(path).expanduser()
         if not raw.exists() and not raw.is_symlink():
             raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder")
@@ -202,6 +208,7 @@ class Repository:
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))
         self.git = _open_git(self.path)
+        self.worktree = worktree
 
     @property
     def is_git(self) -> bool:
@@ -236,6 +243,7 @@ class Repository:
     ) -> Snapshot:
         """A read-only snapshot at ``rev`` (git), of the working tree, or of the plain folder."""
         cache = cache or cache_root()
+        worktree = worktree or (self.worktree and rev is None)
         if self.git is not None and not worktree:
             sha = self.resolve_rev(rev)
             root = _materialise(self.git, sha, cache / "snapshots")

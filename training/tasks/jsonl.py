@@ -109,7 +109,7 @@ def usable(repo: Repository, tasks: list[Task]) -> tuple[list[Task], list[str]]:
         if not gone:
             keep.append(task)
             continue
-        at = (task.rev or "the working tree")[:12]
+        at = (task.rev or ("the working tree" if repo.worktree else "HEAD"))[:12]
         left = [t for t in task.targets if t not in gone]
         if left:
             keep.append(Task(**{**task.to_dict(), "targets": left, "oracle": None}))

@@ -75,6 +75,8 @@ class Generation:
     duplicates: int = 0
     unreachable: int = 0
     seconds: float = 0.0
+    worktree: bool = False
+    """Made from the working tree (``rev`` is then None), uncommitted changes included."""
 
     def counts(self) -> dict[str, int]:
         return {name: r.kept for name, r in self.sources.items()}
@@ -86,7 +88,7 @@ class Generation:
             by_depth[t.depth] += 1
             by_split[t.meta.get("split", "?")] += 1
         return {
-            "repo": self.repo, "rev": self.rev, "files": self.files, "n": len(self.tasks),
+            "repo": self.repo, "rev": self.rev, "worktree": self.worktree, "files": self.files, "n": len(self.tasks),
             "by_source": {k: vars(v) for k, v in self.sources.items()},
             "by_depth": {str(k): v for k, v in sorted(by_depth.items())},
             "by_split": dict(by_split),
@@ -135,7 +137,7 @@ def generate_report(
         raise TaskGenerationError(f"max_tasks must be at least 1, not {max_tasks}")
     start = time.perf_counter()
     snapshot = repo.snapshot(rev)
-    report = Generation([], str(repo.path), snapshot.rev, len(snapshot.files))
+    report = Generation([], str(repo.path), snapshot.rev, len(snapshot.files), worktree=snapshot.rev is None and repo.is_git)
     tick = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
 
     raw: list[Task] = []

@@ -138,3 +138,42 @@ def test_missing_depth_and_oracle_are_derived_and_a_wrong_oracle_is_refused(weat
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25"])
     assert result.exit_code == 2
     assert "task a: its oracle does not replay" in result.stderr and "'read fetch.py' not on offer" in result.stderr
+
+
+def test_tasks_and_eval_worktree_see_uncommitted_changes(tmp_path: Path, make_repo, tree_hash) -> None:
+    """A file added but not committed is asked about with ``tasks --worktree`` and scored with
+    ``eval --worktree``; without the flag both take HEAD, say so, and the task is skipped."""
+    repo = make_repo(tmp_path, {"weather/fetch.py": '"""Download forecasts from the weather service."""\n\n'
+                                                     "def backoff_delay(attempt):\n    return 2 ** attempt\n",
+                                "README.md": "# Weather\n\nForecasts in the terminal.\n"})
+    (repo / "weather" / "billing.py").write_text('"""Invoices and payment reminders for subscribers."""\n\n'
+                                                 "def send_invoice(customer):\n    return customer\n")
+    with (repo / "weather" / "fetch.py").open("a") as fh:  # an uncommitted edit as well
+        fh.write("\ndef parse_forecast(text):\n    return text.split()\n")
+    before = tree_hash(repo)
+    made = tmp_path / "wt.jsonl"
+    result = runner.invoke(app, ["tasks", str(repo), "--worktree", "-o", str(made), "--sources", "code", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["worktree"] is True and body["rev"] is None and "working tree has changes" not in result.stderr
+    rows = [json.loads(line) for line in made.read_text().splitlines()]
+    assert any(r["targets"] == ["weather/billing.py"] for r in rows) and all(r["rev"] is None for r in rows)
+    assert any("parse_forecast" in r["question"] for r in rows)
+
+    at_head = runner.invoke(app, ["tasks", str(repo), "-o", str(tmp_path / "head.jsonl"), "--sources", "code"])
+    assert at_head.exit_code == 0, at_head.output
+    assert "the working tree has changes HEAD does not show" in at_head.stderr
+    assert "billing.py" not in (tmp_path / "head.jsonl").read_text()
+    refused = runner.invoke(app, ["tasks", str(repo), "--worktree", "--rev", "HEAD", "-o", str(tmp_path / "x.jsonl")])
+    assert refused.exit_code == 2 and "--rev and --worktree cannot be combined" in refused.stderr
+
+    scored = runner.invoke(app, ["eval", str(repo), "--tasks", str(made), "--worktree", "--policy", "oracle", "--json"])
+    assert scored.exit_code == 0, scored.output
+    oracle = json.loads(scored.stdout)
+    assert oracle["n"] == len(rows) and oracle["skipped"] == 0 and oracle["policies"]["oracle"]["success"] == 1.0
+
+    stale = runner.invoke(app, ["eval", str(repo), "--tasks", str(made), "--policy", "oracle", "--json"])
+    assert stale.exit_code == 0, stale.output
+    assert "the working tree has changes HEAD does not show" in stale.stderr
+    assert "billing.py not found at HEAD; skipped" in stale.stderr and json.loads(stale.stdout)["skipped"] >= 1
+    assert tree_hash(repo) == before  # the user's repository is only read
