@@ -264,9 +264,11 @@ class LlamaRunner:
         self.tokens_run = 0
         """Tokens run through the model so far: what a decision costs, and what caching saves."""
 
-    def run(self, ids: Sequence[int], cache: KVCache) -> np.ndarray:
-        """Hidden states ``[T, D]`` (after the final norm) of ``ids`` continuing ``cache``, which
-        is extended with their keys and values."""
+    def run(self, ids: Sequence[int], cache: KVCache, rows: Sequence[int] | None = None) -> np.ndarray:
+        """Hidden states (after the final norm) of ``ids`` continuing ``cache``, which is
+        extended with their keys and values: ``[T, D]``, or only ``rows`` (positions in
+        ``ids``) of them. The last block computes its attention and MLP for those rows only
+        (its keys and values for all): nothing after it reads the others."""
         seen, length = cache.get_seq_length(), len(ids)
         self.tokens_run += length
         x = self.embed[np.asarray(ids, dtype=np.int64)]
@@ -278,17 +280,23 @@ class LlamaRunner:
         groups, hd = self.n_heads // self.n_kv, self.head_dim
         for i, w in enumerate(self.layers):
             h = _rms_norm(x, w["input_layernorm"], self.eps)
-            q = (h @ w["self_attn.q_proj"].T).reshape(length, self.n_heads, hd).transpose(1, 0, 2)
             k = (h @ w["self_attn.k_proj"].T).reshape(length, self.n_kv, hd).transpose(1, 0, 2)
             v = (h @ w["self_attn.v_proj"].T).reshape(length, self.n_kv, hd).transpose(1, 0, 2)
             k, v = cache.update(i, _rotate(k, cos, sin), v)
-            q = _rotate(q, cos, sin).reshape(self.n_kv, groups * length, hd)
-            scores = (q @ k.transpose(0, 2, 1)).reshape(self.n_kv, groups, length, -1) * self.scale
+            if rows is not None and i == self.n_layers - 1:
+                keep = np.asarray(rows, dtype=np.int64)
+                x, h, future, cos, sin = x[keep], h[keep], future[keep], cos[:, keep], sin[:, keep]
+            n = len(x)
+            if n == 0:
+                break
+            q = (h @ w["self_attn.q_proj"].T).reshape(n, self.n_heads, hd).transpose(1, 0, 2)
+            q = _rotate(q, cos, sin).reshape(self.n_kv, groups * n, hd)
+            scores = (q @ k.transpose(0, 2, 1)).reshape(self.n_kv, groups, n, -1) * self.scale
             scores[..., future] = -np.inf
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)
-            att = (scores.reshape(self.n_kv, groups * length, -1) @ v).reshape(self.n_heads, length, hd)
-            x = x + att.transpose(1, 0, 2).reshape(length, self.n_heads * hd) @ w["self_attn.o_proj"].T
+            att = (scores.reshape(self.n_kv, groups * n, -1) @ v).reshape(self.n_heads, n, hd)
+            x = x + att.transpose(1, 0, 2).reshape(n, self.n_heads * hd) @ w["self_attn.o_proj"].T
             h = _rms_norm(x, w["post_attention_layernorm"], self.eps)
             x = x + (_silu(h @ w["mlp.gate_proj"].T) * (h @ w["mlp.up_proj"].T)) @ w["mlp.down_proj"].T
         return _rms_norm(x, self.norm, self.eps)
@@ -332,11 +340,10 @@ class RuntimePolicy(LMPolicy):
             if cache is None:
                 cache, tail = KVCache(self.runner.n_layers), head + tail
                 pick = [len(head) + p for p in pick] if self.head == "line" else pick
-            hidden = self.runner.run(tail, cache)
             if self.head == "line":
-                score = self.runner.logits(hidden[pick], [self._score_id])[:, 0]
+                score = self.runner.logits(self.runner.run(tail, cache, rows=pick), [self._score_id])[:, 0]
             else:
-                score = self.runner.logits(hidden[-1:], pick)[0]
+                score = self.runner.logits(self.runner.run(tail, cache, rows=[len(tail) - 1]), pick)[0]
             out.append(_decision(score.astype(np.float64), labs, greedy, generator))
         return out
 
@@ -355,7 +362,7 @@ class RuntimePolicy(LMPolicy):
                 found.crop_to(shared)
             else:
                 found, shared = KVCache(self.runner.n_layers), 0
-            self.runner.run(head[shared:], found)
+            self.runner.run(head[shared:], found, rows=[])  # its keys and values only
             self._prefixes[head] = found
             while len(self._prefixes) > self.prefix_cache_size:
                 self._prefixes.popitem(last=False)

@@ -1,7 +1,8 @@
 """How long a question takes: cold command, warm Python API, warm MCP server; in one run.
 
     .venv/bin/python benchmarks/bench_latency.py [--repo /work/repos/twisted] [--questions 20]
-        [--cold-runs 3] [--more-repos /work/repos/click /work/repos/attrs] [--baseline] [--json FILE]
+        [--cold-runs 3] [--more-repos /work/repos/click /work/repos/attrs] [--baseline] [--settle S]
+        [--skip cold|api|server ...] [--json FILE]
 
 On one repository (default: twisted, ~1,400 files, a local git clone), with the shipped
 navigator and the default model:
@@ -12,12 +13,13 @@ navigator and the default model:
   ``EXPLORE_RUNTIME=transformers`` (the transformers + peft path);
 * **api** — one :class:`~explore.agent.explorer.Explorer`, ``--questions`` questions (the
   repository's own latest commit subjects: real text, pinned by its HEAD), p50/p90 of
-  ``ask`` and the median time of one decision;
+  ``ask``, the median time of one decision and the tokens it runs;
 * **baseline** (``--baseline``) — the same prompts, recorded from the api run, decided by
   the transformers + peft policy: its decision time, and the largest difference in any
   action's probability between the two paths (the fast path's tolerance on real prompts);
 * **server** — ``explore serve REPO`` over stdio with the MCP SDK's client: the first
-  ``ask`` (loads the model), then p50/p90 of the same questions; then one question on
+  ``ask`` (``--settle`` seconds after the start; it waits for the server's warm-up), then
+  p50/p90 of the same questions; then one question on
   each of ``--more-repos`` and the server's resident memory with all of them open.
 
 Prints medians and the ratio warm/cold. The machine is shared (2 cores here): the load
@@ -108,9 +110,12 @@ def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
         times.append(answer.seconds)
         steps.append(len(answer.steps))
     model = type(recording.policy.model).__name__
+    runner = getattr(recording.policy, "runner", None)  # the numpy runtime counts the tokens it runs
+    tokens = runner.tokens_run / len(recording.seconds) if runner is not None else None
     return {"runtime": model, "threads": runtime_threads(), "load_s": load, "ask_s": times,
             "p50": quantile(times, .5), "p90": quantile(times, .9), "steps_mean": statistics.mean(steps),
-            "decision_ms_p50": 1000 * statistics.median(recording.seconds)}, recording
+            "decision_ms_p50": 1000 * statistics.median(recording.seconds),
+            "tokens_per_decision": tokens}, recording
 
 
 def baseline(recording: Recording) -> dict[str, Any]:
@@ -156,7 +161,7 @@ def server_pid(command: str) -> int:
     raise RuntimeError("explore serve process not found")
 
 
-async def server(repo: Path, qs: list[str], more: list[Path]) -> dict[str, Any]:
+async def server(repo: Path, qs: list[str], more: list[Path], settle: float) -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(command=str(EXPLORE), args=["serve", str(repo)], env=dict(os.environ))
@@ -175,6 +180,8 @@ async def server(repo: Path, qs: list[str], more: list[Path]) -> dict[str, Any]:
                 started = time.perf_counter()
                 await session.initialize()
                 out["initialize_s"] = time.perf_counter() - started
+                await asyncio.sleep(settle)  # as a client that asks a while after starting the server
+                out["settle_s"] = settle
                 out["first_ask_s"] = await ask(session, qs[0])
                 times = [await ask(session, q) for q in qs]
                 out.update(ask_s=times, p50=quantile(times, .5), p90=quantile(times, .9))
@@ -196,6 +203,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true",
                         help="also time the transformers + peft path and measure its probability difference")
     parser.add_argument("--skip", nargs="*", default=[], choices=["cold", "api", "server"])
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="seconds between starting the server and its first ask (the warm-up's time)")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args()
 
@@ -215,15 +224,16 @@ def main() -> None:
         report["api"], recording = api(repo, qs)
         a = report["api"]
         print(f"warm API ({a['runtime']}, {a['threads']} BLAS threads): load {a['load_s']:.2f} s, ask p50 {a['p50']:.2f} "
-              f"p90 {a['p90']:.2f} s, {a['steps_mean']:.1f} steps, decision p50 {a['decision_ms_p50']:.0f} ms")
+              f"p90 {a['p90']:.2f} s, {a['steps_mean']:.1f} steps, decision p50 {a['decision_ms_p50']:.0f} ms"
+              + (f", {a['tokens_per_decision']:.0f} tokens run a decision" if a["tokens_per_decision"] else ""))
         if args.baseline:
             report["baseline"] = b = baseline(recording)
             print(f"  … transformers + peft on the same {len(recording.calls)} prompts: decision p50 "
                   f"{b['decision_ms_p50']:.0f} ms, max |Δp| {b['max_abs_prob_diff']:.2e}, argmax agree "
                   f"{b['argmax_agree']}")
     if "server" not in args.skip:
-        report["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos]))
-        print(f"MCP server: first ask {s['first_ask_s']:.2f} s, then p50 {s['p50']:.2f} p90 {s['p90']:.2f} s; "
+        report["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos], args.settle))
+        print(f"MCP server: first ask {s['first_ask_s']:.2f} s ({args.settle:g} s after start), then p50 {s['p50']:.2f} p90 {s['p90']:.2f} s; "
               f"RSS {s['rss_mb_one_repo']:.0f} MB with 1 repo, {s['rss_mb']:.0f} MB with {s['repos_open']}")
     if "cold_s" in report and "server" in report:
         report["ratio_server_p50_to_cold"] = report["server"]["p50"] / statistics.median(report["cold_s"])
