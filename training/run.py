@@ -69,7 +69,8 @@ class Trainer(Protocol):
 
 
 class Run:
-    """One training run's state on disk and in memory; the stages are its methods."""
+    """One training run's state on disk and in memory: the stages that need no model
+    (:meth:`tasks`, :meth:`evaluate`) are its methods, and the trained ones run in :meth:`loop`."""
 
     def __init__(self, repo: str, config: TrainConfig, out: Path, progress: ProgressFn | None, rev: str | None,
                  teacher: Any = None) -> None:
