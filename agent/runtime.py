@@ -371,8 +371,8 @@ class RuntimePolicy(LMPolicy):
 
 
 def _decision(score: np.ndarray, labels: Sequence[str], greedy: bool, generator: Any) -> Decision:
-    """A :class:`Decision` from label scores (softmax in float64, as the reference's log_softmax
-    of float32 scores rounds no worse)."""
+    """A :class:`Decision` from label scores (log-softmax in float64: rounding far inside
+    :data:`PROB_TOLERANCE` of the reference's float32)."""
     logp = score - score.max()
     logp = logp - np.log(np.exp(logp).sum())
     probs = np.exp(logp)
