@@ -35,6 +35,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from . import __version__
+from .agent.bundle import fitted_retriever
 from .agent.env import EnvConfig
 from .agent.explorer import DecisionPolicy, EmptyQuestion, Explorer, NoteWriter
 from .sandbox.errors import ExploreError, PathRefused, RepoNotFound
@@ -114,6 +115,8 @@ class OpenSnapshot:
     explorer: Explorer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     """Guards building :attr:`index` (and the retriever kept on it) once per snapshot."""
+    retriever: Any = None
+    """The candidate stage's settings: the repository's fitted combiner, or None (shipped)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,8 @@ class ExploreServer:
                 snapshot = repository.snapshot(worktree=self.worktree and repository.is_git)
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
-            current = self._open[repository.path] = OpenSnapshot(snapshot)
+            current = self._open[repository.path] = OpenSnapshot(
+                snapshot, retriever=fitted_retriever(self.adapters or {}, repository.path))
             return current
 
     def index(self, opened: OpenSnapshot) -> Index:
@@ -219,7 +223,7 @@ class ExploreServer:
         with self.model_lock:
             explorer = opened.explorer
             if explorer is None:
-                explorer = opened.explorer = self._explorer(opened.snapshot)
+                explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever)
             answer = explorer.ask(question, max_steps=max_steps)
         return AskOut(
             snapshot=opened.snapshot.label,
@@ -235,18 +239,18 @@ class ExploreServer:
             model=answer.model,
         )
 
-    def _explorer(self, snapshot: Snapshot) -> Explorer:
+    def _explorer(self, snapshot: Snapshot, retriever: Any = None) -> Explorer:
         """An explorer of ``snapshot``: the first loads the model, the others share it, so
         memory holds one model however many repositories are open."""
         shared = self._model
         if shared is None:
             explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
-                                max_steps=self.max_steps)
+                                max_steps=self.max_steps, retriever=retriever)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
                                       explorer.model_name, tuple(explorer.notes))
             return explorer
         explorer = Explorer(snapshot, policy=shared.policy, reflector=shared.reflector, config=shared.config,
-                            adapters=shared.adapters)
+                            adapters=shared.adapters, retriever=retriever)
         explorer.model_name, explorer.notes = shared.name, list(shared.notes)
         return explorer
 
@@ -260,7 +264,7 @@ class ExploreServer:
         opened = self.open(repo)
         index = self.index(opened)
         with opened.lock:  # the retriever builds its unit index and symbol table on first use
-            hits = retriever_for(index).rank(question, k)
+            hits = retriever_for(index, opened.retriever).rank(question, k)
         return SearchOut(snapshot=opened.snapshot.label,
                          hits=[HitOut(path=h.path, score=h.score, why=list(h.why)) for h in hits])
 
@@ -305,7 +309,7 @@ class ExploreServer:
             k: Annotated[int, Field(description=f"How many files (1–{MAX_K}).")] = 10,
         ) -> SearchOut:
             """The files most likely to hold the answer, ranked without walking (lexical, code-unit,
-            symbol and path evidence, fused), each with its score and which rankings placed it."""
+            symbol, path and commit-history evidence, fused), each with its score and which rankings placed it."""
             return as_tool_error(self.search, repo, question, k)
 
         @server.tool(annotations=reads, structured_output=False)

@@ -174,6 +174,18 @@ def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str]
     return next((p / COMBINER_FILE for p in places if (p / COMBINER_FILE).is_file()), None)
 
 
+def fitted_retriever(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None):
+    """The candidate stage's settings with the repository's fitted combiner
+    (:func:`trained_combiner`), or None for the shipped one."""
+    found = trained_combiner(adapters, repo_path)
+    if found is None:
+        return None
+    from ..retrieval.combiner import Combiner
+    from ..retrieval.retriever import RetrieverConfig
+
+    return RetrieverConfig(combiner=Combiner.load(found))
+
+
 # -- training: where a run starts, and what it leaves ----------------------------------
 def observation_shape(env: EnvConfig) -> dict[str, Any]:
     """The settings of ``env`` that change what an observation looks like."""

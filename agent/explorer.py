@@ -18,9 +18,8 @@ from typing import Any, Protocol
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.combiner import Combiner
 from ..retrieval.retriever import RetrieverConfig
-from .bundle import shipped_adapters, trained_combiner, trained_config, trained_head
+from .bundle import fitted_retriever, shipped_adapters, trained_config, trained_head
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
@@ -126,10 +125,8 @@ class Explorer:
 
             reflector = NoReflector()
         self.reflector = reflector
-        if retriever is None:
-            fitted = trained_combiner(self.adapters, repo_path)
-            if fitted is not None:  # `explore train` fitted the candidate stage to this repository
-                retriever = RetrieverConfig(combiner=Combiner.load(fitted))
+        if retriever is None:  # `explore train` may have fitted the candidate stage to this repository
+            retriever = fitted_retriever(self.adapters, repo_path)
         self.retriever = retriever
         self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config, retriever=retriever)
 

@@ -235,3 +235,25 @@ def test_warm_up_and_concurrent_questions_share_one_model(tmp_path: Path, explor
     explorers = [opened.explorer for opened in server._open.values()]
     assert len(explorers) == 2 and explorers[0].policy is explorers[1].policy
     assert not ExploreServer(model="tiny-random").warm()  # no default repository: nothing to warm
+
+
+def test_search_and_ask_rank_with_the_combiner_fitted_to_the_repository(tmp_path: Path, explore_cache: Path,
+                                                                          make_repo) -> None:
+    """A ``combiner.json`` that `explore train` left for a repository is what the server's
+    ``search`` (and ``ask``'s offer) rank with; without one, the shipped combiner."""
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir
+    from explore.retrieval.combiner import FEATURES, Combiner
+    from explore.serve import ExploreServer
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"})
+    question = "where is compute_backoff, the retry back-off?"
+    assert ExploreServer(repo, model="tiny-random").search(None, question, 2)["hits"][0]["path"] == "pkg/retry.py"
+    folder = default_adapter_dir(repo)
+    folder.mkdir(parents=True)
+    docs_first = Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    (folder / COMBINER_FILE).write_text(json.dumps(docs_first.to_dict()))
+    server = ExploreServer(repo, model="tiny-random", max_steps=2)
+    assert server.search(None, question, 2)["hits"][0]["path"] == "docs/retry.md"
+    server.ask(None, question)
+    assert server.open(None).explorer.retriever.combiner.weights["kind_docs"] == 5.0  # its offer, with offer: retrieve
