@@ -104,8 +104,10 @@ class EnvConfig:
     the folder's entries give way first, then the candidates."""
     offer: str = "bm25"
     """Where the candidates and the ``match #k`` ranks come from: ``bm25`` (the file
-    index alone) or ``retrieve`` (the candidate stage, :mod:`explore.retrieval`: file,
-    code-unit, symbol and path evidence fused)."""
+    index alone), ``retrieve`` (the candidate stage, :mod:`explore.retrieval`: file,
+    code-unit, symbol, path and history evidence fused; it learnt from commit messages,
+    which are about code, and ranks docs low) or ``hybrid`` (the two in turn, the
+    candidate stage first, so a question about the docs still sees them offered)."""
     rewards: Rewards = field(default_factory=Rewards)
 
     def __post_init__(self) -> None:
@@ -125,7 +127,7 @@ class EnvConfig:
 #: Files ranked per episode for the offer (candidates skip files already read or listed here).
 OFFER_DEPTH = 30
 #: Rankings the environment can offer candidates from.
-OFFERS = ("bm25", "retrieve")
+OFFERS = ("bm25", "retrieve", "hybrid")
 
 
 class EnvConfigError(ExploreError, ValueError):
@@ -350,10 +352,15 @@ class RepoExploreEnv(gym.Env[str, int]):
         if ws is None or ws.index is None or not ws.question:
             return []
         if self._top is None:
-            if self.config.offer == "retrieve":
-                self._top = [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
+            lexical = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0]
+            if self.config.offer == "bm25":
+                self._top = lexical
             else:
-                self._top = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0]
+                ranked = [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
+                if self.config.offer == "hybrid":  # turn about, the candidate stage first
+                    pairs = [p for pair in zip(ranked, lexical) for p in pair]
+                    ranked = list(dict.fromkeys(pairs + ranked + lexical))[:OFFER_DEPTH]
+                self._top = ranked
         return self._top
 
     def _match_rank(self, rel: str) -> int | None:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, help="trained adapters to score instead of the shipped navigator")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--offer", choices=("bm25", "retrieve"), default=None,
+    parser.add_argument("--offer", choices=("bm25", "retrieve", "hybrid"), default=None,
                         help="where the navigator's candidates come from (default: as its env.json says)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args(argv)

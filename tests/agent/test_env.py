@@ -229,3 +229,24 @@ def test_offer_from_the_candidate_stage(tmp_path: Path, make_repo) -> None:
     assert first["retrieve"] == "pkg/engine.py" and first["bm25"] != "pkg/engine.py"
     with pytest.raises(EnvConfigError, match="offer"):
         EnvConfig(offer="grep")
+
+
+def test_hybrid_offer_takes_the_candidate_stage_and_bm25_in_turn(tmp_path: Path, make_repo) -> None:
+    """``hybrid``: the candidate stage's first, BM25's first, the stage's second …, each
+    file once, so a docs file BM25 ranks first is offered though the stage ranks docs low."""
+    from explore.agent.env import EnvConfig, RepoExploreEnv
+    from explore.agent.task import Task
+
+    root = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return attempt\n",
+                                "docs/retry.md": "# Retry back-off\n\nretry back-off retry back-off\n",
+                                "pkg/other.py": "def retry():\n    pass\n"})
+    question = "retry back-off compute_backoff"
+    offers = {}
+    for offer in ("bm25", "retrieve", "hybrid"):
+        env = RepoExploreEnv(Repository(root), [Task("q", question, ["pkg/retry.py"])],
+                             EnvConfig(offer=offer, candidates=2))
+        env.reset(seed=0)
+        offers[offer] = env.offered()
+    r, b, h = offers["retrieve"], offers["bm25"], offers["hybrid"]
+    assert h[0] == r[0] and h[1] == next(p for p in b if p != r[0]) and len(h) == len(set(h))
+    assert set(h) == set(r) | set(b)

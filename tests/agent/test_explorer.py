@@ -124,7 +124,7 @@ def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(
     assert explorer.ask("upload retry back-off", max_steps=4).finished
 
 
-@pytest.mark.parametrize("offer", ["bm25", "retrieve"])
+@pytest.mark.parametrize("offer", ["bm25", "retrieve", "hybrid"])
 def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str) -> None:
     """After the answered file come the files read, then the environment's own offer, in
     its order: the list is the candidate stage's ranking the walk refined, not BM25's."""
