@@ -300,3 +300,4 @@ def _prune(parent: Path, keep: int) -> None:
     folders.sort(key=_mtime, reverse=True)
     for old in folders[keep:]:
         shutil.rmtree(old, ignore_errors=True)
+        old.with_name(old.name + ".lock").unlink(missing_ok=True)  # its build lock goes with it

@@ -105,6 +105,8 @@ def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> No
 
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()
+        (tmp_path / f"{name}.lock").touch()
     assert _mtime(tmp_path / "gone") == 0.0
     _prune(tmp_path, 1)
-    assert len(list(tmp_path.iterdir())) == 1
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert len(kept) == 2 and kept[1] == kept[0] + ".lock"  # a pruned index's lock file goes too
