@@ -352,15 +352,14 @@ class RepoExploreEnv(gym.Env[str, int]):
         if ws is None or ws.index is None or not ws.question:
             return []
         if self._top is None:
-            lexical = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0]
-            if self.config.offer == "bm25":
-                self._top = lexical
-            else:
-                ranked = [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
-                if self.config.offer == "hybrid":  # turn about, the candidate stage first
-                    pairs = [p for pair in zip(ranked, lexical) for p in pair]
-                    ranked = list(dict.fromkeys(pairs + ranked + lexical))[:OFFER_DEPTH]
-                self._top = ranked
+            offer = self.config.offer
+            lexical = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0] if offer != "retrieve" else []
+            ranked = [] if offer == "bm25" else \
+                [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
+            if offer == "hybrid":  # turn about, the candidate stage first
+                pairs = [p for pair in zip(ranked, lexical) for p in pair]
+                ranked = list(dict.fromkeys(pairs + ranked + lexical))[:OFFER_DEPTH]
+            self._top = ranked or lexical
         return self._top
 
     def _match_rank(self, rel: str) -> int | None:

@@ -34,9 +34,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Rank the files most likely to answer a question, without walking (no model, well under a second warm)."""
-    from ..agent.bundle import COMBINER_FILE, default_adapter_dir
-    from ..retrieval.combiner import Combiner
-    from ..retrieval.retriever import RetrieverConfig, retriever_for
+    from ..agent.bundle import COMBINER_FILE, fitted_retriever
+    from ..retrieval.retriever import retriever_for
     from ..sandbox.index import Index, best_window
     from ..sandbox.snapshot import Repository
 
@@ -48,10 +47,12 @@ def search(
     if not worktree and rev is None:
         warn_uncommitted(repo)
     snapshot = source.snapshot(rev, worktree=worktree)
-    fitted = (adapter / COMBINER_FILE) if adapter is not None else default_adapter_dir(source.path) / COMBINER_FILE
-    if adapter is not None and not fitted.is_file():
-        raise ExploreError(f"--adapter {adapter}: no {COMBINER_FILE} inside (`explore train` writes one)")
-    config = RetrieverConfig(combiner=Combiner.load(fitted)) if fitted.is_file() else None
+    if adapter is not None:  # a bundle's combiner sits beside its policy/ folder
+        config = fitted_retriever({"policy": adapter / "policy"})
+        if config is None:
+            raise ExploreError(f"--adapter {adapter}: no {COMBINER_FILE} inside (`explore train` writes one)")
+    else:
+        config = fitted_retriever({}, source.path)
     status = None if as_json else err.status("indexing…")
     try:
         if status:
@@ -68,7 +69,7 @@ def search(
                      "lines": lines[start - 1: start - 1 + WINDOW]})
     seconds = round(time.perf_counter() - started, 3)
     if as_json:
-        emit_json("search", {"question": text, "snapshot": snapshot.label, "fitted": str(fitted) if config else None,
+        emit_json("search", {"question": text, "snapshot": snapshot.label, "fitted": config is not None,
                              "hits": rows, "seconds": seconds})
     else:
         for i, row in enumerate(rows, start=1):

@@ -16,7 +16,7 @@ def test_search_ranks_with_the_history_and_never_writes(history_repo: Path, tree
     result = runner.invoke(app, ["search", str(history_repo), "the token login handling breaks", "-k", "3", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["version"] == 1 and data["command"] == "search" and data["fitted"] is None
+    assert data["version"] == 1 and data["command"] == "search" and data["fitted"] is False
     hits = data["hits"]
     assert len(hits) == 3 and hits[0]["path"] == "pkg/auth.py" and any("history" in w for w in hits[0]["why"])
     assert hits[0]["line"] >= 1 and hits[0]["lines"]
@@ -37,3 +37,26 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     bundle.mkdir()
     no_combiner = runner.invoke(app, ["search", str(repo), "alpha", "--adapter", str(bundle)])
     assert no_combiner.exit_code == 2 and "combiner.json" in no_combiner.output
+
+
+def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
+    """The repository's own combiner.json (or a bundle's, with --adapter) is what ranks."""
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"})
+    docs_first = json.dumps(Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES}
+                                     | {"file_score": 0.1}).to_dict())
+    question = "where is compute_backoff, the retry back-off?"
+    shipped = json.loads(runner.invoke(app, ["search", str(repo), question, "--json"]).output)
+    assert shipped["hits"][0]["path"] == "pkg/retry.py" and shipped["fitted"] is False
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / COMBINER_FILE).write_text(docs_first)
+    given = json.loads(runner.invoke(app, ["search", str(repo), question, "--json", "--adapter", str(bundle)]).output)
+    assert given["hits"][0]["path"] == "docs/retry.md" and given["fitted"] is True
+    default_adapter_dir(repo).mkdir(parents=True)
+    (default_adapter_dir(repo) / COMBINER_FILE).write_text(docs_first)
+    own = json.loads(runner.invoke(app, ["search", str(repo), question, "--json"]).output)
+    assert own["hits"][0]["path"] == "docs/retry.md" and own["fitted"] is True
