@@ -93,7 +93,7 @@ class Explorer:
         policy: DecisionPolicy | None = None,
         reflector: NoteWriter | str | None = None,
         chat_model: Any = None,
-        max_steps: int = 12,
+        max_steps: int | None = None,
         config: EnvConfig | None = None,
         progress: Any = None,
         retriever: RetrieverConfig | None = None,
@@ -113,7 +113,8 @@ class Explorer:
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
         if config is None:
             config = trained_config(self.adapters) or EnvConfig()
-            config.max_steps = max_steps
+            if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)
+                config.max_steps = max_steps
         self.config = config
         self.model_name = "custom"
         self.notes: list[str] = []

@@ -99,6 +99,9 @@ def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp
                         reflector=NoReflector(), adapters={"policy": run / "policy"}, max_steps=5)
     assert explorer.config.candidates == 5 and explorer.config.max_steps == 5
     assert explorer.ask("where is compute_backoff defined?").files[0] == "pkg/net/retry.py"
+    # no max_steps given: the horizon the policy was trained with, not a default that overrides it
+    trained = Explorer(repo, policy=script(), reflector=NoReflector(), adapters={"policy": run / "policy"})
+    assert trained.config.max_steps == navigator_config().max_steps == 8
     (run / "env.json").write_text("{not json")
     from explore.sandbox.errors import ExploreError
 
