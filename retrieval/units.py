@@ -10,10 +10,8 @@ Units are kept per git blob id, so the parents of a thousand commits parse each 
 from __future__ import annotations
 
 import ast
-import os
 import pickle
 import re
-import tempfile
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ..sandbox.atomic import replacing
 from ..sandbox.index import tokenize
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot, cache_root
@@ -163,10 +162,8 @@ def _save(snapshot: Snapshot, flat: dict, cache: Path | None) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".units-", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
+        with replacing(path) as tmp, tmp.open("wb") as fh:
             pickle.dump(flat, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
         kept = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[MAX_CACHED_UNIT_SETS:]:
             old.unlink(missing_ok=True)

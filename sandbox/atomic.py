@@ -1,10 +1,12 @@
 """Atomic file writes: a reader sees the old file or the whole new one, never half.
 
 Every file the project writes for another process to read (run state, adapter settings,
-task and demonstration files, metrics, plots, cached blobs) goes through here: the bytes
-go to a temporary file beside the target, which is renamed over it in one step when the
-writing finished, and removed when it did not. The temporary name is unique per write,
-so two processes writing the same file never write into each other's half.
+task and demonstration files, metrics, plots, cached blobs and unit indexes) goes through
+here: the bytes go to a temporary file beside the target, which is renamed over it in one
+step when the writing finished, and removed when it did not. The temporary name is unique
+per write, so two processes writing the same file never write into each other's half.
+Folders (a converted model, a saved adapter) are written the same way with
+:func:`replacing_folder`.
 
 It sits at the bottom layer (``sandbox``) so every layer above can use it.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,13 +28,74 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A fresh temporary path beside ``path``; write it inside the block, and it becomes
     ``path`` in one rename when the block ends (it is removed if the block raises)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    tmp = _temporary(path)
     try:
         yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def replacing_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A fresh empty folder beside ``path``; fill it inside the block, and it becomes ``path``
+    by rename when the block ends (it is removed if the block raises).
+
+    A folder already at ``path`` is renamed aside first and removed after, so a reader
+    finds the old folder or the whole new one (for an instant between the two renames,
+    none: no system call swaps two folders portably). Nothing is ever half-written."""
+    path = Path(path)
+    tmp = _temporary(path)
+    tmp.mkdir()
+    try:
+        yield tmp
+        for _attempt in range(3):
+            old = _temporary(path, "old") if path.exists() or path.is_symlink() else None
+            if old is not None:
+                os.replace(path, old)
+            try:
+                os.rename(tmp, path)
+            except OSError:
+                if not path.exists():  # a real failure, not another writer's folder: put the old one back
+                    if old is not None:
+                        os.replace(old, path)
+                    raise
+                if old is not None:
+                    _remove(old)
+                continue  # another writer put its folder there meanwhile: move that aside too
+            if old is not None:
+                _remove(old)
+            return
+        raise FileExistsError(f"{path} kept being replaced by another writer")
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def clear_leftovers(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporaries a killed writer of ``path`` left beside it; returns them.
+
+    Only for a caller that holds a lock every writer of ``path`` takes: a temporary is
+    otherwise indistinguishable from one another process is writing right now."""
+    path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+-[0-9a-f]{{8}}(\.old)?\.tmp")
+    gone = [p for p in path.parent.glob(f".{path.name}.*.tmp") if pattern.fullmatch(p.name)]
+    for p in gone:
+        _remove(p)
+    return gone
+
+
+def _temporary(path: Path, kind: str = "") -> Path:
+    """A name beside ``path`` unique to this write (process id and a random part)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{'.' + kind if kind else ''}.tmp")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> Path:

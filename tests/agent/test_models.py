@@ -124,6 +124,38 @@ def test_interrupted_build_leaves_nothing_behind(tmp_path: Path) -> None:
     assert manifest["name"] == "thing" and set(manifest["weights_sha256"]) == {"model.safetensors"}
 
 
+def test_a_killed_builds_leftovers_are_cleared_by_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "models" / "thing"
+    target.parent.mkdir()
+    for name in (".thing.4242-0123abcd.tmp", ".thing.scratch-k1ll3d"):  # a killed build's output and scratch
+        (target.parent / name).mkdir()
+        (target.parent / name / "model.safetensors").write_bytes(b"partial")
+    (target.parent / "other").mkdir()
+
+    def good(out: Path, scratch: Path) -> dict[str, object]:
+        assert scratch.is_dir() and scratch.parent == target.parent  # downloads go beside, never into, the model
+        (out / "model.safetensors").write_bytes(b"weights")
+        return {"name": "thing"}
+
+    ensure_built(target, good)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["other", "thing", "thing.lock"]
+    assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "model.safetensors"]
+
+
+def test_saving_an_adapter_replaces_the_folder_whole(tiny_cache: Path, tmp_path: Path) -> None:
+    target = tmp_path / "adapters" / "policy"
+    target.mkdir(parents=True)
+    (target / "stale.bin").write_bytes(b"from an older run")
+    model = new_lora(new_lora(tiny(tiny_cache), "policy"), "reflector")  # a non-default name: peft nests it
+    save_adapter(model, "reflector", target)
+    names = sorted(p.name for p in target.iterdir())
+    assert "stale.bin" not in names and {"adapter_config.json", "adapter_model.safetensors"} <= set(names)
+    assert not (target / "reflector").exists()  # flattened
+    assert [p.name for p in target.parent.iterdir()] == ["policy"]  # nothing left beside it
+    loaded = load_adapters(tiny(tiny_cache), {"reflector": target})
+    assert "reflector" in loaded.peft_config
+
+
 def _randomize(model: torch.nn.Module, name: str, seed: int) -> None:
     """Fresh LoRA B matrices are zero (a no-op adapter); make this one do something."""
     gen = torch.Generator().manual_seed(seed)
