@@ -24,6 +24,8 @@ from typing import Any
 
 import torch
 
+from .encoding import keep_positions, left_pad, run_kept
+
 #: Architectures whose decoder blocks receive positions inside attention (rotary embeddings).
 ROTARY_MODELS = frozenset({"llama", "mistral", "qwen2", "qwen3"})
 
@@ -96,8 +98,6 @@ class FrozenTrunk:
         for this model."""
         if not self.enabled:
             return None
-        from .policy import keep_positions, left_pad
-
         ids, mask = left_pad(rows, pad_id)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         missing = [i for i, row in enumerate(rows) if tuple(row) not in self._cache]
@@ -122,8 +122,6 @@ class FrozenTrunk:
 
     def _fill(self, rows: Sequence[Sequence[int]], pad_id: int) -> None:
         """Run the model up to the split block (no graph) and store each row's states."""
-        from .policy import left_pad
-
         ids, mask = left_pad(rows, pad_id)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         captured: dict[str, torch.Tensor] = {}
@@ -155,8 +153,6 @@ class FrozenTrunk:
     def _upper(self, states: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor,
                keep_kw: str | None, keep: torch.Tensor | None) -> torch.Tensor:
         """The adapted blocks (and norm, head) on cached states, with gradients as configured."""
-        from .policy import run_kept
-
         layers = self.stack.layers
         kwargs: dict[str, Any] = {"inputs_embeds": states, "attention_mask": mask, "position_ids": positions,
                                   "use_cache": False}
@@ -169,8 +165,6 @@ class FrozenTrunk:
     def _agrees(self, row: Sequence[int], got: torch.Tensor, pad_id: int, keep_kw: str | None,
                 at: Sequence[Sequence[int]] | None) -> bool:
         """Compare against the full forward once; switch the trunk off on disagreement."""
-        from .policy import keep_positions, left_pad, run_kept
-
         self.checked = True
         ids, mask = left_pad([row], pad_id)
         kwargs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "use_cache": False,

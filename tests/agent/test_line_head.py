@@ -36,15 +36,15 @@ def test_each_action_is_scored_at_the_end_of_its_line(tiny: LoadedModel) -> None
     policy = LMPolicy(tiny.model, tiny.tokenizer, adapter=None, head="line")
     obs, labels = observation(2)
     prompt = policy_prompt(obs, "the third file defines it")
-    head, tail, _, text = policy._split_text(prompt, policy_prefix(obs))
-    ends = policy._line_ends(text, tail, labels, specials=False)
+    head, tail, _, text = policy.layout.split_text(prompt, policy_prefix(obs))
+    ends = policy.layout.line_ends(text, tail, labels, specials=False)
     assert ends == sorted(ends) and len(set(ends)) == len(labels)
     for end, line in zip(ends, obs.split("Actions:\n")[1].splitlines()):
         upto = tiny.tokenizer.decode(tail[: end + 1])
         assert upto.rstrip().endswith(line.rstrip()[-3:])  # the line's last characters, and nothing of the next
         assert line in upto
     with pytest.raises(ActionLineError, match="label 'F'"):
-        policy._line_ends(text, tail, [*labels, "F"], specials=False)
+        policy.layout.line_ends(text, tail, [*labels, "F"], specials=False)
 
 
 def test_line_head_decisions_are_consistent(tiny: LoadedModel) -> None:

@@ -152,7 +152,7 @@ def test_without_chat_template_labels_get_a_leading_space(tiny: LoadedModel) -> 
     policy = LMPolicy(tiny.model, tiny.tokenizer, adapter=None, chat_template=False)
     d = policy.decide(PROMPTS[:1], LABELS[:1], greedy=True)[0]
     assert len(d.probs) == 3
-    assert policy._label_ids[("A", False)] == tiny.tokenizer.encode(" A", add_special_tokens=False)[0]
+    assert policy.layout.label_ids[("A", False)] == tiny.tokenizer.encode(" A", add_special_tokens=False)[0]
 
 
 def test_bad_labels_are_refused(policy: LMPolicy) -> None:

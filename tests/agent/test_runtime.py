@@ -235,7 +235,7 @@ def test_later_questions_continue_from_the_cached_instructions(model_dir: Path, 
         before = runner.tokens_run
         got = fast.decide(texts, labels, greedy=True, prefix=prefix)[0]
         want = plain.decide(texts, labels, greedy=True, prefix=prefix)[0]
-        head, tail = (len(part) for part in fast._split(texts[0], prefix)[:2])
+        head, tail = (len(part) for part in fast.layout.split(texts[0], prefix)[:2])
         ran = runner.tokens_run - before
         assert ran <= head + tail
         if n > 0:
@@ -249,7 +249,7 @@ def test_line_head_runs_nothing_after_the_last_action(model_dir: Path, adapter_d
     fast = RuntimePolicy(runner, tokenizer, head="line", prefix_cache_size=0)
     texts, labels, _prefix = prompts[0]
     fast.decide(texts, labels, greedy=True)
-    whole = len(fast._split(texts[0], None)[1])
+    whole = len(fast.layout.split(texts[0], None)[1])
     after = tokenizer.encode("\nThe best action is letter:<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)
     assert texts[0].endswith("The best action is letter:") and runner.tokens_run == whole - len(after)
 

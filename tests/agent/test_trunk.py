@@ -97,7 +97,7 @@ def test_a_trunk_that_disagrees_with_the_model_switches_off(tiny_cache: Path) ->
     policy = adapted(tiny_cache, layers=1)
     want, _ = loss_and_grads(policy)
     trunk = FrozenTrunk(policy.model, "policy", 64)
-    rows = [policy._split(p, pre)[0] + policy._split(p, pre)[1] for p, pre in zip(PROMPTS, [PREFIX, PREFIX, None])]
+    rows = [policy.layout.split(p, pre)[0] + policy.layout.split(p, pre)[1] for p, pre in zip(PROMPTS, [PREFIX, PREFIX, None])]
     trunk._fill(rows, policy._pad_id)
     for key in trunk._cache:  # states from some other model
         trunk._cache[key] = torch.randn_like(trunk._cache[key].float()).to(trunk._cache[key].dtype)
