@@ -23,12 +23,17 @@ indexes live in the cache, as for the CLI.
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+import anyio.from_thread
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -37,7 +42,8 @@ from typing_extensions import TypedDict
 from . import __version__
 from .agent.bundle import fitted_retriever
 from .agent.env import EnvConfig
-from .agent.explorer import DecisionPolicy, EmptyQuestion, Explorer, NoteWriter
+from .agent.explorer import Answer, DecisionPolicy, EmptyQuestion, Explorer, NoteWriter
+from .handoff import HandoffDeclined, SocketListener, model_spec, working_tree_differs
 from .sandbox.errors import ExploreError, PathRefused, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
@@ -134,6 +140,36 @@ class SharedModel:
     notes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Setup:
+    """A model, its adapters and its reflector, resolved (paths absolute, defaults filled in)."""
+
+    model: str
+    adapters: dict[str, str]
+    reflector: str
+
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...], str]:
+        return (model_spec(self.model) or self.model,
+                tuple(sorted((k, str(Path(v).resolve())) for k, v in self.adapters.items())), self.reflector)
+
+    def describe(self) -> str:
+        which = ", ".join(f"{k} {v}" for k, v in sorted(self.adapters.items())) or "no adapters"
+        return f"{self.model} ({which}; reflector {self.reflector})"
+
+
+def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector: str | None) -> Setup:
+    """What :class:`Explorer` loads for these options: adapters None means the shipped
+    navigator with the default model, none with another; the reflector defaults to the
+    trained one when there is one."""
+    from .agent.bundle import shipped_adapters
+    from .agent.models import DEFAULT_MODEL
+
+    if adapters is None:
+        adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
+    found = {k: str(v) for k, v in adapters.items()}
+    return Setup(model or DEFAULT_MODEL, found, reflector or ("lora" if "reflector" in found else "none"))
+
+
 class ExploreServer:
     """The state behind the MCP tools: open repositories and the one shared model.
 
@@ -160,11 +196,13 @@ class ExploreServer:
         self.adapters = adapters
         self.reflector = reflector
         self.max_steps = max_steps
+        self.log = logging.getLogger(__name__)
         self._repos: dict[Path, Repository] = {}
-        self._open: dict[Path, OpenSnapshot] = {}
+        self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
         self._lock = threading.Lock()
         self.model_lock = threading.Lock()
         self._model: SharedModel | None = None  # loaded by the first `ask`
+        self._setup: Setup | None = None  # what `explore ask` must ask for to be answered here
         self.default: Path | None = None
         if repo is not None:  # fail at start, not at the first call, when it cannot be opened
             self.default = self._repository(str(repo)).path
@@ -189,44 +227,63 @@ class ExploreServer:
                 found = self._repos[real] = Repository(real)
             return found
 
-    def open(self, repo: str | None) -> OpenSnapshot:
-        """The newest snapshot of ``repo``: reused while its HEAD (or working tree) stays put."""
+    def open(self, repo: str | None, worktree: bool | None = None) -> OpenSnapshot:
+        """The newest snapshot of ``repo``: reused while its HEAD (or working tree) stays put.
+        ``worktree`` (default: the server's ``--worktree``) walks uncommitted changes."""
         repository = self._repository(repo)
+        worktree = self.worktree if worktree is None else worktree
         with self._lock:  # gitpython objects are not safe across threads
-            current = self._open.get(repository.path)
-            if repository.is_git and not self.worktree:
+            current = self._open.get((repository.path, worktree))
+            if repository.is_git and not worktree:
                 head = repository.resolve_rev(None)
                 if current is not None and current.snapshot.key == head:
                     return current
                 snapshot = repository.snapshot()
             else:  # a working tree or plain folder: its fingerprint is its state
-                snapshot = repository.snapshot(worktree=self.worktree and repository.is_git)
+                snapshot = repository.snapshot(worktree=worktree and repository.is_git)
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
-            current = self._open[repository.path] = OpenSnapshot(
-                snapshot, retriever=fitted_retriever(self.adapters or {}, repository.path))
+            current = self._open[repository.path, worktree] = OpenSnapshot(
+                snapshot, retriever=fitted_retriever(self.setup().adapters, repository.path))
             return current
 
-    def index(self, opened: OpenSnapshot) -> Index:
+    def index(self, opened: OpenSnapshot, say: Callable[[str], None] | None = None) -> Index:
+        """The snapshot's index, built (and cached on disk) on first use; ``say`` hears when a
+        build starts and ends, which on a large repository takes a while."""
         with opened.lock:
             if opened.index is None:
-                opened.index = Index.build(opened.snapshot)
+                started = time.perf_counter()
+                counted = [0]
+
+                def progress(done: int, total: int) -> None:
+                    if counted[0] == 0 and say is not None:
+                        say(f"indexing {opened.snapshot.label} ({total:,} files; once per commit)…")
+                    counted[0] = total
+
+                opened.index = Index.build(opened.snapshot, progress=progress)
+                if counted[0]:
+                    self.log.info("indexed %s: %d files in %.1f s", opened.snapshot.label, counted[0],
+                                  time.perf_counter() - started)
             return opened.index
 
+    def setup(self) -> Setup:
+        """The model, adapters and reflector this server answers with (resolved as
+        :class:`Explorer` resolves them), for telling whether an ``explore ask`` asks for them."""
+        if self._setup is None:
+            self._setup = resolved_setup(self.model, self.adapters, self.reflector)
+        return self._setup
+
     # -- the tools -----------------------------------------------------------------------
-    def ask(self, repo: str | None, question: str, max_steps: int | None = None) -> AskOut:
-        """Walk the repository to answer ``question`` (see :meth:`Explorer.ask`)."""
+    def ask(self, repo: str | None, question: str, max_steps: int | None = None,
+            say: Callable[[str], None] | None = None) -> AskOut:
+        """Walk the repository to answer ``question`` (see :meth:`Explorer.ask`); ``say``
+        hears what the question waits for (the model loading, an index building)."""
         question = checked_question(question)
         if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
-        opened = self.open(repo)
-        with self.model_lock:
-            explorer = opened.explorer
-            if explorer is None:
-                explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever)
-            answer = explorer.ask(question, max_steps=max_steps)
+        label, answer = self.answer(repo, question, max_steps=max_steps, say=say)
         return AskOut(
-            snapshot=opened.snapshot.label,
+            snapshot=label,
             files=list(answer.files),
             evidence=[EvidenceOut(path=e.path, start_line=e.start_line, end_line=e.end_line, text=e.text)
                       for e in answer.evidence],
@@ -239,13 +296,61 @@ class ExploreServer:
             model=answer.model,
         )
 
-    def _explorer(self, snapshot: Snapshot, retriever: Any = None) -> Explorer:
+    def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
+               max_steps: int | None = None, say: Callable[[str], None] | None = None) -> tuple[str, Answer]:
+        """The walk behind ``ask`` (MCP) and ``explore ask`` (the socket), without the MCP
+        tool's input limits, with the label of the snapshot walked: one question at a time
+        on the one model, saying (to ``say`` and the server log) what it waits for first."""
+        say = say or (lambda _text: None)
+        opened = self.open(repo, worktree)
+        if not self.model_lock.acquire(blocking=False):
+            say("waiting for the model (loading, or answering another question)…")
+            self.model_lock.acquire()
+        try:
+            explorer = opened.explorer
+            if explorer is None:
+                explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever, say)
+            self.index(opened, say)  # the walk's index: built here, where progress is told
+            say("walking the repository…")
+            return opened.snapshot.label, explorer.ask(question, max_steps=max_steps)
+        finally:
+            self.model_lock.release()
+
+    def answer_handoff(self, request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """An ``explore ask`` handed over the socket (see :mod:`explore.handoff`): answered
+        only when it asks for this server's model, adapters and reflector, exactly as the
+        command would have answered it in its own process."""
+        from .agent.bundle import find_adapters
+
+        repo = str(request["repo"])
+        adapter = request.get("adapter")
+        wanted = resolved_setup(request.get("model"), find_adapters(repo, adapter) or None, request.get("reflector"))
+        mine = self.setup()
+        if wanted.key() != mine.key():
+            raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "
+                                  f"{wanted.describe()}")
+        worktree = bool(request.get("worktree"))
+        if request.get("check_head") and not worktree and working_tree_differs(Path(repo)):
+            send({"event": "note", "kind": "uncommitted"})
+        label, answer = self.answer(repo, str(request["question"]), worktree=worktree,
+                                    max_steps=int(request.get("max_steps") or self.max_steps),
+                                    say=lambda text: send({"event": "progress", "text": text}))
+        self.log.info("explore ask on %s: answered in %.2f s", label, answer.seconds)
+        return answer.to_dict() | {"adapters": wanted.adapters}
+
+    def _explorer(self, snapshot: Snapshot, retriever: Any = None, say: Callable[[str], None] | None = None
+                  ) -> Explorer:
         """An explorer of ``snapshot``: the first loads the model, the others share it, so
         memory holds one model however many repositories are open."""
         shared = self._model
         if shared is None:
+            started = time.perf_counter()
+            self.log.info("loading the model (questions wait for it)…")
+            if say is not None:
+                say("loading the model (once per server)…")
             explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
-                                max_steps=self.max_steps, retriever=retriever)
+                                max_steps=self.max_steps, retriever=retriever, progress=say)
+            self.log.info("model %s loaded in %.1f s", explorer.model_name, time.perf_counter() - started)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
                                       explorer.model_name, tuple(explorer.notes))
             return explorer
@@ -297,10 +402,11 @@ class ExploreServer:
             repo: RepoParam = None,
             max_steps: Annotated[int | None, Field(
                 description=f"Most steps of the walk (1–{MAX_STEPS}); default: the server's.")] = None,
+            ctx: Context | None = None,
         ) -> AskOut:
             """Answer a question about a repository by walking it (list, read, answer): returns the
             file(s) that hold the answer, best first, the evidence lines, and the steps taken."""
-            return as_tool_error(self.ask, repo, question, max_steps)
+            return as_tool_error(self.ask, repo, question, max_steps, progress_reporter(ctx))
 
         @server.tool(annotations=reads)
         def search(
@@ -343,18 +449,77 @@ class ExploreServer:
         if self.default is None or not model_on_disk(self.model or DEFAULT_MODEL):
             return False  # nothing to warm, or a download: that waits for a question that needs it
         try:
+            started = time.perf_counter()
             self.ask(None, question, max_steps=1)
         except Exception as exc:  # noqa: BLE001 - a warm-up never takes the server down
-            logging.getLogger(__name__).warning("warm-up failed: %s", exc)
+            self.log.warning("warm-up failed: %s", exc)
             return False
+        self.log.info("ready: warmed up in %.1f s", time.perf_counter() - started)
         return True
 
-    def run(self, *, warm: bool = True) -> None:
-        """Serve on stdin/stdout until the client closes them; with ``warm`` the model loads in
-        the background meanwhile (see :meth:`warm`)."""
+    def run(self, *, warm: bool = True, stdio: bool = True, socket: bool = False) -> None:
+        """Serve MCP on stdin/stdout until the client closes them, and with ``socket`` also
+        ``explore ask`` on the per-user socket (:mod:`explore.handoff`); without ``stdio``,
+        the socket alone until SIGINT or SIGTERM. With ``warm`` the model loads in the
+        background meanwhile (see :meth:`warm`); the log on stderr says when it is ready."""
+        log_to_stderr(self.log)
+        listener = None
+        if socket:
+            listener = SocketListener(self.answer_handoff)
+            try:
+                started = listener.start()
+            except OSError as exc:
+                raise ExploreError(f"cannot answer `explore ask` on {listener.path}: {exc}") from None
+            if started:
+                self.log.info("answering `explore ask` on %s", listener.path)
+            elif not stdio:
+                raise ExploreError(f"another explore server already answers on {listener.path}")
+            else:
+                self.log.warning("another explore server already answers on %s; serving stdio only",
+                                 listener.path)
+                listener = None
         if warm:
             threading.Thread(target=self.warm, name="explore-warm", daemon=True).start()
-        self.mcp().run("stdio")
+        try:
+            if stdio:
+                self.mcp().run("stdio")
+            else:
+                stop = threading.Event()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, lambda *_: stop.set())
+                stop.wait()
+        finally:
+            if listener is not None:
+                listener.close()
+
+
+def progress_reporter(ctx: Context | None) -> Callable[[str], None] | None:
+    """``say`` for a tool running on the SDK's worker thread: each message becomes an MCP
+    progress notification (sent when the client asked for progress; a no-op otherwise). A
+    client gone meanwhile costs the notification, never the answer."""
+    if ctx is None:
+        return None
+    count = [0]
+
+    def say(text: str) -> None:
+        count[0] += 1
+        try:
+            anyio.from_thread.run(ctx.report_progress, count[0], None, text)
+        except Exception:  # noqa: BLE001 - progress is best effort
+            pass
+
+    return say
+
+
+def log_to_stderr(log: logging.Logger) -> None:
+    """The server's own log (model loads, index builds, the socket) as lines on stderr, which
+    MCP clients keep as the server's log; apart from the root logger the SDK configures."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("explore: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
 
 
 def as_tool_error(method: Any, *args: Any) -> Any:

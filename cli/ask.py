@@ -1,8 +1,11 @@
 """`explore ask REPO QUESTION`: which file(s) answer a question, and the evidence.
 
-Imports only the runtime (``agent``): never ``training``, so a repository's trained
-adapters are found however the training stack fares, and the command starts fast.
-Exit 0 when it answers, 1 when the walk found nothing to answer, 2 for bad input.
+First it offers the question to a warm ``explore serve --socket`` (:mod:`explore.handoff`),
+which answers in the time of the walk alone; without one (or one holding another model or
+other adapters) it loads the model and walks here. Either way the same JSON, the same exit
+codes: 0 when it answers, 1 when the walk found nothing to answer, 2 for bad input.
+Imports only the runtime (``agent``), and that only when it walks here: never
+``training``, so a repository's trained adapters are found however the training stack fares.
 """
 from __future__ import annotations
 
@@ -42,12 +45,15 @@ def read_question(question: str | None, question_file: Path | None) -> str:
 def warn_uncommitted(repo: Path) -> None:
     """Say so on stderr when the working tree differs from HEAD: `ask` walks the commit, and
     an answer about a file just edited (or added) would silently describe the old one."""
-    from ..sandbox.snapshot import Repository
+    from ..handoff import working_tree_differs
 
-    git = Repository(repo).git
-    if git is not None and not git.bare and git.head.is_valid() and git.is_dirty(untracked_files=True):
-        err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
-                  "(add --worktree to walk them)", highlight=False)
+    if working_tree_differs(repo):
+        say_uncommitted()
+
+
+def say_uncommitted() -> None:
+    err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
+              "(add --worktree to walk them)", highlight=False)
 
 
 def ask(
@@ -62,68 +68,116 @@ def ask(
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps before answering the best candidate.")] = 12,
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
     as_json: JsonOpt = False,
+    no_server: Annotated[bool, typer.Option("--no-server", help="Answer in this process even when `explore serve --socket` is running.")] = False,
 ) -> None:
-    """Answer a question about a repository: which file(s) hold the answer, and the evidence."""
-    from ..agent.bundle import find_adapters
-    from ..agent.explorer import EmptyQuestion, Explorer
+    """Answer a question about a repository: which file(s) hold the answer, and the evidence.
 
+    Handed to a running `explore serve --socket` when there is one that holds this model and
+    these adapters (same answer, without the seconds of loading); else answered here."""
     text = read_question(question, question_file).strip()
     if not text:
-        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+        raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
-    adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
-    if not worktree and rev is None:
-        warn_uncommitted(repo)
-    status = None if as_json else err.status("loading the model…")
+    status = None if as_json else err.status("asking…")
     try:
         if status:
             status.start()
-        explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                            max_steps=max_steps, progress=(status.update if status else None))
-        if status:
-            status.update("walking the repository…")
-        result = explorer.ask(text)
+        data = None
+        if rev is None and not no_server:
+            data = ask_running_server(repo, text, worktree=worktree, model=model, adapter=adapter,
+                                      reflector=reflector, max_steps=max_steps, status=status)
+        if data is None:
+            data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
+                            reflector=reflector, max_steps=max_steps, status=status)
     finally:
         if status:
             status.stop()
-    answered = bool(result.evidence)
+    answered = bool(data["evidence"])
     if as_json:
-        emit_json("ask", {"answered": answered, **result.to_dict()})
+        emit_json("ask", {"answered": answered, **data})
     else:
-        render_answer(result, show_steps)
+        render_answer(data, show_steps)
     if not answered:
         raise typer.Exit(NOT_FOUND)
 
 
-def render_answer(result: Any, show_steps: bool) -> None:
-    """The answer as a person reads it: the evidence panel, other candidates, the walk."""
+def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | None, adapter: Path | None,
+                       reflector: str | None, max_steps: int, status: Any) -> dict[str, Any] | None:
+    """The answer of a warm `explore serve --socket`, or None when there is none to take it
+    (then the reason is said on stderr, unless there simply is no server)."""
+    from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server, model_spec
+
+    if len(text.encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
+        return None  # a question that big, or a repository that is not there: the local path says so
+    if status:
+        status.update("asking the running server…")
+    request = {"repo": str(repo.resolve()), "question": text, "worktree": worktree, "model": model_spec(model),
+               "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
+               "max_steps": max_steps, "check_head": True}
+
+    def noted(kind: str) -> None:
+        if kind == "uncommitted":
+            say_uncommitted()
+
+    reply = ask_server(request, on_progress=(status.update if status else lambda _t: None), on_note=noted)
+    if isinstance(reply, Fallback):
+        if not reply.quiet:
+            err.print(f"[dim]note: {shown_markup(reply.reason)}; answering in this process[/]", highlight=False)
+        return None
+    return reply
+
+
+def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
+             reflector: str | None, max_steps: int, status: Any) -> dict[str, Any]:
+    """Load the model and walk in this process (seconds of loading first)."""
+    from ..agent.bundle import find_adapters
+    from ..agent.explorer import Explorer
+
+    adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
+    if not worktree and rev is None:
+        warn_uncommitted(repo)
+    if status:
+        status.update("loading the model…")
+    explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
+                        max_steps=max_steps, progress=(status.update if status else None))
+    if status:
+        status.update("walking the repository…")
+    return explorer.ask(text).to_dict()
+
+
+def render_answer(result: dict[str, Any], show_steps: bool) -> None:
+    """The answer (``Answer.to_dict()``, from this process or a server) as a person reads it:
+    the evidence panel, other candidates, the walk."""
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.tree import Tree
 
     # Everything below that came from the repository (paths, evidence, notes about them) is
     # printed inert and markup-escaped: see inert() and shown_markup().
-    for note in result.notes:
+    for note in result["notes"]:
         out.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
-    if show_steps or not result.finished:
-        tree = Tree(f"[bold]walk[/] ({len(result.steps)} steps)")
-        for step in result.steps:
-            node = tree.add(f"[cyan]{shown_markup(step.action)}[/]  [dim]{step.seconds:.2f}s[/]")
-            if step.reflection:
-                node.add(f"[italic]{shown_markup(step.reflection)}[/]")
+    steps = result["steps"]
+    if show_steps or not result["finished"]:
+        tree = Tree(f"[bold]walk[/] ({len(steps)} steps)")
+        for step in steps:
+            node = tree.add(f"[cyan]{shown_markup(step['action'])}[/]  [dim]{step['seconds']:.2f}s[/]")
+            if step["reflection"]:
+                node.add(f"[italic]{shown_markup(step['reflection'])}[/]")
         out.print(tree)
-    if not result.evidence:
+    if not result["evidence"]:
         out.print("[red]no answer found[/]")
         return
-    ev = result.evidence[0]
-    lexer = Syntax.guess_lexer(ev.path, code=ev.text)
-    body = Syntax(inert(ev.text) or "(empty)", lexer, line_numbers=True, start_line=ev.start_line, word_wrap=True)
-    out.print(Panel(body, title=f"[bold green]{shown_markup(ev.path)}[/]  lines {ev.start_line}–{ev.end_line}",
-                    expand=False))
-    if result.answer and not result.answer.startswith(ev.path):
-        out.print(inert(result.answer), markup=False)
-    if len(result.files) > 1:
-        out.print("also consider: " + ", ".join(inert(f) for f in result.files[1:5]), markup=False, highlight=False)
-    out.print(f"[dim]{result.seconds:.1f}s · {len(result.steps)} steps · model {shown_markup(result.model)}"
-              f"{' + ' + ', '.join(result.adapters) if result.adapters else ' (zero-shot)'}[/]")
+    ev = result["evidence"][0]
+    path, first, last = ev["path"], ev["start_line"], ev["end_line"]
+    lexer = Syntax.guess_lexer(path, code=ev["text"])
+    body = Syntax(inert(ev["text"]) or "(empty)", lexer, line_numbers=True, start_line=first, word_wrap=True)
+    out.print(Panel(body, title=f"[bold green]{shown_markup(path)}[/]  lines {first}–{last}", expand=False))
+    if result["answer"] and not result["answer"].startswith(path):
+        out.print(inert(result["answer"]), markup=False)
+    files = result["files"]
+    if len(files) > 1:
+        out.print("also consider: " + ", ".join(inert(f) for f in files[1:5]), markup=False, highlight=False)
+    adapters = result["adapters"]
+    out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
+              f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}[/]")

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..sandbox.errors import ExploreError
 from .console import err
 from .options import ModelOpt, ReflectorOpt, WorktreeOpt
 
@@ -21,8 +22,11 @@ def serve(
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
     reflector: ReflectorOpt = None,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none.")] = 12,
+    socket: Annotated[bool, typer.Option("--socket", help="Also answer `explore ask` from this user's terminals, on a socket in the cache folder: the model stays warm for them.")] = False,
+    stdio: Annotated[bool, typer.Option("--stdio/--no-stdio", help="Serve MCP on stdin/stdout (--no-stdio: only the --socket, until Ctrl-C).")] = True,
 ) -> None:
-    """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio."""
+    """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio;
+    with --socket, also `explore ask` from a terminal, warm."""
     from ..agent.bundle import find_adapters
     from ..serve import ExploreServer
 
@@ -31,6 +35,11 @@ def serve(
     adapters = find_adapters(repo, adapter) or None
     server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
                            max_steps=max_steps)
-    err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
-              highlight=False)
-    server.run()
+    if not stdio and not socket:
+        raise ExploreError("--no-stdio serves only the socket: add --socket")
+    if stdio:
+        err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
+                  highlight=False)
+    else:
+        err.print("explore: answering `explore ask` warm until Ctrl-C", highlight=False)
+    server.run(stdio=stdio, socket=socket)

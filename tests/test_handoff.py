@@ -1,0 +1,228 @@
+"""`explore ask` handed to a warm `explore serve --socket` (:mod:`explore.handoff`).
+
+The server is the real console script in a subprocess, on a real git repository made here,
+with the tiny real model; `explore ask` runs through CliRunner in this process, so both
+find the same per-test socket through ``EXPLORE_CACHE``. The misbehaving peers at the end
+(stale, another version, silent, gone mid-answer) are plain sockets speaking the protocol.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from explore import __version__, handoff
+from explore.cli import app
+from explore.handoff import PROTOCOL, Fallback, ask_server, socket_path
+
+EXPLORE = Path(sys.executable).with_name("explore")
+runner = CliRunner()
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/retry.py": "def backoff(attempt):\n    \"\"\"Seconds to wait before retry number `attempt`.\"\"\"\n"
+                    "    return 2 ** attempt\n",
+    "pkg/config.py": "def parse_config(text):\n    return dict(line.split('=') for line in text.splitlines())\n",
+    "README.md": "# Demo\n",
+}
+
+
+def wait_for(condition, what: str, limit: float = 120.0) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``limit`` seconds (a
+    bound against hanging, not a speed check)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+@contextmanager
+def socket_server(tmp_path: Path, cache: Path, *args: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """``explore serve ARGS --socket --no-stdio`` running, its socket bound; stopped after."""
+    log = tmp_path / "socket-server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", *args, "--socket", "--no-stdio"], stdout=subprocess.DEVNULL,
+                                stderr=errlog, env={**os.environ, "EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1"})
+    try:
+        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None,
+                 "the server's socket")
+        assert proc.poll() is None, log.read_text()
+        yield proc, log
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+def walk(data: dict) -> dict:
+    """An answer without its timings."""
+    return {**data, "seconds": None, "steps": [{**s, "seconds": None} for s in data["steps"]]}
+
+
+def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore_cache: Path, make_repo,
+                                                        tree_hash) -> None:
+    repo = make_repo(tmp_path, FILES)
+    before = tree_hash(repo)
+    args = ["ask", str(repo), "where is the retry backoff computed?", "--model", "tiny-random", "--max-steps", "3",
+            "--json"]
+    here = runner.invoke(app, [*args, "--no-server"])
+    nothing = ["ask", str(repo), "zzzq qqqz", "--model", "tiny-random", "--max-steps", "1", "--json"]
+    nothing_here = runner.invoke(app, [*nothing, "--no-server"])
+    assert here.exit_code == 0 and nothing_here.exit_code == 1, here.output + nothing_here.output
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0, served.output
+        assert walk(json.loads(served.stdout)) == walk(json.loads(here.stdout))
+        assert log.read_text().count("explore ask on repo@") == 1  # it was the server that answered
+        assert served.stderr == ""  # nothing to say: no fallback, a clean tree
+
+        # Found nothing: exit 1 and the same JSON, through the server too.
+        nothing_served = runner.invoke(app, nothing)
+        assert nothing_served.exit_code == 1
+        assert walk(json.loads(nothing_served.stdout)) == walk(json.loads(nothing_here.stdout))
+
+        # A rich answer, and the same on another repository (the server opens it).
+        other = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="other")
+        rich = runner.invoke(app, ["ask", str(other), "where is a url fetched?", "--model", "tiny-random",
+                                   "--max-steps", "2"])
+        assert rich.exit_code == 0 and "lib/net.py" in rich.stdout and "zero-shot" in rich.stdout
+        assert "explore ask on other@" in log.read_text()
+
+        # The user's mistakes: exit 2 with the in-process words, whoever finds them.
+        bad = runner.invoke(app, [*args, "--adapter", str(tmp_path / "none")])
+        assert bad.exit_code == 2 and "no such folder" in bad.output
+        assert runner.invoke(app, ["ask", str(tmp_path / "gone"), "q"]).exit_code == 2
+        # Asks for another setup (the trained reflector): declined, said why, then the
+        # in-process ask gives its own error.
+        lora = runner.invoke(app, [*args, "--reflector", "lora"])
+        assert lora.exit_code == 2 and "needs a trained reflector adapter" in lora.output
+        assert "answering in this process" in lora.stderr and "reflector none" in lora.stderr
+
+        # The working tree moved on: the same note as in process, stdout still one JSON object.
+        (repo / "pkg" / "retry.py").write_text("def backoff(attempt):\n    return 3 ** attempt\n")
+        dirty = runner.invoke(app, args)
+        assert dirty.exit_code == 0 and "--worktree" in dirty.stderr
+        assert json.loads(dirty.stdout)["files"]
+        worktree = runner.invoke(app, [*args, "--worktree"])
+        assert worktree.exit_code == 0 and "working tree" not in worktree.stderr
+        assert "explore ask on repo (working tree)" in log.read_text()
+        before = tree_hash(repo)
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert not socket_path().exists()  # removed on the way out
+    assert tree_hash(repo) == before
+
+
+def test_clients_that_leave_mid_question_cost_the_server_nothing(tmp_path: Path, explore_cache: Path,
+                                                                 make_repo) -> None:
+    """Ten clients send a question and hang up as soon as the walk starts (or before it says
+    anything); the server keeps serving, the next `explore ask` is answered, and the threads
+    it made for them are gone."""
+    repo = make_repo(tmp_path, FILES)
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
+        ask = ["ask", str(repo), "where is the config parsed?", "--model", "tiny-random", "--max-steps", "2", "--json"]
+        first = runner.invoke(app, ask)
+        assert first.exit_code == 0, first.output
+        time.sleep(2 * handoff.HEARTBEAT_S)  # the answered question's heartbeat thread wakes and ends
+        threads = lambda: len(os.listdir(f"/proc/{proc.pid}/task"))  # noqa: E731
+        baseline = threads()
+        request = {"protocol": PROTOCOL, "version": __version__, "repo": str(repo), "question": "where is retry?",
+                   "model": "tiny-random", "max_steps": 50}
+        for n in range(10):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(60)
+                conn.connect(str(socket_path()))
+                reader = conn.makefile("rb")
+                assert json.loads(reader.readline())["event"] == "hello"
+                conn.sendall(json.dumps(request).encode() + b"\n")
+                if n % 2:  # half wait until the walk has started, half leave at once
+                    while json.loads(reader.readline()).get("text") != "walking the repository…":
+                        pass
+        wait_for(lambda: threads() == baseline, "the abandoned questions' threads to end")
+        answered = runner.invoke(app, ask)
+        assert answered.exit_code == 0 and answered.stderr == "", answered.output
+        assert walk(json.loads(answered.stdout)) == walk(json.loads(first.stdout))
+        assert proc.poll() is None
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+
+@contextmanager
+def peer(behaviour) -> Iterator[Path]:
+    """A socket at the per-user path whose every connection runs ``behaviour(conn)``."""
+    path = socket_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                behaviour(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield path
+    finally:
+        listener.close()
+        path.unlink(missing_ok=True)
+        thread.join(10)
+
+
+def hello(conn: socket.socket, version: str = __version__) -> None:
+    conn.sendall(json.dumps({"event": "hello", "protocol": PROTOCOL, "version": version}).encode() + b"\n")
+
+
+def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    request = {"repo": "/nowhere", "question": "q"}
+    assert ask_server(request) == Fallback("no server", quiet=True)
+
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # bound, then its server died
+    stale.bind(str(socket_path()))
+    stale.close()
+    assert ask_server(request).quiet
+    socket_path().unlink()
+
+    with peer(lambda conn: hello(conn, "0.0.0")):
+        other = ask_server(request)
+        assert not other.quiet and "explore 0.0.0" in other.reason
+
+    monkeypatch.setattr(handoff, "IDLE_TIMEOUT_S", 0.5)
+
+    def silent(conn: socket.socket) -> None:  # says hello, takes the question, never answers
+        hello(conn)
+        conn.recv(1 << 16)
+        time.sleep(2)
+
+    with peer(silent):
+        assert "stopped answering" in ask_server(request).reason
+
+    def dies(conn: socket.socket) -> None:  # starts, then goes away mid-answer
+        hello(conn)
+        conn.recv(1 << 16)
+        conn.sendall(b'{"event": "progress", "text": "walking"}\n{"event": "answ')
+
+    heard: list[str] = []
+    with peer(dies):
+        gone = ask_server(request, on_progress=heard.append)
+        assert "stopped answering" in gone.reason and heard == ["walking"]
+
+    def garbage(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    with peer(garbage):
+        assert "stopped answering" in ask_server(request).reason
