@@ -3,12 +3,14 @@
 A :class:`Repository` is what the user points at: a git repository (working or bare) or a
 plain folder. :meth:`Repository.snapshot` gives a :class:`Snapshot`:
 
-* a git commit (default ``HEAD``; any commit, tag or branch) is materialised once into the
-  cache, keyed by commit id, with ``git checkout-index`` into a temporary folder that is
-  renamed into place under a file lock — so two processes opening the same repo at once
-  share one copy, and Ctrl-C never leaves a half-written snapshot. Files are made read-only.
+* a git commit (default ``HEAD``; any commit, tag or branch) is laid out once in the
+  cache, keyed by commit id, read-only (:mod:`explore.sandbox.checkout`): two processes
+  opening the same repo at once share one copy, and Ctrl-C never leaves half of one.
 * ``worktree=True`` walks the working tree in place (tracked + untracked, minus ignored),
   for questions about uncommitted changes;
+* a folder *inside* a git repository (``/repo/src/pkg``) is that repository's subfolder:
+  walked in place as the working tree shows it (minus what ``.gitignore`` ignores), or at
+  a commit with ``rev``; its paths are relative to it (see :class:`Repository`);
 * a plain folder is walked in place.
 
 The user's repository is only ever read. Nothing here follows a symlink out of the root
@@ -20,17 +22,13 @@ import fnmatch
 import hashlib
 import json
 import os
-import shutil
 import stat
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock
-
-from .atomic import write_bytes
-from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoError, RepoNotFound
+from .checkout import materialise
+from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
 from .paths import HIDDEN_NAMES, Resolved, describe_link, resolve
 
 #: Names skipped everywhere (configurable per snapshot with ``ignore=``).
@@ -48,8 +46,6 @@ MAX_LINE_BYTES = 1 << 16
 #: Bytes of over-long lines one window read may skip; past it the window ends at that line
 #: and the total stays unknown (skipping the rest of a 2 GB line would take seconds).
 SKIP_BYTES = 16 << 20
-#: Bumped when the on-disk snapshot layout changes.
-SNAPSHOT_VERSION = "2"
 
 
 def cache_root() -> Path:
@@ -100,7 +96,11 @@ class Snapshot:
     has the same id, so work on it (tokens, units, embeddings) is done once."""
     git_dir: str | None = field(default=None, repr=False)
     """The git directory of the repository it was taken from (None for a plain folder):
-    the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking."""
+    the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking. None
+    too for a subfolder: the history names files by the repository's paths, not its own."""
+    prefix: str = ""
+    """Where the snapshot's root lies inside its git repository (``src/pkg``; "" at the top
+    or for a plain folder): a path ``p`` here is ``prefix/p`` in the repository's history."""
 
     def __post_init__(self) -> None:
         self._fileset = frozenset(self.files)
@@ -198,6 +198,16 @@ class Repository:
     task without one) is then the working tree, uncommitted changes included, instead of
     HEAD; a named commit is still that commit. Everything that takes a repository (task
     generation, the environment, evaluation) follows it without a flag of its own.
+
+    A folder inside a git repository's working tree is that repository's subfolder
+    (:attr:`top`, :attr:`subdir`): the walk is scoped to it and its paths are relative to it,
+    as for any folder, but what git ignores is left out and ``rev`` names a commit of the
+    enclosing repository. Without ``rev`` it is walked as the working tree shows it: a
+    subfolder has no HEAD of its own to walk instead, and the one of the repository's
+    would hide the edits of the folder the user pointed at. Its :attr:`git` is None (with
+    :attr:`is_git` False): the history (commit messages, files changed) speaks in the
+    repository's paths, so what reads it stays off for a subfolder. A folder git ignores,
+    or one inside a bare repository or a ``.git`` folder, is a plain folder.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
@@ -207,29 +217,38 @@ class Repository:
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))
-        self.git = _open_git(self.path)
+        self._repo, self.top, self.subdir = _enclosing_git(self.path)
+        self.git = self._repo if not self.subdir else None
+        """The git repository whose top folder :attr:`path` is (None for a plain folder or a subfolder)."""
         self.worktree = worktree
 
     @property
     def is_git(self) -> bool:
+        """Whether :attr:`path` is the top of a git repository (its history applies as it is)."""
         return self.git is not None
+
+    @property
+    def name(self) -> str:
+        """How snapshots are labelled: the folder's name, or ``repo/sub/folder`` for a subfolder."""
+        return f"{self.top.name}/{self.subdir}" if self.top is not None and self.subdir else self.path.name
 
     def resolve_rev(self, rev: str | None) -> str:
         """Full commit id for ``rev`` (default HEAD), or a clear error."""
-        if self.git is None:
+        repo = self._repo
+        if repo is None:
             raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
-        if not self.git.head.is_valid() and rev in (None, "HEAD"):
+        if not repo.head.is_valid() and rev in (None, "HEAD"):
             raise EmptyRepository(
-                f"{self.path} is a git repository with no commits; commit something, "
+                f"{self.top} is a git repository with no commits; commit something, "
                 "or use the working tree (--worktree)"
             )
         try:
-            commit = self.git.commit(rev or "HEAD")
+            commit = repo.commit(rev or "HEAD")
             commit.tree  # a full hex id is taken on trust until read: read it, so a missing one fails here
             return commit.hexsha
         except Exception:  # gitpython raises BadName, ValueError, GitCommandError...
             raise BadRevision(
-                f"{rev!r} is not a commit in {self.path}; try a branch, tag or commit id "
+                f"{rev!r} is not a commit in {self.top}; try a branch, tag or commit id "
                 "(`git log --oneline` lists them)"
             ) from None
 
@@ -243,176 +262,69 @@ class Repository:
     ) -> Snapshot:
         """A read-only snapshot at ``rev`` (git), of the working tree, or of the plain folder."""
         cache = cache or cache_root()
-        worktree = worktree or (self.worktree and rev is None)
-        if self.git is not None and not worktree:
+        repo = self._repo
+        worktree = worktree or (rev is None and (self.worktree or bool(self.subdir)))
+        if repo is not None and not worktree:
             sha = self.resolve_rev(rev)
-            root = _materialise(self.git, sha, cache / "snapshots")
-            snap = _build(root, sha, f"{self.path.name}@{sha[:10]}", sha, ignore, None)
+            tree = materialise(repo, sha, cache / "snapshots")
+            root, key = tree, sha
+            if self.subdir:
+                root = tree / self.subdir
+                if root.is_symlink() or not root.is_dir():
+                    raise BadRevision(f"{self.subdir}/ is not a folder of {self.top} at commit {sha[:10]}; "
+                                      "name a commit that has it, or leave --rev out to walk it as it is now")
+                key = f"{sha}-{hashlib.sha1(self.subdir.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
+            snap = _build(root, sha, f"{self.name}@{sha[:10]}", key, ignore, None)
             try:
-                snap.blobs = json.loads((root.parent / "blobs.json").read_text())
+                blobs = json.loads((tree.parent / "blobs.json").read_text())
             except (OSError, ValueError):
-                snap.blobs = {}  # an older snapshot: indexes tokenise its files themselves
-        elif worktree or self.git is None:
+                blobs = {}  # an older snapshot: indexes tokenise its files themselves
+            cut = len(self.subdir) + 1
+            snap.blobs = {p[cut:]: b for p, b in blobs.items() if p.startswith(self.subdir + "/")} if self.subdir else blobs
+        else:
             if rev is not None:
-                if self.git is None:
+                if repo is None:
                     raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
                 raise BadRevision("--rev and --worktree cannot be combined")
             include = None
-            if self.git is not None:
-                if self.git.bare:
+            if repo is not None:
+                if repo.bare:
                     raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
                 include = _worktree_files(self.path)
-            snap = _build(self.path, None, f"{self.path.name} (working tree)", "", ignore, include)
+            snap = _build(self.path, None, f"{self.name} (working tree)", "", ignore, include)
         if self.git is not None:
             snap.git_dir = str(self.git.git_dir)
+        snap.prefix = self.subdir
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")
         return snap
 
 
-def _open_git(path: Path):  # -> git.Repo | None
+def _enclosing_git(path: Path):  # -> (git.Repo | None, Path | None, str)
+    """The git repository ``path`` is the top of or lies inside, its top folder, and
+    ``path``'s place in it ("" at the top). ``(None, None, "")`` for a plain folder, and for
+    a folder git ignores or one inside a bare repository's or a ``.git`` folder."""
     import git
 
     try:
-        return git.Repo(path, search_parent_directories=False)
+        repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-
-
-def _materialise(repo, sha: str, store: Path) -> Path:
-    """Lay a commit out as ``store/<sha>/tree`` once; return the tree's real path.
-
-    Files are hard links into a content-addressed blob store (``<cache>/blobs/``): a blob
-    is written once, whatever the number of commits that hold it, so a snapshot of the
-    parent of every commit in a long history costs a few links per file and the disk of
-    the blobs that changed. ``blobs.json`` beside the tree maps each path to its blob id,
-    so an index can reuse the work done for the same content at another commit.
-    """
-    final = store / f"{sha}-v{SNAPSHOT_VERSION}"
-    tree = final / "tree"
-    if tree.is_dir():
-        return Path(os.path.realpath(tree))
-    store.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(store / f"{sha}.lock")):
-        if tree.is_dir():  # another process made it while we waited
-            return Path(os.path.realpath(tree))
-        tmp = Path(tempfile.mkdtemp(prefix=f".{sha[:12]}-", dir=store))
-        try:
-            git_dir = str(repo.git_dir)
-            entries = _ls_tree(git_dir, sha)
-            blobs = BlobStore(store.parent / "blobs")
-            blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
-            (tmp / "tree").mkdir()
-            made: set[str] = set()
-            ids: dict[str, str] = {}
-            for mode, kind, obj, rel in entries:
-                dest = tmp / "tree" / rel
-                parent = rel.rpartition("/")[0]
-                if parent and parent not in made:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(parent)
-                if kind == "commit":  # a submodule: an empty folder, as git checks it out
-                    dest.mkdir(exist_ok=True)
-                elif mode == "120000":
-                    os.symlink(_cat(git_dir, obj), dest)
-                else:
-                    blobs.link(obj, mode, dest)
-                    ids[rel] = obj
-            (tmp / "blobs.json").write_text(json.dumps(ids))
-            _make_read_only(tmp / "tree")
-            os.rename(tmp, final)
-        except BaseException:
-            _remove_tree(tmp)
-            raise
-    return Path(os.path.realpath(tree))
-
-
-def _ls_tree(git_dir: str, sha: str) -> list[tuple[str, str, str, str]]:
-    """``(mode, kind, object id, path)`` of every entry of a commit's tree, recursively."""
-    done = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", "--full-tree", sha],
-                          capture_output=True)
-    if done.returncode:
-        raise RepoError(f"git ls-tree failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
-    out = []
-    for item in done.stdout.split(b"\x00"):
-        if not item:
-            continue
-        meta, _, path = item.partition(b"\t")
-        mode, kind, obj = meta.decode().split()
-        rel = os.fsdecode(path)
-        if any(part in ("", ".", "..", ".git") for part in rel.split("/")):
-            continue  # git refuses these on checkout too
-        out.append((mode, kind, obj, rel))
-    return out
-
-
-def _cat(git_dir: str, obj: str) -> str:
-    """A small blob's content as text (a symlink's target)."""
-    done = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", obj], capture_output=True, check=True)
-    return os.fsdecode(done.stdout)
-
-
-class BlobStore:
-    """Content-addressed, read-only copies of git blobs: ``<root>/<2 hex>/<id>`` (``.x`` for
-    executables, whose mode a hard link cannot differ in)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path(self, obj: str, mode: str) -> Path:
-        return self.root / obj[:2] / (obj + (".x" if mode == "100755" else ""))
-
-    def add(self, git_dir: str, wanted: list[tuple[str, str]]) -> None:
-        """Write the blobs not yet stored, read through one ``git cat-file --batch``."""
-        missing = list({self.path(o, m): (o, m) for o, m in wanted if not self.path(o, m).exists()}.values())
-        if not missing:
-            return
-        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert proc.stdin is not None and proc.stdout is not None
-        import threading
-
-        feeder = threading.Thread(target=lambda: (proc.stdin.write("".join(o + "\n" for o, _ in missing).encode()),
-                                                  proc.stdin.close()), daemon=True)
-        feeder.start()
-        try:
-            for obj, mode in missing:
-                header = proc.stdout.readline().split()
-                if len(header) != 3:
-                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}")
-                size = int(header[2])
-                data = proc.stdout.read(size)
-                proc.stdout.read(1)  # the newline after each object
-                dest = self.path(obj, mode)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes(dest, data, mode=0o555 if mode == "100755" else 0o444)  # whole or none
-        finally:
-            feeder.join()
-            proc.stdout.close()
-            proc.wait()
-
-    def link(self, obj: str, mode: str, dest: Path) -> None:
-        src = self.path(obj, mode)
-        try:
-            os.link(src, dest)
-        except OSError:  # too many links to one inode (empty files), or another file system
-            shutil.copy2(src, dest)
-
-
-def _make_read_only(root: Path) -> None:
-    """Folders read-only; files are links to read-only blobs already (and a chmod here
-    would change the blob's mode in every snapshot sharing it)."""
-    for dirpath, _dirnames, _filenames in os.walk(root):
-        os.chmod(dirpath, 0o555)
-
-
-def _remove_tree(path: Path) -> None:
-    """Remove a (possibly read-only) folder we created in the cache."""
-    if not path.exists():
-        return
-    for dirpath, _dirs, _files in os.walk(path):
-        os.chmod(dirpath, 0o755)
-    shutil.rmtree(path, ignore_errors=True)
+        return None, None, ""
+    if repo.bare:
+        here = Path(os.path.realpath(repo.git_dir)) == path
+        return (repo, path, "") if here else (None, None, "")
+    top = Path(os.path.realpath(repo.working_tree_dir))
+    if top == path:
+        return repo, top, ""
+    try:
+        subdir = path.relative_to(top).as_posix()
+    except ValueError:  # inside the git directory of a repository kept apart from its work tree
+        return None, None, ""
+    ignored = subprocess.run(["git", "-C", str(top), "check-ignore", "-q", "--", subdir + "/"],
+                             capture_output=True).returncode == 0
+    if subdir.split("/")[0] == ".git" or ignored:
+        return None, None, ""
+    return repo, top, subdir
 
 
 def _worktree_files(path: Path) -> set[str]:

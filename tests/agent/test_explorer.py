@@ -164,3 +164,19 @@ def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_c
     plain.ask("pip install the package; where is compute_backoff?")
     assert plain.retriever is None and plain.env.offered()[0] == "pkg/net/retry.py"
     assert result.files[0] == "docs/install.md"
+
+
+def test_a_folder_inside_a_git_repository_is_asked_as_its_subfolder(tmp_path: Path, make_repo, tree_hash) -> None:
+    """`explore ask /repo/pkg "q"`: the walk is scoped to pkg/, answers name its own paths,
+    and what git ignores there (a build copy of the same code) is never offered."""
+    root = make_repo(tmp_path, {**FILES, ".gitignore": "build/\n"})
+    (root / "pkg" / "build").mkdir()
+    (root / "pkg" / "build" / "retry.py").write_text(FILES["pkg/net/retry.py"])  # ignored: a stale build copy
+    before = tree_hash(root)
+    explorer = Explorer(root / "pkg", policy=script("cd net/", "read retry.py", "answer net/retry.py"),
+                        reflector=NoReflector())
+    assert explorer.snapshot.prefix == "pkg" and "build/retry.py" not in explorer.snapshot.files
+    result = explorer.ask("where is the upload retry back-off computed?")
+    assert result.finished and result.files[0] == "net/retry.py"
+    assert all(not f.startswith(("build/", "docs/")) for f in result.files)
+    assert tree_hash(root) == before

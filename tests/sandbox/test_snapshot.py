@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.sandbox.errors import BadRevision, EmptyRepository, NotAFolder, RepoNotFound
+from explore.sandbox.errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
 from explore.sandbox.snapshot import Repository
 
 
@@ -129,8 +129,10 @@ def test_folder_with_no_readable_files(tmp_path: Path) -> None:
 def test_bad_revision(history: Path) -> None:
     with pytest.raises(BadRevision, match="not a commit"):
         Repository(history).snapshot("no-such-branch")
+    plain = history.parent / "plain"
+    write(plain, {"a.py": "A = 1\n"})
     with pytest.raises(BadRevision, match="not a git repository"):
-        Repository(history / "pkg").snapshot("HEAD")
+        Repository(plain).snapshot("HEAD")
 
 
 def _open(path: str) -> list[str]:
@@ -177,3 +179,79 @@ def test_commits_share_blobs_and_keep_modes_and_links(history: Path) -> None:
     assert new.blobs["pkg/a.py"] == old.blobs["pkg/a.py"] == blob
     assert "alias.py" not in new.blobs  # a link's content is its target's
     assert stat.S_IMODE(os.stat(new.root / "pkg/a.py").st_mode) & 0o222 == 0  # read-only, in every snapshot
+
+
+# --- a folder inside a git repository is that repository's subfolder -------------------
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path) -> Path:
+    """A repository whose src/pkg has committed, later, untracked and ignored files."""
+    repo = tmp_path / "mono"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo, {".gitignore": "build/\n*.log\n.env\n", "README.md": "# Mono\n", "docs/guide.md": "# Guide\n",
+                 "src/pkg/retry.py": "def backoff(n):\n    return 2 ** n\n", "src/other/x.py": "X = 1\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    git(repo, "tag", "v1")
+    write(repo, {"src/pkg/client.py": "class Client: ...\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "second")
+    write(repo, {"src/pkg/draft.py": "WIP = True\n", "src/pkg/build/out.js": "minified()\n",
+                 "src/pkg/run.log": "noise\n", "src/pkg/.env": "SECRET=hunter2\n", "vendor/build/lib.py": "L = 1\n"})
+    return repo
+
+
+def test_a_subfolder_is_walked_as_the_working_tree_shows_it_minus_what_git_ignores(monorepo: Path) -> None:
+    before = hash_tree(monorepo)
+    repo = Repository(monorepo / "src" / "pkg")
+    assert (repo.top, repo.subdir) == (monorepo.resolve(), "src/pkg")
+    assert repo.git is None and not repo.is_git  # its history speaks in the repository's paths
+    snap = repo.snapshot()
+    assert snap.files == ["client.py", "draft.py", "retry.py"]  # no build/, *.log or .env: git ignores them
+    assert snap.rev is None and snap.label == "mono/src/pkg (working tree)" and snap.prefix == "src/pkg"
+    assert snap.git_dir is None
+    with pytest.raises(PathRefused, match="above the repository root"):
+        snap.read_window("../other/x.py")  # scoped: the rest of the repository is out of reach
+    assert hash_tree(monorepo) == before
+
+
+def test_a_subfolder_at_a_commit(monorepo: Path) -> None:
+    repo = Repository(monorepo / "src" / "pkg")
+    at_v1 = repo.snapshot("v1")
+    assert at_v1.files == ["retry.py"] and at_v1.label.startswith("mono/src/pkg@")
+    assert at_v1.read_window("retry.py").lines[0] == "def backoff(n):"
+    assert set(at_v1.blobs) == {"retry.py"}  # blob ids by the snapshot's own paths
+    head = repo.snapshot("HEAD")
+    assert head.files == ["client.py", "retry.py"]  # committed only: no draft, nothing ignored
+    whole = Repository(monorepo).snapshot("HEAD")
+    assert whole.rev == head.rev and whole.key != head.key  # its own index cache, one materialised commit
+    assert whole.prefix == "" and "src/pkg/retry.py" in whole.files
+    assert at_v1.blobs["retry.py"] == whole.blobs["src/pkg/retry.py"]
+    with pytest.raises(BadRevision, match="cannot be combined"):
+        repo.snapshot("v1", worktree=True)
+
+
+def test_a_subfolder_missing_at_a_commit_says_so(monorepo: Path) -> None:
+    write(monorepo, {"src/new/mod.py": "M = 1\n"})
+    repo = Repository(monorepo / "src" / "new")
+    assert repo.snapshot().files == ["mod.py"]  # untracked, not ignored: the working tree shows it
+    with pytest.raises(BadRevision, match="src/new/ is not a folder of .* at commit"):
+        repo.snapshot("HEAD")
+
+
+def test_a_folder_git_ignores_is_a_plain_folder(monorepo: Path) -> None:
+    repo = Repository(monorepo / "vendor" / "build")
+    assert repo.top is None and repo.subdir == ""
+    assert repo.snapshot().files == ["lib.py"]
+    with pytest.raises(BadRevision, match="not a git repository"):
+        repo.snapshot("HEAD")
+
+
+def test_the_top_of_a_repository_is_unchanged(monorepo: Path) -> None:
+    repo = Repository(monorepo)
+    assert repo.is_git and repo.subdir == "" and repo.top == monorepo.resolve()
+    snap = repo.snapshot()
+    assert snap.rev is not None and snap.git_dir is not None and snap.prefix == ""
+    assert "src/pkg/draft.py" not in snap.files  # HEAD, as before
