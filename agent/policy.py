@@ -25,11 +25,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from .adapters import use_adapter
 from .baselines import RandomPolicy, ScriptedPolicy, ScriptError
 from .decision import Decision, LabelTokenError, Policy, Prefix, check_batch
 from .encoding import format_chat, keep_positions, left_pad, run_kept, torch
 from .heads import HEADS, MIN_STEM_TOKENS, ActionLineError, HeadLayout, longest_stem
-from .adapters import use_adapter
 
 if TYPE_CHECKING:
     from .trunk import FrozenTrunk
@@ -172,9 +172,6 @@ class LMPolicy:
                 yield
         finally:
             self.model.train(was_training)
-
-    def _ids(self, text: str, specials: bool) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=specials)["input_ids"])
 
     def _label_scores(
         self, prompts: Sequence[str], labels: Sequence[Sequence[str]], prefix: Prefix, *, use_cache: bool,
