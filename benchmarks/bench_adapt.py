@@ -6,8 +6,10 @@ by time: the newest 10 % (at most 100) are the test, the older ones (the newest 
 them) teach the combiner, starting from the shipped weights
 (:func:`explore.retrieval.adapt.adapt`). Printed per project: questions, acc@1/5/10 of the
 shipped combiner and of the adapted one on the same test commits, and the fit's wall time.
+``--sizes`` fits on the newest N training questions for each N given (the cases built once,
+for the largest): how many questions the fit needs.
 
-    python benchmarks/bench_adapt.py --only click,docutils,networkx,twisted
+    python benchmarks/bench_adapt.py --only click,docutils,networkx,twisted --sizes 50,100,200,400
 """
 from __future__ import annotations
 
@@ -32,20 +34,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("eval", "train", "lang", "all"), default="eval")
     parser.add_argument("--only", default=None, help="only these projects, comma-separated")
     parser.add_argument("--l2", type=float, default=None, help="pull towards the shipped weights (default: adapt's)")
+    parser.add_argument("--sizes", default=None, help="fit on the newest N training questions for each N, e.g. 50,100,200,400")
+    parser.add_argument("--budget", type=float, default=None, help="seconds for building the questions (as explore train --budget)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from explore.retrieval.adapt import TooLittleHistory, adapt
+    from explore.retrieval.adapt import TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, score
+    from explore.retrieval.combiner import default_combiner, fit
     from explore.sandbox.snapshot import Repository
     from explore.training.tasks.history import scan_history
 
-    console = Console()
+    console = Console(width=150)
     entries = load_recipe(args.split)
     if args.only:
         entries = [e for e in entries if e["name"] in set(args.only.split(","))]
+    sizes = sorted(int(n) for n in args.sizes.split(",")) if args.sizes else [TRAIN_MAX]
+    base = default_combiner()
     table = Table(title="the candidate stage fit to each repository's own older history, "
                         "scored on its newest commits", title_justify="left")
-    for col in ("project", "commits", "train", "test", "before acc@1/5/10", "after acc@1/5/10", "fit s"):
+    for col in ("project", "commits", "train", "test", "before acc@1/5/10", "after acc@1/5/10", "kept", "fit s"):
         table.add_column(col, justify="left" if col == "project" else "right")
     results: dict[str, dict] = {}
     for entry in entries:
@@ -53,29 +60,47 @@ def main(argv: list[str] | None = None) -> int:
         if not (folder / ".git").exists():
             console.print(f"[red]missing clone[/] {folder}: `python benchmarks/bench_real.py --clone --only {entry['name']}`")
             return 2
+        started = time.perf_counter()
         repo = Repository(folder)
         tasks, scan = scan_history(repo, entry["commit"])
         try:
-            kwargs = {} if args.l2 is None else {"l2": args.l2}
-            with console.status(f"{entry['name']}: fitting on its history …"):
-                out = adapt(repo, tasks, **kwargs)
-        except TooLittleHistory as exc:
+            with console.status(f"{entry['name']}: building its history's questions …"):
+                got = collect(repo, tasks, train_max=sizes[-1], budget=args.budget)
+        except (TooLittleHistory, OutOfBudget) as exc:
             console.print(f"{entry['name']}: {exc}")
             continue
-        b, a = out.before, out.after
-        table.add_row(entry["name"], str(scan.commits), str(out.n_train), str(b.n),
-                      f"{b.acc1:.3f} / {b.acc5:.3f} / {b.acc10:.3f}", f"{a.acc1:.3f} / {a.acc5:.3f} / {a.acc10:.3f}",
-                      f"{out.seconds:.0f}")
-        results[entry["name"]] = {"commits": scan.commits, "train": out.n_train, "before": b.to_dict(),
-                                  "after": a.to_dict(), "seconds": round(out.seconds, 1)}
-        console.print(f"{entry['name']}: {b.acc1:.3f} → {a.acc1:.3f} acc@1 on {b.n} newest commits "
-                      f"({out.seconds:.0f} s)")
+        b = score(base, got.test)
+        row: dict = {"commits": scan.commits, "test": b.n, "before": b.to_dict(), "sizes": {},
+                     "build_s": round(got.seconds, 1)}
+        for n in sizes:
+            if n > len(got.train) and n != sizes[0]:
+                break
+            fit_started = time.perf_counter()
+            fitted = fit(got.train[:n], **({} if args.l2 is None else {"l2": args.l2}), prior=base)
+            a = score(fitted, got.test)
+            kept = (a.acc1, a.acc5) >= (b.acc1, b.acc5)
+            n_used = min(n, len(got.train))
+            row["sizes"][n_used] = {"after": a.to_dict(), "kept": kept, "fit_s": round(time.perf_counter() - fit_started, 1)}
+            table.add_row(entry["name"], str(scan.commits), str(n_used), str(b.n),
+                          f"{b.acc1:.3f} / {b.acc5:.3f} / {b.acc10:.3f}", f"{a.acc1:.3f} / {a.acc5:.3f} / {a.acc10:.3f}",
+                          "yes" if kept else "no", f"{got.seconds:.0f}")
+            console.print(f"{entry['name']}: {b.acc1:.3f} → {a.acc1:.3f} acc@1 on {b.n} newest commits, "
+                          f"fit on {n_used} ({'kept' if kept else 'not kept'})")
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        largest = row["sizes"][max(row["sizes"])]
+        row |= {"train": max(row["sizes"]), "after": largest["after"]}
+        results[entry["name"]] = row
+        console.print(f"{entry['name']}: {row['seconds']:.0f} s in all ({got.seconds:.0f} s building "
+                      f"{len(got.train) + len(got.test)} questions)")
     if results:
         n = sum(r["before"]["n"] for r in results.values())
-        pooled = {side: {k: sum(r[side][k] * r[side]["n"] for r in results.values()) / n
-                         for k in ("acc@1", "acc@5", "acc@10")} for side in ("before", "after")}
-        table.add_row("[b]pooled[/]", "", "", str(n), " / ".join(f"{pooled['before'][k]:.3f}" for k in pooled["before"]),
-                      " / ".join(f"{pooled['after'][k]:.3f}" for k in pooled["after"]), "")
+        pool = lambda rows: {k: sum(r[k] * r["n"] for r in rows) / n for k in ("acc@1", "acc@5", "acc@10")}  # noqa: E731
+        pooled = {"before": pool([r["before"] for r in results.values()])}
+        for size in sizes:
+            if all(size in r["sizes"] for r in results.values()):
+                pooled[f"after@{size}"] = pool([r["sizes"][size]["after"] for r in results.values()])
+                table.add_row("[b]pooled[/]", "", str(size), str(n), " / ".join(f"{v:.3f}" for v in pooled["before"].values()),
+                              " / ".join(f"{v:.3f}" for v in pooled[f"after@{size}"].values()), "", "")
         results["pooled"] = pooled
     console.print(table)
     if args.json:

@@ -43,33 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "retrieval" / "combiner.json")
     args = parser.parse_args(argv)
 
-    from explore.retrieval.combiner import candidate_features, fit
-    from explore.retrieval.query import parse
-    from explore.retrieval.retriever import Retriever, RetrieverConfig
-    from explore.sandbox.index import Index
+    from explore.retrieval.adapt import cases
+    from explore.retrieval.combiner import fit
 
-    rrf = RetrieverConfig(fusion="rrf")
-    per_repo: dict[str, list[tuple[np.ndarray, np.ndarray, list[int]]]] = {}
+    per_repo: dict[str, list] = {}
     for entry in load_recipe("train"):
         start = time.perf_counter()
         repo, tasks, _ = questions(entry, args.repos_dir / entry["name"], args.per_repo)
-        cases = []
-        for t in tasks:
-            retriever = Retriever(Index.build(repo.snapshot(t.rev)), rrf)
-            query = parse(t.question)
-            paths, x = candidate_features(retriever.snapshot, query, retriever.rankings(query), retriever.log)
-            y = np.array([p in t.targets for p in paths], dtype=bool)
-            fused = [h.path for h in retriever.rank(query, 10)]
-            rrf_order = [paths.index(p) for p in fused if p in paths]
-            cases.append((x, y, rrf_order))
-        per_repo[entry["name"]] = cases
-        print(f"{entry['name']}: {len(cases)} questions ({time.perf_counter() - start:.0f} s)", flush=True)
+        per_repo[entry["name"]] = cases(repo, tasks, fused=True)  # each on its own parent, the history read once
+        print(f"{entry['name']}: {len(tasks)} questions ({time.perf_counter() - start:.0f} s)", flush=True)
 
     print("leave one project out:")
     all_rrf, all_learned = [], []
     for held in per_repo:
-        train = [(x, y) for name, cases in per_repo.items() if name != held for x, y, _ in cases]
-        model = fit(train)
+        model = fit([c for name, built in per_repo.items() if name != held for c in built])
         for x, y, rrf_order in per_repo[held]:
             all_rrf.append(hits(rrf_order[:10], y))
             all_learned.append(hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None)
@@ -77,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
               report("rrf", all_rrf[-len(per_repo[held]):]))
     print(report("rrf", all_rrf))
     print(report("learned", all_learned))
-    model = fit([(x, y) for cases in per_repo.values() for x, y, _ in cases])
+    model = fit([c for built in per_repo.values() for c in built])
     args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
     return 0

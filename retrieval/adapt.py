@@ -16,15 +16,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ..agent.task import Task
-from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository
 from .combiner import Combiner, candidate_features, default_combiner, fit
+from .history import HISTORY_DEPTH, History
 from .query import parse
 from .retriever import Retriever, RetrieverConfig
+from .term_counts import TermCountIndex
 
 #: Held-out test: the newest commits, this share of the qualifying ones, at most TEST_MAX.
 TEST_SHARE, TEST_MAX, TEST_MIN = 0.1, 100, 10
@@ -66,37 +68,81 @@ class Adapted:
         return (self.after.acc1, self.after.acc5) >= (self.before.acc1, self.before.acc5)
 
 
-Case = tuple[np.ndarray, np.ndarray]
+class OutOfBudget(ValueError):
+    """The time budget ran out before enough training questions were built."""
 
 
-def time_split(tasks: list[Task]) -> tuple[list[Task], list[Task]]:
-    """(train, test): oldest to newest by commit, the newest ones held out."""
+class Case(NamedTuple):
+    """One question on its parent commit: its candidates' feature rows and which are right."""
+
+    x: np.ndarray
+    y: np.ndarray
+    fused: list[int]
+    """Positions (in ``x``) of reciprocal-rank fusion's top 10, best first: the baseline
+    ``benchmarks/train_combiner.py`` prints; empty unless asked for."""
+
+
+@dataclass
+class Collected:
+    """The cases of a time split, each built on its own parent commit."""
+
+    train: list[Case]
+    """Newest first (the ones nearest the test first, so a budget cuts the oldest)."""
+    test: list[Case]
+    cut: str
+    seconds: float
+
+
+def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
+    """(train, test): oldest to newest by commit, the newest ones held out, the newest
+    ``train_max`` (default :data:`TRAIN_MAX`) before them taught from."""
     ordered = sorted(tasks, key=lambda t: t.meta["seq"])
     n_test = min(TEST_MAX, max(TEST_MIN, int(len(ordered) * TEST_SHARE)))
     if len(ordered) - n_test < MIN_TRAIN:
         raise TooLittleHistory(
             f"{len(ordered)} qualifying commits: a time split needs at least {MIN_TRAIN + TEST_MIN} "
             f"(fixes that change a few source files, with a message that says what)")
-    return ordered[:-n_test][-TRAIN_MAX:], ordered[-n_test:]
+    return ordered[:-n_test][-(train_max or TRAIN_MAX):], ordered[-n_test:]
 
 
-def cases(repo: Repository, tasks: list[Task], tick: Callable[[], None] | None = None) -> list[Case]:
-    """Each question's candidate features and target mask, on its own parent commit."""
-    out: list[Case] = []
-    rrf = RetrieverConfig(fusion="rrf")
-    for t in tasks:
-        retriever = Retriever(Index.build(repo.snapshot(t.rev)), rrf)
-        query = parse(t.question)
-        paths, x = candidate_features(retriever.snapshot, query, retriever.rankings(query), retriever.log)
-        out.append((x, np.array([p in t.targets for p in paths], dtype=bool)))
-        if tick:
-            tick()
-    return out
+def history_of(repo: Repository, tasks: list[Task]) -> History | None:
+    """The history the questions' parents share, read once: from the newest question's
+    commit back past the oldest one's parent by the depth a change log reads."""
+    if repo.git is None or not tasks:
+        return None
+    seqs = [t.meta.get("seq", 0) for t in tasks]
+    newest = max(tasks, key=lambda t: t.meta.get("seq", 0))
+    head = newest.meta.get("commit") or newest.rev
+    span = max(seqs) - min(seqs) + 2
+    return History(str(repo.git.git_dir), head, limit=span + span // 4 + HISTORY_DEPTH + 100)
+
+
+def case(repo: Repository, task: Task, history: History | None = None, fused: bool = False) -> Case:
+    """``task``'s candidates and features on its own parent commit (``task.rev``), as the
+    retriever computes them there; its change log is ``history``'s view of that commit."""
+    snapshot = repo.snapshot(task.rev)
+    if history is not None:
+        history.at(snapshot)  # where the retriever's change log finds it
+    retriever = Retriever(TermCountIndex(snapshot), RetrieverConfig(fusion="rrf"))  # type: ignore[arg-type]
+    query = parse(task.question)
+    paths, x = candidate_features(snapshot, query, retriever.rankings(query), retriever.log)
+    order = []
+    if fused:
+        where = {p: i for i, p in enumerate(paths)}
+        order = [where[h.path] for h in retriever.rank(query, 10) if h.path in where]
+    return Case(x, np.array([p in task.targets for p in paths], dtype=bool), order)
+
+
+def cases(repo: Repository, tasks: list[Task], *, history: History | None = None, fused: bool = False) -> list[Case]:
+    """Each question's case on its own parent commit, in the order given, the history
+    they share read once."""
+    history = history if history is not None else history_of(repo, tasks)
+    return [case(repo, t, history, fused) for t in tasks]
 
 
 def score(combiner: Combiner, test: list[Case]) -> Scores:
     firsts = []
-    for x, y in test:
+    for x, y, _ in test:
         order = np.argsort(-combiner.score(x), kind="stable")[:10] if len(x) else []
         firsts.append(next((r for r, i in enumerate(order, start=1) if y[i]), None))
     n = len(firsts)
@@ -104,24 +150,62 @@ def score(combiner: Combiner, test: list[Case]) -> Scores:
     return Scores(n, at(1), at(5), at(10))
 
 
+def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None, budget: float | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Collected:
+    """The held-out newest commits' cases, then the training ones, newest first.
+
+    ``budget`` (seconds) bounds the time: the test is built first (at most half the
+    budget: its newest commits, never fewer than :data:`TEST_MIN`), then training
+    questions until the budget ends, the oldest left out. ``progress(done, total)``:
+    ``total`` is what the budget is expected to allow, re-estimated as questions finish.
+    """
+    started = time.perf_counter()
+    train, test = time_split([t for t in tasks if t.source == "history"], train_max)
+    train, test = train[::-1], test[::-1]  # newest first
+    history = history_of(repo, train + test)
+    deadline = None if budget is None else started + budget
+    built: dict[str, list[Case]] = {"test": [], "train": []}
+    n_test = len(test)
+
+    def planned(phase: str) -> tuple[int, int]:
+        """(test, train) questions the budget is expected to allow, from the pace so far."""
+        done = len(built["test"]) + len(built["train"])
+        if deadline is None or done < 3:
+            return n_test, len(train)
+        each = (time.perf_counter() - started) / done
+        tests = max(TEST_MIN, min(n_test, int(budget / 2 / each))) if phase == "test" else n_test
+        left = deadline - time.perf_counter() - each * (tests - len(built["test"]))
+        return tests, min(len(train), len(built["train"]) + max(0, int(left / each)))
+
+    for phase, todo in (("test", test), ("train", train)):
+        for t in todo:
+            tests, trains = planned(phase)
+            if len(built[phase]) >= (tests if phase == "test" else trains):
+                break
+            built[phase].append(case(repo, t, history))
+            if progress:
+                progress(len(built["test"]) + len(built["train"]), tests + max(trains, len(built["train"])))
+        if phase == "test":
+            n_test = len(built["test"])
+    if len(built["train"]) < MIN_TRAIN:
+        each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
+        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
+                          f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
+    return Collected(built["train"], built["test"], test[n_test - 1].meta.get("commit", ""),
+                     time.perf_counter() - started)
+
+
 def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = 0.05,
+          train_max: int | None = None, budget: float | None = None,
           progress: Callable[[int, int], None] | None = None) -> Adapted:
     """Fit the combiner to ``repo`` on its older history questions (``tasks`` from
-    :func:`explore.training.tasks.history.scan_history`) and score it on the newest."""
+    :func:`explore.training.tasks.history.scan_history`) and score it on the newest,
+    within ``budget`` seconds when given (:func:`collect`)."""
     started = time.perf_counter()
     base = base or default_combiner()
     if base is None:
         raise ValueError("no combiner to start from: none given and none shipped")
-    train, test = time_split([t for t in tasks if t.source == "history"])
-    done = [0]
-
-    def tick() -> None:
-        done[0] += 1
-        if progress:
-            progress(done[0], len(train) + len(test))
-
-    test_cases = cases(repo, test, tick)
-    train_cases = cases(repo, train, tick)
-    fitted = fit(train_cases, l2=l2, prior=base)
-    return Adapted(fitted, score(base, test_cases), score(fitted, test_cases), len(train),
-                   time.perf_counter() - started, test[0].meta.get("commit", ""))
+    got = collect(repo, tasks, train_max=train_max, budget=budget, progress=progress)
+    fitted = fit(got.train, l2=l2, prior=base)
+    return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
+                   time.perf_counter() - started, got.cut)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 
@@ -128,11 +130,11 @@ def _size(snapshot: Snapshot, rel: str) -> int:
         return 0
 
 
-def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 400, lr: float = 0.05,
+def fit(cases: Sequence[tuple[np.ndarray, np.ndarray, Any] | tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 400, lr: float = 0.05,
         prior: Combiner | None = None) -> Combiner:
     """Fit the weights by softmax cross-entropy over each question's candidates.
 
-    ``cases``: (feature rows, 0/1 target mask) per question; questions with no target
+    ``cases``: (feature rows, 0/1 target mask, ...) per question; questions with no target
     among the candidates teach nothing and are skipped. Adam on standardised features.
     With a ``prior`` (the shipped combiner, when fitting one repository's own history)
     the fit starts from its weights, keeps its standardisation, and ``l2`` pulls towards
@@ -140,7 +142,7 @@ def fit(cases: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int
     """
     import torch
 
-    usable = [(x, y) for x, y in cases if y.any() and len(x) > 1]
+    usable = [(c[0], c[1]) for c in cases if c[1].any() and len(c[0]) > 1]
     if not usable:
         raise ValueError("no question has a target among its candidates")
     if prior is not None:

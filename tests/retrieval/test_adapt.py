@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explore.retrieval.adapt import TooLittleHistory, adapt, time_split
+from explore.retrieval.adapt import TEST_MIN, OutOfBudget, TooLittleHistory, adapt, cases, collect, time_split
 from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import scan_history
@@ -25,6 +25,21 @@ def test_adapting_to_a_repository_history(history_repo: Path) -> None:
     assert out.better
     with pytest.raises(TooLittleHistory, match="at least"):
         time_split(tasks[:20])
+
+
+def test_a_budget_builds_the_test_first_then_what_time_allows(history_repo: Path) -> None:
+    repo = Repository(history_repo)
+    tasks, _ = scan_history(repo)
+    train, test = time_split(tasks)
+    ample = collect(repo, tasks, budget=1e9)
+    assert (len(ample.train), len(ample.test)) == (len(train), len(test))
+    assert [c.y.tolist() for c in ample.train] == [c.y.tolist() for c in cases(repo, train[::-1])]  # newest first
+    seen = []
+    with pytest.raises(OutOfBudget, match="needs 30"):
+        adapt(repo, tasks, budget=1e-6, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (TEST_MIN, TEST_MIN)  # the held-out commits are always built; no time was left to learn
+    fused = cases(repo, test[:3], fused=True)
+    assert all(0 < len(c.fused) <= 10 and max(c.fused) < len(c.x) for c in fused)
 
 
 def test_fit_from_a_prior_stays_near_it_without_evidence() -> None:

@@ -1,0 +1,91 @@
+"""The change log: read once for a whole history, each commit's view is exactly what git
+gives for that commit alone — its own ancestors, never a later commit or another branch."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from explore.retrieval.history import History, change_log
+from explore.sandbox.snapshot import Repository
+
+
+def _branchy_repo(root: Path) -> tuple[Path, dict[str, str]]:
+    """main and a feature branch, each fixing its own module, merged, then more on main;
+    every commit a second apart so git's order is the same however it is walked."""
+    root.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    clock = [1_700_000_000]
+
+    def git(*args: str) -> str:
+        clock[0] += 1
+        stamp = f"{clock[0]} +0000"
+        return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True,
+                              env=env | {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}).stdout.strip()
+
+    def change(path: str, message: str) -> str:
+        file = root / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text((file.read_text() if file.exists() else "") + f"# {message}\n")
+        git("add", "-A")
+        git("commit", "-qm", message)
+        return git("rev-parse", "HEAD")
+
+    git("init", "-q", "-b", "main")
+    marks = {"first": change("pkg/core.py", "Initial import of the core parser")}
+    marks["main1"] = change("pkg/core.py", "Fix the parser when the token stream is empty")
+    git("checkout", "-qb", "feature")
+    marks["feature1"] = change("pkg/upload.py", "Retry the upload when the socket times out")
+    marks["feature2"] = change("pkg/upload.py", "Upload retries back off exponentially")
+    git("checkout", "-q", "main")
+    marks["main2"] = change("pkg/cache.py", "Evict the oldest cache entry first")
+    git("merge", "-q", "--no-ff", "feature", "-m", "Merge branch feature")
+    marks["merge"] = git("rev-parse", "HEAD")
+    marks["main3"] = change("pkg/core.py", "Parser reports the line of a bad token")
+    many = {f"pkg/m{i}.py": "" for i in range(25)}  # a sweep over 25 files: says little of any one
+    for path in many:
+        (root / path).write_text("# sweep\n")
+    git("add", "-A")
+    git("commit", "-qm", "Reformat every module of the package")
+    marks["sweep"] = git("rev-parse", "HEAD")
+    marks["main4"] = change("pkg/cache.py", "Cache keys ignore the case of the upload name")
+    return root, marks
+
+
+def test_each_commits_view_is_its_own_history_read_alone(tmp_path: Path, explore_cache: Path) -> None:
+    root, marks = _branchy_repo(tmp_path / "r")
+    repo = Repository(root)
+    history = History(str(repo.git.git_dir), marks["main4"])
+    for name, sha in marks.items():
+        alone = change_log(repo.snapshot(sha))  # git log from this commit: the reference
+        view = history.at(repo.snapshot(sha))
+        assert (view.tokens, view.files) == (alone.tokens, alone.files), name
+        assert (view.churn, view.since) == (alone.churn, alone.since), name
+
+    def messages(sha: str) -> list[str]:
+        return [" ".join(t) for t in history.at(repo.snapshot(sha)).tokens]
+
+    on_branch = messages(marks["feature2"])
+    assert any("socket" in m for m in on_branch) and not any("evict" in m for m in on_branch)  # main2 is not its past
+    before_merge = messages(marks["main2"])
+    assert any("evict" in m for m in before_merge) and not any("upload" in m for m in before_merge)
+    assert not any("line" in m for m in messages(marks["merge"]))  # the future is never read
+    assert not any("reformat" in m for m in messages(marks["main4"]))  # a broad sweep says nothing
+    assert len(messages(marks["main4"])) == 7 and marks["merge"] in history  # 9 commits: less the merge and the sweep
+
+
+def test_a_short_read_gives_fewer_ancestors_never_others(tmp_path: Path, explore_cache: Path) -> None:
+    root, marks = _branchy_repo(tmp_path / "r")
+    repo = Repository(root)
+    # references first: a view is then kept where change_log finds it
+    newest_two = change_log(repo.snapshot(marks["main4"]), depth=2)
+    alone = change_log(repo.snapshot(marks["main3"]))
+    first = change_log(repo.snapshot(marks["first"]))
+    short = History(str(repo.git.git_dir), marks["main4"], limit=4)  # main4, sweep, main3, merge
+    view = short.at(repo.snapshot(marks["main3"]))
+    assert 0 < len(view) < len(alone) and all(t in alone.tokens for t in view.tokens)
+    assert marks["first"] not in short
+    assert short.at(repo.snapshot(marks["first"])).tokens == first.tokens  # not read: git is asked for it
+    deep = History(str(repo.git.git_dir), marks["main4"], depth=2)
+    assert deep.at(repo.snapshot(marks["main4"])).tokens == newest_two.tokens
