@@ -8,6 +8,7 @@ Exit 0 when trained, 2 for bad input, 130 when interrupted (resume with ``--resu
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -17,12 +18,29 @@ from rich.console import Console
 from .console import INTERRUPTED, emit_json, err, out
 from .options import JsonOpt, RevOpt
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
+_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def duration(text: str) -> float:
+    """Seconds in ``90s``, ``10m``, ``2h``, ``1h30m`` or a plain number of seconds."""
+    spec = text.strip().replace(" ", "")
+    parts = list(_DURATION.finditer(spec))
+    if not spec or not parts or "".join(m.group(0) for m in parts) != spec or \
+            (len(parts) > 1 and any(m.group(2) is None for m in parts)):
+        raise typer.BadParameter(f"{text!r} is not a duration: try 10m, 2h, 1h30m or 90s")
+    seconds = sum(float(m.group(1)) * _UNIT[(m.group(2) or "s").lower()] for m in parts)
+    if seconds <= 0:
+        raise typer.BadParameter(f"{text!r}: the budget must be more than nothing")
+    return seconds
+
+
 STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
 
 
 def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
             sft_steps: int | None, rl_updates: int | None, reflection: bool | None, curriculum: bool | None,
-            seed: int | None, retriever: bool | None = None) -> Any:
+            seed: int | None, retriever: bool | None = None, budget: float | None = None) -> Any:
     """The run's config: saved settings when resuming, then the options given on the command line."""
     from ..agent.bundle import default_adapter_dir
     from ..training.config import TrainConfig
@@ -45,7 +63,8 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
                           (reflection, lambda v: setattr(config, "reflection", v)),
                           (curriculum, lambda v: setattr(config, "curriculum", v)),
                           (seed, lambda v: setattr(config, "seed", v)),
-                          (retriever, lambda v: setattr(config, "retriever", v))):
+                          (retriever, lambda v: setattr(config, "retriever", v)),
+                          (budget, lambda v: setattr(config, "budget", v))):
         if value is not None:
             setter(value)
     return config
@@ -71,7 +90,7 @@ class TrainProgress:
         self.bars.stop()
 
     def __call__(self, event: Any) -> None:
-        if event.stage in STAGE_NAMES:
+        if event.stage in STAGE_NAMES and not event.message:
             if event.stage not in self.tasks:
                 self.tasks[event.stage] = self.bars.add_task(STAGE_NAMES[event.stage], total=event.total, info="")
             m = event.metrics
@@ -79,6 +98,8 @@ class TrainProgress:
                 info = f"success {m.get('train/success', 0):.0%}  return {m.get('train/return', 0):+.2f}"
                 if "curriculum/max_depth" in m:
                     info += f"  depth≤{m['curriculum/max_depth']:.0f}"
+            elif event.stage == "retriever":
+                info = "questions, each on its own parent commit"
             else:
                 info = f"policy loss {m.get('sft/policy_loss', 0):.3f}"
                 if "sft/reflector_loss" in m:
@@ -134,6 +155,7 @@ def train(
     reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on).")] = None,
     curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
     retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
+    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default: no limit; the newest 400).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
@@ -145,7 +167,7 @@ def train(
 
     repo = repos[0]
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
-                     reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever)
+                     reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget)
     config.from_scratch = from_scratch or config.from_scratch
     try:
         with TrainProgress(err) as progress:

@@ -149,6 +149,10 @@ class TrainConfig:
     retriever: bool = True
     """First fit the candidate stage to the repository's own history (a time split: the
     newest commits held out), kept only when it does not lose on them."""
+    budget: float | None = None
+    """Wall-clock seconds for the run (None: no limit). Today it bounds the candidate
+    stage's fit (the held-out commits first, then as many older ones as fit, newest first);
+    SFT and RL keep the length their own options give them."""
     from_scratch: bool = False
     """Start from fresh adapters even when the shipped navigator fits this run (the recipe
     that trains the navigator itself sets it)."""
@@ -197,6 +201,7 @@ def comparable(config: Any) -> dict[str, Any]:
     if not data.get("demos", {}).get("source_share"):
         data.get("demos", {}).pop("source_share", None)  # runs from before the option resume as before
     data.pop("eval_tasks", None)
+    data.pop("budget", None)  # a resumed run may be given more (or less) time
     data.pop("from_scratch", None)  # where a run started is kept in run.json's "from"
     return _jsonable(data)
 

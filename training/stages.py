@@ -127,9 +127,10 @@ def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any
 def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     """Fit the candidate stage to the repository's own history (minutes, no model): the
     newest commits held out, the older ones teach the combiner; ``combiner.json`` is kept
-    in the bundle only when it does not lose on the held-out commits. Done once per run."""
+    in the bundle only when it does not lose on the held-out commits. Done once per run,
+    within ``config.budget`` when one is set."""
     from ..agent.bundle import COMBINER_FILE
-    from ..retrieval.adapt import TooLittleHistory, adapt
+    from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import scan_history
 
     if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository) or not repo.is_git:
@@ -138,8 +139,10 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     run.say(ProgressEvent("retriever", 0, 1, message="reading the history to fit the candidate stage"))
     tasks, scan = scan_history(repo, run.rev)
     try:
-        out = adapt(repo, tasks, progress=lambda done, total: run.say(ProgressEvent("retriever", done, total)))
-    except TooLittleHistory as exc:
+        budget = None if run.config.budget is None else max(0.0, run.config.budget - (time.perf_counter() - started))
+        out = adapt(repo, tasks, budget=budget,
+                    progress=lambda done, total: run.say(ProgressEvent("retriever", done, total)))
+    except (TooLittleHistory, OutOfBudget) as exc:
         run.state["retriever"] = {"fitted": False, "why": str(exc)}
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {exc}; the shipped one stays"))
     else:
