@@ -178,6 +178,7 @@ def ask_server(
                 return Fallback(f"the running server is explore {hello.get('version')} (protocol "
                                 f"{hello.get('protocol')}), this is {__version__}")
             _send(conn, {"protocol": PROTOCOL, "version": __version__, **request})
+            on_progress(f"asking the running server (pid {hello.get('pid')})…")
             conn.settimeout(IDLE_TIMEOUT_S)
             deadline = time.monotonic() + total
             while True:

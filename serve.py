@@ -335,7 +335,7 @@ class ExploreServer:
         label, answer = self.answer(repo, str(request["question"]), worktree=worktree,
                                     max_steps=int(request.get("max_steps") or self.max_steps),
                                     say=lambda text: send({"event": "progress", "text": text}))
-        self.log.info("explore ask on %s: answered in %.2f s", label, answer.seconds)
+        self.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
         return answer.to_dict() | {"adapters": wanted.adapters}
 
     def _explorer(self, snapshot: Snapshot, retriever: Any = None, say: Callable[[str], None] | None = None

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_latency.py [--repo /work/repos/twisted] [--questions 20]
         [--cold-runs 3] [--more-repos /work/repos/click /work/repos/attrs] [--baseline] [--settle S]
-        [--skip cold|api|server ...] [--json FILE]
+        [--handoff N] [--skip cold|api|server|handoff ...] [--json FILE]
 
 On one repository (default: twisted, ~1,400 files, a local git clone), with the shipped
 navigator and the default model:
@@ -20,7 +20,12 @@ navigator and the default model:
 * **server** — ``explore serve REPO`` over stdio with the MCP SDK's client: the first
   ``ask`` (``--settle`` seconds after the start; it waits for the server's warm-up), then
   p50/p90 of the same questions; then one question on
-  each of ``--more-repos`` and the server's resident memory with all of them open.
+  each of ``--more-repos`` and the server's resident memory with all of them open;
+* **handoff** — the command line, warm: ``explore ask REPO QUESTION`` as a fresh process
+  that hands the question to a running ``explore serve REPO --socket --no-stdio`` (started
+  here, measured once it says it is ready), against the same command with ``--no-server``
+  (cold), on the same first ``--handoff`` questions, alternating; medians of both and their
+  ratio, and the command's own cost (its wall time less the walk's ``seconds``).
 
 Prints medians and the ratio warm/cold. The machine is shared (2 cores here): the load
 average is printed beside the numbers; compare rows of one run, not runs.
@@ -37,6 +42,7 @@ import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -66,17 +72,58 @@ def head(repo: Path) -> str:
                           text=True, check=True).stdout.strip()
 
 
+def command(repo: Path, question: str, *flags: str, env: dict[str, str] | None = None) -> tuple[float, dict[str, Any], str]:
+    """Wall seconds of one fresh ``explore ask ... --json`` process, its JSON and its stderr."""
+    started = time.perf_counter()
+    proc = subprocess.run([str(EXPLORE), "ask", str(repo), question, "--json", *flags], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+    seconds = time.perf_counter() - started
+    if proc.returncode not in (0, 1):  # 1: ran, found nothing to answer
+        raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return seconds, json.loads(proc.stdout), proc.stderr
+
+
 def cold(repo: Path, question: str, runs: int, env: dict[str, str]) -> list[float]:
-    """Wall seconds of fresh ``explore ask`` processes."""
-    times = []
-    for _ in range(runs):
+    """Wall seconds of fresh ``explore ask`` processes that load the model themselves."""
+    return [command(repo, question, "--no-server", env=env)[0] for _ in range(runs)]
+
+
+def handoff(repo: Path, qs: list[str]) -> dict[str, Any]:
+    """Fresh ``explore ask`` processes, cold (``--no-server``) and handed to a warm server,
+    alternating on the same questions."""
+    log = Path(tempfile.mkstemp(prefix="explore-serve-", suffix=".log")[1])
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--socket", "--no-stdio"],
+                                stdout=subprocess.DEVNULL, stderr=errlog)
+    try:
         started = time.perf_counter()
-        proc = subprocess.run([str(EXPLORE), "ask", str(repo), question, "--json"], capture_output=True,
-                              text=True, env={**os.environ, **env})
-        times.append(time.perf_counter() - started)
-        if proc.returncode != 0:
-            raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return times
+        while "ready:" not in log.read_text():
+            if proc.poll() is not None or time.perf_counter() - started > 600:
+                raise SystemExit(f"explore serve --socket did not get ready:\n{log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        ready = time.perf_counter() - started
+        cold_s, warm_s, walk_s = [], [], []
+        for q in qs:
+            cold_s.append(command(repo, q, "--no-server")[0])
+            seconds, answer, stderr = command(repo, q)
+            if "answering in this process" in stderr:
+                raise SystemExit(f"the question was not handed to the server: {stderr}")
+            warm_s.append(seconds)
+            walk_s.append(answer["seconds"])
+            print(f"  cold {cold_s[-1]:.2f} s, through the server {seconds:.2f} s (its walk {answer['seconds']:.2f} s), "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+        handed = log.read_text().count("answered `explore ask` on ")
+        if handed != len(qs):
+            raise SystemExit(f"the server answered {handed} of {len(qs)} questions")
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        log.unlink(missing_ok=True)
+    overhead = [w - s for w, s in zip(warm_s, walk_s)]
+    return {"server_ready_s": ready, "cold_s": cold_s, "warm_s": warm_s, "walk_s": walk_s,
+            "cold_p50": statistics.median(cold_s), "warm_p50": statistics.median(warm_s),
+            "walk_p50": statistics.median(walk_s), "command_overhead_p50": statistics.median(overhead),
+            "ratio": statistics.median(warm_s) / statistics.median(cold_s)}
 
 
 class Recording:
@@ -202,7 +249,9 @@ def main() -> None:
                         default=[p for p in (Path("/work/repos/click"), Path("/work/repos/attrs")) if p.is_dir()])
     parser.add_argument("--baseline", action="store_true",
                         help="also time the transformers + peft path and measure its probability difference")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["cold", "api", "server"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["cold", "api", "server", "handoff"])
+    parser.add_argument("--handoff", type=int, default=5,
+                        help="questions asked by the command line both cold and through a warm --socket server")
     parser.add_argument("--settle", type=float, default=0.0,
                         help="seconds between starting the server and its first ask (the warm-up's time)")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
@@ -235,6 +284,12 @@ def main() -> None:
         report["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos], args.settle))
         print(f"MCP server: first ask {s['first_ask_s']:.2f} s ({args.settle:g} s after start), then p50 {s['p50']:.2f} p90 {s['p90']:.2f} s; "
               f"RSS {s['rss_mb_one_repo']:.0f} MB with 1 repo, {s['rss_mb']:.0f} MB with {s['repos_open']}")
+    if "handoff" not in args.skip:
+        report["handoff"] = h = handoff(repo, qs[:args.handoff])
+        print(f"`explore ask` through a warm `serve --socket` ({len(h['warm_s'])} questions, server ready after "
+              f"{h['server_ready_s']:.1f} s): median {h['warm_p50']:.2f} s (walk {h['walk_p50']:.2f} s + command "
+              f"{h['command_overhead_p50']:.2f} s) against {h['cold_p50']:.2f} s cold (--no-server), "
+              f"ratio {h['ratio']:.2f}")
     if "cold_s" in report and "server" in report:
         report["ratio_server_p50_to_cold"] = report["server"]["p50"] / statistics.median(report["cold_s"])
         print(f"warm server p50 / cold command: {report['ratio_server_p50_to_cold']:.2f}")

@@ -9,6 +9,7 @@ Imports only the runtime (``agent``), and that only when it walks here: never
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -80,16 +81,19 @@ def ask(
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
     status = None if as_json else err.status("asking…")
+    say = (lambda _text: None) if status is None else (
+        # spinner= redraws at once: a stage shorter than a frame still shows
+        lambda text: status.update(shown_markup(text), spinner="dots"))
     try:
         if status:
             status.start()
         data = None
         if rev is None and not no_server:
             data = ask_running_server(repo, text, worktree=worktree, model=model, adapter=adapter,
-                                      reflector=reflector, max_steps=max_steps, status=status)
+                                      reflector=reflector, max_steps=max_steps, say=say)
         if data is None:
             data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
-                            reflector=reflector, max_steps=max_steps, status=status)
+                            reflector=reflector, max_steps=max_steps, say=say)
     finally:
         if status:
             status.stop()
@@ -103,15 +107,13 @@ def ask(
 
 
 def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | None, adapter: Path | None,
-                       reflector: str | None, max_steps: int, status: Any) -> dict[str, Any] | None:
+                       reflector: str | None, max_steps: int, say: Callable[[str], None]) -> dict[str, Any] | None:
     """The answer of a warm `explore serve --socket`, or None when there is none to take it
     (then the reason is said on stderr, unless there simply is no server)."""
     from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server, model_spec
 
     if len(text.encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
         return None  # a question that big, or a repository that is not there: the local path says so
-    if status:
-        status.update("asking the running server…")
     request = {"repo": str(repo.resolve()), "question": text, "worktree": worktree, "model": model_spec(model),
                "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
                "max_steps": max_steps, "check_head": True}
@@ -120,7 +122,7 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
         if kind == "uncommitted":
             say_uncommitted()
 
-    reply = ask_server(request, on_progress=(status.update if status else lambda _t: None), on_note=noted)
+    reply = ask_server(request, on_progress=say, on_note=noted)
     if isinstance(reply, Fallback):
         if not reply.quiet:
             err.print(f"[dim]note: {shown_markup(reply.reason)}; answering in this process[/]", highlight=False)
@@ -129,7 +131,7 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
 
 
 def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
-             reflector: str | None, max_steps: int, status: Any) -> dict[str, Any]:
+             reflector: str | None, max_steps: int, say: Callable[[str], None]) -> dict[str, Any]:
     """Load the model and walk in this process (seconds of loading first)."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer
@@ -137,13 +139,31 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
     if not worktree and rev is None:
         warn_uncommitted(repo)
-    if status:
-        status.update("loading the model…")
+    say("loading the model…")
     explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                        max_steps=max_steps, progress=(status.update if status else None))
-    if status:
-        status.update("walking the repository…")
+                        max_steps=max_steps, progress=say)
+    index_with_progress(explorer.snapshot, say)
+    say("walking the repository…")
     return explorer.ask(text).to_dict()
+
+
+def index_with_progress(snapshot: Any, say: Callable[[str], None]) -> None:
+    """Build the snapshot's index here, counting files on the status line, when this commit
+    has none yet (the walk would build it silently: seconds on a large repository, once per
+    commit). The cache's layout is :meth:`Index.build`'s: were it to change, this would
+    only build once more, or count nothing."""
+    from ..sandbox.index import INDEX_VERSION, Index
+    from ..sandbox.snapshot import cache_root
+
+    if (cache_root() / "indexes" / f"{snapshot.key}-v{INDEX_VERSION}" / "files.json").is_file():
+        return
+    every = max(1, len(snapshot.files) // 50)
+
+    def counted(done: int, total: int) -> None:
+        if done % every == 0 or done == total:
+            say(f"indexing {snapshot.label}: {done:,}/{total:,} files (once per commit)…")
+
+    Index.build(snapshot, progress=counted)
 
 
 def render_answer(result: dict[str, Any], show_steps: bool) -> None:

@@ -137,3 +137,25 @@ def test_ask_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_r
     assert dirty.exit_code == 0 and "--worktree" in dirty.stderr
     assert json.loads(dirty.stdout)["version"] == 1  # stdout stays one JSON object
     assert "working tree" not in runner.invoke(app, [*args, "--worktree"]).stderr
+
+
+def test_ask_says_on_stderr_what_it_waits_for(tmp_path: Path, make_repo, explore_cache: Path) -> None:
+    """On a terminal, a status line on stderr says what the question waits for: the model
+    loading, the index of a commit seen for the first time (counted in files), the walk.
+    The second question on that commit indexes nothing; --json shows no status at all."""
+    import os
+    import subprocess
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                "README.md": "# Demo\n"})
+    command = [str(Path(sys.executable).with_name("explore")), "ask", str(repo), "where is the retry backoff?",
+               "--model", "tiny-random", "--max-steps", "2"]
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "EXPLORE_CACHE": str(explore_cache)}  # rich draws as on a terminal
+    first = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "loading the model" in first.stderr and "walking the repository" in first.stderr
+    assert f"indexing {repo.name}@" in first.stderr and "2/2 files (once per commit)" in first.stderr
+    second = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert second.returncode == 0 and "walking the repository" in second.stderr and "indexing" not in second.stderr
+    quiet = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env)
+    assert quiet.returncode == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["answered"]

@@ -64,9 +64,14 @@ def socket_server(tmp_path: Path, cache: Path, *args: str) -> Iterator[tuple[sub
         proc.wait(60)
 
 
-def walk(data: dict) -> dict:
-    """An answer without its timings."""
-    return {**data, "seconds": None, "steps": [{**s, "seconds": None} for s in data["steps"]]}
+def walk(data):
+    """An answer without its timings, probabilities to 6 places (a warm model continues from
+    cached instructions, which moves float32 sums in the 8th place)."""
+    if isinstance(data, dict):
+        return {k: None if k == "seconds" else walk(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [walk(v) for v in data]
+    return round(data, 6) if isinstance(data, float) else data
 
 
 def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore_cache: Path, make_repo,
@@ -83,7 +88,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         served = runner.invoke(app, args)
         assert served.exit_code == 0, served.output
         assert walk(json.loads(served.stdout)) == walk(json.loads(here.stdout))
-        assert log.read_text().count("explore ask on repo@") == 1  # it was the server that answered
+        assert log.read_text().count("answered `explore ask` on repo@") == 1  # it was the server that answered
         assert served.stderr == ""  # nothing to say: no fallback, a clean tree
 
         # Found nothing: exit 1 and the same JSON, through the server too.
@@ -96,7 +101,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         rich = runner.invoke(app, ["ask", str(other), "where is a url fetched?", "--model", "tiny-random",
                                    "--max-steps", "2"])
         assert rich.exit_code == 0 and "lib/net.py" in rich.stdout and "zero-shot" in rich.stdout
-        assert "explore ask on other@" in log.read_text()
+        assert "answered `explore ask` on other@" in log.read_text()
 
         # The user's mistakes: exit 2 with the in-process words, whoever finds them.
         bad = runner.invoke(app, [*args, "--adapter", str(tmp_path / "none")])
@@ -115,7 +120,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         assert json.loads(dirty.stdout)["files"]
         worktree = runner.invoke(app, [*args, "--worktree"])
         assert worktree.exit_code == 0 and "working tree" not in worktree.stderr
-        assert "explore ask on repo (working tree)" in log.read_text()
+        assert "answered `explore ask` on repo (working tree)" in log.read_text()
         before = tree_hash(repo)
     assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
     assert not socket_path().exists()  # removed on the way out
@@ -219,7 +224,7 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
     heard: list[str] = []
     with peer(dies):
         gone = ask_server(request, on_progress=heard.append)
-        assert "stopped answering" in gone.reason and heard == ["walking"]
+        assert "stopped answering" in gone.reason and heard[-1] == "walking"
 
     def garbage(conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -257,3 +258,65 @@ def test_search_and_ask_rank_with_the_combiner_fitted_to_the_repository(tmp_path
     assert server.search(None, question, 2)["hits"][0]["path"] == "docs/retry.md"
     server.ask(None, question)
     assert server.open(None).explorer.retriever.combiner.weights["kind_docs"] == 5.0  # its offer, with offer: retrieve
+
+
+async def test_progress_while_the_first_question_waits(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """With no default repository nothing loads at start: the first ``ask`` waits for the
+    model and the index, and the client hears so as MCP progress notifications; the
+    second waits for nothing and hears only that it walks."""
+    repo = make_repo(tmp_path, FILES)
+    async with connect(tmp_path, explore_cache, "--model", "tiny-random", "--max-steps", "2") as session:
+        heard: list[list[str]] = [[], []]
+        for said in heard:
+            async def progress(_done: float, _total: float | None, message: str | None, said=said) -> None:
+                said.append(message or "")
+
+            ok(await session.call_tool("ask", {"question": "where is the retry backoff?", "repo": str(repo)},
+                                       progress_callback=progress))
+    first, second = heard
+    assert first[0].startswith("loading the model") and first[-1] == "walking the repository…", first
+    assert any(m.startswith(f"indexing {repo.name}@") and "5 files" in m for m in first), first
+    assert second == ["walking the repository…"]
+    log = (tmp_path / "server.log").read_text()
+    assert "model tiny-random loaded" in log and f"indexed {repo.name}@" in log
+
+
+def test_a_client_that_goes_away_mid_question(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """A real client process over stdio (raw JSON-RPC) asks, hears the walk start, and dies:
+    the server finishes or drops the walk, exits 0 without a traceback, leaves no process
+    or socket behind, and the next client is served as if nothing happened."""
+    repo = make_repo(tmp_path, FILES)
+    log = tmp_path / "gone.log"
+    client = ("import json, sys\n"
+              "def send(m): sys.stdout.write(json.dumps(m) + '\\n'); sys.stdout.flush()\n"
+              "send({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize', 'params': {'protocolVersion': '2025-06-18',"
+              " 'capabilities': {}, 'clientInfo': {'name': 'leaves', 'version': '0'}}})\n"
+              "sys.stdin.readline()\n"
+              "send({'jsonrpc': '2.0', 'method': 'notifications/initialized'})\n"
+              "send({'jsonrpc': '2.0', 'id': 2, 'method': 'tools/call', 'params': {'name': 'ask', 'arguments':"
+              " {'question': 'where is the retry backoff?', 'max_steps': 50}, '_meta': {'progressToken': 1}}})\n"
+              "line = 'x'\n"
+              "while line and 'walking the repository' not in line: line = sys.stdin.readline()\n"
+              "if not line: sys.exit(3)\n"
+              "import os; os._exit(0)\n")  # gone, mid-question, without a goodbye
+    with open(log, "w") as errlog:
+        server = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
+                                  env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
+    leaving = subprocess.Popen([sys.executable, "-c", client], stdin=server.stdout, stdout=server.stdin)
+    server.stdin.close()  # the client holds the only ends of the pipes now
+    server.stdout.close()
+    assert leaving.wait(120) == 0
+    assert server.wait(120) == 0, log.read_text()
+    assert "Traceback" not in log.read_text() and "answering `explore ask` on" in log.read_text()
+    from explore.handoff import socket_path
+
+    assert not socket_path().exists()
+
+    async def next_client() -> None:
+        async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as session:
+            answer = ok(await session.call_tool("ask", {"question": "where is the retry backoff?",
+                                                        "max_steps": 2})).structured_content
+            assert answer["files"] and all((repo / f).is_file() for f in answer["files"])
+
+    asyncio.run(next_client())
