@@ -19,6 +19,12 @@ first ``ask``, and shared by every repository's explorer. Errors the CLI would p
 (a missing repository, a refused path, bad input) come back as MCP tool errors with the
 same text; the server keeps serving. Nothing writes into a repository: snapshots and
 indexes live in the cache, as for the CLI.
+
+This module holds the state and does the work; :mod:`explore.mcp_server` is its MCP face
+(schemas, progress notifications, tool errors). With ``--socket`` the same state answers
+``explore ask`` from the user's terminals too (:mod:`explore.handoff`), on the same model.
+What a question waits for (the model loading, an index building, the question before it)
+is told to whoever asked it (MCP progress, the command's status line) and logged on stderr.
 """
 from __future__ import annotations
 
@@ -30,87 +36,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import anyio.from_thread
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import Field
-from typing_extensions import TypedDict
+from mcp.server.mcpserver import MCPServer
 
-from . import __version__
 from .agent.bundle import fitted_retriever
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, DecisionPolicy, EmptyQuestion, Explorer, NoteWriter
 from .handoff import HandoffDeclined, SocketListener, model_spec, working_tree_differs
+from .mcp_server import MAX_K, MAX_QUESTION_CHARS, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut
 from .sandbox.errors import ExploreError, PathRefused, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
 from .tools.workspace import Workspace, show_dir, shown
 
-#: Longest question taken, in characters. A question is matched against every file, so a
-#: pasted megabyte would tie up the server for everyone; a traceback's worth fits easily.
-MAX_QUESTION_CHARS = 20_000
-#: Most files ``search`` returns, and most steps one ``ask`` may take.
-MAX_K = 50
-MAX_STEPS = 50
-
 #: What :meth:`ExploreServer.warm` asks (one step) to load everything before the first client question.
 WARM_QUESTION = "where is the main entry point?"
-
-INSTRUCTIONS = (
-    "explore answers questions about a code repository by walking it with a small local model. "
-    "Use `ask` for 'where is X implemented / configured / documented?': it names the file(s) and "
-    "the evidence lines. `search` gives the ranked candidate files without walking (fast). "
-    "`ls` and `read` show folders and numbered file windows. Paths are repository-relative; "
-    "the repository is only ever read."
-)
-
-RepoParam = Annotated[str | None, Field(
-    description="Path of the repository (a git repository or a plain folder) on this machine; "
-                "leave out to use the one the server was started with.")]
-QuestionParam = Annotated[str, Field(
-    description="The question, e.g. 'where is the retry back-off computed?'; an error message or "
-                "a traceback works too.")]
-
-
-class EvidenceOut(TypedDict):
-    path: str
-    start_line: int
-    end_line: int
-    text: str
-
-
-class StepOut(TypedDict):
-    action: str
-    reflection: str
-    seconds: float
-
-
-class AskOut(TypedDict):
-    snapshot: str
-    """Which repository state was walked (``name@commit`` or ``name (working tree)``)."""
-    files: list[str]
-    evidence: list[EvidenceOut]
-    answer: str
-    steps: list[StepOut]
-    seconds: float
-    finished: bool
-    notes: list[str]
-    model: str
-
-
-class HitOut(TypedDict):
-    path: str
-    score: float
-    why: list[str]
-
-
-class SearchOut(TypedDict):
-    snapshot: str
-    hits: list[HitOut]
-
 
 @dataclass
 class OpenSnapshot:
@@ -387,55 +328,10 @@ class ExploreServer:
 
     # -- MCP -----------------------------------------------------------------------------
     def mcp(self) -> MCPServer:
-        """An :class:`MCPServer` offering the four tools over this state."""
-        server: MCPServer = MCPServer("explore", instructions=INSTRUCTIONS, version=__version__,
-                                      log_level="WARNING")
-        # The SDK puts a handler on the root logger; libraries that set their own logger to
-        # DEBUG (bm25s does) would then fill the client's log with every index build.
-        for handler in logging.getLogger().handlers:
-            handler.setLevel(logging.WARNING)
-        reads = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+        """An :class:`MCPServer` offering the four tools over this state (:mod:`explore.mcp_server`)."""
+        from .mcp_server import build
 
-        @server.tool(annotations=reads)
-        def ask(
-            question: QuestionParam,
-            repo: RepoParam = None,
-            max_steps: Annotated[int | None, Field(
-                description=f"Most steps of the walk (1–{MAX_STEPS}); default: the server's.")] = None,
-            ctx: Context | None = None,
-        ) -> AskOut:
-            """Answer a question about a repository by walking it (list, read, answer): returns the
-            file(s) that hold the answer, best first, the evidence lines, and the steps taken."""
-            return as_tool_error(self.ask, repo, question, max_steps, progress_reporter(ctx))
-
-        @server.tool(annotations=reads)
-        def search(
-            question: QuestionParam,
-            repo: RepoParam = None,
-            k: Annotated[int, Field(description=f"How many files (1–{MAX_K}).")] = 10,
-        ) -> SearchOut:
-            """The files most likely to hold the answer, ranked without walking (lexical, code-unit,
-            symbol, path and commit-history evidence, fused), each with its score and which rankings placed it."""
-            return as_tool_error(self.search, repo, question, k)
-
-        @server.tool(annotations=reads, structured_output=False)
-        def ls(
-            repo: RepoParam = None,
-            path: Annotated[str, Field(description="Folder, relative to the repository root.")] = ".",
-        ) -> str:
-            """List a folder of the repository: folders first, then files with their sizes."""
-            return as_tool_error(self.ls, repo, path)
-
-        @server.tool(annotations=reads, structured_output=False)
-        def read(
-            path: Annotated[str, Field(description="File, relative to the repository root.")],
-            repo: RepoParam = None,
-            line: Annotated[int | None, Field(description="First line to show (default 1).")] = None,
-        ) -> str:
-            """Read 80 numbered lines of a file, from `line`; says how to read on when there is more."""
-            return as_tool_error(self.read, repo, path, line)
-
-        return server
+        return build(self)
 
     def warm(self, question: str = WARM_QUESTION) -> bool:
         """Load the model and the default repository's explorer, and walk one step of a
@@ -493,24 +389,6 @@ class ExploreServer:
                 listener.close()
 
 
-def progress_reporter(ctx: Context | None) -> Callable[[str], None] | None:
-    """``say`` for a tool running on the SDK's worker thread: each message becomes an MCP
-    progress notification (sent when the client asked for progress; a no-op otherwise). A
-    client gone meanwhile costs the notification, never the answer."""
-    if ctx is None:
-        return None
-    count = [0]
-
-    def say(text: str) -> None:
-        count[0] += 1
-        try:
-            anyio.from_thread.run(ctx.report_progress, count[0], None, text)
-        except Exception:  # noqa: BLE001 - progress is best effort
-            pass
-
-    return say
-
-
 def log_to_stderr(log: logging.Logger) -> None:
     """The server's own log (model loads, index builds, the socket) as lines on stderr, which
     MCP clients keep as the server's log; apart from the root logger the SDK configures."""
@@ -520,15 +398,6 @@ def log_to_stderr(log: logging.Logger) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-
-
-def as_tool_error(method: Any, *args: Any) -> Any:
-    """Call ``method``; an error that is the caller's to fix becomes an MCP tool error with
-    the text the CLI would print, so the client's model can read it and try again."""
-    try:
-        return method(*args)
-    except ExploreError as exc:
-        raise ToolError(str(exc)) from None
 
 
 def checked_question(question: str) -> str:
