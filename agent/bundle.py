@@ -6,6 +6,7 @@ A bundle is one folder holding what a trained navigator needs to run as it was t
     reflector/    peft adapter that writes the notes (optional)
     env.json      the environment settings observations were shaped with
     policy.json   the head that scores the actions (no file: ``label``)
+    answer.json   how the walk's answer is weighed against the candidate stage (optional)
 
 Bundles live in three places: shipped inside the package (:data:`NAVIGATOR_DIR`), in the
 cache per repository (:func:`default_adapter_dir`, where `explore train` writes and
@@ -28,6 +29,7 @@ from typing import Any
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import cache_root
+from .answer import AnswerWeights, load_weights
 from .env import EnvConfig, EnvConfigError, Rewards
 
 #: The adapters a bundle may hold, in the order they load.
@@ -162,6 +164,15 @@ def trained_head(adapters: dict[str, Any]) -> str:
         return "label"
     policy = Path(adapters["policy"])
     return load_head(policy.parent) or load_head(policy) or "label"
+
+
+def trained_answer(adapters: dict[str, Any]) -> AnswerWeights | None:
+    """How the policy adapter's answers are weighed against the candidate stage
+    (``answer.json`` beside ``policy/`` or inside it); None: the walk's answer stands."""
+    if "policy" not in adapters:
+        return None
+    policy = Path(adapters["policy"])
+    return load_weights(policy.parent) or load_weights(policy)
 
 
 def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None) -> Path | None:

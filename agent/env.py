@@ -183,6 +183,8 @@ class RepoExploreEnv(gym.Env[str, int]):
         self._defs: dict[tuple[str, str], tuple[str, ...]] = {}
         self._sets: dict[tuple[str, str], tuple[str, ...]] = {}
         self._top: list[str] | None = None
+        self._stage: list[tuple[str, float]] | None = None
+        self._lexical: list[tuple[str, float]] | None = None
         self._question_terms: set[str] = set()
         self._question_tokens: set[str] = set()
         self._heads: dict[tuple[str, str], tuple[tuple[str, frozenset[str]], ...]] = {}
@@ -218,6 +220,8 @@ class RepoExploreEnv(gym.Env[str, int]):
         self._question_terms = {w.lower() for w in IDENTIFIER.findall(task.question) if len(w) > 2}
         self._question_tokens = set(tokenize(task.question))
         self._top = None
+        self._stage = None
+        self._lexical = None
         self.history = []
         self.steps = 0
         self._milestones = set()
@@ -353,14 +357,33 @@ class RepoExploreEnv(gym.Env[str, int]):
             return []
         if self._top is None:
             offer = self.config.offer
-            lexical = [p for p, s in ws.index.top(ws.question, OFFER_DEPTH) if s > 0] if offer != "retrieve" else []
-            ranked = [] if offer == "bm25" else \
-                [h.path for h in retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)]
+            lexical = [p for p, s in self.lexical_ranking() if s > 0] if offer != "retrieve" else []
+            ranked = [] if offer == "bm25" else [p for p, _ in self.stage_ranking()]
             if offer == "hybrid":  # turn about, the candidate stage first
                 pairs = [p for pair in zip(ranked, lexical) for p in pair]
                 ranked = list(dict.fromkeys(pairs + ranked + lexical))[:OFFER_DEPTH]
             self._top = ranked or lexical
         return self._top
+
+    def stage_ranking(self) -> list[tuple[str, float]]:
+        """The candidate stage's best files for the question with their scores, best first
+        (computed once per episode, whatever the offer: `ask` weighs its answer with them)."""
+        ws = self.ws
+        if ws is None or ws.index is None or not ws.question:
+            return []
+        if self._stage is None:
+            hits = retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)
+            self._stage = [(h.path, float(h.score)) for h in hits]
+        return self._stage
+
+    def lexical_ranking(self) -> list[tuple[str, float]]:
+        """BM25's best files for the question with their scores, best first (once per episode)."""
+        ws = self.ws
+        if ws is None or ws.index is None or not ws.question:
+            return []
+        if self._lexical is None:
+            self._lexical = [(p, float(s)) for p, s in ws.index.top(ws.question, OFFER_DEPTH)]
+        return self._lexical
 
     def _match_rank(self, rel: str) -> int | None:
         """1-based rank of a file in the offer for the question, when it is among the top 10."""

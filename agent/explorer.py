@@ -19,7 +19,8 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
-from .bundle import fitted_retriever, shipped_adapters, trained_config, trained_head
+from .answer import AnswerWeights, answer_probs, settle
+from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
@@ -67,6 +68,9 @@ class Answer:
     adapters: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     finished: bool = True  # False when the walk ran out of steps and a fallback answered
+    weighed: dict[str, Any] = field(default_factory=dict)
+    """What the answer was settled from: the walk's own answer, the policy's last
+    ``p(answer f)``, the files read, and the candidate stage's and BM25's rankings with scores."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +101,7 @@ class Explorer:
         config: EnvConfig | None = None,
         progress: Any = None,
         retriever: RetrieverConfig | None = None,
+        weigh: AnswerWeights | None = None,
     ) -> None:
         repo_path = None
         if isinstance(repo, Snapshot):
@@ -129,6 +134,8 @@ class Explorer:
         if retriever is None:  # `explore train` may have fitted the candidate stage to this repository
             retriever = fitted_retriever(self.adapters, repo_path)
         self.retriever = retriever
+        self.weigh = weigh if weigh is not None else trained_answer(self.adapters)
+        """How the walk's answer is weighed against the candidate stage; None: it stands as walked."""
         self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config, retriever=retriever)
 
     def _load(self, model: str | None, reflector: NoteWriter | str | None, progress: Any):
@@ -177,6 +184,7 @@ class Explorer:
         obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
         steps: list[Step] = []
         answered: str | None = None
+        last: dict[str, float] = {}  # p(answer f) at the policy's last decision
         prefix = policy_prefix(obs)
         for _ in range(horizon):
             t0 = time.perf_counter()
@@ -185,9 +193,11 @@ class Explorer:
             decision = self.policy.decide([policy_prompt(obs, note)], [info["labels"]], greedy=True,
                                           prefix=prefix)[0]
             action = env.actions[decision.index].text
+            probs = getattr(decision, "probs", [])
+            last = answer_probs([a.text for a in env.actions], probs)
             obs, _reward, terminated, truncated, info = env.step(decision.index)
             steps.append(Step(action, note, env.last_result[:400], time.perf_counter() - t0,
-                              [round(float(p), 4) for p in getattr(decision, "probs", [])]))
+                              [round(float(p), 4) for p in probs]))
             if terminated:
                 answered = info["answered"]
                 break
@@ -195,15 +205,27 @@ class Explorer:
                 break
         ws = env.ws
         assert ws is not None
-        ranked = self._rank(question, ws.reads, answered)
         finished = answered is not None
+        # the stage's ranking costs a retrieval: only where the offer or the weighing uses it
+        stage = env.stage_ranking() if self.weigh is not None or self.config.offer != "bm25" else []
+        weighed = {"walk": answered, "answer_p": last, "reads": list(ws.reads),
+                   "stage": [[p, round(s, 5)] for p, s in stage],
+                   "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]}
+        if self.weigh is not None:
+            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered)]
+            if settled and answered is not None and settled[0] != answered:
+                notes.append(f"the walk answered {answered}; the candidate stage's evidence outweighs it")
+            answered = settled[0] if settled else answered
+            ranked = list(dict.fromkeys([*settled, *env.offered()]))[:10]
+        else:
+            ranked = self._rank(question, ws.reads, answered)
         if not finished:
             answered = ranked[0] if ranked else None
             notes.append(f"the walk ran out of {horizon} steps; answering the best candidate seen")
         evidence = [self._evidence(answered, question)] if answered else []
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
-                      self.model_name, self.adapters, notes, finished)
+                      self.model_name, self.adapters, notes, finished, weighed)
 
     def _rank(self, question: str, reads: list[str], answered: str | None, k: int = 10) -> list[str]:
         """Answered file, then the others in the order of the environment's offer (the

@@ -1,0 +1,135 @@
+"""How `ask` settles its answer: the walk's choice weighed against the candidate stage.
+
+The policy answers among the files it read; the candidate stage (:mod:`explore.retrieval`)
+has scored every file from evidence the walk never sees (units, symbols, the repository's
+own history). Neither is right alone often enough: on real questions the stage's first
+file is right more often than the walk's answer, on docs and config questions the walk is.
+So the answer is the best of the files read and the first few of the stage and of BM25
+under one score, a product of experts with a bonus for having been read::
+
+    score(f) = policy · log(p(answer f) + ε) + stage · log softmax(stage scores)(f)
+               + bm25 · log softmax(BM25 scores)(f) + read · [f read]
+
+``p(answer f)`` is the policy's probability of ``answer f`` at its last decision (0 for a
+file it cannot answer yet). The weights live in the bundle (``answer.json``), fitted by
+``benchmarks/fit_answer.py`` on training projects only; a bundle without the file answers
+exactly what the walk answered.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..sandbox.atomic import write_json
+from ..sandbox.errors import ExploreError
+from ..sandbox.outline import file_kind
+
+#: The bundle file holding the weights (beside ``policy/``).
+ANSWER_FILE = "answer.json"
+#: Probability floor of a file the policy could not (or did not) answer.
+EPSILON = 1e-3
+
+
+class AnswerFileError(ExploreError, ValueError):
+    """An ``answer.json`` cannot be read."""
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """The weights of :func:`settle`; ``fit`` records what they were fitted on (free form)."""
+
+    policy: float = 1.0
+    stage: float = 0.0
+    bm25: float = 0.0
+    read: float = 0.0
+    candidates: int = 5
+    """How many of the stage's (and BM25's) first files compete beside the files read."""
+    code_only: bool = False
+    """Weigh only when the walk answers a code file, and only code files compete: the
+    stage learnt from commits, which change code, so it is no judge of docs or config."""
+    fit: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def validate(self) -> None:
+        for name in ("policy", "stage", "bm25", "read"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+                raise AnswerFileError(f"answer weight {name!r} must be a number, not {value!r}")
+        if min(self.policy, self.stage, self.bm25) < 0:
+            raise AnswerFileError("the policy, stage and bm25 weights must not be negative")
+        if not isinstance(self.candidates, int) or isinstance(self.candidates, bool) or self.candidates < 0:
+            raise AnswerFileError(f"candidates must be a whole number ≥ 0, not {self.candidates!r}")
+        if not isinstance(self.code_only, bool):
+            raise AnswerFileError(f"code_only must be true or false, not {self.code_only!r}")
+
+
+def save_weights(weights: AnswerWeights, folder: str | os.PathLike[str]) -> Path:
+    weights.validate()
+    return write_json(Path(folder) / ANSWER_FILE, asdict(weights))
+
+
+def load_weights(folder: str | os.PathLike[str]) -> AnswerWeights | None:
+    """The weights in ``folder/answer.json``; None when there is no such file."""
+    path = Path(folder) / ANSWER_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        unknown = set(data) - {f.name for f in fields(AnswerWeights)}
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
+        weights = AnswerWeights(**data)
+    except (ValueError, TypeError) as exc:
+        raise AnswerFileError(f"{path} is not an answer weights file ({exc}); delete it or refit") from None
+    weights.validate()
+    return weights
+
+
+def answer_probs(actions: Sequence[str], probs: Sequence[float]) -> dict[str, float]:
+    """``{file: p(answer file)}`` from one decision's action texts and probabilities."""
+    return {text[len("answer "):]: float(p) for text, p in zip(actions, probs, strict=False)
+            if text.startswith("answer ")}
+
+
+def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
+           stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
+           walked: str | None = None) -> list[tuple[str, float]]:
+    """The competing files (read, or among the first ``candidates`` of the stage or of
+    BM25) with their scores, best first; ties keep the order: files read (latest first),
+    then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
+    with ``code_only`` a walk that answered a file other than code keeps its answer."""
+    if weights.code_only:
+        if walked is not None and file_kind(walked) != "code":
+            return [(walked, 0.0)]
+        reads = [f for f in reads if file_kind(f) == "code"]
+        stage = [(p, s) for p, s in stage if file_kind(p) == "code"]
+        bm25 = [(p, s) for p, s in bm25 if file_kind(p) == "code"]
+    lexical = [(p, s) for p, s in bm25 if s > 0]
+    experts = [(weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))]
+    read = set(reads)
+    k = weights.candidates
+    pool = list(dict.fromkeys([*reversed(reads), *(p for p, _ in stage[:k]), *(p for p, _ in lexical[:k])]))
+
+    def score(f: str) -> float:
+        total = weights.policy * math.log(answer_p.get(f, 0.0) + EPSILON) + weights.read * (f in read)
+        for weight, logp in experts:
+            if weight and logp:
+                total += weight * logp.get(f, min(logp.values()) - 1.0)
+        return total
+
+    return sorted(((f, score(f)) for f in pool), key=lambda fs: -fs[1])
+
+
+def _log_softmax(stage: Iterable[tuple[str, float]]) -> dict[str, float]:
+    pairs = list(stage)
+    if not pairs:
+        return {}
+    top = max(s for _, s in pairs)
+    norm = math.log(sum(math.exp(s - top) for _, s in pairs))
+    return {p: (s - top) - norm for p, s in pairs}

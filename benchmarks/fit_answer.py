@@ -1,0 +1,192 @@
+"""Fit how `ask` weighs the walk's answer against the candidate stage (``answer.json``).
+
+The navigator's answer and the candidate stage disagree: on real questions (commit
+messages) the stage's first file is right more often, on generated docs and config
+questions the walk is (see explore/agent/answer.py for the score). This script walks the
+shipped navigator over questions of the **training** projects only, records what each
+answer could be settled from (``Answer.weighed``), and picks the weights that do best on
+the two kinds of question at once (the mean of their acc@1, so neither kind is traded
+away for the other):
+
+* real: the newest ``--real`` history questions of each training project of
+  ``benchmarks/history.toml`` (clones in ``corpus/git``, see bench_real.py);
+* generated: ``--generated`` validation-split questions of each training repository of
+  ``benchmarks/corpus.toml`` (``python benchmarks/corpus.py --split train``).
+
+    python benchmarks/fit_answer.py --collect                 # walk and record (resumable)
+    python benchmarks/fit_answer.py --fit                     # grid search, print the table
+    python benchmarks/fit_answer.py --fit --publish           # write navigator/answer.json
+
+The evaluation projects are never walked here: their numbers come from bench_real.py and
+bench_navigator.py after publishing.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+GRID = {"policy": (0, 0.25, 0.5, 1, 2), "stage": (0, 0.5, 1, 2, 4), "bm25": (0, 0.25, 0.5, 1),
+        "read": (0, -1, 1), "code_only": (False, True)}
+
+
+def real_questions(per_repo: int, repos_dir: Path) -> Iterator[tuple[str, object, object]]:
+    from bench_real import load_recipe, questions
+
+    for entry in load_recipe("train"):
+        folder = repos_dir / entry["name"]
+        if not (folder / ".git").exists():
+            raise SystemExit(f"missing clone {folder}: `python benchmarks/bench_real.py --split train --clone`")
+        repo, tasks, _ = questions(entry, folder, per_repo)
+        for task in tasks:
+            yield entry["name"], repo, task
+
+
+def generated_questions(per_repo: int, corpus: Path) -> Iterator[tuple[str, object, object]]:
+    from corpus import load_corpus
+
+    from explore.sandbox.snapshot import Repository
+    from explore.training.tasks import generate
+
+    for path in load_corpus("train", corpus):
+        repo = Repository(path)
+        tasks = [t for t in generate(repo, seed=0) if t.meta.get("split") == "val"]
+        for task in random.Random(f"0:{path.name}").sample(tasks, min(per_repo, len(tasks))):
+            yield path.name, repo, task
+
+
+def collect(args: argparse.Namespace, console: Console) -> None:
+    from explore.agent.answer import AnswerWeights
+    from explore.agent.explorer import Explorer
+
+    args.records.parent.mkdir(parents=True, exist_ok=True)
+    done = {json.loads(line)["id"] for line in args.records.open()} if args.records.exists() else set()
+    first = None
+    plan = [(kind, stream) for kind, count, stream in (
+        ("generated", args.generated, lambda: generated_questions(args.generated, args.corpus)),
+        ("real", args.real, lambda: real_questions(args.real, args.repos_dir))) if count > 0]
+    with args.records.open("a") as out:
+        for kind, stream in plan:
+            for name, repo, task in stream():
+                if task.id in done:
+                    continue
+                snapshot = repo.snapshot(task.rev)
+                # the walk's own answer is what is recorded: weights that change nothing
+                plain = AnswerWeights()
+                if first is None:
+                    explorer = first = Explorer(snapshot, weigh=plain)
+                else:
+                    explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
+                                        adapters=first.adapters, weigh=plain)
+                start = time.perf_counter()
+                answer = explorer.ask(task.question)
+                row = {"id": task.id, "kind": kind, "repo": name, "source": task.source, "targets": task.targets,
+                       **answer.weighed, "seconds": round(time.perf_counter() - start, 2)}
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+                done.add(task.id)
+                hit = "✓" if answer.weighed["walk"] in task.targets else "·"
+                console.print(f"{len(done):4d} {kind:9s} {name:18s} {hit} {row['seconds']:.1f} s")
+
+
+def fit(args: argparse.Namespace, console: Console) -> dict:
+    from explore.agent.answer import AnswerWeights, settle
+
+    rows = [json.loads(line) for line in args.records.open()]
+    kinds = sorted({r["kind"] for r in rows})
+
+    def accuracy(weights: AnswerWeights | None, kind: str) -> float:
+        chosen = [r for r in rows if r["kind"] == kind]
+        right = 0
+        for r in chosen:
+            if weights is None:
+                top = r["walk"]
+            else:
+                settled = settle(weights, r["reads"], r["answer_p"], [tuple(x) for x in r["stage"]],
+                                 [tuple(x) for x in r["bm25"]], r["walk"])
+                top = settled[0][0] if settled else r["walk"]
+            right += top in r["targets"]
+        return right / max(len(chosen), 1)
+
+    def stage_alone(kind: str) -> float:
+        chosen = [r for r in rows if r["kind"] == kind]
+        return sum(bool(r["stage"]) and r["stage"][0][0] in r["targets"] for r in chosen) / max(len(chosen), 1)
+
+    best = None
+    for values in itertools.product(*GRID.values()):
+        weights = AnswerWeights(**dict(zip(GRID, values)), candidates=5)
+        if weights.policy == weights.stage == weights.bm25 == 0:
+            continue
+        per_kind = {k: accuracy(weights, k) for k in kinds}
+        mean = sum(per_kind.values()) / len(per_kind)
+        if best is None or mean > best[0] + 1e-9:
+            best = (mean, weights, per_kind)
+    assert best is not None
+    _, weights, per_kind = best
+    table = Table(title=f"acc@1 on {len(rows)} training-project questions", title_justify="left")
+    table.add_column("answer")
+    for k in kinds:
+        table.add_column(f"{k} (n={sum(r['kind'] == k for r in rows)})", justify="right")
+    table.add_row("the walk's own", *(f"{accuracy(None, k):.3f}" for k in kinds))
+    table.add_row("candidate stage's first", *(f"{stage_alone(k):.3f}" for k in kinds))
+    table.add_row(f"weighed {weights.policy}/{weights.stage}/{weights.bm25}/{weights.read}"
+                  f"{' (code only)' if weights.code_only else ''}",
+                  *(f"{per_kind[k]:.3f}" for k in kinds))
+    console.print(table)
+    console.print("weights (policy / stage / bm25 / read / code only):", weights.policy, weights.stage, weights.bm25,
+                  weights.read, weights.code_only)
+    return {"weights": weights, "per_kind": per_kind, "n": {k: sum(r["kind"] == k for r in rows) for k in kinds},
+            "walk": {k: accuracy(None, k) for k in kinds}, "stage": {k: stage_alone(k) for k in kinds}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--collect", action="store_true", help="walk the training questions and record them")
+    parser.add_argument("--fit", action="store_true", help="grid-search the weights on the records")
+    parser.add_argument("--publish", action="store_true", help="with --fit: write navigator/answer.json")
+    parser.add_argument("--records", type=Path, default=ROOT / "runs" / "answer" / "records.jsonl")
+    parser.add_argument("--real", type=int, default=10, help="history questions per training project (0: none)")
+    parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
+    parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    if not (args.collect or args.fit):
+        parser.error("say --collect, --fit, or both")
+    if args.collect:
+        collect(args, console)
+    if args.fit:
+        if not args.records.exists():
+            console.print(f"[red]no records at {args.records}[/]: run with --collect first")
+            return 2
+        result = fit(args, console)
+        if args.publish:
+            from dataclasses import replace
+
+            from explore.agent.answer import save_weights
+            from explore.agent.bundle import NAVIGATOR_DIR
+
+            fitted = replace(result["weights"], fit={
+                "by": "benchmarks/fit_answer.py", "questions": result["n"], "acc@1": result["per_kind"],
+                "walk acc@1": result["walk"], "stage acc@1": result["stage"],
+                "grid": {k: list(v) for k, v in GRID.items()}})
+            console.print(f"wrote {save_weights(fitted, NAVIGATOR_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""How `ask` settles its answer: the walk's choice weighed against the candidate stage."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from explore.agent.answer import (ANSWER_FILE, AnswerFileError, AnswerWeights, answer_probs, load_weights,
+                                  save_weights, settle)
+from explore.agent.bundle import trained_answer
+from explore.agent.explorer import Explorer
+from explore.agent.policy import ScriptedPolicy
+from explore.agent.reflector import NoReflector
+from explore.sandbox.snapshot import Repository
+
+STAGE = [("pkg/retry.py", 9.0), ("pkg/other.py", 4.0), ("docs/retry.md", 3.0)]
+
+
+def test_policy_alone_answers_what_the_walk_answered() -> None:
+    p = {"pkg/other.py": 0.8, "pkg/retry.py": 0.1}
+    assert settle(AnswerWeights(), ["pkg/retry.py", "pkg/other.py"], p, STAGE)[0][0] == "pkg/other.py"
+
+
+def test_the_stage_outweighs_a_doubtful_walk_but_not_a_sure_one() -> None:
+    weights = AnswerWeights(policy=1.0, stage=1.0)
+    doubtful = {"pkg/other.py": 0.4, "pkg/retry.py": 0.3}
+    assert settle(weights, ["pkg/retry.py", "pkg/other.py"], doubtful, STAGE)[0][0] == "pkg/retry.py"
+    sure = {"pkg/other.py": 0.999, "pkg/retry.py": 0.0}
+    assert settle(weights, ["pkg/retry.py", "pkg/other.py"], sure, STAGE)[0][0] == "pkg/other.py"
+
+
+def test_unread_files_compete_only_from_the_first_candidates() -> None:
+    weights = AnswerWeights(policy=0.0, stage=1.0, candidates=1)
+    files = [f for f, _ in settle(weights, ["pkg/other.py"], {"pkg/other.py": 1.0}, STAGE)]
+    assert files == ["pkg/retry.py", "pkg/other.py"]  # docs/retry.md is neither read nor first
+    assert settle(weights, [], {}, []) == []
+
+
+def test_bm25_expert_and_read_bonus() -> None:
+    bm25 = [("docs/retry.md", 12.0), ("pkg/other.py", 2.0), ("pkg/none.py", 0.0)]
+    weights = AnswerWeights(policy=0.0, bm25=1.0)
+    ranked = [f for f, _ in settle(weights, [], {}, [], bm25)]
+    assert ranked[0] == "docs/retry.md" and "pkg/none.py" not in ranked  # a zero score is no evidence
+    bonus = AnswerWeights(policy=0.0, stage=1.0, read=20.0)
+    assert settle(bonus, ["pkg/other.py"], {}, STAGE)[0][0] == "pkg/other.py"
+
+
+def test_code_only_keeps_a_docs_answer_and_weighs_code_among_code() -> None:
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
+    assert settle(weights, ["docs/retry.md"], {"docs/retry.md": 1.0}, STAGE, walked="docs/retry.md") == \
+        [("docs/retry.md", 0.0)]
+    files = [f for f, _ in settle(weights, ["pkg/other.py", "docs/retry.md"], {"pkg/other.py": 1.0}, STAGE,
+                                  walked="pkg/other.py")]
+    assert files[0] == "pkg/retry.py" and "docs/retry.md" not in files
+
+
+def test_answer_probs_reads_the_answer_actions() -> None:
+    assert answer_probs(["read a.py", "answer a.py", "cd x/", "answer b/c.md"], [0.1, 0.6, 0.1, 0.2]) == \
+        {"a.py": 0.6, "b/c.md": 0.2}
+
+
+def test_weights_file_round_trip_and_bad_files(tmp_path: Path) -> None:
+    assert load_weights(tmp_path) is None
+    saved = AnswerWeights(policy=0.5, stage=2.0, bm25=0.25, read=-1.0, code_only=True, fit={"n": 3})
+    save_weights(saved, tmp_path)
+    assert load_weights(tmp_path) == saved
+    (tmp_path / "policy").mkdir()
+    assert trained_answer({"policy": str(tmp_path / "policy")}) == saved and trained_answer({}) is None
+    for text, why in (("{not json", "not an answer"), ('{"stage": 1, "temperature": 2}', "temperature"),
+                      ('{"stage": -1}', "negative"), ('{"stage": "x"}', "number"), ("[1]", "object"),
+                      ('{"candidates": 1.5}', "whole number"), ('{"code_only": "yes"}', "true or false")):
+        (tmp_path / ANSWER_FILE).write_text(text)
+        with pytest.raises(AnswerFileError, match=why):
+            load_weights(tmp_path)
+
+
+FILES = {
+    "pkg/net/retry.py": "def compute_backoff(attempt):\n    '''Back-off for upload retries.'''\n"
+                        "    return min(60, 2 ** attempt)\n",
+    "pkg/net/other.py": "def unrelated():\n    return 1\n",
+    "pkg/__init__.py": "",
+    "docs/install.md": "# Install\n\npip install pkg\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    for rel, text in FILES.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return Repository(tmp_path)
+
+
+def walk(*texts: str) -> ScriptedPolicy:
+    moves = list(texts)
+
+    def pick(prompt: str, labels):
+        want = moves.pop(0)
+        for line in prompt.splitlines():
+            if line.endswith(f". {want}") or f". {want}  (" in line:
+                return line.split(".", 1)[0]
+        raise AssertionError(f"{want!r} not offered in:\n{prompt}")
+
+    return ScriptedPolicy(pick)
+
+
+QUESTION = "where is the upload retry back-off computed? compute_backoff"
+
+
+def test_ask_weighs_the_walk_against_the_stage_and_says_so(repo: Repository) -> None:
+    moves = ("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py")
+    plain = Explorer(repo, policy=walk(*moves), reflector=NoReflector())
+    as_walked = plain.ask(QUESTION)
+    assert as_walked.files[0] == "pkg/net/other.py" and not any("outweighs" in n for n in as_walked.notes)
+    assert as_walked.weighed["walk"] == "pkg/net/other.py" and as_walked.weighed["answer_p"] == {"pkg/net/other.py": 1.0}
+
+    weighed = Explorer(repo, policy=walk(*moves), reflector=NoReflector(), weigh=AnswerWeights(policy=0.0, stage=1.0))
+    answer = weighed.ask(QUESTION)
+    assert answer.files[0] == "pkg/net/retry.py" and answer.evidence[0].path == "pkg/net/retry.py"
+    assert "pkg/net/other.py" in answer.files[1:] and answer.finished
+    assert any("walk answered pkg/net/other.py" in n for n in answer.notes)
+    assert answer.weighed["stage"][0][0] == "pkg/net/retry.py"
+    json.dumps(answer.to_dict())
+
+
+def test_ask_reads_the_weights_from_the_bundle(repo: Repository, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / "policy").mkdir(parents=True)
+    save_weights(AnswerWeights(policy=0.0, stage=1.0, code_only=True), bundle)
+    docs = Explorer(repo, policy=walk("cd docs/", "read install.md", "answer docs/install.md"), reflector=NoReflector(),
+                    adapters={"policy": bundle / "policy"})
+    assert docs.weigh is not None and docs.weigh.code_only
+    assert docs.ask(QUESTION).files[0] == "docs/install.md"  # a docs answer is not the stage's to judge
+    code = Explorer(repo, policy=walk("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py"),
+                    reflector=NoReflector(), adapters={"policy": bundle / "policy"})
+    assert code.ask(QUESTION).files[0] == "pkg/net/retry.py"
