@@ -91,6 +91,21 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         assert log.read_text().count("answered `explore ask` on repo@") == 1  # it was the server that answered
         assert served.stderr == ""  # nothing to say: no fallback, a clean tree
 
+        # One server per user: a second one says who holds the socket, and stops.
+        second = runner.invoke(app, ["serve", str(repo), "--socket", "--no-stdio"])
+        assert second.exit_code == 2 and "another explore server already answers on" in second.output
+
+        # Handed over, the command imports none of the model's stack (numpy included).
+        probe = ("import atexit, sys\n"
+                 "atexit.register(lambda: sys.stderr.write('heavy: %s' % sorted(m for m in sys.modules if m in "
+                 "('numpy', 'torch', 'transformers', 'explore.agent', 'explore.sandbox.snapshot', 'mcp'))))\n"
+                 "from explore.cli import main\n"
+                 "main()\n")
+        light = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,
+                               env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+        assert light.returncode == 0 and light.stderr == "heavy: []", light.stderr
+        assert log.read_text().count("answered `explore ask` on repo@") == 2
+
         # Found nothing: exit 1 and the same JSON, through the server too.
         nothing_served = runner.invoke(app, nothing)
         assert nothing_served.exit_code == 1

@@ -198,6 +198,8 @@ def test_serve_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--reflector must be lora or none" in result.output
     result = runner.invoke(app, ["serve", "--adapter", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no such folder" in result.output
+    result = runner.invoke(app, ["serve", str(tmp_path), "--no-stdio"])
+    assert result.exit_code == 2 and "add --socket" in result.output
     assert "serve" in runner.invoke(app, ["--help"]).output
     # `explore --help` stays fast: the MCP SDK is imported by `serve` alone.
     imported = subprocess.run([sys.executable, "-c", "import sys, explore.cli; print('mcp' in sys.modules)"],
