@@ -223,6 +223,12 @@ class Repository:
         self.worktree = worktree
 
     @property
+    def enclosing_git(self):  # -> git.Repo | None
+        """The git repository :attr:`path` lies in, at its top or in a subfolder (None for a
+        plain folder): for readers of the history that map its paths through :attr:`subdir`."""
+        return self._repo
+
+    @property
     def is_git(self) -> bool:
         """Whether :attr:`path` is the top of a git repository (its history applies as it is)."""
         return self.git is not None

@@ -208,6 +208,7 @@ def test_a_subfolder_is_walked_as_the_working_tree_shows_it_minus_what_git_ignor
     repo = Repository(monorepo / "src" / "pkg")
     assert (repo.top, repo.subdir) == (monorepo.resolve(), "src/pkg")
     assert repo.git is None and not repo.is_git  # its history speaks in the repository's paths
+    assert Path(repo.enclosing_git.working_tree_dir).resolve() == monorepo.resolve()
     snap = repo.snapshot()
     assert snap.files == ["client.py", "draft.py", "retry.py"]  # no build/, *.log or .env: git ignores them
     assert snap.rev is None and snap.label == "mono/src/pkg (working tree)" and snap.prefix == "src/pkg"
@@ -243,7 +244,7 @@ def test_a_subfolder_missing_at_a_commit_says_so(monorepo: Path) -> None:
 
 def test_a_folder_git_ignores_is_a_plain_folder(monorepo: Path) -> None:
     repo = Repository(monorepo / "vendor" / "build")
-    assert repo.top is None and repo.subdir == ""
+    assert repo.top is None and repo.subdir == "" and repo.enclosing_git is None
     assert repo.snapshot().files == ["lib.py"]
     with pytest.raises(BadRevision, match="not a git repository"):
         repo.snapshot("HEAD")
