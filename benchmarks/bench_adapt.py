@@ -33,13 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
     parser.add_argument("--split", choices=("eval", "train", "lang", "all"), default="eval")
     parser.add_argument("--only", default=None, help="only these projects, comma-separated")
-    parser.add_argument("--l2", type=float, default=None, help="pull towards the shipped weights (default: adapt's)")
+    parser.add_argument("--l2", default=None, help="pull towards the shipped weights (default: adapt's); several, comma-separated, "
+                                                   "each fitted on the same questions")
     parser.add_argument("--sizes", default=None, help="fit on the newest N training questions for each N, e.g. 50,100,200,400")
     parser.add_argument("--budget", type=float, default=None, help="seconds for building the questions (as explore train --budget)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from explore.retrieval.adapt import TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, score
+    from explore.retrieval.adapt import L2, TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, score
     from explore.retrieval.combiner import default_combiner, fit
     from explore.sandbox.snapshot import Repository
     from explore.training.tasks.history import scan_history
@@ -49,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         entries = [e for e in entries if e["name"] in set(args.only.split(","))]
     sizes = sorted(int(n) for n in args.sizes.split(",")) if args.sizes else [TRAIN_MAX]
+    l2s = [float(v) for v in args.l2.split(",")] if args.l2 else [L2]
     base = default_combiner()
     table = Table(title="the candidate stage fit to each repository's own older history, "
                         "scored on its newest commits", title_justify="left")
-    for col in ("project", "commits", "train", "test", "before acc@1/5/10", "after acc@1/5/10", "kept", "fit s"):
+    for col in ("project", "commits", "train", "l2", "test", "before acc@1/5/10", "after acc@1/5/10", "kept", "fit s"):
         table.add_column(col, justify="left" if col == "project" else "right")
     results: dict[str, dict] = {}
     for entry in entries:
@@ -75,20 +77,22 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             if n > len(got.train) and n != sizes[0]:
                 break
-            fit_started = time.perf_counter()
-            fitted = fit(got.train[:n], **({} if args.l2 is None else {"l2": args.l2}), prior=base)
-            a = score(fitted, got.test)
-            kept = (a.acc1, a.acc5) >= (b.acc1, b.acc5)
             n_used = min(n, len(got.train))
-            row["sizes"][n_used] = {"after": a.to_dict(), "kept": kept, "fit_s": round(time.perf_counter() - fit_started, 1)}
-            table.add_row(entry["name"], str(scan.commits), str(n_used), str(b.n),
-                          f"{b.acc1:.3f} / {b.acc5:.3f} / {b.acc10:.3f}", f"{a.acc1:.3f} / {a.acc5:.3f} / {a.acc10:.3f}",
-                          "yes" if kept else "no", f"{got.seconds:.0f}")
-            console.print(f"{entry['name']}: {b.acc1:.3f} → {a.acc1:.3f} acc@1 on {b.n} newest commits, "
-                          f"fit on {n_used} ({'kept' if kept else 'not kept'})")
+            for l2 in l2s:
+                fit_started = time.perf_counter()
+                a = score(fit(got.train[:n], l2=l2, prior=base), got.test)
+                kept = (a.acc1, a.acc5) >= (b.acc1, b.acc5)
+                key = str(n_used) if len(l2s) == 1 else f"{n_used}@{l2:g}"
+                row["sizes"][key] = {"after": a.to_dict(), "kept": kept, "train": n_used, "l2": l2,
+                                     "fit_s": round(time.perf_counter() - fit_started, 1)}
+                table.add_row(entry["name"], str(scan.commits), str(n_used), f"{l2:g}", str(b.n),
+                              f"{b.acc1:.3f} / {b.acc5:.3f} / {b.acc10:.3f}",
+                              f"{a.acc1:.3f} / {a.acc5:.3f} / {a.acc10:.3f}", "yes" if kept else "no", f"{got.seconds:.0f}")
+                console.print(f"{entry['name']}: {b.acc1:.3f} → {a.acc1:.3f} acc@1 on {b.n} newest commits, "
+                              f"fit on {n_used} (l2 {l2:g}; {'kept' if kept else 'not kept'})")
         row["seconds"] = round(time.perf_counter() - started, 1)
-        largest = row["sizes"][max(row["sizes"])]
-        row |= {"train": max(row["sizes"]), "after": largest["after"]}
+        largest = list(row["sizes"].values())[-len(l2s)]  # the most questions, the first l2
+        row |= {"train": largest["train"], "after": largest["after"]}
         results[entry["name"]] = row
         console.print(f"{entry['name']}: {row['seconds']:.0f} s in all ({got.seconds:.0f} s building "
                       f"{len(got.train) + len(got.test)} questions)")
@@ -96,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         n = sum(r["before"]["n"] for r in results.values())
         pool = lambda rows: {k: sum(r[k] * r["n"] for r in rows) / n for k in ("acc@1", "acc@5", "acc@10")}  # noqa: E731
         pooled = {"before": pool([r["before"] for r in results.values()])}
-        for size in sizes:
-            if all(size in r["sizes"] for r in results.values()):
-                pooled[f"after@{size}"] = pool([r["sizes"][size]["after"] for r in results.values()])
-                table.add_row("[b]pooled[/]", "", str(size), str(n), " / ".join(f"{v:.3f}" for v in pooled["before"].values()),
-                              " / ".join(f"{v:.3f}" for v in pooled[f"after@{size}"].values()), "", "")
+        for key in next(iter(results.values()))["sizes"]:
+            if all(key in r["sizes"] for r in results.values()):
+                pooled[f"after@{key}"] = pool([r["sizes"][key]["after"] for r in results.values()])
+                table.add_row("[b]pooled[/]", "", key, "", str(n), " / ".join(f"{v:.3f}" for v in pooled["before"].values()),
+                              " / ".join(f"{v:.3f}" for v in pooled[f"after@{key}"].values()), "", "")
         results["pooled"] = pooled
     console.print(table)
     if args.json:

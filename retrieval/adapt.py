@@ -34,6 +34,8 @@ TEST_SHARE, TEST_MAX, TEST_MIN = 0.1, 100, 10
 MIN_TRAIN = 30
 #: Training questions taken (the newest before the test), bounding the time a fit takes.
 TRAIN_MAX = 400
+#: How strongly the fit is pulled towards the shipped weights it starts from.
+L2 = 0.05
 
 
 class TooLittleHistory(ValueError):
@@ -195,7 +197,7 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
                      time.perf_counter() - started)
 
 
-def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = 0.05,
+def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = L2,
           train_max: int | None = None, budget: float | None = None,
           progress: Callable[[int, int], None] | None = None) -> Adapted:
     """Fit the combiner to ``repo`` on its older history questions (``tasks`` from
