@@ -37,8 +37,13 @@ def main(argv: list[str] | None = None) -> int:
                                                    "each fitted on the same questions")
     parser.add_argument("--sizes", default=None, help="fit on the newest N training questions for each N, e.g. 50,100,200,400")
     parser.add_argument("--budget", type=float, default=None, help="seconds for building the questions (as explore train --budget)")
+    parser.add_argument("--cost", type=int, default=0, metavar="N",
+                        help="instead: time N questions' cases both ways, interleaved (a full index and a git log per "
+                             "parent, as before; term counts and the history read once, as now); medians and ratio")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    if args.cost:
+        return cost(args)
 
     from explore.retrieval.adapt import L2, TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, score
     from explore.retrieval.combiner import default_combiner, fit
@@ -109,6 +114,64 @@ def main(argv: list[str] | None = None) -> int:
     console.print(table)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def cost(args: argparse.Namespace) -> int:
+    """Per question, the work both ways share (the parent's snapshot, its code units, its
+    files' tokens) is done first; then each way's own part, in alternating order, so a
+    busy machine slows both alike. Same features both ways (asserted)."""
+    import statistics
+
+    import numpy as np
+
+    from explore.retrieval.adapt import case, history_of, time_split
+    from explore.retrieval.combiner import candidate_features
+    from explore.retrieval.history import _read
+    from explore.retrieval.query import parse
+    from explore.retrieval.retriever import Retriever, RetrieverConfig
+    from explore.retrieval.units import UnitIndex
+    from explore.sandbox.index import BLOB_TOKENS, Index
+    from explore.sandbox.snapshot import Repository
+    from explore.training.tasks.history import scan_history
+
+    for entry in load_recipe(args.split):
+        if args.only and entry["name"] not in args.only.split(","):
+            continue
+        repo = Repository(args.repos_dir / entry["name"])
+        tasks, _ = scan_history(repo, entry["commit"])
+        train, _ = time_split(tasks)
+        todo = train[::-1][: args.cost]  # the newest training questions, as a fit takes them
+        started = time.perf_counter()
+        history = history_of(repo, todo)
+        read_once = time.perf_counter() - started
+        times: dict[str, list[float]] = {"shared": [], "before": [], "now": []}
+        for i, task in enumerate(todo):
+            t0 = time.perf_counter()
+            snapshot = repo.snapshot(task.rev)
+            UnitIndex(snapshot)
+            for rel in snapshot.files:
+                BLOB_TOKENS.get(snapshot, rel)
+            times["shared"].append(time.perf_counter() - t0)
+
+            def before() -> np.ndarray:
+                retriever = Retriever(Index.build(snapshot), RetrieverConfig(fusion="rrf"))
+                retriever._log = _read(snapshot, 3000)  # noqa: SLF001 - the per-parent git log, uncached
+                query = parse(task.question)
+                return candidate_features(snapshot, query, retriever.rankings(query), retriever.log)[1]
+
+            ways = [("before", before), ("now", lambda: case(repo, task, history).x)]
+            got = {}
+            for name, way in ways if i % 2 else ways[::-1]:
+                t0 = time.perf_counter()
+                got[name] = way()
+                times[name].append(time.perf_counter() - t0)
+            assert np.array_equal(got["before"], got["now"]), task.question
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"{entry['name']}: {len(todo)} questions, median s per question: shared {med['shared']:.3f}, "
+              f"before {med['before']:.3f}, now {med['now']:.3f} (+ {read_once:.1f} s once to read the history); "
+              f"per question in all {med['shared'] + med['before']:.3f} → {med['shared'] + med['now']:.3f} "
+              f"({(med['shared'] + med['before']) / (med['shared'] + med['now']):.2f}x)")
     return 0
 
 
