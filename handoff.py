@@ -45,7 +45,7 @@ from . import __version__
 #: Bumped when a message changes shape; a client and server that differ do not talk.
 PROTOCOL = 1
 #: Seconds to connect and hear the server's hello: a live server answers at once.
-CONNECT_TIMEOUT_S = 2.0
+CONNECT_TIMEOUT_S = 5.0
 #: How often a server that is working on a question says it is still alive.
 HEARTBEAT_S = 1.0
 #: Seconds without a word from the server (it beats every HEARTBEAT_S) before giving up on it.
@@ -60,6 +60,9 @@ MAX_CONNECTIONS = 16
 _MAX_SUN_PATH = 100
 
 log = logging.getLogger(__name__)
+
+#: Whether this system has unix sockets and user ids (not Windows): else there is no handoff.
+UNIX = hasattr(socket, "AF_UNIX") and hasattr(os, "getuid")
 
 
 class HandoffDeclined(Exception):
@@ -158,6 +161,8 @@ def ask_server(
 
     Raises :class:`~explore.sandbox.errors.ExploreError` with the server's text when the
     request was the user's mistake (the in-process ask would have said the same)."""
+    if not UNIX:
+        return Fallback("no unix sockets on this system", quiet=True)
     path = path or socket_path()
     try:
         if path.stat().st_uid != os.getuid():
@@ -230,6 +235,8 @@ class SocketListener:
     def start(self) -> bool:
         """Bind the socket and serve on a daemon thread. False (and nothing bound) when
         another live server holds it already; a stale socket file is replaced."""
+        if not UNIX:
+            raise OSError("this system has no unix sockets")
         _private_folder(self.path.parent)
         if self.path.exists() or self.path.is_symlink():
             if _answers(self.path):

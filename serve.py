@@ -94,8 +94,10 @@ class Setup:
                 tuple(sorted((k, str(Path(v).resolve())) for k, v in self.adapters.items())), self.reflector)
 
     def describe(self) -> str:
-        which = ", ".join(f"{k} {v}" for k, v in sorted(self.adapters.items())) or "no adapters"
-        return f"{self.model} ({which}; reflector {self.reflector})"
+        """``smollm2-135m + policy from /x/navigator, reflector none``: enough to see what differs."""
+        folders = sorted({str(Path(v).parent) for v in self.adapters.values()})
+        which = f" + {', '.join(sorted(self.adapters))} from {', '.join(folders)}" if self.adapters else " (no adapters)"
+        return f"{self.model}{which}, reflector {self.reflector}"
 
 
 def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector: str | None) -> Setup:
