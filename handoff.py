@@ -223,8 +223,11 @@ class SocketListener:
     the walk already under way: its answer is dropped, its thread ends, the server serves on.
     """
 
-    def __init__(self, handler: Handler, path: Path | None = None) -> None:
+    def __init__(self, handler: Handler | None = None, path: Path | None = None) -> None:
         self.handler = handler
+        self._ready = threading.Event()  # set once there is a handler: questions wait for it
+        if handler is not None:
+            self._ready.set()
         self.path = path or socket_path()
         self._sock: socket.socket | None = None
         self._inode: int | None = None
@@ -256,6 +259,13 @@ class SocketListener:
         self.thread = threading.Thread(target=self._accept, name="explore-socket", daemon=True)
         self.thread.start()
         return True
+
+    def serve_with(self, handler: Handler) -> None:
+        """Start answering with ``handler``. The socket may be bound before (the server binds
+        it first thing, so a question asked while it starts waits for it, beating, instead of
+        loading a second model in its own process)."""
+        self.handler = handler
+        self._ready.set()
 
     def close(self) -> None:
         """Stop accepting and remove the socket file, if it is still the one bound here (a
@@ -319,12 +329,18 @@ class SocketListener:
                 request = _Lines(conn).next()
             except (OSError, ValueError):
                 return  # nothing asked, or not our protocol
-            conn.settimeout(None)
+            conn.settimeout(2 * IDLE_TIMEOUT_S)  # from here only sends: a client that stops reading is dropped
             if request.get("protocol") != PROTOCOL or request.get("version") != __version__:
                 say({"event": "declined", "reason": f"this server is explore {__version__} (protocol {PROTOCOL})"})
                 return
             heart = threading.Thread(target=beat, name="explore-socket-beat", daemon=True)
             heart.start()
+            if not self._ready.is_set():
+                say({"event": "progress", "text": "waiting for the server to start…"})
+                while not self._ready.wait(HEARTBEAT_S):
+                    if self._closed.is_set():
+                        say({"event": "declined", "reason": "the server stopped before it started answering"})
+                        return
             say(self._reply(request, say))
         finally:
             alive.set()
@@ -335,6 +351,7 @@ class SocketListener:
     def _reply(self, request: dict[str, Any], say: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         from .sandbox.errors import ExploreError
 
+        assert self.handler is not None
         try:
             return {"event": "answer", "answer": self.handler(request, say)}
         except HandoffDeclined as exc:
@@ -344,6 +361,24 @@ class SocketListener:
         except Exception as exc:  # noqa: BLE001 - one bad question never takes the server down
             log.exception("a question from `explore ask` failed")
             return {"event": "declined", "reason": f"the server failed: {type(exc).__name__}: {exc}"}
+
+
+def open_listener(*, required: bool) -> SocketListener | None:
+    """The per-user socket, bound and accepting (answers wait for :meth:`SocketListener.serve_with`);
+    None when another live server holds it, or an ``ExploreError`` when ``required`` (the
+    socket is all the server would serve) or when it cannot be bound at all."""
+    from .sandbox.errors import ExploreError
+
+    listener = SocketListener()
+    try:
+        started = listener.start()
+    except OSError as exc:
+        raise ExploreError(f"cannot answer `explore ask` on {listener.path}: {exc}") from None
+    if started:
+        return listener
+    if required:
+        raise ExploreError(f"another explore server already answers on {listener.path}")
+    return None
 
 
 def _same_user(conn: socket.socket) -> bool:

@@ -355,27 +355,15 @@ class ExploreServer:
         self.log.info("ready: warmed up in %.1f s", time.perf_counter() - started)
         return True
 
-    def run(self, *, warm: bool = True, stdio: bool = True, socket: bool = False) -> None:
-        """Serve MCP on stdin/stdout until the client closes them, and with ``socket`` also
-        ``explore ask`` on the per-user socket (:mod:`explore.handoff`); without ``stdio``,
-        the socket alone until SIGINT or SIGTERM. With ``warm`` the model loads in the
-        background meanwhile (see :meth:`warm`); the log on stderr says when it is ready."""
+    def run(self, *, warm: bool = True, stdio: bool = True, listener: SocketListener | None = None) -> None:
+        """Serve MCP on stdin/stdout until the client closes them, and with a ``listener``
+        (:func:`explore.handoff.open_listener`) also ``explore ask`` on the per-user socket;
+        without ``stdio``, the socket alone until SIGINT or SIGTERM. With ``warm`` the model
+        loads in the background meanwhile (see :meth:`warm`); the log on stderr says when
+        it is ready. The listener is closed (its socket removed) on the way out."""
         log_to_stderr(self.log)
-        listener = None
-        if socket:
-            listener = SocketListener(self.answer_handoff)
-            try:
-                started = listener.start()
-            except OSError as exc:
-                raise ExploreError(f"cannot answer `explore ask` on {listener.path}: {exc}") from None
-            if started:
-                self.log.info("answering `explore ask` on %s", listener.path)
-            elif not stdio:
-                raise ExploreError(f"another explore server already answers on {listener.path}")
-            else:
-                self.log.warning("another explore server already answers on %s; serving stdio only",
-                                 listener.path)
-                listener = None
+        if listener is not None:
+            listener.serve_with(self.answer_handoff)
         if warm:
             threading.Thread(target=self.warm, name="explore-warm", daemon=True).start()
         try:

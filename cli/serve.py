@@ -27,19 +27,33 @@ def serve(
 ) -> None:
     """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio;
     with --socket, also `explore ask` from a terminal, warm."""
-    from ..agent.bundle import find_adapters
-    from ..serve import ExploreServer
-
-    # One model serves every repository, so adapters are chosen once: an explicit folder, or
-    # the ones `explore train` made for the default repository, else the shipped navigator.
-    adapters = find_adapters(repo, adapter) or None
-    server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                           max_steps=max_steps)
     if not stdio and not socket:
         raise ExploreError("--no-stdio serves only the socket: add --socket")
-    if stdio:
-        err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
-                  highlight=False)
-    else:
-        err.print("explore: answering `explore ask` warm until Ctrl-C", highlight=False)
-    server.run(stdio=stdio, socket=socket)
+    listener = None
+    if socket:  # bound first thing: a question asked while the server starts waits for it
+        from ..handoff import open_listener
+
+        listener = open_listener(required=not stdio)
+        if listener is None:
+            err.print("explore: another explore server already answers `explore ask`; serving stdio only",
+                      highlight=False)
+        else:
+            err.print(f"explore: answering `explore ask` on {listener.path}", highlight=False)
+    try:
+        from ..agent.bundle import find_adapters
+        from ..serve import ExploreServer
+
+        # One model serves every repository, so adapters are chosen once: an explicit folder, or
+        # the ones `explore train` made for the default repository, else the shipped navigator.
+        adapters = find_adapters(repo, adapter) or None
+        server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
+                               max_steps=max_steps)
+        if stdio:
+            err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
+                      highlight=False)
+        else:
+            err.print("explore: answering `explore ask` warm until Ctrl-C", highlight=False)
+        server.run(stdio=stdio, listener=listener)
+    finally:
+        if listener is not None:
+            listener.close()
