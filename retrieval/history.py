@@ -45,11 +45,10 @@ class ChangeLog:
 
     tokens: list[list[str]] = field(default_factory=list)
     files: list[tuple[str, ...]] = field(default_factory=list)
-    counts: list[Counter] | None = field(default=None, repr=False)
-    """Each message's token counts when already made (a :class:`History` counts each
-    commit once for all its views); None: counted here."""
+    counts: list[Counter] = field(default_factory=list, repr=False)
+    """Each message's token counts (a :class:`History` counts each commit once for all its
+    views; empty: counted here)."""
     _postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict, repr=False)
-    _idf: dict[str, float] = field(default_factory=dict, repr=False)
     _lengths: list[int] = field(default_factory=list, repr=False)
     _avg: float = 1.0
     churn: Counter = field(default_factory=Counter)
@@ -58,32 +57,38 @@ class ChangeLog:
     """File -> how many commits ago it last changed (0 = the newest)."""
 
     def __post_init__(self) -> None:
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        counts = self.counts if self.counts is not None else [Counter(t) for t in self.tokens]
-        for i, count in enumerate(counts):
-            for tok, tf in count.items():
-                postings[tok].append((i, tf))
-            for f in self.files[i]:
+        if not self.counts:
+            self.counts = [Counter(t) for t in self.tokens]
+        for i, files in enumerate(self.files):
+            for f in files:
                 self.churn[f] += 1
                 self.since.setdefault(f, i)
-        self.counts = None  # the postings hold them now
         n = len(self.tokens)
-        self._postings = dict(postings)
-        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
         self._lengths = [len(t) for t in self.tokens]
         self._avg = (sum(self._lengths) / n) if n else 1.0
 
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def _posting(self, term: str) -> list[tuple[int, int]]:
+        """(commit, count) of the messages holding ``term``, found when first asked: a
+        parent commit's log answers one question, so an inverted index of every word of
+        thousands of messages (a third of a second on networkx) was mostly never read."""
+        found = self._postings.get(term)
+        if found is None:
+            found = self._postings[term] = [(i, c[term]) for i, c in enumerate(self.counts) if term in c]
+        return found
+
     def commit_scores(self, terms: list[str]) -> dict[int, float]:
         """BM25 of each past commit message that shares a term with the question."""
         scores: dict[int, float] = defaultdict(float)
+        n = len(self.tokens)
         for term in set(terms):
-            idf = self._idf.get(term)
-            if idf is None:
+            posting = self._posting(term)
+            if not posting:
                 continue
-            for i, tf in self._postings[term]:
+            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
+            for i, tf in posting:
                 norm = tf + _K1 * (1 - _B + _B * self._lengths[i] / self._avg)
                 scores[i] += idf * tf * (_K1 + 1) / norm
         return scores
