@@ -56,6 +56,9 @@ TOTAL_TIMEOUT_S = 600.0
 MAX_MESSAGE_BYTES = 8 << 20
 #: Questions talking at once; one more is declined (and asked in its own process).
 MAX_CONNECTIONS = 16
+#: What an answer must hold for `explore ask` to print it (``Answer.to_dict()``'s keys).
+ANSWER_KEYS = frozenset({"question", "files", "evidence", "answer", "steps", "seconds", "model", "adapters",
+                         "notes", "finished"})
 #: Longest socket path the kernel takes (108 bytes with the NUL on Linux), with a margin.
 _MAX_SUN_PATH = 100
 
@@ -169,7 +172,10 @@ def ask_server(
             return Fallback(f"{path} belongs to another user")
     except OSError:
         return Fallback("no server", quiet=True)
-    total = float(os.environ.get("EXPLORE_SERVER_TIMEOUT") or TOTAL_TIMEOUT_S)
+    try:
+        total = float(os.environ.get("EXPLORE_SERVER_TIMEOUT") or TOTAL_TIMEOUT_S)
+    except ValueError:
+        total = TOTAL_TIMEOUT_S
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(CONNECT_TIMEOUT_S)
@@ -192,7 +198,10 @@ def ask_server(
                 message = lines.next()
                 event = message.get("event")
                 if event == "answer":
-                    return message["answer"]
+                    answer = message.get("answer")
+                    if not isinstance(answer, dict) or not ANSWER_KEYS <= answer.keys():
+                        return Fallback("the server's answer is not one this explore reads")
+                    return answer
                 if event == "progress":
                     on_progress(str(message.get("text", "")))
                 elif event == "note":

@@ -87,13 +87,14 @@ def ask(
     try:
         if status:
             status.start()
-        data = None
+        data, noted = None, set()
         if rev is None and not no_server:
             data = ask_running_server(repo, text, worktree=worktree, model=model, adapter=adapter,
-                                      reflector=reflector, max_steps=max_steps, say=say)
-        if data is None:
+                                      reflector=reflector, max_steps=max_steps, say=say, noted=noted)
+        if data is None:  # the server's note, if it gave one before failing, is not said twice
             data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
-                            reflector=reflector, max_steps=max_steps, say=say)
+                            reflector=reflector, max_steps=max_steps, say=say,
+                            check_head=rev is None and not worktree and "uncommitted" not in noted)
     finally:
         if status:
             status.stop()
@@ -107,9 +108,11 @@ def ask(
 
 
 def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | None, adapter: Path | None,
-                       reflector: str | None, max_steps: int, say: Callable[[str], None]) -> dict[str, Any] | None:
+                       reflector: str | None, max_steps: int, say: Callable[[str], None],
+                       noted: set[str]) -> dict[str, Any] | None:
     """The answer of a warm `explore serve --socket`, or None when there is none to take it
-    (then the reason is said on stderr, unless there simply is no server)."""
+    (then the reason is said on stderr, unless there simply is no server). The notes the
+    server gave are said, and their kinds added to ``noted``."""
     from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server, model_spec
 
     if len(text.encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
@@ -118,11 +121,12 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
                "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
                "max_steps": max_steps, "check_head": True}
 
-    def noted(kind: str) -> None:
-        if kind == "uncommitted":
+    def note(kind: str) -> None:
+        if kind == "uncommitted" and kind not in noted:
             say_uncommitted()
+        noted.add(kind)
 
-    reply = ask_server(request, on_progress=say, on_note=noted)
+    reply = ask_server(request, on_progress=say, on_note=note)
     if isinstance(reply, Fallback):
         if not reply.quiet:
             err.print(f"[dim]note: {shown_markup(reply.reason)}; answering in this process[/]", highlight=False)
@@ -131,13 +135,13 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
 
 
 def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
-             reflector: str | None, max_steps: int, say: Callable[[str], None]) -> dict[str, Any]:
+             reflector: str | None, max_steps: int, say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
     """Load the model and walk in this process (seconds of loading first)."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
-    if not worktree and rev is None:
+    if check_head:
         warn_uncommitted(repo)
     say("loading the model…")
     explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
