@@ -1,6 +1,16 @@
-"""Snapshot + index time and peak memory against repository size.
+"""Snapshot + index time and peak memory against repository size; with ``--history``, the
+cache a history task run leaves, kept to the most recently used snapshots against all.
 
     .venv/bin/python benchmarks/bench_snapshot.py [--sizes 10000,100000] [--runs 3] [--real PATH]
+    .venv/bin/python benchmarks/bench_snapshot.py --history /work/repos/click --rev 2c8cd3ac95 [--max-commits N]
+
+``--history`` runs ``explore tasks REPO --sources history --rev REV`` twice in one run, each
+into an empty cache: *all* keeps every snapshot tree (``EXPLORE_KEEP_SNAPSHOTS=0``, the
+cache before trees were pruned) and *kept* the default (the most recently used
+:data:`~explore.sandbox.checkout.MAX_CACHED_SNAPSHOTS`, blobs no kept tree links removed).
+It prints the cache's disk use per kind (blocks, a hard-linked file counted once, as
+``du`` does) against the repository's ``.git``, the wall time, the tasks written, and the
+load average before and after.
 
 For each repository: *cold* = empty cache (checkout of the commit + walk + BM25 build),
 *warm* = the same again with the cache in place. Each measurement runs in a fresh
@@ -20,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 WORDS = "client server retry backoff parse token config cache index render session stream buffer " \
@@ -85,13 +96,79 @@ def bench(repo: Path, runs: int) -> dict:
             "warm_s": med(warm, "total_s"), "cold_peak_mb": med(cold, "peak_mb"), "warm_peak_mb": med(warm, "peak_mb")}
 
 
+def disk_use(path: Path) -> dict[str, int]:
+    """Bytes on disk under ``path`` per top-level folder, as ``du`` counts them (blocks,
+    each hard-linked file once)."""
+    seen: set[tuple[int, int]] = set()
+    kinds: dict[str, int] = {}
+    for child in sorted(path.iterdir()) if path.is_dir() else []:
+        total = 0
+        for root, dirs, files in os.walk(child):
+            for name in dirs + files:
+                st = os.lstat(os.path.join(root, name))
+                if (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
+                    total += st.st_blocks * 512
+        kinds[child.name] = total + os.lstat(child).st_blocks * 512
+    return kinds
+
+
+def history_run(repo: Path, rev: str, keep: str, max_commits: int | None) -> dict:
+    """One ``explore tasks --sources history`` into an empty cache; its wall time and cache."""
+    work = Path(tempfile.mkdtemp(prefix="explore-bench-history-"))
+    env = {**os.environ, "EXPLORE_CACHE": str(work / "cache")}
+    env.pop("EXPLORE_KEEP_SNAPSHOTS", None)
+    if keep:
+        env["EXPLORE_KEEP_SNAPSHOTS"] = keep
+    explore = Path(sys.executable).with_name("explore")
+    cmd = [str(explore), "tasks", str(repo), "--sources", "history", "-o", str(work / "h.jsonl"), "--rev", rev]
+    if max_commits is not None:
+        cmd += ["--max-commits", str(max_commits)]
+    try:
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        tasks = sum(1 for _ in (work / "h.jsonl").open())
+        return {"wall_s": wall, "tasks": tasks, "disk": disk_use(work / "cache")}
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(work)], check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_history(repo: Path, rev: str, max_commits: int | None) -> None:
+    git_mb = sum(disk_use(repo / ".git").values()) / 1e6
+    load = os.getloadavg()
+    print(f"{repo.name} @ {rev[:10]}: .git {git_mb:.1f} MB; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"on {os.cpu_count()} CPUs", flush=True)
+    rows = []
+    for label, keep in (("all trees", "0"), ("kept (default)", "")):
+        r = history_run(repo, rev, keep, max_commits)
+        rows.append((label, r))
+        d = r["disk"]
+        total = sum(d.values()) / 1e6
+        parts = "  ".join(f"{k} {v / 1e6:.1f}" for k, v in sorted(d.items()))
+        print(f"{label:<15} {r['tasks']:>5} tasks {r['wall_s']:>7.1f} s  cache {total:>6.1f} MB "
+              f"({total / git_mb:.2f}x .git)  [{parts}]", flush=True)
+    (_, before), (_, after) = rows
+    load = os.getloadavg()
+    print(f"kept/all: wall {after['wall_s'] / before['wall_s']:.2f}x, cache "
+          f"{sum(after['disk'].values()) / sum(before['disk'].values()):.2f}x; "
+          f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--real", type=Path, default=None, help="a real repository (default: the corpus's largest eval repo)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "explore-bench-repos")
+    ap.add_argument("--history", type=Path, default=None, help="a git repository: measure a history task run's cache")
+    ap.add_argument("--rev", default="HEAD", help="with --history: the commit tasks are made at")
+    ap.add_argument("--max-commits", type=int, default=None, help="with --history: scan only the newest N commits")
     args = ap.parse_args()
+    if args.history is not None:
+        bench_history(args.history, args.rev, args.max_commits)
+        return
     repos: list[tuple[str, Path]] = []
     real = args.real
     if real is None:

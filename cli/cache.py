@@ -2,10 +2,13 @@
 
 Everything lives under one folder, ``$EXPLORE_CACHE`` or the user cache
 (``~/.cache/explore`` on Linux), one subfolder per kind: ``snapshots/`` (checked-out
-commits), ``indexes/`` (BM25 and outlines), ``models/`` (the converted base model),
-``blobs/`` and ``units/`` (retrieval), ``adapters/`` (what `explore train` wrote). Every
-kind but ``adapters/`` is rebuilt on demand, so ``prune`` and ``clear`` leave trained
+commits: hard links into ``blobs/``), ``indexes/`` (BM25 and outlines), ``models/`` (the
+converted base model), ``units/`` (retrieval), ``adapters/`` (what `explore train` wrote).
+Every kind but ``adapters/`` is rebuilt on demand, so ``prune`` and ``clear`` leave trained
 adapters alone unless ``--adapters`` says otherwise: they took minutes or hours to make.
+
+A snapshot another process is reading (``explore serve``, a benchmark) holds a lease on it
+and is kept (said so); a blob goes when no snapshot links it any more, whatever its age.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ app = typer.Typer(help="Show and free the disk explore caches (snapshots, indexe
 
 #: What ``--adapters`` protects: the one kind that is made by training, not rebuilt on demand.
 TRAINED = "adapters"
+#: Commit trees, and the blobs their files are hard links to.
+SNAPSHOTS, BLOBS = "snapshots", "blobs"
 
 AdaptersOpt = Annotated[bool, typer.Option("--adapters", help="Include trained adapters (kept by default: they are not rebuilt on demand).")]
 
@@ -132,18 +137,61 @@ def _age(seconds: float) -> str:
 
 def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_json: bool,
           extra: dict[str, Any]) -> None:
-    if not dry_run:
-        for e in chosen:
+    """Remove ``chosen`` (snapshots a process reads are kept), then the blobs no snapshot
+    links any more; say what went."""
+    from ..sandbox.checkout import BlobStore, remove_snapshot
+    from ..sandbox.lease import LEASE, in_use
+
+    chosen = [e for e in chosen if e.kind != BLOBS]  # never removed whole: see the sweep below
+    kept = [e for e in chosen if e.kind == SNAPSHOTS and in_use(Path(e.path))]
+    chosen = [e for e in chosen if e not in kept]
+    going: dict[tuple[int, int], int] = {}
+    released = 0
+    for e in chosen:
+        if dry_run:
+            if e.kind == SNAPSHOTS:
+                _count_links(Path(e.path), going)
+        elif e.kind == SNAPSHOTS and (Path(e.path) / LEASE).is_file():
+            freed_blobs = remove_snapshot(Path(e.path))
+            if freed_blobs is None:
+                kept.append(e)  # leased since we looked
+            released += freed_blobs or 0
+        else:
             _remove(Path(e.path))
+    chosen = [e for e in chosen if e not in kept]
+    _count, size = BlobStore(root / BLOBS).sweep(dry_run=dry_run, linked_from=going)
+    if size + released:
+        chosen.append(CacheEntry(BLOBS, "(no longer linked)", str(root / BLOBS), size + released, time.time()))
     freed = sum(e.bytes for e in chosen)
     if as_json:
         emit_json(command, {"path": str(root), **extra, "dry_run": dry_run, "freed_bytes": freed,
-                            "removed": [asdict(e) for e in chosen]})
+                            "removed": [asdict(e) for e in chosen], "in_use": [asdict(e) for e in kept]})
         return
     verb = "would remove" if dry_run else "removed"
     for e in chosen:
         out.print(inert(f"{verb} {e.kind}/{e.name}  {_human(e.bytes)}"), markup=False, highlight=False)
+    for e in kept:
+        out.print(inert(f"kept {e.kind}/{e.name}: another process is reading it"), markup=False, highlight=False)
     out.print(f"{verb} {len(chosen)} entries, {_human(freed)} from {root}", markup=False, highlight=False)
+
+
+def _blob_inodes(root: Path) -> set[tuple[int, int]]:
+    """The blobs' (device, inode): a snapshot's bytes are then its own, and the blobs it
+    frees are counted once, by the sweep that removes them."""
+    counts: dict[tuple[int, int], int] = {}
+    _count_links(root / BLOBS, counts)
+    return set(counts)
+
+
+def _count_links(path: Path, counts: dict[tuple[int, int], int]) -> None:
+    """Count the hard links under ``path`` by (device, inode): the blobs it would release."""
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            counts[(st.st_dev, st.st_ino)] = counts.get((st.st_dev, st.st_ino), 0) + 1
 
 
 @app.command("list")
@@ -173,12 +221,31 @@ def size_command(as_json: JsonOpt = False) -> None:
     for e in entries(root, seen=set()):
         kinds[e.kind] = kinds.get(e.kind, 0) + e.bytes
     total = sum(kinds.values())
+    trees = _snapshot_state(root)
     if as_json:
-        emit_json("cache size", {"path": str(root), "bytes": total, "kinds": kinds})
+        emit_json("cache size", {"path": str(root), "bytes": total, "kinds": kinds, "snapshots": trees})
         return
     for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
         out.print(inert(f"{_human(n):>10}  {kind or '(loose files)'}"), markup=False, highlight=False)
     out.print(f"{_human(total):>10}  {root}", markup=False, highlight=False)
+    if trees["trees"]:
+        limit = trees["kept_at_most"] or "every"
+        out.print(f"snapshots: {trees['trees']} commit trees ({trees['in_use']} in use; the cache keeps "
+                  f"the {limit} most recently used); {_human(trees['unlinked_blob_bytes'])} of blobs "
+                  "no tree links (`explore cache prune` frees them)", markup=False, highlight=False)
+
+
+def _snapshot_state(root: Path) -> dict[str, int]:
+    """How many commit trees the cache holds, how many a process reads now, how many it
+    keeps, and the bytes of blobs no tree links (freed by the next prune)."""
+    from ..sandbox.checkout import BlobStore, kept_snapshots
+    from ..sandbox.lease import LEASE, in_use
+
+    store = root / SNAPSHOTS
+    trees = [p for p in store.iterdir() if not p.name.startswith(".") and (p / LEASE).is_file()] if store.is_dir() else []
+    _count, unlinked = BlobStore(root / BLOBS).sweep(dry_run=True)
+    return {"trees": len(trees), "in_use": sum(in_use(p) for p in trees), "kept_at_most": kept_snapshots(),
+            "unlinked_blob_bytes": unlinked}
 
 
 @app.command("prune")
@@ -193,7 +260,7 @@ def prune_command(
     age = parse_age(older_than)
     root = cache_path()
     cutoff = time.time() - age
-    chosen = [e for e in entries(root) if e.modified < cutoff and (adapters or e.kind != TRAINED)]
+    chosen = [e for e in entries(root, _blob_inodes(root)) if e.modified < cutoff and (adapters or e.kind != TRAINED)]
     _drop(root, chosen, dry_run, "cache prune", as_json, {"older_than_seconds": age})
 
 
@@ -209,5 +276,5 @@ def clear_command(
     if not yes:
         raise ExploreError(f"clear removes everything under {root}; add --yes to do it "
                            "(or `explore cache prune --older-than 30d` to keep what is recent)")
-    chosen = [e for e in entries(root) if adapters or e.kind != TRAINED]
+    chosen = [e for e in entries(root, _blob_inodes(root)) if adapters or e.kind != TRAINED]
     _drop(root, chosen, False, "cache clear", as_json, {})

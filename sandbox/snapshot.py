@@ -3,9 +3,10 @@
 A :class:`Repository` is what the user points at: a git repository (working or bare) or a
 plain folder. :meth:`Repository.snapshot` gives a :class:`Snapshot`:
 
-* a git commit (default ``HEAD``; any commit, tag or branch) is laid out once in the
-  cache, keyed by commit id, read-only (:mod:`explore.sandbox.checkout`): two processes
-  opening the same repo at once share one copy, and Ctrl-C never leaves half of one.
+* a git commit (default ``HEAD``; any commit, tag or branch) is laid out in the cache,
+  keyed by commit id, read-only (:mod:`explore.sandbox.checkout`): two processes opening
+  the same repo at once share one copy, Ctrl-C never leaves half of one, and the copy
+  stays while a snapshot of it lives (the cache keeps only the most recently used).
 * ``worktree=True`` walks the working tree in place (tracked + untracked, minus ignored),
   for questions about uncommitted changes;
 * a folder *inside* a git repository (``/repo/src/pkg``) is that repository's subfolder:
@@ -98,6 +99,8 @@ class Snapshot:
     """The git directory of the repository it was taken from (None for a plain folder):
     the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking. None
     too for a subfolder: the history names files by the repository's paths, not its own."""
+    lease: object = field(default=None, repr=False, compare=False)
+    """Keeps a commit's tree in the cache while this snapshot lives (:mod:`.lease`)."""
     prefix: str = ""
     """Where the snapshot's root lies inside its git repository (``src/pkg``; "" at the top
     or for a plain folder): a path ``p`` here is ``prefix/p`` in the repository's history."""
@@ -272,7 +275,7 @@ class Repository:
         worktree = worktree or (rev is None and (self.worktree or bool(self.subdir)))
         if repo is not None and not worktree:
             sha = self.resolve_rev(rev)
-            tree = materialise(repo, sha, cache / "snapshots")
+            tree, lease = materialise(repo, sha, cache / "snapshots")
             root, key = tree, sha
             if self.subdir:
                 root = tree / self.subdir
@@ -281,6 +284,7 @@ class Repository:
                                       "name a commit that has it, or leave --rev out to walk it as it is now")
                 key = f"{sha}-{hashlib.sha1(self.subdir.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
             snap = _build(root, sha, f"{self.name}@{sha[:10]}", key, ignore, None)
+            snap.lease = lease  # the tree stays while the snapshot lives
             try:
                 blobs = json.loads((tree.parent / "blobs.json").read_text())
             except (OSError, ValueError):

@@ -94,3 +94,45 @@ def test_an_empty_cache(explore_cache: Path) -> None:
     assert result.exit_code == 0 and "nothing cached" in result.stdout
     assert json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)["bytes"] == 0
     assert runner.invoke(app, ["cache"]).exit_code in (0, 2)  # typer shows the group's help
+
+
+def test_prune_keeps_a_snapshot_in_use_and_frees_the_blobs_only_removed_ones_linked(
+        explore_cache: Path, tmp_path: Path, make_repo, commit_all) -> None:
+    import gc
+
+    from explore.sandbox.lease import SUPPORTED
+    from explore.sandbox.snapshot import Repository
+
+    if not SUPPORTED:
+        return  # without flock a snapshot in use cannot be told apart; nothing to check
+    repo = make_repo(tmp_path, {"a.py": "A = 1\n", "shared.py": "S = 1\n"})
+    first = Repository(repo).snapshot()
+    (repo / "a.py").write_text("A = 2  # a longer second version\n")
+    commit_all(repo, "second")
+    Repository(repo).snapshot()  # not held: removable
+    gc.collect()
+    size = json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)
+    assert size["snapshots"]["trees"] == 2 and size["snapshots"]["in_use"] == 1
+
+    dry = json.loads(runner.invoke(app, ["cache", "prune", "--older-than", "0s", "--dry-run", "--json"]).stdout)
+    result = runner.invoke(app, ["cache", "prune", "--older-than", "0s", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [e["name"] for e in body["in_use"]] == [f"{first.rev}-v3"]
+    assert first.text("a.py") == "A = 1\n"  # still readable
+    # the second commit's a.py went with its tree; shared.py and the first a.py stay linked
+    assert [(e["name"], e["bytes"]) for e in body["removed"] if e["kind"] == "blobs"] == [
+        ("(no longer linked)", len("A = 2  # a longer second version\n"))]
+    assert dry["freed_bytes"] == body["freed_bytes"] and dry["removed"] == [
+        {**e, "modified": d["modified"]} for e, d in zip(body["removed"], dry["removed"])]
+    assert len([p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]) == 2
+    text = runner.invoke(app, ["cache", "prune", "--older-than", "0s"])
+    assert "kept snapshots/" in text.stdout and "another process is reading it" in text.stdout
+    shown = runner.invoke(app, ["cache", "size"]).stdout
+    assert "1 commit trees (1 in use" in shown
+
+    del first
+    gc.collect()
+    cleared = json.loads(runner.invoke(app, ["cache", "clear", "--yes", "--json"]).stdout)
+    assert cleared["in_use"] == [] and not any((explore_cache / "snapshots").iterdir())
+    assert not [p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]

@@ -1,0 +1,185 @@
+"""The snapshot cache stays small: only the most recently used trees are kept, a tree some
+process reads is never removed, a removed one is rebuilt identical, and blobs go with the
+last tree that links them. Real git repositories in ``tmp_path``, real subprocesses."""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from explore.sandbox import lease
+from explore.sandbox.checkout import SNAPSHOT_VERSION, BlobStore, prune
+from explore.sandbox.snapshot import Repository
+
+pytestmark = pytest.mark.skipif(not lease.SUPPORTED, reason="leases need flock")
+
+
+@pytest.fixture
+def five_commits(tmp_path: Path, make_repo, commit_all) -> tuple[Path, list[str]]:
+    """A repository of five commits, each changing one file and adding one."""
+    repo = make_repo(tmp_path, {"pkg/core.py": "V = 0\n", "README.md": "# r\n"})
+    shas = [_head(repo)]
+    for n in range(1, 5):
+        (repo / "pkg" / "core.py").write_text(f"V = {n}\n")
+        (repo / "pkg" / f"m{n}.py").write_text(f"M = {n}\n")
+        shas.append(commit_all(repo, f"change {n}"))
+    return repo, shas
+
+
+def _head(repo: Path) -> str:
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def _trees(cache: Path) -> set[str]:
+    store = cache / "snapshots"
+    return {p.name.split("-")[0] for p in store.iterdir() if p.name.endswith(f"-v{SNAPSHOT_VERSION}")}
+
+
+def _blob_links(cache: Path) -> list[int]:
+    return [p.stat().st_nlink for p in (cache / "blobs").rglob("*") if p.is_file()]
+
+
+def test_only_the_most_recently_used_trees_stay_and_their_blobs(
+        five_commits, explore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "2")
+    repo, shas = five_commits
+    for sha in shas:
+        assert Repository(repo).snapshot(sha).files  # dropped at once: nothing holds it
+    assert _trees(explore_cache) == set(shas[-2:])
+    links = _blob_links(explore_cache)
+    # every blob left is linked by a kept tree; the 4 old versions of core.py are gone
+    assert links and min(links) >= 2
+    kept_ids = set()
+    for p in (explore_cache / "snapshots").glob(f"*-v{SNAPSHOT_VERSION}/blobs.json"):
+        kept_ids |= set(json.loads(p.read_text()).values())
+    assert {p.name for p in (explore_cache / "blobs").rglob("*") if p.is_file()} == kept_ids
+    # using an old one again moves it to the front: the least recently used goes next
+    Repository(repo).snapshot(shas[3])
+    Repository(repo).snapshot(shas[0])
+    assert _trees(explore_cache) == {shas[0], shas[3]}
+
+
+def test_a_tree_in_use_is_never_removed_and_goes_once_released(
+        five_commits, explore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "1")
+    repo, shas = five_commits
+    held = Repository(repo).snapshot(shas[0])
+    two = Repository(repo).snapshot(shas[0])  # a second snapshot of it shares the lease
+    for sha in shas[1:]:
+        Repository(repo).snapshot(sha)
+    assert shas[0] in _trees(explore_cache)
+    assert held.text("pkg/core.py") == "V = 0\n" and held.read_window("README.md").lines == ["# r"]
+    del held
+    gc.collect()
+    assert prune(explore_cache / "snapshots", 1) == []  # the other snapshot still holds it
+    del two
+    gc.collect()
+    assert prune(explore_cache / "snapshots", 1) == [f"{shas[0]}-v{SNAPSHOT_VERSION}"]
+    assert _trees(explore_cache) == {shas[-1]}
+
+
+READER = r"""
+import sys
+from explore.sandbox.snapshot import Repository
+snap = Repository(sys.argv[1]).snapshot(sys.argv[2])
+print("open", flush=True)
+sys.stdin.readline()
+print(snap.text("pkg/core.py"), end="", flush=True)
+"""
+
+
+def test_a_tree_another_process_reads_stays(five_commits, explore_cache: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, shas = five_commits
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(repo), shas[0]], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ})
+    try:
+        assert reader.stdout is not None and reader.stdin is not None
+        assert reader.stdout.readline() == "open\n"
+        monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "1")
+        for sha in shas[1:]:
+            Repository(repo).snapshot(sha)
+        assert shas[0] in _trees(explore_cache)
+        out, _ = reader.communicate("go\n", timeout=60)
+        assert out == "V = 0\n"
+    finally:
+        reader.kill()
+    assert prune(explore_cache / "snapshots", 1) == [f"{shas[0]}-v{SNAPSHOT_VERSION}"]  # its reader is gone
+
+
+def test_a_removed_tree_is_rebuilt_identical(five_commits, explore_cache: Path, tree_hash) -> None:
+    repo, shas = five_commits
+    snap = Repository(repo).snapshot(shas[2])
+    before, blobs, root = tree_hash(snap.root), dict(snap.blobs), snap.root
+    del snap
+    gc.collect()
+    assert prune(explore_cache / "snapshots", 1) == [] and _trees(explore_cache) == {shas[2]}
+    Repository(repo).snapshot(shas[4])  # made after: the only one kept at 1
+    assert prune(explore_cache / "snapshots", 1) == [f"{shas[2]}-v{SNAPSHOT_VERSION}"]
+    assert not root.exists()
+    again = Repository(repo).snapshot(shas[2])
+    assert again.root == root and tree_hash(again.root) == before and again.blobs == blobs
+
+
+def test_no_limit_keeps_every_tree(five_commits, explore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "0")
+    repo, shas = five_commits
+    for sha in shas:
+        Repository(repo).snapshot(sha)
+    assert _trees(explore_cache) == set(shas)
+
+
+def test_a_lease_opened_before_a_removal_sees_the_folder_gone(tmp_path: Path) -> None:
+    """The race a reader can lose: it opened the lease file, a remover renamed the folder
+    aside before the reader locked it. The reader must not treat the aside folder as its own."""
+    folder = tmp_path / "x-v3"
+    tmp, made = lease.new_folder(tmp_path, "x")
+    assert lease.install(tmp, made, folder) is made
+    assert lease.remove_if_unused(folder) is None and lease.in_use(folder)  # we hold it
+    made.close()
+    aside = lease.remove_if_unused(folder)
+    assert aside is not None and aside.name.startswith(lease.GONE) and not folder.exists()
+    assert lease.acquire(folder) is None  # gone: to be made again
+    tmp2, second = lease.new_folder(tmp_path, "x")
+    (tmp2 / "late").write_text("")
+    other, third = lease.new_folder(tmp_path, "x")
+    assert lease.install(tmp2, second, folder) is second
+    assert lease.install(other, third, folder) is None and not other.exists()  # the loser's copy goes
+    assert (folder / "late").exists() and lease.acquire(folder) is second  # one descriptor per folder
+
+
+def test_leftovers_of_killed_processes_are_cleared(tmp_path: Path) -> None:
+    (tmp_path / f"{lease.GONE}abc").mkdir()
+    fresh = tmp_path / f"{lease.NEW}young"
+    fresh.mkdir()
+    stale = tmp_path / f"{lease.NEW}old"
+    stale.mkdir()
+    (stale / lease.LEASE).write_text("")
+    when = time.time() - 2 * lease.STALE_SECONDS
+    os.utime(stale, (when, when))
+    keep = tmp_path / "abc-v3"
+    keep.mkdir()
+    cleared = lease.clear_leftovers(tmp_path)
+    assert {p.name for p in cleared} == {f"{lease.GONE}abc", f"{lease.NEW}old"}
+    assert fresh.exists() and keep.exists()  # a young one may be being made right now
+
+
+def test_a_blob_pruned_between_add_and_link_is_written_again(five_commits, tmp_path: Path) -> None:
+    repo, shas = five_commits
+    obj = subprocess.run(["git", "-C", str(repo), "rev-parse", f"{shas[0]}:pkg/core.py"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    store = BlobStore(tmp_path / "blobs")
+    git_dir = str(repo / ".git")
+    store.add(git_dir, [(obj, "100644")])
+    assert store.sweep() == (1, 6)  # linked by nothing: an orphan
+    (tmp_path / "out").mkdir()
+    store.link(git_dir, obj, "100644", tmp_path / "out" / "core.py")
+    assert (tmp_path / "out" / "core.py").read_text() == "V = 0\n" and store.path(obj, "100644").stat().st_nlink == 2
+    assert store.sweep(dry_run=True) == (0, 0)
