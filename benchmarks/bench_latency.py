@@ -78,9 +78,12 @@ def command(repo: Path, question: str, *flags: str, env: dict[str, str] | None =
     proc = subprocess.run([str(EXPLORE), "ask", str(repo), question, "--json", *flags], capture_output=True,
                           text=True, env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
-    if proc.returncode not in (0, 1):  # 1: ran, found nothing to answer
-        raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return seconds, json.loads(proc.stdout), proc.stderr
+    try:  # exit 1 with JSON: ran, found nothing to answer; without: a crash
+        if proc.returncode in (0, 1):
+            return seconds, json.loads(proc.stdout), proc.stderr
+    except ValueError:
+        pass
+    raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
 
 
 def cold(repo: Path, question: str, runs: int, env: dict[str, str]) -> list[float]:
