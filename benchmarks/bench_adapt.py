@@ -2,8 +2,8 @@
 
 For each project (the pinned clones of ``benchmarks/history.toml``, by default the
 evaluation ones, which the shipped combiner never saw), its qualifying commits are split
-by time: the newest 10 % (at most 100) are the test, the older ones (the newest 400 of
-them) teach the combiner, starting from the shipped weights
+by time: the newest 10 % (at most 100) are the test, the older ones (the newest 100 of
+them, ``TRAIN_MAX``) teach the combiner, starting from the shipped weights
 (:func:`explore.retrieval.adapt.adapt`). Printed per project: questions, acc@1/5/10 of the
 shipped combiner and of the adapted one on the same test commits, and the fit's wall time.
 ``--sizes`` fits on the newest N training questions for each N given (the cases built once,
