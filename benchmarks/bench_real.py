@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 for task, r in zip(tasks, report.results, strict=True):
                     rows.append({"policy": name, "repo": entry["name"], "id": task.id, "commit": task.meta["commit"],
                                  "first_hit": r.first_hit, "ranked": r.ranked[:10], "targets": task.targets,
-                                 "seconds": round(r.seconds, 3)})
+                                 "seconds": round(r.seconds, 3), **({"weighed": r.weighed} if r.weighed else {})})
         from explore.training.evaluate import EvalReport
 
         pooled = EvalReport(name, policy.ranks, results).summary()

@@ -153,11 +153,54 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
             "walk": {k: accuracy(None, k) for k in kinds}, "stage": {k: stage_alone(k) for k in kinds}}
 
 
+def hybrid(stage: list[str], lexical: list[str], depth: int) -> list[str]:
+    """The ``hybrid`` offer as the environment builds it (explore.agent.env.RepoExploreEnv.offered)."""
+    pairs = [p for pair in zip(stage, lexical) for p in pair]
+    return list(dict.fromkeys(pairs + stage + lexical))[:depth]
+
+
+def score(run: Path, console: Console) -> None:
+    """A bench_real.py navigator run's walks re-settled with the shipped answer.json: the
+    answer `ask` gives is a function of the walk (which the weights do not change) and
+    ``Answer.weighed``, so this is what `ask` answers, without walking again."""
+    from explore.agent.answer import settle
+    from explore.agent.bundle import NAVIGATOR_DIR
+    from explore.agent.answer import load_weights
+    from explore.agent.env import OFFER_DEPTH
+
+    weights = load_weights(NAVIGATOR_DIR)
+    if weights is None:
+        raise SystemExit(f"no answer.json in {NAVIGATOR_DIR}: fit and --publish first")
+    rows = [r for r in json.loads(run.read_text())["rows"] if "weighed" in r]
+    table = Table(title=f"{run.name}: {len(rows)} walks, as walked and as `ask` settles them", title_justify="left")
+    for col in ("repo", "n", "walk acc@1", "acc@5", "acc@10", "settled acc@1", "acc@5", "acc@10"):
+        table.add_column(col, justify="left" if col == "repo" else "right")
+    by: dict[str, list] = {}
+    for r in rows:
+        w = r["weighed"]
+        stage, lexical = [tuple(x) for x in w["stage"]], [tuple(x) for x in w["bm25"]]
+        settled = [f for f, _ in settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"])]
+        offer = hybrid([p for p, _ in stage], [p for p, v in lexical if v > 0], OFFER_DEPTH)
+        ranked = list(dict.fromkeys([*settled, *offer]))[:10]
+        by.setdefault(r["repo"], []).append((r["ranked"], ranked, r["targets"]))
+    by["pooled"] = [x for v in list(by.values()) for x in v]
+
+    def acc(pairs, which, k):
+        return sum(any(t in p[which][:k] for t in p[2]) for p in pairs) / len(pairs)
+
+    for repo, pairs in by.items():
+        table.add_row(repo, str(len(pairs)), *(f"{acc(pairs, w, k):.3f}" for w in (0, 1) for k in (1, 5, 10)))
+    console.print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--collect", action="store_true", help="walk the training questions and record them")
     parser.add_argument("--fit", action="store_true", help="grid-search the weights on the records")
     parser.add_argument("--publish", action="store_true", help="with --fit: write navigator/answer.json")
+    parser.add_argument("--score", type=Path, default=None, metavar="RUN_JSON",
+                        help="re-settle the walks of `bench_real.py --policies navigator --json RUN_JSON` "
+                             "with the shipped answer.json (no walking)")
     parser.add_argument("--records", type=Path, default=ROOT / "runs" / "answer" / "records.jsonl")
     parser.add_argument("--real", type=int, default=10, help="history questions per training project (0: none)")
     parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
@@ -165,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.score:
+        score(args.score, Console())
+        return 0
     if not (args.collect or args.fit):
-        parser.error("say --collect, --fit, or both")
+        parser.error("say --collect, --fit, --score")
     if args.collect:
         collect(args, console)
     if args.fit:

@@ -60,6 +60,8 @@ class EpisodeResult:
     oracle_steps: int = 0
     first_hit: int | None = None
     """1-based rank of the first right file in ``ranked`` (set by the harness), for acc@k."""
+    weighed: dict[str, Any] = field(default_factory=dict)
+    """The navigator's :attr:`~explore.agent.explorer.Answer.weighed` (what its answer was settled from)."""
 
     @property
     def spl(self) -> float:
@@ -292,7 +294,7 @@ class NavigatorPolicy:
         answer = explorer.ask(task.question)
         ranked = list(answer.files)
         return EpisodeResult(ranked, len(answer.steps), bool(ranked) and ranked[0] in task.targets,
-                             actions=[s.action for s in answer.steps])
+                             actions=[s.action for s in answer.steps], weighed=answer.weighed)
 
 
 POLICIES: dict[str, Callable[[int], EvalPolicy]] = {
