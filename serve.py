@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,11 +274,16 @@ class ExploreServer:
             raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "
                                   f"{wanted.describe()}")
         worktree = bool(request.get("worktree"))
-        if request.get("check_head") and not worktree and working_tree_differs(Path(repo)):
-            send({"event": "note", "kind": "uncommitted"})
+        differs: Future[bool] | None = None  # `git status` of a large tree takes a while: beside the walk
+        if request.get("check_head") and not worktree:
+            differs = Future()
+            threading.Thread(target=settle, args=(differs, working_tree_differs, Path(repo)), daemon=True,
+                             name="explore-status").start()
         label, answer = self.answer(repo, str(request["question"]), worktree=worktree,
                                     max_steps=int(request.get("max_steps") or self.max_steps),
                                     say=lambda text: send({"event": "progress", "text": text}))
+        if differs is not None and differs.result(timeout=60):
+            send({"event": "note", "kind": "uncommitted"})
         self.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
         return answer.to_dict() | {"adapters": wanted.adapters}
 
@@ -377,6 +383,14 @@ class ExploreServer:
         finally:
             if listener is not None:
                 listener.close()
+
+
+def settle(future: Future[Any], function: Callable[..., Any], *args: Any) -> None:
+    """Run ``function(*args)`` into ``future``: its result, or the exception it raised."""
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:  # noqa: BLE001 - handed to whoever waits on the future
+        future.set_exception(exc)
 
 
 def log_to_stderr(log: logging.Logger) -> None:
