@@ -7,9 +7,10 @@ where the walls are instead of bumping along them.
 
 The observation is the policy's prompt, kept short because each decision costs time
 linear in its length: the task (fixed for the episode, so it can head the KV-cached
-prefix), where the taxi and the passenger are, the last move, and the six actions under
-fixed labels (``A. south`` ... ``F. dropoff``, Taxi-v3's own action order). Walls are not
-described: which moves are blocked is what the model has to learn.
+prefix), where the taxi and the passenger are and how far the current goal lies in each
+direction, the last move, and the six actions under fixed labels (``A. south`` ...
+``F. dropoff``, Taxi-v3's own action order). Walls are not described: which moves are
+blocked is what the model has to learn.
 
 Two curriculum stages: ``pickup`` (success = the passenger is in the taxi) and ``full``
 (success = delivered). Transitions are Taxi-v3's deterministic table (``TaxiEnv.P``), so
@@ -25,7 +26,6 @@ from gymnasium import spaces
 from gymnasium.envs.toy_text.taxi import TaxiEnv
 
 from .env import LABELS, AnyText
-from .prompt import INSTRUCTIONS, policy_prefix, policy_prompt
 
 #: Taxi-v3's actions, in its own index order (the label of index i is ``LABELS[i]``).
 ACTIONS = ("south", "north", "east", "west", "pickup", "dropoff")
@@ -121,13 +121,33 @@ def check_stage(stage: str) -> str:
     return stage
 
 
+def offset(taxi: tuple[int, int], goal: tuple[int, int]) -> str:
+    """Where ``goal`` lies from ``taxi`` in moves, walls ignored: ``2 south, 1 west`` or ``here``."""
+    rows, cols = goal[0] - taxi[0], goal[1] - taxi[1]
+    parts = ([f"{abs(rows)} {'south' if rows > 0 else 'north'}"] if rows else []) + \
+            ([f"{abs(cols)} {'east' if cols > 0 else 'west'}"] if cols else [])
+    return ", ".join(parts) or "here"
+
+
 def observation(state: int, stage: str, last: str | None, over: str | None = None) -> str:
-    """The text a policy sees; ``over`` replaces the action list once the episode has ended."""
+    """The text a policy sees; ``over`` replaces the action list once the episode has ended.
+
+    Besides the cells, the line under the task says where the current goal (the waiting
+    passenger, else the destination) lies from the taxi, in the actions' own words
+    (``2 south, 1 west``; ``here`` on it). Measured (issue #19): with cells alone the policy
+    must subtract coordinates spread over the prompt before it can name a direction; a
+    tiny model then could not even memorise 32 examples in 300 steps (while it learned the
+    same examples to loss 0.004 when a note spelled the move out), and on 3,143 examples its
+    held-out step accuracy stayed at the majority-label rate (26%); with the offset line it
+    reached 53% (label head) and 66-81% (line head) in the same steps. Walls are still not
+    described: which moves are blocked is what the model has to learn.
+    """
     s = decode(state)
     task = ("Task: pick up the passenger." if stage == "pickup"
             else f"Task: pick up the passenger and drop them off at {cell(location(s.destination))}.")
-    where = "in the taxi" if s.in_taxi else f"waiting at {cell(location(s.passenger))}"
-    lines = [task, f"Taxi at {cell(s.taxi)}. Passenger {where}.", f"Last move: {last or 'none yet'}."]
+    where = (f"Passenger in the taxi; destination {offset(s.taxi, location(s.destination))}." if s.in_taxi
+             else f"Passenger waiting at {cell(location(s.passenger))}, {offset(s.taxi, location(s.passenger))}.")
+    lines = [task, f"Taxi at {cell(s.taxi)}. {where}", f"Last move: {last or 'none yet'}."]
     if over:
         lines.append(over)
     else:
@@ -136,24 +156,27 @@ def observation(state: int, stage: str, last: str | None, over: str | None = Non
 
 
 def taxi_prompt(observation: str, reflection: str = "") -> str:
-    """The policy's prompt: :func:`~explore.agent.prompt.policy_prompt`'s layout, taxi instructions."""
-    return retitle(policy_prompt(observation, reflection))
+    """The policy's prompt: instructions, the observation, the note *before* the action list.
+
+    Compact on purpose (about 100 SmolLM2 tokens, used without the chat template, see
+    :data:`CHAT_TEMPLATE`), and the note sits above ``Actions:`` so that the ``line`` head,
+    which scores each action at the end of its own line, reads it: a note after the
+    listing (the repository prompt's place) cannot change a line score in a causal model.
+    """
+    head, sep, actions = observation.partition("\nActions:\n")
+    note = f"\nNote: {reflection.strip()}" if reflection.strip() else ""
+    return f"{TAXI_INSTRUCTIONS}\n{head}{note}{sep}{actions}\nBest action:"
 
 
 def taxi_prefix(observation: str) -> str:
     """The part of :func:`taxi_prompt` fixed for an episode (instructions + task line)."""
-    return retitle(policy_prefix(observation))
+    return f"{TAXI_INSTRUCTIONS}\n{observation.split(chr(10), 1)[0]}\n"
 
 
-def retitle(prompt: str) -> str:
-    """A repository-agent prompt with its instructions swapped for the taxi's (the rest kept).
-
-    Lets code that builds prompts with :func:`policy_prompt` (supervised training) produce
-    exactly the text :func:`taxi_prompt` gives at decision time.
-    """
-    if not prompt.startswith(INSTRUCTIONS):
-        raise ValueError(f"not a policy prompt: {prompt[:60]!r}...")
-    return TAXI_INSTRUCTIONS + prompt[len(INSTRUCTIONS):]
+#: Taxi prompts are scored as plain text: the chat wrapping (SmolLM2's system line and turn
+#: markers) would add ~80 tokens to every decision and every update for nothing the policy
+#: needs.
+CHAT_TEMPLATE = False
 
 
 class DangerousTaxiEnv(gym.Env[str, int]):

@@ -9,16 +9,14 @@ import torch
 from gymnasium.utils.env_checker import check_env
 
 from explore.agent.models import new_lora, resolve_model
-from explore.agent.policy import LMPolicy, ScriptedPolicy
-from explore.agent.prompt import policy_prefix, policy_prompt
+from explore.agent.policy import ScriptedPolicy
 from explore.agent.taxi import (ACTIONS, IN_TAXI, STAGES, DangerousTaxiEnv, TaxiConfig, TaxiError, TaxiState,
-                                encode, location, retitle, start_states, taxi_prefix,
-                                taxi_prompt)
+                                encode, location, start_states, taxi_prefix, taxi_prompt)
 from explore.training.config import RLConfig, SFTConfig
 from explore.training.sft import SFTTrainer, lora_targets
-from explore.training.taxi import (LABEL_PATTERN, TaxiCurriculum, TaxiDemoConfig, TaxiTeacher,
+from explore.training.taxi import (LABEL_PATTERN, VARIANTS, TaxiCurriculum, TaxiDemoConfig, TaxiTeacher,
                                    TaxiTrainConfig, build_taxi_demos, distances, evaluate_taxi, held_out_starts,
-                                   solve, train_taxi)
+                                   solve, taxi_policy, train_taxi)
 
 SOUTH, NORTH, EAST, WEST, PICKUP, DROPOFF = range(6)
 
@@ -31,15 +29,21 @@ def test_observation_is_short_text_with_labelled_actions() -> None:
     env = DangerousTaxiEnv()
     obs, info = env.reset(options={"stage": "full", "state": start(2, 3, passenger=0, destination=1)})
     assert obs.splitlines()[:3] == ["Task: pick up the passenger and drop them off at (0,4).",
-                                    "Taxi at (2,3). Passenger waiting at (0,0).", "Last move: none yet."]
+                                    "Taxi at (2,3). Passenger waiting at (0,0), 2 north, 3 west.",
+                                    "Last move: none yet."]
     assert info["labels"] == list("ABCDEF")
     assert info["actions"] == ["south", "north", "east", "west", "pickup", "dropoff"]
     assert all(f"{lab}. {act}" in obs for lab, act in zip(info["labels"], info["actions"]))
     assert "wall" not in obs.split("\n", 1)[1]  # where the walls are is for the model to learn
     obs, reward, terminated, truncated, info = env.step(NORTH)
-    assert "Taxi at (1,3)." in obs and "Last move: north." in obs
+    assert "Taxi at (1,3). Passenger waiting at (0,0), 1 north, 3 west." in obs and "Last move: north." in obs
     assert (reward, terminated, truncated, info["success"]) == (-1.0, False, False, False)
     assert len(taxi_prompt(obs, "a note")) < 500
+    env.reset(options={"stage": "full", "state": start(0, 1, passenger=0, destination=3)})
+    obs = env.step(WEST)[0]
+    assert "Passenger waiting at (0,0), here." in obs
+    obs = env.step(PICKUP)[0]
+    assert "Taxi at (0,0). Passenger in the taxi; destination 4 south, 3 east." in obs
 
 
 def test_pickup_stage_hides_the_destination_and_passes_gymnasium_check() -> None:
@@ -157,24 +161,32 @@ def test_perturbed_demonstrations_make_one_safe_mistake_and_recover() -> None:
         assert len(demo.steps) == len(solve(int(state), stage)) + 2  # a detour costs one step there, one back
 
 
-def test_sft_prompts_are_the_taxi_prompts_rl_scores() -> None:
+def test_the_note_comes_before_the_actions_so_the_line_head_reads_it() -> None:
     obs, _ = DangerousTaxiEnv().reset(seed=0)
-    note = "Passenger (0,0), taxi (2,3): go north."
-    assert taxi_prompt(obs, note).startswith("Drive the taxi")
-    assert retitle(policy_prompt(obs, note)) == taxi_prompt(obs, note)
-    assert retitle(policy_prefix(obs)) == taxi_prefix(obs) and taxi_prompt(obs, note).startswith(taxi_prefix(obs))
+    prompt = taxi_prompt(obs, "go north.")
+    assert prompt.startswith(taxi_prefix(obs)) and prompt.endswith("Best action:")
+    assert prompt.index("Note: go north.") < prompt.index("\nActions:\nA. south")
+    assert taxi_prompt(obs) == prompt.replace("\nNote: go north.", "")
+    loaded = resolve_model("tiny-random")
+    torch.manual_seed(0)
+    model = new_lora(loaded, "policy", target_modules=lora_targets(loaded.model))
+    policy = taxi_policy(model, loaded.tokenizer, "policy")
+    labels = list("ABCDEF")
+    scores = [policy.logprobs([taxi_prompt(obs, note)], [labels], [0], prefix=taxi_prefix(obs))[0]
+              for note in ("go north.", "go west, the wall is east.")]
+    assert not torch.allclose(scores[0], scores[1])
 
 
 def test_sft_on_taxi_demonstrations_lowers_the_policy_loss() -> None:
     loaded = resolve_model("tiny-random")
     torch.manual_seed(0)
     model = new_lora(loaded, "policy", target_modules=lora_targets(loaded.model))
-    policy = LMPolicy(model, loaded.tokenizer, "policy")
+    policy = taxi_policy(model, loaded.tokenizer, "policy")
     demos = build_taxi_demos(TaxiDemoConfig(demos=1, negative_ratio=0.0, pickup_share=1.0), seed=0)
     examples = [(o, "", labels, a) for o, _n, labels, a in demos.policy_examples()][:2]
     trainer = SFTTrainer(model, loaded.tokenizer, policy, examples, config=SFTConfig(batch_size=2, micro_batch=2, lr=1e-2),
                          prompt=taxi_prompt, prefix=taxi_prefix)
-    losses = [trainer.step()["sft/policy_loss"] for _ in range(8)]
+    losses = [trainer.step()["sft/policy_loss"] for _ in range(16)]
     assert losses[-1] < 0.5 * losses[0]
 
 
@@ -192,17 +204,36 @@ def test_curriculum_moves_to_delivery_once_pickups_succeed() -> None:
     assert restored.stage == "full"
 
 
-def test_the_ablation_runs_end_to_end_on_a_tiny_model() -> None:
+def test_the_ablation_runs_every_variant_end_to_end_on_a_tiny_model() -> None:
     config = TaxiTrainConfig(model="tiny-random", demos=TaxiDemoConfig(demos=6), eval_episodes=2,
-                             sft=SFTConfig(steps=2, batch_size=2, micro_batch=2),
+                             sft=SFTConfig(steps=2, batch_size=2, micro_batch=2, lora_layers=None),
                              rl=RLConfig(updates=1, episodes_per_update=2, reflection_tokens=8))
     result = train_taxi(config)
-    assert [r["method"] for r in result.rows] == ["random", "SFT only, no reflection", "SFT only, with reflection",
-                                                  "SFT+RL, no reflection", "Reflect-RL"]
-    for row in result.rows:
-        for stage in STAGES:
-            assert 0.0 <= row[f"eval/{stage}/success"] <= 1.0 and row[f"eval/{stage}/steps"] >= 1.0
-    assert {k: len(v) for k, v in result.rl_metrics.items()} == {"plain": 1, "policy": 1}
+    table = result.variants()
+    assert list(table) == list(VARIANTS)
+    for name, row in table.items():
+        assert 0.0 <= row["pickup"] <= 1.0 and 0.0 <= row["delivery"] <= 1.0, name
+        assert (row["seconds"] > 0) == (name != "random")
+    assert set(result.rl_metrics) == {"rl", "sft+rl", "reflect-rl", "reflect-rl-no-negatives",
+                                      "reflect-rl-no-curriculum"}
     assert all(m["train/decisions"] > 0 for v in result.rl_metrics.values() for m in v)
-    assert {"sft_reflect", "sft_plain", "rl plain", "rl policy"} <= set(result.seconds)
+    assert result.rl_metrics["reflect-rl-no-curriculum"][0]["curriculum/level"] == 1.0  # delivery from the start
+    assert result.rl_metrics["reflect-rl"][0]["curriculum/level"] == 0.0
+    assert set(result.sft_metrics) == {"plain", "reflect", "reflect-nn"}
     assert result.demo_stats["demos"] == 6
+
+
+def test_rl_variants_start_from_their_tracks_sft_weights() -> None:
+    """Reflect-RL's updates must not leak into the next variant trained on the same adapter."""
+    def run(variants: tuple[str, ...]) -> dict[str, float]:
+        config = TaxiTrainConfig(model="tiny-random", variants=variants, demos=TaxiDemoConfig(demos=4),
+                                 eval_episodes=2, sft=SFTConfig(steps=2, batch_size=2, micro_batch=2, lora_layers=None),
+                                 rl=RLConfig(updates=2, episodes_per_update=2, lr=1e-1, reflection_tokens=6))
+        return train_taxi(config).rl_metrics["reflect-rl-no-curriculum"][-1]
+
+    after = run(("reflect-rl", "reflect-rl-no-curriculum"))
+    alone = run(("reflect-rl-no-curriculum",))
+    assert after["train/loss"] == pytest.approx(alone["train/loss"], abs=1e-6)
+    assert after["train/return"] == alone["train/return"]
+    with pytest.raises(ValueError, match="unknown DangerousTaxi variants"):
+        train_taxi(TaxiTrainConfig(model="tiny-random", variants=("dqn",)))
