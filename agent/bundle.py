@@ -29,7 +29,7 @@ from typing import Any
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import cache_root
-from .answer import AnswerWeights, load_weights
+from .answer import AnswerWeights, load_weights, save_weights
 from .env import EnvConfig, EnvConfigError, Rewards
 
 #: The adapters a bundle may hold, in the order they load.
@@ -218,10 +218,12 @@ def shipped_start(model: str, env: EnvConfig, *, from_scratch: bool = False) -> 
     return NAVIGATOR_DIR
 
 
-def export(model: Any, names: list[str], folder: str | os.PathLike[str], env: EnvConfig, head: str) -> None:
+def export(model: Any, names: list[str], folder: str | os.PathLike[str], env: EnvConfig, head: str,
+           answer: AnswerWeights | None = None) -> None:
     """Write ``model``'s adapters ``names`` as a bundle in ``folder``: peft folders
     ``folder/<name>/`` (each swapped in atomically), then ``env.json`` and ``policy.json``
-    so `explore ask` shapes observations and scores actions as in training."""
+    so `explore ask` shapes observations and scores actions as in training, and
+    ``answer.json`` when ``answer`` weighs the walk's answer against the candidate stage."""
     out = Path(folder)
     tmp = Path(tempfile.mkdtemp(prefix=".adapters-", dir=out))
     try:
@@ -239,6 +241,8 @@ def export(model: Any, names: list[str], folder: str | os.PathLike[str], env: En
         shutil.rmtree(tmp, ignore_errors=True)
     save_env_config(env, out)
     save_head(head, out)
+    if answer is not None:
+        save_weights(answer, out)
 
 
 __all__ = ["ADAPTER_NAMES", "ENV_FILE", "HEAD_FILE", "NAVIGATOR_DIR", "BundleNotFound", "HeadFileError",

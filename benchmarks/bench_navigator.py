@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [*BASELINES, "navigator"]
     episodes: dict[str, list] = defaultdict(list)
     per_repo: dict[str, dict] = {}
+    rows: list[dict] = []
     wanted = set(args.sources.split(",")) if args.sources else None
     for path in repos:
         repo = Repository(path)
@@ -109,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             policy = navigator if name == "navigator" else make_policy(name, args.seed)
             report = evaluate(repo, tasks, policy)
             episodes[name] += report.results
+            if name == "navigator":  # the walk's own answer beside the one `ask` settled on
+                rows += [{"repo": path.name, "id": t.id, "source": t.source, "targets": t.targets,
+                          "ranked": r.ranked[:10], "walk": r.weighed.get("walk")}
+                         for t, r in zip(tasks, report.results, strict=True)]
             per_repo[path.name][name] = report.summary()
     if not per_repo:
         console.print(f"[red]error:[/] no {args.split} questions{' of ' + args.sources if args.sources else ''} "
@@ -125,13 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(n, str(s["n"]), f"{s['success']:.3f}", f"{s['acc@5']:.3f}" if "acc@5" in s else "–",
                       f"{s['spl']:.3f}", f"{s['mean_steps']:.2f}", f"{s['p50_seconds']:.2f}")
     console.print(table)
+    if rows:
+        walked = sum(r["walk"] in r["targets"] for r in rows) / len(rows)
+        console.print(f"navigator: the walk's own answer acc@1 {walked:.3f}; as `ask` settles it "
+                      f"{pooled['navigator']['success']:.3f}")
 
     sources = {src: {n: pooled[n]["by_source"][src] for n in names} for src in pooled["bm25"]["by_source"]}
     console.print(acc_table("acc@1 by question source", "source", sources, names))
     console.print(acc_table("acc@1 by repository", "repo", per_repo, names))
 
     if args.json:
-        args.json.write_text(json.dumps({"pooled": pooled, "repos": per_repo}, indent=2))
+        args.json.write_text(json.dumps({"pooled": pooled, "repos": per_repo, "rows": rows}, indent=2))
         console.print(f"numbers written to {args.json}")
     return 0
 

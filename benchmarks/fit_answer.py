@@ -126,17 +126,22 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
         chosen = [r for r in rows if r["kind"] == kind]
         return sum(bool(r["stage"]) and r["stage"][0][0] in r["targets"] for r in chosen) / max(len(chosen), 1)
 
-    best = None
+    scored = []
     for values in itertools.product(*GRID.values()):
         weights = AnswerWeights(**dict(zip(GRID, values)), candidates=5)
         if weights.policy == weights.stage == weights.bm25 == 0:
             continue
         per_kind = {k: accuracy(weights, k) for k in kinds}
-        mean = sum(per_kind.values()) / len(per_kind)
-        if best is None or mean > best[0] + 1e-9:
-            best = (mean, weights, per_kind)
-    assert best is not None
-    _, weights, per_kind = best
+        scored.append((sum(per_kind.values()) / len(per_kind), weights, per_kind))
+    top = max(m for m, _, _ in scored)
+    # a difference of one question of each kind is noise: the simplest weights within it win
+    noise = sum(1 / max(sum(r["kind"] == k for r in rows), 1) for k in kinds) / len(kinds)
+
+    def simplicity(w: AnswerWeights) -> tuple:
+        used = [v for v in (w.policy, w.stage, w.bm25, w.read) if v]
+        return (len(used), sum(abs(v) for v in used))
+
+    _, weights, per_kind = min((x for x in scored if x[0] >= top - noise), key=lambda x: simplicity(x[1]))
     table = Table(title=f"acc@1 on {len(rows)} training-project questions", title_justify="left")
     table.add_column("answer")
     for k in kinds:
@@ -147,6 +152,7 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
                   f"{' (code only)' if weights.code_only else ''}",
                   *(f"{per_kind[k]:.3f}" for k in kinds))
     console.print(table)
+    console.print(f"best mean acc@1 {top:.3f}; the simplest weights within {noise:.3f} of it are kept")
     console.print("weights (policy / stage / bm25 / read / code only):", weights.policy, weights.stage, weights.bm25,
                   weights.read, weights.code_only)
     return {"weights": weights, "per_kind": per_kind, "n": {k: sum(r["kind"] == k for r in rows) for k in kinds},

@@ -26,6 +26,11 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
     assert body["version"] == 1 and body["command"] == "train" and body["out"] == str(out)
     assert body["adapters"] == {"policy": str(out / "policy")} and body["default_out"] is False
     assert {"env.json", "policy.json", "summary.json"} <= {p.name for p in out.iterdir()}
+    # the shipped answer weighing (it reads no policy probabilities) comes with every bundle
+    from explore.agent.answer import load_weights
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    assert load_weights(NAVIGATOR_DIR) is not None and load_weights(out) == load_weights(NAVIGATOR_DIR)
 
     asked = runner.invoke(app, ["ask", str(repo), "where is the upload delay computed?", "--adapter", str(out),
                                 "--model", "tiny-random", "--max-steps", "3", "--json"])

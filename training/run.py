@@ -87,8 +87,12 @@ class Run:
         self.state["seconds"][name] = round(self.state["seconds"].get(name, 0.0) + time.perf_counter() - started, 2)
 
     def export(self, model: Any, names: list[str]) -> None:
-        """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``."""
-        bundle.export(model, names, self.out, self.config.env, self.config.head)
+        """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``;
+        the shipped navigator's answer weighing comes along when it does not read the
+        policy's probabilities (then it holds for any policy, see explore/agent/answer.py)."""
+        shipped = bundle.load_weights(bundle.NAVIGATOR_DIR)
+        bundle.export(model, names, self.out, self.config.env, self.config.head,
+                      answer=shipped if shipped is not None and shipped.policy == 0 else None)
 
     def loop(self, stage: str, trainer: Trainer, done: Callable[[], int], total: int, *, every: int,
              metrics: str, key: str, keep: dict[str, Any] | None = None,
