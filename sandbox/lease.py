@@ -61,6 +61,17 @@ class Lease:
     def __del__(self) -> None:
         self.close()
 
+    def __copy__(self) -> Lease:
+        return self  # a copied snapshot shares its original's lease
+
+    def __deepcopy__(self, _memo: dict) -> Lease:
+        return self
+
+    def __reduce__(self):
+        # A descriptor means nothing in another process: a pickled snapshot arrives without
+        # a lease (never one that would close a stranger's descriptor).
+        return (Lease, (None, self.folder))
+
 
 #: This process's leases by folder: two snapshots of one commit share one descriptor.
 _HELD: weakref.WeakValueDictionary[str, Lease] = weakref.WeakValueDictionary()
@@ -100,8 +111,10 @@ def new_folder(parent: Path, name: str) -> tuple[Path, Lease]:
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{NEW}{name[:16]}-", dir=parent))
     fd = os.open(tmp / LEASE, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o444)
-    if SUPPORTED:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+    if not SUPPORTED:  # and Windows renames no folder that holds an open file
+        os.close(fd)
+        return tmp, Lease(None, tmp)
+    fcntl.flock(fd, fcntl.LOCK_SH)
     return tmp, Lease(fd, tmp)
 
 
@@ -148,6 +161,18 @@ def remove_if_unused(folder: Path) -> Path | None:
         os.close(fd)
 
 
+def recycle(folder: Path) -> tuple[Path, Lease] | None:
+    """Take ``folder`` out of use as :func:`remove_if_unused` does, but keep it, leased to
+    the caller, to be reshaped and :func:`install`-ed under another name (cheaper than a
+    removal and a new folder). None when it is in use."""
+    aside = remove_if_unused(folder)
+    if aside is None:
+        return None
+    fd = os.open(aside / LEASE, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # nobody else can reach it: it is aside
+    return aside, Lease(fd, aside)
+
+
 def in_use(folder: Path) -> bool:
     """Whether some process leases ``folder`` now (False where leases do not work)."""
     if not SUPPORTED:
@@ -165,18 +190,20 @@ def in_use(folder: Path) -> bool:
     return False
 
 
-def clear_leftovers(parent: Path) -> list[Path]:
-    """Remove what killed processes left in ``parent``: folders renamed aside, and folders
-    being made whose maker is gone (unleased and older than :data:`STALE_SECONDS`)."""
-    gone: list[Path] = []
+def leftovers(parent: Path) -> list[Path]:
+    """What killed processes left in ``parent``, safe to delete now: folders renamed aside
+    by a process that is gone (a live one is deleting its own), and folders being made whose
+    maker is gone (unleased and older than :data:`STALE_SECONDS`)."""
+    found: list[Path] = []
     try:
         children = list(parent.iterdir())
     except OSError:
-        return gone
+        return found
     now = time.time()
     for child in children:
         if child.name.startswith(GONE):
-            pass  # nobody can lease a folder once it is aside
+            if _alive(child.name.rpartition(".")[2].partition("-")[0]):
+                continue
         elif child.name.startswith(NEW) and SUPPORTED:
             try:
                 if now - child.stat().st_mtime < STALE_SECONDS or in_use(child):
@@ -185,9 +212,27 @@ def clear_leftovers(parent: Path) -> list[Path]:
                 continue
         else:
             continue
-        remove_folder(child)
-        gone.append(child)
+        found.append(child)
+    return found
+
+
+def clear_leftovers(parent: Path) -> list[Path]:
+    """Delete the :func:`leftovers` in ``parent``; returns them."""
+    gone = leftovers(parent)
+    for path in gone:
+        remove_folder(path)
     return gone
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process ``pid`` (a decimal string from a folder's name) still runs."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # PermissionError: another user's, alive
+        return True
+    return True
 
 
 def remove_folder(path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from explore.sandbox import lease
-from explore.sandbox.checkout import SNAPSHOT_VERSION, BlobStore, prune
+from explore.sandbox.checkout import SNAPSHOT_VERSION, BlobStore, prune, wait_for_removals
 from explore.sandbox.snapshot import Repository
 
 pytestmark = pytest.mark.skipif(not lease.SUPPORTED, reason="leases need flock")
@@ -53,6 +53,7 @@ def test_only_the_most_recently_used_trees_stay_and_their_blobs(
     for sha in shas:
         assert Repository(repo).snapshot(sha).files  # dropped at once: nothing holds it
     assert _trees(explore_cache) == set(shas[-2:])
+    wait_for_removals()  # deleted on a background thread; taken out of use at once
     links = _blob_links(explore_cache)
     # every blob left is linked by a kept tree; the 4 old versions of core.py are gone
     assert links and min(links) >= 2
@@ -156,7 +157,11 @@ def test_a_lease_opened_before_a_removal_sees_the_folder_gone(tmp_path: Path) ->
 
 
 def test_leftovers_of_killed_processes_are_cleared(tmp_path: Path) -> None:
-    (tmp_path / f"{lease.GONE}abc").mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    (tmp_path / f"{lease.GONE}abc-v3.{dead}-0123abcd").mkdir()
+    mine = tmp_path / f"{lease.GONE}abd-v3.{os.getpid()}-0123abcd"  # being deleted by a live process
+    mine.mkdir()
     fresh = tmp_path / f"{lease.NEW}young"
     fresh.mkdir()
     stale = tmp_path / f"{lease.NEW}old"
@@ -167,8 +172,8 @@ def test_leftovers_of_killed_processes_are_cleared(tmp_path: Path) -> None:
     keep = tmp_path / "abc-v3"
     keep.mkdir()
     cleared = lease.clear_leftovers(tmp_path)
-    assert {p.name for p in cleared} == {f"{lease.GONE}abc", f"{lease.NEW}old"}
-    assert fresh.exists() and keep.exists()  # a young one may be being made right now
+    assert {p.name for p in cleared} == {f"{lease.GONE}abc-v3.{dead}-0123abcd", f"{lease.NEW}old"}
+    assert fresh.exists() and keep.exists() and mine.exists()  # a young one may be being made right now
 
 
 def test_a_blob_pruned_between_add_and_link_is_written_again(five_commits, tmp_path: Path) -> None:
@@ -183,3 +188,53 @@ def test_a_blob_pruned_between_add_and_link_is_written_again(five_commits, tmp_p
     store.link(git_dir, obj, "100644", tmp_path / "out" / "core.py")
     assert (tmp_path / "out" / "core.py").read_text() == "V = 0\n" and store.path(obj, "100644").stat().st_nlink == 2
     assert store.sweep(dry_run=True) == (0, 0)
+
+
+def test_a_copied_or_pickled_snapshot_never_closes_another_descriptor(five_commits) -> None:
+    import copy
+    import pickle
+
+    repo, shas = five_commits
+    snap = Repository(repo).snapshot(shas[0])
+    assert copy.deepcopy(snap).lease is snap.lease and copy.copy(snap).lease is snap.lease
+    moved = pickle.loads(pickle.dumps(snap))
+    assert moved.lease.fd is None and moved.lease.folder == snap.lease.folder
+    del moved
+    gc.collect()
+    assert lease.in_use(snap.lease.folder) and snap.text("pkg/core.py") == "V = 0\n"
+
+
+def test_a_tree_reshaped_from_another_commit_is_identical_to_a_fresh_one(
+        tmp_path: Path, make_repo, commit_all, tree_hash, explore_cache: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a full store the least recently used tree is reshaped into the new commit's: folders
+    that appear and vanish, a file that becomes a folder, an exec bit, a symlink, a submodule."""
+    repo = make_repo(tmp_path, {"pkg/a.py": "A = 1\n", "old/x.py": "X\n", "run.sh": "echo\n", "thing": "file\n"})
+    shas = [_head(repo)]
+    subprocess.run(["rm", "-r", str(repo / "old"), str(repo / "thing")], check=True)
+    (repo / "thing").mkdir()
+    (repo / "thing" / "inside.py").write_text("I = 1\n")
+    (repo / "run.sh").chmod(0o755)
+    (repo / "link.py").symlink_to("pkg/a.py")
+    (repo / "new" / "deep").mkdir(parents=True)
+    (repo / "new" / "deep" / "n.py").write_text("N = 1\n")
+    shas.append(commit_all(repo, "reshape"))
+    sub = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "update-index", "--add", "--cacheinfo", f"160000,{sub},vendor/lib"], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "submodule"],
+                   check=True)
+    shas.append(_head(repo))
+    monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "0")
+    fresh = {}
+    for sha in shas:
+        snap = Repository(repo).snapshot(sha)
+        fresh[sha] = (tree_hash(snap.root), snap.files, snap.blobs)
+    monkeypatch.setenv("EXPLORE_CACHE", str(tmp_path / "other-cache"))
+    monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "1")
+    for sha in [*shas, *reversed(shas), shas[0], shas[2]]:  # each one reshapes the one before
+        snap = Repository(repo).snapshot(sha)
+        assert (tree_hash(snap.root), snap.files, snap.blobs) == fresh[sha]
+        del snap
+    assert len(_trees(tmp_path / "other-cache")) == 1
+    links = _blob_links(tmp_path / "other-cache")
+    assert links and min(links) >= 2  # the blobs left are the kept tree's (an exec bit's twin too)
