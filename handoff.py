@@ -315,20 +315,20 @@ class SocketListener:
 
     def _serve_one(self, conn: socket.socket) -> None:
         """One connection: hello, the request, heartbeats while the handler works, the reply."""
-        alive = threading.Event()  # set when the client is gone or the reply is sent
+        done = threading.Event()  # set when the reply is sent or the client is gone
         lock = threading.Lock()
 
         def say(message: dict[str, Any]) -> None:
-            if alive.is_set():
+            if done.is_set():
                 return
             with lock:
                 try:
                     _send(conn, message)
                 except OSError:  # the client went away: stop talking, let the work finish
-                    alive.set()
+                    done.set()
 
         def beat() -> None:
-            while not alive.wait(HEARTBEAT_S):
+            while not done.wait(HEARTBEAT_S):
                 say({"event": "beat"})
 
         try:
@@ -352,7 +352,7 @@ class SocketListener:
                         return
             say(self._reply(request, say))
         finally:
-            alive.set()
+            done.set()
             with lock:
                 conn.close()
             self._slots.release()
