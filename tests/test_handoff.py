@@ -27,6 +27,7 @@ from explore.handoff import PROTOCOL, Fallback, ask_server, socket_path
 
 EXPLORE = Path(sys.executable).with_name("explore")
 runner = CliRunner()
+pytestmark = pytest.mark.skipif(not handoff.UNIX, reason="no unix sockets here: `explore ask` never hands over")
 
 FILES = {
     "pkg/__init__.py": "",
@@ -142,6 +143,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
     assert tree_hash(repo) == before
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the server's threads in /proc")
 def test_clients_that_leave_mid_question_cost_the_server_nothing(tmp_path: Path, explore_cache: Path,
                                                                  make_repo) -> None:
     """Ten clients send a question and hang up as soon as the walk starts (or before it says
