@@ -82,10 +82,11 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
         entries = _ls_tree(git_dir, sha)
         blobs = BlobStore(store.parent / "blobs")
         blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
-        ids = _lay_out(tmp / "tree", git_dir, entries, blobs)
+        ids, freed = _lay_out(tmp / "tree", git_dir, entries, blobs, old_ids)
         write_bytes(tmp / "blobs.json", json.dumps(ids).encode())
         _make_read_only(tmp / "tree")
-        blobs.release(set(old_ids.values()))  # those the new tree links stay (link count 2)
+        for path in freed:
+            blobs.drop_unlinked(path)
     except BaseException:
         lease.close()
         remove_folder(tmp)
@@ -106,36 +107,44 @@ def _donor(store: Path, keep: int) -> tuple[Path, Lease] | None:
     return None
 
 
-def _lay_out(tree: Path, git_dir: str, entries: list[tuple[str, str, str, str]], blobs: BlobStore) -> dict[str, str]:
-    """Make ``tree`` (empty, missing, or another commit's) hold exactly ``entries``; returns
-    path -> blob id. A file already linked to the right blob stays; everything else that is
-    not wanted goes."""
+def _lay_out(tree: Path, git_dir: str, entries: list[tuple[str, str, str, str]], blobs: BlobStore,
+             old: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Make ``tree`` (missing, or another commit's whose path -> blob id map is ``old``) hold
+    exactly ``entries``. Returns this commit's path -> blob id map, and the stored blobs the
+    old tree was the last to link (a file with 2 links, the tree's and the store's, that
+    went). A file already linked to the right blob stays; everything else not wanted goes."""
     wanted = {rel: (mode, kind, obj) for mode, kind, obj, rel in entries}
     dirs = {rel for rel, (_m, kind, _o) in wanted.items() if kind == "commit"}
     for rel in wanted:
         parts = rel.split("/")[:-1]
         dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
     kept: set[str] = set()
+    freed: list[str] = []
     stale_dirs: list[str] = []
     tree.mkdir(exist_ok=True)
-    for dirpath, subdirs, files in os.walk(tree):
-        os.chmod(dirpath, 0o755)
-        here = Path(dirpath).relative_to(tree).as_posix()
-        here = "" if here == "." else here + "/"
-        for name in [*subdirs, *files]:
-            rel, path = here + name, os.path.join(dirpath, name)
-            st = os.lstat(path)
-            if stat.S_ISDIR(st.st_mode):
-                if rel not in dirs:
-                    stale_dirs.append(rel)
-                continue
-            want = wanted.get(rel)
-            if want and want[1] == "blob" and want[0] != "120000" and _same_inode(st, blobs.where(want[2], want[0])):
-                kept.add(rel)
-            else:
-                os.unlink(path)
+    stack = [""]
+    while stack:
+        here = stack.pop()
+        folder = os.path.join(tree, here) if here else str(tree)
+        os.chmod(folder, 0o755)
+        with os.scandir(folder) as items:
+            for item in items:
+                rel = here + "/" + item.name if here else item.name
+                if item.is_dir(follow_symlinks=False):
+                    (stack if rel in dirs else stale_dirs).append(rel)
+                    continue
+                want, st = wanted.get(rel), item.stat(follow_symlinks=False)
+                if (want and want[1] == "blob" and want[0] != "120000" and old.get(rel) == want[2]
+                        and stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o100) == (want[0] == "100755")):
+                    kept.add(rel)
+                    continue
+                os.unlink(item.path)
+                if rel in old and st.st_nlink == 2:
+                    freed.append(blobs.where(old[rel], "100755" if st.st_mode & 0o100 else "100644"))
     for rel in stale_dirs:
+        gone = _ids_under(old, rel)
         remove_folder(tree / rel)  # a folder gone at this commit: rare between two commits
+        freed += [blobs.where(obj, mode) for obj in gone for mode in ("100644", "100755")]
     ids: dict[str, str] = {}
     root, made = str(tree), set()
     for rel, (mode, kind, obj) in wanted.items():
@@ -153,15 +162,11 @@ def _lay_out(tree: Path, git_dir: str, entries: list[tuple[str, str, str, str]],
                 continue
             blobs.link(git_dir, obj, mode, dest)
         ids[rel] = obj
-    return ids
+    return ids, freed
 
 
-def _same_inode(st: os.stat_result, other: str) -> bool:
-    try:
-        there = os.lstat(other)
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) == (there.st_dev, there.st_ino)
+def _ids_under(ids: dict[str, str], folder: str) -> set[str]:
+    return {obj for rel, obj in ids.items() if rel.startswith(folder + "/")}
 
 
 def _ids(folder: Path) -> dict[str, str]:
@@ -371,7 +376,7 @@ class BlobStore:
         """Remove the blobs among ``objs`` that no snapshot links any more (link count 1);
         returns the bytes freed. A snapshot being made that links one a moment later keeps
         its own link (a hard link outlives the name removed here)."""
-        return sum(self._drop_unlinked(self.where(obj, mode)) or 0 for obj in objs for mode in ("100644", "100755"))
+        return sum(self.drop_unlinked(self.where(obj, mode)) or 0 for obj in objs for mode in ("100644", "100755"))
 
     def sweep(self, *, dry_run: bool = False, linked_from: dict[tuple[int, int], int] | None = None) -> tuple[int, int]:
         """Remove every blob no snapshot links (``dry_run``: only count them); ``linked_from``
@@ -387,13 +392,13 @@ class BlobStore:
                     continue
                 if name.startswith(".") or st.st_nlink - linked_from.get((st.st_dev, st.st_ino), 0) > 1:
                     continue  # another process's temporary, or linked from a snapshot that stays
-                n = st.st_size if dry_run else self._drop_unlinked(path)
+                n = st.st_size if dry_run else self.drop_unlinked(path)
                 if n is not None:
                     count, freed = count + 1, freed + n
         return count, freed
 
     @staticmethod
-    def _drop_unlinked(path: str | Path) -> int | None:
+    def drop_unlinked(path: str | Path) -> int | None:
         """Remove a blob no snapshot links; its size, or None when it stays."""
         try:
             st = os.lstat(path)
