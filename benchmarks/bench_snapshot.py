@@ -10,7 +10,7 @@ cache before trees were pruned) and *kept* the default (the most recently used
 :data:`~explore.sandbox.checkout.MAX_CACHED_SNAPSHOTS`, blobs no kept tree links removed).
 It prints the cache's disk use per kind (blocks, a hard-linked file counted once, as
 ``du`` does) against the repository's ``.git``, the wall time, the tasks written, and the
-load average before and after.
+load average before and after (``--kept-first`` swaps the order, to see the load's share).
 
 For each repository: *cold* = empty cache (checkout of the commit + walk + BM25 build),
 *warm* = the same again with the cache in place. Each measurement runs in a fresh
@@ -135,13 +135,14 @@ def history_run(repo: Path, rev: str, keep: str, max_commits: int | None) -> dic
         shutil.rmtree(work, ignore_errors=True)
 
 
-def bench_history(repo: Path, rev: str, max_commits: int | None) -> None:
+def bench_history(repo: Path, rev: str, max_commits: int | None, kept_first: bool = False) -> None:
     git_mb = sum(disk_use(repo / ".git").values()) / 1e6
     load = os.getloadavg()
     print(f"{repo.name} @ {rev[:10]}: .git {git_mb:.1f} MB; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
           f"on {os.cpu_count()} CPUs", flush=True)
     rows = []
-    for label, keep in (("all trees", "0"), ("kept (default)", "")):
+    order = [("all trees", "0"), ("kept (default)", "")]
+    for label, keep in reversed(order) if kept_first else order:
         r = history_run(repo, rev, keep, max_commits)
         rows.append((label, r))
         d = r["disk"]
@@ -149,7 +150,7 @@ def bench_history(repo: Path, rev: str, max_commits: int | None) -> None:
         parts = "  ".join(f"{k} {v / 1e6:.1f}" for k, v in sorted(d.items()))
         print(f"{label:<15} {r['tasks']:>5} tasks {r['wall_s']:>7.1f} s  cache {total:>6.1f} MB "
               f"({total / git_mb:.2f}x .git)  [{parts}]", flush=True)
-    (_, before), (_, after) = rows
+    (_, before), (_, after) = sorted(rows, key=lambda row: row[0] != "all trees")
     load = os.getloadavg()
     print(f"kept/all: wall {after['wall_s'] / before['wall_s']:.2f}x, cache "
           f"{sum(after['disk'].values()) / sum(before['disk'].values()):.2f}x; "
@@ -165,9 +166,11 @@ def main() -> None:
     ap.add_argument("--history", type=Path, default=None, help="a git repository: measure a history task run's cache")
     ap.add_argument("--rev", default="HEAD", help="with --history: the commit tasks are made at")
     ap.add_argument("--max-commits", type=int, default=None, help="with --history: scan only the newest N commits")
+    ap.add_argument("--kept-first", action="store_true", help="with --history: run the pruned cache first (a load that falls "
+                    "during the run favours the second)")
     args = ap.parse_args()
     if args.history is not None:
-        bench_history(args.history, args.rev, args.max_commits)
+        bench_history(args.history, args.rev, args.max_commits, args.kept_first)
         return
     repos: list[tuple[str, Path]] = []
     real = args.real
