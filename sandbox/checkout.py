@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import stat
 import subprocess
 import threading
 from pathlib import Path
 
 from .atomic import write_bytes
+from .blobs import BlobStore
 from .errors import RepoError
 from .lease import Lease, acquire, install, leftovers, new_folder, recycle, remove_folder, remove_if_unused
 
@@ -307,107 +307,6 @@ def _cat(git_dir: str, obj: str) -> str:
     """A small blob's content as text (a symlink's target)."""
     done = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", obj], capture_output=True, check=True)
     return os.fsdecode(done.stdout)
-
-
-class BlobStore:
-    """Content-addressed, read-only copies of git blobs: ``<root>/<2 hex>/<id>`` (``.x`` for
-    executables, whose mode a hard link cannot differ in)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._root = str(root)
-
-    def path(self, obj: str, mode: str) -> Path:
-        return Path(self.where(obj, mode))
-
-    def where(self, obj: str, mode: str) -> str:
-        """:meth:`path` as a string: called for every file of every tree made, where pathlib
-        was a tenth of the time."""
-        return os.path.join(self._root, obj[:2], obj + (".x" if mode == "100755" else ""))
-
-    def add(self, git_dir: str, wanted: list[tuple[str, str]]) -> None:
-        """Write the blobs not yet stored, read through one ``git cat-file --batch``."""
-        missing = list({w: (o, m) for o, m in wanted if not os.path.exists(w := self.where(o, m))}.values())
-        if not missing:
-            return
-        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert proc.stdin is not None and proc.stdout is not None
-        feeder = threading.Thread(target=lambda: (proc.stdin.write("".join(o + "\n" for o, _ in missing).encode()),
-                                                  proc.stdin.close()), daemon=True)
-        feeder.start()
-        try:
-            for obj, mode in missing:
-                header = proc.stdout.readline().split()
-                if len(header) != 3:
-                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}")
-                size = int(header[2])
-                data = proc.stdout.read(size)
-                proc.stdout.read(1)  # the newline after each object
-                dest = self.path(obj, mode)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes(dest, data, mode=0o555 if mode == "100755" else 0o444)  # whole or none
-        finally:
-            feeder.join()
-            proc.stdout.close()
-            proc.wait()
-
-    def link(self, git_dir: str, obj: str, mode: str, dest: str | Path) -> None:
-        """Hard-link a stored blob as ``dest`` (written again from git if a prune took it
-        since :meth:`add`)."""
-        src = self.where(obj, mode)
-        for _attempt in range(3):
-            try:
-                os.link(src, dest)
-                return
-            except FileNotFoundError:
-                if not os.path.isdir(os.path.dirname(dest)):
-                    raise
-                self.add(git_dir, [(obj, mode)])
-            except OSError:  # too many links to one inode (empty files), or another file system
-                try:
-                    shutil.copy2(src, dest)
-                    return
-                except FileNotFoundError:
-                    self.add(git_dir, [(obj, mode)])
-        raise RepoError(f"blob {obj[:10]} kept being removed from {self.root} while a snapshot linked it")
-
-    def release(self, objs: set[str]) -> int:
-        """Remove the blobs among ``objs`` that no snapshot links any more (link count 1);
-        returns the bytes freed. A snapshot being made that links one a moment later keeps
-        its own link (a hard link outlives the name removed here)."""
-        return sum(self.drop_unlinked(self.where(obj, mode)) or 0 for obj in objs for mode in ("100644", "100755"))
-
-    def sweep(self, *, dry_run: bool = False, linked_from: dict[tuple[int, int], int] | None = None) -> tuple[int, int]:
-        """Remove every blob no snapshot links (``dry_run``: only count them); ``linked_from``
-        counts links by (device, inode) that are about to go too. Returns (blobs, bytes)."""
-        linked_from = linked_from or {}
-        count = freed = 0
-        for dirpath, _dirs, files in os.walk(self.root):
-            for name in files:
-                path = Path(dirpath, name)
-                try:
-                    st = path.lstat()
-                except OSError:
-                    continue
-                if name.startswith(".") or st.st_nlink - linked_from.get((st.st_dev, st.st_ino), 0) > 1:
-                    continue  # another process's temporary, or linked from a snapshot that stays
-                n = st.st_size if dry_run else self.drop_unlinked(path)
-                if n is not None:
-                    count, freed = count + 1, freed + n
-        return count, freed
-
-    @staticmethod
-    def drop_unlinked(path: str | Path) -> int | None:
-        """Remove a blob no snapshot links; its size, or None when it stays."""
-        try:
-            st = os.lstat(path)
-            if st.st_nlink != 1 or os.path.basename(path).startswith("."):
-                return None  # linked from a snapshot, or another process's temporary
-            os.unlink(path)
-        except OSError:
-            return None
-        return st.st_size
 
 
 def _make_read_only(root: Path) -> None:
