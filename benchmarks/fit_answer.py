@@ -182,13 +182,21 @@ def score(run: Path, console: Console) -> None:
     for col in ("repo", "n", "walk acc@1", "acc@5", "acc@10", "settled acc@1", "acc@5", "acc@10"):
         table.add_column(col, justify="left" if col == "repo" else "right")
     by: dict[str, list] = {}
+    agree = [0, 0]
     for r in rows:
         w = r["weighed"]
         stage, lexical = [tuple(x) for x in w["stage"]], [tuple(x) for x in w["bm25"]]
         settled = [f for f, _ in settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"])]
         offer = hybrid([p for p, _ in stage], [p for p, v in lexical if v > 0], OFFER_DEPTH)
         ranked = list(dict.fromkeys([*settled, *offer]))[:10]
-        by.setdefault(r["repo"], []).append((r["ranked"], ranked, r["targets"]))
+        # as walked (no weighing): the walk's answer, the files read in the offer's order, the offer
+        position = {f: i for i, f in enumerate(offer)}
+        walked = [w["walk"]] if w["walk"] else []
+        walked += sorted((f for f in w["reads"] if f not in walked), key=lambda f: position.get(f, len(offer)))
+        walked = list(dict.fromkeys([*walked, *offer]))[:10]
+        agree[0] += r["ranked"] == ranked
+        agree[1] += r["ranked"] == walked
+        by.setdefault(r["repo"], []).append((walked, ranked, r["targets"]))
     by["pooled"] = [x for v in list(by.values()) for x in v]
 
     def acc(pairs, which, k):
@@ -197,6 +205,8 @@ def score(run: Path, console: Console) -> None:
     for repo, pairs in by.items():
         table.add_row(repo, str(len(pairs)), *(f"{acc(pairs, w, k):.3f}" for w in (0, 1) for k in (1, 5, 10)))
     console.print(table)
+    console.print(f"the run's own lists equal the settled ones for {agree[0]} walks and the as-walked ones for "
+                  f"{agree[1]} (a run made with answer.json in place: all settled)")
 
 
 def main(argv: list[str] | None = None) -> int:
