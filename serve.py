@@ -131,7 +131,7 @@ class ExploreServer:
         model: str | None = None,
         adapters: dict[str, str | Path] | None = None,
         reflector: str | None = None,
-        max_steps: int = 12,
+        max_steps: int | None = None,
     ) -> None:
         if reflector not in (None, "lora", "none"):
             raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
@@ -280,7 +280,7 @@ class ExploreServer:
             threading.Thread(target=settle, args=(differs, working_tree_differs, Path(repo)), daemon=True,
                              name="explore-status").start()
         label, answer = self.answer(repo, str(request["question"]), worktree=worktree,
-                                    max_steps=int(request.get("max_steps") or self.max_steps),
+                                    max_steps=request.get("max_steps") and int(request["max_steps"]) or self.max_steps,
                                     say=lambda text: send({"event": "progress", "text": text}))
         if differs is not None and differs.result(timeout=60):
             send({"event": "note", "kind": "uncommitted"})

@@ -66,7 +66,7 @@ def ask(
     model: ModelOpt = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters (default: the ones `explore train` made for this repo).")] = None,
     reflector: ReflectorOpt = None,
-    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps before answering the best candidate.")] = 12,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps before answering the best candidate (default: the horizon the adapters were trained with, 8 for the shipped navigator).")] = None,
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
     as_json: JsonOpt = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Answer in this process even when `explore serve --socket` is running.")] = False,
@@ -108,7 +108,7 @@ def ask(
 
 
 def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | None, adapter: Path | None,
-                       reflector: str | None, max_steps: int, say: Callable[[str], None],
+                       reflector: str | None, max_steps: int | None, say: Callable[[str], None],
                        noted: set[str]) -> dict[str, Any] | None:
     """The answer of a warm `explore serve --socket`, or None when there is none to take it
     (then the reason is said on stderr, unless there simply is no server). The notes the
@@ -135,7 +135,7 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
 
 
 def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
-             reflector: str | None, max_steps: int, say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
+             reflector: str | None, max_steps: int | None, say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
     """Load the model and walk in this process (seconds of loading first)."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer

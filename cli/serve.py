@@ -21,7 +21,7 @@ def serve(
     model: ModelOpt = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
     reflector: ReflectorOpt = None,
-    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none.")] = 12,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none (default: the horizon the adapters were trained with).")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Also answer `explore ask` from this user's terminals, on a socket in the cache folder: the model stays warm for them.")] = False,
     stdio: Annotated[bool, typer.Option("--stdio/--no-stdio", help="Serve MCP on stdin/stdout (--no-stdio: only the --socket, until Ctrl-C).")] = True,
 ) -> None:
