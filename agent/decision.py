@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import torch
@@ -67,3 +67,16 @@ def prefixes(prefix: Prefix, n: int) -> list[str | None]:
     if len(prefix) != n:
         raise ValueError(f"{n} prompts but {len(prefix)} prefixes")
     return list(prefix)
+
+
+#: What a note is asked to do: read the state before a choice, or judge a wrong one.
+ReflectionKind = Literal["analyze", "wrong_choice"]
+
+
+@runtime_checkable
+class Reflector(Protocol):
+    """Anything that writes one short note per observation."""
+
+    def reflect(self, prompts: Sequence[str], *, kind: ReflectionKind) -> list[str]:
+        """Return one note per observation in ``prompts`` (the env's prompt text)."""
+        ...

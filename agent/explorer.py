@@ -10,16 +10,17 @@ reflection and timing.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
 from .answer import AnswerWeights, answer_probs, settle
+from .decision import Policy as DecisionPolicy
+from .decision import Reflector as NoteWriter
 from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
@@ -29,14 +30,6 @@ EVIDENCE_LINES = 12
 
 class EmptyQuestion(ExploreError):
     """The question is empty."""
-
-
-class DecisionPolicy(Protocol):
-    def decide(self, prompts: Sequence[str], labels: Sequence[Sequence[str]], **kwargs: Any) -> list[Any]: ...
-
-
-class NoteWriter(Protocol):
-    def reflect(self, prompts: Sequence[str], *, kind: str = "analyze") -> list[str]: ...
 
 
 @dataclass

@@ -13,12 +13,12 @@ seen at training and at inference is identical by construction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any
 
+from explore.agent.decision import ReflectionKind, Reflector  # noqa: F401  (the contract lives there)
 from explore.agent.models import use_adapter
 from explore.agent.policy import format_chat, left_pad
 
-ReflectionKind = Literal["analyze", "wrong_choice"]
 
 ANALYZE_INSTRUCTION = (
     "Before choosing, analyze the situation in at most 50 words: what does the question need, "
@@ -50,15 +50,6 @@ def reflection_prompt(observation: str, kind: ReflectionKind) -> str:
 def reflection_chat(tokenizer: Any, observation: str, kind: ReflectionKind, *, chat_template: bool = True) -> str:
     """The exact text a :class:`LoRAReflector` feeds its model; SFT appends the target note to it."""
     return format_chat(tokenizer, reflection_prompt(observation, kind), chat_template=chat_template)
-
-
-@runtime_checkable
-class Reflector(Protocol):
-    """Anything that writes one short note per observation."""
-
-    def reflect(self, prompts: Sequence[str], *, kind: ReflectionKind) -> list[str]:
-        """Return one note per observation in ``prompts`` (the env's prompt text)."""
-        ...
 
 
 class NoReflector:
