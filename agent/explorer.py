@@ -3,9 +3,11 @@
 Each step the environment renders the state with labelled actions, the frozen reflector
 writes a short note, and the policy picks one label. The walk ends at ``answer`` or after
 ``max_steps``; then the best file read (or the best-scented one) is answered and the
-output says so. The answer carries the files (ranked: the answered one first, then other
-candidates so acc@k is measurable), the evidence lines, and every step with its
-reflection and timing.
+output says so. Where the adapters' bundle holds ``answer.json``, that answer is settled
+against the candidate stage (:mod:`explore.agent.answer`; the shipped navigator: a code
+answer becomes the stage's best code file). The answer carries the files (ranked: the
+answered one first, then other candidates so acc@k is measurable), the evidence lines,
+every step with its reflection and timing, and what the answer was settled from.
 """
 from __future__ import annotations
 
