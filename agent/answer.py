@@ -111,16 +111,16 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         stage = [(p, s) for p, s in stage if file_kind(p) == "code"]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) == "code"]
     lexical = [(p, s) for p, s in bm25 if s > 0]
-    experts = [(weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))]
+    experts = [(w, logp, min(logp.values()) - 1.0) for w, logp in
+               ((weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))) if w and logp]
     read = set(reads)
     k = weights.candidates
     pool = list(dict.fromkeys([*reversed(reads), *(p for p, _ in stage[:k]), *(p for p, _ in lexical[:k])]))
 
     def score(f: str) -> float:
         total = weights.policy * math.log(answer_p.get(f, 0.0) + EPSILON) + weights.read * (f in read)
-        for weight, logp in experts:
-            if weight and logp:
-                total += weight * logp.get(f, min(logp.values()) - 1.0)
+        for weight, logp, floor in experts:  # a file an expert did not rank scores below its last
+            total += weight * logp.get(f, floor)
         return total
 
     return sorted(((f, score(f)) for f in pool), key=lambda fs: -fs[1])

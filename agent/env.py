@@ -135,6 +135,12 @@ class EnvConfigError(ExploreError, ValueError):
     space), or an ``env.json`` beside trained adapters that cannot be read."""
 
 
+def hybrid_offer(stage: Sequence[str], lexical: Sequence[str], depth: int = OFFER_DEPTH) -> list[str]:
+    """The ``hybrid`` offer: the candidate stage's files and BM25's in turn, the stage first."""
+    pairs = [p for pair in zip(stage, lexical) for p in pair]
+    return list(dict.fromkeys([*pairs, *stage, *lexical]))[:depth]
+
+
 def navigator_config(**overrides: Any) -> EnvConfig:
     """The settings the shipped navigator and `explore train` use: the five best BM25
     matches offered as reads from anywhere, a 12-action cap, a 6-line read window, and
@@ -359,9 +365,8 @@ class RepoExploreEnv(gym.Env[str, int]):
             offer = self.config.offer
             lexical = [p for p, s in self.lexical_ranking() if s > 0] if offer != "retrieve" else []
             ranked = [] if offer == "bm25" else [p for p, _ in self.stage_ranking()]
-            if offer == "hybrid":  # turn about, the candidate stage first
-                pairs = [p for pair in zip(ranked, lexical) for p in pair]
-                ranked = list(dict.fromkeys(pairs + ranked + lexical))[:OFFER_DEPTH]
+            if offer == "hybrid":
+                ranked = hybrid_offer(ranked, lexical)
             self._top = ranked or lexical
         return self._top
 

@@ -12,6 +12,7 @@ every step with its reflection and timing, and what the answer was settled from.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,21 @@ from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
 
 EVIDENCE_LINES = 12
+
+#: Files an answer lists (the answered one first), so acc@k is measurable up to 10.
+RANKED = 10
+
+
+def walked_order(answered: str | None, reads: Sequence[str], offered: Sequence[str], k: int = RANKED) -> list[str]:
+    """An answer's files as walked: the answered file, then the others in the order of the
+    environment's offer, files read first among equals (the walk's own evidence ranks
+    ahead of what it never looked at)."""
+    position = {f: i for i, f in enumerate(offered)}
+    files = [answered] if answered else []
+    files += sorted((r for r in reads if r != answered), key=lambda f: position.get(f, len(offered)))
+    files += [f for f in offered if f not in files]
+    return files[:k]
+
 
 class EmptyQuestion(ExploreError):
     """The question is empty."""
@@ -211,9 +227,9 @@ class Explorer:
             if settled and answered is not None and settled[0] != answered:
                 notes.append(f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             answered = settled[0] if settled else answered
-            ranked = list(dict.fromkeys([*settled, *env.offered()]))[:10]
+            ranked = list(dict.fromkeys([*settled, *env.offered()]))[:RANKED]
         else:
-            ranked = self._rank(question, ws.reads, answered)
+            ranked = walked_order(answered, ws.reads, env.offered())
         if not finished:
             answered = ranked[0] if ranked else None
             notes.append(f"the walk ran out of {horizon} steps; answering the best candidate seen")
@@ -221,17 +237,6 @@ class Explorer:
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
                       self.model_name, self.adapters, notes, finished, weighed)
-
-    def _rank(self, question: str, reads: list[str], answered: str | None, k: int = 10) -> list[str]:
-        """Answered file, then the others in the order of the environment's offer (the
-        candidate stage when ``offer`` is ``retrieve``, BM25 otherwise), files read first
-        among equals: the walk's own evidence ranks ahead of what it never looked at."""
-        offered = self.env.offered()
-        position = {f: i for i, f in enumerate(offered)}
-        files = [answered] if answered else []
-        files += sorted((r for r in reads if r != answered), key=lambda f: position.get(f, len(offered)))
-        files += [f for f in offered if f not in files]
-        return files[:k]
 
     def _evidence(self, path: str, question: str) -> Evidence:
         text = self.snapshot.text(path) or ""

@@ -159,20 +159,14 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
             "walk": {k: accuracy(None, k) for k in kinds}, "stage": {k: stage_alone(k) for k in kinds}}
 
 
-def hybrid(stage: list[str], lexical: list[str], depth: int) -> list[str]:
-    """The ``hybrid`` offer as the environment builds it (explore.agent.env.RepoExploreEnv.offered)."""
-    pairs = [p for pair in zip(stage, lexical) for p in pair]
-    return list(dict.fromkeys(pairs + stage + lexical))[:depth]
-
-
 def score(run: Path, console: Console) -> None:
     """A bench_real.py navigator run's walks re-settled with the shipped answer.json: the
     answer `ask` gives is a function of the walk (which the weights do not change) and
     ``Answer.weighed``, so this is what `ask` answers, without walking again."""
-    from explore.agent.answer import settle
+    from explore.agent.answer import load_weights, settle
     from explore.agent.bundle import NAVIGATOR_DIR
-    from explore.agent.answer import load_weights
-    from explore.agent.env import OFFER_DEPTH
+    from explore.agent.env import hybrid_offer
+    from explore.agent.explorer import RANKED, walked_order
 
     weights = load_weights(NAVIGATOR_DIR)
     if weights is None:
@@ -187,13 +181,9 @@ def score(run: Path, console: Console) -> None:
         w = r["weighed"]
         stage, lexical = [tuple(x) for x in w["stage"]], [tuple(x) for x in w["bm25"]]
         settled = [f for f, _ in settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"])]
-        offer = hybrid([p for p, _ in stage], [p for p, v in lexical if v > 0], OFFER_DEPTH)
-        ranked = list(dict.fromkeys([*settled, *offer]))[:10]
-        # as walked (no weighing): the walk's answer, the files read in the offer's order, the offer
-        position = {f: i for i, f in enumerate(offer)}
-        walked = [w["walk"]] if w["walk"] else []
-        walked += sorted((f for f in w["reads"] if f not in walked), key=lambda f: position.get(f, len(offer)))
-        walked = list(dict.fromkeys([*walked, *offer]))[:10]
+        offer = hybrid_offer([p for p, _ in stage], [p for p, v in lexical if v > 0])
+        ranked = list(dict.fromkeys([*settled, *offer]))[:RANKED]
+        walked = walked_order(w["walk"], w["reads"], offer)
         agree[0] += r["ranked"] == ranked
         agree[1] += r["ranked"] == walked
         by.setdefault(r["repo"], []).append((walked, ranked, r["targets"]))
