@@ -472,7 +472,7 @@ def train_taxi(config: TaxiTrainConfig | None = None, say: Callable[[str], None]
         clock = time.perf_counter()
 
     def measure(variant: str, policy: Any, reflector: Any, train_s: float) -> None:
-        row: dict[str, Any] = {"variant": variant, "train_seconds": round(train_s, 1)}
+        row: dict[str, Any] = {"variant": variant, "train_seconds": round(train_s, 3)}
         started = time.perf_counter()
         for stage in STAGES:
             row.update(evaluate_taxi(policy, starts, stage, reflector=reflector, env_config=config.env))
