@@ -7,6 +7,10 @@ action is the label's index — the paper's *single-prompt action enumeration*: 
 picks one label token, so it can never emit an invalid command, and one forward pass per
 step is enough.
 
+The settings live in :mod:`.env_config`, the files offered from anywhere in
+:mod:`.offer`, and the notes on a file's line in :mod:`.features`; the public names of
+the first two are re-exported here.
+
 Design choices (see README):
 * ``answer F`` is offered for files read in this episode (most recent first): an answer is
   always backed by evidence, and reading two candidates then answering the better one is
@@ -18,23 +22,26 @@ Design choices (see README):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 from gymnasium import spaces
 
-from ..retrieval.retriever import RetrieverConfig, retriever_for
-from ..sandbox.errors import ExploreError
-from ..sandbox.index import IDENTIFIER, Index, tokenize
-from ..sandbox.outline import DOC_SUFFIXES, definitions, file_kind, headings, settings
+from ..retrieval.retriever import RetrieverConfig
+from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot
 from ..tools.workspace import READ_WINDOW, Workspace, human_size, scent_digit, show_dir, shown
+from .env_config import LABELS, OFFERS, EnvConfig, EnvConfigError, Rewards, navigator_config
+from .features import FileFeatures
+from .offer import OFFER_DEPTH, Offer, hybrid_offer
 from .prompt import clip_question
 from .task import Task
 
-LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Re-exported: the settings (:mod:`.env_config`) and the offer (:mod:`.offer`) are
+#: imported from here by callers that predate those modules.
+__all__ = ["LABELS", "OFFERS", "OFFER_DEPTH", "Action", "AnyText", "EnvConfig", "EnvConfigError",
+           "RepoExploreEnv", "Rewards", "hybrid_offer", "navigator_config"]
 
 
 class AnyText(spaces.Text):
@@ -51,105 +58,6 @@ class Action:
     kind: str  # "cd" | "read" | "answer"
     arg: str
     text: str  # as shown, e.g. "cd sandbox/"
-
-
-@dataclass
-class Rewards:
-    """Reward shaping. Milestones are the curriculum's training wheels; switch them off later."""
-
-    success: float = 1.0
-    """Answering a target file."""
-    wrong_answer: float = 0.0
-    """Answering any other file."""
-    step_cost: float = 0.01
-    """Charged every step, so shorter walks are better."""
-    invalid: float = 0.1
-    """Penalty for a label that names no valid action."""
-    milestones: bool = True
-    """Whether the two milestone rewards below are paid."""
-    enter_folder: float = 0.05
-    """First entry into a folder on the path to a target."""
-    read_target: float = 0.1
-    """First read of a target file."""
-
-
-@dataclass
-class EnvConfig:
-    max_steps: int = 12
-    """Horizon: the episode is truncated after this many steps."""
-    scent: bool = True
-    """Annotate entries with BM25 scent (0–9) for the question."""
-    max_actions: int = len(LABELS)
-    """At most this many labelled actions per state."""
-    leave_out: float = 0.0
-    """Training only: drop each entry unrelated to the targets with this probability."""
-    shuffle_labels: bool = False
-    """Training only: shuffle the order of actions (labels then carry no position prior)."""
-    result_lines: int = 24
-    """Lines of the last action's result kept in the observation. A read shows the span of
-    this many lines (less its header) that best matches the question, not the top of a
-    longer window: with the navigator's 6 lines, the first lines of the best 80-line window
-    were mostly imports and blank lines."""
-    features: bool = True
-    """Annotate files with their kind (code/test/docs/…) and the names they define that
-    the question mentions, and summarise the files read so far."""
-    settings: bool = False
-    """With ``features``: also annotate configuration files (TOML, INI, YAML) with the
-    settings they hold that the question names (``sets ruff`` for a ``[tool.ruff]`` table,
-    ``sets python`` for ``requires-python``). Off in settings saved before it existed."""
-    candidates: int = 0
-    """Also offer ``read PATH`` for this many of the repository's best BM25 matches not yet
-    read, from anywhere (lets the policy compare candidates instead of walking to each).
-    Fewer than ``max_actions``; where ``cd ..``, these and the answers would not all fit,
-    the folder's entries give way first, then the candidates."""
-    offer: str = "bm25"
-    """Where the candidates and the ``match #k`` ranks come from: ``bm25`` (the file
-    index alone), ``retrieve`` (the candidate stage, :mod:`explore.retrieval`: file,
-    code-unit, symbol, path and history evidence fused; it learnt from commit messages,
-    which are about code, and ranks docs low) or ``hybrid`` (the two in turn, the
-    candidate stage first, so a question about the docs still sees them offered)."""
-    rewards: Rewards = field(default_factory=Rewards)
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        """Refuse settings whose listing could not fit the action space (one label each)."""
-        if not 1 <= self.max_actions <= len(LABELS):
-            raise EnvConfigError(f"max_actions must be 1..{len(LABELS)} (one label letter each), not {self.max_actions}")
-        if self.offer not in OFFERS:
-            raise EnvConfigError(f"offer must be one of {', '.join(OFFERS)}, not {self.offer!r}")
-        if not 0 <= self.candidates < self.max_actions:
-            raise EnvConfigError(f"candidates must be 0..{self.max_actions - 1} (fewer than max_actions, "
-                                 f"{self.max_actions}, so a folder's own entries can show), not {self.candidates}")
-
-
-#: Files ranked per episode for the offer (candidates skip files already read or listed here).
-OFFER_DEPTH = 30
-#: Rankings the environment can offer candidates from.
-OFFERS = ("bm25", "retrieve", "hybrid")
-
-
-class EnvConfigError(ExploreError, ValueError):
-    """Environment settings that cannot work (a listing that would not fit the action
-    space), or an ``env.json`` beside trained adapters that cannot be read."""
-
-
-def hybrid_offer(stage: Sequence[str], lexical: Sequence[str], depth: int = OFFER_DEPTH) -> list[str]:
-    """The ``hybrid`` offer: the candidate stage's files and BM25's in turn, the stage first."""
-    pairs = [p for pair in zip(stage, lexical) for p in pair]
-    return list(dict.fromkeys([*pairs, *stage, *lexical]))[:depth]
-
-
-def navigator_config(**overrides: Any) -> EnvConfig:
-    """The settings the shipped navigator and `explore train` use: the five best BM25
-    matches offered as reads from anywhere, a 12-action cap, a 6-line read window, and
-    config files annotated with the settings the question names.
-
-    Short observations matter on a CPU: decision time grows with prompt length.
-    """
-    return EnvConfig(**{"candidates": 5, "max_actions": 12, "result_lines": 6, "max_steps": 8, "settings": True,
-                        **overrides})
 
 
 class RepoExploreEnv(gym.Env[str, int]):
@@ -186,14 +94,9 @@ class RepoExploreEnv(gym.Env[str, int]):
         self.max_steps = self.config.max_steps
         self._milestones: set[str] = set()
         self.hidden = 0
-        self._defs: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._sets: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._top: list[str] | None = None
-        self._stage: list[tuple[str, float]] | None = None
-        self._lexical: list[tuple[str, float]] | None = None
-        self._question_terms: set[str] = set()
-        self._question_tokens: set[str] = set()
-        self._heads: dict[tuple[str, str], tuple[tuple[str, frozenset[str]], ...]] = {}
+        self._features = FileFeatures()
+        """Files' kinds and what of them the question names (kept across episodes)."""
+        self._offer: Offer | None = None
 
     # -- snapshots ---------------------------------------------------------------------
     def workspace_for(self, task: Task) -> Workspace:
@@ -223,11 +126,8 @@ class RepoExploreEnv(gym.Env[str, int]):
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self.task = task
         self.ws = self.workspace_for(task)
-        self._question_terms = {w.lower() for w in IDENTIFIER.findall(task.question) if len(w) > 2}
-        self._question_tokens = set(tokenize(task.question))
-        self._top = None
-        self._stage = None
-        self._lexical = None
+        self._features.ask(task.question)
+        self._offer = Offer(self.ws, self.config.offer, self.retriever)
         self.history = []
         self.steps = 0
         self._milestones = set()
@@ -355,100 +255,43 @@ class RepoExploreEnv(gym.Env[str, int]):
             extra += self._file_features(act.arg)
         return f"{label}. {act.text}" + (f"  ({', '.join(extra)})" if extra else "")
 
+    # -- the offer (:mod:`.offer`) and file features (:mod:`.features`) ----------------------
     def offered(self) -> list[str]:
         """The question's best files from the configured ranking (``offer``), best first;
         computed once per episode."""
-        ws = self.ws
-        if ws is None or ws.index is None or not ws.question:
-            return []
-        if self._top is None:
-            offer = self.config.offer
-            lexical = [p for p, s in self.lexical_ranking() if s > 0] if offer != "retrieve" else []
-            ranked = [] if offer == "bm25" else [p for p, _ in self.stage_ranking()]
-            if offer == "hybrid":
-                ranked = hybrid_offer(ranked, lexical)
-            self._top = ranked or lexical
-        return self._top
+        return self._offer.files() if self._offer is not None else []
 
     def stage_ranking(self) -> list[tuple[str, float]]:
         """The candidate stage's best files for the question with their scores, best first
         (computed once per episode, whatever the offer: `ask` weighs its answer with them)."""
-        ws = self.ws
-        if ws is None or ws.index is None or not ws.question:
-            return []
-        if self._stage is None:
-            hits = retriever_for(ws.index, self.retriever).rank(ws.question, OFFER_DEPTH)
-            self._stage = [(h.path, float(h.score)) for h in hits]
-        return self._stage
+        return self._offer.stage() if self._offer is not None else []
 
     def lexical_ranking(self) -> list[tuple[str, float]]:
         """BM25's best files for the question with their scores, best first (once per episode)."""
-        ws = self.ws
-        if ws is None or ws.index is None or not ws.question:
-            return []
-        if self._lexical is None:
-            self._lexical = [(p, float(s)) for p, s in ws.index.top(ws.question, OFFER_DEPTH)]
-        return self._lexical
+        return self._offer.lexical() if self._offer is not None else []
 
     def _match_rank(self, rel: str) -> int | None:
         """1-based rank of a file in the offer for the question, when it is among the top 10."""
-        top = self.offered()[:10]
-        return top.index(rel) + 1 if rel in top else None
+        return self._offer.rank(rel) if self._offer is not None else None
 
     def _file_features(self, rel: str) -> list[str]:
-        """Kind of file, the names it defines that the question mentions, and for docs the
-        section heading whose every word is in the question."""
         assert self.ws is not None
-        feats = [file_kind(rel)]
-        matched = self.defined_matches(rel)
-        if matched:
-            feats.append("defines " + " ".join(matched[:3]))
-        if self.config.settings and feats[0] == "config":
-            sets = self.set_matches(rel)
-            if sets:
-                feats.append("sets " + " ".join(sets[:3]))
-        heading = self.matched_heading(rel)
-        if heading:
-            feats.append(f"heading \"{heading[:40]}\"")
-        return feats
+        return self._features.of(self.ws.snapshot, rel, with_settings=self.config.settings)
 
     def matched_heading(self, rel: str) -> str | None:
-        """The longest heading of a docs file all of whose words the question uses.
-
-        Measured on 1,232 docs questions of 19 training-corpus repos: 94% of target files
-        have one, against 7% of the other files in BM25's top 5.
-        """
+        """The longest heading of a docs file all of whose words the question uses."""
         assert self.ws is not None
-        if PurePosixPath(rel).suffix.lower() not in DOC_SUFFIXES:
-            return None
-        key = (self.ws.snapshot.key, rel)
-        if key not in self._heads:
-            text = self.ws.snapshot.text(rel, 400_000) or ""
-            self._heads[key] = tuple((h, frozenset(tokenize(h))) for h in headings(text, 400)) if text else ()
-        best = None
-        for heading, words in self._heads[key]:
-            if words and words <= self._question_tokens and (best is None or len(words) > len(best[1])):
-                best = (heading, words)
-        return best[0] if best else None
+        return self._features.matched_heading(self.ws.snapshot, rel)
 
     def defined_matches(self, rel: str) -> list[str]:
-        assert self.ws is not None and self.task is not None
-        key = (self.ws.snapshot.key, rel)
-        if key not in self._defs:
-            text = self.ws.snapshot.text(rel, 200_000) or ""
-            self._defs[key] = definitions(rel, text) if text else ()
-        terms = self._question_terms
-        return [name for name in self._defs[key] if name.lower() in terms]
+        """Names the file defines that the question mentions."""
+        assert self.ws is not None
+        return self._features.defined_matches(self.ws.snapshot, rel)
 
     def set_matches(self, rel: str) -> list[str]:
-        """Settings of a configuration file (:func:`~explore.sandbox.outline.settings`)
-        that the question names."""
-        assert self.ws is not None and self.task is not None
-        key = (self.ws.snapshot.key, rel)
-        if key not in self._sets:
-            text = self.ws.snapshot.text(rel, 200_000) or ""
-            self._sets[key] = settings(rel, text) if text else ()
-        return [word for word in self._sets[key] if word in self._question_terms]
+        """Settings of a configuration file that the question names."""
+        assert self.ws is not None
+        return self._features.set_matches(self.ws.snapshot, rel)
 
     def _observation(self) -> str:
         assert self.ws is not None and self.task is not None
