@@ -14,12 +14,12 @@ plain folder. :meth:`Repository.snapshot` gives a :class:`Snapshot`:
   a commit with ``rev``; its paths are relative to it (see :class:`Repository`);
 * a plain folder is walked in place.
 
-The user's repository is only ever read. Nothing here follows a symlink out of the root
+What a folder holds is found by one walk (:mod:`explore.sandbox.listing`). The user's
+repository is only ever read. Nothing here follows a symlink out of the root
 (see :mod:`explore.sandbox.paths`).
 """
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import os
@@ -30,13 +30,12 @@ from pathlib import Path
 
 from .checkout import materialise
 from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
-from .paths import HIDDEN_NAMES, Resolved, describe_link, resolve
+from .listing import DEFAULT_IGNORE, Entry, list_tree, worktree_files
+from .paths import Resolved, resolve
 
-#: Names skipped everywhere (configurable per snapshot with ``ignore=``).
-DEFAULT_IGNORE: tuple[str, ...] = (
-    "__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
-    ".nox", "node_modules", ".venv", ".DS_Store", ".idea", ".eggs", "*.egg-info",
-)
+#: Re-exported: a listing's names (:mod:`.listing`) are imported from here too.
+__all__ = ["DEFAULT_IGNORE", "MAX_TEXT_BYTES", "Entry", "Repository", "Snapshot", "Window", "cache_root"]
+
 #: Files bigger than this are listed and readable in windows, but not indexed whole.
 MAX_TEXT_BYTES = 1 << 20
 #: Bytes sniffed for NUL to decide "binary".
@@ -57,16 +56,6 @@ def cache_root() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("explore"))
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One entry of a folder listing."""
-
-    name: str
-    kind: str  # "dir" | "file" | "link" (unusable symlink) | "special"
-    size: int = 0
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -300,7 +289,7 @@ class Repository:
             if repo is not None:
                 if repo.bare:
                     raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
-                include = _worktree_files(self.path)
+                include = worktree_files(self.path)
             snap = _build(self.path, None, f"{self.name} (working tree)", "", ignore, include)
         if self.git is not None:
             snap.git_dir = str(self.git.git_dir)
@@ -337,76 +326,9 @@ def _enclosing_git(path: Path):  # -> (git.Repo | None, Path | None, str)
     return repo, top, subdir
 
 
-def _worktree_files(path: Path) -> set[str]:
-    out = subprocess.run(
-        ["git", "-C", str(path), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        check=True, capture_output=True,
-    ).stdout
-    return {os.fsdecode(p) for p in out.split(b"\x00") if p}
-
-
-def _ignored(name: str, patterns: tuple[str, ...]) -> bool:
-    return name in HIDDEN_NAMES or any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def _build(
-    root: Path, rev: str | None, label: str, key: str, ignore: tuple[str, ...], include: set[str] | None
-) -> Snapshot:
-    """Walk ``root`` once (never following symlinked folders) into a listing tree."""
-    root = Path(os.path.realpath(root))
-    tree: dict[str, list[Entry]] = {}
-    files: list[str] = []
-    fingerprint = hashlib.sha1()
-    include_dirs: set[str] = set()
-    for p in include or ():
-        parts = p.split("/")[:-1]
-        include_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
-    stack = [""]
-    while stack:
-        folder = stack.pop()
-        entries: list[Entry] = []
-        try:
-            with os.scandir(root / folder if folder else root) as it:
-                items = sorted(it, key=lambda e: e.name)
-        except OSError:
-            tree[folder] = []
-            continue
-        for item in items:
-            name = item.name
-            if _ignored(name, ignore):
-                continue
-            rel = f"{folder}/{name}" if folder else name
-            try:
-                st = item.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                note = describe_link(root, Path(item.path))
-                if note:
-                    if include is None or rel in include:
-                        entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
-                    continue
-                target = os.stat(item.path)
-                if stat.S_ISDIR(target.st_mode):
-                    # In-repo folder symlink: `cd` works, but we don't walk it twice.
-                    entries.append(Entry(name, "dir", 0, f"-> {os.readlink(item.path)}"))
-                    continue
-                st = target
-            if stat.S_ISDIR(st.st_mode):
-                if include is not None and rel not in include_dirs:
-                    continue
-                entries.append(Entry(name, "dir"))
-                stack.append(rel)
-            elif stat.S_ISREG(st.st_mode):
-                if include is not None and rel not in include:
-                    continue
-                entries.append(Entry(name, "file", st.st_size))
-                files.append(rel)
-                fingerprint.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
-            else:
-                entries.append(Entry(name, "special", 0, "(device, FIFO or socket; refused)"))
-        entries.sort(key=lambda e: (e.kind != "dir", e.name))
-        tree[folder] = entries
-    # Folders reached only through an in-repo symlink get their listing on demand.
-    files.sort()
-    return Snapshot(root, rev, label, key or "fs-" + fingerprint.hexdigest(), tree, files)
+def _build(root: Path, rev: str | None, label: str, key: str, ignore: tuple[str, ...],
+           include: set[str] | None) -> Snapshot:
+    """A snapshot of what :func:`~.listing.list_tree` finds under ``root``; a plain folder
+    (no ``key``) is keyed by its listing's fingerprint."""
+    listing = list_tree(root, ignore, include)
+    return Snapshot(listing.root, rev, label, key or listing.fingerprint, listing.tree, listing.files)

@@ -1,0 +1,129 @@
+"""A folder's listing: the one walk that tells a snapshot what it holds.
+
+:func:`list_tree` walks a folder once, never following a symlinked folder, into a tree of
+:class:`Entry` per folder and the sorted list of its regular files; names in
+:data:`DEFAULT_IGNORE` (and the hidden names of :mod:`.paths`) are skipped, and a working
+tree lists only what git would show (:func:`worktree_files`). A symlink that leaves the
+root, loops, dangles or reaches a hidden name is listed as a ``link`` with the reason
+and never followed (:func:`~.paths.describe_link`); a symlinked folder inside the root
+is listed as a folder but not walked twice; a device, FIFO or socket is ``special``. A plain folder's listing carries a fingerprint of
+names, sizes and modification times, the key its caches are filed under.
+"""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .paths import HIDDEN_NAMES, describe_link
+
+#: Names skipped everywhere (configurable per snapshot with ``ignore=``).
+DEFAULT_IGNORE: tuple[str, ...] = (
+    "__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox",
+    ".nox", "node_modules", ".venv", ".DS_Store", ".idea", ".eggs", "*.egg-info",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a folder listing."""
+
+    name: str
+    kind: str  # "dir" | "file" | "link" (unusable symlink) | "special"
+    size: int = 0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What :func:`list_tree` found under ``root`` (the real path)."""
+
+    root: Path
+    tree: dict[str, list[Entry]]
+    """Folder ("" = root) -> its entries, folders first, then files, each by name."""
+    files: list[str]
+    """Every regular file, repo-relative, sorted."""
+    fingerprint: str
+    """``fs-`` and a hash of every file's path, size and modification time."""
+
+
+def worktree_files(path: Path) -> set[str]:
+    """The files of a working tree git would show: tracked and untracked, minus ignored."""
+    out = subprocess.run(
+        ["git", "-C", str(path), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        check=True, capture_output=True,
+    ).stdout
+    return {os.fsdecode(p) for p in out.split(b"\x00") if p}
+
+
+def _ignored(name: str, patterns: tuple[str, ...]) -> bool:
+    return name in HIDDEN_NAMES or any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set[str] | None = None) -> Listing:
+    """Walk ``root`` once (never following symlinked folders) into a listing tree.
+
+    ``include``: the only files to list (a working tree's tracked and untracked files,
+    :func:`worktree_files`), with the folders that lead to them; None lists everything
+    not ignored."""
+    root = Path(os.path.realpath(root))
+    tree: dict[str, list[Entry]] = {}
+    files: list[str] = []
+    fingerprint = hashlib.sha1()
+    include_dirs: set[str] = set()
+    for p in include or ():
+        parts = p.split("/")[:-1]
+        include_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        entries: list[Entry] = []
+        try:
+            with os.scandir(root / folder if folder else root) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError:
+            tree[folder] = []
+            continue
+        for item in items:
+            name = item.name
+            if _ignored(name, ignore):
+                continue
+            rel = f"{folder}/{name}" if folder else name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                note = describe_link(root, Path(item.path))
+                if note:
+                    if include is None or rel in include:
+                        entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
+                    continue
+                target = os.stat(item.path)
+                if stat.S_ISDIR(target.st_mode):
+                    # In-repo folder symlink: `cd` works, but we don't walk it twice.
+                    entries.append(Entry(name, "dir", 0, f"-> {os.readlink(item.path)}"))
+                    continue
+                st = target
+            if stat.S_ISDIR(st.st_mode):
+                if include is not None and rel not in include_dirs:
+                    continue
+                entries.append(Entry(name, "dir"))
+                stack.append(rel)
+            elif stat.S_ISREG(st.st_mode):
+                if include is not None and rel not in include:
+                    continue
+                entries.append(Entry(name, "file", st.st_size))
+                files.append(rel)
+                fingerprint.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            else:
+                entries.append(Entry(name, "special", 0, "(device, FIFO or socket; refused)"))
+        entries.sort(key=lambda e: (e.kind != "dir", e.name))
+        tree[folder] = entries
+    # Folders reached only through an in-repo symlink get their listing on demand.
+    files.sort()
+    return Listing(root, tree, files, "fs-" + fingerprint.hexdigest())
