@@ -1,5 +1,5 @@
 """The MCP face of `explore serve`: the tools' schemas, descriptions and instructions, the
-progress notifications, and MCP tool errors for the CLI's errors.
+limits on their input, the progress notifications, and MCP tool errors for the CLI's errors.
 
 :class:`~explore.serve.ExploreServer` holds the state and does the work; :func:`build`
 puts its ``ask``, ``search``, ``ls`` and ``read`` on an :class:`MCPServer`, each tool a
@@ -20,9 +20,12 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from . import __version__
-from .sandbox.errors import ExploreError
+from .agent.explorer import EmptyQuestion
+from .sandbox.errors import ExploreError, PathRefused
+from .tools.workspace import show_dir, shown
 
 if TYPE_CHECKING:
+    from .sandbox.snapshot import Snapshot
     from .serve import ExploreServer
 
 #: Longest question taken, in characters. A question is matched against every file, so a
@@ -162,3 +165,35 @@ def as_tool_error(method: Any, *args: Any) -> Any:
         return method(*args)
     except ExploreError as exc:
         raise ToolError(str(exc)) from None
+
+
+def checked_question(question: str) -> str:
+    """The question, or the CLI's error for an empty one, or a refusal for one too long to
+    match against a repository in reasonable time."""
+    if not question or not question.strip():
+        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ExploreError(f"the question is {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} "
+                           "taken; ask about the part that matters (the error message, a traceback's last "
+                           "frames, the names involved)")
+    return question
+
+
+def refused_as_error(verb: str, snapshot: Snapshot, path: str, output: str) -> str:
+    """``output`` of the workspace's ``ls``/``read``, or a tool error when it is a refusal.
+
+    The workspace returns refusals as text (``read: '../x' is outside the repository``), for
+    an agent mid-walk; an MCP client should see them flagged as errors. A refusal starts
+    with ``verb:``; a result starts with the resolved path's name, which may itself begin
+    like that (a file named ``read: x``), so the path is resolved the same way to tell.
+    """
+    if not output.startswith(f"{verb}: "):
+        return output
+    try:
+        rel = snapshot.resolve("", path).rel
+    except PathRefused:
+        raise ExploreError(output) from None
+    name = show_dir(rel) if verb == "ls" else shown(rel)
+    if output.startswith(name):
+        return output
+    raise ExploreError(output)

@@ -22,7 +22,7 @@ indexes live in the cache, as for the CLI.
 
 This module holds the state and does the work; :mod:`explore.mcp_server` is its MCP face
 (schemas, progress notifications, tool errors). With ``--socket`` the same state answers
-``explore ask`` from the user's terminals too (:mod:`explore.handoff`), on the same model.
+``explore ask`` from the user's terminals too (:mod:`explore.socket_answers`), on the same model.
 What a question waits for (the model loading, an index building, the question before it)
 is told to whoever asked it (MCP progress, the command's status line) and logged on stderr.
 """
@@ -34,8 +34,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,15 @@ from mcp.server.mcpserver import MCPServer
 
 from .agent.bundle import fitted_retriever
 from .agent.env import EnvConfig
-from .agent.explorer import Answer, DecisionPolicy, EmptyQuestion, Explorer, NoteWriter
-from .handoff import HandoffDeclined, SocketListener, model_spec, working_tree_differs
-from .mcp_server import MAX_K, MAX_QUESTION_CHARS, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut
-from .sandbox.errors import ExploreError, PathRefused, RepoNotFound
+from .agent.explorer import Answer, DecisionPolicy, Explorer, NoteWriter
+from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
+                         refused_as_error)
+from .sandbox.errors import ExploreError, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
-from .tools.workspace import Workspace, show_dir, shown
+from .socket_answers import Setup, answer_request, resolved_setup
+from .socket_listener import SocketListener
+from .tools.workspace import Workspace
 
 #: What :meth:`ExploreServer.warm` asks (one step) to load everything before the first client question.
 WARM_QUESTION = "where is the main entry point?"
@@ -80,38 +82,6 @@ class SharedModel:
     adapters: dict[str, str]
     name: str
     notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Setup:
-    """A model, its adapters and its reflector, resolved (paths absolute, defaults filled in)."""
-
-    model: str
-    adapters: dict[str, str]
-    reflector: str
-
-    def key(self) -> tuple[str, tuple[tuple[str, str], ...], str]:
-        return (model_spec(self.model) or self.model,
-                tuple(sorted((k, str(Path(v).resolve())) for k, v in self.adapters.items())), self.reflector)
-
-    def describe(self) -> str:
-        """``smollm2-135m + policy from /x/navigator, reflector none``: enough to see what differs."""
-        folders = sorted({str(Path(v).parent) for v in self.adapters.values()})
-        which = f" + {', '.join(sorted(self.adapters))} from {', '.join(folders)}" if self.adapters else " (no adapters)"
-        return f"{self.model}{which}, reflector {self.reflector}"
-
-
-def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector: str | None) -> Setup:
-    """What :class:`Explorer` loads for these options: adapters None means the shipped
-    navigator with the default model, none with another; the reflector defaults to the
-    trained one when there is one."""
-    from .agent.bundle import shipped_adapters
-    from .agent.models import DEFAULT_MODEL
-
-    if adapters is None:
-        adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
-    found = {k: str(v) for k, v in adapters.items()}
-    return Setup(model or DEFAULT_MODEL, found, reflector or ("lora" if "reflector" in found else "none"))
 
 
 class ExploreServer:
@@ -260,33 +230,6 @@ class ExploreServer:
         finally:
             self.model_lock.release()
 
-    def answer_handoff(self, request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-        """An ``explore ask`` handed over the socket (see :mod:`explore.handoff`): answered
-        only when it asks for this server's model, adapters and reflector, exactly as the
-        command would have answered it in its own process."""
-        from .agent.bundle import find_adapters
-
-        repo = str(request["repo"])
-        adapter = request.get("adapter")
-        wanted = resolved_setup(request.get("model"), find_adapters(repo, adapter) or None, request.get("reflector"))
-        mine = self.setup()
-        if wanted.key() != mine.key():
-            raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "
-                                  f"{wanted.describe()}")
-        worktree = bool(request.get("worktree"))
-        differs: Future[bool] | None = None  # `git status` of a large tree takes a while: beside the walk
-        if request.get("check_head") and not worktree:
-            differs = Future()
-            threading.Thread(target=settle, args=(differs, working_tree_differs, Path(repo)), daemon=True,
-                             name="explore-status").start()
-        label, answer = self.answer(repo, str(request["question"]), worktree=worktree,
-                                    max_steps=request.get("max_steps") and int(request["max_steps"]) or self.max_steps,
-                                    say=lambda text: send({"event": "progress", "text": text}))
-        if differs is not None and differs.result(timeout=60):
-            send({"event": "note", "kind": "uncommitted"})
-        self.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
-        return answer.to_dict() | {"adapters": wanted.adapters}
-
     def _explorer(self, snapshot: Snapshot, retriever: Any = None, say: Callable[[str], None] | None = None
                   ) -> Explorer:
         """An explorer of ``snapshot``: the first loads the model, the others share it, so
@@ -363,13 +306,13 @@ class ExploreServer:
 
     def run(self, *, warm: bool = True, stdio: bool = True, listener: SocketListener | None = None) -> None:
         """Serve MCP on stdin/stdout until the client closes them, and with a ``listener``
-        (:func:`explore.handoff.open_listener`) also ``explore ask`` on the per-user socket;
+        (:func:`explore.socket_listener.open_listener`) also ``explore ask`` on the per-user socket;
         without ``stdio``, the socket alone until SIGINT or SIGTERM. With ``warm`` the model
         loads in the background meanwhile (see :meth:`warm`); the log on stderr says when
         it is ready. The listener is closed (its socket removed) on the way out."""
         log_to_stderr(self.log)
         if listener is not None:
-            listener.serve_with(self.answer_handoff)
+            listener.serve_with(partial(answer_request, self))
         if warm:
             threading.Thread(target=self.warm, name="explore-warm", daemon=True).start()
         try:
@@ -385,14 +328,6 @@ class ExploreServer:
                 listener.close()
 
 
-def settle(future: Future[Any], function: Callable[..., Any], *args: Any) -> None:
-    """Run ``function(*args)`` into ``future``: its result, or the exception it raised."""
-    try:
-        future.set_result(function(*args))
-    except Exception as exc:  # noqa: BLE001 - handed to whoever waits on the future
-        future.set_exception(exc)
-
-
 def log_to_stderr(log: logging.Logger) -> None:
     """The server's own log (model loads, index builds, the socket) as lines on stderr, which
     MCP clients keep as the server's log; apart from the root logger the SDK configures."""
@@ -402,36 +337,3 @@ def log_to_stderr(log: logging.Logger) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-
-
-def checked_question(question: str) -> str:
-    """The question, or the CLI's error for an empty one, or a refusal for one too long to
-    match against a repository in reasonable time."""
-    if not question or not question.strip():
-        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise ExploreError(f"the question is {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} "
-                           "taken; ask about the part that matters (the error message, a traceback's last "
-                           "frames, the names involved)")
-    return question
-
-
-def refused_as_error(verb: str, snapshot: Snapshot, path: str, output: str) -> str:
-    """``output`` of the workspace's ``ls``/``read``, or a tool error when it is a refusal.
-
-    The workspace returns refusals as text (``read: '../x' is outside the repository``), for
-    an agent mid-walk; an MCP client should see them flagged as errors. A refusal starts
-    with ``verb:``; a result starts with the resolved path's name, which may itself begin
-    like that (a file named ``read: x``), so the path is resolved the same way to tell.
-    """
-    if not output.startswith(f"{verb}: "):
-        return output
-    try:
-        rel = snapshot.resolve("", path).rel
-    except PathRefused:
-        raise ExploreError(output) from None
-    name = show_dir(rel) if verb == "ls" else shown(rel)
-    if output.startswith(name):
-        return output
-    raise ExploreError(output)
-

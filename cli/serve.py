@@ -31,7 +31,7 @@ def serve(
         raise ExploreError("--no-stdio serves only the socket: add --socket")
     listener = None
     if socket:  # bound first thing: a question asked while the server starts waits for it
-        from ..handoff import open_listener
+        from ..socket_listener import open_listener
 
         listener = open_listener(required=not stdio)
         if listener is None:

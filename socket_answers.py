@@ -1,0 +1,107 @@
+"""What `explore serve --socket` answers to a command handed over its socket
+(:mod:`explore.handoff`): an ``explore ask`` walked on the server's warm model.
+
+A handed request is answered exactly as the command would have answered it in its own
+process, or not at all: an ``ask`` that wants another model, other adapters or another
+reflector than the server holds is declined (:class:`~explore.handoff.HandoffDeclined`),
+and the command asks in its own process. :class:`Setup` is how both ends tell.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .handoff import HandoffDeclined, model_spec, working_tree_differs
+
+if TYPE_CHECKING:
+    from .serve import ExploreServer
+
+Send = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A model, its adapters and its reflector, resolved (paths absolute, defaults filled in)."""
+
+    model: str
+    adapters: dict[str, str]
+    reflector: str
+
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...], str]:
+        return (model_spec(self.model) or self.model,
+                tuple(sorted((k, str(Path(v).resolve())) for k, v in self.adapters.items())), self.reflector)
+
+    def describe(self) -> str:
+        """``smollm2-135m + policy from /x/navigator, reflector none``: enough to see what differs."""
+        folders = sorted({str(Path(v).parent) for v in self.adapters.values()})
+        which = f" + {', '.join(sorted(self.adapters))} from {', '.join(folders)}" if self.adapters else " (no adapters)"
+        return f"{self.model}{which}, reflector {self.reflector}"
+
+
+def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector: str | None) -> Setup:
+    """What :class:`Explorer` loads for these options: adapters None means the shipped
+    navigator with the default model, none with another; the reflector defaults to the
+    trained one when there is one."""
+    from .agent.bundle import shipped_adapters
+    from .agent.models import DEFAULT_MODEL
+
+    if adapters is None:
+        adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
+    found = {k: str(v) for k, v in adapters.items()}
+    return Setup(model or DEFAULT_MODEL, found, reflector or ("lora" if "reflector" in found else "none"))
+
+
+def answer_request(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
+    """The reply to one request handed over the socket (the listener's handler)."""
+    return answer_ask(server, request, send)
+
+
+def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
+    """An ``explore ask``: answered only when it asks for the server's model, adapters and
+    reflector, exactly as the command would have answered it in its own process."""
+    from .agent.bundle import find_adapters
+
+    repo = str(request["repo"])
+    adapter = request.get("adapter")
+    wanted = resolved_setup(request.get("model"), find_adapters(repo, adapter) or None, request.get("reflector"))
+    mine = server.setup()
+    if wanted.key() != mine.key():
+        raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "
+                              f"{wanted.describe()}")
+    worktree = bool(request.get("worktree"))
+    differs = tree_check(request, worktree)
+    label, answer = server.answer(repo, str(request["question"]), worktree=worktree,
+                                  max_steps=request.get("max_steps") and int(request["max_steps"]) or server.max_steps,
+                                  say=lambda text: send({"event": "progress", "text": text}))
+    note_uncommitted(differs, send)
+    server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
+    return answer.to_dict() | {"adapters": wanted.adapters}
+
+
+def tree_check(request: dict[str, Any], worktree: bool) -> Future[bool] | None:
+    """Whether the repository's working tree differs from HEAD, found beside the work (`git
+    status` of a large tree takes a while), when the command asks and walks HEAD."""
+    if not request.get("check_head") or worktree:
+        return None
+    differs: Future[bool] = Future()
+    threading.Thread(target=settle, args=(differs, working_tree_differs, Path(str(request["repo"]))), daemon=True,
+                     name="explore-status").start()
+    return differs
+
+
+def note_uncommitted(differs: Future[bool] | None, send: Send) -> None:
+    """Tell the command, as it would have told its user, that the tree has changes HEAD lacks."""
+    if differs is not None and differs.result(timeout=60):
+        send({"event": "note", "kind": "uncommitted"})
+
+
+def settle(future: Future[Any], function: Callable[..., Any], *args: Any) -> None:
+    """Run ``function(*args)`` into ``future``: its result, or the exception it raised."""
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:  # noqa: BLE001 - handed to whoever waits on the future
+        future.set_exception(exc)

@@ -1,0 +1,238 @@
+"""The server end of the handoff socket: :class:`SocketListener` accepts the commands that
+`explore serve --socket` answers for this user's terminals (:mod:`explore.handoff` holds the
+protocol and the client end).
+
+Transport only: who may connect (this user alone), one thread a connection, the heartbeat
+that keeps a waiting command from giving up, a reply dropped when its client has gone. What
+a request is answered with is the handler's business (:mod:`explore.socket_answers`). Like
+the client end, it imports nothing heavier than the standard library, so the server can
+bind the socket first thing, before it loads anything.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import stat
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .handoff import (CONNECT_TIMEOUT_S, HEARTBEAT_S, IDLE_TIMEOUT_S, MAX_CONNECTIONS, PROTOCOL, UNIX,
+                      HandoffDeclined, MessageReader, send_message, socket_path)
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], dict[str, Any]]
+"""Answers one request: ``handler(request, say)`` returns the answer's dict; ``say`` sends
+progress and note events; raising :class:`HandoffDeclined` declines, an ``ExploreError``
+becomes the user's error, anything else declines with its text (the client asks in
+process and shows the real error if it recurs)."""
+
+
+class SocketListener:
+    """Accepts ``explore ask`` connections on the per-user socket, each on its own thread.
+
+    Only the user who runs the server may talk to it (the socket is 0600 in a private folder,
+    and each peer's uid is checked). A client that goes away mid-question costs nothing but
+    the walk already under way: its answer is dropped, its thread ends, the server serves on.
+    """
+
+    def __init__(self, handler: Handler | None = None, path: Path | None = None) -> None:
+        self.handler = handler
+        self._ready = threading.Event()  # set once there is a handler: questions wait for it
+        if handler is not None:
+            self._ready.set()
+        self.path = path or socket_path()
+        self._sock: socket.socket | None = None
+        self._inode: int | None = None
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._closed = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> bool:
+        """Bind the socket and serve on a daemon thread. False (and nothing bound) when
+        another live server holds it already; a stale socket file is replaced."""
+        if not UNIX:
+            raise OSError("this system has no unix sockets")
+        _private_folder(self.path.parent)
+        if self.path.exists() or self.path.is_symlink():
+            if _answers(self.path):
+                return False
+            self.path.unlink(missing_ok=True)  # stale: its server died without cleaning up
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # the socket is born 0600: no window where others may connect
+        try:
+            sock.bind(str(self.path))
+        except OSError:
+            sock.close()
+            raise
+        finally:
+            os.umask(old)
+        sock.listen(MAX_CONNECTIONS)
+        self._sock, self._inode = sock, self.path.stat().st_ino
+        self.thread = threading.Thread(target=self._accept, name="explore-socket", daemon=True)
+        self.thread.start()
+        return True
+
+    def serve_with(self, handler: Handler) -> None:
+        """Start answering with ``handler``. The socket may be bound before (the server binds
+        it first thing, so a question asked while it starts waits for it, beating, instead of
+        loading a second model in its own process)."""
+        self.handler = handler
+        self._ready.set()
+
+    def close(self) -> None:
+        """Stop accepting and remove the socket file, if it is still the one bound here (a
+        successor may have replaced a socket it thought stale)."""
+        self._closed.set()
+        if self._sock is not None:
+            try:
+                if self.path.stat().st_ino == self._inode:
+                    self.path.unlink()
+            except OSError:
+                pass
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._sock.close()
+            self._sock = None
+
+    def _accept(self) -> None:
+        sock = self._sock
+        while sock is not None and not self._closed.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return  # closed
+            if not _same_user(conn):
+                conn.close()
+                continue
+            if not self._slots.acquire(blocking=False):
+                _send_quietly(conn, {"event": "hello", "protocol": PROTOCOL, "version": __version__,
+                                     "pid": os.getpid()})
+                _send_quietly(conn, {"event": "declined", "reason": f"the server is answering "
+                                     f"{MAX_CONNECTIONS} questions already"})
+                conn.close()
+                continue
+            threading.Thread(target=self._serve_one, args=(conn,), name="explore-socket-client",
+                             daemon=True).start()
+
+    def _serve_one(self, conn: socket.socket) -> None:
+        """One connection: hello, the request, heartbeats while the handler works, the reply."""
+        done = threading.Event()  # set when the reply is sent or the client is gone
+        lock = threading.Lock()
+
+        def say(message: dict[str, Any]) -> None:
+            if done.is_set():
+                return
+            with lock:
+                try:
+                    send_message(conn, message)
+                except OSError:  # the client went away: stop talking, let the work finish
+                    done.set()
+
+        def beat() -> None:
+            while not done.wait(HEARTBEAT_S):
+                say({"event": "beat"})
+
+        try:
+            conn.settimeout(CONNECT_TIMEOUT_S)
+            say({"event": "hello", "protocol": PROTOCOL, "version": __version__, "pid": os.getpid()})
+            try:
+                request = MessageReader(conn).next()
+            except (OSError, ValueError):
+                return  # nothing asked, or not our protocol
+            conn.settimeout(2 * IDLE_TIMEOUT_S)  # from here only sends: a client that stops reading is dropped
+            if request.get("protocol") != PROTOCOL or request.get("version") != __version__:
+                say({"event": "declined", "reason": f"this server is explore {__version__} (protocol {PROTOCOL})"})
+                return
+            heart = threading.Thread(target=beat, name="explore-socket-beat", daemon=True)
+            heart.start()
+            if not self._ready.is_set():
+                say({"event": "progress", "text": "waiting for the server to start…"})
+                while not self._ready.wait(HEARTBEAT_S):
+                    if self._closed.is_set():
+                        say({"event": "declined", "reason": "the server stopped before it started answering"})
+                        return
+            say(self._reply(request, say))
+        finally:
+            done.set()
+            with lock:
+                conn.close()
+            self._slots.release()
+
+    def _reply(self, request: dict[str, Any], say: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        from .sandbox.errors import ExploreError
+
+        assert self.handler is not None
+        try:
+            return {"event": "answer", "answer": self.handler(request, say)}
+        except HandoffDeclined as exc:
+            return {"event": "declined", "reason": str(exc)}
+        except ExploreError as exc:
+            return {"event": "error", "message": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - one bad question never takes the server down
+            log.exception("a question from `explore ask` failed")
+            return {"event": "declined", "reason": f"the server failed: {type(exc).__name__}: {exc}"}
+
+
+def open_listener(*, required: bool) -> SocketListener | None:
+    """The per-user socket, bound and accepting (answers wait for :meth:`SocketListener.serve_with`);
+    None when another live server holds it, or an ``ExploreError`` when ``required`` (the
+    socket is all the server would serve) or when it cannot be bound at all."""
+    from .sandbox.errors import ExploreError
+
+    listener = SocketListener()
+    try:
+        started = listener.start()
+    except OSError as exc:
+        raise ExploreError(f"cannot answer `explore ask` on {listener.path}: {exc}") from None
+    if started:
+        return listener
+    if required:
+        raise ExploreError(f"another explore server already answers on {listener.path}")
+    return None
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the peer runs as this user (Linux: SO_PEERCRED; elsewhere the 0600 socket in
+    a private folder is the guard)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return True
+    import struct
+
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return uid == os.getuid()
+
+
+def _send_quietly(conn: socket.socket, message: dict[str, Any]) -> None:
+    try:
+        send_message(conn, message)
+    except OSError:
+        pass
+
+
+def _answers(path: Path) -> bool:
+    """Whether a live server answers at ``path`` (it says hello at once)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(CONNECT_TIMEOUT_S)
+            conn.connect(str(path))
+            return MessageReader(conn).next().get("event") == "hello"
+    except (OSError, ValueError):
+        return False
+
+
+
+def _private_folder(folder: Path) -> None:
+    """Make ``folder`` (mode 0700) or check that an existing one is ours and that nobody else
+    may write in it: there, a socket could be swapped for someone else's."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.stat()
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o022:
+        raise PermissionError(f"{folder} is not this user's alone (owner or mode), so no socket is put there")
