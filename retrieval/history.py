@@ -11,7 +11,11 @@ repository's own real questions with their answers. Two kinds of evidence come f
 
 Only commits reachable from the snapshot's commit are read (the history up to the
 question's point in time, never after it), from the repository's git objects; never
-written. A plain folder, a shallow clone cut short, or a repository with no commits give
+written. For a subfolder of a repository (a snapshot with a ``prefix``) a commit speaks
+only of the files it changed inside the folder, named as the snapshot names them
+(``retry.py`` for ``src/pkg/retry.py``); a commit that changed nothing there gives no
+evidence. Breadth (:data:`MAX_FILES_PER_COMMIT`) is judged on the whole commit, and the
+depth counts the repository's commits, as :class:`History` walks them. A plain folder, a shallow clone cut short, or a repository with no commits give
 less or no evidence, never an error. The log is read once per commit and kept in memory;
 :class:`History` reads a whole history once and gives each of many commits its part of it.
 """
@@ -106,7 +110,7 @@ class ChangeLog:
         return dict(out)
 
 
-_LOGS: OrderedDict[tuple[str, str], ChangeLog] = OrderedDict()
+_LOGS: OrderedDict[tuple[str, str, str], ChangeLog] = OrderedDict()
 _LOCK = Lock()
 _KEEP = 8
 
@@ -116,7 +120,7 @@ def change_log(snapshot: Snapshot, depth: int = HISTORY_DEPTH) -> ChangeLog:
     plain folder or a repository git cannot read."""
     if not snapshot.git_dir:
         return ChangeLog()
-    key = (snapshot.git_dir, snapshot.rev or "HEAD")
+    key = _key(snapshot)
     with _LOCK:
         if key in _LOGS:
             _LOGS.move_to_end(key)
@@ -132,11 +136,17 @@ def remember(snapshot: Snapshot, log: ChangeLog) -> None:
     read once hands each parent commit its view."""
     if not snapshot.git_dir:
         return
+    key = _key(snapshot)
     with _LOCK:
-        _LOGS[(snapshot.git_dir, snapshot.rev or "HEAD")] = log
-        _LOGS.move_to_end((snapshot.git_dir, snapshot.rev or "HEAD"))
+        _LOGS[key] = log
+        _LOGS.move_to_end(key)
         while len(_LOGS) > _KEEP:
             _LOGS.popitem(last=False)
+
+
+def _key(snapshot: Snapshot) -> tuple[str, str, str]:
+    """Where a snapshot's change log is kept: two subfolders of one commit differ."""
+    return (str(snapshot.git_dir), snapshot.rev or "HEAD", snapshot.prefix)
 
 
 @dataclass
@@ -173,13 +183,16 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
     return commits
 
 
-def _log_of(commits: Iterable[_Commit], present: set[str]) -> ChangeLog:
-    """The change log of ``commits`` (newest first) for a snapshot holding ``present``."""
+def _log_of(commits: Iterable[_Commit], present: set[str], prefix: str = "") -> ChangeLog:
+    """The change log of ``commits`` (newest first) for a snapshot holding ``present``, whose
+    root lies at ``prefix`` in the repository ("" at the top): paths named as it names them."""
     tokens: list[list[str]] = []
     files: list[tuple[str, ...]] = []
     counts: list[Counter] = []
+    cut = len(prefix) + 1 if prefix else 0
     for c in commits:
-        kept = tuple(f for f in c.changed if f in present)
+        changed = (f[cut:] for f in c.changed if f.startswith(prefix + "/")) if prefix else c.changed
+        kept = tuple(f for f in changed if f in present)
         if kept and c.tokens:
             tokens.append(c.tokens)
             files.append(kept)
@@ -189,7 +202,7 @@ def _log_of(commits: Iterable[_Commit], present: set[str]) -> ChangeLog:
 
 def _read(snapshot: Snapshot, depth: int) -> ChangeLog:
     commits = _git_log(str(snapshot.git_dir), snapshot.rev or "HEAD", f"-n{depth}", "--no-merges")
-    return _log_of((c for _, c in commits), set(snapshot.files))
+    return _log_of((c for _, c in commits), set(snapshot.files), snapshot.prefix)
 
 
 class History:
@@ -244,6 +257,6 @@ class History:
         rev = snapshot.rev or ""
         if rev not in self._pos:
             return change_log(snapshot, self.depth)
-        log = _log_of((self._commits[i] for i in self.ancestors(rev)), set(snapshot.files))
+        log = _log_of((self._commits[i] for i in self.ancestors(rev)), set(snapshot.files), snapshot.prefix)
         remember(snapshot, log)
         return log

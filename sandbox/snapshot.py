@@ -86,8 +86,9 @@ class Snapshot:
     has the same id, so work on it (tokens, units, embeddings) is done once."""
     git_dir: str | None = field(default=None, repr=False)
     """The git directory of the repository it was taken from (None for a plain folder):
-    the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking. None
-    too for a subfolder: the history names files by the repository's paths, not its own."""
+    the history up to ``rev`` (or HEAD, for a working tree) can inform the ranking. For a
+    subfolder, the enclosing repository's: its history names files by the repository's
+    paths, which its readers map through :attr:`prefix`."""
     lease: object = field(default=None, repr=False, compare=False)
     """Keeps a commit's tree in the cache while this snapshot lives (:mod:`.lease`)."""
     prefix: str = ""
@@ -197,9 +198,11 @@ class Repository:
     enclosing repository. Without ``rev`` it is walked as the working tree shows it: a
     subfolder has no HEAD of its own to walk instead, and the one of the repository's
     would hide the edits of the folder the user pointed at. Its :attr:`git` is None (with
-    :attr:`is_git` False): the history (commit messages, files changed) speaks in the
-    repository's paths, so what reads it stays off for a subfolder. A folder git ignores,
-    or one inside a bare repository or a ``.git`` folder, is a plain folder.
+    :attr:`is_git` False), so what needs the top of a repository leaves it alone; the
+    readers of the history (commit messages, files changed), which speaks in the
+    repository's paths, take :attr:`enclosing_git` and keep to :attr:`subdir` (a snapshot's
+    ``git_dir`` and ``prefix``). A folder git ignores, or one inside a bare repository or
+    a ``.git`` folder, is a plain folder.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
@@ -291,8 +294,8 @@ class Repository:
                     raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
                 include = worktree_files(self.path)
             snap = _build(self.path, None, f"{self.name} (working tree)", "", ignore, include)
-        if self.git is not None:
-            snap.git_dir = str(self.git.git_dir)
+        if repo is not None:
+            snap.git_dir = str(repo.git_dir)  # a subfolder's readers of history keep to its prefix
         snap.prefix = self.subdir
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")

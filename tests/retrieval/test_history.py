@@ -7,6 +7,9 @@ import subprocess
 from pathlib import Path
 
 from explore.retrieval.history import History, change_log
+from explore.retrieval.query import parse
+from explore.retrieval.retriever import Retriever
+from explore.sandbox.index import Index, tokenize
 from explore.sandbox.snapshot import Repository
 
 
@@ -89,3 +92,44 @@ def test_a_short_read_gives_fewer_ancestors_never_others(tmp_path: Path, explore
     assert short.at(repo.snapshot(marks["first"])).tokens == first.tokens  # not read: git is asked for it
     deep = History(str(repo.git.git_dir), marks["main4"], depth=2)
     assert deep.at(repo.snapshot(marks["main4"])).tokens == newest_two.tokens
+
+
+def test_a_subfolders_history_keeps_to_it_and_names_files_as_it_does(tmp_path: Path, make_repo, commit_all,
+                                                                    explore_cache: Path) -> None:
+    """A subfolder's change log (the candidate stage's ``history`` evidence) holds only what
+    its commits changed inside it, by the subfolder's own paths; a commit that changed only
+    other folders says nothing there. The same commit read at the top keeps every path."""
+    root = make_repo(tmp_path, {"sub/net/retry.py": "DELAY = 1\n", "sub/core.py": "X = 1\n",
+                                "other/tool.py": "T = 1\n", "README.md": "# mono\n"}, message="Initial import")
+
+    def edit(message: str, *paths: str) -> str:
+        for rel in paths:
+            with open(root / rel, "a", encoding="utf-8") as fh:
+                fh.write(f"# {message}\n")
+        return commit_all(root, message)
+
+    edit("Retry uploads with exponential back-off delays", "sub/net/retry.py")
+    edit("Print the version banner of the command line tool", "other/tool.py")
+    head = edit("Share the tokenizer between the parser core and the tool", "sub/core.py", "other/tool.py")
+    sub, top = Repository(root / "sub"), Repository(root)
+
+    log = change_log(sub.snapshot(head))
+    assert log.files == [("core.py",), ("net/retry.py",), ("core.py", "net/retry.py")]  # newest first
+    assert not any("banner" in tokens for tokens in log.tokens)  # touched only other/
+    assert log.file_scores(tokenize("print the version banner")) == {}
+    assert max(log.file_scores(tokenize("back-off delays")).items(), key=lambda kv: kv[1])[0] == "net/retry.py"
+    assert log.churn == {"core.py": 2, "net/retry.py": 2}
+
+    whole = change_log(top.snapshot(head))  # same commit, same git directory: its own log
+    assert ("other/tool.py",) in whole.files and ("other/tool.py", "sub/core.py") in whole.files
+    assert change_log(sub.snapshot(head)).files == log.files  # the two are kept apart
+
+    worktree = change_log(sub.snapshot())  # the working tree: HEAD's history, by the folder's paths
+    assert worktree.files == log.files
+
+    read_once = History(str(top.git.git_dir), head).at(sub.snapshot(head))
+    assert (read_once.tokens, read_once.files) == (log.tokens, log.files)
+
+    query = parse("where are the upload back-off delays computed?")
+    evidence = Retriever(Index.build(sub.snapshot(head))).rankings(query)["history"]
+    assert evidence[0][0] == "net/retry.py" and all(not p.startswith("sub/") for p, _ in evidence)

@@ -207,12 +207,13 @@ def test_a_subfolder_is_walked_as_the_working_tree_shows_it_minus_what_git_ignor
     before = hash_tree(monorepo)
     repo = Repository(monorepo / "src" / "pkg")
     assert (repo.top, repo.subdir) == (monorepo.resolve(), "src/pkg")
-    assert repo.git is None and not repo.is_git  # its history speaks in the repository's paths
+    assert repo.git is None and not repo.is_git  # not the top: what needs one leaves it alone
     assert Path(repo.enclosing_git.working_tree_dir).resolve() == monorepo.resolve()
     snap = repo.snapshot()
     assert snap.files == ["client.py", "draft.py", "retry.py"]  # no build/, *.log or .env: git ignores them
     assert snap.rev is None and snap.label == "mono/src/pkg (working tree)" and snap.prefix == "src/pkg"
-    assert snap.git_dir is None
+    # The enclosing repository's history, which its readers keep to the prefix.
+    assert Path(snap.git_dir).resolve() == (monorepo / ".git").resolve()
     with pytest.raises(PathRefused, match="above the repository root"):
         snap.read_window("../other/x.py")  # scoped: the rest of the repository is out of reach
     assert hash_tree(monorepo) == before

@@ -15,6 +15,13 @@ reverts, version bumps and release chores, formatting and typo commits, messages
 short to mean anything, commits touching no source file or only tests/docs/config, and
 broad commits (more than :data:`MAX_CHANGED` files, :data:`MAX_TARGET_FILES` source
 files or :data:`MAX_LINES` lines), whose "answer" is a whole subsystem.
+
+For a subfolder of a repository (``Repository("/repo/src/pkg")``) only the commits that
+touched it are read (``git log --full-history -- src/pkg``), their targets are named as
+the subfolder's snapshot names them (``retry.py``, not ``src/pkg/retry.py``), and a
+commit is judged whole: one that also changed source files outside the folder is left
+out (its answer lies partly where the walk cannot go), and its breadth counts every file
+it changed.
 """
 from __future__ import annotations
 
@@ -149,7 +156,11 @@ def generate(repo: Repository, rev: str | None = None, max_commits: int = MAX_CO
     if tasks:
         return tasks, scan.describe()
     if scan.commits == 0:
-        return [], "not a git repository" if repo.git is None else "no commits"
+        if repo.enclosing_git is None:
+            return [], "not a git repository"
+        if repo.subdir and repo.enclosing_git.head.is_valid():
+            return [], f"no commit touches {repo.subdir}/"
+        return [], "no commits"
     if scan.commits <= 1:
         return [], "only one commit (a history task needs a commit and its parent)"
     return [], f"no commit qualified: {scan.describe()}"
@@ -159,18 +170,19 @@ def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MA
                  progress: Callable[[int, int], None] | None = None) -> tuple[list[Task], HistoryScan]:
     """Tasks and the scan's counts; ``meta.seq`` orders tasks oldest → newest."""
     scan = HistoryScan()
-    if repo.git is None or (not repo.git.head.is_valid() and rev in (None, "HEAD")):
+    git = repo.enclosing_git
+    if git is None or (not git.head.is_valid() and rev in (None, "HEAD")):
         return [], scan
     head = repo.resolve_rev(rev)
-    git_dir = str(repo.git.git_dir)
+    git_dir = str(git.git_dir)
     scan.shallow = (Path(git_dir) / "shallow").is_file()
-    total = _count(git_dir, head, max_commits)
+    total = _count(git_dir, head, max_commits, repo.subdir)
     tasks: list[Task] = []
-    for i, commit in enumerate(_log(git_dir, head, max_commits)):
+    for i, commit in enumerate(_log(git_dir, head, max_commits, repo.subdir)):
         scan.commits += 1
         if progress is not None and (scan.commits % 200 == 0 or scan.commits == total):
             progress(scan.commits, total)
-        task, why = _task_of(commit)
+        task, why = _task_of(commit, repo.subdir)
         if task is None:
             scan.skipped[why] += 1
             continue
@@ -182,20 +194,25 @@ def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MA
     return tasks, scan
 
 
-def _count(git_dir: str, head: str, max_commits: int) -> int:
-    args = ["git", "--git-dir", git_dir, "rev-list", "--count", head]
-    if max_commits:
-        args.insert(-1, f"--max-count={max_commits}")
+def _scope(max_commits: int, subdir: str) -> list[str]:
+    """``git log``/``rev-list`` options and pathspec that pick the commits scanned: the
+    newest ``max_commits`` (0: all), and only those touching ``subdir`` when one is given
+    (every such commit, ``--full-history``, not git's simplified history)."""
+    limit = [f"--max-count={max_commits}"] if max_commits else []
+    return limit + (["--full-history", "--", subdir] if subdir else [])
+
+
+def _count(git_dir: str, head: str, max_commits: int, subdir: str = "") -> int:
+    args = ["git", "--git-dir", git_dir, "rev-list", "--count", head, *_scope(max_commits, subdir)]
     out = subprocess.run(args, capture_output=True, text=True)
     return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
 
 
-def _log(git_dir: str, head: str, max_commits: int) -> Iterator[_Commit]:
+def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterator[_Commit]:
     """Stream commits from one ``git log`` (newest first) with raw status and numstat."""
+    # --full-diff: every file a commit changed, not only the subfolder's, so it is judged whole.
     args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
-            "--numstat", "--no-abbrev", "--encoding=UTF-8", _FORMAT, head]
-    if max_commits:
-        args.insert(-1, f"--max-count={max_commits}")
+            "--numstat", "--no-abbrev", "--encoding=UTF-8", "--full-diff", _FORMAT, head, *_scope(max_commits, subdir)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     buffer = b""
@@ -236,7 +253,15 @@ def _unquote(path: str) -> str:
     return path
 
 
-def _task_of(commit: _Commit) -> tuple[Task | None, str]:
+def _inside(path: str, subdir: str) -> str | None:
+    """``path`` (the repository's) as the subfolder ``subdir`` names it; None outside it."""
+    if not subdir:
+        return path
+    return path[len(subdir) + 1:] if path.startswith(subdir + "/") else None
+
+
+def _task_of(commit: _Commit, subdir: str = "") -> tuple[Task | None, str]:
+    """The commit's task (targets named as ``subdir``'s snapshot names them), or why none."""
     if len(commit.parents) != 1:
         return None, "merge or root commit"
     subject = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
@@ -248,11 +273,14 @@ def _task_of(commit: _Commit) -> tuple[Task | None, str]:
         return None, "no files changed"
     if len(commit.status) > MAX_CHANGED:
         return None, "too many files"
-    touched = {p for p in commit.status if is_code_target(p)}
+    # Each file judged by the name the walk sees it by: inside a subfolder, relative to it.
+    touched = {p for p in commit.status if is_code_target(_inside(p, subdir) or p)}
     # Files as they were at the parent: modified or deleted (added files did not exist).
-    sources = sorted(p for p in touched if commit.status[p] in ("M", "D", "T"))
+    sources = sorted(_inside(p, subdir) or p for p in touched if commit.status[p] in ("M", "D", "T"))
     if not touched:
         return None, "no source file (tests, docs or config only)"
+    if any(_inside(p, subdir) is None for p in touched):
+        return None, "source files outside the folder"
     if len(touched) > MAX_TARGET_FILES:
         return None, "too many source files"
     if not sources:

@@ -1,0 +1,57 @@
+"""History tasks of a subfolder: only the commits that touched it, targets by its own paths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from explore.sandbox.snapshot import Repository
+from explore.training.tasks.history import generate, scan_history
+
+FIX_RETRY = "Fix the retry back-off overflowing after thirty attempts"
+BANNER = "Make the command line tool print its version banner"
+SHARED = "Share one tokenizer between the parser core and the tool"
+EMPTY = "Handle empty token streams in the core parser"
+
+
+def _monorepo(tmp_path: Path, make_repo, commit_all) -> Path:
+    """``sub/`` and ``other/`` with a fix inside ``sub/``, one only in ``other/``, one that
+    spans both, and one inside ``sub/`` that also touches the top-level README."""
+    root = make_repo(tmp_path, {"sub/net/retry.py": "def backoff(n):\n    return 2 ** n\n",
+                                "sub/core.py": "def parse(tokens):\n    return tokens\n",
+                                "other/tool.py": "def main():\n    return 0\n", "README.md": "# mono\n"},
+                     message="Initial import")
+    for message, paths in ((FIX_RETRY, ["sub/net/retry.py"]), (BANNER, ["other/tool.py"]),
+                           (SHARED, ["sub/core.py", "other/tool.py"]), (EMPTY, ["sub/core.py", "README.md"])):
+        for rel in paths:
+            with open(root / rel, "a", encoding="utf-8") as fh:
+                fh.write(f"# {message}\n")
+        commit_all(root, message)
+    return root
+
+
+def test_a_subfolders_history_tasks_keep_to_it_in_its_own_paths(tmp_path: Path, make_repo, commit_all) -> None:
+    root = _monorepo(tmp_path, make_repo, commit_all)
+    sub = Repository(root / "sub")
+    tasks, scan = scan_history(sub)
+    assert {t.question.splitlines()[0]: t.targets for t in tasks} == {FIX_RETRY: ["net/retry.py"], EMPTY: ["core.py"]}
+    assert scan.commits == 4  # the banner commit touched only other/: not read at all
+    assert scan.skipped == {"merge or root commit": 1, "source files outside the folder": 1}
+    git = sub.enclosing_git
+    for task in tasks:
+        assert task.rev == git.commit(task.meta["commit"]).parents[0].hexsha  # the code before the change
+        assert set(task.targets) <= set(sub.snapshot(task.rev).files)  # the subfolder at that commit
+    assert sorted(t.meta["seq"] for t in tasks) == [2, 4]  # counted among the folder's own commits
+    assert generate(sub)[1].startswith("2 of 4 commits qualified")
+
+    whole, _ = scan_history(Repository(root))  # the same history from the top: every folder, full paths
+    assert {t.question.splitlines()[0]: t.targets for t in whole} == {
+        FIX_RETRY: ["sub/net/retry.py"], BANNER: ["other/tool.py"], SHARED: ["other/tool.py", "sub/core.py"],
+        EMPTY: ["sub/core.py"]}
+
+
+def test_a_subfolder_no_commit_touched_says_so(tmp_path: Path, make_repo, commit_all) -> None:
+    root = _monorepo(tmp_path, make_repo, commit_all)
+    (root / "fresh").mkdir()
+    (root / "fresh" / "draft.py").write_text("DRAFT = 1\n")  # untracked, not ignored: a subfolder
+    assert generate(Repository(root / "fresh")) == ([], "no commit touches fresh/")
+    other, _ = generate(Repository(root / "other"))  # the shared commit spans sub/ too: left out
+    assert [(t.question, t.targets) for t in other] == [(BANNER, ["tool.py"])]
