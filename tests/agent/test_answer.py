@@ -10,7 +10,6 @@ from explore.agent.answer import (ANSWER_FILE, AnswerFileError, AnswerWeights, a
                                   save_weights, settle)
 from explore.agent.bundle import trained_answer
 from explore.agent.explorer import Explorer
-from explore.agent.policy import ScriptedPolicy
 from explore.agent.reflector import NoReflector
 from explore.sandbox.snapshot import Repository
 
@@ -75,47 +74,17 @@ def test_weights_file_round_trip_and_bad_files(tmp_path: Path) -> None:
             load_weights(tmp_path)
 
 
-FILES = {
-    "pkg/net/retry.py": "def compute_backoff(attempt):\n    '''Back-off for upload retries.'''\n"
-                        "    return min(60, 2 ** attempt)\n",
-    "pkg/net/other.py": "def unrelated():\n    return 1\n",
-    "pkg/__init__.py": "",
-    "docs/install.md": "# Install\n\npip install pkg\n",
-}
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    for rel, text in FILES.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    return Repository(tmp_path)
-
-
-def walk(*texts: str) -> ScriptedPolicy:
-    moves = list(texts)
-
-    def pick(prompt: str, labels):
-        want = moves.pop(0)
-        for line in prompt.splitlines():
-            if line.endswith(f". {want}") or f". {want}  (" in line:
-                return line.split(".", 1)[0]
-        raise AssertionError(f"{want!r} not offered in:\n{prompt}")
-
-    return ScriptedPolicy(pick)
-
-
 QUESTION = "where is the upload retry back-off computed? compute_backoff"
 
 
-def test_ask_weighs_the_walk_against_the_stage_and_says_so(repo: Repository) -> None:
+def test_ask_weighs_the_walk_against_the_stage_and_says_so(repo: Repository, script) -> None:
     moves = ("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py")
-    plain = Explorer(repo, policy=walk(*moves), reflector=NoReflector())
+    plain = Explorer(repo, policy=script(*moves), reflector=NoReflector())
     as_walked = plain.ask(QUESTION)
     assert as_walked.files[0] == "pkg/net/other.py" and not any("outweighs" in n for n in as_walked.notes)
     assert as_walked.weighed["walk"] == "pkg/net/other.py" and as_walked.weighed["answer_p"] == {"pkg/net/other.py": 1.0}
 
-    weighed = Explorer(repo, policy=walk(*moves), reflector=NoReflector(), weigh=AnswerWeights(policy=0.0, stage=1.0))
+    weighed = Explorer(repo, policy=script(*moves), reflector=NoReflector(), weigh=AnswerWeights(policy=0.0, stage=1.0))
     answer = weighed.ask(QUESTION)
     assert answer.files[0] == "pkg/net/retry.py" and answer.evidence[0].path == "pkg/net/retry.py"
     assert "pkg/net/other.py" in answer.files[1:] and answer.finished
@@ -124,14 +93,14 @@ def test_ask_weighs_the_walk_against_the_stage_and_says_so(repo: Repository) -> 
     json.dumps(answer.to_dict())
 
 
-def test_ask_reads_the_weights_from_the_bundle(repo: Repository, tmp_path: Path) -> None:
+def test_ask_reads_the_weights_from_the_bundle(repo: Repository, tmp_path: Path, script) -> None:
     bundle = tmp_path / "bundle"
     (bundle / "policy").mkdir(parents=True)
     save_weights(AnswerWeights(policy=0.0, stage=1.0, code_only=True), bundle)
-    docs = Explorer(repo, policy=walk("cd docs/", "read install.md", "answer docs/install.md"), reflector=NoReflector(),
+    docs = Explorer(repo, policy=script("cd docs/", "read install.md", "answer docs/install.md"), reflector=NoReflector(),
                     adapters={"policy": bundle / "policy"})
     assert docs.weigh is not None and docs.weigh.code_only
     assert docs.ask(QUESTION).files[0] == "docs/install.md"  # a docs answer is not the stage's to judge
-    code = Explorer(repo, policy=walk("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py"),
+    code = Explorer(repo, policy=script("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py"),
                     reflector=NoReflector(), adapters={"policy": bundle / "policy"})
     assert code.ask(QUESTION).files[0] == "pkg/net/retry.py"

@@ -1,4 +1,6 @@
-"""Explorer.ask end to end: scripted and tiny real model, evidence, fallbacks, LangChain."""
+"""Explorer.ask end to end: scripted and tiny real model, evidence, fallbacks, LangChain.
+
+``repo`` (a plain folder) and ``script`` (a walk by action texts) come from conftest.py."""
 from __future__ import annotations
 
 import json
@@ -11,37 +13,8 @@ from explore.agent.policy import ScriptedPolicy
 from explore.agent.reflector import NoReflector
 from explore.sandbox.snapshot import Repository
 
-FILES = {
-    "pkg/net/retry.py": "import time\n\n\ndef compute_backoff(attempt):\n    '''Back-off for upload retries.'''\n"
-                        "    return min(60, 2 ** attempt)\n",
-    "pkg/__init__.py": "",
-    "docs/install.md": "# Install\n\npip install pkg\n",
-}
 
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    for rel, text in FILES.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    return Repository(tmp_path)
-
-
-def script(*texts: str):
-    """A policy that picks actions by their text."""
-    moves = list(texts)
-
-    def pick(prompt: str, labels):
-        want = moves.pop(0)
-        for line in prompt.splitlines():
-            if line.endswith(want) or f". {want}  (" in line or line.endswith(f". {want}"):
-                return line.split(".", 1)[0]
-        raise AssertionError(f"{want!r} not offered in:\n{prompt}")
-
-    return ScriptedPolicy(pick)
-
-
-def test_scripted_walk_answers_with_evidence(repo: Repository) -> None:
+def test_scripted_walk_answers_with_evidence(repo: Repository, script) -> None:
     explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                         reflector=NoReflector())
     result = explorer.ask("where is the upload retry back-off computed?")
@@ -52,7 +25,7 @@ def test_scripted_walk_answers_with_evidence(repo: Repository) -> None:
     json.dumps(result.to_dict())
 
 
-def test_out_of_steps_answers_best_candidate_and_says_so(repo: Repository) -> None:
+def test_out_of_steps_answers_best_candidate_and_says_so(repo: Repository, script) -> None:
     explorer = Explorer(repo, policy=script("cd pkg/", "cd .."), reflector=NoReflector(), max_steps=2)
     result = explorer.ask("upload retry back-off")
     assert not result.finished
@@ -60,7 +33,7 @@ def test_out_of_steps_answers_best_candidate_and_says_so(repo: Repository) -> No
     assert any("ran out" in n for n in result.notes)
 
 
-def test_empty_question(repo: Repository) -> None:
+def test_empty_question(repo: Repository, script) -> None:
     explorer = Explorer(repo, policy=script(), reflector=NoReflector())
     with pytest.raises(EmptyQuestion):
         explorer.ask("   ")
@@ -86,7 +59,7 @@ def test_runnable_and_ask_repo_tool(repo: Repository) -> None:
     assert "empty" in tool.invoke({"question": " "})
 
 
-def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path) -> None:
+def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path, script) -> None:
     from explore.agent.bundle import load_env_config, save_env_config
     from explore.agent.env import navigator_config
 
@@ -110,7 +83,7 @@ def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp
     assert isinstance(caught.value, ExploreError)  # the CLI turns it into a message and exit code 2
 
 
-def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(repo: Repository) -> None:
+def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(repo: Repository, script) -> None:
     """``ask(q, max_steps=1)`` is one walk's horizon, not a new setting for the explorer."""
     from explore.agent.env import EnvConfig
 
@@ -128,7 +101,7 @@ def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(
 
 
 @pytest.mark.parametrize("offer", ["bm25", "retrieve", "hybrid"])
-def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str) -> None:
+def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str, script) -> None:
     """After the answered file come the files read, then the environment's own offer, in
     its order: the list is the candidate stage's ranking the walk refined, not BM25's."""
     from explore.agent.env import EnvConfig
@@ -143,7 +116,7 @@ def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: 
     assert "pkg/net/retry.py" in result.files
 
 
-def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_cache: Path) -> None:
+def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_cache: Path, script) -> None:
     """`explore train` leaves ``combiner.json`` in the repository's bundle folder; `ask`
     ranks its candidates with it (here one that only trusts docs files)."""
     from explore.agent.bundle import COMBINER_FILE, default_adapter_dir
@@ -166,12 +139,13 @@ def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_c
     assert result.files[0] == "docs/install.md"
 
 
-def test_a_folder_inside_a_git_repository_is_asked_as_its_subfolder(tmp_path: Path, make_repo, tree_hash) -> None:
+def test_a_folder_inside_a_git_repository_is_asked_as_its_subfolder(tmp_path: Path, make_repo, tree_hash, script,
+                                                                    ask_files) -> None:
     """`explore ask /repo/pkg "q"`: the walk is scoped to pkg/, answers name its own paths,
     and what git ignores there (a build copy of the same code) is never offered."""
-    root = make_repo(tmp_path, {**FILES, ".gitignore": "build/\n"})
+    root = make_repo(tmp_path, {**ask_files, ".gitignore": "build/\n"})
     (root / "pkg" / "build").mkdir()
-    (root / "pkg" / "build" / "retry.py").write_text(FILES["pkg/net/retry.py"])  # ignored: a stale build copy
+    (root / "pkg" / "build" / "retry.py").write_text(ask_files["pkg/net/retry.py"])  # ignored: a stale build copy
     before = tree_hash(root)
     explorer = Explorer(root / "pkg", policy=script("cd net/", "read retry.py", "answer net/retry.py"),
                         reflector=NoReflector())
