@@ -1,20 +1,22 @@
-"""Handing `explore ask` to a warm server: the per-user socket, its protocol, the client end.
+"""Handing `explore ask` and `explore search` to a warm server: the per-user socket, its
+protocol, the client end.
 
 A fresh ``explore ask`` pays the imports and the model load (seconds) before its first
-step. ``explore serve --socket`` keeps one model warm and also listens on a unix socket in
-the user's cache folder; ``explore ask`` tries that socket first and, when a server there
-takes the question, only prints what it answers. Everything else falls back to asking in
-this process, with the same JSON and exit codes: no socket, a stale one, another version of
+step; a fresh ``explore search``, the imports and the candidate stage's indexes.
+``explore serve --socket`` keeps them warm and also listens on a unix socket in the user's
+cache folder; both commands try that socket first and, when a server there takes the
+request, only print what it answers. Everything else falls back to running in this
+process, with the same output and exit codes: no socket, a stale one, another version of
 explore, a server loaded with other adapters, a server that dies or stops talking.
 
 The protocol is newline-delimited JSON, one request per connection::
 
-    server: {"event": "hello", "protocol": 1, "version": "0.1.0", "pid": 123}
-    client: {"protocol": 1, "version": "0.1.0", "repo": "/abs/repo", "question": "...", ...}
+    server: {"event": "hello", "protocol": 2, "version": "0.1.0", "pid": 123}
+    client: {"protocol": 2, "version": "0.1.0", "kind": "ask", "repo": "/abs/repo", "question": "...", ...}
     server: {"event": "progress", "text": "loading the model…"}      (any number)
     server: {"event": "beat"}                                         (every HEARTBEAT_S)
     server: {"event": "note", "kind": "uncommitted"}                  (the tree differs from HEAD)
-    server: {"event": "answer", "answer": {...Answer.to_dict()...}}   (or one of:)
+    server: {"event": "answer", "answer": {...}}   Answer.to_dict(), or a search's result (or one of:)
             {"event": "error", "message": "..."}     the user's to fix: exit 2, as in process
             {"event": "declined", "reason": "..."}   not this server's to answer: ask here
 
@@ -41,7 +43,7 @@ from typing import Any
 from . import __version__
 
 #: Bumped when a message changes shape; a client and server that differ do not talk.
-PROTOCOL = 1
+PROTOCOL = 2
 #: Seconds to connect and hear the server's hello: a live server answers at once.
 CONNECT_TIMEOUT_S = 5.0
 #: How often a server that is working on a question says it is still alive.
@@ -57,6 +59,10 @@ MAX_CONNECTIONS = 16
 #: What an answer must hold for `explore ask` to print it (``Answer.to_dict()``'s keys).
 ANSWER_KEYS = frozenset({"question", "files", "evidence", "answer", "steps", "seconds", "model", "adapters",
                          "notes", "finished"})
+#: What a search's result must hold for `explore search` to print it (:mod:`explore.search_result`).
+SEARCH_KEYS = frozenset({"question", "snapshot", "fitted", "hits", "seconds"})
+#: The requests a server answers (a request's ``kind``), and what each reply must hold.
+REPLY_KEYS = {"ask": ANSWER_KEYS, "search": SEARCH_KEYS}
 #: Longest socket path the kernel takes (108 bytes with the NUL on Linux), with a margin.
 _MAX_SUN_PATH = 100
 
@@ -130,7 +136,7 @@ class MessageReader:
         return message
 
 
-# -- the client: `explore ask` ------------------------------------------------------------
+# -- the client: `explore ask`, `explore search` ------------------------------------------
 @dataclass
 class Fallback:
     """Why the question is asked in this process after all; ``quiet`` when there simply is
@@ -147,13 +153,16 @@ def ask_server(
     on_note: Callable[[str], None] = lambda _text: None,
     path: Path | None = None,
 ) -> dict[str, Any] | Fallback:
-    """Ask the warm server at ``path`` (default: :func:`socket_path`) the ``request``; its
-    answer (``Answer.to_dict()``), or a :class:`Fallback` saying why to ask in process.
+    """Ask the warm server at ``path`` (default: :func:`socket_path`) the ``request`` (its
+    ``kind``, default ``ask``, one of :data:`REPLY_KEYS`); its answer (``Answer.to_dict()``,
+    or a search's result), or a :class:`Fallback` saying why to run in process.
 
     Raises :class:`~explore.sandbox.errors.ExploreError` with the server's text when the
     request was the user's mistake (the in-process ask would have said the same)."""
     if not UNIX:
         return Fallback("no unix sockets on this system", quiet=True)
+    request = {"kind": "ask", **request}
+    keys = REPLY_KEYS[request["kind"]]
     path = path or socket_path()
     try:
         if path.stat().st_uid != os.getuid():
@@ -187,7 +196,7 @@ def ask_server(
                 event = message.get("event")
                 if event == "answer":
                     answer = message.get("answer")
-                    if not isinstance(answer, dict) or not ANSWER_KEYS <= answer.keys():
+                    if not isinstance(answer, dict) or not keys <= answer.keys():
                         return Fallback("the server's answer is not one this explore reads")
                     return answer
                 if event == "progress":

@@ -21,8 +21,9 @@ same text; the server keeps serving. Nothing writes into a repository: snapshots
 indexes live in the cache, as for the CLI.
 
 This module holds the state and does the work; :mod:`explore.mcp_server` is its MCP face
-(schemas, progress notifications, tool errors). With ``--socket`` the same state answers
-``explore ask`` from the user's terminals too (:mod:`explore.socket_answers`), on the same model.
+(schemas, input limits, progress notifications, tool errors). With ``--socket`` the same
+state answers ``explore ask`` and ``explore search`` from the user's terminals too
+(:mod:`explore.socket_answers`), on the same model and indexes.
 What a question waits for (the model loading, an index building, the question before it)
 is told to whoever asked it (MCP progress, the command's status line) and logged on stderr.
 """
@@ -37,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -52,6 +53,9 @@ from .sandbox.snapshot import Repository, Snapshot
 from .socket_answers import Setup, answer_request, resolved_setup
 from .socket_listener import SocketListener
 from .tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from .retrieval.retriever import RetrieverConfig
 
 #: What :meth:`ExploreServer.warm` asks (one step) to load everything before the first client question.
 WARM_QUESTION = "where is the main entry point?"
@@ -253,17 +257,27 @@ class ExploreServer:
 
     def search(self, repo: str | None, question: str, k: int = 10) -> SearchOut:
         """The candidate stage's ``k`` best files for ``question``, without walking."""
-        from .retrieval.retriever import retriever_for
-
         question = checked_question(question)
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
-        opened = self.open(repo)
-        index = self.index(opened)
-        with opened.lock:  # the retriever builds its unit index and symbol table on first use
-            hits = retriever_for(index, opened.retriever).rank(question, k)
+        opened, hits = self.rank(repo, question, k)
         return SearchOut(snapshot=opened.snapshot.label,
                          hits=[HitOut(path=h.path, score=h.score, why=list(h.why)) for h in hits])
+
+    def rank(self, repo: str | None, question: str, k: int, *, worktree: bool | None = None,
+             config: RetrieverConfig | None = None, say: Callable[[str], None] | None = None
+             ) -> tuple[OpenSnapshot, list[Any]]:
+        """The snapshot searched and the candidate stage's ``k`` best hits, ranked with
+        ``config`` (default: the server's, :attr:`OpenSnapshot.retriever`); ``say`` hears of
+        an index build."""
+        from .retrieval.retriever import RetrieverConfig, retriever_for
+
+        opened = self.open(repo, worktree)
+        index = self.index(opened, say)
+        if config is None:  # the retriever kept on the index is told apart by its config: name it
+            config = opened.retriever or RetrieverConfig()
+        with opened.lock:  # the retriever builds its unit index and symbol table on first use
+            return opened, retriever_for(index, config).rank(question, k)
 
     def ls(self, repo: str | None, path: str = ".") -> str:
         """A folder's listing, as the agent's ``ls`` shows it."""

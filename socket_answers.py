@@ -1,14 +1,18 @@
 """What `explore serve --socket` answers to a command handed over its socket
-(:mod:`explore.handoff`): an ``explore ask`` walked on the server's warm model.
+(:mod:`explore.handoff`): an ``explore ask`` walked on the server's warm model, an
+``explore search`` ranked on its warm indexes.
 
 A handed request is answered exactly as the command would have answered it in its own
 process, or not at all: an ``ask`` that wants another model, other adapters or another
 reflector than the server holds is declined (:class:`~explore.handoff.HandoffDeclined`),
-and the command asks in its own process. :class:`Setup` is how both ends tell.
+and the command asks in its own process. :class:`Setup` is how both ends tell. A search
+needs no model: it is ranked with the settings the command would have used (its
+``--adapter``'s combiner, the repository's own, or the shipped one), whatever the server's.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -57,7 +61,12 @@ def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector
 
 def answer_request(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
     """The reply to one request handed over the socket (the listener's handler)."""
-    return answer_ask(server, request, send)
+    kind = request.get("kind", "ask")
+    if kind == "ask":
+        return answer_ask(server, request, send)
+    if kind == "search":
+        return answer_search(server, request, send)
+    raise HandoffDeclined(f"this server answers ask and search, not {kind!r}")
 
 
 def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
@@ -80,6 +89,25 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send) -> di
     note_uncommitted(differs, send)
     server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
     return answer.to_dict() | {"adapters": wanted.adapters}
+
+
+def answer_search(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
+    """An ``explore search``: the candidate stage's ``k`` best files, as the command's own
+    process would have ranked and shown them (:mod:`explore.search_result`)."""
+    from .search_result import search_config, search_result
+
+    started = time.perf_counter()
+    repo, question = str(request["repo"]), str(request["question"])
+    worktree = bool(request.get("worktree"))
+    differs = tree_check(request, worktree)
+    adapter = request.get("adapter")
+    config = search_config(Path(repo), Path(adapter) if adapter else None)
+    opened, hits = server.rank(repo, question, int(request.get("k") or 10), worktree=worktree, config=config,
+                          say=lambda text: send({"event": "progress", "text": text}))
+    result = search_result(question, opened.snapshot, config, hits, started)
+    note_uncommitted(differs, send)
+    server.log.info("answered `explore search` on %s in %.2f s", opened.snapshot.label, result["seconds"])
+    return result
 
 
 def tree_check(request: dict[str, Any], worktree: bool) -> Future[bool] | None:

@@ -176,7 +176,7 @@ class SocketListener:
         except ExploreError as exc:
             return {"event": "error", "message": str(exc)}
         except Exception as exc:  # noqa: BLE001 - one bad question never takes the server down
-            log.exception("a question from `explore ask` failed")
+            log.exception("a request handed over the socket failed")
             return {"event": "declined", "reason": f"the server failed: {type(exc).__name__}: {exc}"}
 
 

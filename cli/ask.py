@@ -111,25 +111,37 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
                        reflector: str | None, max_steps: int | None, say: Callable[[str], None],
                        noted: set[str]) -> dict[str, Any] | None:
     """The answer of a warm `explore serve --socket`, or None when there is none to take it
-    (then the reason is said on stderr, unless there simply is no server). The notes the
-    server gave are said, and their kinds added to ``noted``."""
-    from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server, model_spec
+    (see :func:`from_running_server`)."""
+    from ..handoff import model_spec
 
-    if len(text.encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
+    return from_running_server("ask", repo, {
+        "question": text, "worktree": worktree, "model": model_spec(model),
+        "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
+        "max_steps": max_steps}, say=say, noted=noted)
+
+
+def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: Callable[[str], None],
+                        noted: set[str]) -> dict[str, Any] | None:
+    """What a warm `explore serve --socket` replies to the ``kind`` of ``request`` about
+    ``repo`` (``ask`` or ``search``), or None when there is none to take it (then the reason
+    is said on stderr, unless there simply is no server). The notes the server gave are
+    said, and their kinds added to ``noted``."""
+    from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server
+
+    if len(request["question"].encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
         return None  # a question that big, or a repository that is not there: the local path says so
-    request = {"repo": str(repo.resolve()), "question": text, "worktree": worktree, "model": model_spec(model),
-               "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
-               "max_steps": max_steps, "check_head": True}
 
     def note(kind: str) -> None:
         if kind == "uncommitted" and kind not in noted:
             say_uncommitted()
         noted.add(kind)
 
-    reply = ask_server(request, on_progress=say, on_note=note)
+    reply = ask_server({"kind": kind, "repo": str(repo.resolve()), "check_head": True, **request},
+                       on_progress=say, on_note=note)
     if isinstance(reply, Fallback):
         if not reply.quiet:
-            err.print(f"[dim]note: {shown_markup(reply.reason)}; answering in this process[/]", highlight=False)
+            doing = "answering" if kind == "ask" else "searching"
+            err.print(f"[dim]note: {shown_markup(reply.reason)}; {doing} in this process[/]", highlight=False)
         return None
     return reply
 

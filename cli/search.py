@@ -3,24 +3,23 @@
 No model is loaded: the files are ranked by the retriever (file and code-unit BM25, the
 names the question uses, the paths it names, and what the repository's own history says),
 with the combiner `explore train` fitted to this repository when there is one. Each file
-comes with the line window that best matches the question. Exit 0 with hits, 1 with none,
-2 for bad input.
+comes with the line window that best matches the question (:mod:`explore.search_result`).
+A running `explore serve --socket` answers it on its warm indexes when there is one
+(:mod:`explore.handoff`), with the same output. Exit 0 with hits, 1 with none, 2 for bad input.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from ..sandbox.errors import ExploreError
-from .ask import read_question, warn_uncommitted
+from .ask import from_running_server, read_question, warn_uncommitted
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
-
-#: Lines of evidence shown per file.
-WINDOW = 6
 
 
 def search(
@@ -32,54 +31,69 @@ def search(
     worktree: WorktreeOpt = False,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="A bundle whose combiner.json ranks (default: the one `explore train` fitted to this repo, if any).")] = None,
     as_json: JsonOpt = False,
+    no_server: Annotated[bool, typer.Option("--no-server", help="Search in this process even when `explore serve --socket` is running.")] = False,
 ) -> None:
-    """Rank the files most likely to answer a question, without walking (no model, well under a second warm)."""
-    from ..agent.bundle import COMBINER_FILE, fitted_retriever
-    from ..retrieval.retriever import retriever_for
-    from ..sandbox.index import Index, best_window
-    from ..sandbox.snapshot import Repository
+    """Rank the files most likely to answer a question, without walking (no model, well under a second warm).
 
+    Handed to a running `explore serve --socket` when there is one (same result, on its warm
+    indexes); else searched here."""
     text = read_question(question, question_file).strip()
     if not text:
         raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
     started = time.perf_counter()
-    source = Repository(repo)
-    if not worktree and rev is None:
-        warn_uncommitted(repo)
-    snapshot = source.snapshot(rev, worktree=worktree)
-    if adapter is not None:  # a bundle's combiner sits beside its policy/ folder
-        config = fitted_retriever({"policy": adapter / "policy"})
-        if config is None:
-            raise ExploreError(f"--adapter {adapter}: no {COMBINER_FILE} inside (`explore train` writes one)")
-    else:
-        config = fitted_retriever({}, source.path)
-    status = None if as_json else err.status("indexing…")
+    status = None if as_json else err.status("searching…")
+    say = (lambda _text: None) if status is None else (lambda said: status.update(shown_markup(said), spinner="dots"))
     try:
         if status:
             status.start()
-        hits = retriever_for(Index.build(snapshot), config).rank(text, k)
+        data, noted = None, set()
+        if rev is None and not no_server:
+            data = from_running_server("search", repo, {
+                "question": text, "k": k, "worktree": worktree,
+                "adapter": str(adapter.resolve()) if adapter is not None else None}, say=say, noted=noted)
+        if data is None:
+            data = search_here(repo, text, k=k, rev=rev, worktree=worktree, adapter=adapter, say=say,
+                               check_head=rev is None and not worktree and "uncommitted" not in noted)
+        data["seconds"] = round(time.perf_counter() - started, 3)  # what the user waited, wherever it ran
     finally:
         if status:
             status.stop()
-    rows = []
-    for h in hits:
-        lines = (snapshot.text(h.path) or "").splitlines()
-        start = best_window(lines, text, WINDOW) if lines else 1
-        rows.append({"path": h.path, "score": h.score, "why": list(h.why), "line": start,
-                     "lines": lines[start - 1: start - 1 + WINDOW]})
-    seconds = round(time.perf_counter() - started, 3)
+    rows = data["hits"]
     if as_json:
-        emit_json("search", {"question": text, "snapshot": snapshot.label, "fitted": config is not None,
-                             "hits": rows, "seconds": seconds})
+        emit_json("search", data)
     else:
-        for i, row in enumerate(rows, start=1):
-            out.print(f"[bold]{i:>2}. {shown_markup(row['path'])}[/]:{row['line']}  "
-                      f"[dim]{row['score']:.3f} · {shown_markup(' '.join(row['why']))}[/]", highlight=False)
-            for n, line in enumerate(row["lines"][:3], start=row["line"]):
-                out.print(f"    [dim]{n:>5}[/] {shown_markup(inert(line[:160]))}", highlight=False)
-        fitted_note = " · fitted to this repository's history" if config else ""
-        out.print(f"[dim]{seconds:.2f}s · {snapshot.label}{fitted_note}[/]", highlight=False)
+        render_hits(data)
     if not rows:
         if not as_json:
             out.print("[red]no file matches the question[/]")
         raise typer.Exit(NOT_FOUND)
+
+
+def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: bool, adapter: Path | None,
+                say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
+    """Index (once per commit) and rank in this process."""
+    from ..retrieval.retriever import retriever_for
+    from ..sandbox.index import Index
+    from ..sandbox.snapshot import Repository
+    from ..search_result import search_config, search_result
+
+    started = time.perf_counter()
+    source = Repository(repo)
+    if check_head:
+        warn_uncommitted(repo)
+    snapshot = source.snapshot(rev, worktree=worktree)
+    config = search_config(source.path, adapter)
+    say("indexing…")
+    hits = retriever_for(Index.build(snapshot), config).rank(text, k)
+    return search_result(text, snapshot, config, hits, started)
+
+
+def render_hits(data: dict[str, Any]) -> None:
+    """The ranked files as a person reads them: each with its score, why, and three lines."""
+    for i, row in enumerate(data["hits"], start=1):
+        out.print(f"[bold]{i:>2}. {shown_markup(row['path'])}[/]:{row['line']}  "
+                  f"[dim]{row['score']:.3f} · {shown_markup(' '.join(row['why']))}[/]", highlight=False)
+        for n, line in enumerate(row["lines"][:3], start=row["line"]):
+            out.print(f"    [dim]{n:>5}[/] {shown_markup(inert(line[:160]))}", highlight=False)
+    fitted_note = " · fitted to this repository's history" if data["fitted"] else ""
+    out.print(f"[dim]{data['seconds']:.2f}s · {shown_markup(data['snapshot'])}{fitted_note}[/]", highlight=False)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -140,6 +141,85 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         before = tree_hash(repo)
     assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
     assert not socket_path().exists()  # removed on the way out
+    assert tree_hash(repo) == before
+
+
+def test_search_through_a_warm_server_prints_what_it_prints_alone(tmp_path: Path, explore_cache: Path, make_repo,
+                                                                 tree_hash) -> None:
+    """`explore search` hands its query to the running server as `explore ask` does: the same
+    JSON and the same text (less the seconds), the same errors and notes, the same flags that
+    keep it here; and it imports none of the ranking's stack to do so."""
+    from explore.agent.bundle import COMBINER_FILE
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    repo = make_repo(tmp_path, FILES | {"docs/retry.md": "# Retry\n\nThe back-off doubles each attempt.\n"})
+    question = "where is the retry backoff computed?"
+    args = ["search", str(repo), question, "-k", "3"]
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / COMBINER_FILE).write_text(json.dumps(Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES}
+                                                            | {"file_score": 0.1}).to_dict()))
+    variants = {"json": [*args, "--json"], "text": args, "bundle": [*args, "--json", "--adapter", str(bundle)],
+                "nothing": ["search", str(repo), "zzzq qqqz", "--json"]}
+    here = {name: runner.invoke(app, [*argv, "--no-server"]) for name, argv in variants.items()}
+    assert [here[n].exit_code for n in variants] == [0, 0, 0, 1], {n: r.output for n, r in here.items()}
+    assert json.loads(here["bundle"].stdout)["hits"][0]["path"] == "docs/retry.md"
+
+    def same(name: str, result) -> None:
+        if name == "text":  # the last line says how long it took
+            assert result.stdout.splitlines()[:-1] == here[name].stdout.splitlines()[:-1]
+            assert result.stdout.splitlines()[-1].split("s · ")[1] == here[name].stdout.splitlines()[-1].split("s · ")[1]
+        else:
+            assert walk(json.loads(result.stdout)) == walk(json.loads(here[name].stdout))
+
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
+        for n, (name, argv) in enumerate(variants.items(), start=1):
+            served = runner.invoke(app, argv)
+            assert served.exit_code == here[name].exit_code and served.stderr == "", served.output
+            same(name, served)
+            assert log.read_text().count("answered `explore search` on repo@") == n  # the server answered
+
+        # Handed over, the command imports none of the ranking's stack.
+        probe = ("import atexit, sys\n"
+                 "atexit.register(lambda: sys.stderr.write('heavy: %s' % sorted(m for m in sys.modules if m in "
+                 "('numpy', 'bm25s', 'explore.retrieval', 'explore.sandbox.index', 'explore.sandbox.snapshot'))))\n"
+                 "from explore.cli import main\n"
+                 "main()\n")
+        light = subprocess.run([sys.executable, "-c", probe, *variants["json"]], capture_output=True, text=True,
+                               env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+        assert light.returncode == 0 and light.stderr == "heavy: []", light.stderr
+        same("json", SimpleNamespace(stdout=light.stdout))
+        searched = log.read_text().count("answered `explore search`")
+
+        # The flags that keep `explore ask` here keep `explore search` here.
+        for flags in (["--no-server"], ["--rev", "HEAD"]):
+            kept = runner.invoke(app, [*variants["json"], *flags])
+            assert kept.exit_code == 0
+            same("json", kept)
+        assert log.read_text().count("answered `explore search`") == searched
+
+        # The user's mistakes, in the words the command uses alone.
+        empty = tmp_path / "empty-bundle"
+        empty.mkdir()
+        bad = runner.invoke(app, [*args, "--adapter", str(empty)])
+        alone = runner.invoke(app, [*args, "--adapter", str(empty), "--no-server"])
+        assert bad.exit_code == alone.exit_code == 2 and bad.output == alone.output and "combiner.json" in bad.output
+        assert runner.invoke(app, ["search", str(tmp_path / "gone"), "q"]).exit_code == 2
+
+        # The working tree moved on: the same note as alone, and --worktree searches it.
+        (repo / "pkg" / "jitter.py").write_text("def jitter(delay):\n    return delay * 1.1\n")
+        dirty = runner.invoke(app, [*variants["json"]])
+        assert dirty.exit_code == 0 and "--worktree" in dirty.stderr
+        worktree = runner.invoke(app, ["search", str(repo), "where is the jitter added to a delay?", "--worktree",
+                                       "--json"])
+        assert worktree.exit_code == 0 and json.loads(worktree.stdout)["hits"][0]["path"] == "pkg/jitter.py"
+        assert "answered `explore search` on repo (working tree)" in log.read_text()
+        before = tree_hash(repo)
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+    # No server any more: searched here, with nothing to say but the tree's note.
+    gone = runner.invoke(app, variants["json"])
+    assert gone.exit_code == 0 and gone.stderr == dirty.stderr and json.loads(gone.stdout)["hits"]
     assert tree_hash(repo) == before
 
 
