@@ -1,0 +1,254 @@
+"""Definitions and doc comments by tree-sitter, language by language, and what bad input gets."""
+from __future__ import annotations
+
+import pytest
+
+from explore.sandbox import syntax
+from explore.sandbox.syntax import Definition, outline
+
+
+def _by_name(path: str, text: str) -> dict[str, Definition]:
+    found = outline(path, text)
+    assert found is not None, f"no grammar for {path}"
+    return {d.name: d for d in found}
+
+
+GO = """\
+package server
+
+import "net/http"
+
+// Serve answers requests until the context is cancelled.
+// It never returns nil.
+//
+//go:noinline
+func Serve(addr string) error { const local = 1; return nil }
+
+// Config holds the listener settings.
+type Config struct{ Addr string }
+
+type (
+	// Handler reacts to one request.
+	Handler interface{ Handle() }
+	ID = string
+)
+
+// Start opens the listener.
+func (c *Config) Start() {}
+
+// DefaultPort is used when none is given.
+const DefaultPort = 8080
+"""
+
+
+def test_go_definitions_doc_comments_and_receivers() -> None:
+    defs = _by_name("server.go", GO)
+    assert defs["Serve"] == Definition("Serve", "function", 9, 9, "Serve answers requests until the context is "
+                                       "cancelled.\nIt never returns nil.", 5, "")
+    assert (defs["Config"].kind, defs["Config"].doc) == ("struct", "Config holds the listener settings.")
+    assert (defs["Handler"].kind, defs["Handler"].doc) == ("interface", "Handler reacts to one request.")
+    assert (defs["ID"].kind, defs["ID"].doc) == ("type", "")  # the group's comment is Handler's, not ID's
+    assert (defs["Start"].kind, defs["Start"].parent, defs["Start"].doc) == ("method", "Config", "Start opens the listener.")
+    assert (defs["DefaultPort"].kind, defs["DefaultPort"].start) == ("constant", 24)
+    assert "local" not in defs  # a constant inside a function body is a local
+
+
+TS = """\
+import { X } from "./x";
+
+/**
+ * Parse the options a user passed.
+ * @param raw the text
+ */
+
+export function parseOptions(raw: string): Options { return {}; }
+
+// Options of one run.
+export interface Options { verbose?: boolean }
+
+export type Mode = "fast" | "slow";
+
+export class Runner extends X {
+  /** Start every job in order. */
+  start(): void { const helper = () => 1; }
+  private stop = (): void => {};
+}
+
+export const makeRunner = () => new Runner();
+let count = 0; // not a doc of what follows
+enum Color { Red }
+"""
+
+
+def test_typescript_jsdoc_exports_and_arrow_functions() -> None:
+    defs = _by_name("src/run.ts", TS)
+    assert defs["parseOptions"].doc == "Parse the options a user passed."  # a blank line after /** */ is allowed
+    assert defs["parseOptions"].doc_start == 3 and defs["parseOptions"].start == 8
+    assert (defs["Options"].kind, defs["Options"].doc) == ("interface", "Options of one run.")
+    assert defs["Mode"].kind == "type" and defs["Color"].kind == "enum"
+    assert (defs["start"].kind, defs["start"].parent, defs["start"].doc) == ("method", "Runner", "Start every job in order.")
+    assert (defs["stop"].kind, defs["stop"].parent) == ("method", "Runner")
+    assert (defs["helper"].kind, defs["helper"].parent) == ("function", "start")  # nested, not top-level
+    assert defs["makeRunner"].kind == "function"
+    assert defs["Color"].doc == ""  # a trailing comment belongs to its own line
+    assert "count" not in defs  # a variable, not a definition
+    tsx = _by_name("src/view.tsx", "/** A card. */\nexport function Card() { return <div className='c'/>; }\n")
+    assert tsx["Card"].doc == "A card."
+
+
+JS = """\
+'use strict'
+
+/**
+ * Send a response body.
+ *
+ * @param {string} body
+ * @public
+ */
+
+res.send = function send(body) { return this; };
+
+exports.render = function (view) {};
+
+module.exports = function createApplication() {};
+
+const handlers = { onError: function () {}, close() {} };
+"""
+
+
+def test_javascript_assigned_functions() -> None:
+    defs = _by_name("lib/response.js", JS)
+    assert (defs["send"].doc, defs["send"].doc_start, defs["send"].start) == ("Send a response body.", 3, 10)
+    assert defs["render"].kind == "function" and defs["createApplication"].kind == "function"
+    assert "exports" not in defs and "module" not in defs
+    assert (defs["onError"].kind, defs["close"].kind) == ("property", "property")  # an object's, not the file's
+
+
+RUST = """\
+//! The crate.
+
+/// A point in the plane.
+#[derive(Debug, Clone)]
+pub struct Point { x: f64 }
+
+// An ordinary comment is not documentation in Rust.
+impl<T> Shape for Point<T> {
+    /// Area of the shape.
+    fn area(&self) -> f64 { 0.0 }
+}
+
+/** Things with an area. */
+pub trait Shape { fn area(&self) -> f64; }
+
+pub const MAX_POINTS: usize = 64;
+macro_rules! square { ($x:expr) => { $x * $x } }
+"""
+
+
+def test_rust_doc_comments_impls_and_attributes() -> None:
+    found = outline("src/geo.rs", RUST)
+    assert found is not None
+    kinds = [(d.name, d.kind, d.parent) for d in found]
+    assert kinds == [("Point", "struct", ""), ("area", "method", "Point"), ("Shape", "trait", ""),
+                     ("area", "method", "Shape"), ("MAX_POINTS", "constant", ""), ("square", "macro", "")]
+    docs = {(d.name, d.parent): d.doc for d in found}
+    assert docs[("Point", "")] == "A point in the plane."  # across the attribute
+    assert docs[("area", "Point")] == "Area of the shape."
+    assert docs[("Shape", "")] == "Things with an area."
+
+
+JAVA = """\
+package app;
+
+/** The application entry point. */
+@Deprecated
+public class App {
+    /** Runs the app until stopped. */
+    @Override
+    public void run() {}
+
+    // not Javadoc
+    public App() {}
+
+    static final int MAX_USERS = 3;
+    private int count;
+}
+"""
+
+
+def test_java_javadoc_and_annotations() -> None:
+    found = outline("App.java", JAVA)
+    assert found is not None and [(d.name, d.kind) for d in found if d.name == "App"] == [("App", "class"),
+                                                                                          ("App", "constructor")]
+    defs = {d.name: d for d in found if d.kind != "constructor"}
+    assert (defs["App"].kind, defs["App"].doc, defs["App"].doc_start) == ("class", "The application entry point.", 3)
+    assert (defs["run"].kind, defs["run"].parent, defs["run"].doc) == ("method", "App", "Runs the app until stopped.")
+    assert defs["MAX_USERS"].kind == "constant" and "count" not in defs
+
+
+C_SRC = """\
+/* Open the file at path p. */
+static int *open_file(const char *p) { return 0; }
+
+// A node of the list.
+struct node { int value; };
+int prototype_only(int);
+#define BUFFER_SIZE 4096
+#define max(a, b) ((a) > (b) ? (a) : (b))
+typedef struct { int b; } pair_t;
+"""
+
+CPP_SRC = """\
+namespace ui {
+/// A widget on screen.
+class Widget {
+ public:
+  /// Draw it.
+  void draw() const {}
+};
+}
+/** Resize the widget. */
+void ui::Widget::resize(int w) {}
+template <typename T>
+T larger(T a, T b) { return a > b ? a : b; }
+"""
+
+
+def test_c_and_cpp_declarators() -> None:
+    c = _by_name("src/list.c", C_SRC)
+    assert (c["open_file"].kind, c["open_file"].doc) == ("function", "Open the file at path p.")
+    assert (c["node"].kind, c["node"].doc) == ("struct", "A node of the list.")
+    assert c["BUFFER_SIZE"].kind == "constant" and c["max"].kind == "macro" and c["pair_t"].kind == "type"
+    assert "prototype_only" not in c  # declared, not defined here
+    cpp = _by_name("src/widget.cpp", CPP_SRC)
+    assert (cpp["Widget"].kind, cpp["Widget"].doc) == ("class", "A widget on screen.")
+    assert (cpp["draw"].kind, cpp["draw"].parent) == ("method", "Widget")
+    assert (cpp["resize"].kind, cpp["resize"].parent, cpp["resize"].doc) == ("method", "Widget", "Resize the widget.")
+    assert (cpp["larger"].kind, cpp["larger"].start) == ("function", 11)  # its template<> line included
+
+
+def test_bad_input_is_skipped_and_counted_never_raised() -> None:
+    syntax.SKIPPED.clear()
+    assert outline("notes.kt", "fun main() {}") is None  # no grammar for the language: the caller falls back
+    assert outline("README.md", "# x") is None
+    assert outline("dist/app.min.js", "var a=function(){return 1};" * 80_000) == ()  # 2 MB on one line
+    assert outline("dist/bundle.js", "function f(){return 1}" * 2_000) == ()  # minified, under the size cap
+    broken = outline("half.go", "package x\n\n// Good is fine.\nfunc Good() {}\n\nfunc ((( {{{ \x00 }\n")
+    assert broken is not None and broken[0].name == "Good"  # what parsed before the break is kept
+    assert outline("empty.rs", "") == ()
+    assert outline("odd.c", "\udcff\ufffe int x(") is not None  # undecodable text does not raise
+    assert syntax.SKIPPED["too large"] == 1 and syntax.SKIPPED["minified"] == 1
+    assert syntax.SKIPPED["parse errors"] >= 1
+
+
+def test_a_missing_grammar_wheel_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(syntax.GRAMMARS, "go", ("tree_sitter_not_installed", "language"))
+    syntax._grammar.cache_clear()
+    try:
+        syntax.SKIPPED.clear()
+        assert outline("main.go", "package main\nfunc main() {}\n") is None
+        assert syntax.SKIPPED["no grammar"] == 1
+    finally:
+        monkeypatch.undo()
+        syntax._grammar.cache_clear()
+    assert outline("main.go", "package main\nfunc main() {}\n") == (Definition("main", "function", 2, 2, "", 2, ""),)
