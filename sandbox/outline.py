@@ -3,7 +3,9 @@
 These are the cues a person uses to tell the file that defines ``parse_args`` from the
 five that call it, or the install guide from the setup script: BM25 alone cannot. They
 are shown to the policy as features in listings; it learns how much to trust them.
-Definitions are parsed lazily (one file at a time, cached), never for the whole repo.
+Definitions are parsed lazily (one file at a time, cached), never for the whole repo:
+Python with :mod:`ast`, the languages tree-sitter reads with :mod:`.syntax`, the rest by
+their definition lines.
 """
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ import re
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from . import syntax
+
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json"}
-CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".js", ".ts", ".go", ".rs", ".c", ".h", ".cpp", ".java", ".rb", ".sh"}
+CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh"} | set(syntax.SUFFIXES)
 #: Files that configure the build, tools or docs whatever folder they sit in (lower-cased names).
 CONFIG_NAMES = frozenset({
     "setup.py", "setup.cfg", "pyproject.toml", "makefile", "dockerfile", "noxfile.py", "tox.ini", "manifest.in",
@@ -58,7 +62,8 @@ def file_kind(path: str) -> str:
 
 @lru_cache(maxsize=4096)
 def definitions(path: str, text: str) -> tuple[str, ...]:
-    """Names a file defines (classes, functions, methods; module constants for Python)."""
+    """Names a file defines (classes, functions, methods and types; module constants for
+    Python, constants and macros for the languages tree-sitter reads)."""
     if path.endswith((".py", ".pyi")):
         try:
             tree = ast.parse(text)
@@ -72,6 +77,9 @@ def definitions(path: str, text: str) -> tuple[str, ...]:
             if isinstance(node, ast.Assign):
                 names += [t.id for t in node.targets if isinstance(t, ast.Name) and t.id.isupper()]
         return tuple(dict.fromkeys(names))
+    parsed = syntax.outline(path, text)
+    if parsed is not None:
+        return tuple(dict.fromkeys(d.name for d in parsed))
     if PurePosixPath(path).suffix in CODE_SUFFIXES:
         return tuple(dict.fromkeys(_DEF_RE.findall(text)))
     return ()

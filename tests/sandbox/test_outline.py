@@ -18,6 +18,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # the test conventions of Go and JavaScript/TypeScript
     ("command_test.go", "test"), ("command.go", "code"), ("src/app.test.ts", "test"), ("lib/x.spec.mjs", "test"),
     ("src/__tests__/view.tsx", "test"), ("lib/router/index.js", "code"), ("src/latest.ts", "code"),
+    # every suffix tree-sitter reads is code
+    ("src/view.tsx", "code"), ("lib/app.mjs", "code"), ("src/widget.cc", "code"), ("include/widget.hpp", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
@@ -30,6 +32,15 @@ def test_definitions_python_and_fallback() -> None:
     assert definitions("broken.py", "def ok():\n  pass\ndef (") == ("ok",)
     assert definitions("x.go", "func Serve() {}\ntype Server struct{}") == ("Serve", "Server")
     assert definitions("notes.md", "def x") == ()
+
+
+def test_definitions_of_languages_tree_sitter_reads() -> None:
+    go = "package x\n\n// Max is the cap.\nconst Max = 3\n\nfunc (s *Server) Serve() {}\nfunc helper() { const local = 1 }\n"
+    assert definitions("server.go", go) == ("Max", "Serve", "helper")
+    ts = "export const parse = (s: string) => s;\nlet count = 0;\nexport interface Options {}\n"
+    assert definitions("src/view.tsx", ts) == ("parse", "Options")  # a variable is not a definition
+    assert definitions("lib/response.js", "res.send = function send(body) {};\n") == ("send",)
+    assert definitions("dist/app.min.js", "function f(){}" * 5_000) == ()  # minified: skipped, not guessed
 
 
 def test_headings() -> None:
