@@ -2,9 +2,10 @@
 
 A 3,000-line module that defines the one function a question is about should not lose to
 a short test that repeats the question's words: ranking a file by its best unit fixes
-that. Python is parsed with :mod:`ast`; other languages by their definition lines (a unit
-runs from one top-level-looking definition to the next), which holds for the brace and
-keyword languages a repository mixes in (JS/TS, Go, Rust, Java, C/C++, Ruby …).
+that. Python is parsed with :mod:`ast`; JavaScript/TypeScript, Go, Rust, Java and C/C++ by
+tree-sitter (:mod:`..sandbox.syntax`: each function, method and type with the doc comment
+above it); the languages it has no grammar for (Kotlin, Ruby, C# …) by their definition
+lines (a unit runs from one top-level-looking definition to the next).
 Units are kept per git blob id, so the parents of a thousand commits parse each content once.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ..sandbox import syntax
 from ..sandbox.atomic import replacing
 from ..sandbox.index import tokenize
 from ..sandbox.outline import file_kind
@@ -28,9 +30,11 @@ from ..sandbox.snapshot import Snapshot, cache_root
 UNIT_CHARS = 6_000
 #: Files larger than this are not split into units (minified or generated code).
 MAX_UNIT_FILE_BYTES = 1 << 20
-#: Unit languages: suffixes split by definition lines when not Python.
+#: Unit languages: Python, tree-sitter's, and those split by definition lines.
 UNIT_SUFFIXES = frozenset(".py .pyi .pyx .js .jsx .mjs .cjs .ts .tsx .go .rs .java .kt .scala .c .h .cc .cpp .hpp "
-                          ".cs .rb .php .swift .lua".split())
+                          ".cs .rb .php .swift .lua".split()) | frozenset(syntax.SUFFIXES)
+#: Definitions that are not units of their own (as Python's module constants are not).
+NOT_UNITS = frozenset({"constant"})
 _DEF_LINE = re.compile(
     r"^[ \t]*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:static\s+)?"
     r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
@@ -88,8 +92,26 @@ def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
                     end = min(inner) - 1 if inner else end
                 out.append((node.name, start, end, "\n".join(lines[start - 1:end])))
         return out
+    defs = syntax.outline(path, text)
+    if defs is not None:
+        return _by_definitions(lines, defs)
     pattern = _C_FUNC if suffix in (".c", ".h", ".cc", ".cpp", ".hpp") else _DEF_LINE
     return _by_lines(lines, pattern)
+
+
+def _by_definitions(lines: list[str], defs: tuple[syntax.Definition, ...]) -> list[tuple[str, int, int, str]]:
+    """A unit per definition, from its doc comment to its end; a type's unit is its own text,
+    up to its first member (its methods are units of their own)."""
+    out = []
+    for i, d in enumerate(defs):
+        if d.kind in NOT_UNITS:
+            continue
+        start, end = d.doc_start, d.end
+        if d.kind in syntax.TYPE_KINDS:
+            inner = next((e.doc_start for e in defs[i + 1:] if e.start >= d.start and e.end <= d.end), None)
+            end = max(d.start, inner - 1) if inner is not None else end
+        out.append((d.name, start, end, "\n".join(lines[start - 1:end])))
+    return out
 
 
 def _by_lines(lines: list[str], pattern: re.Pattern[str]) -> list[tuple[str, int, int, str]]:
@@ -135,7 +157,7 @@ UNITS = UnitCache()
 SAVE_AFTER_SECONDS = 1.0
 #: Snapshots whose units the cache keeps (oldest removed first).
 MAX_CACHED_UNIT_SETS = 16
-UNITS_VERSION = "1"
+UNITS_VERSION = "2"
 
 
 def _store(snapshot: Snapshot, cache: Path | None) -> Path:
