@@ -1,10 +1,13 @@
-"""Tasks from Python source, read with :mod:`ast` (no import, no execution).
+"""Tasks from source code: Python read with :mod:`ast`, JavaScript/TypeScript, Go, Rust, Java
+and C/C++ with tree-sitter (:mod:`...sandbox.syntax`); nothing is imported or run.
 
-Three kinds, each in ``meta.kind``:
+Three kinds, each in ``meta.kind`` (the third for Python only):
 
 * ``docstring`` — a module/class/function docstring's summary becomes a question about
   *behaviour* ("Where is the code that retries a failed upload?"). Summaries that name the
-  object itself are skipped: the point is to search by meaning, not by name.
+  object itself are skipped: the point is to search by meaning, not by name. In other
+  languages the summary is that of the doc comment above the definition (JSDoc, Go's
+  ``// Name does …`` with the name dropped, Rust's ``///``).
 * ``definition`` — "Which file defines `parse_args`?": the lookup people do all day; BM25
   is strong here and the numbers should show it.
 * ``constant`` / ``default`` — "What is the default timeout?" with the value as
@@ -17,9 +20,12 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 from collections import defaultdict
 
 from ...agent.task import Task
+from ...sandbox import syntax
+from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Snapshot
 from .phrasing import constant_question, docstring_question, mentions, summary
 from .quality import is_test_path, is_vendored
@@ -32,20 +38,35 @@ PER_FILE = {"docstring": 8, "definition": 6, "constant": 4, "default": 3}
 #: A name defined in more files than this is too ambiguous for "which file defines X?".
 MAX_DEFINERS = 3
 _GENERIC_NAMES = frozenset({"main", "run", "setup", "get", "set", "call", "init", "wrapper", "inner", "decorator"})
+#: Definition kinds asked about as "the <kind> `X`" (Python's classes; other languages' types).
+_TYPE_WORDS = frozenset({"class", "struct", "interface", "trait", "enum", "type"})
+#: How a definition of another language is asked about, by its kind (others are not asked).
+_DOC_KIND = {"class": "class", "struct": "class", "interface": "class", "trait": "class", "enum": "class",
+             "type": "class", "constant": "class", "function": "function", "method": "function",
+             "macro": "function", "property": "function"}
 
 
 def python_files(snapshot: Snapshot) -> list[str]:
     return [f for f in snapshot.files if f.endswith(".py") and not is_test_path(f) and not is_vendored(f)]
 
 
+def syntax_files(snapshot: Snapshot) -> list[str]:
+    """Source files tree-sitter reads, less tests (``_test.go``, ``x.spec.ts`` too), vendored
+    trees and TypeScript declaration files (``.d.ts``: signatures of code found elsewhere)."""
+    return [f for f in snapshot.files if syntax.language(f) and not f.endswith(".d.ts")
+            and not is_test_path(f) and file_kind(f) != "test" and not is_vendored(f)]
+
+
 def generate(snapshot: Snapshot, rng: random.Random, progress=None) -> list[Task]:
-    """All code tasks of a snapshot (unsorted by quality; the pipeline dedupes and samples)."""
+    """All code tasks of a snapshot (unsorted by quality; the pipeline dedupes and samples).
+    Python's come first, drawn from ``rng`` exactly as before other languages were read."""
     files = python_files(snapshot)
+    others = syntax_files(snapshot)
     tasks: list[Task] = []
     definers: dict[tuple[str, str], list[str]] = defaultdict(list)  # (kind, name) -> files
     for i, rel in enumerate(files):
         if progress is not None:
-            progress(i + 1, len(files))
+            progress(i + 1, len(files) + len(others))
         text = snapshot.text(rel, MAX_PARSE_BYTES + 1)
         if text is None or len(text) > MAX_PARSE_BYTES:
             continue
@@ -57,6 +78,20 @@ def generate(snapshot: Snapshot, rng: random.Random, progress=None) -> list[Task
         tasks += _value_tasks(tree, rel, rng, snapshot.rev)
         for kind, name in _public_definitions(tree)[: PER_FILE["definition"] * 4]:
             definers[(kind, name)].append(rel)
+    tasks += _definition_tasks(definers, rng, snapshot.rev)
+    taken = {name.rsplit(".", 1)[-1] for _, name in definers}
+    definers = defaultdict(list)
+    for i, rel in enumerate(others):
+        if progress is not None:
+            progress(len(files) + i + 1, len(files) + len(others))
+        text = snapshot.text(rel, MAX_PARSE_BYTES + 1)
+        defs = syntax.outline(rel, text) if text is not None and len(text) <= MAX_PARSE_BYTES else None
+        if not defs:
+            continue
+        tasks += _comment_tasks(defs, rel, rng, snapshot.rev)
+        for kind, name in _exported_definitions(rel, defs)[: PER_FILE["definition"] * 4]:
+            if name.rsplit(".", 1)[-1] not in taken:  # also defined in Python: the targets would be partial
+                definers[(kind, name)].append(rel)
     tasks += _definition_tasks(definers, rng, snapshot.rev)
     return tasks
 
@@ -118,8 +153,8 @@ def _definition_tasks(definers: dict[tuple[str, str], list[str]], rng: random.Ra
             continue
         if any(per_file[f] >= PER_FILE["definition"] for f in files):
             continue
-        if kind == "class":
-            question = rng.choice([f"Which file defines the class `{name}`?", f"Where is `{name}` defined?"])
+        if kind in _TYPE_WORDS:
+            question = rng.choice([f"Which file defines the {kind} `{name}`?", f"Where is `{name}` defined?"])
         elif kind == "method":
             question = rng.choice([f"Where is the method `{name}` implemented?", f"Which file defines `{name}`?"])
         else:
@@ -194,4 +229,48 @@ def _value_tasks(tree: ast.Module, rel: str, rng: random.Random, rev: str | None
                              line=node.lineno))
             n_default += 1
             break  # one default per function; variety over depth
+    return out
+
+
+def _comment_tasks(defs: tuple[syntax.Definition, ...], rel: str, rng: random.Random,
+                   rev: str | None) -> list[Task]:
+    """Docstring tasks from the doc comments of a file in another language."""
+    out: list[Task] = []
+    for d in defs:
+        kind = _DOC_KIND.get(d.kind)
+        if not d.doc or kind is None or d.name.startswith("__"):
+            continue
+        text = _unnamed(summary(d.doc), d.name)
+        if not text or mentions(text, d.name):
+            continue
+        question = docstring_question(text, kind, rng)
+        if question is None:
+            continue
+        out.append(_task(question, rel, "docstring", rev, answer=d.name, symbol=d.name, line=d.start))
+        if len(out) >= PER_FILE["docstring"]:
+            break
+    return out
+
+
+def _unnamed(text: str, name: str) -> str:
+    """A summary without the name it opens with, Go's convention: "Serve handles requests" →
+    "handles requests"; "Config is the set of options" → "the set of options"."""
+    match = re.match(rf"(?:(?:[Aa]n?|[Tt]he)\s+)?{re.escape(name)}(?![\w.(])\s*(?:(?:is|are)\s+)?", text)
+    return text[match.end():] if match and match.end() < len(text) else text
+
+
+def _exported_definitions(rel: str, defs: tuple[syntax.Definition, ...]) -> list[tuple[str, str]]:
+    """Top-level types and functions and the methods of types (``Type.method``) a file of
+    another language defines, less private names (``_x``; lower-case in Go) and nested helpers."""
+    go = rel.endswith(".go")
+    out: list[tuple[str, str]] = []
+    for d in defs:
+        if d.kind not in _DOC_KIND or d.kind in ("constant", "macro", "property") or d.name.startswith("_"):
+            continue
+        if go and not d.name[:1].isupper():
+            continue
+        if d.kind == "method" and d.parent:
+            out.append(("method", f"{d.parent}.{d.name}"))
+        elif not d.parent:
+            out.append((d.kind if d.kind in _TYPE_WORDS else "function", d.name))
     return out
