@@ -9,10 +9,13 @@ the client's model can read and act on.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 import anyio.from_thread
+import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -23,6 +26,7 @@ from . import __version__
 from .agent.explorer import EmptyQuestion
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.workspace import show_dir, shown
+from .walk_stop import WalkStopped
 
 if TYPE_CHECKING:
     from .sandbox.snapshot import Snapshot
@@ -99,7 +103,7 @@ def build(state: ExploreServer) -> MCPServer:
     reads = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
     @server.tool(annotations=reads)
-    def ask(
+    async def ask(
         question: QuestionParam,
         repo: RepoParam = None,
         max_steps: Annotated[int | None, Field(
@@ -108,7 +112,8 @@ def build(state: ExploreServer) -> MCPServer:
     ) -> AskOut:
         """Answer a question about a repository by walking it (list, read, answer): returns the
         file(s) that hold the answer, best first, the evidence lines, and the steps taken."""
-        return as_tool_error(state.ask, repo, question, max_steps, progress_reporter(ctx))
+        return await until_cancelled(
+            lambda stop: as_tool_error(state.ask, repo, question, max_steps, progress_reporter(ctx, stop), stop))
 
     @server.tool(annotations=reads)
     def search(
@@ -140,15 +145,18 @@ def build(state: ExploreServer) -> MCPServer:
     return server
 
 
-def progress_reporter(ctx: Context | None) -> Callable[[str], None] | None:
+def progress_reporter(ctx: Context | None, stop: Callable[[], bool] = lambda: False) -> Callable[[str], None] | None:
     """``say`` for a tool running on the SDK's worker thread: each message becomes an MCP
     progress notification (sent when the client asked for progress; a no-op otherwise). A
-    client gone meanwhile costs the notification, never the answer."""
+    client gone meanwhile costs the notification, never the answer; once ``stop()`` (the
+    call was cancelled) nothing is sent: the client may be gone, and its pipe with it."""
     if ctx is None:
         return None
     count = [0]
 
     def say(text: str) -> None:
+        if stop():
+            return
         count[0] += 1
         try:
             anyio.from_thread.run(ctx.report_progress, count[0], None, text)
@@ -156,6 +164,39 @@ def progress_reporter(ctx: Context | None) -> Callable[[str], None] | None:
             pass
 
     return say
+
+
+async def until_cancelled(work: Callable[[Callable[[], bool]], Any]) -> Any:
+    """``work(stop)`` on a worker thread, where ``stop()`` turns true when this call is
+    cancelled: the client cancelled it, or went away (the session then cancels whatever is
+    in flight). The call waits for the work to end — a walk stops at its next step,
+    :class:`~explore.walk_stop.WalkStopped` — instead of leaving it running unseen.
+
+    A cancelled call ends with a tool error, not with the cancellation: the SDK then writes
+    nothing (the peer cancelled, or the write is cancelled with the session), where a
+    cancellation would have it write a last "connection closed" reply into the pipe of a
+    client that is gone, which fails the server."""
+    stop, ended = threading.Event(), threading.Event()
+
+    def stoppable() -> Any:
+        try:
+            return work(stop.is_set)
+        except WalkStopped:
+            return WalkStopped
+        finally:
+            ended.set()
+
+    try:
+        result = await anyio.to_thread.run_sync(stoppable, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        stop.set()
+        with anyio.CancelScope(shield=True):
+            while not ended.is_set():
+                await anyio.sleep(0.02)
+        raise ToolError("the question was cancelled") from None
+    if result is WalkStopped:  # stopped by the call's own end: cannot happen, said anyway
+        raise ToolError("the question was cancelled")
+    return result
 
 
 def as_tool_error(method: Any, *args: Any) -> Any:

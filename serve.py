@@ -44,7 +44,7 @@ from mcp.server.mcpserver import MCPServer
 
 from .agent.bundle import fitted_retriever
 from .agent.env import EnvConfig
-from .agent.explorer import Answer, DecisionPolicy, Explorer, NoteWriter
+from .agent.explorer import Answer, Explorer, NoteWriter
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
                          refused_as_error)
 from .sandbox.errors import ExploreError, RepoNotFound
@@ -53,6 +53,7 @@ from .sandbox.snapshot import Repository, Snapshot
 from .socket_answers import Setup, answer_request, resolved_setup
 from .socket_listener import SocketListener
 from .tools.workspace import Workspace
+from .walk_stop import StoppablePolicy, WalkStopped
 
 if TYPE_CHECKING:
     from .retrieval.retriever import RetrieverConfig
@@ -80,7 +81,8 @@ class SharedModel:
     in answers. Kept apart from the explorer that loaded them, so that explorer's snapshot
     and index are freed when its repository moves on."""
 
-    policy: DecisionPolicy
+    policy: StoppablePolicy
+    """The loaded policy, asking before each decision whether the walk under way was stopped."""
     reflector: NoteWriter
     config: EnvConfig
     adapters: dict[str, str]
@@ -120,6 +122,8 @@ class ExploreServer:
         self._lock = threading.Lock()
         self.model_lock = threading.Lock()
         self._model: SharedModel | None = None  # loaded by the first `ask`
+        self.stopped = 0
+        """Walks stopped before their end because whoever asked had gone (also logged)."""
         self._setup: Setup | None = None  # what `explore ask` must ask for to be answered here
         self.default: Path | None = None
         if repo is not None:  # fail at start, not at the first call, when it cannot be opened
@@ -193,13 +197,14 @@ class ExploreServer:
 
     # -- the tools -----------------------------------------------------------------------
     def ask(self, repo: str | None, question: str, max_steps: int | None = None,
-            say: Callable[[str], None] | None = None) -> AskOut:
+            say: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None) -> AskOut:
         """Walk the repository to answer ``question`` (see :meth:`Explorer.ask`); ``say``
-        hears what the question waits for (the model loading, an index building)."""
+        hears what the question waits for (the model loading, an index building); the walk
+        stops (:class:`~explore.walk_stop.WalkStopped`) at its first step after ``stop()``."""
         question = checked_question(question)
         if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
-        label, answer = self.answer(repo, question, max_steps=max_steps, say=say)
+        label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop)
         return AskOut(
             snapshot=label,
             files=list(answer.files),
@@ -215,10 +220,13 @@ class ExploreServer:
         )
 
     def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
-               max_steps: int | None = None, say: Callable[[str], None] | None = None) -> tuple[str, Answer]:
+               max_steps: int | None = None, say: Callable[[str], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> tuple[str, Answer]:
         """The walk behind ``ask`` (MCP) and ``explore ask`` (the socket), without the MCP
         tool's input limits, with the label of the snapshot walked: one question at a time
-        on the one model, saying (to ``say`` and the server log) what it waits for first."""
+        on the one model, saying (to ``say`` and the server log) what it waits for first.
+        Once ``stop()`` is true (whoever asked has gone) the walk raises
+        :class:`~explore.walk_stop.WalkStopped` at its next step, freeing the model."""
         say = say or (lambda _text: None)
         opened = self.open(repo, worktree)
         if not self.model_lock.acquire(blocking=False):
@@ -230,7 +238,17 @@ class ExploreServer:
                 explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever, say)
             self.index(opened, say)  # the walk's index: built here, where progress is told
             say("walking the repository…")
-            return opened.snapshot.label, explorer.ask(question, max_steps=max_steps)
+            policy: StoppablePolicy = explorer.policy  # type: ignore[assignment]
+            policy.walking(stop)
+            try:
+                return opened.snapshot.label, explorer.ask(question, max_steps=max_steps)
+            except WalkStopped as stopped:
+                self.stopped += 1
+                self.log.info("stopped walking %s after %d steps: whoever asked has gone", opened.snapshot.label,
+                              stopped.steps)
+                raise
+            finally:
+                policy.walking(None)
         finally:
             self.model_lock.release()
 
@@ -246,6 +264,7 @@ class ExploreServer:
                 say("loading the model (once per server)…")
             explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
                                 max_steps=self.max_steps, retriever=retriever, progress=say)
+            explorer.policy = StoppablePolicy(explorer.policy)
             self.log.info("model %s loaded in %.1f s", explorer.model_name, time.perf_counter() - started)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
                                       explorer.model_name, tuple(explorer.notes))
@@ -331,7 +350,12 @@ class ExploreServer:
             threading.Thread(target=self.warm, name="explore-warm", daemon=True).start()
         try:
             if stdio:
-                self.mcp().run("stdio")
+                try:
+                    self.mcp().run("stdio")
+                except BaseException as exc:
+                    if not client_gone(exc):
+                        raise
+                    self.log.info("the MCP client has gone (its end of the pipe closed)")
             else:
                 stop = threading.Event()
                 for sig in (signal.SIGINT, signal.SIGTERM):
@@ -340,6 +364,16 @@ class ExploreServer:
         finally:
             if listener is not None:
                 listener.close()
+
+
+def client_gone(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or groups only, the error of writing to a client that has gone:
+    the SDK's stdio writer fails so when a client dies while a notification is on its way.
+    For a server on stdio, whose one client that is, the end of the session, not a failure."""
+    if isinstance(exc, (BrokenPipeError, ConnectionResetError)):
+        return True
+    inner = getattr(exc, "exceptions", None)  # a task group's exception group
+    return bool(inner) and all(client_gone(e) for e in inner)
 
 
 def log_to_stderr(log: logging.Logger) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .handoff import HandoffDeclined, model_spec, working_tree_differs
+from .walk_stop import WalkStopped
 
 if TYPE_CHECKING:
     from .serve import ExploreServer
@@ -59,19 +60,23 @@ def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector
     return Setup(model or DEFAULT_MODEL, found, reflector or ("lora" if "reflector" in found else "none"))
 
 
-def answer_request(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
-    """The reply to one request handed over the socket (the listener's handler)."""
+def answer_request(server: ExploreServer, request: dict[str, Any], send: Send, gone: threading.Event
+                   ) -> dict[str, Any]:
+    """The reply to one request handed over the socket (the listener's handler); ``gone``
+    is set when the command has gone, and its walk, if any, stops at the next step."""
     kind = request.get("kind", "ask")
     if kind == "ask":
-        return answer_ask(server, request, send)
+        return answer_ask(server, request, send, gone.is_set)
     if kind == "search":
         return answer_search(server, request, send)
     raise HandoffDeclined(f"this server answers ask and search, not {kind!r}")
 
 
-def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:
+def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop: Callable[[], bool] | None = None
+               ) -> dict[str, Any]:
     """An ``explore ask``: answered only when it asks for the server's model, adapters and
-    reflector, exactly as the command would have answered it in its own process."""
+    reflector, exactly as the command would have answered it in its own process; its walk
+    stops at the first step after ``stop()`` (the command has gone: nobody reads the answer)."""
     from .agent.bundle import find_adapters
 
     repo = str(request["repo"])
@@ -83,9 +88,12 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send) -> di
                               f"{wanted.describe()}")
     worktree = bool(request.get("worktree"))
     differs = tree_check(request, worktree)
-    label, answer = server.answer(repo, str(request["question"]), worktree=worktree,
-                                  max_steps=request.get("max_steps") and int(request["max_steps"]) or server.max_steps,
-                                  say=lambda text: send({"event": "progress", "text": text}))
+    max_steps = request.get("max_steps") and int(request["max_steps"]) or server.max_steps
+    try:
+        label, answer = server.answer(repo, str(request["question"]), worktree=worktree, max_steps=max_steps,
+                                      say=lambda text: send({"event": "progress", "text": text}), stop=stop)
+    except WalkStopped as stopped:
+        raise HandoffDeclined(str(stopped)) from None  # a reply nobody reads
     note_uncommitted(differs, send)
     server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
     return answer.to_dict() | {"adapters": wanted.adapters}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import socket
 import stat
 import threading
@@ -25,19 +26,22 @@ from .handoff import (CONNECT_TIMEOUT_S, HEARTBEAT_S, IDLE_TIMEOUT_S, MAX_CONNEC
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], None]], dict[str, Any]]
-"""Answers one request: ``handler(request, say)`` returns the answer's dict; ``say`` sends
-progress and note events; raising :class:`HandoffDeclined` declines, an ``ExploreError``
-becomes the user's error, anything else declines with its text (the client asks in
-process and shows the real error if it recurs)."""
+Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], None], threading.Event], dict[str, Any]]
+"""Answers one request: ``handler(request, say, gone)`` returns the answer's dict; ``say``
+sends progress and note events; ``gone`` is set as soon as the client has gone (its work may
+stop); raising :class:`HandoffDeclined` declines, an ``ExploreError`` becomes the user's
+error, anything else declines with its text (the client asks in process and shows the real
+error if it recurs)."""
 
 
 class SocketListener:
     """Accepts ``explore ask`` connections on the per-user socket, each on its own thread.
 
     Only the user who runs the server may talk to it (the socket is 0600 in a private folder,
-    and each peer's uid is checked). A client that goes away mid-question costs nothing but
-    the walk already under way: its answer is dropped, its thread ends, the server serves on.
+    and each peer's uid is checked). A client that goes away mid-question is noticed at once
+    (a client says nothing after its request, so its end turning readable means it closed):
+    the handler hears it (``gone``) and stops its walk at the next step, the answer is
+    dropped, the connection's threads end, and the server serves on.
     """
 
     def __init__(self, handler: Handler | None = None, path: Path | None = None) -> None:
@@ -124,7 +128,12 @@ class SocketListener:
     def _serve_one(self, conn: socket.socket) -> None:
         """One connection: hello, the request, heartbeats while the handler works, the reply."""
         done = threading.Event()  # set when the reply is sent or the client is gone
+        gone = threading.Event()  # set when the client is gone: the work may stop
         lock = threading.Lock()
+
+        def leave() -> None:
+            gone.set()
+            done.set()
 
         def say(message: dict[str, Any]) -> None:
             if done.is_set():
@@ -132,11 +141,21 @@ class SocketListener:
             with lock:
                 try:
                     send_message(conn, message)
-                except OSError:  # the client went away: stop talking, let the work finish
-                    done.set()
+                except OSError:  # the client went away: stop talking, tell the work
+                    leave()
 
         def beat() -> None:
-            while not done.wait(HEARTBEAT_S):
+            """A beat every HEARTBEAT_S; meanwhile, watch for the client's end closing."""
+            while not done.is_set():
+                try:
+                    closed, _, _ = select.select([conn], [], [], HEARTBEAT_S)
+                except (OSError, ValueError):  # the connection was closed here: the reply is sent
+                    return
+                if done.is_set():
+                    return
+                if closed:  # readable after the request: the client closed (or broke the protocol)
+                    leave()
+                    return
                 say({"event": "beat"})
 
         try:
@@ -158,19 +177,20 @@ class SocketListener:
                     if self._closed.is_set():
                         say({"event": "declined", "reason": "the server stopped before it started answering"})
                         return
-            say(self._reply(request, say))
+            say(self._reply(request, say, gone))
         finally:
             done.set()
             with lock:
                 conn.close()
             self._slots.release()
 
-    def _reply(self, request: dict[str, Any], say: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    def _reply(self, request: dict[str, Any], say: Callable[[dict[str, Any]], None],
+               gone: threading.Event) -> dict[str, Any]:
         from .sandbox.errors import ExploreError
 
         assert self.handler is not None
         try:
-            return {"event": "answer", "answer": self.handler(request, say)}
+            return {"event": "answer", "answer": self.handler(request, say, gone)}
         except HandoffDeclined as exc:
             return {"event": "declined", "reason": str(exc)}
         except ExploreError as exc:

@@ -223,6 +223,19 @@ def test_search_through_a_warm_server_prints_what_it_prints_alone(tmp_path: Path
     assert tree_hash(repo) == before
 
 
+def hand_over_and_leave(request: dict, until: str | None) -> None:
+    """A command as a plain socket: it sends ``request``, reads until a progress text starts
+    with ``until`` (None: not at all), and hangs up."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(60)
+        conn.connect(str(socket_path()))
+        with conn.makefile("rb") as reader:  # open, it would keep the connection open
+            assert json.loads(reader.readline())["event"] == "hello"
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            while until is not None and not json.loads(reader.readline()).get("text", "").startswith(until):
+                pass
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts the server's threads in /proc")
 def test_clients_that_leave_mid_question_cost_the_server_nothing(tmp_path: Path, explore_cache: Path,
                                                                  make_repo) -> None:
@@ -239,21 +252,33 @@ def test_clients_that_leave_mid_question_cost_the_server_nothing(tmp_path: Path,
         baseline = threads()
         request = {"protocol": PROTOCOL, "version": __version__, "repo": str(repo), "question": "where is retry?",
                    "model": "tiny-random", "max_steps": 50}
-        for n in range(10):
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.settimeout(60)
-                conn.connect(str(socket_path()))
-                reader = conn.makefile("rb")
-                assert json.loads(reader.readline())["event"] == "hello"
-                conn.sendall(json.dumps(request).encode() + b"\n")
-                if n % 2:  # half wait until the walk has started, half leave at once
-                    while json.loads(reader.readline()).get("text") != "walking the repository…":
-                        pass
+        for n in range(10):  # half wait until the walk has started, half leave at once
+            hand_over_and_leave(request, "walking the repository…" if n % 2 else None)
         wait_for(lambda: threads() == baseline, "the abandoned questions' threads to end")
         answered = runner.invoke(app, ask)
         assert answered.exit_code == 0 and answered.stderr == "", answered.output
         assert walk(json.loads(answered.stdout)) == walk(json.loads(first.stdout))
         assert proc.poll() is None
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_the_walk_of_a_command_that_left_stops(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """A command hands its question over and goes away while the server loads the model (no
+    default repository: nothing loads before the first question). The server notices at
+    once, the walk stops at its first step instead of walking 50, nothing is answered, and
+    the next `explore ask` is answered by the server as if nothing happened."""
+    repo = make_repo(tmp_path, FILES)
+    with socket_server(tmp_path, explore_cache, "--model", "tiny-random") as (proc, log):
+        request = {"protocol": PROTOCOL, "version": __version__, "kind": "ask", "repo": str(repo),
+                   "question": "where is the retry backoff computed?", "model": "tiny-random", "max_steps": 50}
+        hand_over_and_leave(request, "loading the model")
+        wait_for(lambda: "stopped walking" in log.read_text(), "the walk to stop")
+        assert f"stopped walking {repo.name}@" in log.read_text() and "after 0 steps" in log.read_text()
+        args = ["ask", str(repo), request["question"], "--model", "tiny-random", "--max-steps", "3", "--json"]
+        answered = runner.invoke(app, args)
+        assert answered.exit_code == 0 and answered.stderr == "", answered.output
+        assert log.read_text().count("answered `explore ask`") == 1 and proc.poll() is None
+    assert walk(json.loads(answered.stdout)) == walk(json.loads(runner.invoke(app, [*args, "--no-server"]).stdout))
     assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
 
 

@@ -283,37 +283,51 @@ async def test_progress_while_the_first_question_waits(tmp_path: Path, explore_c
     assert "model tiny-random loaded" in log and f"indexed {repo.name}@" in log
 
 
-def test_a_client_that_goes_away_mid_question(tmp_path: Path, explore_cache: Path, make_repo) -> None:
-    """A real client process over stdio (raw JSON-RPC) asks, hears the walk start, and dies:
-    the server finishes or drops the walk, exits 0 without a traceback, leaves no process
-    or socket behind, and the next client is served as if nothing happened."""
-    repo = make_repo(tmp_path, FILES)
+def leaving_client(arguments: dict, until: str) -> str:
+    """A real MCP client as a script (raw JSON-RPC over its stdio): it asks ``ask`` with
+    ``arguments``, reads progress until a line holds ``until``, and dies without a goodbye."""
+    return ("import json, sys\n"
+            "def send(m): sys.stdout.write(json.dumps(m) + '\\n'); sys.stdout.flush()\n"
+            "send({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize', 'params': {'protocolVersion': '2025-06-18',"
+            " 'capabilities': {}, 'clientInfo': {'name': 'leaves', 'version': '0'}}})\n"
+            "sys.stdin.readline()\n"
+            "send({'jsonrpc': '2.0', 'method': 'notifications/initialized'})\n"
+            "send({'jsonrpc': '2.0', 'id': 2, 'method': 'tools/call', 'params': {'name': 'ask', 'arguments':"
+            f" {arguments!r}, '_meta': {{'progressToken': 1}}}}}})\n"
+            "line = 'x'\n"
+            f"while line and {until!r} not in line: line = sys.stdin.readline()\n"
+            "if not line: sys.exit(3)\n"
+            "import os; os._exit(0)\n")  # gone, mid-question, without a goodbye
+
+
+def serve_a_leaving_client(tmp_path: Path, cache: Path, client: str, *args: str) -> str:
+    """``explore serve ARGS --socket`` with ``client`` on the other end of its stdio; both
+    must exit 0 and the server leave no socket behind. The server's log."""
     log = tmp_path / "gone.log"
-    client = ("import json, sys\n"
-              "def send(m): sys.stdout.write(json.dumps(m) + '\\n'); sys.stdout.flush()\n"
-              "send({'jsonrpc': '2.0', 'id': 1, 'method': 'initialize', 'params': {'protocolVersion': '2025-06-18',"
-              " 'capabilities': {}, 'clientInfo': {'name': 'leaves', 'version': '0'}}})\n"
-              "sys.stdin.readline()\n"
-              "send({'jsonrpc': '2.0', 'method': 'notifications/initialized'})\n"
-              "send({'jsonrpc': '2.0', 'id': 2, 'method': 'tools/call', 'params': {'name': 'ask', 'arguments':"
-              " {'question': 'where is the retry backoff?', 'max_steps': 50}, '_meta': {'progressToken': 1}}})\n"
-              "line = 'x'\n"
-              "while line and 'walking the repository' not in line: line = sys.stdin.readline()\n"
-              "if not line: sys.exit(3)\n"
-              "import os; os._exit(0)\n")  # gone, mid-question, without a goodbye
     with open(log, "w") as errlog:
-        server = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
+        server = subprocess.Popen([str(EXPLORE), "serve", *args, "--model", "tiny-random", "--socket"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
-                                  env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
+                                  env={**os.environ, "EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1"})
     leaving = subprocess.Popen([sys.executable, "-c", client], stdin=server.stdout, stdout=server.stdin)
     server.stdin.close()  # the client holds the only ends of the pipes now
     server.stdout.close()
     assert leaving.wait(120) == 0
     assert server.wait(120) == 0, log.read_text()
-    assert "Traceback" not in log.read_text() and "answering `explore ask` on" in log.read_text()
+    text = log.read_text()
+    assert "Traceback" not in text and "answering `explore ask` on" in text, text
     from explore.handoff import socket_path
 
     assert not socket_path().exists()
+    return text
+
+
+def test_a_client_that_goes_away_mid_question(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """A real client process over stdio asks, hears the walk start, and dies: the server
+    finishes or stops the walk, exits 0 without a traceback, leaves no process or socket
+    behind, and the next client is served as if nothing happened."""
+    repo = make_repo(tmp_path, FILES)
+    serve_a_leaving_client(tmp_path, explore_cache, leaving_client(
+        {"question": "where is the retry backoff?", "max_steps": 50}, "walking the repository"), str(repo))
 
     async def next_client() -> None:
         async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as session:
@@ -322,3 +336,75 @@ def test_a_client_that_goes_away_mid_question(tmp_path: Path, explore_cache: Pat
             assert answer["files"] and all((repo / f).is_file() for f in answer["files"])
 
     asyncio.run(next_client())
+
+
+def test_the_walk_of_a_client_gone_while_it_waited_stops(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """The client dies while its question waits for the model to load (no default repository:
+    nothing loads before the first question): the session's end cancels the call, and the
+    walk, started once the model is in, stops at its first step instead of walking on."""
+    repo = make_repo(tmp_path, FILES)
+    log = serve_a_leaving_client(tmp_path, explore_cache, leaving_client(
+        {"question": "where is the retry backoff?", "repo": str(repo), "max_steps": 50}, "loading the model"))
+    assert "model tiny-random loaded" in log and f"stopped walking {repo.name}@" in log, log
+
+
+async def test_a_cancelled_ask_stops_its_walk_and_the_session_goes_on(tmp_path: Path, explore_cache: Path,
+                                                                      make_repo) -> None:
+    """The SDK's client gives up on an ``ask`` while it waits for the model (the SDK sends
+    ``notifications/cancelled``): the walk stops at its first step, and the same session is
+    then answered, by a walk the stop left untouched."""
+    import anyio
+
+    repo = make_repo(tmp_path, FILES)
+    question = {"question": "where is the retry backoff computed?", "repo": str(repo), "max_steps": 3}
+    async with connect(tmp_path, explore_cache, "--model", "tiny-random") as session:
+        loading = anyio.Event()
+
+        async def progress(_done: float, _total: float | None, message: str | None) -> None:
+            if (message or "").startswith("loading the model"):
+                loading.set()
+
+        async with anyio.create_task_group() as group:
+            async def given_up() -> None:
+                await session.call_tool("ask", question, progress_callback=progress)
+                raise AssertionError("the cancelled call was answered")
+
+            group.start_soon(given_up)
+            with anyio.fail_after(120):
+                await loading.wait()
+            group.cancel_scope.cancel()
+        log = tmp_path / "server.log"
+        with anyio.fail_after(120):
+            while "stopped walking" not in log.read_text():
+                await anyio.sleep(0.05)
+        assert f"stopped walking {repo.name}@" in log.read_text()
+        answer = ok(await session.call_tool("ask", question)).structured_content
+        assert ok(await session.call_tool("search", {"question": "retry", "repo": str(repo)})).structured_content
+    from explore.serve import ExploreServer
+
+    alone = ExploreServer(repo, model="tiny-random").ask(None, question["question"], 3)
+    assert [s["action"] for s in answer["steps"]] == [s["action"] for s in alone["steps"]]
+    assert answer["files"] == alone["files"]
+
+
+def test_a_stopped_walk_stops_at_its_next_step(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """In process: a walk told to stop after two decisions ends there, counted and logged,
+    and the server's next walk of the same question is the walk it gets alone."""
+    import pytest
+
+    from explore.serve import ExploreServer
+    from explore.walk_stop import WalkStopped
+
+    repo = make_repo(tmp_path, FILES)
+    question = "where is the retry backoff?"
+    alone = ExploreServer(repo, model="tiny-random").ask(None, question, 50)
+    assert len(alone["steps"]) >= 3  # long enough to be stopped in the middle
+    server = ExploreServer(repo, model="tiny-random")
+    server.ask(None, "where is the config parsed?", 1)  # loads the model
+    policy = server.open(None).explorer.policy
+    with pytest.raises(WalkStopped) as stopped:
+        server.ask(None, question, 50, stop=lambda: policy.decisions >= 2)
+    assert stopped.value.steps == 2 and server.stopped == 1
+    again = server.ask(None, question, 50)
+    assert [s["action"] for s in again["steps"]] == [s["action"] for s in alone["steps"]]
+    assert again["files"] == alone["files"] and server.stopped == 1
