@@ -40,6 +40,8 @@ MAX_DEFINERS = 3
 _GENERIC_NAMES = frozenset({"main", "run", "setup", "get", "set", "call", "init", "wrapper", "inner", "decorator"})
 #: Definition kinds asked about as "the <kind> `X`" (Python's classes; other languages' types).
 _TYPE_WORDS = frozenset({"class", "struct", "interface", "trait", "enum", "type"})
+#: "X is the same as Y, but …", "X is a lot like …": a summary that describes by another name.
+_RELATIVE = re.compile(r"(?:the\s+)?(?:same as|similar to|equivalent to|a lot like|like)\b", re.IGNORECASE)
 #: How a definition of another language is asked about, by its kind (others are not asked).
 _DOC_KIND = {"class": "class", "struct": "class", "interface": "class", "trait": "class", "enum": "class",
              "type": "class", "constant": "class", "function": "function", "method": "function",
@@ -241,7 +243,7 @@ def _comment_tasks(defs: tuple[syntax.Definition, ...], rel: str, rng: random.Ra
         if not d.doc or kind is None or d.name.startswith("__"):
             continue
         text = _unnamed(summary(d.doc), d.name)
-        if not text or mentions(text, d.name):
+        if not text or mentions(text, d.name) or _RELATIVE.match(text):
             continue
         question = docstring_question(text, kind, rng)
         if question is None:

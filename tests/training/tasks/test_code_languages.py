@@ -20,7 +20,8 @@ FILES = {
         "// Config is the set of options for one listener.\ntype Config struct{ Addr string }\n\n"
         "// Start opens the listener and begins accepting connections.\nfunc (c *Config) Start() {}\n\n"
         "// helper formats the address of a listener for the logs.\nfunc helper() string { return \"\" }\n\n"
-        "// DefaultPort is used when none is given.\nconst DefaultPort = 8080\n"
+        "// DefaultPort is used when none is given.\nconst DefaultPort = 8080\n\n"
+        "// ServeTLS is the same as Serve, but it encrypts every connection.\nfunc ServeTLS() {}\n"
     ),
     "server/server_test.go": (
         "package server\n\n// TestServe checks that the server accepts connections on time.\n"
@@ -50,7 +51,8 @@ def _tasks(repo: Path, seed: int = 0):
 
 def test_doc_comment_questions_of_go_and_typescript(shop: Path) -> None:
     docs = {t.meta["symbol"]: t for t in _tasks(shop) if t.meta["kind"] == "docstring"}
-    # private functions are asked about by behaviour too, as Python's are (only their names are not)
+    # private functions are asked about by behaviour too, as Python's are (only their names are not);
+    # "ServeTLS is the same as Serve, but …" describes by another name and is not asked
     assert set(docs) == {"Serve", "Config", "Start", "helper", "matchRoute", "RouteTable", "clear"}
     for symbol, target in [("Serve", "server/server.go"), ("Config", "server/server.go"),
                            ("Start", "server/server.go"), ("matchRoute", "web/src/router.ts"),
@@ -68,7 +70,8 @@ def test_doc_comment_questions_of_go_and_typescript(shop: Path) -> None:
 
 def test_definition_questions_skip_private_tests_vendored_and_declarations(shop: Path) -> None:
     defs = {t.answer: t for t in _tasks(shop) if t.meta["kind"] == "definition"}
-    assert set(defs) == {"Serve", "Config", "Config.Start", "matchRoute", "RouteTable", "RouteTable.clear"}
+    assert set(defs) == {"Serve", "ServeTLS", "Config", "Config.Start", "matchRoute", "RouteTable",
+                         "RouteTable.clear"}
     assert defs["Config.Start"].targets == ["server/server.go"]
     assert defs["RouteTable"].targets == ["web/src/router.ts"]
     assert defs["RouteTable"].question in ("Which file defines the class `RouteTable`?", "Where is `RouteTable` defined?")
