@@ -52,6 +52,25 @@ def warn_uncommitted(repo: Path) -> None:
         say_uncommitted()
 
 
+def uncommitted_note(repo: Path) -> Callable[[], None]:
+    """:func:`warn_uncommitted` started now and said later: `git status` (a fifth of a second
+    on a mid-size repository) runs beside the model load or the index instead of before
+    it. The returned call waits for it and says the note, when there is one to say."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..handoff import working_tree_differs
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")
+    differs = pool.submit(working_tree_differs, repo)
+    pool.shutdown(wait=False)  # the thread ends with `git status`; nothing waits for it but note()
+
+    def note() -> None:
+        if differs.result():
+            say_uncommitted()
+
+    return note
+
+
 def say_uncommitted() -> None:
     err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
               "(add --worktree to walk them)", highlight=False)
@@ -153,14 +172,16 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     from ..agent.explorer import Explorer
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
-    if check_head:
-        warn_uncommitted(repo)
+    note = uncommitted_note(repo) if check_head else None
     say("loading the model…")
     explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
                         max_steps=max_steps, progress=say)
     index_with_progress(explorer.snapshot, say)
     say("walking the repository…")
-    return explorer.ask(text).to_dict()
+    answer = explorer.ask(text).to_dict()
+    if note is not None:
+        note()
+    return answer
 
 
 def index_with_progress(snapshot: Any, say: Callable[[str], None]) -> None:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..sandbox.errors import ExploreError
-from .ask import from_running_server, read_question, warn_uncommitted
+from .ask import from_running_server, read_question, uncommitted_note
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
 
@@ -79,12 +79,13 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
 
     started = time.perf_counter()
     source = Repository(repo)
-    if check_head:
-        warn_uncommitted(repo)
+    note = uncommitted_note(repo) if check_head else None
     snapshot = source.snapshot(rev, worktree=worktree)
     config = search_config(source.path, adapter)
     say("indexing…")
     hits = retriever_for(Index.build(snapshot), config).rank(text, k)
+    if note is not None:
+        note()
     return search_result(text, snapshot, config, hits, started)
 
 
