@@ -41,6 +41,7 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "c": ("tree_sitter_c", "language"),
     "cpp": ("tree_sitter_cpp", "language"),
 }
+_CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
 MAX_BYTES = 1 << 20
 #: A file this long whose lines average more than :data:`MINIFIED_LINE` characters is minified.
@@ -74,15 +75,17 @@ class Definition:
     parent: str = ""
 
 
-def language(path: str) -> str | None:
-    """The language tree-sitter reads ``path`` as, or None."""
-    return SUFFIXES.get(PurePosixPath(path).suffix.lower())
+def language(path: str, text: str = "") -> str | None:
+    """The language tree-sitter reads ``path`` as, or None. A ``.h`` header whose ``text``
+    declares a class, namespace or template is C++'s."""
+    lang = SUFFIXES.get(PurePosixPath(path).suffix.lower())
+    return "cpp" if lang == "c" and path.lower().endswith(".h") and _CPP_HEADER.search(text) else lang
 
 
 def outline(path: str, text: str) -> tuple[Definition, ...] | None:
     """The definitions of a file in source order; None when no grammar reads this language
     here (the caller falls back), ``()`` when the file is skipped (too large, minified)."""
-    lang = language(path)
+    lang = language(path, text[:MINIFIED_MIN_BYTES])
     if lang is None:
         return None
     grammar = _grammar(lang)

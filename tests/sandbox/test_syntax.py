@@ -227,6 +227,15 @@ def test_c_and_cpp_declarators() -> None:
     assert (cpp["larger"].kind, cpp["larger"].start) == ("function", 11)  # its template<> line included
 
 
+def test_a_cpp_header_named_h_is_read_as_cpp() -> None:
+    header = "#pragma once\nnamespace ui {\n/// A button.\nclass Button : public Widget {\n public:\n  void press() {}\n};\n}\n"
+    assert syntax.language("include/button.h", header) == "cpp" and syntax.language("include/list.h", C_SRC) == "c"
+    defs = _by_name("include/button.h", header)
+    assert (defs["Button"].kind, defs["Button"].doc) == ("class", "A button.")
+    assert (defs["press"].kind, defs["press"].parent) == ("method", "Button")
+    assert set(_by_name("include/list.h", C_SRC)) >= {"open_file", "node", "BUFFER_SIZE"}
+
+
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:
     syntax.SKIPPED.clear()
     assert outline("notes.kt", "fun main() {}") is None  # no grammar for the language: the caller falls back
