@@ -308,7 +308,8 @@ class _Reader:
         while above is not None and above.type in _BETWEEN:
             top, above = above.start_point.row, above.prev_named_sibling
         block: list[Any] = []
-        if above is not None and _text(above).startswith("/**") and _end_line(above) >= top - DOC_GAP:
+        if above is not None and above.type in _COMMENTS and _text(above).startswith("/**") \
+                and _end_line(above) >= top - DOC_GAP:
             top = _end_line(above)  # JSDoc and Javadoc blocks document what follows across a blank line
         while above is not None and above.type in _COMMENTS and _end_line(above) >= top:
             before = above.prev_sibling
