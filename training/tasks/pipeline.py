@@ -26,7 +26,7 @@ from ...sandbox.snapshot import Repository, Snapshot
 from ..oracle import attach
 from .chat import generate as chat_tasks
 from .code import generate as code_tasks
-from .code import python_files
+from .code import python_files, syntax_files
 from .config import generate as config_tasks
 from .docs import doc_files
 from .docs import generate as docs_tasks
@@ -146,8 +146,9 @@ def generate_report(
         reason = ""
         if name == "code":
             found = code_tasks(snapshot, rng, tick(name))
-            reason = "" if found else ("no Python files" if not python_files(snapshot) else
-                                       "no usable docstrings, definitions or constants")
+            reason = "" if found else ("no source files it can parse (Python, JS/TS, Go, Rust, Java, C/C++)"
+                                       if not (python_files(snapshot) or syntax_files(snapshot)) else
+                                       "no usable docstrings, doc comments, definitions or constants")
         elif name == "docs":
             found = docs_tasks(snapshot, rng, tick(name))
             reason = "" if found else ("no Markdown or reST files" if not doc_files(snapshot) else

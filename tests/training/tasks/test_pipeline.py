@@ -70,20 +70,20 @@ def test_leaks_path_flags_file_names() -> None:
     assert not leaks_path("Where is the fetching code?", ["pkg/fetch.py"])
 
 
-def test_repo_without_python_still_gets_docs_and_config(tmp_path: Path, make_repo) -> None:
+def test_repo_without_source_still_gets_docs_and_config(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {
         "README.md": "# Tool\n\n## Running the server\n\nStart it with the run script in the bin folder.\n",
         "package.json": '{"name": "tool", "scripts": {"start": "node a.js"}}\n',
     })
     report = generate_report(Repository(repo))
-    assert report.sources["code"].kept == 0 and report.sources["code"].reason == "no Python files"
+    assert report.sources["code"].kept == 0 and report.sources["code"].reason.startswith("no source files")
     assert report.sources["docs"].kept and report.sources["config"].kept
     assert "only one commit" in report.sources["history"].reason
 
 
 def test_nothing_to_ask_is_a_clear_error(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {"notes.txt": "hello\n"}, git_init=False)
-    with pytest.raises(NoTasks, match=r"no tasks could be generated from .*code: no Python files.*history: not a git repository"):
+    with pytest.raises(NoTasks, match=r"no tasks could be generated from .*code: no source files it can parse.*history: not a git repository"):
         generate(Repository(repo))
 
 
