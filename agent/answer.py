@@ -20,14 +20,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
-from ..sandbox.outline import file_kind
+from ..sandbox.outline import CODE_SUFFIXES, file_kind
 
 #: The bundle file holding the weights (beside ``policy/``).
 ANSWER_FILE = "answer.json"
@@ -52,6 +53,11 @@ class AnswerWeights:
     code_only: bool = False
     """Weigh only when the walk answers a code file, and only code files compete: the
     stage learnt from commits, which change code, so it is no judge of docs or config."""
+    intent: bool = False
+    """With ``code_only``: a walk's docs or config answer that is not source code (a page,
+    a TOML/YAML/INI file; not ``docs/conf.py``) stands only when the question asks for that
+    kind of file (:func:`asks_for`); otherwise it is weighed as a code answer is. A bug
+    report answered with a docs page is a miss. Examples and scripts are code, and stand."""
     fit: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def validate(self) -> None:
@@ -63,8 +69,9 @@ class AnswerWeights:
             raise AnswerFileError("the policy, stage and bm25 weights must not be negative")
         if not isinstance(self.candidates, int) or isinstance(self.candidates, bool) or self.candidates < 0:
             raise AnswerFileError(f"candidates must be a whole number ≥ 0, not {self.candidates!r}")
-        if not isinstance(self.code_only, bool):
-            raise AnswerFileError(f"code_only must be true or false, not {self.code_only!r}")
+        for name in ("code_only", "intent"):
+            if not isinstance(getattr(self, name), bool):
+                raise AnswerFileError(f"{name} must be true or false, not {getattr(self, name)!r}")
 
 
 def save_weights(weights: AnswerWeights, folder: str | os.PathLike[str]) -> Path:
@@ -97,15 +104,41 @@ def answer_probs(actions: Sequence[str], probs: Sequence[float]) -> dict[str, fl
             if text.startswith("answer ")}
 
 
+#: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
+#: Written from how people ask for these files: a question without any of these words asks
+#: about behaviour, and behaviour lives in code.
+_ASKS_FOR = {
+    "docs": re.compile(
+        r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|"
+        r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to)\b", re.I),
+    "config": re.compile(
+        r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
+        r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
+        r"pre-commit|lint(er|ing)?|manifest|build backend|distribution name|npm|environments|"
+        r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
+}
+#: The kinds the intent gate applies to.
+_GATED = frozenset(_ASKS_FOR)
+
+
+def asks_for(question: str, kind: str) -> bool:
+    """Whether ``question`` asks for a file of ``kind`` other than code (always for code)."""
+    pattern = _ASKS_FOR.get(kind)
+    return kind == "code" or (pattern is not None and pattern.search(question) is not None)
+
+
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
-           walked: str | None = None) -> list[tuple[str, float]]:
+           walked: str | None = None, question: str = "") -> list[tuple[str, float]]:
     """The competing files (read, or among the first ``candidates`` of the stage or of
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
-    with ``code_only`` a walk that answered a file other than code keeps its answer."""
+    with ``code_only`` a walk that answered a file other than code keeps its answer (with
+    ``intent``: only when ``question`` asks for that kind of file)."""
     if weights.code_only:
-        if walked is not None and file_kind(walked) != "code":
+        kind = file_kind(walked) if walked is not None else "code"
+        gated = weights.intent and kind in _GATED and PurePosixPath(walked or "").suffix.lower() not in CODE_SUFFIXES
+        if kind != "code" and not (gated and not asks_for(question, kind)):
             return [(walked, 0.0)]
         reads = [f for f in reads if file_kind(f) == "code"]
         stage = [(p, s) for p, s in stage if file_kind(p) == "code"]

@@ -223,7 +223,8 @@ class Explorer:
                    "stage": [[p, round(s, 5)] for p, s in stage],
                    "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]}
         if self.weigh is not None:
-            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered)]
+            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered,
+                                             question)]
             if settled and answered is not None and settled[0] != answered:
                 notes.append(f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             answered = settled[0] if settled else answered

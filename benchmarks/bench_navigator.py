@@ -111,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate(repo, tasks, policy)
             episodes[name] += report.results
             if name == "navigator":  # the walk's own answer beside the one `ask` settled on
-                rows += [{"repo": path.name, "id": t.id, "source": t.source, "targets": t.targets,
-                          "ranked": r.ranked[:10], "walk": r.weighed.get("walk")}
+                rows += [{"repo": path.name, "id": t.id, "source": t.source, "question": t.question,
+                          "targets": t.targets, "ranked": r.ranked[:10], "walk": r.weighed.get("walk"),
+                          **({"weighed": r.weighed} if r.weighed else {})}
                          for t, r in zip(tasks, report.results, strict=True)]
             per_repo[path.name][name] = report.summary()
     if not per_repo:

@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 results += report.results
                 for task, r in zip(tasks, report.results, strict=True):
                     rows.append({"policy": name, "repo": entry["name"], "id": task.id, "commit": task.meta["commit"],
+                                 "question": task.question,
                                  "first_hit": r.first_hit, "ranked": r.ranked[:10], "targets": task.targets,
                                  "seconds": round(r.seconds, 3), **({"weighed": r.weighed} if r.weighed else {})})
         from explore.training.evaluate import EvalReport
