@@ -19,6 +19,7 @@ from typing import Any
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import best_window
+from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
 from .answer import AnswerWeights, answer_probs, settle
@@ -226,7 +227,11 @@ class Explorer:
             settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered,
                                              question)]
             if settled and answered is not None and settled[0] != answered:
-                notes.append(f"the walk answered {answered}; the candidate stage's evidence outweighs it")
+                kind = file_kind(answered)
+                gated = self.weigh.code_only and self.weigh.intent and kind in ("docs", "config")
+                notes.append(f"the walk answered {answered}, a {kind} file, but the question asks about behaviour: "
+                             "answering the best code file" if gated else
+                             f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             answered = settled[0] if settled else answered
             ranked = list(dict.fromkeys([*settled, *env.offered()]))[:RANKED]
         else:

@@ -79,7 +79,8 @@ def test_ask_answers_code_for_a_bug_report_the_walk_answered_with_a_docs_page(re
     answer = Explorer(repo, policy=script(*walk), reflector=NoReflector(), weigh=GATED).ask(bug)
     assert answer.weighed["walk"] == "docs/install.md"
     assert answer.files[0] == "pkg/net/retry.py" and answer.evidence[0].path == "pkg/net/retry.py"
-    assert any("walk answered docs/install.md" in n for n in answer.notes)
+    assert any("walk answered docs/install.md, a docs file, but the question asks about behaviour" in n
+               for n in answer.notes)
     asked = Explorer(repo, policy=script(*walk), reflector=NoReflector(), weigh=GATED).ask(
         "Where are the install steps documented?")
     assert asked.files[0] == "docs/install.md"
