@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
+from .doc_comment import clean_doc_comment
+
 #: Suffix -> language (the grammar that parses it). ``.h`` is C: C++ headers say ``.hpp``/``.hh``.
 SUFFIXES: dict[str, str] = {
     ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
@@ -169,9 +171,6 @@ _WRAPPERS = frozenset({
 #: Nodes that may stand between a doc comment and what it documents.
 _BETWEEN = frozenset({"attribute_item", "decorator"})
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
-#: Tool directives, not prose: ``//go:generate``, ``// eslint-disable-next-line``, ``// @ts-ignore`` …
-_DIRECTIVE = re.compile(r"^(go:|\+build|nolint|lint:|eslint|@ts-|istanbul |prettier-|jshint|jscs:|"
-                        r"NOLINT|clang-format|SPDX-)")
 #: The doc comment conventions of languages that have one: other comments are not docs there.
 _DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",)}
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -322,7 +321,7 @@ class _Reader:
             block = [c for c in block if _text(c).startswith(markers) and not _text(c).startswith("////")]
         if not block:
             return "", 0
-        return _clean([_text(c) for c in block]), block[0].start_point.row + 1
+        return clean_doc_comment([_text(c) for c in block]), block[0].start_point.row + 1
 
 
 def _text(node: Any) -> str:
@@ -390,35 +389,3 @@ def _walk(node: Any):
         n = stack.pop()
         yield n
         stack.extend(reversed(n.children))
-
-
-_BLOCK_OPEN = re.compile(r"^/\*+!?")
-_LINE_OPEN = re.compile(r"^//[/!]?")
-_BRIEF = re.compile(r"^[@\\]brief\s+")
-_TAG = re.compile(r"^(@\w|\\(param|tparam|return|returns|throws|retval|see)\b)")
-
-
-def _clean(comments: list[str]) -> str:
-    """Comment markers, leading ``*`` and tool directives removed; a JSDoc/Javadoc/Doxygen
-    description ends at its first ``@tag`` (``@param``, ``@returns``) or ``\\param``; a
-    Doxygen ``@brief`` is kept as prose."""
-    lines: list[str] = []
-    for comment in comments:
-        if comment.startswith("/*"):
-            body = _BLOCK_OPEN.sub("", comment)
-            body = body[:-2] if body.endswith("*/") else body
-            for line in body.splitlines():
-                line = line.strip()
-                lines.append(line[1:].strip() if line.startswith("*") else line)
-        else:
-            lines.append(_LINE_OPEN.sub("", comment.strip()).strip())
-    out: list[str] = []
-    for line in lines:
-        brief = _BRIEF.match(line)
-        if brief:
-            line = line[brief.end():]
-        elif _TAG.match(line):
-            break
-        if not _DIRECTIVE.match(line):
-            out.append(line)
-    return "\n".join(out).strip()
