@@ -127,6 +127,16 @@ def asks_for(question: str, kind: str) -> bool:
     return kind == "code" or (pattern is not None and pattern.search(question) is not None)
 
 
+def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool:
+    """Whether the intent gate takes the walk's answer away: a docs page or config file (not
+    source code) answering a question that asks for no such file."""
+    if walked is None or not (weights.code_only and weights.intent):
+        return False
+    kind = file_kind(walked)
+    return kind in _GATED and PurePosixPath(walked).suffix.lower() not in CODE_SUFFIXES \
+        and not asks_for(question, kind)
+
+
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
            walked: str | None = None, question: str = "") -> list[tuple[str, float]]:
@@ -136,9 +146,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     with ``code_only`` a walk that answered a file other than code keeps its answer (with
     ``intent``: only when ``question`` asks for that kind of file)."""
     if weights.code_only:
-        kind = file_kind(walked) if walked is not None else "code"
-        gated = weights.intent and kind in _GATED and PurePosixPath(walked or "").suffix.lower() not in CODE_SUFFIXES
-        if kind != "code" and not (gated and not asks_for(question, kind)):
+        if walked is not None and file_kind(walked) != "code" and not off_topic(weights, walked, question):
             return [(walked, 0.0)]
         reads = [f for f in reads if file_kind(f) == "code"]
         stage = [(p, s) for p, s in stage if file_kind(p) == "code"]

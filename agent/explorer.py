@@ -22,7 +22,7 @@ from ..sandbox.index import best_window
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
-from .answer import AnswerWeights, answer_probs, settle
+from .answer import AnswerWeights, answer_probs, off_topic, settle
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
 from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
@@ -227,10 +227,9 @@ class Explorer:
             settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered,
                                              question)]
             if settled and answered is not None and settled[0] != answered:
-                kind = file_kind(answered)
-                gated = self.weigh.code_only and self.weigh.intent and kind in ("docs", "config")
-                notes.append(f"the walk answered {answered}, a {kind} file, but the question asks about behaviour: "
-                             "answering the best code file" if gated else
+                notes.append(f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
+                             "about behaviour: answering the best code file"
+                             if off_topic(self.weigh, answered, question) else
                              f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             answered = settled[0] if settled else answered
             ranked = list(dict.fromkeys([*settled, *env.offered()]))[:RANKED]

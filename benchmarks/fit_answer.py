@@ -107,7 +107,10 @@ def collect(args: argparse.Namespace, console: Console) -> None:
 
 
 def fit(args: argparse.Namespace, console: Console) -> dict:
-    from explore.agent.answer import AnswerWeights, settle
+    from dataclasses import replace
+
+    from explore.agent.answer import AnswerWeights, load_weights, settle
+    from explore.agent.bundle import NAVIGATOR_DIR
 
     rows = [json.loads(line) for line in args.records.open()]
     kinds = sorted({r["kind"] for r in rows})
@@ -166,11 +169,6 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
         table.add_column(f"{k} (n={sum(r['kind'] == k for r in rows)})", justify="right")
     table.add_row("the walk's own", *(f"{accuracy(None, k):.3f}" for k in kinds))
     table.add_row("candidate stage's first", *(f"{stage_alone(k):.3f}" for k in kinds))
-    from dataclasses import replace
-
-    from explore.agent.answer import load_weights
-    from explore.agent.bundle import NAVIGATOR_DIR
-
     shipped = load_weights(NAVIGATOR_DIR)
     if shipped is not None:
         for label, w in (("shipped answer.json", shipped), ("shipped, intent off", replace(shipped, intent=False)),

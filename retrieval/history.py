@@ -15,8 +15,9 @@ written. For a subfolder of a repository (a snapshot with a ``prefix``) a commit
 only of the files it changed inside the folder, named as the snapshot names them
 (``retry.py`` for ``src/pkg/retry.py``); a commit that changed nothing there gives no
 evidence. Breadth (:data:`MAX_FILES_PER_COMMIT`) is judged on the whole commit, and the
-depth counts the repository's commits, as :class:`History` walks them. A plain folder, a shallow clone cut short, or a repository with no commits give
-less or no evidence, never an error. The log is read once per commit and kept in memory;
+depth counts the repository's commits, as :class:`History` walks them. A plain folder, a
+shallow clone cut short, or a repository with no commits give less or no evidence, never
+an error. The log is read once per commit and kept in memory;
 :class:`History` reads a whole history once and gives each of many commits its part of it.
 """
 from __future__ import annotations

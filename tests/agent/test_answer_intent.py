@@ -84,3 +84,14 @@ def test_ask_answers_code_for_a_bug_report_the_walk_answered_with_a_docs_page(re
     asked = Explorer(repo, policy=script(*walk), reflector=NoReflector(), weigh=GATED).ask(
         "Where are the install steps documented?")
     assert asked.files[0] == "docs/install.md"
+
+
+def test_off_topic_is_the_one_place_the_gate_is_decided() -> None:
+    from explore.agent.answer import off_topic
+
+    bug = "Fix crash in retry when the server closes the connection"
+    assert off_topic(GATED, "docs/retry.md", bug) and off_topic(GATED, "pyproject.toml", bug)
+    assert not off_topic(GATED, "docs/retry.md", "Where is retrying documented?")
+    assert not off_topic(GATED, "docs/conf.py", bug) and not off_topic(GATED, "pkg/retry.py", bug)
+    assert not off_topic(GATED, None, bug)
+    assert not off_topic(AnswerWeights(policy=0.0, stage=0.5, code_only=True), "docs/retry.md", bug)
