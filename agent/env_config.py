@@ -95,11 +95,15 @@ class EnvConfigError(ExploreError, ValueError):
 
 
 def navigator_config(**overrides: Any) -> EnvConfig:
-    """The settings the shipped navigator and `explore train` use: the five best BM25
-    matches offered as reads from anywhere, a 12-action cap, a 6-line read window, and
-    config files annotated with the settings the question names.
+    """The settings the shipped navigator and `explore train` use: the five best
+    candidates (the candidate stage's and BM25's in turn, ``hybrid``) offered as reads from
+    anywhere, a 12-action cap, a 6-line read window, and config files annotated with the
+    settings the question names. They must equal ``navigator/env.json``: a run whose
+    observations are shaped otherwise cannot start from the shipped navigator, and
+    `explore train` would start from fresh adapters (as it did while the shipped navigator
+    read ``hybrid`` offers and this said ``bm25``).
 
     Short observations matter on a CPU: decision time grows with prompt length.
     """
     return EnvConfig(**{"candidates": 5, "max_actions": 12, "result_lines": 6, "max_steps": 8, "settings": True,
-                        **overrides})
+                        "offer": "hybrid", **overrides})

@@ -104,6 +104,18 @@ def test_a_run_starts_from_the_shipped_navigator_only_when_it_fits(tmp_path: Pat
     assert shipped_start("smollm2-135m", navigator_config(result_lines=20)) is None
 
 
+def test_the_shipped_navigator_is_where_a_default_run_starts() -> None:
+    """The package's own navigator/ folder, not a copy: a default `explore train` (the
+    default model, the default observation settings) continues the shipped navigator. When
+    the navigator shipped with ``hybrid`` offers and the defaults still said ``bm25``, every
+    run silently started from fresh adapters and `ask` then walked with them."""
+    from explore.training.config import TrainConfig
+
+    assert bundle.shipped_adapters(), "the package ships a navigator"
+    assert load_env_config(bundle.NAVIGATOR_DIR) == navigator_config()
+    assert shipped_start("smollm2-135m", TrainConfig().env) == bundle.NAVIGATOR_DIR
+
+
 def test_export_writes_a_bundle_that_ask_loads_as_trained(make_repo, tmp_path: Path) -> None:
     from explore.agent.explorer import Explorer
     from explore.agent.models import TINY_RANDOM, new_lora, resolve_model
