@@ -35,13 +35,25 @@ def duration(text: str) -> float:
     return seconds
 
 
+#: ``explore train REPO`` with no flags: the time given to the candidate stage's fit.
+DEFAULT_BUDGET_S = 30 * 60
+
 STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
 
 
 def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
             sft_steps: int | None, rl_updates: int | None, reflection: bool | None, curriculum: bool | None,
-            seed: int | None, retriever: bool | None = None, budget: float | None = None) -> Any:
-    """The run's config: saved settings when resuming, then the options given on the command line."""
+            seed: int | None, retriever: bool | None = None, budget: float | None = None,
+            from_scratch: bool = False, corpus: bool = False) -> Any:
+    """The run's config: saved settings when resuming, then the options given on the command line.
+
+    One repository and no policy option (``--sft-steps``, ``--rl-updates``, ``--reflection``,
+    ``--curriculum``, ``--from``, ``--from-scratch``, ``--model``): the default recipe — fit
+    the candidate stage to the repository's history within :data:`DEFAULT_BUDGET_S`, keep
+    the shipped policy. Measured: on a repository's real questions `ask`'s answer to a
+    behaviour question is the candidate stage's (the policy's pick among code files has
+    weight 0 in ``answer.json``), and SFT/RL at a laptop budget moved no held-out answer
+    (README, "train on your repository"), while they cost hours; they stay one option away."""
     from ..agent.bundle import default_adapter_dir
     from ..training.config import TrainConfig
 
@@ -57,6 +69,11 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
             config = TrainConfig.from_dict(saved, source=str(run_file))  # a bad value: exit 2, named
     if from_dir is not None and sft_steps is None and not resume:
         config.sft.steps = 0  # adapters given: continue with RL unless SFT steps are asked for
+    policy_asked = any(v is not None for v in (sft_steps, rl_updates, reflection, curriculum, from_dir, model)) \
+        or from_scratch
+    if not resume and not corpus and not policy_asked:
+        config.sft.steps, config.rl.updates, config.reflection = 0, 0, False
+        config.budget = DEFAULT_BUDGET_S
     for value, setter in ((model, lambda v: setattr(config, "model", v)),
                           (sft_steps, lambda v: setattr(config.sft, "steps", v)),
                           (rl_updates, lambda v: setattr(config.rl, "updates", v)),
@@ -115,8 +132,9 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     table = Table(title="explore train", show_header=True)
     table.add_column("")
     table.add_column("value")
-    tasks = summary.get("tasks", {})
-    table.add_row("tasks", f"{tasks.get('train', 0)} train / {tasks.get('test', 0)} held out")
+    tasks = summary.get("tasks")
+    if tasks:
+        table.add_row("tasks", f"{tasks.get('train', 0)} train / {tasks.get('test', 0)} held out")
     demos = summary.get("demos")
     if demos:
         table.add_row("demonstrations", f"{demos['demos']} ({demos['negative']} negative, {demos['negative_ratio']:.0%})")
@@ -135,10 +153,15 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     rl = summary.get("rl")
     if rl:
         table.add_row("RL train success", f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last 5")
+    policy = summary.get("policy")
+    if policy and not policy.get("trained", True):
+        table.add_row("policy", f"kept as it is in {policy['from']} (no SFT or RL asked for)")
     for name, path in summary.get("adapters", {}).items():
         table.add_row(f"adapter: {name}", path)
     out.print(table)
-    out.print(f"metrics: {summary['out']}/metrics.jsonl · plot: {summary['out']}/training.png", highlight=False)
+    folder = Path(summary["out"])
+    if (folder / "metrics.jsonl").is_file():
+        out.print(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png", highlight=False)
     out.print(f'next: explore ask {repo} "your question"' + ("" if summary.get("default_out") else
                                                           f" --adapter {summary['out']}"), highlight=False)
 
@@ -150,24 +173,32 @@ def train(
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
     from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
     from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Start from fresh adapters, not the shipped navigator.")] = False,
-    sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200; 0 skips SFT).")] = None,
-    rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40; 0 skips RL).")] = None,
-    reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on).")] = None,
+    sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200, or 0 when one repository is given with no policy option: see `explore train --help`; 0 skips SFT).")] = None,
+    rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40, or 0 when one repository is given with no policy option; 0 skips RL).")] = None,
+    reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on, or off when one repository is given with no policy option).")] = None,
     curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
     retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
-    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default: no limit; the newest 100 older ones).")] = None,
+    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 100 older ones at most).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fine-tune on a repository (or several): tasks → demonstrations → SFT → RL → adapters `explore ask` uses."""
+    """Fine-tune on a repository (or several): tasks → demonstrations → SFT → RL → adapters `explore ask` uses.
+
+    With one repository and no policy option (--sft-steps, --rl-updates, --reflection,
+    --curriculum, --from, --from-scratch, --model) it fits the candidate stage to the
+    repository's history within 30 minutes and keeps the shipped policy: that is what
+    changes its answers to real questions; the policy stages cost hours on a laptop and
+    are one option away.
+    """
     from ..training.pipeline import TrainingInterrupted
     from ..training.pipeline import train as run_training
 
     repo = repos[0]
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
-                     reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget)
+                     reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget,
+                     from_scratch=from_scratch, corpus=len(repos) > 1)
     config.from_scratch = from_scratch or config.from_scratch
     try:
         with TrainProgress(err) as progress:

@@ -54,3 +54,30 @@ def test_resume_with_a_hand_broken_run_json_names_the_field(tmp_path: Path, make
     assert result.exit_code == 2, result.output
     assert f"{out / 'run.json'}: config.sft.steps: input should be a valid integer" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_path: Path, make_repo,
+                                                                        monkeypatch) -> None:
+    """One repository, no policy option: the candidate stage's fit within the default budget
+    and the shipped navigator's policy copied as it is — no model loaded (pip is kept off
+    the network here, so loading the default model would fail the command)."""
+    from explore.agent.bundle import NAVIGATOR_DIR, load_env_config
+    from explore.cli.train import DEFAULT_BUDGET_S
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"retry.py": 'def compute_backoff(attempt):\n    """Delay before a retry."""\n'})
+    out = tmp_path / "bundle"
+    result = runner.invoke(app, ["train", str(repo), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["policy"]["trained"] is False and body["policy"]["from"] == str(NAVIGATOR_DIR)
+    assert "qualifying commits" in body["retriever"]["why"]  # one commit: too little history, said so
+    assert body["adapters"] == {"policy": str(out / "policy")}
+    assert not body.get("eval")  # no policy trained: nothing to compare
+    assert (out / "policy" / "adapter_config.json").read_bytes() == \
+        (NAVIGATOR_DIR / "policy" / "adapter_config.json").read_bytes()
+    assert load_env_config(out) == load_env_config(NAVIGATOR_DIR) and not (out / "reflector").exists()
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["budget"] == DEFAULT_BUDGET_S and run["config"]["sft"]["steps"] == 0
+    text = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "again")])
+    assert text.exit_code == 0 and "kept as it is" in text.stdout

@@ -8,13 +8,15 @@ trainer and hands it to that loop.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ..agent.bundle import adapters_in
+from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, adapters_in
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.atomic import write_json
@@ -163,6 +165,33 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     run.save_state()
 
 
+def keep_policy(run: Run, start: Path) -> None:
+    """No policy stage asked for: the policy ``start`` holds (the shipped navigator, or
+    ``--from``) is the run's, its files copied into the output as they are (the adapters,
+    ``env.json``, ``policy.json``, ``answer.json``) — no model is loaded, no task made."""
+    copied = []
+    for name in sorted(os.listdir(start)):
+        src = start / name
+        if name.startswith(".") or not (src.is_dir() and name in ADAPTER_NAMES or src.suffix == ".json"):
+            continue
+        if src.suffix == ".json" and name in ("summary.json", "run.json", "state.json", COMBINER_FILE):
+            continue  # the start's own run records, and its combiner: this run fitted (or kept) its own
+        tmp = run.out / f".{name}.copy"
+        shutil.rmtree(tmp, ignore_errors=True)
+        if src.is_dir():
+            shutil.copytree(src, tmp)
+        else:
+            shutil.copy2(src, tmp)
+        dst = run.out / name
+        if dst.is_dir():
+            shutil.rmtree(dst)
+        os.replace(tmp, dst)
+        copied.append(name)
+    run.state["policy"] = {"trained": False, "from": str(start), "copied": copied}
+    run.save_state()
+    run.say(ProgressEvent("policy", 1, 1, message=f"kept as it is in {start} (no --sft-steps or --rl-updates)"))
+
+
 def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,
                checkpoint: "Checkpoint | None") -> None:
     """Candidate stage, tasks, model, evaluation before, demonstrations + SFT, RL, evaluation after."""
@@ -171,6 +200,9 @@ def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, fro
 
     cfg = run.config
     fit_retriever(run, repo)
+    if cfg.sft.steps == 0 and cfg.rl.updates == 0 and checkpoint is None and from_dir is not None:
+        keep_policy(run, from_dir)
+        return
     train_tasks, test_tasks = run.tasks(repo, tasks_file)
     model, tokenizer = load_model(run, from_dir)
     policy = LMPolicy(model, tokenizer, adapter="policy", head=run.config.head)
@@ -180,8 +212,9 @@ def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, fro
         return LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens) \
             if cfg.reflection else NoReflector()
 
-    if stage is None:
-        # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained
+    if stage is None and (cfg.sft.steps > 0 or cfg.rl.updates > 0):
+        # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained;
+        # a run that trains no policy has nothing to compare it with (`explore eval` measures it)
         trained_notes = from_dir is not None and "reflector" in adapters_in(from_dir)
         run.evaluate("before", repo, test_tasks, policy, reflector() if trained_notes else NoReflector())
     if stage != "rl" and cfg.sft.steps > 0:
