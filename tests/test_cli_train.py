@@ -81,3 +81,19 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     assert run["config"]["budget"] == DEFAULT_BUDGET_S and run["config"]["sft"]["steps"] == 0
     text = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "again")])
     assert text.exit_code == 0 and "kept as it is" in text.stdout
+
+
+def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, make_repo, monkeypatch) -> None:
+    import subprocess
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path / "full", {"retry.py": "def backoff():\n    pass\n"})
+    for i in range(3):
+        (repo / "retry.py").write_text(f"def backoff():\n    return {i}\n")
+        subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"Fix the back-off delay {i}"], check=True)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo}", str(shallow)], check=True)
+    result = runner.invoke(app, ["train", str(shallow), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    why = json.loads(result.stdout)["retriever"]["why"]
+    assert "qualifying commits" in why and "the clone is shallow" in why

@@ -145,8 +145,10 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         out = adapt(repo, tasks, budget=budget,
                     progress=lambda done, total: run.say(ProgressEvent("retriever", done, total)))
     except (TooLittleHistory, OutOfBudget) as exc:
-        run.state["retriever"] = {"fitted": False, "why": str(exc)}
-        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {exc}; the shipped one stays"))
+        why = str(exc) + ("; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
+                          if scan.shallow else "")
+        run.state["retriever"] = {"fitted": False, "why": why}
+        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
     else:
         kept = out.better
         if kept:
