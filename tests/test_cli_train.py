@@ -58,6 +58,8 @@ def test_resume_with_a_hand_broken_run_json_names_the_field(tmp_path: Path, make
 
 def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_path: Path, make_repo,
                                                                         monkeypatch) -> None:
+    import subprocess
+
     """One repository, no policy option: the candidate stage's fit within the default budget
     and the shipped navigator's policy copied as it is — no model loaded (pip is kept off
     the network here, so loading the default model would fail the command)."""
@@ -79,8 +81,14 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     assert load_env_config(out) == load_env_config(NAVIGATOR_DIR) and not (out / "reflector").exists()
     run = json.loads((out / "run.json").read_text())
     assert run["config"]["budget"] == DEFAULT_BUDGET_S and run["config"]["sft"]["steps"] == 0
-    text = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "again")])
-    assert text.exit_code == 0 and "kept as it is" in text.stdout
+    # after new commits, the same command fits again into the same folder (no --resume needed)
+    (repo / "retry.py").write_text('def compute_backoff(attempt):\n    """Delay before the next retry."""\n')
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "Fix the retry delay"], check=True)
+    text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
+    assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
+    # a run that asks for policy training never replaces it silently
+    refused = runner.invoke(app, ["train", str(repo), "--out", str(out), "--sft-steps", "1", "--model", "tiny-random"])
+    assert refused.exit_code == 2 and "already holds a training run" in refused.output
 
 
 def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, make_repo, monkeypatch) -> None:

@@ -55,6 +55,8 @@ class TrainResult:
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> None:
     run_file = out / "run.json"
     if not resume:
+        if _refit_only(out, config, repo):
+            return  # the last run here only fitted the candidate stage: fitting again on the newer history replaces it
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
@@ -72,6 +74,23 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
     if diffs:
         raise ResumeMismatch(f"cannot resume {out} with different settings ({', '.join(diffs)} changed); "
                              "resume with the original options or train into another --out")
+
+
+def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
+    """Whether ``out`` holds a finished run that trained no policy (the default recipe: the
+    candidate stage fitted, the shipped policy kept) on ``repo``, and this run trains none
+    either: then running again after new commits simply fits again (minutes) instead of
+    asking for ``--resume``, which would find nothing left to do. A run that trained a
+    policy (hours) is never replaced this way."""
+    if config.sft.steps or config.rl.updates or ckpt.exists(out / "checkpoint"):
+        return False
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        before = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("policy", {}).get("trained") is False \
+        and isinstance(before, dict) and before.get("repo") == str(repo)
 
 
 def _recorded_start(out: Path) -> Path | None:

@@ -131,7 +131,6 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     newest commits held out, the older ones teach the combiner; ``combiner.json`` is kept
     in the bundle only when it does not lose on the held-out commits. Done once per run,
     within ``config.budget`` when one is set."""
-    from ..agent.bundle import COMBINER_FILE
     from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import scan_history
 
@@ -148,6 +147,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         why = str(exc) + ("; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
                           if scan.shallow else "")
         run.state["retriever"] = {"fitted": False, "why": why}
+        (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: this one kept none
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
     else:
         kept = out.better
