@@ -76,7 +76,8 @@ def config_for(variant: Variant, args: argparse.Namespace):
 
     return TrainConfig(
         model=args.model, seed=args.seed, from_scratch=True, reflection=variant.reflection, curriculum=True,
-        max_tasks=args.tasks_per_repo, eval_tasks=0, env=navigator_config(shuffle_labels=False),
+        # the offer as measured in the README (navigator_config's default is now the shipped `hybrid`)
+        max_tasks=args.tasks_per_repo, eval_tasks=0, env=navigator_config(shuffle_labels=False, offer="bm25"),
         demos=DemoConfig(negative_ratio=0.3 if variant.negatives else 0.0, max_tasks=args.demo_tasks),
         sft=SFTConfig(steps=args.sft_steps if variant.sft else 0, batch_size=8, micro_batch=4, lr=1e-3,
                       lora_layers=8, checkpoint_every=10),

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"[dim]({time.perf_counter() - start:.1f} s)[/]")
         sets.append((entry, repo, tasks))
 
-    config = navigator_config()
+    config = navigator_config(offer="bm25")  # the scoring environment (the navigator reads its own env.json)
     reports: dict[str, dict[str, object]] = {}
     rows: list[dict] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         args.repo = load_corpus("train")[0]
     repo = Repository(args.repo)
     tasks = generate(repo, seed=0)[: args.batch * args.steps]
-    env = RepoExploreEnv(repo, tasks, navigator_config())
+    env = RepoExploreEnv(repo, tasks, navigator_config(offer="bm25"))  # as measured in the README
     examples = []
     for task in tasks:
         obs, info = env.reset(seed=0, options={"task": task})
