@@ -341,11 +341,15 @@ def test_a_client_that_goes_away_mid_question(tmp_path: Path, explore_cache: Pat
 def test_the_walk_of_a_client_gone_while_it_waited_stops(tmp_path: Path, explore_cache: Path, make_repo) -> None:
     """The client dies while its question waits for the model to load (no default repository:
     nothing loads before the first question): the session's end cancels the call, and the
-    walk, started once the model is in, stops at its first step instead of walking on."""
+    walk, started once the model is in, stops at its first step instead of walking on —
+    or, when the server ends before the load does (a busy machine), never starts."""
     repo = make_repo(tmp_path, FILES)
     log = serve_a_leaving_client(tmp_path, explore_cache, leaving_client(
         {"question": "where is the retry backoff?", "repo": str(repo), "max_steps": 50}, "loading the model"))
-    assert "model tiny-random loaded" in log and f"stopped walking {repo.name}@" in log, log
+    if "model tiny-random loaded" in log:  # the load ended before the server did: the walk began, then stopped
+        assert f"stopped walking {repo.name}@" in log, log
+    else:  # on a busy machine the server can end while the model still loads: then nothing was walked
+        assert "walk" not in log, log
 
 
 async def test_a_cancelled_ask_stops_its_walk_and_the_session_goes_on(tmp_path: Path, explore_cache: Path,
