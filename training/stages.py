@@ -174,7 +174,7 @@ def keep_policy(run: Run, start: Path) -> None:
     copied = []
     for name in sorted(os.listdir(start)):
         src = start / name
-        if name.startswith(".") or not (src.is_dir() and name in ADAPTER_NAMES or src.suffix == ".json"):
+        if name.startswith(".") or not ((src.is_dir() and name in ADAPTER_NAMES) or src.suffix == ".json"):
             continue
         if src.suffix == ".json" and name in ("summary.json", "run.json", "state.json", COMBINER_FILE):
             continue  # the start's own run records, and its combiner: this run fitted (or kept) its own
