@@ -13,7 +13,9 @@ It prints the cache's disk use per kind (blocks, a hard-linked file counted once
 load average before and after (``--kept-first`` swaps the order, to see the load's share).
 
 For each repository: *cold* = empty cache (checkout of the commit + walk + BM25 build),
-*warm* = the same again with the cache in place. Each measurement runs in a fresh
+*warm* = the same again with the cache in place; then, in the same process, the candidate
+stage's first question (code units parsed or loaded, symbols, the history read: *stage*)
+and a second question (*query*), beside the BM25 index they build on. Each measurement runs in a fresh
 process, so peak RSS is that of one `explore` invocation. Prints medians of --runs.
 Synthetic repos are git repositories of small Python-like files, 20 per folder,
 four levels deep; the real repo defaults to the largest eval repo of the corpus
@@ -46,8 +48,16 @@ t1 = time.perf_counter()
 index = Index.build(snap)
 index.top("retry backoff timeout", 5)
 t2 = time.perf_counter()
+peak_index = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from explore.retrieval.retriever import retriever_for
+stage = retriever_for(index)
+stage.rank("the retry backoff ignores the timeout", 10)  # code units (parsed or loaded), symbols, history read
+t3 = time.perf_counter()
+stage.rank("`decode_buffer` fails when the stream is empty", 10)
+t4 = time.perf_counter()
 print(json.dumps({"files": len(snap.files), "snapshot_s": t1 - t0, "index_s": t2 - t1, "total_s": t2 - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_index, "stage_s": t3 - t2, "query_s": t4 - t3,
+                  "stage_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -93,7 +103,9 @@ def bench(repo: Path, runs: int) -> dict:
             shutil.rmtree(cache, ignore_errors=True)
     med = lambda rows, k: statistics.median(r[k] for r in rows)  # noqa: E731
     return {"files": cold[0]["files"], "cold_s": med(cold, "total_s"), "cold_index_s": med(cold, "index_s"),
-            "warm_s": med(warm, "total_s"), "cold_peak_mb": med(cold, "peak_mb"), "warm_peak_mb": med(warm, "peak_mb")}
+            "warm_s": med(warm, "total_s"), "cold_peak_mb": med(cold, "peak_mb"), "warm_peak_mb": med(warm, "peak_mb"),
+            "cold_stage_s": med(cold, "stage_s"), "warm_stage_s": med(warm, "stage_s"),
+            "query_ms": 1000 * med(cold + warm, "query_s"), "stage_peak_mb": med(cold, "stage_peak_mb")}
 
 
 def disk_use(path: Path) -> dict[str, int]:
@@ -183,11 +195,13 @@ def main() -> None:
         repos.append((real.name, real))
     for n in (int(s) for s in args.sizes.split(",") if s):
         repos.append((f"synthetic {n:,}", make_synthetic(args.work, n)))
-    print(f"{'repo':<28} {'files':>7} {'cold s':>8} {'(index)':>8} {'warm s':>8} {'cold MB':>8} {'warm MB':>8}")
+    print(f"{'repo':<28} {'files':>7} {'cold s':>8} {'(index)':>8} {'warm s':>8} {'cold MB':>8} {'warm MB':>8}"
+          f" | {'stage cold s':>12} {'warm s':>7} {'query ms':>9} {'peak MB':>8}")
     for name, path in repos:
         r = bench(path, args.runs)
         print(f"{name:<28} {r['files']:>7} {r['cold_s']:>8.2f} {r['cold_index_s']:>8.2f} {r['warm_s']:>8.2f} "
-              f"{r['cold_peak_mb']:>8.0f} {r['warm_peak_mb']:>8.0f}", flush=True)
+              f"{r['cold_peak_mb']:>8.0f} {r['warm_peak_mb']:>8.0f} | {r['cold_stage_s']:>12.2f} "
+              f"{r['warm_stage_s']:>7.2f} {r['query_ms']:>9.0f} {r['stage_peak_mb']:>8.0f}", flush=True)
 
 
 if __name__ == "__main__":
