@@ -32,6 +32,16 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
 
     assert load_weights(NAVIGATOR_DIR) is not None and load_weights(out) == load_weights(NAVIGATOR_DIR)
 
+    # no policy stage asked for: the policy --from holds is copied as it is, no model loaded
+    kept = tmp_path / "kept"
+    copied = runner.invoke(app, ["train", str(repo), "--model", "tiny-random", "--from", str(out), "--sft-steps", "0",
+                                 "--rl-updates", "0", "--no-reflection", "--out", str(kept), "--json"])
+    assert copied.exit_code == 0, copied.output
+    assert json.loads(copied.stdout)["policy"] == {"trained": False, "from": str(out),
+                                                   "copied": ["answer.json", "env.json", "policy", "policy.json"]}
+    assert sorted(p.name for p in (kept / "policy").iterdir()) == sorted(p.name for p in (out / "policy").iterdir())
+    assert all((kept / "policy" / p.name).read_bytes() == p.read_bytes() for p in (out / "policy").iterdir())
+
     asked = runner.invoke(app, ["ask", str(repo), "where is the upload delay computed?", "--adapter", str(out),
                                 "--model", "tiny-random", "--max-steps", "3", "--json"])
     assert asked.exit_code in (0, 1), asked.output  # answered or not: the contract says which

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, adapters_in
+from ..agent.answer import ANSWER_FILE
+from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, ENV_FILE, HEAD_FILE, adapters_in
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.atomic import write_json
@@ -174,10 +175,10 @@ def keep_policy(run: Run, start: Path) -> None:
     copied = []
     for name in sorted(os.listdir(start)):
         src = start / name
-        if name.startswith(".") or not ((src.is_dir() and name in ADAPTER_NAMES) or src.suffix == ".json"):
+        # the policy and what `ask` reads beside it; not the start's run records, evaluations or
+        # combiner (this run fitted, or kept, its own)
+        if not ((src.is_dir() and name in ADAPTER_NAMES) or name in (ENV_FILE, HEAD_FILE, ANSWER_FILE)):
             continue
-        if src.suffix == ".json" and name in ("summary.json", "run.json", "state.json", COMBINER_FILE):
-            continue  # the start's own run records, and its combiner: this run fitted (or kept) its own
         tmp = run.out / f".{name}.copy"
         shutil.rmtree(tmp, ignore_errors=True)
         if src.is_dir():
