@@ -68,11 +68,11 @@ def test_resume_with_a_hand_broken_run_json_names_the_field(tmp_path: Path, make
 
 def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_path: Path, make_repo,
                                                                         monkeypatch) -> None:
-    import subprocess
-
     """One repository, no policy option: the candidate stage's fit within the default budget
     and the shipped navigator's policy copied as it is — no model loaded (pip is kept off
     the network here, so loading the default model would fail the command)."""
+    import subprocess
+
     from explore.agent.bundle import NAVIGATOR_DIR, load_env_config
     from explore.cli.train import DEFAULT_BUDGET_S
 
@@ -102,6 +102,8 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
 
 
 def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """A clone cut short by --depth: the fit says the clone is shallow, not only that the
+    history is too short."""
     import subprocess
 
     monkeypatch.setenv("PIP_NO_INDEX", "1")
