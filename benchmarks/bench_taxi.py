@@ -1,7 +1,7 @@
 """The Reflect-RL ablation on DangerousTaxi, the paper's second environment (issues #5, #19).
 
     .venv/bin/python benchmarks/bench_taxi.py [--model smollm2-135m] [--variants sft,reflect-rl]
-        [--sft-steps 300] [--rl-updates 10] [--rl-episodes 8] [--episodes 20] [--json out.json]
+        [--sft-steps 600] [--demos 300] [--rl-updates 10] [--rl-episodes 8] [--episodes 20] [--json out.json]
 
 Rows (``--variants``, default all): random; SFT only; RL only (from a fresh adapter);
 SFT + RL without reflection; Reflect-RL (SFT of reflector and noted policy, then RL with
