@@ -32,6 +32,11 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
 
     assert load_weights(NAVIGATOR_DIR) is not None and load_weights(out) == load_weights(NAVIGATOR_DIR)
 
+    # a folder holding a trained policy is never refitted over by a run with no flags
+    again = runner.invoke(app, ["train", str(repo), "--out", str(out)])
+    assert again.exit_code == 2 and "already holds a training run" in again.output
+    assert (out / "policy").is_dir() and json.loads((out / "summary.json").read_text())["adapters"]
+
     # no policy stage asked for: the policy --from holds is copied as it is, no model loaded
     kept = tmp_path / "kept"
     copied = runner.invoke(app, ["train", str(repo), "--model", "tiny-random", "--from", str(out), "--sft-steps", "0",
