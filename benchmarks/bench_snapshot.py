@@ -3,6 +3,7 @@ cache a history task run leaves, kept to the most recently used snapshots agains
 
     .venv/bin/python benchmarks/bench_snapshot.py [--sizes 10000,100000] [--runs 3] [--real PATH]
     .venv/bin/python benchmarks/bench_snapshot.py --history /work/repos/click --rev 2c8cd3ac95 [--max-commits N]
+    .venv/bin/python benchmarks/bench_snapshot.py --after-commit /work/repos/twisted [--runs 3]
 
 ``--history`` runs ``explore tasks REPO --sources history --rev REV`` twice in one run, each
 into an empty cache: *all* keeps every snapshot tree (``EXPLORE_KEEP_SNAPSHOTS=0``, the
@@ -43,7 +44,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 from explore.sandbox.snapshot import Repository
 from explore.sandbox.index import Index
-snap = Repository(sys.argv[1]).snapshot()
+snap = Repository(sys.argv[1]).snapshot(sys.argv[2] if len(sys.argv) > 2 else None)
 t1 = time.perf_counter()
 index = Index.build(snap)
 index.top("retry backoff timeout", 5)
@@ -84,11 +85,48 @@ def make_synthetic(root: Path, n_files: int, seed: int = 0) -> Path:
     return repo
 
 
-def measure(repo: Path, cache: Path) -> dict:
+def measure(repo: Path, cache: Path, rev: str | None = None) -> dict:
     env = {**os.environ, "EXPLORE_CACHE": str(cache)}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(repo)], env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", PROBE, str(repo)] + ([rev] if rev else []), env=env, check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def commits_changing(repo: Path, low: int, high: int, n: int) -> list[str]:
+    """The newest ``n`` first-parent commits of ``repo`` that change ``low``..``high`` files."""
+    log = subprocess.run(["git", "-C", str(repo), "log", "--first-parent", "--no-merges", "--format=@%H",
+                          "--name-only", "-n", "2000", "HEAD"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for block in log.split("@")[1:]:
+        sha, *names = [line for line in block.splitlines() if line.strip()]
+        if low <= len(names) <= high:
+            found.append(sha)
+            if len(found) == n:
+                break
+    return found
+
+
+def bench_after_commit(repo: Path, n: int) -> None:
+    """The parent of a ~10-file commit built in one process, then the commit in a fresh one
+    (what `explore search` pays after `git pull`), each into its own empty cache."""
+    print(f"{repo.name}: {n} commits changing 9-11 files; the parent built first, then the commit in a fresh process")
+    print(f"{'commit':<12} {'parent s':>9} | {'snapshot s':>10} {'BM25 s':>7} {'stage s':>8} {'total s':>8} {'peak MB':>8}")
+    rows = []
+    for sha in commits_changing(repo, 9, 11, n):
+        cache = Path(tempfile.mkdtemp(prefix="explore-bench-"))
+        try:
+            parent = measure(repo, cache, sha + "^")
+            child = measure(repo, cache, sha)
+        finally:
+            subprocess.run(["chmod", "-R", "u+w", str(cache)], check=False)
+            shutil.rmtree(cache, ignore_errors=True)
+        total = child["total_s"] + child["stage_s"]
+        rows.append({**child, "all_s": total})
+        print(f"{sha[:10]:<12} {parent['total_s'] + parent['stage_s']:>9.2f} | {child['snapshot_s']:>10.2f} "
+              f"{child['index_s']:>7.2f} {child['stage_s']:>8.2f} {total:>8.2f} {child['stage_peak_mb']:>8.0f}", flush=True)
+    med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
+    print(f"{'median':<12} {'':>9} | {med('snapshot_s'):>10.2f} {med('index_s'):>7.2f} {med('stage_s'):>8.2f} "
+          f"{med('all_s'):>8.2f} {med('stage_peak_mb'):>8.0f}")
 
 
 def bench(repo: Path, runs: int) -> dict:
@@ -180,7 +218,12 @@ def main() -> None:
     ap.add_argument("--max-commits", type=int, default=None, help="with --history: scan only the newest N commits")
     ap.add_argument("--kept-first", action="store_true", help="with --history: run the pruned cache first (a load that falls "
                     "during the run favours the second)")
+    ap.add_argument("--after-commit", type=Path, default=None, metavar="REPO",
+                    help="a git repository: re-indexing a ~10-file commit in a fresh process, its parent cached")
     args = ap.parse_args()
+    if args.after_commit is not None:
+        bench_after_commit(args.after_commit, args.runs)
+        return
     if args.history is not None:
         bench_history(args.history, args.rev, args.max_commits, args.kept_first)
         return

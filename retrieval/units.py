@@ -11,6 +11,7 @@ Units are kept per git blob id, so the parents of a thousand commits parse each 
 from __future__ import annotations
 
 import ast
+import hashlib
 import pickle
 import re
 import time
@@ -178,11 +179,32 @@ UNITS = UnitCache()
 SAVE_AFTER_SECONDS = 1.0
 #: Snapshots whose units the cache keeps (oldest removed first).
 MAX_CACHED_UNIT_SETS = 16
-UNITS_VERSION = "2"
+#: A snapshot with more files than this that the process has not parsed yet starts from
+#: the newest saved set of its repository (a commit's parent, after ``git pull``) and parses
+#: only the files whose content differs.
+CARRY_OVER_FILES = 30
+UNITS_VERSION = "3"
+#: Repositories this process has carried a set over for.
+_CARRIED: set[str] = set()
+
+
+def _origin(snapshot: Snapshot) -> str:
+    """Which repository (and subfolder) a snapshot comes from, as a file-name part."""
+    source = f"{snapshot.git_dir or snapshot.root}\0{snapshot.prefix}"
+    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def _store(snapshot: Snapshot, cache: Path | None) -> Path:
-    return (cache or cache_root()) / "units" / f"{snapshot.key}-v{UNITS_VERSION}.pkl"
+    return (cache or cache_root()) / "units" / f"{_origin(snapshot)}-{snapshot.key}-v{UNITS_VERSION}.pkl"
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        with path.open("rb") as fh:
+            flat = pickle.load(fh)
+        return flat if isinstance(flat, dict) else None
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt, whatever broke
+        return None
 
 
 def _load(snapshot: Snapshot, wanted: list[str], cache: Path | None) -> dict | None:
@@ -190,12 +212,23 @@ def _load(snapshot: Snapshot, wanted: list[str], cache: Path | None) -> dict | N
     path = _store(snapshot, cache)
     if not snapshot.key or not path.is_file():
         return None
+    flat = _read(path)
+    return flat if flat is not None and flat.get("wanted") == wanted else None
+
+
+def _donor(snapshot: Snapshot, cache: Path | None) -> dict | None:
+    """The newest saved set of the same repository at another commit, or None."""
+    own = _store(snapshot, cache)
     try:
-        with path.open("rb") as fh:
-            flat = pickle.load(fh)
-        return flat if flat.get("wanted") == wanted else None
-    except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt, whatever broke
+        found = [p for p in own.parent.glob(f"{_origin(snapshot)}-*-v{UNITS_VERSION}.pkl") if p != own]
+        found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
         return None
+    for path in found[:2]:  # a damaged newest one: the next
+        flat = _read(path)
+        if flat is not None and "blobs" in flat:
+            return flat
+    return None
 
 
 def _save(snapshot: Snapshot, flat: dict, cache: Path | None) -> None:
@@ -218,16 +251,25 @@ class UnitIndex:
     """BM25 (Lucene's variant, as :mod:`bm25s`) over every unit of a snapshot's code files,
     assembled from the files' own inverted lists: nothing to build per commit but offsets.
     A snapshot whose units took long to parse is saved flat (one term-major array set)
-    for the next process, which loads it in a fraction of the parse time."""
+    for the next process, which loads it in a fraction of the parse time; a commit with no
+    saved set starts from its repository's newest one and parses only what changed."""
 
     K1, B = 1.5, 0.75
 
     def __init__(self, snapshot: Snapshot, cache: Path | None = None) -> None:
         wanted = unit_files(snapshot)
         flat = _load(snapshot, wanted, cache)
-        self._flat: dict | None = flat
         self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.parts: list[FileUnits] = []
+        origin = _origin(snapshot)
+        if (flat is None and snapshot.blobs and snapshot.key and origin not in _CARRIED
+                and self._unparsed(snapshot, wanted) > CARRY_OVER_FILES):
+            _CARRIED.add(origin)  # once per process: a history run's next parents parse into the memo instead
+            donor = _donor(snapshot, cache)
+            if donor is not None:
+                flat = _carry(donor, snapshot, wanted)
+                _save(snapshot, flat, cache)
+        self._flat: dict | None = flat
         if flat is not None:
             self.files, self.names, self.spans = flat["files"], flat["names"], flat["spans"]
             self.offsets, self.lengths = flat["offsets"], flat["lengths"]
@@ -246,11 +288,17 @@ class UnitIndex:
             self.offsets = np.asarray(offsets, dtype=np.int64)
             self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
             if UNITS.parsed > parsed and time.perf_counter() - start > SAVE_AFTER_SECONDS:
-                _save(snapshot, self._flatten(wanted), cache)
+                _save(snapshot, self._flatten(wanted, snapshot), cache)
         self.owner = np.repeat(np.arange(len(self.files)), np.diff(self.offsets)) if self.files else np.zeros(0, int)
         self.avgdl = float(self.lengths.mean()) if len(self.lengths) else 1.0
 
-    def _flatten(self, wanted: list[str]) -> dict:
+    @staticmethod
+    def _unparsed(snapshot: Snapshot, wanted: list[str]) -> int:
+        """Files of ``wanted`` whose content this process has not parsed."""
+        held = UNITS._held
+        return sum(1 for rel in wanted if snapshot.blobs.get(rel) not in held)
+
+    def _flatten(self, wanted: list[str], snapshot: Snapshot) -> dict:
         """Every term's postings over the whole snapshot, term-major (CSR)."""
         lists: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         for j, part in enumerate(self.parts):
@@ -263,9 +311,9 @@ class UnitIndex:
         pointer = np.cumsum(pointer)
         units = np.concatenate([i for t in lists for i, _ in lists[t]]) if lists else np.zeros(0, np.int64)
         tfs = np.concatenate([f for t in lists for _, f in lists[t]]) if lists else np.zeros(0, np.float32)
-        return {"wanted": wanted, "files": self.files, "names": self.names, "spans": self.spans,
-                "offsets": self.offsets, "lengths": self.lengths, "vocab": vocab, "pointer": pointer,
-                "units": units.astype(np.int32), "tfs": tfs.astype(np.float32)}
+        return {"wanted": wanted, "blobs": [snapshot.blobs.get(rel) for rel in wanted], "files": self.files,
+                "names": self.names, "spans": self.spans, "offsets": self.offsets, "lengths": self.lengths,
+                "vocab": vocab, "pointer": pointer, "units": units.astype(np.int32), "tfs": tfs.astype(np.float32)}
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -308,6 +356,64 @@ class UnitIndex:
     def unit(self, i: int) -> tuple[str, str, tuple[int, int]]:
         """(file, name, span) of unit ``i``."""
         return self.files[int(self.owner[i])], self.names[i], self.spans[i]
+
+
+def _carry(donor: dict, snapshot: Snapshot, wanted: list[str]) -> dict:
+    """The flat set of ``snapshot`` from another commit's: the units of every file whose
+    content (blob) is unchanged are renumbered from the donor, the others parsed. Exactly
+    the set a full parse builds: the same files, units, lengths and postings per term."""
+    had = dict(zip(donor["wanted"], donor["blobs"]))
+    where = {rel: j for j, rel in enumerate(donor["files"])}
+    d_offsets, d_names, d_spans, d_lengths = donor["offsets"], donor["names"], donor["spans"], donor["lengths"]
+    remap = np.full(len(d_lengths), -1, dtype=np.int64)
+    files: list[str] = []
+    names: list[str] = []
+    spans: list[tuple[int, int]] = []
+    lengths: list[np.ndarray] = []
+    offsets = [0]
+    fresh: list[tuple[int, FileUnits]] = []
+    for rel in wanted:
+        blob = snapshot.blobs.get(rel)
+        base = offsets[-1]
+        if blob is not None and had.get(rel) == blob:
+            j = where.get(rel)
+            if j is None:
+                continue  # no units then, none now
+            a, b = int(d_offsets[j]), int(d_offsets[j + 1])
+            remap[a:b] = np.arange(base, base + b - a)
+            names += d_names[a:b]
+            spans += d_spans[a:b]
+            lengths.append(d_lengths[a:b])
+        else:
+            units = UNITS.units(snapshot, rel)
+            if not units.names:
+                continue
+            fresh.append((base, units))
+            names += units.names
+            spans += units.spans
+            lengths.append(units.lengths)
+        files.append(rel)
+        offsets.append(base + len(lengths[-1]))
+    vocab = dict(donor["vocab"])
+    pointer = donor["pointer"]
+    term_of = np.repeat(np.arange(len(pointer) - 1), np.diff(pointer))
+    moved = remap[donor["units"]]
+    keep = moved >= 0
+    terms, units_, tfs = [term_of[keep]], [moved[keep]], [donor["tfs"][keep]]
+    for base, part in fresh:
+        for token, (idx, tf) in part.postings.items():
+            terms.append(np.full(len(idx), vocab.setdefault(token, len(vocab)), dtype=np.int64))
+            units_.append(idx.astype(np.int64) + base)
+            tfs.append(tf)
+    term = np.concatenate(terms)
+    order = np.argsort(term, kind="stable")
+    counts = np.bincount(term, minlength=len(vocab))
+    return {"wanted": wanted, "blobs": [snapshot.blobs.get(rel) for rel in wanted], "files": files, "names": names,
+            "spans": spans, "offsets": np.asarray(offsets, dtype=np.int64),
+            "lengths": np.concatenate(lengths) if lengths else np.zeros(0, np.float32),
+            "vocab": vocab, "pointer": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            "units": np.concatenate(units_)[order].astype(np.int32),
+            "tfs": np.concatenate(tfs)[order].astype(np.float32)}
 
 
 def unit_files(snapshot: Snapshot) -> list[str]:

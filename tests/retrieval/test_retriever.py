@@ -85,3 +85,46 @@ def test_units_are_kept_on_disk_for_the_next_process(repo: Path, monkeypatch: py
     module.UNITS._held.clear()
     third = module.UnitIndex(snapshot)
     assert np.allclose(third.scores(terms), first.scores(terms)) and module.UNITS.parsed > parsed
+
+
+def test_a_new_commit_starts_from_its_parents_saved_units(tmp_path: Path, make_repo, commit_all,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `git pull`, a fresh process parses only the files whose content changed, and
+    the set it builds is exactly the one a full parse builds."""
+    import numpy as np
+
+    from explore.retrieval import units as module
+
+    files = {f"pkg/mod_{i}.py": f"def handler_{i}(request):\n    '''Serve request {i} with retry.'''\n"
+                                f"    return request * {i}\n" for i in range(40)}
+    files.update({"web/app.ts": "export function startServer(port: number) {\n  return port;\n}\n",
+                  "pkg/empty.py": "X = 1\n", "pkg/gone.py": "def gone():\n    pass\n",
+                  "README.md": "# demo\n"})
+    repo = make_repo(tmp_path, files)
+    monkeypatch.setattr(module, "SAVE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(module, "CARRY_OVER_FILES", 5)
+    cache = tmp_path / "cache"
+    module.UNITS._held.clear()
+    module.UnitIndex(Repository(repo).snapshot(), cache=cache)  # the parent, saved
+    (repo / "pkg/mod_3.py").write_text("def handler_3(request, timeout):\n    '''Now with a timeout.'''\n")
+    (repo / "pkg/empty.py").write_text("def now_a_unit():\n    '''backoff'''\n")  # had no units, has one
+    (repo / "pkg/mod_7.py").write_text("Y = 2\n")  # had a unit, has none
+    (repo / "pkg/gone.py").unlink()
+    (repo / "pkg/new.py").write_text("def fresh_backoff(attempt):\n    return attempt\n")
+    (repo / "pkg/broken.py").write_text("def ok():\n    pass\ndef (:\n")
+    (repo / "pkg/mod_9.py").rename(repo / "pkg/moved_9.py")  # a rename: same content, new path
+    commit_all(repo, "change six files")
+    child = Repository(repo).snapshot()
+    module.UNITS._held.clear()  # a fresh process
+    module._CARRIED.clear()
+    parsed = module.UNITS.parsed
+    carried = module.UnitIndex(child, cache=cache)
+    assert module.UNITS.parsed - parsed == 6  # mod_3, empty, mod_7, new, broken, moved_9
+    assert module._store(child, cache).is_file()  # and kept for the next process
+    module.UNITS._held.clear()
+    full = module.UnitIndex(child, cache=tmp_path / "other-cache")
+    assert (carried.files, carried.names, carried.spans) == (full.files, full.names, full.spans)
+    assert np.array_equal(carried.lengths, full.lengths) and np.array_equal(carried.offsets, full.offsets)
+    for terms in (["handler_3", "timeout"], ["backoff", "retry", "request"], ["gone"], ["startserver", "port"]):
+        assert np.array_equal(carried.scores(terms), full.scores(terms)), terms
+    assert "gone" not in carried.names and "now_a_unit" in carried.names and "handler_7" not in carried.names
