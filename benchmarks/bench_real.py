@@ -50,16 +50,11 @@ def clone(entry: dict, folder: Path) -> None:
 def questions(entry: dict, folder: Path, per_repo: int):
     """The newest ``per_repo`` history questions before the pinned commit (newest first)."""
     from explore.sandbox.snapshot import Repository
-    from explore.training.tasks.history import scan_history
-    from explore.training.tasks.quality import task_id
+    from explore.training.tasks.history import newest_questions
 
     repo = Repository(folder)
-    tasks, scan = scan_history(repo, entry["commit"])
-    tasks.sort(key=lambda t: -t.meta["seq"])
-    tasks = tasks[:per_repo] if per_repo else tasks
+    tasks, scan = newest_questions(repo, per_repo, entry["commit"])
     for t in tasks:
-        t.id = task_id(t)
-        t.depth = min(p.count("/") for p in t.targets)
         t.meta["repo"] = entry["name"]
     return repo, tasks, scan
 

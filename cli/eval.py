@@ -1,7 +1,12 @@
-"""`explore eval REPO --tasks FILE`: score policies on a task set, side by side.
+"""`explore eval REPO [--tasks FILE]`: score policies on a task set, side by side.
+
+Without ``--tasks`` the questions are the repository's own real ones: the messages of its
+newest qualifying commits (``--limit``, default 50), each posed on the commit's parent and
+answered by the source files it changed, as the real-question benchmark asks them.
 
 Scores are printed before the optional plot is saved: a plot that cannot be written must
-not lose finished results. Exit 0 when the scores are printed, 2 for bad input.
+not lose finished results. Exit 0 when the scores are printed, 1 when the history gives no
+question, 2 for bad input.
 """
 from __future__ import annotations
 
@@ -13,19 +18,24 @@ import typer
 from rich.table import Table
 
 from ..sandbox.errors import ExploreError
-from .console import emit_json, err, out, progress_bars
+from .console import NOT_FOUND, emit_json, err, out, progress_bars
 from .ask import warn_uncommitted
 from .options import JsonOpt, SeedOpt, TasksRepoArg
 from .tasks import SPLIT_NAMES
 
 BASELINES = "oracle,random,bm25,scent,features"
+#: Policies scored on the repository's own history questions when no tasks file is given:
+#: the ranking ones that load no model (add `navigator` to walk).
+HISTORY_POLICIES = "bm25,bm25-code,retrieve"
+#: History questions asked when no tasks file (and no --limit) is given.
+HISTORY_QUESTIONS = 50
 
 
 def eval_command(
     repo: TasksRepoArg,
-    tasks: Annotated[Path, typer.Option("--tasks", help="JSONL tasks file (from `explore tasks`).")],
-    policy: Annotated[str, typer.Option("--policy", help="Policy name, or several comma-separated.")] = BASELINES,
-    limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate only the first N tasks (after --split).")] = None,
+    tasks: Annotated[Optional[Path], typer.Option("--tasks", help="JSONL tasks file (from `explore tasks`); without it, the repository's own newest commits are the questions.")] = None,
+    policy: Annotated[Optional[str], typer.Option("--policy", help=f"Policy name, or several comma-separated (default {BASELINES}; without --tasks {HISTORY_POLICIES}).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help=f"Evaluate only the first N tasks (after --split); without --tasks, the newest N commits (default {HISTORY_QUESTIONS}).")] = None,
     split: Annotated[Optional[str], typer.Option("--split", help="Only tasks of this split: train, val or test.")] = None,
     seed: SeedOpt = 0,
     worktree: Annotated[bool, typer.Option("--worktree", help="Pose tasks that name no commit on the working tree, uncommitted changes included (as `tasks --worktree` made them).")] = False,
@@ -35,7 +45,7 @@ def eval_command(
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Trained adapters (policy/, reflector/) for --policy navigator; default: the shipped navigator.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
-    """Score policies on a task set: success, acc@k, SPL, steps, invalid actions, seconds."""
+    """Score policies on a task set (or the repository's newest commits): success, acc@k, SPL, steps, seconds."""
     from ..agent.bundle import find_adapters
     from ..agent.env import EnvConfig, RepoExploreEnv
     from ..sandbox.snapshot import Repository
@@ -43,6 +53,8 @@ def eval_command(
     from ..training.oracle import complete
     from ..training.tasks import read_tasks, usable
 
+    if policy is None:
+        policy = BASELINES if tasks is not None else HISTORY_POLICIES
     names = [p.strip() for p in policy.split(",") if p.strip()]
 
     def build(name: str) -> Any:
@@ -56,7 +68,11 @@ def eval_command(
         raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
     if limit is not None and limit < 1:
         raise ExploreError(f"--limit must be at least 1, not {limit}")
-    selected = read_tasks(tasks)
+    scan = None
+    if tasks is None:
+        selected, scan = _history_questions(repo, limit or HISTORY_QUESTIONS, split, worktree)
+    else:
+        selected = read_tasks(tasks)
     if split is not None:
         if split not in SPLIT_NAMES:
             raise ExploreError(f"unknown split {split!r}; choose from {', '.join(SPLIT_NAMES)}")
@@ -67,6 +83,9 @@ def eval_command(
             raise ExploreError(f"no tasks in split {split!r} in {tasks} (it has: {counts})")
     selected = selected[:limit] if limit else selected
     repository = Repository(repo, worktree=worktree)
+    if scan is not None and not as_json:
+        out.print(f"{len(selected)} real questions: the newest qualifying commits' messages, each posed on its "
+                  f"parent and answered by the source files it changed ({scan.describe()})", highlight=False)
     if not worktree and any(t.rev is None for t in selected):
         warn_uncommitted(repo)
     selected, warnings = usable(repository, selected)
@@ -88,10 +107,13 @@ def eval_command(
     if as_json:  # one shape for one policy or many: a script never checks which it got
         policies_out = {s["policy"]: {**s, **({"rows": r.episodes()} if rows else {})}
                         for s, r in zip(summaries, reports)}
-        emit_json("eval", {"tasks": str(tasks), "split": split, "n": len(selected),
+        emit_json("eval", {"tasks": str(tasks) if tasks is not None else None,
+                           **({"questions": "history", "history": scan.describe()} if scan is not None else {}),
+                           "split": split, "n": len(selected),
                            "skipped": sum(w.endswith("skipped") for w in warnings), "policies": policies_out})
     else:
-        out.print(_eval_table(summaries, tasks, split))
+        out.print(_eval_table(summaries, tasks.name if tasks is not None else f"newest {len(selected)} commits of "
+                              f"{repository.name} (real questions)", split))
         for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
             out.print(_group_table(summaries, key, title))
     if plot is not None:  # after the results: a plot that cannot be saved must not lose them
@@ -109,8 +131,35 @@ def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
         raise ExploreError(f"cannot save the plot to {plot}: {why}; the results above are complete") from None
 
 
-def _eval_table(summaries: list[dict[str, Any]], tasks: Path, split: str | None) -> Table:
-    table = Table(title=f"{tasks.name}" + (f" [{split}]" if split else ""), title_justify="left")
+def _history_questions(repo: Path, n: int, split: str | None, worktree: bool) -> tuple[list[Any], Any]:
+    """The repository's newest ``n`` qualifying commits as questions, or a clear error."""
+    from ..sandbox.snapshot import Repository
+    from ..training.tasks.history import newest_questions
+
+    if split is not None:
+        raise ExploreError("--split picks tasks of a tasks file; without --tasks the questions are the newest commits")
+    if worktree:
+        raise ExploreError("history questions are posed on each commit's parent, not on the working tree; "
+                           "leave --worktree out, or give --tasks FILE from `explore tasks --worktree`")
+    repository = Repository(repo)
+    if repository.enclosing_git is None:
+        raise ExploreError(f"{repository.path} is not in a git repository, so it has no history to ask from; "
+                           "give --tasks FILE (from `explore tasks`)")
+    if n < 1:
+        raise ExploreError(f"--limit must be at least 1, not {n}")
+    with progress_bars() as progress:
+        bar = progress.add_task("reading history", total=None)
+        selected, scan = newest_questions(repository, n, progress=lambda done, total: progress.update(
+            bar, completed=done, total=total))
+    if not selected:
+        err.print(f"no commit of {repository.name} makes a question: {scan.describe()}; "
+                  "give --tasks FILE (from `explore tasks`) instead", highlight=False)
+        raise typer.Exit(NOT_FOUND)
+    return selected, scan
+
+
+def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) -> Table:
+    table = Table(title=title + (f" [{split}]" if split else ""), title_justify="left")
     table.add_column("policy", no_wrap=True)
     for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
         table.add_column(col, justify="right", no_wrap=True)

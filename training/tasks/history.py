@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from ...agent.task import Task
 from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
-from .quality import is_test_path, is_vendored
+from .quality import is_test_path, is_vendored, task_id
 
 SOURCE = "history"
 #: Newest commits scanned by default (0 = the whole history).
@@ -164,6 +164,20 @@ def generate(repo: Repository, rev: str | None = None, max_commits: int = MAX_CO
     if scan.commits <= 1:
         return [], "only one commit (a history task needs a commit and its parent)"
     return [], f"no commit qualified: {scan.describe()}"
+
+
+def newest_questions(repo: Repository, n: int, rev: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[list[Task], HistoryScan]:
+    """The newest ``n`` qualifying commits up to ``rev`` as questions, newest first (0: all),
+    each with its id and depth: what `explore eval` without a tasks file and the
+    real-question benchmark ask."""
+    tasks, scan = scan_history(repo, rev, progress=progress)
+    tasks.sort(key=lambda t: -t.meta["seq"])
+    tasks = tasks[:n] if n else tasks
+    for t in tasks:
+        t.id = task_id(t)
+        t.depth = min(p.count("/") for p in t.targets)
+    return tasks, scan
 
 
 def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MAX_COMMITS,

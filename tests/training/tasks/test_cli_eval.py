@@ -177,3 +177,32 @@ def test_tasks_and_eval_worktree_see_uncommitted_changes(tmp_path: Path, make_re
     assert "the working tree has changes HEAD does not show" in stale.stderr
     assert "billing.py not found at HEAD; skipped" in stale.stderr and json.loads(stale.stdout)["skipped"] >= 1
     assert tree_hash(repo) == before  # the user's repository is only read
+
+
+def test_eval_without_tasks_asks_the_repositorys_own_newest_commits(weather_repo: Path, tmp_path: Path,
+                                                                    make_repo, commit_all, tree_hash) -> None:
+    before = tree_hash(weather_repo)
+    result = runner.invoke(app, ["eval", str(weather_repo), "--json", "--rows"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["tasks"] is None and body["questions"] == "history" and "commits qualified" in body["history"]
+    assert set(body["policies"]) == {"bm25", "bm25-code", "retrieve"}  # rankers that load no model
+    rows = body["policies"]["retrieve"]["rows"]
+    assert body["n"] == len(rows) >= 3
+    assert "acc@1" in body["policies"]["retrieve"]
+    result = runner.invoke(app, ["eval", str(weather_repo), "--limit", "2", "--policy", "retrieve"])
+    assert result.exit_code == 0, result.output
+    assert "2 real questions" in result.stdout and "newest 2 commits of" in result.stdout
+    assert tree_hash(weather_repo) == before  # never written to
+
+    plain = make_repo(tmp_path, {"a.py": "def f():\n    pass\n"}, git_init=False, name="plain")
+    result = runner.invoke(app, ["eval", str(plain)])
+    assert result.exit_code == 2 and "no history to ask from" in result.stderr and "--tasks" in result.stderr
+    for extra, says in ((["--worktree"], "not on the working tree"), (["--split", "test"], "--split picks tasks")):
+        result = runner.invoke(app, ["eval", str(weather_repo), *extra])
+        assert result.exit_code == 2 and says in result.stderr, result.output
+    chores = make_repo(tmp_path, {"a.py": "def f():\n    pass\n"}, message="Initial commit", name="chores")
+    (chores / "a.py").write_text("def f():\n    return 1\n")
+    commit_all(chores, "wip")
+    result = runner.invoke(app, ["eval", str(chores)])
+    assert result.exit_code == 1 and "makes a question" in result.stderr and "qualified" in result.stderr
