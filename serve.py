@@ -117,7 +117,7 @@ class ExploreServer:
         self.reflector = reflector
         self.max_steps = max_steps
         self.log = logging.getLogger(__name__)
-        self._repos: dict[Path, Repository] = {}
+        self._repos: dict[Path, tuple[Repository, tuple[Any, ...]]] = {}  # with its folder_identity
         self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
         self._lock = threading.Lock()
         self.model_lock = threading.Lock()
@@ -143,10 +143,14 @@ class ExploreServer:
             Repository(path)  # raises the CLI's error: no such folder, or a file, not a folder
             raise RepoNotFound(f"no such folder: {path}; give the path of a repository or folder")
         real = path.resolve()
+        seen = folder_identity(real)
         with self._lock:
-            found = self._repos.get(real)
-            if found is None:
-                found = self._repos[real] = Repository(real)
+            found, identity = self._repos.get(real, (None, None))
+            if found is None or identity != seen:  # new, or deleted and made again (a fresh clone)
+                if found is not None and found.enclosing_git is not None:
+                    found.enclosing_git.close()  # its `git cat-file` processes read the old objects
+                found = Repository(real)
+                self._repos[real] = found, seen
             return found
 
     def open(self, repo: str | None, worktree: bool | None = None) -> OpenSnapshot:
@@ -364,6 +368,19 @@ class ExploreServer:
         finally:
             if listener is not None:
                 listener.close()
+
+
+def folder_identity(path: Path) -> tuple[Any, ...]:
+    """What tells a folder from one made again at the same path (deleted and cloned anew,
+    or given a ``.git`` since): its own inode, and its ``.git``'s."""
+    def inode(p: Path) -> tuple[int, int] | None:
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    return inode(path), inode(path / ".git")
 
 
 def client_gone(exc: BaseException) -> bool:

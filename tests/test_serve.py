@@ -412,3 +412,24 @@ def test_a_stopped_walk_stops_at_its_next_step(tmp_path: Path, explore_cache: Pa
     again = server.ask(None, question, 50)
     assert [s["action"] for s in again["steps"]] == [s["action"] for s in alone["steps"]]
     assert again["files"] == alone["files"] and server.stopped == 1
+
+
+def test_a_repository_made_again_at_the_same_path_is_read_anew(tmp_path: Path, explore_cache: Path,
+                                                                 make_repo) -> None:
+    """The repository the server was started with is deleted and cloned (here: made) again
+    at the same path: the next calls read the new one instead of failing on the old one's
+    git objects ("a git repository with no commits"), and the old one's git processes end."""
+    import shutil
+
+    from explore.serve import ExploreServer
+
+    repo = make_repo(tmp_path, FILES)
+    server = ExploreServer(repo)
+    assert "retry.py" in server.ls(None, "pkg")
+    old = server._repository(None).git
+    shutil.rmtree(repo)
+    again = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="again")
+    again.rename(repo)
+    assert "net.py" in server.ls(None, "lib")
+    assert server.search(None, "where is a url fetched?", 1)["hits"][0]["path"] == "lib/net.py"
+    assert not old.git.cat_file_all and not old.git.cat_file_header  # the old repository's `git cat-file`s ended
