@@ -271,7 +271,8 @@ class Repository:
             root, key = tree, sha
             if self.subdir:
                 root = tree / self.subdir
-                if root.is_symlink() or not root.is_dir():
+                # Any folder on the way may be a symlink at that commit (out of the tree, too).
+                if os.path.realpath(root) != str(root) or not root.is_dir():
                     raise BadRevision(f"{self.subdir}/ is not a folder of {self.top} at commit {sha[:10]}; "
                                       "name a commit that has it, or leave --rev out to walk it as it is now")
                 key = f"{sha}-{hashlib.sha1(self.subdir.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
