@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import secrets
 import subprocess
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -160,22 +161,23 @@ class _Commit:
     count: Counter = field(default_factory=Counter)
 
 
-_FORMAT = "--format=%x1e%H %P%x1f%B%x1f"
-
-
 def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
     """(commit id, commit) newest first, as ``git log`` walks back from ``rev``; [] when
     git cannot read it."""
-    cmd = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", *args, "--no-renames", _FORMAT,
-           "--name-only", rev, "--"]
+    # A message may hold any byte, so records and the message's end are marked with a
+    # token made for this call: no message can split a commit in two or end it early.
+    mark = secrets.token_hex(8)
+    record, end = f"\x1e{mark}\x1f", f"\x1f{mark}\x1e"
+    cmd = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", *args, "--no-renames",
+           f"--format={record}%H %P\x1f%B{end}", "--name-only", rev, "--"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=300, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
     commits = []
-    for chunk in out.decode("utf-8", errors="replace").split("\x1e")[1:]:
+    for chunk in out.decode("utf-8", errors="replace").split(record)[1:]:
         head, _, rest = chunk.partition("\x1f")
-        message, _, names = rest.partition("\x1f")
+        message, _, names = rest.partition(end)
         sha, *parents = head.split()
         changed = tuple(n for n in names.split("\n") if n)
         if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT:

@@ -133,3 +133,20 @@ def test_a_subfolders_history_keeps_to_it_and_names_files_as_it_does(tmp_path: P
     query = parse("where are the upload back-off delays computed?")
     evidence = Retriever(Index.build(sub.snapshot(head))).rankings(query)["history"]
     assert evidence[0][0] == "net/retry.py" and all(not p.startswith("sub/") for p, _ in evidence)
+
+
+def test_a_message_holding_the_logs_separator_bytes_is_read_whole(tmp_path: Path, make_repo, commit_all,
+                                                                  explore_cache: Path) -> None:
+    """A commit message may hold any byte, the control characters ``git log``'s output is
+    split on included: it stays one commit with its own message and files, never a second
+    made-up commit (or a crash) whose "files" are lines of the message."""
+    root = make_repo(tmp_path, {"pkg/parser.py": "P = 1\n", "pkg/tool.py": "T = 1\n"}, message="Initial import")
+    (root / "pkg/parser.py").write_text("P = 2\n")
+    hostile = "Fix the parser\x1e\n\nwhen a record\x1f holds\x1d separators\npkg/tool.py\n\x1e\n"
+    head = commit_all(root, hostile)
+    snap = Repository(root).snapshot(head)
+    log = change_log(snap)
+    assert log.files == [("pkg/parser.py",), ("pkg/parser.py", "pkg/tool.py")]
+    assert log.tokens[0] == tokenize(hostile)
+    read_once = History(str(Repository(root).git.git_dir), head).at(snap)
+    assert (read_once.tokens, read_once.files) == (log.tokens, log.files)

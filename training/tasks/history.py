@@ -26,6 +26,7 @@ it changed.
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -72,9 +73,12 @@ _TRAILER = re.compile(r"^(signed-off-by|co-authored-by|reviewed-by|acked-by|chan
 #: ``(#1234)``, ``(gh-123)``, ``[#12]`` and bare ``#1234`` issue and PR references.
 _REFS = re.compile(r"\s*[(\[](?:#|gh-|GH-|pr ?#?|issue ?#?)\d+[)\]]|(?<![\w&])(?:#|gh-)\d+\b", re.I)
 
-#: Records and fields of our ``git log`` format: unlikely bytes, so messages cannot collide.
-_REC, _FIELD, _END = "\x1e", "\x1f", "\x1d"
-_FORMAT = f"--format={_REC}%H{_FIELD}%P{_FIELD}%an <%ae>{_FIELD}%ct{_FIELD}%B{_END}"
+
+def _marks() -> tuple[str, str, str]:
+    """Record, field and message-end marks of one ``git log``: a message or an author may
+    hold any byte, so each mark carries a token made for this read, which none can hold."""
+    token = secrets.token_hex(8)
+    return f"\x1e{token}", f"\x1f{token}", f"\x1d{token}"
 
 
 @dataclass
@@ -225,28 +229,30 @@ def _count(git_dir: str, head: str, max_commits: int, subdir: str = "") -> int:
 def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterator[_Commit]:
     """Stream commits from one ``git log`` (newest first) with raw status and numstat."""
     # --full-diff: every file a commit changed, not only the subfolder's, so it is judged whole.
+    rec, sep, end = _marks()
     args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
-            "--numstat", "--no-abbrev", "--encoding=UTF-8", "--full-diff", _FORMAT, head, *_scope(max_commits, subdir)]
+            "--numstat", "--no-abbrev", "--encoding=UTF-8", "--full-diff",
+            f"--format={rec}%H{sep}%P{sep}%an <%ae>{sep}%ct{sep}%B{end}", head, *_scope(max_commits, subdir)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     buffer = b""
     try:
         for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
             buffer += chunk
-            *records, buffer = buffer.split(_REC.encode())
+            *records, buffer = buffer.split(rec.encode())
             for record in records:
                 if record:
-                    yield _parse(record)
+                    yield _parse(record, sep, end)
         if buffer:
-            yield _parse(buffer)
+            yield _parse(buffer, sep, end)
     finally:
         proc.stdout.close()
         proc.wait()
 
 
-def _parse(record: bytes) -> _Commit:
-    head, _, rest = record.partition(_END.encode())
-    sha, parents, author, date, message = head.decode("utf-8", "replace").split(_FIELD, 4)
+def _parse(record: bytes, sep: str, end: str) -> _Commit:
+    head, _, rest = record.partition(end.encode())
+    sha, parents, author, date, message = head.decode("utf-8", "replace").split(sep, 4)
     commit = _Commit(sha, parents.split(), author, int(date or 0), message)
     for raw in rest.split(b"\n"):
         line = raw.decode("utf-8", "surrogateescape")

@@ -55,3 +55,21 @@ def test_a_subfolder_no_commit_touched_says_so(tmp_path: Path, make_repo, commit
     assert generate(Repository(root / "fresh")) == ([], "no commit touches fresh/")
     other, _ = generate(Repository(root / "other"))  # the shared commit spans sub/ too: left out
     assert [(t.question, t.targets) for t in other] == [(BANNER, ["tool.py"])]
+
+
+def test_a_message_holding_the_logs_separator_bytes_is_one_task(tmp_path: Path, make_repo, commit_all) -> None:
+    """Any byte may be in a commit message, the ones ``git log``'s records are split on too:
+    the commit stays one task with its whole message, and no line of the message is read
+    as a changed file."""
+    root = make_repo(tmp_path, {"pkg/parser.py": "P = 1\n", "pkg/tool.py": "T = 1\n"}, message="Initial import")
+    (root / "pkg/parser.py").write_text("P = 2\n")
+    message = ("Fix the parser crash on empty token records\x1e\n\nA record\x1f holds\x1d separators\n"
+               ":100644 100644 0 0 M\tpkg/tool.py\n3\t4\tpkg/tool.py\n")
+    sha = commit_all(root, message)
+    tasks, scan = scan_history(Repository(root))
+    assert scan.commits == 2 and scan.qualified == 1
+    (task,) = tasks
+    assert task.meta["commit"] == sha and task.targets == ["pkg/parser.py"]
+    assert task.meta["changed"] == 1 and task.meta["lines"] == 2
+    assert task.question.startswith("Fix the parser crash on empty token records")
+    assert "separators" in task.question
