@@ -300,7 +300,21 @@ def _ls_tree(git_dir: str, sha: str) -> list[tuple[str, str, str, str]]:
         if any(part in ("", ".", "..", ".git") for part in rel.split("/")):
             continue  # git refuses these on checkout too
         out.append((mode, kind, obj, rel))
-    return out
+    # Every entry of ``ls-tree -r`` is a leaf (a file, symlink or submodule). One below
+    # another leaf comes from a tree that names a path twice (a symlink ``a`` and a folder
+    # ``a``): git refuses it, and laying ``a/b`` out would write through the symlink.
+    leaves = {rel for _mode, _kind, _obj, rel in out}
+    return [entry for entry in out if not _below_any(entry[3], leaves)]
+
+
+def _below_any(rel: str, leaves: set[str]) -> bool:
+    """Whether a folder above ``rel`` is one of ``leaves``."""
+    at = rel.find("/")
+    while at != -1:
+        if rel[:at] in leaves:
+            return True
+        at = rel.find("/", at + 1)
+    return False
 
 
 def _cat(git_dir: str, obj: str) -> str:

@@ -28,3 +28,34 @@ def test_a_subfolder_reached_through_a_symlink_at_the_commit_is_refused(
     with pytest.raises(BadRevision):
         snap = Repository(repo / "a" / "lib").snapshot(old)
         assert "secret.txt" not in snap.files, snap.root
+
+
+def _commit_tree(repo: Path, git, listing: str) -> str:
+    """A commit of the tree ``git mktree`` makes of ``listing`` (ls-tree lines)."""
+    tree = subprocess.run(["git", "-C", str(repo), "mktree"], input=listing, check=True,
+                          capture_output=True, text=True).stdout.strip()
+    return git(repo, "commit-tree", tree, "-m", "hostile").strip()
+
+
+def _blob(repo: Path, data: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=data, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def test_a_tree_naming_a_path_as_a_symlink_and_a_folder_writes_nothing_through_the_symlink(
+        tmp_path: Path, make_repo, git, tree_hash) -> None:
+    """A crafted tree holds ``a`` -> the user's folder and ``a/b``: laying ``a/b`` out must
+    not put a file in the symlink's target."""
+    victim = make_repo(tmp_path, {"mine.py": "x = 1\n"}, name="victim")
+    before = tree_hash(victim)
+    repo = make_repo(tmp_path, {"keep.py": "x = 1\n"})
+    sub = _commit_tree(repo, git, f"100644 blob {_blob(repo, 'pwned')}\tb\n")
+    sub_tree = git(repo, "rev-parse", f"{sub}^{{tree}}").strip()
+    keep = git(repo, "rev-parse", "HEAD:keep.py").strip()
+    sha = _commit_tree(repo, git, f"120000 blob {_blob(repo, str(victim))}\ta\n040000 tree {sub_tree}\ta\n"
+                                  f"100644 blob {keep}\tkeep.py\n")
+    snap = Repository(repo).snapshot(sha)
+    assert tree_hash(victim) == before
+    assert not (victim / "b").exists()
+    assert snap.files == ["keep.py"]
+    assert os.readlink(snap.root / "a") == str(victim)
