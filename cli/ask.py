@@ -145,9 +145,12 @@ def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: 
     ``repo`` (``ask`` or ``search``), or None when there is none to take it (then the reason
     is said on stderr, unless there simply is no server). The notes the server gave are
     said, and their kinds added to ``noted``."""
+    import json
+
     from ..handoff import MAX_MESSAGE_BYTES, Fallback, ask_server
 
-    if len(request["question"].encode()) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
+    # measured as sent: JSON escapes a non-ASCII character to six bytes (twelve above U+FFFF)
+    if len(json.dumps(request["question"])) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
         return None  # a question that big, or a repository that is not there: the local path says so
 
     def note(kind: str) -> None:

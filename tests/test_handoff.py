@@ -353,3 +353,20 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
 
     with peer(garbage):
         assert "stopped answering" in ask_server(request).reason
+
+
+def test_a_question_too_big_to_hand_over_is_searched_here_without_a_word(tmp_path: Path, explore_cache: Path,
+                                                                       make_repo) -> None:
+    """A question whose UTF-8 fits the handoff's limit but whose JSON (non-ASCII escaped, six
+    bytes a character) does not is kept in this process quietly, as a bigger one is: never
+    sent for the server to refuse mid-message and the command to say it stopped answering."""
+    repo = make_repo(tmp_path, FILES)
+    question = "where is the retry backoff computed? " + "é" * (handoff.MAX_MESSAGE_BYTES // 5)
+    assert len(question.encode()) <= handoff.MAX_MESSAGE_BYTES // 2 < handoff.MAX_MESSAGE_BYTES < len(json.dumps(question))
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
+        wait_for(lambda: "ready: warmed up" in log.read_text(), "the server to warm up")
+        result = runner.invoke(app, ["search", str(repo), "-", "-k", "2", "--json"], input=question)
+        assert result.exit_code == 0 and result.stderr == "", result.stderr
+        assert json.loads(result.stdout)["hits"][0]["path"] == "pkg/retry.py"
+        assert "answered `explore search`" not in log.read_text()
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
