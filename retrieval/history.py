@@ -112,7 +112,7 @@ class ChangeLog:
         return dict(out)
 
 
-_LOGS: OrderedDict[tuple[str, str, str], ChangeLog] = OrderedDict()
+_LOGS: OrderedDict[tuple, ChangeLog] = OrderedDict()
 _LOCK = Lock()
 _KEEP = 8
 
@@ -128,7 +128,7 @@ def change_log(snapshot: Snapshot, depth: int = HISTORY_DEPTH) -> ChangeLog:
             _LOGS.move_to_end(key)
             return _LOGS[key]
     log = _read(snapshot, depth)
-    remember(snapshot, log)
+    _keep(key, log)
     return log
 
 
@@ -136,9 +136,11 @@ def remember(snapshot: Snapshot, log: ChangeLog) -> None:
     """Keep ``log`` as the snapshot's change log, so :func:`change_log` (and so every
     retriever over that snapshot) uses it instead of reading git: how a :class:`History`
     read once hands each parent commit its view."""
-    if not snapshot.git_dir:
-        return
-    key = _key(snapshot)
+    if snapshot.git_dir:
+        _keep(_key(snapshot), log)
+
+
+def _keep(key: tuple, log: ChangeLog) -> None:
     with _LOCK:
         _LOGS[key] = log
         _LOGS.move_to_end(key)
@@ -146,9 +148,18 @@ def remember(snapshot: Snapshot, log: ChangeLog) -> None:
             _LOGS.popitem(last=False)
 
 
-def _key(snapshot: Snapshot) -> tuple[str, str, str]:
-    """Where a snapshot's change log is kept: two subfolders of one commit differ."""
-    return (str(snapshot.git_dir), snapshot.rev or "HEAD", snapshot.prefix)
+def _key(snapshot: Snapshot) -> tuple:
+    """Where a snapshot's change log is kept: two subfolders of one commit differ. A working
+    tree's is kept by the commit HEAD is now and the files the tree holds now, so a process
+    that lives on (``explore serve``) reads the history again after a commit or a deletion."""
+    if snapshot.rev:
+        return (str(snapshot.git_dir), snapshot.rev, snapshot.prefix)
+    try:
+        head = subprocess.run(["git", "--git-dir", str(snapshot.git_dir), "rev-parse", "--verify", "-q",
+                               "HEAD^{commit}"], capture_output=True, text=True, timeout=60, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        head = ""
+    return (str(snapshot.git_dir), head or "HEAD", snapshot.prefix, frozenset(snapshot.files))
 
 
 @dataclass

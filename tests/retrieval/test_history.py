@@ -150,3 +150,27 @@ def test_a_message_holding_the_logs_separator_bytes_is_read_whole(tmp_path: Path
     assert log.tokens[0] == tokenize(hostile)
     read_once = History(str(Repository(root).git.git_dir), head).at(snap)
     assert (read_once.tokens, read_once.files) == (log.tokens, log.files)
+
+
+def test_a_working_trees_log_follows_new_commits_and_deleted_files(tmp_path: Path, make_repo, commit_all,
+                                                                    explore_cache: Path) -> None:
+    """A long-lived process (``explore serve``) asks about the working tree again after the
+    user commits or deletes a file: its change log is HEAD's history now, naming only the
+    files the tree holds now, never the log kept from before."""
+    root = make_repo(tmp_path, {"pkg/retry.py": "D = 1\n", "pkg/parser.py": "P = 1\n"}, message="Initial import")
+    (root / "pkg/retry.py").write_text("D = 2\n")
+    commit_all(root, "Retry uploads with exponential back-off delays")
+    repo = Repository(root)
+    assert change_log(repo.snapshot(worktree=True)).files == [("pkg/retry.py",), ("pkg/parser.py", "pkg/retry.py")]
+
+    (root / "pkg/parser.py").write_text("P = 2\n")
+    commit_all(root, "Handle empty token streams in the parser")
+    log = change_log(repo.snapshot(worktree=True))
+    assert log.tokens[0] == tokenize("Handle empty token streams in the parser")
+    assert log.files[0] == ("pkg/parser.py",)
+
+    (root / "pkg/retry.py").unlink()  # deleted, not committed: the tree no longer has it
+    log = change_log(repo.snapshot(worktree=True))
+    assert all("pkg/retry.py" not in files for files in log.files)
+    hits = Retriever(Index.build(repo.snapshot(worktree=True))).rank("exponential back-off delays for uploads")
+    assert all(h.path != "pkg/retry.py" for h in hits)
