@@ -12,8 +12,24 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .atomic import write_bytes
+from .atomic import replacing
 from .errors import RepoError
+
+
+#: Bytes of a blob copied at a time: a 2 GB file is never held whole.
+_CHUNK = 1 << 20
+
+
+def _feed(pipe, data: bytes) -> None:
+    """Write ``data`` to ``pipe`` and close it; quietly stop if its reader is gone."""
+    try:
+        pipe.write(data)
+    except OSError:
+        pass
+    try:
+        pipe.close()
+    except OSError:
+        pass
 
 
 class BlobStore:
@@ -40,23 +56,34 @@ class BlobStore:
         proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdin is not None and proc.stdout is not None
-        feeder = threading.Thread(target=lambda: (proc.stdin.write("".join(o + "\n" for o, _ in missing).encode()),
-                                                  proc.stdin.close()), daemon=True)
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, "".join(o + "\n" for o, _ in missing).encode()),
+                                  daemon=True)
         feeder.start()
+        done = False
         try:
             for obj, mode in missing:
                 header = proc.stdout.readline().split()
                 if len(header) != 3:
-                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}")
-                size = int(header[2])
-                data = proc.stdout.read(size)
-                proc.stdout.read(1)  # the newline after each object
+                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it "
+                                    "(a damaged or partial clone? `git fsck` tells)")
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                write_bytes(dest, data, mode=0o555 if mode == "100755" else 0o444)  # whole or none
+                with replacing(dest) as tmp:  # whole or none
+                    with open(tmp, "wb") as fh:
+                        left = int(header[2])
+                        while left and (chunk := proc.stdout.read(min(left, _CHUNK))):
+                            fh.write(chunk)
+                            left -= len(chunk)
+                    if left or proc.stdout.read(1) != b"\n":  # git died in the middle of it
+                        raise RepoError(f"git cat-file stopped in the middle of blob {obj[:10]}; "
+                                        f"is {git_dir} damaged? (`git fsck` tells)")
+                    os.chmod(tmp, 0o555 if mode == "100755" else 0o444)
+            done = True
         finally:
-            feeder.join()
+            if not done:  # git may be blocked writing what nobody reads now, and the feeder behind it
+                proc.kill()
             proc.stdout.close()
+            feeder.join()
             proc.wait()
 
     def link(self, git_dir: str, obj: str, mode: str, dest: str | Path) -> None:

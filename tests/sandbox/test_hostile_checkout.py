@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from explore.sandbox.errors import BadRevision
+from explore.sandbox.errors import BadRevision, RepoError
 from explore.sandbox.snapshot import Repository
 
 
@@ -59,3 +60,41 @@ def test_a_tree_naming_a_path_as_a_symlink_and_a_folder_writes_nothing_through_t
     assert not (victim / "b").exists()
     assert snap.files == ["keep.py"]
     assert os.readlink(snap.root / "a") == str(victim)
+
+
+def _object_file(repo: Path, git, spec: str) -> Path:
+    obj = git(repo, "rev-parse", spec).strip()
+    path = repo / ".git" / "objects" / obj[:2] / obj[2:]
+    path.chmod(0o644)
+    return path
+
+
+def test_a_blob_git_cannot_read_whole_is_never_stored_cut(tmp_path: Path, make_repo, git,
+                                                          explore_cache: Path) -> None:
+    """git dies in the middle of a damaged object: the snapshot fails, and once the object
+    is repaired the file reads whole (no cut copy was kept in the cache)."""
+    data = os.urandom(1 << 20)  # incompressible: the object file is about as big
+    repo = make_repo(tmp_path, {"big.bin": data, "a.txt": "hi\n"})
+    damaged = _object_file(repo, git, "HEAD:big.bin")
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(RepoError):
+        Repository(repo).snapshot()
+    damaged.write_bytes(whole)
+    snap = Repository(repo).snapshot()
+    assert (snap.root / "big.bin").read_bytes() == data
+    assert [p.name for p in (explore_cache / "blobs").rglob("*") if p.name.startswith(".")] == []
+
+
+def test_a_blob_missing_from_the_repository_fails_instead_of_hanging(tmp_path: Path, make_repo, git) -> None:
+    """The first of thousands of blobs is missing: the error comes at once, while git still
+    has more to write than a pipe holds."""
+    repo = make_repo(tmp_path, {f"f{n}.txt": f"file number {n}, padded to be well over fifty bytes\n"
+                                for n in range(1000, 4000)})
+    _object_file(repo, git, "HEAD:f1000.txt").unlink()
+    script = ("import sys\nfrom explore.sandbox.errors import RepoError\nfrom explore.sandbox.snapshot import Repository\n"
+              "try:\n    Repository(sys.argv[1]).snapshot()\nexcept RepoError as exc:\n    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(repo)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "refused:" in done.stdout
+    assert "Exception in thread" not in done.stderr
