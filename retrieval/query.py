@@ -24,7 +24,9 @@ MAX_PROSE_COUNT = 2
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([A-Za-z_<][\w<>]*))?')
 _JS_FRAME = re.compile(r"at (?:([\w.$<>]+) )?\(?((?:[\w@./-]+/)?[\w.-]+\.(?:js|ts|mjs|tsx|jsx)):(\d+)")
-_GO_FRAME = re.compile(r"^\s*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)
+#: Indentation only, never across lines: ``\s*`` tried every line start against every
+#: later one, so a report of blank lines took tens of seconds.
+_GO_FRAME = re.compile(r"^[^\S\n]*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|"
                    r"rb|php|cs|swift|scala|toml|cfg|ini|ya?ml|json|md|rst|txt))\b")
 _BACKTICK = re.compile(r"`([^`\n]{1,200})`")

@@ -1,6 +1,8 @@
 """Parsing real questions: names over prose, traceback frames, paths, long reports."""
 from __future__ import annotations
 
+import time
+
 from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, parse
 
 REPORT = '''edit() fails with `pathlib.Path` arguments
@@ -33,3 +35,13 @@ def test_a_huge_report_is_clipped_and_plain_prose_has_no_names() -> None:
     assert len(q.text) == MAX_QUERY_CHARS
     assert parse("where is the retry delay computed").names == frozenset()
     assert parse("").terms == ()
+
+
+def test_a_report_of_many_blank_lines_is_parsed_at_once() -> None:
+    """Blank lines (a pasted log keeps many) once made the Go-frame pattern try every line
+    start against every later one: 15,000 of them took tens of seconds."""
+    report = "panic: runtime error in the handler\n\tserver/handler.go:42 +0x1d\n" + "\n" * 15_000 + "exit 2\n"
+    start = time.perf_counter()
+    q = parse(report)
+    assert time.perf_counter() - start < 5
+    assert q.paths == ("server/handler.go",)
