@@ -225,8 +225,9 @@ def _same_user(conn: socket.socket) -> bool:
         return True
     import struct
 
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
+    # struct ucred: pid_t, then uid_t and gid_t, which are unsigned (a uid may be 2**31 or more)
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("iII"))
+    _pid, uid, _gid = struct.unpack("iII", creds)
     return uid == os.getuid()
 
 

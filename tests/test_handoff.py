@@ -370,3 +370,30 @@ def test_a_question_too_big_to_hand_over_is_searched_here_without_a_word(tmp_pat
         assert json.loads(result.stdout)["hits"][0]["path"] == "pkg/retry.py"
         assert "answered `explore search`" not in log.read_text()
     assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not hasattr(socket, "SO_PEERCRED"),
+                    reason="becomes a user with a uid over 2**31, which takes root")
+def test_a_user_with_a_uid_over_2_31_is_served() -> None:
+    """uid_t is unsigned: a user whose uid is 2**31 or more (directory-service and container
+    ranges) is the same user to the listener's peer check, not refused every connection
+    (which the command took for a server that stopped answering, every time)."""
+    uid = 3_000_000_000
+    script = (
+        "import json, os, shutil, struct, tempfile\n"
+        "from pathlib import Path\n"
+        "import explore.sandbox.errors\n"
+        "from explore import handoff, socket_listener\n"
+        f"folder = Path(tempfile.mkdtemp()); os.chown(folder, {uid}, {uid}); os.setgid({uid}); os.setuid({uid})\n"
+        "reply = {k: 1 for k in handoff.SEARCH_KEYS}\n"
+        "listener = socket_listener.SocketListener(lambda request, say, gone: reply, path=folder / 's.sock')\n"
+        "try:\n"
+        "    assert listener.start()\n"
+        "    got = handoff.ask_server({'kind': 'search', 'repo': str(folder), 'question': 'q'}, path=listener.path)\n"
+        "finally:\n"
+        "    listener.close()\n"
+        "    shutil.rmtree(folder)\n"
+        "print(json.dumps(got == reply or str(got)))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) is True, done.stdout
