@@ -86,6 +86,28 @@ def clear_leftovers(path: str | os.PathLike[str]) -> list[Path]:
     return gone
 
 
+def abandoned(name: str) -> bool:
+    """Whether ``name`` is a temporary this module made (:func:`_temporary`) whose writer is
+    gone, killed in the middle of a write: nobody will rename or remove it, delete it."""
+    match = _TEMPORARY.fullmatch(name)
+    return match is not None and not process_alive(match["pid"])
+
+
+def process_alive(pid: str | int) -> bool:
+    """Whether the process ``pid`` (a decimal string from a file's name) still runs."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # PermissionError: another user's, alive
+        return True
+    return True
+
+
+#: What :func:`_temporary` names: ``.<target>.<pid>-<8 hex>[.<kind>].tmp``.
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>\d+)-[0-9a-f]{8}(\.[a-z]+)?\.tmp")
+
+
 def _temporary(path: Path, kind: str = "") -> Path:
     """A name beside ``path`` unique to this write (process id and a random part)."""
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{'.' + kind if kind else ''}.tmp")

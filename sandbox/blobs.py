@@ -12,7 +12,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .atomic import replacing
+from .atomic import abandoned, replacing
 from .errors import RepoError
 
 
@@ -30,6 +30,15 @@ def _feed(pipe, data: bytes) -> None:
         pipe.close()
     except OSError:
         pass
+
+
+def _unlink(path: Path, size: int) -> int | None:
+    """Remove ``path``; ``size``, or None when it was gone already."""
+    try:
+        os.unlink(path)
+    except OSError:
+        return None
+    return size
 
 
 class BlobStore:
@@ -124,9 +133,14 @@ class BlobStore:
                     st = path.lstat()
                 except OSError:
                     continue
-                if name.startswith(".") or st.st_nlink - linked_from.get((st.st_dev, st.st_ino), 0) > 1:
-                    continue  # another process's temporary, or linked from a snapshot that stays
-                n = st.st_size if dry_run else self.drop_unlinked(path)
+                if name.startswith("."):
+                    if not abandoned(name):
+                        continue  # another process's temporary, being written
+                    n = st.st_size if dry_run else _unlink(path, st.st_size)
+                elif st.st_nlink - linked_from.get((st.st_dev, st.st_ino), 0) > 1:
+                    continue  # linked from a snapshot that stays
+                else:
+                    n = st.st_size if dry_run else self.drop_unlinked(path)
                 if n is not None:
                     count, freed = count + 1, freed + n
         return count, freed

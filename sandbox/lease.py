@@ -29,6 +29,8 @@ import uuid
 import weakref
 from pathlib import Path
 
+from .atomic import process_alive
+
 try:
     import fcntl
 except ImportError:  # Windows
@@ -202,7 +204,7 @@ def leftovers(parent: Path) -> list[Path]:
     now = time.time()
     for child in children:
         if child.name.startswith(GONE):
-            if _alive(child.name.rpartition(".")[2].partition("-")[0]):
+            if process_alive(child.name.rpartition(".")[2].partition("-")[0]):
                 continue
         elif child.name.startswith(NEW) and SUPPORTED:
             try:
@@ -222,17 +224,6 @@ def clear_leftovers(parent: Path) -> list[Path]:
     for path in gone:
         remove_folder(path)
     return gone
-
-
-def _alive(pid: str) -> bool:
-    """Whether the process ``pid`` (a decimal string from a folder's name) still runs."""
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError, OverflowError):
-        return False
-    except OSError:  # PermissionError: another user's, alive
-        return True
-    return True
 
 
 def remove_folder(path: Path) -> None:

@@ -136,3 +136,27 @@ def test_prune_keeps_a_snapshot_in_use_and_frees_the_blobs_only_removed_ones_lin
     cleared = json.loads(runner.invoke(app, ["cache", "clear", "--yes", "--json"]).stdout)
     assert cleared["in_use"] == [] and not any((explore_cache / "snapshots").iterdir())
     assert not [p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]
+
+
+def test_clear_removes_a_blob_a_killed_process_was_writing(explore_cache: Path, tmp_path: Path) -> None:
+    """A process killed in the middle of writing a blob leaves its temporary; nobody else will
+    rename or remove it, so `clear` takes it (and leaves a live writer's alone)."""
+    import subprocess
+    import sys
+
+    blob = explore_cache / "blobs" / "ab" / ("ab" * 20)
+    blob.parent.mkdir(parents=True)
+    script = ("import os, signal, sys\nfrom explore.sandbox.atomic import replacing\n"
+              "with replacing(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'x' * 100000)\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", script, str(blob)], capture_output=True)
+    assert killed.returncode == -9, killed.stderr
+    live = blob.with_name(f".{blob.name}.{os.getpid()}-0123abcd.tmp")
+    live.write_bytes(b"being written")
+    assert len(list(blob.parent.iterdir())) == 2
+
+    size = json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)
+    assert size["snapshots"]["unlinked_blob_bytes"] == 100000
+    cleared = json.loads(runner.invoke(app, ["cache", "clear", "--yes", "--json"]).stdout)
+    assert cleared["freed_bytes"] == 100000
+    assert list(blob.parent.iterdir()) == [live]
