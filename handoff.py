@@ -107,6 +107,21 @@ def working_tree_differs(repo: Path) -> bool:
     return bool(git is not None and not git.bare and git.head.is_valid() and git.is_dirty(untracked_files=True))
 
 
+def same_user(conn: socket.socket) -> bool:
+    """Whether the process at the other end of ``conn`` runs as this user (Linux:
+    SO_PEERCRED; elsewhere the 0600 socket in a private folder is the guard). Both ends ask:
+    the server of each command, the command of the server (the file it found may have been
+    swapped before it connected)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return True
+    import struct
+
+    # struct ucred: pid_t, then uid_t and gid_t, which are unsigned (a uid may be 2**31 or more)
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("iII"))
+    _pid, uid, _gid = struct.unpack("iII", creds)
+    return uid == os.getuid()
+
+
 def send_message(conn: socket.socket, message: dict[str, Any]) -> None:
     """One message, as one line of JSON."""
     conn.sendall(json.dumps(message).encode() + b"\n")
@@ -180,6 +195,8 @@ def ask_server(
                 conn.connect(str(path))
             except (ConnectionRefusedError, FileNotFoundError):
                 return Fallback("stale socket, no server behind it", quiet=True)
+            if not same_user(conn):  # the file was ours, the process behind it is not: tell it nothing
+                return Fallback(f"the server on {path} runs as another user")
             lines = MessageReader(conn)
             hello = lines.next()
             if hello.get("protocol") != PROTOCOL or hello.get("version") != __version__:

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .handoff import (CONNECT_TIMEOUT_S, HEARTBEAT_S, IDLE_TIMEOUT_S, MAX_CONNECTIONS, PROTOCOL, UNIX,
-                      HandoffDeclined, MessageReader, send_message, socket_path)
+                      HandoffDeclined, MessageReader, same_user, send_message, socket_path)
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class SocketListener:
                 conn, _ = sock.accept()
             except OSError:
                 return  # closed
-            if not _same_user(conn):
+            if not same_user(conn):
                 conn.close()
                 continue
             if not self._slots.acquire(blocking=False):
@@ -216,19 +216,6 @@ def open_listener(*, required: bool) -> SocketListener | None:
     if required:
         raise ExploreError(f"another explore server already answers on {listener.path}")
     return None
-
-
-def _same_user(conn: socket.socket) -> bool:
-    """Whether the peer runs as this user (Linux: SO_PEERCRED; elsewhere the 0600 socket in
-    a private folder is the guard)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return True
-    import struct
-
-    # struct ucred: pid_t, then uid_t and gid_t, which are unsigned (a uid may be 2**31 or more)
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("iII"))
-    _pid, uid, _gid = struct.unpack("iII", creds)
-    return uid == os.getuid()
 
 
 def _send_quietly(conn: socket.socket, message: dict[str, Any]) -> None:

@@ -397,3 +397,43 @@ def test_a_user_with_a_uid_over_2_31_is_served() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) is True, done.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not hasattr(socket, "SO_PEERCRED"),
+                    reason="runs a server as another user, which takes root")
+def test_a_server_run_by_another_user_is_not_asked(tmp_path: Path) -> None:
+    """The socket file is ours but the process behind it is another user's (a symlink swapped
+    between the command's look at the file and its connect, in a folder someone else can
+    write): the command asks nothing of it, and says so, instead of handing it the question."""
+    uid = 3_000_000_001
+    script = (
+        "import json, os, shutil, socket, sys, tempfile\n"
+        "from pathlib import Path\n"
+        "from explore import __version__, handoff\n"
+        f"folder = Path(tempfile.mkdtemp()); os.chmod(folder, 0o755); os.chown(folder, {uid}, {uid})\n"
+        f"os.setgid({uid}); os.setuid({uid})\n"
+        "server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); server.bind(str(folder / 's.sock'))\n"
+        "server.listen(1); print(folder, flush=True)\n"
+        "conn, _ = server.accept()\n"
+        "handoff.send_message(conn, {'event': 'hello', 'protocol': handoff.PROTOCOL, 'version': __version__})\n"
+        "heard = handoff.MessageReader(conn).next()\n"
+        "handoff.send_message(conn, {'event': 'answer', 'answer': {k: 'forged' for k in handoff.SEARCH_KEYS}})\n"
+        "print(heard['question'], flush=True)\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    folder = Path(child.stdout.readline().strip())
+    try:
+        assert folder.name, "the other user's server did not start"
+        os.chown(folder / "s.sock", os.getuid(), os.getgid(), follow_symlinks=False)  # the file looks ours
+        got = ask_server({"kind": "search", "repo": "/secret/repo", "question": "the secret question"},
+                         path=folder / "s.sock")
+        assert isinstance(got, Fallback) and "another user" in got.reason, got
+    finally:
+        child.kill()
+        child.wait(60)
+        heard = child.stdout.read()
+        child.stdout.close()
+        import shutil
+
+        if folder.name:
+            shutil.rmtree(folder, ignore_errors=True)
+    assert "secret" not in heard
