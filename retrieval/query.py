@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..sandbox.index import IDENTIFIER, STOPWORDS, identifier_tokens, tokenize
+from ..sandbox.index import STOPWORDS, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -22,7 +22,7 @@ NAME_WEIGHT = 2
 #: A prose token counts at most this many times, however often a long report repeats it.
 MAX_PROSE_COUNT = 2
 
-_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([A-Za-z_<][\w<>]*))?')
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*))?')
 _JS_FRAME = re.compile(r"at (?:([\w.$<>]+) )?\(?((?:[\w@./-]+/)?[\w.-]+\.(?:js|ts|mjs|tsx|jsx)):(\d+)")
 #: Indentation only, never across lines: ``\s*`` tried every line start against every
 #: later one, so a report of blank lines took tens of seconds.
@@ -30,8 +30,11 @@ _GO_FRAME = re.compile(r"^[^\S\n]*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|"
                    r"rb|php|cs|swift|scala|toml|cfg|ini|ya?ml|json|md|rst|txt))\b")
 _BACKTICK = re.compile(r"`([^`\n]{1,200})`")
-_DOTTED = re.compile(r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+\b")
-_CALL = re.compile(r"\b([A-Za-z_][\w]*)\(")
+#: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
+#: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
+_NAME = re.compile(r"[^\W\d]\w*|\d+")
+_DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
+_CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
 _SITE = re.compile(r"^.*(?:site-packages|dist-packages|lib/python[\d.]*|src)/")
 
@@ -77,13 +80,13 @@ def parse(question: str) -> Query:
 
     names: list[str] = list(functions)
     for m in _BACKTICK.finditer(text):
-        names += [n for n in IDENTIFIER.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
+        names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
     for m in _DOTTED.finditer(text):
         parts = m.group(0).split(".")
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]
     names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]
-    names += [n for n in IDENTIFIER.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
+    names += [n for n in _NAME.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
     names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 

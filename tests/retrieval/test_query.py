@@ -45,3 +45,12 @@ def test_a_report_of_many_blank_lines_is_parsed_at_once() -> None:
     q = parse(report)
     assert time.perf_counter() - start < 5
     assert q.paths == ("server/handler.go",)
+
+
+def test_unicode_identifiers_are_names_whole() -> None:
+    """``größe_berechnen`` is one Python name: read as ASCII runs it was ``e_berechnen``, a
+    name of some other function, and the one asked about was no name at all."""
+    for question in ("`größe_berechnen` doubles the value", "größe_berechnen doubles the value"):
+        q = parse(question)
+        assert "größe_berechnen" in q.names and "e_berechnen" not in q.names
+    assert parse("the naïve `parse_args` path").names == frozenset({"parse_args"})

@@ -116,7 +116,7 @@ def test_a_new_commit_starts_from_its_parents_saved_units(tmp_path: Path, make_r
     commit_all(repo, "change six files")
     child = Repository(repo).snapshot()
     module.UNITS._held.clear()  # a fresh process
-    module._CARRIED.clear()
+    module._RECENT.clear()
     parsed = module.UNITS.parsed
     carried = module.UnitIndex(child, cache=cache)
     assert module.UNITS.parsed - parsed == 6  # mod_3, empty, mod_7, new, broken, moved_9
@@ -128,3 +128,44 @@ def test_a_new_commit_starts_from_its_parents_saved_units(tmp_path: Path, make_r
     for terms in (["handler_3", "timeout"], ["backoff", "retry", "request"], ["gone"], ["startserver", "port"]):
         assert np.array_equal(carried.scores(terms), full.scores(terms)), terms
     assert "gone" not in carried.names and "now_a_unit" in carried.names and "handler_7" not in carried.names
+
+
+def test_a_large_set_is_flat_and_leaves_the_memo_alone(tmp_path: Path, make_repo, commit_all,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MEMO_FILES files the units are not kept file by file (memory) but flat, and the
+    next commit in the same process (a warm server) starts from that set, not a full parse."""
+    import numpy as np
+
+    from explore.retrieval import units as module
+
+    files = {f"pkg/mod_{i}.py": f"def handler_{i}(request):\n    '''Serve request {i} with retry.'''\n"
+                                f"    return request * {i}\n" for i in range(40)}
+    repo = make_repo(tmp_path, files)
+    monkeypatch.setattr(module, "MEMO_FILES", 10)
+    monkeypatch.setattr(module, "CARRY_OVER_FILES", 5)
+    monkeypatch.setattr(module, "SAVE_AFTER_SECONDS", 1e9)  # nothing saved: all in this process
+    module.UNITS._held.clear()
+    module._RECENT.clear()
+    first = module.UnitIndex(Repository(repo).snapshot(), cache=tmp_path / "cache")
+    assert not module.UNITS._held and first._flat is not None and not first.parts
+    (repo / "pkg/mod_3.py").write_text("def handler_3(request, timeout):\n    '''Now with a timeout.'''\n")
+    commit_all(repo, "give handler 3 a timeout")
+    parsed = module.UNITS.parsed
+    second = module.UnitIndex(Repository(repo).snapshot(), cache=tmp_path / "cache")
+    assert module.UNITS.parsed - parsed == 1  # only the changed file
+    assert not list((tmp_path / "cache").rglob("*.pkl"))
+    monkeypatch.setattr(module, "MEMO_FILES", 100_000)
+    module._RECENT.clear()
+    full = module.UnitIndex(Repository(repo).snapshot(), cache=tmp_path / "other")  # file by file
+    assert full._flat is None and full.parts
+    for terms in (["handler_3", "timeout"], ["retry", "request"], ["handler_30"]):
+        assert np.array_equal(second.scores(terms), full.scores(terms)), terms
+
+
+def test_a_backticked_unicode_name_finds_its_definition(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"pkg/maße.py": "def größe_berechnen(wert):\n    return wert * 2\n",
+                                "pkg/other.py": "def e_berechnen(x):\n    return x\n",
+                                "pkg/util.py": "def helper():\n    pass\n"})
+    retriever = Retriever(Index.build(Repository(repo).snapshot()))
+    hits = retriever.rank("`größe_berechnen` doubles the value", 2)
+    assert hits[0].path == "pkg/maße.py" and any(w.startswith("symbol#") for w in hits[0].why)
