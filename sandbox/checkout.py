@@ -14,6 +14,7 @@ Only the repository's git objects are read; the repository is never written.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import queue
@@ -148,21 +149,34 @@ def _lay_out(tree: Path, git_dir: str, entries: list[tuple[str, str, str, str]],
     ids: dict[str, str] = {}
     root, made = str(tree), set()
     for rel, (mode, kind, obj) in wanted.items():
-        if rel not in kept:
-            dest = os.path.join(root, rel)
-            parent = rel.rpartition("/")[0]
-            if parent and parent not in made:
-                os.makedirs(os.path.join(root, parent), exist_ok=True)
-                made.add(parent)
-            if kind == "commit":  # a submodule: an empty folder, as git checks it out
-                os.makedirs(dest, exist_ok=True)
-                continue
-            if mode == "120000":
-                os.symlink(_cat(git_dir, obj), dest)
-                continue
-            blobs.link(git_dir, obj, mode, dest)
-        ids[rel] = obj
+        if rel in kept:
+            ids[rel] = obj
+            continue
+        try:
+            if _place(root, rel, mode, kind, obj, git_dir, blobs, made):
+                ids[rel] = obj
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise  # a name longer than the file system takes is left out, as git does
     return ids, freed
+
+
+def _place(root: str, rel: str, mode: str, kind: str, obj: str, git_dir: str, blobs: BlobStore,
+           made: set[str]) -> bool:
+    """Make one entry of a tree; whether it is a file (a blob linked)."""
+    dest = os.path.join(root, rel)
+    parent = rel.rpartition("/")[0]
+    if parent and parent not in made:
+        os.makedirs(os.path.join(root, parent), exist_ok=True)
+        made.add(parent)
+    if kind == "commit":  # a submodule: an empty folder, as git checks it out
+        os.makedirs(dest, exist_ok=True)
+        return False
+    if mode == "120000":
+        os.symlink(_cat(git_dir, obj), dest)
+        return False
+    blobs.link(git_dir, obj, mode, dest)
+    return True
 
 
 def _ids_under(ids: dict[str, str], folder: str) -> set[str]:

@@ -98,3 +98,18 @@ def test_a_blob_missing_from_the_repository_fails_instead_of_hanging(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "refused:" in done.stdout
     assert "Exception in thread" not in done.stderr
+
+
+def test_a_name_longer_than_the_file_system_takes_is_left_out(tmp_path: Path, make_repo, git) -> None:
+    """git checks out the rest of a commit holding a 300-byte name (and says so); the
+    snapshot leaves that one file out too instead of failing the whole commit."""
+    repo = make_repo(tmp_path, {"a.txt": "hi\n"})
+    a = git(repo, "rev-parse", "HEAD:a.txt").strip()
+    long = _blob(repo, "long\n")
+    inside = git(repo, "rev-parse", _commit_tree(repo, git, f"100644 blob {long}\tinside.txt\n") + "^{tree}").strip()
+    sha = _commit_tree(repo, git, f"100644 blob {a}\ta.txt\n100644 blob {long}\t{'n' * 300}\n"
+                                  f"040000 tree {inside}\t{'d' * 300}\n120000 blob {a}\t{'l' * 300}\n")
+    snap = Repository(repo).snapshot(sha)
+    assert snap.files == ["a.txt"]
+    assert snap.text("a.txt") == "hi\n"
+    assert snap.blobs == {"a.txt": a}
