@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 import secrets
 import subprocess
 from collections import Counter, OrderedDict, defaultdict
@@ -172,6 +173,21 @@ class _Commit:
     count: Counter = field(default_factory=Counter)
 
 
+_ESCAPE = re.compile(rb"\\([0-7]{3}|.)", re.S)
+_ESCAPED = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13}
+
+
+def unquote_path(name: str) -> str:
+    """A path as ``git log`` prints it (C-quoted when it holds a quote, a backslash or a
+    control character: ``"pkg/a\\tb.py"``; its text read with ``surrogateescape``) named
+    as the file system names it, so as a snapshot's files are named."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    raw = _ESCAPE.sub(lambda m: bytes([int(m[1], 8) if len(m[1]) == 3 else _ESCAPED.get(m[1], m[1][0])]),
+                      name[1:-1].encode("utf-8", "surrogateescape"))
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
     """(commit id, commit) newest first, as ``git log`` walks back from ``rev``; [] when
     git cannot read it."""
@@ -186,11 +202,12 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
     except (OSError, subprocess.TimeoutExpired):
         return []
     commits = []
-    for chunk in out.decode("utf-8", errors="replace").split(record)[1:]:
+    # surrogateescape: a file name git prints as raw bytes is named as a snapshot names it.
+    for chunk in out.decode("utf-8", errors="surrogateescape").split(record)[1:]:
         head, _, rest = chunk.partition("\x1f")
         message, _, names = rest.partition(end)
         sha, *parents = head.split()
-        changed = tuple(n for n in names.split("\n") if n)
+        changed = tuple(unquote_path(n) for n in names.split("\n") if n)
         if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT:
             changed = ()
         commits.append((sha, _Commit(tuple(parents), tokenize(message), changed)))

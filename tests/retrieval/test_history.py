@@ -174,3 +174,16 @@ def test_a_working_trees_log_follows_new_commits_and_deleted_files(tmp_path: Pat
     assert all("pkg/retry.py" not in files for files in log.files)
     hits = Retriever(Index.build(repo.snapshot(worktree=True))).rank("exponential back-off delays for uploads")
     assert all(h.path != "pkg/retry.py" for h in hits)
+
+
+def test_a_file_whose_name_git_quotes_is_named_as_the_tree_names_it(tmp_path: Path, make_repo, commit_all,
+                                                                    explore_cache: Path) -> None:
+    """git prints a path holding a quote, a backslash or a tab C-quoted (``"pkg/a\\"b.py"``):
+    the log names the file as the snapshot does, so its commits still vote for it."""
+    odd = 'pkg/größe "neu"\t\\x.py'
+    root = make_repo(tmp_path, {odd: "X = 1\n", "pkg/b.py": "Y = 1\n"}, message="Initial import")
+    (root / odd).write_text("X = 2\n")
+    head = commit_all(root, "Fix the rounding of sizes in the converter")
+    snap = Repository(root).snapshot(head)
+    assert odd in snap.files
+    assert change_log(snap).files == [(odd,), ("pkg/b.py", odd)]

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task
+from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
 from .quality import is_test_path, is_vendored, task_id
@@ -258,19 +259,11 @@ def _parse(record: bytes, sep: str, end: str) -> _Commit:
         line = raw.decode("utf-8", "surrogateescape")
         if line.startswith(":"):  # :100644 100644 <a> <b> M\tpath
             meta, _, path = line.partition("\t")
-            commit.status[_unquote(path)] = meta.split()[-1][:1]
+            commit.status[unquote_path(path)] = meta.split()[-1][:1]
         elif line and line[0].isdigit() or line.startswith("-\t"):
             added, deleted, _path = (line.split("\t", 2) + ["", ""])[:3]
             commit.lines += (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
     return commit
-
-
-def _unquote(path: str) -> str:
-    """Undo git's C-style quoting of an unusual path (``"a\\tb.py"``)."""
-    if len(path) >= 2 and path[0] == path[-1] == '"':
-        body = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
-        return body.encode("latin-1", "replace").decode("utf-8", "replace")
-    return path
 
 
 def _inside(path: str, subdir: str) -> str | None:

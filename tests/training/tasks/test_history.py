@@ -73,3 +73,14 @@ def test_a_message_holding_the_logs_separator_bytes_is_one_task(tmp_path: Path, 
     assert task.meta["changed"] == 1 and task.meta["lines"] == 2
     assert task.question.startswith("Fix the parser crash on empty token records")
     assert "separators" in task.question
+
+
+def test_a_target_whose_name_git_quotes_is_named_as_the_tree_names_it(tmp_path: Path, make_repo,
+                                                                       commit_all) -> None:
+    odd = 'pkg/größe "neu"\t\\x.py'
+    root = make_repo(tmp_path, {odd: "X = 1\n", "pkg/b.py": "Y = 1\n"}, message="Initial import")
+    (root / odd).write_text("X = 2\n")
+    commit_all(root, "Fix the rounding of sizes in the converter")
+    (task,), _ = scan_history(Repository(root))
+    assert task.targets == [odd]
+    assert odd in Repository(root).snapshot(task.rev).files
