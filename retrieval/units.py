@@ -158,13 +158,14 @@ class UnitCache:
         self.parsed = 0
         """Files parsed so far (not found in the memo)."""
 
-    def units(self, snapshot: Snapshot, rel: str) -> FileUnits:
+    def units(self, snapshot: Snapshot, rel: str, keep: bool = True) -> FileUnits:
+        """The file's units, from the memo or parsed (and kept, unless ``keep`` is false)."""
         blob = snapshot.blobs.get(rel)
         found = self._held.get(blob) if blob else None
         if found is None:
             found = FileUnits.of(rel, snapshot.text(rel) or "")
             self.parsed += 1
-            if blob:
+            if blob and keep:
                 self._held[blob] = found
                 if len(self._held) > self.max_files:
                     self._held.popitem(last=False)
@@ -184,8 +185,20 @@ MAX_CACHED_UNIT_SETS = 16
 #: only the files whose content differs.
 CARRY_OVER_FILES = 30
 UNITS_VERSION = "3"
-#: Repositories this process has carried a set over for.
-_CARRIED: set[str] = set()
+#: Sets of more files than this are not kept in the memo file by file (a 100,000-file
+#: repository's per-file lists held about a gigabyte): they are flattened at once, and the
+#: newest flat set of each repository stays in memory as the next commit's donor instead.
+MEMO_FILES = 20_000
+#: The newest flat set of each repository this process built or loaded (a few at most).
+_RECENT: OrderedDict[str, dict] = OrderedDict()
+RECENT_SETS = 2
+
+
+def _remember(origin: str, flat: dict) -> None:
+    _RECENT[origin] = flat
+    _RECENT.move_to_end(origin)
+    while len(_RECENT) > RECENT_SETS:
+        _RECENT.popitem(last=False)
 
 
 def _origin(snapshot: Snapshot) -> str:
@@ -252,29 +265,33 @@ class UnitIndex:
     assembled from the files' own inverted lists: nothing to build per commit but offsets.
     A snapshot whose units took long to parse is saved flat (one term-major array set)
     for the next process, which loads it in a fraction of the parse time; a commit with no
-    saved set starts from its repository's newest one and parses only what changed."""
+    saved set starts from its repository's newest one (in memory, else on disk) and parses
+    only what changed. Large sets are flat in memory too: a query term is one slice."""
 
     K1, B = 1.5, 0.75
 
     def __init__(self, snapshot: Snapshot, cache: Path | None = None) -> None:
         wanted = unit_files(snapshot)
+        origin = _origin(snapshot)
+        start = time.perf_counter()
         flat = _load(snapshot, wanted, cache)
         self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.parts: list[FileUnits] = []
-        origin = _origin(snapshot)
-        if (flat is None and snapshot.blobs and snapshot.key and origin not in _CARRIED
-                and self._unparsed(snapshot, wanted) > CARRY_OVER_FILES):
-            _CARRIED.add(origin)  # once per process: a history run's next parents parse into the memo instead
-            donor = _donor(snapshot, cache)
+        if flat is None and snapshot.blobs and snapshot.key and self._unparsed(snapshot, wanted) > CARRY_OVER_FILES:
+            donor = _RECENT.get(origin)  # a warm server's, or a history run's previous commit
+            from_disk = donor is None
+            donor = donor if donor is not None else _donor(snapshot, cache)
             if donor is not None:
                 flat = _carry(donor, snapshot, wanted)
+                if from_disk or time.perf_counter() - start > SAVE_AFTER_SECONDS:
+                    _save(snapshot, flat, cache)  # the newest set on disk: the next process's donor
+        if flat is None and len(wanted) > MEMO_FILES:  # parsed straight into flat arrays, not kept per file
+            parsed = UNITS.parsed
+            flat = _carry(None, snapshot, wanted, keep=False)
+            if UNITS.parsed > parsed and time.perf_counter() - start > SAVE_AFTER_SECONDS:
                 _save(snapshot, flat, cache)
-        self._flat: dict | None = flat
-        if flat is not None:
-            self.files, self.names, self.spans = flat["files"], flat["names"], flat["spans"]
-            self.offsets, self.lengths = flat["offsets"], flat["lengths"]
-        else:
-            start, parsed = time.perf_counter(), UNITS.parsed
+        if flat is None:
+            parsed = UNITS.parsed
             self.files, self.names, self.spans = [], [], []
             offsets = [0]
             for rel in wanted:
@@ -288,7 +305,15 @@ class UnitIndex:
             self.offsets = np.asarray(offsets, dtype=np.int64)
             self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
             if UNITS.parsed > parsed and time.perf_counter() - start > SAVE_AFTER_SECONDS:
-                _save(snapshot, self._flatten(wanted, snapshot), cache)
+                flat = self._flatten(wanted, snapshot)  # and queried flat: a term's postings in one slice
+                self.parts = []
+                _save(snapshot, flat, cache)
+        self._flat: dict | None = flat
+        if flat is not None:
+            self.files, self.names, self.spans = flat["files"], flat["names"], flat["spans"]
+            self.offsets, self.lengths = flat["offsets"], flat["lengths"]
+            if snapshot.blobs and snapshot.key:
+                _remember(origin, flat)
         self.owner = np.repeat(np.arange(len(self.files)), np.diff(self.offsets)) if self.files else np.zeros(0, int)
         self.avgdl = float(self.lengths.mean()) if len(self.lengths) else 1.0
 
@@ -358,20 +383,30 @@ class UnitIndex:
         return self.files[int(self.owner[i])], self.names[i], self.spans[i]
 
 
-def _carry(donor: dict, snapshot: Snapshot, wanted: list[str]) -> dict:
+#: The set of no files: what a commit with no donor starts from.
+_NO_UNITS = {"wanted": [], "blobs": [], "files": [], "names": [], "spans": [], "offsets": np.zeros(1, np.int64),
+             "lengths": np.zeros(0, np.float32), "vocab": {}, "pointer": np.zeros(1, np.int64),
+             "units": np.zeros(0, np.int32), "tfs": np.zeros(0, np.float32)}
+
+
+def _carry(donor: dict | None, snapshot: Snapshot, wanted: list[str], keep: bool = True) -> dict:
     """The flat set of ``snapshot`` from another commit's: the units of every file whose
-    content (blob) is unchanged are renumbered from the donor, the others parsed. Exactly
-    the set a full parse builds: the same files, units, lengths and postings per term."""
+    content (blob) is unchanged are renumbered from the donor, the others parsed (into the
+    memo when ``keep``), each file's postings turned into three arrays at once. Exactly
+    the set a full parse builds: the same files, units, lengths and postings per term (with
+    no donor, the same arrays as :meth:`UnitIndex._flatten`)."""
+    donor = donor if donor is not None else _NO_UNITS
     had = dict(zip(donor["wanted"], donor["blobs"]))
     where = {rel: j for j, rel in enumerate(donor["files"])}
     d_offsets, d_names, d_spans, d_lengths = donor["offsets"], donor["names"], donor["spans"], donor["lengths"]
     remap = np.full(len(d_lengths), -1, dtype=np.int64)
+    vocab = dict(donor["vocab"])
     files: list[str] = []
     names: list[str] = []
     spans: list[tuple[int, int]] = []
     lengths: list[np.ndarray] = []
     offsets = [0]
-    fresh: list[tuple[int, FileUnits]] = []
+    fresh: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     for rel in wanted:
         blob = snapshot.blobs.get(rel)
         base = offsets[-1]
@@ -385,35 +420,34 @@ def _carry(donor: dict, snapshot: Snapshot, wanted: list[str]) -> dict:
             spans += d_spans[a:b]
             lengths.append(d_lengths[a:b])
         else:
-            units = UNITS.units(snapshot, rel)
+            units = UNITS.units(snapshot, rel, keep)
             if not units.names:
                 continue
-            fresh.append((base, units))
             names += units.names
             spans += units.spans
             lengths.append(units.lengths)
+            post = units.postings
+            if post:
+                ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in post), dtype=np.int64, count=len(post))
+                sizes = np.fromiter((len(i) for i, _ in post.values()), dtype=np.int64, count=len(post))
+                fresh[0].append(np.repeat(ids, sizes))
+                fresh[1].append(np.concatenate([i for i, _ in post.values()]).astype(np.int64) + base)
+                fresh[2].append(np.concatenate([f for _, f in post.values()]))
         files.append(rel)
         offsets.append(base + len(lengths[-1]))
-    vocab = dict(donor["vocab"])
     pointer = donor["pointer"]
     term_of = np.repeat(np.arange(len(pointer) - 1), np.diff(pointer))
     moved = remap[donor["units"]]
-    keep = moved >= 0
-    terms, units_, tfs = [term_of[keep]], [moved[keep]], [donor["tfs"][keep]]
-    for base, part in fresh:
-        for token, (idx, tf) in part.postings.items():
-            terms.append(np.full(len(idx), vocab.setdefault(token, len(vocab)), dtype=np.int64))
-            units_.append(idx.astype(np.int64) + base)
-            tfs.append(tf)
-    term = np.concatenate(terms)
+    kept = moved >= 0
+    term = np.concatenate([term_of[kept], *fresh[0]])
     order = np.argsort(term, kind="stable")
     counts = np.bincount(term, minlength=len(vocab))
     return {"wanted": wanted, "blobs": [snapshot.blobs.get(rel) for rel in wanted], "files": files, "names": names,
             "spans": spans, "offsets": np.asarray(offsets, dtype=np.int64),
             "lengths": np.concatenate(lengths) if lengths else np.zeros(0, np.float32),
             "vocab": vocab, "pointer": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            "units": np.concatenate(units_)[order].astype(np.int32),
-            "tfs": np.concatenate(tfs)[order].astype(np.float32)}
+            "units": np.concatenate([moved[kept], *fresh[1]])[order].astype(np.int32),
+            "tfs": np.concatenate([donor["tfs"][kept], *fresh[2]])[order].astype(np.float32)}
 
 
 def unit_files(snapshot: Snapshot) -> list[str]:
