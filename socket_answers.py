@@ -77,7 +77,8 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     """An ``explore ask``: answered only when it asks for the server's model, adapters and
     reflector, exactly as the command would have answered it in its own process; its walk
     stops at the first step after ``stop()`` (the command has gone: nobody reads the answer)."""
-    from .agent.bundle import find_adapters
+    from .agent.bundle import find_adapters, trained_config
+    from .agent.env import EnvConfig
 
     repo = str(request["repo"])
     adapter = request.get("adapter")
@@ -88,7 +89,8 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
                               f"{wanted.describe()}")
     worktree = bool(request.get("worktree"))
     differs = tree_check(request, worktree)
-    max_steps = request.get("max_steps") and int(request["max_steps"]) or server.max_steps
+    # none named: the horizon the command walks alone (its adapters'), not `serve --max-steps` (MCP's default)
+    max_steps = int(request.get("max_steps") or (trained_config(wanted.adapters) or EnvConfig()).max_steps)
     try:
         label, answer = server.answer(repo, str(request["question"]), worktree=worktree, max_steps=max_steps,
                                       say=lambda text: send({"event": "progress", "text": text}), stop=stop)

@@ -437,3 +437,19 @@ def test_a_server_run_by_another_user_is_not_asked(tmp_path: Path) -> None:
         if folder.name:
             shutil.rmtree(folder, ignore_errors=True)
     assert "secret" not in heard
+
+
+def test_a_server_started_with_max_steps_walks_a_command_as_it_walks_alone(tmp_path: Path, explore_cache: Path,
+                                                                          make_repo) -> None:
+    """`serve --max-steps` is the default of the MCP `ask`; an `explore ask` that names no
+    --max-steps walks the horizon it walks in its own process, wherever it is answered."""
+    repo = make_repo(tmp_path, FILES)
+    args = ["ask", str(repo), "where is the retry backoff computed?", "--model", "tiny-random", "--json"]
+    here = runner.invoke(app, [*args, "--no-server"])
+    assert here.exit_code in (0, 1) and len(json.loads(here.stdout)["steps"]) > 1, here.output
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random", "--max-steps", "1") as (proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == here.exit_code and served.stderr == "", served.output
+        assert "answered `explore ask` on repo@" in log.read_text()  # the server answered it
+        assert walk(json.loads(served.stdout)) == walk(json.loads(here.stdout))
+    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
