@@ -94,7 +94,10 @@ def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheE
     for kind in sorted(root.iterdir()):
         children = sorted(kind.iterdir()) if kind.is_dir() and not kind.is_symlink() else [kind]
         for child in children:
-            size, modified = _tree(child, seen)
+            try:
+                size, modified = _tree(child, seen)
+            except FileNotFoundError:
+                continue  # removed meanwhile: another process made or dropped a snapshot
             found.append(CacheEntry(kind.name if child != kind else "", child.name, str(child), size, modified))
     return found
 

@@ -160,3 +160,28 @@ def test_clear_removes_a_blob_a_killed_process_was_writing(explore_cache: Path, 
     cleared = json.loads(runner.invoke(app, ["cache", "clear", "--yes", "--json"]).stdout)
     assert cleared["freed_bytes"] == 100000
     assert list(blob.parent.iterdir()) == [live]
+
+
+def test_size_while_another_process_makes_and_drops_snapshots(explore_cache: Path, tmp_path: Path,
+                                                              make_repo, commit_all) -> None:
+    """Folders come and go under `cache size` (a tree made in a temporary folder and renamed
+    into place, an old one renamed aside and deleted): one gone since it was listed is not
+    an error."""
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {f"f{n}.py": f"x = {n}\n" for n in range(200)})
+    for n in range(5):
+        (repo / "f0.py").write_text(f"x = {n}\n")
+        commit_all(repo, f"change {n}")
+    script = ("import sys\nfrom explore.sandbox.snapshot import Repository\nr = Repository(sys.argv[1])\n"
+              "for _ in range(20):\n    for n in range(6):\n        r.snapshot(f'HEAD~{n}')\n")
+    env = {**os.environ, "EXPLORE_KEEP_SNAPSHOTS": "2"}
+    maker = subprocess.Popen([sys.executable, "-c", script, str(repo)], env=env, stderr=subprocess.PIPE)
+    failures = []
+    while maker.poll() is None:
+        result = runner.invoke(app, ["cache", "size", "--json"])
+        if result.exit_code:
+            failures.append(repr(result.exception))
+    assert maker.wait() == 0, maker.stderr.read()
+    assert failures == []
