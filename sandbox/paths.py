@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import NoSuchPath, PathRefused
 
+#: A Windows drive (``C:\\``, ``C:/``, ``C:``); ``a:b.txt`` is a file name.
+_DRIVE = re.compile(r"[A-Za-z]:(?:[\\/]|$)")
 #: Names never shown to the agent nor reachable by it.
 HIDDEN_NAMES = frozenset({".git"})
 
@@ -28,7 +31,7 @@ def join_logical(cwd: str, path: str) -> str:
     """
     if "\x00" in path or "\x00" in cwd:
         raise PathRefused("path contains a NUL byte")
-    if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
+    if path.startswith(("/", "\\")) or _DRIVE.match(path):
         raise PathRefused(f"absolute paths are not allowed: {path!r}; use a path relative to the repository")
     parts: list[str] = [p for p in PurePosixPath(cwd).parts if p not in ("", ".")] if cwd else []
     for part in path.replace("\\", "/").split("/"):

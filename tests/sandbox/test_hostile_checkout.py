@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.sandbox.errors import BadRevision, RepoError
+from explore.sandbox.errors import BadRevision, PathRefused, RepoError
 from explore.sandbox.snapshot import Repository
 
 
@@ -113,3 +113,13 @@ def test_a_name_longer_than_the_file_system_takes_is_left_out(tmp_path: Path, ma
     assert snap.files == ["a.txt"]
     assert snap.text("a.txt") == "hi\n"
     assert snap.blobs == {"a.txt": a}
+
+
+def test_a_file_name_with_a_colon_second_reads(tmp_path: Path, make_repo) -> None:
+    """``a:b.txt`` is a file name, not a Windows drive: listed, so readable."""
+    snap = Repository(make_repo(tmp_path, {"a:b.txt": "hi\n", "x:y/z.txt": "deep\n"})).snapshot()
+    assert snap.read_window("a:b.txt").lines == ["hi"]
+    assert snap.read_window("x:y/z.txt").lines == ["deep"]
+    for drive in ("C:/x.txt", "C:\\Windows", "c:"):
+        with pytest.raises(PathRefused, match="absolute"):
+            snap.resolve("", drive)
