@@ -71,6 +71,7 @@ class Retriever:
         self._units: UnitIndex | None = None
         self._defines: dict[str, set[str]] | None = None
         self._log: ChangeLog | None = None
+        self._tails: dict[str, list[str]] | None = None
 
     @property
     def log(self) -> ChangeLog:
@@ -125,17 +126,32 @@ class Retriever:
                 out["history"] = [(p, votes[p]) for p in sorted(votes, key=lambda p: (-votes[p], p))[:depth]]
         return out
 
+    def _by_tail(self) -> dict[str, list[str]]:
+        """Each tail of each file's path (``c.py``, ``b/c.py``, ``a/b/c.py``) -> the files
+        ending with it, in the snapshot's order: a traceback's hundreds of frames are looked
+        up, not compared with every file of the tree once per tail."""
+        if self._tails is None:
+            tails: dict[str, list[str]] = defaultdict(list)
+            for f in self.snapshot.files:
+                parts = f.split("/")
+                for n in range(1, len(parts) + 1):
+                    tails["/".join(parts[-n:])].append(f)
+            self._tails = dict(tails)
+        return self._tails
+
     def _path_hits(self, query: Query) -> list[str]:
         hits: list[str] = []
+        depth = self.config.depth
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
+            if len(hits) >= depth:
+                break
             parts = PurePosixPath(mentioned).parts
             for n in range(len(parts), 0, -1):
-                tail = "/".join(parts[-n:])
-                found = [f for f in self.snapshot.files if f == tail or f.endswith("/" + tail)]
+                found = self._by_tail().get("/".join(parts[-n:]), [])
                 if found and (n > 1 or len(found) <= 3):
                     hits += [f for f in sorted(found, key=len) if f not in hits]
                     break
-        return hits[: self.config.depth]
+        return hits[:depth]
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first."""
