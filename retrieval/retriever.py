@@ -92,8 +92,9 @@ class Retriever:
         if self._defines is None:
             defines: dict[str, set[str]] = defaultdict(set)
             units = self.units
-            for i, unit_name in enumerate(units.names):
-                defines[unit_name.lower()].add(units.files[int(units.owner[i])])
+            files = units.files
+            for unit_name, owner in zip(units.names, units.owner.tolist()):  # plain ints: 600k units in ~0.3 s
+                defines[unit_name.lower()].add(files[owner])
             self._defines = dict(defines)
         return self._defines.get(name.lower(), set())
 
