@@ -111,7 +111,7 @@ class Retriever:
             np.maximum.at(best, self.units.owner, unit_scores)
             out["unit"] = _top(self.units.files, best, depth)
         symbol: dict[str, float] = defaultdict(float)
-        for name in query.names:
+        for name in sorted(query.names):  # a set's order changes with the process's hash seed, and float sums with it
             files = self.defines(name)
             if files and len(files) <= 20:
                 for f in files:

@@ -187,3 +187,28 @@ def test_a_long_traceback_on_a_large_tree_is_ranked_at_once(tmp_path: Path, make
     ranked = retriever.rankings(parse(report))["path"]
     assert time.perf_counter() - start < 2
     assert [p for p, _ in ranked] == ["pkg17/sub3/mod_17.py", "pkg3/sub3/mod_3.py"]  # innermost first
+
+
+def test_symbol_scores_do_not_depend_on_the_process_hash_seed(tmp_path: Path, make_repo) -> None:
+    """A file defining three names the question uses sums three weights; summed in a set's
+    order, the last bit of the sum (and so a tie's winner) changed from process to process."""
+    import subprocess
+    import sys
+
+    # `alpha` defined once, `beta` twice, `gamma` nine times: 1/log(3) + 1/log(4) + 1/log(11)
+    # is not the same float in every order of addition.
+    files = {"pkg/core.py": "def alpha():\n    pass\n\ndef beta():\n    pass\n\ndef gamma():\n    pass\n",
+             "pkg/b1.py": "def beta():\n    pass\n"}
+    files.update({f"pkg/g{i}.py": "def gamma():\n    pass\n" for i in range(8)})
+    repo = make_repo(tmp_path, files)
+    probe = ("import sys; from explore.sandbox.index import Index; from explore.sandbox.snapshot import Repository;"
+             "from explore.retrieval.retriever import Retriever; from explore.retrieval.query import parse;"
+             "r = Retriever(Index.build(Repository(sys.argv[1]).snapshot(), cache=__import__('pathlib').Path(sys.argv[2])));"
+             "print(repr(dict(r.rankings(parse('`alpha` calls `beta` and `gamma`'))['symbol'])['pkg/core.py']))")
+    seen = set()
+    for seed in range(8):
+        env = {**__import__("os").environ, "PYTHONHASHSEED": str(seed)}
+        run = subprocess.run([sys.executable, "-c", probe, str(repo), str(tmp_path / "cache")], env=env,
+                             capture_output=True, text=True, check=True)
+        seen.add(run.stdout.strip())
+    assert len(seen) == 1, seen
