@@ -12,6 +12,7 @@ It sits at the bottom layer (``sandbox``) so every layer above can use it.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -44,12 +45,19 @@ def replacing_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     A folder already at ``path`` is renamed aside first and removed after, so a reader
     finds the old folder or the whole new one (for an instant between the two renames,
-    none: no system call swaps two folders portably). Nothing is ever half-written."""
+    none: no system call swaps two folders portably). Nothing is ever half-written, and
+    nothing whole is lost: the finished folder is renamed to a ``.new`` temporary before the
+    old one goes aside, so a writer killed in that instant leaves both complete, and
+    :func:`recover` (run here first, and by :func:`clear_leftovers`) puts the new one back."""
     path = Path(path)
+    recover(path)
     tmp = _temporary(path)
     tmp.mkdir()
     try:
         yield tmp
+        done = _temporary(path, "new")
+        os.rename(tmp, done)  # whole now: a killed writer's folder recover() may take
+        tmp = done
         for _attempt in range(3):
             old = _temporary(path, "old") if path.exists() or path.is_symlink() else None
             if old is not None:
@@ -73,17 +81,54 @@ def replacing_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+def recover(path: str | os.PathLike[str], *, locked: bool = False) -> Path | None:
+    """Put back the folder a writer killed between its two renames (:func:`replacing_folder`)
+    left set aside, when nothing is at ``path``: its finished new folder, else the old one.
+    Returns the temporary renamed to ``path``, or None.
+
+    Only a dead writer's temporaries are taken (one still running renames its own), unless
+    ``locked``: the caller holds a lock every writer of ``path`` takes."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        return None
+    aside = [p for p in _leftovers(path) if p.name.endswith((".new.tmp", ".old.tmp"))
+             and (locked or abandoned(p.name))]
+    for found in sorted(aside, key=lambda p: (p.name.endswith(".new.tmp"), _mtime(p)), reverse=True):
+        try:
+            os.rename(found, path)
+        except OSError:  # gone meanwhile, or another writer's folder is at ``path`` now
+            if path.exists() or path.is_symlink():
+                return None
+            continue
+        return found
+    return None
+
+
 def clear_leftovers(path: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporaries a killed writer of ``path`` left beside it; returns them.
+    A whole folder it left set aside with nothing at ``path`` is put back (:func:`recover`).
 
     Only for a caller that holds a lock every writer of ``path`` takes: a temporary is
     otherwise indistinguishable from one another process is writing right now."""
     path = Path(path)
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+-[0-9a-f]{{8}}(\.old)?\.tmp")
-    gone = [p for p in path.parent.glob(f".{path.name}.*.tmp") if pattern.fullmatch(p.name)]
+    recover(path, locked=True)
+    gone = _leftovers(path)
     for p in gone:
         _remove(p)
     return gone
+
+
+def _leftovers(path: Path) -> list[Path]:
+    """The temporaries :func:`replacing_folder` and :func:`replacing` make for ``path``."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+-[0-9a-f]{{8}}(\.old|\.new)?\.tmp")
+    return [p for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp") if pattern.fullmatch(p.name)]
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def abandoned(name: str) -> bool:

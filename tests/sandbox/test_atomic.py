@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
-from explore.sandbox.atomic import clear_leftovers, replacing, replacing_folder, write_bytes, write_json, write_jsonl
+from explore.sandbox.atomic import (clear_leftovers, recover, replacing, replacing_folder, write_bytes, write_json,
+                                   write_jsonl)
 
 
 def test_write_json_and_jsonl_round_trip(tmp_path: Path) -> None:
@@ -60,12 +65,88 @@ def test_a_folder_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
 
 def test_clear_leftovers_takes_only_the_temporaries_of_that_path(tmp_path: Path) -> None:
     target = tmp_path / "model"
-    for name in (".model.123-0a1b2c3d.tmp", ".model.9-ffffffff.old.tmp"):
+    target.mkdir()  # in place, so nothing set aside is put back
+    for name in (".model.123-0a1b2c3d.tmp", ".model.9-ffffffff.old.tmp", ".model.9-eeeeeeee.new.tmp"):
         (tmp_path / name).mkdir()
     (tmp_path / ".model.77-12345678.tmp").write_text("half a file")
-    keep = [".model.lock.1-0a1b2c3d.tmp", "model.lock", ".model.notes.tmp", ".other.1-0a1b2c3d.tmp"]
-    for name in keep:
+    keep = [".model.lock.1-0a1b2c3d.tmp", "model.lock", ".model.notes.tmp", ".other.1-0a1b2c3d.tmp", "model"]
+    for name in keep[:-1]:
         (tmp_path / name).write_text("")
     gone = clear_leftovers(target)
-    assert len(gone) == 3
+    assert len(gone) == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
+
+
+#: A process id no process has (above Linux's and macOS's limits): its writer is dead.
+DEAD = 2**31 - 1
+
+
+def _folder(path: Path, text: str) -> Path:
+    path.mkdir()
+    (path / "weights").write_text(text)
+    return path
+
+
+def test_a_folder_set_aside_with_nothing_in_its_place_is_put_back_not_deleted(tmp_path: Path) -> None:
+    # What a writer killed between moving the old folder aside and renaming the new one in
+    # left before the new one had a name of its own: the old folder aside, nothing at the name.
+    target = tmp_path / "adapter"
+    _folder(tmp_path / f".adapter.{DEAD}-0a1b2c3d.old.tmp", "hours of training")
+    (tmp_path / f".adapter.{DEAD}-12345678.tmp").mkdir()  # its scratch folder, maybe half full
+    assert clear_leftovers(target) == [tmp_path / f".adapter.{DEAD}-12345678.tmp"]
+    assert (target / "weights").read_text() == "hours of training"
+    assert [p.name for p in tmp_path.iterdir()] == ["adapter"]
+
+
+def test_the_next_writer_puts_a_dead_writers_folder_back_before_its_own_write(tmp_path: Path) -> None:
+    target = tmp_path / "adapter"
+    _folder(tmp_path / f".adapter.{DEAD}-0a1b2c3d.old.tmp", "old")
+    _folder(tmp_path / f".adapter.{DEAD}-0a1b2c3e.new.tmp", "new")  # whole: it had been renamed as finished
+    with pytest.raises(RuntimeError), replacing_folder(target) as out:
+        assert (target / "weights").read_text() == "new"  # readers find it again as soon as a write starts
+        raise RuntimeError("this write fails")
+    assert (target / "weights").read_text() == "new"
+    assert recover(target) is None  # something is in place: nothing more to do
+
+
+def test_a_running_writers_set_aside_folder_is_left_to_it(tmp_path: Path) -> None:
+    target = tmp_path / "adapter"
+    aside = _folder(tmp_path / f".adapter.{os.getpid()}-0a1b2c3d.old.tmp", "old")  # alive: between its renames
+    assert recover(target) is None
+    with replacing_folder(target) as out:
+        assert not target.exists()
+        (out / "weights").write_text("mine")
+    assert (target / "weights").read_text() == "mine" and aside.is_dir()
+    target.rename(tmp_path / "elsewhere")
+    assert recover(target, locked=True) == aside  # under the writers' lock no other writer runs
+    assert (target / "weights").read_text() == "old"
+
+
+KILLED_BETWEEN_RENAMES = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from explore.sandbox.atomic import replacing_folder
+
+    moved_aside = False
+
+    def kill_between_the_renames(frame, event, arg):
+        global moved_aside
+        if event == "c_call" and arg is os.replace:  # the folder in place goes aside
+            moved_aside = True
+        elif event == "c_call" and arg is os.rename and moved_aside:  # about to rename the new one in
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    with replacing_folder(Path(sys.argv[1])) as out:
+        (out / "weights").write_text("new")
+        sys.setprofile(kill_between_the_renames)
+    """)
+
+
+def test_a_writer_killed_between_its_two_renames_loses_neither_folder(tmp_path: Path) -> None:
+    target = _folder(tmp_path / "adapter", "old")
+    proc = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(target)], capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    assert not target.exists() and len(list(tmp_path.iterdir())) == 2  # set aside, nothing in place
+    clear_leftovers(target)  # what a builder holding the lock does first
+    assert (target / "weights").read_text() == "new"  # the finished new folder, not nothing
+    assert [p.name for p in tmp_path.iterdir()] == ["adapter"]
