@@ -23,9 +23,11 @@ _DRIVE = re.compile(r"[A-Za-z]:(?:[\\/]|$)")
 HIDDEN_NAMES = frozenset({".git"})
 
 
-def join_logical(cwd: str, path: str) -> str:
+def join_logical(cwd: str, path: str, *, backslash: bool = True) -> str:
     """Join ``path`` onto ``cwd`` (both repo-relative, posix) and normalise ``.``/``..``.
 
+    A ``\\`` in ``path`` separates names as ``/`` does (as typed on Windows), unless
+    ``backslash`` is false: then it is part of a name (a POSIX name may hold one).
     Returns the repo-relative path ("" for the root). Raises :class:`PathRefused` for
     absolute paths, NUL bytes, or ``..`` that climbs above the root.
     """
@@ -34,7 +36,7 @@ def join_logical(cwd: str, path: str) -> str:
     if path.startswith(("/", "\\")) or _DRIVE.match(path):
         raise PathRefused(f"absolute paths are not allowed: {path!r}; use a path relative to the repository")
     parts: list[str] = [p for p in PurePosixPath(cwd).parts if p not in ("", ".")] if cwd else []
-    for part in path.replace("\\", "/").split("/"):
+    for part in (path.replace("\\", "/") if backslash else path).split("/"):
         if part in ("", "."):
             continue
         if part == "..":
@@ -63,7 +65,7 @@ def resolve(root: Path, cwd: str, path: str) -> Resolved:
 
     ``root`` must already be a real (symlink-free) absolute path.
     """
-    rel = join_logical(cwd, path)
+    rel = _with_backslash_names(root, cwd, path) or join_logical(cwd, path)
     candidate = root / rel if rel else root
     real = Path(os.path.realpath(candidate))
     if real != root and root not in real.parents:
@@ -87,6 +89,24 @@ def resolve(root: Path, cwd: str, path: str) -> Resolved:
     if stat.S_ISREG(st.st_mode):
         return Resolved(rel, real, "file", st.st_size)
     raise PathRefused(f"{rel!r} is not a regular file (device, FIFO or socket); refused")
+
+
+def _with_backslash_names(root: Path, cwd: str, path: str) -> str | None:
+    """``path`` joined with each ``\\`` kept in its name, when that exists under ``root``
+    (a POSIX name may hold a backslash, and a listing shows it so); else None, and a
+    backslash separates names. Confined as any path: on POSIX a name holding a backslash is
+    one name, which climbs nowhere; and only what lies inside the root is looked for, so
+    whether something exists outside it never shows."""
+    if "\\" not in path or os.sep != "/":
+        return None
+    try:
+        literal = join_logical(cwd, path, backslash=False)
+    except PathRefused:  # "../a\\b" above the root, an absolute path: join_logical says why
+        return None
+    real = Path(os.path.realpath(root / literal))
+    if not literal or (real != root and root not in real.parents):
+        return None
+    return literal if os.path.lexists(real) else None
 
 
 def _first_symlink(root: Path, rel: str) -> str | None:

@@ -123,3 +123,40 @@ def test_a_file_name_with_a_colon_second_reads(tmp_path: Path, make_repo) -> Non
     for drive in ("C:/x.txt", "C:\\Windows", "c:"):
         with pytest.raises(PathRefused, match="absolute"):
             snap.resolve("", drive)
+
+
+@pytest.mark.parametrize("worktree", [False, True])
+def test_a_file_name_with_a_backslash_reads(tmp_path: Path, make_repo, worktree: bool) -> None:
+    """``a\\b.txt`` is one name on POSIX, listed so, so readable; where no name holds the
+    backslash it still separates names (``src\\main.py``)."""
+    from explore.tools.workspace import Workspace
+
+    files = {"a\\b.txt": "backslash\n", "a/b.txt": "slash\n", "d\\x/y.py": "deep\n", "src/main.py": "main\n",
+             "..\\up.txt": "a name\n"}
+    snap = Repository(make_repo(tmp_path, files)).snapshot(None, worktree=worktree, cache=tmp_path / "cache")
+    assert snap.read_window("a\\b.txt").lines == ["backslash"]
+    assert snap.read_window("a/b.txt").lines == ["slash"]
+    assert snap.read_window("d\\x/y.py").lines == ["deep"]
+    assert snap.read_window("src\\main.py").lines == ["main"]
+    assert snap.read_window("..\\up.txt").lines == ["a name"]
+    assert snap.resolve("d\\x", "y.py").rel == "d\\x/y.py"
+    ws = Workspace(snap)
+    assert "'a\\b.txt'" in ws.ls() and "backslash" in ws.read("'a\\b.txt'")  # typed back as listed
+    for escape in ("..\\..\\etc\\passwd", "src\\..\\..\\x", "d\\x/..\\..\\..", "\\etc\\passwd"):
+        with pytest.raises(PathRefused):
+            snap.resolve("", escape)
+
+
+def test_a_backslash_name_linking_out_shows_nothing_of_outside(tmp_path: Path, make_repo) -> None:
+    """A link ``a\\b`` out of the repository: refused alike whether the file behind it exists."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not yours\n")
+    repo = make_repo(tmp_path, {"keep.py": "x = 1\n"}, symlinks={"a\\b": str(outside)}, git_init=False)
+    snap = Repository(repo).snapshot(None, worktree=True, cache=tmp_path / "cache")
+    errors = []
+    for name in ("secret.txt", "missing.txt"):
+        with pytest.raises(PathRefused) as caught:
+            snap.resolve("", f"a\\b/{name}")
+        errors.append(str(caught.value).replace(name, "NAME"))
+    assert errors[0] == errors[1], errors
