@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.atomic import write_json
+from ..sandbox.atomic import recover, replacing_folder, write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.snapshot import cache_root
 from .answer import AnswerWeights, load_weights, save_weights
@@ -65,9 +65,25 @@ class HeadFileError(ExploreError, ValueError):
 
 # -- finding ----------------------------------------------------------------------------
 def adapters_in(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """The adapters a bundle folder holds (``{"policy": folder/policy, ...}``); {} for none."""
+    """The adapters a bundle folder holds (``{"policy": folder/policy, ...}``); {} for none.
+    An adapter a killed `explore train` left set aside mid-swap is put back first."""
     base = Path(folder)
+    for n in ADAPTER_NAMES:
+        if not (base / n).exists() and base.is_dir() and os.access(base, os.W_OK):
+            try:
+                _restore_legacy(base / n)
+                recover(base / n)
+            except OSError:
+                pass  # a folder we may not change: read what is there
     return {n: base / n for n in ADAPTER_NAMES if (base / n / "adapter_config.json").is_file()}
+
+
+def _restore_legacy(path: Path) -> None:
+    """Earlier versions swapped an adapter through ``.<name>.old``: one killed between its
+    renames left only that. Put it back when nothing is at ``path``."""
+    legacy = path.with_name(f".{path.name}.old")
+    if not path.exists() and (legacy / "adapter_config.json").is_file():
+        os.rename(legacy, path)
 
 
 def shipped_adapters() -> dict[str, Path]:
@@ -231,12 +247,12 @@ def export(model: Any, names: list[str], folder: str | os.PathLike[str], env: En
         model.save_pretrained(str(tmp), selected_adapters=names, save_embedding_layers=False)
         for name in names:
             src = tmp / name if (tmp / name).is_dir() else tmp
-            dst, old = out / name, out / f".{name}.old"
-            shutil.rmtree(old, ignore_errors=True)
-            if dst.exists():
-                os.rename(dst, old)
-            os.rename(src, dst)
-            shutil.rmtree(old, ignore_errors=True)
+            _restore_legacy(out / name)
+            # a reader finds the old adapter or the whole new one, and a run killed between the
+            # two renames leaves both complete for `recover` (the old code deleted its only copy)
+            with replacing_folder(out / name) as fresh:
+                for child in list(src.iterdir()):
+                    os.rename(child, fresh / child.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     save_env_config(env, out)

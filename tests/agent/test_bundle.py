@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,16 @@ def test_finding_a_bundle_needs_neither_torch_nor_training() -> None:
             "print(sorted(m for m in ('torch', 'transformers', 'peft', 'explore.training') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_an_adapter_a_killed_run_left_set_aside_is_found_again(tmp_path: Path) -> None:
+    """A run killed between the two renames of an adapter swap left no `policy/`: `ask`
+    fell back to the shipped navigator, and the next export deleted the only copy."""
+    out = tmp_path / "run"
+    for aside in (out / ".policy.old",  # how earlier versions set it aside
+                  out / ".policy.999999999-0123abcd.new.tmp"):  # replacing_folder's finished folder, writer gone
+        aside.mkdir(parents=True)
+        (aside / "adapter_config.json").write_text("{}")
+        assert adapters_in(out) == {"policy": out / "policy"}, aside
+        assert not aside.exists()
+        shutil.rmtree(out / "policy")
