@@ -62,7 +62,10 @@ def save(folder: Path, stage: str, step: int, state: dict[str, Any], meta: dict[
             fh.flush()
             os.fsync(fh.fileno())
         if old.exists():
-            shutil.rmtree(old)
+            if not folder.exists():  # the last save died between its renames: `old` is the only checkpoint
+                os.rename(old, folder)
+            else:
+                shutil.rmtree(old)
         if folder.exists():
             os.rename(folder, old)
         os.rename(tmp, folder)

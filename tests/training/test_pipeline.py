@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,6 +154,14 @@ def test_checkpoint_swap_survives_a_crash(tmp_path: Path) -> None:
     ckpt.save(folder, "rl", 2, {"x": 2})
     assert ckpt.load(folder).state == {"x": 2} and not (tmp_path / "checkpoint.old").exists()
     folder.rename(tmp_path / "checkpoint.old")  # died between moving the old one aside and renaming the new in
+    assert ckpt.exists(folder) and ckpt.load(folder).step == 2
+    # The next save, killed at its first rename, must not have deleted that only copy first.
+    code = ("import os, signal, sys; from pathlib import Path; from explore.training import checkpoint as c\n"
+            "def hook(frame, event, arg):\n"
+            "    if event == 'c_call' and arg is os.rename: os.kill(os.getpid(), signal.SIGKILL)\n"
+            "sys.setprofile(hook); c.save(Path(sys.argv[1]), 'rl', 3, {'x': 3})")
+    killed = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
     assert ckpt.exists(folder) and ckpt.load(folder).step == 2
 
 
