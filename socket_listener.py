@@ -147,13 +147,17 @@ class SocketListener:
         def beat() -> None:
             """A beat every HEARTBEAT_S; meanwhile, watch for the client's end closing."""
             while not done.is_set():
+                # poll, not select: select cannot watch a descriptor over 1023, which a busy
+                # server's connections get, and their heartbeats stopped.
+                watch = select.poll()
                 try:
-                    closed, _, _ = select.select([conn], [], [], HEARTBEAT_S)
+                    watch.register(conn, select.POLLIN)
+                    closed = watch.poll(HEARTBEAT_S * 1000)
                 except (OSError, ValueError):  # the connection was closed here: the reply is sent
                     return
-                if done.is_set():
-                    return
-                if closed:  # readable after the request: the client closed (or broke the protocol)
+                if done.is_set() or any(events & select.POLLNVAL for _, events in closed):
+                    return  # the reply is sent, or the connection was closed here meanwhile
+                if closed:  # readable or hung up after the request: the client closed (or broke the protocol)
                     leave()
                     return
                 say({"event": "beat"})

@@ -453,3 +453,52 @@ def test_a_server_started_with_max_steps_walks_a_command_as_it_walks_alone(tmp_p
         assert "answered `explore ask` on repo@" in log.read_text()  # the server answered it
         assert walk(json.loads(served.stdout)) == walk(json.loads(here.stdout))
     assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+
+
+
+def test_a_connection_on_a_descriptor_over_1023_is_heard_and_watched(explore_cache: Path) -> None:
+    """A busy server holds many files (indexes, git processes, clients): a connection accepted
+    on descriptor 1024 or more still gets its heartbeats (``select`` cannot watch it, and the
+    command gave up after 15 s of silence on a long walk) and is still seen to hang up.
+
+    In a process of its own whose descriptors under 1024 are all taken before the listener
+    starts (so no other thread races for them): every socket it then makes is over 1023."""
+    script = (
+        "import json, os, resource, socket, stat, threading\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "if soft < 1200: resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))\n"
+        "null = os.open(os.devnull, os.O_RDONLY)\n"
+        "for fd in range(1024):\n"
+        "    try: os.fstat(fd)\n"
+        "    except OSError: os.dup2(null, fd)\n"
+        "from explore import __version__, handoff\n"
+        "from explore.socket_listener import SocketListener\n"
+        "asked, left = threading.Event(), threading.Event()\n"
+        "def handler(request, say, gone):\n"
+        "    asked.set()\n"
+        "    if gone.wait(120): left.set()\n"
+        "    return {}\n"
+        "listener = SocketListener(handler)\n"
+        "assert listener.start()\n"
+        "conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "conn.settimeout(30)\n"  # twice the command's patience: a server that beats is heard well before
+        "conn.connect(str(listener.path))\n"
+        "reader = handoff.MessageReader(conn)\n"
+        "heard = [reader.next()['event']]\n"
+        "handoff.send_message(conn, {'protocol': handoff.PROTOCOL, 'version': __version__, 'kind': 'search'})\n"
+        "assert asked.wait(60)\n"
+        "low = [fd for fd in range(1024) if stat.S_ISSOCK(os.fstat(fd).st_mode)]\n"
+        "try:\n"
+        "    heard += [reader.next()['event'] for _ in range(2)]\n"
+        "except OSError as exc:\n"
+        "    heard.append(repr(exc))\n"
+        "conn.close()\n"
+        "print(json.dumps({'heard': heard, 'low_sockets': low, 'left': left.wait(60)}))\n"
+        "listener.close()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["low_sockets"] == [], result  # every socket of the listener's is over 1023
+    assert result["heard"] == ["hello", "beat", "beat"], result
+    assert result["left"], "the listener did not see the client hang up"
