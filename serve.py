@@ -93,10 +93,13 @@ class SharedModel:
 class ExploreServer:
     """The state behind the MCP tools: open repositories and the one shared model.
 
-    The SDK runs each (synchronous) tool call on a worker thread, so calls overlap: the
-    registry of repositories is guarded by one lock, each snapshot's index by its own, and
-    the model (with every explorer's environment, which ``ask`` steps) by ``model_lock``:
-    two questions at once are answered one after the other, never interleaved.
+    The SDK runs each (synchronous) tool call on a worker thread, so calls overlap: each
+    repository (its git objects, its snapshot) is guarded by a lock of its own, so opening one
+    (seconds to minutes, the first time, on a large repository) holds up no call about
+    another, and no repository is opened twice at once; the registries by one lock, held
+    only to look up and store; each snapshot's index by its own; and the model (with every
+    explorer's environment, which ``ask`` steps) by ``model_lock``: two questions at once
+    are answered one after the other, never interleaved.
     """
 
     def __init__(
@@ -119,7 +122,8 @@ class ExploreServer:
         self.log = logging.getLogger(__name__)
         self._repos: dict[Path, tuple[Repository, tuple[Any, ...]]] = {}  # with its folder_identity
         self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the three registries, never held while a repository opens
+        self._repo_locks: dict[Path, threading.Lock] = {}  # per location: its Repository and snapshots
         self.model_lock = threading.Lock()
         self._model: SharedModel | None = None  # loaded by the first `ask`
         self.stopped = 0
@@ -144,22 +148,34 @@ class ExploreServer:
             raise RepoNotFound(f"no such folder: {path}; give the path of a repository or folder")
         real = path.resolve()
         seen = folder_identity(real)
-        with self._lock:
-            found, identity = self._repos.get(real, (None, None))
+        with self._repo_lock(real):  # no call is using the old one's git objects while it is replaced
+            with self._lock:
+                found, identity = self._repos.get(real, (None, None))
             if found is None or identity != seen:  # new, or deleted and made again (a fresh clone)
                 if found is not None and found.enclosing_git is not None:
                     found.enclosing_git.close()  # its `git cat-file` processes read the old objects
                 found = Repository(real)
-                self._repos[real] = found, seen
+                with self._lock:
+                    self._repos[real] = found, seen
             return found
+
+    def _repo_lock(self, path: Path) -> threading.Lock:
+        """The lock of the repository at ``path``: held while its git objects are read and
+        while a snapshot of it is made, by calls about it alone."""
+        with self._lock:
+            return self._repo_locks.setdefault(path, threading.Lock())
 
     def open(self, repo: str | None, worktree: bool | None = None) -> OpenSnapshot:
         """The newest snapshot of ``repo``: reused while its HEAD (or working tree) stays put.
         ``worktree`` (default: the server's ``--worktree``) walks uncommitted changes."""
         repository = self._repository(repo)
         worktree = self.worktree if worktree is None else worktree
-        with self._lock:  # gitpython objects are not safe across threads
-            current = self._open.get((repository.path, worktree))
+        key = repository.path, worktree
+        # gitpython objects are not safe across threads, and a snapshot is made once: both
+        # under this repository's lock, which calls about other repositories never wait for.
+        with self._repo_lock(repository.path):
+            with self._lock:
+                current = self._open.get(key)
             if repository.is_git and not worktree:
                 head = repository.resolve_rev(None)
                 if current is not None and current.snapshot.key == head:
@@ -169,8 +185,9 @@ class ExploreServer:
                 snapshot = repository.snapshot(worktree=worktree and repository.is_git)
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
-            current = self._open[repository.path, worktree] = OpenSnapshot(
-                snapshot, retriever=fitted_retriever(self.setup().adapters, repository.path))
+            current = OpenSnapshot(snapshot, retriever=fitted_retriever(self.setup().adapters, repository.path))
+            with self._lock:
+                self._open[key] = current
             return current
 
     def index(self, opened: OpenSnapshot, say: Callable[[str], None] | None = None) -> Index:

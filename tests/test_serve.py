@@ -13,10 +13,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult
 from typer.testing import CliRunner
@@ -433,3 +435,66 @@ def test_a_repository_made_again_at_the_same_path_is_read_anew(tmp_path: Path, e
     assert "net.py" in server.ls(None, "lib")
     assert server.search(None, "where is a url fetched?", 1)["hits"][0]["path"] == "lib/net.py"
     assert not old.git.cat_file_all and not old.git.cat_file_header  # the old repository's `git cat-file`s ended
+
+
+def blocked_flocks(path: Path) -> int:
+    """How many ``flock`` requests on ``path`` wait for a lock someone else holds (Linux's /proc/locks)."""
+    inode = path.stat().st_ino
+    return sum(1 for line in Path("/proc/locks").read_text().splitlines()
+               if "-> FLOCK" in line and line.split()[6].endswith(f":{inode}"))
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="sees the waiting opens in /proc/locks")
+def test_a_repository_opening_slowly_holds_up_no_call_about_another(tmp_path: Path, explore_cache: Path,
+                                                                    make_repo) -> None:
+    """A large repository's first open (laying its commit out, walking its files) takes
+    seconds to minutes; calls about another, already open repository go on meanwhile, and two
+    calls about the large one open it once. The open is held in the middle, deterministically,
+    by what `explore cache prune` holds while it removes a tree: the lease's exclusive lock."""
+    import fcntl
+    import threading
+
+    from explore.serve import ExploreServer
+
+    small = make_repo(tmp_path, FILES)
+    big = make_repo(tmp_path, {f"pkg{i % 40}/mod{i}.py": f"def handler_{i}(event):\n    return event + {i}\n"
+                               for i in range(2000)}, name="big")
+    # Its commit laid out in the cache before, by another process: the tree this server leases.
+    laid_out = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from explore.sandbox.snapshot import Repository;"
+         " print(Path(Repository(sys.argv[1]).snapshot().root).parent)", str(big)],
+        capture_output=True, text=True, check=True, env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+    lease = Path(laid_out.stdout.strip()) / "lease"
+    server = ExploreServer(small)
+    assert server.search(None, "where is the retry backoff?", 1)["hits"][0]["path"] == "pkg/retry.py"
+
+    opened: list = []
+    with open(lease, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        opening = [threading.Thread(target=lambda: opened.append(server.open(str(big)))) for _ in range(2)]
+        for thread in opening:
+            thread.start()
+        deadline = time.monotonic() + 120  # a bound against hanging, not a speed check
+        while not blocked_flocks(lease):  # the first open waits inside, the second waits for the first
+            assert time.monotonic() < deadline, "the large repository's open never reached its tree"
+            time.sleep(0.02)
+        answered: list = []
+
+        def about_the_small_one() -> None:
+            answered.append(server.ls(None, "pkg"))
+            answered.append(server.read(str(small), "pkg/retry.py"))
+            answered.append(server.search(None, "where is the retry backoff?", 1))
+
+        calls = threading.Thread(target=about_the_small_one, daemon=True)
+        calls.start()
+        calls.join(120)  # the large repository's open stays held until they end (or this bound)
+        still_opening = [thread.is_alive() for thread in opening]
+        waiting = blocked_flocks(lease)
+    for thread in opening:
+        thread.join(120)
+    assert len(answered) == 3, "calls about an open repository waited for another one's first open"
+    assert "retry.py" in answered[0] and "def backoff" in answered[1]
+    assert answered[2]["hits"][0]["path"] == "pkg/retry.py"
+    assert still_opening == [True, True] and waiting == 1  # one open of the large one at a time
+    assert len(opened) == 2 and opened[0] is opened[1]  # opened once, for both calls
+    assert "pkg0/" in server.ls(str(big))
