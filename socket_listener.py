@@ -15,6 +15,7 @@ import os
 import select
 import socket
 import stat
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -206,15 +207,22 @@ class SocketListener:
 
 def open_listener(*, required: bool) -> SocketListener | None:
     """The per-user socket, bound and accepting (answers wait for :meth:`SocketListener.serve_with`);
-    None when another live server holds it, or an ``ExploreError`` when ``required`` (the
-    socket is all the server would serve) or when it cannot be bound at all."""
+    None when another live server holds it, or when it cannot be bound (the cache folder
+    is not writable, or not this user's alone), which is then said once on stderr: MCP on
+    stdio is served all the same. An ``ExploreError`` instead when ``required`` (the socket
+    is all the server would serve)."""
     from .sandbox.errors import ExploreError
 
     listener = SocketListener()
     try:
         started = listener.start()
     except OSError as exc:
-        raise ExploreError(f"cannot answer `explore ask` on {listener.path}: {exc}") from None
+        reason = f"cannot answer `explore ask` on {listener.path}: {exc}"
+        if required:
+            raise ExploreError(reason) from None
+        sys.stderr.write(f"explore: {reason}; serving MCP on stdio only\n")
+        sys.stderr.flush()
+        return None
     if started:
         return listener
     if required:

@@ -498,3 +498,23 @@ def test_a_repository_opening_slowly_holds_up_no_call_about_another(tmp_path: Pa
     assert still_opening == [True, True] and waiting == 1  # one open of the large one at a time
     assert len(opened) == 2 and opened[0] is opened[1]  # opened once, for both calls
     assert "pkg0/" in server.ls(str(big))
+
+
+async def test_a_socket_that_cannot_be_bound_leaves_stdio_serving(tmp_path: Path, explore_cache: Path,
+                                                                 make_repo) -> None:
+    """``--socket`` where the socket cannot be put (here the cache folder is group-writable, as
+    a umask of 002 makes it, so a socket there could be swapped): MCP on stdio is served all
+    the same, and stderr says once why `explore ask` is not handed over. With ``--no-stdio``
+    there would be nothing to serve: that fails, exit 2, with the same reason."""
+    from explore.handoff import socket_path
+
+    repo = make_repo(tmp_path, FILES)
+    explore_cache.chmod(0o775)
+    async with connect(tmp_path, explore_cache, str(repo), "--socket") as session:
+        assert "retry.py" in text(ok(await session.call_tool("ls", {"path": "pkg"})))
+        assert ok(await session.call_tool("search", {"question": "retry backoff"})).structured_content["hits"]
+    log = (tmp_path / "server.log").read_text()
+    assert log.count("is not this user's alone") == 1 and "serving MCP on stdio" in log, log
+    assert "Traceback" not in log and not socket_path().exists()
+    alone = CliRunner().invoke(app, ["serve", str(repo), "--socket", "--no-stdio"])
+    assert alone.exit_code == 2 and "is not this user's alone" in alone.output, alone.output
