@@ -208,7 +208,7 @@ class SocketListener:
 def open_listener(*, required: bool) -> SocketListener | None:
     """The per-user socket, bound and accepting (answers wait for :meth:`SocketListener.serve_with`);
     None when another live server holds it, or when it cannot be bound (the cache folder
-    is not writable, or not this user's alone), which is then said once on stderr: MCP on
+    is not writable, or not this user's alone), each said once on stderr: MCP on
     stdio is served all the same. An ``ExploreError`` instead when ``required`` (the socket
     is all the server would serve)."""
     from .sandbox.errors import ExploreError
@@ -227,6 +227,8 @@ def open_listener(*, required: bool) -> SocketListener | None:
         return listener
     if required:
         raise ExploreError(f"another explore server already answers on {listener.path}")
+    sys.stderr.write("explore: another explore server already answers `explore ask`; serving stdio only\n")
+    sys.stderr.flush()
     return None
 
 

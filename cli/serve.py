@@ -33,11 +33,8 @@ def serve(
     if socket:  # bound first thing: a question asked while the server starts waits for it
         from ..socket_listener import open_listener
 
-        listener = open_listener(required=not stdio)
-        if listener is None:
-            err.print("explore: another explore server already answers `explore ask`; serving stdio only",
-                      highlight=False)
-        else:
+        listener = open_listener(required=not stdio)  # None: it said why on stderr; stdio is served
+        if listener is not None:
             err.print(f"explore: answering `explore ask` on {listener.path}", highlight=False)
     try:
         from ..agent.bundle import find_adapters

@@ -515,6 +515,7 @@ async def test_a_socket_that_cannot_be_bound_leaves_stdio_serving(tmp_path: Path
         assert ok(await session.call_tool("search", {"question": "retry backoff"})).structured_content["hits"]
     log = (tmp_path / "server.log").read_text()
     assert log.count("is not this user's alone") == 1 and "serving MCP on stdio" in log, log
+    assert "another explore server" not in log, log  # it is not: the socket could not be put
     assert "Traceback" not in log and not socket_path().exists()
     alone = CliRunner().invoke(app, ["serve", str(repo), "--socket", "--no-stdio"])
     assert alone.exit_code == 2 and "is not this user's alone" in alone.output, alone.output
