@@ -16,7 +16,8 @@ load average before and after (``--kept-first`` swaps the order, to see the load
 For each repository: *cold* = empty cache (checkout of the commit + walk + BM25 build),
 *warm* = the same again with the cache in place; then, in the same process, the candidate
 stage's first question (code units parsed or loaded, symbols, the history read: *stage*)
-and a second question (*query*), beside the BM25 index they build on. Each measurement runs in a fresh
+and a second question (*query*; the first names code, so the symbol table is built in
+*stage*), beside the BM25 index they build on. Each measurement runs in a fresh
 process, so peak RSS is that of one `explore` invocation. Prints medians of --runs.
 Synthetic repos are git repositories of small Python-like files, 20 per folder,
 four levels deep; the real repo defaults to the largest eval repo of the corpus
@@ -52,7 +53,7 @@ t2 = time.perf_counter()
 peak_index = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 from explore.retrieval.retriever import retriever_for
 stage = retriever_for(index)
-stage.rank("the retry backoff ignores the timeout", 10)  # code units (parsed or loaded), symbols, history read
+stage.rank("the retry backoff ignores `timeout`", 10)  # code units (parsed or loaded), the symbol table, history read
 t3 = time.perf_counter()
 stage.rank("`decode_buffer` fails when the stream is empty", 10)
 t4 = time.perf_counter()

@@ -100,6 +100,20 @@ def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     assert best_window(lines, "where is a single user created?", 3) > 30
 
 
+def test_the_defining_line_in_go_typescript_and_rust() -> None:
+    """The definition bonus reads the languages units read, not Python's ``def`` alone: a
+    Go method, a TypeScript export and class method, a Rust ``pub fn`` each win over the
+    calls that repeat the name."""
+    calls = ["    c.evictExpired(now)", "    evictExpired(now);", "    self.evict_expired(now);"] * 8
+    for definition in ("func (c *Cache) evictExpired(now time.Time) {",
+                       "export async function evictExpired(now: Date): Promise<void> {",
+                       "  private evictExpired(now: Date): void {",
+                       "pub fn evict_expired(&mut self, now: Instant) {"):
+        lines = calls[:12] + ["", "// Drop what expired."] + [definition, "  body", "}"] + calls[12:]
+        start = best_window(lines, "`evictExpired` / `evict_expired` drops live entries", 3)
+        assert start <= 15 < start + 3, definition
+
+
 def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> None:
     from explore.sandbox.index import _mtime, _prune
 
