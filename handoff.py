@@ -74,8 +74,13 @@ class HandoffDeclined(Exception):
     """The server will not answer this request (another setup, too busy); ask in process."""
 
 
+#: The cache's subfolder holding the socket: made 0700 by the server, so the socket can be
+#: private where the cache folder itself is not (a umask of 002 makes it group-writable).
+SOCKET_FOLDER = "run"
+
+
 def socket_path() -> Path:
-    """The per-user socket: ``serve.sock`` in the cache folder (``$EXPLORE_CACHE`` or the
+    """The per-user socket: ``run/serve.sock`` in the cache folder (``$EXPLORE_CACHE`` or the
     user cache), or, when that path is too long for a unix socket, a file named by its hash
     in a private folder of the temp dir."""
     cache = os.environ.get("EXPLORE_CACHE")
@@ -83,7 +88,7 @@ def socket_path() -> Path:
         from platformdirs import user_cache_dir
 
         cache = user_cache_dir("explore")
-    path = Path(cache).expanduser() / "serve.sock"
+    path = Path(cache).expanduser() / SOCKET_FOLDER / "serve.sock"
     if len(os.fsencode(path)) <= _MAX_SUN_PATH:
         return path
     digest = hashlib.sha256(os.fsencode(path.parent.resolve())).hexdigest()[:16]

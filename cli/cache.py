@@ -25,6 +25,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from ..handoff import SOCKET_FOLDER
 from ..sandbox.errors import ExploreError
 from .console import emit_json, guard, inert, out
 from .options import JsonOpt
@@ -92,6 +93,8 @@ def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheE
     if not root.is_dir():
         return found
     for kind in sorted(root.iterdir()):
+        if kind.name == SOCKET_FOLDER:
+            continue  # a running server's socket, not a cache: nothing to list, size or free
         children = sorted(kind.iterdir()) if kind.is_dir() and not kind.is_symlink() else [kind]
         for child in children:
             try:

@@ -319,6 +319,7 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
     assert ask_server(request) == Fallback("no server", quiet=True)
 
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # bound, then its server died
+    socket_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     stale.bind(str(socket_path()))
     stale.close()
     assert ask_server(request).quiet

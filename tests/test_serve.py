@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
 import subprocess
 import sys
 import time
@@ -502,14 +503,21 @@ def test_a_repository_opening_slowly_holds_up_no_call_about_another(tmp_path: Pa
 
 async def test_a_socket_that_cannot_be_bound_leaves_stdio_serving(tmp_path: Path, explore_cache: Path,
                                                                  make_repo) -> None:
-    """``--socket`` where the socket cannot be put (here the cache folder is group-writable, as
-    a umask of 002 makes it, so a socket there could be swapped): MCP on stdio is served all
-    the same, and stderr says once why `explore ask` is not handed over. With ``--no-stdio``
-    there would be nothing to serve: that fails, exit 2, with the same reason."""
+    """``--socket`` where the socket cannot be put (here its folder is group-writable, so a
+    socket there could be swapped): MCP on stdio is served all the same, and stderr says once
+    why `explore ask` is not handed over. With ``--no-stdio`` there would be nothing to
+    serve: that fails, exit 2, with the same reason. A group-writable cache folder (what a
+    umask of 002 makes, Ubuntu's default) is no reason: the socket's own folder is private."""
     from explore.handoff import socket_path
 
     repo = make_repo(tmp_path, FILES)
     explore_cache.chmod(0o775)
+    async with connect(tmp_path, explore_cache, str(repo), "--socket", log="umask.log") as session:
+        assert "retry.py" in text(ok(await session.call_tool("ls", {"path": "pkg"})))
+    log = (tmp_path / "umask.log").read_text()
+    assert "answering `explore ask` on" in log and "not this user's alone" not in log, log
+    assert stat.S_IMODE(socket_path().parent.stat().st_mode) == 0o700
+    socket_path().parent.chmod(0o775)
     async with connect(tmp_path, explore_cache, str(repo), "--socket") as session:
         assert "retry.py" in text(ok(await session.call_tool("ls", {"path": "pkg"})))
         assert ok(await session.call_tool("search", {"question": "retry backoff"})).structured_content["hits"]
