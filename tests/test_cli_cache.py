@@ -185,3 +185,22 @@ def test_size_while_another_process_makes_and_drops_snapshots(explore_cache: Pat
             failures.append(repr(result.exception))
     assert maker.wait() == 0, maker.stderr.read()
     assert failures == []
+
+
+def test_a_running_servers_socket_is_no_cache_entry(explore_cache: Path) -> None:
+    """`cache clear` removed `serve.sock` with the rest, cutting a live `explore serve` off
+    from every terminal; its folder is now left out of list, size, prune and clear."""
+    import socket as sockets
+
+    from explore.handoff import socket_path
+
+    socket_path().parent.mkdir(mode=0o700, parents=True)
+    live = sockets.socket(sockets.AF_UNIX, sockets.SOCK_STREAM)
+    live.bind(str(socket_path()))
+    try:
+        listed = json.loads(runner.invoke(app, ["cache", "list", "--json"]).stdout)
+        assert not any("serve.sock" in e["path"] for e in listed["entries"])
+        assert runner.invoke(app, ["cache", "clear", "--yes"]).exit_code == 0
+        assert socket_path().exists()
+    finally:
+        live.close()
