@@ -136,8 +136,11 @@ def _keep_kw(model: Any) -> str | None:
 
 
 def reflector_loss(model: Any, tokenizer: Any, examples: Sequence[tuple[str, str]], *, adapter: str = "reflector",
-                   bf16: bool = False, max_tokens: int = 2048) -> torch.Tensor:
-    """Mean cross-entropy over the note tokens (completion only), logits of the note span only."""
+                   bf16: bool = False, max_tokens: int = 2048, trunk: Any = None) -> torch.Tensor:
+    """Mean cross-entropy over the note tokens (completion only), logits of the note span only.
+
+    With a :class:`~explore.agent.trunk.FrozenTrunk` of the reflector's adapter, a row seen
+    before runs only the adapted blocks (its states below them are kept), as the policy's do."""
     ids, mask, labels = reflector_batch(tokenizer, examples, max_tokens=max_tokens)
     answer_len = int((labels != -100).sum(dim=1).max())
     keep = min(ids.shape[1], answer_len + 1)  # the position before the note predicts its first token
@@ -148,7 +151,14 @@ def reflector_loss(model: Any, tokenizer: Any, examples: Sequence[tuple[str, str
         kwargs[keep_kw] = keep
     autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
     with use_adapter(model, adapter), autocast:
-        logits = model(**kwargs).logits[:, -keep:, :]
+        logits = None
+        if trunk is not None and getattr(trunk, "enabled", False):
+            rows = [ids[i][mask[i].bool()].tolist() for i in range(len(ids))]
+            if min(len(r) for r in rows) >= keep:  # each row's last `keep` positions, as the slice below
+                pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+                logits = trunk.logits(rows, pad, keep_kw, [list(range(len(r) - keep, len(r))) for r in rows])
+        if logits is None:
+            logits = model(**kwargs).logits[:, -keep:, :]
     shift_logits = logits[:, :-1, :].float()
     shift_labels = labels[:, -keep + 1:] if keep > 1 else labels[:, :0]
     return torch.nn.functional.cross_entropy(shift_logits.reshape(-1, shift_logits.shape[-1]),
@@ -220,6 +230,12 @@ class SFTTrainer:
         for p in self.params:
             p.requires_grad_(True)
         self.trunk = policy.use_trunk(self.config.trunk_cache_mb) if hasattr(policy, "use_trunk") else None
+        self.reflector_trunk = None
+        if self.reflector_examples and self.config.trunk_cache_mb > 0 and self.trunk is not None:
+            from ..agent.trunk import FrozenTrunk
+
+            trunk = FrozenTrunk(model, reflector_adapter, self.config.trunk_cache_mb)
+            self.reflector_trunk = trunk if trunk.enabled else None
         self.optimizer = torch.optim.AdamW(self.params, lr=self.config.lr, weight_decay=self.config.weight_decay)
         self.policy_stream = _Stream(len(self.policy_examples), seed, 0)
         self.reflector_stream = _Stream(max(1, len(self.reflector_examples)), seed, 1)
@@ -247,7 +263,8 @@ class SFTTrainer:
             r_loss = 0.0
             for chunk in _chunks(ref, micro):
                 loss = reflector_loss(self.model, self.tokenizer, chunk, adapter=self.reflector_adapter,
-                                      bf16=self.bf16, max_tokens=cfg.max_tokens) * (len(chunk) / len(ref))
+                                      bf16=self.bf16, max_tokens=cfg.max_tokens,
+                                      trunk=self.reflector_trunk) * (len(chunk) / len(ref))
                 loss.backward()
                 r_loss += float(loss.detach())
             metrics["sft/reflector_loss"] = r_loss
@@ -258,6 +275,9 @@ class SFTTrainer:
         self.steps += 1
         if self.trunk is not None:
             metrics.update({k.replace("trunk/", "sft/trunk_"): v for k, v in self.trunk.stats().items()})
+        if self.reflector_trunk is not None:
+            metrics.update({k.replace("trunk/", "sft/reflector_trunk_"): v
+                            for k, v in self.reflector_trunk.stats().items()})
         metrics["sft/seconds"] = time.perf_counter() - started
         return metrics
 

@@ -131,3 +131,31 @@ def test_sft_over_the_frozen_trunk_learns_as_the_full_model_does(small_repo, tas
     cached = [m["sft/policy_loss"] for m in runs[16]]
     assert cached == pytest.approx(full, abs=2e-3)
     assert cached[-1] < cached[0] - 0.2
+
+
+def test_the_reflector_learns_over_the_frozen_trunk_as_over_the_full_model(small_repo, tasks) -> None:
+    """The reflector's notes reuse the lower block's states too (the reflect track was 10x a
+    plain SFT step without it), and its losses match a run over the whole model."""
+    chosen = [t for t in tasks if t.id in ("install", "delay")]
+    env = RepoExploreEnv(Repository(small_repo), chosen, EnvConfig())
+    demos = build_demos(env, chosen, DemoConfig(negative_ratio=0.0), seed=0)
+    policy_examples = demos.policy_examples()
+    notes = [(o, n) for o, _kind, n in demos.reflector_examples()]
+    runs = {}
+    for trunk_mb in (0, 16):
+        loaded = resolve_model("tiny-random")
+        torch.manual_seed(0)
+        model = new_lora(loaded, "reflector", target_modules=lora_targets(loaded.model, layers=1))
+        model = new_lora(model, "policy", target_modules=lora_targets(model, layers=1))
+        policy = LMPolicy(model, loaded.tokenizer, adapter="policy")
+        config = SFTConfig(lr=1e-2, batch_size=len(notes), micro_batch=len(notes), trunk_cache_mb=trunk_mb,
+                           note_dropout=0.0)
+        trainer = SFTTrainer(model, loaded.tokenizer, policy, policy_examples, notes, config)
+        runs[trunk_mb] = [trainer.step() for _ in range(4)]
+    assert "sft/reflector_trunk_hits" not in runs[0][-1]
+    assert runs[16][-1]["sft/reflector_trunk_misses"] == len(notes)
+    assert runs[16][-1]["sft/reflector_trunk_hits"] == 3 * len(notes)
+    full = [m["sft/reflector_loss"] for m in runs[0]]
+    cached = [m["sft/reflector_loss"] for m in runs[16]]
+    assert cached == pytest.approx(full, abs=2e-3)
+    assert cached[-1] < cached[0]
