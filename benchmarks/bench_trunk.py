@@ -1,6 +1,6 @@
 """SFT step time with and without the frozen trunk, on the real default model (SmolLM2-135M).
 
-    .venv/bin/python benchmarks/bench_trunk.py [--steps 4] [--batch 8] [--lora-layers 8] [--repo DIR]
+    .venv/bin/python benchmarks/bench_trunk.py [--steps 4] [--batch 8] [--lora-layers 8] [--repo DIR] [--reflector]
 
 Policy examples are real navigator observations (the first state of tasks generated from
 ``--repo``, default the training corpus' first repository, about 400 tokens each). Three
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lora-layers", type=int, default=8)
     parser.add_argument("--repo", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--reflector", action="store_true",
+                        help="also train a reflector adapter on the teacher's notes (Reflect SFT's step)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     from explore.agent.models import DEFAULT_MODEL, new_lora, resolve_model
     from explore.agent.policy import LMPolicy
     from explore.sandbox.snapshot import Repository
-    from explore.training.config import SFTConfig
+    from explore.training.config import DemoConfig, SFTConfig
+    from explore.training.demos import build_demos
     from explore.training.sft import SFTTrainer, lora_targets, policy_loss
     from explore.training.tasks import generate
 
@@ -61,19 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     for task in tasks:
         obs, info = env.reset(seed=0, options={"task": task})
         examples.append((obs, "", info["labels"], 0))
+    notes: list[tuple[str, str]] = []
+    if args.reflector:  # the teacher's notes on the same tasks' demonstrations
+        demos = build_demos(env, tasks, DemoConfig(negative_ratio=0.0), seed=0)
+        notes = [(o, n) for o, _kind, n in demos.reflector_examples()][: args.batch * args.steps]
     loaded = resolve_model(DEFAULT_MODEL)
     torch.manual_seed(0)
-    model = new_lora(loaded, "policy", target_modules=lora_targets(loaded.model, args.lora_layers))
+    model = loaded
+    if notes:
+        model = new_lora(model, "reflector", target_modules=lora_targets(loaded.model, args.lora_layers))
+    model = new_lora(model, "policy", target_modules=lora_targets(loaded.model, args.lora_layers))
     policy = LMPolicy(model, loaded.tokenizer, "policy")
     tokens = [len(loaded.tokenizer(o)["input_ids"]) for o, *_ in examples]
     print(f"{len(examples)} examples from {args.repo.name}, {statistics.median(tokens):.0f} tokens median "
           f"(observation only), batch {args.batch}, LoRA on the top {args.lora_layers} blocks, "
-          f"{torch.get_num_threads()} threads")
+          f"{torch.get_num_threads()} threads" + (f"; reflector on {len(notes)} notes" if notes else ""))
 
     def timed(trunk_mb: float, passes: int) -> list[list[float]]:
         config = SFTConfig(steps=args.steps * passes, batch_size=args.batch, micro_batch=args.micro_batch,
                            lr=0.0, trunk_cache_mb=trunk_mb)  # lr 0: every pass sees the same weights
-        trainer = SFTTrainer(model, loaded.tokenizer, policy, examples, (), config)
+        trainer = SFTTrainer(model, loaded.tokenizer, policy, examples, notes, config)
         out = []
         for _ in range(passes):
             out.append([trainer.step()["sft/seconds"] for _ in range(args.steps)])
