@@ -30,6 +30,7 @@ import subprocess
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Lock
 
 from ..sandbox.index import tokenize
@@ -201,6 +202,10 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
         out = subprocess.run(cmd, capture_output=True, timeout=300, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
+    try:  # a shallow clone's oldest commits: git shows them parentless, "adding" the whole tree
+        cut_off = set((Path(git_dir) / "shallow").read_text().split())
+    except (OSError, ValueError):
+        cut_off = set()
     commits = []
     # surrogateescape: a file name git prints as raw bytes is named as a snapshot names it.
     for chunk in out.decode("utf-8", errors="surrogateescape").split(record)[1:]:
@@ -208,8 +213,8 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
         message, _, names = rest.partition(end)
         sha, *parents = head.split()
         changed = tuple(unquote_path(n) for n in names.split("\n") if n)
-        if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT:
-            changed = ()
+        if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT or sha in cut_off:
+            changed = ()  # a shallow boundary did not change every file its diff lists
         commits.append((sha, _Commit(tuple(parents), tokenize(message), changed)))
     return commits
 

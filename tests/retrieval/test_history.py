@@ -187,3 +187,21 @@ def test_a_file_whose_name_git_quotes_is_named_as_the_tree_names_it(tmp_path: Pa
     snap = Repository(root).snapshot(head)
     assert odd in snap.files
     assert change_log(snap).files == [(odd,), ("pkg/b.py", odd)]
+
+
+def test_a_shallow_clones_cut_off_commit_votes_for_no_file(tmp_path: Path, make_repo, commit_all,
+                                                           explore_cache: Path) -> None:
+    """git shows a shallow clone's oldest commit parentless, as if it added the whole tree:
+    its message voted for every file. What it changed is not in the clone, so it votes for none."""
+    root = make_repo(tmp_path, {"pkg/upload.py": "U = 1\n", "pkg/report.py": "R = 1\n", "pkg/lexer.py": "L = 1\n"},
+                     message="Initial import")
+    (root / "pkg/upload.py").write_text("U = 2\n")
+    commit_all(root, "Retry uploads with exponential back-off delays")
+    (root / "pkg/report.py").write_text("R = 2\n")
+    commit_all(root, "Add logging to the reporter")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{root}", str(shallow)], check=True)
+    assert (shallow / ".git" / "shallow").is_file()
+    log = change_log(Repository(shallow).snapshot())
+    assert log.files == [("pkg/report.py",)]  # the cut-off commit ("Retry uploads …") names no file
+    assert change_log(Repository(root).snapshot()).files[1] == ("pkg/upload.py",)  # the full clone knows
