@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -60,6 +61,10 @@ if TYPE_CHECKING:
 
 #: What :meth:`ExploreServer.warm` asks (one step) to load everything before the first client question.
 WARM_QUESTION = "where is the main entry point?"
+#: Repositories kept open (git processes, snapshot, index); the least recently asked about
+#: beyond this are closed, and opened again when asked about.
+MAX_OPEN_REPOSITORIES = 8
+
 
 @dataclass
 class OpenSnapshot:
@@ -124,6 +129,7 @@ class ExploreServer:
         self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
         self._lock = threading.Lock()  # guards the three registries, never held while a repository opens
         self._repo_locks: dict[Path, threading.Lock] = {}  # per location: its Repository and snapshots
+        self._used: OrderedDict[Path, None] = OrderedDict()  # repositories by last use, the newest last
         self.model_lock = threading.Lock()
         self._model: SharedModel | None = None  # loaded by the first `ask`
         self.stopped = 0
@@ -157,7 +163,35 @@ class ExploreServer:
                 found = Repository(real)
                 with self._lock:
                     self._repos[real] = found, seen
-            return found
+            with self._lock:
+                self._used.pop(real, None)
+                self._used[real] = None  # most recently used last
+        self._forget_unused(keep=real)
+        return found
+
+    def _forget_unused(self, keep: Path) -> None:
+        """Close the repositories asked about least recently beyond :data:`MAX_OPEN_REPOSITORIES`
+        (their git processes, snapshot and index): a server an editor keeps for days is asked
+        about many folders. One a call is using right now (its lock held) is left for later;
+        one asked about again is opened anew."""
+        with self._lock:
+            over = list(self._used)[:-MAX_OPEN_REPOSITORIES]
+        for path in over:
+            if path in (keep, self.default):
+                continue
+            lock = self._repo_lock(path)
+            if not lock.acquire(blocking=False):
+                continue
+            try:
+                with self._lock:
+                    found, _ = self._repos.pop(path, (None, None))
+                    for key in [k for k in self._open if k[0] == path]:
+                        del self._open[key]
+                    self._used.pop(path, None)
+                if found is not None and found.enclosing_git is not None:
+                    found.enclosing_git.close()
+            finally:
+                lock.release()
 
     def _repo_lock(self, path: Path) -> threading.Lock:
         """The lock of the repository at ``path``: held while its git objects are read and

@@ -438,6 +438,30 @@ def test_a_repository_made_again_at_the_same_path_is_read_anew(tmp_path: Path, e
     assert not old.git.cat_file_all and not old.git.cat_file_header  # the old repository's `git cat-file`s ended
 
 
+def test_a_server_asked_about_many_repositories_keeps_the_recent_ones_open(
+        tmp_path: Path, explore_cache: Path, make_repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's server lives for days and is asked about many folders: beyond
+    MAX_OPEN_REPOSITORIES the least recently asked about is closed (its `git cat-file`s end,
+    its snapshot is let go); the start repository stays, and a closed one opens again."""
+    from explore import serve as module
+    from explore.serve import ExploreServer
+
+    monkeypatch.setattr(module, "MAX_OPEN_REPOSITORIES", 2)
+    start = make_repo(tmp_path, FILES, name="start")
+    server = ExploreServer(start)
+    others = [make_repo(tmp_path, {f"lib/m{i}.py": f"def f{i}():\n    pass\n"}, name=f"r{i}") for i in range(3)]
+    assert "m0.py" in server.ls(str(others[0]), "lib")
+    first = server._repository(str(others[0])).git
+    first.git.cat_file_header  # noqa: B018 - start its `git cat-file` process
+    for repo in others[1:]:
+        assert "m" in server.ls(str(repo), "lib")
+    assert set(server._repos) == {start.resolve(), others[1].resolve(), others[2].resolve()}
+    assert not first.git.cat_file_all and not first.git.cat_file_header  # its git processes ended
+    assert all(key[0] != others[0].resolve() for key in server._open)
+    assert "m0.py" in server.ls(str(others[0]), "lib")  # opened again when asked
+    assert "retry.py" in server.ls(None, "pkg")
+
+
 def blocked_flocks(path: Path) -> int:
     """How many ``flock`` requests on ``path`` wait for a lock someone else holds (Linux's /proc/locks)."""
     inode = path.stat().st_ino
