@@ -14,6 +14,12 @@ commit changed. Every policy answers the same questions:
     python benchmarks/bench_real.py --clone                 # clone the pinned repositories (network)
     python benchmarks/bench_real.py --per-repo 40 --json runs/real.json
     python benchmarks/bench_real.py --split train --policies bm25,retrieve   # tune here, not on eval
+    python benchmarks/bench_real.py --text changelog    # ask with the release note the commit added
+
+``--text changelog`` asks each commit that also added a release note (CHANGES.rst,
+CHANGELOG.md, towncrier fragments …; at most six lines: more is a release compiled, not one
+change) with that note instead of its message: text written for users, closer to a bug
+report than a commit subject is.
 
 Printed: pooled acc@1/5/10 and seconds per question for every policy, then acc@1 per repository.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -59,6 +66,48 @@ def questions(entry: dict, folder: Path, per_repo: int):
     return repo, tasks, scan
 
 
+#: Files that hold release notes: CHANGES.rst, CHANGELOG.md, HISTORY.txt, NEWS, towncrier
+#: fragments (changelog.d/, newsfragments/, changes/), networkx's doc/release/.
+CHANGELOG = re.compile(r"(^|/)(CHANGES|CHANGELOG|HISTORY|NEWS|RELEASE[-_]?NOTES)(\.[A-Za-z]+)?$|"
+                       r"(^|/)(changelog\.d|newsfragments|changes|release)/[^/]+$", re.I)
+_MARKUP = re.compile(r"\{(?:issue|pr|user|gh)\}`?[\w-]+`?|\{[a-z]+\}|"  # MyST roles: {issue}2869, {func}edit
+                     r":[a-z]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`|``([^`]*)``|`([^`]*)`_?|\[#?\d+\]|#\d+|"
+                     r"https?://\S+|\b(?:gh|pr|issue)-?\d+\b", re.I)
+#: A commit adding more release-note lines than this compiles a release, not one change.
+MAX_NOTE_LINES = 6
+
+
+def changelog_entry(folder: Path, commit: str) -> str:
+    """The release-note lines ``commit`` added (its changelog's ``+`` lines), markup and
+    issue numbers stripped: how its authors told users what changed, or ""."""
+    diff = subprocess.run(["git", "-C", str(folder), "show", "--format=", "--no-renames", "-U0", commit],
+                          capture_output=True, text=True, errors="replace").stdout
+    added, keep = [], False
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            keep = bool(CHANGELOG.search(line[6:] if line.startswith("+++ b/") else ""))
+        elif keep and line.startswith("+") and not line.startswith("+++"):
+            text = _MARKUP.sub(lambda m: next((g for g in m.groups() if g), ""), line[1:]).strip(" -*\t")
+            if len(text.split()) >= 3 and not set(text) <= set("=-~^*#"):
+                added.append(text)
+    return " ".join(added)[:600] if len(added) <= MAX_NOTE_LINES else ""
+
+
+def changelog_questions(entry: dict, folder: Path, per_repo: int):
+    """The newest ``per_repo`` history questions whose commit also added a release note,
+    asked with that note instead of the commit message."""
+    repo, tasks, scan = questions(entry, folder, 0)
+    out = []
+    for task in tasks:  # newest first
+        note = changelog_entry(folder, task.meta["commit"])
+        if note:
+            task.meta["message"], task.question = task.question, note
+            out.append(task)
+            if len(out) == per_repo:
+                break
+    return repo, out, scan
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git",
@@ -70,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, default=None, help="navigator adapters instead of the shipped ones")
     parser.add_argument("--clone", action="store_true", help="git clone the pinned repositories that are missing")
     parser.add_argument("--json", type=Path, default=None, help="write every number (and per-question rows) here")
+    parser.add_argument("--text", choices=("message", "changelog"), default="message",
+                        help="ask with the commit message, or with the release note the commit added "
+                             "(commits without one left out)")
     args = parser.parse_args(argv)
 
     from explore.agent.env import navigator_config
@@ -90,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[red]missing clone[/] {folder}: run with --clone (or `git clone {entry['url']} {folder}`)")
             return 2
         start = time.perf_counter()
-        repo, tasks, scan = questions(entry, folder, args.per_repo)
-        console.print(f"{entry['name']}: {len(tasks)} questions; {scan.describe()} "
+        ask = changelog_questions if args.text == "changelog" else questions
+        repo, tasks, scan = ask(entry, folder, args.per_repo)
+        console.print(f"{entry['name']}: {len(tasks)} questions ({args.text}); {scan.describe()} "
                       f"[dim]({time.perf_counter() - start:.1f} s)[/]")
         sets.append((entry, repo, tasks))
 
