@@ -305,7 +305,7 @@ class UnitIndex:
             self.offsets = np.asarray(offsets, dtype=np.int64)
             self.lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, np.float32)
             if UNITS.parsed > parsed and time.perf_counter() - start > SAVE_AFTER_SECONDS:
-                flat = self._flatten(wanted, snapshot)  # and queried flat: a term's postings in one slice
+                flat = _carry(None, snapshot, wanted)  # from the memo; queried flat: a term's postings in one slice
                 self.parts = []
                 _save(snapshot, flat, cache)
         self._flat: dict | None = flat
@@ -322,23 +322,6 @@ class UnitIndex:
         """Files of ``wanted`` whose content this process has not parsed."""
         held = UNITS._held
         return sum(1 for rel in wanted if snapshot.blobs.get(rel) not in held)
-
-    def _flatten(self, wanted: list[str], snapshot: Snapshot) -> dict:
-        """Every term's postings over the whole snapshot, term-major (CSR)."""
-        lists: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for j, part in enumerate(self.parts):
-            for token, (idx, tf) in part.postings.items():
-                lists.setdefault(token, []).append((idx + self.offsets[j], tf))
-        vocab = {t: k for k, t in enumerate(lists)}
-        pointer = np.zeros(len(vocab) + 1, dtype=np.int64)
-        for t, k in vocab.items():
-            pointer[k + 1] = sum(len(i) for i, _ in lists[t])
-        pointer = np.cumsum(pointer)
-        units = np.concatenate([i for t in lists for i, _ in lists[t]]) if lists else np.zeros(0, np.int64)
-        tfs = np.concatenate([f for t in lists for _, f in lists[t]]) if lists else np.zeros(0, np.float32)
-        return {"wanted": wanted, "blobs": [snapshot.blobs.get(rel) for rel in wanted], "files": self.files,
-                "names": self.names, "spans": self.spans, "offsets": self.offsets, "lengths": self.lengths,
-                "vocab": vocab, "pointer": pointer, "units": units.astype(np.int32), "tfs": tfs.astype(np.float32)}
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -394,7 +377,7 @@ def _carry(donor: dict | None, snapshot: Snapshot, wanted: list[str], keep: bool
     content (blob) is unchanged are renumbered from the donor, the others parsed (into the
     memo when ``keep``), each file's postings turned into three arrays at once. Exactly
     the set a full parse builds: the same files, units, lengths and postings per term (with
-    no donor, the same arrays as :meth:`UnitIndex._flatten`)."""
+    no donor, every file's lists in the snapshot's order: the whole set flat)."""
     donor = donor if donor is not None else _NO_UNITS
     had = dict(zip(donor["wanted"], donor["blobs"]))
     where = {rel: j for j, rel in enumerate(donor["files"])}
