@@ -81,7 +81,7 @@ def eval_command(
         if not selected:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(have.items()))
             raise ExploreError(f"no tasks in split {split!r} in {tasks} (it has: {counts})")
-    selected = selected[:limit] if limit else selected
+    selected = selected[:limit] if limit and tasks is not None else selected
     repository = Repository(repo, worktree=worktree)
     if scan is not None and not as_json:
         out.print(f"{len(selected)} real questions: the newest qualifying commits' messages, each posed on its "
@@ -145,8 +145,6 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool) ->
     if repository.enclosing_git is None:
         raise ExploreError(f"{repository.path} is not in a git repository, so it has no history to ask from; "
                            "give --tasks FILE (from `explore tasks`)")
-    if n < 1:
-        raise ExploreError(f"--limit must be at least 1, not {n}")
     with progress_bars() as progress:
         bar = progress.add_task("reading history", total=None)
         selected, scan = newest_questions(repository, n, progress=lambda done, total: progress.update(
