@@ -72,8 +72,8 @@ class SFTConfig:
     trunk_cache_mb: float = 4096
     """Keep each policy prompt's (and reflector row's) hidden states below the lowest LoRA
     block (up to this many MB per adapter; 0: off), so a later pass over it runs only the
-    adapted blocks. With ``lora_layers``
-    8 of SmolLM2's 30 blocks, a step over examples seen before costs about half."""
+    adapted blocks. With ``lora_layers`` 8 of SmolLM2's 30 blocks, a step over examples seen
+    before costs about half."""
 
 
 @dataclass
