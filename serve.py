@@ -127,7 +127,7 @@ class ExploreServer:
         self.log = logging.getLogger(__name__)
         self._repos: dict[Path, tuple[Repository, tuple[Any, ...]]] = {}  # with its folder_identity
         self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
-        self._lock = threading.Lock()  # guards the three registries, never held while a repository opens
+        self._lock = threading.Lock()  # guards the registries around it, never held while a repository opens
         self._repo_locks: dict[Path, threading.Lock] = {}  # per location: its Repository and snapshots
         self._used: OrderedDict[Path, None] = OrderedDict()  # repositories by last use, the newest last
         self.model_lock = threading.Lock()
