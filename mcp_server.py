@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio
 import anyio.from_thread
@@ -108,12 +108,17 @@ def build(state: ExploreServer) -> MCPServer:
         repo: RepoParam = None,
         max_steps: Annotated[int | None, Field(
             description=f"Most steps of the walk (1–{MAX_STEPS}); default: the server's.")] = None,
+        walk: Annotated[Literal["auto", "always"], Field(
+            description="auto: walk only where the walk can change the answer (a question about behaviour "
+                        "is answered from the candidate stage and BM25 at once); always: walk every question.")] = "auto",
         ctx: Context | None = None,
     ) -> AskOut:
-        """Answer a question about a repository by walking it (list, read, answer): returns the
-        file(s) that hold the answer, best first, the evidence lines, and the steps taken."""
+        """Answer a question about a repository by walking it (list, read, answer), or, where the
+        walk cannot change the answer, from the candidate stage at once: returns the file(s)
+        that hold the answer, best first, the evidence lines, and the steps taken."""
         return await until_cancelled(
-            lambda stop: as_tool_error(state.ask, repo, question, max_steps, progress_reporter(ctx, stop), stop))
+            lambda stop: as_tool_error(state.ask, repo, question, max_steps, progress_reporter(ctx, stop), stop,
+                                       walk))
 
     @server.tool(annotations=reads)
     def search(

@@ -252,14 +252,15 @@ class ExploreServer:
 
     # -- the tools -----------------------------------------------------------------------
     def ask(self, repo: str | None, question: str, max_steps: int | None = None,
-            say: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None) -> AskOut:
+            say: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None,
+            walk: str | None = None) -> AskOut:
         """Walk the repository to answer ``question`` (see :meth:`Explorer.ask`); ``say``
         hears what the question waits for (the model loading, an index building); the walk
         stops (:class:`~explore.walk_stop.WalkStopped`) at its first step after ``stop()``."""
         question = checked_question(question)
         if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
-        label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop)
+        label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop, walk=walk)
         return AskOut(
             snapshot=label,
             files=list(answer.files),
@@ -276,12 +277,13 @@ class ExploreServer:
 
     def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
                max_steps: int | None = None, say: Callable[[str], None] | None = None,
-               stop: Callable[[], bool] | None = None) -> tuple[str, Answer]:
+               stop: Callable[[], bool] | None = None, walk: str | None = None) -> tuple[str, Answer]:
         """The walk behind ``ask`` (MCP) and ``explore ask`` (the socket), without the MCP
         tool's input limits, with the label of the snapshot walked: one question at a time
         on the one model, saying (to ``say`` and the server log) what it waits for first.
         Once ``stop()`` is true (whoever asked has gone) the walk raises
-        :class:`~explore.walk_stop.WalkStopped` at its next step, freeing the model."""
+        :class:`~explore.walk_stop.WalkStopped` at its next step, freeing the model.
+        ``walk``: :meth:`Explorer.ask`'s (default ``auto``: only where it can change the answer)."""
         say = say or (lambda _text: None)
         opened = self.open(repo, worktree)
         if not self.model_lock.acquire(blocking=False):
@@ -296,7 +298,7 @@ class ExploreServer:
             policy: StoppablePolicy = explorer.policy  # type: ignore[assignment]
             policy.walking(stop)
             try:
-                return opened.snapshot.label, explorer.ask(question, max_steps=max_steps)
+                return opened.snapshot.label, explorer.ask(question, max_steps=max_steps, walk=walk)
             except WalkStopped as stopped:
                 self.stopped += 1
                 self.log.info("stopped walking %s after %d steps: whoever asked has gone", opened.snapshot.label,
@@ -385,7 +387,7 @@ class ExploreServer:
             return False  # nothing to warm, or a download: that waits for a question that needs it
         try:
             started = time.perf_counter()
-            self.ask(None, question, max_steps=1)
+            self.ask(None, question, max_steps=1, walk="always")
         except Exception as exc:  # noqa: BLE001 - a warm-up never takes the server down
             self.log.warning("warm-up failed: %s", exc)
             return False

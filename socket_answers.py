@@ -93,6 +93,7 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     max_steps = int(request.get("max_steps") or (trained_config(wanted.adapters) or EnvConfig()).max_steps)
     try:
         label, answer = server.answer(repo, str(request["question"]), worktree=worktree, max_steps=max_steps,
+                                      walk=str(request.get("walk") or "auto"),
                                       say=lambda text: send({"event": "progress", "text": text}), stop=stop)
     except WalkStopped as stopped:
         raise HandoffDeclined(str(stopped)) from None  # a reply nobody reads

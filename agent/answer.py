@@ -32,6 +32,9 @@ from ..sandbox.outline import CODE_SUFFIXES, file_kind
 
 #: The bundle file holding the weights (beside ``policy/``).
 ANSWER_FILE = "answer.json"
+#: When ``ask`` walks: ``auto`` only where the walk can change the answer (:func:`walk_matters`),
+#: ``always`` every question.
+WALKS = ("auto", "always")
 #: Probability floor of a file the policy could not (or did not) answer.
 EPSILON = 1e-3
 
@@ -119,6 +122,9 @@ _ASKS_FOR = {
 }
 #: The kinds the intent gate applies to.
 _GATED = frozenset(_ASKS_FOR)
+#: A question asking where a name is defined: an example or a script may define it, and the
+#: walk's answer of such a file stands (:func:`settle`), so the walk can matter.
+_DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
 
 
 def asks_for(question: str, kind: str) -> bool:
@@ -135,6 +141,23 @@ def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool
     kind = file_kind(walked)
     return kind in _GATED and PurePosixPath(walked).suffix.lower() not in CODE_SUFFIXES \
         and not asks_for(question, kind)
+
+
+def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
+    """Whether walking can change the answer :func:`settle` gives to ``question``; when it
+    cannot, ``ask`` settles from the rankings alone and runs no decision.
+
+    Under weights that give the policy's probability and the files read no weight, with
+    ``code_only`` and ``intent``, the walk matters only through a walked answer that stands:
+    a docs page or config file the question asks for, or an example, script or test (which
+    is how questions asking where a name is defined are answered by files outside the
+    package). A question that asks for none of these is settled as the best code file under
+    the stage and BM25 whatever the walk read — up to a code file the walk read outside
+    their first few, which on 540 commit messages of the training projects moved 10
+    answers, as many right as wrong (``benchmarks/fit_answer.py``'s records)."""
+    if weights is None or weights.policy or weights.read or not (weights.code_only and weights.intent):
+        return True
+    return any(asks_for(question, kind) for kind in _GATED) or _DEFINITION.search(question) is not None
 
 
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],

@@ -8,6 +8,11 @@ against the candidate stage (:mod:`explore.agent.answer`; the shipped navigator:
 answer becomes the stage's best code file). The answer carries the files (ranked: the
 answered one first, then other candidates so acc@k is measurable), the evidence lines,
 every step with its reflection and timing, and what the answer was settled from.
+
+Where the walk cannot change the settled answer (:func:`~explore.agent.answer.walk_matters`:
+the shipped navigator on a question about behaviour — a bug report, a commit message), ``ask``
+settles from the rankings alone, with no decision; the model is loaded on the first walk,
+not before, so such a question never pays for it. ``walk="always"`` walks every question.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from ..sandbox.index import best_window
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
-from .answer import AnswerWeights, answer_probs, off_topic, settle
+from .answer import WALKS, AnswerWeights, answer_probs, off_topic, settle, walk_matters
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
 from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
@@ -95,7 +100,8 @@ class Explorer:
     model named by ``model`` is loaded with the LoRA ``adapters`` (``{"policy": dir,
     "reflector": dir}``), sharing one frozen base in memory. ``adapters=None`` with the
     default model means the shipped navigator; ``{}`` means none (zero-shot). Without a
-    ``config`` the environment takes the settings the policy was trained with.
+    ``config`` the environment takes the settings the policy was trained with. The model is
+    loaded when a walk first needs it (or :attr:`policy` is read), not on construction.
     """
 
     def __init__(
@@ -114,6 +120,7 @@ class Explorer:
         progress: Any = None,
         retriever: RetrieverConfig | None = None,
         weigh: AnswerWeights | None = None,
+        walk: str = "auto",
     ) -> None:
         repo_path = None
         if isinstance(repo, Snapshot):
@@ -133,22 +140,66 @@ class Explorer:
             if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)
                 config.max_steps = max_steps
         self.config = config
-        self.model_name = "custom"
         self.notes: list[str] = []
+        if walk not in WALKS:
+            raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
+        self.walk = walk
+        self._policy: DecisionPolicy | None = policy
+        self._reflector: NoteWriter | str | None = reflector
+        self._pending = (model, progress) if policy is None else None
+        self._head = trained_head(self.adapters) if policy is None else None  # a bad policy.json says so now
+        if policy is None and reflector == "lora" and "reflector" not in self.adapters:
+            raise ExploreError("--reflector lora needs a trained reflector adapter (run `explore train`)")
         if policy is None:
-            policy, reflector = self._load(model, reflector, progress)
-        self.policy = policy
-        if reflector is None or reflector == "none":
-            from .reflector import NoReflector
+            from .models import DEFAULT_MODEL
 
-            reflector = NoReflector()
-        self.reflector = reflector
+            self.model_name = model or DEFAULT_MODEL  # the loaded model's own name once a walk loads it
+        else:
+            self.model_name = "custom"
+            self._settle_reflector()
         if retriever is None:  # `explore train` may have fitted the candidate stage to this repository
             retriever = fitted_retriever(self.adapters, repo_path)
         self.retriever = retriever
         self.weigh = weigh if weigh is not None else trained_answer(self.adapters)
         """How the walk's answer is weighed against the candidate stage; None: it stands as walked."""
         self.env = RepoExploreEnv(self.snapshot, [Task("ask", "?", [])], self.config, retriever=retriever)
+
+    @property
+    def policy(self) -> DecisionPolicy:
+        """The policy; loads the model (seconds) the first time it is needed."""
+        if self._pending is not None:
+            model, progress = self._pending
+            self._policy, self._reflector = self._load(model, self._reflector, progress)
+            self._pending = None
+            self._settle_reflector()
+        assert self._policy is not None
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: DecisionPolicy) -> None:
+        self._policy, self._pending = policy, None
+        self._settle_reflector()
+
+    @property
+    def reflector(self) -> NoteWriter:
+        """The reflector (none: notes are empty); loaded with the model."""
+        self.policy  # noqa: B018 - loads the model, and the reflector with it
+        return self._reflector  # type: ignore[return-value]
+
+    @reflector.setter
+    def reflector(self, reflector: NoteWriter) -> None:
+        self._reflector = reflector
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (a walk needs it; settling without one does not)."""
+        return self._pending is None
+
+    def _settle_reflector(self) -> None:
+        if self._reflector is None or self._reflector == "none":
+            from .reflector import NoReflector
+
+            self._reflector = NoReflector()
 
     def _load(self, model: str | None, reflector: NoteWriter | str | None, progress: Any):
         from .models import DEFAULT_MODEL, load_adapters, load_fast, resolve_model
@@ -170,10 +221,10 @@ class Explorer:
         if fast is not None:
             from .runtime import RuntimePolicy
 
-            policy: Any = RuntimePolicy(lm, loaded.tokenizer, head=trained_head(self.adapters))
+            policy: Any = RuntimePolicy(lm, loaded.tokenizer, head=self._head)
         else:
             adapter = "policy" if "policy" in self.adapters else None
-            policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=trained_head(self.adapters))
+            policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=self._head)
         if reflector is None:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":
@@ -183,13 +234,25 @@ class Explorer:
         return policy, reflector
 
     # -- asking ------------------------------------------------------------------------
-    def ask(self, question: str, max_steps: int | None = None) -> Answer:
-        """Walk the repository to answer ``question``."""
+    def walks(self, question: str, walk: str | None = None) -> bool:
+        """Whether :meth:`ask` walks for ``question`` (and so needs the model) under ``walk``
+        (default this explorer's): always, or where the walk can change the answer."""
+        walk = walk or self.walk
+        if walk not in WALKS:
+            raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
+        return walk == "always" or walk_matters(self.weigh, question)
+
+    def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:
+        """Answer ``question``: walk the repository where the walk can change the answer
+        (``walk``, default this explorer's: ``auto``), else settle from the rankings."""
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
         started = time.perf_counter()
+        walking = self.walks(question, walk)
+        if walking:
+            self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)
-        if clip_question(question)[1]:
+        if clip_question(question)[1] and walking:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
         env = self.env
         horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
@@ -197,7 +260,11 @@ class Explorer:
         steps: list[Step] = []
         answered: str | None = None
         last: dict[str, float] = {}  # p(answer f) at the policy's last decision
-        prefix = policy_prefix(obs)
+        if not walking:
+            notes.append("answered from the candidate stage and BM25 without walking: the question asks about "
+                         "behaviour, where the walk's pick does not change the answer (`--walk always` walks)")
+            horizon = 0
+        prefix = policy_prefix(obs) if walking else ""
         for _ in range(horizon):
             t0 = time.perf_counter()
             kind = "analyze"
@@ -217,10 +284,10 @@ class Explorer:
                 break
         ws = env.ws
         assert ws is not None
-        finished = answered is not None
+        finished = answered is not None or not walking
         # the stage's ranking costs a retrieval: only where the offer or the weighing uses it
         stage = env.stage_ranking() if self.weigh is not None or self.config.offer != "bm25" else []
-        weighed = {"walk": answered, "answer_p": last, "reads": list(ws.reads),
+        weighed = {"walked": walking, "walk": answered, "answer_p": last, "reads": list(ws.reads),
                    "stage": [[p, round(s, 5)] for p, s in stage],
                    "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]}
         if self.weigh is not None:

@@ -95,7 +95,7 @@ def collect(args: argparse.Namespace, console: Console) -> None:
                     explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
                                         adapters=first.adapters, weigh=plain)
                 start = time.perf_counter()
-                answer = explorer.ask(task.question)
+                answer = explorer.ask(task.question, walk="always")
                 row = {"id": task.id, "kind": kind, "repo": name, "source": task.source, "question": task.question,
                        "targets": task.targets,
                        **answer.weighed, "seconds": round(time.perf_counter() - start, 2)}
@@ -226,6 +226,37 @@ def score(run: Path, console: Console) -> None:
                   f"{agree[1]} (a run made with answer.json in place: all settled)")
 
 
+def walk_check(rows: list[dict], console: Console, title: str) -> None:
+    """What `ask` answers with ``walk="auto"`` (a question where the walk cannot change the
+    answer, :func:`~explore.agent.answer.walk_matters`, settled from the rankings alone)
+    against always walking, on recorded walks: ``rows`` carry ``question``, ``targets``,
+    a group (``repo`` or ``kind``) and what ``Answer.weighed`` holds."""
+    from explore.agent.answer import load_weights, settle, walk_matters
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    weights = load_weights(NAVIGATOR_DIR)
+    table = Table(title=title, title_justify="left")
+    for col in ("questions", "n", "settled without walking", "answers changed", "walk acc@1", "auto acc@1"):
+        table.add_column(col, justify="left" if col == "questions" else "right")
+    groups: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
+    for r in rows:
+        w = r.get("weighed", r)
+        stage, lexical = [tuple(x) for x in w["stage"]], [tuple(x) for x in w["bm25"]]
+        question = r.get("question", "")
+        walked = settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"], question)
+        skip = not walk_matters(weights, question)
+        auto = settle(weights, [], {}, stage, lexical, None, question) if skip else walked
+        a, b = (walked[0][0] if walked else None), (auto[0][0] if auto else None)
+        groups.setdefault(str(r.get("kind") or r.get("repo")), []).append(
+            (skip, a != b, a in r["targets"], b in r["targets"]))
+    groups["pooled"] = [x for v in list(groups.values()) for x in v]
+    for name, xs in groups.items():
+        n = len(xs)
+        table.add_row(name, str(n), str(sum(x[0] for x in xs)), str(sum(x[1] for x in xs)),
+                      f"{sum(x[2] for x in xs) / n:.3f}", f"{sum(x[3] for x in xs) / n:.3f}")
+    console.print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--collect", action="store_true", help="walk the training questions and record them")
@@ -234,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score", type=Path, default=None, metavar="RUN_JSON",
                         help="re-settle the walks of `bench_real.py --policies navigator --json RUN_JSON` "
                              "with the shipped answer.json (no walking)")
+    parser.add_argument("--walk-check", action="store_true",
+                        help="with the records (or --score's run): `ask --walk auto` against always walking")
     parser.add_argument("--records", type=Path, default=ROOT / "runs" / "answer" / "records.jsonl")
     parser.add_argument("--real", type=int, default=10, help="history questions per training project (0: none)")
     parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
@@ -241,11 +274,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.walk_check:
+        run = args.score or args.records
+        rows = (json.loads(run.read_text())["rows"] if args.score else
+                [json.loads(line) for line in args.records.read_text().splitlines() if line])
+        walk_check([r for r in rows if "stage" in r.get("weighed", r)], Console(), f"{run.name}: walk auto vs always")
+        return 0
     if args.score:
         score(args.score, Console())
         return 0
     if not (args.collect or args.fit):
-        parser.error("say --collect, --fit, --score")
+        parser.error("say --collect, --fit, --score, --walk-check")
     if args.collect:
         collect(args, console)
     if args.fit:

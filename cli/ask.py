@@ -71,6 +71,11 @@ def uncommitted_note(repo: Path) -> Callable[[], None]:
     return note
 
 
+#: ``--walk``'s choices: :data:`explore.agent.answer.WALKS` (not imported: a question handed to
+#: a server imports nothing of the agent; a test keeps the two equal).
+WALKS = ("auto", "always")
+
+
 def say_uncommitted() -> None:
     err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
               "(add --worktree to walk them)", highlight=False)
@@ -89,6 +94,7 @@ def ask(
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
     as_json: JsonOpt = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Answer in this process even when `explore serve --socket` is running.")] = False,
+    walk: Annotated[str, typer.Option("--walk", help="auto: walk only where the walk can change the answer (a question about behaviour is settled from the candidate stage and BM25, without loading the model); always: walk every question.")] = "auto",
 ) -> None:
     """Answer a question about a repository: which file(s) hold the answer, and the evidence.
 
@@ -99,6 +105,8 @@ def ask(
         raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
+    if walk not in WALKS:
+        raise ExploreError(f"--walk must be {' or '.join(WALKS)}, not {walk!r}")
     status = None if as_json else err.status("asking…")
     say = (lambda _text: None) if status is None else (
         # spinner= redraws at once: a stage shorter than a frame still shows
@@ -109,10 +117,10 @@ def ask(
         data, noted = None, set()
         if rev is None and not no_server:
             data = ask_running_server(repo, text, worktree=worktree, model=model, adapter=adapter,
-                                      reflector=reflector, max_steps=max_steps, say=say, noted=noted)
+                                      reflector=reflector, max_steps=max_steps, walk=walk, say=say, noted=noted)
         if data is None:  # the server's note, if it gave one before failing, is not said twice
             data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
-                            reflector=reflector, max_steps=max_steps, say=say,
+                            reflector=reflector, max_steps=max_steps, walk=walk, say=say,
                             check_head=rev is None and not worktree and "uncommitted" not in noted)
     finally:
         if status:
@@ -127,7 +135,7 @@ def ask(
 
 
 def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | None, adapter: Path | None,
-                       reflector: str | None, max_steps: int | None, say: Callable[[str], None],
+                       reflector: str | None, max_steps: int | None, walk: str, say: Callable[[str], None],
                        noted: set[str]) -> dict[str, Any] | None:
     """The answer of a warm `explore serve --socket`, or None when there is none to take it
     (see :func:`from_running_server`)."""
@@ -136,7 +144,7 @@ def ask_running_server(repo: Path, text: str, *, worktree: bool, model: str | No
     return from_running_server("ask", repo, {
         "question": text, "worktree": worktree, "model": model_spec(model),
         "adapter": str(adapter.resolve()) if adapter is not None else None, "reflector": reflector,
-        "max_steps": max_steps}, say=say, noted=noted)
+        "max_steps": max_steps, "walk": walk}, say=say, noted=noted)
 
 
 def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: Callable[[str], None],
@@ -169,18 +177,24 @@ def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: 
 
 
 def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
-             reflector: str | None, max_steps: int | None, say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
-    """Load the model and walk in this process (seconds of loading first)."""
+             reflector: str | None, max_steps: int | None, walk: str, say: Callable[[str], None],
+             check_head: bool) -> dict[str, Any]:
+    """Answer in this process: the model is loaded (seconds) only when the question needs a walk."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
     note = uncommitted_note(repo) if check_head else None
-    say("loading the model…")
+    say("opening the repository…")
     explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                        max_steps=max_steps, progress=say)
+                        max_steps=max_steps, progress=say, walk=walk)
     index_with_progress(explorer.snapshot, say)
-    say("walking the repository…")
+    if explorer.walks(text):
+        say("loading the model…")
+        explorer.policy  # noqa: B018 - loads it here, where the status line tells
+        say("walking the repository…")
+    else:
+        say("settling the answer from the candidate stage (no walk needed)…")
     answer = explorer.ask(text).to_dict()
     if note is not None:
         note()
@@ -239,5 +253,8 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
     if len(files) > 1:
         out.print("also consider: " + ", ".join(inert(f) for f in files[1:5]), markup=False, highlight=False)
     adapters = result["adapters"]
+    if result.get("weighed", {}).get("walked") is False:
+        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: the candidate stage and BM25 settled it[/]")
+        return
     out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
               f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}[/]")

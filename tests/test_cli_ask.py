@@ -159,3 +159,16 @@ def test_ask_says_on_stderr_what_it_waits_for(tmp_path: Path, make_repo, explore
     assert second.returncode == 0 and "walking the repository" in second.stderr and "indexing" not in second.stderr
     quiet = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env)
     assert quiet.returncode == 0 and quiet.stderr == "" and json.loads(quiet.stdout)["answered"]
+
+
+def test_walk_choices_are_the_agents_and_a_wrong_one_exits_2(tmp_path: Path, make_repo) -> None:
+    import subprocess
+
+    from explore.agent.answer import WALKS
+    from explore.cli.ask import WALKS as CLI_WALKS
+
+    assert CLI_WALKS == WALKS
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    bad = subprocess.run([str(Path(sys.executable).with_name("explore")), "ask", str(repo), "where is the backoff?",
+                          "--walk", "sometimes"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--walk must be auto or always, not 'sometimes'" in bad.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from explore.agent.answer import ANSWER_FILE, AnswerFileError, AnswerWeights, asks_for, load_weights, settle
+from explore.sandbox.errors import ExploreError
 
 STAGE = [("pkg/retry.py", 9.0), ("pkg/other.py", 4.0), ("docs/retry.md", 3.0)]
 GATED = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True)
@@ -76,7 +77,7 @@ def test_ask_answers_code_for_a_bug_report_the_walk_answered_with_a_docs_page(re
 
     walk = ("cd docs/", "read install.md", "answer docs/install.md")
     bug = "compute_backoff retries uploads forever: the back-off never stops growing"
-    answer = Explorer(repo, policy=script(*walk), reflector=NoReflector(), weigh=GATED).ask(bug)
+    answer = Explorer(repo, policy=script(*walk), reflector=NoReflector(), weigh=GATED).ask(bug, walk="always")
     assert answer.weighed["walk"] == "docs/install.md"
     assert answer.files[0] == "pkg/net/retry.py" and answer.evidence[0].path == "pkg/net/retry.py"
     assert any("walk answered docs/install.md, a docs file, but the question asks about behaviour" in n
@@ -95,3 +96,49 @@ def test_off_topic_is_the_one_place_the_gate_is_decided() -> None:
     assert not off_topic(GATED, "docs/conf.py", bug) and not off_topic(GATED, "pkg/retry.py", bug)
     assert not off_topic(GATED, None, bug)
     assert not off_topic(AnswerWeights(policy=0.0, stage=0.5, code_only=True), "docs/retry.md", bug)
+
+
+def test_walk_matters_only_where_a_walked_answer_can_stand() -> None:
+    from explore.agent.answer import walk_matters
+
+    bug = "compute_backoff retries uploads forever: the back-off never stops growing"
+    assert not walk_matters(GATED, bug) and not walk_matters(GATED, "Fix crash in retry when the server closes")
+    for asks in ("Where are the install steps documented?", "Which settings configure the retries?",
+                 "Where is the function `compute_backoff` defined?", "Which file defines `Retry`?"):
+        assert walk_matters(GATED, asks), asks
+    # weights under which the walk's pick or reads count, or no weights at all: always walk
+    for weights in (None, AnswerWeights(policy=0.5, stage=0.5, code_only=True, intent=True),
+                    AnswerWeights(policy=0.0, stage=0.5, read=1.0, code_only=True, intent=True),
+                    AnswerWeights(policy=0.0, stage=0.5, code_only=True),
+                    AnswerWeights(policy=0.0, stage=0.5, intent=True)):
+        assert walk_matters(weights, bug)
+
+
+def test_a_bug_report_is_settled_without_a_decision_and_as_the_walk_would_settle_it(repo, script) -> None:
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+
+    bug = "compute_backoff retries uploads forever: the back-off never stops growing"
+    walked = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                      reflector=NoReflector(),
+                      weigh=GATED).ask(bug, walk="always")
+    never = script()  # fails the test if asked to decide anything
+    settled = Explorer(repo, policy=never, reflector=NoReflector(), weigh=GATED).ask(bug)
+    assert settled.steps == [] and settled.finished and settled.weighed["walked"] is False
+    assert settled.files[0] == walked.files[0] == "pkg/net/retry.py"
+    assert settled.evidence[0] == walked.evidence[0]
+    assert any("without walking" in n for n in settled.notes)
+    with pytest.raises(ExploreError, match="walk must be one of auto, always"):
+        Explorer(repo, policy=never, reflector=NoReflector(), weigh=GATED).ask(bug, walk="never")
+
+
+def test_the_model_loads_only_for_a_question_that_needs_a_walk(repo, tiny_cache, monkeypatch) -> None:
+    from explore.agent.explorer import Explorer
+    from explore.agent.models import TINY_RANDOM
+
+    monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
+    explorer = Explorer(repo, model=TINY_RANDOM, adapters={}, weigh=GATED)
+    answer = explorer.ask("compute_backoff retries uploads forever: the back-off never stops growing")
+    assert not explorer.loaded and answer.steps == [] and answer.files[0] == "pkg/net/retry.py"
+    asked = explorer.ask("Where are the install steps documented?", max_steps=2)
+    assert explorer.loaded and asked.steps and answer.model == asked.model == TINY_RANDOM
