@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_latency.py [--repo /work/repos/twisted] [--questions 20]
         [--cold-runs 3] [--more-repos /work/repos/click /work/repos/attrs] [--baseline] [--settle S]
-        [--handoff N] [--skip cold|api|server|handoff ...] [--json FILE]
+        [--handoff N] [--skip cold|api|server|handoff ...] [--walk auto,always] [--json FILE]
 
 On one repository (default: twisted, ~1,400 files, a local git clone), with the shipped
 navigator and the default model:
@@ -26,6 +26,11 @@ navigator and the default model:
   here, measured once it says it is ready), against the same command with ``--no-server``
   (cold), on the same first ``--handoff`` questions, alternating; medians of both and their
   ratio, and the command's own cost (its wall time less the walk's ``seconds``).
+
+Every section runs once per ``--walk`` mode (default ``auto,always``, in one run): ``auto``
+is what ``ask`` does by default — a question the walk cannot change (about behaviour, as
+commit subjects are) is settled from the candidate stage without the model —, ``always``
+walks every question, as ``ask`` did before.
 
 Prints medians and the ratio warm/cold. The machine is shared (2 cores here): the load
 average is printed beside the numbers; compare rows of one run, not runs.
@@ -86,12 +91,12 @@ def command(repo: Path, question: str, *flags: str, env: dict[str, str] | None =
     raise SystemExit(f"explore ask failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
 
 
-def cold(repo: Path, question: str, runs: int, env: dict[str, str]) -> list[float]:
-    """Wall seconds of fresh ``explore ask`` processes that load the model themselves."""
-    return [command(repo, question, "--no-server", env=env)[0] for _ in range(runs)]
+def cold(repo: Path, question: str, runs: int, env: dict[str, str], walk: str = "auto") -> list[float]:
+    """Wall seconds of fresh ``explore ask`` processes that load the model themselves (when they walk)."""
+    return [command(repo, question, "--no-server", "--walk", walk, env=env)[0] for _ in range(runs)]
 
 
-def handoff(repo: Path, qs: list[str]) -> dict[str, Any]:
+def handoff(repo: Path, qs: list[str], walk: str = "auto") -> dict[str, Any]:
     """Fresh ``explore ask`` processes, cold (``--no-server``) and handed to a warm server,
     alternating on the same questions."""
     log = Path(tempfile.mkstemp(prefix="explore-serve-", suffix=".log")[1])
@@ -107,8 +112,8 @@ def handoff(repo: Path, qs: list[str]) -> dict[str, Any]:
         ready = time.perf_counter() - started
         cold_s, warm_s, walk_s = [], [], []
         for q in qs:
-            cold_s.append(command(repo, q, "--no-server")[0])
-            seconds, answer, stderr = command(repo, q)
+            cold_s.append(command(repo, q, "--no-server", "--walk", walk)[0])
+            seconds, answer, stderr = command(repo, q, "--walk", walk)
             if "answering in this process" in stderr:
                 raise SystemExit(f"the question was not handed to the server: {stderr}")
             warm_s.append(seconds)
@@ -145,14 +150,14 @@ class Recording:
         return out
 
 
-def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
+def api(repo: Path, qs: list[str], walk: str = "auto") -> tuple[dict[str, Any], Recording]:
     from explore.agent.explorer import Explorer
     from explore.agent.runtime import runtime_threads
 
     started = time.perf_counter()
-    explorer = Explorer(repo)
+    explorer = Explorer(repo, walk=walk)
+    recording = Recording(explorer.policy)  # loads the model: a warm API has it
     load = time.perf_counter() - started
-    recording = Recording(explorer.policy)
     explorer.policy = recording  # type: ignore[assignment]
     times, steps = [], []
     for q in qs:
@@ -161,10 +166,12 @@ def api(repo: Path, qs: list[str]) -> tuple[dict[str, Any], Recording]:
         steps.append(len(answer.steps))
     model = type(recording.policy.model).__name__
     runner = getattr(recording.policy, "runner", None)  # the numpy runtime counts the tokens it runs
-    tokens = runner.tokens_run / len(recording.seconds) if runner is not None else None
+    decided = len(recording.seconds)
+    tokens = runner.tokens_run / decided if runner is not None and decided else None
     return {"runtime": model, "threads": runtime_threads(), "load_s": load, "ask_s": times,
             "p50": quantile(times, .5), "p90": quantile(times, .9), "steps_mean": statistics.mean(steps),
-            "decision_ms_p50": 1000 * statistics.median(recording.seconds),
+            "walked": sum(1 for n in steps if n), "decisions": decided,
+            "decision_ms_p50": 1000 * statistics.median(recording.seconds) if decided else None,
             "tokens_per_decision": tokens}, recording
 
 
@@ -211,7 +218,7 @@ def server_pid(command: str) -> int:
     raise RuntimeError("explore serve process not found")
 
 
-async def server(repo: Path, qs: list[str], more: list[Path], settle: float) -> dict[str, Any]:
+async def server(repo: Path, qs: list[str], more: list[Path], settle: float, walk: str = "auto") -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     params = StdioServerParameters(command=str(EXPLORE), args=["serve", str(repo)], env=dict(os.environ))
@@ -219,7 +226,7 @@ async def server(repo: Path, qs: list[str], more: list[Path], settle: float) -> 
 
     async def ask(session: ClientSession, q: str, where: Path | None = None) -> float:
         started = time.perf_counter()
-        result = await session.call_tool("ask", {"question": q, **({"repo": str(where)} if where else {})})
+        result = await session.call_tool("ask", {"question": q, "walk": walk, **({"repo": str(where)} if where else {})})
         if result.is_error:
             raise RuntimeError(result.content)
         return time.perf_counter() - started
@@ -257,6 +264,8 @@ def main() -> None:
                         help="questions asked by the command line both cold and through a warm --socket server")
     parser.add_argument("--settle", type=float, default=0.0,
                         help="seconds between starting the server and its first ask (the warm-up's time)")
+    parser.add_argument("--walk", default="auto,always",
+                        help="ask's --walk modes measured, each in every section (default both, in one run)")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args()
 
@@ -266,39 +275,46 @@ def main() -> None:
                               "load_before": os.getloadavg()[0], "cpus": os.cpu_count()}
     print(f"{report['repo']}: {len(qs)} questions (latest commit subjects), load {report['load_before']:.2f}")
     if "cold" not in args.skip:
-        cold(repo, qs[0], 1, {})  # snapshot + index of this commit, paid once per commit
-        report["cold_s"] = cold(repo, qs[0], args.cold_runs, {})
-        print(f"cold `explore ask`: median {statistics.median(report['cold_s']):.2f} s  {report['cold_s']}")
-        if args.baseline:
-            report["cold_baseline_s"] = cold(repo, qs[0], args.cold_runs, {"EXPLORE_RUNTIME": "transformers"})
-            print(f"  … transformers + peft: median {statistics.median(report['cold_baseline_s']):.2f} s")
-    if "api" not in args.skip:
-        report["api"], recording = api(repo, qs)
-        a = report["api"]
-        print(f"warm API ({a['runtime']}, {a['threads']} BLAS threads): load {a['load_s']:.2f} s, ask p50 {a['p50']:.2f} "
-              f"p90 {a['p90']:.2f} s, {a['steps_mean']:.1f} steps, decision p50 {a['decision_ms_p50']:.0f} ms"
-              + (f", {a['tokens_per_decision']:.0f} tokens run a decision" if a["tokens_per_decision"] else ""))
-        if args.baseline:
-            report["baseline"] = b = baseline(recording)
-            print(f"  … transformers + peft on the same {len(recording.calls)} prompts: decision p50 "
-                  f"{b['decision_ms_p50']:.0f} ms, max |Δp| {b['max_abs_prob_diff']:.2e}, argmax agree "
-                  f"{b['argmax_agree']}")
-    if "server" not in args.skip:
-        report["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos], args.settle))
-        print(f"MCP server: first ask {s['first_ask_s']:.2f} s ({args.settle:g} s after start), then p50 {s['p50']:.2f} p90 {s['p90']:.2f} s; "
-              f"RSS {s['rss_mb_one_repo']:.0f} MB with 1 repo, {s['rss_mb']:.0f} MB with {s['repos_open']}")
-    if "handoff" not in args.skip:
-        report["handoff"] = h = handoff(repo, qs[:args.handoff])
-        print(f"`explore ask` through a warm `serve --socket` ({len(h['warm_s'])} questions, server ready after "
-              f"{h['server_ready_s']:.1f} s): median {h['warm_p50']:.2f} s (walk {h['walk_p50']:.2f} s + command "
-              f"{h['command_overhead_p50']:.2f} s) against {h['cold_p50']:.2f} s cold (--no-server), "
-              f"ratio {h['ratio']:.2f}")
-    if "cold_s" in report and "server" in report:
-        report["ratio_server_p50_to_cold"] = report["server"]["p50"] / statistics.median(report["cold_s"])
-        print(f"warm server p50 / cold command: {report['ratio_server_p50_to_cold']:.2f}")
-    if "cold_s" in report and "api" in report:
-        report["ratio_api_p50_to_cold"] = report["api"]["p50"] / statistics.median(report["cold_s"])
-        print(f"warm API p50 / cold command: {report['ratio_api_p50_to_cold']:.2f}")
+        cold(repo, qs[0], 1, {})  # snapshot, index and candidate stage of this commit, paid once per commit
+    for walk in args.walk.split(","):
+        report[walk] = row = {}
+        print(f"--walk {walk}")
+        if "cold" not in args.skip:
+            row["cold_s"] = cold(repo, qs[0], args.cold_runs, {}, walk)
+            print(f"  cold `explore ask`: median {statistics.median(row['cold_s']):.2f} s  {row['cold_s']}")
+            if args.baseline:
+                row["cold_baseline_s"] = cold(repo, qs[0], args.cold_runs, {"EXPLORE_RUNTIME": "transformers"}, walk)
+                print(f"    … transformers + peft: median {statistics.median(row['cold_baseline_s']):.2f} s")
+        if "api" not in args.skip:
+            row["api"], recording = api(repo, qs, walk)
+            a = row["api"]
+            print(f"  warm API ({a['runtime']}, {a['threads']} BLAS threads): load {a['load_s']:.2f} s, ask p50 "
+                  f"{a['p50']:.2f} p90 {a['p90']:.2f} s, walked {a['walked']} of {len(qs)}, {a['steps_mean']:.1f} steps"
+                  + (f", decision p50 {a['decision_ms_p50']:.0f} ms" if a["decision_ms_p50"] else "")
+                  + (f", {a['tokens_per_decision']:.0f} tokens run a decision" if a["tokens_per_decision"] else ""))
+            if args.baseline and recording.calls:
+                row["baseline"] = b = baseline(recording)
+                print(f"    … transformers + peft on the same {len(recording.calls)} prompts: decision p50 "
+                      f"{b['decision_ms_p50']:.0f} ms, max |Δp| {b['max_abs_prob_diff']:.2e}, argmax agree "
+                      f"{b['argmax_agree']}")
+        if "server" not in args.skip:
+            row["server"] = s = asyncio.run(server(repo, qs, [p.resolve() for p in args.more_repos], args.settle,
+                                                   walk))
+            print(f"  MCP server: first ask {s['first_ask_s']:.2f} s ({args.settle:g} s after start), then p50 "
+                  f"{s['p50']:.2f} p90 {s['p90']:.2f} s; RSS {s['rss_mb_one_repo']:.0f} MB with 1 repo, "
+                  f"{s['rss_mb']:.0f} MB with {s['repos_open']}")
+        if "handoff" not in args.skip:
+            row["handoff"] = h = handoff(repo, qs[:args.handoff], walk)
+            print(f"  `explore ask` through a warm `serve --socket` ({len(h['warm_s'])} questions, server ready after "
+                  f"{h['server_ready_s']:.1f} s): median {h['warm_p50']:.2f} s (walk {h['walk_p50']:.2f} s + command "
+                  f"{h['command_overhead_p50']:.2f} s) against {h['cold_p50']:.2f} s cold (--no-server), "
+                  f"ratio {h['ratio']:.2f}")
+        if "cold_s" in row and "server" in row:
+            row["ratio_server_p50_to_cold"] = row["server"]["p50"] / statistics.median(row["cold_s"])
+            print(f"  warm server p50 / cold command: {row['ratio_server_p50_to_cold']:.2f}")
+        if "cold_s" in row and "api" in row:
+            row["ratio_api_p50_to_cold"] = row["api"]["p50"] / statistics.median(row["cold_s"])
+            print(f"  warm API p50 / cold command: {row['ratio_api_p50_to_cold']:.2f}")
     report["load_after"] = os.getloadavg()[0]
     print(f"load average at the end: {report['load_after']:.2f}")
     if args.json:

@@ -61,7 +61,10 @@ def test_only_the_most_recently_used_trees_stay_and_their_blobs(
     for p in (explore_cache / "snapshots").glob(f"*-v{SNAPSHOT_VERSION}/blobs.json"):
         kept_ids |= set(json.loads(p.read_text()).values())
     assert {p.name for p in (explore_cache / "blobs").rglob("*") if p.is_file()} == kept_ids
-    # using an old one again moves it to the front: the least recently used goes next
+    # using an old one again moves it to the front: the least recently used goes next.
+    # File times advance with the kernel's clock tick (a few ms): two uses closer than that
+    # tie, and a tie may go either way, so the use of shas[3] comes a tick after shas[4]'s.
+    time.sleep(0.05)
     Repository(repo).snapshot(shas[3])
     Repository(repo).snapshot(shas[0])
     assert _trees(explore_cache) == {shas[0], shas[3]}
