@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import signal
 import socket
 import stat
 import sys
@@ -230,6 +231,17 @@ def open_listener(*, required: bool) -> SocketListener | None:
     sys.stderr.write("explore: another explore server already answers `explore ask`; serving stdio only\n")
     sys.stderr.flush()
     return None
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (what an editor sends the MCP servers it started, and ``kill``'s
+    default) an exit that unwinds, status 143, so the ``finally`` that closes the listener
+    runs and the socket goes with the server (by default the process just ends, leaving it
+    for the next server to find stale). Main thread only, as every signal handler."""
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _send_quietly(conn: socket.socket, message: dict[str, Any]) -> None:

@@ -31,10 +31,11 @@ def serve(
         raise ExploreError("--no-stdio serves only the socket: add --socket")
     listener = None
     if socket:  # bound first thing: a question asked while the server starts waits for it
-        from ..socket_listener import open_listener
+        from ..socket_listener import exit_on_sigterm, open_listener
 
         listener = open_listener(required=not stdio)  # None: it said why on stderr; stdio is served
         if listener is not None:
+            exit_on_sigterm()  # removed by the finally below when killed politely, from now on
             err.print(f"explore: answering `explore ask` on {listener.path}", highlight=False)
     try:
         from ..agent.bundle import find_adapters

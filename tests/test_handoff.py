@@ -503,3 +503,26 @@ def test_a_connection_on_a_descriptor_over_1023_is_heard_and_watched(explore_cac
     assert result["low_sockets"] == [], result  # every socket of the listener's is over 1023
     assert result["heard"] == ["hello", "beat", "beat"], result
     assert result["left"], "the listener did not see the client hang up"
+
+
+def test_a_stdio_server_with_a_socket_removes_it_when_terminated(tmp_path: Path, explore_cache: Path,
+                                                                 make_repo) -> None:
+    """SIGTERM (what an editor sends its MCP servers) unwinds the stdio server like Ctrl-C:
+    its socket goes with it, instead of lying there until the next server finds it stale."""
+    repo = make_repo(tmp_path, FILES)
+    log = tmp_path / "stdio-server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errlog,
+                                env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
+    try:
+        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None,
+                 "the server's socket")
+        assert proc.poll() is None and socket_path().exists(), log.read_text()
+        proc.terminate()
+        assert proc.wait(60) == 143, log.read_text()
+        assert not socket_path().exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
