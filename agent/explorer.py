@@ -249,20 +249,24 @@ class Explorer:
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
         started = time.perf_counter()
         walking = self.walks(question, walk)
+        env = self.env
+        horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
+        obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
+        if not walking and self.weigh is not None and not settle(
+                self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
+            walking = True  # no code file among the rankings' first: only a walk can answer
         if walking:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)
         if clip_question(question)[1] and walking:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
-        env = self.env
-        horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
-        obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
         steps: list[Step] = []
         answered: str | None = None
         last: dict[str, float] = {}  # p(answer f) at the policy's last decision
         if not walking:
-            notes.append("answered from the candidate stage and BM25 without walking: the question asks about "
-                         "behaviour, where the walk's pick does not change the answer (`--walk always` walks)")
+            notes.append("answered from the candidate stage and BM25 without walking: the question asks for code "
+                         "(no docs or config file, not where a name is defined), where the walk's pick does not "
+                         "change the answer (`--walk always` walks)")
             horizon = 0
         prefix = policy_prefix(obs) if walking else ""
         for _ in range(horizon):

@@ -232,7 +232,7 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
     for note in result["notes"]:
         out.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
     steps = result["steps"]
-    if show_steps or not result["finished"]:
+    if (show_steps or not result["finished"]) and result.get("weighed", {}).get("walked", True):
         tree = Tree(f"[bold]walk[/] ({len(steps)} steps)")
         for step in steps:
             node = tree.add(f"[cyan]{shown_markup(step['action'])}[/]  [dim]{step['seconds']:.2f}s[/]")

@@ -142,3 +142,19 @@ def test_the_model_loads_only_for_a_question_that_needs_a_walk(repo, tiny_cache,
     assert not explorer.loaded and answer.steps == [] and answer.files[0] == "pkg/net/retry.py"
     asked = explorer.ask("Where are the install steps documented?", max_steps=2)
     assert explorer.loaded and asked.steps and answer.model == asked.model == TINY_RANDOM
+
+
+def test_a_question_no_code_file_can_answer_is_walked(tmp_path: Path, make_repo, script) -> None:
+    """Settling needs a code file among the rankings' first; a repository of docs alone has
+    none, so even a question about behaviour is walked there (it used to answer nothing)."""
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+    from explore.sandbox.snapshot import Repository
+
+    repo = Repository(make_repo(tmp_path, {"docs/install.md": "# Install\n\nThe cache folder must exist first.\n",
+                                           "README.md": "# Demo\n"}, git_init=False))
+    bug = "install crashes when the cache folder is missing"
+    answer = Explorer(repo, policy=script("cd docs/", "read install.md", "answer docs/install.md"),
+                      reflector=NoReflector(), weigh=GATED).ask(bug)
+    assert answer.weighed["walked"] is True and len(answer.steps) == 3
+    assert answer.files[0] == "docs/install.md" and answer.evidence
