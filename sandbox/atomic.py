@@ -93,7 +93,7 @@ def recover(path: str | os.PathLike[str], *, locked: bool = False) -> Path | Non
         return None
     aside = [p for p in _leftovers(path) if p.name.endswith((".new.tmp", ".old.tmp"))
              and (locked or abandoned(p.name))]
-    for found in sorted(aside, key=lambda p: (p.name.endswith(".new.tmp"), _mtime(p)), reverse=True):
+    for found in sorted(aside, key=lambda p: (p.name.endswith(".new.tmp"), mtime(p, follow_symlinks=False)), reverse=True):
         try:
             os.rename(found, path)
         except OSError:  # gone meanwhile, or another writer's folder is at ``path`` now
@@ -124,9 +124,11 @@ def _leftovers(path: Path) -> list[Path]:
     return [p for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp") if pattern.fullmatch(p.name)]
 
 
-def _mtime(path: Path) -> float:
+def mtime(path: Path, *, follow_symlinks: bool = True) -> float:
+    """``path``'s modification time, or 0 when it is gone (another process removed it
+    meanwhile): a sort key for caches that keep the most recently used or written."""
     try:
-        return path.lstat().st_mtime
+        return path.stat(follow_symlinks=follow_symlinks).st_mtime
     except OSError:
         return 0.0
 

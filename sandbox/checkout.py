@@ -23,7 +23,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from .atomic import write_bytes
+from .atomic import mtime, write_bytes
 from .blobs import BlobStore
 from .errors import RepoError
 from .lease import Lease, acquire, install, leftovers, new_folder, recycle, remove_folder, remove_if_unused
@@ -198,7 +198,7 @@ def _trees(store: Path) -> list[Path]:
         trees = [p for p in store.iterdir() if p.name.endswith(suffix) and not p.name.startswith(".")]
     except OSError:
         return []
-    trees.sort(key=_mtime, reverse=True)
+    trees.sort(key=mtime, reverse=True)  # a lease's touch marks a tree used
     return trees
 
 
@@ -288,14 +288,6 @@ class _Remover:
 _REMOVER = _Remover()
 #: Wait for the background deletions this process started (tests, benchmarks).
 wait_for_removals = _REMOVER.wait
-
-
-def _mtime(path: Path) -> float:
-    """When a folder was last used, or 0 for one another process removed meanwhile."""
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _ls_tree(git_dir: str, sha: str) -> list[tuple[str, str, str, str]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
+from .atomic import mtime
 from .snapshot import Snapshot, cache_root
 
 #: Bytes of each file that are indexed.
@@ -293,14 +294,6 @@ def _intact(folder: Path, files: list[str]) -> bool:
     return True
 
 
-def _mtime(path: Path) -> float:
-    """Modification time, or 0 for a folder another process removed meanwhile."""
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
 def _prune(parent: Path, keep: int) -> None:
     """Remove all but the ``keep`` most recently written index folders (best effort: a
     folder another process is reading stays readable until it closes its files)."""
@@ -310,7 +303,7 @@ def _prune(parent: Path, keep: int) -> None:
         return
     if len(folders) <= keep:
         return
-    folders.sort(key=_mtime, reverse=True)
+    folders.sort(key=mtime, reverse=True)
     for old in folders[keep:]:
         shutil.rmtree(old, ignore_errors=True)
         old.with_name(old.name + ".lock").unlink(missing_ok=True)  # its build lock goes with it

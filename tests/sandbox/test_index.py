@@ -115,12 +115,13 @@ def test_the_defining_line_in_go_typescript_and_rust() -> None:
 
 
 def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> None:
-    from explore.sandbox.index import _mtime, _prune
+    from explore.sandbox.atomic import mtime
+    from explore.sandbox.index import _prune
 
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()
         (tmp_path / f"{name}.lock").touch()
-    assert _mtime(tmp_path / "gone") == 0.0
+    assert mtime(tmp_path / "gone") == 0.0
     _prune(tmp_path, 1)
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert len(kept) == 2 and kept[1] == kept[0] + ".lock"  # a pruned index's lock file goes too
