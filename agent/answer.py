@@ -61,6 +61,11 @@ class AnswerWeights:
     a TOML/YAML/INI file; not ``docs/conf.py``) stands only when the question asks for that
     kind of file (:func:`asks_for`); otherwise it is weighed as a code answer is. A bug
     report answered with a docs page is a miss. Examples and scripts are code, and stand."""
+    first_read: bool = False
+    """Answer the first file the walk reads, without the policy's second decision (reading,
+    then judging what it read): measured on the shipped navigator's training walks, that
+    decision answered the file just read 93 % of the time, and answering it always scored
+    the same (``benchmarks/fit_answer.py --walk-check``); it costs a decision (~1.6 s)."""
     fit: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def validate(self) -> None:
@@ -72,7 +77,7 @@ class AnswerWeights:
             raise AnswerFileError("the policy, stage and bm25 weights must not be negative")
         if not isinstance(self.candidates, int) or isinstance(self.candidates, bool) or self.candidates < 0:
             raise AnswerFileError(f"candidates must be a whole number ≥ 0, not {self.candidates!r}")
-        for name in ("code_only", "intent"):
+        for name in ("code_only", "intent", "first_read"):
             if not isinstance(getattr(self, name), bool):
                 raise AnswerFileError(f"{name} must be true or false, not {getattr(self, name)!r}")
 

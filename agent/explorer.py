@@ -281,6 +281,14 @@ class Explorer:
             obs, _reward, terminated, truncated, info = env.step(decision.index)
             steps.append(Step(action, note, env.last_result[:400], time.perf_counter() - t0,
                               [round(float(p), 4) for p in probs]))
+            if (not (terminated or truncated) and action.startswith("read ") and self.weigh is not None
+                    and self.weigh.first_read and env.ws is not None and len(env.ws.reads) == 1):
+                answer = f"answer {env.ws.reads[-1]}"  # the bundle's rule: the first file read is the answer
+                chosen = next((i for i, a in enumerate(env.actions) if a.text == answer), None)
+                if chosen is not None:
+                    t0 = time.perf_counter()
+                    obs, _reward, terminated, truncated, info = env.step(chosen)
+                    steps.append(Step(answer, "", env.last_result[:400], time.perf_counter() - t0))
             if terminated:
                 answered = info["answered"]
                 break

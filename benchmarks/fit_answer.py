@@ -226,35 +226,49 @@ def score(run: Path, console: Console) -> None:
                   f"{agree[1]} (a run made with answer.json in place: all settled)")
 
 
-def walk_check(rows: list[dict], console: Console, title: str) -> None:
+def walk_check(rows: list[dict], console: Console, title: str) -> tuple[int, int]:
     """What `ask` answers with ``walk="auto"`` (a question where the walk cannot change the
     answer, :func:`~explore.agent.answer.walk_matters`, settled from the rankings alone)
     against always walking, on recorded walks: ``rows`` carry ``question``, ``targets``,
-    a group (``repo`` or ``kind``) and what ``Answer.weighed`` holds."""
+    a group (``repo`` or ``kind``) and what ``Answer.weighed`` holds. Also, on the questions
+    that walk: the walk's answer against its first read answered at once
+    (:attr:`~explore.agent.answer.AnswerWeights.first_read`); returns how many of those each
+    answers right."""
     from explore.agent.answer import load_weights, settle, walk_matters
     from explore.agent.bundle import NAVIGATOR_DIR
 
     weights = load_weights(NAVIGATOR_DIR)
     table = Table(title=title, title_justify="left")
-    for col in ("questions", "n", "settled without walking", "answers changed", "walk acc@1", "auto acc@1"):
+    for col in ("questions", "n", "settled without walking", "answers changed", "walk acc@1", "auto acc@1",
+                "walked", "walk answered its first read", "walk acc@1 ", "first read acc@1"):
         table.add_column(col, justify="left" if col == "questions" else "right")
-    groups: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
+    groups: dict[str, list[tuple[bool, ...]]] = {}
+
+    def top(ranked: list, fallback: str | None) -> str | None:
+        return ranked[0][0] if ranked else fallback
+
     for r in rows:
         w = r.get("weighed", r)
         stage, lexical = [tuple(x) for x in w["stage"]], [tuple(x) for x in w["bm25"]]
         question = r.get("question", "")
-        walked = settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"], question)
+        a = top(settle(weights, w["reads"], w["answer_p"], stage, lexical, w["walk"], question), w["walk"])
         skip = not walk_matters(weights, question)
-        auto = settle(weights, [], {}, stage, lexical, None, question) if skip else walked
-        a, b = (walked[0][0] if walked else None), (auto[0][0] if auto else None)
+        b = top(settle(weights, [], {}, stage, lexical, None, question), None) if skip else a
+        # the walk cut at its first read (AnswerWeights.first_read): that file is the walk's answer
+        first = w["reads"][0] if w["reads"] else None
+        c = top(settle(weights, [first] if first else [], {}, stage, lexical, first, question), first)
         groups.setdefault(str(r.get("kind") or r.get("repo")), []).append(
-            (skip, a != b, a in r["targets"], b in r["targets"]))
+            (skip, a != b, a in r["targets"], b in r["targets"], not skip, not skip and w["walk"] == first,
+             not skip and a in r["targets"], not skip and c in r["targets"]))
     groups["pooled"] = [x for v in list(groups.values()) for x in v]
     for name, xs in groups.items():
-        n = len(xs)
+        n, walked = len(xs), sum(x[4] for x in xs)
         table.add_row(name, str(n), str(sum(x[0] for x in xs)), str(sum(x[1] for x in xs)),
-                      f"{sum(x[2] for x in xs) / n:.3f}", f"{sum(x[3] for x in xs) / n:.3f}")
+                      f"{sum(x[2] for x in xs) / n:.3f}", f"{sum(x[3] for x in xs) / n:.3f}", str(walked),
+                      str(sum(x[5] for x in xs)), *(f"{sum(x[i] for x in xs) / max(walked, 1):.3f}" for i in (6, 7)))
     console.print(table)
+    pooled = groups["pooled"]
+    return sum(x[6] for x in pooled), sum(x[7] for x in pooled)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,7 +292,22 @@ def main(argv: list[str] | None = None) -> int:
         run = args.score or args.records
         rows = (json.loads(run.read_text())["rows"] if args.score else
                 [json.loads(line) for line in args.records.read_text().splitlines() if line])
-        walk_check([r for r in rows if "stage" in r.get("weighed", r)], Console(), f"{run.name}: walk auto vs always")
+        walked, first = walk_check([r for r in rows if "stage" in r.get("weighed", r)], Console(width=170),
+                                   f"{run.name}: walk auto vs always, and the walk cut at its first read")
+        if args.publish:  # the training records decide whether the shipped walk stops at its first read
+            if args.score:
+                parser.error("--publish decides on the training records, not on --score's run")
+            from dataclasses import replace
+
+            from explore.agent.answer import load_weights, save_weights
+            from explore.agent.bundle import NAVIGATOR_DIR
+
+            weights = load_weights(NAVIGATOR_DIR)
+            assert weights is not None
+            fit = dict(weights.fit, first_read={"by": "benchmarks/fit_answer.py --walk-check --publish",
+                                                "walked questions right": {"walk": walked, "first read": first}})
+            saved = save_weights(replace(weights, first_read=first >= walked, fit=fit), NAVIGATOR_DIR)
+            console.print(f"first_read = {first >= walked} ({first} against {walked} right): wrote {saved}")
         return 0
     if args.score:
         score(args.score, Console())

@@ -158,3 +158,28 @@ def test_a_question_no_code_file_can_answer_is_walked(tmp_path: Path, make_repo,
                       reflector=NoReflector(), weigh=GATED).ask(bug)
     assert answer.weighed["walked"] is True and len(answer.steps) == 3
     assert answer.files[0] == "docs/install.md" and answer.evidence
+
+
+def test_first_read_answers_the_file_read_without_a_second_decision(repo, script) -> None:
+    from dataclasses import replace
+
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+
+    asked = "Where are the install steps documented?"
+    cut = Explorer(repo, policy=script("cd docs/", "read install.md"), reflector=NoReflector(),
+                   weigh=replace(GATED, first_read=True)).ask(asked)  # a third decision would fail the script
+    assert [s.action for s in cut.steps] == ["cd docs/", "read install.md", "answer docs/install.md"]
+    assert cut.steps[-1].probs == [] and cut.finished and cut.files[0] == "docs/install.md"
+    full = Explorer(repo, policy=script("cd docs/", "read install.md", "answer docs/install.md"),
+                    reflector=NoReflector(), weigh=GATED).ask(asked)
+    assert full.files[0] == cut.files[0] and full.evidence == cut.evidence
+    with pytest.raises(AnswerFileError, match="first_read must be true or false"):
+        replace(GATED, first_read="yes").validate()
+
+
+def test_the_shipped_answer_file_loads() -> None:
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    weights = load_weights(NAVIGATOR_DIR)
+    assert weights is not None and weights.code_only and weights.intent and isinstance(weights.first_read, bool)
