@@ -131,10 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(n, str(s["n"]), f"{s['success']:.3f}", f"{s['acc@5']:.3f}" if "acc@5" in s else "–",
                       f"{s['spl']:.3f}", f"{s['mean_steps']:.2f}", f"{s['p50_seconds']:.2f}")
     console.print(table)
-    if rows:
-        walked = sum(r["walk"] in r["targets"] for r in rows) / len(rows)
-        console.print(f"navigator: the walk's own answer acc@1 {walked:.3f}; as `ask` settles it "
-                      f"{pooled['navigator']['success']:.3f}")
+    if rows:  # a question `ask` settles without a walk has no walk's answer of its own
+        walks = [r for r in rows if r.get("weighed", {}).get("walked", True)]
+        walked = sum(r["walk"] in r["targets"] for r in walks) / max(len(walks), 1)
+        console.print(f"navigator: {len(walks)} of {len(rows)} questions walked, the walk's own answer right for "
+                      f"{walked:.3f} of them; as `ask` settles every question {pooled['navigator']['success']:.3f}")
 
     sources = {src: {n: pooled[n]["by_source"][src] for n in names} for src in pooled["bm25"]["by_source"]}
     console.print(acc_table("acc@1 by question source", "source", sources, names))
