@@ -109,8 +109,9 @@ def build(state: ExploreServer) -> MCPServer:
         max_steps: Annotated[int | None, Field(
             description=f"Most steps of the walk (1–{MAX_STEPS}); default: the server's.")] = None,
         walk: Annotated[Literal["auto", "always"], Field(
-            description="auto: walk only where the walk can change the answer (a question about behaviour "
-                        "is answered from the candidate stage and BM25 at once); always: walk every question.")] = "auto",
+            description="auto: walk only where the walk can change the answer (a question about code that "
+                        "asks for no docs or config file is answered from the candidate stage and BM25 at "
+                        "once); always: walk every question.")] = "auto",
         ctx: Context | None = None,
     ) -> AskOut:
         """Answer a question about a repository by walking it (list, read, answer), or, where the

@@ -94,7 +94,7 @@ def ask(
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
     as_json: JsonOpt = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Answer in this process even when `explore serve --socket` is running.")] = False,
-    walk: Annotated[str, typer.Option("--walk", help="auto: walk only where the walk can change the answer (a question about behaviour is settled from the candidate stage and BM25, without loading the model); always: walk every question.")] = "auto",
+    walk: Annotated[str, typer.Option("--walk", help="auto: walk only where the walk can change the answer (a question about code that asks for no docs or config file, nor where a name is defined, is settled from the candidate stage and BM25 without loading the model); always: walk every question.")] = "auto",
 ) -> None:
     """Answer a question about a repository: which file(s) hold the answer, and the evidence.
 

@@ -107,6 +107,7 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         refused(await session.call_tool("ls", {"repo": str(repo / "README.md")}), "is a file, not a folder")
         refused(await session.call_tool("search", {"question": "x" * (1 << 20)}), "1,048,576 characters")
         refused(await session.call_tool("ask", {"question": "where? " * 200_000}), "characters, over the")
+        refused(await session.call_tool("ask", {"question": "retry", "walk": "sometimes"}), "'auto' or 'always'")
         refused(await session.call_tool("search", {"question": "  "}), "the question is empty")
         refused(await session.call_tool("search", {"question": "retry", "k": 0}), "k must be between 1 and")
         refused(await session.call_tool("read", {"path": "pkg/retry.py", "line": 0}), "line must be 1 or more")
@@ -146,6 +147,9 @@ async def test_ask_with_the_tiny_model_shares_one_model(tmp_path: Path, explore_
             session.call_tool("ask", {"question": "where is the config parsed?", "max_steps": 2}),
             session.call_tool("ask", {"question": "where is a url fetched?", "repo": str(other)}))
         assert len(ok(mine).structured_content["steps"]) <= 2
+        walked = ok(await session.call_tool("ask", {"question": "where is the config parsed?", "max_steps": 1,
+                                                    "walk": "always"}))
+        assert len(walked.structured_content["steps"]) == 1
         assert all((other / f).is_file() for f in ok(theirs).structured_content["files"])
         assert ok(theirs).structured_content["model"] == "tiny-random"
 
