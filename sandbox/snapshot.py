@@ -33,6 +33,9 @@ from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoN
 from .listing import DEFAULT_IGNORE, Entry, list_tree, worktree_files
 from .paths import Resolved, resolve
 
+#: Whether this system names an open file's real path under /proc/self/fd (Linux).
+_PROC_FD = os.path.isdir("/proc/self/fd")
+
 #: Re-exported: a listing's names (:mod:`.listing`) are imported from here too.
 __all__ = ["DEFAULT_IGNORE", "MAX_TEXT_BYTES", "Entry", "Repository", "Snapshot", "Window", "cache_root"]
 
@@ -97,6 +100,7 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self._fileset = frozenset(self.files)
+        self._real_root: str | None = None
 
     def children(self, folder: str) -> list[Entry]:
         """Entries of a folder (sorted: folders first, then files).
@@ -126,7 +130,7 @@ class Snapshot:
             raise PathRefused(f"{rel!r} is a folder, not a file")
         start = max(1, start)
         try:
-            fd = os.open(res.real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            fd = self._open_inside(res.real, rel)
         except PermissionError:
             raise PathRefused(f"{rel!r}: permission denied") from None
         with os.fdopen(fd, "rb") as fh:
@@ -168,7 +172,7 @@ class Snapshot:
                 if res.kind != "file":
                     return None
                 real = res.real
-            fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            fd = self._open_inside(real, rel)
             with os.fdopen(fd, "rb") as fh:
                 if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                     return None
@@ -178,6 +182,23 @@ class Snapshot:
         if b"\x00" in data[:SNIFF_BYTES]:
             return None
         return data.decode("utf-8", errors="replace")
+
+    def _open_inside(self, real: Path, rel: str) -> int:
+        """``real`` opened for reading, refused when what was opened lies outside the root.
+
+        A working tree is live: a file checked (or listed) a moment ago as inside the root may
+        since have been swapped for a symlink out of it, or a folder above it for one. Where
+        the system names an open file's real path (``/proc/self/fd``), the check is made on
+        what was actually opened, so no swap can lead a read outside."""
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if _PROC_FD:
+            where = os.readlink(f"/proc/self/fd/{fd}")  # the kernel's own path of what was opened
+            root = self._real_root or os.path.realpath(self.root)
+            self._real_root = root
+            if where != root and not where.startswith(root.rstrip(os.sep) + os.sep):
+                os.close(fd)
+                raise PathRefused(f"{rel!r} now leads outside the repository; refused")
+        return fd
 
     def depth(self, rel: str) -> int:
         """Number of folders above a file: ``a.py`` is 0, ``pkg/a.py`` is 1."""

@@ -241,3 +241,25 @@ def test_a_tree_reshaped_from_another_commit_is_identical_to_a_fresh_one(
     assert len(_trees(tmp_path / "other-cache")) == 1
     links = _blob_links(tmp_path / "other-cache")
     assert links and min(links) >= 2  # the blobs left are the kept tree's (an exec bit's twin too)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the check reads /proc/self/fd")
+def test_a_working_tree_file_swapped_for_a_symlink_out_is_not_read(tmp_path: Path, make_repo) -> None:
+    """A working tree is live: a file listed as inside may be swapped, after the listing, for
+    a symlink out of the repository (or a folder above it for one). Reads check what they
+    opened, not what they listed."""
+    from explore.sandbox.errors import PathRefused
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password = hunter2\n")
+    repo = make_repo(tmp_path, {"pkg/a.py": "x = 1\n", "pkg/b.py": "y = 2\n"}, git_init=False)
+    snap = Repository(repo).snapshot(None)
+    assert snap.text("pkg/a.py") == "x = 1\n"
+    (repo / "pkg" / "a.py").unlink()
+    (repo / "pkg" / "a.py").symlink_to(secret)  # after the listing, before the read
+    assert snap.text("pkg/a.py") is None
+    os.rename(repo / "pkg", tmp_path / "elsewhere")
+    (repo / "pkg").symlink_to(tmp_path / "elsewhere")  # a folder above it, swapped
+    assert snap.text("pkg/b.py") is None
+    with pytest.raises(PathRefused):
+        snap.read_window("pkg/b.py")
