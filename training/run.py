@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -89,10 +89,13 @@ class Run:
     def export(self, model: Any, names: list[str]) -> None:
         """Write the adapters, with the settings `explore ask` needs, as a bundle in ``out``;
         the shipped navigator's answer weighing comes along when it does not read the
-        policy's probabilities (then it holds for any policy, see explore/agent/answer.py)."""
+        policy's probabilities (then it holds for any policy, see explore/agent/answer.py) —
+        all but ``first_read``, measured on the shipped policy's walks alone: a trained policy
+        keeps its second decision, judging what it read."""
         shipped = bundle.load_weights(bundle.NAVIGATOR_DIR)
         bundle.export(model, names, self.out, self.config.env, self.config.head,
-                      answer=shipped if shipped is not None and shipped.policy == 0 else None)
+                      answer=replace(shipped, first_read=False) if shipped is not None and shipped.policy == 0
+                      else None)
 
     def loop(self, stage: str, trainer: Trainer, done: Callable[[], int], total: int, *, every: int,
              metrics: str, key: str, keep: dict[str, Any] | None = None,

@@ -262,6 +262,14 @@ def test_the_policy_head_travels_with_the_adapters(small_repo: Path, tmp_path: P
     assert config.head == "line"
     train(small_repo, config, out=first)
     assert json.loads((first / "policy.json").read_text()) == {"head": "line"}
+    from explore.agent.answer import load_weights
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    shipped, trained = load_weights(NAVIGATOR_DIR), load_weights(first)
+    # the shipped weighing comes along, but not the cut at the first read, measured on the shipped walks alone
+    assert shipped is not None and trained is not None and not trained.first_read
+    assert (trained.stage, trained.bm25, trained.code_only, trained.intent) == \
+        (shipped.stage, shipped.bm25, shipped.code_only, shipped.intent)
     assert Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"}).policy.head == "line"
     (first / "policy.json").unlink()  # adapters from before the choice: the paper's label head
     assert Explorer(small_repo, model="tiny-random", adapters={"policy": first / "policy"}).policy.head == "label"
