@@ -304,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
 
             weights = load_weights(NAVIGATOR_DIR)
             assert weights is not None
-            fit = dict(weights.fit, first_read={"by": "benchmarks/fit_answer.py --walk-check --publish",
-                                                "walked questions right": {"walk": walked, "first read": first}})
-            saved = save_weights(replace(weights, first_read=first >= walked, fit=fit), NAVIGATOR_DIR)
+            fitted_on = dict(weights.fit, first_read={"by": "benchmarks/fit_answer.py --walk-check --publish",
+                                                      "walked questions right": {"walk": walked, "first read": first}})
+            saved = save_weights(replace(weights, first_read=first >= walked, fit=fitted_on), NAVIGATOR_DIR)
             console.print(f"first_read = {first >= walked} ({first} against {walked} right): wrote {saved}")
         return 0
     if args.score:
@@ -324,13 +324,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.publish:
             from dataclasses import replace
 
-            from explore.agent.answer import save_weights
+            from explore.agent.answer import load_weights, save_weights
             from explore.agent.bundle import NAVIGATOR_DIR
 
-            fitted = replace(result["weights"], fit={
+            # the cut at the first read is decided by --walk-check --publish, not by this grid: kept
+            shipped = load_weights(NAVIGATOR_DIR)
+            kept = {"first_read": shipped.first_read} if shipped is not None else {}
+            record = {k: shipped.fit[k] for k in ("first_read",) if shipped is not None and k in shipped.fit}
+            fitted = replace(result["weights"], **kept, fit={
                 "by": "benchmarks/fit_answer.py", "questions": result["n"], "acc@1": result["per_kind"],
                 "walk acc@1": result["walk"], "stage acc@1": result["stage"],
-                "grid": {k: list(v) for k, v in GRID.items()}})
+                "grid": {k: list(v) for k, v in GRID.items()}, **record})
             console.print(f"wrote {save_weights(fitted, NAVIGATOR_DIR)}")
     return 0
 
