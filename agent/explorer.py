@@ -52,6 +52,12 @@ def walked_order(answered: str | None, reads: Sequence[str], offered: Sequence[s
     return files[:k]
 
 
+def _checked(walk: str) -> str:
+    if walk not in WALKS:
+        raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
+    return walk
+
+
 class EmptyQuestion(ExploreError):
     """The question is empty."""
 
@@ -141,9 +147,7 @@ class Explorer:
                 config.max_steps = max_steps
         self.config = config
         self.notes: list[str] = []
-        if walk not in WALKS:
-            raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
-        self.walk = walk
+        self.walk = _checked(walk)
         self._policy: DecisionPolicy | None = policy
         self._reflector: NoteWriter | str | None = reflector
         self._pending = (model, progress) if policy is None else None
@@ -237,10 +241,7 @@ class Explorer:
     def walks(self, question: str, walk: str | None = None) -> bool:
         """Whether :meth:`ask` walks for ``question`` (and so needs the model) under ``walk``
         (default this explorer's): always, or where the walk can change the answer."""
-        walk = walk or self.walk
-        if walk not in WALKS:
-            raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
-        return walk == "always" or walk_matters(self.weigh, question)
+        return _checked(walk or self.walk) == "always" or walk_matters(self.weigh, question)
 
     def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:
         """Answer ``question``: walk the repository where the walk can change the answer
