@@ -172,3 +172,25 @@ def test_walk_choices_are_the_agents_and_a_wrong_one_exits_2(tmp_path: Path, mak
     bad = subprocess.run([str(Path(sys.executable).with_name("explore")), "ask", str(repo), "where is the backoff?",
                           "--walk", "sometimes"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--walk must be auto or always, not 'sometimes'" in bad.stderr
+
+
+def test_show_steps_hides_a_walk_that_never_ran_and_shows_one_that_did(tmp_path: Path) -> None:
+    """A question the candidate stage settles has no walk to show: `--show-steps` prints no
+    empty walk tree, says why, and `--walk always` walks and shows it."""
+    from explore.agent.answer import AnswerWeights, save_weights
+    from explore.agent.models import TINY_RANDOM, new_lora, resolve_model, save_adapter
+
+    (tmp_path / "repo").mkdir()
+    repo = _repo(tmp_path / "repo")
+    bundle = tmp_path / "bundle"
+    save_adapter(new_lora(resolve_model(TINY_RANDOM), "policy"), "policy", bundle / "policy")
+    save_weights(AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True), bundle)
+    args = ["ask", str(repo), "backoff grows forever after many attempts", "--model", "tiny-random",
+            "--adapter", str(bundle), "--max-steps", "2", "--show-steps"]
+    settled = runner.invoke(app, args)
+    assert settled.exit_code == 0, settled.output
+    assert "no walk needed" in settled.output and "walk (" not in settled.output
+    assert "pkg/retry.py" in settled.output
+    walked = runner.invoke(app, [*args, "--walk", "always"])
+    assert walked.exit_code == 0, walked.output
+    assert "walk (" in walked.output and "no walk needed" not in walked.output
