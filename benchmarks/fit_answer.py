@@ -17,6 +17,7 @@ question by question, since the best of a large grid is partly luck:
     python benchmarks/fit_answer.py --collect                 # walk and record (resumable)
     python benchmarks/fit_answer.py --fit                     # grid search, print the table
     python benchmarks/fit_answer.py --fit --publish           # write navigator/answer.json
+    python benchmarks/fit_answer.py --collect --adapter RUN --records RUN/answer.jsonl   # a trained run's walks
 
 The evaluation projects are never walked here: their numbers come from bench_real.py and
 bench_navigator.py after publishing.
@@ -73,8 +74,14 @@ def generated_questions(per_repo: int, corpus: Path) -> Iterator[tuple[str, obje
 
 def collect(args: argparse.Namespace, console: Console) -> None:
     from explore.agent.answer import AnswerWeights
+    from explore.agent.bundle import adapters_in
     from explore.agent.explorer import Explorer
 
+    adapters = None  # the shipped navigator
+    if args.adapter is not None:
+        adapters = {k: str(v) for k, v in adapters_in(args.adapter).items()}
+        if "policy" not in adapters:
+            raise SystemExit(f"no policy adapter in {args.adapter}")
     args.records.parent.mkdir(parents=True, exist_ok=True)
     done = {json.loads(line)["id"] for line in args.records.open()} if args.records.exists() else set()
     first = None
@@ -90,7 +97,7 @@ def collect(args: argparse.Namespace, console: Console) -> None:
                 # the walk's own answer is what is recorded: weights that change nothing
                 plain = AnswerWeights()
                 if first is None:
-                    explorer = first = Explorer(snapshot, weigh=plain)
+                    explorer = first = Explorer(snapshot, weigh=plain, adapters=adapters)
                 else:
                     explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
                                         adapters=first.adapters, weigh=plain)
@@ -282,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--walk-check", action="store_true",
                         help="with the records (or --score's run): `ask --walk auto` against always walking")
     parser.add_argument("--records", type=Path, default=ROOT / "runs" / "answer" / "records.jsonl")
+    parser.add_argument("--adapter", type=Path, default=None,
+                        help="with --collect: walk with a trained run's adapters instead of the shipped navigator "
+                             "(write them to their own --records)")
     parser.add_argument("--real", type=int, default=10, help="history questions per training project (0: none)")
     parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")

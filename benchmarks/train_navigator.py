@@ -32,6 +32,9 @@ NAVIGATOR = ROOT / "navigator"
 #: Demonstration tasks reserved per question source: config questions are 10 % of the
 #: training split; a quarter of the demonstrations lifted them on held-out questions.
 SHARE = ("config=0.25",)
+#: Where the offered candidates come from, as the model card says it.
+OFFERS = {"bm25": "BM25", "retrieve": "the candidate stage, explore.retrieval",
+          "hybrid": "the candidate stage's and BM25's rankings in turn"}
 
 
 def recipe(args: argparse.Namespace):
@@ -53,7 +56,7 @@ def recipe(args: argparse.Namespace):
         env=navigator_config(shuffle_labels=False, offer=args.offer),
         demos=DemoConfig(negative_ratio=0.3, max_tasks=args.demo_tasks or None,
                          source_share=getattr(args, "source_share", {})),
-        sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=1e-3, lora_layers=8, checkpoint_every=10),
+        sft=SFTConfig(steps=args.sft_steps, batch_size=8, micro_batch=4, lr=args.lr, lora_layers=8, checkpoint_every=10),
         rl=RLConfig(updates=args.rl_updates, episodes_per_update=8, lr=2e-5, checkpoint_every=2),
     )
 
@@ -65,16 +68,76 @@ def train(args: argparse.Namespace) -> int:
 
     repos = args.repos or load_corpus("train", args.corpus)
     resume = (args.out / "run.json").is_file()
+    tasks_file = None
+    if args.real and not resume:
+        clones, tasks_file = real_tasks(args, repos)
+        repos = [*repos, *clones]
     err.print(f"{'resuming' if resume else 'training'} the navigator on {len(repos)} repositories into {args.out}")
     try:
         with TrainProgress(err) as progress:
             result = run_training(repos, recipe(args), out=args.out, resume=resume, progress=progress,
-                                  from_dir=args.from_dir)
+                                  from_dir=args.from_dir, tasks_file=tasks_file)
     except TrainingInterrupted as stop:
         err.print(f"interrupted during {stop.stage} at step {stop.step}; run the same command to continue")
         return 130
     print(json.dumps({k: result.summary.get(k) for k in ("tasks", "demos", "seconds", "eval", "rl")}, indent=2))
     return 0
+
+
+def real_tasks(args: argparse.Namespace, repos: list[Path]) -> tuple[list[Path], Path]:
+    """Generated tasks of ``repos`` plus real questions of the training projects' histories,
+    in one tasks file (``OUT/mixed-tasks.jsonl``, written once; a rerun reads it).
+
+    Real questions: up to ``--real`` qualifying commits per ``train`` project of
+    ``history.toml`` (clones in ``corpus/git``), the newest first, but never the newest
+    ``--real-skip`` (what ``fit_answer.py`` validates the answer weighing on), posed on the
+    commit's parent. The newest tenth of each project's kept questions is held out (split
+    ``test``), as ``explore train`` splits history by time."""
+    from bench_real import load_recipe
+
+    from explore.cli.train import err
+    from explore.sandbox.snapshot import Repository
+    from explore.training.tasks.history import newest_questions
+    from explore.training.tasks.jsonl import read_tasks, write_tasks
+    from explore.training.tasks.pipeline import NoTasks, generate
+
+    path = args.out / "mixed-tasks.jsonl"
+    clones = []
+    for entry in load_recipe("train"):
+        folder = args.corpus / "git" / entry["name"]
+        if not (folder / ".git").exists():
+            raise SystemExit(f"missing clone {folder}: `python benchmarks/bench_real.py --split train --clone`")
+        clones.append((entry, folder))
+    if path.is_file():
+        return [folder for _, folder in clones], path
+    tasks = []
+    for member in repos:
+        try:
+            found = generate(Repository(member), sources=("code", "docs", "config"), max_tasks=args.tasks_per_repo,
+                             seed=args.seed, env_config=recipe(args).env)
+        except NoTasks as exc:
+            err.print(f"skipped {member.name}: {exc}")
+            continue
+        for task in found:
+            task.id = f"{member.name}:{task.id}"
+            task.meta["repo"] = member.name
+        tasks += found
+    counts = {}
+    for entry, folder in clones:
+        found, _ = newest_questions(Repository(folder), args.real_skip + args.real, entry["commit"])
+        kept = found[args.real_skip:]  # newest first
+        held = max(1, len(kept) // 10)
+        for i, task in enumerate(kept):
+            task.id = f"{entry['name']}:{task.id}"
+            task.meta["repo"] = entry["name"]
+            task.meta["split"] = "test" if i < held else "train"
+        counts[entry["name"]] = len(kept)
+        tasks += kept
+    err.print(f"{sum(counts.values())} real questions from {len(counts)} histories: {counts}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_tasks(tasks, path)
+    read_tasks(path)  # what the run reads back
+    return [folder for _, folder in clones], path
 
 
 def publish(args: argparse.Namespace) -> int:
@@ -163,7 +226,7 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"({config['rl']['algo']}, lr {config['rl']['lr']}), depth curriculum.",
         f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
         f"- Environment (`env.json`): {config['env']['candidates']} candidates offered as reads "
-        f"(from {'the candidate stage, explore.retrieval' if config['env'].get('offer') == 'retrieve' else 'BM25'}), "
+        f"(from {OFFERS.get(config['env'].get('offer', 'bm25'), 'BM25')}), "
         f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
         "labels in a fixed order"
         + ("; config files show the settings the question names." if config["env"].get("settings") else "."),
@@ -199,8 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", nargs="*", type=Path, default=None,
                         help="git repositories to train on instead of the PyPI corpus (their history gives real "
                              "questions; e.g. the train split of history.toml, cloned by bench_real.py --clone)")
-    parser.add_argument("--offer", choices=("bm25", "retrieve"), default="retrieve",
-                        help="where the five offered candidates come from (default: the candidate stage)")
+    parser.add_argument("--real", type=int, default=0, metavar="N",
+                        help="add up to N real questions (commit messages) per training project of history.toml "
+                             "to the generated tasks (clones in CORPUS/git; 0: generated tasks only)")
+    parser.add_argument("--real-skip", type=int, default=30, metavar="K",
+                        help="with --real: leave out each project's newest K questions (fit_answer.py's)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="SFT learning rate")
+    parser.add_argument("--offer", choices=("bm25", "retrieve", "hybrid"), default="hybrid",
+                        help="where the five offered candidates come from (default: the candidate stage's and "
+                             "BM25's in turn, as navigator/env.json)")
     parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
     parser.add_argument("--bench", type=Path, default=None,
                         help="with --publish: numbers of `bench_navigator.py --adapter RUN --json FILE` for the card")
