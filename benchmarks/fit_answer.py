@@ -18,6 +18,7 @@ question by question, since the best of a large grid is partly luck:
     python benchmarks/fit_answer.py --fit                     # grid search, print the table
     python benchmarks/fit_answer.py --fit --publish           # write navigator/answer.json
     python benchmarks/fit_answer.py --collect --adapter RUN --records RUN/answer.jsonl   # a trained run's walks
+    python benchmarks/fit_answer.py --fit --records runs/answer/records.jsonl --same-as RUN/answer.jsonl  # its questions
 
 The evaluation projects are never walked here: their numbers come from bench_real.py and
 bench_navigator.py after publishing.
@@ -113,13 +114,22 @@ def collect(args: argparse.Namespace, console: Console) -> None:
                 console.print(f"{len(done):4d} {kind:9s} {name:18s} {hit} {row['seconds']:.1f} s")
 
 
+def same_questions(rows: list[dict], other: Path | None) -> list[dict]:
+    """``rows`` of the questions ``other`` (another records file) also holds: two policies'
+    walks compared question for question (all rows when ``other`` is None)."""
+    if other is None:
+        return rows
+    ids = {json.loads(line)["id"] for line in other.read_text().splitlines() if line}
+    return [r for r in rows if r["id"] in ids]
+
+
 def fit(args: argparse.Namespace, console: Console) -> dict:
     from dataclasses import replace
 
     from explore.agent.answer import AnswerWeights, load_weights, settle
     from explore.agent.bundle import NAVIGATOR_DIR
 
-    rows = [json.loads(line) for line in args.records.open()]
+    rows = same_questions([json.loads(line) for line in args.records.open()], args.same_as)
     kinds = sorted({r["kind"] for r in rows})
 
     def hits(weights: AnswerWeights | None, kind: str) -> list[bool]:
@@ -292,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, default=None,
                         help="with --collect: walk with a trained run's adapters instead of the shipped navigator "
                              "(write them to their own --records)")
+    parser.add_argument("--same-as", type=Path, default=None, metavar="RECORDS",
+                        help="with --fit/--walk-check: only the questions this other records file holds too")
     parser.add_argument("--real", type=int, default=10, help="history questions per training project (0: none)")
     parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
@@ -301,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.walk_check:
         run = args.score or args.records
         rows = (json.loads(run.read_text())["rows"] if args.score else
-                [json.loads(line) for line in args.records.read_text().splitlines() if line])
+                same_questions([json.loads(line) for line in args.records.read_text().splitlines() if line],
+                               args.same_as))
         walked, first = walk_check([r for r in rows if "stage" in r.get("weighed", r)], Console(width=170),
                                    f"{run.name}: walk auto vs always, and the walk cut at its first read")
         if args.publish:  # the training records decide whether the shipped walk stops at its first read

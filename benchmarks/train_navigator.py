@@ -28,6 +28,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus import load_corpus  # noqa: E402
 
+from explore.agent.answer import ANSWER_FILE  # noqa: E402
+
 NAVIGATOR = ROOT / "navigator"
 #: Demonstration tasks reserved per question source: config questions are 10 % of the
 #: training split; a quarter of the demonstrations lifted them on held-out questions.
@@ -160,8 +162,11 @@ def publish(args: argparse.Namespace) -> int:
     shutil.copy2(run / "env.json", tmp / "env.json")
     if (run / "policy.json").is_file():  # the head; without it `ask` scores with the label head
         shutil.copy2(run / "policy.json", tmp / "policy.json")
+    if (NAVIGATOR / ANSWER_FILE).is_file():  # how `ask` weighs the walk: fitted apart (fit_answer.py), kept
+        shutil.copy2(NAVIGATOR / ANSWER_FILE, tmp / ANSWER_FILE)
     bench = json.loads(args.bench.read_text(encoding="utf-8")) if args.bench else None
-    (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks, bench), encoding="utf-8")
+    real = json.loads(args.real_bench.read_text(encoding="utf-8")) if args.real_bench else None
+    (tmp / "MODEL_CARD.md").write_text(model_card(summary, config, tasks, bench, real), encoding="utf-8")
     shutil.rmtree(NAVIGATOR, ignore_errors=True)
     tmp.rename(NAVIGATOR)
     size = sum(f.stat().st_size for f in NAVIGATOR.rglob("*") if f.is_file())
@@ -190,7 +195,38 @@ def unseen_lines(bench: dict | None) -> list[str]:
     return lines
 
 
-def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | None = None) -> str:
+def answer_lines() -> list[str]:
+    """The model card's section on ``answer.json`` (kept across a publish)."""
+    path = NAVIGATOR / ANSWER_FILE
+    if not path.is_file():
+        return []
+    w = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        "## How `ask` settles the answer (`answer.json`, fitted apart by `benchmarks/fit_answer.py`)",
+        f"- Weights: policy {w.get('policy')}, candidate stage {w.get('stage')}, BM25 {w.get('bm25')}, "
+        f"files read {w.get('read')}; code answers only: {w.get('code_only')}; docs/config answers stand only "
+        f"when the question asks for them: {w.get('intent')}; the walk answers its first read: "
+        f"{w.get('first_read', False)}.",
+        "- A question whose answer the walk cannot change is settled without a walk (`walk_matters`, "
+        "`explore/agent/answer.py`); the README's benchmark section has the numbers.",
+        "",
+    ]
+
+
+def real_lines(real: dict | None) -> list[str]:
+    """The model card's line on real questions (from ``bench_real.py --policies navigator --json FILE``)."""
+    if not real:
+        return ["- On real questions (commit messages of the evaluation projects): the README's first table "
+                "(`python benchmarks/bench_real.py`)."]
+    row = real["reports"]["navigator"]["pooled"]
+    return [f"- On {row['n']} real questions, the newest {real['per_repo']} commit messages of each evaluation "
+            "project (never trained on), as `ask` answers them (`python benchmarks/bench_real.py --policies "
+            f"navigator`): acc@1 {row['acc@1']:.3f}, acc@5 {row['acc@5']:.3f}, acc@10 {row['acc@10']:.3f}, "
+            f"{row['p50_seconds']:.2f} s a question (p50)."]
+
+
+def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | None = None,
+               real: dict | None = None) -> str:
     repos = sorted({t["meta"].get("repo", "?") for t in tasks})
     by_source = Counter(t["source"] for t in tasks)
     by_split = Counter(t["meta"].get("split", "?") for t in tasks)
@@ -218,7 +254,9 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         "## Training",
         *([f"- Continued from an earlier recipe run ({summary['from_steps'][0]} SFT steps, "
             f"{summary['from_steps'][1]} RL updates, seed {summary['from_steps'][2]}), then:"]
-          if summary.get("from_steps") else []),
+          if summary.get("from_steps") else
+          [f"- Continued from the adapters in `{Path(summary['from']).name}/` (the navigator published before), "
+           "then:"] if summary.get("from") else []),
         f"- SFT: {config['sft']['steps']} steps × batch {config['sft']['batch_size']}, lr {config['sft']['lr']}, "
         f"LoRA r={config['sft']['lora_r']} on the top {config['sft']['lora_layers']} blocks' attention + lm_head; "
         f"{config.get('head', 'label')} head.",
@@ -234,8 +272,10 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         "",
         "## Metrics",
         f"- Held-out test-split tasks of the training repositories during training: {json.dumps(evals)}.",
+        *real_lines(real),
         *unseen_lines(bench),
         "",
+        *answer_lines(),
         "## Limits",
         "- English questions about Python-heavy repositories; the policy picks among what the candidate stage "
         "and the listing offer, so a file ranked below 5 is found only by walking.",
@@ -272,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the five offered candidates come from (default: the candidate stage's and "
                              "BM25's in turn, as navigator/env.json)")
     parser.add_argument("--publish", action="store_true", help="copy the trained run into navigator/")
+    parser.add_argument("--real-bench", type=Path, default=None,
+                        help="with --publish: numbers of `bench_real.py --policies navigator --json FILE` for the card")
     parser.add_argument("--bench", type=Path, default=None,
                         help="with --publish: numbers of `bench_navigator.py --adapter RUN --json FILE` for the card")
     args = parser.parse_args(argv)
