@@ -115,16 +115,36 @@ _TAG = re.compile(r"^(?:(?:BUG|ENH|MNT|MAINT|API|DEP|FIX|PERF|REF|ENH|NEW)\s*:|"
                   r"(?:fix|feat|refactor|perf|bugfix|feature)(?:\([^)]*\))?!?:)\s*", re.I)
 
 
+#: What a squash merge writes into a body that no person wrote about the change: the
+#: separator line, a revert's boilerplate, pre-commit.ci's "for more information" line.
+_SQUASH_NOISE = re.compile(r"[-=_*]{3,}|this reverts commit [0-9a-f]{7,40}\.?|"
+                           r"for more information,? see https?://\S+|\[skip [\w .-]+\]", re.I)
+#: "Revert to UnionType" is a change of its own; "Revert "fixes"" undoes a commit.
+_REVERT_TO = re.compile(r"revert\b(?!\s*[\"'])", re.I)
+
+
 def clean_message(message: str) -> str:
     """Subject and body without trailers, issue/PR numbers, URL-only lines, tags like
-    ``BUG:``, squashed ``* WIP`` lines or excess whitespace."""
+    ``BUG:``, squashed ``* WIP`` lines or excess whitespace. A squash merge's list of its
+    commits keeps the ones a person wrote about the change: a bullet from a bot
+    (``* [pre-commit.ci] auto fixes``), a chore (``* Add changelog``, ``* Revert …``) or
+    the subject again is left out, as is the merge's boilerplate."""
     message = _TAG.sub("", message.strip())
     lines = []
+    subject = ""
     for line in message.strip().splitlines():
         s = line.strip()
         if _TRAILER.match(s) or re.fullmatch(r"https?://\S+", s) or re.fullmatch(r"[*-]\s*(wip|fixup|\.)?\s*", s, re.I):
             continue
+        if _SQUASH_NOISE.fullmatch(s):
+            continue
+        bullet = re.fullmatch(r"[*-]\s+(.+)", s)
+        if bullet and (_BOT.search(bullet[1]) or "[pre-commit" in bullet[1].lower()
+                       or (_CHORE.match(bullet[1]) and not _REVERT_TO.match(bullet[1]))
+                       or _REFS.sub("", bullet[1]).strip() == subject):
+            continue
         lines.append(_REFS.sub("", s).rstrip())
+        subject = subject or lines[-1].strip()
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] + " …"

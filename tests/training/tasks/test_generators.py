@@ -150,6 +150,23 @@ def test_history_scan_counts_why_commits_were_left_out(tmp_path: Path, make_repo
         "keep `a.b` names\n\n* real change"
 
 
+def test_a_squash_merge_body_keeps_what_people_wrote() -> None:
+    """A squash merge lists its commits: the bot's fix-ups, a revert's boilerplate, chores and
+    the subject repeated are not the question (pre-commit.ci's "hooks" lines made commit
+    messages read as questions about config files)."""
+    from explore.training.tasks.history import clean_message
+
+    body = ("Fix `optional` validator to accept tuples (#1234)\n\n* Fix `optional` validator to accept tuples\n\n"
+            "* Add changelog\n\n* Test the 2-tuple case in `baseline.py`\n\n"
+            "* [pre-commit.ci] auto fixes from pre-commit.com hooks\n\nfor more information, see https://pre-commit.ci\n\n"
+            "* Revert \"fixes\" from pre-commit.com hooks [skip pre-commit.ci]\n\n"
+            "This reverts commit 5b413827365559bac9cb7b72e0b75a0ce4328772.\n\n---------\n\n"
+            "Co-authored-by: pre-commit-ci[bot] <66853113+pre-commit-ci[bot]@users.noreply.github.com>")
+    assert clean_message(body) == "Fix `optional` validator to accept tuples\n\n* Test the 2-tuple case in `baseline.py`"
+    assert clean_message("Speed up the parser\n\n* cache the tokens\n* Revert to one list") == \
+        "Speed up the parser\n\n* cache the tokens\n* Revert to one list"
+
+
 def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo, git, commit_all) -> None:
     from explore.training.tasks.history import scan_history
 
