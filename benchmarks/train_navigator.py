@@ -243,8 +243,12 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"- {len(repos)} repositories of the `train` splits of `benchmarks/corpus.toml` (pinned PyPI sdists) "
         "and `benchmarks/history.toml` (git clones, whose commit messages are real questions): "
         + ", ".join(repos) + ".",
-        f"- {len(tasks)} generated tasks ({', '.join(f'{k} {v}' for k, v in sorted(by_source.items()))}); "
+        f"- {len(tasks)} tasks ({', '.join(f'{k} {v}' for k, v in sorted(by_source.items()))}); "
         f"splits {dict(sorted(by_split.items()))}; demonstrations from the train split only.",
+        *(["- `history` tasks are real questions: commit messages of the training projects' histories "
+           "(`--real N`: up to N per project, never the newest `--real-skip` that `fit_answer.py` validates "
+           "on; the newest tenth of each project's held out), posed on the commit's parent, answered by the "
+           "non-test source files it changed."] if by_source.get("history") else []),
         f"- Demonstrations: {summary.get('demos', {})}.",
         *([f"- Demonstration tasks reserved per source: {config['demos']['source_share']}."]
           if config.get("demos", {}).get("source_share") else []),
