@@ -5,6 +5,16 @@
     python benchmarks/bench_navigator.py --per-repo 30 --adapter runs/navigator --json runs/navigator/bench.json
     python benchmarks/train_navigator.py --publish --bench runs/navigator/bench.json   # into navigator/, with a model card
 
+The navigator shipped since 2026-12-01 continued the run above on real questions too (the
+training projects' commit messages; their clones from ``bench_real.py --split train --clone``):
+
+    python benchmarks/train_navigator.py --real 40 --real-skip 30 --from navigator --sft-steps 120 \
+        --lr 5e-4 --share config=0.2 --share history=0.4 --out runs/nav-real
+    python benchmarks/train_navigator.py --out runs/nav-real --publish --bench GEN.json --real-bench REAL.json
+
+(its run cleaned commit messages as `explore.training.tasks.history` did before squash-merge
+bot and chore lines were left out; a rerun now gets the cleaner questions).
+
 It is `explore train` over the corpus (:func:`explore.training.pipeline.train` with several
 repositories) with the settings below, into ``--out`` (default ``runs/navigator``). The
 evaluation repositories (``--split eval``) are never used here: the headline table
