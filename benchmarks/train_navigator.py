@@ -110,7 +110,7 @@ def real_tasks(args: argparse.Namespace, repos: list[Path]) -> tuple[list[Path],
     from explore.cli.train import err
     from explore.sandbox.snapshot import Repository
     from explore.training.tasks.history import newest_questions
-    from explore.training.tasks.jsonl import read_tasks, write_tasks
+    from explore.training.tasks.jsonl import write_tasks
     from explore.training.tasks.pipeline import NoTasks, generate
 
     path = args.out / "mixed-tasks.jsonl"
@@ -123,10 +123,11 @@ def real_tasks(args: argparse.Namespace, repos: list[Path]) -> tuple[list[Path],
     if path.is_file():
         return [folder for _, folder in clones], path
     tasks = []
+    env = recipe(args).env  # the tasks are proven under the environment the run trains in
     for member in repos:
         try:
             found = generate(Repository(member), sources=("code", "docs", "config"), max_tasks=args.tasks_per_repo,
-                             seed=args.seed, env_config=recipe(args).env)
+                             seed=args.seed, env_config=env)
         except NoTasks as exc:
             err.print(f"skipped {member.name}: {exc}")
             continue
@@ -148,7 +149,6 @@ def real_tasks(args: argparse.Namespace, repos: list[Path]) -> tuple[list[Path],
     err.print(f"{sum(counts.values())} real questions from {len(counts)} histories: {counts}")
     args.out.mkdir(parents=True, exist_ok=True)
     write_tasks(tasks, path)
-    read_tasks(path)  # what the run reads back
     return [folder for _, folder in clones], path
 
 
