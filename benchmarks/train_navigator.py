@@ -5,14 +5,15 @@
     python benchmarks/bench_navigator.py --per-repo 30 --adapter runs/navigator --json runs/navigator/bench.json
     python benchmarks/train_navigator.py --publish --bench runs/navigator/bench.json   # into navigator/, with a model card
 
-The navigator shipped since 2026-12-01 continued the run above on real questions too (the
-training projects' commit messages; their clones from ``bench_real.py --split train --clone``):
+To continue the shipped navigator on real questions too (the training projects' commit
+messages; their clones from ``bench_real.py --split train --clone``) — measured on
+2026-12-01 and not shipped, lower on both real-question benchmarks (the model card says how much):
 
     python benchmarks/train_navigator.py --real 40 --real-skip 30 --from navigator --sft-steps 120 \
         --lr 5e-4 --share config=0.2 --share history=0.4 --out runs/nav-real
     python benchmarks/train_navigator.py --out runs/nav-real --publish --bench GEN.json --real-bench REAL.json
 
-(its run cleaned commit messages as `explore.training.tasks.history` did before squash-merge
+(that run cleaned commit messages as `explore.training.tasks.history` did before squash-merge
 bot and chore lines were left out; a rerun now gets the cleaner questions).
 
 It is `explore train` over the corpus (:func:`explore.training.pipeline.train` with several
