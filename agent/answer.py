@@ -66,7 +66,17 @@ class AnswerWeights:
     then judging what it read): measured on the shipped navigator's training walks, that
     decision answered the file just read 93 % of the time, and answering it always scored
     the same (``benchmarks/fit_answer.py --walk-check``); it costs a decision (~1.6 s)."""
+    statements: AnswerWeights | None = None
+    """Weights for a statement (:func:`is_statement`: a commit message, a bug report, a
+    release note) where they differ from a question's; None: the same. Fitted on the two
+    forms apart (``benchmarks/fit_answer.py``): the candidate stage learnt from commit
+    messages and judges them best alone, while a question (a docstring's, a docs heading's)
+    gains from BM25 beside it."""
     fit: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def for_text(self, question: str) -> AnswerWeights:
+        """The weights that settle ``question``: :attr:`statements` for a statement."""
+        return self.statements if self.statements is not None and is_statement(question) else self
 
     def validate(self) -> None:
         for name in ("policy", "stage", "bm25", "read"):
@@ -80,11 +90,20 @@ class AnswerWeights:
         for name in ("code_only", "intent", "first_read"):
             if not isinstance(getattr(self, name), bool):
                 raise AnswerFileError(f"{name} must be true or false, not {getattr(self, name)!r}")
+        if self.statements is not None:
+            if not isinstance(self.statements, AnswerWeights) or self.statements.statements is not None:
+                raise AnswerFileError("statements must be one set of answer weights (without statements of its own)")
+            self.statements.validate()
 
 
 def save_weights(weights: AnswerWeights, folder: str | os.PathLike[str]) -> Path:
     weights.validate()
-    return write_json(Path(folder) / ANSWER_FILE, asdict(weights))
+    data = asdict(weights)
+    if weights.statements is None:
+        del data["statements"]
+    else:
+        del data["statements"]["statements"]
+    return write_json(Path(folder) / ANSWER_FILE, data)
 
 
 def load_weights(folder: str | os.PathLike[str]) -> AnswerWeights | None:
@@ -99,7 +118,15 @@ def load_weights(folder: str | os.PathLike[str]) -> AnswerWeights | None:
         unknown = set(data) - {f.name for f in fields(AnswerWeights)}
         if unknown:
             raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
-        weights = AnswerWeights(**data)
+        statements = data.pop("statements", None)
+        if statements is not None:
+            if not isinstance(statements, dict):
+                raise ValueError("statements: not a JSON object")
+            unknown = set(statements) - {f.name for f in fields(AnswerWeights)} | ({"statements"} & set(statements))
+            if unknown:
+                raise ValueError(f"statements: unknown field(s) {', '.join(sorted(unknown))}")
+            statements = AnswerWeights(**statements)
+        weights = AnswerWeights(**data, statements=statements)
     except (ValueError, TypeError) as exc:
         raise AnswerFileError(f"{path} is not an answer weights file ({exc}); delete it or refit") from None
     weights.validate()
@@ -132,15 +159,44 @@ _GATED = frozenset(_ASKS_FOR)
 _DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
 
 
+#: A question's first line put as a question: a question mark, or a question word first.
+_INTERROGATIVE = re.compile(
+    r"\?|^\W*(what|where|which|how|why|when|who|whose|does|do|is|are|can|could|should|would|will)\b", re.I)
+#: Words a search-box query stays within (``tox configuration``, ``lint settings``).
+_QUERY_WORDS = 5
+
+
+def is_statement(question: str) -> bool:
+    """Whether ``question`` is a description rather than a question or a few search words:
+    a commit message, a bug report, a release note ("Fix the LaTeX writer's table
+    settings"). Its first line is not put as a question, and it runs over a line or
+    over :data:`_QUERY_WORDS` words."""
+    text = question.strip()
+    first = text.split("\n", 1)[0]
+    if _INTERROGATIVE.search(first):
+        return False
+    return "\n" in text or len(text.split()) > _QUERY_WORDS
+
+
 def asks_for(question: str, kind: str) -> bool:
-    """Whether ``question`` asks for a file of ``kind`` other than code (always for code)."""
+    """Whether ``question`` asks for a file of ``kind`` other than code (always for code).
+
+    A statement (:func:`is_statement`) asks for code whatever words it uses: a commit
+    message or bug report that says *settings*, *CI* or *dependencies* describes
+    behaviour (a writer's settings, a test run), and on the training projects' recorded
+    walks a docs or config file answering such a text was never the file that changed
+    (``benchmarks/fit_answer.py``'s records: 6 more of 540 commit messages right, no
+    generated question changed; the generated questions are all put as questions)."""
+    if kind == "code":
+        return True
     pattern = _ASKS_FOR.get(kind)
-    return kind == "code" or (pattern is not None and pattern.search(question) is not None)
+    return pattern is not None and pattern.search(question) is not None and not is_statement(question)
 
 
 def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool:
     """Whether the intent gate takes the walk's answer away: a docs page or config file (not
     source code) answering a question that asks for no such file."""
+    weights = weights.for_text(question)
     if walked is None or not (weights.code_only and weights.intent):
         return False
     kind = file_kind(walked)
@@ -159,8 +215,19 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     package). A question that asks for none of these is settled as the best code file under
     the stage and BM25 whatever the walk read — up to a code file the walk read outside
     their first few, which on 540 commit messages of the training projects moved 10
-    answers, as many right as wrong (``benchmarks/fit_answer.py``'s records)."""
-    if weights is None or weights.policy or weights.read or not (weights.code_only and weights.intent):
+    answers, as many right as wrong (``benchmarks/fit_answer.py``'s records). Without
+    ``code_only`` (and with no weight on the policy or on reading) the walk's answer never
+    stands and a file it read competes only as the rankings score it: the question is
+    settled from the rankings, whatever it asks (the same caveat: a file read outside
+    their first few joins the pool)."""
+    if weights is None:
+        return True
+    weights = weights.for_text(question)
+    if weights.policy or weights.read:
+        return True
+    if not weights.code_only:
+        return False
+    if not weights.intent:
         return True
     return any(asks_for(question, kind) for kind in _GATED) or _DEFINITION.search(question) is not None
 
@@ -172,7 +239,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
     with ``code_only`` a walk that answered a file other than code keeps its answer (with
-    ``intent``: only when ``question`` asks for that kind of file)."""
+    ``intent``: only when ``question`` asks for that kind of file). A statement is settled
+    by ``weights.statements`` where there are some (:meth:`AnswerWeights.for_text`)."""
+    weights = weights.for_text(question)
     if weights.code_only:
         if walked is not None and file_kind(walked) != "code" and not off_topic(weights, walked, question):
             return [(walked, 0.0)]

@@ -74,6 +74,29 @@ def test_weights_file_round_trip_and_bad_files(tmp_path: Path) -> None:
             load_weights(tmp_path)
 
 
+def test_a_statement_is_settled_by_its_own_weights(tmp_path: Path) -> None:
+    """A commit message or bug report is weighed by ``statements``; a question (or a few
+    search words) by the main weights."""
+    stage = [("pkg/retry.py", 5.0), ("pkg/other.py", 4.8)]
+    bm25 = [("pkg/other.py", 9.0), ("pkg/retry.py", 1.0)]
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.5, code_only=True, intent=True,
+                            statements=AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True))
+    statement = "Retry uploads with a jittered back-off when the server answers 503"
+    for text, first in (("Where is the upload retried?", "pkg/other.py"), ("upload retry", "pkg/other.py"),
+                        (statement, "pkg/retry.py"), (statement + "\n\nSee the traceback below.", "pkg/retry.py")):
+        assert settle(weights, [], {}, stage, bm25, None, text)[0][0] == first, text
+    save_weights(weights, tmp_path)
+    assert "statements" not in json.loads((tmp_path / ANSWER_FILE).read_text())["statements"]
+    assert load_weights(tmp_path) == weights
+    save_weights(AnswerWeights(stage=1.0), tmp_path)  # none: the key is left out, and a question's weights settle all
+    assert "statements" not in json.loads((tmp_path / ANSWER_FILE).read_text())
+    for text, why in (('{"statements": 3}', "not a JSON object"), ('{"statements": {"statements": {}}}', "statements"),
+                      ('{"statements": {"stage": -1}}', "negative"), ('{"statements": {"temperature": 1}}', "temperature")):
+        (tmp_path / ANSWER_FILE).write_text(text)
+        with pytest.raises(AnswerFileError, match=why):
+            load_weights(tmp_path)
+
+
 QUESTION = "where is the upload retry back-off computed? compute_backoff"
 
 
@@ -85,7 +108,9 @@ def test_ask_weighs_the_walk_against_the_stage_and_says_so(repo: Repository, scr
     assert as_walked.weighed["walk"] == "pkg/net/other.py" and as_walked.weighed["answer_p"] == {"pkg/net/other.py": 1.0}
 
     weighed = Explorer(repo, policy=script(*moves), reflector=NoReflector(), weigh=AnswerWeights(policy=0.0, stage=1.0))
-    answer = weighed.ask(QUESTION)
+    # under these weights the walk cannot change the answer, so `auto` would not walk
+    assert weighed.ask(QUESTION).weighed["walked"] is False
+    answer = weighed.ask(QUESTION, walk="always")
     assert answer.files[0] == "pkg/net/retry.py" and answer.evidence[0].path == "pkg/net/retry.py"
     assert "pkg/net/other.py" in answer.files[1:] and answer.finished
     assert any("walk answered pkg/net/other.py" in n for n in answer.notes)

@@ -38,6 +38,32 @@ def test_questions_about_behaviour_ask_for_no_docs(question: str) -> None:
     assert not any(asks_for(question, kind) for kind in ("docs", "config"))
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    ("tox configuration", "config"),
+    ("lint settings", "config"),
+    ("retry docs", "docs"),
+    ("Where are the writer's settings?", "config"),
+    ("which settings does the LaTeX writer read", "config"),
+])
+def test_questions_and_search_words_keep_their_intent(text: str, kind: str) -> None:
+    assert asks_for(text, kind)
+
+
+@pytest.mark.parametrize("text", [
+    "Fix the LaTeX writer's table settings when a column spec is given",
+    "Update pypy CI version and update pre-commit dependencies",
+    "Pass TERMINFO through\n\nInteractive shells need it; tox configuration keeps it.",
+    "Document that retries use exponential backoff by default in the client",
+])
+def test_a_statement_asks_for_code_whatever_words_it_uses(text: str) -> None:
+    """A commit message, bug report or release note describes behaviour: its *settings*,
+    *CI* or *docs* are not a request for a settings file or a page."""
+    assert not any(asks_for(text, kind) for kind in ("docs", "config"))
+    walked = ".pre-commit-config.yaml"
+    settled = settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=text)
+    assert settled[0][0] == "pkg/retry.py"
+
+
 def test_a_docs_answer_to_a_behaviour_question_goes_to_the_stages_code() -> None:
     walked = "docs/retry.md"
     bug = "Fix crash in retry when the server closes the connection"
@@ -109,9 +135,15 @@ def test_walk_matters_only_where_a_walked_answer_can_stand() -> None:
     # weights under which the walk's pick or reads count, or no weights at all: always walk
     for weights in (None, AnswerWeights(policy=0.5, stage=0.5, code_only=True, intent=True),
                     AnswerWeights(policy=0.0, stage=0.5, read=1.0, code_only=True, intent=True),
-                    AnswerWeights(policy=0.0, stage=0.5, code_only=True),
-                    AnswerWeights(policy=0.0, stage=0.5, intent=True)):
+                    AnswerWeights(policy=0.0, stage=0.5, code_only=True)):
         assert walk_matters(weights, bug)
+    # the rankings alone, without code_only: the walk's answer never stands, whatever is asked
+    for weights in (AnswerWeights(policy=0.0, stage=0.5, intent=True), AnswerWeights(policy=0.0, bm25=1.0)):
+        assert not walk_matters(weights, bug) and not walk_matters(weights, "Where are the install steps documented?")
+    statements = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True,
+                               statements=AnswerWeights(policy=0.0, stage=1.0, bm25=0.25))
+    assert not walk_matters(statements, "Fix the retry settings documented in the user guide for uploads")
+    assert walk_matters(statements, "Where are the install steps documented?")
 
 
 def test_a_bug_report_is_settled_without_a_decision_and_as_the_walk_would_settle_it(repo, script) -> None:
