@@ -7,7 +7,10 @@ shipped navigator over questions of the **training** projects only, records what
 answer could be settled from (``Answer.weighed``), and picks the weights that do best on
 the two kinds of question at once (the mean of their acc@1, so neither kind is traded
 away for the other) — the simplest weights within one standard error of the best, paired
-question by question, since the best of a large grid is partly luck:
+question by question, since the best of a large grid is partly luck. The same grid is
+then run on the statements alone (commit messages written as descriptions, not put as
+questions: ``explore.agent.answer.is_statement``), and where it chooses other weights they
+settle statements (``answer.json``'s ``statements``):
 
 * real: the newest ``--real`` history questions of each training project of
   ``benchmarks/history.toml`` (clones in ``corpus/git``, see bench_real.py);
@@ -124,35 +127,66 @@ def same_questions(rows: list[dict], other: Path | None) -> list[dict]:
 
 
 def fit(args: argparse.Namespace, console: Console) -> dict:
+    """The weights fitted on every question, and those fitted on the statements alone
+    (commit messages written as descriptions, :func:`~explore.agent.answer.is_statement`),
+    kept as ``statements`` where they differ."""
     from dataclasses import replace
 
-    from explore.agent.answer import AnswerWeights, load_weights, settle
-    from explore.agent.bundle import NAVIGATOR_DIR
+    from explore.agent.answer import is_statement
 
     rows = same_questions([json.loads(line) for line in args.records.open()], args.same_as)
+    forms = {"all": rows, "statements": [r for r in rows if is_statement(r.get("question", ""))]}
+    fitted = {form: fit_form(group, console, form) for form, group in forms.items() if group}
+    weights = fitted["all"]["weights"]
+    split = "statements" in fitted and fitted["statements"]["weights"] != weights
+    if split:
+        weights = replace(weights, statements=fitted["statements"]["weights"])
+    kinds = sorted({r["kind"] for r in rows})
+
+    def hits(kind: str) -> list[bool]:
+        return [settled_top(weights, r) in r["targets"] for r in rows if r["kind"] == kind]
+
+    per_kind = {k: sum(hits(k)) / max(len(hits(k)), 1) for k in kinds}
+    console.print(f"{'statements settled apart' if split else 'one set of weights'}: acc@1 "
+                  + ", ".join(f"{k} {v:.3f} (n={sum(r['kind'] == k for r in rows)})" for k, v in per_kind.items()))
+    return {"weights": weights, "per_kind": per_kind, "n": {k: sum(r["kind"] == k for r in rows) for k in kinds},
+            "walk": {k: _accuracy(rows, None, k) for k in kinds}, "stage": {k: _stage_alone(rows, k) for k in kinds},
+            "forms": {form: {"n": len(forms[form]), "acc@1": f["per_kind"]} for form, f in fitted.items()}}
+
+
+def settled_top(weights: object, r: dict) -> str | None:
+    """The file `ask` answers for a recorded walk under ``weights`` (None: the walk's own)."""
+    from explore.agent.answer import settle
+
+    if weights is None:
+        return r["walk"]
+    settled = settle(weights, r["reads"], r["answer_p"], [tuple(x) for x in r["stage"]],
+                     [tuple(x) for x in r["bm25"]], r["walk"], r.get("question", ""))
+    return settled[0][0] if settled else r["walk"]
+
+
+def _accuracy(rows: list[dict], weights: object, kind: str) -> float:
+    right = [settled_top(weights, r) in r["targets"] for r in rows if r["kind"] == kind]
+    return sum(right) / max(len(right), 1)
+
+
+def _stage_alone(rows: list[dict], kind: str) -> float:
+    chosen = [r for r in rows if r["kind"] == kind]
+    return sum(bool(r["stage"]) and r["stage"][0][0] in r["targets"] for r in chosen) / max(len(chosen), 1)
+
+
+def fit_form(rows: list[dict], console: Console, form: str) -> dict:
+    """The grid's simplest weights within one standard error of the best mean acc@1 over
+    the kinds of question in ``rows``."""
+    from dataclasses import replace
+
+    from explore.agent.answer import AnswerWeights, load_weights
+    from explore.agent.bundle import NAVIGATOR_DIR
+
     kinds = sorted({r["kind"] for r in rows})
 
     def hits(weights: AnswerWeights | None, kind: str) -> list[bool]:
-        right = []
-        for r in rows:
-            if r["kind"] != kind:
-                continue
-            if weights is None:
-                top = r["walk"]
-            else:
-                settled = settle(weights, r["reads"], r["answer_p"], [tuple(x) for x in r["stage"]],
-                                 [tuple(x) for x in r["bm25"]], r["walk"], r.get("question", ""))
-                top = settled[0][0] if settled else r["walk"]
-            right.append(top in r["targets"])
-        return right
-
-    def accuracy(weights: AnswerWeights | None, kind: str) -> float:
-        right = hits(weights, kind)
-        return sum(right) / max(len(right), 1)
-
-    def stage_alone(kind: str) -> float:
-        chosen = [r for r in rows if r["kind"] == kind]
-        return sum(bool(r["stage"]) and r["stage"][0][0] in r["targets"] for r in chosen) / max(len(chosen), 1)
+        return [settled_top(weights, r) in r["targets"] for r in rows if r["kind"] == kind]
 
     scored = []
     for values in itertools.product(*GRID.values()):
@@ -180,26 +214,25 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
         return (len(used) + w.intent, sum(abs(v) for v in used))
 
     _, weights, per_kind, _ = min((x for x in scored if x[0] >= top - noise(x[3])), key=lambda x: simplicity(x[1]))
-    table = Table(title=f"acc@1 on {len(rows)} training-project questions", title_justify="left")
+    table = Table(title=f"{form}: acc@1 on {len(rows)} training-project questions", title_justify="left")
     table.add_column("answer")
     for k in kinds:
         table.add_column(f"{k} (n={sum(r['kind'] == k for r in rows)})", justify="right")
-    table.add_row("the walk's own", *(f"{accuracy(None, k):.3f}" for k in kinds))
-    table.add_row("candidate stage's first", *(f"{stage_alone(k):.3f}" for k in kinds))
+    table.add_row("the walk's own", *(f"{_accuracy(rows, None, k):.3f}" for k in kinds))
+    table.add_row("candidate stage's first", *(f"{_stage_alone(rows, k):.3f}" for k in kinds))
     shipped = load_weights(NAVIGATOR_DIR)
     if shipped is not None:
         for label, w in (("shipped answer.json", shipped), ("shipped, intent off", replace(shipped, intent=False)),
                          ("shipped, intent on", replace(shipped, intent=shipped.code_only))):
-            table.add_row(label, *(f"{accuracy(w, k):.3f}" for k in kinds))
+            table.add_row(label, *(f"{_accuracy(rows, w, k):.3f}" for k in kinds))
     table.add_row(f"weighed {weights.policy}/{weights.stage}/{weights.bm25}/{weights.read}"
                   f"{' (code only)' if weights.code_only else ''}{' (intent)' if weights.intent else ''}",
                   *(f"{per_kind[k]:.3f}" for k in kinds))
     console.print(table)
-    console.print(f"best mean acc@1 {top:.3f}; the simplest weights within one standard error of it are kept")
-    console.print("weights (policy / stage / bm25 / read / code only / intent):", weights.policy, weights.stage,
-                  weights.bm25, weights.read, weights.code_only, weights.intent)
-    return {"weights": weights, "per_kind": per_kind, "n": {k: sum(r["kind"] == k for r in rows) for k in kinds},
-            "walk": {k: accuracy(None, k) for k in kinds}, "stage": {k: stage_alone(k) for k in kinds}}
+    console.print(f"{form}: best mean acc@1 {top:.3f}; the simplest weights within one standard error of it are kept")
+    console.print(f"{form}: weights (policy / stage / bm25 / read / code only / intent):", weights.policy,
+                  weights.stage, weights.bm25, weights.read, weights.code_only, weights.intent)
+    return {"weights": weights, "per_kind": per_kind}
 
 
 def score(run: Path, console: Console) -> None:
@@ -356,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             record = {k: shipped.fit[k] for k in ("first_read",) if shipped is not None and k in shipped.fit}
             fitted = replace(result["weights"], **kept, fit={
                 "by": "benchmarks/fit_answer.py", "questions": result["n"], "acc@1": result["per_kind"],
-                "walk acc@1": result["walk"], "stage acc@1": result["stage"],
+                "walk acc@1": result["walk"], "stage acc@1": result["stage"], "forms": result["forms"],
                 "grid": {k: list(v) for k, v in GRID.items()}, **record})
             console.print(f"wrote {save_weights(fitted, NAVIGATOR_DIR)}")
     return 0

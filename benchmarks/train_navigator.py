@@ -218,6 +218,11 @@ def answer_lines() -> list[str]:
         f"files read {w.get('read')}; code answers only: {w.get('code_only')}; docs/config answers stand only "
         f"when the question asks for them: {w.get('intent')}; the walk answers its first read: "
         f"{w.get('first_read', False)}.",
+        *(["- A statement (a commit message, a bug report: not put as a question, over five words; "
+           "`is_statement`) is settled by its own weights, fitted on the statements alone: policy "
+           f"{w['statements'].get('policy')}, candidate stage {w['statements'].get('stage')}, BM25 "
+           f"{w['statements'].get('bm25')}, files read {w['statements'].get('read')}; code answers only: "
+           f"{w['statements'].get('code_only')}."] if isinstance(w.get("statements"), dict) else []),
         "- A question whose answer the walk cannot change is settled without a walk (`walk_matters`, "
         "`explore/agent/answer.py`); the README's benchmark section has the numbers.",
         "",

@@ -2,12 +2,15 @@
 two policies' recorded walks are compared on the questions both hold."""
 from __future__ import annotations
 
+import argparse
 import importlib
+import io
 import json
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from explore.agent.answer import AnswerWeights, load_weights, save_weights
 from explore.training.config import TrainConfig
@@ -42,7 +45,8 @@ def test_publish_keeps_the_answer_weighing_and_cards_the_real_numbers(tmp_path: 
     recipe = scripts("train_navigator")
     navigator = tmp_path / "navigator"
     navigator.mkdir()
-    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True, first_read=True)
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True, first_read=True,
+                            statements=AnswerWeights(policy=0.0, stage=1.0, bm25=0.25))
     save_weights(weights, navigator)
     monkeypatch.setattr(recipe, "NAVIGATOR", navigator)
     real = tmp_path / "real.json"
@@ -54,6 +58,7 @@ def test_publish_keeps_the_answer_weighing_and_cards_the_real_numbers(tmp_path: 
     card = (navigator / "MODEL_CARD.md").read_text()
     assert "acc@1 0.653, acc@5 0.875" in card and "the walk answers its first read: True" in card
     assert "`history` tasks are real questions" in card
+    assert "fitted on the statements alone: policy 0.0, candidate stage 1.0, BM25 0.25" in card
 
 
 def test_walks_are_compared_on_the_questions_both_records_hold(tmp_path: Path, scripts) -> None:
@@ -63,3 +68,23 @@ def test_walks_are_compared_on_the_questions_both_records_hold(tmp_path: Path, s
     rows = [{"id": "a"}, {"id": "b"}, {"id": "c"}]
     assert [r["id"] for r in fit_answer.same_questions(rows, other)] == ["b", "c"]
     assert fit_answer.same_questions(rows, None) == rows
+
+
+def test_statements_get_their_own_weights_where_the_fit_chooses_others(tmp_path: Path, scripts) -> None:
+    """The grid runs on every question and on the statements alone; commit messages whose
+    changed file the stage ranks first, and generated questions that BM25 answers, part the
+    two fits."""
+    fit_answer = scripts("fit_answer")
+    stage_right = {"kind": "real", "question": "Fix the retry loop when the server closes the connection early",
+                   "targets": ["pkg/retry.py"], "walk": "pkg/retry.py", "reads": [], "answer_p": {},
+                   "stage": [["pkg/retry.py", 9.0], ["pkg/other.py", 8.9]], "bm25": [["pkg/other.py", 9.0]]}
+    bm25_right = {"kind": "generated", "question": "Where is the upload helper?", "targets": ["pkg/other.py"],
+                  "walk": "pkg/other.py", "reads": [], "answer_p": {},
+                  "stage": [["pkg/retry.py", 9.0], ["pkg/other.py", 8.9]], "bm25": [["pkg/other.py", 9.0]]}
+    records = tmp_path / "records.jsonl"
+    records.write_text("".join(json.dumps(dict(r, id=str(i))) + "\n"
+                               for i, r in enumerate([stage_right] * 6 + [bm25_right] * 6)))
+    result = fit_answer.fit(argparse.Namespace(records=records, same_as=None), Console(file=io.StringIO()))
+    weights = result["weights"]
+    assert weights.statements is not None and result["forms"]["statements"]["n"] == 6
+    assert result["per_kind"] == {"generated": 1.0, "real": 1.0}
