@@ -143,10 +143,7 @@ def fit(args: argparse.Namespace, console: Console) -> dict:
         weights = replace(weights, statements=fitted["statements"]["weights"])
     kinds = sorted({r["kind"] for r in rows})
 
-    def hits(kind: str) -> list[bool]:
-        return [settled_top(weights, r) in r["targets"] for r in rows if r["kind"] == kind]
-
-    per_kind = {k: sum(hits(k)) / max(len(hits(k)), 1) for k in kinds}
+    per_kind = {k: _accuracy(rows, weights, k) for k in kinds}
     console.print(f"{'statements settled apart' if split else 'one set of weights'}: acc@1 "
                   + ", ".join(f"{k} {v:.3f} (n={sum(r['kind'] == k for r in rows)})" for k, v in per_kind.items()))
     return {"weights": weights, "per_kind": per_kind, "n": {k: sum(r["kind"] == k for r in rows) for k in kinds},

@@ -5,9 +5,9 @@
     python benchmarks/bench_navigator.py --per-repo 30 --adapter runs/navigator --json runs/navigator/bench.json
     python benchmarks/train_navigator.py --publish --bench runs/navigator/bench.json   # into navigator/, with a model card
 
-To continue the shipped navigator on real questions too (the training projects' commit
-messages; their clones from ``bench_real.py --split train --clone``) — measured on
-2026-12-01 and not shipped, lower on both real-question benchmarks (the model card says how much):
+To continue a navigator on real questions too (the training projects' commit messages;
+their clones from ``bench_real.py --split train --clone``) — how the shipped navigator was
+made from the earlier one (its model card has the numbers and the history):
 
     python benchmarks/train_navigator.py --real 40 --real-skip 30 --from navigator --sft-steps 120 \
         --lr 5e-4 --share config=0.2 --share history=0.4 --out runs/nav-real
