@@ -234,7 +234,12 @@ class Explorer:
         if reflector == "lora":
             if "reflector" not in self.adapters:
                 raise ExploreError("--reflector lora needs a trained reflector adapter (run `explore train`)")
-            reflector = LoRAReflector(lm, loaded.tokenizer, adapter="reflector")
+            if fast is not None and fast.reflector is not None:
+                from .runtime import RuntimeReflector
+
+                reflector = RuntimeReflector(fast.reflector, loaded.tokenizer)
+            else:
+                reflector = LoRAReflector(lm, loaded.tokenizer, adapter="reflector")
         return policy, reflector
 
     # -- asking ------------------------------------------------------------------------

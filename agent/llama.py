@@ -146,6 +146,15 @@ class LlamaRunner:
             x = x + (_silu(h @ w["mlp.gate_proj"].T) * (h @ w["mlp.up_proj"].T)) @ w["mlp.down_proj"].T
         return _rms_norm(x, self.norm, self.eps)
 
+    def next_logits(self, hidden: np.ndarray) -> np.ndarray:
+        """Logits over the whole vocabulary ``[V]`` of one final hidden state ``[D]``: what
+        greedy generation reads (:meth:`logits` copies the rows it scores, here all of them)."""
+        out = self.lm_head @ hidden
+        if self.head_lora is not None:
+            a, b, scale = self.head_lora
+            out = out + (b @ (a @ hidden)) * np.float32(scale)
+        return out
+
     def logits(self, hidden: np.ndarray, tokens: Sequence[int]) -> np.ndarray:
         """Logits ``[len(hidden), len(tokens)]`` of ``tokens`` only, from final hidden states."""
         cols = np.asarray(tokens, dtype=np.int64)

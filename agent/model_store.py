@@ -59,6 +59,8 @@ class LoadedModel:
     tokenizer: Any
     name: str
     path: Path | None
+    reflector: Any = None
+    """The numpy runtime's reflector runner, where one was loaded beside the policy's."""
 
 
 def looks_like_path(spec: str) -> bool:

@@ -154,39 +154,49 @@ def load_fast(
     progress: Progress | None = None,
 ) -> LoadedModel | None:
     """The policy model on the numpy runtime (:mod:`explore.agent.runtime`): the ``policy``
-    adapter merged into the base weights; torch, transformers and peft are not imported.
+    adapter merged into the base weights, and, where the reflector is a LoRA (``reflector``
+    ``"lora"``, or None with a ``reflector`` adapter), a second runner with that adapter
+    merged (``.reflector``); torch, transformers and peft are not imported.
     ``$EXPLORE_RUNTIME=transformers`` turns it off.
 
     None when the runtime does not apply, and the caller loads the usual way, which also
-    reports any error: a Hugging Face id, another architecture or adapter type, an adapter
-    made for another base model, or a LoRA reflector (it generates text through peft).
+    reports any error: a Hugging Face id, another architecture or adapter type, or an
+    adapter made for another base model.
     """
     if os.environ.get(RUNTIME_ENV, "").strip().lower() == "transformers":
         return None
-    if reflector == "lora" or (reflector is None and "reflector" in adapters) or set(adapters) - {"policy", "reflector"}:
+    if set(adapters) - {"policy", "reflector"}:
         return None
+    wanted = {"model": adapters.get("policy")}
+    if reflector == "lora" or (reflector is None and "reflector" in adapters):
+        if "reflector" not in adapters:
+            return None  # the usual path says a trained reflector is missing
+        wanted["reflector"] = adapters["reflector"]
     folder = model_folder(spec, cache_dir, progress)
     if folder is None:
         return None
     manifest = folder / MANIFEST
     name = json.loads(manifest.read_text())["name"] if manifest.is_file() else str(folder)
-    policy = adapters.get("policy")
-    if policy is not None:
-        config_file = Path(policy) / "adapter_config.json"
+    for adapter in wanted.values():
+        if adapter is None:
+            continue
+        config_file = Path(adapter) / "adapter_config.json"
         if not config_file.is_file():
             return None
         if not fits_base(json.loads(config_file.read_text()).get("base_model_name_or_path") or "", name):
             return None
-    from .runtime import RuntimeUnsupported, load_runtime
+    from .runtime import RuntimeUnsupported, load_runners
 
     if progress is not None:
         progress(f"loading {name}")
     try:
-        runner, tokenizer = load_runtime(folder, policy)
+        runners, tokenizer = load_runners(folder, wanted)
     except RuntimeUnsupported:
         return None
-    runner.name_or_path = name
-    return LoadedModel(model=runner, tokenizer=tokenizer, name=name, path=folder)
+    for runner in runners.values():
+        runner.name_or_path = name
+    return LoadedModel(model=runners["model"], tokenizer=tokenizer, name=name, path=folder,
+                       reflector=runners.get("reflector"))
 
 
 _HOW_TO_PROVIDE = "\n".join([

@@ -6,9 +6,10 @@ why that move was wrong and how to recover. Its note is appended to the policy's
 Here it is a second LoRA adapter on the policy's own frozen base model, any LangChain chat
 model, or nothing at all.
 
-:func:`reflection_prompt` and :func:`reflection_chat` are the single source of the
-reflector's input text: the SFT code builds its training examples with them, so the text
-seen at training and at inference is identical by construction.
+:func:`reflection_prompt` and :func:`reflection_chat` (in :mod:`explore.agent.prompt`, which
+the numpy runtime's reflector also reads) are the single source of the reflector's input
+text: the SFT code builds its training examples with them, so the text seen at training and
+at inference is identical by construction.
 """
 from __future__ import annotations
 
@@ -17,39 +18,13 @@ from typing import Any
 
 from explore.agent.decision import ReflectionKind, Reflector  # noqa: F401  (the contract lives there)
 from explore.agent.models import use_adapter
-from explore.agent.policy import format_chat, left_pad
-
-
-ANALYZE_INSTRUCTION = (
-    "Before choosing, analyze the situation in at most 50 words: what does the question need, "
-    "what did the last action show, and where should the search go next? "
-    "If a file already read answers the question, say so. Do not give the choice yet."
+from explore.agent.policy import left_pad
+from explore.agent.prompt import (  # noqa: F401  (the reflector's text lives beside the policy's)
+    ANALYZE_INSTRUCTION,
+    WRONG_CHOICE_INSTRUCTION,
+    reflection_chat,
+    reflection_prompt,
 )
-WRONG_CHOICE_INSTRUCTION = (
-    "The last action moved away from the answer: it opened a folder or file that does not hold it. "
-    "In at most 50 words, say why that was the wrong choice and how to get back on track. "
-    "Do not give the choice yet."
-)
-_INSTRUCTIONS: dict[str, str] = {"analyze": ANALYZE_INSTRUCTION, "wrong_choice": WRONG_CHOICE_INSTRUCTION}
-
-
-def reflection_prompt(observation: str, kind: ReflectionKind) -> str:
-    """The reflector's user message: the observation followed by the instruction for ``kind``.
-
-    Idempotent (text that already ends with the instruction is returned as is), so a caller
-    that builds the prompt itself before calling ``reflect`` cannot end up with it twice.
-    """
-    try:
-        instruction = _INSTRUCTIONS[kind]
-    except KeyError:
-        raise ValueError(f"unknown reflection kind {kind!r}; expected one of {sorted(_INSTRUCTIONS)}") from None
-    text = observation.rstrip()
-    return text if text.endswith(instruction) else f"{text}\n\n{instruction}"
-
-
-def reflection_chat(tokenizer: Any, observation: str, kind: ReflectionKind, *, chat_template: bool = True) -> str:
-    """The exact text a :class:`LoRAReflector` feeds its model; SFT appends the target note to it."""
-    return format_chat(tokenizer, reflection_prompt(observation, kind), chat_template=chat_template)
 
 
 class NoReflector:

@@ -14,11 +14,14 @@ template. :func:`load_runtime` builds that:
 * :class:`RuntimePolicy` — :class:`~explore.agent.policy.LMPolicy`'s decisions (the same
   prompt splitting, heads and prefix stems: :class:`~explore.agent.heads.HeadLayout`) on
   the runner;
+* :class:`RuntimeReflector` — :class:`~explore.agent.reflector.LoRAReflector`'s greedy
+  notes, one token a step against the key/value cache, on a second runner that shares the
+  base weights the reflector's LoRA leaves alone (:func:`load_runners`);
 * :class:`~explore.agent.plain_tokenizer.PlainTokenizer` — the subset of a transformers
   tokenizer the policy uses.
 
 Anything the runtime does not cover (another architecture, rotary scaling, DoRA or other
-adapter types, weights that are not float32, a LoRA reflector, which generates) makes
+adapter types, weights that are not float32) makes
 :func:`load_runtime` raise :class:`RuntimeUnsupported` and the caller loads transformers +
 peft as before. The two paths agree on the action distribution within
 :data:`PROB_TOLERANCE` (tests/agent/test_runtime.py checks it on a tiny real model;
@@ -29,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +43,12 @@ from .decision import Decision, Prefix, check_batch
 from .heads import MIN_STEM_TOKENS, HeadLayout, longest_stem
 from .llama import ARCHITECTURES, KVCache, LlamaRunner, RuntimeUnsupported, load_arrays, merge_lora
 from .plain_tokenizer import PlainTokenizer
+from .prompt import reflection_chat
 
 __all__ = [
     "ARCHITECTURES", "PROB_TOLERANCE", "THREADS_ENV", "KVCache", "LlamaRunner", "PlainTokenizer", "RuntimePolicy",
-    "RuntimeUnsupported", "ThreadsSettingError", "load_runtime", "merge_lora", "runtime_threads", "set_blas_threads",
+    "RuntimeReflector", "RuntimeUnsupported", "ThreadsSettingError", "load_runners", "load_runtime", "merge_lora",
+    "runtime_threads", "set_blas_threads",
 ]
 
 #: Largest difference in any action's probability allowed between this runtime (merged
@@ -190,6 +195,15 @@ def load_runtime(folder: str | Path, adapter: str | Path | None = None) -> tuple
     Raises :class:`RuntimeUnsupported` when the folder's model or the adapter is outside
     what the runtime implements; the caller then loads it with transformers.
     """
+    runners, tokenizer = load_runners(folder, {"model": adapter})
+    return runners["model"], tokenizer
+
+
+def load_runners(folder: str | Path, adapters: Mapping[str, str | Path | None]
+                 ) -> tuple[dict[str, LlamaRunner], PlainTokenizer]:
+    """One runner per named adapter (None: the base model) over one load of the base
+    weights: each adapter's merge replaces only the matrices it patches, so a policy and a
+    reflector whose LoRAs sit on the top blocks share every other array in memory."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     archs = config.get("architectures") or []
@@ -205,12 +219,69 @@ def load_runtime(folder: str | Path, adapter: str | Path | None = None) -> tuple
     files = sorted(folder.glob("*.safetensors"))
     if not files:
         raise RuntimeUnsupported("no safetensors weights")
-    weights: dict[str, np.ndarray] = {}
+    base: dict[str, np.ndarray] = {}
     for file in files:
-        weights.update(load_arrays(file))
-    tied = bool(config.get("tie_word_embeddings", False)) or "lm_head.weight" not in weights
+        base.update(load_arrays(file))
+    tied = bool(config.get("tie_word_embeddings", False)) or "lm_head.weight" not in base
     if tied:
-        weights.pop("lm_head.weight", None)
-    head = merge_lora(weights, adapter, tied=tied) if adapter is not None else None
+        base.pop("lm_head.weight", None)
+    runners: dict[str, LlamaRunner] = {}
+    for name, adapter in adapters.items():
+        weights = dict(base)  # the arrays themselves are shared; a merge replaces the ones it patches
+        head = merge_lora(weights, adapter, tied=tied) if adapter is not None else None
+        runners[name] = LlamaRunner(config, weights, head)
     set_blas_threads(runtime_threads())
-    return LlamaRunner(config, weights, head), PlainTokenizer(folder)
+    return runners, PlainTokenizer(folder)
+
+
+class RuntimeReflector:
+    """:class:`~explore.agent.reflector.LoRAReflector`'s notes on a :class:`LlamaRunner`
+    with the reflector adapter merged: the same prompt text, greedy decoding that runs one
+    token a step against the key/value cache, and the prompt's keys and values kept for the
+    next note, which continues from the longest stem it shares (the chat preamble, the
+    question and listing a walk's observations repeat). Prompts run one at a time."""
+
+    def __init__(self, runner: LlamaRunner, tokenizer: Any, max_new_tokens: int = 60, *,
+                 chat_template: bool = True, prompt_cache_size: int = 4) -> None:
+        self.runner = runner
+        self.tokenizer = tokenizer
+        self.max_new_tokens = max_new_tokens
+        self.chat_template = chat_template and bool(getattr(tokenizer, "chat_template", None))
+        self.prompt_cache_size = prompt_cache_size
+        self._prompts: OrderedDict[tuple[int, ...], KVCache] = OrderedDict()
+        eos = tokenizer.eos_token_id
+        self._eos = -1 if eos is None else int(eos)
+
+    def reflect(self, prompts: Sequence[str], *, kind: Any) -> list[str]:
+        out = []
+        for prompt in prompts:
+            text = reflection_chat(self.tokenizer, prompt, kind, chat_template=self.chat_template)
+            ids = tuple(self.tokenizer(text, add_special_tokens=not self.chat_template)["input_ids"])
+            out.append(self.generate(ids))
+        return out
+
+    def generate(self, ids: Sequence[int]) -> str:
+        """The greedy continuation of the prompt ``ids`` (to end of turn or the length limit), as text."""
+        ids = tuple(ids)
+        stem, shared = longest_stem(self._prompts.items(), ids)
+        if stem is not None and shared >= MIN_STEM_TOKENS:
+            cache = stem.copy()
+            cache.crop_to(shared)
+        else:
+            cache, shared = KVCache(self.runner.n_layers), 0
+        rest = list(ids[shared:])
+        hidden = self.runner.run(rest, cache, rows=[len(rest) - 1])[0]
+        if self.prompt_cache_size > 0:
+            self._prompts[ids] = cache.copy()  # the prompt's own; generated tokens extend a copy
+            self._prompts.move_to_end(ids)
+            while len(self._prompts) > self.prompt_cache_size:
+                self._prompts.popitem(last=False)
+        tokens: list[int] = []
+        while len(tokens) < self.max_new_tokens:
+            token = int(np.argmax(self.runner.next_logits(hidden)))
+            if token == self._eos:
+                break
+            tokens.append(token)
+            if len(tokens) < self.max_new_tokens:
+                hidden = self.runner.run([token], cache, rows=[0])[0]
+        return self.tokenizer.decode(tokens, skip_special_tokens=True).strip()

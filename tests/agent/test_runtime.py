@@ -31,13 +31,15 @@ from explore.agent.models import (
     save_adapter,
 )
 from explore.agent.policy import LMPolicy
-from explore.agent.reflector import NoReflector
+from explore.agent.reflector import LoRAReflector, NoReflector, reflection_chat
 from explore.agent.runtime import (
     PROB_TOLERANCE,
     LlamaRunner,
     PlainTokenizer,
     RuntimePolicy,
+    RuntimeReflector,
     RuntimeUnsupported,
+    load_runners,
     load_runtime,
 )
 
@@ -81,6 +83,23 @@ def adapter_dir(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
             if ".lora_" in name:
                 p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
     return save_adapter(model, "policy", tmp_path_factory.mktemp("adapters") / "policy")
+
+
+@pytest.fixture(scope="module")
+def reflector_dir(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A reflector LoRA with random B on the top block's attention and MLP and the tied
+    lm_head (applied to the generated rows, not folded in): the other blocks are the base
+    model's, shared with the policy's runner."""
+    loaded = resolve_model(str(model_dir))
+    top = loaded.model.config.num_hidden_layers - 1
+    model = new_lora(loaded, "reflector", r=4, alpha=8,
+                     target_modules=rf"(.*layers\.{top}\.(self_attn\.(q_proj|v_proj)|mlp\.(up_proj|down_proj))|lm_head)")
+    gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".lora_" in name:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    return save_adapter(model, "reflector", tmp_path_factory.mktemp("adapters") / "reflector")
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +190,12 @@ def test_load_fast_applies_only_where_it_can(model_dir: Path, adapter_dir: Path,
     loaded = load_fast(str(model_dir), {"policy": adapter_dir})
     assert loaded is not None and isinstance(loaded.model, LlamaRunner)
     assert load_fast(str(model_dir), {}) is not None  # zero-shot: the base model alone
-    # a LoRA reflector generates through peft: the usual path
-    assert load_fast(str(model_dir), {"policy": adapter_dir, "reflector": adapter_dir}) is None
-    assert load_fast(str(model_dir), {"policy": adapter_dir, "reflector": adapter_dir}, reflector="none") is not None
+    # a LoRA reflector gets a runner of its own; --reflector none does not load one
+    both = load_fast(str(model_dir), {"policy": adapter_dir, "reflector": adapter_dir})
+    assert both is not None and isinstance(both.reflector, LlamaRunner)
+    alone = load_fast(str(model_dir), {"policy": adapter_dir, "reflector": adapter_dir}, reflector="none")
+    assert alone is not None and alone.reflector is None
+    assert load_fast(str(model_dir), {"policy": adapter_dir}, reflector="lora") is None  # the usual path says why
     assert load_fast("HuggingFaceTB/not-a-local-folder", {}) is None
     monkeypatch.setenv("EXPLORE_RUNTIME", "transformers")
     assert load_fast(str(model_dir), {"policy": adapter_dir}) is None
@@ -201,22 +223,27 @@ def test_load_fast_applies_only_where_it_can(model_dir: Path, adapter_dir: Path,
     assert load_fast(TINY_RANDOM, {"policy": other}, cache_dir=tiny_cache) is None  # made for another base
 
 
-def test_explorer_asks_without_torch_transformers_or_peft(tmp_path: Path, make_repo: Any, model_dir: Path,
-                                                    adapter_dir: Path) -> None:
-    """A fresh process: Explorer loads the numpy runtime and answers, importing none of them."""
+@pytest.mark.parametrize("with_reflector", [False, True])
+def test_explorer_asks_without_torch_transformers_or_peft(with_reflector: bool, tmp_path: Path, make_repo: Any,
+                                                          model_dir: Path, adapter_dir: Path,
+                                                          reflector_dir: Path) -> None:
+    """A fresh process: Explorer loads the numpy runtime and answers, importing none of
+    them; with a reflector adapter in the bundle its notes come from the runtime too."""
     repo = make_repo(tmp_path, FILES)
+    adapters = {"policy": str(adapter_dir), **({"reflector": str(reflector_dir)} if with_reflector else {})}
     code = (
         "import sys, json\n"
         "from explore.agent.explorer import Explorer\n"
-        f"ex = Explorer({str(repo)!r}, model={str(model_dir)!r}, adapters={{'policy': {str(adapter_dir)!r}}},"
-        " max_steps=3)\n"
-        "a = ex.ask('where is the retry backoff computed?')\n"
-        "print(json.dumps([type(ex.policy.model).__name__, len(a.steps), a.files[:1],"
-        " [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]]))\n"
+        f"ex = Explorer({str(repo)!r}, model={str(model_dir)!r}, adapters={adapters!r}, max_steps=3)\n"
+        "a = ex.ask('where is the retry backoff computed?', walk='always')\n"
+        "print(json.dumps([type(ex.policy.model).__name__, type(ex.reflector).__name__, len(a.steps), a.files[:1],"
+        " [s.reflection for s in a.steps], [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    runner, steps, files, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    runner, reflector, steps, files, notes, imported = json.loads(out.stdout.strip().splitlines()[-1])
     assert runner == "LlamaRunner" and 1 <= steps <= 3 and files
+    assert reflector == ("RuntimeReflector" if with_reflector else "NoReflector")
+    assert any(notes) == with_reflector
     assert imported == []
 
 
@@ -267,3 +294,43 @@ def test_threads_come_from_the_environment_or_half_the_cores(monkeypatch: pytest
     with pytest.raises(ThreadsSettingError, match="whole number"):
         runtime_threads()  # said, not a silent fall back to the slow path
     assert set_blas_threads(1) in (True, False)  # False where numpy's BLAS is not OpenBLAS
+
+
+def _observations(prompts: list[Any]) -> list[str]:
+    """Real observations: the policy prompts of the recorded walks without their instructions."""
+    return [texts[0].split("\nThe best action is letter:")[0] for texts, _labels, _prefix in prompts[:5]]
+
+
+@pytest.mark.parametrize("kind", ["analyze", "wrong_choice"])
+def test_runtime_reflector_writes_the_reference_notes(kind: str, model_dir: Path, adapter_dir: Path,
+                                                      reflector_dir: Path, prompts: list[Any]) -> None:
+    """Greedy notes on the numpy runtime are the notes transformers + peft generate, and the
+    reflector's adapter (not the policy's) wrote them."""
+    loaded = resolve_model(str(model_dir))
+    loaded.model = load_adapters(loaded, {"policy": adapter_dir, "reflector": reflector_dir})
+    ref = LoRAReflector(loaded.model, loaded.tokenizer, adapter="reflector", max_new_tokens=12)
+    base = LoRAReflector(loaded.model, loaded.tokenizer, adapter=None, max_new_tokens=12)
+    runners, tokenizer = load_runners(model_dir, {"policy": adapter_dir, "reflector": reflector_dir})
+    fast = RuntimeReflector(runners["reflector"], tokenizer, max_new_tokens=12)
+    observations = _observations(prompts)
+    want = [ref.reflect([o], kind=kind)[0] for o in observations]  # one at a time: no padding
+    got = fast.reflect(observations, kind=kind)
+    assert got == want, (got, want)
+    assert all(got) and got != [base.reflect([o], kind=kind)[0] for o in observations]
+
+
+def test_runtime_reflector_shares_the_base_and_continues_from_the_last_prompt(
+        model_dir: Path, adapter_dir: Path, reflector_dir: Path, prompts: list[Any]) -> None:
+    runners, tokenizer = load_runners(model_dir, {"policy": adapter_dir, "reflector": reflector_dir})
+    policy, reflector = runners["policy"], runners["reflector"]
+    assert policy.layers[0]["mlp.up_proj"] is reflector.layers[0]["mlp.up_proj"]  # patched by neither
+    assert policy.layers[-1]["mlp.up_proj"] is not reflector.layers[-1]["mlp.up_proj"]  # the reflector's LoRA
+    fast = RuntimeReflector(reflector, tokenizer, max_new_tokens=4)
+    plain = RuntimeReflector(load_runners(model_dir, {"r": reflector_dir})[0]["r"], tokenizer, max_new_tokens=4,
+                             prompt_cache_size=0)
+    first, second = _observations(prompts)[:2]
+    fast.reflect([first], kind="analyze")
+    before = reflector.tokens_run
+    assert fast.reflect([second], kind="analyze") == plain.reflect([second], kind="analyze")
+    whole = len(tokenizer(reflection_chat(tokenizer, second, "analyze"), add_special_tokens=False)["input_ids"])
+    assert reflector.tokens_run - before < whole  # the shared chat preamble was not run again
