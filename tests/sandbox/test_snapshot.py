@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,14 +136,18 @@ def test_bad_revision(history: Path) -> None:
         Repository(plain).snapshot("HEAD")
 
 
-def _open(path: str) -> list[str]:
-    return Repository(path).snapshot().files
+OPEN = ("import json, sys; from explore.sandbox.snapshot import Repository; "
+        "print(json.dumps(Repository(sys.argv[1]).snapshot().files))")
 
 
 def test_two_processes_share_one_snapshot(history: Path) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(2) as pool:
-        results = pool.map(_open, [str(history)] * 2)
+    """Two fresh processes lay out the same commit at once. (Plain subprocesses: a spawn
+    pool's workers must import this test module, which fails outside the repository root,
+    and a worker that fails so leaves ``Pool.map`` waiting forever.)"""
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN, str(history)], stdout=subprocess.PIPE, text=True,
+                              env=os.environ.copy()) for _ in range(2)]
+    results = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
     assert results[0] == results[1] == ["README.md", "pkg/a.py", "pkg/b.py"]
     store = Path(os.environ["EXPLORE_CACHE"]) / "snapshots"
     assert len([p for p in store.iterdir() if p.is_dir()]) == 1  # no stray temp folders
