@@ -160,18 +160,25 @@ class RuntimePolicy:
     def _prefix_cache(self, head: tuple[int, ...]) -> KVCache:
         found = self._prefixes.get(head)
         if found is None:
-            stem, shared = longest_stem(self._prefixes.items(), head)
-            if stem is not None and shared >= MIN_STEM_TOKENS:
-                found = stem.copy()
-                found.crop_to(shared)
-            else:
-                found, shared = KVCache(self.runner.n_layers), 0
+            found, shared = _continued(self._prefixes, head, self.runner.n_layers)
             self.runner.run(head[shared:], found, rows=[])  # its keys and values only
             self._prefixes[head] = found
             while len(self._prefixes) > self.prefix_cache_size:
                 self._prefixes.popitem(last=False)
         self._prefixes.move_to_end(head)
         return found
+
+
+def _continued(cached: Mapping[tuple[int, ...], KVCache], ids: tuple[int, ...], layers: int) -> tuple[KVCache, int]:
+    """A cache for ``ids``: a copy of the cached one sharing the most leading tokens with
+    them (at least :data:`MIN_STEM_TOKENS`), cropped to those, or an empty one; and how
+    many tokens of ``ids`` it already holds."""
+    stem, shared = longest_stem(cached.items(), ids)
+    if stem is not None and shared >= MIN_STEM_TOKENS:
+        cache = stem.copy()
+        cache.crop_to(shared)
+        return cache, shared
+    return KVCache(layers), 0
 
 
 def _decision(score: np.ndarray, labels: Sequence[str], greedy: bool, generator: Any) -> Decision:
@@ -263,12 +270,7 @@ class RuntimeReflector:
     def generate(self, ids: Sequence[int]) -> str:
         """The greedy continuation of the prompt ``ids`` (to end of turn or the length limit), as text."""
         ids = tuple(ids)
-        stem, shared = longest_stem(self._prompts.items(), ids)
-        if stem is not None and shared >= MIN_STEM_TOKENS:
-            cache = stem.copy()
-            cache.crop_to(shared)
-        else:
-            cache, shared = KVCache(self.runner.n_layers), 0
+        cache, shared = _continued(self._prompts, ids, self.runner.n_layers)
         rest = list(ids[shared:])
         hidden = self.runner.run(rest, cache, rows=[len(rest) - 1])[0]
         if self.prompt_cache_size > 0:
