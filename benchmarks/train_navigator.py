@@ -282,7 +282,8 @@ def model_card(summary: dict, config: dict, tasks: list[dict], bench: dict | Non
         f"{config.get('head', 'label')} head.",
         f"- RL: {config['rl']['updates']} updates × {config['rl']['episodes_per_update']} episodes "
         f"({config['rl']['algo']}, lr {config['rl']['lr']}), depth curriculum.",
-        f"- No reflector: reflection = {config['reflection']} (a note costs 6–8 s per step on 2 cores).",
+        f"- No reflector: reflection = {config['reflection']} (a note costs 1.5–5 s a step on 2 cores even on the "
+        "numpy runtime, and a learned first note lost a point on real questions: README, \"The reflector in `ask`\").",
         f"- Environment (`env.json`): {config['env']['candidates']} candidates offered as reads "
         f"(from {OFFERS.get(config['env'].get('offer', 'bm25'), 'BM25')}), "
         f"{config['env']['max_actions']} actions at most, {config['env']['result_lines']}-line read window, "
