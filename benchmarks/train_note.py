@@ -142,7 +142,7 @@ def train(args: argparse.Namespace) -> None:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if (step + 1) % 20 == 0 or step + 1 == args.steps:
             done = time.perf_counter() - t0
             print(f"  step {step + 1}/{args.steps}: loss {statistics.mean(losses[-20:]):.3f} "

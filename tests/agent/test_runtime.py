@@ -71,18 +71,22 @@ def model_dir(tiny_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return out
 
 
+def _random_lora(model_dir: Path, name: str, targets: Any, seed: int, out: Path) -> Path:
+    """A LoRA adapter ``name`` on ``targets`` with random (not zero) A and B, saved to ``out``."""
+    model = new_lora(resolve_model(str(model_dir)), name, r=4, alpha=8, target_modules=targets)
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for param_name, p in model.named_parameters():
+            if ".lora_" in param_name:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    return save_adapter(model, name, out)
+
+
 @pytest.fixture(scope="module")
 def adapter_dir(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A LoRA on q/k/v/o and the tied lm_head (as the shipped navigator's), with random B."""
-    loaded = resolve_model(str(model_dir))
-    model = new_lora(loaded, "policy", r=4, alpha=8,
-                     target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "lm_head"])
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if ".lora_" in name:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-    return save_adapter(model, "policy", tmp_path_factory.mktemp("adapters") / "policy")
+    return _random_lora(model_dir, "policy", ["q_proj", "k_proj", "v_proj", "o_proj", "lm_head"], 0,
+                        tmp_path_factory.mktemp("adapters") / "policy")
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +94,9 @@ def reflector_dir(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """A reflector LoRA with random B on the top block's attention and MLP and the tied
     lm_head (applied to the generated rows, not folded in): the other blocks are the base
     model's, shared with the policy's runner."""
-    loaded = resolve_model(str(model_dir))
-    top = loaded.model.config.num_hidden_layers - 1
-    model = new_lora(loaded, "reflector", r=4, alpha=8,
-                     target_modules=rf"(.*layers\.{top}\.(self_attn\.(q_proj|v_proj)|mlp\.(up_proj|down_proj))|lm_head)")
-    gen = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if ".lora_" in name:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-    return save_adapter(model, "reflector", tmp_path_factory.mktemp("adapters") / "reflector")
+    top = json.loads((model_dir / "config.json").read_text())["num_hidden_layers"] - 1
+    targets = rf"(.*layers\.{top}\.(self_attn\.(q_proj|v_proj)|mlp\.(up_proj|down_proj))|lm_head)"
+    return _random_lora(model_dir, "reflector", targets, 1, tmp_path_factory.mktemp("adapters") / "reflector")
 
 
 @pytest.fixture(scope="module")
