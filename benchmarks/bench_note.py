@@ -38,7 +38,6 @@ import dataclasses  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -47,6 +46,7 @@ from typing import Any  # noqa: E402
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_latency import questions as latest_subjects  # noqa: E402
 from bench_real import ROOT, load_recipe, questions  # noqa: E402
 
 
@@ -61,15 +61,6 @@ class Recording:
     def reflect(self, prompts: list[str], *, kind: str) -> list[str]:
         self.seen += list(prompts)
         return ["" for _ in prompts]
-
-
-def subjects(repo: Path, n: int) -> list[str]:
-    out = subprocess.run(["git", "-C", str(repo), "log", "--no-merges", "--format=%s", "-n", str(n * 5)],
-                         capture_output=True, text=True, check=True).stdout.splitlines()
-    picked = [s for s in out if len(s.split()) >= 4][:n]
-    if len(picked) < n:
-        raise SystemExit(f"{repo} has only {len(picked)} usable commit subjects; pass fewer --questions")
-    return picked
 
 
 def timed(reflector: Any, observations: list[str]) -> tuple[list[str], list[float]]:
@@ -88,13 +79,13 @@ def latency(args: argparse.Namespace) -> dict:
     from explore.agent.reflector import LoRAReflector
     from explore.agent.runtime import RuntimeReflector, load_runners, runtime_threads
 
-    recording = Recording()
-    explorer = Explorer(args.repo, reflector=recording, walk="always", max_steps=3)
-    for q in subjects(args.repo, args.questions):
-        explorer.ask(q)
-    observations = recording.seen[:: max(1, len(recording.seen) // args.questions)][: args.questions]
     import torch
 
+    recording = Recording()
+    explorer = Explorer(args.repo, reflector=recording, walk="always", max_steps=3)
+    for q in latest_subjects(args.repo, args.questions):
+        explorer.ask(q)
+    observations = recording.seen[:: max(1, len(recording.seen) // args.questions)][: args.questions]
     print(f"{args.repo.name}: {len(observations)} observations of {len(recording.seen)} "
           f"(median {statistics.median(len(o) for o in observations)} characters); threads: numpy "
           f"{runtime_threads()}, torch {torch.get_num_threads()}")
