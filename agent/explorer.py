@@ -281,20 +281,29 @@ class Explorer:
             note = self.reflector.reflect([obs], kind=kind)[0]
             decision = self.policy.decide([policy_prompt(obs, note)], [info["labels"]], greedy=True,
                                           prefix=prefix)[0]
-            action = env.actions[decision.index].text
+            chosen_action = env.actions[decision.index]
+            action = chosen_action.text
+            # reading again a file this walk has read shows nothing new: a policy that asks
+            # for it is settled on that file (left alone, a weak one re-reads it to the end)
+            again = chosen_action.kind == "read" and env.ws is not None and chosen_action.arg in env.ws.reads
             probs = getattr(decision, "probs", [])
             last = answer_probs([a.text for a in env.actions], probs)
             obs, _reward, terminated, truncated, info = env.step(decision.index)
             steps.append(Step(action, note, env.last_result[:400], time.perf_counter() - t0,
                               [round(float(p), 4) for p in probs]))
-            if (not (terminated or truncated) and action.startswith("read ") and self.weigh is not None
-                    and self.weigh.first_read and env.ws is not None and len(env.ws.reads) == 1):
-                answer = f"answer {env.ws.reads[-1]}"  # the bundle's rule: the first file read is the answer
-                chosen = next((i for i, a in enumerate(env.actions) if a.text == answer), None)
+            first = (action.startswith("read ") and self.weigh is not None and self.weigh.first_read
+                     and env.ws is not None and len(env.ws.reads) == 1)
+            if not (terminated or truncated) and (again or first):
+                # the bundle's rule (the first file read is the answer), or a read repeated
+                target = chosen_action.arg if again else env.ws.reads[-1]
+                chosen = next((i for i, a in enumerate(env.actions) if a.kind == "answer" and a.arg == target), None)
                 if chosen is not None:
                     t0 = time.perf_counter()
+                    answer = env.actions[chosen].text
                     obs, _reward, terminated, truncated, info = env.step(chosen)
                     steps.append(Step(answer, "", env.last_result[:400], time.perf_counter() - t0))
+                    if again:
+                        notes.append(f"the walk asked to read {target} again: answering it")
             if terminated:
                 answered = info["answered"]
                 break

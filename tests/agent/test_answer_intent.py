@@ -192,6 +192,21 @@ def test_a_question_no_code_file_can_answer_is_walked(tmp_path: Path, make_repo,
     assert answer.files[0] == "docs/install.md" and answer.evidence
 
 
+def test_a_read_repeated_answers_the_file_instead_of_reading_it_again(repo, script) -> None:
+    """A weak policy can ask for the file it has just read, again and again, to the end of
+    its steps; a second read of a file shows nothing new, so the walk answers it there."""
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+
+    asked = "Where are the install steps documented?"
+    walk = Explorer(repo, policy=script("cd docs/", "read install.md", "read install.md"), reflector=NoReflector(),
+                    weigh=GATED).ask(asked)  # a fourth decision would fail the script
+    assert [s.action for s in walk.steps] == ["cd docs/", "read install.md", "read install.md",
+                                              "answer docs/install.md"]
+    assert walk.finished and walk.weighed["walk"] == "docs/install.md" and walk.files[0] == "docs/install.md"
+    assert any("read docs/install.md again" in n for n in walk.notes)
+
+
 def test_first_read_answers_the_file_read_without_a_second_decision(repo, script) -> None:
     from dataclasses import replace
 
