@@ -399,8 +399,8 @@ async def test_a_cancelled_ask_stops_its_walk_and_the_session_goes_on(tmp_path: 
 
 
 def test_a_stopped_walk_stops_at_its_next_step(tmp_path: Path, explore_cache: Path, make_repo) -> None:
-    """In process: a walk told to stop after two decisions ends there, counted and logged,
-    and the server's next walk of the same question is the walk it gets alone."""
+    """In process: a walk told to stop after its first decision ends there, counted and
+    logged, and the server's next walk of the same question is the walk it gets alone."""
     import pytest
 
     from explore.serve import ExploreServer
@@ -409,13 +409,13 @@ def test_a_stopped_walk_stops_at_its_next_step(tmp_path: Path, explore_cache: Pa
     repo = make_repo(tmp_path, FILES)
     question = "where is the retry backoff?"
     alone = ExploreServer(repo, model="tiny-random").ask(None, question, 50)
-    assert len(alone["steps"]) >= 3  # long enough to be stopped in the middle
+    assert len(alone["steps"]) >= 3  # two decisions (the second ends it), long enough to be stopped between
     server = ExploreServer(repo, model="tiny-random")
     server.ask(None, "where is the config parsed?", 1)  # loads the model
     policy = server.open(None).explorer.policy
     with pytest.raises(WalkStopped) as stopped:
-        server.ask(None, question, 50, stop=lambda: policy.decisions >= 2)
-    assert stopped.value.steps == 2 and server.stopped == 1
+        server.ask(None, question, 50, stop=lambda: policy.decisions >= 1)
+    assert stopped.value.steps == 1 and server.stopped == 1
     again = server.ask(None, question, 50)
     assert [s["action"] for s in again["steps"]] == [s["action"] for s in alone["steps"]]
     assert again["files"] == alone["files"] and server.stopped == 1
