@@ -5,7 +5,9 @@ evaluation ones, which the shipped combiner never saw), its qualifying commits a
 by time: the newest 10 % (at most 100) are the test, the older ones (the newest 100 of
 them, ``TRAIN_MAX``) teach the combiner, starting from the shipped weights
 (:func:`explore.retrieval.adapt.adapt`). Printed per project: questions, acc@1/5/10 of the
-shipped combiner and of the adapted one on the same test commits, and the fit's wall time.
+shipped combiner and of the adapted one on the same test commits, whether the fit is kept
+(decided as ``explore train`` decides, on the newest training questions: never the test),
+and the fit's wall time; pooled, the fits and what is kept.
 ``--sizes`` fits on the newest N training questions for each N given (the cases built once,
 for the largest): how many questions the fit needs.
 
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cost:
         return cost(args)
 
-    from explore.retrieval.adapt import L2, TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, score
+    from explore.retrieval.adapt import FOLDS, L2, TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, keeps, score
     from explore.retrieval.combiner import default_combiner, fit
     from explore.sandbox.snapshot import Repository
     from explore.training.tasks.history import scan_history
@@ -86,15 +88,21 @@ def main(argv: list[str] | None = None) -> int:
             for l2 in l2s:
                 fit_started = time.perf_counter()
                 a = score(fit(got.train[:n], l2=l2, prior=base), got.test)
-                kept = (a.acc1, a.acc5) >= (b.acc1, b.acc5)
+                # kept or not as adapt decides (FOLDS), on the training questions alone; and by the
+                # other rule, for comparison: the newest quarter alone (1) or four time blocks (4)
+                other = 4 if FOLDS == 1 else 1
+                kept, one = keeps(got.train[:n], base, l2)[0], keeps(got.train[:n], base, l2, folds=other)[0]
                 key = str(n_used) if len(l2s) == 1 else f"{n_used}@{l2:g}"
-                row["sizes"][key] = {"after": a.to_dict(), "kept": kept, "train": n_used, "l2": l2,
+                row["sizes"][key] = {"after": a.to_dict(), "kept": kept, "used": (a if kept else b).to_dict(),
+                                     "other_folds": other, "kept_other": one, "used_other": (a if one else b).to_dict(),
+                                     "train": n_used, "l2": l2,
                                      "fit_s": round(time.perf_counter() - fit_started, 1)}
                 table.add_row(entry["name"], str(scan.commits), str(n_used), f"{l2:g}", str(b.n),
                               f"{b.acc1:.3f} / {b.acc5:.3f} / {b.acc10:.3f}",
                               f"{a.acc1:.3f} / {a.acc5:.3f} / {a.acc10:.3f}", "yes" if kept else "no", f"{got.seconds:.0f}")
                 console.print(f"{entry['name']}: {b.acc1:.3f} → {a.acc1:.3f} acc@1 on {b.n} newest commits, "
-                              f"fit on {n_used} (l2 {l2:g}; {'kept' if kept else 'not kept'})")
+                              f"fit on {n_used} (l2 {l2:g}; {'kept' if kept else 'not kept'}; by folds={other} "
+                              f"{'kept' if one else 'not kept'})")
         row["seconds"] = round(time.perf_counter() - started, 1)
         largest = list(row["sizes"].values())[-len(l2s)]  # the most questions, the first l2
         row |= {"train": largest["train"], "after": largest["after"]}
@@ -108,8 +116,14 @@ def main(argv: list[str] | None = None) -> int:
         for key in next(iter(results.values()))["sizes"]:
             if all(key in r["sizes"] for r in results.values()):
                 pooled[f"after@{key}"] = pool([r["sizes"][key]["after"] for r in results.values()])
+                pooled[f"used@{key}"] = pool([r["sizes"][key]["used"] for r in results.values()])
+                pooled[f"used_other@{key}"] = pool([r["sizes"][key]["used_other"] for r in results.values()])
                 table.add_row("[b]pooled[/]", "", key, "", str(n), " / ".join(f"{v:.3f}" for v in pooled["before"].values()),
                               " / ".join(f"{v:.3f}" for v in pooled[f"after@{key}"].values()), "", "")
+                table.add_row("[b]pooled, as kept[/]", "", key, "", str(n), "",
+                              " / ".join(f"{v:.3f}" for v in pooled[f"used@{key}"].values()), "", "")
+                table.add_row(f"[b]pooled, kept by folds={4 if FOLDS == 1 else 1}[/]", "", key, "", str(n), "",
+                              " / ".join(f"{v:.3f}" for v in pooled[f"used_other@{key}"].values()), "", "")
         results["pooled"] = pooled
     console.print(table)
     if args.json:

@@ -143,6 +143,11 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
         b, a = held["before"], held["after"]
         table.add_row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
                                                     f"acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
+        val = summary.get("retriever", {}).get("validation")
+        if val:
+            table.add_row("candidate stage fit", ("kept" if summary["retriever"].get("fitted") else "not kept (the shipped one stays)")
+                          + f": judged on {val['before']['n']} training commits by a fit on the others, acc@1 "
+                            f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
     elif summary.get("retriever", {}).get("why"):
         table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")
     for stage, seconds in summary.get("seconds", {}).items():

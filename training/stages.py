@@ -130,7 +130,8 @@ def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any
 def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     """Fit the candidate stage to the repository's own history (minutes, no model): the
     newest commits held out, the older ones teach the combiner; ``combiner.json`` is kept
-    in the bundle only when it does not lose on the held-out commits. Done once per run,
+    in the bundle only when :func:`~explore.retrieval.adapt.keeps` says so, on the training
+    commits alone (the held-out ones score it). Done once per run,
     within ``config.budget`` when one is set."""
     from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import scan_history
@@ -151,19 +152,24 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: this one kept none
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
     else:
-        kept = out.better
+        kept = out.kept
         if kept:
             write_json(run.out / COMBINER_FILE, out.combiner.to_dict())
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
-        run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits}
+        run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
+                                  "validation": {"before": out.validation[0].to_dict(),
+                                                 "after": out.validation[1].to_dict()}}
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
                                 "before": out.before.to_dict(), "after": after.to_dict()}
-        verdict = "kept" if kept else "not kept (it lost on the held-out commits)"
+        val = out.validation
+        verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them by a fit on the others: "
+                                                      f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
+        unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         run.say(ProgressEvent("retriever", 1, 1, message=(
-            f"fitted on {out.n_train} older commits, {verdict}: acc@1 {out.before.acc1:.2f} → {out.after.acc1:.2f} "
-            f"on the newest {out.before.n}")))
+            f"fitted on {out.n_train} older commits, {verdict}: acc@1 {out.before.acc1:.2f} → {after.acc1:.2f} "
+            f"on the newest {out.before.n}{unused}")))
     run.timed("retriever", started)
     run.save_state()
 

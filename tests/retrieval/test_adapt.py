@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explore.retrieval.adapt import TEST_MIN, OutOfBudget, TooLittleHistory, adapt, cases, collect, time_split
+from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, VAL_SHARE, Case, OutOfBudget, TooLittleHistory, adapt, cases,
+                                     collect, keeps, time_split)
 from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import scan_history
@@ -22,7 +23,7 @@ def test_adapting_to_a_repository_history(history_repo: Path) -> None:
     assert seen[-1][0] == seen[-1][1] == len(train) + len(test)
     assert out.cut == test[0].meta["commit"]
     assert out.after.acc1 == 1.0  # this repository's history names its files plainly
-    assert out.better
+    assert out.kept and out.validation[0].n == max(VAL_MIN, int(len(train) * VAL_SHARE))  # the newest training ones
     with pytest.raises(TooLittleHistory, match="at least"):
         time_split(tasks[:20])
 
@@ -55,3 +56,32 @@ def test_fit_from_a_prior_stays_near_it_without_evidence() -> None:
     assert model.scale == prior.scale and model.mean == prior.mean
     assert max(model.weights, key=lambda f: model.weights[f]) == "rr_file"
     assert all(abs(model.weights[f]) < 0.5 for f in FEATURES if f != "rr_file")
+
+
+def test_a_fit_is_kept_by_the_training_questions_never_the_test() -> None:
+    """The keep decision fits on some training questions and compares on the others, never
+    on the test: where all follow evidence the shipped weights ignore, the fit is kept;
+    where the newest follow the shipped weights and the older ones another, a single split
+    at the newest drops it."""
+    base = Combiner({f: (1.0 if f == "rr_file" else 0.0) for f in FEATURES})
+    rng = np.random.default_rng(2)
+
+    def made(feature: str, n: int) -> list[Case]:
+        out = []
+        for _ in range(n):
+            x = rng.random((6, len(FEATURES)))
+            y = np.zeros(6, dtype=bool)
+            y[int(np.argmax(x[:, FEATURES.index(feature)]))] = True
+            out.append(Case(x, y, []))
+        return out
+
+    units = made("rr_unit", 40)  # newest first: all about units, which the base ignores
+    for folds in (1, 4):
+        kept, before, after = keeps(units, base, l2=1e-3, folds=folds)
+        assert kept and after.acc1 > before.acc1 and before.n == (VAL_MIN if folds == 1 else 40)
+    # the newest quarter follows the base, the older ones units: one split says drop the fit
+    mixed = made("rr_file", 10) + made("rr_unit", 30)
+    kept, before, after = keeps(mixed, base, l2=1e-3, folds=1)
+    assert not kept and after.acc1 < before.acc1 == 1.0
+    _, before, after = keeps(mixed, base, l2=1e-3, folds=4)  # four blocks: every question judged once
+    assert before.n == after.n == 40 and before.acc1 < 1.0
