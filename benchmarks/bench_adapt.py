@@ -6,10 +6,12 @@ by time: the newest 10 % (at most 100) are the test, the older ones (the newest 
 them, ``TRAIN_MAX``) teach the combiner, starting from the shipped weights
 (:func:`explore.retrieval.adapt.adapt`). Printed per project: questions, acc@1/5/10 of the
 shipped combiner and of the adapted one on the same test commits, whether the fit is kept
-(decided as ``explore train`` decides, on the newest training questions: never the test),
+(decided as ``explore train`` decides, on the training questions alone: never the test),
 and the fit's wall time; pooled, the fits and what is kept.
 ``--sizes`` fits on the newest N training questions for each N given (the cases built once,
-for the largest): how many questions the fit needs.
+for the largest): how many questions the fit needs. ``--split train --left-out-base 150``
+judges the keep rule where it can be chosen: on training projects, each fit starting from
+a combiner that never saw that project (the shipped one learnt from its newest commits).
 
     python benchmarks/bench_adapt.py --only click,docutils,networkx,twisted --sizes 50,100,200,400
 """
@@ -42,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cost", type=int, default=0, metavar="N",
                         help="instead: time N questions' cases both ways, interleaved (a full index and a git log per "
                              "parent, as before; term counts and the history read once, as now); medians and ratio")
+    parser.add_argument("--left-out-base", type=int, default=0, metavar="N",
+                        help="with --split train: start each project's fit from a combiner fitted on the newest N "
+                             "questions of every other training project (as train_combiner.py does), not the shipped "
+                             "one, which learnt from the project's own newest commits")
+    parser.add_argument("--cases-cache", type=Path, default=None,
+                        help="with --left-out-base: keep the training projects' cases here (built once, resumable)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.cost:
@@ -57,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         entries = [e for e in entries if e["name"] in set(args.only.split(","))]
     sizes = sorted(int(n) for n in args.sizes.split(",")) if args.sizes else [TRAIN_MAX]
+    left_out = left_out_cases(args, console) if args.left_out_base else None
     l2s = [float(v) for v in args.l2.split(",")] if args.l2 else [L2]
     base = default_combiner()
     table = Table(title="the candidate stage fit to each repository's own older history, "
@@ -78,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         except (TooLittleHistory, OutOfBudget) as exc:
             console.print(f"{entry['name']}: {exc}")
             continue
+        if left_out is not None:
+            if entry["name"] not in left_out:
+                console.print(f"[red]{entry['name']} is not a training project[/]: --left-out-base needs --split train")
+                return 2
+            base = fit([(c.x, c.y) for name, built in left_out.items() if name != entry["name"] for c in built])
         b = score(base, got.test)
         row: dict = {"commits": scan.commits, "test": b.n, "before": b.to_dict(), "sizes": {},
                      "build_s": round(got.seconds, 1)}
@@ -129,6 +143,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def left_out_cases(args: argparse.Namespace, console: Console) -> dict[str, list]:
+    """Every training project's newest ``--left-out-base`` questions as cases (each on its
+    parent), built once and kept in ``--cases-cache`` when given, so a run resumes."""
+    import pickle
+
+    from explore.retrieval.adapt import cases
+
+    from bench_real import questions
+
+    built: dict[str, list] = {}
+    if args.cases_cache and args.cases_cache.is_file():
+        built = pickle.loads(args.cases_cache.read_bytes())
+    for entry in load_recipe("train"):
+        if entry["name"] in built:
+            continue
+        started = time.perf_counter()
+        repo, tasks, _ = questions(entry, args.repos_dir / entry["name"], args.left_out_base)
+        built[entry["name"]] = cases(repo, tasks)
+        console.print(f"{entry['name']}: {len(tasks)} questions for the left-out bases "
+                      f"({time.perf_counter() - started:.0f} s)")
+        if args.cases_cache:
+            tmp = args.cases_cache.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(built))
+            tmp.replace(args.cases_cache)
+    return built
 
 
 def cost(args: argparse.Namespace) -> int:

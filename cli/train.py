@@ -146,7 +146,7 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
         val = summary.get("retriever", {}).get("validation")
         if val:
             table.add_row("candidate stage fit", ("kept" if summary["retriever"].get("fitted") else "not kept (the shipped one stays)")
-                          + f": judged on {val['before']['n']} training commits by a fit on the others, acc@1 "
+                          + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
     elif summary.get("retriever", {}).get("why"):
         table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")

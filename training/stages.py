@@ -164,7 +164,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
                                 "before": out.before.to_dict(), "after": after.to_dict()}
         val = out.validation
-        verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them by a fit on the others: "
+        verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them, each by a fit on the others: "
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         run.say(ProgressEvent("retriever", 1, 1, message=(

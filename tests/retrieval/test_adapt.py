@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, VAL_SHARE, Case, OutOfBudget, TooLittleHistory, adapt, cases,
+from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, Case, OutOfBudget, TooLittleHistory, adapt, cases,
                                      collect, keeps, time_split)
 from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
@@ -23,7 +23,7 @@ def test_adapting_to_a_repository_history(history_repo: Path) -> None:
     assert seen[-1][0] == seen[-1][1] == len(train) + len(test)
     assert out.cut == test[0].meta["commit"]
     assert out.after.acc1 == 1.0  # this repository's history names its files plainly
-    assert out.kept and out.validation[0].n == max(VAL_MIN, int(len(train) * VAL_SHARE))  # the newest training ones
+    assert out.kept and out.validation[0].n == len(train)  # every training question judged once, never a test one
     with pytest.raises(TooLittleHistory, match="at least"):
         time_split(tasks[:20])
 
