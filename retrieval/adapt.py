@@ -6,9 +6,9 @@ how *this* codebase is asked about: whether its people name functions or modules
 its history predicts where they work. :func:`adapt` takes the repository's qualifying
 commits oldest to newest, keeps the newest ones for a held-out test (never trained on),
 fits the combiner on the older ones starting from the shipped weights (a hundred
-questions adjust it, they do not replace it), keeps the fit only when a fit on the older
-of those does not lose on the newest of them (:func:`keeps`: the test never decides), and
-scores before and after on the test.
+questions adjust it, they do not replace it), keeps the fit only when fits on three of four
+time blocks of those questions do not lose on the fourth (:func:`keeps`: the test never
+decides), and scores before and after on the test.
 
 The result is a ``combiner.json`` kept beside a repository's trained adapters, which
 `explore ask` uses for that repository. Nothing is written into the repository.

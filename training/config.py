@@ -149,8 +149,8 @@ class TrainConfig:
     trained adapters (``--from``, the shipped navigator) takes the head they were trained with."""
     retriever: bool = True
     """First fit the candidate stage to the repository's own history (a time split: the
-    newest commits held out), kept only when a fit on the older training commits does not
-    lose on the newest of them (the held-out commits score it, never decide it)."""
+    newest commits held out), kept only when fits on the training commits do not lose on
+    the ones each left out (the held-out commits score it, never decide it)."""
     budget: float | None = None
     """Wall-clock seconds for the run (None: no limit). Today it bounds the candidate
     stage's fit (the held-out commits first, then as many older ones as fit, newest first);
