@@ -183,7 +183,7 @@ def train(
     reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on, or off when one repository is given with no policy option).")] = None,
     curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
     retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
-    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 100 older ones at most).")] = None,
+    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 200 older ones at most).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
