@@ -291,7 +291,7 @@ class Explorer:
             obs, _reward, terminated, truncated, info = env.step(decision.index)
             steps.append(Step(action, note, env.last_result[:400], time.perf_counter() - t0,
                               [round(float(p), 4) for p in probs]))
-            first = (action.startswith("read ") and self.weigh is not None and self.weigh.first_read
+            first = (chosen_action.kind == "read" and self.weigh is not None and self.weigh.first_read
                      and env.ws is not None and len(env.ws.reads) == 1)
             if not (terminated or truncated) and (again or first):
                 # the bundle's rule (the first file read is the answer), or a read repeated

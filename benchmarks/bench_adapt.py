@@ -29,7 +29,7 @@ from rich.table import Table
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_real import ROOT, load_recipe  # noqa: E402
+from bench_real import ROOT, load_recipe, questions  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,8 +151,6 @@ def left_out_cases(args: argparse.Namespace, console: Console) -> dict[str, list
     import pickle
 
     from explore.retrieval.adapt import cases
-
-    from bench_real import questions
 
     built: dict[str, list] = {}
     if args.cases_cache and args.cases_cache.is_file():
