@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,7 +129,9 @@ class ExploreServer:
         self._repos: dict[Path, tuple[Repository, tuple[Any, ...]]] = {}  # with its folder_identity
         self._open: dict[tuple[Path, bool], OpenSnapshot] = {}
         self._lock = threading.Lock()  # guards the registries around it, never held while a repository opens
-        self._repo_locks: dict[Path, threading.Lock] = {}  # per location: its Repository and snapshots
+        # per location: its Repository and snapshots; a lock lives while a call holds it, so
+        # a long-running server asked about many paths keeps none it no longer uses
+        self._repo_locks: weakref.WeakValueDictionary[Path, threading.Lock] = weakref.WeakValueDictionary()
         self._used: OrderedDict[Path, None] = OrderedDict()  # repositories by last use, the newest last
         self.model_lock = threading.Lock()
         self._model: SharedModel | None = None  # loaded by the first `ask`

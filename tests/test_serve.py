@@ -9,6 +9,7 @@ that they name files of the repository.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import stat
@@ -464,6 +465,8 @@ def test_a_server_asked_about_many_repositories_keeps_the_recent_ones_open(
     assert all(key[0] != others[0].resolve() for key in server._open)
     assert "m0.py" in server.ls(str(others[0]), "lib")  # opened again when asked
     assert "retry.py" in server.ls(None, "pkg")
+    gc.collect()
+    assert not server._repo_locks  # no call holds one: a lock per path asked about is not kept
 
 
 def blocked_flocks(path: Path) -> int:
