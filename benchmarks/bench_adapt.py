@@ -12,6 +12,9 @@ and the fit's wall time; pooled, the fits and what is kept.
 for the largest): how many questions the fit needs. ``--split train --left-out-base 150``
 judges the keep rule where it can be chosen: on training projects, each fit starting from
 a combiner that never saw that project (the shipped one learnt from its newest commits).
+``--ceiling`` also fits on the test commits themselves and scores there: how far any
+reweighting of the stage's evidence could go on them (a bound, never a result);
+``--misses`` says what the stage as kept gets wrong there and which evidence misled it.
 
     python benchmarks/bench_adapt.py --only click,docutils,networkx,twisted --sizes 50,100,200,400
 """
@@ -50,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
                              "one, which learnt from the project's own newest commits")
     parser.add_argument("--cases-cache", type=Path, default=None,
                         help="with --left-out-base: keep the training projects' cases here (built once, resumable)")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also fit on the test commits themselves and score there: a bound on what any "
+                             "reweighting of the stage's features could reach on them (never a result)")
+    parser.add_argument("--misses", action="store_true",
+                        help="also print, pooled over the projects, what the stage as kept gets wrong on the test: "
+                             "which kind of file beat the right one, and which evidence preferred it")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.cost:
@@ -73,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("project", "commits", "train", "l2", "test", "before acc@1/5/10", "after acc@1/5/10", "kept", "fit s"):
         table.add_column(col, justify="left" if col == "project" else "right")
     results: dict[str, dict] = {}
+    misses: dict = {}
     for entry in entries:
         folder = args.repos_dir / entry["name"]
         if not (folder / ".git").exists():
@@ -95,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         b = score(base, got.test)
         row: dict = {"commits": scan.commits, "test": b.n, "before": b.to_dict(), "sizes": {},
                      "build_s": round(got.seconds, 1)}
+        if args.ceiling:
+            # no pull towards the start: the best the features can do on these very questions
+            row["ceiling"] = score(fit(got.test, l2=0.0, prior=base), got.test).to_dict()
+            console.print(f"{entry['name']}: fitted on its own {b.n} test commits (a ceiling, not a result): "
+                          f"{b.acc1:.3f} → {row['ceiling']['acc@1']:.3f} acc@1")
         for n in sizes:
             if n > len(got.train) and n != sizes[0]:
                 break
@@ -119,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                               f"{'kept' if one else 'not kept'})")
         row["seconds"] = round(time.perf_counter() - started, 1)
         largest = list(row["sizes"].values())[-len(l2s)]  # the most questions, the first l2
+        if args.misses:
+            tally_misses(fit(got.train[:largest["train"]], l2=l2s[0], prior=base) if largest["kept"] else base,
+                         got.test, misses)
         row |= {"train": largest["train"], "after": largest["after"]}
         results[entry["name"]] = row
         console.print(f"{entry['name']}: {row['seconds']:.0f} s in all ({got.seconds:.0f} s building "
@@ -138,11 +156,67 @@ def main(argv: list[str] | None = None) -> int:
                               " / ".join(f"{v:.3f}" for v in pooled[f"used@{key}"].values()), "", "")
                 table.add_row(f"[b]pooled, kept by folds={4 if FOLDS == 1 else 1}[/]", "", key, "", str(n), "",
                               " / ".join(f"{v:.3f}" for v in pooled[f"used_other@{key}"].values()), "", "")
+        if args.ceiling:
+            pooled["ceiling"] = pool([r["ceiling"] for r in results.values()])
+            table.add_row("[b]pooled, fitted on the test itself (a ceiling)[/]", "", "", "", str(n), "",
+                          " / ".join(f"{v:.3f}" for v in pooled["ceiling"].values()), "", "")
         results["pooled"] = pooled
     console.print(table)
+    if misses:
+        print_misses(misses, console)
+        results["misses"] = misses
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+#: The evidence --misses compares between the wrong first file and the right one.
+MISS_FEATURES = ("file_score", "unit_score", "history_score", "symbol_score", "churn", "recency", "log_size",
+                 "path_overlap", "stem_in_question", "depth")
+
+
+def tally_misses(combiner, test: list, into: dict) -> None:
+    """For each test question whose first right file is among its candidates but not
+    first: the kinds of the first file and of the right one, and for each evidence in
+    :data:`MISS_FEATURES` whether it is higher for the wrong first file or for the right one."""
+    import numpy as np
+
+    from explore.retrieval.combiner import FEATURES, KINDS
+
+    at = {f: i for i, f in enumerate(FEATURES)}
+    into.setdefault("questions", 0)
+    into.setdefault("outcome", {})
+    into.setdefault("kinds", {})
+    into.setdefault("evidence", {f: {"wrong first higher": 0, "right higher": 0} for f in MISS_FEATURES})
+    for x, y, _ in test:
+        into["questions"] += 1
+        order = np.argsort(-combiner.score(x), kind="stable") if len(x) else []
+        rank = next((r for r, i in enumerate(order) if y[i]), None)
+        outcome = "right first" if rank == 0 else "no candidate right" if rank is None else "right, not first"
+        into["outcome"][outcome] = into["outcome"].get(outcome, 0) + 1
+        if not rank:
+            continue
+        first, right = order[0], order[rank]
+        kind = lambda i: next((k for k in KINDS if x[i, at[f"kind_{k}"]] > 0), "other")  # noqa: E731
+        pair = f"{kind(first)} over {kind(right)}"
+        into["kinds"][pair] = into["kinds"].get(pair, 0) + 1
+        for f in MISS_FEATURES:
+            a, b = x[first, at[f]], x[right, at[f]]
+            if a != b:
+                into["evidence"][f]["wrong first higher" if a > b else "right higher"] += 1
+
+
+def print_misses(misses: dict, console: Console) -> None:
+    wrong = misses["outcome"].get("right, not first", 0)
+    console.print(f"{misses['questions']} test questions: " + ", ".join(f"{k} {v}" for k, v in misses["outcome"].items()))
+    console.print("when a right file is a candidate but not first, the first file is: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(misses["kinds"].items(), key=lambda kv: -kv[1])))
+    table = Table(title=f"which evidence preferred the wrong first file ({wrong} questions)", title_justify="left")
+    for col in ("evidence", "higher for the wrong first", "higher for the right one"):
+        table.add_column(col, justify="left" if col == "evidence" else "right")
+    for f, counts in misses["evidence"].items():
+        table.add_row(f, f"{counts['wrong first higher'] / max(wrong, 1):.0%}", f"{counts['right higher'] / max(wrong, 1):.0%}")
+    console.print(table)
 
 
 def left_out_cases(args: argparse.Namespace, console: Console) -> dict[str, list]:
