@@ -59,12 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true",
                         help="also print, pooled over the projects, what the stage as kept gets wrong on the test: "
                              "which kind of file beat the right one, and which evidence preferred it")
+    parser.add_argument("--no-store", action="store_true",
+                        help="build every question's case, none taken from the cases earlier runs stored (as a first run)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.cost:
         return cost(args)
 
-    from explore.retrieval.adapt import FOLDS, L2, TRAIN_MAX, OutOfBudget, TooLittleHistory, collect, keeps, score
+    from explore.retrieval.adapt import (FOLDS, L2, TRAIN_MAX, CaseStore, OutOfBudget, TooLittleHistory, collect,
+                                         keeps, score)
     from explore.retrieval.combiner import default_combiner, fit
     from explore.sandbox.snapshot import Repository
     from explore.training.tasks.history import scan_history
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         tasks, scan = scan_history(repo, entry["commit"])
         try:
             with console.status(f"{entry['name']}: building its history's questions …"):
-                got = collect(repo, tasks, train_max=sizes[-1], budget=args.budget)
+                got = collect(repo, tasks, train_max=sizes[-1], budget=args.budget, store=None if args.no_store else CaseStore(repo))
         except (TooLittleHistory, OutOfBudget) as exc:
             console.print(f"{entry['name']}: {exc}")
             continue
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             base = fit([(c.x, c.y) for name, built in left_out.items() if name != entry["name"] for c in built])
         b = score(base, got.test)
         row: dict = {"commits": scan.commits, "test": b.n, "before": b.to_dict(), "sizes": {},
-                     "build_s": round(got.seconds, 1)}
+                     "build_s": round(got.seconds, 1), "reused": got.reused}
         if args.ceiling:
             # no pull towards the start: the best the features can do on these very questions
             row["ceiling"] = score(fit(got.test, l2=0.0, prior=base), got.test).to_dict()
@@ -140,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         row |= {"train": largest["train"], "after": largest["after"]}
         results[entry["name"]] = row
         console.print(f"{entry['name']}: {row['seconds']:.0f} s in all ({got.seconds:.0f} s building "
-                      f"{len(got.train) + len(got.test)} questions)")
+                      f"{len(got.train) + len(got.test)} questions, {got.reused} of them stored by an earlier run)")
     if results:
         n = sum(r["before"]["n"] for r in results.values())
         pool = lambda rows: {k: sum(r[k] * r["n"] for r in rows) / n for k in ("acc@1", "acc@5", "acc@10")}  # noqa: E731

@@ -3,7 +3,8 @@
 Everything lives under one folder, ``$EXPLORE_CACHE`` or the user cache
 (``~/.cache/explore`` on Linux), one subfolder per kind: ``snapshots/`` (checked-out
 commits: hard links into ``blobs/``), ``indexes/`` (BM25 and outlines), ``models/`` (the
-converted base model), ``units/`` (retrieval), ``adapters/`` (what `explore train` wrote).
+converted base model), ``units/`` (retrieval), ``cases/`` (the history questions' features
+`explore train` fitted the candidate stage on), ``adapters/`` (what `explore train` wrote).
 Every kind but ``adapters/`` is rebuilt on demand, so ``prune`` and ``clear`` leave trained
 adapters alone unless ``--adapters`` says otherwise: they took minutes or hours to make.
 

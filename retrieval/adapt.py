@@ -11,19 +11,26 @@ time blocks of those questions do not lose on the fourth (:func:`keeps`: the tes
 decides), and scores before and after on the test.
 
 The result is a ``combiner.json`` kept beside a repository's trained adapters, which
-`explore ask` uses for that repository. Nothing is written into the repository.
+`explore ask` uses for that repository. Nothing is written into the repository; each
+question's features are kept in the cache (:class:`CaseStore`), so a run after new
+commits builds only theirs.
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ..agent.task import Task
-from ..sandbox.snapshot import Repository
+from ..sandbox.atomic import replacing
+from ..sandbox.snapshot import Repository, cache_root
 from .combiner import Combiner, candidate_features, default_combiner, fit
 from .history import HISTORY_DEPTH, History
 from .query import parse
@@ -84,6 +91,8 @@ class Adapted:
     """Whether the fit is kept, decided by :func:`keeps` on the training questions alone."""
     validation: tuple[Scores, Scores]
     """(the shipped weights, the fits on the other blocks) on the training questions judged."""
+    reused: int = 0
+    """Questions whose cases an earlier run made (kept in the cache), not built again."""
 
 
 def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS) -> tuple[bool, Scores, Scores]:
@@ -133,6 +142,8 @@ class Collected:
     test: list[Case]
     cut: str
     seconds: float
+    reused: int = 0
+    """Cases an earlier run made (:class:`CaseStore`), not built again."""
 
 
 def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
@@ -175,11 +186,114 @@ def case(repo: Repository, task: Task, history: History | None = None, fused: bo
     return Case(x, np.array([p in task.targets for p in paths], dtype=bool), order)
 
 
-def cases(repo: Repository, tasks: list[Task], *, history: History | None = None, fused: bool = False) -> list[Case]:
+#: A repository's stored cases beyond this many: the longest-stored go (about 14 KB each).
+MAX_STORED_CASES = 5000
+#: New cases between two writes of the store: an interrupted run keeps what it built.
+STORE_EVERY = 25
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """What a stored case was computed by: the retrieval and sandbox sources. A case made by
+    other code (a feature changed, the index tokenises differently) is never reused."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for folder in (here, here.parent / "sandbox"):
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class CaseStore:
+    """The cases a repository's questions made before, kept in the cache (``cases/``), so
+    running ``explore train`` again after new commits builds only the new questions' cases,
+    and an interrupted run resumes where it stopped. A case is a pure function of the
+    parent commit, the question, its answer files and the code that computes features
+    (:func:`_code_digest`): keyed by all four. A damaged or foreign store is started afresh."""
+
+    def __init__(self, repo: Repository, cache: Path | None = None) -> None:
+        origin = str(repo.git.git_dir) if repo.git is not None else str(repo.path)
+        name = hashlib.sha1(origin.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        self.path = (cache or cache_root()) / "cases" / f"{name}.pkl"
+        self.version = _code_digest()
+        self.cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.reused = self._unsaved = 0
+        try:
+            with self.path.open("rb") as fh:
+                data = pickle.load(fh)
+            if isinstance(data, dict) and data.get("version") == self.version and isinstance(data.get("cases"), dict):
+                self.cases = data["cases"]
+        except Exception:  # noqa: BLE001 - missing, damaged or foreign: built again, whatever broke
+            self.cases = {}
+
+    @staticmethod
+    def key(task: Task) -> str:
+        return "\0".join([task.rev or "", task.question, *sorted(task.targets)])
+
+    def get(self, task: Task) -> Case | None:
+        found = self.cases.get(self.key(task))
+        if found is None:
+            return None
+        self.reused += 1
+        return Case(found[0], found[1], [])
+
+    def put(self, task: Task, made: Case) -> None:
+        self.cases[self.key(task)] = (made.x, made.y)
+        self._unsaved += 1
+        if self._unsaved >= STORE_EVERY:
+            self.save()
+
+    def save(self) -> None:
+        """Write atomically (a reader sees the old store or the whole new one); a full or
+        read-only cache costs time on the next run, never this one's answers."""
+        if not self._unsaved:
+            return
+        for key in list(self.cases)[:max(0, len(self.cases) - MAX_STORED_CASES)]:
+            del self.cases[key]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with replacing(self.path) as tmp, tmp.open("wb") as fh:
+                pickle.dump({"version": self.version, "cases": self.cases}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self._unsaved = 0
+        except OSError:
+            pass
+
+
+def cases(repo: Repository, tasks: list[Task], *, history: History | None = None, fused: bool = False,
+          store: CaseStore | None = None) -> list[Case]:
     """Each question's case on its own parent commit, in the order given, the history
-    they share read once."""
-    history = history if history is not None else history_of(repo, tasks)
-    return [case(repo, t, history, fused) for t in tasks]
+    they share read once; with a ``store``, cases made before are taken from it (not with
+    ``fused``, which the store does not keep)."""
+    if store is None or fused:
+        history = history if history is not None else history_of(repo, tasks)
+        return [case(repo, t, history, fused) for t in tasks]
+    shared = _Shared(repo, tasks, history)
+    try:
+        return [stored_case(repo, t, shared, store) for t in tasks]
+    finally:
+        store.save()
+
+
+class _Shared:
+    """The history a set of questions shares, read when the first case not stored needs it."""
+
+    def __init__(self, repo: Repository, tasks: list[Task], history: History | None = None) -> None:
+        self.repo, self.tasks, self._history, self._read = repo, tasks, history, history is not None
+
+    def history(self) -> History | None:
+        if not self._read:
+            self._history, self._read = history_of(self.repo, self.tasks), True
+        return self._history
+
+
+def stored_case(repo: Repository, task: Task, shared: _Shared, store: CaseStore | None) -> Case:
+    """``task``'s case from ``store`` when made before, else made (and stored)."""
+    found = store.get(task) if store is not None else None
+    if found is None:
+        found = case(repo, task, shared.history())
+        if store is not None:
+            store.put(task, found)
+    return found
 
 
 def score(combiner: Combiner, test: list[Case]) -> Scores:
@@ -202,18 +316,19 @@ def _scores(firsts: list[int | None]) -> Scores:
 
 
 def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None, budget: float | None = None,
-            progress: Callable[[int, int], None] | None = None) -> Collected:
+            progress: Callable[[int, int], None] | None = None, store: CaseStore | None = None) -> Collected:
     """The held-out newest commits' cases, then the training ones, newest first.
 
     ``budget`` (seconds) bounds the time: the test is built first (at most half the
     budget: its newest commits, never fewer than :data:`TEST_MIN`), then training
     questions until the budget ends, the oldest left out. ``progress(done, total)``:
     ``total`` is what the budget is expected to allow, re-estimated as questions finish.
+    With a ``store``, questions whose cases an earlier run made are not built again.
     """
     started = time.perf_counter()
     train, test = time_split([t for t in tasks if t.source == "history"], train_max)
     train, test = train[::-1], test[::-1]  # newest first
-    history = history_of(repo, train + test)
+    shared = _Shared(repo, train + test)
     deadline = None if budget is None else started + budget
     built: dict[str, list[Case]] = {"test": [], "train": []}
     n_test = len(test)
@@ -228,22 +343,26 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         left = deadline - time.perf_counter() - each * (tests - len(built["test"]))
         return tests, min(len(train), len(built["train"]) + max(0, int(left / each)))
 
-    for phase, todo in (("test", test), ("train", train)):
-        for t in todo:
-            tests, trains = planned(phase)
-            if len(built[phase]) >= (tests if phase == "test" else trains):
-                break
-            built[phase].append(case(repo, t, history))
-            if progress:
-                progress(len(built["test"]) + len(built["train"]), tests + max(trains, len(built["train"])))
-        if phase == "test":
-            n_test = len(built["test"])
+    try:
+        for phase, todo in (("test", test), ("train", train)):
+            for t in todo:
+                tests, trains = planned(phase)
+                if len(built[phase]) >= (tests if phase == "test" else trains):
+                    break
+                built[phase].append(stored_case(repo, t, shared, store))
+                if progress:
+                    progress(len(built["test"]) + len(built["train"]), tests + max(trains, len(built["train"])))
+            if phase == "test":
+                n_test = len(built["test"])
+    finally:
+        if store is not None:
+            store.save()
     if len(built["train"]) < MIN_TRAIN:
         each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
         raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
                           f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
     return Collected(built["train"], built["test"], test[n_test - 1].meta.get("commit", ""),
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, store.reused if store is not None else 0)
 
 
 def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = L2,
@@ -251,13 +370,14 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
           progress: Callable[[int, int], None] | None = None) -> Adapted:
     """Fit the combiner to ``repo`` on its older history questions (``tasks`` from
     :func:`explore.training.tasks.history.scan_history`) and score it on the newest,
-    within ``budget`` seconds when given (:func:`collect`)."""
+    within ``budget`` seconds when given (:func:`collect`). The cases earlier runs made are
+    taken from the cache (:class:`CaseStore`): run again after new commits, only theirs are built."""
     started = time.perf_counter()
     base = base or default_combiner()
     if base is None:
         raise ValueError("no combiner to start from: none given and none shipped")
-    got = collect(repo, tasks, train_max=train_max, budget=budget, progress=progress)
+    got = collect(repo, tasks, train_max=train_max, budget=budget, progress=progress, store=CaseStore(repo))
     kept, val_before, val_after = keeps(got.train, base, l2)
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
-                   time.perf_counter() - started, got.cut, kept, (val_before, val_after))
+                   time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused)

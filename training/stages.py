@@ -159,6 +159,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
         run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
+                                  "reused": out.reused,
                                   "validation": {"before": out.validation[0].to_dict(),
                                                  "after": out.validation[1].to_dict()}}
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
@@ -167,9 +168,10 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them, each by a fit on the others: "
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
+        reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""
         run.say(ProgressEvent("retriever", 1, 1, message=(
-            f"fitted on {out.n_train} older commits, {verdict}: acc@1 {out.before.acc1:.2f} → {after.acc1:.2f} "
-            f"on the newest {out.before.n}{unused}")))
+            f"fitted on {out.n_train} older commits{reused}, {verdict}: acc@1 {out.before.acc1:.2f} → "
+            f"{after.acc1:.2f} on the newest {out.before.n}{unused}")))
     run.timed("retriever", started)
     run.save_state()
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, Case, OutOfBudget, TooLittleHistory, adapt, cases,
-                                     collect, keeps, time_split)
+from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, Case, CaseStore, OutOfBudget, TooLittleHistory, adapt,
+                                     cases, collect, keeps, time_split)
 from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import scan_history
@@ -41,6 +41,44 @@ def test_a_budget_builds_the_test_first_then_what_time_allows(history_repo: Path
     assert seen[-1] == (TEST_MIN, TEST_MIN)  # the held-out commits are always built; no time was left to learn
     fused = cases(repo, test[:3], fused=True)
     assert all(0 < len(c.fused) <= 10 and max(c.fused) < len(c.x) for c in fused)
+
+
+def test_a_second_run_builds_only_the_questions_new_commits_made(history_repo: Path, explore_cache: Path) -> None:
+    """`explore train` again after new commits: the cases of questions an earlier run made
+    come from the cache, the same features as building them again; only the new ones are
+    built. A damaged store is started afresh, and nothing is written into the repository."""
+    import subprocess
+
+    repo = Repository(history_repo)
+    tasks, _ = scan_history(repo)
+    first = adapt(repo, tasks)
+    assert first.reused == 0
+    stored = list((explore_cache / "cases").iterdir())
+    assert len(stored) == 1
+    again = adapt(Repository(history_repo), tasks)
+    assert again.reused == first.n_train + first.before.n
+    assert (again.before, again.after, again.kept) == (first.before, first.after, first.kept)
+    rebuilt = cases(repo, tasks[:5])  # no store: built on their parents
+    from_store = cases(repo, tasks[:5], store=CaseStore(repo))
+    assert all(np.array_equal(a.x, b.x) and np.array_equal(a.y, b.y) for a, b in zip(rebuilt, from_store, strict=True))
+
+    git = ["git", "-C", str(history_repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for n in range(3):  # three new fixes land
+        with open(history_repo / "pkg" / "upload.py", "a") as fh:
+            fh.write(f"\n\ndef later_{n}(x):\n    return x\n")
+        subprocess.run(git + ["commit", "-qam", f"Fix the upload chunk handling when the value is empty (late {n})"],
+                       check=True)
+    status = subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+    newer, _ = scan_history(Repository(history_repo))
+    assert len(newer) == len(tasks) + 3
+    third = adapt(Repository(history_repo), newer)
+    assert third.n_train + third.before.n - third.reused == 3  # only the new commits' questions are built
+
+    stored[0].write_bytes(b"not a pickle")
+    fresh = adapt(Repository(history_repo), newer)
+    assert fresh.reused == 0 and (fresh.before, fresh.after) == (third.before, third.after)
+    assert subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True,
+                          check=True).stdout == status  # the repository is never written to
 
 
 def test_fit_from_a_prior_stays_near_it_without_evidence() -> None:
