@@ -3,6 +3,7 @@ that `ask --adapter` then runs."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -103,6 +104,12 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     # after new commits, the same command fits again into the same folder (no --resume needed)
     (repo / "retry.py").write_text('def compute_backoff(attempt):\n    """Delay before the next retry."""\n')
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", "Fix the retry delay"], check=True)
+    text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
+    assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
+    # a default run stopped while fitting (Ctrl-C: only its run.json written) is started again the same way
+    for path in out.iterdir():
+        if path.name != "run.json":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
     text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
     assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
     # a run that asks for policy training never replaces it silently

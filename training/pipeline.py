@@ -77,20 +77,27 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
 
 
 def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
-    """Whether ``out`` holds a finished run that trained no policy (the default recipe: the
-    candidate stage fitted, the shipped policy kept) on ``repo``, and this run trains none
-    either: then running again after new commits simply fits again (minutes) instead of
+    """Whether ``out`` holds a run that trains no policy (the default recipe: the candidate
+    stage fitted, the shipped policy kept) on ``repo``, finished or stopped while fitting,
+    and this run trains none either: then running again after new commits simply fits again (minutes) instead of
     asking for ``--resume``, which would find nothing left to do. A run that trained a
     policy (hours) is never replaced this way."""
     if config.sft.steps or config.rl.updates or ckpt.exists(out / "checkpoint"):
         return False
     try:
-        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
         before = json.loads((out / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(state, dict) and state.get("policy", {}).get("trained") is False \
-        and isinstance(before, dict) and before.get("repo") == str(repo)
+    if not isinstance(before, dict) or before.get("repo") != str(repo):
+        return False
+    recorded = before.get("config") if isinstance(before.get("config"), dict) else {}
+    if (recorded.get("sft") or {}).get("steps") or (recorded.get("rl") or {}).get("updates"):
+        return False  # it was to train a policy: --resume continues it
+    try:
+        state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}  # stopped (Ctrl-C) while fitting, before its first state: nothing to lose
+    return isinstance(state, dict) and not state.get("policy", {}).get("trained")
 
 
 def _recorded_start(out: Path) -> Path | None:
