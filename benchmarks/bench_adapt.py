@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print, pooled over the projects, what the stage as kept gets wrong on the test: "
                              "which kind of file beat the right one, and which evidence preferred it")
     parser.add_argument("--no-store", action="store_true",
-                        help="build every question's case, none taken from the cases earlier runs stored (as a first run)")
+                        help="build every question's case, none taken from what earlier runs stored (a first run)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.cost:
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         tasks, scan = scan_history(repo, entry["commit"])
         try:
             with console.status(f"{entry['name']}: building its history's questions …"):
-                got = collect(repo, tasks, train_max=sizes[-1], budget=args.budget, store=None if args.no_store else CaseStore(repo))
+                got = collect(repo, tasks, train_max=sizes[-1], budget=args.budget,
+                              store=None if args.no_store else CaseStore(repo))
         except (TooLittleHistory, OutOfBudget) as exc:
             console.print(f"{entry['name']}: {exc}")
             continue
@@ -211,14 +212,16 @@ def tally_misses(combiner, test: list, into: dict) -> None:
 
 def print_misses(misses: dict, console: Console) -> None:
     wrong = misses["outcome"].get("right, not first", 0)
-    console.print(f"{misses['questions']} test questions: " + ", ".join(f"{k} {v}" for k, v in misses["outcome"].items()))
+    console.print(f"{misses['questions']} test questions: "
+                  + ", ".join(f"{k} {v}" for k, v in misses["outcome"].items()))
     console.print("when a right file is a candidate but not first, the first file is: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(misses["kinds"].items(), key=lambda kv: -kv[1])))
     table = Table(title=f"which evidence preferred the wrong first file ({wrong} questions)", title_justify="left")
     for col in ("evidence", "higher for the wrong first", "higher for the right one"):
         table.add_column(col, justify="left" if col == "evidence" else "right")
     for f, counts in misses["evidence"].items():
-        table.add_row(f, f"{counts['wrong first higher'] / max(wrong, 1):.0%}", f"{counts['right higher'] / max(wrong, 1):.0%}")
+        table.add_row(f, f"{counts['wrong first higher'] / max(wrong, 1):.0%}",
+                      f"{counts['right higher'] / max(wrong, 1):.0%}")
     console.print(table)
 
 

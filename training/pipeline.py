@@ -79,9 +79,9 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
 def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
     """Whether ``out`` holds a run that trains no policy (the default recipe: the candidate
     stage fitted, the shipped policy kept) on ``repo``, finished or stopped while fitting,
-    and this run trains none either: then running again after new commits simply fits again (minutes) instead of
-    asking for ``--resume``, which would find nothing left to do. A run that trained a
-    policy (hours) is never replaced this way."""
+    and this run trains none either: then running again after new commits simply fits
+    again (minutes) instead of asking for ``--resume``, which would find nothing left to
+    do. A run that trained a policy (hours) is never replaced this way."""
     if config.sft.steps or config.rl.updates or ckpt.exists(out / "checkpoint"):
         return False
     try:
