@@ -38,7 +38,7 @@ from bench_real import ROOT, load_recipe, questions  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
-    parser.add_argument("--split", choices=("eval", "train", "lang", "all"), default="eval")
+    parser.add_argument("--split", choices=("eval", "train", "lang", "adapt", "all"), default="eval")
     parser.add_argument("--only", default=None, help="only these projects, comma-separated")
     parser.add_argument("--l2", default=None, help="pull towards the shipped weights (default: adapt's); several, comma-separated, "
                                                    "each fitted on the same questions")

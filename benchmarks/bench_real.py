@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git",
                         help="folder holding one clone per project, named as in history.toml")
-    parser.add_argument("--split", choices=("eval", "train", "lang", "all"), default="eval")
+    parser.add_argument("--split", choices=("eval", "train", "lang", "adapt", "all"), default="eval")
     parser.add_argument("--only", default=None, help="only these projects, comma-separated")
     parser.add_argument("--per-repo", type=int, default=40, help="newest qualifying commits per project (0 = all)")
     parser.add_argument("--policies", default=DEFAULT_POLICIES)
