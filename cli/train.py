@@ -148,6 +148,10 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             table.add_row("candidate stage fit", ("kept" if summary["retriever"].get("fitted") else "not kept (the shipped one stays)")
                           + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
+        fitted = summary.get("retriever", {})
+        if fitted.get("reused"):
+            built = fitted.get("train", 0) + b["n"] - fitted["reused"]
+            table.add_row("history questions", f"{built} built, {fitted['reused']} taken from an earlier run")
     elif summary.get("retriever", {}).get("why"):
         table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")
     for stage, seconds in summary.get("seconds", {}).items():

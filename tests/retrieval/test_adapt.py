@@ -39,6 +39,7 @@ def test_a_budget_builds_the_test_first_then_what_time_allows(history_repo: Path
     with pytest.raises(OutOfBudget, match="needs 30"):
         adapt(repo, tasks, budget=1e-6, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (TEST_MIN, TEST_MIN)  # the held-out commits are always built; no time was left to learn
+    assert len(CaseStore(repo).cases) == TEST_MIN  # what a stopped run built is kept: the next one starts there
     fused = cases(repo, test[:3], fused=True)
     assert all(0 < len(c.fused) <= 10 and max(c.fused) < len(c.x) for c in fused)
 

@@ -328,6 +328,12 @@ def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_r
     assert summary["retriever"]["validation"]["before"]["n"] == summary["retriever"]["train"]  # the training commits alone
     assert "candidate stage fit" in done.output and "each by a fit on the others" in done.output
     assert "retriever" in summary["seconds"]
+    second = runner.invoke(app, args[:5] + [str(tmp_path / "r5"), *args[6:]])  # its questions were built before
+    assert second.exit_code == 0, second.output
+    n = summary["retriever"]["train"] + held["before"]["n"]
+    assert f"({n} of the questions made by an earlier run)" in second.output and "history questions" in second.output
+    again_summary = json.loads((tmp_path / "r5" / "summary.json").read_text())
+    assert again_summary["heldout"] == held and again_summary["retriever"]["reused"] == n
 
     from explore.agent.explorer import Explorer
     from explore.agent.policy import ScriptedPolicy
