@@ -22,8 +22,9 @@ import explore
 
 PACKAGE = "explore"
 ROOT = Path(explore.__file__).resolve().parent
-#: Folders of the repository that are not the package (the tests themselves, scripts, data).
-NOT_PACKAGE = {"tests", "benchmarks", "corpus", "navigator", "build", "dist"}
+#: Folders of the repository that are not the package (the tests themselves, scripts, data,
+#: benchmark outputs).
+NOT_PACKAGE = {"tests", "benchmarks", "corpus", "runs", "navigator", "build", "dist"}
 
 
 def package_modules(root: Path, package: str = PACKAGE) -> dict[str, Path]:
