@@ -143,15 +143,15 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
         b, a = held["before"], held["after"]
         table.add_row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
                                                     f"acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
-        val = summary.get("retriever", {}).get("validation")
+        stage = summary.get("retriever", {})
+        val = stage.get("validation")
         if val:
-            table.add_row("candidate stage fit", ("kept" if summary["retriever"].get("fitted") else "not kept (the shipped one stays)")
+            table.add_row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                           + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
-        fitted = summary.get("retriever", {})
-        if fitted.get("reused"):
-            built = fitted.get("train", 0) + b["n"] - fitted["reused"]
-            table.add_row("history questions", f"{built} built, {fitted['reused']} taken from an earlier run")
+        if stage.get("reused"):
+            built = stage.get("train", 0) + b["n"] - stage["reused"]
+            table.add_row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
     elif summary.get("retriever", {}).get("why"):
         table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")
     for stage, seconds in summary.get("seconds", {}).items():

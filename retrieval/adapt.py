@@ -188,8 +188,9 @@ def case(repo: Repository, task: Task, history: History | None = None, fused: bo
 
 #: A repository's stored cases beyond this many: the longest-stored go (about 14 KB each).
 MAX_STORED_CASES = 5000
-#: New cases between two writes of the store: an interrupted run keeps what it built.
-STORE_EVERY = 25
+#: Seconds between two writes of the store while cases are built: an interrupted run keeps
+#: what it built, and a large store is not rewritten every few questions.
+STORE_EVERY_S = 30.0
 
 
 @lru_cache(maxsize=1)
@@ -218,6 +219,7 @@ class CaseStore:
         self.version = _code_digest()
         self.cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.reused = self._unsaved = 0
+        self._saved_at = time.monotonic()
         try:
             with self.path.open("rb") as fh:
                 data = pickle.load(fh)
@@ -240,7 +242,7 @@ class CaseStore:
     def put(self, task: Task, made: Case) -> None:
         self.cases[self.key(task)] = (made.x, made.y)
         self._unsaved += 1
-        if self._unsaved >= STORE_EVERY:
+        if time.monotonic() - self._saved_at >= STORE_EVERY_S:
             self.save()
 
     def save(self) -> None:
@@ -248,6 +250,7 @@ class CaseStore:
         read-only cache costs time on the next run, never this one's answers."""
         if not self._unsaved:
             return
+        self._saved_at = time.monotonic()
         for key in list(self.cases)[:max(0, len(self.cases) - MAX_STORED_CASES)]:
             del self.cases[key]
         try:
@@ -264,14 +267,13 @@ def cases(repo: Repository, tasks: list[Task], *, history: History | None = None
     """Each question's case on its own parent commit, in the order given, the history
     they share read once; with a ``store``, cases made before are taken from it (not with
     ``fused``, which the store does not keep)."""
-    if store is None or fused:
-        history = history if history is not None else history_of(repo, tasks)
-        return [case(repo, t, history, fused) for t in tasks]
     shared = _Shared(repo, tasks, history)
     try:
-        return [stored_case(repo, t, shared, store) for t in tasks]
+        return [case(repo, t, shared.history(), fused) if fused else stored_case(repo, t, shared, store)
+                for t in tasks]
     finally:
-        store.save()
+        if store is not None:
+            store.save()
 
 
 class _Shared:
