@@ -7,8 +7,8 @@ dependencies), its file checked against a pinned sha256, and the model written i
 cache as a folder that appears under its final name only once complete (its manifest
 written last, renamed into place by :func:`~explore.sandbox.atomic.replacing_folder`),
 guarded by a file lock. It sits below ``agent/`` so that any layer needing model files
-from a wheel (a sentence encoder for the candidate stage was one: the branch
-``dense-experiment``) shares one fetch-and-build.
+from a wheel (a sentence encoder for the candidate stage was one, tried and not shipped:
+README, "Meaning evidence was tried") shares one fetch-and-build.
 """
 from __future__ import annotations
 
