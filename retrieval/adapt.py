@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from filelock import FileLock
 
 from ..agent.task import Task
 from ..sandbox.atomic import replacing
@@ -210,23 +211,28 @@ class CaseStore:
     running ``explore train`` again after new commits builds only the new questions' cases,
     and an interrupted run resumes where it stopped. A case is a pure function of the
     parent commit, the question, its answer files and the code that computes features
-    (:func:`_code_digest`): keyed by all four. A damaged or foreign store is started afresh."""
+    (:func:`_code_digest`): keyed by all four. A damaged or foreign store is started afresh.
+    Two processes fitting the same repository at once both keep what they built: a save
+    merges the store on disk (under a file lock) before replacing it."""
 
     def __init__(self, repo: Repository, cache: Path | None = None) -> None:
         origin = str(repo.git.git_dir) if repo.git is not None else str(repo.path)
         name = hashlib.sha1(origin.encode("utf-8", "surrogateescape")).hexdigest()[:12]
         self.path = (cache or cache_root()) / "cases" / f"{name}.pkl"
         self.version = _code_digest()
-        self.cases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.cases = self._on_disk()
         self.reused = self._unsaved = 0
         self._saved_at = time.monotonic()
+
+    def _on_disk(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         try:
             with self.path.open("rb") as fh:
                 data = pickle.load(fh)
             if isinstance(data, dict) and data.get("version") == self.version and isinstance(data.get("cases"), dict):
-                self.cases = data["cases"]
+                return data["cases"]
         except Exception:  # noqa: BLE001 - missing, damaged or foreign: built again, whatever broke
-            self.cases = {}
+            pass
+        return {}
 
     @staticmethod
     def key(task: Task) -> str:
@@ -251,12 +257,15 @@ class CaseStore:
         if not self._unsaved:
             return
         self._saved_at = time.monotonic()
-        for key in list(self.cases)[:max(0, len(self.cases) - MAX_STORED_CASES)]:
-            del self.cases[key]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with replacing(self.path) as tmp, tmp.open("wb") as fh:
-                pickle.dump({"version": self.version, "cases": self.cases}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            with FileLock(str(self.path) + ".lock"):
+                # what another process stored meanwhile first, then ours (newest last: evicted last)
+                self.cases = self._on_disk() | self.cases
+                for key in list(self.cases)[:max(0, len(self.cases) - MAX_STORED_CASES)]:
+                    del self.cases[key]
+                with replacing(self.path) as tmp, tmp.open("wb") as fh:
+                    pickle.dump({"version": self.version, "cases": self.cases}, fh, protocol=pickle.HIGHEST_PROTOCOL)
             self._unsaved = 0
         except OSError:
             pass

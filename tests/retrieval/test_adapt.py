@@ -54,7 +54,7 @@ def test_a_second_run_builds_only_the_questions_new_commits_made(history_repo: P
     tasks, _ = scan_history(repo)
     first = adapt(repo, tasks)
     assert first.reused == 0
-    stored = list((explore_cache / "cases").iterdir())
+    stored = list((explore_cache / "cases").glob("*.pkl"))
     assert len(stored) == 1
     again = adapt(Repository(history_repo), tasks)
     assert again.reused == first.n_train + first.before.n
@@ -80,6 +80,20 @@ def test_a_second_run_builds_only_the_questions_new_commits_made(history_repo: P
     assert fresh.reused == 0 and (fresh.before, fresh.after) == (third.before, third.after)
     assert subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True,
                           check=True).stdout == status  # the repository is never written to
+
+
+def test_two_runs_storing_at_once_keep_both_runs_questions(history_repo: Path, explore_cache: Path) -> None:
+    """Two `explore train` processes on one repository at the same time: each saves the
+    store whole, and neither may drop what the other built."""
+    repo = Repository(history_repo)
+    tasks, _ = scan_history(repo)
+    first, second = CaseStore(repo), CaseStore(repo)  # both opened before either saved
+    cases(repo, tasks[:4], store=first)
+    cases(repo, tasks[4:9], store=second)
+    merged = CaseStore(repo)
+    assert set(merged.cases) == {CaseStore.key(t) for t in tasks[:9]}
+    cases(repo, tasks[:9], store=merged)
+    assert merged.reused == 9
 
 
 def test_fit_from_a_prior_stays_near_it_without_evidence() -> None:
