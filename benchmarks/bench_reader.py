@@ -38,17 +38,52 @@ WINDOW = 40
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 
+def window(snapshot, path: str, question: str) -> str:
+    """The ``WINDOW`` lines of ``path`` that ``ask`` would show for ``question``."""
+    from explore.sandbox.index import best_window
+
+    lines = (snapshot.text(path) or "").splitlines()
+    first = best_window(lines, question, WINDOW) - 1 if lines else 0
+    return "\n".join(lines[first:first + WINDOW])
+
+
+def offers(repos_dir: Path, split: str, names: list[str], skip: int, n: int, k: int, done: set[tuple[str, int]]):
+    """Each project's history questions after its newest ``skip`` (the next ``n``), posed on
+    their parents, with the candidate stage's first ``k`` files: ``(project, i, questions
+    of the project, task, snapshot, hits)``, skipping the ``(project, i)`` in ``done``."""
+    from explore.retrieval.adapt import history_of
+    from explore.retrieval.retriever import Retriever
+    from explore.retrieval.term_counts import TermCountIndex
+    from explore.sandbox.snapshot import Repository
+    from explore.training.tasks.history import newest_questions
+
+    recipe = {e["name"]: e for e in load_recipe(split)}
+    for name in names:
+        repo = Repository(repos_dir / name)
+        tasks, _ = newest_questions(repo, skip + n, recipe[name]["commit"])
+        tasks = tasks[skip:]
+        history = history_of(repo, tasks)
+        for i, task in enumerate(tasks):
+            if (name, i) in done:
+                continue
+            snapshot = repo.snapshot(task.rev)
+            if history is not None:
+                history.at(snapshot)
+            yield name, i, len(tasks), task, snapshot, Retriever(TermCountIndex(snapshot)).rank(task.question, k)
+
+
+def done_rows(out: Path) -> set[tuple[str, int]]:
+    """The ``(project, i)`` a JSON-lines file of rows already holds: a run resumes after them."""
+    if not out.is_file():
+        return set()
+    return {(r["repo"], r["q"]) for r in map(json.loads, out.read_text().splitlines())}
+
+
 def collect(args: argparse.Namespace) -> int:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from explore.agent.models import model_folder
-    from explore.retrieval.adapt import history_of
-    from explore.retrieval.retriever import Retriever
-    from explore.retrieval.term_counts import TermCountIndex
-    from explore.sandbox.index import best_window
-    from explore.sandbox.snapshot import Repository
-    from explore.training.tasks.history import newest_questions
 
     torch.set_num_threads(args.threads)
     folder = model_folder()
@@ -62,32 +97,16 @@ def collect(args: argparse.Namespace) -> int:
             logits = model(torch.cat([prompt, asked], 1)).logits[0, prompt.shape[1] - 1:-1]
         return float(torch.log_softmax(logits.float(), -1).gather(1, asked[0][:, None]).mean())
 
-    done = set()
-    if args.out.is_file():
-        done = {(r["repo"], r["q"]) for r in map(json.loads, args.out.read_text().splitlines())}
-    recipe = {e["name"]: e for e in load_recipe("train")}
-    for name in args.only.split(","):
-        repo = Repository(args.repos_dir / name)
-        tasks, _ = newest_questions(repo, args.skip + args.per_repo, recipe[name]["commit"])
-        tasks = tasks[args.skip:]
-        history = history_of(repo, tasks)
-        for i, task in enumerate(tasks):
-            if (name, i) in done:
-                continue
-            started = time.perf_counter()
-            snapshot = repo.snapshot(task.rev)
-            if history is not None:
-                history.at(snapshot)
-            files = []
-            for hit in Retriever(TermCountIndex(snapshot)).rank(task.question, args.k):  # type: ignore[arg-type]
-                lines = (snapshot.text(hit.path) or "").splitlines()
-                first = best_window(lines, task.question, WINDOW) - 1 if lines else 0
-                snippet = f"# {hit.path}\n" + "\n".join(lines[first:first + WINDOW])
-                files.append({"path": hit.path, "score": hit.score, "read": likelihood(snippet, task.question),
-                              "right": hit.path in task.targets})
-            with args.out.open("a") as fh:
-                fh.write(json.dumps({"repo": name, "q": i, "files": files}) + "\n")
-            print(f"{name} {i + 1}/{len(tasks)} {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    for name, i, total, task, snapshot, hits in offers(args.repos_dir, "train", args.only.split(","), args.skip,
+                                                       args.per_repo, args.k, done_rows(args.out)):
+        files = [{"path": hit.path, "score": hit.score, "right": hit.path in task.targets,
+                  "read": likelihood(f"# {hit.path}\n" + window(snapshot, hit.path, task.question), task.question)}
+                 for hit in hits]
+        with args.out.open("a") as fh:
+            fh.write(json.dumps({"repo": name, "q": i, "files": files}) + "\n")
+        print(f"{name} {i + 1}/{total} {time.perf_counter() - started:.1f} s", flush=True)
+        started = time.perf_counter()
     return 0
 
 
