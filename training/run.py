@@ -163,8 +163,14 @@ class Run:
             tasks = proven
             write_tasks(tasks, path)
             self.timed("tasks", started)
-        train = [t for t in tasks if t.meta.get("split", "train") == "train"] or tasks
         test = [t for t in tasks if t.meta.get("split") == "test"]
+        # Never the held-out tasks: a repository whose every target file went to test or val
+        # trains on val (the buffer), and one with neither says so.
+        train = ([t for t in tasks if t.meta.get("split", "train") == "train"]
+                 or [t for t in tasks if t.meta.get("split") == "val"])
+        if not train:
+            raise TrainError(f"none of the {len(tasks)} tasks is in the train or val split (all {len(test)} are "
+                             "held out for testing): nothing to train on without training on the test")
         if len({t.meta.get("repo") for t in test}) > 1:  # a corpus: the first N held out span every repository
             count: dict[str, int] = {}
             keyed = []

@@ -310,6 +310,17 @@ def test_train_refuses_an_oracle_that_does_not_replay(small_repo: Path, tmp_path
     assert result.exit_code == 2 and "task a: its oracle does not replay" in result.output
 
 
+def test_train_never_trains_on_the_held_out_tasks(small_repo: Path, tmp_path: Path) -> None:
+    """A tasks file whose every task is held out for testing is refused, not trained on."""
+    tasks_file = tmp_path / "tasks.jsonl"
+    tasks_file.write_text('{"id": "a", "question": "where is the delay computed?", "targets": ["pkg/net/retry.py"], '
+                          '"meta": {"split": "test"}}\n')
+    result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
+                                 "--out", str(tmp_path / "out"), "--sft-steps", "1"])
+    assert result.exit_code == 2 and "train or val split" in result.output, result.output
+    assert not (tmp_path / "out" / "policy").exists()
+
+
 def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_repo: Path, tmp_path: Path, make_repo,
                                                                          explore_cache: Path) -> None:
     """The first stage needs no model: the newest commits held out, the older ones teach
