@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -109,7 +110,15 @@ def working_tree_differs(repo: Path) -> bool:
     from .sandbox.snapshot import Repository
 
     git = Repository(repo).git
-    return bool(git is not None and not git.bare and git.head.is_valid() and git.is_dirty(untracked_files=True))
+    if git is None or git.bare or not git.head.is_valid():
+        return False
+    # Not GitPython's is_dirty: its `git diff` and `git status` refresh the stat data in
+    # .git/index and write it back (taking index.lock), and the user's repository is never
+    # written to. Without optional locks `git status` compares and writes nothing.
+    done = subprocess.run(["git", "--no-optional-locks", "-C", str(git.working_tree_dir), "status", "--porcelain",
+                           "-z", "--untracked-files=normal"], capture_output=True,
+                          env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    return done.returncode == 0 and bool(done.stdout)
 
 
 def same_user(conn: socket.socket) -> bool:

@@ -139,6 +139,25 @@ def test_ask_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_r
     assert "working tree" not in runner.invoke(app, [*args, "--worktree"]).stderr
 
 
+def test_checking_the_working_tree_writes_nothing_into_the_repository(tmp_path: Path, make_repo, tree_hash) -> None:
+    """Whether the working tree differs is asked without refreshing .git/index: a file
+    touched after its commit (stale stat data) and an untracked one, and the repository,
+    .git included, is byte for byte what it was."""
+    import os
+
+    from explore.handoff import working_tree_differs
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    assert not working_tree_differs(repo)
+    os.utime(repo / "pkg" / "retry.py", (1, 1))  # same bytes, other stat data: git would refresh the index
+    (repo / "notes.txt").write_text("untracked\n")
+    before = tree_hash(repo)
+    assert working_tree_differs(repo)
+    assert tree_hash(repo) == before and not (repo / ".git" / "index.lock").exists()
+    (repo / "notes.txt").unlink()
+    assert not working_tree_differs(repo) and tree_hash(repo) != before  # only the file we removed
+
+
 def test_ask_says_on_stderr_what_it_waits_for(tmp_path: Path, make_repo, explore_cache: Path) -> None:
     """On a terminal, a status line on stderr says what the question waits for: the model
     loading, the index of a commit seen for the first time (counted in files), the walk.
