@@ -209,6 +209,10 @@ def train(
                      reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget,
                      from_scratch=from_scratch, corpus=len(repos) > 1)
     config.from_scratch = from_scratch or config.from_scratch
+    if tasks is not None and config.sft.steps == 0 and config.rl.updates == 0:
+        raise typer.BadParameter("a tasks file feeds the policy stages and none is asked for: add --sft-steps N or "
+                                 "--rl-updates N (with no policy option a run fits the candidate stage to the "
+                                 "repository's history, which makes its own questions)", param_hint="'--tasks'")
     try:
         with TrainProgress(err) as progress:
             result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,

@@ -388,6 +388,9 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
     if base is None:
         raise ValueError("no combiner to start from: none given and none shipped")
     got = collect(repo, tasks, train_max=train_max, budget=budget, progress=progress, store=CaseStore(repo))
+    if not any(c.y.any() and len(c.x) > 1 for c in got.train):  # what fit() learns from
+        raise TooLittleHistory(f"none of the {len(got.train)} training questions has a changed file among two or "
+                               "more candidates (a repository of one or two source files?): nothing to fit")
     kept, val_before, val_after = keeps(got.train, base, l2)
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),

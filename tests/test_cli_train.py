@@ -133,3 +133,43 @@ def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, 
     assert result.exit_code == 0, result.output
     why = json.loads(result.stdout)["retriever"]["why"]
     assert "qualifying commits" in why and "the clone is shallow" in why
+
+
+def test_a_repository_of_one_source_file_says_why_nothing_was_fitted(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """Every commit changes the only file: no question has its answer among two candidates,
+    so there is nothing to fit — said so, exit 0, the shipped stage stays (it crashed)."""
+    import subprocess
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"app.py": "def main():\n    pass\n"})
+    for i in range(45):
+        with open(repo / "app.py", "a") as fh:
+            fh.write(f"# tweak {i}\n")
+        subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam",
+                        f"Fix the retry handling when input number {i} is empty"], check=True)
+    result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["retriever"]["fitted"] is False and "nothing to fit" in body["retriever"]["why"]
+    assert not (tmp_path / "out" / "combiner.json").exists()
+
+
+def test_a_subfolder_or_a_plain_folder_says_why_the_stage_was_not_fitted(tmp_path: Path, make_repo,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff():\n    pass\n"})
+    sub = runner.invoke(app, ["train", str(repo / "pkg"), "--out", str(tmp_path / "sub"), "--json"])
+    assert sub.exit_code == 0, sub.output
+    assert f"explore train {repo}" in json.loads(sub.stdout)["retriever"]["why"]
+    plain = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"}, git_init=False)
+    text = runner.invoke(app, ["train", str(plain), "--out", str(tmp_path / "plain")])
+    assert text.exit_code == 0 and "not a git repository" in text.stdout, text.output
+
+
+def test_a_tasks_file_without_a_policy_stage_is_refused_not_ignored(tmp_path: Path, make_repo) -> None:
+    repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"})
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text('{"id": "a", "question": "where is the back-off?", "targets": ["retry.py"]}\n')
+    result = runner.invoke(app, ["train", str(repo), "--tasks", str(tasks), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--sft-steps" in result.output, result.output
+    assert not (tmp_path / "out").exists()

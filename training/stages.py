@@ -136,7 +136,15 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import scan_history
 
-    if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository) or not repo.is_git:
+    if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository):
+        return
+    if not repo.is_git:
+        why = (f"{repo.path} is a subfolder of the git repository {repo.top}: the stage is fitted to a whole "
+               f"repository's history (`explore train {repo.top}`)" if repo.subdir
+               else f"{repo.path} is not a git repository: there is no history to fit the stage to")
+        run.state["retriever"] = {"fitted": False, "why": why}
+        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
+        run.save_state()
         return
     started = time.perf_counter()
     run.say(ProgressEvent("retriever", 0, 1, message="reading the history to fit the candidate stage"))
@@ -214,6 +222,7 @@ def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, fro
     if cfg.sft.steps == 0 and cfg.rl.updates == 0 and checkpoint is None and from_dir is not None:
         keep_policy(run, from_dir)
         return
+    run.state.pop("policy", None)  # a default run's "kept as it is", resumed here to train one
     train_tasks, test_tasks = run.tasks(repo, tasks_file)
     model, tokenizer = load_model(run, from_dir)
     policy = LMPolicy(model, tokenizer, adapter="policy", head=run.config.head)
