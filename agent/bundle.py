@@ -63,6 +63,10 @@ class HeadFileError(ExploreError, ValueError):
     """A ``policy.json`` beside trained adapters cannot be read."""
 
 
+class CombinerFileError(ExploreError, ValueError):
+    """A ``combiner.json`` a run fitted cannot be read."""
+
+
 # -- finding ----------------------------------------------------------------------------
 def adapters_in(folder: str | os.PathLike[str]) -> dict[str, Path]:
     """The adapters a bundle folder holds (``{"policy": folder/policy, ...}``); {} for none.
@@ -210,7 +214,12 @@ def fitted_retriever(adapters: dict[str, Any], repo_path: str | os.PathLike[str]
     from ..retrieval.combiner import Combiner
     from ..retrieval.retriever import RetrieverConfig
 
-    return RetrieverConfig(combiner=Combiner.load(found))
+    try:
+        combiner = Combiner.load(found)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CombinerFileError(f"{found} is not a candidate stage's combiner ({type(exc).__name__}: {exc}); delete "
+                                "it (the shipped one then applies) or run `explore train` again") from None
+    return RetrieverConfig(combiner=combiner)
 
 
 # -- training: where a run starts, and what it leaves ----------------------------------

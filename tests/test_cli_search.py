@@ -60,3 +60,23 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
     (default_adapter_dir(repo) / COMBINER_FILE).write_text(docs_first)
     own = json.loads(runner.invoke(app, ["search", str(repo), question, "--json"]).output)
     assert own["hits"][0]["path"] == "docs/retry.md" and own["fitted"] is True
+
+
+def test_a_damaged_combiner_is_named_not_a_traceback(tmp_path: Path, make_repo) -> None:
+    """A combiner.json cut short (or not one at all), the repository's own or a bundle's:
+    search and ask say which file and what to do, exit 2."""
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / COMBINER_FILE).write_text('{"weights": "x"')
+    given = runner.invoke(app, ["search", str(repo), "retry back-off", "--adapter", str(bundle)])
+    assert given.exit_code == 2 and "not a candidate stage's combiner" in given.output, given.output
+    default_adapter_dir(repo).mkdir(parents=True)
+    (default_adapter_dir(repo) / COMBINER_FILE).write_text("{}")
+    own = runner.invoke(app, ["search", str(repo), "retry back-off"])
+    assert own.exit_code == 2 and str(default_adapter_dir(repo) / COMBINER_FILE) in own.output.replace("\n", "")
+    asked = runner.invoke(app, ["ask", str(repo), "where is the retry back-off?", "--model", "tiny-random",
+                                "--max-steps", "2"])
+    assert asked.exit_code == 2 and "delete it" in asked.output, asked.output
