@@ -38,11 +38,11 @@ def search_config(repo: Path, adapter: Path | None) -> RetrieverConfig | None:
 def search_rows(snapshot: Snapshot, hits: list[Any], question: str) -> list[dict[str, Any]]:
     """Each hit as the command shows it: path, score, the rankings that placed it, and the
     first line and lines of its best-matching window."""
-    from .sandbox.index import best_window
+    from .sandbox.index import best_window, file_lines
 
     rows = []
     for h in hits:
-        lines = (snapshot.text(h.path) or "").splitlines()
+        lines = file_lines(snapshot.text(h.path) or "")
         start = best_window(lines, question, WINDOW) if lines else 1
         rows.append({"path": h.path, "score": h.score, "why": list(h.why), "line": start,
                      "lines": lines[start - 1: start - 1 + WINDOW]})

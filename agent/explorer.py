@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.errors import ExploreError
-from ..sandbox.index import best_window
+from ..sandbox.index import best_window, file_lines
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.retriever import RetrieverConfig
@@ -339,7 +339,7 @@ class Explorer:
 
     def _evidence(self, path: str, question: str) -> Evidence:
         text = self.snapshot.text(path) or ""
-        lines = text.splitlines()
+        lines = file_lines(text)
         start = best_window(lines, question, EVIDENCE_LINES)
         chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]
         return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(chunk))

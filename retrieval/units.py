@@ -23,7 +23,7 @@ import numpy as np
 
 from ..sandbox import syntax
 from ..sandbox.atomic import replacing
-from ..sandbox.index import tokenize
+from ..sandbox.index import file_lines, tokenize
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot, cache_root
 
@@ -77,7 +77,9 @@ def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
     suffix = PurePosixPath(path).suffix.lower()
     if suffix not in UNIT_SUFFIXES or len(text) > MAX_UNIT_FILE_BYTES:
         return []
-    lines = text.splitlines()
+    if len(text) > syntax.MINIFIED_MIN_BYTES and len(text) / (text.count("\n") + 1) > syntax.MINIFIED_LINE:
+        return []  # minified or generated: one long line says nothing a unit could
+    lines = file_lines(text)
     if suffix in (".py", ".pyi"):
         try:
             tree = ast.parse(text)
@@ -163,7 +165,8 @@ class UnitCache:
         blob = snapshot.blobs.get(rel)
         found = self._held.get(blob) if blob else None
         if found is None:
-            found = FileUnits.of(rel, snapshot.text(rel) or "")
+            # one byte past the limit, so that split() sees a file is too large (text() stops at 1 MiB)
+            found = FileUnits.of(rel, snapshot.text(rel, MAX_UNIT_FILE_BYTES + 1) or "")
             self.parsed += 1
             if blob and keep:
                 self._held[blob] = found
@@ -184,7 +187,7 @@ MAX_CACHED_UNIT_SETS = 16
 #: the newest saved set of its repository (a commit's parent, after ``git pull``) and parses
 #: only the files whose content differs.
 CARRY_OVER_FILES = 30
-UNITS_VERSION = "3"
+UNITS_VERSION = "4"
 #: Sets of more files than this are not kept in the memo file by file (a 100,000-file
 #: repository's per-file lists held about a gigabyte): they are flattened at once, and the
 #: newest flat set of each repository stays in memory as the next commit's donor instead.

@@ -77,6 +77,10 @@ def file_document(path: str, text: str | None) -> list[str]:
     return _path_document(path) + (tokenize(text) if text else [])
 
 
+#: The one token of every document when no file has any: no question is tokenised to it.
+EMPTY_TOKEN = "\x00"
+
+
 def _path_document(path: str) -> list[str]:
     path_tokens = tokenize(path.replace("/", " ").replace(".", " "))
     return path_tokens + path_tokens
@@ -150,6 +154,8 @@ class Index:
             docs.append(_path_document(rel) + BLOB_TOKENS.get(snapshot, rel))
             if progress is not None:
                 progress(i + 1, len(snapshot.files))
+        if not any(docs):  # no file has a word (binaries, one-letter names): bm25s cannot index nothing
+            docs = [[EMPTY_TOKEN] for _ in docs]
         retriever = bm25s.BM25()
         retriever.index(docs, show_progress=False)
         _save_atomically(folder, retriever, snapshot.files)
@@ -221,6 +227,17 @@ _DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async
             r"(?:\([^)]*\)\s*)?")
 #: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line.
 _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
+
+
+def file_lines(text: str) -> list[str]:
+    """A file's lines numbered as ``read`` (and an editor) numbers them: split at ``\\n``
+    only, a line's trailing ``\\r`` dropped. Not ``str.splitlines``: it also splits at form
+    feeds, ``\\x1c``–``\\x1e``, ``\\x85`` and ``\\u2028``, and every line number after one
+    would point elsewhere."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
 
 
 def best_window(lines: list[str], question: str, window: int) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..sandbox.errors import PathRefused
 from ..sandbox.paths import Resolved
-from ..sandbox.index import Index, best_window
+from ..sandbox.index import Index, best_window, file_lines
 from ..sandbox.snapshot import Entry, Snapshot
 
 #: Lines per ``read`` window.
@@ -182,7 +182,7 @@ class Workspace:
         try:
             if start is None and self.question and res.size <= 1 << 20:
                 text = self.snapshot.text(res.rel) or ""
-                start = best_window(text.splitlines(), self.question, window)
+                start = best_window(file_lines(text), self.question, window)
             win = self.snapshot.read_window(res.rel, start or 1, window)
         except PathRefused as exc:
             return f"read: {exc}"

@@ -41,6 +41,22 @@ def test_units_of_python_and_other_languages() -> None:
     assert split("broken.py", "def ok():\n    pass\ndef (:\n")[0][0] == "ok"  # unparsable: by definition lines
 
 
+def test_units_count_lines_as_the_file_does_and_skip_minified_or_huge_files(tmp_path: Path, make_repo) -> None:
+    """A form feed does not shift a unit's lines; a minified .py and a file past the size
+    limit (read one byte past it: the snapshot's text stops at 1 MiB) give no units."""
+    from explore.retrieval.units import MAX_UNIT_FILE_BYTES, UnitCache
+
+    text = "x = 1\n\x0c\n" * 5 + "def target_func():\n    return special_token\n"
+    (name, start, end, body), = [u for u in split("ff.py", text) if u[0] == "target_func"]
+    assert (start, end) == (11, 12) and "special_token" in body
+    assert split("min.py", "x=1;" * 60_000) == []
+    big = "".join(f"def f{i}():\n    return {i}\n" for i in range(MAX_UNIT_FILE_BYTES // 20))
+    repo = make_repo(tmp_path, {"big.py": big, "small.py": "def g():\n    return 1\n"})
+    snapshot = Repository(repo).snapshot()
+    memo = UnitCache()
+    assert memo.units(snapshot, "small.py").names and not memo.units(snapshot, "big.py").names
+
+
 def test_the_defining_module_beats_a_test_that_repeats_the_words(repo: Path) -> None:
     index = Index.build(Repository(repo).snapshot())
     question = "retry delay back-off grows too fast per attempt"

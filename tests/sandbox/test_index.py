@@ -125,3 +125,12 @@ def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> No
     _prune(tmp_path, 1)
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert len(kept) == 2 and kept[1] == kept[0] + ".lock"  # a pruned index's lock file goes too
+
+
+def test_a_tree_with_no_word_anywhere_is_indexed(tmp_path: Path, make_repo) -> None:
+    """Only binaries with one-letter names: nothing to tokenise, an index all the same (bm25s
+    refused an empty vocabulary) and every question scores nothing."""
+    repo = make_repo(tmp_path, {"x": b"\x00\x01", "y": b"\x89PNG\x00"}, git_init=False)
+    snapshot = Repository(repo).snapshot()
+    index = Index.build(snapshot, cache=tmp_path / "cache")
+    assert not index.scores("where is the logo").any() and index.top("where is the logo", 5) == [("x", 0.0), ("y", 0.0)]

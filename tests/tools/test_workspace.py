@@ -427,3 +427,18 @@ def test_read_with_a_question_opens_at_the_best_window(tmp_path: Path, make_repo
     assert "300| def compute_retry_backoff" in out
     assert ws.read("net.py", 1).startswith("net.py  lines 1–80 of 400")  # an explicit start wins
     assert ws.read("other.py").startswith("other.py  lines 1–1 of 1")  # no match: from the top
+
+
+def test_form_feeds_and_carriage_returns_do_not_shift_the_window(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
+    """Lines are counted at newlines only, as `read` and an editor count them: a form feed
+    (str.splitlines splits there) or CRLF endings leave the window on the definition."""
+    body = [f"filler_{i} = {i}  # \x0c" for i in range(1, 201)]  # pages in a line: one line each
+    body[149] = "def frobnicate_widget(x):  # the widget frobnicator"
+    crlf = [f"other_{i} = {i}" for i in range(1, 201)]
+    crlf[149] = "def frobnicate_widget(x):"
+    repo = make_repo(tmp_path, {"ff.py": "\n".join(body) + "\n", "crlf.py": "\r\n".join(crlf) + "\r\n"},
+                     git_init=False)
+    ws = _folder_workspace(repo, question="where is frobnicate_widget defined?")
+    for name in ("ff.py", "crlf.py"):
+        out = ws.read(name)
+        assert "150| def frobnicate_widget" in out, out[:200]
