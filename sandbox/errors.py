@@ -30,6 +30,10 @@ class BadRevision(RepoError):
     """The revision does not name a commit in this repository."""
 
 
+class GitRefused(RepoError):
+    """git itself refuses the repository (another user's: "dubious ownership", a damaged one)."""
+
+
 class PathRefused(ExploreError):
     """A path inside the sandbox was refused: it escapes, loops, or is not a regular file.
 

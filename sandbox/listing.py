@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import GitRefused
 from .paths import HIDDEN_NAMES, describe_link
 
 #: Names skipped everywhere (configurable per snapshot with ``ignore=``).
@@ -51,12 +52,30 @@ class Listing:
     """``fs-`` and a hash of every file's path, size and modification time."""
 
 
+def git_refusal(top: Path | None) -> str | None:
+    """What git says when it will not read the repository at ``top`` at all (None when it
+    will): above all a repository another user owns, which git refuses ("dubious ownership")
+    and which would otherwise look like one with no commits."""
+    if top is None:
+        return None
+    done = subprocess.run(["git", "-C", str(top), "rev-parse", "--git-dir"], capture_output=True, text=True,
+                          errors="replace")
+    if done.returncode == 0:
+        return None
+    said = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
+    return f"git refuses to read {top}: {said}"  # its own words say what to do (safe.directory)
+
+
 def worktree_files(path: Path) -> set[str]:
     """The files of a working tree git would show: tracked and untracked, minus ignored."""
-    out = subprocess.run(
+    done = subprocess.run(
         ["git", "-C", str(path), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        check=True, capture_output=True,
-    ).stdout
+        capture_output=True,
+    )
+    if done.returncode != 0:
+        said = " ".join(os.fsdecode(done.stderr).split()) or f"exit status {done.returncode}"
+        raise GitRefused(git_refusal(path) or f"git cannot list the working tree of {path}: {said}")
+    out = done.stdout
     return {os.fsdecode(p) for p in out.split(b"\x00") if p}
 
 

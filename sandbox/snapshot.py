@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkout import materialise
-from .errors import BadRevision, EmptyRepository, NotAFolder, PathRefused, RepoNotFound
-from .listing import DEFAULT_IGNORE, Entry, list_tree, worktree_files
+from .errors import BadRevision, EmptyRepository, GitRefused, NotAFolder, PathRefused, RepoNotFound
+from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
 #: Whether this system names an open file's real path under /proc/self/fd (Linux).
@@ -260,6 +260,9 @@ class Repository:
         if repo is None:
             raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
         if not repo.head.is_valid() and rev in (None, "HEAD"):
+            refused = git_refusal(self.top)  # asked only on failure: a git process costs a warm question ms
+            if refused:
+                raise GitRefused(refused)
             raise EmptyRepository(
                 f"{self.top} is a git repository with no commits; commit something, "
                 "or use the working tree (--worktree)"
@@ -269,6 +272,9 @@ class Repository:
             commit.tree  # a full hex id is taken on trust until read: read it, so a missing one fails here
             return commit.hexsha
         except Exception:  # gitpython raises BadName, ValueError, GitCommandError...
+            refused = git_refusal(self.top)
+            if refused:
+                raise GitRefused(refused) from None
             raise BadRevision(
                 f"{rev!r} is not a commit in {self.top}; try a branch, tag or commit id "
                 "(`git log --oneline` lists them)"

@@ -262,3 +262,17 @@ def test_the_top_of_a_repository_is_unchanged(monorepo: Path) -> None:
     snap = repo.snapshot()
     assert snap.rev is not None and snap.git_dir is not None and snap.prefix == ""
     assert "src/pkg/draft.py" not in snap.files  # HEAD, as before
+
+
+def test_a_repository_git_refuses_says_so_not_that_it_has_no_commits(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """Another user's repository (git's "dubious ownership", faked with git's own test knob):
+    git's words and what to do, for HEAD, a named commit and the working tree alike."""
+    import pytest
+
+    from explore.sandbox.errors import GitRefused
+
+    repo = make_repo(tmp_path, {"a.py": "def alpha():\n    pass\n"})
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    for kwargs in ({}, {"rev": "HEAD~0"}, {"worktree": True}):
+        with pytest.raises(GitRefused, match="dubious ownership.*safe.directory"):
+            Repository(repo).snapshot(**kwargs)
