@@ -241,6 +241,6 @@ def refused_as_error(verb: str, snapshot: Snapshot, path: str, output: str) -> s
     except PathRefused:
         raise ExploreError(output) from None
     name = show_dir(rel) if verb == "ls" else shown(rel)
-    if output.startswith(name):
+    if name and output.startswith(name):  # the root's name is "": every output starts with it
         return output
     raise ExploreError(output)

@@ -30,17 +30,37 @@ def read_question(question: str | None, question_file: Path | None) -> str:
         raise QuestionSourceError("give the question as an argument or with --question-file, not both")
     if question_file is not None:
         if str(question_file) == "-":
-            return typer.get_text_stream("stdin").read()
+            return _stdin()
         try:
             return question_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise QuestionSourceError(f"--question-file {question_file}: {getattr(exc, 'strerror', None) or exc}") from None
     if question == "-":
-        return typer.get_text_stream("stdin").read()
+        return _stdin()
     if question is None:
         raise QuestionSourceError('no question: explore ask REPO "where is the config parsed?" '
                                   "(or - to read it from stdin, or --question-file FILE)")
     return question
+
+
+def _stdin() -> str:
+    """The question piped in: UTF-8 text, or a clear error (not a traceback) for other bytes
+    or a closed stdin."""
+    import sys
+
+    if sys.stdin is None:
+        raise QuestionSourceError("- reads the question from stdin, and stdin is closed")
+    try:
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    except OSError as exc:
+        raise QuestionSourceError(f"stdin: {exc.strerror or exc}") from None
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise QuestionSourceError(f"the question on stdin is not UTF-8 text (byte {raw[exc.start]:#04x} at "
+                                  f"{exc.start})") from None
 
 
 def warn_uncommitted(repo: Path) -> None:

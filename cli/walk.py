@@ -31,15 +31,27 @@ def parse_action(text: str) -> tuple[str, list[str]]:
     if verb == "ls" and "--page" in args:  # ls [DIR] --page N: the page goes last, as a number
         at = args.index("--page")
         page = args[at + 1:at + 2]
-        if not page or not page[0].isdigit() or int(page[0]) < 1:
+        if not page or not _number(page[0]) or int(page[0]) < 1:
             raise ExploreError(f"ls --page takes a page number (1, 2 …), as in `ls src --page 2`; not {text!r}")
         rest = args[:at] + args[at + 2:]
+        if len(rest) > 1:
+            raise ExploreError(f"ls takes one folder (and --page N); not {text!r}")
         args = [rest[0] if rest else ".", page[0]]
     if verb in ("cd", "read", "answer") and not args:
         raise ExploreError(f"{verb} needs a path, e.g. `{verb} src`")
-    if verb == "read" and len(args) > 1 and not args[1].isdigit():
+    if verb == "ls" and "--page" not in words and len(args) > 1:
+        raise ExploreError(f"ls takes one folder (and --page N); not {text!r}")
+    if verb in ("cd", "answer") and len(args) > 1 or verb == "read" and len(args) > 2:
+        raise ExploreError(f"{verb} takes one path{' and a line number' if verb == 'read' else ''} "
+                           f"(quote a name with spaces); not {text!r}")
+    if verb == "read" and len(args) > 1 and not _number(args[1]):
         raise ExploreError(f"read takes FILE [LINE]; {args[1]!r} is not a line number")
     return verb, args
+
+
+def _number(word: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also takes ``²``, which ``int`` refuses."""
+    return word.isascii() and word.isdigit()
 
 
 def _reaches(ws: Any, verb: str, path: str) -> bool:

@@ -114,6 +114,9 @@ def test_ask_reads_the_question_from_a_file_or_stdin(tmp_path: Path) -> None:
         result = runner.invoke(app, ["ask", str(repo), *args])
         assert result.exit_code == 2 and words in result.output, result.output
     assert runner.invoke(app, ["ask", str(repo), "-"], input="   \n").exit_code == 2  # empty from stdin
+    for command in (["ask", str(repo), "-"], ["search", str(repo), "-"], ["ask", str(repo), "--question-file", "-"]):
+        latin = runner.invoke(app, command, input=b"retry \xff backoff")  # not UTF-8: said, not a traceback
+        assert latin.exit_code == 2 and "not UTF-8" in latin.output, latin.output
 
 
 def test_ask_starts_without_the_training_stack() -> None:

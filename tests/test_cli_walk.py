@@ -61,6 +61,10 @@ def test_walk_rich_output(hostile: Path) -> None:
         (["walk", "{repo}", "ls", "--rev", "nope"], "not a commit"),
         (["walk", "{repo}", "rm -rf /"], "unknown action"),
         (["walk", "{repo}/src/main.py", "ls"], "is a file"),
+        (["walk", "{repo}", "ls src extra"], "ls takes one folder"),
+        (["walk", "{repo}", "ls --page \u00b2"], "page number"),
+        (["walk", "{repo}", "read src/main.py \u00b2"], "not a line number"),
+        (["walk", "{repo}", "cd src extra"], "cd takes one path"),
     ],
 )
 def test_walk_bad_input_exits_2(hostile: Path, args: list[str], words: str) -> None:

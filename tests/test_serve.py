@@ -100,6 +100,8 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
                                   "outside the repository")
                 assert message.startswith(f"Error executing tool {tool}: {tool}: ") and "root:" not in message
         refused(await session.call_tool("read", {"path": "pkg"}), "is a folder")
+        for root in (".", "", "pkg/.."):
+            refused(await session.call_tool("read", {"path": root}), "is a folder")
         refused(await session.call_tool("ls", {"path": "README.md"}), "is a file")
         refused(await session.call_tool("read", {"path": "nope.py"}), "no such file 'nope.py'")
 
