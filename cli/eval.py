@@ -16,9 +16,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..sandbox.errors import ExploreError
-from .console import NOT_FOUND, emit_json, err, out, progress_bars
+from .console import NOT_FOUND, emit_json, err, inert, out, progress_bars, shown_markup
 from .ask import warn_uncommitted
 from .options import JsonOpt, SeedOpt, TasksRepoArg
 from .tasks import SPLIT_NAMES
@@ -85,12 +86,13 @@ def eval_command(
     repository = Repository(repo, worktree=worktree)
     if scan is not None and not as_json:
         out.print(f"{len(selected)} real questions: the newest qualifying commits' messages, each posed on its "
-                  f"parent and answered by the source files it changed ({scan.describe()})", highlight=False)
+                  f"parent and answered by the source files it changed ({shown_markup(scan.describe())})",
+                  highlight=False)
     if not worktree and any(t.rev is None for t in selected):
         warn_uncommitted(repo)
     selected, warnings = usable(repository, selected)
     for w in warnings[:10]:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err.print(f"[yellow]warning:[/] {shown_markup(w)}", highlight=False)
     if len(warnings) > 10:
         err.print(f"[yellow]warning:[/] … and {len(warnings) - 10} more tasks with missing targets")
     config = EnvConfig()  # the environment the policies are scored in: oracles are proven in it too
@@ -119,7 +121,7 @@ def eval_command(
     if plot is not None:  # after the results: a plot that cannot be saved must not lose them
         _save_plot(ev, reports, plot)
         if not as_json:
-            out.print(f"plot saved to {plot}", highlight=False)
+            out.print(inert(f"plot saved to {plot}"), markup=False, highlight=False)
 
 
 def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
@@ -150,14 +152,14 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool) ->
         selected, scan = newest_questions(repository, n, progress=lambda done, total: progress.update(
             bar, completed=done, total=total))
     if not selected:
-        err.print(f"no commit of {repository.name} makes a question: {scan.describe()}; "
-                  "give --tasks FILE (from `explore tasks`) instead", highlight=False)
+        err.print(inert(f"no commit of {repository.name} makes a question: {scan.describe()}; "
+                        "give --tasks FILE (from `explore tasks`) instead"), markup=False, highlight=False)
         raise typer.Exit(NOT_FOUND)
     return selected, scan
 
 
 def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) -> Table:
-    table = Table(title=title + (f" [{split}]" if split else ""), title_justify="left")
+    table = Table(title=Text(inert(title + (f" [{split}]" if split else ""))), title_justify="left")
     table.add_column("policy", no_wrap=True)
     for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
         table.add_column(col, justify="right", no_wrap=True)

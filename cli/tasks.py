@@ -12,9 +12,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..sandbox.errors import ExploreError
-from .console import NOT_FOUND, emit_json, err, out, progress_bars
+from .console import NOT_FOUND, emit_json, err, inert, out, progress_bars
 from .ask import warn_uncommitted
 from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg
 
@@ -79,15 +80,15 @@ def _print_report(report: Any, summary: dict[str, Any], written: int, where: str
         depths.add_row(depth, str(n))
     console.print(depths)
     console.print(
-        f"wrote {written} tasks to {where} ({report.duplicates} duplicates merged, "
-        f"{report.unreachable} unreachable dropped, {summary['leaks_path']} name a target's path) "
-        f"from {report.files} files in {report.seconds:.1f} s", highlight=False,
+        inert(f"wrote {written} tasks to {where} ({report.duplicates} duplicates merged, "
+              f"{report.unreachable} unreachable dropped, {summary['leaks_path']} name a target's path) "
+              f"from {report.files} files in {report.seconds:.1f} s"), markup=False, highlight=False,
     )
 
 
 def _tasks_table(report: Any) -> Table:
     at = f" @ {report.rev[:10]}" if report.rev else " (working tree)" if report.worktree else ""
-    table = Table(title=f"tasks from {report.repo}{at}",
+    table = Table(title=Text(inert(f"tasks from {report.repo}{at}")),
                   title_justify="left")
     for col in ("source", "candidates", "kept", "train", "val", "test", "leaks path", "names stem"):
         table.add_column(col, justify="left" if col == "source" else "right", no_wrap=True)

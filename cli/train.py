@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from .console import INTERRUPTED, emit_json, err, out
+from .console import INTERRUPTED, emit_json, err, inert, out, shown_markup
 from .options import JsonOpt, RevOpt
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
@@ -123,56 +123,63 @@ class TrainProgress:
                     info += f"  reflector loss {m['sft/reflector_loss']:.3f}"
             self.bars.update(self.tasks[event.stage], completed=event.step, total=event.total, info=info)
         elif event.message:
-            self.bars.console.print(f"[cyan]{event.stage}[/]: {event.message}", highlight=False)
+            self.bars.console.print(f"[cyan]{event.stage}[/]: {shown_markup(event.message)}", highlight=False)
 
 
 def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="explore train", show_header=True)
     table.add_column("")
     table.add_column("value")
+
+    def row(name: str, value: str) -> None:  # paths and messages are shown as they are, never as markup
+        table.add_row(Text(inert(name)), Text(inert(value)))
+
     tasks = summary.get("tasks")
     if tasks:
-        table.add_row("tasks", f"{tasks.get('train', 0)} train / {tasks.get('test', 0)} held out")
+        row("tasks", f"{tasks.get('train', 0)} train / {tasks.get('test', 0)} held out")
     demos = summary.get("demos")
     if demos:
-        table.add_row("demonstrations", f"{demos['demos']} ({demos['negative']} negative, {demos['negative_ratio']:.0%})")
+        row("demonstrations", f"{demos['demos']} ({demos['negative']} negative, {demos['negative_ratio']:.0%})")
     held = summary.get("heldout")
     if held:
         b, a = held["before"], held["after"]
-        table.add_row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
+        row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
                                                     f"acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
         stage = summary.get("retriever", {})
         val = stage.get("validation")
         if val:
-            table.add_row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
+            row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                           + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
         if stage.get("reused"):
             built = stage.get("train", 0) + b["n"] - stage["reused"]
-            table.add_row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
+            row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
     elif summary.get("retriever", {}).get("why"):
-        table.add_row("candidate stage", f"not fitted: {summary['retriever']['why']}")
+        row("candidate stage", f"not fitted: {summary['retriever']['why']}")
     for stage, seconds in summary.get("seconds", {}).items():
-        table.add_row(f"time: {stage}", f"{seconds:.1f} s")
+        row(f"time: {stage}", f"{seconds:.1f} s")
     for name, result in summary.get("eval", {}).items():
-        table.add_row(f"held-out success {name.replace('_', ' ')}",
+        row(f"held-out success {name.replace('_', ' ')}",
                       f"{result.get('success', 0):.0%} (steps {result.get('steps', 0):.1f})")
     rl = summary.get("rl")
     if rl:
-        table.add_row("RL train success", f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last 5")
+        row("RL train success", f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last 5")
     policy = summary.get("policy")
     if policy and not policy.get("trained", True):
-        table.add_row("policy", f"kept as it is in {policy['from']} (no SFT or RL asked for)")
+        row("policy", f"kept as it is in {policy['from']} (no SFT or RL asked for)")
     for name, path in summary.get("adapters", {}).items():
-        table.add_row(f"adapter: {name}", path)
+        row(f"adapter: {name}", path)
     out.print(table)
     folder = Path(summary["out"])
     if (folder / "metrics.jsonl").is_file():
-        out.print(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png", highlight=False)
-    out.print(f'next: explore ask {repo} "your question"' + ("" if summary.get("default_out") else
-                                                          f" --adapter {summary['out']}"), highlight=False)
+        out.print(inert(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png"), markup=False,
+                  highlight=False)
+    out.print(inert(f'next: explore ask {repo} "your question"' + ("" if summary.get("default_out") else
+                                                                f" --adapter {summary['out']}")), markup=False,
+              highlight=False)
 
 
 def train(
@@ -219,7 +226,7 @@ def train(
                                   progress=progress, rev=rev)
     except TrainingInterrupted as stop:
         where = f" (checkpoint: {stop.checkpoint})" if stop.checkpoint else ""
-        err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{where}. "
+        err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{shown_markup(where)}. "
                   "Continue with the same command plus --resume.", highlight=False)
         raise typer.Exit(INTERRUPTED) from None
     result.summary["default_out"] = out_dir is None

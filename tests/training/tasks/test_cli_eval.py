@@ -206,3 +206,19 @@ def test_eval_without_tasks_asks_the_repositorys_own_newest_commits(weather_repo
     commit_all(chores, "wip")
     result = runner.invoke(app, ["eval", str(chores)])
     assert result.exit_code == 1 and "makes a question" in result.stderr and "qualified" in result.stderr
+
+
+def test_paths_that_look_like_markup_are_printed_as_they_are(weather_repo: Path, tmp_path: Path, make_repo) -> None:
+    """A path ``out[/]t.jsonl`` or a file ``tasks[v2].jsonl`` is a path, not rich markup: no
+    MarkupError after the work is written, and no name silently cut."""
+    (tmp_path / "out[").mkdir()
+    written = runner.invoke(app, ["tasks", str(weather_repo), "-o", f"{tmp_path}/out[/]t.jsonl", "--seed", "2"])
+    assert written.exit_code == 0, written.output
+    named = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(tmp_path / "tasks[v2].jsonl"), "--seed", "2"])
+    assert named.exit_code == 0 and "tasks[v2].jsonl" in named.stdout.replace("\n", ""), named.output
+    scored = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tmp_path / "tasks[v2].jsonl"),
+                                 "--policy", "bm25", "--limit", "3"])
+    assert scored.exit_code == 0 and "tasks[v2].jsonl" in scored.stdout, scored.output
+    repo = make_repo(tmp_path / "x[/]y", {"retry.py": "def backoff():\n    pass\n"})
+    trained = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "run[/]"), "--no-retriever"])
+    assert trained.exit_code == 0 and "run[/]" in trained.stdout.replace("\n", ""), trained.output
