@@ -5,6 +5,8 @@ options. The MCP SDK is imported when the command runs, never by `explore --help
 """
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -47,11 +49,30 @@ def serve(
         server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
                                max_steps=max_steps)
         if stdio:
+            import signal
+
+            def interrupt(_signum: int, _frame: object) -> None:
+                raise KeyboardInterrupt
+            # Our own handler: asyncio's (installed only over the default one) would cancel the
+            # SDK's tasks and wait on its stdin thread, which Ctrl-C never reaches.
+            signal.signal(signal.SIGINT, interrupt)
             err.print("explore: serving MCP on stdio (an MCP client starts this command; Ctrl-C stops it)",
                       highlight=False)
         else:
             err.print("explore: answering `explore ask` warm until Ctrl-C", highlight=False)
         server.run(stdio=stdio, listener=listener)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        if not stdio:
+            raise
+        # The MCP SDK reads stdin in a worker thread that a signal does not wake: unwound
+        # normally, the process would wait on it, model in memory, until the client closed
+        # the pipe. The socket goes first, then the process, with the signal's status.
+        code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code if isinstance(stop.code, int) else 1
+        if listener is not None:
+            listener.close()
+        err.print("explore: stopped", highlight=False)
+        sys.stderr.flush()
+        os._exit(code)
     finally:
         if listener is not None:
             listener.close()

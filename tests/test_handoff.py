@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -526,3 +527,29 @@ def test_a_stdio_server_with_a_socket_removes_it_when_terminated(tmp_path: Path,
         if proc.poll() is None:
             proc.kill()
             proc.wait(60)
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stdio_server_stops_on_a_signal_while_its_client_keeps_the_pipe_open(
+        tmp_path: Path, explore_cache: Path, make_repo, sig: int, code: int) -> None:
+    """Ctrl-C or SIGTERM once the server reads stdin: it exits at once with the signal's
+    status (it waited on the SDK's stdin thread, model in memory, until the client closed
+    the pipe), and its socket goes with it."""
+    repo = make_repo(tmp_path, FILES)
+    log = tmp_path / "stdio-server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errlog,
+                                env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
+    try:
+        wait_for(lambda: "serving MCP on stdio" in log.read_text() or proc.poll() is not None, "the stdio server")
+        time.sleep(2)  # the SDK's reader is blocked on stdin by now
+        assert proc.poll() is None, log.read_text()
+        proc.send_signal(sig)
+        assert proc.wait(20) == code, log.read_text()
+        assert not socket_path().exists() and "Traceback" not in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
+        proc.stdin.close()
