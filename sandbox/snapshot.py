@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkout import materialise
-from .errors import BadRevision, EmptyRepository, GitRefused, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, EmptyRepository, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
@@ -117,8 +117,16 @@ class Snapshot:
         return res.real.relative_to(self.root).as_posix() if res.real != self.root else ""
 
     def resolve(self, cwd: str, path: str) -> Resolved:
-        """Confine ``path`` (relative to ``cwd``) to this snapshot; see :func:`paths.resolve`."""
-        return resolve(self.root, cwd, path)
+        """Confine ``path`` (relative to ``cwd``) to this snapshot; see :func:`paths.resolve`.
+        What the listing leaves out (git-ignored files of a working tree, caches,
+        virtualenvs) is not part of the snapshot: a path that names it is refused as missing,
+        or a read could show a git-ignored ``.env`` that ``ls`` never lists."""
+        res = resolve(self.root, cwd, path)
+        real = res.real.relative_to(self.root).as_posix() if res.real != self.root else ""
+        if (res.kind == "file" and real not in self._fileset) or (res.kind == "dir" and real and real not in self.tree):
+            raise NoSuchPath(f"no such path {path!r} in the snapshot (it is left out: git-ignored, or a cache, "
+                             "virtualenv or .git folder)")
+        return res
 
     def is_dir(self, folder: str) -> bool:
         return folder in self.tree

@@ -86,6 +86,12 @@ def test_worktree_sees_uncommitted_changes_and_skips_ignored(history: Path) -> N
     assert "secret.txt" not in snap.files
     assert snap.rev is None
     assert "pkg/new.py" not in Repository(history).snapshot().files
+    # what the listing leaves out cannot be read by naming it either (a git-ignored .env)
+    from explore.tools.workspace import Workspace
+
+    ws = Workspace(snap)
+    assert ws.read("secret.txt").startswith("read: no such file") and "secret" not in ws.ls()
+    assert ws.answer("secret.txt").startswith("answer:") and ws.read("pkg/new.py").startswith("pkg/new.py")
 
 
 def test_plain_folder(tmp_path: Path) -> None:
