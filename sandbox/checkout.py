@@ -77,11 +77,19 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
     keep = kept_snapshots()
     donor = _donor(store, keep) if keep else None
     tmp, lease = donor or new_folder(store, sha)
+    blobs = BlobStore(store.parent / "blobs")
+    old_ids: dict[str, str] = {}
+    entries: list[tuple[str, str, str, str]] = []
+
+    def forget() -> None:
+        """``tmp`` is gone: the stored blobs only it linked (the donor's, this commit's) go too,
+        or they would stay until `explore cache prune`."""
+        blobs.release(set(old_ids.values()) | {obj for _mode, kind, obj, _rel in entries if kind == "blob"})
+
     try:
         old_ids = _ids(tmp) if donor else {}
         git_dir = str(repo.git_dir)
         entries = _ls_tree(git_dir, sha)
-        blobs = BlobStore(store.parent / "blobs")
         blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
         ids, freed = _lay_out(tmp / "tree", git_dir, entries, blobs, old_ids)
         write_bytes(tmp / "blobs.json", json.dumps(ids).encode())
@@ -91,8 +99,12 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
     except BaseException:
         lease.close()
         remove_folder(tmp)
+        forget()
         raise
-    return install(tmp, lease, final)
+    installed = install(tmp, lease, final)
+    if installed is None:  # another process's tree is there: ours was removed
+        forget()
+    return installed
 
 
 def _donor(store: Path, keep: int) -> tuple[Path, Lease] | None:

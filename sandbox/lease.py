@@ -126,13 +126,38 @@ def install(tmp: Path, lease: Lease, final: Path) -> Lease | None:
     try:
         os.rename(tmp, final)
     except OSError:
-        lease.close()
-        remove_folder(tmp)
-        if final.exists():
-            return None
-        raise
+        if not (_left_without_lease(final) and _renamed(tmp, final)):
+            lease.close()
+            remove_folder(tmp)
+            if final.exists():
+                return None
+            raise
     lease.folder = final
     return _register(lease)
+
+
+def _left_without_lease(final: Path) -> bool:
+    """Whether ``final`` is a folder with no lease file, set aside and removed now. A folder
+    is renamed into place whole, lease file and all, so one without it is what a removal
+    cut short left (``rm -rf`` stopped by the read-only tree inside): no process can lease
+    it, nor prune it, and every open would find it in the way for good."""
+    if not final.is_dir() or (final / LEASE).exists():
+        return False
+    aside = final.with_name(f"{GONE}{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        os.rename(final, aside)
+    except OSError:
+        return False  # another process set it aside first
+    remove_folder(aside)
+    return True
+
+
+def _renamed(tmp: Path, final: Path) -> bool:
+    try:
+        os.rename(tmp, final)
+    except OSError:
+        return False
+    return True
 
 
 def remove_if_unused(folder: Path) -> Path | None:

@@ -132,6 +132,54 @@ def test_a_removed_tree_is_rebuilt_identical(five_commits, explore_cache: Path, 
     assert again.root == root and tree_hash(again.root) == before and again.blobs == blobs
 
 
+def test_a_tree_left_without_its_lease_file_is_made_again(five_commits, explore_cache: Path, tree_hash) -> None:
+    """A removal cut short (a user's `rm -rf` of the cache stops at the read-only tree
+    after taking the lease file): the next open sets the leftover aside and lays the tree
+    out again, instead of failing for good ("kept being removed while it was opened")."""
+    repo, shas = five_commits
+    snap = Repository(repo).snapshot(shas[3])
+    before, root = tree_hash(snap.root), snap.root
+    del snap
+    gc.collect()
+    final = root.parent
+    (final / lease.LEASE).unlink()
+    (final / "blobs.json").unlink()
+    again = Repository(repo).snapshot(shas[3])
+    assert again.root == root and tree_hash(again.root) == before and (final / lease.LEASE).is_file()
+    assert not [p for p in (explore_cache / "snapshots").iterdir() if p.name.startswith(".gone-")]
+
+
+def test_ctrl_c_while_a_tree_is_laid_out_leaves_no_stored_copies_behind(tmp_path: Path, make_repo, commit_all,
+                                                                        explore_cache: Path) -> None:
+    """Interrupted while reshaping the one kept tree into another commit's: the half-made
+    tree goes, and so do the stored copies only it linked (thousands of them stayed until
+    `explore cache prune`)."""
+    import signal
+
+    repo = make_repo(tmp_path, {f"p{i % 40}/f{i}.py": f"X = {i}\n" for i in range(4000)})
+    for i in range(4000):
+        (repo / f"p{i % 40}" / f"f{i}.py").write_text(f"X = {i} + 1\n")
+    commit_all(repo, "change every file")
+    env = {**os.environ, "EXPLORE_CACHE": str(explore_cache), "EXPLORE_KEEP_SNAPSHOTS": "1"}
+    code = "import sys; from explore.sandbox.snapshot import Repository; Repository(sys.argv[1]).snapshot(sys.argv[2])"
+    subprocess.run([sys.executable, "-c", code, str(repo), "HEAD~1"], env=env, check=True)
+    child = subprocess.Popen([sys.executable, "-c", code, str(repo), "HEAD"], env=env, stderr=subprocess.PIPE)
+    store = explore_cache / "snapshots"
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline and \
+            not any(p.name.startswith((lease.NEW, lease.GONE)) for p in store.iterdir()):
+        time.sleep(0.01)
+    assert child.poll() is None, "the tree was made before it could be interrupted"
+    time.sleep(0.2)  # well into laying it out
+    child.send_signal(signal.SIGINT)
+    child.wait(60)
+    assert child.returncode != 0
+    blobs = [p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]
+    kept = {p.name.split("-")[0] for p in store.iterdir() if p.name.endswith(f"-v{SNAPSHOT_VERSION}")}
+    assert [p for p in blobs if p.stat().st_nlink == 1] == []  # none that no tree links
+    assert len(blobs) == (4000 if kept else 0)  # the trees that stayed link all there is
+
+
 def test_no_limit_keeps_every_tree(five_commits, explore_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXPLORE_KEEP_SNAPSHOTS", "0")
     repo, shas = five_commits
