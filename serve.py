@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
-from .agent.bundle import fitted_retriever
+from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
@@ -78,6 +78,9 @@ class OpenSnapshot:
     """Guards building :attr:`index` (and the retriever kept on it) once per snapshot."""
     retriever: Any = None
     """The candidate stage's settings: the repository's fitted combiner, or None (shipped)."""
+    combiner: tuple[Any, ...] | None = None
+    """Which ``combiner.json`` (path, size, modification time) :attr:`retriever` was read
+    from: an `explore train` that fits a new one while the server runs is seen at the next call."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,13 @@ class ExploreServer:
         with self._repo_lock(repository.path):
             with self._lock:
                 current = self._open.get(key)
+            adapters = self.setup().adapters
+            stamp = combiner_stamp(adapters, repository.path)
+            if current is not None and current.combiner != stamp:  # fitted again since: same files, new ranking
+                current = OpenSnapshot(current.snapshot, index=current.index, combiner=stamp,
+                                       retriever=fitted_retriever(adapters, repository.path))
+                with self._lock:
+                    self._open[key] = current
             if repository.is_git and not worktree:
                 head = repository.resolve_rev(None)
                 if current is not None and current.snapshot.key == head:
@@ -222,7 +232,7 @@ class ExploreServer:
                 snapshot = repository.snapshot(worktree=worktree and repository.is_git)
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
-            current = OpenSnapshot(snapshot, retriever=fitted_retriever(self.setup().adapters, repository.path))
+            current = OpenSnapshot(snapshot, retriever=fitted_retriever(adapters, repository.path), combiner=stamp)
             with self._lock:
                 self._open[key] = current
             return current
@@ -424,6 +434,19 @@ class ExploreServer:
         finally:
             if listener is not None:
                 listener.close()
+
+
+def combiner_stamp(adapters: dict[str, Any], repo_path: Path) -> tuple[Any, ...] | None:
+    """The fitted ``combiner.json`` that applies to ``repo_path`` (:func:`trained_combiner`)
+    as path, size and modification time; None when the shipped one applies."""
+    found = trained_combiner(adapters, repo_path)
+    if found is None:
+        return None
+    try:
+        st = found.stat()
+    except OSError:
+        return None
+    return str(found), st.st_size, st.st_mtime_ns
 
 
 def folder_identity(path: Path) -> tuple[Any, ...]:

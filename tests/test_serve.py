@@ -270,6 +270,14 @@ def test_search_and_ask_rank_with_the_combiner_fitted_to_the_repository(tmp_path
     assert server.search(None, question, 2)["hits"][0]["path"] == "docs/retry.md"
     server.ask(None, question)
     assert server.open(None).explorer.retriever.combiner.weights["kind_docs"] == 5.0  # its offer, with offer: retrieve
+    # `explore train` fits it again while the server runs: the next call ranks with the new one, HEAD unmoved
+    code_first = Combiner({f: (5.0 if f == "kind_code" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    (folder / COMBINER_FILE).write_text(json.dumps(code_first.to_dict()) + "\n")
+    assert server.search(None, question, 2)["hits"][0]["path"] == "pkg/retry.py"
+    server.ask(None, question)
+    assert server.open(None).explorer.retriever.combiner.weights["kind_code"] == 5.0
+    (folder / COMBINER_FILE).unlink()  # and removed: the shipped one again
+    assert server.search(None, question, 2)["hits"][0]["path"] == "pkg/retry.py" and server.open(None).retriever is None
 
 
 async def test_progress_while_the_first_question_waits(tmp_path: Path, explore_cache: Path, make_repo) -> None:
