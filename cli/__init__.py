@@ -16,7 +16,7 @@ import typer
 
 from . import ask, cache, search, serve, tasks, train, walk
 from . import eval as evaluate
-from .console import guard, out
+from .console import BROKEN_PIPE, guard, out
 
 # torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
 # ~10x slower (measured). Set before torch is imported, which every command defers.
@@ -62,7 +62,17 @@ app.add_typer(cache.app, name="cache")
 
 def main() -> None:
     """Console-script entry point (``explore = "explore.cli:main"``)."""
-    app()
+    import sys
+
+    try:
+        app()
+    except SystemExit as exc:
+        # click's (typer's own copy of it) wrapper, put on stdout when a write met EPIPE
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # the reader of stdout went away (`| head`): click says 1, which here means "made
+            # none"; 141 is what a shell reports for a writer stopped by SIGPIPE
+            raise SystemExit(BROKEN_PIPE) from None
+        raise
 
 
 __all__ = ["app", "main"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -22,8 +24,20 @@ from ..sandbox.errors import ExploreError
 JSON_VERSION = 1
 
 OK, NOT_FOUND, USAGE, INTERRUPTED = 0, 1, 2, 130
+#: stdout closed by its reader (`| head`), as a shell reports a writer SIGPIPE stopped.
+BROKEN_PIPE = 141
 
-out = Console(soft_wrap=True)
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """stdout's reader went away (``| head``): exit as a shell reports a writer SIGPIPE
+        stopped, not rich's 1, which here means nothing was found."""
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(BROKEN_PIPE)
+
+
+out = _Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 #: Control characters other than tab and newline, as something visible: C0 and DEL as their

@@ -80,3 +80,21 @@ def test_a_damaged_combiner_is_named_not_a_traceback(tmp_path: Path, make_repo) 
     asked = runner.invoke(app, ["ask", str(repo), "where is the retry back-off?", "--model", "tiny-random",
                                 "--max-steps", "2"])
     assert asked.exit_code == 2 and "delete it" in asked.output, asked.output
+
+
+def test_a_reader_that_stops_early_is_not_reported_as_nothing_found(tmp_path: Path, make_repo, explore_cache) -> None:
+    """`explore search … | head -1`: stdout closed mid-output exits 141, as a shell reports
+    a writer stopped by SIGPIPE, not 1 (which means nothing was found)."""
+    import os
+    import subprocess
+    import sys
+
+    line = "retry = '" + "backoff " * 75 + "'\n"
+    repo = make_repo(tmp_path, {f"m{i}.py": line * 6 for i in range(100)})
+    command = [str(Path(sys.executable).with_name("explore")), "search", str(repo), "retry backoff", "-k", "100",
+               "--no-server"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    assert proc.wait(120) == 141, proc.stderr.read()
