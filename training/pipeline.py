@@ -160,6 +160,9 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     started = time.time()
     if resume and (out / "run.json").is_file():  # keep when and from what it started; record new lengths
         first = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        if rev is not None and first.get("rev") != rev:  # the run's commit, not another one silently
+            raise ResumeMismatch(f"{out} holds a run at --rev {first.get('rev') or 'HEAD'}, not {rev}; resume without "
+                                 "--rev (or with the same one), or train into another --out")
         started, rev = first.get("started", started), first.get("rev", rev)
         from_dir = Path(first["from"]) if first.get("from") else from_dir
         tasks_file = Path(first["tasks_file"]) if first.get("tasks_file") else tasks_file

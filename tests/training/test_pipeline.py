@@ -67,6 +67,8 @@ def test_cli_train_then_resume_grows_metrics(make_repo, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "--resume" in refused.output
     mismatch = runner.invoke(app, [*args, "--rl-updates", "5", "--resume", "--seed", "7"])
     assert mismatch.exit_code == 2 and "seed" in mismatch.output
+    other_commit = runner.invoke(app, [*args, "--rl-updates", "5", "--resume", "--rev", "HEAD"])
+    assert other_commit.exit_code == 2 and "--rev" in other_commit.output  # not silently the recorded one
 
 
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(small_repo: Path, tmp_path: Path, tasks) -> None:
