@@ -164,13 +164,16 @@ class Run:
             write_tasks(tasks, path)
             self.timed("tasks", started)
         test = [t for t in tasks if t.meta.get("split") == "test"]
-        # Never the held-out tasks: a repository whose every target file went to test or val
-        # trains on val (the buffer), and one with neither says so.
+        # Never the held-out tasks, nor their answers: a repository whose every target file
+        # went to test or val trains on the val tasks that answer with other files (val is
+        # the buffer that takes a train task sharing a test target), and one with none says so.
+        tested = {f for t in test for f in t.targets}
         train = ([t for t in tasks if t.meta.get("split", "train") == "train"]
-                 or [t for t in tasks if t.meta.get("split") == "val"])
+                 or [t for t in tasks if t.meta.get("split") == "val" and not tested.intersection(t.targets)])
         if not train:
-            raise TrainError(f"none of the {len(tasks)} tasks is in the train or val split (all {len(test)} are "
-                             "held out for testing): nothing to train on without training on the test")
+            raise TrainError(f"none of the {len(tasks)} tasks can be trained on without training on the test: "
+                             f"{len(test)} are held out and the others answer with the same files; generate more "
+                             "tasks (a larger repository, more sources) or give --tasks with a train split")
         if len({t.meta.get("repo") for t in test}) > 1:  # a corpus: the first N held out span every repository
             count: dict[str, int] = {}
             keyed = []

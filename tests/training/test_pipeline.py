@@ -313,13 +313,16 @@ def test_train_refuses_an_oracle_that_does_not_replay(small_repo: Path, tmp_path
 
 
 def test_train_never_trains_on_the_held_out_tasks(small_repo: Path, tmp_path: Path) -> None:
-    """A tasks file whose every task is held out for testing is refused, not trained on."""
+    """A tasks file with no train split is refused when its val tasks answer with the test's
+    files (val takes the train tasks that share a test target): never trained on the test."""
     tasks_file = tmp_path / "tasks.jsonl"
     tasks_file.write_text('{"id": "a", "question": "where is the delay computed?", "targets": ["pkg/net/retry.py"], '
-                          '"meta": {"split": "test"}}\n')
+                          '"meta": {"split": "test"}}\n'
+                          '{"id": "b", "question": "where is the back-off?", "targets": ["pkg/net/retry.py"], '
+                          '"meta": {"split": "val"}}\n')
     result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
                                  "--out", str(tmp_path / "out"), "--sft-steps", "1"])
-    assert result.exit_code == 2 and "train or val split" in result.output, result.output
+    assert result.exit_code == 2 and "without training on the test" in result.output, result.output
     assert not (tmp_path / "out" / "policy").exists()
 
 
