@@ -10,6 +10,19 @@ from ..sandbox.errors import ExploreError
 REQUIRED = ("id", "question", "targets")
 
 
+
+def valid_target(path: str) -> bool:
+    """Whether a task file can name ``path`` as a target: repo-relative, no ``..``, and text
+    UTF-8 can write (a name with bytes that are not UTF-8 cannot be). A backslash is a
+    character of a POSIX name like any other (generated tasks hold such names), not a separator."""
+    if path.startswith("/") or ".." in path.split("/"):
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 class BadTaskRecord(ExploreError, ValueError):
     """A task record is malformed; the message names where and which field."""
 
@@ -70,8 +83,9 @@ class Task:
         if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t for t in targets):
             raise bad("targets", "a non-empty list of paths")
         for t in targets:
-            if t.startswith("/") or ".." in t.split("/") or "\\" in t:
-                raise BadTaskRecord(f"{where}: field 'targets' has {t!r}; targets are repo-relative posix paths")
+            if not valid_target(t):
+                raise BadTaskRecord(f"{where}: field 'targets' has {t!r}; targets are repo-relative paths "
+                                    "(no leading /, no ..) in UTF-8")
         if data.get("rev") is not None and not isinstance(data["rev"], str):
             raise bad("rev", "a commit id string or null")
         if "source" in data and not isinstance(data["source"], str):

@@ -37,6 +37,7 @@ def tasks(
     from ..sandbox.errors import BadRevision
     from ..sandbox.snapshot import Repository
     from ..training.tasks import generate_report, parse_sources, write_tasks
+    from ..training.tasks.pipeline import NoTasks
 
     to_stdout = str(output) == "-"
     if to_stdout and as_json:
@@ -55,7 +56,12 @@ def tasks(
                 bars[stage] = progress.add_task(stage, total=total)
             progress.update(bars[stage], completed=done, total=total)
 
-        report = generate_report(repository, chosen, max_tasks, seed, rev, max_commits=max_commits, progress=tick)
+        try:
+            report = generate_report(repository, chosen, max_tasks, seed, rev, max_commits=max_commits,
+                                     progress=tick)
+        except NoTasks as exc:  # it ran and made none: 1, as the exit codes say, not a usage error
+            err.print(inert(f"error: {exc}"), markup=False, highlight=False)
+            raise typer.Exit(NOT_FOUND) from None
     if to_stdout:
         for task in report.tasks:
             typer.echo(json.dumps(task.to_dict()))

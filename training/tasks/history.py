@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ...agent.task import Task
+from ...agent.task import Task, valid_target
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
@@ -141,7 +141,7 @@ def clean_message(message: str) -> str:
         bullet = re.fullmatch(r"[*-]\s+(.+)", s)
         if bullet and (_BOT.search(bullet[1]) or "[pre-commit" in bullet[1].lower()
                        or (_CHORE.match(bullet[1]) and not _REVERT_TO.match(bullet[1]))
-                       or _REFS.sub("", bullet[1]).strip() == subject):
+                       or _TAG.sub("", _REFS.sub("", bullet[1]).strip()).strip() == subject):
             continue
         lines.append(_REFS.sub("", s).rstrip())
         subject = subject or lines[-1].strip()
@@ -271,6 +271,10 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterato
         proc.wait()
 
 
+#: Modes of tree entries that are not files: a submodule (gitlink) and a symlink.
+_NOT_FILES = frozenset({"160000", "120000"})
+
+
 def _parse(record: bytes, sep: str, end: str) -> _Commit:
     head, _, rest = record.partition(end.encode())
     sha, parents, author, date, message = head.decode("utf-8", "replace").split(sep, 4)
@@ -279,7 +283,10 @@ def _parse(record: bytes, sep: str, end: str) -> _Commit:
         line = raw.decode("utf-8", "surrogateescape")
         if line.startswith(":"):  # :100644 100644 <a> <b> M\tpath
             meta, _, path = line.partition("\t")
-            commit.status[unquote_path(path)] = meta.split()[-1][:1]
+            fields = meta.split()
+            if {fields[0][1:], fields[1]} & _NOT_FILES:
+                continue  # a submodule or a symlink: nothing a walk reads as the file it names
+            commit.status[unquote_path(path)] = fields[-1][:1]
         elif line and line[0].isdigit() or line.startswith("-\t"):
             added, deleted, _path = (line.split("\t", 2) + ["", ""])[:3]
             commit.lines += (int(added) if added.isdigit() else 0) + (int(deleted) if deleted.isdigit() else 0)
@@ -307,7 +314,7 @@ def _task_of(commit: _Commit, subdir: str = "") -> tuple[Task | None, str]:
     if len(commit.status) > MAX_CHANGED:
         return None, "too many files"
     # Each file judged by the name the walk sees it by: inside a subfolder, relative to it.
-    touched = {p for p in commit.status if is_code_target(_inside(p, subdir) or p)}
+    touched = {p for p in commit.status if is_code_target(_inside(p, subdir) or p) and valid_target(p)}
     # Files as they were at the parent: modified or deleted (added files did not exist).
     sources = sorted(_inside(p, subdir) or p for p in touched if commit.status[p] in ("M", "D", "T"))
     if not touched:
@@ -321,6 +328,8 @@ def _task_of(commit: _Commit, subdir: str = "") -> tuple[Task | None, str]:
     if commit.lines > MAX_LINES:
         return None, "too many lines"
     question = clean_message(commit.message)
+    if not question:  # the subject was a trailer, a URL or a bullet the cleaning leaves out
+        return None, "chore or too short"
     return Task(
         id="", question=question, targets=sources, rev=commit.parents[0], source=SOURCE,
         meta={"kind": "commit", "commit": commit.sha, "date": commit.date,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...agent.env import EnvConfig, RepoExploreEnv
-from ...agent.task import Task
+from ...agent.task import Task, valid_target
 from ...sandbox.errors import ExploreError, PathRefused
 from ...sandbox.snapshot import Repository, Snapshot
 from ..oracle import attach
@@ -163,6 +163,8 @@ def generate_report(
         report.sources[name] = SourceReport(len(found), 0, reason)
         raw += _canonical(found, snapshot)
 
+    # a name a task file cannot carry (bytes that are not UTF-8, a backslash) is no target
+    raw = [t for t in raw if all(valid_target(f) for f in t.targets)]
     unique = dedupe(raw)
     report.duplicates = len(raw) - len(unique)
     for task in unique:

@@ -165,6 +165,10 @@ def test_a_squash_merge_body_keeps_what_people_wrote() -> None:
     assert clean_message(body) == "Fix `optional` validator to accept tuples\n\n* Test the 2-tuple case in `baseline.py`"
     assert clean_message("Speed up the parser\n\n* cache the tokens\n* Revert to one list") == \
         "Speed up the parser\n\n* cache the tokens\n* Revert to one list"
+    # a conventional-commit squash merge repeats the subject with its tag
+    assert clean_message("fix(parser): handle empty input in the parser (#12)\n\n"
+                         "* fix(parser): handle empty input in the parser\n\n* keep the tokens") == \
+        "handle empty input in the parser\n\n* keep the tokens"
 
 
 def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo, git, commit_all) -> None:

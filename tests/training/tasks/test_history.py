@@ -84,3 +84,44 @@ def test_a_target_whose_name_git_quotes_is_named_as_the_tree_names_it(tmp_path: 
     (task,), _ = scan_history(Repository(root))
     assert task.targets == [odd]
     assert odd in Repository(root).snapshot(task.rev).files
+
+
+def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, commit_all) -> None:
+    """A subject the cleaning leaves empty (a trailer, a URL), a symlink's or a submodule's
+    change, and a file whose name is not UTF-8 make no question — and no crash: a task
+    file could not carry such a name, nor a walk read a link or a submodule as that file.
+    A backslash in a name is a character like any other, and the task file round-trips it."""
+    import os
+    import subprocess
+
+    from explore.training.tasks import read_tasks, write_tasks
+
+    odd = "pkg/we\udcffird.py"
+    root = make_repo(tmp_path, {"pkg/a.py": "A = 1\n", "pkg/back\\slash.py": "B = 1\n", "pkg/real.py": "R = 1\n"},
+                     message="Initial import")
+    os.symlink("real.py", root / "pkg" / "link.py")
+    (root / os.fsencode(odd).decode("utf-8", "surrogateescape")).write_bytes(b"W = 1\n")
+    commit_all(root, "Add the link and the oddly named module")
+    (root / "pkg/a.py").write_text("A = 2\n")
+    commit_all(root, "Closes: https://github.com/org/repo/issues/12")
+    os.remove(root / "pkg" / "link.py")
+    os.symlink("a.py", root / "pkg" / "link.py")
+    commit_all(root, "Point the compatibility link at the new module")
+    (root / odd).write_bytes(b"W = 2\n")
+    commit_all(root, "Fix the weird module's rounding of large values")
+    (root / "pkg/back\\slash.py").write_text("B = 2\n")
+    commit_all(root, "Fix the slash module's rounding of large values")
+    sub = make_repo(tmp_path, {"x.py": "X = 1\n"}, name="sub")
+    subprocess.run(["git", "-C", str(root), "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub),
+                    "pkg/ext"], check=True, capture_output=True)
+    commit_all(root, "Add the external helpers as a submodule dependency")
+    (sub / "x.py").write_text("X = 2\n")
+    commit_all(sub, "change")
+    subprocess.run(["git", "-C", str(root / "pkg" / "ext"), "pull", "-q"], check=True, capture_output=True)
+    commit_all(root, "Update the external helpers submodule to the newest")
+    from explore.training.tasks.history import newest_questions
+
+    tasks, _ = newest_questions(Repository(root), 0)
+    assert [t.targets for t in tasks] == [["pkg/back\\slash.py"]] and all(t.question for t in tasks)
+    write_tasks(tasks, tmp_path / "t.jsonl")
+    assert [t.targets for t in read_tasks(tmp_path / "t.jsonl")] == [["pkg/back\\slash.py"]]
