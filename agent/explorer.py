@@ -16,6 +16,8 @@ not before, so such a question never pays for it. ``walk="always"`` walks every 
 """
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -143,9 +145,12 @@ class Explorer:
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
         if config is None:
             config = trained_config(self.adapters) or EnvConfig()
-            if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)
-                config.max_steps = max_steps
+        if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)
+            config = dataclasses.replace(config, max_steps=max_steps)  # a copy: the caller's stays as it is
         self.config = config
+        self._asking = threading.Lock()
+        """One question at a time: a question resets and walks the one environment (LangChain's
+        batch and an agent's parallel tool calls ask from several threads)."""
         self.notes: list[str] = []
         self.walk = _checked(walk)
         self._policy: DecisionPolicy | None = policy
@@ -250,9 +255,19 @@ class Explorer:
 
     def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:
         """Answer ``question``: walk the repository where the walk can change the answer
-        (``walk``, default this explorer's: ``auto``), else settle from the rankings."""
+        (``walk``, default this explorer's: ``auto``), else settle from the rankings.
+        Safe to call from several threads: they take turns."""
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError as exc:  # bytes a shell passed that are not UTF-8 (\udcff here)
+            raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {exc.start}); "
+                               "retype it or pass it with --question-file") from None
+        with self._asking:
+            return self._ask(question, max_steps, walk)
+
+    def _ask(self, question: str, max_steps: int | None, walk: str | None) -> Answer:
         started = time.perf_counter()
         walking = self.walks(question, walk)
         env = self.env

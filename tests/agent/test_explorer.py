@@ -100,6 +100,30 @@ def test_max_steps_of_one_ask_changes_neither_later_asks_nor_the_callers_config(
     assert explorer.ask("upload retry back-off", max_steps=4).finished
 
 
+def test_questions_asked_from_several_threads_get_their_own_answers(repo: Repository) -> None:
+    """LangChain's batch (and an agent's parallel tool calls) ask one explorer from a thread
+    pool: each question gets the answer it gets alone (they shared one environment, reset
+    under each other's walks); the horizon given beside a config is honoured, on a copy."""
+    from explore.agent.env import EnvConfig
+
+    config = EnvConfig()
+    explorer = Explorer(repo, model="tiny-random", config=config, max_steps=3, walk="always")
+    assert explorer.config.max_steps == 3 and config.max_steps == EnvConfig().max_steps
+    questions = ["where is the upload retry back-off computed?", "install steps", "where is the cache evicted?",
+                 "which settings does the config file hold?"] * 2
+    alone = [explorer.ask(q).files for q in questions]
+    together = [r["files"] for r in explorer.as_runnable().batch(questions, config={"max_concurrency": 4})]
+    assert together == alone
+
+
+def test_a_question_that_is_not_utf8_is_refused_by_name(repo: Repository) -> None:
+    from explore.sandbox.errors import ExploreError
+
+    explorer = Explorer(repo, model="tiny-random", max_steps=2)
+    with pytest.raises(ExploreError, match="not UTF-8"):
+        explorer.ask("where is compute_backoff defined \udcff")
+
+
 @pytest.mark.parametrize("offer", ["bm25", "retrieve", "hybrid"])
 def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str, script) -> None:
     """After the answered file come the files read, then the environment's own offer, in
