@@ -17,6 +17,9 @@ from ..sandbox.index import STOPWORDS, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
+#: Of those, the ones taken from the end of a longer question: a report puts its traceback,
+#: innermost frame and error last, after the prose and the logs.
+TAIL_CHARS = 8_000
 #: Extra weight of a token that comes from a code name, over a prose token.
 NAME_WEIGHT = 2
 #: A prose token counts at most this many times, however often a long report repeats it.
@@ -27,8 +30,12 @@ _JS_FRAME = re.compile(r"at (?:([\w.$<>]+) )?\(?((?:[\w@./-]+/)?[\w.-]+\.(?:js|t
 #: Indentation only, never across lines: ``\s*`` tried every line start against every
 #: later one, so a report of blank lines took tens of seconds.
 _GO_FRAME = re.compile(r"^[^\S\n]*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)
-_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyi|pyx|js|jsx|mjs|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|"
-                   r"rb|php|cs|swift|scala|toml|cfg|ini|ya?ml|json|md|rst|txt))\b")
+#: A file path in prose: relative, or absolute (``/home/…``, ``~/…``, ``C:/…``, the latter
+#: read with ``/`` for ``\\``). A JavaScript or data file's stem may hold dots
+#: (``webpack.config.js``); a Python one's may not (``docutils.parsers.rst`` is a module).
+_PATH = re.compile(r"(?<![\w/.~:-])((?:~|[A-Za-z]:)?/)?((?:[\w.-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
+                   r"ya?ml|toml)|[\w-]+\.(?:py|pyi|pyx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
+                   r"md|rst|txt)))\b")
 _BACKTICK = re.compile(r"`([^`\n]{1,200})`")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
@@ -37,6 +44,7 @@ _DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
 _SITE = re.compile(r"^.*(?:site-packages|dist-packages|lib/python[\d.]*|src)/")
+_INSTALLED = re.compile(r"(?:site-packages|dist-packages|lib/python[\d.]*)/")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,9 @@ class Query:
     """File paths the question names (from tracebacks first), site-packages prefixes removed."""
     functions: tuple[str, ...]
     """Functions named by traceback frames, innermost last."""
+    installed: frozenset[str] = frozenset()
+    """Those of :attr:`paths` that lay in an installed package (``site-packages/requests/utils.py``):
+    its folder names another package, so the file's name alone does not stand for one here."""
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -63,12 +74,17 @@ def _is_code_name(name: str, text: str) -> bool:
 
 @lru_cache(maxsize=512)
 def parse(question: str) -> Query:
-    """Parse ``question`` (any length; only the first :data:`MAX_QUERY_CHARS` are read)."""
-    text = question[:MAX_QUERY_CHARS]
+    """Parse ``question`` (any length: of a longer one, its start and its last
+    :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read)."""
+    text = question if len(question) <= MAX_QUERY_CHARS else \
+        question[:MAX_QUERY_CHARS - TAIL_CHARS - 1] + "\n" + question[-TAIL_CHARS:]
     paths: list[str] = []
     functions: list[str] = []
+    installed: set[str] = set()
     for m in _FRAME.finditer(text):
         paths.append(_SITE.sub("", m.group(1).replace("\\", "/")))
+        if _INSTALLED.search(m.group(1).replace("\\", "/")):
+            installed.add(paths[-1])
         if m.group(3) and not m.group(3).startswith("<"):
             functions.append(m.group(3))
     for m in _JS_FRAME.finditer(text):
@@ -76,7 +92,11 @@ def parse(question: str) -> Query:
         if m.group(1):
             functions.append(m.group(1).rsplit(".", 1)[-1])
     paths += [m.group(1) for m in _GO_FRAME.finditer(text)]
-    paths += [m.group(1) for m in _PATH.finditer(text)]
+    # an absolute path is the user's checkout or an installed package: its site prefix goes
+    for m in _PATH.finditer(text.replace("\\", "/")):
+        paths.append(_SITE.sub("", m.group(2)) if m.group(1) else m.group(2))
+        if m.group(1) and _INSTALLED.search(m.group(2)):
+            installed.add(paths[-1])
 
     names: list[str] = list(functions)
     for m in _BACKTICK.finditer(text):
@@ -97,4 +117,4 @@ def parse(question: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions))
+                 tuple(functions), frozenset(installed))

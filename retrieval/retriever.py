@@ -149,6 +149,8 @@ class Retriever:
             parts = PurePosixPath(mentioned).parts
             for n in range(len(parts), 0, -1):
                 found = self._by_tail().get("/".join(parts[-n:]), [])
+                if n == 1 and mentioned in query.installed:
+                    break  # a frame in another installed package (requests/utils.py) is not our utils.py
                 if found and (n > 1 or len(found) <= 3):
                     hits += [f for f in sorted(found, key=len) if f not in hits]
                     break

@@ -35,6 +35,13 @@ def test_a_huge_report_is_clipped_and_plain_prose_has_no_names() -> None:
     assert len(q.text) == MAX_QUERY_CHARS
     assert parse("where is the retry delay computed").names == frozenset()
     assert parse("").terms == ()
+    # a report's traceback comes last, after its prose and logs: still read
+    report = ("The app crashes at startup. " * 200 + "\n" + "INFO worker started ok\n" * 1_500
+              + 'Traceback (most recent call last):\n  File "/usr/lib/python3.11/site-packages/pkg/config.py", '
+              "line 12, in load_settings\n    raise ValueError(name)\nValueError: bad\n")
+    assert len(report) > MAX_QUERY_CHARS + 10_000
+    tail = parse(report)
+    assert tail.paths == ("pkg/config.py",) and "load_settings" in tail.functions and len(tail.text) == MAX_QUERY_CHARS
 
 
 def test_a_report_of_many_blank_lines_is_parsed_at_once() -> None:

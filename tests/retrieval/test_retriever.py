@@ -73,6 +73,11 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
     assert retriever.rank("`startServer` ignores the port")[0].path == "web/src/server.ts"
     report = 'Traceback:\n  File "/x/site-packages/pkg/cli.py", line 2, in main\nboom'
     assert retriever.rank(report)[0].path == "pkg/cli.py"
+    # a frame in another package names no file here by its bare name; absolute paths in prose count
+    other = parse('Traceback:\n  File "/usr/lib/python3.11/site-packages/requests/cli.py", line 9, in get\nboom')
+    assert other.paths == ("requests/cli.py",) and not retriever.rankings(other)["path"]
+    assert [p for p, _ in retriever.rankings(parse("crash in /home/me/proj/pkg/cli.py at start"))["path"]] == \
+        ["pkg/cli.py"]
 
 
 def test_priors_are_configurable(repo: Path) -> None:
