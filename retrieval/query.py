@@ -72,12 +72,16 @@ def _is_code_name(name: str, text: str) -> bool:
         or f"`{name}" in text or name.endswith(("Error", "Exception", "Warning"))
 
 
-@lru_cache(maxsize=512)
 def parse(question: str) -> Query:
     """Parse ``question`` (any length: of a longer one, its start and its last
-    :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read)."""
-    text = question if len(question) <= MAX_QUERY_CHARS else \
-        question[:MAX_QUERY_CHARS - TAIL_CHARS - 1] + "\n" + question[-TAIL_CHARS:]
+    :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read). Cached by what is read,
+    so a server asked about pasted logs keeps no megabytes in the cache."""
+    return _parse(question if len(question) <= MAX_QUERY_CHARS else
+                  question[:MAX_QUERY_CHARS - TAIL_CHARS - 1] + "\n" + question[-TAIL_CHARS:])
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> Query:
     paths: list[str] = []
     functions: list[str] = []
     installed: set[str] = set()
