@@ -170,7 +170,7 @@ class Run:
         tested = {f for t in test for f in t.targets}
         train = ([t for t in tasks if t.meta.get("split", "train") == "train"]
                  or [t for t in tasks if t.meta.get("split") == "val" and not tested.intersection(t.targets)])
-        if not train:
+        if not train and (self.config.sft.steps or self.config.rl.updates):
             raise TrainError(f"none of the {len(tasks)} tasks can be trained on without training on the test: "
                              f"{len(test)} are held out and the others answer with the same files; generate more "
                              "tasks (a larger repository, more sources) or give --tasks with a train split")
