@@ -7,6 +7,7 @@ error (typer's own usage errors exit 2 as well); ``130`` interrupted.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -86,6 +87,12 @@ def guard(func: F) -> F:
             return func(*args, **kwargs)
         except ExploreError as exc:
             fail(str(exc))
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            where = f" writing {exc.filename}" if exc.filename else ""
+            fail(f"the disk is full{where}: what was written before stays; free some space and run the "
+                 "command again (`explore train`: with --resume)")
         except KeyboardInterrupt:
             fail("interrupted; nothing was left half-written", code=INTERRUPTED)
 

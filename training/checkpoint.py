@@ -70,9 +70,17 @@ def save(folder: Path, stage: str, step: int, state: dict[str, Any], meta: dict[
             os.rename(folder, old)
         os.rename(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
+    except (OSError, RuntimeError) as exc:  # a full disk: torch's writer says RuntimeError
+        shutil.rmtree(tmp, ignore_errors=True)
+        kept = "the previous checkpoint stays" if exists(folder) else "no earlier checkpoint"
+        raise CheckpointError(f"cannot write the checkpoint in {folder.parent} ({exc}); {kept}: free some "
+                              "disk space and run the same command with --resume") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    # a checkpoint a killed save left half-written beside this one
+    for stale in folder.parent.glob(f".{folder.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     return folder
 
 

@@ -41,11 +41,13 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def truncate_jsonl(path: Path, keep: int) -> None:
-    """Keep the first ``keep`` rows (atomically)."""
-    rows = read_jsonl(path)
-    if len(rows) == keep and path.is_file():
+    """Keep the first ``keep`` rows (atomically). A file that holds more, or ends in a torn
+    line (a kill or a full disk mid-write), is rewritten: rows appended after a torn line
+    would be glued onto it and lost to every reader."""
+    rows = read_jsonl(path)[:keep]
+    if path.is_file() and path.read_text(encoding="utf-8") == "".join(json.dumps(r) + "\n" for r in rows):
         return
-    write_jsonl(path, rows[:keep])
+    write_jsonl(path, rows)
 
 
 def _moving_average(values: list[float], window: int = 5) -> list[float]:

@@ -113,6 +113,9 @@ class Run:
         truncate_jsonl(metrics_file, done())
         if done() >= total:
             return False
+        # the evaluation after this stage describes fewer steps than will have run (a resume
+        # that asks for more): measured again after them, never kept stale
+        self.state.get("eval", {}).pop(f"after_{stage}", None)
         last = trainer.state_dict()
         started = time.perf_counter()
         try:
@@ -121,8 +124,10 @@ class Run:
                 append_jsonl(metrics_file, {key: done(), **row})
                 last = trainer.state_dict()
                 if done() % max(1, every) == 0 or done() == total:
-                    ckpt.save(self.ckpt_dir, stage, done(), {"trainer": last, **(keep or {})})
+                    # the adapter first: a resume from this checkpoint, the last one, would not
+                    # export again, so a kill between the two must find the export done
                     on_checkpoint()
+                    ckpt.save(self.ckpt_dir, stage, done(), {"trainer": last, **(keep or {})})
                 self.say(ProgressEvent(stage, done(), total, row))
         except KeyboardInterrupt:
             trainer.load_state_dict(last)

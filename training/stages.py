@@ -244,6 +244,5 @@ def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, fro
     elif stage is None:
         run.export(model, ["reflector", "policy"] if cfg.reflection else ["policy"])
     if cfg.rl.updates > 0:
-        if reinforce(run, repo, train_tasks, model, tokenizer, policy, checkpoint if stage == "rl" else None):
-            run.state["eval"].pop("after_rl", None)
-        run.evaluate("after_rl", repo, test_tasks, policy, reflector())
+        reinforce(run, repo, train_tasks, model, tokenizer, policy, checkpoint if stage == "rl" else None)
+        run.evaluate("after_rl", repo, test_tasks, policy, reflector())  # again only if updates ran (Run.loop)

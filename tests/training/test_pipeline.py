@@ -371,3 +371,57 @@ def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_r
     assert json.loads((tmp_path / "r3" / "run.json").read_text())["config"]["budget"] == 0.001
     bad = runner.invoke(app, args[:5] + [str(tmp_path / "r4"), *args[6:], "--budget", "ten minutes"])
     assert bad.exit_code == 2 and "not a duration: try 10m" in bad.output
+
+
+def test_a_torn_metrics_line_is_dropped_before_rows_are_appended(tmp_path: Path) -> None:
+    """A kill (or a full disk) mid-append leaves half a row: a resume rewrites the file to
+    its whole rows, so the rows it appends are not glued onto the fragment and lost."""
+    from explore.training.report import append_jsonl, truncate_jsonl
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"update": 1, "loss": 0.5}\n{"update": 2, "loss": 0.4}\n{"update": 3, "lo')
+    truncate_jsonl(path, 2)
+    append_jsonl(path, {"update": 3, "loss": 0.3})
+    assert [r["update"] for r in read_jsonl(path)] == [1, 2, 3]
+    truncate_jsonl(path, 2)  # more rows than kept: the extra goes
+    assert [r["update"] for r in read_jsonl(path)] == [1, 2]
+
+
+def test_a_checkpoint_the_disk_cannot_hold_is_named_and_the_previous_one_stays(tmp_path: Path) -> None:
+    """Writing past what the file system allows (a full disk; here a file-size limit, which
+    fails the same writes): a named error that says what to do, the earlier checkpoint
+    intact, no half-written folder left beside it."""
+    script = (
+        "import resource, signal, sys, torch\n"
+        "from explore.training import checkpoint as ckpt\n"
+        "folder = __import__('pathlib').Path(sys.argv[1])\n"
+        "ckpt.save(folder, 'rl', 1, {'x': torch.zeros(10)})\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    ckpt.save(folder, 'rl', 2, {'x': torch.zeros(100_000)})\n"
+        "except ckpt.CheckpointError as exc:\n"
+        "    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "checkpoint")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "refused: cannot write the checkpoint" in done.stdout and "previous checkpoint stays" in done.stdout
+    assert ckpt.load(tmp_path / "checkpoint").step == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"]
+
+
+def test_more_sft_steps_on_resume_are_evaluated_again(small_repo: Path, tmp_path: Path, tasks) -> None:
+    """A resume that asks for more SFT steps measures the held-out tasks again after them:
+    the summary described the shorter run's policy."""
+    tasks_file = tmp_path / "tasks.jsonl"
+    tasks[-1].meta["split"] = "test"
+    write_tasks(tasks, tasks_file)
+    config = light_config(updates=0)
+    config.eval_tasks, config.sft.steps = 2, 2
+    out = tmp_path / "run"
+    said: list[str] = []
+    train(small_repo, config, out=out, tasks_file=tasks_file)
+    config.sft.steps = 4
+    train(small_repo, config, out=out, tasks_file=tasks_file, resume=True,
+          progress=lambda e: said.append(e.message or ""))
+    assert any("evaluating after_sft" in m for m in said), said
+    assert len(read_jsonl(out / "sft_metrics.jsonl")) == 4
