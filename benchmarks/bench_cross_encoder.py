@@ -20,6 +20,14 @@ Three steps, each resumable or cheap to rerun (rows go to JSON lines as they fin
     python benchmarks/bench_cross_encoder.py train --rows runs/ce-train.jsonl runs/ce-old.jsonl --out runs/ce-model
     python benchmarks/bench_cross_encoder.py score --model runs/ce-model --rows runs/ce-eval.jsonl runs/ce-lang.jsonl
 
+Per repository (what ``explore train`` could add): the reader fine-tuned on each evaluation
+project's own older commits, ``w`` chosen on the newest 50 of those, scored on its newest 100:
+
+    python benchmarks/bench_cross_encoder.py collect --split eval --only click,docutils,networkx,twisted --skip 0 --n 100 --out runs/pr/test-eval.jsonl
+    python benchmarks/bench_cross_encoder.py collect --split eval --only click,docutils,networkx,twisted --skip 100 --n 200 --out runs/pr/train-eval.jsonl
+    (the same two with --split lang --only cobra,express into runs/pr/test-lang.jsonl, runs/pr/train-lang.jsonl)
+    python benchmarks/bench_cross_encoder.py adapt --rows runs/pr/train-*.jsonl --test runs/pr/test-*.jsonl --model runs/ce-model
+
 ``train`` holds out ``--val-projects`` (training projects it never trains on) and prints
 acc@1 of the stage plus ``w`` × reader on them for a grid of ``w``; the evaluation rows are
 for ``score``, once, after ``w`` is chosen there. The training projects' newest
@@ -156,6 +164,17 @@ def train(args: argparse.Namespace) -> int:
     held = set(args.val_projects.split(","))
     rows = read_rows(args.rows)
     val = [r for r in rows if r["repo"] in held]
+    print(f"{len(val)} held-out questions of {sorted(held)}", flush=True)
+    reader = Reader(base_model(args.base), args.maxlen, args.qchars)
+    fit(reader, [r for r in rows if r["repo"] not in held], args)
+    reader.save(args.out)
+    report(scored(reader, val, args.k), "held-out training projects")
+    return 0
+
+
+def fit(reader: Reader, rows: list[dict], args: argparse.Namespace) -> None:
+    """``args.epochs`` passes over ``rows`` (one positive against the stage's wrong first files)."""
+    import torch
 
     def example(r: dict):
         files = r["files"][:args.k]
@@ -168,14 +187,12 @@ def train(args: argparse.Namespace) -> int:
         cands = [random.choice(right)] + wrong[:args.neg]
         return r["question"], [doc(f) for f in cands], torch.tensor([f["score"] for f in cands])
 
-    usable = [r for r in rows if r["repo"] not in held and example(r) is not None]
-    reader = Reader(base_model(args.base), args.maxlen, args.qchars)
+    usable = [r for r in rows if example(r) is not None]
     opt = torch.optim.AdamW([{"params": list(reader.bert.parameters()), "lr": args.lr},
                              {"params": list(reader.head.parameters()), "lr": args.head_lr}], weight_decay=0.01)
-    steps = int(len(usable) * args.epochs / args.batch)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 30) * max(0.0, 1 - s / max(1, steps)))
-    print(f"{len(usable)} training questions of {len({r['repo'] for r in usable})} projects, {steps} steps; "
-          f"{len(val)} held-out questions of {sorted(held)}", flush=True)
+    steps = max(1, int(len(usable) * args.epochs / args.batch))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 30) * max(0.0, 1 - s / steps))
+    print(f"{len(usable)} training questions of {len({r['repo'] for r in usable})} projects, {steps} steps", flush=True)
     started, order = time.perf_counter(), []
     for step in range(1, steps + 1):
         if len(order) < args.batch:
@@ -193,8 +210,44 @@ def train(args: argparse.Namespace) -> int:
         if step % 20 == 0:
             print(f"step {step}/{steps} loss {float(loss.detach()) / args.batch:.3f} "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
-    reader.save(args.out)
-    report(scored(reader, val, args.k), "held-out training projects")
+
+
+def adapt(args: argparse.Namespace) -> int:
+    """Per project: the reader fine-tuned on the project's own older commits, scored on its newest.
+
+    The training rows (newest first) are split by time: the newest ``--val`` choose ``w``
+    (for the start reader and for the fine-tuned one alike), the older ones fine-tune it.
+    Then the test rows are scored once with each reader at its chosen ``w``.
+    """
+    import torch
+
+    torch.set_num_threads(args.threads)
+    train_rows, test_rows = read_rows(args.rows), read_rows(args.test)
+    start = Reader(base_model(args.base), args.maxlen, args.qchars)
+    start.load(args.model)
+    start_state = {k: v.clone() for k, v in start.bert.state_dict().items()}, \
+        {k: v.clone() for k, v in start.head.state_dict().items()}
+    totals = {"stage": [], "start": [], "adapted": []}
+    for name in dict.fromkeys(r["repo"] for r in test_rows):
+        random.seed(args.seed)
+        torch.manual_seed(args.seed)
+        mine = sorted((r for r in train_rows if r["repo"] == name), key=lambda r: r["q"])
+        val, older = mine[:args.val], mine[args.val:]
+        test = [r for r in test_rows if r["repo"] == name]
+        start.bert.load_state_dict(start_state[0])
+        start.head.load_state_dict(start_state[1])
+        w0 = max(WEIGHTS[:-1], key=lambda w: acc1(scored(start, val, args.k), w))
+        before = scored(start, test, args.k)
+        fit(start, older, args)
+        w1 = max(WEIGHTS[:-1], key=lambda w: acc1(scored(start, val, args.k), w))
+        after = scored(start, test, args.k)
+        n = len(test)
+        print(f"{name}: {n} newest, stage {acc1(before, 0):.3f}; start reader w {w0:g} {acc1(before, w0):.3f}; "
+              f"fine-tuned on {len(older)} (w {w1:g} chosen on {len(val)}) {acc1(after, w1):.3f}", flush=True)
+        totals["stage"].append(acc1(before, 0))
+        totals["start"].append(acc1(before, w0))
+        totals["adapted"].append(acc1(after, w1))
+    print("mean acc@1: " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in totals.items()), flush=True)
     return 0
 
 
@@ -242,8 +295,25 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--residual", type=int, default=0, help="1: add the stage's score to the logit while training")
     t.add_argument("--seed", type=int, default=0)
     sub.choices["score"].add_argument("--model", type=Path, required=True)
+    a = sub.add_parser("adapt", help="fine-tune the reader per project on its older commits, score its newest")
+    a.add_argument("--rows", type=Path, nargs="+", required=True, help="each project's training rows (older commits)")
+    a.add_argument("--test", type=Path, nargs="+", required=True, help="each project's newest commits' rows")
+    a.add_argument("--model", type=Path, required=True, help="the reader to start from")
+    a.add_argument("--val", type=int, default=50, help="newest training rows that choose w")
+    a.add_argument("--base", type=Path, default=ROOT / "runs" / "minilm")
+    a.add_argument("--k", type=int, default=5)
+    a.add_argument("--maxlen", type=int, default=208)
+    a.add_argument("--qchars", type=int, default=300)
+    a.add_argument("--threads", type=int, default=2)
+    a.add_argument("--epochs", type=float, default=3.0)
+    a.add_argument("--lr", type=float, default=3e-5)
+    a.add_argument("--head-lr", type=float, default=1e-3)
+    a.add_argument("--batch", type=int, default=8)
+    a.add_argument("--neg", type=int, default=4)
+    a.add_argument("--residual", type=int, default=0)
+    a.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    return {"collect": collect, "train": train, "score": score}[args.step](args)
+    return {"collect": collect, "train": train, "score": score, "adapt": adapt}[args.step](args)
 
 
 if __name__ == "__main__":
