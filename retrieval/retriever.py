@@ -192,9 +192,16 @@ def _top(files: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]
 
 
 def retriever_for(index: Index, config: RetrieverConfig | None = None) -> Retriever:
-    """The retriever of an index, made once and kept on it (units are built on first use)."""
-    found = getattr(index, "_retriever_stage", None)
-    if found is None or (config is not None and found.config != config):
-        found = Retriever(index, config)
-        index._retriever_stage = found  # type: ignore[attr-defined]
+    """The retriever of an index for ``config`` (None: the shipped settings), made once and
+    kept on it (units are built on first use). One per settings, the last three: a caller
+    with no settings gets the shipped ones, never whatever another caller used last (a
+    repository's fitted combiner, say)."""
+    config = config or RetrieverConfig()
+    kept: list[Retriever] = index.__dict__.setdefault("_retriever_stages", [])
+    for found in kept:
+        if found.config == config:
+            return found
+    found = Retriever(index, config)
+    kept.insert(0, found)
+    del kept[3:]
     return found

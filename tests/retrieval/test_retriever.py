@@ -69,6 +69,8 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
     index = Index.build(Repository(repo).snapshot())
     retriever = retriever_for(index)
     assert retriever is retriever_for(index)  # made once per index
+    rrf = retriever_for(index, RetrieverConfig(fusion="rrf"))
+    assert rrf.config.fusion == "rrf" and retriever_for(index) is retriever  # no settings: the shipped ones
     assert retriever.defines("startserver") == {"web/src/server.ts"}
     assert retriever.rank("`startServer` ignores the port")[0].path == "web/src/server.ts"
     report = 'Traceback:\n  File "/x/site-packages/pkg/cli.py", line 2, in main\nboom'
