@@ -28,12 +28,14 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
+from ...sandbox.errors import ExploreError
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
@@ -254,21 +256,31 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterato
     args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
             "--numstat", "--no-abbrev", "--encoding=UTF-8", "--full-diff",
             f"--format={rec}%H{sep}%P{sep}%an <%ae>{sep}%ct{sep}%B{end}", head, *_scope(max_commits, subdir)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    buffer = b""
-    try:
-        for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
-            buffer += chunk
-            *records, buffer = buffer.split(rec.encode())
-            for record in records:
-                if record:
-                    yield _parse(record, sep, end)
-        if buffer:
-            yield _parse(buffer, sep, end)
-    finally:
-        proc.stdout.close()
-        proc.wait()
+    with tempfile.TemporaryFile() as said:  # a file, not a pipe: a long complaint cannot stall git
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=said)
+        assert proc.stdout is not None
+        buffer = b""
+        try:
+            for chunk in iter(lambda: proc.stdout.read(1 << 20), b""):
+                buffer += chunk
+                *records, buffer = buffer.split(rec.encode())
+                for record in records:
+                    if record:
+                        yield _parse(record, sep, end)
+            if buffer:
+                yield _parse(buffer, sep, end)
+        finally:
+            proc.stdout.close()
+            proc.wait()
+        if proc.returncode != 0:  # read to the end, and git failed: the history would be cut short silently
+            said.seek(0)
+            why = " ".join(said.read()[-2000:].decode("utf-8", "replace").split()) or f"exit {proc.returncode}"
+            raise HistoryUnreadable(f"git could not read the whole history of {git_dir} ({why}); a partial or "
+                                    "damaged clone? `git fsck` says which objects are missing")
+
+
+class HistoryUnreadable(ExploreError):
+    """``git log`` failed partway: the history it gave is not the repository's."""
 
 
 #: Modes of tree entries that are not files: a submodule (gitlink) and a symlink.

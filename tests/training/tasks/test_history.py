@@ -1,6 +1,7 @@
 """History tasks of a subfolder: only the commits that touched it, targets by its own paths."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from explore.sandbox.snapshot import Repository
@@ -125,3 +126,22 @@ def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, co
     assert [t.targets for t in tasks] == [["pkg/back\\slash.py"]] and all(t.question for t in tasks)
     write_tasks(tasks, tmp_path / "t.jsonl")
     assert [t.targets for t in read_tasks(tmp_path / "t.jsonl")] == [["pkg/back\\slash.py"]]
+
+
+def test_a_history_git_cannot_read_to_the_end_is_an_error_not_a_shorter_history(tmp_path: Path, make_repo,
+                                                                                 commit_all) -> None:
+    """An object missing from the clone (a partial or damaged one) stops `git log` partway:
+    said so, naming the object, instead of questions from the part before it."""
+    import pytest
+
+    from explore.training.tasks.history import HistoryUnreadable
+
+    root = make_repo(tmp_path, {"pkg/m.py": "M = 0\n", "pkg/n.py": "N = 0\n"}, message="Initial import")
+    for i in range(1, 4):
+        (root / "pkg/m.py").write_text(f"M = {i}\n")
+        commit_all(root, f"Fix the handling of empty values in module number {i}")
+    blob = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD~2:pkg/m.py"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(HistoryUnreadable, match=f"unable to read {blob}"):
+        scan_history(Repository(root))
