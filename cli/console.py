@@ -42,9 +42,11 @@ out = _Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 #: Control characters other than tab and newline, as something visible: C0 and DEL as their
-#: Unicode control pictures (ESC → ␛), C1 (8-bit CSI, OSC …) as ``\x9b``.
+#: Unicode control pictures (ESC → ␛), C1 (8-bit CSI, OSC …) as ``\x9b``; and a byte of a
+#: name that is not UTF-8 (Python's ``\udc9b``), which a C-locale stdout writes back raw —
+#: 0x9b is the 8-bit CSI again — as ``\x9b`` too.
 _VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\t\n"} | {0x7F: "\u2421"} | {
-    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {0xDC00 + b: f"\\x{b:02x}" for b in range(0x80, 0x100)}
 
 
 def inert(text: str) -> str:

@@ -99,6 +99,9 @@ def test_walk_prints_repository_text_and_names_inert(tmp_path: Path, make_repo) 
     assert "$ read [red]x.py" in result.output and "[red]x.py" in result.output.split("$ read")[0]  # echoed as named
     assert "[bold]y.py" in result.output
     assert "␛]0;pwned␇␛[31mred␛[0m \\x9b2J" in result.output  # visible, so the user sees what is there
+    from explore.cli.console import inert
+
+    assert inert("lat\udce9.py \udc9b2J") == "lat\\xe9.py \\x9b2J"  # a name's non-UTF-8 bytes, never raw
     missing = runner.invoke(app, ["walk", str(tmp_path / "[red]gone"), "ls"])  # an error naming a path, too
     assert missing.exit_code == 2 and "[red]gone" in missing.output
 
