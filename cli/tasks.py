@@ -73,8 +73,6 @@ def tasks(
         emit_json("tasks", {**summary, "output": str(output)})
     else:
         _print_report(report, summary, written, "stdout" if to_stdout else str(output), err if to_stdout else out)
-    if not written:
-        raise typer.Exit(NOT_FOUND)
 
 
 def _print_report(report: Any, summary: dict[str, Any], written: int, where: str, console: Any) -> None:

@@ -506,27 +506,34 @@ def test_a_connection_on_a_descriptor_over_1023_is_heard_and_watched(explore_cac
     assert result["left"], "the listener did not see the client hang up"
 
 
-def test_a_stdio_server_with_a_socket_removes_it_when_terminated(tmp_path: Path, explore_cache: Path,
-                                                                 make_repo) -> None:
-    """SIGTERM (what an editor sends its MCP servers) unwinds the stdio server like Ctrl-C:
-    its socket goes with it, instead of lying there until the next server finds it stale."""
-    repo = make_repo(tmp_path, FILES)
+@contextmanager
+def stdio_server(tmp_path: Path, cache: Path, repo: Path, waiting_for: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """``explore serve REPO --socket`` on stdio, its stdin held open by the test as a client
+    would, once its log says ``waiting_for``: ``(process, log)``; killed if still running."""
     log = tmp_path / "stdio-server.log"
     with open(log, "w") as errlog:
         proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errlog,
-                                env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
+                                env={**os.environ, "EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1"})
     try:
-        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None,
-                 "the server's socket")
-        assert proc.poll() is None and socket_path().exists(), log.read_text()
-        proc.terminate()
-        assert proc.wait(60) == 143, log.read_text()
-        assert not socket_path().exists()
+        wait_for(lambda: waiting_for in log.read_text() or proc.poll() is not None, waiting_for)
+        yield proc, log
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(60)
+        proc.stdin.close()
+
+
+def test_a_stdio_server_with_a_socket_removes_it_when_terminated(tmp_path: Path, explore_cache: Path,
+                                                                 make_repo) -> None:
+    """SIGTERM (what an editor sends its MCP servers) unwinds the stdio server like Ctrl-C:
+    its socket goes with it, instead of lying there until the next server finds it stale."""
+    with stdio_server(tmp_path, explore_cache, make_repo(tmp_path, FILES), "answering `explore ask` on") as (proc, log):
+        assert proc.poll() is None and socket_path().exists(), log.read_text()
+        proc.terminate()
+        assert proc.wait(60) == 143, log.read_text()
+        assert not socket_path().exists()
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -535,21 +542,9 @@ def test_a_stdio_server_stops_on_a_signal_while_its_client_keeps_the_pipe_open(
     """Ctrl-C or SIGTERM once the server reads stdin: it exits at once with the signal's
     status (it waited on the SDK's stdin thread, model in memory, until the client closed
     the pipe), and its socket goes with it."""
-    repo = make_repo(tmp_path, FILES)
-    log = tmp_path / "stdio-server.log"
-    with open(log, "w") as errlog:
-        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random", "--socket"],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errlog,
-                                env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "OMP_NUM_THREADS": "1"})
-    try:
-        wait_for(lambda: "serving MCP on stdio" in log.read_text() or proc.poll() is not None, "the stdio server")
+    with stdio_server(tmp_path, explore_cache, make_repo(tmp_path, FILES), "serving MCP on stdio") as (proc, log):
         time.sleep(2)  # the SDK's reader is blocked on stdin by now
         assert proc.poll() is None, log.read_text()
         proc.send_signal(sig)
         assert proc.wait(20) == code, log.read_text()
         assert not socket_path().exists() and "Traceback" not in log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(60)
-        proc.stdin.close()
