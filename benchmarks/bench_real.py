@@ -15,11 +15,16 @@ commit changed. Every policy answers the same questions:
     python benchmarks/bench_real.py --per-repo 40 --json runs/real.json
     python benchmarks/bench_real.py --split train --policies bm25,retrieve   # tune here, not on eval
     python benchmarks/bench_real.py --text changelog    # ask with the release note the commit added
+    python benchmarks/bench_real.py --text report       # the message plus the test it added, as a bug report
 
 ``--text changelog`` asks each commit that also added a release note (CHANGES.rst,
 CHANGELOG.md, towncrier fragments …; at most six lines: more is a release compiled, not one
 change) with that note instead of its message: text written for users, closer to a bug
 report than a commit subject is.
+
+``--text report`` asks each commit that also added test lines with its message followed by
+those lines as a fenced code block ("To reproduce:"), the shape of a bug report with a
+reproducer: the names a user's snippet calls, among the test's own helpers and fixtures.
 
 Printed: pooled acc@1/5/10 and seconds per question for every policy, then acc@1 per repository.
 """
@@ -108,6 +113,47 @@ def changelog_questions(entry: dict, folder: Path, per_repo: int):
     return repo, out, scan
 
 
+#: Test lines a report quotes at most: a reproducer is a few lines, not a test module.
+MAX_REPRO_LINES = 25
+
+
+def added_test_lines(folder: Path, commit: str) -> list[str]:
+    """The lines ``commit`` added to test files (as ``file_kind`` tells them), dedented, at
+    most :data:`MAX_REPRO_LINES`, blank and comment-only lines dropped."""
+    import textwrap
+
+    from explore.sandbox.outline import file_kind
+
+    diff = subprocess.run(["git", "-C", str(folder), "show", "--format=", "--no-renames", "-U0", commit],
+                          capture_output=True, text=True, errors="replace").stdout
+    added, keep = [], False
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            keep = line.startswith("+++ b/") and file_kind(line[6:]) == "test"
+        elif keep and line.startswith("+") and not line.startswith("+++"):
+            if line[1:].strip() and not line[1:].lstrip().startswith(("#", "//")):
+                added.append(line[1:].rstrip())
+        if len(added) >= MAX_REPRO_LINES:
+            break
+    return textwrap.dedent("\n".join(added)).splitlines() if len(added) >= 2 else []
+
+
+def report_questions(entry: dict, folder: Path, per_repo: int):
+    """The newest ``per_repo`` history questions whose commit also added test lines, asked
+    as a bug report: the message, then the test lines as the reproducer."""
+    repo, tasks, scan = questions(entry, folder, 0)
+    out = []
+    for task in tasks:  # newest first
+        lines = added_test_lines(folder, task.meta["commit"])
+        if lines:
+            task.meta["message"] = task.question
+            task.question = task.question + "\n\nTo reproduce:\n\n```\n" + "\n".join(lines) + "\n```\n"
+            out.append(task)
+            if len(out) == per_repo:
+                break
+    return repo, out, scan
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git",
@@ -119,9 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, default=None, help="navigator adapters instead of the shipped ones")
     parser.add_argument("--clone", action="store_true", help="git clone the pinned repositories that are missing")
     parser.add_argument("--json", type=Path, default=None, help="write every number (and per-question rows) here")
-    parser.add_argument("--text", choices=("message", "changelog"), default="message",
+    parser.add_argument("--text", choices=("message", "changelog", "report"), default="message",
                         help="ask with the commit message, or with the release note the commit added "
-                             "(commits without one left out)")
+                             "(commits without one left out), or as a bug report: the message and the "
+                             "test lines the commit added (commits adding none left out)")
     args = parser.parse_args(argv)
 
     from explore.agent.env import navigator_config
@@ -142,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[red]missing clone[/] {folder}: run with --clone (or `git clone {entry['url']} {folder}`)")
             return 2
         start = time.perf_counter()
-        ask = changelog_questions if args.text == "changelog" else questions
+        ask = {"changelog": changelog_questions, "report": report_questions}.get(args.text, questions)
         repo, tasks, scan = ask(entry, folder, args.per_repo)
         console.print(f"{entry['name']}: {len(tasks)} questions ({args.text}); {scan.describe()} "
                       f"[dim]({time.perf_counter() - start:.1f} s)[/]")
@@ -202,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(by_repo)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"split": args.split, "per_repo": args.per_repo, "reports": reports,
+        args.json.write_text(json.dumps({"split": args.split, "text": args.text, "per_repo": args.per_repo, "reports": reports,
                                          "rows": rows}, indent=1))
     return 0
 
