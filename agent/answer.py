@@ -212,7 +212,8 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     ``code_only`` and ``intent``, the walk matters only through a walked answer that stands:
     a docs page or config file the question asks for, or an example, script or test (which
     is how questions asking where a name is defined are answered by files outside the
-    package). A question that asks for none of these is settled as the best code file under
+    package); a statement (a commit message, a bug report) asks for neither, even where it
+    says *implemented*. A question that asks for none of these is settled as the best code file under
     the stage and BM25 whatever the walk read — up to a code file the walk read outside
     their first few, which on 540 commit messages of the training projects moved 10
     answers, as many right as wrong (``benchmarks/fit_answer.py``'s records). Without
@@ -229,7 +230,9 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
         return False
     if not weights.intent:
         return True
-    return any(asks_for(question, kind) for kind in _GATED) or _DEFINITION.search(question) is not None
+    # a statement asks for code (asks_for) and for no definition: "Implemented retries" describes
+    return any(asks_for(question, kind) for kind in _GATED) or (
+        _DEFINITION.search(question) is not None and not is_statement(question))
 
 
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],

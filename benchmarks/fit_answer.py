@@ -22,6 +22,12 @@ settle statements (``answer.json``'s ``statements``):
     python benchmarks/fit_answer.py --fit --publish           # write navigator/answer.json
     python benchmarks/fit_answer.py --collect --adapter RUN --records RUN/answer.jsonl   # a trained run's walks
     python benchmarks/fit_answer.py --fit --records runs/answer/records.jsonl --same-as RUN/answer.jsonl  # its questions
+    python benchmarks/fit_answer.py --statements runs/nav-train-msg.json runs/nav-train-report.json --publish
+
+``--statements`` refits the statements' weights alone from ``bench_real.py --split train
+--policies navigator --json`` runs (a commit message run, a ``--text report`` run …; each
+run is one kind of question, weighed equally): a statement is settled without a walk, so
+those rows hold everything a settle reads. Runs of any other split are refused.
 
 The evaluation projects are never walked here: their numbers come from bench_real.py and
 bench_navigator.py after publishing.
@@ -172,12 +178,14 @@ def _stage_alone(rows: list[dict], kind: str) -> float:
     return sum(bool(r["stage"]) and r["stage"][0][0] in r["targets"] for r in chosen) / max(len(chosen), 1)
 
 
-def fit_form(rows: list[dict], console: Console, form: str) -> dict:
+def fit_form(rows: list[dict], console: Console, form: str, settled_alone: bool = False) -> dict:
     """The grid's simplest weights within one standard error of the best mean acc@1 over
-    the kinds of question in ``rows``."""
+    the kinds of question in ``rows``; with ``settled_alone`` only weights under which
+    ``ask`` settles these questions without walking (rows recorded without a walk say
+    nothing of weights that would walk)."""
     from dataclasses import replace
 
-    from explore.agent.answer import AnswerWeights, load_weights
+    from explore.agent.answer import AnswerWeights, load_weights, walk_matters
     from explore.agent.bundle import NAVIGATOR_DIR
 
     kinds = sorted({r["kind"] for r in rows})
@@ -189,6 +197,8 @@ def fit_form(rows: list[dict], console: Console, form: str) -> dict:
     for values in itertools.product(*GRID.values()):
         weights = AnswerWeights(**dict(zip(GRID, values)), candidates=5)
         if weights.policy == weights.stage == weights.bm25 == 0 or (weights.intent and not weights.code_only):
+            continue
+        if settled_alone and any(walk_matters(weights, r["question"]) for r in rows):
             continue
         right = {k: hits(weights, k) for k in kinds}
         per_kind = {k: sum(v) / max(len(v), 1) for k, v in right.items()}
@@ -230,6 +240,42 @@ def fit_form(rows: list[dict], console: Console, form: str) -> dict:
     console.print(f"{form}: weights (policy / stage / bm25 / read / code only / intent):", weights.policy,
                   weights.stage, weights.bm25, weights.read, weights.code_only, weights.intent)
     return {"weights": weights, "per_kind": per_kind}
+
+
+def refit_statements(runs: list[Path], console: Console, publish: bool) -> int:
+    """The statements' weights chosen on training-project navigator runs of bench_real.py
+    (one kind of question per run), and with ``publish`` written into answer.json."""
+    from dataclasses import replace
+
+    from explore.agent.answer import is_statement, load_weights, save_weights
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    rows = []
+    for run in runs:
+        data = json.loads(run.read_text())
+        if data.get("split") != "train":
+            console.print(f"[red]{run}[/]: a {data.get('split')!r} run; the weights are chosen on training projects only")
+            return 2
+        kind = data.get("text") or run.stem
+        rows += [{**r["weighed"], "kind": kind, "question": r["question"], "targets": r["targets"]}
+                 for r in data["rows"] if r.get("weighed") and not r["weighed"].get("walked")
+                 and is_statement(r["question"])]
+    if not rows:
+        console.print("[red]no statement settled without a walk in these runs[/] (a navigator run's rows are needed)")
+        return 2
+    result = fit_form(rows, console, "statements", settled_alone=True)
+    if publish:
+        shipped = load_weights(NAVIGATOR_DIR)
+        if shipped is None:
+            console.print(f"[red]no answer.json in {NAVIGATOR_DIR}[/]: run --fit --publish first")
+            return 2
+        kinds = sorted({r["kind"] for r in rows})
+        chosen = replace(result["weights"], fit={
+            "by": "benchmarks/fit_answer.py --statements " + " ".join(run.name for run in runs),
+            "questions": {k: sum(r["kind"] == k for r in rows) for k in kinds}, "acc@1": result["per_kind"],
+            "stage acc@1": {k: _stage_alone(rows, k) for k in kinds}})
+        console.print(f"wrote {save_weights(replace(shipped, statements=chosen), NAVIGATOR_DIR)}")
+    return 0
 
 
 def score(run: Path, console: Console) -> None:
@@ -338,8 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", type=int, default=8, help="generated val questions per training repository (0: none)")
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--statements", type=Path, nargs="+", default=None, metavar="RUN_JSON",
+                        help="refit the statements' weights on bench_real.py navigator runs of the training "
+                             "projects (one kind of question a run); with --publish write them into answer.json")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.statements:
+        return refit_statements(args.statements, console, args.publish)
     if args.walk_check:
         run = args.score or args.records
         rows = (json.loads(run.read_text())["rows"] if args.score else

@@ -230,3 +230,30 @@ def test_the_shipped_answer_file_loads() -> None:
 
     weights = load_weights(NAVIGATOR_DIR)
     assert weights is not None and weights.code_only and weights.intent and isinstance(weights.first_read, bool)
+
+
+def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_path: Path, make_repo, script) -> None:
+    """A report quoting a snippet shaped like the project's tests (most do) drove BM25 to
+    the test file by scores in the hundreds, which out-voted the candidate stage: the
+    shipped navigator answered a test for a third of such reports. A statement is now
+    settled among code files, and not walked even when it says *implemented*."""
+    from explore.agent.answer import walk_matters
+    from explore.agent.bundle import NAVIGATOR_DIR
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+    from explore.sandbox.snapshot import Repository
+
+    test_body = "".join(f"def test_backoff_{i}():\n    policy = RetryPolicy(attempts={i}, jitter=False)\n"
+                        f"    assert policy.compute_backoff({i}) <= policy.max_delay\n" for i in range(12))
+    repo = Repository(make_repo(tmp_path, {
+        "pkg/retry.py": "class RetryPolicy:\n    def compute_backoff(self, attempt):\n"
+                        "        '''The delay before the next attempt.'''\n        return 2 ** attempt\n",
+        "pkg/client.py": "def send(request):\n    return request\n",
+        "tests/test_retry.py": "from pkg.retry import RetryPolicy\n\n" + test_body,
+    }))
+    weights = load_weights(NAVIGATOR_DIR)
+    report = ("Back-off is implemented without a ceiling: it exceeds max_delay\n\nTo reproduce:\n\n```\n"
+              + test_body + "```\n")
+    assert not walk_matters(weights, report) and walk_matters(weights, "Where is compute_backoff defined?")
+    answer = Explorer(repo, policy=script(), reflector=NoReflector(), weigh=weights).ask(report)
+    assert answer.steps == [] and answer.files[0] == "pkg/retry.py"
