@@ -170,7 +170,14 @@ def test_ctrl_c_while_a_tree_is_laid_out_leaves_no_stored_copies_behind(tmp_path
             not any(p.name.startswith((lease.NEW, lease.GONE)) for p in store.iterdir()):
         time.sleep(0.01)
     assert child.poll() is None, "the tree was made before it could be interrupted"
-    time.sleep(0.2)  # well into laying it out
+
+    def stored() -> int:
+        return sum(1 for p in (explore_cache / "blobs").rglob("*") if p.is_file())
+
+    first = stored()  # HEAD~1's files; HEAD's are stored as its tree is laid out
+    while child.poll() is None and time.monotonic() < deadline and stored() < first + 50:
+        time.sleep(0.005)  # well into laying it out: a fixed wait let a quiet machine finish first
+    assert child.poll() is None, "the tree was made before it could be interrupted"
     child.send_signal(signal.SIGINT)
     child.wait(60)
     assert child.returncode != 0
