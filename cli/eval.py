@@ -166,7 +166,8 @@ def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) 
     table.caption = "acc@k: ranking policies only; invalid: share of steps; ms: p50/p90 per task"
     table.caption_justify = "left"
     for s in summaries:
-        acc = "/".join(f"{s[k]:.2f}" for k in ("acc@1", "acc@3", "acc@5")) if "acc@1" in s else "–"
+        # ".72/.92/.94": the leading zeros cost the 80-column table its last column
+        acc = "/".join(f"{s[k]:.2f}".removeprefix("0") for k in ("acc@1", "acc@3", "acc@5")) if "acc@1" in s else "–"
         table.add_row(s["policy"], str(s["n"]), f"{s['success']:.3f}", acc, f"{s['spl']:.3f}",
                       f"{s['mean_steps']:.2f}", f"{s['invalid_rate']:.2f}",
                       f"{s['p50_seconds'] * 1000:.0f}/{s['p90_seconds'] * 1000:.0f}")
