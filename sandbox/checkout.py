@@ -98,6 +98,8 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
             blobs.drop_unlinked(path)
     except BaseException:
         lease.close()
+        if donor and not old_ids:  # stopped before the donor's own blob ids were read: read them now
+            old_ids = _ids(tmp)
         remove_folder(tmp)
         forget()
         raise

@@ -169,18 +169,13 @@ def test_ctrl_c_while_a_tree_is_laid_out_leaves_no_stored_copies_behind(tmp_path
     while child.poll() is None and time.monotonic() < deadline and \
             not any(p.name.startswith((lease.NEW, lease.GONE)) for p in store.iterdir()):
         time.sleep(0.01)
-    assert child.poll() is None, "the tree was made before it could be interrupted"
-
-    def stored() -> int:
-        return sum(1 for p in (explore_cache / "blobs").rglob("*") if p.is_file())
-
-    first = stored()  # HEAD~1's files; HEAD's are stored as its tree is laid out
-    while child.poll() is None and time.monotonic() < deadline and stored() < first + 50:
-        time.sleep(0.005)  # well into laying it out: a fixed wait let a quiet machine finish first
+    # at once: waiting "well into" the layout (0.2 s, or until 50 files were stored) let the
+    # child finish first in the full suite (exit 0); stopped early, the donor tree's own blob
+    # ids may not have been read yet, which is the window this also covers
     assert child.poll() is None, "the tree was made before it could be interrupted"
     child.send_signal(signal.SIGINT)
     child.wait(60)
-    assert child.returncode != 0
+    assert child.returncode != 0, child.stderr.read().decode(errors="replace")
     blobs = [p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]
     kept = {p.name.split("-")[0] for p in store.iterdir() if p.name.endswith(f"-v{SNAPSHOT_VERSION}")}
     assert [p for p in blobs if p.stat().st_nlink == 1] == []  # none that no tree links
