@@ -175,7 +175,11 @@ def test_ctrl_c_while_a_tree_is_laid_out_leaves_no_stored_copies_behind(tmp_path
     assert child.poll() is None, "the tree was made before it could be interrupted"
     child.send_signal(signal.SIGINT)
     child.wait(60)
-    assert child.returncode != 0, child.stderr.read().decode(errors="replace")
+    # Nearly always interrupted; under a full suite the child has now and then finished as
+    # the signal landed (exit 0, nothing on stderr). Either way no stored copy may be left
+    # that no tree links, which is what is checked below.
+    stderr = child.stderr.read().decode(errors="replace")
+    assert child.returncode == 0 or "KeyboardInterrupt" in stderr, stderr
     blobs = [p for p in (explore_cache / "blobs").rglob("*") if p.is_file()]
     kept = {p.name.split("-")[0] for p in store.iterdir() if p.name.endswith(f"-v{SNAPSHOT_VERSION}")}
     assert [p for p in blobs if p.stat().st_nlink == 1] == []  # none that no tree links
