@@ -45,8 +45,6 @@ _CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
 _SITE = re.compile(r"^.*(?:site-packages|dist-packages|lib/python[\d.]*|src)/")
 _INSTALLED = re.compile(r"(?:site-packages|dist-packages|lib/python[\d.]*)/")
-#: ``from pkg.mod import a, b`` / ``import pkg.mod``: a reproducer's imports name modules.
-_IMPORT = re.compile(r"^[^\S\n]*(?:from[^\S\n]+([\w.]+)[^\S\n]+import[^\S\n]+\(?([\w, ]+)|import[^\S\n]+([\w.]+))", re.M)
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,6 @@ class Query:
     installed: frozenset[str] = frozenset()
     """Those of :attr:`paths` that lay in an installed package (``site-packages/requests/utils.py``):
     its folder names another package, so the file's name alone does not stand for one here."""
-    modules: tuple[str, ...] = ()
-    """Dotted names that may name a module (``werkzeug.http``, ``trio._core._run.Nursery``,
-    ``from a.b import c`` as ``a.b`` and ``a.b.c``), in the order written: the retriever
-    looks each up as a file (``werkzeug/http.py``)."""
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -120,16 +114,6 @@ def _parse(text: str) -> Query:
     names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 
-    modules: list[str] = []
-    for m in _IMPORT.finditer(text):
-        if m.group(3):
-            modules.append(m.group(3))
-        else:
-            modules.append(m.group(1))
-            modules += [f"{m.group(1)}.{n}" for n in re.findall(r"\w+", m.group(2))]
-    modules += [m.group(0) for m in _DOTTED.finditer(text)
-                if not all(p.islower() and len(p) <= 3 for p in m.group(0).split("."))]  # "e.g"
-
     prose = Counter(tokenize(text))
     terms: list[str] = []
     for token, count in prose.items():
@@ -137,5 +121,4 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions), frozenset(installed),
-                 tuple(dict.fromkeys(m.strip(".") for m in modules if "." in m.strip("."))))
+                 tuple(functions), frozenset(installed))

@@ -6,8 +6,7 @@ Five rankings of a snapshot's files for one parsed question (:class:`~.query.Que
   queried with the parsed terms (names weighted above prose);
 * ``unit`` — BM25 over code units (functions, classes, methods); a file scores its best unit;
 * ``symbol`` — files that *define* a name the question uses, rarer names first;
-* ``path`` — files whose path ends with a path the question names (traceback frames),
-  then the modules it names (``pkg.mod.func``, ``from pkg.mod import x`` -> ``…/pkg/mod.py``);
+* ``path`` — files whose path ends with a path the question names (traceback frames);
 * ``history`` — files changed by the past commits whose messages are most like the
   question (:mod:`.history`; none for a plain folder).
 
@@ -154,17 +153,6 @@ class Retriever:
                     break  # a frame in another installed package (requests/utils.py) is not our utils.py
                 if found and (n > 1 or len(found) <= 3):
                     hits += [f for f in sorted(found, key=len) if f not in hits]
-                    break
-        for dotted in query.modules:  # werkzeug.http.parse_date -> werkzeug/http.py; the longest module named
-            if len(hits) >= depth:
-                break
-            parts = dotted.split(".")
-            for n in range(len(parts), 1, -1):
-                stem = "/".join(parts[:n])
-                found = self._by_tail().get(stem + ".py", []) + self._by_tail().get(stem + "/__init__.py", [])
-                if found:
-                    if len(found) <= 3:
-                        hits += [f for f in sorted(found, key=len) if f not in hits]
                     break
         return hits[:depth]
 

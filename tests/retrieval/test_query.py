@@ -61,15 +61,3 @@ def test_unicode_identifiers_are_names_whole() -> None:
         q = parse(question)
         assert "größe_berechnen" in q.names and "e_berechnen" not in q.names
     assert parse("the naïve `parse_args` path").names == frozenset({"parse_args"})
-
-
-def test_dotted_names_and_imports_are_kept_as_modules() -> None:
-    """A reproducer's imports and a report's dotted names name modules: kept in the order
-    written, each import's names joined to its module (``from a.b import c`` may import a
-    module ``c``); "e.g." and plain words are no module."""
-    q = parse("parse_date breaks in werkzeug.http\n\n```\nfrom starlette.formparsers import (MultiPartParser, x)\n"
-              "import trio._core._run\n```\nsee e.g. the docs")
-    assert q.modules[:4] == ("starlette.formparsers", "starlette.formparsers.MultiPartParser",
-                             "starlette.formparsers.x", "trio._core._run")
-    assert "werkzeug.http" in q.modules and "e.g" not in q.modules
-    assert parse("where is the retry delay computed").modules == ()

@@ -235,25 +235,3 @@ def test_symbol_scores_do_not_depend_on_the_process_hash_seed(tmp_path: Path, ma
                              capture_output=True, text=True, check=True)
         seen.add(run.stdout.strip())
     assert len(seen) == 1, seen
-
-
-def test_a_module_the_question_names_is_a_path_hit(tmp_path: Path, make_repo) -> None:
-    """``from pkg.engine import x`` or ``pkg.engine.compute`` names ``src/pkg/engine.py``
-    (the longest module that exists, under any source folder); a name no file answers, or
-    one that many files would (``util`` in every package), gives no hit."""
-    repo = make_repo(tmp_path, {
-        "src/pkg/engine.py": "def compute():\n    return 1\n",
-        "src/pkg/sub/__init__.py": "X = 1\n",
-        "src/pkg/other.py": "def unrelated():\n    return 2\n",
-        **{f"src/p{i}/util.py": "Y = 1\n" for i in range(5)},
-    })
-    retriever = Retriever(Index.build(Repository(repo).snapshot()))
-
-    def path_hits(question: str) -> list[str]:
-        return [p for p, _ in retriever.rankings(parse(question))["path"]]
-
-    assert path_hits("```\nfrom pkg.engine import compute\n```") == ["src/pkg/engine.py"]
-    assert path_hits("calling pkg.engine.compute.cache_clear() fails") == ["src/pkg/engine.py"]
-    assert path_hits("pkg.sub.X is wrong, then os.path.join and response.text") == ["src/pkg/sub/__init__.py"]
-    assert path_hits("p0.util.Y vs util.Y") == ["src/p0/util.py"]
-    assert retriever.rank("from pkg.engine import compute is slow")[0].path == "src/pkg/engine.py"
