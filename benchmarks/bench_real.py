@@ -249,8 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     console.print(by_repo)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"split": args.split, "text": args.text, "per_repo": args.per_repo, "reports": reports,
-                                         "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"split": args.split, "text": args.text, "per_repo": args.per_repo,
+                                         "reports": reports, "rows": rows}, indent=1))
     return 0
 
 
