@@ -93,10 +93,15 @@ class TrainProgress:
     def __init__(self, console: Console) -> None:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
+        from rich.table import Column
 
-        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                             TextColumn("{task.fields[info]}"), console=console, transient=False)
+        # The info column takes what the line has left and is cut with an ellipsis: left to
+        # rich, a long note squeezed the bar, the counts and the ETA out of an 80-column line.
+        self.bars = Progress(TextColumn("{task.description}", table_column=Column(no_wrap=True)), BarColumn(bar_width=24),
+                             MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                             TextColumn("{task.fields[info]}",
+                                        table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)),
+                             console=console, transient=False, expand=True)
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> "TrainProgress":
@@ -116,7 +121,7 @@ class TrainProgress:
                 if "curriculum/max_depth" in m:
                     info += f"  depth≤{m['curriculum/max_depth']:.0f}"
             elif event.stage == "retriever":
-                info = "questions, each on its own parent commit"
+                info = "questions, each on its parent"
             else:
                 info = f"policy loss {m.get('sft/policy_loss', 0):.3f}"
                 if "sft/reflector_loss" in m:

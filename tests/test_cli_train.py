@@ -173,3 +173,29 @@ def test_a_tasks_file_without_a_policy_stage_is_refused_not_ignored(tmp_path: Pa
     result = runner.invoke(app, ["train", str(repo), "--tasks", str(tasks), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "--sft-steps" in result.output, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_progress_line_keeps_its_counts_and_eta_on_an_80_column_terminal() -> None:
+    """The stage's note is what gives way on a narrow line: before, a long note squeezed the
+    bar, the counts and the ETA out of an 80-column terminal (and out of a log's last frame)."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from explore.cli.train import TrainProgress
+    from explore.training.run import ProgressEvent
+
+    for terminal in (True, False):
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=80, force_terminal=terminal, color_system=None)
+        with TrainProgress(console) as progress:
+            progress(ProgressEvent("retriever", 0, 259))
+            progress(ProgressEvent("retriever", 100, 259))
+            progress(ProgressEvent("rl", 3, 40, metrics={"train/success": 0.4, "train/return": 0.12,
+                                                          "curriculum/max_depth": 3}))
+        last = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buffer.getvalue()).replace("\r", "\n").splitlines()
+        shown = [line for line in last if "candidate stage" in line][-1]
+        assert "100/259" in shown and "eta" in shown and len(shown.rstrip()) <= 80, shown
+        shown = [line for line in last if "RL (policy)" in line][-1]
+        assert "3/40" in shown and "eta" in shown, shown
