@@ -26,15 +26,31 @@ NAME_WEIGHT = 2
 MAX_PROSE_COUNT = 2
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*))?')
-_JS_FRAME = re.compile(r"at (?:([\w.$<>]+) )?\(?((?:[\w@./-]+/)?[\w.-]+\.(?:js|ts|mjs|tsx|jsx)):(\d+)")
-#: Indentation only, never across lines: ``\s*`` tried every line start against every
-#: later one, so a report of blank lines took tens of seconds.
-_GO_FRAME = re.compile(r"^[^\S\n]*((?:[\w.-]+/)*[\w.-]+\.go):(\d+)", re.M)
+#: A V8 frame (``at fn (path:line:col)``, ``at new Server (…)``, ``at async fn (…)``, or a
+#: bare ``at path:line:col``), read after backslashes became slashes and URL prefixes went.
+_JS_FRAME = re.compile(r"at (?:(?:new|async) )*(?:([\w.$<>]+)(?: \[as [\w$]+\])? )?\(?((?:[A-Za-z]:)?(?:[\w@./-]+/)?"
+                       r"[\w.-]+\.(?:js|ts|mjs|cjs|tsx|jsx)):(\d+)")
+#: A Go frame line (a goroutine dump puts the function on the line above it). Indentation
+#: only, never across lines: ``\s*`` tried every line start against every later one, so a
+#: report of blank lines took tens of seconds. Absolute paths and module versions
+#: (``gin@v1.9.0``) too; a generated file's stem may hold dots (``api.pb.go``).
+_GO_FRAME = re.compile(r"^[^\S\n]*((?:[A-Za-z]:)?/?(?:[\w.@+~-]+/)*[\w.+-]+\.go):(\d+)", re.M)
+#: Rust: where it panicked (``panicked at src/parse.rs:12:5:``, or the older
+#: ``panicked at 'msg', src/main.rs:2:5``), and ``RUST_BACKTRACE`` frames (``  3: crate::f``
+#: then ``at ./src/f.rs:1:44``).
+_RUST_PANIC = re.compile(r"panicked at (?:'[^\n]*', )?((?:[A-Za-z]:)?[^\s:'\"]+\.rs):(\d+)")
+_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: ([^\s]+)\n[^\S\n]*at ((?:[A-Za-z]:)?[^\s:]+\.rs):(\d+)", re.M)
+#: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
+_GO_FUNCTION = re.compile(r"([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
+#: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
+#: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
+_URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
 #: A file path in prose: relative, or absolute (``/home/…``, ``~/…``, ``C:/…``, the latter
-#: read with ``/`` for ``\\``). A JavaScript or data file's stem may hold dots
-#: (``webpack.config.js``); a Python one's may not (``docutils.parsers.rst`` is a module).
-_PATH = re.compile(r"(?<![\w/.~:-])((?:~|[A-Za-z]:)?/)?((?:[\w.-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
-                   r"ya?ml|toml)|[\w-]+\.(?:py|pyi|pyx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
+#: read with ``/`` for ``\\``). A JavaScript, data, Go or Rust file's stem may hold dots
+#: (``webpack.config.js``, ``api.pb.go``); a Python one's may not (``docutils.parsers.rst``
+#: is a module).
+_PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
+                   r"ya?ml|toml|go|rs)|[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
                    r"md|rst|txt)))\b")
 _BACKTICK = re.compile(r"`([^`\n]{1,200})`")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
@@ -43,8 +59,19 @@ _NAME = re.compile(r"[^\W\d]\w*|\d+")
 _DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
-_SITE = re.compile(r"^.*(?:site-packages|dist-packages|lib/python[\d.]*|src)/")
-_INSTALLED = re.compile(r"(?:site-packages|dist-packages|lib/python[\d.]*)/")
+#: Where another package lives on the user's machine: Python's site-packages and standard
+#: library (``Lib/`` on Windows), node_modules, Go's module cache, Cargo's registry and git
+#: checkouts, Rust's standard library. A path through one names that package's file; what
+#: follows the last of them is kept.
+_INSTALLED = re.compile(r"^.*(?:(?:site|dist)-packages|[Ll]ib/python[\d.]*|Python\d*/Lib|node_modules|pkg/mod(?=/[\w-]+\.[\w.-]+/)|"
+                        r"\.cargo/registry/src/[^/]+|\.cargo/git/checkouts/[^/]+|rustc/[0-9a-f]{7,}/library|"
+                        r"rustlib/src/rust/library)/")
+#: Of a longer report, the characters kept from where a crash is first reported (a Go panic
+#: and its goroutine, a Rust panic, a Python or JavaScript trace) when that lies in the part
+#: between its start and its tail that would otherwise be dropped.
+CRASH_CHARS = 4_000
+_CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most recent call last\)|"
+                    r"^[^\S\n]+at .+:\d+:\d+\)?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -74,33 +101,85 @@ def _is_code_name(name: str, text: str) -> bool:
 
 def parse(question: str) -> Query:
     """Parse ``question`` (any length: of a longer one, its start and its last
-    :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read). Cached by what is read,
+    :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read, and where a crash is
+    first reported between them, :data:`CRASH_CHARS` from there). Cached by what is read,
     so a server asked about pasted logs keeps no megabytes in the cache."""
-    return _parse(question if len(question) <= MAX_QUERY_CHARS else
-                  question[:MAX_QUERY_CHARS - TAIL_CHARS - 1] + "\n" + question[-TAIL_CHARS:])
+    if len(question) <= MAX_QUERY_CHARS:
+        return _parse(question)
+    tail = question[-TAIL_CHARS:]
+    head = MAX_QUERY_CHARS - TAIL_CHARS - 1
+    crash = _CRASH.search(question, head, len(question) - TAIL_CHARS)
+    if crash is None:
+        return _parse(question[:head] + "\n" + tail)
+    head -= CRASH_CHARS + 1
+    middle = question[crash.start():min(crash.start() + CRASH_CHARS, len(question) - TAIL_CHARS)]
+    return _parse(question[:head] + "\n" + middle + "\n" + tail)
+
+
+def _clean(path: str) -> tuple[str, bool]:
+    """A path as the candidate stage looks it up (``/`` separators, no ``./``), and whether
+    it lay in another installed package (then only what follows that package's folder is
+    kept)."""
+    path = path.replace("\\", "/")
+    installed = _INSTALLED.match(path)
+    if installed:
+        return path[installed.end():], True
+    path = re.sub(r"^(?:(?:[A-Za-z]:)?/+|~/|(?:\./)+)", "", path)
+    return path, False
+
+
+def _rust_function(symbol: str) -> str:
+    """``myapp::parse::run::h0123456789abcdef`` -> ``run`` (the hash a backtrace may add goes)."""
+    parts = [p for p in symbol.split("::") if p and not re.fullmatch(r"h[0-9a-f]{16}", p)]
+    return re.sub(r"[^\w].*", "", parts[-1]) if parts else ""
+
+
+def _frames(text: str) -> tuple[list[str], list[str]]:
+    """Paths and functions of the stack traces in ``text`` (slashes for backslashes, URL
+    prefixes gone), **innermost last** in every language: Python prints its frames that
+    way, JavaScript, Go and Rust the other way round, so theirs are reversed (a Rust panic's
+    own place last of all)."""
+    paths: list[str] = []
+    functions: list[str] = []
+    for m in _FRAME.finditer(text):
+        paths.append(m.group(1))
+        if m.group(3) and not m.group(3).startswith("<"):
+            functions.append(m.group(3))
+    js = [(m.group(2), (m.group(1) or "").rsplit(".", 1)[-1]) for m in _JS_FRAME.finditer(text)]
+    go = []
+    for m in _GO_FRAME.finditer(text):
+        line = text.rfind("\n", 0, max(m.start() - 1, 0)) + 1
+        fn = _GO_FUNCTION.search(text[max(line, m.start() - 300):max(m.start() - 1, 0)])  # the line above, its end
+        go.append((m.group(1), fn.group(1) if fn else ""))
+    rust = [(m.group(1), "") for m in _RUST_PANIC.finditer(text)]  # reversed below: where it panicked last
+    rust += [(m.group(2), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
+    for frames in (js, go, rust):
+        for path, fn in reversed(frames):
+            paths.append(path)
+            if fn and not fn.startswith("<"):
+                functions.append(fn)
+    return paths, functions
 
 
 @lru_cache(maxsize=512)
 def _parse(text: str) -> Query:
-    paths: list[str] = []
-    functions: list[str] = []
     installed: set[str] = set()
-    for m in _FRAME.finditer(text):
-        paths.append(_SITE.sub("", m.group(1).replace("\\", "/")))
-        if _INSTALLED.search(m.group(1).replace("\\", "/")):
-            installed.add(paths[-1])
-        if m.group(3) and not m.group(3).startswith("<"):
-            functions.append(m.group(3))
-    for m in _JS_FRAME.finditer(text):
-        paths.append(m.group(2))
-        if m.group(1):
-            functions.append(m.group(1).rsplit(".", 1)[-1])
-    paths += [m.group(1) for m in _GO_FRAME.finditer(text)]
-    # an absolute path is the user's checkout or an installed package: its site prefix goes
-    for m in _PATH.finditer(text.replace("\\", "/")):
-        paths.append(_SITE.sub("", m.group(2)) if m.group(1) else m.group(2))
-        if m.group(1) and _INSTALLED.search(m.group(2)):
-            installed.add(paths[-1])
+    plain = _URL_PREFIX.sub("", text.replace("\\", "/"))
+    frames, functions = _frames(plain)
+    paths: list[str] = []
+    for raw in frames:  # a frame seen twice (recursion) stands where it is innermost
+        path, inside = _clean(raw)
+        if path in paths:
+            paths.remove(path)
+        paths.append(path)
+        if inside:
+            installed.add(path)
+    for m in _PATH.finditer(plain):  # paths in prose, after the frames (looked up first)
+        path, inside = _clean(m.group(0))
+        if path not in paths:
+            paths.append(path)
+            if inside:
+                installed.add(path)
 
     names: list[str] = list(functions)
     for m in _BACKTICK.finditer(text):

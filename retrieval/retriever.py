@@ -117,8 +117,10 @@ class Retriever:
                 for f in files:
                     symbol[f] += 1.0 / math.log(2 + len(files))
         for fn in query.functions[-3:]:  # the innermost frames name where it broke
-            for f in self.defines(fn):
-                symbol[f] += 0.5
+            files = self.defines(fn)
+            if len(files) <= 20:  # not `__init__`, `new` or `main`, which half the tree defines
+                for f in files:
+                    symbol[f] += 0.5
         out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
         out["path"] = [(p, 1.0 / r) for r, p in enumerate(self._path_hits(query), start=1)]
         if query.terms and len(self.log):
@@ -149,8 +151,9 @@ class Retriever:
             parts = PurePosixPath(mentioned).parts
             for n in range(len(parts), 0, -1):
                 found = self._by_tail().get("/".join(parts[-n:]), [])
-                if n == 1 and mentioned in query.installed:
-                    break  # a frame in another installed package (requests/utils.py) is not our utils.py
+                if mentioned in query.installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
+                    break  # a frame in another installed package (requests/utils.py) is not our utils.py,
+                    # nor is serde's src/de.rs our src/de.rs
                 if found and (n > 1 or len(found) <= 3):
                     hits += [f for f in sorted(found, key=len) if f not in hits]
                     break
@@ -182,6 +185,10 @@ class Retriever:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p])) for p in order]
+
+
+#: Folder names every package has: with a file name they do not tell one package from another.
+_GENERIC_FOLDERS = frozenset({"src", "lib", "library", "dist", "build", "pkg", "internal", "source"})
 
 
 def _top(files: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:

@@ -61,3 +61,93 @@ def test_unicode_identifiers_are_names_whole() -> None:
         q = parse(question)
         assert "größe_berechnen" in q.names and "e_berechnen" not in q.names
     assert parse("the naïve `parse_args` path").names == frozenset({"parse_args"})
+
+
+GO_PANIC = """panic: assignment to entry in nil map
+
+goroutine 1 [running]:
+example.com/app/server.handle(...)
+\t/home/u/app/server/handler.go:2 +0x1d
+example.com/app/server.(*Server).Run(0xc000010000)
+\t/home/u/app/server/server.go:2 +0x25
+main.main()
+\t/home/u/app/cmd/app/main.go:2 +0x17
+exit status 2
+"""
+RUST_PANIC = """thread 'main' panicked at src/parse.rs:1:44:
+index out of bounds: the len is 0 but the index is 0
+stack backtrace:
+   0: rust_begin_unwind
+             at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/std/src/panicking.rs:665:5
+   2: myapp::parse::run::h0123456789abcdef
+             at ./src/parse.rs:1:44
+   3: myapp::main
+             at ./src/main.rs:1:12
+   4: core::ops::function::FnOnce::call_once
+             at /rustc/90b35a6239c3d8bdabc530a6a0816f7ff89a0aaf/library/core/src/ops/function.rs:250:5
+"""
+JS_STACK = """Error: boom
+    at route (/home/u/proj/src/router.js:1:32)
+    at new Handler (/home/u/proj/src/middleware.js:1:28)
+    at async start (file:///home/u/proj/src/server.mjs:1:26)
+    at Object.<anonymous> (C:\\Users\\u\\proj\\src\\index.js:1:27)
+"""
+
+
+def test_stack_traces_are_innermost_last_in_every_language() -> None:
+    """JavaScript, Go and Rust print the frame where it broke first, Python last; the
+    candidate stage looks ``paths`` up from the end, so theirs are reversed (they were read
+    as Python's, and a Go panic's `main.go` was looked up before the `handler.go` that
+    panicked)."""
+    go = parse(GO_PANIC)
+    assert go.paths[-1] == "home/u/app/server/handler.go" and go.paths[0].endswith("cmd/app/main.go")
+    assert go.functions == ("main", "Run", "handle")
+    rust = parse(RUST_PANIC)
+    assert rust.paths[-1] == "src/parse.rs" and rust.paths.index("src/main.rs") < rust.paths.index("src/parse.rs")
+    assert "run" in rust.functions and "main" in rust.functions
+    assert {"core/src/ops/function.rs", "std/src/panicking.rs"} <= rust.installed  # Rust's own library
+    js = parse(JS_STACK)
+    assert [p.rsplit("/", 1)[-1] for p in js.paths] == ["index.js", "server.mjs", "middleware.js", "router.js"]
+    assert js.functions == ("start", "Handler", "route")  # `new`, `async` and `<anonymous>` are no names
+    # an older Rust panic names its place after the message
+    assert parse("thread 'main' panicked at 'boom', src/main.rs:2:5").paths == ("src/main.rs",)
+
+
+def test_paths_keep_their_folders_and_installed_packages_are_named_as_such() -> None:
+    """An absolute path was cut after its last ``src/`` (every crate of a workspace became
+    ``lib.rs``); only another package's folder — site-packages, node_modules, Go's module
+    cache, Cargo's registry, Rust's or Windows Python's standard library — is cut, and such a
+    path is marked installed (a space in a Windows user name made a site-packages path a
+    relative one, and ``/rustc/…/ops/function.rs`` named a file of the repository)."""
+    assert parse("thread 'main' panicked at /home/u/proj/crates/net/src/lib.rs:12:5:").paths == \
+        ("home/u/proj/crates/net/src/lib.rs",)
+    assert parse("crash in C:\\Users\\u\\proj\\packages\\net\\src\\index.js line 3").paths == \
+        ("Users/u/proj/packages/net/src/index.js",)
+    cases = {
+        "at next (/app/node_modules/express/lib/router/route.js:144:13)": "express/lib/router/route.js",
+        "\t/root/go/pkg/mod/github.com/gin-gonic/gin@v1.9.0/context.go:174 +0x2b": "github.com/gin-gonic/gin@v1.9.0/context.go",
+        "at /home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.1/src/de.rs:10:5": "serde-1.0.1/src/de.rs",
+        'File "C:\\Python311\\Lib\\json\\decoder.py", line 3, in decode': "json/decoder.py",
+        'File "C:\\Users\\John Smith\\proj\\.venv\\Lib\\site-packages\\requests\\utils.py", line 3, in get': "requests/utils.py",
+        "see /home/u/My Projects/.venv/lib/python3.11/site-packages/requests/utils.py": "requests/utils.py",
+    }
+    for text, path in cases.items():
+        q = parse(text)
+        assert q.paths == (path,) and q.installed == {path}, (text, q.paths, q.installed)
+    # source-mapped and generated files
+    assert parse("at Button (webpack://myapp/./src/components/Button.tsx:12:3)").paths == ("src/components/Button.tsx",)
+    assert parse("at Button (webpack-internal:///./src/Button.tsx:12:3)").paths == ("src/Button.tsx",)
+    assert parse("\t/home/u/proj/api/v1/api.pb.go:42 +0x1d").paths == ("home/u/proj/api/v1/api.pb.go",)
+
+
+def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
+    """Of a long report its start and its tail were read: a Go panic after 12 KB of logs,
+    followed by every other goroutine's stack, lost the goroutine that panicked."""
+    logs = "2024/01/01 12:00:00 INFO request served ok\n" * 300
+    others = "".join(f"goroutine {i} [chan receive]:\nexample.com/app/worker.loop()\n"
+                     f"\t/home/u/app/worker/pool.go:88 +0x45\n\n" for i in range(2, 200))
+    report = "The server crashed.\n" + logs + GO_PANIC.replace("exit status 2\n", "\n") + others
+    assert len(report) > MAX_QUERY_CHARS
+    q = parse(report)
+    assert len(q.text) <= MAX_QUERY_CHARS and q.text.startswith("The server crashed.")
+    assert q.paths[-1] == "home/u/app/server/handler.go"

@@ -235,3 +235,35 @@ def test_symbol_scores_do_not_depend_on_the_process_hash_seed(tmp_path: Path, ma
                              capture_output=True, text=True, check=True)
         seen.add(run.stdout.strip())
     assert len(seen) == 1, seen
+
+
+def test_stack_traces_of_other_languages_point_at_where_it_broke(tmp_path: Path, make_repo) -> None:
+    """A Go panic, a JavaScript stack and a Rust panic in a workspace: the path ranking puts
+    the frame that broke first (it put `main.go` there, and every crate's `src/lib.rs` was
+    read as a bare `lib.rs` and found nothing); another package's `src/de.rs` is not ours,
+    and a function half the tree defines (`new`) adds no symbol evidence."""
+    files = {"cmd/app/main.go": "package main\nfunc main() { server.Run() }\n",
+             "server/server.go": "package server\nfunc Run() { handle() }\n",
+             "server/handler.go": "package server\nfunc handle() { var m map[string]int; m[\"a\"] = 1 }\n",
+             "web/src/router.js": "function route(req) { throw new Error('boom') }\n",
+             "web/src/index.js": "require('./router')\n",
+             "src/de.rs": "pub fn parse() {}\n"}
+    files.update({f"crates/{c}/src/lib.rs": f"pub fn f_{c}() {{}}\npub fn new() {{}}\n" for c in
+                  ("core", "cli", "net", "db", *(f"c{i}" for i in range(20)))})
+    retriever = retriever_for(Index.build(Repository(make_repo(tmp_path, files)).snapshot()))
+
+    def path_ranking(text: str) -> list[str]:
+        return [p for p, _ in retriever.rankings(parse(text))["path"]]
+
+    go = ("panic: assignment to entry in nil map\n\ngoroutine 1 [running]:\nexample.com/app/server.handle(...)\n"
+          "\t/home/u/app/server/handler.go:2 +0x1d\nexample.com/app/server.Run()\n\t/home/u/app/server/server.go:2 +0x25\n"
+          "main.main()\n\t/home/u/app/cmd/app/main.go:2 +0x17\n")
+    assert path_ranking(go) == ["server/handler.go", "server/server.go", "cmd/app/main.go"]
+    js = "Error: boom\n    at route (/srv/app/web/src/router.js:1:27)\n    at Object.<anonymous> (/srv/app/web/src/index.js:1:1)\n"
+    assert path_ranking(js) == ["web/src/router.js", "web/src/index.js"]
+    assert path_ranking("thread 'main' panicked at /home/u/ws/crates/net/src/lib.rs:1:5:\nboom") == \
+        ["crates/net/src/lib.rs"]
+    assert path_ranking("at /home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.1/src/de.rs:9:1") == []
+    rust_new = "thread 'main' panicked at src/de.rs:1:1:\n   1: app::thing::new\n             at ./src/de.rs:1:1\n"
+    assert "symbol" not in retriever.rankings(parse(rust_new)) or \
+        not any(p.startswith("crates/") for p, _ in retriever.rankings(parse(rust_new))["symbol"])
