@@ -28,6 +28,8 @@ from .sandbox.errors import ExploreError, PathRefused
 from .tools.workspace import show_dir, shown
 from .walk_stop import WalkStopped
 
+log = logging.getLogger("explore.serve")
+
 if TYPE_CHECKING:
     from .sandbox.snapshot import Snapshot
     from .serve import ExploreServer
@@ -135,9 +137,12 @@ def build(state: ExploreServer) -> MCPServer:
     def ls(
         repo: RepoParam = None,
         path: Annotated[str, Field(description="Folder, relative to the repository root.")] = ".",
+        page: Annotated[int, Field(description="Which page of a folder of many entries (a listing that "
+                                               "goes on says `--page N`: pass N here).")] = 1,
     ) -> str:
-        """List a folder of the repository: folders first, then files with their sizes."""
-        return as_tool_error(state.ls, repo, path)
+        """List a folder of the repository: folders first, then files with their sizes; a long
+        folder a page at a time."""
+        return as_tool_error(state.ls, repo, path, page)
 
     @server.tool(annotations=reads, structured_output=False)
     def read(
@@ -212,6 +217,31 @@ def as_tool_error(method: Any, *args: Any) -> Any:
         return method(*args)
     except ExploreError as exc:
         raise ToolError(str(exc)) from None
+    except OSError as exc:  # the repository changed or vanished under us, a folder it cannot read
+        log.warning("a tool call failed reading the disk", exc_info=True)
+        where = f" ({text_out(str(exc.filename))})" if exc.filename else ""
+        raise ToolError(f"could not read the repository: {exc.strerror or exc}{where}") from None
+
+
+def path_out(path: str) -> str:
+    """A repository path as a tool result holds it: as is, or, when it holds a byte that is
+    not UTF-8 (kept as a lone surrogate, which JSON cannot carry), escaped as the listing
+    shows it (``'caf\\udcff.py'``) — the form ``read`` and ``ls`` take back."""
+    return path if _utf8(path) else shown(path)
+
+
+def text_out(text: str) -> str:
+    """Free text (a file's lines, a step, a note) with any byte that is not UTF-8 written as
+    an escape, so the result can be sent at all."""
+    return text if _utf8(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def checked_question(question: str) -> str:

@@ -48,7 +48,7 @@ from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
-                         refused_as_error)
+                         path_out, refused_as_error, text_out)
 from .sandbox.errors import ExploreError, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
@@ -275,16 +275,16 @@ class ExploreServer:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
         label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop, walk=walk)
         return AskOut(
-            snapshot=label,
-            files=list(answer.files),
-            evidence=[EvidenceOut(path=e.path, start_line=e.start_line, end_line=e.end_line, text=e.text)
-                      for e in answer.evidence],
-            answer=answer.answer,
-            steps=[StepOut(action=s.action, reflection=s.reflection, seconds=round(s.seconds, 3))
+            snapshot=text_out(label),
+            files=[path_out(f) for f in answer.files],
+            evidence=[EvidenceOut(path=path_out(e.path), start_line=e.start_line, end_line=e.end_line,
+                                  text=text_out(e.text)) for e in answer.evidence],
+            answer=text_out(answer.answer),
+            steps=[StepOut(action=text_out(s.action), reflection=text_out(s.reflection), seconds=round(s.seconds, 3))
                    for s in answer.steps],
             seconds=round(answer.seconds, 3),
             finished=answer.finished,
-            notes=list(answer.notes),
+            notes=[text_out(n) for n in answer.notes],
             model=answer.model,
         )
 
@@ -350,8 +350,8 @@ class ExploreServer:
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
         opened, hits = self.rank(repo, question, k)
-        return SearchOut(snapshot=opened.snapshot.label,
-                         hits=[HitOut(path=h.path, score=h.score, why=list(h.why)) for h in hits])
+        return SearchOut(snapshot=text_out(opened.snapshot.label),
+                         hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits])
 
     def rank(self, repo: str | None, question: str, k: int, *, worktree: bool | None = None,
              config: RetrieverConfig | None = None, say: Callable[[str], None] | None = None
@@ -368,17 +368,27 @@ class ExploreServer:
         with opened.lock:  # the retriever builds its unit index and symbol table on first use
             return opened, retriever_for(index, config).rank(question, k)
 
-    def ls(self, repo: str | None, path: str = ".") -> str:
-        """A folder's listing, as the agent's ``ls`` shows it."""
+    def ls(self, repo: str | None, path: str = ".", page: int = 1) -> str:
+        """A folder's listing, as the agent's ``ls`` shows it (``page`` of a long one)."""
+        if page < 1:
+            raise ExploreError(f"page must be 1 or more, not {page}")
         snapshot = self.open(repo).snapshot
-        return refused_as_error("ls", snapshot, path, Workspace(snapshot).ls(path))
+        workspace = Workspace(snapshot, folder_verb="ls")
+        output = workspace.ls(path, page=page)
+        if workspace.missed:
+            raise ExploreError(output)
+        return refused_as_error("ls", snapshot, path, output)
 
     def read(self, repo: str | None, path: str, line: int | None = None) -> str:
         """80 numbered lines of a file from ``line`` (default 1), as the agent's ``read``."""
         if line is not None and line < 1:
             raise ExploreError(f"line must be 1 or more, not {line}")
         snapshot = self.open(repo).snapshot
-        return refused_as_error("read", snapshot, path, Workspace(snapshot).read(path, line))
+        workspace = Workspace(snapshot, folder_verb="ls")
+        output = workspace.read(path, line)
+        if workspace.missed:
+            raise ExploreError(output)
+        return refused_as_error("read", snapshot, path, output)
 
     # -- MCP -----------------------------------------------------------------------------
     def mcp(self) -> MCPServer:

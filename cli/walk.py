@@ -93,6 +93,7 @@ def walk(
             output = ws.read(args[0], int(args[1]) if len(args) > 1 else None)
         else:
             output = ws.answer(args[0])
+        ok = ok and not (verb in ("ls", "read") and ws.missed)  # a page or a line that is not there
         steps.append({"action": text, "cwd": ws.cwd, "ok": ok, "output": output})
     if as_json:
         emit_json("walk", {"repo": str(Path(repo).resolve()), "rev": snap.rev, "steps": steps})

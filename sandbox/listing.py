@@ -117,12 +117,15 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
             except OSError:
                 continue
             if stat.S_ISLNK(st.st_mode):
-                note = describe_link(root, Path(item.path))
-                if note:
-                    if include is None or rel in include:
-                        entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
+                try:  # a link removed or changed while the folder is read is left out, like a file
+                    note = describe_link(root, Path(item.path))
+                    if note:
+                        if include is None or rel in include:
+                            entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
+                        continue
+                    target = os.stat(item.path)
+                except OSError:
                     continue
-                target = os.stat(item.path)
                 if stat.S_ISDIR(target.st_mode):
                     # In-repo folder symlink: `cd` works, but we don't walk it twice.
                     entries.append(Entry(name, "dir", 0, f"-> {os.readlink(item.path)}"))

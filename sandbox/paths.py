@@ -122,7 +122,10 @@ def _first_symlink(root: Path, rel: str) -> str | None:
 
 def describe_link(root: Path, path: Path) -> str:
     """Why a symlink found while listing is or isn't usable: '' when it is fine."""
-    real = Path(os.path.realpath(path))
+    try:
+        real = Path(os.path.realpath(path))
+    except OSError:  # a link the system will not resolve (/proc/N/exe of another user's process)
+        return "unreadable symlink, refused"
     if real != root and root not in real.parents:
         return "points outside the repository, refused"
     try:

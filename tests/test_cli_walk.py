@@ -110,7 +110,9 @@ def test_walk_exit_code_says_whether_every_action_worked(hostile: Path) -> None:
     ok = runner.invoke(app, ["walk", str(hostile), "ls", "cd src", "read main.py", "answer main.py", "--json"])
     assert ok.exit_code == 0, ok.output
     assert all(s["ok"] for s in json.loads(ok.output)["steps"])
-    for failing in ("read src", "cd src/main.py", "ls nowhere", "answer src"):
+    # a line or a page that is not there fails too (it said ok and exited 0), and line 0 is no line
+    for failing in ("read src", "cd src/main.py", "ls nowhere", "answer src", "read src/main.py 999",
+                    "read src/main.py 0", "ls --page 5"):
         result = runner.invoke(app, ["walk", str(hostile), failing])
         assert result.exit_code == 1, (failing, result.output)
         assert "failed" in result.output
@@ -129,3 +131,15 @@ def test_walk_pages_a_long_listing_and_reads_back_quoted_names(tmp_path: Path, m
     assert "Y = 2" in steps[3]["output"]
     bad = runner.invoke(app, ["walk", str(repo), "ls --page two"])
     assert bad.exit_code == 2 and "page number" in bad.output
+
+
+def test_a_name_that_is_not_utf8_is_listed_escaped_and_read_back_that_way(tmp_path: Path, make_repo) -> None:
+    """A listing writes such a name escaped (``'caf\\udcff.py'``); typed back, that text
+    found no file."""
+    repo = make_repo(tmp_path, {"caf\udcff.py": "RETRY = 3\n", "new\nline.py": "N = 1\n"})
+    listing = json.loads(runner.invoke(app, ["walk", str(repo), "ls", "--json"]).output)["steps"][0]["output"]
+    assert "'caf\\udcff.py'" in listing and "'new\\nline.py'" in listing
+    result = runner.invoke(app, ["walk", str(repo), "read 'caf\\udcff.py'", "read 'new\\nline.py'", "--json"])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output)["steps"]
+    assert "RETRY = 3" in steps[0]["output"] and "N = 1" in steps[1]["output"]

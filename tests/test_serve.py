@@ -568,3 +568,29 @@ async def test_a_socket_that_cannot_be_bound_leaves_stdio_serving(tmp_path: Path
     assert "Traceback" not in log and not socket_path().exists()
     alone = CliRunner().invoke(app, ["serve", str(repo), "--socket", "--no-stdio"])
     assert alone.exit_code == 2 and "is not this user's alone" in alone.output, alone.output
+
+
+async def test_long_folders_page_and_names_that_are_not_utf8_come_back_readable(tmp_path: Path, explore_cache: Path,
+                                                                                 make_repo) -> None:
+    """Over MCP a folder of more entries than a page showed only its first page (the hint
+    named an argument the tool did not take); a hit whose name holds a byte that is not
+    UTF-8 failed the whole search with no message; hints named `cd`, which MCP has not."""
+    from explore.tools.workspace import LS_LIMIT
+
+    files = {f"many/m{i:03d}.py": "x = 1\n" for i in range(LS_LIMIT + 5)}
+    files["caf\udcff_retry.py"] = "def retry_backoff(attempts):\n    return 2 ** attempts\n"
+    repo = make_repo(tmp_path, files)
+    async with connect(tmp_path, explore_cache, str(repo)) as session:
+        first = text(ok(await session.call_tool("ls", {"path": "many"})))
+        assert first.splitlines()[-1].endswith("next: ls many --page 2)")
+        second = text(ok(await session.call_tool("ls", {"path": "many", "page": 2})))
+        assert "page 2 of 2" in second and f"m{LS_LIMIT + 4:03d}.py" in second and "m000.py" not in second
+        refused(await session.call_tool("ls", {"path": "many", "page": 3}), "there is no page 3")
+        refused(await session.call_tool("read", {"path": "many"}), "is a folder; use ls many")
+        refused(await session.call_tool("read", {"path": "many/m000.py", "line": 9}), "no line 9")
+
+        hits = ok(await session.call_tool("search", {"question": "retry backoff attempts", "k": 3}))
+        name = hits.structured_content["hits"][0]["path"]
+        assert name == "'caf\\udcff_retry.py'"  # escaped as a listing shows it, and read takes it back
+        assert "def retry_backoff" in text(ok(await session.call_tool("read", {"path": name})))
+        assert name in text(ok(await session.call_tool("ls", {})))

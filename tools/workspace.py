@@ -9,6 +9,7 @@ Gymnasium environment both sit on it, so all three behave identically.
 """
 from __future__ import annotations
 
+import ast
 import shlex
 from dataclasses import dataclass, field
 
@@ -52,15 +53,28 @@ def listed(name: str) -> str:
     return shlex.quote(name) if not name or any(c.isspace() or c in "'\"\\" for c in name) else name
 
 
-def unquoted(path: str) -> str | None:
-    """The name inside a shell-quoted ``path`` (as :func:`listed` writes it), else None."""
-    if len(path) < 2 or path[0] not in "'\"":
-        return None
-    try:
-        words = shlex.split(path)
-    except ValueError:
-        return None
-    return words[0] if len(words) == 1 else None
+def unquoted(path: str) -> list[str]:
+    """The names ``path`` may stand for when no file has its exact text, as a listing writes
+    a name: shell-quoted (:func:`listed`: ``'naïve name.py'``) or escaped (:func:`shown`:
+    ``'new\\nline.py'``, ``'caf\\udcff.py'`` for an undecodable byte), with its quotes, or
+    without them (a shell, or ``explore walk``'s action words, took them off)."""
+    names: list[str] = []
+    quoted = len(path) >= 2 and path[0] in "'\"" and path[-1] == path[0]
+    if "\\" in path and (quoted or not any(q in path for q in "'\"")):
+        try:
+            name = ast.literal_eval(path if quoted else f"'{path}'")
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            name = None
+        if isinstance(name, str) and name and name != path:
+            names.append(name)
+    if quoted:
+        try:
+            words = shlex.split(path)
+        except ValueError:
+            words = []
+        if len(words) == 1 and words[0] not in names:
+            names.append(words[0])
+    return names
 
 
 def show_dir(rel: str) -> str:
@@ -77,6 +91,11 @@ class Workspace:
     question: str | None = None
     reads: list[str] = field(default_factory=list)  # files read, in order
     answered: str | None = None
+    #: The last ``ls`` or ``read`` asked for a page or a line the folder or file does not have.
+    missed: bool = False
+    #: The verb a hint names for entering a folder: ``cd`` in a walk, ``ls`` where there is
+    #: no ``cd`` (the MCP tools).
+    folder_verb: str = "cd"
 
     # -- helpers used by the environment as well -------------------------------------
     def scent(self, rel: str) -> float | None:
@@ -100,10 +119,12 @@ class Workspace:
         try:
             return self.snapshot.resolve(self.cwd, path)
         except PathRefused:
-            plain = unquoted(path)
-            if plain is None:
-                raise
-            return self.snapshot.resolve(self.cwd, plain)
+            for plain in unquoted(path):
+                try:
+                    return self.snapshot.resolve(self.cwd, plain)
+                except PathRefused:
+                    continue
+            raise
 
     # -- the four tools ----------------------------------------------------------------
     def ls(self, path: str = ".", limit: int = LS_LIMIT, page: int = 1) -> str:
@@ -112,6 +133,7 @@ class Workspace:
         A folder of more than ``limit`` entries is listed a page at a time (``page`` 1, 2 …);
         with a question the first page holds the strongest scent, and each page keeps
         listing order, so paging on walks the rest by relevance."""
+        self.missed = False
         try:
             res = self.locate(path)
         except PathRefused as exc:
@@ -120,10 +142,12 @@ class Workspace:
             return f"ls: {res.rel!r} is a file; use read {shown(res.rel)}"
         items = self.entries(res.rel)
         if not items:
-            return f"{show_dir(res.rel)} is empty (nothing readable here); cd .. to go back"
+            back = "cd .. to go back" if self.folder_verb == "cd" else "list another folder"
+            return f"{show_dir(res.rel)} is empty (nothing readable here); {back}"
         total = len(items)
         pages = -(-total // limit)
         if not 1 <= page <= pages:
+            self.missed = True
             return (f"ls: {show_dir(res.rel)} has {pages} {'page' if pages == 1 else 'pages'} of up to {limit} "
                     f"entries; there is no page {page}")
         ranked = self.question and self.index is not None and pages > 1
@@ -169,6 +193,7 @@ class Workspace:
 
         ``more_hint`` ends a partial window with how to read on (``(more: read F from line
         N)``); the environment, which has no read-from-line action, leaves it out."""
+        self.missed = False
         try:
             res = self.locate(path)
         except PathRefused as exc:
@@ -178,7 +203,10 @@ class Workspace:
                 return f"read: no such file {path!r} in {where}"
             return f"read: {msg}"
         if res.kind != "file":
-            return f"read: {res.rel!r} is a folder; use cd {shown(res.rel)}"
+            return f"read: {show_dir(res.rel)} is a folder; use {self.folder_verb} {listed(res.rel) or '.'}"
+        if start is not None and start < 1:
+            self.missed = True
+            return f"read: no line {start}; lines are numbered from 1"
         try:
             if start is None and self.question and res.size <= 1 << 20:
                 text = self.snapshot.text(res.rel) or ""
@@ -196,8 +224,10 @@ class Workspace:
             if win.total == 0:
                 return f"{name}: [empty file]"
             if win.total is None:
+                self.missed = True
                 return (f"{name}: line {start} is out of reach: the file is {human_size(win.size)} "
                         "with lines too long to scan that far")
+            self.missed = True
             return f"{name}: no line {start}; the file has {win.total} lines"
         total = str(win.total) if win.total is not None else f"? ({human_size(win.size)}, too large to count)"
         width = len(str(win.end))

@@ -176,7 +176,7 @@ def test_refusal_messages_say_why(ws: Workspace) -> None:
 def test_wrong_kind_messages(ws: Workspace) -> None:
     assert ws.cd("src/main.py") == "cd: 'src/main.py' is a file, not a folder; use read src/main.py"
     assert ws.ls("src/main.py") == "ls: 'src/main.py' is a file; use read src/main.py"
-    assert ws.read("src") == "read: 'src' is a folder; use cd src"
+    assert ws.read("src") == "read: src/ is a folder; use cd src"
     assert ws.answer("src") == "answer: 'src' is a folder; answer names a file"
     assert ws.cwd == "" and ws.answered is None
 
@@ -340,9 +340,9 @@ def test_small_file_windows_know_their_total(big_repo: Path) -> None:
     assert "160| line 0000160" in second and "161|" not in second
     last = ws.read("medium.txt", 450)
     assert last.startswith("medium.txt  lines 450–500 of 500") and "(more" not in last
-    assert ws.read("medium.txt", 501) == "medium.txt: no line 501; the file has 500 lines"
-    assert ws.read("medium.txt", 0).startswith("medium.txt  lines 1–80 of 500")
-    assert ws.read("medium.txt", -5).startswith("medium.txt  lines 1–80 of 500")
+    assert ws.read("medium.txt", 501) == "medium.txt: no line 501; the file has 500 lines" and ws.missed
+    for line in (0, -5):  # no such line: said so (it read from line 1, and a walk said it did what it named)
+        assert ws.read("medium.txt", line) == f"read: no line {line}; lines are numbered from 1" and ws.missed
 
 
 def test_3mb_file_reads_in_windows(big_repo: Path) -> None:
