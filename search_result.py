@@ -38,12 +38,13 @@ def search_config(repo: Path, adapter: Path | None) -> RetrieverConfig | None:
 def search_rows(snapshot: Snapshot, hits: list[Any], question: str) -> list[dict[str, Any]]:
     """Each hit as the command shows it: path, score, the rankings that placed it, and the
     first line and lines of its best-matching window."""
-    from .sandbox.index import best_window, file_lines
+    from .retrieval.query import evidence_start
+    from .sandbox.index import file_lines
 
     rows = []
     for h in hits:
         lines = file_lines(snapshot.text(h.path) or "")
-        start = best_window(lines, question, WINDOW) if lines else 1
+        start = evidence_start(lines, question, h.path, WINDOW) if lines else 1
         rows.append({"path": h.path, "score": h.score, "why": list(h.why), "line": start,
                      "lines": lines[start - 1: start - 1 + WINDOW]})
     return rows

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.errors import ExploreError
-from ..sandbox.index import best_window, file_lines
+from ..sandbox.index import file_lines
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
+from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, off_topic, settle, walk_matters
 from .decision import Policy as DecisionPolicy
@@ -355,7 +356,7 @@ class Explorer:
     def _evidence(self, path: str, question: str) -> Evidence:
         text = self.snapshot.text(path) or ""
         lines = file_lines(text)
-        start = best_window(lines, question, EVIDENCE_LINES)
+        start = evidence_start(lines, question, path, EVIDENCE_LINES)
         chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]
         return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(chunk))
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..sandbox.index import STOPWORDS, identifier_tokens, tokenize
+from ..sandbox.index import STOPWORDS, best_window, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -90,6 +90,9 @@ class Query:
     installed: frozenset[str] = frozenset()
     """Those of :attr:`paths` that lay in an installed package (``site-packages/requests/utils.py``):
     its folder names another package, so the file's name alone does not stand for one here."""
+    frame_lines: tuple[tuple[str, int], ...] = ()
+    """(path, line) of each stack frame, innermost last: where evidence of a file a frame
+    names should open (an installed package's frame too: the repository may be that package)."""
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -134,31 +137,55 @@ def _rust_function(symbol: str) -> str:
     return re.sub(r"[^\w].*", "", parts[-1]) if parts else ""
 
 
-def _frames(text: str) -> tuple[list[str], list[str]]:
-    """Paths and functions of the stack traces in ``text`` (slashes for backslashes, URL
-    prefixes gone), **innermost last** in every language: Python prints its frames that
-    way, JavaScript, Go and Rust the other way round, so theirs are reversed (a Rust panic's
-    own place last of all)."""
-    paths: list[str] = []
+def _frames(text: str) -> tuple[list[tuple[str, int]], list[str]]:
+    """Paths (with the line each frame names) and functions of the stack traces in ``text``
+    (slashes for backslashes, URL prefixes gone), **innermost last** in every language:
+    Python prints its frames that way, JavaScript, Go and Rust the other way round, so
+    theirs are reversed (a Rust panic's own place last of all)."""
+    paths: list[tuple[str, int]] = []
     functions: list[str] = []
     for m in _FRAME.finditer(text):
-        paths.append(m.group(1))
+        paths.append((m.group(1), int(m.group(2))))
         if m.group(3) and not m.group(3).startswith("<"):
             functions.append(m.group(3))
-    js = [(m.group(2), (m.group(1) or "").rsplit(".", 1)[-1]) for m in _JS_FRAME.finditer(text)]
+    js = [(m.group(2), int(m.group(3)), (m.group(1) or "").rsplit(".", 1)[-1]) for m in _JS_FRAME.finditer(text)]
     go = []
     for m in _GO_FRAME.finditer(text):
         line = text.rfind("\n", 0, max(m.start() - 1, 0)) + 1
         fn = _GO_FUNCTION.search(text[max(line, m.start() - 300):max(m.start() - 1, 0)])  # the line above, its end
-        go.append((m.group(1), fn.group(1) if fn else ""))
-    rust = [(m.group(1), "") for m in _RUST_PANIC.finditer(text)]  # reversed below: where it panicked last
-    rust += [(m.group(2), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
+        go.append((m.group(1), int(m.group(2)), fn.group(1) if fn else ""))
+    rust = [(m.group(1), int(m.group(2)), "") for m in _RUST_PANIC.finditer(text)]  # reversed below: last
+    rust += [(m.group(2), int(m.group(3)), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
     for frames in (js, go, rust):
-        for path, fn in reversed(frames):
-            paths.append(path)
+        for path, number, fn in reversed(frames):
+            paths.append((path, number))
             if fn and not fn.startswith("<"):
                 functions.append(fn)
     return paths, functions
+
+
+def frame_line(query: Query, path: str) -> int | None:
+    """The line of the repository's file ``path`` that the innermost stack frame naming it
+    points at, or None. A frame names ``path`` when the two end alike over the file's name
+    and the folder above it (the file's name alone when the frame gives no folder and lies
+    in no installed package)."""
+    wanted = path.split("/")
+    for frame, line in reversed(query.frame_lines):
+        parts = frame.split("/")
+        k = min(2, len(parts), len(wanted))
+        if parts[-k:] == wanted[-k:] and (k == 2 or frame not in query.installed):
+            return line
+    return None
+
+
+def evidence_start(lines: list[str], question: str, path: str, window: int) -> int:
+    """1-based first line of the ``window`` lines of ``path`` to show as evidence: where a
+    stack frame of the question points into the file (that line a third of the way down,
+    the code leading to it above), else :func:`~explore.sandbox.index.best_window`."""
+    line = frame_line(parse(question), path)
+    if line is not None and 1 <= line <= len(lines):
+        return max(1, min(line - window // 3, len(lines) - window + 1))
+    return best_window(lines, question, window)
 
 
 @lru_cache(maxsize=512)
@@ -167,13 +194,15 @@ def _parse(text: str) -> Query:
     plain = _URL_PREFIX.sub("", text.replace("\\", "/"))
     frames, functions = _frames(plain)
     paths: list[str] = []
-    for raw in frames:  # a frame seen twice (recursion) stands where it is innermost
+    frame_lines: list[tuple[str, int]] = []
+    for raw, number in frames:  # a frame seen twice (recursion) stands where it is innermost
         path, inside = _clean(raw)
         if path in paths:
             paths.remove(path)
         paths.append(path)
         if inside:
             installed.add(path)
+        frame_lines.append((path, number))
     for m in _PATH.finditer(plain):  # paths in prose, after the frames (looked up first)
         path, inside = _clean(m.group(0))
         if path not in paths:
@@ -200,4 +229,4 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions), frozenset(installed))
+                 tuple(functions), frozenset(installed), tuple(frame_lines))

@@ -229,6 +229,11 @@ _DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async
 _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
 
 
+_BACKTICKED = re.compile(r"`([^`\n]{1,200})`")
+#: A comment line in the languages units read (a doc comment above a definition).
+_COMMENT = re.compile(r"\s*(?:#|//|/\*|\*|--)")
+
+
 def file_lines(text: str) -> list[str]:
     """A file's lines numbered as ``read`` (and an editor) numbers them: split at ``\\n``
     only, a line's trailing ``\\r`` dropped. Not ``str.splitlines``: it also splits at form
@@ -261,16 +266,27 @@ def best_window(lines: list[str], question: str, window: int) -> int:
     weight = {t: np.log1p(len(lines) / n) for t, n in df.items()}
     hits = np.array([sum(weight[t] for t in found) for found in held], dtype=np.float64)
     names = code_names(question)
+    for span in _BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
+        names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}
+    defining: list[int] = []
     if names:
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        defines = re.compile(rf"{_DEFINES}(?:{alt})\b|^\s*(?:{alt})\s*[:=]|"
+        defines = re.compile(rf"{_DEFINES}(?:{alt})\b|^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]|"
                              rf"{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$")
         bonus = hits.max() * window
         for i, line in enumerate(lines):
             if defines.search(line):
                 hits[i] += bonus
+                defining.append(i)
     sums = np.convolve(hits, np.ones(window), mode="valid")
-    return int(np.argmax(sums)) + 1
+    start = int(np.argmax(sums))
+    inside = [i for i in defining if start <= i < start + window]
+    if inside:  # open at the definition (and the comment lines just above it), not mid-way before it
+        top = inside[0]
+        while top > 0 and inside[0] - top < 2 and _COMMENT.match(lines[top - 1]):
+            top -= 1
+        start = min(top, len(lines) - window)
+    return start + 1
 
 
 def _save_atomically(folder: Path, retriever, files: Iterable[str]) -> None:

@@ -114,6 +114,45 @@ def test_the_defining_line_in_go_typescript_and_rust() -> None:
         assert start <= 15 < start + 3, definition
 
 
+def test_the_window_opens_at_an_assigned_definition_named_in_backticks() -> None:
+    """Express defines methods by assignment (``res.sendFile = function sendFile(...)``,
+    ``app.render = function``), and a question writes the dotted name (`` `app.render` ``):
+    the window showed the comment block above (only ``app`` of ``app.render`` was a name, and
+    an assignment counted only with the bare name first on the line); and it opens at the
+    definition, after the comment lines just above it, not mid-way through what precedes."""
+    before = [f"  var view{i} = cache[name];" for i in range(20)] + ["};", ""]
+    doc = ["/**", " * Render `view` with the given `options` and optional callback `fn`.", " */"]
+    body = ["app.render = function render(name, options, callback) {", "  var opts = options || {};",
+            "  var done = callback;"] + ["  render(view, opts, done);"] * 6 + ["};"]
+    lines = before + doc + body
+    start = best_window(lines, "why does `app.render` crash when options is undefined", 12)
+    assert start == len(before) + 2, lines[start - 1]  # the last comment lines, then the definition
+    lines = ["// sendFile sends the file at path", "// with sendFile options"] * 10 + [
+        "res.sendFile = function sendFile(path, options, callback) {", "  var done = callback;", "};"]
+    assert best_window(lines, "where is `sendFile` implemented?", 3) == 19  # two comment lines, the definition
+    # a Python def is opened at, not at the end of the function before it
+    lines = (["def other(x):"] + ["    return x + 1"] * 6
+             + ["", "def maybe_extract_lines(buf):", '    """Lines of a header block."""'] + ["    pass"] * 8)
+    assert best_window(lines, "`maybe_extract_lines` is slow on huge headers", 6) == 9
+
+
+def test_evidence_opens_where_a_stack_frame_points_into_the_file() -> None:
+    """A pasted stack trace names the line it broke at: the evidence of that file opens
+    there (a third of the way down), whatever words the question repeats elsewhere."""
+    from explore.retrieval.query import evidence_start
+
+    lines = [f"// render helper {i}" for i in range(600)]
+    trace = ("TypeError: Cannot read properties of undefined (reading 'render')\n"
+             "    at Function.render (/srv/app/node_modules/express/lib/view.js:12:5)\n"
+             "    at Function.render (/srv/app/lib/application.js:520:13)\n")
+    assert evidence_start(lines, trace, "lib/application.js", 12) == 516
+    assert evidence_start(lines, trace, "lib/view.js", 12) == 8  # an installed express: the repository may be it
+    assert evidence_start(lines, "at f (/x/node_modules/y/view.js:40:1)", "view.js", 12) != 36  # a bare name is not
+    assert evidence_start(lines, trace, "test/application.js", 12) != 516  # same name, other folder
+    py = 'Traceback (most recent call last):\n  File "/home/u/proj/pkg/cli.py", line 595, in main\nboom'
+    assert evidence_start(lines, py, "pkg/cli.py", 12) == len(lines) - 12 + 1  # kept inside the file
+
+
 def test_pruning_survives_a_folder_another_process_removed(tmp_path: Path) -> None:
     from explore.sandbox.atomic import mtime
     from explore.sandbox.index import _prune
