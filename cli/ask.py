@@ -32,7 +32,7 @@ def read_question(question: str | None, question_file: Path | None) -> str:
         if str(question_file) == "-":
             return _stdin()
         try:
-            return question_file.read_text(encoding="utf-8")
+            return question_file.read_text(encoding="utf-8-sig")  # an editor's byte-order mark is no text
         except (OSError, UnicodeDecodeError) as exc:
             raise QuestionSourceError(f"--question-file {question_file}: {getattr(exc, 'strerror', None) or exc}") from None
     if question == "-":

@@ -79,6 +79,17 @@ def emit_json(command: str, body: dict[str, Any]) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _in_cache(exc: OSError) -> str | None:
+    """The cache folder, when ``exc`` is about a path inside it (or the folder itself)."""
+    from ..sandbox.snapshot import cache_root
+
+    if not exc.filename:
+        return None
+    root = os.path.abspath(cache_root())
+    name = os.path.abspath(os.fsdecode(exc.filename))
+    return root if name == root or name.startswith(root + os.sep) else None
+
+
 def guard(func: F) -> F:
     """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
     a one-line message and exit 2; Ctrl-C exits 130 with nothing half-written."""
@@ -90,6 +101,10 @@ def guard(func: F) -> F:
         except ExploreError as exc:
             fail(str(exc))
         except OSError as exc:
+            cache = _in_cache(exc)
+            if cache is not None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                fail(f"cannot use the cache folder {cache}: {exc.strerror or exc} ({exc.filename}); make it a "
+                     "folder you can write, or set EXPLORE_CACHE to one")
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             where = f" writing {exc.filename}" if exc.filename else ""

@@ -71,7 +71,7 @@ def eval_command(
         raise ExploreError(f"--limit must be at least 1, not {limit}")
     scan = None
     if tasks is None:
-        selected, scan = _history_questions(repo, limit or HISTORY_QUESTIONS, split, worktree)
+        selected, scan = _history_questions(repo, limit or HISTORY_QUESTIONS, split, worktree, as_json)
     else:
         selected = read_tasks(tasks)
     if split is not None:
@@ -126,6 +126,9 @@ def eval_command(
 
 def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
     """Save the success-by-depth chart, or say in one line why it cannot be saved there."""
+    if plot.is_dir() or not plot.suffix:  # matplotlib would write PLOT.png and the command name PLOT
+        raise ExploreError(f"cannot save the plot to {plot}: give a file name ending .png, .svg or .pdf; "
+                           "the results above are complete")
     try:
         ev.plot(reports, str(plot))
     except (OSError, ValueError) as exc:  # a missing folder, no permission, an unknown image format
@@ -133,7 +136,8 @@ def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:
         raise ExploreError(f"cannot save the plot to {plot}: {why}; the results above are complete") from None
 
 
-def _history_questions(repo: Path, n: int, split: str | None, worktree: bool) -> tuple[list[Any], Any]:
+def _history_questions(repo: Path, n: int, split: str | None, worktree: bool,
+                       as_json: bool = False) -> tuple[list[Any], Any]:
     """The repository's newest ``n`` qualifying commits as questions, or a clear error."""
     from ..sandbox.snapshot import Repository
     from ..training.tasks.history import newest_questions
@@ -154,6 +158,9 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool) ->
     if not selected:
         err.print(inert(f"no commit of {repository.name} makes a question: {scan.describe()}; "
                         "give --tasks FILE (from `explore tasks`) instead"), markup=False, highlight=False)
+        if as_json:  # one object on stdout whatever the outcome
+            emit_json("eval", {"tasks": None, "questions": "history", "history": scan.describe(), "split": None,
+                               "n": 0, "skipped": 0, "policies": {}})
         raise typer.Exit(NOT_FOUND)
     return selected, scan
 

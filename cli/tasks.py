@@ -44,6 +44,10 @@ def tasks(
         raise ExploreError("-o - puts the tasks on stdout; --json would mix its summary into them: choose one")
     if worktree and rev is not None:
         raise BadRevision("--rev and --worktree cannot be combined")
+    if max_tasks is not None and max_tasks < 1:
+        raise ExploreError(f"--max must be at least 1, not {max_tasks}")
+    if max_commits < 0:
+        raise ExploreError(f"--max-commits must be 0 (the whole history) or more, not {max_commits}")
     chosen = parse_sources(sources)
     repository = Repository(repo, worktree=worktree)
     if not worktree and rev is None:
@@ -61,6 +65,8 @@ def tasks(
                                      progress=tick)
         except NoTasks as exc:  # it ran and made none: 1, as the exit codes say, not a usage error
             err.print(inert(f"error: {exc}"), markup=False, highlight=False)
+            if as_json:  # one object on stdout whatever the outcome
+                emit_json("tasks", {"repo": str(repo), "n": 0, "output": str(output), "error": str(exc)})
             raise typer.Exit(NOT_FOUND) from None
     if to_stdout:
         for task in report.tasks:

@@ -27,8 +27,14 @@ from typing import Any
 @contextmanager
 def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A fresh temporary path beside ``path``; write it inside the block, and it becomes
-    ``path`` in one rename when the block ends (it is removed if the block raises)."""
-    path = Path(path)
+    ``path`` in one rename when the block ends (it is removed if the block raises). A
+    symlink is followed (its target is replaced, the link stays), and a path that is not a
+    regular file (``/dev/null``, a FIFO) is written into directly: replacing one by a
+    regular file would break it for everyone (as root, ``-o /dev/null`` did)."""
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # a link: its target
+    if path.exists() and not path.is_file():  # /dev/null, a FIFO: written into, never replaced
+        yield path
+        return
     tmp = _temporary(path)
     try:
         yield tmp
@@ -172,7 +178,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int | None =
     path = Path(path)
     with replacing(path) as tmp:
         tmp.write_bytes(data)
-        if mode is not None:
+        if mode is not None and tmp.is_file():  # never the mode of a device written into
             os.chmod(tmp, mode)
     return path
 

@@ -34,6 +34,7 @@ INDEX_BYTES = 100_000
 INDEX_VERSION = "1"
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_TICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 STOPWORDS = frozenset(
@@ -213,9 +214,12 @@ class Index:
 
 
 def code_names(question: str) -> set[str]:
-    """Identifiers in ``question`` that look like code: in backticks, snake_case or camelCase."""
+    """Identifiers in ``question`` that look like code: in backticks, snake_case or camelCase.
+    (Whether a name follows a backtick is looked up, not searched for in the whole question
+    once per name: a pasted log of megabytes took minutes.)"""
+    ticked = set(_TICKED.findall(question))
     return {name for name in IDENTIFIER.findall(question)
-            if len(name) > 2 and ("_" in name or _INNER_CAPITAL.search(name) or f"`{name}" in question)}
+            if len(name) > 2 and ("_" in name or _INNER_CAPITAL.search(name) or name in ticked)}
 
 
 #: A line that defines a name, in the languages units read: Python's ``def``/``class``, Go's

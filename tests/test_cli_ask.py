@@ -216,3 +216,20 @@ def test_show_steps_hides_a_walk_that_never_ran_and_shows_one_that_did(tmp_path:
     walked = runner.invoke(app, [*args, "--walk", "always"])
     assert walked.exit_code == 0, walked.output
     assert "walk (" in walked.output and "no walk needed" not in walked.output
+
+
+def test_a_question_file_with_a_byte_order_mark_and_a_cache_that_is_no_folder(tmp_path: Path, make_repo,
+                                                                             monkeypatch) -> None:
+    """An editor's byte-order mark was kept as part of the question (one of only a mark and
+    spaces was no empty question); a cache path that is a file gave a traceback and exit 1."""
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    marked = tmp_path / "q.txt"
+    marked.write_bytes(b"\xef\xbb\xbf  \n")
+    empty = runner.invoke(app, ["search", str(repo), "--question-file", str(marked)])
+    assert empty.exit_code == 2 and "empty" in empty.output, empty.output
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("EXPLORE_CACHE", str(blocked))
+    result = runner.invoke(app, ["search", str(repo), "where is the backoff computed"])
+    assert result.exit_code == 2 and "cannot use the cache folder" in result.output, result.output
+    assert "Traceback" not in result.output

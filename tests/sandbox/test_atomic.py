@@ -150,3 +150,26 @@ def test_a_writer_killed_between_its_two_renames_loses_neither_folder(tmp_path: 
     clear_leftovers(target)  # what a builder holding the lock does first
     assert (target / "weights").read_text() == "new"  # the finished new folder, not nothing
     assert [p.name for p in tmp_path.iterdir()] == ["adapter"]
+
+
+def test_a_link_is_followed_and_a_special_file_is_written_into_not_replaced(tmp_path: Path) -> None:
+    """``explore tasks -o link.jsonl`` replaced the link by a file (its target kept the old
+    text), and ``-o /dev/null`` run as root replaced the device by a regular file: a link's
+    target is written now, and a path that is no regular file (a FIFO here) is written into."""
+    import threading
+
+    target = tmp_path / "real.jsonl"
+    target.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    write_bytes(link, b"new\n")
+    assert link.is_symlink() and target.read_text() == "new\n"
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_bytes(fifo, b"through the pipe\n")
+    reader.join(10)
+    assert got == [b"through the pipe\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)

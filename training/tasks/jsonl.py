@@ -13,8 +13,10 @@ str | null), ``answer`` (str | null), ``meta`` (object) are optional.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,22 +43,24 @@ def write_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> int:
 
 
 def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
-    """Read and validate a JSONL tasks file. Blank lines are allowed; ids must be unique."""
+    """Read and validate a JSONL tasks file (``-`` or a pipe, ``<(explore tasks … -o -)``,
+    too). Blank lines are allowed; ids must be unique."""
     path = Path(path)
-    if not path.is_file():
-        raise TaskFileError(f"no tasks file at {path}; make one with `explore tasks REPO -o {path}`")
+    stdin = str(path) == "-"
+    if not stdin and (not path.exists() or path.is_dir()):
+        raise TaskFileError(f"no tasks file at {path}; make one with `explore tasks REPO -o FILE`")
     tasks: list[Task] = []
     seen: dict[str, int] = {}
     try:
-        fh = path.open(encoding="utf-8")
+        fh = contextlib.nullcontext(sys.stdin) if stdin else path.open(encoding="utf-8")
     except OSError as exc:
         raise TaskFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    with fh:
+    with fh as fh:
         try:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                where = f"{path.name} line {n}"
+                where = f"{'stdin' if stdin else path.name} line {n}"
                 try:
                     data = json.loads(line)
                 except json.JSONDecodeError as exc:

@@ -222,3 +222,36 @@ def test_paths_that_look_like_markup_are_printed_as_they_are(weather_repo: Path,
     repo = make_repo(tmp_path / "x[/]y", {"retry.py": "def backoff():\n    pass\n"})
     trained = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "run[/]"), "--no-retriever"])
     assert trained.exit_code == 0 and "run[/]" in trained.stdout.replace("\n", ""), trained.output
+
+
+def test_tasks_from_stdin_a_plot_without_a_file_name_and_json_when_nothing_is_made(
+        weather_repo: Path, tmp_path: Path, make_repo) -> None:
+    """`--tasks -` reads the tasks `explore tasks -o -` pipes (it was refused as no file);
+    a --plot folder or name without a suffix is refused after the results (matplotlib wrote
+    NAME.png and the command said NAME); --json prints its one object when there is nothing
+    to score or write (exit 1 printed nothing)."""
+    line = ('{"id": "a", "question": "Which file defines `backoff_delay`?", '
+            '"targets": ["weatherkit/fetch.py"]}\n')
+    piped = runner.invoke(app, ["eval", str(weather_repo), "--tasks", "-", "--policy", "bm25", "--json"], input=line)
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["n"] == 1
+    bad = runner.invoke(app, ["eval", str(weather_repo), "--tasks", "-", "--policy", "bm25"], input="{oops\n")
+    assert bad.exit_code == 2 and "stdin line 1" in bad.output
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text(line)
+    for plot in (tmp_path, tmp_path / "noext"):
+        result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25",
+                                     "--plot", str(plot)])
+        assert result.exit_code == 2 and "success by depth" in result.stdout, result.output
+        assert "give a file name ending .png" in result.stderr
+    assert not (tmp_path / "noext.png").exists()
+
+    bare = make_repo(tmp_path, {"notes.md": "# Notes\n"})  # one commit, no source file: no question
+    result = runner.invoke(app, ["eval", str(bare), "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["n"] == 0
+    result = runner.invoke(app, ["tasks", str(bare), "-o", str(tmp_path / "none.jsonl"), "--sources", "history",
+                                 "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["n"] == 0, result.output
+    for option, value in (("--max", "0"), ("--max-commits", "-1")):  # the option's name, not a variable's
+        result = runner.invoke(app, ["tasks", str(bare), "-o", str(tmp_path / "x.jsonl"), option, value])
+        assert result.exit_code == 2 and f"{option} must be" in result.output, result.output
