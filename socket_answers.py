@@ -113,8 +113,13 @@ def answer_search(server: ExploreServer, request: dict[str, Any], send: Send) ->
     differs = tree_check(request, worktree)
     adapter = request.get("adapter")
     config = search_config(Path(repo), Path(adapter) if adapter else None)
-    opened, hits = server.rank(repo, question, int(request.get("k") or 10), worktree=worktree, config=config,
-                          say=lambda text: send({"event": "progress", "text": text}))
+    from .retrieval.retriever import RetrieverConfig
+
+    # None is the shipped combiner, as the command alone ranks; left as None the server would
+    # rank with its own adapters' combiner (a server started with --adapter ranked otherwise)
+    opened, hits = server.rank(repo, question, int(request.get("k") or 10), worktree=worktree,
+                               config=config or RetrieverConfig(),
+                               say=lambda text: send({"event": "progress", "text": text}))
     result = search_result(question, opened.snapshot, config, hits, started)
     note_uncommitted(differs, send)
     server.log.info("answered `explore search` on %s in %.2f s", opened.snapshot.label, result["seconds"])

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
 from ..sandbox.errors import ExploreError
-from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup
+from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt
 
 
@@ -266,12 +267,14 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
     path, first, last = ev["path"], ev["start_line"], ev["end_line"]
     lexer = Syntax.guess_lexer(path, code=ev["text"])
     body = Syntax(inert(ev["text"]) or "(empty)", lexer, line_numbers=True, start_line=first, word_wrap=True)
-    out.print(Panel(body, title=f"[bold green]{shown_markup(path)}[/]  lines {first}–{last}", expand=False))
+    # soft_wrap off for the panel: the console's soft wrap would cut long lines at its edge
+    out.print(Panel(body, title=f"[bold green]{escape(shown_name(path))}[/]  lines {first}–{last}", expand=False),
+              soft_wrap=False)
     if result["answer"] and not result["answer"].startswith(path):
         out.print(inert(result["answer"]), markup=False)
     files = result["files"]
     if len(files) > 1:
-        out.print("also consider: " + ", ".join(inert(f) for f in files[1:5]), markup=False, highlight=False)
+        out.print("also consider: " + ", ".join(shown_name(f) for f in files[1:5]), markup=False, highlight=False)
     adapters = result["adapters"]
     if result.get("weighed", {}).get("walked") is False:
         out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: the candidate stage and BM25 settled it[/]")

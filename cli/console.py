@@ -46,7 +46,10 @@ err = Console(stderr=True, soft_wrap=True)
 #: name that is not UTF-8 (Python's ``\udc9b``), which a C-locale stdout writes back raw —
 #: 0x9b is the 8-bit CSI again — as ``\x9b`` too.
 _VISIBLE = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\t\n"} | {0x7F: "\u2421"} | {
-    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {0xDC00 + b: f"\\x{b:02x}" for b in range(0x80, 0x100)}
+    c: f"\\x{c:02x}" for c in range(0x80, 0xA0)} | {0xDC00 + b: f"\\x{b:02x}" for b in range(0x80, 0x100)} | {
+    # bidirectional overrides and isolates: in a file they reorder what the reader sees
+    # ("Trojan Source"), in a name they turn the line round: shown as escapes
+    c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def inert(text: str) -> str:
@@ -54,6 +57,13 @@ def inert(text: str) -> str:
     safe to print: an escape sequence in a file must not retitle, recolour or clear the
     user's terminal, so each control character shows as a visible stand-in instead."""
     return text.translate(_VISIBLE)
+
+
+def shown_name(path: str) -> str:
+    """A file's path as a line of human output shows it: as is, or quoted with escapes when
+    it holds a newline, a tab or another character that is not printable (as a listing
+    writes it), so one entry stays one line and reads as what it is; inert."""
+    return inert(path if path.isprintable() else repr(path))
 
 
 def shown_markup(text: str) -> str:

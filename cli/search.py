@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
 from ..sandbox.errors import ExploreError
 from .ask import from_running_server, read_question, uncommitted_note
-from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup
+from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
 
 
@@ -92,7 +93,7 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
 def render_hits(data: dict[str, Any]) -> None:
     """The ranked files as a person reads them: each with its score, why, and three lines."""
     for i, row in enumerate(data["hits"], start=1):
-        out.print(f"[bold]{i:>2}. {shown_markup(row['path'])}[/]:{row['line']}  "
+        out.print(f"[bold]{i:>2}. {escape(shown_name(row['path']))}[/]:{row['line']}  "
                   f"[dim]{row['score']:.3f} · {shown_markup(' '.join(row['why']))}[/]", highlight=False)
         for n, line in enumerate(row["lines"][:3], start=row["line"]):
             out.print(f"    [dim]{n:>5}[/] {shown_markup(inert(line[:160]))}", highlight=False)

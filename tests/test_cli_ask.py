@@ -233,3 +233,20 @@ def test_a_question_file_with_a_byte_order_mark_and_a_cache_that_is_no_folder(tm
     result = runner.invoke(app, ["search", str(repo), "where is the backoff computed"])
     assert result.exit_code == 2 and "cannot use the cache folder" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_human_output_keeps_names_on_one_line_and_long_code_lines_whole(tmp_path: Path, make_repo) -> None:
+    """A name with a newline split a hit over two lines, a bidirectional override in a file
+    reached the terminal raw (it reorders what the reader sees), and the evidence panel cut
+    long code lines at the terminal's edge with nothing to say so."""
+    long_line = "    return compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")  # END_OF_LINE"
+    repo = make_repo(tmp_path, {"pkg/news\nline_backoff.py": "def retry_backoff_newline(attempt):\n"
+                                                            '    access = "user\u202e // admin"\n' + long_line + "\n"})
+    found = runner.invoke(app, ["search", str(repo), "retry_backoff_newline", "--no-server"])
+    assert found.exit_code == 0, found.output
+    assert " 1. 'pkg/news\\nline_backoff.py':1" in found.stdout and "\u202e" not in found.stdout
+    assert "\\u202e" in found.stdout
+    asked = runner.invoke(app, ["ask", str(repo), "where is retry_backoff_newline computed", "--no-server"])
+    assert asked.exit_code == 0, asked.output
+    assert "'pkg/news\\nline_backoff.py'" in asked.stdout and "\u202e" not in asked.stdout
+    assert "END_OF_LINE" in asked.stdout  # wrapped inside the panel, not cut

@@ -548,3 +548,26 @@ def test_a_stdio_server_stops_on_a_signal_while_its_client_keeps_the_pipe_open(
         proc.send_signal(sig)
         assert proc.wait(20) == code, log.read_text()
         assert not socket_path().exists() and "Traceback" not in log.read_text()
+
+
+def test_a_search_handed_to_a_server_with_a_combiner_of_its_own_ranks_as_alone(tmp_path: Path, explore_cache: Path,
+                                                                               make_repo) -> None:
+    """A server whose adapters carry a fitted combiner (`--adapter BUNDLE`) ranked a plain
+    `explore search` handed to it with that combiner, not the shipped one the command uses."""
+    from explore.agent.bundle import COMBINER_FILE
+    from explore.retrieval.combiner import FEATURES, Combiner
+    from explore.serve import ExploreServer
+    from explore.socket_answers import answer_search
+
+    repo = make_repo(tmp_path, FILES | {"docs/retry.md": "# Retry\n\nThe back-off doubles each attempt.\n"})
+    bundle = tmp_path / "bundle"
+    (bundle / "policy").mkdir(parents=True)
+    (bundle / COMBINER_FILE).write_text(json.dumps(Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES}
+                                                            | {"file_score": 0.1}).to_dict()))
+    question = "where is the retry backoff computed?"
+    alone = runner.invoke(app, ["search", str(repo), question, "-k", "3", "--json", "--no-server"])
+    assert alone.exit_code == 0, alone.output
+    server = ExploreServer(repo, adapters={"policy": bundle / "policy"}, model="tiny-random")
+    handed = answer_search(server, {"repo": str(repo), "question": question, "k": 3}, lambda event: None)
+    assert [h["path"] for h in handed["hits"]] == [h["path"] for h in json.loads(alone.stdout)["hits"]]
+    assert handed["hits"][0]["path"] == "pkg/retry.py" and handed["fitted"] is False
