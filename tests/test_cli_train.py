@@ -3,6 +3,7 @@ that `ask --adapter` then runs."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -199,3 +200,39 @@ def test_the_progress_line_keeps_its_counts_and_eta_on_an_80_column_terminal() -
         assert "100/259" in shown and "eta" in shown and len(shown.rstrip()) <= 80, shown
         shown = [line for line in last if "RL (policy)" in line][-1]
         assert "3/40" in shown and "eta" in shown, shown
+
+
+def test_an_out_folder_of_other_files_or_inside_the_repository_is_refused(tmp_path: Path, make_repo,
+                                                                          tree_hash) -> None:
+    """`--out` on a folder of someone's files replaced its `policy/` and `env.json` (exit 0),
+    `--out` inside the repository wrote into it, and `--out` on a file gave a traceback."""
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    before = tree_hash(repo)
+    theirs = tmp_path / "theirs"
+    (theirs / "policy").mkdir(parents=True)
+    (theirs / "policy" / "rules.py").write_text("RULES = 1\n")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n")
+    for out, words in ((theirs, "not a training run"), (repo / "bundle", "inside the repository"),
+                       (a_file, "is a file"), (a_file / "sub", "cannot make --out")):
+        result = runner.invoke(app, ["train", str(repo), "--out", str(out)])
+        assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output, result.output
+    assert (theirs / "policy" / "rules.py").read_text() == "RULES = 1\n" and sorted(os.listdir(theirs)) == ["policy"]
+    assert a_file.read_text() == "keep me\n" and tree_hash(repo) == before
+
+
+def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path: Path, history_repo: Path) -> None:
+    """Run again with a budget that builds nothing, a kept fit was deleted (`search` then
+    ranked with the shipped combiner); `--resume` after a stopped fit did nothing, exit 0."""
+    out = tmp_path / "bundle"
+    first = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
+    assert first.exit_code == 0 and json.loads(first.stdout)["retriever"]["fitted"], first.output
+    kept = (out / "combiner.json").read_bytes()
+    short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--budget", "0.01s"])
+    assert short.exit_code == 0 and "the earlier run's fit stays" in short.output, short.output
+    assert (out / "combiner.json").read_bytes() == kept
+    (out / "combiner.json").unlink()
+    resumed = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--resume", "--budget", "10m",
+                                  "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "heldout" in json.loads(resumed.stdout) and (out / "combiner.json").is_file()

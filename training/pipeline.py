@@ -54,12 +54,16 @@ class TrainResult:
 
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> None:
     run_file = out / "run.json"
+    if out.exists() and not out.is_dir():
+        raise OutputExists(f"--out {out} is a file; give a folder (a new or empty one, or an earlier run's)")
     if not resume:
         if _refit_only(out, config, repo):
             return  # the last run here only fitted the candidate stage: fitting again on the newer history replaces it
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
+        if out.is_dir() and any(out.iterdir()):  # a run writes policy/, env.json …: never over someone's files
+            raise OutputExists(f"--out {out} holds files that are not a training run; give a new or empty folder")
         return
     if not run_file.is_file():
         raise NothingToResume(f"nothing to resume in {out}: no run.json there (start without --resume)")
@@ -74,6 +78,16 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
     if diffs:
         raise ResumeMismatch(f"cannot resume {out} with different settings ({', '.join(diffs)} changed); "
                              "resume with the original options or train into another --out")
+
+
+def _check_outside(out: Path, repository: Any) -> None:
+    """Refuse an ``--out`` inside the repository (a :class:`Repository`) trained on: it is
+    never written to."""
+    top = Path(os.path.realpath(repository.top or repository.path))
+    where = Path(os.path.realpath(out))
+    if where == top or top in where.parents:
+        raise OutputExists(f"--out {out} is inside the repository {top}, which explore never writes to; give a "
+                           "folder outside it (the default is in the cache: leave --out out)")
 
 
 def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
@@ -152,11 +166,18 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     where = repository.label if isinstance(repository, Corpus) else str(repository.path)
     out = Path(out) if out is not None else default_adapter_dir(repository.path)
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
+    if not isinstance(repository, Corpus):
+        _check_outside(out, repository)
     _check_resume(out, config, resume, where)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputExists(f"cannot make --out {out}: {exc.strerror or exc}") from None
     run = Run(where, config, out, progress, rev, teacher)
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
+        if not (config.sft.steps or config.rl.updates):  # a fit stopped by Ctrl-C: --resume fits, as a plain run does
+            run.state.pop("retriever", None)
     started = time.time()
     if resume and (out / "run.json").is_file():  # keep when and from what it started; record new lengths
         first = json.loads((out / "run.json").read_text(encoding="utf-8"))

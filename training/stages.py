@@ -156,9 +156,14 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     except (TooLittleHistory, OutOfBudget) as exc:
         why = str(exc) + ("; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
                           if scan.shallow else "")
+        earlier = (run.out / COMBINER_FILE).is_file()
+        if isinstance(exc, OutOfBudget) and earlier:  # too short a budget says nothing against the earlier fit
+            stays = "the earlier run's fit stays"
+        else:
+            (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: the history no longer makes one
+            stays = "the shipped one stays"
         run.state["retriever"] = {"fitted": False, "why": why}
-        (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: this one kept none
-        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
+        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
         if kept:
