@@ -52,7 +52,7 @@ class TrainResult:
     summary: dict[str, Any]
 
 
-def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> None:
+def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks_file: Path | None = None) -> None:
     run_file = out / "run.json"
     if out.exists() and not out.is_dir():
         raise OutputExists(f"--out {out} is a file; give a folder (a new or empty one, or an earlier run's)")
@@ -62,7 +62,9 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str) -> No
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
-        if out.is_dir() and any(out.iterdir()):  # a run writes policy/, env.json …: never over someone's files
+        given = Path(os.path.realpath(tasks_file)) if tasks_file is not None else None
+        if out.is_dir() and any(Path(os.path.realpath(p)) != given for p in out.iterdir()):
+            # a run writes policy/, env.json …: never over someone's files (the --tasks file may lie there)
             raise OutputExists(f"--out {out} holds files that are not a training run; give a new or empty folder")
         return
     if not run_file.is_file():
@@ -168,7 +170,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     if not isinstance(repository, Corpus):
         _check_outside(out, repository)
-    _check_resume(out, config, resume, where)
+    _check_resume(out, config, resume, where, Path(tasks_file) if tasks_file is not None else None)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
