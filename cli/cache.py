@@ -13,6 +13,7 @@ and is kept (said so); a blob goes when no snapshot links it any more, whatever 
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -111,7 +112,10 @@ def parse_age(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
     if not match:
         raise ExploreError(f"--older-than {text!r}: give an age like 30d, 12h, 2w or 90m")
-    return float(match.group(1)) * _UNITS[match.group(2) or "d"]
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "d"]
+    if not math.isfinite(seconds):  # 400 nines of days: JSON has no infinity to write
+        raise ExploreError(f"--older-than {text!r} is longer than any file has existed; give an age like 30d")
+    return seconds
 
 
 def _remove(path: Path) -> None:

@@ -74,6 +74,9 @@ def test_prune_removes_what_is_old_and_keeps_trained_adapters(explore_cache: Pat
 
     bad = runner.invoke(app, ["cache", "prune", "--older-than", "a while"])
     assert bad.exit_code == 2 and "30d" in bad.output
+    # an age past what a float holds: refused, not written as JSON's missing Infinity
+    huge = runner.invoke(app, ["cache", "prune", "--older-than", "9" * 400 + "d", "--dry-run", "--json"])
+    assert huge.exit_code == 2 and huge.stdout == "" and "longer than any file" in huge.output
 
 
 def test_clear_needs_yes(explore_cache: Path) -> None:
