@@ -24,7 +24,7 @@ import numpy as np
 from ..sandbox import syntax
 from ..sandbox.atomic import replacing
 from ..sandbox.index import file_lines, tokenize
-from ..sandbox.outline import file_kind
+from ..sandbox.outline import file_kind, parse_python
 from ..sandbox.snapshot import Snapshot, cache_root
 
 #: Characters of one unit's text that are indexed.
@@ -82,7 +82,7 @@ def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
     lines = file_lines(text)
     if suffix in (".py", ".pyi"):
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return _by_lines(lines, _DEF_LINE)
         out = []

@@ -79,6 +79,18 @@ def worktree_files(path: Path) -> set[str]:
     return {os.fsdecode(p) for p in out.split(b"\x00") if p}
 
 
+def _ignored_target(root: Path, link: str, target: os.stat_result, include: set[str] | frozenset[str],
+                    include_dirs: set[str]) -> str:
+    """Why a symlink of the working tree must not be followed, or "": it points at a file
+    or folder git ignores (``settings.env -> .env``), which the listing leaves out itself."""
+    real = os.path.relpath(os.path.realpath(link), root).replace(os.sep, "/")
+    if stat.S_ISDIR(target.st_mode):
+        shown = real in include_dirs or real == "."
+    else:
+        shown = real in include
+    return "" if shown else "points to a path git ignores, refused"
+
+
 def _ignored(name: str, patterns: tuple[str, ...]) -> bool:
     return name in HIDDEN_NAMES or any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
@@ -124,6 +136,11 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
                             entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({note})"))
                         continue
                     target = os.stat(item.path)
+                    hidden = include is not None and _ignored_target(root, item.path, target, include, include_dirs)
+                    if hidden:  # git ignores what it points to (a .env): read through the link, it would leak
+                        if rel in include:
+                            entries.append(Entry(name, "link", 0, f"-> {os.readlink(item.path)} ({hidden})"))
+                        continue
                 except OSError:
                     continue
                 if stat.S_ISDIR(target.st_mode):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -60,13 +61,24 @@ def file_kind(path: str) -> str:
     return "data"
 
 
+_PARSING = threading.Lock()
+
+
+def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, one thread at a time: CPython 3.11 parsing in two threads at once can
+    fail with ``SystemError: AST constructor recursion depth mismatch`` (python/cpython#106905),
+    which two Explorers answering at once on new commits met. Raises what ``ast.parse`` raises."""
+    with _PARSING:
+        return ast.parse(text, filename=filename)
+
+
 @lru_cache(maxsize=4096)
 def definitions(path: str, text: str) -> tuple[str, ...]:
     """Names a file defines (classes, functions, methods and types; module constants for
     Python, constants and macros for the languages tree-sitter reads)."""
     if path.endswith((".py", ".pyi")):
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return tuple(dict.fromkeys(_DEF_RE.findall(text)))
         names: list[str] = []

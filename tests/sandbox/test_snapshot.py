@@ -282,3 +282,25 @@ def test_a_repository_git_refuses_says_so_not_that_it_has_no_commits(tmp_path: P
     for kwargs in ({}, {"rev": "HEAD~0"}, {"worktree": True}):
         with pytest.raises(GitRefused, match="dubious ownership.*safe.directory"):
             Repository(repo).snapshot(**kwargs)
+
+
+def test_a_committed_link_to_a_git_ignored_file_does_not_leak_it(tmp_path: Path, make_repo) -> None:
+    """The working tree's listing checked a symlink's own name against git's file list, not
+    what it points to: `settings.env -> .env` (ignored) put the secret into the index, and
+    `explore search --worktree` (a subfolder: by default) showed its lines."""
+    from explore.sandbox.index import Index
+
+    repo = make_repo(tmp_path, {".gitignore": ".env\nsecrets/\n", "app.py": "def main():\n    pass\n",
+                                "cfg/readme.md": "# Config\n"},
+                     symlinks={"settings.env": ".env", "prod_settings.py": "secrets/prod.py",
+                               "cfg/env_link": "../.env", "secret_dir": "secrets", "code_link.py": "app.py"})
+    (repo / ".env").write_text("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI_gitignored_secret\n")
+    (repo / "secrets").mkdir()
+    (repo / "secrets" / "prod.py").write_text('db_password = "hunter2_ignored"\n')
+    for snap in (Repository(repo).snapshot(worktree=True), Repository(repo / "cfg").snapshot()):
+        assert not {"settings.env", "prod_settings.py", "env_link", "secret_dir"} & {f.rsplit("/", 1)[-1] for f in snap.files}
+        hits = Index.build(snap).top("AWS secret access key db password", 5)
+        assert not any(s in (snap.text(p) or "") for p, _ in hits for s in ("wJalrXUtnFEMI", "hunter2")), hits
+    listing = {e.name: e for e in Repository(repo).snapshot(worktree=True).children("")}
+    assert "git ignores" in listing["settings.env"].note and listing["secret_dir"].kind == "link"
+    assert "code_link.py" in Repository(repo).snapshot(worktree=True).files  # a link to a tracked file stays

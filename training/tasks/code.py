@@ -25,7 +25,7 @@ from collections import defaultdict
 
 from ...agent.task import Task
 from ...sandbox import syntax
-from ...sandbox.outline import file_kind
+from ...sandbox.outline import file_kind, parse_python
 from ...sandbox.snapshot import Snapshot
 from .phrasing import constant_question, docstring_question, mentions, summary
 from .quality import is_test_path, is_vendored
@@ -73,7 +73,7 @@ def generate(snapshot: Snapshot, rng: random.Random, progress=None) -> list[Task
         if text is None or len(text) > MAX_PARSE_BYTES:
             continue
         try:
-            tree = ast.parse(text, filename=rel)
+            tree = parse_python(text, filename=rel)
         except (SyntaxError, ValueError):
             continue
         tasks += _docstring_tasks(tree, rel, rng, snapshot.rev)

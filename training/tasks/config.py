@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ...agent.task import Task
+from ...sandbox.outline import parse_python
 from ...sandbox.snapshot import Snapshot
 from .quality import MAX_TARGETS, is_test_path, is_vendored
 
@@ -121,7 +122,7 @@ def _ini(text: str, rel: str) -> list[Fact]:
 def _setup_py(text: str, rel: str) -> list[Fact]:
     """Literal keyword arguments of a ``setup(...)`` call; nothing is executed."""
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except (SyntaxError, ValueError):
         return []
     for node in ast.walk(tree):
