@@ -55,6 +55,14 @@ def walked_order(answered: str | None, reads: Sequence[str], offered: Sequence[s
     return files[:k]
 
 
+def _steps(max_steps: int) -> int:
+    """``max_steps`` when it is a number of steps a walk can take, else the error that says so
+    (0 was taken as "the default", a negative number walked no step)."""
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ExploreError(f"max_steps must be a whole number of steps, 1 or more, not {max_steps!r}")
+    return max_steps
+
+
 def _checked(walk: str) -> str:
     if walk not in WALKS:
         raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
@@ -147,7 +155,7 @@ class Explorer:
         if config is None:
             config = trained_config(self.adapters) or EnvConfig()
         if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)
-            config = dataclasses.replace(config, max_steps=max_steps)  # a copy: the caller's stays as it is
+            config = dataclasses.replace(config, max_steps=_steps(max_steps))  # a copy: the caller's stays as it is
         self.config = config
         self._asking = threading.Lock()
         """One question at a time: a question resets and walks the one environment (LangChain's
@@ -265,6 +273,8 @@ class Explorer:
         except UnicodeEncodeError as exc:  # bytes a shell passed that are not UTF-8 (\udcff here)
             raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {exc.start}); "
                                "retype it or pass it with --question-file") from None
+        if max_steps is not None:
+            _steps(max_steps)
         with self._asking:
             return self._ask(question, max_steps, walk)
 

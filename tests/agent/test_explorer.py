@@ -124,6 +124,20 @@ def test_a_question_that_is_not_utf8_is_refused_by_name(repo: Repository) -> Non
         explorer.ask("where is compute_backoff defined \udcff")
 
 
+def test_a_number_of_steps_that_is_none_is_refused_by_name(repo: Repository) -> None:
+    """max_steps 0 was taken as the default, a negative one walked no step (as the
+    constructor's) or failed with a bare ValueError (as ask's)."""
+    from explore.sandbox.errors import ExploreError
+
+    for steps in (0, -2, 1.5, True):
+        with pytest.raises(ExploreError, match="max_steps must be"):
+            Explorer(repo, model="tiny-random", max_steps=steps)
+    explorer = Explorer(repo, model="tiny-random", max_steps=2)
+    for steps in (0, -2):
+        with pytest.raises(ExploreError, match="max_steps must be"):
+            explorer.ask("where is compute_backoff defined", max_steps=steps)
+
+
 @pytest.mark.parametrize("offer", ["bm25", "retrieve", "hybrid"])
 def test_answer_then_reads_then_the_offer_in_its_order(repo: Repository, offer: str, script) -> None:
     """After the answered file come the files read, then the environment's own offer, in
