@@ -7,6 +7,7 @@ only when someone asks for LangChain (the four low-level tools live in
 from __future__ import annotations
 
 import json
+import os
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
@@ -19,8 +20,11 @@ class AskRepoInput(BaseModel):
     question: str = Field(description="A question about the repository, e.g. 'where is the retry back-off computed?'")
 
 
-def ask_repo_tool(explorer: Explorer, name: str = "ask_repo") -> BaseTool:
-    """A tool that answers a question about ``explorer``'s repository with file + evidence."""
+def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_repo") -> BaseTool:
+    """A tool that answers a question about ``explorer``'s repository with file + evidence
+    (a path makes the :class:`Explorer` with its defaults, as ``repo_tools`` takes one)."""
+    if isinstance(explorer, (str, os.PathLike)):
+        explorer = Explorer(explorer)
 
     def run(question: str) -> str:
         try:

@@ -192,3 +192,16 @@ def test_a_folder_inside_a_git_repository_is_asked_as_its_subfolder(tmp_path: Pa
     assert result.finished and result.files[0] == "net/retry.py"
     assert all(not f.startswith(("build/", "docs/")) for f in result.files)
     assert tree_hash(root) == before
+
+
+def test_ask_repo_tool_takes_a_path_as_repo_tools_does(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """`ask_repo_tool("./repo")` failed with AttributeError (it took only an Explorer); a
+    statement is settled without the model, so none is fetched (pip is kept off the network)."""
+    from explore.agent.langchain import ask_repo_tool
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "cli.py": "def main():\n    print('hello')\n"})
+    tool = ask_repo_tool(str(repo))
+    answer = json.loads(tool.invoke({"question": "Fix the backoff computed for a retry attempt"}))
+    assert answer["files"][0] == "retry.py" and answer["evidence"]
