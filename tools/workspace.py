@@ -10,6 +10,7 @@ Gymnasium environment both sit on it, so all three behave identically.
 from __future__ import annotations
 
 import ast
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -143,6 +144,9 @@ class Workspace:
         items = self.entries(res.rel)
         if not items:
             back = "cd .. to go back" if self.folder_verb == "cd" else "list another folder"
+            if self._submodule(res.rel):
+                return (f"{show_dir(res.rel)} is a git submodule: another repository, whose files are not "
+                        f"this one's (ask about a clone of it); {back}")
             return f"{show_dir(res.rel)} is empty (nothing readable here); {back}"
         total = len(items)
         pages = -(-total // limit)
@@ -163,6 +167,15 @@ class Workspace:
             which = f"page {page} of {pages}" + (", most relevant first" if ranked else "")
             lines.append(f"  … {rest} more ({which}; next: ls {listed(path)} --page {page + 1})")
         return "\n".join(lines)
+
+    def _submodule(self, rel: str) -> bool:
+        """Whether ``.gitmodules`` names folder ``rel`` a submodule (which a snapshot lays out
+        empty, as git checks one out)."""
+        try:
+            text = self.snapshot.text(".gitmodules") or ""
+        except PathRefused:
+            return False
+        return rel in {m.strip() for m in re.findall(r"^\s*path\s*=\s*(.+)$", text, re.M)}
 
     def describe(self, entry: Entry, rel: str) -> str:
         """One listing line: name, size, scent, notes."""

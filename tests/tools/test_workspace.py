@@ -442,3 +442,24 @@ def test_form_feeds_and_carriage_returns_do_not_shift_the_window(tmp_path: Path,
     for name in ("ff.py", "crlf.py"):
         out = ws.read(name)
         assert "150| def frobnicate_widget" in out, out[:200]
+
+
+def test_a_submodule_says_what_it_is_instead_of_empty(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
+    """A submodule is laid out empty, as git checks one out; its listing said only that it was
+    empty, which reads as a folder with nothing in it rather than another repository."""
+    import subprocess
+
+    from explore.sandbox.snapshot import Repository
+
+    lib = make_repo(tmp_path, {"a.py": "x = 1\n"}, name="lib")
+    main = make_repo(tmp_path, {"b.py": "y = 2\n"}, name="main")
+    subprocess.run(["git", "-C", str(main), "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib),
+                    "vendor/lib"], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(main), "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "sub"],
+                   check=True)
+    ws = Workspace(Repository(main).snapshot())
+    assert ws.ls("vendor/lib").startswith("vendor/lib/ is a git submodule: another repository")
+    plain = make_repo(tmp_path, {".gitmodules": '[submodule "x"]\n\tpath = other\n', "c.py": "z = 3\n"},
+                      git_init=False, name="plain")
+    (plain / "empty").mkdir()
+    assert Workspace(Repository(plain).snapshot()).ls("empty").startswith("empty/ is empty")  # not named
