@@ -63,6 +63,8 @@ def shown_name(path: str) -> str:
     """A file's path as a line of human output shows it: as is, or quoted with escapes when
     it holds a newline, a tab or another character that is not printable (as a listing
     writes it), so one entry stays one line and reads as what it is; inert."""
+    # tools.workspace.shown's rule, not imported: it would load the index (numpy) into a
+    # command whose answer a warm server gave
     return inert(path if path.isprintable() else repr(path))
 
 

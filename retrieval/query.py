@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..sandbox.index import STOPWORDS, best_window, identifier_tokens, tokenize
+from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -52,7 +52,6 @@ _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
                    r"ya?ml|toml|go|rs)|[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
                    r"md|rst|txt)))\b")
-_BACKTICK = re.compile(r"`([^`\n]{1,200})`")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
 _NAME = re.compile(r"[^\W\d]\w*|\d+")
@@ -211,7 +210,7 @@ def _parse(text: str) -> Query:
                 installed.add(path)
 
     names: list[str] = list(functions)
-    for m in _BACKTICK.finditer(text):
+    for m in BACKTICKED.finditer(text):
         names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
     for m in _DOTTED.finditer(text):
         parts = m.group(0).split(".")

@@ -233,7 +233,8 @@ _DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async
 _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
 
 
-_BACKTICKED = re.compile(r"`([^`\n]{1,200})`")
+#: Text in backticks, as a question quotes code (`app.render`); the query parser reads it too.
+BACKTICKED = re.compile(r"`([^`\n]{1,200})`")
 #: A comment line in the languages units read (a doc comment above a definition).
 _COMMENT = re.compile(r"\s*(?:#|//|/\*|\*|--)")
 
@@ -270,7 +271,7 @@ def best_window(lines: list[str], question: str, window: int) -> int:
     weight = {t: np.log1p(len(lines) / n) for t, n in df.items()}
     hits = np.array([sum(weight[t] for t in found) for found in held], dtype=np.float64)
     names = code_names(question)
-    for span in _BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
+    for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}
     defining: list[int] = []
     if names:
