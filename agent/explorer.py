@@ -381,8 +381,22 @@ class Explorer:
 
     # -- LangChain -------------------------------------------------------------------
     def as_runnable(self):
-        """A LangChain ``Runnable``: invoke with a question, get the answer as a dict."""
+        """A LangChain ``Runnable``: invoke with a question (a string, or ``{"question": …}``
+        as a chain's prompt variables pass it), get the answer as a dict. Its input and
+        output schemas say so, for chains and LangServe that read them; any other input is
+        a ``TypeError`` that names what it takes."""
         from langchain_core.runnables import RunnableLambda
 
-        return RunnableLambda(lambda q: self.ask(q if isinstance(q, str) else q["question"]).to_dict(),
-                              name="explore_ask")
+        from .langchain import AskRepoInput
+
+        def ask(question: str | AskRepoInput | dict) -> dict:
+            if isinstance(question, AskRepoInput):
+                question = question.question
+            elif isinstance(question, dict):
+                question = question.get("question")
+            if not isinstance(question, str):
+                raise TypeError("explore_ask takes a question: a string or {'question': '...'}, "
+                                f"not {type(question).__name__}")
+            return self.ask(question).to_dict()
+
+        return RunnableLambda(ask, name="explore_ask").with_types(input_type=str | AskRepoInput, output_type=dict)

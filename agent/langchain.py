@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from ..sandbox.errors import ExploreError
+from ..tools.langchain import _invalid_arguments
 from .explorer import Explorer
 
 
@@ -42,4 +44,7 @@ def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_
             "JSON with ranked files, the evidence lines and a short answer."
         ),
         args_schema=AskRepoInput,
+        # a call without a question, or with a number for it, answers as text the calling
+        # model can fix its call from, as the four low-level tools' mistyped calls do
+        handle_validation_error=partial(_invalid_arguments, name),
     )

@@ -59,6 +59,27 @@ def test_runnable_and_ask_repo_tool(repo: Repository) -> None:
     assert "empty" in tool.invoke({"question": " "})
 
 
+def test_malformed_calls_get_clear_answers_and_the_runnable_has_schemas(repo: Repository) -> None:
+    """A tool call without a question (or with a number for it) raised pydantic's
+    ValidationError into the calling agent; the Runnable took any input (schema ``Any``)
+    and raised KeyError on a dict without "question"."""
+    from explore.agent.langchain import ask_repo_tool
+
+    explorer = Explorer(repo, policy=ScriptedPolicy(lambda p, labels: labels[0]), reflector=NoReflector(), max_steps=3)
+    tool = ask_repo_tool(explorer)
+    assert tool.invoke({}).startswith("ask_repo: invalid arguments (question: Field required")
+    assert "question" in tool.invoke({"question": 5})
+    runnable = explorer.as_runnable()
+    schema = runnable.get_input_jsonschema()
+    assert {"type": "string"} in schema["anyOf"] and "AskRepoInput" in json.dumps(schema)
+    assert runnable.get_output_jsonschema()["type"] == "object"
+    assert runnable.invoke({"question": "install steps"})["files"]
+    with pytest.raises(TypeError, match="takes a question"):
+        runnable.invoke({"query": "install steps"})
+    with pytest.raises(TypeError, match="not int"):
+        runnable.invoke(5)
+
+
 def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path, script) -> None:
     from explore.agent.bundle import load_env_config, save_env_config
     from explore.agent.env import navigator_config
