@@ -141,6 +141,17 @@ def send_message(conn: socket.socket, message: dict[str, Any]) -> None:
     conn.sendall(json.dumps(message).encode() + b"\n")
 
 
+def server_timeout() -> float:
+    """The longest whole wait for one answer: ``$EXPLORE_SERVER_TIMEOUT`` seconds when it is
+    a positive number, else :data:`TOTAL_TIMEOUT_S` (a typo does not make the wait endless
+    or nil; ``inf`` waits as long as the server beats)."""
+    try:
+        total = float(os.environ.get("EXPLORE_SERVER_TIMEOUT") or TOTAL_TIMEOUT_S)
+    except ValueError:
+        return TOTAL_TIMEOUT_S
+    return total if total > 0 else TOTAL_TIMEOUT_S  # NaN and ≤ 0 fail the test
+
+
 class MessageReader:
     """Newline-delimited JSON messages read from a socket, each under MAX_MESSAGE_BYTES."""
 
@@ -198,10 +209,7 @@ def ask_server(
             return Fallback(f"{path} belongs to another user")
     except OSError:
         return Fallback("no server", quiet=True)
-    try:
-        total = float(os.environ.get("EXPLORE_SERVER_TIMEOUT") or TOTAL_TIMEOUT_S)
-    except ValueError:
-        total = TOTAL_TIMEOUT_S
+    total = server_timeout()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(CONNECT_TIMEOUT_S)
@@ -218,12 +226,20 @@ def ask_server(
                                 f"{hello.get('protocol')}), this is {__version__}")
             send_message(conn, {"protocol": PROTOCOL, "version": __version__, **request})
             on_progress(f"asking the running server (pid {hello.get('pid')})…")
-            conn.settimeout(IDLE_TIMEOUT_S)
             deadline = time.monotonic() + total
             while True:
-                if time.monotonic() > deadline:
+                left = deadline - time.monotonic()
+                if left <= 0:
                     return Fallback(f"no answer from the server within {total:g} s")
-                message = lines.next()
+                # a silent server is given up on after IDLE_TIMEOUT_S, or when the whole wait
+                # is over if that comes first (a short $EXPLORE_SERVER_TIMEOUT bounds it too)
+                conn.settimeout(min(IDLE_TIMEOUT_S, left))
+                try:
+                    message = lines.next()
+                except TimeoutError:
+                    if time.monotonic() >= deadline:
+                        return Fallback(f"no answer from the server within {total:g} s")
+                    raise
                 event = message.get("event")
                 if event == "answer":
                     answer = message.get("answer")

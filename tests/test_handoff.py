@@ -306,6 +306,10 @@ def peer(behaviour) -> Iterator[Path]:
     try:
         yield path
     finally:
+        try:  # wakes the accept() the thread waits in (close alone does not, on Linux)
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         listener.close()
         path.unlink(missing_ok=True)
         thread.join(10)
@@ -339,6 +343,21 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
 
     with peer(silent):
         assert "stopped answering" in ask_server(request).reason
+
+    # $EXPLORE_SERVER_TIMEOUT bounds the wait on a silent server too (it waited the whole
+    # idle timeout, 15 s by default, whatever the variable said)
+    monkeypatch.setattr(handoff, "IDLE_TIMEOUT_S", 30.0)
+    monkeypatch.setenv("EXPLORE_SERVER_TIMEOUT", "0.3")
+    with peer(silent):
+        start = time.monotonic()
+        assert ask_server(request).reason == "no answer from the server within 0.3 s"
+        assert time.monotonic() - start < 1.5
+    for value, total in (("nan", handoff.TOTAL_TIMEOUT_S), ("-1", handoff.TOTAL_TIMEOUT_S),
+                         ("soon", handoff.TOTAL_TIMEOUT_S), ("inf", float("inf")), ("12", 12.0)):
+        monkeypatch.setenv("EXPLORE_SERVER_TIMEOUT", value)
+        assert handoff.server_timeout() == total
+    monkeypatch.delenv("EXPLORE_SERVER_TIMEOUT")
+    monkeypatch.setattr(handoff, "IDLE_TIMEOUT_S", 0.5)
 
     def dies(conn: socket.socket) -> None:  # starts, then goes away mid-answer
         hello(conn)
