@@ -109,6 +109,7 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
     for p in include or ():
         parts = p.split("/")[:-1]
         include_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    aliases: dict[str, str] = {}  # an in-repo symlink to a file -> that file's real path
     stack = [""]
     while stack:
         folder = stack.pop()
@@ -147,6 +148,11 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
                     # In-repo folder symlink: `cd` works, but we don't walk it twice.
                     entries.append(Entry(name, "dir", 0, f"-> {os.readlink(item.path)}"))
                     continue
+                if stat.S_ISREG(target.st_mode) and (include is None or rel in include):
+                    try:
+                        aliases[rel] = Path(os.path.realpath(item.path)).relative_to(root).as_posix()
+                    except (OSError, ValueError):
+                        pass
                 st = target
             if stat.S_ISDIR(st.st_mode):
                 if include is not None and rel not in include_dirs:
@@ -164,5 +170,17 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
         entries.sort(key=lambda e: (e.kind != "dir", e.name))
         tree[folder] = entries
     # Folders reached only through an in-repo symlink get their listing on demand.
+    # A symlink to a file that is listed itself is the same file under a second name: `ls`
+    # shows it (with where it points) and `read` follows it, but it is not a file of its
+    # own, or every ranking would hold the same text twice (answers already name the real
+    # path). A link to a file the listing leaves out stays a file, as before.
+    listed = set(files)
+    doubles = {rel for rel, real in aliases.items() if real != rel and real in listed}
+    if doubles:
+        files = [f for f in files if f not in doubles]
+        for folder, entries in tree.items():
+            tree[folder] = [Entry(e.name, e.kind, e.size, f"-> {aliases[rel]}")
+                            if e.kind == "file" and (rel := f"{folder}/{e.name}" if folder else e.name) in doubles
+                            else e for e in entries]
     files.sort()
     return Listing(root, tree, files, "fs-" + fingerprint.hexdigest())

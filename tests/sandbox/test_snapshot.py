@@ -303,4 +303,24 @@ def test_a_committed_link_to_a_git_ignored_file_does_not_leak_it(tmp_path: Path,
         assert not any(s in (snap.text(p) or "") for p, _ in hits for s in ("wJalrXUtnFEMI", "hunter2")), hits
     listing = {e.name: e for e in Repository(repo).snapshot(worktree=True).children("")}
     assert "git ignores" in listing["settings.env"].note and listing["secret_dir"].kind == "link"
-    assert "code_link.py" in Repository(repo).snapshot(worktree=True).files  # a link to a tracked file stays
+    # a link to a tracked file stays: listed (with where it points) and readable, its file the one it names
+    assert listing["code_link.py"].kind == "file" and listing["code_link.py"].note == "-> app.py"
+    assert "def main" in Repository(repo).snapshot(worktree=True).text("code_link.py")
+
+
+def test_a_symlink_to_a_listed_file_is_not_a_second_file(tmp_path: Path, make_repo) -> None:
+    """`alias.py -> retry.py` (and `sub/r.py -> ../retry.py`) made every ranking hold the
+    same text two or three times: `explore search` showed retry.py, alias.py and sub/r.py as
+    its first three hits. The links are listed and read as before; the index holds the file
+    once, by its real path (the name answers already use). A link to a file the listing
+    leaves out, or to nothing, is not made a file by it."""
+    from explore.sandbox.index import Index
+
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "cli.py": "def main():\n    print('hello')\n"},
+                     symlinks={"alias.py": "retry.py", "sub/r.py": "../retry.py", "gone.py": "missing.py"})
+    for snap in (Repository(repo).snapshot(), Repository(repo).snapshot(worktree=True)):
+        assert snap.files == ["cli.py", "retry.py"], snap.files
+        assert [p for p, _ in Index.build(snap).top("compute backoff attempt", 5)] == ["retry.py", "cli.py"]
+        assert {e.name: e.note for e in snap.children("sub")} == {"r.py": "-> retry.py"}
+        assert "2 ** attempt" in snap.text("sub/r.py") and snap.read_window("alias.py").lines[0].startswith("def")
