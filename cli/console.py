@@ -3,7 +3,9 @@ the exit codes, and how repository text is made safe to print.
 
 Exit codes (the README's contract): ``0`` the command did what was asked (``ask``
 answered); ``1`` it ran but found no answer, or an action failed; ``2`` a usage or input
-error (typer's own usage errors exit 2 as well); ``130`` interrupted.
+error (typer's own usage errors exit 2 as well); ``130`` interrupted (Ctrl-C), ``143``
+terminated (SIGTERM: ``kill``, ``timeout``, a job scheduler), each after what was done is
+saved, as a Ctrl-C saves it.
 """
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import errno
 import functools
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,7 +28,7 @@ from ..sandbox.errors import ExploreError
 #: Bumped when a command's JSON changes shape in a way a script would notice.
 JSON_VERSION = 1
 
-OK, NOT_FOUND, USAGE, INTERRUPTED = 0, 1, 2, 130
+OK, NOT_FOUND, USAGE, INTERRUPTED, TERMINATED = 0, 1, 2, 130, 143
 #: stdout closed by its reader (`| head`), as a shell reports a writer SIGPIPE stopped.
 BROKEN_PIPE = 141
 
@@ -102,12 +106,45 @@ def _in_cache(exc: OSError) -> str | None:
     return root if name == root or name.startswith(root + os.sep) else None
 
 
+#: Set when SIGTERM stopped the running command (it unwinds as Ctrl-C does, exits 143).
+_terminated = threading.Event()
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    _terminated.set()
+    raise KeyboardInterrupt
+
+
+def _sigterm_as_interrupt() -> Any:
+    """SIGTERM unwinds the command as Ctrl-C does — `explore train` checkpoints, stores the
+    questions it built, removes what is half-written — instead of ending the process where it
+    stands (``timeout 20m explore train``, ``kill``, a CI job cancelled). Only in the main
+    thread and over the default handler (a host's own, or serve's, is left alone); the
+    handler it replaced, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return None
+        _terminated.clear()
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # no signals here (an embedded interpreter)
+        return None
+
+
+def interrupted_code() -> int:
+    """The exit status of a command stopped by a signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return TERMINATED if _terminated.is_set() else INTERRUPTED
+
+
 def guard(func: F) -> F:
     """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
-    a one-line message and exit 2; Ctrl-C exits 130 with nothing half-written."""
+    a one-line message and exit 2; Ctrl-C exits 130 and SIGTERM 143, with nothing
+    half-written."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _sigterm_as_interrupt()
         try:
             return func(*args, **kwargs)
         except ExploreError as exc:
@@ -123,7 +160,11 @@ def guard(func: F) -> F:
             fail(f"the disk is full{where}: what was written before stays; free some space and run the "
                  "command again (`explore train`: with --resume)")
         except KeyboardInterrupt:
-            fail("interrupted; nothing was left half-written", code=INTERRUPTED)
+            how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
+            fail(f"{how}; nothing was left half-written", code=interrupted_code())
+        finally:
+            if previous is not None and signal.getsignal(signal.SIGTERM) is _on_sigterm:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 

@@ -3,7 +3,8 @@
 The training stack is imported when the command runs, not when the app is built.
 Progress is drawn with rich on stderr (stage bars with ETA and the live success rate);
 the summary goes to stdout (``--json``: the run's ``summary.json`` in the JSON envelope).
-Exit 0 when trained, 2 for bad input, 130 when interrupted (resume with ``--resume``).
+Exit 0 when trained, 2 for bad input, 130 when interrupted, 143 when terminated (SIGTERM;
+both resume with ``--resume``).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from .console import INTERRUPTED, emit_json, err, inert, out, shown_markup
+from .console import emit_json, err, inert, interrupted_code, out, shown_markup
 from .options import JsonOpt, RevOpt
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
@@ -233,7 +234,7 @@ def train(
         where = f" (checkpoint: {stop.checkpoint})" if stop.checkpoint else ""
         err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{shown_markup(where)}. "
                   "Continue with the same command plus --resume.", highlight=False)
-        raise typer.Exit(INTERRUPTED) from None
+        raise typer.Exit(interrupted_code()) from None
     result.summary["default_out"] = out_dir is None
     if as_json:
         emit_json("train", result.summary)

@@ -163,6 +163,12 @@ def history_repo_fixture(tmp_path: Path) -> Path:
     return make_history_repo(tmp_path / "history")
 
 
+@pytest.fixture(name="make_history_repo", scope="session")
+def make_history_repo_fixture() -> Callable[..., Path]:
+    """:func:`make_history_repo` (``make_history_repo(tmp_path, commits=48)``)."""
+    return make_history_repo
+
+
 @pytest.fixture(name="make_repo", scope="session")
 def make_repo_fixture() -> Callable[..., Path]:
     """:func:`make_repo` (``make_repo(tmp_path, files, commit=True, message="init")``)."""

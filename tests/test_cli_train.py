@@ -236,3 +236,33 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
                                   "--json"])
     assert resumed.exit_code == 0, resumed.output
     assert "heldout" in json.loads(resumed.stdout) and (out / "combiner.json").is_file()
+
+
+def test_sigterm_while_the_candidate_stage_is_fitted_keeps_the_questions_built(tmp_path: Path, explore_cache: Path,
+                                                                               make_history_repo) -> None:
+    """SIGTERM (`kill`, `timeout 20m explore train`, a cancelled job) ended the process where
+    it stood: the history questions built since the store's last write (every 30 s) were
+    lost, and the exit status was the signal's, not the README's. It now unwinds as Ctrl-C
+    does: the store keeps what was built, and the command exits 143 saying so."""
+    import pickle
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    repo = make_history_repo(tmp_path, commits=500)
+    command = [str(Path(sys.executable).with_name("explore")), "train", str(repo), "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "EXPLORE_CACHE": str(explore_cache), "PIP_NO_INDEX": "1"})
+    first = proc.stderr.readline()
+    assert "reading the history" in first, first + proc.stderr.read()
+    time.sleep(3)  # some questions built, far from all 500 (about 20 ms each, after the history is read)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(60) == 143, rest
+    assert "terminated (SIGTERM)" in rest and "Traceback" not in rest, rest
+    stores = list((explore_cache / "cases").glob("*.pkl"))
+    assert len(stores) == 1
+    with stores[0].open("rb") as fh:
+        kept = pickle.load(fh)["cases"]
+    assert 0 < len(kept) < 500
