@@ -143,7 +143,10 @@ class ExploreServer:
         self._setup: Setup | None = None  # what `explore ask` must ask for to be answered here
         self.default: Path | None = None
         if repo is not None:  # fail at start, not at the first call, when it cannot be opened
-            self.default = self._repository(str(repo)).path
+            opened = self._repository(str(repo))
+            if opened.is_git and not worktree:  # nor answered: a repository with no commits (or one
+                opened.resolve_rev(None)        # git refuses to read) would fail every call
+            self.default = opened.path
 
     # -- repositories and snapshots ------------------------------------------------------
     def _repository(self, repo: str | None) -> Repository:

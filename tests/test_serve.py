@@ -210,6 +210,12 @@ def test_serve_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no such folder" in result.output
     result = runner.invoke(app, ["serve", str(tmp_path), "--no-stdio"])
     assert result.exit_code == 2 and "add --socket" in result.output
+    # a repository with no commits would fail every call: refused at start, as `ask` refuses it
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    result = runner.invoke(app, ["serve", str(empty)])
+    assert result.exit_code == 2 and "no commits" in result.output and "--worktree" in result.output
     assert "serve" in runner.invoke(app, ["--help"]).output
     # `explore --help` stays fast: the MCP SDK is imported by `serve` alone.
     imported = subprocess.run([sys.executable, "-c", "import sys, explore.cli; print('mcp' in sys.modules)"],
