@@ -218,9 +218,24 @@ def list_command(as_json: JsonOpt = False) -> None:
     for col in ("kind", "name", "size", "age"):
         table.add_column(col, justify="right" if col in ("size", "age") else "left")
     now = time.time()
-    for e in found:
+    for e in _shown(found):
         table.add_row(Text(inert(e.kind)), Text(inert(e.name)), _human(e.bytes), _age(now - e.modified))
     out.print(table if found else inert(f"nothing cached in {root}"), markup=False, highlight=False)
+
+
+def _shown(found: list[CacheEntry]) -> list[CacheEntry]:
+    """The entries as a person reads them: the blob store's shards (up to 256 folders named
+    ``00``..``ff``) as one row, and no lock files (empty, and taken whenever something is
+    built). ``--json`` keeps every entry, as ``prune`` and ``clear`` count them."""
+    shards = [e for e in found if e.kind == BLOBS]
+    rows = [e for e in found if e.kind != BLOBS and not e.name.endswith(".lock")]
+    if shards:
+        where = os.path.dirname(shards[0].path)
+        blob_row = CacheEntry(BLOBS, f"({len(shards)} shards: the files snapshots link to)", where,
+                              sum(e.bytes for e in shards), max(e.modified for e in shards))
+        at = next((i for i, e in enumerate(rows) if e.kind > BLOBS), len(rows))
+        rows.insert(at, blob_row)
+    return rows
 
 
 @app.command("size")

@@ -56,6 +56,27 @@ def test_list_and_size(explore_cache: Path) -> None:
     assert str(explore_cache) in runner.invoke(app, ["cache", "size"]).stdout
 
 
+def test_the_table_shows_the_blob_store_as_one_row_and_no_locks(explore_cache: Path, make_repo, tmp_path: Path) -> None:
+    """`explore cache list` printed one row per blob shard (up to 256 folders, 00..ff) and
+    every empty lock file; the table now shows the store as one row with their total, while
+    --json keeps every entry (prune and clear act on them)."""
+    from explore.sandbox.index import Index
+    from explore.sandbox.snapshot import Repository
+
+    repo = make_repo(tmp_path, {f"m{i}.py": f"def f{i}():\n    return {i}\n" for i in range(40)})
+    Index.build(Repository(repo).snapshot())  # a snapshot (its blobs), an index and its lock
+    listed = json.loads(runner.invoke(app, ["cache", "list", "--json"]).stdout)["entries"]
+    shards = [e for e in listed if e["kind"] == "blobs"]
+    assert len(shards) > 5 and any(e["name"].endswith(".lock") for e in listed)
+    shown = runner.invoke(app, ["cache", "list"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    rows = [line for line in shown.stdout.splitlines() if "│" in line]
+    blob_rows = [line for line in rows if "blobs" in line]
+    assert len(blob_rows) == 1 and f"({len(shards)} shards" in blob_rows[0]
+    assert not any(".lock" in line for line in rows)
+    assert any("snapshots" in line for line in rows) and any("indexes" in line for line in rows)
+
+
 def test_prune_removes_what_is_old_and_keeps_trained_adapters(explore_cache: Path) -> None:
     _fill(explore_cache)
     dry = runner.invoke(app, ["cache", "prune", "--older-than", "30d", "--dry-run", "--json"])
