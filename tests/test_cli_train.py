@@ -236,6 +236,11 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
                                   "--json"])
     assert resumed.exit_code == 0, resumed.output
     assert "heldout" in json.loads(resumed.stdout) and (out / "combiner.json").is_file()
+    # --no-retriever skips the stage and says that the earlier fit goes on ranking (it said nothing)
+    kept = (out / "combiner.json").read_bytes()
+    skipped = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--no-retriever"])
+    assert skipped.exit_code == 0 and "not fitted (--no-retriever)" in skipped.output, skipped.output
+    assert "stays in use" in skipped.output and (out / "combiner.json").read_bytes() == kept
 
 
 def test_sigterm_while_the_candidate_stage_is_fitted_keeps_the_questions_built(tmp_path: Path, explore_cache: Path,

@@ -136,6 +136,11 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import scan_history
 
+    if not run.config.retriever and "retriever" not in run.state and (run.out / COMBINER_FILE).is_file():
+        # skipped, not undone: `ask --adapter` goes on ranking with the fit an earlier run left here
+        run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted (--no-retriever); the earlier run's fit in "
+                                                          f"{run.out / COMBINER_FILE} stays in use (remove it for the "
+                                                          "shipped one)"))
     if not run.config.retriever or "retriever" in run.state or not isinstance(repo, Repository):
         return
     if not repo.is_git:
