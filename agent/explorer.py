@@ -387,7 +387,7 @@ class Explorer:
         a ``TypeError`` that names what it takes."""
         from langchain_core.runnables import RunnableLambda
 
-        from .langchain import AskRepoInput
+        from .ask_input import AskRepoInput
 
         def ask(question: str | AskRepoInput | dict) -> dict:
             if isinstance(question, AskRepoInput):

@@ -11,15 +11,11 @@ import os
 from functools import partial
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, Field
 
 from ..sandbox.errors import ExploreError
 from ..tools.langchain import _invalid_arguments
+from .ask_input import AskRepoInput
 from .explorer import Explorer
-
-
-class AskRepoInput(BaseModel):
-    question: str = Field(description="A question about the repository, e.g. 'where is the retry back-off computed?'")
 
 
 def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_repo") -> BaseTool:
