@@ -8,7 +8,15 @@ leaving one project out at a time (printed: acc@1 / recall@5 / recall@10 on the 
 project, against reciprocal-rank fusion), then on all of them, and written to
 ``retrieval/combiner.json`` (the package's default) or ``--out``.
 
+``--text message,report`` adds each project's newest report-shaped questions (the commit
+message plus the test lines it added, as ``bench_real.py --text report`` asks them) to the
+commit messages. Left one project out, it then fits twice — on the other projects'
+commit messages only, and on their messages and reports — and prints both fits' scores on
+the held project's messages and on its reports, so what the reports add is measured on
+projects neither fit saw; the combiner written is the second fit on all projects.
+
     python benchmarks/train_combiner.py --per-repo 150
+    python benchmarks/train_combiner.py --per-repo 50 --text message,report --out runs/combiner-reports.json
 """
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_real import ROOT, load_recipe, questions  # noqa: E402
+from bench_real import ROOT, load_recipe, questions, report_questions  # noqa: E402
 
 
 def hits(order: list[int], y: np.ndarray) -> int | None:
@@ -41,17 +49,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
     parser.add_argument("--per-repo", type=int, default=150)
     parser.add_argument("--out", type=Path, default=ROOT / "retrieval" / "combiner.json")
+    parser.add_argument("--text", default="message",
+                        help="message (commit messages, the default) or message,report (and report-shaped questions)")
+    parser.add_argument("--only", default="", help="comma-separated training projects (default: all)")
     args = parser.parse_args(argv)
+    texts = args.text.split(",")
+    if texts not in (["message"], ["message", "report"]):
+        parser.error("--text is message or message,report")
 
     from explore.retrieval.adapt import cases
     from explore.retrieval.combiner import fit
 
+    only = set(filter(None, args.only.split(",")))
     per_repo: dict[str, list] = {}
+    reports: dict[str, list] = {}
     for entry in load_recipe("train"):
+        if only and entry["name"] not in only:
+            continue
         start = time.perf_counter()
         repo, tasks, _ = questions(entry, args.repos_dir / entry["name"], args.per_repo)
         per_repo[entry["name"]] = cases(repo, tasks, fused=True)  # each on its own parent, the history read once
-        print(f"{entry['name']}: {len(tasks)} questions ({time.perf_counter() - start:.0f} s)", flush=True)
+        line = f"{entry['name']}: {len(tasks)} questions"
+        if "report" in texts:
+            repo, asked, _ = report_questions(entry, args.repos_dir / entry["name"], args.per_repo)
+            reports[entry["name"]] = cases(repo, asked, fused=True)
+            line += f", {len(asked)} report-shaped"
+        print(f"{line} ({time.perf_counter() - start:.0f} s)", flush=True)
+
+    if reports:
+        return with_reports(per_repo, reports, args.out)
 
     print("leave one project out:")
     all_rrf, all_learned = [], []
@@ -67,6 +93,32 @@ def main(argv: list[str] | None = None) -> int:
     model = fit([c for built in per_repo.values() for c in built])
     args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
+    return 0
+
+
+def with_reports(per_repo: dict[str, list], reports: dict[str, list], out: Path) -> int:
+    """Left one project out: the messages-only fit against the messages-and-reports fit,
+    each scored on the held project's messages and its reports; then the second on all."""
+    from explore.retrieval.combiner import fit
+
+    firsts: dict[tuple[str, str], list] = {(f, t): [] for f in ("messages", "both") for t in ("message", "report")}
+    print("leave one project out (acc@1 on its messages | on its reports):")
+    for held in per_repo:
+        others = [c for name, built in per_repo.items() if name != held for c in built]
+        both = others + [c for name, built in reports.items() if name != held for c in built]
+        line = f"  {held:<11}"
+        for label, model in (("messages", fit(others)), ("both", fit(both))):
+            for text, test in (("message", per_repo[held]), ("report", reports[held])):
+                got = [hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None
+                       for x, y, _ in test]
+                firsts[(label, text)] += got
+                line += f" {label}/{text} {sum(g == 1 for g in got) / max(len(got), 1):.3f}"
+        print(line, flush=True)
+    for (label, text), got in firsts.items():
+        print(report(f"{label[:4]}/{text[:3]}", got))
+    model = fit([c for built in (*per_repo.values(), *reports.values()) for c in built])
+    out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+    print(f"wrote {out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
     return 0
 
 
