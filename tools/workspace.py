@@ -82,6 +82,11 @@ def show_dir(rel: str) -> str:
     return f"{shown(rel)}/" if rel else "/"
 
 
+#: The first line of a Git LFS pointer file: what a clone without `git lfs` holds in place
+#: of the large file's content (a few lines naming its hash and size).
+LFS_POINTER = "version https://git-lfs.github.com/spec/"
+
+
 @dataclass
 class Workspace:
     """A snapshot, an optional index, and the cursor state the tools share."""
@@ -242,6 +247,9 @@ class Workspace:
                         "with lines too long to scan that far")
             self.missed = True
             return f"{name}: no line {start}; the file has {win.total} lines"
+        if win.start == 1 and win.lines[0].startswith(LFS_POINTER) and win.size < 1024:
+            return (f"{name}: [a Git LFS pointer: the file's content is stored outside the repository "
+                    f"(`git lfs pull` fetches it); the pointer reads: {' '.join(win.lines)[:200]}]")
         total = str(win.total) if win.total is not None else f"? ({human_size(win.size)}, too large to count)"
         width = len(str(win.end))
         body = "\n".join(f"{n:>{width}}| {line[:300]}" for n, line in zip(range(win.start, win.end + 1), win.lines))

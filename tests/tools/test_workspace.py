@@ -39,6 +39,7 @@ HOSTILE_FILES: dict[str, str | bytes] = {
     "blob.bin": b"\x00\x01\x02binary",
     "empty.txt": "",
     "crlf.txt": "one\r\ntwo\r\n",
+    "model.onnx": "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 104857600\n",
 }
 HOSTILE_LINKS = {
     "passwd": "/etc/passwd",
@@ -207,6 +208,14 @@ def test_symlink_to_an_ancestor_folder(ws: Workspace) -> None:
 
 
 # -- reading -----------------------------------------------------------------------------
+def test_a_git_lfs_pointer_says_what_it_is(ws: Workspace) -> None:
+    """A clone without `git lfs` holds three lines in place of a large file: read showed them
+    as if they were the file, with nothing to say that its content is elsewhere."""
+    out = ws.read("model.onnx")
+    assert out.startswith("model.onnx: [a Git LFS pointer") and "git lfs pull" in out and "size 104857600" in out
+    assert ws.reads == ["model.onnx"]
+
+
 def test_undecodable_bytes_become_replacement_characters(ws: Workspace) -> None:
     out = ws.read("bad.txt")
     assert "ok \ufffd\ufffd caf\ufffd end" in out
