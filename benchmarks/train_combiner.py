@@ -15,8 +15,15 @@ commit messages only, and on their messages and reports — and prints both fits
 the held project's messages and on its reports, so what the reports add is measured on
 projects neither fit saw; the combiner written is the second fit on all projects.
 
+``--no-history`` asks what a snapshot without history gets (a plain folder, a shallow
+clone of depth 1, a repository of a few commits): each case as the retriever builds it
+there — no history ranking (a file only it offered is no candidate), churn and recency 0 —
+and, left one project out, the combiner trained with history (as shipped) against one
+trained without it, each scored without; the second, fitted on all projects, is written.
+
     python benchmarks/train_combiner.py --per-repo 150
     python benchmarks/train_combiner.py --per-repo 50 --text message,report --out runs/combiner-reports.json
+    python benchmarks/train_combiner.py --per-repo 50 --text message,report --no-history --out retrieval/combiner-nohistory.json
 """
 from __future__ import annotations
 
@@ -52,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", default="message",
                         help="message (commit messages, the default) or message,report (and report-shaped questions)")
     parser.add_argument("--only", default="", help="comma-separated training projects (default: all)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="fit for snapshots without history: with history (as shipped) against without, left one out")
     args = parser.parse_args(argv)
     texts = args.text.split(",")
     if texts not in (["message"], ["message", "report"]):
@@ -76,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             line += f", {len(asked)} report-shaped"
         print(f"{line} ({time.perf_counter() - start:.0f} s)", flush=True)
 
+    if args.no_history:
+        return without_history({name: built + reports.get(name, []) for name, built in per_repo.items()}, args.out)
     if reports:
         return with_reports(per_repo, reports, args.out)
 
@@ -93,6 +104,52 @@ def main(argv: list[str] | None = None) -> int:
     model = fit([c for built in per_repo.values() for c in built])
     args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
+    return 0
+
+
+#: What a snapshot without history cannot have: the history ranking's features, churn, recency.
+HISTORY_COLUMNS = ("rr_history", "top1_history", "history_score", "churn", "recency")
+
+
+def historyless(case: tuple) -> tuple:
+    """``case`` as the retriever would build it without history: the history columns 0 and
+    the candidates only the history ranking offered gone (the fused order is not kept)."""
+    from explore.retrieval.combiner import FEATURES
+
+    x, y = case[0], case[1]
+    if not len(x):
+        return case
+    cols = [FEATURES.index(f) for f in HISTORY_COLUMNS]
+    rr = [FEATURES.index(f"rr_{r}") for r in ("file", "unit", "symbol", "path")]
+    keep = (x[:, rr] > 0).any(axis=1)
+    x = x[keep].copy()
+    x[:, cols] = 0.0
+    return x, y[keep], []
+
+
+def without_history(per_repo: dict[str, list], out: Path) -> int:
+    """Left one project out: the combiner fitted with history against one fitted without,
+    both scored on the held project's cases without history; then the second on all."""
+    from explore.retrieval.combiner import fit
+
+    bare = {name: [historyless(c) for c in built] for name, built in per_repo.items()}
+    firsts: dict[str, list] = {"with history, scored without": [], "fitted without": []}
+    print("leave one project out, scored without history (acc@1):")
+    for held in per_repo:
+        fits = {"with history, scored without": fit([c for n, b in per_repo.items() if n != held for c in b]),
+                "fitted without": fit([c for n, b in bare.items() if n != held for c in b])}
+        line = f"  {held:<11}"
+        for label, model in fits.items():
+            got = [hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None
+                   for x, y, _ in bare[held]]
+            firsts[label] += got
+            line += f" {label} {sum(g == 1 for g in got) / max(len(got), 1):.3f}"
+        print(line, flush=True)
+    for label, got in firsts.items():
+        print(report(label[:10], got))
+    model = fit([c for built in bare.values() for c in built])
+    out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+    print(f"wrote {out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
     return 0
 
 
