@@ -67,9 +67,17 @@ _PARSING = threading.Lock()
 def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
     """``ast.parse``, one thread at a time: CPython 3.11 parsing in two threads at once can
     fail with ``SystemError: AST constructor recursion depth mismatch`` (python/cpython#106905),
-    which two Explorers answering at once on new commits met. Raises what ``ast.parse`` raises."""
+    which two Explorers answering at once on new commits met. Every parse of the package goes
+    through here or :func:`python_literal`. Raises what ``ast.parse`` raises."""
     with _PARSING:
         return ast.parse(text, filename=filename)
+
+
+def python_literal(text: str) -> object:
+    """``ast.literal_eval(text)``, its parse one thread at a time (see :func:`parse_python`)."""
+    with _PARSING:
+        tree = ast.parse(text.lstrip(" \t"), mode="eval")
+    return ast.literal_eval(tree)
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,6 @@ Gymnasium environment both sit on it, so all three behave identically.
 """
 from __future__ import annotations
 
-import ast
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from ..sandbox.errors import PathRefused
 from ..sandbox.paths import Resolved
 from ..sandbox.index import Index, best_window, file_lines
+from ..sandbox.outline import python_literal
 from ..sandbox.snapshot import Entry, Snapshot
 
 #: Lines per ``read`` window.
@@ -63,7 +63,7 @@ def unquoted(path: str) -> list[str]:
     quoted = len(path) >= 2 and path[0] in "'\"" and path[-1] == path[0]
     if "\\" in path and (quoted or not any(q in path for q in "'\"")):
         try:
-            name = ast.literal_eval(path if quoted else f"'{path}'")
+            name = python_literal(path if quoted else f"'{path}'")
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             name = None
         if isinstance(name, str) and name and name != path:

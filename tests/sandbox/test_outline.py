@@ -85,3 +85,24 @@ def test_settings_of_toml_ini_and_yaml() -> None:
     # not a config format, or not parseable: nothing, never an exception
     assert settings("src/app.py", "[tool.ruff]\n") == ()
     assert settings("weird.toml", "[[[\n= =\n\x00") == ()
+
+
+def test_every_parse_of_python_text_waits_for_the_others() -> None:
+    """CPython 3.11 can fail parsing in two threads at once (python/cpython#106905): the
+    package's parses share one lock. `read`'s quoted names went through ast.literal_eval,
+    which parses too, outside it; now python_literal parses under the same lock."""
+    import threading
+
+    from explore.sandbox import outline
+
+    done: list[object] = []
+    with outline._PARSING:  # another thread is parsing a file
+        reader = threading.Thread(target=lambda: done.append(outline.python_literal("'new\\nline.py'")))
+        reader.start()
+        reader.join(0.3)
+        assert reader.is_alive() and not done
+    reader.join(5)
+    assert done == ["new\nline.py"]
+    assert outline.python_literal(" 'x'") == "x"
+    with pytest.raises(ValueError):
+        outline.python_literal("open('f')")
