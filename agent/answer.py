@@ -235,6 +235,13 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
         _DEFINITION.search(question) is not None and not is_statement(question))
 
 
+def settled_by(weights: AnswerWeights, question: str) -> str:
+    """What settles ``question`` without a walk, in words: the rankings its weights read."""
+    weights = weights.for_text(question)
+    used = [name for name, w in (("the candidate stage", weights.stage), ("BM25", weights.bm25)) if w]
+    return " and ".join(used) or "the candidate stage"
+
+
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
            walked: str | None = None, question: str = "") -> list[tuple[str, float]]:

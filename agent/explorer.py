@@ -30,7 +30,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
-from .answer import WALKS, AnswerWeights, answer_probs, off_topic, settle, walk_matters
+from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
 from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
@@ -296,9 +296,12 @@ class Explorer:
         answered: str | None = None
         last: dict[str, float] = {}  # p(answer f) at the policy's last decision
         if not walking:
-            notes.append("answered from the candidate stage and BM25 without walking: the question asks for code "
-                         "(no docs or config file, not where a name is defined), where the walk's pick does not "
-                         "change the answer (`--walk always` walks)")
+            why = ("a statement (a description, as a bug report or commit message is) asks for code"
+                   if is_statement(question) else
+                   "the question asks for code (no docs or config file, not where a name is defined)")
+            notes.append(f"answered from {settled_by(self.weigh, question) if self.weigh else 'the candidate stage'} "
+                         f"without walking: {why}, where the walk's pick does not change the answer "
+                         "(`--walk always` walks)")
             horizon = 0
         prefix = policy_prefix(obs) if walking else ""
         for _ in range(horizon):
@@ -341,6 +344,7 @@ class Explorer:
         # the stage's ranking costs a retrieval: only where the offer or the weighing uses it
         stage = env.stage_ranking() if self.weigh is not None or self.config.offer != "bm25" else []
         weighed = {"walked": walking, "walk": answered, "answer_p": last, "reads": list(ws.reads),
+                   "settled_by": settled_by(self.weigh, question) if self.weigh is not None else None,
                    "stage": [[p, round(s, 5)] for p, s in stage],
                    "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]}
         if self.weigh is not None:

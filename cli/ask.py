@@ -277,7 +277,8 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
         out.print("also consider: " + ", ".join(shown_name(f) for f in files[1:5]), markup=False, highlight=False)
     adapters = result["adapters"]
     if result.get("weighed", {}).get("walked") is False:
-        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: the candidate stage and BM25 settled it[/]")
+        by = result["weighed"].get("settled_by") or "the candidate stage"
+        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)} settled it[/]")
         return
     out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
               f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}[/]")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from explore.agent.answer import ANSWER_FILE, AnswerFileError, AnswerWeights, asks_for, load_weights, settle
+from explore.agent.answer import (ANSWER_FILE, AnswerFileError, AnswerWeights, asks_for, load_weights, settle,
+                                  settled_by)
 from explore.sandbox.errors import ExploreError
 
 STAGE = [("pkg/retry.py", 9.0), ("pkg/other.py", 4.0), ("docs/retry.md", 3.0)]
@@ -160,6 +161,16 @@ def test_a_bug_report_is_settled_without_a_decision_and_as_the_walk_would_settle
     assert settled.files[0] == walked.files[0] == "pkg/net/retry.py"
     assert settled.evidence[0] == walked.evidence[0]
     assert any("without walking" in n for n in settled.notes)
+    # the note and `ask`'s last line name the rankings the weights read (they said "the
+    # candidate stage and BM25" also when a statement was settled by the stage alone)
+    assert settled.weighed["settled_by"] == settled_by(GATED, bug)
+    alone = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True,
+                          statements=AnswerWeights(policy=0.0, stage=0.5))
+    by_stage = Explorer(repo, policy=never, reflector=NoReflector(), weigh=alone).ask(bug)
+    assert by_stage.weighed["settled_by"] == "the candidate stage"
+    assert any(n.startswith("answered from the candidate stage without walking: a statement") for n in by_stage.notes)
+    assert settled_by(AnswerWeights(policy=0.0, stage=0.5, bm25=0.25), "Where is the back-off computed?") == \
+        "the candidate stage and BM25"
     with pytest.raises(ExploreError, match="walk must be one of auto, always"):
         Explorer(repo, policy=never, reflector=NoReflector(), weigh=GATED).ask(bug, walk="never")
 
