@@ -61,6 +61,19 @@ class Hit:
     """Which rankings placed it, with its rank in each (``unit#1``, ``symbol#2``)."""
 
 
+#: What a JavaScript file in a stack trace may have been compiled from: a TypeScript
+#: project's trace names ``dist/source/core/x.js`` where the repository holds ``source/core/x.ts``.
+_COMPILED_FROM = {".js": (".ts", ".tsx", ".mts"), ".mjs": (".mts", ".ts"), ".cjs": (".cts", ".ts"),
+                  ".jsx": (".tsx",)}
+
+
+def _sources_of(path: str) -> list[str]:
+    """``path`` as written, then (for a compiled JavaScript file) the TypeScript files it may
+    come from; only looked for when the file as written is not in the repository."""
+    stem, dot, suffix = path.rpartition(".")
+    return [path, *(stem + ext for ext in _COMPILED_FROM.get(dot + suffix, ()))] if dot else [path]
+
+
 class Retriever:
     """The candidate stage over one snapshot and its BM25 index."""
 
@@ -148,14 +161,21 @@ class Retriever:
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
-            parts = PurePosixPath(mentioned).parts
-            for n in range(len(parts), 0, -1):
-                found = self._by_tail().get("/".join(parts[-n:]), [])
-                if mentioned in query.installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
-                    break  # a frame in another installed package (requests/utils.py) is not our utils.py,
-                    # nor is serde's src/de.rs our src/de.rs
-                if found and (n > 1 or len(found) <= 3):
-                    hits += [f for f in sorted(found, key=len) if f not in hits]
+            installed = mentioned in query.installed
+            for written in _sources_of(mentioned):  # as written, then a compiled file's sources
+                parts = PurePosixPath(written).parts
+                found = []
+                for n in range(len(parts), 0, -1):
+                    found = self._by_tail().get("/".join(parts[-n:]), [])
+                    if installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
+                        found = []
+                        break  # a frame in another installed package (requests/utils.py) is not our utils.py,
+                        # nor is serde's src/de.rs our src/de.rs
+                    if found and (n > 1 or len(found) <= 3):
+                        hits += [f for f in sorted(found, key=len) if f not in hits]
+                        break
+                    found = []
+                if found:
                     break
         return hits[:depth]
 

@@ -80,6 +80,12 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
     assert other.paths == ("requests/cli.py",) and not retriever.rankings(other)["path"]
     assert [p for p, _ in retriever.rankings(parse("crash in /home/me/proj/pkg/cli.py at start"))["path"]] == \
         ["pkg/cli.py"]
+    # a TypeScript project's trace names what it was compiled to (dist/…/server.js): its
+    # source server.ts is that frame's file; another package's compiled file is not ours
+    compiled = parse("TypeError: port is undefined\n    at listen (/home/me/proj/web/dist/src/server.js:20:31)")
+    assert [p for p, _ in retriever.rankings(compiled)["path"]] == ["web/src/server.ts"]
+    theirs = parse("TypeError: x\n    at f (/app/node_modules/left-pad/dist/server.js:1:1)")
+    assert not retriever.rankings(theirs)["path"]
 
 
 def test_priors_are_configurable(repo: Path) -> None:
