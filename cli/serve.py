@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..sandbox.errors import ExploreError
-from .console import err
+from .console import err, interrupted_code
 from .options import ModelOpt, ReflectorOpt, WorktreeOpt
 
 
@@ -67,7 +67,7 @@ def serve(
         # The MCP SDK reads stdin in a worker thread that a signal does not wake: unwound
         # normally, the process would wait on it, model in memory, until the client closed
         # the pipe. The socket goes first, then the process, with the signal's status.
-        code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code if isinstance(stop.code, int) else 1
+        code = interrupted_code() if isinstance(stop, KeyboardInterrupt) else stop.code if isinstance(stop.code, int) else 1
         if listener is not None:
             listener.close()
         err.print("explore: stopped", highlight=False)

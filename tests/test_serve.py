@@ -600,3 +600,31 @@ async def test_long_folders_page_and_names_that_are_not_utf8_come_back_readable(
         assert name == "'caf\\udcff_retry.py'"  # escaped as a listing shows it, and read takes it back
         assert "def retry_backoff" in text(ok(await session.call_tool("read", {"path": name})))
         assert name in text(ok(await session.call_tool("ls", {})))
+
+
+def test_a_stdio_server_without_a_socket_exits_143_on_sigterm(tmp_path: Path, make_repo) -> None:
+    """SIGTERM (what an editor sends the MCP server it started) stops a stdio-only server at
+    once with SIGTERM's status, as it does one with a socket: it unwinds as Ctrl-C does, so
+    it reported 130, an interrupt."""
+    import signal
+
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    log = tmp_path / "server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=errlog,
+                                env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    try:
+        deadline = time.monotonic() + 60
+        while "serving MCP on stdio" not in log.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the SDK's reader is blocked on stdin by now
+        assert proc.poll() is None, log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 143, log.read_text()
+        assert "Traceback" not in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
+        proc.stdin.close()
