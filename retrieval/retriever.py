@@ -29,8 +29,14 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
+from .intent import asks_for
 from .query import Query, parse
 from .units import UnitIndex
+
+
+#: :attr:`RetrieverConfig.docs_intent`, chosen on the training repositories' generated
+#: questions (``benchmarks/tune_intent.py``).
+DOCS_INTENT = 12.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,10 @@ class RetrieverConfig:
     combiner: Combiner | None = None
     """A learned scorer over the rankings' features; None uses the one shipped in the
     package (``retrieval/combiner.json``)."""
+    docs_intent: float = DOCS_INTENT
+    """Added to a docs page's learned score when the question asks for documentation
+    (:func:`.intent.asks_for`): the combiner learnt from commits, which leave docs-only
+    changes out, so on its own it ranks every docs page below the code."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,10 @@ class Retriever:
             paths, features = candidate_features(self.snapshot, query, rankings, self.log)
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
+            if cfg.docs_intent and asks_for(query.text, "docs"):
+                for path in fused:
+                    if file_kind(path) == "docs":
+                        fused[path] += cfg.docs_intent
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():

@@ -88,6 +88,21 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
     assert not retriever.rankings(theirs)["path"]
 
 
+def test_a_question_asking_for_documentation_ranks_the_docs_first(repo: Path) -> None:
+    """The combiner learnt from commits (docs-only changes are no history question), so it
+    ranked a docs page below the code for "where is … documented?" too; the question's intent
+    lifts docs pages then, and only then: not for a behaviour question, nor for a statement
+    (a bug report that says "docs") — and not with ``docs_intent=0``."""
+    index = Index.build(Repository(repo).snapshot())
+    retriever = retriever_for(index)
+    asked = "where is the retry delay back-off documented?"
+    assert retriever.rank(asked, 1)[0].path == "docs/retry.md"
+    assert retriever.rank("where is the retry delay back-off computed?", 1)[0].path == "pkg/engine.py"
+    report = "The retry delay back-off grows without bound, the docs say it stops at 60 seconds"
+    assert retriever.rank(report, 1)[0].path == "pkg/engine.py"
+    assert retriever_for(index, RetrieverConfig(docs_intent=0.0)).rank(asked, 1)[0].path == "pkg/engine.py"
+
+
 def test_priors_are_configurable(repo: Path) -> None:
     index = Index.build(Repository(repo).snapshot())
     only_tests = RetrieverConfig(fusion="rrf", weights={"file": 1.0}, priors={"code": 0.0, "docs": 0.0})

@@ -1,0 +1,57 @@
+"""What a question asks for, read from its words: a description (a commit message, a bug
+report) or a question, and whether it asks for a docs page or a config file rather than code.
+
+Shared by the candidate stage (a question asking for documentation ranks docs pages as
+candidates for it) and by how ``ask`` settles its answer (:mod:`explore.agent.answer`'s
+intent gate), so both read a question the same way. Plain regular expressions: nothing here
+loads a model.
+"""
+from __future__ import annotations
+
+import re
+
+#: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
+#: Written from how people ask for these files: a question without any of these words asks
+#: about behaviour, and behaviour lives in code.
+_ASKS_FOR = {
+    "docs": re.compile(
+        r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|"
+        r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to)\b", re.I),
+    "config": re.compile(
+        r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
+        r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
+        r"pre-commit|lint(er|ing)?|manifest|build backend|distribution name|npm|environments|"
+        r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
+}
+#: A question's first line put as a question: a question mark, or a question word first.
+_INTERROGATIVE = re.compile(
+    r"\?|^\W*(what|where|which|how|why|when|who|whose|does|do|is|are|can|could|should|would|will)\b", re.I)
+#: Words a search-box query stays within (``tox configuration``, ``lint settings``).
+_QUERY_WORDS = 5
+
+
+def is_statement(question: str) -> bool:
+    """Whether ``question`` is a description rather than a question or a few search words:
+    a commit message, a bug report, a release note ("Fix the LaTeX writer's table
+    settings"). Its first line is not put as a question, and it runs over a line or
+    over :data:`_QUERY_WORDS` words."""
+    text = question.strip()
+    first = text.split("\n", 1)[0]
+    if _INTERROGATIVE.search(first):
+        return False
+    return "\n" in text or len(text.split()) > _QUERY_WORDS
+
+
+def asks_for(question: str, kind: str) -> bool:
+    """Whether ``question`` asks for a file of ``kind`` other than code (always for code).
+
+    A statement (:func:`is_statement`) asks for code whatever words it uses: a commit
+    message or bug report that says *settings*, *CI* or *dependencies* describes
+    behaviour (a writer's settings, a test run), and on the training projects' recorded
+    walks a docs or config file answering such a text was never the file that changed
+    (``benchmarks/fit_answer.py``'s records: 6 more of 540 commit messages right, no
+    generated question changed; the generated questions are all put as questions)."""
+    if kind == "code":
+        return True
+    pattern = _ASKS_FOR.get(kind)
+    return pattern is not None and pattern.search(question) is not None and not is_statement(question)
