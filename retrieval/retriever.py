@@ -209,6 +209,7 @@ class Retriever:
                 for path in fused:
                     if file_kind(path) == "docs":
                         fused[path] += cfg.docs_intent
+                        why[path].append("docs asked")
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():

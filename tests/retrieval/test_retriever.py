@@ -96,7 +96,7 @@ def test_a_question_asking_for_documentation_ranks_the_docs_first(repo: Path) ->
     index = Index.build(Repository(repo).snapshot())
     retriever = retriever_for(index)
     asked = "where is the retry delay back-off documented?"
-    assert retriever.rank(asked, 1)[0].path == "docs/retry.md"
+    assert retriever.rank(asked, 1)[0].path == "docs/retry.md" and "docs asked" in retriever.rank(asked, 1)[0].why
     assert retriever.rank("where is the retry delay back-off computed?", 1)[0].path == "pkg/engine.py"
     report = "The retry delay back-off grows without bound, the docs say it stops at 60 seconds"
     assert retriever.rank(report, 1)[0].path == "pkg/engine.py"
