@@ -140,10 +140,11 @@ HISTORY_TOPICS = {
 }
 
 
-def make_history_repo(tmp_path: Path, commits: int = 48) -> Path:
+def make_history_repo(tmp_path: Path, commits: int = 48, extra: Mapping[str, str] | None = None) -> Path:
     """A git repository whose every commit fixes one module, saying so in words its
-    history repeats but its code does not (the code's names are generic)."""
-    files = {path: f"def run_{i}(x):\n    return x\n" for i, path in enumerate(HISTORY_TOPICS)}
+    history repeats but its code does not (the code's names are generic); ``extra`` files
+    are part of its first commit."""
+    files = {path: f"def run_{i}(x):\n    return x\n" for i, path in enumerate(HISTORY_TOPICS)} | dict(extra or {})
     root = make_repo(tmp_path, files, message="Initial import of the package")
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
     paths = list(HISTORY_TOPICS)
