@@ -351,7 +351,7 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
     with peer(silent):
         start = time.monotonic()
         assert ask_server(request).reason == "no answer from the server within 0.3 s"
-        assert time.monotonic() - start < 1.5
+        assert time.monotonic() - start < 10  # the idle timeout is 30 s here
     for value, total in (("nan", handoff.TOTAL_TIMEOUT_S), ("-1", handoff.TOTAL_TIMEOUT_S),
                          ("soon", handoff.TOTAL_TIMEOUT_S), ("inf", float("inf")), ("12", 12.0)):
         monkeypatch.setenv("EXPLORE_SERVER_TIMEOUT", value)
