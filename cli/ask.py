@@ -73,6 +73,22 @@ def warn_uncommitted(repo: Path) -> None:
         say_uncommitted()
 
 
+def warn_sparse(repo: Path) -> None:
+    """Say so on stderr when ``--worktree`` walks a sparse checkout: the files outside its
+    cone are tracked but not in the working tree, so no answer can name them (without
+    ``--worktree`` the commit is read whole)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(repo), "config", "--bool", "core.sparseCheckout"],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if done.stdout.strip() == "true":
+        err.print("[yellow]note:[/] the working tree is a sparse checkout: files outside it are not walked "
+                  "(drop --worktree to read HEAD whole)", highlight=False)
+
+
 def uncommitted_note(repo: Path) -> Callable[[], None]:
     """:func:`warn_uncommitted` started now and said later: `git status` (a fifth of a second
     on a mid-size repository) runs beside the model load or the index instead of before
@@ -128,6 +144,8 @@ def ask(
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
     if walk not in WALKS:
         raise ExploreError(f"--walk must be {' or '.join(WALKS)}, not {walk!r}")
+    if worktree:
+        warn_sparse(repo)
     status = None if as_json else err.status("asking…")
     say = (lambda _text: None) if status is None else (
         # spinner= redraws at once: a stage shorter than a frame still shows

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 
 from ..sandbox.errors import ExploreError
-from .ask import from_running_server, read_question, uncommitted_note
+from .ask import from_running_server, read_question, uncommitted_note, warn_sparse
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
 
@@ -41,6 +41,8 @@ def search(
     text = read_question(question, question_file).strip()
     if not text:
         raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
+    if worktree:
+        warn_sparse(repo)
     started = time.perf_counter()
     status = None if as_json else err.status("searching…")
     say = (lambda _text: None) if status is None else (lambda said: status.update(shown_markup(said), spinner="dots"))

@@ -98,3 +98,20 @@ def test_a_reader_that_stops_early_is_not_reported_as_nothing_found(tmp_path: Pa
     assert proc.stdout.read(100)
     proc.stdout.close()
     assert proc.wait(120) == 141, proc.stderr.read()
+
+
+def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
+    """`--worktree` on a sparse checkout walked the files present and said nothing of the
+    tracked ones outside its cone, which no answer could name; without --worktree the
+    commit is read whole."""
+    import subprocess
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "docs/retry.md": "# Retry back-off\n\nThe back-off doubles per attempt.\n"})
+    subprocess.run(["git", "-C", str(repo), "sparse-checkout", "set", "pkg"], check=True, capture_output=True)
+    assert not (repo / "docs").exists()
+    sparse = runner.invoke(app, ["search", str(repo), "retry back-off", "--worktree", "--no-server", "--json"])
+    assert sparse.exit_code == 0, sparse.output
+    assert "sparse checkout" in sparse.stderr and "docs/retry.md" not in sparse.stdout
+    whole = runner.invoke(app, ["search", str(repo), "retry back-off", "--no-server", "--json"])
+    assert "sparse checkout" not in whole.stderr and "docs/retry.md" in whole.stdout
