@@ -31,6 +31,7 @@ from filelock import FileLock
 
 from ..agent.task import Task
 from ..sandbox.atomic import replacing
+from ..sandbox.errors import RepoError
 from ..sandbox.snapshot import Repository, cache_root
 from .combiner import Combiner, candidate_features, default_combiner, fit
 from .history import HISTORY_DEPTH, History
@@ -94,6 +95,8 @@ class Adapted:
     """(the shipped weights, the fits on the other blocks) on the training questions judged."""
     reused: int = 0
     """Questions whose cases an earlier run made (kept in the cache), not built again."""
+    unreadable: int = 0
+    """Questions left out: their parent commit could not be laid out (:attr:`Collected.unreadable`)."""
 
 
 def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS) -> tuple[bool, Scores, Scores]:
@@ -145,6 +148,9 @@ class Collected:
     seconds: float
     reused: int = 0
     """Cases an earlier run made (:class:`CaseStore`), not built again."""
+    unreadable: int = 0
+    """Questions left out because their parent commit could not be laid out (a file git
+    cannot read: a partial or damaged clone)."""
 
 
 def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
@@ -342,6 +348,7 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
     shared = _Shared(repo, train + test)
     deadline = None if budget is None else started + budget
     built: dict[str, list[Case]] = {"test": [], "train": []}
+    unreadable, cut = 0, ""  # cut: the oldest test commit built
     n_test = len(test)
 
     def planned(phase: str) -> tuple[int, int]:
@@ -360,7 +367,13 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
                 tests, trains = planned(phase)
                 if len(built[phase]) >= (tests if phase == "test" else trains):
                     break
-                built[phase].append(stored_case(repo, t, shared, store))
+                try:
+                    built[phase].append(stored_case(repo, t, shared, store))
+                except RepoError:  # its parent holds a file git cannot read: no question to ask there
+                    unreadable += 1
+                    continue
+                if phase == "test":
+                    cut = t.meta.get("commit", "")
                 if progress:
                     progress(len(built["test"]) + len(built["train"]), tests + max(trains, len(built["train"])))
             if phase == "test":
@@ -372,8 +385,11 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
         raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
                           f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
-    return Collected(built["train"], built["test"], test[n_test - 1].meta.get("commit", ""),
-                     time.perf_counter() - started, store.reused if store is not None else 0)
+    if not n_test:
+        raise TooLittleHistory(f"none of the newest {len(test)} qualifying commits could be laid out (git cannot "
+                               "read their files: a partial or damaged clone?), so nothing can be held out")
+    return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
+                     store.reused if store is not None else 0, unreadable)
 
 
 def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = L2,
@@ -394,4 +410,4 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
     kept, val_before, val_after = keeps(got.train, base, l2)
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
-                   time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused)
+                   time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused, got.unreadable)

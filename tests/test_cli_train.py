@@ -275,3 +275,23 @@ def test_sigterm_while_the_candidate_stage_is_fitted_keeps_the_questions_built(t
     with stores[0].open("rb") as fh:
         kept = pickle.load(fh)["cases"]
     assert 0 < len(kept) < 250
+
+
+def test_a_clone_missing_a_file_is_trained_on_what_git_can_read(tmp_path: Path, explore_cache: Path,
+                                                                 make_history_repo) -> None:
+    """A mirror or partial clone that lacks one old file (a large GIF, say) was refused
+    whole: `git log --numstat` could not read the history to its end. Now the older commits
+    are read without their line counts, the questions whose commit cannot be laid out are
+    left out, the fit runs on the rest, and the run says what the missing file cost."""
+    import subprocess
+
+    repo = make_history_repo(tmp_path, commits=120)
+    git = ["git", "-C", str(repo)]
+    old = subprocess.run(git + ["rev-parse", "HEAD~60:pkg/upload.py"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    (repo / ".git" / "objects" / old[:2] / old[2:]).unlink()
+    result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["retriever"]["lines_unknown"] > 0 and body["retriever"]["unreadable"] > 0, body["retriever"]
+    assert "heldout" in body and f"unable to read {old}" in result.stderr

@@ -177,7 +177,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
         run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
-                                  "reused": out.reused,
+                                  "reused": out.reused, "unreadable": out.unreadable,
+                                  "lines_unknown": scan.lines_unknown,
                                   "validation": {"before": out.validation[0].to_dict(),
                                                  "after": out.validation[1].to_dict()}}
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
@@ -187,9 +188,14 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""
+        damaged = ""
+        if out.unreadable or scan.lines_unknown:  # a partial or damaged clone: what it cost, in its words
+            damaged = (f"; git could not read a file ({scan.unreadable or 'an object is missing'}): "
+                       f"{scan.lines_unknown} commits read without their line counts, {out.unreadable} questions "
+                       "left out whose commit could not be laid out")
         run.say(ProgressEvent("retriever", 1, 1, message=(
             f"fitted on {out.n_train} older commits{reused}, {verdict}: acc@1 {out.before.acc1:.2f} → "
-            f"{after.acc1:.2f} on the newest {out.before.n}{unused}")))
+            f"{after.acc1:.2f} on the newest {out.before.n}{unused}{damaged}")))
     run.timed("retriever", started)
     run.save_state()
 

@@ -92,6 +92,10 @@ class HistoryScan:
     qualified: int = 0
     skipped: Counter = field(default_factory=Counter)
     shallow: bool = False
+    lines_unknown: int = 0
+    """Commits read without their changed-line counts: git could not read a file they
+    changed (:attr:`unreadable` says what), so the size rule (:data:`MAX_LINES`) passed them."""
+    unreadable: str = ""
 
     def describe(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in self.skipped.most_common())
@@ -100,6 +104,9 @@ class HistoryScan:
             text += f" (left out: {reasons})"
         if self.shallow:
             text += "; the clone is shallow, so older history is cut off"
+        if self.lines_unknown:
+            text += (f"; {self.lines_unknown} commits read without their changed-line counts, as git could not "
+                     f"read a file they changed ({self.unreadable}; a partial or damaged clone?)")
         return text
 
 
@@ -219,7 +226,7 @@ def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MA
     scan.shallow = (Path(git_dir) / "shallow").is_file()
     total = _count(git_dir, head, max_commits, repo.subdir)
     tasks: list[Task] = []
-    for i, commit in enumerate(_log(git_dir, head, max_commits, repo.subdir)):
+    for i, commit in enumerate(_log(git_dir, head, max_commits, repo.subdir, scan)):
         scan.commits += 1
         if progress is not None and (scan.commits % 200 == 0 or scan.commits == total):
             progress(scan.commits, total)
@@ -249,12 +256,37 @@ def _count(git_dir: str, head: str, max_commits: int, subdir: str = "") -> int:
     return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
 
 
-def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterator[_Commit]:
-    """Stream commits from one ``git log`` (newest first) with raw status and numstat."""
+def _log(git_dir: str, head: str, max_commits: int, subdir: str = "",
+         scan: HistoryScan | None = None) -> Iterator[_Commit]:
+    """Stream commits from ``git log`` (newest first) with raw status and numstat.
+
+    Counting a commit's changed lines reads the files it changed; where git cannot read
+    one (an object missing from a partial or damaged clone: a large file a mirror left
+    out), the rest of the history is read again without the counts — which needs no file
+    contents — from where the first read stopped, and ``scan`` says how many commits were
+    read so. A history git cannot read even then is an error (never a shorter history)."""
+    seen: set[str] = set()
+    try:
+        for commit in _read_log(git_dir, head, max_commits, subdir, numstat=True):
+            seen.add(commit.sha)
+            yield commit
+    except HistoryUnreadable as exc:
+        for commit in _read_log(git_dir, head, max_commits, subdir, numstat=False):
+            if commit.sha in seen:
+                continue
+            commit.lines = -1  # unknown: the size rule passes it
+            if scan is not None:
+                scan.lines_unknown += 1
+                scan.unreadable = scan.unreadable or exc.git_said
+            yield commit
+
+
+def _read_log(git_dir: str, head: str, max_commits: int, subdir: str, *, numstat: bool) -> Iterator[_Commit]:
+    """One ``git log`` pass (newest first): raw status, and with ``numstat`` line counts."""
     # --full-diff: every file a commit changed, not only the subfolder's, so it is judged whole.
     rec, sep, end = _marks()
     args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
-            "--numstat", "--no-abbrev", "--encoding=UTF-8", "--full-diff",
+            *(["--numstat"] if numstat else []), "--no-abbrev", "--encoding=UTF-8", "--full-diff",
             f"--format={rec}%H{sep}%P{sep}%an <%ae>{sep}%ct{sep}%B{end}", head, *_scope(max_commits, subdir)]
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: a long complaint cannot stall git
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=said)
@@ -267,8 +299,6 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterato
                 for record in records:
                     if record:
                         yield _parse(record, sep, end)
-            if buffer:
-                yield _parse(buffer, sep, end)
         finally:
             proc.stdout.close()
             proc.wait()
@@ -276,11 +306,17 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "") -> Iterato
             said.seek(0)
             why = " ".join(said.read()[-2000:].decode("utf-8", "replace").split()) or f"exit {proc.returncode}"
             raise HistoryUnreadable(f"git could not read the whole history of {git_dir} ({why}); a partial or "
-                                    "damaged clone? `git fsck` says which objects are missing")
+                                    "damaged clone? `git fsck` says which objects are missing", why)
+        if buffer:  # the last commit, once git has said it read it whole (it may die writing it)
+            yield _parse(buffer, sep, end)
 
 
 class HistoryUnreadable(ExploreError):
     """``git log`` failed partway: the history it gave is not the repository's."""
+
+    def __init__(self, message: str, git_said: str = "") -> None:
+        super().__init__(message)
+        self.git_said = git_said
 
 
 #: Modes of tree entries that are not files: a submodule (gitlink) and a symlink.

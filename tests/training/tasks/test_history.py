@@ -128,10 +128,11 @@ def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, co
     assert [t.targets for t in read_tasks(tmp_path / "t.jsonl")] == [["pkg/back\\slash.py"]]
 
 
-def test_a_history_git_cannot_read_to_the_end_is_an_error_not_a_shorter_history(tmp_path: Path, make_repo,
-                                                                                 commit_all) -> None:
-    """An object missing from the clone (a partial or damaged one) stops `git log` partway:
-    said so, naming the object, instead of questions from the part before it."""
+def test_a_file_git_cannot_read_costs_line_counts_not_the_history(tmp_path: Path, make_repo, commit_all) -> None:
+    """An object missing from the clone (a partial or damaged one; a mirror that left a large
+    file out) stops `git log --numstat` partway. It gave the questions before it as the whole
+    history, then (since) refused the repository; now the rest is read without line counts
+    (which need no file contents), said so, and only a history git cannot read at all fails."""
     import pytest
 
     from explore.training.tasks.history import HistoryUnreadable
@@ -143,5 +144,14 @@ def test_a_history_git_cannot_read_to_the_end_is_an_error_not_a_shorter_history(
     blob = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD~2:pkg/m.py"], capture_output=True, text=True,
                           check=True).stdout.strip()
     (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
-    with pytest.raises(HistoryUnreadable, match=f"unable to read {blob}"):
+    tasks, scan = scan_history(Repository(root))
+    assert scan.commits == 4 and len(tasks) == 3  # every commit, as with the blob there
+    assert scan.lines_unknown >= 1 and blob in scan.unreadable and "without their changed-line counts" in \
+        scan.describe()
+    newest = next(t for t in tasks if t.question.endswith("number 3"))
+    assert newest.meta["lines"] == 2  # read before git met the missing file: counted
+    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD~1"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    (root / ".git" / "objects" / commit[:2] / commit[2:]).unlink()  # a commit missing: no history at all
+    with pytest.raises(HistoryUnreadable, match=f"{commit}"):
         scan_history(Repository(root))
