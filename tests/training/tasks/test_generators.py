@@ -201,3 +201,27 @@ def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_rep
     full = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history"])
     assert full.exit_code == 0, full.output
     assert "commits qualified" in full.output and "left out" in full.output
+
+
+def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_repo) -> None:
+    """`explore tasks` on a clone that lacks one old file stopped with git's error; now the
+    history is read whole (older commits without line counts, said so) and the questions
+    whose commit cannot be laid out are dropped as unreachable."""
+    import json
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    repo = make_history_repo(tmp_path, commits=60)
+    old = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD~30:pkg/upload.py"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    (repo / ".git" / "objects" / old[:2] / old[2:]).unlink()
+    out = tmp_path / "tasks.jsonl"
+    result = CliRunner().invoke(app, ["tasks", str(repo), "-o", str(out), "--sources", "history", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["unreachable"] > 0 and body["n"] > 30, body
+    said = body["by_source"]["history"]["reason"]
+    assert "without their changed-line counts" in said and f"unable to read {old}" in said
