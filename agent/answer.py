@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..retrieval.intent import ASKED_KINDS, asks_for, is_statement
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
-from ..retrieval.intent import _ASKS_FOR, asks_for, is_statement
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
 
 #: The bundle file holding the weights (beside ``policy/``).
@@ -141,7 +141,7 @@ def answer_probs(actions: Sequence[str], probs: Sequence[float]) -> dict[str, fl
 
 
 #: The kinds the intent gate applies to.
-_GATED = frozenset(_ASKS_FOR)
+_GATED = ASKED_KINDS
 #: A question asking where a name is defined: an example or a script may define it, and the
 #: walk's answer of such a file stands (:func:`settle`), so the walk can matter.
 _DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)

@@ -23,6 +23,10 @@ _ASKS_FOR = {
         r"pre-commit|lint(er|ing)?|manifest|build backend|distribution name|npm|environments|"
         r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
 }
+#: The kinds of file other than code a question can ask for.
+ASKED_KINDS = frozenset(_ASKS_FOR)
+
+
 #: A question's first line put as a question: a question mark, or a question word first.
 _INTERROGATIVE = re.compile(
     r"\?|^\W*(what|where|which|how|why|when|who|whose|does|do|is|are|can|could|should|would|will)\b", re.I)
