@@ -23,7 +23,7 @@ trained without it, each scored without; the second, fitted on all projects, is 
 
     python benchmarks/train_combiner.py --per-repo 150
     python benchmarks/train_combiner.py --per-repo 50 --text message,report --out runs/combiner-reports.json
-    python benchmarks/train_combiner.py --per-repo 50 --text message,report --no-history --out retrieval/combiner-nohistory.json
+    python benchmarks/train_combiner.py --per-repo 50 --text message,report --no-history --out runs/combiner-nohistory.json
 """
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ def report(name: str, firsts: list[int | None]) -> str:
     n = len(firsts)
     at = lambda k: sum(f is not None and f <= k for f in firsts) / n  # noqa: E731
     return f"{name:<10} acc@1 {at(1):.3f}  r@5 {at(5):.3f}  r@10 {at(10):.3f}  (n {n})"
+
+
+def firsts(model, cases: list) -> list[int | None]:
+    """Each case's rank of its first right file in ``model``'s top 10 (None: not there)."""
+    return [hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None for x, y, _ in cases]
+
+
+def write(model, out: Path) -> None:
+    out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
+    print(f"wrote {out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,16 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     all_rrf, all_learned = [], []
     for held in per_repo:
         model = fit([c for name, built in per_repo.items() if name != held for c in built])
-        for x, y, rrf_order in per_repo[held]:
-            all_rrf.append(hits(rrf_order[:10], y))
-            all_learned.append(hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None)
+        all_rrf += [hits(rrf_order[:10], y) for _, y, rrf_order in per_repo[held]]
+        all_learned += firsts(model, per_repo[held])
         print(" ", held, report("learned", all_learned[-len(per_repo[held]):]), "|",
               report("rrf", all_rrf[-len(per_repo[held]):]))
     print(report("rrf", all_rrf))
     print(report("learned", all_learned))
-    model = fit([c for built in per_repo.values() for c in built])
-    args.out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-    print(f"wrote {args.out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
+    write(fit([c for built in per_repo.values() for c in built]), args.out)
     return 0
 
 
@@ -133,23 +140,20 @@ def without_history(per_repo: dict[str, list], out: Path) -> int:
     from explore.retrieval.combiner import fit
 
     bare = {name: [historyless(c) for c in built] for name, built in per_repo.items()}
-    firsts: dict[str, list] = {"with history, scored without": [], "fitted without": []}
+    scored: dict[str, list] = {"with history, scored without": [], "fitted without": []}
     print("leave one project out, scored without history (acc@1):")
     for held in per_repo:
         fits = {"with history, scored without": fit([c for n, b in per_repo.items() if n != held for c in b]),
                 "fitted without": fit([c for n, b in bare.items() if n != held for c in b])}
         line = f"  {held:<11}"
         for label, model in fits.items():
-            got = [hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None
-                   for x, y, _ in bare[held]]
-            firsts[label] += got
+            got = firsts(model, bare[held])
+            scored[label] += got
             line += f" {label} {sum(g == 1 for g in got) / max(len(got), 1):.3f}"
         print(line, flush=True)
-    for label, got in firsts.items():
+    for label, got in scored.items():
         print(report(label[:10], got))
-    model = fit([c for built in bare.values() for c in built])
-    out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-    print(f"wrote {out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
+    write(fit([c for built in bare.values() for c in built]), out)
     return 0
 
 
@@ -158,7 +162,7 @@ def with_reports(per_repo: dict[str, list], reports: dict[str, list], out: Path)
     each scored on the held project's messages and its reports; then the second on all."""
     from explore.retrieval.combiner import fit
 
-    firsts: dict[tuple[str, str], list] = {(f, t): [] for f in ("messages", "both") for t in ("message", "report")}
+    scored: dict[tuple[str, str], list] = {(f, t): [] for f in ("messages", "both") for t in ("message", "report")}
     print("leave one project out (acc@1 on its messages | on its reports):")
     for held in per_repo:
         others = [c for name, built in per_repo.items() if name != held for c in built]
@@ -166,16 +170,13 @@ def with_reports(per_repo: dict[str, list], reports: dict[str, list], out: Path)
         line = f"  {held:<11}"
         for label, model in (("messages", fit(others)), ("both", fit(both))):
             for text, test in (("message", per_repo[held]), ("report", reports[held])):
-                got = [hits(list(np.argsort(-model.score(x), kind="stable")[:10]), y) if len(x) else None
-                       for x, y, _ in test]
-                firsts[(label, text)] += got
+                got = firsts(model, test)
+                scored[(label, text)] += got
                 line += f" {label}/{text} {sum(g == 1 for g in got) / max(len(got), 1):.3f}"
         print(line, flush=True)
-    for (label, text), got in firsts.items():
+    for (label, text), got in scored.items():
         print(report(f"{label[:4]}/{text[:3]}", got))
-    model = fit([c for built in (*per_repo.values(), *reports.values()) for c in built])
-    out.write_text(json.dumps(model.to_dict(), indent=1) + "\n")
-    print(f"wrote {out}: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items()))
+    write(fit([c for built in (*per_repo.values(), *reports.values()) for c in built]), out)
     return 0
 
 

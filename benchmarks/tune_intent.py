@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from explore.training.tasks import generate
 
     combiner = default_combiner()
-    rows = []  # (source, asks for docs, {path: score}, {path: is docs}, targets)
+    rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets)
     started = time.perf_counter()
     for path in load_corpus("train", args.corpus):
         repo = Repository(path)

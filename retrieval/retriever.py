@@ -171,23 +171,24 @@ class Retriever:
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
-            installed = mentioned in query.installed
             for written in _sources_of(mentioned):  # as written, then a compiled file's sources
-                parts = PurePosixPath(written).parts
-                found = []
-                for n in range(len(parts), 0, -1):
-                    found = self._by_tail().get("/".join(parts[-n:]), [])
-                    if installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
-                        found = []
-                        break  # a frame in another installed package (requests/utils.py) is not our utils.py,
-                        # nor is serde's src/de.rs our src/de.rs
-                    if found and (n > 1 or len(found) <= 3):
-                        hits += [f for f in sorted(found, key=len) if f not in hits]
-                        break
-                    found = []
+                found = self._tail_hits(written, mentioned in query.installed)
                 if found:
+                    hits += [f for f in sorted(found, key=len) if f not in hits]
                     break
         return hits[:depth]
+
+    def _tail_hits(self, path: str, installed: bool) -> list[str]:
+        """The files ending with the longest tail of ``path`` that names few enough of them."""
+        parts = PurePosixPath(path).parts
+        for n in range(len(parts), 0, -1):
+            if installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
+                return []  # a frame in another installed package (requests/utils.py) is not our utils.py,
+                # nor is serde's src/de.rs our src/de.rs
+            found = self._by_tail().get("/".join(parts[-n:]), [])
+            if found and (n > 1 or len(found) <= 3):
+                return found
+        return []
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first."""
