@@ -31,7 +31,7 @@ from filelock import FileLock
 
 from ..agent.task import Task
 from ..sandbox.atomic import replacing
-from ..sandbox.errors import RepoError
+from ..sandbox.errors import MissingObject
 from ..sandbox.snapshot import Repository, cache_root
 from .combiner import Combiner, candidate_features, default_combiner, fit
 from .history import HISTORY_DEPTH, History
@@ -369,7 +369,7 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
                     break
                 try:
                     built[phase].append(stored_case(repo, t, shared, store))
-                except RepoError:  # its parent holds a file git cannot read: no question to ask there
+                except MissingObject:  # its parent holds a file git cannot read: no question to ask there
                     unreadable += 1
                     continue
                 if phase == "test":
@@ -381,13 +381,17 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
     finally:
         if store is not None:
             store.save()
-    if len(built["train"]) < MIN_TRAIN:
-        each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
-        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
-                          f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
     if not n_test:
         raise TooLittleHistory(f"none of the newest {len(test)} qualifying commits could be laid out (git cannot "
                                "read their files: a partial or damaged clone?), so nothing can be held out")
+    if len(built["train"]) < MIN_TRAIN:
+        if len(built["train"]) + unreadable >= len(train):  # every one tried: git, not the budget, left them out
+            raise TooLittleHistory(f"{len(built['train'])} of the {len(train)} older qualifying commits could be "
+                                   f"laid out (git cannot read the files of {unreadable}: a partial or damaged "
+                                   f"clone?), and a fit needs {MIN_TRAIN}")
+        each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
+        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
+                          f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
                      store.reused if store is not None else 0, unreadable)
 

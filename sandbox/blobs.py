@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from .atomic import abandoned, replacing
-from .errors import RepoError
+from .errors import MissingObject, RepoError
 
 
 #: Bytes of a blob copied at a time: a 2 GB file is never held whole.
@@ -73,7 +73,7 @@ class BlobStore:
             for obj, mode in missing:
                 header = proc.stdout.readline().split()
                 if len(header) != 3:
-                    raise RepoError(f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it "
+                    raise MissingObject(f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it "
                                     "(a damaged or partial clone? `git fsck` tells)")
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)

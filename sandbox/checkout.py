@@ -18,6 +18,7 @@ import errno
 import json
 import os
 import queue
+import re
 import stat
 import subprocess
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from .atomic import mtime, write_bytes
 from .blobs import BlobStore
-from .errors import RepoError
+from .errors import MissingObject, RepoError
 from .lease import Lease, acquire, install, leftovers, new_folder, recycle, remove_folder, remove_if_unused
 
 #: Bumped when the on-disk snapshot layout changes (3: a lease file beside the tree).
@@ -304,12 +305,17 @@ _REMOVER = _Remover()
 wait_for_removals = _REMOVER.wait
 
 
+#: How git says an object it needs is not in the repository.
+_MISSING = re.compile(rb"unable to read|could not read|not a tree object|bad object|missing", re.I)
+
+
 def _ls_tree(git_dir: str, sha: str) -> list[tuple[str, str, str, str]]:
     """``(mode, kind, object id, path)`` of every entry of a commit's tree, recursively."""
     done = subprocess.run(["git", "--git-dir", git_dir, "ls-tree", "-r", "-z", "--full-tree", sha],
                           capture_output=True)
     if done.returncode:
-        raise RepoError(f"git ls-tree failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
+        error = MissingObject if _MISSING.search(done.stderr) else RepoError
+        raise error(f"git ls-tree failed for {sha[:10]}: {done.stderr.decode(errors='replace').strip()}")
     out = []
     for item in done.stdout.split(b"\x00"):
         if not item:

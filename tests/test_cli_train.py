@@ -295,3 +295,22 @@ def test_a_clone_missing_a_file_is_trained_on_what_git_can_read(tmp_path: Path, 
     body = json.loads(result.stdout)
     assert body["retriever"]["lines_unknown"] > 0 and body["retriever"]["unreadable"] > 0, body["retriever"]
     assert "heldout" in body and f"unable to read {old}" in result.stderr
+
+
+def test_a_clone_missing_a_file_every_commit_holds_says_nothing_can_be_held_out(tmp_path: Path, explore_cache: Path,
+                                                                               make_history_repo) -> None:
+    """When git cannot lay out any held-out commit (a file every commit holds is missing),
+    the fit is not made, the run says why in those words and keeps the shipped stage — it
+    neither stops on git's error nor blames the budget."""
+    import subprocess
+
+    repo = make_history_repo(tmp_path, commits=60, extra={"NOTICE.txt": "Kept in every commit.\n"})
+    blob = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD:NOTICE.txt"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["retriever"]["fitted"] is False
+    assert "could be laid out" in body["retriever"]["why"] and "nothing can be held out" in body["retriever"]["why"]
+    assert not (tmp_path / "out" / "combiner.json").exists()

@@ -317,3 +317,21 @@ def test_a_working_tree_file_swapped_for_a_symlink_out_is_not_read(tmp_path: Pat
     assert snap.text("pkg/b.py") is None
     with pytest.raises(PathRefused):
         snap.read_window("pkg/b.py")
+
+
+@pytest.mark.parametrize("lost", ["blob", "tree"])
+def test_a_commit_whose_object_git_lacks_says_so_as_a_missing_object(five_commits, explore_cache: Path,
+                                                                      lost: str) -> None:
+    """A file's blob or a folder's tree that the clone lacks (a partial clone, a mirror that
+    left a large file out) is :class:`MissingObject`: what lays out many commits leaves that
+    one out and goes on, where any other repository error still stops it."""
+    from explore.sandbox.errors import MissingObject
+
+    repo, shas = five_commits
+    name = "HEAD:pkg/m4.py" if lost == "blob" else "HEAD:pkg"
+    obj = subprocess.run(["git", "-C", str(repo), "rev-parse", name], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
+    with pytest.raises(MissingObject, match=obj[:10]):
+        Repository(repo).snapshot(shas[-1])
+    assert Repository(repo).snapshot(shas[0]).text("pkg/core.py") == "V = 0\n"  # an older commit lays out

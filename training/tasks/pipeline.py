@@ -21,7 +21,7 @@ from typing import Any
 
 from ...agent.env import EnvConfig, RepoExploreEnv
 from ...agent.task import Task, valid_target
-from ...sandbox.errors import ExploreError, PathRefused, RepoError
+from ...sandbox.errors import ExploreError, MissingObject, PathRefused
 from ...sandbox.snapshot import Repository, Snapshot
 from ..oracle import attach
 from .chat import generate as chat_tasks
@@ -245,7 +245,7 @@ def _prove(repo: Repository, snapshot: Snapshot, order: list[Task], max_tasks: i
         if task.rev not in envs:
             try:
                 snap = snapshot if task.rev == snapshot.rev else repo.snapshot(task.rev)
-            except RepoError:  # a commit holding a file git cannot read (a partial or damaged clone)
+            except MissingObject:  # a commit holding a file git cannot read (a partial or damaged clone)
                 report.unreachable += 1
                 continue
             envs[task.rev] = (snap, RepoExploreEnv(snap, [task], env_config))
