@@ -134,7 +134,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     commits alone (the held-out ones score it). Done once per run,
     within ``config.budget`` when one is set."""
     from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
-    from .tasks.history import scan_history
+    from .tasks.history import PARTIAL_CLONE, scan_history
 
     if not run.config.retriever and "retriever" not in run.state and (run.out / COMBINER_FILE).is_file():
         # skipped, not undone: `ask --adapter` goes on ranking with the fit an earlier run left here
@@ -190,9 +190,10 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""
         damaged = ""
         if out.unreadable or scan.lines_unknown:  # a partial or damaged clone: what it cost, in its words
-            damaged = (f"; git could not read a file ({scan.unreadable or 'an object is missing'}): "
-                       f"{scan.lines_unknown} commits read without their line counts, {out.unreadable} questions "
-                       "left out whose commit could not be laid out")
+            cause = (PARTIAL_CLONE if scan.unreadable == PARTIAL_CLONE
+                     else f"git could not read a file ({scan.unreadable or 'an object is missing'})")
+            damaged = (f"; {cause}: {scan.lines_unknown} commits read without their line counts, {out.unreadable} "
+                       "questions left out whose commit could not be laid out")
         run.say(ProgressEvent("retriever", 1, 1, message=(
             f"fitted on {out.n_train} older commits{reused}, {verdict}: acc@1 {out.before.acc1:.2f} → "
             f"{after.acc1:.2f} on the newest {out.before.n}{unused}{damaged}")))

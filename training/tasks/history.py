@@ -104,7 +104,9 @@ class HistoryScan:
             text += f" (left out: {reasons})"
         if self.shallow:
             text += "; the clone is shallow, so older history is cut off"
-        if self.lines_unknown:
+        if self.lines_unknown and self.unreadable == PARTIAL_CLONE:
+            text += f"; {self.lines_unknown} commits read without their changed-line counts ({PARTIAL_CLONE})"
+        elif self.lines_unknown:
             text += (f"; {self.lines_unknown} commits read without their changed-line counts, as git could not "
                      f"read a file they changed ({self.unreadable}; a partial or damaged clone?)")
         return text
@@ -266,19 +268,42 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "",
     contents — from where the first read stopped, and ``scan`` says how many commits were
     read so. A history git cannot read even then is an error (never a shorter history)."""
     seen: set[str] = set()
+    if is_partial_clone(git_dir):  # each changed file's count would be a fetch of its own (or a failure offline)
+        yield from _without_counts(git_dir, head, max_commits, subdir, scan, seen, PARTIAL_CLONE)
+        return
     try:
         for commit in _read_log(git_dir, head, max_commits, subdir, numstat=True):
             seen.add(commit.sha)
             yield commit
     except HistoryUnreadable as exc:
-        for commit in _read_log(git_dir, head, max_commits, subdir, numstat=False):
-            if commit.sha in seen:
-                continue
-            commit.lines = -1  # unknown: the size rule passes it
-            if scan is not None:
-                scan.lines_unknown += 1
-                scan.unreadable = scan.unreadable or exc.git_said
-            yield commit
+        yield from _without_counts(git_dir, head, max_commits, subdir, scan, seen, exc.git_said)
+
+
+#: What a scan says of a partial clone's history, read without line counts from the start.
+PARTIAL_CLONE = "a partial clone, whose files git would fetch one at a time to count their lines"
+
+
+def is_partial_clone(git_dir: str) -> bool:
+    """Whether the repository at ``git_dir`` is a partial clone (``git clone --filter=...``):
+    git fetches the objects it lacks from the promisor remote as a command needs them."""
+    out = subprocess.run(["git", "--git-dir", git_dir, "config", "--get-regexp",
+                          r"^(extensions\.partialclone|remote\..*\.promisor)$"], capture_output=True, text=True)
+    return any(value.strip().lower() not in ("", "false") for _, _, value in
+               (line.partition(" ") for line in out.stdout.splitlines()))
+
+
+def _without_counts(git_dir: str, head: str, max_commits: int, subdir: str, scan: HistoryScan | None,
+                    seen: set[str], why: str) -> Iterator[_Commit]:
+    """The commits not in ``seen``, read without their changed-line counts (``why`` says
+    why), which needs no file contents; counted in ``scan``."""
+    for commit in _read_log(git_dir, head, max_commits, subdir, numstat=False):
+        if commit.sha in seen:
+            continue
+        commit.lines = -1  # unknown: the size rule passes it
+        if scan is not None:
+            scan.lines_unknown += 1
+            scan.unreadable = scan.unreadable or why
+        yield commit
 
 
 def _read_log(git_dir: str, head: str, max_commits: int, subdir: str, *, numstat: bool) -> Iterator[_Commit]:

@@ -155,3 +155,25 @@ def test_a_file_git_cannot_read_costs_line_counts_not_the_history(tmp_path: Path
     (root / ".git" / "objects" / commit[:2] / commit[2:]).unlink()  # a commit missing: no history at all
     with pytest.raises(HistoryUnreadable, match=f"{commit}"):
         scan_history(Repository(root))
+
+
+def test_a_partial_clone_history_is_read_without_fetching_its_files(tmp_path: Path, make_repo, commit_all) -> None:
+    """A blobless clone (`git clone --filter=blob:none`) holds its old files' contents only on
+    its promisor remote, and counting each commit's changed lines fetched them one file at a
+    time (minutes on a large history, or a failure offline). Its history is now read without
+    line counts from the start — no object is fetched — and the scan says why."""
+    origin = make_repo(tmp_path / "origin", {"pkg/m.py": "M = 0\n", "pkg/n.py": "N = 0\n"}, message="Initial import")
+    for i in range(1, 6):
+        (origin / "pkg/m.py").write_text(f"M = {i}\n" * (i + 1))
+        commit_all(origin, f"Fix the handling of empty values in module number {i}")
+    subprocess.run(["git", "-C", str(origin), "config", "uploadpack.allowFilter", "true"], check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{origin}", str(clone)],
+                   check=True)
+    objects = lambda: subprocess.run(["git", "-C", str(clone), "count-objects", "-v"], capture_output=True,  # noqa: E731
+                                     text=True, check=True).stdout
+    before = objects()
+    tasks, scan = scan_history(Repository(clone))
+    assert objects() == before  # nothing fetched
+    assert scan.commits == 6 and len(tasks) == 5 and scan.lines_unknown == 6
+    assert "partial clone" in scan.describe()
