@@ -104,6 +104,21 @@ def model_spec(model: str | None) -> str | None:
     return model
 
 
+#: What walking a sparse checkout's working tree leaves out.
+SPARSE_NOTE = "the working tree is a sparse checkout: files outside it are not walked"
+
+
+def is_sparse_checkout(repo: Path) -> bool:
+    """Whether ``repo``'s working tree is a sparse checkout: its files outside the cone are
+    tracked, but not on disk, so a walk of the working tree cannot name them."""
+    try:
+        done = subprocess.run(["git", "-C", str(repo), "config", "--bool", "core.sparseCheckout"],
+                              capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.stdout.strip() == "true"
+
+
 def working_tree_differs(repo: Path) -> bool:
     """Whether ``repo``'s working tree differs from its HEAD (uncommitted or untracked
     files): then an answer about HEAD may describe an older file than the one on disk."""

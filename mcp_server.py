@@ -92,6 +92,8 @@ class HitOut(TypedDict):
 class SearchOut(TypedDict):
     snapshot: str
     hits: list[HitOut]
+    notes: list[str]
+    """What the ranking could not see (a sparse checkout's files outside it)."""
 
 
 def build(state: ExploreServer) -> MCPServer:

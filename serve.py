@@ -47,6 +47,7 @@ from mcp.server.mcpserver import MCPServer
 from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
+from .handoff import SPARSE_NOTE, is_sparse_checkout
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
                          path_out, refused_as_error, text_out)
 from .sandbox.errors import ExploreError, RepoNotFound
@@ -81,6 +82,8 @@ class OpenSnapshot:
     combiner: tuple[Any, ...] | None = None
     """Which ``combiner.json`` (path, size, modification time) :attr:`retriever` was read
     from: an `explore train` that fits a new one while the server runs is seen at the next call."""
+    notes: tuple[str, ...] = ()
+    """What every answer about this snapshot should say (a sparse checkout's working tree)."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,9 @@ class ExploreServer:
                 snapshot = repository.snapshot(worktree=worktree and repository.is_git)
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
-            current = OpenSnapshot(snapshot, retriever=fitted_retriever(adapters, repository.path), combiner=stamp)
+            sparse = worktree and repository.is_git and is_sparse_checkout(repository.path)
+            current = OpenSnapshot(snapshot, retriever=fitted_retriever(adapters, repository.path), combiner=stamp,
+                                   notes=(SPARSE_NOTE,) if sparse else ())
             with self._lock:
                 self._open[key] = current
             return current
@@ -314,7 +319,9 @@ class ExploreServer:
             policy: StoppablePolicy = explorer.policy  # type: ignore[assignment]
             policy.walking(stop)
             try:
-                return opened.snapshot.label, explorer.ask(question, max_steps=max_steps, walk=walk)
+                answered = explorer.ask(question, max_steps=max_steps, walk=walk)
+                answered.notes = [*opened.notes, *answered.notes]
+                return opened.snapshot.label, answered
             except WalkStopped as stopped:
                 self.stopped += 1
                 self.log.info("stopped walking %s after %d steps: whoever asked has gone", opened.snapshot.label,
@@ -354,7 +361,8 @@ class ExploreServer:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
         opened, hits = self.rank(repo, question, k)
         return SearchOut(snapshot=text_out(opened.snapshot.label),
-                         hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits])
+                         hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits],
+                         notes=list(opened.notes))
 
     def rank(self, repo: str | None, question: str, k: int, *, worktree: bool | None = None,
              config: RetrieverConfig | None = None, say: Callable[[str], None] | None = None

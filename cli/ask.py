@@ -77,16 +77,10 @@ def warn_sparse(repo: Path) -> None:
     """Say so on stderr when ``--worktree`` walks a sparse checkout: the files outside its
     cone are tracked but not in the working tree, so no answer can name them (without
     ``--worktree`` the commit is read whole)."""
-    import subprocess
+    from ..handoff import SPARSE_NOTE, is_sparse_checkout
 
-    try:
-        done = subprocess.run(["git", "-C", str(repo), "config", "--bool", "core.sparseCheckout"],
-                              capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return
-    if done.stdout.strip() == "true":
-        err.print("[yellow]note:[/] the working tree is a sparse checkout: files outside it are not walked "
-                  "(drop --worktree to read HEAD whole)", highlight=False)
+    if is_sparse_checkout(repo):
+        err.print(f"[yellow]note:[/] {SPARSE_NOTE} (drop --worktree to read HEAD whole)", highlight=False)
 
 
 def uncommitted_note(repo: Path) -> Callable[[], None]:

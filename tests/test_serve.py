@@ -628,3 +628,21 @@ def test_a_stdio_server_without_a_socket_exits_143_on_sigterm(tmp_path: Path, ma
             proc.kill()
             proc.wait(60)
         proc.stdin.close()
+
+
+async def test_a_sparse_working_tree_is_said_by_search_over_mcp(tmp_path: Path, explore_cache: Path,
+                                                                make_repo) -> None:
+    """`explore serve --worktree` on a sparse checkout ranked the files present and said
+    nothing of those outside it (the CLI's `search --worktree` said so, MCP did not): the
+    tool's answer now carries the note, and only where the checkout is sparse."""
+    import subprocess
+
+    repo = make_repo(tmp_path, FILES)
+    async with connect(tmp_path, explore_cache, str(repo), "--worktree") as session:
+        whole = ok(await session.call_tool("search", {"question": "retry backoff usage"})).structured_content
+    subprocess.run(["git", "-C", str(repo), "sparse-checkout", "set", "pkg"], check=True, capture_output=True)
+    async with connect(tmp_path, explore_cache, str(repo), "--worktree", log="sparse.log") as session:
+        sparse = ok(await session.call_tool("search", {"question": "retry backoff usage"})).structured_content
+    assert whole["notes"] == [] and any(h["path"] == "docs/usage.md" for h in whole["hits"])
+    assert any("sparse checkout" in n for n in sparse["notes"])
+    assert not any(h["path"] == "docs/usage.md" for h in sparse["hits"])
