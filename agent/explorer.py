@@ -355,13 +355,27 @@ class Explorer:
                              "about behaviour: answering the best code file"
                              if off_topic(self.weigh, answered, question) else
                              f"the walk answered {answered}; the candidate stage's evidence outweighs it")
+            # nothing settled (no code file ranked) and the question matches not even the file the
+            # walk answered, off-topic as it is (a docs-only repository's page that a bug report
+            # matches still stands): no answer, rather than whatever the walk read
+            matched = {p for p, _ in stage} | {p for p, s in env.lexical_ranking() if s > 0}
+            if not settled and answered is not None and answered not in matched:
+                notes.append(f"no file matches the question: the walk answered {answered}, a {file_kind(answered)} "
+                             "file the question neither asks for nor shares a word with")
+                answered = None
+            elif not settled and answered is not None:
+                settled = [answered]
             answered = settled[0] if settled else answered
-            ranked = list(dict.fromkeys([*settled, *env.offered()]))[:RANKED]
+            # nothing settled: what the walk was offered is no answer either (code_only ruled it out)
+            ranked = list(dict.fromkeys([*settled, *env.offered()]))[:RANKED] if settled else []
         else:
             ranked = walked_order(answered, ws.reads, env.offered())
         if not finished:
             answered = ranked[0] if ranked else None
-            notes.append(f"the walk ran out of {horizon} steps; answering the best candidate seen")
+            notes.append(f"the walk ran out of {horizon} steps; " + ("answering the best candidate seen" if answered
+                                                                    else "no candidate was seen"))
+        if answered is None:
+            ranked = []  # files lists the answer first: with none, no file stands in for it
         evidence = [self._evidence(answered, question)] if answered else []
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,

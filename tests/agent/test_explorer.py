@@ -226,3 +226,24 @@ def test_ask_repo_tool_takes_a_path_as_repo_tools_does(tmp_path: Path, make_repo
     tool = ask_repo_tool(str(repo))
     answer = json.loads(tool.invoke({"question": "Fix the backoff computed for a retry attempt"}))
     assert answer["files"][0] == "retry.py" and answer["evidence"]
+
+
+def test_a_question_nothing_matches_gets_no_answer_not_an_off_topic_file(tmp_path: Path, make_repo, script) -> None:
+    """A question no ranking matches (another language, a word the code never uses) was
+    answered with whatever the walk read — a config file, for a question asking for none —
+    with `answered` true and exit 0, and that file missing from `files`. It now gets no answer
+    (`ask` exits 1, as `search` does), and says why; a walk out of steps with nothing seen says
+    that, not that it answers the best candidate."""
+    repo = Repository(make_repo(tmp_path, {"setup.cfg": "[metadata]\nname = demo\n", "README.md": "# Demo\n",
+                                           "pkg/core.py": "def run(value):\n    return value\n"}, git_init=False))
+    from explore.agent.bundle import shipped_adapters, trained_answer, trained_config
+
+    shipped = {"weigh": trained_answer(shipped_adapters()), "config": trained_config(shipped_adapters())}
+    explorer = Explorer(repo, policy=script("read setup.cfg"), reflector=NoReflector(), walk="always", **shipped)
+    result = explorer.ask("wo wird die Datenbank geöffnet?")
+    assert result.files == [] and result.evidence == [] and result.answer == "no answer found"
+    assert any("no file matches the question" in n and "setup.cfg" in n for n in result.notes)
+    out_of_steps = Explorer(repo, policy=script("cd pkg/"), reflector=NoReflector(), walk="always", max_steps=1,
+                            **shipped)
+    left = out_of_steps.ask("qqqxyzzy plugh")
+    assert left.files == [] and any("no candidate was seen" in n for n in left.notes)
