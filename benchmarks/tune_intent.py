@@ -28,7 +28,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 GRID = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 1000.0)
-#: The kinds a question may ask for instead of code (each lifted alone, the other at 0).
+#: The kinds a question may ask for instead of code: each lifted by every value of the
+#: grid, the other by what ships (``DOCS_INTENT``, ``CONFIG_INTENT``).
 KINDS = ("docs", "config")
 
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from corpus import load_corpus
 
     from explore.retrieval.combiner import candidate_features, default_combiner
-    from explore.retrieval.intent import asks_for
+    from explore.retrieval.intent import asks_for, names_config
+    from explore.retrieval.retriever import CONFIG_INTENT, DOCS_INTENT
     from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             query = parse(task.question)
             paths, x = candidate_features(snapshot, query, retriever.rankings(query), retriever.log)
             scores = dict(zip(paths, combiner.score(x).tolist(), strict=True)) if len(paths) else {}
-            rows.append((task.source, {k: asks_for(task.question, k) for k in KINDS},
+            rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question)},
                          scores, {p: file_kind(p) for p in paths}, set(task.targets)))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         for lift in GRID:
             right: dict[str, list[bool]] = defaultdict(list)
             for source, asks, scores, kinds, targets in rows:
-                lifted = {p: s + (lift if asks[kind] and kinds[p] == kind else 0.0) for p, s in scores.items()}
+                lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, kind: lift}
+                lifted = {p: s + (lifts[kinds[p]] if asks.get(kinds[p]) else 0.0) for p, s in scores.items()}
                 first = min(lifted, key=lambda p: (-lifted[p], p)) if lifted else None
                 right[source].append(first in targets)
                 right["all"].append(first in targets)

@@ -26,6 +26,30 @@ _ASKS_FOR = {
 #: The kinds of file other than code a question can ask for.
 ASKED_KINDS = frozenset(_ASKS_FOR)
 
+_TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-commit|eslint|prettier|jest|mocha|"
+          r"babel|webpack|vite|rollup|tsc|typescript|sphinx|mkdocs|towncrier|bumpversion|setuptools(_scm)?|hatch|"
+          r"poetry|pyright|codespell|cibuildwheel|dependabot|renovate|github actions|travis|circleci|ci|"
+          r"the (linter|formatter|type checker|tests?|test runner|test suite|build|docs build|release|ci)|"
+          r"(the )?(sphinx )?(documentation|docs)")
+#: A question naming a configuration file, a tool's settings or the package's metadata: what
+#: a file like pyproject.toml, setup.cfg, tox.ini, package.json or a CI workflow holds.
+#: Narrower than ``_ASKS_FOR["config"]`` (which decides whether ``ask`` walks, where a
+#: broad reading costs a walk): a word like *settings* or *dependencies* alone also asks
+#: about code, so this names the file, the tool or the metadata.
+_NAMES_CONFIG = re.compile(
+    rf"\b(config(uration)? files?|settings files?|pyproject(\.toml)?|setup\.(cfg|py)|tox\.ini|noxfile(\.py)?|"
+    rf"pytest\.ini|mypy\.ini|\.?flake8 config|\.?coveragerc|package\.json|tsconfig(\.json)?|cargo\.toml|go\.mod|"
+    rf"makefile|dockerfile|container image|docker image|\.?editorconfig|\.?gitignore|"
+    rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
+    rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
+    rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
+    rf"(configures?|configured|configuring|sets? up|settings for|options for|configuration (of|for)) ({_TOOLS})|"
+    rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
+    rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
+    rf"build backend|build system|python versions?|supported versions|version number|distribution name|"
+    rf"package (name|metadata)|entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b",
+    re.I)
+
 
 #: A question's first line put as a question: a question mark, or a question word first.
 _INTERROGATIVE = re.compile(
@@ -44,6 +68,12 @@ def is_statement(question: str) -> bool:
     if _INTERROGATIVE.search(first):
         return False
     return "\n" in text or len(text.split()) > _QUERY_WORDS
+
+
+def names_config(question: str) -> bool:
+    """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
+    the package's metadata (:data:`_NAMES_CONFIG`); never a statement."""
+    return _NAMES_CONFIG.search(question) is not None and not is_statement(question)
 
 
 def asks_for(question: str, kind: str) -> bool:

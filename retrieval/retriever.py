@@ -29,7 +29,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_for
+from .intent import asks_for, names_config
 from .query import Query, parse
 from .units import UnitIndex
 
@@ -37,6 +37,8 @@ from .units import UnitIndex
 #: :attr:`RetrieverConfig.docs_intent`, chosen on the training repositories' generated
 #: questions (``benchmarks/tune_intent.py``).
 DOCS_INTENT = 12.0
+#: :attr:`RetrieverConfig.config_intent`, chosen the same way.
+CONFIG_INTENT = 16.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class RetrieverConfig:
     """Added to a docs page's learned score when the question asks for documentation
     (:func:`.intent.asks_for`): the combiner learnt from commits, which leave docs-only
     changes out, so on its own it ranks every docs page below the code."""
+    config_intent: float = CONFIG_INTENT
+    """Added to a configuration file's learned score when the question names a configuration
+    file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
 
 
 @dataclass(frozen=True)
@@ -206,11 +211,13 @@ class Retriever:
             paths, features = candidate_features(self.snapshot, query, rankings, self.log)
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
-            if cfg.docs_intent and asks_for(query.text, "docs"):
+            lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
+                     "config": cfg.config_intent if names_config(query.text) else 0.0}
+            if any(lifts.values()):
                 for path in fused:
-                    if file_kind(path) == "docs":
-                        fused[path] += cfg.docs_intent
-                        why[path].append("docs asked")
+                    if lift := lifts.get(file_kind(path), 0.0):
+                        fused[path] += lift
+                        why[path].append(f"{file_kind(path)} asked")
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():

@@ -268,3 +268,23 @@ def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_pat
     assert not walk_matters(weights, report) and walk_matters(weights, "Where is compute_backoff defined?")
     answer = Explorer(repo, policy=script(), reflector=NoReflector(), weigh=weights).ask(report)
     assert answer.steps == [] and answer.files[0] == "pkg/retry.py"
+
+
+@pytest.mark.parametrize("question", [
+    "which file configures pytest?", "where are the runtime dependencies declared?", "Where is the CI configured?",
+    "which python versions are supported?", "where are the pre-commit hooks configured?",
+    "what are the mypy settings?", "Where is the Sphinx documentation build configured?"])
+def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(question: str) -> None:
+    from explore.retrieval.intent import names_config
+
+    assert names_config(question)
+
+
+@pytest.mark.parametrize("question", [
+    "where are retries configured?", "how are dependencies resolved?", "where is the requirements parser?",
+    "how does the settings object load environment variables?", "where is the pytest plugin registered?",
+    "Fix the tox environment list when the CI matrix is empty"])
+def test_behaviour_and_statements_name_no_config(question: str) -> None:
+    from explore.retrieval.intent import names_config
+
+    assert not names_config(question)

@@ -288,3 +288,29 @@ def test_stack_traces_of_other_languages_point_at_where_it_broke(tmp_path: Path,
     rust_new = "thread 'main' panicked at src/de.rs:1:1:\n   1: app::thing::new\n             at ./src/de.rs:1:1\n"
     assert "symbol" not in retriever.rankings(parse(rust_new)) or \
         not any(p.startswith("crates/") for p, _ in retriever.rankings(parse(rust_new))["symbol"])
+
+
+def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path: Path, make_repo) -> None:
+    """`explore search "which file configures pytest?"` ranked code that mentions pytest above
+    the pyproject.toml that configures it (.03 acc@1 on generated config questions): the
+    learned stage never saw a config file answer a commit. A question naming a config file, a
+    tool's settings or the package metadata now lifts config files — and only such a question:
+    "where are retries configured?" and a bug report that says "pytest" still rank code."""
+    repo = make_repo(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'demo'\n\n[tool.pytest.ini_options]\naddopts = '-ra'\n"
+                          "testpaths = ['tests']\n",
+        "pkg/plugin.py": "'''A pytest plugin: pytest fixtures for retries.'''\nimport pytest\n\n\n"
+                         "@pytest.fixture\ndef retries_configured(pytestconfig):\n"
+                         "    '''Where retries are configured for pytest runs.'''\n    return pytestconfig.getoption('retries')\n",
+        "pkg/retry.py": "RETRIES = 3  # how many retries are configured\n\n\ndef configure_retries(n):\n"
+                        "    global RETRIES\n    RETRIES = n\n",
+    })
+    index = Index.build(Repository(repo).snapshot())
+    retriever = retriever_for(index)
+    asked = "which file configures pytest?"
+    top = retriever.rank(asked, 1)[0]
+    assert top.path == "pyproject.toml" and "config asked" in top.why
+    assert retriever_for(index, RetrieverConfig(config_intent=0.0)).rank(asked, 1)[0].path != "pyproject.toml"
+    assert retriever.rank("where are retries configured?", 1)[0].path.startswith("pkg/")
+    assert retriever.rank("The pytest fixture for retries returns None when the option is missing", 1)[0].path \
+        .startswith("pkg/")
