@@ -31,6 +31,7 @@ from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
 from .run import STATE_FILE, ProgressEvent, ProgressFn, Run, TrainError, TrainingInterrupted
+from .tasks.jsonl import read_tasks
 from .stages import run_stages
 
 
@@ -188,7 +189,19 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
                                  "--rev (or with the same one), or train into another --out")
         started, rev = first.get("started", started), first.get("rev", rev)
         from_dir = Path(first["from"]) if first.get("from") else from_dir
-        tasks_file = Path(first["tasks_file"]) if first.get("tasks_file") else tasks_file
+        recorded = Path(first["tasks_file"]) if first.get("tasks_file") else None
+        if (out / "tasks.jsonl").is_file():  # the run's tasks were read: they are the run's, whatever --tasks says
+            if tasks_file is not None and recorded is not None and \
+                    Path(os.path.realpath(tasks_file)) != Path(os.path.realpath(recorded)):
+                raise ResumeMismatch(f"{out} holds a run on the tasks of {recorded}, not {tasks_file}; resume "
+                                     "without --tasks (or with the same file), or train into another --out")
+            tasks_file = recorded or tasks_file
+        else:  # stopped before its tasks were read (a file that failed to load): the one given now, else the first
+            tasks_file = tasks_file or recorded
+    if tasks_file is not None:
+        tasks_file = Path(os.path.realpath(tasks_file))  # a relative path would mean another file from another folder
+        if not (out / "tasks.jsonl").is_file():
+            read_tasks(tasks_file)  # a bad file says so now, not after the candidate stage's fit
     write_json(out / "run.json", {"repo": where, "rev": rev,
                                    "from": str(from_dir) if from_dir else None,
                                    "tasks_file": str(tasks_file) if tasks_file else None, "started": started,

@@ -142,7 +142,7 @@ class Run:
 
     # -- tasks -----------------------------------------------------------------------
     def tasks(self, repo: Repository | Corpus, tasks_file: Path | None) -> tuple[list[Task], list[Task]]:
-        from .oracle import attach, complete
+        from .oracle import attach, replay
 
         path = self.out / "tasks.jsonl"
         started = time.perf_counter()
@@ -156,15 +156,27 @@ class Run:
             else:
                 tasks = self._generate(repo)
             env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
+            walked_again = 0
             if tasks_file is not None:  # an oracle written elsewhere must replay here, or nothing is trained on it
                 for t in tasks:
-                    if t.oracle:
-                        complete(env, t)
+                    # one written for other observation settings (`explore tasks` writes them for the
+                    # defaults; a policy trains with the navigator's action cap and offer) is walked
+                    # again here: the shortest walk these settings replay
+                    if t.oracle and not replay(env, t, t.oracle).success:
+                        t.oracle, walked_again = None, walked_again + 1
             proven = [t for t in tasks if t.oracle or attach(env, t)]
             for t in proven:
                 t.depth = len(t.oracle or []) - 2  # folders above the target: what the curriculum orders by
             if not proven:
                 raise TrainError(f"none of the {len(tasks)} tasks has a walk the environment can replay")
+            left_out = len(tasks) - len(proven)
+            if walked_again or left_out:
+                self.say(ProgressEvent("tasks", 0, 1, message=(
+                    f"{walked_again} oracles did not replay under these observation settings and were walked "
+                    f"again; {left_out} tasks left out, their targets unreachable here"
+                    + (f" ({next(t.meta['unreachable'] for t in tasks if t.meta.get('unreachable'))})"
+                       if left_out else ""))))
+            self.state["tasks_file"] = {"oracles_walked_again": walked_again, "unreachable": left_out}
             tasks = proven
             write_tasks(tasks, path)
             self.timed("tasks", started)

@@ -303,13 +303,23 @@ def test_train_refuses_a_tasks_file_that_eval_refuses(small_repo: Path, tmp_path
     assert result.exit_code == 2 and "unknown field 'dpeth'" in result.output
 
 
-def test_train_refuses_an_oracle_that_does_not_replay(small_repo: Path, tmp_path: Path) -> None:
+def test_an_oracle_that_does_not_replay_here_is_walked_again(small_repo: Path, tmp_path: Path) -> None:
+    """`explore tasks` writes oracles for the default observation settings, and `train
+    --tasks` replays them under the navigator's (an action cap, another offer): a file `tasks`
+    had just written was refused (exit 2, "fix it"), though `eval` takes it. An oracle that
+    does not replay here is now walked again — the shortest walk these settings replay — and
+    the run says how many; a task whose target is unreachable is left out, counted, not silently."""
     tasks_file = tmp_path / "tasks.jsonl"
     tasks_file.write_text('{"id": "a", "question": "where is the delay computed?", "targets": ["pkg/net/retry.py"], '
-                          '"oracle": ["cd pkg/", "read retry.py", "answer pkg/net/retry.py"]}\n')
+                          '"oracle": ["cd pkg/", "read retry.py", "answer pkg/net/retry.py"]}\n'
+                          '{"id": "b", "question": "where is nothing?", "targets": ["pkg/gone.py"]}\n')
+    out = tmp_path / "out"
     result = runner.invoke(app, ["train", str(small_repo), "--tasks", str(tasks_file), "--model", "tiny-random",
-                                 "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "task a: its oracle does not replay" in result.output
+                                 "--out", str(out), "--sft-steps", "1", "--rl-updates", "0", "--no-reflection", "--json"])
+    assert "1 oracles did not replay" in result.output and "1 tasks left out" in result.output, result.output
+    kept = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
+    assert [t["id"] for t in kept] == ["a"] and kept[0]["oracle"][-1] == "answer pkg/net/retry.py"
+    assert kept[0]["oracle"] != ["cd pkg/", "read retry.py", "answer pkg/net/retry.py"]
 
 
 def test_train_never_trains_on_the_held_out_tasks(small_repo: Path, tmp_path: Path) -> None:
@@ -425,3 +435,27 @@ def test_more_sft_steps_on_resume_are_evaluated_again(small_repo: Path, tmp_path
           progress=lambda e: said.append(e.message or ""))
     assert any("evaluating after_sft" in m for m in said), said
     assert len(read_jsonl(out / "sft_metrics.jsonl")) == 4
+
+
+def test_a_bad_tasks_file_is_refused_before_any_work_and_resume_takes_the_fixed_one(
+        small_repo: Path, tmp_path: Path, monkeypatch) -> None:
+    """A tasks file with a syntax error was read only after the candidate stage's fit (minutes
+    on a large history), and `--resume --tasks fixed.jsonl` then read the first, bad file
+    again — saved relative, so from another folder "no tasks file at bad.jsonl". Now the file
+    is read first, saved whole, and a run stopped before its tasks were read takes the file
+    given; once read, the run's tasks stay its own (another file is refused)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.jsonl").write_text('{"id": "a", "question": "where is the delay computed?", '
+                                        '"targets": ["pkg/net/retry.py"]}\n{not json\n')
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "a", "question": "where is the delay computed?", "targets": ["pkg/net/retry.py"]}\n')
+    out = tmp_path / "out"
+    args = ["train", str(small_repo), "--model", "tiny-random", "--out", str(out), "--sft-steps", "1",
+            "--rl-updates", "0", "--no-reflection"]
+    bad = runner.invoke(app, [*args, "--tasks", "bad.jsonl"])
+    assert bad.exit_code == 2 and "bad.jsonl line 2" in bad.output and "retriever" not in bad.output, bad.output
+    fixed = runner.invoke(app, [*args, "--tasks", str(good)])  # nothing of the bad run is left to resume
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads((out / "run.json").read_text())["tasks_file"] == str(good.resolve())
+    other = runner.invoke(app, [*args, "--tasks", "bad.jsonl", "--resume"])
+    assert other.exit_code == 2 and "not bad.jsonl" in other.output, other.output
