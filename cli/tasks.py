@@ -6,6 +6,7 @@ Exit 0 when tasks were written, 1 when none could be made, 2 for bad input.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -37,6 +38,7 @@ def tasks(
     from ..sandbox.errors import BadRevision
     from ..sandbox.snapshot import Repository
     from ..training.tasks import generate_report, parse_sources, write_tasks
+    from ..training.tasks.jsonl import TaskFileError
     from ..training.tasks.pipeline import NoTasks
 
     to_stdout = str(output) == "-"
@@ -48,6 +50,14 @@ def tasks(
         raise ExploreError(f"--max must be at least 1, not {max_tasks}")
     if max_commits < 0:
         raise ExploreError(f"--max-commits must be 0 (the whole history) or more, not {max_commits}")
+    if not to_stdout:  # said now, not after the minutes that generating takes
+        where = output.parent if str(output.parent) else Path(".")
+        if output.is_dir():
+            raise TaskFileError(f"cannot write {output}: it is a folder; give a file name (tasks.jsonl)")
+        if not where.is_dir():
+            raise TaskFileError(f"cannot write {output}: no folder {where}")
+        if not os.access(where, os.W_OK):
+            raise TaskFileError(f"cannot write {output}: {where} is not writable")
     chosen = parse_sources(sources)
     repository = Repository(repo, worktree=worktree)
     if not worktree and rev is None:

@@ -87,6 +87,12 @@ def test_errors_exit_2_with_a_message(weather_repo: Path, tmp_path: Path, make_r
     assert result.exit_code == 1 and "no tasks could be generated from" in result.stderr  # ran, made none
     assert not (tmp_path / "x.jsonl").exists()
 
+    # an output that cannot be written is said before generating (minutes on a large repository)
+    result = runner.invoke(app, ["tasks", str(empty), "-o", str(tmp_path / "no" / "x.jsonl")])
+    assert result.exit_code == 2 and f"no folder {tmp_path / 'no'}" in result.stderr, result.stderr
+    result = runner.invoke(app, ["tasks", str(empty), "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "it is a folder" in result.stderr, result.stderr
+
     result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(tmp_path / "x.jsonl"), "--sources", "nope"])
     assert result.exit_code == 2 and "unknown source(s) 'nope'" in result.stderr
 
