@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote
 
 from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, identifier_tokens, tokenize
 
@@ -29,22 +30,28 @@ _FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*))?
 #: A V8 frame (``at fn (path:line:col)``, ``at new Server (…)``, ``at async fn (…)``, or a
 #: bare ``at path:line:col``), read after backslashes became slashes and URL prefixes went.
 _JS_FRAME = re.compile(r"at (?:(?:new|async) )*(?:([\w.$<>]+)(?: \[as [\w$]+\])? )?\(?((?:[A-Za-z]:)?(?:[\w@./-]+/)?"
-                       r"[\w.-]+\.(?:js|ts|mjs|cjs|tsx|jsx)):(\d+)")
+                       r"(?:[\w@.-]+(?: [\w@.-]+)+/(?:[\w@.-]+/)*)?[\w.-]+\.(?:js|ts|mjs|cjs|tsx|jsx)):(\d+)")
 #: A Go frame line (a goroutine dump puts the function on the line above it). Indentation
 #: only, never across lines: ``\s*`` tried every line start against every later one, so a
 #: report of blank lines took tens of seconds. Absolute paths and module versions
 #: (``gin@v1.9.0``) too; a generated file's stem may hold dots (``api.pb.go``).
-_GO_FRAME = re.compile(r"^[^\S\n]*((?:[A-Za-z]:)?/?(?:[\w.@+~-]+/)*[\w.+-]+\.go):(\d+)", re.M)
+_GO_FRAME = re.compile(r"^[^\S\n]*((?:(?:[A-Za-z]:)?/(?:[\w.@+~-]+(?: [\w.@+~-]+)*/)*|(?:[\w.@+~-]+/)*)"
+                       r"[\w.+-]+\.go):(\d+)", re.M)
 #: Rust: where it panicked (``panicked at src/parse.rs:12:5:``, or the older
 #: ``panicked at 'msg', src/main.rs:2:5``), and ``RUST_BACKTRACE`` frames (``  3: crate::f``
 #: then ``at ./src/f.rs:1:44``).
 _RUST_PANIC = re.compile(r"panicked at (?:'[^\n]*', )?((?:[A-Za-z]:)?[^\s:'\"]+\.rs):(\d+)")
-_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: ([^\s]+)\n[^\S\n]*at ((?:[A-Za-z]:)?[^\s:]+\.rs):(\d+)", re.M)
+_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: ([^\s]+)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
 #: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
 _GO_FUNCTION = re.compile(r"([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
 #: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
 _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
+#: A ``file://`` URL's path, whose spaces and other bytes are percent-escaped (``John%20Smith``).
+_FILE_URL = re.compile(r"\bfile://(/[^\s()'\"]+)")
+#: A file in Go's module cache, once its folders up to ``pkg/mod/`` are gone: the module,
+#: its version, and the file's path inside the module (``github.com/spf13/cobra@v1.10.1/command.go``).
+_GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 #: A file path in prose: relative, or absolute (``/home/…``, ``~/…``, ``C:/…``, the latter
 #: read with ``/`` for ``\\``). A JavaScript, data, Go or Rust file's stem may hold dots
 #: (``webpack.config.js``, ``api.pb.go``); a Python one's may not (``docutils.parsers.rst``
@@ -163,16 +170,28 @@ def _frames(text: str) -> tuple[list[tuple[str, int]], list[str]]:
     return paths, functions
 
 
+def go_module_file(path: str) -> tuple[str, str] | None:
+    """``(module, path inside it)`` of a file in Go's module cache as :func:`parse` keeps it
+    (``github.com/spf13/cobra@v1.10.1/command.go`` -> ``github.com/spf13/cobra``,
+    ``command.go``), else None: every user's panic names a Go library's files so, and the
+    path inside the module is the library repository's own."""
+    m = _GO_MODULE_FILE.match(path)
+    return (m.group(1), m.group(2)) if m and path.endswith(".go") else None
+
+
 def frame_line(query: Query, path: str) -> int | None:
     """The line of the repository's file ``path`` that the innermost stack frame naming it
     points at, or None. A frame names ``path`` when the two end alike over the file's name
     and the folder above it (the file's name alone when the frame gives no folder and lies
-    in no installed package)."""
+    in no installed package), or when it is a Go module's file at ``path`` inside the module."""
     wanted = path.split("/")
     for frame, line in reversed(query.frame_lines):
         parts = frame.split("/")
         k = min(2, len(parts), len(wanted))
         if parts[-k:] == wanted[-k:] and (k == 2 or frame not in query.installed):
+            return line
+        module = go_module_file(frame) if frame in query.installed else None
+        if module is not None and module[1] == path:
             return line
     return None
 
@@ -190,7 +209,8 @@ def evidence_start(lines: list[str], question: str, path: str, window: int) -> i
 @lru_cache(maxsize=512)
 def _parse(text: str) -> Query:
     installed: set[str] = set()
-    plain = _URL_PREFIX.sub("", text.replace("\\", "/"))
+    unescaped = _FILE_URL.sub(lambda m: "file://" + unquote(m.group(1)), text)
+    plain = _URL_PREFIX.sub("", unescaped.replace("\\", "/"))
     frames, functions = _frames(plain)
     paths: list[str] = []
     frame_lines: list[tuple[str, int]] = []

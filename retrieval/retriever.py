@@ -18,6 +18,7 @@ ranking). Weights are chosen on the history questions of the *training* reposito
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -30,7 +31,7 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import asks_for, names_config
-from .query import Query, parse
+from .query import Query, go_module_file, parse
 from .units import UnitIndex
 
 
@@ -100,6 +101,7 @@ class Retriever:
         self._defines: dict[str, set[str]] | None = None
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
+        self._module: str | None | bool = False  # go.mod's module, read on first use
 
     @property
     def log(self) -> ChangeLog:
@@ -176,12 +178,25 @@ class Retriever:
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
+            module = go_module_file(mentioned) if mentioned in query.installed else None
+            if module is not None and module[0] == self._go_module() and module[1] in self._by_tail().get(
+                    module[1], []):  # a frame in this repository's own module, as a user's panic names it
+                hits += [module[1]] if module[1] not in hits else []
+                continue
             for written in _sources_of(mentioned):  # as written, then a compiled file's sources
                 found = self._tail_hits(written, mentioned in query.installed)
                 if found:
                     hits += [f for f in sorted(found, key=len) if f not in hits]
                     break
         return hits[:depth]
+
+    def _go_module(self) -> str | None:
+        """The module path the repository's ``go.mod`` declares (``github.com/spf13/cobra``), or None."""
+        if self._module is False:
+            text = self.snapshot.text("go.mod") if "go.mod" in self._by_tail().get("go.mod", []) else None
+            found = re.search(r"^module\s+(\S+)", text or "", re.M)
+            self._module = found.group(1).strip('"') if found else None
+        return self._module  # type: ignore[return-value]
 
     def _tail_hits(self, path: str, installed: bool) -> list[str]:
         """The files ending with the longest tail of ``path`` that names few enough of them."""

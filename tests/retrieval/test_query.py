@@ -151,3 +151,24 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     q = parse(report)
     assert len(q.text) <= MAX_QUERY_CHARS and q.text.startswith("The server crashed.")
     assert q.paths[-1] == "home/u/app/server/handler.go"
+
+
+def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_the_file() -> None:
+    """A home folder with a space (`file:///Users/John%20Smith/…` as Node prints an ESM frame,
+    `C:\\Users\\John Smith\\…`, a Go dump's `/Users/John Smith/…`) lost the frame: the evidence
+    opened elsewhere. And a Go library's own file at its module root, as every user's panic
+    names it (`…/pkg/mod/github.com/spf13/cobra@v1.10.1/command.go`), was an installed
+    package's bare file name: no frame line, no path evidence."""
+    from explore.retrieval.query import frame_line, go_module_file
+
+    node = parse("TypeError: x\n    at ServerResponse.send (file:///Users/John%20Smith/app/node_modules/express/"
+                 "lib/response.js:160:20)")
+    assert frame_line(node, "lib/response.js") == 160
+    windows = parse("TypeError: x\n    at send (C:\\Users\\John Smith\\proj\\node_modules\\express\\lib\\response.js:156:20)")
+    assert frame_line(windows, "lib/response.js") == 156
+    go = parse("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/spf13/cobra.(*Command).ExecuteC(0xc0)\n"
+               "\t/home/u/go/pkg/mod/github.com/spf13/cobra@v1.10.1/command.go:1145 +0x3c\nmain.main()\n"
+               "\t/Users/John Smith/src/app/main.go:12 +0x1\n")
+    assert frame_line(go, "command.go") == 1145 and frame_line(go, "app/main.go") == 12
+    assert go_module_file("github.com/spf13/cobra@v1.10.1/command.go") == ("github.com/spf13/cobra", "command.go")
+    assert frame_line(go, "other/command.go") is None  # another folder's file of that name is not the frame's

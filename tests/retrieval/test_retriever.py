@@ -314,3 +314,20 @@ def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path
     assert retriever.rank("where are retries configured?", 1)[0].path.startswith("pkg/")
     assert retriever.rank("The pytest fixture for retries returns None when the option is missing", 1)[0].path \
         .startswith("pkg/")
+
+
+def test_a_panic_in_the_repositorys_own_go_module_ranks_its_file_by_path(tmp_path: Path, make_repo) -> None:
+    """A user's panic names a Go library by its module cache path; when that module is this
+    repository (its go.mod), the file inside it is this repository's file — also one at the
+    root, which as an installed package's bare name gave no path evidence. Another module's
+    root file of the same name is not ours."""
+    repo = make_repo(tmp_path, {"go.mod": "module github.com/acme/flags\n\ngo 1.21\n",
+                                "parse.go": "package flags\n\nfunc Parse(args []string) error {\n\treturn nil\n}\n",
+                                "util/parse.go": "package util\n\nfunc Split(s string) []string {\n\treturn nil\n}\n"})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ours = parse("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/acme/flags.Parse(0x1)\n"
+                 "\t/home/u/go/pkg/mod/github.com/acme/flags@v0.3.0/parse.go:4 +0x3c\n")
+    assert [p for p, _ in retriever.rankings(ours)["path"]] == ["parse.go"]
+    theirs = parse("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/other/kit.Parse(0x1)\n"
+                   "\t/home/u/go/pkg/mod/github.com/other/kit@v1.0.0/parse.go:4 +0x3c\n")
+    assert not retriever.rankings(theirs)["path"]
