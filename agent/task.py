@@ -23,6 +23,10 @@ def valid_target(path: str) -> bool:
         return False
     return True
 
+#: Where a task came from: the generators' sources, and ``user`` for one written by hand.
+SOURCES = ("code", "docs", "config", "history", "chat", "user")
+
+
 class BadTaskRecord(ExploreError, ValueError):
     """A task record is malformed; the message names where and which field."""
 
@@ -88,8 +92,8 @@ class Task:
                                     "(no leading /, no ..) in UTF-8")
         if data.get("rev") is not None and not isinstance(data["rev"], str):
             raise bad("rev", "a commit id string or null")
-        if "source" in data and not isinstance(data["source"], str):
-            raise bad("source", "a string")
+        if "source" in data and data["source"] not in SOURCES:
+            raise bad("source", "one of " + ", ".join(SOURCES))
         depth = data.get("depth", 0)
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
             raise bad("depth", "an integer >= 0")

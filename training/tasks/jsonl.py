@@ -52,12 +52,13 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
     tasks: list[Task] = []
     seen: dict[str, int] = {}
     try:
-        fh = contextlib.nullcontext(sys.stdin) if stdin else path.open(encoding="utf-8")
+        fh = contextlib.nullcontext(sys.stdin) if stdin else path.open(encoding="utf-8-sig")  # an editor's BOM
     except OSError as exc:
         raise TaskFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh as fh:
         try:
             for n, line in enumerate(fh, start=1):
+                line = line.removeprefix("\ufeff") if n == 1 else line  # a pipe's BOM
                 if not line.strip():
                     continue
                 where = f"{'stdin' if stdin else path.name} line {n}"
@@ -83,18 +84,31 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
 def missing_targets(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str]]]:
     """Tasks some of whose targets do not exist at the task's revision (files deleted or
     renamed since the tasks were made, or a rev the repository does not have)."""
-    out: list[tuple[Task, list[str]]] = []
-    files_at: dict[str | None, set[str] | None] = {}
+    return [(task, gone) for task, gone, _ in _missing(repo, tasks)]
+
+
+def _missing(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str], str]]:
+    """:func:`missing_targets`, each with why in words: a folder named as a target, or a
+    revision the repository does not have (git's or the snapshot's words)."""
+    out: list[tuple[Task, list[str], str]] = []
+    opened: dict[str | None, tuple[set[str], set[str]] | str] = {}
     for task in tasks:
-        if task.rev not in files_at:
+        if task.rev not in opened:
             try:
-                files_at[task.rev] = set(repo.snapshot(task.rev).files)
-            except ExploreError:
-                files_at[task.rev] = None  # the rev itself is bad: every target is missing
-        files = files_at[task.rev]
-        gone = [t for t in task.targets if files is None or t not in files]
+                snapshot = repo.snapshot(task.rev)
+                files = set(snapshot.files)
+                opened[task.rev] = files, {"/".join(f.split("/")[:n]) for f in files for n in range(1, f.count("/") + 1)}
+            except ExploreError as exc:
+                opened[task.rev] = str(exc)  # the rev itself is bad: every target is missing
+        at = opened[task.rev]
+        if isinstance(at, str):
+            out.append((task, list(task.targets), at))
+            continue
+        files, folders = at
+        gone = [t for t in task.targets if t not in files]
         if gone:
-            out.append((task, gone))
+            why = "a folder, not a file" if all(t.rstrip("/") in folders for t in gone) else ""
+            out.append((task, gone, why))
     return out
 
 
@@ -105,21 +119,25 @@ def usable(repo: Repository, tasks: list[Task]) -> tuple[list[Task], list[str]]:
     answer); a task left with none is dropped. Raises :class:`TargetsMissing` when no task
     is left: evaluating nothing is an error, most likely tasks made for another repository.
     """
-    problems = {task.id: gone for task, gone in missing_targets(repo, tasks)}
+    problems = {task.id: (gone, why) for task, gone, why in _missing(repo, tasks)}
     keep: list[Task] = []
     warnings: list[str] = []
     for task in tasks:
-        gone = problems.get(task.id)
+        gone, why = problems.get(task.id, ([], ""))
         if not gone:
             keep.append(task)
             continue
         at = (task.rev or ("the working tree" if repo.worktree else "HEAD"))[:12]
         left = [t for t in task.targets if t not in gone]
+        if why and why != "a folder, not a file":  # its revision cannot be opened: say that, not that files are missing
+            what = f"its rev {task.rev!r} cannot be opened ({why})"
+        else:
+            what = f"target(s) {', '.join(gone)} " + (f"is a folder at {at}, not a file" if why else f"not found at {at}")
         if left:
             keep.append(Task(**{**task.to_dict(), "targets": left, "oracle": None}))
-            warnings.append(f"task {task.id}: target(s) {', '.join(gone)} not found at {at}; kept the others")
+            warnings.append(f"task {task.id}: {what}; kept the others")
         else:
-            warnings.append(f"task {task.id}: target(s) {', '.join(gone)} not found at {at}; skipped")
+            warnings.append(f"task {task.id}: {what}; skipped")
     if not keep:
         raise TargetsMissing(
             f"none of the {len(tasks)} tasks has a target in {repo.path} ({warnings[0]}); "

@@ -261,3 +261,25 @@ def test_tasks_from_stdin_a_plot_without_a_file_name_and_json_when_nothing_is_ma
     for option, value in (("--max", "0"), ("--max-commits", "-1")):  # the option's name, not a variable's
         result = runner.invoke(app, ["tasks", str(bare), "-o", str(tmp_path / "x.jsonl"), option, value])
         assert result.exit_code == 2 and f"{option} must be" in result.output, result.output
+
+
+def test_a_task_files_bad_rev_folder_target_unknown_source_and_bom_are_named(weather_repo: Path,
+                                                                            tmp_path: Path) -> None:
+    """A task at a revision the repository lacks was skipped as "target(s) … not found" (the
+    files exist; the revision does not), a folder named as a target as "not found", a source
+    no generator writes passed, and a file an editor saved with a BOM was refused in Python's
+    words. Each is now said as what it is, and the BOM is read past."""
+    target = "weatherkit/cli.py"
+    rows = [{"id": "rev", "question": "q", "targets": [target], "rev": "nonsense"},
+            {"id": "folder", "question": "q", "targets": ["weatherkit"]},
+            {"id": "ok", "question": "where is the command line?", "targets": [target]}]
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("\ufeff" + "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25"])
+    assert result.exit_code == 0, result.output
+    assert "task rev: its rev 'nonsense' cannot be opened" in result.stderr and "not found" not in result.stderr
+    assert "task folder: target(s) weatherkit is a folder at HEAD, not a file; skipped" in result.stderr
+    banana = tmp_path / "banana.jsonl"
+    banana.write_text(json.dumps({**rows[2], "source": "banana"}) + "\n")
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(banana), "--policy", "bm25"])
+    assert result.exit_code == 2 and "field 'source' must be one of code, docs" in result.stderr
