@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkout import materialise
-from .errors import BadRevision, EmptyRepository, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
@@ -213,6 +213,24 @@ class Snapshot:
         return rel.count("/")
 
 
+def _gone_hint(raw: Path) -> str:
+    """For a missing folder inside a git repository's working tree: how to reach a folder
+    that exists only at another commit (a subfolder is opened from the disk, then walked at
+    ``--rev``)."""
+    above = raw.absolute().parent
+    while not above.is_dir() and above != above.parent:
+        above = above.parent
+    try:
+        _, top, _ = _enclosing_git(Path(os.path.realpath(above)))
+    except ExploreError:
+        return ""
+    if top is None:
+        return ""
+    return (f" (it is not in the working tree of {top}; for a folder that exists only at another commit, "
+            f"`git -C {top} worktree add /tmp/at-rev REV` checks that commit out beside it, or ask {top} itself "
+            "with --rev)")
+
+
 class Repository:
     """A repository the user points at. Opening it validates it; it is never written to.
 
@@ -237,7 +255,7 @@ class Repository:
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
         raw = Path(path).expanduser()
         if not raw.exists() and not raw.is_symlink():
-            raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder")
+            raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder{_gone_hint(raw)}")
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))

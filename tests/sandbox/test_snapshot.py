@@ -324,3 +324,16 @@ def test_a_symlink_to_a_listed_file_is_not_a_second_file(tmp_path: Path, make_re
         assert [p for p, _ in Index.build(snap).top("compute backoff attempt", 5)] == ["retry.py", "cli.py"]
         assert {e.name: e.note for e in snap.children("sub")} == {"r.py": "-> retry.py"}
         assert "2 ** attempt" in snap.text("sub/r.py") and snap.read_window("alias.py").lines[0].startswith("def")
+
+
+def test_a_missing_folder_inside_a_repository_says_how_to_reach_it_at_another_commit(tmp_path: Path,
+                                                                                      make_repo) -> None:
+    """A subfolder that exists only at an older commit (`explore search repo/lib/router --rev
+    4.17.1`) is opened from the disk first: "no such folder" with no way forward. It now
+    names the repository it lies in and how to reach that commit's folder."""
+    repo = make_repo(tmp_path, {"pkg/a.py": "A = 1\n"})
+    with pytest.raises(RepoNotFound, match=r"not in the working tree of .*worktree add"):
+        Repository(repo / "old" / "router")
+    with pytest.raises(RepoNotFound) as outside:
+        Repository(tmp_path / "elsewhere" / "x")
+    assert "worktree" not in str(outside.value)  # tmp_path/repo is the repository; tmp_path is no repository
