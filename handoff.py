@@ -136,6 +136,14 @@ def working_tree_differs(repo: Path) -> bool:
     return done.returncode == 0 and bool(done.stdout)
 
 
+def _pending(lines: Any) -> dict[str, Any]:
+    """The line a server sent before closing the connection, or {} when there is none."""
+    try:
+        return lines.next()
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def same_user(conn: socket.socket) -> bool:
     """Whether the process at the other end of ``conn`` runs as this user (Linux:
     SO_PEERCRED; elsewhere the 0600 socket in a private folder is the guard). Both ends ask:
@@ -239,7 +247,13 @@ def ask_server(
             if hello.get("protocol") != PROTOCOL or hello.get("version") != __version__:
                 return Fallback(f"the running server is explore {hello.get('version')} (protocol "
                                 f"{hello.get('protocol')}), this is {__version__}")
-            send_message(conn, {"protocol": PROTOCOL, "version": __version__, **request})
+            try:
+                send_message(conn, {"protocol": PROTOCOL, "version": __version__, **request})
+            except (BrokenPipeError, ConnectionResetError):  # a busy server declines and closes unread: its line says why
+                message = _pending(lines)
+                if message.get("event") == "declined":
+                    return Fallback(str(message.get("reason", "declined")))
+                raise
             on_progress(f"asking the running server (pid {hello.get('pid')})…")
             deadline = time.monotonic() + total
             while True:

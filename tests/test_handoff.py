@@ -590,3 +590,16 @@ def test_a_search_handed_to_a_server_with_a_combiner_of_its_own_ranks_as_alone(t
     handed = answer_search(server, {"repo": str(repo), "question": question, "k": 3}, lambda event: None)
     assert [h["path"] for h in handed["hits"]] == [h["path"] for h in json.loads(alone.stdout)["hits"]]
     assert handed["hits"][0]["path"] == "pkg/retry.py" and handed["fitted"] is False
+
+
+def test_a_server_that_declines_and_closes_before_reading_is_heard_declining(explore_cache: Path) -> None:
+    """A busy server says hello, declines and closes without reading the question; a client
+    still sending met a broken pipe and reported "the server stopped answering
+    (BrokenPipeError …)" where the server had said why. The line it left is read first."""
+    def declines(conn: socket.socket) -> None:
+        hello(conn)
+        conn.sendall(b'{"event": "declined", "reason": "the server is answering 16 questions already"}\n')
+
+    with peer(declines):  # a question longer than the socket's buffer is still being sent when it closes
+        fallback = ask_server({"repo": "/nowhere", "question": "q " * 400_000})
+    assert fallback.reason == "the server is answering 16 questions already", fallback.reason
