@@ -169,7 +169,7 @@ def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) 
     table = Table(title=Text(inert(title + (f" [{split}]" if split else ""))), title_justify="left")
     table.add_column("policy", no_wrap=True)
     for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
-        table.add_column(col, justify="right", no_wrap=True)
+        table.add_column(col, justify="right", no_wrap=True, min_width=3 if col == "n" else None)
     table.caption = "acc@k: ranking policies only; invalid: share of steps; ms: p50/p90 per task"
     table.caption_justify = "left"
     for s in summaries:
@@ -184,9 +184,9 @@ def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) 
 def _group_table(summaries: list[dict[str, Any]], key: str, title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(key.removeprefix("by_"), no_wrap=True)
-    table.add_column("n", justify="right")
+    table.add_column("n", justify="right", no_wrap=True, min_width=3)  # a narrow terminal took it away whole
     for s in summaries:
-        table.add_column(s["policy"], justify="right", no_wrap=True)
+        table.add_column(s["policy"], justify="right", no_wrap=True, min_width=5)
     for group, stats in summaries[0][key].items():
         table.add_row(group, str(stats["n"]), *(f"{s[key][group]['success']:.3f}" for s in summaries))
     return table

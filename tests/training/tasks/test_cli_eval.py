@@ -283,3 +283,16 @@ def test_a_task_files_bad_rev_folder_target_unknown_source_and_bom_are_named(wea
     banana.write_text(json.dumps({**rows[2], "source": "banana"}) + "\n")
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(banana), "--policy", "bm25"])
     assert result.exit_code == 2 and "field 'source' must be one of code, docs" in result.stderr
+
+
+def test_the_group_tables_keep_their_counts_in_80_columns(weather_repo: Path, tmp_path: Path) -> None:
+    """With seven policies an 80-column terminal (or a pipe) squeezed the by-source and
+    by-depth tables until their `n` column was gone whole."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "question": "where is the command line?",
+                                 "targets": ["weatherkit/cli.py"], "meta": {"split": "test"}}) + "\n")
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy",
+                                 "oracle,random,bm25,bm25-code,retrieve,scent,features"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ user") or line.startswith("│ 1 ")]
+    assert len(rows) == 2 and all(row.split("│")[2].strip() == "1" for row in rows), result.stdout
