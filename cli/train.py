@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from .console import emit_json, err, inert, interrupted_code, out, shown_markup
+from .console import TERMINATED, emit_json, err, inert, interrupted_code, out, shown_markup
 from .options import JsonOpt, RevOpt
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
@@ -234,6 +234,12 @@ def train(
         where = f" (checkpoint: {stop.checkpoint})" if stop.checkpoint else ""
         err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{shown_markup(where)}. "
                   "Continue with the same command plus --resume.", highlight=False)
+        raise typer.Exit(interrupted_code()) from None
+    except KeyboardInterrupt:  # before any checkpoint: the fit of the candidate stage, the first evaluation
+        how = "terminated (SIGTERM)" if interrupted_code() == TERMINATED else "interrupted"
+        again = "the same command plus --resume" if config.sft.steps or config.rl.updates else "the same command"
+        err.print(f"[yellow]{how}[/] before the first checkpoint; the history questions built so far are kept in "
+                  f"the cache, and nothing was left half-written. Continue with {again}.", highlight=False)
         raise typer.Exit(interrupted_code()) from None
     result.summary["default_out"] = out_dir is None
     if as_json:

@@ -269,7 +269,8 @@ def test_sigterm_while_the_candidate_stage_is_fitted_keeps_the_questions_built(t
     proc.send_signal(signal.SIGTERM)
     rest = proc.stderr.read()
     assert proc.wait(60) == 143, rest
-    assert "terminated (SIGTERM)" in rest and "Traceback" not in rest, rest
+    assert "terminated (SIGTERM) before the first checkpoint" in rest and "Traceback" not in rest, rest
+    assert "Continue with the same command." in rest, rest
     stores = list((explore_cache / "cases").glob("*.pkl"))
     assert len(stores) == 1
     with stores[0].open("rb") as fh:
