@@ -195,7 +195,60 @@ _NAMED = {
     ".pre-commit-config.yaml": ("pre-commit", "Where are the pre-commit hooks configured?"),
     ".editorconfig": ("editorconfig", "Where are the editor indentation settings kept?"),
     "Dockerfile": ("docker", "How is the container image built?"),
+    "tsconfig.json": ("tsconfig", "Where are the TypeScript compiler options set?"),
+    ".golangci.yml": ("golangci", "Which file configures golangci-lint?"),
+    ".golangci.yaml": ("golangci", "Which file configures golangci-lint?"),
+    ".eslintrc": ("eslint", "Which file configures ESLint?"),
+    ".eslintrc.js": ("eslint", "Which file configures ESLint?"),
+    ".eslintrc.cjs": ("eslint", "Which file configures ESLint?"),
+    ".eslintrc.json": ("eslint", "Which file configures ESLint?"),
+    ".eslintrc.yml": ("eslint", "Which file configures ESLint?"),
+    ".eslintrc.yaml": ("eslint", "Which file configures ESLint?"),
+    "eslint.config.js": ("eslint", "Which file configures ESLint?"),
+    "eslint.config.mjs": ("eslint", "Which file configures ESLint?"),
+    "rustfmt.toml": ("rustfmt", "Which file configures rustfmt?"),
+    ".rustfmt.toml": ("rustfmt", "Which file configures rustfmt?"),
+    "clippy.toml": ("clippy", "Which file configures clippy?"),
 }
+
+
+def _go_mod(text: str, rel: str) -> list[Fact]:
+    """A Go module's path, the Go version it asks for, and where its dependencies are listed
+    (the root module's; a nested module's are asked about by its folder)."""
+    where = str(PurePosixPath(rel).parent)
+    of = "" if where == "." else f" in {where}"
+    facts = []
+    module = re.search(r"^module\s+(\S+)", text, re.M)
+    if module:
+        facts.append(Fact(f"go-module:{rel}", f"What is the path of the Go module{of}?", rel,
+                          module.group(1).strip('"')))
+    go = re.search(r"^go\s+(\d+\.\d+(?:\.\d+)?)", text, re.M)
+    if go:
+        facts.append(Fact(f"go-version:{rel}", f"Which Go version does the module{of} require?", rel, go.group(1)))
+    if re.search(r"^require\b", text, re.M):
+        facts.append(Fact(f"go-deps:{rel}", f"Where are the Go module{of}'s dependencies declared?", rel))
+    return facts
+
+
+def _cargo_toml(text: str, rel: str) -> list[Fact]:
+    """A Rust crate's name, the Rust version it asks for, its dependencies; a workspace's members."""
+    data = tomllib.loads(text)
+    where = str(PurePosixPath(rel).parent)
+    of = "" if where == "." else f" in {where}"
+    facts = []
+    package = data.get("package", {})
+    if isinstance(package, dict) and isinstance(package.get("name"), str):
+        facts.append(Fact(f"crate-name:{rel}", f"What is the Rust crate{of} called?", rel, package["name"]))
+        if isinstance(package.get("rust-version"), str):
+            facts.append(Fact(f"rust-version:{rel}", f"Which Rust version does the crate{of} require?", rel,
+                              package["rust-version"]))
+    if isinstance(data.get("dependencies"), dict) and data["dependencies"] and of == "":
+        facts.append(Fact("cargo-deps", "Where are the Rust crate's dependencies declared?", rel,
+                          ", ".join(sorted(data["dependencies"]))))
+    members = data.get("workspace", {}).get("members") if isinstance(data.get("workspace"), dict) else None
+    if isinstance(members, list) and members and all(isinstance(m, str) for m in members):
+        facts.append(Fact("cargo-workspace", "Which crates make up the Cargo workspace?", rel, ", ".join(members)))
+    return facts
 
 
 def facts_of(rel: str, text: str) -> list[Fact]:
@@ -224,6 +277,10 @@ def facts_of(rel: str, text: str) -> list[Fact]:
             facts += _setup_py(text, rel)
         elif name == "package.json" and "node_modules" not in rel:
             facts += _package_json(text, rel)
+        elif name == "go.mod":
+            facts += _go_mod(text, rel)
+        elif name == "Cargo.toml":
+            facts += _cargo_toml(text, rel)
         elif name.endswith((".csv", ".tsv")):
             facts += _csv(text, rel)
         elif name.endswith((".yaml", ".yml")):

@@ -225,3 +225,27 @@ def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_re
     assert body["unreachable"] > 0 and body["n"] > 30, body
     said = body["by_source"]["history"]["reason"]
     assert "without their changed-line counts" in said and f"unable to read {old}" in said
+
+
+def test_config_tasks_of_go_rust_and_typescript_projects(tmp_path: Path, make_repo) -> None:
+    """Only Python packaging, YAML and package.json gave config tasks: a Go, Rust or
+    TypeScript project's go.mod, Cargo.toml, tsconfig.json and lint settings gave none
+    (`explore tasks` on a crate folder: "no recognised config or data files")."""
+    repo = make_repo(tmp_path, {
+        "go.mod": "module github.com/acme/tool\n\ngo 1.22\n\nrequire github.com/spf13/pflag v1.0.5\n",
+        "Cargo.toml": '[workspace]\nmembers = ["crates/core"]\n\n[dependencies]\nserde = "1"\n',
+        "crates/core/Cargo.toml": '[package]\nname = "tool-core"\nrust-version = "1.72"\n',
+        "tsconfig.json": '{\n  // comments are allowed here\n  "compilerOptions": {"strict": true}\n}\n',
+        ".golangci.yml": "linters:\n  enable: [govet]\n",
+        "rustfmt.toml": "max_width = 100\n",
+    })
+    tasks = {t.question: t for t in config.generate(Repository(repo).snapshot(), _rng())}
+    assert tasks["What is the path of the Go module?"].answer == "github.com/acme/tool"
+    assert tasks["Which Go version does the module require?"].answer == "1.22"
+    assert tasks["Where are the Go module's dependencies declared?"].targets == ["go.mod"]
+    assert tasks["What is the Rust crate in crates/core called?"].answer == "tool-core"
+    assert tasks["Which Rust version does the crate in crates/core require?"].answer == "1.72"
+    assert tasks["Which crates make up the Cargo workspace?"].targets == ["Cargo.toml"]
+    assert tasks["Where are the TypeScript compiler options set?"].targets == ["tsconfig.json"]
+    assert tasks["Which file configures golangci-lint?"].targets == [".golangci.yml"]
+    assert tasks["Which file configures rustfmt?"].targets == ["rustfmt.toml"]
