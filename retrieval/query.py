@@ -179,6 +179,18 @@ def go_module_file(path: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m and path.endswith(".go") else None
 
 
+#: A file of a crate in Cargo's registry, once the folders up to it are gone: the crate's
+#: name, its version, and the file's path inside the crate (``grep-printer-0.1.7/src/standard.rs``).
+_CRATE_FILE = re.compile(r"^([A-Za-z][\w-]*?)-\d+\.\d+\.\d+[\w.+-]*/(.+\.rs)$")
+
+
+def crate_file(path: str) -> tuple[str, str] | None:
+    """``(crate, path inside it)`` of a file in Cargo's registry as :func:`parse` keeps it,
+    else None: a user's panic names a published crate's files so."""
+    m = _CRATE_FILE.match(path)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def frame_line(query: Query, path: str) -> int | None:
     """The line of the repository's file ``path`` that the innermost stack frame naming it
     points at, or None. A frame names ``path`` when the two end alike over the file's name

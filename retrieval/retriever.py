@@ -31,7 +31,7 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import asks_for, names_config
-from .query import Query, go_module_file, parse
+from .query import Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
 
@@ -101,7 +101,7 @@ class Retriever:
         self._defines: dict[str, set[str]] | None = None
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
-        self._module: str | None | bool = False  # go.mod's module, read on first use
+        self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
 
     @property
     def log(self) -> ChangeLog:
@@ -178,10 +178,9 @@ class Retriever:
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
-            module = go_module_file(mentioned) if mentioned in query.installed else None
-            if module is not None and module[0] == self._go_module() and module[1] in self._by_tail().get(
-                    module[1], []):  # a frame in this repository's own module, as a user's panic names it
-                hits += [module[1]] if module[1] not in hits else []
+            own = self._own_package_file(mentioned) if mentioned in query.installed else None
+            if own is not None:  # a frame in this repository's own Go module or crate, as a user's panic names it
+                hits += [own] if own not in hits else []
                 continue
             for written in _sources_of(mentioned):  # as written, then a compiled file's sources
                 found = self._tail_hits(written, mentioned in query.installed)
@@ -190,13 +189,28 @@ class Retriever:
                     break
         return hits[:depth]
 
-    def _go_module(self) -> str | None:
-        """The module path the repository's ``go.mod`` declares (``github.com/spf13/cobra``), or None."""
-        if self._module is False:
-            text = self.snapshot.text("go.mod") if "go.mod" in self._by_tail().get("go.mod", []) else None
-            found = re.search(r"^module\s+(\S+)", text or "", re.M)
-            self._module = found.group(1).strip('"') if found else None
-        return self._module  # type: ignore[return-value]
+    def _own_package_file(self, path: str) -> str | None:
+        """This repository's file that an installed package's ``path`` names, when the package
+        is this repository: a Go module its ``go.mod`` declares, or a crate one of its
+        ``Cargo.toml`` files names (``grep-printer-0.1.7/src/standard.rs`` ->
+        ``crates/printer/src/standard.rs``); else None."""
+        if self._packages is None:
+            packages: dict[tuple[str, str], str] = {}
+            for f in self._by_tail().get("go.mod", []) + self._by_tail().get("Cargo.toml", []):
+                text = self.snapshot.text(f) or ""
+                found = (re.search(r"^module\s+(\S+)", text, re.M) if f.endswith("go.mod") else
+                         re.search(r"^\[package\][^\[]*?^name\s*=\s*[\"']([\w-]+)[\"']", text, re.M | re.S))
+                if found:
+                    folder = f.rpartition("/")[0]
+                    packages[("go" if f.endswith("go.mod") else "rust", found.group(1).strip('"'))] = folder
+            self._packages = packages
+        for kind, split in (("go", go_module_file(path)), ("rust", crate_file(path))):
+            if split is not None and (kind, split[0]) in self._packages:
+                folder = self._packages[(kind, split[0])]
+                own = f"{folder}/{split[1]}" if folder else split[1]
+                if own in self._by_tail().get(own, []):
+                    return own
+        return None
 
     def _tail_hits(self, path: str, installed: bool) -> list[str]:
         """The files ending with the longest tail of ``path`` that names few enough of them."""

@@ -316,14 +316,19 @@ def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path
         .startswith("pkg/")
 
 
-def test_a_panic_in_the_repositorys_own_go_module_ranks_its_file_by_path(tmp_path: Path, make_repo) -> None:
-    """A user's panic names a Go library by its module cache path; when that module is this
-    repository (its go.mod), the file inside it is this repository's file — also one at the
-    root, which as an installed package's bare name gave no path evidence. Another module's
-    root file of the same name is not ours."""
+def test_a_panic_in_the_repositorys_own_go_module_or_crate_ranks_its_file_by_path(tmp_path: Path,
+                                                                                  make_repo) -> None:
+    """A user's panic names a Go library by its module cache path, a Rust one by Cargo's
+    registry path; when that module or crate is this repository's (a go.mod, a Cargo.toml),
+    the file inside it is this repository's file — also one at the module's root, which as
+    an installed package's bare name gave no path evidence, and a workspace crate's
+    `src/lib.rs` under its own folder. Another module's file of the same name is not ours."""
     repo = make_repo(tmp_path, {"go.mod": "module github.com/acme/flags\n\ngo 1.21\n",
                                 "parse.go": "package flags\n\nfunc Parse(args []string) error {\n\treturn nil\n}\n",
-                                "util/parse.go": "package util\n\nfunc Split(s string) []string {\n\treturn nil\n}\n"})
+                                "util/parse.go": "package util\n\nfunc Split(s string) []string {\n\treturn nil\n}\n",
+                                "crates/printer/Cargo.toml": '[package]\nname = "acme-printer"\nversion = "0.1.7"\n',
+                                "crates/printer/src/lib.rs": "pub fn print() {}\n",
+                                "crates/other/src/lib.rs": "pub fn other() {}\n"})
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
     ours = parse("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/acme/flags.Parse(0x1)\n"
                  "\t/home/u/go/pkg/mod/github.com/acme/flags@v0.3.0/parse.go:4 +0x3c\n")
@@ -331,3 +336,6 @@ def test_a_panic_in_the_repositorys_own_go_module_ranks_its_file_by_path(tmp_pat
     theirs = parse("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/other/kit.Parse(0x1)\n"
                    "\t/home/u/go/pkg/mod/github.com/other/kit@v1.0.0/parse.go:4 +0x3c\n")
     assert not retriever.rankings(theirs)["path"]
+    crate = parse("thread 'main' panicked at /home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/"
+                  "acme-printer-0.1.7/src/lib.rs:1:5:\nattempt to subtract with overflow")
+    assert [p for p, _ in retriever.rankings(crate)["path"]] == ["crates/printer/src/lib.rs"]
