@@ -97,6 +97,8 @@ class Adapted:
     """Questions whose cases an earlier run made (kept in the cache), not built again."""
     unreadable: int = 0
     """Questions left out: their parent commit could not be laid out (:attr:`Collected.unreadable`)."""
+    test_planned: int = 0
+    """The newest commits the time split holds out; a ``budget`` may test on fewer (:attr:`before`'s ``n``)."""
 
 
 def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS) -> tuple[bool, Scores, Scores]:
@@ -151,6 +153,8 @@ class Collected:
     unreadable: int = 0
     """Questions left out because their parent commit could not be laid out (a file git
     cannot read: a partial or damaged clone)."""
+    test_planned: int = 0
+    """The newest commits the time split holds out (the budget may build fewer)."""
 
 
 def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
@@ -393,7 +397,7 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
                           f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
-                     store.reused if store is not None else 0, unreadable)
+                     store.reused if store is not None else 0, unreadable, len(test))
 
 
 def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = L2,
@@ -414,4 +418,5 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
     kept, val_before, val_after = keeps(got.train, base, l2)
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
-                   time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused, got.unreadable)
+                   time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused, got.unreadable,
+                   got.test_planned)

@@ -182,12 +182,17 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                                   "validation": {"before": out.validation[0].to_dict(),
                                                  "after": out.validation[1].to_dict()}}
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
+                                "held_out_by_the_split": out.test_planned,
                                 "before": out.before.to_dict(), "after": after.to_dict()}
         val = out.validation
         verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them, each by a fit on the others: "
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""
+        short = ""
+        if run.config.budget is not None and out.test_planned > out.before.n + out.unreadable:
+            short = (f" (the time split holds out {out.test_planned}; --budget {run.config.budget:.0f}s built these: "
+                     "a longer budget tests on all, so runs with other budgets are not compared on the same commits)")
         damaged = ""
         if out.unreadable or scan.lines_unknown:  # a partial or damaged clone: what it cost, in its words
             cause = (PARTIAL_CLONE if scan.unreadable == PARTIAL_CLONE
@@ -196,7 +201,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                        "questions left out whose commit could not be laid out")
         run.say(ProgressEvent("retriever", 1, 1, message=(
             f"fitted on {out.n_train} older commits{reused}, {verdict}: acc@1 {out.before.acc1:.2f} → "
-            f"{after.acc1:.2f} on the newest {out.before.n}{unused}{damaged}")))
+            f"{after.acc1:.2f} on the newest {out.before.n}{short}{unused}{damaged}")))
     run.timed("retriever", started)
     run.save_state()
 

@@ -34,6 +34,7 @@ def test_a_budget_builds_the_test_first_then_what_time_allows(history_repo: Path
     train, test = time_split(tasks)
     ample = collect(repo, tasks, budget=1e9)
     assert (len(ample.train), len(ample.test)) == (len(train), len(test))
+    assert ample.test_planned == len(test)  # what the split holds out, said beside what a budget built
     assert [c.y.tolist() for c in ample.train] == [c.y.tolist() for c in cases(repo, train[::-1])]  # newest first
     seen = []
     with pytest.raises(OutOfBudget, match="needs 30"):
