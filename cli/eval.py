@@ -65,6 +65,9 @@ def eval_command(
         return ev.make_policy(name, seed)
 
     policies = [build(n) for n in names]
+    if adapter is not None and "navigator" not in names:  # said, not silently unused
+        err.print(inert(f"note: --adapter is read by --policy navigator only, which is not among {', '.join(names)}; "
+                        "these policies score without it"), markup=False, highlight=False)
     if not policies:
         raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
     if limit is not None and limit < 1:

@@ -296,3 +296,15 @@ def test_the_group_tables_keep_their_counts_in_80_columns(weather_repo: Path, tm
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("│ user") or line.startswith("│ 1 ")]
     assert len(rows) == 2 and all(row.split("│")[2].strip() == "1" for row in rows), result.stdout
+
+
+
+def test_an_adapter_no_policy_reads_is_said_unused(weather_repo: Path, tmp_path: Path) -> None:
+    """`eval --adapter DIR` with only policies that never read it scored without it, silently."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "question": "where is the command line?",
+                                 "targets": ["weatherkit/cli.py"], "meta": {"split": "test"}}) + "\n")
+    (tmp_path / "run").mkdir()
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25,retrieve",
+                                 "--adapter", str(tmp_path / "run")])
+    assert result.exit_code == 0 and "--adapter is read by --policy navigator only" in result.stderr, result.output
