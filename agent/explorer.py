@@ -382,7 +382,14 @@ class Explorer:
                       self.model_name, self.adapters, notes, finished, weighed)
 
     def _evidence(self, path: str, question: str) -> Evidence:
-        text = self.snapshot.text(path) or ""
+        text = self.snapshot.text(path)
+        if text is None:  # no lines to show: say what the file is, as `read` does, not an empty panel
+            try:
+                win = self.snapshot.read_window(path, 1, 1)
+                said = f"[binary file, {win.size} bytes]" if win.binary else "[unreadable file]"
+            except ExploreError as exc:  # gone from a working tree since the Explorer listed it
+                said = f"[{exc}]"
+            return Evidence(path, 1, 1, said)
         lines = file_lines(text)
         start = evidence_start(lines, question, path, EVIDENCE_LINES)
         chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]

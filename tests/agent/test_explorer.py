@@ -247,3 +247,13 @@ def test_a_question_nothing_matches_gets_no_answer_not_an_off_topic_file(tmp_pat
                             **shipped)
     left = out_of_steps.ask("qqqxyzzy plugh")
     assert left.files == [] and any("no candidate was seen" in n for n in left.notes)
+
+
+def test_a_binary_answer_says_what_it_is_instead_of_empty_evidence(tmp_path: Path, make_repo, script) -> None:
+    """An answer with no lines to show (a binary file; a working tree's file deleted since
+    the Explorer listed it) gave evidence with empty text and an "(empty)" panel."""
+    repo = make_repo(tmp_path, {"logo.png": bytes(range(256)) * 4, "README.md": "# Demo\n"}, git_init=False)
+    explorer = Explorer(Repository(repo), policy=script("read logo.png", "answer logo.png"), reflector=NoReflector(),
+                        walk="always")
+    result = explorer.ask("where is the logo image?")
+    assert result.files[0] == "logo.png" and result.evidence[0].text == "[binary file, 1024 bytes]"
