@@ -39,7 +39,7 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
 _NAMES_CONFIG = re.compile(
     rf"\b(config(uration)? files?|settings files?|pyproject(\.toml)?|setup\.(cfg|py)|tox\.ini|noxfile(\.py)?|"
     rf"pytest\.ini|mypy\.ini|\.?flake8 config|\.?coveragerc|package\.json|tsconfig(\.json)?|cargo\.toml|go\.mod|"
-    rf"makefile|dockerfile|container image|docker image|\.?editorconfig|\.?gitignore|"
+    rf"makefile|dockerfile|container image|docker image|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
@@ -47,7 +47,8 @@ _NAMES_CONFIG = re.compile(
     rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
     rf"build backend|build system|python versions?|supported versions|version number|distribution name|"
-    rf"package (name|metadata)|entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b",
+    rf"package (name|metadata)|entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
+    rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)
 
 

@@ -283,6 +283,7 @@ def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(questi
 @pytest.mark.parametrize("question", [
     "where are retries configured?", "how are dependencies resolved?", "where is the requirements parser?",
     "how does the settings object load environment variables?", "where is the pytest plugin registered?",
+    "how is gitignore matching implemented?",
     "Fix the tox environment list when the CI matrix is empty"])
 def test_behaviour_and_statements_name_no_config(question: str) -> None:
     from explore.retrieval.intent import names_config
