@@ -92,7 +92,9 @@ def walk(
         elif verb == "read":
             output = ws.read(args[0], int(args[1]) if len(args) > 1 else None)
         else:
+            ws.answered = None
             output = ws.answer(args[0])
+            ok = ws.answered is not None  # also named from the top, as a task's oracle names it
         ok = ok and not (verb in ("ls", "read") and ws.missed)  # a page or a line that is not there
         steps.append({"action": text, "cwd": ws.cwd, "ok": ok, "output": output})
     if as_json:

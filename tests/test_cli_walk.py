@@ -143,3 +143,16 @@ def test_a_name_that_is_not_utf8_is_listed_escaped_and_read_back_that_way(tmp_pa
     assert result.exit_code == 0, result.output
     steps = json.loads(result.output)["steps"]
     assert "RETRY = 3" in steps[0]["output"] and "N = 1" in steps[1]["output"]
+
+
+def test_a_tasks_oracle_replays_with_walk(tmp_path: Path, make_repo) -> None:
+    """`explore tasks` writes oracles whose answer names the file from the repository's top
+    (`cd pkg/`, `read x.py`, `answer pkg/x.py`), as the environment's actions do; `walk`,
+    made for replaying them, read it from the current folder: "no such path 'pkg/pkg/x.py'"."""
+    repo = make_repo(tmp_path, {"pkg/x.py": "X = 1\n"})
+    replayed = runner.invoke(app, ["walk", str(repo), "cd pkg/", "read x.py", "answer pkg/x.py", "--json"])
+    assert replayed.exit_code == 0, replayed.output
+    assert json.loads(replayed.stdout)["steps"][-1]["output"] == "answer: pkg/x.py"
+    here = runner.invoke(app, ["walk", str(repo), "cd pkg/", "answer x.py"])
+    missing = runner.invoke(app, ["walk", str(repo), "cd pkg/", "answer y.py"])
+    assert here.exit_code == 0 and missing.exit_code == 1

@@ -13,7 +13,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from ..sandbox.errors import PathRefused
+from ..sandbox.errors import NoSuchPath, PathRefused
 from ..sandbox.paths import Resolved
 from ..sandbox.index import Index, best_window, file_lines
 from ..sandbox.outline import python_literal
@@ -260,9 +260,18 @@ class Workspace:
         return f"{head}\n{body}{more}"
 
     def answer(self, path: str) -> str:
-        """Name the file that answers the question; ends the walk."""
+        """Name the file that answers the question; ends the walk. The path is taken from
+        the current folder, or, when no file is there, from the repository's top, as the
+        environment's actions and task files' oracles name it (``answer pkg/x.py`` after ``cd pkg/``)."""
         try:
             res = self.locate(path)
+        except NoSuchPath as exc:
+            try:
+                res = self.snapshot.resolve("", path) if self.cwd else None
+            except PathRefused:
+                res = None
+            if res is None:
+                return f"answer: {exc}"
         except PathRefused as exc:
             return f"answer: {exc}"
         if res.kind != "file":
