@@ -99,6 +99,17 @@ class Query:
     frame_lines: tuple[tuple[str, int], ...] = ()
     """(path, line) of each stack frame, innermost last: where evidence of a file a frame
     names should open (an installed package's frame too: the repository may be that package)."""
+    messages: tuple[str, ...] = ()
+    """Literal pieces of the error messages and quoted strings the question pastes (``Got
+    unexpected extra arguments`` of ``Error: Got unexpected extra arguments (foo bar)``), as
+    the code that raises them would hold them: what the user's values split apart."""
+
+
+#: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
+_DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s+"
+                      r"(?:(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option)\s+)?"
+                      r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)",
+                      re.I)
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -218,6 +229,37 @@ def evidence_start(lines: list[str], question: str, path: str, window: int) -> i
     return best_window(lines, question, window)
 
 
+#: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
+_ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|panic)"
+                         r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$", re.M)
+#: A quoted string in prose: what a report quotes of a message (every quoted span is matched,
+#: short ones too, so the text between two quotes is never read as one; not backticks, which
+#: quote code).
+_QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
+#: What a message's values look like where the code has a placeholder: quoted values, reprs,
+#: numbers, paths and names in angle brackets; the literal text between them is kept.
+_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|\[[^\]\n]*\]|\{[^}\n]*\}|"
+                    r"(?<![\w.])[-+]?\d[\w.:/-]*|\S*[/\\]\S*")
+#: A piece is worth looking up when it holds this many words, or one fewer in 12 characters
+#: or more (``Required block``): shorter ones (``not found``) stand in too many places.
+MESSAGE_WORDS = 3
+
+
+def _messages(text: str) -> tuple[str, ...]:
+    """The literal pieces of the error lines and quoted strings in ``text`` (see :attr:`Query.messages`)."""
+    found = [m.group(1) or m.group(2) for m in _ERROR_LINE.finditer(text)]
+    found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
+    pieces: list[str] = []
+    for message in found:
+        for piece in _VALUE.split(message):
+            piece = piece.strip(" \t.,;:!?-=")
+            words = len(piece.split())
+            if (words >= MESSAGE_WORDS or words == MESSAGE_WORDS - 1 and len(piece) >= 12) and \
+                    re.search(r"[^\W\d_]{3}", piece):
+                pieces.append(piece)
+    return tuple(dict.fromkeys(pieces))
+
+
 @lru_cache(maxsize=512)
 def _parse(text: str) -> Query:
     installed: set[str] = set()
@@ -250,6 +292,7 @@ def _parse(text: str) -> Query:
             names += [p for p in parts if len(p) > 2]
     names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]
     names += [n for n in _NAME.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
+    names += [n for m in _DEFINED.finditer(text) for n in m.groups() if n and len(n) > 2]  # "where is bytesify defined?"
     names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 
@@ -260,4 +303,4 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions), frozenset(installed), tuple(frame_lines))
+                 tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text))

@@ -40,6 +40,11 @@ from .units import UnitIndex
 DOCS_INTENT = 12.0
 #: :attr:`RetrieverConfig.config_intent`, chosen the same way.
 CONFIG_INTENT = 16.0
+#: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
+#: messages (``benchmarks/tune_message.py``).
+MESSAGE_FOUND = 4.0
+#: A message piece found in more of the candidates than this says nothing about any of them.
+MESSAGE_FILES = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class RetrieverConfig:
     """Added to a docs page's learned score when the question asks for documentation
     (:func:`.intent.asks_for`): the combiner learnt from commits, which leave docs-only
     changes out, so on its own it ranks every docs page below the code."""
+    message_found: float = MESSAGE_FOUND
+    """Added to a code file's learned score when it holds, word for word, a piece of an error
+    message the question pastes (:attr:`.query.Query.messages`) that at most
+    :data:`MESSAGE_FILES` of the candidates hold: the code that raises it."""
     config_intent: float = CONFIG_INTENT
     """Added to a configuration file's learned score when the question names a configuration
     file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
@@ -189,6 +198,18 @@ class Retriever:
                     break
         return hits[:depth]
 
+    def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
+        """The code files among ``candidates`` that hold, word for word, a piece of a message
+        the question pastes which at most :data:`MESSAGE_FILES` of them hold."""
+        code = [p for p in candidates if file_kind(p) == "code"]
+        texts = {p: self.snapshot.text(p) or "" for p in code} if query.messages else {}
+        found: set[str] = set()
+        for piece in query.messages:
+            holding = [p for p in code if piece in texts[p]]
+            if 0 < len(holding) <= MESSAGE_FILES:
+                found.update(holding)
+        return found
+
     def _own_package_file(self, path: str) -> str | None:
         """This repository's file that an installed package's ``path`` names, when the package
         is this repository: a Go module its ``go.mod`` declares, or a crate one of its
@@ -247,6 +268,10 @@ class Retriever:
                     if lift := lifts.get(file_kind(path), 0.0):
                         fused[path] += lift
                         why[path].append(f"{file_kind(path)} asked")
+            if cfg.message_found and query.messages:
+                for path in self.holding_messages(query, list(fused)):
+                    fused[path] += cfg.message_found
+                    why[path].append("message found")
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():

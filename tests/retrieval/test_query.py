@@ -172,3 +172,27 @@ def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_t
     assert frame_line(go, "command.go") == 1145 and frame_line(go, "app/main.go") == 12
     assert go_module_file("github.com/spf13/cobra@v1.10.1/command.go") == ("github.com/spf13/cobra", "command.go")
     assert frame_line(go, "other/command.go") is None  # another folder's file of that name is not the frame's
+
+
+def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -> None:
+    """The pieces of a pasted error line or quoted message between the user's values (quoted
+    values, reprs, numbers, paths), as the code that formats the message holds them."""
+    assert parse("Error: Got unexpected extra arguments (foo bar)").messages == ("Got unexpected extra arguments",)
+    assert parse("Error: Invalid value for '--count': 'abc' is not a valid integer.").messages == \
+        ("Invalid value for", "is not a valid integer")
+    assert parse("TypeError: Header value must be str or bytes, not <class 'int'>").messages == \
+        ("Header value must be str or bytes, not",)
+    assert parse('it says "no loader for this environment specified" on start').messages == \
+        ("no loader for this environment specified",)
+    assert parse("jinja2.exceptions.TemplateRuntimeError: Required block 'content' not found").messages == \
+        ("Required block",)  # two words of twelve characters; "not found" alone says nothing
+    assert parse("where is the retry delay computed?").messages == ()
+
+
+def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
+    """"where is bytesify defined?" named no code (a lowercase word without backticks), so
+    no file defining it was looked up: `ask` answered a file that only calls it."""
+    assert "bytesify" in parse("where is bytesify defined?").names
+    assert "echo" in parse("Where is the echo function defined").names
+    assert "echo" in parse("what is the definition of echo").names
+    assert parse("Where is this defined?").names == frozenset()

@@ -339,3 +339,23 @@ def test_a_panic_in_the_repositorys_own_go_module_or_crate_ranks_its_file_by_pat
     crate = parse("thread 'main' panicked at /home/u/.cargo/registry/src/index.crates.io-6f17d22bba15001f/"
                   "acme-printer-0.1.7/src/lib.rs:1:5:\nattempt to subtract with overflow")
     assert [p for p, _ in retriever.rankings(crate)["path"]] == ["crates/printer/src/lib.rs"]
+
+
+def test_a_pasted_error_message_ranks_the_code_that_raises_it(tmp_path: Path, make_repo) -> None:
+    """A bug report pasting the error the user saw ranked by its words one at a time, and
+    the user's own values pulled other files up (`(foo bar)` found click's progress *bar*).
+    The code file holding a piece of the message word for word is lifted ("message found");
+    a piece many candidates hold lifts none of them, and with `message_found=0` nothing moves."""
+    filler = "\n".join(f"def bar_{i}(bar):\n    '''Draw the progress bar foo for {i}.'''\n    return bar\n"
+                       for i in range(30))
+    repo = make_repo(tmp_path, {
+        "pkg/parser.py": "def parse(args):\n    if args:\n"
+                         "        raise UsageError(f\"Got unexpected extra arguments ({' '.join(args)})\")\n",
+        "pkg/progress.py": filler,
+        "pkg/errors.py": "class UsageError(Exception):\n    '''A usage error: extra arguments, unexpected input.'''\n",
+    })
+    index = Index.build(Repository(repo).snapshot())
+    report = "Error: Got unexpected extra arguments (foo bar)"
+    top = retriever_for(index).rank(report, 1)[0]
+    assert top.path == "pkg/parser.py" and "message found" in top.why
+    assert retriever_for(index, RetrieverConfig(message_found=0.0)).rank(report, 1)[0].path != "pkg/parser.py"
