@@ -155,18 +155,6 @@ def test_a_repository_of_one_source_file_says_why_nothing_was_fitted(tmp_path: P
     assert not (tmp_path / "out" / "combiner.json").exists()
 
 
-def test_a_subfolder_or_a_plain_folder_says_why_the_stage_was_not_fitted(tmp_path: Path, make_repo,
-                                                                        monkeypatch) -> None:
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff():\n    pass\n"})
-    sub = runner.invoke(app, ["train", str(repo / "pkg"), "--out", str(tmp_path / "sub"), "--json"])
-    assert sub.exit_code == 0, sub.output
-    assert f"explore train {repo}" in json.loads(sub.stdout)["retriever"]["why"]
-    plain = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"}, git_init=False)
-    text = runner.invoke(app, ["train", str(plain), "--out", str(tmp_path / "plain")])
-    assert text.exit_code == 0 and "not a git repository" in text.stdout, text.output
-
-
 def test_a_tasks_file_without_a_policy_stage_is_refused_not_ignored(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"})
     tasks = tmp_path / "tasks.jsonl"
@@ -315,3 +303,17 @@ def test_a_clone_missing_a_file_every_commit_holds_says_nothing_can_be_held_out(
     assert body["retriever"]["fitted"] is False
     assert "could be laid out" in body["retriever"]["why"] and "nothing can be held out" in body["retriever"]["why"]
     assert not (tmp_path / "out" / "combiner.json").exists()
+
+
+def test_a_default_run_on_a_subfolder_or_a_plain_folder_is_refused(tmp_path: Path, make_history_repo,
+                                                                   make_repo) -> None:
+    """`explore train repo/pkg` (no policy option) fitted nothing, said so, exited 0 and wrote
+    an adapters folder that only copied the shipped policy: a script read it as done. It is
+    now refused before anything is written, naming the top folder to give."""
+    repo = make_history_repo(tmp_path, commits=5)
+    sub = runner.invoke(app, ["train", str(repo / "pkg"), "--out", str(tmp_path / "out")])
+    assert sub.exit_code == 2 and f"explore train {repo}" in sub.output, sub.output
+    plain = runner.invoke(app, ["train", str(make_repo(tmp_path, {"a.py": "A = 1\n"}, git_init=False, name="plain")),
+                                "--out", str(tmp_path / "out")])
+    assert plain.exit_code == 2 and "not a git repository" in plain.output, plain.output
+    assert not (tmp_path / "out").exists()

@@ -171,6 +171,14 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     if not isinstance(repository, Corpus):
         _check_outside(out, repository)
+        if not (config.sft.steps or config.rl.updates) and config.retriever and not repository.is_git:
+            # a default run does one thing, fit the stage to a history; it would write a copy of the shipped policy
+            raise TrainError(
+                f"{repository.path} is a subfolder of the git repository {repository.top}: a run with no policy option "
+                f"fits the candidate stage to a whole repository's history; give `explore train {repository.top}`"
+                if repository.subdir else
+                f"{repository.path} is not a git repository: a run with no policy option fits the candidate stage "
+                "to the history, and a plain folder has none (--sft-steps N trains the policy on its own tasks)")
     _check_resume(out, config, resume, where, Path(tasks_file) if tasks_file is not None else None)
     try:
         out.mkdir(parents=True, exist_ok=True)
