@@ -232,6 +232,7 @@ class CaseStore:
         self.version = _code_digest()
         self.cases = self._on_disk()
         self.reused = self._unsaved = 0
+        self._earlier = set(self.cases)  # what earlier runs made: a question asked twice in one history is not one
         self._saved_at = time.monotonic()
 
     def _on_disk(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -249,10 +250,11 @@ class CaseStore:
         return "\0".join([task.rev or "", task.question, *sorted(task.targets)])
 
     def get(self, task: Task) -> Case | None:
-        found = self.cases.get(self.key(task))
+        key = self.key(task)
+        found = self.cases.get(key)
         if found is None:
             return None
-        self.reused += 1
+        self.reused += key in self._earlier
         return Case(found[0], found[1], [])
 
     def put(self, task: Task, made: Case) -> None:

@@ -139,3 +139,19 @@ def test_a_fit_is_kept_by_the_training_questions_never_the_test() -> None:
     assert not kept and after.acc1 < before.acc1 == 1.0
     _, before, after = keeps(mixed, base, l2=1e-3, folds=4)  # four blocks: every question judged once
     assert before.n == after.n == 40 and before.acc1 < 1.0
+
+
+def test_a_question_asked_twice_in_one_history_is_not_counted_as_an_earlier_runs(history_repo: Path,
+                                                                                explore_cache: Path) -> None:
+    """Two commits with one parent and one message (a fix made twice on two branches) are one
+    question: its second ask found the first's case and a first run on an empty cache said
+    "1 of the questions made by an earlier run". Only cases on disk before the run count."""
+    repo = Repository(history_repo)
+    tasks, _ = scan_history(repo)
+    store = CaseStore(repo)
+    made = cases(repo, tasks[:1])[0]
+    store.put(tasks[0], made)
+    assert store.get(tasks[0]) is not None and store.reused == 0
+    store.save()
+    again = CaseStore(repo)
+    assert again.get(tasks[0]) is not None and again.reused == 1
