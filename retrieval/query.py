@@ -221,9 +221,13 @@ def frame_line(query: Query, path: str) -> int | None:
 
 def evidence_start(lines: list[str], question: str, path: str, window: int) -> int:
     """1-based first line of the ``window`` lines of ``path`` to show as evidence: where a
-    stack frame of the question points into the file (that line a third of the way down,
-    the code leading to it above), else :func:`~explore.sandbox.index.best_window`."""
-    line = frame_line(parse(question), path)
+    stack frame of the question points into the file, else where the file holds a piece of
+    the error message it pastes (that line a third of the way down, the code leading to it
+    above), else :func:`~explore.sandbox.index.best_window`."""
+    query = parse(question)
+    line = frame_line(query, path)
+    if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
+        line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
     return best_window(lines, question, window)

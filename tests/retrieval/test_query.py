@@ -196,3 +196,15 @@ def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
     assert "echo" in parse("Where is the echo function defined").names
     assert "echo" in parse("what is the definition of echo").names
     assert parse("Where is this defined?").names == frozenset()
+
+
+def test_the_evidence_opens_where_the_pasted_message_is_raised() -> None:
+    """Evidence for a pasted error opened at the file's best-matching words elsewhere; it now
+    opens at the line that holds a piece of the message (a stack frame still comes first)."""
+    from explore.retrieval.query import evidence_start
+
+    lines = [f"# error: got unexpected extra arguments foo bar, error {i}" if i < 12 else f"x_{i} = {i}"
+             for i in range(60)]  # the words, but not the message: where the best window alone opens
+    lines[45] = '        raise UsageError(f"Got unexpected extra arguments ({args})")'
+    start = evidence_start(lines, "Error: Got unexpected extra arguments (foo bar)", "pkg/core.py", 12)
+    assert start <= 46 <= start + 11
