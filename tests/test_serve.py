@@ -386,25 +386,30 @@ async def test_a_cancelled_ask_stops_its_walk_and_the_session_goes_on(tmp_path: 
     repo = make_repo(tmp_path, FILES)
     question = {"question": "where is the retry backoff computed?", "repo": str(repo), "max_steps": 3}
     async with connect(tmp_path, explore_cache, "--model", "tiny-random") as session:
-        loading = anyio.Event()
-
-        async def progress(_done: float, _total: float | None, message: str | None) -> None:
-            if (message or "").startswith("loading the model"):
-                loading.set()
-
-        async with anyio.create_task_group() as group:
-            async def given_up() -> None:
-                await session.call_tool("ask", question, progress_callback=progress)
-                raise AssertionError("the cancelled call was answered")
-
-            group.start_soon(given_up)
-            with anyio.fail_after(120):
-                await loading.wait()
-            group.cancel_scope.cancel()
         log = tmp_path / "server.log"
-        with anyio.fail_after(120):
-            while "stopped walking" not in log.read_text():
-                await anyio.sleep(0.05)
+        # The cancel is sent once the call waits for the model (or, asked again, walks); on a
+        # loaded machine the tiny model's short walk can end before the cancel reaches the
+        # server, so the scene is played up to three times: a stop that never comes fails it.
+        for _ in range(3):
+            waiting = anyio.Event()
+
+            async def progress(_done: float, _total: float | None, message: str | None) -> None:
+                if (message or "").startswith(("loading the model", "walking the repository")):
+                    waiting.set()
+
+            async with anyio.create_task_group() as group:
+                async def given_up() -> None:
+                    await session.call_tool("ask", question, progress_callback=progress)
+
+                group.start_soon(given_up)
+                with anyio.fail_after(120):
+                    await waiting.wait()
+                group.cancel_scope.cancel()
+            with anyio.move_on_after(20):
+                while "stopped walking" not in log.read_text():
+                    await anyio.sleep(0.05)
+            if "stopped walking" in log.read_text():
+                break
         assert f"stopped walking {repo.name}@" in log.read_text()
         answer = ok(await session.call_tool("ask", question)).structured_content
         assert ok(await session.call_tool("search", {"question": "retry", "repo": str(repo)})).structured_content
