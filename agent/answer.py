@@ -20,13 +20,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, asks_for, is_statement
+from ..retrieval.intent import ASKED_KINDS, DEFINITION, asks_for, is_statement
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -142,9 +141,10 @@ def answer_probs(actions: Sequence[str], probs: Sequence[float]) -> dict[str, fl
 
 #: The kinds the intent gate applies to.
 _GATED = ASKED_KINDS
-#: A question asking where a name is defined: an example or a script may define it, and the
-#: walk's answer of such a file stands (:func:`settle`), so the walk can matter.
-_DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
+#: A question asking where a name is defined (:data:`~explore.retrieval.intent.DEFINITION`): an
+#: example or a script may define it, and the walk's answer of such a file stands
+#: (:func:`settle`), so the walk can matter.
+_DEFINITION = DEFINITION
 
 
 def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool:

@@ -30,20 +30,22 @@ sys.path.insert(0, str(HERE))
 GRID = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 1000.0)
 #: The kinds a question may ask for instead of code: each lifted by every value of the
 #: grid, the other by what ships (``DOCS_INTENT``, ``CONFIG_INTENT``).
-KINDS = ("docs", "config")
+KINDS = ("docs", "config", "definition")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--per-repo", type=int, default=20, help="validation questions per training repository")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--split", choices=("train", "eval"), default="train",
+                        help="eval: the evaluation sdists, for the record once a value is chosen on train")
     args = parser.parse_args(argv)
 
     from corpus import load_corpus
 
     from explore.retrieval.combiner import candidate_features, default_combiner
-    from explore.retrieval.intent import asks_for, names_config
-    from explore.retrieval.retriever import CONFIG_INTENT, DOCS_INTENT
+    from explore.retrieval.intent import asks_definition, asks_for, names_config
+    from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT
     from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index
@@ -52,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     from explore.training.tasks import generate
 
     combiner = default_combiner()
-    rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets)
+    rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets, files defining a name)
     started = time.perf_counter()
-    for path in load_corpus("train", args.corpus):
+    for path in load_corpus(args.split, args.corpus):
         repo = Repository(path)
         tasks = [t for t in generate(repo, seed=0) if t.meta.get("split") == "val"]
         if not tasks:
@@ -66,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             query = parse(task.question)
             paths, x = candidate_features(snapshot, query, retriever.rankings(query), retriever.log)
             scores = dict(zip(paths, combiner.score(x).tolist(), strict=True)) if len(paths) else {}
-            rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question)},
-                         scores, {p: file_kind(p) for p in paths}, set(task.targets)))
+            rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question),
+                                       "definition": asks_definition(task.question)},
+                         scores, {p: file_kind(p) for p in paths}, set(task.targets),
+                         retriever.defining(query, list(scores))))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
     sources = sorted({r[0] for r in rows})
@@ -79,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         best = None
         for lift in GRID:
             right: dict[str, list[bool]] = defaultdict(list)
-            for source, asks, scores, kinds, targets in rows:
-                lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, kind: lift}
-                lifted = {p: s + (lifts[kinds[p]] if asks.get(kinds[p]) else 0.0) for p, s in scores.items()}
+            for source, asks, scores, kinds, targets, defining in rows:
+                lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, "definition": DEFINITION_INTENT, kind: lift}
+                lifted = {p: s + (lifts[kinds[p]] if kinds[p] in ("docs", "config") and asks[kinds[p]] else 0.0)
+                          + (lifts["definition"] if asks["definition"] and p in defining else 0.0)
+                          for p, s in scores.items()}
                 first = min(lifted, key=lambda p: (-lifted[p], p)) if lifted else None
                 right[source].append(first in targets)
                 right["all"].append(first in targets)

@@ -54,7 +54,8 @@ _NAMES_CONFIG = re.compile(
 
 #: A question's first line put as a question: a question mark, or a question word first.
 _INTERROGATIVE = re.compile(
-    r"\?|^\W*(what|where|which|how|why|when|who|whose|does|do|is|are|can|could|should|would|will)\b", re.I)
+    r"\?|^\W*(what|where|which|how|why|when|who|whose|does|do|is|are|can|could|should|would|will)\b"
+    r"(?!\s+not\b)", re.I)  # "Do not auto-follow 304 responses" is a commit message's imperative
 #: Words a search-box query stays within (``tox configuration``, ``lint settings``).
 _QUERY_WORDS = 5
 
@@ -69,6 +70,16 @@ def is_statement(question: str) -> bool:
     if _INTERROGATIVE.search(first):
         return False
     return "\n" in text or len(text.split()) > _QUERY_WORDS
+
+
+#: A question asking where a name is defined (``ask`` walks these: an example or a script may
+#: define it).
+DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
+
+
+def asks_definition(question: str) -> bool:
+    """Whether ``question`` asks where a name is defined (never a statement)."""
+    return DEFINITION.search(question) is not None and not is_statement(question)
 
 
 def names_config(question: str) -> bool:

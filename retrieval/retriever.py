@@ -30,7 +30,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_for, names_config
+from .intent import asks_definition, asks_for, names_config
 from .query import Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
@@ -43,6 +43,10 @@ CONFIG_INTENT = 16.0
 #: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
 #: messages (``benchmarks/tune_message.py``).
 MESSAGE_FOUND = 4.0
+#: :attr:`RetrieverConfig.definition_intent`, chosen as :data:`DOCS_INTENT` is.
+DEFINITION_INTENT = 6.0
+#: A name more files define than this is no question's one definition.
+DEFINING_FILES = 3
 #: A message piece found in more of the candidates than this says nothing about any of them.
 MESSAGE_FILES = 3
 
@@ -74,6 +78,9 @@ class RetrieverConfig:
     message the question pastes (:attr:`.query.Query.messages`) that at most
     :data:`MESSAGE_FILES` of the candidates hold: the code that raises it."""
     config_intent: float = CONFIG_INTENT
+    definition_intent: float = DEFINITION_INTENT
+    """Added to the learned score of a file that defines a name the question asks the
+    definition of (:func:`.intent.asks_definition`; a name at most :data:`DEFINING_FILES` define)."""
     """Added to a configuration file's learned score when the question names a configuration
     file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
 
@@ -198,6 +205,16 @@ class Retriever:
                     break
         return hits[:depth]
 
+    def defining(self, query: Query, candidates: list[str]) -> set[str]:
+        """The files among ``candidates`` that define a name the question uses, of the names
+        at most :data:`DEFINING_FILES` files define."""
+        out: set[str] = set()
+        for name in query.names:
+            files = self.defines(name)
+            if 0 < len(files) <= DEFINING_FILES:
+                out |= files
+        return out.intersection(candidates)
+
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
         the question pastes which at most :data:`MESSAGE_FILES` of them hold."""
@@ -268,6 +285,10 @@ class Retriever:
                     if lift := lifts.get(file_kind(path), 0.0):
                         fused[path] += lift
                         why[path].append(f"{file_kind(path)} asked")
+            if cfg.definition_intent and asks_definition(query.text):
+                for path in self.defining(query, list(fused)):
+                    fused[path] += cfg.definition_intent
+                    why[path].append("definition asked")
             if cfg.message_found and query.messages:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found

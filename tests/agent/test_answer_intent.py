@@ -289,3 +289,13 @@ def test_behaviour_and_statements_name_no_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 
     assert not names_config(question)
+
+
+def test_an_imperative_starting_with_do_not_is_a_statement() -> None:
+    """"Do not auto-follow 304 responses" (a commit message) began like a question ("Do …")
+    and was read as one: 11 of the 1,993 real benchmark questions."""
+    from explore.retrieval.intent import asks_definition, is_statement
+
+    assert is_statement("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304 for conditional GET")
+    assert not asks_definition("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304")
+    assert not is_statement("Do you support HTTP/2?") and asks_definition("where is bytesify defined?")

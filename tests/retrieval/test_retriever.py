@@ -359,3 +359,21 @@ def test_a_pasted_error_message_ranks_the_code_that_raises_it(tmp_path: Path, ma
     top = retriever_for(index).rank(report, 1)[0]
     assert top.path == "pkg/parser.py" and "message found" in top.why
     assert retriever_for(index, RetrieverConfig(message_found=0.0)).rank(report, 1)[0].path != "pkg/parser.py"
+
+
+def test_a_question_asking_where_a_name_is_defined_ranks_the_file_defining_it(tmp_path: Path, make_repo) -> None:
+    """"where is bytesify defined?" ranked the files that use the name most above the one
+    that defines it (its symbol evidence carries a small learned weight). A question asking
+    where a name is defined lifts the files defining it ("definition asked"); a statement
+    saying "defines" does not ask."""
+    callers = "\n".join(f'def use_{i}(x):\n    """bytesify x: where bytesify is defined matters not."""\n'
+                        f"    return bytesify(bytesify(x))\n" for i in range(20))
+    other = "\n".join(f"def helper_{i}(value):\n    return value + {i}\n" for i in range(80))
+    repo = make_repo(tmp_path, {"pkg/_util.py": other + "\n\ndef bytesify(s):\n    return s.encode()\n",
+                                "pkg/_events.py": "from ._util import bytesify\n\n" + callers,
+                                "pkg/_headers.py": "from ._util import bytesify\n\n" + callers})
+    index = Index.build(Repository(repo).snapshot())
+    top = retriever_for(index).rank("where is bytesify defined?", 1)[0]
+    assert top.path == "pkg/_util.py" and "definition asked" in top.why
+    assert retriever_for(index, RetrieverConfig(definition_intent=0.0)).rank("where is bytesify defined?", 1)[0] \
+        .path != "pkg/_util.py"
