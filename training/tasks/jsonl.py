@@ -84,13 +84,13 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
 def missing_targets(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str]]]:
     """Tasks some of whose targets do not exist at the task's revision (files deleted or
     renamed since the tasks were made, or a rev the repository does not have)."""
-    return [(task, gone) for task, gone, _ in _missing(repo, tasks)]
+    return [(task, gone) for task, gone, _, _ in _missing(repo, tasks)]
 
 
-def _missing(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str], str]]:
-    """:func:`missing_targets`, each with why in words: a folder named as a target, or a
-    revision the repository does not have (git's or the snapshot's words)."""
-    out: list[tuple[Task, list[str], str]] = []
+def _missing(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str], bool, str]]:
+    """:func:`missing_targets`, each with whether every missing target is a folder, and the
+    error opening the task's revision ("" when it opened: a revision the repository lacks)."""
+    out: list[tuple[Task, list[str], bool, str]] = []
     opened: dict[str | None, tuple[set[str], set[str]] | str] = {}
     for task in tasks:
         if task.rev not in opened:
@@ -102,13 +102,12 @@ def _missing(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str],
                 opened[task.rev] = str(exc)  # the rev itself is bad: every target is missing
         at = opened[task.rev]
         if isinstance(at, str):
-            out.append((task, list(task.targets), at))
+            out.append((task, list(task.targets), False, at))
             continue
         files, folders = at
         gone = [t for t in task.targets if t not in files]
         if gone:
-            why = "a folder, not a file" if all(t.rstrip("/") in folders for t in gone) else ""
-            out.append((task, gone, why))
+            out.append((task, gone, all(t.rstrip("/") in folders for t in gone), ""))
     return out
 
 
@@ -119,20 +118,20 @@ def usable(repo: Repository, tasks: list[Task]) -> tuple[list[Task], list[str]]:
     answer); a task left with none is dropped. Raises :class:`TargetsMissing` when no task
     is left: evaluating nothing is an error, most likely tasks made for another repository.
     """
-    problems = {task.id: (gone, why) for task, gone, why in _missing(repo, tasks)}
+    problems = {task.id: (gone, folder, error) for task, gone, folder, error in _missing(repo, tasks)}
     keep: list[Task] = []
     warnings: list[str] = []
     for task in tasks:
-        gone, why = problems.get(task.id, ([], ""))
+        gone, folder, error = problems.get(task.id, ([], False, ""))
         if not gone:
             keep.append(task)
             continue
         at = (task.rev or ("the working tree" if repo.worktree else "HEAD"))[:12]
         left = [t for t in task.targets if t not in gone]
-        if why and why != "a folder, not a file":  # its revision cannot be opened: say that, not that files are missing
-            what = f"its rev {task.rev!r} cannot be opened ({why})"
+        if error:  # its revision cannot be opened: say that, not that its files are missing
+            what = f"its rev {task.rev!r} cannot be opened ({error})"
         else:
-            what = f"target(s) {', '.join(gone)} " + (f"is a folder at {at}, not a file" if why else f"not found at {at}")
+            what = f"target(s) {', '.join(gone)} " + (f"is a folder at {at}, not a file" if folder else f"not found at {at}")
         if left:
             keep.append(Task(**{**task.to_dict(), "targets": left, "oracle": None}))
             warnings.append(f"task {task.id}: {what}; kept the others")
