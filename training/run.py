@@ -157,7 +157,7 @@ class Run:
                 tasks = self._generate(repo)
             env = RepoExploreEnv(repo, tasks, copy.deepcopy(self.config.env))
             walked_again = 0
-            if tasks_file is not None:  # an oracle written elsewhere must replay here, or nothing is trained on it
+            if tasks_file is not None:  # an oracle written elsewhere must replay here, or it is walked again
                 for t in tasks:
                     # one written for other observation settings (`explore tasks` writes them for the
                     # defaults; a policy trains with the navigator's action cap and offer) is walked
@@ -174,9 +174,9 @@ class Run:
                 self.say(ProgressEvent("tasks", 0, 1, message=(
                     f"{walked_again} oracles did not replay under these observation settings and were walked "
                     f"again; {left_out} tasks left out, their targets unreachable here"
-                    + (f" ({next(t.meta['unreachable'] for t in tasks if t.meta.get('unreachable'))})"
+                    + (f" ({next((t.meta['unreachable'] for t in tasks if t.meta.get('unreachable')), '')})"
                        if left_out else ""))))
-            self.state["tasks_file"] = {"oracles_walked_again": walked_again, "unreachable": left_out}
+            self.state["oracles"] = {"walked_again": walked_again, "unreachable": left_out}
             tasks = proven
             write_tasks(tasks, path)
             self.timed("tasks", started)
