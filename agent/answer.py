@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, DEFINITION, asks_for, is_statement
+from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, is_statement
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -141,10 +141,6 @@ def answer_probs(actions: Sequence[str], probs: Sequence[float]) -> dict[str, fl
 
 #: The kinds the intent gate applies to.
 _GATED = ASKED_KINDS
-#: A question asking where a name is defined (:data:`~explore.retrieval.intent.DEFINITION`): an
-#: example or a script may define it, and the walk's answer of such a file stands
-#: (:func:`settle`), so the walk can matter.
-_DEFINITION = DEFINITION
 
 
 def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool:
@@ -184,9 +180,9 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
         return False
     if not weights.intent:
         return True
-    # a statement asks for code (asks_for) and for no definition: "Implemented retries" describes
-    return any(asks_for(question, kind) for kind in _GATED) or (
-        _DEFINITION.search(question) is not None and not is_statement(question))
+    # a statement asks for code (asks_for) and for no definition: "Implemented retries" describes;
+    # where a name is defined, an example or a script may define it and the walk's answer of it stands
+    return any(asks_for(question, kind) for kind in _GATED) or asks_definition(question)
 
 
 def settled_by(weights: AnswerWeights, question: str) -> str:

@@ -74,12 +74,12 @@ def is_statement(question: str) -> bool:
 
 #: A question asking where a name is defined (``ask`` walks these: an example or a script may
 #: define it).
-DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
+_DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
 
 
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement)."""
-    return DEFINITION.search(question) is not None and not is_statement(question)
+    return _DEFINITION.search(question) is not None and not is_statement(question)
 
 
 def names_config(question: str) -> bool:
