@@ -224,6 +224,8 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
                                   "--json"])
     assert resumed.exit_code == 0, resumed.output
     assert "heldout" in json.loads(resumed.stdout) and (out / "combiner.json").is_file()
+    heldout = json.loads(resumed.stdout)["heldout"]  # a budget long enough tests on all the split holds out
+    assert heldout["held_out_by_the_split"] == heldout["before"]["n"] and "--budget" not in resumed.stderr
     # --no-retriever skips the stage and says that the earlier fit goes on ranking (it said nothing)
     kept = (out / "combiner.json").read_bytes()
     skipped = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--no-retriever"])
