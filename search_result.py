@@ -39,14 +39,14 @@ def search_rows(snapshot: Snapshot, hits: list[Any], question: str) -> list[dict
     """Each hit as the command shows it: path, score, the rankings that placed it, and the
     first line and lines of its best-matching window."""
     from .retrieval.query import evidence_start
-    from .sandbox.index import file_lines
+    from .sandbox.index import file_lines, shown_line
 
     rows = []
     for h in hits:
         lines = file_lines(snapshot.text(h.path) or "")
         start = evidence_start(lines, question, h.path, WINDOW) if lines else 1
         rows.append({"path": h.path, "score": h.score, "why": list(h.why), "line": start,
-                     "lines": lines[start - 1: start - 1 + WINDOW]})
+                     "lines": [shown_line(line) for line in lines[start - 1: start - 1 + WINDOW]]})
     return rows
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.errors import ExploreError
-from ..sandbox.index import file_lines
+from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.query import evidence_start
@@ -393,7 +393,7 @@ class Explorer:
         lines = file_lines(text)
         start = evidence_start(lines, question, path, EVIDENCE_LINES)
         chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]
-        return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(chunk))
+        return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(shown_line(line) for line in chunk))
 
     def _compose(self, question: str, evidence: list[Evidence]) -> str:
         ev = evidence[0]

@@ -250,6 +250,17 @@ def file_lines(text: str) -> list[str]:
     return [line.rstrip("\r") for line in lines]
 
 
+#: Characters of one line shown as evidence or by ``read``: a minified bundle's 2 MB line
+#: is one line, and a terminal, a JSON reader or an agent's context wants its start.
+SHOWN_LINE_CHARS = 300
+
+
+def shown_line(line: str, limit: int = SHOWN_LINE_CHARS) -> str:
+    """``line`` as it is shown: its first ``limit`` characters, and a mark where it was cut
+    (no count: of a file over :data:`~.snapshot.MAX_TEXT_BYTES` only its start was read)."""
+    return line if len(line) <= limit else f"{line[:limit]} … [line cut after {limit} characters]"
+
+
 def best_window(lines: list[str], question: str, window: int) -> int:
     """1-based first line of the ``window``-line span of ``lines`` that best matches.
 

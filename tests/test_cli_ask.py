@@ -250,3 +250,24 @@ def test_human_output_keeps_names_on_one_line_and_long_code_lines_whole(tmp_path
     assert asked.exit_code == 0, asked.output
     assert "'pkg/news\\nline_backoff.py'" in asked.stdout and "\u202e" not in asked.stdout
     assert "END_OF_LINE" in asked.stdout  # wrapped inside the panel, not cut
+
+
+def test_a_minified_one_line_file_is_shown_clipped_everywhere(tmp_path: Path, make_repo) -> None:
+    """A minified bundle is one line of megabytes: `ask` printed all of it wrapped in the
+    panel (1.4 MB) and `--json` carried a 1 MiB evidence string; each line shown is now its
+    start and a mark where it was cut, in `ask`, `search` and `read` alike."""
+    bundle = "var zebraTeleportQuux=1;" + "function f(a){return a+1};" * 80_000
+    repo = make_repo(tmp_path, {"lib/bundle.min.js": bundle + "\n", "lib/app.js": "function app() {}\n"})
+    asked = runner.invoke(app, ["ask", str(repo), "where is zebraTeleportQuux set?", "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    data = json.loads(asked.stdout)
+    assert data["files"][0] == "lib/bundle.min.js"
+    text = data["evidence"][0]["text"]
+    assert text.startswith("var zebraTeleportQuux=1;") and len(text) < 400
+    assert text.endswith(" … [line cut after 300 characters]")
+    shown = runner.invoke(app, ["ask", str(repo), "where is zebraTeleportQuux set?", "--no-server"])
+    assert shown.exit_code == 0 and len(shown.stdout) < 20_000
+    found = runner.invoke(app, ["search", str(repo), "zebraTeleportQuux", "--no-server", "--json"])
+    assert found.exit_code == 0 and len(found.stdout) < 5_000
+    read = runner.invoke(app, ["walk", str(repo), "read lib/bundle.min.js"])
+    assert read.exit_code == 0 and "[line cut after 300 characters]" in read.stdout and len(read.stdout) < 5_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..sandbox.errors import NoSuchPath, PathRefused
 from ..sandbox.paths import Resolved
-from ..sandbox.index import Index, best_window, file_lines
+from ..sandbox.index import Index, best_window, file_lines, shown_line
 from ..sandbox.outline import python_literal
 from ..sandbox.snapshot import Entry, Snapshot
 
@@ -252,7 +252,7 @@ class Workspace:
                     f"(`git lfs pull` fetches it); the pointer reads: {' '.join(win.lines)[:200]}]")
         total = str(win.total) if win.total is not None else f"? ({human_size(win.size)}, too large to count)"
         width = len(str(win.end))
-        body = "\n".join(f"{n:>{width}}| {line[:300]}" for n, line in zip(range(win.start, win.end + 1), win.lines))
+        body = "\n".join(f"{n:>{width}}| {shown_line(line)}" for n, line in zip(range(win.start, win.end + 1), win.lines))
         head = f"{name}  lines {win.start}–{win.end} of {total}"
         more = ""
         if more_hint and (win.total is None or win.end < win.total):

@@ -377,7 +377,7 @@ def test_long_lines_are_cut_for_display(tmp_path: Path, make_repo: Callable[...,
     out = _folder_workspace(repo).read("min.js")
     head, first, second = out.splitlines()
     assert head == "min.js  lines 1–2 of 2"
-    assert first.startswith("1| var a=1+1+") and len(first) <= 310
+    assert first.startswith("1| var a=1+1+") and first.endswith(" … [line cut after 300 characters]") and len(first) <= 350
     assert second == "2| var b=2;"
 
 
