@@ -431,7 +431,8 @@ class ExploreServer:
     def run(self, *, warm: bool = True, stdio: bool = True, listener: SocketListener | None = None) -> None:
         """Serve MCP on stdin/stdout until the client closes them, and with a ``listener``
         (:func:`explore.socket_listener.open_listener`) also ``explore ask`` on the per-user socket;
-        without ``stdio``, the socket alone until SIGINT or SIGTERM. With ``warm`` the model
+        without ``stdio``, the socket alone until SIGINT or SIGTERM (then ``KeyboardInterrupt``
+        or ``SystemExit(143)``, so the command exits as one stopped so). With ``warm`` the model
         loads in the background meanwhile (see :meth:`warm`); the log on stderr says when
         it is ready. The listener is closed (its socket removed) on the way out."""
         log_to_stderr(self.log)
@@ -449,9 +450,18 @@ class ExploreServer:
                     self.log.info("the MCP client has gone (its end of the pipe closed)")
             else:
                 stop = threading.Event()
+                received: list[int] = []
+
+                def on_signal(signum: int, _frame: object) -> None:
+                    received.append(signum)
+                    stop.set()
                 for sig in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(sig, lambda *_: stop.set())
+                    signal.signal(sig, on_signal)
                 stop.wait()
+                # Stopped by a signal, as a command stopped so exits: 130 for Ctrl-C, 143 for SIGTERM.
+                if received and received[0] == signal.SIGINT:
+                    raise KeyboardInterrupt
+                raise SystemExit(128 + (received[0] if received else signal.SIGTERM))
         finally:
             if listener is not None:
                 listener.close()

@@ -62,12 +62,15 @@ def serve(
             err.print("explore: answering `explore ask` warm until Ctrl-C", highlight=False)
         server.run(stdio=stdio, listener=listener)
     except (KeyboardInterrupt, SystemExit) as stop:
-        if not stdio:
-            raise
+        code = interrupted_code() if isinstance(stop, KeyboardInterrupt) else stop.code if isinstance(stop.code, int) else 1
+        if not stdio:  # the socket alone: stopped by a signal (SIGINT 130, SIGTERM 143), unwound normally
+            if listener is not None:
+                listener.close()
+            err.print("explore: stopped", highlight=False)
+            raise SystemExit(code) from None
         # The MCP SDK reads stdin in a worker thread that a signal does not wake: unwound
         # normally, the process would wait on it, model in memory, until the client closed
         # the pipe. The socket goes first, then the process, with the signal's status.
-        code = interrupted_code() if isinstance(stop, KeyboardInterrupt) else stop.code if isinstance(stop.code, int) else 1
         if listener is not None:
             listener.close()
         err.print("explore: stopped", highlight=False)

@@ -569,6 +569,20 @@ def test_a_stdio_server_stops_on_a_signal_while_its_client_keeps_the_pipe_open(
         assert not socket_path().exists() and "Traceback" not in log.read_text()
 
 
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_socket_only_server_exits_with_the_signals_status(tmp_path: Path, explore_cache: Path, make_repo,
+                                                             sig: int, code: int) -> None:
+    """``serve --socket --no-stdio`` stopped by Ctrl-C or SIGTERM exited 0 with no word: a
+    supervisor could not tell a kill from a clean end. It exits 130 / 143 as every command,
+    says it stopped, and its socket goes."""
+    with socket_server(tmp_path, explore_cache, str(make_repo(tmp_path, FILES))) as (proc, log):
+        time.sleep(1)  # past binding: the wait for a signal has begun
+        proc.send_signal(sig)
+        assert proc.wait(30) == code, log.read_text()
+        assert "explore: stopped" in log.read_text() and "Traceback" not in log.read_text()
+        assert not socket_path().exists()
+
+
 def test_a_search_handed_to_a_server_with_a_combiner_of_its_own_ranks_as_alone(tmp_path: Path, explore_cache: Path,
                                                                                make_repo) -> None:
     """A server whose adapters carry a fitted combiner (`--adapter BUNDLE`) ranked a plain
