@@ -140,7 +140,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         assert worktree.exit_code == 0 and "working tree" not in worktree.stderr
         assert "answered `explore ask` on repo (working tree)" in log.read_text()
         before = tree_hash(repo)
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
     assert not socket_path().exists()  # removed on the way out
     assert tree_hash(repo) == before
 
@@ -216,7 +216,7 @@ def test_search_through_a_warm_server_prints_what_it_prints_alone(tmp_path: Path
         assert worktree.exit_code == 0 and json.loads(worktree.stdout)["hits"][0]["path"] == "pkg/jitter.py"
         assert "answered `explore search` on repo (working tree)" in log.read_text()
         before = tree_hash(repo)
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
 
     # No server any more: searched here, with nothing to say but the tree's note.
     gone = runner.invoke(app, variants["json"])
@@ -260,7 +260,7 @@ def test_clients_that_leave_mid_question_cost_the_server_nothing(tmp_path: Path,
         assert answered.exit_code == 0 and answered.stderr == "", answered.output
         assert walk(json.loads(answered.stdout)) == walk(json.loads(first.stdout))
         assert proc.poll() is None
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
 
 
 def test_the_walk_of_a_command_that_left_stops(tmp_path: Path, explore_cache: Path, make_repo) -> None:
@@ -280,7 +280,7 @@ def test_the_walk_of_a_command_that_left_stops(tmp_path: Path, explore_cache: Pa
         assert answered.exit_code == 0 and answered.stderr == "", answered.output
         assert log.read_text().count("answered `explore ask`") == 1 and proc.poll() is None
     assert walk(json.loads(answered.stdout)) == walk(json.loads(runner.invoke(app, [*args, "--no-server"]).stdout))
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
 
 
 @contextmanager
@@ -390,7 +390,7 @@ def test_a_question_too_big_to_hand_over_is_searched_here_without_a_word(tmp_pat
         assert result.exit_code == 0 and result.stderr == "", result.stderr
         assert json.loads(result.stdout)["hits"][0]["path"] == "pkg/retry.py"
         assert "answered `explore search`" not in log.read_text()
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not hasattr(socket, "SO_PEERCRED"),
@@ -473,7 +473,7 @@ def test_a_server_started_with_max_steps_walks_a_command_as_it_walks_alone(tmp_p
         assert served.exit_code == here.exit_code and served.stderr == "", served.output
         assert "answered `explore ask` on repo@" in log.read_text()  # the server answered it
         assert walk(json.loads(served.stdout)) == walk(json.loads(here.stdout))
-    assert proc.returncode == 0 and "Traceback" not in log.read_text(), log.read_text()
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()  # terminated: SIGTERM
 
 
 
