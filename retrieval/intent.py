@@ -46,7 +46,9 @@ _NAMES_CONFIG = re.compile(
     rf"(configures?|configured|configuring|sets? up|settings for|options for|configuration (of|for)) ({_TOOLS})|"
     rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
-    rf"build backend|build system|python versions?|supported versions|version number|distribution name|"
+    rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|msrv) versions?|supported versions|msrv|"
+    rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
+    rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|"
     rf"package (name|metadata)|entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)

@@ -24,7 +24,7 @@ CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh"} | set(syntax.SUFFIXES)
 CONFIG_NAMES = frozenset({
     "setup.py", "setup.cfg", "pyproject.toml", "makefile", "dockerfile", "noxfile.py", "tox.ini", "manifest.in",
     ".flake8", ".coveragerc", ".editorconfig", ".pre-commit-config.yaml", ".readthedocs.yaml", ".readthedocs.yml",
-    "mypy.ini", "pytest.ini", ".isort.cfg", "conf.py", ".gitignore", ".gitattributes",
+    "mypy.ini", "pytest.ini", ".isort.cfg", "conf.py", ".gitignore", ".gitattributes", "go.mod", "go.work",
 })
 #: ``requirements.txt``, ``requirements-dev.in``, ``constraints.txt`` …
 _REQUIREMENTS_RE = re.compile(r"(requirements|constraints)([-_.][\w.-]+)?\.(txt|in)")

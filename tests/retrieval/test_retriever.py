@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from explore.retrieval.intent import names_config
 from explore.retrieval.query import parse
 from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
@@ -314,6 +315,30 @@ def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path
     assert retriever.rank("where are retries configured?", 1)[0].path.startswith("pkg/")
     assert retriever.rank("The pytest fixture for retries returns None when the option is missing", 1)[0].path \
         .startswith("pkg/")
+
+
+def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_first(tmp_path: Path,
+                                                                                     make_repo) -> None:
+    """go.mod was a data file to the stage, so "Which Go version does the module require?"
+    answered a source file's licence header and `search "go.mod"` ranked five CI files above
+    it; the Go, Node.js and Rust versions a project supports, its module path and a
+    dependency's version were no config questions at all."""
+    repo = make_repo(tmp_path, {
+        "go.mod": "module github.com/acme/flags\n\ngo 1.21\n\nrequire github.com/spf13/pflag v1.0.5\n",
+        "parse.go": "// Copyright the flags authors; the module's licence.\npackage flags\n\n"
+                    "// Version is the version of the flags module.\nconst Version = \"1.2.0\"\n\n"
+                    "func Parse(args []string) error {\n\treturn nil\n}\n",
+        "flag.go": "package flags\n\nimport \"github.com/spf13/pflag\"\n\nvar set = pflag.NewFlagSet(\"go\", 0)\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    for asked in ("Which Go version does the module require?", "What is the path of the Go module?",
+                  "what version of pflag does flags depend on?", "go.mod"):
+        top = retriever.rank(asked, 1)[0]
+        assert top.path == "go.mod" and "config asked" in top.why, (asked, retriever.rank(asked, 3))
+    assert retriever.rank("where is the flag set made?", 1)[0].path == "flag.go"
+    assert names_config("what is the minimum supported Rust version (MSRV)?")
+    assert names_config("which Node.js versions does got support?")
+    assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")
 
 
 def test_a_panic_in_the_repositorys_own_go_module_or_crate_ranks_its_file_by_path(tmp_path: Path,
