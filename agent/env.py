@@ -266,6 +266,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         (computed once per episode, whatever the offer: `ask` weighs its answer with them)."""
         return self._offer.stage() if self._offer is not None else []
 
+    def unheard_of(self) -> list[str]:
+        """The question's code names when no file of the snapshot holds or defines any of them."""
+        return self._offer.unheard_of() if self._offer is not None else []
+
     def lexical_ranking(self) -> list[tuple[str, float]]:
         """BM25's best files for the question with their scores, best first (once per episode)."""
         return self._offer.lexical() if self._offer is not None else []

@@ -28,6 +28,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
+from ..retrieval.intent import asks_definition
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
@@ -284,6 +285,14 @@ class Explorer:
         env = self.env
         horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
         obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
+        if asks_definition(question) and (unheard := env.unheard_of()):
+            # no file holds the name, let alone defines it: any file named would be a guess
+            names = ", ".join(f"`{n}`" for n in unheard)
+            return Answer(question, [], [], "no answer found", [], time.perf_counter() - started, self.model_name,
+                          self.adapters, [*self.notes, f"no file of the repository holds {names}, so none defines "
+                                          "it: check the spelling, or `--rev` for another commit"],
+                          True, {"walked": False, "walk": None, "answer_p": {}, "reads": [], "settled_by": None,
+                                 "stage": [], "bm25": []})
         if not walking and self.weigh is not None and not settle(
                 self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
             walking = True  # no code file among the rankings' first: only a walk can answer

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..retrieval.query import parse
 from ..retrieval.retriever import RetrieverConfig, retriever_for
 from ..tools.workspace import Workspace
 
@@ -68,6 +69,14 @@ class Offer:
             hits = retriever_for(self.ws.index, self.retriever).rank(self.ws.question, OFFER_DEPTH)
             self._stage = [(h.path, float(h.score)) for h in hits]
         return self._stage
+
+    def unheard_of(self) -> list[str]:
+        """The question's code names when no file holds or defines any of them
+        (:meth:`~explore.retrieval.retriever.Retriever.unheard_of`); none without an index."""
+        if not self.active:
+            return []
+        assert self.ws.index is not None
+        return retriever_for(self.ws.index, self.retriever).unheard_of(parse(self.ws.question))
 
     def lexical(self) -> list[tuple[str, float]]:
         """BM25's best files with their scores, best first."""

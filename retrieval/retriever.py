@@ -215,6 +215,18 @@ class Retriever:
                 out |= files
         return out.intersection(candidates)
 
+    def unheard_of(self, query: Query) -> list[str]:
+        """The names ``query`` uses, sorted, when no file of the snapshot holds any of them as
+        a word and no code unit defines one (``zebraTeleport`` in a repository that never
+        mentions it); else (or with no names, or a name the index cannot spell) none."""
+        names = sorted(query.names)
+        if not names or not all(_INDEXED_NAME.fullmatch(n) for n in names):
+            return []
+        for name in names:
+            if self.defines(name) or self.index.token_scores([name.lower()]).any():
+                return []
+        return names
+
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
         the question pastes which at most :data:`MESSAGE_FILES` of them hold."""
@@ -304,6 +316,9 @@ class Retriever:
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p])) for p in order]
 
+
+#: A name as the BM25 index spells its words (:data:`explore.sandbox.index.IDENTIFIER`).
+_INDEXED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: Folder names every package has: with a file name they do not tell one package from another.
 _GENERIC_FOLDERS = frozenset({"src", "lib", "library", "dist", "build", "pkg", "internal", "source"})

@@ -271,3 +271,20 @@ def test_a_minified_one_line_file_is_shown_clipped_everywhere(tmp_path: Path, ma
     assert found.exit_code == 0 and len(found.stdout) < 5_000
     read = runner.invoke(app, ["walk", str(repo), "read lib/bundle.min.js"])
     assert read.exit_code == 0 and "[line cut after 300 characters]" in read.stdout and len(read.stdout) < 5_000
+
+
+def test_a_name_no_file_holds_is_no_answer(tmp_path: Path, make_repo) -> None:
+    """"where is zebraTeleport defined?" on a repository that never mentions it answered a
+    file with exit 0 (a licence header as evidence); now no answer, exit 1, and a note
+    that names the name. A name the repository holds is still answered."""
+    repo = make_repo(tmp_path, {"lib/retry.js": "function computeBackoff(attempt) {\n  return 2 ** attempt;\n}\n",
+                                "lib/app.js": "// where things are defined\nfunction app() {}\n"})
+    missing = runner.invoke(app, ["ask", str(repo), "where is zebraTeleport defined?", "--model", "tiny-random",
+                                  "--no-server", "--json"])
+    assert missing.exit_code == 1, missing.output
+    data = json.loads(missing.stdout)
+    assert data["answered"] is False and data["files"] == [] and data["evidence"] == []
+    assert any("`zebraTeleport`" in n for n in data["notes"])
+    found = runner.invoke(app, ["ask", str(repo), "where is computeBackoff defined?", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert found.exit_code == 0 and json.loads(found.stdout)["files"][0] == "lib/retry.js"
