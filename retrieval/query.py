@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, identifier_tokens, tokenize
+from .intent import asks_definition
+from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -103,6 +104,8 @@ class Query:
     """Literal pieces of the error messages and quoted strings the question pastes (``Got
     unexpected extra arguments`` of ``Error: Got unexpected extra arguments (foo bar)``), as
     the code that raises them would hold them: what the user's values split apart."""
+    frame_functions: tuple[str, ...] = ()
+    """The function each of :attr:`frame_lines` names (``""`` where the frame names none)."""
 
 
 #: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
@@ -154,17 +157,18 @@ def _rust_function(symbol: str) -> str:
     return re.sub(r"[^\w].*", "", parts[-1]) if parts else ""
 
 
-def _frames(text: str) -> tuple[list[tuple[str, int]], list[str]]:
-    """Paths (with the line each frame names) and functions of the stack traces in ``text``
-    (slashes for backslashes, URL prefixes gone), **innermost last** in every language:
-    Python prints its frames that way, JavaScript, Go and Rust the other way round, so
-    theirs are reversed (a Rust panic's own place last of all)."""
-    paths: list[tuple[str, int]] = []
+def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """Paths (with the line and the function each frame names, ``""`` for none) and
+    functions of the stack traces in ``text`` (slashes for backslashes, URL prefixes gone),
+    **innermost last** in every language: Python prints its frames that way, JavaScript, Go
+    and Rust the other way round, so theirs are reversed (a Rust panic's own place last of all)."""
+    paths: list[tuple[str, int, str]] = []
     functions: list[str] = []
     for m in _FRAME.finditer(text):
-        paths.append((m.group(1), int(m.group(2))))
-        if m.group(3) and not m.group(3).startswith("<"):
-            functions.append(m.group(3))
+        named = m.group(3) if m.group(3) and not m.group(3).startswith("<") else ""
+        paths.append((m.group(1), int(m.group(2)), named))
+        if named:
+            functions.append(named)
     js = [(m.group(2), int(m.group(3)), (m.group(1) or "").rsplit(".", 1)[-1]) for m in _JS_FRAME.finditer(text)]
     go = []
     for m in _GO_FRAME.finditer(text):
@@ -175,9 +179,10 @@ def _frames(text: str) -> tuple[list[tuple[str, int]], list[str]]:
     rust += [(m.group(2), int(m.group(3)), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
     for frames in (js, go, rust):
         for path, number, fn in reversed(frames):
-            paths.append((path, number))
-            if fn and not fn.startswith("<"):
-                functions.append(fn)
+            named = fn if fn and not fn.startswith("<") else ""
+            paths.append((path, number, named))
+            if named:
+                functions.append(named)
     return paths, functions
 
 
@@ -207,30 +212,80 @@ def frame_line(query: Query, path: str) -> int | None:
     points at, or None. A frame names ``path`` when the two end alike over the file's name
     and the folder above it (the file's name alone when the frame gives no folder and lies
     in no installed package), or when it is a Go module's file at ``path`` inside the module."""
+    found = _innermost_frame(query, path)
+    return found[0] if found else None
+
+
+def _innermost_frame(query: Query, path: str) -> tuple[int, str] | None:
+    """(line, function) of the innermost frame naming ``path`` (see :func:`frame_line`)."""
     wanted = path.split("/")
-    for frame, line in reversed(query.frame_lines):
+    functions = query.frame_functions or ("",) * len(query.frame_lines)
+    for (frame, line), fn in zip(reversed(query.frame_lines), reversed(functions)):
         parts = frame.split("/")
         k = min(2, len(parts), len(wanted))
         if parts[-k:] == wanted[-k:] and (k == 2 or frame not in query.installed):
-            return line
+            return line, fn
         module = go_module_file(frame) if frame in query.installed else None
         if module is not None and module[1] == path:
-            return line
+            return line, fn
     return None
+
+
+def _frame_in_file(lines: list[str], line: int, function: str) -> int:
+    """Where evidence of a frame at ``line`` in ``function`` should open: ``line``, unless
+    the file defines ``function`` elsewhere — the user's copy was another version, and its
+    line numbers point into other code — then that definition (the one nearest ``line``)."""
+    if not function:
+        return line
+    defined = definition_lines(lines, function)
+    if not defined:
+        return line
+    if any(start <= line <= _body_end(lines, start) for start in defined):
+        return line  # inside the function's body here: as the trace says
+    return min(defined, key=lambda d: abs(d - line))
+
+
+def _body_end(lines: list[str], start: int) -> int:
+    """The last line of the definition at line ``start``: the first later line of code
+    indented no deeper than it (a closing brace, or the next statement), a signature's
+    closing bracket aside."""
+    indent = _indent(lines[start - 1])
+    for n in range(start + 1, len(lines) + 1):
+        text = lines[n - 1]
+        if not text.strip() or _COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]":
+            continue
+        return n
+    return len(lines)
+
+
+#: A comment line in the languages units read (as :func:`~explore.sandbox.index.best_window` reads one).
+_COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*|--)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 def evidence_start(lines: list[str], question: str, path: str, window: int) -> int:
     """1-based first line of the ``window`` lines of ``path`` to show as evidence: where a
-    stack frame of the question points into the file, else where the file holds a piece of
+    stack frame of the question points into the file (the function it names, where the file
+    defines it elsewhere than that line), else where the file holds a piece of
     the error message it pastes (that line a third of the way down, the code leading to it
     above), else :func:`~explore.sandbox.index.best_window`."""
     query = parse(question)
-    line = frame_line(query, path)
+    frame = _innermost_frame(query, path)
+    line = frame[0] if frame else None
+    if frame and (moved := _frame_in_file(lines, *frame)) != line:  # the function, where this version has it
+        top = moved
+        while top > 1 and moved - top < 2 and _COMMENT_LINE.match(lines[top - 2]):
+            top -= 1  # and the comment lines just above it
+        return max(1, min(top, len(lines) - window + 1))
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
         line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
-    return best_window(lines, question, window)
+    # a definition asked for by a plain word ("where is bytesify defined?") opens at it too
+    return best_window(lines, question, window, query.names if asks_definition(question) else ())
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
@@ -272,7 +327,8 @@ def _parse(text: str) -> Query:
     frames, functions = _frames(plain)
     paths: list[str] = []
     frame_lines: list[tuple[str, int]] = []
-    for raw, number in frames:  # a frame seen twice (recursion) stands where it is innermost
+    frame_functions: list[str] = []
+    for raw, number, fn in frames:  # a frame seen twice (recursion) stands where it is innermost
         path, inside = _clean(raw)
         if path in paths:
             paths.remove(path)
@@ -280,6 +336,7 @@ def _parse(text: str) -> Query:
         if inside:
             installed.add(path)
         frame_lines.append((path, number))
+        frame_functions.append(fn)
     for m in _PATH.finditer(plain):  # paths in prose, after the frames (looked up first)
         path, inside = _clean(m.group(0))
         if path not in paths:
@@ -307,4 +364,4 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text))
+                 tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions))

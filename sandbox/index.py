@@ -261,7 +261,15 @@ def shown_line(line: str, limit: int = SHOWN_LINE_CHARS) -> str:
     return line if len(line) <= limit else f"{line[:limit]} … [line cut after {limit} characters]"
 
 
-def best_window(lines: list[str], question: str, window: int) -> int:
+def definition_lines(lines: list[str], name: str | None = None) -> list[int]:
+    """1-based lines that define ``name`` (any name when None): a definition in a language
+    :data:`_DEFINES` reads, or a JS/TS/Java-style method with its opening brace."""
+    alt = re.escape(name) if name else r"[\w$]+"
+    defines = re.compile(rf"{_DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$")
+    return [n for n, line in enumerate(lines, start=1) if defines.search(line)]
+
+
+def best_window(lines: list[str], question: str, window: int, names: Iterable[str] = ()) -> int:
     """1-based first line of the ``window``-line span of ``lines`` that best matches.
 
     A line scores the question terms it holds, each weighted by how rare it is in the file
@@ -270,7 +278,9 @@ def best_window(lines: list[str], question: str, window: int) -> int:
     method with its opening brace, an assignment) outscores any span without one. Measured
     on 1,040 generated questions of the training corpus, 5-line windows: the defining line
     of the asked-for name is inside the window for 82% of "which file defines `X`" questions
-    (43% counting plain term hits) and 63% of docstring questions (62%).
+    (43% counting plain term hits) and 63% of docstring questions (62%). ``names``: more
+    names the question uses as code (a parsed question's plain word asked about: "where is
+    bytesify defined?").
     """
     terms = set(tokenize(question))
     if not terms or len(lines) <= window:
@@ -281,7 +291,7 @@ def best_window(lines: list[str], question: str, window: int) -> int:
         return 1
     weight = {t: np.log1p(len(lines) / n) for t, n in df.items()}
     hits = np.array([sum(weight[t] for t in found) for found in held], dtype=np.float64)
-    names = code_names(question)
+    names = code_names(question) | {n for n in names if IDENTIFIER.fullmatch(n)}
     for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}
     defining: list[int] = []

@@ -208,3 +208,40 @@ def test_the_evidence_opens_where_the_pasted_message_is_raised() -> None:
     lines[45] = '        raise UsageError(f"Got unexpected extra arguments ({args})")'
     start = evidence_start(lines, "Error: Got unexpected extra arguments (foo bar)", "pkg/core.py", 12)
     assert start <= 46 <= start + 11
+
+
+def test_a_frame_from_another_version_opens_at_the_function_it_names() -> None:
+    """A user's trace comes from the version they run: `command.go:1039` in `ExecuteC`
+    opened at line 1039 of this version, PersistentPostRun code, while `ExecuteC` sits at
+    1084. Where the file defines the frame's function and the line is not in its body, the
+    evidence opens at the definition (with its comment); a line inside the body, nested
+    definitions and all, and a frame with no function still open at the line."""
+    from explore.retrieval.query import evidence_start
+
+    lines = [f"\tx_{i} := {i}" if 100 < i < 140 else f"var x_{i} = {i}" for i in range(200)]
+    lines[99] = "// ExecuteC runs the command."
+    lines[100] = "func (c *Command) ExecuteC() (cmd *Command, err error) {"
+    lines[140] = "}"
+    go = ("panic: boom\n\ngoroutine 1 [running]:\ngithub.com/spf13/cobra.(*Command).ExecuteC(0xc0)\n"
+          "\t/home/u/go/pkg/mod/github.com/spf13/cobra@v1.8.0/command.go:{line} +0x3c\nmain.main()\n")
+    assert evidence_start(lines, go.format(line=40), "command.go", 12) == 100  # its comment, then the func
+    assert evidence_start(lines, go.format(line=120), "command.go", 12) == 120 - 4  # inside: the line, as before
+    py = ['def outer():', '    def helper():', '        return 1', '    value = helper()', '    raise ValueError(value)']
+    py += [f"y_{i} = {i}" for i in range(40)]
+    trace = 'Traceback (most recent call last):\n  File "/x/site-packages/pkg/mod.py", line 5, in outer\nValueError: 1\n'
+    assert evidence_start(py, trace, "pkg/mod.py", 12) == 1  # line 5 is in outer's body past a nested def
+    moved = trace.replace("line 5", "line 30")
+    assert evidence_start(py, moved, "pkg/mod.py", 12) == 1  # outer is at line 1 here
+    bare = 'Traceback (most recent call last):\n  File "/x/site-packages/pkg/mod.py", line 30, in <module>\n'
+    assert evidence_start(py, bare, "pkg/mod.py", 12) == 30 - 4
+
+
+def test_a_plain_word_asked_where_it_is_defined_opens_at_its_definition() -> None:
+    """"where is bytesify defined?" opened at the file's first lines (its `__all__` lists the
+    name); the definition is what the question asks for."""
+    from explore.retrieval.query import evidence_start
+
+    lines = ['__all__ = [', '    "bytesify",', ']', *[f"v_{i} = {i}" for i in range(40)],
+             "def bytesify(s):", "    return bytes(s)", *[f"w_{i} = {i}" for i in range(40)]]
+    start = evidence_start(lines, "where is bytesify defined?", "h11/_util.py", 12)
+    assert start <= 44 <= start + 11
