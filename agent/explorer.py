@@ -107,8 +107,14 @@ class Answer:
     """What the answer was settled from: the walk's own answer, the policy's last
     ``p(answer f)``, the files read, and the candidate stage's and BM25's rankings with scores."""
 
+    @property
+    def answered(self) -> bool:
+        """Whether a file answers (``files[0]``, with ``evidence[0]``): False when no file
+        matches the question (``notes`` says why), as the CLI's ``answered`` and exit 1."""
+        return bool(self.files)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "answered": self.answered}
 
 
 class Explorer:
@@ -267,6 +273,8 @@ class Explorer:
         """Answer ``question``: walk the repository where the walk can change the answer
         (``walk``, default this explorer's: ``auto``), else settle from the rankings.
         Safe to call from several threads: they take turns."""
+        if not isinstance(question, str):
+            raise TypeError(f"ask takes the question as a str, not {type(question).__name__}")
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
         try:

@@ -39,6 +39,21 @@ def test_empty_question(repo: Repository, script) -> None:
         explorer.ask("   ")
 
 
+def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo: Repository, script) -> None:
+    """The README's `answer.evidence[0].text` raised IndexError on a question no file
+    matches, and only the CLI's JSON said `answered`; `ask(42)` failed inside with
+    `'int' object has no attribute 'strip'`."""
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector())
+    found = explorer.ask("where is the upload retry back-off computed?")
+    assert found.answered and found.to_dict()["answered"] is True
+    none = Explorer(repo, model="tiny-random").ask("where is zebraTeleport defined?")
+    assert not none.answered and none.files == [] and none.to_dict()["answered"] is False
+    for wrong in (42, b"where is the retry", None):
+        with pytest.raises(TypeError, match="as a str"):
+            explorer.ask(wrong)  # type: ignore[arg-type]
+
+
 def test_tiny_random_model_zero_shot_runs(repo: Repository) -> None:
     explorer = Explorer(repo, model="tiny-random", max_steps=4)
     result = explorer.ask("where is the retry back-off computed? " * 200)  # long: truncated in the prompt
