@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 GRID = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 1000.0)
 #: The kinds a question may ask for instead of code: each lifted by every value of the
 #: grid, the other by what ships (``DOCS_INTENT``, ``CONFIG_INTENT``).
-KINDS = ("docs", "config", "definition")
+KINDS = ("docs", "config", "definition", "name")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     from corpus import load_corpus
 
     from explore.retrieval.combiner import candidate_features, default_combiner
-    from explore.retrieval.intent import asks_definition, asks_for, names_config
-    from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT
+    from explore.retrieval.intent import asks_definition, asks_for, is_statement, names_config
+    from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT, NAME_FOUND
     from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index
@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     from explore.training.tasks import generate
 
     combiner = default_combiner()
-    rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets, files defining a name)
+    rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets, files defining a name,
+    #           files holding a rare name)
     started = time.perf_counter()
     for path in load_corpus(args.split, args.corpus):
         repo = Repository(path)
@@ -68,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             query = parse(task.question)
             paths, x = candidate_features(snapshot, query, retriever.rankings(query), retriever.log)
             scores = dict(zip(paths, combiner.score(x).tolist(), strict=True)) if len(paths) else {}
+            holding = set() if is_statement(task.question) else retriever.holding_names(query, list(scores))
             rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question),
-                                       "definition": asks_definition(task.question)},
+                                       "definition": asks_definition(task.question), "name": bool(holding)},
                          scores, {p: file_kind(p) for p in paths}, set(task.targets),
-                         retriever.defining(query, list(scores))))
+                         retriever.defining(query, list(scores)), holding))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
     sources = sorted({r[0] for r in rows})
@@ -83,10 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         best = None
         for lift in GRID:
             right: dict[str, list[bool]] = defaultdict(list)
-            for source, asks, scores, kinds, targets, defining in rows:
-                lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, "definition": DEFINITION_INTENT, kind: lift}
+            for source, asks, scores, kinds, targets, defining, holding in rows:
+                lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, "definition": DEFINITION_INTENT,
+                         "name": NAME_FOUND, kind: lift}
                 lifted = {p: s + (lifts[kinds[p]] if kinds[p] in ("docs", "config") and asks[kinds[p]] else 0.0)
                           + (lifts["definition"] if asks["definition"] and p in defining else 0.0)
+                          + (lifts["name"] if p in holding else 0.0)
                           for p, s in scores.items()}
                 first = min(lifted, key=lambda p: (-lifted[p], p)) if lifted else None
                 right[source].append(first in targets)

@@ -30,7 +30,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_definition, asks_for, names_config
+from .intent import asks_definition, asks_for, is_statement, names_config
 from .query import Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
@@ -49,6 +49,10 @@ DEFINITION_INTENT = 6.0
 DEFINING_FILES = 3
 #: A message piece found in more of the candidates than this says nothing about any of them.
 MESSAGE_FILES = 3
+#: :attr:`RetrieverConfig.name_found`, chosen as :data:`DOCS_INTENT` is.
+NAME_FOUND = 8.0
+#: A name more files of the repository hold than this is no grep-like query's one place.
+NAME_FILES = 3
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ class RetrieverConfig:
     message the question pastes (:attr:`.query.Query.messages`) that at most
     :data:`MESSAGE_FILES` of the candidates hold: the code that raises it."""
     config_intent: float = CONFIG_INTENT
+    name_found: float = NAME_FOUND
+    """Added to the learned score of a file that holds, as a word, a code name the question
+    uses which at most :data:`NAME_FILES` files of the repository hold (``shallow_clone``,
+    found in one CI file): what grep finds at once, whatever kind of file it is. Never for a
+    statement."""
     definition_intent: float = DEFINITION_INTENT
     """Added to the learned score of a file that defines a name the question asks the
     definition of (:func:`.intent.asks_definition`; a name at most :data:`DEFINING_FILES` define)."""
@@ -227,6 +236,20 @@ class Retriever:
                 return []
         return names
 
+    def holding_names(self, query: Query, candidates: list[str]) -> set[str]:
+        """The files among ``candidates``, tests aside, holding as a word a name of ``query``
+        that at most :data:`NAME_FILES` files of the repository hold."""
+        found: set[str] = set()
+        for name in sorted(query.names):
+            if len(name) < 4 or not _INDEXED_NAME.fullmatch(name):
+                continue
+            scores = self.index.token_scores([name.lower()])
+            holding = np.flatnonzero(scores)
+            if 0 < len(holding) <= NAME_FILES:
+                found.update(self.index.files[i] for i in holding)
+        # not a test's own name: "fix test_package_zip_list on 3.13" is about the code it tests
+        return {p for p in found.intersection(candidates) if file_kind(p) != "test"}
+
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
         the question pastes which at most :data:`MESSAGE_FILES` of them hold."""
@@ -301,6 +324,10 @@ class Retriever:
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent
                     why[path].append("definition asked")
+            if cfg.name_found and not is_statement(query.text):
+                for path in self.holding_names(query, list(fused)):
+                    fused[path] += cfg.name_found
+                    why[path].append("name found")
             if cfg.message_found and query.messages:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found

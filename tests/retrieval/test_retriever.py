@@ -402,3 +402,26 @@ def test_a_question_asking_where_a_name_is_defined_ranks_the_file_defining_it(tm
     assert top.path == "pkg/_util.py" and "definition asked" in top.why
     assert retriever_for(index, RetrieverConfig(definition_intent=0.0)).rank("where is bytesify defined?", 1)[0] \
         .path != "pkg/_util.py"
+
+
+def test_a_name_few_files_hold_lifts_them_whatever_their_kind(tmp_path: Path, make_repo) -> None:
+    """`explore search logrus "shallow_clone"` ranked the one file holding it, a CI config,
+    fifth behind code that only shares the word *clone*: the stage learnt from commits to
+    code. A name at most three files hold lifts them (`name found`), a config file too —
+    not a test file, and never for a statement."""
+    repo = make_repo(tmp_path, {
+        "appveyor.yml": "version: 1.0.{build}\nshallow_clone: true\nbuild: off\n",
+        "entry.go": "package logrus\n\n// Dup makes a shallow clone of the entry.\nfunc (e *Entry) Dup() *Entry {\n"
+                    "\treturn clone(e)\n}\n\nfunc clone(e *Entry) *Entry {\n\treturn e\n}\n",
+        "logger.go": "package logrus\n\n// Clone returns a shallow copy of the logger.\nfunc (l *Logger) Clone() *Logger {\n"
+                     "\treturn l\n}\n",
+        "entry_test.go": "package logrus\n\nfunc TestShallowCloneEntry(t *testing.T) {\n\tshallow_clone_check(t)\n}\n",
+    })
+    index = Index.build(Repository(repo).snapshot())
+    retriever = retriever_for(index)
+    top = retriever.rank("shallow_clone", 1)[0]
+    assert top.path == "appveyor.yml" and "name found" in top.why
+    assert retriever_for(index, RetrieverConfig(name_found=0.0)).rank("shallow_clone", 1)[0].path != "appveyor.yml"
+    assert retriever.holding_names(parse("shallow_clone_check"), ["entry_test.go"]) == set()  # a test's own name
+    statement = "Set shallow_clone in the CI so the build of the logger and the entry fetches less history"
+    assert not any("name found" in h.why for h in retriever.rank(statement, 5))
