@@ -126,7 +126,7 @@ def _docstring_tasks(tree: ast.Module, rel: str, rng: random.Random, rev: str | 
             continue
         line = getattr(node, "lineno", 1)
         out.append(_task(question, rel, "docstring", rev, answer=None if kind == "module" else name,
-                         symbol=name, line=line))
+                         symbol=name, line=line, said=text))
         if len(out) >= PER_FILE["docstring"]:
             break
     return out
@@ -248,7 +248,7 @@ def _comment_tasks(defs: tuple[syntax.Definition, ...], rel: str, rng: random.Ra
         question = docstring_question(text, kind, rng)
         if question is None:
             continue
-        out.append(_task(question, rel, "docstring", rev, answer=d.name, symbol=d.name, line=d.start))
+        out.append(_task(question, rel, "docstring", rev, answer=d.name, symbol=d.name, line=d.start, said=text))
         if len(out) >= PER_FILE["docstring"]:
             break
     return out

@@ -61,7 +61,8 @@ def normalise(question: str) -> str:
 
 
 def dedupe(tasks: Iterable[Task]) -> list[Task]:
-    """Merge tasks that ask the same thing at the same revision; keep first-seen order.
+    """Merge tasks that ask the same thing at the same revision — the same question, or the
+    same doc comment however it was phrased; keep first-seen order.
 
     Two constants named ``TIMEOUT`` with different values make "what is the timeout?"
     unanswerable: conflicting answers drop the question. Merges past
@@ -70,7 +71,10 @@ def dedupe(tasks: Iterable[Task]) -> list[Task]:
     merged: dict[tuple[str, str | None], Task] = {}
     dropped: set[tuple[str, str | None]] = set()
     for task in tasks:
-        key = (normalise(task.question), task.rev)
+        # a doc comment two files repeat word for word ("Format renders a single log entry.")
+        # is one question, however each was phrased: either file answers it
+        said = task.meta.get("said") if task.meta.get("kind") == "docstring" else None
+        key = (f"said: {normalise(said)}" if said else normalise(task.question), task.rev)
         if key in dropped:
             continue
         seen = merged.get(key)

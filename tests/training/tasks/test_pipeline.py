@@ -64,6 +64,22 @@ def test_dedupe_merges_targets_and_drops_conflicts() -> None:
     assert len(out) == 1 and out[0].targets == ["a.py", "b.py"]
 
 
+def test_one_doc_comment_in_two_files_is_one_question_either_file_answers(tmp_path: Path, make_repo) -> None:
+    """logrus's text and JSON formatters both say "Format renders a single log entry": two
+    tasks, phrased apart, one target each, so an answer naming the other file was scored
+    wrong. They are one question with both files as targets."""
+    doc = "// Format renders a single log entry as {kind}.\n"
+    repo = make_repo(tmp_path, {
+        "text_formatter.go": "package logrus\n\n" + doc.replace(" as {kind}", "") +
+                             "func (f *TextFormatter) Format(e *Entry) ([]byte, error) {\n\treturn nil, nil\n}\n",
+        "json_formatter.go": "package logrus\n\n" + doc.replace(" as {kind}", "") +
+                             "func (f *JSONFormatter) Format(e *Entry) ([]byte, error) {\n\treturn nil, nil\n}\n",
+    })
+    tasks = [t for t in generate(Repository(repo), sources=("code",), seed=0) if t.meta.get("kind") == "docstring"]
+    asked = [t for t in tasks if "single log entry" in t.question]
+    assert len(asked) == 1 and sorted(asked[0].targets) == ["json_formatter.go", "text_formatter.go"]
+
+
 def test_leaks_path_flags_file_names() -> None:
     assert leaks_path("What does fetch.py do with retries?", ["pkg/fetch.py"])
     assert leaks_path("Look at pkg/fetch.py", ["pkg/fetch.py"])
