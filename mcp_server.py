@@ -73,6 +73,9 @@ class StepOut(TypedDict):
 class AskOut(TypedDict):
     snapshot: str
     """Which repository state was walked (``name@commit`` or ``name (working tree)``)."""
+    answered: bool
+    """Whether a file answers (``files[0]``, with ``evidence[0]``); false: no file matches
+    the question, and ``notes`` says why."""
     files: list[str]
     evidence: list[EvidenceOut]
     answer: str

@@ -284,6 +284,7 @@ class ExploreServer:
         label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop, walk=walk)
         return AskOut(
             snapshot=text_out(label),
+            answered=answer.answered,
             files=[path_out(f) for f in answer.files],
             evidence=[EvidenceOut(path=path_out(e.path), start_line=e.start_line, end_line=e.end_line,
                                   text=text_out(e.text)) for e in answer.evidence],
