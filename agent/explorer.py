@@ -34,7 +34,8 @@ from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
-from .bundle import fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
+from .adapters import AdapterNotFound
+from .bundle import ADAPTER_NAMES, fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
@@ -159,6 +160,12 @@ class Explorer:
             adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
         self.chat_model = chat_model
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
+        for name, folder in self.adapters.items():  # said now, not at the first walk (or never, unwalked)
+            if name not in ADAPTER_NAMES:
+                raise ExploreError(f"adapters: no adapter is called {name!r}; the names are "
+                                   f"{', '.join(repr(n) for n in ADAPTER_NAMES)}")
+            if policy is None and not (Path(folder) / "adapter_config.json").is_file():  # the model loads it
+                raise AdapterNotFound(f"adapters[{name!r}]: no adapter at {folder} (adapter_config.json missing)")
         if config is None:
             config = trained_config(self.adapters) or EnvConfig()
         if max_steps is not None:  # else the horizon the policy was trained with (the navigator: 8)

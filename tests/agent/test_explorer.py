@@ -204,11 +204,11 @@ def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_c
     config = EnvConfig(offer="retrieve", candidates=2, max_steps=2)
     explorer = Explorer(repo.path, policy=script("cd pkg/", "cd .."), reflector=NoReflector(), config=config)
     assert explorer.retriever is not None
-    result = explorer.ask("pip install the package; where is compute_backoff?")
+    result = explorer.ask("pip install the package; where is the back-off computed?")  # no name: name_found lifts past any combiner
     assert explorer.env.offered()[0] == "docs/install.md"
     plain = Explorer(Repository(repo.path).snapshot(), policy=script("cd pkg/", "cd .."), reflector=NoReflector(),
                      config=config)
-    plain.ask("pip install the package; where is compute_backoff?")
+    plain.ask("pip install the package; where is the back-off computed?")
     assert plain.retriever is None and plain.env.offered()[0] == "pkg/net/retry.py"
     assert result.files[0] == "docs/install.md"
 
@@ -272,3 +272,16 @@ def test_a_binary_answer_says_what_it_is_instead_of_empty_evidence(tmp_path: Pat
                         walk="always")
     result = explorer.ask("where is the logo image?")
     assert result.files[0] == "logo.png" and result.evidence[0].text == "[binary file, 1024 bytes]"
+
+
+def test_an_adapter_that_is_not_there_is_said_when_the_explorer_is_made(repo: Repository, tmp_path: Path) -> None:
+    """`Explorer(repo, adapters={"policy": "/nonexist"})` was made without a word and failed
+    at the first walk (or never, for questions settled without one); a misspelt key was
+    reported as a missing folder."""
+    from explore.agent.adapters import AdapterNotFound
+    from explore.sandbox.errors import ExploreError
+
+    with pytest.raises(AdapterNotFound, match="adapters\\['policy'\\]: no adapter at"):
+        Explorer(repo, adapters={"policy": tmp_path / "nonexist"})
+    with pytest.raises(ExploreError, match="no adapter is called 'polcy'"):
+        Explorer(repo, adapters={"polcy": tmp_path})
