@@ -84,10 +84,19 @@ def asks_definition(question: str) -> bool:
     return _DEFINITION.search(question) is not None and not is_statement(question)
 
 
+#: A question about the code that handles a config file rather than the file: "where does
+#: ripgrep read the RIPGREP_CONFIG_PATH config file?", "where is the config file parsed?".
+_HANDLES_CONFIG = re.compile(
+    r"\b(reads?(?! ?the ?docs)|read in|parse[sd]?|parsing|load(s|ed|ing)?|find(s|ing)?|locate[sd]?|look(s|ed)? (up|for)|"
+    r"search(es)? for|discover(s|ed)?|validate[sd]?|merge[sd]?|write[sd]?|writes|written|generate[sd]?)\b", re.I)
+
+
 def names_config(question: str) -> bool:
     """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
-    the package's metadata (:data:`_NAMES_CONFIG`); never a statement."""
-    return _NAMES_CONFIG.search(question) is not None and not is_statement(question)
+    the package's metadata (:data:`_NAMES_CONFIG`); never a statement, nor a question about
+    the code that reads, parses, loads or writes such a file (:data:`_HANDLES_CONFIG`)."""
+    return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
+        and _HANDLES_CONFIG.search(question) is None
 
 
 def asks_for(question: str, kind: str) -> bool:

@@ -111,7 +111,8 @@ class Query:
 #: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
 _DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s+"
                       r"(?:(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option)\s+)?"
-                      r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)",
+                      r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)|"
+                      r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s*\??$",
                       re.I)
 
 

@@ -127,6 +127,7 @@ class Retriever:
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
+        self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
 
     @property
     def log(self) -> ChangeLog:
@@ -219,10 +220,24 @@ class Retriever:
         at most :data:`DEFINING_FILES` files define."""
         out: set[str] = set()
         for name in query.names:
-            files = self.defines(name)
+            files = self.defines(name) or self._modules_named(name)  # a module defines its own name
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
         return out.intersection(candidates)
+
+    def _modules_named(self, name: str) -> set[str]:
+        """The code files whose name, less its suffix, is ``name`` (``validators`` ->
+        ``src/attr/validators.py``; a package's ``validators/__init__.py``, ``validators/index.ts``)."""
+        if self._modules is None:
+            modules: dict[str, set[str]] = defaultdict(set)
+            for f in self.snapshot.files:
+                if file_kind(f) != "code":
+                    continue
+                parts = f.lower().split("/")
+                stem = parts[-1].rsplit(".", 1)[0]
+                modules[parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem].add(f)
+            self._modules = dict(modules)
+        return self._modules.get(name.lower(), set())
 
     def unheard_of(self, query: Query) -> list[str]:
         """The names ``query`` uses, sorted, when no file of the snapshot holds any of them as

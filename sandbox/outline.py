@@ -45,6 +45,8 @@ def file_kind(path: str) -> str:
             or name.endswith(("_test.py", "_tests.py", "_test.go")) or name == "conftest.py" \
             or _JS_TEST_RE.search(name):
         return "test"
+    if parts & {"issue_template", "pull_request_template", "discussion_template"}:
+        return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"

@@ -425,3 +425,27 @@ def test_a_name_few_files_hold_lifts_them_whatever_their_kind(tmp_path: Path, ma
     assert retriever.holding_names(parse("shallow_clone_check"), ["entry_test.go"]) == set()  # a test's own name
     statement = "Set shallow_clone in the CI so the build of the logger and the entry fetches less history"
     assert not any("name found" in h.why for h in retriever.rank(statement, 5))
+
+
+def test_a_question_about_the_code_that_reads_a_config_file_and_a_module_asked_by_name(tmp_path: Path,
+                                                                                     make_repo) -> None:
+    """"where does ripgrep read the RIPGREP_CONFIG_PATH config file?" lifted every config file
+    (`.cargo/config.toml`, GitHub's issue-template `config.yml`) above the code that reads it;
+    "which file defines the validators?" named no name, and test helpers ranked first."""
+    repo = make_repo(tmp_path, {
+        ".cargo/config.toml": "[build]\nrustflags = []\n",
+        ".github/ISSUE_TEMPLATE/config.yml": "blank_issues_enabled: false\ncontact_links: []\n",
+        "src/flags/config.rs": "/// Reads the config file RIPGREP_CONFIG_PATH names.\npub fn args() -> Vec<String> {\n"
+                               "    let path = std::env::var_os(\"RIPGREP_CONFIG_PATH\");\n    vec![]\n}\n",
+        "src/validators.py": "def instance_of(type):\n    return type\n",
+        "typing_tests/checks.py": "from src import validators\nvalidators.instance_of(int)\nvalidators.instance_of(str)\n"
+                                  "# the validators, checked: validators validators\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    asked = retriever.rank("where does ripgrep read the RIPGREP_CONFIG_PATH config file?", 3)
+    assert asked[0].path == "src/flags/config.rs" and not any("config asked" in h.why for h in asked)
+    assert names_config("Where is the Read the Docs build configured?")  # the service's name, not reading
+    listed = retriever.rank("which config file sets the build flags?", 3)
+    assert listed[0].path == ".cargo/config.toml" and ".github/ISSUE_TEMPLATE/config.yml" not in [h.path for h in listed[:1]]
+    top = retriever.rank("which file defines the validators?", 1)[0]
+    assert top.path == "src/validators.py" and "definition asked" in top.why
