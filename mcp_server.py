@@ -19,12 +19,13 @@ import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, ValidationError
 from typing_extensions import TypedDict
 
 from . import __version__
 from .agent.explorer import EmptyQuestion
 from .sandbox.errors import ExploreError, PathRefused
+from .tools.arguments import invalid_arguments
 from .tools.workspace import show_dir, shown
 from .walk_stop import WalkStopped
 
@@ -99,10 +100,24 @@ class SearchOut(TypedDict):
     """What the ranking could not see (a sparse checkout's files outside it)."""
 
 
+class _Server(MCPServer):
+    """The SDK's server, but a call whose arguments fail validation is answered in a line the
+    calling model can fix its call from (``ask: invalid arguments (question: Field
+    required)``), as the LangChain tools answer it, not with pydantic's report and its URLs."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(invalid_arguments(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
 def build(state: ExploreServer) -> MCPServer:
     """An :class:`MCPServer` whose four tools call ``state`` (the CLI's words for errors)."""
-    server: MCPServer = MCPServer("explore", instructions=INSTRUCTIONS, version=__version__,
-                                  log_level="WARNING")
+    server: MCPServer = _Server("explore", instructions=INSTRUCTIONS, version=__version__,
+                                log_level="WARNING")
     # The SDK puts a handler on the root logger; libraries that set their own logger to
     # DEBUG (bm25s does) would then fill the client's log with every index build.
     for handler in logging.getLogger().handlers:

@@ -13,7 +13,7 @@ from functools import partial
 from langchain_core.tools import BaseTool, StructuredTool
 
 from ..sandbox.errors import ExploreError
-from ..tools.langchain import _invalid_arguments
+from ..tools.arguments import invalid_arguments
 from .ask_input import AskRepoInput
 from .explorer import Explorer
 
@@ -42,5 +42,5 @@ def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_
         args_schema=AskRepoInput,
         # a call without a question, or with a number for it, answers as text the calling
         # model can fix its call from, as the four low-level tools' mistyped calls do
-        handle_validation_error=partial(_invalid_arguments, name),
+        handle_validation_error=partial(invalid_arguments, name),
     )

@@ -28,11 +28,12 @@ from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, BaseToolkit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository
+from .arguments import invalid_arguments
 from .workspace import LS_LIMIT, READ_WINDOW, Workspace
 
 __all__ = [
@@ -97,15 +98,6 @@ def _lock_for(workspace: Workspace) -> threading.RLock:
     return workspace.__dict__.setdefault("_langchain_lock", threading.RLock())
 
 
-def _invalid_arguments(verb: str, error: ValidationError) -> str:
-    """A validation error as text the model can fix its call from."""
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item.get("loc", ())) or "arguments"
-        problems.append(f"{where}: {item.get('msg', 'invalid')}")
-    return f"{verb}: invalid arguments ({'; '.join(problems)})"
-
-
 class _WorkspaceTool(BaseTool):
     """A tool bound to one :class:`Workspace`; subclasses name the verb and the call."""
 
@@ -120,7 +112,7 @@ class _WorkspaceTool(BaseTool):
     def model_post_init(self, context: Any, /) -> None:
         super().model_post_init(context)
         if "handle_validation_error" not in self.model_fields_set:  # mistyped calls answer as text
-            self.handle_validation_error = partial(_invalid_arguments, self.verb)
+            self.handle_validation_error = partial(invalid_arguments, self.verb)
 
     def _call(self, *args: Any) -> str:
         method = getattr(self.workspace, self.verb)
