@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..sandbox.errors import ExploreError
+from ..sandbox.errors import EmptyRepository, ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, progress_bars, shown_markup
 from .ask import warn_uncommitted
 from .options import JsonOpt, SeedOpt, TasksRepoArg
@@ -154,6 +154,11 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool,
     if repository.enclosing_git is None:
         raise ExploreError(f"{repository.path} is not in a git repository, so it has no history to ask from; "
                            "give --tasks FILE (from `explore tasks`)")
+    try:
+        repository.resolve_rev(None)
+    except EmptyRepository:
+        raise EmptyRepository(f"{repository.top} is a git repository with no commits, so it has no history to ask "
+                              "from; commit something, or give --tasks FILE (from `explore tasks --worktree`)") from None
     with progress_bars() as progress:
         bar = progress.add_task("reading history", total=None)
         selected, scan = newest_questions(repository, n, progress=lambda done, total: progress.update(

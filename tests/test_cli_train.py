@@ -319,3 +319,19 @@ def test_a_default_run_on_a_subfolder_or_a_plain_folder_is_refused(tmp_path: Pat
                                 "--out", str(tmp_path / "out")])
     assert plain.exit_code == 2 and "not a git repository" in plain.output, plain.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_repository_with_no_commits_is_refused_by_train_and_eval(tmp_path: Path, explore_cache: Path) -> None:
+    """`explore train` on a `git init`ed folder exited 0 ("0 qualifying commits") and wrote an
+    adapters folder that then refused a policy run; `eval` exited 1. Both now say it as
+    `ask` and `search` do: exit 2, nothing written."""
+    import subprocess
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    subprocess.run(["git", "init", "-q", str(empty)], check=True)
+    trained = runner.invoke(app, ["train", str(empty)])
+    assert trained.exit_code == 2 and "no commits" in trained.output, trained.output
+    assert not (explore_cache / "adapters").exists() or not any((explore_cache / "adapters").iterdir())
+    scored = runner.invoke(app, ["eval", str(empty)])
+    assert scored.exit_code == 2 and "no commits" in scored.output and "--tasks" in scored.output

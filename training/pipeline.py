@@ -25,6 +25,7 @@ from typing import Any
 
 from ..agent import bundle
 from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_key
+from ..sandbox.errors import EmptyRepository
 from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus, open_source
 from . import checkpoint as ckpt
@@ -171,6 +172,12 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     if not isinstance(repository, Corpus):
         _check_outside(out, repository)
+        if repository.enclosing_git is not None:  # said before anything is written (a bad --rev too)
+            try:
+                repository.resolve_rev(rev)
+            except EmptyRepository:
+                raise EmptyRepository(f"{repository.top} is a git repository with no commits: it has no history to "
+                                      "learn from and no commit to train at; commit something first") from None
         if not (config.sft.steps or config.rl.updates) and config.retriever and not repository.is_git:
             # a default run does one thing, fit the stage to a history; it would write a copy of the shipped policy
             raise TrainError(
