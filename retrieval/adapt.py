@@ -43,6 +43,10 @@ from .term_counts import TermCountIndex
 TEST_SHARE, TEST_MAX, TEST_MIN = 0.1, 100, 10
 #: Fewer training questions than this and the repository's history cannot teach the combiner.
 MIN_TRAIN = 30
+#: Training questions a fit must be judged on (:func:`keeps`) when a ``budget`` built fewer
+#: than the split holds: the rule was measured on 100 and 200 of them, and a short budget's
+#: few dozen judged a fit kept that cost 12 points on the held-out commits.
+JUDGE_MIN = 100
 #: Training questions taken (the newest before the test), bounding the time a fit takes.
 #: Chosen on the training projects, each fit starting from a combiner that never saw the
 #: project (bench_adapt.py --split train --left-out-base 150 --sizes 100,200): on the 16
@@ -123,6 +127,13 @@ def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS)
         trial_firsts += _firsts(trial, val)
     before, after = _scores(base_firsts), _scores(trial_firsts)
     return (after.acc1, after.acc5) >= (before.acc1, before.acc5), before, after
+
+
+def too_few_to_judge(built: int, unreadable: int, held: int) -> bool:
+    """Whether ``built`` training questions (with ``unreadable`` ones git could not lay
+    out) of the ``held`` the split holds are too few for :func:`keeps` to judge a fit by:
+    fewer than :data:`JUDGE_MIN` and than all of them."""
+    return built + unreadable < min(held, JUDGE_MIN)
 
 
 class OutOfBudget(ValueError):
@@ -398,6 +409,10 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
         raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
                           f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
+    if too_few_to_judge(len(built["train"]), unreadable, len(train)):  # the budget, not the history, left them out
+        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} of the {len(train)} "
+                          f"training questions the split holds, too few to judge a fit by (it takes "
+                          f"{min(len(train), JUDGE_MIN)}): give it more time")
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
                      store.reused if store is not None else 0, unreadable, len(test))
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from explore.retrieval.adapt import (TEST_MIN, VAL_MIN, Case, CaseStore, OutOfBudget, TooLittleHistory, adapt,
-                                     cases, collect, keeps, time_split)
+                                     cases, collect, keeps, time_split, too_few_to_judge)
 from explore.retrieval.combiner import FEATURES, Combiner, fit
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import scan_history
@@ -41,6 +41,10 @@ def test_a_budget_builds_the_test_first_then_what_time_allows(history_repo: Path
         adapt(repo, tasks, budget=1e-6, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (TEST_MIN, TEST_MIN)  # the held-out commits are always built; no time was left to learn
     assert len(CaseStore(repo).cases) == TEST_MIN  # what a stopped run built is kept: the next one starts there
+    # a budget that builds more than a fit needs but fewer than the keep rule was measured on
+    # judged a fit on a few dozen questions and kept one that cost 12 points on the held-out commits
+    assert too_few_to_judge(40, 0, 200) and too_few_to_judge(99, 0, 150) and not too_few_to_judge(100, 0, 200)
+    assert not too_few_to_judge(45, 5, 50) and too_few_to_judge(44, 5, 50)  # all a small history holds: judged
     fused = cases(repo, test[:3], fused=True)
     assert all(0 < len(c.fused) <= 10 and max(c.fused) < len(c.x) for c in fused)
 
