@@ -335,3 +335,13 @@ def test_a_repository_with_no_commits_is_refused_by_train_and_eval(tmp_path: Pat
     assert not (explore_cache / "adapters").exists() or not any((explore_cache / "adapters").iterdir())
     scored = runner.invoke(app, ["eval", str(empty)])
     assert scored.exit_code == 2 and "no commits" in scored.output and "--tasks" in scored.output
+
+
+def test_out_in_a_pruned_cache_folder_is_refused(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """`--out $EXPLORE_CACHE/snapshots/new` was taken: `cache list` then showed the run as a
+    snapshot and `cache prune` would delete it. Only the cache's adapters/ keeps runs."""
+    repo = make_repo(tmp_path, {"pkg/a.py": "def alpha():\n    return 1\n"})
+    for inside in ("snapshots/new", "models/x", "."):
+        refused = runner.invoke(app, ["train", str(repo), "--out", str(explore_cache / inside)])
+        assert refused.exit_code == 2 and "inside explore's cache" in refused.output, refused.output
+    assert not (explore_cache / "snapshots" / "new").exists() and not (explore_cache / "models" / "x").exists()

@@ -28,6 +28,7 @@ from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_k
 from ..sandbox.errors import EmptyRepository
 from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus, open_source
+from ..sandbox.snapshot import cache_root
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
@@ -91,7 +92,20 @@ def _check_outside(out: Path, repository: Any) -> None:
     where = Path(os.path.realpath(out))
     if where == top or top in where.parents:
         raise OutputExists(f"--out {out} is inside the repository {top}, which explore never writes to; give a "
-                           "folder outside it (the default is in the cache: leave --out out)")
+                           "folder outside it (or no --out: the default is this repository's folder in the cache)")
+    _check_out_of_cache(out)
+
+
+def _check_out_of_cache(out: Path) -> None:
+    """Refuse an ``--out`` in a cache folder that is rebuilt and pruned: the run would go
+    with the next ``explore cache prune``."""
+    where = Path(os.path.realpath(out))
+    cache = Path(os.path.realpath(cache_root()))
+    kept = cache / "adapters"
+    if (where == cache or cache in where.parents) and not (where == kept or kept in where.parents):
+        raise OutputExists(f"--out {out} is inside explore's cache {cache}, whose folders but adapters/ are rebuilt "
+                           "on demand and pruned (`explore cache prune`); give a folder outside it, or one in "
+                           f"{kept} (or no --out: the default is this repository's folder there)")
 
 
 def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
@@ -162,6 +176,8 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         from_dir = shipped_start(config)
     repository = open_source([repo] if isinstance(repo, (str, os.PathLike)) else list(repo))
     if isinstance(repository, Corpus):
+        if out is not None:
+            _check_out_of_cache(Path(out))
         if rev is not None:
             raise TrainError("--rev names a commit of one repository; train on that repository alone to use it")
         if out is None:
