@@ -84,6 +84,16 @@ def fail(message: str, code: int = USAGE) -> None:
     raise typer.Exit(code)
 
 
+def outside_repository(target: Any, repository: Any, option: str) -> None:
+    """Refuse an output path inside the repository a command reads (a :class:`Repository`),
+    links followed: explore never writes to it, whatever file a user names."""
+    top = os.path.realpath(repository.top or repository.path)
+    where = os.path.realpath(target)
+    if where == top or where.startswith(top.rstrip(os.sep) + os.sep):
+        raise ExploreError(f"{option} {target} is inside the repository {top}, which explore never writes to; "
+                           "give a path outside it")
+
+
 def emit_json(command: str, body: dict[str, Any]) -> None:
     """Print one command's JSON: ``{"version", "command", ...body}`` on stdout, nothing else.
 

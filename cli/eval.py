@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..sandbox.errors import EmptyRepository, ExploreError
-from .console import NOT_FOUND, emit_json, err, inert, out, progress_bars, shown_markup
+from .console import NOT_FOUND, emit_json, err, inert, out, outside_repository, progress_bars, shown_markup
 from .ask import warn_uncommitted
 from .options import JsonOpt, SeedOpt, TasksRepoArg
 from .tasks import SPLIT_NAMES
@@ -87,6 +87,8 @@ def eval_command(
             raise ExploreError(f"no tasks in split {split!r} in {tasks} (it has: {counts})")
     selected = selected[:limit] if limit and tasks is not None else selected
     repository = Repository(repo, worktree=worktree)
+    if plot is not None:  # said now, not after the minutes of scoring
+        outside_repository(plot, repository, "--plot")
     if scan is not None and not as_json:
         out.print(f"{len(selected)} real questions: the newest qualifying commits' messages, each posed on its "
                   f"parent and answered by the source files it changed ({shown_markup(scan.describe())})",

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..sandbox.errors import ExploreError
-from .console import NOT_FOUND, emit_json, err, inert, out, progress_bars
+from .console import NOT_FOUND, emit_json, err, inert, out, outside_repository, progress_bars
 from .ask import warn_uncommitted
 from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg
 
@@ -60,6 +60,8 @@ def tasks(
             raise TaskFileError(f"cannot write {output}: {where} is not writable")
     chosen = parse_sources(sources)
     repository = Repository(repo, worktree=worktree)
+    if not to_stdout:
+        outside_repository(output, repository, "-o")
     if not worktree and rev is None:
         warn_uncommitted(repo)
     with progress_bars() as progress:

@@ -308,3 +308,17 @@ def test_an_adapter_no_policy_reads_is_said_unused(weather_repo: Path, tmp_path:
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25,retrieve",
                                  "--adapter", str(tmp_path / "run")])
     assert result.exit_code == 0 and "--adapter is read by --policy navigator only" in result.stderr, result.output
+
+
+def test_tasks_and_eval_refuse_to_write_into_the_repository(tmp_path: Path, make_repo, tree_hash) -> None:
+    """`tasks . -o ./t.jsonl` and `eval . --plot ./p.png` wrote into the repository they read
+    (`train --out` inside it was refused): now both are refused before any work, exit 2."""
+    repo = make_repo(tmp_path, {"pkg/a.py": '"""Parse the settings."""\n\ndef parse(text):\n    return text\n'})
+    before = tree_hash(repo)
+    tasks = runner.invoke(app, ["tasks", str(repo), "-o", str(repo / "t.jsonl")])
+    assert tasks.exit_code == 2 and "never writes to" in tasks.output, tasks.output
+    made = tmp_path / "t.jsonl"
+    assert runner.invoke(app, ["tasks", str(repo), "-o", str(made)]).exit_code == 0
+    plotted = runner.invoke(app, ["eval", str(repo), "--tasks", str(made), "--plot", str(repo / "p.png")])
+    assert plotted.exit_code == 2 and "never writes to" in plotted.output, plotted.output
+    assert tree_hash(repo) == before
