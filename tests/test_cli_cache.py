@@ -228,3 +228,18 @@ def test_a_running_servers_socket_is_no_cache_entry(explore_cache: Path) -> None
         assert socket_path().exists()
     finally:
         live.close()
+
+
+def test_a_model_in_use_is_young_to_prune(explore_cache: Path) -> None:
+    """A model converted 40 days ago and used every day was aged by its build and went with
+    `prune --older-than 30d` (offline: lost until a network fetches it again). Each use now
+    stamps it."""
+    from explore.agent.models import ensure_tiny_random
+
+    folder = ensure_tiny_random(explore_cache / "models", lambda *_: None)
+    _age(folder, 40)
+    assert [e["name"] for e in json.loads(runner.invoke(
+        app, ["cache", "prune", "--older-than", "30d", "--dry-run", "--json"]).stdout)["removed"]] == [folder.name]
+    assert ensure_tiny_random(explore_cache / "models", lambda *_: None) == folder  # used again: from the cache
+    kept = runner.invoke(app, ["cache", "prune", "--older-than", "30d", "--json"])
+    assert kept.exit_code == 0 and json.loads(kept.stdout)["removed"] == [] and folder.is_dir()
