@@ -43,11 +43,11 @@ def eval_command(
     as_json: JsonOpt = False,
     rows: Annotated[bool, typer.Option("--rows", help="With --json: each policy's per-task results as well.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a success-by-depth chart (PNG) here.")] = None,
-    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Trained adapters (policy/, reflector/) for --policy navigator; default: the shipped navigator.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="A folder `explore train` wrote: its adapters for --policy navigator, its fitted combiner (if any) for retrieve; default: the shipped ones.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set (or the repository's newest commits): success, acc@k, SPL, steps, seconds."""
-    from ..agent.bundle import find_adapters
+    from ..agent.bundle import find_adapters, fitted_retriever
     from ..agent.env import EnvConfig, RepoExploreEnv
     from ..sandbox.snapshot import Repository
     from ..training import evaluate as ev
@@ -62,12 +62,14 @@ def eval_command(
         if name == "navigator" and (adapter is not None or model is not None):
             found = find_adapters(repo, adapter) if adapter is not None else {}
             return ev.NavigatorPolicy({k: str(v) for k, v in found.items()} or None, model=model)
+        if name == "retrieve" and adapter is not None:  # the stage as the bundle's combiner ranks (`explore train`'s fit)
+            return ev.RetrievePolicy(config=fitted_retriever({"policy": adapter / "policy"}))
         return ev.make_policy(name, seed)
 
     policies = [build(n) for n in names]
-    if adapter is not None and "navigator" not in names:  # said, not silently unused
-        err.print(inert(f"note: --adapter is read by --policy navigator only, which is not among {', '.join(names)}; "
-                        "these policies score without it"), markup=False, highlight=False)
+    if adapter is not None and not {"navigator", "retrieve"} & set(names):  # said, not silently unused
+        err.print(inert(f"note: --adapter is read by --policy navigator and retrieve only, neither among "
+                        f"{', '.join(names)}; these policies score without it"), markup=False, highlight=False)
     if not policies:
         raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
     if limit is not None and limit < 1:

@@ -305,9 +305,30 @@ def test_an_adapter_no_policy_reads_is_said_unused(weather_repo: Path, tmp_path:
     tasks.write_text(json.dumps({"id": "a", "question": "where is the command line?",
                                  "targets": ["weatherkit/cli.py"], "meta": {"split": "test"}}) + "\n")
     (tmp_path / "run").mkdir()
-    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25,retrieve",
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25,bm25-code",
                                  "--adapter", str(tmp_path / "run")])
-    assert result.exit_code == 0 and "--adapter is read by --policy navigator only" in result.stderr, result.output
+    assert result.exit_code == 0 and "--adapter is read by --policy navigator and retrieve only" in result.stderr, \
+        result.output
+
+
+def test_eval_retrieve_with_an_adapter_ranks_with_its_fitted_combiner(weather_repo: Path, tmp_path: Path) -> None:
+    """`explore train` printed a before/after, but `eval --adapter <its folder> --policy
+    retrieve` scored the shipped combiner all the same: nothing showed what the fit does."""
+    from explore.agent.bundle import COMBINER_FILE
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "question": "where is the command line?",
+                                 "targets": ["weatherkit/cli.py"], "meta": {"split": "test"}}) + "\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    args = ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "retrieve", "--json"]
+    shipped = json.loads(runner.invoke(app, args).stdout)["policies"]["retrieve"]["acc@1"]
+    docs_only = Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    (run / COMBINER_FILE).write_text(json.dumps(docs_only.to_dict()))
+    fitted = runner.invoke(app, [*args, "--adapter", str(run)])
+    assert fitted.exit_code == 0, fitted.output
+    assert shipped == 1.0 and json.loads(fitted.stdout)["policies"]["retrieve"]["acc@1"] == 0.0
 
 
 def test_tasks_and_eval_refuse_to_write_into_the_repository(tmp_path: Path, make_repo, tree_hash) -> None:
