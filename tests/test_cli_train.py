@@ -116,6 +116,10 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     # a run that asks for policy training never replaces it silently
     refused = runner.invoke(app, ["train", str(repo), "--out", str(out), "--sft-steps", "1", "--model", "tiny-random"])
     assert refused.exit_code == 2 and "already holds a training run" in refused.output
+    # nor by --resume: it continued the fit-only run with SFT and no RL, where --seed was refused as a change
+    resumed = runner.invoke(app, ["train", str(repo), "--out", str(out), "--resume", "--sft-steps", "1",
+                                  "--model", "tiny-random"])
+    assert resumed.exit_code == 2 and "trained no policy" in resumed.output, resumed.output
 
 
 def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, make_repo, monkeypatch) -> None:

@@ -78,6 +78,11 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
         raise ckpt.CorruptCheckpoint(f"{run_file} is damaged ({exc}); delete {out} to start over") from None
     if before.get("repo") not in (None, str(repo)):
         raise ResumeMismatch(f"{out} holds a run on {before['repo']}, not {repo}; train into another --out")
+    recorded = before.get("config") if isinstance(before.get("config"), dict) else {}
+    trained = (recorded.get("sft") or {}).get("steps") or (recorded.get("rl") or {}).get("updates")
+    if not trained and (config.sft.steps or config.rl.updates):
+        raise ResumeMismatch(f"{out} holds a run that trained no policy (it fitted the candidate stage); --resume "
+                             "continues a run as it was: train the policy into another --out")
     old, new = before.get("comparable", {}), comparable(config)
     diffs = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     if diffs:
