@@ -28,7 +28,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import asks_definition
+from ..retrieval.intent import asks_definition, is_bare_name
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
@@ -274,7 +274,8 @@ class Explorer:
     def walks(self, question: str, walk: str | None = None) -> bool:
         """Whether :meth:`ask` walks for ``question`` (and so needs the model) under ``walk``
         (default this explorer's): always, or where the walk can change the answer."""
-        return _checked(walk or self.walk) == "always" or walk_matters(self.weigh, question)
+        return _checked(walk or self.walk) == "always" or (walk_matters(self.weigh, question)
+                                                           and not is_bare_name(question))  # grep-like: the stage
 
     def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:
         """Answer ``question``: walk the repository where the walk can change the answer
@@ -311,6 +312,18 @@ class Explorer:
         if not walking and self.weigh is not None and not settle(
                 self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
             walking = True  # no code file among the rankings' first: only a walk can answer
+        if is_bare_name(question) and (walk or self.walk) != "always" and (stage := env.stage_ranking()):
+            # a name alone, as typed into grep: the file defining it, as `search` ranks it (a config
+            # file setting it too, which the gate for questions about code would rule out)
+            ranked = [p for p, _ in stage][:RANKED]
+            evidence = [self._evidence(ranked[0], question)]
+            return Answer(question, ranked, evidence, self._compose(question, evidence), [],
+                          time.perf_counter() - started, self.model_name, self.adapters,
+                          [*self.notes, "a name alone: answered as the candidate stage ranks where it is defined, "
+                                        "without walking"],
+                          True, {"walked": False, "walk": None, "answer_p": {}, "reads": [],
+                                 "settled_by": "the candidate stage", "stage": [[p, round(s, 5)] for p, s in stage],
+                                 "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]})
         if walking:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 GRID = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 1000.0)
 #: The kinds a question may ask for instead of code: each lifted by every value of the
 #: grid, the other by what ships (``DOCS_INTENT``, ``CONFIG_INTENT``).
-KINDS = ("docs", "config", "definition", "name")
+KINDS = ("docs", "config", "definition", "name", "pair")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from explore.retrieval.combiner import candidate_features, default_combiner
     from explore.retrieval.intent import asks_definition, asks_for, is_statement, names_config
-    from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT, NAME_FOUND
+    from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT, NAME_FOUND, PAIR_DEFINED
     from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     combiner = default_combiner()
     rows = []  # (source, {kind: asks for it}, {path: learned score}, {path: file kind}, targets, files defining a name,
-    #           files holding a rare name)
+    #           files holding a rare name, files defining both parts of a dotted name)
     started = time.perf_counter()
     for path in load_corpus(args.split, args.corpus):
         repo = Repository(path)
@@ -71,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             scores = dict(zip(paths, combiner.score(x).tolist(), strict=True)) if len(paths) else {}
             holding = set() if is_statement(task.question) else retriever.holding_names(query, list(scores))
             rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question),
-                                       "definition": asks_definition(task.question), "name": bool(holding)},
+                                       "definition": asks_definition(task.question), "name": bool(holding),
+                                       "pair": bool(pairs := set() if is_statement(task.question)
+                                                     else retriever.defining_pairs(query, list(scores)))},
                          scores, {p: file_kind(p) for p in paths}, set(task.targets),
-                         retriever.defining(query, list(scores)), holding))
+                         retriever.defining(query, list(scores)), holding, pairs))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
     sources = sorted({r[0] for r in rows})
@@ -85,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         best = None
         for lift in GRID:
             right: dict[str, list[bool]] = defaultdict(list)
-            for source, asks, scores, kinds, targets, defining, holding in rows:
+            for source, asks, scores, kinds, targets, defining, holding, pairs in rows:
                 lifts = {"docs": DOCS_INTENT, "config": CONFIG_INTENT, "definition": DEFINITION_INTENT,
-                         "name": NAME_FOUND, kind: lift}
+                         "name": NAME_FOUND, "pair": PAIR_DEFINED, kind: lift}
                 lifted = {p: s + (lifts[kinds[p]] if kinds[p] in ("docs", "config") and asks[kinds[p]] else 0.0)
                           + (lifts["definition"] if asks["definition"] and p in defining else 0.0)
                           + (lifts["name"] if p in holding else 0.0)
+                          + (lifts["pair"] if p in pairs else 0.0)
                           for p, s in scores.items()}
                 first = min(lifted, key=lambda p: (-lifted[p], p)) if lifted else None
                 right[source].append(first in targets)

@@ -79,9 +79,22 @@ def is_statement(question: str) -> bool:
 _DEFINITION = re.compile(r"\b(defined|defines|implemented|declared|declares|definition of)\b", re.I)
 
 
+#: A question that is one code name and nothing else (``DEFAULT_LIMITS``, `` `Options.merge` ``,
+#: ``parse_config()``), as one types into grep: where is it defined?
+_BARE_NAME = re.compile(r"^\W*`?[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\(\))?`?\W*$")
+
+
+def is_bare_name(question: str) -> bool:
+    """Whether ``question`` is one code name alone, written as code: with an underscore, an
+    inner capital, a dot, call brackets or backticks (a plain word is a search)."""
+    text = question.strip()
+    return _BARE_NAME.match(text) is not None and bool(re.search(r"[_.`(]|[a-z][A-Z]|^[A-Z0-9]+$", text.strip("?! ")))
+
+
 def asks_definition(question: str) -> bool:
-    """Whether ``question`` asks where a name is defined (never a statement)."""
-    return _DEFINITION.search(question) is not None and not is_statement(question)
+    """Whether ``question`` asks where a name is defined (never a statement); a code name
+    alone, as typed into grep, asks so too."""
+    return (_DEFINITION.search(question) is not None and not is_statement(question)) or is_bare_name(question)
 
 
 #: A question about the code that handles a config file rather than the file: "where does

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import asks_definition
+from .intent import asks_definition, is_bare_name
 from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
@@ -355,6 +355,8 @@ def _parse(text: str) -> Query:
     names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]
     names += [n for n in _NAME.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
     names += [n for m in _DEFINED.finditer(text) for n in m.groups() if n and len(n) > 2]  # "where is bytesify defined?"
+    if is_bare_name(text):  # "ROUNDED", as typed into grep: a name, whatever its case
+        names += [n for n in _NAME.findall(text) if len(n) > 2]
     names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 

@@ -288,3 +288,23 @@ def test_a_name_no_file_holds_is_no_answer(tmp_path: Path, make_repo) -> None:
     found = runner.invoke(app, ["ask", str(repo), "where is computeBackoff defined?", "--model", "tiny-random",
                                 "--no-server", "--json"])
     assert found.exit_code == 0 and json.loads(found.stdout)["files"][0] == "lib/retry.js"
+
+
+def test_a_name_alone_is_answered_where_it_is_defined_without_walking(tmp_path: Path, make_repo) -> None:
+    """`explore ask logrus shallow_clone` walked and answered a Go file (a question about
+    code may not be answered by a config file), where `search` ranked `appveyor.yml`, the
+    one file that sets it; `DEFAULT_LIMITS` answered the client that imports it."""
+    repo = make_repo(tmp_path, {
+        "ci.yml": "version: 1\nshallow_clone: true\n",
+        "pkg/clone.py": "def shallow_copy(entry):\n    '''A shallow clone of the entry.'''\n    return clone(entry)\n\n\n"
+                        "def clone(entry):\n    return entry\n",
+        "pkg/_config.py": "class Limits:\n    pass\n\n\nDEFAULT_LIMITS = Limits()\n",
+        "pkg/_client.py": "from ._config import DEFAULT_LIMITS\n\n\ndef send(limits=DEFAULT_LIMITS):\n"
+                          "    return limits or DEFAULT_LIMITS\n",
+    })
+    for name, defining in (("shallow_clone", "ci.yml"), ("DEFAULT_LIMITS", "pkg/_config.py")):
+        asked = runner.invoke(app, ["ask", str(repo), name, "--model", "tiny-random", "--no-server", "--json"])
+        assert asked.exit_code == 0, asked.output
+        data = json.loads(asked.stdout)
+        assert data["files"][0] == defining and data["weighed"]["walked"] is False and data["steps"] == []
+        assert name in data["evidence"][0]["text"]

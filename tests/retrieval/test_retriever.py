@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.retrieval.intent import names_config
+from explore.retrieval.intent import asks_definition, names_config
 from explore.retrieval.query import parse
 from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
@@ -449,3 +449,52 @@ def test_a_question_about_the_code_that_reads_a_config_file_and_a_module_asked_b
     assert listed[0].path == ".cargo/config.toml" and ".github/ISSUE_TEMPLATE/config.yml" not in [h.path for h in listed[:1]]
     top = retriever.rank("which file defines the validators?", 1)[0]
     assert top.path == "src/validators.py" and "definition asked" in top.why
+
+
+def test_a_bare_name_asks_where_it_is_defined_constants_and_config_keys_too(tmp_path: Path, make_repo) -> None:
+    """Typed into search as into grep, `DEFAULT_LIMITS` ranked the client that imports it
+    above `_config.py`, the one file that assigns it (no code unit defines a constant), and
+    `ROUNDED` (all capitals: no code name at all) the panel that imports it. A name alone
+    now asks where it is defined: a file assigning it, or a config file setting it as a key."""
+    repo = make_repo(tmp_path, {
+        "pkg/_config.py": "class Limits:\n    pass\n\n\nDEFAULT_LIMITS = Limits()\n",
+        "pkg/_client.py": "from ._config import DEFAULT_LIMITS\n\n\nclass Client:\n"
+                          "    def __init__(self, limits=DEFAULT_LIMITS):\n        self.limits = limits or DEFAULT_LIMITS\n"
+                          "\n    def send(self):\n        return DEFAULT_LIMITS, self.limits\n",
+        "pkg/box.py": "class Box:\n    pass\n\n\nROUNDED: Box = Box()\n",
+        "pkg/panel.py": "from .box import ROUNDED, Box\n\n\ndef panel(box=ROUNDED):\n    return box\n",
+        "ci.yml": "version: 1\nshallow_clone: true\n",
+        "pkg/clone.py": "def shallow_copy(entry):\n    '''A shallow clone of the entry.'''\n    return clone(entry)\n\n\n"
+                        "def clone(entry):\n    return entry\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    for asked, defining in (("DEFAULT_LIMITS", "pkg/_config.py"), ("ROUNDED", "pkg/box.py"),
+                            ("shallow_clone", "ci.yml")):
+        top = retriever.rank(asked, 1)[0]
+        assert top.path == defining and "definition asked" in top.why, (asked, retriever.rank(asked, 3))
+    assert not asks_definition("retry") and not asks_definition("Fix the retry delay")
+
+
+def test_a_dotted_name_lifts_the_file_defining_both_its_parts(tmp_path: Path, make_repo) -> None:
+    """"How does Options.merge handle hooks?" (got) ranked `types.ts`, which defines a
+    `merge` type, above `options.ts`, whose class `Options` has the method `merge`. Never for
+    a statement: a report's snippet names pairs it only uses (report-shaped .766 → .731)."""
+    repo = make_repo(tmp_path, {
+        "source/types.ts": "export type Hooks = {beforeRequest: Function[]};\n"
+                           "/** How options merge hooks: handle the hooks of two options, hooks after hooks. */\n"
+                           "export function merge(a: Hooks, b: Hooks): Hooks {\n  // merge hooks of two hooks objects\n"
+                           "  return {beforeRequest: [...a.beforeRequest, ...b.beforeRequest]};\n}\n",
+        "source/options.ts": "export class Options {\n  merge(options: object) {\n    this.apply(options);\n  }\n\n"
+                             "  apply(options: object) {\n    return options;\n  }\n}\n",
+        "source/other.ts": "export function merge(a: object) {\n  return a;\n}\n",
+        "source/more.ts": "export function merge(b: object) {\n  return b;\n}\n",
+        "source/extra.ts": "export function merge(c: object) {\n  return c;\n}\n",
+    })
+    index = Index.build(Repository(repo).snapshot())
+    retriever = retriever_for(index)
+    top = retriever.rank("How does Options.merge handle hooks?", 1)[0]
+    assert top.path == "source/options.ts" and "pair defined" in top.why
+    files = [f for f in index.files]
+    assert retriever.defining_pairs(parse("How does Options.merge handle hooks?"), files) == {"source/options.ts"}
+    statement = "Options.merge drops the hooks of the second object when both define beforeRequest hooks"
+    assert not any("pair defined" in h.why for h in retriever.rank(statement, 5))
