@@ -300,6 +300,8 @@ _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
 _VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|\[[^\]\n]*\]|\{[^}\n]*\}|"
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|\S*[/\\]\S*")
+#: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
+_PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
 #: A piece is worth looking up when it holds this many words, or one fewer in 12 characters
 #: or more (``Required block``): shorter ones (``not found``) stand in too many places.
 MESSAGE_WORDS = 3
@@ -308,6 +310,9 @@ MESSAGE_WORDS = 3
 def _messages(text: str) -> tuple[str, ...]:
     """The literal pieces of the error lines and quoted strings in ``text`` (see :attr:`Query.messages`)."""
     found = [m.group(1) or m.group(2) for m in _ERROR_LINE.finditer(text)]
+    line = text.strip()
+    if not found and "\n" not in line and len(line) <= 300 and _PASTED_VALUE.search(line) and not line.endswith("?"):
+        found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value."
     found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
     pieces: list[str] = []
     for message in found:

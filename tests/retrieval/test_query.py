@@ -187,6 +187,9 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     assert parse("jinja2.exceptions.TemplateRuntimeError: Required block 'content' not found").messages == \
         ("Required block",)  # two words of twelve characters; "not found" alone says nothing
     assert parse("where is the retry delay computed?").messages == ()
+    # pasted bare, without `Error:`: a line that quotes the user's value is a message too
+    assert parse("Option '--verbose' does not take a value.").messages == ("does not take a value",)
+    assert parse("where is 'x' parsed?").messages == ()
 
 
 def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
