@@ -84,6 +84,8 @@ class RetrieverConfig:
     message the question pastes (:attr:`.query.Query.messages`) that at most
     :data:`MESSAGE_FILES` of the candidates hold: the code that raises it."""
     config_intent: float = CONFIG_INTENT
+    """Added to a configuration file's learned score when the question names a configuration
+    file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
     pair_defined: float = PAIR_DEFINED
     """Added to the learned score of a file that defines both parts of a dotted name the
     question uses (``Options.merge``: the class and its method), when at most
@@ -97,8 +99,6 @@ class RetrieverConfig:
     definition_intent: float = DEFINITION_INTENT
     """Added to the learned score of a file that defines a name the question asks the
     definition of (:func:`.intent.asks_definition`; a name at most :data:`DEFINING_FILES` define)."""
-    """Added to a configuration file's learned score when the question names a configuration
-    file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
 
 
 @dataclass(frozen=True)
