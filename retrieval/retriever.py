@@ -230,7 +230,8 @@ class Retriever:
             files = self.defines(name) or self._modules_named(name) or self._assigning(name, candidates)
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
-        return out.intersection(candidates)
+        # a type stub beside its module declares what the module implements: the module answers
+        return {p for p in out.intersection(candidates) if not (p.endswith(".pyi") and p[:-1] in out)}
 
     def _assigning(self, name: str, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that assign ``name`` a value at a line's start

@@ -498,3 +498,19 @@ def test_a_dotted_name_lifts_the_file_defining_both_its_parts(tmp_path: Path, ma
     assert retriever.defining_pairs(parse("How does Options.merge handle hooks?"), files) == {"source/options.ts"}
     statement = "Options.merge drops the hooks of the second object when both define beforeRequest hooks"
     assert not any("pair defined" in h.why for h in retriever.rank(statement, 5))
+
+
+def test_where_a_name_is_implemented_is_the_module_not_its_type_stub(tmp_path: Path, make_repo) -> None:
+    """attrs: "where is the instance_of validator implemented" answered `validators.pyi`,
+    the stub that only declares it, over `validators.py` (both define it, both lifted)."""
+    repo = make_repo(tmp_path, {
+        "src/attr/validators.py": "def instance_of(type):\n    '''A validator that raises a TypeError.'''\n"
+                                  "    def check(inst, attr, value):\n        if not isinstance(value, type):\n"
+                                  "            raise TypeError(attr)\n    return check\n",
+        "src/attr/validators.pyi": "def instance_of(type: type) -> _ValidatorType: ...\n"
+                                   "# the instance_of validator: instance_of(type) validator, implemented\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    hits = retriever.rank("where is the instance_of validator implemented", 2)
+    assert hits[0].path == "src/attr/validators.py" and "definition asked" in hits[0].why
+    assert "definition asked" not in hits[1].why
