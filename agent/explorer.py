@@ -304,26 +304,16 @@ class Explorer:
         if asks_definition(question) and (unheard := env.unheard_of()):
             # no file holds the name, let alone defines it: any file named would be a guess
             names = ", ".join(f"`{n}`" for n in unheard)
-            return Answer(question, [], [], "no answer found", [], time.perf_counter() - started, self.model_name,
-                          self.adapters, [*self.notes, f"no file of the repository holds {names}, so none defines "
-                                          "it: check the spelling, or `--rev` for another commit"],
-                          True, {"walked": False, "walk": None, "answer_p": {}, "reads": [], "settled_by": None,
-                                 "stage": [], "bm25": []})
+            return self._unwalked(question, started, [], f"no file of the repository holds {names}, so none "
+                                  "defines it: check the spelling, or `--rev` for another commit")
         if not walking and self.weigh is not None and not settle(
                 self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
             walking = True  # no code file among the rankings' first: only a walk can answer
         if is_bare_name(question) and (walk or self.walk) != "always" and (stage := env.stage_ranking()):
             # a name alone, as typed into grep: the file defining it, as `search` ranks it (a config
             # file setting it too, which the gate for questions about code would rule out)
-            ranked = [p for p, _ in stage][:RANKED]
-            evidence = [self._evidence(ranked[0], question)]
-            return Answer(question, ranked, evidence, self._compose(question, evidence), [],
-                          time.perf_counter() - started, self.model_name, self.adapters,
-                          [*self.notes, "a name alone: answered as the candidate stage ranks where it is defined, "
-                                        "without walking"],
-                          True, {"walked": False, "walk": None, "answer_p": {}, "reads": [],
-                                 "settled_by": "the candidate stage", "stage": [[p, round(s, 5)] for p, s in stage],
-                                 "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]})
+            return self._unwalked(question, started, stage, "a name alone: answered as the candidate stage ranks "
+                                  "where it is defined, without walking")
         if walking:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)
@@ -417,6 +407,17 @@ class Explorer:
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
                       self.model_name, self.adapters, notes, finished, weighed)
+
+    def _unwalked(self, question: str, started: float, stage: list[tuple[str, float]], note: str) -> Answer:
+        """The answer settled before any walk: the candidate stage's ranking (none: no answer)."""
+        ranked = [p for p, _ in stage][:RANKED]
+        evidence = [self._evidence(ranked[0], question)] if ranked else []
+        return Answer(question, ranked, evidence, self._compose(question, evidence) if evidence else "no answer found",
+                      [], time.perf_counter() - started, self.model_name, self.adapters, [*self.notes, note], True,
+                      {"walked": False, "walk": None, "answer_p": {}, "reads": [],
+                       "settled_by": "the candidate stage" if ranked else None,
+                       "stage": [[p, round(s, 5)] for p, s in stage],
+                       "bm25": [[p, round(s, 5)] for p, s in self.env.lexical_ranking()] if ranked else []})
 
     def _evidence(self, path: str, question: str) -> Evidence:
         text = self.snapshot.text(path)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from .intent import asks_definition, is_bare_name
-from ..sandbox.index import BACKTICKED, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
+from ..sandbox.index import BACKTICKED, COMMENT_LINE, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -63,7 +63,8 @@ _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
 _NAME = re.compile(r"[^\W\d]\w*|\d+")
-_DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
+#: A dotted name (``Options.merge``, ``click.core.Context.invoke``).
+DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
 #: Where another package lives on the user's machine: Python's site-packages and standard
@@ -253,14 +254,10 @@ def _body_end(lines: list[str], start: int) -> int:
     indent = _indent(lines[start - 1])
     for n in range(start + 1, len(lines) + 1):
         text = lines[n - 1]
-        if not text.strip() or _COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]":
+        if not text.strip() or COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]":
             continue
         return n
     return len(lines)
-
-
-#: A comment line in the languages units read (as :func:`~explore.sandbox.index.best_window` reads one).
-_COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*|--)")
 
 
 def _indent(line: str) -> int:
@@ -278,7 +275,7 @@ def evidence_start(lines: list[str], question: str, path: str, window: int) -> i
     line = frame[0] if frame else None
     if frame and (moved := _frame_in_file(lines, *frame)) != line:  # the function, where this version has it
         top = moved
-        while top > 1 and moved - top < 2 and _COMMENT_LINE.match(lines[top - 2]):
+        while top > 1 and moved - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1  # and the comment lines just above it
         return max(1, min(top, len(lines) - window + 1))
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
@@ -353,7 +350,7 @@ def _parse(text: str) -> Query:
     names: list[str] = list(functions)
     for m in BACKTICKED.finditer(text):
         names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
-    for m in _DOTTED.finditer(text):
+    for m in DOTTED.finditer(text):
         parts = m.group(0).split(".")
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]

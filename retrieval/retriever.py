@@ -25,13 +25,13 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import Index
+from ..sandbox.index import IDENTIFIER, Index
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import asks_definition, asks_for, is_statement, names_config
-from .query import Query, crate_file, go_module_file, parse
+from .query import DOTTED, Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
 
@@ -238,7 +238,7 @@ class Retriever:
         (``DEFAULT_LIMITS = Limits(…)``, ``ROUNDED: Box = Box(…)``, ``export const X =``,
         ``pub const X: u8 =``): a constant, which no code unit defines; or a config file that
         sets it as a key (``shallow_clone: true``)."""
-        if not _INDEXED_NAME.fullmatch(name):
+        if not IDENTIFIER.fullmatch(name):
             return set()
         assigned = re.compile(rf"^(?:export\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:const|let|var|static|final)?\s*"
                               rf"{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.M)
@@ -270,7 +270,7 @@ class Retriever:
         a word and no code unit defines one (``zebraTeleport`` in a repository that never
         mentions it); else (or with no names, or a name the index cannot spell) none."""
         names = sorted(query.names)
-        if not names or not all(_INDEXED_NAME.fullmatch(n) for n in names):
+        if not names or not all(IDENTIFIER.fullmatch(n) for n in names):
             return []
         for name in names:
             if self.defines(name) or self.index.token_scores([name.lower()]).any():
@@ -282,7 +282,7 @@ class Retriever:
         dotted name in the question (``Options.merge``, ``app.Flask.route``), of the pairs
         at most :data:`DEFINING_FILES` files define both of."""
         out: set[str] = set()
-        for m in _DOTTED_NAME.finditer(query.text):
+        for m in DOTTED.finditer(query.text):
             parts = [p for p in m.group(0).split(".") if len(p) > 2]
             for owner, member in zip(parts, parts[1:]):
                 both = self.defines(owner) & self.defines(member)
@@ -295,7 +295,7 @@ class Retriever:
         that at most :data:`NAME_FILES` files of the repository hold."""
         found: set[str] = set()
         for name in sorted(query.names):
-            if len(name) < 4 or not _INDEXED_NAME.fullmatch(name):
+            if len(name) < 4 or not IDENTIFIER.fullmatch(name):
                 continue
             scores = self.index.token_scores([name.lower()])
             holding = np.flatnonzero(scores)
@@ -401,12 +401,6 @@ class Retriever:
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p])) for p in order]
 
-
-#: A dotted name in prose (``Options.merge``, ``click.core.Context.invoke``).
-_DOTTED_NAME = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
-
-#: A name as the BM25 index spells its words (:data:`explore.sandbox.index.IDENTIFIER`).
-_INDEXED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: Folder names every package has: with a file name they do not tell one package from another.
 _GENERIC_FOLDERS = frozenset({"src", "lib", "library", "dist", "build", "pkg", "internal", "source"})

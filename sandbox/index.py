@@ -236,7 +236,7 @@ _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|rea
 #: Text in backticks, as a question quotes code (`app.render`); the query parser reads it too.
 BACKTICKED = re.compile(r"`([^`\n]{1,200})`")
 #: A comment line in the languages units read (a doc comment above a definition).
-_COMMENT = re.compile(r"\s*(?:#|//|/\*|\*|--)")
+COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*|--)")
 
 
 def file_lines(text: str) -> list[str]:
@@ -309,7 +309,7 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     inside = [i for i in defining if start <= i < start + window]
     if inside:  # open at the definition (and the comment lines just above it), not mid-way before it
         top = inside[0]
-        while top > 0 and inside[0] - top < 2 and _COMMENT.match(lines[top - 1]):
+        while top > 0 and inside[0] - top < 2 and COMMENT_LINE.match(lines[top - 1]):
             top -= 1
         start = min(top, len(lines) - window)
     return start + 1
