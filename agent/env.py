@@ -270,6 +270,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         """The question's code names when no file of the snapshot holds or defines any of them."""
         return self._offer.unheard_of() if self._offer is not None else []
 
+    def holds_no_word(self) -> bool:
+        """Whether no file of the snapshot holds a word of the question."""
+        return self._offer.holds_no_word() if self._offer is not None else False
+
     def lexical_ranking(self) -> list[tuple[str, float]]:
         """BM25's best files for the question with their scores, best first (once per episode)."""
         return self._offer.lexical() if self._offer is not None else []

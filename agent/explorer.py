@@ -306,6 +306,9 @@ class Explorer:
             names = ", ".join(f"`{n}`" for n in unheard)
             return self._unwalked(question, started, [], f"no file of the repository holds {names}, so none "
                                   "defines it: check the spelling, or `--rev` for another commit")
+        if env.holds_no_word():
+            return self._unwalked(question, started, [], "no file of the repository holds a word of the question: "
+                                  "check the spelling, or `--rev` for another commit")
         if not walking and self.weigh is not None and not settle(
                 self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
             walking = True  # no code file among the rankings' first: only a walk can answer

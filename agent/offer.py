@@ -78,6 +78,14 @@ class Offer:
         assert self.ws.index is not None
         return retriever_for(self.ws.index, self.retriever).unheard_of(parse(self.ws.question))
 
+    def holds_no_word(self) -> bool:
+        """Whether no file holds a word of the question
+        (:meth:`~explore.retrieval.retriever.Retriever.holds_no_word`); False without an index."""
+        if not self.active:
+            return False
+        assert self.ws.index is not None
+        return retriever_for(self.ws.index, self.retriever).holds_no_word(parse(self.ws.question))
+
     def lexical(self) -> list[tuple[str, float]]:
         """BM25's best files with their scores, best first."""
         if not self.active:

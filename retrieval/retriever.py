@@ -277,6 +277,16 @@ class Retriever:
                 return []
         return names
 
+    def holds_no_word(self, query: Query) -> bool:
+        """Whether no file of the snapshot holds a single word of ``query`` (``qwzx vbnmk``,
+        or a question about another project): whatever file were named would be a guess.
+        False for a question with no words to look for."""
+        if not query.terms:
+            return False
+        if any(self.defines(n) for n in query.names):
+            return False
+        return not self.index.token_scores(sorted(set(query.terms))).any()
+
     def defining_pairs(self, query: Query, candidates: list[str]) -> set[str]:
         """The files among ``candidates`` that define both of two neighbouring parts of a
         dotted name in the question (``Options.merge``, ``app.Flask.route``), of the pairs

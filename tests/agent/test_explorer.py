@@ -49,6 +49,12 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     assert found.answered and found.to_dict()["answered"] is True
     none = Explorer(repo, model="tiny-random").ask("where is zebraTeleport defined?")
     assert not none.answered and none.files == [] and none.to_dict()["answered"] is False
+    # no file holds a single word of it: no answer, and no walk (the script would answer one)
+    gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
+    assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
+    walker = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                      reflector=NoReflector())
+    assert walker.ask("qwzx vbnmk retry", walk="always").answered  # one word a file holds is enough
     for wrong in (42, b"where is the retry", None):
         with pytest.raises(TypeError, match="as a str"):
             explorer.ask(wrong)  # type: ignore[arg-type]
@@ -250,6 +256,7 @@ def test_a_question_nothing_matches_gets_no_answer_not_an_off_topic_file(tmp_pat
     (`ask` exits 1, as `search` does), and says why; a walk out of steps with nothing seen says
     that, not that it answers the best candidate."""
     repo = Repository(make_repo(tmp_path, {"setup.cfg": "[metadata]\nname = demo\n", "README.md": "# Demo\n",
+                                           "docs/notes.txt": "Datenbank\n",
                                            "pkg/core.py": "def run(value):\n    return value\n"}, git_init=False))
     from explore.agent.bundle import shipped_adapters, trained_answer, trained_config
 
@@ -260,8 +267,12 @@ def test_a_question_nothing_matches_gets_no_answer_not_an_off_topic_file(tmp_pat
     assert any("no file matches the question" in n and "setup.cfg" in n for n in result.notes)
     out_of_steps = Explorer(repo, policy=script("cd pkg/"), reflector=NoReflector(), walk="always", max_steps=1,
                             **shipped)
-    left = out_of_steps.ask("qqqxyzzy plugh")
+    left = out_of_steps.ask("qqqxyzzy plugh Datenbank")
     assert left.files == [] and any("no candidate was seen" in n for n in left.notes)
+    # no file holds a single word of it: no answer before any walk (the script would answer)
+    nothing = Explorer(repo, policy=script("read setup.cfg"), reflector=NoReflector(), walk="always", **shipped)
+    unmatched = nothing.ask("wo wird die Tabelle geöffnet?")
+    assert unmatched.files == [] and unmatched.steps == [] and "holds a word" in unmatched.notes[-1]
 
 
 def test_a_binary_answer_says_what_it_is_instead_of_empty_evidence(tmp_path: Path, make_repo, script) -> None:
