@@ -16,6 +16,7 @@ commit changed. Every policy answers the same questions:
     python benchmarks/bench_real.py --split train --policies bm25,retrieve   # tune here, not on eval
     python benchmarks/bench_real.py --text changelog    # ask with the release note the commit added
     python benchmarks/bench_real.py --text report       # the message plus the test it added, as a bug report
+    python benchmarks/bench_real.py --text issue        # the GitHub issue the commit closed
 
 ``--text changelog`` asks each commit that also added a release note (CHANGES.rst,
 CHANGELOG.md, towncrier fragments …; at most six lines: more is a release compiled, not one
@@ -25,6 +26,10 @@ report than a commit subject is.
 ``--text report`` asks each commit that also added test lines with its message followed by
 those lines as a fenced code block ("To reproduce:"), the shape of a bug report with a
 reproducer: the names a user's snippet calls, among the test's own helpers and fixtures.
+
+``--text issue`` asks each commit that closed a GitHub issue (``benchmarks/issues.toml``)
+with the issue's title and first post: a real bug report, written before anyone knew
+where the bug lay (``benchmarks/issues.py fetch`` brings the texts; a network is needed).
 
 Printed: pooled acc@1/5/10 and seconds per question for every policy, then acc@1 per repository.
 """
@@ -154,6 +159,30 @@ def report_questions(entry: dict, folder: Path, per_repo: int):
     return repo, out, scan
 
 
+def issue_questions(entry: dict, folder: Path, per_repo: int):
+    """The newest ``per_repo`` commits that closed a GitHub issue (``benchmarks/issues.toml``),
+    asked with the issue's title and first post as its reporter wrote them
+    (``benchmarks/issues.py`` says where the texts come from)."""
+    from issues import issue_text, load_recipe
+
+    repo, tasks, scan = questions(entry, folder, 0)
+    by_commit = {t.meta["commit"]: t for t in tasks}
+    out = []
+    for row in load_recipe():
+        if row["repo"] != entry["name"] or row["commit"] not in by_commit:
+            continue
+        text = issue_text(entry["name"], row["issue"])
+        if text is None:
+            raise SystemExit(f"{entry['name']} #{row['issue']}: no issue text in corpus/issues/ "
+                             "(run `python benchmarks/issues.py fetch`)")
+        task = by_commit[row["commit"]]
+        task.meta["message"], task.meta["issue"] = task.question, row["issue"]
+        task.question = (text["title"].strip() + "\n\n" + text["body"].strip()).strip()
+        out.append(task)
+    out.sort(key=lambda t: -t.meta["seq"])
+    return repo, out[:per_repo] if per_repo else out, scan
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git",
@@ -165,10 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", type=Path, default=None, help="navigator adapters instead of the shipped ones")
     parser.add_argument("--clone", action="store_true", help="git clone the pinned repositories that are missing")
     parser.add_argument("--json", type=Path, default=None, help="write every number (and per-question rows) here")
-    parser.add_argument("--text", choices=("message", "changelog", "report"), default="message",
+    parser.add_argument("--text", choices=("message", "changelog", "report", "issue"), default="message",
                         help="ask with the commit message, or with the release note the commit added "
                              "(commits without one left out), or as a bug report: the message and the "
-                             "test lines the commit added (commits adding none left out)")
+                             "test lines the commit added (commits adding none left out), or with the GitHub "
+                             "issue the commit closed (benchmarks/issues.toml)")
     args = parser.parse_args(argv)
 
     from explore.agent.env import navigator_config
@@ -189,11 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"[red]missing clone[/] {folder}: run with --clone (or `git clone {entry['url']} {folder}`)")
             return 2
         start = time.perf_counter()
-        ask = {"changelog": changelog_questions, "report": report_questions}.get(args.text, questions)
+        ask = {"changelog": changelog_questions, "report": report_questions, "issue": issue_questions}.get(args.text, questions)
         repo, tasks, scan = ask(entry, folder, args.per_repo)
         console.print(f"{entry['name']}: {len(tasks)} questions ({args.text}); {scan.describe()} "
                       f"[dim]({time.perf_counter() - start:.1f} s)[/]")
-        sets.append((entry, repo, tasks))
+        if tasks:  # docutils closes no GitHub issue: no issue questions
+            sets.append((entry, repo, tasks))
 
     config = navigator_config(offer="bm25")  # the scoring environment (the navigator reads its own env.json)
     reports: dict[str, dict[str, object]] = {}
