@@ -138,7 +138,7 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
 
     table = Table(title="explore train", show_header=True)
     table.add_column("")
-    table.add_column("value")
+    table.add_column("value", overflow="fold")  # a path is shown whole, folded, never cut with "…"
 
     def row(name: str, value: str) -> None:  # paths and messages are shown as they are, never as markup
         table.add_row(Text(inert(name)), Text(inert(value)))

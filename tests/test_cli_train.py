@@ -349,3 +349,17 @@ def test_out_in_a_pruned_cache_folder_is_refused(tmp_path: Path, explore_cache: 
         refused = runner.invoke(app, ["train", str(repo), "--out", str(explore_cache / inside)])
         assert refused.exit_code == 2 and "inside explore's cache" in refused.output, refused.output
     assert not (explore_cache / "snapshots" / "new").exists() and not (explore_cache / "models" / "x").exists()
+
+
+def test_the_summary_shows_a_long_adapter_path_whole(capsys, monkeypatch) -> None:
+    """The summary table cut an output path at the terminal's width with "…": the one line
+    a user copies to find the adapters."""
+    from explore.cli.train import _print_summary
+
+    monkeypatch.setenv("COLUMNS", "80")
+    folder = "/tmp/" + "a-rather-long-folder-name/" * 5 + "adapters"
+    _print_summary({"out": folder, "adapters": {"policy": folder + "/policy"}, "default_out": False}, Path("/r"))
+    shown = capsys.readouterr().out
+    assert "…" not in shown
+    cells = "".join(line.split("│")[2].strip() for line in shown.splitlines() if line.count("│") == 3)
+    assert folder + "/policy" in cells
