@@ -159,6 +159,11 @@ def report_questions(entry: dict, folder: Path, per_repo: int):
     return repo, out, scan
 
 
+#: A first post is asked up to this many characters: the texts measured here came from a
+#: stored copy that cut each post near this length, and a post fetched whole is cut alike.
+MAX_ISSUE_BODY = 1400
+
+
 def issue_questions(entry: dict, folder: Path, per_repo: int):
     """The newest ``per_repo`` commits that closed a GitHub issue (``benchmarks/issues.toml``),
     asked with the issue's title and first post as its reporter wrote them
@@ -177,7 +182,8 @@ def issue_questions(entry: dict, folder: Path, per_repo: int):
                              "(run `python benchmarks/issues.py fetch`)")
         task = by_commit[row["commit"]]
         task.meta["message"], task.meta["issue"] = task.question, row["issue"]
-        task.question = (text["title"].strip() + "\n\n" + text["body"].strip()).strip()
+        body = text["body"].strip()[:MAX_ISSUE_BODY]
+        task.question = (text["title"].strip() + "\n\n" + body).strip()
         out.append(task)
     out.sort(key=lambda t: -t.meta["seq"])
     return repo, out[:per_repo] if per_repo else out, scan

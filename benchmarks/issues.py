@@ -139,6 +139,9 @@ RECIPE_HEADER = """\
 # them from the GitHub API into corpus/issues/ (git-ignored), `python
 # benchmarks/bench_real.py --text issue` scores them. Issues with an empty first post are
 # left out. Projects without GitHub issues (docutils: SourceForge) have none here.
+# The split is history.toml's: the evaluation projects' issues are the benchmark (never
+# trained or tuned on); the training projects' may be learnt from
+# (`benchmarks/train_combiner.py --text message,report,issue`).
 """
 
 

@@ -38,7 +38,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_real import ROOT, load_recipe, questions, report_questions  # noqa: E402
+from bench_real import ROOT, issue_questions, load_recipe, questions, report_questions  # noqa: E402
 
 
 def hits(order: list[int], y: np.ndarray) -> int | None:
@@ -67,14 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-repo", type=int, default=150)
     parser.add_argument("--out", type=Path, default=ROOT / "retrieval" / "combiner.json")
     parser.add_argument("--text", default="message",
-                        help="message (commit messages, the default) or message,report (and report-shaped questions)")
+                        help="message (commit messages, the default), message,report (and report-shaped "
+                             "questions) or message,report,issue (and the GitHub issues of benchmarks/issues.toml)")
     parser.add_argument("--only", default="", help="comma-separated training projects (default: all)")
     parser.add_argument("--no-history", action="store_true",
                         help="fit for snapshots without history: with history (as shipped) against without, left one out")
     args = parser.parse_args(argv)
     texts = args.text.split(",")
-    if texts not in (["message"], ["message", "report"]):
-        parser.error("--text is message or message,report")
+    if texts not in (["message"], ["message", "report"], ["message", "report", "issue"]):
+        parser.error("--text is message, message,report or message,report,issue")
 
     from explore.retrieval.adapt import cases
     from explore.retrieval.combiner import fit
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(filter(None, args.only.split(",")))
     per_repo: dict[str, list] = {}
     reports: dict[str, list] = {}
+    issues: dict[str, list] = {}
     for entry in load_recipe("train"):
         if only and entry["name"] not in only:
             continue
@@ -93,10 +95,16 @@ def main(argv: list[str] | None = None) -> int:
             repo, asked, _ = report_questions(entry, args.repos_dir / entry["name"], args.per_repo)
             reports[entry["name"]] = cases(repo, asked, fused=True)
             line += f", {len(asked)} report-shaped"
+        if "issue" in texts:
+            repo, asked, _ = issue_questions(entry, args.repos_dir / entry["name"], 0)
+            issues[entry["name"]] = cases(repo, asked, fused=True)
+            line += f", {len(asked)} issues"
         print(f"{line} ({time.perf_counter() - start:.0f} s)", flush=True)
 
     if args.no_history:
         return without_history({name: built + reports.get(name, []) for name, built in per_repo.items()}, args.out)
+    if issues:
+        return with_issues(per_repo, reports, issues, args.out)
     if reports:
         return with_reports(per_repo, reports, args.out)
 
@@ -177,6 +185,31 @@ def with_reports(per_repo: dict[str, list], reports: dict[str, list], out: Path)
     for (label, text), got in scored.items():
         print(report(f"{label[:4]}/{text[:3]}", got))
     write(fit([c for built in (*per_repo.values(), *reports.values()) for c in built]), out)
+    return 0
+
+
+def with_issues(per_repo: dict[str, list], reports: dict[str, list], issues: dict[str, list], out: Path) -> int:
+    """Left one project out: the shipped recipe's fit (messages and reports) against one
+    that also learns from the other projects' GitHub issues, each scored on the held
+    project's messages, reports and issues; then the second on all."""
+    from explore.retrieval.combiner import fit
+
+    kinds = {"message": per_repo, "report": reports, "issue": issues}
+    scored: dict[tuple[str, str], list] = {(f, t): [] for f in ("shipped", "issues") for t in kinds}
+    print("leave one project out (acc@1 on its messages | reports | issues):")
+    for held in per_repo:
+        base = [c for name in per_repo if name != held for c in (*per_repo[name], *reports[name])]
+        more = base + [c for name, built in issues.items() if name != held for c in built]
+        line = f"  {held:<11}"
+        for label, model in (("shipped", fit(base)), ("issues", fit(more))):
+            for text, built in kinds.items():
+                got = firsts(model, built[held])
+                scored[(label, text)] += got
+                line += f" {label}/{text[:3]} {sum(g == 1 for g in got) / max(len(got), 1):.3f}"
+        print(line, flush=True)
+    for (label, text), got in scored.items():
+        print(report(f"{label[:4]}/{text[:3]}", got))
+    write(fit([c for built in (*per_repo.values(), *reports.values(), *issues.values()) for c in built]), out)
     return 0
 
 

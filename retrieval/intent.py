@@ -62,16 +62,24 @@ _INTERROGATIVE = re.compile(
 _QUERY_WORDS = 5
 
 
+#: Words below a first line that make a text a report whatever its first line: an issue
+#: titled as a question ("How to use tqdm to log to CloudWatch?") over its first post.
+_REPORT_BODY_WORDS = 20
+
+
 def is_statement(question: str) -> bool:
     """Whether ``question`` is a description rather than a question or a few search words:
     a commit message, a bug report, a release note ("Fix the LaTeX writer's table
     settings"). Its first line is not put as a question, and it runs over a line or
-    over :data:`_QUERY_WORDS` words."""
+    over :data:`_QUERY_WORDS` words; or, whatever its first line, a body of
+    :data:`_REPORT_BODY_WORDS` words or more follows it (an issue's title and first post)."""
     text = question.strip()
-    first = text.split("\n", 1)[0]
+    first, _, body = text.partition("\n")
+    if len(body.split()) >= _REPORT_BODY_WORDS:
+        return True
     if _INTERROGATIVE.search(first):
         return False
-    return "\n" in text or len(text.split()) > _QUERY_WORDS
+    return bool(body) or len(text.split()) > _QUERY_WORDS
 
 
 #: A question asking where a name is defined (``ask`` walks these: an example or a script may
