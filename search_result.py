@@ -44,7 +44,7 @@ def search_rows(snapshot: Snapshot, hits: list[Any], question: str) -> list[dict
     rows = []
     for h in hits:
         lines = file_lines(snapshot.text(h.path) or "")
-        start = evidence_start(lines, question, h.path, WINDOW) if lines else 1
+        start = evidence_start(lines, question, h.path, WINDOW, h.unit) if lines else 1
         rows.append({"path": h.path, "score": h.score, "why": list(h.why), "line": start,
                      "lines": [shown_line(line) for line in lines[start - 1: start - 1 + WINDOW]]})
     return rows

@@ -270,6 +270,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         """The question's code names when no file of the snapshot holds or defines any of them."""
         return self._offer.unheard_of() if self._offer is not None else []
 
+    def best_unit(self, path: str) -> tuple[int, int] | None:
+        """The line span of ``path``'s code unit that best matches the question, or None."""
+        return self._offer.best_unit(path) if self._offer is not None else None
+
     def holds_no_word(self) -> bool:
         """Whether no file of the snapshot holds a word of the question."""
         return self._offer.holds_no_word() if self._offer is not None else False

@@ -432,7 +432,7 @@ class Explorer:
                 said = f"[{exc}]"
             return Evidence(path, 1, 1, said)
         lines = file_lines(text)
-        start = evidence_start(lines, question, path, EVIDENCE_LINES)
+        start = evidence_start(lines, question, path, EVIDENCE_LINES, self.env.best_unit(path))
         chunk = lines[start - 1 : start - 1 + EVIDENCE_LINES]
         return Evidence(path, start, start + max(len(chunk), 1) - 1, "\n".join(shown_line(line) for line in chunk))
 

@@ -78,6 +78,14 @@ class Offer:
         assert self.ws.index is not None
         return retriever_for(self.ws.index, self.retriever).unheard_of(parse(self.ws.question))
 
+    def best_unit(self, path: str) -> tuple[int, int] | None:
+        """``path``'s code unit that best matches the question
+        (:meth:`~explore.retrieval.retriever.Retriever.best_unit`); None without an index."""
+        if not self.active:
+            return None
+        assert self.ws.index is not None
+        return retriever_for(self.ws.index, self.retriever).best_unit(parse(self.ws.question), path)
+
     def holds_no_word(self) -> bool:
         """Whether no file holds a word of the question
         (:meth:`~explore.retrieval.retriever.Retriever.holds_no_word`); False without an index."""

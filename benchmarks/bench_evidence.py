@@ -12,10 +12,19 @@ the two lines around it). Methods:
 * ``window`` — :func:`~explore.sandbox.index.best_window` over the whole file (before);
 * ``unit`` — the same inside the file's code unit (function, class, method) with the best
   unit-BM25 score for the question, when one shares a term (tried; not what ships: on the
-  training projects' 678 target files it found .364 against ``window``'s .363).
+  training projects' 678 target files it found .364 against ``window``'s .363);
+* ``ask`` — what `ask` and `search` showed until 2026-12-03
+  (:func:`~explore.retrieval.query.evidence_start` without a unit: a stack frame's line, a
+  pasted message's line, a definition asked for, else ``window``);
+* ``ask+unit`` — what they show now: the same, with ``window`` inside the best unit for a
+  question of :data:`~explore.retrieval.query.UNIT_WORDS` words or more.
+
+``--text issue`` asks the GitHub issues of ``benchmarks/issues.toml`` instead of the
+commit messages (as ``bench_real.py --text issue`` does).
 
     .venv/bin/python benchmarks/bench_evidence.py --split train --per-repo 30   # choose here
     .venv/bin/python benchmarks/bench_evidence.py --split eval --per-repo 40    # report here
+    .venv/bin/python benchmarks/bench_evidence.py --split eval --per-repo 0 --text issue
 """
 from __future__ import annotations
 
@@ -29,10 +38,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_real import ROOT, load_recipe, questions  # noqa: E402
+from bench_real import ROOT, issue_questions, load_recipe, questions  # noqa: E402
 
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? ", re.M)
-METHODS = ("first", "window", "unit")
+METHODS = ("first", "window", "unit", "ask", "ask+unit")
 
 
 def changed_lines(folder: Path, parent: str, commit: str, path: str) -> list[tuple[int, int]]:
@@ -71,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None)
     parser.add_argument("--per-repo", type=int, default=40)
     parser.add_argument("--window", type=int, default=12, help="lines shown (ask shows 12, search 6)")
+    parser.add_argument("--text", choices=("message", "issue"), default="message")
     args = parser.parse_args(argv)
 
-    from explore.retrieval.query import parse
+    from explore.retrieval.query import evidence_start, parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index, best_window
 
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for entry in entries:
         folder = args.repos_dir / entry["name"]
         start = time.perf_counter()
-        repo, tasks, _ = questions(entry, folder, args.per_repo)
+        repo, tasks, _ = (issue_questions if args.text == "issue" else questions)(entry, folder, args.per_repo)
         hits = {m: 0 for m in METHODS}
         n = 0
         for task in tasks:
@@ -100,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
                     continue  # a file the commit rewrote whole says nothing about a window
                 n += 1
                 starts = {"first": 1, "window": best_window(lines, task.question, args.window),
-                          "unit": unit_window(stage, parse(task.question), path, lines, args.window)}
+                          "unit": unit_window(stage, parse(task.question), path, lines, args.window),
+                          "ask": evidence_start(lines, task.question, path, args.window),
+                          "ask+unit": evidence_start(lines, task.question, path, args.window,
+                                                     stage.best_unit(parse(task.question), path))}
                 for m, s in starts.items():
                     end = s + args.window - 1
                     hits[m] += any(a <= end and b >= s for a, b in changed)

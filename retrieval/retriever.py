@@ -107,6 +107,9 @@ class Hit:
     score: float
     why: tuple[str, ...]
     """Which rankings placed it, with its rank in each (``unit#1``, ``symbol#2``)."""
+    unit: tuple[int, int] | None = None
+    """The 1-based line span of its code unit that best matches the question (where its
+    evidence window is looked for, :func:`.query.evidence_start`), or None."""
 
 
 #: What a JavaScript file in a stack trace may have been compiled from: a TypeScript
@@ -135,6 +138,8 @@ class Retriever:
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
+        self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
+        self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
 
     @property
     def log(self) -> ChangeLog:
@@ -170,6 +175,7 @@ class Retriever:
         out["file"] = _top(self.index.files, scores, depth)
         if len(self.units) and query.terms:
             unit_scores = self.units.scores(list(query.terms))
+            self._unit_scores = (query.terms, unit_scores)  # for best_unit, on this question's hits
             best = np.zeros(len(self.units.files), dtype=np.float32)
             np.maximum.at(best, self.units.owner, unit_scores)
             out["unit"] = _top(self.units.files, best, depth)
@@ -276,6 +282,27 @@ class Retriever:
             if self.defines(name) or self.index.token_scores([name.lower()]).any():
                 return []
         return names
+
+    def best_unit(self, query: Query, path: str) -> tuple[int, int] | None:
+        """The 1-based line span of ``path``'s code unit (function, class, method) that
+        scores best for ``query`` by unit BM25, or None when none shares a term with it."""
+        units = self.units
+        if not query.terms or not len(units) or (j := self._unit_file(path)) is None:
+            return None
+        a, b = int(units.offsets[j]), int(units.offsets[j + 1])
+        if a == b:
+            return None
+        scored = self._unit_scores  # read once: another thread may rank another question meanwhile
+        if scored is None or scored[0] != query.terms:  # a question's hits: its units scored once
+            scored = self._unit_scores = (query.terms, units.scores(list(query.terms)))
+        scores = scored[1][a:b]
+        start, end = units.spans[a + int(scores.argmax())]
+        return (int(start), int(end)) if scores.max() > 0 else None
+
+    def _unit_file(self, path: str) -> int | None:
+        if self._unit_files is None:
+            self._unit_files = {f: i for i, f in enumerate(self.units.files)}
+        return self._unit_files.get(path)
 
     def holds_no_word(self, query: Query) -> bool:
         """Whether no file of the snapshot holds a single word of ``query`` (``qwzx vbnmk``,
@@ -409,7 +436,7 @@ class Retriever:
             for path in fused:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
-        return [Hit(p, round(fused[p], 6), tuple(why[p])) for p in order]
+        return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
 
 
 #: Folder names every package has: with a file name they do not tell one package from another.

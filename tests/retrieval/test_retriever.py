@@ -514,3 +514,30 @@ def test_where_a_name_is_implemented_is_the_module_not_its_type_stub(tmp_path: P
     hits = retriever.rank("where is the instance_of validator implemented", 2)
     assert hits[0].path == "src/attr/validators.py" and "definition asked" in hits[0].why
     assert "definition asked" not in hits[1].why
+
+
+def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path, make_repo) -> None:
+    """A report's many words crowd wherever a file repeats them — a module docstring, a
+    list of names — and the window opened there, away from the function it is about (the
+    training projects' issue target files: a changed line in the window .282 → .341)."""
+    from explore.retrieval.query import evidence_start
+    from explore.sandbox.index import file_lines
+
+    header = '"""Uploads: the upload queue, the retry timer, the socket pool and the progress bar.\n\n' + \
+             "\n".join(f"upload queue retry timer socket pool progress note {i}" for i in range(12)) + '\n"""\n'
+    body = "\n".join(f"def helper_{i}(value):\n    return value + {i}\n" for i in range(40))
+    target = ("\n\ndef send_chunk(sock, chunk, attempt):\n    # a timeout on the socket retries the chunk\n"
+              "    try:\n        sock.send(chunk)\n    except TimeoutError:\n        if attempt < 3:\n"
+              "            return send_chunk(sock, chunk, attempt + 1)\n        raise\n")
+    root = make_repo(tmp_path, {"pkg/upload.py": header + body + target + body.replace("helper_", "other_")})
+    snapshot = Repository(root).snapshot()
+    report = ("Uploads hang forever when the socket times out while a chunk is sent: the chunk is never "
+              "retried and the upload stalls with no error")
+    hit = Retriever(Index.build(snapshot)).rank(report, 1)[0]
+    lines = file_lines(snapshot.text("pkg/upload.py"))
+    defined = next(n for n, line in enumerate(lines, start=1) if line.startswith("def send_chunk"))
+    assert hit.unit is not None and hit.unit[0] == defined
+    assert evidence_start(lines, report, hit.path, 12) < 20  # over the whole file: the docstring
+    assert defined <= evidence_start(lines, report, hit.path, 12, hit.unit) <= defined + 8
+    short = "socket chunk retried"  # a few words: the whole file, as before
+    assert evidence_start(lines, short, hit.path, 12, hit.unit) == evidence_start(lines, short, hit.path, 12)
