@@ -28,7 +28,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import asks_definition, is_bare_name
+from ..retrieval.intent import asks_definition, is_bare_name, is_only_a_reference
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
@@ -306,6 +306,9 @@ class Explorer:
             names = ", ".join(f"`{n}`" for n in unheard)
             return self._unwalked(question, started, [], f"no file of the repository holds {names}, so none "
                                   "defines it: check the spelling, or `--rev` for another commit")
+        if is_only_a_reference(question):  # its words would only match code about URLs
+            return self._unwalked(question, started, [], "the question is only a link or an issue number: explore "
+                                  "reads no network; paste the issue's title and text (--question-file FILE or -)")
         if env.holds_no_word():
             return self._unwalked(question, started, [], "no file of the repository holds a word of the question: "
                                   "check the spelling, or `--rev` for another commit")

@@ -33,9 +33,10 @@ def read_question(question: str | None, question_file: Path | None) -> str:
         if str(question_file) == "-":
             return _stdin()
         try:
-            return question_file.read_text(encoding="utf-8-sig")  # an editor's byte-order mark is no text
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QuestionSourceError(f"--question-file {question_file}: {getattr(exc, 'strerror', None) or exc}") from None
+            raw = question_file.read_bytes()
+        except OSError as exc:
+            raise QuestionSourceError(f"--question-file {question_file}: {exc.strerror or exc}") from None
+        return _decoded(raw, f"in {question_file}")
     if question == "-":
         return _stdin()
     if question is None:
@@ -57,11 +58,17 @@ def _stdin() -> str:
         raise QuestionSourceError(f"stdin: {exc.strerror or exc}") from None
     if isinstance(raw, str):
         return raw
+    return _decoded(raw, "on stdin")
+
+
+def _decoded(raw: bytes, where: str) -> str:
+    """``raw`` as UTF-8 text (an editor's byte-order mark is no text), or an error saying
+    where the first other byte is and how to convert the text."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise QuestionSourceError(f"the question on stdin is not UTF-8 text (byte {raw[exc.start]:#04x} at "
-                                  f"{exc.start})") from None
+        raise QuestionSourceError(f"the question {where} is not UTF-8 text (byte {raw[exc.start]:#04x} at "
+                                  f"{exc.start}): convert it first, e.g. `iconv -f latin1 -t utf-8`") from None
 
 
 def warn_uncommitted(repo: Path) -> None:
@@ -262,7 +269,10 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
 
     # Everything below that came from the repository (paths, evidence, notes about them) is
     # printed inert and markup-escaped: see inert() and shown_markup().
+    settled = result.get("weighed", {}).get("walked") is False
     for note in result["notes"]:
+        if settled and not show_steps and note.startswith("answered from ") and result["evidence"]:
+            continue  # the footer says it was settled without a walk (`--show-steps` and --json keep why)
         out.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
     steps = result["steps"]
     if (show_steps or not result["finished"]) and result.get("weighed", {}).get("walked", True):

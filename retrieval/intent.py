@@ -99,6 +99,17 @@ def is_bare_name(question: str) -> bool:
     return _BARE_NAME.match(text) is not None and bool(re.search(r"[_.`(]|[a-z][A-Z]|^[A-Z0-9]+$", text.strip("?! ")))
 
 
+#: A question that is only a reference to something elsewhere: a link, an issue number
+#: (``#2666``, ``encode/httpx#2666``), as pasted from a tracker.
+_ONLY_REFERENCE = re.compile(r"^(?:\s*(?:<?https?://\S+?>?|(?:[\w.-]+/[\w.-]+)?#\d+)[\s,;]*)+$")
+
+
+def is_only_a_reference(question: str) -> bool:
+    """Whether ``question`` is only a link or an issue number: its text is elsewhere, and
+    explore reads no network."""
+    return _ONLY_REFERENCE.match(question.strip()) is not None
+
+
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement); a code name
     alone, as typed into grep, asks so too."""

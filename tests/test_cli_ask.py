@@ -116,7 +116,12 @@ def test_ask_reads_the_question_from_a_file_or_stdin(tmp_path: Path) -> None:
     assert runner.invoke(app, ["ask", str(repo), "-"], input="   \n").exit_code == 2  # empty from stdin
     for command in (["ask", str(repo), "-"], ["search", str(repo), "-"], ["ask", str(repo), "--question-file", "-"]):
         latin = runner.invoke(app, command, input=b"retry \xff backoff")  # not UTF-8: said, not a traceback
-        assert latin.exit_code == 2 and "not UTF-8" in latin.output, latin.output
+        assert latin.exit_code == 2 and "not UTF-8" in latin.output and "iconv" in latin.output, latin.output
+    # a file of such bytes says the same (it printed Python's "'utf-8' codec can't decode …")
+    (tmp_path / "latin1.txt").write_bytes(b"\xdcberpr\xfcfung schl\xe4gt fehl")
+    for command in ("ask", "search"):
+        latin = runner.invoke(app, [command, str(repo), "--question-file", str(tmp_path / "latin1.txt")])
+        assert latin.exit_code == 2 and "latin1.txt is not UTF-8 text (byte 0xdc at 0)" in latin.output, latin.output
 
 
 def test_ask_starts_without_the_training_stack() -> None:
@@ -212,7 +217,9 @@ def test_show_steps_hides_a_walk_that_never_ran_and_shows_one_that_did(tmp_path:
     settled = runner.invoke(app, args)
     assert settled.exit_code == 0, settled.output
     assert "no walk needed" in settled.output and "walk (" not in settled.output
-    assert "pkg/retry.py" in settled.output
+    assert "pkg/retry.py" in settled.output and "note: answered from" in settled.output  # why, with --show-steps
+    plain = runner.invoke(app, args[:-1])  # without: the footer says it, not a note above every answer too
+    assert plain.exit_code == 0 and "no walk needed" in plain.output and "answered from" not in plain.output
     walked = runner.invoke(app, [*args, "--walk", "always"])
     assert walked.exit_code == 0, walked.output
     assert "walk (" in walked.output and "no walk needed" not in walked.output

@@ -52,6 +52,10 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     # no file holds a single word of it: no answer, and no walk (the script would answer one)
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
+    # only a link or an issue number: its text is elsewhere, and nothing is fetched
+    for reference in ("https://github.com/acme/demo/issues/2666", "#2666", "acme/demo#12, #13", "<https://x.org/a>"):
+        linked = explorer.ask(reference, walk="always")
+        assert not linked.answered and linked.steps == [] and "paste the issue" in linked.notes[-1], reference
     walker = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                       reflector=NoReflector())
     assert walker.ask("qwzx vbnmk retry", walk="always").answered  # one word a file holds is enough
