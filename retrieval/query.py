@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import asks_definition, is_bare_name
+from .intent import asks_definition, is_bare_name, is_statement
 from ..sandbox.index import BACKTICKED, COMMENT_LINE, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
 
 #: Characters of a question that are read (a pasted log can be megabytes).
@@ -298,9 +298,11 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     # a definition asked for by a plain word ("where is bytesify defined?") opens at it too
     if asks_definition(question):
         return best_window(lines, question, window, query.names)
+    code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if unit is not None and len(question.split()) >= UNIT_WORDS and (inside := lines[unit[0] - 1:unit[1]]):
-        return max(1, min(unit[0] - 1 + best_window(inside, question, window), len(lines) - window + 1))
-    return best_window(lines, question, window)
+        return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first),
+                          len(lines) - window + 1))
+    return best_window(lines, question, window, code_first=code_first)
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
