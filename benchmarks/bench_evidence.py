@@ -57,19 +57,14 @@ def changed_lines(folder: Path, parent: str, commit: str, path: str) -> list[tup
 
 
 def unit_window(stage, query, path: str, lines: list[str], window: int) -> int:
-    """``best_window`` inside the file's best-scoring code unit (else over the whole file)."""
+    """``best_window`` inside the file's best-scoring code unit (else over the whole file),
+    for every question, however short."""
     from explore.sandbox.index import best_window
 
-    units = stage.units
-    if path in units.files and query.terms:
-        j = units.files.index(path)
-        a, b = int(units.offsets[j]), int(units.offsets[j + 1])
-        scores = units.scores(list(query.terms))[a:b]
-        if len(scores) and scores.max() > 0:
-            start, end = units.spans[a + int(scores.argmax())]
-            inside = lines[start - 1:end]
-            if inside:
-                return start - 1 + best_window(inside, query.text, window)
+    unit = stage.best_unit(query, path)
+    inside = lines[unit[0] - 1:unit[1]] if unit else []
+    if inside:
+        return unit[0] - 1 + best_window(inside, query.text, window)
     return best_window(lines, query.text, window)
 
 
