@@ -539,5 +539,9 @@ def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path
     assert hit.unit is not None and hit.unit[0] == defined
     assert evidence_start(lines, report, hit.path, 12) < 20  # over the whole file: the docstring
     assert defined <= evidence_start(lines, report, hit.path, 12, hit.unit) <= defined + 8
+    from explore.search_result import search_rows
+
+    row = search_rows(snapshot, [hit], report)[0]  # what `explore search` shows
+    assert defined <= row["line"] <= defined + 8
     short = "socket chunk retried"  # a few words: the whole file, as before
     assert evidence_start(lines, short, hit.path, 12, hit.unit) == evidence_start(lines, short, hit.path, 12)
