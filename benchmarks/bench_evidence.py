@@ -71,7 +71,7 @@ def unit_window(stage, query, path: str, lines: list[str], window: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos-dir", type=Path, default=ROOT / "corpus" / "git")
-    parser.add_argument("--split", choices=("eval", "train", "lang", "all"), default="eval")
+    parser.add_argument("--split", choices=("eval", "train", "lang", "adapt", "all"), default="eval")
     parser.add_argument("--only", default=None)
     parser.add_argument("--per-repo", type=int, default=40)
     parser.add_argument("--window", type=int, default=12, help="lines shown (ask shows 12, search 6)")

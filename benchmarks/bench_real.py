@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"acc@5 {pooled.get('acc@5', float('nan')):.3f}  acc@10 {pooled.get('acc@10', float('nan')):.3f}  "
                       f"p50 {pooled['p50_seconds']:.2f} s")
 
-    table = Table(title=f"real questions ({args.split}): {sum(len(t) for _, _, t in sets)} commit messages",
+    asked = {"message": "commit messages", "changelog": "release notes", "report": "report-shaped commit messages",
+             "issue": "GitHub issues"}[args.text]
+    table = Table(title=f"real questions ({args.split}): {sum(len(t) for _, _, t in sets)} {asked}",
                   title_justify="left")
     for col in ("policy", "acc@1", "acc@5", "acc@10", "s/q p50", "s/q p90"):
         table.add_column(col, justify="right" if col != "policy" else "left")

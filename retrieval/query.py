@@ -300,9 +300,9 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
         return best_window(lines, question, window, query.names)
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if unit is not None and len(question.split()) >= UNIT_WORDS and (inside := lines[unit[0] - 1:unit[1]]):
-        return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first),
+        return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first, path=path),
                           len(lines) - window + 1))
-    return best_window(lines, question, window, code_first=code_first)
+    return best_window(lines, question, window, code_first=code_first, path=path)
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.

@@ -193,3 +193,27 @@ def test_a_report_opens_at_code_not_at_the_docstring_repeating_its_words() -> No
     assert evidence_start(lines, report, "pkg/upload.py", 6) == 36  # the retry code, not the docstring
     question = "what happens to the chunk when the socket times out?"
     assert evidence_start(lines, question, "pkg/upload.py", 6) == 1  # a question may want the docs
+
+
+def test_a_report_opens_at_go_code_not_at_the_doc_comment_repeating_its_words() -> None:
+    """The same for a language that writes its docs as ``//`` and ``/* */`` comments (Go's
+    doc comments, JSDoc, Rust's ``///``): a report opens at the code; a Python file's ``#``
+    lines are not read as such prose, and an unknown kind keeps the docstring rule."""
+    from explore.retrieval.query import evidence_start
+    from explore.sandbox.index import comment_lines, prose_lines
+
+    doc = ["// Send writes a chunk over the socket.", "//", "// A timeout retries the chunk.",
+           "/* The socket timeout", " * retries it. */", "func Send(chunk []byte, attempt int) error {"]
+    filler = [f"\tstep{i} := prepare(data, {i})" for i in range(30)]
+    code = ["\terr := socket.Send(chunk)", "\tif errors.Is(err, ErrTimeout) {", "\t\tif attempt < 3 {",
+            "\t\t\treturn Send(chunk, attempt+1) // retried", "\t\t}", "\t}"]
+    lines = doc + filler + code + [f"\ttail{i} := 0" for i in range(30)] + ["}"]
+    assert list(np.flatnonzero(comment_lines(lines))) == [0, 1, 2, 3, 4]
+    assert not prose_lines(lines, "pkg/upload.py").any() and prose_lines(lines, "pkg/upload.go").sum() == 5
+    assert not prose_lines(["# a timeout retries the chunk", "x = 1"], "pkg/upload.py").any()
+    report = "Uploads stall when the socket times out: the chunk is not retried after a timeout"
+    start = evidence_start(lines, report, "pkg/upload.go", 6)
+    assert start > 6 and start <= 40 < start + 6  # the retry code (line 40), not the doc comment
+    assert evidence_start(lines, report, "pkg/upload.txt", 6) == 1  # not a commented language: as before
+    question = "what happens to the chunk when the socket times out?"
+    assert evidence_start(lines, question, "pkg/upload.go", 6) == 1  # a question may want the docs
