@@ -28,7 +28,7 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import asks_definition, is_bare_name, is_only_a_reference
+from ..retrieval.intent import asks_definition, is_bare_name, is_only_a_reference, names_config, names_file
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
@@ -320,6 +320,12 @@ class Explorer:
             # file setting it too, which the gate for questions about code would rule out)
             return self._unwalked(question, started, stage, "a name alone: answered as the candidate stage ranks "
                                   "where it is defined, without walking")
+        if (walk or self.walk) != "always" and names_config(question) and (stage := env.stage_ranking()) \
+                and file_kind(stage[0][0]) == "config" and names_file(question, stage[0][0]):
+            # "what does tsconfig.json set?": the file it names, which the stage ranks first (the walk
+            # read code or another config file for such questions as often as not)
+            return self._unwalked(question, started, stage, f"the question names {stage[0][0].rsplit('/', 1)[-1]}: "
+                                  "answered with it as the candidate stage ranks it, without walking")
         if walking:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)

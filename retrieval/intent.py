@@ -131,6 +131,20 @@ def names_config(question: str) -> bool:
         and _HANDLES_CONFIG.search(question) is None
 
 
+#: Configuration files named without a suffix.
+_PLAIN_NAMED = frozenset({"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "gemfile", "rakefile",
+                          "justfile", "vagrantfile", "brewfile"})
+
+
+def names_file(question: str, path: str) -> bool:
+    """Whether ``question`` names ``path``'s file by its name (``go.mod``, ``Cargo.toml``,
+    ``package.json``, ``Makefile``; case aside), not by a word it happens to share."""
+    name = path.rsplit("/", 1)[-1]
+    if "." not in name.strip(".") and name.lower() not in _PLAIN_NAMED:
+        return False
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
+
+
 def asks_for(question: str, kind: str) -> bool:
     """Whether ``question`` asks for a file of ``kind`` other than code (always for code).
 
@@ -141,6 +155,8 @@ def asks_for(question: str, kind: str) -> bool:
     (``benchmarks/fit_answer.py``'s records: 6 more of 540 commit messages right, no
     generated question changed; the generated questions are all put as questions)."""
     if kind == "code":
+        return True
+    if kind == "config" and names_config(question):  # go.mod, Cargo.toml, "which Go version …": none of the words below
         return True
     pattern = _ASKS_FOR.get(kind)
     return pattern is not None and pattern.search(question) is not None and not is_statement(question)

@@ -315,3 +315,21 @@ def test_a_name_alone_is_answered_where_it_is_defined_without_walking(tmp_path: 
         data = json.loads(asked.stdout)
         assert data["files"][0] == defining and data["weighed"]["walked"] is False and data["steps"] == []
         assert name in data["evidence"][0]["text"]
+
+
+def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, make_repo) -> None:
+    """"What modules are listed in go.mod?" was settled as a question about code
+    (`bash_completions.go`, lines of shell completion) where `search` ranked go.mod first;
+    a question that names a config file the stage ranks first is answered with it."""
+    repo = make_repo(tmp_path, {
+        "go.mod": "module example.com/tool\n\ngo 1.15\n\nrequire (\n\tgithub.com/spf13/pflag v1.0.5\n)\n",
+        "modules.go": "package tool\n\n// Modules lists the modules a command loads.\nfunc Modules() []string {\n"
+                      "\treturn []string{\"listed\", \"modules\"}\n}\n",
+        "cmd.go": "package tool\n\nfunc Run(args []string) error {\n\treturn nil\n}\n",
+    })
+    asked = runner.invoke(app, ["ask", str(repo), "What modules are listed in go.mod?", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    data = json.loads(asked.stdout)
+    assert data["files"][0] == "go.mod" and data["weighed"]["walked"] is False
+    assert any("names go.mod" in n for n in data["notes"])

@@ -315,3 +315,25 @@ def test_an_issue_titled_as_a_question_is_a_report() -> None:
     assert is_statement(issue) and not asks_for(issue, "docs")
     short = "How do I configure the retries?\n\nI tried the docs but found nothing."  # a question with a line of context
     assert not is_statement(short) and asks_for(short, "docs")
+
+
+@pytest.mark.parametrize("question", [
+    "What modules are listed in go.mod?", "Which Go version does cobra require?",
+    "What is the minimum Node.js version got supports?", "Which version of body-parser does express depend on?",
+    "What is the minimum supported Rust version for ripgrep?"])
+def test_a_question_naming_another_languages_config_asks_for_config(question: str) -> None:
+    """The walk gate's config words were Python's (pyproject, setup.cfg, tox): "What
+    modules are listed in go.mod?" was read as a question about code, settled without a
+    walk, and answered `bash_completions.go`; whatever names config asks for it."""
+    assert asks_for(question, "config")
+
+
+def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
+    from explore.retrieval.intent import names_file
+
+    assert names_file("What modules are listed in go.mod?", "go.mod")
+    assert names_file("what does cargo.toml set for the workspace?", "crates/core/Cargo.toml")
+    assert names_file("What is in the Makefile?", "Makefile")
+    assert not names_file("which go version is needed?", "go.mod")
+    assert not names_file("what is in tsconfig.json.bak?", "tsconfig.json")
+    assert not names_file("how are commands run?", "cmd/run")  # a name with no suffix is a word
