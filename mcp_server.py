@@ -51,7 +51,8 @@ INSTRUCTIONS = (
 )
 
 RepoParam = Annotated[str | None, Field(
-    description="Path of the repository (a git repository or a plain folder) on this machine; "
+    description="Path of the repository (a git repository or a plain folder) on this machine, inside the "
+                "folders the server answers about (the one it was started with, and those its --allow names); "
                 "leave out to use the one the server was started with.")]
 QuestionParam = Annotated[str, Field(
     description="The question, e.g. 'where is the retry back-off computed?'; an error message or "
@@ -139,9 +140,8 @@ def build(state: ExploreServer) -> MCPServer:
         """Answer a question about a repository by walking it (list, read, answer), or, where the
         walk cannot change the answer, from the candidate stage at once: returns the file(s)
         that hold the answer, best first, the evidence lines, and the steps taken."""
-        return await until_cancelled(
-            lambda stop: as_tool_error(state.ask, repo, question, max_steps, progress_reporter(ctx, stop), stop,
-                                       walk))
+        return await until_cancelled(lambda stop: as_tool_error(
+            lambda: state.ask(state.client_repo(repo), question, max_steps, progress_reporter(ctx, stop), stop, walk)))
 
     @server.tool(annotations=reads)
     def search(
@@ -151,7 +151,7 @@ def build(state: ExploreServer) -> MCPServer:
     ) -> SearchOut:
         """The files most likely to hold the answer, ranked without walking (lexical, code-unit,
         symbol, path and commit-history evidence, fused), each with its score and which rankings placed it."""
-        return as_tool_error(state.search, repo, question, k)
+        return as_tool_error(lambda: state.search(state.client_repo(repo), question, k))
 
     @server.tool(annotations=reads, structured_output=False)
     def ls(
@@ -162,7 +162,7 @@ def build(state: ExploreServer) -> MCPServer:
     ) -> str:
         """List a folder of the repository: folders first, then files with their sizes; a long
         folder a page at a time."""
-        return as_tool_error(state.ls, repo, path, page)
+        return as_tool_error(lambda: state.ls(state.client_repo(repo), path, page))
 
     @server.tool(annotations=reads, structured_output=False)
     def read(
@@ -171,7 +171,7 @@ def build(state: ExploreServer) -> MCPServer:
         line: Annotated[int | None, Field(description="First line to show (default 1).")] = None,
     ) -> str:
         """Read 80 numbered lines of a file, from `line`; says how to read on when there is more."""
-        return as_tool_error(state.read, repo, path, line)
+        return as_tool_error(lambda: state.read(state.client_repo(repo), path, line))
 
     return server
 
@@ -244,10 +244,11 @@ def as_tool_error(method: Any, *args: Any) -> Any:
 
 
 def path_out(path: str) -> str:
-    """A repository path as a tool result holds it: as is, or, when it holds a byte that is
-    not UTF-8 (kept as a lone surrogate, which JSON cannot carry), escaped as the listing
-    shows it (``'caf\\udcff.py'``) — the form ``read`` and ``ls`` take back."""
-    return path if _utf8(path) else shown(path)
+    """A repository path as a tool result holds it: as is, or, when it holds a newline, a
+    control character or a byte that is not UTF-8 (kept as a lone surrogate, which JSON
+    cannot carry), escaped in quotes as the listing shows it (``'new\\nline.py'``,
+    ``'caf\\udcff.py'``) — the form ``read`` and ``ls`` take back."""
+    return shown(path)
 
 
 def text_out(text: str) -> str:

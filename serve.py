@@ -36,7 +36,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -123,6 +123,7 @@ class ExploreServer:
         adapters: dict[str, str | Path] | None = None,
         reflector: str | None = None,
         max_steps: int | None = None,
+        allow: Sequence[str | Path] | None = None,
     ) -> None:
         if reflector not in (None, "lora", "none"):
             raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
@@ -150,8 +151,32 @@ class ExploreServer:
             if opened.is_git and not worktree:  # nor answered: a repository with no commits (or one
                 opened.resolve_rev(None)        # git refuses to read) would fail every call
             self.default = opened.path
+        self.allowed: tuple[Path, ...] | None = None
+        """The folders an MCP client may name as ``repo`` (with all under them): the start
+        repository and ``allow``; None (no ``allow`` given): any folder."""
+        if allow is not None:
+            roots = [Path(a).expanduser() for a in allow]
+            for root in roots:
+                if not root.is_dir():
+                    raise RepoNotFound(f"--allow {root}: no such folder")
+            self.allowed = tuple(dict.fromkeys([*([self.default] if self.default else []),
+                                                *(r.resolve() for r in roots)]))
 
     # -- repositories and snapshots ------------------------------------------------------
+    def client_repo(self, repo: str | None) -> str | None:
+        """``repo`` as an MCP client names it, when it lies in :attr:`allowed` (a symlink
+        counts where it leads); else an :class:`ExploreError` that says how to allow it. A
+        client steered by what it read (a prompt in a file) may name any path: ``/etc``,
+        ``~/.ssh`` would be read as plain folders."""
+        if self.allowed is None or repo is None or not str(repo).strip():
+            return repo
+        real = Path(repo).expanduser().resolve()
+        if any(real == root or root in real.parents for root in self.allowed):
+            return repo
+        allowed = ", ".join(str(r) for r in self.allowed) or "none"
+        raise ExploreError(f"{repo} is outside the folders this server answers about ({allowed}); "
+                           f"whoever starts it can allow more: `explore serve … --allow {real}`")
+
     def _repository(self, repo: str | None) -> Repository:
         """The :class:`Repository` at ``repo`` (or the default), opened once per location."""
         if repo is None or not str(repo).strip():

@@ -26,11 +26,16 @@ def serve(
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none (default: the horizon the adapters were trained with).")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Also answer `explore ask` from this user's terminals, on a socket in the cache folder: the model stays warm for them.")] = False,
     stdio: Annotated[bool, typer.Option("--stdio/--no-stdio", help="Serve MCP on stdin/stdout (--no-stdio: only the --socket, until Ctrl-C).")] = True,
+    allow: Annotated[Optional[list[Path]], typer.Option("--allow", metavar="DIR", help="A folder MCP clients may also name as `repo`, with everything under it (repeatable; `--allow /` for any folder). Without it they may ask only about REPO.")] = None,
 ) -> None:
     """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio;
     with --socket, also `explore ask` from a terminal, warm."""
     if not stdio and not socket:
         raise ExploreError("--no-stdio serves only the socket: add --socket")
+    if stdio and repo is None and not allow:
+        raise ExploreError("an MCP client may name only the folders the server is given: give the repository "
+                           "(`explore serve /path/to/repo`), or the folders it may ask about (`--allow ~/src`, "
+                           "repeatable; `--allow /` for any)")
     listener = None
     if socket:  # bound first thing: a question asked while the server starts waits for it
         from ..socket_listener import exit_on_sigterm, open_listener
@@ -47,7 +52,7 @@ def serve(
         # the ones `explore train` made for the default repository, else the shipped navigator.
         adapters = find_adapters(repo, adapter) or None
         server = ExploreServer(repo, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                               max_steps=max_steps)
+                               max_steps=max_steps, allow=allow or [])
         if stdio:
             import signal
 

@@ -106,7 +106,16 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         refused(await session.call_tool("read", {"path": "nope.py"}), "no such file 'nope.py'")
 
         # Bad input: the CLI's words, and the server keeps serving.
-        refused(await session.call_tool("ls", {"repo": str(tmp_path / "missing")}), "no such folder")
+        refused(await session.call_tool("ls", {"repo": str(repo / "missing")}), "no such folder")
+        # a repo outside the folders the server was given (the start repository: no --allow),
+        # also through a symlink inside it, is refused with how to allow it; one inside is read
+        for outside in ("/etc", str(tmp_path), str(repo / "leak"), str(repo / ".." / "x")):
+            message = refused(await session.call_tool("read", {"repo": outside, "path": "passwd"}),
+                              "is outside the folders this server answers about")
+            assert "--allow" in message and "root:" not in message
+        refused(await session.call_tool("search", {"repo": "/etc", "question": "root"}), "is outside the folders")
+        refused(await session.call_tool("ask", {"repo": "/etc", "question": "root"}), "is outside the folders")
+        assert "retry.py" in text(ok(await session.call_tool("ls", {"repo": str(repo / "pkg")})))
         refused(await session.call_tool("ls", {"repo": str(repo / "README.md")}), "is a file, not a folder")
         refused(await session.call_tool("search", {"question": "x" * (1 << 20)}), "1,048,576 characters")
         refused(await session.call_tool("ask", {"question": "where? " * 200_000}), "characters, over the")
@@ -137,7 +146,8 @@ async def test_ask_with_the_tiny_model_shares_one_model(tmp_path: Path, explore_
     other = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n", "NOTES.md": "# Notes\n"},
                       name="other")
     before = tree_hash(repo), tree_hash(other)
-    async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random", "--max-steps", "3") as session:
+    async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random", "--max-steps", "3",
+                       "--allow", str(other)) as session:
         first = ok(await session.call_tool("ask", {"question": "where is the retry backoff computed?"}))
         answer = first.structured_content
         assert answer["model"] == "tiny-random" and answer["snapshot"].startswith(f"{repo.name}@")
@@ -169,7 +179,7 @@ async def test_ask_with_the_tiny_model_shares_one_model(tmp_path: Path, explore_
 
         refused(await session.call_tool("ask", {"question": ""}), "the question is empty")
         refused(await session.call_tool("ask", {"question": "q", "max_steps": 0}), "max_steps must be between")
-        refused(await session.call_tool("ask", {"question": "q", "repo": str(tmp_path / "gone")}), "no such folder")
+        refused(await session.call_tool("ask", {"question": "q", "repo": str(other / "gone")}), "no such folder")
         ok(await session.call_tool("ask", {"question": "where is the readme?", "max_steps": 1}))
         unheard = ok(await session.call_tool("ask", {"question": "where is zebraTeleport defined?"})).structured_content
         assert unheard["answered"] is False and unheard["files"] == [] and "`zebraTeleport`" in unheard["notes"][-1]
@@ -191,7 +201,7 @@ async def test_two_concurrent_clients(tmp_path: Path, explore_cache: Path, make_
             session.call_tool("search", {"question": "retry backoff", **where}))
 
     async with connect(tmp_path, explore_cache, str(repo), log="a.log") as a, \
-            connect(tmp_path, explore_cache, "--worktree", log="b.log") as b:
+            connect(tmp_path, explore_cache, "--worktree", "--allow", str(tmp_path), log="b.log") as b:
         refused(await b.call_tool("ls", {}), "no repository given")
         results = await asyncio.gather(calls(a, {}), calls(b, {"repo": str(repo)}))
         (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
@@ -209,12 +219,17 @@ def test_serve_command_line(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["serve", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such folder" in result.output
-    result = runner.invoke(app, ["serve", "--reflector", "gpt"])
+    result = runner.invoke(app, ["serve", str(tmp_path), "--reflector", "gpt"])
     assert result.exit_code == 2 and "--reflector must be lora or none" in result.output
-    result = runner.invoke(app, ["serve", "--adapter", str(tmp_path / "none")])
+    result = runner.invoke(app, ["serve", str(tmp_path), "--adapter", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no such folder" in result.output
     result = runner.invoke(app, ["serve", str(tmp_path), "--no-stdio"])
     assert result.exit_code == 2 and "add --socket" in result.output
+    # MCP clients may name only the folders the server is given: none given is refused at start
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "--allow" in result.output
+    result = runner.invoke(app, ["serve", "--allow", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "--allow" in result.output and "no such folder" in result.output
     # a repository with no commits would fail every call: refused at start, as `ask` refuses it
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -296,7 +311,8 @@ async def test_progress_while_the_first_question_waits(tmp_path: Path, explore_c
     model and the index, and the client hears so as MCP progress notifications; the
     second waits for nothing and hears only that it walks."""
     repo = make_repo(tmp_path, FILES)
-    async with connect(tmp_path, explore_cache, "--model", "tiny-random", "--max-steps", "2") as session:
+    async with connect(tmp_path, explore_cache, "--model", "tiny-random", "--max-steps", "2",
+                       "--allow", str(tmp_path)) as session:
         heard: list[list[str]] = [[], []]
         for said in heard:
             async def progress(_done: float, _total: float | None, message: str | None, said=said) -> None:
@@ -374,7 +390,8 @@ def test_the_walk_of_a_client_gone_while_it_waited_stops(tmp_path: Path, explore
     or, when the server ends before the load does (a busy machine), never starts."""
     repo = make_repo(tmp_path, FILES)
     log = serve_a_leaving_client(tmp_path, explore_cache, leaving_client(
-        {"question": "where is the retry backoff?", "repo": str(repo), "max_steps": 50}, "loading the model"))
+        {"question": "where is the retry backoff?", "repo": str(repo), "max_steps": 50}, "loading the model"),
+        "--allow", str(repo))
     if "model tiny-random loaded" in log:  # the load ended before the server did: the walk began, then stopped
         assert f"stopped walking {repo.name}@" in log, log
     else:  # on a busy machine the server can end while the model still loads: then nothing was walked
@@ -390,7 +407,7 @@ async def test_a_cancelled_ask_stops_its_walk_and_the_session_goes_on(tmp_path: 
 
     repo = make_repo(tmp_path, FILES)
     question = {"question": "where is the retry backoff computed?", "repo": str(repo), "max_steps": 3}
-    async with connect(tmp_path, explore_cache, "--model", "tiny-random") as session:
+    async with connect(tmp_path, explore_cache, "--model", "tiny-random", "--allow", str(repo)) as session:
         log = tmp_path / "server.log"
         # The cancel is sent once the call waits for the model (or, asked again, walks); on a
         # loaded machine the tiny model's short walk can end before the cancel reaches the
@@ -595,6 +612,7 @@ async def test_long_folders_page_and_names_that_are_not_utf8_come_back_readable(
 
     files = {f"many/m{i:03d}.py": "x = 1\n" for i in range(LS_LIMIT + 5)}
     files["caf\udcff_retry.py"] = "def retry_backoff(attempts):\n    return 2 ** attempts\n"
+    files["new\nline_sleep.py"] = "def sleep_jitter(seconds):\n    return seconds * 1.1\n"
     repo = make_repo(tmp_path, files)
     async with connect(tmp_path, explore_cache, str(repo)) as session:
         first = text(ok(await session.call_tool("ls", {"path": "many"})))
@@ -610,6 +628,11 @@ async def test_long_folders_page_and_names_that_are_not_utf8_come_back_readable(
         assert name == "'caf\\udcff_retry.py'"  # escaped as a listing shows it, and read takes it back
         assert "def retry_backoff" in text(ok(await session.call_tool("read", {"path": name})))
         assert name in text(ok(await session.call_tool("ls", {})))
+        # a newline in a name: quoted as the listing shows it (it came back raw, one entry on two lines)
+        hits = ok(await session.call_tool("search", {"question": "sleep jitter seconds", "k": 3}))
+        name = hits.structured_content["hits"][0]["path"]
+        assert name == "'new\\nline_sleep.py'" and name in text(ok(await session.call_tool("ls", {})))
+        assert "def sleep_jitter" in text(ok(await session.call_tool("read", {"path": name})))
 
 
 def test_a_stdio_server_without_a_socket_exits_143_on_sigterm(tmp_path: Path, make_repo) -> None:
