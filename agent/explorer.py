@@ -31,6 +31,7 @@ from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import asks_definition, is_bare_name, is_only_a_reference, names_config, names_file
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
+from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
@@ -448,7 +449,7 @@ class Explorer:
     def _compose(self, question: str, evidence: list[Evidence]) -> str:
         ev = evidence[0]
         if self.chat_model is None:
-            return f"{ev.path}, lines {ev.start_line}–{ev.end_line}"
+            return f"{shown(ev.path)}, lines {ev.start_line}–{ev.end_line}"
         prompt = (f"Question about a code repository: {question}\n\nThe answer is in {ev.path}, lines "
                   f"{ev.start_line}-{ev.end_line}:\n{ev.text}\n\nAnswer the question briefly, citing the file.")
         reply = self.chat_model.invoke(prompt)
