@@ -386,9 +386,11 @@ class ExploreServer:
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
         opened, hits = self.rank(repo, question, k)
+        said = [] if hits else ["nothing matches: no file of the repository holds a word of the question (or, "
+                                "for a name alone, the name): check the spelling"]
         return SearchOut(snapshot=text_out(opened.snapshot.label),
                          hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits],
-                         notes=list(opened.notes))
+                         notes=[*opened.notes, *said])
 
     def rank(self, repo: str | None, question: str, k: int, *, worktree: bool | None = None,
              config: RetrieverConfig | None = None, say: Callable[[str], None] | None = None

@@ -30,7 +30,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_definition, asks_for, is_statement, names_config
+from .intent import asks_definition, asks_for, is_bare_name, is_statement, names_config
 from .query import DOTTED, Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
@@ -306,13 +306,15 @@ class Retriever:
 
     def holds_no_word(self, query: Query) -> bool:
         """Whether no file of the snapshot holds a single word of ``query`` (``qwzx vbnmk``,
-        or a question about another project): whatever file were named would be a guess.
-        False for a question with no words to look for."""
+        or a question about another project), nor the message of a commit that changed one:
+        whatever file were named would be a guess. False for a question with no words to look for."""
         if not query.terms:
             return False
         if any(self.defines(n) for n in query.names):
             return False
-        return not self.index.token_scores(sorted(set(query.terms))).any()
+        if self.index.token_scores(sorted(set(query.terms))).any():
+            return False
+        return not (len(self.log) and self.log.file_scores(list(query.terms)))  # nor a past commit's message
 
     def defining_pairs(self, query: Query, candidates: list[str]) -> set[str]:
         """The files among ``candidates`` that define both of two neighbouring parts of a
@@ -389,8 +391,11 @@ class Retriever:
         return []
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
-        """The ``k`` best files for ``question``, best first."""
+        """The ``k`` best files for ``question``, best first; none when no file holds a word
+        of it (:meth:`holds_no_word`), or it is a name alone that no file holds or defines."""
         query = parse(question) if isinstance(question, str) else question
+        if self.holds_no_word(query) or (is_bare_name(query.text) and self.unheard_of(query)):
+            return []  # any file named would be a guess (`zzqq_word` ranked files holding "word", below zero)
         cfg = self.config
         rankings = self.rankings(query)
         why: dict[str, list[str]] = defaultdict(list)

@@ -333,3 +333,12 @@ def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, mak
     data = json.loads(asked.stdout)
     assert data["files"][0] == "go.mod" and data["weighed"]["walked"] is False
     assert any("names go.mod" in n for n in data["notes"])
+
+
+def test_a_question_only_the_history_holds_the_words_of_is_answered(history_repo: Path) -> None:
+    """"the token login handling breaks": no file holds these words, a past commit's message
+    does (it changed pkg/auth.py); `ask` settled it as gibberish, with no answer."""
+    asked = runner.invoke(app, ["ask", str(history_repo), "the token login handling breaks", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.stdout)["answered"] is True  # (the tiny model's walk picks the file)

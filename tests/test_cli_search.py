@@ -29,6 +29,10 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {"a.py": "def alpha():\n    pass\n"})
     none = runner.invoke(app, ["search", str(repo), "zzzz qqqq", "--json"])
     assert none.exit_code == 1 and json.loads(none.output)["hits"] == []
+    # a name alone that no file holds: nothing, as `ask` says (it ranked files holding "word", scored below 0)
+    unheard = runner.invoke(app, ["search", str(repo), "alpha_missing_word", "--json"])
+    assert unheard.exit_code == 1 and json.loads(unheard.output)["hits"] == []
+    assert runner.invoke(app, ["search", str(repo), "alpha", "--json"]).exit_code == 0
     empty = runner.invoke(app, ["search", str(repo), "  "])
     assert empty.exit_code == 2 and "empty" in empty.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])
