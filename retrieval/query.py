@@ -233,6 +233,21 @@ def _innermost_frame(query: Query, path: str) -> tuple[int, str] | None:
     return None
 
 
+#: Function names half a trace's files define: they say nothing of which code broke.
+_GENERIC_FRAME_FUNCTIONS = frozenset({"__init__", "__call__", "main", "run", "call", "apply", "new", "wrapper",
+                                      "inner", "handle", "next", "callback", "fn", "func", "anonymous"})
+
+
+def _frame_function_here(query: Query, lines: list[str]) -> int | None:
+    """The first line of this file's definition of the innermost stack-frame function it
+    defines, when no frame names the file itself (a bundled or installed copy's path:
+    ``at ServerResponse.res.render (/srv/bundle.min.js:1:48213)`` → ``res.render = function``)."""
+    for fn in reversed(query.frame_functions):
+        if len(fn) > 2 and fn not in _GENERIC_FRAME_FUNCTIONS and (defined := definition_lines(lines, fn)):
+            return defined[0]
+    return None
+
+
 def _frame_in_file(lines: list[str], line: int, function: str) -> int:
     """Where evidence of a frame at ``line`` in ``function`` should open: ``line``, unless
     the file defines ``function`` elsewhere — the user's copy was another version, and its
@@ -295,6 +310,11 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
         line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
+    if frame is None and (defined := _frame_function_here(query, lines)):  # the trace names its function
+        top = defined
+        while top > 1 and defined - top < 2 and COMMENT_LINE.match(lines[top - 2]):
+            top -= 1
+        return max(1, min(top, len(lines) - window + 1))
     # a definition asked for by a plain word ("where is bytesify defined?") opens at it too
     if asks_definition(question):
         return best_window(lines, question, window, query.names)

@@ -261,11 +261,17 @@ def shown_line(line: str, limit: int = SHOWN_LINE_CHARS) -> str:
     return line if len(line) <= limit else f"{line[:limit]} … [line cut after {limit} characters]"
 
 
+#: A function assigned to a name, as JavaScript defines methods on an object or a prototype
+#: (``res.render = function render(``, ``exports.json = async (req) =>``); ``{}``: the name.
+_ASSIGNED_FUNCTION = r"^\s*(?:[\w$]+\.)*(?:{})\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)"
+
+
 def definition_lines(lines: list[str], name: str | None = None) -> list[int]:
     """1-based lines that define ``name`` (any name when None): a definition in a language
-    :data:`_DEFINES` reads, or a JS/TS/Java-style method with its opening brace."""
+    :data:`_DEFINES` reads, a JS/TS/Java-style method with its opening brace, or a function
+    assigned to it (:data:`_ASSIGNED_FUNCTION`)."""
     alt = re.escape(name) if name else r"[\w$]+"
-    defines = re.compile(rf"{_DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$")
+    defines = re.compile(rf"{_DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
     return [n for n, line in enumerate(lines, start=1) if defines.search(line)]
 
 

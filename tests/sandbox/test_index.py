@@ -217,3 +217,24 @@ def test_a_report_opens_at_go_code_not_at_the_doc_comment_repeating_its_words() 
     assert evidence_start(lines, report, "pkg/upload.txt", 6) == 1  # not a commented language: as before
     question = "what happens to the chunk when the socket times out?"
     assert evidence_start(lines, question, "pkg/upload.go", 6) == 1  # a question may want the docs
+
+
+def test_a_trace_through_a_bundle_opens_at_the_function_it_names() -> None:
+    """`at ServerResponse.res.render (/srv/bundle.min.js:1:48213)` names no file of the
+    repository, but its function: the window opened at `res.status`, matched on the
+    message's words, where `res.render = function render(` is the code that broke."""
+    from explore.retrieval.query import evidence_start
+    from explore.sandbox.index import definition_lines
+
+    lines = (["'use strict';", "var res = Object.create(http.ServerResponse.prototype);", ""]
+             + ["res.status = function status(code) {", "  // a TypeError when the code is undefined",
+                "  this.statusCode = code;", "  return this;", "};", ""]
+             + [f"var helper{i} = {i};" for i in range(40)]
+             + ["/**", " * Render `view`.", " */", "res.render = function render(view, options, callback) {",
+                "  var app = this.req.app;", "  app.render(view, options, callback);", "};"]
+             + [f"var tail{i} = {i};" for i in range(20)])
+    assert definition_lines(lines, "render") == [53] and definition_lines(lines, "status") == [4]
+    assert definition_lines(["exports.json = async (req) => {", "a.b = c", "x.y = (v) => v"]) == [1, 3]
+    trace = ("TypeError: Cannot read properties of undefined (reading 'locals')\n"
+             "    at ServerResponse.res.render (/srv/bundle.min.js:1:48213)\n    at /srv/app.js:10:5")
+    assert evidence_start(lines, trace, "lib/response.js", 12) == 51  # its doc comment, then the function
