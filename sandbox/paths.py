@@ -28,11 +28,14 @@ def join_logical(cwd: str, path: str, *, backslash: bool = True) -> str:
 
     A ``\\`` in ``path`` separates names as ``/`` does (as typed on Windows), unless
     ``backslash`` is false: then it is part of a name (a POSIX name may hold one).
-    Returns the repo-relative path ("" for the root). Raises :class:`PathRefused` for
-    absolute paths, NUL bytes, or ``..`` that climbs above the root.
+    Returns the repo-relative path ("" for the root, also for ``/`` alone: the root as a
+    listing names it). Raises :class:`PathRefused` for absolute paths, NUL bytes, or ``..``
+    that climbs above the root.
     """
     if "\x00" in path or "\x00" in cwd:
         raise PathRefused("path contains a NUL byte")
+    if path.strip() == "/":  # the root, as a listing's header names it ("/ (11 entries)")
+        return ""
     if path.startswith(("/", "\\")) or _DRIVE.match(path):
         raise PathRefused(f"absolute paths are not allowed: {path!r}; use a path relative to the repository")
     parts: list[str] = [p for p in PurePosixPath(cwd).parts if p not in ("", ".")] if cwd else []

@@ -147,7 +147,7 @@ def test_ls_of_a_path_does_not_move(ws: Workspace) -> None:
 
 # -- refusals ------------------------------------------------------------------------
 ESCAPES = [
-    "../../etc/passwd", "..", "/etc/passwd", "/", "passwd", "rootlink", "rootlink/etc/passwd",
+    "../../etc/passwd", "..", "/etc/passwd", "passwd", "rootlink", "rootlink/etc/passwd",
     "loop", "ping", "dangling", "gitconfig", ".git", ".git/config", "src/../../x", "x\x00y",
     "linkdir/../../etc/passwd", "C:\\Windows", "\\etc\\passwd", "linkdir/../..",
 ]
@@ -160,6 +160,17 @@ def test_escapes_are_refused_as_text(ws: Workspace, verb: str, path: str) -> Non
     assert isinstance(out, str) and out.startswith(f"{verb}: "), out
     assert PASSWD_MARK not in out
     assert ws.cwd == "" and ws.answered is None and ws.reads == []
+
+
+def test_a_slash_alone_is_the_root_as_the_listing_names_it(ws: Workspace) -> None:
+    """A listing's header names the root `/ (11 entries)`; `ls /` and `cd /` were refused
+    as absolute paths, and an agent's natural way back to the root failed."""
+    ws.cd("src")
+    listing = ws.ls("/")
+    assert listing.startswith("/ (") and "src/" in listing and ws.cwd == "src"
+    ws.cd("/")
+    assert ws.cwd == ""
+    assert "is a folder" in ws.read("/") and "absolute paths are not allowed" in ws.read("/src")
 
 
 def test_refusal_messages_say_why(ws: Workspace) -> None:
