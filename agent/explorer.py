@@ -469,7 +469,10 @@ class Explorer:
             if isinstance(question, AskRepoInput):
                 question = question.question
             elif isinstance(question, dict):
-                question = question.get("question")
+                if "question" not in question:
+                    raise TypeError("explore_ask takes {'question': '...'}: the dict has no 'question' key (it has "
+                                    f"{', '.join(repr(k) for k in question) or 'none'})")
+                question = question["question"]
             if not isinstance(question, str):
                 raise TypeError("explore_ask takes a question: a string or {'question': '...'}, "
                                 f"not {type(question).__name__}")
