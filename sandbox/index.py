@@ -31,7 +31,8 @@ from .snapshot import Snapshot, cache_root
 
 #: Bytes of each file that are indexed.
 INDEX_BYTES = 100_000
-INDEX_VERSION = "1"
+#: Part of an index's cache key: raised when what is indexed changes (2: a PDF is binary).
+INDEX_VERSION = "2"
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _TICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)")

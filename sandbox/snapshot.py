@@ -43,6 +43,14 @@ __all__ = ["DEFAULT_IGNORE", "MAX_TEXT_BYTES", "Entry", "Repository", "Snapshot"
 MAX_TEXT_BYTES = 1 << 20
 #: Bytes sniffed for NUL to decide "binary".
 SNIFF_BYTES = 8192
+#: How files that are binary though their first bytes hold no NUL begin: a PDF (an
+#: Illustrator ``.ai``, an ``.eps`` preview), whose compressed streams come later.
+BINARY_MAGIC = (b"%PDF-",)
+
+
+def is_binary(head: bytes) -> bool:
+    """Whether a file whose first :data:`SNIFF_BYTES` bytes are ``head`` is binary."""
+    return b"\x00" in head or head.startswith(BINARY_MAGIC)
 #: Bytes of one line that are kept; the rest of a longer line is skipped, never held whole
 #: (a 2 GB file with no newline must not become a 2 GB string).
 MAX_LINE_BYTES = 1 << 16
@@ -145,7 +153,7 @@ class Snapshot:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 raise PathRefused(f"{rel!r} is not a regular file; refused")
             head = fh.read(SNIFF_BYTES)
-            if b"\x00" in head:
+            if is_binary(head):
                 return Window(res.rel, 0, 0, None, [], res.size, binary=True)
             fh.seek(0)
             lines: list[str] = []
@@ -187,7 +195,7 @@ class Snapshot:
                 data = fh.read(max_bytes)
         except (OSError, PathRefused):
             return None
-        if b"\x00" in data[:SNIFF_BYTES]:
+        if is_binary(data[:SNIFF_BYTES]):
             return None
         return data.decode("utf-8", errors="replace")
 

@@ -337,3 +337,13 @@ def test_a_missing_folder_inside_a_repository_says_how_to_reach_it_at_another_co
     with pytest.raises(RepoNotFound) as outside:
         Repository(tmp_path / "elsewhere" / "x")
     assert "worktree" not in str(outside.value)  # tmp_path/repo is the repository; tmp_path is no repository
+
+
+def test_a_pdf_without_nul_bytes_up_front_is_binary(tmp_path: Path, make_repo) -> None:
+    """An Illustrator `.ai` (a PDF) holds no NUL in its first 8 KB: it was indexed as text and
+    ranked among got's candidates for a stack trace; now it is binary, as a PNG is."""
+    pdf = b"%PDF-1.5\r%\xe2\xe3\xcf\xd3\n1 0 obj\r<</Metadata 2 0 R/Type/Catalog>>\rendobj\r" + b"x" * 9000
+    repo = make_repo(tmp_path, {"media/logo.ai": pdf, "notes.txt": "a PDF begins with %PDF-\n"})
+    snapshot = Repository(repo).snapshot()
+    assert snapshot.text("media/logo.ai") is None and snapshot.read_window("media/logo.ai", 1, 5).binary
+    assert snapshot.text("notes.txt") is not None  # the magic must begin the file
