@@ -203,8 +203,14 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     by ``weights.statements`` where there are some (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
-        if walked is not None and file_kind(walked) != "code" and not off_topic(weights, walked, question):
-            return [(walked, 0.0)]
+        if walked is not None and file_kind(walked) != "code":
+            if not off_topic(weights, walked, question):
+                return [(walked, 0.0)]
+            # a config file for a question asking for docs (or the reverse): the stage's first file of
+            # the kind it asks for, where the stage offers one, rather than whatever code file ranks first
+            asked = {kind for kind in _GATED if asks_for(question, kind)}
+            if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
+                return [(pick, 0.0)]
         reads = [f for f in reads if file_kind(f) == "code"]
         stage = [(p, s) for p, s in stage if file_kind(p) == "code"]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) == "code"]

@@ -391,8 +391,9 @@ class Explorer:
             settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered,
                                              question)]
             if settled and answered is not None and settled[0] != answered:
-                notes.append(f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
-                             "about behaviour: answering the best code file"
+                notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
+                              + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"
+                                 if file_kind(settled[0]) != "code" else "about behaviour: answering the best code file"))
                              if off_topic(self.weigh, answered, question) else
                              f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             # nothing settled (no code file ranked) and the question matches not even the file the

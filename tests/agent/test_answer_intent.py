@@ -337,3 +337,17 @@ def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     assert not names_file("which go version is needed?", "go.mod")
     assert not names_file("what is in tsconfig.json.bak?", "tsconfig.json")
     assert not names_file("how are commands run?", "cmd/run")  # a name with no suffix is a word
+
+
+def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> None:
+    """"Where is the documentation explaining how to contribute?": the walk read a CI
+    workflow, the gate took it away, and the best code file answered (`lib/application.js`)
+    though the stage ranked the README, the page asked for; now the stage's best file of the
+    asked kind answers, and code only where the stage ranks none."""
+    walked = ".github/workflows/scorecard.yml"
+    question = "Where is retrying documented?"
+    assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=question)[0][0] == "docs/retry.md"
+    code_only = [(p, s) for p, s in STAGE if not p.startswith("docs/")]
+    assert settle(GATED, [walked], {walked: 1.0}, code_only, walked=walked, question=question)[0][0] == "pkg/retry.py"
+    behaviour = "How does the client retry a request?"  # asks for no docs: code, as before
+    assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=behaviour)[0][0] == "pkg/retry.py"
