@@ -299,7 +299,7 @@ class Repository:
                 raise GitRefused(refused)
             raise EmptyRepository(
                 f"{self.top} is a git repository with no commits; commit something, "
-                "or use the working tree (--worktree)"
+                "or use the working tree (--worktree; from Python, worktree=True)"
             )
         try:
             commit = repo.commit(rev or "HEAD")
