@@ -158,7 +158,7 @@ class ExploreServer:
             roots = [Path(a).expanduser() for a in allow]
             for root in roots:
                 if not root.is_dir():
-                    raise RepoNotFound(f"--allow {root}: no such folder")
+                    raise RepoNotFound(f"--allow {root}: " + ("a file, not a folder" if root.exists() else "no such folder"))
             self.allowed = tuple(dict.fromkeys([*([self.default] if self.default else []),
                                                 *(r.resolve() for r in roots)]))
 

@@ -64,11 +64,12 @@ def search(
     rows = data["hits"]
     if as_json:
         emit_json("search", data)
-    else:
+    elif rows:
         render_hits(data)
     if not rows:
-        if not as_json:
-            out.print("[red]no file matches the question[/]")
+        if not as_json:  # on stderr, as every other message: stdout holds results only
+            err.print("[red]no file matches the question[/]: none holds a word of it (nor a past commit's "
+                      "message), or a name alone that no file holds; check the spelling, or `--rev`")
         raise typer.Exit(NOT_FOUND)
 
 

@@ -26,12 +26,16 @@ def serve(
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none (default: the horizon the adapters were trained with).")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Also answer `explore ask` from this user's terminals, on a socket in the cache folder: the model stays warm for them.")] = False,
     stdio: Annotated[bool, typer.Option("--stdio/--no-stdio", help="Serve MCP on stdin/stdout (--no-stdio: only the --socket, until Ctrl-C).")] = True,
-    allow: Annotated[Optional[list[Path]], typer.Option("--allow", metavar="DIR", help="A folder MCP clients may also name as `repo`, with everything under it (repeatable; `--allow /` for any folder). Without it they may ask only about REPO.")] = None,
+    allow: Annotated[Optional[list[str]], typer.Option("--allow", metavar="DIR", help="A folder MCP clients may also name as `repo`, with everything under it (repeatable; `--allow /` for any folder). Without it they may ask only about REPO.")] = None,
 ) -> None:
     """Serve ask, search, ls and read to an MCP client (an editor, a coding agent) on stdio;
     with --socket, also `explore ask` from a terminal, warm."""
     if not stdio and not socket:
         raise ExploreError("--no-stdio serves only the socket: add --socket")
+    for folder in allow or []:  # "" (an unset variable in a client's config) would mean the working folder
+        if not folder.strip():
+            raise ExploreError("--allow takes a folder: an empty path would allow whatever folder the server "
+                               "starts in; name it (`--allow .` for that one)")
     if stdio and repo is None and not allow:
         raise ExploreError("an MCP client may name only the folders the server is given: give the repository "
                            "(`explore serve /path/to/repo`), or the folders it may ask about (`--allow ~/src`, "

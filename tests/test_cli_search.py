@@ -33,6 +33,8 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     unheard = runner.invoke(app, ["search", str(repo), "alpha_missing_word", "--json"])
     assert unheard.exit_code == 1 and json.loads(unheard.output)["hits"] == []
     assert runner.invoke(app, ["search", str(repo), "alpha", "--json"]).exit_code == 0
+    said = runner.invoke(app, ["search", str(repo), "alpha_missing_word"])
+    assert said.exit_code == 1 and said.stdout == "" and "no file matches the question" in said.stderr
     empty = runner.invoke(app, ["search", str(repo), "  "])
     assert empty.exit_code == 2 and "empty" in empty.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])

@@ -232,6 +232,11 @@ def test_serve_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--allow" in result.output
     result = runner.invoke(app, ["serve", "--allow", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "--allow" in result.output and "no such folder" in result.output
+    (tmp_path / "f.txt").write_text("x\n")
+    result = runner.invoke(app, ["serve", "--allow", str(tmp_path / "f.txt")])
+    assert result.exit_code == 2 and "a file, not a folder" in result.output
+    result = runner.invoke(app, ["serve", str(tmp_path), "--allow", ""])  # not the folder it starts in
+    assert result.exit_code == 2 and "empty path" in result.output
     # a repository with no commits would fail every call: refused at start, as `ask` refuses it
     empty = tmp_path / "empty"
     empty.mkdir()

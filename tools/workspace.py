@@ -221,7 +221,7 @@ class Workspace:
                 return f"read: no such file {path!r} in {where}"
             return f"read: {msg}"
         if res.kind != "file":
-            return f"read: {show_dir(res.rel)} is a folder; use {self.folder_verb} {listed(res.rel) or '.'}"
+            return f"read: {show_dir(res.rel)} is a folder; use {self.folder_verb} {listed(res.rel) if res.rel else '/'}"
         if start is not None and start < 1:
             self.missed = True
             return f"read: no line {start}; lines are numbered from 1"

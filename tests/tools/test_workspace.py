@@ -170,7 +170,7 @@ def test_a_slash_alone_is_the_root_as_the_listing_names_it(ws: Workspace) -> Non
     assert listing.startswith("/ (") and "src/" in listing and ws.cwd == "src"
     ws.cd("/")
     assert ws.cwd == ""
-    assert "is a folder" in ws.read("/") and "absolute paths are not allowed" in ws.read("/src")
+    assert ws.read("/").endswith("is a folder; use cd /") and "absolute paths are not allowed" in ws.read("/src")
 
 
 def test_refusal_messages_say_why(ws: Workspace) -> None:
