@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import IDENTIFIER, Index
-from ..sandbox.outline import file_kind
+from ..sandbox.outline import CODE_SUFFIXES, file_kind
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -413,7 +413,10 @@ class Retriever:
                      "config": cfg.config_intent if names_config(query.text) else 0.0}
             if any(lifts.values()):
                 for path in fused:
-                    if lift := lifts.get(file_kind(path), 0.0):
+                    kind = file_kind(path)
+                    if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
+                        continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
+                    if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{file_kind(path)} asked")
             if cfg.definition_intent and asks_definition(query.text):

@@ -545,3 +545,20 @@ def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path
     assert defined <= row["line"] <= defined + 8
     short = "socket chunk retried"  # a few words: the whole file, as before
     assert evidence_start(lines, short, hit.path, 12, hit.unit) == evidence_start(lines, short, hit.path, 12)
+
+
+def test_a_source_file_under_a_doc_folder_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
+    """"Where is the documentation explaining how to contribute?" lifted ripgrep's
+    `crates/core/flags/doc/help.rs` (source that prints help, in a folder named doc) as a
+    docs page, above its CONTRIBUTING page; the walk's gate reads such a file as code, and so
+    does the lift now."""
+    repo = make_repo(tmp_path, {
+        "crates/flags/doc/help.rs": "// Contributing documentation help: how to contribute flags.\n"
+                                    "pub fn contribute_help() -> &'static str {\n    \"contribute documentation\"\n}\n",
+        "docs/contributing.md": "# Contributing\n\nHow to contribute a patch.\n",
+        "src/main.rs": "fn main() {\n    run();\n}\n",
+    })
+    ranked = retriever_for(Index.build(Repository(repo).snapshot())).rank(
+        "Where is the documentation explaining how to contribute?", 3)
+    assert ranked[0].path == "docs/contributing.md" and "docs asked" in ranked[0].why
+    assert all("docs asked" not in h.why for h in ranked if h.path.endswith(".rs"))
