@@ -394,10 +394,13 @@ class Retriever:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
         of it (:meth:`holds_no_word`), or it is a name alone that no file holds or defines."""
         query = parse(question) if isinstance(question, str) else question
-        if self.holds_no_word(query) or (is_bare_name(query.text) and self.unheard_of(query)):
-            return []  # any file named would be a guess (`zzqq_word` ranked files holding "word", below zero)
         cfg = self.config
         rankings = self.rankings(query)
+        if not any(rankings.values()) or (is_bare_name(query.text) and self.unheard_of(query)):
+            # no file holds a word of it, nor a past commit's message (holds_no_word, from the rankings
+            # at hand), or a name alone no file holds: any file named would be a guess (`zzqq_word`
+            # ranked files holding "word", below zero)
+            return []
         why: dict[str, list[str]] = defaultdict(list)
         for name, ranked in rankings.items():
             for r, (path, _) in enumerate(ranked, start=1):
@@ -418,7 +421,7 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
-                        why[path].append(f"{file_kind(path)} asked")
+                        why[path].append(f"{kind} asked")
             if cfg.definition_intent and asks_definition(query.text):
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent
