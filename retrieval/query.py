@@ -238,23 +238,23 @@ _GENERIC_FRAME_FUNCTIONS = frozenset({"__init__", "__call__", "main", "run", "ca
                                       "inner", "handle", "next", "callback", "fn", "func", "anonymous"})
 
 
-def _frame_function_here(query: Query, lines: list[str]) -> int | None:
+def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int | None:
     """The first line of this file's definition of the innermost stack-frame function it
     defines, when no frame names the file itself (a bundled or installed copy's path:
     ``at ServerResponse.res.render (/srv/bundle.min.js:1:48213)`` → ``res.render = function``)."""
     for fn in reversed(query.frame_functions):
-        if len(fn) > 2 and fn not in _GENERIC_FRAME_FUNCTIONS and (defined := definition_lines(lines, fn)):
+        if len(fn) > 2 and fn not in _GENERIC_FRAME_FUNCTIONS and (defined := definition_lines(lines, fn, path)):
             return defined[0]
     return None
 
 
-def _frame_in_file(lines: list[str], line: int, function: str) -> int:
+def _frame_in_file(lines: list[str], line: int, function: str, path: str = "") -> int:
     """Where evidence of a frame at ``line`` in ``function`` should open: ``line``, unless
     the file defines ``function`` elsewhere — the user's copy was another version, and its
     line numbers point into other code — then that definition (the one nearest ``line``)."""
     if not function:
         return line
-    defined = definition_lines(lines, function)
+    defined = definition_lines(lines, function, path)
     if not defined:
         return line
     if any(start <= line <= _body_end(lines, start) for start in defined):
@@ -301,7 +301,7 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     query = parse(question)
     frame = _innermost_frame(query, path)
     line = frame[0] if frame else None
-    if frame and (moved := _frame_in_file(lines, *frame)) != line:  # the function, where this version has it
+    if frame and (moved := _frame_in_file(lines, *frame, path=path)) != line:  # the function, where this version has it
         top = moved
         while top > 1 and moved - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1  # and the comment lines just above it
@@ -310,14 +310,14 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
         line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
-    if frame is None and (defined := _frame_function_here(query, lines)):  # the trace names its function
+    if frame is None and (defined := _frame_function_here(query, lines, path)):  # the trace names its function
         top = defined
         while top > 1 and defined - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1
         return max(1, min(top, len(lines) - window + 1))
     # a definition asked for by a plain word ("where is bytesify defined?") opens at it too
     if asks_definition(question):
-        return best_window(lines, question, window, query.names)
+        return best_window(lines, question, window, query.names, path=path)
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if unit is not None and len(question.split()) >= UNIT_WORDS and (inside := lines[unit[0] - 1:unit[1]]):
         return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first, path=path),

@@ -267,13 +267,41 @@ def shown_line(line: str, limit: int = SHOWN_LINE_CHARS) -> str:
 _ASSIGNED_FUNCTION = r"^\s*(?:[\w$]+\.)*(?:{})\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)"
 
 
-def definition_lines(lines: list[str], name: str | None = None) -> list[int]:
+def definition_lines(lines: list[str], name: str | None = None, path: str = "") -> list[int]:
     """1-based lines that define ``name`` (any name when None): a definition in a language
     :data:`_DEFINES` reads, a JS/TS/Java-style method with its opening brace, or a function
-    assigned to it (:data:`_ASSIGNED_FUNCTION`)."""
+    assigned to it (:data:`_ASSIGNED_FUNCTION`); with ``path``, also where tree-sitter's
+    outline of the file starts a definition of ``name`` (a Java method after its return
+    type, a C function whose brace or name is on the next line)."""
     alt = re.escape(name) if name else r"[\w$]+"
     defines = re.compile(rf"{_DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
-    return [n for n, line in enumerate(lines, start=1) if defines.search(line)]
+    found = {n for n, line in enumerate(lines, start=1) if defines.search(line)}
+    if name and path:
+        found |= {start for start, _, _ in outlined(path, lines, frozenset({name}))}
+    return sorted(found)
+
+
+@lru_cache(maxsize=64)
+def _outline(path: str, text: str) -> tuple:
+    from .syntax import outline
+
+    return outline(path, text) or ()
+
+
+def outlined(path: str, lines: list[str], names: frozenset[str]) -> list[tuple[int, str, str]]:
+    """(1-based first line, name, parent) of each definition of one of ``names`` in the file, as
+    tree-sitter outlines ``path``'s language (none for a language it does not read)."""
+    from .syntax import language
+
+    if not names or not path or language(path) is None:
+        return []
+    return [(d.start, d.name, d.parent) for d in _outline(path, "\n".join(lines))
+            if d.name in names and 1 <= d.start <= len(lines)]
+
+
+#: ``Owner.member`` in a question (``JsonPrimitive.hashCode``, ``LinkedTreeMap.clear()``):
+#: the member is the name asked about, its owner only says whose.
+_DOTTED_MEMBER = re.compile(r"\b([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]{2,})\b(?!\.\w)")
 
 
 #: What a docstring line's words count for against code's, where a report asks for the code
@@ -363,13 +391,24 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}
     defining: list[int] = []
-    if names:
+    if names or _DOTTED_MEMBER.search(question):
+        members = {(owner, member) for owner, member in _DOTTED_MEMBER.findall(question)
+                   if owner in names or member in names or _INNER_CAPITAL.search(owner) or owner[:1].isupper()}
+        outline = outlined(path, lines, frozenset(names | {m for _, m in members}))
+        # of a member several classes of the file define, the owner's own (not a view class's)
+        owned = {(m, o) for o, m in members if any(n == m and parent == o for _, n, parent in outline)}
+        starts = {start - 1: name for start, name, parent in outline
+                  if not any(n == name and parent != o for n, o in owned)}
+        # a member the file defines is what is asked about: its owner's own line (a class
+        # header hundreds of lines above) then opens no window
+        owners = {o for o, m in members if m in starts.values() or definition_lines(lines, m)}
+        names = (names | {m for _, m in members}) - owners
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         defines = re.compile(rf"{_DEFINES}(?:{alt})\b|^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]|"
-                             rf"{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$")
+                             rf"{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") if names else None
         bonus = hits.max() * window
         for i, line in enumerate(lines):
-            if defines.search(line):
+            if (defines is not None and defines.search(line)) or starts.get(i) in names:
                 hits[i] += bonus
                 defining.append(i)
     sums = np.convolve(hits, np.ones(window), mode="valid")

@@ -228,7 +228,7 @@ class Workspace:
         try:
             if start is None and self.question and res.size <= 1 << 20:
                 text = self.snapshot.text(res.rel) or ""
-                start = best_window(file_lines(text), self.question, window)
+                start = best_window(file_lines(text), self.question, window, path=res.rel)
             win = self.snapshot.read_window(res.rel, start or 1, window)
         except PathRefused as exc:
             return f"read: {exc}"

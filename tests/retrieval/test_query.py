@@ -248,3 +248,33 @@ def test_a_plain_word_asked_where_it_is_defined_opens_at_its_definition() -> Non
              "def bytesify(s):", "    return bytes(s)", *[f"w_{i} = {i}" for i in range(40)]]
     start = evidence_start(lines, "where is bytesify defined?", "h11/_util.py", 12)
     assert start <= 44 <= start + 11
+
+
+def test_a_method_or_function_named_opens_at_its_definition_in_java_and_c() -> None:
+    """On gson and jq the evidence missed the method asked about: `private int peekNumber()`
+    has a return type before its name, `static void jv_dump_term(…)` too, a GNU-style C
+    function puts its name on the line after the type, and `LinkedTreeMap.clear` opened at
+    the class's constructors (its owner's name was the only code name). tree-sitter's
+    outline of the file says where each definition starts; of a member several classes
+    define, the owner's own."""
+    from explore.retrieval.query import evidence_start
+
+    filler = [f"    private int field{i} = {i};" for i in range(60)]
+    java = ["package com.acme;", "", "public final class JsonReader {", *filler,
+            "  private int peekNumber() throws IOException {", "    return 0;", "  }", *filler,
+            "  int peekNumber2() {", "    return peekNumber();", "  }", "}"]
+    start = evidence_start(java, "where is peekNumber defined?", "src/JsonReader.java", 12)
+    assert java[start - 1].strip().startswith("private int peekNumber()")
+    c = ["#include <stdio.h>", *[f"static int table{i} = {i};" for i in range(60)],
+         "static int", "tokenadd(struct parser* p, char c)", "{", "  return p->pos++;", "}",
+         *[f"static int more{i} = {i};" for i in range(60)], "void use(void) { tokenadd(0, 'a'); }"]
+    start = evidence_start(c, "Fix signed-int overflow in `tokenadd`", "src/parse.c", 12)
+    assert c[start - 1] == "static int"
+    start = evidence_start(c, "where is tokenadd defined?", "src/parse.c", 12)
+    assert c[start - 1] == "static int"
+    tree = ["package com.acme;", "public final class LinkedTreeMap<K, V> {", "  LinkedTreeMap() {", "  }",
+            *filler, "  @Override public void clear() {", "    root = null;", "  }", *filler,
+            "  final class KeySet {", "    @Override public void clear() {", "      LinkedTreeMap.this.clear();",
+            "    }", "  }", "}"]
+    start = evidence_start(tree, "what does LinkedTreeMap.clear do?", "src/LinkedTreeMap.java", 12)
+    assert tree[start - 1].strip() == "@Override public void clear() {" and start < 70
