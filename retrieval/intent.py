@@ -40,6 +40,8 @@ _NAMES_CONFIG = re.compile(
     rf"\b(config(uration)? files?|settings files?|pyproject(\.toml)?|setup\.(cfg|py)|tox\.ini|noxfile(\.py)?|"
     rf"pytest\.ini|mypy\.ini|\.?flake8 config|\.?coveragerc|package\.json|tsconfig(\.json)?|cargo\.toml|go\.mod|"
     rf"makefile|dockerfile|container image|docker image|"
+    rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
+    rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
@@ -49,7 +51,7 @@ _NAMES_CONFIG = re.compile(
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|msrv) versions?|supported versions|msrv|"
     rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|"
-    rf"package (name|metadata)|entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
+    rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)
 
@@ -104,6 +106,11 @@ def is_bare_name(question: str) -> bool:
 _ONLY_REFERENCE = re.compile(r"^(?:\s*(?:<?https?://\S+?>?|(?:[\w.-]+/[\w.-]+)?#\d+)[\s,;]*)+$")
 
 
+#: What ``ask``, ``search`` and the MCP tools say of a question that is only a link or an issue number.
+ONLY_A_REFERENCE = ("the question is only a link or an issue number: explore reads no network; paste the "
+                    "issue's title and text")
+
+
 def is_only_a_reference(question: str) -> bool:
     """Whether ``question`` is only a link or an issue number: its text is elsewhere, and
     explore reads no network."""
@@ -129,6 +136,16 @@ def names_config(question: str) -> bool:
     the code that reads, parses, loads or writes such a file (:data:`_HANDLES_CONFIG`)."""
     return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
         and _HANDLES_CONFIG.search(question) is None
+
+
+#: A question about how the project is built: among config files, the build's own
+#: (:data:`~explore.sandbox.outline.BUILD_FILES`) answer it.
+_ASKS_BUILD = re.compile(r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b", re.I)
+
+
+def asks_build(question: str) -> bool:
+    """Whether ``question`` asks how the project is built (with :func:`names_config`)."""
+    return _ASKS_BUILD.search(question) is not None
 
 
 #: Configuration files named without a suffix.

@@ -26,11 +26,11 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import IDENTIFIER, Index
-from ..sandbox.outline import CODE_SUFFIXES, file_kind
+from ..sandbox.outline import BUILD_FILES, CODE_SUFFIXES, file_kind, is_generated, is_vendored
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_definition, asks_for, is_bare_name, is_statement, names_config
+from .intent import asks_build, asks_definition, asks_for, is_bare_name, is_only_a_reference, is_statement, names_config
 from .query import DOTTED, Query, crate_file, go_module_file, parse
 from .units import UnitIndex
 
@@ -40,6 +40,17 @@ from .units import UnitIndex
 DOCS_INTENT = 12.0
 #: :attr:`RetrieverConfig.config_intent`, chosen the same way.
 CONFIG_INTENT = 16.0
+#: Of :data:`CONFIG_INTENT`, what a build file (``pom.xml``, ``CMakeLists.txt``, ``configure.ac``)
+#: takes more when a question naming config asks how the project is built: enough to order
+#: the config files, never to lift one over code.
+BUILD_SHARE = 0.25
+#: :attr:`RetrieverConfig.copied_penalty`: of the scale of :data:`MESSAGE_FOUND`, so a copied
+#: file (vendored, or generated from another) falls behind the project's own file that the
+#: evidence ranks about as high (jq's vendored decNumber.c above builtin.c for "Fix off-by-one
+#: in modulo operator"), not behind everything.
+COPIED_PENALTY = 4.0
+#: The best candidates whose heads are read for a generator's mark (:func:`.outline.is_generated`).
+COPIED_DEPTH = 30
 #: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
 #: messages (``benchmarks/tune_message.py``).
 MESSAGE_FOUND = 4.0
@@ -99,6 +110,10 @@ class RetrieverConfig:
     definition_intent: float = DEFINITION_INTENT
     """Added to the learned score of a file that defines a name the question asks the
     definition of (:func:`.intent.asks_definition`; a name at most :data:`DEFINING_FILES` define)."""
+    copied_penalty: float = COPIED_PENALTY
+    """Taken from the learned score of a file in a vendored folder (:func:`.outline.is_vendored`)
+    or whose head says a tool generated it (a Bison ``parser.c`` of ``parser.y``), unless the
+    question names it or the folder it was copied as."""
 
 
 @dataclass(frozen=True)
@@ -390,10 +405,21 @@ class Retriever:
                 return found
         return []
 
+    def _generated(self, path: str) -> bool:
+        """Whether ``path``'s head says a tool generated it (read once per file)."""
+        marks: dict[str, bool] = self.__dict__.setdefault("_generated_marks", {})
+        if path not in marks:
+            head = self.snapshot.text(path, max_bytes=4096) or ""
+            marks[path] = is_generated(head)
+        return marks[path]
+
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
-        of it (:meth:`holds_no_word`), or it is a name alone that no file holds or defines."""
+        of it (:meth:`holds_no_word`), it is a name alone that no file holds or defines, or
+        it is only a link or an issue number (its words match code about URLs)."""
         query = parse(question) if isinstance(question, str) else question
+        if is_only_a_reference(query.text):
+            return []
         cfg = self.config
         rankings = self.rankings(query)
         if not any(rankings.values()) or (is_bare_name(query.text) and self.unheard_of(query)):
@@ -422,6 +448,11 @@ class Retriever:
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
+                if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
+                    for path in fused:
+                        if PurePosixPath(path).name.lower() in BUILD_FILES:
+                            fused[path] += cfg.config_intent * BUILD_SHARE
+                            why[path].append("build asked")
             if cfg.definition_intent and asks_definition(query.text):
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent
@@ -438,6 +469,12 @@ class Retriever:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
+            if cfg.copied_penalty:
+                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                    copied = "vendored" if is_vendored(path) else "generated" if self._generated(path) else ""
+                    if copied and not _names_copy(query.text, path, copied == "vendored"):
+                        fused[path] -= cfg.copied_penalty
+                        why[path].append(copied)
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():
@@ -448,6 +485,20 @@ class Retriever:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
+
+
+def _names_copy(question: str, path: str, vendored: bool) -> bool:
+    """Whether ``question`` names a copied file by its name (``parser.c``), or a vendored one
+    by its stem or a folder of its path below the vendored one (``decNumber``): then it asks
+    about the copy itself. (A generated file's stem is its source's: ``lexer`` asks for ``lexer.l``.)"""
+    parts = PurePosixPath(path.lower()).parts
+    if re.search(rf"(?<![\w.-]){re.escape(parts[-1])}(?![\w-])", question.lower()):
+        return True
+    if not vendored:
+        return False
+    below = next((i for i, part in enumerate(parts) if is_vendored(part + "/x")), -1) + 1
+    words = set(re.findall(r"[\w-]+", question.lower()))
+    return bool(words & {*parts[below:-1], PurePosixPath(parts[-1]).stem})
 
 
 #: Folder names every package has: with a file name they do not tell one package from another.

@@ -35,6 +35,11 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     assert runner.invoke(app, ["search", str(repo), "alpha", "--json"]).exit_code == 0
     said = runner.invoke(app, ["search", str(repo), "alpha_missing_word"])
     assert said.exit_code == 1 and said.stdout == "" and "no file matches the question" in said.stderr
+    # a link or an issue number alone: nothing to search, as `ask` says (it listed files about URLs)
+    repo_with_urls = make_repo(tmp_path / "urls", {"links.py": "def github_issue_url(n):\n    return f'https://github.com/acme/x/issues/{n}'\n"})
+    for link in ("https://github.com/acme/x/issues/3100", "#3100"):
+        only = runner.invoke(app, ["search", str(repo_with_urls), link])
+        assert only.exit_code == 1 and only.stdout == "" and "only a link or an issue number" in only.stderr
     empty = runner.invoke(app, ["search", str(repo), "  "])
     assert empty.exit_code == 2 and "empty" in empty.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])
@@ -66,6 +71,15 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
     (default_adapter_dir(repo) / COMBINER_FILE).write_text(docs_first)
     own = json.loads(runner.invoke(app, ["search", str(repo), question, "--json"]).output)
     assert own["hits"][0]["path"] == "docs/retry.md" and own["fitted"] is True
+    # asked in a subfolder, the fit `explore train` made of the whole repository ranks (it was keyed by the path given)
+    inside = json.loads(runner.invoke(app, ["search", str(repo / "docs"), question, "--json"]).output)
+    assert inside["fitted"] is True
+    # a run's folder whose fit was not kept (train's `next:` names it): the shipped stage, not an error
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"repo": str(repo)}))
+    unkept = runner.invoke(app, ["search", str(repo), question, "--json", "--adapter", str(run)])
+    assert unkept.exit_code == 0 and json.loads(unkept.output)["fitted"] is False, unkept.output
 
 
 def test_a_damaged_combiner_is_named_not_a_traceback(tmp_path: Path, make_repo) -> None:

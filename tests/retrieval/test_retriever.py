@@ -562,3 +562,51 @@ def test_a_source_file_under_a_doc_folder_takes_no_docs_lift(tmp_path: Path, mak
         "Where is the documentation explaining how to contribute?", 3)
     assert ranked[0].path == "docs/contributing.md" and "docs asked" in ranked[0].why
     assert all("docs asked" not in h.why for h in ranked if h.path.endswith(".rs"))
+
+
+def test_build_questions_find_the_build_files_of_java_and_c(tmp_path: Path, make_repo) -> None:
+    """On jq "where is the build configured?" answered `build/.gitignore` (its one line `*`)
+    and on gson a CI workflow: Makefile.am, configure.ac and pom.xml were data files to the
+    stage. They are config, and of the config files a build question lifts the build's own."""
+    repo = make_repo(tmp_path, {
+        "Makefile.am": "# Build jq and its tests\nbin_PROGRAMS = jq\njq_SOURCES = src/main.c src/parse.c\nAM_CFLAGS = -Wall\n",
+        "configure.ac": "dnl What the build needs of the system\nAC_INIT([jq], [1.7])\nAC_PROG_CC\n"
+                        "AC_CHECK_FUNCS([strptime timegm])\nAC_OUTPUT\n",
+        "build/.gitignore": "*\n",
+        ".github/workflows/build.yml": "name: build\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n",
+        "src/main.c": "int main(int argc, char **argv) {\n  return run(argc, argv);\n}\n",
+        "src/parse.c": "int parse(const char *text) {\n  return 0;\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("where is the build configured?", 2)
+    assert {h.path for h in top} == {"Makefile.am", "configure.ac"} and "build asked" in top[0].why, top
+    assert retriever.rank("which autoconf checks does configure.ac run?", 1)[0].path == "configure.ac"
+    assert names_config("which maven plugins does the pom.xml use?") and names_config("how is CMake configured?")
+    # a program's entry point is code, not a package's entry points
+    assert not names_config("which file defines the main entry point?")
+    assert names_config("which entry points does the package declare?")
+
+
+def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Path, make_repo) -> None:
+    """jq's vendored decNumber.c answered "Fix off-by-one in modulo operator" above the
+    builtin.c that holds jq's modulo, and Bison's parser.c a grammar question above
+    parser.y. A copied file keeps its place when the question names it or its folder."""
+    words = "modulo operator remainder off by one divide".split()
+    vendored = "\n".join(f"/* {' '.join(words)} {i} */\nint dec_modulo_{i}(int a, int b) {{ return a % b; }}"
+                         for i in range(8))
+    repo = make_repo(tmp_path, {
+        "vendor/decNumber/decNumber.c": vendored,
+        "src/builtin.c": "/* the modulo operator */\nstatic int f_mod(int a, int b) {\n  return a % b;\n}\n",
+        "src/parser.y": "%token Term Exp\n%%\nExp: Term '+' Term { $$ = gen_binop($1, $3); }\n",
+        "src/parser.c": "/* A Bison parser, made by GNU Bison 3.8.2.  */\n/* grammar rules Term Exp Term Exp */\n"
+                        + "\n".join(f"int yyrule_{i}(void) {{ return {i}; }} /* Term Exp grammar rules */" for i in range(20)),
+        "src/main.c": "int main(void) {\n  return 0;\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("Fix off-by-one in modulo operator", 3)
+    assert ranked[0].path == "src/builtin.c", ranked
+    assert "vendored" in next(h.why for h in ranked if h.path.startswith("vendor/"))
+    grammar = retriever.rank("grammar rules for Term and Exp", 2)
+    assert grammar[0].path == "src/parser.y" and "generated" in grammar[1].why, grammar
+    assert retriever.rank("modulo in decNumber", 1)[0].path == "vendor/decNumber/decNumber.c"
+    assert retriever.rank("what does parser.c do with Term and Exp?", 1)[0].path == "src/parser.c"
