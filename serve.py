@@ -50,6 +50,7 @@ from .agent.explorer import Answer, Explorer, NoteWriter
 from .handoff import SPARSE_NOTE, is_sparse_checkout
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
                          path_out, refused_as_error, text_out)
+from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
 from .sandbox.errors import ExploreError, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
@@ -340,6 +341,7 @@ class ExploreServer:
             explorer = opened.explorer
             if explorer is None:
                 explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever, say)
+                explorer.fitted = str(opened.combiner[0]) if opened.retriever is not None and opened.combiner else ""
             self.index(opened, say)  # the walk's index: built here, where progress is told
             say("walking the repository…")
             policy: StoppablePolicy = explorer.policy  # type: ignore[assignment]
@@ -386,8 +388,9 @@ class ExploreServer:
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
         opened, hits = self.rank(repo, question, k)
-        said = [] if hits else ["nothing matches: no file of the repository holds a word of the question (or, "
-                                "for a name alone, the name): check the spelling"]
+        said = [] if hits else [ONLY_A_REFERENCE] if is_only_a_reference(question) else [
+            "nothing matches: no file of the repository holds a word of the question (or, for a name alone, the "
+            "name): check the spelling"]
         return SearchOut(snapshot=text_out(opened.snapshot.label),
                          hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits],
                          notes=[*opened.notes, *said])

@@ -106,6 +106,18 @@ def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:
     return cache_root() / "adapters" / repo_key(repo_path)
 
 
+def _bundle_dirs(repo_path: str | os.PathLike[str]) -> list[Path]:
+    """Where a repository's own bundle may be: its folder's, then (asked in a subfolder,
+    ``explore search repo/src``) the bundle of the git repository it lies in, where
+    `explore train` wrote it."""
+    real = Path(os.path.realpath(Path(repo_path).expanduser()))
+    places = [default_adapter_dir(real)]
+    top = next((p for p in real.parents if (p / ".git").exists()), None) if not (real / ".git").exists() else None
+    if top is not None:
+        places.append(default_adapter_dir(top))
+    return places
+
+
 def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLike[str] | None) -> dict[str, Path]:
     """Adapters to load: ``adapter`` (a bundle with policy/ and reflector/ inside, or a single
     policy adapter), else what `explore train` wrote for ``repo``, else {} (then `Explorer`
@@ -120,7 +132,7 @@ def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLik
         if not found:
             raise BundleNotFound(f"--adapter {folder}: no policy/ or reflector/ adapter inside")
         return found
-    return adapters_in(default_adapter_dir(repo)) if repo is not None else {}
+    return next((found for place in _bundle_dirs(repo) if (found := adapters_in(place))), {}) if repo is not None else {}
 
 
 # -- reading and writing the settings ---------------------------------------------------
@@ -201,7 +213,7 @@ def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str]
     the repository's own bundle folder; None when neither has one (the shipped one applies)."""
     places = [Path(adapters["policy"]).parent] if "policy" in adapters else []
     if repo_path is not None:
-        places.append(default_adapter_dir(repo_path))
+        places += _bundle_dirs(repo_path)
     return next((p / COMBINER_FILE for p in places if (p / COMBINER_FILE).is_file()), None)
 
 

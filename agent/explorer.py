@@ -28,7 +28,8 @@ from ..sandbox.errors import ExploreError
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import asks_definition, is_bare_name, is_only_a_reference, names_config, names_file
+from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, is_bare_name, is_only_a_reference, names_config,
+                                names_file)
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
@@ -36,7 +37,8 @@ from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic,
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
 from .adapters import AdapterNotFound
-from .bundle import ADAPTER_NAMES, fitted_retriever, shipped_adapters, trained_answer, trained_config, trained_head
+from .bundle import (ADAPTER_NAMES, fitted_retriever, shipped_adapters, trained_answer, trained_combiner, trained_config,
+                     trained_head)
 from .env import EnvConfig, RepoExploreEnv
 from .prompt import clip_question, policy_prefix, policy_prompt
 from .task import Task
@@ -108,6 +110,9 @@ class Answer:
     weighed: dict[str, Any] = field(default_factory=dict)
     """What the answer was settled from: the walk's own answer, the policy's last
     ``p(answer f)``, the files read, and the candidate stage's and BM25's rankings with scores."""
+    fitted: str = ""
+    """The ``combiner.json`` `explore train` fitted to this repository that ranked the
+    candidates, or "" (the shipped candidate stage)."""
 
     @property
     def answered(self) -> bool:
@@ -190,8 +195,11 @@ class Explorer:
         else:
             self.model_name = "custom"
             self._settle_reflector()
+        self.fitted = ""
+        """The fitted ``combiner.json`` the candidate stage ranks with ("" for the shipped one)."""
         if retriever is None:  # `explore train` may have fitted the candidate stage to this repository
             retriever = fitted_retriever(self.adapters, repo_path)
+            self.fitted = str(trained_combiner(self.adapters, repo_path) or "") if retriever is not None else ""
         self.retriever = retriever
         self.weigh = weigh if weigh is not None else trained_answer(self.adapters)
         """How the walk's answer is weighed against the candidate stage; None: it stands as walked."""
@@ -308,8 +316,7 @@ class Explorer:
             return self._unwalked(question, started, [], f"no file of the repository holds {names}, so none "
                                   "defines it: check the spelling, or `--rev` for another commit")
         if is_only_a_reference(question):  # its words would only match code about URLs
-            return self._unwalked(question, started, [], "the question is only a link or an issue number: explore "
-                                  "reads no network; paste the issue's title and text (--question-file FILE or -)")
+            return self._unwalked(question, started, [], f"{ONLY_A_REFERENCE} (--question-file FILE or -)")
         if env.holds_no_word():
             return self._unwalked(question, started, [], "no file of the repository holds a word of the question: "
                                   "check the spelling, or `--rev` for another commit")
@@ -420,7 +427,7 @@ class Explorer:
         evidence = [self._evidence(answered, question)] if answered else []
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
-                      self.model_name, self.adapters, notes, finished, weighed)
+                      self.model_name, self.adapters, notes, finished, weighed, self.fitted)
 
     def _unwalked(self, question: str, started: float, stage: list[tuple[str, float]], note: str) -> Answer:
         """The answer settled before any walk: the candidate stage's ranking (none: no answer)."""
@@ -431,7 +438,8 @@ class Explorer:
                       {"walked": False, "walk": None, "answer_p": {}, "reads": [],
                        "settled_by": "the candidate stage" if ranked else None,
                        "stage": [[p, round(s, 5)] for p, s in stage],
-                       "bm25": [[p, round(s, 5)] for p, s in self.env.lexical_ranking()] if ranked else []})
+                       "bm25": [[p, round(s, 5)] for p, s in self.env.lexical_ranking()] if ranked else []},
+                      self.fitted)
 
     def _evidence(self, path: str, question: str) -> Evidence:
         text = self.snapshot.text(path)

@@ -298,9 +298,10 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
     if len(files) > 1:
         out.print("also consider: " + ", ".join(shown_name(f) for f in files[1:5]), markup=False, highlight=False)
     adapters = result["adapters"]
+    fitted = " (fitted to this repository by `explore train`)" if result.get("fitted") else ""
     if result.get("weighed", {}).get("walked") is False:
         by = result["weighed"].get("settled_by") or "the candidate stage"
-        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)} settled it[/]")
+        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)}{fitted} settled it[/]")
         return
     out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
               f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}[/]")

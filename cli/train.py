@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -91,7 +93,16 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
 class TrainProgress:
     """Turns pipeline progress events into rich bars (SFT, RL) and one-line stage notes."""
 
+    #: Seconds between two plain progress lines where stderr is no terminal (a CI log, `2>&1 | tee`):
+    #: rich draws no bar there, and a 30-minute fit showed nothing until it ended.
+    PLAIN_EVERY_S = 15.0
+
     def __init__(self, console: Console) -> None:
+        self.plain = not console.is_terminal
+        self.console = console
+        self.started: dict[str, float] = {}
+        self.said_at: dict[str, float] = {}
+        self.unsaid: dict[str, Any] = {}
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
         from rich.table import Column
@@ -106,14 +117,38 @@ class TrainProgress:
         self.tasks: dict[str, Any] = {}
 
     def __enter__(self) -> "TrainProgress":
-        self.bars.start()
+        if not self.plain:
+            self.bars.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.bars.stop()
+        if not self.plain:
+            self.bars.stop()
+            return
+        for event in list(self.unsaid.values()):  # where each stage stood at the end, as a terminal's last frame
+            self._plain(event, force=True)
+
+    def _plain(self, event: Any, force: bool = False) -> None:
+        """A line now and then: at a stage's first step, every :data:`PLAIN_EVERY_S`, at its end,
+        and where it stood when the run ended."""
+        now = time.monotonic()
+        first = event.stage not in self.started
+        self.started.setdefault(event.stage, now)
+        done, total = event.step, event.total or 0
+        if not (force or first or done >= total or now - self.said_at.get(event.stage, 0.0) >= self.PLAIN_EVERY_S):
+            self.unsaid[event.stage] = event
+            return
+        self.unsaid.pop(event.stage, None)
+        self.said_at[event.stage] = now
+        elapsed = now - self.started[event.stage]
+        eta = f", eta {_clock(elapsed * (total - done) / done)}" if 0 < done < total else ""
+        self.console.print(f"{STAGE_NAMES[event.stage]}: {done}/{total}, {_clock(elapsed)} elapsed{eta}",
+                           markup=False, highlight=False)
 
     def __call__(self, event: Any) -> None:
-        if event.stage in STAGE_NAMES and not event.message:
+        if event.stage in STAGE_NAMES and not event.message and self.plain:
+            self._plain(event)
+        elif event.stage in STAGE_NAMES and not event.message:
             if event.stage not in self.tasks:
                 self.tasks[event.stage] = self.bars.add_task(STAGE_NAMES[event.stage], total=event.total, info="")
             m = event.metrics
@@ -130,6 +165,12 @@ class TrainProgress:
             self.bars.update(self.tasks[event.stage], completed=event.step, total=event.total, info=info)
         elif event.message:
             self.bars.console.print(f"[cyan]{event.stage}[/]: {shown_markup(event.message)}", highlight=False)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _print_summary(summary: dict[str, Any], repo: Path) -> None:
@@ -160,6 +201,10 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                           + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
+            if stage.get("fitted") and (a["acc@1"], a["acc@5"]) < (b["acc@1"], b["acc@5"]):
+                row("note", f"the kept fit scores below the shipped stage on the newest {b['n']} commits: the "
+                            "training commits chose it, as they must (the newest only score the choice); deleting "
+                            f"{Path(summary['out']) / 'combiner.json'} goes back to the shipped one")
         if stage.get("reused"):
             built = stage.get("train", 0) + b["n"] - stage["reused"]
             row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
@@ -183,8 +228,8 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     if (folder / "metrics.jsonl").is_file():
         out.print(inert(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png"), markup=False,
                   highlight=False)
-    out.print(inert(f'next: explore ask {repo} "your question"' + ("" if summary.get("default_out") else
-                                                                f" --adapter {summary['out']}")), markup=False,
+    out.print(inert(f"next: explore ask {shlex.quote(str(repo))} 'your question'" + (
+        "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")), markup=False,
               highlight=False)
 
 
@@ -195,18 +240,18 @@ def train(
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
     from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
     from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Start from fresh adapters, not the shipped navigator.")] = False,
-    sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200, or 0 when one repository is given with no policy option: see `explore train --help`; 0 skips SFT).")] = None,
+    sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200, or 0 when one repository is given with no policy option, as described above; 0 skips SFT).")] = None,
     rl_updates: Annotated[Optional[int], typer.Option("--rl-updates", min=0, help="RL updates (default 40, or 0 when one repository is given with no policy option; 0 skips RL).")] = None,
     reflection: Annotated[Optional[bool], typer.Option("--reflection/--no-reflection", help="Train and use a reflector (default on, or off when one repository is given with no policy option).")] = None,
     curriculum: Annotated[Optional[bool], typer.Option("--curriculum/--no-curriculum", help="Depth curriculum during RL (default on).")] = None,
     retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
-    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s: the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 200 older ones at most).")] = None,
+    budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s (a bare number is seconds): the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 200 older ones at most).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fine-tune on a repository (or several): tasks → demonstrations → SFT → RL → adapters `explore ask` uses.
+    """Fit explore to a repository's own history (the default), or fine-tune its navigator (SFT, RL).
 
     With one repository and no policy option (--sft-steps, --rl-updates, --reflection,
     --curriculum, --from, --from-scratch, --model) it fits the candidate stage to the
@@ -242,6 +287,10 @@ def train(
                   f"the cache, and nothing was left half-written. Continue with {again}.", highlight=False)
         raise typer.Exit(interrupted_code()) from None
     result.summary["default_out"] = out_dir is None
+    if rev is not None and out_dir is None and result.summary.get("retriever", {}).get("fitted"):
+        err.print(f"[yellow]note[/]: this fit is of the history up to {shown_markup(rev)}, and `explore ask` and "
+                  "`explore search` now rank with it at every commit of this repository; `--out DIR` keeps a "
+                  "fit apart (then `--adapter DIR`)", highlight=False)
     if as_json:
         emit_json("train", result.summary)
     else:

@@ -18,6 +18,7 @@ commits builds only theirs.
 from __future__ import annotations
 
 import hashlib
+import math
 import pickle
 import time
 from collections.abc import Callable
@@ -406,15 +407,21 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
             raise TooLittleHistory(f"{len(built['train'])} of the {len(train)} older qualifying commits could be "
                                    f"laid out (git cannot read the files of {unreadable}: a partial or damaged "
                                    f"clone?), and a fit needs {MIN_TRAIN}")
-        each = (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
-        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} training questions "
-                          f"at {each:.1f} s each, and a fit needs {MIN_TRAIN}: give it more time")
-    if too_few_to_judge(len(built["train"]), unreadable, len(train)):  # the budget, not the history, left them out
-        raise OutOfBudget(f"the time budget ({budget or 0:.0f} s) built {len(built['train'])} of the {len(train)} "
-                          f"training questions the split holds, too few to judge a fit by (it takes "
-                          f"{min(len(train), JUDGE_MIN)}): give it more time")
+    if len(built["train"]) < MIN_TRAIN or too_few_to_judge(len(built["train"]), unreadable, len(train)):
+        # the budget, not the history, left them out: say what it built, what a fit takes, and the time that takes
+        raise OutOfBudget(_short_budget(len(built["train"]), len(train), n_test, time.perf_counter() - started))
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
                      store.reused if store is not None else 0, unreadable, len(test))
+
+
+def _short_budget(built: int, held: int, n_test: int, seconds: float) -> str:
+    """Why a budget that built ``built`` of the ``held`` training questions (and ``n_test``
+    held-out ones) in ``seconds`` is too short, and about how much would do."""
+    need = max(MIN_TRAIN, min(held, JUDGE_MIN))
+    each = seconds / max(1, n_test + built)
+    minutes = max(1, math.ceil(each * (n_test + need) * 1.5 / 60))  # the history read and the fits besides
+    return (f"it built {built} of the {held} training questions the time split holds ({n_test} held-out ones first, "
+            f"{each:.2f} s a question), and a fit is judged on {need} of them: give it about --budget {minutes}m")
 
 
 def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, l2: float = L2,

@@ -123,6 +123,8 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         refused(await session.call_tool("search", {"question": "  "}), "the question is empty")
         nothing = ok(await session.call_tool("search", {"question": "zebra_teleport"})).structured_content
         assert nothing["hits"] == [] and "nothing matches" in nothing["notes"][-1]
+        link = ok(await session.call_tool("search", {"question": "https://github.com/acme/x/issues/12"})).structured_content
+        assert link["hits"] == [] and "only a link or an issue number" in link["notes"][-1]
         refused(await session.call_tool("search", {"question": "retry", "k": 0}), "k must be between 1 and")
         refused(await session.call_tool("read", {"path": "pkg/retry.py", "line": 0}), "line must be 1 or more")
         # the schema's own checks, in a line a model can fix its call from (not pydantic's report)

@@ -55,6 +55,15 @@ class TrainResult:
     summary: dict[str, Any]
 
 
+def _recorded_repo(run_file: Path) -> str | None:
+    """The repository an earlier run in this folder trained on (None: unknown)."""
+    try:
+        found = json.loads(run_file.read_text(encoding="utf-8")).get("repo")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None
+
+
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks_file: Path | None = None) -> None:
     run_file = out / "run.json"
     if out.exists() and not out.is_dir():
@@ -63,6 +72,9 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
         if _refit_only(out, config, repo):
             return  # the last run here only fitted the candidate stage: fitting again on the newer history replaces it
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
+            other = _recorded_repo(run_file)
+            if other not in (None, str(repo)):  # --resume would only be refused: say whose run it is
+                raise OutputExists(f"{out} holds a training run on {other}, not {repo}; train into another --out")
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
         given = Path(os.path.realpath(tasks_file)) if tasks_file is not None else None
@@ -247,6 +259,8 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     summary = {"repo": where, "out": str(out), "model": config.model, "reflection": config.reflection,
                "curriculum": config.curriculum, "seed": config.seed, **run.state,
                "adapters": {n: str(out / n) for n in ("policy", "reflector") if (out / n).is_dir()}}
+    if "retriever" in run.state and "heldout" not in run.state:
+        summary["heldout"] = None  # no fit was made (too little history, too short a budget): nothing measured
     rows = read_jsonl(out / "metrics.jsonl")
     if rows:
         last = rows[-5:]

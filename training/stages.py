@@ -159,8 +159,10 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         out = adapt(repo, tasks, budget=budget,
                     progress=lambda done, total: run.say(ProgressEvent("retriever", done, total)))
     except (TooLittleHistory, OutOfBudget) as exc:
-        why = str(exc) + ("; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
-                          if scan.shallow else "")
+        why = (f"the time budget ({run.config.budget:g} s) was too short: " if isinstance(exc, OutOfBudget)
+               and run.config.budget is not None else "") + str(exc) + (
+            "; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
+            if scan.shallow else "")
         earlier = (run.out / COMBINER_FILE).is_file()
         if isinstance(exc, OutOfBudget) and earlier:  # too short a budget says nothing against the earlier fit
             stays = "the earlier run's fit stays"
@@ -184,6 +186,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
                                 "held_out_by_the_split": out.test_planned,
                                 "before": out.before.to_dict(), "after": after.to_dict()}
+        if not kept:  # what the fit left unused would have scored there (the training commits judged it)
+            run.state["heldout"]["fit_not_kept"] = out.after.to_dict()
         val = out.validation
         verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them, each by a fit on the others: "
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
