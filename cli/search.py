@@ -17,7 +17,6 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
 from ..sandbox.errors import ExploreError
 from .ask import from_running_server, read_question, uncommitted_note, warn_sparse
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
@@ -68,6 +67,8 @@ def search(
     elif rows:
         render_hits(data)
     if not rows:
+        from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
+
         if not as_json and is_only_a_reference(text):
             err.print(f"[red]nothing searched[/]: {ONLY_A_REFERENCE} (--question-file FILE or -)")
         elif not as_json:  # on stderr, as every other message: stdout holds results only
