@@ -187,7 +187,9 @@ MAX_CACHED_UNIT_SETS = 16
 #: the newest saved set of its repository (a commit's parent, after ``git pull``) and parses
 #: only the files whose content differs.
 CARRY_OVER_FILES = 30
-UNITS_VERSION = "4"
+#: The saved sets' layout and what they hold: "5" since Kotlin, Scala, C#, PHP, Swift and Lua
+#: files are code (file_kind), so their units are in the set.
+UNITS_VERSION = "5"
 #: Sets of more files than this are not kept in the memo file by file (a 100,000-file
 #: repository's per-file lists held about a gigabyte): they are flattened at once, and the
 #: newest flat set of each repository stays in memory as the next commit's donor instead.
