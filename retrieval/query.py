@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from .intent import asks_definition, is_bare_name, is_statement
 from ..sandbox.index import BACKTICKED, COMMENT_LINE, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
+from ..sandbox.outline import file_kind
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000
@@ -319,10 +320,22 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     if asks_definition(question):
         return best_window(lines, question, window, query.names, path=path)
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
+    if not code_first and len(question.split()) < UNIT_WORDS and (named := _plain_names_defined(lines, question, path)):
+        # "what does tokenadd do?": a plain word the file defines is the name asked about
+        return best_window(lines, question, window, named, path=path)
     if unit is not None and len(question.split()) >= UNIT_WORDS and (inside := lines[unit[0] - 1:unit[1]]):
         return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first, path=path),
                           len(lines) - window + 1))
     return best_window(lines, question, window, code_first=code_first, path=path)
+
+
+def _plain_names_defined(lines: list[str], question: str, path: str) -> set[str]:
+    """The plain words of a short question (``what does tokenadd do?``) that ``lines`` define
+    once: the name it asks about, though written without a code name's marks."""
+    if file_kind(path) in ("docs", "config", "data"):  # a code block's `class X` in a page is no definition
+        return set()
+    words = {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]{3,}", question) if w.lower() not in STOPWORDS}
+    return {w for w in words if len(definition_lines(lines, w, path)) == 1}
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.

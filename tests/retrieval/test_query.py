@@ -272,6 +272,8 @@ def test_a_method_or_function_named_opens_at_its_definition_in_java_and_c() -> N
     assert c[start - 1] == "static int"
     start = evidence_start(c, "where is tokenadd defined?", "src/parse.c", 12)
     assert c[start - 1] == "static int"
+    start = evidence_start(c, "what does tokenadd do?", "src/parse.c", 12)  # a plain word the file defines
+    assert c[start - 1] == "static int"
     tree = ["package com.acme;", "public final class LinkedTreeMap<K, V> {", "  LinkedTreeMap() {", "  }",
             *filler, "  @Override public void clear() {", "    root = null;", "  }", *filler,
             "  final class KeySet {", "    @Override public void clear() {", "      LinkedTreeMap.this.clear();",
