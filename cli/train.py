@@ -271,6 +271,17 @@ def train(
         raise typer.BadParameter("a tasks file feeds the policy stages and none is asked for: add --sft-steps N or "
                                  "--rl-updates N (with no policy option a run fits the candidate stage to the "
                                  "repository's history, which makes its own questions)", param_hint="'--tasks'")
+    if (config.sft.steps or config.rl.updates) and not resume:
+        # a policy run costs hours on a laptop: say what it will do before it starts, not after
+        parts = [f"SFT {config.sft.steps} steps" if config.sft.steps else "",
+                 f"RL {config.rl.updates} update{'s' * (config.rl.updates != 1)} of {config.rl.episodes_per_update} walks" if config.rl.updates else "",
+                 "with a reflector" if config.reflection else ""]
+        named = " (naming --model makes a run a policy run, as every policy option does)" \
+            if model is not None and sft_steps is None and rl_updates is None else ""
+        err.print(f"[cyan]policy[/]: {shown_markup(', '.join(p for p in parts if p))} on "
+                  f"{shown_markup(config.model)}{named}: on a laptop's CPU an RL update takes a minute or more; "
+                  "Ctrl-C stops at the next checkpoint and the same command plus --resume continues",
+                  highlight=False)
     try:
         with TrainProgress(err) as progress:
             result = run_training(repos if len(repos) > 1 else repo, config, out=out_dir, tasks_file=tasks, from_dir=from_dir, resume=resume,

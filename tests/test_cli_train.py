@@ -27,6 +27,8 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["version"] == 1 and body["command"] == "train" and body["out"] == str(out)
+    # a policy run says what it will do and what it costs before it starts
+    assert "policy: SFT 2 steps, RL 1 update of 8 walks" in " ".join(result.stderr.split()), result.stderr
     assert body["adapters"] == {"policy": str(out / "policy")} and body["default_out"] is False
     assert {"env.json", "policy.json", "summary.json"} <= {p.name for p in out.iterdir()}
     # the shipped answer weighing (it reads no policy probabilities) comes with every bundle,
