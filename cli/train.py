@@ -294,8 +294,10 @@ def train(
     except KeyboardInterrupt:  # before any checkpoint: the fit of the candidate stage, the first evaluation
         how = "terminated (SIGTERM)" if interrupted_code() == TERMINATED else "interrupted"
         again = "the same command plus --resume" if config.sft.steps or config.rl.updates else "the same command"
-        err.print(f"[yellow]{how}[/] before the first checkpoint; the history questions built so far are kept in "
-                  f"the cache, and nothing was left half-written. Continue with {again}.", highlight=False)
+        kept = "the history questions built so far are kept in the cache" if not (config.sft.steps or config.rl.updates) \
+            else "the candidate stage's fit, once made, and the history questions built are kept"
+        err.print(f"[yellow]{how}[/] before the first checkpoint; {kept}, and nothing was left half-written. "
+                  f"Continue with {again}.", highlight=False)
         raise typer.Exit(interrupted_code()) from None
     result.summary["default_out"] = out_dir is None
     if rev is not None and out_dir is None and result.summary.get("retriever", {}).get("fitted"):
