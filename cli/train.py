@@ -228,6 +228,11 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     if (folder / "metrics.jsonl").is_file():
         out.print(inert(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png"), markup=False,
                   highlight=False)
+    nothing = not (folder / "combiner.json").is_file() and not (policy or {}).get("trained", True)
+    if nothing:  # the folder holds the shipped policy's copy: --adapter to it changes nothing
+        out.print(inert(f"next: explore ask {shlex.quote(str(repo))} 'your question' (nothing was fitted: it "
+                        "ranks and walks as shipped)"), markup=False, highlight=False)
+        return
     out.print(inert(f"next: explore ask {shlex.quote(str(repo))} 'your question'" + (
         "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")), markup=False,
               highlight=False)

@@ -111,12 +111,14 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", "Fix the retry delay"], check=True)
     text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
     assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
+    assert "nothing was fitted" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
     # a default run stopped while fitting (Ctrl-C: only its run.json written) is started again the same way
     for path in out.iterdir():
         if path.name != "run.json":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
     assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
+    assert "nothing was fitted" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
     # a run that asks for policy training never replaces it silently
     refused = runner.invoke(app, ["train", str(repo), "--out", str(out), "--sft-steps", "1", "--model", "tiny-random"])
     assert refused.exit_code == 2 and "already holds a training run" in refused.output
