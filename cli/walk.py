@@ -5,6 +5,7 @@ into a file …: the walk goes on, as an agent's would), 2 when an action cannot
 """
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -39,12 +40,15 @@ def parse_action(text: str) -> tuple[str, list[str]]:
         args = [rest[0] if rest else ".", page[0]]
     if verb in ("cd", "read", "answer") and not args:
         raise ExploreError(f"{verb} needs a path, e.g. `{verb} src`")
+    if verb == "read" and len(args) == 4 and args[1:3] == ["from", "line"]:
+        args = [args[0], args[3]]  # read's own hint pasted back: `read F from line 81`
     if verb == "ls" and "--page" not in words and len(args) > 1:
         raise ExploreError(f"ls takes one folder (and --page N); not {text!r}")
     if verb in ("cd", "answer") and len(args) > 1 or verb == "read" and len(args) > 2:
         raise ExploreError(f"{verb} takes one path{' and a line number' if verb == 'read' else ''} "
                            f"(quote a name with spaces); not {text!r}")
-    if verb == "read" and len(args) > 1 and not _number(args[1]):
+    if verb == "read" and len(args) > 1 and not (_number(args[1]) or re.fullmatch(r"-[0-9]+", args[1])):
+        # (a line before the first, `-1`, is the read's own failure, as line 0 is: the walk goes on)
         raise ExploreError(f"read takes FILE [LINE]; {args[1]!r} is not a line number")
     return verb, args
 

@@ -156,3 +156,24 @@ def test_a_tasks_oracle_replays_with_walk(tmp_path: Path, make_repo) -> None:
     here = runner.invoke(app, ["walk", str(repo), "cd pkg/", "answer x.py"])
     missing = runner.invoke(app, ["walk", str(repo), "cd pkg/", "answer y.py"])
     assert here.exit_code == 0 and missing.exit_code == 1
+
+
+def test_reads_hint_pasted_back_and_a_path_from_the_top_work_inside_a_folder(hostile: Path) -> None:
+    """Inside src/, `read` ended with `(more: read src/long.py from line 81)`; pasted back it
+    was a usage error (exit 2, nothing run), and `read src/long.py 81` said no such file in
+    src/ though `answer src/long.py` took it. A line before the first is a failed step, as
+    line 0 is, not a usage error that loses the whole walk."""
+    (hostile / "src" / "long.py").write_text("".join(f"V{i} = {i}\n" for i in range(200)))
+    subprocess.run(["git", "add", "-A"], cwd=hostile, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "long"], cwd=hostile, check=True)
+    first = runner.invoke(app, ["walk", str(hostile), "cd src", "read long.py", "--json"])
+    hint = json.loads(first.output)["steps"][-1]["output"].splitlines()[-1]
+    assert hint == "(more: read src/long.py from line 81)", hint
+    pasted = hint.strip("()").removeprefix("more: ")
+    result = runner.invoke(app, ["walk", str(hostile), "cd src", pasted, "read src/long.py 161", "cd src",
+                                 "read long.py -1", "--json"])
+    assert result.exit_code == 1, result.output  # ran; the last step failed
+    steps = json.loads(result.output)["steps"]
+    assert [s["ok"] for s in steps] == [True, True, True, True, False]
+    assert "lines 81–160 of 200" in steps[1]["output"] and "lines 161–200 of 200" in steps[2]["output"]
+    assert steps[3]["cwd"] == "src" and "no line -1" in steps[4]["output"]

@@ -121,13 +121,27 @@ class Workspace:
 
     def locate(self, path: str) -> Resolved:
         """``path`` resolved from the current folder; a name quoted as a listing shows it
-        (``'naïve name.py'``) is taken as the name inside when no file has the quotes."""
+        (``'naïve name.py'``) is taken as the name inside when no file has the quotes; and
+        where nothing is there by that name, from the repository's top, as ``answer`` and
+        read's own hint name a file (``read h11/_headers.py`` inside ``h11/``)."""
         try:
-            return self.snapshot.resolve(self.cwd, path)
+            return self._from(self.cwd, path)
+        except NoSuchPath:
+            if not self.cwd:
+                raise
+            try:
+                return self._from("", path)
+            except PathRefused:
+                pass
+            raise
+
+    def _from(self, folder: str, path: str) -> Resolved:
+        try:
+            return self.snapshot.resolve(folder, path)
         except PathRefused:
             for plain in unquoted(path):
                 try:
-                    return self.snapshot.resolve(self.cwd, plain)
+                    return self.snapshot.resolve(folder, plain)
                 except PathRefused:
                     continue
             raise
