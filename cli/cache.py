@@ -54,6 +54,9 @@ class CacheEntry:
     path: str
     bytes: int
     modified: float  # seconds since the epoch, the newest write inside
+    link: str = ""
+    """Where a kind's folder that is a link points (``models -> /shared/models``, made by its
+    user): listed and sized as that kind, never removed by ``prune`` or ``clear``."""
 
 
 def cache_path() -> Path:
@@ -97,6 +100,14 @@ def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheE
     for kind in sorted(root.iterdir()):
         if kind.name == SOCKET_FOLDER:
             continue  # a running server's socket, not a cache: nothing to list, size or free
+        if kind.is_symlink() and kind.is_dir():  # a folder linked in by its user (shared models): theirs
+            target = os.path.realpath(kind)
+            try:
+                size, modified = _tree(Path(target), seen)
+            except FileNotFoundError:
+                continue
+            found.append(CacheEntry(kind.name, f"(a link to {target})", str(kind), size, modified, target))
+            continue
         children = sorted(kind.iterdir()) if kind.is_dir() and not kind.is_symlink() else [kind]
         for child in children:
             try:
@@ -153,7 +164,8 @@ def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_
     from ..sandbox.checkout import BlobStore, remove_snapshot
     from ..sandbox.lease import LEASE, in_use
 
-    chosen = [e for e in chosen if e.kind != BLOBS]  # never removed whole: see the sweep below
+    linked = [e for e in chosen if e.link]  # a link its user made: theirs to remove
+    chosen = [e for e in chosen if e.kind != BLOBS and not e.link]  # blobs: never removed whole (the sweep below)
     kept = [e for e in chosen if e.kind == SNAPSHOTS and in_use(Path(e.path))]
     chosen = [e for e in chosen if e not in kept]
     going: dict[tuple[int, int], int] = {}
@@ -176,13 +188,17 @@ def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_
     freed = sum(e.bytes for e in chosen)
     if as_json:
         emit_json(command, {"path": str(root), **extra, "dry_run": dry_run, "freed_bytes": freed,
-                            "removed": [asdict(e) for e in chosen], "in_use": [asdict(e) for e in kept]})
+                            "removed": [asdict(e) for e in chosen], "in_use": [asdict(e) for e in kept],
+                            "links_kept": [asdict(e) for e in linked]})
         return
     verb = "would remove" if dry_run else "removed"
     for e in chosen:
         out.print(inert(f"{verb} {e.kind}/{e.name}  {_human(e.bytes)}"), markup=False, highlight=False)
     for e in kept:
         out.print(inert(f"kept {e.kind}/{e.name}: another process is reading it"), markup=False, highlight=False)
+    for e in linked:
+        out.print(inert(f"kept {e.kind}/: a link to {e.link} (yours: remove the link yourself)"), markup=False,
+                  highlight=False)
     out.print(f"{verb} {len(chosen)} entries, {_human(freed)} from {root}", markup=False, highlight=False)
 
 
@@ -295,12 +311,13 @@ def prune_command(
 def clear_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Really remove everything (required: nothing asks).")] = False,
     adapters: AdaptersOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go, remove nothing (no --yes needed).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove everything cached (trained adapters kept unless --adapters); needs --yes."""
     root = cache_path()
-    if not yes:
+    if not yes and not dry_run:
         raise ExploreError(f"clear removes everything under {root}; add --yes to do it "
                            "(or `explore cache prune --older-than 30d` to keep what is recent)")
     chosen = [e for e in entries(root, _blob_inodes(root)) if adapters or e.kind != TRAINED]
-    _drop(root, chosen, False, "cache clear", as_json, {})
+    _drop(root, chosen, dry_run, "cache clear", as_json, {})

@@ -113,6 +113,28 @@ def test_clear_needs_yes(explore_cache: Path) -> None:
     assert not any((explore_cache / "snapshots").iterdir()) and not any((explore_cache / "indexes").iterdir())
 
 
+def test_a_kind_folder_linked_in_is_listed_as_its_kind_and_never_removed(explore_cache: Path, tmp_path: Path) -> None:
+    """`models -> /shared/models` (a user sharing the converted model between caches) was a
+    loose 18-byte file to `list` and `size`, and `clear --yes` unlinked it (the model then
+    rebuilt, ~520 MB); `clear` had no --dry-run to look first."""
+    _fill(explore_cache)
+    shared = tmp_path / "shared-models"
+    (shared / "smollm2-135m").mkdir(parents=True)
+    (shared / "smollm2-135m" / "model.bin").write_bytes(b"\0" * 5000)
+    (explore_cache / "models").symlink_to(shared)
+    listed = json.loads(runner.invoke(app, ["cache", "list", "--json"]).stdout)["entries"]
+    models = [e for e in listed if e["kind"] == "models"]
+    assert len(models) == 1 and models[0]["bytes"] >= 5000 and models[0]["link"] == str(shared)
+    assert json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)["kinds"]["models"] >= 5000
+    look = runner.invoke(app, ["cache", "clear", "--dry-run", "--json"])  # no --yes needed to look
+    assert look.exit_code == 0 and json.loads(look.stdout)["dry_run"] is True
+    assert (explore_cache / "snapshots" / "abc123").is_dir()
+    cleared = runner.invoke(app, ["cache", "clear", "--yes"])
+    assert cleared.exit_code == 0 and "a link to" in cleared.stdout, cleared.output
+    assert (explore_cache / "models").is_symlink() and (shared / "smollm2-135m" / "model.bin").is_file()
+    assert not any((explore_cache / "snapshots").iterdir())
+
+
 def test_an_empty_cache(explore_cache: Path) -> None:
     result = runner.invoke(app, ["cache", "list"])
     assert result.exit_code == 0 and "nothing cached" in result.stdout
