@@ -92,7 +92,9 @@ def file_kind(path: str) -> str:
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"
     if parts & {"example", "examples", "demo", "demos", "sample", "samples", "tutorial"}:
-        return "example"
+        # a page of a tutorial or an examples folder's README is documentation (typer's
+        # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
+        return "docs" if suffix in DOC_SUFFIXES else "example"
     if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"}:
         return "docs"
     if suffix in CONFIG_SUFFIXES:

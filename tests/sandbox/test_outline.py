@@ -27,6 +27,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a grammar is the source of its generated parser; languages without a grammar here are code too
     ("src/parser.y", "code"), ("src/lexer.l", "code"), ("app/src/Main.kt", "code"), ("Sources/App.swift", "code"),
     ("src/Program.cs", "code"), ("lib/Foo.php", "code"),
+    # a tutorial's pages are docs (typer's docs/tutorial/…/number.md took no docs lift), its code an example
+    ("docs/tutorial/parameter-types/number.md", "docs"), ("examples/README.md", "docs"),
+    ("docs/tutorial/app.py", "example"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

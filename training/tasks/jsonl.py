@@ -47,7 +47,9 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
     too). Blank lines are allowed; ids must be unique."""
     path = Path(path)
     stdin = str(path) == "-"
-    if not stdin and (not path.exists() or path.is_dir()):
+    if not stdin and path.is_dir():
+        raise TaskFileError(f"{path} is a folder, not a tasks file; make one with `explore tasks REPO -o FILE`")
+    if not stdin and not path.exists():
         raise TaskFileError(f"no tasks file at {path}; make one with `explore tasks REPO -o FILE`")
     tasks: list[Task] = []
     seen: dict[str, int] = {}

@@ -90,6 +90,8 @@ def test_train_and_eval_refuse_the_same_bad_file_alike(tmp_path: Path, make_repo
 def test_missing_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(TaskFileError, match="no tasks file at .*explore tasks REPO"):
         read_tasks(tmp_path / "nope.jsonl")
+    with pytest.raises(TaskFileError, match="is a folder, not a tasks file"):
+        read_tasks(tmp_path)
     with pytest.raises(TaskFileError, match="holds no tasks"):
         read_tasks(_file(tmp_path, ""))
 
