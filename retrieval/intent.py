@@ -140,11 +140,13 @@ def names_config(question: str) -> bool:
 
 #: A question about how the project is built: among config files, the build's own
 #: (:data:`~explore.sandbox.outline.BUILD_FILES`) answer it.
-_ASKS_BUILD = re.compile(r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b", re.I)
+_ASKS_BUILD = re.compile(r"(?<!docs )(?<!doc )(?<!documentation )(?<!sphinx )(?<!mkdocs )"
+                         r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b", re.I)
 
 
 def asks_build(question: str) -> bool:
-    """Whether ``question`` asks how the project is built (with :func:`names_config`)."""
+    """Whether ``question`` asks how the project is built (with :func:`names_config`); the
+    docs build ("where is the Sphinx documentation build configured?") is the docs' own."""
     return _ASKS_BUILD.search(question) is not None
 
 

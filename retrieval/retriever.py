@@ -111,9 +111,10 @@ class RetrieverConfig:
     """Added to the learned score of a file that defines a name the question asks the
     definition of (:func:`.intent.asks_definition`; a name at most :data:`DEFINING_FILES` define)."""
     copied_penalty: float = COPIED_PENALTY
-    """Taken from the learned score of a file in a vendored folder (:func:`.outline.is_vendored`)
+    """Taken from the learned score of a code file in a vendored folder (:func:`.outline.is_vendored`)
     or whose head says a tool generated it (a Bison ``parser.c`` of ``parser.y``), unless the
-    question names it or the folder it was copied as."""
+    question names it or the folder it was copied as. (Config and docs files are left alone: a
+    ``requirements/docs.txt`` pip-compile wrote is the file a question about them asks for.)"""
 
 
 @dataclass(frozen=True)
@@ -450,7 +451,8 @@ class Retriever:
                         why[path].append(f"{kind} asked")
                 if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
                     for path in fused:
-                        if PurePosixPath(path).name.lower() in BUILD_FILES:
+                        if PurePosixPath(path).name.lower() in BUILD_FILES and file_kind(path) == "config" \
+                                and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")
             if cfg.definition_intent and asks_definition(query.text):
@@ -471,6 +473,8 @@ class Retriever:
                     why[path].append("message found")
             if cfg.copied_penalty:
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                    if file_kind(path) != "code":  # a pinned requirements file is generated too, and is what's asked
+                        continue
                     copied = "vendored" if is_vendored(path) else "generated" if self._generated(path) else ""
                     if copied and not _names_copy(query.text, path, copied == "vendored"):
                         fused[path] -= cfg.copied_penalty
