@@ -51,6 +51,10 @@ BUILD_SHARE = 0.25
 COPIED_PENALTY = 4.0
 #: The best candidates whose heads are read for a generator's mark (:func:`.outline.is_generated`).
 COPIED_DEPTH = 30
+#: Sources a generated file of the same name comes from: a Bison or flex grammar, ANTLR,
+#: protobuf, Thrift and FlatBuffers schemas, an autoconf or Jinja template.
+GENERATED_FROM = frozenset({".y", ".yy", ".l", ".ll", ".g4", ".proto", ".thrift", ".fbs", ".in", ".tmpl", ".j2",
+                            ".jinja", ".m4"})
 #: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
 #: messages (``benchmarks/tune_message.py``).
 MESSAGE_FOUND = 4.0
@@ -407,12 +411,29 @@ class Retriever:
         return []
 
     def _generated(self, path: str) -> bool:
-        """Whether ``path``'s head says a tool generated it (read once per file)."""
+        """Whether ``path`` was generated from a source the repository holds beside it: its head
+        says a tool wrote it, and its folder holds the grammar or template of its name
+        (``parser.c`` and ``parser.y``). A generated module with no such source (a table a
+        script wrote, jinja's ``_identifier.py``) is the project's own code. Read once per file."""
         marks: dict[str, bool] = self.__dict__.setdefault("_generated_marks", {})
         if path not in marks:
-            head = self.snapshot.text(path, max_bytes=4096) or ""
-            marks[path] = is_generated(head)
+            folder, _, name = path.rpartition("/")
+            base = name.split(".")[0]
+            sources = self._folders().get(folder, ())
+            marks[path] = any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
+                              GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "")
         return marks[path]
+
+    def _folders(self) -> dict[str, list[str]]:
+        """Each folder's file names (for :meth:`_generated`), made once."""
+        found = self.__dict__.get("_folder_names")
+        if found is None:
+            found = defaultdict(list)
+            for f in self.snapshot.files:
+                folder, _, name = f.rpartition("/")
+                found[folder].append(name)
+            self.__dict__["_folder_names"] = found
+        return found
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
