@@ -35,11 +35,13 @@ if TYPE_CHECKING:
     from .sandbox.snapshot import Snapshot
     from .serve import ExploreServer
 
-#: Longest question taken, in characters. A question is matched against every file, so a
-#: pasted megabyte would tie up the server for everyone; a traceback's worth fits easily.
-MAX_QUESTION_CHARS = 20_000
-#: Most files ``search`` returns, and most steps one ``ask`` may take.
-MAX_K = 50
+#: Longest question taken, in characters: a bound on what one call carries. A longer report is
+#: read as the CLI reads it (its start, its last 8,000 characters and where a crash is first
+#: reported: :data:`explore.retrieval.query.MAX_QUERY_CHARS` in all), so its length costs nothing.
+MAX_QUESTION_CHARS = 1_000_000
+#: Most files ``search`` returns (as the CLI's ``-k``), and most steps one ``ask`` may take
+#: (as the CLI's ``--max-steps``).
+MAX_K = 100
 MAX_STEPS = 50
 
 INSTRUCTIONS = (

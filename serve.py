@@ -172,6 +172,8 @@ class ExploreServer:
         if self.allowed is None or repo is None or not str(repo).strip():
             return repo
         real = Path(repo).expanduser().resolve()
+        if ".git" in real.parts:  # its config holds remotes' URLs (and their tokens), its objects every version
+            raise ExploreError(f"{repo} is inside a .git folder: name the repository itself, not its git data")
         if any(real == root or root in real.parents for root in self.allowed):
             return repo
         allowed = ", ".join(str(r) for r in self.allowed) or "none"

@@ -37,14 +37,47 @@ class Setup:
     reflector: str
 
     def key(self) -> tuple[str, tuple[tuple[str, str], ...], str]:
+        """What the answer depends on: adapters by content, not folder (`explore train` with no
+        policy option copies the shipped navigator's policy into its folder: the same weights
+        under another path were declined, and a warm server answered one repository only)."""
         return (model_spec(self.model) or self.model,
-                tuple(sorted((k, str(Path(v).resolve())) for k, v in self.adapters.items())), self.reflector)
+                tuple(sorted((k, adapter_identity(v)) for k, v in self.adapters.items())), self.reflector)
 
     def describe(self) -> str:
         """``smollm2-135m + policy from /x/navigator, reflector none``: enough to see what differs."""
         folders = sorted({str(Path(v).parent) for v in self.adapters.values()})
         which = f" + {', '.join(sorted(self.adapters))} from {', '.join(folders)}" if self.adapters else " (no adapters)"
         return f"{self.model}{which}, reflector {self.reflector}"
+
+
+#: A bundle's files beside its adapter folders that change how `ask` answers.
+_BUNDLE_FILES = ("env.json", "policy.json", "answer.json")
+_IDENTITIES: dict[tuple[str, tuple[tuple[str, int, int], ...]], str] = {}
+
+
+def adapter_identity(folder: str | Path) -> str:
+    """A digest of an adapter folder's files and its bundle's settings files (``env.json``,
+    ``policy.json``, ``answer.json`` beside it), kept while none of them changes (name,
+    size and modification time); the folder's path when it cannot be read."""
+    import hashlib
+
+    root = Path(folder).resolve()
+    try:
+        files = sorted(f for f in root.iterdir() if f.is_file())
+        files += [root.parent / n for n in _BUNDLE_FILES if (root.parent / n).is_file()]
+        stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    except OSError:
+        return str(root)
+    key = (str(root), stamp)
+    if key not in _IDENTITIES:
+        digest = hashlib.sha1()
+        try:
+            for f in files:
+                digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        except OSError:
+            return str(root)
+        _IDENTITIES[key] = digest.hexdigest()
+    return _IDENTITIES[key]
 
 
 def resolved_setup(model: str | None, adapters: dict[str, Any] | None, reflector: str | None) -> Setup:

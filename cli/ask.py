@@ -128,7 +128,7 @@ def ask(
     model: ModelOpt = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters (default: the ones `explore train` made for this repo).")] = None,
     reflector: ReflectorOpt = None,
-    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps before answering the best candidate (default: the horizon the adapters were trained with, 8 for the shipped navigator).")] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, max=50, help="Most steps before answering the best candidate (default: the horizon the adapters were trained with, 8 for the shipped navigator).")] = None,
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,
     as_json: JsonOpt = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Answer in this process even when `explore serve --socket` is running.")] = False,

@@ -617,3 +617,24 @@ def test_a_server_that_declines_and_closes_before_reading_is_heard_declining(exp
     with peer(declines):  # a question longer than the socket's buffer is still being sent when it closes
         fallback = ask_server({"repo": "/nowhere", "question": "q " * 400_000})
     assert fallback.reason == "the server is answering 16 questions already", fallback.reason
+
+
+def test_a_copy_of_the_servers_adapters_is_the_same_setup(tmp_path: Path) -> None:
+    """`explore train` with no policy option copies the shipped navigator's policy into the
+    repository's folder: the server declined every `ask` about that repository (same weights,
+    another path), so one warm server answered one repository. Adapters compare by content."""
+    import shutil
+
+    from explore.agent.bundle import NAVIGATOR_DIR
+    from explore.socket_answers import resolved_setup
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(NAVIGATOR_DIR, copy)
+    shipped = resolved_setup(None, None, None)
+    assert resolved_setup(None, {"policy": copy / "policy"}, None).key() == shipped.key()
+    (copy / "env.json").write_text((copy / "env.json").read_text().replace("{", '{"max_steps": 3, ', 1))
+    assert resolved_setup(None, {"policy": copy / "policy"}, None).key() != shipped.key()  # its settings differ
+    shutil.copy(NAVIGATOR_DIR / "env.json", copy / "env.json")
+    weights = copy / "policy" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\x01")
+    assert resolved_setup(None, {"policy": copy / "policy"}, None).key() != shipped.key()  # other weights

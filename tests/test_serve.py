@@ -114,6 +114,13 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
                               "is outside the folders this server answers about")
             assert "--allow" in message and "root:" not in message
         refused(await session.call_tool("search", {"repo": "/etc", "question": "root"}), "is outside the folders")
+        # the repository's git data is no repository to list or read (its config holds remotes' URLs)
+        for inside in (str(repo / ".git"), str(repo / ".git" / "refs")):
+            refused(await session.call_tool("read", {"repo": inside, "path": "config"}), "inside a .git folder")
+            refused(await session.call_tool("ls", {"repo": inside}), "inside a .git folder")
+        # a long report is read as the CLI reads it (its start and its tail), not refused
+        long = ok(await session.call_tool("search", {"question": "retry back-off " + "log line\n" * 5000})).structured_content
+        assert long["hits"], long
         refused(await session.call_tool("ask", {"repo": "/etc", "question": "root"}), "is outside the folders")
         assert "retry.py" in text(ok(await session.call_tool("ls", {"repo": str(repo / "pkg")})))
         refused(await session.call_tool("ls", {"repo": str(repo / "README.md")}), "is a file, not a folder")
