@@ -50,6 +50,21 @@ def _root(
     """Answer questions about a code repository by walking it: ls, cd, read, answer."""
 
 
+def _usage_error_in_one_line(exc: Exception) -> None:
+    """A usage error (a missing argument, `-k 0`, an unknown option) as every other error is
+    said: one line on stderr, ``error: …`` and where to look (typer drew a five-line box)."""
+    from .console import err, inert
+
+    ctx = getattr(exc, "ctx", None)
+    where = f" (`{ctx.command_path} -h` for help)" if ctx is not None else ""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    err.print(inert(f"error: {message}{where}"), markup=False, highlight=False)
+
+
+from typer import rich_utils  # noqa: E402 - typer reads the function from its module when an error is raised
+
+rich_utils.rich_format_error = _usage_error_in_one_line
+
 app.command("ask")(guard(ask.ask))
 app.command("search")(guard(search.search))
 app.command("walk")(guard(walk.walk))

@@ -40,6 +40,11 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     for link in ("https://github.com/acme/x/issues/3100", "#3100"):
         only = runner.invoke(app, ["search", str(repo_with_urls), link])
         assert only.exit_code == 1 and only.stdout == "" and "only a link or an issue number" in only.stderr
+    # a usage error is one line on stderr, as every other error (typer drew a five-line box)
+    for usage in (["search", str(repo), "alpha", "-k", "0"], ["search"], ["search", str(repo), "alpha", "--bogus"]):
+        said = runner.invoke(app, usage)
+        lines = said.stderr.strip().splitlines()
+        assert said.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "-h" in lines[0], said.stderr
     empty = runner.invoke(app, ["search", str(repo), "  "])
     assert empty.exit_code == 2 and "empty" in empty.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])
