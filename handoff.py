@@ -235,7 +235,7 @@ def ask_server(
     total = server_timeout()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(CONNECT_TIMEOUT_S)
+            conn.settimeout(min(CONNECT_TIMEOUT_S, total))  # a frozen server (SIGSTOP) never says hello
             try:
                 conn.connect(str(path))
             except (ConnectionRefusedError, FileNotFoundError):

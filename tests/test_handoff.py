@@ -352,6 +352,9 @@ def test_the_client_falls_back_instead_of_hanging(explore_cache: Path, monkeypat
         start = time.monotonic()
         assert ask_server(request).reason == "no answer from the server within 0.3 s"
         assert time.monotonic() - start < 10  # the idle timeout is 30 s here
+    with peer(lambda conn: time.sleep(2)):  # a frozen server: it never says hello (it took the 5 s connect wait)
+        start = time.monotonic()
+        assert not ask_server(request).quiet and time.monotonic() - start < 1.5
     for value, total in (("nan", handoff.TOTAL_TIMEOUT_S), ("-1", handoff.TOTAL_TIMEOUT_S),
                          ("soon", handoff.TOTAL_TIMEOUT_S), ("inf", float("inf")), ("12", 12.0)):
         monkeypatch.setenv("EXPLORE_SERVER_TIMEOUT", value)
