@@ -110,9 +110,10 @@ class Answer:
     weighed: dict[str, Any] = field(default_factory=dict)
     """What the answer was settled from: the walk's own answer, the policy's last
     ``p(answer f)``, the files read, and the candidate stage's and BM25's rankings with scores."""
-    fitted: str = ""
+    combiner: str = ""
     """The ``combiner.json`` `explore train` fitted to this repository that ranked the
-    candidates, or "" (the shipped candidate stage)."""
+    candidates, or "" (the shipped candidate stage); ``fitted`` in :meth:`to_dict`, as
+    ``search --json`` says it."""
 
     @property
     def answered(self) -> bool:
@@ -121,7 +122,7 @@ class Answer:
         return bool(self.files)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "answered": self.answered}
+        return {**asdict(self), "answered": self.answered, "fitted": bool(self.combiner)}
 
 
 class Explorer:

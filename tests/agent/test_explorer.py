@@ -222,7 +222,8 @@ def test_a_combiner_fitted_to_the_repository_is_used(repo: Repository, explore_c
     assert plain.retriever is None and plain.env.offered()[0] == "pkg/net/retry.py"
     assert result.files[0] == "docs/install.md"
     # the answer says which fit ranked it (`ask --json`'s "fitted"; the text footer says so too)
-    assert result.fitted == str(folder / COMBINER_FILE) and plain.fitted == ""
+    assert result.combiner == str(folder / COMBINER_FILE) and plain.fitted == ""
+    assert result.to_dict()["fitted"] is True and result.to_dict()["combiner"] == str(folder / COMBINER_FILE)
 
 
 def test_a_folder_inside_a_git_repository_is_asked_as_its_subfolder(tmp_path: Path, make_repo, tree_hash, script,
