@@ -317,7 +317,7 @@ class Explorer:
             return self._unwalked(question, started, [], f"no file of the repository holds {names}, so none "
                                   "defines it: check the spelling, or `--rev` for another commit")
         if is_only_a_reference(question):  # its words would only match code about URLs
-            return self._unwalked(question, started, [], f"{ONLY_A_REFERENCE} (--question-file FILE or -)")
+            return self._unwalked(question, started, [], ONLY_A_REFERENCE)  # the CLI adds how to paste it
         if env.holds_no_word():
             return self._unwalked(question, started, [], "no file of the repository holds a word of the question: "
                                   "check the spelling, or `--rev` for another commit")

@@ -273,7 +273,8 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
     for note in result["notes"]:
         if settled and not show_steps and note.startswith("answered from ") and result["evidence"]:
             continue  # the footer says it was settled without a walk (`--show-steps` and --json keep why)
-        out.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
+        more = " (--question-file FILE or -)" if note.endswith("paste the issue's title and text") else ""
+        out.print(f"[yellow]note:[/] {shown_markup(note)}{more}", highlight=False)
     steps = result["steps"]
     if (show_steps or not result["finished"]) and result.get("weighed", {}).get("walked", True):
         tree = Tree(f"[bold]walk[/] ({len(steps)} steps)")
