@@ -115,8 +115,8 @@ WALKS = ("auto", "always")
 
 
 def say_uncommitted() -> None:
-    err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this walks HEAD "
-              "(add --worktree to walk them)", highlight=False)
+    err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this reads HEAD "
+              "(add --worktree to read them)", highlight=False)  # ask, search and eval alike: search walks nothing
 
 
 def ask(
