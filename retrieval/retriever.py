@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import IDENTIFIER, Index
-from ..sandbox.outline import BUILD_FILES, CODE_SUFFIXES, file_kind, is_generated, is_vendored
+from ..sandbox.outline import BUILD_FILES, CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_generated, is_vendored
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -158,6 +158,8 @@ class Retriever:
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
+        self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
+        self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
 
@@ -415,7 +417,7 @@ class Retriever:
         says a tool wrote it, and its folder holds the grammar or template of its name
         (``parser.c`` and ``parser.y``). A generated module with no such source (a table a
         script wrote, jinja's ``_identifier.py``) is the project's own code. Read once per file."""
-        marks: dict[str, bool] = self.__dict__.setdefault("_generated_marks", {})
+        marks = self._generated_marks
         if path not in marks:
             folder, _, name = path.rpartition("/")
             base = name.split(".")[0]
@@ -426,14 +428,13 @@ class Retriever:
 
     def _folders(self) -> dict[str, list[str]]:
         """Each folder's file names (for :meth:`_generated`), made once."""
-        found = self.__dict__.get("_folder_names")
-        if found is None:
-            found = defaultdict(list)
+        if self._folder_names is None:
+            found: dict[str, list[str]] = defaultdict(list)
             for f in self.snapshot.files:
                 folder, _, name = f.rpartition("/")
                 found[folder].append(name)
-            self.__dict__["_folder_names"] = found
-        return found
+            self._folder_names = found
+        return self._folder_names
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
@@ -521,7 +522,7 @@ def _names_copy(question: str, path: str, vendored: bool) -> bool:
         return True
     if not vendored:
         return False
-    below = next((i for i, part in enumerate(parts) if is_vendored(part + "/x")), -1) + 1
+    below = next((i for i, part in enumerate(parts) if part in VENDORED_FOLDERS), -1) + 1
     words = set(re.findall(r"[\w-]+", question.lower()))
     return bool(words & {*parts[below:-1], PurePosixPath(parts[-1]).stem})
 
