@@ -373,3 +373,35 @@ def test_the_summary_shows_a_long_adapter_path_whole(capsys, monkeypatch) -> Non
     assert "…" not in shown
     cells = "".join(line.split("│")[2].strip() for line in shown.splitlines() if line.count("│") == 3)
     assert folder + "/policy" in cells
+
+
+def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_revision(
+        tmp_path: Path, history_repo: Path, make_repo, explore_cache: Path) -> None:
+    """A kept fit that scores below the shipped stage on the held-out commits said only
+    "kept"; `--out` holding another repository's run suggested `--resume`, which was then
+    refused; `--rev` into the default folder silently replaced the fit `ask` uses at HEAD."""
+    from explore.cli.train import _print_summary
+
+    out = tmp_path / "bundle"
+    out.mkdir()
+    summary = {"out": str(out), "default_out": False, "policy": {"trained": False, "from": "navigator"},
+               "retriever": {"fitted": True, "train": 200, "validation": {"before": {"n": 200, "acc@1": .6},
+                                                                           "after": {"n": 200, "acc@1": .65}}},
+               "heldout": {"what": "candidate stage on the newest 100 qualifying commits",
+                           "before": {"n": 100, "acc@1": .75, "acc@5": .9}, "after": {"n": 100, "acc@1": .73, "acc@5": .9}}}
+    (out / "combiner.json").write_text("{}")
+    from explore.cli import console
+
+    with console.out.capture() as captured:
+        _print_summary(summary, history_repo)
+    said = re.sub(r"[\s│]", "", captured.get())  # the table folds its cells
+    assert "keptfitscoresbelowtheshippedstage" in said and "bundle/combiner.json" in said, said
+
+    other = make_repo(tmp_path / "other", {"a.py": "def alpha():\n    pass\n"})
+    first = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "run")])
+    assert first.exit_code == 0, first.output
+    theirs = runner.invoke(app, ["train", str(other), "--out", str(tmp_path / "run")])
+    assert theirs.exit_code == 2 and f"holds a training run on {history_repo}" in " ".join(theirs.output.split()), \
+        theirs.output
+    past = runner.invoke(app, ["train", str(history_repo), "--rev", "HEAD~2"])
+    assert past.exit_code == 0 and "now rank with it at every commit" in " ".join(past.stderr.split()), past.output
