@@ -158,6 +158,7 @@ def ask(
         if rev is None and not no_server:
             data = ask_running_server(repo, text, worktree=worktree, model=model, adapter=adapter,
                                       reflector=reflector, max_steps=max_steps, walk=walk, say=say, noted=noted)
+        warm = data is not None
         if data is None:  # the server's note, if it gave one before failing, is not said twice
             data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
                             reflector=reflector, max_steps=max_steps, walk=walk, say=say,
@@ -169,7 +170,7 @@ def ask(
     if as_json:
         emit_json("ask", {"answered": answered, **data})
     else:
-        render_answer(data, show_steps)
+        render_answer(data, show_steps, warm=warm)
     if not answered:
         raise typer.Exit(NOT_FOUND)
 
@@ -260,9 +261,10 @@ def index_with_progress(snapshot: Any, say: Callable[[str], None]) -> None:
     Index.build(snapshot, progress=counted)
 
 
-def render_answer(result: dict[str, Any], show_steps: bool) -> None:
+def render_answer(result: dict[str, Any], show_steps: bool, warm: bool = False) -> None:
     """The answer (``Answer.to_dict()``, from this process or a server) as a person reads it:
-    the evidence panel, other candidates, the walk."""
+    the evidence panel, other candidates, the walk; ``warm``: a running `explore serve --socket`
+    answered it (the footer says so: its JSON is the same either way)."""
     from rich.panel import Panel
     from rich.syntax import Syntax
     from rich.tree import Tree
@@ -300,9 +302,10 @@ def render_answer(result: dict[str, Any], show_steps: bool) -> None:
         out.print("also consider: " + ", ".join(shown_name(f) for f in files[1:5]), markup=False, highlight=False)
     adapters = result["adapters"]
     fitted = " (fitted to this repository by `explore train`)" if result.get("fitted") else ""
+    served = " · by the warm server" if warm else ""
     if result.get("weighed", {}).get("walked") is False:
         by = result["weighed"].get("settled_by") or "the candidate stage"
-        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)}{fitted} settled it[/]")
+        out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)}{fitted} settled it{served}[/]")
         return
     out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
-              f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}[/]")
+              f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}{served}[/]")

@@ -54,6 +54,7 @@ def search(
             data = from_running_server("search", repo, {
                 "question": text, "k": k, "worktree": worktree,
                 "adapter": str(adapter.resolve()) if adapter is not None else None}, say=say, noted=noted)
+        warm = data is not None
         if data is None:
             data = search_here(repo, text, k=k, rev=rev, worktree=worktree, adapter=adapter, say=say,
                                check_head=rev is None and not worktree and "uncommitted" not in noted)
@@ -65,7 +66,7 @@ def search(
     if as_json:
         emit_json("search", data)
     elif rows:
-        render_hits(data)
+        render_hits(data, warm=warm)
     if not rows:
         from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
 
@@ -97,12 +98,15 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
     return search_result(text, snapshot, config, hits, started)
 
 
-def render_hits(data: dict[str, Any]) -> None:
-    """The ranked files as a person reads them: each with its score, why, and three lines."""
+def render_hits(data: dict[str, Any], warm: bool = False) -> None:
+    """The ranked files as a person reads them: each with its score, why, and three lines;
+    ``warm``: a running `explore serve --socket` ranked them (the footer says so)."""
     for i, row in enumerate(data["hits"], start=1):
         out.print(f"[bold]{i:>2}. {escape(shown_name(row['path']))}[/]:{row['line']}  "
                   f"[dim]{row['score']:.3f} · {shown_markup(' '.join(row['why']))}[/]", highlight=False)
         for n, line in enumerate(row["lines"][:3], start=row["line"]):
             out.print(f"    [dim]{n:>5}[/] {shown_markup(inert(line[:160]))}", highlight=False)
     fitted_note = " · fitted to this repository's history" if data["fitted"] else ""
-    out.print(f"[dim]{data['seconds']:.2f}s · {shown_markup(data['snapshot'])}{fitted_note}[/]", highlight=False)
+    served = " · by the warm server" if warm else ""
+    out.print(f"[dim]{data['seconds']:.2f}s · {shown_markup(data['snapshot'])}{fitted_note}{served}[/]",
+              highlight=False)

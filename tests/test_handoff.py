@@ -119,6 +119,7 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         rich = runner.invoke(app, ["ask", str(other), "where is a url fetched?", "--model", "tiny-random",
                                    "--max-steps", "2"])
         assert rich.exit_code == 0 and "lib/net.py" in rich.stdout and "zero-shot" in rich.stdout
+        assert rich.stdout.rstrip().endswith("by the warm server")  # the terminal is told who answered
         assert "answered `explore ask` on other@" in log.read_text()
 
         # The user's mistakes: exit 2 with the in-process words, whoever finds them.
@@ -167,9 +168,12 @@ def test_search_through_a_warm_server_prints_what_it_prints_alone(tmp_path: Path
     assert json.loads(here["bundle"].stdout)["hits"][0]["path"] == "docs/retry.md"
 
     def same(name: str, result) -> None:
-        if name == "text":  # the last line says how long it took
+        if name == "text":  # the last line says how long it took, and who ranked
             assert result.stdout.splitlines()[:-1] == here[name].stdout.splitlines()[:-1]
-            assert result.stdout.splitlines()[-1].split("s · ")[1] == here[name].stdout.splitlines()[-1].split("s · ")[1]
+            last = result.stdout.splitlines()[-1]
+            assert last.endswith(" · by the warm server") and "warm" not in here[name].stdout
+            assert last.removesuffix(" · by the warm server").split("s · ")[1] == \
+                here[name].stdout.splitlines()[-1].split("s · ")[1]
         else:
             assert walk(json.loads(result.stdout)) == walk(json.loads(here[name].stdout))
 
