@@ -72,6 +72,8 @@ def eval_command(
                         f"{', '.join(names)}; these policies score without it"), markup=False, highlight=False)
     if not policies:
         raise ExploreError(f"--policy is empty; choose from {', '.join(ev.POLICIES)}")
+    if rows and not as_json:  # said, not silently unused: the rows have nowhere to go in the tables
+        raise ExploreError("--rows adds each task's result to --json's output; give --json too")
     if limit is not None and limit < 1:
         raise ExploreError(f"--limit must be at least 1, not {limit}")
     scan = None

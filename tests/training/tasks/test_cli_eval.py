@@ -102,6 +102,8 @@ def test_errors_exit_2_with_a_message(weather_repo: Path, tmp_path: Path, make_r
     assert result.exit_code == 2 and "unknown policy 'gpt'" in result.stderr
     result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(good), "--split", "test"])
     assert result.exit_code == 2 and "no tasks in split 'test'" in result.stderr and "train 1" in result.stderr
+    result = runner.invoke(app, ["eval", str(weather_repo), "--tasks", str(good), "--rows"])  # not silently unused
+    assert result.exit_code == 2 and "give --json too" in result.stderr, result.output
 
     other = tmp_path / "other.jsonl"
     other.write_text('{"id": "a", "question": "q", "targets": ["nowhere.py"]}\n')
