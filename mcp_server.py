@@ -18,7 +18,7 @@ import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import PARSE_ERROR, ToolAnnotations
 from pydantic import Field, ValidationError
 from typing_extensions import TypedDict
 
@@ -115,6 +115,56 @@ class _Server(MCPServer):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(invalid_arguments(name, exc.__cause__)) from exc.__cause__
             raise
+
+    async def run_stdio_async(self) -> None:
+        """The SDK's stdio loop, but a line that is not JSON is answered with JSON-RPC's parse
+        error (-32700), and JSON that is no JSON-RPC message with an invalid request (-32600),
+        both with ``id`` null: the SDK dropped such a line without a word, and a client
+        waiting for its answer waited for ever."""
+        from mcp.server.stdio import stdio_server
+        from mcp.shared.message import SessionMessage
+
+        lowlevel = getattr(self, "_lowlevel_server", None)
+        if lowlevel is None:  # an SDK laid out otherwise: its own loop, which drops such lines
+            return await super().run_stdio_async()
+        async with stdio_server() as (read_stream, write_stream):
+            send, receive = anyio.create_memory_object_stream[Any](0)
+
+            async def answer_bad_lines() -> None:
+                async with send:
+                    async for item in read_stream:
+                        if isinstance(item, Exception):
+                            if _blank(item):
+                                continue  # an empty line between messages asks nothing
+                            error = bad_line_error(item)
+                            log.warning("a line from the MCP client that %s: answered %d",
+                                        "is not JSON" if error.error.code == PARSE_ERROR else
+                                        "is no JSON-RPC message", error.error.code)
+                            await write_stream.send(SessionMessage(error))
+                        else:
+                            await send.send(item)
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(answer_bad_lines)
+                await lowlevel.run(receive, write_stream, lowlevel.create_initialization_options())
+                tasks.cancel_scope.cancel()
+
+
+def bad_line_error(exc: Exception) -> Any:
+    """The JSON-RPC error answering a line the transport could not read as a message:
+    -32700 when it is not JSON, -32600 when it is JSON but no request, notification or response."""
+    from mcp.types import INVALID_REQUEST, ErrorData, JSONRPCError
+
+    not_json = isinstance(exc, ValidationError) and any(e.get("type") == "json_invalid" for e in exc.errors())
+    code, message = (PARSE_ERROR, "Parse error: the line is not JSON") if not_json else \
+        (INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 request, notification or response")
+    return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=message))
+
+
+def _blank(exc: Exception) -> bool:
+    """Whether the line that failed was only white space."""
+    return isinstance(exc, ValidationError) and any(
+        isinstance(e.get("input"), (str, bytes)) and not e["input"].strip() for e in exc.errors())
 
 
 def build(state: ExploreServer) -> MCPServer:

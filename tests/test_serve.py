@@ -695,3 +695,20 @@ async def test_a_sparse_working_tree_is_said_by_search_over_mcp(tmp_path: Path, 
     assert whole["notes"] == [] and any(h["path"] == "docs/usage.md" for h in whole["hits"])
     assert any("sparse checkout" in n for n in sparse["notes"])
     assert not any(h["path"] == "docs/usage.md" for h in sparse["hits"])
+
+
+def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error(tmp_path: Path, make_repo) -> None:
+    """A line that is not JSON gets JSON-RPC's parse error (-32700), JSON that is no message
+    an invalid request (-32600), both with id null; an empty line nothing; the session goes
+    on. The SDK dropped such lines without a word, and a client waiting for an answer waited."""
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    lines = f'not json\n\n[1, 2]\n{json.dumps(hello)}\n'
+    done = subprocess.run([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], input=lines,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["id"], r.get("error", {}).get("code")) for r in replies] == [(None, -32700), (None, -32600), (1, None)]
+    assert replies[2]["result"]["serverInfo"]["name"] == "explore"
+    assert "is not JSON: answered -32700" in done.stderr and "Traceback" not in done.stderr, done.stderr
