@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -192,8 +193,10 @@ def build(state: ExploreServer) -> MCPServer:
         """Answer a question about a repository by walking it (list, read, answer), or, where the
         walk cannot change the answer, from the candidate stage at once: returns the file(s)
         that hold the answer, best first, the evidence lines, and the steps taken."""
-        return await until_cancelled(lambda stop: as_tool_error(
+        result = await until_cancelled(lambda stop: as_tool_error(
             lambda: state.ask(state.client_repo(repo), question, max_steps, progress_reporter(ctx, stop), stop, walk)))
+        log.info("answered MCP `ask` on %s in %.2f s", result.get("snapshot", "?"), result.get("seconds", 0.0))
+        return result
 
     @server.tool(annotations=reads)
     def search(
@@ -203,7 +206,10 @@ def build(state: ExploreServer) -> MCPServer:
     ) -> SearchOut:
         """The files most likely to hold the answer, ranked without walking (lexical, code-unit,
         symbol, path and commit-history evidence, fused), each with its score and which rankings placed it."""
-        return as_tool_error(lambda: state.search(state.client_repo(repo), question, k))
+        started = time.perf_counter()
+        result = as_tool_error(lambda: state.search(state.client_repo(repo), question, k))
+        log.info("answered MCP `search` on %s in %.2f s", result.get("snapshot", "?"), time.perf_counter() - started)
+        return result
 
     @server.tool(annotations=reads, structured_output=False)
     def ls(

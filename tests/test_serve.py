@@ -697,18 +697,43 @@ async def test_a_sparse_working_tree_is_said_by_search_over_mcp(tmp_path: Path, 
     assert not any(h["path"] == "docs/usage.md" for h in sparse["hits"])
 
 
-def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error(tmp_path: Path, make_repo) -> None:
+def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls_are_logged(tmp_path: Path, make_repo) -> None:
     """A line that is not JSON gets JSON-RPC's parse error (-32700), JSON that is no message
     an invalid request (-32600), both with id null; an empty line nothing; the session goes
     on. The SDK dropped such lines without a word, and a client waiting for an answer waited."""
     repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
     hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
              "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-    lines = f'not json\n\n[1, 2]\n{json.dumps(hello)}\n'
-    done = subprocess.run([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], input=lines,
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
-    replies = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [(r["id"], r.get("error", {}).get("code")) for r in replies] == [(None, -32700), (None, -32600), (1, None)]
-    assert replies[2]["result"]["serverInfo"]["name"] == "explore"
-    assert "is not JSON: answered -32700" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    calls = [{"jsonrpc": "2.0", "method": "notifications/initialized"},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+              "params": {"name": "search", "arguments": {"question": "compute the backoff"}}},
+             {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+              "params": {"name": "ask", "arguments": {"question": "The backoff grows forever"}}}]
+    lines = f'not json\n\n[1, 2]\n{json.dumps(hello)}\n' + "".join(json.dumps(c) + "\n" for c in calls)
+    log = tmp_path / "server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=errlog, text=True,
+                                env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    import threading
+
+    watchdog = threading.Timer(120, proc.kill)  # a reply that never comes fails the test, never hangs it
+    watchdog.start()
+    try:
+        proc.stdin.write(lines)
+        proc.stdin.flush()
+        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(5)]  # answered before stdin closes
+        proc.stdin.close()
+        assert proc.wait(60) == 0
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
+    said = log.read_text()
+    assert sorted([(r["id"] or 0, r.get("error", {}).get("code")) for r in replies], key=str) == \
+        sorted([(0, -32700), (0, -32600), (1, None), (2, None), (3, None)], key=str), replies
+    assert replies[0]["id"] is None and replies[2]["result"]["serverInfo"]["name"] == "explore"
+    assert "is not JSON: answered -32700" in said and "Traceback" not in said, said
+    # and each tool call is a line of the server's log, as a terminal's question is
+    assert "answered MCP `search` on repo@" in said and "answered MCP `ask` on repo@" in said, said
