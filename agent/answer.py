@@ -211,6 +211,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             asked = {kind for kind in _GATED if asks_for(question, kind)}
             if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
                 return [(pick, 0.0)]
+        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]):
+            # "how do I set the timeout?": the walk read code, the stage put a page asked for first
+            return [(stage[0][0], 0.0)]
         reads = [f for f in reads if file_kind(f) == "code"]
         stage = [(p, s) for p, s in stage if file_kind(p) == "code"]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) == "code"]
@@ -228,6 +231,11 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         return total
 
     return sorted(((f, score(f)) for f in pool), key=lambda fs: -fs[1])
+
+
+def _is_page(path: str) -> bool:
+    """A docs page: docs by kind and not source code (``docs/conf.py`` is code)."""
+    return file_kind(path) == "docs" and PurePosixPath(path).suffix.lower() not in CODE_SUFFIXES
 
 
 def _log_softmax(stage: Iterable[tuple[str, float]]) -> dict[str, float]:

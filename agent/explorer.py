@@ -403,6 +403,9 @@ class Explorer:
                               + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"
                                  if file_kind(settled[0]) != "code" else "about behaviour: answering the best code file"))
                              if off_topic(self.weigh, answered, question) else
+                             f"the walk answered {answered}, a code file, but the question asks for documentation: "
+                             "answering the page the candidate stage ranks first"
+                             if file_kind(answered) == "code" and file_kind(settled[0]) == "docs" else
                              f"the walk answered {answered}; the candidate stage's evidence outweighs it")
             # nothing settled (no code file ranked) and the question matches not even the file the
             # walk answered, off-topic as it is (a docs-only repository's page that a bug report

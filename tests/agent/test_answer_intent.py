@@ -77,6 +77,21 @@ def test_a_docs_answer_to_a_behaviour_question_goes_to_the_stages_code() -> None
     assert settle(plain, [walked], {walked: 1.0}, STAGE, walked=walked, question=bug) == [(walked, 0.0)]
 
 
+def test_a_code_answer_to_a_docs_question_gives_way_to_the_page_the_stage_ranks_first() -> None:
+    """"How do I set the timeout?": the walk read the client's code and answered it, while the
+    stage put the page asked for first (training projects' docs + config questions, navigator
+    .686 -> .690: two won, none lost). Where the stage's first file is code, the walk's code stands."""
+    walked = "pkg/retry.py"
+    asked = "How do I configure retries?"
+    page_first = [("docs/retry.md", 9.0), ("pkg/retry.py", 8.0)]
+    assert settle(GATED, [walked], {walked: 1.0}, page_first, walked=walked, question=asked)[0][0] == "docs/retry.md"
+    assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=asked)[0][0] == "pkg/retry.py"
+    bug = "Fix crash in retry when the server closes the connection"  # asks for no page: code as before
+    assert settle(GATED, [walked], {walked: 1.0}, page_first, walked=walked, question=bug)[0][0] == "pkg/retry.py"
+    conf = [("docs/conf.py", 9.0), ("pkg/retry.py", 8.0)]  # a docs folder's source file is no page
+    assert settle(GATED, [walked], {walked: 1.0}, conf, walked=walked, question=asked)[0][0] != "docs/conf.py"
+
+
 def test_examples_scripts_and_source_under_docs_stand() -> None:
     """The gate is for prose and settings: an example, a script or a ``.py`` file under
     ``docs/`` is code, and a walk that answered one keeps it whatever was asked."""
