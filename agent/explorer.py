@@ -29,7 +29,7 @@ from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, is_bare_name, is_only_a_reference, names_config,
-                                names_file)
+                                names_file, names_tool)
 from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
@@ -330,11 +330,16 @@ class Explorer:
             return self._unwalked(question, started, stage, "a name alone: answered as the candidate stage ranks "
                                   "where it is defined, without walking")
         if (walk or self.walk) != "always" and names_config(question) and (stage := env.stage_ranking()) \
-                and file_kind(stage[0][0]) == "config" and names_file(question, stage[0][0]):
-            # "what does tsconfig.json set?": the file it names, which the stage ranks first (the walk
-            # read code or another config file for such questions as often as not)
-            return self._unwalked(question, started, stage, f"the question names {stage[0][0].rsplit('/', 1)[-1]}: "
-                                  "answered with it as the candidate stage ranks it, without walking")
+                and file_kind(stage[0][0]) == "config" and (names_file(question, stage[0][0])
+                                                            or names_tool(question, stage[0][0])):
+            # "what does tsconfig.json set?", "where is the phpunit configuration?": the file it names, or
+            # the tool's own, which the stage ranks first (the walk read code or another config file
+            # for such questions as often as not: Slim's CI workflow, which runs phpunit)
+            named = stage[0][0].rsplit("/", 1)[-1]
+            said = f"the question names {named}" if names_file(question, stage[0][0]) else \
+                f"the question names the tool {named} configures"
+            return self._unwalked(question, started, stage,
+                                  f"{said}: answered with it as the candidate stage ranks it, without walking")
         if walking:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
         notes = list(self.notes)

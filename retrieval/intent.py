@@ -29,6 +29,7 @@ ASKED_KINDS = frozenset(_ASKS_FOR)
 _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-commit|eslint|prettier|jest|mocha|"
           r"babel|webpack|vite|rollup|tsc|typescript|sphinx|mkdocs|towncrier|bumpversion|setuptools(_scm)?|hatch|"
           r"poetry|pyright|codespell|cibuildwheel|dependabot|renovate|github actions|travis|circleci|ci|"
+          r"rubocop|rspec|rake|bundler|phpunit|phpstan|psalm|php-cs-fixer|composer|nuget|msbuild|dotnet|"
           r"the (linter|formatter|type checker|tests?|test runner|test suite|build|docs build|release|ci)|"
           r"(the )?(sphinx )?(documentation|docs)")
 #: A question naming a configuration file, a tool's settings or the package's metadata: what
@@ -42,15 +43,21 @@ _NAMES_CONFIG = re.compile(
     rf"makefile|dockerfile|container image|docker image|"
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
     rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
+    rf"gemspec|gemfile|rakefile|rake tasks?|which gems|gem dependenc(y|ies)|composer\.json|composer scripts?|"
+    rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?| level| rules| baseline)|"
+    rf"psalm\.xml|csproj|fsproj|\.sln|solution file|nuget|msbuild|directory\.build\.props|target frameworks?|"
+    rf"targetframeworks?|langversion|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
     rf"(configures?|configured|configuring|sets? up|settings for|options for|configuration (of|for)) ({_TOOLS})|"
     rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
-    rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|msrv) versions?|supported versions|msrv|"
+    rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
+    rf"swift|elixir|dart|msrv) versions?|supported versions|msrv|"
     rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
-    rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|"
+    rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|(gems|packages|crates|modules|libraries) (does|do) "
+    rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
     rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)
@@ -162,6 +169,24 @@ def names_file(question: str, path: str) -> bool:
     if "." not in name.strip(".") and name.lower() not in _PLAIN_NAMED:
         return False
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
+
+
+#: First words of config files' names that name no tool: ``setup.cfg``, ``package.json``, ``app.config``.
+_NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package", "packages", "project", "app",
+                        "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
+                        "default", "defaults", "local", "base", "common", "environment", "env", "test", "tests", "docs"})
+
+
+def names_tool(question: str, path: str) -> bool:
+    """Whether ``question`` names the tool a config file of ``path`` is named for: the first
+    word of its name (``phpunit`` of ``phpunit.xml.dist``, ``pre-commit`` of
+    ``.pre-commit-config.yaml``, ``tox`` of ``tox.ini``), other than the words of
+    :data:`_NOT_TOOLS`."""
+    tool = re.split(r"[._]", path.rsplit("/", 1)[-1].lower().lstrip("."), maxsplit=1)[0]
+    tool = re.sub(r"-(?:config|conf|settings)$", "", tool)  # .pre-commit-config.yaml
+    if len(tool) < 3 or tool in _NOT_TOOLS:
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", question, re.I) is not None
 
 
 def asks_for(question: str, kind: str) -> bool:

@@ -44,6 +44,23 @@ _GO_FRAME = re.compile(r"^[^\S\n]*((?:(?:[A-Za-z]:)?/(?:[\w.@+~-]+(?: [\w.@+~-]+
 #: then ``at ./src/f.rs:1:44``).
 _RUST_PANIC = re.compile(r"panicked at (?:'[^\n]*', )?((?:[A-Za-z]:)?[^\s:'\"]+\.rs):(\d+)")
 _RUST_FRAME = re.compile(r"^[^\S\n]*\d+: ([^\s]+)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
+#: PHP: ``#0 /var/www/src/Routing/RouteParser.php(75): Slim/Routing/RouteParser->urlFor('a')`` (the
+#: namespace's backslashes read as slashes), innermost first; and where an uncaught error was
+#: thrown (``… in /var/www/src/Foo.php:42``, ``thrown in /var/www/src/Foo.php on line 42``), innermost of all.
+_PHP_FRAME = re.compile(r"^[^\S\n]*#\d+ ((?:[A-Za-z]:)?[^\s()]*?\.php)\((\d+)\): (?:[\w/@]+(?:->|::))?(\w+)?", re.M)
+_PHP_THROWN = re.compile(r"\bin ((?:[A-Za-z]:)?/[^\s:()]+\.php)(?::| on line )(\d+)")
+#: .NET: ``at Ns.Class.Method(String a) in C:/src/Core/File.cs:line 140`` (a Release build leaves
+#: out `` in …``: the method alone), innermost first.
+_DOTNET_FRAME = re.compile(r"^[^\S\n]*at ([\w.`<>+$\[\],]+?)\((?:[^()\n]|\([^()\n]*\))*\)"
+                           r"(?: in ((?:[A-Za-z]:)?[^\n]+?\.(?:cs|fs|vb)):line (\d+))?[^\S\n]*$", re.M)
+#: JVM: ``at com.google.gson.internal.bind.JsonTreeReader.skipValue(JsonTreeReader.java:123)``, innermost
+#: first; the file's folders are its package's (``com/google/gson/internal/bind/``).
+_JVM_FRAME = re.compile(r"\bat ((?:[\w$]+\.)*)([\w$]+)\.([\w$<>]+)\(([\w$-]+\.(?:java|kt|scala|groovy)):(\d+)\)")
+#: Ruby: ``/app/lib/sinatra/base.rb:389:in 'Sinatra::Helpers#content_type'`` (Ruby 3.4) or
+#: ``…:in `content_type'``, innermost first.
+_RUBY_FRAME = re.compile(r"((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+):in [`']([^'\n]*)'")
+#: Where a JVM trace's chained cause starts: the last cause holds the innermost frame.
+_CAUSED_BY = re.compile(r"^[^\S\n]*Caused by: ", re.M)
 #: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
 _GO_FUNCTION = re.compile(r"([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
@@ -59,13 +76,22 @@ _GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 #: (``webpack.config.js``, ``api.pb.go``); a Python one's may not (``docutils.parsers.rst``
 #: is a module).
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
-                   r"ya?ml|toml|go|rs)|[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
+                   r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake)|[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
                    r"md|rst|txt)))\b")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
 _NAME = re.compile(r"[^\W\d]\w*|\d+")
-#: A dotted name (``Options.merge``, ``click.core.Context.invoke``).
-DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
+#: A dotted name (``Options.merge``, ``click.core.Context.invoke``), or one joined as PHP, C++ and
+#: Rust join an owner and its member (``RouteCollector::map``) or Ruby names a method
+#: (``Sinatra::Helpers#content_type``; a ``#`` after a capitalised name only: ``README.md#usage``
+#: and ``schema#definitions`` are links): :func:`name_parts` splits it.
+DOTTED = re.compile(r"\b[A-Z]\w*(?:::[A-Z]\w*)*#[a-z_]\w*\b|\b[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)+\b")
+_JOINER = re.compile(r"\.|::|#")
+
+
+def name_parts(dotted: str) -> list[str]:
+    """The parts of a :data:`DOTTED` name, owner first."""
+    return _JOINER.split(dotted)
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")
 _FENCE = re.compile(r"```.*?```", re.S)
 #: Where another package lives on the user's machine: Python's site-packages and standard
@@ -74,13 +100,14 @@ _FENCE = re.compile(r"```.*?```", re.S)
 #: follows the last of them is kept.
 _INSTALLED = re.compile(r"^.*(?:(?:site|dist)-packages|[Ll]ib/python[\d.]*|Python\d*/Lib|node_modules|pkg/mod(?=/[\w-]+\.[\w.-]+/)|"
                         r"\.cargo/registry/src/[^/]+|\.cargo/git/checkouts/[^/]+|rustc/[0-9a-f]{7,}/library|"
-                        r"rustlib/src/rust/library)/")
+                        r"rustlib/src/rust/library|gems/[\w.-]+?-\d+(?:\.\w+)*|vendor/[\w.-]+/[\w.-]+(?=/\S*\.php$))/")
 #: Of a longer report, the characters kept from where a crash is first reported (a Go panic
 #: and its goroutine, a Rust panic, a Python or JavaScript trace) when that lies in the part
 #: between its start and its tail that would otherwise be dropped.
 CRASH_CHARS = 4_000
 _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most recent call last\)|"
-                    r"^[^\S\n]+at .+:\d+:\d+\)?$", re.M)
+                    r"^[^\S\n]+at .+:\d+:\d+\)?$|^Stack trace:$|^[^\S\n]+at .+:line \d+$|"
+                    r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']", re.M)
 
 
 @dataclass(frozen=True)
@@ -111,7 +138,7 @@ class Query:
 
 
 #: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
-_DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s+"
+_DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?([^\W\d]\w*)[!?]?(?:\(\))?\s+"
                       r"(?:(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option)\s+)?"
                       r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)|"
                       r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s*\??$",
@@ -180,13 +207,45 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
         go.append((m.group(1), int(m.group(2)), fn.group(1) if fn else ""))
     rust = [(m.group(1), int(m.group(2)), "") for m in _RUST_PANIC.finditer(text)]  # reversed below: last
     rust += [(m.group(2), int(m.group(3)), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
-    for frames in (js, go, rust):
+    # a PHP frame names the function it calls at that line: the one the line is in is the next frame's callee
+    called = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _PHP_FRAME.finditer(text)]
+    php = [(path, number, called[i + 1][2] if i + 1 < len(called) else "") for i, (path, number, _) in enumerate(called)]
+    for m in list(_PHP_THROWN.finditer(text))[:1]:  # where it was thrown: reversed below, last
+        where = (m.group(1), int(m.group(2)))
+        # thrown by a built-in the first frame calls (array_map), the line is that frame's; else in its callee
+        php.insert(0, (*where, php[0][2] if php and php[0][:2] == where else called[0][2] if called else ""))
+    dotnet = [(m.group(2) or "", int(m.group(3) or 0), _dotnet_function(m.group(1))) for m in _DOTNET_FRAME.finditer(text)]
+    ruby = [(m.group(1), int(m.group(2)), _ruby_function(m.group(3))) for m in _RUBY_FRAME.finditer(text)]
+    jvm = []  # each chained cause's frames in turn: reversed below, the last cause's first frame is innermost
+    for block in reversed(_CAUSED_BY.split(text)):
+        jvm += [("/".join(m.group(1).split(".")[:-1] + [m.group(4)]) if m.group(1) else m.group(4),
+                 int(m.group(5)), m.group(3)) for m in _JVM_FRAME.finditer(block)]
+    for frames in (js, go, rust, php, dotnet, ruby, jvm):
         for path, number, fn in reversed(frames):
             named = fn if fn and not fn.startswith("<") else ""
-            paths.append((path, number, named))
+            if path:  # a .NET Release frame names its method and no file
+                paths.append((path, number, named))
             if named:
                 functions.append(named)
     return paths, functions
+
+
+def _dotnet_function(symbol: str) -> str:
+    """``CommandLine.Core.TypeConverter.ToEnum`` -> ``ToEnum``; a lambda's or iterator's
+    compiler name (``<ToEnum>b__0``, ``<Build>d__3.MoveNext``) -> the method it is in."""
+    inner = re.search(r"<(\w+)>", symbol)
+    if inner:
+        return inner.group(1)
+    return re.sub(r"[^\w].*", "", re.sub(r"\[[^\]]*\]|`\d+", "", symbol).rsplit(".", 1)[-1])
+
+
+def _ruby_function(label: str) -> str:
+    """``Sinatra::Helpers#content_type`` -> ``content_type``, ``block in Sinatra::Base#process_route``
+    -> ``process_route``, ``route!`` -> ``route``; ``<main>``, ``<class:MyApp>`` -> nothing."""
+    label = re.sub(r"^(?:(?:block|rescue|ensure)(?: \(\d+ levels\))? in )+", "", label.strip())
+    if label.startswith("<"):
+        return ""
+    return re.sub(r"[?!=]$", "", re.split(r"#|::|\.", label)[-1])
 
 
 def go_module_file(path: str) -> tuple[str, str] | None:
@@ -403,7 +462,7 @@ def _parse(text: str) -> Query:
     for m in BACKTICKED.finditer(text):
         names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
     for m in DOTTED.finditer(text):
-        parts = m.group(0).split(".")
+        parts = name_parts(m.group(0))
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]
     names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]

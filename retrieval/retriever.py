@@ -26,12 +26,14 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import IDENTIFIER, Index
-from ..sandbox.outline import BUILD_FILES, CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_generated, is_vendored
+from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
+                               is_vendored)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import asks_build, asks_definition, asks_for, is_bare_name, is_only_a_reference, is_statement, names_config
-from .query import DOTTED, Query, crate_file, go_module_file, parse
+from .intent import (asks_build, asks_definition, asks_for, is_bare_name, is_only_a_reference, is_statement, names_config,
+                     names_tool)
+from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
 from .units import UnitIndex
 
 
@@ -344,7 +346,7 @@ class Retriever:
         at most :data:`DEFINING_FILES` files define both of."""
         out: set[str] = set()
         for m in DOTTED.finditer(query.text):
-            parts = [p for p in m.group(0).split(".") if len(p) > 2]
+            parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
             for owner, member in zip(parts, parts[1:]):
                 both = self.defines(owner) & self.defines(member)
                 if 0 < len(both) <= DEFINING_FILES:
@@ -471,9 +473,14 @@ class Retriever:
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
+                if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
+                    for path in fused:
+                        if file_kind(path) == "config" and names_tool(query.text, path):
+                            fused[path] += cfg.config_intent * BUILD_SHARE
+                            why[path].append("tool named")
                 if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
                     for path in fused:
-                        if PurePosixPath(path).name.lower() in BUILD_FILES and file_kind(path) == "config" \
+                        if is_build_file(path) and file_kind(path) == "config" \
                                 and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")

@@ -9,7 +9,7 @@ import re
 _DIRECTIVE = re.compile(r"^(go:|\+build|nolint|lint:|eslint|@ts-|istanbul |prettier-|jshint|jscs:|"
                         r"NOLINT|clang-format|SPDX-)")
 _BLOCK_OPEN = re.compile(r"^/\*+!?")
-_LINE_OPEN = re.compile(r"^//[/!]?")
+_LINE_OPEN = re.compile(r"^(?://[/!]?|#+)")  # Ruby's and PHP's `#` lines too
 _BRIEF = re.compile(r"^[@\\]brief\s+")
 _TAG = re.compile(r"^(@\w|\\(param|tparam|return|returns|throws|retval|see)\b)")
 

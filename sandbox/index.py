@@ -228,8 +228,8 @@ def code_names(question: str) -> set[str]:
 #: ``type``/``enum``/``trait``, ``const``/``let``/``var`` (then the name follows).
 _DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:static\s+)?"
             r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
-            r"(?:def|class|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
-            r"(?:\([^)]*\)\s*)?")
+            r"(?:def|class|module|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
+            r"(?:\([^)]*\)\s*)?(?:self\.)?")
 #: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line.
 _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
 
@@ -301,7 +301,8 @@ def outlined(path: str, lines: list[str], names: frozenset[str]) -> list[tuple[i
 
 #: ``Owner.member`` in a question (``JsonPrimitive.hashCode``, ``LinkedTreeMap.clear()``):
 #: the member is the name asked about, its owner only says whose.
-_DOTTED_MEMBER = re.compile(r"\b([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]{2,})\b(?!\.\w)")
+_DOTTED_MEMBER = re.compile(r"\b([A-Za-z_$][\w$]*(?=\.|::)|[A-Z][\w$]*(?=#))(?:\.|::|#)([A-Za-z_$][\w$]{2,})\b"
+                            r"(?!(?:\.|::|#)\w)")
 
 
 #: What a docstring line's words count for against code's, where a report asks for the code
@@ -390,6 +391,11 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     names = code_names(question) | {n for n in names if IDENTIFIER.fullmatch(n)}
     for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}
+    if code_first and path and (own := PurePosixPath(path).stem) in names and own[:1].isupper():
+        # a report naming the file's own class ("… thrown by JsonTreeReader when …", a file named for
+        # its class as Java, C# and PHP name them) is about its behaviour inside, not the class header
+        # hundreds of lines above it; a module's function of its own name (`serve` of serve.py) stays
+        names.discard(own)
     defining: list[int] = []
     if names or _DOTTED_MEMBER.search(question):
         members = {(owner, member) for owner, member in _DOTTED_MEMBER.findall(question)
@@ -404,11 +410,17 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         owners = {o for o, m in members if m in starts.values() or definition_lines(lines, m)}
         names = (names | {m for _, m in members}) - owners
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        defines = re.compile(rf"{_DEFINES}(?:{alt})\b|^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]|"
-                             rf"{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") if names else None
+        defines = re.compile(rf"{_DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
+            if names else None
+        assigns = re.compile(rf"^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]") if names else None
+        # a definition outscores any span without one, and one by a keyword (`def route`) any
+        # assignment (a Ruby method's local `route = @request.path_info`)
         bonus = hits.max() * window
         for i, line in enumerate(lines):
             if (defines is not None and defines.search(line)) or starts.get(i) in names:
+                hits[i] += (window + 1) * bonus  # above a window of assignments
+                defining.append(i)
+            elif assigns is not None and assigns.search(line):
                 hits[i] += bonus
                 defining.append(i)
     sums = np.convolve(hits, np.ones(window), mode="valid")

@@ -18,7 +18,10 @@ from pathlib import PurePosixPath
 from . import syntax
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
-CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl"}
+CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl",
+                   # Ruby's gemspec, PHPStan's NEON, .NET's MSBuild projects and solutions, Haskell's Cabal
+                   ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".nuspec",
+                   ".runsettings", ".cabal"}
 #: Source code: what tree-sitter reads, Python, and the languages read by their definition
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
@@ -34,14 +37,30 @@ CONFIG_NAMES = frozenset({
     "pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties",
     "build.xml", "cmakelists.txt", "configure.ac", "configure.in", "makefile.am", "gnumakefile", "meson.build",
     "meson_options.txt", "build.bazel", "workspace", "workspace.bazel", "module.bazel", "build.sbt", "cargo.toml",
+    # Ruby, PHP, .NET, Swift, Elixir, and JavaScript tools' rc files
+    "gemfile", "rakefile", "config.ru", "guardfile", "podfile", "phpunit.xml", "phpcs.xml", "psalm.xml",
+    "phpstan.neon", "nuget.config", "packages.config", "app.config", "web.config", "package.swift", "mix.exs",
+    ".babelrc", ".eslintrc", ".prettierrc", ".npmrc", ".nvmrc", ".mocharc", ".rspec",
 })
+#: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
+_SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$")
 #: What builds the project, of :data:`CONFIG_NAMES` (and ``package.json``): where "how is the build
 #: configured?" is answered, before a ``.gitignore`` of a ``build/`` folder.
 BUILD_FILES = frozenset({
     "setup.py", "pyproject.toml", "setup.cfg", "makefile", "gnumakefile", "makefile.am", "configure.ac", "configure.in",
     "cmakelists.txt", "meson.build", "pom.xml", "build.gradle", "build.gradle.kts", "build.xml", "build.sbt",
-    "build.bazel", "cargo.toml", "go.mod", "package.json",
+    "build.bazel", "cargo.toml", "go.mod", "package.json", "gemfile", "rakefile", "composer.json", "package.swift",
+    "mix.exs", "directory.build.props",
 })
+#: Build files known by their suffix: a gemspec, an MSBuild project or solution.
+BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal"})
+
+
+def is_build_file(path: str) -> bool:
+    """Whether ``path`` is one of the files that build the project (:data:`BUILD_FILES`,
+    :data:`BUILD_SUFFIXES`)."""
+    p = PurePosixPath(path.lower())
+    return p.name in BUILD_FILES or p.suffix in BUILD_SUFFIXES
 #: Folders that hold other projects' code copied in: a hit there is rarely where this project's
 #: behaviour lives.
 VENDORED_FOLDERS = frozenset({"vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
@@ -77,18 +96,25 @@ _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|inte
 _JS_TEST_RE = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
 
 
+#: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
+_DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
+
+
 def file_kind(path: str) -> str:
     """One word for what kind of file this is, from its path alone."""
     p = PurePosixPath(path.lower())
+    if p.suffix == ".dist" and p.stem:  # phpunit.xml.dist, phpstan.neon.dist: the template of what it names
+        p = p.with_name(p.stem)
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
     if parts & {"test", "tests", "testing", "__tests__", "__mocks__"} or name.startswith("test_") \
-            or name.endswith(("_test.py", "_tests.py", "_test.go")) or name == "conftest.py" \
-            or _JS_TEST_RE.search(name):
+            or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb")) or name == "conftest.py" \
+            or _JS_TEST_RE.search(name) or (suffix == ".rb" and "spec" in parts) \
+            or any(_DOTNET_TEST_FOLDER.match(part) for part in parts):
         return "test"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:
         return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
-    if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) \
+    if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"
     if parts & {"example", "examples", "demo", "demos", "sample", "samples", "tutorial"}:

@@ -1,9 +1,9 @@
 """Definitions and doc comments of source files in other languages than Python, by tree-sitter.
 
-For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C or C++: the functions,
+For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP or C#: the functions,
 methods, classes, structs, interfaces, traits, enums, type aliases, macros and constants it
 defines, each with its lines and the doc comment directly above it (JSDoc and Javadoc
-``/** */``, Go's ``//`` lines, Rust's ``///``, C and C++ ``//`` or ``/* */``). Python is not
+``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``). Python is not
 here: :mod:`ast` reads it better (docstrings are in the tree) and stays where it is.
 
 The grammars are the maintained per-language wheels from PyPI (``tree-sitter-go`` …),
@@ -31,6 +31,7 @@ SUFFIXES: dict[str, str] = {
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp",
 }
 #: Language -> (module of its grammar wheel, function returning the grammar).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -42,6 +43,9 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "java": ("tree_sitter_java", "language"),
     "c": ("tree_sitter_c", "language"),
     "cpp": ("tree_sitter_cpp", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "php": ("tree_sitter_php", "language_php"),
+    "c_sharp": ("tree_sitter_c_sharp", "language"),
 }
 _CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
@@ -104,6 +108,8 @@ def outline(path: str, text: str) -> tuple[Definition, ...] | None:
 
     grammar_of, query = grammar
     source = text.encode("utf-8", "surrogateescape")
+    if lang == "c_sharp":  # `#if`/`#else`/`#endif` inside a method break the grammar's whole namespace:
+        source = _PREPROCESSOR_LINE.sub(lambda m: b" " * len(m.group()), source)  # blanked, lines kept
     try:  # a parser per file: cheap, and safe when a server indexes in a second thread
         tree = tree_sitter.Parser(grammar_of).parse(source)
     except Exception:  # noqa: BLE001 - a grammar failing on one file skips that file only
@@ -132,6 +138,8 @@ def _grammar(lang: str) -> tuple[Any, Any] | None:
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript"}
+#: A C# preprocessor line (``#if NETSTANDARD2_0``, ``#endif``, ``#region``).
+_PREPROCESSOR_LINE = re.compile(rb"(?m)^[ \t]*#[ \t]*(?:if|elif|else|endif|region|endregion|define|undef|pragma|nullable)\b[^\n]*")
 #: Node type -> kind, per language family. Nodes whose name cannot be read (anonymous
 #: functions, ``operator+``) are skipped.
 _KINDS: dict[str, dict[str, str]] = {
@@ -158,6 +166,13 @@ _KINDS: dict[str, dict[str, str]] = {
     "cpp": {"function_definition": "function", "struct_specifier": "struct", "union_specifier": "struct",
             "enum_specifier": "enum", "class_specifier": "class", "type_definition": "type",
             "alias_declaration": "type", "preproc_function_def": "macro", "preproc_def": "constant"},
+    "ruby": {"method": "method", "singleton_method": "method", "class": "class", "module": "class"},
+    "php": {"function_definition": "function", "method_declaration": "method", "class_declaration": "class",
+            "interface_declaration": "interface", "trait_declaration": "trait", "enum_declaration": "enum"},
+    "c_sharp": {"class_declaration": "class", "struct_declaration": "struct", "interface_declaration": "interface",
+                "enum_declaration": "enum", "record_declaration": "class", "method_declaration": "method",
+                "constructor_declaration": "constructor", "property_declaration": "property",
+                "delegate_declaration": "type"},
 }
 #: Bodies of code: a constant declared inside one is a local, not a definition of the file.
 _BODIES = frozenset({"block", "compound_statement", "statement_block", "constructor_body"})
@@ -166,13 +181,13 @@ _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function
 _WRAPPERS = frozenset({
     "export_statement", "lexical_declaration", "variable_declaration", "expression_statement",
     "ambient_declaration", "template_declaration", "type_declaration", "const_declaration",
-    "field_declaration", "declaration",
+    "field_declaration", "declaration", "body_statement",
 })
 #: Nodes that may stand between a doc comment and what it documents.
 _BETWEEN = frozenset({"attribute_item", "decorator"})
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 #: The doc comment conventions of languages that have one: other comments are not docs there.
-_DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",)}
+_DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",), "c_sharp": ("///", "/**"), "php": ("/**",)}
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
@@ -266,14 +281,14 @@ class _Reader:
         if t == "preproc_def":
             name = node.child_by_field_name("name")
             return [(_text(name), kind, "")] if name is not None and _UPPER_NAME.fullmatch(_text(name)) else []
-        if t in ("function_definition", "type_definition"):
+        if t in ("function_definition", "type_definition") and self.family in ("c", "cpp"):
             return [found] if (found := _declarator_name(node, kind)) else []
         if t in ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier"):
             if node.child_by_field_name("body") is None:
                 return []  # a use or forward declaration, not the definition
         name = node.child_by_field_name("name")
         if name is None or name.type not in ("identifier", "type_identifier", "property_identifier",
-                                             "field_identifier", "namespace_identifier"):
+                                             "field_identifier", "namespace_identifier", "constant", "name"):
             return []
         return [(_text(name), kind, "")]
 
@@ -291,6 +306,8 @@ class _Reader:
         """The outermost wrapper the definition opens (``export``, ``const x = …``, ``template<>``):
         the doc comment stands above it."""
         while node.parent is not None and node.parent.type in _WRAPPERS:
+            if node.parent.type == "body_statement" and node.prev_named_sibling is not None:
+                break  # a Ruby body's later definitions: the comment above the body is its first one's
             before = node.prev_named_sibling
             while before is not None and before.type not in _COMMENTS:
                 before = before.prev_named_sibling

@@ -335,6 +335,32 @@ def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, mak
     assert any("names go.mod" in n for n in data["notes"])
 
 
+def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:
+    """"where is the phpunit configuration?": the walk read the CI workflow (it runs phpunit)
+    and answered it, where the stage ranked phpunit.xml.dist first; now the file named for
+    the tool is answered, without walking. A gemspec and a .csproj are config files too."""
+    repo = make_repo(tmp_path, {
+        "phpunit.xml.dist": "<phpunit bootstrap=\"vendor/autoload.php\">\n  <testsuites>\n"
+                            "    <testsuite name=\"unit\"><directory>tests</directory></testsuite>\n  </testsuites>\n</phpunit>\n",
+        ".github/workflows/tests.yml": "jobs:\n  test:\n    steps:\n      - run: vendor/bin/phpunit --coverage\n"
+                                      "      - run: vendor/bin/phpunit configuration check\n",
+        "src/App.php": "<?php\nclass App\n{\n    public function run(): void\n    {\n    }\n}\n",
+        "app.gemspec": "Gem::Specification.new do |s|\n  s.add_dependency 'rack', '>= 3.0'\nend\n",
+        "src/App.csproj": "<Project>\n  <PropertyGroup>\n    <TargetFrameworks>net8.0</TargetFrameworks>\n"
+                          "  </PropertyGroup>\n</Project>\n",
+    })
+    asked = runner.invoke(app, ["ask", str(repo), "where is the phpunit configuration?", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    data = json.loads(asked.stdout)
+    assert data["files"][0] == "phpunit.xml.dist" and data["weighed"]["walked"] is False, data["files"]
+    assert any("names the tool phpunit.xml.dist configures" in n for n in data["notes"])
+    for question, named in (("which version of rack does app.gemspec require?", "app.gemspec"),
+                            ("where is TargetFrameworks set in App.csproj?", "src/App.csproj")):
+        found = runner.invoke(app, ["search", str(repo), question, "--no-server", "--json"])
+        assert json.loads(found.stdout)["hits"][0]["path"] == named, found.stdout
+
+
 def test_a_question_only_the_history_holds_the_words_of_is_answered(history_repo: Path) -> None:
     """"the token login handling breaks": no file holds these words, a past commit's message
     does (it changed pkg/auth.py); `ask` settled it as gibberish, with no answer."""

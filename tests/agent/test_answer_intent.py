@@ -343,6 +343,32 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     assert asks_for(question, "config")
 
 
+@pytest.mark.parametrize("question", [
+    "which version of rack does sinatra.gemspec require?", "which gems does sinatra depend on at runtime?",
+    "which gems are in the Gemfile for development?", "which rake task runs the test suite?",
+    "which PHP version does Slim require?", "which composer script runs the tests?",
+    "which phpstan level is used for static analysis?", "where is TargetFrameworks set in CommandLine.csproj?",
+    "which target frameworks does the library build for?", "which C# LangVersion is the library compiled with?",
+    "what ruby version does sinatra need?"])
+def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
+    """Each was read as a question about code and answered with a source file (a gemspec,
+    composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
+    from explore.retrieval.intent import names_config
+
+    assert names_config(question) and asks_for(question, "config")
+
+
+def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
+    from explore.retrieval.intent import names_tool
+
+    assert names_tool("where is the phpunit configuration?", "phpunit.xml.dist")
+    assert names_tool("which pre-commit hooks run?", ".pre-commit-config.yaml")
+    assert names_tool("how is tox configured?", "tox.ini")
+    assert not names_tool("where is the setup configured?", "setup.cfg")  # a word, not a tool
+    assert not names_tool("where is the package metadata?", "package.json")
+    assert not names_tool("which phpunitx settings?", "phpunit.xml")
+
+
 def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     from explore.retrieval.intent import names_file
 

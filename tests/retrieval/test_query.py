@@ -280,3 +280,70 @@ def test_a_method_or_function_named_opens_at_its_definition_in_java_and_c() -> N
             "    }", "  }", "}"]
     start = evidence_start(tree, "what does LinkedTreeMap.clear do?", "src/LinkedTreeMap.java", 12)
     assert tree[start - 1].strip() == "@Override public void clear() {" and start < 70
+
+
+PHP_TRACE = """PHP Fatal error:  Uncaught RuntimeException: parser must return an array in /var/www/vendor/slim/slim/Slim/Middleware/BodyParsingMiddleware.php:158
+Stack trace:
+#0 /var/www/vendor/slim/slim/Slim/Middleware/BodyParsingMiddleware.php(65): Slim\\Middleware\\BodyParsingMiddleware->parseBody(Object(Slim\\Psr7\\Request))
+#1 /var/www/vendor/slim/slim/Slim/MiddlewareDispatcher.php(168): Slim\\Middleware\\BodyParsingMiddleware->process(Object(Slim\\Psr7\\Request))
+#2 /var/www/public/index.php(31): Slim\\App->run()
+#3 {main}
+  thrown in /var/www/vendor/slim/slim/Slim/Middleware/BodyParsingMiddleware.php on line 158
+"""
+DOTNET_TRACE = """Unhandled exception. System.FormatException: One of the identified items was in an invalid format.
+   at CommandLine.Core.TypeConverter.ToEnum(String value, Type conversionType) in C:\\projects\\commandline\\src\\CommandLine\\Core\\TypeConverter.cs:line 140
+   at CommandLine.Core.InstanceBuilder.Build[T](Maybe`1 factory, Func`3 tokenizer) in C:\\projects\\commandline\\src\\CommandLine\\Core\\InstanceBuilder.cs:line 91
+   at MyTool.Program.Main(String[] args) in C:\\src\\MyTool\\Program.cs:line 17
+"""
+RUBY_TRACE = """RuntimeError: Unknown media type: :geojson
+/usr/local/bundle/gems/sinatra-4.2.1/lib/sinatra/base.rb:389:in 'Sinatra::Helpers#content_type'
+/app/app.rb:14:in 'block in <class:MyApp>'
+/usr/local/bundle/gems/sinatra-4.2.1/lib/sinatra/base.rb:1071:in `route!'
+"""
+JVM_TRACE = """Exception in thread "main" com.google.gson.JsonSyntaxException: boom
+\tat com.google.gson.internal.bind.JsonTreeReader.skipValue(JsonTreeReader.java:123)
+\tat com.google.gson.Gson.fromJson(Gson.java:900)
+Caused by: java.lang.NumberFormatException: bad
+\tat com.google.gson.internal.LazilyParsedNumber.intValue(LazilyParsedNumber.java:40)
+\t... 3 more
+"""
+
+
+def test_php_dotnet_ruby_and_jvm_traces_are_read_innermost_last_with_the_function_each_line_is_in() -> None:
+    """PHP, .NET, Ruby and the JVM print the frame that broke first; they were read in
+    Python's order (or not at all), so the outermost frame was looked up first and a Slim
+    trace answered RouteRunner.php for a crash in RouteParser.php. A PHP frame names the
+    function it *calls* at its line: the line lies in the next frame's callee, and where it
+    was thrown in the first frame's."""
+    php = parse(PHP_TRACE)
+    assert php.frame_lines[-1] == ("Slim/Middleware/BodyParsingMiddleware.php", 158)  # where it was thrown
+    assert php.frame_functions[-1] == "parseBody" and php.frame_functions[-2] == "process"
+    assert php.paths[-1] == "Slim/Middleware/BodyParsingMiddleware.php" and "Slim/MiddlewareDispatcher.php" in php.installed
+    dotnet = parse(DOTNET_TRACE)
+    assert dotnet.frame_lines[-1] == ("projects/commandline/src/CommandLine/Core/TypeConverter.cs", 140)
+    assert dotnet.frame_functions == ("Main", "Build", "ToEnum")
+    release = parse("\n".join(line.split(" in ")[0] for line in DOTNET_TRACE.splitlines()))  # no files: the methods
+    assert release.paths == () and release.functions[-1] == "ToEnum"
+    ruby = parse(RUBY_TRACE)
+    assert ruby.frame_lines[-1] == ("lib/sinatra/base.rb", 389) and ruby.frame_functions[-1] == "content_type"
+    assert "route" in ruby.functions and "lib/sinatra/base.rb" in ruby.installed  # a gem's folder is another package's
+    jvm = parse(JVM_TRACE)  # the last cause's first frame is the innermost; the folders are the package's
+    assert jvm.frame_lines[-1] == ("com/google/gson/internal/LazilyParsedNumber.java", 40)
+    assert ("com/google/gson/internal/bind/JsonTreeReader.java", 123) in jvm.frame_lines
+    assert jvm.frame_functions[-1] == "intValue"
+
+
+def test_owner_and_member_joined_as_php_ruby_cpp_and_rust_join_them() -> None:
+    """`RouteCollector::map`, `Sinatra::Helpers#content_type`: both parts are names, as
+    `Options.merge`'s are (the pair lift and the evidence read them; `Route::__construct()`
+    ranked Route.php 9th)."""
+    from explore.retrieval.query import name_parts
+
+    assert {"RouteCollector", "map"} <= parse("where is RouteCollector::map defined?").names
+    assert {"Helpers", "content_type"} <= parse("Sinatra::Helpers#content_type raises").names
+    assert name_parts("Sinatra::Helpers#content_type") == ["Sinatra", "Helpers", "content_type"]
+    assert "C" not in parse("rewrite it in C# soon").names
+    # a `#` joins a method to a capitalised owner only: links and JSON pointers are no names
+    # (`schema#definitions` read so cost jsonschema's reports a window)
+    assert "definitions" not in parse("the schema#definitions ref fails").names
+    assert "installation" not in parse("see README.md#installation").names

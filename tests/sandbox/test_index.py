@@ -100,6 +100,40 @@ def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     assert best_window(lines, "where is a single user created?", 3) > 30
 
 
+def test_a_report_naming_the_files_own_class_opens_at_the_behaviour_not_the_header() -> None:
+    """`… thrown by JsonTreeReader when …` in JsonTreeReader.java: the class's own name is what
+    every report about the file says; its header 100 lines up is no evidence. A question
+    asking about the class (not a statement) still opens at it."""
+    lines = (["package x;", "/** A reader. */", "public final class JsonTreeReader extends JsonReader {"]
+             + [f"  int field{i}() {{ return {i}; }}" for i in range(100)]
+             + ["  void skipValue() {", '    throw new IllegalStateException("cannot skip a name");', "  }"]
+             + [f"  int other{i}() {{ return 1; }}" for i in range(50)])
+    report = "IllegalStateException thrown by JsonTreeReader when it cannot skip a name"
+    start = best_window(lines, report, 5, code_first=True, path="src/JsonTreeReader.java")
+    assert start <= 105 < start + 5
+    assert best_window(lines, "where is JsonTreeReader defined?", 5, path="src/JsonTreeReader.java") <= 3
+
+
+def test_a_keyword_definition_outscores_an_assignment_and_ruby_defines_as_it_writes() -> None:
+    """`route = @request.path_info` (a Ruby method's local) opened the evidence for "where is
+    Sinatra::Base.route defined?" though `def route(verb, path)` was in the file; a Ruby
+    `module`, `def self.register` and a PHP `Owner::member` are definitions too."""
+    lines = (["module Sinatra", "  class Base"] + ["    x = 1"] * 30
+             + ["    def process_route", "      route = @request.path_info", "      route = '/' if route.empty?",
+                "    end"] + ["    y = 2"] * 30 + ["    def route(verb, path, options = {})", "      compile path",
+                                                   "    end"] + ["    z = 3"] * 30
+             + ["    def self.register(*extensions)", "    end", "  end", "  module Templates", "  end", "end"])
+    for question, defining in (("where is Sinatra::Base.route defined?", "    def route(verb, path, options = {})"),
+                               ("where is `register` defined?", "    def self.register(*extensions)"),
+                               ("where is the `Templates` module defined?", "  module Templates")):
+        start, line = best_window(lines, question, 5, path="lib/sinatra/base.rb"), lines.index(defining) + 1
+        assert start <= line < start + 5, (question, start, line)
+    php = ["<?php", "class RouteCollector", "{"] + ["    private $x;"] * 40 + \
+          ["    public function map(array $methods, string $pattern, $handler): RouteInterface", "    {", "    }", "}"]
+    start = best_window(php, "where is RouteCollector::map defined?", 5, path="Slim/Routing/RouteCollector.php")
+    assert start <= 44 < start + 5 and php[43].lstrip().startswith("public function map")
+
+
 def test_the_defining_line_in_go_typescript_and_rust() -> None:
     """The definition bonus reads the languages units read, not Python's ``def`` alone: a
     Go method, a TypeScript export and class method, a Rust ``pub fn`` each win over the

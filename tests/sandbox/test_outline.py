@@ -30,6 +30,14 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a tutorial's pages are docs (typer's docs/tutorial/…/number.md took no docs lift), its code an example
     ("docs/tutorial/parameter-types/number.md", "docs"), ("examples/README.md", "docs"),
     ("docs/tutorial/app.py", "example"),
+    # the build and tool files of Ruby, PHP and .NET are config (all were "data"), and their tests are tests
+    ("Gemfile", "config"), ("Rakefile", "config"), ("sinatra.gemspec", "config"), ("config.ru", "config"),
+    ("phpunit.xml.dist", "config"), ("phpstan.neon.dist", "config"), ("composer.json", "config"),
+    ("src/CommandLine/CommandLine.csproj", "config"), ("Directory.Build.props", "config"), ("App.sln", "config"),
+    ("nuget.config", "config"), ("jest.config.js", "config"), (".eslintrc.cjs", "config"), ("src/config.js", "code"),
+    ("Gemfile.lock", "data"), ("spec/namespace_spec.rb", "test"), ("sinatra-contrib/spec/spec_helper.rb", "test"),
+    ("test/routing_test.rb", "test"), ("CommandLine.Tests/ParserTests.cs", "test"), ("lib/sinatra/base.rb", "code"),
+    ("openapi/spec/api.yaml", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

@@ -236,6 +236,32 @@ def test_a_cpp_header_named_h_is_read_as_cpp() -> None:
     assert set(_by_name("include/list.h", C_SRC)) >= {"open_file", "node", "BUFFER_SIZE"}
 
 
+def test_ruby_php_and_csharp_definitions_with_their_owners_and_docs() -> None:
+    """Ruby, PHP and C# were "read by their definition lines" (no units, no code tasks: `explore
+    tasks` made none for sinatra, Slim or commandlineparser); a C# `#if` inside a method broke
+    the grammar's whole namespace, so its preprocessor lines are blanked first."""
+    ruby = _by_name("lib/app/base.rb", "module App\n  # Routes a request.\n  class Base\n    def route!(verb)\n    end\n"
+                                       "    def self.register(*ext)\n    end\n    def ready?; end\n  end\nend\n")
+    assert ruby["Base"].parent == "App" and ruby["Base"].doc == "Routes a request."
+    assert ruby["route!"].kind == "method" and ruby["route!"].parent == "Base" and ruby["route!"].start == 4
+    assert {"register", "ready?"} <= set(ruby)
+    php = _by_name("Slim/Routing/RouteCollector.php",
+                   "<?php\nnamespace Slim;\n/** Collects routes. */\nfinal class RouteCollector\n{\n"
+                   "    /** Add a route. */\n    public function map(array $m): Route\n    {\n    }\n}\n"
+                   "function helper() {}\ninterface RouterInterface {}\ntrait Macroable {}\n")
+    assert php["RouteCollector"].doc == "Collects routes." and php["map"].parent == "RouteCollector"
+    assert php["map"].doc == "Add a route." and php["map"].start == 7
+    assert {"helper", "RouterInterface", "Macroable"} <= set(php)
+    cs = _by_name("src/Core/TypeConverter.cs",
+                  "namespace CommandLine.Core\n{\n    /// <summary>Converts values.</summary>\n    static class TypeConverter\n"
+                  "    {\n        public static object ToEnum(string v)\n        {\n#if NET40\n            var x = 1;\n"
+                  "#else\n            var x = 2;\n#endif\n            return null;\n        }\n"
+                  "        public bool AutoHelp { get; set; }\n    }\n    public enum ErrorType { A }\n}\n")
+    assert cs["TypeConverter"].kind == "class" and cs["ToEnum"].parent == "TypeConverter"
+    assert cs["ToEnum"].start == 6 and cs["AutoHelp"].kind == "property" and "ErrorType" in cs
+    assert "Converts values." in cs["TypeConverter"].doc
+
+
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:
     syntax.SKIPPED.clear()
     assert outline("notes.kt", "fun main() {}") is None  # no grammar for the language: the caller falls back
