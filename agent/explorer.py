@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.errors import ExploreError
+from ..question_text import NO_WORDS, has_no_words, not_utf8_at
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
@@ -295,11 +296,11 @@ class Explorer:
             raise TypeError(f"ask takes the question as a str, not {type(question).__name__}")
         if not question or not question.strip():
             raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-        try:
-            question.encode("utf-8")
-        except UnicodeEncodeError as exc:  # bytes a shell passed that are not UTF-8 (\udcff here)
-            raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {exc.start}); "
-                               "retype it or pass it with --question-file") from None
+        if has_no_words(question):
+            raise EmptyQuestion(NO_WORDS)
+        if (at := not_utf8_at(question)) is not None:  # bytes a shell passed that are not UTF-8 (\udcff here)
+            raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {at}); "
+                               "retype it, or convert it (`iconv -f latin1 -t utf-8`)")
         if max_steps is not None:
             _steps(max_steps)
         with self._asking:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
+from ..question_text import NO_WORDS, has_no_words, not_utf8_at
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt
@@ -42,7 +43,21 @@ def read_question(question: str | None, question_file: Path | None) -> str:
     if question is None:
         raise QuestionSourceError('no question: explore ask REPO "where is the config parsed?" '
                                   "(or - to read it from stdin, or --question-file FILE)")
+    if (at := not_utf8_at(question)) is not None:  # `ask` refused it deep down, `search` echoed \udcff in its JSON
+        raise QuestionSourceError(f"the question is not UTF-8 text (a byte that is not, at character {at}): retype "
+                                  "it, or convert it (`iconv -f latin1 -t utf-8`) and pass it with --question-file")
     return question
+
+
+def question_text(question: str | None, question_file: Path | None) -> str:
+    """The question as `ask` and `search` take it: read (:func:`read_question`), stripped, and
+    refused when it is empty or holds no word."""
+    text = read_question(question, question_file).strip()
+    if not text:
+        raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
+    if has_no_words(text):
+        raise ExploreError(NO_WORDS)
+    return text
 
 
 def _stdin() -> str:
@@ -138,9 +153,7 @@ def ask(
 
     Handed to a running `explore serve --socket` when there is one that holds this model and
     these adapters (same answer, without the seconds of loading); else answered here."""
-    text = read_question(question, question_file).strip()
-    if not text:
-        raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
+    text = question_text(question, question_file)
     if reflector not in (None, "lora", "none"):
         raise ExploreError(f"--reflector must be lora or none, not {reflector!r}")
     if walk not in WALKS:

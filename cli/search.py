@@ -17,8 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from ..sandbox.errors import ExploreError
-from .ask import from_running_server, read_question, uncommitted_note, warn_sparse
+from .ask import from_running_server, question_text, uncommitted_note, warn_sparse
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
 
@@ -38,9 +37,7 @@ def search(
 
     Handed to a running `explore serve --socket` when there is one (same result, on its warm
     indexes); else searched here."""
-    text = read_question(question, question_file).strip()
-    if not text:
-        raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
+    text = question_text(question, question_file)
     if worktree:
         warn_sparse(repo)
     started = time.perf_counter()
@@ -73,8 +70,9 @@ def search(
         if not as_json and is_only_a_reference(text):
             err.print(f"[red]nothing searched[/]: {ONLY_A_REFERENCE} (--question-file FILE or -)")
         elif not as_json:  # on stderr, as every other message: stdout holds results only
-            err.print("[red]no file matches the question[/]: none holds a word of it (nor a past commit's "
-                      "message), or a name alone that no file holds; check the spelling, or `--rev`")
+            err.print("[red]no file matches the question[/]: none holds a word of it in the text indexed (a "
+                      "file's first 100 KB), nor a past commit's message, or a name alone that no file holds; check "
+                      "the spelling, or `--rev`")
         raise typer.Exit(NOT_FOUND)
 
 

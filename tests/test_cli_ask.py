@@ -122,6 +122,13 @@ def test_ask_reads_the_question_from_a_file_or_stdin(tmp_path: Path) -> None:
     for command in ("ask", "search"):
         latin = runner.invoke(app, [command, str(repo), "--question-file", str(tmp_path / "latin1.txt")])
         assert latin.exit_code == 2 and "latin1.txt is not UTF-8 text (byte 0xdc at 0)" in latin.output, latin.output
+    for command in ("ask", "search"):
+        # bytes a shell passed that are not UTF-8: `search` ranked them and echoed \udcff in its JSON
+        shell = runner.invoke(app, [command, str(repo), "retry \udcff backoff", "--json"])
+        assert shell.exit_code == 2 and "not UTF-8 text" in shell.output and "iconv" in shell.output, shell.output
+        # no word at all: `ask` walked eight steps (model loaded) and found nothing, `search` said exit 1
+        wordless = runner.invoke(app, [command, str(repo), "???"])
+        assert wordless.exit_code == 2 and "the question has no words" in wordless.output, wordless.output
 
 
 def test_ask_starts_without_the_training_stack() -> None:

@@ -128,6 +128,7 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         refused(await session.call_tool("ask", {"question": "where? " * 200_000}), "characters, over the")
         refused(await session.call_tool("ask", {"question": "retry", "walk": "sometimes"}), "'auto' or 'always'")
         refused(await session.call_tool("search", {"question": "  "}), "the question is empty")
+        refused(await session.call_tool("search", {"question": "?!"}), "the question has no words")
         nothing = ok(await session.call_tool("search", {"question": "zebra_teleport"})).structured_content
         assert nothing["hits"] == [] and "nothing matches" in nothing["notes"][-1]
         link = ok(await session.call_tool("search", {"question": "https://github.com/acme/x/issues/12"})).structured_content

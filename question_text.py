@@ -1,0 +1,23 @@
+"""Checks of a question's text that every way in makes alike (the CLI, the Python API, MCP),
+light enough for a command that hands its question to a warm server and imports nothing else."""
+from __future__ import annotations
+
+#: What a question with no letter or digit is told (``???``, ``-- !``): there is nothing to match.
+NO_WORDS = ("the question has no words (only punctuation or symbols); ask something like "
+            "\"where is the config parsed?\"")
+
+
+def has_no_words(text: str) -> bool:
+    """Whether ``text`` holds no letter or digit of any script: no file can share a word with it
+    (``ask`` walked eight steps for ``???`` and answered nothing)."""
+    return not any(c.isalnum() for c in text)
+
+
+def not_utf8_at(text: str) -> int | None:
+    """The character where ``text`` holds a byte a shell passed that is not UTF-8 (Python's
+    ``\\udcff``), or None: such a question is refused as a file's or stdin's bytes are."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
