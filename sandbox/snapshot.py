@@ -133,7 +133,7 @@ class Snapshot:
         real = res.real.relative_to(self.root).as_posix() if res.real != self.root else ""
         if (res.kind == "file" and real not in self._fileset) or (res.kind == "dir" and real and real not in self.tree):
             raise NoSuchPath(f"no such path {path!r} in the snapshot (it is left out: git-ignored, or a cache, "
-                             "virtualenv or .git folder)")
+                             "virtualenv, node_modules or .git folder)")
         return res
 
     def is_dir(self, folder: str) -> bool:
