@@ -47,13 +47,16 @@ def eval_command(
     model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set (or the repository's newest commits): success, acc@k, SPL, steps, seconds."""
-    from ..agent.bundle import find_adapters, fitted_retriever
+    from ..agent.bundle import find_adapters
+    from ..search_result import search_config
     from ..agent.env import EnvConfig, RepoExploreEnv
     from ..sandbox.snapshot import Repository
     from ..training import evaluate as ev
     from ..training.oracle import complete
     from ..training.tasks import read_tasks, usable
 
+    if adapter is not None and not adapter.is_dir():  # a typo scored the shipped stage as if it were the fit
+        raise ExploreError(f"--adapter {adapter}: no such folder")
     if policy is None:
         policy = BASELINES if tasks is not None else HISTORY_POLICIES
     names = [p.strip() for p in policy.split(",") if p.strip()]
@@ -63,7 +66,7 @@ def eval_command(
             found = find_adapters(repo, adapter) if adapter is not None else {}
             return ev.NavigatorPolicy({k: str(v) for k, v in found.items()} or None, model=model)
         if name == "retrieve" and adapter is not None:  # the stage as the bundle's combiner ranks (`explore train`'s fit)
-            return ev.RetrievePolicy(config=fitted_retriever({"policy": adapter / "policy"}))
+            return ev.RetrievePolicy(config=search_config(repo, adapter))  # none inside: said, as search says it
         return ev.make_policy(name, seed)
 
     policies = [build(n) for n in names]
@@ -119,6 +122,7 @@ def eval_command(
         policies_out = {s["policy"]: {**s, **({"rows": r.episodes()} if rows else {})}
                         for s, r in zip(summaries, reports)}
         emit_json("eval", {"tasks": str(tasks) if tasks is not None else None,
+                           "adapter": str(adapter.resolve()) if adapter is not None else None,
                            **({"questions": "history", "history": scan.describe()} if scan is not None else {}),
                            "split": split, "n": len(selected),
                            "skipped": sum(w.endswith("skipped") for w in warnings), "policies": policies_out})

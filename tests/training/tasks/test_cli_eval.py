@@ -331,6 +331,14 @@ def test_eval_retrieve_with_an_adapter_ranks_with_its_fitted_combiner(weather_re
     fitted = runner.invoke(app, [*args, "--adapter", str(run)])
     assert fitted.exit_code == 0, fitted.output
     assert shipped == 1.0 and json.loads(fitted.stdout)["policies"]["retrieve"]["acc@1"] == 0.0
+    assert json.loads(fitted.stdout)["adapter"] == str(run.resolve())
+    # a typo, or a folder with no combiner, scored the shipped stage as if it were the fit (exit 0)
+    typo = runner.invoke(app, [*args, "--adapter", str(tmp_path / "rnu")])
+    assert typo.exit_code == 2 and "no such folder" in typo.stderr, typo.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bare = runner.invoke(app, [*args, "--adapter", str(empty)])
+    assert bare.exit_code == 2 and "no combiner.json inside" in bare.stderr, bare.output
 
 
 def test_tasks_and_eval_refuse_to_write_into_the_repository(tmp_path: Path, make_repo, tree_hash) -> None:
