@@ -402,7 +402,10 @@ class Explorer:
                    "stage": [[p, round(s, 5)] for p, s in stage],
                    "bm25": [[p, round(s, 5)] for p, s in env.lexical_ranking()]}
         if self.weigh is not None:
-            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), answered,
+            # a walk out of steps weighs the file it read last as its answer: the page a docs question
+            # asked for stands (with --max-steps 1 it read docs/deployment/index.md and a code file answered)
+            walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
+            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked,
                                              question)]
             if settled and answered is not None and settled[0] != answered:
                 notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "

@@ -129,6 +129,21 @@ def test_ask_answers_code_for_a_bug_report_the_walk_answered_with_a_docs_page(re
     assert asked.files[0] == "docs/install.md"
 
 
+def test_a_walk_out_of_steps_weighs_the_page_it_read_for_a_docs_question(repo, script) -> None:
+    """`--max-steps 1` on "where are the install steps documented?": the last step read the
+    page, the walk ran out, and "the best candidate seen" was a code file (the page was
+    weighed as no answer at all); the page read last now stands as the walk's answer would."""
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+
+    asked = Explorer(repo, policy=script("cd docs/", "read install.md"), reflector=NoReflector(), weigh=GATED).ask(
+        "Where are the install steps documented?", max_steps=2)
+    assert not asked.finished and asked.files[0] == "docs/install.md", asked.files
+    bug = Explorer(repo, policy=script("cd docs/", "read install.md"), reflector=NoReflector(), weigh=GATED).ask(
+        "compute_backoff retries uploads forever: the back-off never stops growing", max_steps=2, walk="always")
+    assert bug.files[0] == "pkg/net/retry.py"  # a page read for a report is still no answer
+
+
 def test_off_topic_is_the_one_place_the_gate_is_decided() -> None:
     from explore.agent.answer import off_topic
 
