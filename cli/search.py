@@ -60,20 +60,25 @@ def search(
         if status:
             status.stop()
     rows = data["hits"]
-    if as_json:
-        emit_json("search", data)
+    why = None if rows else _why_no_hits(text)
+    if as_json:  # with no hit, why in `notes` (as `ask --json` and MCP's search say it)
+        emit_json("search", data if why is None else {**data, "notes": [why[1]]})
     elif rows:
         render_hits(data, warm=warm)
-    if not rows:
-        from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
-
-        if not as_json and is_only_a_reference(text):
-            err.print(f"[red]nothing searched[/]: {ONLY_A_REFERENCE} (--question-file FILE or -)")
-        elif not as_json:  # on stderr, as every other message: stdout holds results only
-            err.print("[red]no file matches the question[/]: none holds a word of it in the text indexed (a "
-                      "file's first 100 KB), nor a past commit's message, or a name alone that no file holds; check "
-                      "the spelling, or `--rev`")
+    if why is not None:
+        if not as_json:  # on stderr, as every other message: stdout holds results only
+            err.print(f"[red]{why[0]}[/]: {shown_markup(why[1])}", highlight=False)
         raise typer.Exit(NOT_FOUND)
+
+
+def _why_no_hits(text: str) -> tuple[str, str]:
+    """(headline, reason) of a search that ranked no file."""
+    from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
+
+    if is_only_a_reference(text):
+        return "nothing searched", f"{ONLY_A_REFERENCE} (--question-file FILE or -)"
+    return ("no file matches the question", "none holds a word of it in the text indexed (a file's first 100 KB), "
+            "nor a past commit's message, or a name alone that no file holds; check the spelling, or `--rev`")
 
 
 def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: bool, adapter: Path | None,

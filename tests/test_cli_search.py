@@ -29,6 +29,7 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {"a.py": "def alpha():\n    pass\n"})
     none = runner.invoke(app, ["search", str(repo), "zzzz qqqq", "--json"])
     assert none.exit_code == 1 and json.loads(none.output)["hits"] == []
+    assert "none holds a word of it" in json.loads(none.output)["notes"][0]  # why, as `ask --json` says it
     # a name alone that no file holds: nothing, as `ask` says (it ranked files holding "word", scored below 0)
     unheard = runner.invoke(app, ["search", str(repo), "alpha_missing_word", "--json"])
     assert unheard.exit_code == 1 and json.loads(unheard.output)["hits"] == []
@@ -40,6 +41,8 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     for link in ("https://github.com/acme/x/issues/3100", "#3100"):
         only = runner.invoke(app, ["search", str(repo_with_urls), link])
         assert only.exit_code == 1 and only.stdout == "" and "only a link or an issue number" in only.stderr
+        only = runner.invoke(app, ["search", str(repo_with_urls), link, "--json"])
+        assert only.exit_code == 1 and "only a link" in json.loads(only.stdout)["notes"][0]
     # a usage error is one line on stderr, as every other error (typer drew a five-line box)
     for usage in (["search", str(repo), "alpha", "-k", "0"], ["search"], ["search", str(repo), "alpha", "--bogus"]):
         said = runner.invoke(app, usage)
