@@ -132,7 +132,8 @@ class Explorer:
     ``policy``/``reflector`` may be given directly (tests, custom agents); otherwise the
     model named by ``model`` is loaded with the LoRA ``adapters`` (``{"policy": dir,
     "reflector": dir}``), sharing one frozen base in memory. ``adapters=None`` with the
-    default model means the shipped navigator; ``{}`` means none (zero-shot). Without a
+    default model means what `explore train` made for this repository (as `explore ask` takes
+    them), else the shipped navigator; ``{}`` means none (zero-shot). Without a
     ``config`` the environment takes the settings the policy was trained with. The model is
     loaded when a walk first needs it (or :attr:`policy` is read), not on construction.
     """
@@ -163,9 +164,12 @@ class Explorer:
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
         if adapters is None and policy is None:
+            from .bundle import find_adapters
             from .models import DEFAULT_MODEL
 
-            adapters = shipped_adapters() if model in (None, DEFAULT_MODEL) else {}
+            # as `explore ask` runs: what `explore train` made for this repository, else the shipped navigator
+            adapters = ((find_adapters(repo_path, None) if repo_path is not None else {}) or shipped_adapters()) \
+                if model in (None, DEFAULT_MODEL) else {}
         self.chat_model = chat_model
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
         for name, folder in self.adapters.items():  # said now, not at the first walk (or never, unwalked)

@@ -405,3 +405,18 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
         theirs.output
     past = runner.invoke(app, ["train", str(history_repo), "--rev", "HEAD~2"])
     assert past.exit_code == 0 and "now rank with it at every commit" in " ".join(past.stderr.split()), past.output
+
+
+def test_the_python_api_runs_the_adapters_explore_train_made_as_ask_does(tmp_path: Path, make_repo, explore_cache,
+                                                                         monkeypatch) -> None:
+    """`Explorer(repo)` ran the shipped navigator where `explore ask repo` ran what `explore
+    train` made for it (after an SFT or RL run, another policy): both take the repository's now."""
+    from explore.agent.bundle import NAVIGATOR_DIR, default_adapter_dir
+    from explore.agent.explorer import Explorer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"retry.py": 'def compute_backoff(attempt):\n    """Delay before a retry."""\n'})
+    assert Explorer(repo).adapters["policy"] == str(NAVIGATOR_DIR / "policy")
+    assert runner.invoke(app, ["train", str(repo)]).exit_code == 0
+    assert Explorer(repo).adapters["policy"] == str(default_adapter_dir(repo.resolve()) / "policy")
+    assert Explorer(repo, adapters={}).adapters == {}  # zero-shot, as asked
