@@ -126,6 +126,19 @@ class Answer:
         return {**asdict(self), "answered": self.answered, "fitted": bool(self.combiner)}
 
 
+def _checked_question(question: Any) -> None:
+    """Refuse what no file can be asked: not text, empty, no word, bytes that are not UTF-8."""
+    if not isinstance(question, str):
+        raise TypeError(f"the question must be a str, not {type(question).__name__}")
+    if not question or not question.strip():
+        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
+    if has_no_words(question):
+        raise EmptyQuestion(NO_WORDS)
+    if (at := not_utf8_at(question)) is not None:  # bytes a shell passed that are not UTF-8 (\udcff here)
+        raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {at}); "
+                           "retype it, or convert it (`iconv -f latin1 -t utf-8`)")
+
+
 class Explorer:
     """Answer questions about one repository snapshot.
 
@@ -292,19 +305,27 @@ class Explorer:
         return _checked(walk or self.walk) == "always" or (walk_matters(self.weigh, question)
                                                            and not is_bare_name(question))  # grep-like: the stage
 
+    def search(self, question: str, k: int = 10) -> list[dict[str, Any]]:
+        """The candidate stage's ``k`` best files for ``question`` without walking or loading a
+        model, as `explore search --json` lists its ``hits`` (``path``, ``score``, ``why``,
+        ``line``, ``lines``), ranked as :meth:`ask` ranks (the repository's fitted combiner where
+        `explore train` kept one); ``[]`` when no file matches."""
+        from ..retrieval.retriever import RetrieverConfig, retriever_for
+        from ..sandbox.index import Index
+        from ..search_result import search_rows
+
+        _checked_question(question)
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+            raise ExploreError(f"k must be a whole number from 1 to 100, not {k!r}")
+        with self._asking:  # the stage builds its unit index and symbol table on first use
+            hits = retriever_for(Index.build(self.snapshot), self.retriever or RetrieverConfig()).rank(question, k)
+            return search_rows(self.snapshot, hits, question)
+
     def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:
         """Answer ``question``: walk the repository where the walk can change the answer
         (``walk``, default this explorer's: ``auto``), else settle from the rankings.
         Safe to call from several threads: they take turns."""
-        if not isinstance(question, str):
-            raise TypeError(f"ask takes the question as a str, not {type(question).__name__}")
-        if not question or not question.strip():
-            raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-        if has_no_words(question):
-            raise EmptyQuestion(NO_WORDS)
-        if (at := not_utf8_at(question)) is not None:  # bytes a shell passed that are not UTF-8 (\udcff here)
-            raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {at}); "
-                               "retype it, or convert it (`iconv -f latin1 -t utf-8`)")
+        _checked_question(question)
         if max_steps is not None:
             _steps(max_steps)
         with self._asking:

@@ -143,3 +143,25 @@ def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo
     assert "sparse checkout" in sparse.stderr and "docs/retry.md" not in sparse.stdout
     whole = runner.invoke(app, ["search", str(repo), "retry back-off", "--no-server", "--json"])
     assert "sparse checkout" not in whole.stderr and "docs/retry.md" in whole.stdout
+
+
+def test_the_python_api_searches_as_the_command_does(tmp_path: Path, make_repo) -> None:
+    """`Explorer(repo).search(q)`: the candidate stage alone from Python, the same hits as
+    `explore search --json` (embedding search meant shelling out to the CLI), no model loaded."""
+    import pytest
+
+    from explore.agent.explorer import EmptyQuestion, Explorer
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "pkg/net.py": "def fetch(url):\n    return url\n", "README.md": "# Demo\n"})
+    explorer = Explorer(repo)
+    hits = explorer.search("where is the retry backoff computed?", k=2)
+    cli = json.loads(runner.invoke(app, ["search", str(repo), "where is the retry backoff computed?", "-k", "2",
+                                         "--json", "--no-server"]).stdout)["hits"]
+    assert hits == cli and hits[0]["path"] == "pkg/retry.py"
+    assert explorer.search("zzzz qqqq") == []
+    assert explorer._policy is None  # no model loaded
+    with pytest.raises(EmptyQuestion):
+        explorer.search("???")
+    with pytest.raises(Exception, match="k must be"):
+        explorer.search("retry", k=0)
