@@ -129,7 +129,7 @@ class Answer:
 def _checked_question(question: Any) -> None:
     """Refuse what no file can be asked: not text, empty, no word, bytes that are not UTF-8."""
     if not isinstance(question, str):
-        raise TypeError(f"the question must be a str, not {type(question).__name__}")
+        raise TypeError(f"the question must be given as a str, not {type(question).__name__}")
     if not question or not question.strip():
         raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
     if has_no_words(question):
