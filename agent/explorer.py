@@ -17,6 +17,7 @@ not before, so such a question never pays for it. ``walk="always"`` walks every 
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Sequence
@@ -169,6 +170,14 @@ class Explorer:
         weigh: AnswerWeights | None = None,
         walk: str = "auto",
     ) -> None:
+        if not isinstance(repo, (str, os.PathLike, Repository, Snapshot)):
+            raise TypeError(f"repo must be a path (str or os.PathLike), a Repository or a Snapshot, not "
+                            f"{type(repo).__name__}")
+        if not isinstance(worktree, bool):
+            raise TypeError(f"worktree must be True or False, not {worktree!r}")
+        if adapters is not None and not isinstance(adapters, dict):
+            raise TypeError(f'adapters must be a dict such as {{"policy": "path/to/policy"}}, not '
+                            f"{type(adapters).__name__}")
         repo_path = None
         if isinstance(repo, Snapshot):
             self.snapshot = repo

@@ -303,3 +303,18 @@ def test_an_adapter_that_is_not_there_is_said_when_the_explorer_is_made(repo: Re
         Explorer(repo, adapters={"policy": tmp_path / "nonexist"})
     with pytest.raises(ExploreError, match="no adapter is called 'polcy'"):
         Explorer(repo, adapters={"polcy": tmp_path})
+
+
+def test_bad_constructor_arguments_are_named(repo) -> None:
+    """`Explorer(None)` said "expected str, bytes or os.PathLike object", `adapters=['x']`
+    "'list' object has no attribute 'items'", and `worktree="yes"` passed silently."""
+    import pytest
+
+    from explore.agent.explorer import Explorer
+
+    with pytest.raises(TypeError, match="repo must be a path"):
+        Explorer(None)
+    with pytest.raises(TypeError, match="adapters must be a dict"):
+        Explorer(repo, adapters=["x"])
+    with pytest.raises(TypeError, match="worktree must be True or False"):
+        Explorer(repo, worktree="yes")
