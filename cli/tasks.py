@@ -78,7 +78,8 @@ def tasks(
         except NoTasks as exc:  # it ran and made none: 1, as the exit codes say, not a usage error
             err.print(inert(f"error: {exc}"), markup=False, highlight=False)
             if as_json:  # one object on stdout whatever the outcome
-                emit_json("tasks", {"repo": str(repo), "n": 0, "output": str(output), "error": str(exc)})
+                emit_json("tasks", {"repo": str(repository.path), "rev": rev, "worktree": worktree, "n": 0,
+                                    "by_source": {}, "by_depth": {}, "output": str(output), "error": str(exc)})
             raise typer.Exit(NOT_FOUND) from None
     if to_stdout:
         for task in report.tasks:

@@ -260,6 +260,8 @@ def test_tasks_from_stdin_a_plot_without_a_file_name_and_json_when_nothing_is_ma
     result = runner.invoke(app, ["tasks", str(bare), "-o", str(tmp_path / "none.jsonl"), "--sources", "history",
                                  "--json"])
     assert result.exit_code == 1 and json.loads(result.stdout)["n"] == 0, result.output
+    made_none = json.loads(result.stdout)  # the shape of a run that made some, and where it looked
+    assert made_none["repo"] == str(bare.resolve()) and made_none["by_source"] == {} and "rev" in made_none
     for option, value in (("--max", "0"), ("--max-commits", "-1")):  # the option's name, not a variable's
         result = runner.invoke(app, ["tasks", str(bare), "-o", str(tmp_path / "x.jsonl"), option, value])
         assert result.exit_code == 2 and f"{option} must be" in result.output, result.output
