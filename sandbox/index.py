@@ -423,12 +423,15 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         defines = re.compile(rf"{_DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
             if names else None
         assigns = re.compile(rf"^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]") if names else None
-        # a definition outscores any span without one, and one by a keyword (`def route`) any
-        # assignment (a Ruby method's local `route = @request.path_info`)
+        # a definition outscores any span without one, and outside Python one by a keyword (`def
+        # route`) any assignment (a Ruby method's local `route = @request.path_info`); in Python an
+        # assignment is as often what a report is about (the training issues: a window holding a
+        # changed line .345 as equals, .338 with the keyword first)
         bonus = hits.max() * window
+        keyword = (window + 1) * bonus if path and PurePosixPath(path).suffix.lower() not in (".py", ".pyi") else bonus
         for i, line in enumerate(lines):
             if (defines is not None and defines.search(line)) or starts.get(i) in names:
-                hits[i] += (window + 1) * bonus  # above a window of assignments
+                hits[i] += keyword  # above a window of assignments
                 defining.append(i)
             elif assigns is not None and assigns.search(line):
                 hits[i] += bonus
