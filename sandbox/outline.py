@@ -61,6 +61,8 @@ def is_build_file(path: str) -> bool:
     :data:`BUILD_SUFFIXES`)."""
     p = PurePosixPath(path.lower())
     return p.name in BUILD_FILES or p.suffix in BUILD_SUFFIXES
+
+
 #: Folders that hold other projects' code copied in: a hit there is rarely where this project's
 #: behaviour lives.
 VENDORED_FOLDERS = frozenset({"vendor", "vendored", "_vendor", "third_party", "third-party", "thirdparty",
