@@ -315,6 +315,11 @@ _DOTTED_MEMBER = re.compile(r"\b([A-Za-z_$][\w$]*(?=\.|::)|[A-Z][\w$]*(?=#))(?:\
                             r"(?!(?:\.|::|#)\w)")
 
 
+#: A chain of owners and a member (``Sinatra::Base.route``, ``click.core.Context.invoke``).
+_OWNER_CHAIN = re.compile(r"\b[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)+")
+_JOINED = re.compile(r"\.|::|#")
+
+
 #: What a docstring line's words count for against code's, where a report asks for the code
 #: (``code_first``): its prose repeats a report's words, and a window full of it shows no code.
 #: Chosen on the training projects (`benchmarks/bench_evidence.py --split train`): a window
@@ -418,8 +423,12 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         # a member the file defines is what is asked about: its owner's own line (a class
         # header hundreds of lines above) then opens no window
         owners = {o for o, m in members if m in starts.values() or definition_lines(lines, m)}
+        # and the owners above it (`Sinatra` of `Sinatra::Base.route`: its module header is line 28)
+        owners |= {part for chain in _OWNER_CHAIN.findall(question) for part in _JOINED.split(chain)[:-1]
+                   if _JOINED.split(chain)[-1] in {m for o, m in members if o in owners}}
         names = (names | {m for _, m in members}) - owners
-        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        ruby = PurePosixPath(path).suffix.lower() in (".rb", ".rake")
+        alt = "|".join(_ruby_name(n, question) if ruby else re.escape(n) for n in sorted(names, key=len, reverse=True))
         defines = re.compile(rf"{_DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
             if names else None
         assigns = re.compile(rf"^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]") if names else None
@@ -445,6 +454,17 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
             top -= 1
         start = min(top, len(lines) - window)
     return start + 1
+
+
+def _ruby_name(name: str, question: str) -> str:
+    """The pattern of a Ruby method ``name``: ``route!``, ``ready?`` and ``route`` are three
+    methods, so the mark the question writes after the name is part of it (``static!``, a
+    ``development?`` followed by more words), and a name written without one is none of the others."""
+    if re.search(rf"(?<![\w$]){re.escape(name)}!", question):
+        return re.escape(name) + "!"
+    if re.search(rf"(?<![\w$]){re.escape(name)}\?[^\S\n]*\w", question):  # not the question's own mark
+        return re.escape(name) + r"\?"
+    return re.escape(name) + r"(?![!?=])"
 
 
 def _save_atomically(folder: Path, retriever, files: Iterable[str]) -> None:

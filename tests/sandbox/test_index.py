@@ -123,10 +123,22 @@ def test_a_keyword_definition_outscores_an_assignment_and_ruby_defines_as_it_wri
                 "    end"] + ["    y = 2"] * 30 + ["    def route(verb, path, options = {})", "      compile path",
                                                    "    end"] + ["    z = 3"] * 30
              + ["    def self.register(*extensions)", "    end", "  end", "  module Templates", "  end", "end"])
+    from explore.retrieval.query import parse
+
     for question, defining in (("where is Sinatra::Base.route defined?", "    def route(verb, path, options = {})"),
                                ("where is `register` defined?", "    def self.register(*extensions)"),
                                ("where is the `Templates` module defined?", "  module Templates")):
-        start, line = best_window(lines, question, 5, path="lib/sinatra/base.rb"), lines.index(defining) + 1
+        # with the names the question parser reads (`Sinatra` too: the outer owner's header opens no window)
+        start = best_window(lines, question, 5, parse(question).names, path="lib/sinatra/base.rb")
+        line = lines.index(defining) + 1
+        assert start <= line < start + 5, (question, start, line)
+    # `route!`, `route` and `ready?` are three Ruby methods: the mark the question writes is part of the name
+    marked = ["class Base"] + ["  x = 1"] * 30 + ["  def route!(base)", "  end"] + ["  y = 2"] * 30 + \
+        ["  def route(verb, path)", "  end"] + ["  z = 3"] * 30 + ["  def static!(opts = {})", "  end"]
+    for question, defining in (("where is `route` defined?", "  def route(verb, path)"),
+                               ("where is `route!` defined?", "  def route!(base)"),
+                               ("where is the `static!` method defined?", "  def static!(opts = {})")):
+        start, line = best_window(marked, question, 5, path="lib/base.rb"), marked.index(defining) + 1
         assert start <= line < start + 5, (question, start, line)
     php = ["<?php", "class RouteCollector", "{"] + ["    private $x;"] * 40 + \
           ["    public function map(array $methods, string $pattern, $handler): RouteInterface", "    {", "    }", "}"]
