@@ -1,6 +1,6 @@
 """Definitions and doc comments of source files in other languages than Python, by tree-sitter.
 
-For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP or C#: the functions,
+For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift or Scala: the functions,
 methods, classes, structs, interfaces, traits, enums, type aliases, macros and constants it
 defines, each with its lines and the doc comment directly above it (JSDoc and Javadoc
 ``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``). Python is not
@@ -31,7 +31,8 @@ SUFFIXES: dict[str, str] = {
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
-    ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp",
+    ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
+    ".sc": "scala",
 }
 #: Language -> (module of its grammar wheel, function returning the grammar).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -46,6 +47,8 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "ruby": ("tree_sitter_ruby", "language"),
     "php": ("tree_sitter_php", "language_php"),
     "c_sharp": ("tree_sitter_c_sharp", "language"),
+    "swift": ("tree_sitter_swift", "language"),
+    "scala": ("tree_sitter_scala", "language"),
 }
 _CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
@@ -173,6 +176,12 @@ _KINDS: dict[str, dict[str, str]] = {
                 "enum_declaration": "enum", "record_declaration": "class", "method_declaration": "method",
                 "constructor_declaration": "constructor", "property_declaration": "property",
                 "delegate_declaration": "type"},
+    # a Swift struct, enum, actor and extension are class_declaration too (the extension named by its type)
+    "swift": {"class_declaration": "class", "protocol_declaration": "interface", "function_declaration": "function",
+              "protocol_function_declaration": "function", "typealias_declaration": "type"},
+    "scala": {"class_definition": "class", "object_definition": "class", "trait_definition": "trait",
+              "enum_definition": "enum", "function_definition": "function", "function_declaration": "function",
+              "type_definition": "type"},
 }
 #: Bodies of code: a constant declared inside one is a local, not a definition of the file.
 _BODIES = frozenset({"block", "compound_statement", "statement_block", "constructor_body"})
@@ -187,7 +196,8 @@ _WRAPPERS = frozenset({
 _BETWEEN = frozenset({"attribute_item", "decorator"})
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 #: The doc comment conventions of languages that have one: other comments are not docs there.
-_DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",), "c_sharp": ("///", "/**"), "php": ("/**",)}
+_DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",), "c_sharp": ("///", "/**"), "php": ("/**",),
+             "swift": ("///", "/**"), "scala": ("/**",)}
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
@@ -288,7 +298,8 @@ class _Reader:
                 return []  # a use or forward declaration, not the definition
         name = node.child_by_field_name("name")
         if name is None or name.type not in ("identifier", "type_identifier", "property_identifier",
-                                             "field_identifier", "namespace_identifier", "constant", "name"):
+                                             "field_identifier", "namespace_identifier", "constant", "name",
+                                             "simple_identifier", "user_type"):
             return []
         return [(_text(name), kind, "")]
 

@@ -262,6 +262,17 @@ def test_ruby_php_and_csharp_definitions_with_their_owners_and_docs() -> None:
     assert "Converts values." in cs["TypeConverter"].doc
 
 
+def test_swift_and_scala_definitions_with_their_owners_and_docs() -> None:
+    swift = _by_name("Sources/App/Foo.swift", "/// A foo.\nclass Foo {\n  /// Bars.\n  func bar(y: Int) -> Int { return y }\n}\n"
+                                             "protocol Runner { func run() }\nstruct Point {}\nfunc top() {}\n")
+    assert swift["Foo"].doc == "A foo." and swift["bar"].parent == "Foo" and swift["bar"].doc == "Bars."
+    assert swift["Runner"].kind == "interface" and {"Point", "top", "run"} <= set(swift)
+    scala = _by_name("src/main/scala/Foo.scala", "/** A foo. */\nclass Foo(x: Int) {\n  def bar(y: Int): Int = y\n}\n"
+                                                "object Registry { def go(): Unit = () }\ntrait Shape\n")
+    assert scala["Foo"].doc == "A foo." and scala["bar"].parent == "Foo" and scala["go"].parent == "Registry"
+    assert scala["Shape"].kind == "trait"
+
+
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:
     syntax.SKIPPED.clear()
     assert outline("notes.kt", "fun main() {}") is None  # no grammar for the language: the caller falls back
