@@ -21,7 +21,9 @@ DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl",
                    # Ruby's gemspec, PHPStan's NEON, .NET's MSBuild projects and solutions, Haskell's Cabal
                    ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".nuspec",
-                   ".runsettings", ".cabal"}
+                   ".runsettings", ".cabal",
+                   # sbt's other files (plugins.sbt), CocoaPods' podspec, Xcode's build settings
+                   ".sbt", ".podspec", ".xcconfig"}
 #: Source code: what tree-sitter reads, Python, and the languages read by their definition
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
@@ -40,7 +42,7 @@ CONFIG_NAMES = frozenset({
     # Ruby, PHP, .NET, Swift, Elixir, and JavaScript tools' rc files
     "gemfile", "rakefile", "config.ru", "guardfile", "podfile", "phpunit.xml", "phpcs.xml", "psalm.xml",
     "phpstan.neon", "nuget.config", "packages.config", "app.config", "web.config", "package.swift", "mix.exs",
-    ".babelrc", ".eslintrc", ".prettierrc", ".npmrc", ".nvmrc", ".mocharc", ".rspec",
+    ".babelrc", ".eslintrc", ".prettierrc", ".npmrc", ".nvmrc", ".mocharc", ".rspec", "cartfile",
 })
 #: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
 _SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$")
@@ -53,7 +55,7 @@ BUILD_FILES = frozenset({
     "mix.exs", "directory.build.props",
 })
 #: Build files known by their suffix: a gemspec, an MSBuild project or solution.
-BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal"})
+BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal", ".podspec"})
 
 
 def is_build_file(path: str) -> bool:

@@ -364,7 +364,8 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "which PHP version does Slim require?", "which composer script runs the tests?",
     "which phpstan level is used for static analysis?", "where is TargetFrameworks set in CommandLine.csproj?",
     "which target frameworks does the library build for?", "which C# LangVersion is the library compiled with?",
-    "what ruby version does sinatra need?"])
+    "what ruby version does sinatra need?", "which platforms does Package.swift declare?",
+    "which sbt plugins does the build use?", "which Swift version is required?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""

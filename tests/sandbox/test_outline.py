@@ -38,6 +38,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("Gemfile.lock", "data"), ("spec/namespace_spec.rb", "test"), ("sinatra-contrib/spec/spec_helper.rb", "test"),
     ("test/routing_test.rb", "test"), ("CommandLine.Tests/ParserTests.cs", "test"), ("lib/sinatra/base.rb", "code"),
     ("openapi/spec/api.yaml", "config"),
+    ("project/plugins.sbt", "config"), ("Alamofire.podspec", "config"), ("Package.swift", "config"),
+    ("Sources/App/Session.swift", "code"), ("src/main/scala/Parser.scala", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
