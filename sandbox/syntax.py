@@ -1,6 +1,6 @@
 """Definitions and doc comments of source files in other languages than Python, by tree-sitter.
 
-For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift or Scala: the functions,
+For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift, Scala or Kotlin: the functions,
 methods, classes, structs, interfaces, traits, enums, type aliases, macros and constants it
 defines, each with its lines and the doc comment directly above it (JSDoc and Javadoc
 ``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``). Python is not
@@ -32,7 +32,7 @@ SUFFIXES: dict[str, str] = {
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
-    ".sc": "scala",
+    ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin",
 }
 #: Language -> (module of its grammar wheel, function returning the grammar).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -49,6 +49,7 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "c_sharp": ("tree_sitter_c_sharp", "language"),
     "swift": ("tree_sitter_swift", "language"),
     "scala": ("tree_sitter_scala", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
 }
 _CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
@@ -182,6 +183,9 @@ _KINDS: dict[str, dict[str, str]] = {
     "scala": {"class_definition": "class", "object_definition": "class", "trait_definition": "trait",
               "enum_definition": "enum", "function_definition": "function", "function_declaration": "function",
               "type_definition": "type"},
+    # a Kotlin interface and enum class are class_declaration too
+    "kotlin": {"class_declaration": "class", "object_declaration": "class", "function_declaration": "function",
+               "type_alias": "type"},
 }
 #: Bodies of code: a constant declared inside one is a local, not a definition of the file.
 _BODIES = frozenset({"block", "compound_statement", "statement_block", "constructor_body"})
@@ -197,7 +201,7 @@ _BETWEEN = frozenset({"attribute_item", "decorator"})
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 #: The doc comment conventions of languages that have one: other comments are not docs there.
 _DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",), "c_sharp": ("///", "/**"), "php": ("/**",),
-             "swift": ("///", "/**"), "scala": ("/**",)}
+             "swift": ("///", "/**"), "scala": ("/**",), "kotlin": ("/**",)}
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 

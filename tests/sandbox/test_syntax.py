@@ -262,7 +262,7 @@ def test_ruby_php_and_csharp_definitions_with_their_owners_and_docs() -> None:
     assert "Converts values." in cs["TypeConverter"].doc
 
 
-def test_swift_and_scala_definitions_with_their_owners_and_docs() -> None:
+def test_swift_scala_and_kotlin_definitions_with_their_owners_and_docs() -> None:
     swift = _by_name("Sources/App/Foo.swift", "/// A foo.\nclass Foo {\n  /// Bars.\n  func bar(y: Int) -> Int { return y }\n}\n"
                                              "protocol Runner { func run() }\nstruct Point {}\nfunc top() {}\n")
     assert swift["Foo"].doc == "A foo." and swift["bar"].parent == "Foo" and swift["bar"].doc == "Bars."
@@ -271,11 +271,16 @@ def test_swift_and_scala_definitions_with_their_owners_and_docs() -> None:
                                                 "object Registry { def go(): Unit = () }\ntrait Shape\n")
     assert scala["Foo"].doc == "A foo." and scala["bar"].parent == "Foo" and scala["go"].parent == "Registry"
     assert scala["Shape"].kind == "trait"
+    kotlin = _by_name("src/main/kotlin/Foo.kt", "/** A foo. */\nclass Foo(val x: Int) {\n  /** Bars. */\n"
+                                              "  fun bar(y: Int): Int {\n    return y\n  }\n}\n\nobject Registry {\n"
+                                              "  fun go() {\n  }\n}\n\nfun top() = 1\n")
+    assert kotlin["Foo"].doc == "A foo." and kotlin["bar"].parent == "Foo" and kotlin["bar"].doc == "Bars."
+    assert kotlin["go"].parent == "Registry" and kotlin["top"].kind == "function"
 
 
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:
     syntax.SKIPPED.clear()
-    assert outline("notes.kt", "fun main() {}") is None  # no grammar for the language: the caller falls back
+    assert outline("notes.lua", "function main() end") is None  # no grammar for the language: the caller falls back
     assert outline("README.md", "# x") is None
     assert outline("dist/app.min.js", "var a=function(){return 1};" * 80_000) == ()  # 2 MB on one line
     assert outline("dist/bundle.js", "function f(){return 1}" * 2_000) == ()  # minified, under the size cap

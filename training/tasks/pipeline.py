@@ -146,7 +146,7 @@ def generate_report(
         reason = ""
         if name == "code":
             found = code_tasks(snapshot, rng, tick(name))
-            reason = "" if found else ("no source files it can parse (Python, JS/TS, Go, Rust, Java, C/C++, Ruby, PHP, C#, Swift, Scala)"
+            reason = "" if found else ("no source files it can parse (Python, JS/TS, Go, Rust, Java, C/C++, Ruby, PHP, C#, Swift, Scala, Kotlin)"
                                        if not (python_files(snapshot) or syntax_files(snapshot)) else
                                        "no usable docstrings, doc comments, definitions or constants")
         elif name == "docs":
