@@ -9,6 +9,7 @@ loads a model.
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
@@ -44,7 +45,8 @@ _NAMES_CONFIG = re.compile(
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
     rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
     rf"gemspec|gemfile|rakefile|rake tasks?|which gems|gem dependenc(y|ies)|composer\.json|composer scripts?|"
-    rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?| level| rules| baseline)|"
+    rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?)?|php-?cs-?fixer|phpcs|"
+    rf"rubocop|swiftlint|scalafmt|ktlint|detekt|"
     rf"psalm\.xml|csproj|fsproj|\.sln|solution file|nuget|msbuild|directory\.build\.props|target frameworks?|"
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
@@ -172,6 +174,8 @@ def names_file(question: str, path: str) -> bool:
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
 
 
+#: Config files named for the project they build (a gemspec, an MSBuild project, a podspec).
+_NAMED_FOR_THE_PROJECT = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".podspec", ".cabal", ".nuspec"})
 #: First words of config files' names that name no tool: ``setup.cfg``, ``package.json``, ``app.config``.
 _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package", "packages", "project", "app",
                         "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
@@ -183,6 +187,8 @@ def names_tool(question: str, path: str) -> bool:
     word of its name (``phpunit`` of ``phpunit.xml.dist``, ``pre-commit`` of
     ``.pre-commit-config.yaml``, ``tox`` of ``tox.ini``), other than the words of
     :data:`_NOT_TOOLS`."""
+    if PurePosixPath(path.lower()).suffix in _NAMED_FOR_THE_PROJECT:
+        return False  # rack.gemspec, Polly.Core.csproj: named for the project, not for a tool
     tool = re.split(r"[._]", path.rsplit("/", 1)[-1].lower().lstrip("."), maxsplit=1)[0]
     tool = re.sub(r"-(?:config|conf|settings)$", "", tool)  # .pre-commit-config.yaml
     if len(tool) < 3 or tool in _NOT_TOOLS:

@@ -305,7 +305,7 @@ def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int 
     """The first line of this file's definition of the innermost stack-frame function it
     defines, when no frame names the file itself (a bundled or installed copy's path:
     ``at ServerResponse.res.render (/srv/bundle.min.js:1:48213)`` → ``res.render = function``)."""
-    for fn in reversed(query.frame_functions):
+    for fn in reversed(query.functions):  # every frame's, a .NET Release build's frames without files too
         if len(fn) > 2 and fn not in _GENERIC_FRAME_FUNCTIONS and (defined := definition_lines(lines, fn, path)):
             return defined[0]
     return None

@@ -365,7 +365,7 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "which phpstan level is used for static analysis?", "where is TargetFrameworks set in CommandLine.csproj?",
     "which target frameworks does the library build for?", "which C# LangVersion is the library compiled with?",
     "what ruby version does sinatra need?", "which platforms does Package.swift declare?",
-    "which sbt plugins does the build use?", "which Swift version is required?"])
+    "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
@@ -383,6 +383,7 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("where is the setup configured?", "setup.cfg")  # a word, not a tool
     assert not names_tool("where is the package metadata?", "package.json")
     assert not names_tool("which phpunitx settings?", "phpunit.xml")
+    assert not names_tool("which Ruby version does rack require?", "rack.gemspec")  # the project, not a tool
 
 
 def test_names_file_reads_a_file_name_not_a_shared_word() -> None:

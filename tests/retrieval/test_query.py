@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, parse
+from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, evidence_start, parse
 
 REPORT = '''edit() fails with `pathlib.Path` arguments
 
@@ -324,6 +324,13 @@ def test_php_dotnet_ruby_and_jvm_traces_are_read_innermost_last_with_the_functio
     assert dotnet.frame_functions == ("Main", "Build", "ToEnum")
     release = parse("\n".join(line.split(" in ")[0] for line in DOTNET_TRACE.splitlines()))  # no files: the methods
     assert release.paths == () and release.functions[-1] == "ToEnum"
+    # and the evidence opens at the innermost method the file defines, not at its caller
+    converter = ["namespace CommandLine.Core", "{", "    static class TypeConverter", "    {"] + \
+        ["        public static object Build(string v)", "        {", "            return ToEnum(v);", "        }"] + \
+        ["        // filler"] * 60 + ["        public static object ToEnum(string v)", "        {", "            return v;",
+                                     "        }", "    }", "}"]
+    start = evidence_start(converter, release.text, "src/Core/TypeConverter.cs", 12)
+    assert start <= converter.index("        public static object ToEnum(string v)") + 1 < start + 12
     ruby = parse(RUBY_TRACE)
     assert ruby.frame_lines[-1] == ("lib/sinatra/base.rb", 389) and ruby.frame_functions[-1] == "content_type"
     assert "route" in ruby.functions and "lib/sinatra/base.rb" in ruby.installed  # a gem's folder is another package's
