@@ -59,6 +59,14 @@ _JVM_FRAME = re.compile(r"\bat ((?:[\w$]+\.)*)([\w$]+)\.([\w$<>]+)\(([\w$-]+\.(?
 #: Ruby: ``/app/lib/sinatra/base.rb:389:in 'Sinatra::Helpers#content_type'`` (Ruby 3.4) or
 #: ``…:in `content_type'``, innermost first.
 _RUBY_FRAME = re.compile(r"((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+):in [`']([^'\n]*)'")
+#: Swift: a crash's ``Current stack trace:`` (``2  Rainbow  0x55d0a1a3b2f1 $s7Rainbow…parseCodes… + 321 at
+#: /home/me/Rainbow/Sources/ModesExtractor.swift:74``; a macOS report leaves out `` at …``), innermost first;
+#: and ``Fatal error: …: file Sources/X.swift, line 74``, innermost of all.
+_SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]+(\S.*?)(?:[^\S\n]+\+[^\S\n]*\d+)?"
+                          r"(?:[^\S\n]+at[^\S\n]+((?:[A-Za-z]:)?[^\s:]+\.swift):(\d+))?[^\S\n]*$", re.M)
+_SWIFT_FATAL = re.compile(r"\bfile ((?:[A-Za-z]:)?[^\s,]+\.swift), line (\d+)")
+#: A length-prefixed name of a Swift mangled symbol (``10parseCodes``).
+_SWIFT_MANGLED_NAME = re.compile(r"(\d+)([A-Za-z_])")
 #: Where a JVM trace's chained cause starts: the last cause holds the innermost frame.
 _CAUSED_BY = re.compile(r"^[^\S\n]*Caused by: ", re.M)
 #: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
@@ -110,7 +118,7 @@ _INSTALLED = re.compile(r"^.*(?:(?:site|dist)-packages|[Ll]ib/python[\d.]*|Pytho
 CRASH_CHARS = 4_000
 _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most recent call last\)|"
                     r"^[^\S\n]+at .+:\d+:\d+\)?$|^Stack trace:$|^[^\S\n]+at .+:line \d+$|"
-                    r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']", re.M)
+                    r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$", re.M)
 
 
 @dataclass(frozen=True)
@@ -219,11 +227,14 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
         php.insert(0, (*where, php[0][2] if php and php[0][:2] == where else called[0][2] if called else ""))
     dotnet = [(m.group(2) or "", int(m.group(3) or 0), _dotnet_function(m.group(1))) for m in _DOTNET_FRAME.finditer(text)]
     ruby = [(m.group(1), int(m.group(2)), _ruby_function(m.group(3))) for m in _RUBY_FRAME.finditer(text)]
+    swift = [(m.group(1), int(m.group(2)), "") for m in _SWIFT_FATAL.finditer(text)][:1]  # reversed below: last
+    swift += [(m.group(2) or "", int(m.group(3) or 0), _swift_function(m.group(1))) for m in _SWIFT_FRAME.finditer(text)
+              if m.group(2) or _swift_function(m.group(1))]
     jvm = []  # each chained cause's frames in turn: reversed below, the last cause's first frame is innermost
     for block in reversed(_CAUSED_BY.split(text)):
         jvm += [("/".join(m.group(1).split(".")[:-1] + [m.group(4)]) if m.group(1) else m.group(4),
                  int(m.group(5)), m.group(3)) for m in _JVM_FRAME.finditer(block)]
-    for frames in (js, go, rust, php, dotnet, ruby, jvm):
+    for frames in (js, go, rust, php, dotnet, ruby, jvm, swift):
         for path, number, fn in reversed(frames):
             named = fn if fn and not fn.startswith("<") else ""
             if path:  # a .NET Release frame names its method and no file
@@ -240,6 +251,21 @@ def _dotnet_function(symbol: str) -> str:
     if inner:
         return inner.group(1)
     return re.sub(r"[^\w].*", "", re.sub(r"\[[^\]]*\]|`\d+", "", symbol).rsplit(".", 1)[-1])
+
+
+def _swift_function(symbol: str) -> str:
+    """The function of a Swift frame's symbol: demangled (``Rainbow.ConsoleEntryParser.parseCodes() ->
+    [UInt8]`` -> ``parseCodes``) or mangled (``$s7Rainbow18ConsoleEntryParserC10parseCodes…`` -> the
+    first of its length-prefixed names that starts lower case: ``parseCodes``); else nothing."""
+    if not symbol.startswith(("$s", "$S", "_$s")):
+        head = symbol.split("(", 1)[0]
+        return re.sub(r"[^\w].*", "", head.rsplit(".", 1)[-1]) if "." in head and "(" in symbol else ""
+    at, names = 0, []
+    while (m := _SWIFT_MANGLED_NAME.search(symbol, at)) is not None:
+        size = int(m.group(1))
+        names.append(symbol[m.start(2):m.start(2) + size])
+        at = m.start(2) + max(size, 1)
+    return next((n for n in names if n[:1].islower() and n.isidentifier()), "")
 
 
 def _ruby_function(label: str) -> str:

@@ -340,6 +340,27 @@ def test_php_dotnet_ruby_and_jvm_traces_are_read_innermost_last_with_the_functio
     assert jvm.frame_functions[-1] == "intValue"
 
 
+SWIFT_TRACE = """Fatal error: Index out of range
+Current stack trace:
+0    libswiftCore.so     0x00007f3c1a2b1c10 _swift_stdlib_reportFatalErrorInFile + 112
+2    Rainbow             0x000055d0a1a3b2f1 $s7Rainbow18ConsoleEntryParserC10parseCodesSays5UInt8VGyF + 321 at /home/me/Rainbow/Sources/ModesExtractor.swift:74
+3    Rainbow             0x000055d0a1a3a9c2 $s7Rainbow18ConsoleEntryParserC5parseAA0A0O5EntryVyF + 210 at /home/me/Rainbow/Sources/ModesExtractor.swift:52
+5    App                 0x000055d0a1a30011 main + 17 at /home/me/App/main.swift:4
+"""
+
+
+def test_a_swift_crash_is_read_innermost_last_with_its_demangled_functions() -> None:
+    """A Swift crash's `Current stack trace:` was not read: the answer was the outermost
+    repository frame's file (Rainbow.swift for a crash in ModesExtractor.swift)."""
+    swift = parse(SWIFT_TRACE)
+    assert swift.frame_lines[-1] == ("home/me/Rainbow/Sources/ModesExtractor.swift", 74)
+    assert swift.frame_functions[-2:] == ("parse", "parseCodes") and swift.paths[0] == "home/me/App/main.swift"
+    assert parse("Fatal error: out of range: file Sources/App/Codes.swift, line 74").frame_lines == \
+        (("Sources/App/Codes.swift", 74),)
+    macos = parse("2   Rainbow   0x0000000100a3b2f1 Rainbow.ConsoleEntryParser.parseCodes() -> [UInt8] + 321\n")
+    assert macos.paths == () and macos.functions == ("parseCodes",)
+
+
 def test_owner_and_member_joined_as_php_ruby_cpp_and_rust_join_them() -> None:
     """`RouteCollector::map`, `Sinatra::Helpers#content_type`: both parts are names, as
     `Options.merge`'s are (the pair lift and the evidence read them; `Route::__construct()`
