@@ -99,15 +99,16 @@ class RepoExploreEnv(gym.Env[str, int]):
         self._offer: Offer | None = None
 
     # -- snapshots ---------------------------------------------------------------------
+    def indexed(self, rev: str | None = None) -> tuple[Snapshot, Index]:
+        """The snapshot of ``rev`` (None: the source's) and its index, made once and kept."""
+        if rev not in self._pool:
+            snap = self.source if isinstance(self.source, Snapshot) else self.source.snapshot(rev)
+            self._pool[rev] = (snap, Index.build(snap))
+        return self._pool[rev]
+
     def workspace_for(self, task: Task) -> Workspace:
         """A fresh workspace on the snapshot of ``task.rev`` (snapshots and indexes cached)."""
-        if task.rev not in self._pool:
-            if isinstance(self.source, Snapshot):
-                snap = self.source
-            else:
-                snap = self.source.snapshot(task.rev)
-            self._pool[task.rev] = (snap, Index.build(snap))
-        snap, index = self._pool[task.rev]
+        snap, index = self.indexed(task.rev)
         return Workspace(snap, index if self.config.scent else None, question=task.question)
 
     # -- gymnasium API -----------------------------------------------------------------

@@ -320,14 +320,14 @@ class Explorer:
         ``line``, ``lines``), ranked as :meth:`ask` ranks (the repository's fitted combiner where
         `explore train` kept one); ``[]`` when no file matches."""
         from ..retrieval.retriever import RetrieverConfig, retriever_for
-        from ..sandbox.index import Index
         from ..search_result import search_rows
 
         _checked_question(question)
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ExploreError(f"k must be a whole number from 1 to 100, not {k!r}")
-        with self._asking:  # the stage builds its unit index and symbol table on first use
-            hits = retriever_for(Index.build(self.snapshot), self.retriever or RetrieverConfig()).rank(question, k)
+        with self._asking:  # the walk's own index and stage: its units and symbol table are built once for both
+            _snapshot, index = self.env.indexed()
+            hits = retriever_for(index, self.retriever or RetrieverConfig()).rank(question, k)
             return search_rows(self.snapshot, hits, question)
 
     def ask(self, question: str, max_steps: int | None = None, walk: str | None = None) -> Answer:

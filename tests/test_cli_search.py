@@ -160,6 +160,8 @@ def test_the_python_api_searches_as_the_command_does(tmp_path: Path, make_repo) 
                                          "--json", "--no-server"]).stdout)["hits"]
     assert hits == cli and hits[0]["path"] == "pkg/retry.py"
     assert explorer.search("zzzz qqqq") == []
+    index = explorer.env.indexed()[1]  # one index and one stage for every search (its units built once)
+    assert explorer.env.indexed()[1] is index and len(index.__dict__["_retriever_stages"]) == 1
     assert explorer._policy is None  # no model loaded
     with pytest.raises(EmptyQuestion):
         explorer.search("???")
