@@ -24,8 +24,7 @@ from pydantic import Field, ValidationError
 from typing_extensions import TypedDict
 
 from . import __version__
-from .agent.explorer import EmptyQuestion
-from .question_text import NO_WORDS, has_no_words
+from .question_text import check_question
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.arguments import invalid_arguments
 from .tools.workspace import show_dir, shown
@@ -327,10 +326,7 @@ def _utf8(text: str) -> bool:
 def checked_question(question: str) -> str:
     """The question, or the CLI's error for an empty one, or a refusal for one too long to
     match against a repository in reasonable time."""
-    if not question or not question.strip():
-        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-    if has_no_words(question):
-        raise EmptyQuestion(NO_WORDS)
+    check_question(question)
     if len(question) > MAX_QUESTION_CHARS:
         raise ExploreError(f"the question is {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} "
                            "taken; ask about the part that matters (the error message, a traceback's last "

@@ -2,9 +2,16 @@
 light enough for a command that hands its question to a warm server and imports nothing else."""
 from __future__ import annotations
 
+from .sandbox.errors import ExploreError
+
 #: What a question with no letter or digit is told (``???``, ``-- !``): there is nothing to match.
 NO_WORDS = ("the question has no words (only punctuation or symbols); ask something like "
             "\"where is the config parsed?\"")
+EMPTY = "the question is empty; ask something like \"where is the config parsed?\""
+
+
+class EmptyQuestion(ExploreError):
+    """The question is empty, or holds no word."""
 
 
 def has_no_words(text: str) -> bool:
@@ -21,3 +28,11 @@ def not_utf8_at(text: str) -> int | None:
     except UnicodeEncodeError as exc:
         return exc.start
     return None
+
+
+def check_question(text: str) -> None:
+    """Refuse a question no file can be asked: empty, no word (:class:`EmptyQuestion`)."""
+    if not text or not text.strip():
+        raise EmptyQuestion(EMPTY)
+    if has_no_words(text):
+        raise EmptyQuestion(NO_WORDS)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.errors import ExploreError
-from ..question_text import NO_WORDS, has_no_words, not_utf8_at
+from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: F401 - EmptyQuestion is the API's too
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
@@ -74,10 +74,6 @@ def _checked(walk: str) -> str:
     if walk not in WALKS:
         raise ExploreError(f"walk must be one of {', '.join(WALKS)}, not {walk!r}")
     return walk
-
-
-class EmptyQuestion(ExploreError):
-    """The question is empty."""
 
 
 @dataclass
@@ -131,10 +127,7 @@ def _checked_question(question: Any) -> None:
     """Refuse what no file can be asked: not text, empty, no word, bytes that are not UTF-8."""
     if not isinstance(question, str):
         raise TypeError(f"the question must be given as a str, not {type(question).__name__}")
-    if not question or not question.strip():
-        raise EmptyQuestion("the question is empty; ask something like \"where is the config parsed?\"")
-    if has_no_words(question):
-        raise EmptyQuestion(NO_WORDS)
+    check_question(question)
     if (at := not_utf8_at(question)) is not None:  # bytes a shell passed that are not UTF-8 (\udcff here)
         raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {at}); "
                            "retype it, or convert it (`iconv -f latin1 -t utf-8`)")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from ..question_text import NO_WORDS, has_no_words, not_utf8_at
+from ..question_text import check_question, not_utf8_at
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt
@@ -53,10 +53,7 @@ def question_text(question: str | None, question_file: Path | None) -> str:
     """The question as `ask` and `search` take it: read (:func:`read_question`), stripped, and
     refused when it is empty or holds no word."""
     text = read_question(question, question_file).strip()
-    if not text:
-        raise ExploreError("the question is empty; ask something like \"where is the config parsed?\"")
-    if has_no_words(text):
-        raise ExploreError(NO_WORDS)
+    check_question(text)
     return text
 
 
