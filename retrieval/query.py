@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from .intent import asks_definition, is_bare_name, is_statement
-from ..sandbox.index import BACKTICKED, COMMENT_LINE, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
+from ..sandbox.index import BACKTICKED, COMMENT_LINE, NAME_JOINER, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
 from ..sandbox.outline import file_kind
 
 #: Characters of a question that are read (a pasted log can be megabytes).
@@ -95,12 +95,11 @@ _NAME = re.compile(r"[^\W\d]\w*|\d+")
 #: (``Sinatra::Helpers#content_type``; a ``#`` after a capitalised name only: ``README.md#usage``
 #: and ``schema#definitions`` are links): :func:`name_parts` splits it.
 DOTTED = re.compile(r"\b[A-Z]\w*(?:::[A-Z]\w*)*#[a-z_]\w*\b|\b[^\W\d]\w*(?:(?:\.|::)[^\W\d]\w*)+\b")
-_JOINER = re.compile(r"\.|::|#")
 
 
 def name_parts(dotted: str) -> list[str]:
     """The parts of a :data:`DOTTED` name, owner first."""
-    return _JOINER.split(dotted)
+    return NAME_JOINER.split(dotted)
 
 
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")

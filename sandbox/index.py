@@ -317,7 +317,8 @@ _DOTTED_MEMBER = re.compile(r"\b([A-Za-z_$][\w$]*(?=\.|::)|[A-Z][\w$]*(?=#))(?:\
 
 #: A chain of owners and a member (``Sinatra::Base.route``, ``click.core.Context.invoke``).
 _OWNER_CHAIN = re.compile(r"\b[A-Za-z_$][\w$]*(?:(?:\.|::|#)[A-Za-z_$][\w$]*)+")
-_JOINED = re.compile(r"\.|::|#")
+#: What joins an owner and its member: ``.``, PHP's, C++'s and Rust's ``::``, Ruby's ``#``.
+NAME_JOINER = re.compile(r"\.|::|#")
 
 
 #: What a docstring line's words count for against code's, where a report asks for the code
@@ -424,8 +425,9 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         # header hundreds of lines above) then opens no window
         owners = {o for o, m in members if m in starts.values() or definition_lines(lines, m)}
         # and the owners above it (`Sinatra` of `Sinatra::Base.route`: its module header is line 28)
-        owners |= {part for chain in _OWNER_CHAIN.findall(question) for part in _JOINED.split(chain)[:-1]
-                   if _JOINED.split(chain)[-1] in {m for o, m in members if o in owners}}
+        owned_members = {m for o, m in members if o in owners}
+        owners |= {part for chain in _OWNER_CHAIN.findall(question)
+                   for *outer, last in [NAME_JOINER.split(chain)] if last in owned_members for part in outer}
         names = (names | {m for _, m in members}) - owners
         ruby = PurePosixPath(path).suffix.lower() in (".rb", ".rake")
         alt = "|".join(_ruby_name(n, question) if ruby else re.escape(n) for n in sorted(names, key=len, reverse=True))
