@@ -104,8 +104,10 @@ _JS_TEST_RE = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
 _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
 
 
+@lru_cache(maxsize=1 << 16)
 def file_kind(path: str) -> str:
-    """One word for what kind of file this is, from its path alone."""
+    """One word for what kind of file this is, from its path alone (remembered: it is asked of
+    every candidate of every question, and reads a few patterns)."""
     p = PurePosixPath(path.lower())
     if p.suffix == ".dist" and p.stem:  # phpunit.xml.dist, phpstan.neon.dist: the template of what it names
         p = p.with_name(p.stem)
