@@ -221,7 +221,8 @@ def server_pid(command: str) -> int:
 async def server(repo: Path, qs: list[str], more: list[Path], settle: float, walk: str = "auto") -> dict[str, Any]:
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
-    params = StdioServerParameters(command=str(EXPLORE), args=["serve", str(repo)], env=dict(os.environ))
+    serve = ["serve", str(repo), *(a for where in more for a in ("--allow", str(where)))]  # as a user allows them
+    params = StdioServerParameters(command=str(EXPLORE), args=serve, env=dict(os.environ))
     out: dict[str, Any] = {}
 
     async def ask(session: ClientSession, q: str, where: Path | None = None) -> float:

@@ -161,7 +161,7 @@ def test_a_repository_of_one_source_file_says_why_nothing_was_fitted(tmp_path: P
     result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["retriever"]["fitted"] is False and "nothing to fit" in body["retriever"]["why"]
+    assert body["retriever"]["fitted"] is body["retriever"]["kept"] is False and "nothing to fit" in body["retriever"]["why"]
     assert not (tmp_path / "out" / "combiner.json").exists()
 
 
@@ -224,7 +224,7 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     ranked with the shipped combiner); `--resume` after a stopped fit did nothing, exit 0."""
     out = tmp_path / "bundle"
     first = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
-    assert first.exit_code == 0 and json.loads(first.stdout)["retriever"]["fitted"], first.output
+    assert first.exit_code == 0 and json.loads(first.stdout)["retriever"]["kept"], first.output
     kept = (out / "combiner.json").read_bytes()
     short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--budget", "0.01s"])
     assert short.exit_code == 0 and "the earlier run's fit stays" in short.output, short.output

@@ -147,7 +147,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         why = (f"{repo.path} is a subfolder of the git repository {repo.top}: the stage is fitted to a whole "
                f"repository's history (`explore train {repo.top}`)" if repo.subdir
                else f"{repo.path} is not a git repository: there is no history to fit the stage to")
-        run.state["retriever"] = {"fitted": False, "why": why}
+        run.state["retriever"] = {"fitted": False, "kept": False, "why": why}
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
         run.save_state()
         return
@@ -169,7 +169,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: the history no longer makes one
             stays = "the shipped one stays"
-        run.state["retriever"] = {"fitted": False, "why": why}
+        run.state["retriever"] = {"fitted": False, "kept": False, "why": why}
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
@@ -178,7 +178,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
-        run.state["retriever"] = {"fitted": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
+        run.state["retriever"] = {"fitted": kept, "kept": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
                                   "reused": out.reused, "unreadable": out.unreadable,
                                   "lines_unknown": scan.lines_unknown,
                                   "validation": {"before": out.validation[0].to_dict(),
