@@ -51,6 +51,8 @@ _NAMES_CONFIG = re.compile(
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
+    rf"how (are|is) (the )?(unit )?(tests?|test suite|specs?)( get)? (run|executed|invoked)|"
+    rf"(which|what) (command|task|script|target|job)s? (runs?|executes?) the (unit )?(tests?|test suite|specs?)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
     rf"(configures?|configured|configuring|sets? up|settings for|options for|configuration (of|for)) ({_TOOLS})|"

@@ -313,8 +313,8 @@ def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(questi
 @pytest.mark.parametrize("question", [
     "where are retries configured?", "how are dependencies resolved?", "where is the requirements parser?",
     "how does the settings object load environment variables?", "where is the pytest plugin registered?",
-    "how is gitignore matching implemented?",
-    "Fix the tox environment list when the CI matrix is empty"])
+    "how is gitignore matching implemented?", "how are the tests of a subcommand run by the runner?",
+    "Fix the tox environment list when the CI matrix is empty", "Fix how are the tests run when CI is empty"])
 def test_behaviour_and_statements_name_no_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 
@@ -365,7 +365,8 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "which phpstan level is used for static analysis?", "where is TargetFrameworks set in CommandLine.csproj?",
     "which target frameworks does the library build for?", "which C# LangVersion is the library compiled with?",
     "what ruby version does sinatra need?", "which platforms does Package.swift declare?",
-    "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?"])
+    "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?",
+    "how are the tests run?", "How is the test suite executed?", "which command runs the tests?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
