@@ -61,7 +61,8 @@ _NAMES_CONFIG = re.compile(
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
     rf"swift|elixir|dart|msrv) versions?|supported versions|msrv|"
     rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
-    rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|(gems|packages|crates|modules|libraries) (does|do) "
+    rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
+    rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
     rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
     rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code

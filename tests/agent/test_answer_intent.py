@@ -366,7 +366,8 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "which target frameworks does the library build for?", "which C# LangVersion is the library compiled with?",
     "what ruby version does sinatra need?", "which platforms does Package.swift declare?",
     "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?",
-    "how are the tests run?", "How is the test suite executed?", "which command runs the tests?"])
+    "how are the tests run?", "How is the test suite executed?", "which command runs the tests?",
+    "which version of xunit do the tests use?", "where are package versions pinned?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
