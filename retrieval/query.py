@@ -479,9 +479,12 @@ def _parse(text: str) -> Query:
             installed.add(path)
         frame_lines.append((path, number))
         frame_functions.append(fn)
+    framed = tuple(paths)
     for m in _PATH.finditer(plain):  # paths in prose, after the frames (looked up first)
         path, inside = _clean(m.group(0))
-        if path not in paths:
+        # a JVM frame's file as it is written inside the frame (`(OParser.scala:292)`), a tail of the path
+        # the frame's package gave: looked up on its own, in the text's order, it put the outer frames first
+        if path not in paths and not any(f.endswith("/" + path) for f in framed):
             paths.append(path)
             if inside:
                 installed.add(path)

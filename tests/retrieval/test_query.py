@@ -338,6 +338,10 @@ def test_php_dotnet_ruby_and_jvm_traces_are_read_innermost_last_with_the_functio
     assert jvm.frame_lines[-1] == ("com/google/gson/internal/LazilyParsedNumber.java", 40)
     assert ("com/google/gson/internal/bind/JsonTreeReader.java", 123) in jvm.frame_lines
     assert jvm.frame_functions[-1] == "intValue"
+    # the file name written inside each frame is no path of its own: looked up innermost-last as prose,
+    # `Gson.java` (outer) came before the frames and the path ranking put scopt's caller first
+    assert jvm.paths[-1] == "com/google/gson/internal/LazilyParsedNumber.java"
+    assert not {"Gson.java", "JsonTreeReader.java", "LazilyParsedNumber.java"} & set(jvm.paths)
 
 
 SWIFT_TRACE = """Fatal error: Index out of range
