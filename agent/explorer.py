@@ -84,6 +84,12 @@ class Evidence:
     text: str
 
 
+#: Why ``--reflector lora`` cannot run: no reflector adapter, and what makes one.
+NO_REFLECTOR = ("--reflector lora needs a trained reflector adapter, which the shipped navigator and a plain "
+                "`explore train REPO` (the candidate stage only) do not have: train one with `explore train REPO "
+                "--reflection --out DIR` and ask with `--adapter DIR`")
+
+
 @dataclass
 class Step:
     action: str
@@ -208,7 +214,7 @@ class Explorer:
         self._pending = (model, progress) if policy is None else None
         self._head = trained_head(self.adapters) if policy is None else None  # a bad policy.json says so now
         if policy is None and reflector == "lora" and "reflector" not in self.adapters:
-            raise ExploreError("--reflector lora needs a trained reflector adapter (run `explore train`)")
+            raise ExploreError(NO_REFLECTOR)
         if policy is None:
             from .models import DEFAULT_MODEL
 
@@ -291,7 +297,7 @@ class Explorer:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":
             if "reflector" not in self.adapters:
-                raise ExploreError("--reflector lora needs a trained reflector adapter (run `explore train`)")
+                raise ExploreError(NO_REFLECTOR)
             if fast is not None and fast.reflector is not None:
                 from .runtime import RuntimeReflector
 

@@ -58,6 +58,8 @@ def _usage_error_in_one_line(exc: Exception) -> None:
     ctx = getattr(exc, "ctx", None)
     where = f" (`{ctx.command_path} -h` for help)" if ctx is not None else ""
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if not message.strip():  # `explore`, `explore cache` with no command: the help was the answer
+        return
     err.print(inert(f"error: {message}{where}"), markup=False, highlight=False)
 
 

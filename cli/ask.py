@@ -317,5 +317,6 @@ def render_answer(result: dict[str, Any], show_steps: bool, warm: bool = False) 
         by = result["weighed"].get("settled_by") or "the candidate stage"
         out.print(f"[dim]{result['seconds']:.1f}s · no walk needed: {escape(by)}{fitted} settled it{served}[/]")
         return
+    ranked = " · candidates ranked by the stage fitted to this repository" if result.get("fitted") else ""
     out.print(f"[dim]{result['seconds']:.1f}s · {len(steps)} steps · model {shown_markup(result['model'])}"
-              f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}{served}[/]")
+              f"{' + ' + ', '.join(adapters) if adapters else ' (zero-shot)'}{ranked}{served}[/]")

@@ -60,9 +60,14 @@ class CacheEntry:
 
 
 def cache_path() -> Path:
+    from ..sandbox.errors import ExploreError
     from ..sandbox.snapshot import cache_root
 
-    return cache_root()
+    root = cache_root()
+    if root.exists() and not root.is_dir():  # read as an empty cache, it said "nothing cached", exit 0
+        raise ExploreError(f"cannot use the cache folder {root}: it is not a folder; make it a folder you can "
+                           "write, or set EXPLORE_CACHE to one")
+    return root
 
 
 def _tree(path: Path, seen: set[tuple[int, int]] | None = None) -> tuple[int, float]:

@@ -67,6 +67,12 @@ _SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]
 _SWIFT_FATAL = re.compile(r"\bfile ((?:[A-Za-z]:)?[^\s,]+\.swift), line (\d+)")
 #: A length-prefixed name of a Swift mangled symbol (``10parseCodes``).
 _SWIFT_MANGLED_NAME = re.compile(r"(\d+)([A-Za-z_])")
+#: A location as pytest, mypy, ruff, flake8, compilers and linters print one, at a line's start
+#: (``src/pkg/rrule.py:870: in _iter``, ``src/a.py:12:5: E501 …``, ``src/a.c:3:9: error: …``,
+#: ``src/a.ts:4:2 - error TS2322``, rustc's ``--> src/main.rs:2:5``); Go's are its frames'.
+_LOCATION = re.compile(r"^[^\S\n]*(?:-->[^\S\n]*)?((?:[A-Za-z]:)?[^\s:'\"`()]*?\.(?:py|pyi|pyx|c|h|cc|cpp|cxx|hpp|hh|m|mm|"
+                       r"java|kt|kts|scala|swift|rb|php|cs|ts|tsx|js|jsx|mjs|cjs|rs)):(\d+)(?::\d+)?"
+                       r"(?::|[^\S\n]+-[^\S\n]|[^\S\n]*$)(?:[^\S\n]*in[^\S\n]+([^\W\d][\w.]*))?", re.M)
 #: Where a JVM trace's chained cause starts: the last cause holds the innermost frame.
 _CAUSED_BY = re.compile(r"^[^\S\n]*Caused by: ", re.M)
 #: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
@@ -240,7 +246,12 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
                 paths.append((path, number, named))
             if named:
                 functions.append(named)
-    return paths, functions
+    # a linter's or test runner's locations, in the text's order, before any trace's frames (looked up after them)
+    framed = {(path, number) for path, number, _ in paths}
+    located = [(m.group(1), int(m.group(2)), (m.group(3) or "").rsplit(".", 1)[-1]) for m in _LOCATION.finditer(text)
+               if (m.group(1), int(m.group(2))) not in framed]
+    functions = [fn for _, _, fn in located if fn] + functions
+    return located + paths, functions
 
 
 def _dotnet_function(symbol: str) -> str:

@@ -256,8 +256,8 @@ class Repository:
     :attr:`is_git` False), so what needs the top of a repository leaves it alone; the
     readers of the history (commit messages, files changed), which speaks in the
     repository's paths, take :attr:`enclosing_git` and keep to :attr:`subdir` (a snapshot's
-    ``git_dir`` and ``prefix``). A folder git ignores, or one inside a bare repository or
-    a ``.git`` folder, is a plain folder.
+    ``git_dir`` and ``prefix``). A folder git ignores, or one inside a bare repository, is a
+    plain folder; a ``.git`` folder or one inside it is refused (:class:`NotAFolder`).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
@@ -267,6 +267,9 @@ class Repository:
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))
+        if ".git" in self.path.parts:  # git's own data (its config holds the remotes' URLs): no project's files
+            project = Path(*self.path.parts[:self.path.parts.index(".git")])
+            raise NotAFolder(f"{raw} is inside a .git folder, git's own data: give the repository itself ({project})")
         self._repo, self.top, self.subdir = _enclosing_git(self.path)
         self.git = self._repo if not self.subdir else None
         """The git repository whose top folder :attr:`path` is (None for a plain folder or a subfolder)."""

@@ -41,6 +41,22 @@ def test_ask_rich_output_says_zero_shot(tmp_path: Path) -> None:
     assert "zero-shot" in result.output and "walk" in result.output
 
 
+def test_a_walked_answer_says_when_a_fitted_stage_ranked_its_candidates(tmp_path: Path, capsys) -> None:
+    """The footer said "fitted" only when no walk was needed: a walked answer over the fitted
+    stage's candidates looked like the shipped stage's (the README: `ask` says when a fitted
+    stage ranked). The answer's own JSON, as `ask --json` printed it, is rendered fitted and not."""
+    from explore.cli.ask import render_answer
+
+    result = runner.invoke(app, ["ask", str(_repo(tmp_path)), "where is the retry backoff?", "--model", "tiny-random",
+                                 "--walk", "always", "--max-steps", "2", "--json"])
+    data = json.loads(result.stdout)
+    assert data["weighed"].get("walked", True) and data["fitted"] is False
+    render_answer(data, show_steps=False)
+    assert "fitted" not in capsys.readouterr().out
+    render_answer({**data, "fitted": True}, show_steps=False)
+    assert "ranked by the stage fitted to this repository" in " ".join(capsys.readouterr().out.split())
+
+
 def test_ask_bad_input(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     assert runner.invoke(app, ["ask", str(repo), "  "]).exit_code == 2

@@ -140,7 +140,10 @@ def test_an_empty_cache(explore_cache: Path) -> None:
     result = runner.invoke(app, ["cache", "list"])
     assert result.exit_code == 0 and "nothing cached" in result.stdout
     assert json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)["bytes"] == 0
-    assert runner.invoke(app, ["cache"]).exit_code in (0, 2)  # typer shows the group's help
+    # typer shows the group's help, and nothing more: it added an empty "error:  (`explore cache -h` for help)"
+    for bare in (["cache"], []):
+        shown = runner.invoke(app, bare)
+        assert shown.exit_code in (0, 2) and "Usage" in shown.output and "error:" not in shown.output, shown.output
 
 
 def test_prune_keeps_a_snapshot_in_use_and_frees_the_blobs_only_removed_ones_linked(
@@ -266,3 +269,15 @@ def test_a_model_in_use_is_young_to_prune(explore_cache: Path) -> None:
     assert ensure_tiny_random(explore_cache / "models", lambda *_: None) == folder  # used again: from the cache
     kept = runner.invoke(app, ["cache", "prune", "--older-than", "30d", "--json"])
     assert kept.exit_code == 0 and json.loads(kept.stdout)["removed"] == [] and folder.is_dir()
+
+
+def test_a_cache_that_is_a_file_is_refused_by_every_cache_command(tmp_path: Path, monkeypatch) -> None:
+    """`EXPLORE_CACHE` naming a file: `cache list`, `size` and `clear --yes` said "nothing
+    cached" / "removed 0 entries", exit 0, where `ask` and `search` refuse it (exit 2)."""
+    a_file = tmp_path / "afile"
+    a_file.write_text("keep me\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(a_file))
+    for command in (["list"], ["size", "--json"], ["prune", "--older-than", "1d"], ["clear", "--yes"]):
+        result = runner.invoke(app, ["cache", *command])
+        assert result.exit_code == 2 and "is not a folder" in result.output, (command, result.output)
+    assert a_file.read_text() == "keep me\n"

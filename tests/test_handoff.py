@@ -129,7 +129,8 @@ def test_ask_through_a_warm_server_answers_as_in_process(tmp_path: Path, explore
         # Asks for another setup (the trained reflector): declined, said why, then the
         # in-process ask gives its own error.
         lora = runner.invoke(app, [*args, "--reflector", "lora"])
-        assert lora.exit_code == 2 and "needs a trained reflector adapter" in lora.output
+        assert lora.exit_code == 2 and "needs a trained reflector adapter" in lora.output \
+            and "--reflection" in lora.output
         assert "answering in this process" in lora.stderr and "reflector none" in lora.stderr
 
         # The working tree moved on: the same note as in process, stdout still one JSON object.

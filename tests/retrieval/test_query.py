@@ -379,3 +379,25 @@ def test_owner_and_member_joined_as_php_ruby_cpp_and_rust_join_them() -> None:
     # (`schema#definitions` read so cost jsonschema's reports a window)
     assert "definitions" not in parse("the schema#definitions ref fails").names
     assert "installation" not in parse("see README.md#installation").names
+
+
+def test_a_location_as_pytest_linters_and_compilers_print_it_is_a_frame() -> None:
+    """``src/pkg/rrule.py:870: in _iter`` (pytest), ``a.py:12:5: E501`` (ruff, flake8),
+    ``a.c:3:9: error:`` (gcc), ``a.ts:4:2 - error`` (tsc), rustc's ``--> src/main.rs:2:5`` were
+    paths without a line: the evidence opened at the densest window (dateutil's rrule.py at
+    467 for a failure at 870), where ``File "…", line 870`` opened at 866."""
+    pytest_ = parse("src/pkg/rrule.py:870: in _iter\n    if until and res > until:\n"
+                    "E   TypeError: can't compare offset-naive and offset-aware datetimes\n")
+    assert pytest_.frame_lines == (("src/pkg/rrule.py", 870),) and "_iter" in pytest_.functions
+    for text, where in [("src/pkg/a.py:12:5: E501 line too long (99 > 88)", ("src/pkg/a.py", 12)),
+                        ("src/a.c:3:9: error: 'x' undeclared", ("src/a.c", 3)),
+                        ("src/app.ts:4:2 - error TS2322: Type 'string' is not assignable", ("src/app.ts", 4)),
+                        ("error[E0308]: mismatched types\n --> src/main.rs:2:5\n", ("src/main.rs", 2))]:
+        assert parse(text).frame_lines == (where,), text
+    assert parse("see rrule.py:300 for the loop").frame_lines == ()  # mid-sentence: a mention, not a location
+    ruby = parse(RUBY_TRACE)  # a frame another pattern reads is not read twice
+    assert len(ruby.frame_lines) == len(set(ruby.frame_lines))
+    lines = [f"    x{i} = {i}" for i in range(1, 1000)]
+    lines[469] = "    if until and res > until:  # compare"  # the words of the message, elsewhere
+    assert evidence_start(lines, pytest_.text, "src/pkg/rrule.py", 12) <= 870 < \
+        evidence_start(lines, pytest_.text, "src/pkg/rrule.py", 12) + 12

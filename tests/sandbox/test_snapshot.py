@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -119,6 +120,18 @@ def test_bare_repository_at_a_revision(history: Path, tmp_path: Path) -> None:
 def test_bad_paths(tmp_path: Path, make, error, words) -> None:
     with pytest.raises(error, match=words):
         Repository(make(tmp_path))
+
+
+def test_a_git_folder_is_refused_as_a_repository(tmp_path: Path) -> None:
+    """`explore search repo/.git …` walked git's own data as a plain folder (hooks' samples
+    ranked, exit 0) where the MCP server refused it: the command line refuses it too."""
+    write(tmp_path, {"a.py": "x = 1\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    for inside in (tmp_path / ".git", tmp_path / ".git" / "refs"):
+        with pytest.raises(NotAFolder, match=rf"inside a \.git folder.*\({re.escape(str(tmp_path))}\)"):
+            Repository(inside)
 
 
 def test_empty_git_repository(tmp_path: Path) -> None:
