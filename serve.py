@@ -47,7 +47,7 @@ from mcp.server.mcpserver import MCPServer
 from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
-from .handoff import SPARSE_NOTE, is_sparse_checkout
+from .handoff import SPARSE_NOTE, is_sparse_checkout, working_tree_differs
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
                          path_out, refused_as_error, text_out)
 from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
@@ -67,6 +67,11 @@ WARM_QUESTION = "where is the main entry point?"
 #: Repositories kept open (git processes, snapshot, index); the least recently asked about
 #: beyond this are closed, and opened again when asked about.
 MAX_OPEN_REPOSITORIES = 8
+
+
+#: What an MCP answer about HEAD says when the working tree has changes HEAD does not show.
+UNCOMMITTED_NOTE = ("the working tree has changes HEAD does not show; this server reads HEAD (start it with "
+                    "`--worktree` to read them)")
 
 
 @dataclass
@@ -309,7 +314,9 @@ class ExploreServer:
         question = checked_question(question)
         if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
+        uncommitted = self._uncommitted(repo)
         label, answer = self.answer(repo, question, max_steps=max_steps, say=say, stop=stop, walk=walk)
+        answer.notes = [*uncommitted(), *answer.notes]
         return AskOut(
             snapshot=text_out(label),
             answered=answer.answered,
@@ -324,6 +331,20 @@ class ExploreServer:
             notes=[text_out(n) for n in answer.notes],
             model=answer.model,
         )
+
+    def _uncommitted(self, repo: str | None) -> Callable[[], list[str]]:
+        """`git status` started beside an MCP call that reads HEAD: the returned call waits for it
+        and gives the note to add when the working tree differs (the terminal's `explore ask`
+        says it on stderr; an MCP client was told "no file holds `x`" about a function just written)."""
+        repository = self._repository(repo)
+        if self.worktree or not repository.is_git:
+            return list
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")
+        differs = pool.submit(working_tree_differs, repository.path)
+        pool.shutdown(wait=False)
+        return lambda: [UNCOMMITTED_NOTE] if differs.result() else []
 
     def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
                max_steps: int | None = None, say: Callable[[str], None] | None = None,
@@ -389,10 +410,11 @@ class ExploreServer:
         question = checked_question(question)
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
+        uncommitted = self._uncommitted(repo)
         opened, hits = self.rank(repo, question, k)
-        said = [] if hits else [ONLY_A_REFERENCE] if is_only_a_reference(question) else [
+        said = [*uncommitted(), *([] if hits else [ONLY_A_REFERENCE] if is_only_a_reference(question) else [
             "nothing matches: no file of the repository holds a word of the question (or, for a name alone, the "
-            "name): check the spelling"]
+            "name): check the spelling"])]
         return SearchOut(snapshot=text_out(opened.snapshot.label),
                          hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits],
                          notes=[*opened.notes, *said])

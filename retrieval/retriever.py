@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import IDENTIFIER, Index
+from ..sandbox.index import IDENTIFIER, Index, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
                                is_vendored)
 from ..sandbox.snapshot import Snapshot
@@ -303,7 +303,10 @@ class Retriever:
         if not names or not all(IDENTIFIER.fullmatch(n) for n in names):
             return []
         for name in names:
-            if self.defines(name) or self.index.token_scores([name.lower()]).any():
+            # the name as the index spells it (stemmed: `exceptions` is held as `exception`, and looked
+            # up as written, "where are the exceptions defined?" was told no file holds the word)
+            spelt = tokenize(name)[:1] or [name.lower()]
+            if self.defines(name) or self.index.token_scores(spelt).any():
                 return []
         return names
 

@@ -216,9 +216,16 @@ async def test_two_concurrent_clients(tmp_path: Path, explore_cache: Path, make_
             connect(tmp_path, explore_cache, "--worktree", "--allow", str(tmp_path), log="b.log") as b:
         refused(await b.call_tool("ls", {}), "no repository given")
         results = await asyncio.gather(calls(a, {}), calls(b, {"repo": str(repo)}))
+        assert not any(ok(r).structured_content["notes"] for r in results[0][::4])  # a clean tree: no note
         (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
         assert "draft.py" in text(ok(await b.call_tool("ls", {"repo": str(repo), "path": "pkg"})))
         assert "draft.py" not in text(ok(await a.call_tool("ls", {"path": "pkg"})))
+        # the server reading HEAD says the working tree has more (an MCP client was told only
+        # that no file holds `draft`); the one reading the working tree has nothing to say
+        head = ok(await a.call_tool("search", {"question": "where is draft defined?"})).structured_content
+        assert any("changes HEAD does not show" in n and "--worktree" in n for n in head["notes"]), head["notes"]
+        tree = ok(await b.call_tool("search", {"question": "where is draft defined?", "repo": str(repo)}))
+        assert not any("HEAD" in n for n in tree.structured_content["notes"])
     for search, read, ls, hostile, again in results:
         assert ok(search).structured_content["hits"][0]["path"] == "pkg/config.py"
         assert "def parse_config" in text(ok(read))

@@ -49,6 +49,11 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     assert found.answered and found.to_dict()["answered"] is True
     none = Explorer(repo, model="tiny-random").ask("where is zebraTeleport defined?")
     assert not none.answered and none.files == [] and none.to_dict()["answered"] is False
+    # a word the index holds stemmed (`retries` as `retri`) is heard of: itsdangerous's "where are the
+    # exceptions defined?" was told no file holds `exceptions`
+    plural = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                      reflector=NoReflector()).ask("where are the retries defined?", walk="always")
+    assert plural.answered and not any("holds" in note for note in plural.notes), plural.notes
     # no file holds a single word of it: no answer, and no walk (the script would answer one)
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
