@@ -51,7 +51,7 @@ _NAMES_CONFIG = re.compile(
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
-    rf"how (are|is) (the )?(unit )?(tests?|test suite|specs?)( get)? (run|executed|invoked)|"
+    rf"how (are|is) (the )?([\w-]+ ){{0,2}}(tests?|test suite|specs?)( get)? (built and run|run|executed|invoked|built)|"
     rf"(which|what) (command|task|script|target|job)s? (runs?|executes?) the (unit )?(tests?|test suite|specs?)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
@@ -179,6 +179,12 @@ def names_file(question: str, path: str) -> bool:
 
 #: Config files named for the project they build (a gemspec, an MSBuild project, a podspec).
 _NAMED_FOR_THE_PROJECT = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".podspec", ".cabal", ".nuspec"})
+#: Build files named otherwise than for the tool that reads them (fmt's "how do I enable the
+#: header-only build option in CMake?" walked to the Android `build.gradle`, `CMakeLists.txt` first).
+_BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build.gradle.kts": "gradle",
+                     "settings.gradle": "gradle", "settings.gradle.kts": "gradle", "pom.xml": "maven",
+                     "meson.build": "meson", "build.sbt": "sbt", "cargo.toml": "cargo", "build.bazel": "bazel",
+                     "workspace.bazel": "bazel", "module.bazel": "bazel"}
 #: First words of config files' names that name no tool: ``setup.cfg``, ``package.json``, ``app.config``.
 _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package", "packages", "project", "app",
                         "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
@@ -192,7 +198,8 @@ def names_tool(question: str, path: str) -> bool:
     :data:`_NOT_TOOLS`."""
     if PurePosixPath(path.lower()).suffix in _NAMED_FOR_THE_PROJECT:
         return False  # rack.gemspec, Polly.Core.csproj: named for the project, not for a tool
-    tool = re.split(r"[._]", path.rsplit("/", 1)[-1].lower().lstrip("."), maxsplit=1)[0]
+    name = path.rsplit("/", 1)[-1].lower()
+    tool = _BUILD_TOOL_FILES.get(name) or re.split(r"[._]", name.lstrip("."), maxsplit=1)[0]
     tool = re.sub(r"-(?:config|conf|settings)$", "", tool)  # .pre-commit-config.yaml
     if len(tool) < 3 or tool in _NOT_TOOLS:
         return False

@@ -420,14 +420,16 @@ class Retriever:
     def _generated(self, path: str) -> bool:
         """Whether ``path`` was generated from a source the repository holds beside it: its head
         says a tool wrote it, and its folder holds the grammar or template of its name
-        (``parser.c`` and ``parser.y``). A generated module with no such source (a table a
-        script wrote, jinja's ``_identifier.py``) is the project's own code. Read once per file."""
+        (``parser.c`` and ``parser.y``); or its name is a code generator's own (``api.pb.go``,
+        ``x_pb2.py``, ``sdk.gen.ts``, ``Form1.Designer.cs``: an OpenAPI client's generated files
+        outranked the backend for a database error). A generated module with no such source (a
+        table a script wrote, jinja's ``_identifier.py``) is the project's own code. Read once per file."""
         marks = self._generated_marks
         if path not in marks:
             folder, _, name = path.rpartition("/")
             base = name.split(".")[0]
             sources = self._folders().get(folder, ())
-            marks[path] = any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
+            marks[path] = _GENERATED_NAME.search(name.lower()) is not None or any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
                               GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "")
         return marks[path]
 
@@ -521,6 +523,12 @@ class Retriever:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
+
+
+#: File names code generators give what they write (protobuf, OpenAPI clients, Dart's build_runner,
+#: Windows Forms' designer, ``*.generated.*``): generated whatever the repository holds beside them.
+_GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.[cm]?[jt]sx?|\.g\.dart|\.freezed\.dart|"
+                             r"\.designer\.cs|[._]generated\.\w+)$")
 
 
 def _names_copy(question: str, path: str, vendored: bool) -> bool:

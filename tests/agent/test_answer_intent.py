@@ -367,6 +367,7 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "what ruby version does sinatra need?", "which platforms does Package.swift declare?",
     "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?",
     "how are the tests run?", "How is the test suite executed?", "which command runs the tests?",
+    "how are the tests built and run?", "how are backend tests run in CI?",
     "which version of xunit do the tests use?", "where are package versions pinned?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
@@ -386,6 +387,10 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("where is the package metadata?", "package.json")
     assert not names_tool("which phpunitx settings?", "phpunit.xml")
     assert not names_tool("which Ruby version does rack require?", "rack.gemspec")  # the project, not a tool
+    # build files named otherwise than for their tool (fmt's CMake question walked to an Android build.gradle)
+    assert names_tool("how do I enable the header-only build option in CMake?", "CMakeLists.txt")
+    assert names_tool("which plugins does the Gradle build apply?", "app/build.gradle.kts")
+    assert not names_tool("how is the build configured?", "CMakeLists.txt")
 
 
 def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
