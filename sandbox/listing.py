@@ -164,7 +164,10 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
                     continue
                 entries.append(Entry(name, "file", st.st_size))
                 files.append(rel)
-                fingerprint.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+                # ctime and inode too: an edit that keeps size and mtime (`cp -p`, `rsync -a`, an archive
+                # unpacked over it) still changes them, and a stale index mixed old words with new text
+                fingerprint.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+                                   .encode("utf-8", "surrogateescape"))
             else:
                 entries.append(Entry(name, "special", 0, "(device, FIFO or socket; refused)"))
         entries.sort(key=lambda e: (e.kind != "dir", e.name))

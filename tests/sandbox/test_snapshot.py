@@ -360,3 +360,18 @@ def test_a_pdf_without_nul_bytes_up_front_is_binary(tmp_path: Path, make_repo) -
     snapshot = Repository(repo).snapshot()
     assert snapshot.text("media/logo.ai") is None and snapshot.read_window("media/logo.ai", 1, 5).binary
     assert snapshot.text("notes.txt") is not None  # the magic must begin the file
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_a_new_working_tree(tmp_path: Path) -> None:
+    """The working tree's fingerprint read each file's size and mtime: an edit that kept both
+    (`cp -p`, `rsync -a`) was the same snapshot, and search mixed the old index with the new text."""
+    write(tmp_path, {"a.py": "def alpha_handler():\n    pass\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "init")
+    before = Repository(tmp_path, worktree=True).snapshot(worktree=True)
+    st = (tmp_path / "a.py").stat()
+    (tmp_path / "a.py").write_text("def omega_handler():\n    pass\n")  # the same size
+    os.utime(tmp_path / "a.py", ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = Repository(tmp_path, worktree=True).snapshot(worktree=True)
+    assert after.key != before.key and "omega_handler" in after.text("a.py")

@@ -249,3 +249,19 @@ def test_config_tasks_of_go_rust_and_typescript_projects(tmp_path: Path, make_re
     assert tasks["Where are the TypeScript compiler options set?"].targets == ["tsconfig.json"]
     assert tasks["Which file configures golangci-lint?"].targets == [".golangci.yml"]
     assert tasks["Which file configures rustfmt?"].targets == ["rustfmt.toml"]
+
+
+def test_max_commits_1_is_said_as_the_option_not_the_repository(tmp_path: Path, make_repo) -> None:
+    """`explore tasks --sources history --max-commits 1` on a repository of 1,887 commits
+    said "only one commit": the option read one."""
+    import subprocess
+
+    repo = make_repo(tmp_path, {"a.py": "x = 1\n"})
+    (repo / "README.md").write_text("# docs only\n")  # a commit that changes no source
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "docs"],
+                   check=True)
+    tasks, reason = history.generate(Repository(repo), max_commits=1)
+    assert tasks == [] and "--max-commits 1" in reason and "only one commit" not in reason
+    single = make_repo(tmp_path / "single", {"a.py": "x = 1\n"})
+    assert "only one commit" in history.generate(Repository(single), max_commits=1)[1]
