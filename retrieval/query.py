@@ -15,7 +15,8 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from .intent import asks_definition, is_bare_name, is_statement
-from ..sandbox.index import BACKTICKED, COMMENT_LINE, NAME_JOINER, STOPWORDS, best_window, definition_lines, identifier_tokens, tokenize
+from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
+                             identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
 
 #: Characters of a question that are read (a pasted log can be megabytes).
@@ -414,17 +415,36 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
         while top > 1 and defined - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1
         return max(1, min(top, len(lines) - window + 1))
-    # a definition asked for by a plain word ("where is bytesify defined?") opens at it too
+    # a definition asked for by a plain word ("where is bytesify defined?") opens at it too, and one
+    # its words name together ("the JSON renderer": `class JSONRenderer`, not the `__all__` list naming it)
     if asks_definition(question):
-        return best_window(lines, question, window, query.names, path=path)
+        return best_window(lines, question, window, query.names | _joined_names_defined(lines, question, path),
+                           path=path)
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
-    if not code_first and len(question.split()) < UNIT_WORDS and (named := _plain_names_defined(lines, question, path)):
+    if not code_first and len(question.split()) < UNIT_WORDS and (
+            named := _plain_names_defined(lines, question, path) | _joined_names_defined(lines, question, path)):
         # "what does tokenadd do?": a plain word the file defines is the name asked about
         return best_window(lines, question, window, named, path=path)
     if unit is not None and len(question.split()) >= UNIT_WORDS and (inside := lines[unit[0] - 1:unit[1]]):
         return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first, path=path),
                           len(lines) - window + 1))
     return best_window(lines, question, window, code_first=code_first, path=path)
+
+
+def _joined_names_defined(lines: list[str], question: str, path: str) -> set[str]:
+    """The names ``lines`` define that two or three adjacent words of a short question spell
+    together, case and underscores aside ("the JSON renderer" -> ``JSONRenderer``, "the retry
+    policy" -> ``retry_policy``): the thing asked about, though written as prose."""
+    if file_kind(path) in ("docs", "config", "data") or len(question.split()) >= UNIT_WORDS:
+        return set()
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", question)]
+    spans = {tuple(words[i:i + n]) for n in (2, 3) for i in range(len(words) - n + 1)}
+    spans = {span for span in spans if not any(w.lower() in STOPWORDS for w in span)}
+    if not spans:
+        return set()
+    alt = "|".join("_?".join(re.escape(w) for w in span) for span in sorted(spans))
+    found = re.compile(rf"{DEFINES}({alt})(?![\w$])", re.I)
+    return {m.group(1) for line in lines if (m := found.search(line))}
 
 
 def _plain_names_defined(lines: list[str], question: str, path: str) -> set[str]:

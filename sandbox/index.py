@@ -236,10 +236,10 @@ def code_names(question: str) -> set[str]:
 #: A line that defines a name, in the languages units read: Python's ``def``/``class``, Go's
 #: ``func (r *T) Name``, JS/TS ``export function``, Rust's ``pub fn``, ``struct``/``interface``/
 #: ``type``/``enum``/``trait``, ``const``/``let``/``var`` (then the name follows).
-_DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:static\s+)?"
-            r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
-            r"(?:def|class|module|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
-            r"(?:\([^)]*\)\s*)?(?:self\.)?")
+DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:static\s+)?"
+           r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
+           r"(?:def|class|module|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
+           r"(?:\([^)]*\)\s*)?(?:self\.)?")
 #: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line.
 _METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
 
@@ -279,12 +279,12 @@ _ASSIGNED_FUNCTION = r"^\s*(?:[\w$]+\.)*(?:{})\s*=\s*(?:async\s+)?(?:function\b|
 
 def definition_lines(lines: list[str], name: str | None = None, path: str = "") -> list[int]:
     """1-based lines that define ``name`` (any name when None): a definition in a language
-    :data:`_DEFINES` reads, a JS/TS/Java-style method with its opening brace, or a function
+    :data:`DEFINES` reads, a JS/TS/Java-style method with its opening brace, or a function
     assigned to it (:data:`_ASSIGNED_FUNCTION`); with ``path``, also where tree-sitter's
     outline of the file starts a definition of ``name`` (a Java method after its return
     type, a C function whose brace or name is on the next line)."""
     alt = re.escape(name) if name else r"[\w$]+"
-    defines = re.compile(rf"{_DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
+    defines = re.compile(rf"{DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
     found = {n for n, line in enumerate(lines, start=1) if defines.search(line)}
     if name and path:
         found |= {start for start, _, _ in outlined(path, lines, frozenset({name}))}
@@ -383,7 +383,7 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
 
     A line scores the question terms it holds, each weighted by how rare it is in the file
     (IDF over lines: a name every line repeats says little), and a line that *defines* a
-    code-like name of the question (a definition in any language :data:`_DEFINES` reads, a
+    code-like name of the question (a definition in any language :data:`DEFINES` reads, a
     method with its opening brace, an assignment) outscores any span without one. Measured
     on 1,040 generated questions of the training corpus, 5-line windows: the defining line
     of the asked-for name is inside the window for 82% of "which file defines `X`" questions
@@ -431,7 +431,7 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         names = (names | {m for _, m in members}) - owners
         ruby = PurePosixPath(path).suffix.lower() in (".rb", ".rake")
         alt = "|".join(_ruby_name(n, question) if ruby else re.escape(n) for n in sorted(names, key=len, reverse=True))
-        defines = re.compile(rf"{_DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
+        defines = re.compile(rf"{DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
             if names else None
         assigns = re.compile(rf"^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]") if names else None
         # a definition outscores any span without one, and outside Python one by a keyword (`def

@@ -401,3 +401,19 @@ def test_a_location_as_pytest_linters_and_compilers_print_it_is_a_frame() -> Non
     lines[469] = "    if until and res > until:  # compare"  # the words of the message, elsewhere
     assert evidence_start(lines, pytest_.text, "src/pkg/rrule.py", 12) <= 870 < \
         evidence_start(lines, pytest_.text, "src/pkg/rrule.py", 12) + 12
+
+
+def test_words_that_spell_a_defined_name_together_open_the_evidence_at_it() -> None:
+    """"where is the JSON renderer implemented?" opened structlog's processors.py at its
+    `__all__` list (every renderer's name, each line both words) above `class JSONRenderer`."""
+    lines = ["__all__ = ["] + [f'    "{n}Renderer",' for n in ("JSON", "KeyValue", "LogfmtRenderer", "Console")] + \
+        ["]", ""] + [f"x{i} = {i}" for i in range(80)] + \
+        ["class JSONRenderer:", '    """Render the event dictionary using ``json.dumps``."""', "",
+         "    def __call__(self, logger, name, event_dict):", "        return self._dumps(event_dict)"] + \
+        [f"y{i} = {i}" for i in range(40)]
+    start = evidence_start(lines, "where is the JSON renderer implemented?", "src/structlog/processors.py", 12)
+    assert start <= lines.index("class JSONRenderer:") + 1 < start + 12
+    short = evidence_start(lines, "json renderer", "src/structlog/processors.py", 12)  # a short question too
+    assert short <= lines.index("class JSONRenderer:") + 1 < short + 12
+    # words that spell nothing the file defines leave the window as it was
+    assert evidence_start(lines, "where is the XML renderer implemented?", "src/p.py", 12) < 20
