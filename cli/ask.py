@@ -36,7 +36,8 @@ def read_question(question: str | None, question_file: Path | None) -> str:
         try:
             raw = question_file.read_bytes()
         except OSError as exc:
-            raise QuestionSourceError(f"--question-file {question_file}: {exc.strerror or exc}") from None
+            raise QuestionSourceError(f"--question-file {question_file}: {exc.strerror or exc}; give a file that holds "
+                                      "the question, or - to read it from stdin") from None
         return _decoded(raw, f"in {question_file}")
     if question == "-":
         return _stdin()

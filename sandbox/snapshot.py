@@ -356,7 +356,8 @@ class Repository:
             include = None
             if repo is not None:
                 if repo.bare:
-                    raise BadRevision(f"{self.path} is a bare repository: it has no working tree")
+                    raise BadRevision(f"{self.path} is a bare repository: it has no working tree; drop --worktree to "
+                                      "read its HEAD (or --rev for another commit)")
                 include = worktree_files(self.path)
             snap = _build(self.path, None, f"{self.name} (working tree)", "", ignore, include)
         if repo is not None:

@@ -124,7 +124,7 @@ def test_ask_reads_the_question_from_a_file_or_stdin(tmp_path: Path) -> None:
     piped = runner.invoke(app, ["ask", str(repo), "--question-file", "-", *common], input="retry backoff")
     assert piped.exit_code == 0 and json.loads(piped.output)["question"] == "retry backoff"
 
-    for args, words in ((["--question-file", str(tmp_path / "none.txt")], "none.txt"),
+    for args, words in ((["--question-file", str(tmp_path / "none.txt")], "or - to read it from stdin"),
                         (["q", "--question-file", str(question)], "not both"),
                         ([], "no question")):
         result = runner.invoke(app, ["ask", str(repo), *args])
