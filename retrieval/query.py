@@ -68,6 +68,10 @@ _SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]
 _SWIFT_FATAL = re.compile(r"\bfile ((?:[A-Za-z]:)?[^\s,]+\.swift), line (\d+)")
 #: A length-prefixed name of a Swift mangled symbol (``10parseCodes``).
 _SWIFT_MANGLED_NAME = re.compile(r"(\d+)([A-Za-z_])")
+#: Elixir: ``    (plug 1.15.3) lib/plug/conn.ex:445: Plug.Conn.send_resp/3`` (or ``lib/app.ex:12: App.run/1``
+#: in the application's own code), innermost first.
+_ELIXIR_FRAME = re.compile(r"^[^\S\n]*(?:\([\w-]+(?: [\w.+-]+)?\)[^\S\n]+)?((?:[\w.-]+/)*[\w.-]+\.exs?):(\d+):"
+                           r"[^\S\n]+(?:[A-Z][\w.]*\.)?([\w]+[?!]?)/\d+", re.M)
 #: A location as pytest, mypy, ruff, flake8, compilers and linters print one, at a line's start
 #: (``src/pkg/rrule.py:870: in _iter``, ``src/a.py:12:5: E501 …``, ``src/a.c:3:9: error: …``,
 #: ``src/a.ts:4:2 - error TS2322``, rustc's ``--> src/main.rs:2:5``); Go's are its frames'.
@@ -240,7 +244,8 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
     for block in reversed(_CAUSED_BY.split(text)):
         jvm += [("/".join(m.group(1).split(".")[:-1] + [m.group(4)]) if m.group(1) else m.group(4),
                  int(m.group(5)), m.group(3)) for m in _JVM_FRAME.finditer(block)]
-    for frames in (js, go, rust, php, dotnet, ruby, jvm, swift):
+    elixir = [(m.group(1), int(m.group(2)), m.group(3)) for m in _ELIXIR_FRAME.finditer(text)]
+    for frames in (js, go, rust, php, dotnet, ruby, jvm, swift, elixir):
         for path, number, fn in reversed(frames):
             named = fn if fn and not fn.startswith("<") else ""
             if path:  # a .NET Release frame names its method and no file

@@ -1,4 +1,4 @@
-"""The prose of a doc comment: JSDoc/Javadoc ``/** */``, Go and C/C++ ``//``, Rust ``///``
+"""The prose of a doc comment: JSDoc/Javadoc ``/** */``, Go and C/C++ ``//``, Rust ``///``, Lua ``--``
 comments with their markers, leading ``*``, tool directives and trailing tags removed
 (read by :mod:`explore.sandbox.syntax` from the comments it finds above a definition)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import re
 _DIRECTIVE = re.compile(r"^(go:|\+build|nolint|lint:|eslint|@ts-|istanbul |prettier-|jshint|jscs:|"
                         r"NOLINT|clang-format|SPDX-)")
 _BLOCK_OPEN = re.compile(r"^/\*+!?")
-_LINE_OPEN = re.compile(r"^(?://[/!]?|#+)")  # Ruby's and PHP's `#` lines too
+_LINE_OPEN = re.compile(r"^(?://[/!]?|#+|---?(?!\[))")  # Ruby's and PHP's `#`, Lua's `--` and LDoc's `---` too
 _BRIEF = re.compile(r"^[@\\]brief\s+")
 _TAG = re.compile(r"^(@\w|\\(param|tparam|return|returns|throws|retval|see)\b)")
 

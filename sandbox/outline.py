@@ -114,7 +114,8 @@ def file_kind(path: str) -> str:
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
     if parts & {"test", "tests", "testing", "__tests__", "__mocks__"} or name.startswith("test_") \
-            or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb")) or name == "conftest.py" \
+            or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
+            or name == "conftest.py" \
             or _JS_TEST_RE.search(name) or (suffix == ".rb" and "spec" in parts) \
             or any(_DOTNET_TEST_FOLDER.match(part) for part in parts):
         return "test"

@@ -1,9 +1,11 @@
 """Definitions and doc comments of source files in other languages than Python, by tree-sitter.
 
-For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift, Scala or Kotlin: the functions,
+For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift, Scala, Kotlin,
+Elixir or Lua: the functions,
 methods, classes, structs, interfaces, traits, enums, type aliases, macros and constants it
 defines, each with its lines and the doc comment directly above it (JSDoc and Javadoc
-``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``). Python is not
+``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``,
+Elixir's ``@doc`` and ``@moduledoc``, Lua's ``--``). Python is not
 here: :mod:`ast` reads it better (docstrings are in the tree) and stays where it is.
 
 The grammars are the maintained per-language wheels from PyPI (``tree-sitter-go`` …),
@@ -32,7 +34,7 @@ SUFFIXES: dict[str, str] = {
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
-    ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin",
+    ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin", ".ex": "elixir", ".exs": "elixir", ".lua": "lua",
 }
 #: Language -> (module of its grammar wheel, function returning the grammar).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -50,6 +52,8 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "swift": ("tree_sitter_swift", "language"),
     "scala": ("tree_sitter_scala", "language"),
     "kotlin": ("tree_sitter_kotlin", "language"),
+    "elixir": ("tree_sitter_elixir", "language"),
+    "lua": ("tree_sitter_lua", "language"),
 }
 _CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
@@ -186,7 +190,14 @@ _KINDS: dict[str, dict[str, str]] = {
     # a Kotlin interface and enum class are class_declaration too
     "kotlin": {"class_declaration": "class", "object_declaration": "class", "function_declaration": "function",
                "type_alias": "type"},
+    # Elixir defines by calling macros (`defmodule`, `def`, …): every call is read, those are kept
+    "elixir": {"call": "function"},
+    "lua": {"function_declaration": "function"},
 }
+#: Elixir's defining macros -> the kind of what each defines (``defimpl`` names its functions' scope).
+_ELIXIR_DEFINES = {"defmodule": "class", "defprotocol": "interface", "defimpl": "impl", "def": "function",
+                   "defp": "function", "defmacro": "function", "defmacrop": "function", "defguard": "function",
+                   "defguardp": "function", "defdelegate": "function", "defn": "function", "defnp": "function"}
 #: Bodies of code: a constant declared inside one is a local, not a definition of the file.
 _BODIES = frozenset({"block", "compound_statement", "statement_block", "constructor_body"})
 _FUNCTION_VALUES = frozenset({"arrow_function", "function_expression", "function", "generator_function"})
@@ -251,6 +262,17 @@ class _Reader:
         ``parent`` only where the node itself says it (a Go receiver, ``Foo::bar``)."""
         kind = self.kinds[node.type]
         t = node.type
+        if self.family == "elixir":
+            return _elixir_names(node)
+        if self.family == "lua":
+            name = node.child_by_field_name("name")
+            if name is not None and name.type in ("dot_index_expression", "method_index_expression"):
+                owner = name.child_by_field_name("table")  # `function M.render`, `function Obj:method`
+                member = name.child_by_field_name("field") or name.child_by_field_name("method")
+                return [(_text(member), "method" if name.type == "method_index_expression" else kind,
+                         _text(owner) if owner is not None and owner.type == "identifier" else "")] \
+                    if member is not None else []
+            return [(_text(name), kind, "")] if name is not None and name.type == "identifier" else []
         if t in ("variable_declarator", "pair", "field_definition", "public_field_definition"):
             value = node.child_by_field_name("value")
             key = node.child_by_field_name("name") or node.child_by_field_name("key") \
@@ -334,6 +356,8 @@ class _Reader:
     def _doc(self, anchor: Any) -> tuple[str, int]:
         """The comment lines directly above ``anchor`` (no blank line between), cleaned; and
         the line the comment starts on (0 without one)."""
+        if self.family == "elixir":
+            return _elixir_doc(anchor)
         above = anchor.prev_named_sibling
         top = anchor.start_point.row
         while above is not None and above.type in _BETWEEN:
@@ -354,6 +378,59 @@ class _Reader:
         if not block:
             return "", 0
         return clean_doc_comment([_text(c) for c in block]), block[0].start_point.row + 1
+
+
+def _elixir_names(node: Any) -> list[tuple[str, str, str]]:
+    """What an Elixir call defines: ``defmodule Plug.Conn`` (``Conn``, under ``Plug``),
+    ``def send_resp(conn, …)``, ``defp run(conn), do: …``, ``def go, do: :ok``, ``def f(a) when …``;
+    nothing for any other call."""
+    target = node.child_by_field_name("target")
+    kind = _ELIXIR_DEFINES.get(_text(target)) if target is not None and target.type == "identifier" else None
+    arguments = next((c for c in node.named_children if c.type == "arguments"), None)
+    head = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+    if kind is None or head is None:
+        return []
+    if kind in ("class", "interface", "impl"):
+        if head.type != "alias":
+            return []
+        *outer, name = _text(head).split(".")
+        return [(name, kind, ".".join(outer))]
+    if head.type == "binary_operator":  # `def f(a) when is_integer(a)`: the guarded head
+        head = head.child_by_field_name("left")
+    if head is not None and head.type == "call":
+        head = head.child_by_field_name("target")
+    return [(_text(head), kind, "")] if head is not None and head.type == "identifier" else []
+
+
+def _elixir_doc(anchor: Any) -> tuple[str, int]:
+    """The ``@doc`` string above a function (past its ``@spec``, ``@impl`` …), or a module's
+    ``@moduledoc`` (the first of its body); and the line it starts on."""
+    def attribute(node: Any) -> tuple[str, Any]:  # `@doc """…"""` -> ("doc", the string node)
+        call = node.named_children[0] if node.type == "unary_operator" and node.named_children else None
+        if call is None or call.type != "call":
+            return "", None
+        target = call.child_by_field_name("target")
+        arguments = next((c for c in call.named_children if c.type == "arguments"), None)
+        value = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        return _text(target), value
+
+    candidates = []
+    target = anchor.child_by_field_name("target")
+    if _text(target) in ("defmodule", "defprotocol"):
+        body = next((c for c in anchor.named_children if c.type == "do_block"), None)
+        first = body.named_children[0] if body is not None and body.named_children else None
+        candidates = [first] if first is not None else []
+    else:
+        above = anchor.prev_named_sibling
+        while above is not None and attribute(above)[0] not in ("", "doc"):  # @spec, @impl, @decorate …
+            above = above.prev_named_sibling
+        candidates = [above] if above is not None else []
+    for node in candidates:
+        name, value = attribute(node)
+        if name in ("doc", "moduledoc") and value is not None and value.type in ("string", "charlist"):
+            text = _text(value).strip('"').strip("'").strip()
+            return (" ".join(text.split()), node.start_point.row + 1) if text else ("", 0)
+    return "", 0
 
 
 def _text(node: Any) -> str:

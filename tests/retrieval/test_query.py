@@ -417,3 +417,12 @@ def test_words_that_spell_a_defined_name_together_open_the_evidence_at_it() -> N
     assert short <= lines.index("class JSONRenderer:") + 1 < short + 12
     # words that spell nothing the file defines leave the window as it was
     assert evidence_start(lines, "where is the XML renderer implemented?", "src/p.py", 12) < 20
+
+
+def test_an_elixir_stacktrace_is_read_innermost_last() -> None:
+    trace = ("** (Plug.Conn.AlreadySentError) the response was already sent\n"
+             "    (plug 1.15.3) lib/plug/conn.ex:445: Plug.Conn.send_resp/3\n"
+             "    (my_app 0.1.0) lib/my_app/router.ex:12: MyApp.Router.plug_builder_call/2\n")
+    q = parse(trace)
+    assert q.frame_lines[-1] == ("lib/plug/conn.ex", 445) and q.frame_functions[-1] == "send_resp"
+    assert q.paths == ("lib/my_app/router.ex", "lib/plug/conn.ex")

@@ -278,9 +278,46 @@ def test_swift_scala_and_kotlin_definitions_with_their_owners_and_docs() -> None
     assert kotlin["go"].parent == "Registry" and kotlin["top"].kind == "function"
 
 
+def test_elixir_and_lua_definitions_with_their_owners_and_docs() -> None:
+    """Elixir defines by calling macros: plug gave no code question at all (`explore tasks`: code 0)."""
+    elixir = _by_name("lib/plug/conn.ex", '''defmodule Plug.Conn do
+  @moduledoc """
+  The Plug connection.
+  """
+
+  @doc """
+  Sends a response.
+  """
+  @spec send_resp(t, integer, body) :: t
+  def send_resp(%Conn{} = conn, status, body) do
+    conn
+  end
+
+  defp run_before_send(conn, _), do: conn
+  def guarded(a) when is_integer(a), do: a
+  def go, do: :ok
+  IO.puts("not a definition")
+end
+
+defprotocol Plug.Exception do
+  def status(exception)
+end
+''')
+    assert elixir["Conn"].kind == "class" and elixir["Conn"].doc == "The Plug connection."
+    assert elixir["send_resp"].parent == "Conn" and elixir["send_resp"].doc == "Sends a response."
+    assert elixir["send_resp"].start == 10 and elixir["send_resp"].doc_start == 6
+    assert {"run_before_send", "guarded", "go"} <= set(elixir) and "puts" not in elixir
+    assert elixir["Exception"].kind == "interface" and elixir["status"].parent == "Exception"
+    lua = _by_name("src/inspect.lua", "--- Inspect a value.\n-- @param x the value\nlocal function inspect(x)\n"
+                                      "  return x\nend\n\nfunction M.render(t)\n  return t\nend\n\n"
+                                      "function Obj:method(a)\n  return a\nend\n")
+    assert lua["inspect"].doc == "Inspect a value." and lua["inspect"].kind == "function"
+    assert lua["render"].parent == "M" and lua["method"].parent == "Obj" and lua["method"].kind == "method"
+
+
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:
     syntax.SKIPPED.clear()
-    assert outline("notes.lua", "function main() end") is None  # no grammar for the language: the caller falls back
+    assert outline("notes.erl", "main() -> ok.") is None  # no grammar for the language: the caller falls back
     assert outline("README.md", "# x") is None
     assert outline("dist/app.min.js", "var a=function(){return 1};" * 80_000) == ()  # 2 MB on one line
     assert outline("dist/bundle.js", "function f(){return 1}" * 2_000) == ()  # minified, under the size cap
