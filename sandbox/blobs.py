@@ -62,8 +62,8 @@ class BlobStore:
         missing = list({w: (o, m) for o, m in wanted if not os.path.exists(w := self.where(o, m))}.values())
         if not missing:
             return
-        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],  # its lines are said below
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert proc.stdin is not None and proc.stdout is not None
         feeder = threading.Thread(target=_feed, args=(proc.stdin, "".join(o + "\n" for o, _ in missing).encode()),
                                   daemon=True)
@@ -73,8 +73,11 @@ class BlobStore:
             for obj, mode in missing:
                 header = proc.stdout.readline().split()
                 if len(header) != 3:
-                    raise MissingObject(f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it "
-                                    "(a damaged or partial clone? `git fsck` tells)")
+                    raise MissingObject(
+                        f"git cat-file gave no blob for {obj[:10]}: {git_dir} is a partial clone (`--filter`) that "
+                        "lacks it, and git could not fetch it from its remote (offline?): read it while online, "
+                        "or clone without --filter" if is_partial_clone(git_dir) else
+                        f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it (a damaged clone? `git fsck` tells)")
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with replacing(dest) as tmp:  # whole or none
@@ -156,3 +159,12 @@ class BlobStore:
         except OSError:
             return None
         return st.st_size
+
+
+def is_partial_clone(git_dir: str) -> bool:
+    """Whether the repository at ``git_dir`` is a partial clone (``git clone --filter=...``):
+    git fetches the objects it lacks from the promisor remote as a command needs them."""
+    out = subprocess.run(["git", "--git-dir", git_dir, "config", "--get-regexp",
+                          r"^(extensions\.partialclone|remote\..*\.promisor)$"], capture_output=True, text=True)
+    return any(value.strip().lower() not in ("", "false") for _, _, value in
+               (line.partition(" ") for line in out.stdout.splitlines()))

@@ -341,3 +341,21 @@ def test_a_commit_whose_object_git_lacks_says_so_as_a_missing_object(five_commit
     with pytest.raises(MissingObject, match=obj[:10]):
         Repository(repo).snapshot(shas[-1])
     assert Repository(repo).snapshot(shas[0]).text("pkg/core.py") == "V = 0\n"  # an older commit lays out
+
+
+def test_a_partial_clone_offline_says_so_in_one_line(five_commits, explore_cache: Path, capfd) -> None:
+    """A partial clone whose remote cannot be reached printed git's own lines (`fatal: could
+    not fetch … from promisor remote`) and then blamed a damaged clone."""
+    from explore.sandbox.errors import MissingObject
+
+    repo, shas = five_commits
+    git = ["git", "-C", str(repo)]
+    for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialclone", "origin"),
+                       ("remote.origin.url", str(repo / "nowhere")), ("remote.origin.promisor", "true")):
+        subprocess.run([*git, "config", key, value], check=True)
+    obj = subprocess.run([*git, "rev-parse", "HEAD:pkg/m4.py"], check=True, capture_output=True, text=True).stdout.strip()
+    (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
+    capfd.readouterr()
+    with pytest.raises(MissingObject, match="partial clone.*could not fetch it from its remote"):
+        Repository(repo).snapshot(shas[-1])
+    assert "fatal" not in capfd.readouterr().err

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
+from ...sandbox.blobs import is_partial_clone
 from ...sandbox.errors import ExploreError
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
@@ -283,15 +284,6 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "",
 
 #: What a scan says of a partial clone's history, read without line counts from the start.
 PARTIAL_CLONE = "a partial clone, whose files git would fetch one at a time to count their lines"
-
-
-def is_partial_clone(git_dir: str) -> bool:
-    """Whether the repository at ``git_dir`` is a partial clone (``git clone --filter=...``):
-    git fetches the objects it lacks from the promisor remote as a command needs them."""
-    out = subprocess.run(["git", "--git-dir", git_dir, "config", "--get-regexp",
-                          r"^(extensions\.partialclone|remote\..*\.promisor)$"], capture_output=True, text=True)
-    return any(value.strip().lower() not in ("", "false") for _, _, value in
-               (line.partition(" ") for line in out.stdout.splitlines()))
 
 
 def _without_counts(git_dir: str, head: str, max_commits: int, subdir: str, scan: HistoryScan | None,

@@ -140,8 +140,10 @@ def usable(repo: Repository, tasks: list[Task]) -> tuple[list[Task], list[str]]:
         else:
             warnings.append(f"task {task.id}: {what}; skipped")
     if not keep:
+        said = "; ".join(warnings[:3]) + (f"; and {len(warnings) - 3} more" if len(warnings) > 3 else "")
+        unopened = all(error for _gone, _folder, error in problems.values())  # this repository's, not readable here
         raise TargetsMissing(
-            f"none of the {len(tasks)} tasks has a target in {repo.path} ({warnings[0]}); "
-            "are these tasks for another repository or revision?"
+            f"none of the {len(tasks)} tasks has a target in {repo.path} ({said}); "
+            + ("their commits cannot be read here" if unopened else "are these tasks for another repository or revision?")
         )
     return keep, warnings

@@ -110,3 +110,9 @@ def test_targets_missing_at_rev(tmp_path: Path, make_repo) -> None:
     assert len(warnings) == 3 and "gone.py not found at" in warnings[1] and warnings[1].endswith("skipped")
     with pytest.raises(TargetsMissing, match="none of the 1 tasks has a target"):
         usable(repo, tasks[2:3])
+    # every task's problem is said (the first only was), and a commit that cannot be opened is no other repository's
+    with pytest.raises(TargetsMissing, match=r"task gone: .*task badrev: .*another repository"):
+        usable(repo, tasks[2:4])
+    with pytest.raises(TargetsMissing, match=r"cannot be read here") as raised:
+        usable(repo, tasks[3:4])
+    assert "another repository" not in str(raised.value)
