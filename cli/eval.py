@@ -123,7 +123,8 @@ def eval_command(
                         for s, r in zip(summaries, reports)}
         emit_json("eval", {"tasks": str(tasks) if tasks is not None else None,
                            "adapter": str(adapter.resolve()) if adapter is not None else None,
-                           **({"questions": "history", "history": scan.describe()} if scan is not None else {}),
+                           **({"questions": "history", "history": scan.describe(), "history_counts": scan.counts()}
+                              if scan is not None else {}),
                            "split": split, "n": len(selected),
                            "skipped": sum(w.endswith("skipped") for w in warnings), "policies": policies_out})
     else:
@@ -177,7 +178,8 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool,
         err.print(inert(f"no commit of {repository.name} makes a question: {scan.describe()}; "
                         "give --tasks FILE (from `explore tasks`) instead"), markup=False, highlight=False)
         if as_json:  # one object on stdout whatever the outcome
-            emit_json("eval", {"tasks": None, "questions": "history", "history": scan.describe(), "split": None,
+            emit_json("eval", {"tasks": None, "questions": "history", "history": scan.describe(),
+                               "history_counts": scan.counts(), "split": None,
                                "n": 0, "skipped": 0, "policies": {}})
         raise typer.Exit(NOT_FOUND)
     return selected, scan

@@ -98,6 +98,11 @@ class HistoryScan:
     changed (:attr:`unreadable` says what), so the size rule (:data:`MAX_LINES`) passed them."""
     unreadable: str = ""
 
+    def counts(self) -> dict[str, object]:
+        """:meth:`describe` as numbers, for a script: commits read, qualified, and each reason's count."""
+        return {"commits": self.commits, "qualified": self.qualified, "left_out": dict(self.skipped.most_common()),
+                "shallow": self.shallow, "lines_unknown": self.lines_unknown}
+
     def describe(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in self.skipped.most_common())
         text = f"{self.qualified} of {self.commits} commits qualified"

@@ -194,6 +194,9 @@ def test_eval_without_tasks_asks_the_repositorys_own_newest_commits(weather_repo
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["tasks"] is None and body["questions"] == "history" and "commits qualified" in body["history"]
+    counts = body["history_counts"]  # the same as numbers, for a script
+    assert counts["qualified"] <= counts["commits"] and sum(counts["left_out"].values()) <= counts["commits"]
+    assert f"{counts['qualified']} of {counts['commits']} commits qualified" in body["history"]
     assert set(body["policies"]) == {"bm25", "bm25-code", "retrieve"}  # rankers that load no model
     rows = body["policies"]["retrieve"]["rows"]
     assert body["n"] == len(rows) >= 3
