@@ -104,7 +104,8 @@ def _print_report(report: Any, summary: dict[str, Any], written: int, where: str
     console.print(depths)
     console.print(
         inert(f"wrote {written} tasks to {where} ({report.duplicates} duplicates merged, "
-              f"{report.unreachable} unreachable dropped, {summary['leaks_path']} name a target's path) "
+              f"{report.unreachable} unreachable dropped, {summary['leaks_path']} kept whose question names its answer's file, "
+              f"marked meta.leaks_path) "
               f"from {report.files} files in {report.seconds:.1f} s"), markup=False, highlight=False,
     )
 
