@@ -188,10 +188,11 @@ def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo,
     assert ["pkg/tab\tname.py"] in [t.targets for t in tasks]
 
 
-def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_repo: Path, tmp_path: Path) -> None:
+def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_repo: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from explore.cli import app
+    from explore.cli import app, tasks as tasks_cli
 
     out = tmp_path / "t.jsonl"
     result = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history",
@@ -201,6 +202,13 @@ def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_rep
     full = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history"])
     assert full.exit_code == 0, full.output
     assert "commits qualified" in full.output and "left out" in full.output
+    assert "--max-commits N reads the newest N" not in full.stderr  # a short history is read whole unsaid
+    monkeypatch.setattr(tasks_cli, "LONG_HISTORY", 1)  # fmt's 7,942 commits took 13 minutes without a word
+    long = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history"])
+    assert long.exit_code == 0 and "--max-commits N reads the newest N" in long.stderr, long.stderr
+    bounded = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history",
+                                       "--max-commits", "2"])
+    assert "reads the newest" not in bounded.stderr
 
 
 def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_repo) -> None:
