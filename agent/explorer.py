@@ -84,6 +84,9 @@ class Evidence:
     text: str
 
 
+#: What an answer about HEAD says when the repository's working tree has changes HEAD does not show.
+UNCOMMITTED_NOTE = ("the working tree has changes HEAD does not show; this reads HEAD (Explorer(repo, worktree=True) "
+                    "reads them)")
 #: Why ``--reflector lora`` cannot run: no reflector adapter, and what makes one.
 NO_REFLECTOR = ("--reflector lora needs a trained reflector adapter, which the shipped navigator and a plain "
                 "`explore train REPO` (the candidate stage only) do not have: train one with `explore train REPO "
@@ -178,12 +181,23 @@ class Explorer:
             raise TypeError(f'adapters must be a dict such as {{"policy": "path/to/policy"}}, not '
                             f"{type(adapters).__name__}")
         repo_path = None
+        self._uncommitted: Any = None
+        """`git status` of a repository given by its path, read at HEAD: whether its working tree
+        has changes HEAD does not show (said in every answer's notes; the CLI says it itself)."""
         if isinstance(repo, Snapshot):
             self.snapshot = repo
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
+            if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
+                from concurrent.futures import ThreadPoolExecutor
+
+                from ..handoff import working_tree_differs
+
+                pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")  # beside the index and model
+                self._uncommitted = pool.submit(working_tree_differs, source.path)
+                pool.shutdown(wait=False)
         if adapters is None and policy is None:
             from .bundle import find_adapters
             from .models import DEFAULT_MODEL
@@ -337,6 +351,10 @@ class Explorer:
         if max_steps is not None:
             _steps(max_steps)
         with self._asking:
+            if self._uncommitted is not None:  # once: the snapshot is the one taken at construction
+                if self._uncommitted.result():
+                    self.notes.append(UNCOMMITTED_NOTE)
+                self._uncommitted = None
             return self._ask(question, max_steps, walk)
 
     def _ask(self, question: str, max_steps: int | None, walk: str | None) -> Answer:

@@ -234,12 +234,14 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     """Answer in this process: the model is loaded (seconds) only when the question needs a walk."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer
+    from ..sandbox.snapshot import Repository
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
     note = uncommitted_note(repo) if check_head else None
     say("opening the repository…")
-    explorer = Explorer(repo, rev, worktree=worktree, model=model, adapters=adapters, reflector=reflector,
-                        max_steps=max_steps, progress=say, walk=walk)
+    # a Repository, not the path: the CLI says uncommitted changes itself (on stderr, beside the load)
+    explorer = Explorer(Repository(repo), rev, worktree=worktree, model=model, adapters=adapters,
+                        reflector=reflector, max_steps=max_steps, progress=say, walk=walk)
     index_with_progress(explorer.snapshot, say)
     if explorer.walks(text):
         say("loading the model…")

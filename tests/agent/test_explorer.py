@@ -323,3 +323,22 @@ def test_bad_constructor_arguments_are_named(repo) -> None:
         Explorer(repo, adapters=["x"])
     with pytest.raises(TypeError, match="worktree must be True or False"):
         Explorer(repo, worktree="yes")
+
+
+def test_an_explorer_of_a_path_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_repo, script) -> None:
+    """`Explorer(path)` answered about HEAD and said nothing of a file just edited (the CLI
+    says it on stderr, MCP in `notes`): every answer's notes say it now, once per explorer."""
+    from explore.agent.explorer import UNCOMMITTED_NOTE
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    walk = ("cd pkg/", "read retry.py", "answer pkg/retry.py")
+    clean = Explorer(repo, policy=script(*walk), reflector=NoReflector()).ask("where is the retry backoff?")
+    assert UNCOMMITTED_NOTE not in clean.notes
+    (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
+    explorer = Explorer(repo, policy=script(*walk, *walk), reflector=NoReflector())
+    for _ in range(2):
+        assert explorer.ask("where is the retry backoff?").notes.count(UNCOMMITTED_NOTE) == 1
+    tree = Explorer(repo, worktree=True, policy=script(*walk), reflector=NoReflector())
+    assert UNCOMMITTED_NOTE not in tree.ask("where is the retry backoff?").notes
+    given = Explorer(Repository(repo), policy=script(*walk), reflector=NoReflector())  # as the CLI gives it
+    assert UNCOMMITTED_NOTE not in given.ask("where is the retry backoff?").notes
