@@ -442,7 +442,7 @@ def _joined_names_defined(lines: list[str], question: str, path: str) -> set[str
     policy" -> ``retry_policy``): the thing asked about, though written as prose."""
     if file_kind(path) in ("docs", "config", "data") or len(question.split()) >= UNIT_WORDS:
         return set()
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", question)]
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", question)
     spans = {tuple(words[i:i + n]) for n in (2, 3) for i in range(len(words) - n + 1)}
     spans = {span for span in spans if not any(w.lower() in STOPWORDS for w in span)}
     if not spans:
