@@ -132,6 +132,9 @@ def eval_command(
                               f"{repository.name} (real questions)", split))
         for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
             out.print(_group_table(summaries, key, title))
+        if adapter is not None:  # which ranking and which walk were scored, as `ask` and `search` say it
+            out.print(inert(f"retrieve and navigator: with {adapter} (its combiner.json, its adapters); without "
+                            "--adapter, as shipped"), markup=False, highlight=False)
     if plot is not None:  # after the results: a plot that cannot be saved must not lose them
         _save_plot(ev, reports, plot)
         if not as_json:

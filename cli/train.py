@@ -201,10 +201,8 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                           + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
-            if stage.get("fitted") and (a["acc@1"], a["acc@5"]) < (b["acc@1"], b["acc@5"]):
-                row("note", f"the kept fit scores below the shipped stage on the newest {b['n']} commits: the "
-                            "training commits chose it, as they must (the newest only score the choice); deleting "
-                            f"{Path(summary['out']) / 'combiner.json'} goes back to the shipped one")
+            for note in _notes(summary):
+                row("note", note)
         if stage.get("reused"):
             built = stage.get("train", 0) + b["n"] - stage["reused"]
             row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
@@ -228,14 +226,31 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     if (folder / "metrics.jsonl").is_file():
         out.print(inert(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png"), markup=False,
                   highlight=False)
-    nothing = not (folder / "combiner.json").is_file() and not (policy or {}).get("trained", True)
-    if nothing:  # the folder holds the shipped policy's copy: --adapter to it changes nothing
-        out.print(inert(f"next: explore ask {shlex.quote(str(repo))} 'your question' (nothing was fitted: it "
-                        "ranks and walks as shipped)"), markup=False, highlight=False)
-        return
-    out.print(inert(f"next: explore ask {shlex.quote(str(repo))} 'your question'" + (
-        "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")), markup=False,
-              highlight=False)
+    out.print(inert(f"next: {_next(summary, repo)}"), markup=False, highlight=False)
+
+
+def _notes(summary: dict[str, Any]) -> list[str]:
+    """What the run's numbers alone do not say: a kept fit that scores below the shipped stage
+    on the held-out commits (in the table, and in `--json`'s ``notes``)."""
+    held, stage = summary.get("heldout"), summary.get("retriever", {})
+    if not held or not stage.get("kept", stage.get("fitted")):
+        return []
+    b, a = held["before"], held["after"]
+    if (a["acc@1"], a["acc@5"]) >= (b["acc@1"], b["acc@5"]):
+        return []
+    return [f"the kept fit scores below the shipped stage on the newest {b['n']} commits: the training commits "
+            "chose it, as they must (the newest only score the choice); deleting "
+            f"{Path(summary['out']) / 'combiner.json'} goes back to the shipped one"]
+
+
+def _next(summary: dict[str, Any], repo: Path) -> str:
+    """The command that asks with what the run made (`--adapter` where `--out` put it elsewhere)."""
+    folder = Path(summary["out"])
+    if not (folder / "combiner.json").is_file() and not (summary.get("policy") or {}).get("trained", True):
+        # the folder holds the shipped policy's copy: --adapter to it changes nothing
+        return f"explore ask {shlex.quote(str(repo))} 'your question' (nothing was fitted: it ranks and walks as shipped)"
+    return f"explore ask {shlex.quote(str(repo))} 'your question'" + (
+        "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")
 
 
 def train(
@@ -309,7 +324,7 @@ def train(
         err.print(f"[yellow]note[/]: this fit is of the history up to {shown_markup(rev)}, and `explore ask` and "
                   "`explore search` now rank with it at every commit of this repository; `--out DIR` keeps a "
                   "fit apart (then `--adapter DIR`)", highlight=False)
-    if as_json:
-        emit_json("train", result.summary)
+    if as_json:  # what the table's notes and its last line say, for a script
+        emit_json("train", {**result.summary, "notes": _notes(result.summary), "next": _next(result.summary, repo)})
     else:
         _print_summary(result.summary, repo)

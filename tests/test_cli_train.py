@@ -225,6 +225,8 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     out = tmp_path / "bundle"
     first = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
     assert first.exit_code == 0 and json.loads(first.stdout)["retriever"]["kept"], first.output
+    body = json.loads(first.stdout)
+    assert body["next"].endswith(f"--adapter {out}") and isinstance(body["notes"], list)
     kept = (out / "combiner.json").read_bytes()
     short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--budget", "0.01s"])
     assert short.exit_code == 0 and "the earlier run's fit stays" in short.output, short.output
@@ -396,6 +398,12 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
         _print_summary(summary, history_repo)
     said = re.sub(r"[\s│]", "", captured.get())  # the table folds its cells
     assert "keptfitscoresbelowtheshippedstage" in said and "bundle/combiner.json" in said, said
+    # and `--json` says it too (only the numbers did), with the command that asks with the fit
+    from explore.cli.train import _next, _notes
+
+    assert len(_notes(summary)) == 1 and "scores below the shipped stage" in _notes(summary)[0]
+    assert _notes({**summary, "heldout": {**summary["heldout"], "after": summary["heldout"]["before"]}}) == []
+    assert _next(summary, history_repo).endswith(f"--adapter {out}")
 
     other = make_repo(tmp_path / "other", {"a.py": "def alpha():\n    pass\n"})
     first = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "run")])

@@ -337,6 +337,8 @@ def test_eval_retrieve_with_an_adapter_ranks_with_its_fitted_combiner(weather_re
     assert fitted.exit_code == 0, fitted.output
     assert shipped == 1.0 and json.loads(fitted.stdout)["policies"]["retrieve"]["acc@1"] == 0.0
     assert json.loads(fitted.stdout)["adapter"] == str(run.resolve())
+    text = runner.invoke(app, args[:-1] + ["--adapter", str(run)])  # the table says which ranking it scored
+    assert text.exit_code == 0 and f"with {run}" in " ".join(text.stdout.split()), text.output
     # a typo, or a folder with no combiner, scored the shipped stage as if it were the fit (exit 0)
     typo = runner.invoke(app, [*args, "--adapter", str(tmp_path / "rnu")])
     assert typo.exit_code == 2 and "no such folder" in typo.stderr, typo.output
