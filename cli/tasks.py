@@ -64,8 +64,8 @@ def tasks(
         outside_repository(output, repository, "-o")
     if not worktree and rev is None:
         warn_uncommitted(repo)
-    if "history" in chosen and max_commits == 0:
-        _warn_long_history(repository, rev)
+    if "history" in chosen and (max_commits == 0 or max_commits > LONG_HISTORY):
+        _warn_long_history(repository, rev, max_commits)
     with progress_bars() as progress:
         bars: dict[str, Any] = {}
 
@@ -138,7 +138,7 @@ def _tasks_table(report: Any) -> Table:
 LONG_HISTORY = 2_000
 
 
-def _warn_long_history(repository: Any, rev: str | None) -> None:
+def _warn_long_history(repository: Any, rev: str | None, max_commits: int = 0) -> None:
     """Say on stderr, before the minutes it takes, that every commit of a long history is read
     (each a question posed on its parent, laid out and walked), and how to read fewer."""
     import subprocess
@@ -149,6 +149,8 @@ def _warn_long_history(repository: Any, rev: str | None) -> None:
     counted = subprocess.run(["git", "--git-dir", str(git.git_dir), "rev-list", "--count", rev or "HEAD"],
                              capture_output=True, text=True)
     commits = int(counted.stdout.strip()) if counted.returncode == 0 and counted.stdout.strip().isdigit() else 0
-    if commits > LONG_HISTORY:
-        err.print(f"[yellow]note:[/] reading all {commits:,} commits of the history (about a minute per 600 on "
-                  "2 cores); --max-commits N reads the newest N", highlight=False)
+    read = min(commits, max_commits) if max_commits else commits
+    if read > LONG_HISTORY:
+        what = f"all {read:,} commits" if read == commits else f"the newest {read:,} of {commits:,} commits"
+        err.print(f"[yellow]note:[/] reading {what} of the history (about a minute per 600 on 2 cores); "
+                  "--max-commits N reads the newest N", highlight=False)

@@ -59,7 +59,7 @@ _DOTNET_FRAME = re.compile(r"^[^\S\n]*at ([\w.`<>+$\[\],]+?)\((?:[^()\n]|\([^()\
 _JVM_FRAME = re.compile(r"\bat ((?:[\w$]+\.)*)([\w$]+)\.([\w$<>]+)\(([\w$-]+\.(?:java|kt|scala|groovy)):(\d+)\)")
 #: Ruby: ``/app/lib/sinatra/base.rb:389:in 'Sinatra::Helpers#content_type'`` (Ruby 3.4) or
 #: ``…:in `content_type'``, innermost first.
-_RUBY_FRAME = re.compile(r"((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+):in [`']([^'\n]*)'")
+_RUBY_FRAME = re.compile(r"(?<![^\s(\"'`])((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+):in [`']([^'\n]*)'")
 #: Swift: a crash's ``Current stack trace:`` (``2  Rainbow  0x55d0a1a3b2f1 $s7Rainbow…parseCodes… + 321 at
 #: /home/me/Rainbow/Sources/ModesExtractor.swift:74``; a macOS report leaves out `` at …``), innermost first;
 #: and ``Fatal error: …: file Sources/X.swift, line 74``, innermost of all.
@@ -78,10 +78,12 @@ _ELIXIR_FRAME = re.compile(r"^[^\S\n]*(?:\([\w-]+(?: [\w.+-]+)?\)[^\S\n]+)?((?:[
 _LOCATION = re.compile(r"^[^\S\n]*(?:-->[^\S\n]*)?((?:[A-Za-z]:)?[^\s:'\"`()]*?\.(?:py|pyi|pyx|c|h|cc|cpp|cxx|hpp|hh|m|mm|"
                        r"java|kt|kts|scala|swift|rb|php|cs|ts|tsx|js|jsx|mjs|cjs|rs)):(\d+)(?::\d+)?"
                        r"(?::|[^\S\n]+-[^\S\n]|[^\S\n]*$)(?:[^\S\n]*in[^\S\n]+([^\W\d][\w.]*))?", re.M)
+#: webpack's ``ERROR in ./src/app.ts 12:4`` (the path, a space, then line and column).
+_WEBPACK = re.compile(r"^ERROR in ((?:\.{1,2}/)?[^\s:'\"`()]+\.(?:[cm]?[jt]sx?|vue|svelte)) (\d+):\d+", re.M)
 #: Where a JVM trace's chained cause starts: the last cause holds the innermost frame.
 _CAUSED_BY = re.compile(r"^[^\S\n]*Caused by: ", re.M)
 #: The function a goroutine dump names on the line above a frame (``main.(*Server).handle(0x1)``).
-_GO_FUNCTION = re.compile(r"([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
+_GO_FUNCTION = re.compile(r"(?<!\w)([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$")
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
 #: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
 _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
@@ -252,10 +254,14 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
                 paths.append((path, number, named))
             if named:
                 functions.append(named)
-    # a linter's or test runner's locations, in the text's order, before any trace's frames (looked up after them)
+    # a test runner's or linter's locations, before any trace's frames (looked up after them): pytest's
+    # (`path:870: in _iter`) are a stack, innermost last; a linter's or compiler's list is in the file's
+    # order, not a stack, and its first error is looked up first (the last in this list)
     framed = {(path, number) for path, number, _ in paths}
     located = [(m.group(1), int(m.group(2)), (m.group(3) or "").rsplit(".", 1)[-1]) for m in _LOCATION.finditer(text)
                if (m.group(1), int(m.group(2))) not in framed]
+    located += [(m.group(1), int(m.group(2)), "") for m in _WEBPACK.finditer(text)]
+    located = [f for f in reversed(located) if not f[2]] + [f for f in located if f[2]]
     functions = [fn for _, _, fn in located if fn] + functions
     return located + paths, functions
 
@@ -471,7 +477,7 @@ _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
 #: What a message's values look like where the code has a placeholder: quoted values, reprs,
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
 _VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|\[[^\]\n]*\]|\{[^}\n]*\}|"
-                    r"(?<![\w.])[-+]?\d[\w.:/-]*|\S*[/\\]\S*")
+                    r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
 #: A piece is worth looking up when it holds this many words, or one fewer in 12 characters

@@ -77,7 +77,7 @@ def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
     suffix = PurePosixPath(path).suffix.lower()
     if suffix not in UNIT_SUFFIXES or len(text) > MAX_UNIT_FILE_BYTES:
         return []
-    if len(text) > syntax.MINIFIED_MIN_BYTES and len(text) / (text.count("\n") + 1) > syntax.MINIFIED_LINE:
+    if len(text) > syntax.MINIFIED_MIN_BYTES and syntax.mean_line(text) > syntax.MINIFIED_LINE:
         return []  # minified or generated: one long line says nothing a unit could
     lines = file_lines(text)
     if suffix in (".py", ".pyi"):
@@ -190,8 +190,9 @@ CARRY_OVER_FILES = 30
 #: The saved sets' layout and what they hold: "5" since Kotlin, Scala, C#, PHP, Swift and Lua
 #: files are code (file_kind), so their units are in the set; "6" since tree-sitter reads Ruby,
 #: PHP and C# (their units are methods and classes, no longer the lines a regex found); "7" Swift
-#: and Scala too; "8" Kotlin; "9" Elixir and Lua.
-UNITS_VERSION = "9"
+#: and Scala too; "8" Kotlin; "9" Elixir and Lua; "10" Lua's assigned functions, Elixir's quoted and
+#: operator definitions left out, an indented file no longer "minified".
+UNITS_VERSION = "10"
 #: Sets of more files than this are not kept in the memo file by file (a 100,000-file
 #: repository's per-file lists held about a gigabyte): they are flattened at once, and the
 #: newest flat set of each repository stays in memory as the next commit's donor instead.

@@ -267,9 +267,11 @@ class Repository:
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))
-        if ".git" in self.path.parts:  # git's own data (its config holds the remotes' URLs): no project's files
-            project = Path(*self.path.parts[:self.path.parts.index(".git")])
-            raise NotAFolder(f"{raw} is inside a .git folder, git's own data: give the repository itself ({project})")
+        if ".git" in self.path.parts and (data := Path(*self.path.parts[:self.path.parts.index(".git") + 1])) \
+                and (data / "HEAD").is_file():  # git's own data (its config holds the remotes' URLs), not a
+            # folder that happens to be called .git
+            raise NotAFolder(f"{raw} is inside a .git folder, git's own data: give the repository itself "
+                             f"({data.parent})")
         self._repo, self.top, self.subdir = _enclosing_git(self.path)
         self.git = self._repo if not self.subdir else None
         """The git repository whose top folder :attr:`path` is (None for a plain folder or a subfolder)."""

@@ -109,7 +109,7 @@ def outline(path: str, text: str) -> tuple[Definition, ...] | None:
     if len(text) > MAX_BYTES:
         SKIPPED["too large"] += 1
         return ()
-    if len(text) > MINIFIED_MIN_BYTES and len(text) / (text.count("\n") + 1) > MINIFIED_LINE:
+    if len(text) > MINIFIED_MIN_BYTES and mean_line(text) > MINIFIED_LINE:
         SKIPPED["minified"] += 1
         return ()
     import tree_sitter
@@ -128,6 +128,14 @@ def outline(path: str, text: str) -> tuple[Definition, ...] | None:
     if tree.root_node.has_error:
         SKIPPED["parse errors"] += 1
     return _Reader(lang).read(tree.root_node, query)
+
+
+def mean_line(text: str) -> float:
+    """Characters a line, indentation aside (a module nested 300 deep is not minified)."""
+    return len(_INDENT.sub("", text)) / (text.count("\n") + 1)
+
+
+_INDENT = re.compile(r"(?m)^[ \t]+")
 
 
 @lru_cache(maxsize=None)
@@ -192,7 +200,7 @@ _KINDS: dict[str, dict[str, str]] = {
                "type_alias": "type"},
     # Elixir defines by calling macros (`defmodule`, `def`, …): every call is read, those are kept
     "elixir": {"call": "function"},
-    "lua": {"function_declaration": "function"},
+    "lua": {"function_declaration": "function", "assignment_statement": "function"},
 }
 #: Elixir's defining macros -> the kind of what each defines (``defimpl`` names its functions' scope).
 _ELIXIR_DEFINES = {"defmodule": "class", "defprotocol": "interface", "defimpl": "impl", "def": "function",
@@ -265,14 +273,7 @@ class _Reader:
         if self.family == "elixir":
             return _elixir_names(node)
         if self.family == "lua":
-            name = node.child_by_field_name("name")
-            if name is not None and name.type in ("dot_index_expression", "method_index_expression"):
-                owner = name.child_by_field_name("table")  # `function M.render`, `function Obj:method`
-                member = name.child_by_field_name("field") or name.child_by_field_name("method")
-                return [(_text(member), "method" if name.type == "method_index_expression" else kind,
-                         _text(owner) if owner is not None and owner.type == "identifier" else "")] \
-                    if member is not None else []
-            return [(_text(name), kind, "")] if name is not None and name.type == "identifier" else []
+            return _lua_names(node, kind)
         if t in ("variable_declarator", "pair", "field_definition", "public_field_definition"):
             value = node.child_by_field_name("value")
             key = node.child_by_field_name("name") or node.child_by_field_name("key") \
@@ -390,16 +391,42 @@ def _elixir_names(node: Any) -> list[tuple[str, str, str]]:
     head = arguments.named_children[0] if arguments is not None and arguments.named_children else None
     if kind is None or head is None:
         return []
+    if any(up.type == "call" and _text(up.child_by_field_name("target")) == "quote" for up in _ancestors(node)):
+        return []  # code a macro quotes: the functions it generates in its callers, not this file's own
     if kind in ("class", "interface", "impl"):
         if head.type != "alias":
             return []
         *outer, name = _text(head).split(".")
         return [(name, kind, ".".join(outer))]
     if head.type == "binary_operator":  # `def f(a) when is_integer(a)`: the guarded head
+        if _text(head.child_by_field_name("operator")) != "when":
+            return []  # `def left <> right`: an operator, whose left operand is no name
         head = head.child_by_field_name("left")
     if head is not None and head.type == "call":
         head = head.child_by_field_name("target")
     return [(_text(head), kind, "")] if head is not None and head.type == "identifier" else []
+
+
+def _lua_names(node: Any, kind: str) -> list[tuple[str, str, str]]:
+    """What a Lua function definition names: ``function M.render``, ``function Obj:method``,
+    ``local function f``, and a function assigned to a name (``M.render = function(…)``,
+    ``local f = function(…)``); the owner is the table it is put in (``deep`` of ``a.b.deep.f``)."""
+    if node.type == "assignment_statement":
+        names = next((c for c in node.named_children if c.type == "variable_list"), None)
+        values = next((c for c in node.named_children if c.type == "expression_list"), None)
+        if names is None or values is None or len(names.named_children) != 1 or not values.named_children \
+                or values.named_children[0].type != "function_definition":
+            return []
+        name = names.named_children[0]
+    else:
+        name = node.child_by_field_name("name")
+    if name is not None and name.type in ("dot_index_expression", "method_index_expression"):
+        owner = name.child_by_field_name("table")  # `function M.render`, `function Obj:method`
+        member = name.child_by_field_name("field") or name.child_by_field_name("method")
+        parent = re.split(r"[.:]", _text(owner))[-1] if owner is not None else ""
+        return [(_text(member), "method" if name.type == "method_index_expression" else kind, parent)] \
+            if member is not None else []
+    return [(_text(name), kind, "")] if name is not None and name.type == "identifier" else []
 
 
 def _elixir_doc(anchor: Any) -> tuple[str, int]:
@@ -427,8 +454,10 @@ def _elixir_doc(anchor: Any) -> tuple[str, int]:
         candidates = [above] if above is not None else []
     for node in candidates:
         name, value = attribute(node)
-        if name in ("doc", "moduledoc") and value is not None and value.type in ("string", "charlist"):
-            text = _text(value).strip('"').strip("'").strip()
+        if name in ("doc", "moduledoc") and value is not None and value.type in ("string", "charlist", "sigil"):
+            # `@doc """…"""`, `@doc ~S"""…"""` (a sigil: docs that show `#{}`), `@doc "…"`
+            text = re.sub(r"^~\w+", "", _text(value))
+            text = re.sub(r"[A-Za-z]*$", "", text).strip('"').strip("'").strip()
             return (" ".join(text.split()), node.start_point.row + 1) if text else ("", 0)
     return "", 0
 

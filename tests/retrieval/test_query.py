@@ -395,6 +395,11 @@ def test_a_location_as_pytest_linters_and_compilers_print_it_is_a_frame() -> Non
                         ("error[E0308]: mismatched types\n --> src/main.rs:2:5\n", ("src/main.rs", 2))]:
         assert parse(text).frame_lines == (where,), text
     assert parse("see rrule.py:300 for the loop").frame_lines == ()  # mid-sentence: a mention, not a location
+    assert parse("ERROR in ./src/app.ts 12:4\nModule parse failed").frame_lines == (("src/app.ts", 12),)  # webpack
+    # a linter's list is no stack: its first error is looked up first (last here); pytest's lines are one
+    assert parse("src/types.py:700:9: error: bad\nsrc/core.py:12:1: F401 unused\n").paths[-1] == "src/types.py"
+    assert parse("src/a.py:10: in test_x\n    f()\nsrc/b.py:20: in f\n    g()\nE   ValueError: x\n").paths[-1] \
+        == "src/b.py"
     ruby = parse(RUBY_TRACE)  # a frame another pattern reads is not read twice
     assert len(ruby.frame_lines) == len(set(ruby.frame_lines))
     lines = [f"    x{i} = {i}" for i in range(1, 1000)]

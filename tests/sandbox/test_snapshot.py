@@ -125,13 +125,18 @@ def test_bad_paths(tmp_path: Path, make, error, words) -> None:
 def test_a_git_folder_is_refused_as_a_repository(tmp_path: Path) -> None:
     """`explore search repo/.git …` walked git's own data as a plain folder (hooks' samples
     ranked, exit 0) where the MCP server refused it: the command line refuses it too."""
-    write(tmp_path, {"a.py": "x = 1\n"})
-    git(tmp_path, "init", "-q")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-qm", "init")
-    for inside in (tmp_path / ".git", tmp_path / ".git" / "refs"):
-        with pytest.raises(NotAFolder, match=rf"inside a \.git folder.*\({re.escape(str(tmp_path))}\)"):
+    repo = tmp_path / "r"
+    write(repo, {"a.py": "x = 1\n"})
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    for inside in (repo / ".git", repo / ".git" / "refs"):
+        with pytest.raises(NotAFolder, match=rf"inside a \.git folder.*\({re.escape(str(repo))}\)"):
             Repository(inside)
+    # a folder that is only called .git (no git data in it) holds files like any other
+    plain = tmp_path / "other" / ".git" / "proj"
+    write(plain, {"b.py": "y = 2\n"})
+    assert Repository(plain).snapshot().files == ["b.py"]
 
 
 def test_empty_git_repository(tmp_path: Path) -> None:

@@ -313,6 +313,18 @@ end
                                       "function Obj:method(a)\n  return a\nend\n")
     assert lua["inspect"].doc == "Inspect a value." and lua["inspect"].kind == "function"
     assert lua["render"].parent == "M" and lua["method"].parent == "Obj" and lua["method"].kind == "method"
+    # a review's hostile files: an operator's left operand, code a macro quotes, a sigil doc, assigned Lua functions
+    hostile = _by_name("lib/render.ex", '@doc ~S"""\nEncodes the payload #{x}.\n"""\ndef encode_payload(x), do: x\n'
+                                        '@doc "Adds."\ndef left <> right, do: left <> right\n'
+                                        "defmacro m do\n  quote do\n    def injected(x), do: x\n  end\nend\n")
+    assert hostile["encode_payload"].doc == "Encodes the payload #{x}." and set(hostile) == {"encode_payload", "m"}
+    assigned = _by_name("src/m.lua", "M.render_template = function(tpl) return tpl end\nlocal f = function() end\n"
+                                     "function Vector.sub.deep.path_fn() end\nx = 1\n")
+    assert assigned["render_template"].parent == "M" and "f" in assigned and assigned["path_fn"].parent == "deep"
+    assert "x" not in assigned
+    deep = "".join("  " * i + f"defmodule M{i} do\n" for i in range(300)) + \
+        "".join("  " * (299 - i) + "end\n" for i in range(300))
+    assert len(outline("lib/deep.ex", deep)) == 300  # indentation is no minified line
 
 
 def test_bad_input_is_skipped_and_counted_never_raised() -> None:

@@ -207,8 +207,11 @@ def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_rep
     long = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history"])
     assert long.exit_code == 0 and "--max-commits N reads the newest N" in long.stderr, long.stderr
     bounded = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history",
-                                       "--max-commits", "2"])
+                                       "--max-commits", "1"])  # not over the bound
     assert "reads the newest" not in bounded.stderr
+    over = CliRunner().invoke(app, ["tasks", str(weather_repo), "-o", str(out), "--sources", "history",
+                                    "--max-commits", "2"])  # over the bound, the history longer still: said
+    assert "reading the newest 2 of" in over.stderr or "reading all" in over.stderr, over.stderr
 
 
 def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_repo) -> None:
