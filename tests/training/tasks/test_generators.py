@@ -276,3 +276,23 @@ def test_max_commits_1_is_said_as_the_option_not_the_repository(tmp_path: Path, 
     assert tasks == [] and "--max-commits 1" in reason and "only one commit" not in reason
     single = make_repo(tmp_path / "single", {"a.py": "x = 1\n"})
     assert "only one commit" in history.generate(Repository(single), max_commits=1)[1]
+
+
+def test_the_tasks_table_says_why_val_is_the_largest_split(tmp_path: Path, make_repo) -> None:
+    """fmt's tasks: val 2,437 of 4,069 (its few headers answer most questions, and a train task
+    whose answer a test task has goes to val), which looked like a bug; the table says why."""
+    import subprocess
+
+    from explore.cli.tasks import _tasks_table
+    from explore.training.tasks import generate_report
+    from explore.training.tasks.pipeline import parse_sources
+
+    repo = make_repo(tmp_path, {"core.py": "def run():\n    return 0\n"})
+    for i in range(12):  # every commit changes the one source file: every history task has the same answer
+        (repo / "core.py").write_text(f"def run():\n    return {i + 1}\n")
+        subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qam",
+                        f"Return {i + 1} from run so the loop stops"], check=True)
+    report = generate_report(Repository(repo), parse_sources("history"), None, 0, None)
+    splits = {t.meta["split"] for t in report.tasks}
+    assert splits == {"val", "test"}, splits
+    assert "val also takes every train task" in str(_tasks_table(report).caption)
