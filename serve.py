@@ -69,18 +69,6 @@ WARM_QUESTION = "where is the main entry point?"
 MAX_OPEN_REPOSITORIES = 8
 
 
-class _NeedsTheModel(Exception):
-    """A question settled beside the model turned out to need a walk."""
-
-
-class _NoModelYet:
-    """The policy of an explorer that settles questions while the model loads: any decision
-    means the question needs the model, and it waits for it."""
-
-    def decide(self, *args: Any, **kwargs: Any) -> Any:
-        raise _NeedsTheModel
-
-
 #: What an MCP answer about HEAD says when the working tree has changes HEAD does not show.
 UNCOMMITTED_NOTE = ("the working tree has changes HEAD does not show; this server reads HEAD (start it with "
                     "`--worktree` to read them)")
@@ -93,9 +81,6 @@ class OpenSnapshot:
     snapshot: Snapshot
     index: Index | None = None
     explorer: Explorer | None = None
-    unloaded: Explorer | None = None
-    """An explorer of this snapshot with no model: it settles the questions that need no walk while
-    the model loads or walks another question (:meth:`ExploreServer.answer`)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     """Guards building :attr:`index` (and the retriever kept on it) once per snapshot."""
     retriever: Any = None
@@ -373,11 +358,6 @@ class ExploreServer:
         say = say or (lambda _text: None)
         opened = self.open(repo, worktree)
         if not self.model_lock.acquire(blocking=False):
-            # the model is loading (the warm-up) or walking another question: one that needs no walk is
-            # settled beside it, as `explore ask` settles it without loading the model
-            settled = self._settled_without_the_model(opened, question, max_steps, walk, say)
-            if settled is not None:
-                return opened.snapshot.label, settled
             say("waiting for the model (loading, or answering another question)…")
             self.model_lock.acquire()
         try:
@@ -402,31 +382,6 @@ class ExploreServer:
                 policy.walking(None)
         finally:
             self.model_lock.release()
-
-    def _settled_without_the_model(self, opened: OpenSnapshot, question: str, max_steps: int | None,
-                                   walk: str | None, say: Callable[[str], None]) -> Answer | None:
-        """``question``'s answer when it needs no walk, from an explorer of ``opened`` that has no
-        model (its policy refuses to decide); None when it needs one (then it waits for the model)."""
-        if walk == "always":
-            return None
-        explorer = opened.unloaded
-        if explorer is None:
-            setup = self.setup()
-            explorer = Explorer(opened.snapshot, policy=_NoModelYet(), reflector="none", adapters=setup.adapters,
-                                max_steps=self.max_steps, retriever=opened.retriever)
-            explorer.model_name = setup.model
-            explorer.fitted = str(opened.combiner[0]) if opened.retriever is not None and opened.combiner else ""
-            opened.unloaded = explorer
-        if explorer.walks(question, walk):
-            return None
-        self.index(opened, say)
-        try:
-            answered = explorer.ask(question, max_steps=max_steps, walk=walk)
-        except _NeedsTheModel:  # the rankings sent it walking after all
-            return None
-        answered.notes = [*opened.notes, *answered.notes]
-        self.log.info("answered without waiting for the model: %s", opened.snapshot.label)
-        return answered
 
     def _explorer(self, snapshot: Snapshot, retriever: Any = None, say: Callable[[str], None] | None = None
                   ) -> Explorer:

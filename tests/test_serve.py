@@ -745,31 +745,3 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
     assert "is not JSON: answered -32700" in said and "Traceback" not in said, said
     # and each tool call is a line of the server's log, as a terminal's question is
     assert "answered MCP `search` on repo@" in said and "answered MCP `ask` on repo@" in said, said
-
-
-def test_a_question_that_needs_no_walk_is_answered_while_the_model_is_busy(tmp_path: Path, explore_cache: Path,
-                                                                          make_repo) -> None:
-    """A bug report asked while the model loaded (the warm-up, ~3 s) or walked another question
-    waited for it, though it needs no walk (`explore ask` settles it without loading the model).
-    The default model is never loaded here: the statement is settled beside a held model lock."""
-    import threading
-
-    from explore.serve import ExploreServer
-
-    repo = make_repo(tmp_path, FILES)
-    server = ExploreServer(repo)  # the shipped navigator's weights say which questions need a walk
-    report = "Backoff grows without a ceiling: after many attempts the retry waits for hours"
-    answered: dict = {}
-    server.model_lock.acquire()  # as the warm-up holds it while the model loads
-    try:
-        asking = threading.Thread(target=lambda: answered.update(server.ask(None, report)), daemon=True)
-        asking.start()
-        asking.join(120)
-        assert answered, "the statement waited for the model"
-        assert answered["steps"] == [] and answered["files"][0] == "pkg/retry.py"
-        assert answered["model"] and server._model is None  # named, and never loaded
-        # a question that needs a walk is no business of the explorer without a model: it waits
-        opened = server.open(None)
-        assert server._settled_without_the_model(opened, report, None, "always", lambda _t: None) is None
-    finally:
-        server.model_lock.release()
