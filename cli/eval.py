@@ -133,12 +133,26 @@ def eval_command(
         for key, title in (("by_source", "success by source"), ("by_depth", "success by depth")):
             out.print(_group_table(summaries, key, title))
         if adapter is not None:  # which ranking and which walk were scored, as `ask` and `search` say it
-            out.print(inert(f"retrieve and navigator: with {adapter} (its combiner.json, its adapters); without "
-                            "--adapter, as shipped"), markup=False, highlight=False)
+            for line in _adapter_said(adapter, names, tasks is None):
+                out.print(inert(line), markup=False, highlight=False)
     if plot is not None:  # after the results: a plot that cannot be saved must not lose them
         _save_plot(ev, reports, plot)
         if not as_json:
             out.print(inert(f"plot saved to {plot}"), markup=False, highlight=False)
+
+
+def _adapter_said(adapter: Path, names: list[str], history: bool) -> list[str]:
+    """What ``--adapter`` changed in the scores: the combiner that ranked, the adapters that walked
+    (and that commit messages, statements, are settled without a walk: they never meet the adapters)."""
+    said = []
+    if "retrieve" in names:
+        said.append(f"retrieve: ranked with {adapter / 'combiner.json'}")
+    if "navigator" in names:
+        fitted = (adapter / "combiner.json").is_file()
+        said.append(f"navigator: {adapter}'s adapters walk" + (", its combiner.json ranks" if fitted else "")
+                    + ("; commit messages are statements, settled from the candidate stage without a walk, so the "
+                       "adapters score only on questions it walks (`explore tasks`, then --tasks)" if history else ""))
+    return said
 
 
 def _save_plot(ev: Any, reports: list[Any], plot: Path) -> None:

@@ -279,10 +279,15 @@ def train(
     changes its answers to real questions; the policy stages cost hours on a laptop and
     are one option away.
     """
+    from ..sandbox.errors import ExploreError
     from ..training.pipeline import TrainingInterrupted
     from ..training.pipeline import train as run_training
 
     repo = repos[0]
+    if from_dir is not None and not (from_dir / "policy" / "adapter_config.json").is_file():
+        # said now: found after the tasks and the first evaluation, it left an --out no command could take
+        raise ExploreError(f"--from {from_dir}: no policy/ adapter inside (expected "
+                           f"{from_dir}/policy/adapter_config.json): give a folder an earlier `explore train` wrote")
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
                      reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget,
                      from_scratch=from_scratch, corpus=len(repos) > 1)
@@ -295,7 +300,7 @@ def train(
         # a policy run costs hours on a laptop: say what it will do before it starts, not after
         parts = [f"SFT {config.sft.steps} steps" if config.sft.steps else "",
                  f"RL {config.rl.updates} update{'s' * (config.rl.updates != 1)} of {config.rl.episodes_per_update} walks" if config.rl.updates else "",
-                 "with a reflector" if config.reflection else ""]
+                 "with a reflector" if config.reflection and (config.sft.steps or from_dir is not None) else ""]
         named = " (naming --model makes a run a policy run, as every policy option does)" \
             if model is not None and sft_steps is None and rl_updates is None else ""
         err.print(f"[cyan]policy[/]: {shown_markup(', '.join(p for p in parts if p))} on "

@@ -428,3 +428,15 @@ def test_the_python_api_runs_the_adapters_explore_train_made_as_ask_does(tmp_pat
     assert runner.invoke(app, ["train", str(repo)]).exit_code == 0
     assert Explorer(repo).adapters["policy"] == str(default_adapter_dir(repo.resolve()) / "policy")
     assert Explorer(repo, adapters={}).adapters == {}  # zero-shot, as asked
+
+
+def test_a_from_folder_without_a_policy_is_refused_before_any_work(tmp_path: Path, history_repo: Path) -> None:
+    """`--from` a folder that holds no policy was found after the tasks and the first evaluation,
+    and left an --out that neither the fixed command nor --resume could take."""
+    out, notbundle = tmp_path / "run", tmp_path / "notbundle"
+    notbundle.mkdir()
+    for where in (notbundle, tmp_path / "gone"):
+        result = runner.invoke(app, ["train", str(history_repo), "--from", str(where), "--sft-steps", "1",
+                                     "--rl-updates", "0", "--out", str(out)])
+        assert result.exit_code == 2 and "no policy/ adapter inside" in result.output, result.output
+        assert not out.exists()

@@ -94,8 +94,9 @@ def supervised(run: Run, model: Any, tokenizer: Any, policy: Any, demos: DemoSet
 
 
 def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
-              checkpoint: "Checkpoint | None") -> bool:
-    """Online RL; returns whether any update ran in this call."""
+              checkpoint: "Checkpoint | None", notes: bool | None = None) -> bool:
+    """Online RL; returns whether any update ran in this call. ``notes``: walk with the reflector
+    (default: whenever the run reflects)."""
     from ..agent.reflector import LoRAReflector
     from .curriculum import DepthCurriculum, UniformTasks
     from .rl import RLTrainer
@@ -107,7 +108,7 @@ def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any
     for p in frozen:
         p.requires_grad_(False)
     reflector = (LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens)
-                 if cfg.reflection else None)
+                 if (cfg.reflection if notes is None else notes) else None)
     policy.autocast = use_bf16(model, cfg.rl.bf16)
     policy.use_trunk(0)  # free SFT's cached states: every RL update brings new prompts
     trainer = RLTrainer(policy, envs, cfg.rl, reflector=reflector, schedule=schedule,
@@ -254,21 +255,28 @@ def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, fro
     policy = LMPolicy(model, tokenizer, adapter="policy", head=run.config.head)
     stage = checkpoint.stage if checkpoint is not None else None
 
+    trained_notes = from_dir is not None and "reflector" in adapters_in(from_dir)
+    # a reflector only where something trains it (SFT on the demonstrations' notes) or brings it (--from):
+    # RL trains the policy alone, and a fresh reflector's notes were the base model's, ~5x a walk's time
+    notes = cfg.reflection and (trained_notes or cfg.sft.steps > 0)
+    if cfg.reflection and not notes:
+        run.say(ProgressEvent("rl", 0, 1, message="no reflector: RL trains the policy alone and the starting "
+                                                   "bundle has none (--sft-steps N trains one)"))
+
     def reflector() -> Any:
         return LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens) \
-            if cfg.reflection else NoReflector()
+            if notes else NoReflector()
 
     if stage is None and (cfg.sft.steps > 0 or cfg.rl.updates > 0):
         # before any training: the base model (fresh LoRA is a no-op) without notes, as `ask` runs untrained;
         # a run that trains no policy has nothing to compare it with (`explore eval` measures it)
-        trained_notes = from_dir is not None and "reflector" in adapters_in(from_dir)
         run.evaluate("before", repo, test_tasks, policy, reflector() if trained_notes else NoReflector())
     if stage != "rl" and cfg.sft.steps > 0:
         demos = demonstrations(run, repo, train_tasks)
         supervised(run, model, tokenizer, policy, demos, checkpoint if stage == "sft" else None)
         run.evaluate("after_sft", repo, test_tasks, policy, reflector())
     elif stage is None:
-        run.export(model, ["reflector", "policy"] if cfg.reflection else ["policy"])
+        run.export(model, ["reflector", "policy"] if notes else ["policy"])
     if cfg.rl.updates > 0:
-        reinforce(run, repo, train_tasks, model, tokenizer, policy, checkpoint if stage == "rl" else None)
+        reinforce(run, repo, train_tasks, model, tokenizer, policy, checkpoint if stage == "rl" else None, notes)
         run.evaluate("after_rl", repo, test_tasks, policy, reflector())  # again only if updates ran (Run.loop)

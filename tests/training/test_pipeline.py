@@ -71,6 +71,21 @@ def test_cli_train_then_resume_grows_metrics(make_repo, tmp_path: Path) -> None:
     assert other_commit.exit_code == 2 and "--rev" in other_commit.output  # not silently the recorded one
 
 
+def test_an_rl_only_run_trains_and_writes_no_reflector(make_repo, tmp_path: Path) -> None:
+    """RL trains the policy alone: an RL-only run wrote a fresh (untrained) reflector into its
+    bundle, and `ask` then walked with the base model's notes at ~5x the time by default."""
+    import json
+
+    repo = make_repo(tmp_path, FLAT)
+    out = tmp_path / "rl-only"
+    result = runner.invoke(app, ["train", str(repo), "--model", "tiny-random", "--out", str(out), "--sft-steps", "0",
+                                 "--rl-updates", "1", "--reflection", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (out / "policy" / "adapter_config.json").is_file() and not (out / "reflector").exists()
+    assert set(json.loads(result.stdout)["adapters"]) == {"policy"}
+    assert "no reflector" in " ".join(result.stderr.split()) and "with a reflector" not in result.stderr
+
+
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(small_repo: Path, tmp_path: Path, tasks) -> None:
     tasks_file = tmp_path / "tasks.jsonl"
     write_tasks(tasks, tasks_file)

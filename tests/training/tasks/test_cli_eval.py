@@ -339,6 +339,12 @@ def test_eval_retrieve_with_an_adapter_ranks_with_its_fitted_combiner(weather_re
     assert json.loads(fitted.stdout)["adapter"] == str(run.resolve())
     text = runner.invoke(app, args[:-1] + ["--adapter", str(run)])  # the table says which ranking it scored
     assert text.exit_code == 0 and f"with {run}" in " ".join(text.stdout.split()), text.output
+    # the navigator on commit messages never walks: said, where a bundle's adapters looked scored
+    from explore.cli.eval import _adapter_said
+
+    said = " ".join(_adapter_said(tmp_path, ["navigator"], history=True))  # a folder with no combiner.json
+    assert "settled from the candidate stage without a walk" in said and "combiner.json" not in said
+    assert "without a walk" not in " ".join(_adapter_said(run, ["navigator"], history=False))
     # a typo, or a folder with no combiner, scored the shipped stage as if it were the fit (exit 0)
     typo = runner.invoke(app, [*args, "--adapter", str(tmp_path / "rnu")])
     assert typo.exit_code == 2 and "no such folder" in typo.stderr, typo.output
