@@ -215,7 +215,8 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
                       f"{result.get('success', 0):.0%} (steps {result.get('steps', 0):.1f})")
     rl = summary.get("rl")
     if rl:
-        row("RL train success", f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last 5")
+        row("RL train success", f"{rl['success_first']:.0%} in its one update" if rl.get("updates") == 1 else
+            f"{rl['success_first']:.0%} first update → {rl['success_last5']:.0%} last {min(5, rl.get('updates', 5))}")
     policy = summary.get("policy")
     if policy and not policy.get("trained", True):
         row("policy", f"kept as it is in {policy['from']} (no SFT or RL asked for)")
@@ -227,6 +228,17 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
         out.print(inert(f"metrics: {folder}/metrics.jsonl · plot: {folder}/training.png"), markup=False,
                   highlight=False)
     out.print(inert(f"next: {_next(summary, repo)}"), markup=False, highlight=False)
+
+
+def _last_checkpoint(out: Path) -> str:
+    """``SFT step 10`` of the checkpoint in ``out`` (an interrupt during an evaluation after it
+    was said to come "before the first checkpoint"), or "" when there is none."""
+    try:
+        meta = json.loads((out / "checkpoint" / "manifest.json").read_text(encoding="utf-8"))
+        stage, step = str(meta["stage"]), int(meta["step"])
+        return {"sft": f"SFT step {step}", "rl": f"RL update {step}"}.get(stage, f"{stage} step {step}")
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def _notes(summary: dict[str, Any]) -> list[str]:
@@ -279,6 +291,7 @@ def train(
     changes its answers to real questions; the policy stages cost hours on a laptop and
     are one option away.
     """
+    from ..agent.bundle import default_adapter_dir
     from ..sandbox.errors import ExploreError
     from ..training.pipeline import TrainingInterrupted
     from ..training.pipeline import train as run_training
@@ -298,7 +311,7 @@ def train(
                                  "repository's history, which makes its own questions)", param_hint="'--tasks'")
     if (config.sft.steps or config.rl.updates) and not resume:
         # a policy run costs hours on a laptop: say what it will do before it starts, not after
-        parts = [f"SFT {config.sft.steps} steps" if config.sft.steps else "",
+        parts = [f"SFT {config.sft.steps} step{'s' * (config.sft.steps != 1)}" if config.sft.steps else "",
                  f"RL {config.rl.updates} update{'s' * (config.rl.updates != 1)} of {config.rl.episodes_per_update} walks" if config.rl.updates else "",
                  "with a reflector" if config.reflection and (config.sft.steps or from_dir is not None) else ""]
         named = " (naming --model makes a run a policy run, as every policy option does)" \
@@ -316,12 +329,14 @@ def train(
         err.print(f"[yellow]interrupted[/] during {stop.stage} at step {stop.step}; saved{shown_markup(where)}. "
                   "Continue with the same command plus --resume.", highlight=False)
         raise typer.Exit(interrupted_code()) from None
-    except KeyboardInterrupt:  # before any checkpoint: the fit of the candidate stage, the first evaluation
+    except KeyboardInterrupt:  # outside a training loop: the candidate stage's fit, an evaluation
         how = "terminated (SIGTERM)" if interrupted_code() == TERMINATED else "interrupted"
         again = "the same command plus --resume" if config.sft.steps or config.rl.updates else "the same command"
         kept = "the history questions built so far are kept in the cache" if not (config.sft.steps or config.rl.updates) \
             else "the candidate stage's fit, once made, and the history questions built are kept"
-        err.print(f"[yellow]{how}[/] before the first checkpoint; {kept}, and nothing was left half-written. "
+        saved = _last_checkpoint(out_dir or default_adapter_dir(repo))
+        when = f"after the checkpoint of {saved} (kept)" if saved else "before the first checkpoint"
+        err.print(f"[yellow]{how}[/] {when}; {kept}, and nothing was left half-written. "
                   f"Continue with {again}.", highlight=False)
         raise typer.Exit(interrupted_code()) from None
     result.summary["default_out"] = out_dir is None

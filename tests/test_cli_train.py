@@ -440,3 +440,16 @@ def test_a_from_folder_without_a_policy_is_refused_before_any_work(tmp_path: Pat
                                      "--rl-updates", "0", "--out", str(out)])
         assert result.exit_code == 2 and "no policy/ adapter inside" in result.output, result.output
         assert not out.exists()
+
+
+def test_an_interrupt_after_a_checkpoint_says_the_checkpoint_is_kept(tmp_path: Path) -> None:
+    """Ctrl-C during the evaluation after SFT's last checkpoint said "before the first checkpoint"."""
+    from explore.cli.train import _last_checkpoint
+
+    out = tmp_path / "run"
+    assert _last_checkpoint(out) == ""
+    (out / "checkpoint").mkdir(parents=True)
+    (out / "checkpoint" / "manifest.json").write_text(json.dumps({"stage": "sft", "step": 10, "sha256": "x"}))
+    assert _last_checkpoint(out) == "SFT step 10"
+    (out / "checkpoint" / "manifest.json").write_text("{torn")
+    assert _last_checkpoint(out) == ""
