@@ -41,7 +41,8 @@ def duration(text: str) -> float:
 #: ``explore train REPO`` with no flags: the time given to the candidate stage's fit.
 DEFAULT_BUDGET_S = 30 * 60
 
-STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflector + policy)", "rl": "RL (policy)"}
+STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflector + policy)", "rl": "RL (policy)",
+               "eval": "evaluation (held-out walks)"}
 
 
 def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
@@ -103,6 +104,7 @@ class TrainProgress:
         self.started: dict[str, float] = {}
         self.said_at: dict[str, float] = {}
         self.unsaid: dict[str, Any] = {}
+        self.last: dict[str, int] = {}  # each stage's last step: a smaller one starts the stage again
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
         from rich.table import Column
@@ -132,9 +134,12 @@ class TrainProgress:
         """A line now and then: at a stage's first step, every :data:`PLAIN_EVERY_S`, at its end,
         and where it stood when the run ended."""
         now = time.monotonic()
+        done, total = event.step, event.total or 0
+        if done < self.last.get(event.stage, 0):  # the stage again (the evaluation after SFT): timed anew
+            self.started.pop(event.stage, None)
+        self.last[event.stage] = done
         first = event.stage not in self.started
         self.started.setdefault(event.stage, now)
-        done, total = event.step, event.total or 0
         if not (force or first or done >= total or now - self.said_at.get(event.stage, 0.0) >= self.PLAIN_EVERY_S):
             self.unsaid[event.stage] = event
             return
@@ -151,6 +156,9 @@ class TrainProgress:
         elif event.stage in STAGE_NAMES and not event.message:
             if event.stage not in self.tasks:
                 self.tasks[event.stage] = self.bars.add_task(STAGE_NAMES[event.stage], total=event.total, info="")
+            elif event.step < self.last.get(event.stage, 0):  # the stage again: its bar and clock anew
+                self.bars.reset(self.tasks[event.stage], total=event.total)
+            self.last[event.stage] = event.step
             m = event.metrics
             if event.stage == "rl":
                 info = f"success {m.get('train/success', 0):.0%}  return {m.get('train/return', 0):+.2f}"
@@ -158,6 +166,8 @@ class TrainProgress:
                     info += f"  depth≤{m['curriculum/max_depth']:.0f}"
             elif event.stage == "retriever":
                 info = "questions, each on its parent"
+            elif event.stage == "eval":
+                info = "greedy walks of the held-out tasks"
             else:
                 info = f"policy loss {m.get('sft/policy_loss', 0):.3f}"
                 if "sft/reflector_loss" in m:

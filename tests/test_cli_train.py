@@ -453,3 +453,25 @@ def test_an_interrupt_after_a_checkpoint_says_the_checkpoint_is_kept(tmp_path: P
     assert _last_checkpoint(out) == "SFT step 10"
     (out / "checkpoint" / "manifest.json").write_text("{torn")
     assert _last_checkpoint(out) == ""
+
+
+def test_an_evaluation_shows_progress_and_a_second_one_is_timed_anew(tmp_path: Path) -> None:
+    """A policy run's two evaluations were a minute of silence each; told per wave now, a second
+    evaluation's line counts its own time, not the first's."""
+    import io
+
+    from rich.console import Console
+
+    from explore.cli.train import TrainProgress
+    from explore.training.run import ProgressEvent
+
+    text = io.StringIO()
+    progress = TrainProgress(Console(file=text, force_terminal=False, width=120))
+    with progress:
+        for done in (8, 16, 20):
+            progress(ProgressEvent("eval", done, 20))
+        progress.started["eval"] -= 600  # as if the first evaluation took ten minutes
+        progress(ProgressEvent("eval", 8, 20))  # the evaluation after SFT
+    lines = [line for line in text.getvalue().splitlines() if line.startswith("evaluation")]
+    assert lines[0].startswith("evaluation (held-out walks): 8/20") and "20/20" in lines[1]
+    assert lines[2].startswith("evaluation (held-out walks): 8/20, 0:00 elapsed"), lines

@@ -124,8 +124,10 @@ def rollout(
     generator: torch.Generator | None = None,
     prompt: PromptFn = policy_prompt,
     prefix: PrefixFn | None = policy_prefix,
+    played: Callable[[int, int], None] | None = None,
 ) -> list[Episode]:
-    """Play one episode per (options, seed) in waves of ``len(envs)``, decisions batched.
+    """Play one episode per (options, seed) in waves of ``len(envs)``, decisions batched;
+    ``played(done, total)`` hears after each wave.
 
     Reflections are cached per observation within the call: a greedy frozen reflector
     gives the same note for the same state, and episodes often revisit states.
@@ -173,6 +175,8 @@ def rollout(
                     ep.success = bool(info.get("success", False))
                     running[i] = False
         episodes += eps
+        if played is not None:
+            played(len(episodes), len(options))
     return episodes
 
 
@@ -369,8 +373,10 @@ def _clone(value: Any) -> Any:
 
 def evaluate(envs: Sequence[Any], policy: Any, tasks: Sequence[Any], *, reflector: Any = None, seed: int = 0,
              prompt: PromptFn = policy_prompt, prefix: PrefixFn | None = policy_prefix,
-             episodes: list[Episode] | None = None) -> dict[str, float]:
-    """Greedy success, return and steps over ``tasks`` (one episode each, fixed seeds).
+             episodes: list[Episode] | None = None,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, float]:
+    """Greedy success, return and steps over ``tasks`` (one episode each, fixed seeds);
+    ``progress(done, total)`` hears after each wave of episodes.
 
     Pass a list as ``episodes`` to get the played episodes back (for inspection).
     """
@@ -378,7 +384,7 @@ def evaluate(envs: Sequence[Any], policy: Any, tasks: Sequence[Any], *, reflecto
         return {}
     seeds = [seed + i for i in range(len(tasks))]
     played = rollout(envs, policy, [{"task": t} for t in tasks], seeds, reflector=reflector, greedy=True,
-                     prompt=prompt, prefix=prefix)
+                     prompt=prompt, prefix=prefix, played=progress)
     if episodes is not None:
         episodes.extend(played)
     return summarize(played, "eval")

@@ -241,7 +241,8 @@ class Run:
         cfg.shuffle_labels, cfg.leave_out = False, 0.0
         envs = [RepoExploreEnv(repo, test, copy.deepcopy(cfg)) for _ in range(min(8, n))]
         played: list[Any] = []
-        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played)
+        result = evaluate(envs, policy, test[:n], reflector=reflector, seed=self.config.seed, episodes=played,
+                          progress=lambda done, total: self.say(ProgressEvent("eval", done, total)))
         self.state["eval"][name] = {k.split("/")[-1]: round(v, 4) for k, v in result.items()}
         walks = [{"task": e.task_id, "success": e.success, "actions": e.texts, "notes": e.notes} for e in played]
         write_json(self.out / f"eval_{name}.json", walks)

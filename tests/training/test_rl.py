@@ -88,6 +88,16 @@ def test_reflector_notes_reach_the_policy_prompt() -> None:
         assert ep.steps == 1 and ep.labels == [["A", "B", "C", "D"]]
 
 
+def test_an_evaluation_says_how_far_it_is_after_each_wave() -> None:
+    """A policy run's evaluations were a minute of silence each: evaluate tells each wave."""
+    from explore.training.rl import evaluate
+
+    heard: list[tuple[int, int]] = []
+    result = evaluate([PickEnv(), PickEnv()], tiny_policy(), [None] * 5, prompt=plain_prompt, prefix=None,
+                      progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(2, 5), (4, 5), (5, 5)] and "eval/success" in result
+
+
 def test_trainer_state_continues_exactly() -> None:
     config = RLConfig(episodes_per_update=4, lr=1e-2)
     trainer = RLTrainer(tiny_policy(), [PickEnv() for _ in range(4)], config, prompt=plain_prompt, prefix=None, seed=3)
