@@ -136,6 +136,23 @@ def working_tree_differs(repo: Path) -> bool:
     return done.returncode == 0 and bool(done.stdout)
 
 
+#: What an answer about HEAD says when the working tree has changes HEAD does not show (each
+#: caller adds how its user reads them: `--worktree`, a server started so, ``worktree=True``).
+UNCOMMITTED = "the working tree has changes HEAD does not show; this reads HEAD"
+
+
+def differs_later(repo: Path) -> Callable[[], bool]:
+    """:func:`working_tree_differs` started now, in a thread: `git status` (a fifth of a second
+    on a mid-size repository) runs beside the index or the model load instead of before it.
+    The returned call waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")
+    differs = pool.submit(working_tree_differs, repo)
+    pool.shutdown(wait=False)  # the thread ends with `git status`; nothing waits for it but the call
+    return differs.result
+
+
 def _pending(lines: Any) -> dict[str, Any]:
     """The line a server sent before closing the connection, or {} when there is none."""
     try:

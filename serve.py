@@ -47,7 +47,7 @@ from mcp.server.mcpserver import MCPServer
 from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
-from .handoff import SPARSE_NOTE, is_sparse_checkout, working_tree_differs
+from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
                          path_out, refused_as_error, text_out)
 from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
@@ -70,8 +70,7 @@ MAX_OPEN_REPOSITORIES = 8
 
 
 #: What an MCP answer about HEAD says when the working tree has changes HEAD does not show.
-UNCOMMITTED_NOTE = ("the working tree has changes HEAD does not show; this server reads HEAD (start it with "
-                    "`--worktree` to read them)")
+UNCOMMITTED_NOTE = f"{UNCOMMITTED} (a server started with `--worktree` reads them)"
 
 
 @dataclass
@@ -339,12 +338,8 @@ class ExploreServer:
         repository = self._repository(repo)
         if self.worktree or not repository.is_git:
             return list
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")
-        differs = pool.submit(working_tree_differs, repository.path)
-        pool.shutdown(wait=False)
-        return lambda: [UNCOMMITTED_NOTE] if differs.result() else []
+        differs = differs_later(repository.path)
+        return lambda: [UNCOMMITTED_NOTE] if differs() else []
 
     def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
                max_steps: int | None = None, say: Callable[[str], None] | None = None,

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..handoff import UNCOMMITTED
 from ..sandbox.errors import ExploreError
 from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: F401 - EmptyQuestion is the API's too
 from ..sandbox.index import file_lines, shown_line
@@ -85,8 +86,7 @@ class Evidence:
 
 
 #: What an answer about HEAD says when the repository's working tree has changes HEAD does not show.
-UNCOMMITTED_NOTE = ("the working tree has changes HEAD does not show; this reads HEAD (Explorer(repo, worktree=True) "
-                    "reads them)")
+UNCOMMITTED_NOTE = f"{UNCOMMITTED} (Explorer(repo, worktree=True) reads them)"
 #: Why ``--reflector lora`` cannot run: no reflector adapter, and what makes one.
 NO_REFLECTOR = ("--reflector lora needs a trained reflector adapter, which the shipped navigator and a plain "
                 "`explore train REPO` (the candidate stage only) do not have: train one with `explore train REPO "
@@ -191,13 +191,9 @@ class Explorer:
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
             if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
-                from concurrent.futures import ThreadPoolExecutor
+                from ..handoff import differs_later
 
-                from ..handoff import working_tree_differs
-
-                pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")  # beside the index and model
-                self._uncommitted = pool.submit(working_tree_differs, source.path)
-                pool.shutdown(wait=False)
+                self._uncommitted = differs_later(source.path)  # beside the index and the model
         if adapters is None and policy is None:
             from .bundle import find_adapters
             from .models import DEFAULT_MODEL
@@ -352,7 +348,7 @@ class Explorer:
             _steps(max_steps)
         with self._asking:
             if self._uncommitted is not None:  # once: the snapshot is the one taken at construction
-                if self._uncommitted.result():
+                if self._uncommitted():
                     self.notes.append(UNCOMMITTED_NOTE)
                 self._uncommitted = None
             return self._ask(question, max_steps, walk)

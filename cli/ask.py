@@ -107,16 +107,12 @@ def uncommitted_note(repo: Path) -> Callable[[], None]:
     """:func:`warn_uncommitted` started now and said later: `git status` (a fifth of a second
     on a mid-size repository) runs beside the model load or the index instead of before
     it. The returned call waits for it and says the note, when there is one to say."""
-    from concurrent.futures import ThreadPoolExecutor
+    from ..handoff import differs_later
 
-    from ..handoff import working_tree_differs
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="explore-status")
-    differs = pool.submit(working_tree_differs, repo)
-    pool.shutdown(wait=False)  # the thread ends with `git status`; nothing waits for it but note()
+    differs = differs_later(repo)
 
     def note() -> None:
-        if differs.result():
+        if differs():
             say_uncommitted()
 
     return note
@@ -128,8 +124,10 @@ WALKS = ("auto", "always")
 
 
 def say_uncommitted() -> None:
-    err.print("[yellow]note:[/] the working tree has changes HEAD does not show; this reads HEAD "
-              "(add --worktree to read them)", highlight=False)  # ask, search and eval alike: search walks nothing
+    from ..handoff import UNCOMMITTED
+
+    err.print(f"[yellow]note:[/] {UNCOMMITTED} (add --worktree to read them)",
+              highlight=False)  # ask, search and eval alike: search walks nothing
 
 
 def ask(
