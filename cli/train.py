@@ -302,15 +302,13 @@ def train(
     are one option away.
     """
     from ..agent.bundle import default_adapter_dir
-    from ..sandbox.errors import ExploreError
     from ..training.pipeline import TrainingInterrupted
     from ..training.pipeline import train as run_training
+    from ..training.stages import check_from
 
     repo = repos[0]
-    if from_dir is not None and not (from_dir / "policy" / "adapter_config.json").is_file():
-        # said now: found after the tasks and the first evaluation, it left an --out no command could take
-        raise ExploreError(f"--from {from_dir}: no policy/ adapter inside (expected "
-                           f"{from_dir}/policy/adapter_config.json): give a folder an earlier `explore train` wrote")
+    if from_dir is not None:
+        check_from(from_dir)
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
                      reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget,
                      from_scratch=from_scratch, corpus=len(repos) > 1)

@@ -31,6 +31,14 @@ if TYPE_CHECKING:
     from .checkpoint import Checkpoint
 
 
+def check_from(from_dir: Path) -> None:
+    """Refuse a ``--from`` folder that holds no policy adapter (said before any work: found
+    after the tasks and the first evaluation, it left an --out no command could take)."""
+    if "policy" not in adapters_in(from_dir):
+        raise TrainError(f"--from {from_dir}: no policy/ adapter inside (expected {from_dir}/policy/adapter_config.json):"
+                         " give a folder an earlier `explore train` wrote")
+
+
 def load_model(run: Run, from_dir: Path | None) -> tuple[Any, Any]:
     """The base model with a ``policy`` (and ``reflector``) LoRA adapter: fresh, or from ``from_dir``."""
     from ..agent.models import ModelError, load_adapters, new_lora, resolve_model
@@ -44,10 +52,8 @@ def load_model(run: Run, from_dir: Path | None) -> tuple[Any, Any]:
     torch.manual_seed(cfg.seed)  # LoRA's A matrices are drawn at random: same seed, same start
     model: Any = loaded
     if from_dir is not None:
+        check_from(from_dir)
         found = {n: path for n, path in adapters_in(from_dir).items() if n in names}
-        if "policy" not in found:
-            raise TrainError(f"--from {from_dir}: no policy/ adapter inside "
-                             f"(expected {from_dir}/policy/adapter_config.json)")
         try:
             model = load_adapters(loaded, found, trainable=list(found))
         except ModelError as exc:
@@ -94,9 +100,9 @@ def supervised(run: Run, model: Any, tokenizer: Any, policy: Any, demos: DemoSet
 
 
 def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any, tokenizer: Any, policy: Any,
-              checkpoint: "Checkpoint | None", notes: bool | None = None) -> bool:
+              checkpoint: "Checkpoint | None", notes: bool) -> bool:
     """Online RL; returns whether any update ran in this call. ``notes``: walk with the reflector
-    (default: whenever the run reflects)."""
+    (one SFT trained or ``--from`` brought)."""
     from ..agent.reflector import LoRAReflector
     from .curriculum import DepthCurriculum, UniformTasks
     from .rl import RLTrainer
@@ -108,7 +114,7 @@ def reinforce(run: Run, repo: Repository | Corpus, tasks: list[Task], model: Any
     for p in frozen:
         p.requires_grad_(False)
     reflector = (LoRAReflector(model, tokenizer, "reflector", max_new_tokens=cfg.rl.reflection_tokens)
-                 if (cfg.reflection if notes is None else notes) else None)
+                 if notes else None)
     policy.autocast = use_bf16(model, cfg.rl.bf16)
     policy.use_trunk(0)  # free SFT's cached states: every RL update brings new prompts
     trainer = RLTrainer(policy, envs, cfg.rl, reflector=reflector, schedule=schedule,
