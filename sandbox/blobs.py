@@ -41,6 +41,15 @@ def _unlink(path: Path, size: int) -> int | None:
     return size
 
 
+def _open_new(path: str | Path):
+    """Open ``path`` to write; its folder made again if a sweep removed it as empty since."""
+    try:
+        return open(path, "wb")
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return open(path, "wb")
+
+
 class BlobStore:
     """Content-addressed, read-only copies of git blobs: ``<root>/<2 hex>/<id>`` (``.x`` for
     executables, whose mode a hard link cannot differ in)."""
@@ -81,7 +90,7 @@ class BlobStore:
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with replacing(dest) as tmp:  # whole or none
-                    with open(tmp, "wb") as fh:
+                    with _open_new(tmp) as fh:
                         left = int(header[2])
                         while left and (chunk := proc.stdout.read(min(left, _CHUNK))):
                             fh.write(chunk)
@@ -146,6 +155,13 @@ class BlobStore:
                     n = st.st_size if dry_run else self.drop_unlinked(path)
                 if n is not None:
                     count, freed = count + 1, freed + n
+        if not dry_run:  # a shard folder left empty (`cache clear` left 256 of them)
+            for shard in os.scandir(self.root) if os.path.isdir(self.root) else ():
+                if shard.is_dir(follow_symlinks=False):
+                    try:
+                        os.rmdir(shard.path)
+                    except OSError:
+                        pass  # not empty
         return count, freed
 
     @staticmethod
