@@ -30,6 +30,7 @@ is told to whoever asked it (MCP progress, the command's status line) and logged
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -172,10 +173,20 @@ class ExploreServer:
         """``repo`` as an MCP client names it, when it lies in :attr:`allowed` (a symlink
         counts where it leads); else an :class:`ExploreError` that says how to allow it. A
         client steered by what it read (a prompt in a file) may name any path: ``/etc``,
-        ``~/.ssh`` would be read as plain folders."""
-        if self.allowed is None or repo is None or not str(repo).strip():
+        ``~/.ssh`` would be read as plain folders. A relative ``repo`` is read against the
+        server's own repository (``.`` is it): the client does not know the server's folder."""
+        if repo is None or not str(repo).strip():
             return repo
-        real = Path(repo).expanduser().resolve()
+        path = Path(repo).expanduser()
+        if not path.is_absolute():
+            if self.default is None:
+                raise ExploreError(f"{repo}: give the repository's absolute path; this server was started "
+                                   f"without a repository to read a relative one against (its own folder, "
+                                   f"{os.getcwd()}, is not one a client sees)")
+            repo = str(self.default / path)
+        if self.allowed is None:
+            return repo
+        real = Path(repo).resolve()
         if ".git" in real.parts:  # its config holds remotes' URLs (and their tokens), its objects every version
             raise ExploreError(f"{repo} is inside a .git folder: name the repository itself, not its git data")
         if any(real == root or root in real.parents for root in self.allowed):

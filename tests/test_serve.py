@@ -215,6 +215,12 @@ async def test_two_concurrent_clients(tmp_path: Path, explore_cache: Path, make_
     async with connect(tmp_path, explore_cache, str(repo), log="a.log") as a, \
             connect(tmp_path, explore_cache, "--worktree", "--allow", str(tmp_path), log="b.log") as b:
         refused(await b.call_tool("ls", {}), "no repository given")
+        # a relative repo: read against the server's repository (the client cannot know the
+        # server's own folder); without one, refused with what to give
+        refused(await b.call_tool("ls", {"repo": repo.name}), "give the repository's absolute path")
+        assert "retry.py" in text(ok(await a.call_tool("ls", {"repo": ".", "path": "pkg"})))
+        assert "retry.py" in text(ok(await a.call_tool("ls", {"repo": "pkg"})))
+        refused(await a.call_tool("ls", {"repo": "../x"}), "is outside the folders")
         results = await asyncio.gather(calls(a, {}), calls(b, {"repo": str(repo)}))
         assert not any(ok(r).structured_content["notes"] for r in results[0][::4])  # a clean tree: no note
         (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
