@@ -521,8 +521,38 @@ class Retriever:
                     fused[path] += w / (cfg.k + r)
             for path in fused:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
+        for path in [p for p in fused if is_media(p) and not _asks_media(query.text, p)]:
+            del fused[path]  # an image matched on its path's words ("demo", "bear") answers no question about code
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
+
+
+#: Files whose bytes no reader of code reads: images, fonts, audio and video, archives, compiled
+#: objects. They are indexed by their paths' words alone, and ranked on them; zustand's
+#: ``examples/demo/src/resources/bear.png`` came 4th for "examples: fix prettier / lint".
+MEDIA_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".ico", ".icns", ".webp", ".bmp", ".tif", ".tiff", ".psd", ".avif",
+    ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".wav", ".ogg", ".flac", ".webm", ".mov",
+    ".avi", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".jar", ".whl", ".so", ".dll", ".dylib", ".exe",
+    ".pyc", ".class", ".o", ".a"})
+#: Words by which a question asks for such a file (or its suffix, or its whole name).
+_MEDIA_WORDS = frozenset({"image", "images", "icon", "icons", "logo", "logos", "picture", "pictures", "screenshot",
+                          "screenshots", "favicon", "font", "fonts", "asset", "assets", "binary", "binaries",
+                          "video", "audio", "sound", "archive", "photo", "banner", "sprite", "sprites"})
+
+
+def is_media(path: str) -> bool:
+    """Whether ``path`` is an image, a font, audio, video, an archive or a compiled object."""
+    return PurePosixPath(path.lower()).suffix in MEDIA_SUFFIXES
+
+
+def _asks_media(question: str, path: str) -> bool:
+    """Whether ``question`` asks for a file like ``path``: by a word such as *image* or
+    *logo*, its suffix (``png``) or its whole name (``bear.png``)."""
+    text = question.lower()
+    name = PurePosixPath(path.lower()).name
+    words = set(re.findall(r"[a-z0-9]+", text))
+    return name in text or PurePosixPath(name).suffix[1:] in words or bool(words & _MEDIA_WORDS)
 
 
 #: File names code generators give what they write (protobuf, OpenAPI clients, Dart's build_runner,

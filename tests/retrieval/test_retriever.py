@@ -647,3 +647,19 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
         'OperationalError: connection to server at "db" port 5432 failed', 3)
     assert ranked[0].path == "backend/app/core/db.py", ranked
     assert "generated" in next(h.why for h in ranked if h.path.endswith(".gen.ts"))
+
+
+def test_an_image_is_no_candidate_unless_the_question_asks_for_one(tmp_path: Path, make_repo) -> None:
+    """An image is indexed by its path's words alone; matched on them ("demo", "retry") it
+    answers no question about code, but "where is the retry diagram image?" gets it."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    repo = make_repo(tmp_path, {"src/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                "examples/demo/retry-backoff.png": png, "docs/retry/backoff.woff2": png,
+                                "README.md": "# demo\n"})
+    retriever = Retriever(Index.build(Repository(repo).snapshot()))
+    for fusion in ("learned", "rrf"):
+        retriever.config = RetrieverConfig(fusion=fusion)
+        paths = [h.path for h in retriever.rank("demo: fix the retry backoff", 10)]
+        assert paths and not any(p.endswith((".png", ".woff2")) for p in paths), paths
+    assert "examples/demo/retry-backoff.png" in [h.path for h in retriever.rank("where is the retry backoff diagram image?", 10)]
+    assert "examples/demo/retry-backoff.png" in [h.path for h in retriever.rank("retry-backoff.png is blurry", 10)]
