@@ -103,10 +103,11 @@ def warn_sparse(repo: Path) -> None:
         err.print(f"[yellow]note:[/] {SPARSE_NOTE} (drop --worktree to read HEAD whole)", highlight=False)
 
 
-def uncommitted_note(repo: Path) -> Callable[[], None]:
+def uncommitted_note(repo: Path, noted: set[str]) -> Callable[[], None]:
     """:func:`warn_uncommitted` started now and said later: `git status` (a fifth of a second
     on a mid-size repository) runs beside the model load or the index instead of before
-    it. The returned call waits for it and says the note, when there is one to say."""
+    it. The returned call waits for it and says the note, when there is one to say (and
+    adds ``uncommitted`` to ``noted``, for :func:`with_uncommitted`)."""
     from ..handoff import differs_later
 
     differs = differs_later(repo)
@@ -114,8 +115,26 @@ def uncommitted_note(repo: Path) -> Callable[[], None]:
     def note() -> None:
         if differs():
             say_uncommitted()
+            noted.add("uncommitted")
 
     return note
+
+
+def with_uncommitted(data: dict[str, Any], noted: set[str]) -> dict[str, Any]:
+    """``data`` (an answer or a search) with the uncommitted-changes note in its ``notes``
+    when it was said on stderr: a script reading ``--json`` on stdout was told only "check
+    the spelling" of a function just written (MCP and the Python API put it in ``notes``)."""
+    if "uncommitted" not in noted:
+        return data
+    said = f"{uncommitted_sentence()} (add --worktree to read them)"
+    notes = list(data.get("notes") or [])
+    return data if any(said in n for n in notes) else {**data, "notes": [*notes, said]}
+
+
+def uncommitted_sentence() -> str:
+    from ..handoff import UNCOMMITTED
+
+    return UNCOMMITTED
 
 
 #: ``--walk``'s choices: :data:`explore.agent.answer.WALKS` (not imported: a question handed to
@@ -124,9 +143,7 @@ WALKS = ("auto", "always")
 
 
 def say_uncommitted() -> None:
-    from ..handoff import UNCOMMITTED
-
-    err.print(f"[yellow]note:[/] {UNCOMMITTED} (add --worktree to read them)",
+    err.print(f"[yellow]note:[/] {uncommitted_sentence()} (add --worktree to read them)",
               highlight=False)  # ask, search and eval alike: search walks nothing
 
 
@@ -171,13 +188,13 @@ def ask(
         if data is None:  # the server's note, if it gave one before failing, is not said twice
             data = ask_here(repo, text, rev=rev, worktree=worktree, model=model, adapter=adapter,
                             reflector=reflector, max_steps=max_steps, walk=walk, say=say,
-                            check_head=rev is None and not worktree and "uncommitted" not in noted)
+                            check_head=rev is None and not worktree and "uncommitted" not in noted, noted=noted)
     finally:
         if status:
             status.stop()
     answered = bool(data["evidence"])
     if as_json:
-        emit_json("ask", {"answered": answered, **data})
+        emit_json("ask", {"answered": answered, **with_uncommitted(data, noted)})
     else:
         render_answer(data, show_steps, warm=warm)
     if not answered:
@@ -228,14 +245,14 @@ def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: 
 
 def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: str | None, adapter: Path | None,
              reflector: str | None, max_steps: int | None, walk: str, say: Callable[[str], None],
-             check_head: bool) -> dict[str, Any]:
+             check_head: bool, noted: set[str]) -> dict[str, Any]:
     """Answer in this process: the model is loaded (seconds) only when the question needs a walk."""
     from ..agent.bundle import find_adapters
     from ..agent.explorer import Explorer
     from ..sandbox.snapshot import Repository
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
-    note = uncommitted_note(repo) if check_head else None
+    note = uncommitted_note(repo, noted) if check_head else None
     say("opening the repository…")
     # a Repository, not the path: the CLI says uncommitted changes itself (on stderr, beside the load)
     explorer = Explorer(Repository(repo), rev, worktree=worktree, model=model, adapters=adapters,

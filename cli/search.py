@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from .ask import from_running_server, question_text, uncommitted_note, warn_sparse
+from .ask import from_running_server, question_text, uncommitted_note, warn_sparse, with_uncommitted
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
 
@@ -54,7 +54,7 @@ def search(
         warm = data is not None
         if data is None:
             data = search_here(repo, text, k=k, rev=rev, worktree=worktree, adapter=adapter, say=say,
-                               check_head=rev is None and not worktree and "uncommitted" not in noted)
+                               check_head=rev is None and not worktree and "uncommitted" not in noted, noted=noted)
         data["seconds"] = round(time.perf_counter() - started, 3)  # what the user waited, wherever it ran
     finally:
         if status:
@@ -62,7 +62,7 @@ def search(
     rows = data["hits"]
     why = None if rows else _why_no_hits(text)
     if as_json:  # with no hit, why in `notes` (as `ask --json` and MCP's search say it)
-        emit_json("search", data if why is None else {**data, "notes": [why[1]]})
+        emit_json("search", with_uncommitted(data if why is None else {**data, "notes": [why[1]]}, noted))
     elif rows:
         render_hits(data, warm=warm)
     if why is not None:
@@ -82,7 +82,7 @@ def _why_no_hits(text: str) -> tuple[str, str]:
 
 
 def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: bool, adapter: Path | None,
-                say: Callable[[str], None], check_head: bool) -> dict[str, Any]:
+                say: Callable[[str], None], check_head: bool, noted: set[str]) -> dict[str, Any]:
     """Index (once per commit) and rank in this process."""
     from ..retrieval.retriever import retriever_for
     from ..sandbox.index import Index
@@ -91,7 +91,7 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
 
     started = time.perf_counter()
     source = Repository(repo)
-    note = uncommitted_note(repo) if check_head else None
+    note = uncommitted_note(repo, noted) if check_head else None
     snapshot = source.snapshot(rev, worktree=worktree)
     config = search_config(source.path, adapter)
     say("indexing…")

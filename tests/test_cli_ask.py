@@ -168,6 +168,14 @@ def test_ask_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_r
     assert dirty.exit_code == 0 and "--worktree" in dirty.stderr
     assert json.loads(dirty.stdout)["version"] == 1  # stdout stays one JSON object
     assert "working tree" not in runner.invoke(app, [*args, "--worktree"]).stderr
+    assert not any("HEAD" in n for n in json.loads(clean.stdout)["notes"])
+    # and in `notes`, for a script that reads stdout alone (as MCP and the Python API say it):
+    # a function just written is otherwise "held by no file: check the spelling"
+    (repo / "pkg" / "draft.py").write_text("def draft_probe():\n    pass\n")
+    for command in (["ask", str(repo), "where is draft_probe defined?", "--model", "tiny-random", "--json"],
+                    ["search", str(repo), "where is draft_probe defined?", "--json"]):
+        body = json.loads(runner.invoke(app, command).stdout)
+        assert any("changes HEAD does not show" in n and "--worktree" in n for n in body["notes"]), body["notes"]
 
 
 def test_checking_the_working_tree_writes_nothing_into_the_repository(tmp_path: Path, make_repo, tree_hash) -> None:
