@@ -28,6 +28,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
+from ..retrieval.query import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot
@@ -129,6 +130,8 @@ class RepoExploreEnv(gym.Env[str, int]):
         self.ws = self.workspace_for(task)
         self._features.ask(task.question)
         self._offer = Offer(self.ws, self.config.offer, self.retriever)
+        question = task.question
+        self.ws.opens_at = lambda lines, rel, window: evidence_start(lines, question, rel, window, self.best_unit(rel))
         self.history = []
         self.steps = 0
         self._milestones = set()

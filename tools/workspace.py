@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..sandbox.errors import NoSuchPath, PathRefused
 from ..sandbox.paths import Resolved
@@ -102,6 +103,10 @@ class Workspace:
     #: The verb a hint names for entering a folder: ``cd`` in a walk, ``ls`` where there is
     #: no ``cd`` (the MCP tools).
     folder_verb: str = "cd"
+    #: Where a ``read`` without a line opens, ``(lines, path, window) -> first line``; None:
+    #: :func:`~explore.sandbox.index.best_window` on the question. A walk sets it to where its
+    #: answer's evidence would open, so the window it read is the one it cites.
+    opens_at: Callable[[list[str], str, int], int] | None = None
 
     # -- helpers used by the environment as well -------------------------------------
     def scent(self, rel: str) -> float | None:
@@ -242,7 +247,9 @@ class Workspace:
         try:
             if start is None and self.question and res.size <= 1 << 20:
                 text = self.snapshot.text(res.rel) or ""
-                start = best_window(file_lines(text), self.question, window, path=res.rel)
+                lines = file_lines(text)
+                start = (self.opens_at(lines, res.rel, window) if self.opens_at is not None
+                         else best_window(lines, self.question, window, path=res.rel))
             win = self.snapshot.read_window(res.rel, start or 1, window)
         except PathRefused as exc:
             return f"read: {exc}"

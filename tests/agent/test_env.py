@@ -175,6 +175,23 @@ def test_a_read_shows_the_lines_that_best_match_the_question(tmp_path: Path) -> 
     assert len(result) == 6 and not any("more" in line for line in result)
 
 
+def test_a_read_opens_where_the_answers_evidence_would(tmp_path: Path) -> None:
+    """A traceback's frame names the line: the walk reads there, as `ask` cites it, not where
+    the report's words (here a comment up top that repeats them) match best."""
+    body = (["# upload retry failure handling: ValueError when attempt is negative"] + ["x = 1"] * 60
+            + ["def helper(a):", "    z = a", "    if z < 0:", "        raise ValueError(z)"] + ["y = 2"] * 20)
+    (tmp_path / "retry.py").write_text("\n".join(body) + "\n")
+    report = ("upload retry failure: ValueError when attempt is negative\nTraceback (most recent call last):\n"
+              '  File "/venv/lib/python3.11/site-packages/retry.py", line 65, in helper\n'
+              "ValueError: -1")
+    task = Task("tb", report, ["retry.py"])
+    env = RepoExploreEnv(Repository(tmp_path), [task], EnvConfig(result_lines=6))
+    env.reset(seed=0, options={"task": task})
+    obs, *_ = env.step(labels_for(env, "read retry.py"))
+    result = obs.split("Last result:\n", 1)[1].split("\nRead so far:", 1)[0]
+    assert "raise ValueError(z)" in result, result
+
+
 
 def test_listing_never_exceeds_the_action_space(repo: Repository) -> None:
     """``cd ..``, best-match reads and answers for the last three reads can add up to more
