@@ -58,7 +58,13 @@ class EpisodeResult:
     first_hit: int | None = None
     """1-based rank of the first right file in ``ranked`` (set by the harness), for acc@k."""
     weighed: dict[str, Any] = field(default_factory=dict)
-    """The navigator's :attr:`~explore.agent.explorer.Answer.weighed` (what its answer was settled from)."""
+    """The navigator's :attr:`~explore.agent.explorer.Answer.weighed` (what its answer was settled
+    from); empty for the other policies."""
+    question: str = ""
+    targets: list[str] = field(default_factory=list)
+    """The files that answer the task (any one is right), set by the harness with ``question``
+    and ``rev``: a row of ``eval --json --rows`` is read without rebuilding its task."""
+    rev: str | None = None
 
     @classmethod
     def ranking(cls, ranked: list[str], task: Task) -> EpisodeResult:

@@ -130,7 +130,8 @@ def evaluate(
             oracle_steps = len(task.oracle) if task.oracle else task.depth + 2
             hit = next((k for k, f in enumerate(result.ranked, start=1) if f in task.targets), None)
             result = replace(result, seconds=seconds, task_id=task.id, source=task.source,
-                             depth=task.depth, oracle_steps=oracle_steps, first_hit=hit)
+                             depth=task.depth, oracle_steps=oracle_steps, first_hit=hit,
+                             question=task.question, targets=list(task.targets), rev=task.rev)
             results[i] = result
             done += 1
             if progress is not None:

@@ -200,6 +200,19 @@ def test_eval_without_tasks_asks_the_repositorys_own_newest_commits(weather_repo
     assert set(body["policies"]) == {"bm25", "bm25-code", "retrieve"}  # rankers that load no model
     rows = body["policies"]["retrieve"]["rows"]
     assert body["n"] == len(rows) >= 3
+    # a row is read without rebuilding its task: the commit's message, the files it changed, its parent
+    import subprocess
+    log = subprocess.run(["git", "-C", str(weather_repo), "log", "--format=%H %P%x00%B%x01"], capture_output=True,
+                         text=True, check=True).stdout
+    by_parent = {head.split()[1]: (head.split()[0], message) for head, message in
+                 (entry.strip("\n").split("\x00", 1) for entry in log.split("\x01") if entry.strip())
+                 if len(head.split()) == 2}
+    for row in rows:
+        child, message = by_parent[row["rev"]]
+        assert row["question"].split("\n")[0] in message
+        changed = subprocess.run(["git", "-C", str(weather_repo), "diff", "--name-only", row["rev"], child],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        assert row["targets"] and set(row["targets"]) <= set(changed)
     assert "acc@1" in body["policies"]["retrieve"]
     result = runner.invoke(app, ["eval", str(weather_repo), "--limit", "2", "--policy", "retrieve"])
     assert result.exit_code == 0, result.output
