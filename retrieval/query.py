@@ -401,6 +401,17 @@ UNIT_WORDS = 15
 
 def evidence_start(lines: list[str], question: str, path: str, window: int,
                    unit: tuple[int, int] | None = None) -> int:
+    """:func:`_evidence_start`, past the blank lines it would open on (pypa/build's isolated
+    environment opened on the empty line above ``class DefaultIsolatedEnv``)."""
+    start = _evidence_start(lines, question, path, window, unit)
+    skipped = 0
+    while start < len(lines) and skipped < window - 1 and not lines[start - 1].strip():
+        start, skipped = start + 1, skipped + 1
+    return start
+
+
+def _evidence_start(lines: list[str], question: str, path: str, window: int,
+                    unit: tuple[int, int] | None = None) -> int:
     """1-based first line of the ``window`` lines of ``path`` to show as evidence: where a
     stack frame of the question points into the file (the function it names, where the file
     defines it elsewhere than that line), else where the file holds a piece of

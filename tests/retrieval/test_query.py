@@ -431,3 +431,13 @@ def test_an_elixir_stacktrace_is_read_innermost_last() -> None:
     q = parse(trace)
     assert q.frame_lines[-1] == ("lib/plug/conn.ex", 445) and q.frame_functions[-1] == "send_resp"
     assert q.paths == ("lib/my_app/router.ex", "lib/plug/conn.ex")
+
+
+def test_evidence_opens_past_blank_lines() -> None:
+    """A window that would open on the empty lines above a class opens at the class."""
+    lines = ["", "", "class DefaultIsolatedEnv:", "    \"\"\"An isolated build environment, created in a temporary folder.\"\"\"",
+             *["    x = 1"] * 20]
+    start = evidence_start(lines, "where is the isolated build environment created?", "env.py", 12)
+    assert lines[start - 1].strip(), start
+    assert start <= lines.index("class DefaultIsolatedEnv:") + 1
+    assert evidence_start(["", "", ""], "anything", "a.py", 12) >= 1
