@@ -85,6 +85,10 @@ class Evidence:
     text: str
 
 
+#: Seconds after which an Explorer made on a repository's path at HEAD looks again, before an
+#: answer, whether the working tree or HEAD changed (`git status`, beside the answer: a
+#: fifth of a second on a mid-size repository, so not before every one of a burst).
+LOOK_AGAIN = 2.0
 #: What an answer about HEAD says when the repository's working tree has changes HEAD does not show.
 UNCOMMITTED_NOTE = f"{UNCOMMITTED} (Explorer(repo, worktree=True) reads them)"
 #: Why ``--reflector lora`` cannot run: no reflector adapter, and what makes one.
@@ -182,8 +186,12 @@ class Explorer:
                             f"{type(adapters).__name__}")
         repo_path = None
         self._uncommitted: Any = None
-        """`git status` of a repository given by its path, read at HEAD: whether its working tree
-        has changes HEAD does not show (said in every answer's notes; the CLI says it itself)."""
+        """`git status` of a repository given by its path, read at HEAD, under way: whether its
+        working tree has changes HEAD does not show (said in the answers' notes; the CLI says it
+        itself), with whether HEAD moved since the snapshot was taken."""
+        self._watched: Repository | None = None  # that repository, looked at again before an answer
+        self._looked = 0.0  # time.monotonic() of the last look
+        self._seen: list[str] = []  # what the last look found to say
         if isinstance(repo, Snapshot):
             self.snapshot = repo
         else:
@@ -191,9 +199,8 @@ class Explorer:
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
             if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
-                from ..handoff import differs_later
-
-                self._uncommitted = differs_later(source.path)  # beside the index and the model
+                self._watched = source
+                self._look()  # beside the index and the model
         if adapters is None and policy is None:
             from .bundle import find_adapters
             from .models import DEFAULT_MODEL
@@ -347,11 +354,36 @@ class Explorer:
         if max_steps is not None:
             _steps(max_steps)
         with self._asking:
-            if self._uncommitted is not None:  # once: the snapshot is the one taken at construction
-                if self._uncommitted():
-                    self.notes.append(UNCOMMITTED_NOTE)
-                self._uncommitted = None
-            return self._ask(question, max_steps, walk)
+            if self._uncommitted is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
+                self._look()  # an editor's user changes the tree between questions: beside this answer
+            answer = self._ask(question, max_steps, walk)
+            if self._uncommitted is not None:
+                self._seen, self._uncommitted = self._uncommitted(), None
+            answer.notes.extend(n for n in self._seen if n not in answer.notes)
+            return answer
+
+    def _look(self) -> None:
+        """Start looking, in a thread, whether the working tree has changes HEAD does not show
+        and whether HEAD moved away from the snapshot (a commit, a checkout since)."""
+        from ..handoff import differs_later
+
+        source, rev = self._watched, self.snapshot.rev
+        assert source is not None
+        differs = differs_later(source.path)
+        self._looked = time.monotonic()
+
+        def seen() -> list[str]:
+            notes = [UNCOMMITTED_NOTE] if differs() else []
+            try:
+                head = source.resolve_rev(None)
+            except ExploreError:  # HEAD unreadable now (a rebase in progress?): nothing to say of it
+                head = rev
+            if rev and head != rev:
+                notes.append(f"HEAD moved to {head[:10]} since this Explorer read {rev[:10]}, which it still "
+                             "answers about: make a new Explorer(repo) to read the new commit")
+            return notes
+
+        self._uncommitted = seen
 
     def _ask(self, question: str, max_steps: int | None, walk: str | None) -> Answer:
         started = time.perf_counter()

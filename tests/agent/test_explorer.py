@@ -58,7 +58,8 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
     # only a link or an issue number: its text is elsewhere, and nothing is fetched
-    for reference in ("https://github.com/acme/demo/issues/2666", "#2666", "acme/demo#12, #13", "<https://x.org/a>"):
+    for reference in ("https://github.com/acme/demo/issues/2666", "#2666", "acme/demo#12, #13", "<https://x.org/a>",
+                      "Touch up PR 1306", "Follow-up to #12", "address review comments on pull request 7"):
         linked = explorer.ask(reference, walk="always")
         assert not linked.answered and linked.steps == [] and "paste the issue" in linked.notes[-1], reference
     walker = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
@@ -342,3 +343,25 @@ def test_an_explorer_of_a_path_says_when_the_working_tree_differs_from_head(tmp_
     assert UNCOMMITTED_NOTE not in tree.ask("where is the retry backoff?").notes
     given = Explorer(Repository(repo), policy=script(*walk), reflector=NoReflector())  # as the CLI gives it
     assert UNCOMMITTED_NOTE not in given.ask("where is the retry backoff?").notes
+
+
+def test_an_explorer_kept_open_says_what_changed_since_it_was_made(tmp_path: Path, make_repo, commit_all, script,
+                                                                    monkeypatch) -> None:
+    """An editor keeps one Explorer while its user edits: a file edited after it was made on a
+    clean tree, then a commit, are said in the next answers (it kept answering about the
+    snapshot it took, with nothing said)."""
+    import explore.agent.explorer as explorer_module
+    from explore.agent.explorer import UNCOMMITTED_NOTE
+
+    monkeypatch.setattr(explorer_module, "LOOK_AGAIN", 0.0)
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    walk = ("cd pkg/", "read retry.py", "answer pkg/retry.py")
+    explorer = Explorer(repo, policy=script(*walk * 4), reflector=NoReflector())
+    question = "where is the retry backoff?"
+    assert explorer.ask(question).notes == []
+    (repo / "pkg" / "retry.py").write_text("# moved down\n" * 30 + "def backoff(attempt):\n    return 2 ** attempt\n")
+    assert UNCOMMITTED_NOTE in explorer.ask(question).notes
+    commit_all(repo, "Move backoff down")
+    notes = explorer.ask(question).notes
+    assert UNCOMMITTED_NOTE not in notes and any("HEAD moved" in n and "new Explorer" in n for n in notes), notes
+    assert Explorer(repo, policy=script(*walk), reflector=NoReflector()).ask(question).notes == []
