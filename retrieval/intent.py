@@ -124,10 +124,27 @@ ONLY_A_REFERENCE = ("the question is only a link or an issue number: explore rea
                     "issue's title and text")
 
 
+#: A reference as a commit or a chat names it: ``PR 1306``, ``pull request #12``, ``issue 7``,
+#: ``gh-1234``, a link, ``#12``.
+_REFERENCE = re.compile(r"<?https?://\S+?>?(?=\s|$)|(?:[\w.-]+/[\w.-]+)?#\d+\b|\b(?:prs?|pull requests?|issues?|"
+                        r"tickets?|bugs?)\s*#?\d+\b|\bgh-\d+\b", re.I)
+#: Words that say nothing of the code around a reference: "Touch up PR 1306", "Follow-up to #12",
+#: "Address review comments on PR 7" (serde_json's four "Touch up PR N" commits got six guesses).
+_AROUND_A_REFERENCE = frozenset(
+    "touch touches touched up follow follows followup follow-up address addresses addressed review reviews "
+    "comment comments feedback from for of in on to the a an see fix fixes fixed more minor small nit nits "
+    "tweak tweaks changes cleanup clean apply applied suggestion suggestions part merge merged and after "
+    "per re details".split())
+
+
 def is_only_a_reference(question: str) -> bool:
-    """Whether ``question`` is only a link or an issue number: its text is elsewhere, and
-    explore reads no network."""
-    return _ONLY_REFERENCE.match(question.strip()) is not None
+    """Whether ``question`` is only a link or an issue number (and words that say nothing of
+    the code: "Touch up PR 1306"): its text is elsewhere, and explore reads no network."""
+    text = question.strip()
+    if _ONLY_REFERENCE.match(text) is not None:
+        return True
+    rest, found = _REFERENCE.subn(" ", text)
+    return bool(found) and all(w in _AROUND_A_REFERENCE for w in re.findall(r"[a-z][a-z-]*", rest.lower()))
 
 
 def asks_definition(question: str) -> bool:
@@ -140,7 +157,11 @@ def asks_definition(question: str) -> bool:
 #: ripgrep read the RIPGREP_CONFIG_PATH config file?", "where is the config file parsed?".
 _HANDLES_CONFIG = re.compile(
     r"\b(reads?(?! ?the ?docs)|read in|parse[sd]?|parsing|load(s|ed|ing)?|find(s|ing)?|locate[sd]?|look(s|ed)? (up|for)|"
-    r"search(es)? for|discover(s|ed)?|validate[sd]?|merge[sd]?|write[sd]?|writes|written|generate[sd]?)\b", re.I)
+    r"search(es)? for|discover(s|ed)?|validate[sd]?|merge[sd]?|write[sd]?|writes|written|generate[sd]?|"
+    # code asked for by name, or what the code does when the file is wrong: pypa/build's "which function
+    # computes the default build backend when pyproject has none?" was answered with pyproject.toml
+    r"(which|what) (function|method|class|handler)s?|raise[sd]?|raising|throws?|thrown|"
+    r"exceptions?|invalid|malformed|missing|(has|have) no|lacks?|falls? back|fallback)\b", re.I)
 
 
 def names_config(question: str) -> bool:

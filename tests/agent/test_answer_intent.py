@@ -314,7 +314,11 @@ def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(questi
     "where are retries configured?", "how are dependencies resolved?", "where is the requirements parser?",
     "how does the settings object load environment variables?", "where is the pytest plugin registered?",
     "how is gitignore matching implemented?", "how are the tests of a subcommand run by the runner?",
-    "Fix the tox environment list when the CI matrix is empty", "Fix how are the tests run when CI is empty"])
+    "Fix the tox environment list when the CI matrix is empty", "Fix how are the tests run when CI is empty",
+    # code that handles the file, asked by what it does when the file is wrong (pypa/build answered pyproject.toml)
+    "which function computes the default build backend when pyproject has none?",
+    "where is the error raised when pyproject.toml is invalid TOML?",
+    "where is the fallback backend used when pyproject.toml has no build-system?"])
 def test_behaviour_and_statements_name_no_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 
@@ -416,3 +420,14 @@ def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> 
     assert settle(GATED, [walked], {walked: 1.0}, code_only, walked=walked, question=question)[0][0] == "pkg/retry.py"
     behaviour = "How does the client retry a request?"  # asks for no docs: code, as before
     assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=behaviour)[0][0] == "pkg/retry.py"
+
+
+@pytest.mark.parametrize(("question", "only"), [
+    ("Touch up PR 1306", True), ("Follow-up to #12", True), ("gh-1234", True), ("Fix #123", True),
+    ("Address review comments on pull request 7", True),
+    ("Fix the retry loop (#123)", False), ("Sort imports from PR 1237", False), ("PR 12: retry backoff", False),
+    ("Merge pull request #5 from acme/retry-jitter", False), ("Fix issue with PR review", False)])
+def test_a_reference_with_words_that_say_nothing_of_the_code_is_only_a_reference(question: str, only: bool) -> None:
+    from explore.retrieval.intent import is_only_a_reference
+
+    assert is_only_a_reference(question) is only
