@@ -183,7 +183,8 @@ class ExploreServer:
                 raise ExploreError(f"{repo}: give the repository's absolute path; this server was started "
                                    f"without a repository to read a relative one against (its own folder, "
                                    f"{os.getcwd()}, is not one a client sees)")
-            repo = str(self.default / path)
+            path = self.default / path
+        repo = str(path)  # `~` expanded here, where it is judged, not only where it is opened
         if self.allowed is None:
             return repo
         real = Path(repo).resolve()

@@ -40,10 +40,12 @@ FILES = {
 
 
 @asynccontextmanager
-async def connect(tmp_path: Path, cache: Path, *args: str, log: str = "server.log") -> AsyncIterator[ClientSession]:
-    """A session with ``explore serve ARGS...`` started over stdio by the SDK's client."""
-    params = StdioServerParameters(command=str(EXPLORE), args=["serve", *args],
-                                   env={"EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1"})
+async def connect(tmp_path: Path, cache: Path, *args: str, log: str = "server.log", cwd: Path | None = None,
+                  env: dict[str, str] | None = None) -> AsyncIterator[ClientSession]:
+    """A session with ``explore serve ARGS...`` started over stdio by the SDK's client (in
+    ``cwd``, with ``env`` added)."""
+    params = StdioServerParameters(command=str(EXPLORE), args=["serve", *args], cwd=cwd,
+                                   env={"EXPLORE_CACHE": str(cache), "OMP_NUM_THREADS": "1", **(env or {})})
     with open(tmp_path / log, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):
             async with ClientSession(read, write) as session:
@@ -751,3 +753,18 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
     assert "is not JSON: answered -32700" in said and "Traceback" not in said, said
     # and each tool call is a line of the server's log, as a terminal's question is
     assert "answered MCP `search` on repo@" in said and "answered MCP `ask` on repo@" in said, said
+
+
+async def test_a_home_relative_repo_is_judged_where_it_leads(tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """`~/.ssh` is judged as the home folder it opens, not as a folder named `~` under the
+    server's working folder (an editor starts the server in the project: that passed, and
+    the key was read)."""
+    repo = make_repo(tmp_path, FILES)
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("PRIVATE KEY\n")
+    async with connect(tmp_path, explore_cache, str(repo), cwd=repo, env={"HOME": str(home)}) as session:
+        for tool, args in (("read", {"path": "id_rsa"}), ("ls", {})):
+            message = refused(await session.call_tool(tool, {"repo": "~/.ssh", **args}), "is outside the folders")
+            assert "PRIVATE KEY" not in message and f"--allow {home / '.ssh'}" in message, message
+        assert "retry.py" in text(ok(await session.call_tool("ls", {"repo": "pkg"})))
