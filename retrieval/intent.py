@@ -134,7 +134,7 @@ _AROUND_A_REFERENCE = frozenset(
     "touch touches touched up follow follows followup follow-up address addresses addressed review reviews "
     "comment comments feedback from for of in on to the a an see fix fixes fixed more minor small nit nits "
     "tweak tweaks changes cleanup clean apply applied suggestion suggestions part merge merged and after "
-    "per re details".split())
+    "per re details code".split())
 
 
 def is_only_a_reference(question: str) -> bool:
@@ -144,7 +144,8 @@ def is_only_a_reference(question: str) -> bool:
     if _ONLY_REFERENCE.match(text) is not None:
         return True
     rest, found = _REFERENCE.subn(" ", text)
-    return bool(found) and all(w in _AROUND_A_REFERENCE for w in re.findall(r"[a-z][a-z-]*", rest.lower()))
+    # words of any script: "Исправить #12 в парсере" says what to fix
+    return bool(found) and all(w in _AROUND_A_REFERENCE for w in re.findall(r"[^\W\d_][\w-]*", rest.lower()))
 
 
 def asks_definition(question: str) -> bool:

@@ -521,8 +521,10 @@ class Retriever:
                     fused[path] += w / (cfg.k + r)
             for path in fused:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
-        for path in [p for p in fused if is_media(p) and not _asks_media(query.text, p)]:
-            del fused[path]  # an image matched on its path's words ("demo", "bear") answers no question about code
+        media = [p for p in fused if is_media(p) and not _asks_media(query.text, p)]
+        if len(media) < len(fused):  # when they are all it found, they are what it found
+            for path in media:
+                del fused[path]  # an image matched on its path's words ("demo", "bear") answers no question about code
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
 
@@ -538,7 +540,8 @@ MEDIA_SUFFIXES = frozenset({
 #: Words by which a question asks for such a file (or its suffix, or its whole name).
 _MEDIA_WORDS = frozenset({"image", "images", "icon", "icons", "logo", "logos", "picture", "pictures", "screenshot",
                           "screenshots", "favicon", "font", "fonts", "asset", "assets", "binary", "binaries",
-                          "video", "audio", "sound", "archive", "photo", "banner", "sprite", "sprites"})
+                          "video", "audio", "sound", "archive", "photo", "banner", "sprite", "sprites", "typeface",
+                          "typefaces", "glyph", "glyphs", "compiled", "wheel", "wheels", "jar", "library", "libraries"})
 
 
 def is_media(path: str) -> bool:

@@ -426,7 +426,9 @@ def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> 
     ("Touch up PR 1306", True), ("Follow-up to #12", True), ("gh-1234", True), ("Fix #123", True),
     ("Address review comments on pull request 7", True),
     ("Fix the retry loop (#123)", False), ("Sort imports from PR 1237", False), ("PR 12: retry backoff", False),
-    ("Merge pull request #5 from acme/retry-jitter", False), ("Fix issue with PR review", False)])
+    ("Merge pull request #5 from acme/retry-jitter", False), ("Fix issue with PR review", False),
+    ("Apply suggestions from code review (#12)", True), ("Исправить #12 в парсере", False),
+    ("修复 #123 的重试逻辑", False)])
 def test_a_reference_with_words_that_say_nothing_of_the_code_is_only_a_reference(question: str, only: bool) -> None:
     from explore.retrieval.intent import is_only_a_reference
 

@@ -663,3 +663,5 @@ def test_an_image_is_no_candidate_unless_the_question_asks_for_one(tmp_path: Pat
         assert paths and not any(p.endswith((".png", ".woff2")) for p in paths), paths
     assert "examples/demo/retry-backoff.png" in [h.path for h in retriever.rank("where is the retry backoff diagram image?", 10)]
     assert "examples/demo/retry-backoff.png" in [h.path for h in retriever.rank("retry-backoff.png is blurry", 10)]
+    # when only such files hold the question's words, they are what the stage found (not "no file holds a word")
+    assert [h.path for h in retriever.rank("where are the examples?", 10)] == ["examples/demo/retry-backoff.png"]
