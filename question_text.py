@@ -8,6 +8,10 @@ from .sandbox.errors import ExploreError
 NO_WORDS = ("the question has no words (only punctuation or symbols); ask something like "
             "\"where is the config parsed?\"")
 EMPTY = "the question is empty; ask something like \"where is the config parsed?\""
+#: What a question of one letter or digit is told (``x``, ``?1``): it matched any file using it,
+#: walked, and answered one.
+ONE_CHARACTER = ("the question is one letter or digit; ask something like \"where is the config parsed?\" "
+                 "(a name alone works too: `parse_config`)")
 
 
 class EmptyQuestion(ExploreError):
@@ -36,3 +40,5 @@ def check_question(text: str) -> None:
         raise EmptyQuestion(EMPTY)
     if has_no_words(text):
         raise EmptyQuestion(NO_WORDS)
+    if len(chars := [c for c in text if c.isalnum()]) == 1 and chars[0].isascii():  # 锁 (lock) is a word
+        raise EmptyQuestion(ONE_CHARACTER)
