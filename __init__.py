@@ -6,3 +6,15 @@ per step from a numbered list, helped by a frozen reflection model; see README.m
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+__all__ = ["Explorer", "__version__"]
+
+
+def __getattr__(name: str):
+    """``from explore import Explorer``, loaded on first use: ``import explore`` (the CLI's
+    start) stays free of the model stack."""
+    if name == "Explorer":
+        from .agent.explorer import Explorer
+
+        return Explorer
+    raise AttributeError(f"module 'explore' has no attribute {name!r}")

@@ -365,3 +365,17 @@ def test_an_explorer_kept_open_says_what_changed_since_it_was_made(tmp_path: Pat
     notes = explorer.ask(question).notes
     assert UNCOMMITTED_NOTE not in notes and any("HEAD moved" in n and "new Explorer" in n for n in notes), notes
     assert Explorer(repo, policy=script(*walk), reflector=NoReflector()).ask(question).notes == []
+
+
+def test_the_package_gives_the_explorer_without_loading_the_model_stack() -> None:
+    """`from explore import Explorer` works (a user's first guess raised ImportError), and
+    `import explore` alone loads no torch."""
+    import subprocess
+    import sys
+
+    from explore import Explorer as FromPackage
+
+    assert FromPackage is Explorer
+    code = "import sys, explore; print('torch' in sys.modules, 'explore.agent' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
+        "False", "False"]
