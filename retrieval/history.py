@@ -170,7 +170,7 @@ class _Commit:
     tokens: list[str]
     changed: tuple[str, ...]
     """Every file it changed (empty for a merge or a commit that changed too many files:
-    it says nothing about any one of them); a renamed file under its new name."""
+    it says nothing about any one of them); a renamed file under both its names."""
     count: Counter = field(default_factory=Counter)
     renames: tuple[tuple[str, str], ...] = ()
     """(old name, new name) of each file it renamed (git's rename detection)."""
@@ -214,18 +214,14 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
         head, _, rest = chunk.partition("\x1f")
         message, _, names = rest.partition(end)
         sha, *parents = head.split()
-        changed, renames, gone = [], [], 0
+        changed, renames = [], []
         for line in names.split("\n"):
             status, *paths = line.split("\t")  # a name holding a tab is quoted: no raw tab in it
             paths = [unquote_path(p) for p in paths]
             if status.startswith("R") and len(paths) == 2:
                 renames.append((paths[0], paths[1]))
-            if status.startswith("D"):
-                gone += 1  # says nothing of a file made later at that path
-            else:
-                changed += paths[-1:]  # a renamed file under its new name: a file made later at the old one is another
-        # breadth as git lists a rename without detection (a file gone, a file made), as it was judged before
-        if len(parents) > 1 or len(changed) + len(renames) + gone > MAX_FILES_PER_COMMIT or sha in cut_off:
+            changed += paths[-2:] if status.startswith("R") else paths[-1:]
+        if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT or sha in cut_off:
             changed = []  # a shallow boundary did not change every file its diff lists
         commits.append((sha, _Commit(tuple(parents), tokenize(message), tuple(changed), renames=tuple(renames))))
     return commits

@@ -228,20 +228,3 @@ def test_a_renamed_file_keeps_the_history_of_its_old_name(tmp_path: Path, make_r
     source = Repository(repo)
     held = History(str(source.git.git_dir), source.resolve_rev(None)).at(source.snapshot())
     assert held.files == whole.files
-
-
-def test_a_file_made_later_at_a_renamed_files_old_name_gets_none_of_its_history(
-        tmp_path: Path, make_repo, commit_all, explore_cache: Path) -> None:
-    """Whether git sees the move as a rename (a long file) or as a file gone and one made (a
-    short one, changed a lot), the new file at the old name is another file."""
-    for tail in ("", "".join(f"# line {i}\n" for i in range(40))):
-        body = "import zlib\n\ndef pack(b):\n    return zlib.compress(b)\n" + tail
-        repo = make_repo(tmp_path, {"pkg/gamma.py": body})
-        subprocess.run(["git", "-C", str(repo), "mv", "pkg/gamma.py", "pkg/delta.py"], check=True)
-        (repo / "pkg" / "delta.py").write_text(body.replace("compress(b)", "compress(b, 9)"))
-        commit_all(repo, "Move payload compression into delta and use maximum zlib level")
-        (repo / "pkg" / "gamma.py").write_text("def render_gamma_chart(points):\n    return points\n")
-        commit_all(repo, "Add a chart renderer")
-        log = change_log(Repository(repo).snapshot())
-        moved = next(f for t, f in zip(log.tokens, log.files) if "zlib" in t)
-        assert moved == ("pkg/delta.py",), (len(tail), moved)
