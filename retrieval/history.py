@@ -170,10 +170,8 @@ class _Commit:
     tokens: list[str]
     changed: tuple[str, ...]
     """Every file it changed (empty for a merge or a commit that changed too many files:
-    it says nothing about any one of them); a renamed file under both its names."""
+    it says nothing about any one of them)."""
     count: Counter = field(default_factory=Counter)
-    renames: tuple[tuple[str, str], ...] = ()
-    """(old name, new name) of each file it renamed (git's rename detection)."""
 
 
 _ESCAPE = re.compile(rb"\\([0-7]{3}|.)", re.S)
@@ -198,8 +196,8 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
     # token made for this call: no message can split a commit in two or end it early.
     mark = secrets.token_hex(8)
     record, end = f"\x1e{mark}\x1f", f"\x1f{mark}\x1e"
-    cmd = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", *args, "-M",
-           f"--format={record}%H %P\x1f%B{end}", "--name-status", rev, "--"]
+    cmd = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", *args, "--no-renames",
+           f"--format={record}%H %P\x1f%B{end}", "--name-only", rev, "--"]
     try:
         out = subprocess.run(cmd, capture_output=True, timeout=300, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
@@ -214,16 +212,10 @@ def _git_log(git_dir: str, rev: str, *args: str) -> list[tuple[str, _Commit]]:
         head, _, rest = chunk.partition("\x1f")
         message, _, names = rest.partition(end)
         sha, *parents = head.split()
-        changed, renames = [], []
-        for line in names.split("\n"):
-            status, *paths = line.split("\t")  # a name holding a tab is quoted: no raw tab in it
-            paths = [unquote_path(p) for p in paths]
-            if status.startswith("R") and len(paths) == 2:
-                renames.append((paths[0], paths[1]))
-            changed += paths[-2:] if status.startswith("R") else paths[-1:]
+        changed = tuple(unquote_path(n) for n in names.split("\n") if n)
         if len(parents) > 1 or len(changed) > MAX_FILES_PER_COMMIT or sha in cut_off:
-            changed = []  # a shallow boundary did not change every file its diff lists
-        commits.append((sha, _Commit(tuple(parents), tokenize(message), tuple(changed), renames=tuple(renames))))
+            changed = ()  # a shallow boundary did not change every file its diff lists
+        commits.append((sha, _Commit(tuple(parents), tokenize(message), changed)))
     return commits
 
 
@@ -234,12 +226,8 @@ def _log_of(commits: Iterable[_Commit], present: set[str], prefix: str = "") -> 
     files: list[tuple[str, ...]] = []
     counts: list[Counter] = []
     cut = len(prefix) + 1 if prefix else 0
-    called: dict[str, str] = {}  # a file's name in older commits -> its name now, through its renames
     for c in commits:
-        changed = [called.get(f, f) for f in c.changed] if called else c.changed
-        for old, new in c.renames:  # older commits name the file by its old name (`git mv` kept its history)
-            called[old] = called.get(new, new)
-        changed = (f[cut:] for f in changed if f.startswith(prefix + "/")) if prefix else changed
+        changed = (f[cut:] for f in c.changed if f.startswith(prefix + "/")) if prefix else c.changed
         kept = tuple(f for f in changed if f in present)
         if kept and c.tokens:
             tokens.append(c.tokens)

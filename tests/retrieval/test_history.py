@@ -205,26 +205,3 @@ def test_a_shallow_clones_cut_off_commit_votes_for_no_file(tmp_path: Path, make_
     log = change_log(Repository(shallow).snapshot())
     assert log.files == [("pkg/report.py",)]  # the cut-off commit ("Retry uploads …") names no file
     assert change_log(Repository(root).snapshot()).files[1] == ("pkg/upload.py",)  # the full clone knows
-
-
-def test_a_renamed_file_keeps_the_history_of_its_old_name(tmp_path: Path, make_repo, commit_all,
-                                                          explore_cache: Path) -> None:
-    """`git mv` is a refactor, not a new file: the commits that changed it under its old name
-    (twice, in a chain) still vote for it, in a subfolder's view too."""
-    body = "def delay(n):\n    return 2 ** n\n" + "".join(f"# line {i}\n" for i in range(30))
-    repo = make_repo(tmp_path, {"src/pkg/_ctx.py": body, "src/pkg/other.py": "X = 1\n"})
-    (repo / "src" / "pkg" / "_ctx.py").write_text(body + "# drained\n")
-    commit_all(repo, "Drain verbose subprocess output without a worker thread")
-    subprocess.run(["git", "-C", str(repo), "mv", "src/pkg/_ctx.py", "src/pkg/context.py"], check=True)
-    commit_all(repo, "Rename the module")
-    subprocess.run(["git", "-C", str(repo), "mv", "src/pkg/context.py", "src/pkg/subprocess_ctx.py"], check=True)
-    (repo / "src" / "pkg" / "other.py").write_text("X = 2\n")
-    commit_all(repo, "Rename it again")
-    whole = change_log(Repository(repo).snapshot())
-    assert any("drain" in t and "src/pkg/subprocess_ctx.py" in f for t, f in zip(whole.tokens, whole.files))
-    assert whole.churn["src/pkg/subprocess_ctx.py"] >= 2
-    sub = change_log(Repository(repo / "src").snapshot())
-    assert any("drain" in t and "pkg/subprocess_ctx.py" in f for t, f in zip(sub.tokens, sub.files))
-    source = Repository(repo)
-    held = History(str(source.git.git_dir), source.resolve_rev(None)).at(source.snapshot())
-    assert held.files == whole.files
