@@ -541,7 +541,7 @@ MEDIA_SUFFIXES = frozenset({
 _MEDIA_WORDS = frozenset({"image", "images", "icon", "icons", "logo", "logos", "picture", "pictures", "screenshot",
                           "screenshots", "favicon", "font", "fonts", "asset", "assets", "binary", "binaries",
                           "video", "audio", "sound", "archive", "photo", "banner", "sprite", "sprites", "typeface",
-                          "typefaces", "glyph", "glyphs", "compiled", "wheel", "wheels", "jar", "library", "libraries"})
+                          "typefaces", "glyph", "glyphs", "compiled", "wheel", "wheels", "jar"})
 
 
 def is_media(path: str) -> bool:
