@@ -5,7 +5,7 @@ per step from a numbered list, helped by a frozen reflection model; see README.m
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["Explorer", "__version__"]
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 
 #: Bumped when a message changes shape; a client and server that differ do not talk.
 PROTOCOL = 2

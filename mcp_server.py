@@ -23,7 +23,7 @@ from mcp.types import PARSE_ERROR, ToolAnnotations
 from pydantic import Field, ValidationError
 from typing_extensions import TypedDict
 
-from . import __version__
+from ._version import __version__
 from .question_text import check_question
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.arguments import invalid_arguments

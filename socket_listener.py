@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .handoff import (CONNECT_TIMEOUT_S, HEARTBEAT_S, IDLE_TIMEOUT_S, MAX_CONNECTIONS, PROTOCOL, UNIX,
                       HandoffDeclined, MessageReader, same_user, send_message, socket_path)
 
