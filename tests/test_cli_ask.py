@@ -60,11 +60,11 @@ def test_a_walked_answer_says_when_a_fitted_stage_ranked_its_candidates(tmp_path
 def test_ask_bad_input(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     assert runner.invoke(app, ["ask", str(repo), "  "]).exit_code == 2
-    r = runner.invoke(app, ["ask", str(repo), "q", "--model", str(tmp_path / "nope")])
+    r = runner.invoke(app, ["ask", str(repo), "where is q?", "--model", str(tmp_path / "nope")])
     assert r.exit_code == 2 and "could not find a model" in r.output
-    r = runner.invoke(app, ["ask", str(repo), "q", "--adapter", str(tmp_path / "none")])
+    r = runner.invoke(app, ["ask", str(repo), "where is q?", "--adapter", str(tmp_path / "none")])
     assert r.exit_code == 2 and "no such folder" in r.output
-    r = runner.invoke(app, ["ask", str(repo), "q", "--reflector", "gpt"])
+    r = runner.invoke(app, ["ask", str(repo), "where is q?", "--reflector", "gpt"])
     assert r.exit_code == 2
 
 

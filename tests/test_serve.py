@@ -192,8 +192,8 @@ async def test_ask_with_the_tiny_model_shares_one_model(tmp_path: Path, explore_
             assert ([s["action"] for s in again["steps"]], again["files"], again["evidence"]) == alone
 
         refused(await session.call_tool("ask", {"question": ""}), "the question is empty")
-        refused(await session.call_tool("ask", {"question": "q", "max_steps": 0}), "max_steps must be between")
-        refused(await session.call_tool("ask", {"question": "q", "repo": str(other / "gone")}), "no such folder")
+        refused(await session.call_tool("ask", {"question": "where is q?", "max_steps": 0}), "max_steps must be between")
+        refused(await session.call_tool("ask", {"question": "where is q?", "repo": str(other / "gone")}), "no such folder")
         ok(await session.call_tool("ask", {"question": "where is the readme?", "max_steps": 1}))
         unheard = ok(await session.call_tool("ask", {"question": "where is zebraTeleport defined?"})).structured_content
         assert unheard["answered"] is False and unheard["files"] == [] and "`zebraTeleport`" in unheard["notes"][-1]
