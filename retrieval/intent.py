@@ -124,6 +124,8 @@ ONLY_A_REFERENCE = ("the question is only a link or an issue number: explore rea
                     "issue's title and text")
 
 
+#: A link to a file of a repository (:data:`.query.PERMALINK`, which imports this module).
+_LINKS_A_FILE = re.compile(r"https?://\S+?/(?:-/)?(?:blob|src/(?:branch|commit|tag))/[^\s/#?]+/[^\s#?]+\.\w+")
 #: A reference as a commit or a chat names it: ``PR 1306``, ``pull request #12``, ``issue 7``,
 #: ``gh-1234``, a link, ``#12``.
 _REFERENCE = re.compile(r"<?https?://\S+?>?(?=\s|$)|(?:[\w.-]+/[\w.-]+)?#\d+\b|\b(?:prs?|pull requests?|issues?|"
@@ -141,6 +143,8 @@ def is_only_a_reference(question: str) -> bool:
     """Whether ``question`` is only a link or an issue number (and words that say nothing of
     the code: "Touch up PR 1306"): its text is elsewhere, and explore reads no network."""
     text = question.strip()
+    if _LINKS_A_FILE.search(text):  # a link to a file of the repository names its answer
+        return False
     if _ONLY_REFERENCE.match(text) is not None:
         return True
     rest, found = _REFERENCE.subn(" ", text)

@@ -87,6 +87,11 @@ _GO_FUNCTION = re.compile(r"(?<!\w)([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
 #: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
 _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
+#: A link to a file of a repository as GitHub, GitLab or Gitea show it, perhaps to a line:
+#: ``https://github.com/o/r/blob/main/src/retry.py#L12`` (``#L12-L20``), GitLab's ``/-/blob/``,
+#: Gitea's ``/src/branch/main/``: the file it names, and the line as a frame's.
+PERMALINK = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)+?(?:-/)?(?:blob|src/(?:branch|commit|tag))/[^\s/#?]+/"
+                       r"(?P<path>[^\s#?)\]>'\"]+\.[\w]+)(?:\?[^\s#]*)?(?:#L(?P<line>\d+))?")
 #: A ``file://`` URL's path, whose spaces and other bytes are percent-escaped (``John%20Smith``).
 _FILE_URL = re.compile(r"\bfile://(/[^\s()'\"]+)")
 #: A file in Go's module cache, once its folders up to ``pkg/mod/`` are gone: the module,
@@ -532,6 +537,13 @@ def _parse(text: str) -> Query:
             installed.add(path)
         frame_lines.append((path, number))
         frame_functions.append(fn)
+    for m in PERMALINK.finditer(text):  # a link to the file (and line) the report points at
+        path = unquote(m.group("path"))
+        if path not in paths:
+            paths.append(path)
+        if m.group("line"):
+            frame_lines.append((path, int(m.group("line"))))
+            frame_functions.append("")
     framed = tuple(paths)
     for m in _PATH.finditer(plain):  # paths in prose, after the frames (looked up first)
         path, inside = _clean(m.group(0))

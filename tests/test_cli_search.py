@@ -167,3 +167,17 @@ def test_the_python_api_searches_as_the_command_does(tmp_path: Path, make_repo) 
         explorer.search("???")
     with pytest.raises(Exception, match="k must be"):
         explorer.search("retry", k=0)
+
+
+def test_a_pasted_link_to_a_file_finds_it_at_its_line(tmp_path: Path, make_repo) -> None:
+    """A question that is only a link to a file of the repository was refused as "only a
+    link"; it names the file, and its `#L30` where to look."""
+    body = "".join(f"x{i} = {i}\n" for i in range(60))
+    repo = make_repo(tmp_path, {"src/retry.py": body, "src/other.py": "def retry():\n    pass\n"})
+    link = "https://github.com/acme/demo/blob/main/src/retry.py#L30"
+    result = runner.invoke(app, ["search", str(repo), link, "--json", "--no-server"])
+    assert result.exit_code == 0, result.output
+    top = json.loads(result.stdout)["hits"][0]
+    assert top["path"] == "src/retry.py" and top["line"] <= 30 < top["line"] + len(top["lines"]), top
+    refused = runner.invoke(app, ["search", str(repo), "https://github.com/acme/demo/issues/12", "--no-server"])
+    assert refused.exit_code == 1 and "only a link" in refused.output

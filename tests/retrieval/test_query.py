@@ -441,3 +441,13 @@ def test_evidence_opens_past_blank_lines() -> None:
     assert lines[start - 1].strip(), start
     assert start <= lines.index("class DefaultIsolatedEnv:") + 1
     assert evidence_start(["", "", ""], "anything", "a.py", 12) >= 1
+
+
+def test_a_link_to_a_file_names_it_and_its_line() -> None:
+    """A permalink pasted into a report (GitHub, GitLab, Gitea) names the file, and its `#L12`
+    the line, as a stack frame would; a link to an issue names nothing."""
+    q = parse("the bug is here https://github.com/o/r/blob/3f2a1b/src/pkg/retry.py#L12-L20 when attempt < 0")
+    assert q.paths == ("src/pkg/retry.py",) and q.frame_lines == (("src/pkg/retry.py", 12),)
+    assert parse("https://gitlab.com/g/sub/p/-/blob/main/lib/a.rb#L3").frame_lines == (("lib/a.rb", 3),)
+    assert parse("https://codeberg.org/o/r/src/branch/main/x/y.go").paths == ("x/y.go",)
+    assert parse("https://github.com/o/r/issues/12").paths == ()
