@@ -185,7 +185,7 @@ class Explorer:
             raise TypeError(f'adapters must be a dict such as {{"policy": "path/to/policy"}}, not '
                             f"{type(adapters).__name__}")
         repo_path = None
-        self._uncommitted: Any = None
+        self._looking: Any = None
         """`git status` of a repository given by its path, read at HEAD, under way: whether its
         working tree has changes HEAD does not show (said in the answers' notes; the CLI says it
         itself), with whether HEAD moved since the snapshot was taken."""
@@ -354,11 +354,11 @@ class Explorer:
         if max_steps is not None:
             _steps(max_steps)
         with self._asking:
-            if self._uncommitted is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
+            if self._looking is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
                 self._look()  # an editor's user changes the tree between questions: beside this answer
             answer = self._ask(question, max_steps, walk)
-            if self._uncommitted is not None:
-                self._seen, self._uncommitted = self._uncommitted(), None
+            if self._looking is not None:
+                self._seen, self._looking = self._looking(), None
             answer.notes.extend(n for n in self._seen if n not in answer.notes)
             return answer
 
@@ -383,7 +383,7 @@ class Explorer:
                              "answers about: make a new Explorer(repo) to read the new commit")
             return notes
 
-        self._uncommitted = seen
+        self._looking = seen
 
     def _ask(self, question: str, max_steps: int | None, walk: str | None) -> Answer:
         started = time.perf_counter()

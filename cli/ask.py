@@ -126,15 +126,16 @@ def with_uncommitted(data: dict[str, Any], noted: set[str]) -> dict[str, Any]:
     the spelling" of a function just written (MCP and the Python API put it in ``notes``)."""
     if "uncommitted" not in noted:
         return data
-    said = f"{uncommitted_sentence()} (add --worktree to read them)"
+    said = uncommitted_said()
     notes = list(data.get("notes") or [])
     return data if any(said in n for n in notes) else {**data, "notes": [*notes, said]}
 
 
-def uncommitted_sentence() -> str:
+def uncommitted_said() -> str:
+    """The CLI's uncommitted-changes note, as stderr and ``--json``'s ``notes`` both say it."""
     from ..handoff import UNCOMMITTED
 
-    return UNCOMMITTED
+    return f"{UNCOMMITTED} (add --worktree to read them)"
 
 
 #: ``--walk``'s choices: :data:`explore.agent.answer.WALKS` (not imported: a question handed to
@@ -143,7 +144,7 @@ WALKS = ("auto", "always")
 
 
 def say_uncommitted() -> None:
-    err.print(f"[yellow]note:[/] {uncommitted_sentence()} (add --worktree to read them)",
+    err.print(f"[yellow]note:[/] {uncommitted_said()}",
               highlight=False)  # ask, search and eval alike: search walks nothing
 
 

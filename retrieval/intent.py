@@ -124,8 +124,11 @@ ONLY_A_REFERENCE = ("the question is only a link or an issue number: explore rea
                     "issue's title and text")
 
 
-#: A link to a file of a repository (:data:`.query.PERMALINK`, which imports this module).
-_LINKS_A_FILE = re.compile(r"https?://\S+?/(?:-/)?(?:blob|src/(?:branch|commit|tag))/[^\s/#?]+/[^\s#?]+\.\w+")
+#: A link to a file of a repository as GitHub, GitLab or Gitea show it, perhaps to a line:
+#: ``https://github.com/o/r/blob/main/src/retry.py#L12`` (``#L12-L20``), GitLab's ``/-/blob/``,
+#: Gitea's ``/src/branch/main/``: the file it names, and the line as a frame's.
+PERMALINK = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)+?(?:-/)?(?:blob|src/(?:branch|commit|tag))/[^\s/#?]+/"
+                       r"(?P<path>[^\s#?)\]>'\"]+\.[\w]+)(?:\?[^\s#]*)?(?:#L(?P<line>\d+))?")
 #: A reference as a commit or a chat names it: ``PR 1306``, ``pull request #12``, ``issue 7``,
 #: ``gh-1234``, a link, ``#12``.
 _REFERENCE = re.compile(r"<?https?://\S+?>?(?=\s|$)|(?:[\w.-]+/[\w.-]+)?#\d+\b|\b(?:prs?|pull requests?|issues?|"
@@ -143,7 +146,7 @@ def is_only_a_reference(question: str) -> bool:
     """Whether ``question`` is only a link or an issue number (and words that say nothing of
     the code: "Touch up PR 1306"): its text is elsewhere, and explore reads no network."""
     text = question.strip()
-    if _LINKS_A_FILE.search(text):  # a link to a file of the repository names its answer
+    if PERMALINK.search(text):  # a link to a file of the repository names its answer
         return False
     if _ONLY_REFERENCE.match(text) is not None:
         return True

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import asks_definition, is_bare_name, is_statement
+from .intent import PERMALINK, asks_definition, is_bare_name, is_statement
 from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
                              identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
@@ -87,11 +87,6 @@ _GO_FUNCTION = re.compile(r"(?<!\w)([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
 #: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
 _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
-#: A link to a file of a repository as GitHub, GitLab or Gitea show it, perhaps to a line:
-#: ``https://github.com/o/r/blob/main/src/retry.py#L12`` (``#L12-L20``), GitLab's ``/-/blob/``,
-#: Gitea's ``/src/branch/main/``: the file it names, and the line as a frame's.
-PERMALINK = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)+?(?:-/)?(?:blob|src/(?:branch|commit|tag))/[^\s/#?]+/"
-                       r"(?P<path>[^\s#?)\]>'\"]+\.[\w]+)(?:\?[^\s#]*)?(?:#L(?P<line>\d+))?")
 #: A ``file://`` URL's path, whose spaces and other bytes are percent-escaped (``John%20Smith``).
 _FILE_URL = re.compile(r"\bfile://(/[^\s()'\"]+)")
 #: A file in Go's module cache, once its folders up to ``pkg/mod/`` are gone: the module,
