@@ -427,7 +427,7 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         top = moved
         while top > 1 and moved - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1  # and the comment lines just above it
-        return max(1, min(top, len(lines) - window + 1))
+        return max(1, top)  # at the definition, even in the file's last lines
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
         line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
     if line is not None and 1 <= line <= len(lines):
@@ -436,7 +436,7 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         top = defined
         while top > 1 and defined - top < 2 and COMMENT_LINE.match(lines[top - 2]):
             top -= 1
-        return max(1, min(top, len(lines) - window + 1))
+        return max(1, top)  # at the definition, even in the file's last lines
     # a definition asked for by a plain word ("where is bytesify defined?") opens at it too, and one
     # its words name together ("the JSON renderer": `class JSONRenderer`, not the `__all__` list naming it)
     if asks_definition(question):

@@ -447,14 +447,19 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
             elif assigns is not None and assigns.search(line):
                 hits[i] += bonus
                 defining.append(i)
-    sums = np.convolve(hits, np.ones(window), mode="valid")
+    # windows may run past the file's end (fewer lines shown), so its last lines open a window too
+    sums = np.convolve(np.concatenate([hits, np.zeros(window - 1)]), np.ones(window), mode="valid")
     start = int(np.argmax(sums))
+    end = start  # the windows tied with the first best hold the same lines; the last of them opens
+    while end + 1 < len(sums) and sums[end + 1] >= sums[start] - 1e-9:  # at the first of those lines,
+        end += 1  # and one line above it is the context kept (the first put them at its bottom)
+    start = max(start, end - 1)
     inside = [i for i in defining if start <= i < start + window]
-    if inside:  # open at the definition (and the comment lines just above it), not mid-way before it
-        top = inside[0]
+    if inside:  # open at the definition (and the comment lines just above it), not mid-way before it,
+        top = inside[0]  # even where the file ends before the window does (its last function)
         while top > 0 and inside[0] - top < 2 and COMMENT_LINE.match(lines[top - 1]):
             top -= 1
-        start = min(top, len(lines) - window)
+        start = top
     return start + 1
 
 

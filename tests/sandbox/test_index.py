@@ -88,6 +88,18 @@ def test_best_window() -> None:
     assert best_window(["a"] * 5, "retry", 10) == 1
 
 
+def test_the_window_opens_at_its_matching_lines_even_at_the_files_end() -> None:
+    """The best window opens one line above the lines it matches (the first of the windows
+    tied with it put them at its bottom: a file's filler above, its answer below), and a
+    definition in a file's last lines is where the window opens, not lines above it."""
+    lines = [f"def filler_{i}(x):" for i in range(40)] + [
+        "def compute_quantum_flux(alpha, beta):", '    """The quantum flux capacitor value."""', "    return 1"]
+    assert best_window(lines, "quantum flux capacitor", 6) == 40  # one line of context above line 41
+    assert best_window(lines, "where is compute_quantum_flux defined?", 6) == 41
+    middle = ["x"] * 50 + ["the retry backoff"] + ["y"] * 50
+    assert best_window(middle, "retry backoff", 10) == 50
+
+
 def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     """An ``__all__`` list repeating the asked-for name's parts loses to the ``def`` line."""
     exported = [f'    "tox_add_{part}_config",' for part in ("core", "env", "extra", "other", "more")]
@@ -236,7 +248,7 @@ def test_a_report_opens_at_code_not_at_the_docstring_repeating_its_words() -> No
     lines = doc + filler + code + [f"    tail_{i} = None" for i in range(30)]
     assert list(np.flatnonzero(docstring_lines(lines))) == [1, 2, 3, 4, 5]
     report = "Uploads stall when the socket times out: the chunk is not retried after a timeout"
-    assert evidence_start(lines, report, "pkg/upload.py", 6) == 36  # the retry code, not the docstring
+    assert evidence_start(lines, report, "pkg/upload.py", 6) == 37  # the retry code, not the docstring
     question = "what happens to the chunk when the socket times out?"
     assert evidence_start(lines, question, "pkg/upload.py", 6) == 1  # a question may want the docs
 
