@@ -27,7 +27,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..handoff import SOCKET_FOLDER
 from ..sandbox.errors import ExploreError
 from .console import emit_json, guard, inert, out
 from .options import JsonOpt
@@ -39,6 +38,10 @@ app = typer.Typer(help="Show and free the disk explore caches (snapshots, indexe
 TRAINED = "adapters"
 #: Commit trees, and the blobs their files are hard links to.
 SNAPSHOTS, BLOBS = "snapshots", "blobs"
+#: The folders explore makes under the cache folder: the only ones listed, sized and removed
+#: (an ``EXPLORE_CACHE`` set to a folder of other things — a home folder, a repository — lost
+#: them all to `clear`).
+KINDS = (TRAINED, BLOBS, "cases", "indexes", "models", SNAPSHOTS, "units")
 
 AdaptersOpt = Annotated[bool, typer.Option("--adapters", help="Include trained adapters (kept by default: they are not rebuilt on demand).")]
 
@@ -97,15 +100,16 @@ def _tree(path: Path, seen: set[tuple[int, int]] | None = None) -> tuple[int, fl
 
 
 def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheEntry]:
-    """Every entry of every kind, sorted by kind, then name; a loose file at the top is its own
-    entry. ``seen``: count a hard-linked file once, under the first entry that holds it."""
-    found = []
+    """Every entry of every kind (:data:`KINDS`: nothing else under the cache folder is
+    explore's), sorted by kind, then name. ``seen``: count a hard-linked file once, under the
+    first entry that holds it."""
+    found: list[CacheEntry] = []
     if not root.is_dir():
         return found
-    for kind in sorted(root.iterdir()):
-        if kind.name == SOCKET_FOLDER:
-            continue  # a running server's socket, not a cache: nothing to list, size or free
-        if kind.is_symlink() and kind.is_dir():  # a folder linked in by its user (shared models): theirs
+    for kind in (root / name for name in KINDS):
+        if not kind.is_dir():
+            continue  # not made yet (or a file of the same name: not explore's)
+        if kind.is_symlink():  # a folder linked in by its user (shared models): theirs
             target = os.path.realpath(kind)
             try:
                 size, modified = _tree(Path(target), seen)
@@ -113,13 +117,12 @@ def entries(root: Path, seen: set[tuple[int, int]] | None = None) -> list[CacheE
                 continue
             found.append(CacheEntry(kind.name, f"(a link to {target})", str(kind), size, modified, target))
             continue
-        children = sorted(kind.iterdir()) if kind.is_dir() and not kind.is_symlink() else [kind]
-        for child in children:
+        for child in sorted(kind.iterdir()):
             try:
                 size, modified = _tree(child, seen)
             except FileNotFoundError:
                 continue  # removed meanwhile: another process made or dropped a snapshot
-            found.append(CacheEntry(kind.name if child != kind else "", child.name, str(child), size, modified))
+            found.append(CacheEntry(kind.name, child.name, str(child), size, modified))
     return found
 
 
@@ -162,10 +165,19 @@ def _age(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+def _not_a_repository(root: Path) -> None:
+    """Refuse to remove anything from a cache folder that is a git repository's own
+    (``EXPLORE_CACHE=.`` in a clone): its ``models/`` or ``units/`` would be someone's code."""
+    if (root / ".git").exists():
+        raise ExploreError(f"the cache folder {root} is a git repository (it holds .git), not explore's cache: "
+                           "nothing removed; set EXPLORE_CACHE to explore's own folder")
+
+
 def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_json: bool,
           extra: dict[str, Any]) -> None:
     """Remove ``chosen`` (snapshots a process reads are kept), then the blobs no snapshot
     links any more; say what went."""
+    _not_a_repository(root)
     from ..sandbox.checkout import BlobStore, remove_snapshot
     from ..sandbox.lease import LEASE, in_use
 
@@ -275,7 +287,7 @@ def size_command(as_json: JsonOpt = False) -> None:
                                  "snapshots": trees})
         return
     for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
-        out.print(inert(f"{_human(n):>10}  {kind or '(loose files)'}"), markup=False, highlight=False)
+        out.print(inert(f"{_human(n):>10}  {kind}"), markup=False, highlight=False)
     out.print(f"{_human(total):>10}  {root} (the files' bytes; {_human(disk)} of disk blocks with its folders)",
               markup=False, highlight=False)
     if trees["trees"]:
@@ -292,7 +304,7 @@ def _disk_usage(root: Path) -> int:
     seen: set[tuple[int, int]] = set()
     used = 0
     # and a kind's folder its user linked in (`models -> /shared/models`), as the bytes count it
-    tops = [root, *(p for p in root.iterdir() if p.is_symlink() and p.is_dir())] if root.is_dir() else []
+    tops = [p for p in (root / name for name in KINDS) if p.is_dir()]  # explore's own folders alone
     for top in tops:
         for folder, dirs, files in os.walk(top, followlinks=False):
             for name in [*dirs, *files, ""] if folder == str(top) else [*dirs, *files]:

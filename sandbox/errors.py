@@ -34,6 +34,11 @@ class GitRefused(RepoError):
     """git itself refuses the repository (another user's: "dubious ownership", a damaged one)."""
 
 
+class CacheInRepository(RepoError):
+    """The cache folder (``EXPLORE_CACHE``) lies inside the repository, where explore would
+    write: the repository is never written to."""
+
+
 class MissingObject(RepoError):
     """git lacks an object a snapshot needs (a partial clone, a mirror that left a large file
     out, a damaged one): that commit cannot be laid out, while the others may."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checkout import materialise
-from .errors import BadRevision, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
@@ -273,6 +273,7 @@ class Repository:
             raise NotAFolder(f"{raw} is inside a .git folder, git's own data: give the repository itself "
                              f"({data.parent})")
         self._repo, self.top, self.subdir = _enclosing_git(self.path)
+        _cache_outside(self.top or self.path, git=self._repo is not None)
         self.git = self._repo if not self.subdir else None
         """The git repository whose top folder :attr:`path` is (None for a plain folder or a subfolder)."""
         self.worktree = worktree
@@ -306,6 +307,8 @@ class Repository:
                 f"{self.top} is a git repository with no commits; commit something, "
                 "or use the working tree (--worktree; from Python, worktree=True)"
             )
+        if rev is not None and not rev.strip():  # `--rev ""` (an unset shell variable): not HEAD by stealth
+            raise BadRevision("the revision is empty; give a branch, tag or commit id, or leave --rev out for HEAD")
         try:
             commit = repo.commit(rev or "HEAD")
             commit.tree  # a full hex id is taken on trust until read: read it, so a missing one fails here
@@ -368,6 +371,22 @@ class Repository:
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")
         return snap
+
+
+def _cache_outside(top: Path, *, git: bool) -> None:
+    """Refuse a repository the cache folder lies inside (``EXPLORE_CACHE=.explore-cache``):
+    every snapshot, index and blob would be written into it — and a walk of its working tree
+    would rank the cache's own copies. A cache git ignores (``~/.cache`` of a home folder kept
+    in git) is left as it is: it is the user's choice, and the walk never lists it."""
+    cache = Path(os.path.realpath(cache_root()))
+    if cache != top and top not in cache.parents:
+        return
+    if git and cache != top and subprocess.run(  # as a folder: `.explore-cache/` matches one not made yet
+            ["git", "-C", str(top), "check-ignore", "-q", "--", f"{cache}/"], capture_output=True).returncode == 0:
+        return
+    raise CacheInRepository(f"the cache folder {cache} (EXPLORE_CACHE, else the user cache) is inside the "
+                            f"repository {top}, which explore never writes to: set EXPLORE_CACHE to a folder "
+                            "outside it")
 
 
 def _enclosing_git(path: Path):  # -> (git.Repo | None, Path | None, str)

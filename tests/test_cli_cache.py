@@ -282,3 +282,31 @@ def test_a_cache_that_is_a_file_is_refused_by_every_cache_command(tmp_path: Path
         result = runner.invoke(app, ["cache", *command])
         assert result.exit_code == 2 and "is not a folder" in result.output, (command, result.output)
     assert a_file.read_text() == "keep me\n"
+
+
+def test_a_cache_folder_holding_other_things_loses_none_of_them(explore_cache: Path, make_repo, tmp_path: Path,
+                                                                tree_hash) -> None:
+    """Only explore's own folders are listed, sized and removed: an ``EXPLORE_CACHE`` set to a
+    home folder lost its documents to `clear --yes`, and one set to a repository its ``.git``
+    to `prune` — which is now refused outright (its ``models/`` might be someone's code)."""
+    _fill(explore_cache)
+    (explore_cache / "Documents").mkdir()
+    (explore_cache / "Documents" / "thesis.txt").write_text("years of work\n")
+    (explore_cache / "notes.txt").write_text("keep me\n")
+    listed = json.loads(runner.invoke(app, ["cache", "list", "--json"]).stdout)
+    assert {e["kind"] for e in listed["entries"]} == {"adapters", "indexes", "snapshots"}
+    assert set(json.loads(runner.invoke(app, ["cache", "size", "--json"]).stdout)["kinds"]) == {
+        "adapters", "indexes", "snapshots"}
+    cleared = runner.invoke(app, ["cache", "clear", "--yes", "--adapters"])
+    assert cleared.exit_code == 0, cleared.output
+    assert (explore_cache / "Documents" / "thesis.txt").read_text() == "years of work\n"
+    assert (explore_cache / "notes.txt").read_text() == "keep me\n"
+    assert not (explore_cache / "snapshots" / "abc123").exists()
+
+    repo = make_repo(tmp_path, {"models/net.py": "x = 1\n", "a.py": "y = 2\n"})
+    before = tree_hash(repo)
+    os.environ["EXPLORE_CACHE"] = str(repo)  # the fixture's monkeypatch restores it
+    for args in (["cache", "prune", "--older-than", "0s"], ["cache", "clear", "--yes"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "is a git repository" in result.output, result.output
+    assert tree_hash(repo) == before

@@ -154,6 +154,9 @@ def test_folder_with_no_readable_files(tmp_path: Path) -> None:
 def test_bad_revision(history: Path) -> None:
     with pytest.raises(BadRevision, match="not a commit"):
         Repository(history).snapshot("no-such-branch")
+    for empty in ("", "  "):  # `--rev "$UNSET"`: was HEAD, silently
+        with pytest.raises(BadRevision, match="the revision is empty"):
+            Repository(history).snapshot(empty)
     plain = history.parent / "plain"
     write(plain, {"a.py": "A = 1\n"})
     with pytest.raises(BadRevision, match="not a git repository"):
