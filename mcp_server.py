@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from .sandbox.snapshot import Snapshot
     from .serve import ExploreServer
 
-#: Longest question taken, in characters: a bound on what one call carries. A longer report is
-#: read as the CLI reads it (its start, its last 8,000 characters and where a crash is first
-#: reported: :data:`explore.retrieval.query.MAX_QUERY_CHARS` in all), so its length costs nothing.
-MAX_QUESTION_CHARS = 1_000_000
 #: Most files ``search`` returns (as the CLI's ``-k``), and most steps one ``ask`` may take
 #: (as the CLI's ``--max-steps``).
 MAX_K = 100
@@ -324,13 +320,9 @@ def _utf8(text: str) -> bool:
 
 
 def checked_question(question: str) -> str:
-    """The question, or the CLI's error for an empty one, or a refusal for one too long to
-    match against a repository in reasonable time."""
+    """The question, or the CLI's error for an empty one or one too long to match against a
+    repository in reasonable time."""
     check_question(question)
-    if len(question) > MAX_QUESTION_CHARS:
-        raise ExploreError(f"the question is {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} "
-                           "taken; ask about the part that matters (the error message, a traceback's last "
-                           "frames, the names involved)")
     return question
 
 

@@ -14,8 +14,28 @@ ONE_CHARACTER = ("the question is one letter or digit; ask something like \"wher
                  "(a name alone works too: `parse_config`)")
 
 
+#: The longest question taken, in characters, however it comes (the CLI, the Python API, MCP):
+#: a 50 KB bug report with its traceback is well inside, and is read as the ranking reads one
+#: (its start, its last 8,000 characters and where a crash is first reported:
+#: :data:`explore.retrieval.query.MAX_QUERY_CHARS` in all), so its length costs nothing;
+#: `/dev/zero` given as the question file filled the memory.
+MAX_QUESTION_CHARS = 1_000_000
+#: The bytes read of a question file or stdin: the most :data:`MAX_QUESTION_CHARS` UTF-8 takes.
+MAX_QUESTION_BYTES = 4 * MAX_QUESTION_CHARS
+
+
 class EmptyQuestion(ExploreError):
     """The question is empty, or holds no word."""
+
+
+class QuestionTooLong(ExploreError):
+    """The question runs past :data:`MAX_QUESTION_CHARS`."""
+
+
+def too_long(size: str) -> str:
+    """What a question past the limit is told (``size``: how long it is, as known)."""
+    return (f"the question is {size}, over the {MAX_QUESTION_CHARS:,} characters taken; ask about the part "
+            "that matters (the error message, a traceback's last frames, the names involved)")
 
 
 def has_no_words(text: str) -> bool:
@@ -35,9 +55,12 @@ def not_utf8_at(text: str) -> int | None:
 
 
 def check_question(text: str) -> None:
-    """Refuse a question no file can be asked: empty, no word (:class:`EmptyQuestion`)."""
+    """Refuse a question no file can be asked: empty, no word (:class:`EmptyQuestion`), or
+    too long to match in reasonable time (:class:`QuestionTooLong`)."""
     if not text or not text.strip():
         raise EmptyQuestion(EMPTY)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionTooLong(too_long(f"{len(text):,} characters"))
     if has_no_words(text):
         raise EmptyQuestion(NO_WORDS)
     if len(chars := [c for c in text if c.isalnum()]) == 1 and chars[0].isascii():  # 锁 (lock) is a word

@@ -27,6 +27,11 @@ class AdapterNotFound(ModelError):
     """An adapter was asked for that is neither loaded nor present on disk."""
 
 
+class AdapterDamaged(ModelError):
+    """An adapter's weights file is cut short or is no safetensors file (a full disk, a copy
+    stopped half-way)."""
+
+
 class AdapterMismatch(ModelError):
     """A LoRA adapter was trained on a different base model than the one loaded."""
 
@@ -75,7 +80,12 @@ def check_adapter(model: Any, path: str | Path, base_name: str | None = None) ->
         return
     from safetensors import safe_open
 
-    with safe_open(str(weights), framework="pt") as fh:
+    try:
+        fh = safe_open(str(weights), framework="pt")
+    except Exception as exc:  # noqa: BLE001 - safetensors' own error type: a file cut short, or not one
+        raise AdapterDamaged(f"adapter {path}: its weights ({weights.name}) cannot be read ({exc}); train it "
+                             f"again, or remove {path} to use the shipped navigator") from None
+    with fh:
         for key in fh.keys():
             match = re.match(r"(?:base_model\.model\.)?(.+)\.(lora_A|lora_B)\.weight$", key)
             if not match:

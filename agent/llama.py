@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import mmap
+import os
 import re
 import struct
 from collections.abc import Mapping, Sequence
@@ -178,7 +179,11 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
     tensor's dtype, shape and byte range, then the bytes. Other dtypes (bfloat16 has no
     numpy type) are not this runtime's."""
     with path.open("rb") as fh:
-        size = struct.unpack("<Q", fh.read(8))[0]
+        head = fh.read(8)
+        size = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+        if not 0 < size <= os.fstat(fh.fileno()).st_size - 8:  # cut short: not a length to read
+            raise RuntimeUnsupported(f"{path.name}: no safetensors header (the file is cut short or is no "
+                                     "safetensors file)")
         try:
             header = json.loads(fh.read(size))
         except ValueError as exc:

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from ..sandbox.snapshot import cache_root
 from .adapters import (
+    AdapterDamaged,
     AdapterMismatch,
     AdapterNotFound,
     check_adapter,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "DEFAULT_MODEL", "SMOLLM2_HF_ID", "TINY_RANDOM", "AdapterMismatch", "AdapterNotFound", "LoadedModel",
+    "DEFAULT_MODEL", "SMOLLM2_HF_ID", "TINY_RANDOM", "AdapterDamaged", "AdapterMismatch", "AdapterNotFound", "LoadedModel",
     "ModelConversionError", "ModelError", "ModelNotFound", "cache_dir", "check_adapter", "default_lora_targets",
     "load_adapters", "load_fast", "model_folder", "model_on_disk", "new_lora", "resolve_model", "save_adapter", "use_adapter",
 ]

@@ -90,8 +90,8 @@ class Task:
             if not valid_target(t):
                 raise BadTaskRecord(f"{where}: field 'targets' has {t!r}; targets are repo-relative paths "
                                     "(no leading /, no ..) in UTF-8")
-        if data.get("rev") is not None and not isinstance(data["rev"], str):
-            raise bad("rev", "a commit id string or null")
+        if data.get("rev") is not None and (not isinstance(data["rev"], str) or not data["rev"].strip()):
+            raise bad("rev", "a commit id string or null")  # "" is no commit (null is HEAD)
         if "source" in data and data["source"] not in SOURCES:
             raise bad("source", "one of " + ", ".join(SOURCES))
         depth = data.get("depth", 0)

@@ -8,6 +8,7 @@ training stack. The JSON and exit-code contract is in :mod:`.console` and the RE
 """
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from typing import Annotated
@@ -66,6 +67,19 @@ def _usage_error_in_one_line(exc: Exception) -> None:
 from typer import rich_utils  # noqa: E402 - typer reads the function from its module when an error is raised
 
 rich_utils.rich_format_error = _usage_error_in_one_line
+_help_console = rich_utils._get_rich_console
+
+
+def _help_console_exiting_141(stderr: bool = False):  # -> rich.console.Console
+    """typer's console for ``--help``, which exits as ours do when stdout's reader goes away
+    (`explore -h | head -1`: rich's own 1 means "found nothing" here)."""
+    console = _help_console(stderr=stderr)
+    if not stderr:
+        console.on_broken_pipe = functools.partial(type(out).on_broken_pipe, console)
+    return console
+
+
+rich_utils._get_rich_console = _help_console_exiting_141
 
 app.command("ask")(guard(ask.ask))
 app.command("search")(guard(search.search))

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from ..question_text import check_question, not_utf8_at
+from ..question_text import (MAX_QUESTION_BYTES, MAX_QUESTION_CHARS, QuestionTooLong, check_question, not_utf8_at,
+                             too_long)
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt
@@ -34,11 +35,12 @@ def read_question(question: str | None, question_file: Path | None) -> str:
         if str(question_file) == "-":
             return _stdin()
         try:
-            raw = question_file.read_bytes()
+            with question_file.open("rb") as fh:
+                raw = fh.read(MAX_QUESTION_BYTES + 1)  # a bound: /dev/zero, a log file given by mistake
         except OSError as exc:
             raise QuestionSourceError(f"--question-file {question_file}: {exc.strerror or exc}; give a file that holds "
                                       "the question, or - to read it from stdin") from None
-        return _decoded(raw, f"in {question_file}")
+        return _decoded(_bounded(raw), f"in {question_file}")
     if question == "-":
         return _stdin()
     if question is None:
@@ -66,12 +68,20 @@ def _stdin() -> str:
     if sys.stdin is None:
         raise QuestionSourceError("- reads the question from stdin, and stdin is closed")
     try:
-        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        raw = sys.stdin.buffer.read(MAX_QUESTION_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
+            sys.stdin.read(MAX_QUESTION_CHARS + 1)
     except OSError as exc:
         raise QuestionSourceError(f"stdin: {exc.strerror or exc}") from None
     if isinstance(raw, str):
         return raw
-    return _decoded(raw, "on stdin")
+    return _decoded(_bounded(raw), "on stdin")
+
+
+def _bounded(raw: bytes) -> bytes:
+    """``raw``, refused when it ran past what a question may be (read one byte over the bound)."""
+    if len(raw) > MAX_QUESTION_BYTES:
+        raise QuestionTooLong(too_long(f"over {MAX_QUESTION_BYTES:,} bytes"))
+    return raw
 
 
 def _decoded(raw: bytes, where: str) -> str:

@@ -69,7 +69,7 @@ def shown_name(path: str) -> str:
     writes it), so one entry stays one line and reads as what it is; inert."""
     # tools.workspace.shown's rule, not imported: it would load the index (numpy) into a
     # command whose answer a warm server gave
-    return inert(path if path.isprintable() else repr(path))
+    return inert(path if path.isprintable() and "\\" not in path else repr(path))
 
 
 def shown_markup(text: str) -> str:
@@ -147,6 +147,10 @@ def interrupted_code() -> int:
     return TERMINATED if _terminated.is_set() else INTERRUPTED
 
 
+#: A write that found no room: the disk or the quota full, or a file past the size limit.
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
 def guard(func: F) -> F:
     """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
     a one-line message and exit 2; Ctrl-C exits 130 and SIGTERM 143, with nothing
@@ -161,13 +165,14 @@ def guard(func: F) -> F:
             fail(str(exc))
         except OSError as exc:
             cache = _in_cache(exc)
-            if cache is not None and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if cache is not None and exc.errno not in _FULL:
                 fail(f"cannot use the cache folder {cache}: {exc.strerror or exc} ({exc.filename}); make it a "
                      "folder you can write, or set EXPLORE_CACHE to one")
-            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if exc.errno not in _FULL:
                 raise
             where = f" writing {exc.filename}" if exc.filename else ""
-            fail(f"the disk is full{where}: what was written before stays; free some space and run the "
+            full = "a file outgrew the size limit (`ulimit -f`)" if exc.errno == errno.EFBIG else "the disk is full"
+            fail(f"{full}{where}: what was written before stays; free some space and run the "
                  "command again (`explore train`: with --resume)")
         except KeyboardInterrupt:
             how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"

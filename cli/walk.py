@@ -20,9 +20,12 @@ VERBS = ("ls", "cd", "read", "answer")
 
 
 def parse_action(text: str) -> tuple[str, list[str]]:
-    """``"read env.py 120"`` → (``read``, [``env.py``, ``120``]); quotes allowed for spaces."""
+    """``"read env.py 120"`` → (``read``, [``env.py``, ``120``]); quotes allowed for spaces. A
+    quoted name with a backslash is passed with its quotes, as a listing escapes it
+    (``'new\\nline.py'``): the workspace reads the escapes (a shell's quotes kept ``\\n`` as is)."""
+    escaped = re.fullmatch(r"\s*([a-z]+)\s+((['\"])[^'\"]*\\.*\3)(?:\s+(-?[0-9]+))?\s*", text)
     try:
-        words = shlex.split(text)
+        words = [escaped[1], escaped[2], *([escaped[4]] if escaped[4] else [])] if escaped else shlex.split(text)
     except ValueError:
         words = text.split()
     if not words or words[0] not in VERBS:

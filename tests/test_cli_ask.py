@@ -57,6 +57,21 @@ def test_a_walked_answer_says_when_a_fitted_stage_ranked_its_candidates(tmp_path
     assert "ranked by the stage fitted to this repository" in " ".join(capsys.readouterr().out.split())
 
 
+def test_a_question_past_the_bound_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    """``--question-file /dev/zero`` (or a log piped in by mistake) read until memory ran out:
+    a question is read up to its bound and refused past it (exit 2), from a file, stdin or
+    the argument alike, in `ask` and `search`."""
+    repo = _repo(tmp_path)
+    for command in (["ask", str(repo), "--question-file", "/dev/zero"], ["search", str(repo), "--question-file",
+                                                                          "/dev/zero"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "characters taken" in result.output, result.output
+    result = runner.invoke(app, ["search", str(repo), "-"], input="retry " * 200_000)
+    assert result.exit_code == 2 and "1,199,999 characters" in result.output, result.output  # stripped
+    result = runner.invoke(app, ["search", str(repo), "-"], input="retry backoff " * 1000)
+    assert result.exit_code == 0, result.output
+
+
 def test_ask_bad_input(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     assert runner.invoke(app, ["ask", str(repo), "  "]).exit_code == 2

@@ -126,6 +126,12 @@ def test_a_reader_that_stops_early_is_not_reported_as_nothing_found(tmp_path: Pa
     assert proc.stdout.read(100)
     proc.stdout.close()
     assert proc.wait(120) == 141, proc.stderr.read()
+    for help_asked in (command[:2] + ["--help"], command[:1] + ["-h"]):  # the help too (rich said 1)
+        read, write = os.pipe()
+        os.close(read)  # the reader gone before a word is written
+        done = subprocess.run(help_asked, stdout=write, stderr=subprocess.PIPE, timeout=120)
+        os.close(write)
+        assert done.returncode == 141, done.stderr
 
 
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
@@ -181,3 +187,40 @@ def test_a_pasted_link_to_a_file_finds_it_at_its_line(tmp_path: Path, make_repo)
     assert top["path"] == "src/retry.py" and top["line"] <= 30 < top["line"] + len(top["lines"]), top
     refused = runner.invoke(app, ["search", str(repo), "https://github.com/acme/demo/issues/12", "--no-server"])
     assert refused.exit_code == 1 and "only a link" in refused.output
+
+
+def test_a_cache_folder_inside_the_repository_is_refused(make_repo, tmp_path: Path, monkeypatch, tree_hash) -> None:
+    """``EXPLORE_CACHE=.explore-cache`` inside the repository: explore would write its snapshots
+    and blobs there (and a walk of the working tree ranked the cache's own copies), so it is
+    refused with exit 2 and nothing is written; a cache folder git ignores is the user's choice."""
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff():\n    return 2\n"})
+    before = tree_hash(repo)
+    for cache in (repo / ".explore-cache", repo / "pkg" / "cache", repo):
+        monkeypatch.setenv("EXPLORE_CACHE", str(cache))
+        result = runner.invoke(app, ["search", str(repo), "retry backoff", "--worktree"])
+        assert result.exit_code == 2 and "never writes to" in result.output and "EXPLORE_CACHE" in result.output
+        assert tree_hash(repo) == before
+    (repo / ".git" / "info" / "exclude").write_text(".explore-cache/\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(repo / ".explore-cache"))
+    result = runner.invoke(app, ["search", str(repo), "retry backoff", "--worktree", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [h["path"] for h in json.loads(result.stdout)["hits"]] == ["pkg/retry.py"]
+
+
+def test_a_file_past_the_size_limit_is_said_so_and_exits_2(make_repo, tmp_path: Path, monkeypatch) -> None:
+    """A write refused for want of room — a full disk, a quota, or here the file-size limit of
+    `ulimit -f` (EFBIG) — is one line that says so and exit 2, not the blob writer's traceback."""
+    import resource
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff():\n    return 2\n" + "# padding\n" * 20_000})
+    monkeypatch.setenv("EXPLORE_CACHE", str(tmp_path / "cold-cache"))
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    done = subprocess.run([str(Path(sys.executable).with_name("explore")), "search", str(repo), "retry backoff"],
+                          capture_output=True, text=True, preexec_fn=small_files)
+    assert done.returncode == 2, done.stderr
+    assert "size limit" in done.stderr and "Traceback" not in done.stderr

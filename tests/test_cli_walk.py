@@ -177,3 +177,17 @@ def test_reads_hint_pasted_back_and_a_path_from_the_top_work_inside_a_folder(hos
     assert [s["ok"] for s in steps] == [True, True, True, True, False]
     assert "lines 81–160 of 200" in steps[1]["output"] and "lines 161–200 of 200" in steps[2]["output"]
     assert steps[3]["cwd"] == "src" and "no line -1" in steps[4]["output"]
+
+
+def test_a_name_with_a_backslash_lists_apart_from_the_one_its_escape_spells(make_repo, tmp_path: Path) -> None:
+    """``a\\nb.py`` (a backslash and an n) and ``a<newline>b.py`` both listed as ``'a\\nb.py'``,
+    and reading the listed name read the other file: a name with a backslash is escaped too
+    (``'a\\\\nb.py'``), and each listed form reads its own file back."""
+    repo = make_repo(tmp_path, {"a\nb.py": "REAL = 1\n", "a\\nb.py": "LITERAL = 1\n"})
+    result = runner.invoke(app, ["walk", str(repo), "ls", "--json"])
+    names = [line.split()[0] for line in json.loads(result.stdout)["steps"][0]["output"].splitlines()[1:]]
+    assert sorted(names) == sorted(["'a\\nb.py'", "'a\\\\nb.py'"]), names
+    result = runner.invoke(app, ["walk", str(repo), *(f"read {n}" for n in names), "--json"])
+    assert result.exit_code == 0, result.output
+    read = {n: step["output"] for n, step in zip(names, json.loads(result.stdout)["steps"])}
+    assert "REAL = 1" in read["'a\\nb.py'"] and "LITERAL = 1" in read["'a\\\\nb.py'"]

@@ -390,7 +390,12 @@ def test_a_question_too_big_to_hand_over_is_searched_here_without_a_word(tmp_pat
     bytes a character) does not is kept in this process quietly, as a bigger one is: never
     sent for the server to refuse mid-message and the command to say it stopped answering."""
     repo = make_repo(tmp_path, FILES)
-    question = "where is the retry backoff computed? " + "é" * (handoff.MAX_MESSAGE_BYTES // 5)
+    from explore.question_text import MAX_QUESTION_CHARS
+
+    # twelve bytes of JSON a character (a surrogate pair's two escapes), four of UTF-8: under the
+    # longest question taken, under half the handoff's limit as UTF-8, over it as JSON
+    question = "where is the retry backoff computed? " + "\U0001F600" * (handoff.MAX_MESSAGE_BYTES // 11)
+    assert len(question) <= MAX_QUESTION_CHARS
     assert len(question.encode()) <= handoff.MAX_MESSAGE_BYTES // 2 < handoff.MAX_MESSAGE_BYTES < len(json.dumps(question))
     with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
         wait_for(lambda: "ready: warmed up" in log.read_text(), "the server to warm up")

@@ -42,15 +42,16 @@ def human_size(n: int) -> str:
 def shown(name: str) -> str:
     """A name as it can be printed on one line: as is, or quoted with escapes when it holds
     a newline, a control character or an undecodable byte (``'new\\nline.py'``), so a
-    listing stays one entry per line and the text always encodes as UTF-8."""
-    return name if name.isprintable() else repr(name)
+    listing stays one entry per line and the text always encodes as UTF-8 — or a backslash,
+    so a name holding ``\\n`` as two characters does not read as that one (``'a\\\\nb.py'``)."""
+    return name if name.isprintable() and "\\" not in name else repr(name)
 
 
 def listed(name: str) -> str:
     """A name as a listing shows it, so that it can be typed back: as is, shell-quoted when
     it holds a space or a quote (``'naïve name.py'``; ``ls``/``cd``/``read``/``answer``
-    take the quoted form too), or :func:`shown` when it holds a control character."""
-    if not name.isprintable():
+    take the quoted form too), or :func:`shown` when it holds a control character or a backslash."""
+    if not name.isprintable() or "\\" in name:
         return shown(name)
     return shlex.quote(name) if not name or any(c.isspace() or c in "'\"\\" for c in name) else name
 

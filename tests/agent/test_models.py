@@ -241,6 +241,33 @@ def test_adapter_for_another_base_is_refused(tiny_cache: Path, tmp_path: Path, b
     assert not hasattr(loaded.model, "peft_config")  # nothing was attached
 
 
+def test_a_damaged_adapter_is_said_so_and_exits_2(tiny_cache: Path, tmp_path: Path, monkeypatch) -> None:
+    """An adapter whose weights were cut short (a full disk, a copy stopped half-way) is an
+    error that says which and what to do (exit 2), not safetensors' traceback (exit 1), from
+    the numpy runtime and the transformers route alike."""
+    from typer.testing import CliRunner
+
+    from explore.agent.adapters import AdapterDamaged
+    from explore.agent.llama import RuntimeUnsupported, load_arrays
+    from explore.cli import app
+
+    save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
+    weights = tmp_path / "bundle" / "policy" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(AdapterDamaged, match="cannot be read"):
+        load_adapters(tiny(tiny_cache), {"policy": tmp_path / "bundle" / "policy"})
+    for cut in (100, 5, 0):
+        weights.write_bytes(weights.read_bytes()[:cut])
+        with pytest.raises(RuntimeUnsupported, match="cut short"):
+            load_arrays(weights)
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
+    result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
+                                      "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+    assert result.exit_code == 2 and "cannot be read" in result.output, result.output
+
+
 def test_missing_adapter_folder(tiny_cache: Path, tmp_path: Path) -> None:
     with pytest.raises(AdapterNotFound, match="adapter_config.json"):
         load_adapters(tiny(tiny_cache), {"policy": tmp_path / "nothing"})

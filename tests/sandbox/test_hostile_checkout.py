@@ -141,7 +141,8 @@ def test_a_file_name_with_a_backslash_reads(tmp_path: Path, make_repo, worktree:
     assert snap.read_window("..\\up.txt").lines == ["a name"]
     assert snap.resolve("d\\x", "y.py").rel == "d\\x/y.py"
     ws = Workspace(snap)
-    assert "'a\\b.txt'" in ws.ls() and "backslash" in ws.read("'a\\b.txt'")  # typed back as listed
+    assert "'a\\\\b.txt'" in ws.ls() and "backslash" in ws.read("'a\\\\b.txt'")  # typed back as listed
+    assert "backslash" in ws.read("'a\\b.txt'")  # and shell-quoted
     for escape in ("..\\..\\etc\\passwd", "src\\..\\..\\x", "d\\x/..\\..\\..", "\\etc\\passwd"):
         with pytest.raises(PathRefused):
             snap.resolve("", escape)

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ...agent.task import BadTaskRecord, Task
+from ...question_text import MAX_QUESTION_CHARS
 from ...sandbox.atomic import write_jsonl
 from ...sandbox.errors import ExploreError
 from ...sandbox.snapshot import Repository
@@ -42,6 +43,11 @@ def write_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> int:
         raise TaskFileError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+#: The longest line read as one task: a question of the most a question may be, and room for
+#: the rest (a line is read up to here, never the whole of an endless one).
+MAX_LINE_CHARS = 2 * MAX_QUESTION_CHARS
+
+
 def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
     """Read and validate a JSONL tasks file (``-`` or a pipe, ``<(explore tasks … -o -)``,
     too). Blank lines are allowed; ids must be unique."""
@@ -59,7 +65,10 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
         raise TaskFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh as fh:
         try:
-            for n, line in enumerate(fh, start=1):
+            for n, line in enumerate(iter(lambda: fh.readline(MAX_LINE_CHARS + 1), ""), start=1):
+                if len(line) > MAX_LINE_CHARS:  # /dev/zero, a binary file: no line end in sight
+                    raise TaskFileError(f"{'stdin' if stdin else path.name} line {n}: over {MAX_LINE_CHARS:,} "
+                                        "characters with no line end; a tasks file is JSON Lines, one task a line")
                 line = line.removeprefix("\ufeff") if n == 1 else line  # a pipe's BOM
                 if not line.strip():
                     continue

@@ -38,6 +38,7 @@ def test_round_trip(tmp_path: Path) -> None:
         ({"id": "b", "question": "q", "targets": "x.py"}, r"line 2: field 'targets' must be a non-empty list of paths \(got \"x.py\"\)"),
         ({"id": "b", "question": "q", "targets": ["/etc/passwd"]}, r"line 2: field 'targets' has '/etc/passwd'"),
         ({"id": "b", "question": "q", "targets": ["x.py"], "depth": "deep"}, r"line 2: field 'depth' must be an integer"),
+        ({"id": "b", "question": "q", "targets": ["x.py"], "rev": ""}, r"line 2: field 'rev' must be a commit id"),
         ({"id": "b", "question": "q", "targets": ["x.py"], "target": ["y.py"]}, r"line 2: unknown field 'target'"),
         ({"id": "a", "question": "q", "targets": ["x.py"]}, r"line 2: field 'id' 'a' repeats line 1"),
         ({"id": "b", "question": "", "targets": ["x.py"]}, r"line 2: field 'question' must be a non-empty string"),
@@ -47,6 +48,21 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_malformed_lines_name_line_and_field(tmp_path: Path, row: object, message: str) -> None:
     with pytest.raises(TaskFileError, match=message):
         read_tasks(_file(tmp_path, GOOD, row))
+
+
+def test_a_line_with_no_end_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    """A tasks file that is one endless line (``/dev/zero``, a binary file) is refused once a
+    line runs past the bound, not read into memory whole."""
+    from explore.training.tasks.jsonl import MAX_LINE_CHARS
+
+    with pytest.raises(TaskFileError, match=r"zero line 1: over .* characters with no line end"):
+        read_tasks("/dev/zero")
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + "x" * (MAX_LINE_CHARS + 5))
+    with pytest.raises(TaskFileError, match=r"line 2: over"):
+        read_tasks(path)
+    path.write_text(json.dumps(GOOD))  # a last line without its end is a line
+    assert [t.id for t in read_tasks(path)] == ["a"]
 
 
 BAD_ROWS = [
