@@ -352,7 +352,12 @@ def train(
         err.print(f"[yellow]note[/]: this fit is of the history up to {shown_markup(rev)}, and `explore ask` and "
                   "`explore search` now rank with it at every commit of this repository; `--out DIR` keeps a "
                   "fit apart (then `--adapter DIR`)", highlight=False)
-    if as_json:  # what the table's notes and its last line say, for a script
-        emit_json("train", {**result.summary, "notes": _notes(result.summary), "next": _next(result.summary, repo)})
+    # what the table's notes and its last line say, for a script: in summary.json as in --json
+    result.summary.update(notes=_notes(result.summary), next=_next(result.summary, repo))
+    from ..sandbox.atomic import write_json
+
+    write_json(Path(result.summary["out"]) / "summary.json", result.summary)
+    if as_json:
+        emit_json("train", result.summary)
     else:
         _print_summary(result.summary, repo)

@@ -475,7 +475,13 @@ def _plain_names_defined(lines: list[str], question: str, path: str) -> set[str]
     if file_kind(path) in ("docs", "config", "data"):  # a code block's `class X` in a page is no definition
         return set()
     words = {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]{3,}", question) if w.lower() not in STOPWORDS}
-    return {w for w in words if len(definition_lines(lines, w, path)) == 1}
+    return {w for w in words if len(found := definition_lines(lines, w, path)) == 1
+            and not _LOCAL_VARIABLE.match(lines[found[0] - 1])}
+
+
+#: A variable inside a function (`    let pattern = &opts.pattern;`): a word of the question it
+#: happens to name is not the thing asked about (fd's smart-case question opened at it).
+_LOCAL_VARIABLE = re.compile(r"[ \t]+(?:let|var|const)\s")
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.

@@ -240,8 +240,11 @@ DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\
            r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
            r"(?:def|class|module|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
            r"(?:\([^)]*\)\s*)?(?:self\.)?")
-#: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line.
-_METHOD = r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
+#: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line
+#: — not a control statement written the same way (Rust's `match (a, b) {`, `if (x) {`, `for (…) {`).
+_METHOD = (r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
+           r"(?!(?:if|for|foreach|while|switch|match|catch|with|return|else|do|try|lock|using|synchronized|"
+           r"elseif|elsif|unless|until|when|select|guard|defer|go|await|yield|new|throw|typeof|sizeof)\s*\()")
 
 
 #: Text in backticks, as a question quotes code (`app.render`); the query parser reads it too.

@@ -31,6 +31,9 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
     assert "policy: SFT 2 steps, RL 1 update of 8 walks" in " ".join(result.stderr.split()), result.stderr
     assert body["adapters"] == {"policy": str(out / "policy")} and body["default_out"] is False
     assert {"env.json", "policy.json", "summary.json"} <= {p.name for p in out.iterdir()}
+    on_disk = json.loads((out / "summary.json").read_text())  # what --json printed, less its envelope
+    assert on_disk == {k: v for k, v in body.items() if k not in ("version", "command")}
+    assert {"default_out", "notes", "next"} <= set(on_disk)
     # the shipped answer weighing (it reads no policy probabilities) comes with every bundle,
     # but not the cut at the first read, measured on the shipped policy's walks alone
     from dataclasses import replace

@@ -296,3 +296,24 @@ def test_a_trace_through_a_bundle_opens_at_the_function_it_names() -> None:
     trace = ("TypeError: Cannot read properties of undefined (reading 'locals')\n"
              "    at ServerResponse.res.render (/srv/bundle.min.js:1:48213)\n    at /srv/app.js:10:5")
     assert evidence_start(lines, trace, "lib/response.js", 12) == 51  # its doc comment, then the function
+
+
+def test_a_control_statement_or_a_local_variable_is_no_definition_to_open_at() -> None:
+    """Rust's ``match (a, b) {`` read as a method ``match`` defined there, and ``let pattern =``
+    inside a function as the definition of the question's word "pattern": fd's smart-case
+    question opened at a Windows path-separator check. Neither is a definition now; a method
+    written ``render(view) {`` and a top-level ``const`` still are."""
+    from explore.retrieval.query import evidence_start
+    from explore.sandbox.index import definition_lines
+
+    lines = ["fn check(sep: Option<&str>) -> Result<()> {", "    match (cfg!(windows), sep) {", "        _ => Ok(()),",
+             "    }", "}", "", "fn run(opts: Opts) {", "    let pattern = &opts.pattern;", "    let n = 1;"]
+    lines += ["    // filler"] * 30
+    lines += ["    // the search is case-sensitive if any pattern has an uppercase character (smart case)",
+              "    let case_sensitive = has_uppercase(pattern);", "}"]
+    assert definition_lines(lines, "match") == []
+    assert definition_lines(["  render(view, opts) {", "  if (x) {"]) == [1]
+    question = "where does fd decide to match case-insensitively unless the pattern contains an uppercase letter?"
+    assert evidence_start(lines, question, "src/main.rs", 6) >= 39
+    assert evidence_start(["const pattern = /x/", "", "function f() {}"] + ["// x"] * 20, "what is pattern?",
+                          "a.js", 3) == 1  # a module's own constant is still what is asked about
