@@ -105,11 +105,15 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
     tree: dict[str, list[Entry]] = {}
     files: list[str] = []
     fingerprint = hashlib.sha1()
-    include_dirs: set[str] = set()
+    top_dirs: set[str] = set()
     for p in include or ():
         parts = p.split("/")[:-1]
-        include_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        top_dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
     aliases: dict[str, str] = {}  # an in-repo symlink to a file -> that file's real path
+    top_include = include
+    # a git working tree inside a plain folder (a folder of clones): what git shows of it, as
+    # the folder it lies in -> (its files, its folders), keyed by the paths below the root
+    nested: dict[str, tuple[set[str], set[str]]] = {}
     stack = [""]
     while stack:
         folder = stack.pop()
@@ -120,6 +124,21 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
         except OSError:
             tree[folder] = []
             continue
+        if top_include is None and folder and folder not in nested and any(i.name == ".git" for i in items):
+            # its .gitignore applies as it does to the clone asked about itself: a `.env` there
+            # was read through the folder above it (`--allow ~/src`, then `repo: ~/src`)
+            try:
+                shown = {f"{folder}/{f}" for f in worktree_files(root / folder)}
+            except GitRefused:
+                shown = set()  # git cannot say what it ignores: nothing of it is shown
+            dirs = {folder}
+            for f in shown:
+                parts = f.split("/")[:-1]
+                dirs.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+            nested[folder] = (shown, dirs)
+        inside = [prefix for prefix in nested if folder == prefix or folder.startswith(prefix + "/")]
+        within = nested[max(inside, key=len)] if inside else None  # the innermost clone's rules
+        include, include_dirs = (within if within is not None else (top_include, top_dirs))
         for item in items:
             name = item.name
             if _ignored(name, ignore):

@@ -383,3 +383,24 @@ def test_an_edit_that_keeps_size_and_mtime_is_a_new_working_tree(tmp_path: Path)
     os.utime(tmp_path / "a.py", ns=(st.st_atime_ns, st.st_mtime_ns))
     after = Repository(tmp_path, worktree=True).snapshot(worktree=True)
     assert after.key != before.key and "omega_handler" in after.text("a.py")
+
+
+def test_a_clone_inside_a_plain_folder_keeps_what_its_git_ignores(tmp_path: Path, make_repo) -> None:
+    """A folder of clones read as a plain folder (`--allow ~/src`, then `repo: ~/src`) listed,
+    ranked and read a clone's git-ignored `.env`, which the clone itself never shows: a git
+    working tree inside a plain folder is listed as git shows it, a clone inside that clone
+    by its own rules, and a plain folder's own files as they are."""
+    from explore.tools.workspace import Workspace
+
+    folder = tmp_path / "src"
+    outer = make_repo(folder, {".gitignore": ".env\nbuild/\n", "app.py": "def f():\n    pass\n", ".env": "SECRET=1\n",
+                               "build/out.py": "x = 1\n"}, name="outer")
+    inner = make_repo(outer, {".gitignore": "*.key\n", "lib.py": "y = 2\n", "id.key": "PRIVATE\n"}, name="vendor")
+    write(folder / "notes", {"todo.txt": "plain text\n", ".env": "mine\n"})
+    snap = Repository(folder).snapshot()
+    assert "outer/.env" not in snap.files and "outer/build/out.py" not in snap.files
+    assert {"outer/app.py", "outer/.gitignore", "outer/vendor/lib.py", "notes/.env"} <= set(snap.files)
+    assert "outer/vendor/id.key" not in snap.files and inner.name == "vendor"
+    ws = Workspace(snap)
+    assert "no such file" in ws.read("outer/.env") and "SECRET" not in ws.read("outer/.env")
+    assert ".env" not in ws.ls("outer")
