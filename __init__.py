@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from ._version import __version__
 
-__all__ = ["Explorer", "__version__"]
+__all__ = ["Answer", "BadRevision", "EmptyQuestion", "ExploreError", "Explorer", "RepoNotFound", "__version__"]
+
+#: What ``from explore import …`` offers beside the version, and the module each comes from:
+#: the Explorer and its answer, and the errors a caller catches (every error explore raises on
+#: purpose is an :class:`ExploreError`).
+_LAZY = {"Explorer": ".agent.explorer", "Answer": ".agent.explorer", "ExploreError": ".sandbox.errors",
+         "RepoNotFound": ".sandbox.errors", "BadRevision": ".sandbox.errors", "EmptyQuestion": ".question_text"}
 
 
 def __getattr__(name: str):
     """``from explore import Explorer``, loaded on first use: ``import explore`` (the CLI's
     start) stays free of the model stack."""
-    if name == "Explorer":
-        from .agent.explorer import Explorer
+    if name in _LAZY:
+        import importlib
 
-        return Explorer
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'explore' has no attribute {name!r}")

@@ -373,9 +373,17 @@ def test_the_package_gives_the_explorer_without_loading_the_model_stack() -> Non
     import subprocess
     import sys
 
+    import explore
     from explore import Explorer as FromPackage
+    from explore.sandbox.errors import ExploreError
 
     assert FromPackage is Explorer
+    # and what a caller catches, beside the answer's type (they were three modules deep)
+    assert all(issubclass(getattr(explore, name), ExploreError)
+               for name in ("ExploreError", "RepoNotFound", "BadRevision", "EmptyQuestion"))
+    assert explore.Answer.__name__ == "Answer" and set(explore.__all__) >= {"Explorer", "Answer", "ExploreError"}
+    with pytest.raises(explore.RepoNotFound):
+        Explorer("/no/such/folder/anywhere")
     code = "import sys, explore; print('torch' in sys.modules, 'explore.agent' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
         "False", "False"]
