@@ -21,6 +21,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import PARSE_ERROR, ToolAnnotations
 from pydantic import Field, ValidationError
+from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypedDict
 
 from ._version import __version__
@@ -223,9 +224,16 @@ def build(state: ExploreServer) -> MCPServer:
         path: Annotated[str, Field(description="File, relative to the repository root.")],
         repo: RepoParam = None,
         line: Annotated[int | None, Field(description="First line to show (default 1).")] = None,
+        start_line: Annotated[SkipJsonSchema[int | None], Field(description="The same as `line` (the LangChain "
+                                                                          "read tool's name): taken, not shown.")] = None,
     ) -> str:
         """Read 80 numbered lines of a file, from `line`; says how to read on when there is more."""
-        return as_tool_error(lambda: state.read(state.client_repo(repo), path, line))
+        def read() -> str:
+            if line is not None and start_line is not None and line != start_line:
+                raise ExploreError(f"line {line} and start_line {start_line} name two lines; give one")
+            return state.read(state.client_repo(repo), path, line if line is not None else start_line)
+
+        return as_tool_error(read)
 
     return server
 

@@ -93,6 +93,10 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         assert window.startswith("pkg/retry.py  lines 1–3 of 3") and "def backoff" in window
         assert text(ok(await session.call_tool("read", {"path": "pkg/retry.py", "line": 3}))).startswith(
             "pkg/retry.py  lines 3–3")
+        # the LangChain tool's name for it reads the same line (it was dropped: lines 1–3)
+        assert text(ok(await session.call_tool("read", {"path": "pkg/retry.py", "start_line": 3}))).startswith(
+            "pkg/retry.py  lines 3–3")
+        refused(await session.call_tool("read", {"path": "pkg/retry.py", "line": 2, "start_line": 3}), "two lines")
 
         # Hostile paths: refused as tool errors, with the sandbox's words, never the file.
         for tool in ("ls", "read"):

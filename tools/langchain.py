@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
@@ -81,6 +82,8 @@ class ReadInput(BaseModel):
         "out to start where the question matches best (or at line 1); give the number from "
         "a previous '(more: read FILE from line N)' hint to page on.",
     )
+    line: SkipJsonSchema[int | None] = Field(default=None, description="The same as start_line (the MCP read "
+                                             "tool's name for it): taken, not shown in the schema a model reads.")
 
 
 class AnswerInput(BaseModel):
@@ -176,9 +179,12 @@ class ReadTool(_WorkspaceTool):
         self,
         path: str,
         start_line: int | None = None,
+        line: int | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> str:
-        return self._call(path, start_line)
+        if start_line is not None and line is not None and start_line != line:
+            return f"read: start_line {start_line} and line {line} name two lines; give one"
+        return self._call(path, start_line if start_line is not None else line)
 
 
 class AnswerTool(_WorkspaceTool):

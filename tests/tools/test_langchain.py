@@ -198,6 +198,9 @@ def test_start_line_pages_through_a_file(tools: dict[str, BaseTool]) -> None:
     json_args = json.loads('{"path": "long.txt", "start_line": "161"}')  # lax ints, as models send them
     assert tools["read"].invoke(json_args).startswith("long.txt  lines 161–200 of 200")
     assert tools["read"].invoke({"path": "long.txt", "start_line": None}).startswith("long.txt  lines 1–80")
+    # the MCP tool's name for it reads the same line (it was dropped: lines 1–80)
+    assert tools["read"].invoke({"path": "long.txt", "line": 81}).startswith("long.txt  lines 81–160")
+    assert "two lines" in tools["read"].invoke({"path": "long.txt", "line": 81, "start_line": 90})
 
 
 def test_ls_pages_through_a_long_listing(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
