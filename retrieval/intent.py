@@ -220,15 +220,42 @@ _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package
                         "default", "defaults", "local", "base", "common", "environment", "env", "test", "tests", "docs"})
 
 
+#: A language's version asked for, and the manifests that declare it: "the minimum supported
+#: Rust version" is `rust-version` of Cargo.toml (fd's was answered with the CI workflow that
+#: reads it from there), "which Go version" the go directive of go.mod.
+_LANGUAGE_MANIFESTS = tuple((re.compile(rf"\b(?:{lang})(?:\s+[\w-]+)?\s+versions?\b|\bversions? of (?:{lang})\b"
+                                        + (r"|\bmsrv\b" if lang == "rust" else ""), re.I), frozenset(names))
+                            for lang, names in (
+    ("rust", ("cargo.toml",)), ("go|golang", ("go.mod",)),
+    (r"node(?:\.js)?|nodejs|npm", ("package.json",)),
+    ("python", ("pyproject.toml", "setup.cfg", "setup.py")), ("ruby", (".gemspec", "gemfile")),
+    ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts")),
+    (r"\.net|dotnet|c#", (".csproj", "directory.build.props")), ("swift", ("package.swift",)),
+    ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
+
+
+def declares_version_asked(question: str, path: str) -> bool:
+    """Whether ``path`` is the manifest of a language whose version ``question`` asks for
+    (:data:`_LANGUAGE_MANIFESTS`: Cargo.toml for "the minimum supported Rust version")."""
+    lower = PurePosixPath(path.lower())
+    return any((lower.name in names or lower.suffix in names) and asked.search(question)
+               for asked, names in _LANGUAGE_MANIFESTS)
+
+
 def names_tool(question: str, path: str) -> bool:
     """Whether ``question`` names the tool a config file of ``path`` is named for: the first
     word of its name (``phpunit`` of ``phpunit.xml.dist``, ``pre-commit`` of
     ``.pre-commit-config.yaml``, ``tox`` of ``tox.ini``), other than the words of
-    :data:`_NOT_TOOLS`."""
+    :data:`_NOT_TOOLS` — or asks for the version of the language whose manifest it is
+    (:data:`_LANGUAGE_MANIFESTS`)."""
+    if declares_version_asked(question, path):
+        return True
     if PurePosixPath(path.lower()).suffix in _NAMED_FOR_THE_PROJECT:
         return False  # rack.gemspec, Polly.Core.csproj: named for the project, not for a tool
     name = path.rsplit("/", 1)[-1].lower()
-    tool = _BUILD_TOOL_FILES.get(name) or re.split(r"[._]", name.lstrip("."), maxsplit=1)[0]
+    # the name up to its first dot: `sphinx_define_error-642c9cd5.yaml` (a release note) is no
+    # file of sphinx's, which "where is the sphinx configuration?" answered
+    tool = _BUILD_TOOL_FILES.get(name) or name.lstrip(".").split(".", 1)[0]
     tool = re.sub(r"-(?:config|conf|settings)$", "", tool)  # .pre-commit-config.yaml
     if len(tool) < 3 or tool in _NOT_TOOLS:
         return False

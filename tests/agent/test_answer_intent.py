@@ -390,7 +390,18 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("where is the setup configured?", "setup.cfg")  # a word, not a tool
     assert not names_tool("where is the package metadata?", "package.json")
     assert not names_tool("which phpunitx settings?", "phpunit.xml")
-    assert not names_tool("which Ruby version does rack require?", "rack.gemspec")  # the project, not a tool
+    assert not names_tool("which gems does rack depend on?", "rack.gemspec")  # the project, not a tool
+    # a release note named for what it is about is no file of that tool's (tenacity's reno notes)
+    assert not names_tool("where is the sphinx configuration?",
+                          "releasenotes/notes/sphinx_define_error-642c9cd5c165d39a.yaml")
+    # a language's version asked for: its manifest (fd's MSRV was answered with the CI job reading it)
+    assert names_tool("what is the minimum supported Rust version of fd?", "Cargo.toml")
+    assert names_tool("what is the MSRV?", "crates/core/Cargo.toml")
+    assert not names_tool("what is the minimum supported Rust version of fd?", ".github/workflows/CICD.yml")
+    assert names_tool("which Ruby version does rack require?", "rack.gemspec")
+    assert names_tool("which Go version does the module require?", "go.mod")
+    assert names_tool("Which Python versions does the project support?", "setup.cfg")
+    assert not names_tool("which Python versions does the project support?", "go.mod")
     # build files named otherwise than for their tool (fmt's CMake question walked to an Android build.gradle)
     assert names_tool("how do I enable the header-only build option in CMake?", "CMakeLists.txt")
     assert names_tool("which plugins does the Gradle build apply?", "app/build.gradle.kts")
