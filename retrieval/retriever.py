@@ -31,7 +31,8 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (asks_build, asks_definition, asks_for, is_bare_name, is_only_a_reference, is_statement, names_config,
+from .intent import (asks_build, asks_definition, asks_for, declares_version_asked, is_bare_name, is_only_a_reference,
+                     is_statement, names_config,
                      names_tool)
 from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
 from .units import UnitIndex
@@ -480,7 +481,10 @@ class Retriever:
                         why[path].append(f"{kind} asked")
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
                     for path in fused:
-                        if file_kind(path) == "config" and names_tool(query.text, path):
+                        if file_kind(path) == "config" and declares_version_asked(query.text, path):
+                            fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
+                            why[path].append("language version asked")
+                        elif file_kind(path) == "config" and names_tool(query.text, path):
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("tool named")
                 if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
@@ -521,7 +525,8 @@ class Retriever:
                     fused[path] += w / (cfg.k + r)
             for path in fused:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
-        media = [p for p in fused if is_media(p) and not _asks_media(query.text, p)]
+        media = [p for p in fused if is_media(p) and not _asks_media(query.text, p)
+                 or is_license(p) and not _LICENSE_WORDS.search(query.text)]
         if len(media) < len(fused):  # when they are all it found, they are what it found
             for path in media:
                 del fused[path]  # an image matched on its path's words ("demo", "bear") answers no question about code
@@ -542,6 +547,19 @@ _MEDIA_WORDS = frozenset({"image", "images", "icon", "icons", "logo", "logos", "
                           "screenshots", "favicon", "font", "fonts", "asset", "assets", "binary", "binaries",
                           "video", "audio", "sound", "archive", "photo", "banner", "sprite", "sprites", "typeface",
                           "typefaces", "glyph", "glyphs", "compiled", "wheel", "wheels", "jar"})
+
+
+#: A licence's text: fd's LICENSE-APACHE ranked third for "That period shouldn't have been
+#: included", on the words every licence holds.
+_LICENSE_NAME = re.compile(r"(?:licen[cs]e|copying|notice|unlicense)(?:[_-][\w-]*)?"
+                           r"(?:\.(?:txt|md|rst|mit|apache|bsd|gpl|lgpl|lesser|apache2|apache-2\.0))?", re.I)
+#: How a question asks for one.
+_LICENSE_WORDS = re.compile(r"licen[cs]|copyright|notice|spdx|legal|\b(?:mit|apache|gpl|lgpl|agpl|bsd|mpl)\b", re.I)
+
+
+def is_license(path: str) -> bool:
+    """Whether ``path`` is a licence's text (``LICENSE``, ``LICENSE-APACHE``, ``COPYING.txt``, ``NOTICE``)."""
+    return _LICENSE_NAME.fullmatch(PurePosixPath(path).name) is not None
 
 
 def is_media(path: str) -> bool:

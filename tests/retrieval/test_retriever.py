@@ -649,6 +649,21 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
     assert "generated" in next(h.why for h in ranked if h.path.endswith(".gen.ts"))
 
 
+def test_a_licence_is_no_candidate_unless_the_question_asks_for_one(tmp_path: Path, make_repo) -> None:
+    """A licence's text holds words of any sentence ("included", "period", "shall"): fd's
+    LICENSE-APACHE ranked third for a commit message about a help text. It is left out of the
+    stage unless the question speaks of licences or copyright; a module named license.py stays."""
+    apache = "Copyright 2020 the authors.\n" + "Licensed under the Apache License. Work shall mean the work included in the period of use.\n" * 20
+    repo = make_repo(tmp_path, {"src/help.rs": "fn help() {\n    // the period is not included\n}\n",
+                                "LICENSE-APACHE": apache, "COPYING.txt": apache, "src/license.py": "PERIOD = 1\n"})
+    retriever = Retriever(Index.build(Repository(repo).snapshot()))
+    paths = [h.path for h in retriever.rank("That period shouldn't have been included", 10)]
+    assert "src/help.rs" in paths and not {"LICENSE-APACHE", "COPYING.txt"} & set(paths), paths
+    assert "src/license.py" in paths
+    assert "LICENSE-APACHE" in [h.path for h in retriever.rank("which licence is the work under?", 10)]
+    assert "COPYING.txt" in [h.path for h in retriever.rank("update the copyright year", 10)]
+
+
 def test_an_image_is_no_candidate_unless_the_question_asks_for_one(tmp_path: Path, make_repo) -> None:
     """An image is indexed by its path's words alone; matched on them ("demo", "retry") it
     answers no question about code, but "where is the retry diagram image?" gets it."""
