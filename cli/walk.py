@@ -35,7 +35,7 @@ def parse_action(text: str) -> tuple[str, list[str]]:
     if verb == "ls" and "--page" in args:  # ls [DIR] --page N: the page goes last, as a number
         at = args.index("--page")
         page = args[at + 1:at + 2]
-        if not page or not _number(page[0]) or int(page[0]) < 1:
+        if not page or not _number(page[0]):  # (page 0 is the listing's own failure, as line 0 is: the walk goes on)
             raise ExploreError(f"ls --page takes a page number (1, 2 …), as in `ls src --page 2`; not {text!r}")
         rest = args[:at] + args[at + 2:]
         if len(rest) > 1:

@@ -191,3 +191,15 @@ def test_a_name_with_a_backslash_lists_apart_from_the_one_its_escape_spells(make
     assert result.exit_code == 0, result.output
     read = {n: step["output"] for n, step in zip(names, json.loads(result.stdout)["steps"])}
     assert "REAL = 1" in read["'a\\nb.py'"] and "LITERAL = 1" in read["'a\\\\nb.py'"]
+
+
+def test_a_page_that_is_not_there_fails_that_action_and_the_walk_goes_on(make_repo, tmp_path: Path) -> None:
+    """`ls --page 0` was a parse error (exit 2, nothing printed of the actions before it) while
+    `read f 0` failed that action alone (exit 1): a page that is not there is the listing's
+    own failure, as the README's exit-code table says; a page that is no number stays exit 2."""
+    repo = make_repo(tmp_path, {"a.py": "x = 1\n"})
+    result = runner.invoke(app, ["walk", str(repo), "ls", "ls --page 0", "read a.py", "--json"])
+    assert result.exit_code == 1, result.output
+    steps = json.loads(result.stdout)["steps"]
+    assert [s["ok"] for s in steps] == [True, False, True] and "no page 0" in steps[1]["output"]
+    assert runner.invoke(app, ["walk", str(repo), "ls --page two"]).exit_code == 2
