@@ -519,7 +519,11 @@ class ExploreServer:
                     stop.set()
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(sig, on_signal)
-                stop.wait()
+                # woken twice a second: a signal the kernel hands to another thread (the socket's)
+                # runs its handler here only when this thread wakes, and an untimed wait never
+                # did (a server SIGTERM left serving, seen once in sixty seconds of waiting)
+                while not stop.wait(0.5):
+                    pass
                 # Stopped by a signal, as a command stopped so exits: 130 for Ctrl-C, 143 for SIGTERM.
                 if received and received[0] == signal.SIGINT:
                     raise KeyboardInterrupt

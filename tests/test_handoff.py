@@ -651,3 +651,27 @@ def test_a_copy_of_the_servers_adapters_is_the_same_setup(tmp_path: Path) -> Non
     weights = copy / "policy" / "adapter_model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\x01")
     assert resolved_setup(None, {"policy": copy / "policy"}, None).key() != shipped.key()  # other weights
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self/task").is_dir(),
+                    reason="sends a signal to one thread by its Linux task id")
+def test_a_sigterm_the_kernel_hands_to_another_thread_still_stops_the_server(tmp_path: Path, explore_cache: Path,
+                                                                            make_repo) -> None:
+    """A process-wide signal goes to whichever thread the kernel picks; Python runs its handler
+    in the main thread, which waited on an untimed Event and never woke when the socket's
+    thread took the signal: a SIGTERM left the server serving (seen once, for good). Sent here
+    to every thread but the main one, as tgkill sends it, one at a time."""
+    import ctypes
+
+    repo = make_repo(tmp_path, FILES)
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (proc, log):
+        wait_for(lambda: "ready: warmed up" in log.read_text(), "the server to warm up")
+        others = [int(t) for t in os.listdir(f"/proc/{proc.pid}/task") if int(t) != proc.pid]
+        assert others, "the server runs its socket in a thread of its own"
+        libc = ctypes.CDLL(None, use_errno=True)
+        tgkill = {"x86_64": 234, "aarch64": 131}.get(os.uname().machine)
+        if tgkill is None:
+            pytest.skip("no tgkill number for this machine")
+        assert libc.syscall(tgkill, proc.pid, others[0], signal.SIGTERM) == 0, ctypes.get_errno()
+        proc.wait(20)
+    assert proc.returncode == 143, log.read_text()
