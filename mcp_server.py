@@ -25,7 +25,6 @@ from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypedDict
 
 from ._version import __version__
-from .question_text import check_question
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.arguments import invalid_arguments
 from .tools.workspace import show_dir, shown
@@ -325,13 +324,6 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def checked_question(question: str) -> str:
-    """The question, or the CLI's error for an empty one or one too long to match against a
-    repository in reasonable time."""
-    check_question(question)
-    return question
 
 
 def refused_as_error(verb: str, snapshot: Snapshot, path: str, output: str) -> str:

@@ -49,8 +49,9 @@ from .agent.bundle import fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
-from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, checked_question,
-                         path_out, refused_as_error, text_out)
+from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, path_out,
+                         refused_as_error, text_out)
+from .question_text import check_question
 from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
 from .sandbox.errors import ExploreError, RepoNotFound
 from .sandbox.index import Index
@@ -322,7 +323,7 @@ class ExploreServer:
         """Walk the repository to answer ``question`` (see :meth:`Explorer.ask`); ``say``
         hears what the question waits for (the model loading, an index building); the walk
         stops (:class:`~explore.walk_stop.WalkStopped`) at its first step after ``stop()``."""
-        question = checked_question(question)
+        check_question(question)  # empty, no word, too long: the CLI's errors
         if max_steps is not None and not 1 <= max_steps <= MAX_STEPS:
             raise ExploreError(f"max_steps must be between 1 and {MAX_STEPS}, not {max_steps}")
         uncommitted = self._uncommitted(repo)
@@ -414,7 +415,7 @@ class ExploreServer:
 
     def search(self, repo: str | None, question: str, k: int = 10) -> SearchOut:
         """The candidate stage's ``k`` best files for ``question``, without walking."""
-        question = checked_question(question)
+        check_question(question)  # empty, no word, too long: the CLI's errors
         if not 1 <= k <= MAX_K:
             raise ExploreError(f"k must be between 1 and {MAX_K}, not {k}")
         uncommitted = self._uncommitted(repo)

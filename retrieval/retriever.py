@@ -32,8 +32,7 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (asks_build, asks_definition, asks_for, declares_version_asked, is_bare_name, is_only_a_reference,
-                     is_statement, names_config,
-                     names_tool)
+                     is_statement, names_config, names_tool)
 from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
 from .units import UnitIndex
 
@@ -525,11 +524,13 @@ class Retriever:
                     fused[path] += w / (cfg.k + r)
             for path in fused:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
-        media = [p for p in fused if is_media(p) and not _asks_media(query.text, p)
-                 or is_license(p) and not _LICENSE_WORDS.search(query.text)]
-        if len(media) < len(fused):  # when they are all it found, they are what it found
-            for path in media:
-                del fused[path]  # an image matched on its path's words ("demo", "bear") answers no question about code
+        # an image matched on its path's words ("demo", "bear"), or a licence on the words every
+        # licence holds, answers no question about code unless asked for
+        left_out = [p for p in fused if is_media(p) and not _asks_media(query.text, p)
+                    or is_license(p) and not _LICENSE_WORDS.search(query.text)]
+        if len(left_out) < len(fused):  # when they are all it found, they are what it found
+            for path in left_out:
+                del fused[path]
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
 

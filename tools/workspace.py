@@ -51,9 +51,9 @@ def listed(name: str) -> str:
     """A name as a listing shows it, so that it can be typed back: as is, shell-quoted when
     it holds a space or a quote (``'naïve name.py'``; ``ls``/``cd``/``read``/``answer``
     take the quoted form too), or :func:`shown` when it holds a control character or a backslash."""
-    if not name.isprintable() or "\\" in name:
-        return shown(name)
-    return shlex.quote(name) if not name or any(c.isspace() or c in "'\"\\" for c in name) else name
+    if (escaped := shown(name)) != name:
+        return escaped
+    return shlex.quote(name) if not name or any(c.isspace() or c in "'\"" for c in name) else name
 
 
 def unquoted(path: str) -> list[str]:
