@@ -106,6 +106,14 @@ class _Server(MCPServer):
     required)``), as the LangChain tools answer it, not with pydantic's report and its URLs."""
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None and isinstance(arguments, dict):
+            unknown = sorted(set(arguments) - _argument_names(tool))
+            if unknown:  # a misspelt argument was dropped silently, its default taken instead
+                shown_names = ", ".join(tool.parameters.get("properties", {}))
+                raise ToolError(f"{name}: invalid arguments ("
+                                + "; ".join(f"{key}: no such argument" for key in unknown)
+                                + f"; {name} takes {shown_names})")
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -145,6 +153,11 @@ class _Server(MCPServer):
                 tasks.start_soon(answer_bad_lines)
                 await lowlevel.run(receive, write_stream, lowlevel.create_initialization_options())
                 tasks.cancel_scope.cancel()
+
+
+def _argument_names(tool: Any) -> set[str]:
+    """The argument names ``tool`` accepts: those its schema shows and those it takes unshown."""
+    return {field.alias or name for name, field in tool.fn_metadata.arg_model.model_fields.items()}
 
 
 def bad_line_error(exc: Exception) -> Any:
@@ -234,6 +247,8 @@ def build(state: ExploreServer) -> MCPServer:
 
         return as_tool_error(read)
 
+    for tool in server._tool_manager.list_tools():  # the schemas say what call_tool refuses
+        tool.parameters["additionalProperties"] = False
     return server
 
 

@@ -145,6 +145,12 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         assert refused(await session.call_tool("read", {}), "path") == "read: invalid arguments (path: Field required)"
         bad = refused(await session.call_tool("ask", {"question": 5}), "ask: invalid arguments (question:")
         assert "pydantic.dev" not in bad and "validation error" not in bad
+        # a misspelt argument is refused, not dropped for its default (read from line 1, k of 10)
+        assert refused(await session.call_tool("read", {"path": "pkg/retry.py", "lines": 3}), "lines") == \
+            "read: invalid arguments (lines: no such argument; read takes path, repo, line)"
+        refused(await session.call_tool("search", {"question": "retry", "top_k": 2, "ctx": 1}),
+                "ctx: no such argument; top_k: no such argument; search takes question, repo, k)")
+        assert all(t.input_schema.get("additionalProperties") is False for t in tools.values())
         assert "pkg/" in text(ok(await session.call_tool("ls", {})))
 
         # HEAD moves: the next call sees the new commit.

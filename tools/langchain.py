@@ -47,6 +47,8 @@ __all__ = [
 class LsInput(BaseModel):
     """Arguments of ``ls``."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
+
     path: str = Field(
         default=".",
         description="Folder to list, relative to the current folder: '.' (default) for the "
@@ -63,6 +65,8 @@ class LsInput(BaseModel):
 class CdInput(BaseModel):
     """Arguments of ``cd``."""
 
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
+
     path: str = Field(
         description="Folder to move into, relative to the current folder: a name from the "
         "last listing such as 'src', a deeper path such as 'src/utils', or '..' to go up.",
@@ -71,6 +75,8 @@ class CdInput(BaseModel):
 
 class ReadInput(BaseModel):
     """Arguments of ``read``."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
 
     path: str = Field(
         description="File to read, relative to the current folder (e.g. 'retry.py' or "
@@ -88,6 +94,8 @@ class ReadInput(BaseModel):
 
 class AnswerInput(BaseModel):
     """Arguments of ``answer``."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
 
     path: str = Field(
         description="The file that answers the question, relative to the current folder.",

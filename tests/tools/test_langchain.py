@@ -181,6 +181,7 @@ def test_refusal_inside_a_tool_call_is_a_tool_message(tools: dict[str, BaseTool]
     ({}, "path: Field required"),
     ({"path": "long.txt", "start_line": "ten"}, "start_line: Input should be a valid integer"),
     ({"path": ["a", "b"]}, "path: Input should be a valid string"),
+    ({"path": "long.txt", "lines": 81}, "lines: Extra inputs are not permitted"),  # was read from line 1
 ])
 def test_bad_arguments_come_back_as_text(tools: dict[str, BaseTool], args: dict[str, Any], words: str) -> None:
     out = tools["read"].invoke(args)
