@@ -192,12 +192,17 @@ class Explorer:
         self._watched: Repository | None = None  # that repository, looked at again before an answer
         self._looked = 0.0  # time.monotonic() of the last look
         self._seen: list[str] = []  # what the last look found to say
+        self._live: Repository | None = None
+        """A plain folder (or a working tree, ``worktree=True``), listed again before each
+        question: its files as they are now are what a question is about."""
         if isinstance(repo, Snapshot):
             self.snapshot = repo
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
+            if rev is None and self.snapshot.rev is None:
+                self._live, self._live_worktree = source, worktree
             if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
                 self._watched = source
                 self._look()  # beside the index and the model
@@ -342,6 +347,7 @@ class Explorer:
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
             raise ExploreError(f"k must be a whole number from 1 to 100, not {k!r}")
         with self._asking:  # the walk's own index and stage: its units and symbol table are built once for both
+            self._relist()
             _snapshot, index = self.env.indexed()
             hits = retriever_for(index, self.retriever or RetrieverConfig()).rank(question, k)
             return search_rows(self.snapshot, hits, question)
@@ -356,11 +362,23 @@ class Explorer:
         with self._asking:
             if self._looking is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
                 self._look()  # an editor's user changes the tree between questions: beside this answer
+            self._relist()
             answer = self._ask(question, max_steps, walk)
             if self._looking is not None:
                 self._seen, self._looking = self._looking(), None
             answer.notes.extend(n for n in self._seen if n not in answer.notes)
             return answer
+
+    def _relist(self) -> None:
+        """A plain folder or working tree changed since it was listed (a file added, edited,
+        deleted): answer about it as it is now (it answered a deleted file, ``[no such path]``
+        its evidence), as ``explore serve`` does. Its index is built again, as for a new folder."""
+        if self._live is None:
+            return
+        now = self._live.snapshot(worktree=self._live_worktree)
+        if now.key != self.snapshot.key:
+            self.snapshot = now
+            self.env = RepoExploreEnv(now, [Task("ask", "?", [])], self.config, retriever=self.retriever)
 
     def _look(self) -> None:
         """Start looking, in a thread, whether the working tree has changes HEAD does not show

@@ -387,3 +387,23 @@ def test_the_package_gives_the_explorer_without_loading_the_model_stack() -> Non
     code = "import sys, explore; print('torch' in sys.modules, 'explore.agent' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == [
         "False", "False"]
+
+
+def test_an_explorer_of_a_plain_folder_answers_about_it_as_it_is_now(tmp_path: Path, make_repo, script) -> None:
+    """An Explorer kept open on a plain folder answered a file deleted since it was made
+    (``[no such path]`` its evidence) and never a file added: it lists the folder again before
+    a question (``explore serve`` already did, per call)."""
+    folder = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                  "pkg/parse.py": "def parse(text):\n    return text.split()\n"}, git_init=False)
+    from explore.agent.bundle import shipped_adapters, trained_answer, trained_config
+
+    explorer = Explorer(folder, policy=script("answer pkg/retry.py"), reflector=NoReflector(),
+                        weigh=trained_answer(shipped_adapters()), config=trained_config(shipped_adapters()))
+    question = "The retry backoff is computed from the attempt"
+    assert explorer.ask(question).files[0] == "pkg/retry.py"
+    (folder / "pkg" / "retry.py").unlink()
+    (folder / "pkg" / "delay.py").write_text("def backoff(attempt):\n    return 3 ** attempt\n")
+    answer = explorer.ask(question)
+    assert answer.files[0] == "pkg/delay.py" and "3 ** attempt" in answer.evidence[0].text
+    assert [hit["path"] for hit in explorer.search("retry backoff attempt")] == ["pkg/delay.py"]
+    assert "pkg/retry.py" not in explorer.snapshot.files
