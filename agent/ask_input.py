@@ -5,8 +5,10 @@ share the schema without importing each other; pydantic is imported only by them
 someone asks for LangChain."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AskRepoInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
+
     question: str = Field(description="A question about the repository, e.g. 'where is the retry back-off computed?'")

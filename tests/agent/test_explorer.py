@@ -100,6 +100,7 @@ def test_malformed_calls_get_clear_answers_and_the_runnable_has_schemas(repo: Re
     tool = ask_repo_tool(explorer)
     assert tool.invoke({}).startswith("ask_repo: invalid arguments (question: Field required")
     assert "question" in tool.invoke({"question": 5})
+    assert "max_steps: Extra inputs are not permitted" in tool.invoke({"question": "install steps", "max_steps": 2})
     runnable = explorer.as_runnable()
     schema = runnable.get_input_jsonschema()
     assert {"type": "string"} in schema["anyOf"] and "AskRepoInput" in json.dumps(schema)
