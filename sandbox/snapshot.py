@@ -298,7 +298,7 @@ class Repository:
         """Full commit id for ``rev`` (default HEAD), or a clear error."""
         repo = self._repo
         if repo is None:
-            raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
+            raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} (rev= from Python) cannot apply")
         if not repo.head.is_valid() and rev in (None, "HEAD"):
             refused = git_refusal(self.top)  # asked only on failure: a git process costs a warm question ms
             if refused:
@@ -308,7 +308,7 @@ class Repository:
                 "or use the working tree (--worktree; from Python, worktree=True)"
             )
         if rev is not None and not rev.strip():  # `--rev ""` (an unset shell variable): not HEAD by stealth
-            raise BadRevision("the revision is empty; give a branch, tag or commit id, or leave --rev out for HEAD")
+            raise BadRevision("the revision is empty; give a branch, tag or commit id, or leave --rev (rev=) out for HEAD")
         try:
             commit = repo.commit(rev or "HEAD")
             commit.tree  # a full hex id is taken on trust until read: read it, so a missing one fails here
@@ -343,7 +343,7 @@ class Repository:
                 # Any folder on the way may be a symlink at that commit (out of the tree, too).
                 if os.path.realpath(root) != str(root) or not root.is_dir():
                     raise BadRevision(f"{self.subdir}/ is not a folder of {self.top} at commit {sha[:10]}; "
-                                      "name a commit that has it, or leave --rev out to walk it as it is now")
+                                      "name a commit that has it, or leave --rev (rev=) out to walk it as it is now")
                 key = f"{sha}-{hashlib.sha1(self.subdir.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
             snap = _build(root, sha, f"{self.name}@{sha[:10]}", key, ignore, None)
             snap.lease = lease  # the tree stays while the snapshot lives
@@ -356,13 +356,13 @@ class Repository:
         else:
             if rev is not None:
                 if repo is None:
-                    raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} cannot apply")
-                raise BadRevision("--rev and --worktree cannot be combined")
+                    raise BadRevision(f"{self.path} is not a git repository, so --rev {rev!r} (rev= from Python) cannot apply")
+                raise BadRevision("--rev and --worktree (rev= and worktree=True from Python) cannot be combined")
             include = None
             if repo is not None:
                 if repo.bare:
-                    raise BadRevision(f"{self.path} is a bare repository: it has no working tree; drop --worktree to "
-                                      "read its HEAD (or --rev for another commit)")
+                    raise BadRevision(f"{self.path} is a bare repository: it has no working tree; drop --worktree "
+                                      "(worktree=True) to read its HEAD (or --rev, rev=, for another commit)")
                 include = worktree_files(self.path)
             snap = _build(self.path, None, f"{self.name} (working tree)", "", ignore, include)
         if repo is not None:

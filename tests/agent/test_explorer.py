@@ -325,6 +325,10 @@ def test_bad_constructor_arguments_are_named(repo) -> None:
         Explorer(repo, adapters=["x"])
     with pytest.raises(TypeError, match="worktree must be True or False"):
         Explorer(repo, worktree="yes")
+    from explore import BadRevision
+
+    with pytest.raises(BadRevision, match=r"rev= from Python"):  # it named the CLI's flag alone
+        Explorer(repo.path, rev="v1")
 
 
 def test_an_explorer_of_a_path_says_when_the_working_tree_differs_from_head(tmp_path: Path, make_repo, script) -> None:
