@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GitRefused
-from .paths import HIDDEN_NAMES, describe_link
+from .paths import HIDDEN_NAMES, describe_link, is_git_data
 
 #: Names skipped everywhere (configurable per snapshot with ``ignore=``).
 DEFAULT_IGNORE: tuple[str, ...] = (
@@ -175,6 +175,8 @@ def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set
                 st = target
             if stat.S_ISDIR(st.st_mode):
                 if include is not None and rel not in include_dirs:
+                    continue
+                if is_git_data(item.path):  # a bare clone among plain folders: its config holds remotes' tokens
                     continue
                 entries.append(Entry(name, "dir"))
                 stack.append(rel)

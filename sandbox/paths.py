@@ -23,6 +23,26 @@ _DRIVE = re.compile(r"[A-Za-z]:(?:[\\/]|$)")
 HIDDEN_NAMES = frozenset({".git"})
 
 
+def is_git_data(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is a git repository's own data under another name than ``.git``: a
+    bare clone (``~/src/mirror.git``: ``HEAD``, ``objects/``, ``refs/``), whose ``config`` holds
+    its remotes' URLs and their tokens as a clone's ``.git/config`` does."""
+    return os.path.isfile(os.path.join(folder, "HEAD")) and os.path.isdir(os.path.join(folder, "objects")) \
+        and os.path.isdir(os.path.join(folder, "refs"))
+
+
+def _in_git_data(root: Path, real: Path) -> str | None:
+    """The folder of ``real`` (inside ``root``, the root itself left out) that is git's own
+    data (:func:`is_git_data`), repo-relative; None when there is none."""
+    parts = real.relative_to(root).parts
+    current = root
+    for i, part in enumerate(parts):
+        current = current / part
+        if (i < len(parts) - 1 or current.is_dir()) and is_git_data(current):
+            return "/".join(parts[: i + 1])
+    return None
+
+
 def join_logical(cwd: str, path: str, *, backslash: bool = True) -> str:
     """Join ``path`` onto ``cwd`` (both repo-relative, posix) and normalise ``.``/``..``.
 
@@ -85,7 +105,7 @@ def resolve(root: Path, cwd: str, path: str) -> Resolved:
         if os.path.islink(candidate):
             raise NoSuchPath(f"{rel!r} is a broken symlink") from None
         raise NoSuchPath(f"no such path {rel or '/'!r}") from None
-    if any(p in HIDDEN_NAMES for p in real.relative_to(root).parts):
+    if any(p in HIDDEN_NAMES for p in real.relative_to(root).parts) or _in_git_data(root, real) is not None:
         raise NoSuchPath(f"no such path {rel!r}")
     if stat.S_ISDIR(st.st_mode):
         return Resolved(rel, real, "dir", 0)
@@ -140,4 +160,6 @@ def describe_link(root: Path, path: Path) -> str:
     hidden = [p for p in real.relative_to(root).parts if p in HIDDEN_NAMES]
     if hidden:  # e.g. a link to .git/config in a working tree: resolve() refuses it too
         return f"points into {hidden[0]}, refused"
+    if real != root and (bare := _in_git_data(root, real)) is not None:
+        return f"points into the git repository {bare}, refused"
     return ""

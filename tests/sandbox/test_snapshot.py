@@ -404,3 +404,24 @@ def test_a_clone_inside_a_plain_folder_keeps_what_its_git_ignores(tmp_path: Path
     ws = Workspace(snap)
     assert "no such file" in ws.read("outer/.env") and "SECRET" not in ws.read("outer/.env")
     assert ".env" not in ws.ls("outer")
+
+
+def test_a_bare_clone_inside_a_plain_folder_is_git_data_and_hidden(tmp_path: Path, make_repo) -> None:
+    """A bare clone among plain folders (`~/src/mirror.git`) was listed, indexed and read —
+    its `config` with a remote's token — where a clone's `.git/config` is hidden: a folder
+    holding git's data (HEAD, objects/, refs/) is hidden under any name, and so is a link into it."""
+    from explore.tools.workspace import Workspace
+
+    folder = tmp_path / "src"
+    source = make_repo(folder, {"app.py": "def f():\n    pass\n"}, name="app")
+    subprocess.run(["git", "clone", "-q", "--bare", str(source), str(folder / "mirrors" / "app.git")], check=True)
+    subprocess.run(["git", "-C", str(folder / "mirrors" / "app.git"), "config", "remote.origin.url",
+                    "https://u:ghp_TOKEN_walrus@example.com/x/y"], check=True)
+    os.symlink("mirrors/app.git/config", folder / "cfg")
+    snap = Repository(folder).snapshot()
+    assert not any("app.git" in f for f in snap.files) and "app/app.py" in snap.files
+    ws = Workspace(snap)
+    for path in ("mirrors/app.git/config", "cfg", "mirrors/app.git/HEAD"):
+        assert "walrus" not in ws.read(path) and "no such" in ws.read(path), path
+    assert "app.git" not in ws.ls("mirrors") and "points into the git repository" in ws.ls(".")
+    assert "no such path" in ws.ls("mirrors/app.git")
