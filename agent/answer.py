@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, is_statement
+from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_tests, is_statement
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -203,7 +203,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     by ``weights.statements`` where there are some (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
-        if walked is not None and file_kind(walked) != "code":
+        if walked is not None and file_kind(walked) != "code" and not _stray_test(weights, walked, question):
             if not off_topic(weights, walked, question):
                 return [(walked, 0.0)]
             # a config file for a question asking for docs (or the reverse): the stage's first file of
@@ -231,6 +231,16 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         return total
 
     return sorted(((f, score(f)) for f in pool), key=lambda fs: -fs[1])
+
+
+def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:
+    """Whether the walk answered a test file for a question that asks neither about tests nor
+    where a name is defined (a test may define a helper): under the intent gate it competes as
+    a file read, not as the answer. viper's "where is the config file watched for changes?",
+    walked because it says *config*, was answered with ``viper_test.go`` over the stage's
+    ``viper.go``; so were three more of its questions about config files."""
+    return weights.intent and file_kind(walked) == "test" and not asks_tests(question) \
+        and not asks_definition(question)
 
 
 def _is_page(path: str) -> bool:

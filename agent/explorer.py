@@ -413,13 +413,13 @@ class Explorer:
             # no file holds the name, let alone defines it: any file named would be a guess
             names = ", ".join(f"`{n}`" for n in unheard)
             return self._unwalked(question, started, [], f"no file of the repository holds {names} in the text "
-                                  "indexed (a file's first 100 KB), so none defines it: check the spelling, or `--rev` (rev=) for "
+                                  "indexed (a file's first 100 KB), so none defines it: check the spelling, or `--rev` for "
                                   "another commit")
         if is_only_a_reference(question):  # its words would only match code about URLs
             return self._unwalked(question, started, [], ONLY_A_REFERENCE)  # the CLI adds how to paste it
         if env.holds_no_word():
             return self._unwalked(question, started, [], "no file of the repository holds a word of the question in "
-                                  "the text indexed (a file's first 100 KB): check the spelling, or `--rev` (rev=) for another commit")
+                                  "the text indexed (a file's first 100 KB): check the spelling, or `--rev` for another commit")
         if not walking and self.weigh is not None and not settle(
                 self.weigh, [], {}, env.stage_ranking(), env.lexical_ranking(), None, question):
             walking = True  # no code file among the rankings' first: only a walk can answer

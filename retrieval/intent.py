@@ -155,6 +155,15 @@ def is_only_a_reference(question: str) -> bool:
     return bool(found) and all(w in _AROUND_A_REFERENCE for w in re.findall(r"[^\W\d_][\w-]*", rest.lower()))
 
 
+#: A question asking about tests: a test file the walk answers it with is an answer.
+_ASKS_TESTS = re.compile(r"\b(tests?|tested|testing|specs?|fixtures?|mock(s|ed)?|benchmarks?|assert(s|ed|ions?)?)\b", re.I)
+
+
+def asks_tests(question: str) -> bool:
+    """Whether ``question`` asks about tests (where something is tested, a fixture, a mock)."""
+    return _ASKS_TESTS.search(question) is not None
+
+
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement); a code name
     alone, as typed into grep, asks so too."""
@@ -165,7 +174,10 @@ def asks_definition(question: str) -> bool:
 #: ripgrep read the RIPGREP_CONFIG_PATH config file?", "where is the config file parsed?".
 _HANDLES_CONFIG = re.compile(
     r"\b(reads?(?! ?the ?docs)|read in|parse[sd]?|parsing|load(s|ed|ing)?|find(s|ing)?|locate[sd]?|look(s|ed)? (up|for)|"
-    r"search(es)? for|discover(s|ed)?|validate[sd]?|merge[sd]?|write[sd]?|writes|written|generate[sd]?|"
+    r"search(es|ed)? for|discover(s|ed)?|validate[sd]?|merge[sd]?|write[sd]?|writes|written|generate[sd]?|"
+    # what a config library does with the file: viper's "where is the config file watched for changes?",
+    # "how is the config file type detected from its extension?" ranked .gitignore and .golangci.yaml first
+    r"watch(es|ed|ing)?|detect(s|ed|ing)?|reload(s|ed|ing)?|decode[sd]?|decoding|unmarshal(s|led|ed|ing)?|"
     # code asked for by name, or what the code does when the file is wrong: pypa/build's "which function
     # computes the default build backend when pyproject has none?" was answered with pyproject.toml
     r"(which|what) (function|method|class|handler)s?|raise[sd]?|raising|throws?|thrown|"

@@ -96,8 +96,9 @@ _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|inte
                      re.MULTILINE)
 
 
-#: ``x.test.ts``, ``x.spec.js``, ``x.test.tsx`` …: the JavaScript/TypeScript test convention.
-_JS_TEST_RE = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
+#: ``x.test.ts``, ``x.spec.js``, ``x.test.tsx`` …: the JavaScript/TypeScript test convention; ``x.test-d.ts``
+#: is tsd's type test (execa holds 119; one was answered as the code that kills a child process).
+_JS_TEST_RE = re.compile(r"\.(test|spec|test-d)\.[cm]?[jt]sx?$")
 
 
 #: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
@@ -113,7 +114,7 @@ def file_kind(path: str) -> str:
         p = p.with_name(p.stem)
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
-    if parts & {"test", "tests", "testing", "__tests__", "__mocks__"} or name.startswith("test_") \
+    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} or name.startswith("test_") \
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
             or name == "conftest.py" \
             or _JS_TEST_RE.search(name) or (suffix == ".rb" and "spec" in parts) \

@@ -100,6 +100,18 @@ def test_examples_scripts_and_source_under_docs_stand() -> None:
         assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=bug) == [(walked, 0.0)]
 
 
+def test_a_test_file_answers_only_a_question_about_tests_or_a_definition() -> None:
+    """viper's "where is the config file watched for changes?" (walked: it says *config*) was
+    answered with `viper_test.go` over the stage's first code file, and so were three more
+    of its questions about config files: a walk's test answer stood for any question."""
+    walked = "pkg/retry_test.go"
+    stray = settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question="where is the config file watched?")
+    assert stray[0][0] == "pkg/retry.py"
+    for asked in ("where is the retry config tested?", "which file defines retry_helper?",
+                  "where is the fixture for the config file?"):
+        assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=asked) == [(walked, 0.0)], asked
+
+
 def test_a_walk_with_no_answer_is_weighed_as_code() -> None:
     assert settle(GATED, [], {}, STAGE, walked=None, question="Where is retrying documented?")[0][0] == "pkg/retry.py"
 

@@ -445,6 +445,10 @@ def test_a_question_about_the_code_that_reads_a_config_file_and_a_module_asked_b
     asked = retriever.rank("where does ripgrep read the RIPGREP_CONFIG_PATH config file?", 3)
     assert asked[0].path == "src/flags/config.rs" and not any("config asked" in h.why for h in asked)
     assert names_config("Where is the Read the Docs build configured?")  # the service's name, not reading
+    for handled in ("where is the config file searched for in the config paths?",  # viper's: .gitignore first
+                    "where is the config file watched for changes?",
+                    "how is the config file type detected from its extension?"):
+        assert not names_config(handled), handled
     listed = retriever.rank("which config file sets the build flags?", 3)
     assert listed[0].path == ".cargo/config.toml" and ".github/ISSUE_TEMPLATE/config.yml" not in [h.path for h in listed[:1]]
     top = retriever.rank("which file defines the validators?", 1)[0]

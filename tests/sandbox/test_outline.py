@@ -18,6 +18,7 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # the test conventions of Go and JavaScript/TypeScript
     ("command_test.go", "test"), ("command.go", "code"), ("src/app.test.ts", "test"), ("lib/x.spec.mjs", "test"),
     ("src/__tests__/view.tsx", "test"), ("lib/router/index.js", "code"), ("src/latest.ts", "code"),
+    ("test-d/subprocess/subprocess.test-d.ts", "test"), ("index.test-d.ts", "test"), ("types/test-data.d.ts", "code"),
     # every suffix tree-sitter reads is code
     ("src/view.tsx", "code"), ("lib/app.mjs", "code"), ("src/widget.cc", "code"), ("include/widget.hpp", "code"),
     # the build files of Java, C and C++ are config (CMakeLists.txt was a docs page, pom.xml data)
