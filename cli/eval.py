@@ -10,6 +10,7 @@ question, 2 for bad input.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -102,6 +103,13 @@ def eval_command(
                   highlight=False)
     if not worktree and any(t.rev is None for t in selected):
         warn_uncommitted(repo)
+    fitted_on = _fitted_on(adapter, selected) if scan is not None and adapter is not None \
+        and {"retrieve", "navigator"} & set(names) else 0
+    if fitted_on:  # a before/after over them shows the fit's own training commits as a gain
+        err.print(inert(f"note: {fitted_on} of these {len(selected)} commits are older than the newest ones "
+                        f"{adapter} was fitted without: its fit learnt from them; score the "
+                        f"{len(selected) - fitted_on} it never saw alone with --limit {len(selected) - fitted_on}"),
+                  markup=False, highlight=False)
     selected, warnings = usable(repository, selected)
     for w in warnings[:10]:
         err.print(f"[yellow]warning:[/] {shown_markup(w)}", highlight=False)
@@ -125,6 +133,7 @@ def eval_command(
                            "adapter": str(adapter.resolve()) if adapter is not None else None,
                            **({"questions": "history", "history": scan.describe(), "history_counts": scan.counts()}
                               if scan is not None else {}),
+                           **({"fitted_on": fitted_on} if adapter is not None and scan is not None else {}),
                            "split": split, "n": len(selected),
                            "skipped": sum(w.endswith("skipped") for w in warnings), "policies": policies_out})
     else:
@@ -141,14 +150,30 @@ def eval_command(
             out.print(inert(f"plot saved to {plot}"), markup=False, highlight=False)
 
 
+def _fitted_on(adapter: Path, selected: list[Any]) -> int:
+    """How many of ``selected`` (history questions, newest first) the fit in ``adapter`` learnt
+    from: those older than the oldest commit `explore train` held out (its ``summary.json``'s
+    cut); 0 where the folder holds no fit or says no cut."""
+    if not (adapter / "combiner.json").is_file():
+        return 0
+    try:
+        cut = json.loads((adapter / "summary.json").read_text(encoding="utf-8")).get("retriever", {}).get("cut")
+    except (OSError, ValueError, AttributeError):
+        return 0
+    commits = [t.meta.get("commit") for t in selected]
+    return len(commits) - commits.index(cut) - 1 if cut and cut in commits else 0
+
+
 def _adapter_said(adapter: Path, names: list[str], history: bool) -> list[str]:
     """What ``--adapter`` changed in the scores: the combiner that ranked, the adapters that walked
     (and that commit messages, statements, are settled without a walk: they never meet the adapters)."""
     said = []
-    if "retrieve" in names:
-        said.append(f"retrieve: ranked with {adapter / 'combiner.json'}")
+    fitted = (adapter / "combiner.json").is_file()
+    if "retrieve" in names:  # a fit `explore train` did not keep left none: the shipped one ranked
+        said.append(f"retrieve: ranked with {adapter / 'combiner.json'}" if fitted else
+                    f"retrieve: ranked with the shipped combiner ({adapter} holds no combiner.json: "
+                    "explore train kept no fit)")
     if "navigator" in names:
-        fitted = (adapter / "combiner.json").is_file()
         said.append(f"navigator: {adapter}'s adapters walk" + (", its combiner.json ranks" if fitted else "")
                     + ("; commit messages are statements, settled from the candidate stage without a walk, so the "
                        "adapters score only on questions it walks (`explore tasks`, then --tasks)" if history else ""))

@@ -203,9 +203,11 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     held = summary.get("heldout")
     if held:
         b, a = held["before"], held["after"]
-        row(f"held-out: {held['what']}", f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, "
-                                                    f"acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
+        row(f"held-out: {held['what']}" + (f" ({held['measured_by']})" if held.get("measured_by") else ""),
+            f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
         stage = summary.get("retriever", {})
+        if stage.get("earlier_fit_stays"):
+            row("candidate stage", f"not fitted again: {stage['why']}; the earlier run's fit stays, and ranks")
         val = stage.get("validation")
         if val:
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
@@ -217,7 +219,9 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             built = stage.get("train", 0) + b["n"] - stage["reused"]
             row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
     elif summary.get("retriever", {}).get("why"):
-        row("candidate stage", f"not fitted: {summary['retriever']['why']}")
+        row("candidate stage", f"not fitted: {summary['retriever']['why']}; "
+            + ("the earlier run's fit stays, and ranks" if summary["retriever"].get("earlier_fit_stays")
+               else "the shipped one ranks"))
     for stage, seconds in summary.get("seconds", {}).items():
         row(f"time: {stage}", f"{seconds:.1f} s")
     for name, result in summary.get("eval", {}).items():

@@ -231,6 +231,15 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     body = json.loads(first.stdout)
     assert body["next"].endswith(f"--adapter {out}") and isinstance(body["notes"], list)
     kept = (out / "combiner.json").read_bytes()
+    # scoring the fit on commits it learnt from says so, and how many it never saw (a review read a gain there)
+    held = body["heldout"]["before"]["n"]
+    scored = runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve",
+                                 "--limit", str(held + 7), "--json"])
+    assert scored.exit_code == 0 and json.loads(scored.stdout)["fitted_on"] == 7, scored.output
+    said = " ".join(scored.stderr.split())
+    assert f"7 of these {held + 7} commits are older" in said and f"--limit {held}" in said, said
+    assert json.loads(runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve",
+                                          "--limit", str(held), "--json"]).stdout)["fitted_on"] == 0
     short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--budget", "0.01s"])
     assert short.exit_code == 0 and "the earlier run's fit stays" in short.output, short.output
     # stderr is no terminal here (a CI log): plain lines say how far the fit is, where rich draws no bar
@@ -238,7 +247,15 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     said = " ".join(short.output.split())  # what it took, what a fit takes and the time that takes, not "4 s"
     assert "the time budget (0.01 s) was too short" in said and "give it about --budget" in said, said
     assert (out / "combiner.json").read_bytes() == kept
+    # what ranks is said as it is: the earlier fit, with the before/after it was kept on (were: "fitted": false,
+    # "heldout": null, the table's row "not fitted" alone)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["retriever"]["fitted"] and summary["retriever"]["earlier_fit_stays"], summary["retriever"]
+    assert summary["heldout"]["after"] == body["heldout"]["after"] and "earlier run" in summary["heldout"]["measured_by"]
+    assert "not fitted again" in said and "stays, and ranks" in said, said
     (out / "combiner.json").unlink()
+    scored = runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve", "--limit", "5"])
+    assert scored.exit_code == 0 and "holds no combiner.json" in " ".join(scored.output.split()), scored.output
     resumed = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--resume", "--budget", "10m",
                                   "--json"])
     assert resumed.exit_code == 0, resumed.output
@@ -478,3 +495,27 @@ def test_an_evaluation_shows_progress_and_a_second_one_is_timed_anew(tmp_path: P
     lines = [line for line in text.getvalue().splitlines() if line.startswith("evaluation")]
     assert lines[0].startswith("evaluation (held-out walks): 8/20") and "20/20" in lines[1]
     assert lines[2].startswith("evaluation (held-out walks): 8/20, 0:00 elapsed"), lines
+
+
+def test_an_out_folder_that_cannot_be_written_is_said_in_one_line(tmp_path: Path, history_repo: Path) -> None:
+    """An empty --out folder that is read-only (chmod 555; for root, chattr +i) failed at its
+    first file with a PermissionError traceback, exit 1."""
+    import subprocess
+
+    out = tmp_path / "read-only"
+    out.mkdir()
+    if os.geteuid() == 0:  # root writes through chmod; an immutable folder it cannot
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(out)], capture_output=True).returncode:
+            import pytest
+
+            pytest.skip("root, and this file system cannot make a folder immutable")
+    else:
+        out.chmod(0o555)
+    try:
+        result = runner.invoke(app, ["train", str(history_repo), "--out", str(out)])
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(out)], check=False)
+        out.chmod(0o755)
+    assert result.exit_code == 2 and "cannot write into --out" in result.output, result.output
+    assert "Traceback" not in result.output and os.listdir(out) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -224,6 +225,12 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputExists(f"cannot make --out {out}: {exc.strerror or exc}") from None
+    try:  # a folder that is there but read-only (chmod 555, chattr +i) failed at run.json with a traceback
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise OutputExists(f"cannot write into --out {out}: {exc.strerror or exc}; give a folder you can write "
+                           "to") from None
     run = Run(where, config, out, progress, rev, teacher)
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))

@@ -7,6 +7,8 @@ trainer and hands it to that loop.
 """
 from __future__ import annotations
 
+import json
+
 import copy
 import os
 import shutil
@@ -170,13 +172,21 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                and run.config.budget is not None else "") + str(exc) + (
             "; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
             if scan.shallow else "")
-        earlier = (run.out / COMBINER_FILE).is_file()
-        if isinstance(exc, OutOfBudget) and earlier:  # too short a budget says nothing against the earlier fit
+        earlier = (run.out / COMBINER_FILE).is_file() and isinstance(exc, OutOfBudget)
+        if earlier:  # too short a budget says nothing against the earlier fit
             stays = "the earlier run's fit stays"
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)  # an earlier run's fit: the history no longer makes one
             stays = "the shipped one stays"
-        run.state["retriever"] = {"fitted": False, "kept": False, "why": why}
+        # "fitted": whether `ask` and `search` rank with a fit of this repository (an earlier run's, here)
+        run.state["retriever"] = {"fitted": earlier, "kept": False, "earlier_fit_stays": earlier, "why": why}
+        if earlier:  # its before/after stays true of what ranks: kept, said as the earlier run's
+            try:
+                held = json.loads((run.out / "summary.json").read_text()).get("heldout")
+            except (OSError, ValueError, AttributeError):
+                held = None
+            if isinstance(held, dict):
+                run.state["heldout"] = {**held, "measured_by": "the earlier run, whose fit stays"}
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
