@@ -146,6 +146,9 @@ class _Server(MCPServer):
                                         "is not JSON" if error.error.code == PARSE_ERROR else
                                         "is no JSON-RPC message", error.error.code)
                             await write_stream.send(SessionMessage(error))
+                        elif (method := _request_without_id(item)) is not None:
+                            # `"id": null`, `1.5`, `{}`: read as a notification, dropped without a word
+                            await write_stream.send(SessionMessage(request_without_id_error(method)))
                         else:
                             await send.send(item)
 
@@ -169,6 +172,28 @@ def bad_line_error(exc: Exception) -> Any:
     code, message = (PARSE_ERROR, "Parse error: the line is not JSON") if not_json else \
         (INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 request, notification or response")
     return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=code, message=message))
+
+
+def _request_without_id(item: Any) -> str | None:
+    """The method of a message that names a request's method (``tools/list``) but carries no
+    id a request may have (none, null, a float, an object), which the SDK took for a notification;
+    None for anything else. MCP's notifications are all named ``notifications/…``."""
+    from mcp.types import JSONRPCNotification
+
+    message = getattr(item, "message", None)
+    message = getattr(message, "root", message)
+    if isinstance(message, JSONRPCNotification) and not message.method.startswith("notifications/"):
+        return message.method
+    return None
+
+
+def request_without_id_error(method: str) -> Any:
+    """JSON-RPC's invalid request (-32600, ``id`` null) for :func:`_request_without_id`."""
+    from mcp.types import INVALID_REQUEST, ErrorData, JSONRPCError
+
+    return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(
+        code=INVALID_REQUEST, message=f"Invalid Request: {method!r} is a request: give it an id, a string or an "
+                                      "integer (without one it is a notification, which is never answered)"))
 
 
 def _blank(exc: Exception) -> bool:

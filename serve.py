@@ -53,7 +53,7 @@ from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOu
                          refused_as_error, text_out)
 from .question_text import check_question
 from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
-from .sandbox.errors import ExploreError, RepoNotFound
+from .sandbox.errors import ExploreError, NotAFolder, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
 from .socket_answers import Setup, answer_request, resolved_setup
@@ -166,6 +166,9 @@ class ExploreServer:
             for root in roots:
                 if not root.is_dir():
                     raise RepoNotFound(f"--allow {root}: " + ("a file, not a folder" if root.exists() else "no such folder"))
+                if ".git" in root.resolve().parts:  # every repo under it would be refused: said at the start
+                    raise NotAFolder(f"--allow {root} is inside a .git folder: allow the repository, or the folder "
+                                     "of clones, not git's data")
             self.allowed = tuple(dict.fromkeys([*([self.default] if self.default else []),
                                                 *(r.resolve() for r in roots)]))
 
@@ -178,6 +181,8 @@ class ExploreServer:
         server's own repository (``.`` is it): the client does not know the server's folder."""
         if repo is None or not str(repo).strip():
             return repo
+        if "\x00" in str(repo):  # pathlib raised ValueError: the client heard "Error executing tool" alone
+            raise RepoNotFound(f"{str(repo)!r}: a path cannot hold a NUL byte")
         path = Path(repo).expanduser()
         if not path.is_absolute():
             if self.default is None:

@@ -270,6 +270,9 @@ def test_serve_command_line(tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("x\n")
     result = runner.invoke(app, ["serve", "--allow", str(tmp_path / "f.txt")])
     assert result.exit_code == 2 and "a file, not a folder" in result.output
+    (tmp_path / "clone" / ".git" / "refs").mkdir(parents=True)  # it started, then refused every repo under it
+    result = runner.invoke(app, ["serve", "--allow", str(tmp_path / "clone" / ".git" / "refs")])
+    assert result.exit_code == 2 and "inside a .git folder" in result.output, result.output
     result = runner.invoke(app, ["serve", str(tmp_path), "--allow", ""])  # not the folder it starts in
     assert result.exit_code == 2 and "empty path" in result.output
     # a repository with no commits would fail every call: refused at start, as `ask` refuses it
@@ -734,7 +737,12 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
              {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
               "params": {"name": "search", "arguments": {"question": "compute the backoff"}}},
              {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
-              "params": {"name": "ask", "arguments": {"question": "The backoff grows forever"}}}]
+              "params": {"name": "ask", "arguments": {"question": "The backoff grows forever"}}},
+             # a request whose id no request may have was taken for a notification and never answered
+             {"jsonrpc": "2.0", "id": None, "method": "tools/list"},
+             # a NUL in `repo` was pathlib's ValueError: "Error executing tool ls", and a traceback in the log
+             {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+              "params": {"name": "ls", "arguments": {"repo": str(repo) + "\x00"}}}]
     lines = f'not json\n\n[1, 2]\n{json.dumps(hello)}\n' + "".join(json.dumps(c) + "\n" for c in calls)
     log = tmp_path / "server.log"
     with open(log, "w") as errlog:
@@ -748,7 +756,7 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
     try:
         proc.stdin.write(lines)
         proc.stdin.flush()
-        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(5)]  # answered before stdin closes
+        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(7)]  # answered before stdin closes
         proc.stdin.close()
         assert proc.wait(60) == 0
     finally:
@@ -758,8 +766,11 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
             proc.wait(60)
     said = log.read_text()
     assert sorted([(r["id"] or 0, r.get("error", {}).get("code")) for r in replies], key=str) == \
-        sorted([(0, -32700), (0, -32600), (1, None), (2, None), (3, None)], key=str), replies
+        sorted([(0, -32700), (0, -32600), (0, -32600), (1, None), (2, None), (3, None), (4, None)], key=str), replies
     assert replies[0]["id"] is None and replies[2]["result"]["serverInfo"]["name"] == "explore"
+    assert any("'tools/list' is a request: give it an id" in r.get("error", {}).get("message", "") for r in replies)
+    nul = next(r for r in replies if r["id"] == 4)["result"]
+    assert nul["isError"] and "cannot hold a NUL byte" in nul["content"][0]["text"], nul
     assert "is not JSON: answered -32700" in said and "Traceback" not in said, said
     # and each tool call is a line of the server's log, as a terminal's question is
     assert "answered MCP `search` on repo@" in said and "answered MCP `ask` on repo@" in said, said
