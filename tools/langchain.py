@@ -33,7 +33,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
-from ..sandbox.snapshot import Repository
+from ..sandbox.snapshot import Repository, Snapshot
 from .arguments import invalid_arguments
 from .workspace import LS_LIMIT, READ_WINDOW, Workspace
 
@@ -235,13 +235,14 @@ def make_tools(workspace: Workspace, *, prefix: str = "") -> list[BaseTool]:
 
 
 def open_workspace(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Any,
     rev: str | None = None,
     question: str | None = None,
     *,
     worktree: bool = False,
 ) -> Workspace:
-    """A :class:`Workspace` on a read-only snapshot of the repository at ``path``.
+    """A :class:`Workspace` on a read-only snapshot of the repository at ``path`` (or the
+    snapshot of an ``Explorer`` or a :class:`Snapshot` given instead).
 
     ``rev`` picks a commit (default ``HEAD``); ``worktree=True`` walks uncommitted files
     instead; a plain folder is walked in place. With a ``question``, the BM25 index is
@@ -249,13 +250,21 @@ def open_workspace(
     best-matching window. Raises :class:`~explore.sandbox.errors.RepoError` for a path or
     revision that cannot be opened — that is the caller's mistake, not the agent's.
     """
-    snapshot = Repository(path).snapshot(rev, worktree=worktree)
+    given = getattr(path, "snapshot", path)  # an Explorer (ask_repo_tool takes one too), or a Snapshot
+    if isinstance(given, Snapshot):
+        if rev is not None or worktree:
+            raise TypeError("rev and worktree choose what a path is read at; an Explorer or Snapshot has chosen")
+        snapshot = given
+    elif isinstance(path, (str, os.PathLike)):
+        snapshot = Repository(path).snapshot(rev, worktree=worktree)
+    else:
+        raise TypeError(f"path must be a path (str or os.PathLike), an Explorer or a Snapshot, not {type(path).__name__}")
     index = Index.build(snapshot) if question else None
     return Workspace(snapshot, index, question=question)
 
 
 def repo_tools(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | Any,
     rev: str | None = None,
     question: str | None = None,
     *,

@@ -268,7 +268,7 @@ class Workspace:
                 return (f"{name}: line {start} is out of reach: the file is {human_size(win.size)} "
                         "with lines too long to scan that far")
             self.missed = True
-            return f"{name}: no line {start}; the file has {win.total} lines"
+            return f"{name}: no line {start}; the file has {win.total} line{'' if win.total == 1 else 's'}"
         if win.start == 1 and win.lines[0].startswith(LFS_POINTER) and win.size < 1024:
             return (f"{name}: [a Git LFS pointer: the file's content is stored outside the repository "
                     f"(`git lfs pull` fetches it); the pointer reads: {' '.join(win.lines)[:200]}]")

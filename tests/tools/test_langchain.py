@@ -310,3 +310,13 @@ def test_repo_tools_raises_for_the_callers_mistakes(tmp_path: Path, repo: Path) 
         repo_tools(tmp_path / "missing")
     with pytest.raises(BadRevision):
         open_workspace(repo, rev="no-such-branch")
+    # an Explorer, as ask_repo_tool takes one (it was pathlib's "expected str, bytes or os.PathLike object")
+    from explore import Explorer
+
+    explorer = Explorer(repo)
+    assert "app" in {t.name: t for t in repo_tools(explorer)}["ls"].invoke({"path": "src"})
+    assert repo_tools(explorer.snapshot)[0].workspace.snapshot is explorer.snapshot
+    with pytest.raises(TypeError, match="an Explorer or a Snapshot, not int"):
+        repo_tools(5)
+    with pytest.raises(TypeError, match="has chosen"):
+        repo_tools(explorer, rev="HEAD")
