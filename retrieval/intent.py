@@ -254,6 +254,27 @@ def declares_version_asked(question: str, path: str) -> bool:
                for asked, names in _LANGUAGE_MANIFESTS)
 
 
+#: A manifest's line declaring the language version (go.mod's ``go 1.23.0``, Cargo's
+#: ``rust-version``, package.json's ``"engines"``, ``requires-python``, a gemspec's
+#: ``required_ruby_version``, composer's ``"php"``, Maven's and Gradle's Java level, a csproj's
+#: target framework, Package.swift's tools version, mix.exs's ``elixir:``, pubspec's ``sdk:``).
+_VERSION_DECLARED = re.compile(
+    r"""^\s*(?:go\s+\d|toolchain\s+go\d|rust-version\s*=|"engines"\s*:|requires-python\s*=|python_requires\s*=|"""
+    r"""\w+\.required_ruby_version|ruby\s+["']\d|"php"\s*:|<maven\.compiler\.(?:source|target|release)>|"""
+    r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|"""
+    r"""<TargetFrameworks?>|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
+
+
+def version_line(question: str, path: str, lines: list[str]) -> int | None:
+    """The 1-based line of ``path`` (a manifest, :func:`declares_version_asked`) that declares
+    the language version ``question`` asks for; None where it asks no such thing or none does.
+    viper's "which Go version is required?" opened go.mod at its ``require`` block, the
+    ``go 1.23.0`` line above it out of sight."""
+    if not declares_version_asked(question, path):
+        return None
+    return next((n for n, text in enumerate(lines, start=1) if _VERSION_DECLARED.match(text)), None)
+
+
 def names_tool(question: str, path: str) -> bool:
     """Whether ``question`` names the tool a config file of ``path`` is named for: the first
     word of its name (``phpunit`` of ``phpunit.xml.dist``, ``pre-commit`` of

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import PERMALINK, asks_definition, is_bare_name, is_statement
+from .intent import PERMALINK, asks_definition, is_bare_name, is_statement, version_line
 from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
                              identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
@@ -420,6 +420,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     line span: the file's code unit that best matches the question, see
     :meth:`~explore.retrieval.retriever.Retriever.best_unit`) when one is given, the question
     runs to :data:`UNIT_WORDS` words and does not ask where a name is defined."""
+    if (declared := version_line(question, path, lines)) is not None:  # "which Go version is required?"
+        return max(1, declared - 2)
     query = parse(question)
     frame = _innermost_frame(query, path)
     line = frame[0] if frame else None
@@ -558,7 +560,7 @@ def _parse(text: str) -> Query:
     names: list[str] = list(functions)
     for m in BACKTICKED.finditer(text):
         names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
-    for m in DOTTED.finditer(text):
+    for m in DOTTED.finditer(PERMALINK.sub(" ", text)):  # github.com of a link to a file is no name
         parts = name_parts(m.group(0))
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]
@@ -570,7 +572,9 @@ def _parse(text: str) -> Query:
     names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 
-    prose = Counter(tokenize(text))
+    # a link to a file counts as its path: the host, owner, repository and branch are no words of the
+    # code (viper's `…/spf13/viper/blob/master/file.go#L20` ranked viper.go, named for the repository, first)
+    prose = Counter(tokenize(PERMALINK.sub(lambda m: f" {unquote(m.group('path'))} ", text)))
     terms: list[str] = []
     for token, count in prose.items():
         terms += [token] * min(count, MAX_PROSE_COUNT)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, evidence_start, parse
 
 REPORT = '''edit() fails with `pathlib.Path` arguments
@@ -451,3 +453,28 @@ def test_a_link_to_a_file_names_it_and_its_line() -> None:
     assert parse("https://gitlab.com/g/sub/p/-/blob/main/lib/a.rb#L3").frame_lines == (("lib/a.rb", 3),)
     assert parse("https://codeberg.org/o/r/src/branch/main/x/y.go").paths == ("x/y.go",)
     assert parse("https://github.com/o/r/issues/12").paths == ()
+    # its host, owner, repository and branch are no words to rank by (viper.go, named for the repository, ranked first)
+    terms = set(parse("https://github.com/spf13/viper/blob/master/file.go#L20").terms)
+    assert terms and not terms & {"github", "spf13", "viper", "blob", "master"}, terms
+
+
+@pytest.mark.parametrize(("path", "text", "question", "declared"), [
+    ("go.mod", "module example.com/m\n\ngo 1.23.0\n\nrequire (\n" + "\tgithub.com/x/y v1.0.0 // indirect\n" * 30 + ")\n",
+     "which Go version is required?", 3),
+    ("package.json", '{\n  "name": "m",\n' + '  "k": 1,\n' * 30 + '  "engines": {\n    "node": ">=18"\n  }\n}\n',
+     "which Node.js version is required?", 33),
+    ("Cargo.toml", '[package]\nname = "m"\n' + 'x = 1\n' * 30 + 'rust-version = "1.70"\n',
+     "what is the minimum supported Rust version?", 33),
+    ("pyproject.toml", '[project]\nname = "m"\n' + 'x = 1\n' * 30 + 'requires-python = ">=3.9"\n',
+     "which Python versions are supported?", 33),
+])
+def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text: str, question: str,
+                                                                 declared: int) -> None:
+    """viper's "which Go version is required?" opened go.mod at its indirect `require` block,
+    below the `go 1.23.0` line (execa's package.json one line below `"engines"`)."""
+    lines = text.splitlines()
+    start = evidence_start(lines, question, path, 12)
+    assert start <= declared < start + 12, (start, declared)
+    from explore.retrieval.intent import version_line
+
+    assert version_line(question, path, lines) == declared and version_line("which modules are required?", path, lines) is None
