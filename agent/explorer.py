@@ -133,7 +133,12 @@ class Answer:
         return bool(self.files)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "answered": self.answered, "fitted": bool(self.combiner)}
+        out = {**asdict(self), "answered": self.answered, "fitted": bool(self.combiner)}
+        out["seconds"] = round(self.seconds, 3)  # as `search --json` gives it (not 0.15052320700488053)
+        for step in out["steps"]:
+            if isinstance(step.get("seconds"), float):
+                step["seconds"] = round(step["seconds"], 3)
+        return out
 
 
 def _checked_question(question: Any) -> None:

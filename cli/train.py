@@ -215,9 +215,11 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
                             f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
             for note in _notes(summary):
                 row("note", note)
-        if stage.get("reused"):
-            built = stage.get("train", 0) + b["n"] - stage["reused"]
-            row("history questions", f"{built} built, {stage['reused']} taken from an earlier run")
+        if stage.get("reused") or stage.get("outdated"):
+            built = stage.get("train", 0) + b["n"] - stage.get("reused", 0)
+            row("history questions", f"{built} built, {stage.get('reused', 0)} taken from an earlier run"
+                + (f" ({stage['outdated']} an earlier run stored were made by another version of explore's "
+                   "ranking code, so built again)" if stage.get("outdated") else ""))
     elif summary.get("retriever", {}).get("why"):
         row("candidate stage", f"not fitted: {summary['retriever']['why']}; "
             + ("the earlier run's fit stays, and ranks" if summary["retriever"].get("earlier_fit_stays")
@@ -234,6 +236,8 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     policy = summary.get("policy")
     if policy and not policy.get("trained", True):
         row("policy", f"kept as it is in {policy['from']} (no SFT or RL asked for)")
+    if summary.get("combiner"):
+        row("fitted candidate stage", f"{summary['combiner']} (ask and search rank with it)")
     for name, path in summary.get("adapters", {}).items():
         row(f"adapter: {name}", path)
     out.print(table)

@@ -104,6 +104,8 @@ class Adapted:
     """Questions left out: their parent commit could not be laid out (:attr:`Collected.unreadable`)."""
     test_planned: int = 0
     """The newest commits the time split holds out; a ``budget`` may test on fewer (:attr:`before`'s ``n``)."""
+    outdated: int = 0
+    """Questions an earlier run stored that another version of the ranking code made: built again."""
 
 
 def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS) -> tuple[bool, Scores, Scores]:
@@ -167,6 +169,8 @@ class Collected:
     cannot read: a partial or damaged clone)."""
     test_planned: int = 0
     """The newest commits the time split holds out (the budget may build fewer)."""
+    outdated: int = 0
+    """Stored questions of another version of the ranking code (:attr:`CaseStore.outdated`)."""
 
 
 def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
@@ -242,17 +246,21 @@ class CaseStore:
         name = hashlib.sha1(origin.encode("utf-8", "surrogateescape")).hexdigest()[:12]
         self.path = (cache or cache_root()) / "cases" / f"{name}.pkl"
         self.version = _code_digest()
-        self.cases = self._on_disk()
+        self.outdated = 0
+        """Cases on disk that other code made (an upgrade of explore): none reused, so said."""
+        self.cases = self._on_disk(count_outdated=True)
         self.reused = self._unsaved = 0
         self._earlier = set(self.cases)  # what earlier runs made: a question asked twice in one history is not one
         self._saved_at = time.monotonic()
 
-    def _on_disk(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _on_disk(self, count_outdated: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         try:
             with self.path.open("rb") as fh:
                 data = pickle.load(fh)
             if isinstance(data, dict) and data.get("version") == self.version and isinstance(data.get("cases"), dict):
                 return data["cases"]
+            if count_outdated and isinstance(data, dict) and isinstance(data.get("cases"), dict):
+                self.outdated = len(data["cases"])
         except Exception:  # noqa: BLE001 - missing, damaged or foreign: built again, whatever broke
             pass
         return {}
@@ -411,7 +419,8 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         # the budget, not the history, left them out: say what it built, what a fit takes, and the time that takes
         raise OutOfBudget(_short_budget(len(built["train"]), len(train), n_test, time.perf_counter() - started))
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
-                     store.reused if store is not None else 0, unreadable, len(test))
+                     store.reused if store is not None else 0, unreadable, len(test),
+                     store.outdated if store is not None else 0)
 
 
 def _short_budget(built: int, held: int, n_test: int, seconds: float) -> str:
@@ -443,4 +452,4 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
                    time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused, got.unreadable,
-                   got.test_planned)
+                   got.test_planned, got.outdated)

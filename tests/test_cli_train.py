@@ -101,6 +101,7 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     body = json.loads(result.stdout)
     assert body["policy"]["trained"] is False and body["policy"]["from"] == str(NAVIGATOR_DIR)
     assert "qualifying commits" in body["retriever"]["why"]  # one commit: too little history, said so
+    assert "0 of 1 commits qualified (left out:" in body["retriever"]["why"]  # and why, as eval says it
     assert body["heldout"] is None  # no fit made: nothing measured, and the key says so for scripts
     assert body["adapters"] == {"policy": str(out / "policy")}
     assert not body.get("eval")  # no policy trained: nothing to compare
@@ -231,6 +232,7 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     body = json.loads(first.stdout)
     assert body["next"].endswith(f"--adapter {out}") and isinstance(body["notes"], list)
     kept = (out / "combiner.json").read_bytes()
+    assert body["combiner"] == str(out / "combiner.json")  # what ranks now, named beside the adapters
     # scoring the fit on commits it learnt from says so, and how many it never saw (a review read a gain there)
     held = body["heldout"]["before"]["n"]
     scored = runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve",

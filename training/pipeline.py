@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent import bundle
-from ..agent.bundle import HeadFileError, default_adapter_dir, load_head, repo_key
+from ..agent.bundle import COMBINER_FILE, HeadFileError, default_adapter_dir, load_head, repo_key
 from ..sandbox.errors import EmptyRepository
 from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus, open_source
@@ -265,7 +265,9 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     run_stages(run, repository, tasks_file, from_dir, checkpoint)
     summary = {"repo": where, "out": str(out), "model": config.model, "reflection": config.reflection,
                "curriculum": config.curriculum, "seed": config.seed, **run.state,
-               "adapters": {n: str(out / n) for n in ("policy", "reflector") if (out / n).is_dir()}}
+               "adapters": {n: str(out / n) for n in ("policy", "reflector") if (out / n).is_dir()},
+               # the candidate stage `ask` and `search` rank with from this folder; null: the shipped one
+               "combiner": str(out / COMBINER_FILE) if (out / COMBINER_FILE).is_file() else None}
     if "retriever" in run.state and "heldout" not in run.state:
         summary["heldout"] = None  # no fit was made (too little history, too short a budget): nothing measured
     rows = read_jsonl(out / "metrics.jsonl")

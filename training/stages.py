@@ -170,6 +170,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     except (TooLittleHistory, OutOfBudget) as exc:
         why = (f"the time budget ({run.config.budget:g} s) was too short: " if isinstance(exc, OutOfBudget)
                and run.config.budget is not None else "") + str(exc) + (
+            f" ({scan.describe().split('; the clone is shallow')[0]})" if isinstance(exc, TooLittleHistory)
+            and scan.commits else "") + (
             "; the clone is shallow, so older history is cut off (`git fetch --unshallow` brings it)"
             if scan.shallow else "")
         earlier = (run.out / COMBINER_FILE).is_file() and isinstance(exc, OutOfBudget)
@@ -196,7 +198,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
         run.state["retriever"] = {"fitted": kept, "kept": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
-                                  "reused": out.reused, "unreadable": out.unreadable,
+                                  "reused": out.reused, "outdated": out.outdated, "unreadable": out.unreadable,
                                   "lines_unknown": scan.lines_unknown,
                                   "validation": {"before": out.validation[0].to_dict(),
                                                  "after": out.validation[1].to_dict()}}

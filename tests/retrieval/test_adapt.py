@@ -80,9 +80,16 @@ def test_a_second_run_builds_only_the_questions_new_commits_made(history_repo: P
     third = adapt(Repository(history_repo), newer)
     assert third.n_train + third.before.n - third.reused == 3  # only the new commits' questions are built
 
+    # stored by another version of the ranking code (an upgrade): built again, and said (it was silent)
+    import pickle
+
+    data = pickle.loads(stored[0].read_bytes())
+    stored[0].write_bytes(pickle.dumps({**data, "version": "older"}))
+    upgraded = adapt(Repository(history_repo), newer)
+    assert upgraded.reused == 0 and upgraded.outdated == len(data["cases"]) > 0
     stored[0].write_bytes(b"not a pickle")
     fresh = adapt(Repository(history_repo), newer)
-    assert fresh.reused == 0 and (fresh.before, fresh.after) == (third.before, third.after)
+    assert fresh.reused == 0 and fresh.outdated == 0 and (fresh.before, fresh.after) == (third.before, third.after)
     assert subprocess.run(git + ["status", "--porcelain"], capture_output=True, text=True,
                           check=True).stdout == status  # the repository is never written to
 
