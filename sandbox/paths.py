@@ -106,6 +106,8 @@ def resolve(root: Path, cwd: str, path: str) -> Resolved:
             raise NoSuchPath(f"{rel!r} is a broken symlink") from None
         raise NoSuchPath(f"no such path {rel or '/'!r}") from None
     if any(p in HIDDEN_NAMES for p in real.relative_to(root).parts) or _in_git_data(root, real) is not None:
+        if (link := _first_symlink(root, rel)) is not None:  # as the listing shows it: a refused link
+            raise PathRefused(f"{link!r} is a symlink pointing into git's own data; refused")
         raise NoSuchPath(f"no such path {rel!r}")
     if stat.S_ISDIR(st.st_mode):
         return Resolved(rel, real, "dir", 0)
