@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_tests, is_statement
+from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_tests, is_statement
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -203,6 +203,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     by ``weights.statements`` where there are some (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
+        if walked is not None and _astray_from_docs(weights, walked, question) and stage and _is_page(stage[0][0]):
+            # "which page documents the signer?" asked in docs/: the walk answered conf.py, or an icon
+            return [(stage[0][0], 0.0)]
         if walked is not None and file_kind(walked) != "code" and not _stray_test(weights, walked, question):
             if not off_topic(weights, walked, question):
                 return [(walked, 0.0)]
@@ -214,9 +217,10 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]):
             # "how do I set the timeout?": the walk read code, the stage put a page asked for first
             return [(stage[0][0], 0.0)]
-        reads = [f for f in reads if file_kind(f) == "code"]
-        stage = [(p, s) for p, s in stage if file_kind(p) == "code"]
-        bm25 = [(p, s) for p, s in bm25 if file_kind(p) == "code"]
+        kinds = {"code", "test"} if asks_for_tests(question) else {"code"}  # "where are the tests for X?"
+        reads = [f for f in reads if file_kind(f) in kinds]
+        stage = [(p, s) for p, s in stage if file_kind(p) in kinds]
+        bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds]
     lexical = [(p, s) for p, s in bm25 if s > 0]
     experts = [(w, logp, min(logp.values()) - 1.0) for w, logp in
                ((weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))) if w and logp]
@@ -241,6 +245,15 @@ def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:
     ``viper.go``; so were three more of its questions about config files."""
     return weights.intent and file_kind(walked) == "test" and not asks_tests(question) \
         and not asks_definition(question)
+
+
+def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> bool:
+    """Whether the walk answered a question asking for documentation (and not for config)
+    with a file that is no page and not what the question asks for: an image or other data
+    (``_static/itsdangerous-icon.svg``), or a config file in a code language (Sphinx's
+    ``conf.py``), which the intent gate let stand, asked from inside ``docs/``."""
+    return weights.intent and file_kind(walked) in {"data", "config"} and asks_for(question, "docs") \
+        and not asks_for(question, "config")
 
 
 def _is_page(path: str) -> bool:

@@ -511,6 +511,8 @@ class Explorer:
             walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
             settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked,
                                              question)]
+            if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
+                weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:
                 notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
                               + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"

@@ -39,7 +39,7 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
 #: broad reading costs a walk): a word like *settings* or *dependencies* alone also asks
 #: about code, so this names the file, the tool or the metadata.
 _NAMES_CONFIG = re.compile(
-    rf"\b(config(uration)? files?|settings files?|pyproject(\.toml)?|setup\.(cfg|py)|tox\.ini|noxfile(\.py)?|"
+    rf"\b(config(uration)? files?|settings files?|(yaml|yml|toml|ini|cfg) (config(uration)? )?files?|pyproject(\.toml)?|setup\.(cfg|py)|tox\.ini|noxfile(\.py)?|"
     rf"pytest\.ini|mypy\.ini|\.?flake8 config|\.?coveragerc|package\.json|tsconfig(\.json)?|cargo\.toml|go\.mod|"
     rf"makefile|dockerfile|container image|docker image|"
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
@@ -162,6 +162,20 @@ _ASKS_TESTS = re.compile(r"\b(tests?|tested|testing|specs?|fixtures?|mock(s|ed)?
 def asks_tests(question: str) -> bool:
     """Whether ``question`` asks about tests (where something is tested, a fixture, a mock)."""
     return _ASKS_TESTS.search(question) is not None
+
+
+#: A question asking where tests are: "where are the tests for NameAllocator?", "which test
+#: covers the ensure! macro?", "where is parse_args tested?" (not how tests are run or configured).
+_WHERE_TESTS = re.compile(r"\b(where|which|what)\b[^?\n]*\b(tests?|specs?|test (cases?|files?|suites?)|tested|fixtures?)\b",
+                          re.I)
+_RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
+
+
+def asks_for_tests(question: str) -> bool:
+    """Whether ``question`` asks where tests are (a test file is its answer): never a statement,
+    nor a question about how tests are run or configured (their config answers that)."""
+    return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(question) is None \
+        and not is_statement(question) and not names_config(question)
 
 
 def asks_definition(question: str) -> bool:

@@ -31,8 +31,8 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (asks_build, asks_definition, asks_for, declares_version_asked, is_bare_name, is_only_a_reference,
-                     is_statement, names_config, names_tool)
+from .intent import (asks_build, asks_definition, asks_for, asks_for_tests, declares_version_asked, is_bare_name,
+                     is_only_a_reference, is_statement, names_config, names_tool)
 from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
 from .units import UnitIndex
 
@@ -103,6 +103,12 @@ class RetrieverConfig:
     config_intent: float = CONFIG_INTENT
     """Added to a configuration file's learned score when the question names a configuration
     file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
+    tests_intent: float = DOCS_INTENT
+    """Added to a test file's learned score when the question asks where tests are
+    (:func:`.intent.asks_for_tests`): the combiner learnt from commits, whose answers are
+    never tests, so on its own it ranked `NameAllocatorTest.java` — first by file, unit and
+    history — seventh for "where are the tests for NameAllocator?". Not tuned (no question
+    set asks for tests): the docs lift's size."""
     pair_defined: float = PAIR_DEFINED
     """Added to the learned score of a file that defines both parts of a dotted name the
     question uses (``Options.merge``: the class and its method), when at most
@@ -356,9 +362,10 @@ class Retriever:
                     out |= both
         return out.intersection(candidates)
 
-    def holding_names(self, query: Query, candidates: list[str]) -> set[str]:
-        """The files among ``candidates``, tests aside, holding as a word a name of ``query``
-        that at most :data:`NAME_FILES` files of the repository hold."""
+    def holding_names(self, query: Query, candidates: list[str], tests: bool = False) -> set[str]:
+        """The files among ``candidates``, tests aside (unless ``tests``: the question asks
+        where tests are), holding as a word a name of ``query`` that at most
+        :data:`NAME_FILES` files of the repository hold."""
         found: set[str] = set()
         for name in sorted(query.names):
             if len(name) < 4 or not IDENTIFIER.fullmatch(name):
@@ -368,7 +375,7 @@ class Retriever:
             if 0 < len(holding) <= NAME_FILES:
                 found.update(self.index.files[i] for i in holding)
         # not a test's own name: "fix test_package_zip_list on 3.13" is about the code it tests
-        return {p for p in found.intersection(candidates) if file_kind(p) != "test"}
+        return {p for p in found.intersection(candidates) if tests or file_kind(p) != "test"}
 
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
@@ -469,7 +476,8 @@ class Retriever:
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
-                     "config": cfg.config_intent if names_config(query.text) else 0.0}
+                     "config": cfg.config_intent if names_config(query.text) else 0.0,
+                     "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0}
             if any(lifts.values()):
                 for path in fused:
                     kind = file_kind(path)
@@ -501,7 +509,7 @@ class Retriever:
                     fused[path] += cfg.pair_defined
                     why[path].append("pair defined")
             if cfg.name_found and not is_statement(query.text):
-                for path in self.holding_names(query, list(fused)):
+                for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
                     fused[path] += cfg.name_found
                     why[path].append("name found")
             if cfg.message_found and query.messages:

@@ -112,6 +112,28 @@ def test_a_test_file_answers_only_a_question_about_tests_or_a_definition() -> No
         assert settle(GATED, [walked], {walked: 1.0}, STAGE, walked=walked, question=asked) == [(walked, 0.0)], asked
 
 
+def test_a_question_asking_where_tests_are_is_settled_among_tests_too() -> None:
+    """Settled among code files alone, a test file the stage ranked first for "where are the
+    tests for …?" could never be the answer."""
+    stage = [("tests/test_retry.py", 9.0), *STAGE]
+    assert settle(GATED, [], {}, stage, question="where are the tests for the retry backoff?")[0][0] == \
+        "tests/test_retry.py"
+    assert settle(GATED, [], {}, stage, question="where is the retry backoff computed?")[0][0] == "pkg/retry.py"
+
+
+def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:
+    """Asked from itsdangerous' docs/, "which page documents the signer?" was answered with
+    conf.py and "which page explains the URL safe serializer?" with the icon the walk read:
+    the gate judged only docs and config files outside code languages."""
+    stage = [("signer.rst", 9.0), ("conf.py", 3.0)]
+    for walked in ("conf.py", "_static/icon.svg"):
+        assert settle(GATED, [walked], {walked: 1.0}, stage, walked=walked,
+                      question="which page documents the signer?") == [("signer.rst", 0.0)], walked
+    # a config question keeps the config file it walked to
+    assert settle(GATED, ["conf.py"], {"conf.py": 1.0}, stage, walked="conf.py",
+                  question="where is the sphinx documentation build configured?") == [("conf.py", 0.0)]
+
+
 def test_a_walk_with_no_answer_is_weighed_as_code() -> None:
     assert settle(GATED, [], {}, STAGE, walked=None, question="Where is retrying documented?")[0][0] == "pkg/retry.py"
 

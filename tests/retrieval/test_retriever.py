@@ -684,3 +684,29 @@ def test_an_image_is_no_candidate_unless_the_question_asks_for_one(tmp_path: Pat
     assert "examples/demo/retry-backoff.png" in [h.path for h in retriever.rank("retry-backoff.png is blurry", 10)]
     # when only such files hold the question's words, they are what the stage found (not "no file holds a word")
     assert [h.path for h in retriever.rank("where are the examples?", 10)] == ["examples/demo/retry-backoff.png"]
+
+
+def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_repo) -> None:
+    """"where are the tests for NameAllocator?" ranked the class itself first and its test
+    seventh (javapoet), though every ranking put the test first: the combiner learnt from
+    commits, whose answers are never tests, and the name lift passed tests over. A question
+    asking where tests are lifts test files; how tests are run is a config question still."""
+    from explore.retrieval.intent import asks_for_tests
+
+    repo = make_repo(tmp_path, {
+        "pkg/alloc.py": "class NameAllocator:\n    \"\"\"Hands out unique names.\"\"\"\n\n"
+                        "    def new_name(self, suggestion):\n        return suggestion + '_'\n",
+        "pkg/other.py": "def helper():\n    return 1\n",
+        "tests/test_alloc.py": "from pkg.alloc import NameAllocator\n\n\ndef test_new_name():\n"
+                               "    assert NameAllocator().new_name('a') == 'a_'\n",
+        "tox.ini": "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest tests\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("where are the tests for NameAllocator?", 3)
+    assert top[0].path == "tests/test_alloc.py" and "test asked" in top[0].why, top
+    assert retriever.rank("where is NameAllocator defined?", 1)[0].path == "pkg/alloc.py"
+    for asked in ("which test covers new_name?", "where is parse_args tested?"):
+        assert asks_for_tests(asked), asked
+    for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
+                  "where is the retry backoff computed?"):
+        assert not asks_for_tests(other), other
