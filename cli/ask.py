@@ -27,8 +27,9 @@ class QuestionSourceError(ExploreError):
     """No question was given, or two were."""
 
 
-def read_question(question: str | None, question_file: Path | None) -> str:
-    """The question from the argument, ``-`` (stdin) or ``--question-file`` (a path or ``-``)."""
+def read_question(question: str | None, question_file: Path | None, command: str = "ask") -> str:
+    """The question from the argument, ``-`` (stdin) or ``--question-file`` (a path or ``-``);
+    ``command`` names the command a missing question is shown with."""
     if question is not None and question_file is not None:
         raise QuestionSourceError("give the question as an argument or with --question-file, not both")
     if question_file is not None:
@@ -44,7 +45,7 @@ def read_question(question: str | None, question_file: Path | None) -> str:
     if question == "-":
         return _stdin()
     if question is None:
-        raise QuestionSourceError('no question: explore ask REPO "where is the config parsed?" '
+        raise QuestionSourceError(f'no question: explore {command} REPO "where is the config parsed?" '
                                   "(or - to read it from stdin, or --question-file FILE)")
     if (at := not_utf8_at(question)) is not None:  # `ask` refused it deep down, `search` echoed \udcff in its JSON
         raise QuestionSourceError(f"the question is not UTF-8 text (a byte that is not, at character {at}): retype "
@@ -52,10 +53,10 @@ def read_question(question: str | None, question_file: Path | None) -> str:
     return question
 
 
-def question_text(question: str | None, question_file: Path | None) -> str:
+def question_text(question: str | None, question_file: Path | None, command: str = "ask") -> str:
     """The question as `ask` and `search` take it: read (:func:`read_question`), stripped, and
     refused when it is empty or holds no word."""
-    text = read_question(question, question_file).strip()
+    text = read_question(question, question_file, command).strip()
     check_question(text)
     return text
 

@@ -37,7 +37,7 @@ def search(
 
     Handed to a running `explore serve --socket` when there is one (same result, on its warm
     indexes); else searched here."""
-    text = question_text(question, question_file)
+    text = question_text(question, question_file, "search")
     if worktree:
         warn_sparse(repo)
     started = time.perf_counter()

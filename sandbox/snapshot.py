@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass, field
@@ -263,6 +264,11 @@ class Repository:
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
         raw = Path(path).expanduser()
         if not raw.exists() and not raw.is_symlink():
+            if _REMOTE.match(str(path)):
+                url = re.sub(r"^([a-z][a-z0-9+.-]*):/(?!/)", r"\1://", str(path))  # a Path made https:// https:/
+                url = url if re.match(r"^[a-z][a-z0-9+.-]*://|[\w.-]+@", url) else f"https://{url}"
+                raise RepoNotFound(f"{url} is a URL, not a folder: explore reads no network; clone it first "
+                                   f"(`git clone {url}`) and give the clone's folder")
             raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder{_gone_hint(raw)}")
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
@@ -371,6 +377,11 @@ class Repository:
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")
         return snap
+
+
+#: A repository named by its remote: a URL, scp-like ``git@host:owner/repo``, or ``github.com/o/r``.
+_REMOTE = re.compile(r"^(?:(?:https?|ssh|git|git\+ssh|ftp)://?|[\w.-]+@[\w.-]+:|(?:www\.)?(?:github|gitlab|bitbucket|codeberg)\.(?:com|org)/)",
+                     re.I)
 
 
 def _cache_outside(top: Path, *, git: bool) -> None:

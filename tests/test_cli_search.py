@@ -50,6 +50,8 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
         assert said.exit_code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "-h" in lines[0], said.stderr
     empty = runner.invoke(app, ["search", str(repo), "  "])
     assert empty.exit_code == 2 and "empty" in empty.output
+    none = runner.invoke(app, ["search", str(repo)])  # it showed `explore ask REPO "…"`
+    assert none.exit_code == 2 and "no question: explore search REPO" in none.output, none.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])
     assert missing.exit_code == 2 and "no such folder" in missing.output
     bundle = tmp_path / "bundle"

@@ -426,3 +426,12 @@ def test_a_bare_clone_inside_a_plain_folder_is_git_data_and_hidden(tmp_path: Pat
     assert ws.read("cfg") == "read: 'cfg' is a symlink pointing into git's own data; refused"  # as `ls` lists it
     assert "app.git" not in ws.ls("mirrors") and "points into the git repository" in ws.ls(".")
     assert "no such path" in ws.ls("mirrors/app.git")
+
+
+@pytest.mark.parametrize("given", ["https://github.com/o/r", "git@github.com:o/r.git", "github.com/o/r"])
+def test_a_url_given_as_the_repository_says_to_clone_it(given: str) -> None:
+    """`explore ask https://github.com/o/r "…"` said "no such folder: https:/github.com/o/r"."""
+    with pytest.raises(RepoNotFound, match=r"is a URL, not a folder: explore reads no network; clone it first"):
+        Repository(given)
+    with pytest.raises(RepoNotFound, match=r"`git clone https://github.com/o/r`"):
+        Repository(Path("https://github.com/o/r"))  # as the CLI's Path argument hands it over

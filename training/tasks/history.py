@@ -135,7 +135,9 @@ _TAG = re.compile(r"^(?:(?:BUG|ENH|MNT|MAINT|API|DEP|FIX|PERF|REF|ENH|NEW)\s*:|"
 #: What a squash merge writes into a body that no person wrote about the change: the
 #: separator line, a revert's boilerplate, pre-commit.ci's "for more information" line.
 _SQUASH_NOISE = re.compile(r"[-=_*]{3,}|this reverts commit [0-9a-f]{7,40}\.?|"
-                           r"for more information,? see https?://\S+|\[skip [\w .-]+\]", re.I)
+                           r"for more information,? see https?://\S+|\[skip [\w .-]+\]|"
+                           # `git merge --squash`'s own message: its header and each commit's id, author, date
+                           r"squashed commit of the following:|commit [0-9a-f]{40}|author:\s.*<[^>]*>|date:\s+\w{3} \w{3} +\d.*", re.I)
 #: "Revert to UnionType" is a change of its own; "Revert "fixes"" undoes a commit.
 _REVERT_TO = re.compile(r"revert\b(?!\s*[\"'])", re.I)
 

@@ -6,6 +6,7 @@ deterministic for a seed, and every rule here is small enough to read and argue 
 """
 from __future__ import annotations
 
+import html
 import random
 import re
 
@@ -13,6 +14,8 @@ _ROLE = re.compile(r":[a-zA-Z:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`")
 _BACKTICKS = re.compile(r"`+([^`]*)`+")
 _SPACES = re.compile(r"\s+")
 _EMPHASIS = re.compile(r"(\*{1,2})(?=\S)([^*]+?)(?<=\S)\1")
+#: Javadoc's and JSDoc's inline tags: ``{@code type}``, ``{@link Foo#bar}`` read as their text.
+_INLINE_TAG = re.compile(r"\{@(?:code|link|linkplain|literal|value)\s+([^{}]*)\}")
 _CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 #: Summaries that say nothing a question could be built on.
@@ -55,7 +58,9 @@ IMPERATIVES = frozenset(
 
 def clean_markup(text: str) -> str:
     """Strip RST roles, backticks and emphasis: ``:func:`~click.echo` `` reads as ``click.echo``,
-    ``*attrs*`` as ``attrs``."""
+    ``*attrs*`` as ``attrs``; Javadoc's ``{@code type}`` as ``type``; HTML entities as their characters."""
+    text = html.unescape(text) if "&" in text else text  # a README title's &ensp;, &amp;
+    text = _INLINE_TAG.sub(lambda m: m.group(1).strip(), text)  # javapoet's "equivalent to {@code type}"
     text = _ROLE.sub(lambda m: m.group(1).strip(), text)
     text = _BACKTICKS.sub(lambda m: m.group(1), text)
     text = _EMPHASIS.sub(lambda m: m.group(2), text)
@@ -183,7 +188,7 @@ def heading_question(heading: str, rng: random.Random) -> str | None:
     of it once numbering and punctuation are stripped)."""
     h = clean_markup(heading).strip().rstrip(":.")
     h = re.sub(r"^(\d+(\.\d+)*\.?|[A-Za-z]\.|[IVX]+\.)\s+", "", h)  # "1. Correction", "A. Setup"
-    h = re.sub(r"^[^\w]+", "", h) or h
+    h = re.sub(r"^[^\w$@]+", "", h) or h  # "### $L for Literals" keeps its $L
     low = h.lower()
     if re.match(r"^(install|installation|installing)\b", low):
         return rng.choice(["Where are the installation steps documented?", "How do I install it?"])

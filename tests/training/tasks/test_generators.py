@@ -169,6 +169,20 @@ def test_a_squash_merge_body_keeps_what_people_wrote() -> None:
     assert clean_message("fix(parser): handle empty input in the parser (#12)\n\n"
                          "* fix(parser): handle empty input in the parser\n\n* keep the tokens") == \
         "handle empty input in the parser\n\n* keep the tokens"
+    # `git merge --squash`'s message: its header and each commit's id, author and date were the question's start
+    squashed = ("Squashed commit of the following:\n\ncommit " + "e60fe431" * 5 + "\nAuthor: Jamie <j@example.com>\n"
+                "Date:   Mon Jan 1 12:00:00 2018 +0100\n\n    Fix the name allocator for keywords\n")
+    assert clean_message(squashed) == "Fix the name allocator for keywords"
+    assert clean_message("Fix parsing\n\nDate: now parsed as UTC") == "Fix parsing\n\nDate: now parsed as UTC"
+    # and a docs heading or doc comment reads as text: Javadoc's tags, HTML entities, a heading's $L
+    import random
+
+    from explore.training.tasks.phrasing import clean_markup, heading_question
+
+    assert clean_markup("a type name equivalent to {@code type} (see {@link Foo#bar})") == \
+        "a type name equivalent to type (see Foo#bar)"
+    assert clean_markup("anyhow&ensp;&amp; more") == "anyhow & more"
+    assert heading_question("$L for Literals", random.Random(0)).endswith("$L for Literals?")
 
 
 def test_history_scan_survives_odd_messages_and_paths(tmp_path: Path, make_repo, git, commit_all) -> None:
