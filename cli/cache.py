@@ -344,7 +344,12 @@ def prune_command(
     age = parse_age(older_than)
     root = cache_path()
     cutoff = time.time() - age
-    chosen = [e for e in entries(root, _blob_inodes(root)) if e.modified < cutoff and (adapters or e.kind != TRAINED)]
+    from ..sandbox.lease import leftovers
+
+    # trees a killed process or one that exited mid-deletion left aside (`.gone-…`): garbage, whatever their age
+    aside = {str(p) for p in leftovers(root / SNAPSHOTS)}
+    chosen = [e for e in entries(root, _blob_inodes(root))
+              if (e.modified < cutoff and (adapters or e.kind != TRAINED)) or e.path in aside]
     _drop(root, chosen, dry_run, "cache prune", as_json, {"older_than_seconds": age})
 
 

@@ -310,3 +310,32 @@ def test_a_cache_folder_holding_other_things_loses_none_of_them(explore_cache: P
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and "is a git repository" in result.output, result.output
     assert tree_hash(repo) == before
+
+
+def test_trees_set_aside_are_deleted_before_exit_and_prune_clears_what_a_killed_process_left(
+        explore_cache: Path, tmp_path: Path, make_repo, commit_all) -> None:
+    """An `explore eval` stepping through commits set old trees aside for a daemon thread to
+    delete, which died at exit: 15 `.gone-` trees stayed, and `cache prune --older-than 30d`
+    kept them (too young). The process now waits for its deletions at exit, and prune clears
+    trees set aside by a process that is gone, whatever their age (a live one's it leaves)."""
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {f"d{n % 40}/f{n}.py": f"x = {n}\n" for n in range(600)})
+    (repo / "d0" / "f0.py").write_text("x = -1\n")
+    commit_all(repo, "change")
+    script = ("import sys\nfrom explore.sandbox.snapshot import Repository\nr = Repository(sys.argv[1])\n"
+              "r.snapshot('HEAD~1')\nr.snapshot('HEAD')\n")  # the last one made sets the other aside, then exits
+    done = subprocess.run([sys.executable, "-c", script, str(repo)], capture_output=True, text=True,
+                          env={**os.environ, "EXPLORE_KEEP_SNAPSHOTS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert not [p.name for p in (explore_cache / "snapshots").iterdir() if p.name.startswith(".gone-")]
+    dead = explore_cache / "snapshots" / ".gone-abc-v3.999999999-1"
+    live = explore_cache / "snapshots" / f".gone-def-v3.{os.getpid()}-1"
+    for aside in (dead, live):
+        (aside / "tree").mkdir(parents=True)
+        (aside / "tree" / "f.py").write_text("x = 1\n")
+    pruned = runner.invoke(app, ["cache", "prune", "--older-than", "30d", "--json"])
+    assert pruned.exit_code == 0, pruned.output
+    assert [e["name"] for e in json.loads(pruned.stdout)["removed"]] == [dead.name]
+    assert not dead.exists() and live.exists()
