@@ -166,8 +166,9 @@ def asks_tests(question: str) -> bool:
 
 #: A question asking where tests are: "where are the tests for NameAllocator?", "which test
 #: covers the ensure! macro?", "where is parse_args tested?" (not how tests are run or configured).
-_WHERE_TESTS = re.compile(r"\b(where|which|what)\b[^?\n]*\b(tests?|specs?|test (cases?|files?|suites?)|tested|fixtures?)\b",
-                          re.I)
+_WHERE_TESTS = re.compile(r"\b(where|which|what)\b[^?\n]*\b(tests?|specs?|test (cases?|files?|suites?)|tested|fixtures?)\b"
+                          # "which file tests whether …", "read about test a source distribution": a verb
+                          r"(?!\s+(whether|if|that|a|an|the|for whether)\b)", re.I)
 _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
 
 
@@ -175,7 +176,7 @@ def asks_for_tests(question: str) -> bool:
     """Whether ``question`` asks where tests are (a test file is its answer): never a statement,
     nor a question about how tests are run or configured (their config answers that)."""
     return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(question) is None \
-        and not is_statement(question) and not names_config(question)
+        and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
 
 
 def asks_definition(question: str) -> bool:

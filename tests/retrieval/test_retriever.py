@@ -708,5 +708,35 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
     for asked in ("which test covers new_name?", "where is parse_args tested?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
-                  "where is the retry backoff computed?"):
+                  "where is the retry backoff computed?",
+                  # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
+                  "Which file tests whether c1 and c2 are a matching pair?",
+                  "Where can I read about test a source distribution?"):
         assert not asks_for_tests(other), other
+
+
+def test_a_dotted_name_is_defined_where_the_member_sits_inside_the_owner(tmp_path: Path, make_repo) -> None:
+    """"Which file defines `ContextError.provide`?" (anyhow) lifted error.rs, which declares the
+    struct and an unrelated `provide`, over context.rs, whose `impl … for ContextError` holds
+    it: files defining both names were taken as the pair's. The member's enclosing type (a
+    Rust impl with its `where` clause, a Python class, a Go receiver) is read from the lines
+    above it now."""
+    repo = make_repo(tmp_path, {
+        "src/error.rs": "pub struct ContextError<C, E> {\n    context: C,\n    error: E,\n}\n\n"
+                        "impl ErrorImpl {\n    fn provide(&self) {\n        todo!()\n    }\n}\n",
+        "src/context.rs": "impl<C, E> StdError for ContextError<C, E>\nwhere\n    C: Display,\n{\n"
+                          "    fn provide<'a>(&'a self, request: &mut Request<'a>) {\n        todo!()\n    }\n}\n",
+        "pkg/opts.py": "class Options:\n    def merge(self, other):\n        return other\n\n\n"
+                       "class Hooks:\n    @property\n    def merge(self):\n        return None\n",
+        "pkg/types.py": "class Options:\n    pass\n\n\ndef merge(a, b):\n    return a\n",
+        "cmd/command.go": "package cmd\n\ntype Command struct{}\n\nfunc (c *Runner) Execute() error {\n\treturn nil\n}\n",
+        "cmd/runner.go": "package cmd\n\ntype Runner struct{}\n\nfunc (c *Command) Execute() error {\n\treturn nil\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    assert retriever.defining_in("ContextError", "provide") == {"src/context.rs"}
+    assert retriever.defining_in("Options", "merge") == {"pkg/opts.py"}
+    assert retriever.defining_in("Hooks", "merge") == {"pkg/opts.py"}
+    assert retriever.defining_in("Command", "Execute") == {"cmd/runner.go"}
+    assert retriever.rank("Which file defines `ContextError.provide`?", 1)[0].path == "src/context.rs"
+    assert retriever.rank("Which file defines `Options.merge`?", 1)[0].path == "pkg/opts.py"
+    assert retriever.rank("Which file defines `Command.Execute`?", 1)[0].path == "cmd/runner.go"
