@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import IDENTIFIER, Index, tokenize
+from ..sandbox.index import COMMENT_LINE, IDENTIFIER, Index, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
                                is_vendored)
 from ..sandbox.snapshot import Snapshot
@@ -153,6 +153,16 @@ def _sources_of(path: str) -> list[str]:
     return [path, *(stem + ext for ext in _COMPILED_FROM.get(dot + suffix, ()))] if dot else [path]
 
 
+#: How far above a unit :meth:`Retriever.defining_in` looks for the type that holds it.
+ENCLOSING_LINES = 2000
+#: A line that opens a type: what follows the keyword names it (and, for an ``impl``, the trait).
+_TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protected|internal|abstract|final|static|"
+                          r"sealed|open|data|partial|default|unsafe|async)\s+)*"
+                          r"(?:class|struct|impl|trait|interface|enum|object|extension|protocol|module|record|union)\b(.*)")
+#: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
+_GO_RECEIVER = re.compile(r"\s*func\s*\(")
+
+
 class Retriever:
     """The candidate stage over one snapshot and its BM25 index."""
 
@@ -162,6 +172,7 @@ class Retriever:
         self.config = config or RetrieverConfig()
         self._units: UnitIndex | None = None
         self._defines: dict[str, set[str]] | None = None
+        self._unit_ids: dict[str, list[int]] = {}  # name -> its units, filled with _defines
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
@@ -189,12 +200,59 @@ class Retriever:
         """Files that define ``name`` (a function, class or method; case-insensitive)."""
         if self._defines is None:
             defines: dict[str, set[str]] = defaultdict(set)
+            ids: dict[str, list[int]] = defaultdict(list)
             units = self.units
             files = units.files
-            for unit_name, owner in zip(units.names, units.owner.tolist()):  # plain ints: 600k units in ~0.3 s
+            for i, (unit_name, owner) in enumerate(zip(units.names, units.owner.tolist())):  # 600k units in ~0.4 s
                 defines[unit_name.lower()].add(files[owner])
-            self._defines = dict(defines)
+                ids[unit_name.lower()].append(i)
+            self._defines, self._unit_ids = dict(defines), dict(ids)
         return self._defines.get(name.lower(), set())
+
+    def defining_in(self, owner: str, member: str) -> set[str]:
+        """Files where a unit named ``member`` lies inside a type named ``owner``: under the
+        nearest less-indented ``class``/``struct``/``impl``/``trait``/``interface``/``extension``…
+        header above it that names ``owner`` (Rust's ``impl<C, E> Trait for Owner<C, E>``, a
+        Python class), or a Go method whose receiver is ``owner``. Units carry no enclosing type;
+        this reads it from the lines above them. ``owner`` must be written as a type is, with a
+        capital (``dns.name.Name``'s ``name`` is a module: dnspython's question went astray)."""
+        if not owner[:1].isupper():
+            return set()
+        self.defines(member)
+        units = self.units
+        found: set[str] = set()
+        lines_of: dict[str, list[str]] = {}
+        named = re.compile(rf"\b{re.escape(owner)}\b")
+        member_word = re.compile(rf"\b{re.escape(member)}\b", re.I)
+        for i in self._unit_ids.get(member.lower(), []):
+            path = units.files[int(units.owner[i])]
+            if path not in lines_of:
+                lines_of[path] = (self.snapshot.text(path) or "").splitlines()
+            lines = lines_of[path]
+            start, end = int(units.spans[i][0]) - 1, int(units.spans[i][1])
+            # a unit may open at its doc comment or attributes: its definition is the first line naming it
+            start = next((n for n in range(max(0, start), min(end, len(lines), start + 60))
+                          if member_word.search(lines[n]) and not COMMENT_LINE.match(lines[n])), -1)
+            if not 0 <= start < len(lines):
+                continue
+            first = lines[start]
+            if _GO_RECEIVER.match(first) and named.search(first.split(")", 1)[0]):
+                found.add(path)
+                continue
+            indent = len(first) - len(first.lstrip())
+            for above in reversed(lines[max(0, start - ENCLOSING_LINES):start]):
+                stripped = above.lstrip()
+                if not stripped or len(above) - len(stripped) >= indent:
+                    continue
+                if stripped.startswith(("{", "where", ")", ">")):  # a header's brace or where clause on its own line
+                    continue
+                header = _TYPE_HEADER.match(stripped)
+                if header:
+                    if named.search(header.group(1)):
+                        found.add(path)
+                    break
+                indent = len(above) - len(stripped)  # a less-indented line of another kind: look above it
+        return found
 
     # -- rankings ------------------------------------------------------------------------
     def rankings(self, query: Query) -> dict[str, list[tuple[str, float]]]:
@@ -262,7 +320,16 @@ class Retriever:
         """The files among ``candidates`` that define a name the question uses, of the names
         at most :data:`DEFINING_FILES` files define."""
         out: set[str] = set()
+        settled: set[str] = set()
+        for m in DOTTED.finditer(query.text):  # `Owner.member`: the file holding the member inside Owner defines it
+            parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
+            for owner, member in zip(parts, parts[1:]):
+                if 0 < len(inside := self.defining_in(owner, member)) <= DEFINING_FILES:
+                    out |= inside
+                    settled |= {owner.lower(), member.lower()}
         for name in query.names:
+            if name.lower() in settled:
+                continue
             files = self.defines(name) or self._modules_named(name) or self._assigning(name, candidates)
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
@@ -357,7 +424,10 @@ class Retriever:
         for m in DOTTED.finditer(query.text):
             parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
             for owner, member in zip(parts, parts[1:]):
-                both = self.defines(owner) & self.defines(member)
+                # where the member is read inside the owner's type, those files; else any defining both
+                # (anyhow's `ContextError.provide`: error.rs declares the struct and another `provide`,
+                # context.rs holds `impl … for ContextError { fn provide }`)
+                both = self.defining_in(owner, member) or (self.defines(owner) & self.defines(member))
                 if 0 < len(both) <= DEFINING_FILES:
                     out |= both
         return out.intersection(candidates)
