@@ -155,6 +155,8 @@ def _sources_of(path: str) -> list[str]:
 
 #: How far above a unit :meth:`Retriever.defining_in` looks for the type that holds it.
 ENCLOSING_LINES = 2000
+#: The most units of a member's name :meth:`Retriever.defining_in` reads (in files holding the owner's name).
+MAX_MEMBER_UNITS = 200
 #: A line that opens a type: what follows the keyword names it (and, for an ``impl``, the trait).
 _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protected|internal|abstract|final|static|"
                           r"sealed|open|data|partial|default|unsafe|async)\s+)*"
@@ -224,7 +226,11 @@ class Retriever:
         lines_of: dict[str, list[str]] = {}
         named = re.compile(rf"\b{re.escape(owner)}\b")
         member_word = re.compile(rf"\b{re.escape(member)}\b", re.I)
-        for i in self._unit_ids.get(member.lower(), []):
+        # only files whose text holds the owner's name can hold its type: a common member (`get`)
+        # has thousands of units, and each would be read
+        holding = {self.index.files[j] for j in np.flatnonzero(self.index.token_scores(tokenize(owner)[:1]))}
+        ids = [i for i in self._unit_ids.get(member.lower(), []) if units.files[int(units.owner[i])] in holding]
+        for i in ids[:MAX_MEMBER_UNITS]:
             path = units.files[int(units.owner[i])]
             if path not in lines_of:
                 lines_of[path] = (self.snapshot.text(path) or "").splitlines()
