@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
@@ -247,13 +248,18 @@ def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:
         and not asks_definition(question)
 
 
+#: A question asking for an image: the walk's picture answers it ("which image in the docs is the logo?").
+_ASKS_IMAGE = re.compile(r"\b(images?|img|pictures?|logos?|icons?|svgs?|pngs?|diagrams?|screenshots?|figures?|"
+                         r"illustrations?|banners?|favicons?)\b", re.I)
+
+
 def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> bool:
     """Whether the walk answered a question asking for documentation (and not for config)
     with a file that is no page and not what the question asks for: an image or other data
     (``_static/itsdangerous-icon.svg``), or a config file in a code language (Sphinx's
     ``conf.py``), which the intent gate let stand, asked from inside ``docs/``."""
     return weights.intent and file_kind(walked) in {"data", "config"} and asks_for(question, "docs") \
-        and not asks_for(question, "config")
+        and not asks_for(question, "config") and not _ASKS_IMAGE.search(question)
 
 
 def _is_page(path: str) -> bool:

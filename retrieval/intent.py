@@ -165,10 +165,15 @@ def asks_tests(question: str) -> bool:
 
 
 #: A question asking where tests are: "where are the tests for NameAllocator?", "which test
-#: covers the ensure! macro?", "where is parse_args tested?" (not how tests are run or configured).
-_WHERE_TESTS = re.compile(r"\b(where|which|what)\b[^?\n]*\b(tests?|specs?|test (cases?|files?|suites?)|tested|fixtures?)\b"
-                          # "which file tests whether …", "read about test a source distribution": a verb
-                          r"(?!\s+(whether|if|that|a|an|the|for whether)\b)", re.I)
+#: covers the ensure! macro?", "where is parse_args tested?" — tests named as things (after a
+#: determiner, or *tested*), never the verb ("which function tests for an optional type?",
+#: "which file tests whether …": the code that checks), nor how tests are run or configured.
+_TESTS_NOUN = r"(tests?|specs?|test (cases?|files?|suites?)|fixtures?)"
+_WHERE_TESTS = re.compile(
+    rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
+    r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
+    rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
+    r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I)  # "where is parse_args tested?"
 _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
 
 

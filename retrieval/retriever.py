@@ -580,7 +580,8 @@ class Retriever:
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent
                     why[path].append("definition asked")
-            if cfg.pair_defined and not is_statement(query.text):  # on statements it cost: reports .766 -> .731
+            # on statements it cost (reports .766 -> .731); asked for its tests, a dotted name's own file is no answer
+            if cfg.pair_defined and not is_statement(query.text) and not lifts.get("test"):
                 for path in self.defining_pairs(query, list(fused)):
                     fused[path] += cfg.pair_defined
                     why[path].append("pair defined")

@@ -129,6 +129,9 @@ def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_
     for walked in ("conf.py", "_static/icon.svg"):
         assert settle(GATED, [walked], {walked: 1.0}, stage, walked=walked,
                       question="which page documents the signer?") == [("signer.rst", 0.0)], walked
+    # a question asking for an image keeps the image the walk found (sqlmodel's logo lost to index.md)
+    assert settle(GATED, ["_static/icon.svg"], {"_static/icon.svg": 1.0}, stage, walked="_static/icon.svg",
+                  question="which image in the docs is the logo?") == [("_static/icon.svg", 0.0)]
     # a config question keeps the config file it walked to
     assert settle(GATED, ["conf.py"], {"conf.py": 1.0}, stage, walked="conf.py",
                   question="where is the sphinx documentation build configured?") == [("conf.py", 0.0)]

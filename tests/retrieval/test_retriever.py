@@ -705,13 +705,18 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
     top = retriever.rank("where are the tests for NameAllocator?", 3)
     assert top[0].path == "tests/test_alloc.py" and "test asked" in top[0].why, top
     assert retriever.rank("where is NameAllocator defined?", 1)[0].path == "pkg/alloc.py"
-    for asked in ("which test covers new_name?", "where is parse_args tested?"):
+    # a dotted name asked for its tests: the tests, not the file defining both parts (sqlmodel's Session.exec)
+    assert retriever.rank("where are the tests for NameAllocator.new_name?", 1)[0].path == "tests/test_alloc.py"
+    for asked in ("which test covers new_name?", "where is parse_args tested?", "Is Session.exec tested anywhere?",
+                  "which tests check the parser?", "where are the unit tests?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
                   "Which file tests whether c1 and c2 are a matching pair?",
-                  "Where can I read about test a source distribution?"):
+                  "Where can I read about test a source distribution?",
+                  "which function tests for an optional type annotation?", "Which helper tests for emptiness?",
+                  "Which module is about things likely to be used by writers of unit tests?"):
         assert not asks_for_tests(other), other
 
 
