@@ -254,6 +254,7 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     summary = json.loads((out / "summary.json").read_text())
     assert summary["retriever"]["fitted"] and summary["retriever"]["earlier_fit_stays"], summary["retriever"]
     assert summary["heldout"]["after"] == body["heldout"]["after"] and "earlier run" in summary["heldout"]["measured_by"]
+    assert summary["retriever"]["cut"] == body["retriever"]["cut"]  # eval --adapter still counts what it learnt from
     assert "not fitted again" in said and "stays, and ranks" in said, said
     (out / "combiner.json").unlink()
     scored = runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve", "--limit", "5"])

@@ -7,9 +7,8 @@ trainer and hands it to that loop.
 """
 from __future__ import annotations
 
-import json
-
 import copy
+import json
 import os
 import shutil
 import time
@@ -182,13 +181,18 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             stays = "the shipped one stays"
         # "fitted": whether `ask` and `search` rank with a fit of this repository (an earlier run's, here)
         run.state["retriever"] = {"fitted": earlier, "kept": False, "earlier_fit_stays": earlier, "why": why}
-        if earlier:  # its before/after stays true of what ranks: kept, said as the earlier run's
+        if earlier:  # its before/after (and its cut, which `eval --adapter` reads) stay true of what ranks
             try:
-                held = json.loads((run.out / "summary.json").read_text()).get("heldout")
-            except (OSError, ValueError, AttributeError):
-                held = None
+                before = json.loads((run.out / "summary.json").read_text())
+            except (OSError, ValueError):
+                before = {}
+            before = before if isinstance(before, dict) else {}
+            held, fitted = before.get("heldout"), before.get("retriever")
+            cut = fitted.get("cut") if isinstance(fitted, dict) else None
             if isinstance(held, dict):
                 run.state["heldout"] = {**held, "measured_by": "the earlier run, whose fit stays"}
+            if cut:
+                run.state["retriever"]["cut"] = cut
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
