@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_tests, is_statement
+from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -244,7 +244,7 @@ def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:
     a file read, not as the answer. viper's "where is the config file watched for changes?",
     walked because it says *config*, was answered with ``viper_test.go`` over the stage's
     ``viper.go``; so were three more of its questions about config files."""
-    return weights.intent and file_kind(walked) == "test" and not asks_tests(question) \
+    return weights.intent and file_kind(walked) == "test" and not speaks_of_tests(question) \
         and not asks_definition(question)
 
 

@@ -200,6 +200,7 @@ class Explorer:
         self._live: Repository | None = None
         """A plain folder (or a working tree, ``worktree=True``), listed again before each
         question: its files as they are now are what a question is about."""
+        self._live_worktree = worktree
         if isinstance(repo, Snapshot):
             self.snapshot = repo
         else:
@@ -207,7 +208,7 @@ class Explorer:
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
             if rev is None and self.snapshot.rev is None:
-                self._live, self._live_worktree = source, worktree
+                self._live = source
             if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
                 self._watched = source
                 self._look()  # beside the index and the model

@@ -155,13 +155,14 @@ def is_only_a_reference(question: str) -> bool:
     return bool(found) and all(w in _AROUND_A_REFERENCE for w in re.findall(r"[^\W\d_][\w-]*", rest.lower()))
 
 
-#: A question asking about tests: a test file the walk answers it with is an answer.
-_ASKS_TESTS = re.compile(r"\b(tests?|tested|testing|specs?|fixtures?|mock(s|ed)?|benchmarks?|assert(s|ed|ions?)?)\b", re.I)
+#: A question that speaks of tests at all (a mock, an assertion, a fixture): a test file the walk
+#: answers it with is an answer. Broader than :func:`asks_for_tests`, which lifts test files.
+_SPEAKS_OF_TESTS = re.compile(r"\b(tests?|tested|testing|specs?|fixtures?|mock(s|ed)?|benchmarks?|assert(s|ed|ions?)?)\b", re.I)
 
 
-def asks_tests(question: str) -> bool:
-    """Whether ``question`` asks about tests (where something is tested, a fixture, a mock)."""
-    return _ASKS_TESTS.search(question) is not None
+def speaks_of_tests(question: str) -> bool:
+    """Whether ``question`` speaks of tests (where something is tested, a fixture, a mock)."""
+    return _SPEAKS_OF_TESTS.search(question) is not None
 
 
 #: A question asking where tests are: "where are the tests for NameAllocator?", "which test

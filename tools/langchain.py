@@ -44,10 +44,14 @@ __all__ = [
 
 
 # -- argument schemas -------------------------------------------------------------------
-class LsInput(BaseModel):
-    """Arguments of ``ls``."""
+class _Arguments(BaseModel):
+    """A tool's arguments: a misspelt one is refused, not dropped for its default."""
 
-    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
+    model_config = ConfigDict(extra="forbid")
+
+
+class LsInput(_Arguments):
+    """Arguments of ``ls``."""
 
     path: str = Field(
         default=".",
@@ -62,10 +66,8 @@ class LsInput(BaseModel):
     )
 
 
-class CdInput(BaseModel):
+class CdInput(_Arguments):
     """Arguments of ``cd``."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
 
     path: str = Field(
         description="Folder to move into, relative to the current folder: a name from the "
@@ -73,10 +75,8 @@ class CdInput(BaseModel):
     )
 
 
-class ReadInput(BaseModel):
+class ReadInput(_Arguments):
     """Arguments of ``read``."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
 
     path: str = Field(
         description="File to read, relative to the current folder (e.g. 'retry.py' or "
@@ -92,10 +92,8 @@ class ReadInput(BaseModel):
                                              "tool's name for it): taken, not shown in the schema a model reads.")
 
 
-class AnswerInput(BaseModel):
+class AnswerInput(_Arguments):
     """Arguments of ``answer``."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt argument is refused, not dropped
 
     path: str = Field(
         description="The file that answers the question, relative to the current folder.",
