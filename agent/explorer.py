@@ -33,7 +33,7 @@ from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, declares_version_asked, is_bare_name,
                                 is_only_a_reference, names_config, names_file, names_tool)
-from ..retrieval.query import evidence_start
+from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
@@ -423,6 +423,9 @@ class Explorer:
                                   "another commit")
         if is_only_a_reference(question):  # its words would only match code about URLs
             return self._unwalked(question, started, [], ONLY_A_REFERENCE)  # the CLI adds how to paste it
+        if any(c.isalpha() and not c.isascii() for c in question) and not parse(question).terms:
+            # "如何添加帮助文本", "ñññ": letters, none of them in a word the index reads
+            return self._unwalked(question, started, [], NO_INDEXED_WORD)
         if env.holds_no_word():
             return self._unwalked(question, started, [], "no file of the repository holds a word of the question in "
                                   "the text indexed (a file's first 100 KB): check the spelling, or `--rev` for another commit")

@@ -133,6 +133,12 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$", re.M)
 
 
+#: What `ask` says of a question whose letters make no word the index reads (a question in
+#: Chinese, or of accented letters alone): any file named would be a guess.
+NO_INDEXED_WORD = ("the question holds no word the index reads (words of ASCII letters, digits and _, as code "
+                   "names things): nothing can be matched; ask in the words the code or its docs use")
+
+
 @dataclass(frozen=True)
 class Query:
     """What the candidate stage reads of a question."""

@@ -57,6 +57,11 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     # no file holds a single word of it: no answer, and no walk (the script would answer one)
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
+    # letters of which the index reads no word (it matches ASCII words, as code names things): a
+    # question in Chinese walked and answered a package header with exit 0, where `search` found nothing
+    for foreign in ("如何在帮助信息后添加自定义文本", "ñññ"):
+        unread = explorer.ask(foreign, walk="always")
+        assert not unread.answered and unread.steps == [] and "no word the index reads" in unread.notes[-1]
     # only a link or an issue number: its text is elsewhere, and nothing is fetched
     for reference in ("https://github.com/acme/demo/issues/2666", "#2666", "acme/demo#12, #13", "<https://x.org/a>",
                       "Touch up PR 1306", "Follow-up to #12", "address review comments on pull request 7"):
