@@ -67,6 +67,44 @@ class CombinerFileError(ExploreError, ValueError):
     """A ``combiner.json`` a run fitted cannot be read."""
 
 
+class FitOfAnotherRepository(CombinerFileError):
+    """A ``combiner.json`` fitted to another repository's history, asked to rank this one."""
+
+
+def fitted_elsewhere(combiner: Path, repo_path: str | os.PathLike[str] | None) -> str | None:
+    """Why ``combiner`` (a run's ``combiner.json``) is another repository's fit, or None:
+    the commit its run held out from (``summary.json``'s ``retriever.cut``) is not in
+    ``repo_path``'s history. None too where that cannot be told (no summary or cut, not a
+    git repository): a fork or a clone of the same history holds the commit."""
+    if repo_path is None or not combiner.is_file():
+        return None
+    try:
+        summary = json.loads((combiner.parent / "summary.json").read_text(encoding="utf-8"))
+        cut, trained_on = summary["retriever"]["cut"], summary.get("repo")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(cut, str) or not cut:
+        return None
+    import subprocess
+
+    where = Path(repo_path)
+    where = where if where.is_dir() else where.parent
+    try:
+        inside = subprocess.run(["git", "-C", str(where), "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, timeout=30)
+        if inside.returncode != 0:
+            return None  # a plain folder: no history to tell by
+        found = subprocess.run(["git", "-C", str(where), "cat-file", "-e", f"{cut}^{{commit}}"],
+                               capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if found.returncode == 0:
+        return None
+    return (f"{combiner} was fitted to the history of {trained_on or 'another repository'} (the commit its run held "
+            f"out from, {cut[:12]}, is not in this repository's), so it would rank this one with another codebase's "
+            "weights: ask that repository with it, or fit this one (`explore train REPO --out DIR`)")
+
+
 # -- finding ----------------------------------------------------------------------------
 def adapters_in(folder: str | os.PathLike[str]) -> dict[str, Path]:
     """The adapters a bundle folder holds (``{"policy": folder/policy, ...}``); {} for none.
@@ -223,6 +261,8 @@ def fitted_retriever(adapters: dict[str, Any], repo_path: str | os.PathLike[str]
     found = trained_combiner(adapters, repo_path)
     if found is None:
         return None
+    if (elsewhere := fitted_elsewhere(found, repo_path)) is not None:
+        raise FitOfAnotherRepository(elsewhere)
     from ..retrieval.combiner import Combiner
     from ..retrieval.retriever import RetrieverConfig
 

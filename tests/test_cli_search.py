@@ -92,6 +92,38 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
     assert unkept.exit_code == 0 and json.loads(unkept.output)["fitted"] is False, unkept.output
 
 
+def test_a_fit_of_another_repository_is_refused_not_used(tmp_path: Path, make_repo) -> None:
+    """`--adapter` naming another repository's fit ranked with it and said "fitted to this
+    repository's history" (search, ask), and `eval` counted 0 commits it learnt from: its
+    run's held-out commit (summary.json's cut) is not in this history, so it is refused."""
+    import subprocess
+
+    from explore.agent.bundle import COMBINER_FILE
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    mine = make_repo(tmp_path / "mine", {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    theirs = make_repo(tmp_path / "theirs", {"lib/cache.py": "class LRUCache:\n    pass\n"})
+    head = lambda repo: subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,  # noqa: E731
+                                       text=True, check=True).stdout.strip()
+    import shutil
+
+    from explore.agent.bundle import shipped_adapters
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(shipped_adapters()["policy"], bundle / "policy")  # as a default `explore train` leaves it
+    (bundle / COMBINER_FILE).write_text(json.dumps(Combiner({f: 0.0 for f in FEATURES} | {"file_score": 1.0}).to_dict()))
+    (bundle / "summary.json").write_text(json.dumps({"repo": str(theirs), "retriever": {"cut": head(theirs)}}))
+    for command in (["search", str(mine), "retry back-off"], ["eval", str(mine), "--limit", "1"],
+                    ["ask", str(mine), "where is the retry back-off?", "--model", "tiny-random"]):
+        refused = runner.invoke(app, [*command, "--adapter", str(bundle)])
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2 and f"fitted to the history of {theirs}" in said, (command, refused.output)
+    # its own repository (or a clone of the same history) ranks with it
+    assert runner.invoke(app, ["search", str(theirs), "cache", "--adapter", str(bundle)]).exit_code == 0
+    (bundle / "summary.json").write_text(json.dumps({"repo": str(theirs), "retriever": {"cut": head(mine)}}))
+    assert runner.invoke(app, ["search", str(mine), "retry back-off", "--adapter", str(bundle)]).exit_code == 0
+
+
 def test_a_damaged_combiner_is_named_not_a_traceback(tmp_path: Path, make_repo) -> None:
     """A combiner.json cut short (or not one at all), the repository's own or a bundle's:
     search and ask say which file and what to do, exit 2."""
