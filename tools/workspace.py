@@ -60,7 +60,9 @@ def unquoted(path: str) -> list[str]:
     """The names ``path`` may stand for when no file has its exact text, as a listing writes
     a name: shell-quoted (:func:`listed`: ``'naïve name.py'``) or escaped (:func:`shown`:
     ``'new\\nline.py'``, ``'caf\\udcff.py'`` for an undecodable byte), with its quotes, or
-    without them (a shell, or ``explore walk``'s action words, took them off)."""
+    without them (a shell, or ``explore walk``'s action words, took them off); each name of a
+    path written that way too (``src/'naïve name.py'``: a folder joined with a listed name,
+    as an MCP client without ``cd`` writes it)."""
     names: list[str] = []
     quoted = len(path) >= 2 and path[0] in "'\"" and path[-1] == path[0]
     if "\\" in path and (quoted or not any(q in path for q in "'\"")):
@@ -77,6 +79,11 @@ def unquoted(path: str) -> list[str]:
             words = []
         if len(words) == 1 and words[0] not in names:
             names.append(words[0])
+    elif "/" in path:
+        parts = path.split("/")
+        plain = [unquoted(part) if part else [] for part in parts]
+        if any(plain) and (joined := "/".join(p[0] if p else part for part, p in zip(parts, plain))) not in names:
+            names.append(joined)
     return names
 
 

@@ -118,6 +118,10 @@ def test_unicode_and_spaces_are_plain(ws: Workspace) -> None:
     assert "NAME = 'unicode'" in ws.read("naïve 日本.py")
     assert "spaced out" in ws.read("../with space/a file.txt")
     assert ws.answer("../with space/a file.txt") == "answer: with space/a file.txt"
+    # a folder joined with a name as its listing quotes it (an MCP client has no `cd`): each name is read back
+    for path, text in (("../src/'naïve 日本.py'", "NAME = 'unicode'"), ("../'with space'/'a file.txt'", "spaced out"),
+                       ("../'with space'/a file.txt", "spaced out")):
+        assert text in ws.read(path), path
 
 
 @pytest.mark.parametrize("name, text", [(NEWLINE_NAME, "newline in the name"), (TAB_NAME, "tab in the name"),
