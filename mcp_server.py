@@ -141,6 +141,11 @@ class _Server(MCPServer):
                         if isinstance(item, Exception):
                             if _blank(item):
                                 continue  # an empty line between messages asks nothing
+                            if (lenient := _surrogate_json(item)) is not None:
+                                # JSON escaping a lone surrogate (`"\\udcff"`: how json.dumps writes a file
+                                # name's undecodable byte): valid JSON the SDK's strict parse refused
+                                await send.send(SessionMessage(lenient))
+                                continue
                             error = bad_line_error(item)
                             log.warning("a line from the MCP client that %s: answered %d",
                                         "is not JSON" if error.error.code == PARSE_ERROR else
@@ -194,6 +199,26 @@ def request_without_id_error(method: str) -> Any:
     return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(
         code=INVALID_REQUEST, message=f"Invalid Request: {method!r} is a request: give it an id, a string or an "
                                       "integer (without one it is a notification, which is never answered)"))
+
+
+def _surrogate_json(exc: Exception) -> Any:
+    """The JSON-RPC message of a line the SDK refused only for escaping a lone UTF-16
+    surrogate (``"caf\\udcff.py"``), read as Python's json module reads it (a file name with
+    an undecodable byte, as ``os.fsdecode`` gives it); None for any other failed line."""
+    import json
+
+    from mcp import types
+
+    if not isinstance(exc, ValidationError):
+        return None
+    lines = [e.get("input") for e in exc.errors() if e.get("type") == "json_invalid"]
+    if len(lines) != 1 or not isinstance(lines[0], (str, bytes)) or "\\ud" not in (
+            lines[0] if isinstance(lines[0], str) else lines[0].decode("utf-8", "replace")).lower():
+        return None
+    try:
+        return types.jsonrpc_message_adapter.validate_python(json.loads(lines[0]), by_name=False)
+    except (ValueError, ValidationError):
+        return None
 
 
 def _blank(exc: Exception) -> bool:
