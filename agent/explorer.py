@@ -518,6 +518,7 @@ class Explorer:
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:
+                by = settled_by(self.weigh, question)  # the rankings that outweighed it (BM25 too, for a question)
                 notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
                               + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"
                                  if file_kind(settled[0]) != "code" else "about behaviour: answering the best code file"))
@@ -525,7 +526,7 @@ class Explorer:
                              f"the walk answered {answered}, a code file, but the question asks for documentation: "
                              "answering the page the candidate stage ranks first"
                              if file_kind(answered) == "code" and file_kind(settled[0]) == "docs" else
-                             f"the walk answered {answered}; the candidate stage's evidence outweighs it")
+                             f"the walk answered {answered}; {by} {'outweigh' if ' and ' in by else 'outweighs'} it")
             # nothing settled (no code file ranked) and the question matches not even the file the
             # walk answered, off-topic as it is (a docs-only repository's page that a bug report
             # matches still stands): no answer, rather than whatever the walk read

@@ -417,3 +417,16 @@ def test_an_explorer_of_a_plain_folder_answers_about_it_as_it_is_now(tmp_path: P
     assert answer.files[0] == "pkg/delay.py" and "3 ** attempt" in answer.evidence[0].text
     assert [hit["path"] for hit in explorer.search("retry backoff attempt")] == ["pkg/delay.py"]
     assert "pkg/retry.py" not in explorer.snapshot.files
+
+
+def test_a_walk_outweighed_names_the_rankings_that_outweighed_it(repo: Repository, script) -> None:
+    """The note named "the candidate stage's evidence" where BM25 weighed in too (a question
+    is settled by both), so a reader looked for the stage's ranking and found the walk's file first."""
+    from explore.agent.answer import AnswerWeights
+
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py"),
+                        reflector=NoReflector(), weigh=AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, read=0.0))
+    result = explorer.ask("where is the upload retry back-off implemented?", walk="always")
+    assert result.files[0] == "pkg/net/retry.py", result.files
+    said = [n for n in result.notes if n.startswith("the walk answered pkg/net/other.py")]
+    assert said == ["the walk answered pkg/net/other.py; the candidate stage and BM25 outweigh it"], result.notes
