@@ -64,7 +64,8 @@ _NAMES_CONFIG = re.compile(
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
     rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
     rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
-    rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs)\b|"
+    rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs|"
+    rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?))\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)
 
@@ -246,7 +247,9 @@ _NAMED_FOR_THE_PROJECT = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj",
 _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build.gradle.kts": "gradle",
                      "settings.gradle": "gradle", "settings.gradle.kts": "gradle", "pom.xml": "maven",
                      "meson.build": "meson", "build.sbt": "sbt", "cargo.toml": "cargo", "build.bazel": "bazel",
-                     "workspace.bazel": "bazel", "module.bazel": "bazel"}
+                     "workspace.bazel": "bazel", "module.bazel": "bazel",
+                     # the scripts `npm test` / `yarn build` run are package.json's
+                     "package.json": "npm|yarn|pnpm|bun"}
 #: First words of config files' names that name no tool: ``setup.cfg``, ``package.json``, ``app.config``.
 _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package", "packages", "project", "app",
                         "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
@@ -309,8 +312,9 @@ def names_tool(question: str, path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
     # the name up to its first dot: `sphinx_define_error-642c9cd5.yaml` (a release note) is no
     # file of sphinx's, which "where is the sphinx configuration?" answered
-    tool = _BUILD_TOOL_FILES.get(name) or name.lstrip(".").split(".", 1)[0]
-    tool = re.sub(r"-(?:config|conf|settings)$", "", tool)  # .pre-commit-config.yaml
+    if name in _BUILD_TOOL_FILES:  # the tools that run it, by name
+        return re.search(rf"(?<![\w-])(?:{_BUILD_TOOL_FILES[name]})(?![\w-])", question, re.I) is not None
+    tool = re.sub(r"-(?:config|conf|settings)$", "", name.lstrip(".").split(".", 1)[0])  # .pre-commit-config.yaml
     if len(tool) < 3 or tool in _NOT_TOOLS:
         return False
     return re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", question, re.I) is not None

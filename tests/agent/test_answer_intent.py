@@ -340,7 +340,9 @@ def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_pat
 @pytest.mark.parametrize("question", [
     "which file configures pytest?", "where are the runtime dependencies declared?", "Where is the CI configured?",
     "which python versions are supported?", "where are the pre-commit hooks configured?",
-    "what are the mypy settings?", "Where is the Sphinx documentation build configured?"])
+    "what are the mypy settings?", "Where is the Sphinx documentation build configured?",
+    # an npm script by its command (commander.js: package.json was not in the first 10)
+    "what does npm test run?", "what does the yarn build script do?"])
 def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 
@@ -441,6 +443,10 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("which Python versions does the project support?", "go.mod")
     # build files named otherwise than for their tool (fmt's CMake question walked to an Android build.gradle)
     assert names_tool("how do I enable the header-only build option in CMake?", "CMakeLists.txt")
+    # the scripts npm/yarn run are package.json's (commander.js: the CI job running `npm test` ranked first)
+    assert names_tool("what does npm test run?", "package.json") and names_tool("what does yarn build do?", "package.json")
+    assert not names_tool("what does npm test run?", ".github/workflows/tests.yml")
+    assert not names_tool("how do I use npmlog?", "package.json")
     assert names_tool("which plugins does the Gradle build apply?", "app/build.gradle.kts")
     assert not names_tool("how is the build configured?", "CMakeLists.txt")
 
