@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +68,35 @@ def keep_positions(lengths: Sequence[int], width: int, at: Sequence[Sequence[int
     return out
 
 
+def model_device(model: Any) -> torch.device:
+    """The device ``model``'s weights are on (``cpu``, or the GPU ``explore train --device``
+    put them on)."""
+    for param in model.parameters():
+        return param.device
+    return torch.device("cpu")
+
+
+def on_device(model: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with every tensor moved to ``model``'s device: batches are built on the CPU
+    and moved once, where they enter the model (a no-op on the CPU)."""
+    device = model_device(model)
+    return {k: v.to(device) if isinstance(v, torch.Tensor) and v.device != device else v for k, v in kwargs.items()}
+
+
+def autocast(model: Any, bf16: bool) -> Any:
+    """bf16 autocast on ``model``'s device when ``bf16``, else nothing."""
+    if not bf16:
+        return nullcontext()
+    return torch.autocast(model_device(model).type, dtype=torch.bfloat16)
+
+
 def run_kept(model: Any, kwargs: dict[str, Any], keep_kw: str | None, keep: torch.Tensor | None) -> torch.Tensor:
     """``model(**kwargs)`` logits ``[B, K, V]`` at positions ``keep`` (None: the last one),
-    computed only there when the model can (``logits_to_keep``), else taken from all of them."""
+    computed only there when the model can (``logits_to_keep``), else taken from all of them;
+    the inputs are moved to the model's device (:func:`on_device`), the logits stay there."""
+    kwargs = on_device(model, kwargs)
+    if keep is not None:
+        keep = keep.to(model_device(model))
     if keep is None:
         if keep_kw:
             kwargs = {**kwargs, keep_kw: 1}

@@ -22,13 +22,13 @@ import copy
 import inspect
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .adapters import use_adapter
 from .baselines import RandomPolicy, ScriptedPolicy, ScriptError
 from .decision import Decision, LabelTokenError, Policy, Prefix, check_batch
-from .encoding import format_chat, keep_positions, left_pad, run_kept, torch
+from .encoding import autocast, format_chat, keep_positions, left_pad, on_device, run_kept, torch
 from .heads import HEADS, MIN_STEM_TOKENS, ActionLineError, HeadLayout, longest_stem
 
 if TYPE_CHECKING:
@@ -166,9 +166,8 @@ class LMPolicy:
         was_training = self.model.training
         if train is not None:
             self.model.train(train)
-        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self.autocast else nullcontext()
         try:
-            with use_adapter(self.model, self.adapter), autocast:
+            with use_adapter(self.model, self.adapter), autocast(self.model, self.autocast):
                 yield
         finally:
             self.model.train(was_training)
@@ -197,11 +196,11 @@ class LMPolicy:
                 logits = trunk.logits(rows, self._pad_id, self._keep_kw, at) if trunk is not None else None
                 if logits is None:
                     logits = self._forward(rows, past=None, at=at)
-            for row, i in enumerate(members):
+            for row, i in enumerate(members):  # a few numbers a prompt: to the CPU, where sampling is
                 if self.head == "line":
-                    scores[i] = logits[row, : len(picks[i]), self.layout.score_id]
+                    scores[i] = logits[row, : len(picks[i]), self.layout.score_id].cpu()
                 else:
-                    scores[i] = logits[row, 0, picks[i]]
+                    scores[i] = logits[row, 0, picks[i]].cpu()
         return scores  # type: ignore[return-value]
 
     def _forward(self, rows: Sequence[Sequence[int]], past: Any, at: Sequence[Sequence[int]] | None = None
@@ -253,4 +252,4 @@ class LMPolicy:
             kwargs.update({"input_ids": torch.tensor([head[shared:]]), self._cache_kw: stem})
         if self._keep_kw:
             kwargs[self._keep_kw] = 1
-        return getattr(self.model(**kwargs), self._cache_kw)
+        return getattr(self.model(**on_device(self.model, kwargs)), self._cache_kw)

@@ -18,6 +18,7 @@ from typing import Any
 
 from explore.agent.decision import ReflectionKind, Reflector  # noqa: F401  (the contract lives there)
 from explore.agent.models import use_adapter
+from explore.agent.encoding import on_device
 from explore.agent.policy import left_pad
 from explore.agent.prompt import (  # noqa: F401  (the reflector's text lives beside the policy's)
     ANALYZE_INSTRUCTION,
@@ -72,12 +73,13 @@ class LoRAReflector:
         try:
             with torch.inference_mode(), use_adapter(self.model, self.adapter):
                 out = self.model.generate(
-                    input_ids=ids, attention_mask=mask, max_new_tokens=self.max_new_tokens, do_sample=False,
+                    **on_device(self.model, {"input_ids": ids, "attention_mask": mask}),
+                    max_new_tokens=self.max_new_tokens, do_sample=False,
                     pad_token_id=self._pad_id, eos_token_id=self.tokenizer.eos_token_id,
                 )
         finally:
             self.model.train(was_training)
-        new = out[:, ids.shape[1]:]
+        new = out[:, ids.shape[1]:].cpu()
         return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new]
 
 

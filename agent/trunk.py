@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from .encoding import keep_positions, left_pad, run_kept
+from .encoding import keep_positions, left_pad, on_device, run_kept
 
 #: Architectures whose decoder blocks receive positions inside attention (rotary embeddings).
 ROTARY_MODELS = frozenset({"llama", "mistral", "qwen2", "qwen3"})
@@ -103,8 +103,9 @@ class FrozenTrunk:
         missing = [i for i, row in enumerate(rows) if tuple(row) not in self._cache]
         if missing:
             self._fill([rows[i] for i in missing], pad_id)
-        width, hidden = ids.shape[1], next(iter(self._cache.values())).shape[-1]
-        states = torch.zeros((len(rows), width, hidden), dtype=torch.float32)
+        first = next(iter(self._cache.values()))
+        width, hidden = ids.shape[1], first.shape[-1]
+        states = torch.zeros((len(rows), width, hidden), dtype=torch.float32, device=first.device)
         for i, row in enumerate(rows):
             key = tuple(row)
             self._cache.move_to_end(key)
@@ -133,7 +134,8 @@ class FrozenTrunk:
         handle = self.stack.layers[self.split].register_forward_pre_hook(grab, with_kwargs=True)
         try:
             with torch.no_grad():
-                self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+                self.model(**on_device(self.model, {"input_ids": ids, "attention_mask": mask,
+                                                    "position_ids": positions, "use_cache": False}))
         except _Stop:
             pass
         finally:

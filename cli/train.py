@@ -45,10 +45,21 @@ STAGE_NAMES = {"retriever": "candidate stage (own history)", "sft": "SFT (reflec
                "eval": "evaluation (held-out walks)"}
 
 
+def _device_spelling(value: str | None) -> str | None:
+    """``--device`` spelt as :func:`~explore.training.stages.pick_device` reads it."""
+    if value is None:
+        return None
+    spec = value.strip().lower()
+    if spec in ("auto", "cpu", "cuda") or (spec.startswith("cuda:") and spec[5:].isdigit()):
+        return spec
+    raise typer.BadParameter(f"{value!r}: expected auto, cpu, cuda or cuda:N")
+
+
 def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None, from_dir: Path | None,
             sft_steps: int | None, rl_updates: int | None, reflection: bool | None, curriculum: bool | None,
             seed: int | None, retriever: bool | None = None, budget: float | None = None,
-            from_scratch: bool = False, corpus: bool = False) -> Any:
+            from_scratch: bool = False, corpus: bool = False, device: str | None = None,
+            eval_tasks: int | None = None) -> Any:
     """The run's config: saved settings when resuming, then the options given on the command line.
 
     One repository and no policy option (``--sft-steps``, ``--rl-updates``, ``--reflection``,
@@ -85,7 +96,9 @@ def _config(out_dir: Path | None, repo: Path, resume: bool, *, model: str | None
                           (curriculum, lambda v: setattr(config, "curriculum", v)),
                           (seed, lambda v: setattr(config, "seed", v)),
                           (retriever, lambda v: setattr(config, "retriever", v)),
-                          (budget, lambda v: setattr(config, "budget", v))):
+                          (budget, lambda v: setattr(config, "budget", v)),
+                          (device, lambda v: setattr(config, "device", v)),
+                          (eval_tasks, lambda v: setattr(config, "eval_tasks", v))):
         if value is not None:
             setter(value)
     return config
@@ -146,7 +159,8 @@ class TrainProgress:
         self.unsaid.pop(event.stage, None)
         self.said_at[event.stage] = now
         elapsed = now - self.started[event.stage]
-        eta = f", eta {_clock(elapsed * (total - done) / done)}" if 0 < done < total else ""
+        # no estimate from the stage's first event: its clock starts there, so it read "eta 0:00"
+        eta = f", eta {_clock(elapsed * (total - done) / done)}" if 0 < done < total and not first else ""
         self.console.print(f"{STAGE_NAMES[event.stage]}: {done}/{total}, {_clock(elapsed)} elapsed{eta}",
                            markup=False, highlight=False)
 
@@ -210,9 +224,11 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             row("candidate stage", f"not fitted again: {stage['why']}; the earlier run's fit stays, and ranks")
         val = stage.get("validation")
         if val:
+            from ..retrieval.adapt import FOLDS
+
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
-                          + f": judged on {val['before']['n']} training commits, each by a fit on the others, acc@1 "
-                            f"{val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
+                + f": judged on {val['before']['n']} training commits in {FOLDS} time blocks, each scored by a fit "
+                  f"on the other {FOLDS - 1}, acc@1 {val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
             for note in _notes(summary):
                 row("note", note)
         if stage.get("reused") or stage.get("outdated"):
@@ -266,10 +282,11 @@ def _notes(summary: dict[str, Any]) -> list[str]:
     if not held or not stage.get("kept", stage.get("fitted")):
         return []
     b, a = held["before"], held["after"]
-    if (a["acc@1"], a["acc@5"]) >= (b["acc@1"], b["acc@5"]):
+    lower = [k for k in ("acc@1", "acc@5") if a[k] < b[k]]  # either: a gain at acc@1 hid a loss at acc@5
+    if not lower:
         return []
-    return [f"the kept fit scores below the shipped stage on the newest {b['n']} commits: the training commits "
-            "chose it, as they must (the newest only score the choice); deleting "
+    return [f"the kept fit scores below the shipped stage at {' and '.join(lower)} on the newest {b['n']} commits: "
+            "the training commits chose it, as they must (the newest only score the choice); deleting "
             f"{Path(summary['out']) / 'combiner.json'} goes back to the shipped one"]
 
 
@@ -297,6 +314,8 @@ def train(
     retriever: Annotated[Optional[bool], typer.Option("--retriever/--no-retriever", help="First fit the candidate stage to the repository's own history, newest commits held out (default on; minutes, no model).")] = None,
     budget: Annotated[Optional[float], typer.Option("--budget", parser=duration, metavar="TIME", help="Time for the candidate stage's fit, e.g. 10m, 2h, 90s (a bare number is seconds): the held-out newest commits first, then as many older ones as fit (default 30m when one repository is given with no policy option, else no limit; the newest 200 older ones at most).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default 0): same seed, same run.")] = None,
+    device: Annotated[Optional[str], typer.Option("--device", callback=_device_spelling, help="Where the policy stages (SFT, RL) train: auto (default: a GPU when torch sees one, else the CPU), cpu, cuda or cuda:N.")] = None,
+    eval_tasks: Annotated[Optional[int], typer.Option("--eval-tasks", min=0, help="Held-out tasks walked before and after each policy stage to show what it changed (default 20; 0 skips them).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")] = False,
     rev: RevOpt = None,
     as_json: JsonOpt = False,
@@ -319,12 +338,22 @@ def train(
         check_from(from_dir)
     config = _config(out_dir, repo, resume, model=model, from_dir=from_dir, sft_steps=sft_steps, rl_updates=rl_updates,
                      reflection=reflection, curriculum=curriculum, seed=seed, retriever=retriever, budget=budget,
-                     from_scratch=from_scratch, corpus=len(repos) > 1)
+                     from_scratch=from_scratch, corpus=len(repos) > 1, device=device, eval_tasks=eval_tasks)
     config.from_scratch = from_scratch or config.from_scratch
     if tasks is not None and config.sft.steps == 0 and config.rl.updates == 0:
         raise typer.BadParameter("a tasks file feeds the policy stages and none is asked for: add --sft-steps N or "
                                  "--rl-updates N (with no policy option a run fits the candidate stage to the "
                                  "repository's history, which makes its own questions)", param_hint="'--tasks'")
+    where = "the CPU"
+    if config.sft.steps or config.rl.updates:
+        from ..training.run import TrainError
+        from ..training.stages import pick_device
+
+        try:  # a GPU that is not there is said now, not after the candidate stage's fit
+            chosen = pick_device(config.device)
+        except TrainError as exc:
+            raise typer.BadParameter(str(exc).partition(": ")[2], param_hint="'--device'") from None
+        where = f"GPU {chosen}" if chosen.type == "cuda" else where
     if (config.sft.steps or config.rl.updates) and not resume:
         # a policy run costs hours on a laptop: say what it will do before it starts, not after
         parts = [f"SFT {config.sft.steps} step{'s' * (config.sft.steps != 1)}" if config.sft.steps else "",
@@ -332,8 +361,10 @@ def train(
                  "with a reflector" if config.reflection and (config.sft.steps or from_dir is not None) else ""]
         named = " (naming --model makes a run a policy run, as every policy option does)" \
             if model is not None and sft_steps is None and rl_updates is None else ""
+        cost = "on a laptop's CPU an RL update takes a minute or more" if where == "the CPU" \
+            else f"training on {where}"
         err.print(f"[cyan]policy[/]: {shown_markup(', '.join(p for p in parts if p))} on "
-                  f"{shown_markup(config.model)}{named}: on a laptop's CPU an RL update takes a minute or more; "
+                  f"{shown_markup(config.model)}{named}: {cost}; "
                   "Ctrl-C stops at the next checkpoint and the same command plus --resume continues",
                   highlight=False)
     try:
@@ -351,7 +382,8 @@ def train(
         kept = "the history questions built so far are kept in the cache" if not (config.sft.steps or config.rl.updates) \
             else "the candidate stage's fit, once made, and the history questions built are kept"
         saved = _last_checkpoint(out_dir or default_adapter_dir(repo))
-        when = f"after the checkpoint of {saved} (kept)" if saved else "before the first checkpoint"
+        when = ("during the candidate stage's fit" if not (config.sft.steps or config.rl.updates)  # no checkpoints
+                else f"after the checkpoint of {saved} (kept)" if saved else "before the first checkpoint")
         err.print(f"[yellow]{how}[/] {when}; {kept}, and nothing was left half-written. "
                   f"Continue with {again}.", highlight=False)
         raise typer.Exit(interrupted_code()) from None

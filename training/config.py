@@ -155,6 +155,10 @@ class TrainConfig:
     """Wall-clock seconds for the run (None: no limit). Today it bounds the candidate
     stage's fit (the held-out commits first, then as many older ones as fit, newest first);
     SFT and RL keep the length their own options give them."""
+    device: str = "auto"
+    """Where the policy trains: ``auto`` (the first GPU torch sees, else the CPU), ``cpu``,
+    ``cuda`` or ``cuda:N``. Under ``torchrun`` on GPUs each process takes the GPU of its
+    ``LOCAL_RANK``. A run may resume on another device."""
     from_scratch: bool = False
     """Start from fresh adapters even when the shipped navigator fits this run (the recipe
     that trains the navigator itself sets it)."""
@@ -204,6 +208,7 @@ def comparable(config: Any) -> dict[str, Any]:
         data.get("demos", {}).pop("source_share", None)  # runs from before the option resume as before
     data.pop("eval_tasks", None)
     data.pop("budget", None)  # a resumed run may be given more (or less) time
+    data.pop("device", None)  # and may move between the CPU and a GPU
     data.pop("from_scratch", None)  # where a run started is kept in run.json's "from"
     return _jsonable(data)
 

@@ -42,9 +42,10 @@ PromptFn = Callable[[str, str], str]
 PrefixFn = Callable[[str], "str | None"]
 
 
-def world() -> tuple[int, int]:
+def world(device: torch.device | None = None) -> tuple[int, int]:
     """(rank, number of processes): from ``torch.distributed`` when a launcher started
-    several (``torchrun`` sets the environment; the gloo group is joined here)."""
+    several (``torchrun`` sets the environment; the group is joined here: NCCL where the
+    gradients are on a GPU, ``device``, else gloo)."""
     import torch.distributed as dist
 
     if not dist.is_available():
@@ -54,7 +55,7 @@ def world() -> tuple[int, int]:
 
         if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
             return 0, 1
-        dist.init_process_group("gloo")
+        dist.init_process_group("nccl" if device is not None and device.type == "cuda" else "gloo")
     return dist.get_rank(), dist.get_world_size()
 
 
@@ -219,7 +220,7 @@ class RLTrainer:
         if not self.params:
             raise RLError("no trainable parameters: attach a trainable LoRA adapter to the policy first")
         self.optimizer = torch.optim.Adam(self.params, lr=self.config.lr)
-        self.rank, self.size = world()
+        self.rank, self.size = world(self.params[0].device)
         if self.size > 1 and self.config.algo != "reinforce":
             raise RLError("several processes need algo='reinforce' (PPO's minibatch count differs between "
                           "processes, so their gradient exchanges would not line up)")

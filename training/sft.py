@@ -24,12 +24,12 @@ import inspect
 import re
 import time
 from collections.abc import Sequence
-from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
 import torch
 
+from ..agent.encoding import autocast, model_device, on_device
 from ..agent.models import default_lora_targets, use_adapter
 from ..agent.prompt import policy_prefix, policy_prompt
 from ..agent.reflector import reflection_chat
@@ -88,11 +88,16 @@ def native_bf16() -> bool:
 
 
 def use_bf16(model: Any, setting: bool | None) -> bool:
-    """The configured autocast; when unset, on only for models above 50M parameters on a CPU
-    with native bf16 (measured on this AVX2-only EPYC, one thread: SmolLM2 forward on 512
-    tokens 12.0 s under bf16 autocast against 2.0 s in fp32)."""
+    """The configured autocast; when unset, off on a GPU, and on a CPU on only for models
+    above 50M parameters where it has native bf16 (measured on this AVX2-only EPYC, one
+    thread: SmolLM2 forward on 512 tokens 12.0 s under bf16 autocast against 2.0 s in fp32).
+    On an H200 the SFT loss of SmolLM2's shape went NaN at step 23 of 200 under bf16
+    autocast (``benchmarks/bench_device.py``), where fp32 trains on; a model this small is
+    bound by kernel launches there, not by arithmetic, so fp32 costs little."""
     if setting is not None:
         return setting
+    if model_device(model).type != "cpu":
+        return False
     return native_bf16() and sum(p.numel() for p in model.parameters()) > 50_000_000
 
 
@@ -149,8 +154,7 @@ def reflector_loss(model: Any, tokenizer: Any, examples: Sequence[tuple[str, str
     keep_kw = _keep_kw(model)
     if keep_kw:
         kwargs[keep_kw] = keep
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
-    with use_adapter(model, adapter), autocast:
+    with use_adapter(model, adapter), autocast(model, bf16):
         logits = None
         if trunk is not None and getattr(trunk, "enabled", False):
             rows = [ids[i][mask[i].bool()].tolist() for i in range(len(ids))]
@@ -158,9 +162,9 @@ def reflector_loss(model: Any, tokenizer: Any, examples: Sequence[tuple[str, str
                 pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
                 logits = trunk.logits(rows, pad, keep_kw, [list(range(len(r) - keep, len(r))) for r in rows])
         if logits is None:
-            logits = model(**kwargs).logits[:, -keep:, :]
+            logits = model(**on_device(model, kwargs)).logits[:, -keep:, :]
     shift_logits = logits[:, :-1, :].float()
-    shift_labels = labels[:, -keep + 1:] if keep > 1 else labels[:, :0]
+    shift_labels = (labels[:, -keep + 1:] if keep > 1 else labels[:, :0]).to(shift_logits.device)
     return torch.nn.functional.cross_entropy(shift_logits.reshape(-1, shift_logits.shape[-1]),
                                              shift_labels.reshape(-1), ignore_index=-100)
 

@@ -40,11 +40,33 @@ def check_from(from_dir: Path) -> None:
                          " give a folder an earlier `explore train` wrote")
 
 
+def pick_device(spec: str) -> torch.device:
+    """The device ``--device`` names (:attr:`~.config.TrainConfig.device`); a GPU asked for
+    where torch sees none is refused, naming the torch build."""
+    spec = (spec or "auto").strip().lower()
+    rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "cuda" or spec.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            build = f"torch {torch.__version__}" + (" (a CPU-only build)" if torch.version.cuda is None else "")
+            raise TrainError(f"--device {spec}: no CUDA GPU is visible to {build}; use --device cpu")
+        index = rank if spec == "cuda" else int(spec.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise TrainError(f"--device {spec}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+        return torch.device("cuda", index)
+    raise TrainError(f"--device {spec!r}: expected auto, cpu, cuda or cuda:N")
+
+
 def load_model(run: Run, from_dir: Path | None) -> tuple[Any, Any]:
-    """The base model with a ``policy`` (and ``reflector``) LoRA adapter: fresh, or from ``from_dir``."""
+    """The base model with a ``policy`` (and ``reflector``) LoRA adapter: fresh, or from
+    ``from_dir``, on the device the run trains on (:func:`pick_device`)."""
     from ..agent.models import ModelError, load_adapters, new_lora, resolve_model
 
     cfg = run.config
+    device = pick_device(cfg.device)
     try:
         loaded = resolve_model(cfg.model)
     except ModelError as exc:
@@ -64,6 +86,11 @@ def load_model(run: Run, from_dir: Path | None) -> tuple[Any, Any]:
         base = model.model if hasattr(model, "tokenizer") else model
         model = new_lora(model, name, r=cfg.sft.lora_r, alpha=cfg.sft.lora_alpha,
                          target_modules=lora_targets(base, cfg.sft.lora_layers))
+    run.state["device"] = str(device)  # in summary.json: where this run's policy stages trained
+    if device.type != "cpu":
+        (model.model if hasattr(model, "tokenizer") else model).to(device)
+        run.state["device"] = f"{device} ({torch.cuda.get_device_name(device)})"
+        run.say(ProgressEvent("model", 1, 1, message=f"training on {run.state['device']}"))
     return model, loaded.tokenizer
 
 
@@ -141,7 +168,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     in the bundle only when :func:`~explore.retrieval.adapt.keeps` says so, on the training
     commits alone (the held-out ones score it). Done once per run,
     within ``config.budget`` when one is set."""
-    from ..retrieval.adapt import OutOfBudget, TooLittleHistory, adapt
+    from ..retrieval.adapt import FOLDS, OutOfBudget, TooLittleHistory, adapt
     from .tasks.history import PARTIAL_CLONE, scan_history
 
     if not run.config.retriever and "retriever" not in run.state and (run.out / COMBINER_FILE).is_file():
@@ -212,7 +239,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         if not kept:  # what the fit left unused would have scored there (the training commits judged it)
             run.state["heldout"]["fit_not_kept"] = out.after.to_dict()
         val = out.validation
-        verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them, each by a fit on the others: "
+        verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them in {FOLDS} time blocks, each "
+                                                      f"scored by a fit on the other {FOLDS - 1}: "
                                                       f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""

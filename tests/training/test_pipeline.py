@@ -367,7 +367,7 @@ def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_r
     assert held["before"]["n"] == held["after"]["n"] >= 10 and held["after"]["acc@1"] >= held["before"]["acc@1"]
     assert summary["retriever"]["fitted"] and (out / "combiner.json").is_file()
     assert summary["retriever"]["validation"]["before"]["n"] == summary["retriever"]["train"]  # the training commits alone
-    assert "candidate stage fit" in done.output and "each by a fit on the others" in done.output
+    assert "candidate stage fit" in done.output and "each scored by a fit on the other 3" in done.output
     assert "retriever" in summary["seconds"]
     second = runner.invoke(app, args[:5] + [str(tmp_path / "r5"), *args[6:]])  # its questions were built before
     assert second.exit_code == 0, second.output
