@@ -26,13 +26,15 @@ def search_config(repo: Path, adapter: Path | None) -> RetrieverConfig | None:
     combiner (an error when it has none, unless it is a run's folder whose fit was not kept:
     then the shipped one), else the one `explore train` fitted to the repository (or to the
     git repository it lies in), else None (the shipped one)."""
-    from .agent.bundle import COMBINER_FILE, FitOfAnotherRepository, fitted_elsewhere, fitted_retriever
+    from .agent.bundle import COMBINER_FILE, FitOfAnotherRepository, fitted_elsewhere, fitted_retriever, unfinished_run
 
     if adapter is None:
         return fitted_retriever({}, repo)
     if (elsewhere := fitted_elsewhere(adapter / COMBINER_FILE, repo)) is not None:
         raise FitOfAnotherRepository(f"--adapter {adapter}: {elsewhere}")
     config = fitted_retriever({"policy": adapter / "policy"})  # a bundle's combiner sits beside its policy/
+    if config is None and (unfinished := unfinished_run(adapter)):  # stopped before its fit: nothing to rank with
+        raise ExploreError(f"--adapter {adapter}: {unfinished}")
     if config is None and not (adapter / "run.json").is_file():  # a run that kept no fit ranks as shipped ("fitted": false)
         raise ExploreError(f"--adapter {adapter}: no {COMBINER_FILE} inside (`explore train` writes one)")
     return config

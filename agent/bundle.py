@@ -156,6 +156,15 @@ def _bundle_dirs(repo_path: str | os.PathLike[str]) -> list[Path]:
     return places
 
 
+def unfinished_run(folder: Path) -> str | None:
+    """What to say of ``folder`` when it holds a training run that stopped before its end
+    (``run.json`` written, no ``summary.json``: Ctrl-C, a kill, a full disk); None otherwise."""
+    if (folder / "run.json").is_file() and not (folder / "summary.json").is_file():
+        return ("it holds a training run that did not finish (no summary.json): the same `explore train` command, "
+                "or with --resume, finishes it")
+    return None
+
+
 def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLike[str] | None) -> dict[str, Path]:
     """Adapters to load: ``adapter`` (a bundle with policy/ and reflector/ inside, or a single
     policy adapter), else what `explore train` wrote for ``repo``, else {} (then `Explorer`
@@ -168,7 +177,8 @@ def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLik
         if not found and (folder / "adapter_config.json").is_file():
             found = {"policy": folder}
         if not found:
-            raise BundleNotFound(f"--adapter {folder}: no policy/ or reflector/ adapter inside")
+            raise BundleNotFound(f"--adapter {folder}: no policy/ or reflector/ adapter inside"
+                                 + (f"; {unfinished}" if (unfinished := unfinished_run(folder)) else ""))
         return found
     return next((found for place in _bundle_dirs(repo) if (found := adapters_in(place))), {}) if repo is not None else {}
 

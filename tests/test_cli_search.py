@@ -88,6 +88,12 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
     run = tmp_path / "run"
     run.mkdir()
     (run / "run.json").write_text(json.dumps({"repo": str(repo)}))
+    # one that stopped before its end (no summary.json) said nothing, and ranked as shipped: it says so
+    for command in (["search", str(repo), question], ["eval", str(repo), "--limit", "1"],
+                    ["ask", str(repo), question, "--model", "tiny-random"]):
+        stopped = runner.invoke(app, [*command, "--adapter", str(run)])
+        assert stopped.exit_code == 2 and "did not finish" in " ".join(stopped.output.split()), (command, stopped.output)
+    (run / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"fitted": False, "kept": False}}))
     unkept = runner.invoke(app, ["search", str(repo), question, "--json", "--adapter", str(run)])
     assert unkept.exit_code == 0 and json.loads(unkept.output)["fitted"] is False, unkept.output
 
