@@ -26,7 +26,7 @@ from typing_extensions import TypedDict
 
 from ._version import __version__
 from .sandbox.errors import ExploreError, PathRefused
-from .tools.arguments import invalid_arguments
+from .tools.arguments import Count, invalid_arguments
 from .tools.workspace import show_dir, shown
 from .walk_stop import WalkStopped
 
@@ -241,7 +241,7 @@ def build(state: ExploreServer) -> MCPServer:
     async def ask(
         question: QuestionParam,
         repo: RepoParam = None,
-        max_steps: Annotated[int | None, Field(
+        max_steps: Annotated[Count | None, Field(
             description=f"Most steps of the walk (1–{MAX_STEPS}); default: the server's.")] = None,
         walk: Annotated[Literal["auto", "always"], Field(
             description="auto: walk only where the walk can change the answer (a question about code that "
@@ -261,7 +261,7 @@ def build(state: ExploreServer) -> MCPServer:
     def search(
         question: QuestionParam,
         repo: RepoParam = None,
-        k: Annotated[int, Field(description=f"How many files (1–{MAX_K}).")] = 10,
+        k: Annotated[Count, Field(description=f"How many files (1–{MAX_K}).")] = 10,
     ) -> SearchOut:
         """The files most likely to hold the answer, ranked without walking (lexical, code-unit,
         symbol, path and commit-history evidence, fused), each with its score and which rankings placed it."""
@@ -274,7 +274,7 @@ def build(state: ExploreServer) -> MCPServer:
     def ls(
         repo: RepoParam = None,
         path: Annotated[str, Field(description="Folder, relative to the repository root.")] = ".",
-        page: Annotated[int, Field(description="Which page of a folder of many entries (a listing that "
+        page: Annotated[Count, Field(description="Which page of a folder of many entries (a listing that "
                                                "goes on says `--page N`: pass N here).")] = 1,
     ) -> str:
         """List a folder of the repository: folders first, then files with their sizes; a long
@@ -285,8 +285,8 @@ def build(state: ExploreServer) -> MCPServer:
     def read(
         path: Annotated[str, Field(description="File, relative to the repository root.")],
         repo: RepoParam = None,
-        line: Annotated[int | None, Field(description="First line to show (default 1).")] = None,
-        start_line: Annotated[SkipJsonSchema[int | None], Field(description="The same as `line` (the LangChain "
+        line: Annotated[Count | None, Field(description="First line to show (default 1).")] = None,
+        start_line: Annotated[SkipJsonSchema[Count | None], Field(description="The same as `line` (the LangChain "
                                                                           "read tool's name): taken, not shown.")] = None,
     ) -> str:
         """Read 80 numbered lines of a file, from `line`; says how to read on when there is more."""

@@ -151,6 +151,9 @@ async def test_tools_round_trip_and_refusals(tmp_path: Path, explore_cache: Path
         refused(await session.call_tool("search", {"question": "retry", "top_k": 2, "ctx": 1}),
                 "ctx: no such argument; top_k: no such argument; search takes question, repo, k)")
         assert all(t.input_schema.get("additionalProperties") is False for t in tools.values())
+        # a count given as true was read as 1 (one hit, line 1), pydantic's lax mode
+        refused(await session.call_tool("search", {"question": "retry", "k": True}), "k: Value error, a whole number, not true")
+        refused(await session.call_tool("read", {"path": "pkg/retry.py", "line": False}), "not false")
         assert "pkg/" in text(ok(await session.call_tool("ls", {})))
 
         # HEAD moves: the next call sees the new commit.

@@ -34,7 +34,7 @@ from pydantic.json_schema import SkipJsonSchema
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot
-from .arguments import invalid_arguments
+from .arguments import Count, invalid_arguments
 from .workspace import LS_LIMIT, READ_WINDOW, Workspace
 
 __all__ = [
@@ -58,7 +58,7 @@ class LsInput(_Arguments):
         description="Folder to list, relative to the current folder: '.' (default) for the "
         "current folder, '..' for its parent, 'src/utils' for a subfolder.",
     )
-    page: int = Field(
+    page: Count = Field(
         default=1,
         ge=1,
         description="Page of a long listing (60 entries a page): 1 (default), then 2, 3 … as the "
@@ -82,13 +82,13 @@ class ReadInput(_Arguments):
         description="File to read, relative to the current folder (e.g. 'retry.py' or "
         "'../docs/install.md').",
     )
-    start_line: int | None = Field(
+    start_line: Count | None = Field(
         default=None,
         description=f"First line of the {READ_WINDOW}-line window to show (1-based). Leave it "
         "out to start where the question matches best (or at line 1); give the number from "
         "a previous '(more: read FILE from line N)' hint to page on.",
     )
-    line: SkipJsonSchema[int | None] = Field(default=None, description="The same as start_line (the MCP read "
+    line: SkipJsonSchema[Count | None] = Field(default=None, description="The same as start_line (the MCP read "
                                              "tool's name for it): taken, not shown in the schema a model reads.")
 
 

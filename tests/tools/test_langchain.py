@@ -216,6 +216,8 @@ def test_ls_pages_through_a_long_listing(tmp_path: Path, make_repo: Callable[...
     assert "'a b.py'" in first  # quoted as listed, and read back either way
     assert read.invoke({"path": "'a b.py'"}) == read.invoke({"path": "a b.py"})
     assert ls.invoke({"path": ".", "page": 0}).startswith("ls: invalid arguments (")
+    assert "a whole number, not true" in ls.invoke({"path": ".", "page": True})  # it read page 1
+    assert "a whole number, not true" in read.invoke({"path": "a b.py", "start_line": True})
 
 
 def test_a_plain_string_is_the_path(tools: dict[str, BaseTool]) -> None:
