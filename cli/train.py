@@ -218,7 +218,8 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
     if held:
         b, a = held["before"], held["after"]
         row(f"held-out: {held['what']}" + (f" ({held['measured_by']})" if held.get("measured_by") else ""),
-            f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']})")
+            f"acc@1 {b['acc@1']:.2f} → {a['acc@1']:.2f}, acc@5 {b['acc@5']:.2f} → {a['acc@5']:.2f} (n {b['n']}"
+            + (f": one question is {1 / b['n']:.2f} of it)" if b["n"] else ")"))
         stage = summary.get("retriever", {})
         if stage.get("earlier_fit_stays"):
             row("candidate stage", f"not fitted again: {stage['why']}; the earlier run's fit stays, and ranks")

@@ -422,6 +422,7 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
         _print_summary(summary, history_repo)
     said = re.sub(r"[\s│]", "", captured.get())  # the table folds its cells
     assert "keptfitscoresbelowtheshippedstage" in said and "bundle/combiner.json" in said, said
+    assert "(n100:onequestionis0.01ofit)" in said, said  # how much one question moves the numbers
     # and `--json` says it too (only the numbers did), with the command that asks with the fit
     from explore.cli.train import _next, _notes
 
