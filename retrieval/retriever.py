@@ -211,6 +211,16 @@ class Retriever:
             self._defines, self._unit_ids = dict(defines), dict(ids)
         return self._defines.get(name.lower(), set())
 
+    def defines_as_written(self, name: str) -> set[str]:
+        """Of :meth:`defines`, the files whose unit is named with ``name``'s own case: a
+        capitalised name is a type's, and a builder method named after it (commander's
+        ``Command.option()`` beside ``class Option``) defines something else."""
+        files = self.defines(name)
+        if not files or name == name.lower():
+            return files
+        units = self.units
+        return {units.files[int(units.owner[i])] for i in self._unit_ids.get(name.lower(), []) if units.names[i] == name}
+
     def defining_in(self, owner: str, member: str) -> set[str]:
         """Files where a unit named ``member`` lies inside a type named ``owner``: under the
         nearest less-indented ``class``/``struct``/``impl``/``trait``/``interface``/``extension``…
@@ -336,7 +346,11 @@ class Retriever:
         for name in query.names:
             if name.lower() in settled:
                 continue
-            files = self.defines(name) or self._modules_named(name) or self._assigning(name, candidates)
+            # a capitalised name defined with its case somewhere: those files, not the ones of its lowercase namesake
+            files = (self.defines_as_written(name) if name[:1].isupper() else set()) or self.defines(name) \
+                or self._modules_named(name) or self._assigning(name, candidates)
+            if any(not _declares_only(f) for f in files):  # typings/index.d.ts declares what lib/help.js defines
+                files = {f for f in files if not _declares_only(f)}
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
         # a type stub beside its module declares what the module implements: the module answers
@@ -707,3 +721,10 @@ def retriever_for(index: Index, config: RetrieverConfig | None = None) -> Retrie
     kept.insert(0, found)
     del kept[3:]
     return found
+
+
+def _declares_only(path: str) -> bool:
+    """Whether ``path`` only declares types (a TypeScript ``.d.ts``, a Python ``.pyi`` stub):
+    where another file defines the same name, that one holds the code."""
+    lower = path.lower()
+    return lower.endswith((".d.ts", ".d.mts", ".d.cts", ".pyi"))

@@ -520,6 +520,29 @@ def test_where_a_name_is_implemented_is_the_module_not_its_type_stub(tmp_path: P
     assert "definition asked" not in hits[1].why
 
 
+def test_a_class_asked_for_is_where_it_is_defined_not_its_namesake_method_or_declaration(tmp_path: Path,
+                                                                                         make_repo) -> None:
+    """commander.js: "Where is the Help class defined?" answered lib/command.js, whose
+    builder method `help()` counted as a definition of `Help` (names were matched without
+    case), then typings/index.d.ts, which only declares it; lib/help.js defines it."""
+    repo = make_repo(tmp_path, {
+        "lib/help.js": "class Help {\n  constructor() {\n    this.helpWidth = undefined;\n  }\n"
+                       "  visibleCommands(cmd) {\n    return cmd.commands;\n  }\n}\n\nexports.Help = Help;\n",
+        "lib/command.js": "class Command {\n  help(contextOptions) {\n    this.outputHelp(contextOptions);\n  }\n"
+                          "  definedOptions() {\n    return this.options.filter((o) => o.defined);\n  }\n"
+                          "  outputHelp(options) {\n    return this.createHelp().formatHelp(this, options);\n  }\n}\n",
+        "typings/index.d.ts": "export class Help {\n  helpWidth?: number;\n  visibleCommands(cmd: Command): Command[];\n}\n"
+                              "export class Command {\n  help(context?: HelpContext): never;\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    assert retriever.defines("Help") == {"lib/help.js", "lib/command.js", "typings/index.d.ts"}
+    assert retriever.defines_as_written("Help") == {"lib/help.js", "typings/index.d.ts"}
+    assert retriever.defines_as_written("help") == retriever.defines("help")  # written in lower case: any case
+    hits = retriever.rank("Where is the Help class defined?", 3)
+    assert hits[0].path == "lib/help.js" and "definition asked" in hits[0].why, hits
+    assert all("definition asked" not in h.why for h in hits[1:]), hits
+
+
 def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path, make_repo) -> None:
     """A report's many words crowd wherever a file repeats them — a module docstring, a
     list of names — and the window opened there, away from the function it is about (the
