@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -416,6 +417,19 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     return start
 
 
+def _in_string(text: str, pieces: Sequence[str]) -> bool:
+    """Whether a piece of a pasted message stands inside a string literal of this code line:
+    a quote opens before it, and no comment does."""
+    if COMMENT_LINE.match(text):
+        return False
+    for piece in pieces:
+        at = text.find(piece)
+        before = text[:at] if at >= 0 else ""
+        if at >= 0 and any(q in before for q in "'\"`") and "//" not in before and " #" not in before:
+            return True
+    return False
+
+
 def _evidence_start(lines: list[str], question: str, path: str, window: int,
                     unit: tuple[int, int] | None = None) -> int:
     """1-based first line of the ``window`` lines of ``path`` to show as evidence: where a
@@ -437,7 +451,11 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
             top -= 1  # and the comment lines just above it
         return max(1, top)  # at the definition, even in the file's last lines
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
-        line = next((n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)), None)
+        holding = [n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)]
+        # where code raises it: in a string literal first, then on a code line, a comment quoting the
+        # message last (commander's doc comment "…options for unknown options" opened the window)
+        line = next((n for n in holding if _in_string(lines[n - 1], query.messages)),
+                    next((n for n in holding if not COMMENT_LINE.match(lines[n - 1])), holding[0] if holding else None))
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
     if frame is None and (defined := _frame_function_here(query, lines, path)):  # the trace names its function

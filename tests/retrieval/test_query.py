@@ -213,6 +213,14 @@ def test_the_evidence_opens_where_the_pasted_message_is_raised() -> None:
     lines[45] = '        raise UsageError(f"Got unexpected extra arguments ({args})")'
     start = evidence_start(lines, "Error: Got unexpected extra arguments (foo bar)", "pkg/core.py", 12)
     assert start <= 46 <= start + 11
+    # a comment quoting the message, or a code line's trailing comment, is not where it is raised
+    # (commander.js opened at a doc comment "…options for unknown options", pflag at errors.go's comment)
+    js = [f"  step{i}();" for i in range(200)]
+    js[20] = "   * Display suggestion of similar commands for unknown commands, or options for unknown options."
+    js[90] = "    const unknown = []; // first unknown option and remaining unknown args"
+    js[170] = "    const message = `error: unknown option '${flag}'${suggestion}`;"
+    start = evidence_start(js, "error: unknown option '--foo'", "lib/command.js", 12)
+    assert start <= 171 <= start + 11, start
 
 
 def test_a_frame_from_another_version_opens_at_the_function_it_names() -> None:
