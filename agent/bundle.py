@@ -71,11 +71,32 @@ class FitOfAnotherRepository(CombinerFileError):
     """A ``combiner.json`` fitted to another repository's history, asked to rank this one."""
 
 
+def history_roots(repo_path: str | os.PathLike[str], rev: str = "HEAD") -> list[str]:
+    """The first commits of ``repo_path``'s history (those with no parent), which every clone
+    and fork of it shares however far behind it is: what a fit records of the repository it
+    learnt from (``summary.json``'s ``retriever.roots``). [] where git cannot tell (no
+    repository, or a shallow clone, whose history stops before them)."""
+    import subprocess
+
+    try:
+        shallow = subprocess.run(["git", "-C", str(repo_path), "rev-parse", "--is-shallow-repository"],
+                                 capture_output=True, text=True, timeout=30)
+        if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+            return []
+        roots = subprocess.run(["git", "-C", str(repo_path), "rev-list", "--max-parents=0", rev, "--"],
+                               capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return roots.stdout.split()[:8] if roots.returncode == 0 else []
+
+
 def fitted_elsewhere(combiner: Path, repo_path: str | os.PathLike[str] | None) -> str | None:
     """Why ``combiner`` (a run's ``combiner.json``) is another repository's fit, or None:
-    the commit its run held out from (``summary.json``'s ``retriever.cut``) is not in
-    ``repo_path``'s history. None too where that cannot be told (no summary or cut, not a
-    git repository): a fork or a clone of the same history holds the commit."""
+    none of the first commits of the history its run learnt from (``summary.json``'s
+    ``retriever.roots``) is in ``repo_path``'s. None too where that cannot be told: no
+    summary or roots (a run before they were recorded), not a git repository, a shallow
+    clone (its history stops short of them). A clone or fork of the same history, however
+    far behind, shares them."""
     if repo_path is None or not combiner.is_file():
         return None
     summary = combiner.parent / "summary.json"
@@ -95,28 +116,27 @@ _ELSEWHERE: dict[tuple[str, int, int, str], str | None] = {}
 def _fitted_elsewhere(combiner: Path, repo_path: str | os.PathLike[str]) -> str | None:
     try:
         summary = json.loads((combiner.parent / "summary.json").read_text(encoding="utf-8"))
-        cut, trained_on = summary["retriever"]["cut"], summary.get("repo")
+        roots, cut, trained_on = summary["retriever"]["roots"], summary["retriever"].get("cut"), summary.get("repo")
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(cut, str) or not cut:
+    if not isinstance(roots, list) or not roots or not all(isinstance(r, str) and r for r in roots):
         return None
     import subprocess
 
     where = Path(repo_path)
     where = where if where.is_dir() else where.parent
-    try:
-        inside = subprocess.run(["git", "-C", str(where), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, timeout=30)
-        if inside.returncode != 0:
-            return None  # a plain folder: no history to tell by
-        found = subprocess.run(["git", "-C", str(where), "cat-file", "-e", f"{cut}^{{commit}}"],
-                               capture_output=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if found.returncode == 0:
-        return None
-    return (f"{combiner} was fitted to the history of {trained_on or 'another repository'} (the commit its run held "
-            f"out from, {cut[:12]}, is not in this repository's), so it would rank this one with another codebase's "
+    if isinstance(cut, str) and cut:  # the commit it held out from is here: the same history (2 ms, no walk)
+        try:
+            if subprocess.run(["git", "-C", str(where), "cat-file", "-e", f"{cut}^{{commit}}"],
+                              capture_output=True, timeout=30).returncode == 0:
+                return None
+        except (OSError, subprocess.SubprocessError):
+            return None
+    here = history_roots(where)
+    if not here or set(here) & set(roots):
+        return None  # no history to tell by (a plain folder, a shallow clone), or the same history
+    return (f"{combiner} was fitted to the history of {trained_on or 'another repository'} (its first commit, "
+            f"{roots[0][:12]}, is not this repository's), so it would rank this one with another codebase's "
             "weights: ask that repository with it, or fit this one (`explore train REPO --out DIR`)")
 
 

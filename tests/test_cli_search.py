@@ -100,33 +100,43 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
 
 def test_a_fit_of_another_repository_is_refused_not_used(tmp_path: Path, make_repo) -> None:
     """`--adapter` naming another repository's fit ranked with it and said "fitted to this
-    repository's history" (search, ask), and `eval` counted 0 commits it learnt from: its
-    run's held-out commit (summary.json's cut) is not in this history, so it is refused."""
+    repository's history" (search, ask), and `eval` counted 0 commits it learnt from. A fit
+    records its history's first commits (summary.json's roots): where none is here, it is
+    refused; a clone of the same history is not, however far behind or however shallow."""
+    import shutil
     import subprocess
 
-    from explore.agent.bundle import COMBINER_FILE
+    from explore.agent.bundle import COMBINER_FILE, history_roots, shipped_adapters
     from explore.retrieval.combiner import FEATURES, Combiner
+
+    def git(repo: Path, *args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
 
     mine = make_repo(tmp_path / "mine", {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
     theirs = make_repo(tmp_path / "theirs", {"lib/cache.py": "class LRUCache:\n    pass\n"})
-    head = lambda repo: subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,  # noqa: E731
-                                       text=True, check=True).stdout.strip()
-    import shutil
-
-    from explore.agent.bundle import shipped_adapters
+    behind = tmp_path / "behind"  # a clone, then theirs moves on: the fit's held-out commit is not in it
+    subprocess.run(["git", "clone", "-q", str(theirs), str(behind)], check=True)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{theirs}", str(shallow)], check=True)
+    (theirs / "lib" / "cache.py").write_text("class LRUCache:\n    size = 128\n")
+    git(theirs, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "Give the cache a size")
+    assert history_roots(shallow) == [] and history_roots(behind) == history_roots(theirs)
 
     bundle = tmp_path / "bundle"
     shutil.copytree(shipped_adapters()["policy"], bundle / "policy")  # as a default `explore train` leaves it
     (bundle / COMBINER_FILE).write_text(json.dumps(Combiner({f: 0.0 for f in FEATURES} | {"file_score": 1.0}).to_dict()))
-    (bundle / "summary.json").write_text(json.dumps({"repo": str(theirs), "retriever": {"cut": head(theirs)}}))
+    (bundle / "summary.json").write_text(json.dumps(
+        {"repo": str(theirs), "retriever": {"cut": git(theirs, "rev-parse", "HEAD"), "roots": history_roots(theirs)}}))
     for command in (["search", str(mine), "retry back-off"], ["eval", str(mine), "--limit", "1"],
                     ["ask", str(mine), "where is the retry back-off?", "--model", "tiny-random"]):
         refused = runner.invoke(app, [*command, "--adapter", str(bundle)])
         said = " ".join(refused.output.split())
         assert refused.exit_code == 2 and f"fitted to the history of {theirs}" in said, (command, refused.output)
-    # its own repository (or a clone of the same history) ranks with it
-    assert runner.invoke(app, ["search", str(theirs), "cache", "--adapter", str(bundle)]).exit_code == 0
-    (bundle / "summary.json").write_text(json.dumps({"repo": str(theirs), "retriever": {"cut": head(mine)}}))
+    for same in (theirs, behind, shallow, theirs / "lib"):  # its own repository, a clone behind it, a shallow one
+        kept = runner.invoke(app, ["search", str(same), "cache", "--adapter", str(bundle), "--json"])
+        assert kept.exit_code == 0 and json.loads(kept.output)["fitted"] is True, (same, kept.output)
+    # a fit from before the roots were recorded: nothing tells its history, so it is not refused
+    (bundle / "summary.json").write_text(json.dumps({"repo": str(theirs), "retriever": {"cut": "0" * 40}}))
     assert runner.invoke(app, ["search", str(mine), "retry back-off", "--adapter", str(bundle)]).exit_code == 0
 
 

@@ -436,6 +436,12 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
     other = make_repo(tmp_path / "other", {"a.py": "def alpha():\n    pass\n"})
     first = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "run")])
     assert first.exit_code == 0, first.output
+    # the history's first commit, by which `--adapter` tells a fit of another repository
+    import subprocess
+
+    root = subprocess.run(["git", "-C", str(history_repo), "rev-list", "--max-parents=0", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["retriever"]["roots"] == root
     theirs = runner.invoke(app, ["train", str(other), "--out", str(tmp_path / "run")])
     assert theirs.exit_code == 2 and f"holds a training run on {history_repo}" in " ".join(theirs.output.split()), \
         theirs.output

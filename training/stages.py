@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ..agent.answer import ANSWER_FILE
-from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, ENV_FILE, HEAD_FILE, adapters_in
+from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, ENV_FILE, HEAD_FILE, adapters_in, history_roots
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.atomic import write_json
@@ -216,10 +216,13 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             before = before if isinstance(before, dict) else {}
             held, fitted = before.get("heldout"), before.get("retriever")
             cut = fitted.get("cut") if isinstance(fitted, dict) else None
+            roots = fitted.get("roots") if isinstance(fitted, dict) else None
             if isinstance(held, dict):
                 run.state["heldout"] = {**held, "measured_by": "the earlier run, whose fit stays"}
             if cut:
                 run.state["retriever"]["cut"] = cut
+            if roots:
+                run.state["retriever"]["roots"] = roots
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
@@ -228,7 +231,9 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         else:
             (run.out / COMBINER_FILE).unlink(missing_ok=True)
         after = out.after if kept else out.before
-        run.state["retriever"] = {"fitted": kept, "kept": kept, "train": out.n_train, "cut": out.cut, "commits": scan.commits,
+        run.state["retriever"] = {"fitted": kept, "kept": kept, "train": out.n_train, "cut": out.cut,
+                                  # the history's first commits: `--adapter` tells a fit of another repository by them
+                                  "roots": history_roots(repo.path, run.rev or "HEAD"), "commits": scan.commits,
                                   "reused": out.reused, "outdated": out.outdated, "unreadable": out.unreadable,
                                   "lines_unknown": scan.lines_unknown,
                                   "validation": {"before": out.validation[0].to_dict(),
