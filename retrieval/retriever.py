@@ -349,8 +349,8 @@ class Retriever:
             # a capitalised name defined with its case somewhere: those files, not the ones of its lowercase namesake
             files = (self.defines_as_written(name) if name[:1].isupper() else set()) or self.defines(name) \
                 or self._modules_named(name) or self._assigning(name, candidates)
-            if any(not _declares_only(f) for f in files):  # typings/index.d.ts declares what lib/help.js defines
-                files = {f for f in files if not _declares_only(f)}
+            if any(not _declares_only(f) for f in files) and not _ASKS_DECLARATION.search(query.text):
+                files = {f for f in files if not _declares_only(f)}  # typings/index.d.ts declares what lib/help.js defines
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
         # a type stub beside its module declares what the module implements: the module answers
@@ -721,6 +721,12 @@ def retriever_for(index: Index, config: RetrieverConfig | None = None) -> Retrie
     kept.insert(0, found)
     del kept[3:]
     return found
+
+
+#: A question asking for the type declarations themselves ("… declared in the TypeScript
+#: typings?", "the type stub of X"): there a ``.d.ts`` or ``.pyi`` is the answer.
+_ASKS_DECLARATION = re.compile(r"\b(?:typings?|type (?:declarations?|definitions?|stubs?|hints?)|stubs?|"
+                               r"declaration files?)\b|\.d\.ts\b|\.pyi\b", re.I)
 
 
 def _declares_only(path: str) -> bool:

@@ -541,6 +541,9 @@ def test_a_class_asked_for_is_where_it_is_defined_not_its_namesake_method_or_dec
     hits = retriever.rank("Where is the Help class defined?", 3)
     assert hits[0].path == "lib/help.js" and "definition asked" in hits[0].why, hits
     assert all("definition asked" not in h.why for h in hits[1:]), hits
+    # asked for the declaration itself, the typings answer (a review: it lost its first place)
+    declared = retriever.rank("Where is the Help type declared in the TypeScript typings?", 3)
+    assert "definition asked" in next(h.why for h in declared if h.path == "typings/index.d.ts"), declared
 
 
 def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path, make_repo) -> None:
