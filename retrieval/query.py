@@ -9,6 +9,7 @@ to what can matter.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -186,7 +187,11 @@ def parse(question: str) -> Query:
     """Parse ``question`` (any length: of a longer one, its start and its last
     :data:`TAIL_CHARS`, :data:`MAX_QUERY_CHARS` in all, are read, and where a crash is
     first reported between them, :data:`CRASH_CHARS` from there). Cached by what is read,
-    so a server asked about pasted logs keeps no megabytes in the cache."""
+    so a server asked about pasted logs keeps no megabytes in the cache. Read in Unicode's
+    compatibility form (NFKC): a name typed in full-width letters, as a CJK input method
+    writes ``ＯｒｄｅｒｅｄＭｕｌｔｉＤｉｃｔ``, is the name; a full-width ``？`` a question mark."""
+    if not question.isascii():
+        question = unicodedata.normalize("NFKC", question)
     if len(question) <= MAX_QUERY_CHARS:
         return _parse(question)
     tail = question[-TAIL_CHARS:]

@@ -62,6 +62,10 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     for foreign in ("如何在帮助信息后添加自定义文本", "ñññ"):
         unread = explorer.ask(foreign, walk="always")
         assert not unread.answered and unread.steps == [] and "no word the index reads" in unread.notes[-1]
+    # a name in full-width letters (a CJK input method's) is the name: read, not refused (a review)
+    wide = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                    reflector=NoReflector()).ask("ｃｏｍｐｕｔｅ＿ｂａｃｋｏｆｆ はどこ？")
+    assert wide.answered and wide.files[0] == "pkg/net/retry.py", (wide.files, wide.notes)
     # only a link or an issue number: its text is elsewhere, and nothing is fetched
     for reference in ("https://github.com/acme/demo/issues/2666", "#2666", "acme/demo#12, #13", "<https://x.org/a>",
                       "Touch up PR 1306", "Follow-up to #12", "address review comments on pull request 7"):
