@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
-from .agent.bundle import fitted_retriever, trained_combiner
+from .agent.bundle import FitOfAnotherRepository, fitted_retriever, trained_combiner
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
@@ -91,6 +91,8 @@ class OpenSnapshot:
     from: an `explore train` that fits a new one while the server runs is seen at the next call."""
     notes: tuple[str, ...] = ()
     """What every answer about this snapshot should say (a sparse checkout's working tree)."""
+    foreign: bool = False
+    """The server's ``--adapter`` fit is another repository's: the shipped stage ranks this one."""
 
 
 @dataclass(frozen=True)
@@ -275,8 +277,9 @@ class ExploreServer:
             adapters = self.setup().adapters
             stamp = combiner_stamp(adapters, repository.path)
             if current is not None and current.combiner != stamp:  # fitted again since: same files, new ranking
-                current = OpenSnapshot(current.snapshot, index=current.index, combiner=stamp,
-                                       retriever=fitted_retriever(adapters, repository.path))
+                retriever, foreign = self._fitted(adapters, repository.path)
+                current = OpenSnapshot(current.snapshot, index=current.index, combiner=stamp, retriever=retriever,
+                                       foreign=bool(foreign), notes=foreign)
                 with self._lock:
                     self._open[key] = current
             if repository.is_git and not worktree:
@@ -289,11 +292,24 @@ class ExploreServer:
                 if current is not None and current.snapshot.key == snapshot.key:
                     return current
             sparse = worktree and repository.is_git and is_sparse_checkout(repository.path)
-            current = OpenSnapshot(snapshot, retriever=fitted_retriever(adapters, repository.path), combiner=stamp,
-                                   notes=(SPARSE_NOTE,) if sparse else ())
+            retriever, foreign = self._fitted(adapters, repository.path)
+            current = OpenSnapshot(snapshot, retriever=retriever, combiner=stamp, foreign=bool(foreign),
+                                   notes=((SPARSE_NOTE,) if sparse else ()) + foreign)
             with self._lock:
                 self._open[key] = current
             return current
+
+    def _fitted(self, adapters: Any, path: Path) -> tuple[Any, tuple[str, ...]]:
+        """The candidate stage's settings for a repository, and a note when the server's
+        ``--adapter`` fit is another repository's: one adapter folder serves every repository,
+        and its fit ranks only its own (the others get the shipped stage, and are told)."""
+        try:
+            return fitted_retriever(adapters, path), ()
+        except FitOfAnotherRepository as exc:
+            from .retrieval.retriever import RetrieverConfig
+
+            self.log.warning("%s: ranked with the shipped candidate stage (%s)", path, exc)
+            return RetrieverConfig(), (f"ranked with the shipped candidate stage: {exc}",)
 
     def index(self, opened: OpenSnapshot, say: Callable[[str], None] | None = None) -> Index:
         """The snapshot's index, built (and cached on disk) on first use; ``say`` hears when a
@@ -377,7 +393,8 @@ class ExploreServer:
             explorer = opened.explorer
             if explorer is None:
                 explorer = opened.explorer = self._explorer(opened.snapshot, opened.retriever, say)
-                explorer.fitted = str(opened.combiner[0]) if opened.retriever is not None and opened.combiner else ""
+                explorer.fitted = str(opened.combiner[0]) if opened.retriever is not None and opened.combiner \
+                    and not opened.foreign else ""
             self.index(opened, say)  # the walk's index: built here, where progress is told
             say("walking the repository…")
             policy: StoppablePolicy = explorer.policy  # type: ignore[assignment]

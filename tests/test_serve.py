@@ -799,3 +799,28 @@ async def test_a_home_relative_repo_is_judged_where_it_leads(tmp_path: Path, exp
             message = refused(await session.call_tool(tool, {"repo": "~/.ssh", **args}), "is outside the folders")
             assert "PRIVATE KEY" not in message and f"--allow {home / '.ssh'}" in message, message
         assert "retry.py" in text(ok(await session.call_tool("ls", {"repo": "pkg"})))
+
+
+async def test_an_adapter_fit_of_another_repository_ranks_only_its_own(tmp_path: Path, explore_cache: Path,
+                                                                       make_repo) -> None:
+    """One `--adapter` folder serves every repository, and its fit is one repository's: the
+    others were ranked with it (and, once a fit could be told apart, every call about them
+    failed); they get the shipped stage now, and each answer says so."""
+    import shutil
+
+    from explore.agent.bundle import COMBINER_FILE, history_roots, shipped_adapters
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    repo = make_repo(tmp_path, FILES)
+    other = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="other")
+    bundle = tmp_path / "bundle"
+    shutil.copytree(shipped_adapters()["policy"], bundle / "policy")
+    (bundle / COMBINER_FILE).write_text(json.dumps(Combiner({f: 0.0 for f in FEATURES} | {"file_score": 1.0}).to_dict()))
+    (bundle / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"roots": history_roots(repo)}}))
+    async with connect(tmp_path, explore_cache, str(repo), "--adapter", str(bundle), "--allow", str(other)) as session:
+        theirs = ok(await session.call_tool("search", {"question": "fetch a url", "repo": str(other)}))
+        assert theirs.structured_content["hits"][0]["path"] == "lib/net.py"
+        assert any("ranked with the shipped candidate stage" in n and str(repo) in n
+                   for n in theirs.structured_content["notes"]), theirs.structured_content
+        mine = ok(await session.call_tool("search", {"question": "retry backoff"}))
+        assert not any("shipped candidate stage" in n for n in mine.structured_content["notes"])
