@@ -595,10 +595,14 @@ def _parse(text: str) -> Query:
             names += [p for p in parts if len(p) > 2]
     names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]
     names += [n for n in _NAME.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
-    names += [n for m in _DEFINED.finditer(text) for n in m.groups() if n and len(n) > 2]  # "where is bytesify defined?"
+    asked = [n for m in _DEFINED.finditer(text) for n in m.groups() if n and len(n) > 2]  # "where is bytesify defined?"
+    names += asked
     if is_bare_name(text):  # "ROUNDED", as typed into grep: a name, whatever its case
         names += [n for n in _NAME.findall(text) if len(n) > 2]
-    names = [n for n in names if n.lower() not in STOPWORDS and not n.isdigit()
+    # a capitalised word asked for as a definition is a name even where the word is common
+    # ("where is All implemented?": gjson's `func (t Result) All`, which found nothing)
+    kept = {n for n in asked if n[:1].isupper()}
+    names = [n for n in names if (n.lower() not in STOPWORDS or n in kept) and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 
     # a link to a file counts as its path: the host, owner, repository and branch are no words of the

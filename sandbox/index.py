@@ -397,11 +397,11 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     commit message asks for the code).
     """
     terms = set(tokenize(question))
-    if not terms or len(lines) <= window:
+    if (not terms and not names) or len(lines) <= window:
         return 1
     held = [terms.intersection(tokenize(line)) for line in lines]
     df = Counter(t for found in held for t in found)
-    if not df:
+    if not df and not names:  # no word of it here, and no name asked for whose definition could open it
         return 1
     weight = {t: np.log1p(len(lines) / n) for t, n in df.items()}
     hits = np.array([sum(weight[t] for t in found) for found in held], dtype=np.float64)
@@ -441,7 +441,7 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         # route`) any assignment (a Ruby method's local `route = @request.path_info`); in Python an
         # assignment is as often what a report is about (the training issues: a window holding a
         # changed line .345 as equals, .338 with the keyword first)
-        bonus = hits.max() * window
+        bonus = max(float(hits.max()), 1.0) * window  # a definition counts where no word of the question does
         keyword = (window + 1) * bonus if path and PurePosixPath(path).suffix.lower() not in (".py", ".pyi") else bonus
         for i, line in enumerate(lines):
             if (defines is not None and defines.search(line)) or starts.get(i) in names:

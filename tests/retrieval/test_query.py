@@ -189,6 +189,8 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     assert parse("jinja2.exceptions.TemplateRuntimeError: Required block 'content' not found").messages == \
         ("Required block",)  # two words of twelve characters; "not found" alone says nothing
     assert parse("where is the retry delay computed?").messages == ()
+    # a capitalised common word asked for as a definition is a name (gjson's `All`): it found nothing
+    assert parse("where is All implemented?").names == {"All"} and not parse("where is all the logic?").names
     # pasted bare, without `Error:`: a line that quotes the user's value is a message too
     assert parse("Option '--verbose' does not take a value.").messages == ("does not take a value",)
     assert parse("where is 'x' parsed?").messages == ()

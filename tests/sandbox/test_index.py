@@ -110,6 +110,10 @@ def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     # plain words are not code names: no definition bonus for "user = ..."
     lines = ["user = None"] + ["x"] * 40 + ["def create_single_user(name):", "    '''Create one user.'''"]
     assert best_window(lines, "where is a single user created?", 3) > 30
+    # a name asked for that is a common word, and no other word of the question in the file: its
+    # definition still opens the window (gjson's "where is All implemented?" opened at line 1)
+    go = ["// Copyright. All rights reserved."] + ["x := 1"] * 60 + ["func (t Result) All() iter.Seq2[Result, Result] {"]
+    assert best_window(go, "where is All implemented?", 6, {"All"}, path="gjson.go") > 55
 
 
 def test_a_report_naming_the_files_own_class_opens_at_the_behaviour_not_the_header() -> None:
