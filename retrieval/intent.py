@@ -65,7 +65,9 @@ _NAMES_CONFIG = re.compile(
     rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
     rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
     rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs|"
-    rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?))\b|"
+    rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?)|"
+    rf"cargo features|(crate|crate's|package) features|features (does|do) the (crate|package)|"
+    rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
     re.I)
 
@@ -265,7 +267,7 @@ _LANGUAGE_MANIFESTS = tuple((re.compile(rf"\b(?:{lang})(?:\s+[\w-]+)?\s+versions
     ("rust", ("cargo.toml",)), ("go|golang", ("go.mod",)),
     (r"node(?:\.js)?|nodejs|npm", ("package.json",)),
     ("python", ("pyproject.toml", "setup.cfg", "setup.py")), ("ruby", (".gemspec", "gemfile")),
-    ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts")),
+    ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts", "libs.versions.toml")),
     (r"\.net|dotnet|c#", (".csproj", "directory.build.props")), ("swift", ("package.swift",)),
     ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
 
@@ -285,7 +287,7 @@ def declares_version_asked(question: str, path: str) -> bool:
 _VERSION_DECLARED = re.compile(
     r"""^\s*(?:go\s+\d|toolchain\s+go\d|rust-version\s*=|"engines"\s*:|requires-python\s*=|python_requires\s*=|"""
     r"""\w+\.required_ruby_version|ruby\s+["']\d|"php"\s*:|<maven\.compiler\.(?:source|target|release)>|"""
-    r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|"""
+    r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|(?:kotlin|java|jdk)\s*=\s*"\d|.*kotlin\(["'][\w.-]+["']\)\s+version|"""
     r"""<TargetFrameworks?>|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
 
 
@@ -296,7 +298,10 @@ def version_line(question: str, path: str, lines: list[str]) -> int | None:
     ``go 1.23.0`` line above it out of sight."""
     if not declares_version_asked(question, path):
         return None
-    return next((n for n, text in enumerate(lines, start=1) if _VERSION_DECLARED.match(text)), None)
+    # Gradle's files declare Java's level and Kotlin's version both: a Kotlin question wants Kotlin's line
+    kotlin = re.search(r"\bkotlin\b", question, re.I) is not None and re.search(r"\bjava\b", question, re.I) is None
+    return next((n for n, text in enumerate(lines, start=1)
+                 if _VERSION_DECLARED.match(text) and (not kotlin or "kotlin" in text.lower())), None)
 
 
 def names_tool(question: str, path: str) -> bool:

@@ -169,8 +169,11 @@ class Query:
 
 
 #: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
-_DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?([^\W\d]\w*)[!?]?(?:\(\))?\s+"
-                      r"(?:(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option)\s+)?"
+_KINDS = (r"(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option|trait|enum|"
+          r"macro|object|protocol|record|module|typealias|property|extension|mixin|union|impl)")
+_DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?(?:" + _KINDS + r"\s+(?!" + _KINDS
+                      + r"\b))?([^\W\d]\w*)[!?]?(?:\(\))?\s+"
+                      r"(?:" + _KINDS + r"\s+)?"
                       r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)|"
                       r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s*\??$",
                       re.I)

@@ -32,7 +32,7 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (asks_build, asks_definition, asks_for, asks_for_tests, declares_version_asked, is_bare_name,
-                     is_only_a_reference, is_statement, names_config, names_tool)
+                     is_only_a_reference, is_statement, names_config, names_tool, version_line)
 from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
 from .units import UnitIndex
 
@@ -210,6 +210,12 @@ class Retriever:
                 ids[unit_name.lower()].append(i)
             self._defines, self._unit_ids = dict(defines), dict(ids)
         return self._defines.get(name.lower(), set())
+
+    def _declares_version(self, question: str, path: str) -> bool:
+        """Whether the manifest ``path`` holds the line declaring the language version asked
+        for (okio's twelve ``build.gradle.kts`` were all lifted for "which Kotlin version does
+        the Gradle build use?"; its ``gradle/libs.versions.toml`` holds ``kotlin = "2.2.21"``)."""
+        return version_line(question, path, (self.snapshot.text(path) or "").splitlines()) is not None
 
     def defines_as_written(self, name: str) -> set[str]:
         """Of :meth:`defines`, the files whose unit is named with ``name``'s own case: a
@@ -578,7 +584,8 @@ class Retriever:
                         why[path].append(f"{kind} asked")
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
                     for path in fused:
-                        if file_kind(path) == "config" and declares_version_asked(query.text, path):
+                        if file_kind(path) == "config" and declares_version_asked(query.text, path) \
+                                and self._declares_version(query.text, path):
                             fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
                             why[path].append("language version asked")
                         elif file_kind(path) == "config" and names_tool(query.text, path):

@@ -240,6 +240,10 @@ DEFINES = (r"^\s*(?:export\s+)?(?:default\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:async\
            r"(?:(?:public|private|protected|internal|final|abstract|override|virtual)\s+)*"
            r"(?:def|class|module|function\*?|func|fn|struct|interface|enum|trait|impl|type|const|let|var)\s+"
            r"(?:\([^)]*\)\s*)?(?:self\.)?")
+#: After a name :data:`DEFINES` reads: not Rust's ``impl Buf for &[u8]``, which implements the
+#: trait ``Buf`` for another type (``pub trait Buf`` defines it; bytes' "which file defines Buf?"
+#: opened at the impl).
+_NOT_FOR = r"(?!(?:<[^>\n]*>)?\s+for\b)"
 #: A class method in JS/TS/Java style: the name, its parameters and an opening brace on the line
 #: — not a control statement written the same way (Rust's `match (a, b) {`, `if (x) {`, `for (…) {`).
 _METHOD = (r"^\s*(?:(?:public|private|protected|static|async|get|set|override|readonly)\s+)*"
@@ -287,7 +291,7 @@ def definition_lines(lines: list[str], name: str | None = None, path: str = "") 
     outline of the file starts a definition of ``name`` (a Java method after its return
     type, a C function whose brace or name is on the next line)."""
     alt = re.escape(name) if name else r"[\w$]+"
-    defines = re.compile(rf"{DEFINES}(?:{alt})\b|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
+    defines = re.compile(rf"{DEFINES}(?:{alt})\b{_NOT_FOR}|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$|{_ASSIGNED_FUNCTION.format(alt)}")
     found = {n for n, line in enumerate(lines, start=1) if defines.search(line)}
     if name and path:
         found |= {start for start, _, _ in outlined(path, lines, frozenset({name}))}
@@ -434,7 +438,7 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         names = (names | {m for _, m in members}) - owners
         ruby = PurePosixPath(path).suffix.lower() in (".rb", ".rake")
         alt = "|".join(_ruby_name(n, question) if ruby else re.escape(n) for n in sorted(names, key=len, reverse=True))
-        defines = re.compile(rf"{DEFINES}(?:{alt})(?![\w$])|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
+        defines = re.compile(rf"{DEFINES}(?:{alt})(?![\w$]){_NOT_FOR}|{_METHOD}(?:{alt})\s*\([^;]*\)[^;=]*\{{\s*$") \
             if names else None
         assigns = re.compile(rf"^\s*(?:[\w$]+\.)*(?:{alt})\s*[:=]") if names else None
         # a definition outscores any span without one, and outside Python one by a keyword (`def

@@ -191,6 +191,9 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     assert parse("where is the retry delay computed?").messages == ()
     # a capitalised common word asked for as a definition is a name (gjson's `All`): it found nothing
     assert parse("where is All implemented?").names == {"All"} and not parse("where is all the logic?").names
+    # a Rust trait (or enum, macro, Kotlin object) named as such, before or after its name (bytes' `Buf`)
+    for asked in ("where is the Buf trait defined?", "where is trait Buf defined?", "where is the Kind enum declared?"):
+        assert parse(asked).names and parse(asked).names <= {"Buf", "Kind"}, asked
     # pasted bare, without `Error:`: a line that quotes the user's value is a message too
     assert parse("Option '--verbose' does not take a value.").messages == ("does not take a value",)
     assert parse("where is 'x' parsed?").messages == ()
@@ -477,6 +480,9 @@ def test_a_link_to_a_file_names_it_and_its_line() -> None:
      "what is the minimum supported Rust version?", 33),
     ("pyproject.toml", '[project]\nname = "m"\n' + 'x = 1\n' * 30 + 'requires-python = ">=3.9"\n',
      "which Python versions are supported?", 33),
+    # a Gradle version catalog; Kotlin's line, not Java's level, for a Kotlin question (okio)
+    ("gradle/libs.versions.toml", "[versions]\n" + 'lib = "1.0"\n' * 30 + 'jdk = "17"\nkotlin = "2.2.21"\n',
+     "Which Kotlin version does the Gradle build use?", 33),
 ])
 def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text: str, question: str,
                                                                  declared: int) -> None:

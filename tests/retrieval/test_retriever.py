@@ -336,6 +336,18 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
         top = retriever.rank(asked, 1)[0]
         assert top.path == "go.mod" and "config asked" in top.why, (asked, retriever.rank(asked, 3))
     assert retriever.rank("where is the flag set made?", 1)[0].path == "flag.go"
+    # the language version is lifted in the manifests that declare it: okio's twelve build.gradle.kts
+    # (Java's level in some, Kotlin's in none) outranked gradle/libs.versions.toml's `kotlin = "2.2.21"`
+    gradle = make_repo(tmp_path / "gradle", {
+        **{f"mod{i}/build.gradle.kts": "plugins {\n  id(\"build-support\")\n}\n\nandroid {\n  compileOptions {\n"
+           "    sourceCompatibility = JavaVersion.VERSION_1_8\n  }\n}\n" for i in range(6)},
+        "gradle/libs.versions.toml": "[versions]\nburst = \"2.10.2\"\nkotlin = \"2.2.21\"\n",
+        "src/Buffer.kt": "package okio\n\nclass Buffer {\n  fun size(): Long = 0L\n}\n"})
+    versions = retriever_for(Index.build(Repository(gradle).snapshot())).rank("Which Kotlin version does the build use?", 3)
+    assert versions[0].path == "gradle/libs.versions.toml" and "language version asked" in versions[0].why, versions
+    assert not any("language version asked" in h.why for h in versions[1:]), versions
+    # Cargo's features are config
+    assert names_config("Which cargo features does the crate have?") and names_config("is serde an optional dependency?")
     assert names_config("what is the minimum supported Rust version (MSRV)?")
     assert names_config("which Node.js versions does got support?")
     assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")

@@ -114,6 +114,15 @@ def test_best_window_prefers_rare_terms_and_the_defining_line() -> None:
     # definition still opens the window (gjson's "where is All implemented?" opened at line 1)
     go = ["// Copyright. All rights reserved."] + ["x := 1"] * 60 + ["func (t Result) All() iter.Seq2[Result, Result] {"]
     assert best_window(go, "where is All implemented?", 6, {"All"}, path="gjson.go") > 55
+    # Rust's `impl Buf for &[u8]` implements the trait for another type; `pub trait Buf` defines it
+    # (bytes' "which file defines Buf?" opened at the impl, 2,700 lines below the trait)
+    from explore.sandbox.index import definition_lines
+
+    rust = ["pub trait Buf {", "    fn remaining(&self) -> usize;", "}"] + ["// x"] * 60 + [
+        "impl Buf for &[u8] {", "    fn remaining(&self) -> usize { self.len() }", "}",
+        "impl<T: Buf> Buf for Take<T> {", "}", "impl Take<u8> {", "}"]
+    assert definition_lines(rust, "Buf") == [1] and definition_lines(rust, "Take") == [69]
+    assert best_window(rust, "which file defines Buf?", 6, {"Buf"}, path="src/buf.rs") == 1
 
 
 def test_a_report_naming_the_files_own_class_opens_at_the_behaviour_not_the_header() -> None:
