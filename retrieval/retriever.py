@@ -321,9 +321,20 @@ class Retriever:
             self._tails = dict(tails)
         return self._tails
 
+    def _runs_at(self, path: str, line: int, function: str) -> bool:
+        """Whether ``path`` holds a unit named ``function`` whose lines hold ``line``: of the files
+        a frame's path names (okio's ``Buffer.kt`` in five source sets), the one it ran in."""
+        if not function:
+            return False
+        self.defines(function)
+        units = self.units
+        return any(units.files[int(units.owner[i])] == path and int(units.spans[i][0]) <= line <= int(units.spans[i][1])
+                   for i in self._unit_ids.get(function.lower(), []))
+
     def _path_hits(self, query: Query) -> list[str]:
         hits: list[str] = []
         depth = self.config.depth
+        ran = {path: (line, fn) for (path, line), fn in zip(query.frame_lines, query.frame_functions)}
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
@@ -334,7 +345,9 @@ class Retriever:
             for written in _sources_of(mentioned):  # as written, then a compiled file's sources
                 found = self._tail_hits(written, mentioned in query.installed)
                 if found:
-                    hits += [f for f in sorted(found, key=len) if f not in hits]
+                    line, fn = ran.get(mentioned, (0, ""))
+                    order = sorted(found, key=lambda f: (len(found) > 1 and not self._runs_at(f, line, fn), len(f)))
+                    hits += [f for f in order if f not in hits]
                     break
         return hits[:depth]
 

@@ -353,6 +353,23 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")
 
 
+def test_a_frame_whose_file_several_source_sets_hold_names_the_one_it_ran_in(tmp_path: Path, make_repo) -> None:
+    """okio's `at okio.Buffer.readByteArray(Buffer.kt:345)`: five files end with
+    `okio/Buffer.kt` (common, JVM, native… source sets), and the shortest path was the frame's
+    file; the one whose `readByteArray` holds line 345 is."""
+    common = "package okio\n\nexpect class Buffer {\n  fun readByteArray(byteCount: Long): ByteArray\n}\n"
+    jvm = ("package okio\n\nactual class Buffer {\n" + "".join(f"  fun helper{i}() = {i}\n" for i in range(40))
+           + "  actual fun readByteArray(byteCount: Long): ByteArray {\n    require(byteCount >= 0)\n"
+           + "    return ByteArray(byteCount.toInt())\n  }\n}\n")
+    shorter, ran_in = "okio/src/commonMain/kotlin/okio/Buffer.kt", "okio/src/jvmAndroidMain/kotlin/okio/Buffer.kt"
+    repo = make_repo(tmp_path, {shorter: common, ran_in: jvm})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    trace = "IllegalArgumentException: byteCount: -1\n    at okio.Buffer.readByteArray(Buffer.kt:45)\n"
+    assert retriever._path_hits(parse(trace)) == [ran_in, shorter]
+    # no such function at that line in either: the shorter path first, as before
+    assert retriever._path_hits(parse(trace.replace("readByteArray", "skipAll")))[0] == shorter
+
+
 def test_a_panic_in_the_repositorys_own_go_module_or_crate_ranks_its_file_by_path(tmp_path: Path,
                                                                                   make_repo) -> None:
     """A user's panic names a Go library by its module cache path, a Rust one by Cargo's
