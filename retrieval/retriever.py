@@ -218,14 +218,16 @@ class Retriever:
         return version_line(question, path, (self.snapshot.text(path) or "").splitlines()) is not None
 
     def defines_as_written(self, name: str) -> set[str]:
-        """Of :meth:`defines`, the files whose unit is named with ``name``'s own case: a
-        capitalised name is a type's, and a builder method named after it (commander's
-        ``Command.option()`` beside ``class Option``) defines something else."""
+        """Of :meth:`defines`, the files whose unit is named with ``name``'s own case, where
+        any is: a capitalised name is a type's, and a builder method named after it
+        (commander's ``Command.option()`` beside ``class Option``) defines something else — and
+        the reverse ("where is help() defined?" is the method, not ``class Help``)."""
         files = self.defines(name)
-        if not files or name == name.lower():
+        if not files:
             return files
         units = self.units
-        return {units.files[int(units.owner[i])] for i in self._unit_ids.get(name.lower(), []) if units.names[i] == name}
+        return {units.files[int(units.owner[i])] for i in self._unit_ids.get(name.lower(), [])
+                if units.names[i] == name} or files
 
     def defining_in(self, owner: str, member: str) -> set[str]:
         """Files where a unit named ``member`` lies inside a type named ``owner``: under the
@@ -365,9 +367,8 @@ class Retriever:
         for name in query.names:
             if name.lower() in settled:
                 continue
-            # a capitalised name defined with its case somewhere: those files, not the ones of its lowercase namesake
-            files = (self.defines_as_written(name) if name[:1].isupper() else set()) or self.defines(name) \
-                or self._modules_named(name) or self._assigning(name, candidates)
+            # a name defined with its case somewhere: those files, not the ones of its namesake in another case
+            files = self.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
             if any(not _declares_only(f) for f in files) and not _ASKS_DECLARATION.search(query.text):
                 files = {f for f in files if not _declares_only(f)}  # typings/index.d.ts declares what lib/help.js defines
             if 0 < len(files) <= DEFINING_FILES:

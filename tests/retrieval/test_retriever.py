@@ -566,7 +566,9 @@ def test_a_class_asked_for_is_where_it_is_defined_not_its_namesake_method_or_dec
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
     assert retriever.defines("Help") == {"lib/help.js", "lib/command.js", "typings/index.d.ts"}
     assert retriever.defines_as_written("Help") == {"lib/help.js", "typings/index.d.ts"}
-    assert retriever.defines_as_written("help") == retriever.defines("help")  # written in lower case: any case
+    # and the reverse: "where is help() defined?" is the method, not the class (a review found it unchanged)
+    assert retriever.defines_as_written("help") == {"lib/command.js"}
+    assert retriever.defines_as_written("HELP") == retriever.defines("help")  # no unit of that case: any case
     hits = retriever.rank("Where is the Help class defined?", 3)
     assert hits[0].path == "lib/help.js" and "definition asked" in hits[0].why, hits
     assert all("definition asked" not in h.why for h in hits[1:]), hits
