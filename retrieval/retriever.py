@@ -374,7 +374,9 @@ class Retriever:
             if 0 < len(files) <= DEFINING_FILES:
                 out |= files
         # a type stub beside its module declares what the module implements: the module answers
-        return {p for p in out.intersection(candidates) if not (p.endswith(".pyi") and p[:-1] in out)}
+        # (a dotted pair's files too), unless the question asks for the declarations themselves
+        stubs = not _ASKS_DECLARATION.search(query.text)
+        return {p for p in out.intersection(candidates) if not (stubs and p.endswith(".pyi") and p[:-1] in out)}
 
     def _assigning(self, name: str, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that assign ``name`` a value at a line's start

@@ -66,7 +66,8 @@ class SFTConfig:
     """Longest reflector example (prompt + note); longer prompts lose their start."""
     bf16: bool | None = None
     """bf16 autocast: None = on for models above 50M parameters when the CPU has native bf16
-    (AVX512-BF16/AMX); emulated bf16 on an AVX2-only CPU measured 6x slower than fp32."""
+    (AVX512-BF16/AMX; emulated bf16 on an AVX2-only CPU measured 6x slower than fp32), and off
+    on a GPU (on an H200 the SFT loss went NaN at step 23 under it: :func:`~.sft.use_bf16`)."""
     checkpoint_every: int = 25
     """Write a checkpoint every this many steps (and always at the end and on Ctrl-C)."""
     trunk_cache_mb: float = 4096

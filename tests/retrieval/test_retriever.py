@@ -547,6 +547,9 @@ def test_where_a_name_is_implemented_is_the_module_not_its_type_stub(tmp_path: P
     hits = retriever.rank("where is the instance_of validator implemented", 2)
     assert hits[0].path == "src/attr/validators.py" and "definition asked" in hits[0].why
     assert "definition asked" not in hits[1].why
+    # asked for the stub itself, the stub takes the lift too
+    stub = retriever.rank("where is the type stub of the instance_of validator defined?", 2)
+    assert all("definition asked" in h.why for h in stub), stub
 
 
 def test_a_class_asked_for_is_where_it_is_defined_not_its_namesake_method_or_declaration(tmp_path: Path,
