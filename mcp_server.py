@@ -135,9 +135,21 @@ class _Server(MCPServer):
         async with stdio_server() as (read_stream, write_stream):
             send, receive = anyio.create_memory_object_stream[Any](0)
 
+            accepted = False  # as the SDK gates requests: an `initialize` request or the initialized notification
+
             async def answer_bad_lines() -> None:
+                nonlocal accepted
                 async with send:
                     async for item in read_stream:
+                        method, request_id = _method_and_id(item)
+                        if method in ("initialize", "notifications/initialized"):
+                            accepted = True
+                        elif not accepted and request_id is not None and method != "ping" \
+                                and lowlevel.get_request_handler(method) is not None:
+                            # the SDK answered "Invalid request parameters", and a client's author looked
+                            # for a bad argument that was not there
+                            await write_stream.send(SessionMessage(not_initialized_error(request_id, method)))
+                            continue
                         if isinstance(item, Exception):
                             if _blank(item):
                                 continue  # an empty line between messages asks nothing
@@ -199,6 +211,28 @@ def request_without_id_error(method: str) -> Any:
     return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(
         code=INVALID_REQUEST, message=f"Invalid Request: {method!r} is a request: give it an id, a string or an "
                                       "integer (without one it is a notification, which is never answered)"))
+
+
+def _method_and_id(item: Any) -> tuple[str | None, Any]:
+    """The method a request or notification names and a request's id (None for the rest)."""
+    from mcp.types import JSONRPCNotification, JSONRPCRequest
+
+    message = getattr(item, "message", None)
+    message = getattr(message, "root", message)
+    if isinstance(message, JSONRPCRequest):
+        return message.method, message.id
+    if isinstance(message, JSONRPCNotification):
+        return message.method, None
+    return None, None
+
+
+def not_initialized_error(request_id: Any, method: str) -> Any:
+    """JSON-RPC's invalid request (-32600) for a request sent before the session's ``initialize``."""
+    from mcp.types import INVALID_REQUEST, ErrorData, JSONRPCError
+
+    return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(
+        code=INVALID_REQUEST, message=f"Invalid Request: {method!r} before the session is initialized: send "
+                                      "`initialize` first (then the `notifications/initialized` notification)"))
 
 
 def _surrogate_json(exc: Exception) -> Any:

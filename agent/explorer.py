@@ -31,8 +31,8 @@ from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: 
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, declares_version_asked, is_bare_name,
-                                is_only_a_reference, names_config, names_file, names_tool)
+from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, asks_for, asks_for_tests, declares_version_asked,
+                                is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
@@ -437,6 +437,13 @@ class Explorer:
             # file setting it too, which the gate for questions about code would rule out)
             return self._unwalked(question, started, stage, "a name alone: answered as the candidate stage ranks "
                                   "where it is defined, without walking")
+        if (walk or self.walk) != "always" and not is_statement(question) and (stage := env.stage_ranking()) \
+                and file_kind(stage[0][0]) != "config" and names_file(question, stage[0][0]) \
+                and not asks_for_tests(question) and not asks_for(question, "docs"):
+            # "where is src/parser.y?": the file it names, which the stage ranks first (BM25, which
+            # reads no paths, put the parser generated from it first, and settling weighed both)
+            return self._unwalked(question, started, stage, f"the question names {stage[0][0].rsplit('/', 1)[-1]}: "
+                                  "answered with it as the candidate stage ranks it, without walking")
         if (walk or self.walk) != "always" and names_config(question) and (stage := env.stage_ranking()) \
                 and file_kind(stage[0][0]) == "config" and (names_file(question, stage[0][0])
                                                             or names_tool(question, stage[0][0])):

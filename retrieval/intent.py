@@ -43,6 +43,8 @@ _NAMES_CONFIG = re.compile(
     rf"pytest\.ini|mypy\.ini|\.?flake8 config|\.?coveragerc|package\.json|tsconfig(\.json)?|cargo\.toml|go\.mod|"
     rf"makefile|dockerfile|container image|docker image|"
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
+    # autotools' script as a noun ("which configure option disables decNumber?", jq's answered a vendored header)
+    rf"(the|a|which|what) (\./)?configure (options?|flags?|scripts?|switch(es)?)|"
     rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
     rf"gemspec|gemfile|rakefile|rake tasks?|which gems|gem dependenc(y|ies)|composer\.json|composer scripts?|"
     rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?)?|php-?cs-?fixer|phpcs|"
@@ -272,10 +274,19 @@ _LANGUAGE_MANIFESTS = tuple((re.compile(rf"\b(?:{lang})(?:\s+[\w-]+)?\s+versions
     ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
 
 
+#: Versions a CI job runs on, not the one the manifest requires: "the CI workflow that runs
+#: the tests on several Go versions" (testify's was answered with go.mod).
+_VERSIONS_TESTED = re.compile(r"\b(?:ci|workflows?|github actions|matri(?:x|ces)|pipelines?|jobs?|tested|tests? "
+                              r"(?:on|against|with|across))\b", re.I)
+
+
 def declares_version_asked(question: str, path: str) -> bool:
     """Whether ``path`` is the manifest of a language whose version ``question`` asks for
-    (:data:`_LANGUAGE_MANIFESTS`: Cargo.toml for "the minimum supported Rust version")."""
+    (:data:`_LANGUAGE_MANIFESTS`: Cargo.toml for "the minimum supported Rust version"), and
+    not the versions a CI job runs on (:data:`_VERSIONS_TESTED`)."""
     lower = PurePosixPath(path.lower())
+    if _VERSIONS_TESTED.search(question):
+        return False
     return any((lower.name in names or lower.suffix in names) and asked.search(question)
                for asked, names in _LANGUAGE_MANIFESTS)
 

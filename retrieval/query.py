@@ -101,6 +101,10 @@ _GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
                    r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake)|"
                    r"[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
+                   # grammars, autotools and the languages read by their definition lines (`parser.y`,
+                   # `configure.ac`, `Makefile.am`, `builtin.jq`)
+                   r"y|yy|l|ll|g4|jq|ac|am|in|mk|sh|bash|lua|ex|exs|erl|hs|ml|mli|zig|nim|vue|svelte|dart|"
+                   r"pl|pm|jl|clj|cljs|proto|sql|"
                    r"md|rst|txt)))\b")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
@@ -166,17 +170,37 @@ class Query:
     the code that raises them would hold them: what the user's values split apart."""
     frame_functions: tuple[str, ...] = ()
     """The function each of :attr:`frame_lines` names (``""`` where the frame names none)."""
+    message_starts: tuple[tuple[str, ...], ...] = ()
+    """For each piece of a pasted error line (not a quoted string), its starts, longest first,
+    down to a piece's least length: where no candidate holds the piece, a value the code
+    formats in may be a plain word the message cannot tell from its text (jq's
+    ``Cannot iterate over null`` of ``"Cannot iterate over %s (%s)"``)."""
 
 
+#: A generic's type parameters after a name asked for, as TypeScript, Java, C# and Rust write
+#: them (``Draft<T>``, ``Map<K, V>``) and Go (``List[T]``): the name is what comes before.
+_TYPE_PARAMETERS = r"(?:<[\w\s,.?&|\[\]:]{1,40}>|\[\w[\w\s,.|]{0,38}\])?"
 #: A plain word asked about as a name: "where is bytesify defined?", "the definition of echo".
 _KINDS = (r"(?:function|class|method|type|struct|interface|decorator|constant|variable|command|option|trait|enum|"
           r"macro|object|protocol|record|module|typealias|property|extension|mixin|union|impl)")
 _DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)?(?:" + _KINDS + r"\s+(?!" + _KINDS
-                      + r"\b))?([^\W\d]\w*)[!?]?(?:\(\))?\s+"
+                      + r"\b))?([^\W\d]\w*)" + _TYPE_PARAMETERS + r"[!?]?(?:\(\))?\s+"
                       r"(?:" + _KINDS + r"\s+)?"
                       r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)|"
-                      r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)(?:\(\))?\s*\??$",
+                      r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)" + _TYPE_PARAMETERS
+                      + r"(?:\(\))?\s*\??$",
                       re.I)
+
+
+#: The words a question asks for a definition with ("where is X implemented?", "which file
+#: defines X?", "the implementation of X"): no words of the code sought. As terms they ranked
+#: a 19-line file with TypeScript's `class … implements Reporter` first for "which file
+#: implements Map and Set?" (immer), and Python's ``NotImplementedError`` holds one too. Only
+#: where they ask: "how does the code define a dependency" says what the code does.
+_ASKING = re.compile(r"\bwhich\s+(?:files?|modules?|class|function|method|package|source file)\s+"
+                     r"(defines|declares|implements)\b|"
+                     r"\b(?:where|which files?|in which files?)\b[^?\n]{0,80}?\b(defined|declared|implemented)\b|"
+                     r"\bthe\s+(definition|implementation|declaration)\s+of\b", re.I)
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -425,6 +449,19 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     return start
 
 
+def holds_in_string(text: str, piece: str) -> bool:
+    """Whether a line of ``text`` holds ``piece`` inside a string literal (:func:`_in_string`):
+    where code formats a message, not a comment that speaks of it."""
+    at = text.find(piece)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        if _in_string(text[start:end if end >= 0 else len(text)], [piece]):
+            return True
+        at = text.find(piece, at + 1)
+    return False
+
+
 def _in_string(text: str, pieces: Sequence[str]) -> bool:
     """Whether a piece of a pasted message stands inside a string literal of this code line:
     a quote opens before it, and no comment does."""
@@ -459,10 +496,15 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
             top -= 1  # and the comment lines just above it
         return max(1, top)  # at the definition, even in the file's last lines
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
-        holding = [n for n, text in enumerate(lines, start=1) if any(p in text for p in query.messages)]
+        pieces: Sequence[str] = query.messages
+        holding = [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]
+        for starts in query.message_starts if not holding else ():  # a value formatted in as a plain word
+            pieces = next(([start] for start in starts if any(_in_string(text, [start]) for text in lines)), [])
+            if holding := [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]:
+                break
         # where code raises it: in a string literal first, then on a code line, a comment quoting the
         # message last (commander's doc comment "…options for unknown options" opened the window)
-        line = next((n for n in holding if _in_string(lines[n - 1], query.messages)),
+        line = next((n for n in holding if _in_string(lines[n - 1], pieces)),
                     next((n for n in holding if not COMMENT_LINE.match(lines[n - 1])), holding[0] if holding else None))
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
@@ -520,7 +562,11 @@ _LOCAL_VARIABLE = re.compile(r"[ \t]+(?:let|var|const)\s")
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
 _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|panic)"
-                         r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$", re.M)
+                         r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
+                         # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
+                         # `parser.c:12:5: fatal error: msg`
+                         r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:fatal[^\S\n]+)?(?:error|fatal|warning)"
+                         r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$", re.M)
 #: A quoted string in prose: what a report quotes of a message (every quoted span is matched,
 #: short ones too, so the text between two quotes is never read as one; not backticks, which
 #: quote code).
@@ -536,9 +582,29 @@ _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
 MESSAGE_WORDS = 3
 
 
+def _long_enough(piece: str) -> bool:
+    words = len(piece.split())
+    return (words >= MESSAGE_WORDS or words == MESSAGE_WORDS - 1 and len(piece) >= 12) and \
+        re.search(r"[^\W\d_]{3}", piece) is not None
+
+
+def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
+    """:attr:`Query.message_starts`: the pieces of the error lines in ``text``, each cut a
+    word at a time from its end while it stays long enough to look up."""
+    starts = []
+    for m in _ERROR_LINE.finditer(text):
+        for piece in _VALUE.split(m.group(1) or m.group(2) or m.group(3)):
+            words = piece.strip(" \t.,;:!?-=").split()
+            cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1)]
+            cut = [c for c in cut if _long_enough(c)]
+            if cut and _long_enough(" ".join(words)):
+                starts.append(tuple(cut))
+    return tuple(starts)
+
+
 def _messages(text: str) -> tuple[str, ...]:
     """The literal pieces of the error lines and quoted strings in ``text`` (see :attr:`Query.messages`)."""
-    found = [m.group(1) or m.group(2) for m in _ERROR_LINE.finditer(text)]
+    found = [m.group(1) or m.group(2) or m.group(3) for m in _ERROR_LINE.finditer(text)]
     line = text.strip()
     if not found and "\n" not in line and len(line) <= 300 and _PASTED_VALUE.search(line) and not line.endswith("?"):
         found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value."
@@ -547,9 +613,7 @@ def _messages(text: str) -> tuple[str, ...]:
     for message in found:
         for piece in _VALUE.split(message):
             piece = piece.strip(" \t.,;:!?-=")
-            words = len(piece.split())
-            if (words >= MESSAGE_WORDS or words == MESSAGE_WORDS - 1 and len(piece) >= 12) and \
-                    re.search(r"[^\W\d_]{3}", piece):
+            if _long_enough(piece):
                 pieces.append(piece)
     return tuple(dict.fromkeys(pieces))
 
@@ -611,10 +675,15 @@ def _parse(text: str) -> Query:
     # a link to a file counts as its path: the host, owner, repository and branch are no words of the
     # code (viper's `…/spf13/viper/blob/master/file.go#L20` ranked viper.go, named for the repository, first)
     prose = Counter(tokenize(PERMALINK.sub(lambda m: f" {unquote(m.group('path'))} ", text)))
+    if not is_statement(text):  # "which file implements X?": the asking is no word of the code sought
+        asked_with = Counter(token for m in _ASKING.finditer(text) for token in tokenize(m.group(m.lastindex or 0)))
+        if any(prose - asked_with) or any(identifier_tokens(n) for n in names):
+            prose -= asked_with  # ("where is `Import` defined?" has no other word to rank by)
     terms: list[str] = []
     for token, count in prose.items():
         terms += [token] * min(count, MAX_PROSE_COUNT)
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
-                 tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions))
+                 tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions),
+                 _message_starts(text))

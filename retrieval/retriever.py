@@ -33,7 +33,7 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (asks_build, asks_definition, asks_for, asks_for_tests, declares_version_asked, is_bare_name,
                      is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import DOTTED, Query, crate_file, go_module_file, name_parts, parse
+from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse
 from .units import UnitIndex
 
 
@@ -491,7 +491,9 @@ class Retriever:
 
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
-        the question pastes which at most :data:`MESSAGE_FILES` of them hold."""
+        the question pastes which at most :data:`MESSAGE_FILES` of them hold; where none holds
+        any, the longest start of an error line's piece that some hold
+        (:attr:`.query.Query.message_starts`)."""
         code = [p for p in candidates if file_kind(p) == "code"]
         texts = {p: self.snapshot.text(p) or "" for p in code} if query.messages else {}
         found: set[str] = set()
@@ -499,6 +501,13 @@ class Retriever:
             holding = [p for p in code if piece in texts[p]]
             if 0 < len(holding) <= MESSAGE_FILES:
                 found.update(holding)
+        for starts in query.message_starts if not found else ():
+            # held by none: the user's value may be a plain word (`over null` of `over %s`)
+            for start in starts:  # inside a string literal: the code formatting the message, not a comment
+                holding = [p for p in code if start in texts[p] and holds_in_string(texts[p], start)]
+                if holding:
+                    found.update(holding if len(holding) <= MESSAGE_FILES else ())
+                    break
         return found
 
     def _own_package_file(self, path: str) -> str | None:

@@ -28,7 +28,8 @@ CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", 
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
                  ".dart", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".ml", ".mli",
-                 ".clj", ".cljs", ".zig", ".nim", ".vue", ".svelte", ".y", ".yy", ".l", ".ll", ".g4"} | set(syntax.SUFFIXES)
+                 ".clj", ".cljs", ".zig", ".nim", ".vue", ".svelte", ".y", ".yy", ".l", ".ll", ".g4",
+                 ".jq"} | set(syntax.SUFFIXES)
 #: Files that configure the build, tools or docs whatever folder they sit in (lower-cased names):
 #: Python's, Go's, and the build files of Java (Maven, Gradle, Ant), C and C++ (Make, CMake,
 #: autotools, Meson) and Bazel.
@@ -114,7 +115,9 @@ def file_kind(path: str) -> str:
         p = p.with_name(p.stem)
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
-    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} or name.startswith("test_") \
+    # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
+    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} \
+            or (name.startswith("test_") and suffix != ".go") \
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
             or name == "conftest.py" \
             or _JS_TEST_RE.search(name) or (suffix == ".rb" and "spec" in parts) \

@@ -381,6 +381,24 @@ def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, mak
     assert any("names go.mod" in n for n in data["notes"])
 
 
+def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, make_repo) -> None:
+    """"where is src/parser.y" (jq) was settled as the stage and BM25 together ranked: BM25,
+    which reads no paths, put the parser generated from the grammar first, and answered it
+    where `search` ranked parser.y first. A question that names a file the stage ranks first
+    is answered with it, without walking; a question asking for its tests is not."""
+    grammar = "%token IDENT\n%%\nprogram: IDENT ;\n%%\n"
+    generated = "/* parser generated from parser.y by bison */\n" + "".join(
+        f"static int yy_parser_table_{i} = {i}; /* parser where src */\n" for i in range(30))
+    repo = make_repo(tmp_path, {"src/parser.y": grammar, "src/parser.c": generated,
+                                "src/main.c": "int main(void) { return 0; }\n"})
+    asked = runner.invoke(app, ["ask", str(repo), "where is src/parser.y", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    data = json.loads(asked.stdout)
+    assert data["files"][0] == "src/parser.y" and data["weighed"]["walked"] is False, data
+    assert any("names parser.y" in n for n in data["notes"])
+
+
 def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:
     """"where is the phpunit configuration?": the walk read the CI workflow (it runs phpunit)
     and answered it, where the stage ranked phpunit.xml.dist first; now the file named for

@@ -750,7 +750,9 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
              # answered -32700 with id null, so the client never heard of its request again
              {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
               "params": {"name": "search", "arguments": {"question": "compute the backoff caf\udcff"}}}]
-    lines = f'not json\n\n[1, 2]\n{json.dumps(hello)}\n' + "".join(json.dumps(c) + "\n" for c in calls)
+    # a call before `initialize` was "Invalid request parameters", which sent its author looking for a bad argument
+    early = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "ls", "arguments": {}}}
+    lines = f'not json\n\n[1, 2]\n{json.dumps(early)}\n{json.dumps(hello)}\n' + "".join(json.dumps(c) + "\n" for c in calls)
     log = tmp_path / "server.log"
     with open(log, "w") as errlog:
         proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], stdin=subprocess.PIPE,
@@ -763,7 +765,7 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
     try:
         proc.stdin.write(lines)
         proc.stdin.flush()
-        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(8)]  # answered before stdin closes
+        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(9)]  # answered before stdin closes
         proc.stdin.close()
         assert proc.wait(60) == 0
     finally:
@@ -773,11 +775,12 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
             proc.wait(60)
     said = log.read_text()
     assert sorted([(r["id"] or 0, r.get("error", {}).get("code")) for r in replies], key=str) == \
-        sorted([(0, -32700), (0, -32600), (0, -32600), (1, None), (2, None), (3, None), (4, None), (5, None)],
-               key=str), replies
+        sorted([(0, -32700), (0, -32600), (0, -32600), (1, None), (2, None), (3, None), (4, None), (5, None),
+                (9, -32600)], key=str), replies
+    assert "before the session is initialized" in next(r for r in replies if r["id"] == 9)["error"]["message"]
     lone = next(r for r in replies if r["id"] == 5)["result"]
     assert not lone["isError"] and lone["structuredContent"]["hits"][0]["path"] == "retry.py", lone
-    assert replies[0]["id"] is None and replies[2]["result"]["serverInfo"]["name"] == "explore"
+    assert replies[0]["id"] is None and replies[3]["result"]["serverInfo"]["name"] == "explore"
     assert any("'tools/list' is a request: give it an id" in r.get("error", {}).get("message", "") for r in replies)
     nul = next(r for r in replies if r["id"] == 4)["result"]
     assert nul["isError"] and "cannot hold a NUL byte" in nul["content"][0]["text"], nul

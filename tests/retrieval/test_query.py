@@ -113,6 +113,11 @@ def test_stack_traces_are_innermost_last_in_every_language() -> None:
     assert js.functions == ("start", "Handler", "route")  # `new`, `async` and `<anonymous>` are no names
     # an older Rust panic names its place after the message
     assert parse("thread 'main' panicked at 'boom', src/main.rs:2:5").paths == ("src/main.rs",)
+    # grammars, autotools and jq files named in prose (jq's "where is src/parser.y" found none)
+    assert parse("where is src/parser.y").paths == ("src/parser.y",)
+    assert parse("which option of configure.ac or Makefile.am, and builtin.jq?").paths == \
+        ("configure.ac", "Makefile.am", "builtin.jq")
+    assert parse("meet at 5 p.m. in the lobby").paths == ()
 
 
 def test_paths_keep_their_folders_and_installed_packages_are_named_as_such() -> None:
@@ -197,6 +202,10 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     # pasted bare, without `Error:`: a line that quotes the user's value is a message too
     assert parse("Option '--verbose' does not take a value.").messages == ("does not take a value",)
     assert parse("where is 'x' parsed?").messages == ()
+    # a C tool's error line, after its name or a source location (jq's answered main.c, which prints the prefix)
+    assert parse("jq: error (at <stdin>:0): Cannot iterate over null (null)").messages == ("Cannot iterate over null",)
+    assert parse("src/parser.c:12:5: fatal error: missing terminating quote character").messages == \
+        ("missing terminating quote character",)
 
 
 def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
@@ -206,6 +215,24 @@ def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
     assert "echo" in parse("Where is the echo function defined").names
     assert "echo" in parse("what is the definition of echo").names
     assert parse("Where is this defined?").names == frozenset()
+
+
+def test_a_generic_asked_where_it_is_defined_is_its_name() -> None:
+    """"where is the Draft<T> type defined?" (immer) named nothing: the name had to end at a
+    space, so the evidence opened at a window of `DraftState` lines, not at `type Draft<T>`."""
+    assert parse("where is the Draft<T> type defined?").names == frozenset({"Draft"})
+    assert parse("which file defines Map<K, V>?").names == frozenset({"Map"})
+    assert parse("where is List[T] defined?").names == frozenset({"List"})
+
+
+def test_the_words_a_question_asks_with_are_no_terms() -> None:
+    """"which file implements Map and Set?" searched for *implement* too, and ranked a 19-line
+    file whose only match was TypeScript's `class CustomReporter implements Reporter` first
+    (immer). A statement keeps them: "Implement retries" says what the change did."""
+    assert parse("which file implements Map and Set support for drafts?").terms == ("map", "set", "support", "draft")
+    assert "implemented" not in parse("where is deep freezing implemented?").terms
+    assert "definition" not in parse("what is the definition of echo").terms
+    assert "implement" in parse("Implement retries for the connection pool").terms
 
 
 def test_the_evidence_opens_where_the_pasted_message_is_raised() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from explore.retrieval.intent import asks_definition, names_config
-from explore.retrieval.query import parse
+from explore.retrieval.query import evidence_start, parse
 from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
 from explore.sandbox.index import Index
@@ -346,11 +346,20 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     versions = retriever_for(Index.build(Repository(gradle).snapshot())).rank("Which Kotlin version does the build use?", 3)
     assert versions[0].path == "gradle/libs.versions.toml" and "language version asked" in versions[0].why, versions
     assert not any("language version asked" in h.why for h in versions[1:]), versions
+    # the versions a CI job runs on are the workflow's (testify's "the CI workflow that runs the tests on
+    # several Go versions" was answered with go.mod)
+    for asked in ("where is the CI workflow that runs the tests on several Go versions?",
+                  "which golang versions are tested in CI?"):
+        assert "language version asked" not in retriever.rank(asked, 3)[0].why, asked
     # Cargo's features are config
     assert names_config("Which cargo features does the crate have?") and names_config("is serde an optional dependency?")
     assert names_config("what is the minimum supported Rust version (MSRV)?")
     assert names_config("which Node.js versions does got support?")
     assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")
+    # autotools' configure script as a noun, not the verb
+    assert names_config("Which configure option disables decNumber support?")
+    assert names_config("which ./configure flag enables oniguruma?")
+    assert not names_config("how do I configure options for the parser?")
 
 
 def test_a_frame_whose_file_several_source_sets_hold_names_the_one_it_ran_in(tmp_path: Path, make_repo) -> None:
@@ -413,6 +422,27 @@ def test_a_pasted_error_message_ranks_the_code_that_raises_it(tmp_path: Path, ma
     top = retriever_for(index).rank(report, 1)[0]
     assert top.path == "pkg/parser.py" and "message found" in top.why
     assert retriever_for(index, RetrieverConfig(message_found=0.0)).rank(report, 1)[0].path != "pkg/parser.py"
+
+
+def test_a_c_tools_error_with_a_value_as_a_plain_word_ranks_the_code_that_formats_it(tmp_path: Path,
+                                                                                      make_repo) -> None:
+    """`jq: error (at <stdin>:0): Cannot iterate over null (null)` answered main.c, which
+    prints the `jq: error` prefix: a C tool's error line was no error line, and the user's
+    value `null` is a plain word where the code has `%s`. The longest start of the piece some
+    candidates hold lifts them, and the evidence opens at it."""
+    printer = "\n".join(f'static void report_{i}(jv input) {{\n  fprintf(stderr, "jq: error (at %s): %s (null)\\n",'
+                        f' where, msg); /* iterate over the errors {i} */\n}}\n' for i in range(12))
+    executor = "\n".join(f"static int op_{i}(void) {{ return {i}; }}" for i in range(40)) + \
+        '\nstatic jv each(jv container) {\n  return jv_invalid_with_msg(jv_string_fmt(\n' \
+        '      "Cannot iterate over %s (%s)", jv_kind_name(jv_get_kind(container)), errbuf));\n}\n'
+    repo = make_repo(tmp_path, {"src/main.c": printer, "src/execute.c": executor})
+    index = Index.build(Repository(repo).snapshot())
+    report = "jq: error (at <stdin>:0): Cannot iterate over null (null)"
+    top = retriever_for(index).rank(report, 1)[0]
+    assert top.path == "src/execute.c" and "message found" in top.why, retriever_for(index).rank(report, 2)
+    lines = executor.splitlines()
+    start = evidence_start(lines, report, "src/execute.c", 12)
+    assert any("Cannot iterate over" in line for line in lines[start - 1:start + 11])
 
 
 def test_a_question_asking_where_a_name_is_defined_ranks_the_file_defining_it(tmp_path: Path, make_repo) -> None:

@@ -41,6 +41,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("openapi/spec/api.yaml", "config"),
     ("project/plugins.sbt", "config"), ("Alamofire.podspec", "config"), ("Package.swift", "config"),
     ("Sources/App/Session.swift", "code"), ("src/main/scala/Parser.scala", "code"),
+    # Go's tests end in _test.go: testify's http/test_response_writer.go is code; jq's library is jq code
+    ("http/test_response_writer.go", "code"), ("http/writer_test.go", "test"), ("test_util.py", "test"),
+    ("src/builtin.jq", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

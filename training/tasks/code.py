@@ -25,7 +25,7 @@ from collections import defaultdict
 
 from ...agent.task import Task
 from ...sandbox import syntax
-from ...sandbox.outline import file_kind, parse_python
+from ...sandbox.outline import file_kind, is_generated, parse_python
 from ...sandbox.snapshot import Snapshot
 from .phrasing import constant_question, docstring_question, mentions, summary
 from .quality import is_test_path, is_vendored
@@ -87,6 +87,8 @@ def generate(snapshot: Snapshot, rng: random.Random, progress=None) -> list[Task
         if progress is not None:
             progress(len(files) + i + 1, len(files) + len(others))
         text = snapshot.text(rel, MAX_PARSE_BYTES + 1)
+        if text is not None and is_generated(text[:4096]):
+            continue  # a Bison parser, a flex scanner, protobuf's `DO NOT EDIT`: asked of the code no one wrote
         defs = syntax.outline(rel, text) if text is not None and len(text) <= MAX_PARSE_BYTES else None
         if not defs:
             continue
