@@ -195,8 +195,14 @@ def unfinished_run(folder: Path) -> str | None:
     """What to say of ``folder`` when it holds a training run that stopped before its end
     (``run.json`` written, no ``summary.json``: Ctrl-C, a kill, a full disk); None otherwise."""
     if (folder / "run.json").is_file() and not (folder / "summary.json").is_file():
-        return ("it holds a training run that did not finish (no summary.json): the same `explore train` command, "
-                "or with --resume, finishes it")
+        try:  # a policy run continues only with --resume (the same command alone is refused: the folder holds a run)
+            config = json.loads((folder / "run.json").read_text()).get("config", {})
+            policy = bool(config.get("sft", {}).get("steps") or config.get("rl", {}).get("updates"))
+        except (OSError, ValueError, AttributeError):
+            policy = True
+        return ("it holds a training run that did not finish (no summary.json): "
+                + ("the same `explore train` command plus --resume finishes it" if policy else
+                   "the same `explore train` command, or with --resume, finishes it"))
     return None
 
 

@@ -9,6 +9,7 @@ both resume with ``--resume``).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import time
@@ -334,6 +335,15 @@ def train(
     from ..training.pipeline import train as run_training
     from ..training.stages import check_from
 
+    seen: dict[str, Path] = {}
+    twice: list[str] = []
+    for given in repos:  # `train webargs ./webargs/` was a corpus of two, and started hours of policy training
+        if seen.setdefault(os.path.realpath(given.expanduser()), given) is not given:
+            twice.append(str(given))
+    if twice:
+        err.print(f"[yellow]note[/]: {shown_markup(', '.join(twice))} named a repository already given: trained once",
+                  highlight=False)
+        repos = list(seen.values())
     repo = repos[0]
     if from_dir is not None:
         check_from(from_dir)

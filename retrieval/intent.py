@@ -190,6 +190,18 @@ def asks_for_tests(question: str) -> bool:
         and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
 
 
+#: A question asking for a language's grammar: the file a parser generator reads.
+_ASKS_GRAMMAR = re.compile(r"\b(grammars?|bnf|ebnf|yacc|bison|antlr|production rules?|parser rules?)\b", re.I)
+#: What parser generators read: yacc/Bison, ANTLR, Lark, PEG, pest, Jison, nearley, pegen.
+GRAMMAR_SUFFIXES = frozenset({".y", ".yy", ".g4", ".lark", ".peg", ".pest", ".ebnf", ".bnf", ".jison", ".ne", ".gram"})
+
+
+def asks_for_grammar(question: str) -> bool:
+    """Whether ``question`` asks for a grammar (jq's "where is the grammar of the jq language
+    defined?" ranked parser.y 26th: the word is in no line of it); never a statement."""
+    return _ASKS_GRAMMAR.search(question) is not None and not is_statement(question)
+
+
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement); a code name
     alone, as typed into grep, asks so too."""

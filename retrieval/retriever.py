@@ -31,8 +31,9 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (asks_build, asks_definition, asks_for, asks_for_tests, declares_version_asked, is_bare_name,
-                     is_only_a_reference, is_statement, names_config, names_tool, version_line)
+from .intent import (GRAMMAR_SUFFIXES, asks_build, asks_definition, asks_for, asks_for_grammar, asks_for_tests,
+                     declares_version_asked, is_bare_name, is_only_a_reference, is_statement, names_config, names_tool,
+                     version_line)
 from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse
 from .units import UnitIndex
 
@@ -622,6 +623,11 @@ class Retriever:
                                 and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")
+            if lifts["docs"] == 0.0 and asks_for_grammar(query.text):
+                for path in fused:
+                    if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:
+                        fused[path] += cfg.docs_intent  # as a page asked for: the words are in no line of it
+                        why[path].append("grammar asked")
             if cfg.definition_intent and asks_definition(query.text):
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent

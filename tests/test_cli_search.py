@@ -93,6 +93,12 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
                     ["ask", str(repo), question, "--model", "tiny-random"]):
         stopped = runner.invoke(app, [*command, "--adapter", str(run)])
         assert stopped.exit_code == 2 and "did not finish" in " ".join(stopped.output.split()), (command, stopped.output)
+        assert "command, or with --resume," in " ".join(stopped.output.split()), stopped.output
+    # a policy run continues only with --resume (the same command alone is refused: its folder holds a run)
+    (run / "run.json").write_text(json.dumps({"repo": str(repo), "config": {"sft": {"steps": 200}, "rl": {"updates": 40}}}))
+    stopped = runner.invoke(app, ["search", str(repo), question, "--adapter", str(run)])
+    assert "command plus --resume finishes it" in " ".join(stopped.output.split()), stopped.output
+    (run / "run.json").write_text(json.dumps({"repo": str(repo)}))
     (run / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"fitted": False, "kept": False}}))
     unkept = runner.invoke(app, ["search", str(repo), question, "--json", "--adapter", str(run)])
     assert unkept.exit_code == 0 and json.loads(unkept.output)["fitted"] is False, unkept.output

@@ -534,3 +534,49 @@ def test_an_out_folder_that_cannot_be_written_is_said_in_one_line(tmp_path: Path
         out.chmod(0o755)
     assert result.exit_code == 2 and "cannot write into --out" in result.output, result.output
     assert "Traceback" not in result.output and os.listdir(out) == []
+
+
+def test_a_cache_folder_that_cannot_be_written_is_named_as_the_cache(tmp_path: Path, history_repo: Path,
+                                                                      monkeypatch) -> None:
+    """With no --out, an unwritable cache folder was "cannot make --out …": an option the user
+    never passed. It is named as the cache folder, with what to do."""
+    import subprocess
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("EXPLORE_CACHE", str(cache))
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(cache)], capture_output=True).returncode:
+            import pytest
+
+            pytest.skip("root, and this file system cannot make a folder immutable")
+    else:
+        cache.chmod(0o555)
+    try:
+        result = runner.invoke(app, ["train", str(history_repo)])
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(cache)], check=False)
+        cache.chmod(0o755)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "cannot use the cache folder" in said and "EXPLORE_CACHE" in said, result.output
+    assert "--out " not in said.replace("give --out DIR", ""), result.output
+
+
+def test_a_repository_named_twice_is_trained_once(tmp_path: Path, make_history_repo) -> None:
+    """`explore train webargs ./webargs/` was a corpus of two repositories: a policy run of
+    hours (SFT and RL), where one repository's default run fits its candidate stage."""
+    import subprocess
+    import sys
+
+    repo = make_history_repo(tmp_path, commits=5)
+    explore = Path(sys.executable).with_name("explore")
+    try:  # in a process of its own: the corpus run it was would run for hours
+        result = subprocess.run([str(explore), "train", str(repo), f"{repo}/", "--out", str(tmp_path / "out")],
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"still training after 120 s: {exc.stderr}") from None
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 0 and "trained once" in said and "policy: SFT" not in said, result.stderr
+    assert "kept as it is" in said, result.stderr

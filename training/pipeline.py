@@ -175,6 +175,13 @@ def shipped_start(config: TrainConfig) -> Path | None:
     return bundle.shipped_start(config.model, config.env, from_scratch=config.from_scratch)
 
 
+def _cache_unwritable(out: Path, exc: OSError) -> str:
+    """What to say when the cache folder a run writes by default cannot be written (no
+    --out was given, so naming --out sent the user looking for an option they never passed)."""
+    return (f"cannot use the cache folder {out}: {exc.strerror or exc}; make it a folder you can write, set "
+            "EXPLORE_CACHE to one, or give --out DIR")
+
+
 def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,
           out: Path | None = None,
           tasks_file: Path | None = None, from_dir: Path | None = None, resume: bool = False,
@@ -202,6 +209,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
             raise TrainError(f"training over {len(repository)} repositories needs --out DIR (the adapters belong "
                              "to no single repository); then `explore ask REPO ... --adapter DIR`")
     where = repository.label if isinstance(repository, Corpus) else str(repository.path)
+    given_out = out is not None
     out = Path(out) if out is not None else default_adapter_dir(repository.path)
     _inherit_head(config, _recorded_start(out) if resume and from_dir is None else from_dir)
     if not isinstance(repository, Corpus):
@@ -224,13 +232,14 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputExists(f"cannot make --out {out}: {exc.strerror or exc}") from None
+        raise OutputExists(f"cannot make --out {out}: {exc.strerror or exc}" if given_out else _cache_unwritable(out, exc)) \
+            from None
     try:  # a folder that is there but read-only (chmod 555, chattr +i) failed at run.json with a traceback
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as exc:
         raise OutputExists(f"cannot write into --out {out}: {exc.strerror or exc}; give a folder you can write "
-                           "to") from None
+                           "to" if given_out else _cache_unwritable(out, exc)) from None
     run = Run(where, config, out, progress, rev, teacher)
     if resume and (out / STATE_FILE).is_file():
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
