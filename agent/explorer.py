@@ -31,8 +31,9 @@ from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: 
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import (ONLY_A_REFERENCE, asks_definition, asks_for, asks_for_tests, declares_version_asked,
-                                is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
+from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition, asks_for, asks_for_tests,
+                                declares_version_asked, is_bare_name, is_only_a_reference, names_config, names_file,
+                                names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
@@ -453,7 +454,8 @@ class Explorer:
             named = stage[0][0].rsplit("/", 1)[-1]
             said = f"the question names {named}" if names_file(question, stage[0][0]) else \
                 f"the question asks for the language version {named} declares" \
-                if declares_version_asked(question, stage[0][0]) else f"the question names the tool {named} configures"
+                if declares_version_asked(question, stage[0][0]) else f"the question asks what CI's {named} runs" \
+                if asks_ci_file(question, stage[0][0]) else f"the question names the tool {named} configures"
             return self._unwalked(question, started, stage,
                                   f"{said}: answered with it as the candidate stage ranks it, without walking")
         if walking:

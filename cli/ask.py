@@ -9,6 +9,7 @@ Imports only the runtime (``agent``), and that only when it walks here: never
 """
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -86,8 +87,15 @@ def _bounded(raw: bytes) -> bytes:
 
 
 def _decoded(raw: bytes, where: str) -> str:
-    """``raw`` as UTF-8 text (an editor's byte-order mark is no text), or an error saying
+    """``raw`` as UTF-8 text (an editor's byte-order mark is no text), or UTF-16 where its
+    byte-order mark says so (what Windows PowerShell 5's ``>`` writes); else an error saying
     where the first other byte is and how to convert the text."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise QuestionSourceError(f"the question {where} starts as UTF-16 text but is not (byte {exc.start}): "
+                                      "convert it first, e.g. `iconv -f utf-16 -t utf-8`") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

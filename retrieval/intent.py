@@ -311,6 +311,8 @@ _VERSION_DECLARED = re.compile(
     r"""^\s*(?:go\s+\d|toolchain\s+go\d|rust-version\s*=|"engines"\s*:|requires-python\s*=|python_requires\s*=|"""
     r"""\w+\.required_ruby_version|ruby\s+["']\d|"php"\s*:|<maven\.compiler\.(?:source|target|release)>|"""
     r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|(?:kotlin|java|jdk)\s*=\s*"\d|.*kotlin\(["'][\w.-]+["']\)\s+version|"""
+    # Gradle's toolchain: `languageVersion.set(JavaLanguageVersion.of(8))`, `languageVersion = JavaLanguageVersion.of(17)`
+    r""".*JavaLanguageVersion\.of\(|"""
     r"""<TargetFrameworks?>|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
 
 
@@ -321,10 +323,24 @@ def version_line(question: str, path: str, lines: list[str]) -> int | None:
     ``go 1.23.0`` line above it out of sight."""
     if not declares_version_asked(question, path):
         return None
-    # Gradle's files declare Java's level and Kotlin's version both: a Kotlin question wants Kotlin's line
-    kotlin = re.search(r"\bkotlin\b", question, re.I) is not None and re.search(r"\bjava\b", question, re.I) is None
+    # Gradle's files declare Java's level and Kotlin's version both: a Kotlin question wants Kotlin's line,
+    # a Java question Java's (retrofit's "which Gradle file sets the Java version?" opened `kotlin = "2.0.21"`)
+    kotlin = re.search(r"\bkotlin\b", question, re.I) is not None
+    java = re.search(r"\b(?:java|jdk|jvm)\b", question, re.I) is not None
     return next((n for n, text in enumerate(lines, start=1)
-                 if _VERSION_DECLARED.match(text) and (not kotlin or "kotlin" in text.lower())), None)
+                 if _VERSION_DECLARED.match(text) and (kotlin == java or ("kotlin" in text.lower()) == kotlin)), None)
+
+
+#: A CI service's own files: GitHub's workflows, GitLab's, Travis', CircleCI's, Azure's, AppVeyor's.
+_CI_FILE = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$|(?:^|/)\.gitlab-ci\.ya?ml$|(?:^|/)\.travis\.ya?ml$|"
+                      r"(?:^|/)\.circleci/config\.ya?ml$|(?:^|/)azure-pipelines\.ya?ml$|(?:^|/)\.?appveyor\.ya?ml$")
+
+
+def asks_ci_file(question: str, path: str) -> bool:
+    """Whether ``path`` is a CI service's file and ``question`` asks what the CI runs on
+    ("which Python versions are tested in CI?": the walk read pyproject.toml)."""
+    return _CI_FILE.search(path.lower()) is not None and _VERSIONS_TESTED.search(question) is not None and \
+        re.search(r"\b(?:ci|workflows?|github actions|pipelines?)\b", question, re.I) is not None
 
 
 def names_tool(question: str, path: str) -> bool:
@@ -334,6 +350,8 @@ def names_tool(question: str, path: str) -> bool:
     :data:`_NOT_TOOLS` — or asks for the version of the language whose manifest it is
     (:data:`_LANGUAGE_MANIFESTS`)."""
     if declares_version_asked(question, path):
+        return True
+    if asks_ci_file(question, path):
         return True
     if PurePosixPath(path.lower()).suffix in _NAMED_FOR_THE_PROJECT:
         return False  # rack.gemspec, Polly.Core.csproj: named for the project, not for a tool

@@ -31,7 +31,9 @@ NAME_WEIGHT = 2
 #: A prose token counts at most this many times, however often a long report repeats it.
 MAX_PROSE_COUNT = 2
 
-_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*))?')
+#: A Python frame; a compiled module's names its function in full (Cython's ``in
+#: aiohttp._http_parser.HttpParser.feed_data``): the function is the last part.
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*(?:\.[^\W\d][\w<>]*)*))?')
 #: A V8 frame (``at fn (path:line:col)``, ``at new Server (…)``, ``at async fn (…)``, or a
 #: bare ``at path:line:col``), read after backslashes became slashes and URL prefixes went.
 _JS_FRAME = re.compile(r"at (?:(?:new|async) )*(?:([\w.$<>]+)(?: \[as [\w$]+\])? )?\(?((?:[A-Za-z]:)?(?:[\w@./-]+/)?"
@@ -122,6 +124,10 @@ def name_parts(dotted: str) -> list[str]:
 
 
 _CALL = re.compile(r"\b([^\W\d]\w*)\(")
+#: A conventional commit's type and scope (``fix(parser):``, ``feat(core/router)!:``): the type
+#: is no function called (``fix(`` was read as a call of ``fix``, a name weighed three times).
+_CONVENTIONAL = re.compile(r"^[^\S\n]*(?:feat|fix|chore|docs|refactor|perf|test|tests|build|ci|style|revert|deps|types?)"
+                           r"\([^()\n]{1,60}\)!?:", re.I | re.M)
 _FENCE = re.compile(r"```.*?```", re.S)
 #: Where another package lives on the user's machine: Python's site-packages and standard
 #: library (``Lib/`` on Windows), node_modules, Go's module cache, Cargo's registry and git
@@ -217,6 +223,7 @@ def parse(question: str) -> Query:
     so a server asked about pasted logs keeps no megabytes in the cache. Read in Unicode's
     compatibility form (NFKC): a name typed in full-width letters, as a CJK input method
     writes ``ＯｒｄｅｒｅｄＭｕｌｔｉＤｉｃｔ``, is the name; a full-width ``？`` a question mark."""
+    question = question.removeprefix("\ufeff")  # a byte-order mark hid an error line at the start (`Explorer.ask(f.read())`)
     if not question.isascii():
         question = unicodedata.normalize("NFKC", question)
     if len(question) <= MAX_QUERY_CHARS:
@@ -257,7 +264,7 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
     paths: list[tuple[str, int, str]] = []
     functions: list[str] = []
     for m in _FRAME.finditer(text):
-        named = m.group(3) if m.group(3) and not m.group(3).startswith("<") else ""
+        named = m.group(3).rsplit(".", 1)[-1] if m.group(3) and not m.group(3).startswith("<") else ""
         paths.append((m.group(1), int(m.group(2)), named))
         if named:
             functions.append(named)
@@ -500,8 +507,10 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         holding = [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]
         for starts in query.message_starts if not holding else ():  # a value formatted in as a plain word
             pieces = next(([start] for start in starts if any(_in_string(text, [start]) for text in lines)), [])
-            if holding := [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]:
+            # one line holds it, or it says nothing of where (a name asked about may)
+            if len(holding := [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]) == 1:
                 break
+            holding, pieces = [], query.messages
         # where code raises it: in a string literal first, then on a code line, a comment quoting the
         # message last (commander's doc comment "…options for unknown options" opened the window)
         line = next((n for n in holding if _in_string(lines[n - 1], pieces)),
@@ -593,12 +602,14 @@ def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
     word at a time from its end while it stays long enough to look up."""
     starts = []
     for m in _ERROR_LINE.finditer(text):
-        for piece in _VALUE.split(m.group(1) or m.group(2) or m.group(3)):
-            words = piece.strip(" \t.,;:!?-=").split()
-            cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1)]
-            cut = [c for c in cut if _long_enough(c)]
-            if cut and _long_enough(" ".join(words)):
-                starts.append(tuple(cut))
+        # the message's first piece only, cut to no less than half its words: a later piece's start
+        # (p-queue's `and up, got`) stands in every message of its kind
+        first = next((p for p in _VALUE.split(m.group(1) or m.group(2) or m.group(3)) if p.strip()), "")
+        words = first.strip(" \t.,;:!?-=").split()
+        cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1) if 2 * n >= len(words)]
+        cut = [c for c in cut if _long_enough(c)]
+        if cut and _long_enough(" ".join(words)):
+            starts.append(tuple(cut))
     return tuple(starts)
 
 
@@ -660,7 +671,7 @@ def _parse(text: str) -> Query:
         parts = name_parts(m.group(0))
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]
-    names += [m.group(1) for m in _CALL.finditer(text) if len(m.group(1)) > 2]
+    names += [m.group(1) for m in _CALL.finditer(_CONVENTIONAL.sub(" ", text)) if len(m.group(1)) > 2]
     names += [n for n in _NAME.findall(_FENCE.sub(" ", text)) if _is_code_name(n, text)]
     asked = [n for m in _DEFINED.finditer(text) for n in m.groups() if n and len(n) > 2]  # "where is bytesify defined?"
     names += asked

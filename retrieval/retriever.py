@@ -552,14 +552,18 @@ class Retriever:
         (``parser.c`` and ``parser.y``); or its name is a code generator's own (``api.pb.go``,
         ``x_pb2.py``, ``sdk.gen.ts``, ``Form1.Designer.cs``: an OpenAPI client's generated files
         outranked the backend for a database error). A generated module with no such source (a
-        table a script wrote, jinja's ``_identifier.py``) is the project's own code. Read once per file."""
+        table a script wrote, jinja's ``_identifier.py``) is the project's own code. A minified
+        script (``*.min.js``, or a line of :data:`_MINIFIED_LINE` characters in its head) is a
+        copy too. Read once per file."""
         marks = self._generated_marks
         if path not in marks:
             folder, _, name = path.rpartition("/")
             base = name.split(".")[0]
             sources = self._folders().get(folder, ())
             marks[path] = _GENERATED_NAME.search(name.lower()) is not None or any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
-                              GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "")
+                              GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "") \
+                or name.lower().endswith((".js", ".mjs", ".cjs")) and any(
+                    len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
         return marks[path]
 
     def _folders(self) -> dict[str, list[str]]:
@@ -717,7 +721,10 @@ def _asks_media(question: str, path: str) -> bool:
 #: File names code generators give what they write (protobuf, OpenAPI clients, Dart's build_runner,
 #: Windows Forms' designer, ``*.generated.*``): generated whatever the repository holds beside them.
 _GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.[cm]?[jt]sx?|\.g\.dart|\.freezed\.dart|"
-                             r"\.designer\.cs|[._]generated\.\w+)$")
+                             r"\.designer\.cs|[._]generated\.\w+|\.min\.[cm]?js)$")
+#: A line this long in a JavaScript file's head says a minifier wrote it (retrofit's website
+#: `prettify.js` ranked first for "Remove outdated TODO").
+_MINIFIED_LINE = 1000
 
 
 def _names_copy(question: str, path: str, vendored: bool) -> bool:

@@ -102,6 +102,14 @@ _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|inte
 _JS_TEST_RE = re.compile(r"\.(test|spec|test-d)\.[cm]?[jt]sx?$")
 
 
+#: Gradle's and Kotlin Multiplatform's test source sets (``src/androidTest``, ``src/commonTest``,
+#: ``src/jvmTest``, ``src/integrationTest``), lower-cased; Maven's ``src/test`` is a ``test`` folder.
+_SOURCE_SET_TEST = re.compile(r"(?:android|androidunit|androidinstrumented|integration|functional|acceptance|common|"
+                              r"jvm|js|native|ios|tvos|watchos|macos|apple|darwin|linux|mingw|unix|posix|wasm|wasmjs|"
+                              r"wasmwasi|nonjvm|nonwasm|nonapple|nonjs|jsandwasm|jvmandroid|concurrent|shared)test"
+                              r"|testfixtures")
+#: A JVM test class's file (``CallTest.java``, ``RetrofitTests.kt``, ``ServerIT.java``), as written.
+_JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$")
 #: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
 _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
 
@@ -117,6 +125,8 @@ def file_kind(path: str) -> str:
     name, suffix = p.name, p.suffix
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} \
+            or any(_SOURCE_SET_TEST.fullmatch(part) for part in parts) \
+            or _JVM_TEST_NAME.match(PurePosixPath(path).name) \
             or (name.startswith("test_") and suffix != ".go") \
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
             or name == "conftest.py" \

@@ -280,6 +280,17 @@ def test_a_question_file_with_a_byte_order_mark_and_a_cache_that_is_no_folder(tm
     marked.write_bytes(b"\xef\xbb\xbf  \n")
     empty = runner.invoke(app, ["search", str(repo), "--question-file", str(marked)])
     assert empty.exit_code == 2 and "empty" in empty.output, empty.output
+    # UTF-16 with its mark, as Windows PowerShell 5's `>` writes it (refused as "not UTF-8", told to use latin1),
+    # and a mark in a question given as an argument (it hid the error line: no message was read)
+    import codecs
+
+    wide = tmp_path / "u16.txt"
+    wide.write_bytes(codecs.BOM_UTF16_LE + "RuntimeError: backoff attempt overflowed\r\n".encode("utf-16-le"))
+    read = runner.invoke(app, ["search", str(repo), "--question-file", str(wide), "--json"])
+    assert read.exit_code == 0 and json.loads(read.stdout)["hits"][0]["path"] == "retry.py", read.output
+    from explore.retrieval.query import parse
+
+    assert parse("\ufeffRuntimeError: Session is closed").messages == ("Session is closed",)
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")
     monkeypatch.setenv("EXPLORE_CACHE", str(blocked))
@@ -397,6 +408,25 @@ def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, mak
     data = json.loads(asked.stdout)
     assert data["files"][0] == "src/parser.y" and data["weighed"]["walked"] is False, data
     assert any("names parser.y" in n for n in data["notes"])
+
+
+def test_a_question_about_the_versions_ci_runs_on_is_answered_with_the_workflow(tmp_path: Path, make_repo) -> None:
+    """"the CI workflow that runs the tests on several Go versions" was answered with go.mod (a
+    language version asked for), and once that was mended "which Python versions are tested in
+    CI?" walked and answered pyproject.toml where the stage ranked the workflow first."""
+    repo = make_repo(tmp_path, {
+        "pyproject.toml": '[project]\nname = "acme"\nrequires-python = ">=3.10"\nclassifiers = [\n'
+                          '  "Programming Language :: Python :: 3.12",\n]\n',
+        ".github/workflows/ci.yml": "name: CI\non: [push]\njobs:\n  tests:\n    strategy:\n      matrix:\n"
+                                    "        python-version: ['3.10', '3.11', '3.12']\n    steps:\n      - run: nox -s tests\n",
+        "acme/core.py": "def run(version):\n    return version\n",
+    })
+    asked = runner.invoke(app, ["ask", str(repo), "which Python versions are tested in CI?", "--model", "tiny-random",
+                                "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    data = json.loads(asked.stdout)
+    assert data["files"][0] == ".github/workflows/ci.yml" and data["weighed"]["walked"] is False, data
+    assert any("what CI's ci.yml runs" in n for n in data["notes"]), data["notes"]
 
 
 def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:

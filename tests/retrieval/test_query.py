@@ -217,6 +217,44 @@ def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
     assert parse("Where is this defined?").names == frozenset()
 
 
+def test_a_compiled_modules_frame_names_its_function_in_full() -> None:
+    """Cython's frame `in aiohttp._http_parser.HttpParser.feed_data` was read as a function
+    named `aiohttp`: the evidence stayed at the user's old line number, not at `feed_data`."""
+    report = ('Traceback (most recent call last):\n  File "aiohttp/_http_parser.pyx", line 563, in '
+              'aiohttp._http_parser.HttpParser.feed_data\naiohttp.http_exceptions.BadStatusLine: 400, message: bad')
+    assert parse(report).frame_functions == ("feed_data",) and "aiohttp" not in parse(report).functions
+
+
+def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
+    """The fallback to a message piece's start took p-queue's later piece `and up, got`,
+    which both of its range checks hold, and opened the evidence at the wrong one (the name
+    `concurrency` had found the right one): only the first piece's start is tried, cut to no
+    less than half its words, and the evidence opens at it only where one line holds it."""
+    from explore.retrieval.query import evidence_start
+
+    report = "TypeError: Expected `concurrency` to be a number from 1 and up, got `0` (number)"
+    assert all(start.startswith("Expected `concurrency`") for starts in parse(report).message_starts
+               for start in starts)
+    lines = [*(f"const filler{i} = {i};" for i in range(30)),
+             "if (!(typeof options.intervalCap === 'number' && options.intervalCap >= 1)) {",
+             "  throw new TypeError(`Expected \\`intervalCap\\` to be a number from 1 and up, got \\`${x}\\``);",
+             "}", *(f"const more{i} = {i};" for i in range(30)),
+             "set concurrency(newConcurrency: number) {",
+             "  throw new TypeError(`Expected \\`concurrency\\` to be a number from 1 and up, got \\`${n}\\``);",
+             "}"]
+    start = evidence_start(lines, report, "source/index.ts", 12)
+    assert start > 40, start  # at the concurrency setter, not the intervalCap check
+
+
+def test_a_conventional_commits_type_is_no_call() -> None:
+    """`fix(parser): handle empty input` read `fix(` as a call of `fix`, a name weighed three
+    times and looked up as a definition; the scope stays a word of the question."""
+    asked = parse("fix(parser): handle empty input in the tokenizer")
+    assert asked.names == frozenset() and asked.terms.count("fix") == 1 and "parser" in asked.terms
+    assert parse("feat(core/router)!: allow a trailing slash").names == frozenset()
+    assert parse("Fix parse() on empty input").names == frozenset({"parse"})
+
+
 def test_a_generic_asked_where_it_is_defined_is_its_name() -> None:
     """"where is the Draft<T> type defined?" (immer) named nothing: the name had to end at a
     space, so the evidence opened at a window of `DraftState` lines, not at `type Draft<T>`."""

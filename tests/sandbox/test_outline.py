@@ -44,6 +44,13 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # Go's tests end in _test.go: testify's http/test_response_writer.go is code; jq's library is jq code
     ("http/test_response_writer.go", "code"), ("http/writer_test.go", "test"), ("test_util.py", "test"),
     ("src/builtin.jq", "code"),
+    # Gradle's and Kotlin Multiplatform's test source sets and JVM test classes (retrofit's androidTest, okio's
+    # commonTest were code); javapoet's TypeSpec.java is code
+    ("retrofit/android-test/src/androidTest/java/retrofit2/BasicCallTest.java", "test"),
+    ("okio/src/commonTest/kotlin/okio/BufferTest.kt", "test"), ("okio/src/jvmTest/kotlin/okio/Helpers.kt", "test"),
+    ("app/src/integrationTest/java/ServerIT.java", "test"), ("core/src/main/java/CallTest.java", "test"),
+    ("src/main/java/com/squareup/javapoet/TypeSpec.java", "code"), ("src/main/java/Latest.java", "code"),
+    ("src/main/kotlin/Split.kt", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
