@@ -374,6 +374,13 @@ def test_a_name_alone_is_answered_where_it_is_defined_without_walking(tmp_path: 
         assert name in data["evidence"][0]["text"]
 
 
+def _asked(repo: Path, question: str) -> dict:
+    """`explore ask REPO QUESTION --json` with the tiny model and no server: its JSON, exit 0 checked."""
+    asked = runner.invoke(app, ["ask", str(repo), question, "--model", "tiny-random", "--no-server", "--json"])
+    assert asked.exit_code == 0, asked.output
+    return json.loads(asked.stdout)
+
+
 def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, make_repo) -> None:
     """"What modules are listed in go.mod?" was settled as a question about code
     (`bash_completions.go`, lines of shell completion) where `search` ranked go.mod first;
@@ -384,10 +391,7 @@ def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, mak
                       "\treturn []string{\"listed\", \"modules\"}\n}\n",
         "cmd.go": "package tool\n\nfunc Run(args []string) error {\n\treturn nil\n}\n",
     })
-    asked = runner.invoke(app, ["ask", str(repo), "What modules are listed in go.mod?", "--model", "tiny-random",
-                                "--no-server", "--json"])
-    assert asked.exit_code == 0, asked.output
-    data = json.loads(asked.stdout)
+    data = _asked(repo, "What modules are listed in go.mod?")
     assert data["files"][0] == "go.mod" and data["weighed"]["walked"] is False
     assert any("names go.mod" in n for n in data["notes"])
 
@@ -402,10 +406,7 @@ def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, mak
         f"static int yy_parser_table_{i} = {i}; /* parser where src */\n" for i in range(30))
     repo = make_repo(tmp_path, {"src/parser.y": grammar, "src/parser.c": generated,
                                 "src/main.c": "int main(void) { return 0; }\n"})
-    asked = runner.invoke(app, ["ask", str(repo), "where is src/parser.y", "--model", "tiny-random",
-                                "--no-server", "--json"])
-    assert asked.exit_code == 0, asked.output
-    data = json.loads(asked.stdout)
+    data = _asked(repo, "where is src/parser.y")
     assert data["files"][0] == "src/parser.y" and data["weighed"]["walked"] is False, data
     assert any("names parser.y" in n for n in data["notes"])
 
@@ -421,10 +422,7 @@ def test_a_question_about_the_versions_ci_runs_on_is_answered_with_the_workflow(
                                     "        python-version: ['3.10', '3.11', '3.12']\n    steps:\n      - run: nox -s tests\n",
         "acme/core.py": "def run(version):\n    return version\n",
     })
-    asked = runner.invoke(app, ["ask", str(repo), "which Python versions are tested in CI?", "--model", "tiny-random",
-                                "--no-server", "--json"])
-    assert asked.exit_code == 0, asked.output
-    data = json.loads(asked.stdout)
+    data = _asked(repo, "which Python versions are tested in CI?")
     assert data["files"][0] == ".github/workflows/ci.yml" and data["weighed"]["walked"] is False, data
     assert any("what CI's ci.yml runs" in n for n in data["notes"]), data["notes"]
 
@@ -443,10 +441,7 @@ def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_pat
         "src/App.csproj": "<Project>\n  <PropertyGroup>\n    <TargetFrameworks>net8.0</TargetFrameworks>\n"
                           "  </PropertyGroup>\n</Project>\n",
     })
-    asked = runner.invoke(app, ["ask", str(repo), "where is the phpunit configuration?", "--model", "tiny-random",
-                                "--no-server", "--json"])
-    assert asked.exit_code == 0, asked.output
-    data = json.loads(asked.stdout)
+    data = _asked(repo, "where is the phpunit configuration?")
     assert data["files"][0] == "phpunit.xml.dist" and data["weighed"]["walked"] is False, data["files"]
     assert any("names the tool phpunit.xml.dist configures" in n for n in data["notes"])
     for question, named in (("which version of rack does app.gemspec require?", "app.gemspec"),
