@@ -32,7 +32,7 @@ from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition, asks_for, asks_for_tests,
-                                declares_version_asked, is_bare_name, is_only_a_reference, names_config, names_file,
+                                declares_version_asked, dependency_asked, dependency_line, is_bare_name, is_only_a_reference, names_config, names_file,
                                 names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
 from ..retrieval.retriever import RetrieverConfig
@@ -447,12 +447,15 @@ class Explorer:
                                   "answered with it as the candidate stage ranks it, without walking")
         if (walk or self.walk) != "always" and names_config(question) and (stage := env.stage_ranking()) \
                 and file_kind(stage[0][0]) == "config" and (names_file(question, stage[0][0])
-                                                            or names_tool(question, stage[0][0])):
+                                                            or names_tool(question, stage[0][0])
+                                                            or self._pins_dependency(question, stage[0][0])):
             # "what does tsconfig.json set?", "where is the phpunit configuration?": the file it names, or
             # the tool's own, which the stage ranks first (the walk read code or another config file
             # for such questions as often as not: Slim's CI workflow, which runs phpunit)
             named = stage[0][0].rsplit("/", 1)[-1]
             said = f"the question names {named}" if names_file(question, stage[0][0]) else \
+                f"the question asks for the version of {dependency_asked(question)} {named} pins" \
+                if self._pins_dependency(question, stage[0][0]) and not names_tool(question, stage[0][0]) else \
                 f"the question asks for the language version {named} declares" \
                 if declares_version_asked(question, stage[0][0]) else f"the question asks what CI's {named} runs" \
                 if asks_ci_file(question, stage[0][0]) else f"the question names the tool {named} configures"
@@ -527,7 +530,7 @@ class Explorer:
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:
-                by = settled_by(self.weigh, question)  # the rankings that outweighed it (BM25 too, for a question)
+                by = self._outweighed_by(question, settled[0], answered, stage, env.lexical_ranking())
                 notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
                               + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"
                                  if file_kind(settled[0]) != "code" else "about behaviour: answering the best code file"))
@@ -561,6 +564,26 @@ class Explorer:
         text = self._compose(question, evidence) if evidence else "no answer found"
         return Answer(question, ranked, evidence, text, steps, time.perf_counter() - started,
                       self.model_name, self.adapters, notes, finished, weighed, self.fitted)
+
+    def _outweighed_by(self, question: str, chosen: str, walked: str, stage: list[tuple[str, float]],
+                       bm25: list[tuple[str, float]]) -> str:
+        """The rankings that put ``chosen`` above the walk's ``walked``, in words: of those
+        :func:`settled_by` names, the ones that rank it higher (the note named both where the
+        stage agreed with the walk and BM25 alone outweighed them)."""
+        named = settled_by(self.weigh, question)
+        preferred = []
+        for words, ranking in (("the candidate stage", stage), ("BM25", bm25)):
+            scores = dict(ranking)
+            if words in named and scores.get(chosen, float("-inf")) > scores.get(walked, float("-inf")):
+                preferred.append(words)
+        return " and ".join(preferred) or named
+
+    def _pins_dependency(self, question: str, path: str) -> bool:
+        """Whether ``path`` holds the line pinning the version of the dependency ``question``
+        asks for (retrofit's "where is the OkHttp version pinned?" walked to a build file that
+        only names it, where the stage ranked the version catalogue first)."""
+        return dependency_asked(question) is not None and \
+            dependency_line(question, file_lines(self.snapshot.text(path) or "")) is not None
 
     def _unwalked(self, question: str, started: float, stage: list[tuple[str, float]], note: str) -> Answer:
         """The answer settled before any walk: the candidate stage's ranking (none: no answer)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from ..sandbox.index import STOPWORDS
+
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
 #: about behaviour, and behaviour lives in code.
@@ -202,6 +204,19 @@ def asks_for_grammar(question: str) -> bool:
     return _ASKS_GRAMMAR.search(question) is not None and not is_statement(question)
 
 
+#: A question asking where an error is raised, not where it is defined: "where is the
+#: TooManyRedirectsException thrown?" (guzzle's answered the seven-line class that defines it).
+_ASKS_RAISED = re.compile(r"\b(?:where|which (?:file|module|function|method|class|code))\b[^?\n]{0,80}?"
+                          r"\b(?:thrown|raised|throws|raises|throw|raise)\b", re.I)
+#: A line that raises or throws (``raise X(``, ``throw new X(``, ``panic(``, ``Err(X::…``).
+RAISING_LINE = re.compile(r"\b(?:raise|throw|throws|panic!?|Err)\b")
+
+
+def asks_where_raised(question: str) -> bool:
+    """Whether ``question`` asks where an error is raised or thrown; never a statement."""
+    return _ASKS_RAISED.search(question) is not None and not is_statement(question)
+
+
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement); a code name
     alone, as typed into grep, asks so too."""
@@ -224,10 +239,53 @@ _HANDLES_CONFIG = re.compile(
 
 def names_config(question: str) -> bool:
     """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
-    the package's metadata (:data:`_NAMES_CONFIG`); never a statement, nor a question about
-    the code that reads, parses, loads or writes such a file (:data:`_HANDLES_CONFIG`)."""
-    return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
-        and _HANDLES_CONFIG.search(question) is None
+    the package's metadata (:data:`_NAMES_CONFIG`), or a dependency's version
+    (:func:`dependency_asked`); never a statement, nor a question about the code that reads,
+    parses, loads or writes such a file (:data:`_HANDLES_CONFIG`)."""
+    return (_NAMES_CONFIG.search(question) is not None or dependency_asked(question) is not None) \
+        and not is_statement(question) and _HANDLES_CONFIG.search(question) is None
+
+
+#: A dependency's version asked for: "which version of OkHttp does retrofit use?", "what serde
+#: version is optional?", "where is the OkHttp version pinned?" (retrofit's version catalogue,
+#: which holds `okhttp = "3.14.9"`, came after a build file that only names the library).
+_DEPENDENCY_VERSION = re.compile(
+    r"\b(?:which|what)\s+versions?\s+of\s+(?:the\s+)?([\w.@/-]*\w)|"
+    r"\b(?:which|what)\s+([\w.@/-]*\w)\s+versions?\b|"
+    r"\b([\w.@/-]*\w)(?:'s)?\s+versions?\s+(?:is\s+|are\s+)?(?:pinned|set|declared|defined|specified|required|locked)\b",
+    re.I)
+#: Words in a dependency's place that name none: the language's own (:data:`_LANGUAGE_MANIFESTS`), the project's.
+_NO_DEPENDENCY = frozenset({"go", "golang", "rust", "node", "node.js", "nodejs", "npm", "python", "ruby", "php", "java",
+                            "kotlin", "jdk", "jvm", ".net", "dotnet", "swift", "elixir", "dart", "flutter", "typescript",
+                            "msrv", "minimum", "supported", "latest", "current", "release", "package", "project",
+                            "library", "module", "crate", "gem", "api", "schema", "protocol", "file", "format", "language",
+                            "compiler", "toolchain", "sdk", "this", "its", "their", "our", "your", "the", "which", "that",
+                            "exact", "same", "new", "old", "oldest", "newest", "major", "minor", "patch"})
+
+
+def dependency_asked(question: str) -> str | None:
+    """The dependency whose version ``question`` asks for (``OkHttp``), or None."""
+    for m in _DEPENDENCY_VERSION.finditer(question):
+        name = next(g for g in m.groups() if g)
+        if name.lower() not in _NO_DEPENDENCY and name.lower() not in STOPWORDS and not name.isdigit():
+            return name
+    return None
+
+
+def dependency_line(question: str, lines: list[str]) -> int | None:
+    """The 1-based line declaring the version of the dependency ``question`` asks for: its name,
+    as a word, beside a version (``okhttp = "3.14.9"``, ``"guzzlehttp/psr7": "^2.7"``,
+    ``require github.com/spf13/pflag v1.0.5``); None where none does."""
+    name = dependency_asked(question)
+    if name is None:
+        return None
+    named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.I)
+    return next((n for n, text in enumerate(lines, start=1)
+                 if len(text) < 400 and named.search(text) and _A_VERSION.search(text)), None)
+
+
+#: A version as manifests write one: ``1.2``, ``^2.7``, ``v1.0.5``, ``>=3.0``.
+_A_VERSION = re.compile(r"(?<![\w.])[v^~=<>!]*\d+\.\d+")
 
 
 #: A question about how the project is built: among config files, the build's own

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import PERMALINK, asks_definition, is_bare_name, is_statement, version_line
+from .intent import (PERMALINK, RAISING_LINE, asks_definition, asks_where_raised, dependency_line, is_bare_name,
+                     is_statement, version_line)
 from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
                              identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
@@ -194,7 +195,11 @@ _DEFINED = re.compile(r"\b(?:where|which file)\s+(?:is|are|does|do)\s+(?:the\s+)
                       r"(?:" + _KINDS + r"\s+)?"
                       r"(?:defined|declared|implemented|come from)\b|\bdefinition of\s+(?:the\s+)?([^\W\d]\w*)|"
                       r"\bwhich (?:file|module)\s+(?:defines|declares|implements)\s+(?:the\s+)?([^\W\d]\w*)" + _TYPE_PARAMETERS
-                      + r"(?:\(\))?\s*\??$",
+                      + r"(?:\(\))?\s*\??$|"
+                      # the kind named after it, and what it is for before the verb: "where is the Key struct for
+                      # key-value pairs defined?" (log's walk found key.rs; the question named nothing)
+                      r"\bwhere\s+(?:is|are)\s+(?:the\s+)?([^\W\d]\w*)" + _TYPE_PARAMETERS + r"\s+" + _KINDS
+                      + r"\s+(?:for|of|that|which|used|in|with|to)\b[^?\n]{0,60}?\b(?:defined|declared|implemented)\b",
                       re.I)
 
 
@@ -494,7 +499,16 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     runs to :data:`UNIT_WORDS` words and does not ask where a name is defined."""
     if (declared := version_line(question, path, lines)) is not None:  # "which Go version is required?"
         return max(1, declared - 2)
+    if file_kind(path) == "config" and (pinned := dependency_line(question, lines)) is not None:  # "which version of OkHttp?"
+        return max(1, pinned - 2)
     query = parse(question)
+    if query.names and asks_where_raised(question):  # "where is X thrown?": at the line throwing it
+        raising = [n for n, text in enumerate(lines, start=1)
+                   if RAISING_LINE.search(text) and any(name in text for name in query.names)]
+        # the code that throws, before a doc comment's `@throws` of it
+        raised = next((n for n in raising if not COMMENT_LINE.match(lines[n - 1])), raising[0] if raising else None)
+        if raised is not None:
+            return max(1, raised - 3)
     frame = _innermost_frame(query, path)
     line = frame[0] if frame else None
     if frame and (moved := _frame_in_file(lines, *frame, path=path)) != line:  # the function, where this version has it

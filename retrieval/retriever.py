@@ -31,9 +31,9 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (GRAMMAR_SUFFIXES, asks_build, asks_definition, asks_for, asks_for_grammar, asks_for_tests,
-                     declares_version_asked, is_bare_name, is_only_a_reference, is_statement, names_config, names_tool,
-                     version_line)
+from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
+                     asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
+                     is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
 from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse
 from .units import UnitIndex
 
@@ -490,6 +490,18 @@ class Retriever:
         # not a test's own name: "fix test_package_zip_list on 3.13" is about the code it tests
         return {p for p in found.intersection(candidates) if tests or file_kind(p) != "test"}
 
+    def raising(self, query: Query, candidates: list[str]) -> set[str]:
+        """The code files among ``candidates`` with a line that raises or throws a name of
+        ``query`` (``throw new TooManyRedirectsException(``), for "where is X thrown?"."""
+        found: set[str] = set()
+        for path in candidates:
+            if file_kind(path) != "code":
+                continue
+            text = self.snapshot.text(path) or ""
+            if any(RAISING_LINE.search(line) for line in text.splitlines() if any(n in line for n in query.names)):
+                found.add(path)
+        return found
+
     def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
         the question pastes which at most :data:`MESSAGE_FILES` of them hold; where none holds
@@ -618,6 +630,10 @@ class Retriever:
                                 and self._declares_version(query.text, path):
                             fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
                             why[path].append("language version asked")
+                        elif file_kind(path) == "config" and dependency_asked(query.text) is not None \
+                                and dependency_line(query.text, (self.snapshot.text(path) or "").splitlines()) is not None:
+                            fused[path] += cfg.config_intent  # the line pinning it; a build file that only names it is not
+                            why[path].append("dependency version asked")
                         elif file_kind(path) == "config" and names_tool(query.text, path):
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("tool named")
@@ -632,6 +648,10 @@ class Retriever:
                     if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:
                         fused[path] += cfg.docs_intent  # as a page asked for: the words are in no line of it
                         why[path].append("grammar asked")
+            if cfg.definition_intent and query.names and asks_where_raised(query.text):
+                for path in self.raising(query, list(fused)):
+                    fused[path] += cfg.definition_intent  # as a definition asked for: where it is raised
+                    why[path].append("raise asked")
             if cfg.definition_intent and asks_definition(query.text):
                 for path in self.defining(query, list(fused)):
                     fused[path] += cfg.definition_intent

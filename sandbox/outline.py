@@ -46,7 +46,9 @@ CONFIG_NAMES = frozenset({
     ".babelrc", ".eslintrc", ".prettierrc", ".npmrc", ".nvmrc", ".mocharc", ".rspec", "cartfile",
 })
 #: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
-_SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$")
+_SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$|"
+                               # PHP's tools configured in PHP (guzzle's .php-cs-fixer.dist.php was code)
+                               r"^\.php[-_]cs(?:-fixer)?(?:\.dist)?(?:\.php)?$|^(?:rector|ecs)\.php$")
 #: What builds the project, of :data:`CONFIG_NAMES` (and ``package.json``): where "how is the build
 #: configured?" is answered, before a ``.gitignore`` of a ``build/`` folder.
 BUILD_FILES = frozenset({

@@ -427,6 +427,20 @@ def test_a_question_about_the_versions_ci_runs_on_is_answered_with_the_workflow(
     assert any("what CI's ci.yml runs" in n for n in data["notes"]), data["notes"]
 
 
+def test_a_question_about_a_dependencys_version_is_answered_with_the_file_pinning_it(tmp_path: Path,
+                                                                                     make_repo) -> None:
+    """retrofit's "where is the OkHttp version pinned?" walked to a module's build file, which
+    only names OkHttp, where the stage ranked the version catalogue first."""
+    repo = make_repo(tmp_path, {
+        "gradle/libs.versions.toml": '[versions]\nkotlin = "2.0.21"\nokhttp = "3.14.9"\n',
+        "converters/wire/build.gradle": "dependencies {\n  // keep OkHttp's transitive version\n  api(libs.wire)\n}\n",
+        "src/main/java/OkHttpCall.java": "class OkHttpCall {\n  okhttp3.Call call;\n}\n",
+    })
+    data = _asked(repo, "where is the OkHttp version pinned?")
+    assert data["files"][0] == "gradle/libs.versions.toml" and data["weighed"]["walked"] is False, data
+    assert any("the version of OkHttp libs.versions.toml pins" in n for n in data["notes"]), data["notes"]
+
+
 def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:
     """"where is the phpunit configuration?": the walk read the CI workflow (it runs phpunit)
     and answered it, where the stage ranked phpunit.xml.dist first; now the file named for

@@ -487,3 +487,21 @@ def test_a_reference_with_words_that_say_nothing_of_the_code_is_only_a_reference
     from explore.retrieval.intent import is_only_a_reference
 
     assert is_only_a_reference(question) is only
+
+
+def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None:
+    """log's "where is the Key struct … defined?": the walk and the stage both had key.rs first,
+    BM25 alone preferred source.rs and won, and the note said "the candidate stage and BM25
+    outweigh it"; it names the rankings that put the answer above the walk's."""
+    from explore.agent.explorer import Explorer
+    from explore.agent.reflector import NoReflector
+
+    both = AnswerWeights(policy=0.0, stage=0.5, bm25=0.5, code_only=True, intent=True)
+    explorer = Explorer(repo, reflector=NoReflector(), weigh=both)
+    question = "where is the Key struct defined?"
+    stage = [("src/kv/key.rs", 9.5), ("src/kv/source.rs", 9.0)]
+    bm25 = [("src/kv/source.rs", 3.8), ("src/kv/key.rs", 2.4)]
+    assert explorer._outweighed_by(question, "src/kv/source.rs", "src/kv/key.rs", stage, bm25) == "BM25"
+    agreeing = [("src/kv/source.rs", 9.9), ("src/kv/key.rs", 9.5)]
+    assert explorer._outweighed_by(question, "src/kv/source.rs", "src/kv/key.rs", agreeing, bm25) == \
+        "the candidate stage and BM25"

@@ -261,6 +261,9 @@ def test_a_generic_asked_where_it_is_defined_is_its_name() -> None:
     assert parse("where is the Draft<T> type defined?").names == frozenset({"Draft"})
     assert parse("which file defines Map<K, V>?").names == frozenset({"Map"})
     assert parse("where is List[T] defined?").names == frozenset({"List"})
+    # the kind named after the name, and what it is for before the verb (log's Key struct named nothing)
+    assert parse("where is the Key struct for key-value pairs defined?").names == frozenset({"Key"})
+    assert parse("where is the retry logic for failed requests implemented?").names == frozenset()
 
 
 def test_the_words_a_question_asks_with_are_no_terms() -> None:

@@ -362,6 +362,63 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert not names_config("how do I configure options for the parser?")
 
 
+def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_path: Path, make_repo) -> None:
+    """retrofit's "which version of OkHttp does retrofit use?" and "where is the OkHttp version
+    pinned?" answered a module's build.gradle, which only names OkHttp in a comment, or the
+    client code: the config file whose line pins the dependency's version is lifted, and the
+    evidence opens at that line."""
+    from explore.retrieval.intent import dependency_asked
+
+    repo = make_repo(tmp_path, {
+        "gradle/libs.versions.toml": "[versions]\nkotlin = \"2.0.21\"\nokhttp = \"3.14.9\"\n\n[libraries]\n"
+                                     "okhttp-client = { module = \"com.squareup.okhttp3:okhttp\", version.ref = \"okhttp\" }\n",
+        "converters/wire/build.gradle": "dependencies {\n  // Make sure OkHttp's transitive version wins over OkHttp's own\n"
+                                        "  api(libs.wireRuntime)\n  testImplementation libs.okhttp.mockwebserver\n}\n",
+        "src/main/java/OkHttpCall.java": "import okhttp3.OkHttpClient;\n// OkHttp version and OkHttp calls\n"
+                                         "class OkHttpCall {\n  OkHttpClient client;\n}\n",
+        "package.json": '{\n  "name": "site",\n  "dependencies": {\n    "lodash": "^4.17.21"\n  }\n}\n',
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    for asked in ("which version of OkHttp does retrofit use?", "where is the OkHttp version pinned?"):
+        top = retriever.rank(asked, 1)[0]
+        assert top.path == "gradle/libs.versions.toml" and "dependency version asked" in top.why, (asked, top)
+    assert retriever.rank("what lodash version does the site use?", 1)[0].path == "package.json"
+    lines = (repo / "gradle/libs.versions.toml").read_text().splitlines()
+    start = evidence_start(lines, "where is the OkHttp version pinned?", "gradle/libs.versions.toml", 12)
+    assert start <= 3 <= start + 11
+    # the language's own version is the manifest's language line, no dependency
+    assert dependency_asked("Which Go version is required?") is None
+    assert dependency_asked("which version of the package is this?") is None
+    assert dependency_asked("which version of guzzlehttp/psr7 does guzzle depend on?") == "guzzlehttp/psr7"
+
+
+def test_a_question_asking_where_an_error_is_thrown_ranks_the_code_throwing_it(tmp_path: Path, make_repo) -> None:
+    """guzzle's "where is the TooManyRedirectsException thrown?" answered the seven-line class
+    defining it (its symbol evidence), the middleware throwing it second: the code that raises
+    or throws a name asked about is lifted, and the evidence opens at the line throwing it
+    (not the doc comment's `@throws`)."""
+    middleware = ("<?php\nclass RedirectMiddleware\n{\n" + "".join(f"    public function step{i}() {{}}\n" for i in range(30))
+                  + "    /**\n     * @throws TooManyRedirectsException Too many redirects.\n     */\n"
+                  "    private function guardMax($max)\n    {\n"
+                  "        throw new TooManyRedirectsException(\"Will not follow more redirects\");\n    }\n}\n")
+    repo = make_repo(tmp_path, {
+        "src/Exception/TooManyRedirectsException.php": "<?php\nclass TooManyRedirectsException extends RequestException\n{\n}\n",
+        "src/RedirectMiddleware.php": middleware,
+        "src/Client.php": "<?php\nclass Client\n{\n    public function send() {}\n}\n",
+        "pkg/errors.py": "class RetryLimit(Exception):\n    pass\n",
+        "pkg/retry.py": "from .errors import RetryLimit\n\ndef retry(n):\n    if n > 3:\n        raise RetryLimit(n)\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("where is the TooManyRedirectsException thrown?", 1)[0]
+    assert top.path == "src/RedirectMiddleware.php" and "raise asked" in top.why, retriever.rank(
+        "where is the TooManyRedirectsException thrown?", 3)
+    assert retriever.rank("Where is RetryLimit raised?", 1)[0].path == "pkg/retry.py"
+    lines = middleware.splitlines()
+    start = evidence_start(lines, "where is the TooManyRedirectsException thrown?", "src/RedirectMiddleware.php", 12)
+    thrown = next(n for n, line in enumerate(lines, start=1) if "throw new" in line)
+    assert start <= thrown <= start + 11 and start > thrown - 6, (start, thrown)
+
+
 def test_a_frame_whose_file_several_source_sets_hold_names_the_one_it_ran_in(tmp_path: Path, make_repo) -> None:
     """okio's `at okio.Buffer.readByteArray(Buffer.kt:345)`: five files end with
     `okio/Buffer.kt` (common, JVM, native… source sets), and the shortest path was the frame's

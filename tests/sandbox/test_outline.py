@@ -51,6 +51,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("app/src/integrationTest/java/ServerIT.java", "test"), ("core/src/main/java/CallTest.java", "test"),
     ("src/main/java/com/squareup/javapoet/TypeSpec.java", "code"), ("src/main/java/Latest.java", "code"),
     ("src/main/kotlin/Split.kt", "code"),
+    # PHP's tools configured in PHP
+    (".php-cs-fixer.dist.php", "config"), (".php-cs-fixer.php", "config"), (".php_cs.dist", "config"),
+    ("rector.php", "config"), ("src/Client.php", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
