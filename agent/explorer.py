@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -32,8 +33,8 @@ from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition, asks_for, asks_for_tests,
-                                declares_version_asked, dependency_asked, dependency_line, is_bare_name, is_only_a_reference, names_config, names_file,
-                                names_tool)
+                                asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
+                                is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
@@ -150,6 +151,11 @@ def _checked_question(question: Any) -> None:
     if (at := not_utf8_at(question)) is not None:  # bytes a shell passed that are not UTF-8 (\udcff here)
         raise ExploreError(f"the question is not UTF-8 text (a byte that is not, at character {at}); "
                            "retype it, or convert it (`iconv -f latin1 -t utf-8`)")
+
+
+#: A question naming one file to ask for another: "Moshi.kt delegates enum handling to which file?"
+_ASKS_ANOTHER_FILE = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:files?|modules?|class(?:es)?)\b|\bwhere\s+else\b",
+                                re.I)
 
 
 class Explorer:
@@ -438,14 +444,22 @@ class Explorer:
             # file setting it too, which the gate for questions about code would rule out)
             return self._unwalked(question, started, stage, "a name alone: answered as the candidate stage ranks "
                                   "where it is defined, without walking")
+        if (walk or self.walk) != "always" and asks_where_raised(question) and parse(question).names \
+                and (stage := env.stage_ranking()):
+            # "where is JsonEncodingException thrown?": the stage lifts the code throwing it, and BM25, which
+            # matched the class's own short file best, undid that when the two were weighed together
+            return self._unwalked(question, started, stage, "the question asks where a name is raised: answered as "
+                                  "the candidate stage ranks the code raising it, without walking")
         if (walk or self.walk) != "always" and not is_statement(question) and (stage := env.stage_ranking()) \
                 and file_kind(stage[0][0]) != "config" and names_file(question, stage[0][0]) \
-                and not asks_for_tests(question) and not asks_for(question, "docs"):
+                and not asks_for_tests(question) and not asks_for(question, "docs") \
+                and not _ASKS_ANOTHER_FILE.search(question):
             # "where is src/parser.y?": the file it names, which the stage ranks first (BM25, which
             # reads no paths, put the parser generated from it first, and settling weighed both)
             return self._unwalked(question, started, stage, f"the question names {stage[0][0].rsplit('/', 1)[-1]}: "
                                   "answered with it as the candidate stage ranks it, without walking")
-        if (walk or self.walk) != "always" and names_config(question) and (stage := env.stage_ranking()) \
+        if (walk or self.walk) != "always" and (names_config(question) or dependency_asked(question) is not None) \
+                and (stage := env.stage_ranking()) \
                 and file_kind(stage[0][0]) == "config" and (names_file(question, stage[0][0])
                                                             or names_tool(question, stage[0][0])
                                                             or self._pins_dependency(question, stage[0][0])):

@@ -239,11 +239,12 @@ _HANDLES_CONFIG = re.compile(
 
 def names_config(question: str) -> bool:
     """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
-    the package's metadata (:data:`_NAMES_CONFIG`), or a dependency's version
-    (:func:`dependency_asked`); never a statement, nor a question about the code that reads,
-    parses, loads or writes such a file (:data:`_HANDLES_CONFIG`)."""
-    return (_NAMES_CONFIG.search(question) is not None or dependency_asked(question) is not None) \
-        and not is_statement(question) and _HANDLES_CONFIG.search(question) is None
+    the package's metadata (:data:`_NAMES_CONFIG`); never a statement, nor a question about
+    the code that reads, parses, loads or writes such a file (:data:`_HANDLES_CONFIG`). A
+    dependency's version (:func:`dependency_asked`) is config only where a config file pins
+    it: "which version of escape is used, the C one or the Python one?" names code."""
+    return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
+        and _HANDLES_CONFIG.search(question) is None
 
 
 #: A dependency's version asked for: "which version of OkHttp does retrofit use?", "what serde
@@ -260,7 +261,10 @@ _NO_DEPENDENCY = frozenset({"go", "golang", "rust", "node", "node.js", "nodejs",
                             "msrv", "minimum", "supported", "latest", "current", "release", "package", "project",
                             "library", "module", "crate", "gem", "api", "schema", "protocol", "file", "format", "language",
                             "compiler", "toolchain", "sdk", "this", "its", "their", "our", "your", "the", "which", "that",
-                            "exact", "same", "new", "old", "oldest", "newest", "major", "minor", "patch"})
+                            "exact", "same", "new", "old", "oldest", "newest", "major", "minor", "patch",
+                            # build tools: their version is the wrapper's or the lock's, not a dependency line
+                            "gradle", "maven", "sbt", "bazel", "cmake", "pip", "poetry", "uv", "yarn", "pnpm", "bun",
+                            "cargo", "bundler", "composer"})
 
 
 def dependency_asked(question: str) -> str | None:
@@ -284,8 +288,8 @@ def dependency_line(question: str, lines: list[str]) -> int | None:
                  if len(text) < 400 and named.search(text) and _A_VERSION.search(text)), None)
 
 
-#: A version as manifests write one: ``1.2``, ``^2.7``, ``v1.0.5``, ``>=3.0``.
-_A_VERSION = re.compile(r"(?<![\w.])[v^~=<>!]*\d+\.\d+")
+#: A version as manifests write one: ``1.2``, ``^2.7``, ``v1.0.5``, ``>=3.0``, ``setuptools>=77``.
+_A_VERSION = re.compile(r"(?<![\w.])(?:[v^~=<>!]*\d+\.\d+|[<>=~^!]=?\s*\d+)")
 
 
 #: A question about how the project is built: among config files, the build's own
@@ -370,7 +374,7 @@ _VERSION_DECLARED = re.compile(
     r"""\w+\.required_ruby_version|ruby\s+["']\d|"php"\s*:|<maven\.compiler\.(?:source|target|release)>|"""
     r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|(?:kotlin|java|jdk)\s*=\s*"\d|.*kotlin\(["'][\w.-]+["']\)\s+version|"""
     # Gradle's toolchain: `languageVersion.set(JavaLanguageVersion.of(8))`, `languageVersion = JavaLanguageVersion.of(17)`
-    r""".*JavaLanguageVersion\.of\(|"""
+    r""".*JavaLanguageVersion(?:\.|::)of\b|"""
     r"""<TargetFrameworks?>|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
 
 

@@ -625,15 +625,14 @@ class Retriever:
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
+                    declaring = [p for p in fused if file_kind(p) == "config" and declares_version_asked(query.text, p)
+                                 and self._declares_version(query.text, p)]
+                    # the project's own declares it, at its top: moshi's records-tests module pins its own toolchain
+                    top = min((p.count("/") for p in declaring), default=0)
                     for path in fused:
-                        if file_kind(path) == "config" and declares_version_asked(query.text, path) \
-                                and self._declares_version(query.text, path):
+                        if path in declaring and path.count("/") == top:
                             fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
                             why[path].append("language version asked")
-                        elif file_kind(path) == "config" and dependency_asked(query.text) is not None \
-                                and dependency_line(query.text, (self.snapshot.text(path) or "").splitlines()) is not None:
-                            fused[path] += cfg.config_intent  # the line pinning it; a build file that only names it is not
-                            why[path].append("dependency version asked")
                         elif file_kind(path) == "config" and names_tool(query.text, path):
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("tool named")
@@ -643,6 +642,12 @@ class Retriever:
                                 and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")
+            if dependency_asked(query.text) is not None and not is_statement(query.text):
+                pinning = [p for p in fused if file_kind(p) == "config"
+                           and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
+                for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
+                    fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
+                    why[path].append("dependency version asked")
             if lifts["docs"] == 0.0 and asks_for_grammar(query.text):
                 for path in fused:
                     if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:

@@ -409,6 +409,9 @@ def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, mak
     data = _asked(repo, "where is src/parser.y")
     assert data["files"][0] == "src/parser.y" and data["weighed"]["walked"] is False, data
     assert any("names parser.y" in n for n in data["notes"])
+    # one naming a file to ask for another is no question about it (moshi's "Moshi.kt delegates … to which file?")
+    other = _asked(repo, "src/parser.y is compiled into which file?")
+    assert not any("names parser.y" in n for n in other["notes"]), other["notes"]
 
 
 def test_a_question_about_the_versions_ci_runs_on_is_answered_with_the_workflow(tmp_path: Path, make_repo) -> None:
@@ -439,6 +442,21 @@ def test_a_question_about_a_dependencys_version_is_answered_with_the_file_pinnin
     data = _asked(repo, "where is the OkHttp version pinned?")
     assert data["files"][0] == "gradle/libs.versions.toml" and data["weighed"]["walked"] is False, data
     assert any("the version of OkHttp libs.versions.toml pins" in n for n in data["notes"]), data["notes"]
+
+
+def test_a_question_asking_where_an_error_is_thrown_is_answered_with_the_code_throwing_it(tmp_path: Path,
+                                                                                        make_repo) -> None:
+    """moshi's "where is JsonEncodingException thrown?": the stage ranked the code throwing it
+    first, and weighing BM25 (which matched the class's one-line file best) gave the class."""
+    repo = make_repo(tmp_path, {
+        "src/JsonEncodingException.kt": "class JsonEncodingException(message: String?) : IOException(message)\n",
+        "src/JsonUtf8Reader.kt": "class JsonUtf8Reader {\n" + "".join(f"  fun step{i}() = {i}\n" for i in range(40))
+                                 + "  fun syntaxError(message: String) {\n"
+                                   "    throw JsonEncodingException(message + \" at path \" + path)\n  }\n}\n",
+    })
+    data = _asked(repo, "where is JsonEncodingException thrown?")
+    assert data["files"][0] == "src/JsonUtf8Reader.kt" and data["weighed"]["walked"] is False, data
+    assert any("asks where a name is raised" in n for n in data["notes"]), data["notes"]
 
 
 def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:

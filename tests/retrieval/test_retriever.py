@@ -346,6 +346,15 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     versions = retriever_for(Index.build(Repository(gradle).snapshot())).rank("Which Kotlin version does the build use?", 3)
     assert versions[0].path == "gradle/libs.versions.toml" and "language version asked" in versions[0].why, versions
     assert not any("language version asked" in h.why for h in versions[1:]), versions
+    # the project's own declares it, at its top: moshi's records-tests module pins its own toolchain
+    toolchains = make_repo(tmp_path / "toolchains", {
+        "build.gradle.kts": "java {\n  toolchain {\n    languageVersion.set(libs.versions.jdk.map(JavaLanguageVersion::of))\n"
+                            "  }\n}\n",
+        "moshi/records-tests/build.gradle.kts": "java {\n  toolchain {\n    languageVersion.set(JavaLanguageVersion.of(17))\n"
+                                                "  }\n}\n// records tests of the Java version 17 records\n",
+        "src/Moshi.kt": "class Moshi\n"})
+    java = retriever_for(Index.build(Repository(toolchains).snapshot())).rank("which Java version does moshi compile with?", 2)
+    assert java[0].path == "build.gradle.kts" and not any("language version asked" in h.why for h in java[1:]), java
     # the versions a CI job runs on are the workflow's (testify's "the CI workflow that runs the tests on
     # several Go versions" was answered with go.mod)
     for asked in ("where is the CI workflow that runs the tests on several Go versions?",
@@ -386,6 +395,21 @@ def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_pa
     lines = (repo / "gradle/libs.versions.toml").read_text().splitlines()
     start = evidence_start(lines, "where is the OkHttp version pinned?", "gradle/libs.versions.toml", 12)
     assert start <= 3 <= start + 11
+    # a code name asked about is no dependency where no config file pins it (markupsafe's "which version of
+    # escape is used, the C one or the Python one?" lifted every workflow); `setuptools>=77` pins one
+    code = make_repo(tmp_path / "code", {
+        "src/markupsafe/__init__.py": "try:\n    from ._speedups import escape\nexcept ImportError:\n"
+                                      "    from ._native import escape\n",
+        "src/markupsafe/_native.py": "def escape(s):\n    return s.replace('&', '&amp;')\n",
+        ".github/workflows/tests.yaml": "name: Tests\njobs:\n  tests:\n    runs-on: ubuntu-latest\n",
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools>=77"]\n',
+    })
+    coded = retriever_for(Index.build(Repository(code).snapshot()))
+    top = coded.rank("which version of escape is used, the C one or the Python one?", 1)[0]
+    assert top.path.startswith("src/") and "dependency version asked" not in top.why, top
+    pinned = coded.rank("where is the setuptools version pinned?", 1)[0]
+    assert pinned.path == "pyproject.toml" and "dependency version asked" in pinned.why, pinned
+    assert dependency_asked("which Gradle version does moshi use?") is None  # the wrapper's, no dependency line
     # the language's own version is the manifest's language line, no dependency
     assert dependency_asked("Which Go version is required?") is None
     assert dependency_asked("which version of the package is this?") is None
