@@ -72,7 +72,9 @@ _NAMES_CONFIG = re.compile(
     rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?)|"
     rf"cargo features|(crate|crate's|package) features|features (does|do) the (crate|package)|"
     rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
-    rf"(?<![\w.])\.(editorconfig|gitignore)\b",  # the file, not the topic: "how is gitignore matching done?" asks for code
+    rf"(?<![\w.])\.(editorconfig|gitignore)\b|"  # the file, not the topic: "how is gitignore matching done?" asks for code
+    # .NET after a space: `\b` never stands before its dot (serilog's "which version of the .NET SDK …" asked for code)
+    rf"(?<![\w.])\.net( (sdk|framework|runtime))? versions?\b|\bversions? of (the )?\.net\b|\bglobal\.json\b",
     re.I)
 
 
@@ -337,14 +339,14 @@ _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package
 #: A language's version asked for, and the manifests that declare it: "the minimum supported
 #: Rust version" is `rust-version` of Cargo.toml (fd's was answered with the CI workflow that
 #: reads it from there), "which Go version" the go directive of go.mod.
-_LANGUAGE_MANIFESTS = tuple((re.compile(rf"\b(?:{lang})(?:\s+[\w-]+)?\s+versions?\b|\bversions? of (?:{lang})\b"
+_LANGUAGE_MANIFESTS = tuple((re.compile(rf"(?<![\w.])(?:{lang})(?:\s+[\w-]+)?\s+versions?\b|\bversions? of (?:the )?(?:{lang})(?!\w)"
                                         + (r"|\bmsrv\b" if lang == "rust" else ""), re.I), frozenset(names))
                             for lang, names in (
     ("rust", ("cargo.toml",)), ("go|golang", ("go.mod",)),
     (r"node(?:\.js)?|nodejs|npm", ("package.json",)),
     ("python", ("pyproject.toml", "setup.cfg", "setup.py")), ("ruby", (".gemspec", "gemfile")),
     ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts", "libs.versions.toml")),
-    (r"\.net|dotnet|c#", (".csproj", "directory.build.props")), ("swift", ("package.swift",)),
+    (r"\.net|dotnet|c#", (".csproj", "directory.build.props", "global.json")), ("swift", ("package.swift",)),
     ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
 
 
@@ -375,7 +377,7 @@ _VERSION_DECLARED = re.compile(
     r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|(?:kotlin|java|jdk)\s*=\s*"\d|.*kotlin\(["'][\w.-]+["']\)\s+version|"""
     # Gradle's toolchain: `languageVersion.set(JavaLanguageVersion.of(8))`, `languageVersion = JavaLanguageVersion.of(17)`
     r""".*JavaLanguageVersion(?:\.|::)of\b|"""
-    r"""<TargetFrameworks?>|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
+    r"""<TargetFrameworks?>|"sdk"\s*:|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
 
 
 def version_line(question: str, path: str, lines: list[str]) -> int | None:

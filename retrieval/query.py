@@ -427,11 +427,17 @@ def _frame_in_file(lines: list[str], line: int, function: str, path: str = "") -
 def _body_end(lines: list[str], start: int) -> int:
     """The last line of the definition at line ``start``: the first later line of code
     indented no deeper than it (a closing brace, or the next statement), a signature's
-    closing bracket aside."""
+    closing bracket aside, and the opening brace that Allman style puts on a line of its own
+    (C#'s: every method's body ended at its `{`, and a .NET frame's line was dropped for the
+    method's header)."""
     indent = _indent(lines[start - 1])
+    opened = False
     for n in range(start + 1, len(lines) + 1):
         text = lines[n - 1]
         if not text.strip() or COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]":
+            continue
+        if not opened and text.strip() == "{":
+            opened = True
             continue
         return n
     return len(lines)
@@ -459,6 +465,15 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     while start < len(lines) and skipped < window - 1 and not lines[start - 1].strip():
         start, skipped = start + 1, skipped + 1
     return start
+
+
+def raised_names(query: Query) -> frozenset[str]:
+    """The names of ``query`` an error may be raised as: of ``HTTParty::RedirectionTooDeep`` the
+    member, not the namespace every error of the project is in (any name the text writes only as
+    an owner is left out, unless nothing else is left)."""
+    owners = {n for n in query.names if re.search(rf"(?<![\w.:]){re.escape(n)}(?:::|\.)[^\W\d]", query.text)
+              and not re.search(rf"(?<![\w.:]){re.escape(n)}(?!\w|::|\.[^\W\d])", query.text)}
+    return frozenset(query.names - owners) or query.names
 
 
 def holds_in_string(text: str, piece: str) -> bool:
@@ -504,7 +519,7 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     query = parse(question)
     if query.names and asks_where_raised(question):  # "where is X thrown?": at the line throwing it
         raising = [n for n, text in enumerate(lines, start=1)
-                   if RAISING_LINE.search(text) and any(name in text for name in query.names)]
+                   if RAISING_LINE.search(text) and any(name in text for name in raised_names(query))]
         # the code that throws, before a doc comment's `@throws` of it
         raised = next((n for n in raising if not COMMENT_LINE.match(lines[n - 1])), raising[0] if raising else None)
         if raised is not None:

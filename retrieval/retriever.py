@@ -34,7 +34,7 @@ from .history import ChangeLog, change_log
 from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse
+from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse, raised_names
 from .units import UnitIndex
 
 
@@ -362,7 +362,7 @@ class Retriever:
         for m in DOTTED.finditer(query.text):  # `Owner.member`: the file holding the member inside Owner defines it
             parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
             for owner, member in zip(parts, parts[1:]):
-                if 0 < len(inside := self.defining_in(owner, member)) <= DEFINING_FILES:
+                if 0 < len(inside := _named_for(self.defining_in(owner, member), member)) <= DEFINING_FILES:
                     out |= inside
                     settled |= {owner.lower(), member.lower()}
         for name in query.names:
@@ -372,7 +372,7 @@ class Retriever:
             files = self.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
             if any(not _declares_only(f) for f in files) and not _ASKS_DECLARATION.search(query.text):
                 files = {f for f in files if not _declares_only(f)}  # typings/index.d.ts declares what lib/help.js defines
-            if 0 < len(files) <= DEFINING_FILES:
+            if 0 < len(files := _named_for(files, name)) <= DEFINING_FILES:
                 out |= files
         # a type stub beside its module declares what the module implements: the module answers
         # (a dotted pair's files too), unless the question asks for the declarations themselves
@@ -491,14 +491,17 @@ class Retriever:
         return {p for p in found.intersection(candidates) if tests or file_kind(p) != "test"}
 
     def raising(self, query: Query, candidates: list[str]) -> set[str]:
-        """The code files among ``candidates`` with a line that raises or throws a name of
-        ``query`` (``throw new TooManyRedirectsException(``), for "where is X thrown?"."""
+        """The code files among ``candidates`` with a code line that raises or throws a name of
+        ``query`` (``throw new TooManyRedirectsException(``), for "where is X thrown?": not a
+        comment saying it will, nor a line raising another error of the same namespace."""
+        names = raised_names(query)
         found: set[str] = set()
         for path in candidates:
             if file_kind(path) != "code":
                 continue
             text = self.snapshot.text(path) or ""
-            if any(RAISING_LINE.search(line) for line in text.splitlines() if any(n in line for n in query.names)):
+            if any(RAISING_LINE.search(line) and not COMMENT_LINE.match(line)
+                   for line in text.splitlines() if any(n in line for n in names)):
                 found.add(path)
         return found
 
@@ -750,6 +753,17 @@ _GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.
 #: A line this long in a JavaScript file's head says a minifier wrote it (retrofit's website
 #: `prettify.js` ranked first for "Remove outdated TODO").
 _MINIFIED_LINE = 1000
+
+
+def _named_for(files: set[str], name: str) -> set[str]:
+    """``files``, or where more than :data:`DEFINING_FILES` define ``name``, those named for it
+    (``request.rb`` of ``Request``, ``message_template.rb`` of ``MessageTemplate``): Ruby reopens
+    a class in each file nesting a helper in it (httparty's ``class Request`` in four files), and
+    no definition was lifted at all."""
+    if len(files) <= DEFINING_FILES:
+        return files
+    key = name.lower().replace("_", "")
+    return {f for f in files if PurePosixPath(f).stem.lower().replace("_", "").replace("-", "") == key}
 
 
 def _names_copy(question: str, path: str, vendored: bool) -> bool:

@@ -128,6 +128,7 @@ def file_kind(path: str) -> str:
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} \
             or any(_SOURCE_SET_TEST.fullmatch(part) for part in parts) \
+            or suffix == ".feature" or "step_definitions" in parts or ("features" in parts and parts & {"steps", "support"}) \
             or _JVM_TEST_NAME.match(PurePosixPath(path).name) \
             or (name.startswith("test_") and suffix != ".go") \
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \

@@ -246,6 +246,23 @@ def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
     assert start > 40, start  # at the concurrency setter, not the intervalCap check
 
 
+def test_a_frame_inside_an_allman_style_method_opens_at_its_line() -> None:
+    """A .NET frame's line (serilog's PropertyValueConverter.cs:line 482) was dropped for its
+    method's header: C#'s `{` on a line of its own ended every method's body at once."""
+    from explore.retrieval.query import evidence_start
+
+    lines = ["namespace Serilog.Capturing", "{", "    class PropertyValueConverter", "    {",
+             *(f"        int Field{i};" for i in range(30)),
+             "        LogEventPropertyValue CreateStructureValue(object value)", "        {",
+             *(f"            var step{i} = value;" for i in range(30)),
+             "            throw new InvalidOperationException(\"boom\");", "        }", "    }", "}"]
+    thrown = next(n for n, line in enumerate(lines, start=1) if "throw new" in line)
+    trace = ("System.InvalidOperationException: boom\n   at Serilog.Capturing.PropertyValueConverter.CreateStructureValue("
+             f"Object value) in /_/src/Serilog/Capturing/PropertyValueConverter.cs:line {thrown}")
+    start = evidence_start(lines, trace, "src/Serilog/Capturing/PropertyValueConverter.cs", 12)
+    assert start <= thrown <= start + 11, (start, thrown)
+
+
 def test_a_conventional_commits_type_is_no_call() -> None:
     """`fix(parser): handle empty input` read `fix(` as a call of `fix`, a name weighed three
     times and looked up as a definition; the scope stays a word of the question."""

@@ -360,6 +360,15 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     for asked in ("where is the CI workflow that runs the tests on several Go versions?",
                   "which golang versions are tested in CI?"):
         assert "language version asked" not in retriever.rank(asked, 3)[0].why, asked
+    # .NET after a space (`\b` never stands before its dot): serilog's SDK question asked for code
+    dotnet = make_repo(tmp_path / "dotnet", {
+        "global.json": '{\n  "sdk": {\n    "version": "8.0.100"\n  }\n}\n',
+        "src/App/App.csproj": "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    <TargetFrameworks>net8.0"
+                              "</TargetFrameworks>\n  </PropertyGroup>\n</Project>\n",
+        "src/App/Sdk.cs": "// the SDK version required to build is checked here\nclass SdkVersion { }\n"})
+    sdk = retriever_for(Index.build(Repository(dotnet).snapshot())).rank("which version of the .NET SDK is required to build?", 1)
+    assert sdk[0].path == "global.json" and "language version asked" in sdk[0].why, sdk
+    assert names_config("what .NET version does the app require?")
     # Cargo's features are config
     assert names_config("Which cargo features does the crate have?") and names_config("is serde an optional dependency?")
     assert names_config("what is the minimum supported Rust version (MSRV)?")
@@ -437,10 +446,40 @@ def test_a_question_asking_where_an_error_is_thrown_ranks_the_code_throwing_it(t
     assert top.path == "src/RedirectMiddleware.php" and "raise asked" in top.why, retriever.rank(
         "where is the TooManyRedirectsException thrown?", 3)
     assert retriever.rank("Where is RetryLimit raised?", 1)[0].path == "pkg/retry.py"
+    # not a comment saying it will be raised, nor a line raising another error of its namespace (httparty)
+    ruby = make_repo(tmp_path / "ruby", {
+        "lib/httparty.rb": "module HTTParty\n  # {HTTParty::RedirectionTooDeep} error will raise upon too many redirects\n"
+                           "  def self.follow; end\nend\n",
+        "lib/httparty/request.rb": "module HTTParty\n  class Request\n    def perform\n      raise HTTParty::NetworkError\n"
+                                   "    end\n" + "".join(f"    def step{i}; end\n" for i in range(20))
+                                   + "    def validate\n      raise HTTParty::RedirectionTooDeep, 'too deep'\n    end\n"
+                                     "  end\nend\n",
+        "lib/httparty/exceptions.rb": "module HTTParty\n  class RedirectionTooDeep < ResponseError; end\nend\n",
+    })
+    raised = retriever_for(Index.build(Repository(ruby).snapshot())).rank("where is HTTParty::RedirectionTooDeep raised?", 3)
+    assert raised[0].path == "lib/httparty/request.rb", raised
+    assert not any("raise asked" in h.why for h in raised if h.path == "lib/httparty.rb"), raised
     lines = middleware.splitlines()
     start = evidence_start(lines, "where is the TooManyRedirectsException thrown?", "src/RedirectMiddleware.php", 12)
     thrown = next(n for n, line in enumerate(lines, start=1) if "throw new" in line)
     assert start <= thrown <= start + 11 and start > thrown - 6, (start, thrown)
+
+
+def test_a_class_reopened_in_several_files_is_defined_in_the_file_named_for_it(tmp_path: Path, make_repo) -> None:
+    """httparty reopens `class Request` in three files nesting its helpers: four files defined
+    it, more than a definition lift takes, and "where is the HTTParty::Request class defined?"
+    answered lib/httparty.rb. The file named for the class is the one defining it."""
+    nest = "module HTTParty\n  class Request\n    class {0}\n      def build; end\n    end\n  end\nend\n"
+    repo = make_repo(tmp_path, {
+        "lib/httparty.rb": "module HTTParty\n  # Request options: the HTTParty::Request class sends them.\n"
+                           + "".join(f"  def self.option_{i}(value); end # request option\n" for i in range(20)) + "end\n",
+        "lib/httparty/request.rb": "module HTTParty\n  class Request\n    def perform; end\n  end\nend\n",
+        "lib/httparty/request/body.rb": nest.format("Body"),
+        "lib/httparty/request/multipart_boundary.rb": nest.format("MultipartBoundary"),
+        "lib/httparty/request/streaming_multipart_body.rb": nest.format("StreamingMultipartBody"),
+    })
+    top = retriever_for(Index.build(Repository(repo).snapshot())).rank("where is the HTTParty::Request class defined?", 1)[0]
+    assert top.path == "lib/httparty/request.rb" and "definition asked" in top.why, top
 
 
 def test_a_frame_whose_file_several_source_sets_hold_names_the_one_it_ran_in(tmp_path: Path, make_repo) -> None:

@@ -54,6 +54,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # PHP's tools configured in PHP
     (".php-cs-fixer.dist.php", "config"), (".php-cs-fixer.php", "config"), (".php_cs.dist", "config"),
     ("rector.php", "config"), ("src/Client.php", "code"),
+    # Cucumber's (and behave's) features are tests; a React app's feature folders are code
+    ("features/supports_redirection.feature", "test"), ("features/steps/mongrel_helper.rb", "test"),
+    ("features/step_definitions/web_steps.rb", "test"), ("src/features/cart/CartView.tsx", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
