@@ -467,13 +467,19 @@ def evidence_start(lines: list[str], question: str, path: str, window: int,
     return start
 
 
-def raised_names(query: Query) -> frozenset[str]:
-    """The names of ``query`` an error may be raised as: of ``HTTParty::RedirectionTooDeep`` the
-    member, not the namespace every error of the project is in (any name the text writes only as
-    an owner is left out, unless nothing else is left)."""
+def owned_names(query: Query) -> frozenset[str]:
+    """The names of ``query`` less those it writes only as an owner: of
+    ``HTTParty::RedirectionTooDeep`` or ``Faraday::Request`` the member, not the namespace
+    every file of the project opens (unless nothing else is left)."""
     owners = {n for n in query.names if re.search(rf"(?<![\w.:]){re.escape(n)}(?:::|\.)[^\W\d]", query.text)
               and not re.search(rf"(?<![\w.:]){re.escape(n)}(?!\w|::|\.[^\W\d])", query.text)}
     return frozenset(query.names - owners) or query.names
+
+
+def raised_names(query: Query) -> frozenset[str]:
+    """The names of ``query`` an error may be raised as (:func:`owned_names`): not the
+    namespace every error of the project is in."""
+    return owned_names(query)
 
 
 def holds_in_string(text: str, piece: str) -> bool:

@@ -34,7 +34,8 @@ from .history import ChangeLog, change_log
 from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, parse, raised_names
+from .query import (DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, owned_names, parse,
+                    raised_names)
 from .units import UnitIndex
 
 
@@ -365,14 +366,19 @@ class Retriever:
                 if 0 < len(inside := _named_for(self.defining_in(owner, member), member)) <= DEFINING_FILES:
                     out |= inside
                     settled |= {owner.lower(), member.lower()}
+        owned = owned_names(query)
         for name in query.names:
             if name.lower() in settled:
                 continue
             # a name defined with its case somewhere: those files, not the ones of its namesake in another case
             files = self.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
+            # reopened in many: the one named for it, which may assign it (`Request = Struct.new(…)`); not for the
+            # namespace `Faraday` of `Faraday::Request`, which every file opens (lib/faraday.rb is no answer)
+            if len(files) > DEFINING_FILES and name in owned:
+                files = _named_for(files | self._assigning(name, candidates), name)
             if any(not _declares_only(f) for f in files) and not _ASKS_DECLARATION.search(query.text):
                 files = {f for f in files if not _declares_only(f)}  # typings/index.d.ts declares what lib/help.js defines
-            if 0 < len(files := _named_for(files, name)) <= DEFINING_FILES:
+            if 0 < len(files) <= DEFINING_FILES:
                 out |= files
         # a type stub beside its module declares what the module implements: the module answers
         # (a dotted pair's files too), unless the question asks for the declarations themselves

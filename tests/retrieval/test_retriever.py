@@ -480,6 +480,20 @@ def test_a_class_reopened_in_several_files_is_defined_in_the_file_named_for_it(t
     })
     top = retriever_for(Index.build(Repository(repo).snapshot())).rank("where is the HTTParty::Request class defined?", 1)[0]
     assert top.path == "lib/httparty/request.rb" and "definition asked" in top.why, top
+    # nor is the namespace every file opens the answer (lib/faraday.rb, named for `Faraday` of `Faraday::Request`),
+    # and a Struct assigned in the file named for it defines it where classes reopen it
+    reopen = "module Faraday\n  class Request\n    class {0} < Middleware\n      def call(env); end\n    end\n  end\nend\n"
+    faraday = make_repo(tmp_path / "faraday", {
+        "lib/faraday.rb": "module Faraday\n  CONTENT_TYPE = 'Content-Type'\n  class << self\n    def new; end\n  end\nend\n",
+        "lib/faraday/request.rb": "module Faraday\n  Request = Struct.new(:http_method, :path, :params) do\n"
+                                  "    def url(path); end\n  end\nend\n",
+        **{f"lib/faraday/request/{n.lower()}.rb": reopen.format(n) for n in ("UrlEncoded", "Json", "Authorization",
+                                                                              "Instrumentation")},
+        "lib/faraday/connection.rb": "module Faraday\n  class Connection\n    def run_request; end\n  end\nend\n",
+    })
+    asked = retriever_for(Index.build(Repository(faraday).snapshot())).rank("where is Faraday::Request defined?", 3)
+    assert asked[0].path == "lib/faraday/request.rb" and "definition asked" in asked[0].why, asked
+    assert not any("definition asked" in h.why for h in asked if h.path == "lib/faraday.rb"), asked
 
 
 def test_a_frame_whose_file_several_source_sets_hold_names_the_one_it_ran_in(tmp_path: Path, make_repo) -> None:
