@@ -476,11 +476,6 @@ def owned_names(query: Query) -> frozenset[str]:
     return frozenset(query.names - owners) or query.names
 
 
-def raised_names(query: Query) -> frozenset[str]:
-    """The names of ``query`` an error may be raised as (:func:`owned_names`): not the
-    namespace every error of the project is in."""
-    return owned_names(query)
-
 
 def holds_in_string(text: str, piece: str) -> bool:
     """Whether a line of ``text`` holds ``piece`` inside a string literal (:func:`_in_string`):
@@ -525,7 +520,7 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     query = parse(question)
     if query.names and asks_where_raised(question):  # "where is X thrown?": at the line throwing it
         raising = [n for n, text in enumerate(lines, start=1)
-                   if RAISING_LINE.search(text) and any(name in text for name in raised_names(query))]
+                   if RAISING_LINE.search(text) and any(name in text for name in owned_names(query))]
         # the code that throws, before a doc comment's `@throws` of it
         raised = next((n for n in raising if not COMMENT_LINE.match(lines[n - 1])), raising[0] if raising else None)
         if raised is not None:

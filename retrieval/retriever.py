@@ -34,8 +34,7 @@ from .history import ChangeLog, change_log
 from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import (DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, owned_names, parse,
-                    raised_names)
+from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, owned_names, parse
 from .units import UnitIndex
 
 
@@ -500,7 +499,7 @@ class Retriever:
         """The code files among ``candidates`` with a code line that raises or throws a name of
         ``query`` (``throw new TooManyRedirectsException(``), for "where is X thrown?": not a
         comment saying it will, nor a line raising another error of the same namespace."""
-        names = raised_names(query)
+        names = owned_names(query)  # of HTTParty::RedirectionTooDeep the error, not its namespace
         found: set[str] = set()
         for path in candidates:
             if file_kind(path) != "code":

@@ -381,6 +381,14 @@ def _asked(repo: Path, question: str) -> dict:
     return json.loads(asked.stdout)
 
 
+def _answered_unwalked(repo: Path, question: str, path: str, said: str) -> dict:
+    """`_asked`, checked to answer ``path`` first without walking, with a note saying ``said``."""
+    data = _asked(repo, question)
+    assert data["files"][0] == path and data["weighed"]["walked"] is False, data
+    assert any(said in n for n in data["notes"]), data["notes"]
+    return data
+
+
 def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, make_repo) -> None:
     """"What modules are listed in go.mod?" was settled as a question about code
     (`bash_completions.go`, lines of shell completion) where `search` ranked go.mod first;
@@ -391,9 +399,7 @@ def test_a_question_naming_a_config_file_is_answered_with_it(tmp_path: Path, mak
                       "\treturn []string{\"listed\", \"modules\"}\n}\n",
         "cmd.go": "package tool\n\nfunc Run(args []string) error {\n\treturn nil\n}\n",
     })
-    data = _asked(repo, "What modules are listed in go.mod?")
-    assert data["files"][0] == "go.mod" and data["weighed"]["walked"] is False
-    assert any("names go.mod" in n for n in data["notes"])
+    _answered_unwalked(repo, "What modules are listed in go.mod?", "go.mod", "names go.mod")
 
 
 def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, make_repo) -> None:
@@ -406,9 +412,7 @@ def test_a_question_naming_a_source_file_is_answered_with_it(tmp_path: Path, mak
         f"static int yy_parser_table_{i} = {i}; /* parser where src */\n" for i in range(30))
     repo = make_repo(tmp_path, {"src/parser.y": grammar, "src/parser.c": generated,
                                 "src/main.c": "int main(void) { return 0; }\n"})
-    data = _asked(repo, "where is src/parser.y")
-    assert data["files"][0] == "src/parser.y" and data["weighed"]["walked"] is False, data
-    assert any("names parser.y" in n for n in data["notes"])
+    _answered_unwalked(repo, "where is src/parser.y", "src/parser.y", "names parser.y")
     # one naming a file to ask for another is no question about it (moshi's "Moshi.kt delegates … to which file?")
     other = _asked(repo, "src/parser.y is compiled into which file?")
     assert not any("names parser.y" in n for n in other["notes"]), other["notes"]
@@ -425,9 +429,8 @@ def test_a_question_about_the_versions_ci_runs_on_is_answered_with_the_workflow(
                                     "        python-version: ['3.10', '3.11', '3.12']\n    steps:\n      - run: nox -s tests\n",
         "acme/core.py": "def run(version):\n    return version\n",
     })
-    data = _asked(repo, "which Python versions are tested in CI?")
-    assert data["files"][0] == ".github/workflows/ci.yml" and data["weighed"]["walked"] is False, data
-    assert any("what CI's ci.yml runs" in n for n in data["notes"]), data["notes"]
+    _answered_unwalked(repo, "which Python versions are tested in CI?", ".github/workflows/ci.yml",
+                       "what CI's ci.yml runs")
 
 
 def test_a_question_about_a_dependencys_version_is_answered_with_the_file_pinning_it(tmp_path: Path,
@@ -439,9 +442,8 @@ def test_a_question_about_a_dependencys_version_is_answered_with_the_file_pinnin
         "converters/wire/build.gradle": "dependencies {\n  // keep OkHttp's transitive version\n  api(libs.wire)\n}\n",
         "src/main/java/OkHttpCall.java": "class OkHttpCall {\n  okhttp3.Call call;\n}\n",
     })
-    data = _asked(repo, "where is the OkHttp version pinned?")
-    assert data["files"][0] == "gradle/libs.versions.toml" and data["weighed"]["walked"] is False, data
-    assert any("the version of OkHttp libs.versions.toml pins" in n for n in data["notes"]), data["notes"]
+    _answered_unwalked(repo, "where is the OkHttp version pinned?", "gradle/libs.versions.toml",
+                       "the version of OkHttp libs.versions.toml pins")
 
 
 def test_a_question_asking_where_an_error_is_thrown_is_answered_with_the_code_throwing_it(tmp_path: Path,
@@ -454,9 +456,7 @@ def test_a_question_asking_where_an_error_is_thrown_is_answered_with_the_code_th
                                  + "  fun syntaxError(message: String) {\n"
                                    "    throw JsonEncodingException(message + \" at path \" + path)\n  }\n}\n",
     })
-    data = _asked(repo, "where is JsonEncodingException thrown?")
-    assert data["files"][0] == "src/JsonUtf8Reader.kt" and data["weighed"]["walked"] is False, data
-    assert any("asks where a name is raised" in n for n in data["notes"]), data["notes"]
+    _answered_unwalked(repo, "where is JsonEncodingException thrown?", "src/JsonUtf8Reader.kt", "asks where a name is raised")
 
 
 def test_a_question_naming_a_tool_is_answered_with_the_tools_config_file(tmp_path: Path, make_repo) -> None:
