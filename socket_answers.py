@@ -120,6 +120,12 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     if wanted.key() != mine.key():
         raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "
                               f"{wanted.describe()}")
+    from .agent.bundle import trained_combiner
+
+    if adapter and trained_combiner(wanted.adapters, repo, own_fit=False) != trained_combiner(wanted.adapters, repo):
+        # `ask --adapter DIR` ranks with DIR's fit or the shipped stage; the server with the repository's own
+        raise HandoffDeclined("the running server ranks with the fit `explore train` made for this repository; "
+                              "--adapter asks without it")
     worktree = bool(request.get("worktree"))
     differs = tree_check(request, worktree)
     # none named: the horizon the command walks alone (its adapters'), not `serve --max-steps` (MCP's default)

@@ -296,20 +296,24 @@ def trained_answer(adapters: dict[str, Any]) -> AnswerWeights | None:
     return load_weights(policy.parent) or load_weights(policy)
 
 
-def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None) -> Path | None:
+def trained_combiner(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None,
+                     own_fit: bool = True) -> Path | None:
     """The candidate stage's combiner fitted to a repository's own history
-    (``combiner.json``, written by `explore train`): beside the policy adapter, else in
-    the repository's own bundle folder; None when neither has one (the shipped one applies)."""
+    (``combiner.json``, written by `explore train`): beside the policy adapter, else (with
+    ``own_fit``) in the repository's own bundle folder; None when neither has one (the shipped
+    one applies). Without ``own_fit`` (adapters a user named: `ask --adapter DIR`) DIR's fit
+    or the shipped one, never the one `explore train` left for the repository."""
     places = [Path(adapters["policy"]).parent] if "policy" in adapters else []
-    if repo_path is not None:
+    if repo_path is not None and own_fit:
         places += _bundle_dirs(repo_path)
     return next((p / COMBINER_FILE for p in places if (p / COMBINER_FILE).is_file()), None)
 
 
-def fitted_retriever(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None):
+def fitted_retriever(adapters: dict[str, Any], repo_path: str | os.PathLike[str] | None = None,
+                     own_fit: bool = True):
     """The candidate stage's settings with the repository's fitted combiner
     (:func:`trained_combiner`), or None for the shipped one."""
-    found = trained_combiner(adapters, repo_path)
+    found = trained_combiner(adapters, repo_path, own_fit)
     if found is None:
         return None
     if (elsewhere := fitted_elsewhere(found, repo_path)) is not None:

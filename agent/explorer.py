@@ -36,7 +36,7 @@ from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition,
                                 asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                                 is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
-from ..retrieval.retriever import RetrieverConfig
+from ..retrieval.retriever import RetrieverConfig, headers_behind_sources
 from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
@@ -168,6 +168,9 @@ class Explorer:
     them), else the shipped navigator; ``{}`` means none (zero-shot). Without a
     ``config`` the environment takes the settings the policy was trained with. The model is
     loaded when a walk first needs it (or :attr:`policy` is read), not on construction.
+    The candidate stage ranks with the combiner beside the policy adapter, else (``own_fit``)
+    the one `explore train` fitted to this repository, else the shipped one: `ask --adapter
+    DIR` passes ``own_fit=False``, so a folder without a fit ranks as shipped.
     """
 
     def __init__(
@@ -187,6 +190,7 @@ class Explorer:
         retriever: RetrieverConfig | None = None,
         weigh: AnswerWeights | None = None,
         walk: str = "auto",
+        own_fit: bool = True,
     ) -> None:
         if not isinstance(repo, (str, os.PathLike, Repository, Snapshot)):
             raise TypeError(f"repo must be a path (str or os.PathLike), a Repository or a Snapshot, not "
@@ -260,8 +264,8 @@ class Explorer:
         self.fitted = ""
         """The fitted ``combiner.json`` the candidate stage ranks with ("" for the shipped one)."""
         if retriever is None:  # `explore train` may have fitted the candidate stage to this repository
-            retriever = fitted_retriever(self.adapters, repo_path)
-            self.fitted = str(trained_combiner(self.adapters, repo_path) or "") if retriever is not None else ""
+            retriever = fitted_retriever(self.adapters, repo_path, own_fit)
+            self.fitted = str(trained_combiner(self.adapters, repo_path, own_fit) or "") if retriever is not None else ""
         self.retriever = retriever
         self.weigh = weigh if weigh is not None else trained_answer(self.adapters)
         """How the walk's answer is weighed against the candidate stage; None: it stands as walked."""
@@ -539,8 +543,8 @@ class Explorer:
             # a walk out of steps weighs the file it read last as its answer: the page a docs question
             # asked for stands (with --max-steps 1 it read docs/deployment/index.md and a code file answered)
             walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
-            settled = [f for f, _ in settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked,
-                                             question)]
+            settled = headers_behind_sources(question, [f for f, _ in settle(self.weigh, ws.reads, last, stage,
+                                                                            env.lexical_ranking(), walked, question)])
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:

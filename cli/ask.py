@@ -275,8 +275,9 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     note = uncommitted_note(repo, noted) if check_head else None
     say("opening the repository…")
     # a Repository, not the path: the CLI says uncommitted changes itself (on stderr, beside the load)
+    # adapters named (--adapter DIR) rank with DIR's fit or the shipped stage, not the repository's own
     explorer = Explorer(Repository(repo), rev, worktree=worktree, model=model, adapters=adapters,
-                        reflector=reflector, max_steps=max_steps, progress=say, walk=walk)
+                        reflector=reflector, max_steps=max_steps, progress=say, walk=walk, own_fit=adapter is None)
     index_with_progress(explorer.snapshot, say)
     if explorer.walks(text):
         say("loading the model…")

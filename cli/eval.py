@@ -232,15 +232,22 @@ def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) 
     table.add_column("policy", no_wrap=True)
     for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
         table.add_column(col, justify="right", no_wrap=True, min_width=3 if col == "n" else None)
-    table.caption = "acc@k: ranking policies only; invalid: share of steps; ms: p50/p90 per task"
+    table.caption = ("acc@k: ranking policies only; steps: actions per task (an answer without a walk is one); "
+                     "invalid: share of steps; ms: p50/p90 per task")
     table.caption_justify = "left"
     for s in summaries:
         # ".72/.92/.94": the leading zeros cost the 80-column table its last column
         acc = "/".join(f"{s[k]:.2f}".removeprefix("0") for k in ("acc@1", "acc@3", "acc@5")) if "acc@1" in s else "–"
         table.add_row(s["policy"], str(s["n"]), f"{s['success']:.3f}", acc, f"{s['spl']:.3f}",
                       f"{s['mean_steps']:.2f}", f"{s['invalid_rate']:.2f}",
-                      f"{s['p50_seconds'] * 1000:.0f}/{s['p90_seconds'] * 1000:.0f}")
+                      f"{_ms(s['p50_seconds'])}/{_ms(s['p90_seconds'])}")
     return table
+
+
+def _ms(seconds: float) -> str:
+    """Milliseconds as the table shows them: "<1" under one (BM25's 0.3 ms read "0")."""
+    ms = seconds * 1000
+    return f"{ms:.0f}" if ms >= 0.5 else "<1"
 
 
 def _group_table(summaries: list[dict[str, Any]], key: str, title: str) -> Table:

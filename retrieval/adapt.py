@@ -180,7 +180,8 @@ def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Ta
     n_test = min(TEST_MAX, max(TEST_MIN, int(len(ordered) * TEST_SHARE)))
     if len(ordered) - n_test < MIN_TRAIN:
         raise TooLittleHistory(
-            f"{len(ordered)} qualifying commits: a time split needs at least {MIN_TRAIN + TEST_MIN} "
+            f"{len(ordered)} qualifying commit{'' if len(ordered) == 1 else 's'}: a time split needs at least "
+            f"{MIN_TRAIN + TEST_MIN} "
             f"(fixes that change a few source files, with a message that says what)")
     return ordered[:-n_test][-(train_max or TRAIN_MAX):], ordered[-n_test:]
 

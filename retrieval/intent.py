@@ -23,7 +23,7 @@ _ASKS_FOR = {
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
-        r"pre-commit|lint(er|ing)?|manifest|build backend|distribution name|npm|environments|"
+        r"pre-commit|lint(er|ing)?|(es|ts|style)lint|golangci(-lint)?|clippy|biome|manifest|build backend|distribution name|npm|environments|"
         r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
 }
 #: The kinds of file other than code a question can ask for.
@@ -72,6 +72,9 @@ _NAMES_CONFIG = re.compile(
     rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?)|"
     rf"cargo features|(crate|crate's|package) features|features (does|do) the (crate|package)|"
     rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
+    # a linter's rules: "what eslint rules does this project use?" answered lib/levels.js for its `/* eslint-disable */` (pino)
+    rf"\b(?:(?:es|ts|style)lint|golangci(-lint)?|clippy|biome|ruff|flake8|pylint|rubocop|phpstan|psalm|ktlint|detekt|swiftlint|"
+    rf"(?:the )?lint(?:er)?) (rules?|lints?|checks?|plugins?|presets?)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b|"  # the file, not the topic: "how is gitignore matching done?" asks for code
     # .NET after a space: `\b` never stands before its dot (serilog's "which version of the .NET SDK …" asked for code)
     rf"(?<![\w.])\.net( (sdk|framework|runtime))? versions?\b|\bversions? of (the )?\.net\b|\bglobal\.json\b",
@@ -140,8 +143,11 @@ PERMALINK = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)+?(?:-/)?(?:blob|src/(?:br
                        r"(?P<path>[^\s#?)\]>'\"]+\.[\w]+)(?:\?[^\s#]*)?(?:#L(?P<line>\d+))?")
 #: A reference as a commit or a chat names it: ``PR 1306``, ``pull request #12``, ``issue 7``,
 #: ``gh-1234``, a link, ``#12``.
-_REFERENCE = re.compile(r"<?https?://\S+?>?(?=\s|$)|(?:[\w.-]+/[\w.-]+)?#\d+\b|\b(?:prs?|pull requests?|issues?|"
-                        r"tickets?|bugs?)\s*#?\d+\b|\bgh-\d+\b", re.I)
+_REFERENCE = re.compile(r"<?https?://\S+?>?(?=\s|$)|(?<![\w.-])[\w.-]+/[\w.-]+#\d+\b|#\d+\b|\b(?:prs?|pull requests?|"
+                        r"issues?|tickets?|bugs?)\s*#?\d+\b|\bgh-\d+\b", re.I)
+#: Characters past which a question is more than a reference: a pasted log of one long run of
+#: letters took `_REFERENCE` 21 s at 100,000 (every start of the run tried for an `owner/repo#12`).
+_REFERENCE_CHARS = 2_000
 #: Words that say nothing of the code around a reference: "Touch up PR 1306", "Follow-up to #12",
 #: "Address review comments on PR 7" (serde_json's four "Touch up PR N" commits got six guesses).
 _AROUND_A_REFERENCE = frozenset(
@@ -155,7 +161,7 @@ def is_only_a_reference(question: str) -> bool:
     """Whether ``question`` is only a link or an issue number (and words that say nothing of
     the code: "Touch up PR 1306"): its text is elsewhere, and explore reads no network."""
     text = question.strip()
-    if PERMALINK.search(text):  # a link to a file of the repository names its answer
+    if len(text) > _REFERENCE_CHARS or PERMALINK.search(text):  # a link to a file of the repository names its answer
         return False
     if _ONLY_REFERENCE.match(text) is not None:
         return True
@@ -405,6 +411,28 @@ def asks_ci_file(question: str, path: str) -> bool:
     ("which Python versions are tested in CI?": the walk read pyproject.toml)."""
     return _CI_FILE.search(path.lower()) is not None and _VERSIONS_TESTED.search(question) is not None and \
         re.search(r"\b(?:ci|workflows?|github actions|pipelines?)\b", question, re.I) is not None
+
+
+#: A CI matrix's list of the versions it runs on: `go: ["1.25.x", "1.26.x"]`, `node-version: [20, 22]`,
+#: `python-version:` with its list below, Travis' `python:` list.
+_TESTED_VERSIONS = re.compile(r"^\s*-?\s*(?:[\w.]+[-_.])?(?:version|versions|go|golang|node|nodejs|python|ruby|php|java|"
+                              r"jdk|rust|toolchain|dotnet|otp|elixir|scala|swift|kotlin|deno|bun)(?:[-_.][\w.-]*)?\s*:\s*(\[|$)",
+                              re.I)
+
+
+def tested_versions_line(question: str, path: str, lines: list[str]) -> int | None:
+    """The 1-based line of a CI file listing the versions its jobs run on, where ``question``
+    asks for them (:func:`asks_ci_file`); None where it does not or no line lists them. zap's
+    "which Go versions does CI test against?" opened its workflow at `setup-go`, the matrix's
+    `go: ["1.25.x", "1.26.x"]` out of sight; pino's at an `exclude:` entry below its list."""
+    if not asks_ci_file(question, path):
+        return None
+    for n, text in enumerate(lines, start=1):
+        if (m := _TESTED_VERSIONS.match(text)) is None:
+            continue
+        if m.group(1) == "[" or (n < len(lines) and lines[n].lstrip().startswith("-")):
+            return n
+    return next((n for n, text in enumerate(lines, start=1) if re.match(r"\s*matrix\s*:", text)), None)
 
 
 def names_tool(question: str, path: str) -> bool:

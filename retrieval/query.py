@@ -17,7 +17,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from .intent import (PERMALINK, RAISING_LINE, asks_definition, asks_where_raised, dependency_line, is_bare_name,
-                     is_statement, version_line)
+                     is_statement, tested_versions_line, version_line)
 from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
                              identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
@@ -34,6 +34,8 @@ MAX_PROSE_COUNT = 2
 
 #: A Python frame; a compiled module's names its function in full (Cython's ``in
 #: aiohttp._http_parser.HttpParser.feed_data``): the function is the last part.
+#: The source line Python prints below a frame (not the next frame, nor its carets).
+_FRAME_SOURCE = re.compile(r'[ \t]+(?!File ")([^\s^~][^\n]*)')
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ((?:[^\W\d]|<)[\w<>]*(?:\.[^\W\d][\w<>]*)*))?')
 #: A V8 frame (``at fn (path:line:col)``, ``at new Server (…)``, ``at async fn (…)``, or a
 #: bare ``at path:line:col``), read after backslashes became slashes and URL prefixes went.
@@ -69,7 +71,19 @@ _RUBY_FRAME = re.compile(r"(?<![^\s(\"'`])((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+
 #: /home/me/Rainbow/Sources/ModesExtractor.swift:74``; a macOS report leaves out `` at …``), innermost first;
 #: and ``Fatal error: …: file Sources/X.swift, line 74``, innermost of all.
 _SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]+(\S.*?)(?:[^\S\n]+\+[^\S\n]*\d+)?"
-                          r"(?:[^\S\n]+at[^\S\n]+((?:[A-Za-z]:)?[^\s:]+\.swift):(\d+))?[^\S\n]*$", re.M)
+                          r"(?:[^\S\n]+at[^\S\n]+((?:[A-Za-z]:)?[^\s:]+\.swift):(\d+)|"
+                          # a symbolicated report's ``… + 200 (MultipartFormData.swift:392)``
+                          r"[^\S\n]+\(((?:[A-Za-z]:)?[^\s:()]+\.swift):(\d+)\))?[^\S\n]*$", re.M)
+#: A native crash's frames, innermost first: AddressSanitizer's and gdb's ``#0 0x55d4a1 in parse_string
+#: /src/cJSON.c:851:12``, ``#1  print_value (item=0x0) at cJSON.c:1420``; lldb's ``frame #0: 0x… a.out`main
+#: at main.c:5:3``; valgrind's ``==12==    by 0x4005: parse_string (cJSON.c:851)``.
+_NATIVE_SOURCE = r"((?:[A-Za-z]:)?[^\s:()`]+\.(?:c|h|cc|cpp|cxx|c\+\+|hpp|hh|hxx|m|mm|zig|rs|go|swift|f90|d)):(\d+)"
+_NATIVE_FRAME = re.compile(
+    r"^[^\S\n]*(?:\*[^\S\n]*)?(?:frame[^\S\n]*)?#\d+:?[^\S\n]+(?:0x[0-9a-fA-F]+[^\S\n]+(?:in[^\S\n]+)?)?(?:[^\s`]*`)?"
+    r"((?:[A-Za-z_~][\w~<>]*::)*[A-Za-z_~][\w~<>]*)[^\S\n]*(?:\((?:[^()\n]|\([^()\n]*\))*\))?"
+    r"(?:[^\S\n]+\+[^\S\n]*\d+)?[^\S\n]+(?:at[^\S\n]+)?" + _NATIVE_SOURCE + r"|"
+    r"^==\d+==[^\S\n]+(?:at|by)[^\S\n]+0x[0-9a-fA-F]+:[^\S\n]+((?:[A-Za-z_~][\w~<>]*::)*[A-Za-z_~][\w~<>]*)"
+    r"[^\n]*?\(" + _NATIVE_SOURCE + r"\)", re.M)
 _SWIFT_FATAL = re.compile(r"\bfile ((?:[A-Za-z]:)?[^\s,]+\.swift), line (\d+)")
 #: A length-prefixed name of a Swift mangled symbol (``10parseCodes``).
 _SWIFT_MANGLED_NAME = re.compile(r"(\d+)([A-Za-z_])")
@@ -177,6 +191,10 @@ class Query:
     the code that raises them would hold them: what the user's values split apart."""
     frame_functions: tuple[str, ...] = ()
     """The function each of :attr:`frame_lines` names (``""`` where the frame names none)."""
+    frame_sources: tuple[tuple[str, int, str], ...] = ()
+    """(path, line, source) of each Python frame that pastes its line's source below it: where
+    the user's version has that line elsewhere, the evidence opens at it (gunicorn's frame
+    ``line 171, in _send`` fell on a blank line of ``_send`` here, its source 20 lines up)."""
     message_starts: tuple[tuple[str, ...], ...] = ()
     """For each piece of a pasted error line (not a quoted string), its starts, longest first,
     down to a piece's least length: where no candidate holds the piece, a value the code
@@ -291,14 +309,16 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
     dotnet = [(m.group(2) or "", int(m.group(3) or 0), _dotnet_function(m.group(1))) for m in _DOTNET_FRAME.finditer(text)]
     ruby = [(m.group(1), int(m.group(2)), _ruby_function(m.group(3))) for m in _RUBY_FRAME.finditer(text)]
     swift = [(m.group(1), int(m.group(2)), "") for m in _SWIFT_FATAL.finditer(text)][:1]  # reversed below: last
-    swift += [(m.group(2) or "", int(m.group(3) or 0), _swift_function(m.group(1))) for m in _SWIFT_FRAME.finditer(text)
-              if m.group(2) or _swift_function(m.group(1))]
+    swift += [(m.group(2) or m.group(4) or "", int(m.group(3) or m.group(5) or 0), _swift_function(m.group(1)))
+              for m in _SWIFT_FRAME.finditer(text) if m.group(2) or m.group(4) or _swift_function(m.group(1))]
     jvm = []  # each chained cause's frames in turn: reversed below, the last cause's first frame is innermost
     for block in reversed(_CAUSED_BY.split(text)):
         jvm += [("/".join(m.group(1).split(".")[:-1] + [m.group(4)]) if m.group(1) else m.group(4),
                  int(m.group(5)), m.group(3)) for m in _JVM_FRAME.finditer(block)]
     elixir = [(m.group(1), int(m.group(2)), m.group(3)) for m in _ELIXIR_FRAME.finditer(text)]
-    for frames in (js, go, rust, php, dotnet, ruby, jvm, swift, elixir):
+    native = [(m.group(2) or m.group(5), int(m.group(3) or m.group(6)), (m.group(1) or m.group(4)).rsplit("::", 1)[-1])
+              for m in _NATIVE_FRAME.finditer(text)]
+    for frames in (js, go, rust, php, dotnet, ruby, jvm, swift, elixir, native):
         for path, number, fn in reversed(frames):
             named = fn if fn and not fn.startswith("<") else ""
             if path:  # a .NET Release frame names its method and no file
@@ -398,6 +418,18 @@ def _innermost_frame(query: Query, path: str) -> tuple[int, str] | None:
 #: Function names half a trace's files define: they say nothing of which code broke.
 _GENERIC_FRAME_FUNCTIONS = frozenset({"__init__", "__call__", "main", "run", "call", "apply", "new", "wrapper",
                                       "inner", "handle", "next", "callback", "fn", "func", "anonymous"})
+
+
+def _pasted_line(query: Query, path: str, line: int, lines: list[str]) -> int | None:
+    """The line of ``lines`` nearest ``line`` holding the source a Python frame at ``line`` of
+    ``path`` pastes, where that line itself does not hold it; None where none does (or the
+    frame pasted no source)."""
+    name = path.rsplit("/", 1)[-1]
+    source = next((src for p, n, src in reversed(query.frame_sources) if n == line and p.rsplit("/", 1)[-1] == name), "")
+    if len(source) < 8 or (1 <= line <= len(lines) and lines[line - 1].strip() == source):
+        return None
+    holding = [n for n, text in enumerate(lines, start=1) if text.strip() == source]
+    return min(holding, key=lambda n: abs(n - line)) if holding else None
 
 
 def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int | None:
@@ -517,6 +549,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         return max(1, declared - 2)
     if file_kind(path) == "config" and (pinned := dependency_line(question, lines)) is not None:  # "which version of OkHttp?"
         return max(1, pinned - 2)
+    if (tested := tested_versions_line(question, path, lines)) is not None:  # "which Node versions does CI test?"
+        return max(1, tested - 3)
     query = parse(question)
     if query.names and asks_where_raised(question):  # "where is X thrown?": at the line throwing it
         raising = [n for n, text in enumerate(lines, start=1)
@@ -526,6 +560,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         if raised is not None:
             return max(1, raised - 3)
     frame = _innermost_frame(query, path)
+    if frame and (pasted := _pasted_line(query, path, frame[0], lines)) is not None:
+        frame = (pasted, frame[1])
     line = frame[0] if frame else None
     if frame and (moved := _frame_in_file(lines, *frame, path=path)) != line:  # the function, where this version has it
         top = moved
@@ -616,6 +652,9 @@ _VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|\[[^\]\n]*\]
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
+#: A log message's capitals typed alone (gunicorn's "WORKER TIMEOUT", which only its arbiter logs):
+#: two words or more (one is a constant's name, :func:`~explore.retrieval.intent.is_bare_name`).
+_SHOUTED = re.compile(r"[A-Z][A-Z0-9'_-]*(?: [A-Z][A-Z0-9'_-]*){1,7}[.!]?")
 #: A piece is worth looking up when it holds this many words, or one fewer in 12 characters
 #: or more (``Required block``): shorter ones (``not found``) stand in too many places.
 MESSAGE_WORDS = 3
@@ -647,8 +686,9 @@ def _messages(text: str) -> tuple[str, ...]:
     """The literal pieces of the error lines and quoted strings in ``text`` (see :attr:`Query.messages`)."""
     found = [m.group(1) or m.group(2) or m.group(3) for m in _ERROR_LINE.finditer(text)]
     line = text.strip()
-    if not found and "\n" not in line and len(line) <= 300 and _PASTED_VALUE.search(line) and not line.endswith("?"):
-        found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value."
+    if not found and "\n" not in line and len(line) <= 300 and (_PASTED_VALUE.search(line) or _SHOUTED.fullmatch(line)) \
+            and not line.endswith("?"):
+        found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value.", "WORKER TIMEOUT"
     found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
     pieces: list[str] = []
     for message in found:
@@ -725,6 +765,9 @@ def _parse(text: str) -> Query:
         terms += [token] * min(count, MAX_PROSE_COUNT)
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
+    sources = tuple((_clean(m.group(1))[0], int(m.group(2)), source.group(1).strip())
+                    for m in _FRAME.finditer(plain)
+                    if (source := _FRAME_SOURCE.match(plain, plain.find("\n", m.end()) + 1 or len(plain))) is not None)
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
                  tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions),
-                 _message_starts(text))
+                 sources, _message_starts(text))

@@ -180,6 +180,8 @@ class Retriever:
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
+        self._sources: set[str] | None = None
+        self._built_marks: dict[str, bool] = {}  # a docs page -> whether a documentation tool built it
         self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
         self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
@@ -586,6 +588,28 @@ class Retriever:
                     len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
         return marks[path]
 
+    def _built_page(self, path: str) -> bool:
+        """Whether ``path`` is a docs page a documentation tool built (HTML that says so, or whose
+        source page, named alike, the repository holds): Alamofire's 364 jazzy pages answered
+        "how do I stop following redirects?", sqlalchemy's built ``doc/orm/*.html`` stood
+        beside the ``doc/build/orm/*.rst`` they were built from. Read once per page."""
+        if PurePosixPath(path).suffix.lower() not in (".html", ".htm") or file_kind(path) != "docs":
+            return False
+        marks = self._built_marks
+        if path not in marks:
+            stem = PurePosixPath(path).stem.lower()
+            marks[path] = _BUILT_PAGE.search(self.snapshot.text(path) or "") is not None \
+                or stem in self._page_sources()
+        return marks[path]
+
+    def _page_sources(self) -> set[str]:
+        """The stems of the repository's docs sources (``.rst``, ``.md``, ``.adoc``, ``.txt`` pages)."""
+        if self._sources is None:
+            self._sources = {PurePosixPath(f).stem.lower() for f in self.snapshot.files
+                             if PurePosixPath(f).suffix.lower() in (".rst", ".md", ".adoc", ".txt", ".markdown")
+                             and file_kind(f) == "docs"} - {"index", "readme"}
+        return self._sources
+
     def _folders(self) -> dict[str, list[str]]:
         """Each folder's file names (for :meth:`_generated`), made once."""
         if self._folder_names is None:
@@ -629,6 +653,8 @@ class Retriever:
                     kind = file_kind(path)
                     if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
+                    if kind == "docs" and is_changelog(path) and not _CHANGELOG_WORDS.search(query.text):
+                        continue  # "how can I change the level at runtime?" answered a 2017 entry of CHANGELOG.md (zap)
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -682,11 +708,17 @@ class Retriever:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
+            if _asks_implementation(query.text):
+                for header, source in _headers_and_sources(list(fused)):
+                    if fused[header] >= fused[source]:  # the declarations before the code that does it
+                        fused[header] = fused[source] - HEADER_BEHIND
+                        why[header].append("header behind its source")
             if cfg.copied_penalty:
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
-                    if file_kind(path) != "code":  # a pinned requirements file is generated too, and is what's asked
+                    code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
+                    if not code and not self._built_page(path):
                         continue
-                    copied = "vendored" if is_vendored(path) else "generated" if self._generated(path) else ""
+                    copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     if copied and not _names_copy(query.text, path, copied == "vendored"):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
@@ -730,6 +762,88 @@ _LICENSE_NAME = re.compile(r"(?:licen[cs]e|copying|notice|unlicense)(?:[_-][\w-]
                            r"(?:\.(?:txt|md|rst|mit|apache|bsd|gpl|lgpl|lesser|apache2|apache-2\.0))?", re.I)
 #: How a question asks for one.
 _LICENSE_WORDS = re.compile(r"licen[cs]|copyright|notice|spdx|legal|\b(?:mit|apache|gpl|lgpl|agpl|bsd|mpl)\b", re.I)
+
+
+#: A changelog: the project's past, no page about using it. A question asking "how can I …"
+#: asks for a guide; a changelog holds every word of the project's past (zap's CHANGELOG.md
+#: outranked the code for "how can I change the log level at runtime?" with a 2017 entry).
+_CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|history|news|release[_-]?notes|releases|whats[_-]?new)"
+                             r"(?:\.\w+)?", re.I)
+#: How a question asks for one: by name, or by what a changelog's sections say (what was
+#: fixed, added or changed, a release, a deprecation, an upgrade).
+_CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes?|releases?|what'?s new|what changed|"
+                              r"\bnews\b|history|deprecat|upgrad|migrat|breaking|yanked|\b(?:fixed|added|changed|removed|"
+                              r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b", re.I)
+
+
+def is_changelog(path: str) -> bool:
+    """Whether ``path`` is a changelog (``CHANGELOG.md``, ``docs/changes.rst``, ``HISTORY.md``,
+    ``NEWS``), or an entry of a changelog's fragments (``changelog.d/123.bugfix.md``); not a
+    guide in a folder named so (``doc/changelog/migration_12.rst``)."""
+    pure = PurePosixPath(path)
+    return _CHANGELOG_NAME.fullmatch(pure.name) is not None \
+        or any(re.fullmatch(r"change[_-]?log\.d|newsfragments|\.changeset|\.changes", part, re.I)
+               for part in pure.parts[:-1])
+
+
+#: C and C++ headers, and the source files that define what they declare.
+_HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".h++"})
+_SOURCE_SUFFIXES = frozenset({".c", ".cc", ".cpp", ".cxx", ".c++", ".m", ".mm"})
+#: How far below its source file a header is put for a question asking how something is done.
+HEADER_BEHIND = 1.0
+#: A question asking how something is done, or where: "where is the number parsing
+#: implemented?", "why does printing a double give …" (cJSON's header answered both, its
+#: declarations holding every name the source defines) — not for the declarations themselves.
+_IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|where (?:is|are|does)\b[^?\n]*"
+                             r"\b(?:done|computed|parsed|handled|checked|performed|happen\w*|decided))\b", re.I)
+_ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|macros?|#\s*define|defines|"
+                          r"#?\s*includes?|typedefs?|public interface|exported|exports?)\b|\.h(?:h|pp|xx)?\b", re.I)
+
+
+def _asks_implementation(question: str) -> bool:
+    """Whether ``question`` asks how or where something is done, and not for declarations."""
+    return not is_statement(question) and _IMPLEMENTATION.search(question) is not None \
+        and _ASKS_HEADER.search(question) is None
+
+
+def _headers_and_sources(paths: list[str]) -> list[tuple[str, str]]:
+    """(header, source) pairs of ``paths`` named alike (``cJSON.h``, ``cJSON.c``): a header whose
+    name one source file of them shares (the nearest, where several do)."""
+    by_stem: dict[str, list[str]] = defaultdict(list)
+    for p in paths:
+        if PurePosixPath(p).suffix.lower() in _SOURCE_SUFFIXES:
+            by_stem[PurePosixPath(p).stem.lower()].append(p)
+    pairs = []
+    for p in paths:
+        pure = PurePosixPath(p)
+        if pure.suffix.lower() in _HEADER_SUFFIXES and (sources := by_stem.get(pure.stem.lower())):
+            pairs.append((p, min(sources, key=lambda s: (PurePosixPath(s).parent != pure.parent, len(s)))))
+    return pairs
+
+
+def headers_behind_sources(question: str, ranked: list[str]) -> list[str]:
+    """``ranked`` with each header that stands before its source file (:func:`_headers_and_sources`)
+    moved to just after it, where ``question`` asks how something is done: what `ask` settles
+    from the candidate stage and BM25 together, BM25 ranking a header's dense declarations
+    first (cJSON's "where is JSON Pointer lookup implemented?" answered cJSON_Utils.h, which
+    the stage put below cJSON_Utils.c)."""
+    if not _asks_implementation(question):
+        return ranked
+    out = list(ranked)
+    for header, source in _headers_and_sources(ranked):
+        if out.index(header) < out.index(source):
+            out.remove(header)
+            out.insert(out.index(source) + 1, header)
+    return out
+
+
+#: What a documentation tool writes into the HTML it builds.
+_BUILT_PAGE = re.compile(r"<meta\s+name=[\"']generator[\"']\s+content=[\"'](?:jazzy|doxygen|javadoc|typedoc|sphinx|"
+                         r"docutils|pdoc|rustdoc|mkdocs|dokka|docfx|yard|rdoc|jsdoc|hugo|jekyll|docusaurus)|"
+                         # jazzy's `Generated by <a …>jazzy ♪♫`, doxygen's `Generated by&#160;<a …><img … alt="doxygen"`
+                         r"\bGenerated (?:by|using|with)(?:\s|&#160;|&nbsp;)*(?:<a [^>]*>\s*)?(?:<img [^>]*alt=[\"']?)?"
+                         r"(?:jazzy|doxygen|javadoc|typedoc|yard|rdoc|jsdoc|dokka|docfx|pdoc)\b|"
+                         r"\bCreated using <a [^>]*>Sphinx|\bBuilt with <a [^>]*>MkDocs", re.I)
 
 
 def is_license(path: str) -> bool:

@@ -489,3 +489,27 @@ def test_a_question_only_the_history_holds_the_words_of_is_answered(history_repo
                                 "--no-server", "--json"])
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.stdout)["answered"] is True  # (the tiny model's walk picks the file)
+
+
+def test_ask_with_adapters_named_ranks_with_their_fit_not_the_repositorys(make_repo, tmp_path: Path) -> None:
+    """`ask --adapter DIR` ranked with the fit `explore train` left for the repository where DIR
+    has none (`"fitted": true`), while `eval --adapter DIR` refused DIR: a user had no way to
+    ask with the shipped ranking once the repository was trained. Named adapters rank with
+    their own folder's fit, else the shipped stage."""
+    from explore.agent.bundle import COMBINER_FILE, NAVIGATOR_DIR, default_adapter_dir
+    from explore.retrieval.combiner import FEATURES, Combiner
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                "docs/retry.md": "# Retry\n\nThe backoff doubles.\n"})
+    own = default_adapter_dir(repo.resolve())
+    own.mkdir(parents=True)
+    (own / COMBINER_FILE).write_text(json.dumps(Combiner({f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES}
+                                                         | {"file_score": 0.1}).to_dict()))
+    statement = "Double the backoff between retry attempts"  # settled without a walk: no model
+    args = ["ask", str(repo), statement, "--json", "--no-server"]
+    by_itself = json.loads(runner.invoke(app, args).stdout)
+    assert by_itself["fitted"] is True and by_itself["combiner"] == str(own / COMBINER_FILE)
+    named = runner.invoke(app, [*args, "--adapter", str(NAVIGATOR_DIR)])
+    assert named.exit_code == 0, named.output
+    body = json.loads(named.stdout)
+    assert body["fitted"] is False and body["combiner"] == "" and body["files"][0] == "pkg/retry.py", body

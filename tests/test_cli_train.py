@@ -580,3 +580,29 @@ def test_a_repository_named_twice_is_trained_once(tmp_path: Path, make_history_r
     said = " ".join(result.stderr.split())
     assert result.returncode == 0 and "trained once" in said and "policy: SFT" not in said, result.stderr
     assert "kept as it is" in said, result.stderr
+
+
+def test_a_policy_copy_past_the_size_limit_is_said_so_and_leaves_no_half_copy(tmp_path: Path, make_repo) -> None:
+    """`explore train` copying the policy it keeps under `ulimit -f` died with shutil.copytree's
+    `shutil.Error` (no errno: the guard let it through), a traceback, exit 1 and a
+    `.policy.copy/` left in the run's folder: now the one line a full disk gets, exit 2, and
+    the half copy gone; the run's records stay for the same command to finish."""
+    import resource
+    import subprocess
+    import sys
+
+    from explore.agent.bundle import NAVIGATOR_DIR
+
+    repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    return 2\n"})
+    out = tmp_path / "run"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (500_000, 500_000))
+
+    done = subprocess.run([str(Path(sys.executable).with_name("explore")), "train", str(repo), "--from",
+                           str(NAVIGATOR_DIR), "--sft-steps", "0", "--rl-updates", "0", "--no-reflection", "--out", str(out)],
+                          capture_output=True, text=True, preexec_fn=small_files,
+                          env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 2, done.stderr
+    assert "size limit" in done.stderr and "Traceback" not in done.stderr and str(out / ".policy.copy") in done.stderr
+    assert not any(p.name.endswith(".copy") for p in out.iterdir()) and (out / "run.json").is_file()

@@ -298,5 +298,7 @@ class NavigatorPolicy:
             self._explorers[snapshot.key] = explorer
         answer = explorer.ask(task.question)
         ranked = list(answer.files)
-        return EpisodeResult(ranked, len(answer.steps), bool(ranked) and ranked[0] in task.targets,
+        # an answer given without walking is one step, as a ranking's is (eval's table showed 0.00 beside 1.00)
+        steps = len(answer.steps) or int(bool(ranked))
+        return EpisodeResult(ranked, steps, bool(ranked) and ranked[0] in task.targets,
                              actions=[s.action for s in answer.steps], weighed=answer.weighed)

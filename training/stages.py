@@ -279,10 +279,14 @@ def keep_policy(run: Run, start: Path) -> None:
             continue
         tmp = run.out / f".{name}.copy"
         shutil.rmtree(tmp, ignore_errors=True)
-        if src.is_dir():
-            shutil.copytree(src, tmp)
-        else:
-            shutil.copy2(src, tmp)
+        try:
+            if src.is_dir():
+                _copy_folder(src, tmp)
+            else:
+                _copy_file(src, tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)  # no half copy left beside the run's files
+            raise
         dst = run.out / name
         if dst.is_dir():
             shutil.rmtree(dst)
@@ -291,6 +295,28 @@ def keep_policy(run: Run, start: Path) -> None:
     run.state["policy"] = {"trained": False, "from": str(start), "copied": copied}
     run.save_state()
     run.say(ProgressEvent("policy", 1, 1, message=f"kept as it is in {start} (no --sft-steps or --rl-updates)"))
+
+
+def _copy_folder(src: Path, dst: Path) -> None:
+    """``src`` copied to ``dst`` file by file, a failed write raising its own OSError (errno and
+    file): shutil.copytree gathers its failures into one ``shutil.Error`` with none, and a full
+    disk or `ulimit -f` came out as a traceback instead of what to do."""
+    for top, folders, files in os.walk(src):
+        here = dst / Path(top).relative_to(src)
+        here.mkdir(parents=True, exist_ok=True)
+        folders.sort()
+        for name in sorted(files):
+            _copy_file(Path(top) / name, here / name)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    """``src`` copied to ``dst``; a failed write names ``dst`` (the kernel's copy named ``src``)."""
+    try:
+        shutil.copy2(src, dst)
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(dst)) from exc
 
 
 def run_stages(run: Run, repo: Repository | Corpus, tasks_file: Path | None, from_dir: Path | None,

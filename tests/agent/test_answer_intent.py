@@ -489,6 +489,21 @@ def test_a_reference_with_words_that_say_nothing_of_the_code_is_only_a_reference
     assert is_only_a_reference(question) is only
 
 
+def test_a_long_run_of_letters_is_read_at_once_as_no_reference() -> None:
+    """A pasted log of one run of 100,000 letters (or a base64 token) held `search` 26 s and a
+    warm server 33 s: every start of the run was tried for an `owner/repo#12`, quadratic.
+    `owner/repo#12` still counts, and nothing that long is only a reference."""
+    import time
+
+    from explore.retrieval.intent import _REFERENCE, is_only_a_reference
+
+    started = time.perf_counter()
+    assert not is_only_a_reference("x" * 100_000) and not _REFERENCE.search("a.b-c_d" * 15_000)
+    assert not is_only_a_reference("where is the dotenv file parsed? token=" + "QUJD" * 25_000)
+    assert time.perf_counter() - started < 5  # a hang guard: about 0.02 s, and 40 s before
+    assert is_only_a_reference("see pallets/click#123") and is_only_a_reference("Follow-up to #12")
+
+
 def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None:
     """log's "where is the Key struct … defined?": the walk and the stage both had key.rs first,
     BM25 alone preferred source.rs and won, and the note said "the candidate stage and BM25

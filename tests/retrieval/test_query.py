@@ -463,6 +463,37 @@ def test_a_swift_crash_is_read_innermost_last_with_its_demangled_functions() -> 
         (("Sources/App/Codes.swift", 74),)
     macos = parse("2   Rainbow   0x0000000100a3b2f1 Rainbow.ConsoleEntryParser.parseCodes() -> [UInt8] + 321\n")
     assert macos.paths == () and macos.functions == ("parseCodes",)
+    # a symbolicated report puts the file and line in brackets after the offset (Alamofire's)
+    report = parse("1   Alamofire   0x0000000104a3c2f0 MultipartFormData.writeEncodedData(to:) + 200 "
+                   "(MultipartFormData.swift:392)\n")
+    assert report.frame_lines == (("MultipartFormData.swift", 392),) and report.frame_functions == ("writeEncodedData",)
+
+
+@pytest.mark.parametrize("trace, innermost, function", [
+    # AddressSanitizer
+    ("==1==ERROR: AddressSanitizer: heap-buffer-overflow\n    #0 0x55d4a1 in parse_string /src/cjson/cJSON.c:851:12\n"
+     "    #1 0x55d4b2 in parse_value /src/cjson/cJSON.c:1382:16\n    #2 0x7f00 in __libc_start_main "
+     "(/lib/x86_64-linux-gnu/libc.so.6+0x21b96)\n", ("src/cjson/cJSON.c", 851), "parse_string"),
+    # gdb's bt, a frame without its address, a C++ method
+    ("#0  0x000055555555a1b2 in print_string_ptr (input=0x0, out=0x7ff) at cJSON.c:960\n"
+     "#1  print_value (item=0x5555) at cJSON.c:1420\n", ("cJSON.c", 960), "print_string_ptr"),
+    ("#0  0x0000000000401136 in ns::Parser::parse (this=0x0) at src/parser.cpp:42\n#1  main () at src/main.cpp:7\n",
+     ("src/parser.cpp", 42), "parse"),
+    # lldb
+    ("* thread #1, stop reason = EXC_BAD_ACCESS\n  * frame #0: 0x0000000100003f6c app`parse_string(item=0x0) at "
+     "cJSON.c:851:12\n    frame #1: 0x0000000100003f00 app`main at main.c:5:3\n", ("cJSON.c", 851), "parse_string"),
+    # valgrind: its own replacement's frame first, then the code's
+    ("==123== Invalid read of size 1\n==123==    at 0x4C2AB80: strlen (vg_replace_strmem.c:458)\n"
+     "==123==    by 0x400544: parse_string (cJSON.c:851)\n", ("vg_replace_strmem.c", 458), "strlen"),
+])
+def test_a_native_crashs_frames_are_read_innermost_last(trace: str, innermost: tuple[str, int], function: str) -> None:
+    """cJSON's AddressSanitizer report (`#0 0x55d4a1 in parse_string /src/cjson/cJSON.c:851:12`)
+    and gdb's `bt` were read as no frames at all: the evidence opened in a caller's function
+    (`parse_value`), or in one no frame names. Sanitizers', gdb's, lldb's and valgrind's
+    frames are read, innermost last, as every other language's."""
+    query = parse(trace)
+    assert query.frame_lines[-1] == innermost and query.frame_functions[-1] == function, query
+    assert len(query.frame_lines) == 2
 
 
 def test_owner_and_member_joined_as_php_ruby_cpp_and_rust_join_them() -> None:
@@ -579,3 +610,48 @@ def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text
     from explore.retrieval.intent import version_line
 
     assert version_line(question, path, lines) == declared and version_line("which modules are required?", path, lines) is None
+
+
+def test_the_versions_ci_runs_on_open_at_the_matrix_listing_them() -> None:
+    """zap's "Which Go versions does CI test against?" opened its workflow at `setup-go`, the
+    matrix's `go: [...]` line out of sight; pino's opened at an `exclude:` entry below its
+    `node-version: [...]` list. A list written one item a line counts too; a question about
+    what the manifest requires is not answered from the workflow."""
+    from explore.retrieval.intent import tested_versions_line
+
+    zap = ["name: Go", "on: [push, pull_request]", "jobs:", "  build:", "    runs-on: ubuntu-latest",
+           "    strategy:", "      matrix:"] + ["        # note"] * 14 + ['        go: ["1.25.x", "1.26.x"]',
+                                                                          "        include:", "          - latest: true"]
+    zap += ["    steps:", "      - uses: actions/setup-go@v5", "        with:", "          go-version: ${{ matrix.go }}"]
+    zap += ["      - run: make test"] * 20
+    start = evidence_start(zap, "Which Go versions does CI test against?", ".github/workflows/go.yml", 12)
+    assert start <= 22 < start + 12, start
+    listed = ["jobs:", "  test:", "    strategy:", "      matrix:", "        cargo-home:", "          - a",
+              "        python-version:", '          - "3.9"', '          - "3.13"']
+    assert tested_versions_line("which Python versions does the CI workflow run?", ".github/workflows/ci.yml",
+                                listed) == 7
+    assert tested_versions_line("which Python versions are required?", ".github/workflows/ci.yml", listed) is None
+    assert tested_versions_line("which Python versions does the CI run?", "pyproject.toml", listed) is None
+
+
+def test_a_python_frames_pasted_source_line_opens_the_evidence_where_this_version_has_it() -> None:
+    """gunicorn's websocket trace `line 171, in _send` with its source `data =
+    message["text"].encode("utf-8")` fell on a blank line still inside `_send` here, and the
+    evidence showed the close handshake: the line holding the pasted source, nearest the
+    frame's, is where it broke in this version."""
+    from explore.retrieval.query import parse
+
+    lines = ["class WebSocket:", "    async def _send(self, message):", '        if "bytes" in message:',
+             '            data = message["bytes"]', "        else:", '            data = message["text"].encode("utf-8")']
+    lines += [f"        step_{i}()" for i in range(30)] + [""] * 3 + ["        await self._close()"]
+    trace = ('Traceback (most recent call last):\n  File "/srv/venv/lib/python3.12/site-packages/gunicorn/asgi/'
+             'websocket.py", line 38, in _send\n    data = message["text"].encode("utf-8")\n'
+             '           ~~~~~~~^^^^^^^^\nKeyError: \'text\'\n')
+    assert parse(trace).frame_sources == (("gunicorn/asgi/websocket.py", 38, 'data = message["text"].encode("utf-8")'),)
+    start = evidence_start(lines, trace, "gunicorn/asgi/websocket.py", 12)
+    assert start <= 6 < start + 12, start
+    # the frame's own line holding it, or a source no line holds: at the frame's line, as before
+    assert evidence_start(lines, trace.replace("line 38", "line 6"), "gunicorn/asgi/websocket.py", 12) == 6 - 4
+    other = trace.replace('data = message["text"]', 'data = payload["text"]')
+    start = evidence_start(lines, other, "gunicorn/asgi/websocket.py", 12)
+    assert start <= 38 < start + 12 and start > 6, start

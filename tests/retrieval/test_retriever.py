@@ -378,6 +378,9 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert names_config("Which configure option disables decNumber support?")
     assert names_config("which ./configure flag enables oniguruma?")
     assert not names_config("how do I configure options for the parser?")
+    # a linter's rules (pino's "what eslint rules does this project use?" answered a file disabling one)
+    assert names_config("what eslint rules does this project use?") and names_config("which clippy lints are denied?")
+    assert not names_config("what are the validation rules for emails?")
 
 
 def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_path: Path, make_repo) -> None:
@@ -983,3 +986,95 @@ def test_a_dotted_name_is_defined_where_the_member_sits_inside_the_owner(tmp_pat
     assert retriever.rank("Which file defines `ContextError.provide`?", 1)[0].path == "src/context.rs"
     assert retriever.rank("Which file defines `Options.merge`?", 1)[0].path == "pkg/opts.py"
     assert retriever.rank("Which file defines `Command.Execute`?", 1)[0].path == "cmd/runner.go"
+
+
+def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_repo) -> None:
+    """zap's "How can I change the log level at runtime over HTTP?" asks for a guide ("how can
+    I"), and the docs lift put a 2017 entry of CHANGELOG.md first: a changelog is lifted only
+    where the question asks for it, by name or by what its sections say (what was fixed)."""
+    repo = make_repo(tmp_path, {
+        "CHANGELOG.md": "# Changelog\n\n## 1.4.0\n- Change the log level at runtime over HTTP with the level handler.\n"
+                        "- Fix the HTTP level handler's runtime change.\n",
+        "docs/FAQ.md": "# FAQ\n\nLoggers write JSON by default.\n",
+        "level.go": "package zap\n\n// ServeHTTP changes the log level at runtime over HTTP.\nfunc (l Level) ServeHTTP() {}\n",
+        "http_handler.go": "package zap\n\n// The level handler: GET and PUT the level over HTTP at runtime.\nfunc handler() {}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    how = retriever.rank("How can I change the log level at runtime over HTTP?", 5)
+    assert all("docs asked" not in h.why for h in how if h.path == "CHANGELOG.md") and how[0].path.endswith(".go"), how
+    for asked in ("where does the changelog say the log level can change at runtime?",
+                  "which document explains what was fixed in the level handler over HTTP?"):
+        first = retriever.rank(asked, 1)[0]
+        assert first.path == "CHANGELOG.md" and "docs asked" in first.why, (asked, first)
+    from explore.retrieval.retriever import is_changelog
+
+    assert is_changelog("docs/changes.rst") and is_changelog("HISTORY.md") and is_changelog("changelog.d/12.bugfix.md")
+    assert not is_changelog("doc/changelog/migration_12.rst") and not is_changelog("CONTRIBUTING.md")
+
+
+def test_a_log_messages_capitals_typed_alone_are_its_message(tmp_path: Path, make_repo) -> None:
+    """`explore search gunicorn "WORKER TIMEOUT"` ranked two workers first (each says *worker*
+    and *timeout* often) and arbiter.py, the one file logging it, third: capitals typed alone,
+    two words or more, are a message the code holds."""
+    busy = "\n".join(f"    worker.timeout_{i} = self.timeout  # the worker's timeout" for i in range(25))
+    repo = make_repo(tmp_path, {
+        "gunicorn/arbiter.py": "def murder_workers(self):\n    self.log.critical(\"WORKER TIMEOUT (pid:%s)\", pid)\n",
+        "gunicorn/workers/sync.py": "class SyncWorker:\n    def run(self):\n" + busy + "\n",
+        "gunicorn/workers/gthread.py": "class ThreadWorker:\n    def run(self):\n" + busy + "\n",
+    })
+    ranked = retriever_for(Index.build(Repository(repo).snapshot())).rank("WORKER TIMEOUT", 3)
+    assert ranked[0].path == "gunicorn/arbiter.py" and "message found" in ranked[0].why, ranked
+
+
+def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: Path, make_repo) -> None:
+    """cJSON's "Where is the number parsing implemented?" ranked cJSON.h first: its declarations
+    and their doc comments hold every name cJSON.c defines, densely. Asked how or where
+    something is done, a header stands behind the source file named like it (asked for the
+    declarations, or in a commit message, it does not)."""
+    from explore.retrieval.retriever import headers_behind_sources
+
+    repo = make_repo(tmp_path, {
+        "cJSON.h": "/* Parse a number: cJSON number parsing of doubles. */\n"
+                   + "CJSON_PUBLIC(cJSON *) cJSON_ParseNumber(const char *number); /* number parsing */\n" * 8,
+        "cJSON.c": "static cJSON_bool parse_number(cJSON * const item, parse_buffer * const input)\n{\n"
+                   + "    double number = 0;\n    number = strtod((const char*)number_c_string, &after_end);\n" * 10
+                   + "}\n",
+        "tests/parse_number.c": "static void assert_parse_number(const char *string, double real) { }\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    implemented = retriever.rank("Where is the number parsing implemented?", 3)
+    assert [h.path for h in implemented].index("cJSON.c") < [h.path for h in implemented].index("cJSON.h"), implemented
+    declared = retriever.rank("Where is the number parsing function declared in the header?", 3)
+    assert all("header behind its source" not in h.why for h in declared), declared
+    ranked = ["cJSON.h", "cJSON_Utils.h", "cJSON.c", "cJSON_Utils.c", "src/util.h"]
+    assert headers_behind_sources("why does printing a double lose digits?", ranked) == \
+        ["cJSON.c", "cJSON.h", "cJSON_Utils.c", "cJSON_Utils.h", "src/util.h"]
+    assert headers_behind_sources("Fix printing of doubles", ranked) == ranked  # a statement
+    assert headers_behind_sources("which macros does the public API export?", ranked) == ranked
+
+
+def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Path, make_repo) -> None:
+    """Alamofire's 364 jazzy pages answered "how do I stop following redirects?" (one of them
+    holding a `stopListening` anchor), and sqlalchemy's built `doc/orm/*.html` stood beside the
+    `doc/build/orm/*.rst` they were built from: a page a documentation tool says it built, or
+    whose source page the repository holds, is a copy, as a generated module is (unless named)."""
+    jazzy = ("<html><body><h1>Redirect handler</h1><p>How to stop following redirects: redirect handler, "
+             "follow redirects, stop following.</p>\n" * 6
+             + '<p>Generated by <a class="link" href="https://github.com/realm/jazzy">jazzy ♪♫ v0.15.4</a></p></body></html>\n')
+    built = ("<html><body><h1>Mapper events</h1><p>mapper events explained: the mapper events listen.</p>\n" * 6
+             + "</body></html>\n")
+    repo = make_repo(tmp_path, {
+        "docs/Classes/Redirector.html": jazzy,
+        "Source/RedirectHandler.swift": "/// Stops following redirects, or follows them.\npublic struct Redirector {\n"
+                                        "    public static let doNotFollow = Redirector(behavior: .doNotFollow)\n}\n",
+        "doc/orm/events.html": built,
+        "doc/build/orm/events.rst": "Mapper events\n=============\n\nThe mapper events are explained here.\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    redirects = retriever.rank("how do I stop following redirects?", 3)
+    assert redirects[0].path == "Source/RedirectHandler.swift", redirects
+    assert any("generated" in h.why for h in redirects if h.path.endswith(".html")), redirects
+    events = retriever.rank("Which document explains mapper events?", 2)
+    assert events[0].path == "doc/build/orm/events.rst", events
+    named = retriever.rank("what does docs/Classes/Redirector.html say about redirects?", 1)
+    assert named[0].path == "docs/Classes/Redirector.html" and "generated" not in named[0].why, named

@@ -379,3 +379,10 @@ def test_tasks_and_eval_refuse_to_write_into_the_repository(tmp_path: Path, make
     plotted = runner.invoke(app, ["eval", str(repo), "--tasks", str(made), "--plot", str(repo / "p.png")])
     assert plotted.exit_code == 2 and "never writes to" in plotted.output, plotted.output
     assert tree_hash(repo) == before
+
+
+def test_the_table_says_under_a_millisecond_rather_than_zero() -> None:
+    """BM25's 0.3 ms a question read `ms 0/0`, as if it had not been timed."""
+    from explore.cli.eval import _ms
+
+    assert _ms(0.0003) == "<1" and _ms(0.0007) == "1" and _ms(0.1234) == "123"

@@ -123,3 +123,14 @@ def test_code_bm25_and_retrieve_rank_code_files(topics) -> None:
     assert all(not f.endswith(".md") for r in code.results for f in r.ranked)
     retrieve = evaluate(repo, tasks, make_policy("retrieve")).summary()
     assert retrieve["acc@10"] >= retrieve["acc@5"] >= retrieve["acc@1"] >= 4 / 6
+
+
+def test_an_answer_given_without_walking_is_one_step_as_a_rankings_is(topics) -> None:
+    """`eval`'s table showed the navigator's `steps` 0.00 beside `retrieve`'s 1.00 for the same
+    kind of answer (a statement, settled from the candidate stage without a walk)."""
+    repo, tasks = topics
+    statements = [Task(id="s", question="Retry http requests with connection pooling", targets=["net/http_client.py"],
+                       rev=tasks[0].rev, source="history", depth=1, oracle=shortest_path("net/http_client.py"))]
+    navigator = evaluate(repo, statements, make_policy("navigator")).summary()
+    retrieve = evaluate(repo, statements, make_policy("retrieve")).summary()
+    assert navigator["mean_steps"] == retrieve["mean_steps"] == 1.0, (navigator, retrieve)
