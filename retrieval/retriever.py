@@ -713,6 +713,14 @@ class Retriever:
                     if fused[header] >= fused[source]:  # the declarations before the code that does it
                         fused[header] = fused[source] - HEADER_BEHIND
                         why[header].append("header behind its source")
+                # a TypeScript declaration file or a stub declares everything and does nothing (pino's
+                # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
+                code = [fused[p] for p in fused if file_kind(p) == "code" and not _declares_only(p)
+                        and PurePosixPath(p).suffix.lower() not in _HEADER_SUFFIXES]
+                for path in [p for p in fused if _declares_only(p)] if code else ():
+                    if fused[path] >= max(code):
+                        fused[path] = max(code) - HEADER_BEHIND
+                        why[path].append("declarations behind the code")
             if cfg.copied_penalty:
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
                     code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
@@ -794,16 +802,21 @@ HEADER_BEHIND = 1.0
 #: A question asking how something is done, or where: "where is the number parsing
 #: implemented?", "why does printing a double give …" (cJSON's header answered both, its
 #: declarations holding every name the source defines) — not for the declarations themselves.
-_IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|where (?:is|are|does)\b[^?\n]*"
-                             r"\b(?:done|computed|parsed|handled|checked|performed|happen\w*|decided))\b", re.I)
+_IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|where (?:is|are|does|do)\b[^?\n]*"
+                             r"\b(?:done|happens?|(?!(?:defin|declar|export|typ|document|describ|locat|nam|list|test|"
+                             r"configur|specifi|import|us|need|requir)ed\b)[a-z]{2,}ed))\b", re.I)
 _ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|macros?|#\s*define|defines|"
                           r"#?\s*includes?|typedefs?|public interface|exported|exports?)\b|\.h(?:h|pp|xx)?\b", re.I)
+
+
+#: Asking where a name is defined: a type a JavaScript project declares only in its `.d.ts`.
+_DECLARED = re.compile(r"\b(?:defined|defines|declared|declares|definitions? of)\b", re.I)
 
 
 def _asks_implementation(question: str) -> bool:
     """Whether ``question`` asks how or where something is done, and not for declarations."""
     return not is_statement(question) and _IMPLEMENTATION.search(question) is not None \
-        and _ASKS_HEADER.search(question) is None
+        and _ASKS_HEADER.search(question) is None and _DECLARED.search(question) is None
 
 
 def _headers_and_sources(paths: list[str]) -> list[tuple[str, str]]:
@@ -821,12 +834,13 @@ def _headers_and_sources(paths: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def headers_behind_sources(question: str, ranked: list[str]) -> list[str]:
+def declarations_behind(question: str, ranked: list[str]) -> list[str]:
     """``ranked`` with each header that stands before its source file (:func:`_headers_and_sources`)
-    moved to just after it, where ``question`` asks how something is done: what `ask` settles
-    from the candidate stage and BM25 together, BM25 ranking a header's dense declarations
-    first (cJSON's "where is JSON Pointer lookup implemented?" answered cJSON_Utils.h, which
-    the stage put below cJSON_Utils.c)."""
+    moved to just after it, and each TypeScript declaration file or stub before the first code
+    file to just after that, where ``question`` asks how something is done: what `ask` settles
+    from the candidate stage and BM25 together, BM25 ranking the dense declarations first
+    (cJSON's "where is JSON Pointer lookup implemented?" answered cJSON_Utils.h, which the
+    stage put below cJSON_Utils.c)."""
     if not _asks_implementation(question):
         return ranked
     out = list(ranked)
@@ -834,6 +848,12 @@ def headers_behind_sources(question: str, ranked: list[str]) -> list[str]:
         if out.index(header) < out.index(source):
             out.remove(header)
             out.insert(out.index(source) + 1, header)
+    code = next((p for p in out if file_kind(p) == "code" and not _declares_only(p)
+                 and PurePosixPath(p).suffix.lower() not in _HEADER_SUFFIXES), None)
+    for path in [p for p in out if _declares_only(p)] if code is not None else ():
+        if out.index(path) < out.index(code):
+            out.remove(path)
+            out.insert(out.index(code) + 1, path)
     return out
 
 

@@ -1031,7 +1031,7 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     and their doc comments hold every name cJSON.c defines, densely. Asked how or where
     something is done, a header stands behind the source file named like it (asked for the
     declarations, or in a commit message, it does not)."""
-    from explore.retrieval.retriever import headers_behind_sources
+    from explore.retrieval.retriever import declarations_behind
 
     repo = make_repo(tmp_path, {
         "cJSON.h": "/* Parse a number: cJSON number parsing of doubles. */\n"
@@ -1047,10 +1047,12 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     declared = retriever.rank("Where is the number parsing function declared in the header?", 3)
     assert all("header behind its source" not in h.why for h in declared), declared
     ranked = ["cJSON.h", "cJSON_Utils.h", "cJSON.c", "cJSON_Utils.c", "src/util.h"]
-    assert headers_behind_sources("why does printing a double lose digits?", ranked) == \
+    assert declarations_behind("why does printing a double lose digits?", ranked) == \
         ["cJSON.c", "cJSON.h", "cJSON_Utils.c", "cJSON_Utils.h", "src/util.h"]
-    assert headers_behind_sources("Fix printing of doubles", ranked) == ranked  # a statement
-    assert headers_behind_sources("which macros does the public API export?", ranked) == ranked
+    assert declarations_behind("Fix printing of doubles", ranked) == ranked  # a statement
+    assert declarations_behind("which macros does the public API export?", ranked) == ranked
+    assert declarations_behind("how is the caller obtained?", ["pino.d.ts", "lib/caller.js", "pino.js"]) == \
+        ["lib/caller.js", "pino.d.ts", "pino.js"]
 
 
 def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Path, make_repo) -> None:
@@ -1078,3 +1080,25 @@ def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Pa
     assert events[0].path == "doc/build/orm/events.rst", events
     named = retriever.rank("what does docs/Classes/Redirector.html say about redirects?", 1)
     assert named[0].path == "docs/Classes/Redirector.html" and "generated" not in named[0].why, named
+
+
+def test_a_declaration_file_stands_behind_the_code_for_how_something_is_done(tmp_path: Path, make_repo) -> None:
+    """pino's 881-line `pino.d.ts` answered "where are custom levels validated?" and "how is
+    the caller file and line number obtained?" (its doc comments hold every word of the
+    library): asked how or where something is done, a TypeScript declaration file or a
+    stub stands behind the best code file; asked where a type is defined, it does not."""
+    typings = "\n".join(f"    /** Custom levels: validated custom levels, level {i} of the custom levels map. */\n"
+                        f"    customLevels{i}?: CustomLevels;" for i in range(20))
+    repo = make_repo(tmp_path, {
+        "pino.d.ts": "export interface LoggerOptions {\n" + typings + "\n}\nexport type CustomLevels = Record<string, number>;\n",
+        "lib/levels.js": "function assertNoLevelCollisions (levels, customLevels) {\n"
+                         "  // custom levels must not collide with the default levels\n"
+                         "  throw Error('levels cannot be overridden')\n}\n",
+        "pino.js": "const { assertNoLevelCollisions } = require('./lib/levels')\nmodule.exports = pino\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    validated = retriever.rank("where are custom levels validated?", 3)
+    assert validated[0].path == "lib/levels.js", validated
+    assert any("declarations behind the code" in h.why for h in validated if h.path == "pino.d.ts"), validated
+    defined = retriever.rank("where is the CustomLevels type defined?", 3)
+    assert all("declarations behind the code" not in h.why for h in defined), defined
