@@ -472,4 +472,13 @@ def asks_for(question: str, kind: str) -> bool:
     if kind == "config" and names_config(question):  # go.mod, Cargo.toml, "which Go version …": none of the words below
         return True
     pattern = _ASKS_FOR.get(kind)
-    return pattern is not None and pattern.search(question) is not None and not is_statement(question)
+    return pattern is not None and pattern.search(_CODE_SPAN.sub(" ", question)) is not None and not is_statement(question)
+
+
+#: Code written in a question, which asks for no kind of file by its words: a variable and its
+#: member or call (jsoup's `doc.outerHtml()`, `doc.select("p")` asked for documentation; zod's
+#: `z.config({…})` for a config file), a call, a backticked span — not a file's name (`setup.py`).
+_CODE_SPAN = re.compile(r"`[^`\n]*`|(?<![\w$.])[\w$]+(?:\.[\w$]+)*\.(?!(?:py|pyi|toml|cfg|ini|json|ya?ml|md|rst|txt|"
+                        r"lock|xml|gradle|kts|mod|sum|js|mjs|cjs|ts|tsx|jsx|rb|php|cs|go|rs|java|kt|swift|sh|conf|"
+                        r"properties|env|html?|in|dist|neon|sln|csproj|props|exs?|sbt)\b)[\w$]+(?:\([^()\n]*\)?)?|"
+                        r"(?<![\w$.])[\w$]+\(", re.I)

@@ -509,6 +509,27 @@ def owned_names(query: Query) -> frozenset[str]:
 
 
 
+def holds_in_code(text: str, piece: str) -> bool:
+    """Whether a line of ``text`` holds ``piece`` in a string literal or in code, not in a
+    comment: validator's `_examples/*/main.go` took the message lift for a pasted validation
+    error by their `// output: Key: …` comments."""
+    at = text.find(piece)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        line = text[start:end if end >= 0 else len(text)]
+        before = text[start:at]
+        if _in_string(line, [piece]) or not _COMMENTED.match(line) and not _COMMENT_BEFORE.search(before):
+            return True
+        at = text.find(piece, at + 1)
+    return False
+
+
+#: A comment opened on a line before a piece of it: `x = f()  // output: …`, `# …`, `/* …`.
+_COMMENT_BEFORE = re.compile(r"//|/\*|(?:^|\s)#(?![\[!]|\s*(?:define|include|if|ifdef|ifndef|elif|else|endif|error|"
+                             r"warning|pragma|undef)\b)|(?:^|\s)--\s")
+
+
 def holds_in_string(text: str, piece: str) -> bool:
     """Whether a line of ``text`` holds ``piece`` inside a string literal (:func:`_in_string`):
     where code formats a message, not a comment that speaks of it."""
@@ -524,15 +545,22 @@ def holds_in_string(text: str, piece: str) -> bool:
 
 def _in_string(text: str, pieces: Sequence[str]) -> bool:
     """Whether a piece of a pasted message stands inside a string literal of this code line:
-    a quote opens before it, and no comment does."""
-    if COMMENT_LINE.match(text):
+    a quote opens before it, and no comment does (a Rust attribute, `#[error("…")]`, and C's
+    `#define` are code)."""
+    if _COMMENTED.match(text):
         return False
     for piece in pieces:
         at = text.find(piece)
         before = text[:at] if at >= 0 else ""
-        if at >= 0 and any(q in before for q in "'\"`") and "//" not in before and " #" not in before:
+        if at >= 0 and any(q in before for q in "'\"`") and not _COMMENT_BEFORE.search(before):
             return True
     return False
+
+
+#: A comment line, where a message may be quoted: not a Rust attribute (`#[error("…")]`) nor C's
+#: preprocessor (`#define MSG "…"`), which :data:`COMMENT_LINE` reads as comments.
+_COMMENTED = re.compile(r"\s*(?:#(?![\[!]|\s*(?:define|include|if|ifdef|ifndef|elif|else|endif|error|warning|"
+                        r"pragma|undef)\b)|//|/\*|\*|--)")
 
 
 def _evidence_start(lines: list[str], question: str, path: str, window: int,
@@ -648,7 +676,7 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?(?:[\w.]*(?:Error|Exception|Wa
 _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
 #: What a message's values look like where the code has a placeholder: quoted values, reprs,
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
-_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|\[[^\]\n]*\]|\{[^}\n]*\}|"
+_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
@@ -670,10 +698,10 @@ def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
     """:attr:`Query.message_starts`: the pieces of the error lines in ``text``, each cut a
     word at a time from its end while it stays long enough to look up."""
     starts = []
-    for m in _ERROR_LINE.finditer(text):
+    for line in _error_lines(text):
         # the message's first piece only, cut to no less than half its words: a later piece's start
         # (p-queue's `and up, got`) stands in every message of its kind
-        first = next((p for p in _VALUE.split(m.group(1) or m.group(2) or m.group(3)) if p.strip()), "")
+        first = next((p for p in _VALUE.split(line) if p.strip()), "")
         words = first.strip(" \t.,;:!?-=").split()
         cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1) if 2 * n >= len(words)]
         cut = [c for c in cut if _long_enough(c)]
@@ -682,9 +710,21 @@ def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(starts)
 
 
+#: What a build tool prints after the errors themselves, in every report of its kind: no code
+#: holds it (cargo's ``could not compile `app` (lib) due to 1 previous error``).
+_BOILERPLATE = re.compile(r"\bcould not compile\b|\baborting due to\b|\bprevious errors?\b|\bwarnings? emitted\b|"
+                          r"\bbuild failed\b|\bcompilation failed\b|\bcompilation terminated\b", re.I)
+
+
+def _error_lines(text: str) -> list[str]:
+    """The messages of ``text``'s error lines (:data:`_ERROR_LINE`), less a build tool's own."""
+    return [line for m in _ERROR_LINE.finditer(text)
+            if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3))]
+
+
 def _messages(text: str) -> tuple[str, ...]:
     """The literal pieces of the error lines and quoted strings in ``text`` (see :attr:`Query.messages`)."""
-    found = [m.group(1) or m.group(2) or m.group(3) for m in _ERROR_LINE.finditer(text)]
+    found = _error_lines(text)
     line = text.strip()
     if not found and "\n" not in line and len(line) <= 300 and (_PASTED_VALUE.search(line) or _SHOUTED.fullmatch(line)) \
             and not line.endswith("?"):

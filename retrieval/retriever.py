@@ -34,7 +34,8 @@ from .history import ChangeLog, change_log
 from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import DOTTED, Query, crate_file, go_module_file, holds_in_string, name_parts, owned_names, parse
+from .query import (DOTTED, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts, owned_names,
+                    parse)
 from .units import UnitIndex
 
 
@@ -520,8 +521,8 @@ class Retriever:
         code = [p for p in candidates if file_kind(p) == "code"]
         texts = {p: self.snapshot.text(p) or "" for p in code} if query.messages else {}
         found: set[str] = set()
-        for piece in query.messages:
-            holding = [p for p in code if piece in texts[p]]
+        for piece in query.messages:  # in code or a string, not a comment speaking of it
+            holding = [p for p in code if piece in texts[p] and holds_in_code(texts[p], piece)]
             if 0 < len(holding) <= MESSAGE_FILES:
                 found.update(holding)
         for starts in query.message_starts if not found else ():
@@ -655,6 +656,8 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if kind == "docs" and is_changelog(path) and not _CHANGELOG_WORDS.search(query.text):
                         continue  # "how can I change the level at runtime?" answered a 2017 entry of CHANGELOG.md (zap)
+                    if kind == "docs" and is_agent_notes(path) and not _AGENT_WORDS.search(query.text):
+                        continue  # "where is the notblank validator and how do I register it?" answered CLAUDE.md
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -782,6 +785,20 @@ _CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|history|news|release[_-
 _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes?|releases?|what'?s new|what changed|"
                               r"\bnews\b|history|deprecat|upgrad|migrat|breaking|yanked|\b(?:fixed|added|changed|removed|"
                               r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b", re.I)
+
+
+#: Notes a repository keeps for coding assistants (`CLAUDE.md`, `AGENTS.md`, Copilot's and
+#: Cursor's instructions): a summary of every part of the code, no page a user reads.
+_AGENT_NOTES = re.compile(r"(?:claude|agents?|gemini|copilot-instructions|\.?cursorrules|\.?windsurfrules|conventions)"
+                          r"(?:\.md|\.mdc|\.txt)?", re.I)
+_AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|llms?|ai|conventions)\b", re.I)
+
+
+def is_agent_notes(path: str) -> bool:
+    """Whether ``path`` holds notes for coding assistants (``CLAUDE.md``, ``AGENTS.md``,
+    ``.github/copilot-instructions.md``, ``.cursor/rules/*.mdc``)."""
+    pure = PurePosixPath(path)
+    return _AGENT_NOTES.fullmatch(pure.name) is not None or ".cursor" in pure.parts[:-1]
 
 
 def is_changelog(path: str) -> bool:

@@ -126,7 +126,7 @@ def file_kind(path: str) -> str:
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
-    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d"} \
+    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__"} \
             or any(_SOURCE_SET_TEST.fullmatch(part) for part in parts) \
             or suffix == ".feature" or "step_definitions" in parts or ("features" in parts and parts & {"steps", "support"}) \
             or _JVM_TEST_NAME.match(PurePosixPath(path).name) \
@@ -141,7 +141,8 @@ def file_kind(path: str) -> str:
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"
-    if parts & {"example", "examples", "demo", "demos", "sample", "samples", "tutorial"}:
+    # Go leaves `_examples/` out of its builds (validator's took a pasted error's message lift as code)
+    if parts & {"example", "examples", "_example", "_examples", "demo", "demos", "sample", "samples", "tutorial"}:
         # a page of a tutorial or an examples folder's README is documentation (typer's
         # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
         return "docs" if suffix in DOC_SUFFIXES else "example"
@@ -149,7 +150,7 @@ def file_kind(path: str) -> str:
         return "docs"
     if suffix in CONFIG_SUFFIXES:
         return "config"
-    if parts & {"scripts", "tools", "bin", "benchmarks"}:
+    if parts & {"scripts", "tools", "bin", "benchmarks", "benchmark", "bench"}:  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:
         return "code"

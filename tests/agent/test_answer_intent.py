@@ -520,3 +520,22 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     agreeing = [("src/kv/source.rs", 9.9), ("src/kv/key.rs", 9.5)]
     assert explorer._outweighed_by(question, "src/kv/source.rs", "src/kv/key.rs", agreeing, bm25) == \
         "the candidate stage and BM25"
+
+
+@pytest.mark.parametrize("question, kind, asked", [
+    ("why does doc.outerHtml() add newlines and indentation to my inline elements?", "docs", False),
+    ('why does doc.select("p") return nothing for my element?', "docs", False),
+    ("why does z.config({ jitless: true }) still use new Function when parsing?", "config", False),
+    ("is `docs` a reserved key of the schema?", "docs", False),
+    ("where are the docs for retries?", "docs", True),
+    ("what does setup.py configure?", "config", True),
+    ("which settings does pyproject.toml hold?", "config", True),
+])
+def test_code_in_a_question_asks_for_no_kind_of_file(question: str, kind: str, asked: bool) -> None:
+    """jsoup's `Document doc = Jsoup.parse(…)` idiom: "why does doc.outerHtml() add newlines …?"
+    was read as asking for documentation, and `ask` put a changelog over the walk's right
+    Node.java; zod's `z.config({…})` read as asking for a config file. A variable with its
+    member or call, a call, a backticked span are code; a file's name (`setup.py`) is still one."""
+    from explore.retrieval.intent import asks_for
+
+    assert asks_for(question, kind) is asked

@@ -1102,3 +1102,55 @@ def test_a_declaration_file_stands_behind_the_code_for_how_something_is_done(tmp
     assert any("declarations behind the code" in h.why for h in validated if h.path == "pino.d.ts"), validated
     defined = retriever.rank("where is the CustomLevels type defined?", 3)
     assert all("declarations behind the code" not in h.why for h in defined), defined
+
+
+def test_a_message_quoted_in_a_comment_is_not_where_it_is_raised(tmp_path: Path, make_repo) -> None:
+    """validator's `Key: 'Req.Meta.Name' Error:Field validation for 'Name' failed on the
+    'required' tag` lifted two `_examples/*/main.go` files by their `// output: Key: …`
+    comments; and thiserror's `error: duplicate #[source] attribute` lost `#[source]` as if it
+    were a value (`[…]`), leaving no piece to look up, while cargo's `could not compile …
+    due to 1 previous error` trailer was looked up in every report."""
+    repo = make_repo(tmp_path, {
+        "errors.go": 'package validator\n\nfunc (fe *fieldError) Error() string {\n'
+                     '\treturn fmt.Sprintf("Key: \'%s\' Error:Field validation for \'%s\' failed on the \'%s\' tag", a, b, c)\n}\n',
+        "internal/report/print.go": "package report\n\n// prints: Key: 'User.Name' Error:Field validation for 'Name' failed\n"
+                                    "func Print(errs error) { fmt.Println(errs) } // output: Error:Field validation for\n",
+        "impl/src/attr.rs": 'fn check() -> Result<()> {\n    return Err(Error::new_spanned(attr, "duplicate #[source] attribute"));\n}\n',
+        "src/lib.rs": "//! Derive std::error::Error: #[source] attribute, #[from] attribute, duplicate attributes.\n"
+                      "//! could not compile without the derive; the previous error is the source.\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    validation = retriever.rank("Key: 'Req.Meta.Name' Error:Field validation for 'Name' failed on the 'required' tag", 3)
+    assert validation[0].path == "errors.go" and "message found" in validation[0].why, validation
+    assert all("message found" not in h.why for h in validation if h.path != "errors.go"), validation
+    rustc = ("error: duplicate #[source] attribute\n  --> src/error.rs:14:9\n   |\n14 |     #[source]\n\n"
+             "error: could not compile `myapp` (lib) due to 1 previous error\n")
+    ranked = retriever.rank(rustc, 2)
+    assert ranked[0].path == "impl/src/attr.rs" and "message found" in ranked[0].why, ranked
+    from explore.retrieval.query import parse
+
+    assert parse(rustc).messages == ("duplicate #[source] attribute",)
+
+
+def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path: Path, make_repo) -> None:
+    """validator's "Where is the notblank validator and how do I register it?" ("how do I" asks
+    for a page) put CLAUDE.md first, a summary of every file for a coding assistant, and `ask`
+    answered it over the walk's right notblank.go."""
+    repo = make_repo(tmp_path, {
+        "CLAUDE.md": "# Notes\n\nValidators: register a validator with RegisterValidation; notblank lives in "
+                     "non-standard/validators. How do I register a validator: see validator_instance.go.\n",
+        "non-standard/validators/notblank.go": "package validators\n\n// NotBlank is the validation function for "
+                                               "validating if the current field has a value or length greater than zero.\n"
+                                               "func NotBlank(fl validator.FieldLevel) bool { return true }\n",
+        "validator_instance.go": "package validator\n\n// RegisterValidation adds a validation with the given tag.\n"
+                                 "func (v *Validate) RegisterValidation(tag string, fn Func) error { return nil }\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("Where is the notblank validator and how do I register it?", 3)
+    assert ranked[0].path != "CLAUDE.md" and all("docs asked" not in h.why for h in ranked if h.path == "CLAUDE.md"), ranked
+    asked = retriever.rank("where is the documentation for AI assistants about registering a validator?", 1)
+    assert asked[0].path == "CLAUDE.md", asked
+    from explore.retrieval.retriever import is_agent_notes
+
+    assert is_agent_notes("AGENTS.md") and is_agent_notes(".github/copilot-instructions.md")
+    assert is_agent_notes(".cursor/rules/go.mdc") and not is_agent_notes("docs/agent.py")

@@ -57,6 +57,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # Cucumber's (and behave's) features are tests; a React app's feature folders are code
     ("features/supports_redirection.feature", "test"), ("features/steps/mongrel_helper.rb", "test"),
     ("features/step_definitions/web_steps.rb", "test"), ("src/features/cart/CartView.tsx", "code"),
+    # Go's `_examples/` (left out of its builds), a benchmark package, fixtures (validator's and zod's)
+    ("_examples/simple/main.go", "example"), ("packages/bench/compile-output.ts", "script"),
+    ("packages/integration/fixtures/internal-types/index.ts", "test"), ("packages/zod/src/v4/core/regexes.ts", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
