@@ -200,6 +200,9 @@ class Query:
     down to a piece's least length: where no candidate holds the piece, a value the code
     formats in may be a plain word the message cannot tell from its text (jq's
     ``Cannot iterate over null`` of ``"Cannot iterate over %s (%s)"``)."""
+    locales: tuple[str, ...] = ()
+    """The locale codes of the languages a question about translations names (``fr`` of "the
+    French translation"): the files named by them are named by the question."""
 
 
 #: A generic's type parameters after a name asked for, as TypeScript, Java, C# and Rust write
@@ -230,6 +233,24 @@ _ASKING = re.compile(r"\bwhich\s+(?:files?|modules?|class|function|method|packag
                      r"(defines|declares|implements)\b|"
                      r"\b(?:where|which files?|in which files?)\b[^?\n]{0,80}?\b(defined|declared|implemented)\b|"
                      r"\bthe\s+(definition|implementation|declaration)\s+of\b", re.I)
+
+
+#: A question about a translation or a locale, where a language's name stands for its code.
+_LOCALIZED = re.compile(r"\b(?:translat\w*|locales?|locali[sz]\w*|i18n|l10n|languages?|messages|strings|plurals?|"
+                        r"dictionar\w*)\b", re.I)
+#: Languages by their names (as tokenised) and the ISO 639-1 codes locale files are named by
+#: (zod's "Add Central Kurdish (ckb) locale" aside: "improve french translation" missed `fr.ts`).
+_LANGUAGE_CODES = {
+    "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "portuguese": "pt",
+    "dutch": "nl", "russian": "ru", "ukrainian": "uk", "polish": "pl", "czech": "cs", "slovak": "sk",
+    "swedish": "sv", "norwegian": "nb", "danish": "da", "finnish": "fi", "icelandic": "is", "estonian": "et",
+    "latvian": "lv", "lithuanian": "lt", "hungarian": "hu", "romanian": "ro", "bulgarian": "bg", "greek": "el",
+    "turkish": "tr", "arabic": "ar", "hebrew": "he", "persian": "fa", "farsi": "fa", "hindi": "hi",
+    "bengali": "bn", "urdu": "ur", "thai": "th", "vietnamese": "vi", "indonesian": "id", "malay": "ms",
+    "chinese": "zh", "japanese": "ja", "korean": "ko", "croatian": "hr", "serbian": "sr", "slovenian": "sl",
+    "catalan": "ca", "basque": "eu", "galician": "gl", "kurdish": "ku", "tamil": "ta", "azerbaijani": "az",
+    "khmer": "km", "georgian": "ka", "armenian": "hy", "mongolian": "mn", "kazakh": "kk", "uzbek": "uz",
+}
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -805,9 +826,12 @@ def _parse(text: str) -> Query:
         terms += [token] * min(count, MAX_PROSE_COUNT)
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
+    # "improve the French translation": a locale's file is named by its code (fr.ts)
+    locales = tuple(code for word, code in _LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) else ()
+    terms += [code for code in locales if code not in prose]
     sources = tuple((_clean(m.group(1))[0], int(m.group(2)), source.group(1).strip())
                     for m in _FRAME.finditer(plain)
                     if (source := _FRAME_SOURCE.match(plain, plain.find("\n", m.end()) + 1 or len(plain))) is not None)
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
                  tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions),
-                 sources, _message_starts(text))
+                 sources, _message_starts(text), locales)

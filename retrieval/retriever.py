@@ -66,6 +66,8 @@ MESSAGE_FOUND = 4.0
 DEFINITION_INTENT = 6.0
 #: A name more files define than this is no question's one definition.
 DEFINING_FILES = 3
+#: The most files a locale a question names may have to count as named (``fr.ts``, ``fr.po``).
+LOCALE_FILES = 5
 #: A message piece found in more of the candidates than this says nothing about any of them.
 MESSAGE_FILES = 3
 #: :attr:`RetrieverConfig.name_found`, chosen as :data:`DOCS_INTENT` is.
@@ -307,7 +309,9 @@ class Retriever:
                 for f in files:
                     symbol[f] += 0.5
         out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
-        out["path"] = [(p, 1.0 / r) for r, p in enumerate(self._path_hits(query), start=1)]
+        paths = self._path_hits(query)
+        paths += [p for p in self._locale_files(query) if p not in paths]
+        out["path"] = [(p, 1.0 / r) for r, p in enumerate(paths, start=1)]
         if query.terms and len(self.log):
             votes = self.log.file_scores(list(query.terms))
             if votes:
@@ -326,6 +330,19 @@ class Retriever:
                     tails["/".join(parts[-n:])].append(f)
             self._tails = dict(tails)
         return self._tails
+
+    def _locale_files(self, query: Query) -> list[str]:
+        """The files of the locales a question names (:attr:`.query.Query.locales`): named by the
+        code (``locales/fr.ts``, ``fr.po``, ``fr_FR.json``), or in a folder so named (``locale/fr/
+        LC_MESSAGES/django.po``), where at most :data:`LOCALE_FILES` are."""
+        out: list[str] = []
+        for code in query.locales:
+            named = [f for f in self.snapshot.files if file_kind(f) != "test" and any(
+                re.fullmatch(rf"{code}(?:[-_][A-Za-z]{{2,4}})?(?:\.\w+)*", part, re.I)
+                for part in f.split("/"))]
+            if len(named) <= LOCALE_FILES:
+                out += [f for f in named if f not in out]
+        return out
 
     def _runs_at(self, path: str, line: int, function: str) -> bool:
         """Whether ``path`` holds a unit named ``function`` whose lines hold ``line``: of the files

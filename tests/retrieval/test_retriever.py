@@ -1154,3 +1154,19 @@ def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path
 
     assert is_agent_notes("AGENTS.md") and is_agent_notes(".github/copilot-instructions.md")
     assert is_agent_notes(".cursor/rules/go.mdc") and not is_agent_notes("docs/agent.py")
+
+
+def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_path: Path, make_repo) -> None:
+    """zod's "improve french translation of error messages" ranked `fr.ts` nowhere in the first
+    five (its error messages are French words, none the question's): a language named in a
+    question about translations or locales stands for its code, which locale files are named by."""
+    messages = "\n".join(f"  // error messages translation {i}: the translation of error messages\n  m{i}: 'x'," for i in range(3))
+    repo = make_repo(tmp_path, {
+        "src/locales/fr.ts": "export default {\n  invalid_type: 'Type invalide',\n  too_small: 'Trop petit',\n}\n",
+        "src/locales/de.ts": "export default {\n  invalid_type: 'Ungültiger Typ',\n}\n",
+        "src/errors.ts": "// error messages and their translation\nexport const messages = {\n" + messages + "\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("improve french translation of error messages", 3)
+    assert ranked[0].path == "src/locales/fr.ts", ranked
+    assert retriever.rank("Add German locale", 1)[0].path == "src/locales/de.ts"
