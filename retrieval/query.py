@@ -240,7 +240,7 @@ _LOCALIZED = re.compile(r"\b(?:translat\w*|locales?|locali[sz]\w*|i18n|l10n|lang
                         r"dictionar\w*)\b", re.I)
 #: Languages by their names (as tokenised) and the ISO 639-1 codes locale files are named by
 #: (zod's "Add Central Kurdish (ckb) locale" aside: "improve french translation" missed `fr.ts`).
-_LANGUAGE_CODES = {
+LANGUAGE_CODES = {
     "english": "en", "french": "fr", "german": "de", "spanish": "es", "italian": "it", "portuguese": "pt",
     "dutch": "nl", "russian": "ru", "ukrainian": "uk", "polish": "pl", "czech": "cs", "slovak": "sk",
     "swedish": "sv", "norwegian": "nb", "danish": "da", "finnish": "fi", "icelandic": "is", "estonian": "et",
@@ -827,7 +827,7 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     # "improve the French translation": a locale's file is named by its code (fr.ts)
-    locales = tuple(code for word, code in _LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) else ()
+    locales = tuple(code for word, code in LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) else ()
     terms += [code for code in locales if code not in prose]
     sources = tuple((_clean(m.group(1))[0], int(m.group(2)), source.group(1).strip())
                     for m in _FRAME.finditer(plain)

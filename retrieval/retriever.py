@@ -34,8 +34,8 @@ from .history import ChangeLog, change_log
 from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
-from .query import (DOTTED, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts, owned_names,
-                    parse)
+from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
+                    owned_names, parse)
 from .units import UnitIndex
 
 
@@ -673,6 +673,9 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if kind == "docs" and is_changelog(path) and not _CHANGELOG_WORDS.search(query.text):
                         continue  # "how can I change the level at runtime?" answered a 2017 entry of CHANGELOG.md (zap)
+                    if kind == "docs" and is_translated_page(path) and query.text.isascii() \
+                            and not LANGUAGE_CODES.keys() & set(query.terms):
+                        continue  # "can someone explain why safeParse …" answered zod's Korean README_KO.md
                     if kind == "docs" and is_agent_notes(path) and not _AGENT_WORDS.search(query.text):
                         continue  # "where is the notblank validator and how do I register it?" answered CLAUDE.md
                     if lift := lifts.get(kind, 0.0):
@@ -816,6 +819,24 @@ def is_agent_notes(path: str) -> bool:
     ``.github/copilot-instructions.md``, ``.cursor/rules/*.mdc``)."""
     pure = PurePosixPath(path)
     return _AGENT_NOTES.fullmatch(pure.name) is not None or ".cursor" in pure.parts[:-1]
+
+
+_CODES = "|".join(sorted(set(LANGUAGE_CODES.values()) - {"en"}, key=len, reverse=True))
+#: A page translated into another language than English: `README_KO.md`, `README.zh-CN.md`,
+#: `docs/ja/guide.md`, `i18n/pt-br/…`.
+_TRANSLATED_NAME = re.compile(rf"readme[._-](?:{_CODES})(?:[-_][a-z]{{2,4}})?\.\w+", re.I)
+_TRANSLATED_FOLDER = re.compile(rf"(?:{_CODES})(?:[-_][a-z]{{2,4}})?", re.I)
+
+
+def is_translated_page(path: str) -> bool:
+    """Whether ``path`` is a docs page in another language than English (by its name or a
+    folder of its path named by a locale's code, under a docs folder)."""
+    pure = PurePosixPath(path)
+    if _TRANSLATED_NAME.fullmatch(pure.name):
+        return True
+    parts = [p.lower() for p in pure.parts[:-1]]
+    return any(_TRANSLATED_FOLDER.fullmatch(p) for p in parts[1:]) and bool(
+        {"doc", "docs", "documentation", "i18n", "translations", "content", "website", "site"} & set(parts))
 
 
 def is_changelog(path: str) -> bool:

@@ -1170,3 +1170,25 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
     ranked = retriever.rank("improve french translation of error messages", 3)
     assert ranked[0].path == "src/locales/fr.ts", ranked
     assert retriever.rank("Add German locale", 1)[0].path == "src/locales/de.ts"
+
+
+def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english(tmp_path: Path, make_repo) -> None:
+    """zod's "can someone explain why safeParse returns success: false for a Date string?"
+    ("explain" asks for a page) answered packages/docs-v3/README_KO.md, the Korean README: a
+    page translated into another language is lifted for a question in that language, or one
+    naming it, not for one in English."""
+    repo = make_repo(tmp_path, {
+        "packages/docs-v3/README_KO.md": "# Zod\n\nsafeParse returns success false: safeParse Date string "
+                                         "(날짜 문자열) safeParse success false explain.\n",
+        "packages/docs/content/basics.md": "# Basics\n\nParsing with safeParse: success is false when parsing fails.\n",
+        "packages/zod/src/parse.ts": "export function safeParse(schema, data) {\n  return { success: false };\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    english = retriever.rank("can someone explain why safeParse returns success: false for a Date string?", 3)
+    assert all("docs asked" not in h.why for h in english if h.path.endswith("README_KO.md")), english
+    korean = retriever.rank("which Korean docs page explains safeParse?", 3)
+    assert any("docs asked" in h.why for h in korean if h.path.endswith("README_KO.md")), korean
+    from explore.retrieval.retriever import is_translated_page
+
+    assert is_translated_page("README.zh-CN.md") and is_translated_page("docs/ja/guide.md")
+    assert not is_translated_page("src/de/x.py") and not is_translated_page("docs/api/index.md")
