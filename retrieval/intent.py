@@ -427,6 +427,10 @@ def tested_versions_line(question: str, path: str, lines: list[str]) -> int | No
     `go: ["1.25.x", "1.26.x"]` out of sight; pino's at an `exclude:` entry below its list."""
     if not asks_ci_file(question, path):
         return None
+    if re.search(r"\b(?:minimum|minimal|msrv|oldest|lowest)\b", question, re.I):  # thiserror's `msrv:` job, not the matrix
+        if (least := next((n for n, text in enumerate(lines, start=1) if re.search(r"msrv|minimum|minimal", text, re.I)),
+                          None)) is not None:
+            return least
     for n, text in enumerate(lines, start=1):
         if (m := _TESTED_VERSIONS.match(text)) is None:
             continue

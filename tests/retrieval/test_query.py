@@ -632,6 +632,11 @@ def test_the_versions_ci_runs_on_open_at_the_matrix_listing_them() -> None:
                                 listed) == 7
     assert tested_versions_line("which Python versions are required?", ".github/workflows/ci.yml", listed) is None
     assert tested_versions_line("which Python versions does the CI run?", "pyproject.toml", listed) is None
+    # the least version CI tests is its own job's (thiserror's `msrv:`), not the matrix's list
+    rust = ["jobs:", "  test:", "    strategy:", "      matrix:", "        rust: [nightly, beta, stable, 1.85.0]",
+            "  msrv:", "    name: Rust 1.71.0", "    steps:", "      - uses: dtolnay/rust-toolchain@1.71.0"]
+    assert tested_versions_line("What minimum Rust version does CI test?", ".github/workflows/ci.yml", rust) == 6
+    assert tested_versions_line("Which Rust versions does CI test?", ".github/workflows/ci.yml", rust) == 5
 
 
 def test_a_python_frames_pasted_source_line_opens_the_evidence_where_this_version_has_it() -> None:
