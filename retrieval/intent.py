@@ -23,7 +23,7 @@ _ASKS_FOR = {
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
-        r"pre-commit|lint(er|ing)?|(es|ts|style)lint|golangci(-lint)?|clippy|biome|manifest|build backend|distribution name|npm|environments|"
+        r"pre-commit|lint(er|ing)?|(es|ts|style)lint|golangci(-lint)?|clippy|biome|clang-(tidy|format)|manifest|build backend|distribution name|npm|environments|"
         r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
 }
 #: The kinds of file other than code a question can ask for.
@@ -74,6 +74,7 @@ _NAMES_CONFIG = re.compile(
     rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
     # a linter's rules: "what eslint rules does this project use?" answered lib/levels.js for its `/* eslint-disable */` (pino)
     rf"\b(?:(?:es|ts|style)lint|golangci(-lint)?|clippy|biome|ruff|flake8|pylint|rubocop|phpstan|psalm|ktlint|detekt|swiftlint|"
+    rf"clang-tidy|clang-format|cppcheck|cpplint|shellcheck|hadolint|markdownlint|yamllint|"
     rf"(?:the )?lint(?:er)?) (rules?|lints?|checks?|plugins?|presets?)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b|"  # the file, not the topic: "how is gitignore matching done?" asks for code
     # .NET after a space: `\b` never stands before its dot (serilog's "which version of the .NET SDK …" asked for code)
@@ -261,6 +262,8 @@ def names_config(question: str) -> bool:
 _DEPENDENCY_VERSION = re.compile(
     r"\b(?:which|what)\s+versions?\s+of\s+(?:the\s+)?([\w.@/-]*\w)|"
     r"\b(?:which|what)\s+([\w.@/-]*\w)\s+versions?\b|"
+    # "what is the minimum redis-client version the gem depends on?" (sidekiq's answered code)
+    r"\b(?:minimum|minimal|least|lowest|required|oldest|supported)\s+([\w.@/-]*\w)\s+versions?\b|"
     r"\b([\w.@/-]*\w)(?:'s)?\s+versions?\s+(?:is\s+|are\s+)?(?:pinned|set|declared|defined|specified|required|locked)\b",
     re.I)
 #: Words in a dependency's place that name none: the language's own (:data:`_LANGUAGE_MANIFESTS`), the project's.
@@ -420,6 +423,10 @@ _TESTED_VERSIONS = re.compile(r"^\s*-?\s*(?:[\w.]+[-_.])?(?:version|versions|go|
                               re.I)
 
 
+_INCLUDED_VERSION = re.compile(r"^\s*-\s*(?:[\w.]+[-_.])?(?:version|go|golang|node|nodejs|python|ruby|php|java|jdk|rust|"
+                               r"toolchain|dotnet|otp|elixir|scala|swift|kotlin|deno|bun)(?:[-_.][\w.-]*)?\s*:\s*['\"]?v?\d", re.I)
+
+
 def tested_versions_line(question: str, path: str, lines: list[str]) -> int | None:
     """The 1-based line of a CI file listing the versions its jobs run on, where ``question``
     asks for them (:func:`asks_ci_file`); None where it does not or no line lists them. zap's
@@ -436,7 +443,9 @@ def tested_versions_line(question: str, path: str, lines: list[str]) -> int | No
             continue
         if m.group(1) == "[" or (n < len(lines) and lines[n].lstrip().startswith("-")):
             return n
-    return next((n for n, text in enumerate(lines, start=1) if re.match(r"\s*matrix\s*:", text)), None)
+    # a matrix of `include:` entries, one version each: tornado's `- python: '3.10'`
+    return next((n for n, text in enumerate(lines, start=1) if _INCLUDED_VERSION.match(text)),
+                next((n for n, text in enumerate(lines, start=1) if re.match(r"\s*matrix\s*:", text)), None))
 
 
 def names_tool(question: str, path: str) -> bool:

@@ -78,11 +78,14 @@ _SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]
 #: /src/cJSON.c:851:12``, ``#1  print_value (item=0x0) at cJSON.c:1420``; lldb's ``frame #0: 0x… a.out`main
 #: at main.c:5:3``; valgrind's ``==12==    by 0x4005: parse_string (cJSON.c:851)``.
 _NATIVE_SOURCE = r"((?:[A-Za-z]:)?[^\s:()`]+\.(?:c|h|cc|cpp|cxx|c\+\+|hpp|hh|hxx|m|mm|zig|rs|go|swift|f90|d)):(\d+)"
+#: A C++ template's arguments, nested three deep (``<basic_json<>, adapter<char const*> >``): no
+#: part of it can match another's text, so a line of `<` is read once, not tried every way.
+_TEMPLATE = r"(?:<[^<>\n]*(?:<[^<>\n]*(?:<[^<>\n]*>[^<>\n]*)*>[^<>\n]*)*>)"
 _NATIVE_FRAME = re.compile(
     r"^[^\S\n]*(?:\*[^\S\n]*)?(?:frame[^\S\n]*)?#\d+:?[^\S\n]+(?:0x[0-9a-fA-F]+[^\S\n]+(?:in[^\S\n]+)?)?(?:[^\s`]*`)?"
-    r"((?:[A-Za-z_~][\w~<>]*::)*[A-Za-z_~][\w~<>]*)[^\S\n]*(?:\((?:[^()\n]|\([^()\n]*\))*\))?"
+    r"((?:[A-Za-z_~][\w~]*" + _TEMPLATE + r"?::)*[A-Za-z_~][\w~]*" + _TEMPLATE + r"?)[^\S\n]*(?:\((?:[^()\n]|\([^()\n]*\))*\))?"
     r"(?:[^\S\n]+\+[^\S\n]*\d+)?[^\S\n]+(?:at[^\S\n]+)?" + _NATIVE_SOURCE + r"|"
-    r"^==\d+==[^\S\n]+(?:at|by)[^\S\n]+0x[0-9a-fA-F]+:[^\S\n]+((?:[A-Za-z_~][\w~<>]*::)*[A-Za-z_~][\w~<>]*)"
+    r"^==\d+==[^\S\n]+(?:at|by)[^\S\n]+0x[0-9a-fA-F]+:[^\S\n]+((?:[A-Za-z_~][\w~]*" + _TEMPLATE + r"?::)*[A-Za-z_~][\w~]*)"
     r"[^\n]*?\(" + _NATIVE_SOURCE + r"\)", re.M)
 _SWIFT_FATAL = re.compile(r"\bfile ((?:[A-Za-z]:)?[^\s,]+\.swift), line (\d+)")
 #: A length-prefixed name of a Swift mangled symbol (``10parseCodes``).
@@ -337,7 +340,7 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
         jvm += [("/".join(m.group(1).split(".")[:-1] + [m.group(4)]) if m.group(1) else m.group(4),
                  int(m.group(5)), m.group(3)) for m in _JVM_FRAME.finditer(block)]
     elixir = [(m.group(1), int(m.group(2)), m.group(3)) for m in _ELIXIR_FRAME.finditer(text)]
-    native = [(m.group(2) or m.group(5), int(m.group(3) or m.group(6)), (m.group(1) or m.group(4)).rsplit("::", 1)[-1])
+    native = [(m.group(2) or m.group(5), int(m.group(3) or m.group(6)), _native_function(m.group(1) or m.group(4)))
               for m in _NATIVE_FRAME.finditer(text)]
     for frames in (js, go, rust, php, dotnet, ruby, jvm, swift, elixir, native):
         for path, number, fn in reversed(frames):
@@ -356,6 +359,17 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
     located = [f for f in reversed(located) if not f[2]] + [f for f in located if f[2]]
     functions = [fn for _, _, fn in located if fn] + functions
     return located + paths, functions
+
+
+def _native_function(symbol: str) -> str:
+    """``nlohmann::detail::lexer<basic_json<>, …>::scan_string`` -> ``scan_string`` (a C++
+    frame's template arguments, which hold ``::`` of their own, go first)."""
+    depth, plain = 0, []
+    for c in symbol:
+        depth += (c == "<") - (c == ">")
+        if depth == 0 and c != ">":
+            plain.append(c)
+    return "".join(plain).rsplit("::", 1)[-1]
 
 
 def _dotnet_function(symbol: str) -> str:

@@ -799,7 +799,7 @@ _LICENSE_WORDS = re.compile(r"licen[cs]|copyright|notice|spdx|legal|\b(?:mit|apa
 #: asks for a guide; a changelog holds every word of the project's past (zap's CHANGELOG.md
 #: outranked the code for "how can I change the log level at runtime?" with a 2017 entry).
 _CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|history|news|release[_-]?notes|releases|whats[_-]?new)"
-                             r"(?:\.\w+)?", re.I)
+                             r"(?:\.\w+)?|(?:change[_-]?log|release[_-]?notes|whats[_-]?new)[_-][\w.-]+", re.I)
 #: How a question asks for one: by name, or by what a changelog's sections say (what was
 #: fixed, added or changed, a release, a deprecation, an upgrade).
 _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes?|releases?|what'?s new|what changed|"
@@ -841,12 +841,13 @@ def is_translated_page(path: str) -> bool:
 
 def is_changelog(path: str) -> bool:
     """Whether ``path`` is a changelog (``CHANGELOG.md``, ``docs/changes.rst``, ``HISTORY.md``,
-    ``NEWS``), or an entry of a changelog's fragments (``changelog.d/123.bugfix.md``); not a
-    guide in a folder named so (``doc/changelog/migration_12.rst``)."""
+    ``NEWS``, ``changelog_14.rst``), an entry of a changelog's fragments (``changelog.d/123.bugfix.md``)
+    or a release's notes (tornado's ``docs/releases/v3.0.0.rst``, ``whatsnew/``); not a guide in a
+    folder named so (``doc/changelog/migration_12.rst``)."""
     pure = PurePosixPath(path)
     return _CHANGELOG_NAME.fullmatch(pure.name) is not None \
-        or any(re.fullmatch(r"change[_-]?log\.d|newsfragments|\.changeset|\.changes", part, re.I)
-               for part in pure.parts[:-1])
+        or any(re.fullmatch(r"change[_-]?log\.d|newsfragments|\.changeset|\.changes|releases|release[_-]?notes|"
+                            r"whats[_-]?new", part, re.I) for part in pure.parts[:-1])
 
 
 #: C and C++ headers, and the source files that define what they declare.
@@ -879,14 +880,31 @@ def _headers_and_sources(paths: list[str]) -> list[tuple[str, str]]:
     name one source file of them shares (the nearest, where several do)."""
     by_stem: dict[str, list[str]] = defaultdict(list)
     for p in paths:
-        if PurePosixPath(p).suffix.lower() in _SOURCE_SUFFIXES:
+        if PurePosixPath(p).suffix.lower() in _SOURCE_SUFFIXES and file_kind(p) == "code":
             by_stem[PurePosixPath(p).stem.lower()].append(p)
     pairs = []
     for p in paths:
         pure = PurePosixPath(p)
-        if pure.suffix.lower() in _HEADER_SUFFIXES and (sources := by_stem.get(pure.stem.lower())):
+        if pure.suffix.lower() not in _HEADER_SUFFIXES or file_kind(p) != "code":
+            continue
+        # the source beside it, or in the folder an include/ folder stands for: a header-only library's
+        # `to_json.hpp` has no source, and `docs/examples/to_json.cpp` is an example (nlohmann/json)
+        sources = [s for s in by_stem.get(pure.stem.lower(), ()) if _beside(pure.parent, PurePosixPath(s).parent)]
+        if sources:
             pairs.append((p, min(sources, key=lambda s: (PurePosixPath(s).parent != pure.parent, len(s)))))
     return pairs
+
+
+def _beside(header: PurePosixPath, source: PurePosixPath) -> bool:
+    """Whether a source file in folder ``source`` is the one a header in folder ``header``
+    declares: the same folder, or the same below an ``include/`` and a ``src/`` (``lib/``)."""
+    if header == source:
+        return True
+    tops = {"include", "inc", "includes", "headers", "src", "source", "sources", "lib"}
+    h = [part.lower() for part in header.parts if part.lower() not in tops]
+    s = [part.lower() for part in source.parts if part.lower() not in tops]
+    # `include/foo/bar.h` of `src/bar.c`, `libfoo/include/foo/bar.h` of `libfoo/src/bar.c`
+    return h == s or (bool(h) and h[1:] == s) or (len(h) == len(s) + 1 and h[:-1] == s)
 
 
 def declarations_behind(question: str, ranked: list[str]) -> list[str]:

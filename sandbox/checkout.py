@@ -93,7 +93,14 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
         old_ids = _ids(tmp) if donor else {}
         git_dir = str(repo.git_dir)
         entries = _ls_tree(git_dir, sha)
-        blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
+        try:
+            blobs.add(git_dir, [(obj, mode) for mode, kind, obj, _ in entries if kind == "blob" and mode != "120000"])
+        except MissingObject as exc:  # which file it is, and what reads without it (Newtonsoft.Json's large.json)
+            named = next((rel for _mode, kind, obj, rel in entries if kind == "blob" and str(exc).find(obj[:10]) >= 0), None)
+            if named is None:
+                raise
+            raise MissingObject(f"{exc} — the file {named} of {sha[:10]}; with the file in the working tree, "
+                                "--worktree reads the files as they are there") from None
         ids, freed = _lay_out(tmp / "tree", git_dir, entries, blobs, old_ids)
         write_bytes(tmp / "blobs.json", json.dumps(ids).encode())
         _make_read_only(tmp / "tree")

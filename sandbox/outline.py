@@ -44,7 +44,13 @@ CONFIG_NAMES = frozenset({
     "gemfile", "rakefile", "config.ru", "guardfile", "podfile", "phpunit.xml", "phpcs.xml", "psalm.xml",
     "phpstan.neon", "nuget.config", "packages.config", "app.config", "web.config", "package.swift", "mix.exs",
     ".babelrc", ".eslintrc", ".prettierrc", ".npmrc", ".nvmrc", ".mocharc", ".rspec", "cartfile",
+    # C and C++ tools' and linters' rc files (nlohmann/json's "what clang-tidy checks are enabled?")
+    ".clang-tidy", ".clang-format", ".clangd", ".cppcheck", "cpplint.cfg", ".shellcheckrc", ".yamllint",
+    ".markdownlint.yaml", ".markdownlint.yml", ".golangci.yml", ".golangci.yaml", ".rubocop.yml", ".swiftlint.yml",
 })
+#: What a locale's messages are written in (its folder says it is one): not settings.
+_MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",
+                               ".xlf", ".resx", ".strings", ".arb", ".ftl"})
 #: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
 _SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$|"
                                # PHP's tools configured in PHP (guzzle's .php-cs-fixer.dist.php was code)
@@ -138,6 +144,8 @@ def file_kind(path: str) -> str:
         return "test"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:
         return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
+    if parts & {"locale", "locales", "i18n", "l10n", "translations", "lang", "langs"} and suffix in _MESSAGE_SUFFIXES:
+        return "data"  # a locale's messages, no setting (sidekiq's web/locales/hi.yml answered a config question)
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"

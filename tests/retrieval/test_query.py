@@ -482,6 +482,10 @@ def test_a_swift_crash_is_read_innermost_last_with_its_demangled_functions() -> 
     # lldb
     ("* thread #1, stop reason = EXC_BAD_ACCESS\n  * frame #0: 0x0000000100003f6c app`parse_string(item=0x0) at "
      "cJSON.c:851:12\n    frame #1: 0x0000000100003f00 app`main at main.c:5:3\n", ("cJSON.c", 851), "parse_string"),
+    # C++ templates, whose arguments hold `::` and spaces (nlohmann/json's lexer), and a frame with none
+    ("    #0 0x4f2a1b in nlohmann::detail::lexer<nlohmann::basic_json<>, nlohmann::detail::iterator_input_adapter<char "
+     "const*> >::scan_string() include/nlohmann/detail/input/lexer.hpp:262:17\n    #1 0x4f5d4e in LLVMFuzzerTestOneInput "
+     "src/fuzz/fuzzer-parse_json.cpp:30:5\n", ("include/nlohmann/detail/input/lexer.hpp", 262), "scan_string"),
     # valgrind: its own replacement's frame first, then the code's
     ("==123== Invalid read of size 1\n==123==    at 0x4C2AB80: strlen (vg_replace_strmem.c:458)\n"
      "==123==    by 0x400544: parse_string (cJSON.c:851)\n", ("vg_replace_strmem.c", 458), "strlen"),
@@ -494,6 +498,16 @@ def test_a_native_crashs_frames_are_read_innermost_last(trace: str, innermost: t
     query = parse(trace)
     assert query.frame_lines[-1] == innermost and query.frame_functions[-1] == function, query
     assert len(query.frame_lines) == 2
+
+
+def test_a_line_of_angle_brackets_is_read_at_once() -> None:
+    """A first reading of C++ templates (a lazy `<…>` inside a repeated `::` part) took minutes
+    on a line of `a<b>::` repeated: every way of splitting it was tried."""
+    started = time.perf_counter()
+    for text in ("#0 0x1 in " + "a<b>::" * 1000 + " x", "    #0 0x1 in f<" + "x::y<z>, " * 500 + "> foo.c:1",
+                 "#0 0x1 in " + "a<b<c<d<" * 500, "#1 " + "a<b::" * 300):
+        parse(text)
+    assert time.perf_counter() - started < 5  # a hang guard: about 0.01 s
 
 
 def test_owner_and_member_joined_as_php_ruby_cpp_and_rust_join_them() -> None:
@@ -637,6 +651,10 @@ def test_the_versions_ci_runs_on_open_at_the_matrix_listing_them() -> None:
             "  msrv:", "    name: Rust 1.71.0", "    steps:", "      - uses: dtolnay/rust-toolchain@1.71.0"]
     assert tested_versions_line("What minimum Rust version does CI test?", ".github/workflows/ci.yml", rust) == 6
     assert tested_versions_line("Which Rust versions does CI test?", ".github/workflows/ci.yml", rust) == 5
+    # a matrix of `include:` entries (tornado's `- python: '3.10'`) opens at the first
+    included = ["jobs:", "  test:", "    strategy:", "      matrix:", "        include:", "          # the oldest",
+                "          - python: '3.9'", "            tox_env: py39", "          - python: '3.10'"]
+    assert tested_versions_line("which Python versions does CI test against?", ".github/workflows/test.yml", included) == 7
 
 
 def test_a_python_frames_pasted_source_line_opens_the_evidence_where_this_version_has_it() -> None:

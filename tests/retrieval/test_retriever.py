@@ -380,6 +380,7 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert not names_config("how do I configure options for the parser?")
     # a linter's rules (pino's "what eslint rules does this project use?" answered a file disabling one)
     assert names_config("what eslint rules does this project use?") and names_config("which clippy lints are denied?")
+    assert names_config("what clang-tidy checks are enabled?")  # nlohmann/json's .clang-tidy
     assert not names_config("what are the validation rules for emails?")
 
 
@@ -426,6 +427,9 @@ def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_pa
     assert dependency_asked("Which Go version is required?") is None
     assert dependency_asked("which version of the package is this?") is None
     assert dependency_asked("which version of guzzlehttp/psr7 does guzzle depend on?") == "guzzlehttp/psr7"
+    # sidekiq's "what is the minimum redis-client version the gem depends on?" (answered code)
+    assert dependency_asked("what is the minimum redis-client version the gem depends on?") == "redis-client"
+    assert dependency_asked("what is the minimum Go version?") is None
 
 
 def test_a_question_asking_where_an_error_is_thrown_ranks_the_code_throwing_it(tmp_path: Path, make_repo) -> None:
@@ -1010,6 +1014,9 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
 
     assert is_changelog("docs/changes.rst") and is_changelog("HISTORY.md") and is_changelog("changelog.d/12.bugfix.md")
     assert not is_changelog("doc/changelog/migration_12.rst") and not is_changelog("CONTRIBUTING.md")
+    # a release's own notes (tornado's docs/releases/v3.0.0.rst answered "how do I enable access logging?")
+    assert is_changelog("docs/releases/v3.0.0.rst") and is_changelog("docs/whatsnew/3.11.rst")
+    assert is_changelog("doc/build/changelog/changelog_14.rst")
 
 
 def test_a_log_messages_capitals_typed_alone_are_its_message(tmp_path: Path, make_repo) -> None:
@@ -1053,6 +1060,11 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     assert declarations_behind("which macros does the public API export?", ranked) == ranked
     assert declarations_behind("how is the caller obtained?", ["pino.d.ts", "lib/caller.js", "pino.js"]) == \
         ["lib/caller.js", "pino.d.ts", "pino.js"]
+    # a header-only library's header has no source: an example named like it is none (nlohmann/json's
+    # to_json.hpp stood behind docs/examples/to_json.cpp); an include/ folder's header has its src/ file
+    only = ["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]
+    assert declarations_behind("how is to_json implemented for std::vector?", only) == only
+    assert declarations_behind("how is bar implemented?", ["include/foo/bar.h", "src/bar.c"]) == ["src/bar.c", "include/foo/bar.h"]
 
 
 def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Path, make_repo) -> None:

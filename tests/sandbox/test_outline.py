@@ -60,6 +60,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # Go's `_examples/` (left out of its builds), a benchmark package, fixtures (validator's and zod's)
     ("_examples/simple/main.go", "example"), ("packages/bench/compile-output.ts", "script"),
     ("packages/integration/fixtures/internal-types/index.ts", "test"), ("packages/zod/src/v4/core/regexes.ts", "code"),
+    # a locale's messages are no settings (sidekiq's web/locales/hi.yml answered a config question); linters' rc files are
+    ("web/locales/hi.yml", "data"), ("config/locales/en.yml", "data"), ("src/locales/fr.ts", "code"),
+    (".clang-tidy", "config"), (".clang-format", "config"), ("config/app.yml", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
