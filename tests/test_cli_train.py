@@ -100,7 +100,7 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert body["policy"]["trained"] is False and body["policy"]["from"] == str(NAVIGATOR_DIR)
-    assert "qualifying commits" in body["retriever"]["why"]  # one commit: too little history, said so
+    assert "qualifying commit" in body["retriever"]["why"]  # one commit: too little history, said so
     assert "0 of 1 commits qualified (left out:" in body["retriever"]["why"]  # and why, as eval says it
     assert body["heldout"] is None  # no fit made: nothing measured, and the key says so for scripts
     assert body["adapters"] == {"policy": str(out / "policy")}
@@ -147,7 +147,7 @@ def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, 
     result = runner.invoke(app, ["train", str(shallow), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     why = json.loads(result.stdout)["retriever"]["why"]
-    assert "qualifying commits" in why and "the clone is shallow" in why
+    assert "1 qualifying commit:" in why and "the clone is shallow" in why
 
 
 def test_a_repository_of_one_source_file_says_why_nothing_was_fitted(tmp_path: Path, make_repo, monkeypatch) -> None:
