@@ -544,7 +544,7 @@ class Explorer:
             # asked for stands (with --max-steps 1 it read docs/deployment/index.md and a code file answered)
             walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
             weighed_files = settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked, question)
-            settled = declarations_behind(question, [f for f, _ in weighed_files])
+            settled = declarations_behind(question, [f for f, _ in weighed_files], [p for p, _ in stage])
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:

@@ -606,6 +606,14 @@ class Retriever:
                     len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
         return marks[path]
 
+    def _includes_only(self, path: str) -> bool:
+        """Whether a C/C++ source file holds little but `#include` lines (spdlog's ``src/async.cpp``
+        compiles its headers' inline code in)."""
+        lines = [line.strip() for line in (self.snapshot.text(path, 20_000) or "").splitlines()]
+        code = [line for line in lines if line and not COMMENT_LINE.match(line) or line.startswith("#include")]
+        return bool(code) and sum(line.startswith(("#include", "#if", "#endif", "#else", "#define", "#pragma"))
+                                  for line in code) * 2 >= len(code)
+
     def _built_page(self, path: str) -> bool:
         """Whether ``path`` is a docs page a documentation tool built (HTML that says so, or whose
         source page, named alike, the repository holds): Alamofire's 364 jazzy pages answered
@@ -732,15 +740,19 @@ class Retriever:
                     fused[path] += cfg.message_found
                     why[path].append("message found")
             if _asks_implementation(query.text):
+                # not a file holding what the question names (spdlog's async.h defines `create_async_nb`
+                # inline; i18next's options.d.ts is where `InitOptions` is typed), nor behind a source
+                # of `#include` lines alone (spdlog's src/async.cpp)
+                named = {p for p in fused if any(w.startswith("symbol#") or w in _NAMED_HERE for w in why[p])}
                 for header, source in _headers_and_sources(list(fused)):
-                    if fused[header] >= fused[source]:  # the declarations before the code that does it
+                    if fused[header] >= fused[source] and header not in named and not self._includes_only(source):
                         fused[header] = fused[source] - HEADER_BEHIND
                         why[header].append("header behind its source")
                 # a TypeScript declaration file or a stub declares everything and does nothing (pino's
                 # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
                 code = [fused[p] for p in fused if file_kind(p) == "code" and not _declares_only(p)
                         and PurePosixPath(p).suffix.lower() not in _HEADER_SUFFIXES]
-                for path in [p for p in fused if _declares_only(p)] if code else ():
+                for path in [p for p in fused if _declares_only(p) and p not in named] if code else ():
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND
                         why[path].append("declarations behind the code")
@@ -861,12 +873,17 @@ HEADER_BEHIND = 1.0
 _IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|where (?:is|are|does|do)\b[^?\n]*"
                              r"\b(?:done|happens?|(?!(?:defin|declar|export|typ|document|describ|locat|nam|list|test|"
                              r"configur|specifi|import|us|need|requir)ed\b)[a-z]{2,}ed))\b", re.I)
-_ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|macros?|#\s*define|defines|"
+_ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|macros?|#\s*define|defines|typed|"
+                          r"types?|typings?|typescript|generics?|interfaces?|infer\w*|overloads?|"
                           r"#?\s*includes?|typedefs?|public interface|exported|exports?)\b|\.h(?:h|pp|xx)?\b", re.I)
 
 
 #: Asking where a name is defined: a type a JavaScript project declares only in its `.d.ts`.
 _DECLARED = re.compile(r"\b(?:defined|defines|declared|declares|definitions? of)\b", re.I)
+
+
+#: The lifts that say a file holds what the question names.
+_NAMED_HERE = frozenset({"definition asked", "name found", "pair defined", "raise asked", "message found"})
 
 
 def _asks_implementation(question: str) -> bool:
@@ -907,27 +924,30 @@ def _beside(header: PurePosixPath, source: PurePosixPath) -> bool:
     return h == s or (bool(h) and h[1:] == s) or (len(h) == len(s) + 1 and h[:-1] == s)
 
 
-def declarations_behind(question: str, ranked: list[str]) -> list[str]:
-    """``ranked`` with each header that stands before its source file (:func:`_headers_and_sources`)
-    moved to just after it, and each TypeScript declaration file or stub before the first code
-    file to just after that, where ``question`` asks how something is done: what `ask` settles
-    from the candidate stage and BM25 together, BM25 ranking the dense declarations first
-    (cJSON's "where is JSON Pointer lookup implemented?" answered cJSON_Utils.h, which the
-    stage put below cJSON_Utils.c)."""
+def declarations_behind(question: str, ranked: list[str], stage: list[str]) -> list[str]:
+    """``ranked`` with each header, TypeScript declaration file or stub that stands before a
+    code file the candidate ``stage`` put above it moved to just after that file, where
+    ``question`` asks how something is done: what `ask` settles from the stage and BM25
+    together, BM25 ranking the dense declarations first (cJSON's "where is JSON Pointer lookup
+    implemented?" answered cJSON_Utils.h, which the stage put below cJSON_Utils.c). The stage
+    left first the ones that hold what the question names (:meth:`Retriever.rank`)."""
     if not _asks_implementation(question):
         return ranked
+    order = {p: i for i, p in enumerate(stage)}
     out = list(ranked)
-    for header, source in _headers_and_sources(ranked):
-        if out.index(header) < out.index(source):
-            out.remove(header)
-            out.insert(out.index(source) + 1, header)
-    code = next((p for p in out if file_kind(p) == "code" and not _declares_only(p)
-                 and PurePosixPath(p).suffix.lower() not in _HEADER_SUFFIXES), None)
-    for path in [p for p in out if _declares_only(p)] if code is not None else ():
-        if out.index(path) < out.index(code):
+    for path in [p for p in ranked if p in order and _declares(p)]:
+        # the code files the stage put above it that stand below it here: it goes back behind them
+        later = [p for p in out[out.index(path) + 1:] if order.get(p, len(order)) < order[path]
+                 and file_kind(p) == "code" and not _declares(p)]
+        if later:
             out.remove(path)
-            out.insert(out.index(code) + 1, path)
+            out.insert(out.index(later[-1]) + 1, path)
     return out
+
+
+def _declares(path: str) -> bool:
+    """A C/C++ header, a TypeScript declaration file or a stub."""
+    return _declares_only(path) or PurePosixPath(path).suffix.lower() in _HEADER_SUFFIXES
 
 
 #: What a documentation tool writes into the HTML it builds.

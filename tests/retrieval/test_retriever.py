@@ -1053,18 +1053,24 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     assert [h.path for h in implemented].index("cJSON.c") < [h.path for h in implemented].index("cJSON.h"), implemented
     declared = retriever.rank("Where is the number parsing function declared in the header?", 3)
     assert all("header behind its source" not in h.why for h in declared), declared
+    # what ask settles (the stage and BM25) keeps a declaration behind the code files the stage put above it
     ranked = ["cJSON.h", "cJSON_Utils.h", "cJSON.c", "cJSON_Utils.c", "src/util.h"]
-    assert declarations_behind("why does printing a double lose digits?", ranked) == \
+    stage = ["cJSON.c", "cJSON.h", "cJSON_Utils.c", "cJSON_Utils.h", "src/util.h"]
+    assert declarations_behind("why does printing a double lose digits?", ranked, stage) == \
         ["cJSON.c", "cJSON.h", "cJSON_Utils.c", "cJSON_Utils.h", "src/util.h"]
-    assert declarations_behind("Fix printing of doubles", ranked) == ranked  # a statement
-    assert declarations_behind("which macros does the public API export?", ranked) == ranked
-    assert declarations_behind("how is the caller obtained?", ["pino.d.ts", "lib/caller.js", "pino.js"]) == \
-        ["lib/caller.js", "pino.d.ts", "pino.js"]
+    assert declarations_behind("Fix printing of doubles", ranked, stage) == ranked  # a statement
+    assert declarations_behind("which macros does the public API export?", ranked, stage) == ranked
+    assert declarations_behind("how is the caller obtained?", ["pino.d.ts", "lib/caller.js", "pino.js"],
+                               ["lib/caller.js", "pino.d.ts", "pino.js"]) == ["lib/caller.js", "pino.d.ts", "pino.js"]
+    # where the stage left it first (it holds what the question names), it stays first
+    assert declarations_behind("how is create_async_nb implemented?", ["include/spdlog/async.h", "src/async.cpp"],
+                               ["include/spdlog/async.h", "src/async.cpp"]) == ["include/spdlog/async.h", "src/async.cpp"]
     # a header-only library's header has no source: an example named like it is none (nlohmann/json's
     # to_json.hpp stood behind docs/examples/to_json.cpp); an include/ folder's header has its src/ file
-    only = ["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]
-    assert declarations_behind("how is to_json implemented for std::vector?", only) == only
-    assert declarations_behind("how is bar implemented?", ["include/foo/bar.h", "src/bar.c"]) == ["src/bar.c", "include/foo/bar.h"]
+    from explore.retrieval.retriever import _headers_and_sources
+
+    assert _headers_and_sources(["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]) == []
+    assert _headers_and_sources(["include/foo/bar.h", "src/bar.c"]) == [("include/foo/bar.h", "src/bar.c")]
 
 
 def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Path, make_repo) -> None:
@@ -1204,3 +1210,28 @@ def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english
 
     assert is_translated_page("README.zh-CN.md") and is_translated_page("docs/ja/guide.md")
     assert not is_translated_page("src/de/x.py") and not is_translated_page("docs/api/index.md")
+
+
+def test_a_header_or_typings_holding_what_is_asked_stay_first(tmp_path: Path, make_repo) -> None:
+    """The second regression review: spdlog's async.h defines `create_async_nb` inline, and its
+    src/async.cpp only `#include`s the headers' code — the header stood behind it (17th); and
+    i18next's options.d.ts is where "how are the InitOptions typed?" is answered, put behind
+    src/i18next.js. A header or declaration file holding the name asked for, one whose source
+    is `#include` lines, or a question about types, keeps its place."""
+    repo = make_repo(tmp_path, {
+        "include/spdlog/async.h": "#pragma once\nnamespace spdlog {\ntemplate<typename Sink, typename... SinkArgs>\n"
+                                  "inline std::shared_ptr<logger> create_async_nb(std::string logger_name) {\n"
+                                  "    return async_factory_nonblock::create<Sink>(logger_name);\n}\n}\n",
+        "src/async.cpp": "#ifndef SPDLOG_COMPILED_LIB\n#error Please define SPDLOG_COMPILED_LIB\n#endif\n"
+                         "#include <spdlog/async.h>\n#include <spdlog/async_logger-inl.h>\n#include <spdlog/details/thread_pool-inl.h>\n"
+                         "template class SPDLOG_API spdlog::details::mpmc_blocking_queue<spdlog::details::async_msg>;\n",
+        "typescript/options.d.ts": "export interface InitOptions {\n  /** Resources to initialize with */\n"
+                                   "  resources?: Resource;\n  /** The language to use */\n  lng?: string;\n}\n",
+        "src/i18next.js": "class I18n {\n  init(options = {}, callback) {\n    // the init options: resources, lng\n"
+                          "    this.options = { ...get(), ...this.options, ...transformOptions(options) };\n  }\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    spdlog = retriever.rank("how is spdlog::create_async_nb() implemented?", 2)
+    assert spdlog[0].path == "include/spdlog/async.h" and "header behind its source" not in spdlog[0].why, spdlog
+    typed = retriever.rank("how are the InitOptions typed?", 2)
+    assert typed[0].path == "typescript/options.d.ts" and "declarations behind the code" not in typed[0].why, typed
