@@ -18,7 +18,8 @@ from ..sandbox.index import STOPWORDS
 #: about behaviour, and behaviour lives in code.
 _ASKS_FOR = {
     "docs": re.compile(
-        r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|"
+        r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|what'?s new|"
+        r"what changed|changes in (v|version)|"
         r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to)\b", re.I),
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"

@@ -606,6 +606,16 @@ class Retriever:
                     len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
         return marks[path]
 
+    def _unit_body(self, query: Query, path: str) -> bool:
+        """Whether the code unit of ``path`` that best matches ``query`` has a body (an inline
+        function's, over lines, with a brace), not a prototype or a one-line macro (cJSON.h's
+        best unit for "number parsing" was `#define cJSON_SetNumberValue(…)`)."""
+        unit = self.best_unit(query, path)
+        if unit is None or unit[1] - unit[0] < 2:
+            return False
+        lines = (self.snapshot.text(path) or "").splitlines()[unit[0] - 1:unit[1]]
+        return any("{" in line for line in lines)
+
     def _includes_only(self, path: str) -> bool:
         """Whether a C/C++ source file holds little but `#include` lines (spdlog's ``src/async.cpp``
         compiles its headers' inline code in)."""
@@ -739,13 +749,26 @@ class Retriever:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
+            if cfg.copied_penalty:
+                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                    code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
+                    if not code and not self._built_page(path):
+                        continue
+                    copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
+                    if copied and not _names_copy(query.text, path, copied == "vendored"):
+                        fused[path] -= cfg.copied_penalty
+                        why[path].append(copied)
             if _asks_implementation(query.text):
                 # not a file holding what the question names (spdlog's async.h defines `create_async_nb`
                 # inline; i18next's options.d.ts is where `InitOptions` is typed), nor behind a source
-                # of `#include` lines alone (spdlog's src/async.cpp)
+                # of `#include` lines alone (spdlog's src/async.cpp); just behind, not below unrelated files
+                # (after the copied penalty: a vendored file's score before it is no code file's to stand behind)
                 named = {p for p in fused if any(w.startswith("symbol#") or w in _NAMED_HERE for w in why[p])}
                 for header, source in _headers_and_sources(list(fused)):
-                    if fused[header] >= fused[source] and header not in named and not self._includes_only(source):
+                    # nor one whose own code unit matches best (hiredis's `static inline … sdssetalloc`, a
+                    # lowercase name the question does not mark as code)
+                    if fused[header] >= fused[source] and header not in named and not self._includes_only(source) \
+                            and not (_unit_rank(why[header]) < _unit_rank(why[source]) and self._unit_body(query, header)):
                         fused[header] = fused[source] - HEADER_BEHIND
                         why[header].append("header behind its source")
                 # a TypeScript declaration file or a stub declares everything and does nothing (pino's
@@ -756,15 +779,6 @@ class Retriever:
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND
                         why[path].append("declarations behind the code")
-            if cfg.copied_penalty:
-                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
-                    code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
-                    if not code and not self._built_page(path):
-                        continue
-                    copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
-                    if copied and not _names_copy(query.text, path, copied == "vendored"):
-                        fused[path] -= cfg.copied_penalty
-                        why[path].append(copied)
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():
@@ -810,7 +824,8 @@ _LICENSE_WORDS = re.compile(r"licen[cs]|copyright|notice|spdx|legal|\b(?:mit|apa
 #: A changelog: the project's past, no page about using it. A question asking "how can I …"
 #: asks for a guide; a changelog holds every word of the project's past (zap's CHANGELOG.md
 #: outranked the code for "how can I change the log level at runtime?" with a 2017 entry).
-_CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|history|news|release[_-]?notes|releases|whats[_-]?new)"
+_CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|(?:version[_-]?|release[_-]?)?history|news|release[_-]?notes|releases|"
+                             r"whats[_-]?new)"
                              r"(?:\.\w+)?|(?:change[_-]?log|release[_-]?notes|whats[_-]?new)[_-][\w.-]+", re.I)
 #: How a question asks for one: by name, or by what a changelog's sections say (what was
 #: fixed, added or changed, a release, a deprecation, an upgrade).
@@ -830,7 +845,8 @@ def is_agent_notes(path: str) -> bool:
     """Whether ``path`` holds notes for coding assistants (``CLAUDE.md``, ``AGENTS.md``,
     ``.github/copilot-instructions.md``, ``.cursor/rules/*.mdc``)."""
     pure = PurePosixPath(path)
-    return _AGENT_NOTES.fullmatch(pure.name) is not None or ".cursor" in pure.parts[:-1]
+    return _AGENT_NOTES.fullmatch(pure.name) is not None \
+        or bool({".cursor", ".agents", ".claude", ".windsurf", ".clinerules", ".continue"} & set(pure.parts[:-1]))
 
 
 _CODES = "|".join(sorted(set(LANGUAGE_CODES.values()) - {"en"}, key=len, reverse=True))
@@ -865,8 +881,9 @@ def is_changelog(path: str) -> bool:
 #: C and C++ headers, and the source files that define what they declare.
 _HEADER_SUFFIXES = frozenset({".h", ".hh", ".hpp", ".hxx", ".h++"})
 _SOURCE_SUFFIXES = frozenset({".c", ".cc", ".cpp", ".cxx", ".c++", ".m", ".mm"})
-#: How far below its source file a header is put for a question asking how something is done.
-HEADER_BEHIND = 1.0
+#: How far below its source file a header is put for a question asking how something is done:
+#: just behind it (a whole point put hiredis's sds.h below test.c and net.c).
+HEADER_BEHIND = 0.01
 #: A question asking how something is done, or where: "where is the number parsing
 #: implemented?", "why does printing a double give …" (cJSON's header answered both, its
 #: declarations holding every name the source defines) — not for the declarations themselves.
@@ -880,6 +897,11 @@ _ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|
 
 #: Asking where a name is defined: a type a JavaScript project declares only in its `.d.ts`.
 _DECLARED = re.compile(r"\b(?:defined|defines|declared|declares|definitions? of)\b", re.I)
+
+
+def _unit_rank(why: list[str]) -> int:
+    """The rank the code-unit ranking gave a file (``unit#3``: 3), or a large number for none."""
+    return next((int(w.split("#", 1)[1]) for w in why if w.startswith("unit#")), 1 << 30)
 
 
 #: The lifts that say a file holds what the question names.

@@ -1235,3 +1235,27 @@ def test_a_header_or_typings_holding_what_is_asked_stay_first(tmp_path: Path, ma
     assert spdlog[0].path == "include/spdlog/async.h" and "header behind its source" not in spdlog[0].why, spdlog
     typed = retriever.rank("how are the InitOptions typed?", 2)
     assert typed[0].path == "typescript/options.d.ts" and "declarations behind the code" not in typed[0].why, typed
+
+
+def test_a_header_whose_own_code_matches_best_keeps_its_place(tmp_path: Path, make_repo) -> None:
+    """The third regression review: hiredis's "how does sdssetalloc work?" — `static inline
+    void sdssetalloc` is in sds.h, sds.c only calls it, and the lowercase name is no code name to
+    the question — put sds.h a whole point behind sds.c, below test.c and net.c. A header whose
+    own code unit matches best keeps its place, and one put behind stands just behind its
+    source. A changelog asked for by what changed is a docs question."""
+    repo = make_repo(tmp_path, {
+        "sds.h": "typedef char *sds;\nstatic inline void sdssetalloc(sds s, size_t newlen) {\n"
+                 "    unsigned char flags = s[-1];\n    SDS_HDR(8,s)->alloc = newlen;\n}\n",
+        "sds.c": "#include \"sds.h\"\nsds sdsMakeRoomFor(sds s, size_t addlen) {\n    sdssetalloc(s, addlen);\n"
+                 "    return s;\n}\n",
+        "test.c": "#include \"sds.h\"\nint main(void) {\n    sds s = sdsnew(\"x\");\n    sdssetalloc(s, 4);\n}\n",
+        "CHANGELOG.md": "# 1.2.0\n\n- Fixed sdssetalloc overflow in hiredis 1.2.0.\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = [h.path for h in retriever.rank("how does sdssetalloc work?", 3)]
+    assert ranked.index("sds.h") < ranked.index("sds.c"), ranked
+    changed = retriever.rank("what changed in hiredis 1.2.0?", 1)
+    assert changed[0].path == "CHANGELOG.md" and "docs asked" in changed[0].why, changed
+    from explore.retrieval.retriever import is_agent_notes, is_changelog
+
+    assert is_changelog("docs/versionhistory.rst") and is_agent_notes(".agents/skills/backport-pr/SKILL.md")
