@@ -492,7 +492,8 @@ def asks_for(question: str, kind: str) -> bool:
 #: Code written in a question, which asks for no kind of file by its words: a variable and its
 #: member or call (jsoup's `doc.outerHtml()`, `doc.select("p")` asked for documentation; zod's
 #: `z.config({…})` for a config file), a call, a backticked span — not a file's name (`setup.py`).
-_CODE_SPAN = re.compile(r"`[^`\n]*`|(?<![\w$.])[\w$]+(?:\.[\w$]+)*\.(?!(?:py|pyi|toml|cfg|ini|json|ya?ml|md|rst|txt|"
-                        r"lock|xml|gradle|kts|mod|sum|js|mjs|cjs|ts|tsx|jsx|rb|php|cs|go|rs|java|kt|swift|sh|conf|"
-                        r"properties|env|html?|in|dist|neon|sln|csproj|props|exs?|sbt)\b)[\w$]+(?:\([^()\n]*\)?)?|"
+_FILE_SUFFIX = (r"(?:py|pyi|toml|cfg|ini|json|ya?ml|md|rst|txt|lock|xml|gradle|kts|mod|sum|js|mjs|cjs|ts|tsx|jsx|rb|php|"
+                r"cs|go|rs|java|kt|swift|sh|conf|properties|env|html?|in|dist|neon|sln|csproj|props|exs?|sbt)\b")
+_CODE_SPAN = re.compile(r"`(?![^`\n]*\." + _FILE_SUFFIX + r"`)[^`\n]*`|"  # `README.md` is a file's name
+                        r"(?<![\w$.])[\w$]+(?:\.[\w$]+)*\.(?!" + _FILE_SUFFIX + r")[\w$]+(?:\([^()\n]*\)?)?|"
                         r"(?<![\w$.])[\w$]+\(", re.I)

@@ -526,7 +526,7 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ("why does doc.outerHtml() add newlines and indentation to my inline elements?", "docs", False),
     ('why does doc.select("p") return nothing for my element?', "docs", False),
     ("why does z.config({ jitless: true }) still use new Function when parsing?", "config", False),
-    ("is `docs` a reserved key of the schema?", "docs", False),
+    ("is `docs` a reserved key of the schema?", "docs", False), ("what does `README.md` say about installing?", "docs", True),
     ("where are the docs for retries?", "docs", True),
     ("what does setup.py configure?", "config", True),
     ("which settings does pyproject.toml hold?", "config", True),
