@@ -203,6 +203,9 @@ class Query:
     down to a piece's least length: where no candidate holds the piece, a value the code
     formats in may be a plain word the message cannot tell from its text (jq's
     ``Cannot iterate over null`` of ``"Cannot iterate over %s (%s)"``)."""
+    frame_owner: tuple[str, str] | None = None
+    """(class, method) of a .NET trace's innermost frame (``JObject``, ``ValidateToken``): the
+    file whose class holds the method, where a Release build names no file."""
     locales: tuple[str, ...] = ()
     """The locale codes of the languages a question about translations names (``fr`` of "the
     French translation"): the files named by them are named by the question."""
@@ -379,6 +382,20 @@ def _dotnet_function(symbol: str) -> str:
     if inner:
         return inner.group(1)
     return re.sub(r"[^\w].*", "", re.sub(r"\[[^\]]*\]|`\d+", "", symbol).rsplit(".", 1)[-1])
+
+
+def _dotnet_owner(text: str) -> tuple[str, str] | None:
+    """(class, method) of the innermost frame of a .NET trace in ``text``
+    (``at Newtonsoft.Json.Linq.JObject.ValidateToken(…)`` -> ``("JObject", "ValidateToken")``;
+    a compiler's ``<Build>d__3`` of an iterator or lambda passed over); None without one."""
+    m = _DOTNET_FRAME.search(text)
+    if m is None:
+        return None
+    parts = [p for p in re.sub(r"\[[^\]]*\]|`\d+", "", m.group(1)).split(".") if p]
+    plain = parts[:-1] if parts and "<" not in parts[-1] else parts  # the method's own part, or a lambda's
+    owner = next((p for p in reversed(plain) if "<" not in p and ">" not in p), "")
+    method = _dotnet_function(m.group(1))
+    return (owner, method) if owner[:1].isupper() and method and owner != method else None
 
 
 def _swift_function(symbol: str) -> str:
@@ -848,4 +865,4 @@ def _parse(text: str) -> Query:
                     if (source := _FRAME_SOURCE.match(plain, plain.find("\n", m.end()) + 1 or len(plain))) is not None)
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
                  tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions),
-                 sources, _message_starts(text), locales)
+                 sources, _message_starts(text), _dotnet_owner(plain), locales)

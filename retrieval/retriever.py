@@ -276,6 +276,8 @@ class Retriever:
                     continue
                 if stripped.startswith(("{", "where", ")", ">")):  # a header's brace or where clause on its own line
                     continue
+                if COMMENT_LINE.match(stripped):  # C#'s `#if`/`#region` and C's `#ifdef` at column 0, a comment:
+                    continue  # no structure (Newtonsoft's JObject.ValidateToken lay under a `#if` the walk stopped at)
                 header = _TYPE_HEADER.match(stripped)
                 if header:
                     if named.search(header.group(1)):
@@ -310,6 +312,9 @@ class Retriever:
                     symbol[f] += 0.5
         out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
         paths = self._path_hits(query)
+        if query.frame_owner is not None:  # a .NET frame names its class, not its file: the file whose class holds
+            owning = sorted(self.defining_in(*query.frame_owner))  # the method, as a frame's file (innermost: first)
+            paths = owning + [p for p in paths if p not in owning] if len(owning) <= DEFINING_FILES else paths
         paths += [p for p in self._locale_files(query) if p not in paths]
         out["path"] = [(p, 1.0 / r) for r, p in enumerate(paths, start=1)]
         if query.terms and len(self.log):

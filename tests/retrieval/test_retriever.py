@@ -1259,3 +1259,32 @@ def test_a_header_whose_own_code_matches_best_keeps_its_place(tmp_path: Path, ma
     from explore.retrieval.retriever import is_agent_notes, is_changelog
 
     assert is_changelog("docs/versionhistory.rst") and is_agent_notes(".agents/skills/backport-pr/SKILL.md")
+
+
+def test_a_dotnet_frames_class_and_method_name_the_file_holding_it(tmp_path: Path, make_repo) -> None:
+    """Newtonsoft's `Can not add …JValue to …JObject.` with its innermost frame `at
+    Newtonsoft.Json.Linq.JObject.ValidateToken(…)` ranked JContainer.cs first: both files hold
+    the message and define a `ValidateToken`, and only the method's name was read. The innermost
+    frame's class and method name the file whose class holds the method."""
+    message = '            throw new ArgumentException("Can not add {0} to {1}.".FormatWith(o.GetType(), GetType()));\n'
+    repo = make_repo(tmp_path, {
+        # a preprocessor line at column 0 between the class and its method (the walk up to the class stopped there)
+        "Src/Newtonsoft.Json/Linq/JObject.cs": "namespace Newtonsoft.Json.Linq\n{\n    public partial class JObject : JContainer\n"
+                                               "    {\n#if HAVE_DYNAMIC\n        private int _dynamic;\n#endif\n"
+                                               "        internal override void ValidateToken(JToken o, JToken existing)\n"
+                                               "        {\n" + message + "        }\n    }\n}\n",
+        "Src/Newtonsoft.Json/Linq/JContainer.cs": "namespace Newtonsoft.Json.Linq\n{\n    public abstract class JContainer : JToken\n"
+                                                  "    {\n        internal virtual void ValidateToken(JToken o, JToken existing)\n"
+                                                  "        {\n" + message + message + "        }\n"
+                                                  "        // JValue JObject JValue JObject: add, insert, validate\n    }\n}\n",
+    })
+    trace = ("System.ArgumentException: Can not add Newtonsoft.Json.Linq.JValue to Newtonsoft.Json.Linq.JObject.\n"
+             "   at Newtonsoft.Json.Linq.JObject.ValidateToken(JToken o, JToken existing)\n"
+             "   at Newtonsoft.Json.Linq.JContainer.InsertItem(Int32 index, JToken item, Boolean skipParentCheck)\n")
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    assert retriever.defining_in("JObject", "ValidateToken") == {"Src/Newtonsoft.Json/Linq/JObject.cs"}
+    ranked = retriever.rank(trace, 2)
+    assert ranked[0].path == "Src/Newtonsoft.Json/Linq/JObject.cs" and "path#1" in ranked[0].why, ranked
+    from explore.retrieval.query import parse
+
+    assert parse("   at App.Builder.<Build>d__3.MoveNext()\n").frame_owner == ("Builder", "Build")
