@@ -404,6 +404,8 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     if (not terms and not names) or len(lines) <= window:
         return 1
     held = [terms.intersection(tokenize(line)) for line in lines]
+    for n in range(_licence_header(lines)):  # the licence every file opens with says nothing of this one
+        held[n] = set()
     df = Counter(t for found in held for t in found)
     if not df and not names:  # no word of it here, and no name asked for whose definition could open it
         return 1
@@ -468,6 +470,29 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
             top -= 1
         start = top
     return start + 1
+
+
+#: Words of a licence's text, in the comment a file opens with.
+_LICENCE_TEXT = re.compile(r"\b(?:licen[cs]ed?|copyright|permission is hereby granted|warrant(?:y|ies)|"
+                           r"spdx-license-identifier|all rights reserved)\b", re.I)
+
+
+def _licence_header(lines: list[str]) -> int:
+    """How many of ``lines`` the licence comment a file opens with takes (0 where its opening
+    comment holds no licence): Alamofire's every Swift file opens with the MIT text, and "… a
+    302, following or not following?" opened the evidence at its "subject to the following
+    conditions"."""
+    end, block = 0, False
+    for n, line in enumerate(lines[:80]):
+        text = line.strip()
+        if block:
+            block = "*/" not in text
+        elif text.startswith("/*"):
+            block = "*/" not in text[2:]
+        elif text and not COMMENT_LINE.match(line):
+            break
+        end = n + 1
+    return end if end and _LICENCE_TEXT.search("\n".join(lines[:end])) else 0
 
 
 def _ruby_name(name: str, question: str) -> str:

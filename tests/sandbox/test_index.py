@@ -330,3 +330,22 @@ def test_a_control_statement_or_a_local_variable_is_no_definition_to_open_at() -
     assert evidence_start(lines, question, "src/main.rs", 6) >= 39
     assert evidence_start(["const pattern = /x/", "", "function f() {}"] + ["// x"] * 20, "what is pattern?",
                           "a.js", 3) == 1  # a module's own constant is still what is asked about
+
+
+def test_the_licence_a_file_opens_with_opens_no_evidence() -> None:
+    """Every Alamofire Swift file opens with the MIT licence: "where is the redirect handling
+    decided, following or not following a 302?" opened the evidence at its "subject to the
+    following conditions". The licence comment a file opens with is no match; a first comment
+    that is no licence still is."""
+    from explore.sandbox.index import best_window
+
+    licence = ["//", "//  Redirector.swift", "//", "//  Copyright (c) 2014-2018 Alamofire Software Foundation",
+               "//  Permission is hereby granted, free of charge, to any person obtaining a copy, subject to the",
+               "//  following conditions: the following, following, following.", "//", ""]
+    code = [f"let value{i} = {i}" for i in range(20)] + ["    func redirect(for response: HTTPURLResponse) {",
+                                                        "        // a 302 redirect"] + \
+        [f"let other{i} = {i}" for i in range(20)]
+    start = best_window(licence + code, "following or not following a 302?", 6)
+    assert start > len(licence), start
+    plain = ["// following the redirect or not following here: following, following"] + code
+    assert best_window(plain, "following or not following a 302?", 6) == 1
