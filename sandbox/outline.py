@@ -23,7 +23,10 @@ CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", 
                    ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".nuspec",
                    ".runsettings", ".cabal",
                    # sbt's other files (plugins.sbt), CocoaPods' podspec, Xcode's build settings
-                   ".sbt", ".podspec", ".xcconfig"}
+                   ".sbt", ".podspec", ".xcconfig",
+                   # Xcode's schemes, project and entitlements (Alamofire's "which Xcode scheme builds the tvOS
+                   # framework?" ranked its .xcscheme, first by BM25, 22nd as data)
+                   ".xcscheme", ".pbxproj", ".entitlements", ".xcworkspacedata"}
 #: Source code: what tree-sitter reads, Python, and the languages read by their definition
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
@@ -54,7 +57,9 @@ _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".proper
 #: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
 _SCRIPTED_CONFIG = re.compile(r"\.config\.[cm]?[jt]s$|^\.(?:eslintrc|prettierrc|mocharc|babelrc)\.[cm]?js$|"
                                # PHP's tools configured in PHP (guzzle's .php-cs-fixer.dist.php was code)
-                               r"^\.php[-_]cs(?:-fixer)?(?:\.dist)?(?:\.php)?$|^(?:rector|ecs)\.php$")
+                               r"^\.php[-_]cs(?:-fixer)?(?:\.dist)?(?:\.php)?$|^(?:rector|ecs)\.php$|"
+                               # SwiftPM's manifest for a tools version (`Package@swift-5.9.swift`)
+                               r"^package@swift-[\d.]+\.swift$")
 #: What builds the project, of :data:`CONFIG_NAMES` (and ``package.json``): where "how is the build
 #: configured?" is answered, before a ``.gitignore`` of a ``build/`` folder.
 BUILD_FILES = frozenset({

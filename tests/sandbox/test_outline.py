@@ -63,6 +63,10 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a locale's messages are no settings (sidekiq's web/locales/hi.yml answered a config question); linters' rc files are
     ("web/locales/hi.yml", "data"), ("config/locales/en.yml", "data"), ("src/locales/fr.ts", "code"),
     (".clang-tidy", "config"), (".clang-format", "config"), ("config/app.yml", "config"),
+    # Xcode's and SwiftPM's build files (Alamofire's)
+    ("Alamofire.xcodeproj/xcshareddata/xcschemes/Alamofire tvOS.xcscheme", "config"),
+    ("Alamofire.xcodeproj/project.pbxproj", "config"), ("Package@swift-5.9.swift", "config"),
+    ("Source/Core/Session.swift", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
