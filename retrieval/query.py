@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -561,38 +561,37 @@ def owned_names(query: Query) -> frozenset[str]:
 
 
 
-def holds_in_code(text: str, piece: str) -> bool:
-    """Whether a line of ``text`` holds ``piece`` in a string literal or in code, not in a
-    comment: validator's `_examples/*/main.go` took the message lift for a pasted validation
-    error by their `// output: Key: …` comments."""
+def _lines_holding(text: str, piece: str) -> Iterator[tuple[str, str]]:
+    """Each line of ``text`` holding ``piece``, with what stands before it on that line."""
     at = text.find(piece)
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
-        line = text[start:end if end >= 0 else len(text)]
-        before = text[start:at]
-        if _in_string(line, [piece]) or not _COMMENTED.match(line) and not _COMMENT_BEFORE.search(before):
-            return True
+        yield text[start:end if end >= 0 else len(text)], text[start:at]
         at = text.find(piece, at + 1)
-    return False
 
 
-#: A comment opened on a line before a piece of it: `x = f()  // output: …`, `# …`, `/* …`.
-_COMMENT_BEFORE = re.compile(r"//|/\*|(?:^|\s)#(?![\[!]|\s*(?:define|include|if|ifdef|ifndef|elif|else|endif|error|"
-                             r"warning|pragma|undef)\b)|(?:^|\s)--\s")
+def holds_in_code(text: str, piece: str) -> bool:
+    """Whether a line of ``text`` holds ``piece`` in a string literal or in code, not in a
+    comment: validator's `_examples/*/main.go` took the message lift for a pasted validation
+    error by their `// output: Key: …` comments."""
+    return any(_in_string(line, [piece]) or not _COMMENTED.match(line) and not _COMMENT_BEFORE.search(before)
+               for line, before in _lines_holding(text, piece))
 
 
 def holds_in_string(text: str, piece: str) -> bool:
     """Whether a line of ``text`` holds ``piece`` inside a string literal (:func:`_in_string`):
     where code formats a message, not a comment that speaks of it."""
-    at = text.find(piece)
-    while at >= 0:
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        if _in_string(text[start:end if end >= 0 else len(text)], [piece]):
-            return True
-        at = text.find(piece, at + 1)
-    return False
+    return any(_in_string(line, [piece]) for line, _ in _lines_holding(text, piece))
+
+
+#: A `#` that opens no comment: a Rust attribute (`#[error("…")]`, `#![…]`) or C's preprocessor
+#: (`#define MSG "…"`), which :data:`COMMENT_LINE` reads as comments.
+_NO_COMMENT_HASH = r"#(?![\[!]|\s*(?:define|include|if|ifdef|ifndef|elif|else|endif|error|warning|pragma|undef)\b)"
+#: A comment line, where a message may be quoted.
+_COMMENTED = re.compile(r"\s*(?:" + _NO_COMMENT_HASH + r"|//|/\*|\*|--)")
+#: A comment opened on a line before a piece of it: `x = f()  // output: …`, `# …`, `/* …`.
+_COMMENT_BEFORE = re.compile(r"//|/\*|(?:^|\s)" + _NO_COMMENT_HASH + r"|(?:^|\s)--\s")
 
 
 def _in_string(text: str, pieces: Sequence[str]) -> bool:
@@ -608,11 +607,6 @@ def _in_string(text: str, pieces: Sequence[str]) -> bool:
             return True
     return False
 
-
-#: A comment line, where a message may be quoted: not a Rust attribute (`#[error("…")]`) nor C's
-#: preprocessor (`#define MSG "…"`), which :data:`COMMENT_LINE` reads as comments.
-_COMMENTED = re.compile(r"\s*(?:#(?![\[!]|\s*(?:define|include|if|ifdef|ifndef|elif|else|endif|error|warning|"
-                        r"pragma|undef)\b)|//|/\*|\*|--)")
 
 
 def _evidence_start(lines: list[str], question: str, path: str, window: int,

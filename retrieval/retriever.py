@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -694,13 +695,8 @@ class Retriever:
                     kind = file_kind(path)
                     if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
-                    if kind == "docs" and is_changelog(path) and not _CHANGELOG_WORDS.search(query.text):
-                        continue  # "how can I change the level at runtime?" answered a 2017 entry of CHANGELOG.md (zap)
-                    if kind == "docs" and is_translated_page(path) and query.text.isascii() \
-                            and not LANGUAGE_CODES.keys() & set(query.terms):
-                        continue  # "can someone explain why safeParse …" answered zod's Korean README_KO.md
-                    if kind == "docs" and is_agent_notes(path) and not _AGENT_WORDS.search(query.text):
-                        continue  # "where is the notblank validator and how do I register it?" answered CLAUDE.md
+                    if kind == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED):
+                        continue  # a changelog, notes for assistants, a translation: lifted only where asked for
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -778,8 +774,7 @@ class Retriever:
                         why[header].append("header behind its source")
                 # a TypeScript declaration file or a stub declares everything and does nothing (pino's
                 # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
-                code = [fused[p] for p in fused if file_kind(p) == "code" and not _declares_only(p)
-                        and PurePosixPath(p).suffix.lower() not in _HEADER_SUFFIXES]
+                code = [fused[p] for p in fused if file_kind(p) == "code" and not _declares(p)]
                 for path in [p for p in fused if _declares_only(p) and p not in named] if code else ():
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND
@@ -881,6 +876,17 @@ def is_changelog(path: str) -> bool:
     return _CHANGELOG_NAME.fullmatch(pure.name) is not None \
         or any(re.fullmatch(r"change[_-]?log\.d|newsfragments|\.changeset|\.changes|releases|release[_-]?notes|"
                             r"whats[_-]?new", part, re.I) for part in pure.parts[:-1])
+
+
+#: Docs pages the docs lift passes over unless the question asks for them: zap's "how can I change
+#: the level at runtime?" answered a 2017 entry of CHANGELOG.md, validator's "where is the notblank
+#: validator and how do I register it?" CLAUDE.md, zod's "can someone explain why safeParse …"
+#: its Korean README_KO.md (a page in another language is asked for in its script, or by name).
+_LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]], ...] = (
+    (is_changelog, lambda q: _CHANGELOG_WORDS.search(q.text) is not None),
+    (is_agent_notes, lambda q: _AGENT_WORDS.search(q.text) is not None),
+    (is_translated_page, lambda q: not q.text.isascii() or bool(LANGUAGE_CODES.keys() & set(q.terms))),
+)
 
 
 #: C and C++ headers, and the source files that define what they declare.
