@@ -182,7 +182,9 @@ _KINDS: dict[str, dict[str, str]] = {
     "cpp": {"function_definition": "function", "struct_specifier": "struct", "union_specifier": "struct",
             "enum_specifier": "enum", "class_specifier": "class", "type_definition": "type",
             "alias_declaration": "type", "preproc_function_def": "macro", "preproc_def": "constant"},
-    "ruby": {"method": "method", "singleton_method": "method", "class": "class", "module": "class"},
+    # a constant Ruby assigns (`VERSION = "7.0"`, `Request = Struct.new(…)`): its other assignments are locals
+    "ruby": {"method": "method", "singleton_method": "method", "class": "class", "module": "class",
+             "assignment": "constant"},
     "php": {"function_definition": "function", "method_declaration": "method", "class_declaration": "class",
             "interface_declaration": "interface", "trait_declaration": "trait", "enum_declaration": "enum"},
     "c_sharp": {"class_declaration": "class", "struct_declaration": "struct", "interface_declaration": "interface",
@@ -222,6 +224,29 @@ _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 _DOC_ONLY = {"rust": ("///", "/**"), "java": ("/**",), "c_sharp": ("///", "/**"), "php": ("/**",),
              "swift": ("///", "/**"), "scala": ("/**",), "kotlin": ("/**",)}
 _UPPER_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+#: What makes a class of a Ruby constant assigned it: ``Struct.new(…)``, ``Class.new(…)``, ``Data.define(…)``.
+_RUBY_CLASS_MAKERS = frozenset({("Struct", "new"), ("Class", "new"), ("Data", "define")})
+
+
+def _ruby_constant(node: Any) -> list[tuple[str, str, str]]:
+    """What a Ruby assignment defines: the constant it assigns (``Foo::BAR = …`` names its
+    owner), a class where the value makes one; nothing for a local or an attribute."""
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    owner = ""
+    if left is not None and left.type == "scope_resolution":
+        scope = left.child_by_field_name("scope")
+        owner = _text(scope).rpartition("::")[2] if scope is not None else ""
+        left = left.child_by_field_name("name")
+    if left is None or left.type != "constant":
+        return []
+    kind = "constant"
+    if right is not None and right.type == "call":
+        receiver, method = right.child_by_field_name("receiver"), right.child_by_field_name("method")
+        if receiver is not None and method is not None and (_text(receiver), _text(method)) in _RUBY_CLASS_MAKERS:
+            kind = "class"
+    return [(_text(left), kind, owner)]
 
 
 class _Reader:
@@ -296,6 +321,8 @@ class _Reader:
                 left = left.child_by_field_name("property")
             name = _text(left) if left is not None and left.type in ("identifier", "property_identifier") else ""
             return [(name, kind, "")] if name and name not in ("exports", "module", "prototype") else []
+        if t == "assignment":  # Ruby's
+            return _ruby_constant(node)
         if t == "method_declaration" and self.family == "go":
             name = node.child_by_field_name("name")
             receiver = node.child_by_field_name("receiver")

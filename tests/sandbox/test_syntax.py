@@ -245,6 +245,14 @@ def test_ruby_php_and_csharp_definitions_with_their_owners_and_docs() -> None:
     assert ruby["Base"].parent == "App" and ruby["Base"].doc == "Routes a request."
     assert ruby["route!"].kind == "method" and ruby["route!"].parent == "Base" and ruby["route!"].start == 4
     assert {"register", "ready?"} <= set(ruby)
+    # a constant is a definition (sidekiq's `VERSION`), a struct assigned to one a class; a local is none
+    consts = _by_name("lib/app.rb", "module App\n  VERSION = \"7.0\"\n  Base::LIMIT = 2\n  # A request.\n"
+                                    "  Request = Struct.new(:verb) do\n    def go; end\n  end\n  def x\n    y = 1\n"
+                                    "    @z = 2\n  end\nend\n")
+    assert (consts["VERSION"].kind, consts["VERSION"].parent, consts["VERSION"].start) == ("constant", "App", 2)
+    assert (consts["LIMIT"].kind, consts["LIMIT"].parent) == ("constant", "Base")
+    assert (consts["Request"].kind, consts["Request"].doc, consts["go"].parent) == ("class", "A request.", "Request")
+    assert not {"y", "@z", "z"} & set(consts)
     php = _by_name("Slim/Routing/RouteCollector.php",
                    "<?php\nnamespace Slim;\n/** Collects routes. */\nfinal class RouteCollector\n{\n"
                    "    /** Add a route. */\n    public function map(array $m): Route\n    {\n    }\n}\n"
