@@ -47,7 +47,9 @@ _NAMES_CONFIG = re.compile(
     rf"makefile|dockerfile|container image|docker image|"
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
     # autotools' script as a noun ("which configure option disables decNumber?", jq's answered a vendored header)
-    rf"(the|a|which|what) (\./)?configure (options?|flags?|scripts?|switch(es)?)|"
+    rf"(the|a|which|what) (\./)?configure (options?|flags?|scripts?|switch(es)?)|(?<=\./)configure\b|configure's|"
+    # the script as a subject: "where does configure decide …" (zlib's writes it by hand), not "how do I configure X"
+    rf"(does|did|do|why|when|where|how) configure (?!(the|an?|it|this|that|your|my|our|its|their|them|each|every)\b)[a-z]+|"
     rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
     rf"gemspec|gemfile|rakefile|rake tasks?|which gems|gem dependenc(y|ies)|composer\.json|composer scripts?|"
     rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?)?|php-?cs-?fixer|phpcs|"

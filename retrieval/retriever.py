@@ -59,7 +59,7 @@ COPIED_DEPTH = 30
 #: Sources a generated file of the same name comes from: a Bison or flex grammar, ANTLR,
 #: protobuf, Thrift and FlatBuffers schemas, an autoconf or Jinja template.
 GENERATED_FROM = frozenset({".y", ".yy", ".l", ".ll", ".g4", ".proto", ".thrift", ".fbs", ".in", ".tmpl", ".j2",
-                            ".jinja", ".m4"})
+                            ".jinja", ".m4", ".ac"})
 #: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
 #: messages (``benchmarks/tune_message.py``).
 MESSAGE_FOUND = 4.0
@@ -518,8 +518,10 @@ class Retriever:
             holding = np.flatnonzero(scores)
             if 0 < len(holding) <= NAME_FILES:
                 found.update(self.index.files[i] for i in holding)
-        # not a test's own name: "fix test_package_zip_list on 3.13" is about the code it tests
-        return {p for p in found.intersection(candidates) if tests or file_kind(p) != "test"}
+        # not a test's own name: "fix test_package_zip_list on 3.13" is about the code it tests; nor a
+        # changelog's entry naming it (zlib's "Use lseek under WinCE." put ChangeLog over gzlib.c)
+        return {p for p in found.intersection(candidates)
+                if (tests or file_kind(p) != "test") and not is_changelog(p)}
 
     def raising(self, query: Query, candidates: list[str]) -> set[str]:
         """The code files among ``candidates`` with a code line that raises or throws a name of
@@ -753,10 +755,13 @@ class Retriever:
             if cfg.copied_penalty:
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
                     code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
-                    if not code and not self._built_page(path):
+                    # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
+                    autoconf = PurePosixPath(path).name == "configure" and self._generated(path)
+                    if not code and not autoconf and not self._built_page(path):
                         continue
                     copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
-                    if copied and not _names_copy(query.text, path, copied == "vendored"):
+                    # its name is the tool's ("which configure option …"): configure.ac is where it is written
+                    if copied and (autoconf or not _names_copy(query.text, path, copied == "vendored")):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
             if _asks_implementation(query.text):

@@ -448,12 +448,13 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
         # assignment is as often what a report is about (the training issues: a window holding a
         # changed line .345 as equals, .338 with the keyword first)
         bonus = max(float(hits.max()), 1.0) * window  # a definition counts where no word of the question does
-        keyword = (window + 1) * bonus if path and PurePosixPath(path).suffix.lower() not in (".py", ".pyi") else bonus
+        python = path and PurePosixPath(path).suffix.lower() in (".py", ".pyi")
+        keyword = bonus if python or not path else (window + 1) * bonus
         for i, line in enumerate(lines):
             if (defines is not None and defines.search(line)) or starts.get(i) in names:
                 hits[i] += keyword  # above a window of assignments
                 defining.append(i)
-            elif assigns is not None and assigns.search(line):
+            elif assigns is not None and assigns.search(line) and not (python and _NO_ASSIGNMENT.match(line)):
                 hits[i] += bonus
                 defining.append(i)
     # windows may run past the file's end (fewer lines shown), so its last lines open a window too
@@ -493,6 +494,12 @@ def _licence_header(lines: list[str]) -> int:
             break
         end = n + 1
     return end if end and _LICENCE_TEXT.search("\n".join(lines[:end])) else 0
+
+
+#: A Python line that names a value without assigning it: a keyword argument (``catch=_defaults.X,``
+#: of a call or signature) or a numpydoc parameter (``catch : bool, optional``) — loguru's
+#: ``def add(…, catch=…)`` and its docstring outscored ``def catch`` for "where is catch defined?".
+_NO_ASSIGNMENT = re.compile(r"^\s*\w+=(?!=)[^#]*,\s*(?:#.*)?$|^\s*\w+ : \S")
 
 
 def _ruby_name(name: str, question: str) -> str:

@@ -50,6 +50,10 @@ CONFIG_NAMES = frozenset({
     # C and C++ tools' and linters' rc files (nlohmann/json's "what clang-tidy checks are enabled?")
     ".clang-tidy", ".clang-format", ".clangd", ".cppcheck", "cpplint.cfg", ".shellcheckrc", ".yamllint",
     ".markdownlint.yaml", ".markdownlint.yml", ".golangci.yml", ".golangci.yaml", ".rubocop.yml", ".swiftlint.yml",
+    # the build scripts a project runs by hand: zlib's hand-written `configure` and `Makefile.in` were
+    # data (its "where does configure decide …" walked to a workflow), FluentValidation's build.ps1 too,
+    # and Sphinx's docs/make.bat, beside its config docs/Makefile, took the docs lift for "how do I make …"
+    "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat", "build.sh", "make.bat", "make.cmd",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",
@@ -66,7 +70,8 @@ BUILD_FILES = frozenset({
     "setup.py", "pyproject.toml", "setup.cfg", "makefile", "gnumakefile", "makefile.am", "configure.ac", "configure.in",
     "cmakelists.txt", "meson.build", "pom.xml", "build.gradle", "build.gradle.kts", "build.xml", "build.sbt",
     "build.bazel", "cargo.toml", "go.mod", "package.json", "gemfile", "rakefile", "composer.json", "package.swift",
-    "mix.exs", "directory.build.props",
+    "mix.exs", "directory.build.props", "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat",
+    "build.sh",
 })
 #: Build files known by their suffix: a gemspec, an MSBuild project or solution.
 BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal", ".podspec"})
@@ -125,6 +130,9 @@ _SOURCE_SET_TEST = re.compile(r"(?:android|androidunit|androidinstrumented|integ
 _JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$")
 #: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
 _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
+#: A .NET benchmark project's folder (``FluentValidation.Tests.Benchmarks``, ``App.Benchmark``): a
+#: script, as ``benchmarks/`` is (its data set's hundred `.RuleFor(…)` ranked over the library's rules).
+_DOTNET_BENCH_FOLDER = re.compile(r"[\w.-]+\.(?:benchmarks?|perf|performance)(?:tests?)?$")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -163,7 +171,8 @@ def file_kind(path: str) -> str:
         return "docs"
     if suffix in CONFIG_SUFFIXES:
         return "config"
-    if parts & {"scripts", "tools", "bin", "benchmarks", "benchmark", "bench"}:  # zod's packages/bench ranked over its core
+    if parts & {"scripts", "tools", "bin", "benchmarks", "benchmark", "bench"} \
+            or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:
         return "code"

@@ -342,7 +342,10 @@ def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_pat
     "which python versions are supported?", "where are the pre-commit hooks configured?",
     "what are the mypy settings?", "Where is the Sphinx documentation build configured?",
     # an npm script by its command (commander.js: package.json was not in the first 10)
-    "what does npm test run?", "what does the yarn build script do?"])
+    "what does npm test run?", "what does the yarn build script do?",
+    # autotools' script as the subject (zlib's "where does configure decide …" walked to a workflow)
+    "Where does configure decide whether to build the shared library on macOS?", "why does configure fail on Solaris?",
+    "what do configure's checks for gcc do?"])
 def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 
@@ -357,7 +360,9 @@ def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(questi
     # code that handles the file, asked by what it does when the file is wrong (pypa/build answered pyproject.toml)
     "which function computes the default build backend when pyproject has none?",
     "where is the error raised when pyproject.toml is invalid TOML?",
-    "where is the fallback backend used when pyproject.toml has no build-system?"])
+    "where is the fallback backend used when pyproject.toml has no build-system?",
+    # to configure something is no script
+    "how do I configure the logger?", "Where do I configure logging?", "how does configure the timeout work?"])
 def test_behaviour_and_statements_name_no_config(question: str) -> None:
     from explore.retrieval.intent import names_config
 

@@ -171,6 +171,26 @@ def test_a_keyword_definition_outscores_an_assignment_and_ruby_defines_as_it_wri
     assert start <= 44 < start + 5 and php[43].lstrip().startswith("public function map")
 
 
+def test_a_python_keyword_argument_or_numpydoc_parameter_is_no_assignment() -> None:
+    """loguru's `def add(self, sink, *, …, catch=_defaults.LOGURU_CATCH, …)` and its docstring's
+    `catch : |bool|, optional` opened the evidence for "where is `catch` defined?", a thousand
+    lines above `def catch(` (an assignment counts as much as a `def` in Python)."""
+    signature = ["class Logger:", "    def add(", "        self,", "        sink,", "        *,",
+                 "        catch=_defaults.LOGURU_CATCH,", "        **kwargs", "    ):", '        r"""Add a handler.',
+                 "", "        Parameters", "        ----------", "        catch : |bool|, optional",
+                 "            Whether errors are caught.", '        """']
+    lines = signature + ["        x = 1"] * 60 + ["    def catch(self, exception=Exception):",
+                                                  '        """Catch errors."""', "        return None"]
+    start = best_window(lines, "where is `catch` defined?", 12, path="loguru/_logger.py")
+    line = lines.index("    def catch(self, exception=Exception):") + 1
+    assert start <= line < start + 12, (start, lines[start - 1])
+    # an assignment is still one: `catch = staticmethod(_catch)` opens the window
+    lines[40] = "    catch = staticmethod(_catch)"
+    del lines[-3:]
+    start = best_window(lines, "where is `catch` defined?", 12, path="loguru/_logger.py")
+    assert start <= 41 < start + 12, (start, lines[start - 1])
+
+
 def test_the_defining_line_in_go_typescript_and_rust() -> None:
     """The definition bonus reads the languages units read, not Python's ``def`` alone: a
     Go method, a TypeScript export and class method, a Rust ``pub fn`` each win over the

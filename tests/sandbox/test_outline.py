@@ -67,9 +67,23 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("Alamofire.xcodeproj/xcshareddata/xcschemes/Alamofire tvOS.xcscheme", "config"),
     ("Alamofire.xcodeproj/project.pbxproj", "config"), ("Package@swift-5.9.swift", "config"),
     ("Source/Core/Session.swift", "code"),
+    # build scripts run by hand (zlib's configure and Makefile.in, a build.ps1), Sphinx's docs/make.bat
+    # beside its docs/Makefile; a .NET benchmark project is a script, its tests project tests
+    ("configure", "config"), ("Makefile.in", "config"), ("build.ps1", "config"), ("docs/make.bat", "config"),
+    ("src/FluentValidation.Tests.Benchmarks/DataSet.cs", "script"), ("src/App.Benchmarks/Run.cs", "script"),
+    ("src/FluentValidation.Tests/RuleTests.cs", "test"), ("src/FluentValidation/Rules.cs", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
+
+
+def test_build_scripts_are_build_files() -> None:
+    """"how is the package built?" is answered by the script that builds it (FluentValidation's
+    build.ps1, zlib's configure), not by nuget.config or a workflow."""
+    from explore.sandbox.outline import is_build_file
+
+    assert all(is_build_file(p) for p in ("configure", "Makefile.in", "build.ps1", "build.sh", "Makefile"))
+    assert not any(is_build_file(p) for p in ("nuget.config", ".github/workflows/ci.yml", "docs/make.bat"))
 
 
 def test_definitions_python_and_fallback() -> None:
