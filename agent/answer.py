@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
+from ..retrieval.retriever import is_declarations
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -215,10 +216,15 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             asked = {kind for kind in _GATED if asks_for(question, kind)}
             if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
                 return [(pick, 0.0)]
-        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]):
-            # "how do I set the timeout?": the walk read code, the stage put a page asked for first
+        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]) \
+                and not is_declarations(walked):
+            # "how do I set the timeout?": the walk read code, the stage put a page asked for first — not
+            # where it read a header or typings, a C library's documentation (zlib.h documents `compress`;
+            # the stage's first page was the DEFLATE RFC)
             return [(stage[0][0], 0.0)]
-        kinds = {"code", "test"} if asks_for_tests(question) else {"code"}  # "where are the tests for X?"
+        # a script is code too (dotenv's scripts/build.js, the only file calling esbuild, a CLI's bin/), and a
+        # commit's answer as often as a module; "where are the tests for X?" adds tests
+        kinds = {"code", "script", "test"} if asks_for_tests(question) else {"code", "script"}
         reads = [f for f in reads if file_kind(f) in kinds]
         stage = [(p, s) for p, s in stage if file_kind(p) in kinds]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds]

@@ -488,7 +488,18 @@ def asks_for(question: str, kind: str) -> bool:
     if kind == "config" and names_config(question):  # go.mod, Cargo.toml, "which Go version …": none of the words below
         return True
     pattern = _ASKS_FOR.get(kind)
-    return pattern is not None and pattern.search(_CODE_SPAN.sub(" ", question)) is not None and not is_statement(question)
+    text = _CODE_SPAN.sub(" ", question)
+    if kind == "docs":
+        text = _DOCUMENT_NOUN.sub(" ", text)
+    return pattern is not None and pattern.search(text) is not None and not is_statement(question)
+
+
+#: "document(s)" as the thing a document database stores, not the verb ("which page documents …",
+#: "how to document …"): tinydb's "how are documents inserted into a table?" answered docs/usage.rst.
+_DOCUMENT_NOUN = re.compile(r"\b(?:a|an|the|are|is|were|was|of|all|many|some|multiple|nested|new|large|json|xml|bson|two|"
+                            r"these|those|each|every|my|our|your|their|its|with|into|in|for|by|and|or|from|whole|entire|"
+                            r"other|such|which|matching|stored|inserted|returned|when|if|where|do|does|did|have|has)\s+documents?\b(?!\s+(?:the|how|what|a|an)\b)",
+                            re.I)
 
 
 #: Code written in a question, which asks for no kind of file by its words: a variable and its

@@ -776,13 +776,27 @@ def _messages(text: str) -> tuple[str, ...]:
             and not line.endswith("?"):
         found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value.", "WORKER TIMEOUT"
     found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
+    if not found:  # Go's wrapped error as printed, bare: `token is unverifiable: error while executing keyfunc: …`
+        found += [m.group(1) for m in _WRAPPED.finditer(text)]
     pieces: list[str] = []
     for message in found:
         for piece in _VALUE.split(message):
             piece = piece.strip(" \t.,;:!?-=")
             if _long_enough(piece):
                 pieces.append(piece)
+            # and each error the chain wraps, as its own code writes it (`newError("error while executing keyfunc", …)`)
+            links = [link.strip(" \t.,;:!?-=") for link in _LINK.split(piece)]
+            pieces += [link for link in links if len(links) > 1 and _long_enough(link)]
     return tuple(dict.fromkeys(pieces))
+
+
+#: Where one wrapped error joins the next (Go's ``fmt.Errorf("outer: %w", err)``): a colon
+#: after a lower-case word, before a lower-case one.
+_LINK = re.compile(r"(?<=[a-z0-9]):\s+(?=[a-z])")
+#: A line of wrapped errors pasted without an error prefix (after a variable or a log's time
+#: stamp): three or more lower-case links.
+_WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*[:=][^\S\n]*)?"
+                      r"([a-z][\w ,'-]{6,}:[^\S\n]+[a-z][\w ,'-]{6,}(?::[^\S\n]+[a-z][^\n]{3,})+)$", re.M)
 
 
 @lru_cache(maxsize=512)

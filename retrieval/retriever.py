@@ -779,7 +779,7 @@ class Retriever:
                         why[header].append("header behind its source")
                 # a TypeScript declaration file or a stub declares everything and does nothing (pino's
                 # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
-                code = [fused[p] for p in fused if file_kind(p) == "code" and not _declares(p)]
+                code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)]
                 for path in [p for p in fused if _declares_only(p) and p not in named] if code else ():
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND
@@ -973,17 +973,17 @@ def declarations_behind(question: str, ranked: list[str], stage: list[str]) -> l
         return ranked
     order = {p: i for i, p in enumerate(stage)}
     out = list(ranked)
-    for path in [p for p in ranked if p in order and _declares(p)]:
+    for path in [p for p in ranked if p in order and is_declarations(p)]:
         # the code files the stage put above it that stand below it here: it goes back behind them
         later = [p for p in out[out.index(path) + 1:] if order.get(p, len(order)) < order[path]
-                 and file_kind(p) == "code" and not _declares(p)]
+                 and file_kind(p) == "code" and not is_declarations(p)]
         if later:
             out.remove(path)
             out.insert(out.index(later[-1]) + 1, path)
     return out
 
 
-def _declares(path: str) -> bool:
+def is_declarations(path: str) -> bool:
     """A C/C++ header, a TypeScript declaration file or a stub."""
     return _declares_only(path) or PurePosixPath(path).suffix.lower() in _HEADER_SUFFIXES
 

@@ -54,6 +54,30 @@ def test_code_only_keeps_a_docs_answer_and_weighs_code_among_code() -> None:
     assert files[0] == "pkg/retry.py" and "docs/retry.md" not in files
 
 
+def test_code_only_weighs_a_script_as_code() -> None:
+    """dotenv's scripts/build.js, the one file calling esbuild, first by BM25 and second in the
+    stage, was no candidate once the walk answered lib/main.js: a script is code too."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.5, code_only=True)
+    stage = [("lib/main.js", 9.2), ("scripts/build.js", 6.7), ("cli.js", 6.4)]
+    bm25 = [("scripts/build.js", 9.5), ("README.md", 7.0), ("lib/main.js", 3.0)]
+    files = [f for f, _ in settle(weights, ["lib/main.js"], {"lib/main.js": 1.0}, stage, bm25, walked="lib/main.js",
+                                  question="how is the dist/index.cjs bundle built? where is the esbuild config?")]
+    assert files[0] == "scripts/build.js" and "README.md" not in files
+
+
+def test_a_how_do_i_question_keeps_a_header_the_walk_read_from_the_stages_first_page() -> None:
+    """zlib's "how do I compress a buffer in one call?": the walk read zlib.h (the library's
+    documented API) and `ask` answered the DEFLATE RFC, the stage's first page."""
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
+    stage = [("doc/rfc1951.txt", 10.7), ("compress.c", 10.5), ("zlib.h", 9.0)]
+    question = "How do I compress a buffer in memory with a single call?"
+    files = [f for f, _ in settle(weights, ["zlib.h"], {"zlib.h": 1.0}, stage, walked="zlib.h", question=question)]
+    assert files[0] != "doc/rfc1951.txt" and "zlib.h" in files
+    # code that is no header still gives way to the page asked for
+    assert settle(weights, ["compress.c"], {"compress.c": 1.0}, stage, walked="compress.c",
+                  question=question)[0][0] == "doc/rfc1951.txt"
+
+
 def test_answer_probs_reads_the_answer_actions() -> None:
     assert answer_probs(["read a.py", "answer a.py", "cd x/", "answer b/c.md"], [0.1, 0.6, 0.1, 0.2]) == \
         {"a.py": 0.6, "b/c.md": 0.2}

@@ -544,3 +544,17 @@ def test_code_in_a_question_asks_for_no_kind_of_file(question: str, kind: str, a
     from explore.retrieval.intent import asks_for
 
     assert asks_for(question, kind) is asked
+
+
+@pytest.mark.parametrize("question, docs", [
+    # the thing a document database stores (tinydb's answered docs/usage.rst) …
+    ("how are documents inserted into a table with auto-incremented ids?", False),
+    ("what happens when a document is updated twice?", False), ("which documents are returned by search()?", False),
+    # … and the verb, which asks for a page
+    ("which page documents the signer?", True), ("how to document a plugin?", True),
+    ("where does the README document install?", True), ("which file documents how retries work?", True),
+    ("where is retry documented?", True)])
+def test_documents_as_the_stored_thing_asks_for_no_page(question: str, docs: bool) -> None:
+    from explore.retrieval.intent import asks_for
+
+    assert asks_for(question, "docs") is docs

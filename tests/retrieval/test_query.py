@@ -206,6 +206,14 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     assert parse("jq: error (at <stdin>:0): Cannot iterate over null (null)").messages == ("Cannot iterate over null",)
     assert parse("src/parser.c:12:5: fatal error: missing terminating quote character").messages == \
         ("missing terminating quote character",)
+    # Go's wrapped errors, each link as its code writes it, pasted bare or after a log's time stamp
+    # (jwt's parser.go holds `newError("error while executing keyfunc", …)`, no file the whole chain)
+    for pasted in ("err = token is unverifiable: error while executing keyfunc: no key found for kid",
+                   "2024/01/02 10:00:00 token is unverifiable: error while executing keyfunc: no key found for kid",
+                   "error: token is unverifiable: error while executing keyfunc: no key found for kid"):
+        assert {"token is unverifiable", "error while executing keyfunc", "no key found for kid"} <= \
+            set(parse(pasted).messages), pasted
+    assert parse("Note: this happens often: when I run it").messages == ()
 
 
 def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
