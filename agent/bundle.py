@@ -206,6 +206,19 @@ def unfinished_run(folder: Path) -> str | None:
     return None
 
 
+def unfinished_own_run(repo_path: str | os.PathLike[str]) -> str | None:
+    """A note for `ask` when the repository's own training folder holds a run that has not
+    finished and nothing `ask` can use (Ctrl-C during `explore train`): it answers as
+    shipped, and says so rather than in silence. None otherwise."""
+    for place in _bundle_dirs(repo_path):
+        if adapters_in(place) or (place / COMBINER_FILE).is_file():
+            return None
+        if (unfinished := unfinished_run(place)) is not None:
+            return (f"{place} {unfinished.replace('did not finish', 'did not finish (or is still running)')}; "
+                    "until then the shipped navigator and candidate stage answer")
+    return None
+
+
 def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLike[str] | None) -> dict[str, Path]:
     """Adapters to load: ``adapter`` (a bundle with policy/ and reflector/ inside, or a single
     policy adapter), else what `explore train` wrote for ``repo``, else {} (then `Explorer`

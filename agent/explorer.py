@@ -223,13 +223,15 @@ class Explorer:
             if not isinstance(repo, Repository) and rev is None and not worktree and source.is_git:
                 self._watched = source
                 self._look()  # beside the index and the model
+        as_shipped = False
         if adapters is None and policy is None:
             from .bundle import find_adapters
             from .models import DEFAULT_MODEL
 
             # as `explore ask` runs: what `explore train` made for this repository, else the shipped navigator
-            adapters = ((find_adapters(repo_path, None) if repo_path is not None else {}) or shipped_adapters()) \
-                if model in (None, DEFAULT_MODEL) else {}
+            own = find_adapters(repo_path, None) if repo_path is not None and model in (None, DEFAULT_MODEL) else {}
+            as_shipped = not own and repo_path is not None and model in (None, DEFAULT_MODEL)
+            adapters = (own or shipped_adapters()) if model in (None, DEFAULT_MODEL) else {}
         self.chat_model = chat_model
         self.adapters = {k: str(v) for k, v in (adapters or {}).items()}
         for name, folder in self.adapters.items():  # said now, not at the first walk (or never, unwalked)
@@ -247,6 +249,11 @@ class Explorer:
         """One question at a time: a question resets and walks the one environment (LangChain's
         batch and an agent's parallel tool calls ask from several threads)."""
         self.notes: list[str] = []
+        if as_shipped:
+            from .bundle import unfinished_own_run
+
+            if (unfinished := unfinished_own_run(repo_path)) is not None:  # a Ctrl-C'd `explore train`: said, not silent
+                self.notes.append(unfinished)
         self.walk = _checked(walk)
         self._policy: DecisionPolicy | None = policy
         self._reflector: NoteWriter | str | None = reflector

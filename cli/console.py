@@ -176,7 +176,9 @@ def guard(func: F) -> F:
                  "command again (`explore train`: with --resume)")
         except KeyboardInterrupt:
             how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
-            fail(f"{how}; nothing was left half-written", code=interrupted_code())
+            # `explore train` stopped before its stages began: said as a stopped stage says it
+            again = ". Continue with the same command" if func.__name__ == "train" else ""
+            fail(f"{how}; nothing was left half-written{again}", code=interrupted_code())
         finally:
             if previous is not None and signal.getsignal(signal.SIGTERM) is _on_sigterm:
                 signal.signal(signal.SIGTERM, previous)

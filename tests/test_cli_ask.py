@@ -513,3 +513,25 @@ def test_ask_with_adapters_named_ranks_with_their_fit_not_the_repositorys(make_r
     assert named.exit_code == 0, named.output
     body = json.loads(named.stdout)
     assert body["fitted"] is False and body["combiner"] == "" and body["files"][0] == "pkg/retry.py", body
+
+
+def test_an_unfinished_training_run_of_the_repository_is_said_not_passed_over(tmp_path: Path, make_repo,
+                                                                             explore_cache: Path) -> None:
+    """`explore train` stopped by Ctrl-C leaves its folder with run.json alone: `ask` answered as
+    shipped without a word (`eval --adapter` on the same folder says the run did not finish)."""
+    from explore.agent.bundle import default_adapter_dir
+
+    repo = make_repo(tmp_path, {"ci.yml": "version: 1\nshallow_clone: true\n",
+                                "pkg/clone.py": "def clone(entry):\n    return entry\n"})
+    plain = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
+    assert not any("did not finish" in n for n in plain["notes"])
+    folder = default_adapter_dir(repo)
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"repo": str(repo)}))
+    data = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
+    assert data["files"][0] == "ci.yml" and data["weighed"]["walked"] is False
+    said = " ".join(n for n in data["notes"] if "did not finish" in n)
+    assert str(folder) in said and "the same `explore train` command" in said and "shipped" in said, data["notes"]
+    (folder / "summary.json").write_text(json.dumps({"repo": str(repo)}))  # finished, no fit kept: nothing to say
+    done = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
+    assert not any("did not finish" in n for n in done["notes"])

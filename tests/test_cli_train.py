@@ -606,3 +606,25 @@ def test_a_policy_copy_past_the_size_limit_is_said_so_and_leaves_no_half_copy(tm
     assert done.returncode == 2, done.stderr
     assert "size limit" in done.stderr and "Traceback" not in done.stderr and str(out / ".policy.copy") in done.stderr
     assert not any(p.name.endswith(".copy") for p in out.iterdir()) and (out / "run.json").is_file()
+
+
+def test_an_interrupt_before_trainings_stages_says_how_to_go_on(capsys) -> None:
+    """Ctrl-C before the candidate stage began said only "interrupted; nothing was left
+    half-written" — not, as a stopped stage says, that the same command goes on."""
+    import pytest
+    import typer
+
+    from explore.cli.console import guard
+
+    def train() -> None:
+        raise KeyboardInterrupt
+
+    def search() -> None:
+        raise KeyboardInterrupt
+
+    for command, said in ((train, "Continue with the same command"), (search, "")):
+        with pytest.raises(typer.Exit) as stopped:
+            guard(command)()
+        text = " ".join(capsys.readouterr().err.split())
+        assert stopped.value.exit_code == 130 and "nothing was left half-written" in text
+        assert (said in text) if said else "Continue" not in text, text
