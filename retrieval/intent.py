@@ -358,7 +358,7 @@ _LANGUAGE_MANIFESTS = tuple((re.compile(rf"(?<![\w.])(?:{lang})(?:\s+[\w-]+)?\s+
     (r"node(?:\.js)?|nodejs|npm", ("package.json",)),
     ("python", ("pyproject.toml", "setup.cfg", "setup.py")), ("ruby", (".gemspec", "gemfile")),
     ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts", "libs.versions.toml")),
-    (r"\.net|dotnet|c#", (".csproj", "directory.build.props", "global.json")), ("swift", ("package.swift",)),
+    (r"\.net|dotnet|c#", (".csproj", "directory.build.props", "global.json")), ("swift", ("package.swift", ".podspec")),
     ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
 
 
@@ -389,7 +389,9 @@ _VERSION_DECLARED = re.compile(
     r"""<java\.version>|<release>\d|(?:java\.)?(?:source|target)Compatibility|.*jvmToolchain|(?:kotlin|java|jdk)\s*=\s*"\d|.*kotlin\(["'][\w.-]+["']\)\s+version|"""
     # Gradle's toolchain: `languageVersion.set(JavaLanguageVersion.of(8))`, `languageVersion = JavaLanguageVersion.of(17)`
     r""".*JavaLanguageVersion(?:\.|::)of\b|"""
-    r"""<TargetFrameworks?>|"sdk"\s*:|//\s*swift-tools-version|elixir:|sdk:)""", re.I)
+    # a podspec's `s.swift_versions = ['5.0']` (SnapKit's), Package.swift's `swiftLanguageVersions: [.v5]`
+    r"""<TargetFrameworks?>|"sdk"\s*:|//\s*swift-tools-version|\w+\.swift_versions?\s*=|.*swiftLanguageVersions|elixir:|sdk:)""",
+    re.I)
 
 
 def version_line(question: str, path: str, lines: list[str]) -> int | None:

@@ -710,11 +710,15 @@ _LOCAL_VARIABLE = re.compile(r"[ \t]+(?:let|var|const)\s")
 
 
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
-_ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|panic)"
+_ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
+                         # the JVM's uncaught exception and its causes, kotlinc's `e:`, Xcode's `Thread 1:`
+                         r"(?:Exception in thread \"[^\"\n]*\"[^\S\n]+|Caused by:[^\S\n]+|e:[^\S\n]+|Thread \d+:[^\S\n]+)?"
+                         # Swift's runtime trap: `Fatal error: msg`
+                         r"(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
-                         # `parser.c:12:5: fatal error: msg`
-                         r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:fatal[^\S\n]+)?(?:error|fatal|warning)"
+                         # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`
+                         r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:[Ff]atal[^\S\n]+)?(?:error|[Ff]atal|warning)"
                          r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$", re.M)
 #: A quoted string in prose: what a report quotes of a message (every quoted span is matched,
 #: short ones too, so the text between two quotes is never read as one; not backticks, which

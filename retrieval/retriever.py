@@ -854,6 +854,18 @@ def is_agent_notes(path: str) -> bool:
         or bool({".cursor", ".agents", ".claude", ".windsurf", ".clinerules", ".continue"} & set(pure.parts[:-1]))
 
 
+def is_contributor_form(path: str) -> bool:
+    """Whether ``path`` is a form GitHub shows reporters and contributors (an issue or pull
+    request template), not a page of the project's documentation."""
+    parts = {part.lower() for part in PurePosixPath(path).parts}
+    return bool(parts & {"issue_template", "pull_request_template", "discussion_template"}) \
+        or PurePosixPath(path).name.lower() in ("pull_request_template.md", "issue_template.md")
+
+
+#: Asking for such a form: "the bug report template", "what does the PR template ask?".
+_FORM_WORDS = re.compile(r"\btemplates?\b|\bissue forms?\b|\bforms? for (?:bug|issue|feature)", re.I)
+
+
 _CODES = "|".join(sorted(set(LANGUAGE_CODES.values()) - {"en"}, key=len, reverse=True))
 #: A page translated into another language than English: `README_KO.md`, `README.zh-CN.md`,
 #: `docs/ja/guide.md`, `i18n/pt-br/…`.
@@ -891,6 +903,8 @@ _LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]],
     (is_changelog, lambda q: _CHANGELOG_WORDS.search(q.text) is not None),
     (is_agent_notes, lambda q: _AGENT_WORDS.search(q.text) is not None),
     (is_translated_page, lambda q: not q.text.isascii() or bool(LANGUAGE_CODES.keys() & set(q.terms))),
+    # kotlinpoet's "Update line wrapping-related documentation" ranked its feature-request form first
+    (is_contributor_form, lambda q: _FORM_WORDS.search(q.text) is not None),
 )
 
 

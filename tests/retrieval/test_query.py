@@ -214,6 +214,16 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
         assert {"token is unverifiable", "error while executing keyfunc", "no key found for kid"} <= \
             set(parse(pasted).messages), pasted
     assert parse("Note: this happens often: when I run it").messages == ()
+    # Swift's runtime trap in its three printings, the JVM's uncaught exception and its causes, kotlinc's `e:`
+    # (SnapKit's `fatalError("Expected superview …")`, kotlinpoet's `require(…) { "abstract or expect …" }`)
+    for pasted in ("Fatal error: Expected superview but found nil when attempting make constraint",
+                   "SnapKit/ConstraintMakerRelatable+Extensions.swift:36: Fatal error: Expected superview but found nil",
+                   "Thread 1: Fatal error: Expected superview but found nil when attempting"):
+        assert parse(pasted).messages[0].startswith("Expected superview but found nil"), pasted
+    for pasted in ('Exception in thread "main" java.lang.IllegalArgumentException: abstract or expect function cannot have code',
+                   "Caused by: java.lang.IllegalArgumentException: abstract or expect function cannot have code",
+                   "e: java.lang.IllegalArgumentException: abstract or expect function cannot have code"):
+        assert parse(pasted).messages == ("abstract or expect function cannot have code",), pasted
 
 
 def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
@@ -621,6 +631,9 @@ def test_a_link_to_a_file_names_it_and_its_line() -> None:
     # a Gradle version catalog; Kotlin's line, not Java's level, for a Kotlin question (okio)
     ("gradle/libs.versions.toml", "[versions]\n" + 'lib = "1.0"\n' * 30 + 'jdk = "17"\nkotlin = "2.2.21"\n',
      "Which Kotlin version does the Gradle build use?", 33),
+    # a podspec's Swift versions (SnapKit's answered Package.swift's tools version, the podspec named)
+    ("SnapKit.podspec", "Pod::Spec.new do |s|\n" + "  s.x = 1\n" * 30 + "  s.swift_versions = ['5.0']\nend\n",
+     "which swift versions does SnapKit.podspec declare?", 32),
 ])
 def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text: str, question: str,
                                                                  declared: int) -> None:

@@ -1188,6 +1188,25 @@ def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path
     assert is_agent_notes(".cursor/rules/go.mdc") and not is_agent_notes("docs/agent.py")
 
 
+def test_an_issue_or_pull_request_form_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_repo) -> None:
+    """kotlinpoet's "Update line wrapping-related documentation" ranked
+    .github/ISSUE_TEMPLATE/feature_request.md and the pull request template first: forms for
+    reporters, not the project's documentation."""
+    repo = make_repo(tmp_path, {
+        ".github/ISSUE_TEMPLATE/feature_request.md": "Describe the documentation you want updated, line by line, "
+                                                     "and the wrapping you expect.\n",
+        ".github/pull_request_template.md": "- [ ] documentation updated\n- [ ] line wrapping checked\n",
+        "docs/code-blocks.md": "# Code blocks\n\nLong lines are wrapped at 100 columns by the line wrapper.\n",
+        "src/LineWrapper.kt": "/** Wraps long lines: the documentation of line wrapping. */\nclass LineWrapper\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("Update line wrapping-related documentation", 4)
+    forms = [h for h in ranked if h.path.startswith(".github/")]
+    assert ranked[0].path == "docs/code-blocks.md" and all("docs asked" not in h.why for h in forms), ranked
+    asked = retriever.rank("what does the feature request template ask for about documentation?", 1)
+    assert asked[0].path == ".github/ISSUE_TEMPLATE/feature_request.md", asked
+
+
 def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_path: Path, make_repo) -> None:
     """zod's "improve french translation of error messages" ranked `fr.ts` nowhere in the first
     five (its error messages are French words, none the question's): a language named in a
