@@ -368,12 +368,18 @@ async def until_cancelled(work: Callable[[Callable[[], bool]], Any]) -> Any:
     cancellation would have it write a last "connection closed" reply into the pipe of a
     client that is gone, which fails the server."""
     stop, ended = threading.Event(), threading.Event()
+    outcome: list[str] = []
 
     def stoppable() -> Any:
         try:
-            return work(stop.is_set)
-        except WalkStopped:
+            result = work(stop.is_set)
+            outcome.append("answered")
+            return result
+        except WalkStopped:  # the server logs where it stopped
             return WalkStopped
+        except BaseException:
+            outcome.append("failed")
+            raise
         finally:
             ended.set()
 
@@ -384,6 +390,8 @@ async def until_cancelled(work: Callable[[Callable[[], bool]], Any]) -> Any:
         with anyio.CancelScope(shield=True):
             while not ended.is_set():
                 await anyio.sleep(0.02)
+        if outcome:  # it ended before its next step could stop it (its one decision): logged all the same
+            log.info("a cancelled call %s before it could stop: nothing was sent", outcome[0])
         raise ToolError("the question was cancelled") from None
     if result is WalkStopped:  # stopped by the call's own end: cannot happen, said anyway
         raise ToolError("the question was cancelled")

@@ -187,6 +187,12 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     return any(asks_for(question, kind) for kind in _GATED) or asks_definition(question)
 
 
+#: What scripts, tools and benchmarks do, as a question says it.
+_ASKS_SCRIPT = re.compile(r"\b(?:scripts?|build(?:s|ing)?|built|bundl\w*|benchmarks?|bench|perf(?:ormance)? tests?|"
+                          r"profil\w*|cli|command[- ]line|tools?|tooling|bin|release[sd]?|releasing|publish\w*|deploy\w*|"
+                          r"install(?:s|er|ing)?|codegen|esbuild|webpack|rollup|vite|gulp|grunt|makefile|tasks?)\b", re.I)
+
+
 def settled_by(weights: AnswerWeights, question: str) -> str:
     """What settles ``question`` without a walk, in words: the rankings its weights read."""
     weights = weights.for_text(question)
@@ -222,9 +228,12 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             # where it read a header or typings, a C library's documentation (zlib.h documents `compress`;
             # the stage's first page was the DEFLATE RFC)
             return [(stage[0][0], 0.0)]
-        # a script is code too (dotenv's scripts/build.js, the only file calling esbuild, a CLI's bin/), and a
-        # commit's answer as often as a module; "where are the tests for X?" adds tests
-        kinds = {"code", "script", "test"} if asks_for_tests(question) else {"code", "script"}
+        # a script is code where the question speaks of what scripts do (dotenv's scripts/build.js, the only
+        # file calling esbuild, for "how is the bundle built?"), not where a benchmark repeats its words
+        # (Humanizer's RomanNumeralBenchmarks.cs for "how does ToRoman convert …?"); "the tests for X" adds tests
+        kinds = {"code", "test"} if asks_for_tests(question) else {"code"}
+        if _ASKS_SCRIPT.search(question):
+            kinds.add("script")
         reads = [f for f in reads if file_kind(f) in kinds]
         stage = [(p, s) for p, s in stage if file_kind(p) in kinds]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds]

@@ -20,7 +20,9 @@ _ASKS_FOR = {
     "docs": re.compile(
         r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|what'?s new|"
         r"what changed|changes in (v|version)|"
-        r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to)\b", re.I),
+        r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to|"
+        # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
+        r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells))\b", re.I),
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
@@ -500,8 +502,9 @@ def asks_for(question: str, kind: str) -> bool:
 #: "how to document …"): tinydb's "how are documents inserted into a table?" answered docs/usage.rst.
 _DOCUMENT_NOUN = re.compile(r"\b(?:a|an|the|are|is|were|was|of|all|many|some|multiple|nested|new|large|json|xml|bson|two|"
                             r"these|those|each|every|my|our|your|their|its|with|into|in|for|by|and|or|from|whole|entire|"
-                            r"other|such|which|matching|stored|inserted|returned|when|if|where|do|does|did|have|has)\s+documents?\b(?!\s+(?:the|how|what|a|an)\b)",
-                            re.I)
+                            r"other|such|which|when|if|where|do|does|did|have|has|duplicate|existing|"
+                            # "inserting documents", "expired documents", "the updated document"
+                            r"\w{3,}ing|\w{3,}ed)\s+documents?\b(?!\s+(?:the|how|what|a|an)\b)", re.I)
 
 
 #: Code written in a question, which asks for no kind of file by its words: a variable and its

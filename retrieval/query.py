@@ -749,15 +749,23 @@ def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
     word at a time from its end while it stays long enough to look up."""
     starts = []
     for line in _error_lines(text):
-        # the message's first piece only, cut to no less than half its words: a later piece's start
-        # (p-queue's `and up, got`) stands in every message of its kind
-        first = next((p for p in _VALUE.split(line) if p.strip()), "")
-        words = first.strip(" \t.,;:!?-=").split()
-        cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1) if 2 * n >= len(words)]
-        cut = [c for c in cut if _long_enough(c)]
-        if cut and _long_enough(" ".join(words)):
-            starts.append(tuple(cut))
+        # and its first sentence alone: a long message's start cut to half its words never reached the
+        # sentence holding the value (apispec's "Multiple schemas resolved to the name Pet. The name has …")
+        sentence = _SENTENCE_END.split(line, maxsplit=1)[0]
+        for said in dict.fromkeys((line, sentence)):
+            # the message's first piece only, cut to no less than half its words: a later piece's start
+            # (p-queue's `and up, got`) stands in every message of its kind
+            first = next((p for p in _VALUE.split(said) if p.strip()), "")
+            words = first.strip(" \t.,;:!?-=").split()
+            cut = [" ".join(words[:n]) for n in range(len(words) - 1, 1, -1) if 2 * n >= len(words)]
+            cut = [c for c in cut if _long_enough(c)]
+            if cut and _long_enough(" ".join(words)):
+                starts.append(tuple(cut))
     return tuple(starts)
+
+
+#: Where one sentence of a message ends and the next begins.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'\"][.!?])\s+(?=[A-Z])")
 
 
 #: What a build tool prints after the errors themselves, in every report of its kind: no code
@@ -799,8 +807,9 @@ def _messages(text: str) -> tuple[str, ...]:
 _LINK = re.compile(r"(?<=[a-z0-9]):\s+(?=[a-z])")
 #: A line of wrapped errors pasted without an error prefix (after a variable or a log's time
 #: stamp): three or more lower-case links.
-_WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*[:=][^\S\n]*)?"
-                      r"([a-z][\w ,'-]{6,}:[^\S\n]+[a-z][\w ,'-]{6,}(?::[^\S\n]+[a-z][^\n]{3,})+)$", re.M)
+_WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*=[^\S\n]*)?"
+                      # a link may name a path (`open /etc/app/config.yaml: permission denied`)
+                      r"([a-z][\w ,'./-]{3,}:[^\S\n]+[a-z][\w ,'./-]{3,}(?::[^\S\n]+[a-z][^\n]{3,})+)$", re.M)
 
 
 @lru_cache(maxsize=512)

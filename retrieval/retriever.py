@@ -610,8 +610,12 @@ class Retriever:
             sources = self._folders().get(folder, ())
             marks[path] = _GENERATED_NAME.search(name.lower()) is not None or any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
                               GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "") \
-                or name.lower().endswith((".js", ".mjs", ".cjs")) and any(
+                or name.lower().endswith((".js", ".mjs", ".cjs")) and (any(
                     len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
+                    # a bundler's output in a build folder (nedb's browser-version/out/nedb.js, a browserify
+                    # bundle of lib/, answered questions about lib/datastore.js)
+                    or not _BUILD_FOLDERS.isdisjoint(folder.lower().split("/"))
+                    and _BUNDLE_HEAD.search(self.snapshot.text(path, 4096) or "") is not None)
         return marks[path]
 
     def _unit_body(self, query: Query, path: str) -> bool:
@@ -843,6 +847,11 @@ _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes
 #: Cursor's instructions): a summary of every part of the code, no page a user reads.
 _AGENT_NOTES = re.compile(r"(?:claude|agents?|gemini|copilot-instructions|\.?cursorrules|\.?windsurfrules|conventions)"
                           r"(?:\.md|\.mdc|\.txt)?", re.I)
+#: Making a release, which a guide to releasing answers, not the notes of one: kotlinpoet's "how do I cut
+#: a release of kotlinpoet, what are the steps?" answered docs/changelog.md over RELEASING.md.
+_RELEASING = re.compile(r"\b(?:cut|cutting|make|making|do|doing|publish|publishing|prepare|preparing|tag|tagging|create|"
+                        r"creating|ship|shipping)\s+(?:a\s+|the\s+|an?\s+new\s+|new\s+)?releases?\b|\brelease "
+                        r"(?:process|steps|checklist|procedure)\b", re.I)
 _AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|llms?|ai|conventions)\b", re.I)
 
 
@@ -900,7 +909,7 @@ def is_changelog(path: str) -> bool:
 #: validator and how do I register it?" CLAUDE.md, zod's "can someone explain why safeParse …"
 #: its Korean README_KO.md (a page in another language is asked for in its script, or by name).
 _LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]], ...] = (
-    (is_changelog, lambda q: _CHANGELOG_WORDS.search(q.text) is not None),
+    (is_changelog, lambda q: _CHANGELOG_WORDS.search(_RELEASING.sub(" ", q.text)) is not None),
     (is_agent_notes, lambda q: _AGENT_WORDS.search(q.text) is not None),
     (is_translated_page, lambda q: not q.text.isascii() or bool(LANGUAGE_CODES.keys() & set(q.terms))),
     # kotlinpoet's "Update line wrapping-related documentation" ranked its feature-request form first
@@ -1036,6 +1045,11 @@ _GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.
                              r"\.designer\.cs|[._]generated\.\w+|\.min\.[cm]?js)$")
 #: A line this long in a JavaScript file's head says a minifier wrote it (retrofit's website
 #: `prettify.js` ranked first for "Remove outdated TODO").
+#: Folders a bundler writes into.
+_BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
+#: A bundler's wrapper at a file's head: UMD's `define.amd` test, browserify's and webpack's preludes.
+_BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
+                          r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
 
 

@@ -827,3 +827,39 @@ async def test_an_adapter_fit_of_another_repository_ranks_only_its_own(tmp_path:
                    for n in theirs.structured_content["notes"]), theirs.structured_content
         mine = ok(await session.call_tool("search", {"question": "retry backoff"}))
         assert not any("shipped candidate stage" in n for n in mine.structured_content["notes"])
+
+
+async def test_a_call_cancelled_during_its_last_step_is_logged(caplog) -> None:
+    """A cancel that lands while a walk makes its one decision: the walk ends normally, the call
+    ends with the cancel, and the log said nothing of it (the README: a cancelled walk is logged)."""
+    import logging
+    import threading
+
+    import anyio
+    import pytest
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from explore.mcp_server import until_cancelled
+
+    began, release = threading.Event(), threading.Event()
+
+    def one_decision(_stop) -> dict:
+        began.set()
+        release.wait(10)  # deaf to the stop: the step under way ends as it would
+        return {"files": ["a.py"]}
+
+    async def cancel_while_deciding() -> None:
+        async with anyio.create_task_group() as group:
+            async def call() -> None:
+                with pytest.raises(ToolError, match="cancelled"):
+                    await until_cancelled(one_decision)
+
+            group.start_soon(call)
+            while not began.is_set():
+                await anyio.sleep(0.01)
+            group.cancel_scope.cancel()
+            release.set()
+
+    with caplog.at_level(logging.INFO, logger="explore"):
+        await cancel_while_deciding()
+    assert "a cancelled call answered before it could stop" in caplog.text, caplog.text

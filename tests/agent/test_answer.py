@@ -63,6 +63,13 @@ def test_code_only_weighs_a_script_as_code() -> None:
     files = [f for f, _ in settle(weights, ["lib/main.js"], {"lib/main.js": 1.0}, stage, bm25, walked="lib/main.js",
                                   question="how is the dist/index.cjs bundle built? where is the esbuild config?")]
     assert files[0] == "scripts/build.js" and "README.md" not in files
+    # not where a benchmark only repeats the question's words (Humanizer's RomanNumeralBenchmarks.cs came second)
+    stage = [("src/RomanNumeralExtensions.cs", 9.0), ("src/Benchmarks/RomanNumeralBenchmarks.cs", 8.0),
+             ("src/MetricNumeralExtensions.cs", 6.0)]
+    files = [f for f, _ in settle(weights, [], {}, stage, [("src/Benchmarks/RomanNumeralBenchmarks.cs", 9.0)],
+                                  walked="src/RomanNumeralExtensions.cs",
+                                  question="how does ToRoman convert an integer to a roman numeral?")]
+    assert files[0] == "src/RomanNumeralExtensions.cs" and not any("Benchmarks" in f for f in files), files
 
 
 def test_a_how_do_i_question_keeps_a_header_the_walk_read_from_the_stages_first_page() -> None:

@@ -550,6 +550,11 @@ def test_code_in_a_question_asks_for_no_kind_of_file(question: str, kind: str, a
     # the thing a document database stores (tinydb's answered docs/usage.rst) …
     ("how are documents inserted into a table with auto-incremented ids?", False),
     ("what happens when a document is updated twice?", False), ("which documents are returned by search()?", False),
+    ("why does inserting documents with a duplicate value on a unique field fail?", False),
+    ("how are expired documents removed when a TTL index is set?", False),
+    # a page or section asked for by what it covers (nedb's "documents API" question lost its page)
+    ("which page covers the documents API?", True), ("which section describes the documents format?", True),
+    ("which page is shown on a 404?", False), ("where is the page size computed?", False),
     # … and the verb, which asks for a page
     ("which page documents the signer?", True), ("how to document a plugin?", True),
     ("where does the README document install?", True), ("which file documents how retries work?", True),

@@ -214,6 +214,9 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
         assert {"token is unverifiable", "error while executing keyfunc", "no key found for kid"} <= \
             set(parse(pasted).messages), pasted
     assert parse("Note: this happens often: when I run it").messages == ()
+    # a link naming a path (afero's `write /data/settings.json: file handle is read only`)
+    assert "file handle is read only" in parse("save settings: write /data/settings.json: file handle is read only").messages
+    assert "permission denied" in parse("failed to load config: open /etc/app/config.yaml: permission denied").messages
     # Swift's runtime trap in its three printings, the JVM's uncaught exception and its causes, kotlinc's `e:`
     # (SnapKit's `fatalError("Expected superview …")`, kotlinpoet's `require(…) { "abstract or expect …" }`)
     for pasted in ("Fatal error: Expected superview but found nil when attempting make constraint",
@@ -262,6 +265,16 @@ def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
              "}"]
     start = evidence_start(lines, report, "source/index.ts", 12)
     assert start > 40, start  # at the concurrency setter, not the intervalCap check
+    # a message of several sentences: its first sentence's start too (apispec's warning formats the
+    # name in, `Pet`, a plain word; cut to half the whole message's words, the start never reached it)
+    warning = ("Warning: Multiple schemas resolved to the name Pet. The name has been modified. Either manually add "
+               "each of the schemas with a different name or provide a custom schema_name_resolver.")
+    assert "Multiple schemas resolved to the name" in parse(warning).message_starts[-1]
+    code = [*(f"x{i} = {i}" for i in range(30)), "        warnings.warn(",
+            '            f"Multiple schemas resolved to the name {name}. The name has been modified. "', "        )",
+            *(f"y{i} = {i}" for i in range(30))]
+    start = evidence_start(code, warning, "src/apispec/ext/marshmallow/common.py", 12)
+    assert start <= 32 < start + 12, start
 
 
 def test_a_frame_inside_an_allman_style_method_opens_at_its_line() -> None:

@@ -867,6 +867,16 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
     assert grammar[0].path == "src/parser.y" and "generated" in grammar[1].why, grammar
     assert retriever.rank("modulo in decNumber", 1)[0].path == "vendor/decNumber/decNumber.c"
     assert retriever.rank("what does parser.c do with Term and Exp?", 1)[0].path == "src/parser.c"
+    # a bundler's output in a build folder (nedb's browserify bundle browser-version/out/nedb.js)
+    bundled = make_repo(tmp_path / "bundled", {
+        "lib/datastore.js": "/** Insert documents into the datastore. */\nDatastore.prototype.insert = function (doc) {\n"
+                            "  return this.persistence.persistNewState([doc]);\n};\n",
+        "browser-version/out/nedb.js": "(function(e){if(\"object\"==typeof exports)module.exports=e();else if(\"function\""
+                                       "==typeof define&&define.amd)define(e)})(function(){\n"
+                                       + "/** Insert documents into the datastore. */\nDatastore.prototype.insert = "
+                                       "function (doc) { insert documents datastore; };\n" * 5 + "});\n"})
+    ranked = retriever_for(Index.build(Repository(bundled).snapshot())).rank("how are documents inserted into the datastore?", 2)
+    assert ranked[0].path == "lib/datastore.js" and "generated" in ranked[1].why, ranked
     # autoconf's `configure`, a build file now, is generated from the configure.ac beside it
     conf = make_repo(tmp_path / "autoconf", {
         "configure.ac": "AC_INIT([app], [1.0])\nAC_ARG_ENABLE([threads], [use threads for the pool])\n",
@@ -1031,6 +1041,14 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     # a release's own notes (tornado's docs/releases/v3.0.0.rst answered "how do I enable access logging?")
     assert is_changelog("docs/releases/v3.0.0.rst") and is_changelog("docs/whatsnew/3.11.rst")
     assert is_changelog("doc/build/changelog/changelog_14.rst")
+    # making a release asks for the guide to releasing, not the notes (kotlinpoet's answered docs/changelog.md)
+    releasing = make_repo(tmp_path / "releasing", {
+        "docs/changelog.md": "# Change Log\n\n## 1.2 release\n- Steps of the release: cut from main.\n",
+        "RELEASING.md": "# Releasing\n\n1. Set the version to the release version.\n2. Tag the release and push.\n",
+        "src/Main.kt": "class Main\n"})
+    steps = retriever_for(Index.build(Repository(releasing).snapshot())).rank(
+        "how do I cut a release of kotlinpoet, what are the steps?", 2)
+    assert steps[0].path == "RELEASING.md", steps
 
 
 def test_a_log_messages_capitals_typed_alone_are_its_message(tmp_path: Path, make_repo) -> None:
