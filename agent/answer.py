@@ -27,10 +27,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
-from ..retrieval.retriever import is_declarations
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
-from ..sandbox.outline import CODE_SUFFIXES, file_kind
+from ..sandbox.outline import CODE_SUFFIXES, file_kind, is_build_file
 
 #: The bundle file holding the weights (beside ``policy/``).
 ANSWER_FILE = "answer.json"
@@ -153,7 +152,16 @@ def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool
         return False
     kind = file_kind(walked)
     return kind in _GATED and PurePosixPath(walked).suffix.lower() not in CODE_SUFFIXES \
-        and not asks_for(question, kind)
+        and not asks_for(question, kind) and not names_file(question, walked)
+
+
+def names_file(question: str, path: str) -> bool:
+    """Whether ``question`` names ``path``: its path, or its file name where that has a suffix or
+    is a build file's (glom's "what does docs/make.bat do?" lost the walk's right answer)."""
+    lower, name = question.lower(), PurePosixPath(path).name.lower()
+    return any(re.search(rf"(?<![\w./-]){re.escape(written)}(?![\w/-])", lower) is not None
+               for written in (path.lower(), name) if written == path.lower()
+               or ("." in name.strip(".") or is_build_file(path)) and len(name) > 3)
 
 
 def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
@@ -202,7 +210,7 @@ def settled_by(weights: AnswerWeights, question: str) -> str:
 
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
-           walked: str | None = None, question: str = "") -> list[tuple[str, float]]:
+           walked: str | None = None, question: str = "", documented: bool = False) -> list[tuple[str, float]]:
     """The competing files (read, or among the first ``candidates`` of the stage or of
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
@@ -222,12 +230,11 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             asked = {kind for kind in _GATED if asks_for(question, kind)}
             if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
                 return [(pick, 0.0)]
-        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]) \
-                and not is_declarations(walked):
-            # "how do I set the timeout?": the walk read code, the stage put a page asked for first — not
-            # where it read a header or typings, a C library's documentation (zlib.h documents `compress`;
-            # the stage's first page was the DEFLATE RFC)
-            return [(stage[0][0], 0.0)]
+        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]):
+            # "how do I set the timeout?": the walk read code, the stage put a page asked for first — not where
+            # it answered a header that is the library's documentation (``documented``: zlib.h documents
+            # `compress`, and the stage's first page was the DEFLATE RFC; jansson.h, declarations alone, is none)
+            return [(walked, 0.0)] if documented else [(stage[0][0], 0.0)]
         # a script is code where the question speaks of what scripts do (dotenv's scripts/build.js, the only
         # file calling esbuild, for "how is the bundle built?"), not where a benchmark repeats its words
         # (Humanizer's RomanNumeralBenchmarks.cs for "how does ToRoman convert …?"); "the tests for X" adds tests

@@ -36,7 +36,7 @@ from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition,
                                 asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                                 is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
-from ..retrieval.retriever import RetrieverConfig, declarations_behind
+from ..retrieval.retriever import RetrieverConfig, declarations_behind, documents_api
 from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
@@ -550,7 +550,9 @@ class Explorer:
             # a walk out of steps weighs the file it read last as its answer: the page a docs question
             # asked for stands (with --max-steps 1 it read docs/deployment/index.md and a code file answered)
             walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
-            weighed_files = settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked, question)
+            documented = walked is not None and documents_api(walked, self.snapshot.text(walked) or "")
+            weighed_files = settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked, question,
+                                   documented)
             settled = declarations_behind(question, [f for f, _ in weighed_files], [p for p, _ in stage])
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"

@@ -27,7 +27,10 @@ _ASKS_FOR = {
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
         r"pre-commit|lint(er|ing)?|(es|ts|style)lint|golangci(-lint)?|clippy|biome|clang-(tidy|format)|manifest|build backend|distribution name|npm|environments|"
-        r"installing|container image|editor|yaml|yml|toml|ini|json|cfg)\b", re.I),
+        # a format asked for as a file's ("the YAML config", "which json file"), not the data a library reads
+        # (jansson's "how do I load JSON from a file?" walked to CMakeLists.txt)
+        r"installing|container image|editor|(yaml|yml|toml|ini|json|cfg)( config\w*| settings?| files?| manifests?)|"
+        r"\.(yaml|yml|toml|ini|json|cfg))\b", re.I),
 }
 #: The kinds of file other than code a question can ask for.
 ASKED_KINDS = frozenset(_ASKS_FOR)

@@ -1006,6 +1006,34 @@ def declarations_behind(question: str, ranked: list[str], stage: list[str]) -> l
     return out
 
 
+#: The share of a header's lines that are comments above which it is the library's documentation.
+DOCUMENTED_SHARE = 0.5
+
+
+def documents_api(path: str, text: str) -> bool:
+    """Whether ``path``, a header, typings or a stub, is where its library documents its API:
+    most of its lines comments (zlib.h, 81 %), not declarations alone (jansson.h, 7 %)."""
+    if not is_declarations(path):
+        return False
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said, inside = 0, ""  # inside: the mark that ends the comment or docstring a line lies in
+    for line in lines:
+        if inside:
+            said += 1
+            inside = "" if inside in line else inside
+        elif line.startswith("//"):
+            said += 1
+        elif line.startswith(("/*",) + _DOCSTRING_MARKS):
+            said += 1
+            end = "*/" if line.startswith("/*") else line[:3]
+            inside = "" if end in line[len(end) if end != "*/" else 2:] else end
+    return bool(lines) and said >= DOCUMENTED_SHARE * len(lines)
+
+
+#: What opens (and closes) a stub's docstring.
+_DOCSTRING_MARKS = ('"""', "'''")
+
+
 def is_declarations(path: str) -> bool:
     """A C/C++ header, a TypeScript declaration file or a stub."""
     return _declares_only(path) or PurePosixPath(path).suffix.lower() in _HEADER_SUFFIXES

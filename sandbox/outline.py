@@ -51,9 +51,9 @@ CONFIG_NAMES = frozenset({
     ".clang-tidy", ".clang-format", ".clangd", ".cppcheck", "cpplint.cfg", ".shellcheckrc", ".yamllint",
     ".markdownlint.yaml", ".markdownlint.yml", ".golangci.yml", ".golangci.yaml", ".rubocop.yml", ".swiftlint.yml",
     # the build scripts a project runs by hand: zlib's hand-written `configure` and `Makefile.in` were
-    # data (its "where does configure decide …" walked to a workflow), FluentValidation's build.ps1 too,
-    # and Sphinx's docs/make.bat, beside its config docs/Makefile, took the docs lift for "how do I make …"
-    "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat", "build.sh", "make.bat", "make.cmd",
+    # data (its "where does configure decide …" walked to a workflow), FluentValidation's build.ps1 too
+    # (not Sphinx's docs/make.bat: "how do I build the docs on Windows?" asks for it as a docs page)
+    "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat", "build.sh",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",
@@ -171,7 +171,7 @@ def file_kind(path: str) -> str:
         return "docs"
     if suffix in CONFIG_SUFFIXES:
         return "config"
-    if parts & {"scripts", "tools", "bin", "benchmarks", "benchmark", "bench"} \
+    if parts & {"scripts", "tools", "bin", "exe", "benchmarks", "benchmark", "bench"} \
             or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:

@@ -72,17 +72,42 @@ def test_code_only_weighs_a_script_as_code() -> None:
     assert files[0] == "src/RomanNumeralExtensions.cs" and not any("Benchmarks" in f for f in files), files
 
 
-def test_a_how_do_i_question_keeps_a_header_the_walk_read_from_the_stages_first_page() -> None:
+def test_a_how_do_i_question_keeps_a_header_that_documents_the_api() -> None:
     """zlib's "how do I compress a buffer in one call?": the walk read zlib.h (the library's
-    documented API) and `ask` answered the DEFLATE RFC, the stage's first page."""
+    documented API) and `ask` answered the DEFLATE RFC, the stage's first page; jansson.h,
+    declarations alone, gives way to its reference manual."""
+    from explore.retrieval.retriever import documents_api
+
     weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
     stage = [("doc/rfc1951.txt", 10.7), ("compress.c", 10.5), ("zlib.h", 9.0)]
     question = "How do I compress a buffer in memory with a single call?"
-    files = [f for f, _ in settle(weights, ["zlib.h"], {"zlib.h": 1.0}, stage, walked="zlib.h", question=question)]
-    assert files[0] != "doc/rfc1951.txt" and "zlib.h" in files
-    # code that is no header still gives way to the page asked for
-    assert settle(weights, ["compress.c"], {"compress.c": 1.0}, stage, walked="compress.c",
-                  question=question)[0][0] == "doc/rfc1951.txt"
+    zlib_h = "/* zlib.h -- interface */\n" + "/*\n     compress() compresses the source buffer.\n*/\n" * 20 + \
+        "ZEXTERN int ZEXPORT compress(Bytef *dest, uLongf *destLen);\n"
+    jansson_h = "#ifndef JANSSON_H\n#define JANSSON_H\n/* types */\n" + "json_t *json_integer(json_int_t value);\n" * 30
+    assert documents_api("zlib.h", zlib_h) and not documents_api("src/jansson.h", jansson_h)
+    assert not documents_api("compress.c", zlib_h)  # a source file is no header
+    files = [f for f, _ in settle(weights, ["zlib.h"], {"zlib.h": 1.0}, stage, walked="zlib.h", question=question,
+                                  documented=True)]
+    assert files == ["zlib.h"]
+    # a header of declarations, or code, gives way to the page asked for
+    for walked in ("zlib.h", "compress.c"):
+        assert settle(weights, [walked], {walked: 1.0}, stage, walked=walked, question=question)[0][0] == "doc/rfc1951.txt"
+
+
+def test_a_file_the_question_names_is_no_answer_the_intent_gate_takes_away() -> None:
+    """glom's "what does docs/make.bat do?": the walk read and answered the file named, and the
+    gate took it away for the stage's best page (the question says "docs" and asks no config)."""
+    from explore.agent.answer import names_file, off_topic
+
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True)
+    stage = [("docs/index.rst", 9.0), ("src/app.py", 5.0)]
+    question = "what does build.ps1 do before publishing?"
+    assert names_file(question, "build.ps1") and not off_topic(weights, "build.ps1", question)
+    assert settle(weights, ["build.ps1"], {"build.ps1": 1.0}, stage, walked="build.ps1",
+                  question=question)[0][0] == "build.ps1"
+    assert off_topic(weights, "build.ps1", "what happens before publishing?")  # not named: the gate stands
+    assert names_file("where is docs/conf.py read?", "docs/conf.py") and not names_file("is the setup done?", "setup.py")
+    assert not names_file("what does rebuild.ps1x do?", "build.ps1")
 
 
 def test_answer_probs_reads_the_answer_actions() -> None:

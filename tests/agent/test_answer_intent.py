@@ -563,3 +563,14 @@ def test_documents_as_the_stored_thing_asks_for_no_page(question: str, docs: boo
     from explore.retrieval.intent import asks_for
 
     assert asks_for(question, "docs") is docs
+
+
+@pytest.mark.parametrize("question, config", [
+    # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
+    ("how do I load JSON from a file?", False), ("how do I make a deep copy of a JSON value?", False),
+    ("which json file sets the port?", True), ("where is the YAML config loaded?", True),
+    ("what settings does the yaml file hold?", True)])
+def test_a_format_asks_for_config_only_as_a_files(question: str, config: bool) -> None:
+    from explore.retrieval.intent import asks_for
+
+    assert asks_for(question, "config") is config

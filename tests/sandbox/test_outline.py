@@ -67,11 +67,13 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("Alamofire.xcodeproj/xcshareddata/xcschemes/Alamofire tvOS.xcscheme", "config"),
     ("Alamofire.xcodeproj/project.pbxproj", "config"), ("Package@swift-5.9.swift", "config"),
     ("Source/Core/Session.swift", "code"),
-    # build scripts run by hand (zlib's configure and Makefile.in, a build.ps1), Sphinx's docs/make.bat
-    # beside its docs/Makefile; a .NET benchmark project is a script, its tests project tests
-    ("configure", "config"), ("Makefile.in", "config"), ("build.ps1", "config"), ("docs/make.bat", "config"),
+    # build scripts run by hand (zlib's configure and Makefile.in, a build.ps1) — not Sphinx's docs/make.bat,
+    # asked for as a docs page ("how do I build the docs on Windows?"); a .NET benchmark project is a script
+    ("configure", "config"), ("Makefile.in", "config"), ("build.ps1", "config"), ("docs/make.bat", "docs"),
     ("src/FluentValidation.Tests.Benchmarks/DataSet.cs", "script"), ("src/App.Benchmarks/Run.cs", "script"),
     ("src/FluentValidation.Tests/RuleTests.cs", "test"), ("src/FluentValidation/Rules.cs", "code"),
+    # a gem's executables (rake's exe/rake was data)
+    ("exe/rake", "script"), ("bin/setup", "script"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
