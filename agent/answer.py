@@ -201,6 +201,10 @@ _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|build(?:s|ing)?|built|bundl\w*|benchma
                           r"install(?:s|er|ing)?|codegen|esbuild|webpack|rollup|vite|gulp|grunt|makefile|tasks?)\b", re.I)
 
 
+#: An example asked for: "is there an example that …", "the chat example", "a sample app".
+_ASKS_EXAMPLE = re.compile(r"(?<!\bfor )(?<!\bas an )\b(?:examples?|samples?|demos?|tutorials?)\b(?![.:/]\w)", re.I)
+
+
 def settled_by(weights: AnswerWeights, question: str) -> str:
     """What settles ``question`` without a walk, in words: the rankings its weights read."""
     weights = weights.for_text(question)
@@ -241,6 +245,8 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         kinds = {"code", "test"} if asks_for_tests(question) else {"code"}
         if _ASKS_SCRIPT.search(question):
             kinds.add("script")
+        if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go
+            kinds.add("example")
         reads = [f for f in reads if file_kind(f) in kinds]
         stage = [(p, s) for p, s in stage if file_kind(p) in kinds]
         bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds]

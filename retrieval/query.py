@@ -209,6 +209,10 @@ class Query:
     locales: tuple[str, ...] = ()
     """The locale codes of the languages a question about translations names (``fr`` of "the
     French translation"): the files named by them are named by the question."""
+    packages: tuple[tuple[str, str], ...] = ()
+    """(path, package) of each of :attr:`installed` whose package its installed path names and
+    then drops (a gem's ``gems/i18n-1.14.1/``, Composer's ``vendor/league/flysystem/``): where
+    the repository is that package, the file is its own."""
 
 
 #: A generic's type parameters after a name asked for, as TypeScript, Java, C# and Rust write
@@ -286,6 +290,19 @@ def parse(question: str) -> Query:
     head -= CRASH_CHARS + 1
     middle = question[crash.start():min(crash.start() + CRASH_CHARS, len(question) - TAIL_CHARS)]
     return _parse(question[:head] + "\n" + middle + "\n" + tail)
+
+
+#: The package an installed path names before the part :func:`_clean` keeps: a gem's name, a
+#: Composer package's (``league/flysystem``).
+_PACKAGE = re.compile(r"gems/([\w.-]+?)-\d+(?:\.\w+)*/|vendor/([\w.-]+/[\w.-]+)/(?=\S*\.php$)")
+
+
+def _package(raw: str) -> str:
+    """The package of an installed ``raw`` path whose kept part no longer names it, or ``""``."""
+    found = None
+    for found in _PACKAGE.finditer(raw.replace("\\", "/")):
+        pass  # the last one: what follows it is what _clean keeps
+    return (found.group(1) or found.group(2)) if found else ""
 
 
 def _clean(path: str) -> tuple[str, bool]:
@@ -821,6 +838,7 @@ def _parse(text: str) -> Query:
     paths: list[str] = []
     frame_lines: list[tuple[str, int]] = []
     frame_functions: list[str] = []
+    packages: dict[str, str] = {}
     for raw, number, fn in frames:  # a frame seen twice (recursion) stands where it is innermost
         path, inside = _clean(raw)
         if path in paths:
@@ -828,6 +846,8 @@ def _parse(text: str) -> Query:
         paths.append(path)
         if inside:
             installed.add(path)
+            if package := _package(raw):
+                packages.setdefault(path, package)
         frame_lines.append((path, number))
         frame_functions.append(fn)
     for m in PERMALINK.finditer(text):  # a link to the file (and line) the report points at
@@ -846,6 +866,8 @@ def _parse(text: str) -> Query:
             paths.append(path)
             if inside:
                 installed.add(path)
+                if package := _package(m.group(0)):
+                    packages.setdefault(path, package)
 
     names: list[str] = list(functions)
     for m in BACKTICKED.finditer(text):
@@ -886,4 +908,4 @@ def _parse(text: str) -> Query:
                     if (source := _FRAME_SOURCE.match(plain, plain.find("\n", m.end()) + 1 or len(plain))) is not None)
     return Query(text, tuple(terms), frozenset(names), tuple(dict.fromkeys(p for p in paths if p)),
                  tuple(functions), frozenset(installed), tuple(frame_lines), _messages(text), tuple(frame_functions),
-                 sources, _message_starts(text), _dotnet_owner(plain), locales)
+                 sources, _message_starts(text), _dotnet_owner(plain), locales, tuple(packages.items()))

@@ -183,6 +183,7 @@ class Retriever:
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
+        self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._sources: set[str] | None = None
         self._built_marks: dict[str, bool] = {}  # a docs page -> whether a documentation tool built it
@@ -360,10 +361,29 @@ class Retriever:
         return any(units.files[int(units.owner[i])] == path and int(units.spans[i][0]) <= line <= int(units.spans[i][1])
                    for i in self._unit_ids.get(function.lower(), []))
 
+    def _own_names(self) -> frozenset[str]:
+        """The names this repository is installed by: its gemspecs' and its composer.json's (and
+        that name's last part), as a pasted trace's installed path names its package."""
+        if self._own is None:
+            names: set[str] = set()
+            for f in self.index.files:
+                if "/" in f:
+                    continue
+                if f.endswith(".gemspec"):
+                    names.add(f[:-len(".gemspec")])
+                elif f == "composer.json":
+                    found = re.search(r'"name"\s*:\s*"([\w.-]+/[\w.-]+)"', self.snapshot.text(f, 20_000) or "")
+                    names |= {found.group(1), found.group(1).split("/")[1]} if found else set()
+            self._own = frozenset(names)
+        return self._own
+
     def _path_hits(self, query: Query) -> list[str]:
         hits: list[str] = []
         depth = self.config.depth
         ran = {path: (line, fn) for (path, line), fn in zip(query.frame_lines, query.frame_functions)}
+        # a frame in this repository's own gem or Composer package, as a user's trace names it (i18n's
+        # `gems/i18n-1.14.1/lib/i18n.rb`: as another package's `lib/i18n.rb` it was no file of ours)
+        ours = {path for path, package in query.packages if package in self._own_names()}
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
@@ -372,7 +392,7 @@ class Retriever:
                 hits += [own] if own not in hits else []
                 continue
             for written in _sources_of(mentioned):  # as written, then a compiled file's sources
-                found = self._tail_hits(written, mentioned in query.installed)
+                found = self._tail_hits(written, mentioned in query.installed and mentioned not in ours)
                 if found:
                     line, fn = ran.get(mentioned, (0, ""))
                     order = sorted(found, key=lambda f: (len(found) > 1 and not self._runs_at(f, line, fn), len(f)))

@@ -126,8 +126,9 @@ _SOURCE_SET_TEST = re.compile(r"(?:android|androidunit|androidinstrumented|integ
                               r"jvm|js|native|ios|tvos|watchos|macos|apple|darwin|linux|mingw|unix|posix|wasm|wasmjs|"
                               r"wasmwasi|nonjvm|nonwasm|nonapple|nonjs|jsandwasm|jvmandroid|concurrent|shared)test"
                               r"|testfixtures")
-#: A JVM test class's file (``CallTest.java``, ``RetrofitTests.kt``, ``ServerIT.java``), as written.
-_JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$")
+#: A JVM test class's file (``CallTest.java``, ``RetrofitTests.kt``, ``ServerIT.java``), as written, and
+#: PHPUnit's beside its source (flysystem's ``src/PathPrefixerTest.php``, ``FtpAdapterTestCase.php``).
+_JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$|^[A-Z]\w*?(?:Tests?|TestCase)\.php$")
 #: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
 _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
 #: A .NET benchmark project's folder (``FluentValidation.Tests.Benchmarks``, ``App.Benchmark``): a

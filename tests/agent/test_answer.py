@@ -72,6 +72,20 @@ def test_code_only_weighs_a_script_as_code() -> None:
     assert files[0] == "src/RomanNumeralExtensions.cs" and not any("Benchmarks" in f for f in files), files
 
 
+def test_an_example_asked_for_is_weighed_with_the_code() -> None:
+    """websocket's "how does the chat example broadcast …?" answered client.go, the library's
+    dialer: an example is weighed where the question asks for one — not "for example"."""
+    from explore.agent.answer import _ASKS_EXAMPLE
+
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
+    stage = [("examples/chat/hub.go", 9.0), ("client.go", 8.0), ("server.go", 7.0)]
+    asked = "How does the chat example broadcast a message to all connected clients?"
+    assert settle(weights, [], {}, stage, question=asked)[0][0] == "examples/chat/hub.go"
+    said = "Writes fail after close, for example when a client broadcasts to all connected clients"
+    assert settle(weights, [], {}, stage, question=said)[0][0] == "client.go"
+    assert not _ASKS_EXAMPLE.search("see http://example.com/x") and _ASKS_EXAMPLE.search("is there a demo app?")
+
+
 def test_a_how_do_i_question_keeps_a_header_that_documents_the_api() -> None:
     """zlib's "how do I compress a buffer in one call?": the walk read zlib.h (the library's
     documented API) and `ask` answered the DEFLATE RFC, the stage's first page; jansson.h,

@@ -291,6 +291,28 @@ def test_stack_traces_of_other_languages_point_at_where_it_broke(tmp_path: Path,
         not any(p.startswith("crates/") for p, _ in retriever.rankings(parse(rust_new))["symbol"])
 
 
+def test_a_frame_in_the_repositorys_own_installed_gem_or_composer_package_is_its_file(tmp_path: Path,
+                                                                                      make_repo) -> None:
+    """i18n's trace through `gems/i18n-1.14.1/lib/i18n.rb` and flysystem's through
+    `vendor/league/flysystem/src/UnableToMoveFile.php` found no file: a `lib/x.rb` or `src/X.php`
+    of another installed package is not ours — unless that package is this repository."""
+    gem = make_repo(tmp_path / "gem", {"i18n.gemspec": "Gem::Specification.new { |s| s.name = 'i18n' }\n",
+                                       "lib/i18n.rb": "module I18n\n  def self.enforce_available_locales!(l)\n  end\nend\n",
+                                       "lib/other.rb": "module Other\nend\n"})
+    trace = ("I18n::InvalidLocale: :xx is not a valid locale\n"
+             "    /usr/local/bundle/gems/i18n-1.14.1/lib/i18n.rb:365:in `enforce_available_locales!'\n"
+             "    /usr/local/bundle/gems/rack-3.0.1/lib/other.rb:4:in `call'\n")
+    assert [p for p, _ in retriever_for(Index.build(Repository(gem).snapshot())).rankings(parse(trace))["path"]] == \
+        ["lib/i18n.rb"]  # rack's lib/other.rb is another gem's
+    php = make_repo(tmp_path / "php", {"composer.json": '{"name": "league/flysystem"}\n',
+                                       "src/UnableToMoveFile.php": "<?php\nfinal class UnableToMoveFile {}\n"})
+    vendor = "Uncaught UnableToMoveFile in /var/www/vendor/league/flysystem/src/UnableToMoveFile.php:35\n"
+    assert [p for p, _ in retriever_for(Index.build(Repository(php).snapshot())).rankings(parse(vendor))["path"]] == \
+        ["src/UnableToMoveFile.php"]
+    other = "Uncaught Boom in /var/www/vendor/acme/tools/src/UnableToMoveFile.php:35\n"
+    assert retriever_for(Index.build(Repository(php).snapshot())).rankings(parse(other))["path"] == []
+
+
 def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path: Path, make_repo) -> None:
     """`explore search "which file configures pytest?"` ranked code that mentions pytest above
     the pyproject.toml that configures it (.03 acc@1 on generated config questions): the

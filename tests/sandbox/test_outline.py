@@ -74,6 +74,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("src/FluentValidation.Tests/RuleTests.cs", "test"), ("src/FluentValidation/Rules.cs", "code"),
     # a gem's executables (rake's exe/rake was data)
     ("exe/rake", "script"), ("bin/setup", "script"),
+    # PHPUnit's tests beside their source (flysystem's src/ holds 38)
+    ("src/PathPrefixerTest.php", "test"), ("src/Ftp/FtpAdapterTestCase.php", "test"), ("src/PathPrefixer.php", "code"),
+    ("src/Framework/TestCase.php", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
