@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
+from ..retrieval.retriever import passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind, is_build_file
@@ -227,8 +228,12 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             # "which page documents the signer?" asked in docs/: the walk answered conf.py, or an icon
             return [(stage[0][0], 0.0)]
         if walked is not None and file_kind(walked) != "code" and not _stray_test(weights, walked, question):
-            if not off_topic(weights, walked, question):
+            passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
+            if not off_topic(weights, walked, question) and not passed:
                 return [(walked, 0.0)]
+            if passed and (page := next((p for p, _ in stage[:weights.candidates] if _is_page(p)
+                                         and not passed_over(p, question)), None)) is not None:
+                return [(page, 0.0)]
             # a config file for a question asking for docs (or the reverse): the stage's first file of
             # the kind it asks for, where the stage offers one, rather than whatever code file ranks first
             asked = {kind for kind in _GATED if asks_for(question, kind)}

@@ -63,6 +63,9 @@ _NAMES_CONFIG = re.compile(
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
+    # CI as the place tests run (cxxopts' "which compilers are tested in CI?" lifted no workflow)
+    rf"(in|on|by|does|do|the) (ci|github actions)( (builds?|runs?|tests?|uses?|checks?))?\b(?! (code|logic|helpers?|module|class))|"
+    rf"ci (builds?|runs?|tests?|uses?|checks?) (with|on|against|the)|"
     rf"how (are|is) (the )?([\w-]+ ){{0,2}}(tests?|test suite|specs?)( get)? (built and run|run|executed|invoked|built)|"
     rf"(which|what) (command|task|script|target|job)s? (runs?|executes?) the (unit )?(tests?|test suite|specs?)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"

@@ -721,7 +721,7 @@ class Retriever:
                     kind = file_kind(path)
                     if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
-                    if kind == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED):
+                    if passed_over(path, query):
                         continue  # a changelog, notes for assistants, a translation: lifted only where asked for
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
@@ -935,6 +935,14 @@ _LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]],
     # kotlinpoet's "Update line wrapping-related documentation" ranked its feature-request form first
     (is_contributor_form, lambda q: _FORM_WORDS.search(q.text) is not None),
 )
+
+
+def passed_over(path: str, question: str | Query) -> bool:
+    """Whether ``path`` is a page the docs lift passes over for ``question`` (a changelog, notes
+    for assistants, a translation, a contributor's form, not asked for): the stage does not lift
+    it, and `ask` answers no walk's choice of it either."""
+    query = parse(question) if isinstance(question, str) else question
+    return file_kind(path) == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED)
 
 
 #: C and C++ headers, and the source files that define what they declare.

@@ -32,7 +32,10 @@ CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", 
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
                  ".dart", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".ml", ".mli",
                  ".clj", ".cljs", ".zig", ".nim", ".vue", ".svelte", ".y", ".yy", ".l", ".ll", ".g4",
-                 ".jq"} | set(syntax.SUFFIXES)
+                 ".jq",
+                 # templates, where a project's output is written (pdoc's HTML is its .html.jinja2 files)
+                 ".jinja", ".jinja2", ".j2", ".twig", ".mustache", ".hbs", ".handlebars", ".ejs", ".njk", ".liquid",
+                 ".erb"} | set(syntax.SUFFIXES)
 #: Files that configure the build, tools or docs whatever folder they sit in (lower-cased names):
 #: Python's, Go's, and the build files of Java (Maven, Gradle, Ant), C and C++ (Make, CMake,
 #: autotools, Meson) and Bazel.
@@ -54,6 +57,8 @@ CONFIG_NAMES = frozenset({
     # data (its "where does configure decide …" walked to a workflow), FluentValidation's build.ps1 too
     # (not Sphinx's docs/make.bat: "how do I build the docs on Windows?" asks for it as a docs page)
     "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat", "build.sh",
+    # GitHub Pages' marker, an empty file under docs/ that took the docs lift (pdoc's docs/.nojekyll)
+    ".nojekyll",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",

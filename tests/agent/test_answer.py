@@ -72,6 +72,19 @@ def test_code_only_weighs_a_script_as_code() -> None:
     assert files[0] == "src/RomanNumeralExtensions.cs" and not any("Benchmarks" in f for f in files), files
 
 
+def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -> None:
+    """pdoc's "how do I call pdoc from a Python script?" answered CHANGELOG.md, the walk's choice,
+    a page the candidate stage lifts only where the question asks what changed."""
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
+    stage = [("README.md", 9.0), ("pdoc/__init__.py", 8.0), ("CHANGELOG.md", 3.0)]
+    how = "How do I call pdoc from a Python script instead of the command line?"
+    assert settle(weights, ["CHANGELOG.md"], {"CHANGELOG.md": 1.0}, stage, walked="CHANGELOG.md",
+                  question=how)[0][0] == "README.md"
+    changed = "what changed in how pdoc is called from a Python script?"
+    assert settle(weights, ["CHANGELOG.md"], {"CHANGELOG.md": 1.0}, stage, walked="CHANGELOG.md",
+                  question=changed)[0][0] == "CHANGELOG.md"
+
+
 def test_an_example_asked_for_is_weighed_with_the_code() -> None:
     """websocket's "how does the chat example broadcast …?" answered client.go, the library's
     dialer: an example is weighed where the question asks for one — not "for example"."""

@@ -574,3 +574,14 @@ def test_a_format_asks_for_config_only_as_a_files(question: str, config: bool) -
     from explore.retrieval.intent import asks_for
 
     assert asks_for(question, "config") is config
+
+
+@pytest.mark.parametrize("question, named", [
+    # CI as where tests run names its workflows (cxxopts' lifted none)
+    ("Which compilers are tested in CI?", True), ("which C++ standards does CI test against?", True),
+    ("Which compilers does the GitHub Actions build use?", True),
+    ("where is the ci helper module?", False), ("Fix CI on windows", False)])
+def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
+    from explore.retrieval.intent import names_config
+
+    assert names_config(question) is named

@@ -77,6 +77,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # PHPUnit's tests beside their source (flysystem's src/ holds 38)
     ("src/PathPrefixerTest.php", "test"), ("src/Ftp/FtpAdapterTestCase.php", "test"), ("src/PathPrefixer.php", "code"),
     ("src/Framework/TestCase.php", "code"),
+    # templates are code (pdoc's HTML); GitHub Pages' empty marker is no docs page
+    ("pdoc/templates/default/module.html.jinja2", "code"), ("app/views/users/show.html.erb", "code"),
+    ("docs/.nojekyll", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
