@@ -655,7 +655,7 @@ class Explorer:
         a ``TypeError`` that names what it takes."""
         from langchain_core.runnables import RunnableLambda
 
-        from .ask_input import AskRepoInput
+        from .ask_input import AskRepoInput, AskRepoOutput
 
         def ask(question: str | AskRepoInput | dict) -> dict:
             if isinstance(question, AskRepoInput):
@@ -670,4 +670,4 @@ class Explorer:
                                 f"not {type(question).__name__}")
             return self.ask(question).to_dict()
 
-        return RunnableLambda(ask, name="explore_ask").with_types(input_type=str | AskRepoInput, output_type=dict)
+        return RunnableLambda(ask, name="explore_ask").with_types(input_type=str | AskRepoInput, output_type=AskRepoOutput)

@@ -113,8 +113,12 @@ def test_malformed_calls_get_clear_answers_and_the_runnable_has_schemas(repo: Re
     runnable = explorer.as_runnable()
     schema = runnable.get_input_jsonschema()
     assert {"type": "string"} in schema["anyOf"] and "AskRepoInput" in json.dumps(schema)
-    assert runnable.get_output_jsonschema()["type"] == "object"
-    assert runnable.invoke({"question": "install steps"})["files"]
+    # the output typed as what it returns (it was an object of no properties)
+    output = runnable.get_output_jsonschema()
+    typed = output["$defs"]["AskRepoOutput"]
+    answer = runnable.invoke({"question": "install steps"})
+    assert answer["files"] and set(answer) == set(typed["properties"]) == set(typed["required"])
+    assert set(answer["evidence"][0]) == set(output["$defs"]["EvidenceOut"]["properties"])
     with pytest.raises(TypeError, match="no 'question' key \\(it has 'query'\\)"):  # it said "not NoneType"
         runnable.invoke({"query": "install steps"})
     with pytest.raises(TypeError, match="not int"):
