@@ -25,6 +25,7 @@ from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypedDict
 
 from ._version import __version__
+from .agent.ask_input import EvidenceOut
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.arguments import Count, invalid_arguments
 from .tools.workspace import show_dir, shown
@@ -56,13 +57,6 @@ RepoParam = Annotated[str | None, Field(
 QuestionParam = Annotated[str, Field(
     description="The question, e.g. 'where is the retry back-off computed?'; an error message or "
                 "a traceback works too.")]
-
-
-class EvidenceOut(TypedDict):
-    path: str
-    start_line: int
-    end_line: int
-    text: str
 
 
 class StepOut(TypedDict):
