@@ -32,8 +32,9 @@ from .snapshot import Snapshot, cache_root
 
 #: Bytes of each file that are indexed.
 INDEX_BYTES = 100_000
-#: Part of an index's cache key: raised when what is indexed changes (2: a PDF is binary).
-INDEX_VERSION = "2"
+#: Part of an index's cache key: raised when what is indexed changes (2: a PDF is binary; 3: hex
+#: literals give no tokens).
+INDEX_VERSION = "3"
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _TICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)")
@@ -67,11 +68,18 @@ def identifier_tokens(ident: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: What :func:`tokenize` reads: a hex literal whole (then dropped), an identifier, a number.
+_TOKEN = re.compile(r"0[xX][0-9a-fA-F]+[uUlL]*|([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?:[uUlL]+\b)?")
+
+
 def tokenize(text: str) -> list[str]:
-    """Identifier-aware tokens: whole identifiers (lowercased) plus their snake/Camel parts."""
+    """Identifier-aware tokens: whole identifiers (lowercased) plus their snake/Camel parts. A hex
+    literal gives none: zlib's crc32.h tables (`0xa6ce…`) were read as the identifier `xa6ce`,
+    whose part `ce` matched "WinCE"."""
     out: list[str] = []
-    for ident in IDENTIFIER.findall(text):
-        out.extend(identifier_tokens(ident))
+    for ident in _TOKEN.findall(text):  # "" for a hex literal; a C literal's `UL` is left out
+        if ident:
+            out.extend(identifier_tokens(ident))
     return out
 
 

@@ -14,6 +14,8 @@ def test_identifier_aware_tokens() -> None:
     for t in ("parse_args", "parse", "arg", "parseargs", "http", "server", "path", "join", "retry"):
         assert t in toks, t
     assert "the" not in tokenize("the file")
+    # a hex literal is no identifier (zlib's crc32.h tables gave `ce`, which "WinCE" matched)
+    assert tokenize("0xa6ce4d3UL, 0X1F crc_table 42") == ["crc_table", "crc", "table", "42"]
 
 
 def _repo(tmp_path: Path) -> Repository:
