@@ -27,10 +27,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
+from ..retrieval.intent import names_file
 from ..retrieval.retriever import passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
-from ..sandbox.outline import CODE_SUFFIXES, file_kind, is_build_file
+from ..sandbox.outline import CODE_SUFFIXES, file_kind
 
 #: The bundle file holding the weights (beside ``policy/``).
 ANSWER_FILE = "answer.json"
@@ -156,14 +157,6 @@ def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool
         and not asks_for(question, kind) and not names_file(question, walked)
 
 
-def names_file(question: str, path: str) -> bool:
-    """Whether ``question`` names ``path``: its path, or its file name where that has a suffix or
-    is a build file's (glom's "what does docs/make.bat do?" lost the walk's right answer)."""
-    lower, name = question.lower(), PurePosixPath(path).name.lower()
-    return any(re.search(rf"(?<![\w./-]){re.escape(written)}(?![\w/-])", lower) is not None
-               for written in (path.lower(), name) if written == path.lower()
-               or ("." in name.strip(".") or is_build_file(path)) and len(name) > 3)
-
 
 def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     """Whether walking can change the answer :func:`settle` gives to ``question``; when it
@@ -252,9 +245,10 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             kinds.add("script")
         if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go
             kinds.add("example")
-        reads = [f for f in reads if file_kind(f) in kinds]
-        stage = [(p, s) for p, s in stage if file_kind(p) in kinds]
-        bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds]
+        # and a file the question names, whatever its kind (gotests' "what does CLAUDE.md say about …?")
+        reads = [f for f in reads if file_kind(f) in kinds or names_file(question, f)]
+        stage = [(p, s) for p, s in stage if file_kind(p) in kinds or names_file(question, p)]
+        bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds or names_file(question, p)]
     lexical = [(p, s) for p, s in bm25 if s > 0]
     experts = [(w, logp, min(logp.values()) - 1.0) for w, logp in
                ((weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))) if w and logp]

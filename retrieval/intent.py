@@ -12,6 +12,7 @@ import re
 from pathlib import PurePosixPath
 
 from ..sandbox.index import STOPWORDS
+from ..sandbox.outline import is_build_file
 
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
@@ -27,10 +28,11 @@ _ASKS_FOR = {
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
         r"pre-commit|lint(er|ing)?|(es|ts|style)lint|golangci(-lint)?|clippy|biome|clang-(tidy|format)|manifest|build backend|distribution name|npm|environments|"
-        # a format asked for as a file's ("the YAML config", "which json file"), not the data a library reads
-        # (jansson's "how do I load JSON from a file?" walked to CMakeLists.txt)
-        r"installing|container image|editor|(yaml|yml|toml|ini|json|cfg)( config\w*| settings?| files?| manifests?)|"
-        r"\.(yaml|yml|toml|ini|json|cfg))\b", re.I),
+        # a settings format named ("the travis yaml", "which yml runs …"); JSON only as a file's ("the json
+        # config", "which json file"), not the data a library reads (jansson's "how do I load JSON from a
+        # file?" walked to CMakeLists.txt)
+        r"installing|container image|editor|yaml|yml|toml|ini|cfg|json( config\w*| settings?| manifests?)|"
+        r"(which|what|the) json files?|\.json)\b", re.I),
 }
 #: The kinds of file other than code a question can ask for.
 ASKED_KINDS = frozenset(_ASKS_FOR)
@@ -53,8 +55,6 @@ _NAMES_CONFIG = re.compile(
     rf"pom(\.xml)?|maven|gradle|build\.gradle(\.kts)?|cmake(lists\.txt)?|configure\.(ac|in)|autoconf|automake|"
     # autotools' script as a noun ("which configure option disables decNumber?", jq's answered a vendored header)
     rf"(the|a|which|what) (\./)?configure (options?|flags?|scripts?|switch(es)?)|(?<=\./)configure\b|configure's|"
-    # the script as a subject: "where does configure decide …" (zlib's writes it by hand), not "how do I configure X"
-    rf"(does|did|do|why|when|where|how) configure (?!(the|an?|it|this|that|your|my|our|its|their|them|each|every)\b)[a-z]+|"
     rf"makefile\.am|meson(\.build)?|bazel|build\.sbt|"
     rf"gemspec|gemfile|rakefile|rake tasks?|which gems|gem dependenc(y|ies)|composer\.json|composer scripts?|"
     rf"composer (packages?|dependenc(y|ies))|phpunit\.xml(\.dist)?|phpstan(\.neon(\.dist)?)?|php-?cs-?fixer|phpcs|"
@@ -63,9 +63,10 @@ _NAMES_CONFIG = re.compile(
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
-    # CI as the place tests run (cxxopts' "which compilers are tested in CI?" lifted no workflow)
-    rf"(in|on|by|does|do|the) (ci|github actions)( (builds?|runs?|tests?|uses?|checks?))?\b(?! (code|logic|helpers?|module|class))|"
-    rf"ci (builds?|runs?|tests?|uses?|checks?) (with|on|against|the)|"
+    # CI as the place tests run, asked what it runs (cxxopts' "which compilers are tested in CI?" lifted no
+    # workflow) — not how the code behaves there (cleo's "does the progress bar hide itself on CI?")
+    rf"(which|what)\b[^?\n]{{0,60}}\b(in|on|by|does|do) (the )?(ci|github actions)\b|"
+    rf"\bci (builds?|runs?|tests?|uses?|checks?) (with|on|against|the)|"
     rf"how (are|is) (the )?([\w-]+ ){{0,2}}(tests?|test suite|specs?)( get)? (built and run|run|executed|invoked|built)|"
     rf"(which|what) (command|task|script|target|job)s? (runs?|executes?) the (unit )?(tests?|test suite|specs?)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"
@@ -257,6 +258,13 @@ _HANDLES_CONFIG = re.compile(
     r"exceptions?|invalid|malformed|missing|(has|have) no|lacks?|falls? back|fallback)\b", re.I)
 
 
+#: autotools' script as the subject of a question: "where does configure decide …" (zlib writes its own
+#: by hand) — read so only in a repository that holds one (cleo's commands define a `configure()`).
+CONFIGURE_SUBJECT = re.compile(
+    r"\b(?:does|did|do|why|when|where|how) configure (?!(?:the|an?|it|this|that|your|my|our|its|their|them|each|every)\b)"
+    r"[a-z]+", re.I)
+
+
 def names_config(question: str) -> bool:
     """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
     the package's metadata (:data:`_NAMES_CONFIG`); never a statement, nor a question about
@@ -332,10 +340,16 @@ _PLAIN_NAMED = frozenset({"makefile", "dockerfile", "containerfile", "jenkinsfil
 
 
 def names_file(question: str, path: str) -> bool:
-    """Whether ``question`` names ``path``'s file by its name (``go.mod``, ``Cargo.toml``,
-    ``package.json``, ``Makefile``; case aside), not by a word it happens to share."""
+    """Whether ``question`` names ``path``'s file by its path (``docs/make.bat``) or its name
+    (``go.mod``, ``Cargo.toml``, ``package.json``, ``Makefile``, autotools' ``configure``; case
+    aside), not by a word it happens to share."""
+    if "/" in path and re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w/-]|\.\w)", question, re.I) is not None:
+        return True
     name = path.rsplit("/", 1)[-1]
-    if "." not in name.strip(".") and name.lower() not in _PLAIN_NAMED:
+    if name.lower() == "configure":  # the script, not the verb ("how do I configure the logger?")
+        return re.search(r"\./configure\b|\bconfigure(?:'s| script)\b", question, re.I) is not None \
+            or CONFIGURE_SUBJECT.search(question) is not None
+    if "." not in name.strip(".") and name.lower() not in _PLAIN_NAMED and not is_build_file(path):
         return False
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
 
@@ -510,7 +524,10 @@ _DOCUMENT_NOUN = re.compile(r"\b(?:a|an|the|are|is|were|was|of|all|many|some|mul
                             r"these|those|each|every|my|our|your|their|its|with|into|in|for|by|and|or|from|whole|entire|"
                             r"other|such|which|when|if|where|do|does|did|have|has|duplicate|existing|"
                             # "inserting documents", "expired documents", "the updated document"
-                            r"\w{3,}ing|\w{3,}ed)\s+documents?\b(?!\s+(?:the|how|what|a|an)\b)", re.I)
+                            r"\w{3,}ing|\w{3,}ed)\s+documents?\b"
+                            # not the documentation: "which documents describe …", "the documents for the emitter"
+                            r"(?!\s+(?:the|how|what|a|an|describes?|covers?|explains?|mentions?|says?|shows?|lists?|"
+                            r"talks?|for|about)\b)", re.I)
 
 
 #: Code written in a question, which asks for no kind of file by its words: a variable and its

@@ -32,9 +32,9 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
+from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
                      asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
-                     is_bare_name, is_only_a_reference, is_statement, names_config, names_tool, version_line)
+                     is_bare_name, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse)
 from .units import UnitIndex
@@ -360,6 +360,12 @@ class Retriever:
         units = self.units
         return any(units.files[int(units.owner[i])] == path and int(units.spans[i][0]) <= line <= int(units.spans[i][1])
                    for i in self._unit_ids.get(function.lower(), []))
+
+    def _configure_asked(self, query: Query) -> bool:
+        """Whether ``query`` speaks of autotools' `configure` script as its subject in a
+        repository that has one (:data:`~.intent.CONFIGURE_SUBJECT`)."""
+        return CONFIGURE_SUBJECT.search(query.text) is not None and not is_statement(query.text) \
+            and any(f in ("configure", "configure.ac", "configure.in") for f in self.index.files)
 
     def _own_names(self) -> frozenset[str]:
         """The names this repository is installed by: its gemspecs' and its composer.json's (and
@@ -714,7 +720,7 @@ class Retriever:
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
-                     "config": cfg.config_intent if names_config(query.text) else 0.0,
+                     "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query) else 0.0,
                      "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0}
             if any(lifts.values()):
                 for path in fused:
@@ -872,7 +878,9 @@ _AGENT_NOTES = re.compile(r"(?:claude|agents?|gemini|copilot-instructions|\.?cur
 _RELEASING = re.compile(r"\b(?:cut|cutting|make|making|do|doing|publish|publishing|prepare|preparing|tag|tagging|create|"
                         r"creating|ship|shipping)\s+(?:a\s+|the\s+|an?\s+new\s+|new\s+)?releases?\b|\brelease "
                         r"(?:process|steps|checklist|procedure)\b", re.I)
-_AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|llms?|ai|conventions)\b", re.I)
+#: (not "AI" alone: gotests' "which page covers the AI test generation?" answered its CLAUDE.md)
+_AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|conventions|"
+                          r"(?:ai|llms?) (?:coding|tools?|instructions|rules|notes))\b", re.I)
 
 
 def is_agent_notes(path: str) -> bool:
@@ -942,7 +950,8 @@ def passed_over(path: str, question: str | Query) -> bool:
     for assistants, a translation, a contributor's form, not asked for): the stage does not lift
     it, and `ask` answers no walk's choice of it either."""
     query = parse(question) if isinstance(question, str) else question
-    return file_kind(path) == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED)
+    return file_kind(path) == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED) \
+        and not names_file(query.text, path)
 
 
 #: C and C++ headers, and the source files that define what they declare.

@@ -35,7 +35,7 @@ CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".
                  ".jq",
                  # templates, where a project's output is written (pdoc's HTML is its .html.jinja2 files)
                  ".jinja", ".jinja2", ".j2", ".twig", ".mustache", ".hbs", ".handlebars", ".ejs", ".njk", ".liquid",
-                 ".erb"} | set(syntax.SUFFIXES)
+                 ".erb", ".tmpl", ".gotmpl"} | set(syntax.SUFFIXES)
 #: Files that configure the build, tools or docs whatever folder they sit in (lower-cased names):
 #: Python's, Go's, and the build files of Java (Maven, Gradle, Ant), C and C++ (Make, CMake,
 #: autotools, Meson) and Bazel.

@@ -85,6 +85,17 @@ def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -
                   question=changed)[0][0] == "CHANGELOG.md"
 
 
+def test_a_page_the_question_names_is_weighed_though_no_walk_ran() -> None:
+    """gotests' "what does CLAUDE.md say about running tests?" answered a testdata file: the
+    page named was filtered out with every file that is not code."""
+    weights = AnswerWeights(policy=0.0, stage=1.0, bm25=1.0, code_only=True)
+    stage = [("internal/ai/provider.go", 6.6), ("CLAUDE.md", 6.2), ("testdata/goldens/x.go", 5.9)]
+    bm25 = [("CLAUDE.md", 9.0), ("testdata/goldens/x.go", 8.0)]
+    asked = "what does CLAUDE.md say about running tests?"
+    assert settle(weights, [], {}, stage, bm25, question=asked)[0][0] == "CLAUDE.md"
+    assert "CLAUDE.md" not in [f for f, _ in settle(weights, [], {}, stage, bm25, question="how are tests run?")]
+
+
 def test_an_example_asked_for_is_weighed_with_the_code() -> None:
     """websocket's "how does the chat example broadcast …?" answered client.go, the library's
     dialer: an example is weighed where the question asks for one — not "for example"."""
@@ -124,7 +135,8 @@ def test_a_how_do_i_question_keeps_a_header_that_documents_the_api() -> None:
 def test_a_file_the_question_names_is_no_answer_the_intent_gate_takes_away() -> None:
     """glom's "what does docs/make.bat do?": the walk read and answered the file named, and the
     gate took it away for the stage's best page (the question says "docs" and asks no config)."""
-    from explore.agent.answer import names_file, off_topic
+    from explore.agent.answer import off_topic
+    from explore.retrieval.intent import names_file
 
     weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True)
     stage = [("docs/index.rst", 9.0), ("src/app.py", 5.0)]

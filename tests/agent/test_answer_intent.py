@@ -343,8 +343,7 @@ def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_pat
     "what are the mypy settings?", "Where is the Sphinx documentation build configured?",
     # an npm script by its command (commander.js: package.json was not in the first 10)
     "what does npm test run?", "what does the yarn build script do?",
-    # autotools' script as the subject (zlib's "where does configure decide …" walked to a workflow)
-    "Where does configure decide whether to build the shared library on macOS?", "why does configure fail on Solaris?",
+    # autotools' script by its possessive (its subject, "where does configure decide …", only where one is: below)
     "what do configure's checks for gcc do?"])
 def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(question: str) -> None:
     from explore.retrieval.intent import names_config
@@ -465,6 +464,10 @@ def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     assert not names_file("which go version is needed?", "go.mod")
     assert not names_file("what is in tsconfig.json.bak?", "tsconfig.json")
     assert not names_file("how are commands run?", "cmd/run")  # a name with no suffix is a word
+    # its path (glom's "what does docs/make.bat do?"); autotools' script, not the verb
+    assert names_file("what does docs/make.bat do?", "docs/make.bat") and names_file("what is docs/conf.py for?", "docs/conf.py")
+    assert names_file("what does the configure script check?", "configure")
+    assert not names_file("how do I configure the logger?", "configure")
 
 
 def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> None:
@@ -580,7 +583,10 @@ def test_a_format_asks_for_config_only_as_a_files(question: str, config: bool) -
     # CI as where tests run names its workflows (cxxopts' lifted none)
     ("Which compilers are tested in CI?", True), ("which C++ standards does CI test against?", True),
     ("Which compilers does the GitHub Actions build use?", True),
-    ("where is the ci helper module?", False), ("Fix CI on windows", False)])
+    ("where is the ci helper module?", False), ("Fix CI on windows", False),
+    # how the code behaves under CI asks for the code (cleo's answered a workflow, then dependabot.yml)
+    ("are colors disabled when the output runs in CI?", False), ("does the progress bar hide itself on CI?", False),
+    ("which OS does CI run the tests on?", True)])
 def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
     from explore.retrieval.intent import names_config
 

@@ -889,6 +889,16 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
     assert grammar[0].path == "src/parser.y" and "generated" in grammar[1].why, grammar
     assert retriever.rank("modulo in decNumber", 1)[0].path == "vendor/decNumber/decNumber.c"
     assert retriever.rank("what does parser.c do with Term and Exp?", 1)[0].path == "src/parser.c"
+    # autotools' script as a question's subject names it where the repository has one (zlib), not where
+    # `configure` is a method (cleo's commands: "where does configure set the command name?")
+    subject = "Where does configure decide whether to build the shared library on macOS?"
+    for files, lifted in (({"configure": "#!/bin/sh\n# decide shared library build on macOS: shared\n",
+                            "src/lib.c": "int shared_library(void) { return 1; }\n"}, True),
+                          ({"src/command.py": "class Command:\n    def configure(self):\n        self.shared = 1\n",
+                            "pyproject.toml": "[project]\nname = 'x'\n"}, False)):
+        here = make_repo(tmp_path / f"conf{lifted}", files)
+        hits = retriever_for(Index.build(Repository(here).snapshot())).rank(subject, 2)
+        assert any("config asked" in h.why for h in hits) is lifted, hits
     # a bundler's output in a build folder (nedb's browserify bundle browser-version/out/nedb.js)
     bundled = make_repo(tmp_path / "bundled", {
         "lib/datastore.js": "/** Insert documents into the datastore. */\nDatastore.prototype.insert = function (doc) {\n"
