@@ -6,8 +6,21 @@ from typing import Annotated, Optional
 
 import typer
 
-RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).")]
-TasksRepoArg = Annotated[Path, typer.Argument(help="Repository or folder the tasks are about (never written to).")]
+
+
+def repository_path(text: str) -> Path:
+    """A repository argument as a path; an empty one is refused (``Path("")`` is the current folder,
+    and ``explore search "" …`` answered about it with exit 0)."""
+    if not text.strip():
+        raise typer.BadParameter("the repository path is empty; give the path of a repository or folder "
+                                 "(`.` for the current one)")
+    return Path(text)
+
+
+RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).",
+                                         parser=repository_path)]
+TasksRepoArg = Annotated[Path, typer.Argument(help="Repository or folder the tasks are about (never written to).",
+                                              parser=repository_path)]
 RevOpt = Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or branch to take the repository at (default HEAD).")]
 WorktreeOpt = Annotated[bool, typer.Option("--worktree", help="Walk the working tree, uncommitted changes included.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README's JSON contract) instead of rich output.")]

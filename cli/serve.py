@@ -14,11 +14,12 @@ import typer
 
 from ..sandbox.errors import ExploreError
 from .console import err, interrupted_code
-from .options import ModelOpt, ReflectorOpt, WorktreeOpt
+from .options import ModelOpt, ReflectorOpt, WorktreeOpt, repository_path
 
 
 def serve(
-    repo: Annotated[Optional[Path], typer.Argument(help="Default repository for calls that name none (never written to).")] = None,
+    repo: Annotated[Optional[Path], typer.Argument(help="Default repository for calls that name none (never written to).",
+                                                   parser=repository_path)] = None,
     worktree: WorktreeOpt = False,
     model: ModelOpt = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,

@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from .console import TERMINATED, emit_json, err, inert, interrupted_code, out, shown_markup
-from .options import JsonOpt, RevOpt
+from .options import JsonOpt, RevOpt, repository_path
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0}
@@ -303,7 +303,7 @@ def _next(summary: dict[str, Any], repo: Path) -> str:
 
 
 def train(
-    repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...")],
+    repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...", parser=repository_path)],
     tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes); default: generate them.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,

@@ -151,7 +151,9 @@ def file_kind(path: str) -> str:
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
-    if parts & {"test", "tests", "testing", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__"} \
+    # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
+    if parts & {"test", "tests", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__"} \
+            or (len(p.parts) > 1 and p.parts[0] == "testing") \
             or any(_SOURCE_SET_TEST.fullmatch(part) for part in parts) \
             or suffix == ".feature" or "step_definitions" in parts or ("features" in parts and parts & {"steps", "support"}) \
             or _JVM_TEST_NAME.match(PurePosixPath(path).name) \

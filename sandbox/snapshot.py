@@ -262,6 +262,9 @@ class Repository:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, worktree: bool = False) -> None:
+        if not str(path).strip():  # Path("") is ".": an empty argument answered about the current folder
+            raise RepoNotFound("the repository path is empty; give the path of a repository or folder "
+                               "(`.` for the current one)")
         raw = Path(path).expanduser()
         if not raw.exists() and not raw.is_symlink():
             if _REMOTE.match(str(path)):
@@ -395,8 +398,9 @@ def _cache_outside(top: Path, *, git: bool) -> None:
     if git and cache != top and subprocess.run(  # as a folder: `.explore-cache/` matches one not made yet
             ["git", "-C", str(top), "check-ignore", "-q", "--", f"{cache}/"], capture_output=True).returncode == 0:
         return
+    kind = "repository" if git else "folder"  # a plain folder is read-only to explore too, but is no repository
     raise CacheInRepository(f"the cache folder {cache} (EXPLORE_CACHE, else the user cache) is inside the "
-                            f"repository {top}, which explore never writes to: set EXPLORE_CACHE to a folder "
+                            f"{kind} {top}, which explore never writes to: set EXPLORE_CACHE to a folder "
                             "outside it")
 
 

@@ -54,6 +54,10 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     assert none.exit_code == 2 and "no question: explore search REPO" in none.output, none.output
     missing = runner.invoke(app, ["search", str(tmp_path / "nope"), "alpha"])
     assert missing.exit_code == 2 and "no such folder" in missing.output
+    # an empty path was the current folder, answered with exit 0
+    for command in (["search", "", "alpha"], ["ask", "  ", "alpha", "--no-server"]):
+        empty_repo = runner.invoke(app, command)
+        assert empty_repo.exit_code == 2 and "repository path is empty" in empty_repo.output, empty_repo.output
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     no_combiner = runner.invoke(app, ["search", str(repo), "alpha", "--adapter", str(bundle)])
@@ -255,7 +259,15 @@ def test_a_cache_folder_inside_the_repository_is_refused(make_repo, tmp_path: Pa
         monkeypatch.setenv("EXPLORE_CACHE", str(cache))
         result = runner.invoke(app, ["search", str(repo), "retry backoff", "--worktree"])
         assert result.exit_code == 2 and "never writes to" in result.output and "EXPLORE_CACHE" in result.output
+        assert "inside the repository" in " ".join(result.output.split())
         assert tree_hash(repo) == before
+    # a plain folder holding the cache is called a folder, not a repository
+    plain = tmp_path / "plain"
+    (plain / "cache").mkdir(parents=True)
+    (plain / "notes.md").write_text("# retry backoff\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(plain / "cache"))
+    result = runner.invoke(app, ["search", str(plain), "retry backoff"])
+    assert result.exit_code == 2 and "inside the folder" in " ".join(result.output.split()), result.output
     (repo / ".git" / "info" / "exclude").write_text(".explore-cache/\n")
     monkeypatch.setenv("EXPLORE_CACHE", str(repo / ".explore-cache"))
     result = runner.invoke(app, ["search", str(repo), "retry backoff", "--worktree", "--json"])

@@ -80,6 +80,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # templates are code (pdoc's HTML); GitHub Pages' empty marker is no docs page
     ("pdoc/templates/default/module.html.jinja2", "code"), ("app/views/users/show.html.erb", "code"),
     ("docs/.nojekyll", "config"),
+    # a package's testing/ is its own code (pendulum.travel() lives in src/pendulum/testing/traveller.py)
+    ("src/pendulum/testing/traveller.py", "code"), ("testing/run_all.py", "test"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

@@ -29,7 +29,9 @@ SPLITS = ("train", "val", "test")
 #: Targets a question may have before it is too ambiguous to score.
 MAX_TARGETS = 3
 
-_TEST_DIRS = frozenset({"test", "tests", "testing", "spec", "specs", "__tests__"})
+#: (``testing/`` only as the top folder: inside a package it is the library's own helpers, pendulum's
+#: ``src/pendulum/testing/traveller.py`` behind ``pendulum.travel()``)
+_TEST_DIRS = frozenset({"test", "tests", "spec", "specs", "__tests__"})
 _VENDOR_DIRS = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdparty", "node_modules"})
 
 
@@ -39,6 +41,7 @@ def is_test_path(rel: str) -> bool:
     name = p.name
     return (
         any(part.lower() in _TEST_DIRS for part in p.parts[:-1])
+        or (len(p.parts) > 1 and p.parts[0].lower() == "testing")
         or name.startswith("test_")
         or name.endswith(("_test.py", "_tests.py", ".test.js", ".spec.js", ".test.ts", ".spec.ts"))
         or name == "conftest.py"

@@ -177,3 +177,13 @@ def test_a_partial_clone_history_is_read_without_fetching_its_files(tmp_path: Pa
     assert objects() == before  # nothing fetched
     assert scan.commits == 6 and len(tasks) == 5 and scan.lines_unknown == 6
     assert "partial clone" in scan.describe()
+
+
+def test_a_packages_testing_folder_is_its_code_a_top_testing_folder_tests() -> None:
+    """pendulum's `src/pendulum/testing/traveller.py` (behind `pendulum.travel()`) was a test: its
+    commits were left out as "no source file", and the stage ranked it 16th."""
+    from explore.training.tasks.history import is_code_target
+    from explore.training.tasks.quality import is_test_path
+
+    assert not is_test_path("src/pendulum/testing/traveller.py") and is_code_target("src/pendulum/testing/traveller.py")
+    assert is_test_path("testing/run_all.py") and is_test_path("tests/test_x.py")
