@@ -278,8 +278,9 @@ class ExploreServer:
             stamp = combiner_stamp(adapters, repository.path)
             if current is not None and current.combiner != stamp:  # fitted again since: same files, new ranking
                 retriever, foreign = self._fitted(adapters, repository.path)
+                kept = tuple(n for n in current.notes if n in (SPARSE_NOTE, current.snapshot.missing_note))
                 current = OpenSnapshot(current.snapshot, index=current.index, combiner=stamp, retriever=retriever,
-                                       foreign=bool(foreign), notes=foreign)
+                                       foreign=bool(foreign), notes=kept + foreign)
                 with self._lock:
                     self._open[key] = current
             if repository.is_git and not worktree:
@@ -293,8 +294,9 @@ class ExploreServer:
                     return current
             sparse = worktree and repository.is_git and is_sparse_checkout(repository.path)
             retriever, foreign = self._fitted(adapters, repository.path)
+            lost = (snapshot.missing_note,) if snapshot.missing_note else ()
             current = OpenSnapshot(snapshot, retriever=retriever, combiner=stamp, foreign=bool(foreign),
-                                   notes=((SPARSE_NOTE,) if sparse else ()) + foreign)
+                                   notes=((SPARSE_NOTE,) if sparse else ()) + lost + foreign)
             with self._lock:
                 self._open[key] = current
             return current
@@ -401,7 +403,7 @@ class ExploreServer:
             policy.walking(stop)
             try:
                 answered = explorer.ask(question, max_steps=max_steps, walk=walk)
-                answered.notes = [*opened.notes, *answered.notes]
+                answered.notes = list(dict.fromkeys([*opened.notes, *answered.notes]))  # the explorer says its own too
                 return opened.snapshot.label, answered
             except WalkStopped as stopped:
                 self.stopped += 1

@@ -249,6 +249,8 @@ class Explorer:
         """One question at a time: a question resets and walks the one environment (LangChain's
         batch and an agent's parallel tool calls ask from several threads)."""
         self.notes: list[str] = []
+        if (lost := self.snapshot.missing_note) is not None:  # a file the clone lacks: said in every answer
+            self.notes.append(lost)
         if as_shipped:
             from .bundle import unfinished_own_run
 

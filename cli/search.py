@@ -98,6 +98,8 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
     hits = retriever_for(Index.build(snapshot), config).rank(text, k)
     if note is not None:
         note()
+    if (lost := snapshot.missing_note) is not None:  # a file the clone lacks, left out of the ranking
+        err.print(f"[yellow]note:[/] {shown_markup(lost)}", highlight=False)
     return search_result(text, snapshot, config, hits, started)
 
 

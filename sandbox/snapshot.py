@@ -29,7 +29,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checkout import materialise
+from .checkout import MISSING_FILE, materialise
 from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
@@ -106,6 +106,19 @@ class Snapshot:
     prefix: str = ""
     """Where the snapshot's root lies inside its git repository (``src/pkg``; "" at the top
     or for a plain folder): a path ``p`` here is ``prefix/p`` in the repository's history."""
+    missing: tuple[str, ...] = ()
+    """Files of the commit the clone lacks (git has no blob for them), left out of the tree."""
+
+    @property
+    def missing_note(self) -> str | None:
+        """What an answer about this snapshot says of :attr:`missing`, or None."""
+        if not self.missing:
+            return None
+        shown_paths = ", ".join(self.missing[:3]) + (f" and {len(self.missing) - 3} more" if len(self.missing) > 3 else "")
+        return (f"{len(self.missing)} file{'s' if len(self.missing) > 1 else ''} of {self.label} the clone lacks "
+                f"(git has no blob for {'them' if len(self.missing) > 1 else 'it'}: {shown_paths}) "
+                f"{'are' if len(self.missing) > 1 else 'is'} left out; `git fsck` tells, and --worktree reads "
+                "the working tree as it is")
 
     def __post_init__(self) -> None:
         self._fileset = frozenset(self.files)
@@ -362,6 +375,11 @@ class Repository:
                 blobs = {}  # an older snapshot: indexes tokenise its files themselves
             cut = len(self.subdir) + 1
             snap.blobs = {p[cut:]: b for p, b in blobs.items() if p.startswith(self.subdir + "/")} if self.subdir else blobs
+            try:  # the files of the commit the clone lacks, left out of the tree
+                lost = [p for p in json.loads((tree.parent / MISSING_FILE).read_text()) if isinstance(p, str)]
+            except (OSError, ValueError, TypeError):
+                lost = []
+            snap.missing = tuple(p[cut:] for p in lost if p.startswith(self.subdir + "/")) if self.subdir else tuple(lost)
         else:
             if rev is not None:
                 if repo is None:

@@ -338,11 +338,35 @@ def test_a_commit_whose_object_git_lacks_says_so_as_a_missing_object(five_commit
     obj = subprocess.run(["git", "-C", str(repo), "rev-parse", name], check=True, capture_output=True,
                          text=True).stdout.strip()
     (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
-    with pytest.raises(MissingObject, match=obj[:10]) as raised:
-        Repository(repo).snapshot(shas[-1])
-    if lost == "blob":  # which file, and what reads it without git (Newtonsoft.Json's mirror lacked large.json)
-        assert "the file pkg/m4.py of" in str(raised.value) and "--worktree" in str(raised.value)
+    if lost == "blob":  # a file the clone lacks (jason's mirror left a benchmark's JSON out): the tree
+        # without it, said in a note, not a repository no command could read at all
+        snap = Repository(repo).snapshot(shas[-1])
+        assert snap.missing == ("pkg/m4.py",) and "pkg/m4.py" not in snap.files and "pkg/core.py" in snap.files
+        assert "pkg/m4.py" in snap.missing_note and "left out" in snap.missing_note
+        assert Repository(repo).snapshot(shas[0]).missing == ()  # an older commit that never held it lacks nothing
+        from explore.agent.explorer import Explorer
+
+        assert any("pkg/m4.py" in n for n in Explorer(repo).notes)  # every answer says so
+    else:
+        with pytest.raises(MissingObject, match=obj[:10]):
+            Repository(repo).snapshot(shas[-1])
     assert Repository(repo).snapshot(shas[0]).text("pkg/core.py") == "V = 0\n"  # an older commit lays out
+
+
+def test_a_commit_lacking_many_files_says_so_rather_than_laying_out_a_husk(tmp_path: Path, make_repo,
+                                                                           explore_cache: Path) -> None:
+    """Leaving a few lacking files out is for a mirror that dropped a large one; a clone lacking
+    most of them (objects deleted, a broken copy) is named, with the file and `--worktree`."""
+    from explore.sandbox.checkout import MAX_LOST
+    from explore.sandbox.errors import MissingObject
+
+    repo = make_repo(tmp_path, {f"pkg/m{i}.py": f"V = {i}\n" for i in range(MAX_LOST + 5)})
+    for i in range(MAX_LOST + 5):
+        obj = subprocess.run(["git", "-C", str(repo), "rev-parse", f"HEAD:pkg/m{i}.py"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
+    with pytest.raises(MissingObject, match="the file pkg/m.*--worktree"):
+        Repository(repo).snapshot()
 
 
 def test_a_partial_clone_offline_says_so_in_one_line(five_commits, explore_cache: Path, capfd) -> None:
