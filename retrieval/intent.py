@@ -75,7 +75,7 @@ _NAMES_CONFIG = re.compile(
     rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
-    rf"swift|elixir|dart|msrv) versions?|supported versions|msrv|"
+    rf"swift|elixir|dart|scala|msrv) versions?|supported versions|msrv|"
     rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
     rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
@@ -360,7 +360,8 @@ _NAMED_FOR_THE_PROJECT = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj",
 #: header-only build option in CMake?" walked to the Android `build.gradle`, `CMakeLists.txt` first).
 _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build.gradle.kts": "gradle",
                      "settings.gradle": "gradle", "settings.gradle.kts": "gradle", "pom.xml": "maven",
-                     "meson.build": "meson", "build.sbt": "sbt", "cargo.toml": "cargo", "build.bazel": "bazel",
+                     "meson.build": "meson", "build.sbt": "sbt", "build.mill": "mill", "build.sc": "mill",
+                     "cargo.toml": "cargo", "build.bazel": "bazel",
                      "workspace.bazel": "bazel", "module.bazel": "bazel",
                      # the scripts `npm test` / `yarn build` run are package.json's
                      "package.json": "npm|yarn|pnpm|bun"}
@@ -381,7 +382,7 @@ _LANGUAGE_MANIFESTS = tuple((re.compile(rf"(?<![\w.])(?:{lang})(?:\s+[\w-]+)?\s+
     ("python", ("pyproject.toml", "setup.cfg", "setup.py")), ("ruby", (".gemspec", "gemfile")),
     ("php", ("composer.json",)), ("java|kotlin", ("pom.xml", "build.gradle", "build.gradle.kts", "libs.versions.toml")),
     (r"\.net|dotnet|c#", (".csproj", "directory.build.props", "global.json")), ("swift", ("package.swift", ".podspec")),
-    ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",))))
+    ("elixir", ("mix.exs",)), ("dart|flutter", ("pubspec.yaml",)), ("scala", ("build.sbt", "build.mill", "build.sc"))))
 
 
 #: Versions a CI job runs on, not the one the manifest requires: "the CI workflow that runs
@@ -412,7 +413,9 @@ _VERSION_DECLARED = re.compile(
     # Gradle's toolchain: `languageVersion.set(JavaLanguageVersion.of(8))`, `languageVersion = JavaLanguageVersion.of(17)`
     r""".*JavaLanguageVersion(?:\.|::)of\b|"""
     # a podspec's `s.swift_versions = ['5.0']` (SnapKit's), Package.swift's `swiftLanguageVersions: [.v5]`
-    r"""<TargetFrameworks?>|"sdk"\s*:|//\s*swift-tools-version|\w+\.swift_versions?\s*=|.*swiftLanguageVersions|elixir:|sdk:)""",
+    r"""<TargetFrameworks?>|"sdk"\s*:|//\s*swift-tools-version|\w+\.swift_versions?\s*=|.*swiftLanguageVersions|elixir:|sdk:|"""
+    # sbt's and Mill's Scala versions (`scalaVersion := "3.3.1"`, `val scalaVersions = Seq(…)`)
+    r""".*\b(?:crossScalaVersions|scalaVersions?)\b)""",
     re.I)
 
 

@@ -870,8 +870,11 @@ def _parse(text: str) -> Query:
                     packages.setdefault(path, package)
 
     names: list[str] = list(functions)
+    ticked: set[str] = set()
     for m in BACKTICKED.finditer(text):
         names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
+        if _NAME.fullmatch(m.group(1).strip()):  # a name alone in backticks is one, common word or not
+            ticked.add(m.group(1).strip())
     for m in DOTTED.finditer(PERMALINK.sub(" ", text)):  # github.com of a link to a file is no name
         parts = name_parts(m.group(0))
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
@@ -884,7 +887,8 @@ def _parse(text: str) -> Query:
         names += [n for n in _NAME.findall(text) if len(n) > 2]
     # a capitalised word asked for as a definition is a name even where the word is common
     # ("where is All implemented?": gjson's `func (t Result) All`, which found nothing)
-    kept = {n for n in asked if n[:1].isupper()}
+    # and a name written alone in backticks (mockito-kotlin's "where is `any` defined?": `any` is a stop word)
+    kept = {n for n in asked if n[:1].isupper()} | ticked
     names = [n for n in names if (n.lower() not in STOPWORDS or n in kept) and not n.isdigit()
              and not re.fullmatch(r"(py|js|ts|go|rs|txt|md|rst|html?|org|com|www|http|https)", n.lower())]
 

@@ -59,6 +59,8 @@ CONFIG_NAMES = frozenset({
     "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat", "build.sh",
     # GitHub Pages' marker, an empty file under docs/ that took the docs lift (pdoc's docs/.nojekyll)
     ".nojekyll",
+    # Mill's build (fansi's build.mill was data), and its older name
+    "build.mill", "build.sc",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",
@@ -76,7 +78,7 @@ BUILD_FILES = frozenset({
     "cmakelists.txt", "meson.build", "pom.xml", "build.gradle", "build.gradle.kts", "build.xml", "build.sbt",
     "build.bazel", "cargo.toml", "go.mod", "package.json", "gemfile", "rakefile", "composer.json", "package.swift",
     "mix.exs", "directory.build.props", "configure", "makefile.in", "build.ps1", "build.cake", "build.cmd", "build.bat",
-    "build.sh",
+    "build.sh", "build.mill", "build.sc",
 })
 #: Build files known by their suffix: a gemspec, an MSBuild project or solution.
 BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal", ".podspec"})
@@ -150,6 +152,9 @@ def file_kind(path: str) -> str:
         p = p.with_name(p.stem)
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix
+    # the build of a top-level test project (mockito-kotlin's tests/build.gradle, tests/gradle.properties) is config
+    if len(p.parts) == 2 and p.parts[0] in ("test", "tests") and name in CONFIG_NAMES and suffix != ".py":
+        return "config"
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
     if parts & {"test", "tests", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__"} \

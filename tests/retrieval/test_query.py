@@ -229,6 +229,13 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
         assert parse(pasted).messages == ("abstract or expect function cannot have code",), pasted
 
 
+def test_a_stop_word_written_alone_in_backticks_is_a_name() -> None:
+    """mockito-kotlin's "where is `any` defined?" looked up nothing: `any` is a stop word (its
+    `fun any()` is the library's most used); a common word in prose stays one."""
+    assert parse("where is `any` defined?").names == {"any"} and parse("why does `not` fail?").names == {"not"}
+    assert not parse("what is any of this?").names and "any" not in parse("is `any thing` here?").names
+
+
 def test_a_plain_word_asked_where_it_is_defined_is_a_name() -> None:
     """"where is bytesify defined?" named no code (a lowercase word without backticks), so
     no file defining it was looked up: `ask` answered a file that only calls it."""
@@ -647,6 +654,9 @@ def test_a_link_to_a_file_names_it_and_its_line() -> None:
     # a podspec's Swift versions (SnapKit's answered Package.swift's tools version, the podspec named)
     ("SnapKit.podspec", "Pod::Spec.new do |s|\n" + "  s.x = 1\n" * 30 + "  s.swift_versions = ['5.0']\nend\n",
      "which swift versions does SnapKit.podspec declare?", 32),
+    # Mill's Scala versions (fansi's build.mill)
+    ("build.mill", "import mill._\n" + "val x = 1\n" * 30 + 'val scalaVersions = Seq("2.13.15", "3.3.6")\n',
+     "which Scala versions does fansi cross-build for?", 32),
 ])
 def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text: str, question: str,
                                                                  declared: int) -> None:

@@ -82,6 +82,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("docs/.nojekyll", "config"),
     # a package's testing/ is its own code (pendulum.travel() lives in src/pendulum/testing/traveller.py)
     ("src/pendulum/testing/traveller.py", "code"), ("testing/run_all.py", "test"),
+    # a top-level test project's build is config, a fixture's is test data; Mill's build (fansi's)
+    ("tests/build.gradle", "config"), ("tests/gradle.properties", "config"), ("tests/conftest.py", "test"),
+    ("tests/fixtures/app/pyproject.toml", "test"), ("build.mill", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
