@@ -189,14 +189,18 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     return any(asks_for(question, kind) for kind in _GATED) or asks_definition(question)
 
 
-#: What scripts, tools and benchmarks do, as a question says it.
-_ASKS_SCRIPT = re.compile(r"\b(?:scripts?|build(?:s|ing)?|built|bundl\w*|benchmarks?|bench|perf(?:ormance)? tests?|"
-                          r"profil\w*|cli|command[- ]line|tools?|tooling|bin|release[sd]?|releasing|publish\w*|deploy\w*|"
-                          r"install(?:s|er|ing)?|codegen|esbuild|webpack|rollup|vite|gulp|grunt|makefile|tasks?)\b", re.I)
+#: Scripts, benchmarks and build tooling asked about by name ("the esbuild config", "which benchmark …"), not
+#: a verb they share with code ("how does route registration build the regex?": FastRoute's benchmark answered).
+_ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|webpack|rollup|vite|gulp|grunt|makefile|"
+                          r"profil(?:e|er|ing)|perf(?:ormance)? tests?|(?:the|a) build (?:step|process|pipeline|script)|"
+                          r"command[- ]line tool|cli (?:tool|entry|script|binary))\b|\bbin/", re.I)
 
 
 #: An example asked for: "is there an example that …", "the chat example", "a sample app".
-_ASKS_EXAMPLE = re.compile(r"(?<!\bfor )(?<!\bas an )\b(?:examples?|samples?|demos?|tutorials?)\b(?![.:/]\w)", re.I)
+_ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|where are|which|find)\b[^?\n]{0,30}\b"
+                           r"(?:examples?|samples?|demos?|tutorials?)\b|\b(?:examples?|samples?|demos?) (?:of|for|that|"
+                           r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|\bexamples?/",
+                           re.I)
 
 
 def settled_by(weights: AnswerWeights, question: str) -> str:

@@ -180,11 +180,13 @@ def file_kind(path: str) -> str:
         # a page of a tutorial or an examples folder's README is documentation (typer's
         # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
         return "docs" if suffix in DOC_SUFFIXES else "example"
-    if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"}:
+    if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"} \
+            or (re.fullmatch(r"\.[1-9]", suffix) and any(part.startswith("man") for part in parts)):  # a man page
         return "docs"
     if suffix in CONFIG_SUFFIXES:
         return "config"
-    if parts & {"scripts", "tools", "bin", "exe", "benchmarks", "benchmark", "bench"} \
+    # GitHub's "scripts to rule them all" keep theirs in script/ (faraday_middleware's script/release)
+    if parts & {"scripts", "script", "tools", "bin", "exe", "benchmarks", "benchmark", "bench"} \
             or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:

@@ -70,6 +70,11 @@ def test_code_only_weighs_a_script_as_code() -> None:
                                   walked="src/RomanNumeralExtensions.cs",
                                   question="how does ToRoman convert an integer to a roman numeral?")]
     assert files[0] == "src/RomanNumeralExtensions.cs" and not any("Benchmarks" in f for f in files), files
+    # nor where a verb a build script shares with code says "build" (FastRoute's RouteRegistrationBench.php answered)
+    from explore.agent.answer import _ASKS_SCRIPT
+
+    assert not _ASKS_SCRIPT.search("how does route registration build the regex for each route?")
+    assert _ASKS_SCRIPT.search("which benchmark measures URI generation?") and _ASKS_SCRIPT.search("what does bin/setup do?")
 
 
 def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -> None:
@@ -108,6 +113,8 @@ def test_an_example_asked_for_is_weighed_with_the_code() -> None:
     said = "Writes fail after close, for example when a client broadcasts to all connected clients"
     assert settle(weights, [], {}, stage, question=said)[0][0] == "client.go"
     assert not _ASKS_EXAMPLE.search("see http://example.com/x") and _ASKS_EXAMPLE.search("is there a demo app?")
+    # "the example" the user's own input is: toml's "what happens when a key in the example is quoted?" answered _example/
+    assert not _ASKS_EXAMPLE.search('what happens when a key in the example is quoted like "a.b"?')
 
 
 def test_a_how_do_i_question_keeps_a_header_that_documents_the_api() -> None:
