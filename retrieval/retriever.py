@@ -477,9 +477,10 @@ class Retriever:
             return []
         for name in names:
             # the name as the index spells it (stemmed: `exceptions` is held as `exception`, and looked
-            # up as written, "where are the exceptions defined?" was told no file holds the word)
-            spelt = tokenize(name)[:1] or [name.lower()]
-            if self.defines(name) or self.index.token_scores(spelt).any():
+            # up as written, "where are the exceptions defined?" was told no file holds the word); a stop
+            # word no index holds may still be held (blinker's `ANY = Symbol("ANY")`): heard of
+            spelt = tokenize(name)[:1]
+            if not spelt or self.defines(name) or self.index.token_scores(spelt).any():
                 return []
         return names
 

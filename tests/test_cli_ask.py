@@ -352,6 +352,16 @@ def test_a_name_no_file_holds_is_no_answer(tmp_path: Path, make_repo) -> None:
     found = runner.invoke(app, ["ask", str(repo), "where is computeBackoff defined?", "--model", "tiny-random",
                                 "--no-server", "--json"])
     assert found.exit_code == 0 and json.loads(found.stdout)["files"][0] == "lib/retry.js"
+    # a stop word in backticks, which no index holds, is no name unheard of (blinker's `ANY = Symbol("ANY")`
+    # was told no file holds it, exit 1)
+    from explore.retrieval.query import parse
+    from explore.retrieval.retriever import retriever_for
+    from explore.sandbox.index import Index
+    from explore.sandbox.snapshot import Repository
+
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    assert retriever.unheard_of(parse("where is `ANY` defined?")) == []
+    assert retriever.unheard_of(parse("where is zebraTeleport defined?")) == ["zebraTeleport"]
 
 
 def test_a_name_alone_is_answered_where_it_is_defined_without_walking(tmp_path: Path, make_repo) -> None:
