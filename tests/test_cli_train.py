@@ -312,8 +312,8 @@ def test_a_clone_missing_a_file_is_trained_on_what_git_can_read(tmp_path: Path, 
                                                                  make_history_repo) -> None:
     """A mirror or partial clone that lacks one old file (a large GIF, say) was refused
     whole: `git log --numstat` could not read the history to its end. Now the older commits
-    are read without their line counts, the questions whose commit cannot be laid out are
-    left out, the fit runs on the rest, and the run says what the missing file cost."""
+    are read without their line counts, each commit is laid out without the file it lacks,
+    the fit runs, and the run says what the missing file cost."""
     import subprocess
 
     repo = make_history_repo(tmp_path, commits=120)
@@ -324,15 +324,15 @@ def test_a_clone_missing_a_file_is_trained_on_what_git_can_read(tmp_path: Path, 
     result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["retriever"]["lines_unknown"] > 0 and body["retriever"]["unreadable"] > 0, body["retriever"]
+    assert body["retriever"]["lines_unknown"] > 0 and body["retriever"]["unreadable"] == 0, body["retriever"]
     assert "heldout" in body and f"unable to read {old}" in result.stderr
 
 
-def test_a_clone_missing_a_file_every_commit_holds_says_nothing_can_be_held_out(tmp_path: Path, explore_cache: Path,
-                                                                               make_history_repo) -> None:
-    """When git cannot lay out any held-out commit (a file every commit holds is missing),
-    the fit is not made, the run says why in those words and keeps the shipped stage — it
-    neither stops on git's error nor blames the budget."""
+def test_a_clone_missing_a_file_every_commit_holds_is_trained_without_it(tmp_path: Path, explore_cache: Path,
+                                                                        make_history_repo) -> None:
+    """A file every commit holds is missing (jason's mirror lacked a benchmark's JSON): the run
+    said nothing could be held out and kept the shipped stage; every commit is laid out without
+    that file now, and the fit is made and judged as any other."""
     import subprocess
 
     repo = make_history_repo(tmp_path, commits=60, extra={"NOTICE.txt": "Kept in every commit.\n"})
@@ -342,9 +342,8 @@ def test_a_clone_missing_a_file_every_commit_holds_says_nothing_can_be_held_out(
     result = runner.invoke(app, ["train", str(repo), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body["retriever"]["fitted"] is False
-    assert "could be laid out" in body["retriever"]["why"] and "nothing can be held out" in body["retriever"]["why"]
-    assert not (tmp_path / "out" / "combiner.json").exists()
+    assert body["retriever"]["unreadable"] == 0 and body["heldout"] is not None, body["retriever"]
+    assert "could be laid out" not in body["retriever"].get("why", "")
 
 
 def test_a_default_run_on_a_subfolder_or_a_plain_folder_is_refused(tmp_path: Path, make_history_repo,
