@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, speaks_of_tests
-from ..retrieval.intent import names_file
+from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, names_file,
+                                speaks_of_tests)
 from ..retrieval.retriever import passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -157,7 +157,6 @@ def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool
         and not asks_for(question, kind) and not names_file(question, walked)
 
 
-
 def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     """Whether walking can change the answer :func:`settle` gives to ``question``; when it
     cannot, ``ask`` settles from the rankings alone and runs no decision.
@@ -217,8 +216,10 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
     with ``code_only`` a walk that answered a file other than code keeps its answer (with
-    ``intent``: only when ``question`` asks for that kind of file). A statement is settled
-    by ``weights.statements`` where there are some (:meth:`AnswerWeights.for_text`)."""
+    ``intent``: only when ``question`` asks for that kind of file); ``documented``: the walk's
+    answer is a header or typings file that documents its library's API, which a "how do I"
+    question keeps. A statement is settled by ``weights.statements`` where there are some
+    (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
         if walked is not None and _astray_from_docs(weights, walked, question) and stage and _is_page(stage[0][0]):

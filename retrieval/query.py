@@ -299,10 +299,8 @@ _PACKAGE = re.compile(r"gems/([\w.-]+?)-\d+(?:\.\w+)*/|vendor/([\w.-]+/[\w.-]+)/
 
 def _package(raw: str) -> str:
     """The package of an installed ``raw`` path whose kept part no longer names it, or ``""``."""
-    found = None
-    for found in _PACKAGE.finditer(raw.replace("\\", "/")):
-        pass  # the last one: what follows it is what _clean keeps
-    return (found.group(1) or found.group(2)) if found else ""
+    found = list(_PACKAGE.finditer(raw.replace("\\", "/")))  # the last: what follows it is what _clean keeps
+    return (found[-1].group(1) or found[-1].group(2)) if found else ""
 
 
 def _clean(path: str) -> tuple[str, bool]:

@@ -32,9 +32,10 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for, asks_for_grammar,
-                     asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
-                     is_bare_name, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
+from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for,
+                     asks_for_grammar, asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked,
+                     dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config, names_file,
+                     names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse)
 from .units import UnitIndex
@@ -1064,7 +1065,7 @@ def documents_api(path: str, text: str) -> bool:
         elif line.startswith(("/*",) + _DOCSTRING_MARKS):
             said += 1
             end = "*/" if line.startswith("/*") else line[:3]
-            inside = "" if end in line[len(end) if end != "*/" else 2:] else end
+            inside = "" if end in line[len(end):] else end  # closed on its own line
     return bool(lines) and said >= DOCUMENTED_SHARE * len(lines)
 
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from .atomic import mtime, write_bytes
-from .blobs import BlobStore
+from .blobs import BlobStore, is_partial_clone
 from .errors import MissingObject, RepoError
 from .lease import Lease, acquire, install, leftovers, new_folder, recycle, remove_folder, remove_if_unused
 
@@ -138,11 +138,9 @@ MAX_LOST = 20
 
 def _without_lost_blobs(git_dir: str, entries: list[tuple[str, str, str, str]]
                         ) -> tuple[list[tuple[str, str, str, str]], list[str]]:
-    """``entries`` less the blobs the repository lacks, and those files' paths; ([], …) kept as
-    given with no path where they are too many to leave out (:data:`MAX_LOST`) or the clone is
-    partial (git would fetch them when online: its own error says so)."""
-    from .blobs import is_partial_clone
-
+    """``entries`` less the blobs the repository lacks, and those files' paths; ``(entries, [])``
+    where they are too many to leave out (:data:`MAX_LOST`) or the clone is partial (git would
+    fetch them when online: its own error says so)."""
     wanted = sorted({obj for _mode, kind, obj, _rel in entries if kind == "blob"})
     if not wanted or is_partial_clone(git_dir):
         return entries, []
