@@ -53,7 +53,7 @@ INSTRUCTIONS = (
 RepoParam = Annotated[str | None, Field(
     description="Path of the repository (a git repository or a plain folder) on this machine, inside the "
                 "folders the server answers about (the one it was started with, and those its --allow names); "
-                "leave out to use the one the server was started with.")]
+                "leave out (or give an empty string) to use the one the server was started with.")]
 QuestionParam = Annotated[str, Field(
     description="The question, e.g. 'where is the retry back-off computed?'; an error message or "
                 "a traceback works too.")]

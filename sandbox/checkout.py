@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import hashlib
 import json
 import os
 import queue
@@ -57,21 +58,27 @@ def materialise(repo, sha: str, store: Path) -> tuple[Path, Lease]:
     content at another commit. Making a tree prunes the store to :func:`kept_snapshots`.
     """
     final = store / f"{sha}-v{SNAPSHOT_VERSION}"
+    # a tree some of whose files this clone lacks is its own, never the commit's: another clone of the
+    # commit, whole, would have read it without them (tablib's intact clone was told _dbf.py was missing)
+    lacking = store / f"{sha}-lacks-{hashlib.sha1(str(repo.git_dir).encode()).hexdigest()[:10]}-v{SNAPSHOT_VERSION}"
     for _attempt in range(8):
-        lease = acquire(final)
+        place, lease = final, acquire(final)
         if lease is None:
-            lease = _make(repo, sha, store, final)
+            place, lease = lacking, acquire(lacking)
+        if lease is None:
+            place, lease = _make(repo, sha, store, final, lacking)
             if lease is not None:
                 prune(store, kept_snapshots(), wait=False)
         if lease is not None:
-            return Path(os.path.realpath(final / "tree")), lease
+            return Path(os.path.realpath(place / "tree")), lease
     raise RepoError(f"the snapshot of {sha[:10]} kept being removed while it was opened; "
                     f"is another process clearing {store}?")
 
 
-def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
-    """Build the tree in a leased temporary folder and rename it into place; None when
-    another process put one there first (lease that one instead).
+def _make(repo, sha: str, store: Path, final: Path, lacking: Path) -> tuple[Path, Lease | None]:
+    """Build the tree in a leased temporary folder and rename it into place — ``final``, or
+    ``lacking`` where the clone lacks some of its files; the place and its lease (None when
+    another process put one there first: lease that one instead).
 
     When the store is full, the least recently used tree no process leases is reshaped
     into this one instead of a new folder: removing a folder waits on the disk (about 3 ms
@@ -123,10 +130,11 @@ def _make(repo, sha: str, store: Path, final: Path) -> Lease | None:
         remove_folder(tmp)
         forget()
         raise
-    installed = install(tmp, lease, final)
+    place = lacking if lost else final
+    installed = install(tmp, lease, place)
     if installed is None:  # another process's tree is there: ours was removed
         forget()
-    return installed
+    return place, installed
 
 
 #: Beside a commit's tree: the files of it the clone lacks, left out (a JSON list of paths).

@@ -353,6 +353,30 @@ def test_a_commit_whose_object_git_lacks_says_so_as_a_missing_object(five_commit
     assert Repository(repo).snapshot(shas[0]).text("pkg/core.py") == "V = 0\n"  # an older commit lays out
 
 
+def test_a_tree_laid_out_without_a_lacking_file_is_that_clones_alone(tmp_path: Path, make_repo,
+                                                                     explore_cache: Path) -> None:
+    """Snapshots are shared by commit: a clone lacking a file laid the commit out without it, and
+    an intact clone of the same commit was then told its file was missing (and ranked without it)."""
+    repo = make_repo(tmp_path, {"pkg/a.py": "A = 1\n", "pkg/b.py": "B = 2\n"})
+    damaged = tmp_path / "damaged"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(repo), str(damaged)], check=True)
+    obj = subprocess.run(["git", "-C", str(damaged), "rev-parse", "HEAD:pkg/b.py"], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    for pack in (damaged / ".git" / "objects" / "pack").glob("*.pack"):  # loose objects, one of them removed
+        moved = tmp_path / pack.name
+        pack.rename(moved)
+        pack.with_suffix(".idx").unlink()
+        subprocess.run(["git", "-C", str(damaged), "unpack-objects", "-q"], stdin=moved.open("rb"), check=True)
+    (damaged / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
+    lacking = Repository(damaged).snapshot()
+    assert lacking.missing == ("pkg/b.py",) and "pkg/b.py" not in lacking.files
+    whole = Repository(repo).snapshot()
+    assert whole.missing == () and whole.text("pkg/b.py") == "B = 2\n"
+    # the commit laid out whole is the commit's, for the clone lacking a file too: its content is the same
+    again = Repository(damaged).snapshot()
+    assert again.missing == () and again.text("pkg/b.py") == "B = 2\n"
+
+
 def test_a_commit_lacking_many_files_says_so_rather_than_laying_out_a_husk(tmp_path: Path, make_repo,
                                                                            explore_cache: Path) -> None:
     """Leaving a few lacking files out is for a mirror that dropped a large one; a clone lacking
