@@ -343,9 +343,12 @@ def names_file(question: str, path: str) -> bool:
     """Whether ``question`` names ``path``'s file by its path (``docs/make.bat``) or its name
     (``go.mod``, ``Cargo.toml``, ``package.json``, ``Makefile``, autotools' ``configure``; case
     aside), not by a word it happens to share."""
+    lower = question.lower()
+    name = path.rsplit("/", 1)[-1]
+    if name.lower() not in lower:  # most files of a ranking: no pattern built
+        return False
     if "/" in path and re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w/-]|\.\w)", question, re.I) is not None:
         return True
-    name = path.rsplit("/", 1)[-1]
     if name.lower() == "configure":  # the script, not the verb ("how do I configure the logger?")
         return re.search(r"\./configure\b|\bconfigure(?:'s| script)\b", question, re.I) is not None \
             or CONFIGURE_SUBJECT.search(question) is not None

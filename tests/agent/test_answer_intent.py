@@ -538,45 +538,31 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ("where are the docs for retries?", "docs", True),
     ("what does setup.py configure?", "config", True),
     ("which settings does pyproject.toml hold?", "config", True),
-])
+    # the thing a document database stores (tinydb's answered docs/usage.rst) …
+    ("how are documents inserted into a table with auto-incremented ids?", "docs", False),
+    ("what happens when a document is updated twice?", "docs", False), ("which documents are returned by search()?", "docs", False),
+    ("why does inserting documents with a duplicate value on a unique field fail?", "docs", False),
+    ("how are expired documents removed when a TTL index is set?", "docs", False),
+    # a page or section asked for by what it covers (nedb's "documents API" question lost its page)
+    ("which page covers the documents API?", "docs", True), ("which section describes the documents format?", "docs", True),
+    ("which page is shown on a 404?", "docs", False), ("where is the page size computed?", "docs", False),
+    # … and the verb, which asks for a page
+    ("which page documents the signer?", "docs", True), ("how to document a plugin?", "docs", True),
+    ("where does the README document install?", "docs", True), ("which file documents how retries work?", "docs", True),
+    ("where is retry documented?", "docs", True),
+    # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
+    ("how do I load JSON from a file?", "config", False), ("how do I make a deep copy of a JSON value?", "config", False),
+    ("which json file sets the port?", "config", True), ("where is the YAML config loaded?", "config", True),
+    ("what settings does the yaml file hold?", "config", True)])
 def test_code_in_a_question_asks_for_no_kind_of_file(question: str, kind: str, asked: bool) -> None:
     """jsoup's `Document doc = Jsoup.parse(…)` idiom: "why does doc.outerHtml() add newlines …?"
     was read as asking for documentation, and `ask` put a changelog over the walk's right
     Node.java; zod's `z.config({…})` read as asking for a config file. A variable with its
-    member or call, a call, a backticked span are code; a file's name (`setup.py`) is still one."""
+    member or call, a call, a backticked span are code; a file's name (`setup.py`) is still one.
+    Nor does a word that names the data a library handles ask for a kind of file (below)."""
     from explore.retrieval.intent import asks_for
 
     assert asks_for(question, kind) is asked
-
-
-@pytest.mark.parametrize("question, docs", [
-    # the thing a document database stores (tinydb's answered docs/usage.rst) …
-    ("how are documents inserted into a table with auto-incremented ids?", False),
-    ("what happens when a document is updated twice?", False), ("which documents are returned by search()?", False),
-    ("why does inserting documents with a duplicate value on a unique field fail?", False),
-    ("how are expired documents removed when a TTL index is set?", False),
-    # a page or section asked for by what it covers (nedb's "documents API" question lost its page)
-    ("which page covers the documents API?", True), ("which section describes the documents format?", True),
-    ("which page is shown on a 404?", False), ("where is the page size computed?", False),
-    # … and the verb, which asks for a page
-    ("which page documents the signer?", True), ("how to document a plugin?", True),
-    ("where does the README document install?", True), ("which file documents how retries work?", True),
-    ("where is retry documented?", True)])
-def test_documents_as_the_stored_thing_asks_for_no_page(question: str, docs: bool) -> None:
-    from explore.retrieval.intent import asks_for
-
-    assert asks_for(question, "docs") is docs
-
-
-@pytest.mark.parametrize("question, config", [
-    # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
-    ("how do I load JSON from a file?", False), ("how do I make a deep copy of a JSON value?", False),
-    ("which json file sets the port?", True), ("where is the YAML config loaded?", True),
-    ("what settings does the yaml file hold?", True)])
-def test_a_format_asks_for_config_only_as_a_files(question: str, config: bool) -> None:
-    from explore.retrieval.intent import asks_for
-
-    assert asks_for(question, "config") is config
 
 
 @pytest.mark.parametrize("question, named", [
