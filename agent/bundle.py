@@ -234,7 +234,26 @@ def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLik
             raise BundleNotFound(f"--adapter {folder}: no policy/ or reflector/ adapter inside"
                                  + (f"; {unfinished}" if (unfinished := unfinished_run(folder)) else ""))
         return found
-    return next((found for place in _bundle_dirs(repo) if (found := adapters_in(place))), {}) if repo is not None else {}
+    if repo is None:
+        return {}
+    return next((found for place in _bundle_dirs(repo) if (found := adapters_in(place)) and not shipped_copy(place)), {})
+
+
+def shipped_copy(folder: Path) -> bool:
+    """Whether ``folder``'s adapters are a copy of the shipped navigator that a default `explore
+    train` (no policy option) left beside its fit: `ask` then takes the navigator this install
+    ships, not that copy, so an upgrade reaches a repository trained before it. A policy a
+    run trained, or one copied from ``--from DIR``, stays the repository's."""
+    try:
+        policy = json.loads((folder / "state.json").read_text()).get("policy") or {}
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(policy, dict) or policy.get("trained") is not False:
+        return False
+    if "shipped" in policy:
+        return policy["shipped"] is True
+    start = Path(str(policy.get("from", "")))  # a run before "shipped" was recorded: the navigator it copied
+    return start.parts[-2:] == ("explore", "navigator") or start == NAVIGATOR_DIR
 
 
 # -- reading and writing the settings ---------------------------------------------------

@@ -55,7 +55,8 @@ def test_train_json_then_ask_with_the_bundle(tmp_path: Path, make_repo) -> None:
                                  "--rl-updates", "0", "--no-reflection", "--out", str(kept), "--json"])
     assert copied.exit_code == 0, copied.output
     assert json.loads(copied.stdout)["policy"] == {"trained": False, "from": str(out),
-                                                   "copied": ["answer.json", "env.json", "policy", "policy.json"]}
+                                                   "copied": ["answer.json", "env.json", "policy", "policy.json"],
+                                                   "shipped": False}
     assert sorted(p.name for p in (kept / "policy").iterdir()) == sorted(p.name for p in (out / "policy").iterdir())
     assert all((kept / "policy" / p.name).read_bytes() == p.read_bytes() for p in (out / "policy").iterdir())
 
@@ -130,6 +131,33 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     resumed = runner.invoke(app, ["train", str(repo), "--out", str(out), "--resume", "--sft-steps", "1",
                                   "--model", "tiny-random"])
     assert resumed.exit_code == 2 and "trained no policy" in resumed.output, resumed.output
+
+
+def test_ask_takes_the_installed_navigator_over_a_default_runs_copy(tmp_path: Path, make_history_repo,
+                                                                    explore_cache: Path, monkeypatch) -> None:
+    """A default `explore train` copies the shipped policy beside its fit; `ask` read that copy
+    as the repository's own, so after an upgrade a trained repository kept the old navigator.
+    The copy is passed over (the fit stays); a policy a run trained or took `--from` is kept."""
+    from explore.agent.bundle import adapters_in, default_adapter_dir, find_adapters, shipped_adapters, shipped_copy
+    from explore.agent.explorer import Explorer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_history_repo(tmp_path, commits=48)
+    result = runner.invoke(app, ["train", str(repo), "--json"])
+    assert result.exit_code == 0, result.output
+    own = default_adapter_dir(repo)
+    assert "policy" in adapters_in(own) and json.loads((own / "state.json").read_text())["policy"]["shipped"] is True
+    assert shipped_copy(own) and find_adapters(repo, None) == {}
+    assert find_adapters(repo, own) == adapters_in(own)  # named with --adapter: that folder, as asked
+    explorer = Explorer(repo)
+    assert explorer.adapters == {k: str(v) for k, v in shipped_adapters().items()} and not explorer.notes
+    if (own / "combiner.json").is_file():  # the fit is the repository's still
+        assert explorer.fitted == str(own / "combiner.json")
+    state = json.loads((own / "state.json").read_text())
+    for start, copy in (("/old/venv/lib/python3.11/site-packages/explore/navigator", True), ("/home/me/nav", False)):
+        state["policy"] = {"trained": False, "from": start, "copied": ["policy"]}  # a run before "shipped" was written
+        (own / "state.json").write_text(json.dumps(state))
+        assert shipped_copy(own) is copy and bool(find_adapters(repo, None)) is not copy
 
 
 def test_a_shallow_clone_is_named_when_its_history_is_too_short(tmp_path: Path, make_repo, monkeypatch) -> None:
@@ -458,7 +486,10 @@ def test_the_python_api_runs_the_adapters_explore_train_made_as_ask_does(tmp_pat
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     repo = make_repo(tmp_path, {"retry.py": 'def compute_backoff(attempt):\n    """Delay before a retry."""\n'})
     assert Explorer(repo).adapters["policy"] == str(NAVIGATOR_DIR / "policy")
-    assert runner.invoke(app, ["train", str(repo)]).exit_code == 0
+    mine = tmp_path / "mine"  # a policy of the user's own (a default run's copy of the shipped one is passed over)
+    shutil.copytree(NAVIGATOR_DIR, mine)
+    trained = runner.invoke(app, ["train", str(repo), "--from", str(mine), "--rl-updates", "0"])
+    assert trained.exit_code == 0, trained.output
     assert Explorer(repo).adapters["policy"] == str(default_adapter_dir(repo.resolve()) / "policy")
     assert Explorer(repo, adapters={}).adapters == {}  # zero-shot, as asked
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ..agent.answer import ANSWER_FILE
-from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, ENV_FILE, HEAD_FILE, adapters_in, history_roots
+from ..agent.bundle import ADAPTER_NAMES, COMBINER_FILE, ENV_FILE, HEAD_FILE, NAVIGATOR_DIR, adapters_in, history_roots
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.atomic import write_json
@@ -292,7 +292,8 @@ def keep_policy(run: Run, start: Path) -> None:
             shutil.rmtree(dst)
         os.replace(tmp, dst)
         copied.append(name)
-    run.state["policy"] = {"trained": False, "from": str(start), "copied": copied}
+    run.state["policy"] = {"trained": False, "from": str(start), "copied": copied,
+                           "shipped": start.resolve() == NAVIGATOR_DIR}  # `ask` takes the install's own
     run.save_state()
     run.say(ProgressEvent("policy", 1, 1, message=f"kept as it is in {start} (no --sft-steps or --rl-updates)"))
 
