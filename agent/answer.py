@@ -244,8 +244,12 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             return [(walked, 0.0)] if documented else [(stage[0][0], 0.0)]
         # a script is code where the question speaks of what scripts do (dotenv's scripts/build.js, the only
         # file calling esbuild, for "how is the bundle built?"), not where a benchmark repeats its words
-        # (Humanizer's RomanNumeralBenchmarks.cs for "how does ToRoman convert …?"); "the tests for X" adds tests
-        kinds = {"code", "test"} if asks_for_tests(question) else {"code"}
+        # (Humanizer's RomanNumeralBenchmarks.cs for "how does ToRoman convert …?"); "the tests for X" is answered
+        # by a test where the stage offers one (urfave/cli's suggestions.go, holding the message "Did you mean",
+        # ranked just above suggestions_test.go for "which test covers the 'Did you mean' suggestions?")
+        kinds = {"code"}
+        if asks_for_tests(question):
+            kinds = {"test"} if any(file_kind(p) == "test" for p, _ in stage[:weights.candidates]) else {"code", "test"}
         if _ASKS_SCRIPT.search(question):
             kinds.add("script")
         if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go

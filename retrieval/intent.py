@@ -204,12 +204,19 @@ _WHERE_TESTS = re.compile(
     rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
     r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I)  # "where is parse_args tested?"
 _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
+#: What the tests are of: "the tests for X", "which test covers X", "is X tested" — X's words
+#: say nothing of how tests run (commander's "which test covers … an unknown command?", "which
+#: test covers what happens when parsing fails?" were read as how tests are run).
+_TESTS_SUBJECT = re.compile(
+    rf"\b{_TESTS_NOUN}\s+(for|of|covering|covers?|checks?|exercis\w*)\b.*|"
+    r"\b(?:is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I | re.S)
 
 
 def asks_for_tests(question: str) -> bool:
     """Whether ``question`` asks where tests are (a test file is its answer): never a statement,
-    nor a question about how tests are run or configured (their config answers that)."""
-    return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(question) is None \
+    nor a question about how tests are run or configured (their config answers that) — read
+    outside what the tests are of (:data:`_TESTS_SUBJECT`)."""
+    return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(_TESTS_SUBJECT.sub(" ", question)) is None \
         and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
 
 

@@ -119,6 +119,11 @@ def test_a_question_asking_where_tests_are_is_settled_among_tests_too() -> None:
     assert settle(GATED, [], {}, stage, question="where are the tests for the retry backoff?")[0][0] == \
         "tests/test_retry.py"
     assert settle(GATED, [], {}, stage, question="where is the retry backoff computed?")[0][0] == "pkg/retry.py"
+    # and a test the stage offers answers it over code ranked above it (urfave/cli's suggestions.go, holding
+    # the message asked about, stood just above suggestions_test.go); with no test offered, code still does
+    second = [STAGE[0], ("tests/test_retry.py", STAGE[0][1] - 0.3), *STAGE[1:]]
+    assert settle(GATED, [], {}, second, question="which test covers the retry backoff?")[0][0] == "tests/test_retry.py"
+    assert settle(GATED, [], {}, STAGE, question="which test covers the retry backoff?")[0][0] == STAGE[0][0]
 
 
 def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:

@@ -1009,9 +1009,14 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
     # a dotted name asked for its tests: the tests, not the file defining both parts (sqlmodel's Session.exec)
     assert retriever.rank("where are the tests for NameAllocator.new_name?", 1)[0].path == "tests/test_alloc.py"
     for asked in ("which test covers new_name?", "where is parse_args tested?", "Is Session.exec tested anywhere?",
-                  "which tests check the parser?", "where are the unit tests?"):
+                  "which tests check the parser?", "where are the unit tests?",
+                  # what the tests are of says nothing of how tests run (commander's, guzzle's questions)
+                  "Which test covers the 'Did you mean' suggestion after an unknown command?",
+                  "Which test covers the MockHandler queue running out of responses?",
+                  "Where are the tests for skipping hidden subcommands?", "where is the command parser tested?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
+                  "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
                   "Which file tests whether c1 and c2 are a matching pair?",
