@@ -571,7 +571,9 @@ class Retriever:
         the question pastes which at most :data:`MESSAGE_FILES` of them hold; where none holds
         any, the longest start of an error line's piece that some hold
         (:attr:`.query.Query.message_starts`)."""
-        code = [p for p in candidates if file_kind(p) == "code"]
+        # not a vendored copy: eight copies of an older urfave/cli under vendor/ holding "could not parse"
+        # took the lift from the project's own flag_impl.go (more than MESSAGE_FILES held it)
+        code = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p)]
         texts = {p: self.snapshot.text(p) or "" for p in code} if query.messages else {}
         found: set[str] = set()
         for piece in query.messages:  # in code or a string, not a comment speaking of it
@@ -621,6 +623,12 @@ class Retriever:
             if found and (n > 1 or len(found) <= 3):
                 return found
         return []
+
+    def _own_namesake(self, path: str) -> bool:
+        """Whether a vendored ``path``'s file name is also a file of the repository's own (an
+        older copy of the project under ``vendor/``): a question naming ``flag`` or ``help.go``
+        names the project's file, and the copy keeps its penalty."""
+        return any(not is_vendored(f) for f in self._by_tail().get(PurePosixPath(path).name, ()))
 
     def _generated(self, path: str) -> bool:
         """Whether ``path`` was generated from a source the repository holds beside it: its head
@@ -793,7 +801,8 @@ class Retriever:
                         continue
                     copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written
-                    if copied and (autoconf or not _names_copy(query.text, path, copied == "vendored")):
+                    if copied and (autoconf or not _names_copy(query.text, path, copied == "vendored")
+                                   or (copied == "vendored" and self._own_namesake(path))):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
             if _asks_implementation(query.text):

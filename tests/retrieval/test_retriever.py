@@ -866,6 +866,29 @@ def test_build_questions_find_the_build_files_of_java_and_c(tmp_path: Path, make
     assert names_config("which entry points does the package declare?")
 
 
+def test_an_older_copy_of_the_project_under_vendor_stays_behind_it(tmp_path: Path, make_repo) -> None:
+    """A clone vendoring an older urfave/cli answered "where is a flag's value read from an
+    environment variable?" with vendor/…/flag.go: the question's "flag" was read as naming the
+    copy. And its eight copies of "could not parse" took the message's lift from the
+    project's own flag_impl.go (more files held it than a message names)."""
+    own_flag = ("package cli\n\n// Flag reads its value from an environment variable.\n"
+                "func (f *Flag) fromEnv(name string) string {\n\treturn lookupEnv(f.EnvVars, name)\n}\n")
+    message = 'package cli\n\nfunc (f *FlagBase) parse(s string) error {\n' \
+              '\treturn fmt.Errorf("could not parse %q as %s value from %s for flag %s", s, f.kind, f.src, f.Name)\n}\n'
+    from explore.sandbox.outline import is_vendored
+
+    files = {"flag.go": own_flag, "flag_impl.go": message, "command.go": "package cli\n\ntype Command struct{}\n"}
+    for i in range(8):
+        files[f"vendor/github.com/urfave/cli/v{i}/flag.go"] = own_flag.replace("Flag reads", "Flag reads a flag's")
+        files[f"vendor/github.com/urfave/cli/v{i}/flag_parse.go"] = message
+    retriever = retriever_for(Index.build(Repository(make_repo(tmp_path, files)).snapshot()))
+    ranked = retriever.rank("Where is a flag's value read from an environment variable?", 3)
+    assert ranked[0].path == "flag.go" and all("vendored" in h.why for h in ranked if is_vendored(h.path)), ranked
+    bug = 'Error: could not parse "eighty" as int value from environment variable "APP_PORT" for flag port'
+    first = retriever.rank(bug, 1)[0]
+    assert first.path == "flag_impl.go" and "message found" in first.why, first
+
+
 def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Path, make_repo) -> None:
     """jq's vendored decNumber.c answered "Fix off-by-one in modulo operator" above the
     builtin.c that holds jq's modulo, and Bison's parser.c a grammar question above
