@@ -51,7 +51,7 @@ _GO_FRAME = re.compile(r"^[^\S\n]*((?:(?:[A-Za-z]:)?/(?:[\w.@+~-]+(?: [\w.@+~-]+
 #: ``panicked at 'msg', src/main.rs:2:5``), and ``RUST_BACKTRACE`` frames (``  3: crate::f``
 #: then ``at ./src/f.rs:1:44``).
 _RUST_PANIC = re.compile(r"panicked at (?:'[^\n]*', )?((?:[A-Za-z]:)?[^\s:'\"]+\.rs):(\d+)")
-_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: ([^\s]+)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
+_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: (\S[^\n]*)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
 #: PHP: ``#0 /var/www/src/Routing/RouteParser.php(75): Slim/Routing/RouteParser->urlFor('a')`` (the
 #: namespace's backslashes read as slashes), innermost first; and where an uncaught error was
 #: thrown (``… in /var/www/src/Foo.php:42``, ``thrown in /var/www/src/Foo.php on line 42``), innermost of all.
@@ -340,7 +340,7 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
         fn = _GO_FUNCTION.search(text[max(line, m.start() - 300):max(m.start() - 1, 0)])  # the line above, its end
         go.append((m.group(1), int(m.group(2)), fn.group(1) if fn else ""))
     rust = [(m.group(1), int(m.group(2)), "") for m in _RUST_PANIC.finditer(text)]  # reversed below: last
-    rust += [(m.group(2), int(m.group(3)), _rust_function(m.group(1))) for m in _RUST_FRAME.finditer(text)]
+    rust += [(m.group(2), int(m.group(3)), _rust_function(m.group(1).strip())) for m in _RUST_FRAME.finditer(text)]
     # a PHP frame names the function it calls at that line: the one the line is in is the next frame's callee
     called = [(m.group(1), int(m.group(2)), m.group(3) or "") for m in _PHP_FRAME.finditer(text)]
     php = [(path, number, called[i + 1][2] if i + 1 < len(called) else "") for i, (path, number, _) in enumerate(called)]

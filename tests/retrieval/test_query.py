@@ -111,6 +111,11 @@ def test_stack_traces_are_innermost_last_in_every_language() -> None:
     js = parse(JS_STACK)
     assert [p.rsplit("/", 1)[-1] for p in js.paths] == ["index.js", "server.mjs", "middleware.js", "router.js"]
     assert js.functions == ("start", "Handler", "route")  # `new`, `async` and `<anonymous>` are no names
+    # a frame of an impl or a trait's method has spaces in its name (most of anyhow's frames were dropped)
+    impl = parse("Stack backtrace:\n   0: anyhow::context::<impl anyhow::Context<T,E> for core::result::Result<T,E>>"
+                 "::context\n             at ./src/context.rs:54:31\n   1: <T as core::convert::Into<U>>::into  \n"
+                 "             at ./src/into.rs:3:1\n")
+    assert impl.paths == ("src/into.rs", "src/context.rs") and impl.functions == ("into", "context"), impl
     # an older Rust panic names its place after the message
     assert parse("thread 'main' panicked at 'boom', src/main.rs:2:5").paths == ("src/main.rs",)
     # grammars, autotools and jq files named in prose (jq's "where is src/parser.y" found none)
