@@ -192,7 +192,10 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
 #: a verb they share with code ("how does route registration build the regex?": FastRoute's benchmark answered).
 _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|webpack|rollup|vite|gulp|grunt|makefile|"
                           r"profil(?:e|er|ing)|perf(?:ormance)? tests?|(?:the|a) build (?:step|process|pipeline|script)|"
-                          r"command[- ]line tool|cli (?:tool|entry|script|binary))\b|\bbin/", re.I)
+                          r"command[- ]line tool|cli (?:tool|entry|script|binary)|"
+                          # a file written by a tool the repository runs (urfave/cli's scripts/build.go regenerates
+                          # godoc-current.txt: "how is godoc-current.txt regenerated and checked?" answered flag code)
+                          r"regenerat\w+)\b|\bbin/", re.I)
 
 
 #: An example asked for: "is there an example that …", "the chat example", "a sample app".

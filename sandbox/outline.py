@@ -26,7 +26,10 @@ CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", 
                    ".sbt", ".podspec", ".xcconfig",
                    # Xcode's schemes, project and entitlements (Alamofire's "which Xcode scheme builds the tvOS
                    # framework?" ranked its .xcscheme, first by BM25, 22nd as data)
-                   ".xcscheme", ".pbxproj", ".entitlements", ".xcworkspacedata"}
+                   ".xcscheme", ".pbxproj", ".entitlements", ".xcworkspacedata",
+                   # ProGuard/R8 rules and qmake projects (gson's META-INF/proguard/gson.pro was data, and `ask`
+                   # passed it over for "which ProGuard rules does the jar ship?")
+                   ".pro"}
 #: Source code: what tree-sitter reads, Python, and the languages read by their definition
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
@@ -61,6 +64,8 @@ CONFIG_NAMES = frozenset({
     ".nojekyll",
     # Mill's build (fansi's build.mill was data), and its older name
     "build.mill", "build.sc",
+    # the errors a PHP project's static analysis lets stand (guzzle's "which psalm errors are suppressed …")
+    "psalm-baseline.xml", "phpstan-baseline.neon",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",

@@ -75,6 +75,9 @@ def test_code_only_weighs_a_script_as_code() -> None:
 
     assert not _ASKS_SCRIPT.search("how does route registration build the regex for each route?")
     assert _ASKS_SCRIPT.search("which benchmark measures URI generation?") and _ASKS_SCRIPT.search("what does bin/setup do?")
+    # a file a tool of the repository writes (urfave/cli's scripts/build.go regenerates godoc-current.txt)
+    assert _ASKS_SCRIPT.search("How is godoc-current.txt regenerated and checked?")
+    assert not _ASKS_SCRIPT.search("where is a version 4 UUID generated?")
 
 
 def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -> None:

@@ -396,6 +396,15 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert names_config("what is the minimum supported Rust version (MSRV)?")
     assert names_config("which Node.js versions does got support?")
     assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")
+    # how a release or the docs site is published (tenacity's release.yml), ProGuard's rules (gson's gson.pro),
+    # the coverage a build requires (more-itertools' Makefile `--fail-under=99`)
+    for asked in ("How is a new release built and uploaded to PyPI?", "How are releases published?",
+                  "How is the documentation site deployed?", "Which ProGuard rules does the jar ship to its users?",
+                  "What minimum test coverage percentage is required?", "when are wheels built and uploaded?"):
+        assert names_config(asked), asked
+    for other in ("how are messages published to subscribers?", "where is the package published event handled?",
+                  "how does the client push to the registry?", "how is coverage of the branches measured?"):
+        assert not names_config(other), other
     # autotools' configure script as a noun, not the verb
     assert names_config("Which configure option disables decNumber support?")
     assert names_config("which ./configure flag enables oniguruma?")

@@ -85,6 +85,7 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a top-level test project's build is config, a fixture's is test data; Mill's build (fansi's)
     ("tests/build.gradle", "config"), ("tests/gradle.properties", "config"), ("tests/conftest.py", "test"),
     ("tests/fixtures/app/pyproject.toml", "test"), ("build.mill", "config"),
+    ("gson/src/main/resources/META-INF/proguard/gson.pro", "config"), ("psalm-baseline.xml", "config"),
     # scripts-to-rule-them-all's script/ (faraday_middleware's script/release); a man page
     ("script/release", "script"), ("script/bootstrap", "script"), ("share/man/man1/minisign.1", "docs"),
 ])
