@@ -71,7 +71,7 @@ class BlobStore:
         missing = list({w: (o, m) for o, m in wanted if not os.path.exists(w := self.where(o, m))}.values())
         if not missing:
             return
-        proc = subprocess.Popen(["git", "--git-dir", git_dir, "cat-file", "--batch"],  # its lines are said below
+        proc = subprocess.Popen(["git", *NO_FETCH, "--git-dir", git_dir, "cat-file", "--batch"],  # its lines: below
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert proc.stdin is not None and proc.stdout is not None
         feeder = threading.Thread(target=_feed, args=(proc.stdin, "".join(o + "\n" for o, _ in missing).encode()),
@@ -84,8 +84,8 @@ class BlobStore:
                 if len(header) != 3:
                     raise MissingObject(
                         f"git cat-file gave no blob for {obj[:10]}: {git_dir} is a partial clone (`--filter`) that "
-                        "lacks it, and git could not fetch it from its remote (offline?): read it while online, "
-                        "or clone without --filter" if is_partial_clone(git_dir) else
+                        "lacks it, and explore does not fetch it (git would write it into the clone): check the "
+                        "commit out once, or clone without --filter" if is_partial_clone(git_dir) else
                         f"git cat-file gave no blob for {obj[:10]}: {git_dir} lacks it (a damaged clone? `git fsck` tells)")
                 dest = self.path(obj, mode)
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +175,12 @@ class BlobStore:
         except OSError:
             return None
         return st.st_size
+
+
+#: Options for a git command that reads file contents: a partial clone's git fetches a blob it
+#: lacks from its remote and writes it into the clone, which explore never does (it reads no
+#: network and writes nothing into a repository); every transport refused, git says it lacks it.
+NO_FETCH = ("-c", "protocol.allow=never")
 
 
 def is_partial_clone(git_dir: str) -> bool:

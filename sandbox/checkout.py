@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from .atomic import mtime, write_bytes
-from .blobs import BlobStore, is_partial_clone
+from .blobs import NO_FETCH, BlobStore, is_partial_clone
 from .errors import MissingObject, RepoError
 from .lease import Lease, acquire, install, leftovers, new_folder, recycle, remove_folder, remove_if_unused
 
@@ -406,7 +406,7 @@ def _below_any(rel: str, leaves: set[str]) -> bool:
 
 def _cat(git_dir: str, obj: str) -> str:
     """A small blob's content as text (a symlink's target)."""
-    done = subprocess.run(["git", "--git-dir", git_dir, "cat-file", "blob", obj], capture_output=True, check=True)
+    done = subprocess.run(["git", *NO_FETCH, "--git-dir", git_dir, "cat-file", "blob", obj], capture_output=True, check=True)
     return os.fsdecode(done.stdout)
 
 

@@ -406,6 +406,6 @@ def test_a_partial_clone_offline_says_so_in_one_line(five_commits, explore_cache
     obj = subprocess.run([*git, "rev-parse", "HEAD:pkg/m4.py"], check=True, capture_output=True, text=True).stdout.strip()
     (repo / ".git" / "objects" / obj[:2] / obj[2:]).unlink()
     capfd.readouterr()
-    with pytest.raises(MissingObject, match="partial clone.*could not fetch it from its remote"):
+    with pytest.raises(MissingObject, match="partial clone.*explore does not fetch it"):
         Repository(repo).snapshot(shas[-1])
     assert "fatal" not in capfd.readouterr().err

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
-from ...sandbox.blobs import is_partial_clone
+from ...sandbox.blobs import NO_FETCH, is_partial_clone
 from ...sandbox.errors import ExploreError
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
@@ -278,15 +278,15 @@ def _log(git_dir: str, head: str, max_commits: int, subdir: str = "",
     counting goes on after it (:func:`_count_the_rest`); ``scan`` says how many commits were
     read so. A history git cannot read even then is an error (never a shorter history)."""
     seen: set[str] = set()
-    if is_partial_clone(git_dir):  # each changed file's count would be a fetch of its own (or a failure offline)
-        yield from _without_counts(git_dir, head, max_commits, subdir, scan, seen, PARTIAL_CLONE)
-        return
-    try:
+    try:  # nothing fetched (NO_FETCH): a partial clone's commits are counted while git holds their files
         for commit in _read_log(git_dir, head, max_commits, subdir, numstat=True):
             seen.add(commit.sha)
             yield commit
     except HistoryUnreadable as exc:
-        yield from _count_the_rest(git_dir, head, max_commits, subdir, scan, seen, exc.git_said)
+        if is_partial_clone(git_dir):  # the rest lacks its files: read without counts (no commit would have them)
+            yield from _without_counts(git_dir, head, max_commits, subdir, scan, seen, PARTIAL_CLONE)
+        else:
+            yield from _count_the_rest(git_dir, head, max_commits, subdir, scan, seen, exc.git_said)
 
 
 #: Commits read without their counts, one by one, before the rest of a history is: a clone
@@ -326,7 +326,7 @@ def _count_the_rest(git_dir: str, head: str, max_commits: int, subdir: str, scan
 
 
 #: What a scan says of a partial clone's history, read without line counts from the start.
-PARTIAL_CLONE = "a partial clone, whose files git would fetch one at a time to count their lines"
+PARTIAL_CLONE = "a partial clone, whose files not yet fetched explore does not fetch (git would write them into the clone)"
 
 
 def _without_counts(git_dir: str, head: str, max_commits: int, subdir: str, scan: HistoryScan | None,
@@ -350,7 +350,7 @@ def _read_log(git_dir: str, head: str, max_commits: int, subdir: str, *, numstat
     # --full-diff: every file a commit changed, not only the subfolder's, so it is judged whole.
     rec, sep, end = _marks()
     walk = ["--no-walk=unsorted", "--stdin"] if shas is not None else [head, *_scope(max_commits, subdir)]
-    args = ["git", "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
+    args = ["git", *NO_FETCH, "-c", "core.quotePath=false", "--git-dir", git_dir, "log", "--no-renames", "--raw",
             *(["--numstat"] if numstat else []), "--no-abbrev", "--encoding=UTF-8", "--full-diff",
             f"--format={rec}%H{sep}%P{sep}%an <%ae>{sep}%ct{sep}%B{end}", *walk]
     with tempfile.TemporaryFile() as said:  # a file, not a pipe: a long complaint cannot stall git

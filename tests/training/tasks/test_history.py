@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from explore.sandbox.snapshot import Repository
 from explore.training.tasks.history import generate, scan_history
 
@@ -179,6 +181,19 @@ def test_a_partial_clone_history_is_read_without_fetching_its_files(tmp_path: Pa
     assert objects() == before  # nothing fetched
     assert scan.commits == 6 and len(tasks) == 5 and scan.lines_unknown == 6
     assert "partial clone" in scan.describe()
+    # nor by laying out a commit whose files the clone lacks: git fetched each into the clone (writing into
+    # the user's repository, over the network); now the commit is refused, and nothing is written
+    from explore.sandbox.errors import MissingObject
+
+    with pytest.raises(MissingObject, match="explore does not fetch it"):
+        Repository(clone).snapshot("HEAD~2")
+    assert objects() == before
+    # a clone made with --filter whose server ignored it holds every file: counted as any clone
+    full = tmp_path / "full"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", f"file://{origin}", str(full)], check=True)
+    subprocess.run(["git", "-C", str(full), "config", "remote.origin.promisor", "true"], check=True)
+    tasks, scan = scan_history(Repository(full))
+    assert scan.lines_unknown == 0 and len(tasks) == 5
 
 
 def test_a_packages_testing_folder_is_its_code_a_top_testing_folder_tests() -> None:
