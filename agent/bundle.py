@@ -214,7 +214,7 @@ def unfinished_own_run(repo_path: str | os.PathLike[str]) -> str | None:
         if adapters_in(place) or (place / COMBINER_FILE).is_file():
             return None
         if (unfinished := unfinished_run(place)) is not None:
-            return (f"{place} {unfinished.replace('did not finish', 'did not finish (or is still running)')}; "
+            return (f"{place}: {unfinished.replace('did not finish', 'did not finish (or is still running)')}; "
                     "until then the shipped navigator and candidate stage answer")
     return None
 

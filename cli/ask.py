@@ -267,11 +267,13 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
              reflector: str | None, max_steps: int | None, walk: str, say: Callable[[str], None],
              check_head: bool, noted: set[str]) -> dict[str, Any]:
     """Answer in this process: the model is loaded (seconds) only when the question needs a walk."""
-    from ..agent.bundle import find_adapters
+    from ..agent.bundle import COMBINER_FILE, FitOfAnotherRepository, find_adapters, fitted_elsewhere
     from ..agent.explorer import Explorer
     from ..sandbox.snapshot import Repository
 
     adapters = find_adapters(repo, adapter) or None  # None: the shipped navigator, if any
+    if adapter is not None and (elsewhere := fitted_elsewhere(Path(adapter) / COMBINER_FILE, repo)) is not None:
+        raise FitOfAnotherRepository(f"--adapter {adapter}: {elsewhere}")  # named as `search` and `eval` name it
     note = uncommitted_note(repo, noted) if check_head else None
     say("opening the repository…")
     # a Repository, not the path: the CLI says uncommitted changes itself (on stderr, beside the load)

@@ -230,7 +230,7 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
 
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                 + f": judged on {val['before']['n']} training commits in {FOLDS} time blocks, each scored by a fit "
-                  f"on the other {FOLDS - 1}, acc@1 {val['before']['acc@1']:.2f} → {val['after']['acc@1']:.2f}")
+                  f"on the other {FOLDS - 1}, {_judged(val['before'], val['after'])}")
             for note in _notes(summary):
                 row("note", note)
         if stage.get("reused") or stage.get("outdated"):
@@ -277,6 +277,13 @@ def _last_checkpoint(out: Path) -> str:
         return ""
 
 
+def _judged(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The keep rule's scores as it compares them (acc@1, then acc@5), to the question: at two
+    decimals a fit that lost by one question (.825 → .820) and a tie (.830 → .830) read alike."""
+    return (f"acc@1 {before['acc@1']:.3f} → {after['acc@1']:.3f}, "
+            f"acc@5 {before['acc@5']:.3f} → {after['acc@5']:.3f}")
+
+
 def _notes(summary: dict[str, Any]) -> list[str]:
     """What the run's numbers alone do not say: a kept fit that scores below the shipped stage
     on the held-out commits (in the table, and in `--json`'s ``notes``)."""
@@ -297,7 +304,7 @@ def _next(summary: dict[str, Any], repo: Path) -> str:
     folder = Path(summary["out"])
     if not (folder / "combiner.json").is_file() and not (summary.get("policy") or {}).get("trained", True):
         # the folder holds the shipped policy's copy: --adapter to it changes nothing
-        return f"explore ask {shlex.quote(str(repo))} 'your question' (nothing was fitted: it ranks and walks as shipped)"
+        return f"explore ask {shlex.quote(str(repo))} 'your question' (no fit kept: it ranks and walks as shipped)"
     return f"explore ask {shlex.quote(str(repo))} 'your question'" + (
         "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")
 

@@ -557,7 +557,8 @@ def test_an_unfinished_training_run_of_the_repository_is_said_not_passed_over(tm
     data = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
     assert data["files"][0] == "ci.yml" and data["weighed"]["walked"] is False
     said = " ".join(n for n in data["notes"] if "did not finish" in n)
-    assert str(folder) in said and "the same `explore train` command" in said and "shipped" in said, data["notes"]
+    assert f"{folder}: it holds a training run" in said and "the same `explore train` command" in said \
+        and "shipped" in said, data["notes"]
     (folder / "summary.json").write_text(json.dumps({"repo": str(repo)}))  # finished, no fit kept: nothing to say
     done = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
     assert not any("did not finish" in n for n in done["notes"])

@@ -142,6 +142,7 @@ def test_a_fit_of_another_repository_is_refused_not_used(tmp_path: Path, make_re
         refused = runner.invoke(app, [*command, "--adapter", str(bundle)])
         said = " ".join(refused.output.split())
         assert refused.exit_code == 2 and f"fitted to the history of {theirs}" in said, (command, refused.output)
+        assert f"--adapter {bundle}:" in said, (command, said)  # each names the option it refuses (ask did not)
     for same in (theirs, behind, shallow, theirs / "lib"):  # its own repository, a clone behind it, a shallow one
         kept = runner.invoke(app, ["search", str(same), "cache", "--adapter", str(bundle), "--json"])
         assert kept.exit_code == 0 and json.loads(kept.output)["fitted"] is True, (same, kept.output)

@@ -116,14 +116,14 @@ def test_train_with_no_flags_fits_the_stage_and_keeps_the_shipped_policy(tmp_pat
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", "Fix the retry delay"], check=True)
     text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
     assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
-    assert "nothing was fitted" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
+    assert "no fit kept" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
     # a default run stopped while fitting (Ctrl-C: only its run.json written) is started again the same way
     for path in out.iterdir():
         if path.name != "run.json":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     text = runner.invoke(app, ["train", str(repo), "--out", str(out)])
     assert text.exit_code == 0 and "kept as it is" in text.stdout, text.output
-    assert "nothing was fitted" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
+    assert "no fit kept" in text.stdout and "--adapter" not in text.stdout  # its folder holds the shipped copy
     # a run that asks for policy training never replaces it silently
     refused = runner.invoke(app, ["train", str(repo), "--out", str(out), "--sft-steps", "1", "--model", "tiny-random"])
     assert refused.exit_code == 2 and "already holds a training run" in refused.output
@@ -438,8 +438,8 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
     out = tmp_path / "bundle"
     out.mkdir()
     summary = {"out": str(out), "default_out": False, "policy": {"trained": False, "from": "navigator"},
-               "retriever": {"fitted": True, "train": 200, "validation": {"before": {"n": 200, "acc@1": .6},
-                                                                           "after": {"n": 200, "acc@1": .65}}},
+               "retriever": {"fitted": True, "train": 200, "validation": {"before": {"n": 200, "acc@1": .6, "acc@5": .8},
+                                                                           "after": {"n": 200, "acc@1": .65, "acc@5": .8}}},
                "heldout": {"what": "candidate stage on the newest 100 qualifying commits",
                            "before": {"n": 100, "acc@1": .75, "acc@5": .9}, "after": {"n": 100, "acc@1": .73, "acc@5": .9}}}
     (out / "combiner.json").write_text("{}")
@@ -582,8 +582,11 @@ def test_a_cache_folder_that_cannot_be_written_is_named_as_the_cache(tmp_path: P
             pytest.skip("root, and this file system cannot make a folder immutable")
     else:
         cache.chmod(0o555)
+    out = tmp_path / "out"
     try:
         result = runner.invoke(app, ["train", str(history_repo)])
+        # --out does not move the cache: it failed at the first commit laid out, leaving a run.json behind
+        elsewhere = runner.invoke(app, ["train", str(history_repo), "--out", str(out)])
     finally:
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(cache)], check=False)
@@ -591,6 +594,8 @@ def test_a_cache_folder_that_cannot_be_written_is_named_as_the_cache(tmp_path: P
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "cannot use the cache folder" in said and "EXPLORE_CACHE" in said, result.output
     assert "--out " not in said.replace("give --out DIR", ""), result.output
+    assert elsewhere.exit_code == 2 and "cannot use the cache folder" in " ".join(elsewhere.output.split())
+    assert not out.exists(), elsewhere.output
 
 
 def test_a_repository_named_twice_is_trained_once(tmp_path: Path, make_history_repo) -> None:

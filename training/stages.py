@@ -246,7 +246,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         val = out.validation
         verdict = ("kept" if kept else "not kept") + (f" (judged on {val[0].n} of them in {FOLDS} time blocks, each "
                                                       f"scored by a fit on the other {FOLDS - 1}: "
-                                                      f"acc@1 {val[0].acc1:.2f} → {val[1].acc1:.2f})")
+                                                      f"acc@1 {val[0].acc1:.3f} → {val[1].acc1:.3f}, acc@5 "
+                                                      f"{val[0].acc5:.3f} → {val[1].acc5:.3f})")
         unused = "" if kept else f"; the fit would have scored {out.after.acc1:.2f}"
         reused = f" ({out.reused} of the questions made by an earlier run)" if out.reused else ""
         short = ""

@@ -368,6 +368,10 @@ def test_train_fits_the_candidate_stage_to_the_history_and_ask_uses_it(history_r
     assert summary["retriever"]["fitted"] and (out / "combiner.json").is_file()
     assert summary["retriever"]["validation"]["before"]["n"] == summary["retriever"]["train"]  # the training commits alone
     assert "candidate stage fit" in done.output and "each scored by a fit on the other 3" in done.output
+    # the keep rule's scores as it compares them, to the question (.825 → .820 read "0.82 → 0.82", as a tie did)
+    val = summary["retriever"]["validation"]
+    assert f"acc@1 {val['before']['acc@1']:.3f} → {val['after']['acc@1']:.3f}, acc@5 {val['before']['acc@5']:.3f}" \
+        in " ".join(done.output.split()), done.output
     assert "retriever" in summary["seconds"]
     second = runner.invoke(app, args[:5] + [str(tmp_path / "r5"), *args[6:]])  # its questions were built before
     assert second.exit_code == 0, second.output
