@@ -51,7 +51,7 @@ def eval_command(
     from ..agent.bundle import find_adapters
     from ..search_result import search_config
     from ..agent.env import EnvConfig, RepoExploreEnv
-    from ..sandbox.snapshot import Repository
+    from ..sandbox.snapshot import Repository, writable_cache
     from ..training import evaluate as ev
     from ..training.oracle import complete
     from ..training.tasks import read_tasks, usable
@@ -80,6 +80,7 @@ def eval_command(
         raise ExploreError("--rows adds each task's result to --json's output; give --json too")
     if limit is not None and limit < 1:
         raise ExploreError(f"--limit must be at least 1, not {limit}")
+    writable_cache()  # said before the header: every policy lays out the commits there
     scan = None
     if tasks is None:
         selected, scan = _history_questions(repo, limit or HISTORY_QUESTIONS, split, worktree, as_json)

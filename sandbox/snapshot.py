@@ -70,6 +70,23 @@ def cache_root() -> Path:
     return Path(user_cache_dir("explore"))
 
 
+def writable_cache() -> Path:
+    """The cache folder (:func:`cache_root`), made if need be; an :class:`ExploreError` saying
+    what to do where it cannot be written. Asked before a command that lays out commits prints
+    or writes anything (`train` left a run.json behind, `eval` its header on stdout)."""
+    import tempfile
+
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        raise ExploreError(f"cannot use the cache folder {root}: {exc.strerror or exc}; commits are laid out and "
+                           "indexes kept there: make it a folder you can write, or set EXPLORE_CACHE to one") from None
+    return root
+
+
 @dataclass(frozen=True)
 class Window:
     """A window of lines read from a file (1-based, inclusive)."""

@@ -587,6 +587,7 @@ def test_a_cache_folder_that_cannot_be_written_is_named_as_the_cache(tmp_path: P
         result = runner.invoke(app, ["train", str(history_repo)])
         # --out does not move the cache: it failed at the first commit laid out, leaving a run.json behind
         elsewhere = runner.invoke(app, ["train", str(history_repo), "--out", str(out)])
+        scored = runner.invoke(app, ["eval", str(history_repo), "--limit", "2"])  # printed its header on stdout first
     finally:
         if os.geteuid() == 0:
             subprocess.run(["chattr", "-i", str(cache)], check=False)
@@ -596,6 +597,8 @@ def test_a_cache_folder_that_cannot_be_written_is_named_as_the_cache(tmp_path: P
     assert "--out " not in said.replace("give --out DIR", ""), result.output
     assert elsewhere.exit_code == 2 and "cannot use the cache folder" in " ".join(elsewhere.output.split())
     assert not out.exists(), elsewhere.output
+    assert scored.exit_code == 2 and scored.stdout == "" and "cannot use the cache folder" in scored.stderr, scored.output
+    assert len(scored.stderr.strip().splitlines()) == 1, scored.stderr
 
 
 def test_a_repository_named_twice_is_trained_once(tmp_path: Path, make_history_repo) -> None:

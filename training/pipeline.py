@@ -29,7 +29,7 @@ from ..agent.bundle import COMBINER_FILE, HeadFileError, default_adapter_dir, lo
 from ..sandbox.errors import EmptyRepository
 from ..sandbox.atomic import write_json
 from ..sandbox.corpus import Corpus, open_source
-from ..sandbox.snapshot import cache_root
+from ..sandbox.snapshot import cache_root, writable_cache
 from . import checkpoint as ckpt
 from .config import TrainConfig, comparable
 from .report import plot, read_jsonl
@@ -182,21 +182,6 @@ def _cache_unwritable(out: Path, exc: OSError) -> str:
             "EXPLORE_CACHE to one, or give --out DIR")
 
 
-def _check_cache_writable() -> None:
-    """Refuse, before anything is written, a cache a run cannot write: every run lays out
-    commits and keeps indexes there, `--out` or not (a read-only cache with `--out` failed at
-    its first commit, leaving a run.json behind that the same command then refused)."""
-    root = cache_root()
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=root):
-            pass
-    except OSError as exc:
-        raise OutputExists(f"cannot use the cache folder {root}: {exc.strerror or exc}; every run lays out commits and "
-                           "keeps indexes there, with or without --out: make it a folder you can write, or set "
-                           "EXPLORE_CACHE to one") from None
-
-
 def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], config: TrainConfig | None = None, *,
           out: Path | None = None,
           tasks_file: Path | None = None, from_dir: Path | None = None, resume: bool = False,
@@ -244,7 +229,7 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
                 f"{repository.path} is not a git repository: a run with no policy option fits the candidate stage "
                 "to the history, and a plain folder has none (--sft-steps N trains the policy on its own tasks)")
     _check_resume(out, config, resume, where, Path(tasks_file) if tasks_file is not None else None)
-    _check_cache_writable()
+    writable_cache()  # every run lays out commits there, with or without --out
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
