@@ -624,6 +624,13 @@ class Retriever:
                 return found
         return []
 
+    def paths_written(self, query: Query) -> set[str]:
+        """The repository's files whose whole path (a folder and a name) the question writes
+        out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
+        tails = self._by_tail()
+        written = {p for p in query.paths if "/" in p and p in tails.get(p, ())}
+        return written if len(written) <= NAME_FILES else set()
+
     def _own_namesake(self, path: str) -> bool:
         """Whether a vendored ``path``'s file name is also a file of the repository's own (an
         older copy of the project under ``vendor/``): a question naming ``flag`` or ``help.go``
@@ -788,6 +795,12 @@ class Retriever:
                 for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
                     fused[path] += cfg.name_found
                     why[path].append("name found")
+            if cfg.name_found and not query.frame_lines:
+                # a file written out whole, in prose: gson's "…/functional/SerializedNameTest.java" ranked second,
+                # behind the annotation it tests (the test prior and the name outweighed a path one file has)
+                for path in self.paths_written(query) & set(fused):
+                    fused[path] += cfg.name_found
+                    why[path].append("path named")
             if cfg.message_found and query.messages:
                 for path in self.holding_messages(query, list(fused)):
                     fused[path] += cfg.message_found

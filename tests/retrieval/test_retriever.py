@@ -875,6 +875,23 @@ def test_build_questions_find_the_build_files_of_java_and_c(tmp_path: Path, make
     assert names_config("which entry points does the package declare?")
 
 
+def test_a_file_written_out_whole_ranks_first(tmp_path: Path, make_repo) -> None:
+    """gson's `explore ask gson ".../functional/SerializedNameTest.java"` answered the annotation
+    SerializedName.java: the test prior and the name it shares outweighed the one path that
+    is the file's. A path written whole is lifted as a name found is; a list of many is not."""
+    files = {"src/main/SerializedName.java": "/** Marks a field's serialized name. */\n@interface SerializedName {\n"
+                                             "  String value();\n}\n" * 3,
+             "src/test/functional/SerializedNameTest.java": "class SerializedNameTest {\n  void testName() {}\n}\n",
+             "src/test/protobuf/annotations.proto": "syntax = 'proto2';\nmessage Options { optional string x = 1; }\n"}
+    files |= {f"src/test/t{i}/T{i}Test.java": f"class T{i}Test {{}}\n" for i in range(4)}
+    retriever = retriever_for(Index.build(Repository(make_repo(tmp_path, files)).snapshot()))
+    for written in ("src/test/functional/SerializedNameTest.java", "what is in src/test/protobuf/annotations.proto?"):
+        first = retriever.rank(written, 1)[0]
+        assert first.path == written.split()[-1].rstrip("?") and "path named" in first.why, (written, first)
+    listed = " ".join(f"src/test/t{i}/T{i}Test.java" for i in range(4))
+    assert not any("path named" in h.why for h in retriever.rank(listed, 5))
+
+
 def test_an_older_copy_of_the_project_under_vendor_stays_behind_it(tmp_path: Path, make_repo) -> None:
     """A clone vendoring an older urfave/cli answered "where is a flag's value read from an
     environment variable?" with vendor/…/flag.go: the question's "flag" was read as naming the
