@@ -130,6 +130,10 @@ _DEF_RE = re.compile(r"^\s*(?:async\s+def|def|class|function|func|fn|struct|inte
 #: ``x.test.ts``, ``x.spec.js``, ``x.test.tsx`` …: the JavaScript/TypeScript test convention; ``x.test-d.ts``
 #: is tsd's type test (execa holds 119; one was answered as the code that kills a child process).
 _JS_TEST_RE = re.compile(r"\.(test|spec|test-d)\.[cm]?[jt]sx?$")
+#: ava's and tape's one file of tests beside a package's index.js (p-limit's test.js, read as code,
+#: answered "how does limit.map keep the order?" and was passed over for "which test covers …?");
+#: at a package's top only (tape's lib/test.js is its Test class).
+_JS_TEST_FILE = re.compile(r"(?:packages/[^/]+/)?(?:test|tests|spec)\.[cm]?[jt]sx?")
 
 
 #: Gradle's and Kotlin Multiplatform's test source sets (``src/androidTest``, ``src/commonTest``,
@@ -170,7 +174,7 @@ def file_kind(path: str) -> str:
             or (name.startswith("test_") and suffix != ".go") \
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
             or name == "conftest.py" \
-            or _JS_TEST_RE.search(name) or (suffix == ".rb" and "spec" in parts) \
+            or _JS_TEST_RE.search(name) or _JS_TEST_FILE.fullmatch(p.as_posix()) or (suffix == ".rb" and "spec" in parts) \
             or any(_DOTNET_TEST_FOLDER.match(part) for part in parts):
         return "test"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:
