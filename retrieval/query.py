@@ -119,13 +119,15 @@ _GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 #: (``webpack.config.js``, ``api.pb.go``); a Python one's may not (``docutils.parsers.rst``
 #: is a module).
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
-                   r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake)|"
+                   r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake|"
+                   # a page or a list whose stem holds dots (`README.zh-CN.md`, Polly's `PublicAPI.Shipped.txt`)
+                   r"md|txt)|"
                    r"[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
                    # grammars, autotools and the languages read by their definition lines (`parser.y`,
                    # `configure.ac`, `Makefile.am`, `builtin.jq`)
                    r"y|yy|l|ll|g4|jq|ac|am|in|mk|sh|bash|lua|ex|exs|erl|hs|ml|mli|zig|nim|vue|svelte|dart|"
                    r"pl|pm|jl|clj|cljs|proto|sql|"
-                   r"md|rst|txt)))\b")
+                   r"rst)))\b")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
 _NAME = re.compile(r"[^\W\d]\w*|\d+")

@@ -123,6 +123,10 @@ def test_stack_traces_are_innermost_last_in_every_language() -> None:
     assert parse("which option of configure.ac or Makefile.am, and builtin.jq?").paths == \
         ("configure.ac", "Makefile.am", "builtin.jq")
     assert parse("meet at 5 p.m. in the lobby").paths == ()
+    # a page's or a list's stem may hold dots (Polly's PublicAPI.Shipped.txt was no path); a module is no page
+    assert parse("what does src/Core/.PublicAPI/PublicAPI.Shipped.txt list?").paths == \
+        ("src/Core/.PublicAPI/PublicAPI.Shipped.txt",)
+    assert parse("see docs/README.zh-CN.md, not docutils.parsers.rst").paths == ("docs/README.zh-CN.md",)
 
 
 def test_paths_keep_their_folders_and_installed_packages_are_named_as_such() -> None:
