@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, is_statement, names_file,
-                                speaks_of_tests)
+from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_publish, is_statement,
+                                names_file, speaks_of_tests)
 from ..retrieval.retriever import passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -253,7 +253,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         kinds = {"code"}
         if asks_for_tests(question):
             kinds = {"test"} if any(file_kind(p) == "test" for p, _ in stage[:weights.candidates]) else {"code", "test"}
-        if _ASKS_SCRIPT.search(question):
+        if _ASKS_SCRIPT.search(question) or asks_publish(question):  # httparty's script/release makes its releases
             kinds.add("script")
         if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go
             kinds.add("example")

@@ -45,6 +45,23 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
           r"(the )?(sphinx )?(documentation|docs)")
 #: What a project ships, asked how it is published (its workflow or script answers).
 _SHIPPED = r"(?:releases?|packages?|wheels?|sdists?|distributions?|(?:docs |documentation )?(?:site|website)|artifacts?|binaries)"
+#: How a release, a package or the docs site is published: the workflow or script that does it
+#: (tenacity's "how is a new release built and uploaded to PyPI?" answered __init__.py;
+#: urfave/cli's docs deploy a page; httparty's script/release, Kingfisher's fastlane/Fastfile).
+_PUBLISHED = (
+    rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
+    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
+    rf"\b(?:publish|upload|deploy|push|release)(?:ed|es|s|ing)?(?: [\w.-]+){{0,3}} (?:to|on) (?:pypi|npm|crates\.io|"
+    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk)\b")
+_ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
+
+
+def asks_publish(question: str) -> bool:
+    """Whether ``question`` asks how the project is released or published (never a statement):
+    its workflow, or the script or fastlane lane that does it, answers."""
+    return _ASKS_PUBLISH.search(question) is not None and not is_statement(question)
+
+
 #: A question naming a configuration file, a tool's settings or the package's metadata: what
 #: a file like pyproject.toml, setup.cfg, tox.ini, package.json or a CI workflow holds.
 #: Narrower than ``_ASKS_FOR["config"]`` (which decides whether ``ask`` walks, where a
@@ -94,12 +111,7 @@ _NAMES_CONFIG = re.compile(
     # ProGuard/R8 rules; the coverage a build requires (more-itertools' Makefile: `--fail-under=99`)
     rf"\b(proguard|r8)( keep)? (rules?|config(uration)?|files?)\b|\b(minimum|required) (test )?coverage\b|"
     rf"\bcoverage (threshold|percentage|minimum|requirement)s?\b|\bfail[-_]under\b|"
-    # how a release, a package or the docs site is published: the workflow or script that does it (tenacity's
-    # "how is a new release built and uploaded to PyPI?" answered __init__.py; urfave/cli's docs deploy a page)
-    rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
-    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
-    rf"\b(publish|upload|deploy|push|release)(ed|es|s|ing)?( [\w.-]+){{0,3}} (to|on) (pypi|npm|crates\.io|rubygems|"
-    rf"packagist|maven central|nuget|github pages|docker ?hub)\b|"
+    rf"{_PUBLISHED}|\bfastlane\b|\bfastfile\b|"
     # .NET after a space: `\b` never stands before its dot (serilog's "which version of the .NET SDK …" asked for code)
     rf"(?<![\w.])\.net( (sdk|framework|runtime))? versions?\b|\bversions? of (the )?\.net\b|\bglobal\.json\b",
     re.I)

@@ -33,8 +33,8 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for,
-                     asks_for_grammar, asks_for_tests, asks_where_raised, declares_version_asked, dependency_asked,
-                     dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config, names_file,
+                     asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised, declares_version_asked,
+                     dependency_asked, dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config, names_file,
                      names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse)
@@ -738,7 +738,9 @@ class Retriever:
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
                      "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query) else 0.0,
-                     "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0}
+                     "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
+                     # a release is made by a workflow, or by a script (httparty's script/release got nothing)
+                     "script": cfg.config_intent if asks_publish(query.text) else 0.0}
             if any(lifts.values()):
                 for path in fused:
                     kind = file_kind(path)

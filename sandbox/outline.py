@@ -66,6 +66,8 @@ CONFIG_NAMES = frozenset({
     "build.mill", "build.sc",
     # the errors a PHP project's static analysis lets stand (guzzle's "which psalm errors are suppressed …")
     "psalm-baseline.xml", "phpstan-baseline.neon",
+    # fastlane's lanes and settings (Kingfisher's release lane in fastlane/Fastfile was data)
+    "fastfile", "appfile", "matchfile", "pluginfile",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",

@@ -400,8 +400,17 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     # the coverage a build requires (more-itertools' Makefile `--fail-under=99`)
     for asked in ("How is a new release built and uploaded to PyPI?", "How are releases published?",
                   "How is the documentation site deployed?", "Which ProGuard rules does the jar ship to its users?",
-                  "What minimum test coverage percentage is required?", "when are wheels built and uploaded?"):
+                  "What minimum test coverage percentage is required?", "when are wheels built and uploaded?",
+                  "How is a new version of the gem tagged and pushed to rubygems?", "Which fastlane lane builds it?"):
         assert names_config(asked), asked
+    # and a script makes a release as a workflow does (httparty's script/release got no lift)
+    gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
+                                                         "gem push httparty-$VERSION.gem\n",
+                                       "Gemfile": "source 'https://rubygems.org'\ngemspec\n",
+                                       "lib/httparty.rb": "module HTTParty\n  VERSION = '1.0'\nend\n"})
+    first = retriever_for(Index.build(Repository(gem).snapshot())).rank(
+        "How is a new version of the gem tagged and pushed to rubygems?", 1)[0]
+    assert first.path == "script/release" and "script asked" in first.why, first
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?"):
         assert not names_config(other), other
