@@ -95,6 +95,17 @@ class OpenSnapshot:
     """The server's ``--adapter`` fit is another repository's: the shipped stage ranks this one."""
 
 
+class Unloaded:
+    """The policy of a server whose model could not be loaded: a walk's first decision raises
+    why, and the answers settled without a walk come as they do from `explore ask --no-server`."""
+
+    def __init__(self, error: ExploreError) -> None:
+        self.error = error
+
+    def decide(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise ExploreError(f"this question needs a walk, and the server could not load its model: {self.error}")
+
+
 @dataclass(frozen=True)
 class SharedModel:
     """What every explorer of the server shares: the loaded policy and reflector (one base
@@ -427,7 +438,21 @@ class ExploreServer:
                 say("loading the model (once per server)…")
             explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
                                 max_steps=self.max_steps, retriever=retriever, progress=say)
-            explorer.policy = StoppablePolicy(explorer.policy)
+            try:
+                explorer.policy = StoppablePolicy(explorer.policy)
+            except ExploreError as exc:
+                from .agent.models import DEFAULT_MODEL
+                from .agent.reflector import NoReflector
+
+                # no model to load (offline, none cached): a question settled without a walk needs none, and
+                # failed with the download's error all the same (`--no-server` answered it); a walk says why.
+                # Not shared: the next repository opened tries again (the model may be on disk by then)
+                self.log.warning("the model could not be loaded (%s); questions settled without a walk are "
+                                 "answered, a walk is refused", exc)
+                explorer.policy = StoppablePolicy(Unloaded(exc))
+                explorer.reflector = NoReflector()
+                explorer.model_name = self.model or DEFAULT_MODEL
+                return explorer
             self.log.info("model %s loaded in %.1f s", explorer.model_name, time.perf_counter() - started)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
                                       explorer.model_name, tuple(explorer.notes))

@@ -232,8 +232,11 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
             if not off_topic(weights, walked, question) and not passed:
                 return [(walked, 0.0)]
-            if passed and (page := next((p for p, _ in stage[:weights.candidates] if _is_page(p)
-                                         and not passed_over(p, question)), None)) is not None:
+            # (where the question asks for a page: multer's "where is the destination folder created?", walked to
+            # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
+            if passed and asks_for(question, "docs") and (page := next(
+                    (p for p, _ in stage[:weights.candidates] if _is_page(p) and not passed_over(p, question)),
+                    None)) is not None:
                 return [(page, 0.0)]
             # a config file for a question asking for docs (or the reverse): the stage's first file of
             # the kind it asks for, where the stage offers one, rather than whatever code file ranks first

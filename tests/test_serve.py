@@ -863,3 +863,25 @@ async def test_a_call_cancelled_during_its_last_step_is_logged(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="explore"):
         await cancel_while_deciding()
     assert "a cancelled call answered before it could stop" in caplog.text, caplog.text
+
+
+def test_a_server_without_its_model_answers_what_needs_no_walk(tmp_path: Path, explore_cache: Path, make_repo,
+                                                                monkeypatch) -> None:
+    """Offline with no model cached, every `ask` through `explore serve` (MCP or the socket)
+    failed with the download's error, a config question and a bare name too, which `explore
+    ask --no-server` answered at once: the server loaded the model before asking. Now they
+    are answered; a walk is refused, saying why (pip is kept off the network here)."""
+    import pytest
+
+    from explore.sandbox.errors import ExploreError
+    from explore.serve import ExploreServer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    repo = make_repo(tmp_path, {"pyproject.toml": "[project]\nname = 'retry'\nrequires-python = '>=3.9'\n",
+                                "pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    server = ExploreServer(repo)
+    for question in ("what does pyproject.toml set?", "backoff"):
+        answer = server.ask(None, question)
+        assert answer["files"] and not answer["steps"], answer
+    with pytest.raises(ExploreError, match="needs a walk, and the server could not load its model"):
+        server.ask(None, "where is the retry backoff computed?", walk="always")

@@ -91,6 +91,11 @@ def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -
     changed = "what changed in how pdoc is called from a Python script?"
     assert settle(weights, ["CHANGELOG.md"], {"CHANGELOG.md": 1.0}, stage, walked="CHANGELOG.md",
                   question=changed)[0][0] == "CHANGELOG.md"
+    # a question asking for no page is answered with code (multer's, walked to doc/README-ko.md, got README.md)
+    stage = [("storage/disk.js", 10.5), ("README.md", 9.0), ("doc/README-ko.md", 4.0)]
+    where = "where is the destination folder for disk storage created?"
+    assert settle(weights, ["doc/README-ko.md"], {"doc/README-ko.md": 1.0}, stage, walked="doc/README-ko.md",
+                  question=where)[0][0] == "storage/disk.js"
 
 
 def test_a_page_the_question_names_is_weighed_though_no_walk_ran() -> None:
