@@ -28,7 +28,7 @@ from typing import Any
 
 from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_publish, is_statement,
                                 names_file, speaks_of_tests)
-from ..retrieval.retriever import passed_over
+from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind
@@ -154,7 +154,7 @@ def off_topic(weights: AnswerWeights, walked: str | None, question: str) -> bool
         return False
     kind = file_kind(walked)
     return kind in _GATED and PurePosixPath(walked).suffix.lower() not in CODE_SUFFIXES \
-        and not asks_for(question, kind) and not names_file(question, walked)
+        and (not asks_for(question, kind) or not_asked_about(walked, question)) and not names_file(question, walked)
 
 
 def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
@@ -256,14 +256,18 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         kinds = {"code"}
         if asks_for_tests(question):
             kinds = {"test"} if any(file_kind(p) == "test" for p, _ in stage[:weights.candidates]) else {"code", "test"}
-        if _ASKS_SCRIPT.search(question) or asks_publish(question):  # httparty's script/release makes its releases
+        publish = asks_publish(question)  # httparty's script/release makes its releases, pflag's RELEASING.md guides them
+        if _ASKS_SCRIPT.search(question) or publish:
             kinds.add("script")
         if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go
             kinds.add("example")
         # and a file the question names, whatever its kind (gotests' "what does CLAUDE.md say about …?")
-        reads = [f for f in reads if file_kind(f) in kinds or names_file(question, f)]
-        stage = [(p, s) for p, s in stage if file_kind(p) in kinds or names_file(question, p)]
-        bm25 = [(p, s) for p, s in bm25 if file_kind(p) in kinds or names_file(question, p)]
+        def kept(path: str) -> bool:
+            return file_kind(path) in kinds or names_file(question, path) or (publish and is_release_guide(path))
+
+        reads = [f for f in reads if kept(f)]
+        stage = [(p, s) for p, s in stage if kept(p)]
+        bm25 = [(p, s) for p, s in bm25 if kept(p)]
     lexical = [(p, s) for p, s in bm25 if s > 0]
     experts = [(w, logp, min(logp.values()) - 1.0) for w, logp in
                ((weights.stage, _log_softmax(stage)), (weights.bm25, _log_softmax(lexical))) if w and logp]

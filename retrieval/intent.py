@@ -44,7 +44,8 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
           r"the (linter|formatter|type checker|tests?|test runner|test suite|build|docs build|release|ci)|"
           r"(the )?(sphinx )?(documentation|docs)")
 #: What a project ships, asked how it is published (its workflow or script answers).
-_SHIPPED = r"(?:releases?|packages?|wheels?|sdists?|distributions?|(?:docs |documentation )?(?:site|website)|artifacts?|binaries)"
+_SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)|releases?|packages?|wheels?|sdists?|"
+            r"distributions?|(?:debian|deb|rpm|homebrew) packages?|(?:docs |documentation )?(?:site|website))")
 #: How a release, a package or the docs site is published: the workflow or script that does it
 #: (tenacity's "how is a new release built and uploaded to PyPI?" answered __init__.py;
 #: urfave/cli's docs deploy a page; httparty's script/release, Kingfisher's fastlane/Fastfile).
@@ -52,7 +53,8 @@ _PUBLISHED = (
     rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
     rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
     rf"\b(?:publish|upload|deploy|push|release)(?:ed|es|s|ing)?(?: [\w.-]+){{0,3}} (?:to|on) (?:pypi|npm|crates\.io|"
-    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk)\b")
+    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|"
+    rf"github(?: releases)?|homebrew)\b")
 _ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
 
 
@@ -225,7 +227,8 @@ _WHERE_TESTS = re.compile(
     rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
     r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
     rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
-    r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I)  # "where is parse_args tested?"
+    # "where is parse_args tested?", not the verb of a check ("how is a flag's shorthand tested for being used?")
+    r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b(?!\s+(for|against|whether|if|to|on)\b)", re.I)
 _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
 #: What the tests are of: "the tests for X", "which test covers X", "is X tested" — X's words
 #: say nothing of how tests run (commander's "which test covers … an unknown command?", "which
@@ -235,11 +238,18 @@ _TESTS_SUBJECT = re.compile(
     r"\b(?:is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I | re.S)
 
 
+#: The tests' own verb, after what they are of: "how are the tests for pflag run in CI?", "… invoked?".
+_TESTS_RUN = re.compile(r"\b(run|ran|invoked|executed|configured|triggered|skipped)\b\s*"
+                        r"(\?|$|\b(in|on|with|by|under|locally|from|during)\b)", re.I)
+
+
 def asks_for_tests(question: str) -> bool:
     """Whether ``question`` asks where tests are (a test file is its answer): never a statement,
     nor a question about how tests are run or configured (their config answers that) — read
-    outside what the tests are of (:data:`_TESTS_SUBJECT`)."""
+    outside what the tests are of (:data:`_TESTS_SUBJECT`), but for the tests' own verb at
+    its end (:data:`_TESTS_RUN`)."""
     return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(_TESTS_SUBJECT.sub(" ", question)) is None \
+        and _TESTS_RUN.search(question) is None \
         and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
 
 
@@ -382,7 +392,9 @@ def names_file(question: str, path: str) -> bool:
     if name.lower() == "configure":  # the script, not the verb ("how do I configure the logger?")
         return re.search(r"\./configure\b|\bconfigure(?:'s| script)\b", question, re.I) is not None \
             or CONFIGURE_SUBJECT.search(question) is not None
-    if "." not in name.strip(".") and name.lower() not in _PLAIN_NAMED and not is_build_file(path):
+    # a dotfile written with its dot names it (`.gitignore`, `.babelrc`); a plain word does not
+    if "." not in name.strip(".") and not name.startswith(".") and name.lower() not in _PLAIN_NAMED \
+            and not is_build_file(path):
         return False
     return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
 

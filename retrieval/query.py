@@ -49,9 +49,9 @@ _GO_FRAME = re.compile(r"^[^\S\n]*((?:(?:[A-Za-z]:)?/(?:[\w.@+~-]+(?: [\w.@+~-]+
                        r"[\w.+-]+\.go):(\d+)", re.M)
 #: Rust: where it panicked (``panicked at src/parse.rs:12:5:``, or the older
 #: ``panicked at 'msg', src/main.rs:2:5``), and ``RUST_BACKTRACE`` frames (``  3: crate::f``
-#: then ``at ./src/f.rs:1:44``).
+#: then ``at ./src/f.rs:1:44``; older Rusts print the frame's address first, ``8:  0x55… - crate::f``).
 _RUST_PANIC = re.compile(r"panicked at (?:'[^\n]*', )?((?:[A-Za-z]:)?[^\s:'\"]+\.rs):(\d+)")
-_RUST_FRAME = re.compile(r"^[^\S\n]*\d+: (\S[^\n]*)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
+_RUST_FRAME = re.compile(r"^[^\S\n]*\d+:[^\S\n]+(?:0x[0-9a-fA-F]+ - )?(\S[^\n]*)\n[^\S\n]*at ((?:[A-Za-z]:)?/[^\n:]+?\.rs|[^\s:]+\.rs):(\d+)", re.M)
 #: PHP: ``#0 /var/www/src/Routing/RouteParser.php(75): Slim/Routing/RouteParser->urlFor('a')`` (the
 #: namespace's backslashes read as slashes), innermost first; and where an uncaught error was
 #: thrown (``… in /var/www/src/Foo.php:42``, ``thrown in /var/www/src/Foo.php on line 42``), innermost of all.

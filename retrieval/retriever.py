@@ -748,6 +748,11 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if passed_over(path, query):
                         continue  # a changelog, notes for assistants, a translation: lifted only where asked for
+                    if not_asked_about(path, query.text):
+                        continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
+                    if lifts["script"] and is_release_guide(path):
+                        fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
+                        why[path].append("release guide")
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -817,7 +822,8 @@ class Retriever:
                     copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written
                     if copied and (autoconf or not _names_copy(query.text, path, copied == "vendored")
-                                   or (copied == "vendored" and self._own_namesake(path))):
+                                   or (copied == "vendored" and self._own_namesake(path)
+                                       and not _ASKS_VENDORED.search(query.text))):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
             if _asks_implementation(query.text):
@@ -1153,6 +1159,30 @@ def _named_for(files: set[str], name: str) -> set[str]:
         return files
     key = name.lower().replace("_", "")
     return {f for f in files if PurePosixPath(f).stem.lower().replace("_", "").replace("-", "") == key}
+
+
+#: Config files that answer only questions about them: what git ignores or how it reads a file,
+#: an editor's indentation, a marker for GitHub Pages.
+_NAMED_ONLY_CONFIG = frozenset({".gitignore", ".gitattributes", ".editorconfig", ".nojekyll", ".dockerignore",
+                                ".npmignore", ".prettierignore", ".eslintignore"})
+_ASKS_IGNORED = re.compile(r"\bignor\w*|\bline endings?\b|\bindent\w*|\beol\b|\blinguist\b|\bexclud\w*", re.I)
+#: A page whose name says it is the guide to making releases (pflag's RELEASING.md).
+_RELEASE_GUIDE = re.compile(r"^(?:releas|publish|deploy)\w*\.(?:md|rst|txt|adoc)$", re.I)
+def not_asked_about(path: str, question: str) -> bool:
+    """Whether ``path`` is a config file that answers only questions about it (a `.gitignore`)
+    and ``question`` is none: a config question's lift, or a walk's config answer, passes it by."""
+    return PurePosixPath(path).name.lower() in _NAMED_ONLY_CONFIG and not names_file(question, path) \
+        and not _ASKS_IGNORED.search(question)
+
+
+def is_release_guide(path: str) -> bool:
+    """Whether ``path`` is a page that guides a release (``RELEASING.md``), which a question
+    asking how the project is published is answered by, as by its workflow or script."""
+    return file_kind(path) == "docs" and _RELEASE_GUIDE.search(PurePosixPath(path).name) is not None
+
+
+#: A question about the vendored copy itself: its folder written out, or the word.
+_ASKS_VENDORED = re.compile(r"\bvendor(ed)?\b|\bthird[-_ ]?party\b|(?<![\w.-])(vendor|third_party|node_modules)/", re.I)
 
 
 def _names_copy(question: str, path: str, vendored: bool) -> bool:

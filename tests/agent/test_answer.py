@@ -239,3 +239,23 @@ def test_ask_reads_the_weights_from_the_bundle(repo: Repository, tmp_path: Path,
     code = Explorer(repo, policy=script("cd pkg/", "cd net/", "read other.py", "answer pkg/net/other.py"),
                     reflector=NoReflector(), adapters={"policy": bundle / "policy"})
     assert code.ask(QUESTION).files[0] == "pkg/net/retry.py"
+
+
+def test_a_release_question_keeps_the_release_guide_and_a_gitignore_answers_no_config_question() -> None:
+    """pflag's "how is a new release published?" ranked RELEASING.md first, then settling kept
+    code alone (the walk had read int8.go) and answered flag.go; tomlkit's "what minimum test
+    coverage is required?", walked to `.gitignore`, was answered with it: a config question's
+    answer, though `.gitignore` answers only questions about what git ignores."""
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True)
+    stage = [("RELEASING.md", 19.6), ("flag.go", 8.3), ("int8.go", 5.0)]
+    assert settle(weights, ["int8.go"], {"int8.go": 1.0}, stage, walked="int8.go",
+                  question="how is a new release published?")[0][0] == "RELEASING.md"
+    assert settle(weights, ["int8.go"], {"int8.go": 1.0}, stage, walked="int8.go",
+                  question="how is a new flag published?")[0][0] == "flag.go"
+    stage = [("pyproject.toml", 13.7), ("tomlkit/items.py", 9.0), (".gitignore", 5.0)]
+    coverage = "what minimum test coverage is required?"
+    assert settle(weights, [".gitignore"], {".gitignore": 1.0}, stage, walked=".gitignore",
+                  question=coverage)[0][0] != ".gitignore"
+    ignored = "which build folders does the .gitignore leave out?"
+    assert settle(weights, [".gitignore"], {".gitignore": 1.0}, stage, walked=".gitignore",
+                  question=ignored)[0][0] == ".gitignore"

@@ -116,6 +116,10 @@ def test_stack_traces_are_innermost_last_in_every_language() -> None:
                  "::context\n             at ./src/context.rs:54:31\n   1: <T as core::convert::Into<U>>::into  \n"
                  "             at ./src/into.rs:3:1\n")
     assert impl.paths == ("src/into.rs", "src/context.rs") and impl.functions == ("into", "context"), impl
+    # an older Rust prints each frame's address before its name (fd's report)
+    old = parse("   8:     0x55d0c1a2b3c4 - fd::filter::owner::OwnerFilter::matches::h0123456789abcdef\n"
+                "                               at src/filter/owner.rs:70\n")
+    assert old.paths == ("src/filter/owner.rs",) and old.functions == ("matches",), old
     # an older Rust panic names its place after the message
     assert parse("thread 'main' panicked at 'boom', src/main.rs:2:5").paths == ("src/main.rs",)
     # grammars, autotools and jq files named in prose (jq's "where is src/parser.y" found none)

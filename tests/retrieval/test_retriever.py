@@ -401,7 +401,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     for asked in ("How is a new release built and uploaded to PyPI?", "How are releases published?",
                   "How is the documentation site deployed?", "Which ProGuard rules does the jar ship to its users?",
                   "What minimum test coverage percentage is required?", "when are wheels built and uploaded?",
-                  "How is a new version of the gem tagged and pushed to rubygems?", "Which fastlane lane builds it?"):
+                  "How is a new version of the gem tagged and pushed to rubygems?", "Which fastlane lane builds it?",
+                  "how are the release binaries built and uploaded to GitHub?"):
         assert names_config(asked), asked
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
@@ -411,6 +412,13 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     first = retriever_for(Index.build(Repository(gem).snapshot())).rank(
         "How is a new version of the gem tagged and pushed to rubygems?", 1)[0]
     assert first.path == "script/release" and "script asked" in first.why, first
+    # a guide to releasing, with no workflow or script, answers it; a `.gitignore` takes no config lift (pflag's)
+    guide = make_repo(tmp_path / "guide", {"RELEASING.md": "# Releasing\n\n1. Tag the commit: `git tag v1.2.0`.\n"
+                                                           "2. Push the tag; GitHub publishes the release notes.\n",
+                                           ".gitignore": ".idea/*\n", "flag.go": "package pflag\n\nfunc Parse() {}\n"})
+    hits = retriever_for(Index.build(Repository(guide).snapshot())).rank("how is a new release published?", 3)
+    assert hits[0].path == "RELEASING.md" and "release guide" in hits[0].why, hits
+    assert not any(h.path == ".gitignore" and "config asked" in h.why for h in hits), hits
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?"):
         assert not names_config(other), other
@@ -919,6 +927,11 @@ def test_an_older_copy_of_the_project_under_vendor_stays_behind_it(tmp_path: Pat
     retriever = retriever_for(Index.build(Repository(make_repo(tmp_path, files)).snapshot()))
     ranked = retriever.rank("Where is a flag's value read from an environment variable?", 3)
     assert ranked[0].path == "flag.go" and all("vendored" in h.why for h in ranked if is_vendored(h.path)), ranked
+    # a question about the copy itself still reaches it (its path written out), or takes no penalty from it
+    assert retriever.rank("where does vendor/github.com/urfave/cli/v3/flag.go read the environment variable?",
+                          1)[0].path == "vendor/github.com/urfave/cli/v3/flag.go"
+    copies = retriever.rank("in the vendored copy, where is a flag's value read from an environment variable?", 4)
+    assert any(is_vendored(h.path) for h in copies) and not any("vendored" in h.why for h in copies), copies
     bug = 'Error: could not parse "eighty" as int value from environment variable "APP_PORT" for flag port'
     first = retriever.rank(bug, 1)[0]
     assert first.path == "flag_impl.go" and "message found" in first.why, first
@@ -1075,6 +1088,9 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
+                  # the verb of a check, and the tests' own verb after what they are of (pflag's, fd's, tomlkit's)
+                  "how is a flag's shorthand tested for being already used?", "how is the size tested against the limit?",
+                  "how are the tests for pflag run in CI?", "how are the integration tests of fd invoked?",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
                   "Which file tests whether c1 and c2 are a matching pair?",
