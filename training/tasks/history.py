@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
 from ...sandbox.blobs import NO_FETCH, is_partial_clone
-from ...sandbox.errors import ExploreError
+from ...sandbox.errors import ExploreError, MissingObject
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
 from ...sandbox.snapshot import Repository
@@ -97,11 +97,14 @@ class HistoryScan:
     """Commits read without their changed-line counts: git could not read a file they
     changed (:attr:`unreadable` says what), so the size rule (:data:`MAX_LINES`) passed them."""
     unreadable: str = ""
+    unfetched: int = 0
+    """Qualifying commits left out of :func:`newest_questions` because a partial clone never
+    fetched a file of their parent (explore does not fetch: git would write into the clone)."""
 
     def counts(self) -> dict[str, object]:
         """:meth:`describe` as numbers, for a script: commits read, qualified, and each reason's count."""
         return {"commits": self.commits, "qualified": self.qualified, "left_out": dict(self.skipped.most_common()),
-                "shallow": self.shallow, "lines_unknown": self.lines_unknown}
+                "shallow": self.shallow, "lines_unknown": self.lines_unknown, "unfetched": self.unfetched}
 
     def describe(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in self.skipped.most_common())
@@ -115,6 +118,9 @@ class HistoryScan:
         elif self.lines_unknown:
             text += (f"; {self.lines_unknown} commits read without their changed-line counts, as git could not "
                      f"read a file they changed ({self.unreadable}; a partial or damaged clone?)")
+        if self.unfetched:
+            text += (f"; {self.unfetched} of the newest left out: the partial clone never fetched their files, and "
+                     "explore does not fetch them (git would write into the clone); clone without --filter to ask them")
         return text
 
 
@@ -219,11 +225,31 @@ def newest_questions(repo: Repository, n: int, rev: str | None = None,
     real-question benchmark ask."""
     tasks, scan = scan_history(repo, rev, progress=progress)
     tasks.sort(key=lambda t: -t.meta["seq"])
+    git = repo.enclosing_git
+    if tasks and git is not None and is_partial_clone(str(git.git_dir)):
+        tasks = _fetched(repo, tasks, n, scan)
     tasks = tasks[:n] if n else tasks
     for t in tasks:
         t.id = task_id(t)
         t.depth = min(p.count("/") for p in t.targets)
     return tasks, scan
+
+
+def _fetched(repo: Repository, tasks: list[Task], n: int, scan: HistoryScan) -> list[Task]:
+    """The newest ``n`` of ``tasks`` (0: all) whose parent commit a partial clone holds whole,
+    trying at most twice as many (a blobless clone holds few: each try fails at once); those
+    left out are counted in ``scan``. Each one tried is laid out, as the questions need anyway."""
+    kept: list[Task] = []
+    for tried, task in enumerate(tasks):
+        if n and (len(kept) >= n or tried >= 2 * n + 10):
+            break
+        try:
+            repo.snapshot(task.rev)
+        except MissingObject:
+            scan.unfetched += 1
+            continue
+        kept.append(task)
+    return kept
 
 
 def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MAX_COMMITS,
@@ -326,7 +352,7 @@ def _count_the_rest(git_dir: str, head: str, max_commits: int, subdir: str, scan
 
 
 #: What a scan says of a partial clone's history, read without line counts from the start.
-PARTIAL_CLONE = "a partial clone, whose files not yet fetched explore does not fetch (git would write them into the clone)"
+PARTIAL_CLONE = "a partial clone, whose unfetched files explore does not fetch: git would write them into the clone"
 
 
 def _without_counts(git_dir: str, head: str, max_commits: int, subdir: str, scan: HistoryScan | None,

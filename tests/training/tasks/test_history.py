@@ -188,6 +188,12 @@ def test_a_partial_clone_history_is_read_without_fetching_its_files(tmp_path: Pa
     with pytest.raises(MissingObject, match="explore does not fetch it"):
         Repository(clone).snapshot("HEAD~2")
     assert objects() == before
+    # `eval`'s newest questions leave such commits out and count them (it chose them, then failed on each)
+    from explore.training.tasks.history import newest_questions
+
+    asked, scan = newest_questions(Repository(clone), 3)
+    assert asked == [] and scan.unfetched > 0 and "never fetched their files" in scan.describe()
+    assert objects() == before
     # a clone made with --filter whose server ignored it holds every file: counted as any clone
     full = tmp_path / "full"
     subprocess.run(["git", "clone", "-q", "--no-checkout", f"file://{origin}", str(full)], check=True)
