@@ -162,7 +162,11 @@ _INSTALLED = re.compile(r"^.*(?:(?:site|dist)-packages|[Ll]ib/python[\d.]*|Pytho
 CRASH_CHARS = 4_000
 _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most recent call last\)|"
                     r"^[^\S\n]+at .+:\d+:\d+\)?$|^Stack trace:$|^[^\S\n]+at .+:line \d+$|"
-                    r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$", re.M)
+                    r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$|"
+                    # a .NET frame of a Release build (no `:line N`: Polly's inside 740 KB of ASP.NET log lost its
+                    # trace), Swift's trap and a crash report's thread, Kotlin/Native's uncaught exception
+                    r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|[Ff]atal error: |^Thread \d+(?: Crashed)?:|"
+                    r"^Uncaught Kotlin exception: ", re.M)
 
 
 #: What `ask` says of a question whose letters make no word the index reads (a question in
@@ -290,7 +294,13 @@ def parse(question: str) -> Query:
     if crash is None:
         return _parse(question[:head] + "\n" + tail)
     head -= CRASH_CHARS + 1
-    middle = question[crash.start():min(crash.start() + CRASH_CHARS, len(question) - TAIL_CHARS)]
+    start = crash.start()
+    for _ in range(2):  # with the lines just above its first frame: the exception's own line (.NET's, the JVM's)
+        above = question.rfind("\n", head, start - 1)
+        if above < 0 or start - above > 600:
+            break
+        start = above + 1
+    middle = question[start:min(start + CRASH_CHARS, len(question) - TAIL_CHARS)]
     return _parse(question[:head] + "\n" + middle + "\n" + tail)
 
 
@@ -729,7 +739,9 @@ _LOCAL_VARIABLE = re.compile(r"[ \t]+(?:let|var|const)\s")
 #: A pasted error line: ``ValueError: msg``, ``Error: msg``, ``panic: msg``, ``E   KeyError: msg``.
 _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          # the JVM's uncaught exception and its causes, kotlinc's `e:`, Xcode's `Thread 1:`
-                         r"(?:Exception in thread \"[^\"\n]*\"[^\S\n]+|Caused by:[^\S\n]+|e:[^\S\n]+|Thread \d+:[^\S\n]+)?"
+                         r"(?:Exception in thread \"[^\"\n]*\"[^\S\n]+|Caused by:[^\S\n]+|e:[^\S\n]+|Thread \d+:[^\S\n]+|"
+                         # Kotlin/Native's (okio's `Uncaught Kotlin exception: okio.EOFException: \n not found`)
+                         r"Uncaught Kotlin exception:[^\S\n]+|Unhandled exception\.[^\S\n]+)?"  # and .NET's
                          # Swift's runtime trap: `Fatal error: msg`
                          r"(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"

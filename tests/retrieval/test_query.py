@@ -171,6 +171,15 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     q = parse(report)
     assert len(q.text) <= MAX_QUERY_CHARS and q.text.startswith("The server crashed.")
     assert q.paths[-1] == "home/u/app/server/handler.go"
+    # a .NET trace of a Release build (no `:line N`) and Kotlin/Native's are crashes too (Polly's, in 740 KB
+    # of ASP.NET log, lost its trace and its exception line)
+    dotnet = ("Unhandled exception. Polly.Timeout.TimeoutRejectedException: The operation did not complete within "
+              "the allowed timeout.\n   at Polly.Timeout.TimeoutResilienceStrategy.ExecuteCore[TResult,TState]"
+              "(Func`3 callback, ResilienceContext context, TState state)\n")
+    q = parse("The API hangs.\n" + logs * 2 + dotnet + logs * 2)
+    assert "ExecuteCore" in q.functions and any("did not complete within" in m for m in q.messages), q.messages
+    native = parse("Uncaught Kotlin exception: okio.EOFException: the source is exhausted before the limit\n")
+    assert native.messages and native.messages[0].startswith("the source is exhausted"), native.messages
 
 
 def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_the_file() -> None:
