@@ -22,6 +22,9 @@ _ASKS_FOR = {
         r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|what'?s new|"
         r"what changed|changes in (v|version)|"
         r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to|"
+        # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
+        r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w.-]+ )?(v(ersion)?\s?)?\d|"
+        r"(upgrade|migration) guide|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
         r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells))\b", re.I),
     "config": re.compile(
@@ -334,7 +337,10 @@ _NO_DEPENDENCY = frozenset({"go", "golang", "rust", "node", "node.js", "nodejs",
                             "exact", "same", "new", "old", "oldest", "newest", "major", "minor", "patch",
                             # build tools: their version is the wrapper's or the lock's, not a dependency line
                             "gradle", "maven", "sbt", "bazel", "cmake", "pip", "poetry", "uv", "yarn", "pnpm", "bun",
-                            "cargo", "bundler", "composer"})
+                            "cargo", "bundler", "composer",
+                            # platforms: their least version is the manifest's (Kingfisher's `.iOS(.v13)` in Package.swift),
+                            # not a pin of a CI job's simulator
+                            "ios", "ipados", "macos", "osx", "tvos", "watchos", "visionos", "android", "windows", "linux"})
 
 
 def dependency_asked(question: str) -> str | None:

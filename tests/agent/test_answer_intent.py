@@ -23,6 +23,8 @@ GATED = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True)
     ("Where are the package's runtime dependencies declared?", "config"),
     ("Which Python versions does the project support?", "config"),
     ("Where is retrying configured in YAML?", "config"),
+    # the guide to a new major version (guzzle's UPGRADING.md ranked 16th)
+    ("What do I need to change when upgrading from Guzzle 6 to 7?", "docs"),
 ])
 def test_questions_that_ask_for_a_kind_of_file(question: str, kind: str) -> None:
     assert asks_for(question, kind)

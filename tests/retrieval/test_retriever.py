@@ -473,6 +473,7 @@ def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_pa
     assert dependency_asked("which Gradle version does moshi use?") is None  # the wrapper's, no dependency line
     # the language's own version is the manifest's language line, no dependency
     assert dependency_asked("Which Go version is required?") is None
+    assert dependency_asked("Where is the minimum iOS version for Swift Package Manager declared?") is None  # a platform
     assert dependency_asked("which version of the package is this?") is None
     assert dependency_asked("which version of guzzlehttp/psr7 does guzzle depend on?") == "guzzlehttp/psr7"
     # sidekiq's "what is the minimum redis-client version the gem depends on?" (answered code)
