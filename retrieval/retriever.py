@@ -802,9 +802,11 @@ class Retriever:
                 for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
                     fused[path] += cfg.name_found
                     why[path].append("name found")
-            if cfg.name_found and not query.frame_lines:
+            if cfg.name_found and not query.frame_lines and not is_statement(query.text):
                 # a file written out whole, in prose: gson's "…/functional/SerializedNameTest.java" ranked second,
-                # behind the annotation it tests (the test prior and the name outweighed a path one file has)
+                # behind the annotation it tests (the test prior and the name outweighed a path one file has);
+                # not in a statement, which asks for code (networkx's "… * Update networkx/…/tests/test_geometric.py"
+                # put that test over the geometric.py it fixed)
                 for path in self.paths_written(query) & set(fused):
                     fused[path] += cfg.name_found
                     why[path].append("path named")
