@@ -441,6 +441,9 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("where is the package metadata?", "package.json")
     assert not names_tool("which phpunitx settings?", "phpunit.xml")
     assert not names_tool("which gems does rack depend on?", "rack.gemspec")  # the project, not a tool
+    # a workflow asked for names no other file of the tool it runs (Polly's answered NuGet.config)
+    pushes = "Which workflow pushes the signed NuGet packages to nuget.org?"
+    assert not names_tool(pushes, "NuGet.config") and names_tool(pushes, ".github/workflows/build.yml")
     # a release note named for what it is about is no file of that tool's (tenacity's reno notes)
     assert not names_tool("where is the sphinx configuration?",
                           "releasenotes/notes/sphinx_define_error-642c9cd5c165d39a.yaml")
