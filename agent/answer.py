@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_publish, is_statement,
-                                names_file, speaks_of_tests)
+from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_publish, asks_which_test,
+                                is_statement, names_file, speaks_of_tests)
 from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -254,8 +254,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         # by a test where the stage offers one (urfave/cli's suggestions.go, holding the message "Did you mean",
         # ranked just above suggestions_test.go for "which test covers the 'Did you mean' suggestions?")
         kinds = {"code"}
-        if asks_for_tests(question):
-            kinds = {"test"} if any(file_kind(p) == "test" for p, _ in stage[:weights.candidates]) else {"code", "test"}
+        if asks_for_tests(question):  # "how is X tested for Y?" may ask how code checks it: code stays in
+            kinds = {"test"} if asks_which_test(question) and any(file_kind(p) == "test" for p, _ in
+                                                                  stage[:weights.candidates]) else {"code", "test"}
         publish = asks_publish(question)  # httparty's script/release makes its releases, pflag's RELEASING.md guides them
         if _ASKS_SCRIPT.search(question) or publish:
             kinds.add("script")

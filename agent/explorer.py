@@ -36,7 +36,7 @@ from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition,
                                 asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                                 is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
-from ..retrieval.retriever import RetrieverConfig, declarations_behind, documents_api
+from ..retrieval.retriever import RetrieverConfig, declarations_behind, documents_api, not_asked_about
 from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
@@ -565,7 +565,10 @@ class Explorer:
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:
                 by = self._outweighed_by(question, settled[0], answered, stage, env.lexical_ranking())
-                notes.append((f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
+                notes.append((f"the walk answered {answered}, a file that answers only questions about it "
+                              f"(the question is not one): answering the candidate stage's best"
+                              if not_asked_about(answered, question) else
+                              f"the walk answered {answered}, a {file_kind(answered)} file, but the question asks "
                               + (f"for a {file_kind(settled[0])} file: answering the candidate stage's best"
                                  if file_kind(settled[0]) != "code" else "about behaviour: answering the best code file"))
                              if off_topic(self.weigh, answered, question) else

@@ -23,7 +23,7 @@ _ASKS_FOR = {
         r"what changed|changes in (v|version)|"
         r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
-        r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w.-]+ )?(v(ersion)?\s?)?\d|"
+        r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|"
         r"(upgrade|migration) guide|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
         r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells))\b", re.I),
@@ -226,12 +226,18 @@ def speaks_of_tests(question: str) -> bool:
 #: determiner, or *tested*), never the verb ("which function tests for an optional type?",
 #: "which file tests whether …": the code that checks), nor how tests are run or configured.
 _TESTS_NOUN = r"(tests?|specs?|test (cases?|files?|suites?)|fixtures?)"
+#: The tests named as things ("which test covers X", "the tests for X", "where are the tests"), which a
+#: test answers where one is offered (:func:`asks_which_test`).
+_TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
+                r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
+                rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b")
+_WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
-    rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
-    r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
-    rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
-    # "where is parse_args tested?", not the verb of a check ("how is a flag's shorthand tested for being used?")
-    r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b(?!\s+(for|against|whether|if|to|on)\b)", re.I)
+    _TESTS_NAMED + "|"
+    # "where is parse_args tested?", which may ask how code checks it too; not the verb of a check ("how is a
+    # flag's shorthand tested for being used?"; "how is shell completion tested for nushell?" asks for the tests)
+    r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b(?!\s+(for\s+being|whether|if|to\s+see)\b)",
+    re.I)
 _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invok\w*|command|skip\w*|fail\w*)\b", re.I)
 #: What the tests are of: "the tests for X", "which test covers X", "is X tested" — X's words
 #: say nothing of how tests run (commander's "which test covers … an unknown command?", "which
@@ -244,6 +250,12 @@ _TESTS_SUBJECT = re.compile(
 #: The tests' own verb, after what they are of: "how are the tests for pflag run in CI?", "… invoked?".
 _TESTS_RUN = re.compile(r"\b(run|ran|invoked|executed|configured|triggered|skipped)\b\s*"
                         r"(\?|$|\b(in|on|with|by|under|locally|from|during)\b)", re.I)
+
+
+def asks_which_test(question: str) -> bool:
+    """Whether ``question`` asks for tests named as things (:data:`_WHICH_TESTS`), as
+    :func:`asks_for_tests` reads it: a test file answers it where one is offered."""
+    return asks_for_tests(question) and _WHICH_TESTS.search(question) is not None
 
 
 def asks_for_tests(question: str) -> bool:

@@ -165,7 +165,7 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$|"
                     # a .NET frame of a Release build (no `:line N`: Polly's inside 740 KB of ASP.NET log lost its
                     # trace), Swift's trap and a crash report's thread, Kotlin/Native's uncaught exception
-                    r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|[Ff]atal error: |^Thread \d+(?: Crashed)?:|"
+                    r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|^(?:[\w/.-]+:\d+: )?Fatal error: |^Thread \d+(?: Crashed)?:|"
                     r"^Uncaught Kotlin exception: ", re.M)
 
 

@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import COMMENT_LINE, IDENTIFIER, Index, tokenize
+from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
                                is_vendored)
 from ..sandbox.snapshot import Snapshot
@@ -624,11 +624,21 @@ class Retriever:
                 return found
         return []
 
+    def _releases(self, path: str) -> bool:
+        """Whether the script ``path`` makes or publishes a release: its name says so, or its text
+        runs a publishing command (httparty's script/release: `gem push`)."""
+        if _RELEASE_NAME.search(PurePosixPath(path).name):
+            return True
+        return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
+
     def paths_written(self, query: Query) -> set[str]:
         """The repository's files whose whole path (a folder and a name) the question writes
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
         tails = self._by_tail()
         written = {p for p in query.paths if "/" in p and p in tails.get(p, ())}
+        # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?"
+        written = {p for p in written if not re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
+                                                       query.text, re.I)}
         return written if len(written) <= NAME_FILES else set()
 
     def _own_namesake(self, path: str) -> bool:
@@ -750,6 +760,8 @@ class Retriever:
                         continue  # a changelog, notes for assistants, a translation: lifted only where asked for
                     if not_asked_about(path, query.text):
                         continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
+                    if kind == "script" and lifts["script"] and not self._releases(path):
+                        continue  # a script that publishes nothing (just's bin/test-bash-completions came first)
                     if lifts["script"] and is_release_guide(path):
                         fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
                         why[path].append("release guide")
@@ -1163,11 +1175,20 @@ def _named_for(files: set[str], name: str) -> set[str]:
     return {f for f in files if PurePosixPath(f).stem.lower().replace("_", "").replace("-", "") == key}
 
 
+#: A script named for making releases, and what a script that publishes one runs.
+_RELEASE_NAME = re.compile(r"releas|publish|deploy|upload|bump|ship|dist\b|version", re.I)
+_PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|cargo publish|twine upload|flit publish|"
+                        r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"
+                        r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)
+#: Verbs whose object a path written after them is: the answer is the file doing it.
+_ACTS_ON = r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|sources?)"
 #: Config files that answer only questions about them: what git ignores or how it reads a file,
 #: an editor's indentation, a marker for GitHub Pages.
 _NAMED_ONLY_CONFIG = frozenset({".gitignore", ".gitattributes", ".editorconfig", ".nojekyll", ".dockerignore",
                                 ".npmignore", ".prettierignore", ".eslintignore"})
-_ASKS_IGNORED = re.compile(r"\bignor\w*|\bline endings?\b|\bindent\w*|\beol\b|\blinguist\b|\bexclud\w*", re.I)
+_ASKS_IGNORED = re.compile(r"\bignor\w*|\bexclud\w*|\bline[- ]endings?\b|\bend[- ]of[- ]line\b|\beol\b|\bindent\w*|"
+                           r"\bcharset\b|\bencoding\b|\btabs?\b|\bspaces\b|\bwhitespace\b|\bnewlines?\b|\btrailing\b|"
+                           r"\beditor\s*config\b|\blinguist\b|\bgit\s*attributes\b|\blfs\b|\bpages\b", re.I)
 #: A page whose name says it is the guide to making releases (pflag's RELEASING.md).
 _RELEASE_GUIDE = re.compile(r"^(?:releas|publish|deploy)\w*\.(?:md|rst|txt|adoc)$", re.I)
 def not_asked_about(path: str, question: str) -> bool:

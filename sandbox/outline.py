@@ -68,6 +68,8 @@ CONFIG_NAMES = frozenset({
     "psalm-baseline.xml", "phpstan-baseline.neon",
     # fastlane's lanes and settings (Kingfisher's release lane in fastlane/Fastfile was data)
     "fastfile", "appfile", "matchfile", "pluginfile",
+    # just's recipes, a Makefile of its own (just's `publish` recipe tags and publishes a release)
+    "justfile", ".justfile",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",

@@ -256,6 +256,11 @@ def test_a_release_question_keeps_the_release_guide_and_a_gitignore_answers_no_c
     coverage = "what minimum test coverage is required?"
     assert settle(weights, [".gitignore"], {".gitignore": 1.0}, stage, walked=".gitignore",
                   question=coverage)[0][0] != ".gitignore"
+    # an editor's settings asked for in words (ofetch's "what end of line and charset does the editor config
+    # enforce?" was overruled for eslint.config.mjs)
+    editor = [(".editorconfig", 9.0), ("eslint.config.mjs", 8.0)]
+    assert settle(weights, [".editorconfig"], {".editorconfig": 1.0}, editor, walked=".editorconfig",
+                  question="what end of line and charset does the editor config enforce?")[0][0] == ".editorconfig"
     ignored = "which build folders does the .gitignore leave out?"
     assert settle(weights, [".gitignore"], {".gitignore": 1.0}, stage, walked=".gitignore",
                   question=ignored)[0][0] == ".gitignore"

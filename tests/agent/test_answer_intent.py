@@ -25,6 +25,7 @@ GATED = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True)
     ("Where is retrying configured in YAML?", "config"),
     # the guide to a new major version (guzzle's UPGRADING.md ranked 16th)
     ("What do I need to change when upgrading from Guzzle 6 to 7?", "docs"),
+    ("How do I migrate from league/csv 7 to 8?", "docs"),
 ])
 def test_questions_that_ask_for_a_kind_of_file(question: str, kind: str) -> None:
     assert asks_for(question, kind)
@@ -126,6 +127,8 @@ def test_a_question_asking_where_tests_are_is_settled_among_tests_too() -> None:
     second = [STAGE[0], ("tests/test_retry.py", STAGE[0][1] - 0.3), *STAGE[1:]]
     assert settle(GATED, [], {}, second, question="which test covers the retry backoff?")[0][0] == "tests/test_retry.py"
     assert settle(GATED, [], {}, STAGE, question="which test covers the retry backoff?")[0][0] == STAGE[0][0]
+    # "is X tested for Y" may ask how the code checks it: the code stays in, as the stage ranks it
+    assert settle(GATED, [], {}, second, question="how is the retry backoff tested for overflow?")[0][0] == STAGE[0][0]
 
 
 def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:

@@ -178,6 +178,12 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
               "(Func`3 callback, ResilienceContext context, TState state)\n")
     q = parse("The API hangs.\n" + logs * 2 + dotnet + logs * 2)
     assert "ExecuteCore" in q.functions and any("did not complete within" in m for m in q.messages), q.messages
+    # a C compiler's "fatal error:" earlier in a CI log is no crash (just's log: the openssl-sys build line took
+    # the window, 6 KB before the Rust panic)
+    compiler = "shim.c:1:10: fatal error: 'openssl/opensslv.h' file not found\n"
+    panic = "thread 'main' panicked at src/justfile.rs:523:5:\nindex out of bounds\n"
+    q = parse("CI fails.\n" + logs * 2 + compiler + logs[:6000] + panic + logs * 2)
+    assert "src/justfile.rs" in q.paths, q.paths
     native = parse("Uncaught Kotlin exception: okio.EOFException: the source is exhausted before the limit\n")
     assert native.messages and native.messages[0].startswith("the source is exhausted"), native.messages
 

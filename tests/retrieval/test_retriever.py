@@ -419,6 +419,13 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     hits = retriever_for(Index.build(Repository(guide).snapshot())).rank("how is a new release published?", 3)
     assert hits[0].path == "RELEASING.md" and "release guide" in hits[0].why, hits
     assert not any(h.path == ".gitignore" and "config asked" in h.why for h in hits), hits
+    # a script that publishes nothing takes no lift (just's bin/test-bash-completions came first)
+    scripts = make_repo(tmp_path / "scripts", {"bin/test-bash-completions": "#!/bin/sh\nbash -c 'complete -p just'\n",
+                                               "bin/publish": "#!/bin/sh\ncargo publish\n"})
+    hits = retriever_for(Index.build(Repository(scripts).snapshot())).rank(
+        "how is a release published to crates.io with cargo after the bash completions?", 2)
+    assert [h.path for h in hits] == ["bin/publish", "bin/test-bash-completions"], hits
+    assert "script asked" in hits[0].why and "script asked" not in hits[1].why, hits
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?"):
         assert not names_config(other), other
@@ -906,6 +913,8 @@ def test_a_file_written_out_whole_ranks_first(tmp_path: Path, make_repo) -> None
     for written in ("src/test/functional/SerializedNameTest.java", "what is in src/test/protobuf/annotations.proto?"):
         first = retriever.rank(written, 1)[0]
         assert first.path == written.split()[-1].rstrip("?") and "path named" in first.why, (written, first)
+    # the file a verb acts on is no answer to "which … runs it?" (tomli's "which CI job runs scripts/x.py?")
+    assert retriever.paths_written(parse("which CI job runs src/test/protobuf/annotations.proto?")) == set()
     listed = " ".join(f"src/test/t{i}/T{i}Test.java" for i in range(4))
     assert not any("path named" in h.why for h in retriever.rank(listed, 5))
 
@@ -1085,12 +1094,14 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   # what the tests are of says nothing of how tests run (commander's, guzzle's questions)
                   "Which test covers the 'Did you mean' suggestion after an unknown command?",
                   "Which test covers the MockHandler queue running out of responses?",
-                  "Where are the tests for skipping hidden subcommands?", "where is the command parser tested?"):
+                  "Where are the tests for skipping hidden subcommands?", "where is the command parser tested?",
+                  # tested for a case: the tests (just's "how is shell completion tested for nushell?")
+                  "how is shell completion tested for nushell?", "how is the Writer tested against a temp file?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
                   # the verb of a check, and the tests' own verb after what they are of (pflag's, fd's, tomlkit's)
-                  "how is a flag's shorthand tested for being already used?", "how is the size tested against the limit?",
+                  "how is a flag's shorthand tested for being already used?", "how is the cwd tested to see if it exists?",
                   "how are the tests for pflag run in CI?", "how are the integration tests of fd invoked?",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)

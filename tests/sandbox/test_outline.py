@@ -87,7 +87,7 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("tests/fixtures/app/pyproject.toml", "test"), ("build.mill", "config"),
     ("gson/src/main/resources/META-INF/proguard/gson.pro", "config"), ("psalm-baseline.xml", "config"),
     ("test.js", "test"), ("packages/core/test.mjs", "test"), ("test.ts", "test"), ("latest.js", "code"),
-    ("lib/test.js", "code"),
+    ("lib/test.js", "code"), ("justfile", "config"),
     # scripts-to-rule-them-all's script/ (faraday_middleware's script/release); a man page
     ("script/release", "script"), ("script/bootstrap", "script"), ("share/man/man1/minisign.1", "docs"),
 ])

@@ -114,14 +114,18 @@ class HistoryScan:
         if self.shallow:
             text += "; the clone is shallow, so older history is cut off"
         if self.lines_unknown and self.unreadable == PARTIAL_CLONE:
-            text += f"; {self.lines_unknown} commits read without their changed-line counts ({PARTIAL_CLONE})"
+            text += f"; {_commits(self.lines_unknown)} read without their changed-line counts ({PARTIAL_CLONE})"
         elif self.lines_unknown:
-            text += (f"; {self.lines_unknown} commits read without their changed-line counts, as git could not "
+            text += (f"; {_commits(self.lines_unknown)} read without their changed-line counts, as git could not "
                      f"read a file they changed ({self.unreadable}; a partial or damaged clone?)")
         if self.unfetched:
             text += (f"; {self.unfetched} of the newest left out: the partial clone never fetched their files, and "
                      "explore does not fetch them (git would write into the clone); clone without --filter to ask them")
         return text
+
+
+def _commits(n: int) -> str:
+    return f"{n} commit" if n == 1 else f"{n} commits"
 
 
 def is_source(rel: str) -> bool:
