@@ -117,6 +117,9 @@ _NAMES_CONFIG = re.compile(
     rf"\b(proguard|r8)( keep)? (rules?|config(uration)?|files?)\b|\b(minimum|required) (test )?coverage\b|"
     rf"\bcoverage (threshold|percentage|minimum|requirement)s?\b|\bfail[-_]under\b|"
     rf"{_PUBLISHED}|\bfastlane\b|\bfastfile\b|"
+    # a package's tools version and the least platform versions (routing-kit's Package.swift: `.macOS(.v15)`)
+    rf"\bswift-tools-version\b|\btools[- ]version\b|\bdeployment target\b|"
+    rf"\b(minimum|least|oldest|lowest|supported) (ios|ipados|macos|tvos|watchos|visionos|android( sdk| api)?) (version|level)s?\b|"
     # .NET after a space: `\b` never stands before its dot (serilog's "which version of the .NET SDK …" asked for code)
     rf"(?<![\w.])\.net( (sdk|framework|runtime))? versions?\b|\bversions? of (the )?\.net\b|\bglobal\.json\b",
     re.I)

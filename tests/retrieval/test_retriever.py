@@ -402,7 +402,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
                   "How is the documentation site deployed?", "Which ProGuard rules does the jar ship to its users?",
                   "What minimum test coverage percentage is required?", "when are wheels built and uploaded?",
                   "How is a new version of the gem tagged and pushed to rubygems?", "Which fastlane lane builds it?",
-                  "how are the release binaries built and uploaded to GitHub?"):
+                  "how are the release binaries built and uploaded to GitHub?",
+                  "What is the minimum macOS version the package supports?", "which swift-tools-version is declared?"):
         assert names_config(asked), asked
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
@@ -427,7 +428,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert [h.path for h in hits] == ["bin/publish", "bin/test-bash-completions"], hits
     assert "script asked" in hits[0].why and "script asked" not in hits[1].why, hits
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
-                  "how does the client push to the registry?", "how is coverage of the branches measured?"):
+                  "how does the client push to the registry?", "how is coverage of the branches measured?",
+                  "how does the app check the macos version at runtime?"):
         assert not names_config(other), other
     # autotools' configure script as a noun, not the verb
     assert names_config("Which configure option disables decNumber support?")
