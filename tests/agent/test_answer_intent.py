@@ -93,6 +93,12 @@ def test_a_code_answer_to_a_docs_question_gives_way_to_the_page_the_stage_ranks_
     assert settle(GATED, [walked], {walked: 1.0}, page_first, walked=walked, question=bug)[0][0] == "pkg/retry.py"
     conf = [("docs/conf.py", 9.0), ("pkg/retry.py", 8.0)]  # a docs folder's source file is no page
     assert settle(GATED, [walked], {walked: 1.0}, conf, walked=walked, question=asked)[0][0] != "docs/conf.py"
+    # a config file asked for stays in once the walk answered code (dry-validation's gemspec, first in both
+    # rankings, was filtered out)
+    gems = [("dry-validation.gemspec", 20.0), ("lib/dry/validation.rb", 12.0)]
+    walked = "lib/dry/extensions/monads.rb"
+    assert settle(GATED, [walked], {walked: 1.0}, gems, walked=walked,
+                  question="which gems does dry-validation depend on at runtime?")[0][0] == "dry-validation.gemspec"
 
 
 def test_examples_scripts_and_source_under_docs_stand() -> None:
