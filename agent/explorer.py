@@ -674,6 +674,9 @@ class Explorer:
                 if "question" not in question:
                     raise TypeError("explore_ask takes {'question': '...'}: the dict has no 'question' key (it has "
                                     f"{', '.join(repr(k) for k in question) or 'none'})")
+                if extra := [k for k in question if k != "question"]:  # the input schema forbids them
+                    raise TypeError("explore_ask takes {'question': '...'} alone, not "
+                                    f"{', '.join(repr(k) for k in extra)} too")
                 question = question["question"]
             if not isinstance(question, str):
                 raise TypeError("explore_ask takes a question: a string or {'question': '...'}, "

@@ -123,6 +123,8 @@ def test_malformed_calls_get_clear_answers_and_the_runnable_has_schemas(repo: Re
         runnable.invoke({"query": "install steps"})
     with pytest.raises(TypeError, match="not int"):
         runnable.invoke(5)
+    with pytest.raises(TypeError, match="alone, not 'extra' too"):  # the input schema forbids other keys
+        runnable.invoke({"question": "install steps", "extra": 1})
 
 
 def test_observations_are_shaped_as_the_policy_was_trained(repo: Repository, tmp_path: Path, script) -> None:
