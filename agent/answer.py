@@ -259,7 +259,8 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         if asks_for_tests(question):  # "how is X tested for Y?" may ask how code checks it: code stays in
             kinds = {"test"} if asks_which_test(question) and any(file_kind(p) == "test" for p, _ in
                                                                   stage[:weights.candidates]) else {"code", "test"}
-        publish = asks_publish(question)  # httparty's script/release makes its releases, pflag's RELEASING.md guides them
+        # httparty's script/release makes its releases, pflag's RELEASING.md guides them
+        publish = asks_publish(question)
         if _ASKS_SCRIPT.search(question) or publish:
             kinds.add("script")
         if _ASKS_EXAMPLE.search(question):  # websocket's "how does the chat example broadcast …?" answered client.go

@@ -236,7 +236,8 @@ def find_adapters(repo: str | os.PathLike[str] | None, adapter: str | os.PathLik
         return found
     if repo is None:
         return {}
-    return next((found for place in _bundle_dirs(repo) if (found := adapters_in(place)) and not shipped_copy(place)), {})
+    return next((found for place in _bundle_dirs(repo)
+                 if (found := adapters_in(place)) and not shipped_copy(place)), {})
 
 
 def shipped_copy(folder: Path) -> bool:

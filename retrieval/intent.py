@@ -570,7 +570,8 @@ def names_tool(question: str, path: str) -> bool:
 
 
 #: A question asking for a CI workflow by that name (the tool it names is what the workflow runs).
-_ASKS_WORKFLOW = re.compile(r"\b(?:which|what|the)\s+(?:github\s+)?(?:ci\s+)?(?:workflows?|actions?\s+workflows?|ci\s+jobs?)\b", re.I)
+_ASKS_WORKFLOW = re.compile(r"\b(?:which|what|the)\s+(?:github\s+)?(?:ci\s+)?"
+                            r"(?:workflows?|actions?\s+workflows?|ci\s+jobs?)\b", re.I)
 
 
 def is_workflow(path: str) -> bool:

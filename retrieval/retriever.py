@@ -34,8 +34,8 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for,
                      asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised, declares_version_asked,
-                     dependency_asked, dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config, names_file,
-                     names_tool, version_line)
+                     dependency_asked, dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config,
+                     names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse)
 from .units import UnitIndex
@@ -1191,6 +1191,8 @@ _ASKS_IGNORED = re.compile(r"\bignor\w*|\bexclud\w*|\bline[- ]endings?\b|\bend[-
                            r"\beditor\s*config\b|\blinguist\b|\bgit\s*attributes\b|\blfs\b|\bpages\b", re.I)
 #: A page whose name says it is the guide to making releases (pflag's RELEASING.md).
 _RELEASE_GUIDE = re.compile(r"^(?:releas|publish|deploy)\w*\.(?:md|rst|txt|adoc)$", re.I)
+
+
 def not_asked_about(path: str, question: str) -> bool:
     """Whether ``path`` is a config file that answers only questions about it (a `.gitignore`)
     and ``question`` is none: a config question's lift, or a walk's config answer, passes it by."""
