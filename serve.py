@@ -120,6 +120,8 @@ class SharedModel:
     adapters: dict[str, str]
     name: str
     notes: tuple[str, ...]
+    model_notes: tuple[str, ...] = ()
+    """What loading the model found to say, with the answers a walk gave (:attr:`Explorer.model_notes`)."""
 
 
 class ExploreServer:
@@ -455,11 +457,12 @@ class ExploreServer:
                 return explorer
             self.log.info("model %s loaded in %.1f s", explorer.model_name, time.perf_counter() - started)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
-                                      explorer.model_name, tuple(explorer.notes))
+                                      explorer.model_name, tuple(explorer.notes), tuple(explorer.model_notes))
             return explorer
         explorer = Explorer(snapshot, policy=shared.policy, reflector=shared.reflector, config=shared.config,
                             adapters=shared.adapters, retriever=retriever)
         explorer.model_name, explorer.notes = shared.name, list(shared.notes)
+        explorer.model_notes = list(shared.model_notes)
         return explorer
 
     def search(self, repo: str | None, question: str, k: int = 10) -> SearchOut:

@@ -249,6 +249,8 @@ class Explorer:
         """One question at a time: a question resets and walks the one environment (LangChain's
         batch and an agent's parallel tool calls ask from several threads)."""
         self.notes: list[str] = []
+        self.model_notes: list[str] = []
+        """What loading the model found to say (a zero-shot model), said with the answers a walk gave."""
         if (lost := self.snapshot.missing_note) is not None:  # a file the clone lacks: said in every answer
             self.notes.append(lost)
         if as_shipped:
@@ -330,8 +332,8 @@ class Explorer:
         lm = loaded.model
         if self.adapters and fast is None:
             lm = load_adapters(loaded, self.adapters)
-        if "policy" not in self.adapters:
-            self.notes.append(
+        if "policy" not in self.adapters:  # said of a walk: an answer no walk gave owes nothing to the model
+            self.model_notes.append(
                 f"no trained adapters: {loaded.name} runs zero-shot, which is close to random here; "
                 "run `explore train REPO` to fit it to this repository"
             )
@@ -495,7 +497,7 @@ class Explorer:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
             if (say := self._said) is not None:
                 say("walking the repository…")
-        notes = list(self.notes)
+        notes = [*self.notes, *(self.model_notes if walking else [])]
         if clip_question(question)[1] and walking:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
         steps: list[Step] = []
