@@ -359,8 +359,10 @@ class Explorer:
 
     # -- asking ------------------------------------------------------------------------
     def walks(self, question: str, walk: str | None = None) -> bool:
-        """Whether :meth:`ask` walks for ``question`` (and so needs the model) under ``walk``
-        (default this explorer's): always, or where the walk can change the answer."""
+        """Whether :meth:`ask` would walk for ``question`` under ``walk`` (default this
+        explorer's): always, or where the walk can change the answer — before the answers
+        :meth:`ask` gives without a walk (a bare name, a named file, a config file it names), so
+        a walk's model is loaded only once :meth:`ask` reaches the walk, never on this guess."""
         return _checked(walk or self.walk) == "always" or (walk_matters(self.weigh, question)
                                                            and not is_bare_name(question))  # grep-like: the stage
 

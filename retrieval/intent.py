@@ -564,7 +564,7 @@ def names_tool(question: str, path: str) -> bool:
     tool = re.sub(r"-(?:config|conf|settings)$", "", name.lstrip(".").split(".", 1)[0])  # .pre-commit-config.yaml
     if len(tool) < 3 or tool in _NOT_TOOLS:
         return False
-    if _ASKS_WORKFLOW.search(question) and not is_workflow(path):
+    if _ASKS_WORKFLOW.search(question) and _CI_FILE.search(path.lower()) is None:
         return False  # Polly's "which workflow pushes the NuGet packages?" answered NuGet.config
     return re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", question, re.I) is not None
 
@@ -572,13 +572,6 @@ def names_tool(question: str, path: str) -> bool:
 #: A question asking for a CI workflow by that name (the tool it names is what the workflow runs).
 _ASKS_WORKFLOW = re.compile(r"\b(?:which|what|the)\s+(?:github\s+)?(?:ci\s+)?"
                             r"(?:workflows?|actions?\s+workflows?|ci\s+jobs?)\b", re.I)
-
-
-def is_workflow(path: str) -> bool:
-    """Whether ``path`` is a CI workflow or pipeline (GitHub's, GitLab's, Azure's, CircleCI's, Travis')."""
-    lower = path.lower()
-    return lower.startswith((".github/workflows/", ".circleci/")) or PurePosixPath(lower).name in (
-        ".gitlab-ci.yml", ".travis.yml", "azure-pipelines.yml", "appveyor.yml", "jenkinsfile")
 
 
 def asks_for(question: str, kind: str) -> bool:
