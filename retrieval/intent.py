@@ -229,11 +229,21 @@ def speaks_of_tests(question: str) -> bool:
 #: determiner, or *tested*), never the verb ("which function tests for an optional type?",
 #: "which file tests whether …": the code that checks), nor how tests are run or configured.
 _TESTS_NOUN = r"(tests?|specs?|test (cases?|files?|suites?)|fixtures?)"
+#: A test doing something, as its question's subject: "which test starts a TLS server with
+#: ListenAndServeTLS?", "which test verifies that …", "which spec would catch …" (chi's, ranked
+#: 42nd, and MediatR's "which test checks that behaviors run in the right order", read as how
+#: tests are run) — not how tests are run or kept ("which tests run in CI?", "which test runner …").
+_TESTS_DOING = (rf"\b(?:which|what)\s+(?:(?:unit|integration|end-to-end|e2e)\s+)?{_TESTS_NOUN}\s+"
+                r"(?:(?:would|will|should|can|could|might)\s+(?!be\b)[a-z]+|"
+                r"(?!(?:is|was|does|has|runs|passes|fails|lives|sits|needs|requires|belongs|suites?|runners?|"
+                r"frameworks?|commands?|harness|tools?|configs?|setups?|directory|folders?|files?|class|cases?)\b)"
+                r"[a-z]+(?:es|s)|makes? sure|tries|tried)\b")
 #: The tests named as things ("which test covers X", "the tests for X", "where are the tests"), which a
 #: test answers where one is offered (:func:`asks_which_test`).
 _TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
                 r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
-                rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b")
+                rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
+                r"(?=\b(?:which|what)\s)" + _TESTS_DOING)
 _WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
     _TESTS_NAMED + "|"
@@ -250,6 +260,8 @@ _TESTS_SUBJECT = re.compile(
     r"\b(?:is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I | re.S)
 
 
+#: A test doing something and all after it: what the test does, not how tests are run.
+_TESTS_ACT = re.compile(_TESTS_DOING + ".*", re.I | re.S)
 #: The tests' own verb, after what they are of: "how are the tests for pflag run in CI?", "… invoked?".
 _TESTS_RUN = re.compile(r"\b(run|ran|invoked|executed|configured|triggered|skipped)\b\s*"
                         r"(\?|$|\b(in|on|with|by|under|locally|from|during)\b)", re.I)
@@ -267,7 +279,7 @@ def asks_for_tests(question: str) -> bool:
     outside what the tests are of (:data:`_TESTS_SUBJECT`), but for the tests' own verb at
     its end (:data:`_TESTS_RUN`)."""
     return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(_TESTS_SUBJECT.sub(" ", question)) is None \
-        and _TESTS_RUN.search(question) is None \
+        and _TESTS_RUN.search(_TESTS_ACT.sub(" ", question)) is None \
         and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
 
 

@@ -1098,13 +1098,18 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   "Which test covers the MockHandler queue running out of responses?",
                   "Where are the tests for skipping hidden subcommands?", "where is the command parser tested?",
                   # tested for a case: the tests (just's "how is shell completion tested for nushell?")
-                  "how is shell completion tested for nushell?", "how is the Writer tested against a temp file?"):
+                  "how is shell completion tested for nushell?", "how is the Writer tested against a temp file?",
+                  # a test doing something: chi's (42nd), MediatR's ("run in" was read as how tests run)
+                  "Which test starts a TLS server with ListenAndServeTLS?", "which spec would catch a broken redirect?",
+                  "Which test checks that pipeline behaviors run in the right order around the handler?",
+                  "Which test verifies that handlers are called?", "which test makes sure the cache expires?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
                   # the verb of a check, and the tests' own verb after what they are of (pflag's, fd's, tomlkit's)
                   "how is a flag's shorthand tested for being already used?", "how is the cwd tested to see if it exists?",
                   "how are the tests for pflag run in CI?", "how are the integration tests of fd invoked?",
+                  "which tests run in CI?", "Which test runner does the project use?", "which tests are skipped?",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
                   "Which file tests whether c1 and c2 are a matching pair?",
