@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_publish, asks_which_test,
-                                is_statement, names_file, names_tool, speaks_of_tests)
+from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_how_to_only, asks_publish,
+                                asks_which_test, is_statement, names_file, names_tool, speaks_of_tests)
 from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -245,10 +245,15 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             asked = {kind for kind in _GATED if asks_for(question, kind)}
             if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
                 return [(pick, 0.0)]
-        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]):
+        elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]) and not (
+                asks_how_to_only(question) and _ranks_below(stage[0][0], walked, bm25)):
             # "how do I set the timeout?": the walk read code, the stage put a page asked for first — not where
             # it answered a header that is the library's documentation (``documented``: zlib.h documents
-            # `compress`, and the stage's first page was the DEFLATE RFC; jansson.h, declarations alone, is none)
+            # `compress`, and the stage's first page was the DEFLATE RFC; jansson.h, declarations alone, is none),
+            # nor where only "how do I" asks for a page and BM25 ranks the page below the walk's code (every
+            # page takes the stage's docs lift: chi's CONTRIBUTING.md, 23rd by its words, answered "how do I
+            # limit concurrent requests?" over the walk's throttle.go; http's README, holding no "log", "how do
+            # I log every request?"; on 39 review questions so asked 25 -> 29 first, none lost)
             return [(walked, 0.0)] if documented else [(stage[0][0], 0.0)]
         # a script is code where the question speaks of what scripts do (dotenv's scripts/build.js, the only
         # file calling esbuild, for "how is the bundle built?"), not where a benchmark repeats its words
@@ -295,6 +300,12 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         return total
 
     return sorted(((f, score(f)) for f in pool), key=lambda fs: -fs[1])
+
+
+def _ranks_below(page: str, walked: str, bm25: Sequence[tuple[str, float]]) -> bool:
+    """Whether BM25 ranks ``walked`` and ranks ``page`` below it, or not at all."""
+    order = {p: n for n, (p, _) in enumerate(bm25)}
+    return walked in order and order.get(page, len(order)) > order[walked]
 
 
 def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:

@@ -14,6 +14,8 @@ from pathlib import PurePosixPath
 from ..sandbox.index import STOPWORDS
 from ..sandbox.outline import is_build_file
 
+#: "How do I …": a page may answer it, or the code it asks how to use (:func:`asks_how_to_only`).
+_HOW_TO = r"how (do|can|should) (i|we|you)|how to"
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
 #: about behaviour, and behaviour lives in code.
@@ -21,7 +23,7 @@ _ASKS_FOR = {
     "docs": re.compile(
         r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|what'?s new|"
         r"what changed|changes in (v|version)|"
-        r"read about|explain(s|ed)?|how (do|can|should) (i|we|you)|how to|"
+        r"read about|explain(s|ed)?|" + _HOW_TO + "|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
         r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|"
         r"(upgrade|migration) guide|"
@@ -604,6 +606,19 @@ def asks_for(question: str, kind: str) -> bool:
     if kind == "docs":
         text = _DOCUMENT_NOUN.sub(" ", text)
     return pattern is not None and pattern.search(text) is not None and not is_statement(question)
+
+
+def asks_how_to_only(question: str) -> bool:
+    """Whether ``question`` asks for docs (:func:`asks_for`) only as "how do I …" does: a page
+    answers it where one speaks of what it asks, else the code it asks how to use (http's "how do
+    I log every request?" answered a README holding no "log", chi's "how do I limit concurrent
+    requests?" a CONTRIBUTING.md 23rd by its words, over the walk's throttle.go)."""
+    text = _DOCUMENT_NOUN.sub(" ", _CODE_SPAN.sub(" ", question))
+    return asks_for(question, "docs") and _ASKS_FOR["docs"].search(_HOW_TO_WORDS.sub(" ", text)) is None
+
+
+#: The words of :data:`_HOW_TO`, taken out of a question to see whether it asks for docs otherwise.
+_HOW_TO_WORDS = re.compile(r"\b(?:" + _HOW_TO + r")\b", re.I)
 
 
 #: "document(s)" as the thing a document database stores, not the verb ("which page documents …",

@@ -264,3 +264,24 @@ def test_a_release_question_keeps_the_release_guide_and_a_gitignore_answers_no_c
     ignored = "which build folders does the .gitignore leave out?"
     assert settle(weights, [".gitignore"], {".gitignore": 1.0}, stage, walked=".gitignore",
                   question=ignored)[0][0] == ".gitignore"
+
+
+def test_how_do_i_alone_keeps_the_walks_code_where_bm25_ranks_the_page_below_it() -> None:
+    """chi's "how do I limit the number of concurrent requests …?": the walk and BM25 had
+    middleware/throttle.go first, and `ask` answered CONTRIBUTING.md (23rd by its words), the
+    stage's first page by the docs lift every page takes when a question says "how do I". A
+    page BM25 ranks above the walk's code, or a question asking for pages in so many words,
+    still takes the page."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True)  # as shipped
+    stage = [("CONTRIBUTING.md", 10.0), ("middleware/throttle.go", 9.5), ("README.md", 9.0)]
+    bm25 = [("middleware/throttle.go", 12.0), ("middleware/timeout.go", 8.0), ("CONTRIBUTING.md", 1.0)]
+    question = "How do I limit the number of concurrent requests and return 503 when the backlog is full?"
+    walked = "middleware/throttle.go"
+    files = [f for f, _ in settle(weights, [walked], {walked: 1.0}, stage, bm25, walked=walked, question=question)]
+    assert files[0] == walked
+    ahead = [("CONTRIBUTING.md", 13.0), *bm25[:2]]
+    assert settle(weights, [walked], {walked: 1.0}, stage, ahead, walked=walked, question=question)[0][0] \
+        == "CONTRIBUTING.md"
+    asked = "Which page documents how to limit the number of concurrent requests?"
+    assert settle(weights, [walked], {walked: 1.0}, stage, bm25, walked=walked, question=asked)[0][0] \
+        == "CONTRIBUTING.md"
