@@ -589,13 +589,25 @@ def owned_names(query: Query) -> frozenset[str]:
 
 
 def _lines_holding(text: str, piece: str) -> Iterator[tuple[str, str]]:
-    """Each line of ``text`` holding ``piece``, with what stands before it on that line."""
+    """Each line of ``text`` holding ``piece``, with what stands before it on that line; not a
+    line inside a block comment (:func:`_in_block_comment`)."""
     at = text.find(piece)
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         end = text.find("\n", at)
-        yield text[start:end if end >= 0 else len(text)], text[start:at]
+        if not _in_block_comment(text, start):
+            yield text[start:end if end >= 0 else len(text)], text[start:at]
         at = text.find(piece, at + 1)
+
+
+def _in_block_comment(text: str, at: int) -> bool:
+    """Whether the line starting at ``at`` lies inside a ``/* … */`` comment opened at the start
+    of an earlier line: a JSDoc `@example` whose lines open without a `*` (ky's
+    `console.log('Request timed out:', …)` took a pasted message's lift for type-guards.ts)."""
+    opened = text.rfind("/*", 0, at)
+    while opened >= 0 and text[text.rfind("\n", 0, opened) + 1:opened].strip():  # not at its line's start
+        opened = text.rfind("/*", 0, opened)
+    return opened >= 0 and text.find("*/", opened + 2, at) < 0
 
 
 def holds_in_code(text: str, piece: str) -> bool:
@@ -743,7 +755,8 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          # Kotlin/Native's (okio's `Uncaught Kotlin exception: okio.EOFException: \n not found`)
                          r"Uncaught Kotlin exception:[^\S\n]+|Unhandled exception\.[^\S\n]+)?"  # and .NET's
                          # Swift's runtime trap: `Fatal error: msg`
-                         r"(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic)"
+                         # and a lower-case `warning:` as Rust's, gcc's and env_logger's own print it
+                         r"(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|warning)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
                          # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`

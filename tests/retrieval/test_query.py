@@ -255,6 +255,9 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
                    "Caused by: java.lang.IllegalArgumentException: abstract or expect function cannot have code",
                    "e: java.lang.IllegalArgumentException: abstract or expect function cannot have code"):
         assert parse(pasted).messages == ("abstract or expect function cannot have code",), pasted
+    # a lower-case `warning:` as Rust's and gcc's print it (env_logger's own "invalid logging spec" gave no message)
+    pasted = "RUST_LOG=my_app=verbose prints:\n\nwarning: invalid logging spec 'verbose', ignoring it\n\nWhy?"
+    assert "invalid logging spec" in parse(pasted).messages
 
 
 def test_a_stop_word_written_alone_in_backticks_is_a_name() -> None:

@@ -1298,6 +1298,12 @@ def test_a_message_quoted_in_a_comment_is_not_where_it_is_raised(tmp_path: Path,
         "impl/src/attr.rs": 'fn check() -> Result<()> {\n    return Err(Error::new_spanned(attr, "duplicate #[source] attribute"));\n}\n',
         "src/lib.rs": "//! Derive std::error::Error: #[source] attribute, #[from] attribute, duplicate attributes.\n"
                       "//! could not compile without the derive; the previous error is the source.\n",
+        # a JSDoc `@example` whose lines open without a `*` (ky's type-guards.ts took the lift for its timeout)
+        "source/guards.ts": "/**\nCheck if an error is a timeout.\n@example\n```\nimport ky from 'ky';\n"
+                            "\tconsole.log('Request timed out:', error.request.url);\n```\n*/\n"
+                            "export const isTimeoutError = (error: unknown) => error instanceof TimeoutError;\n",
+        "source/timeout.ts": "/* Timeouts. */\nexport function timeout(request: Request) {\n"
+                             "\tthrow new TimeoutError(`Request timed out: ${request.method} ${request.url}`);\n}\n",
     })
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
     validation = retriever.rank("Key: 'Req.Meta.Name' Error:Field validation for 'Name' failed on the 'required' tag", 3)
@@ -1310,6 +1316,9 @@ def test_a_message_quoted_in_a_comment_is_not_where_it_is_raised(tmp_path: Path,
     from explore.retrieval.query import parse
 
     assert parse(rustc).messages == ("duplicate #[source] attribute",)
+    timed_out = retriever.rank("TimeoutError: Request timed out: POST https://example.com/api/upload", 2)
+    assert timed_out[0].path == "source/timeout.ts" and "message found" in timed_out[0].why, timed_out
+    assert all("message found" not in h.why for h in timed_out if h.path != "source/timeout.ts"), timed_out
 
 
 def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path: Path, make_repo) -> None:
