@@ -389,8 +389,16 @@ def dependency_line(question: str, lines: list[str]) -> int | None:
     if name is None:
         return None
     named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.I)
+    # a lockfile's entry: its name, its version on a line below (Cargo.lock's `name = "regex"`, then
+    # `version = "1.11.1"`; composer.lock's `"name": "brick/math",` then `"version": "0.12.1",`)
+    entry = re.compile(rf"^\s*\"?name\"?\s*[:=]\s*[\"']{re.escape(name)}[\"']", re.I)
     return next((n for n, text in enumerate(lines, start=1)
-                 if len(text) < 400 and named.search(text) and _A_VERSION.search(text)), None)
+                 if len(text) < 400 and named.search(text) and (_A_VERSION.search(text) or entry.search(text) and any(
+                     _LOCKED_VERSION.search(below) for below in lines[n:n + 2]))), None)
+
+
+#: A lockfile entry's version line, below its name.
+_LOCKED_VERSION = re.compile(r"^\s*\"?version\"?\s*[:=]\s*[\"']v?\d", re.I)
 
 
 #: A version as manifests write one: ``1.2``, ``^2.7``, ``v1.0.5``, ``>=3.0``, ``setuptools>=77``.

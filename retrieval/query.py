@@ -120,6 +120,8 @@ _GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 #: is a module).
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
                    r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake|"
+                   # a lockfile (`Cargo.lock`, `composer.lock`, `poetry.lock`), Ruby's type signatures
+                   r"lock|rbs|"
                    # a page or a list whose stem holds dots (`README.zh-CN.md`, Polly's `PublicAPI.Shipped.txt`)
                    r"md|txt)|"
                    r"[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
@@ -660,7 +662,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     runs to :data:`UNIT_WORDS` words and does not ask where a name is defined."""
     if (declared := version_line(question, path, lines)) is not None:  # "which Go version is required?"
         return max(1, declared - 2)
-    if file_kind(path) == "config" and (pinned := dependency_line(question, lines)) is not None:  # "which version of OkHttp?"
+    if (file_kind(path) == "config" or path.endswith(".lock")) \
+            and (pinned := dependency_line(question, lines)) is not None:  # "which version of OkHttp?", a lockfile's
         return max(1, pinned - 2)
     if (tested := tested_versions_line(question, path, lines)) is not None:  # "which Node versions does CI test?"
         return max(1, tested - 3)

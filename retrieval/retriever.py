@@ -635,7 +635,9 @@ class Retriever:
         """The repository's files whose whole path (a folder and a name) the question writes
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
         tails = self._by_tail()
-        written = {p for p in query.paths if "/" in p and p in tails.get(p, ())}
+        # or a top-level file by its name, where no other file bears it (uuid's "which version of brick/math
+        # is locked in composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th)
+        written = {p for p in query.paths if p in tails.get(p, ()) and ("/" in p or len(tails[p]) == 1)}
         # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?"
         written = {p for p in written if not re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
                                                        query.text, re.I)}
@@ -786,9 +788,13 @@ class Retriever:
                                 and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")
-            if dependency_asked(query.text) is not None and not is_statement(query.text):
+            if (dependency := dependency_asked(query.text)) is not None and not is_statement(query.text):
                 pinning = [p for p in fused if file_kind(p) == "config"
                            and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
+                # and the lockfile the question names, which holds it (uuid's "which version of brick/math is
+                # locked in composer.lock?" answered composer.json: a lock's name and version are lines apart)
+                pinning += [p for p in self.paths_written(query) & set(fused) - set(pinning)
+                            if dependency.lower() in (self.snapshot.text(p) or "").lower()]
                 for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
                     fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
                     why[path].append("dependency version asked")

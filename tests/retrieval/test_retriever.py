@@ -1478,3 +1478,33 @@ def test_a_dotnet_frames_class_and_method_name_the_file_holding_it(tmp_path: Pat
     from explore.retrieval.query import parse
 
     assert parse("   at App.Builder.<Build>d__3.MoveNext()\n").frame_owner == ("Builder", "Build")
+
+
+def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: Path, make_repo) -> None:
+    """uuid's "which version of brick/math is locked in composer.lock?" answered composer.json
+    (its `"brick/math": "^0.8"` pins a range; the lock's name and version are lines apart, and a
+    lock is no config file), env_logger's Cargo.lock ranked behind a crate's Cargo.toml; the
+    evidence opens at the lock's entry."""
+    from explore.retrieval.query import evidence_start
+
+    lock = ('{\n    "packages": [\n        {\n            "name": "acme/other",\n            "version": "1.0.0"\n'
+            '        },\n        {\n            "name": "brick/math",\n            "version": "0.12.1",\n'
+            '            "source": {"url": "https://github.com/brick/math.git"}\n        }\n    ]\n}\n')
+    repo = make_repo(tmp_path, {
+        "composer.json": '{\n    "require": {\n        "brick/math": "^0.8.8 || ^0.9 || ^0.10 || ^0.11 || ^0.12"\n    }\n}\n',
+        "composer.lock": lock,
+        "src/Math/BrickMathCalculator.php": "<?php\nuse Brick\\Math\\BigInteger;\nfinal class BrickMathCalculator {}\n",
+        "Cargo.lock": "[[package]]\nname = \"memchr\"\nversion = \"2.7.4\"\n\n[[package]]\nname = \"regex\"\n"
+                      "version = \"1.12.3\"\ndependencies = [\n \"memchr\",\n \"regex-syntax\",\n]\n\n"
+                      "[[package]]\nname = \"regex-syntax\"\nversion = \"0.8.5\"\n",
+        "crates/filter/Cargo.toml": "[package]\nname = \"filter\"\n\n[dependencies]\nregex = { version = \"1.0.3\" }\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    locked = "which version of brick/math is locked in composer.lock?"
+    assert retriever.rank(locked, 1)[0].path == "composer.lock"
+    assert retriever.rank("which version of brick/math does the package require?", 1)[0].path == "composer.json"
+    assert retriever.rank("which version of regex is in Cargo.lock?", 1)[0].path == "Cargo.lock"
+    cargo = (repo / "Cargo.lock").read_text().splitlines()
+    assert evidence_start(cargo, "which version of regex is in Cargo.lock?", "Cargo.lock", 6) == 5  # its `[[package]]`
+    composer = lock.splitlines()
+    assert evidence_start(composer, locked, "composer.lock", 6) == 6
