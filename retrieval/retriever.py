@@ -1264,7 +1264,7 @@ _ASKS_DECLARATION = re.compile(r"\b(?:typings?|type (?:declarations?|definitions
 
 
 def _declares_only(path: str) -> bool:
-    """Whether ``path`` only declares types (a TypeScript ``.d.ts``, a Python ``.pyi`` stub):
-    where another file defines the same name, that one holds the code."""
+    """Whether ``path`` only declares types (a TypeScript ``.d.ts``, a Python ``.pyi`` stub, Ruby's
+    ``.rbs``): where another file defines the same name, that one holds the code."""
     lower = path.lower()
-    return lower.endswith((".d.ts", ".d.mts", ".d.cts", ".pyi"))
+    return lower.endswith((".d.ts", ".d.mts", ".d.cts", ".pyi", ".rbs"))

@@ -36,6 +36,8 @@ CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".
                  ".dart", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".ml", ".mli",
                  ".clj", ".cljs", ".zig", ".nim", ".vue", ".svelte", ".y", ".yy", ".l", ".ll", ".g4",
                  ".jq",
+                 # Ruby's type signatures (RBS), as a .pyi stub is Python's (http's sig/http.rbs was data)
+                 ".rbs",
                  # templates, where a project's output is written (pdoc's HTML is its .html.jinja2 files)
                  ".jinja", ".jinja2", ".j2", ".twig", ".mustache", ".hbs", ".handlebars", ".ejs", ".njk", ".liquid",
                  ".erb", ".tmpl", ".gotmpl"} | set(syntax.SUFFIXES)
@@ -156,6 +158,10 @@ _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtest
 _DOTNET_BENCH_FOLDER = re.compile(r"[\w.-]+\.(?:benchmarks?|perf|performance)(?:tests?)?$")
 
 
+#: What a Maven site writes its pages in (xdoc, APT, FAQ markup, Velocity, HTML).
+_SITE_PAGES = frozenset({".xml", ".html", ".htm", ".xhtml", ".apt", ".fml", ".vm", ".md"})
+
+
 @lru_cache(maxsize=1 << 16)
 def file_kind(path: str) -> str:
     """One word for what kind of file this is, from its path alone (remembered: it is asked of
@@ -181,6 +187,9 @@ def file_kind(path: str) -> str:
             or _JS_TEST_RE.search(name) or _JS_TEST_FILE.fullmatch(p.as_posix()) or (suffix == ".rb" and "spec" in parts) \
             or any(_DOTNET_TEST_FOLDER.match(part) for part in parts):
         return "test"
+    # a Maven site's pages (commons-cli's src/site/xdoc/*.xml, site.xml) and javadoc overview: its assets are data
+    if "src/site/" in f"/{p.as_posix()}" or "src/main/javadoc/" in f"/{p.as_posix()}":
+        return "docs" if suffix in DOC_SUFFIXES | _SITE_PAGES else "data"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:
         return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
     if parts & {"locale", "locales", "i18n", "l10n", "translations", "lang", "langs"} and suffix in _MESSAGE_SUFFIXES:

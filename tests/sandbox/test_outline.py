@@ -90,6 +90,10 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("lib/test.js", "code"), ("justfile", "config"),
     # scripts-to-rule-them-all's script/ (faraday_middleware's script/release); a man page
     ("script/release", "script"), ("script/bootstrap", "script"), ("share/man/man1/minisign.1", "docs"),
+    # a Maven site's pages and javadoc overview, its assets (commons-cli's); Ruby's RBS signatures (http's sig/)
+    ("src/site/xdoc/release_1_2.xml", "docs"), ("src/site/site.xml", "docs"), ("core/src/site/apt/index.apt", "docs"),
+    ("src/main/javadoc/overview.html", "docs"), ("src/site/resources/images/svg/diagrams-cli2.js", "data"),
+    ("website/src/site.js", "code"), ("sig/http.rbs", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
