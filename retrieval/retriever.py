@@ -670,7 +670,10 @@ class Retriever:
                     # a bundler's output in a build folder (nedb's browser-version/out/nedb.js, a browserify
                     # bundle of lib/, answered questions about lib/datastore.js)
                     or not _BUILD_FOLDERS.isdisjoint(folder.lower().split("/"))
-                    and _BUNDLE_HEAD.search(self.snapshot.text(path, 4096) or "") is not None)
+                    and _BUNDLE_HEAD.search(self.snapshot.text(path, 4096) or "") is not None
+                    # a compiler's output beside its source map (ky's committed distribution/core/Ky.js
+                    # answered its own stack traces over source/core/Ky.ts)
+                    or _SOURCE_MAPPED.search((self.snapshot.text(path) or "")[-512:]) is not None)
         return marks[path]
 
     def _unit_body(self, query: Query, path: str) -> bool:
@@ -833,6 +836,11 @@ class Retriever:
                     fused[path] += cfg.message_found
                     why[path].append("message found")
             if cfg.copied_penalty:
+                # a copy a stack frame runs in is no copy the question names (ky's trace through its committed
+                # distribution/core/Ky.js, compiled from source/core/Ky.ts, answered the compiled file)
+                named_text = query.text
+                for ran, _ in query.frame_lines:
+                    named_text = named_text.replace(ran, " ")
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
                     code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
                     # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
@@ -841,7 +849,7 @@ class Retriever:
                         continue
                     copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written
-                    if copied and (autoconf or not _names_copy(query.text, path, copied == "vendored")
+                    if copied and (autoconf or not _names_copy(named_text, path, copied == "vendored")
                                    or (copied == "vendored" and self._own_namesake(path)
                                        and not _ASKS_VENDORED.search(query.text))):
                         fused[path] -= cfg.copied_penalty
@@ -1168,6 +1176,8 @@ _BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
 _BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
                           r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
+#: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.
+_SOURCE_MAPPED = re.compile(r"^//# sourceMappingURL=\S+\s*$", re.M)
 
 
 def _named_for(files: set[str], name: str) -> set[str]:

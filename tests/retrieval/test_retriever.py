@@ -1508,3 +1508,29 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     assert evidence_start(cargo, "which version of regex is in Cargo.lock?", "Cargo.lock", 6) == 5  # its `[[package]]`
     composer = lock.splitlines()
     assert evidence_start(composer, locked, "composer.lock", 6) == 6
+
+
+def test_a_compiled_file_a_stack_frame_runs_in_gives_way_to_its_source(tmp_path: Path, make_repo) -> None:
+    """ky commits its tsc output (distribution/, each file ending with its source map's line): a
+    user's trace through `node_modules/ky/distribution/core/Ky.js:201` answered the compiled file
+    over source/core/Ky.ts, the frame's name read as the question naming the copy."""
+    message = "The `prefixUrl` option has been renamed `prefix` in v2 and enhanced to allow slashes in input"
+    source = ("export class Ky {\n\tconstructor(input: Input, options: Options) {\n\t\tif (options.prefixUrl) {\n"
+              f"\t\t\tthrow new Error('{message}');\n\t\t}}\n\t}}\n}}\n")
+    compiled = ("export class Ky {\n    constructor(input, options) {\n        if (options.prefixUrl) {\n"
+                f"            throw new Error('{message}');\n        }}\n    }}\n}}\n//# sourceMappingURL=Ky.js.map\n")
+    repo = make_repo(tmp_path, {
+        "source/core/Ky.ts": source,
+        "distribution/core/Ky.js": compiled,
+        "distribution/core/Ky.js.map": '{"version":3,"sources":["../../source/core/Ky.ts"]}\n',
+        "source/types/options.ts": "export type Options = {\n\tprefix?: string;\n\tbaseUrl?: string;\n};\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    trace = (f"After upgrading every request throws:\n\nError: {message}\n"
+             "    at new Ky (file:///app/node_modules/ky/distribution/core/Ky.js:201:19)\n"
+             "    at file:///app/src/api.js:5:24\n")
+    ranked = retriever.rank(trace, 2)
+    assert ranked[0].path == "source/core/Ky.ts", ranked
+    assert "generated" in next(h.why for h in ranked if h.path == "distribution/core/Ky.js"), ranked
+    # the copy asked about by name is the copy
+    assert retriever.rank("what does distribution/core/Ky.js export?", 1)[0].path == "distribution/core/Ky.js"
