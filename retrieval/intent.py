@@ -306,8 +306,22 @@ RAISING_LINE = re.compile(r"\b(?:raise|throw|throws|panic!?|Err)\b")
 
 
 def asks_where_raised(question: str) -> bool:
-    """Whether ``question`` asks where an error is raised or thrown; never a statement."""
-    return _ASKS_RAISED.search(question) is not None and not is_statement(question)
+    """Whether ``question`` asks where an error is raised or thrown; never a statement, nor "where
+    does X do Y" with an error thrown somewhere in Y (ky's "where does ky decide whether a
+    TypeError thrown by fetch is a network error?" lifted every file throwing a TypeError)."""
+    found = _ASKS_RAISED.search(question)
+    if found is None or is_statement(question):
+        return False
+    return not (_WHERE_DOES.search(found.group(0)) and _PARTICIPLE.search(found.group(0))
+                and not _PASSIVE.search(found.group(0)))
+
+
+#: "Where does X …": its own verb is what it asks about.
+_WHERE_DOES = re.compile(r"\bwhere\s+(?:does|do|did)\b", re.I)
+#: The raising words as a participle ("a TypeError thrown by fetch"), and as the passive a
+#: "where does it get thrown?" asks with.
+_PARTICIPLE = re.compile(r"\b(?:thrown|raised)$", re.I)
+_PASSIVE = re.compile(r"\b(?:get|gets|got|be|been|being)\s+(?:thrown|raised)$", re.I)
 
 
 def asks_definition(question: str) -> bool:

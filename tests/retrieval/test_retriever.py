@@ -511,6 +511,13 @@ def test_a_question_asking_where_an_error_is_thrown_ranks_the_code_throwing_it(t
     assert top.path == "src/RedirectMiddleware.php" and "raise asked" in top.why, retriever.rank(
         "where is the TooManyRedirectsException thrown?", 3)
     assert retriever.rank("Where is RetryLimit raised?", 1)[0].path == "pkg/retry.py"
+    from explore.retrieval.intent import asks_where_raised
+
+    # "where does X do Y", an error thrown somewhere in Y: ky's question lifted every file throwing a TypeError
+    assert not asks_where_raised("where does ky decide whether a TypeError thrown by fetch is a network error?")
+    for asked in ("Where does parse raise ValueError?", "where does the error get thrown?",
+                  "where is the TypeError thrown by fetch caught?", "Which function throws NotFound?"):
+        assert asks_where_raised(asked), asked
     # not a comment saying it will be raised, nor a line raising another error of its namespace (httparty)
     ruby = make_repo(tmp_path / "ruby", {
         "lib/httparty.rb": "module HTTParty\n  # {HTTParty::RedirectionTooDeep} error will raise upon too many redirects\n"
