@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..retrieval.intent import (ASKED_KINDS, asks_definition, asks_for, asks_for_tests, asks_how_to_only, asks_publish,
-                                asks_which_test, is_statement, names_file, names_tool, speaks_of_tests)
+from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_tests, asks_how_to_only,
+                                asks_publish, asks_upgrade_guide, asks_which_test, is_statement, names_file, names_tool,
+                                speaks_of_tests)
 from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -227,6 +228,11 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
+        if walked is not None and asks_upgrade_guide(question) and not _is_guide(walked) and (guide := next(
+                (p for p, _ in stage[:weights.candidates] if _is_guide(p)), None)) is not None:
+            # "which page documents the breaking changes when upgrading from 5.x to 6.0?": http's walk answered
+            # README.md, which says "see UPGRADING.md"; the stage had the guide first
+            return [(guide, 0.0)]
         if walked is not None and _astray_from_docs(weights, walked, question) and stage and _is_page(stage[0][0]):
             # "which page documents the signer?" asked in docs/: the walk answered conf.py, or an icon
             return [(stage[0][0], 0.0)]
@@ -330,6 +336,11 @@ def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> boo
     ``conf.py``), which the intent gate let stand, asked from inside ``docs/``."""
     return weights.intent and file_kind(walked) in {"data", "config"} and asks_for(question, "docs") \
         and not asks_for(question, "config") and not _ASKS_IMAGE.search(question)
+
+
+def _is_guide(path: str) -> bool:
+    """A page that guides an upgrade by its name (UPGRADING.md, docs/migration-v8.md)."""
+    return _is_page(path) and UPGRADE_GUIDE.search(path) is not None
 
 
 def _is_page(path: str) -> bool:

@@ -16,6 +16,8 @@ from ..sandbox.outline import is_build_file
 
 #: "How do I …": a page may answer it, or the code it asks how to use (:func:`asks_how_to_only`).
 _HOW_TO = r"how (do|can|should) (i|we|you)|how to"
+#: Upgrading between versions, which a guide answers (:func:`asks_upgrade_guide`).
+_UPGRADE = r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|(upgrade|migration) guide"
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
 #: about behaviour, and behaviour lives in code.
@@ -25,8 +27,7 @@ _ASKS_FOR = {
         r"what changed|changes in (v|version)|"
         r"read about|explain(s|ed)?|" + _HOW_TO + "|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
-        r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|"
-        r"(upgrade|migration) guide|"
+        + _UPGRADE + "|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
         r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells))\b", re.I),
     "config": re.compile(
@@ -628,6 +629,16 @@ def asks_for(question: str, kind: str) -> bool:
     if kind == "docs":
         text = _DOCUMENT_NOUN.sub(" ", text)
     return pattern is not None and pattern.search(text) is not None and not is_statement(question)
+
+
+def asks_upgrade_guide(question: str) -> bool:
+    """Whether ``question`` asks how to upgrade between versions (a guide answers it)."""
+    return _UPGRADE_ASKED.search(question) is not None and not is_statement(question)
+
+
+_UPGRADE_ASKED = re.compile(r"\b(?:" + _UPGRADE + r")\b", re.I)
+#: A guide to upgrading by its name: UPGRADING.md, MIGRATION.md, docs/upgrading/3-to-4.rst, migration-v8.md.
+UPGRADE_GUIDE = re.compile(r"(?:^|/)[^/]*(?:upgrad|migrat)[^/]*$|(?:^|/)(?:upgrad\w*|migrat\w*)/", re.I)
 
 
 def asks_how_to_only(question: str) -> bool:

@@ -285,3 +285,17 @@ def test_how_do_i_alone_keeps_the_walks_code_where_bm25_ranks_the_page_below_it(
     asked = "Which page documents how to limit the number of concurrent requests?"
     assert settle(weights, [walked], {walked: 1.0}, stage, bm25, walked=walked, question=asked)[0][0] \
         == "CONTRIBUTING.md"
+
+
+def test_upgrading_between_versions_is_answered_by_the_guide_the_stage_offers() -> None:
+    """http's "which page documents the breaking changes when upgrading from 5.x to 6.0?": the
+    walk answered README.md (which says "see UPGRADING.md") and the walk's page stood, the
+    stage's first file, UPGRADING.md, passed over."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    stage = [("UPGRADING.md", 15.2), ("README.md", 10.4), ("CHANGELOG.md", 9.0)]
+    question = "Which page documents the breaking changes when upgrading from 5.x to 6.0?"
+    assert settle(weights, ["README.md"], {}, stage, walked="README.md", question=question)[0][0] == "UPGRADING.md"
+    # a walk to a guide stands, and a page asked for otherwise is the walk's
+    assert settle(weights, [], {}, stage[::-1], walked="UPGRADING.md", question=question)[0][0] == "UPGRADING.md"
+    other = "Which page documents the timeout options?"
+    assert settle(weights, ["README.md"], {}, stage, walked="README.md", question=other)[0][0] == "README.md"
