@@ -1541,3 +1541,49 @@ def test_a_compiled_file_a_stack_frame_runs_in_gives_way_to_its_source(tmp_path:
     assert "generated" in next(h.why for h in ranked if h.path == "distribution/core/Ky.js"), ranked
     # the copy asked about by name is the copy
     assert retriever.rank("what does distribution/core/Ky.js export?", 1)[0].path == "distribution/core/Ky.js"
+
+
+def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_repo) -> None:
+    """uuid's `NodeException: Unable to find a suitable node provider` thrown in
+    FallbackNodeProvider.php:48 answered UuidFactory.php, an outer frame whose words, names and
+    history outweighed where it broke; the innermost frame the repository holds is lifted (of
+    the repository's own installed package first: env_logger's `…/env_logger-0.11.5/src/logger.rs`,
+    not the user's `./src/lib.rs` that panicked calling it)."""
+    factory = ("<?php\nclass UuidFactory\n{\n" + "".join(
+        f"    public function uuid{i}($node) {{ return $this->provider->getNode(); /* node provider factory */ }}\n"
+        for i in range(12)) + "}\n")
+    repo = make_repo(tmp_path, {
+        "src/UuidFactory.php": factory,
+        "src/Provider/Node/FallbackNodeProvider.php":
+            "<?php\nclass FallbackNodeProvider\n{\n    public function getNode()\n    {\n"
+            "        throw new NodeException('Unable to find a suitable node provider');\n    }\n}\n",
+        "src/Generator/DefaultTimeGenerator.php": "<?php\nclass DefaultTimeGenerator\n{\n"
+                                                  "    public function generate($node) { return $node; }\n}\n",
+    })
+    trace = ("PHP Fatal error:  Uncaught Ramsey\\Uuid\\Exception\\NodeException: Unable to find a suitable node "
+             "provider in /app/vendor/ramsey/uuid/src/Provider/Node/FallbackNodeProvider.php:6\nStack trace:\n"
+             "#0 /app/vendor/ramsey/uuid/src/Generator/DefaultTimeGenerator.php(4): "
+             "Ramsey\\Uuid\\Provider\\Node\\FallbackNodeProvider->getNode()\n"
+             "#1 /app/vendor/ramsey/uuid/src/UuidFactory.php(5): Ramsey\\Uuid\\Generator\\DefaultTimeGenerator->generate()\n"
+             "#2 /app/src/Controller.php(10): Ramsey\\Uuid\\UuidFactory->uuid1()\n#3 {main}\n")
+    index = Index.build(Repository(repo).snapshot())
+    top = retriever_for(index).rank(trace, 3)
+    assert top[0].path == "src/Provider/Node/FallbackNodeProvider.php" and "innermost frame" in top[0].why, top
+    assert all("innermost frame" not in h.why for h in top[1:]), top
+    # a question with no trace lifts nothing
+    assert all("innermost frame" not in h.why for h in retriever_for(index).rank("where is the node provider?", 3))
+    rust = make_repo(tmp_path / "rust", {
+        "Cargo.toml": '[package]\nname = "env_logger"\nversion = "0.11.5"\n',
+        "src/lib.rs": "//! A logger configured by environment variables.\npub mod logger;\n"
+                      "pub fn init() { logger::Builder::new().init() }\n",
+        "src/logger.rs": "pub struct Builder;\nimpl Builder {\n    pub fn init(&mut self) {\n"
+                         "        self.try_init().expect(\"Builder::init should not be called after logger initialized\");\n"
+                         "    }\n}\n",
+    })
+    panic = ("thread 'tests::parses_config' panicked at src/lib.rs:41:10:\n"
+             "Builder::init should not be called after logger initialized: SetLoggerError(())\nstack backtrace:\n"
+             "   3: env_logger::logger::Builder::init\n"
+             "             at /home/me/.cargo/registry/src/index.crates.io-6f17d22bba15001f/env_logger-0.11.5/src/logger.rs:4:9\n"
+             "   4: myapp::tests::setup\n             at ./src/lib.rs:41:10\n")
+    lifted = [h for h in retriever_for(Index.build(Repository(rust).snapshot())).rank(panic, 2) if "innermost frame" in h.why]
+    assert [h.path for h in lifted] == ["src/logger.rs"], lifted
