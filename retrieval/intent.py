@@ -58,9 +58,15 @@ _SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)
 _PUBLISHED = (
     rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
     rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
-    rf"\b(?:publish|upload|deploy|push|release)(?:ed|es|s|ing)?(?: [\w.-]+){{0,3}} (?:to|on) (?:pypi|npm|crates\.io|"
+    rf"\b(?:publish(?:ed|es|ing)?|upload(?:ed|s|ing)?|deploy(?:ed|s|ing)?|push(?:ed|es|ing)?|releas(?:e|ed|es|ing))"
+    rf"(?: [\w.-]+){{0,3}} (?:to|on) (?:pypi|npm|crates\.io|"
     rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|"
-    rf"github(?: releases)?|homebrew)\b")
+    rf"github(?: releases)?|homebrew)\b|"
+    # cutting a release, its process (env_logger's "how do maintainers cut a new release of the crate?"
+    # answered filter.rs over release.toml and CONTRIBUTING.md); not a release build or mode
+    r"\b(?:cut|cuts|cutting|make|makes|making|prepare|prepares|preparing|tag|tags|tagging)\s+"
+    r"(?:(?:a|the|new|each|our|its)\s+)*releases?\b(?!\s+(?:build|mode|profile|binar|config|flags?)\w*)|"
+    r"\brelease (?:process|procedure|checklist|workflow)\b")
 _ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
 
 
@@ -540,6 +546,11 @@ def version_line(question: str, path: str, lines: list[str]) -> int | None:
 #: A CI service's own files: GitHub's workflows, GitLab's, Travis', CircleCI's, Azure's, AppVeyor's.
 _CI_FILE = re.compile(r"(?:^|/)\.github/workflows/[^/]+\.ya?ml$|(?:^|/)\.gitlab-ci\.ya?ml$|(?:^|/)\.travis\.ya?ml$|"
                       r"(?:^|/)\.circleci/config\.ya?ml$|(?:^|/)azure-pipelines\.ya?ml$|(?:^|/)\.?appveyor\.ya?ml$")
+
+
+def is_ci_file(path: str) -> bool:
+    """Whether ``path`` is a CI service's workflow (GitHub Actions, GitLab, Travis, CircleCI, …)."""
+    return _CI_FILE.search(path.lower()) is not None
 
 
 def asks_ci_file(question: str, path: str) -> bool:

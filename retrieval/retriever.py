@@ -34,8 +34,8 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_for,
                      asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised, declares_version_asked,
-                     dependency_asked, dependency_line, is_bare_name, is_only_a_reference, is_statement, names_config,
-                     names_file, names_tool, version_line)
+                     dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
+                     names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse)
 from .units import UnitIndex
@@ -653,6 +653,18 @@ class Retriever:
             return True
         return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
 
+    def _release_config(self, path: str) -> bool:
+        """Whether the config file ``path`` makes releases, not as a CI workflow does (those answer
+        as config): a release tool's settings by its name (cargo-release's ``release.toml``,
+        ``.goreleaser.yaml``, ``.releaserc``), or a package.json whose scripts release it (ky's
+        ``"release": "np"`` ranked 29th for "how is a new version of ky released to npm?")."""
+        name = PurePosixPath(path).name.lower()
+        if is_ci_file(path):
+            return False
+        if name == "package.json":
+            return _RELEASE_SCRIPT.search(self.snapshot.text(path, INDEX_BYTES) or "") is not None
+        return _RELEASE_TOOL.search(name) is not None
+
     def paths_written(self, query: Query) -> set[str]:
         """The repository's files whose whole path (a folder and a name) the question writes
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
@@ -792,6 +804,9 @@ class Retriever:
                     if lifts["script"] and is_release_guide(path):
                         fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
                         why[path].append("release guide")
+                    if lifts["script"] and kind == "config" and self._release_config(path):
+                        fused[path] += lifts["script"]  # and the settings of the tool that makes them
+                        why[path].append("release config")
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -1222,6 +1237,10 @@ def _named_for(files: set[str], name: str) -> set[str]:
 
 
 #: A script named for making releases, and what a script that publishes one runs.
+#: A release tool's settings by name: cargo-release, GoReleaser, semantic-release, release-it, release-please.
+_RELEASE_TOOL = re.compile(r"^(?:\.?release(?:-please-config|rc|-it)?|\.goreleaser|\.releaserc)(?:\.\w+)*$")
+#: A package.json script that releases the package (`"release": "np"`, `"publish": …`).
+_RELEASE_SCRIPT = re.compile(r'"(?:release|publish|release:\w+)"\s*:\s*"')
 _RELEASE_NAME = re.compile(r"releas|publish|deploy|upload|bump|ship|dist\b|version", re.I)
 _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|cargo publish|twine upload|flit publish|"
                         r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"

@@ -427,6 +427,20 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
         "how is a release published to crates.io with cargo after the bash completions?", 2)
     assert [h.path for h in hits] == ["bin/publish", "bin/test-bash-completions"], hits
     assert "script asked" in hits[0].why and "script asked" not in hits[1].why, hits
+    # a release tool's settings and a package.json script that releases (ky's `"release": "np"` ranked 29th,
+    # env_logger's release.toml for "how do maintainers cut a new release?"), "released to npm" read at all
+    tools = make_repo(tmp_path / "tools", {
+        "package.json": '{\n  "name": "ky",\n  "scripts": {\n    "test": "xo && ava",\n    "release": "np"\n  }\n}\n',
+        "source/core/Ky.ts": "export class Ky {\n\t// a new version of the request is made for each retry\n}\n",
+        "crate/release.toml": 'pre-release-commit-message = "chore: Release"\ntag-name = "v{{version}}"\n',
+        "crate/src/lib.rs": "//! Cut a new logger for each release of the config.\npub fn init() {}\n",
+    })
+    ranked = retriever_for(Index.build(Repository(tools).snapshot()))
+    first = ranked.rank("how is a new version of ky released to npm?", 1)[0]
+    assert first.path == "package.json" and "release config" in first.why, first
+    first = ranked.rank("how do maintainers cut a new release of the crate?", 1)[0]
+    assert first.path == "crate/release.toml" and "release config" in first.why, first
+    assert not names_config("how do I make a release build?")
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?",
                   "how does the app check the macos version at runtime?"):
