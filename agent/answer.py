@@ -189,14 +189,20 @@ def walk_matters(weights: AnswerWeights | None, question: str) -> bool:
     return any(asks_for(question, kind) for kind in _GATED) or asks_definition(question)
 
 
+#: What a repository's own tools write: its manual, shell completions, reference docs, bindings.
+_ARTIFACT = (r"(?:man(?:ual)?[ -]?pages?|manual|(?:shell )?completions?|docs|documentation|reference|bindings|stubs|"
+             r"changelog|readme)")
 #: Scripts, benchmarks and build tooling asked about by name ("the esbuild config", "which benchmark …"), not
 #: a verb they share with code ("how does route registration build the regex?": FastRoute's benchmark answered).
 _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|webpack|rollup|vite|gulp|grunt|makefile|"
                           r"profil(?:e|er|ing)|perf(?:ormance)? tests?|(?:the|a) build (?:step|process|pipeline|script)|"
                           r"command[- ]line tool|cli (?:tool|entry|script|binary)|"
                           # a file written by a tool the repository runs (urfave/cli's scripts/build.go regenerates
-                          # godoc-current.txt: "how is godoc-current.txt regenerated and checked?" answered flag code)
-                          r"regenerat\w+)\b|\bbin/", re.I)
+                          # godoc-current.txt: "how is godoc-current.txt regenerated and checked?" answered flag code;
+                          # swift-argument-parser's Tools/generate-manual, first in both rankings, for "how is the man
+                          # page generated for a command?")
+                          r"regenerat\w+|" + _ARTIFACT + r"\b[^?.\n]{0,30}\bgenerat\w*|generat\w*\b[^?.\n]{0,30}\b"
+                          + _ARTIFACT + r")\b|\bbin/", re.I)
 
 
 #: A path inside a documentation folder.

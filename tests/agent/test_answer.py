@@ -78,6 +78,9 @@ def test_code_only_weighs_a_script_as_code() -> None:
     # a file a tool of the repository writes (urfave/cli's scripts/build.go regenerates godoc-current.txt)
     assert _ASKS_SCRIPT.search("How is godoc-current.txt regenerated and checked?")
     assert not _ASKS_SCRIPT.search("where is a version 4 UUID generated?")
+    # and what a repository's tools generate (swift-argument-parser's Tools/generate-manual, first in both rankings)
+    assert _ASKS_SCRIPT.search("how is the man page generated for a command?")
+    assert not _ASKS_SCRIPT.search("how are ids generated?")
 
 
 def test_a_walk_to_a_page_the_stage_passes_over_gives_way_to_the_stages_page() -> None:
