@@ -638,8 +638,13 @@ def asks_for(question: str, kind: str) -> bool:
     pattern = _ASKS_FOR.get(kind)
     text = _CODE_SPAN.sub(" ", question)
     if kind == "docs":
-        text = _DOCUMENT_NOUN.sub(" ", text)
+        text = _SHOWS_HOW.sub(" ", _DOCUMENT_NOUN.sub(" ", text))
     return pattern is not None and pattern.search(text) is not None and not is_statement(question)
+
+
+#: "How to" as what something else shows: chi's "where is the example that shows how to serve static
+#: files?" asked for the example, and its walk's README stood as the page asked for.
+_SHOWS_HOW = re.compile(r"\b(?:shows?|showing|demonstrat\w+|illustrat\w+)\s+(?:you\s+|me\s+)?how\s+to\b", re.I)
 
 
 def asks_upgrade_guide(question: str) -> bool:

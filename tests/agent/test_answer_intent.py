@@ -33,6 +33,8 @@ def test_questions_that_ask_for_a_kind_of_file(question: str, kind: str) -> None
 
 
 @pytest.mark.parametrize("question", [
+    # "how to" as what an example shows (chi's walk to README.md stood as the page asked for)
+    "Where is the example that shows how to serve static files from a folder?",
     "Where is shell completion for bash implemented?",
     "How does click detect that it runs in a terminal?",
     "Fix crash in retry when the server closes the connection\n\nTraceback (most recent call last):",
