@@ -614,7 +614,16 @@ def names_tool(question: str, path: str) -> bool:
         return False
     if _ASKS_WORKFLOW.search(question) and _CI_FILE.search(path.lower()) is None:
         return False  # Polly's "which workflow pushes the NuGet packages?" answered NuGet.config
-    return re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", question, re.I) is not None
+    return re.search(rf"(?<![\w-])(?:{_TOOL_ALIASES.get(tool, re.escape(tool))})(?![\w-])", question, re.I) is not None
+
+
+#: The tools whose settings file is named otherwise than the tool: TypeScript's tsconfig.json,
+#: an rc file, cargo-deny's deny.toml (env_logger's "where is cargo deny configured?" ranked it 7th,
+#: path-to-regexp's "which TypeScript compiler options does the build use?" 6th).
+_TOOL_ALIASES = {"tsconfig": r"typescript|tsc|tsconfig|compiler options", "jsconfig": r"jsconfig|javascript project",
+                 "eslintrc": r"eslint(?:rc)?", "prettierrc": r"prettier(?:rc)?", "babelrc": r"babel(?:rc)?",
+                 "mocharc": r"mocha(?:rc)?", "nycrc": r"nyc(?:rc)?", "stylelintrc": r"stylelint(?:rc)?",
+                 "swcrc": r"swc(?:rc)?", "deny": r"cargo[- ]deny|deny\.toml"}
 
 
 #: A question asking for a CI workflow by that name (the tool it names is what the workflow runs).

@@ -369,6 +369,13 @@ class Retriever:
         return any(units.files[int(units.owner[i])] == path and int(units.spans[i][0]) <= line <= int(units.spans[i][1])
                    for i in self._unit_ids.get(function.lower(), []))
 
+    def _tool_configured(self, query: Query, fused: dict[str, float]) -> bool:
+        """Whether ``query`` asks for config (:func:`.intent.asks_for`) and names the tool a
+        candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
+        which no list of tools can hold every one of."""
+        return asks_for(query.text, "config") and any(
+            file_kind(p) == "config" and names_tool(query.text, p) for p in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH])
+
     def _configure_asked(self, query: Query) -> bool:
         """Whether ``query`` speaks of autotools' `configure` script as its subject in a
         repository that has one (:data:`~.intent.CONFIGURE_SUBJECT`)."""
@@ -786,7 +793,8 @@ class Retriever:
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
-                     "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query) else 0.0,
+                     "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query)
+                     or self._tool_configured(query, fused) else 0.0,
                      "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
                      # a release is made by a workflow, or by a script (httparty's script/release got nothing)
                      "script": cfg.config_intent if asks_publish(query.text) else 0.0}

@@ -337,6 +337,17 @@ def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path
     assert retriever.rank("where are retries configured?", 1)[0].path.startswith("pkg/")
     assert retriever.rank("The pytest fixture for retries returns None when the option is missing", 1)[0].path \
         .startswith("pkg/")
+    # a tool no list names, its settings named for it, asked where it is configured (env_logger's deny.toml, 7th)
+    rust = make_repo(tmp_path / "rust", {
+        "deny.toml": "[licenses]\nallow = ['MIT', 'Apache-2.0']\n\n[bans]\nmultiple-versions = 'deny'\ndeny = []\n",
+        "Cargo.toml": "[package]\nname = 'env_logger'\n",
+        "src/writer/mod.rs": "/// Where the writer is configured: the target, and whether to deny colors.\n"
+                             "pub fn configured(deny_colors: bool) -> bool {\n    !deny_colors\n}\n",
+    })
+    rust_retriever = retriever_for(Index.build(Repository(rust).snapshot()))
+    denied = {h.path: h for h in rust_retriever.rank("where is cargo deny configured?", 2)}
+    assert "deny.toml" in denied and "config asked" in denied["deny.toml"].why, denied
+    assert rust_retriever.rank("where are denied colors configured for the writer?", 1)[0].path == "src/writer/mod.rs"
 
 
 def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_first(tmp_path: Path,
