@@ -443,9 +443,11 @@ class Explorer:
         if asks_definition(question) and (unheard := env.unheard_of()):
             # no file holds the name, let alone defines it: any file named would be a guess
             names = ", ".join(f"`{n}`" for n in unheard)
+            # (a name defined further into a longer file is not seen: chi's 1.7 MB generated api.gen.go, whose
+            # `GetItem2999` it was told no file defines)
             return self._unwalked(question, started, [], f"no file of the repository holds {names} in the text "
-                                  "indexed (a file's first 100 KB), so none defines it: check the spelling, or `--rev` for "
-                                  "another commit")
+                                  "indexed (each file's first 100 KB; a definition further into a longer file is not "
+                                  "seen): check the spelling, or `--rev` for another commit")
         if is_only_a_reference(question):  # its words would only match code about URLs
             return self._unwalked(question, started, [], ONLY_A_REFERENCE)  # the CLI adds how to paste it
         if any(c.isalpha() and not c.isascii() for c in question) and not parse(question).terms:
