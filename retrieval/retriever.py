@@ -876,16 +876,22 @@ class Retriever:
                 for path in self.paths_written(query) & set(fused):
                     fused[path] += cfg.name_found
                     why[path].append("path named")
+            holding: set[str] = set()
             if cfg.message_found and query.messages:
-                for path in self.holding_messages(query, list(fused)):
+                for path in (holding := self.holding_messages(query, list(fused))):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
             if cfg.innermost_frame and query.frame_lines and rankings.get("path"):
                 # where it broke: the innermost frame the repository holds (uuid's trace thrown in
                 # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
                 inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
-                # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers
-                if inner in fused and file_kind(inner) == "code" and not is_vendored(inner) and not self._generated(inner):
+                # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
+                # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
+                # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
+                # which builds its message for every thrower (ky's HTTPError.ts), is no such file
+                writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
+                if inner in fused and file_kind(inner) == "code" and not is_vendored(inner) and not self._generated(inner) \
+                        and (not writing or inner in writing):
                     fused[inner] += cfg.innermost_frame
                     why[inner].append("innermost frame")
             if cfg.copied_penalty:
@@ -1229,6 +1235,8 @@ _BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
 _BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
                           r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
+#: A name that is an error's type (`HTTPError`, `NodeException`, `SetLoggerError`).
+_ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.
 _SOURCE_MAPPED = re.compile(r"^//# sourceMappingURL=\S+\s*$", re.M)
 

@@ -1612,3 +1612,20 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
              "   4: myapp::tests::setup\n             at ./src/lib.rs:41:10\n")
     lifted = [h for h in retriever_for(Index.build(Repository(rust).snapshot())).rank(panic, 2) if "innermost frame" in h.why]
     assert [h.path for h in lifted] == ["src/logger.rs"], lifted
+    # not over the file whose code writes the pasted message, the frame a reporter it reaches (handlebars.java's
+    # HbsErrorReporter over TemplateBuilder); an error class's own message is no such file (ky's HTTPError.ts)
+    java = make_repo(tmp_path / "java", {
+        "src/main/java/hbs/HbsErrorReporter.java": "package hbs;\nclass HbsErrorReporter {\n"
+                                                   "  void syntaxError(String msg) {\n    throw new HandlebarsException(msg);\n  }\n}\n",
+        "src/main/java/hbs/TemplateBuilder.java": "package hbs;\nclass TemplateBuilder {\n  void newVar(String name) {\n"
+                                                  "    if (helper(name) == null) {\n"
+                                                  "      reporter.syntaxError(\"could not find helper: '\" + name + \"'\");\n"
+                                                  "    }\n  }\n}\n",
+        "src/main/java/hbs/HandlebarsException.java": "package hbs;\nclass HandlebarsException extends RuntimeException {}\n",
+    })
+    hbs = ("Exception in thread \"main\" hbs.HandlebarsException: /templates/invoice.hbs:3:2: could not find helper: "
+           "'formatMoney'\n\tat hbs.HbsErrorReporter.syntaxError(HbsErrorReporter.java:4)\n"
+           "\tat hbs.TemplateBuilder.newVar(TemplateBuilder.java:5)\n")
+    ranked = retriever_for(Index.build(Repository(java).snapshot())).rank(hbs, 2)
+    assert ranked[0].path == "src/main/java/hbs/TemplateBuilder.java", ranked
+    assert all("innermost frame" not in h.why for h in ranked), ranked
