@@ -32,7 +32,7 @@ from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, ask
 from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
-from ..sandbox.outline import CODE_SUFFIXES, file_kind
+from ..sandbox.outline import CODE_SUFFIXES, file_kind, is_build_file
 
 #: The bundle file holding the weights (beside ``policy/``).
 ANSWER_FILE = "answer.json"
@@ -205,6 +205,8 @@ _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|web
                           + _ARTIFACT + r")\b|\bbin/", re.I)
 
 
+#: A build file that is a program: a shell or PowerShell script (``build.sh``, ``build.ps1``).
+_SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".ps1", ".bat", ".cmd"})
 #: A path inside a documentation folder.
 _DOCS_FOLDER = re.compile(r"(?:^|/)(?:docs?|documentation)/", re.I)
 #: An example asked for: "is there an example that …", "the chat example", "a sample app".
@@ -243,8 +245,14 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             # "which page documents the signer?" asked in docs/: the walk answered conf.py, or an icon
             return [(stage[0][0], 0.0)]
         if walked is not None and file_kind(walked) != "code" and not _stray_test(weights, walked, question):
+            if file_kind(walked) == "docs" and _ASKS_EXAMPLE.search(question) and asks_how_to_only(question) and (
+                    example := next((p for p, _ in stage[:weights.candidates] if file_kind(p) == "example"), None)):
+                # chi's "where is the example that shows how to serve static files from a folder?" walked to
+                # README.md over _examples/fileserver/main.go; where no example file is offered (co's examples
+                # live in its Readme.md) the page stands
+                return [(example, 0.0)]
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
-            if not off_topic(weights, walked, question) and not passed:
+            if not off_topic(weights, walked, question) and not passed and not _astray_from_asked(weights, walked, question):
                 return [(walked, 0.0)]
             # (where the question asks for a page: multer's "where is the destination folder created?", walked to
             # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
@@ -292,6 +300,8 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
                 return True
             # a docs build's own settings (Sphinx's docs/conf.py) answer how the docs are built, not "how do I
             # configure retries?" (the config it asks for is the library's)
+            if "script" in kinds and is_build_file(path) and PurePosixPath(path).suffix.lower() in _SCRIPT_SUFFIXES:
+                return True  # node-glob's scripts/build.sh, a build file, for "how is the minified bundle produced?"
             return file_kind(path) in kinds and not (file_kind(path) == "config" and _DOCS_FOLDER.search(path)
                                                      and not names_tool(question, path))
 
@@ -333,6 +343,19 @@ def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:
 #: A question asking for an image: the walk's picture answers it ("which image in the docs is the logo?").
 _ASKS_IMAGE = re.compile(r"\b(images?|img|pictures?|logos?|icons?|svgs?|pngs?|diagrams?|screenshots?|figures?|"
                          r"illustrations?|banners?|favicons?)\b", re.I)
+
+
+def _astray_from_asked(weights: AnswerWeights, walked: str, question: str) -> bool:
+    """Whether the walk answered a question asking for docs or config with a script, an example
+    or data the question neither names nor asks for (jmespath's "which page lists what changed in
+    each release?" walked to scripts/release, which stood as "the kind of file the question asks
+    for")."""
+    kind = file_kind(walked)
+    return weights.intent and kind in {"script", "example", "data"} \
+        and any(asks_for(question, asked) for asked in _GATED) and not names_file(question, walked) \
+        and not (kind == "script" and (_ASKS_SCRIPT.search(question) or asks_publish(question))) \
+        and not (kind == "example" and _ASKS_EXAMPLE.search(question)) \
+        and not (kind == "data" and _ASKS_IMAGE.search(question))
 
 
 def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> bool:

@@ -17,7 +17,9 @@ from ..sandbox.outline import is_build_file
 #: "How do I …": a page may answer it, or the code it asks how to use (:func:`asks_how_to_only`).
 _HOW_TO = r"how (do|can|should) (i|we|you)|how to"
 #: Upgrading between versions, which a guide answers (:func:`asks_upgrade_guide`).
-_UPGRADE = r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|(upgrade|migration) guide"
+_UPGRADE = (r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|(upgrade|migration) guide|"
+            # NSubstitute's "what are the breaking changes in NSubstitute 6.0?" answered Substitute.cs
+            r"breaking changes?")
 #: How a question asks for a file that is not code, by the file's kind (sandbox.outline.file_kind).
 #: Written from how people ask for these files: a question without any of these words asks
 #: about behaviour, and behaviour lives in code.
@@ -29,7 +31,9 @@ _ASKS_FOR = {
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
         + _UPGRADE + "|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
-        r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells))\b", re.I),
+        # and "which page shows an example of …" (httparse's README usage, 13th)
+        r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells|shows?|lists?|"
+        r"gives?|has|contains?|documents?))\b", re.I),
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
@@ -238,20 +242,26 @@ def speaks_of_tests(question: str) -> bool:
 #: determiner, or *tested*), never the verb ("which function tests for an optional type?",
 #: "which file tests whether …": the code that checks), nor how tests are run or configured.
 _TESTS_NOUN = r"(tests?|specs?|test (cases?|files?|suites?)|fixtures?)"
+#: One word saying which tests ("which compliance tests cover …", "where are the fuzz tests"; jmespath's
+#: question lifted no test file) — not the code noun of a check ("which function tests for …").
+_TEST_ADJECTIVE = (r"(?:(?!(?:function|functions|helper|helpers|method|methods|file|module|class|code|routine|check|"
+                   r"utility|util|utils|script|command|option|flag|is|are|do|does)\b)[a-z][\w-]*\s+)?")
 #: A test doing something, as its question's subject: "which test starts a TLS server with
 #: ListenAndServeTLS?", "which test verifies that …", "which spec would catch …" (chi's, ranked
 #: 42nd, and MediatR's "which test checks that behaviors run in the right order", read as how
 #: tests are run) — not how tests are run or kept ("which tests run in CI?", "which test runner …").
-_TESTS_DOING = (rf"\b(?:which|what)\s+(?:(?:unit|integration|end-to-end|e2e)\s+)?{_TESTS_NOUN}\s+"
+_TESTS_DOING = (rf"\b(?:which|what)\s+{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+"
                 r"(?:(?:would|will|should|can|could|might)\s+(?!be\b)[a-z]+|"
                 r"(?!(?:is|was|does|has|runs|passes|fails|lives|sits|needs|requires|belongs|suites?|runners?|"
-                r"frameworks?|commands?|harness|tools?|configs?|setups?|directory|folders?|files?|class|cases?)\b)"
+                r"frameworks?|commands?|harness|tools?|configs?|setups?|directory|folders?|files?|class|cases?|"
+                # a noun ("which test dependencies does co install?")
+                r"dependencies|fixtures|helpers|utilities|utils|data|directories|environments|reports|results)\b)"
                 r"[a-z]+(?:es|s)|makes? sure|tries|tried)\b")
 #: The tests named as things ("which test covers X", "the tests for X", "where are the tests"), which a
 #: test answers where one is offered (:func:`asks_which_test`).
-_TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TESTS_NOUN}\s+"
+_TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+"
                 r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
-                rf"\bwhere (are|is) (the |its |their )?(unit |integration )?{_TESTS_NOUN}\b|"
+                rf"\bwhere (are|is) (the |its |their )?{_TEST_ADJECTIVE}{_TESTS_NOUN}\b|"
                 r"(?=\b(?:which|what)\s)" + _TESTS_DOING)
 _WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
@@ -647,13 +657,9 @@ def asks_for(question: str, kind: str) -> bool:
     pattern = _ASKS_FOR.get(kind)
     text = _CODE_SPAN.sub(" ", question)
     if kind == "docs":
-        text = _SHOWS_HOW.sub(" ", _DOCUMENT_NOUN.sub(" ", text))
+        text = _DOCUMENT_NOUN.sub(" ", text)
     return pattern is not None and pattern.search(text) is not None and not is_statement(question)
 
-
-#: "How to" as what something else shows: chi's "where is the example that shows how to serve static
-#: files?" asked for the example, and its walk's README stood as the page asked for.
-_SHOWS_HOW = re.compile(r"\b(?:shows?|showing|demonstrat\w+|illustrat\w+)\s+(?:you\s+|me\s+)?how\s+to\b", re.I)
 
 
 def asks_upgrade_guide(question: str) -> bool:
@@ -663,7 +669,7 @@ def asks_upgrade_guide(question: str) -> bool:
 
 _UPGRADE_ASKED = re.compile(r"\b(?:" + _UPGRADE + r")\b", re.I)
 #: A guide to upgrading by its name: UPGRADING.md, MIGRATION.md, docs/upgrading/3-to-4.rst, migration-v8.md.
-UPGRADE_GUIDE = re.compile(r"(?:^|/)[^/]*(?:upgrad|migrat)[^/]*$|(?:^|/)(?:upgrad\w*|migrat\w*)/", re.I)
+UPGRADE_GUIDE = re.compile(r"(?:^|/)[^/]*(?:upgrad|migrat|breaking)[^/]*$|(?:^|/)(?:upgrad\w*|migrat\w*)/", re.I)
 
 
 def asks_how_to_only(question: str) -> bool:

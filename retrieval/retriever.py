@@ -426,6 +426,12 @@ class Retriever:
         frame in this repository's own installed package names (env_logger's
         `env_logger-0.11.5/src/logger.rs`, not the user's `./src/lib.rs` that panicked calling
         it); else the innermost."""
+        if (called := _PHP_CALLED_IN.search(query.text)) is not None:
+            # PHP's argument TypeError is the caller's ("… int given, called in …/Parser.php on line 276 and
+            # defined in …/ParseException.php:31": symfony/yaml's constructor only checks the type)
+            caller = called.group(1).replace("\\", "/")
+            if (inside := next((f for f in hits if caller.endswith("/" + f) or caller == f), None)) is not None:
+                return inside
         ours = {path for path, package in query.packages if package in self._own_names()}
         for mentioned in reversed(query.paths):
             if mentioned not in query.installed:
@@ -661,13 +667,15 @@ class Retriever:
         return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
 
     def _release_config(self, path: str) -> bool:
-        """Whether the config file ``path`` makes releases, not as a CI workflow does (those answer
-        as config): a release tool's settings by its name (cargo-release's ``release.toml``,
+        """Whether the config file ``path`` makes releases: a workflow named for it, a release
+        tool's settings by its name (cargo-release's ``release.toml``,
         ``.goreleaser.yaml``, ``.releaserc``), or a package.json whose scripts release it (ky's
         ``"release": "np"`` ranked 29th for "how is a new version of ky released to npm?")."""
         name = PurePosixPath(path).name.lower()
-        if is_ci_file(path):
-            return False
+        if is_ci_file(path):  # a workflow that releases by its name (swift-log's auto-release.yml)
+            return _RELEASE_NAME.search(name) is not None
+        if path.lower().startswith(".github/"):
+            return False  # not GitHub's release-notes categories (swift-log's .github/release.yml)
         if name == "package.json":
             return _RELEASE_SCRIPT.search(self.snapshot.text(path, INDEX_BYTES) or "") is not None
         return _RELEASE_TOOL.search(name) is not None
@@ -677,8 +685,10 @@ class Retriever:
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
         tails = self._by_tail()
         # or a top-level file by its name, where no other file bears it (uuid's "which version of brick/math
-        # is locked in composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th)
-        written = {p for p in query.paths if p in tails.get(p, ()) and ("/" in p or len(tails[p]) == 1)}
+        # is locked in composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th) — not code
+        # (symfony/yaml's "which test covers the tab check in Parser.php?" answered Parser.php)
+        written = {p for p in query.paths if p in tails.get(p, ())
+                   and ("/" in p or len(tails[p]) == 1 and file_kind(p) != "code")}
         # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?"
         written = {p for p in written if not re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
                                                        query.text, re.I)}
@@ -881,7 +891,10 @@ class Retriever:
                 for path in (holding := self.holding_messages(query, list(fused))):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
-            if cfg.innermost_frame and query.frame_lines and rankings.get("path"):
+            # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
+            # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
+            php_sites = _PHP_FRAME.search(query.text) is not None and _PHP_WHERE.search(query.text) is None
+            if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_sites:
                 # where it broke: the innermost frame the repository holds (uuid's trace thrown in
                 # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
                 inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
@@ -1235,6 +1248,12 @@ _BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
 _BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
                           r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
+#: Where PHP says an argument's TypeError was called from.
+_PHP_CALLED_IN = re.compile(r"\bcalled in (\S+\.php) on line \d+")
+#: A PHP trace's frames (`#0 /app/src/Dumper.php(64): Inline::dump(…)`), each naming a call site.
+_PHP_FRAME = re.compile(r"^#\d+ \S+\.php\(\d+\): ", re.M)
+#: Where PHP says it was thrown: `… in /app/src/Inline.php:134`, `thrown in … on line 134`.
+_PHP_WHERE = re.compile(r"\bin \S+\.php(?::| on line )\d+")
 #: A name that is an error's type (`HTTPError`, `NodeException`, `SetLoggerError`).
 _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.

@@ -20,7 +20,7 @@ from . import syntax
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl",
                    # Ruby's gemspec, PHPStan's NEON, .NET's MSBuild projects and solutions, Haskell's Cabal
-                   ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".nuspec",
+                   ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".slnx", ".nuspec",
                    ".runsettings", ".cabal",
                    # sbt's other files (plugins.sbt), CocoaPods' podspec, Xcode's build settings
                    ".sbt", ".podspec", ".xcconfig",
@@ -92,7 +92,7 @@ BUILD_FILES = frozenset({
     "build.sh", "build.mill", "build.sc",
 })
 #: Build files known by their suffix: a gemspec, an MSBuild project or solution.
-BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".cabal", ".podspec"})
+BUILD_SUFFIXES = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj", ".sln", ".slnx", ".cabal", ".podspec"})
 
 
 def is_build_file(path: str) -> bool:
@@ -198,7 +198,9 @@ def file_kind(path: str) -> str:
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
         return "config"
     # Go leaves `_examples/` out of its builds (validator's took a pasted error's message lift as code)
-    if parts & {"example", "examples", "_example", "_examples", "demo", "demos", "sample", "samples", "tutorial"}:
+    # (SwiftPM's Snippets/ too: swift-log's Snippets/basic-usage.swift)
+    if parts & {"example", "examples", "_example", "_examples", "demo", "demos", "sample", "samples", "tutorial",
+                "snippets"}:
         # a page of a tutorial or an examples folder's README is documentation (typer's
         # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
         return "docs" if suffix in DOC_SUFFIXES else "example"
@@ -208,7 +210,8 @@ def file_kind(path: str) -> str:
     if suffix in CONFIG_SUFFIXES:
         return "config"
     # GitHub's "scripts to rule them all" keep theirs in script/ (faraday_middleware's script/release)
-    if parts & {"scripts", "script", "tools", "bin", "exe", "benchmarks", "benchmark", "bench"} \
+    # and Cargo's benches/ and fuzz/ (httparse's benches/parse.rs, fuzz/fuzz_targets/*.rs were code)
+    if parts & {"scripts", "script", "tools", "bin", "exe", "benchmarks", "benchmark", "bench", "benches", "fuzz"} \
             or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:

@@ -302,3 +302,40 @@ def test_upgrading_between_versions_is_answered_by_the_guide_the_stage_offers() 
     assert settle(weights, [], {}, stage[::-1], walked="UPGRADING.md", question=question)[0][0] == "UPGRADING.md"
     other = "Which page documents the timeout options?"
     assert settle(weights, ["README.md"], {}, stage, walked="README.md", question=other)[0][0] == "README.md"
+    # breaking changes, a guide by that name (NSubstitute's "… breaking changes in NSubstitute 6.0?" answered Substitute.cs)
+    broken = [("src/Substitute.cs", 9.0), ("BreakingChanges.md", 8.0)]
+    assert settle(weights, [], {}, broken, walked="src/Substitute.cs",
+                  question="What are the breaking changes in NSubstitute 6.0?")[0][0] == "BreakingChanges.md"
+
+
+def test_a_walk_to_a_script_gives_way_where_a_page_is_asked_for_and_a_build_script_is_a_script() -> None:
+    """jmespath's "which page lists what changed in each release?" walked to scripts/release, which
+    stood as "the kind of file the question asks for"; node-glob's scripts/build.sh (a build file,
+    so config) was filtered out of "how is the minified bundle produced during the build?", which
+    asks for scripts."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    stage = [("scripts/release", 9.0), ("README.rst", 8.0), ("CHANGELOG.rst", 7.5)]
+    asked = "Which page lists what changed in each release?"
+    assert settle(weights, ["scripts/release"], {}, stage, walked="scripts/release", question=asked)[0][0] == "README.rst"
+    assert settle(weights, ["scripts/release"], {}, stage, walked="scripts/release",
+                  question="Which script makes a release?")[0][0] == "scripts/release"
+    stage = [("src/index.ts", 9.0), ("benchmark.sh", 8.5), ("scripts/build.sh", 6.0)]
+    bm25 = [("scripts/build.sh", 9.0), ("src/index.ts", 3.0)]
+    files = [f for f, _ in settle(weights, [], {}, stage, bm25, walked="src/index.ts",
+                                  question="How is the minified dist/esm/index.min.js bundle produced during the build?")]
+    assert "scripts/build.sh" in files, files
+
+
+def test_a_walks_page_gives_way_to_an_example_asked_for_only_where_the_stage_offers_one() -> None:
+    """chi's "where is the example that shows how to serve static files from a folder?" walked to
+    README.md, which stood as the page "how to" asks for, over _examples/fileserver/main.go; co
+    has no examples folder, its examples are in its Readme.md, and the walk's page stands there
+    (the regression review: a first version read "shows how to" as asking for no page at all)."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    question = "Where is the example that shows how to serve static files from a folder?"
+    stage = [("tree.go", 9.0), ("_examples/README.md", 8.5), ("_examples/fileserver/main.go", 8.0)]
+    assert settle(weights, ["README.md"], {}, stage, walked="README.md", question=question)[0][0] \
+        == "_examples/fileserver/main.go"
+    co = [("index.js", 9.0), ("Readme.md", 8.0), ("History.md", 7.0)]
+    asked = "where is the example that shows how to wrap a generator with co.wrap?"
+    assert settle(weights, ["Readme.md"], {}, co, walked="Readme.md", question=asked)[0][0] == "Readme.md"

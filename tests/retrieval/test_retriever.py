@@ -451,6 +451,17 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert first.path == "package.json" and "release config" in first.why, first
     first = ranked.rank("how do maintainers cut a new release of the crate?", 1)[0]
     assert first.path == "crate/release.toml" and "release config" in first.why, first
+    # a workflow named for releasing is one; GitHub's release-notes categories are not (swift-log's .github/release.yml)
+    github = make_repo(tmp_path / "github", {
+        ".github/release.yml": "changelog:\n  categories:\n    - title: SemVer Major\n      labels: [semver/major]\n",
+        ".github/workflows/auto-release.yml": "name: Release\non: workflow_dispatch\njobs:\n  release:\n"
+                                              "    runs-on: ubuntu-latest\n    steps:\n      - run: gh release create\n",
+        ".github/workflows/main.yml": "name: Main\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n",
+        "Sources/Logging/Logger.swift": "public struct Logger {}\n",
+    })
+    hits = retriever_for(Index.build(Repository(github).snapshot())).rank("how do I cut a new release of swift-log?", 2)
+    assert hits[0].path == ".github/workflows/auto-release.yml" and "release config" in hits[0].why, hits
+    assert all("release config" not in h.why for h in hits if h.path == ".github/release.yml"), hits
     assert not names_config("how do I make a release build?")
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?",
@@ -1134,7 +1145,9 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   # a test doing something: chi's (42nd), MediatR's ("run in" was read as how tests run)
                   "Which test starts a TLS server with ListenAndServeTLS?", "which spec would catch a broken redirect?",
                   "Which test checks that pipeline behaviors run in the right order around the handler?",
-                  "Which test verifies that handlers are called?", "which test makes sure the cache expires?"):
+                  "Which test verifies that handlers are called?", "which test makes sure the cache expires?",
+                  # a word saying which tests (jmespath's "which compliance test cases …", httparse's fuzz tests)
+                  "Which compliance test cases cover slices with a negative step?", "where are the fuzz tests?"):
         assert asks_for_tests(asked), asked
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
@@ -1142,6 +1155,7 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   "how is a flag's shorthand tested for being already used?", "how is the cwd tested to see if it exists?",
                   "how are the tests for pflag run in CI?", "how are the integration tests of fd invoked?",
                   "which tests run in CI?", "Which test runner does the project use?", "which tests are skipped?",
+                  "which test dependencies does co install?",
                   "where is the retry backoff computed?",
                   # a verb, and a docs question (docutils' and networkx's generated questions took the lift)
                   "Which file tests whether c1 and c2 are a matching pair?",
@@ -1540,6 +1554,16 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     assert evidence_start(cargo, "which version of regex is in Cargo.lock?", "Cargo.lock", 6) == 5  # its `[[package]]`
     composer = lock.splitlines()
     assert evidence_start(composer, locked, "composer.lock", 6) == 6
+    # a top-level code file named is the subject, not the answer (symfony/yaml's flat layout: "which test covers the tab
+    # check in Parser.php?" answered Parser.php)
+    flat = make_repo(tmp_path / "flat", {
+        "Parser.php": "<?php\nclass Parser {\n  function parse($v) { if (str_contains($v, \"\\t\")) { throw new Ex('tab'); } }\n}\n",
+        "Tests/ParserTest.php": "<?php\nclass ParserTest extends TestCase {\n  function testTabIndentation() {\n"
+                                "    $this->expectException(Ex::class);\n  }\n}\n",
+    })
+    flat_first = retriever_for(Index.build(Repository(flat).snapshot())).rank(
+        "which test covers the tab indentation check in Parser.php?", 1)[0]
+    assert flat_first.path == "Tests/ParserTest.php" and "path named" not in flat_first.why, flat_first
 
 
 def test_a_compiled_file_a_stack_frame_runs_in_gives_way_to_its_source(tmp_path: Path, make_repo) -> None:
@@ -1629,3 +1653,23 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
     ranked = retriever_for(Index.build(Repository(java).snapshot())).rank(hbs, 2)
     assert ranked[0].path == "src/main/java/hbs/TemplateBuilder.java", ranked
     assert all("innermost frame" not in h.why for h in ranked), ranked
+    # PHP: an argument's TypeError is its caller's; a trace of `#N file(line): fn()` frames without where it was
+    # thrown names call sites (symfony/yaml's, the regression review's)
+    php = make_repo(tmp_path / "php", {
+        "composer.json": '{"name": "symfony/yaml"}\n',
+        "Parser.php": "<?php\nclass Parser {\n  function parse() {\n    throw new ParseException('x', 1, 5);\n  }\n}\n",
+        "Exception/ParseException.php": "<?php\nclass ParseException {\n  function __construct(string $m, int $l, ?string $snippet) {}\n}\n",
+        "Dumper.php": "<?php\nclass Dumper {\n  function dump($v) { return Inline::dump($v); }\n}\n",
+        "Inline.php": "<?php\nclass Inline {\n  static function dump($v) {\n"
+                      "    throw new DumpException('Object support when dumping a YAML file has been disabled.');\n  }\n}\n",
+    })
+    php_retriever = retriever_for(Index.build(Repository(php).snapshot()))
+    typed = ("PHP Fatal error:  Uncaught TypeError: ParseException::__construct(): Argument #3 ($snippet) must be of type "
+             "?string, int given, called in /app/vendor/symfony/yaml/Parser.php on line 4 and defined in "
+             "/app/vendor/symfony/yaml/Exception/ParseException.php:3\nStack trace:\n"
+             "#0 /app/vendor/symfony/yaml/Parser.php(4): ParseException->__construct('x', 1, 5)\n#1 {main}\n")
+    lifted = [h.path for h in php_retriever.rank(typed, 3) if "innermost frame" in h.why]
+    assert lifted == ["Parser.php"], lifted
+    sites = ("DumpException: Object support when dumping a YAML file has been disabled.\n\n"
+             "#0 /srv/app/vendor/symfony/yaml/Dumper.php(3): Inline::dump(Object(User))\n#1 {main}\n")
+    assert all("innermost frame" not in h.why for h in php_retriever.rank(sites, 3))

@@ -94,6 +94,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("src/site/xdoc/release_1_2.xml", "docs"), ("src/site/site.xml", "docs"), ("core/src/site/apt/index.apt", "docs"),
     ("src/main/javadoc/overview.html", "docs"), ("src/site/resources/images/svg/diagrams-cli2.js", "data"),
     ("website/src/site.js", "code"), ("sig/http.rbs", "code"),
+    # Cargo's benches/ and fuzz/, SwiftPM's Snippets/, a .slnx solution
+    ("benches/parse.rs", "script"), ("fuzz/fuzz_targets/parse_chunk_size.rs", "script"),
+    ("Snippets/basic-usage.swift", "example"), ("NSubstitute.slnx", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
