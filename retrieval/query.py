@@ -537,17 +537,24 @@ def _frame_in_file(lines: list[str], line: int, function: str, path: str = "") -
     return min(defined, key=lambda d: abs(d - line))
 
 
+#: A Go label on a line of its own (`walk:`, `loop:`), which gofmt writes at the function's margin; not
+#: C++'s access specifiers nor a switch's `default:`.
+_GO_LABEL = re.compile(r"^(?!(?:public|private|protected|default)\s*:)[A-Za-z_]\w*:\s*(?://.*)?$")
+
+
 def _body_end(lines: list[str], start: int) -> int:
     """The last line of the definition at line ``start``: the first later line of code
     indented no deeper than it (a closing brace, or the next statement), a signature's
     closing bracket aside, and the opening brace that Allman style puts on a line of its own
     (C#'s: every method's body ended at its `{`, and a .NET frame's line was dropped for the
-    method's header)."""
+    method's header), and a Go label written at the margin (httprouter's `walk:` inside
+    `addRoute` ended it, and a panic at line 169 opened at the function's header)."""
     indent = _indent(lines[start - 1])
     opened = False
     for n in range(start + 1, len(lines) + 1):
         text = lines[n - 1]
-        if not text.strip() or COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]":
+        if not text.strip() or COMMENT_LINE.match(text) or _indent(text) > indent or text.strip()[0] in ")]" \
+                or _GO_LABEL.match(text):
             continue
         if not opened and text.strip() == "{":
             opened = True

@@ -330,6 +330,16 @@ def test_a_frame_inside_an_allman_style_method_opens_at_its_line() -> None:
              f"Object value) in /_/src/Serilog/Capturing/PropertyValueConverter.cs:line {thrown}")
     start = evidence_start(lines, trace, "src/Serilog/Capturing/PropertyValueConverter.cs", 12)
     assert start <= thrown <= start + 11, (start, thrown)
+    # a Go label at the margin inside the function (httprouter's `walk:` in addRoute) ends no body
+    go = ["package httprouter", "", "func (n *node) addRoute(path string, handle Handle) {", "\tfullPath := path",
+          "walk:", "\tfor {", *(f"\t\tstep{i} := {i}" for i in range(30)),
+          "\t\tpanic(\"wildcard route conflicts with existing children\")", "\t}", "}"]
+    panicked = next(n for n, line in enumerate(go, start=1) if "panic(" in line)
+    trace = (f"panic: wildcard route conflicts with existing children\n\ngoroutine 1 [running]:\n"
+             f"github.com/julienschmidt/httprouter.(*node).addRoute(0xc0000a0000)\n\t/go/pkg/mod/github.com/"
+             f"julienschmidt/httprouter@v1.3.0/tree.go:{panicked} +0x4a5\n")
+    start = evidence_start(go, trace, "tree.go", 12)
+    assert start <= panicked <= start + 11, (start, panicked)
 
 
 def test_a_conventional_commits_type_is_no_call() -> None:
