@@ -766,7 +766,8 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          r"Uncaught Kotlin exception:[^\S\n]+|Unhandled exception\.[^\S\n]+)?"  # and .NET's
                          # Swift's runtime trap: `Fatal error: msg`
                          # and a lower-case `warning:` as Rust's, gcc's and env_logger's own print it
-                         r"(?:[\w.]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|warning)"
+                         # (a PHP namespace's too: `Symfony\Component\Yaml\Exception\DumpException: …` gave none)
+                         r"(?:[\w.\\/]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|warning)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
                          # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`

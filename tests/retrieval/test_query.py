@@ -258,6 +258,9 @@ def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -
     # a lower-case `warning:` as Rust's and gcc's print it (env_logger's own "invalid logging spec" gave no message)
     pasted = "RUST_LOG=my_app=verbose prints:\n\nwarning: invalid logging spec 'verbose', ignoring it\n\nWhy?"
     assert "invalid logging spec" in parse(pasted).messages
+    # a PHP namespace before the exception's name (symfony/yaml's DumpException gave no message)
+    php = "Symfony\\Component\\Yaml\\Exception\\DumpException: Object support when dumping a YAML file has been disabled."
+    assert parse(php).messages == ("Object support when dumping a YAML file has been disabled",)
 
 
 def test_a_stop_word_written_alone_in_backticks_is_a_name() -> None:
