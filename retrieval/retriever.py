@@ -370,10 +370,11 @@ class Retriever:
                    for i in self._unit_ids.get(function.lower(), []))
 
     def _tool_configured(self, query: Query, fused: dict[str, float]) -> bool:
-        """Whether ``query`` asks for config (:func:`.intent.asks_for`) and names the tool a
-        candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
-        which no list of tools can hold every one of."""
-        return asks_for(query.text, "config") and any(
+        """Whether ``query`` asks, as a question, where something is configured and names the tool
+        a candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
+        which no list of tools can hold every one of. (Not a commit subject: jinja's "update dev
+        dependencies" named requirements/dev.txt's "dev", and lost its three real questions.)"""
+        return _ASKS_CONFIGURED.search(query.text) is not None and asks_for(query.text, "config") and any(
             file_kind(p) == "config" and names_tool(query.text, p) for p in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH])
 
     def _configure_asked(self, query: Query) -> bool:
@@ -1248,6 +1249,8 @@ _BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
 _BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
                           r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
+#: A question asking where or how something is configured or set.
+_ASKS_CONFIGURED = re.compile(r"^\s*(?:where|which|what|how)\b[^\n]*\b(?:configur\w*|config|settings?|set up)\b", re.I)
 #: Where PHP says an argument's TypeError was called from.
 _PHP_CALLED_IN = re.compile(r"\bcalled in (\S+\.php) on line \d+")
 #: A PHP trace's frames (`#0 /app/src/Dumper.php(64): Inline::dump(…)`), each naming a call site.

@@ -348,6 +348,11 @@ def test_a_question_naming_a_tools_settings_ranks_the_config_file_first(tmp_path
     denied = {h.path: h for h in rust_retriever.rank("where is cargo deny configured?", 2)}
     assert "deny.toml" in denied and "config asked" in denied["deny.toml"].why, denied
     assert rust_retriever.rank("where are denied colors configured for the writer?", 1)[0].path == "src/writer/mod.rs"
+    # not a commit subject naming a settings file's word (jinja's "update dev dependencies": requirements/dev.txt)
+    jinja = make_repo(tmp_path / "jinja", {"requirements/dev.txt": "pytest==8.0\ntox==4.0\n",
+                                           "src/jinja2/lexer.py": "def tokenize(source):\n    return source  # dev\n"})
+    assert all("config asked" not in h.why
+               for h in retriever_for(Index.build(Repository(jinja).snapshot())).rank("update dev dependencies", 2))
 
 
 def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_first(tmp_path: Path,
