@@ -252,7 +252,8 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
                 # live in its Readme.md) the page stands
                 return [(example, 0.0)]
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
-            if not off_topic(weights, walked, question) and not passed and not _astray_from_asked(weights, walked, question):
+            if not off_topic(weights, walked, question) and not passed \
+                    and not _astray_from_asked(weights, walked, question):
                 return [(walked, 0.0)]
             # (where the question asks for a page: multer's "where is the destination folder created?", walked to
             # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
@@ -298,10 +299,10 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         def kept(path: str) -> bool:
             if names_file(question, path) or (publish and is_release_guide(path)):
                 return True
-            # a docs build's own settings (Sphinx's docs/conf.py) answer how the docs are built, not "how do I
-            # configure retries?" (the config it asks for is the library's)
             if "script" in kinds and is_build_file(path) and PurePosixPath(path).suffix.lower() in _SCRIPT_SUFFIXES:
                 return True  # node-glob's scripts/build.sh, a build file, for "how is the minified bundle produced?"
+            # a docs build's own settings (Sphinx's docs/conf.py) answer how the docs are built, not "how do I
+            # configure retries?" (the config it asks for is the library's)
             return file_kind(path) in kinds and not (file_kind(path) == "config" and _DOCS_FOLDER.search(path)
                                                      and not names_tool(question, path))
 

@@ -661,12 +661,12 @@ def asks_for(question: str, kind: str) -> bool:
     return pattern is not None and pattern.search(text) is not None and not is_statement(question)
 
 
-
 def asks_upgrade_guide(question: str) -> bool:
     """Whether ``question`` asks how to upgrade between versions (a guide answers it)."""
     return _UPGRADE_ASKED.search(question) is not None and not is_statement(question)
 
 
+#: :data:`_UPGRADE` as a question writes it.
 _UPGRADE_ASKED = re.compile(r"\b(?:" + _UPGRADE + r")\b", re.I)
 #: A guide to upgrading by its name: UPGRADING.md, MIGRATION.md, docs/upgrading/3-to-4.rst, migration-v8.md.
 UPGRADE_GUIDE = re.compile(r"(?:^|/)[^/]*(?:upgrad|migrat|breaking)[^/]*$|(?:^|/)(?:upgrad\w*|migrat\w*)/", re.I)

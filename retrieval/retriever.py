@@ -374,8 +374,9 @@ class Retriever:
         a candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
         which no list of tools can hold every one of. (Not a commit subject: jinja's "update dev
         dependencies" named requirements/dev.txt's "dev", and lost its three real questions.)"""
-        return _ASKS_CONFIGURED.search(query.text) is not None and asks_for(query.text, "config") and any(
-            file_kind(p) == "config" and names_tool(query.text, p) for p in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH])
+        best = sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]
+        return _ASKS_CONFIGURED.search(query.text) is not None and asks_for(query.text, "config") \
+            and any(file_kind(p) == "config" and names_tool(query.text, p) for p in best)
 
     def _configure_asked(self, query: Query) -> bool:
         """Whether ``query`` speaks of autotools' `configure` script as its subject in a
@@ -904,8 +905,8 @@ class Retriever:
                 # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
                 # which builds its message for every thrower (ky's HTTPError.ts), is no such file
                 writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
-                if inner in fused and file_kind(inner) == "code" and not is_vendored(inner) and not self._generated(inner) \
-                        and (not writing or inner in writing):
+                if inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
+                        and not self._generated(inner) and (not writing or inner in writing):
                     fused[inner] += cfg.innermost_frame
                     why[inner].append("innermost frame")
             if cfg.copied_penalty:

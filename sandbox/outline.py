@@ -20,7 +20,8 @@ from . import syntax
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl",
                    # Ruby's gemspec, PHPStan's NEON, .NET's MSBuild projects and solutions, Haskell's Cabal
-                   ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".slnx", ".nuspec",
+                   ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".slnx",
+                   ".nuspec",
                    ".runsettings", ".cabal",
                    # sbt's other files (plugins.sbt), CocoaPods' podspec, Xcode's build settings
                    ".sbt", ".podspec", ".xcconfig",
