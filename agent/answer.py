@@ -347,16 +347,16 @@ _ASKS_IMAGE = re.compile(r"\b(images?|img|pictures?|logos?|icons?|svgs?|pngs?|di
 
 
 def _astray_from_asked(weights: AnswerWeights, walked: str, question: str) -> bool:
-    """Whether the walk answered a question asking for docs or config with a script, an example
-    or data the question neither names nor asks for (jmespath's "which page lists what changed in
-    each release?" walked to scripts/release, which stood as "the kind of file the question asks
-    for")."""
+    """Whether the walk answered a question asking for docs or config with a script or an example
+    the question neither names nor asks for (jmespath's "which page lists what changed in each
+    release?" walked to scripts/release, which stood as "the kind of file the question asks
+    for"). Not data: an issue form's YAML answers "which YAML file sets `labels`?" (nox's, lost
+    on the training projects' config questions when data gave way too)."""
     kind = file_kind(walked)
-    return weights.intent and kind in {"script", "example", "data"} \
+    return weights.intent and kind in {"script", "example"} \
         and any(asks_for(question, asked) for asked in _GATED) and not names_file(question, walked) \
         and not (kind == "script" and (_ASKS_SCRIPT.search(question) or asks_publish(question))) \
-        and not (kind == "example" and _ASKS_EXAMPLE.search(question)) \
-        and not (kind == "data" and _ASKS_IMAGE.search(question))
+        and not (kind == "example" and _ASKS_EXAMPLE.search(question))
 
 
 def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> bool:

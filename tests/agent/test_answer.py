@@ -339,3 +339,13 @@ def test_a_walks_page_gives_way_to_an_example_asked_for_only_where_the_stage_off
     co = [("index.js", 9.0), ("Readme.md", 8.0), ("History.md", 7.0)]
     asked = "where is the example that shows how to wrap a generator with co.wrap?"
     assert settle(weights, ["Readme.md"], {}, co, walked="Readme.md", question=asked)[0][0] == "Readme.md"
+
+
+def test_an_issue_forms_yaml_the_walk_answers_stands_for_a_yaml_question() -> None:
+    """nox's "which YAML file sets `labels`?" walked to .github/ISSUE_TEMPLATE/bug.yml (data: an
+    issue form) and lost it to .pre-commit-config.yaml once a walk's data answer gave way where
+    config is asked for; only a script or an example gives way."""
+    weights = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    walked = ".github/ISSUE_TEMPLATE/bug.yml"
+    stage = [(".pre-commit-config.yaml", 9.0), (walked, 8.0)]
+    assert settle(weights, [walked], {}, stage, walked=walked, question="Which YAML file sets `labels`?")[0][0] == walked
