@@ -57,6 +57,9 @@ _RUST_FRAME = re.compile(r"^[^\S\n]*\d+:[^\S\n]+(?:0x[0-9a-fA-F]+ - )?(\S[^\n]*)
 #: thrown (``… in /var/www/src/Foo.php:42``, ``thrown in /var/www/src/Foo.php on line 42``), innermost of all.
 _PHP_FRAME = re.compile(r"^[^\S\n]*#\d+ ((?:[A-Za-z]:)?[^\s()]*?\.php)\((\d+)\): (?:[\w/@]+(?:->|::))?(\w+)?", re.M)
 _PHP_THROWN = re.compile(r"\bin ((?:[A-Za-z]:)?/[^\s:()]+\.php)(?::| on line )(\d+)")
+#: Where PHP says an argument's TypeError was called from (``… int given, called in /app/Parser.php on
+#: line 276 and defined in …``): the caller passed the wrong value.
+_PHP_CALLED_IN = re.compile(r"\bcalled in ((?:[A-Za-z]:)?/[^\s:()]+\.php) on line \d+")
 #: .NET: ``at Ns.Class.Method(String a) in C:/src/Core/File.cs:line 140`` (a Release build leaves
 #: out `` in …``: the method alone), innermost first.
 _DOTNET_FRAME = re.compile(r"^[^\S\n]*at ([\w.`<>+$\[\],]+?)\((?:[^()\n]|\([^()\n]*\))*\)"
@@ -463,6 +466,19 @@ def go_module_file(path: str) -> tuple[str, str] | None:
 #: A file of a crate in Cargo's registry, once the folders up to it are gone: the crate's
 #: name, its version, and the file's path inside the crate (``grep-printer-0.1.7/src/standard.rs``).
 _CRATE_FILE = re.compile(r"^([A-Za-z][\w-]*?)-\d+\.\d+\.\d+[\w.+-]*/(.+\.rs)$")
+
+
+def php_caller(text: str) -> str | None:
+    """The file a PHP argument TypeError was called from (with ``/`` for ``\\``), or None."""
+    found = _PHP_CALLED_IN.search(text.replace("\\", "/"))
+    return found.group(1) if found else None
+
+
+def php_call_sites(text: str) -> bool:
+    """Whether ``text`` holds a PHP trace whose frames (``#0 …/Dumper.php(64): Inline::dump()``) name
+    only call sites: no line says where it was thrown, so its innermost frame is the caller of what threw."""
+    plain = text.replace("\\", "/")
+    return _PHP_FRAME.search(plain) is not None and _PHP_THROWN.search(plain) is None
 
 
 def crate_file(path: str) -> tuple[str, str] | None:

@@ -37,7 +37,7 @@ from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_bui
                      dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
                      names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
-                    owned_names, parse)
+                    owned_names, parse, php_call_sites, php_caller)
 from .units import UnitIndex
 
 
@@ -428,10 +428,9 @@ class Retriever:
         frame in this repository's own installed package names (env_logger's
         `env_logger-0.11.5/src/logger.rs`, not the user's `./src/lib.rs` that panicked calling
         it); else the innermost."""
-        if (called := _PHP_CALLED_IN.search(query.text)) is not None:
+        if (caller := php_caller(query.text)) is not None:
             # PHP's argument TypeError is the caller's ("… int given, called in …/Parser.php on line 276 and
             # defined in …/ParseException.php:31": symfony/yaml's constructor only checks the type)
-            caller = called.group(1).replace("\\", "/")
             if (inside := next((f for f in hits if caller.endswith("/" + f) or caller == f), None)) is not None:
                 return inside
         ours = {path for path, package in query.packages if package in self._own_names()}
@@ -662,25 +661,25 @@ class Retriever:
         return []
 
     def _releases(self, path: str) -> bool:
-        """Whether the script ``path`` makes or publishes a release: its name says so, or its text
-        runs a publishing command (httparty's script/release: `gem push`)."""
-        if _RELEASE_NAME.search(PurePosixPath(path).name):
+        """Whether ``path`` makes or publishes a release. A script: its name says so, or its text
+        runs a publishing command (httparty's script/release: `gem push`). A config file: a CI
+        workflow named for it (swift-log's auto-release.yml), a release tool's settings by their
+        name (cargo-release's ``release.toml``, ``.goreleaser.yaml``, ``.releaserc``), or a
+        package.json whose scripts release it (ky's ``"release": "np"`` ranked 29th for "how is a
+        new version of ky released to npm?") — not GitHub's release-notes categories
+        (swift-log's ``.github/release.yml``)."""
+        name = PurePosixPath(path).name.lower()
+        if file_kind(path) == "config":
+            if is_ci_file(path):
+                return _RELEASE_NAME.search(name) is not None
+            if path.lower().startswith(".github/"):
+                return False
+            if name == "package.json":
+                return _RELEASE_SCRIPT.search(self.snapshot.text(path, INDEX_BYTES) or "") is not None
+            return _RELEASE_TOOL.search(name) is not None
+        if _RELEASE_NAME.search(name):
             return True
         return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
-
-    def _release_config(self, path: str) -> bool:
-        """Whether the config file ``path`` makes releases: a workflow named for it, a release
-        tool's settings by its name (cargo-release's ``release.toml``,
-        ``.goreleaser.yaml``, ``.releaserc``), or a package.json whose scripts release it (ky's
-        ``"release": "np"`` ranked 29th for "how is a new version of ky released to npm?")."""
-        name = PurePosixPath(path).name.lower()
-        if is_ci_file(path):  # a workflow that releases by its name (swift-log's auto-release.yml)
-            return _RELEASE_NAME.search(name) is not None
-        if path.lower().startswith(".github/"):
-            return False  # not GitHub's release-notes categories (swift-log's .github/release.yml)
-        if name == "package.json":
-            return _RELEASE_SCRIPT.search(self.snapshot.text(path, INDEX_BYTES) or "") is not None
-        return _RELEASE_TOOL.search(name) is not None
 
     def paths_written(self, query: Query) -> set[str]:
         """The repository's files whose whole path (a folder and a name) the question writes
@@ -824,7 +823,7 @@ class Retriever:
                     if lifts["script"] and is_release_guide(path):
                         fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
                         why[path].append("release guide")
-                    if lifts["script"] and kind == "config" and self._release_config(path):
+                    if lifts["script"] and kind == "config" and self._releases(path):
                         fused[path] += lifts["script"]  # and the settings of the tool that makes them
                         why[path].append("release config")
                     if lift := lifts.get(kind, 0.0):
@@ -895,8 +894,7 @@ class Retriever:
                     why[path].append("message found")
             # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
             # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
-            php_sites = _PHP_FRAME.search(query.text) is not None and _PHP_WHERE.search(query.text) is None
-            if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_sites:
+            if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):
                 # where it broke: the innermost frame the repository holds (uuid's trace thrown in
                 # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
                 inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
@@ -1252,12 +1250,6 @@ _BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|ty
 _MINIFIED_LINE = 1000
 #: A question asking where or how something is configured or set.
 _ASKS_CONFIGURED = re.compile(r"^\s*(?:where|which|what|how)\b[^\n]*\b(?:configur\w*|config|settings?|set up)\b", re.I)
-#: Where PHP says an argument's TypeError was called from.
-_PHP_CALLED_IN = re.compile(r"\bcalled in (\S+\.php) on line \d+")
-#: A PHP trace's frames (`#0 /app/src/Dumper.php(64): Inline::dump(…)`), each naming a call site.
-_PHP_FRAME = re.compile(r"^#\d+ \S+\.php\(\d+\): ", re.M)
-#: Where PHP says it was thrown: `… in /app/src/Inline.php:134`, `thrown in … on line 134`.
-_PHP_WHERE = re.compile(r"\bin \S+\.php(?::| on line )\d+")
 #: A name that is an error's type (`HTTPError`, `NodeException`, `SetLoggerError`).
 _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.
