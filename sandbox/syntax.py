@@ -197,9 +197,10 @@ _KINDS: dict[str, dict[str, str]] = {
     "scala": {"class_definition": "class", "object_definition": "class", "trait_definition": "trait",
               "enum_definition": "enum", "function_definition": "function", "function_declaration": "function",
               "type_definition": "type"},
-    # a Kotlin interface and enum class are class_declaration too
+    # a Kotlin interface and enum class are class_declaration too; a property (`val readEnvvar = …`) is read
+    # at the top and in a type, not in a body
     "kotlin": {"class_declaration": "class", "object_declaration": "class", "function_declaration": "function",
-               "type_alias": "type"},
+               "type_alias": "type", "property_declaration": "property"},
     # Elixir defines by calling macros (`defmodule`, `def`, …): every call is read, those are kept
     "elixir": {"call": "function"},
     "lua": {"function_declaration": "function", "assignment_statement": "function"},
@@ -323,6 +324,13 @@ class _Reader:
             return [(name, kind, "")] if name and name not in ("exports", "module", "prototype") else []
         if t == "assignment":  # Ruby's
             return _ruby_constant(node)
+        if t == "property_declaration" and self.family == "kotlin":
+            if any(up.type in _BODIES for up in _ancestors(node)):
+                return []  # a local `val`
+            declared = next((c for c in node.named_children if c.type == "variable_declaration"), None)
+            name = next((c for c in declared.named_children if c.type in ("identifier", "simple_identifier")), None) \
+                if declared is not None else None
+            return [(_text(name), kind, "")] if name is not None else []
         if t == "method_declaration" and self.family == "go":
             name = node.child_by_field_name("name")
             receiver = node.child_by_field_name("receiver")

@@ -286,6 +286,15 @@ def test_swift_scala_and_kotlin_definitions_with_their_owners_and_docs() -> None
     assert kotlin["go"].parent == "Registry" and kotlin["top"].kind == "function"
 
 
+def test_kotlin_properties_are_definitions_where_a_type_or_file_holds_them() -> None:
+    """clikt's `val readEnvvar: (String) -> String? = …` was defined by no file; a local `val` is no definition."""
+    kotlin = _by_name("src/main/kotlin/Env.kt", "/** Reads one. */\nval readEnvvar: (String) -> String? = { it }\n"
+                                              "class Foo {\n  var count: Int = 0\n  fun bar() { val local = 1 }\n"
+                                              "  init { val z = 3 }\n}\n")
+    assert kotlin["readEnvvar"].kind == "property" and kotlin["readEnvvar"].doc == "Reads one."
+    assert kotlin["count"].parent == "Foo" and not {"local", "z"} & set(kotlin)
+
+
 def test_elixir_and_lua_definitions_with_their_owners_and_docs() -> None:
     """Elixir defines by calling macros: plug gave no code question at all (`explore tasks`: code 0)."""
     elixir = _by_name("lib/plug/conn.ex", '''defmodule Plug.Conn do
