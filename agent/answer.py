@@ -21,7 +21,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -225,14 +225,18 @@ def settled_by(weights: AnswerWeights, question: str) -> str:
 
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
-           walked: str | None = None, question: str = "", documented: bool = False) -> list[tuple[str, float]]:
+           walked: str | None = None, question: str = "", documented: bool = False,
+           asked: Collection[str] = ()) -> list[tuple[str, float]]:
     """The competing files (read, or among the first ``candidates`` of the stage or of
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
     with ``code_only`` a walk that answered a file other than code keeps its answer (with
     ``intent``: only when ``question`` asks for that kind of file); ``documented``: the walk's
     answer is a header or typings file that documents its library's API, which a "how do I"
-    question keeps. A statement is settled by ``weights.statements`` where there are some
+    question keeps; ``asked``: files the stage lifted as what the question asks for though
+    their kind is another (a Rust module holding its own tests, a locale's data file), kept
+    as the kinds asked for are.
+    A statement is settled by ``weights.statements`` where there are some
     (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     if weights.code_only:
@@ -299,6 +303,8 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         def kept(path: str) -> bool:
             if names_file(question, path) or (publish and is_release_guide(path)):
                 return True
+            if path in asked:
+                return True  # httparse's src/lib.rs holding its tests; emoji's emoji_es.json, its Spanish names
             if "script" in kinds and is_build_file(path) and PurePosixPath(path).suffix.lower() in _SCRIPT_SUFFIXES:
                 return True  # node-glob's scripts/build.sh, a build file, for "how is the minified bundle produced?"
             # a docs build's own settings (Sphinx's docs/conf.py) answer how the docs are built, not "how do I

@@ -270,6 +270,10 @@ class RepoExploreEnv(gym.Env[str, int]):
         (computed once per episode, whatever the offer: `ask` weighs its answer with them)."""
         return self._offer.stage() if self._offer is not None else []
 
+    def stage_asked(self) -> set[str]:
+        """Of :meth:`stage_ranking`, the files lifted as asked for though their kind is another."""
+        return self._offer.stage_asked() if self._offer is not None else set()
+
     def unheard_of(self) -> list[str]:
         """The question's code names when no file of the snapshot holds or defines any of them."""
         return self._offer.unheard_of() if self._offer is not None else []

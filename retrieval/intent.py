@@ -70,7 +70,12 @@ _PUBLISHED = (
     # answered filter.rs over release.toml and CONTRIBUTING.md); not a release build or mode
     r"\b(?:cut|cuts|cutting|make|makes|making|prepare|prepares|preparing|tag|tags|tagging)\s+"
     r"(?:(?:a|the|new|each|our|its)\s+)*releases?\b(?!\s+(?:build|mode|profile|binar|config|flags?)\w*)|"
-    r"\brelease (?:process|procedure|checklist|workflow)\b")
+    r"\brelease (?:process|procedure|checklist|workflow)\b|"
+    # how the release binaries are built (godotenv's "How are the release binaries of the godotenv command built,
+    # and for which platforms?" answered godotenv.go; .github/workflows/release.yml cross-builds them)
+    r"\b(?:how|where) (?:is|are) (?:(?:a|the|new|its|our|each) )*(?:release (?:binaries|tarballs?|archives?|"
+    r"artifacts?|assets|builds?)|binary releases?)(?: of [\w .-]{1,30}?)? (?:built|compiled|produced|made|"
+    r"cross[- ]?compiled)\b")
 _ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
 
 

@@ -125,6 +125,8 @@ _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][
                    r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake|"
                    # a lockfile (`Cargo.lock`, `composer.lock`, `poetry.lock`), Ruby's type signatures
                    r"lock|rbs|"
+                   # a dotenv file (godotenv's `fixtures/quoted.env`), not Node's and Vite's `process.env`
+                   r"(?<!process\.)(?<!meta\.)env(?![.\w])|"
                    # a page or a list whose stem holds dots (`README.zh-CN.md`, Polly's `PublicAPI.Shipped.txt`)
                    r"md|txt)|"
                    r"[\w-]+\.(?:py|pyi|pyx|java|kt|c|h|cc|cpp|hpp|rb|php|cs|swift|scala|cfg|ini|"
@@ -272,6 +274,10 @@ LANGUAGE_CODES = {
     "catalan": "ca", "basque": "eu", "galician": "gl", "kurdish": "ku", "tamil": "ta", "azerbaijani": "az",
     "khmer": "km", "georgian": "ka", "armenian": "hy", "mongolian": "mn", "kazakh": "kk", "uzbek": "uz",
 }
+#: A language's name before what a locale's file holds ("the Spanish names of the emoji": emoji's
+#: emoji_es.json), where no word of :data:`_LOCALIZED` says the question is about translations.
+_IN_LANGUAGE = re.compile(rf"\b(?:{'|'.join(LANGUAGE_CODES)})\s+(?:names?|words?|text|texts|version|strings?|"
+                          r"aliases|descriptions?|labels?|titles?)\b", re.I)
 
 
 def _is_code_name(name: str, text: str) -> bool:
@@ -793,9 +799,10 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
 #: short ones too, so the text between two quotes is never read as one; not backticks, which
 #: quote code).
 _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
-#: What a message's values look like where the code has a placeholder: quoted values, reprs,
+#: What a message's values look like where the code has a placeholder: quoted values (one never
+#: closed runs to the line's end: godotenv's `unterminated quoted value "-----BEGIN …`), reprs,
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
-_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>|\([^()\n]*\)|(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
+_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<!\w)[\"'][^\"'\n]*$|<[^>\n]*>|\([^()\n]*\)|(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
@@ -843,10 +850,19 @@ _BOILERPLATE = re.compile(r"\bcould not compile\b|\baborting due to\b|\bprevious
                           r"\bbuild failed\b|\bcompilation failed\b|\bcompilation terminated\b", re.I)
 
 
+#: A list of errors as Go's multierror and mapstructure print it: ``1 error(s) decoding:`` (or
+#: ``2 errors occurred:``), then a ``* message`` per error.
+_ERROR_LIST = re.compile(r"^[^\n]*\b\d+ errors?(?:\(s\))? (?:occurred|decoding)\b[^\n]*:[^\S\n]*\n"
+                         r"((?:[^\S\n]*\n)*(?:[^\S\n]*\*[^\S\n]+[^\n]+(?:\n|$))+)", re.M)
+_ERROR_ITEM = re.compile(r"^[^\S\n]*\*[^\S\n]+(.{12,300})$", re.M)
+
+
 def _error_lines(text: str) -> list[str]:
-    """The messages of ``text``'s error lines (:data:`_ERROR_LINE`), less a build tool's own."""
-    return [line for m in _ERROR_LINE.finditer(text)
-            if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3))]
+    """The messages of ``text``'s error lines (:data:`_ERROR_LINE`, and the items of an error
+    list, :data:`_ERROR_LIST`), less a build tool's own."""
+    found = [line for m in _ERROR_LINE.finditer(text)
+             if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3))]
+    return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 
 
 def _messages(text: str) -> tuple[str, ...]:
@@ -957,7 +973,7 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     # "improve the French translation": a locale's file is named by its code (fr.ts)
-    locales = tuple(code for word, code in LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) else ()
+    locales = tuple(code for word, code in LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) or _IN_LANGUAGE.search(text) else ()
     terms += [code for code in locales if code not in prose]
     sources = tuple((_clean(m.group(1))[0], int(m.group(2)), source.group(1).strip())
                     for m in _FRAME.finditer(plain)

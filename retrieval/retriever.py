@@ -27,8 +27,8 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, tokenize
-from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
-                               is_vendored)
+from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, holds_own_tests, is_build_file,
+                               is_generated, is_vendored)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -174,6 +174,12 @@ MAX_MEMBER_UNITS = 200
 _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protected|internal|abstract|final|static|"
                           r"sealed|open|data|partial|default|unsafe|async)\s+)*"
                           r"(?:class|struct|impl|trait|interface|enum|object|extension|protocol|module|record|union)\b(.*)")
+#: Why a file of another kind than the question asks for answers it: code holding its own tests,
+#: asked for tests; a locale's data file, asked for by the locale (:meth:`Retriever.rank`'s ``why``).
+TESTS_INSIDE, LOCALE_NAMED = "tests inside", "locale named"
+ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED})
+#: A question asking which file holds something, or where it is: a file is the answer.
+_ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b", re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
 _GO_RECEIVER = re.compile(r"\s*func\s*\(")
 
@@ -352,9 +358,11 @@ class Retriever:
         LC_MESSAGES/django.po``), where at most :data:`LOCALE_FILES` are."""
         out: list[str] = []
         for code in query.locales:
+            # or, a data file, by its stem's last part (emoji's unicode_codes/emoji_es.json)
             named = [f for f in self.snapshot.files if file_kind(f) != "test" and any(
                 re.fullmatch(rf"{code}(?:[-_][A-Za-z]{{2,4}})?(?:\.\w+)*", part, re.I)
-                for part in f.split("/"))]
+                for part in f.split("/")) or file_kind(f) in ("config", "data")
+                and re.fullmatch(rf"[\w-]+[-_]{code}(?:[-_][A-Za-z]{{2,4}})?\.\w+", PurePosixPath(f).name, re.I)]
             if len(named) <= LOCALE_FILES:
                 out += [f for f in named if f not in out]
         return out
@@ -575,8 +583,12 @@ class Retriever:
         where tests are), holding as a word a name of ``query`` that at most
         :data:`NAME_FILES` files of the repository hold."""
         found: set[str] = set()
+        # not the words of a file the question names (godotenv's "what is in fixtures/quoted.env?" lifted
+        # parser.go, which holds `quoted` and `env`)
+        tails = self._by_tail()
+        named = {word for p in query.paths if p in tails for word in re.split(r"[^\w]+", p.lower())}
         for name in sorted(query.names):
-            if len(name) < 4 or not IDENTIFIER.fullmatch(name):
+            if len(name) < 4 or not IDENTIFIER.fullmatch(name) or name.lower() in named:
                 continue
             scores = self.index.token_scores([name.lower()])
             holding = np.flatnonzero(scores)
@@ -685,11 +697,13 @@ class Retriever:
         """The repository's files whose whole path (a folder and a name) the question writes
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
         tails = self._by_tail()
-        # or a top-level file by its name, where no other file bears it (uuid's "which version of brick/math
-        # is locked in composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th) — not code
-        # (symfony/yaml's "which test covers the tab check in Parser.php?" answered Parser.php)
-        written = {p for p in query.paths if p in tails.get(p, ())
-                   and ("/" in p or len(tails[p]) == 1 and file_kind(p) != "code")}
+        # or a file by its name, where no other file bears it (uuid's "which version of brick/math is locked in
+        # composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th; godotenv's "what is in
+        # quoted.env?", fixtures/quoted.env) — not code (symfony/yaml's "which test covers the tab check in
+        # Parser.php?" answered Parser.php)
+        written = {p for p in query.paths if "/" in p and p in tails.get(p, ())} | {
+            tails[p][0] for p in query.paths if "/" not in p and len(tails.get(p, ())) == 1
+            and file_kind(tails[p][0]) != "code"}
         # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?"
         written = {p for p in written if not re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
                                                        query.text, re.I)}
@@ -829,6 +843,9 @@ class Retriever:
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
+                    elif kind == "code" and lifts["test"] and holds_own_tests(path, self.snapshot.text):
+                        fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
+                        why[path].append(TESTS_INSIDE)
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
                     declaring = [p for p in fused if file_kind(p) == "config" and declares_version_asked(query.text, p)
                                  and self._declares_version(query.text, p)]
@@ -879,6 +896,12 @@ class Retriever:
                 for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
                     fused[path] += cfg.name_found
                     why[path].append("name found")
+            if cfg.name_found and query.locales and _ASKS_WHICH_FILE.search(query.text) and not is_statement(query.text):
+                # "which file holds the Spanish names of the emoji?": the locale's file (emoji_es.json, 16th: a
+                # path ranking's first alone is outweighed by the code that loads every locale)
+                for path in set(self._locale_files(query)) & set(fused):
+                    fused[path] += cfg.docs_intent  # as a page asked for: the file is the answer, not the loader
+                    why[path].append(LOCALE_NAMED)
             if cfg.name_found and not query.frame_lines and not is_statement(query.text):
                 # a file written out whole, in prose: gson's "…/functional/SerializedNameTest.java" ranked second,
                 # behind the annotation it tests (the test prior and the name outweighed a path one file has);

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -118,9 +119,28 @@ _GENERATED_HEAD = re.compile(
 GENERATED_HEAD_LINES = 12
 
 
+#: A script or style sheet named with its release (``handlebars-v4.7.9.js``, ``jquery-3.6.0.min.js``):
+#: another project's file copied in where no vendor folder says so (handlebars.java keeps the
+#: JavaScript it runs under ``src/main/resources``; a question on its own helpers answered it).
+_RELEASE_NAMED_COPY = re.compile(r"[a-z][\w.]*?[-_.]v?\d+\.\d+(?:\.\d+)?(?:[-.][\w]+)?(?:\.min)?\.(?:js|css)")
+
+
 def is_vendored(path: str) -> bool:
-    """Whether ``path`` lies in a folder of copied-in code (:data:`VENDORED_FOLDERS`)."""
-    return not VENDORED_FOLDERS.isdisjoint(PurePosixPath(path.lower()).parts[:-1])
+    """Whether ``path`` lies in a folder of copied-in code (:data:`VENDORED_FOLDERS`) or is a
+    script named with its release (:data:`_RELEASE_NAMED_COPY`)."""
+    p = PurePosixPath(path.lower())
+    return not VENDORED_FOLDERS.isdisjoint(p.parts[:-1]) or _RELEASE_NAMED_COPY.fullmatch(p.name) is not None
+
+
+#: A Rust module's own tests: ``#[cfg(test)]`` over a ``mod`` (a crate without ``tests/`` keeps them so).
+_RUST_TEST_MODULE = re.compile(r"(?m)^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s")
+
+
+def holds_own_tests(path: str, text_of: Callable[[str], str | None]) -> bool:
+    """Whether the source file ``path`` (code, not a test file) holds tests of its own: a Rust
+    module's ``#[cfg(test)] mod tests`` (httparse keeps all but one file's tests in src/lib.rs).
+    ``text_of`` reads a file (only a ``.rs`` path is read)."""
+    return path.endswith(".rs") and _RUST_TEST_MODULE.search(text_of(path) or "") is not None
 
 
 def is_generated(head: str) -> bool:

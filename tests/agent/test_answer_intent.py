@@ -138,6 +138,12 @@ def test_a_question_asking_where_tests_are_is_settled_among_tests_too() -> None:
     assert settle(GATED, [], {}, STAGE, question="which test covers the retry backoff?")[0][0] == STAGE[0][0]
     # "is X tested for Y" may ask how the code checks it: the code stays in, as the stage ranks it
     assert settle(GATED, [], {}, second, question="how is the retry backoff tested for overflow?")[0][0] == STAGE[0][0]
+    # a Rust module holding its own `#[cfg(test)] mod tests` is a test file too (httparse's src/lib.rs, first in
+    # the stage, lost "which test covers chunk size overflow?" to tests/uri.rs, a test file ranked below it)
+    rust = [("src/lib.rs", 9.0), ("tests/uri.rs", 5.0), ("src/iter.rs", 4.0)]
+    asked = "which test covers chunk size overflow?"
+    assert settle(GATED, [], {}, rust, question=asked, asked={"src/lib.rs"})[0][0] == "src/lib.rs"
+    assert settle(GATED, [], {}, rust, question=asked)[0][0] == "tests/uri.rs"
 
 
 def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:

@@ -287,6 +287,23 @@ def test_a_compiled_modules_frame_names_its_function_in_full() -> None:
     assert parse(report).frame_functions == ("feed_data",) and "aiohttp" not in parse(report).functions
 
 
+def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
+    """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
+    read, the evidence opened at a type declaration); godotenv's panic quotes a value it never
+    closes, and its message was read with the value, which no file holds."""
+    listed = parse("loading my config:\n\n1 error(s) decoding:\n\n* 'port' expected type 'int', got unconvertible "
+                   "type 'string', value: '8080'\n* '' has invalid keys: log_level, timeout_ms\n")
+    assert {"expected type", "got unconvertible type", "has invalid keys"} <= set(listed.messages)
+    # a markdown list in a report is no error list
+    assert not parse("Steps:\n\n* open the config file twice\n* then reload the settings\n").messages
+    panic = parse('panic: unterminated quoted value "-----BEGIN RSA PRIVATE KEY-----\n\ngoroutine 1 [running]:\n'
+                  "main.main()\n\t/home/dev/app/main.go:12 +0x1a5\n")
+    assert panic.messages == ("unterminated quoted value",)
+    # an apostrophe opens no value
+    assert parse("Error: don't know how to handle the input file here").messages == (
+        "don't know how to handle the input file here",)
+
+
 def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
     """The fallback to a message piece's start took p-queue's later piece `and up, got`,
     which both of its range checks hold, and opened the evidence at the wrong one (the name

@@ -419,6 +419,7 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
                   "What minimum test coverage percentage is required?", "when are wheels built and uploaded?",
                   "How is a new version of the gem tagged and pushed to rubygems?", "Which fastlane lane builds it?",
                   "how are the release binaries built and uploaded to GitHub?",
+                  "How are the release binaries of the godotenv command built, and for which platforms?",
                   "What is the minimum macOS version the package supports?", "which swift-tools-version is declared?"):
         assert names_config(asked), asked
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
@@ -1170,6 +1171,24 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
         assert not asks_for_tests(other), other
 
 
+def test_a_rust_module_holding_its_own_tests_answers_which_test(tmp_path: Path, make_repo) -> None:
+    """httparse keeps its tests in `#[cfg(test)] mod tests` inside src/lib.rs: "which test
+    covers …?" lifted test files only, and a Rust crate's tests are rarely in one."""
+    repo = make_repo(tmp_path, {
+        "src/lib.rs": "//! Parsing.\nmod iter;\n\n/// Parses a chunk size line.\npub fn parse_chunk_size(b: &[u8]) -> usize {\n"
+                      "    b.len()\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n"
+                      "    fn test_chunk_size_overflow() {\n        assert_eq!(parse_chunk_size(b\"ff\"), 2);\n    }\n}\n",
+        "src/iter.rs": "/// Walks the bytes of a chunk.\npub struct Bytes<'a> {\n    slice: &'a [u8],\n}\n\n"
+                       "impl<'a> Bytes<'a> {\n    /// The chunk's size overflow check.\n"
+                       "    pub fn chunk_size_overflow(&self) -> bool {\n        self.slice.len() > 16\n    }\n}\n",
+        "Cargo.toml": "[package]\nname = \"httparse\"\nversion = \"1.0.0\"\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("which test covers the chunk size overflow?", 2)
+    assert top[0].path == "src/lib.rs" and "tests inside" in top[0].why, top
+    assert retriever.rank("where is the chunk size overflow checked?", 1)[0].path == "src/iter.rs"
+
+
 def test_a_dotted_name_is_defined_where_the_member_sits_inside_the_owner(tmp_path: Path, make_repo) -> None:
     """"Which file defines `ContextError.provide`?" (anyhow) lifted error.rs, which declares the
     struct and an unrelated `provide`, over context.rs, whose `impl … for ContextError` holds
@@ -1429,6 +1448,17 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
     ranked = retriever.rank("improve french translation of error messages", 3)
     assert ranked[0].path == "src/locales/fr.ts", ranked
     assert retriever.rank("Add German locale", 1)[0].path == "src/locales/de.ts"
+    # "which file holds the Spanish names of the emoji?" (emoji's unicode_codes/emoji_es.json, 16th behind the
+    # code loading every locale): a language before what a locale's file holds names it, by its stem's last part
+    emoji = make_repo(tmp_path / "emoji", {
+        "emoji/unicode_codes/emoji_es.json": '{"\\ud83d\\ude00": ":cara_sonriendo:"}\n',
+        "emoji/unicode_codes/emoji_fr.json": '{"\\ud83d\\ude00": ":visage_souriant:"}\n',
+        "emoji/unicode_codes/__init__.py": "def load_from_json(lang):\n    \"\"\"Loads the names of the emoji of a "
+                                           "language from its file.\"\"\"\n    return open(f'emoji_{lang}.json')\n",
+        "emoji/core.py": "def emojize(string, language='en'):\n    \"\"\"Replaces the names of the emoji.\"\"\"\n"
+                         "    return string\n"})
+    top = retriever_for(Index.build(Repository(emoji).snapshot())).rank("Which file holds the Spanish names of the emoji?", 1)
+    assert top[0].path == "emoji/unicode_codes/emoji_es.json" and "locale named" in top[0].why, top
 
 
 def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english(tmp_path: Path, make_repo) -> None:
