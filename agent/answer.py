@@ -21,7 +21,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_tests, asks_how_to_only,
                                 asks_publish, asks_upgrade_guide, asks_which_test, is_statement, names_file, names_tool,
                                 speaks_of_tests)
-from ..retrieval.retriever import is_release_guide, not_asked_about, passed_over
+from ..retrieval.retriever import ASKED_ANYWAY, COPIES, is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.outline import CODE_SUFFIXES, file_kind, is_build_file
@@ -226,19 +226,24 @@ def settled_by(weights: AnswerWeights, question: str) -> str:
 def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, float],
            stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]] = (),
            walked: str | None = None, question: str = "", documented: bool = False,
-           asked: Collection[str] = ()) -> list[tuple[str, float]]:
+           why: Mapping[str, Collection[str]] | None = None) -> list[tuple[str, float]]:
     """The competing files (read, or among the first ``candidates`` of the stage or of
     BM25) with their scores, best first; ties keep the order: files read (latest first),
     then the stage's, then BM25's. ``walked`` is the walk's own answer (None: it gave none);
     with ``code_only`` a walk that answered a file other than code keeps its answer (with
     ``intent``: only when ``question`` asks for that kind of file); ``documented``: the walk's
     answer is a header or typings file that documents its library's API, which a "how do I"
-    question keeps; ``asked``: files the stage lifted as what the question asks for though
-    their kind is another (a Rust module holding its own tests, a locale's data file), kept
-    as the kinds asked for are.
+    question keeps; ``why``: the stage's reasons per file (:attr:`~explore.retrieval.retriever.Hit.why`) —
+    a file it lifted as what the question asks for though its kind is another (a Rust module
+    holding its own tests, a locale's data file, a lockfile's pin) is kept as the kinds asked
+    for are, and a copy it penalised (vendored, generated) is no BM25 candidate.
     A statement is settled by ``weights.statements`` where there are some
     (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
+    why = why or {}
+    asked = {p for p, reasons in why.items() if ASKED_ANYWAY.intersection(reasons)}
+    # a generated or vendored copy BM25 ranks first (FakeItEasy's Generated/*.g.cs over the generator it asked for)
+    bm25 = [(p, s) for p, s in bm25 if COPIES.isdisjoint(why.get(p, ()))]
     if weights.code_only:
         if walked is not None and asks_upgrade_guide(question) and not _is_guide(walked) and (guide := next(
                 (p for p, _ in stage[:weights.candidates] if _is_guide(p)), None)) is not None:

@@ -270,9 +270,9 @@ class RepoExploreEnv(gym.Env[str, int]):
         (computed once per episode, whatever the offer: `ask` weighs its answer with them)."""
         return self._offer.stage() if self._offer is not None else []
 
-    def stage_asked(self) -> set[str]:
-        """Of :meth:`stage_ranking`, the files lifted as asked for though their kind is another."""
-        return self._offer.stage_asked() if self._offer is not None else set()
+    def stage_why(self) -> dict[str, tuple[str, ...]]:
+        """Why :meth:`stage_ranking` ranked each of its files where it did."""
+        return self._offer.stage_why() if self._offer is not None else {}
 
     def unheard_of(self) -> list[str]:
         """The question's code names when no file of the snapshot holds or defines any of them."""

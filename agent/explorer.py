@@ -565,7 +565,7 @@ class Explorer:
             walked = answered if answered is not None or not walking or not ws.reads else ws.reads[-1]
             documented = walked is not None and documents_api(walked, self.snapshot.text(walked) or "")
             weighed_files = settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked, question,
-                                   documented, env.stage_asked())
+                                   documented, env.stage_why())
             settled = declarations_behind(question, [f for f, _ in weighed_files], [p for p, _ in stage])
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"

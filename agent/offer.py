@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..retrieval.query import parse
-from ..retrieval.retriever import ASKED_ANYWAY, RetrieverConfig, retriever_for
+from ..retrieval.retriever import RetrieverConfig, retriever_for
 from ..tools.workspace import Workspace
 
 #: Files ranked per episode for the offer (candidates skip files already read or listed here).
@@ -41,7 +41,7 @@ class Offer:
         self.ws, self.offer, self.retriever = ws, offer, retriever
         self._files: list[str] | None = None
         self._stage: list[tuple[str, float]] | None = None
-        self._asked: set[str] = set()
+        self._why: dict[str, tuple[str, ...]] = {}
         self._lexical: list[tuple[str, float]] | None = None
 
     @property
@@ -69,15 +69,14 @@ class Offer:
             assert self.ws.index is not None
             hits = retriever_for(self.ws.index, self.retriever).rank(self.ws.question, OFFER_DEPTH)
             self._stage = [(h.path, float(h.score)) for h in hits]
-            self._asked = {h.path for h in hits if ASKED_ANYWAY.intersection(h.why)}
+            self._why = {h.path: tuple(h.why) for h in hits}
         return self._stage
 
-    def stage_asked(self) -> set[str]:
-        """Of :meth:`stage`, the files it lifted as what the question asks for though their kind
-        is another (:data:`~explore.retrieval.retriever.ASKED_ANYWAY`: a Rust module holding its
-        tests, a locale's data file)."""
+    def stage_why(self) -> dict[str, tuple[str, ...]]:
+        """Why :meth:`stage` ranked each of its files where it did (:attr:`.Hit.why`): what
+        ``ask`` weighs with it reads the lifts and penalties BM25 knows nothing of."""
         self.stage()
-        return self._asked
+        return self._why
 
     def unheard_of(self) -> list[str]:
         """The question's code names when no file holds or defines any of them

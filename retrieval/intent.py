@@ -63,8 +63,9 @@ _PUBLISHED = (
     rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
     rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
     rf"\b(?:publish(?:ed|es|ing)?|upload(?:ed|s|ing)?|deploy(?:ed|s|ing)?|push(?:ed|es|ing)?|releas(?:e|ed|es|ing))"
-    rf"(?: [\w.-]+){{0,3}} (?:to|on) (?:pypi|npm|crates\.io|"
-    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|"
+    rf"(?: [\w.-]+){{0,6}} (?:to|on) (?:pypi|npm|crates\.io|"
+    # (Elixir's and Dart's registries: ex_machina's "what actually pushes the new version of the package to Hex?")
+    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|hex(?:\.pm)?|pub\.dev|"
     rf"github(?: releases)?|homebrew)\b|"
     # cutting a release, its process (env_logger's "how do maintainers cut a new release of the crate?"
     # answered filter.rs over release.toml and CONTRIBUTING.md); not a release build or mode
@@ -79,10 +80,18 @@ _PUBLISHED = (
 _ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
 
 
+#: What a release's being published triggers, not how it is: "… rebuilt when a release is published".
+_ON_RELEASE = re.compile(r"\b(?:when|whenever|after|once|each time|every time|as soon as|on)\s+(?:(?:a|the|new|each|every)\s+)*$",
+                         re.I)
+
+
 def asks_publish(question: str) -> bool:
     """Whether ``question`` asks how the project is released or published (never a statement):
-    its workflow, or the script or fastlane lane that does it, answers."""
-    return _ASKS_PUBLISH.search(question) is not None and not is_statement(question)
+    its workflow, or the script or fastlane lane that does it, answers — not what a release's
+    publishing triggers (emoji's "How is the GitHub Pages site … rebuilt when a release is
+    published?" lifted the PyPI workflow over updateGithubPages.yml)."""
+    return not is_statement(question) and any(not _ON_RELEASE.search(question[:m.start()])
+                                               for m in _ASKS_PUBLISH.finditer(question))
 
 
 #: A question naming a configuration file, a tool's settings or the package's metadata: what
@@ -267,6 +276,9 @@ _TESTS_DOING = (rf"\b(?:which|what)\s+{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+"
 _TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+"
                 r"(for|of|that|covering|covers?|checks?|exercis\w*|on)\b|"  # "the tests for X", "which test covers X"
                 rf"\bwhere (are|is) (the |its |their )?{_TEST_ADJECTIVE}{_TESTS_NOUN}\b|"
+                # "is there a test that …", "are there tests for X?" (FakeItEasy's VB integration tests, 82nd)
+                rf"\b(is|are) there (a |an |any )?{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+(for|of|that|which|covering|"
+                r"checking|exercising|on)\b|"
                 r"(?=\b(?:which|what)\s)" + _TESTS_DOING)
 _WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
@@ -387,7 +399,7 @@ def names_config(question: str) -> bool:
 #: version is optional?", "where is the OkHttp version pinned?" (retrofit's version catalogue,
 #: which holds `okhttp = "3.14.9"`, came after a build file that only names the library).
 _DEPENDENCY_VERSION = re.compile(
-    r"\b(?:which|what)\s+versions?\s+of\s+(?:the\s+)?([\w.@/-]*\w)|"
+    r"\b(?:which|what)\s+(?:exact\s+|precise\s+)?versions?\s+of\s+(?:the\s+)?([\w.@/-]*\w)|"
     r"\b(?:which|what)\s+([\w.@/-]*\w)\s+versions?\b|"
     # "what is the minimum redis-client version the gem depends on?" (sidekiq's answered code)
     r"\b(?:minimum|minimal|least|lowest|required|oldest|supported)\s+([\w.@/-]*\w)\s+versions?\b|"
@@ -426,11 +438,13 @@ def dependency_line(question: str, lines: list[str]) -> int | None:
         return None
     named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.I)
     # a lockfile's entry: its name, its version on a line below (Cargo.lock's `name = "regex"`, then
-    # `version = "1.11.1"`; composer.lock's `"name": "brick/math",` then `"version": "0.12.1",`)
-    entry = re.compile(rf"^\s*\"?name\"?\s*[:=]\s*[\"']{re.escape(name)}[\"']", re.I)
+    # `version = "1.11.1"`; composer.lock's `"name": "brick/math",` then `"version": "0.12.1",`; SwiftPM's
+    # Package.resolved, `"identity" : "cwlpreconditiontesting",` and its `"version" : "2.2.0"` five lines below)
+    entry = re.compile(rf"^\s*\"?(?:name|identity)\"?\s*[:=]\s*[\"']{re.escape(name)}[\"']", re.I)
+    # (a line's first 400 characters: mix.lock's entries run on for 700 with their own dependencies' ranges)
     return next((n for n, text in enumerate(lines, start=1)
-                 if len(text) < 400 and named.search(text) and (_A_VERSION.search(text) or entry.search(text) and any(
-                     _LOCKED_VERSION.search(below) for below in lines[n:n + 2]))), None)
+                 if named.search(head := text[:400]) and (_A_VERSION.search(head) or entry.search(head) and any(
+                     _LOCKED_VERSION.search(below) for below in lines[n:n + 6]))), None)
 
 
 #: A lockfile entry's version line, below its name.

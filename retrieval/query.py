@@ -124,7 +124,7 @@ _GO_MODULE_FILE = re.compile(r"^((?:[\w.~-]+/)*[\w.~-]+)@v[\w.+-]+/(.+)$")
 _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][\w.-]*\.(?:js|jsx|mjs|cjs|ts|tsx|json|"
                    r"ya?ml|toml|go|rs|gemspec|csproj|fsproj|vbproj|props|targets|sln|neon|xml|dist|gradle|kts|cmake|"
                    # a lockfile (`Cargo.lock`, `composer.lock`, `poetry.lock`), Ruby's type signatures
-                   r"lock|rbs|"
+                   r"lock|rbs|properties|pem|plist|"
                    # a dotenv file (godotenv's `fixtures/quoted.env`), not Node's and Vite's `process.env`
                    r"(?<!process\.)(?<!meta\.)env(?![.\w])|"
                    # a page or a list whose stem holds dots (`README.zh-CN.md`, Polly's `PublicAPI.Shipped.txt`)
@@ -418,8 +418,14 @@ def _dotnet_function(symbol: str) -> str:
     compiler name (``<ToEnum>b__0``, ``<Build>d__3.MoveNext``) -> the method it is in."""
     inner = re.search(r"<(\w+)>", symbol)
     if inner:
-        return inner.group(1)
-    return re.sub(r"[^\w].*", "", re.sub(r"\[[^\]]*\]|`\d+", "", symbol).rsplit(".", 1)[-1])
+        return _ACCESSOR.sub("", inner.group(1))
+    # a property's or event's accessor (`get_Result`, `add_Changed`) is the property the source names
+    return _ACCESSOR.sub("", re.sub(r"[^\w].*", "", re.sub(r"\[[^\]]*\]|`\d+", "", symbol).rsplit(".", 1)[-1]))
+
+
+#: The compiler's name of a property's or an event's accessor: FakeItEasy's `FailedCreationResult.get_Result()`
+#: frame named no method of CreationResult.cs, which has `Result { get { … } }`.
+_ACCESSOR = re.compile(r"^(?:get|set|add|remove|init)_(?=[A-Z])")
 
 
 def _dotnet_owner(text: str) -> tuple[str, str] | None:
@@ -857,11 +863,25 @@ _ERROR_LIST = re.compile(r"^[^\n]*\b\d+ errors?(?:\(s\))? (?:occurred|decoding)\
 _ERROR_ITEM = re.compile(r"^[^\S\n]*\*[^\S\n]+(.{12,300})$", re.M)
 
 
+#: Messages other runtimes print in other shapes, one group each: Ruby's uncaught exception
+#: (``app.rb:22:in 'save': stubbed models are not allowed … (RuntimeError)``), RSpec's failure (the
+#: class alone on a line, the message indented below it: factory_bot's ``KeyError:`` then
+#: ``Factory not registered: "usr"``), and an Objective-C exception's ``reason: '…'`` (Nimble's,
+#: over several lines).
+_ERROR_FORMS = (
+    re.compile(r"^[^\S\n]*\S+:\d+:in [`'][^'\n]*':[^\S\n]+(.{12,300}?)[^\S\n]+\((?:[A-Z]\w*::)*[A-Z]\w*\)$", re.M),
+    re.compile(r"^[^\S\n]*(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|Failure|Invalid|NotFound):[^\S\n]*\n"
+               r"[^\S\n]+(\S.{11,300})$", re.M),
+    re.compile(r"\breason: '([^']{12,300})'"),
+)
+
+
 def _error_lines(text: str) -> list[str]:
-    """The messages of ``text``'s error lines (:data:`_ERROR_LINE`, and the items of an error
-    list, :data:`_ERROR_LIST`), less a build tool's own."""
+    """The messages of ``text``'s error lines (:data:`_ERROR_LINE`, :data:`_ERROR_FORMS`, and
+    the items of an error list, :data:`_ERROR_LIST`), less a build tool's own."""
     found = [line for m in _ERROR_LINE.finditer(text)
              if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3))]
+    found += [" ".join(m.group(1).split()) for form in _ERROR_FORMS for m in form.finditer(text)]
     return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, holds_own_tests, is_build_file,
-                               is_generated, is_vendored)
+                               is_generated, is_lockfile, is_vendored)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -175,9 +175,15 @@ _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protec
                           r"sealed|open|data|partial|default|unsafe|async)\s+)*"
                           r"(?:class|struct|impl|trait|interface|enum|object|extension|protocol|module|record|union)\b(.*)")
 #: Why a file of another kind than the question asks for answers it: code holding its own tests,
-#: asked for tests; a locale's data file, asked for by the locale (:meth:`Retriever.rank`'s ``why``).
-TESTS_INSIDE, LOCALE_NAMED = "tests inside", "locale named"
-ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED})
+#: asked for tests; a locale's data file, asked for by the locale; a lockfile's line pinning the dependency
+#: asked for (:meth:`Retriever.rank`'s ``why``).
+TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED = "tests inside", "locale named", "dependency version asked"
+ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
+#: Why a file is a copy of another (its penalty in the stage): BM25, which ``ask`` weighs beside the
+#: stage, knows nothing of it.
+COPIES = frozenset({"vendored", "generated"})
+#: A version asked as locked or resolved: the lockfile's, not the manifest's range.
+_ASKS_LOCKED = re.compile(r"\b(?:lock(?:ed|file)?|resolved)\b", re.I)
 #: A question asking which file holds something, or where it is: a file is the answer.
 _ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b", re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
@@ -865,7 +871,11 @@ class Retriever:
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("build asked")
             if (dependency := dependency_asked(query.text)) is not None and not is_statement(query.text):
-                pinning = [p for p in fused if file_kind(p) == "config"
+                # (a lockfile where the version is asked as locked or pinned: factory_bot's Gemfile.lock, ex_machina's
+                # mix.lock, Nimble's Package.resolved; for what the package requires, its manifest's range)
+                locked = _ASKS_LOCKED.search(query.text) is not None
+                pinned = locked or re.search(r"\bpinned\b", query.text, re.I) is not None
+                pinning = [p for p in fused if (file_kind(p) == "config" or pinned and is_lockfile(p))
                            and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
                 # and the lockfile the question names, which holds it (uuid's "which version of brick/math is
                 # locked in composer.lock?" answered composer.json: a lock's name and version are lines apart)
@@ -873,7 +883,9 @@ class Retriever:
                             if dependency.lower() in (self.snapshot.text(p) or "").lower()]
                 for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
                     fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
-                    why[path].append("dependency version asked")
+                    if locked and is_lockfile(path):  # "which version of ecto_sql is locked?": mix.lock, not mix.exs
+                        fused[path] += cfg.config_intent
+                    why[path].append(DEPENDENCY_PINNED)
             if lifts["docs"] == 0.0 and asks_for_grammar(query.text):
                 for path in fused:
                     if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:
@@ -1262,7 +1274,7 @@ def _asks_media(question: str, path: str) -> bool:
 #: File names code generators give what they write (protobuf, OpenAPI clients, Dart's build_runner,
 #: Windows Forms' designer, ``*.generated.*``): generated whatever the repository holds beside them.
 _GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.[cm]?[jt]sx?|\.g\.dart|\.freezed\.dart|"
-                             r"\.designer\.cs|[._]generated\.\w+|\.min\.[cm]?js)$")
+                             r"\.designer\.cs|\.g\.(?:i\.)?cs|[._]generated\.\w+|\.min\.[cm]?js)$")
 #: A line this long in a JavaScript file's head says a minifier wrote it (retrofit's website
 #: `prettify.js` ranked first for "Remove outdated TODO").
 #: Folders a bundler writes into.

@@ -142,8 +142,21 @@ def test_a_question_asking_where_tests_are_is_settled_among_tests_too() -> None:
     # the stage, lost "which test covers chunk size overflow?" to tests/uri.rs, a test file ranked below it)
     rust = [("src/lib.rs", 9.0), ("tests/uri.rs", 5.0), ("src/iter.rs", 4.0)]
     asked = "which test covers chunk size overflow?"
-    assert settle(GATED, [], {}, rust, question=asked, asked={"src/lib.rs"})[0][0] == "src/lib.rs"
+    inside = {"src/lib.rs": ("file#1", "tests inside")}
+    assert settle(GATED, [], {}, rust, question=asked, why=inside)[0][0] == "src/lib.rs"
     assert settle(GATED, [], {}, rust, question=asked)[0][0] == "tests/uri.rs"
+
+
+def test_a_copy_the_stage_penalised_is_no_bm25_candidate() -> None:
+    """FakeItEasy's "where are the Invokes<T1..T4> overloads generated?" answered a Generated/*.g.cs
+    file BM25 ranked first, which the stage had put behind the project's own code as generated."""
+    copy = "src/Generated/CallbackConfigurationExtensions.g.cs"
+    stage = [("src/CallbackConfigurationExtensions.cs", 7.0), (copy, 5.2), ("tools/CodeGen/Generator.cs", 4.6)]
+    bm25 = [(copy, 30.0), ("tools/CodeGen/Generator.cs", 12.0), ("src/CallbackConfigurationExtensions.cs", 11.0)]
+    asked = "where are the Invokes overloads generated?"
+    weighed = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    assert settle(weighed, [], {}, stage, bm25, question=asked)[0][0] == copy
+    assert settle(weighed, [], {}, stage, bm25, question=asked, why={copy: ("file#1", "generated")})[0][0] != copy
 
 
 def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:

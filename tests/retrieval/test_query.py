@@ -287,6 +287,19 @@ def test_a_compiled_modules_frame_names_its_function_in_full() -> None:
     assert parse(report).frame_functions == ("feed_data",) and "aiohttp" not in parse(report).functions
 
 
+def test_a_key_a_properties_file_and_a_plist_are_paths_and_a_dotnet_accessor_is_its_property() -> None:
+    """java-jwt's "what is in lib/src/test/resources/ec384-key-public-invalid.pem?" named no path;
+    FakeItEasy's innermost frame `FailedCreationResult.get_Result()` named no method of the file."""
+    assert parse("what is in lib/src/test/resources/ec384-key-public-invalid.pem?").paths == (
+        "lib/src/test/resources/ec384-key-public-invalid.pem",)
+    assert parse("which version does gradle/wrapper/gradle-wrapper.properties pin?").paths == (
+        "gradle/wrapper/gradle-wrapper.properties",)
+    trace = ("FakeItEasy.Core.FakeCreationException: Failed to create fake of type IFoo\n"
+             "   at FakeItEasy.Creation.CreationResult.FailedCreationResult.get_Result()\n   at FakeItEasy.A.Fake[T]()\n")
+    assert parse(trace).frame_owner == ("FailedCreationResult", "Result")
+    assert parse("   at App.Model.set_Name(String value)\n").frame_owner == ("Model", "Name")
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never
@@ -294,6 +307,14 @@ def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() 
     listed = parse("loading my config:\n\n1 error(s) decoding:\n\n* 'port' expected type 'int', got unconvertible "
                    "type 'string', value: '8080'\n* '' has invalid keys: log_level, timeout_ms\n")
     assert {"expected type", "got unconvertible type", "has invalid keys"} <= set(listed.messages)
+    # Ruby's uncaught exception, RSpec's failure, an Objective-C exception's reason (factory_bot's, Nimble's: none read)
+    assert parse("app.rb:22:in 'save': stubbed models are not allowed to access the database - Order#save() "
+                 "(RuntimeError)\n\tfrom app.rb:30:in '<main>'\n").messages[0].startswith("stubbed models are not")
+    assert "Factory not registered" in parse('     Failure/Error: create(:usr)\n\n     KeyError:\n       Factory not '
+                                             'registered: "usr"\n     # ./spec/user_spec.rb:5\n').messages
+    assert parse("*** Terminating app due to uncaught exception 'InvalidNimbleAPIUsage', reason: 'Nested async "
+                 "expectations are not allowed.\n\nThe call to'\n").messages[0].startswith("Nested async expectations")
+    assert not parse("Settings:\n  Name: my project settings here\n").messages
     # a markdown list in a report is no error list
     assert not parse("Steps:\n\n* open the config file twice\n* then reload the settings\n").messages
     panic = parse('panic: unterminated quoted value "-----BEGIN RSA PRIVATE KEY-----\n\ngoroutine 1 [running]:\n'

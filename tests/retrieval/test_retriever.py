@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.retrieval.intent import asks_definition, names_config
+from explore.retrieval.intent import asks_definition, asks_publish, names_config
 from explore.retrieval.query import evidence_start, parse
 from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
@@ -422,6 +422,11 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
                   "How are the release binaries of the godotenv command built, and for which platforms?",
                   "What is the minimum macOS version the package supports?", "which swift-tools-version is declared?"):
         assert names_config(asked), asked
+    # Hex (ex_machina's "… what actually pushes the new version of the package to Hex?"); not what a release's
+    # publishing triggers (emoji's GitHub Pages site rebuilt "when a release is published")
+    assert asks_publish("After a release PR is merged, what actually pushes the new version of the package to Hex?")
+    assert not asks_publish("How is the GitHub Pages site rebuilt when a release is published?")
+    assert not asks_publish("what runs after the package is published to npm?")
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
                                                          "gem push httparty-$VERSION.gem\n",
@@ -1155,6 +1160,10 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   # a word saying which tests (jmespath's "which compliance test cases …", httparse's fuzz tests)
                   "Which compliance test cases cover slices with a negative step?", "where are the fuzz tests?"):
         assert asks_for_tests(asked), asked
+    # "is there a test that …" (FakeItEasy's VB integration tests, 82nd), "are there tests for X?"
+    assert asks_for_tests("Is there a test that checks faking works when called from Visual Basic code?")
+    assert asks_for_tests("Are there any unit tests for the retry backoff?")
+    assert not asks_for_tests("is there a way to test my handler?")
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
                   # the verb of a check, and the tests' own verb after what they are of (pflag's, fd's, tomlkit's)
@@ -1585,6 +1594,24 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     assert retriever.rank(locked, 1)[0].path == "composer.lock"
     assert retriever.rank("which version of brick/math does the package require?", 1)[0].path == "composer.json"
     assert retriever.rank("which version of regex is in Cargo.lock?", 1)[0].path == "Cargo.lock"
+    # a version asked as locked is the lockfile's, named or not (ex_machina's mix.lock, an entry of 700 characters;
+    # factory_bot's Gemfile.lock; SwiftPM's Package.resolved, its version five lines below the identity)
+    elixir = make_repo(tmp_path / "elixir", {
+        "mix.exs": 'defmodule M.MixProject do\n  defp deps do\n    [{:ecto_sql, "~> 3.0", optional: true}]\n  end\nend\n',
+        "mix.lock": '%{\n  "ecto_sql": {:hex, :ecto_sql, "3.14.0", "0644", [:mix], [' + ", ".join(
+            f'{{:dep{i}, "~> 2.{i}", [hex: :dep{i}, repo: "hexpm", optional: false]}}' for i in range(12)) + '], "hexpm"},\n}\n',
+        "lib/m.ex": "defmodule M do\n  # uses ecto_sql\n  def repo, do: :ok\nend\n"})
+    first = retriever_for(Index.build(Repository(elixir).snapshot())).rank(
+        "Which exact version of ecto_sql is locked for the tests?", 1)[0]
+    assert first.path == "mix.lock" and "dependency version asked" in first.why, first
+    swift = make_repo(tmp_path / "swift", {
+        "Package.resolved": '{\n  "pins" : [\n    {\n      "identity" : "cwlpreconditiontesting",\n      "kind" : '
+                            '"remoteSourceControl",\n      "location" : "https://github.com/x/CwlPreconditionTesting.git",\n'
+                            '      "state" : {\n        "revision" : "dc9af478",\n        "version" : "2.2.0"\n      }\n'
+                            '    }\n  ]\n}\n',
+        "Sources/Nimble/Adapters/Preconditions.swift": "import CwlPreconditionTesting\nfunc catchBadInstruction() {}\n"})
+    assert retriever_for(Index.build(Repository(swift).snapshot())).rank(
+        "Which version of CwlPreconditionTesting is pinned?", 1)[0].path == "Package.resolved"
     cargo = (repo / "Cargo.lock").read_text().splitlines()
     assert evidence_start(cargo, "which version of regex is in Cargo.lock?", "Cargo.lock", 6) == 5  # its `[[package]]`
     composer = lock.splitlines()
