@@ -203,6 +203,7 @@ class Retriever:
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
+        self._npm: dict[str, str] | None = None  # the npm packages this repository's package.json files name -> folder
         self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._sources: set[str] | None = None
@@ -428,8 +429,12 @@ class Retriever:
             if own is not None:  # a frame in this repository's own Go module or crate, as a user's panic names it
                 hits += [own] if own not in hits else []
                 continue
-            for written in _sources_of(mentioned):  # as written, then a compiled file's sources
-                found = self._tail_hits(written, mentioned in query.installed and mentioned not in ours)
+            # a frame in this repository's own npm package (picomatch's `node_modules/picomatch/lib/parse.js`, or
+            # yargs-parser's compiled `build/lib/index.js`): its path inside the package, as ours
+            inside = self._own_npm_path(mentioned) if mentioned in query.installed else None
+            for written in _sources_of(inside or mentioned):  # as written, then a compiled file's sources
+                another = inside is None and mentioned in query.installed and mentioned not in ours
+                found = self._tail_hits(written, another)
                 if found:
                     line, fn = ran.get(mentioned, (0, ""))
                     order = sorted(found, key=lambda f: (len(found) > 1 and not self._runs_at(f, line, fn), len(f)))
@@ -664,6 +669,24 @@ class Retriever:
                 own = f"{folder}/{split[1]}" if folder else split[1]
                 if own in self._by_tail().get(own, []):
                     return own
+        return None
+
+    def _own_npm_path(self, path: str) -> str | None:
+        """The path inside the package of an installed ``path`` (``picomatch/lib/parse.js`` ->
+        ``lib/parse.js``, ``@scope/pkg/dist/x.js`` -> ``dist/x.js``) where the package is one a
+        ``package.json`` of this repository names (its folder's path before it); else None."""
+        if self._npm is None:
+            self._npm = {}
+            for f in self._by_tail().get("package.json", []):
+                text = self.snapshot.text(f, 20_000) or ""
+                found = re.search(r'^\s*"name"\s*:\s*"((?:@[\w.-]+/)?[\w.-]+)"', text, re.M)
+                if found and not is_vendored(f):
+                    self._npm.setdefault(found.group(1), f.rpartition("/")[0])
+        parts = path.split("/")
+        for n in (2, 1) if path.startswith("@") else (1,):
+            if (folder := self._npm.get("/".join(parts[:n]))) is not None and len(parts) > n:
+                rest = "/".join(parts[n:])
+                return f"{folder}/{rest}" if folder else rest
         return None
 
     def _tail_hits(self, path: str, installed: bool) -> list[str]:
@@ -1279,8 +1302,9 @@ _GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.
 #: `prettify.js` ranked first for "Remove outdated TODO").
 #: Folders a bundler writes into.
 _BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
-#: A bundler's wrapper at a file's head: UMD's `define.amd` test, browserify's and webpack's preludes.
-_BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|typeof require\s*==\s*[\"']function[\"']"
+#: A bundler's wrapper at a file's head: UMD's `define.amd` test, browserify's, webpack's and esbuild's preludes.
+_BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|\b__commonJS\s*=|\b__toESM\s*=|"
+                          r"typeof require\s*==\s*[\"']function[\"']"
                           r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
 _MINIFIED_LINE = 1000
 #: A question asking where or how something is configured or set.

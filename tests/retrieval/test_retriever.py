@@ -1180,6 +1180,34 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
         assert not asks_for_tests(other), other
 
 
+def test_a_frame_in_the_repositorys_own_npm_package_names_its_file_and_esbuilds_bundle_is_generated(
+        tmp_path: Path, make_repo) -> None:
+    """picomatch's traces through `node_modules/picomatch/lib/parse.js` named no file (`lib/parse.js`
+    of another package is not ours), and a committed esbuild bundle, `dist/picomatch.js`, took them."""
+    parse_js = "".join(f"function step{i}(input) {{\n  return input + {i};\n}}\n" for i in range(40))
+    repo = make_repo(tmp_path, {
+        "package.json": '{\n  "name": "picomatch",\n  "main": "index.js"\n}\n',
+        "index.js": "module.exports = require('./lib/picomatch');\n",
+        "lib/picomatch.js": "const parse = require('./parse');\nfunction picomatch(glob) {\n  return parse(glob);\n}\n"
+                            "module.exports = picomatch;\n",
+        "lib/parse.js": parse_js + "function parse(input) {\n  if (input.length > 65536) {\n"
+                        "    throw new SyntaxError(`Input length: ${input.length}, exceeds maximum allowed length`);\n"
+                        "  }\n  return step1(input);\n}\nmodule.exports = parse;\n",
+        "dist/picomatch.js": '"use strict";\nvar picomatch = (() => {\n  var __commonJS = (cb, mod) => function __require() '
+                             '{ return mod; };\n  // lib/parse.js\n  var require_parse = __commonJS({\n'
+                             '    "lib/parse.js"(exports, module) {\n      function parse(input) {\n'
+                             "        throw new SyntaxError(`Input length: ${input.length}, exceeds maximum allowed length`);\n"
+                             "      }\n    }\n  });\n})();\n",
+    })
+    trace = ("SyntaxError: Input length: 70000, exceeds maximum allowed length\n"
+             "    at parse (/home/u/app/node_modules/picomatch/lib/parse.js:44:11)\n"
+             "    at picomatch (/home/u/app/node_modules/picomatch/lib/picomatch.js:3:10)\n"
+             "    at Object.<anonymous> (/home/u/app/main.js:3:1)\n")
+    hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(trace, 5)
+    assert hits[0].path == "lib/parse.js" and any(w.startswith("path#") for w in hits[0].why), hits
+    assert any(h.path == "dist/picomatch.js" and "generated" in h.why for h in hits), hits
+
+
 def test_a_rust_module_holding_its_own_tests_answers_which_test(tmp_path: Path, make_repo) -> None:
     """httparse keeps its tests in `#[cfg(test)] mod tests` inside src/lib.rs: "which test
     covers …?" lifted test files only, and a Rust crate's tests are rarely in one."""
