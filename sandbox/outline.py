@@ -219,9 +219,6 @@ def file_kind(path: str) -> str:
     # the build of a top-level test project (mockito-kotlin's tests/build.gradle, tests/gradle.properties) is config
     if len(p.parts) == 2 and p.parts[0] in ("test", "tests") and name in CONFIG_NAMES and suffix != ".py":
         return "config"
-    # a benchmark named as a test outside the tests (toolz's bench/test_curry.py, demoted as a test no one asked for)
-    if parts & _BENCH_FOLDERS and not parts & {"test", "tests"}:
-        return "script"
     # a top-level script that makes releases (funcy's publish.sh, read as code, never took the release lift)
     if len(p.parts) == 1 and suffix in {".sh", ".bash", ".ps1"} and _RELEASE_SCRIPT_NAME.match(name):
         return "script"

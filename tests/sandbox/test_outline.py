@@ -97,9 +97,10 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # Cargo's benches/ and fuzz/, SwiftPM's Snippets/, a .slnx solution
     ("benches/parse.rs", "script"), ("fuzz/fuzz_targets/parse_chunk_size.rs", "script"),
     ("Snippets/basic-usage.swift", "example"), ("NSubstitute.slnx", "config"),
-    # a benchmark named as a test (toolz's bench/test_curry.py), a top-level release script (funcy's publish.sh;
-    # nvm's nvm.sh is its code), Elixir's linter and formatter settings (ex_machina's)
-    ("bench/test_curry.py", "script"), ("tests/benchmarks/test_speed.py", "test"), ("publish.sh", "script"),
+    # a top-level release script (funcy's publish.sh; nvm's nvm.sh is its code), Elixir's linter and formatter
+    # settings (ex_machina's); a benchmark named as a test stays a test (as a script, attrs' bench/test_benchmarks.py
+    # and twisted's benchmarks/test_deferred.py took two real questions from the code they measure)
+    ("bench/test_curry.py", "test"), ("tests/benchmarks/test_speed.py", "test"), ("publish.sh", "script"),
     ("release-docs.sh", "script"), ("nvm.sh", "code"), ("releasenotes.sh", "code"), (".credo.exs", "config"),
     (".formatter.exs", "config"), ("lib/ex_machina.ex", "code"),
     # a package's own script/ or tools/ is its code (alembic's alembic/script/revision.py); a monorepo package's is not
