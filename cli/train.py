@@ -231,6 +231,10 @@ def _print_summary(summary: dict[str, Any], repo: Path) -> None:
             row("candidate stage fit", ("kept" if stage.get("fitted") else "not kept (the shipped one stays)")
                 + f": judged on {val['before']['n']} training commits in {FOLDS} time blocks, each scored by a fit "
                   f"on the other {FOLDS - 1}, {_judged(val['before'], val['after'])}")
+            if (unused := held.get("fit_not_kept")) is not None:
+                # the held-out commits only score the choice: what the fit turned down would have scored there
+                row("the fit not kept, held out", f"acc@1 {unused['acc@1']:.2f}, acc@5 {unused['acc@5']:.2f} "
+                    "(judged on the training commits alone, never on these)")
             for note in _notes(summary):
                 row("note", note)
         if stage.get("reused") or stage.get("outdated"):
@@ -397,7 +401,8 @@ def train(
     except KeyboardInterrupt:  # outside a training loop: the candidate stage's fit, an evaluation
         how = "terminated (SIGTERM)" if interrupted_code() == TERMINATED else "interrupted"
         again = "the same command plus --resume" if config.sft.steps or config.rl.updates else "the same command"
-        kept = "the history questions built so far are kept in the cache" if not (config.sft.steps or config.rl.updates) \
+        kept = "the history questions built so far, if any, are kept in the cache" \
+            if not (config.sft.steps or config.rl.updates) \
             else "the candidate stage's fit, once made, and the history questions built are kept"
         saved = _last_checkpoint(out_dir or default_adapter_dir(repo))
         when = ("during the candidate stage's fit" if not (config.sft.steps or config.rl.updates)  # no checkpoints

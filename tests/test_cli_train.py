@@ -459,6 +459,15 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
     mixed = {**summary, "heldout": {**summary["heldout"], "after": {"n": 100, "acc@1": .78, "acc@5": .85}}}
     assert len(_notes(mixed)) == 1 and "below the shipped stage at acc@5 on the newest 100" in _notes(mixed)[0]
     assert _next(summary, history_repo).endswith(f"--adapter {out}")
+    # a fit turned down shows what it would have scored on the held-out commits (gin's .716 against .687 was
+    # said only on stderr, the table read "not kept")
+    unused = {**summary, "retriever": {**summary["retriever"], "fitted": False},
+              "heldout": {**summary["heldout"], "after": summary["heldout"]["before"],
+                          "fit_not_kept": {"n": 100, "acc@1": .72, "acc@5": .95}}}
+    with console.out.capture() as captured:
+        _print_summary(unused, history_repo)
+    said = re.sub(r"[\s│]", "", captured.get())
+    assert "thefitnotkept,heldoutacc@10.72,acc@50.95" in said, said
 
     other = make_repo(tmp_path / "other", {"a.py": "def alpha():\n    pass\n"})
     first = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "run")])
