@@ -32,9 +32,10 @@ class QuestionTooLong(ExploreError):
     """The question runs past :data:`MAX_QUESTION_CHARS`."""
 
 
-def too_long(size: str) -> str:
-    """What a question past the limit is told (``size``: how long it is, as known)."""
-    return (f"the question is {size}, over the {MAX_QUESTION_CHARS:,} characters taken; ask about the part "
+def too_long(size: str, limit: str = f"over the {MAX_QUESTION_CHARS:,} characters taken") -> str:
+    """What a question past the limit is told (``size``: how long it is, as known; ``limit``:
+    the limit it passed, in the same unit)."""
+    return (f"the question is {size}, {limit}; ask about the part "
             "that matters (the error message, a traceback's last frames, the names involved)")
 
 

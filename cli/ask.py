@@ -82,7 +82,9 @@ def _stdin() -> str:
 def _bounded(raw: bytes) -> bytes:
     """``raw``, refused when it ran past what a question may be (read one byte over the bound)."""
     if len(raw) > MAX_QUESTION_BYTES:
-        raise QuestionTooLong(too_long(f"over {MAX_QUESTION_BYTES:,} bytes"))
+        # in bytes both (an 8 MB log was told "over 4,000,000 bytes, over the 1,000,000 characters taken")
+        raise QuestionTooLong(too_long(f"over {MAX_QUESTION_BYTES:,} bytes",
+                                       f"more than a question of {MAX_QUESTION_CHARS:,} characters can be"))
     return raw
 
 

@@ -77,6 +77,11 @@ def _why_no_hits(text: str) -> tuple[str, str]:
 
     if is_only_a_reference(text):
         return "nothing searched", f"{ONLY_A_REFERENCE} (--question-file FILE or -)"
+    from ..retrieval.query import NO_INDEXED_WORD, parse
+
+    if any(c.isalpha() and not c.isascii() for c in text) and not parse(text).terms:
+        # valitron's `lang/ru.php` holds "обязательно для заполнения": "check the spelling" sent its reader astray
+        return "no file matches the question", NO_INDEXED_WORD
     return ("no file matches the question", "none holds a word of it in the text indexed (a file's first 100 KB), "
             "nor a past commit's message, or a name alone that no file holds; check the spelling, or `--rev`")
 

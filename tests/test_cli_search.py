@@ -36,6 +36,9 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     assert runner.invoke(app, ["search", str(repo), "alpha", "--json"]).exit_code == 0
     said = runner.invoke(app, ["search", str(repo), "alpha_missing_word"])
     assert said.exit_code == 1 and said.stdout == "" and "no file matches the question" in said.stderr
+    # letters the index does not read: said so, not "check the spelling" (valitron's lang/ru.php holds the words)
+    foreign = runner.invoke(app, ["search", str(repo), "обязательно для заполнения", "--json"])
+    assert foreign.exit_code == 1 and "no word the index reads" in json.loads(foreign.output)["notes"][0]
     # a link or an issue number alone: nothing to search, as `ask` says (it listed files about URLs)
     repo_with_urls = make_repo(tmp_path / "urls", {"links.py": "def github_issue_url(n):\n    return f'https://github.com/acme/x/issues/{n}'\n"})
     for link in ("https://github.com/acme/x/issues/3100", "#3100"):
