@@ -534,10 +534,15 @@ def declares_version_asked(question: str, path: str) -> bool:
     (:data:`_LANGUAGE_MANIFESTS`: Cargo.toml for "the minimum supported Rust version"), and
     not the versions a CI job runs on (:data:`_VERSIONS_TESTED`)."""
     lower = PurePosixPath(path.lower())
-    if _VERSIONS_TESTED.search(question):
+    if _VERSIONS_TESTED.search(question) or _CHANGELOG_ASKED.search(question):
         return False
     return any((lower.name in names or lower.suffix in names) and asked.search(question)
                for asked, names in _LANGUAGE_MANIFESTS)
+
+
+#: A question asking what the changelog or release notes say of it (glob's "where is the changelog
+#: entry for bumping the MSRV to 1.63?" answered Cargo.toml, which declares it): the page answers.
+_CHANGELOG_ASKED = re.compile(r"\b(?:change ?logs?|changes\.\w+|release notes?|news entry|history entry)\b", re.I)
 
 
 #: A manifest's line declaring the language version (go.mod's ``go 1.23.0``, Cargo's

@@ -398,6 +398,11 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     for asked in ("where is the CI workflow that runs the tests on several Go versions?",
                   "which golang versions are tested in CI?"):
         assert "language version asked" not in retriever.rank(asked, 3)[0].why, asked
+    # nor what the changelog says of it (glob's "where is the changelog entry for bumping the MSRV to 1.63?")
+    from explore.retrieval.intent import declares_version_asked
+
+    assert declares_version_asked("what is the minimum supported Rust version (MSRV)?", "Cargo.toml")
+    assert not declares_version_asked("Where is the changelog entry for bumping the MSRV to 1.63?", "Cargo.toml")
     # .NET after a space (`\b` never stands before its dot): serilog's SDK question asked for code
     dotnet = make_repo(tmp_path / "dotnet", {
         "global.json": '{\n  "sdk": {\n    "version": "8.0.100"\n  }\n}\n',
