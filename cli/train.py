@@ -292,7 +292,8 @@ def _notes(summary: dict[str, Any]) -> list[str]:
     """What the run's numbers alone do not say: a kept fit that scores below the shipped stage
     on the held-out commits (in the table, and in `--json`'s ``notes``)."""
     held, stage = summary.get("heldout"), summary.get("retriever", {})
-    if not held or not stage.get("kept", stage.get("fitted")):
+    # (an earlier run's fit that stays, a short --budget fitting nothing, is said of as when it was kept)
+    if not held or not (stage.get("kept", stage.get("fitted")) or stage.get("earlier_fit_stays")):
         return []
     b, a = held["before"], held["after"]
     lower = [k for k in ("acc@1", "acc@5") if a[k] < b[k]]  # either: a gain at acc@1 hid a loss at acc@5

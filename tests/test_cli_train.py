@@ -455,6 +455,9 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
 
     assert len(_notes(summary)) == 1 and "scores below the shipped stage" in _notes(summary)[0]
     assert _notes({**summary, "heldout": {**summary["heldout"], "after": summary["heldout"]["before"]}}) == []
+    # and where a short --budget fitted nothing, the earlier fit that stays is still said of (alembic's note went)
+    stays = {**summary, "retriever": {"fitted": True, "kept": False, "earlier_fit_stays": True, "why": "--budget 10s"}}
+    assert len(_notes(stays)) == 1 and "scores below the shipped stage" in _notes(stays)[0]
     # a gain at acc@1 hid a loss at acc@5 (virtualenv's --budget 10s run: .556/.778 → .593/.741, no note)
     mixed = {**summary, "heldout": {**summary["heldout"], "after": {"n": 100, "acc@1": .78, "acc@5": .85}}}
     assert len(_notes(mixed)) == 1 and "below the shipped stage at acc@5 on the newest 100" in _notes(mixed)[0]
