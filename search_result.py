@@ -26,10 +26,13 @@ def search_config(repo: Path, adapter: Path | None) -> RetrieverConfig | None:
     combiner (an error when it has none, unless it is a run's folder whose fit was not kept:
     then the shipped one), else the one `explore train` fitted to the repository (or to the
     git repository it lies in), else None (the shipped one)."""
-    from .agent.bundle import COMBINER_FILE, FitOfAnotherRepository, fitted_elsewhere, fitted_retriever, unfinished_run
+    from .agent.bundle import (COMBINER_FILE, NAVIGATOR_DIR, FitOfAnotherRepository, fitted_elsewhere, fitted_retriever,
+                               unfinished_run)
 
     if adapter is None:
         return fitted_retriever({}, repo)
+    if adapter.resolve() == NAVIGATOR_DIR:  # `--adapter shipped`: the shipped ranking, no fit
+        return None
     if (elsewhere := fitted_elsewhere(adapter / COMBINER_FILE, repo)) is not None:
         raise FitOfAnotherRepository(f"--adapter {adapter}: {elsewhere}")
     config = fitted_retriever({"policy": adapter / "policy"})  # a bundle's combiner sits beside its policy/

@@ -21,7 +21,7 @@ from ..question_text import (MAX_QUESTION_BYTES, MAX_QUESTION_CHARS, QuestionToo
                              too_long)
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
-from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt
+from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path
 
 
 class QuestionSourceError(ExploreError):
@@ -176,7 +176,7 @@ def ask(
     rev: RevOpt = None,
     worktree: WorktreeOpt = False,
     model: ModelOpt = None,
-    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters (default: the ones `explore train` made for this repo).")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters (default: the ones `explore train` made for this repo; `shipped`: the shipped navigator and ranking, no fit).", parser=adapter_path)] = None,
     reflector: ReflectorOpt = None,
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, max=50, help="Most steps before answering the best candidate (default: the horizon the adapters were trained with, 8 for the shipped navigator).")] = None,
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the walk with reflections.")] = False,

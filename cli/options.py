@@ -17,6 +17,18 @@ def repository_path(text: str) -> Path:
     return Path(text)
 
 
+#: What ``--adapter shipped`` names: the navigator the package ships, with no fit of any repository.
+SHIPPED = "shipped"
+
+
+def adapter_path(text: str) -> Path:
+    """An ``--adapter`` folder; ``shipped`` (where no folder of that name is here) is the shipped
+    navigator's, which holds no fit: `ask` and `search` then rank as before `explore train`."""
+    if text == SHIPPED and not Path(text).exists():
+        return Path(__file__).resolve().parent.parent / "navigator"
+    return Path(text)
+
+
 RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).",
                                          parser=repository_path)]
 TasksRepoArg = Annotated[Path, typer.Argument(help="Repository or folder the tasks are about (never written to).",

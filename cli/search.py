@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from .ask import from_running_server, question_text, uncommitted_note, warn_sparse, with_uncommitted
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
-from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt
+from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path
 
 
 def search(
@@ -29,7 +29,7 @@ def search(
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="How many files.")] = 10,
     rev: RevOpt = None,
     worktree: WorktreeOpt = False,
-    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="A bundle whose combiner.json ranks (default: the one `explore train` fitted to this repo, if any).")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="A bundle whose combiner.json ranks (default: the one `explore train` fitted to this repo, if any; `shipped`: the shipped ranking, no fit).", parser=adapter_path)] = None,
     as_json: JsonOpt = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Search in this process even when `explore serve --socket` is running.")] = False,
 ) -> None:

@@ -539,6 +539,9 @@ def test_ask_with_adapters_named_ranks_with_their_fit_not_the_repositorys(make_r
     assert named.exit_code == 0, named.output
     body = json.loads(named.stdout)
     assert body["fitted"] is False and body["combiner"] == "" and body["files"][0] == "pkg/retry.py", body
+    # and named by its word: `--adapter shipped`
+    shipped = json.loads(runner.invoke(app, [*args, "--adapter", "shipped"]).stdout)
+    assert shipped["fitted"] is False and shipped["files"][0] == "pkg/retry.py", shipped
 
 
 def test_an_unfinished_training_run_of_the_repository_is_said_not_passed_over(tmp_path: Path, make_repo,

@@ -88,6 +88,9 @@ def test_search_ranks_with_a_fitted_combiner(tmp_path: Path, make_repo) -> None:
     (default_adapter_dir(repo) / COMBINER_FILE).write_text(docs_first)
     own = json.loads(runner.invoke(app, ["search", str(repo), question, "--json"]).output)
     assert own["hits"][0]["path"] == "docs/retry.md" and own["fitted"] is True
+    # `--adapter shipped`: the shipped ranking, as before `explore train` (no documented way to compare the two was)
+    before = json.loads(runner.invoke(app, ["search", str(repo), question, "--json", "--adapter", "shipped"]).output)
+    assert before["hits"][0]["path"] == "pkg/retry.py" and before["fitted"] is False
     # asked in a subfolder, the fit `explore train` made of the whole repository ranks (it was keyed by the path given)
     inside = json.loads(runner.invoke(app, ["search", str(repo / "docs"), question, "--json"]).output)
     assert inside["fitted"] is True
