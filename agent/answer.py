@@ -236,7 +236,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     question keeps; ``why``: the stage's reasons per file (:attr:`~explore.retrieval.retriever.Hit.why`) —
     a file it lifted as what the question asks for though its kind is another (a Rust module
     holding its own tests, a locale's data file, a lockfile's pin) is kept as the kinds asked
-    for are, and a copy it penalised (vendored, generated) is no BM25 candidate.
+    for are, and a generated copy it penalised is no BM25 candidate.
     A statement is settled by ``weights.statements`` where there are some
     (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)

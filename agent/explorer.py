@@ -566,7 +566,8 @@ class Explorer:
             documented = walked is not None and documents_api(walked, self.snapshot.text(walked) or "")
             weighed_files = settle(self.weigh, ws.reads, last, stage, env.lexical_ranking(), walked, question,
                                    documented, env.stage_why())
-            settled = declarations_behind(question, [f for f, _ in weighed_files], [p for p, _ in stage])
+            settled = declarations_behind(question, [f for f, _ in weighed_files], [p for p, _ in stage],
+                                          env.stage_why())
             if walking and walked is not None and settled == [walked]:  # it stood: no ranking weighed it
                 weighed["settled_by"] = "the walk's own answer, the kind of file the question asks for"
             if settled and answered is not None and settled[0] != answered:

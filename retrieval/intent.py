@@ -266,6 +266,8 @@ _TEST_ADJECTIVE = (r"(?:(?!(?:function|functions|helper|helpers|method|methods|f
 #: tests are run) — not how tests are run or kept ("which tests run in CI?", "which test runner …").
 _TESTS_DOING = (rf"\b(?:which|what)\s+{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+"
                 r"(?:(?:would|will|should|can|could|might)\s+(?!be\b)[a-z]+|"
+                # "which test passes bin-input.md to the CLI?" (marked's): what a test hands on, not that it passes
+                r"passes\s+\S+\s+(?:to|into|as|in)\b|"
                 r"(?!(?:is|was|does|has|runs|passes|fails|lives|sits|needs|requires|belongs|suites?|runners?|"
                 r"frameworks?|commands?|harness|tools?|configs?|setups?|directory|folders?|files?|class|cases?|"
                 # a noun ("which test dependencies does co install?")

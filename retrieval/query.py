@@ -112,6 +112,12 @@ _GO_FUNCTION = re.compile(r"(?<!\w)([^\W\d]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\s*$
 #: URL prefixes of stack frames in Node (``file:///home/…``) and source-mapped bundles
 #: (``webpack://app/./src/…``, ``webpack-internal:///./src/…``): what follows is the path.
 _URL_PREFIX = re.compile(r"\bfile://(?=/)|\bwebpack(?:-internal)?://[^/\s()]*/(?:\./)?")
+#: A module Deno ran from a registry (``https://jsr.io/@hono/hono/4.6.3/src/compose.ts``,
+#: ``https://deno.land/x/oak@v12.6.1/router.ts``, ``https://esm.sh/preact@10.19.2/…``): read as an
+#: installed package's file, as ``node_modules/@hono/hono/src/compose.ts`` is.
+_REGISTRY_URL = re.compile(r"\bhttps?://(?:jsr\.io/(@[\w.-]+/[\w.-]+)/v?\d[\w.+-]*|"
+                           r"(?:deno\.land/x|esm\.sh|cdn\.skypack\.dev|unpkg\.com|cdn\.jsdelivr\.net/npm)/"
+                           r"((?:@[\w.-]+/)?[\w.-]+?)@v?\d[\w.+-]*)/")
 #: A ``file://`` URL's path, whose spaces and other bytes are percent-escaped (``John%20Smith``).
 _FILE_URL = re.compile(r"\bfile://(/[^\s()'\"]+)")
 #: A file in Go's module cache, once its folders up to ``pkg/mod/`` are gone: the module,
@@ -280,11 +286,19 @@ _IN_LANGUAGE = re.compile(rf"\b(?:{'|'.join(LANGUAGE_CODES)})\s+(?:names?|words?
                           r"aliases|descriptions?|labels?|titles?)\b", re.I)
 
 
+#: Keywords of the languages read, as a snippet in backticks holds them: no name of the project's.
+_KEYWORDS = frozenset("await async yield return self this null nil None True False true false new let const var def "
+                      "func fn import export from static public private protected await throw raise try catch finally "
+                      "else elif while for break continue lambda struct impl pub mut use mod package class interface "
+                      "typeof instanceof void undefined".split())
+
+
 def _is_code_name(name: str, text: str) -> bool:
     if len(name) < 3 or name.lower() in STOPWORDS or name.isdigit():
         return False
     return "_" in name.strip("_") or bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]", name)) \
-        or f"`{name}" in text or name.endswith(("Error", "Exception", "Warning"))
+        or f"`{name}" in text and (name not in _KEYWORDS or f"`{name}`" in text) \
+        or name.endswith(("Error", "Exception", "Warning"))
 
 
 def parse(question: str) -> Query:
@@ -921,7 +935,8 @@ _WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*=[^\S\n]*)?
 def _parse(text: str) -> Query:
     installed: set[str] = set()
     unescaped = _FILE_URL.sub(lambda m: "file://" + unquote(m.group(1)), text)
-    plain = _URL_PREFIX.sub("", unescaped.replace("\\", "/"))
+    plain = _URL_PREFIX.sub("", _REGISTRY_URL.sub(lambda m: f"/registry/node_modules/{m.group(1) or m.group(2)}/",
+                                                  unescaped.replace("\\", "/")))
     frames, functions = _frames(plain)
     paths: list[str] = []
     frame_lines: list[tuple[str, int]] = []
@@ -960,7 +975,9 @@ def _parse(text: str) -> Query:
     names: list[str] = list(functions)
     ticked: set[str] = set()
     for m in BACKTICKED.finditer(text):
-        names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()]
+        # not a language's keyword in a snippet (hono's "`await next()`" weighed `await` as a name, beside `next`)
+        names += [n for n in _NAME.findall(m.group(1)) if len(n) > 2 and not n.isdigit()
+                  and (n not in _KEYWORDS or _NAME.fullmatch(m.group(1).strip()))]
         if _NAME.fullmatch(m.group(1).strip()):  # a name alone in backticks is one, common word or not
             ticked.add(m.group(1).strip())
     for m in DOTTED.finditer(PERMALINK.sub(" ", text)):  # github.com of a link to a file is no name

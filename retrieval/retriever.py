@@ -27,8 +27,8 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, tokenize
-from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, holds_own_tests, is_build_file,
-                               is_generated, is_lockfile, is_vendored)
+from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
+                               is_lockfile, is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -179,11 +179,28 @@ _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protec
 #: asked for (:meth:`Retriever.rank`'s ``why``).
 TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED = "tests inside", "locale named", "dependency version asked"
 ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
-#: Why a file is a copy of another (its penalty in the stage): BM25, which ``ask`` weighs beside the
-#: stage, knows nothing of it.
-COPIES = frozenset({"vendored", "generated"})
+#: Why a file is generated from another the repository holds (its penalty in the stage): BM25, which
+#: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
+#: holds the code asked about, mockk's external/slicer/, it answers.)
+COPIES = frozenset({"generated"})
+#: Per language, what declares an interface (or a protocol) and what declares code beside it.
+_INTERFACE_SUFFIXES = {
+    ".java": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|enum|record)\s+[A-Z]\w*")),
+    ".kt": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|object)\s+[A-Z]\w*")),
+    ".cs": (re.compile(r"\binterface\s+I?[A-Z]\w*"), re.compile(r"\b(?:class|struct|record|enum)\s+[A-Z]\w*")),
+    ".swift": (re.compile(r"\bprotocol\s+[A-Z]\w*"), re.compile(r"\b(?:class|struct|enum|extension|actor)\s+[A-Z]\w*")),
+}
+#: Comments of the C family (and the strings' text is left: a class named in a string is rare).
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+#: Why a file stands behind the code: it declares an interface another file implements.
+DECLARES_ONLY = "declares only"
 #: A version asked as locked or resolved: the lockfile's, not the manifest's range.
 _ASKS_LOCKED = re.compile(r"\b(?:lock(?:ed|file)?|resolved)\b", re.I)
+#: What tests are written in: code, Gherkin's features, PHP's .phpt, Perl's .t, Robot Framework's suites.
+_TEST_SUFFIXES = frozenset(CODE_SUFFIXES) | {".feature", ".phpt", ".t", ".robot"}
+#: A question asking for a test's data, not its code.
+_ASKS_FIXTURE = re.compile(r"\b(?:fixtures?|snapshots?|golden|samples?|test ?data|test ?files?|expected output|cassettes?)\b",
+                           re.I)
 #: A question asking which file holds something, or where it is: a file is the answer.
 _ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b", re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
@@ -203,6 +220,7 @@ class Retriever:
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
+        self._interfaces: dict[str, bool] = {}  # a file -> whether it declares an interface and no class
         self._npm: dict[str, str] | None = None  # the npm packages this repository's package.json files name -> folder
         self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
@@ -597,7 +615,7 @@ class Retriever:
         # not the words of a file the question names (godotenv's "what is in fixtures/quoted.env?" lifted
         # parser.go, which holds `quoted` and `env`)
         tails = self._by_tail()
-        named = {word for p in query.paths if p in tails for word in re.split(r"[^\w]+", p.lower())}
+        named = set() if tests else {word for p in query.paths if p in tails for word in re.split(r"[^\w]+", p.lower())}
         for name in sorted(query.names):
             if len(name) < 4 or not IDENTIFIER.fullmatch(name) or name.lower() in named:
                 continue
@@ -671,13 +689,37 @@ class Retriever:
                     return own
         return None
 
+    def _tests_match(self, query: Query, path: str) -> bool:
+        """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
+        and its code unit best matching ``query`` is one of them: hyperfine's range_step.rs, whose
+        tests are about steps, took every test question of the crate."""
+        start = own_tests_line(path, self.snapshot.text)
+        unit = self.best_unit(query, path) if start is not None else None
+        return unit is not None and unit[0] >= start
+
+    def _interface_only(self, path: str) -> bool:
+        """Whether the Java, C# or Kotlin file ``path`` declares an interface and no class (a
+        Swift file, a protocol and no class, struct or extension): what it declares, another
+        file implements (a default method's one-line delegation aside)."""
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix not in _INTERFACE_SUFFIXES or file_kind(path) != "code":
+            return False
+        if path not in self._interfaces:
+            text = _COMMENTS.sub(" ", self.snapshot.text(path, 200_000) or "")
+            self._interfaces[path] = _INTERFACE_SUFFIXES[suffix][0].search(text) is not None \
+                and _INTERFACE_SUFFIXES[suffix][1].search(text) is None
+        return self._interfaces[path]
+
     def _own_npm_path(self, path: str) -> str | None:
         """The path inside the package of an installed ``path`` (``picomatch/lib/parse.js`` ->
         ``lib/parse.js``, ``@scope/pkg/dist/x.js`` -> ``dist/x.js``) where the package is one a
-        ``package.json`` of this repository names (its folder's path before it); else None."""
+        ``package.json`` of this repository names, or a ``jsr.json``/``deno.json`` (hono's traces run
+        from ``https://jsr.io/@hono/hono/…``), its folder's path before it; else None."""
         if self._npm is None:
             self._npm = {}
-            for f in self._by_tail().get("package.json", []):
+            tails = self._by_tail()
+            for f in [*tails.get("package.json", []), *tails.get("jsr.json", []), *tails.get("deno.json", []),
+                      *tails.get("deno.jsonc", [])]:
                 text = self.snapshot.text(f, 20_000) or ""
                 found = re.search(r'^\s*"name"\s*:\s*"((?:@[\w.-]+/)?[\w.-]+)"', text, re.M)
                 if found and not is_vendored(f):
@@ -730,12 +772,14 @@ class Retriever:
         # composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th; godotenv's "what is in
         # quoted.env?", fixtures/quoted.env) — not code (symfony/yaml's "which test covers the tab check in
         # Parser.php?" answered Parser.php)
-        written = {p for p in query.paths if "/" in p and p in tails.get(p, ())} | {
-            tails[p][0] for p in query.paths if "/" not in p and len(tails.get(p, ())) == 1
-            and file_kind(tails[p][0]) != "code"}
-        # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?"
-        written = {p for p in written if not re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
-                                                       query.text, re.I)}
+        # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?", marked's
+        # "which test passes bin-input.md to the CLI?" (read as the question writes it, not as found)
+        acted_on = {p for p in query.paths if re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
+                                                        query.text, re.I)}
+        named = [p for p in query.paths if p not in acted_on]
+        written = {p for p in named if "/" in p and p in tails.get(p, ())} | {
+            tails[p][0] for p in named if "/" not in p and len(tails.get(p, ())) == 1
+            and file_kind(tails[p][0]) != "code" and (p == tails[p][0] or not asks_for_tests(query.text))}
         return written if len(written) <= NAME_FILES else set()
 
     def _own_namesake(self, path: str) -> bool:
@@ -869,10 +913,13 @@ class Retriever:
                     if lifts["script"] and kind == "config" and self._releases(path):
                         fused[path] += lifts["script"]  # and the settings of the tool that makes them
                         why[path].append("release config")
+                    if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
+                            and not _ASKS_FIXTURE.search(query.text):
+                        continue  # a fixture is what a test reads, not the test (marked's test/unit/fixtures/bin-input.md)
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
-                    elif kind == "code" and lifts["test"] and holds_own_tests(path, self.snapshot.text):
+                    elif kind == "code" and lifts["test"] and self._tests_match(query, path):
                         fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
                         why[path].append(TESTS_INSIDE)
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
@@ -999,8 +1046,15 @@ class Retriever:
                         why[header].append("header behind its source")
                 # a TypeScript declaration file or a stub declares everything and does nothing (pino's
                 # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
-                code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)]
-                for path in [p for p in fused if _declares_only(p) and p not in named] if code else ():
+                # nor a Java, C# or Kotlin interface, or a Swift protocol, over the code implementing it (java-jwt's
+                # javadoc-heavy interfaces/Verification.java answered where the verifier checks `exp`)
+                interfaces = {p for p in fused if self._interface_only(p)}
+                for path in interfaces:
+                    why[path].append(DECLARES_ONLY)  # for `ask`, which weighs BM25 beside the stage
+                code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)
+                        and p not in interfaces]
+                declaring = [p for p in fused if (_declares_only(p) or p in interfaces) and p not in named]
+                for path in declaring if code else ():
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND
                         why[path].append("declarations behind the code")
@@ -1212,21 +1266,24 @@ def _beside(header: PurePosixPath, source: PurePosixPath) -> bool:
     return h == s or (bool(h) and h[1:] == s) or (len(h) == len(s) + 1 and h[:-1] == s)
 
 
-def declarations_behind(question: str, ranked: list[str], stage: list[str]) -> list[str]:
+def declarations_behind(question: str, ranked: list[str], stage: list[str],
+                        why: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """``ranked`` with each header, TypeScript declaration file or stub that stands before a
     code file the candidate ``stage`` put above it moved to just after that file, where
     ``question`` asks how something is done: what `ask` settles from the stage and BM25
     together, BM25 ranking the dense declarations first (cJSON's "where is JSON Pointer lookup
     implemented?" answered cJSON_Utils.h, which the stage put below cJSON_Utils.c). The stage
-    left first the ones that hold what the question names (:meth:`Retriever.rank`)."""
+    left first the ones that hold what the question names (:meth:`Retriever.rank`); ``why``, the
+    stage's reasons per file, says which declare an interface (:data:`DECLARES_ONLY`)."""
     if not _asks_implementation(question):
         return ranked
     order = {p: i for i, p in enumerate(stage)}
     out = list(ranked)
-    for path in [p for p in ranked if p in order and is_declarations(p)]:
+    declared = {p for p, reasons in (why or {}).items() if DECLARES_ONLY in reasons}
+    for path in [p for p in ranked if p in order and (is_declarations(p) or p in declared)]:
         # the code files the stage put above it that stand below it here: it goes back behind them
         later = [p for p in out[out.index(path) + 1:] if order.get(p, len(order)) < order[path]
-                 and file_kind(p) == "code" and not is_declarations(p)]
+                 and file_kind(p) == "code" and not is_declarations(p) and p not in declared]
         if later:
             out.remove(path)
             out.insert(out.index(later[-1]) + 1, path)
@@ -1336,7 +1393,8 @@ _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|ca
                         r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"
                         r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)
 #: Verbs whose object a path written after them is: the answer is the file doing it.
-_ACTS_ON = r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|sources?)"
+_ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|sources?|"
+            r"pass(?:es)?|feeds?|opens?|parses?)")
 #: Config files that answer only questions about them: what git ignores or how it reads a file,
 #: an editor's indentation, a marker for GitHub Pages.
 _NAMED_ONLY_CONFIG = frozenset({".gitignore", ".gitattributes", ".editorconfig", ".nojekyll", ".dockerignore",

@@ -147,14 +147,20 @@ def is_vendored(path: str) -> bool:
 
 
 #: A Rust module's own tests: ``#[cfg(test)]`` over a ``mod`` (a crate without ``tests/`` keeps them so).
-_RUST_TEST_MODULE = re.compile(r"(?m)^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s")
+#: (Not ``mod tests;``, which only names the file holding them: hyperfine's src/export/mod.rs.)
+_RUST_TEST_MODULE = re.compile(r"(?m)^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?"
+                               r"mod\s+\w+\s*\{")
 
 
-def holds_own_tests(path: str, text_of: Callable[[str], str | None]) -> bool:
-    """Whether the source file ``path`` (code, not a test file) holds tests of its own: a Rust
-    module's ``#[cfg(test)] mod tests`` (httparse keeps all but one file's tests in src/lib.rs).
-    ``text_of`` reads a file (only a ``.rs`` path is read)."""
-    return path.endswith(".rs") and _RUST_TEST_MODULE.search(text_of(path) or "") is not None
+def own_tests_line(path: str, text_of: Callable[[str], str | None]) -> int | None:
+    """The line where the source file ``path`` (code, not a test file) starts the tests it holds
+    of its own — a Rust module's ``#[cfg(test)] mod tests { … }`` (httparse keeps all but one
+    file's tests in src/lib.rs) — or None. ``text_of`` reads a file (only a ``.rs`` path is read)."""
+    if not path.endswith(".rs"):
+        return None
+    text = text_of(path) or ""
+    found = _RUST_TEST_MODULE.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def is_generated(head: str) -> bool:
@@ -197,12 +203,15 @@ _DOTNET_BENCH_FOLDER = re.compile(r"[\w.-]+\.(?:benchmarks?|perf|performance)(?:
 _SITE_PAGES = frozenset({".xml", ".html", ".htm", ".xhtml", ".apt", ".fml", ".vm", ".md"})
 
 
-#: Folders of scripts, at a repository's top (or a monorepo package's).
-_SCRIPT_FOLDERS = frozenset({"scripts", "script", "tools", "bin", "exe"})
-#: The folders a monorepo keeps its packages in.
-_PACKAGE_FOLDERS = frozenset({"packages", "crates", "libs", "modules", "apps", "projects", "plugins", "components"})
 #: Folders of benchmarks: their files are scripts, whatever they are named.
 _BENCH_FOLDERS = frozenset({"benchmarks", "benchmark", "bench", "benches"})
+#: Folders of scripts, at a repository's top, a monorepo package's, or a tooling folder's (`.github/scripts/`).
+_SCRIPT_FOLDERS = frozenset({"scripts", "script", "tools", "bin", "exe", "fuzz"}) | _BENCH_FOLDERS
+#: Folders of a repository's own tooling, whose scripts/ are scripts too.
+_TOOLING_FOLDERS = frozenset({".github", ".circleci", ".gitlab", ".ci", "ci", "dev", "hack", "build", "util", "utils",
+                              "misc", "etc"})
+#: The folders a monorepo keeps its packages in.
+_PACKAGE_FOLDERS = frozenset({"packages", "crates", "libs", "modules", "apps", "projects", "plugins", "components"})
 #: A script named for making releases: ``publish.sh``, ``release.sh``, ``deploy-docs.sh``, ``bump_version.sh``.
 _RELEASE_SCRIPT_NAME = re.compile(r"(?:publish|release|deploy|upload|bump)(?:[-_.]|$)")
 
@@ -261,8 +270,10 @@ def file_kind(path: str) -> str:
     # and Cargo's benches/ and fuzz/ (httparse's benches/parse.rs, fuzz/fuzz_targets/*.rs were code)
     # — at the top, or a package's of a monorepo: a package's own `script/` is its code (alembic's alembic/script/,
     # its revision machinery, was filtered out of every answer about it)
+    # (benchmarks and fuzz targets anywhere: Humanizer's src/Benchmarks/ project)
     if parts & ({"fuzz"} | _BENCH_FOLDERS) or _SCRIPT_FOLDERS.intersection(p.parts[:1]) \
             or len(p.parts) > 2 and p.parts[0] in _PACKAGE_FOLDERS and p.parts[2] in _SCRIPT_FOLDERS \
+            or len(p.parts) > 2 and p.parts[0] in _TOOLING_FOLDERS | _PACKAGE_FOLDERS and p.parts[1] in _SCRIPT_FOLDERS \
             or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:

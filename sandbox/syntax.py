@@ -198,7 +198,7 @@ _KINDS: dict[str, dict[str, str]] = {
               "enum_definition": "enum", "function_definition": "function", "function_declaration": "function",
               "type_definition": "type"},
     # a Kotlin interface and enum class are class_declaration too; a property (`val readEnvvar = …`) is read
-    # at the top and in a type, not in a body
+    # at a file's top only
     "kotlin": {"class_declaration": "class", "object_declaration": "class", "function_declaration": "function",
                "type_alias": "type", "property_declaration": "property"},
     # Elixir defines by calling macros (`defmodule`, `def`, …): every call is read, those are kept
@@ -325,8 +325,8 @@ class _Reader:
         if t == "assignment":  # Ruby's
             return _ruby_constant(node)
         if t == "property_declaration" and self.family == "kotlin":
-            if any(up.type in _BODIES for up in _ancestors(node)):
-                return []  # a local `val`
+            if any(up.type in _BODIES or up.type == "class_body" for up in _ancestors(node)):
+                return []  # a local `val`, or a class's: as common as its methods' names (mockk's verifiedCalls)
             declared = next((c for c in node.named_children if c.type == "variable_declaration"), None)
             name = next((c for c in declared.named_children if c.type in ("identifier", "simple_identifier")), None) \
                 if declared is not None else None

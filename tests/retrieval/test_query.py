@@ -300,6 +300,19 @@ def test_a_key_a_properties_file_and_a_plist_are_paths_and_a_dotnet_accessor_is_
     assert parse("   at App.Model.set_Name(String value)\n").frame_owner == ("Model", "Name")
 
 
+def test_a_deno_registry_frame_is_an_installed_packages_file_and_a_keyword_in_backticks_no_name() -> None:
+    """hono's traces under Deno run from `https://jsr.io/@hono/hono/4.6.3/src/compose.ts`: no path
+    was read; "where is `await next()` implemented?" weighed the keyword `await` as a name."""
+    trace = parse("TypeError: Cannot read properties of undefined (reading 'origin')\n"
+                  "    at https://jsr.io/@hono/hono/4.6.3/src/middleware/cors/index.ts:63:29\n"
+                  "    at dispatch (https://jsr.io/@hono/hono/4.6.3/src/compose.ts:51:23)\n"
+                  "    at https://deno.land/x/oak@v12.6.1/router.ts:10:3\n")
+    assert set(trace.paths) == {"@hono/hono/src/middleware/cors/index.ts", "@hono/hono/src/compose.ts", "oak/router.ts"}
+    assert trace.paths[0] == "oak/router.ts" and set(trace.paths) == set(trace.installed)  # innermost last
+    assert parse("where is `await next()` implemented?").names == frozenset({"next"})
+    assert "await" in parse("where is `await` handled?").names  # alone in backticks, it is what is asked
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never

@@ -1211,6 +1211,68 @@ def test_a_frame_in_the_repositorys_own_npm_package_names_its_file_and_esbuilds_
     hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(trace, 5)
     assert hits[0].path == "lib/parse.js" and any(w.startswith("path#") for w in hits[0].why), hits
     assert any(h.path == "dist/picomatch.js" and "generated" in h.why for h in hits), hits
+    # and Deno's, from the JSR registry, by the name jsr.json gives (hono's `https://jsr.io/@hono/hono/4.6.3/…`)
+    jsr = make_repo(tmp_path / "jsr", {"jsr.json": '{\n  "name": "@hono/hono",\n  "version": "4.6.3"\n}\n',
+                                       "package.json": '{\n  "name": "hono"\n}\n',
+                                       "src/compose.ts": "export const compose = (middleware) => dispatch(0)\n",
+                                       "src/middleware/cors/index.ts": "export const cors = (options) => options.origin\n"})
+    deno = ("TypeError: Cannot read properties of undefined (reading 'origin')\n"
+            "    at https://jsr.io/@hono/hono/4.6.3/src/middleware/cors/index.ts:1:60\n"
+            "    at dispatch (https://jsr.io/@hono/hono/4.6.3/src/compose.ts:1:40)\n")
+    first = retriever_for(Index.build(Repository(jsr).snapshot())).rank(deno, 1)[0]
+    assert first.path == "src/middleware/cors/index.ts" and "path#1" in first.why, first
+
+
+def test_a_file_named_bare_is_the_file_unless_the_question_asks_which_test_uses_it(tmp_path: Path, make_repo) -> None:
+    """godotenv's "what is in quoted.env?" answered parser.go, which holds the words `quoted` and
+    `env` (a dotenv file was no path, and a bare name only a top-level file's); marked's "which test
+    passes bin-input.md to the CLI?" asks for the test that reads the fixture, not the fixture."""
+    repo = make_repo(tmp_path, {
+        "fixtures/quoted.env": "OPTION_A='1'\nOPTION_B='2'\n",
+        "parser.go": "package godotenv\n\n// quoted values and env lookups\nfunc parseQuoted(env string) string {\n"
+                     "\treturn env // quoted\n}\n",
+        "test/unit/fixtures/bin-input.md": "# hello\n",
+        "test/unit/bin.test.js": "describe('bin', () => {\n  it('reads an input file', () => {\n"
+                                 "    run(['--input', 'fixtures/bin-input.md']);\n  });\n});\n",
+        "bin/main.js": "// the CLI: reads --input\nfunction main(input) { return input; }\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    first = retriever.rank("what is in quoted.env?", 2)
+    assert first[0].path == "fixtures/quoted.env" and "path named" in first[0].why, first
+    assert not any("name found" in h.why for h in first), first
+    used = retriever.rank("Which test passes bin-input.md to the CLI as an input file?", 3)
+    assert used[0].path == "test/unit/bin.test.js", used
+    assert not any("path named" in h.why for h in used), used
+
+
+def test_a_java_interface_stands_behind_the_class_implementing_it(tmp_path: Path, make_repo) -> None:
+    """java-jwt's "where does the verifier check that the token's exp claim is still valid?" answered
+    interfaces/Verification.java, whose javadoc repeats every check, over JWTVerifier.java: BM25 ranked
+    the interface first, and `ask` weighed it beside the stage. An interface declares; a class does."""
+    from explore.agent.answer import AnswerWeights, settle
+    from explore.retrieval.retriever import declarations_behind
+
+    doc = "".join(f"    /**\n     * Verifies the token's expiry claim exp is still valid, leeway {i}.\n     */\n"
+                  f"    Verification withLeeway{i}(long leeway);\n\n" for i in range(8))
+    repo = make_repo(tmp_path, {
+        "src/main/java/jwt/interfaces/Verification.java": "package jwt.interfaces;\n\n/** Verification checks. */\n"
+                                                          "public interface Verification {\n" + doc + "}\n",
+        "src/main/java/jwt/JWTVerifier.java": "package jwt;\n\npublic final class JWTVerifier {\n"
+                                              "    private void assertValidInstantClaim(String claim, long leeway) {\n"
+                                              "        // the token's expiry: valid while now is before exp plus leeway\n"
+                                              "        if (now > exp + leeway) throw new TokenExpiredException();\n    }\n}\n",
+    })
+    asked = "how does the verifier check that the token's exp claim is still valid?"
+    hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(asked, 2)
+    assert hits[0].path == "src/main/java/jwt/JWTVerifier.java", hits
+    interface = "src/main/java/jwt/interfaces/Verification.java"
+    why = {h.path: h.why for h in hits}
+    assert "declares only" in why[interface], hits
+    # and `ask`, weighing BM25 (which ranks the interface first) beside the stage, puts it back behind the class
+    stage = [(h.path, h.score) for h in hits]
+    weighed = settle(AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True), [], {}, stage,
+                     [(interface, 20.0), (hits[0].path, 5.0)], question=asked)
+    assert declarations_behind(asked, [f for f, _ in weighed], [p for p, _ in stage], why)[0] == hits[0].path
 
 
 def test_a_rust_module_holding_its_own_tests_answers_which_test(tmp_path: Path, make_repo) -> None:
@@ -1224,10 +1286,16 @@ def test_a_rust_module_holding_its_own_tests_answers_which_test(tmp_path: Path, 
                        "impl<'a> Bytes<'a> {\n    /// The chunk's size overflow check.\n"
                        "    pub fn chunk_size_overflow(&self) -> bool {\n        self.slice.len() > 16\n    }\n}\n",
         "Cargo.toml": "[package]\nname = \"httparse\"\nversion = \"1.0.0\"\n",
+        # a module naming the file its tests are in, and one whose tests are of something else (hyperfine's
+        # export/mod.rs and range_step.rs took every test question of the crate)
+        "src/export/mod.rs": "//! Chunk size exports.\n#[cfg(test)]\nmod tests;\n\npub fn export_chunk_size() {}\n",
+        "src/range.rs": "/// The chunk size overflow of a range.\npub fn range_overflow() {}\n\n#[cfg(test)]\nmod tests {\n"
+                        "    #[test]\n    fn steps_are_counted() {\n        assert_eq!(1, 1);\n    }\n}\n",
     })
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
-    top = retriever.rank("which test covers the chunk size overflow?", 2)
+    top = retriever.rank("which test covers the chunk size overflow?", 5)
     assert top[0].path == "src/lib.rs" and "tests inside" in top[0].why, top
+    assert not any("tests inside" in h.why for h in top if h.path in ("src/export/mod.rs", "src/range.rs")), top
     assert retriever.rank("where is the chunk size overflow checked?", 1)[0].path == "src/iter.rs"
 
 

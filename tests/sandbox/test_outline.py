@@ -106,6 +106,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a package's own script/ or tools/ is its code (alembic's alembic/script/revision.py); a monorepo package's is not
     ("alembic/script/revision.py", "code"), ("src/twisted/scripts/trial.py", "code"), ("lib/tools/x.rb", "code"),
     ("packages/cli/scripts/build.js", "script"), ("crates/core/tools/gen.rs", "script"),
+    # a tooling folder's scripts; benchmarks anywhere (Humanizer's src/Benchmarks/; hyperfine's own src/benchmark/
+    # module too, which no question lost)
+    (".github/scripts/check.py", "script"), ("src/Benchmarks/RomanNumeralBenchmarks.cs", "script"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

@@ -292,7 +292,9 @@ def test_kotlin_properties_are_definitions_where_a_type_or_file_holds_them() -> 
                                               "class Foo {\n  var count: Int = 0\n  fun bar() { val local = 1 }\n"
                                               "  init { val z = 3 }\n}\n")
     assert kotlin["readEnvvar"].kind == "property" and kotlin["readEnvvar"].doc == "Reads one."
-    assert kotlin["count"].parent == "Foo" and not {"local", "z"} & set(kotlin)
+    # a class's property is not (mockk's `val verifiedCalls = …` in an algorithm class took the definition
+    # lift from the interface declaring it, four files defining it being past the three a lift takes)
+    assert "Foo" in kotlin and not {"count", "local", "z"} & set(kotlin)
 
 
 def test_elixir_and_lua_definitions_with_their_owners_and_docs() -> None:
