@@ -318,7 +318,8 @@ def asks_for_tests(question: str) -> bool:
     its end (:data:`_TESTS_RUN`)."""
     return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(_TESTS_SUBJECT.sub(" ", question)) is None \
         and _TESTS_RUN.search(_TESTS_ACT.sub(" ", question)) is None \
-        and not is_statement(question) and not names_config(question) and not asks_for(question, "docs")
+        and not is_statement(question) and not names_config(_TESTS_SUBJECT.sub(" ", question)) \
+        and not asks_for(question, "docs")
 
 
 #: A question asking for a language's grammar: the file a parser generator reads.

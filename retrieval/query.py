@@ -867,14 +867,17 @@ _SENTENCE_END = re.compile(r"(?<=[a-z0-9)'\"][.!?])\s+(?=[A-Z])")
 #: What a build tool prints after the errors themselves, in every report of its kind: no code
 #: holds it (cargo's ``could not compile `app` (lib) due to 1 previous error``).
 _BOILERPLATE = re.compile(r"\bcould not compile\b|\baborting due to\b|\bprevious errors?\b|\bwarnings? emitted\b|"
+                          r"\bto rerun pass\b|"
                           r"\bbuild failed\b|\bcompilation failed\b|\bcompilation terminated\b", re.I)
 
 
 #: A list of errors as Go's multierror and mapstructure print it: ``1 error(s) decoding:`` (or
 #: ``2 errors occurred:``), then a ``* message`` per error.
-_ERROR_LIST = re.compile(r"^[^\n]*\b\d+ errors?(?:\(s\))? (?:occurred|decoding)\b[^\n]*:[^\S\n]*\n"
-                         r"((?:[^\S\n]*\n)*(?:[^\S\n]*\*[^\S\n]+[^\n]+(?:\n|$))+)", re.M)
-_ERROR_ITEM = re.compile(r"^[^\S\n]*\*[^\S\n]+(.{12,300})$", re.M)
+#: (JUnit's ``InvalidTestClassError: Invalid test class 'FooTest':`` numbers its items: ``1. The @Rule …``.)
+_ERROR_LIST = re.compile(r"^(?:[^\n]*\b\d+ errors?(?:\(s\))? (?:occurred|decoding)\b|"
+                         r"[^\S\n]*(?:[\w$]+\.)*[A-Z]\w*(?:Error|Exception):[^\S\n])[^\n]*:[^\S\n]*\n"
+                         r"((?:[^\S\n]*\n)*(?:[^\S\n]*(?:\*|\d{1,2}\.)[^\S\n]+[^\n]+(?:\n|$))+)", re.M)
+_ERROR_ITEM = re.compile(r"^[^\S\n]*(?:\*|\d{1,2}\.)[^\S\n]+(.{12,300})$", re.M)
 
 
 #: Messages other runtimes print in other shapes, one group each: Ruby's uncaught exception
@@ -887,6 +890,10 @@ _ERROR_FORMS = (
     re.compile(r"^[^\S\n]*(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|Failure|Invalid|NotFound):[^\S\n]*\n"
                r"[^\S\n]+(\S.{11,300})$", re.M),
     re.compile(r"\breason: '([^']{12,300})'"),
+    # Rust's panic since 1.73, its message on the line after the place (rand's "cannot sample empty range"),
+    # and a C++ exception's `what():` as the runtime's terminate handler prints it (CLI11's)
+    re.compile(r"panicked at [^\n]*?:\d+:\d+:[^\S\n]*\n[^\S\n]*(\S.{11,300})$", re.M),
+    re.compile(r"\bwhat\(\):[^\S\n]+(.{12,300})$", re.M),
 )
 
 

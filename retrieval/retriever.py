@@ -201,6 +201,9 @@ _TEST_SUFFIXES = frozenset(CODE_SUFFIXES) | {".feature", ".phpt", ".t", ".robot"
 #: A question asking for a test's data, not its code.
 _ASKS_FIXTURE = re.compile(r"\b(?:fixtures?|snapshots?|golden|samples?|test ?data|test ?files?|expected output|cassettes?)\b",
                            re.I)
+#: A code file holding its own tests answers "which test …" only where the unit ranking puts it this
+#: high (rand's uniform_int.rs, 24th by its units, took "which test checks the Fill trait …?").
+OWN_TESTS_UNITS = 3
 #: A question asking which file holds something, or where it is: a file is the answer.
 _ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b", re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
@@ -919,7 +922,8 @@ class Retriever:
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
-                    elif kind == "code" and lifts["test"] and self._tests_match(query, path):
+                    elif kind == "code" and lifts["test"] and _unit_rank(why[path]) <= OWN_TESTS_UNITS \
+                            and self._tests_match(query, path):
                         fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
                         why[path].append(TESTS_INSIDE)
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
@@ -1105,12 +1109,18 @@ _LICENSE_WORDS = re.compile(r"licen[cs]|copyright|notice|spdx|legal|\b(?:mit|apa
 #: outranked the code for "how can I change the log level at runtime?" with a 2017 entry).
 _CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|(?:version[_-]?|release[_-]?)?history|news|release[_-]?notes|releases|"
                              r"whats[_-]?new)"
-                             r"(?:\.\w+)?|(?:change[_-]?log|release[_-]?notes|whats[_-]?new)[_-][\w.-]+", re.I)
+                             # and one per release (junit4's doc/ReleaseNotes4.11.md, 36 of them, lifted as pages)
+                             r"(?:\.\w+)?|(?:change[_-]?log|release[_-]?notes|whats[_-]?new)(?:[_-]|(?=v?\d))[\w.-]+",
+                             re.I)
 #: How a question asks for one: by name, or by what a changelog's sections say (what was
 #: fixed, added or changed, a release, a deprecation, an upgrade).
 _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes?|releases?|what'?s new|what changed|"
-                              r"\bnews\b|history|deprecat|upgrad|migrat|breaking|yanked|\b(?:fixed|added|changed|removed|"
-                              r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b", re.I)
+                              r"\bnews\b|history|deprecat|upgrad|migrat|breaking|yanked|\b(?:added|changed|removed|"
+                              r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b|"
+                              # "fixed" as what was done, not a fixed seed or order (rand's, junit4's "how do I …")
+                              r"\b(?:was|were|got|been|bugs?|issues?|what) fixed\b|"
+                              r"\bfixed (?:in|by|bugs?|issues?|since)\b",
+                              re.I)
 
 
 #: Notes a repository keeps for coding assistants (`CLAUDE.md`, `AGENTS.md`, Copilot's and
@@ -1239,19 +1249,32 @@ def _headers_and_sources(paths: list[str]) -> list[tuple[str, str]]:
     name one source file of them shares (the nearest, where several do)."""
     by_stem: dict[str, list[str]] = defaultdict(list)
     for p in paths:
-        if PurePosixPath(p).suffix.lower() in _SOURCE_SUFFIXES and file_kind(p) == "code":
-            by_stem[PurePosixPath(p).stem.lower()].append(p)
+        pure = PurePosixPath(p)
+        if pure.suffix.lower() in _SOURCE_SUFFIXES and file_kind(p) == "code":
+            by_stem[pure.stem.lower()].append(p)
+        # a header-only library's implementation header (CLI11's impl/App_inl.hpp, a `-inl.h`, an `_impl.hpp`)
+        elif (inline := _INLINE_HEADER.fullmatch(pure.name)) is not None and file_kind(p) == "code":
+            by_stem[inline.group(1).lower()].append(p)
     pairs = []
     for p in paths:
         pure = PurePosixPath(p)
-        if pure.suffix.lower() not in _HEADER_SUFFIXES or file_kind(p) != "code":
+        if pure.suffix.lower() not in _HEADER_SUFFIXES or file_kind(p) != "code" or _INLINE_HEADER.fullmatch(pure.name):
             continue
         # the source beside it, or in the folder an include/ folder stands for: a header-only library's
         # `to_json.hpp` has no source, and `docs/examples/to_json.cpp` is an example (nlohmann/json)
-        sources = [s for s in by_stem.get(pure.stem.lower(), ()) if _beside(pure.parent, PurePosixPath(s).parent)]
+        # ConfigFwd.hpp declares what impl/Config_inl.hpp defines
+        stem = re.sub(r"(?i)fwd$", "", pure.stem) or pure.stem
+        sources = [s for s in by_stem.get(stem.lower(), ()) if _beside(pure.parent, PurePosixPath(s).parent)]
         if sources:
             pairs.append((p, min(sources, key=lambda s: (PurePosixPath(s).parent != pure.parent, len(s)))))
     return pairs
+
+
+#: Folders an implementation kept in headers stands in, below the headers it implements.
+_IMPL_FOLDERS = frozenset({"impl", "detail", "details", "internal", "inl", "inline"})
+#: An implementation kept in a header, named for the header it implements (``App_inl.hpp``, ``foo-inl.h``,
+#: ``foo_impl.hpp``); ``XFwd.hpp`` forward-declares ``X`` (CLI11's ConfigFwd.hpp), so it pairs by ``X`` too.
+_INLINE_HEADER = re.compile(r"(\w+?)[_-](?:inl|inline|impl)\.(?:h|hh|hpp|hxx|h\+\+|ipp|tpp)", re.I)
 
 
 def _beside(header: PurePosixPath, source: PurePosixPath) -> bool:
@@ -1263,7 +1286,8 @@ def _beside(header: PurePosixPath, source: PurePosixPath) -> bool:
     h = [part.lower() for part in header.parts if part.lower() not in tops]
     s = [part.lower() for part in source.parts if part.lower() not in tops]
     # `include/foo/bar.h` of `src/bar.c`, `libfoo/include/foo/bar.h` of `libfoo/src/bar.c`
-    return h == s or (bool(h) and h[1:] == s) or (len(h) == len(s) + 1 and h[:-1] == s)
+    return h == s or (bool(h) and h[1:] == s) or (len(h) == len(s) + 1 and h[:-1] == s) \
+        or (len(s) == len(h) + 1 and s[:-1] == h and s[-1] in _IMPL_FOLDERS)  # CLI11's include/CLI/impl/
 
 
 def declarations_behind(question: str, ranked: list[str], stage: list[str],

@@ -33,6 +33,8 @@ SUFFIXES: dict[str, str] = {
     ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
     ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    # C++20 modules' interface units (CLI11's src/modules/CLI11.cppm was data, in no answer)
+    ".cppm": "cpp", ".ixx": "cpp", ".mpp": "cpp",
     ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
     ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin", ".ex": "elixir", ".exs": "elixir", ".lua": "lua",
 }

@@ -328,6 +328,15 @@ def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() 
     assert parse("*** Terminating app due to uncaught exception 'InvalidNimbleAPIUsage', reason: 'Nested async "
                  "expectations are not allowed.\n\nThe call to'\n").messages[0].startswith("Nested async expectations")
     assert not parse("Settings:\n  Name: my project settings here\n").messages
+    # Rust's panic since 1.73 (its message below the place), C++'s `what():`, JUnit's numbered list (rand's, CLI11's,
+    # junit4's: none read); cargo's own "to rerun pass" is no message; reproduction steps are no error list
+    assert parse("thread 'main' panicked at src/rng.rs:168:9:\ncannot sample empty range\nnote: run with "
+                 "`RUST_BACKTRACE=1`\nerror: test failed, to rerun pass `--lib`\n").messages == ("cannot sample empty range",)
+    assert "verbose is already added" in parse("terminate called after throwing an instance of 'CLI::OptionAlreadyAdded'"
+                                               "\n  what():  --verbose is already added\n").messages
+    assert "must be public" in parse("org.junit.runners.model.InvalidTestClassError: Invalid test class 'FooTest':\n"
+                                     "  1. The @Rule 'folder' must be public.\n").messages
+    assert not parse("I get an Error when I do this:\n1. open the config file twice\n2. then reload the settings\n").messages
     # a markdown list in a report is no error list
     assert not parse("Steps:\n\n* open the config file twice\n* then reload the settings\n").messages
     panic = parse('panic: unterminated quoted value "-----BEGIN RSA PRIVATE KEY-----\n\ngoroutine 1 [running]:\n'

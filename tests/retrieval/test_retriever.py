@@ -1165,6 +1165,8 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
                   # a word saying which tests (jmespath's "which compliance test cases …", httparse's fuzz tests)
                   "Which compliance test cases cover slices with a negative step?", "where are the fuzz tests?"):
         assert asks_for_tests(asked), asked
+    # what the tests are of may name a config format (CLI11's "… reading options from a TOML config file?")
+    assert asks_for_tests("Which test covers reading options from a TOML config file?")
     # "is there a test that …" (FakeItEasy's VB integration tests, 82nd), "are there tests for X?"
     assert asks_for_tests("Is there a test that checks faking works when called from Visual Basic code?")
     assert asks_for_tests("Are there any unit tests for the retry backoff?")
@@ -1351,6 +1353,13 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     # a release's own notes (tornado's docs/releases/v3.0.0.rst answered "how do I enable access logging?")
     assert is_changelog("docs/releases/v3.0.0.rst") and is_changelog("docs/whatsnew/3.11.rst")
     assert is_changelog("doc/build/changelog/changelog_14.rst")
+    # one per release, named without a separator (junit4's 36 doc/ReleaseNotes4.x.md); "fixed" as an adjective asks for
+    # no changelog (rand's "… from a fixed seed", junit4's "… in a fixed order" answered CHANGELOG.md, release notes)
+    from explore.retrieval.retriever import passed_over
+
+    assert is_changelog("doc/ReleaseNotes4.11.md") and is_changelog("doc/ReleaseNotes4.6.html")
+    assert passed_over("CHANGELOG.md", parse("How do I get the same sequence from a fixed seed, e.g. for tests?"))
+    assert not passed_over("CHANGELOG.md", parse("which release fixed the seed handling bug?"))
     # making a release asks for the guide to releasing, not the notes (kotlinpoet's answered docs/changelog.md)
     releasing = make_repo(tmp_path / "releasing", {
         "docs/changelog.md": "# Change Log\n\n## 1.2 release\n- Steps of the release: cut from main.\n",
@@ -1413,6 +1422,12 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
 
     assert _headers_and_sources(["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]) == []
     assert _headers_and_sources(["include/foo/bar.h", "src/bar.c"]) == [("include/foo/bar.h", "src/bar.c")]
+    # a header-only library's implementation headers (CLI11's include/CLI/impl/App_inl.hpp; ConfigFwd.hpp declares
+    # what impl/Config_inl.hpp defines): the header stands behind them as behind a source
+    assert _headers_and_sources(["include/CLI/App.hpp", "include/CLI/impl/App_inl.hpp"]) == [
+        ("include/CLI/App.hpp", "include/CLI/impl/App_inl.hpp")]
+    assert _headers_and_sources(["include/CLI/ConfigFwd.hpp", "include/CLI/impl/Config_inl.hpp", "src/x-inl.h"]) == [
+        ("include/CLI/ConfigFwd.hpp", "include/CLI/impl/Config_inl.hpp")]
 
 
 def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Path, make_repo) -> None:

@@ -109,6 +109,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a tooling folder's scripts; benchmarks anywhere (Humanizer's src/Benchmarks/; hyperfine's own src/benchmark/
     # module too, which no question lost)
     (".github/scripts/check.py", "script"), ("src/Benchmarks/RomanNumeralBenchmarks.cs", "script"),
+    # C++20 module units (CLI11's src/modules/CLI11.cppm was data)
+    ("src/modules/CLI11.cppm", "code"), ("src/mod.ixx", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
