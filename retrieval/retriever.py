@@ -757,7 +757,10 @@ class Retriever:
         name = PurePosixPath(path).name.lower()
         if file_kind(path) == "config":
             if is_ci_file(path):
-                return _RELEASE_NAME.search(name) is not None
+                # named for it (not for what follows it: Polly's nuget-packages-published.yml, after-release.yml),
+                # or running a publishing command (its build.yml's `dotnet nuget push`)
+                return _RELEASE_NAME.search(name) is not None and _AFTER_RELEASE.search(name) is None \
+                    or _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
             if path.lower().startswith(".github/"):
                 return False
             if name == "package.json":
@@ -1413,6 +1416,8 @@ _RELEASE_TOOL = re.compile(r"^(?:\.?release(?:-please-config|rc|-it)?|\.goreleas
 #: A package.json script that releases the package (`"release": "np"`, `"publish": …`).
 _RELEASE_SCRIPT = re.compile(r'"(?:release|publish|release:\w+)"\s*:\s*"')
 _RELEASE_NAME = re.compile(r"releas|publish|deploy|upload|bump|ship|dist\b|version", re.I)
+#: A workflow named for what follows a release: it reacts to one, it does not make it.
+_AFTER_RELEASE = re.compile(r"(?:after|post|on)[-_.]?releas|published|released|deployed", re.I)
 _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|cargo publish|twine upload|flit publish|"
                         r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"
                         r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)

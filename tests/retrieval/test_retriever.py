@@ -454,6 +454,19 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
         "how is a release published to crates.io with cargo after the bash completions?", 2)
     assert [h.path for h in hits] == ["bin/publish", "bin/test-bash-completions"], hits
     assert "script asked" in hits[0].why and "script asked" not in hits[1].why, hits
+    # a workflow running the publishing command makes releases, whatever its name; one named for what follows a
+    # release does not (Polly's nuget-packages-published.yml over build.yml's `dotnet nuget push`)
+    nuget = make_repo(tmp_path / "nuget", {
+        ".github/workflows/build.yml": "name: build\non: push\njobs:\n  publish:\n    steps:\n"
+                                       "      - run: dotnet nuget push '*.nupkg' --source nuget.org\n",
+        ".github/workflows/nuget-packages-published.yml": "name: nuget-packages-published\non: repository_dispatch\n"
+                                                          "jobs:\n  notify:\n    steps:\n      - run: echo the NuGet "
+                                                          "packages were pushed to nuget.org for the version tag\n",
+        "src/Polly/Policy.cs": "namespace Polly { public class Policy { } }\n"})
+    pushed = retriever_for(Index.build(Repository(nuget).snapshot())).rank(
+        "Which workflow pushes the signed NuGet packages to nuget.org when a version tag is pushed?", 2)
+    assert pushed[0].path == ".github/workflows/build.yml" and "release config" in pushed[0].why, pushed
+    assert "release config" not in pushed[1].why, pushed
     # a release tool's settings and a package.json script that releases (ky's `"release": "np"` ranked 29th,
     # env_logger's release.toml for "how do maintainers cut a new release?"), "released to npm" read at all
     tools = make_repo(tmp_path / "tools", {
