@@ -242,7 +242,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     weights = weights.for_text(question)
     why = why or {}
     asked = {p for p, reasons in why.items() if ASKED_ANYWAY.intersection(reasons)}
-    # a generated or vendored copy BM25 ranks first (FakeItEasy's Generated/*.g.cs over the generator it asked for)
+    # a generated copy BM25 ranks first (FakeItEasy's Generated/*.g.cs over the generator it asked for)
     bm25 = [(p, s) for p, s in bm25 if COPIES.isdisjoint(why.get(p, ()))]
     if weights.code_only:
         if walked is not None and asks_upgrade_guide(question) and not _is_guide(walked) and (guide := next(
