@@ -65,7 +65,8 @@ _PUBLISHED = (
     rf"\b(?:publish(?:ed|es|ing)?|upload(?:ed|s|ing)?|deploy(?:ed|s|ing)?|push(?:ed|es|ing)?|releas(?:e|ed|es|ing))"
     rf"(?: [\w.-]+){{0,6}} (?:to|on) (?:pypi|npm|crates\.io|"
     # (Elixir's and Dart's registries: ex_machina's "what actually pushes the new version of the package to Hex?")
-    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|hex(?:\.pm)?|pub\.dev|"
+    rf"rubygems|packagist|maven central|nuget|github pages|docker ?hub|cocoapods|(?:the )?pod trunk|"
+    rf"hex(?:\.pm)?|pub\.dev|"
     rf"github(?: releases)?|homebrew)\b|"
     # cutting a release, its process (env_logger's "how do maintainers cut a new release of the crate?"
     # answered filter.rs over release.toml and CONTRIBUTING.md); not a release build or mode
@@ -81,8 +82,8 @@ _ASKS_PUBLISH = re.compile(_PUBLISHED, re.I)
 
 
 #: What a release's being published triggers, not how it is: "… rebuilt when a release is published".
-_ON_RELEASE = re.compile(r"\b(?:when|whenever|after|once|each time|every time|as soon as|on)\s+(?:(?:a|the|new|each|every)\s+)*$",
-                         re.I)
+_ON_RELEASE = re.compile(r"\b(?:when|whenever|after|once|each time|every time|as soon as|on)\s+"
+                         r"(?:(?:a|the|new|each|every)\s+)*$", re.I)
 
 
 def asks_publish(question: str) -> bool:

@@ -822,7 +822,8 @@ _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
 #: What a message's values look like where the code has a placeholder: quoted values (one never
 #: closed runs to the line's end: godotenv's `unterminated quoted value "-----BEGIN …`), reprs,
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
-_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<!\w)[\"'][^\"'\n]*$|<[^>\n]*>|\([^()\n]*\)|(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
+_VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<!\w)[\"'][^\"'\n]*$|<[^>\n]*>|\([^()\n]*\)|"
+                    r"(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
@@ -1017,7 +1018,8 @@ def _parse(text: str) -> Query:
     for name in dict.fromkeys(names):
         terms += list(identifier_tokens(name)) * NAME_WEIGHT
     # "improve the French translation": a locale's file is named by its code (fr.ts)
-    locales = tuple(code for word, code in LANGUAGE_CODES.items() if word in prose) if _LOCALIZED.search(text) or _IN_LANGUAGE.search(text) else ()
+    localized = _LOCALIZED.search(text) or _IN_LANGUAGE.search(text)
+    locales = tuple(code for word, code in LANGUAGE_CODES.items() if word in prose) if localized else ()
     terms += [code for code in locales if code not in prose]
     sources = tuple((_clean(m.group(1))[0], int(m.group(2)), source.group(1).strip())
                     for m in _FRAME.finditer(plain)

@@ -199,13 +199,14 @@ _ASKS_LOCKED = re.compile(r"\b(?:lock(?:ed|file)?|resolved)\b", re.I)
 #: What tests are written in: code, Gherkin's features, PHP's .phpt, Perl's .t, Robot Framework's suites.
 _TEST_SUFFIXES = frozenset(CODE_SUFFIXES) | {".feature", ".phpt", ".t", ".robot"}
 #: A question asking for a test's data, not its code.
-_ASKS_FIXTURE = re.compile(r"\b(?:fixtures?|snapshots?|golden|samples?|test ?data|test ?files?|expected output|cassettes?)\b",
-                           re.I)
+_ASKS_FIXTURE = re.compile(r"\b(?:fixtures?|snapshots?|golden|samples?|test ?data|test ?files?|expected output|"
+                           r"cassettes?)\b", re.I)
 #: A code file holding its own tests answers "which test …" only where the unit ranking puts it this
 #: high (rand's uniform_int.rs, 24th by its units, took "which test checks the Fill trait …?").
 OWN_TESTS_UNITS = 3
 #: A question asking which file holds something, or where it is: a file is the answer.
-_ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b", re.I)
+_ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b",
+                              re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
 _GO_RECEIVER = re.compile(r"\s*func\s*\(")
 
@@ -921,7 +922,7 @@ class Retriever:
                         why[path].append("release config")
                     if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
                             and not _ASKS_FIXTURE.search(query.text):
-                        continue  # a fixture is what a test reads, not the test (marked's test/unit/fixtures/bin-input.md)
+                        continue  # a fixture is what a test reads, not the test (marked's fixtures/bin-input.md)
                     if lift := lifts.get(kind, 0.0):
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
@@ -985,7 +986,8 @@ class Retriever:
                 for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
                     fused[path] += cfg.name_found
                     why[path].append("name found")
-            if cfg.name_found and query.locales and _ASKS_WHICH_FILE.search(query.text) and not is_statement(query.text):
+            if cfg.name_found and query.locales and _ASKS_WHICH_FILE.search(query.text) \
+                    and not is_statement(query.text):
                 # "which file holds the Spanish names of the emoji?": the locale's file (emoji_es.json, 16th: a
                 # path ranking's first alone is outweighed by the code that loads every locale)
                 for path in set(self._locale_files(query)) & set(fused):
@@ -1422,8 +1424,8 @@ _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|ca
                         r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"
                         r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)
 #: Verbs whose object a path written after them is: the answer is the file doing it.
-_ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|sources?|"
-            r"pass(?:es)?|feeds?|opens?|parses?)")
+_ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|"
+            r"sources?|pass(?:es)?|feeds?|opens?|parses?)")
 #: Config files that answer only questions about them: what git ignores or how it reads a file,
 #: an editor's indentation, a marker for GitHub Pages.
 _NAMED_ONLY_CONFIG = frozenset({".gitignore", ".gitattributes", ".editorconfig", ".nojekyll", ".dockerignore",

@@ -273,7 +273,8 @@ def file_kind(path: str) -> str:
     # (benchmarks and fuzz targets anywhere: Humanizer's src/Benchmarks/ project)
     if parts & ({"fuzz"} | _BENCH_FOLDERS) or _SCRIPT_FOLDERS.intersection(p.parts[:1]) \
             or len(p.parts) > 2 and p.parts[0] in _PACKAGE_FOLDERS and p.parts[2] in _SCRIPT_FOLDERS \
-            or len(p.parts) > 2 and p.parts[0] in _TOOLING_FOLDERS | _PACKAGE_FOLDERS and p.parts[1] in _SCRIPT_FOLDERS \
+            or len(p.parts) > 2 and p.parts[0] in _TOOLING_FOLDERS | _PACKAGE_FOLDERS \
+            and p.parts[1] in _SCRIPT_FOLDERS \
             or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
         return "script"
     if suffix in CODE_SUFFIXES:
