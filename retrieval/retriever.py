@@ -1425,7 +1425,9 @@ _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|ca
                         r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)
 #: Verbs whose object a path written after them is: the answer is the file doing it.
 _ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|"
-            r"sources?|pass(?:es)?|feeds?|opens?|parses?)")
+            r"sources?|pass(?:es)?|feeds?|opens?|parses?|"
+            # and makes: emoji's "the script that … regenerates emoji.json" asks for the script
+            r"(?:re)?generates?|writes?|produces?|updates?|creates?|builds?|downloads?|fetch(?:es)?|emits?|renders?)")
 #: Config files that answer only questions about them: what git ignores or how it reads a file,
 #: an editor's indentation, a marker for GitHub Pages.
 _NAMED_ONLY_CONFIG = frozenset({".gitignore", ".gitattributes", ".editorconfig", ".nojekyll", ".dockerignore",

@@ -1255,6 +1255,9 @@ def test_a_file_named_bare_is_the_file_unless_the_question_asks_which_test_uses_
     first = retriever.rank("what is in quoted.env?", 2)
     assert first[0].path == "fixtures/quoted.env" and "path named" in first[0].why, first
     assert not any("name found" in h.why for h in first), first
+    # nor what a script makes (emoji's "where is the script that … regenerates emoji.json?")
+    made = retriever.rank("where is the script that regenerates quoted.env?", 3)
+    assert not any("path named" in h.why for h in made), made
     used = retriever.rank("Which test passes bin-input.md to the CLI as an input file?", 3)
     assert used[0].path == "test/unit/bin.test.js", used
     assert not any("path named" in h.why for h in used), used
