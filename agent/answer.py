@@ -263,8 +263,6 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
             if not off_topic(weights, walked, question) and not passed \
                     and not _astray_from_asked(weights, walked, question):
-                if _readme_over_page(weights, walked, stage, bm25):
-                    return [(stage[0][0], 0.0)]
                 return [(walked, 0.0)]
             # (where the question asks for a page: multer's "where is the destination folder created?", walked to
             # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
@@ -370,21 +368,6 @@ def _astray_from_asked(weights: AnswerWeights, walked: str, question: str) -> bo
         and any(asks_for(question, asked) for asked in _GATED) and not names_file(question, walked) \
         and not (kind == "script" and (_ASKS_SCRIPT.search(question) or asks_publish(question))) \
         and not (kind == "example" and _ASKS_EXAMPLE.search(question))
-
-
-def _readme_over_page(weights: AnswerWeights, walked: str, stage: Sequence[tuple[str, float]],
-                      bm25: Sequence[tuple[str, float]]) -> bool:
-    """Whether the walk's first read, the project's README, answered where the stage and BM25
-    both put another page above it (toolz's "which page explains running toolz in parallel?"
-    answered README.rst, which holds none of its words, over doc/source/parallelism.rst; Nimble's
-    "how do I write my own custom matcher?" its README over WritingCustomMatchers.md): a walk
-    opens the README first, which says a little of everything."""
-    return weights.intent and _README.fullmatch(PurePosixPath(walked).name) is not None and bool(stage) \
-        and stage[0][0] != walked and _is_page(stage[0][0]) and _ranks_below(walked, stage[0][0], bm25)
-
-
-#: A project's README by its name.
-_README = re.compile(r"readme(?:\.\w+)?", re.I)
 
 
 def _astray_from_docs(weights: AnswerWeights, walked: str, question: str) -> bool:

@@ -1122,9 +1122,9 @@ _CHANGELOG_NAME = re.compile(r"(?:change[_-]?log|changes|(?:version[_-]?|release
 _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes?|releases?|what'?s new|what changed|"
                               r"\bnews\b|history|deprecat|upgrad|migrat|breaking|yanked|\b(?:added|changed|removed|"
                               r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b|"
-                              # "fixed" as what was done, not a fixed seed or order (rand's, junit4's "how do I …")
-                              r"\b(?:was|were|got|been|bugs?|issues?|what) fixed\b|"
-                              r"\bfixed (?:in|by|bugs?|issues?|since)\b",
+                              # "fixed" as what was done, not a fixed seed or order (rand's, junit4's "how do I …"):
+                              # alone, or before what says when or what (a release notes' heading "Fixed")
+                              r"\bfixed\b(?!\s+(?!in\b|by\b|bugs?\b|issues?\b|since\b)[a-z])",
                               re.I)
 
 

@@ -619,17 +619,3 @@ def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
 
     assert names_config(question) is named
 
-
-def test_a_walk_that_answered_the_readme_gives_way_to_the_page_both_rankings_put_above_it() -> None:
-    """toolz's "which page explains how to run toolz functions in parallel?" was answered with
-    README.rst, the walk's first read, which holds none of its words: the stage and BM25 both
-    had doc/source/parallelism.rst first. Where BM25 ranks the README higher, it stands."""
-    walked, page = "README.rst", "doc/source/parallelism.rst"
-    stage = [(page, 9.0), (walked, 6.0), ("toolz/sandbox/parallel.py", 5.0)]
-    asked = "which page explains how to run toolz functions in parallel?"
-    assert settle(GATED, [walked], {walked: 1.0}, stage, [(page, 12.0), (walked, 3.0)], walked, asked) == [(page, 0.0)]
-    assert settle(GATED, [walked], {walked: 1.0}, stage, [(walked, 12.0), (page, 3.0)], walked, asked) == [(walked, 0.0)]
-    # a page other than the README, read first, stands as before
-    other = "doc/source/api.rst"
-    assert settle(GATED, [other], {other: 1.0}, stage, [(page, 12.0)], other, asked) == [(other, 0.0)]
-
