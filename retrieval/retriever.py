@@ -1124,7 +1124,8 @@ _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes
                               r"bug ?fix(?:es)?|improvements?|enhancements?|regressions?|highlights)\b|"
                               # "fixed" as what was done, not a fixed seed or order (rand's, junit4's "how do I …"):
                               # alone, or before what says when or what (a release notes' heading "Fixed")
-                              r"\bfixed\b(?!\s+(?!in\b|by\b|bugs?\b|issues?\b|since\b)[a-z])",
+                              r"\bfixed\b(?!\s+(?!(?:in|by|bugs?|issues?|since|documented|described|explained|"
+                              r"mentioned|listed|covered)\b)[a-z])",
                               re.I)
 
 

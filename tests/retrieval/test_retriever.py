@@ -1376,6 +1376,7 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     assert is_changelog("doc/ReleaseNotes4.11.md") and is_changelog("doc/ReleaseNotes4.6.html")
     assert passed_over("CHANGELOG.md", parse("How do I get the same sequence from a fixed seed, e.g. for tests?"))
     assert not passed_over("CHANGELOG.md", parse("which release fixed the seed handling bug?"))
+    assert not passed_over("CHANGELOG.md", parse("Where is fixed documented?"))  # a release notes' "Fixed" heading
     # making a release asks for the guide to releasing, not the notes (kotlinpoet's answered docs/changelog.md)
     releasing = make_repo(tmp_path / "releasing", {
         "docs/changelog.md": "# Change Log\n\n## 1.2 release\n- Steps of the release: cut from main.\n",
