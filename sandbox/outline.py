@@ -152,15 +152,21 @@ _RUST_TEST_MODULE = re.compile(r"(?m)^[ \t]*#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*
                                r"mod\s+\w+\s*\{")
 
 
+#: A Rust test function (``#[test]``, ``#[tokio::test]``, with more attributes after it).
+_RUST_TEST_FN = re.compile(r"(?m)^[ \t]*#\[(?:tokio::)?test\]\s*(?:#\[[^\]]*\]\s*)*(?:pub\s+)?(?:async\s+)?fn\s")
+
+
 def own_tests_line(path: str, text_of: Callable[[str], str | None]) -> int | None:
     """The line where the source file ``path`` (code, not a test file) starts the tests it holds
     of its own — a Rust module's ``#[cfg(test)] mod tests { … }`` (httparse keeps all but one
-    file's tests in src/lib.rs) — or None. ``text_of`` reads a file (only a ``.rs`` path is read)."""
+    file's tests in src/lib.rs), or its first ``#[test]`` function — or None. ``text_of`` reads a
+    file (only a ``.rs`` path is read)."""
     if not path.endswith(".rs"):
         return None
     text = text_of(path) or ""
-    found = _RUST_TEST_MODULE.search(text)
-    return text.count("\n", 0, found.start()) + 1 if found else None
+    # (or `#[test]` functions at the module's level: hyperfine's timer/unix_timer.rs)
+    starts = [found.start() for pattern in (_RUST_TEST_MODULE, _RUST_TEST_FN) if (found := pattern.search(text))]
+    return text.count("\n", 0, min(starts)) + 1 if starts else None
 
 
 def is_generated(head: str) -> bool:
