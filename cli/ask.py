@@ -195,9 +195,7 @@ def ask(
         raise ExploreError(f"--walk must be {' or '.join(WALKS)}, not {walk!r}")
     if worktree:
         warn_sparse(repo)
-    # with --json the progress still goes to stderr where a person watches it (a first walk fetches and converts
-    # the model for a minute: the gin review's `ask --json` sat silent); a script's stderr gets none
-    status = None if as_json and not err.is_terminal else err.status("asking…")
+    status = None if as_json else err.status("asking…")
     say = (lambda _text: None) if status is None else (
         # spinner= redraws at once: a stage shorter than a frame still shows
         lambda text: status.update(shown_markup(text), spinner="dots"))
