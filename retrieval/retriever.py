@@ -194,6 +194,13 @@ _INTERFACE_SUFFIXES = {
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 #: Why a file stands behind the code: it declares an interface another file implements.
 DECLARES_ONLY = "declares only"
+#: The manifests that name the packages a repository is (kind, file names, the name's pattern).
+_PACKAGE_MANIFESTS = (
+    ("go", ("go.mod",), re.compile(r"^module\s+(\S+)", re.M)),
+    ("rust", ("Cargo.toml",), re.compile(r"^\[package\][^\[]*?^name\s*=\s*[\"']([\w-]+)[\"']", re.M | re.S)),
+    ("npm", ("package.json", "jsr.json", "deno.json", "deno.jsonc"),
+     re.compile(r'^\s*"name"\s*:\s*"((?:@[\w.-]+/)?[\w.-]+)"', re.M)),
+)
 #: A version asked as locked or resolved: the lockfile's, not the manifest's range.
 _ASKS_LOCKED = re.compile(r"\b(?:lock(?:ed|file)?|resolved)\b", re.I)
 #: What tests are written in: code, Gherkin's features, PHP's .phpt, Perl's .t, Robot Framework's suites.
@@ -223,9 +230,8 @@ class Retriever:
         self._unit_ids: dict[str, list[int]] = {}  # name -> its units, filled with _defines
         self._log: ChangeLog | None = None
         self._tails: dict[str, list[str]] | None = None
-        self._packages: dict[tuple[str, str], str] | None = None  # Go modules and crates here -> their folder
+        self._packages: dict[tuple[str, str], str] | None = None  # Go modules, crates, npm packages -> folder
         self._interfaces: dict[str, bool] = {}  # a file -> whether it declares an interface and no class
-        self._npm: dict[str, str] | None = None  # the npm packages this repository's package.json files name -> folder
         self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._sources: set[str] | None = None
@@ -670,24 +676,30 @@ class Retriever:
                     break
         return found
 
+    def _package_folders(self) -> dict[tuple[str, str], str]:
+        """The packages this repository is, by kind and name -> the folder of their manifest: Go
+        modules its ``go.mod`` files declare, crates its ``Cargo.toml`` files name, npm (and JSR)
+        packages its ``package.json``/``jsr.json``/``deno.json`` files name (not vendored ones). Read once."""
+        if self._packages is None:
+            packages: dict[tuple[str, str], str] = {}
+            tails = self._by_tail()
+            for kind, manifests, pattern in _PACKAGE_MANIFESTS:
+                for f in (f for name in manifests for f in tails.get(name, [])):
+                    found = pattern.search(self.snapshot.text(f, 20_000) or "")
+                    if found and not (kind == "npm" and is_vendored(f)):
+                        packages.setdefault((kind, found.group(1).strip('"')), f.rpartition("/")[0])
+            self._packages = packages
+        return self._packages
+
     def _own_package_file(self, path: str) -> str | None:
         """This repository's file that an installed package's ``path`` names, when the package
         is this repository: a Go module its ``go.mod`` declares, or a crate one of its
         ``Cargo.toml`` files names (``grep-printer-0.1.7/src/standard.rs`` ->
         ``crates/printer/src/standard.rs``); else None."""
-        if self._packages is None:
-            packages: dict[tuple[str, str], str] = {}
-            for f in self._by_tail().get("go.mod", []) + self._by_tail().get("Cargo.toml", []):
-                text = self.snapshot.text(f) or ""
-                found = (re.search(r"^module\s+(\S+)", text, re.M) if f.endswith("go.mod") else
-                         re.search(r"^\[package\][^\[]*?^name\s*=\s*[\"']([\w-]+)[\"']", text, re.M | re.S))
-                if found:
-                    folder = f.rpartition("/")[0]
-                    packages[("go" if f.endswith("go.mod") else "rust", found.group(1).strip('"'))] = folder
-            self._packages = packages
+        packages = self._package_folders()
         for kind, split in (("go", go_module_file(path)), ("rust", crate_file(path))):
-            if split is not None and (kind, split[0]) in self._packages:
-                folder = self._packages[(kind, split[0])]
+            if split is not None and (kind, split[0]) in packages:
+                folder = packages[(kind, split[0])]
                 own = f"{folder}/{split[1]}" if folder else split[1]
                 if own in self._by_tail().get(own, []):
                     return own
@@ -720,18 +732,10 @@ class Retriever:
         ``lib/parse.js``, ``@scope/pkg/dist/x.js`` -> ``dist/x.js``) where the package is one a
         ``package.json`` of this repository names, or a ``jsr.json``/``deno.json`` (hono's traces run
         from ``https://jsr.io/@hono/hono/…``), its folder's path before it; else None."""
-        if self._npm is None:
-            self._npm = {}
-            tails = self._by_tail()
-            for f in [*tails.get("package.json", []), *tails.get("jsr.json", []), *tails.get("deno.json", []),
-                      *tails.get("deno.jsonc", [])]:
-                text = self.snapshot.text(f, 20_000) or ""
-                found = re.search(r'^\s*"name"\s*:\s*"((?:@[\w.-]+/)?[\w.-]+)"', text, re.M)
-                if found and not is_vendored(f):
-                    self._npm.setdefault(found.group(1), f.rpartition("/")[0])
+        packages = self._package_folders()
         parts = path.split("/")
         for n in (2, 1) if path.startswith("@") else (1,):
-            if (folder := self._npm.get("/".join(parts[:n]))) is not None and len(parts) > n:
+            if (folder := packages.get(("npm", "/".join(parts[:n])))) is not None and len(parts) > n:
                 rest = "/".join(parts[n:])
                 return f"{folder}/{rest}" if folder else rest
         return None
