@@ -365,9 +365,12 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
 
     ``budget`` (seconds) bounds the time: the test is built first (at most half the
     budget: its newest commits, never fewer than :data:`TEST_MIN`), then training
-    questions until the budget ends, the oldest left out. ``progress(done, total)``:
-    ``total`` is what the budget is expected to allow, re-estimated as questions finish.
-    With a ``store``, questions whose cases an earlier run made are not built again.
+    questions until the budget ends, the oldest left out. ``progress(done, total)`` counts
+    the questions laid out now: ``total`` is what the budget is expected to allow,
+    re-estimated as they finish. With a ``store``, questions whose cases an earlier run
+    made are not built again; they cost the budget nothing and are not counted (at their
+    pace, thousands a second, the first ones made the budget seem to allow every question
+    and the ETA read seconds).
     """
     started = time.perf_counter()
     train, test = time_split([t for t in tasks if t.source == "history"], train_max)
@@ -377,34 +380,56 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
     built: dict[str, list[Case]] = {"test": [], "train": []}
     unreadable, cut = 0, ""  # cut: the oldest test commit built
     n_test = len(test)
+    stored = set() if store is None else {id(t) for t in test + train if CaseStore.key(t) in store.cases}
+    pace = [0, 0.0]  # questions laid out now (taken from no store), and their seconds
+    test_reach = len(test)
 
-    def planned(phase: str) -> tuple[int, int]:
-        """(test, train) questions the budget is expected to allow, from the pace so far."""
-        done = len(built["test"]) + len(built["train"])
-        if deadline is None or done < 3:
-            return n_test, len(train)
-        each = (time.perf_counter() - started) / done
-        tests = max(TEST_MIN, min(n_test, int(budget / 2 / each))) if phase == "test" else n_test
-        left = deadline - time.perf_counter() - each * (tests - len(built["test"]))
-        return tests, min(len(train), len(built["train"]) + max(0, int(left / each)))
+    def to_make(todo: list[Task]) -> int:
+        return sum(id(t) not in stored for t in todo)
+
+    def planned(phase: str, at: int) -> tuple[int, int]:
+        """How far into the test and the training questions (positions) the budget is
+        expected to reach, ``at`` the next one's position in ``phase``."""
+        if deadline is None or pace[0] < 3:
+            return (len(test) if phase == "test" else test_reach), len(train)
+        each = pace[1] / pace[0]
+        tests = len(test) if phase == "test" else test_reach
+        if phase == "test":  # at most half the budget, never fewer than TEST_MIN
+            tests, cost = 0, 0.0
+            while tests < len(test) and (tests < TEST_MIN or cost + each * (id(test[tests]) not in stored) <= budget / 2):
+                cost += each * (id(test[tests]) not in stored)
+                tests += 1
+        left = deadline - time.perf_counter() - (each * to_make(test[at:tests]) if phase == "test" else 0.0)
+        trains = 0 if phase == "test" else at
+        while trains < len(train) and left >= each * (id(train[trains]) not in stored):
+            left -= each * (id(train[trains]) not in stored)
+            trains += 1
+        return tests, trains
 
     try:
         for phase, todo in (("test", test), ("train", train)):
-            for t in todo:
-                tests, trains = planned(phase)
-                if len(built[phase]) >= (tests if phase == "test" else trains):
+            for at, t in enumerate(todo):
+                tests, trains = planned(phase, at)
+                if at >= (tests if phase == "test" else trains):
                     break
+                made = id(t) not in stored
+                began = time.perf_counter()
                 try:
                     built[phase].append(stored_case(repo, t, shared, store))
                 except MissingObject:  # its parent holds a file git cannot read: no question to ask there
                     unreadable += 1
                     continue
+                finally:
+                    if made:
+                        pace[0] += 1
+                        pace[1] += time.perf_counter() - began
                 if phase == "test":
                     cut = t.meta.get("commit", "")
-                if progress:
-                    progress(len(built["test"]) + len(built["train"]), tests + max(trains, len(built["train"])))
+                if progress and made:
+                    progress(pace[0], to_make(test[:tests]) + to_make(train[:trains]))
             if phase == "test":
                 n_test = len(built["test"])
+                test_reach = tests if todo else 0  # the test questions tried: the training ones' plan counts them
     finally:
         if store is not None:
             store.save()
@@ -418,18 +443,21 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
                                    f"clone?), and a fit needs {MIN_TRAIN}")
     if len(built["train"]) < MIN_TRAIN or too_few_to_judge(len(built["train"]), unreadable, len(train)):
         # the budget, not the history, left them out: say what it built, what a fit takes, and the time that takes
-        raise OutOfBudget(_short_budget(len(built["train"]), len(train), n_test, time.perf_counter() - started))
+        need = max(MIN_TRAIN, min(len(train), JUDGE_MIN))
+        each = pace[1] / pace[0] if pace[0] else (time.perf_counter() - started) / max(1, n_test + len(built["train"]))
+        raise OutOfBudget(_short_budget(len(built["train"]), len(train), n_test, each,
+                                        to_make(test[:test_reach]) + to_make(train[:need])))
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
                      store.reused if store is not None else 0, unreadable, len(test),
                      store.outdated if store is not None else 0)
 
 
-def _short_budget(built: int, held: int, n_test: int, seconds: float) -> str:
+def _short_budget(built: int, held: int, n_test: int, each: float, to_lay_out: int) -> str:
     """Why a budget that built ``built`` of the ``held`` training questions (and ``n_test``
-    held-out ones) in ``seconds`` is too short, and about how much would do."""
+    held-out ones), ``each`` seconds a question, is too short, and about how much would do
+    to lay out the ``to_lay_out`` questions a judged fit needs that no earlier run stored."""
     need = max(MIN_TRAIN, min(held, JUDGE_MIN))
-    each = seconds / max(1, n_test + built)
-    minutes = max(1, math.ceil(each * (n_test + need) * 1.5 / 60))  # the history read and the fits besides
+    minutes = max(1, math.ceil(each * to_lay_out * 1.5 / 60))  # the history read and the fits besides
     return (f"it built {built} of the {held} training questions the time split holds ({n_test} held-out ones first, "
             f"{each:.2f} s a question), and a fit is judged on {need} of them: give it about --budget {minutes}m")
 

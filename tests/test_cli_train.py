@@ -252,7 +252,8 @@ def test_an_out_folder_of_other_files_or_inside_the_repository_is_refused(tmp_pa
     assert a_file.read_text() == "keep me\n" and tree_hash(repo) == before
 
 
-def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path: Path, history_repo: Path) -> None:
+def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path: Path, history_repo: Path,
+                                                                        explore_cache: Path) -> None:
     """Run again with a budget that builds nothing, a kept fit was deleted (`search` then
     ranked with the shipped combiner); `--resume` after a stopped fit did nothing, exit 0."""
     out = tmp_path / "bundle"
@@ -271,6 +272,8 @@ def test_a_budget_too_short_keeps_the_earlier_fit_and_resume_fits_again(tmp_path
     assert f"7 of these {held + 7} commits are older" in said and f"--limit {held}" in said, said
     assert json.loads(runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve",
                                           "--limit", str(held), "--json"]).stdout)["fitted_on"] == 0
+    # its questions' cases gone (a cleared cache, an upgrade of explore): a stored question costs no budget
+    shutil.rmtree(explore_cache / "cases")
     short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--budget", "0.01s"])
     assert short.exit_code == 0 and "the earlier run's fit stays" in short.output, short.output
     # stderr is no terminal here (a CI log): plain lines say how far the fit is, where rich draws no bar
@@ -484,6 +487,15 @@ def test_what_train_says_of_a_losing_fit_another_repositorys_folder_and_a_past_r
     theirs = runner.invoke(app, ["train", str(other), "--out", str(tmp_path / "run")])
     assert theirs.exit_code == 2 and f"holds a training run on {history_repo}" in " ".join(theirs.output.split()), \
         theirs.output
+    # a clone of the same history elsewhere (a moved checkout, a CI workspace) is the same repository: its run
+    # fits again there and resumes, where it was refused as "a training run on <the first path>"
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True)
+    again = runner.invoke(app, ["train", str(clone), "--out", str(tmp_path / "run")])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["roots"] == root
+    resumed = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "run"), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
     past = runner.invoke(app, ["train", str(history_repo), "--rev", "HEAD~2"])
     assert past.exit_code == 0 and "now rank with it at every commit" in " ".join(past.stderr.split()), past.output
 

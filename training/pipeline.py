@@ -56,6 +56,14 @@ class TrainResult:
     summary: dict[str, Any]
 
 
+def _read_run(run_file: Path) -> Any:
+    """``run.json`` as read, or None where it cannot be."""
+    try:
+        return json.loads(run_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def _recorded_repo(run_file: Path) -> str | None:
     """The repository an earlier run in this folder trained on (None: unknown)."""
     try:
@@ -63,6 +71,22 @@ def _recorded_repo(run_file: Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return found if isinstance(found, str) else None
+
+
+def _same_repository(before: Any, repo: str) -> bool:
+    """Whether the run recorded in ``before`` (a ``run.json``) was on ``repo``: the same
+    path, or a clone of the same history elsewhere (a moved checkout, a CI workspace, a
+    second clone) -- the first commits it recorded, or those of the path it recorded where
+    that is still there, are among ``repo``'s. A run that named no repository is anyone's."""
+    if not isinstance(before, dict) or before.get("repo") in (None, repo):
+        return True
+    recorded = before.get("roots")
+    if not (isinstance(recorded, list) and recorded) and isinstance(before.get("repo"), str) \
+            and os.path.isdir(before["repo"]):
+        recorded = bundle.history_roots(before["repo"])
+    if not (isinstance(recorded, list) and recorded):
+        return False
+    return bool(set(bundle.history_roots(repo)) & {r for r in recorded if isinstance(r, str)})
 
 
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks_file: Path | None = None) -> None:
@@ -74,7 +98,8 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
             return  # the last run here only fitted the candidate stage: fitting again on the newer history replaces it
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
             other = _recorded_repo(run_file)
-            if other not in (None, str(repo)):  # --resume would only be refused: say whose run it is
+            if other not in (None, str(repo)) and not _same_repository(_read_run(run_file), str(repo)):
+                # --resume would only be refused: say whose run it is
                 raise OutputExists(f"{out} holds a training run on {other}, not {repo}; train into another --out")
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
@@ -89,7 +114,7 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
         before = json.loads(run_file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ckpt.CorruptCheckpoint(f"{run_file} is damaged ({exc}); delete {out} to start over") from None
-    if before.get("repo") not in (None, str(repo)):
+    if not _same_repository(before, str(repo)):
         raise ResumeMismatch(f"{out} holds a run on {before['repo']}, not {repo}; train into another --out")
     recorded = before.get("config") if isinstance(before.get("config"), dict) else {}
     trained = (recorded.get("sft") or {}).get("steps") or (recorded.get("rl") or {}).get("updates")
@@ -138,7 +163,7 @@ def _refit_only(out: Path, config: TrainConfig, repo: str) -> bool:
         before = json.loads((out / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if not isinstance(before, dict) or before.get("repo") != str(repo):
+    if not isinstance(before, dict) or not _same_repository(before, str(repo)):
         return False
     recorded = before.get("config") if isinstance(before.get("config"), dict) else {}
     if (recorded.get("sft") or {}).get("steps") or (recorded.get("rl") or {}).get("updates"):
@@ -268,6 +293,8 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         if not (out / "tasks.jsonl").is_file():
             read_tasks(tasks_file)  # a bad file says so now, not after the candidate stage's fit
     write_json(out / "run.json", {"repo": where, "rev": rev,
+                                   # its history's first commits: a clone of it elsewhere resumes the run
+                                   "roots": [] if isinstance(repository, Corpus) else bundle.history_roots(where),
                                    "from": str(from_dir) if from_dir else None,
                                    "tasks_file": str(tasks_file) if tasks_file else None, "started": started,
                                    "config": config.to_dict(), "comparable": comparable(config)})

@@ -94,6 +94,32 @@ def test_a_second_run_builds_only_the_questions_new_commits_made(history_repo: P
                           check=True).stdout == status  # the repository is never written to
 
 
+def test_questions_an_earlier_run_stored_cost_a_budget_nothing(history_repo: Path, explore_cache: Path) -> None:
+    """`explore train --budget` again: the questions an earlier run stored were counted at the
+    pace they come from the store, so the budget seemed to allow every question until the
+    new ones slowed it (the bar's total jumped, its ETA read seconds), and a short budget
+    turned down a fit whose every question was stored. The plan and the bar count only the
+    questions laid out now."""
+    repo = Repository(history_repo)
+    tasks, _ = scan_history(repo)
+    train, test = time_split(tasks)
+    adapt(repo, tasks)  # every question stored
+    seen: list[tuple[int, int]] = []
+    again = collect(repo, tasks, budget=1e-6, progress=lambda done, total: seen.append((done, total)),
+                    store=CaseStore(repo))
+    assert (len(again.train), len(again.test), again.reused) == (len(train), len(test), len(train) + len(test))
+    assert seen == []  # nothing laid out: nothing to count
+    import pickle
+
+    path = CaseStore(repo).path
+    data = pickle.loads(path.read_bytes())
+    for t in train[::-1][:4]:  # the four newest training questions are to be built again
+        del data["cases"][CaseStore.key(t)]
+    path.write_bytes(pickle.dumps(data))
+    collect(repo, tasks, budget=1e9, progress=lambda done, total: seen.append((done, total)), store=CaseStore(repo))
+    assert seen == [(n, 4) for n in range(1, 5)], seen
+
+
 def test_two_runs_storing_at_once_keep_both_runs_questions(history_repo: Path, explore_cache: Path) -> None:
     """Two `explore train` processes on one repository at the same time: each saves the
     store whole, and neither may drop what the other built."""
