@@ -444,15 +444,21 @@ def dependency_line(question: str, lines: list[str]) -> int | None:
     # a lockfile's entry: its name, its version on a line below (Cargo.lock's `name = "regex"`, then
     # `version = "1.11.1"`; composer.lock's `"name": "brick/math",` then `"version": "0.12.1",`; SwiftPM's
     # Package.resolved, `"identity" : "cwlpreconditiontesting",` and its `"version" : "2.2.0"` five lines below)
-    entry = re.compile(rf"^\s*\"?(?:name|identity)\"?\s*[:=]\s*[\"']{re.escape(name)}[\"']", re.I)
+    # (npm's package-lock v2/v3 keys an entry `"node_modules/rollup": {`, yarn.lock `rollup@^2.52.7:`)
+    escaped = re.escape(name)
+    entry = re.compile(rf"^\s*(?:\"?(?:name|identity)\"?\s*[:=]\s*[\"']{escaped}[\"']|"
+                       rf"\"(?:[^\"\n]*/)?node_modules/{escaped}\"\s*:|\"?{escaped}@[^\s\"]*\"?[,:])", re.I)
     # (a line's first 400 characters: mix.lock's entries run on for 700 with their own dependencies' ranges)
-    return next((n for n, text in enumerate(lines, start=1)
-                 if named.search(head := text[:400]) and (_A_VERSION.search(head) or entry.search(head) and any(
-                     _LOCKED_VERSION.search(below) for below in lines[n:n + 6]))), None)
+    heads = [text[:400] for text in lines]
+    # an entry with its locked version below comes first: package-lock.json's root lists `"rollup": "^2.52.7"`
+    # among its ranges 12,000 lines above the version it locks (luxon's evidence showed the range)
+    return next((n for n, head in enumerate(heads, start=1) if entry.search(head) and named.search(head)
+                 and any(_LOCKED_VERSION.search(below) for below in lines[n:n + 6])), None) \
+        or next((n for n, head in enumerate(heads, start=1) if named.search(head) and _A_VERSION.search(head)), None)
 
 
 #: A lockfile entry's version line, below its name.
-_LOCKED_VERSION = re.compile(r"^\s*\"?version\"?\s*[:=]\s*[\"']v?\d", re.I)
+_LOCKED_VERSION = re.compile(r"^\s*\"?version\"?\s*(?:[:=]\s*|\s+)[\"']?v?\d", re.I)  # yarn's `version "2.79.1"`
 
 
 #: A version as manifests write one: ``1.2``, ``^2.7``, ``v1.0.5``, ``>=3.0``, ``setuptools>=77``.

@@ -805,7 +805,9 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          # the JVM's uncaught exception and its causes, kotlinc's `e:`, Xcode's `Thread 1:`
                          r"(?:Exception in thread \"[^\"\n]*\"[^\S\n]+|Caused by:[^\S\n]+|e:[^\S\n]+|Thread \d+:[^\S\n]+|"
                          # Kotlin/Native's (okio's `Uncaught Kotlin exception: okio.EOFException: \n not found`)
-                         r"Uncaught Kotlin exception:[^\S\n]+|Unhandled exception\.[^\S\n]+)?"  # and .NET's
+                         r"Uncaught Kotlin exception:[^\S\n]+|Unhandled exception\.[^\S\n]+|"  # and .NET's
+                         # a browser's console and Node's REPL: `Uncaught (in promise) TypeError: msg`
+                         r"Uncaught[^\S\n]+(?:\(in promise\)[^\S\n]+)?)?"
                          # Swift's runtime trap: `Fatal error: msg`
                          # and a lower-case `warning:` as Rust's, gcc's and env_logger's own print it
                          # (a PHP namespace's too: `Symfony\Component\Yaml\Exception\DumpException: …` gave none)

@@ -236,6 +236,7 @@ class Retriever:
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._sources: set[str] | None = None
         self._built_marks: dict[str, bool] = {}  # a docs page -> whether a documentation tool built it
+        self._stub_marks: dict[str, bool] = {}  # a docs page -> whether it is autodoc directives alone
         self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
         self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
@@ -854,15 +855,23 @@ class Retriever:
             return False
         marks = self._built_marks
         if path not in marks:
-            stem = PurePosixPath(path).stem.lower()
             marks[path] = _BUILT_PAGE.search(self.snapshot.text(path) or "") is not None \
-                or stem in self._page_sources()
+                or _page_key(path) in self._page_sources()
         return marks[path]
 
+    def _autodoc_stub(self, path: str) -> bool:
+        """Whether the docs page ``path`` is autodoc directives and headings alone (:func:`is_autodoc_stub`),
+        read once."""
+        if path not in self._stub_marks:
+            self._stub_marks[path] = PurePosixPath(path).suffix.lower() in (".rst", ".md", ".txt") \
+                and is_autodoc_stub(self.snapshot.text(path, 40_000) or "")
+        return self._stub_marks[path]
+
     def _page_sources(self) -> set[str]:
-        """The stems of the repository's docs sources (``.rst``, ``.md``, ``.adoc``, ``.txt`` pages)."""
+        """The repository's docs sources (``.rst``, ``.md``, ``.adoc``, ``.txt`` pages), each by
+        :func:`_page_key`."""
         if self._sources is None:
-            self._sources = {PurePosixPath(f).stem.lower() for f in self.snapshot.files
+            self._sources = {_page_key(f) for f in self.snapshot.files
                              if PurePosixPath(f).suffix.lower() in (".rst", ".md", ".adoc", ".txt", ".markdown")
                              and file_kind(f) == "docs"} - {"index", "readme"}
         return self._sources
@@ -915,6 +924,9 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if passed_over(path, query):
                         continue  # a changelog, notes for assistants, a translation: lifted only where asked for
+                    if kind == "docs" and lifts["docs"] and self._autodoc_stub(path) \
+                            and not names_file(query.text, path):
+                        continue  # dateutil's docs/tz.rst, `.. autofunction:: gettz` and no word of its cache
                     if not_asked_about(path, query.text):
                         continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
                     if kind == "script" and lifts["script"] and not self._releases(path):
@@ -1188,10 +1200,13 @@ def is_translated_page(path: str) -> bool:
 
 def is_changelog(path: str) -> bool:
     """Whether ``path`` is a changelog (``CHANGELOG.md``, ``docs/changes.rst``, ``HISTORY.md``,
-    ``NEWS``, ``changelog_14.rst``), an entry of a changelog's fragments (``changelog.d/123.bugfix.md``)
+    ``NEWS``, ``changelog_14.rst``, ``change-log/index.md``), an entry of a changelog's fragments (``changelog.d/123.bugfix.md``)
     or a release's notes (tornado's ``docs/releases/v3.0.0.rst``, ``whatsnew/``); not a guide in a
     folder named so (``doc/changelog/migration_12.rst``)."""
     pure = PurePosixPath(path)
+    if pure.stem.lower() in ("index", "readme", "_index") and len(pure.parts) > 1 \
+            and _CHANGELOG_NAME.fullmatch(pure.parts[-2]) is not None:
+        return True  # a site's page of its own (CsvHelper's input/change-log/index.md)
     return _CHANGELOG_NAME.fullmatch(pure.name) is not None \
         or any(re.fullmatch(r"change[_-]?log\.d|newsfragments|\.changeset|\.changes|releases|release[_-]?notes|"
                             r"whats[_-]?new", part, re.I) for part in pure.parts[:-1])
@@ -1238,6 +1253,36 @@ _ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|
 
 #: Asking where a name is defined: a type a JavaScript project declares only in its `.d.ts`.
 _DECLARED = re.compile(r"\b(?:defined|defines|declared|declares|definitions? of)\b", re.I)
+
+
+#: A directive that pulls a page's text out of the code's docstrings: Sphinx's autodoc
+#: (``.. autofunction:: gettz``, ``.. automodule::``), mkdocstrings' ``::: pkg.module``.
+_AUTODOC = re.compile(r"^\s*(?:\.\.\s+auto\w+::|:::\s+[\w.]+\s*$)")
+#: A line that says nothing of its own on such a page: another directive or its option, a
+#: heading's underline, a comment.
+_NO_PROSE = re.compile(r"^\s*(?:\.\.\s|:[\w-]+:(?:\s|$)|([=\-~^\"'`#*+])\1{2,}\s*$|#{1,6}\s)")
+#: At most this many words besides directives make a page an autodoc stub.
+STUB_WORDS = 30
+
+
+def is_autodoc_stub(text: str) -> bool:
+    """Whether a docs page is autodoc directives and headings, nearly no words of its own: its
+    text is the code's docstrings, so a question about what the code does is the code's (the
+    docs lift passes it by)."""
+    lines = text.splitlines()
+    if not any(_AUTODOC.match(line) for line in lines):
+        return False
+    prose = [line for line in lines if line.strip() and not _NO_PROSE.match(line)]
+    return sum(len(line.split()) for line in prose) <= STUB_WORDS
+
+
+def _page_key(path: str) -> str:
+    """How a docs page and the page built from it are told alike: the stem, or for a folder's
+    own page (``index``, ``readme``) the folder and the stem (CsvHelper's site builds
+    ``docs/migration/v30/index.html`` from ``input/migration/v30/index.md``)."""
+    pure = PurePosixPath(path.lower())
+    stem = "index" if pure.stem == "readme" else pure.stem
+    return f"{pure.parent.name}/{stem}" if stem in ("index", "_index") and pure.parent.name else stem
 
 
 def _unit_rank(why: list[str]) -> int:

@@ -209,6 +209,12 @@ _DOTNET_BENCH_FOLDER = re.compile(r"[\w.-]+\.(?:benchmarks?|perf|performance)(?:
 _SITE_PAGES = frozenset({".xml", ".html", ".htm", ".xhtml", ".apt", ".fml", ".vm", ".md"})
 
 
+#: A docs site's assets: in a docs folder, data, not pages.
+_SITE_ASSETS = frozenset({".css", ".scss", ".sass", ".less", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico",
+                          ".webp", ".woff", ".woff2", ".ttf", ".eot", ".otf"})
+_SITE_MAPS = frozenset({"sitemap.xml", "browserconfig.xml", "robots.txt", "site.webmanifest", "manifest.json"})
+
+
 #: Folders of benchmarks: their files are scripts, whatever they are named.
 _BENCH_FOLDERS = frozenset({"benchmarks", "benchmark", "bench", "benches"})
 #: Folders of scripts, at a repository's top, a monorepo package's, or a tooling folder's (`.github/scripts/`).
@@ -267,6 +273,10 @@ def file_kind(path: str) -> str:
         # a page of a tutorial or an examples folder's README is documentation (typer's
         # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
         return "docs" if suffix in DOC_SUFFIXES else "example"
+    # a docs site's styles, fonts, images and sitemaps are no pages (CsvHelper's docs/sitemap.xml and
+    # docs/styles/sidebar.css took the docs lift over the code a "how do I" asked for)
+    if parts & {"doc", "docs", "documentation"} and (suffix in _SITE_ASSETS or name in _SITE_MAPS):
+        return "data"
     if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"} \
             or (re.fullmatch(r"\.[1-9]", suffix) and any(part.startswith("man") for part in parts)):  # a man page
         return "docs"

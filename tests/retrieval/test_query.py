@@ -186,6 +186,10 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     assert "src/justfile.rs" in q.paths, q.paths
     native = parse("Uncaught Kotlin exception: okio.EOFException: the source is exhausted before the limit\n")
     assert native.messages and native.messages[0].startswith("the source is exhausted"), native.messages
+    # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
+    for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
+                   "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):
+        assert parse(pasted + "\n").messages == ("Cannot mix locale-based week fields with ISO-based",), pasted
 
 
 def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_the_file() -> None:

@@ -1366,6 +1366,9 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
 
     assert is_changelog("docs/changes.rst") and is_changelog("HISTORY.md") and is_changelog("changelog.d/12.bugfix.md")
     assert not is_changelog("doc/changelog/migration_12.rst") and not is_changelog("CONTRIBUTING.md")
+    # a documentation site's page of its own (CsvHelper's, lifted for "how do I read a date column …")
+    assert is_changelog("src/Site/input/change-log/index.md") and is_changelog("docs/changelog/README.md")
+    assert not is_changelog("docs/guide/index.md") and not is_changelog("index.md")
     # a release's own notes (tornado's docs/releases/v3.0.0.rst answered "how do I enable access logging?")
     assert is_changelog("docs/releases/v3.0.0.rst") and is_changelog("docs/whatsnew/3.11.rst")
     assert is_changelog("doc/build/changelog/changelog_14.rst")
@@ -1472,6 +1475,44 @@ def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Pa
     assert events[0].path == "doc/build/orm/events.rst", events
     named = retriever.rank("what does docs/Classes/Redirector.html say about redirects?", 1)
     assert named[0].path == "docs/Classes/Redirector.html" and "generated" not in named[0].why, named
+    # a folder's own page built from its source of the same folder (CsvHelper's docs/migration/v30/index.html
+    # from src/CsvHelper.Website/input/migration/v30/index.md took a place of the first five)
+    site = make_repo(tmp_path / "site", {
+        "docs/migration/v30/index.html": "<html><body><h1>Migrating to v30</h1><p>upgrading from v29 to v30: what "
+                                         "changed when upgrading.</p></body></html>\n" * 3,
+        "site/input/migration/v30/index.md": "# Migrating to v30\n\nUpgrading from v29 to v30: what changed.\n",
+        "docs/guide/index.html": "<html><body><p>upgrading guide</p></body></html>\n"})
+    upgrade = retriever_for(Index.build(Repository(site).snapshot())).rank(
+        "Which page documents what changed when upgrading from version 29 to 30?", 3)
+    assert upgrade[0].path == "site/input/migration/v30/index.md", upgrade
+    assert any("generated" in h.why for h in upgrade if h.path == "docs/migration/v30/index.html"), upgrade
+    assert all("generated" not in h.why for h in upgrade if h.path == "docs/guide/index.html"), upgrade
+
+
+def test_an_autodoc_page_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
+    """dateutil's docs/tz.rst is `.. autofunction:: gettz` and headings: asked "how does gettz
+    cache … and how to clear it", the page took the docs lift over tz.py, where the cache is.
+    Its text is the code's docstrings: a page of autodoc directives alone takes no docs lift
+    (Sphinx's and mkdocstrings'), a page with words of its own does."""
+    from explore.retrieval.retriever import is_autodoc_stub
+
+    stub = ("==\ntz\n==\n.. automodule:: dateutil.tz\n\nFunctions\n---------\n\n.. autofunction:: gettz\n\n"
+            "    .. automethod:: gettz.cache_clear\n\n.. autoclass:: tzlocal\n    :members:\n\n    .. note::\n\n"
+            "        Only available on Windows\n")
+    assert is_autodoc_stub(stub) and is_autodoc_stub("# API\n\n::: httpx.Client\n\n::: httpx.AsyncClient\n")
+    assert not is_autodoc_stub("gettz\n=====\n\n.. autofunction:: gettz\n\n" + "The cache keeps zones you "
+                               "asked for, up to eight of them, and cache_clear empties it when files change. " * 3)
+    assert not is_autodoc_stub("Guide\n=====\n\nHow to clear the cache.\n")
+    repo = make_repo(tmp_path, {
+        "docs/tz.rst": stub,
+        "docs/examples.rst": "Examples\n========\n\nParsing dates with parse().\n",
+        "src/dateutil/tz/tz.py": "class __get_gettz:\n    def __init__(self):\n        # the cache of timezone objects: "
+                                 "strong cache size 8\n        self.__instances = {}\n        self.__strong_cache_size = 8"
+                                 "\n\n    def cache_clear(self):\n        self.__instances = {}\n\ngettz = __get_gettz()\n"})
+    hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(
+        "How does tz.gettz cache timezone objects, how big is the cache and how to clear it?", 3)
+    assert hits[0].path == "src/dateutil/tz/tz.py", hits
+    assert all("docs asked" not in h.why for h in hits if h.path == "docs/tz.rst"), hits
 
 
 def test_a_declaration_file_stands_behind_the_code_for_how_something_is_done(tmp_path: Path, make_repo) -> None:
@@ -1749,6 +1790,16 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     assert evidence_start(cargo, "which version of regex is in Cargo.lock?", "Cargo.lock", 6) == 5  # its `[[package]]`
     composer = lock.splitlines()
     assert evidence_start(composer, locked, "composer.lock", 6) == 6
+    # npm's package-lock v2/v3 and yarn.lock: the entry that locks it, not the root's range above it (luxon's
+    # evidence showed `"rollup": "^2.52.7"` among the devDependencies, 12,000 lines above `2.79.1`)
+    from explore.retrieval.intent import dependency_line
+
+    npm = ['{', '  "packages": {', '    "": {', '      "devDependencies": {', '        "rollup": "^2.52.7"', '      }',
+           '    },', '    "node_modules/rollup": {', '      "version": "2.79.1",', '      "dev": true', '    }', '  }', '}']
+    assert dependency_line("which version of rollup is locked in package-lock.json?", npm) == 8
+    yarn = ['"@babel/core@^7.0.0":', '  version "7.1.0"', '', 'rollup@^2.52.7:', '  version "2.79.1"']
+    assert dependency_line("which version of rollup is locked?", yarn) == 4
+    assert dependency_line("which version of rollup does it need?", ['{', '  "rollup": "^2.52.7"', '}']) == 2
     # a top-level code file named is the subject, not the answer (symfony/yaml's flat layout: "which test covers the tab
     # check in Parser.php?" answered Parser.php)
     flat = make_repo(tmp_path / "flat", {

@@ -111,6 +111,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     (".github/scripts/check.py", "script"), ("src/Benchmarks/RomanNumeralBenchmarks.cs", "script"),
     # C++20 module units (CLI11's src/modules/CLI11.cppm was data)
     ("src/modules/CLI11.cppm", "code"), ("src/mod.ixx", "code"),
+    # a docs site's assets are no pages (CsvHelper's docs/sitemap.xml, docs/styles/sidebar.css took the docs lift)
+    ("docs/sitemap.xml", "data"), ("docs/styles/sidebar.css", "data"), ("docs/robots.txt", "data"),
+    ("docs/reference/config.xml", "docs"), ("docs/index.html", "docs"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
