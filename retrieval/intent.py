@@ -51,6 +51,7 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
           r"babel|webpack|vite|rollup|tsc|typescript|sphinx|mkdocs|towncrier|bumpversion|setuptools(_scm)?|hatch|"
           r"poetry|pyright|codespell|cibuildwheel|dependabot|renovate|github actions|travis|circleci|ci|"
           r"rubocop|rspec|rake|bundler|phpunit|phpstan|psalm|php-cs-fixer|composer|nuget|msbuild|dotnet|"
+          r"checkstyle|spotbugs|pmd|detekt|ktlint|spotless|"
           r"the (linter|formatter|type checker|tests?|test runner|test suite|build|docs build|release|ci)|"
           r"(the )?(sphinx )?(documentation|docs)")
 #: What a project ships, asked how it is published (its workflow or script answers).
@@ -128,7 +129,7 @@ _NAMES_CONFIG = re.compile(
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
     rf"swift|elixir|dart|scala|msrv) versions?|supported versions|msrv|"
-    rf"version number|distribution name|(go )?module path|(path|name) of the go module|go module'?s? (path|name)|"
+    rf"version number|distribution name|go module path|module path in go\.mod|(path|name) of the go module|go module'?s? (path|name)|"
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
     rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
     rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
@@ -138,7 +139,7 @@ _NAMES_CONFIG = re.compile(
     rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
     # a linter's rules: "what eslint rules does this project use?" answered lib/levels.js for its `/* eslint-disable */` (pino)
     rf"\b(?:(?:es|ts|style)lint|golangci(-lint)?|clippy|biome|ruff|flake8|pylint|rubocop|phpstan|psalm|ktlint|detekt|swiftlint|"
-    rf"clang-tidy|clang-format|cppcheck|cpplint|shellcheck|hadolint|markdownlint|yamllint|"
+    rf"clang-tidy|clang-format|cppcheck|cpplint|shellcheck|hadolint|markdownlint|yamllint|checkstyle|spotbugs|pmd|"
     rf"(?:the )?lint(?:er)?) (rules?|lints?|checks?|plugins?|presets?)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b|"  # the file, not the topic: "how is gitignore matching done?" asks for code
     # ProGuard/R8 rules; the coverage a build requires (more-itertools' Makefile: `--fail-under=99`)

@@ -70,6 +70,9 @@ _JVM_FRAME = re.compile(r"\bat ((?:[\w$]+\.)*)([\w$]+)\.([\w$<>]+)\(([\w$-]+\.(?
 #: Ruby: ``/app/lib/sinatra/base.rb:389:in 'Sinatra::Helpers#content_type'`` (Ruby 3.4) or
 #: ``…:in `content_type'``, innermost first.
 _RUBY_FRAME = re.compile(r"(?<![^\s(\"'`])((?:[A-Za-z]:)?[^\s:'\"`()]+\.rb):(\d+):in [`']([^'\n]*)'")
+#: Ruby 2.5-2.7 printed to a terminal: ``Traceback (most recent call last):``, callers as
+#: ``\t2: from lib/x.rb:63:in `execute'``, where it broke last.
+_RUBY_REVERSED = re.compile(r"^[^\S\n]*\d+: from [^\s:]+\.rb:\d+:in ", re.M)
 #: Swift: a crash's ``Current stack trace:`` (``2  Rainbow  0x55d0a1a3b2f1 $s7Rainbow…parseCodes… + 321 at
 #: /home/me/Rainbow/Sources/ModesExtractor.swift:74``; a macOS report leaves out `` at …``), innermost first;
 #: and ``Fatal error: …: file Sources/X.swift, line 74``, innermost of all.
@@ -140,6 +143,9 @@ _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][
                    # `configure.ac`, `Makefile.am`, `builtin.jq`)
                    r"y|yy|l|ll|g4|jq|ac|am|in|mk|sh|bash|lua|ex|exs|erl|hs|ml|mli|zig|nim|vue|svelte|dart|"
                    r"pl|pm|jl|clj|cljs|proto|sql|"
+                   # a catalog, a table, a page or a style written out (timex's `priv/translations/fr/…/relative_time.po`
+                   # matched no path), Windows' scripts, .NET's views and resources
+                   r"po|pot|csv|tsv|html?|css|scss|sass|less|adoc|bat|cmd|ps1|cshtml|razor|xaml|resx|tf|graphql|gql|"
                    r"rst)))\b")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name
 #: definitions: ASCII runs of it (``e_berechnen``) would name some other function.
@@ -179,7 +185,9 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     # a .NET frame of a Release build (no `:line N`: Polly's inside 740 KB of ASP.NET log lost its
                     # trace), Swift's trap and a crash report's thread, Kotlin/Native's uncaught exception
                     r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|^(?:[\w/.-]+:\d+: )?Fatal error: |^Thread \d+(?: Crashed)?:|"
-                    r"^Uncaught Kotlin exception: ", re.M)
+                    r"^Uncaught Kotlin exception: |"
+                    # Elixir's raised exception and its frames (timex's inside 442 KB of log lost its trace)
+                    r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: ", re.M)
 
 
 #: What `ask` says of a question whose letters make no word the index reads (a question in
@@ -397,6 +405,8 @@ def _frames(text: str) -> tuple[list[tuple[str, int, str]], list[str]]:
     elixir = [(m.group(1), int(m.group(2)), m.group(3)) for m in _ELIXIR_FRAME.finditer(text)]
     native = [(m.group(2) or m.group(5), int(m.group(3) or m.group(6)), _native_function(m.group(1) or m.group(4)))
               for m in _NATIVE_FRAME.finditer(text)]
+    if _RUBY_REVERSED.search(text):  # Ruby 2.5-2.7 on a terminal: `2: from …` lines, innermost last already
+        ruby.reverse()
     for frames in (js, go, rust, php, dotnet, ruby, jvm, swift, elixir, native):
         for path, number, fn in reversed(frames):
             named = fn if fn and not fn.startswith("<") else ""
@@ -897,7 +907,12 @@ _ERROR_FORMS = (
     # and a C++ exception's `what():` as the runtime's terminate handler prints it (CLI11's)
     re.compile(r"panicked at [^\n]*?:\d+:\d+:[^\S\n]*\n[^\S\n]*(\S.{11,300})$", re.M),
     re.compile(r"\bwhat\(\):[^\S\n]+(.{12,300})$", re.M),
+    # Elixir's raised exception, `** (Timex.Parse.ParseError) Expected month …`
+    re.compile(r"^[^\S\n]*\*\* \([A-Z][\w.]*\)[^\S\n]+(.{12,300})$", re.M),
 )
+#: An Elixir or Erlang error tuple's reason, an atom the code returns as its message
+#: (timex's `{:error, {:unknown_shift_unit, :week}}`): one word, kept whole where it is long.
+_ERROR_ATOM = re.compile(r"\{:?error,[^\S\n]*\{?:([a-z]\w{11,59})\b")
 
 
 def _error_lines(text: str) -> list[str]:
@@ -919,7 +934,7 @@ def _messages(text: str) -> tuple[str, ...]:
     found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
     if not found:  # Go's wrapped error as printed, bare: `token is unverifiable: error while executing keyfunc: …`
         found += [m.group(1) for m in _WRAPPED.finditer(text)]
-    pieces: list[str] = []
+    pieces: list[str] = [m.group(1) for m in _ERROR_ATOM.finditer(text) if "_" in m.group(1)]
     for message in found:
         for piece in _VALUE.split(message):
             piece = piece.strip(" \t.,;:!?-=")

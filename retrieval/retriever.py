@@ -1048,7 +1048,9 @@ class Retriever:
                     code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
                     # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
                     autoconf = PurePosixPath(path).name == "configure" and self._generated(path)
-                    if not code and not autoconf and not self._built_page(path):
+                    # (and a vendored library's pages: sqlx's vendored v1.2.0 reflectx/README.md over its own)
+                    page = not code and file_kind(path) == "docs" and is_vendored(path)
+                    if not code and not autoconf and not page and not self._built_page(path):
                         continue
                     copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written

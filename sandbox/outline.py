@@ -72,6 +72,10 @@ CONFIG_NAMES = frozenset({
     "build.mill", "build.sc",
     # the errors a PHP project's static analysis lets stand (guzzle's "which psalm errors are suppressed …")
     "psalm-baseline.xml", "phpstan-baseline.neon",
+    # Java's linters (joda-money's src/main/checkstyle/checkstyle.xml was data: "which checkstyle rules does the
+    # build enforce?" answered a class)
+    "checkstyle.xml", "checkstyle-suppressions.xml", "suppressions.xml", "pmd.xml", "ruleset.xml",
+    "spotbugs-exclude.xml", "findbugs-exclude.xml", "detekt.yml", ".scalafmt.conf",
     # fastlane's lanes and settings (Kingfisher's release lane in fastlane/Fastfile was data)
     "fastfile", "appfile", "matchfile", "pluginfile",
     # just's recipes, a Makefile of its own (just's `publish` recipe tags and publishes a release)
@@ -234,6 +238,9 @@ def file_kind(path: str) -> str:
     every candidate of every question, and reads a few patterns)."""
     p = PurePosixPath(path.lower())
     if p.suffix == ".dist" and p.stem:  # phpunit.xml.dist, phpstan.neon.dist: the template of what it names
+        p = p.with_name(p.stem)
+    elif p.suffix == ".in" and PurePosixPath(p.stem).suffix in CONFIG_SUFFIXES | {".cmake", ".pc", ".toml"}:
+        # a configure-time template of a config file (magic_enum's cmake/magic_enumConfig.cmake.in was data)
         p = p.with_name(p.stem)
     parts = set(p.parts[:-1])
     name, suffix = p.name, p.suffix

@@ -120,6 +120,8 @@ def outline(path: str, text: str) -> tuple[Definition, ...] | None:
     source = text.encode("utf-8", "surrogateescape")
     if lang == "c_sharp":  # `#if`/`#else`/`#endif` inside a method break the grammar's whole namespace:
         source = _PREPROCESSOR_LINE.sub(lambda m: b" " * len(m.group()), source)  # blanked, lines kept
+    elif lang == "cpp":  # C++20's `export namespace magic_enum {` read as a function named magic_enum (the
+        source = _CPP_EXPORT.sub(lambda m: b" " * len(m.group()), source)  # grammar knows no modules): blanked
     try:  # a parser per file: cheap, and safe when a server indexes in a second thread
         tree = tree_sitter.Parser(grammar_of).parse(source)
     except Exception:  # noqa: BLE001 - a grammar failing on one file skips that file only
@@ -156,6 +158,9 @@ def _grammar(lang: str) -> tuple[Any, Any] | None:
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript"}
+#: A C++20 module's ``export`` before a declaration or a namespace (and ``export module x;``).
+_CPP_EXPORT = re.compile(rb"(?m)^[ \t]*export(?=[ \t]+(?:namespace|module|import|template|class|struct|enum|using|"
+                         rb"inline|constexpr|auto|void|int|bool|\{))")
 #: A C# preprocessor line (``#if NETSTANDARD2_0``, ``#endif``, ``#region``).
 _PREPROCESSOR_LINE = re.compile(rb"(?m)^[ \t]*#[ \t]*(?:if|elif|else|endif|region|endregion|define|undef|pragma|nullable)\b[^\n]*")
 #: Node type -> kind, per language family. Nodes whose name cannot be read (anonymous

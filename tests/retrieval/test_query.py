@@ -186,6 +186,14 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     assert "src/justfile.rs" in q.paths, q.paths
     native = parse("Uncaught Kotlin exception: okio.EOFException: the source is exhausted before the limit\n")
     assert native.messages and native.messages[0].startswith("the source is exhausted"), native.messages
+    # Elixir's raised exception, and an error tuple's reason, an atom the code returns (timex's gave no message)
+    raised = parse("** (Timex.Parse.ParseError) Expected month between 1-12, but got `13` instead. @ line 1\n"
+                   "    (timex 3.7.11) lib/parse/datetime/parser.ex:103: Timex.Parse.DateTime.Parser.parse!/3\n")
+    assert raised.messages[0] == "Expected month between" and raised.frame_lines[-1] == ("lib/parse/datetime/parser.ex", 103)
+    assert parse("iex> Timex.shift(d, week: 1)\n{:error, {:unknown_shift_unit, :week}}\n").messages == ("unknown_shift_unit",)
+    assert parse("{:error, :timeout}\n").messages == ()  # a short reason names too much
+    long = "12:00:00.000 [info] GET /health\n" * 20_000
+    assert "lib/parse/datetime/parser.ex" in parse("It crashed.\n" + long + raised.text + long).paths
     # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
     for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
                    "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):
@@ -580,6 +588,13 @@ def test_php_dotnet_ruby_and_jvm_traces_are_read_innermost_last_with_the_functio
     ruby = parse(RUBY_TRACE)
     assert ruby.frame_lines[-1] == ("lib/sinatra/base.rb", 389) and ruby.frame_functions[-1] == "content_type"
     assert "route" in ruby.functions and "lib/sinatra/base.rb" in ruby.installed  # a gem's folder is another package's
+    # Ruby 2.5-2.7 on a terminal prints its callers first (`2: from …`), where it broke last: read as it stands
+    # (rest-client's `rescue in transmit` was taken for the outermost frame, `execute` for the innermost)
+    tty = parse("Traceback (most recent call last):\n\t2: from export.rb:12:in `<main>'\n"
+                "\t1: from /gems/rest-client-2.1.0/lib/restclient/request.rb:63:in `execute'\n"
+                "/gems/rest-client-2.1.0/lib/restclient/request.rb:767:in `rescue in transmit': Timed out reading "
+                "data from server (RestClient::Exceptions::ReadTimeout)\n")
+    assert tty.frame_lines[-1] == ("lib/restclient/request.rb", 767) and tty.frame_functions[-1] == "transmit", tty
     jvm = parse(JVM_TRACE)  # the last cause's first frame is the innermost; the folders are the package's
     assert jvm.frame_lines[-1] == ("com/google/gson/internal/LazilyParsedNumber.java", 40)
     assert ("com/google/gson/internal/bind/JsonTreeReader.java", 123) in jvm.frame_lines
@@ -830,3 +845,13 @@ def test_a_python_frames_pasted_source_line_opens_the_evidence_where_this_versio
     other = trace.replace('data = message["text"]', 'data = payload["text"]')
     start = evidence_start(lines, other, "gunicorn/asgi/websocket.py", 12)
     assert start <= 38 < start + 12 and start > 6, start
+
+
+def test_a_catalog_a_page_or_a_script_written_out_is_a_path() -> None:
+    """timex's "where is priv/translations/fr/LC_MESSAGES/relative_time.po" read no path (`.po`
+    was no suffix a path in prose may end with), so the file named was in no ranking at all."""
+    written = ("priv/translations/fr/LC_MESSAGES/relative_time.po", "docs/index.html", "build/UnityBuild.bat",
+               "src/Site/Shared/_SideBar.cshtml", "data/CurrencyData.csv")
+    for path in written:
+        assert parse(f"what is in {path}?").paths == (path,), path
+    assert parse("e.g. it fails in Node.js").paths == ("Node.js",)  # as before: no more words taken for files

@@ -503,6 +503,9 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     # a linter's rules (pino's "what eslint rules does this project use?" answered a file disabling one)
     assert names_config("what eslint rules does this project use?") and names_config("which clippy lints are denied?")
     assert names_config("what clang-tidy checks are enabled?")  # nlohmann/json's .clang-tidy
+    # Java's linters (joda-money's checkstyle.xml); the Java module path is no Go module's (it lifted pom.xml)
+    assert names_config("Which checkstyle rules does the build enforce?") and names_config("what is the go module path?")
+    assert not names_config("Can I use joda-money on the Java module path, and which packages does it export?")
     assert not names_config("what are the validation rules for emails?")
 
 
@@ -1064,6 +1067,15 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
                                        "function (doc) { insert documents datastore; };\n" * 5 + "});\n"})
     ranked = retriever_for(Index.build(Repository(bundled).snapshot())).rank("how are documents inserted into the datastore?", 2)
     assert ranked[0].path == "lib/datastore.js" and "generated" in ranked[1].why, ranked
+    # a vendored library's page too (sqlx with its own v1.2.0 under vendor/: "which README explains what the
+    # reflectx package is for?" answered the copy's)
+    page = "# reflectx\n\nThe reflectx package extends reflect with field mapping by tag and name.\n"
+    pages = make_repo(tmp_path / "pages", {
+        "reflectx/README.md": page, "vendor/github.com/jmoiron/sqlx/reflectx/README.md": page + "Older.\n",
+        "reflectx/reflect.go": "package reflectx\n\nfunc Deref(t int) int { return t }\n"})
+    ranked = retriever_for(Index.build(Repository(pages).snapshot())).rank(
+        "Which README explains what the reflectx package is for?", 2)
+    assert ranked[0].path == "reflectx/README.md" and "vendored" in ranked[1].why, ranked
     # autoconf's `configure`, a build file now, is generated from the configure.ac beside it
     conf = make_repo(tmp_path / "autoconf", {
         "configure.ac": "AC_INIT([app], [1.0])\nAC_ARG_ENABLE([threads], [use threads for the pool])\n",

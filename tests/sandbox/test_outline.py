@@ -114,6 +114,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a docs site's assets are no pages (CsvHelper's docs/sitemap.xml, docs/styles/sidebar.css took the docs lift)
     ("docs/sitemap.xml", "data"), ("docs/styles/sidebar.css", "data"), ("docs/robots.txt", "data"),
     ("docs/reference/config.xml", "docs"), ("docs/index.html", "docs"),
+    # a configure-time template of a config file (magic_enum's), Java's linters' settings (joda-money's)
+    ("cmake/magic_enumConfig.cmake.in", "config"), ("src/main/checkstyle/checkstyle.xml", "config"),
+    ("config.h.in", "data"), ("MANIFEST.in", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind

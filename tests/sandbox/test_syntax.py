@@ -227,6 +227,18 @@ def test_c_and_cpp_declarators() -> None:
     assert (cpp["larger"].kind, cpp["larger"].start) == ("function", 11)  # its template<> line included
 
 
+def test_a_cpp_module_units_exports_are_read_as_their_declarations() -> None:
+    """magic_enum's module/magic_enum.cppm, `export namespace magic_enum { using …; }`, was read as
+    a function named magic_enum (the grammar knows no modules): the project's name, in most
+    questions, put the module first of the symbol ranking for nine of thirteen questions."""
+    text = ("module;\n#include <magic_enum/magic_enum.hpp>\nexport module magic_enum;\n\nexport namespace magic_enum {\n"
+            "  using magic_enum::enum_name;\n  export int count(int a) { return a; }\n}\n"
+            "export class Widget { public: void draw(); };\nexport template <typename T> T twice(T v) { return v + v; }\n")
+    found = [(d.name, d.kind, d.start) for d in outline("module/magic_enum.cppm", text)]
+    assert ("magic_enum", "function", 5) not in found and {"count", "Widget", "twice"} <= {n for n, _, _ in found}, found
+    assert ("count", "function", 7) in found  # blanked, not removed: the lines stay where they were
+
+
 def test_a_cpp_header_named_h_is_read_as_cpp() -> None:
     header = "#pragma once\nnamespace ui {\n/// A button.\nclass Button : public Widget {\n public:\n  void press() {}\n};\n}\n"
     assert syntax.language("include/button.h", header) == "cpp" and syntax.language("include/list.h", C_SRC) == "c"
