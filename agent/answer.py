@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
 from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_tests, asks_how_to_only,
                                 asks_publish, asks_upgrade_guide, asks_which_test, is_statement, names_file, names_tool,
                                 speaks_of_tests)
@@ -209,13 +210,6 @@ _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|web
 _SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".ps1", ".bat", ".cmd"})
 #: A path inside a documentation folder.
 _DOCS_FOLDER = re.compile(r"(?:^|/)(?:docs?|documentation)/", re.I)
-#: An example asked for: "is there an example that …", "the chat example", "a sample app".
-_ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|where are|which|find)\b[^?\n]{0,30}\b"
-                           r"(?:examples?|samples?|demos?|tutorials?)\b|\b(?:examples?|samples?|demos?) (?:of|for|that|"
-                           r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|\bexamples?/",
-                           re.I)
-
-
 def settled_by(weights: AnswerWeights, question: str) -> str:
     """What settles ``question`` without a walk, in words: the rankings its weights read."""
     weights = weights.for_text(question)

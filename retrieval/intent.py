@@ -54,15 +54,30 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
           r"checkstyle|spotbugs|pmd|detekt|ktlint|spotless|"
           r"the (linter|formatter|type checker|tests?|test runner|test suite|build|docs build|release|ci)|"
           r"(the )?(sphinx )?(documentation|docs)")
+#: An example asked for: "is there an example that …", "the chat example", "a sample app".
+ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|where are|which|find)\b[^?\n]{0,30}\b"
+                          r"(?:examples?|samples?|demos?|tutorials?)\b|\b(?:examples?|samples?|demos?) (?:of|for|that|"
+                          r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|\bexamples?/",
+                          re.I)
+
+
+def asks_example(question: str) -> bool:
+    """Whether ``question`` asks for an example (:data:`ASKS_EXAMPLE`)."""
+    return ASKS_EXAMPLE.search(question) is not None
+
+
 #: What a project ships, asked how it is published (its workflow or script answers).
 _SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)|releases?|packages?|wheels?|sdists?|"
+            # (rest-client's "how is the gem released for the Windows platforms …?" answered platform.rb)
+            r"gems?|crates?|"
             r"distributions?|(?:debian|deb|rpm|homebrew) packages?|(?:docs |documentation )?(?:site|website))")
 #: How a release, a package or the docs site is published: the workflow or script that does it
 #: (tenacity's "how is a new release built and uploaded to PyPI?" answered __init__.py;
 #: urfave/cli's docs deploy a page; httparty's script/release, Kingfisher's fastlane/Fastfile).
 _PUBLISHED = (
     rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
-    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed)\b(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
+    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed|released)\b"
+    rf"(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
     rf"\b(?:publish(?:ed|es|ing)?|upload(?:ed|s|ing)?|deploy(?:ed|s|ing)?|push(?:ed|es|ing)?|releas(?:e|ed|es|ing))"
     rf"(?: [\w.-]+){{0,6}} (?:to|on) (?:pypi|npm|crates\.io|"
     # (Elixir's and Dart's registries: ex_machina's "what actually pushes the new version of the package to Hex?")

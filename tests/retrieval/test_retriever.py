@@ -432,6 +432,9 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert asks_publish("After a release PR is merged, what actually pushes the new version of the package to Hex?")
     assert not asks_publish("How is the GitHub Pages site rebuilt when a release is published?")
     assert not asks_publish("what runs after the package is published to npm?")
+    # a gem or a crate released (rest-client's Rakefile); a lock or a connection released is no release
+    assert asks_publish("How is the gem released for the Windows platforms as well as plain ruby?")
+    assert not asks_publish("how are connections released back to the pool?") and not asks_publish("how is the lock released?")
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
                                                          "gem push httparty-$VERSION.gem\n",
@@ -1499,6 +1502,23 @@ def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Pa
     assert upgrade[0].path == "site/input/migration/v30/index.md", upgrade
     assert any("generated" in h.why for h in upgrade if h.path == "docs/migration/v30/index.html"), upgrade
     assert all("generated" not in h.why for h in upgrade if h.path == "docs/guide/index.html"), upgrade
+
+
+def test_an_example_asked_for_lifts_the_examples(tmp_path: Path, make_repo) -> None:
+    """PHPMailer's "How do I send through Gmail using OAuth2? Is there an example?": its
+    examples/gmail_xoauth.phps, first by its words, was 10th behind four pages the docs lift
+    took up. An example asked for lifts the examples as a page asked for lifts the pages."""
+    repo = make_repo(tmp_path, {
+        "examples/gmail_xoauth.phps": "<?php\n// Send through Gmail using XOAUTH2 (OAuth2) authentication\n"
+                                      "$mail->AuthType = 'XOAUTH2';\n$provider = new Google(['clientId' => $id]);\n",
+        "examples/contact.phps": "<?php\n// a contact form\n$mail->addReplyTo($email);\n",
+        "README.md": "# PHPMailer\n\nSend email from PHP. See the examples folder. Security note: send safely.\n",
+        "UPGRADING.md": "# Upgrading\n\nOAuth2 moved to a provider class; how do I send now? Send as before.\n",
+        "SECURITY.md": "# Security\n\nHow do I report a problem? Send an email.\n",
+        "src/OAuth.php": "<?php\nclass OAuth {\n    public function getOauth64() { return base64_encode('x'); }\n}\n"})
+    hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(
+        "How do I send through Gmail using OAuth2? Is there an example?", 3)
+    assert hits[0].path == "examples/gmail_xoauth.phps" and "example asked" in hits[0].why, hits
 
 
 def test_an_autodoc_page_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
