@@ -677,6 +677,26 @@ class Retriever:
                     break
         return found
 
+    def message_tables(self, query: Query, holding: set[str], candidates: list[str]) -> dict[str, set[str]]:
+        """Of ``holding`` (the files holding a pasted message), those holding it only as a table's
+        entry keyed by a name (:data:`_TABLE_KEY`: a match arm's ``ErrorCode::KeyMustBeAString =>``,
+        an enum's or a map's ``KeyMustBeAString = "…"``, the variant under a ``#[error("…")]``), each
+        with the other code files among ``candidates`` that use the key: where the error is raised,
+        when at most :data:`MESSAGE_FILES` do."""
+        tables: dict[str, set[str]] = {}
+        code = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p)]
+        for path in sorted(holding):
+            lines = (self.snapshot.text(path) or "").splitlines()
+            keys = {key for piece in query.messages for n, line in enumerate(lines) if piece in line
+                    for key in _table_keys(lines, n)}
+            if not keys:
+                continue
+            texts = {p: self.snapshot.text(p) or "" for p in code if p != path}
+            users = {p for p, text in texts.items() if any(re.search(rf"\b{key}\b", text) for key in keys)}
+            if 0 < len(users) <= MESSAGE_FILES:
+                tables[path] = users
+        return tables
+
     def _package_folders(self) -> dict[tuple[str, str], str]:
         """The packages this repository is, by kind and name -> the folder of their manifest: Go
         modules its ``go.mod`` files declare, crates its ``Cargo.toml`` files name, npm (and JSR)
@@ -1023,9 +1043,16 @@ class Retriever:
                     why[path].append("path named")
             holding: set[str] = set()
             if cfg.message_found and query.messages:
-                for path in (holding := self.holding_messages(query, list(fused))):
+                holding = self.holding_messages(query, list(fused))
+                # a table of messages keyed by a name the code raises with (serde_json's error.rs,
+                # `ErrorCode::KeyMustBeAString => f.write_str("key must be a string")`, over ser.rs raising it)
+                tables = self.message_tables(query, holding, list(fused))
+                for path in holding - set(tables):
                     fused[path] += cfg.message_found
                     why[path].append("message found")
+                for path in sorted({user for users in tables.values() for user in users} - holding):
+                    fused[path] += cfg.message_found
+                    why[path].append(MESSAGE_RAISED)
             # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
             # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
             if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):
@@ -1279,6 +1306,30 @@ def is_autodoc_stub(text: str) -> bool:
         return False
     prose = [line for line in lines if line.strip() and not _NO_PROSE.match(line)]
     return sum(len(line.split()) for line in prose) <= STUB_WORDS
+
+
+#: Why a file is lifted where a table keyed by a name holds the pasted message: it raises it.
+MESSAGE_RAISED = "message raised"
+#: A table entry's key before its message: a match arm (``ErrorCode::KeyMustBeAString =>``,
+#: ``case KEY_MUST_BE_A_STRING:``), an assignment or a map's key (``KeyMustBeAString = "…"``,
+#: ``KeyMustBeAString: "…"``), of six or more characters, a capital first.
+_TABLE_KEY = re.compile(r"^\s*(?:\|\s*)?(?:case\s+)?(?:[A-Z]\w*(?:::|\.))?([A-Z][A-Za-z0-9_]{5,})\b"
+                        r"(?:\s*[({][^)}]*[)}])?\s*(?:=>|=(?!=)|:(?!:))")
+#: A Rust ``thiserror`` message attribute: its variant is on a line below.
+_ERROR_ATTRIBUTE = re.compile(r"^\s*#\[error\(")
+
+
+def _table_keys(lines: list[str], n: int) -> set[str]:
+    """The key of the table entry whose message is on line ``n`` (0-based) of ``lines``: on
+    the line itself, on the arm above a message written on its own line, or the variant
+    below a ``#[error("…")]`` attribute."""
+    found = _TABLE_KEY.match(lines[n])
+    if found is None and n and lines[n - 1].rstrip().endswith(("=> {", "=>", ":")):
+        found = _TABLE_KEY.match(lines[n - 1])
+    if found is None and _ERROR_ATTRIBUTE.match(lines[n]):
+        below = next((line for line in lines[n + 1:n + 4] if line.strip() and not line.lstrip().startswith("#")), "")
+        found = re.match(r"^\s*([A-Z][A-Za-z0-9_]{5,})\b", below)
+    return {found.group(1)} if found else set()
 
 
 def _page_key(path: str) -> str:

@@ -1405,6 +1405,38 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     assert steps[0].path == "RELEASING.md", steps
 
 
+def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tmp_path: Path, make_repo) -> None:
+    """serde_json's error.rs holds every message in one match, `ErrorCode::KeyMustBeAString =>
+    f.write_str("key must be a string")`, and the code raising it names the variant only: the
+    table took the message lift over ser.rs (4th) and read.rs (5th). The files using the key
+    take it; a table whose key half the code uses, or a message written where it is raised,
+    keeps it."""
+    table = ("pub enum ErrorCode {\n    KeyMustBeAString,\n    ControlCharacterWhileParsingString,\n}\n\n"
+             "impl Display for ErrorCode {\n    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {\n"
+             "        match self {\n            ErrorCode::KeyMustBeAString => f.write_str(\"key must be a string\"),\n"
+             "            ErrorCode::ControlCharacterWhileParsingString => {\n"
+             "                f.write_str(\"control character found while parsing a string\")\n            }\n"
+             "        }\n    }\n}\n")
+    repo = make_repo(tmp_path, {
+        "src/error.rs": table + "\n".join(f"// error helpers for the serializer and reader {i}" for i in range(5)),
+        "src/ser.rs": "fn key_must_be_a_string() -> Error {\n    Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)\n}\n",
+        "src/read.rs": "fn parse_str(&mut self) -> Result<()> {\n    if ch < 0x20 {\n"
+                       "        return error(self, ErrorCode::ControlCharacterWhileParsingString);\n    }\n}\n",
+        "src/map.rs": "pub struct Map { inner: BTreeMap<String, Value> }\n"})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    pasted = ("thread 'main' panicked at src/main.rs:22:45:\ncalled `Result::unwrap()` on an `Err` value: "
+              "Error(\"key must be a string\", line: 0, column: 0)\n\nWhere does it reject the tuple key?")
+    hits = retriever.rank(pasted, 3)
+    assert hits[0].path == "src/ser.rs" and "message raised" in hits[0].why, hits
+    assert all("message found" not in h.why for h in hits if h.path == "src/error.rs"), hits
+    control = retriever.rank('Error("control character found while parsing a string", line: 3, column: 18)', 2)
+    assert control[0].path == "src/read.rs", control  # the arm above a message on its own line
+    from explore.retrieval.retriever import _table_keys
+
+    assert _table_keys(['    #[error("key must be a string")]', "    KeyMustBeAString,"], 0) == {"KeyMustBeAString"}
+    assert _table_keys(['    raise ValueError("key must be a string")'], 0) == set()
+
+
 def test_a_log_messages_capitals_typed_alone_are_its_message(tmp_path: Path, make_repo) -> None:
     """`explore search gunicorn "WORKER TIMEOUT"` ranked two workers first (each says *worker*
     and *timeout* often) and arbiter.py, the one file logging it, third: capitals typed alone,
