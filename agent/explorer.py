@@ -249,6 +249,7 @@ class Explorer:
         """One question at a time: a question resets and walks the one environment (LangChain's
         batch and an agent's parallel tool calls ask from several threads)."""
         self.notes: list[str] = []
+        self._asked_notes: list[str] = []  # what is said of the question asked now (a name no file holds)
         self.model_notes: list[str] = []
         """What loading the model found to say (a zero-shot model), said with the answers a walk gave."""
         if (lost := self.snapshot.missing_note) is not None:  # a file the clone lacks: said in every answer
@@ -448,6 +449,11 @@ class Explorer:
             return self._unwalked(question, started, [], f"no file of the repository holds {names} in the text "
                                   "indexed (each file's first 100 KB; a definition further into a longer file is not "
                                   "seen): check the spelling, or `--rev` for another commit")
+        # a name no file holds, in a question with other words: answered by them, and said (sqlx's "where is the
+        # MongoDB support?" answered sqlx.go, exit 0, as if it had found it)
+        unheard = [] if is_statement(question) else env.unheard_of()
+        self._asked_notes = [f"no file of the repository holds {', '.join(f'`{n}`' for n in unheard)}: the answer "
+                             "matches the question's other words"] if unheard else []
         if is_only_a_reference(question):  # its words would only match code about URLs
             return self._unwalked(question, started, [], ONLY_A_REFERENCE)  # the CLI adds how to paste it
         if any(c.isalpha() and not c.isascii() for c in question) and not parse(question).terms:
@@ -501,7 +507,7 @@ class Explorer:
             self.policy  # noqa: B018 - loads the model now, with the notes loading it leaves
             if (say := self._said) is not None:
                 say("walking the repository…")
-        notes = [*self.notes, *(self.model_notes if walking else [])]
+        notes = [*self.notes, *(self.model_notes if walking else []), *self._asked_notes]
         if clip_question(question)[1] and walking:
             notes.append("the question is long: the prompt shows its start, scent uses all of it")
         steps: list[Step] = []
@@ -634,7 +640,8 @@ class Explorer:
         ranked = [p for p, _ in stage][:RANKED]
         evidence = [self._evidence(ranked[0], question)] if ranked else []
         return Answer(question, ranked, evidence, self._compose(question, evidence) if evidence else "no answer found",
-                      [], time.perf_counter() - started, self.model_name, self.adapters, [*self.notes, note], True,
+                      [], time.perf_counter() - started, self.model_name, self.adapters,
+                      [*self.notes, *self._asked_notes, note], True,
                       {"walked": False, "walk": None, "answer_p": {}, "reads": [],
                        "settled_by": "the candidate stage" if ranked else None,
                        "stage": [[p, round(s, 5)] for p, s in stage],

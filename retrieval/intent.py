@@ -134,7 +134,7 @@ _NAMES_CONFIG = re.compile(
     # CI as the place tests run, asked what it runs (cxxopts' "which compilers are tested in CI?" lifted no
     # workflow) — not how the code behaves there (cleo's "does the progress bar hide itself on CI?")
     rf"(which|what)\b[^?\n]{{0,60}}\b(in|on|by|does|do) (the )?(ci|github actions)\b|"
-    rf"\bci (builds?|runs?|tests?|uses?|checks?) (with|on|against|the)|"
+    rf"\bci (builds?|runs?|tests?|uses?|checks?|verif(y|ies)) (with|on|against|the|that|whether|if)\b|"
     rf"how (are|is) (the )?([\w-]+ ){{0,2}}(tests?|test suite|specs?)( get)? (built and run|run|executed|invoked|built)|"
     rf"(which|what) (command|task|script|target|job)s? (runs?|executes?) the (unit )?(tests?|test suite|specs?)|"
     rf"({_TOOLS})( (hooks?|build|builds|environments?|jobs?|checks?|runs?))?( is| are)? (config(ured|uration)?|"

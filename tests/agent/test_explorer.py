@@ -54,6 +54,14 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     plural = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                       reflector=NoReflector()).ask("where are the retries defined?", walk="always")
     assert plural.answered and not any("holds" in note for note in plural.notes), plural.notes
+    # a name no file holds beside words that match: answered by them, and said (sqlx's "where is the MongoDB
+    # support?" answered sqlx.go with nothing said); a name the repository holds says nothing
+    walker = lambda: Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                              reflector=NoReflector())  # noqa: E731
+    guessed = walker().ask("where is the MongoDB upload retry back-off computed?")
+    assert guessed.answered and any("holds `MongoDB`: the answer matches the question's other words" in n
+                                    for n in guessed.notes), guessed.notes
+    assert not any("holds `" in n for n in walker().ask("where is the upload retry back-off computed?").notes)
     # no file holds a single word of it: no answer, and no walk (the script would answer one)
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]

@@ -509,6 +509,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     # Java's linters (joda-money's checkstyle.xml); the Java module path is no Go module's (it lifted pom.xml)
     assert names_config("Which checkstyle rules does the build enforce?") and names_config("what is the go module path?")
     assert not names_config("Can I use joda-money on the Java module path, and which packages does it export?")
+    # magic_enum's "where does CI check that the installed package works with find_package …?"
+    assert names_config("Where does CI check that the installed package works with pkg-config?")
     assert not names_config("what are the validation rules for emails?")
 
 
