@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -490,6 +490,24 @@ class Retriever:
             if (inside := next((f for f in found if f in hits), None)) is not None:
                 return inside
         return hits[0]
+
+    def _bundle_source(self, query: Query, inner: str, candidates: Mapping[str, float]) -> str | None:
+        """Where the innermost frame naming ``inner`` matched it by its file name alone and names a
+        function ``inner`` does not define, the frame ran in a bundle of the project (luxon's
+        `at usesLocalWeekValues (luxon.js:1540:13)`, its build output, matched the 20-line
+        src/luxon.js of exports): the candidate defining the function, the best where a few do;
+        ``""`` where none does (no file to lift); None where the frame is ``inner``'s own."""
+        functions = query.frame_functions or ("",) * len(query.frame_lines)
+        name = PurePosixPath(inner).name
+        for (frame, _), fn in zip(reversed(query.frame_lines), reversed(functions)):
+            if PurePosixPath(frame).name != name:
+                continue
+            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.defines(fn):
+                return None
+            defining = [p for p in self.defines_as_written(fn) if p in candidates and file_kind(p) == "code"
+                        and not is_vendored(p)]
+            return max(defining, key=lambda p: candidates[p]) if 0 < len(defining) <= DEFINING_FILES else ""
+        return None
 
     def defining(self, query: Query, candidates: list[str]) -> set[str]:
         """The files among ``candidates`` that define a name the question uses, of the names
@@ -1059,12 +1077,14 @@ class Retriever:
                 # where it broke: the innermost frame the repository holds (uuid's trace thrown in
                 # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
                 inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
+                if (source := self._bundle_source(query, inner, fused)) is not None:
+                    inner = source  # a bundle's frame: the function's file ("" where none is a candidate)
                 # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
                 # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
                 # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
                 # which builds its message for every thrower (ky's HTTPError.ts), is no such file
                 writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
-                if inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
+                if inner and inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
                         and not self._generated(inner) and (not writing or inner in writing):
                     fused[inner] += cfg.innermost_frame
                     why[inner].append("innermost frame")

@@ -1965,6 +1965,19 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
     ranked = retriever_for(Index.build(Repository(java).snapshot())).rank(hbs, 2)
     assert ranked[0].path == "src/main/java/hbs/TemplateBuilder.java", ranked
     assert all("innermost frame" not in h.why for h in ranked), ranked
+    # a frame in the project's bundle (luxon's build output, `at usesLocalWeekValues (luxon.js:1540:13)`) matched its
+    # 20-line src/luxon.js of exports by the file name: the function's own file is where it broke
+    bundle = make_repo(tmp_path / "bundle", {
+        "src/luxon.js": "import DateTime from './datetime.js';\nexport { DateTime };\n",
+        "src/datetime.js": "export default class DateTime {\n  static fromObject(obj) {\n"
+                           "    return usesLocalWeekValues(obj, this.loc);\n  }\n}\n",
+        "src/impl/conversions.js": "export function usesLocalWeekValues(obj, loc) {\n"
+                                   "  throw new ConflictingSpecificationError('cannot mix week fields');\n}\n"})
+    week = ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields\n"
+            "    at usesLocalWeekValues (luxon.js:1540:13)\n    at DateTime.fromObject (luxon.js:5460:40)\n")
+    bundled = retriever_for(Index.build(Repository(bundle).snapshot())).rank(week, 2)
+    assert bundled[0].path == "src/impl/conversions.js" and "innermost frame" in bundled[0].why, bundled
+    assert all("innermost frame" not in h.why for h in bundled if h.path == "src/luxon.js"), bundled
     # PHP: an argument's TypeError is its caller's; a trace of `#N file(line): fn()` frames without where it was
     # thrown names call sites (symfony/yaml's, the regression review's)
     php = make_repo(tmp_path / "php", {
