@@ -15,7 +15,7 @@ from ..sandbox.index import STOPWORDS
 from ..sandbox.outline import is_build_file
 
 #: "How do I …": a page may answer it, or the code it asks how to use (:func:`asks_how_to_only`).
-_HOW_TO = r"how (do|can|should) (i|we|you)|how to"
+_HOW_TO = r"how (do|can|should) (i|we|you)|how to|is there a way to|is it possible to"  # (rq's "is there a way to …")
 #: Upgrading between versions, which a guide answers (:func:`asks_upgrade_guide`).
 _UPGRADE = (r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|(upgrade|migration) guide|"
             # NSubstitute's "what are the breaking changes in NSubstitute 6.0?" answered Substitute.cs
@@ -151,6 +151,8 @@ _NAMES_CONFIG = re.compile(
     rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs|"
     rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?)|"
     rf"cargo features|(crate|crate's|package) features|features (does|do) the (crate|package)|"
+    # (chrono's "how do I use chrono in a no_std project? which default features do I turn off?")
+    rf"default features|default-features|no_std|"
     rf"optional dependenc(y|ies)|feature flags of the (crate|package))\b|"
     # a linter's rules: "what eslint rules does this project use?" answered lib/levels.js for its `/* eslint-disable */` (pino)
     rf"\b(?:(?:es|ts|style)lint|golangci(-lint)?|clippy|biome|ruff|flake8|pylint|rubocop|phpstan|psalm|ktlint|detekt|swiftlint|"
@@ -311,7 +313,10 @@ _RUNS_TESTS = re.compile(r"\b(run|runs|running|ran|execut\w*|configur\w*|ci|invo
 #: say nothing of how tests run (commander's "which test covers … an unknown command?", "which
 #: test covers what happens when parsing fails?" were read as how tests are run).
 _TESTS_SUBJECT = re.compile(
-    rf"\b{_TESTS_NOUN}\s+(for|of|covering|covers?|checks?|exercis\w*)\b.*|"
+    # (chrono's "which test compares … against the output of the system `date` command?": its command was read as
+    # how tests run)
+    rf"\b{_TESTS_NOUN}\s+(for|of|covering|covers?|checks?|exercis\w*|compares?|verif(y|ies)|asserts?|ensures?|"
+    rf"validates?|makes? sure|reproduces?)\b.*|"
     r"\b(?:is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b", re.I | re.S)
 
 

@@ -186,6 +186,9 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     # trace), Swift's trap and a crash report's thread, Kotlin/Native's uncaught exception
                     r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|^(?:[\w/.-]+:\d+: )?Fatal error: |^Thread \d+(?: Crashed)?:|"
                     r"^Uncaught Kotlin exception: |"
+                    # a Laravel log's trace (`[stacktrace]`, `#0 /var/www/…/Creator.php(663): …`: Carbon's inside
+                    # 744 KB of log lost its trace)
+                    r"^\[stacktrace\]$|^#\d+ [^\s()]+\.php\(\d+\): |"
                     # Elixir's raised exception and its frames (timex's inside 442 KB of log lost its trace)
                     r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: ", re.M)
 
@@ -287,6 +290,11 @@ LANGUAGE_CODES = {
     "chinese": "zh", "japanese": "ja", "korean": "ko", "croatian": "hr", "serbian": "sr", "slovenian": "sl",
     "catalan": "ca", "basque": "eu", "galician": "gl", "kurdish": "ku", "tamil": "ta", "azerbaijani": "az",
     "khmer": "km", "georgian": "ka", "armenian": "hy", "mongolian": "mn", "kazakh": "kk", "uzbek": "uz",
+    # (Carbon's "where is the Welsh translation?" found no cy.php)
+    "welsh": "cy", "irish": "ga", "albanian": "sq", "macedonian": "mk", "belarusian": "be", "afrikaans": "af",
+    "swahili": "sw", "filipino": "fil", "tagalog": "tl", "nepali": "ne", "marathi": "mr", "gujarati": "gu",
+    "punjabi": "pa", "telugu": "te", "kannada": "kn", "malayalam": "ml", "sinhala": "si", "burmese": "my",
+    "lao": "lo", "amharic": "am", "esperanto": "eo", "luxembourgish": "lb", "maltese": "mt", "bosnian": "bs",
 }
 #: A language's name before what a locale's file holds ("the Spanish names of the emoji": emoji's
 #: emoji_es.json), where no word of :data:`_LOCALIZED` says the question is about translations.

@@ -399,6 +399,9 @@ class Retriever:
                 re.fullmatch(rf"{code}(?:[-_][A-Za-z]{{2,4}})?(?:\.\w+)*", part, re.I)
                 for part in f.split("/")) or file_kind(f) in ("config", "data")
                 and re.fullmatch(rf"[\w-]+[-_]{code}(?:[-_][A-Za-z]{{2,4}})?\.\w+", PurePosixPath(f).name, re.I)]
+            if len(named) > LOCALE_FILES:  # the language's own file over its regions' (Carbon's de.php, not de_AT …)
+                named = [f for f in named if PurePosixPath(f).stem.lower() == code
+                         or code in (part.lower() for part in f.split("/")[:-1])]
             if len(named) <= LOCALE_FILES:
                 out += [f for f in named if f not in out]
         return out

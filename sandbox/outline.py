@@ -215,7 +215,7 @@ _SITE_PAGES = frozenset({".xml", ".html", ".htm", ".xhtml", ".apt", ".fml", ".vm
 
 #: A docs site's assets: in a docs folder, data, not pages.
 _SITE_ASSETS = frozenset({".css", ".scss", ".sass", ".less", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico",
-                          ".webp", ".woff", ".woff2", ".ttf", ".eot", ".otf"})
+                          ".webp", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".psd", ".ai", ".sketch", ".xcf"})
 _SITE_MAPS = frozenset({"sitemap.xml", "browserconfig.xml", "robots.txt", "site.webmanifest", "manifest.json"})
 
 

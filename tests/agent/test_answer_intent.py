@@ -29,6 +29,9 @@ GATED = AnswerWeights(policy=0.0, stage=0.5, code_only=True, intent=True)
     # a page that shows or lists (httparse's README usage, 13th); breaking changes (NSubstitute's BreakingChanges.md)
     ("Which page shows an example of parsing a request?", "docs"), ("Which page lists the options?", "docs"),
     ("What are the breaking changes in NSubstitute 6.0?", "docs"),
+    # "is there a way to …" asks how to (rq's CLI enqueueing page fell to 28th)
+    ("Is there a way to enqueue a job from the shell with arguments?", "docs"),
+    ("Is it possible to filter events by path?", "docs"),
 ])
 def test_questions_that_ask_for_a_kind_of_file(question: str, kind: str) -> None:
     assert asks_for(question, kind)

@@ -194,6 +194,13 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     assert parse("{:error, :timeout}\n").messages == ()  # a short reason names too much
     long = "12:00:00.000 [info] GET /health\n" * 20_000
     assert "lib/parse/datetime/parser.ex" in parse("It crashed.\n" + long + raised.text + long).paths
+    # a Laravel log's trace in the middle of a long log (Carbon's, 744 KB, lost it)
+    laravel = ('[2024-05-02 10:14:03] production.ERROR: Trailing data {"exception":"[object] (Carbon\\Exceptions\\'
+               'InvalidFormatException(code: 0): Trailing data at /var/www/html/vendor/nesbot/carbon/src/Carbon/Traits/'
+               'Creator.php:627)\n[stacktrace]\n#0 /var/www/html/vendor/nesbot/carbon/src/Carbon/Traits/Creator.php(663): '
+               "Carbon\\Carbon::rawCreateFromFormat('Y-m-d', '2024-05-02 10:1...', NULL)\n")
+    kept = parse("Dates fail.\n" + long + laravel + long)
+    assert any(p.endswith("src/Carbon/Traits/Creator.php") for p in kept.paths), kept.paths
     # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
     for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
                    "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):

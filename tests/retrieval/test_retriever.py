@@ -509,6 +509,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     # Java's linters (joda-money's checkstyle.xml); the Java module path is no Go module's (it lifted pom.xml)
     assert names_config("Which checkstyle rules does the build enforce?") and names_config("what is the go module path?")
     assert not names_config("Can I use joda-money on the Java module path, and which packages does it export?")
+    # a crate's default features (chrono's no_std question found no Cargo.toml in its first 40)
+    assert names_config("How do I use chrono in a no_std project? Which default features do I have to turn off?")
     # magic_enum's "where does CI check that the installed package works with find_package …?"
     assert names_config("Where does CI check that the installed package works with pkg-config?")
     assert not names_config("what are the validation rules for emails?")
@@ -1201,6 +1203,10 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
     assert asks_for_tests("Is there a test that checks faking works when called from Visual Basic code?")
     assert asks_for_tests("Are there any unit tests for the retry backoff?")
     assert not asks_for_tests("is there a way to test my handler?")
+    # a test's own verbs before its subject (chrono's "which test compares … the system `date` command?")
+    assert asks_for_tests("Which test compares the Local conversion against the output of the system `date` command?")
+    assert asks_for_tests("which test verifies that the CLI command fails on bad input?")
+    assert not asks_for_tests("which command runs the tests?")
     for other in ("how do I run the tests?", "where is the test suite configured?", "Fix the failing test for x",
                   "How do I run the tests for the parser?", "Which command runs the tests?", "how is parse tested on CI?",
                   # the verb of a check, and the tests' own verb after what they are of (pflag's, fd's, tomlkit's)
@@ -1708,6 +1714,16 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
                          "    return string\n"})
     top = retriever_for(Index.build(Repository(emoji).snapshot())).rank("Which file holds the Spanish names of the emoji?", 1)
     assert top[0].path == "emoji/unicode_codes/emoji_es.json" and "locale named" in top[0].why, top
+    # a language with more regions than LOCALE_FILES: its own file (Carbon's Lang/de.php beside de_AT … de_LU, none
+    # lifted); Welsh is a language too (cy.php)
+    lang = {f"src/Lang/de_{r}.php": "<?php\nreturn require __DIR__.'/de.php';\n" for r in ("AT", "BE", "CH", "IT", "LI", "LU")}
+    lang |= {"src/Lang/de.php": "<?php\nreturn ['year' => ':count Jahr'];\n",
+             "src/Lang/cy.php": "<?php\nreturn ['year' => 'blwyddyn'];\n",
+             "src/Translator.php": "<?php\nclass Translator {\n  // loads the translation of a locale\n}\n"}
+    carbon = retriever_for(Index.build(Repository(make_repo(tmp_path / "carbon", lang)).snapshot()))
+    for question, path in (("Where is the German translation?", "src/Lang/de.php"),
+                           ("Where is the Welsh translation?", "src/Lang/cy.php")):
+        assert carbon.rank(question, 1)[0].path == path, question
 
 
 def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english(tmp_path: Path, make_repo) -> None:

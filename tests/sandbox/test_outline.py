@@ -117,6 +117,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a configure-time template of a config file (magic_enum's), Java's linters' settings (joda-money's)
     ("cmake/magic_enumConfig.cmake.in", "config"), ("src/main/checkstyle/checkstyle.xml", "config"),
     ("config.h.in", "data"), ("MANIFEST.in", "config"),
+    # a design file in a docs folder (rq's docs/design/favicon.psd)
+    ("docs/design/favicon.psd", "data"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
