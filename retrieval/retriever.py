@@ -237,6 +237,8 @@ class Retriever:
         self._sources: set[str] | None = None
         self._built_marks: dict[str, bool] = {}  # a docs page -> whether a documentation tool built it
         self._stub_marks: dict[str, bool] = {}  # a docs page -> whether it is autodoc directives alone
+        # the last question's files raising a message its table keys (message_tables): where each first names the key
+        self._raised: tuple[str, dict[str, int]] = ("", {})
         self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
         self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
@@ -599,6 +601,12 @@ class Retriever:
         a, b = int(units.offsets[j]), int(units.offsets[j + 1])
         if a == b:
             return None
+        asked, raised = self._raised
+        if asked == query.text and (line := raised.get(path)) is not None:
+            # a file raising a message its table keys: the unit that names the key (serde_json's ser.rs opened 1,400
+            # lines away from `Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)`)
+            holding = [(int(s), int(e)) for s, e in units.spans[a:b] if int(s) <= line <= int(e)]
+            return min(holding, key=lambda span: span[1] - span[0]) if holding else (line, line)
         scored = self._unit_scores  # read once: another thread may rank another question meanwhile
         if scored is None or scored[0] != query.terms:  # a question's hits: its units scored once
             scored = self._unit_scores = (query.terms, units.scores(list(query.terms)))
@@ -705,6 +713,7 @@ class Retriever:
         with the other code files among ``candidates`` that use the key: where the error is raised,
         when at most :data:`MESSAGE_FILES` do."""
         tables: dict[str, set[str]] = {}
+        raised: dict[str, int] = {}
         code = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p)]
         for path in sorted(holding):
             lines = (self.snapshot.text(path) or "").splitlines()
@@ -713,9 +722,12 @@ class Retriever:
             if not keys:
                 continue
             texts = {p: self.snapshot.text(p) or "" for p in code if p != path}
-            users = {p for p, text in texts.items() if any(re.search(rf"\b{key}\b", text) for key in keys)}
-            if 0 < len(users) <= MESSAGE_FILES:
-                tables[path] = users
+            found = {p: m for p, text in texts.items()
+                     if (m := re.search(rf"\b(?:{'|'.join(sorted(keys))})\b", text)) is not None}
+            if 0 < len(found) <= MESSAGE_FILES:
+                tables[path] = set(found)
+                raised.update({p: texts[p].count("\n", 0, m.start()) + 1 for p, m in found.items()})
+        self._raised = (query.text, raised)  # the evidence of each opens where it raises (best_unit)
         return tables
 
     def _package_folders(self) -> dict[tuple[str, str], str]:

@@ -1427,7 +1427,9 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
              "        }\n    }\n}\n")
     repo = make_repo(tmp_path, {
         "src/error.rs": table + "\n".join(f"// error helpers for the serializer and reader {i}" for i in range(5)),
-        "src/ser.rs": "fn key_must_be_a_string() -> Error {\n    Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)\n}\n",
+        "src/ser.rs": "fn key_must_be_a_string() -> Error {\n    Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)\n}\n\n"
+                      "/// Where does it reject a tuple key? Serialize the tuple key of a map.\n"
+                      "fn serialize_tuple_key(key: &Tuple) -> Result<()> {\n    reject(key)\n}\n",
         "src/read.rs": "fn parse_str(&mut self) -> Result<()> {\n    if ch < 0x20 {\n"
                        "        return error(self, ErrorCode::ControlCharacterWhileParsingString);\n    }\n}\n",
         "src/map.rs": "pub struct Map { inner: BTreeMap<String, Value> }\n"})
@@ -1436,6 +1438,7 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
               "Error(\"key must be a string\", line: 0, column: 0)\n\nWhere does it reject the tuple key?")
     hits = retriever.rank(pasted, 3)
     assert hits[0].path == "src/ser.rs" and "message raised" in hits[0].why, hits
+    assert hits[0].unit is not None and hits[0].unit[0] <= 2 <= hits[0].unit[1], hits  # its evidence where it raises
     assert all("message found" not in h.why for h in hits if h.path == "src/error.rs"), hits
     control = retriever.rank('Error("control character found while parsing a string", line: 3, column: 18)', 2)
     assert control[0].path == "src/read.rs", control  # the arm above a message on its own line
