@@ -62,8 +62,9 @@ ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|whe
 
 
 def asks_example(question: str) -> bool:
-    """Whether ``question`` asks for an example (:data:`ASKS_EXAMPLE`)."""
-    return ASKS_EXAMPLE.search(question) is not None
+    """Whether ``question`` asks for an example file (:data:`ASKS_EXAMPLE`), not a tutorial's
+    page ("where is tutorial documented?" lifted trio's docs/source/tutorial/*.py over the page)."""
+    return any("tutorial" not in m.group(0).lower() for m in ASKS_EXAMPLE.finditer(question))
 
 
 #: What a project ships, asked how it is published (its workflow or script answers).

@@ -1562,6 +1562,11 @@ def test_an_example_asked_for_lifts_the_examples(tmp_path: Path, make_repo) -> N
     hits = retriever_for(Index.build(Repository(repo).snapshot())).rank(
         "How do I send through Gmail using OAuth2? Is there an example?", 3)
     assert hits[0].path == "examples/gmail_xoauth.phps" and "example asked" in hits[0].why, hits
+    from explore.retrieval.intent import asks_example
+
+    # a tutorial asked for is its page (the training projects' "where is tutorial documented?" answered trio's
+    # docs/source/tutorial/tasks-with-trace.py)
+    assert not asks_example("Where is tutorial documented?") and asks_example("is there a sample app?")
 
 
 def test_an_autodoc_page_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
