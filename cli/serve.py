@@ -48,6 +48,12 @@ def serve(
         listener = open_listener(required=not stdio)  # None: it said why on stderr; stdio is served
         if listener is not None:
             exit_on_sigterm()  # removed by the finally below when killed politely, from now on
+            if not stdio:
+                import signal
+
+                # Ctrl-C stops it from now on, as it does once it waits: a server started where SIGINT is ignored
+                # (from a script's `&`, or a CI job's) ignored one sent while it loaded and served on
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             err.print(f"explore: answering `explore ask` on {listener.path}", highlight=False)
     try:
         from ..agent.bundle import find_adapters

@@ -596,6 +596,30 @@ def test_a_socket_only_server_exits_with_the_signals_status(tmp_path: Path, expl
         assert not socket_path().exists()
 
 
+def test_a_socket_only_server_started_with_ctrl_c_ignored_stops_on_it_while_it_loads(tmp_path: Path,
+                                                                                       explore_cache: Path,
+                                                                                       make_repo) -> None:
+    """Started from a script's `&` or a CI job (SIGINT ignored, as a shell leaves it), a Ctrl-C
+    sent while the server loaded was ignored and it served on (the clean-clone CI run in the
+    background timed out on the test above); once it waits, Ctrl-C stopped it. It stops from
+    the moment its socket is bound."""
+    repo = make_repo(tmp_path, FILES)
+    log = tmp_path / "socket-server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--socket", "--no-stdio"], stdout=subprocess.DEVNULL,
+                                stderr=errlog, env={**os.environ, "EXPLORE_CACHE": str(explore_cache)},
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None, "the server's socket")
+        proc.send_signal(signal.SIGINT)  # at once: it is still loading
+        assert proc.wait(30) == 130, log.read_text()
+        assert "explore: stopped" in log.read_text() and "Traceback" not in log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 def test_a_search_handed_to_a_server_with_a_combiner_of_its_own_ranks_as_alone(tmp_path: Path, explore_cache: Path,
                                                                                make_repo) -> None:
     """A server whose adapters carry a fitted combiner (`--adapter BUNDLE`) ranked a plain
