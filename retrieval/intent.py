@@ -63,8 +63,10 @@ ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|whe
 
 def asks_example(question: str) -> bool:
     """Whether ``question`` asks for an example file (:data:`ASKS_EXAMPLE`), not a tutorial's
-    page ("where is tutorial documented?" lifted trio's docs/source/tutorial/*.py over the page)."""
-    return any("tutorial" not in m.group(0).lower() for m in ASKS_EXAMPLE.finditer(question))
+    page ("where is tutorial documented?" lifted trio's docs/source/tutorial/*.py over the page),
+    nor a name in code ("which file defines `Example.lookupProcedure`?" lifted twisted's examples)."""
+    prose = re.sub(r"`[^`\n]*`|\b\w+(?:\.|::)\w+", " ", question)
+    return any("tutorial" not in m.group(0).lower() for m in ASKS_EXAMPLE.finditer(prose))
 
 
 #: What a project ships, asked how it is published (its workflow or script answers).

@@ -1567,6 +1567,10 @@ def test_an_example_asked_for_lifts_the_examples(tmp_path: Path, make_repo) -> N
     # a tutorial asked for is its page (the training projects' "where is tutorial documented?" answered trio's
     # docs/source/tutorial/tasks-with-trace.py)
     assert not asks_example("Where is tutorial documented?") and asks_example("is there a sample app?")
+    # a name in code is no example asked for (the generated "which file defines `Example.lookupProcedure`?" lifted
+    # twisted's docs/names/examples/*.py)
+    assert not asks_example("Which file defines `Example.lookupProcedure`?")
+    assert not asks_example("Which file defines Example.lookupProcedure?")
 
 
 def test_an_autodoc_page_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
