@@ -396,7 +396,8 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
         tests = len(test) if phase == "test" else test_reach
         if phase == "test":  # at most half the budget, never fewer than TEST_MIN
             tests, cost = 0, 0.0
-            while tests < len(test) and (tests < TEST_MIN or cost + each * (id(test[tests]) not in stored) <= budget / 2):
+            while tests < len(test) and (tests < TEST_MIN
+                                         or cost + each * (id(test[tests]) not in stored) <= budget / 2):
                 cost += each * (id(test[tests]) not in stored)
                 tests += 1
         left = deadline - time.perf_counter() - (each * to_make(test[at:tests]) if phase == "test" else 0.0)

@@ -57,7 +57,8 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
 #: An example asked for: "is there an example that …", "the chat example", "a sample app".
 ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|where are|which|find)\b[^?\n]{0,30}\b"
                           r"(?:examples?|samples?|demos?|tutorials?)\b|\b(?:examples?|samples?|demos?) (?:of|for|that|"
-                          r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|\bexamples?/",
+                          r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|"
+                          r"\bexamples?/",
                           re.I)
 
 
@@ -147,7 +148,8 @@ _NAMES_CONFIG = re.compile(
     rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
     rf"swift|elixir|dart|scala|msrv) versions?|supported versions|msrv|"
-    rf"version number|distribution name|go module path|module path in go\.mod|(path|name) of the go module|go module'?s? (path|name)|"
+    rf"version number|distribution name|go module path|module path in go\.mod|(path|name) of the go module|"
+    rf"go module'?s? (path|name)|"
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
     rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
     rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"

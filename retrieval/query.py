@@ -143,8 +143,8 @@ _PATH = re.compile(r"(?<![\w/.~:@-])((?:~|[A-Za-z]:)?/)?((?:[\w.@-]+/)*(?:[\w-][
                    # `configure.ac`, `Makefile.am`, `builtin.jq`)
                    r"y|yy|l|ll|g4|jq|ac|am|in|mk|sh|bash|lua|ex|exs|erl|hs|ml|mli|zig|nim|vue|svelte|dart|"
                    r"pl|pm|jl|clj|cljs|proto|sql|"
-                   # a catalog, a table, a page or a style written out (timex's `priv/translations/fr/…/relative_time.po`
-                   # matched no path), Windows' scripts, .NET's views and resources
+                   # a catalog, a table, a page or a style written out (timex's
+                   # `priv/translations/fr/…/relative_time.po` matched no path), Windows' scripts, .NET's views
                    r"po|pot|csv|tsv|html?|css|scss|sass|less|adoc|bat|cmd|ps1|cshtml|razor|xaml|resx|tf|graphql|gql|"
                    r"rst)))\b")
 #: A name as Python writes one, letters of any script (``größe_berechnen``), as units name

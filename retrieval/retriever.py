@@ -33,9 +33,9 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_example,
-                     asks_for, asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised, declares_version_asked,
-                     dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
-                     names_config, names_file, names_tool, version_line)
+                     asks_for, asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised,
+                     declares_version_asked, dependency_asked, dependency_line, is_bare_name, is_ci_file,
+                     is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
 from .units import UnitIndex
@@ -968,8 +968,8 @@ class Retriever:
                      "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query)
                      or self._tool_configured(query, fused) else 0.0,
                      "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
-                     # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by its
-                     # words, was 10th behind four pages the docs lift took up)
+                     # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
+                     # its words, was 10th behind four pages the docs lift took up)
                      "example": cfg.docs_intent if asks_example(query.text) and not is_statement(query.text) else 0.0,
                      # a release is made by a workflow, or by a script (httparty's script/release got nothing)
                      "script": cfg.config_intent if asks_publish(query.text) else 0.0}
@@ -1267,8 +1267,8 @@ def is_translated_page(path: str) -> bool:
 
 def is_changelog(path: str) -> bool:
     """Whether ``path`` is a changelog (``CHANGELOG.md``, ``docs/changes.rst``, ``HISTORY.md``,
-    ``NEWS``, ``changelog_14.rst``, ``change-log/index.md``), an entry of a changelog's fragments (``changelog.d/123.bugfix.md``)
-    or a release's notes (tornado's ``docs/releases/v3.0.0.rst``, ``whatsnew/``); not a guide in a
+    ``NEWS``, ``changelog_14.rst``, ``change-log/index.md``), an entry of a changelog's fragments
+    (``changelog.d/123.bugfix.md``) or a release's notes (tornado's ``docs/releases/v3.0.0.rst``, ``whatsnew/``); not a guide in a
     folder named so (``doc/changelog/migration_12.rst``)."""
     pure = PurePosixPath(path)
     if pure.stem.lower() in ("index", "readme", "_index") and len(pure.parts) > 1 \

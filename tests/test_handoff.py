@@ -610,7 +610,8 @@ def test_a_socket_only_server_started_with_ctrl_c_ignored_stops_on_it_while_it_l
                                 stderr=errlog, env={**os.environ, "EXPLORE_CACHE": str(explore_cache)},
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None, "the server's socket")
+        wait_for(lambda: "answering `explore ask` on" in log.read_text() or proc.poll() is not None,
+                 "the server's socket")
         proc.send_signal(signal.SIGINT)  # at once: it is still loading
         assert proc.wait(30) == 130, log.read_text()
         assert "explore: stopped" in log.read_text() and "Traceback" not in log.read_text()

@@ -189,15 +189,18 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
     # Elixir's raised exception, and an error tuple's reason, an atom the code returns (timex's gave no message)
     raised = parse("** (Timex.Parse.ParseError) Expected month between 1-12, but got `13` instead. @ line 1\n"
                    "    (timex 3.7.11) lib/parse/datetime/parser.ex:103: Timex.Parse.DateTime.Parser.parse!/3\n")
-    assert raised.messages[0] == "Expected month between" and raised.frame_lines[-1] == ("lib/parse/datetime/parser.ex", 103)
-    assert parse("iex> Timex.shift(d, week: 1)\n{:error, {:unknown_shift_unit, :week}}\n").messages == ("unknown_shift_unit",)
+    assert raised.messages[0] == "Expected month between"
+    assert raised.frame_lines[-1] == ("lib/parse/datetime/parser.ex", 103)
+    shifted = parse("iex> Timex.shift(d, week: 1)\n{:error, {:unknown_shift_unit, :week}}\n")
+    assert shifted.messages == ("unknown_shift_unit",)
     assert parse("{:error, :timeout}\n").messages == ()  # a short reason names too much
     long = "12:00:00.000 [info] GET /health\n" * 20_000
     assert "lib/parse/datetime/parser.ex" in parse("It crashed.\n" + long + raised.text + long).paths
     # a Laravel log's trace in the middle of a long log (Carbon's, 744 KB, lost it)
     laravel = ('[2024-05-02 10:14:03] production.ERROR: Trailing data {"exception":"[object] (Carbon\\Exceptions\\'
                'InvalidFormatException(code: 0): Trailing data at /var/www/html/vendor/nesbot/carbon/src/Carbon/Traits/'
-               'Creator.php:627)\n[stacktrace]\n#0 /var/www/html/vendor/nesbot/carbon/src/Carbon/Traits/Creator.php(663): '
+               'Creator.php:627)\n[stacktrace]\n'
+               '#0 /var/www/html/vendor/nesbot/carbon/src/Carbon/Traits/Creator.php(663): '
                "Carbon\\Carbon::rawCreateFromFormat('Y-m-d', '2024-05-02 10:1...', NULL)\n")
     kept = parse("Dates fail.\n" + long + laravel + long)
     assert any(p.endswith("src/Carbon/Traits/Creator.php") for p in kept.paths), kept.paths

@@ -434,7 +434,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert not asks_publish("what runs after the package is published to npm?")
     # a gem or a crate released (rest-client's Rakefile); a lock or a connection released is no release
     assert asks_publish("How is the gem released for the Windows platforms as well as plain ruby?")
-    assert not asks_publish("how are connections released back to the pool?") and not asks_publish("how is the lock released?")
+    assert not asks_publish("how are connections released back to the pool?")
+    assert not asks_publish("how is the lock released?")
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
                                                          "gem push httparty-$VERSION.gem\n",
@@ -507,7 +508,8 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert names_config("what eslint rules does this project use?") and names_config("which clippy lints are denied?")
     assert names_config("what clang-tidy checks are enabled?")  # nlohmann/json's .clang-tidy
     # Java's linters (joda-money's checkstyle.xml); the Java module path is no Go module's (it lifted pom.xml)
-    assert names_config("Which checkstyle rules does the build enforce?") and names_config("what is the go module path?")
+    assert names_config("Which checkstyle rules does the build enforce?")
+    assert names_config("what is the go module path?")
     assert not names_config("Can I use joda-money on the Java module path, and which packages does it export?")
     # a crate's default features (chrono's no_std question found no Cargo.toml in its first 40)
     assert names_config("How do I use chrono in a no_std project? Which default features do I have to turn off?")
@@ -1427,7 +1429,8 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
              "        }\n    }\n}\n")
     repo = make_repo(tmp_path, {
         "src/error.rs": table + "\n".join(f"// error helpers for the serializer and reader {i}" for i in range(5)),
-        "src/ser.rs": "fn key_must_be_a_string() -> Error {\n    Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)\n}\n\n"
+        "src/ser.rs": "fn key_must_be_a_string() -> Error {\n"
+                      "    Error::syntax(ErrorCode::KeyMustBeAString, 0, 0)\n}\n\n"
                       "/// Where does it reject a tuple key? Serialize the tuple key of a map.\n"
                       "fn serialize_tuple_key(key: &Tuple) -> Result<()> {\n    reject(key)\n}\n",
         "src/read.rs": "fn parse_str(&mut self) -> Result<()> {\n    if ch < 0x20 {\n"
@@ -1728,7 +1731,8 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
     assert top[0].path == "emoji/unicode_codes/emoji_es.json" and "locale named" in top[0].why, top
     # a language with more regions than LOCALE_FILES: its own file (Carbon's Lang/de.php beside de_AT … de_LU, none
     # lifted); Welsh is a language too (cy.php)
-    lang = {f"src/Lang/de_{r}.php": "<?php\nreturn require __DIR__.'/de.php';\n" for r in ("AT", "BE", "CH", "IT", "LI", "LU")}
+    regions = ("AT", "BE", "CH", "IT", "LI", "LU")
+    lang = {f"src/Lang/de_{r}.php": "<?php\nreturn require __DIR__.'/de.php';\n" for r in regions}
     lang |= {"src/Lang/de.php": "<?php\nreturn ['year' => ':count Jahr'];\n",
              "src/Lang/cy.php": "<?php\nreturn ['year' => 'blwyddyn'];\n",
              "src/Translator.php": "<?php\nclass Translator {\n  // loads the translation of a locale\n}\n"}
@@ -1889,7 +1893,8 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     from explore.retrieval.intent import dependency_line
 
     npm = ['{', '  "packages": {', '    "": {', '      "devDependencies": {', '        "rollup": "^2.52.7"', '      }',
-           '    },', '    "node_modules/rollup": {', '      "version": "2.79.1",', '      "dev": true', '    }', '  }', '}']
+           '    },', '    "node_modules/rollup": {', '      "version": "2.79.1",', '      "dev": true', '    }',
+           '  }', '}']
     assert dependency_line("which version of rollup is locked in package-lock.json?", npm) == 8
     yarn = ['"@babel/core@^7.0.0":', '  version "7.1.0"', '', 'rollup@^2.52.7:', '  version "2.79.1"']
     assert dependency_line("which version of rollup is locked?", yarn) == 4
