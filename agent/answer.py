@@ -210,6 +210,8 @@ _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|web
 _SCRIPT_SUFFIXES = frozenset({".sh", ".bash", ".ps1", ".bat", ".cmd"})
 #: A path inside a documentation folder.
 _DOCS_FOLDER = re.compile(r"(?:^|/)(?:docs?|documentation)/", re.I)
+
+
 def settled_by(weights: AnswerWeights, question: str) -> str:
     """What settles ``question`` without a walk, in words: the rankings its weights read."""
     weights = weights.for_text(question)

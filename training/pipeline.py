@@ -64,19 +64,10 @@ def _read_run(run_file: Path) -> Any:
         return None
 
 
-def _recorded_repo(run_file: Path) -> str | None:
-    """The repository an earlier run in this folder trained on (None: unknown)."""
-    try:
-        found = json.loads(run_file.read_text(encoding="utf-8")).get("repo")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return found if isinstance(found, str) else None
-
-
 def _same_repository(before: Any, repo: str) -> bool:
     """Whether the run recorded in ``before`` (a ``run.json``) was on ``repo``: the same
     path, or a clone of the same history elsewhere (a moved checkout, a CI workspace, a
-    second clone) -- the first commits it recorded, or those of the path it recorded where
+    second clone): the first commits it recorded, or those of the path it recorded where
     that is still there, are among ``repo``'s. A run that named no repository is anyone's."""
     if not isinstance(before, dict) or before.get("repo") in (None, repo):
         return True
@@ -97,10 +88,10 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
         if _refit_only(out, config, repo):
             return  # the last run here only fitted the candidate stage: fitting again on the newer history replaces it
         if run_file.exists() or ckpt.exists(out / "checkpoint"):
-            other = _recorded_repo(run_file)
-            if other not in (None, str(repo)) and not _same_repository(_read_run(run_file), str(repo)):
+            before = _read_run(run_file)
+            if not _same_repository(before, str(repo)):
                 # --resume would only be refused: say whose run it is
-                raise OutputExists(f"{out} holds a training run on {other}, not {repo}; train into another --out")
+                raise OutputExists(f"{out} holds a training run on {before['repo']}, not {repo}; train into another --out")
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
         given = Path(os.path.realpath(tasks_file)) if tasks_file is not None else None
