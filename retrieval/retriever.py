@@ -706,6 +706,18 @@ class Retriever:
                     break
         return found
 
+    def _platform_files(self, query: Query, candidates: Mapping[str, float]) -> list[str]:
+        """The code files among ``candidates`` named for a platform the question names
+        (:data:`_PLATFORMS`: ``env_tomap_windows.go``, ``backend_kqueue.go`` is none), where at most
+        :data:`DEFINING_FILES` are."""
+        named = {token for word, tokens in _PLATFORMS.items() if re.search(rf"\b{word}\b", query.text, re.I)
+                 for token in tokens}
+        if not named:
+            return []
+        found = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p) and ".gradle" not in p
+                 and named & set(re.split(r"[_.\-]", PurePosixPath(p).stem.lower()))]
+        return found if len(found) <= DEFINING_FILES else []
+
     def message_tables(self, query: Query, holding: set[str], candidates: list[str]) -> dict[str, set[str]]:
         """Of ``holding`` (the files holding a pasted message), those holding it only as a table's
         entry keyed by a name (:data:`_TABLE_KEY`: a match arm's ``ErrorCode::KeyMustBeAString =>``,
@@ -1074,6 +1086,12 @@ class Retriever:
                 for path in self.paths_written(query) & set(fused):
                     fused[path] += cfg.name_found
                     why[path].append("path named")
+            if cfg.pair_defined and not is_statement(query.text):
+                # a platform the question names: the code of that platform's files (fsnotify's "how does the Windows
+                # backend …" answered fsnotify.go over backend_windows.go; Go's `_windows.go`, Rust's `windows.rs`)
+                for path in self._platform_files(query, fused):
+                    fused[path] += cfg.pair_defined
+                    why[path].append(PLATFORM_NAMED)
             holding: set[str] = set()
             if cfg.message_found and query.messages:
                 holding = self.holding_messages(query, list(fused))
@@ -1343,6 +1361,13 @@ def is_autodoc_stub(text: str) -> bool:
     return sum(len(line.split()) for line in prose) <= STUB_WORDS
 
 
+#: Platforms a question names, and the words a file named for one bears (Go's build suffixes).
+_PLATFORMS = {"windows": ("windows", "win32", "win"), "macos": ("darwin", "macos"), "mac os": ("darwin", "macos"),
+              "os x": ("darwin", "macos"), "darwin": ("darwin",), "linux": ("linux",), "freebsd": ("freebsd", "bsd"),
+              "openbsd": ("openbsd", "bsd"), "netbsd": ("netbsd", "bsd"), "solaris": ("solaris", "illumos"),
+              "android": ("android",), "wasm": ("wasm", "js"), "webassembly": ("wasm",)}
+#: Why a file is lifted where the question names the platform it is for.
+PLATFORM_NAMED = "platform named"
 #: Why a file is lifted where a table keyed by a name holds the pasted message: it raises it.
 MESSAGE_RAISED = "message raised"
 #: A table entry's key before its message: a match arm (``ErrorCode::KeyMustBeAString =>``,

@@ -1550,6 +1550,22 @@ def test_a_page_a_documentation_tool_built_stands_behind_its_source(tmp_path: Pa
     assert all("generated" not in h.why for h in upgrade if h.path == "docs/guide/index.html"), upgrade
 
 
+def test_a_platform_the_question_names_lifts_the_files_named_for_it(tmp_path: Path, make_repo) -> None:
+    """fsnotify's "how does the Windows backend implement recursive watching …?" answered
+    fsnotify.go, whose doc comments hold every word, over backend_windows.go: a platform a
+    question names lifts the code files named for it (Go's `_windows.go`), where a few are."""
+    docs = "\n".join(f"// Add starts watching a path; recursive watching of a path ending in ... {i}" for i in range(6))
+    repo = make_repo(tmp_path, {
+        "fsnotify.go": f"package fsnotify\n\n{docs}\nfunc (w *Watcher) Add(name string) error {{ return nil }}\n",
+        "backend_windows.go": "package fsnotify\n\nfunc recursivePath(path string) (string, bool) {\n"
+                              "\treturn path, false\n}\n",
+        "backend_inotify.go": "package fsnotify\n\nfunc (w *inotify) add(path string) error { return nil }\n"})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    hits = retriever.rank("How does the Windows backend implement recursive watching for a path ending in ...?", 2)
+    assert hits[0].path == "backend_windows.go" and "platform named" in hits[0].why, hits
+    assert all("platform named" not in h.why for h in retriever.rank("How is recursive watching implemented?", 3))
+
+
 def test_an_example_asked_for_lifts_the_examples(tmp_path: Path, make_repo) -> None:
     """PHPMailer's "How do I send through Gmail using OAuth2? Is there an example?": its
     examples/gmail_xoauth.phps, first by its words, was 10th behind four pages the docs lift
