@@ -127,6 +127,11 @@ class RetrieverConfig:
     question uses (``Options.merge``: the class and its method), when at most
     :data:`DEFINING_FILES` files do: where a member many files define is this class's.
     Never for a statement (a bug report's snippet names pairs it only uses)."""
+    platform_named: float = PAIR_DEFINED
+    """Added to the learned score of a code file named for a platform the question names
+    (``backend_windows.go`` for "… the Windows backend …"), when at most :data:`DEFINING_FILES`
+    are (:data:`_PLATFORMS`). Never for a statement. Not tuned: the pair lift's size, which
+    moved one review question and no benchmark question."""
     name_found: float = NAME_FOUND
     """Added to the learned score of a file that holds, as a word, a code name the question
     uses which at most :data:`NAME_FILES` files of the repository hold (``shallow_clone``,
@@ -683,15 +688,21 @@ class Retriever:
                 found.add(path)
         return found
 
-    def holding_messages(self, query: Query, candidates: list[str]) -> set[str]:
+    def _code_texts(self, candidates: list[str]) -> dict[str, str]:
+        """The text of each code file among ``candidates`` that is no vendored copy (eight copies of
+        an older urfave/cli under vendor/ holding "could not parse" took the message lift from the
+        project's own flag_impl.go), read once for a question's message lifts."""
+        return {p: self.snapshot.text(p) or "" for p in candidates if file_kind(p) == "code" and not is_vendored(p)}
+
+    def holding_messages(self, query: Query, candidates: list[str], texts: dict[str, str] | None = None) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
         the question pastes which at most :data:`MESSAGE_FILES` of them hold; where none holds
         any, the longest start of an error line's piece that some hold
         (:attr:`.query.Query.message_starts`)."""
-        # not a vendored copy: eight copies of an older urfave/cli under vendor/ holding "could not parse"
-        # took the lift from the project's own flag_impl.go (more than MESSAGE_FILES held it)
-        code = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p)]
-        texts = {p: self.snapshot.text(p) or "" for p in code} if query.messages else {}
+        if not query.messages:
+            return set()
+        texts = self._code_texts(candidates) if texts is None else texts
+        code = list(texts)
         found: set[str] = set()
         for piece in query.messages:  # in code or a string, not a comment speaking of it
             holding = [p for p in code if piece in texts[p] and holds_in_code(texts[p], piece)]
@@ -718,7 +729,8 @@ class Retriever:
                  and named & set(re.split(r"[_.\-]", PurePosixPath(p).stem.lower()))]
         return found if len(found) <= DEFINING_FILES else []
 
-    def message_tables(self, query: Query, holding: set[str], candidates: list[str]) -> dict[str, set[str]]:
+    def message_tables(self, query: Query, holding: set[str], candidates: list[str],
+                       texts: dict[str, str] | None = None) -> dict[str, set[str]]:
         """Of ``holding`` (the files holding a pasted message), those holding it only as a table's
         entry keyed by a name (:data:`_TABLE_KEY`: a match arm's ``ErrorCode::KeyMustBeAString =>``,
         an enum's or a map's ``KeyMustBeAString = "…"``, the variant under a ``#[error("…")]``), each
@@ -726,16 +738,15 @@ class Retriever:
         when at most :data:`MESSAGE_FILES` do."""
         tables: dict[str, set[str]] = {}
         raised: dict[str, int] = {}
-        code = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p)]
+        texts = self._code_texts(candidates) if texts is None else texts
         for path in sorted(holding):
-            lines = (self.snapshot.text(path) or "").splitlines()
+            lines = (texts[path] if path in texts else self.snapshot.text(path) or "").splitlines()
             keys = {key for piece in query.messages for n, line in enumerate(lines) if piece in line
                     for key in _table_keys(lines, n)}
             if not keys:
                 continue
-            texts = {p: self.snapshot.text(p) or "" for p in code if p != path}
             found = {p: m for p, text in texts.items()
-                     if (m := re.search(rf"\b(?:{'|'.join(sorted(keys))})\b", text)) is not None}
+                     if p != path and (m := re.search(rf"\b(?:{'|'.join(sorted(keys))})\b", text)) is not None}
             if 0 < len(found) <= MESSAGE_FILES:
                 tables[path] = set(found)
                 raised.update({p: texts[p].count("\n", 0, m.start()) + 1 for p, m in found.items()})
@@ -1086,18 +1097,19 @@ class Retriever:
                 for path in self.paths_written(query) & set(fused):
                     fused[path] += cfg.name_found
                     why[path].append("path named")
-            if cfg.pair_defined and not is_statement(query.text):
+            if cfg.platform_named and not is_statement(query.text):
                 # a platform the question names: the code of that platform's files (fsnotify's "how does the Windows
                 # backend …" answered fsnotify.go over backend_windows.go; Go's `_windows.go`, Rust's `windows.rs`)
                 for path in self._platform_files(query, fused):
-                    fused[path] += cfg.pair_defined
+                    fused[path] += cfg.platform_named
                     why[path].append(PLATFORM_NAMED)
             holding: set[str] = set()
             if cfg.message_found and query.messages:
-                holding = self.holding_messages(query, list(fused))
+                texts = self._code_texts(list(fused))  # read once for both
+                holding = self.holding_messages(query, list(fused), texts)
                 # a table of messages keyed by a name the code raises with (serde_json's error.rs,
                 # `ErrorCode::KeyMustBeAString => f.write_str("key must be a string")`, over ser.rs raising it)
-                tables = self.message_tables(query, holding, list(fused))
+                tables = self.message_tables(query, holding, list(fused), texts)
                 for path in holding - set(tables):
                     fused[path] += cfg.message_found
                     why[path].append("message found")

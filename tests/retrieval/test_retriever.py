@@ -1564,6 +1564,8 @@ def test_a_platform_the_question_names_lifts_the_files_named_for_it(tmp_path: Pa
     hits = retriever.rank("How does the Windows backend implement recursive watching for a path ending in ...?", 2)
     assert hits[0].path == "backend_windows.go" and "platform named" in hits[0].why, hits
     assert all("platform named" not in h.why for h in retriever.rank("How is recursive watching implemented?", 3))
+    off = retriever_for(Index.build(Repository(repo).snapshot()), RetrieverConfig(platform_named=0.0))
+    assert all("platform named" not in h.why for h in off.rank("How does the Windows backend recurse?", 3))
 
 
 def test_an_example_asked_for_lifts_the_examples(tmp_path: Path, make_repo) -> None:
