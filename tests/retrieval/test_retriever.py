@@ -2049,3 +2049,21 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
     sites = ("DumpException: Object support when dumping a YAML file has been disabled.\n\n"
              "#0 /srv/app/vendor/symfony/yaml/Dumper.php(3): Inline::dump(Object(User))\n#1 {main}\n")
     assert all("innermost frame" not in h.why for h in php_retriever.rank(sites, 3))
+
+
+def test_a_module_s_own_tests_answer_which_test_only_where_its_units_rank_high(tmp_path: Path, make_repo) -> None:
+    """rand's uniform_int.rs, 24th by its units, took "which test checks the Fill trait …?" by
+    its in-file tests: a code file's own tests are lifted only where the unit ranking puts the
+    file in its first OWN_TESTS_UNITS."""
+    files = {f"src/fill_{n}.rs": f"/// Checks the Fill trait's test slice; the fill trait checks {n}.\n"
+                                 f"pub fn fill_trait_slice_{n}(dest: &mut [u8]) {{\n    dest.fill(0);\n}}\n"
+             for n in "abcde"}
+    files["src/uniform.rs"] = ("/// Samples uniformly from a range.\npub fn sample_range() -> u8 {\n    4\n}\n\n"
+                               "#[cfg(test)]\nmod tests {\n    #[test]\n    fn fill() {\n"
+                               "        assert_eq!(1, 1);\n    }\n}\n")
+    files["Cargo.toml"] = "[package]\nname = \"rand\"\nversion = \"1.0.0\"\n"
+    repo = make_repo(tmp_path, files)
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("which test checks the Fill trait?", 10)
+    uniform = next(h for h in top if h.path == "src/uniform.rs")
+    assert "tests inside" not in uniform.why, top
