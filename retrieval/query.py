@@ -193,10 +193,11 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: ", re.M)
 
 
-#: What `ask` says of a question whose letters make no word the index reads (a question in
-#: Chinese, or of accented letters alone): any file named would be a guess.
-NO_INDEXED_WORD = ("the question holds no word the index reads (words of ASCII letters, digits and _, as code "
-                   "names things): nothing can be matched; ask in the words the code or its docs use")
+#: What `ask` says of a question whose letters make no word the index reads (``ä ö ü?``: single
+#: letters, a mark without its letter): any file named would be a guess.
+NO_INDEXED_WORD = ("the question holds no word the index reads (words of two letters or more, of any script, a "
+                   "Chinese or Japanese letter, digits and _): nothing can be matched; ask in the words the code "
+                   "or its docs use")
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from .snapshot import Snapshot, cache_root
 #: Bytes of each file that are indexed.
 INDEX_BYTES = 100_000
 #: Part of an index's cache key: raised when what is indexed changes (2: a PDF is binary; 3: hex
-#: literals give no tokens).
-INDEX_VERSION = "3"
+#: literals give no tokens; 4: words of every script).
+INDEX_VERSION = "4"
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _TICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)")
@@ -58,18 +58,50 @@ def _stem(word: str) -> str:
     return word
 
 
+#: Chinese and Japanese letters: their words are not spaced apart, so a run of them is read as its
+#: overlapping pairs (``配置文件`` -> ``配置``, ``置文``, ``文件``), as a CJK search engine reads it.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+#: The pieces of a word with letters outside ASCII: a CJK run, a run of other letters, digits.
+_SCRIPT_PIECE = re.compile(rf"[{_CJK}]+|(?:(?![{_CJK}])[^\W\d_])+|\d+")
+
+
+def _script_parts(piece: str) -> list[str]:
+    """The lowercased parts of ``piece``, a word holding letters outside ASCII (``größe``,
+    ``getGröße``, ``读取配置``): CJK runs as their pairs, other letters split where a lower-case
+    letter meets a capital."""
+    parts: list[str] = []
+    for run in _SCRIPT_PIECE.findall(piece):
+        if _HAS_CJK.match(run):
+            parts += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+            continue
+        start = 0
+        for i in range(1, len(run)):
+            if run[i - 1].islower() and run[i].isupper():
+                parts.append(run[start:i].lower())
+                start = i
+        parts.append(run[start:].lower())
+    return [p for p in parts if len(p) > 1 or _HAS_CJK.match(p)]  # one CJK letter is a word; an `é` alone is not
+
+
 @lru_cache(maxsize=1 << 18)
 def identifier_tokens(ident: str) -> tuple[str, ...]:
     """Tokens of one identifier; memoised because code repeats its identifiers a lot."""
     lower = ident.lower()
-    parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
+    if ident.isascii():
+        parts = [p.lower() for piece in ident.split("_") for p in _CAMEL.findall(piece)]
+    else:  # a German comment's `größe`, a Chinese README's sentence
+        parts = [p for piece in ident.split("_") for p in _script_parts(piece)]
+        if len(parts) <= 1 or _HAS_CJK.search(ident):  # a CJK run's pairs, not the whole sentence
+            return tuple(_stem(p) for p in parts if p not in STOPWORDS)
     out = [lower.strip("_")] if len(parts) > 1 and lower not in STOPWORDS else []
     out += [_stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS]
     return tuple(out)
 
 
-#: What :func:`tokenize` reads: a hex literal whole (then dropped), an identifier, a number.
-_TOKEN = re.compile(r"0[xX][0-9a-fA-F]+[uUlL]*|([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?:[uUlL]+\b)?")
+#: What :func:`tokenize` reads: a hex literal whole (then dropped), an identifier or a word of any
+#: script (``größe``; it was ``gr`` and ``e``), a number.
+_TOKEN = re.compile(r"0[xX][0-9a-fA-F]+[uUlL]*|([^\W\d]\w*|[0-9]+)(?:[uUlL]+\b)?")
 
 
 def tokenize(text: str) -> list[str]:

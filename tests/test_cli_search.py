@@ -36,9 +36,18 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     assert runner.invoke(app, ["search", str(repo), "alpha", "--json"]).exit_code == 0
     said = runner.invoke(app, ["search", str(repo), "alpha_missing_word"])
     assert said.exit_code == 1 and said.stdout == "" and "no file matches the question" in said.stderr
-    # letters the index does not read: said so, not "check the spelling" (valitron's lang/ru.php holds the words)
-    foreign = runner.invoke(app, ["search", str(repo), "обязательно для заполнения", "--json"])
+    # letters that make no word the index reads: said so, not "check the spelling"
+    foreign = runner.invoke(app, ["search", str(repo), "ä ö ü?", "--json"])
     assert foreign.exit_code == 1 and "no word the index reads" in json.loads(foreign.output)["notes"][0]
+    # words of another script are read: valitron's lang/ru.php holds "обязательно для заполнения", which
+    # the index read as no word at all, and a Chinese page its title
+    russian = make_repo(tmp_path / "ru", {"lang/ru.php": "<?php\nreturn ['required' => 'обязательно для заполнения'];\n",
+                                          "lang/en.php": "<?php\nreturn ['required' => 'is required'];\n",
+                                          "docs/配置.md": "# 配置文件\n\n读取配置文件的方法。\n",
+                                          "docs/usage.md": "# Usage\n\nRead the required settings.\n"})
+    for question, answer in (("обязательно для заполнения", "lang/ru.php"), ("如何读取配置文件", "docs/配置.md")):
+        found = runner.invoke(app, ["search", str(russian), question, "--json"])
+        assert found.exit_code == 0 and json.loads(found.output)["hits"][0]["path"] == answer, found.output
     # a link or an issue number alone: nothing to search, as `ask` says (it listed files about URLs)
     repo_with_urls = make_repo(tmp_path / "urls", {"links.py": "def github_issue_url(n):\n    return f'https://github.com/acme/x/issues/{n}'\n"})
     for link in ("https://github.com/acme/x/issues/3100", "#3100"):

@@ -65,11 +65,14 @@ def test_an_answer_says_whether_a_file_answers_and_a_question_must_be_text(repo:
     # no file holds a single word of it: no answer, and no walk (the script would answer one)
     gibberish = explorer.ask("qwzx vbnmk plorf", walk="always")
     assert not gibberish.answered and gibberish.steps == [] and "holds a word" in gibberish.notes[-1]
-    # letters of which the index reads no word (it matches ASCII words, as code names things): a
-    # question in Chinese walked and answered a package header with exit 0, where `search` found nothing
-    for foreign in ("如何在帮助信息后添加自定义文本", "ñññ"):
+    # letters of which the index reads no word (single letters): a question of them walked and answered
+    # a package header with exit 0, where `search` found nothing
+    for foreign in ("ä ö ü?", "ß"):
         unread = explorer.ask(foreign, walk="always")
         assert not unread.answered and unread.steps == [] and "no word the index reads" in unread.notes[-1]
+    # a question in Chinese is read, and no file here holds a word of it
+    chinese = explorer.ask("如何在帮助信息后添加自定义文本", walk="always")
+    assert not chinese.answered and chinese.steps == [] and "holds a word" in chinese.notes[-1], chinese.notes
     # a name in full-width letters (a CJK input method's) is the name: read, not refused (a review)
     wide = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                     reflector=NoReflector()).ask("ｃｏｍｐｕｔｅ＿ｂａｃｋｏｆｆ はどこ？")
