@@ -183,6 +183,8 @@ _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protec
 #: asked for tests; a locale's data file, asked for by the locale; a lockfile's line pinning the dependency
 #: asked for (:meth:`Retriever.rank`'s ``why``).
 TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED = "tests inside", "locale named", "dependency version asked"
+SUBJECT_TESTED = "subject tested"
+SUBJECT_SHARE = 0.5
 ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: Why a file is generated from another the repository holds (its penalty in the stage): BM25, which
 #: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
@@ -216,6 +218,15 @@ _ASKS_FIXTURE = re.compile(r"\b(?:fixtures?|snapshots?|golden|samples?|test ?dat
 #: A code file holding its own tests answers "which test …" only where the unit ranking puts it this
 #: high (rand's uniform_int.rs, 24th by its units, took "which test checks the Fill trait …?").
 OWN_TESTS_UNITS = 3
+#: What marks a file's name a test's (``test_fi.py``, ``fi_test.go``, ``FiTest.java``, ``fi.spec.ts``,
+#: ``exactly_one_of_validator_spec.rb``): the rest names the file it tests.
+_TEST_MARK = re.compile(r"^(?i:tests?|spec)[_-]?|(?i:[_-](?:tests?|spec))$|(?<=[a-z0-9])(?:Tests?|Spec|IT)$")
+#: A folder of tests, or one a language's build lays out (``src/test/java``), which no code folder mirrors.
+_TEST_ROOT = re.compile(r"tests?|specs?|^(?:src|source|main|java|kotlin|groovy|scala|unit|integration|functional|e2e)$",
+                        re.I)
+#: A test's name that names no one file: a package's entry module, a folder's index.
+_NO_SUBJECT = frozenset({"", "init", "index", "main", "mod", "lib", "util", "utils", "helper", "helpers", "common",
+                         "all", "base"})
 #: A question asking which file holds something, or where it is: a file is the answer.
 _ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b",
                               re.I)
@@ -782,6 +793,25 @@ class Retriever:
                     return own
         return None
 
+    @staticmethod
+    def _subject_tests(fused: Mapping[str, float]) -> list[str]:
+        """The test files among ``fused`` named for the code file it scores best (``test_fi.py``,
+        ``fi_test.go``, ``FiTest.java`` for ``fi.py``, ``fi.go``, ``Fi.java``), at most three."""
+        code = [p for p in fused if file_kind(p) == "code"]
+        if not code:
+            return []
+        best = PurePosixPath(max(code, key=fused.__getitem__))
+        subject = _tested_name(best.name.split(".")[0], test=False)
+        if subject in _NO_SUBJECT:
+            return []
+        # and its folders are the code's: junit's tests/framework/AssertTest.java tests junit.framework's Assert,
+        # not org/junit/Assert.java; validators' tests/i18n/test_fi.py, i18n's fi.py
+        folders = {part.lower() for part in best.parts[:-1]}
+        tests = [p for p in fused if file_kind(p) == "test"
+                 and _tested_name(PurePosixPath(p).name.split(".")[0]) == subject
+                 and all(part.lower() in folders or _TEST_ROOT.search(part) for part in PurePosixPath(p).parts[:-1])]
+        return tests if len(tests) <= 3 else []
+
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
         and its code unit best matching ``query`` is one of them: hyperfine's range_step.rs, whose
@@ -996,6 +1026,12 @@ class Retriever:
                      "example": cfg.docs_intent if asks_example(query.text) and not is_statement(query.text) else 0.0,
                      # a release is made by a workflow, or by a script (httparty's script/release got nothing)
                      "script": cfg.config_intent if asks_publish(query.text) else 0.0}
+            if lifts["test"]:
+                # the tests of the code the question is about (validators' tests/i18n/test_fi.py for "which test covers
+                # the Finnish social security number validator?": its words are fi.py's, not the test's)
+                for path in self._subject_tests(fused):
+                    fused[path] += lifts["test"] * SUBJECT_SHARE
+                    why[path].append(SUBJECT_TESTED)
             if any(lifts.values()):
                 for path in fused:
                     kind = file_kind(path)
@@ -1411,6 +1447,12 @@ def _page_key(path: str) -> str:
     pure = PurePosixPath(path.lower())
     stem = "index" if pure.stem == "readme" else pure.stem
     return f"{pure.parent.name}/{stem}" if stem in ("index", "_index") and pure.parent.name else stem
+
+
+def _tested_name(stem: str, *, test: bool = True) -> str:
+    """A file name's stem as a test and what it tests are compared: lower case, no ``_`` or ``-``,
+    less a test's mark (:data:`_TEST_MARK`) where ``test``."""
+    return re.sub(r"[_-]", "", (_TEST_MARK.sub("", stem) if test else stem).lower())
 
 
 def _unit_rank(why: list[str]) -> int:

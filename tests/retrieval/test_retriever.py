@@ -8,7 +8,7 @@ import pytest
 
 from explore.retrieval.intent import asks_definition, asks_publish, names_config
 from explore.retrieval.query import evidence_start, parse
-from explore.retrieval.retriever import Retriever, RetrieverConfig, retriever_for
+from explore.retrieval.retriever import SUBJECT_TESTED, Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
 from explore.sandbox.index import Index
 from explore.sandbox.snapshot import Repository
@@ -2067,3 +2067,32 @@ def test_a_module_s_own_tests_answer_which_test_only_where_its_units_rank_high(t
     top = retriever.rank("which test checks the Fill trait?", 10)
     uniform = next(h for h in top if h.path == "src/uniform.rs")
     assert "tests inside" not in uniform.why, top
+
+
+def test_which_test_lifts_the_tests_named_for_the_code_it_is_about(tmp_path: Path, make_repo) -> None:
+    """validators' "which test covers the Finnish social security number validator?": the words
+    are fi.py's, and tests/i18n/test_fi.py says none of them (its docstring says "Test i18n/es.");
+    tests matching a word or two came first. The tests named for the code file the question
+    matches best, in the folders that code is in, are lifted; junit's tests/framework/AssertTest.java
+    tests junit.framework's Assert, not org/junit/Assert.java."""
+    repo = make_repo(tmp_path, {
+        "src/validators/i18n/fi.py": "def fi_ssn(value):\n    \"\"\"Validate a Finnish social security number "
+                                     "(henkilötunnus).\"\"\"\n    return len(value) == 11\n",
+        "src/validators/i18n/fr.py": "def fr_ssn(value):\n    \"\"\"Validate a French social security number.\"\"\"\n"
+                                     "    return len(value) == 15\n",
+        "src/validators/card.py": "def card_number(value):\n    \"\"\"Validate a card number.\"\"\"\n"
+                                  "    return value\n",
+        "tests/i18n/test_fi.py": "\"\"\"Test i18n/es.\"\"\"\nfrom validators import fi_ssn\n\n\n"
+                                 "def test_returns_true_on_valid_ssn():\n    assert fi_ssn('131052-308T')\n",
+        "tests/test_card.py": "\"\"\"Test the card number validator.\"\"\"\n\n\n"
+                              "def test_returns_true_on_valid_number():\n    assert card_number('4242424242424242')\n",
+        "tests/other/test_fi.py": "def test_other():\n    assert True\n",
+        "README.md": "# validators\n\nPython data validation for humans.\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("Which test covers the Finnish social security number validator?", 5)
+    assert top[0].path == "tests/i18n/test_fi.py" and SUBJECT_TESTED in top[0].why, top
+    assert not any(SUBJECT_TESTED in h.why for h in top if h.path == "tests/other/test_fi.py"), top
+    # a question not asking for a test is not about one
+    assert retriever.rank("where is the Finnish social security number validated?", 1)[0].path == \
+        "src/validators/i18n/fi.py"
