@@ -183,7 +183,7 @@ _TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protec
 #: asked for tests; a locale's data file, asked for by the locale; a lockfile's line pinning the dependency
 #: asked for (:meth:`Retriever.rank`'s ``why``).
 TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED = "tests inside", "locale named", "dependency version asked"
-SUBJECT_TESTED = "subject tested"
+SUBJECT_TESTED, OLDER_VERSION = "subject tested", "older version"
 SUBJECT_SHARE = 0.5
 ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: Why a file is generated from another the repository holds (its penalty in the stage): BM25, which
@@ -224,6 +224,9 @@ _TEST_MARK = re.compile(r"^(?i:tests?|spec)[_-]?|(?i:[_-](?:tests?|spec))$|(?<=[
 #: A folder of tests, or one a language's build lays out (``src/test/java``), which no code folder mirrors.
 _TEST_ROOT = re.compile(r"tests?|specs?|^(?:src|source|main|java|kotlin|groovy|scala|unit|integration|functional|e2e)$",
                         re.I)
+#: A folder of one version's docs: ``1.x``, ``v2``, ``v1.2``, Docusaurus's ``version-1.2.3`` (not a year's
+#: ``2024``, a blog's).
+_VERSION_FOLDER = re.compile(r"version-v?\d+(?:\.\w+)*|v\d+(?:\.(?:\d+|x))*|\d+\.(?:\d+|x)(?:\.(?:\d+|x))*", re.I)
 #: A test's name that names no one file: a package's entry module, a folder's index.
 _NO_SUBJECT = frozenset({"", "init", "index", "main", "mod", "lib", "util", "utils", "helper", "helpers", "common",
                          "all", "base"})
@@ -259,6 +262,7 @@ class Retriever:
         self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
+        self._older: dict[str, str] | None = None  # a folder of an older version's docs -> its version
 
     @property
     def log(self) -> ChangeLog:
@@ -812,6 +816,26 @@ class Retriever:
                  and all(part.lower() in folders or _TEST_ROOT.search(part) for part in PurePosixPath(p).parts[:-1])]
         return tests if len(tests) <= 3 else []
 
+    def _older_versions(self) -> dict[str, str]:
+        """The folders of docs for a version older than a sibling's (``docs/1.x/`` beside
+        ``docs/2.x/``), and every version under Docusaurus's ``versioned_docs/`` (``docs/`` holds
+        the newest), each with its version (``1.x``); read once."""
+        if self._older is None:
+            versions: dict[tuple[str, ...], set[str]] = defaultdict(set)
+            for f in self.index.files:
+                parts = PurePosixPath(f).parts[:-1]
+                at = next((i for i, part in enumerate(parts) if _VERSION_FOLDER.fullmatch(part)), None)
+                if at is not None:
+                    versions[parts[:at]].add(parts[at])
+            older: dict[str, str] = {}
+            for parent, found in versions.items():
+                newest = max(found, key=_version_key)
+                for version in found:
+                    if version != newest or parent[-1:] == ("versioned_docs",):
+                        older["/".join((*parent, version)) + "/"] = version
+            self._older = older
+        return self._older
+
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
         and its code unit best matching ``query`` is one of them: hyperfine's range_step.rs, whose
@@ -1190,6 +1214,15 @@ class Retriever:
                                        and not _ASKS_VENDORED.search(query.text))):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
+            if cfg.copied_penalty and (older := self._older_versions()):
+                # a page of an older version's docs beside the newer's (commonmark's docs/1.x/security.md over
+                # docs/2.x/security.md; RestSharp's versioned_docs/version-v110/), unless the question names it
+                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                    folder = next((f for f in older if path.startswith(f)), None)
+                    if folder is not None and file_kind(path) == "docs" \
+                            and not _names_version(query.text, older[folder]):
+                        fused[path] -= cfg.copied_penalty
+                        why[path].append(OLDER_VERSION)
             if _asks_implementation(query.text):
                 # not a file holding what the question names (spdlog's async.h defines `create_async_nb`
                 # inline; i18next's options.d.ts is where `InitOptions` is typed), nor behind a source
@@ -1447,6 +1480,21 @@ def _page_key(path: str) -> str:
     pure = PurePosixPath(path.lower())
     stem = "index" if pure.stem == "readme" else pure.stem
     return f"{pure.parent.name}/{stem}" if stem in ("index", "_index") and pure.parent.name else stem
+
+
+def _version_key(folder: str) -> tuple[int, ...]:
+    """A version folder's order (``1.x`` < ``2.0`` < ``2.x``; ``version-v114`` is 114)."""
+    return tuple(1 << 30 if n == "x" else int(n) for n in re.findall(r"\d+|(?<=\.)x\b", folder))
+
+
+def _names_version(question: str, folder: str) -> bool:
+    """Whether ``question`` names the version of the folder ``folder`` (``1.x``, ``v1.x``,
+    ``version-v110``): "in 1.x, how do I …" asks for that version's page."""
+    version = re.sub(r"^(?:version-)?v?", "", folder, flags=re.I)
+    major = version.split(".")[0]
+    version, major = re.escape(version), re.escape(major)
+    named = re.compile(rf"(?<![\w.])(?:v?{version}(?![\w.])|v{major}\b|v?{major}\.(?:\d|x\b))", re.I)
+    return named.search(question) is not None
 
 
 def _tested_name(stem: str, *, test: bool = True) -> str:

@@ -2096,3 +2096,25 @@ def test_which_test_lifts_the_tests_named_for_the_code_it_is_about(tmp_path: Pat
     # a question not asking for a test is not about one
     assert retriever.rank("where is the Finnish social security number validated?", 1)[0].path == \
         "src/validators/i18n/fi.py"
+
+
+def test_an_older_versions_docs_page_stands_behind_the_newer(tmp_path: Path, make_repo) -> None:
+    """commonmark keeps docs/1.x/ beside docs/2.x/, RestSharp Docusaurus's versioned_docs/ beside
+    docs/: "how do I strip raw HTML?" answered the 1.x page. An older version's page takes the
+    copied penalty, unless the question names that version; a year's folder is no version."""
+    page = "# Security\n\nTo strip raw HTML set the html_input option to strip; escape raw HTML with escape.\n"
+    repo = make_repo(tmp_path, {
+        "docs/1.x/security.md": page + "Raw HTML is stripped. Strip raw HTML input.\n",
+        "docs/2.x/security.md": page,
+        "website/versioned_docs/version-v110/security.md": page + "Strip raw HTML: strip.\n",
+        "blog/2023/security.md": "# Strip raw HTML\n\nWe strip raw HTML now: html_input strip.\n",
+        "blog/2024/notes.md": "# Notes\n\nNothing.\n",
+        "src/Parser.php": "<?php\nclass Parser {\n    public function parse($input) { return $input; }\n}\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("which page documents how to strip raw HTML input?", 5)
+    assert top[0].path in ("docs/2.x/security.md", "blog/2023/security.md"), top
+    older = {h.path for h in top if "older version" in h.why}
+    assert older == {"docs/1.x/security.md", "website/versioned_docs/version-v110/security.md"}, top
+    named = retriever.rank("in 1.x, which page documents how to strip raw HTML input?", 5)
+    assert not any("older version" in h.why for h in named if h.path == "docs/1.x/security.md"), named
