@@ -79,8 +79,12 @@ _SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)
 #: (tenacity's "how is a new release built and uploaded to PyPI?" answered __init__.py;
 #: urfave/cli's docs deploy a page; httparty's script/release, Kingfisher's fastlane/Fastfile).
 _PUBLISHED = (
-    rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*{_SHIPPED}|{_SHIPPED} (?:is|are|gets?))"
-    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed|released)\b"
+    # (and a name before it: tablewriter's "how are the csv2table binaries built and attached to a GitHub release",
+    # RestSharp's "how are NuGet packages built and pushed when a tag is created?")
+    rf"\b(?:(?:how|where|when) (?:is|are) (?:(?:a|the|new|its|our|each) )*(?:[\w.-]+ )?{_SHIPPED}|"
+    rf"{_SHIPPED} (?:is|are|gets?))"
+    rf"(?: built and| tagged and)? (?:published|uploaded|deployed|pushed|released|attached to (?:a|the) "
+    rf"(?:github |gitlab )?release)\b"
     rf"(?! (?:events?|hooks?|callbacks?|handlers?|signals?)\b)|"
     rf"\b(?:publish(?:ed|es|ing)?|upload(?:ed|s|ing)?|deploy(?:ed|s|ing)?|push(?:ed|es|ing)?|releas(?:e|ed|es|ing))"
     rf"(?: [\w.-]+){{0,6}} (?:to|on) (?:pypi|npm|crates\.io|"
@@ -495,6 +499,18 @@ _A_VERSION = re.compile(r"(?<![\w.])(?:[v^~=<>!]*\d+\.\d+|[<>=~^!]=?\s*\d+)")
 #: (:data:`~explore.sandbox.outline.BUILD_FILES`) answer it.
 _ASKS_BUILD = re.compile(r"(?<!docs )(?<!doc )(?<!documentation )(?<!sphinx )(?<!mkdocs )"
                          r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b", re.I)
+
+
+#: A built artifact asked how it is built (qs's "how is the browser bundle dist/qs.js built, and which
+#: browserify transforms …?" answered the bundle): the build's settings and scripts answer, as config.
+_ARTIFACT_BUILT = re.compile(r"\b(?:how|where)\b[^?!\n]{0,40}?\b(?:bundles?|binaries|wheels?|executables?|"
+                             r"minified (?:files?|scripts?|builds?))\b[^?!\n]{0,40}?"
+                             r"\b(?:built|compiled|produced|bundled)\b", re.I)
+
+
+def asks_artifact_built(question: str) -> bool:
+    """Whether ``question`` asks how a bundle, a binary or a wheel is built (:data:`_ARTIFACT_BUILT`)."""
+    return not is_statement(question) and _ARTIFACT_BUILT.search(question) is not None
 
 
 def asks_build(question: str) -> bool:

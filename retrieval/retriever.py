@@ -32,10 +32,10 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_bu
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_build, asks_definition, asks_example,
-                     asks_for, asks_for_grammar, asks_for_tests, asks_publish, asks_where_raised,
-                     declares_version_asked, dependency_asked, dependency_line, is_bare_name, is_ci_file,
-                     is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
+from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
+                     asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_tests, asks_publish,
+                     asks_where_raised, declares_version_asked, dependency_asked, dependency_line, is_bare_name,
+                     is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
 from .units import UnitIndex
@@ -1043,7 +1043,7 @@ class Retriever:
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
                      "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query)
-                     or self._tool_configured(query, fused) else 0.0,
+                     or self._tool_configured(query, fused) or asks_artifact_built(query.text) else 0.0,
                      "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
                      # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
                      # its words, was 10th behind four pages the docs lift took up)

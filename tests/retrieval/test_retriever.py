@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.retrieval.intent import asks_definition, asks_publish, names_config
+from explore.retrieval.intent import asks_artifact_built, asks_definition, asks_publish, names_config
 from explore.retrieval.query import evidence_start, parse
 from explore.retrieval.retriever import SUBJECT_TESTED, Retriever, RetrieverConfig, retriever_for
 from explore.retrieval.units import split
@@ -436,6 +436,26 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert asks_publish("How is the gem released for the Windows platforms as well as plain ruby?")
     assert not asks_publish("how are connections released back to the pool?")
     assert not asks_publish("how is the lock released?")
+    # a name before what is shipped, and binaries attached to a release (tablewriter's release.yaml, RestSharp's
+    # build-dev.yml: the question lifted code, and .csproj files as the build's)
+    assert asks_publish("How are the csv2table binaries built and attached to a GitHub release when a tag is pushed?")
+    assert asks_publish("How are NuGet packages built and pushed when a tag is created?")
+    assert not asks_publish("How are messages pushed to the queue?")
+    # a bundle or binaries asked how they are built: the build's settings and scripts (qs's package.json
+    # `"dist": "browserify …"` came 7th, behind the bundle the question names); not a binary tree
+    assert asks_artifact_built("How is the browser bundle dist/qs.js built, and which browserify plugins does it use?")
+    assert not asks_artifact_built("Where is the binary tree built?")
+    assert not asks_artifact_built("how is the parser built?")
+    bundle = make_repo(tmp_path / "bundle", {
+        "package.json": '{\n  "name": "qs",\n  "scripts": {\n    "dist": "mkdirp dist && browserify --standalone Qs '
+                        'lib/index.js > dist/qs.js"\n  }\n}\n',
+        "dist/qs.js": "(function(f){if(typeof exports==='object'){module.exports=f()}else{g.Qs=f()}})(function(){\n"
+                      "var parse = function (str) { return str; };\nreturn { parse: parse };\n});\n",
+        "lib/parse.js": "'use strict';\nmodule.exports = function parse(str) { return str; };\n",
+        "lib/index.js": "module.exports = { parse: require('./parse') };\n"})
+    built = retriever_for(Index.build(Repository(bundle).snapshot())).rank(
+        "How is the browser bundle dist/qs.js built, and which browserify plugins does it use?", 2)
+    assert built[0].path == "package.json" and "build asked" in built[0].why, built
     # and a script makes a release as a workflow does (httparty's script/release got no lift)
     gem = make_repo(tmp_path / "gem", {"script/release": "#!/bin/sh\ngem build httparty.gemspec\ngit tag v$VERSION\n"
                                                          "gem push httparty-$VERSION.gem\n",
