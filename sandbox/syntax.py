@@ -197,7 +197,7 @@ _KINDS: dict[str, dict[str, str]] = {
     "c_sharp": {"class_declaration": "class", "struct_declaration": "struct", "interface_declaration": "interface",
                 "enum_declaration": "enum", "record_declaration": "class", "method_declaration": "method",
                 "constructor_declaration": "constructor", "property_declaration": "property",
-                "delegate_declaration": "type"},
+                "delegate_declaration": "type", "local_function_statement": "method"},
     # a Swift struct, enum, actor and extension are class_declaration too (the extension named by its type)
     "swift": {"class_declaration": "class", "protocol_declaration": "interface", "function_declaration": "function",
               "protocol_function_declaration": "function", "typealias_declaration": "type"},
@@ -338,6 +338,20 @@ class _Reader:
             name = next((c for c in declared.named_children if c.type in ("identifier", "simple_identifier")), None) \
                 if declared is not None else None
             return [(_text(name), kind, "")] if name is not None else []
+        if self.family == "c_sharp" and t in ("constructor_declaration", "local_function_statement"):
+            # C# 14's `extension(IRestClient client) { public string BuildUriString(…) … }`, which the grammar
+            # reads as a constructor holding local functions (RestSharp's 21 extension files defined nothing):
+            # the block names its members' scope, the type extended; a method's local function is no definition
+            block = node if t == "constructor_declaration" else node.parent.parent if node.parent else None
+            if block is None or block.type != "constructor_declaration" \
+                    or _text(block.child_by_field_name("name")) != "extension":
+                return [] if t == "local_function_statement" else [(_text(node.child_by_field_name("name")), kind, "")]
+            if t == "local_function_statement":
+                return [(_text(node.child_by_field_name("name")), kind, "")]
+            parameters = block.child_by_field_name("parameters")
+            first = parameters.named_children[0] if parameters is not None and parameters.named_children else None
+            extended = first.child_by_field_name("type") if first is not None else None
+            return [(_text(extended) if extended is not None else "extension", "impl", "")]
         if t == "method_declaration" and self.family == "go":
             name = node.child_by_field_name("name")
             receiver = node.child_by_field_name("receiver")

@@ -384,3 +384,22 @@ def test_a_missing_grammar_wheel_falls_back(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.undo()
         syntax._grammar.cache_clear()
     assert outline("main.go", "package main\nfunc main() {}\n") == (Definition("main", "function", 2, 2, "", 2, ""),)
+
+
+def test_a_csharp_14_extension_block_defines_its_members() -> None:
+    """C# 14's `extension(IRestClient client) { … }`, read by the grammar as a constructor holding
+    local functions: RestSharp's 21 extension files defined nothing ("where is BuildUriString
+    defined?" found no definition). Its members are methods of the type extended; a method's own
+    local function is still no definition."""
+    text = ("namespace RestSharp;\n\npublic static partial class BuildUriExtensions {\n"
+            "    extension(IRestClient client) {\n        /// <summary>Builds the request URI.</summary>\n"
+            "        public string BuildUriString(RestRequest request) {\n            return request.Resource;\n"
+            "        }\n\n        public Uri BuildUri(RestRequest request) => new Uri(BuildUriString(request));\n"
+            "    }\n\n    static void DoBuildUriValidations(RestRequest request) { }\n}\n\n"
+            "public class Runner {\n    public int Run() {\n        int Helper() => 1;\n        return Helper();\n"
+            "    }\n}\n")
+    found = {d.name: (d.kind, d.parent, d.start) for d in outline("src/BuildUriExtensions.cs", text)}
+    assert found["BuildUriString"] == ("method", "IRestClient", 6)
+    assert found["BuildUri"][:2] == ("method", "IRestClient")
+    assert found["DoBuildUriValidations"][:2] == ("method", "BuildUriExtensions")
+    assert "extension" not in found and "Helper" not in found and found["Run"][:2] == ("method", "Runner"), found
