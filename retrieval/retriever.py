@@ -76,6 +76,12 @@ DEFINING_FILES = 3
 LOCALE_FILES = 5
 #: A message piece found in more of the candidates than this says nothing about any of them.
 MESSAGE_FILES = 3
+#: Message catalogs read for a pasted message no code file holds (:meth:`Retriever.message_tables`).
+CATALOG_FILES = 200
+#: The shortest catalog key searched for in code (``not_found`` is; ``en_GB`` is not).
+CATALOG_KEY_CHARS = 7
+_CATALOG_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
+_LOCALE_FOLDERS = frozenset({"locale", "locales", "i18n", "l10n", "lang", "langs", "translations"})
 #: :attr:`RetrieverConfig.name_found`, chosen as :data:`DOCS_INTENT` is.
 NAME_FOUND = 8.0
 #: :attr:`RetrieverConfig.pair_defined`, chosen as :data:`DOCS_INTENT` is.
@@ -263,6 +269,7 @@ class Retriever:
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
         self._older: dict[str, str] | None = None  # a folder of an older version's docs -> its version
+        self._catalogs: list[str] | None = None  # the message catalogs under locale folders
 
     @property
     def log(self) -> ChangeLog:
@@ -765,8 +772,38 @@ class Retriever:
             if 0 < len(found) <= MESSAGE_FILES:
                 tables[path] = set(found)
                 raised.update({p: texts[p].count("\n", 0, m.start()) + 1 for p, m in found.items()})
+        if not holding:  # no code holds it: a locale's catalog may, keyed by what the code raises with
+            for path, keys in self._catalog_keys(query):
+                for key in keys:  # the entry's own key first, then the keys it is nested in
+                    found = {p: m for p, text in texts.items() if (m := re.search(rf"\b{re.escape(key)}\b", text))}
+                    if 0 < len(found) <= MESSAGE_FILES:
+                        tables[path] = set(found)
+                        raised.update({p: texts[p].count("\n", 0, m.start()) + 1 for p, m in found.items()})
+                        break
         self._raised = (query.text, raised)  # the evidence of each opens where it raises (best_unit)
         return tables
+
+    def _catalog_keys(self, query: Query) -> list[tuple[str, list[str]]]:
+        """The YAML and JSON message catalogs under a locale folder (Rails' ``config/locales/``,
+        grape's ``lib/grape/locale/en.yml``, i18next's ``locales/en/translation.json``) holding a
+        piece of a message ``query`` pastes, each with the keys of the entry holding it, the
+        entry's own first, then those it is nested in (``problem``, ``invalid_message_body``).
+        At most :data:`CATALOG_FILES` catalogs are read."""
+        if self._catalogs is None:
+            self._catalogs = [f for f in self.index.files if PurePosixPath(f).suffix.lower() in _CATALOG_SUFFIXES
+                              and not _LOCALE_FOLDERS.isdisjoint(PurePosixPath(f.lower()).parts[:-1])
+                              and not is_vendored(f)][:CATALOG_FILES]
+        out = []
+        for path in self._catalogs:
+            text = self.snapshot.text(path) or ""
+            if not any(piece in text for piece in query.messages):
+                continue
+            lines = text.splitlines()
+            for n, line in enumerate(lines):
+                if any(piece in line for piece in query.messages):
+                    out.append((path, _catalog_entry_keys(lines, n)))
+                    break
+        return out
 
     def _package_folders(self) -> dict[tuple[str, str], str]:
         """The packages this repository is, by kind and name -> the folder of their manifest: Go
@@ -1458,6 +1495,32 @@ _TABLE_KEY = re.compile(r"^\s*(?:\|\s*)?(?:case\s+)?(?:[A-Z]\w*(?:::|\.))?([A-Z]
                         r"(?:\s*[({][^)}]*[)}])?\s*(?:=>|=(?!=)|:(?!:))")
 #: A Rust ``thiserror`` message attribute: its variant is on a line below.
 _ERROR_ATTRIBUTE = re.compile(r"^\s*#\[error\(")
+
+
+#: A message catalog's entry key: YAML's ``invalid_message_body:``, JSON's ``"required":``.
+_COMPOUND_KEY = re.compile(r"[a-z0-9][_-]?[A-Z]|[a-z0-9]_[a-z0-9]|[a-z0-9]-[a-z0-9]")
+_CATALOG_KEY = re.compile(r"""^(\s*)(?:-\s+)?["']?([A-Za-z_][\w.-]*)["']?\s*:(?!:)""")
+
+
+def _catalog_entry_keys(lines: list[str], n: int) -> list[str]:
+    """The key of the catalog entry on line ``n`` (0-based) of ``lines``, then the keys it is
+    nested in, by indentation (YAML's and a formatted JSON's), innermost first; keys of one word
+    (``problem``, ``messages``) or of fewer than :data:`CATALOG_KEY_CHARS` characters are left
+    out, as too common in code to say where a message is raised (grape's ``problem`` is in the
+    code composing every message)."""
+    keys: list[str] = []
+    found = _CATALOG_KEY.match(lines[n])
+    indent = len(found.group(1)) if found else len(lines[n]) - len(lines[n].lstrip())
+    if found:
+        keys.append(found.group(2))
+    for line in reversed(lines[:n]):
+        above = _CATALOG_KEY.match(line)
+        if above and len(above.group(1)) < indent:
+            keys.append(above.group(2))
+            indent = len(above.group(1))
+            if not indent:
+                break
+    return [k for k in keys if len(k) >= CATALOG_KEY_CHARS and _COMPOUND_KEY.search(k)]
 
 
 def _table_keys(lines: list[str], n: int) -> set[str]:

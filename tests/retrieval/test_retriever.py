@@ -1471,6 +1471,43 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
     assert _table_keys(['    raise ValueError("key must be a string")'], 0) == set()
 
 
+def test_a_message_only_a_locale_catalog_holds_lifts_the_code_raising_its_key(tmp_path: Path, make_repo) -> None:
+    """grape's "message body does not match declared format" is written in lib/grape/locale/en.yml
+    alone, under `invalid_message_body:` / `problem:`, and the exception raising it composes it
+    from the key: no code file held the message, and the catalog, data, took no part. The code
+    using the entry's key (its nested key where its own is one word, common in code) takes the
+    message lift; a message some code holds keeps the lift there."""
+    catalog = ("en:\n  grape:\n    errors:\n      messages:\n        invalid_message_body:\n"
+               "          problem: 'message body does not match declared format'\n"
+               "          resolution: 'when specifying %{body_format} as content-type, you must pass valid json'\n"
+               "        missing_vendor_option:\n          problem: 'missing :vendor option'\n")
+    repo = make_repo(tmp_path, {
+        "lib/grape/locale/en.yml": catalog,
+        "lib/grape/exceptions/invalid_message_body.rb": "module Grape\n  module Exceptions\n"
+                                                        "    class InvalidMessageBody < Base\n"
+                                                        "      def initialize(body_format)\n"
+                                                        "        super(message: compose_message(:invalid_message_body, "
+                                                        "body_format:), status: 400)\n      end\n    end\n  end\nend\n",
+        "lib/grape/exceptions/base.rb": "module Grape\n  module Exceptions\n    class Base < StandardError\n"
+                                        "      def compose_message(key, **attributes)\n"
+                                        "        problem = translate_message(:\"#{key}.problem\", **attributes)\n"
+                                        "        problem\n      end\n    end\n  end\nend\n",
+        "lib/grape/middleware/formatter.rb": "module Grape\n  class Formatter\n    # the body and its declared format\n"
+                                             "    def read_body_input\n      body = read_rack_input\n"
+                                             "      format_body(body)\n    end\n  end\nend\n",
+        "lib/grape/middleware/vendor.rb": "# the vendor option: missing_vendor_option\nmodule Grape; end\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    hits = retriever.rank('I get 400 {"error":"message body does not match declared format"} when posting a body', 3)
+    assert hits[0].path == "lib/grape/exceptions/invalid_message_body.rb" and "message raised" in hits[0].why, hits
+    assert not any("message raised" in h.why for h in hits if h.path == "lib/grape/exceptions/base.rb"), hits
+    from explore.retrieval.retriever import _catalog_entry_keys
+
+    assert _catalog_entry_keys(catalog.splitlines(), 5) == ["invalid_message_body"]  # not `problem`, `grape`, `en`
+    assert _catalog_entry_keys(['{', '  "errors": {', '    "invalidEmail": "is not a valid email"', '  }', '}'], 2) \
+        == ["invalidEmail"]
+
+
 def test_a_log_messages_capitals_typed_alone_are_its_message(tmp_path: Path, make_repo) -> None:
     """`explore search gunicorn "WORKER TIMEOUT"` ranked two workers first (each says *worker*
     and *timeout* often) and arbiter.py, the one file logging it, third: capitals typed alone,
