@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, tokenize
+from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
                                is_lockfile, is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
@@ -38,7 +38,7 @@ from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_art
                      is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
-from .units import UnitIndex
+from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
 
 
 #: :attr:`RetrieverConfig.docs_intent`, chosen on the training repositories' generated
@@ -623,8 +623,11 @@ class Retriever:
         """The 1-based line span of ``path``'s code unit (function, class, method) that
         scores best for ``query`` by unit BM25, or None when none shares a term with it."""
         units = self.units
-        if not query.terms or not len(units) or (j := self._unit_file(path)) is None:
+        if not query.terms or not len(units):
             return None
+        blocks = PurePosixPath(path).suffix.lower() in TEST_BLOCK_SUFFIXES and file_kind(path) == "test"
+        if (j := self._unit_file(path)) is None:
+            return self._best_test_block(query, path, 0.0) if blocks else None  # a spec of `it` blocks alone
         a, b = int(units.offsets[j]), int(units.offsets[j + 1])
         if a == b:
             return None
@@ -639,7 +642,26 @@ class Retriever:
             scored = self._unit_scores = (query.terms, units.scores(list(query.terms)))
         scores = scored[1][a:b]
         start, end = units.spans[a + int(scores.argmax())]
+        if blocks and (block := self._best_test_block(query, path, float(scores.max()))) is not None:
+            return block  # a test a call declares (`it('…', () => {`) matching better than any function
         return (int(start), int(end)) if scores.max() > 0 else None
+
+    def _best_test_block(self, query: Query, path: str, beat: float) -> tuple[int, int] | None:
+        """The span of the test block of ``path`` (:func:`.units.test_blocks`) that scores best
+        for ``query``, by the unit index's BM25 and statistics, where it scores above ``beat``."""
+        units = self.units
+        n, best, span = len(units), beat, None
+        terms = Counter(query.terms)
+        idf = {t: math.log(1 + (n - (df := units.frequency(t)) + 0.5) / (df + 0.5)) for t in terms}
+        for name, start, end, body in test_blocks(file_lines(self.snapshot.text(path) or "")):
+            tokens = Counter(tokenize(name) * 2 + tokenize(body[:UNIT_CHARS]))
+            length = sum(tokens.values())
+            norm = units.K1 * (1 - units.B + units.B * length / units.avgdl)
+            score = sum(w * idf[t] * tokens[t] * (units.K1 + 1) / (tokens[t] + norm)
+                        for t, w in terms.items() if t in tokens)
+            if score > best:
+                best, span = score, (start, end)
+        return span
 
     def _unit_file(self, path: str) -> int | None:
         if self._unit_files is None:

@@ -101,6 +101,34 @@ def split(path: str, text: str) -> list[tuple[str, int, int, str]]:
     return _by_lines(lines, pattern)
 
 
+#: Languages whose tests are calls given a description and a block (mocha's and jest's ``it('…', () => {``,
+#: tape's ``t.test('…', function (st) {``, RSpec's ``it "…" do``), not functions a unit would be.
+TEST_BLOCK_SUFFIXES = frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".rb"})
+_TEST_BLOCK = re.compile(r"""^([ \t]*)(?:(?:it|test|specify|scenario)(?:\.(?:only|skip|concurrent))?|\w{1,4}\.test)"""
+                         r"""\s*\(?\s*(['"`])(.{3,200}?)\2\s*(?:,|do\b|\{)""")
+#: The most lines a test block's unit runs to.
+TEST_BLOCK_LINES = 300
+
+
+def test_blocks(lines: list[str]) -> list[tuple[str, int, int, str]]:
+    """``(description, start, end, text)`` of each test a call declares (:data:`_TEST_BLOCK`), to
+    the first line after it indented no deeper (its ``});`` or ``end``): qs's test/parse.js is one
+    call holding 300 tests, and its evidence opened at the one helper function it defines. Read
+    for evidence only (:meth:`.Retriever.best_unit`): as units they moved the unit ranking."""
+    out = []
+    for i, line in enumerate(lines):
+        found = _TEST_BLOCK.match(line)
+        if found is None:
+            continue
+        indent = len(found.group(1).expandtabs())
+        end = next((j for j in range(i + 1, min(len(lines), i + TEST_BLOCK_LINES))
+                    if lines[j].strip() and len(lines[j]) - len(lines[j].lstrip()) <= indent), None)
+        if end is None:
+            continue  # a one-line test, or one past the cap: no block of its own
+        out.append((found.group(3), i + 1, end + 1, "\n".join(lines[i:end + 1])))
+    return out
+
+
 #: The fields that hold statements (or the except-handlers and match-cases that hold them).
 _STATEMENT_FIELDS = frozenset({"body", "handlers", "orelse", "finalbody", "cases"})
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -359,6 +387,10 @@ class UnitIndex:
                                                                                 np.zeros(0, np.float32))
             self._lists[token] = found
         return found
+
+    def frequency(self, token: str) -> int:
+        """How many units hold ``token``."""
+        return len(self._postings(token)[0])
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 of every unit; a term repeated in ``terms`` counts that many times."""

@@ -2175,3 +2175,39 @@ def test_an_older_versions_docs_page_stands_behind_the_newer(tmp_path: Path, mak
     assert older == {"docs/1.x/security.md", "website/versioned_docs/version-v110/security.md"}, top
     named = retriever.rank("in 1.x, which page documents how to strip raw HTML input?", 5)
     assert not any("older version" in h.why for h in named if h.path == "docs/1.x/security.md"), named
+
+
+def test_a_test_declared_by_a_call_is_where_a_test_files_evidence_opens(tmp_path: Path, make_repo) -> None:
+    """qs's test/parse.js is one `test('parse()', …)` call holding 300 `t.test('…', …)` tests and
+    defines one helper: "which test covers the comma option with arrayLimit?" opened at the
+    helper, 1,400 lines above the test. A test a call declares (tape's, mocha's and jest's `it`,
+    RSpec's `it … do`) is where a test file's evidence opens when it matches best; the unit
+    ranking is as it was."""
+    filler = "".join(f"    t.test('parses case {i}', function (st) {{\n"
+                     f"        st.deepEqual(qs.parse('a={i}'), {{ a: '{i}' }});\n        st.end();\n    }});\n\n"
+                     for i in range(30))
+    repo = make_repo(tmp_path, {
+        "test/parse.js": "var characterizeParse = function characterizeParse(st, input, opts, expected) {\n"
+                         "    st.deepEqual(qs.parse(input, opts), expected);\n};\n\ntest('parse()', function (t) {\n"
+                         + filler +
+                         "    t.test('comma values exceeding arrayLimit with throwOnLimitExceeded throws', "
+                         "function (st) {\n        st['throws'](function () {\n"
+                         "            qs.parse('a=1,2,3,4', { comma: true, arrayLimit: 3, "
+                         "throwOnLimitExceeded: true });\n"
+                         "        });\n        st.end();\n    });\n\n    t.end();\n});\n",
+        "spec/limit_spec.rb": "describe Qs do\n  it 'parses a simple string' do\n"
+                              "    expect(parse('a=b')).to eq('a' => 'b')\n  end\n\n"
+                              "  it 'raises when the comma array limit is exceeded' do\n"
+                              "    expect { parse('a=1,2,3', comma: true, array_limit: 2) }\n"
+                              "      .to raise_error(RangeError)\n  end\nend\n",
+        "lib/parse.js": "module.exports = function parse(str, opts) {\n"
+                        "    return str.split(opts.comma ? ',' : '&');\n};\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    lines = (repo / "test/parse.js").read_text().splitlines()
+    query = parse("which test covers the comma option with arrayLimit and throwOnLimitExceeded?")
+    start, end = retriever.best_unit(query, "test/parse.js")
+    assert "arrayLimit with throwOnLimitExceeded" in lines[start - 1] and lines[end - 1].strip() == "});", (start, end)
+    spec = parse("which spec covers the comma array limit being exceeded?")
+    assert retriever.best_unit(spec, "spec/limit_spec.rb") == (6, 9)  # a spec of `it` blocks alone, no definition
+    assert retriever.best_unit(query, "lib/parse.js") is not None  # code keeps its functions
