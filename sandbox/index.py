@@ -416,6 +416,15 @@ def comment_lines(lines: list[str]) -> np.ndarray:
     return mask
 
 
+#: Pages written in a markup of their own, which may paste HTML or SVG.
+_PAGE_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"})
+#: A line of HTML or SVG (a tag opening or closing it): what a page shows, not what it says.
+_MARKUP_LINE = re.compile(r"\s*</?(?:svg|g|text|tspan|rect|line|path|circle|polygon|polyline|defs|style|div|span|table|"
+                          r"thead|tbody|tr|td|th|img|picture|source|br|hr|p|pre|code)\b[^>]*>?", re.I)
+#: What a markup line's words weigh in :func:`best_window` on a page.
+MARKUP_WEIGHT = 0.2
+
+
 def prose_lines(lines: list[str], path: str = "") -> np.ndarray:
     """A mask of the lines of ``path`` that are documentation rather than code: a
     ``//``-commented language's comments (:data:`SLASH_COMMENTED`), else Python's docstrings."""
@@ -453,6 +462,10 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     hits = np.array([sum(weight[t] for t in found) for found in held], dtype=np.float64)
     if code_first:
         hits[prose_lines(lines, path)] *= DOCSTRING_WEIGHT
+    if PurePosixPath(path).suffix.lower() in _PAGE_SUFFIXES:
+        # a page's pasted SVG or HTML: tablewriter's README answered "how do I limit a column's width?" with
+        # `<rect x="102.20" width="67.60" …>`, a rendered table's markup
+        hits[[n for n, line in enumerate(lines) if _MARKUP_LINE.match(line)]] *= MARKUP_WEIGHT
     names = code_names(question) | {n for n in names if IDENTIFIER.fullmatch(n)}
     for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}

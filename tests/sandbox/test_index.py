@@ -371,3 +371,17 @@ def test_the_licence_a_file_opens_with_opens_no_evidence() -> None:
     assert start > len(licence), start
     plain = ["// following the redirect or not following here: following, following"] + code
     assert best_window(plain, "following or not following a 302?", 6) == 1
+
+
+def test_a_pages_pasted_svg_is_not_where_its_window_opens() -> None:
+    """tablewriter's README pastes the SVG a table renders to: "how do I limit a column's width so
+    long text wraps?" opened at `<rect x="102.20" width="67.60" …>`. A page's HTML or SVG lines
+    weigh little."""
+    svg = ['<svg width="170" height="84">'] + [f'  <text x="{i}.2" width="67.6">long column text wraps</text>'
+                                               for i in range(12)] + ["</svg>"]
+    prose = ["## Wrapping", "", "Set the column's max width with ColMaxWidths; long text wraps onto lines with",
+             "AutoWrap: tw.WrapNormal.", ""]
+    lines = ["# Table", ""] + svg + ["", "Some text."] * 10 + prose + ["More."] * 10
+    start = best_window(lines, "How do I limit a column's width so that long text wraps onto several lines?", 5,
+                        path="README.md")
+    assert any("ColMaxWidths" in line for line in lines[start - 1:start + 4]), lines[start - 1:start + 4]
