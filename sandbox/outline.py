@@ -31,7 +31,10 @@ CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", 
                    ".xcscheme", ".pbxproj", ".entitlements", ".xcworkspacedata",
                    # ProGuard/R8 rules and qmake projects (gson's META-INF/proguard/gson.pro was data, and `ask`
                    # passed it over for "which ProGuard rules does the jar ship?")
-                   ".pro"}
+                   ".pro",
+                   # Appraisal's gemfiles (grape's gemfiles/rails_edge.gemfile was data for "which gemfile runs the
+                   # specs against Rails edge?")
+                   ".gemfile"}
 #: Source code: what tree-sitter reads, Python, and the languages read by their definition
 #: lines only — a grammar (``parser.y``, ``lexer.l``) is the source its generated parser comes from.
 CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".scala", ".swift", ".cs", ".fs", ".php",
@@ -47,6 +50,8 @@ CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".
 #: Python's, Go's, and the build files of Java (Maven, Gradle, Ant), C and C++ (Make, CMake,
 #: autotools, Meson) and Bazel.
 CONFIG_NAMES = frozenset({
+    # (and PhpStorm's type hints, which came 4th as code for commonmark's max nesting level)
+    ".phpstorm.meta.php",
     "setup.py", "setup.cfg", "pyproject.toml", "makefile", "dockerfile", "noxfile.py", "tox.ini", "manifest.in",
     ".flake8", ".coveragerc", ".editorconfig", ".pre-commit-config.yaml", ".readthedocs.yaml", ".readthedocs.yml",
     "mypy.ini", "pytest.ini", ".isort.cfg", "conf.py", ".gitignore", ".gitattributes", "go.mod", "go.work",

@@ -119,6 +119,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("config.h.in", "data"), ("MANIFEST.in", "config"),
     # a design file in a docs folder (rq's docs/design/favicon.psd)
     ("docs/design/favicon.psd", "data"),
+    # Appraisal's gemfiles (grape's), PhpStorm's type hints (commonmark's); an Appraisal lockfile stays data
+    ("gemfiles/rails_edge.gemfile", "config"), (".phpstorm.meta.php", "config"),
+    ("gemfiles/rails_7.gemfile.lock", "data"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
