@@ -54,6 +54,27 @@ def test_code_only_keeps_a_docs_answer_and_weighs_code_among_code() -> None:
     assert files[0] == "pkg/retry.py" and "docs/retry.md" not in files
 
 
+def test_a_walked_file_of_another_kind_than_the_stages_first_gives_way_where_it_matches_less() -> None:
+    """argparse's "how do I pull argparse into my CMake project with FetchContent?" walked to a CI
+    workflow running `cmake` (config) and it stood, over the README holding the FetchContent lines,
+    first in the stage and in BM25: the walk's answer, of another kind than the stage's first and
+    matching the question's words less, gives way to it. Of the same kind, or matching more, it
+    stands."""
+    weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True)
+    question = "How do I pull argparse into my CMake project with FetchContent?"
+    stage = [("README.md", 22.3), (".github/workflows/tidy.yml", 15.3), ("CMakeLists.txt", 14.0)]
+    bm25 = [("README.md", 12.0), ("CMakeLists.txt", 8.0), (".github/workflows/tidy.yml", 5.0)]
+    walked = ".github/workflows/tidy.yml"
+    assert settle(weights, [walked], {walked: 1.0}, stage, bm25, walked=walked, question=question) == \
+        [("README.md", 0.0)]
+    matching = [("README.md", 4.0), (".github/workflows/tidy.yml", 5.0)]
+    assert settle(weights, [walked], {walked: 1.0}, stage, matching, walked=walked, question=question) == \
+        [(walked, 0.0)]
+    pages = [("README.md", 22.3), ("docs/install.md", 15.3)]
+    assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, bm25, walked="docs/install.md",
+                  question=question) == [("docs/install.md", 0.0)]
+
+
 def test_code_only_weighs_a_script_as_code() -> None:
     """dotenv's scripts/build.js, the one file calling esbuild, first by BM25 and second in the
     stage, was no candidate once the walk answered lib/main.js: a script is code too."""
