@@ -18,7 +18,8 @@ from pathlib import PurePosixPath
 
 from . import syntax
 
-DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org"}
+#: (and ExDoc's cheatsheets: tesla's guides/cheatsheets/openapi.cheatmd was data)
+DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc", ".org", ".cheatmd"}
 CONFIG_SUFFIXES = {".toml", ".cfg", ".ini", ".yaml", ".yml", ".json", ".cmake", ".mk", ".gradle", ".bzl",
                    # Ruby's gemspec, PHPStan's NEON, .NET's MSBuild projects and solutions, Haskell's Cabal
                    ".gemspec", ".neon", ".csproj", ".fsproj", ".vbproj", ".props", ".targets", ".sln", ".slnx",
@@ -206,7 +207,11 @@ _SOURCE_SET_TEST = re.compile(r"(?:android|androidunit|androidinstrumented|integ
                               r"|testfixtures")
 #: A JVM test class's file (``CallTest.java``, ``RetrofitTests.kt``, ``ServerIT.java``), as written, and
 #: PHPUnit's beside its source (flysystem's ``src/PathPrefixerTest.php``, ``FtpAdapterTestCase.php``).
-_JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$|^[A-Z]\w*?(?:Tests?|TestCase)\.php$")
+_JVM_TEST_NAME = re.compile(r"^[A-Z]\w*?(?:Tests?|IT)\.(?:java|kt|scala|groovy)$|^[A-Z]\w*?(?:Tests?|TestCase)\.php$|"
+                            # and XCTest's (KeychainAccess's Lib/KeychainAccessTests/ErrorTypeTests.swift was code)
+                            r"^[A-Z]\w*?(?:Tests?|Spec)\.(?:swift|m|mm)$")
+#: An Xcode test target's folder (``KeychainAccessTests``, ``AlamofireUITests``), as written.
+_XCODE_TEST_FOLDER = re.compile(r"^[A-Z]\w*Tests$")
 #: A .NET test project's folder (``CommandLine.Tests``, ``App.UnitTests``, ``Core.Specs``).
 _DOTNET_TEST_FOLDER = re.compile(r"[\w.-]+\.(?:tests?|unittests?|integrationtests?|specs?)$")
 #: A .NET benchmark project's folder (``FluentValidation.Tests.Benchmarks``, ``App.Benchmark``): a
@@ -266,7 +271,8 @@ def file_kind(path: str) -> str:
             or name.endswith(("_test.py", "_tests.py", "_test.go", "_spec.rb", "_test.rb", "_test.exs", "_spec.lua")) \
             or name == "conftest.py" \
             or _JS_TEST_RE.search(name) or _JS_TEST_FILE.fullmatch(p.as_posix()) or (suffix == ".rb" and "spec" in parts) \
-            or any(_DOTNET_TEST_FOLDER.match(part) for part in parts):
+            or any(_DOTNET_TEST_FOLDER.match(part) for part in parts) \
+            or any(_XCODE_TEST_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1]):
         return "test"
     # a Maven site's pages (commons-cli's src/site/xdoc/*.xml, site.xml) and javadoc overview: its assets are data
     if "src/site/" in f"/{p.as_posix()}" or "src/main/javadoc/" in f"/{p.as_posix()}":

@@ -122,6 +122,11 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # Appraisal's gemfiles (grape's), PhpStorm's type hints (commonmark's); an Appraisal lockfile stays data
     ("gemfiles/rails_edge.gemfile", "config"), (".phpstorm.meta.php", "config"),
     ("gemfiles/rails_7.gemfile.lock", "data"),
+    # an Xcode test target's files (KeychainAccess's Lib/KeychainAccessTests/ErrorTypeTests.swift was code, and took
+    # "where are OSStatus codes turned into messages?"), ExDoc's cheatsheets (tesla's .cheatmd was data)
+    ("Lib/KeychainAccessTests/ErrorTypeTests.swift", "test"), ("Lib/KeychainAccessTests/Helper.swift", "test"),
+    ("Sources/App/SessionTests.swift", "test"), ("Sources/App/Contests.swift", "code"),
+    ("guides/cheatsheets/openapi.cheatmd", "docs"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
