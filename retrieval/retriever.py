@@ -530,12 +530,13 @@ class Retriever:
         src/luxon.js of exports): the candidate defining the function, the best where a few do;
         ``""`` where none does (no file to lift); None where the frame is ``inner``'s own."""
         functions = query.frame_functions or ("",) * len(query.frame_lines)
-        name = PurePosixPath(inner).name
+        name = _script_name(inner)
         for (frame, _), fn in zip(reversed(query.frame_lines), reversed(functions)):
-            if PurePosixPath(frame).name != name:
+            if _script_name(frame) != name:  # (yup's bundled node_modules/yup/index.js matched src/index.ts)
                 continue
-            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.defines(fn):
-                return None
+            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.defines(fn) \
+                    or _folder(frame) and _folder(frame) == _folder(inner):
+                return None  # its own file, or its compiled copy (ky's distribution/core/Ky.js of source/core/Ky.ts)
             defining = [p for p in self.defines_as_written(fn) if p in candidates and file_kind(p) == "code"
                         and not is_vendored(p)]
             return max(defining, key=lambda p: candidates[p]) if 0 < len(defining) <= DEFINING_FILES else ""
@@ -1580,6 +1581,21 @@ def _names_version(question: str, folder: str) -> bool:
     version, major = re.escape(version), re.escape(major)
     named = re.compile(rf"(?<![\w.])(?:v?{version}(?![\w.])|v{major}\b|v?{major}\.(?:\d|x\b))", re.I)
     return named.search(question) is not None
+
+
+#: What JavaScript is written in, and compiled to: a bundle's `index.js` is built from `index.ts`.
+_SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"})
+
+
+def _folder(path: str) -> str:
+    """The name of the folder ``path`` lies in ("" at the top)."""
+    return PurePosixPath(path).parent.name
+
+
+def _script_name(path: str) -> str:
+    """``path``'s file name, a script's without its suffix (``index.js`` and ``index.ts`` alike)."""
+    p = PurePosixPath(path)
+    return p.stem + ".js" if p.suffix.lower() in _SCRIPT_SUFFIXES else p.name
 
 
 def _tested_name(stem: str, *, test: bool = True) -> str:

@@ -2086,6 +2086,20 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
     bundled = retriever_for(Index.build(Repository(bundle).snapshot())).rank(week, 2)
     assert bundled[0].path == "src/impl/conversions.js" and "innermost frame" in bundled[0].why, bundled
     assert all("innermost frame" not in h.why for h in bundled if h.path == "src/luxon.js"), bundled
+    # and one built from TypeScript (yup's `at NumberSchema.cast (/app/node_modules/yup/index.js:1043:13)` lifted
+    # src/index.ts, its exports, by the name less its suffix)
+    typescript = make_repo(tmp_path / "typescript", {
+        "package.json": '{\n  "name": "yup",\n  "main": "lib/index.js"\n}\n',
+        "src/index.ts": "export { default as number } from './number';\n"
+                        "export { default as Schema } from './schema';\n",
+        "src/schema.ts": "export default class Schema {\n  cast(value: any) {\n"
+                         "    throw new TypeError(`The value could not be cast`);\n  }\n}\n",
+        "src/number.ts": "import Schema from './schema';\nexport default class NumberSchema extends Schema {}\n"})
+    cast = ("TypeError: The value of age could not be cast to a value that satisfies the schema type\n"
+            "    at NumberSchema.cast (/app/node_modules/yup/index.js:1043:13)\n"
+            "    at handleSubmit (/app/src/forms/profile.js:22:31)\n")
+    built = retriever_for(Index.build(Repository(typescript).snapshot())).rank(cast, 2)
+    assert built[0].path == "src/schema.ts" and "innermost frame" in built[0].why, built
     # PHP: an argument's TypeError is its caller's; a trace of `#N file(line): fn()` frames without where it was
     # thrown names call sites (symfony/yaml's, the regression review's)
     php = make_repo(tmp_path / "php", {
