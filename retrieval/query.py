@@ -76,7 +76,8 @@ _RUBY_REVERSED = re.compile(r"^[^\S\n]*\d+: from [^\s:]+\.rb:\d+:in ", re.M)
 #: Swift: a crash's ``Current stack trace:`` (``2  Rainbow  0x55d0a1a3b2f1 $s7Rainbow…parseCodes… + 321 at
 #: /home/me/Rainbow/Sources/ModesExtractor.swift:74``; a macOS report leaves out `` at …``), innermost first;
 #: and ``Fatal error: …: file Sources/X.swift, line 74``, innermost of all.
-_SWIFT_FRAME = re.compile(r"^[^\S\n]*\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]+(\S.*?)(?:[^\S\n]+\+[^\S\n]*\d+)?"
+_SWIFT_FRAME = re.compile(r"^[^\S\n]*(?:at[^\S\n]+)?\d+[^\S\n]+\S+[^\S\n]+0x[0-9a-fA-F]+[^\S\n]+(\S.*?)"
+                          r"(?:[^\S\n]+\+[^\S\n]*\d+)?"
                           r"(?:[^\S\n]+at[^\S\n]+((?:[A-Za-z]:)?[^\s:]+\.swift):(\d+)|"
                           # a symbolicated report's ``… + 200 (MultipartFormData.swift:392)``
                           r"[^\S\n]+\(((?:[A-Za-z]:)?[^\s:()]+\.swift):(\d+)\))?[^\S\n]*$", re.M)
@@ -190,7 +191,10 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     # 744 KB of log lost its trace)
                     r"^\[stacktrace\]$|^#\d+ [^\s()]+\.php\(\d+\): |"
                     # Elixir's raised exception and its frames (timex's inside 442 KB of log lost its trace)
-                    r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: ", re.M)
+                    r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: |"
+                    # an Apple NSError as printed, a Security framework status (KeychainAccess's -34018 inside 676 KB of
+                    # NSLog lost both)
+                    r"\bError Domain=[\w.]+ Code=-?\d+\b|\bOSStatus error:\s*\[-?\d+\]", re.M)
 
 
 #: What `ask` says of a question whose letters make no word the index reads (``ä ö ü?``: single
@@ -479,6 +483,8 @@ def _swift_function(symbol: str) -> str:
     """The function of a Swift frame's symbol: demangled (``Rainbow.ConsoleEntryParser.parseCodes() ->
     [UInt8]`` -> ``parseCodes``) or mangled (``$s7Rainbow18ConsoleEntryParserC10parseCodes…`` -> the
     first of its length-prefixed names that starts lower case: ``parseCodes``); else nothing."""
+    if symbol.startswith("kfun:"):  # Kotlin/Native's, as Swift's are laid out (`at 3 test.kexe 0x… kfun:…`)
+        return _kotlin_native_function(symbol)
     if not symbol.startswith(("$s", "$S", "_$s")):
         head = symbol.split("(", 1)[0]
         return re.sub(r"[^\w].*", "", head.rsplit(".", 1)[-1]) if "." in head and "(" in symbol else ""
@@ -488,6 +494,18 @@ def _swift_function(symbol: str) -> str:
         names.append(symbol[m.start(2):m.start(2) + size])
         at = m.start(2) + max(size, 1)
     return next((n for n in names if n[:1].islower() and n.isidentifier()), "")
+
+
+def _kotlin_native_function(symbol: str) -> str:
+    """The function of a Kotlin/Native frame's symbol: ``kfun:app.cash.turbine#awaitItem__at__
+    kotlinx.coroutines.channels.ReceiveChannel<0:0>(…){…}`` -> ``awaitItem`` (an extension's
+    receiver follows ``__at__``), ``kfun:….Scope.$lambda$0COROUTINE$1.invokeSuspend#internal`` ->
+    ``invokeSuspend``; a constructor (``#<init>``) names none."""
+    owner, _, name = symbol[len("kfun:"):].split("(", 1)[0].partition("#")
+    name = name.split("__at__", 1)[0]
+    if name == "internal":  # an internal member's visibility, after its name
+        name = owner.rsplit(".", 1)[-1]
+    return name if name.isidentifier() and not name.startswith("$") else ""
 
 
 def _ruby_function(label: str) -> str:

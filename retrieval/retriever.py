@@ -876,6 +876,17 @@ class Retriever:
                  and all(part.lower() in folders or _TEST_ROOT.search(part) for part in PurePosixPath(p).parts[:-1])]
         return tests if len(tests) <= 3 else []
 
+    def _innermost_defined(self, query: Query, candidates: Mapping[str, float]) -> str | None:
+        """Of the functions a trace's frames name (innermost last), the innermost one some code
+        file defines: the candidate defining it that scores best, where at most
+        :data:`DEFINING_FILES` do; None where none does or more do."""
+        for fn in reversed(query.functions):
+            defining = [p for p in self.defines_as_written(fn) if file_kind(p) == "code" and not is_vendored(p)]
+            if defining:
+                found = [p for p in defining if p in candidates]
+                return max(found, key=candidates.__getitem__) if found and len(defining) <= DEFINING_FILES else None
+        return None
+
     def _older_versions(self) -> dict[str, str]:
         """The folders of docs for a version older than a sibling's (``docs/1.x/`` beside
         ``docs/2.x/``), and every version under Docusaurus's ``versioned_docs/`` (``docs/`` holds
@@ -1253,6 +1264,12 @@ class Retriever:
                         and not self._generated(inner) and (not writing or inner in writing):
                     fused[inner] += cfg.innermost_frame
                     why[inner].append("innermost frame")
+            elif cfg.innermost_frame and query.functions and not query.frame_lines and not holding \
+                    and (inner := self._innermost_defined(query, fused)):
+                # frames naming functions and no file (Kotlin/Native's `kfun:app.cash.turbine#awaitItem…`): the
+                # innermost function the repository defines, where few files do
+                fused[inner] += cfg.innermost_frame
+                why[inner].append("innermost frame")
             if cfg.copied_penalty:
                 # a copy a stack frame runs in is no copy the question names (ky's trace through its committed
                 # distribution/core/Ky.js, compiled from source/core/Ky.ts, answered the compiled file)

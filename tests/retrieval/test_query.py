@@ -204,6 +204,12 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
                "Carbon\\Carbon::rawCreateFromFormat('Y-m-d', '2024-05-02 10:1...', NULL)\n")
     kept = parse("Dates fail.\n" + long + laravel + long)
     assert any(p.endswith("src/Carbon/Traits/Creator.php") for p in kept.paths), kept.paths
+    # an Apple NSError as printed inside a long log (KeychainAccess's -34018 inside 676 KB of NSLog lost it)
+    keychain = ('2024-05-02 10:14:03.120 App[812:4417] OSStatus error:[-34018] A required entitlement '
+                'isn\'t present.\nError Domain=com.kishikawakatsumi.KeychainAccess.error Code=-34018 '
+                '"A required entitlement isn\'t present." UserInfo={NSLocalizedDescription=A required entitlement}\n')
+    kept = parse("Saving fails.\n" + long + keychain + long)
+    assert any("required entitlement" in m for m in kept.messages), kept.messages
     # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
     for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
                    "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):
@@ -638,6 +644,15 @@ def test_a_swift_crash_is_read_innermost_last_with_its_demangled_functions() -> 
     report = parse("1   Alamofire   0x0000000104a3c2f0 MultipartFormData.writeEncodedData(to:) + 200 "
                    "(MultipartFormData.swift:392)\n")
     assert report.frame_lines == (("MultipartFormData.swift", 392),) and report.frame_functions == ("writeEncodedData",)
+    # Kotlin/Native's frames, laid out as Swift's behind `at` (turbine's were read as no frame at all): an
+    # extension's receiver after `__at__`, an internal member's visibility after `#`, no constructor
+    native = parse("kotlin.AssertionError: Expected item but found Complete\n"
+                   "    at 0   test.kexe   0x10a2b3c4d kfun:kotlin.Throwable#<init>(kotlin.String?){} + 117\n"
+                   "    at 3   test.kexe   0x10a4f2b10 kfun:app.cash.turbine#awaitItem__at__kotlinx.coroutines."
+                   "channels.ReceiveChannel<0:0>(kotlin.String?){0§<kotlin.Any?>}0:0 + 880\n"
+                   "    at 4   test.kexe   0x10a6c0d31 kfun:com.example.CounterTest.$lambda$0COROUTINE$1.invokeSuspend"
+                   "#internal + 1450\n")
+    assert native.functions == ("invokeSuspend", "awaitItem") and native.paths == (), native.functions
 
 
 @pytest.mark.parametrize("trace, innermost, function", [

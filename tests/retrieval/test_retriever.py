@@ -2100,6 +2100,23 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
             "    at handleSubmit (/app/src/forms/profile.js:22:31)\n")
     built = retriever_for(Index.build(Repository(typescript).snapshot())).rank(cast, 2)
     assert built[0].path == "src/schema.ts" and "innermost frame" in built[0].why, built
+    # frames naming functions and no file (Kotlin/Native's): the file defining the innermost one the repository
+    # defines (turbine's channel.kt, 4th behind the file whose error class the report names)
+    native = make_repo(tmp_path / "native", {
+        "src/channel.kt": "package app.cash.turbine\n\npublic suspend fun <T> ReceiveChannel<T>.awaitItem(): T =\n"
+                          "  when (val event = awaitEvent()) {\n    is Event.Item -> event.value\n"
+                          "    else -> unexpectedEvent(event, \"item\")\n  }\n",
+        "src/flow.kt": "package app.cash.turbine\n\npublic fun <T> Flow<T>.testIn(scope: CoroutineScope) {\n"
+                       "  throw TurbineAssertionError(\"Turbine can only be used in a TurbineContext\", null)\n}\n",
+        "src/TurbineAssertionError.kt": "package app.cash.turbine\n\n"
+                                        "public class TurbineAssertionError(message: String, cause: Throwable?)\n"})
+    kexe = ("kotlin.AssertionError: Expected item but found Complete\n"
+            "    at 2   test.kexe   0x10a4f1a22 kfun:app.cash.turbine.TurbineAssertionError#<init>(kotlin.String){}"
+            " + 109\n"
+            "    at 3   test.kexe   0x10a4f2b10 kfun:app.cash.turbine#awaitItem__at__kotlinx.coroutines.channels."
+            "ReceiveChannel<0:0>(kotlin.String?){0§<kotlin.Any?>}0:0 + 880\n")
+    broke = retriever_for(Index.build(Repository(native).snapshot())).rank(kexe, 2)
+    assert broke[0].path == "src/channel.kt" and "innermost frame" in broke[0].why, broke
     # PHP: an argument's TypeError is its caller's; a trace of `#N file(line): fn()` frames without where it was
     # thrown names call sites (symfony/yaml's, the regression review's)
     php = make_repo(tmp_path / "php", {
