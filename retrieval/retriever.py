@@ -1247,6 +1247,18 @@ class Retriever:
                 for path in sorted({user for users in tables.values() for user in users} - holding):
                     fused[path] += cfg.message_found
                     why[path].append(MESSAGE_RAISED)
+                if lifts.get("test"):
+                    # "which test checks that … throws 'Calling context is suspending …'?": the tests asserting the
+                    # message (turbine's TurbineJvmTest.kt, behind a test of the function's every other use)
+                    asserting = [p for p in fused if file_kind(p) == "test" and not is_vendored(p)
+                                 and any(piece in (self.snapshot.text(p) or "") for piece in query.messages)]
+                    for path in asserting if len(asserting) <= MESSAGE_FILES else ():
+                        fused[path] += cfg.message_found
+                        why[path].append("message found")
+                    for path in [p for p in fused if SUBJECT_TESTED in why[p]] if asserting else ():
+                        if path not in asserting:  # the message says which test more surely than a file's name
+                            fused[path] -= lifts["test"] * SUBJECT_SHARE
+                            why[path].remove(SUBJECT_TESTED)
             # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
             # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
             if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):

@@ -2184,6 +2184,24 @@ def test_which_test_lifts_the_tests_named_for_the_code_it_is_about(tmp_path: Pat
     # a question not asking for a test is not about one
     assert retriever.rank("where is the Finnish social security number validated?", 1)[0].path == \
         "src/validators/i18n/fi.py"
+    # a message the question quotes says which test more surely than a file's name (turbine's "which test checks
+    # that takeItem() … throws 'Calling context is suspending …'?" answered ChannelTest.kt, named for channel.kt)
+    turbine = make_repo(tmp_path / "turbine", {
+        "src/main/channel.kt": "fun <T> ReceiveChannel<T>.takeItem(): T {\n"
+                               "  assertCallingContextIsNotSuspended()\n  return takeEvent()\n}\n",
+        "src/main/coroutines.kt": "fun assertCallingContextIsNotSuspended() {\n"
+                                  "  error(\"Calling context is suspending; use a suspending method instead\")\n}\n",
+        "src/test/ChannelTest.kt": "class ChannelTest {\n  @Test fun takeItem() {\n    channel.takeItem()\n"
+                                   "    channel.takeItem()\n  }\n}\n",
+        "src/test/ChannelJvmTest.kt": "class ChannelJvmTest {\n  @Test fun takeItemSuspendingThrows() {\n"
+                                      "    assertFailsWith { withContext { takeItem() } }.also {\n"
+                                      "      assertEquals(\"Calling context is suspending; use a suspending method "
+                                      "instead\", it.message)\n    }\n  }\n}\n"})
+    quoted = retriever_for(Index.build(Repository(turbine).snapshot())).rank(
+        "Which test checks that calling takeItem() from a suspending function throws \"Calling context is "
+        "suspending; use a suspending method instead\"?", 2)
+    assert quoted[0].path == "src/test/ChannelJvmTest.kt" and "message found" in quoted[0].why, quoted
+    assert all(SUBJECT_TESTED not in h.why for h in quoted), quoted
 
 
 def test_an_older_versions_docs_page_stands_behind_the_newer(tmp_path: Path, make_repo) -> None:
