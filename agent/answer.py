@@ -259,7 +259,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
             if not off_topic(weights, walked, question) and not passed \
                     and not _astray_from_asked(weights, walked, question):
-                return [((weights.intent and _stage_over_walk(walked, stage, bm25)) or walked, 0.0)]
+                return [((weights.intent and _stage_over_walk(walked, stage, bm25, question)) or walked, 0.0)]
             # (where the question asks for a page: multer's "where is the destination folder created?", walked to
             # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
             if passed and asks_for(question, "docs") and (page := next(
@@ -338,20 +338,29 @@ def _ranks_below(page: str, walked: str, bm25: Sequence[tuple[str, float]]) -> b
     return walked in order and order.get(page, len(order)) > order[walked]
 
 
-def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]],
-                     bm25: Sequence[tuple[str, float]]) -> str | None:
-    """The stage's first file, where the walk's answer (a file other than code) is of another kind
-    and matches the question's words less (BM25): argparse's "how do I pull argparse into my CMake
-    project with FetchContent?" walked to a CI workflow running cmake over the README holding the
-    snippet, nox's "how do I parametrize a session …?" to pyproject.toml over docs/config.rst,
+def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]],
+                     question: str) -> str | None:
+    """The stage's first file, where the question names it (its tool, its name), a page or settings,
+    and not the walk's answer (a file other than code): prettytable's "which pre-commit hooks run …?" walked to
+    pyproject.toml's build hooks over .pre-commit-config.yaml; or where the walk's answer is of
+    another kind and matches the question's words less (BM25): argparse's "how do I pull argparse
+    into my CMake project with FetchContent?" walked to a CI workflow running cmake over the README
+    holding the snippet, nox's "how do I parametrize a session …?" to pyproject.toml over docs/config.rst,
     "which test covers reading options from a TOML config file?" to tests/BUILD.bazel. (Simulated
     on the answers that stood so: the reviews' 105 questions, six more right and none fewer; the
     training projects' docs+config val split's 306, none changed. The same with a first of the
-    walk's own kind lost nine of its 306, and stays.)"""
-    if not stage or stage[0][0] == walked or file_kind(stage[0][0]) == file_kind(walked):
+    walk's own kind lost nine of its 306, and stays. The first the question names: three more right
+    and none fewer of the 105, none of the 306 changed.)"""
+    if not stage or stage[0][0] == walked:
+        return None
+    first = stage[0][0]
+    if file_kind(first) in ("docs", "config") and (names_tool(question, first) or names_file(question, first)) \
+            and not (names_tool(question, walked) or names_file(question, walked)):
+        return first  # (a page or settings named: "retry" names pkg/retry.py, which an example may answer)
+    if file_kind(first) == file_kind(walked):
         return None
     words = dict(bm25)
-    return stage[0][0] if words.get(walked, 0.0) < words.get(stage[0][0], 0.0) else None
+    return first if words.get(walked, 0.0) < words.get(first, 0.0) else None
 
 
 def _stray_test(weights: AnswerWeights, walked: str, question: str) -> bool:

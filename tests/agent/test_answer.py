@@ -73,6 +73,12 @@ def test_a_walked_file_of_another_kind_than_the_stages_first_gives_way_where_it_
     pages = [("README.md", 22.3), ("docs/install.md", 15.3)]
     assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, bm25, walked="docs/install.md",
                   question=question) == [("docs/install.md", 0.0)]
+    # of its own kind, where the question names the stage's first and not the walk's (prettytable's "which
+    # pre-commit hooks run …?" walked to pyproject.toml's build hooks)
+    hooks = "Which pre-commit hooks (ruff, black) run on this repo and where are they configured?"
+    configs = [(".pre-commit-config.yaml", 22.4), ("pyproject.toml", 14.1), ("tox.ini", 12.2)]
+    assert settle(weights, ["pyproject.toml"], {"pyproject.toml": 1.0}, configs, [("pyproject.toml", 9.0)],
+                  walked="pyproject.toml", question=hooks) == [(".pre-commit-config.yaml", 0.0)]
 
 
 def test_code_only_weighs_a_script_as_code() -> None:
