@@ -421,7 +421,9 @@ _PAGE_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"}
 #: A line of HTML or SVG (a tag opening or closing it): what a page shows, not what it says.
 _MARKUP_LINE = re.compile(r"\s*</?(?:svg|g|text|tspan|rect|line|path|circle|polygon|polyline|defs|style|div|span|table|"
                           r"thead|tbody|tr|td|th|img|picture|source|br|hr|p|pre|code)\b[^>]*>?", re.I)
-#: What a markup line's words weigh in :func:`best_window` on a page.
+#: A table of contents' line: a link to a section of the page itself.
+_TOC_LINE = re.compile(r"\s*(?:[-*+]|\d+\.)\s+\[[^\]\n]*\]\(#[^)\n]*\)\s*$")
+#: What a markup or contents line's words weigh in :func:`best_window` on a page.
 MARKUP_WEIGHT = 0.2
 
 
@@ -465,7 +467,9 @@ def best_window(lines: list[str], question: str, window: int, names: Iterable[st
     if PurePosixPath(path).suffix.lower() in _PAGE_SUFFIXES:
         # a page's pasted SVG or HTML: tablewriter's README answered "how do I limit a column's width?" with
         # `<rect x="102.20" width="67.60" …>`, a rendered table's markup
-        hits[[n for n, line in enumerate(lines) if _MARKUP_LINE.match(line)]] *= MARKUP_WEIGHT
+        # and its table of contents, links to its own sections (yup's README answered "how do I replace the default
+        # error messages?" with `- [string.min(…)](#stringmin…)` lines, 300 lines above the section)
+        hits[[n for n, line in enumerate(lines) if _MARKUP_LINE.match(line) or _TOC_LINE.match(line)]] *= MARKUP_WEIGHT
     names = code_names(question) | {n for n in names if IDENTIFIER.fullmatch(n)}
     for span in BACKTICKED.findall(question):  # `app.render`, `WalkParallel::visit`: every part
         names |= {n for n in IDENTIFIER.findall(span) if len(n) > 2 and not n.isdigit()}

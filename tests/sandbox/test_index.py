@@ -385,3 +385,9 @@ def test_a_pages_pasted_svg_is_not_where_its_window_opens() -> None:
     start = best_window(lines, "How do I limit a column's width so that long text wraps onto several lines?", 5,
                         path="README.md")
     assert any("ColMaxWidths" in line for line in lines[start - 1:start + 4]), lines[start - 1:start + 4]
+    # nor its table of contents (yup's README answered "how do I replace the default error messages?" with it)
+    toc = [f"  - [string.message{i}(message: string)](#stringmessage{i}-error-messages)" for i in range(8)]
+    page = ["# yup", ""] + toc + ["", "text"] * 8 + ["## Error message customization", "",
+                                                     "Replace the default error messages with setLocale."] + ["x"] * 8
+    start = best_window(page, "How do I replace the default error messages?", 5, path="README.md")
+    assert any("setLocale" in line for line in page[start - 1:start + 4]), page[start - 1:start + 4]
