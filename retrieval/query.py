@@ -848,7 +848,9 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          # Swift's runtime trap: `Fatal error: msg`
                          # and a lower-case `warning:` as Rust's, gcc's and env_logger's own print it
                          # (a PHP namespace's too: `Symfony\Component\Yaml\Exception\DumpException: …` gave none)
-                         r"(?:[\w.\\/]*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|warning)"
+                         # (and Ruby's: `ActionView::Template::Error: …` gave none)
+                         r"(?:(?:[\w.\\/]|::)*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|"
+                         r"warning)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
                          # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`
@@ -930,6 +932,11 @@ _ERROR_FORMS = (
     re.compile(r"^[^\S\n]*(?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception|Failure|Invalid|NotFound):[^\S\n]*\n"
                r"[^\S\n]+(\S.{11,300})$", re.M),
     re.compile(r"\breason: '([^']{12,300})'"),
+    # a Ruby exception of a namespace, whatever its class's name (`Kaminari::ZeroPerPageOperation: …`), and as a Rails
+    # log prints one: `ActiveRecord::RecordNotFound (Couldn't find User with 'id'=42):` (kaminari's reports gave none)
+    re.compile(r"^[^\S\n]*(?:[A-Z]\w*::)+[A-Z]\w*:[^\S\n]+(.{12,300})$", re.M),
+    re.compile(r"^[^\S\n]*(?:(?:[A-Z]\w*::)+[A-Z]\w*|[A-Z]\w*(?:Error|Exception))[^\S\n]+\((.{12,300})\):?[^\S\n]*$",
+               re.M),
     # Rust's panic since 1.73, its message on the line after the place (rand's "cannot sample empty range"),
     # and a C++ exception's `what():` as the runtime's terminate handler prints it (CLI11's)
     re.compile(r"panicked at [^\n]*?:\d+:\d+:[^\S\n]*\n[^\S\n]*(\S.{11,300})$", re.M),

@@ -204,6 +204,14 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
                "Carbon\\Carbon::rawCreateFromFormat('Y-m-d', '2024-05-02 10:1...', NULL)\n")
     kept = parse("Dates fail.\n" + long + laravel + long)
     assert any(p.endswith("src/Carbon/Traits/Creator.php") for p in kept.paths), kept.paths
+    # a Ruby exception of a namespace, as Rails' log prints it too (kaminari's three reports gave no message)
+    assert parse("ActionView::Template::Error: The number of total pages was incalculable.\n").messages == \
+        ("The number of total pages was incalculable",)
+    rails = parse("ActionView::Template::Error (This scope is marked as a non-count paginable scope and can't be "
+                  "used):\n    20: <%= page_entries_info @posts %>\n")
+    assert rails.messages[0] == "This scope is marked as a non-count paginable scope and can't be used", rails.messages
+    assert parse("Kaminari::ZeroPerPageOperation: per(0) on a relation is not allowed\n").messages
+    assert parse("See Foo::Bar: it is a long enough line of prose\n").messages == ()  # not at a line's start
     # an Apple NSError as printed inside a long log (KeychainAccess's -34018 inside 676 KB of NSLog lost it)
     keychain = ('2024-05-02 10:14:03.120 App[812:4417] OSStatus error:[-34018] A required entitlement '
                 'isn\'t present.\nError Domain=com.kishikawakatsumi.KeychainAccess.error Code=-34018 '
