@@ -226,6 +226,13 @@ _SITE_PAGES = frozenset({".xml", ".html", ".htm", ".xhtml", ".apt", ".fml", ".vm
 #: A docs site's assets: in a docs folder, data, not pages.
 _SITE_ASSETS = frozenset({".css", ".scss", ".sass", ".less", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico",
                           ".webp", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".psd", ".ai", ".sketch", ".xcf"})
+#: A docs site's templates (Jekyll's `_includes/`, `_layouts/`): no pages (Dapper's docs/_includes/head-custom.html,
+#: a favicon's three lines, answered "how do I register a custom type handler?").
+_SITE_TEMPLATES = frozenset({"_includes", "_layouts", "_sass", "_data", "layouts", "partials"})
+#: Roslyn's public API analyzer's listings.
+_PUBLIC_API_LIST = re.compile(r"publicapi\.(?:un)?shipped\.txt")
+#: vitest's and others' benchmark files (cookie's src/parse-cookie.bench.ts took the first five beside index.ts).
+_JS_BENCH_FILE = re.compile(r"\.(?:bench|benchmark)\.[cm]?[jt]sx?$")
 _SITE_MAPS = frozenset({"sitemap.xml", "browserconfig.xml", "robots.txt", "site.webmanifest", "manifest.json"})
 
 
@@ -293,7 +300,11 @@ def file_kind(path: str) -> str:
         return "docs" if suffix in DOC_SUFFIXES else "example"
     # a docs site's styles, fonts, images and sitemaps are no pages (CsvHelper's docs/sitemap.xml and
     # docs/styles/sidebar.css took the docs lift over the code a "how do I" asked for)
-    if parts & {"doc", "docs", "documentation"} and (suffix in _SITE_ASSETS or name in _SITE_MAPS):
+    if parts & {"doc", "docs", "documentation"} and (suffix in _SITE_ASSETS or name in _SITE_MAPS
+                                                      or parts & _SITE_TEMPLATES and suffix not in DOC_SUFFIXES):
+        return "data"
+    # Roslyn's public API listings, which its analyzer keeps (Dapper's PublicAPI.Shipped.txt took the docs lift)
+    if _PUBLIC_API_LIST.fullmatch(name):
         return "data"
     if suffix in DOC_SUFFIXES or parts & {"doc", "docs", "documentation"} or name in {"readme", "changes", "license"} \
             or (re.fullmatch(r"\.[1-9]", suffix) and any(part.startswith("man") for part in parts)):  # a man page
@@ -309,7 +320,8 @@ def file_kind(path: str) -> str:
             or len(p.parts) > 2 and p.parts[0] in _PACKAGE_FOLDERS and p.parts[2] in _SCRIPT_FOLDERS \
             or len(p.parts) > 2 and p.parts[0] in _TOOLING_FOLDERS | _PACKAGE_FOLDERS \
             and p.parts[1] in _SCRIPT_FOLDERS \
-            or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts):  # zod's packages/bench ranked over its core
+            or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts) \
+            or _JS_BENCH_FILE.search(name):  # zod's packages/bench ranked over its core; cookie's src/*.bench.ts
         return "script"
     if suffix in CODE_SUFFIXES:
         return "code"

@@ -127,6 +127,11 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("Lib/KeychainAccessTests/ErrorTypeTests.swift", "test"), ("Lib/KeychainAccessTests/Helper.swift", "test"),
     ("Sources/App/SessionTests.swift", "test"), ("Sources/App/Contests.swift", "code"),
     ("guides/cheatsheets/openapi.cheatmd", "docs"),
+    # a docs site's templates (Dapper's docs/_includes/head-custom.html took the docs lift), Roslyn's public API
+    # listings (Dapper's PublicAPI.Shipped.txt), vitest's benchmark files (cookie's src/parse-cookie.bench.ts)
+    ("docs/_includes/head-custom.html", "data"), ("docs/_layouts/default.html", "data"),
+    ("docs/_includes/note.md", "docs"), ("Dapper/PublicAPI.Shipped.txt", "data"),
+    ("src/parse-cookie.bench.ts", "script"), ("src/bench.ts", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
