@@ -431,9 +431,22 @@ class Retriever:
             if len(named) > LOCALE_FILES:  # the language's own file over its regions' (Carbon's de.php, not de_AT …)
                 named = [f for f in named if PurePosixPath(f).stem.lower() == code
                          or code in (part.lower() for part in f.split("/")[:-1])]
+            if not named:  # a Rails catalog named for the gem, the locale its root key (kaminari's config/locales/
+                # kaminari.yml, `en:` on its first line, was 17th for "where are the English labels … defined?")
+                named = [f for f in self._catalogs_of() if re.match(rf"(?:\s*#.*\n|\s*\n)*['\"]?{code}['\"]?:\s*$",
+                                                                  self.snapshot.text(f, 2_000) or "", re.I | re.M)]
             if len(named) <= LOCALE_FILES:
                 out += [f for f in named if f not in out]
         return out
+
+    def _catalogs_of(self) -> list[str]:
+        """The YAML and JSON files under a locale folder (:data:`_LOCALE_FOLDERS`), at most
+        :data:`CATALOG_FILES`; read once."""
+        if self._catalogs is None:
+            self._catalogs = [f for f in self.index.files if PurePosixPath(f).suffix.lower() in _CATALOG_SUFFIXES
+                              and not _LOCALE_FOLDERS.isdisjoint(PurePosixPath(f.lower()).parts[:-1])
+                              and not is_vendored(f)][:CATALOG_FILES]
+        return self._catalogs
 
     def _runs_at(self, path: str, line: int, function: str) -> bool:
         """Whether ``path`` holds a unit named ``function`` whose lines hold ``line``: of the files
@@ -812,12 +825,8 @@ class Retriever:
         piece of a message ``query`` pastes, each with the keys of the entry holding it, the
         entry's own first, then those it is nested in (``problem``, ``invalid_message_body``).
         At most :data:`CATALOG_FILES` catalogs are read."""
-        if self._catalogs is None:
-            self._catalogs = [f for f in self.index.files if PurePosixPath(f).suffix.lower() in _CATALOG_SUFFIXES
-                              and not _LOCALE_FOLDERS.isdisjoint(PurePosixPath(f.lower()).parts[:-1])
-                              and not is_vendored(f)][:CATALOG_FILES]
         out = []
-        for path in self._catalogs:
+        for path in self._catalogs_of():
             text = self.snapshot.text(path) or ""
             if not any(piece in text for piece in query.messages):
                 continue

@@ -1804,6 +1804,17 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
                          "    return string\n"})
     top = retriever_for(Index.build(Repository(emoji).snapshot())).rank("Which file holds the Spanish names of the emoji?", 1)
     assert top[0].path == "emoji/unicode_codes/emoji_es.json" and "locale named" in top[0].why, top
+    # a Rails catalog named for the gem, its locale the root key (kaminari's config/locales/kaminari.yml, 17th)
+    rails = make_repo(tmp_path / "rails", {
+        "config/locales/kaminari.yml": "# Sample localization file for Kaminari.\n\nen:\n  views:\n    pagination:\n"
+                                       "      first: \"&laquo; First\"\n      next: \"Next &rsaquo;\"\n",
+        "lib/kaminari/helpers/helper_methods.rb": "module Kaminari\n  # the labels of the first and next page links\n"
+                                                  "  def link_to_next_page(scope, name)\n"
+                                                  "    t('views.pagination.next')\n  end\nend\n",
+        "app/views/kaminari/_next_page.html.erb": "<%= link_to t('views.pagination.next').html_safe, url %>\n"})
+    labels = retriever_for(Index.build(Repository(rails).snapshot())).rank(
+        "Where are the English labels like Next and First of the pagination links defined?", 1)
+    assert labels[0].path == "config/locales/kaminari.yml" and "locale named" in labels[0].why, labels
     # a language with more regions than LOCALE_FILES: its own file (Carbon's Lang/de.php beside de_AT … de_LU, none
     # lifted); Welsh is a language too (cy.php)
     regions = ("AT", "BE", "CH", "IT", "LI", "LU")
