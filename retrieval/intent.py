@@ -521,7 +521,10 @@ def asks_build(question: str) -> bool:
 
 #: Configuration files named without a suffix.
 _PLAIN_NAMED = frozenset({"makefile", "dockerfile", "containerfile", "jenkinsfile", "procfile", "gemfile", "rakefile",
-                          "justfile", "vagrantfile", "brewfile"})
+                          "justfile", "vagrantfile", "brewfile",
+                          # who keeps it (envconfig's "who are the maintainers …?" answered envconfig.go, MAINTAINERS
+                          # first in both rankings)
+                          "maintainers", "authors", "contributors", "codeowners", "owners"})
 
 
 def names_file(question: str, path: str) -> bool:

@@ -512,6 +512,10 @@ def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     assert names_file("what does docs/make.bat do?", "docs/make.bat") and names_file("what is docs/conf.py for?", "docs/conf.py")
     assert names_file("what does the configure script check?", "configure")
     assert not names_file("how do I configure the logger?", "configure")
+    # who keeps it: MAINTAINERS, CODEOWNERS (envconfig's "who are the maintainers …?" answered envconfig.go)
+    assert names_file("Who are the maintainers of this project?", "MAINTAINERS")
+    assert names_file("what does CODEOWNERS say about docs/?", ".github/CODEOWNERS")
+    assert not names_file("who maintains the parser?", "MAINTAINERS")
 
 
 def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> None:
