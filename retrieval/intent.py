@@ -313,6 +313,8 @@ _TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+
 _WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
     _TESTS_NAMED + "|"
+    # a snapshot test's expected output (cookie's src/__snapshots__/*.snap for "which snapshot file holds …?")
+    r"\b(?:which|what|where\s+(?:is|are))\s+(?:the\s+)?snapshot\s+(?:files?|tests?)\b|"
     # "where is parse_args tested?", which may ask how code checks it too; not the verb of a check ("how is a
     # flag's shorthand tested for being used?"; "how is shell completion tested for nushell?" asks for the tests)
     r"\b(is|are|was|were|be|being|gets?)\s+(\S+\s+){0,4}?tested\b(?!\s+(for\s+being|whether|if|to\s+see)\b)",

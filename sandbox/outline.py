@@ -269,7 +269,10 @@ def file_kind(path: str) -> str:
         return "script"
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
-    if parts & {"test", "tests", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__"} \
+    # (and a snapshot test's expected output: jest's and vitest's `__snapshots__/*.snap`, insta's `snapshots/`;
+    # cookie's and similar's were data, 8th and nowhere for "which snapshot file holds …?")
+    if parts & {"test", "tests", "__tests__", "__mocks__", "test-d", "fixtures", "__fixtures__", "__snapshots__"} \
+            or suffix == ".snap" or "snapshots" in parts and suffix not in CODE_SUFFIXES \
             or (len(p.parts) > 1 and p.parts[0] == "testing") \
             or any(_SOURCE_SET_TEST.fullmatch(part) for part in parts) \
             or suffix == ".feature" or "step_definitions" in parts or ("features" in parts and parts & {"steps", "support"}) \

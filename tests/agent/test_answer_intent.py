@@ -499,6 +499,17 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("how is the build configured?", "CMakeLists.txt")
 
 
+def test_a_snapshot_file_asked_for_asks_for_tests() -> None:
+    """cookie's "which snapshot file holds the expected parse results …?" lifted no test: its
+    src/__snapshots__/*.snap were data and the question asked for none; a snapshot of a database
+    is no test's."""
+    from explore.retrieval.intent import asks_for_tests
+
+    assert asks_for_tests("Which snapshot file holds the expected parse results for the Set-Cookie headers?")
+    assert not asks_for_tests("where is the snapshot of the database taken?")
+    assert not asks_for_tests("how do I restore a snapshot?")
+
+
 def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     from explore.retrieval.intent import names_file
 

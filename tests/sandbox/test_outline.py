@@ -132,6 +132,10 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("docs/_includes/head-custom.html", "data"), ("docs/_layouts/default.html", "data"),
     ("docs/_includes/note.md", "docs"), ("Dapper/PublicAPI.Shipped.txt", "data"),
     ("src/parse-cookie.bench.ts", "script"), ("src/bench.ts", "code"),
+    # a snapshot test's expected output (cookie's src/__snapshots__/*.snap, similar's insta snapshots were data); a
+    # module named so is code
+    ("src/__snapshots__/parse-set-cookie.spec.ts.snap", "test"), ("src/snapshots/udiff__newline_hint.snap", "test"),
+    ("src/snapshots/store.rs", "code"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
