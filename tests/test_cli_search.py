@@ -41,7 +41,8 @@ def test_search_with_no_match_or_bad_input(tmp_path: Path, make_repo) -> None:
     assert foreign.exit_code == 1 and "no word the index reads" in json.loads(foreign.output)["notes"][0]
     # words of another script are read: valitron's lang/ru.php holds "обязательно для заполнения", which
     # the index read as no word at all, and a Chinese page its title
-    russian = make_repo(tmp_path / "ru", {"lang/ru.php": "<?php\nreturn ['required' => 'обязательно для заполнения'];\n",
+    russian = make_repo(tmp_path / "ru", {"lang/ru.php": "<?php\n"
+                                                         "return ['required' => 'обязательно для заполнения'];\n",
                                           "lang/en.php": "<?php\nreturn ['required' => 'is required'];\n",
                                           "docs/配置.md": "# 配置文件\n\n读取配置文件的方法。\n",
                                           "docs/usage.md": "# Usage\n\nRead the required settings.\n"})
