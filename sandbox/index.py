@@ -102,6 +102,8 @@ def identifier_tokens(ident: str) -> tuple[str, ...]:
 #: What :func:`tokenize` reads: a hex literal whole (then dropped), an identifier or a word of any
 #: script (``größe``; it was ``gr`` and ``e``), a number.
 _TOKEN = re.compile(r"0[xX][0-9a-fA-F]+[uUlL]*|([^\W\d]\w*|[0-9]+)(?:[uUlL]+\b)?")
+#: The same for ASCII text, most code: the same tokens, a sixth faster (12.9 MB of twisted: 0.88 s -> 0.76 s).
+_ASCII_TOKEN = re.compile(r"0[xX][0-9a-fA-F]+[uUlL]*|([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(?:[uUlL]+\b)?")
 
 
 def tokenize(text: str) -> list[str]:
@@ -109,7 +111,7 @@ def tokenize(text: str) -> list[str]:
     literal gives none: zlib's crc32.h tables (`0xa6ce…`) were read as the identifier `xa6ce`,
     whose part `ce` matched "WinCE"."""
     out: list[str] = []
-    for ident in _TOKEN.findall(text):  # "" for a hex literal; a C literal's `UL` is left out
+    for ident in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text):  # "" for a hex literal; `UL` left out
         if ident:
             out.extend(identifier_tokens(ident))
     return out
