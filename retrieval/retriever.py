@@ -27,8 +27,8 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
-from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_build_file, is_generated,
-                               is_lockfile, is_vendored, own_tests_line)
+from ..sandbox.outline import (CODE_SUFFIXES, LOCALE_FOLDERS, VENDORED_FOLDERS, file_kind, is_build_file,
+                               is_generated, is_lockfile, is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
@@ -80,8 +80,8 @@ MESSAGE_FILES = 3
 CATALOG_FILES = 200
 #: The shortest catalog key searched for in code (``not_found`` is; ``en_GB`` is not).
 CATALOG_KEY_CHARS = 7
+#: The catalogs whose keys are read by their indentation: YAML's and formatted JSON's.
 _CATALOG_SUFFIXES = frozenset({".yml", ".yaml", ".json"})
-_LOCALE_FOLDERS = frozenset({"locale", "locales", "i18n", "l10n", "lang", "langs", "translations"})
 #: :attr:`RetrieverConfig.name_found`, chosen as :data:`DOCS_INTENT` is.
 NAME_FOUND = 8.0
 #: :attr:`RetrieverConfig.pair_defined`, chosen as :data:`DOCS_INTENT` is.
@@ -442,11 +442,11 @@ class Retriever:
         return out
 
     def _catalogs_of(self) -> list[str]:
-        """The YAML and JSON files under a locale folder (:data:`_LOCALE_FOLDERS`), at most
+        """The YAML and JSON files under a locale folder (:data:`~explore.sandbox.outline.LOCALE_FOLDERS`), at most
         :data:`CATALOG_FILES`; read once."""
         if self._catalogs is None:
             self._catalogs = [f for f in self.index.files if PurePosixPath(f).suffix.lower() in _CATALOG_SUFFIXES
-                              and not _LOCALE_FOLDERS.isdisjoint(PurePosixPath(f.lower()).parts[:-1])
+                              and not LOCALE_FOLDERS.isdisjoint(PurePosixPath(f.lower()).parts[:-1])
                               and not is_vendored(f)][:CATALOG_FILES]
         return self._catalogs
 

@@ -88,6 +88,8 @@ CONFIG_NAMES = frozenset({
     "justfile", ".justfile",
 })
 #: What a locale's messages are written in (its folder says it is one): not settings.
+#: Folders of a locale's messages (sidekiq's web/locales/, grape's lib/grape/locale/, Rails' config/locales/).
+LOCALE_FOLDERS = frozenset({"locale", "locales", "i18n", "l10n", "translations", "lang", "langs"})
 _MESSAGE_SUFFIXES = frozenset({".yml", ".yaml", ".json", ".po", ".pot", ".properties", ".toml", ".ini", ".xliff",
                                ".xlf", ".resx", ".strings", ".arb", ".ftl"})
 #: A tool's settings written as a script (``jest.config.js``, ``vite.config.ts``, ``.eslintrc.cjs``).
@@ -289,7 +291,7 @@ def file_kind(path: str) -> str:
         return "docs" if suffix in DOC_SUFFIXES | _SITE_PAGES else "data"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:
         return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
-    if parts & {"locale", "locales", "i18n", "l10n", "translations", "lang", "langs"} and suffix in _MESSAGE_SUFFIXES:
+    if parts & LOCALE_FOLDERS and suffix in _MESSAGE_SUFFIXES:
         return "data"  # a locale's messages, no setting (sidekiq's web/locales/hi.yml answered a config question)
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
