@@ -58,6 +58,10 @@ class TermCountIndex:
         avg = lengths.mean() if len(lengths) else 1.0
         self._norm = K1 * ((1 - B) + B * lengths / avg)
 
+    def holds(self, token: str) -> bool:
+        """Whether some file is indexed by ``token``, as :meth:`.Index.holds` says it."""
+        return any(token in p or token in c for p, (c, _) in zip(self._paths, self._contents, strict=True))
+
     def token_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every file for query tokens (a repeated token weighs more), as
         :meth:`~explore.sandbox.index.Index.token_scores` gives it, to the bit: each

@@ -220,6 +220,10 @@ class Index:
         """BM25 score of every file (aligned with ``self.files``)."""
         return self._scores(question)
 
+    def holds(self, token: str) -> bool:
+        """Whether some file is indexed by ``token``."""
+        return token in self._retriever.vocab_dict
+
     def token_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every file for already-made query tokens (a repeated token weighs more)."""
         if not tokens or not self.files:

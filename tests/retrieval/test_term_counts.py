@@ -33,6 +33,7 @@ def test_scores_match_the_built_index(tmp_path: Path, make_repo, commit_all, exp
         for tokens in (["retry"], ["retry", "retry", "backoff"], ["evict", "lru", "cache", "nowhere"], ["nowhere"],
                        list(parse("`compute_backoff` ignores the cap on retry").terms)):
             assert np.array_equal(counted.token_scores(tokens), built.token_scores(tokens)), tokens
-        query = parse("why does the upload retry back-off ignore the cap?")
+            assert [counted.holds(t) for t in tokens] == [built.holds(t) for t in tokens], tokens
+        query = parse("why does the upload retry back-off ignore the cap when evicted?")  # evicted: evict
         rrf = RetrieverConfig(fusion="rrf")
         assert Retriever(counted, rrf).rankings(query) == Retriever(built, rrf).rankings(query)  # type: ignore[arg-type]
