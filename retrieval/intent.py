@@ -27,13 +27,17 @@ _ASKS_FOR = {
     "docs": re.compile(
         r"\b(document(s|ed|ation)?|docs?|readme|guides?|tutorials?|manual|changelog|release notes|faq|what'?s new|"
         r"what changed|changes in (v|version)|"
+        # the release that did it: a changelog's entry (go-retryablehttp's "which release fixed leaking basic auth
+        # credentials …?" answered client.go, its CHANGELOG.md 5th)
+        r"(which|what) (release|version) (first )?(fixed|added|introduced|changed|removed|deprecated|dropped|broke)|"
+        r"(in|since) (which|what) (release|version) (was|were|did|is|are|has|have)|"
         r"read about|explain(s|ed)?|" + _HOW_TO + "|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
         + _UPGRADE + "|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
         # and "which page shows an example of …" (httparse's README usage, 13th)
         r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells|shows?|lists?|"
-        r"gives?|has|contains?|documents?))\b", re.I),
+        r"gives?|has|contains?|documents?|specif(?:y|ies)|defines?))\b", re.I),
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
@@ -775,7 +779,7 @@ _DOCUMENT_NOUN = re.compile(r"\b(?:a|an|the|are|is|were|was|of|all|many|some|mul
                             r"\w{3,}ing|\w{3,}ed)\s+documents?\b"
                             # not the documentation: "which documents describe …", "the documents for the emitter"
                             r"(?!\s+(?:the|how|what|a|an|describes?|covers?|explains?|mentions?|says?|shows?|lists?|"
-                            r"talks?|for|about)\b)", re.I)
+                            r"talks?|for|about|specif(?:y|ies)|defines?|documents?|details?)\b)", re.I)
 
 
 #: Code written in a question, which asks for no kind of file by its words: a variable and its

@@ -609,6 +609,14 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ("which page documents the signer?", "docs", True), ("how to document a plugin?", "docs", True),
     ("where does the README document install?", "docs", True), ("which file documents how retries work?", "docs", True),
     ("where is retry documented?", "docs", True),
+    # a specification's page (bitflags' spec.md for "which document specifies how unknown bits behave …?")
+    ("which document specifies how unknown bits behave?", "docs", True),
+    ("which page defines the wire format?", "docs", True),
+    ("which page specifies the default size?", "docs", True),
+    # the release that did it, a changelog's entry (go-retryablehttp's "which release fixed …" answered client.go)
+    ("which release fixed leaking credentials into the logs?", "docs", True),
+    ("in which version was the retry policy added?", "docs", True),
+    ("which release process do you use?", "docs", False),
     # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
     ("how do I load JSON from a file?", "config", False), ("how do I make a deep copy of a JSON value?", "config", False),
     ("which json file sets the port?", "config", True), ("where is the YAML config loaded?", "config", True),
