@@ -504,7 +504,9 @@ _A_VERSION = re.compile(r"(?<![\w.])(?:[v^~=<>!]*\d+\.\d+|[<>=~^!]=?\s*\d+)")
 #: A question about how the project is built: among config files, the build's own
 #: (:data:`~explore.sandbox.outline.BUILD_FILES`) answer it.
 _ASKS_BUILD = re.compile(r"(?<!docs )(?<!doc )(?<!documentation )(?<!sphinx )(?<!mkdocs )"
-                         r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b", re.I)
+                         r"\b(build|builds|built|building|compiled?|compil(es|ing|ation)|install(ed|s)?)\b"
+                         # not a thing a user makes ("how to build my own error message": toml11's CMake files)
+                         r"(?!\s+(?:(?:my|your|our|their|one's)\s+own|(?:a|an)\s+(?:custom|new|own))\b)", re.I)
 
 
 #: A built artifact asked how it is built (qs's "how is the browser bundle dist/qs.js built, and which
@@ -724,6 +726,17 @@ _TOOL_ALIASES = {"tsconfig": r"typescript|tsc|tsconfig|compiler options", "jscon
 #: A question asking for a CI workflow by that name (the tool it names is what the workflow runs).
 _ASKS_WORKFLOW = re.compile(r"\b(?:which|what|the)\s+(?:github\s+)?(?:ci\s+)?"
                             r"(?:workflows?|actions?\s+workflows?|ci\s+jobs?)\b", re.I)
+
+
+#: A page asked for by the word, its subject whatever it names ("which documentation page explains … a value
+#: in the TOML file?": toml11's CMake files and workflows took the config lift the TOML file gave).
+_WHICH_PAGE = re.compile(r"\b(?:which|what)\s+(?:(?:documentation|docs?|readme|wiki|help)\s+)?(?:pages?|sections?|"
+                         r"guides?|tutorials?|chapters?|articles?)\b", re.I)
+
+
+def asks_for_page(question: str) -> bool:
+    """Whether ``question`` asks which page (section, guide) answers it: a page, whatever config it names."""
+    return _WHICH_PAGE.search(question) is not None and not is_statement(question)
 
 
 def asks_for(question: str, kind: str) -> bool:

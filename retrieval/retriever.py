@@ -33,8 +33,8 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
-                     asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_tests, asks_publish,
-                     asks_where_raised, declares_version_asked, dependency_asked, dependency_line, is_bare_name,
+                     asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page, asks_for_tests,
+                     asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line, is_bare_name,
                      is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
@@ -1061,8 +1061,20 @@ class Retriever:
                     # a compiler's output beside its source map (ky's committed distribution/core/Ky.js
                     # answered its own stack traces over source/core/Ky.ts)
                     or _SOURCE_MAPPED.search((self.snapshot.text(path) or "")[-512:]) is not None) \
-                or self._generated_elsewhere(path)
+                or self._generated_elsewhere(path) or self._amalgamated(path)
         return marks[path]
+
+    def _amalgamated(self, path: str) -> bool:
+        """Whether ``path`` is a single-header amalgamation of the project's own sources (toml11's 604 KB
+        single_include/toml.hpp, rebuilt from include/ by a workflow, took a top-five place for 8 of 13 questions;
+        nlohmann/json's single_include/): under such a folder, with code of its language outside it."""
+        parts = path.lower().split("/")
+        if not _AMALGAMATION_FOLDERS.intersection(parts[:-1]):
+            return False
+        suffix = PurePosixPath(path).suffix.lower()
+        top = parts.index(next(p for p in parts if p in _AMALGAMATION_FOLDERS))
+        return any(not f.lower().split("/")[top:top + 1] == [parts[top]] and f.lower().endswith(suffix)
+                   for f in self.snapshot.files if f != path)
 
     def _generated_elsewhere(self, path: str) -> bool:
         """Whether ``path``'s head says a tool wrote it from a source the repository holds in another
@@ -1089,11 +1101,19 @@ class Retriever:
 
     def _includes_only(self, path: str) -> bool:
         """Whether a C/C++ source file holds little but `#include` lines (spdlog's ``src/async.cpp``
-        compiles its headers' inline code in)."""
-        lines = [line.strip() for line in (self.snapshot.text(path, 20_000) or "").splitlines()]
+        compiles its headers' inline code in), or no body but a namespace's: explicit instantiations
+        (toml11's src/serializer.cpp, ``template class serializer<type_config>;``, held serializer.hpp's
+        answer 32nd, behind it)."""
+        text = self.snapshot.text(path, 20_000) or ""
+        lines = [line.strip() for line in text.splitlines()]
         code = [line for line in lines if line and not COMMENT_LINE.match(line) or line.startswith("#include")]
-        return bool(code) and sum(line.startswith(("#include", "#if", "#endif", "#else", "#define", "#pragma"))
-                                  for line in code) * 2 >= len(code)
+        if not code:
+            return False
+        if sum(line.startswith(("#include", "#if", "#endif", "#else", "#define", "#pragma")) for line in code) * 2 \
+                >= len(code):
+            return True
+        bare = "\n".join(line for line in code if not line.startswith("#"))
+        return all(_NAMESPACE_OPENED.search(bare[:m.start()]) for m in re.finditer(r"\{", bare))
 
     def _built_page(self, path: str) -> bool:
         """Whether ``path`` is a docs page a documentation tool built (HTML that says so, or whose
@@ -1161,8 +1181,10 @@ class Retriever:
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
             lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
-                     "config": cfg.config_intent if names_config(query.text) or self._configure_asked(query)
-                     or self._tool_configured(query, fused) or asks_artifact_built(query.text) else 0.0,
+                     "config": cfg.config_intent if (names_config(query.text) or self._configure_asked(query)
+                                                     or self._tool_configured(query, fused)
+                                                     or asks_artifact_built(query.text))
+                     and not asks_for_page(query.text) else 0.0,
                      "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
                      # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
                      # its words, was 10th behind four pages the docs lift took up)
@@ -1861,6 +1883,11 @@ _ASKS_CONFIGURED = re.compile(r"^\s*(?:where|which|what|how)\b[^\n]*\b(?:configu
 _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.
 _SOURCE_MAPPED = re.compile(r"^//# sourceMappingURL=\S+\s*$", re.M)
+#: What a brace that opens no body follows: a namespace (``inline namespace v4``) or ``extern "C"``.
+_NAMESPACE_OPENED = re.compile(r'(?:\bnamespace(?:\s+[\w:]+)?|\bextern\s+"C(?:\+\+)?")\s*$')
+#: Folders holding a project's sources amalgamated into one file.
+_AMALGAMATION_FOLDERS = frozenset({"single_include", "single-include", "single_header", "single-header",
+                                   "amalgamation", "amalgamated"})
 #: A generated file's head naming the file it was generated from (mockgen's ``// Source: client.go``).
 _GENERATED_SOURCE = re.compile(r"(?im)^\W{0,4}source:\s*([\w./-]+\.\w+)\s*$")
 #: Mock generators' marks: Go's mockgen, mockery and counterfeiter, whose files copy an interface's methods.

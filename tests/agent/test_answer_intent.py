@@ -645,3 +645,13 @@ def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
 
     assert names_config(question) is named
 
+
+
+@pytest.mark.parametrize("question, built", [
+    ("how is the project built?", True), ("how do I build the docs?", True), ("where is the build configured?", True),
+    # a thing the user makes (toml11's "how to build my own error message" lifted its CMake files)
+    ("how do I build my own error message?", False), ("how do I build a custom formatter?", False)])
+def test_building_a_thing_of_ones_own_asks_for_no_build(question: str, built: bool) -> None:
+    from explore.retrieval.intent import asks_build
+
+    assert asks_build(question) is built

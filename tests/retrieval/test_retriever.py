@@ -2329,3 +2329,34 @@ def test_a_message_a_command_script_holds_is_found(tmp_path: Path, make_repo) ->
           "The -i data is dropped when stdin carries data too."
     ranked = retriever.rank(bug, 3)
     assert ranked[0].path == "bin/cli.js" and "message found" in ranked[0].why, ranked
+
+
+def test_a_header_beside_explicit_instantiations_or_an_amalgamation_keeps_its_place(tmp_path: Path, make_repo) -> None:
+    """toml11's include/toml11/serializer.hpp holds the float formatting; its src/serializer.cpp holds only
+    `template class serializer<type_config>;` lines, and the header was put behind that file's low score, 32nd.
+    Its single_include/toml.hpp, the whole library amalgamated by a workflow, took a top-five place for 8 of 13
+    questions: it is a generated copy. A page asked for by the word takes no config lift from the TOML file
+    it names, and "build my own error message" asks for no build."""
+    body = "".join(f"    std::string format_float_{i}(double x) {{ // defaultfloat may omit the point\n"
+                   f"        return std::to_string(x) + \".0\";\n    }}\n" for i in range(3))
+    repo = make_repo(tmp_path, {
+        "include/toml11/serializer.hpp": "#pragma once\nnamespace toml {\nclass serializer {\n" + body + "};\n}\n",
+        "src/serializer.cpp": "#include <toml11/serializer.hpp>\n\nnamespace toml\n{\ninline namespace v4\n{\n"
+                              "template class serializer<::toml::type_config>;\n"
+                              "template class serializer<::toml::ordered_type_config>;\n}\n}\n",
+        "single_include/toml.hpp": "#pragma once\nnamespace toml {\nclass serializer {\n" + body * 3 + "};\n}\n",
+        "include/toml11/parser.hpp": "#pragma once\nnamespace toml {\nint parse(const char* s);\n}\n",
+        "src/parser.cpp": "#include <toml11/parser.hpp>\nnamespace toml {\nint parse(const char* s) {\n"
+                          "    return s[0];\n}\n}\n",
+        "docs/error_message.md": "# Error messages\n\nBuild your own error message pointing at a value's location "
+                                 "in the TOML file with `format_error`.\n",
+        "CMakeLists.txt": "cmake_minimum_required(VERSION 3.16)\nproject(toml11)\n# build the error message tests\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("how does the serializer make sure 1.0 is not written as 1 when formatting a float?", 3)
+    assert ranked[0].path == "include/toml11/serializer.hpp", ranked
+    assert "generated" in next(h.why for h in ranked if h.path.startswith("single_include/")), ranked
+    assert not retriever._includes_only("src/parser.cpp")
+    page = retriever.rank("Which documentation page explains how to build my own error message that points at the "
+                          "location of a value in the TOML file?", 2)
+    assert page[0].path == "docs/error_message.md" and not any("config asked" in h.why for h in page), page
