@@ -34,8 +34,9 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
                      asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page, asks_for_tests,
-                     asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line, is_bare_name,
-                     is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool, version_line)
+                     asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
+                     is_bare_name, is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool,
+                     version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
