@@ -31,7 +31,7 @@ _ASKS_FOR = {
         # credentials …?" answered client.go, its CHANGELOG.md 5th)
         r"(which|what) (release|version) (first )?(fixed|added|introduced|changed|removed|deprecated|dropped|broke)|"
         r"(in|since) (which|what) (release|version) (was|were|did|is|are|has|have)|"
-        r"read about|explain(s|ed)?|" + _HOW_TO + "|"
+        r"read about|where can i read|explain(s|ed)?|" + _HOW_TO + "|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
         + _UPGRADE + "|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
@@ -60,7 +60,9 @@ _TOOLS = (r"pytest|mypy|flake8|ruff|isort|black|pylint|coverage|tox|nox|pre-comm
           r"(the )?(sphinx )?(documentation|docs)")
 #: An example asked for: "is there an example that …", "the chat example", "a sample app".
 ASKS_EXAMPLE = re.compile(r"\b(?:is there|are there|show me|give me|where is|where are|which|find)\b[^?\n]{0,30}\b"
-                          r"(?:examples?|samples?|demos?|tutorials?)\b|\b(?:examples?|samples?|demos?) (?:of|for|that|"
+                          # (a notebook too: transitions' "which notebook demonstrates …?" answered its code)
+                          r"(?:examples?|samples?|demos?|tutorials?|notebooks?)\b|"
+                          r"\b(?:examples?|samples?|demos?) (?:of|for|that|"
                           r"showing|using|program|app|project|code)\b|\bthe [\w-]+ (?:example|demo|sample)\b|"
                           r"\bexamples?/",
                           re.I)
@@ -654,7 +656,8 @@ def asks_ci_file(question: str, path: str) -> bool:
     """Whether ``path`` is a CI service's file and ``question`` asks what the CI runs on
     ("which Python versions are tested in CI?": the walk read pyproject.toml)."""
     return _CI_FILE.search(path.lower()) is not None and _VERSIONS_TESTED.search(question) is not None and \
-        re.search(r"\b(?:ci|workflows?|github actions|pipelines?)\b", question, re.I) is not None
+        re.search(r"\b(?:ci|workflows?|github actions|(?<!release )(?<!publish )(?<!publishing )(?<!deploy )"
+                  r"(?<!deployment )pipelines?)\b", question, re.I) is not None  # (Moya's release pipeline is Rocket's)
 
 
 #: A CI matrix's list of the versions it runs on: `go: ["1.25.x", "1.26.x"]`, `node-version: [20, 22]`,

@@ -184,12 +184,16 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     r"^[^\S\n]+at .+:\d+:\d+\)?$|^Stack trace:$|^[^\S\n]+at .+:line \d+$|"
                     r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$|"
                     # a .NET frame of a Release build (no `:line N`: Polly's inside 740 KB of ASP.NET log lost its
-                    # trace), Swift's trap and a crash report's thread, Kotlin/Native's uncaught exception
-                    r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|^(?:[\w/.-]+:\d+: )?Fatal error: |^Thread \d+(?: Crashed)?:|"
+                    # trace), Swift's trap (in `MoyaProvider+Internal.swift` too) and a crash report's thread,
+                    # Kotlin/Native's uncaught exception
+                    r"^[^\S\n]+at [\w.`<>$]+(?:\[[\w.,` ]*\])?\([^()\n]*\)$|^(?:[\w/.+-]+:\d+: )?Fatal error: |"
+                    r"^Thread \d+(?: Crashed)?:|"
                     r"^Uncaught Kotlin exception: |"
                     # a Laravel log's trace (`[stacktrace]`, `#0 /var/www/…/Creator.php(663): …`: Carbon's inside
                     # 744 KB of log lost its trace)
                     r"^\[stacktrace\]$|^#\d+ [^\s()]+\.php\(\d+\): |"
+                    # Symfony's log of one (`request.CRITICAL: Uncaught PHP Exception X: "…" at /…/File.php line 43`)
+                    r"\bUncaught PHP Exception [\w\\]+: |"
                     # Elixir's raised exception and its frames (timex's inside 442 KB of log lost its trace)
                     r"^[^\S\n]*\*\* \([A-Z][\w.]*\) |^[^\S\n]+\([\w-]+ [\w.+-]+\) [\w./-]+\.exs?:\d+: |"
                     # an Apple NSError as printed, a Security framework status (KeychainAccess's -34018 inside 676 KB of
@@ -990,12 +994,19 @@ _WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*=[^\S\n]*)?
                       r"([a-z][\w ,'./-]{3,}:[^\S\n]+[a-z][\w ,'./-]{3,}(?::[^\S\n]+[a-z][^\n]{3,})+)$", re.M)
 
 
+#: A C/C++ compiler's include chain (``In file included from /usr/local/include/toml.hpp:36,`` and its
+#: ``                 from main.cpp:1:`` lines): toml11's installed toml.hpp was read as the innermost frame of a
+#: template error in find.hpp.
+_INCLUDE_CHAIN = re.compile(r"^(?:In file included from|\s+from)\s+\S+:\d+[,:]\s*$", re.M)
+
+
 @lru_cache(maxsize=512)
 def _parse(text: str) -> Query:
     installed: set[str] = set()
     unescaped = _FILE_URL.sub(lambda m: "file://" + unquote(m.group(1)), text)
     plain = _URL_PREFIX.sub("", _REGISTRY_URL.sub(lambda m: f"/registry/node_modules/{m.group(1) or m.group(2)}/",
                                                   unescaped.replace("\\", "/")))
+    plain = _INCLUDE_CHAIN.sub("", plain)  # which header included which: no frame, no file the report is about
     frames, functions = _frames(plain)
     paths: list[str] = []
     frame_lines: list[tuple[str, int]] = []

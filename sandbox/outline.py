@@ -294,7 +294,8 @@ def file_kind(path: str) -> str:
     if parts & LOCALE_FOLDERS and suffix in _MESSAGE_SUFFIXES:
         return "data"  # a locale's messages, no setting (sidekiq's web/locales/hi.yml answered a config question)
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
-            or (p.parent.name == "requirements" and suffix in {".txt", ".in"}):
+            or (p.parent.name == "requirements" and suffix in {".txt", ".in"}) \
+            or ".teamcity" in parts:  # TeamCity's settings, in its Kotlin DSL (settings.kts was code)
         return "config"
     # Go leaves `_examples/` out of its builds (validator's took a pasted error's message lift as code)
     # (SwiftPM's Snippets/ too: swift-log's Snippets/basic-usage.swift)

@@ -617,6 +617,8 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ("which release fixed leaking credentials into the logs?", "docs", True),
     ("in which version was the retry policy added?", "docs", True),
     ("which release process do you use?", "docs", False),
+    # (EmailValidator's "where can I read the RFC 5322 grammar …?" answered code)
+    ("where can I read the RFC 5322 grammar for dot-atom-text?", "docs", True),
     # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
     ("how do I load JSON from a file?", "config", False), ("how do I make a deep copy of a JSON value?", "config", False),
     ("which json file sets the port?", "config", True), ("where is the YAML config loaded?", "config", True),
@@ -655,3 +657,14 @@ def test_building_a_thing_of_ones_own_asks_for_no_build(question: str, built: bo
     from explore.retrieval.intent import asks_build
 
     assert asks_build(question) is built
+
+
+def test_a_notebook_is_an_example_and_a_release_pipeline_no_ci() -> None:
+    """transitions' "which notebook demonstrates …?" lifted no example (its examples/*.ipynb); Moya's "where is
+    the release pipeline configured?" answered its CI file unwalked, as a question on what CI runs."""
+    from explore.retrieval.intent import asks_ci_file, asks_example
+
+    assert asks_example("Which notebook demonstrates drawing a nested graph machine?")
+    assert not asks_ci_file("Where is the release pipeline configured, which scripts run before a release?",
+                            ".circleci/config.yml")
+    assert asks_ci_file("which jobs run in the CI pipeline?", ".circleci/config.yml")

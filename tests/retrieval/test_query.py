@@ -218,6 +218,16 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
                 '"A required entitlement isn\'t present." UserInfo={NSLocalizedDescription=A required entitlement}\n')
     kept = parse("Saving fails.\n" + long + keychain + long)
     assert any("required entitlement" in m for m in kept.messages), kept.messages
+    # Swift's trap in a `Type+Extension.swift` file and Symfony's logged exception (Moya's and EmailValidator's
+    # crashes inside 700 KB of log were lost)
+    trap = "Moya/MoyaProvider+Internal.swift:83: Fatal error: MultiTarget is not a multipart upload target.\n"
+    kept = parse("Uploads crash.\n" + long + trap + long)
+    assert any(p.endswith("MoyaProvider+Internal.swift") for p in kept.paths), kept.paths
+    symfony = ('[2024-05-02T10:14:03] request.CRITICAL: Uncaught PHP Exception Egulias\\EmailValidator\\Exception\\'
+               'EmptyValidationList: "Empty validation list is not allowed" at /app/vendor/egulias/email-validator/src/'
+               'Validation/MultipleValidationWithAnd.php line 43\n')
+    kept = parse("Validation fails.\n" + long + symfony + long)
+    assert any("Empty validation list" in m for m in kept.messages), kept.messages
     # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
     for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
                    "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):
@@ -739,6 +749,12 @@ def test_a_location_as_pytest_linters_and_compilers_print_it_is_a_frame() -> Non
     assert parse("src/types.py:700:9: error: bad\nsrc/core.py:12:1: F401 unused\n").paths[-1] == "src/types.py"
     assert parse("src/a.py:10: in test_x\n    f()\nsrc/b.py:20: in f\n    g()\nE   ValueError: x\n").paths[-1] \
         == "src/b.py"
+    # a compiler's include chain is no frame (toml11's installed toml.hpp, which included find.hpp, was read
+    # as where a template error in find.hpp broke)
+    included = parse("main.cpp:15:50: error: no matching function for call to 'find<Config>'\n"
+                     "In file included from /usr/local/include/toml.hpp:36,\n                 from main.cpp:1:\n"
+                     "/usr/local/include/toml11/find.hpp:24:31: error: no matching function for call to 'get'\n")
+    assert included.paths == ("usr/local/include/toml11/find.hpp", "main.cpp"), included.paths
     ruby = parse(RUBY_TRACE)  # a frame another pattern reads is not read twice
     assert len(ruby.frame_lines) == len(set(ruby.frame_lines))
     lines = [f"    x{i} = {i}" for i in range(1, 1000)]

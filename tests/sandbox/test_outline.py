@@ -136,6 +136,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # module named so is code
     ("src/__snapshots__/parse-set-cookie.spec.ts.snap", "test"), ("src/snapshots/udiff__newline_hint.snap", "test"),
     ("src/snapshots/store.rs", "code"),
+    # TeamCity's settings in its Kotlin DSL (kotlinx-datetime's .teamcity/settings.kts was code, its pom.xml config)
+    (".teamcity/settings.kts", "config"), (".teamcity/pom.xml", "config"),
 ])
 def test_file_kind(path: str, kind: str) -> None:
     assert file_kind(path) == kind
