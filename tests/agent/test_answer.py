@@ -71,8 +71,16 @@ def test_a_walked_file_of_another_kind_than_the_stages_first_gives_way_where_it_
     assert settle(weights, [walked], {walked: 1.0}, stage, matching, walked=walked, question=question) == \
         [(walked, 0.0)]
     pages = [("README.md", 22.3), ("docs/install.md", 15.3)]
-    assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, bm25, walked="docs/install.md",
+    near = [("README.md", 12.0), ("docs/install.md", 9.0)]
+    assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, near, walked="docs/install.md",
                   question=question) == [("docs/install.md", 0.0)]
+    # of its own kind, where BM25 puts the stage's first first too and the walk's nowhere near, for a question of
+    # six words or more (filelock's "how do I make the lock give up after 10 seconds …?" read concepts.rst, BM25's
+    # 10th, over how-to.rst); a short question's BM25 says little, and the walk's page stands
+    assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, bm25, walked="docs/install.md",
+                  question=question) == [("README.md", 0.0)]
+    assert settle(weights, ["docs/install.md"], {"docs/install.md": 1.0}, pages, bm25, walked="docs/install.md",
+                  question="Where is install documented?") == [("docs/install.md", 0.0)]
     # of its own kind, where the question names the stage's first and not the walk's (prettytable's "which
     # pre-commit hooks run …?" walked to pyproject.toml's build hooks)
     hooks = "Which pre-commit hooks (ruff, black) run on this repo and where are they configured?"
