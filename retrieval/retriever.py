@@ -1502,6 +1502,23 @@ def is_contributor_form(path: str) -> bool:
         or PurePosixPath(path).name.lower() in ("pull_request_template.md", "issue_template.md")
 
 
+def is_policy_page(path: str) -> bool:
+    """Whether ``path`` is one of a project's policies (code of conduct, security policy, support,
+    governance, funding) where GitHub reads them, at the top or in .github/, no page about using it (commonmark's
+    docs/2.x/security.md is a guide to its safe options)."""
+    pure = PurePosixPath(path)
+    return _POLICY_NAME.fullmatch(pure.name) is not None and str(pure.parent).lower() in (".", ".github")
+
+
+#: A project's policies by name: bitflags' SECURITY.md and CODE_OF_CONDUCT.md took the docs lift for "how do I
+#: give a flag a different name …?", CONTRIBUTING.md's code of conduct answered an EmailValidator question.
+_POLICY_NAME = re.compile(r"(?:code[_-]of[_-]conduct|security|support|governance|funding)(?:\.\w+)?", re.I)
+#: Asking for one.
+_POLICY_WORDS = re.compile(r"\b(?:conduct|harass\w*|behaviou?r|security|secure|vulnerab\w*|disclos\w*|cves?|exploits?|"
+                           r"support(?:ed|s)?|governance|govern\w*|maintainers?|funding|sponsor\w*|donat\w*|"
+                           r"polic(?:y|ies))\b", re.I)
+
+
 #: Asking for such a form: "the bug report template", "what does the PR template ask?".
 _FORM_WORDS = re.compile(r"\btemplates?\b|\bissue forms?\b|\bforms? for (?:bug|issue|feature)", re.I)
 
@@ -1548,6 +1565,7 @@ _LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]],
     (is_translated_page, lambda q: not q.text.isascii() or bool(LANGUAGE_CODES.keys() & set(q.terms))),
     # kotlinpoet's "Update line wrapping-related documentation" ranked its feature-request form first
     (is_contributor_form, lambda q: _FORM_WORDS.search(q.text) is not None),
+    (is_policy_page, lambda q: _POLICY_WORDS.search(q.text) is not None),
 )
 
 

@@ -1445,6 +1445,12 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     assert passed_over("CHANGELOG.md", parse("How do I get the same sequence from a fixed seed, e.g. for tests?"))
     assert not passed_over("CHANGELOG.md", parse("which release fixed the seed handling bug?"))
     assert not passed_over("CHANGELOG.md", parse("Where is fixed documented?"))  # a release notes' "Fixed" heading
+    # a project's policies, where GitHub reads them, only where asked (bitflags' SECURITY.md and CODE_OF_CONDUCT.md
+    # took the docs lift for "how do I give a flag a different name …?"); a guide named so is a page
+    renaming = parse("How do I give a flag a different name for parsing and Display?")
+    assert passed_over("SECURITY.md", renaming) and passed_over(".github/CODE_OF_CONDUCT.md", renaming)
+    assert not passed_over("SECURITY.md", parse("how do I report a security vulnerability?"))
+    assert not passed_over("docs/2.x/security.md", renaming)
     # making a release asks for the guide to releasing, not the notes (kotlinpoet's answered docs/changelog.md)
     releasing = make_repo(tmp_path / "releasing", {
         "docs/changelog.md": "# Change Log\n\n## 1.2 release\n- Steps of the release: cut from main.\n",
