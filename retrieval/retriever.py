@@ -34,7 +34,7 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
                      asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page, asks_for_tests,
-                     asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
+                     asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                      is_bare_name, is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool,
                      version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
@@ -427,6 +427,17 @@ class Retriever:
             if bases[term] is not None:
                 out[-1] = bases[term]
         return out
+
+    @staticmethod
+    def _pages_match(rankings: Mapping[str, list[tuple[str, float]]]) -> bool:
+        """Whether a page matches the question's words (BM25) as well as :data:`HOW_TO_PAGE_SHARE` of the best
+        code file does, or no code file matches: then a "how do I …" question is answered by a page. Where none
+        does, the code it asks how to use answers (EmailValidator's "how do I get the reason an address was
+        rejected?" answered its documentation/Other.md, which says nothing of it, over getError()'s file)."""
+        ranked = rankings.get("file", [])
+        page = next((s for p, s in ranked if file_kind(p) == "docs"), 0.0)
+        code = next((s for p, s in ranked if file_kind(p) == "code"), None)
+        return code is None or page >= HOW_TO_PAGE_SHARE * code
 
     def _by_tail(self) -> dict[str, list[str]]:
         """Each tail of each file's path (``c.py``, ``b/c.py``, ``a/b/c.py``) -> the files
@@ -1181,7 +1192,8 @@ class Retriever:
             paths, features = candidate_features(self.snapshot, query, rankings, self.log)
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
-            lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs") else 0.0,
+            lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs")
+                     and not (asks_how_to_only(query.text) and not self._pages_match(rankings)) else 0.0,
                      "config": cfg.config_intent if (names_config(query.text) or self._configure_asked(query)
                                                      or self._tool_configured(query, fused)
                                                      or asks_artifact_built(query.text))
@@ -1907,6 +1919,10 @@ _NAMESPACE_OPENED = re.compile(r'(?:\bnamespace(?:\s+[\w:]+)?|\bextern\s+"C(?:\+
 #: Folders holding a project's sources amalgamated into one file.
 _AMALGAMATION_FOLDERS = frozenset({"single_include", "single-include", "single_header", "single-header",
                                    "amalgamation", "amalgamated"})
+#: How well (BM25, against the best code file) a page must match a "how do I …" question for the docs lift: chosen
+#: on the review questions of the stops before 2026-12-05 asking only so (135: first 80 -> 94, first five 127 ->
+#: 125), then on the later ones (75: 60 -> 62, 74 -> 73).
+HOW_TO_PAGE_SHARE = 0.8
 #: A generated file's head naming the file it was generated from (mockgen's ``// Source: client.go``).
 _GENERATED_SOURCE = re.compile(r"(?im)^\W{0,4}source:\s*([\w./-]+\.\w+)\s*$")
 #: Mock generators' marks: Go's mockgen, mockery and counterfeiter, whose files copy an interface's methods.

@@ -2366,3 +2366,26 @@ def test_a_header_beside_explicit_instantiations_or_an_amalgamation_keeps_its_pl
     page = retriever.rank("Which documentation page explains how to build my own error message that points at the "
                           "location of a value in the TOML file?", 2)
     assert page[0].path == "docs/error_message.md" and not any("config asked" in h.why for h in page), page
+
+
+def test_a_how_do_i_question_takes_a_page_only_where_one_speaks_of_it(tmp_path: Path, make_repo, commit_all) -> None:
+    """EmailValidator's "how do I get the reason an address was rejected instead of only true/false?" answered
+    documentation/Other.md, which says nothing of it, over the getError() of src/EmailValidator.php: every page
+    took the docs lift "how do I" gives. A page matching the question's words as well as the code does keeps it."""
+    code = ("<?php\nclass EmailValidator {\n    /** The reason the address was rejected, when isValid() is false. */\n"
+            "    public function getError(): ?InvalidEmail {\n        return $this->error; // reason rejected\n    }\n}\n")
+    repo = make_repo(tmp_path, {
+        "src/EmailValidator.php": code,
+        "documentation/Other.md": "# Other\n\nTLD addresses are valid. An address without a dot is accepted.\n",
+        "README.md": "# EmailValidator\n\nValidate an email address against RFC 5322.\n",
+        "docs/errors.md": "# Errors\n\nHow to get the reason an address was rejected: call `getError()` after "
+                          "`isValid()` returned false; the reason it was rejected instead of true or false.\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    asked = "How do I get the reason an address was rejected instead of only true/false?"
+    assert retriever.rank(asked, 1)[0].path == "docs/errors.md"
+    (repo / "docs" / "errors.md").write_text("# Errors\n\nSee the API reference.\n")
+    commit_all(repo, "shorter errors page")
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    first = retriever.rank(asked, 1)[0]
+    assert first.path == "src/EmailValidator.php" and "docs asked" not in first.why, first
