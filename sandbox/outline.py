@@ -155,7 +155,12 @@ def is_vendored(path: str) -> bool:
     """Whether ``path`` lies in a folder of copied-in code (:data:`VENDORED_FOLDERS`) or is a
     script named with its release (:data:`_RELEASE_NAMED_COPY`)."""
     p = PurePosixPath(path.lower())
-    return not VENDORED_FOLDERS.isdisjoint(p.parts[:-1]) or _RELEASE_NAMED_COPY.fullmatch(p.name) is not None
+    folders = p.parts[:-1]
+    if p.suffix == ".rs" and "src" in folders and not VENDORED_FOLDERS.isdisjoint(folders[folders.index("src"):]) \
+            and VENDORED_FOLDERS.isdisjoint(folders[:folders.index("src")]) \
+            and {"vendor", "node_modules", "third_party", "third-party", "thirdparty"}.isdisjoint(folders):
+        return False  # a Rust crate's own module named so (bitflags' src/external/serde.rs, `pub mod serde;`)
+    return not VENDORED_FOLDERS.isdisjoint(folders) or _RELEASE_NAMED_COPY.fullmatch(p.name) is not None
 
 
 #: A Rust module's own tests: ``#[cfg(test)]`` over a ``mod`` (a crate without ``tests/`` keeps them so).

@@ -241,6 +241,11 @@ def test_vendored_folders_and_generated_heads() -> None:
     assert is_vendored("vendor/decNumber/decNumber.c") and is_vendored("src/pip/_vendor/six.py")
     assert is_vendored("third_party/zlib/inflate.c") and not is_vendored("src/vendor.py")
     assert not is_vendored("src/vendoring/plan.py")
+    # a Rust crate's own module named so (bitflags' src/external/serde.rs, declared by `pub mod serde;`, took the
+    # vendored penalty); a C file there, or a crate under vendor/, is a copy
+    assert not is_vendored("src/external/serde.rs") and not is_vendored("crates/x/src/extern/mod.rs")
+    assert is_vendored("src/external/zlib.c") and is_vendored("vendor/foo/src/external/a.rs")
+    assert is_vendored("external/foo/src/lib.rs")
     # a script named with its release is a copy wherever it lies (handlebars.java's resources)
     assert is_vendored("src/main/resources/handlebars-v4.7.9.js") and is_vendored("static/jquery-3.6.0.min.js")
     assert is_vendored("web/bootstrap.5.3.css") and not is_vendored("src/v2.js")
