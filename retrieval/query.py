@@ -574,7 +574,10 @@ def _innermost_frame(query: Query, path: str) -> tuple[int, str] | None:
         if parts[-k:] == wanted[-k:] and (k == 2 or frame not in query.installed):
             return line, fn
         module = go_module_file(frame) if frame in query.installed else None
-        if module is not None and module[1] == path:
+        # (a nested module's, at its folder: lo's `…/samber/lo/exp/simd@v0.1.0/math_avx512.go:27` is
+        # exp/simd/math_avx512.go, whose evidence opened 2,000 lines away)
+        if module is not None and (module[1] == path or path.endswith("/" + module[1])
+                                   and module[0].endswith("/" + path[:-len(module[1]) - 1])):
             return line, fn
     return None
 

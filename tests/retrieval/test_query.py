@@ -253,6 +253,11 @@ def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_t
     assert frame_line(go, "command.go") == 1145 and frame_line(go, "app/main.go") == 12
     assert go_module_file("github.com/spf13/cobra@v1.10.1/command.go") == ("github.com/spf13/cobra", "command.go")
     assert frame_line(go, "other/command.go") is None  # another folder's file of that name is not the frame's
+    # a nested module's file, at its folder (lo's exp/simd module: the evidence opened 2,000 lines from line 27)
+    nested = parse("SIGILL: illegal instruction\n\ngoroutine 1 [running]:\ngithub.com/samber/lo/exp/simd.SumInt8x64()\n"
+                   "\t/home/ci/go/pkg/mod/github.com/samber/lo/exp/simd@v0.1.0/math_avx512.go:27 +0x41\n")
+    assert frame_line(nested, "exp/simd/math_avx512.go") == 27
+    assert frame_line(nested, "other/simd/math_avx512.go") is None
 
 
 def test_a_pasted_error_message_is_read_as_the_literal_pieces_the_code_holds() -> None:
