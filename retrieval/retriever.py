@@ -1034,9 +1034,14 @@ class Retriever:
         # Parser.php?" answered Parser.php)
         # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?", marked's
         # "which test passes bin-input.md to the CLI?" (read as the question writes it, not as found)
-        acted_on = {p for p in query.paths if re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}",
-                                                        query.text, re.I)}
-        named = [p for p in query.paths if p not in acted_on]
+        def acted_on(p: str) -> bool:
+            return re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}", query.text, re.I) is not None
+
+        named = [p for p in query.paths if not acted_on(p)]
+        # and a file without a suffix by its path, which no path pattern reads: kotlinx-datetime's
+        # "what is in timezones/full/tzdb/Europe/Berlin?" (a tz database's zone, `etc/localtime`)
+        named += [m.group(1) for m in _BARE_PATH.finditer(query.text) if m.group(1) not in named
+                  and m.group(1) in tails.get(m.group(1), ()) and not acted_on(m.group(1))]
         written = {p for p in named if "/" in p and p in tails.get(p, ())} | {
             tails[p][0] for p in named if "/" not in p and len(tails.get(p, ())) == 1
             and file_kind(tails[p][0]) != "code" and (p == tails[p][0] or not asks_for_tests(query.text))}
@@ -1923,6 +1928,8 @@ _AMALGAMATION_FOLDERS = frozenset({"single_include", "single-include", "single_h
 #: on the review questions of the stops before 2026-12-05 asking only so (135: first 80 -> 94, first five 127 ->
 #: 125), then on the later ones (75: 60 -> 62, 74 -> 73).
 HOW_TO_PAGE_SHARE = 0.8
+#: A path written out whose file has no suffix (``timezones/full/tzdb/Europe/Berlin``): a folder and a name.
+_BARE_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w-]+)(?![\w./-])")
 #: A generated file's head naming the file it was generated from (mockgen's ``// Source: client.go``).
 _GENERATED_SOURCE = re.compile(r"(?im)^\W{0,4}source:\s*([\w./-]+\.\w+)\s*$")
 #: Mock generators' marks: Go's mockgen, mockery and counterfeiter, whose files copy an interface's methods.

@@ -1023,6 +1023,14 @@ def test_a_file_written_out_whole_ranks_first(tmp_path: Path, make_repo) -> None
     assert retriever.paths_written(parse("which CI job runs src/test/protobuf/annotations.proto?")) == set()
     listed = " ".join(f"src/test/t{i}/T{i}Test.java" for i in range(4))
     assert not any("path named" in h.why for h in retriever.rank(listed, 5))
+    # a file without a suffix, by its path (kotlinx-datetime's "what is in timezones/full/tzdb/Europe/Berlin?"
+    # answered a Main.kt); words joined by a slash that are no file's path name none ("and/or")
+    zones = make_repo(tmp_path / "zones", {"timezones/tzdb/Europe/Berlin": "TZif2 Berlin zone data\n",
+                                           "src/Main.kt": "fun main() { println(\"Europe Berlin zone\") }\n"})
+    zoned = retriever_for(Index.build(Repository(zones).snapshot()))
+    first = zoned.rank("what is in timezones/tzdb/Europe/Berlin?", 1)[0]
+    assert first.path == "timezones/tzdb/Europe/Berlin" and "path named" in first.why, first
+    assert zoned.paths_written(parse("is the Europe zone and/or the Berlin zone read?")) == set()
 
 
 def test_an_older_copy_of_the_project_under_vendor_stays_behind_it(tmp_path: Path, make_repo) -> None:
