@@ -860,8 +860,10 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          r"warning)"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
-                         # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`
-                         r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:[Ff]atal[^\S\n]+)?(?:error|[Ff]atal|warning)"
+                         # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`, Python's
+                         # warning (`conftest.py:18: InsecureKeyLengthWarning: msg`: pyjwt's gave no message)
+                         r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:[Ff]atal[^\S\n]+)?"
+                         r"(?:error|[Ff]atal|warning|[A-Z]\w*(?:Warning|Error|Exception))"
                          r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$", re.M)
 #: A quoted string in prose: what a report quotes of a message (every quoted span is matched,
 #: short ones too, so the text between two quotes is never read as one; not backticks, which

@@ -267,6 +267,7 @@ class Retriever:
         self._stub_marks: dict[str, bool] = {}  # a docs page -> whether it is autodoc directives alone
         # the last question's files raising a message its table keys (message_tables): where each first names the key
         self._raised: tuple[str, dict[str, int]] = ("", {})
+        self._folder_set: set[str] | None = None  # the names of the repository's folders (_folder_held)
         self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
         self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
@@ -998,7 +999,17 @@ class Retriever:
             found = self._by_tail().get("/".join(parts[-n:]), [])
             if found and (n > 1 or len(found) <= 3):
                 return found
+            if n == 2 and self._folder_held(parts[-2]):
+                # the file's folder is one of ours and the file is not in it: a user's own file of a name ours has
+                # (dry-types' `/app/lib/types.rb:14` is the user's, not lib/dry/types.rb)
+                return []
         return []
+
+    def _folder_held(self, name: str) -> bool:
+        """Whether some folder of the repository is named ``name``."""
+        if self._folder_set is None:
+            self._folder_set = {part for folder in self._folders() for part in folder.split("/") if part}
+        return name in self._folder_set
 
     def _releases(self, path: str) -> bool:
         """Whether ``path`` makes or publishes a release. A script: its name says so, or its text
@@ -1422,7 +1433,9 @@ class Retriever:
                     why[path].append(DECLARES_ONLY)  # for `ask`, which weighs BM25 beside the stage
                 code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)
                         and p not in interfaces]
-                declaring = [p for p in fused if (_declares_only(p) or p in interfaces) and p not in named]
+                # (a declaration file holds no code, whatever names it holds: kleur's index.d.ts, whose interface
+                # names `red` and `bold`, answered how `kleur.red().bold()` chaining works over index.mjs)
+                declaring = [p for p in fused if _declares_only(p) or p in interfaces and p not in named]
                 for path in declaring if code else ():
                     if fused[path] >= max(code):
                         fused[path] = max(code) - HEADER_BEHIND

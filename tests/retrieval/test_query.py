@@ -228,6 +228,10 @@ def test_a_long_report_keeps_the_crash_between_its_start_and_its_tail() -> None:
                'Validation/MultipleValidationWithAnd.php line 43\n')
     kept = parse("Validation fails.\n" + long + symfony + long)
     assert any("Empty validation list" in m for m in kept.messages), kept.messages
+    # Python's warning as `warnings` prints it (pyjwt's InsecureKeyLengthWarning gave no message)
+    warned = parse("/app/tests/conftest.py:18: InsecureKeyLengthWarning: The HMAC key is 6 bytes long, which is "
+                   "below the minimum recommended length of 32 bytes for SHA256.\n")
+    assert "bytes long, which is below the minimum recommended length of" in warned.messages, warned.messages
     # a browser console's and Node's REPL's (luxon's `Uncaught ConflictingSpecificationError: …` gave no message)
     for pasted in ("Uncaught ConflictingSpecificationError: Cannot mix locale-based week fields with ISO-based",
                    "Uncaught (in promise) TypeError: Cannot mix locale-based week fields with ISO-based"):

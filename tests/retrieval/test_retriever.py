@@ -2397,3 +2397,29 @@ def test_a_how_do_i_question_takes_a_page_only_where_one_speaks_of_it(tmp_path: 
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
     first = retriever.rank(asked, 1)[0]
     assert first.path == "src/EmailValidator.php" and "docs asked" not in first.why, first
+
+
+def test_a_declaration_file_naming_what_is_asked_stands_behind_the_code_and_a_users_file_is_no_frame(
+        tmp_path: Path, make_repo) -> None:
+    """kleur's index.d.ts, whose interface names `red` and `bold`, answered how `kleur.red().bold()` chaining
+    works over the index.mjs doing it: a declaration file holds no code, whatever names it holds. And
+    dry-types' `/app/lib/types.rb:14`, the user's own file, was read as lib/dry/types.rb's frame (a file of that
+    name), over the builder.rb writing the warning: its folder is one of ours and the file is not in it."""
+    typed = "\n".join(f"  /** Color {c}: chain it. */\n  {c}: Color;" for c in ("red", "bold", "underline"))
+    repo = make_repo(tmp_path, {
+        "index.d.ts": "declare namespace kleur {\n interface Kleur {\n" + typed + "\n }\n}\nexport = kleur;\n",
+        "index.mjs": "function chain(has, keys) {\n  // chaining: each color returns a context with red, bold\n"
+                     "  let ctx = { has, keys };\n  ctx.red = $.red.bind(ctx);\n  return ctx;\n}\n"
+                     "const $ = { red: init(31, 39), bold: init(1, 22) };\nexport default $;\n",
+        "lib/dry/types.rb": "module Dry\n  module Types\n    def self.warn(msg)\n    end\n  end\nend\n",
+        "lib/dry/types/builder.rb": "module Dry\n  module Types\n    def default(value)\n"
+                                    "      Dry::Types.warn('is mutable. Be careful: types will return "
+                                    "the same instance')\n"
+                                    "    end\n  end\nend\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    ranked = retriever.rank("How does chaining like kleur.red().bold().underline('hi') work internally?", 2)
+    assert ranked[0].path == "index.mjs", ranked
+    warned = retriever.rank("[dry-types] [] is mutable. Be careful: types will return the same instance of the "
+                            "default value\n/app/lib/types.rb:14:in '<module:Types>'\n", 2)
+    assert warned[0].path == "lib/dry/types/builder.rb" and not any("innermost frame" in h.why for h in warned), warned
