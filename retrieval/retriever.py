@@ -423,7 +423,7 @@ class Retriever:
         for term in terms:
             out.append(term)
             if term not in bases:
-                held = self.index.holds(term)
+                held = self.index.holds(term) or term in _ASKING_WORDS
                 bases[term] = None if held else next((b for b in _bases(term) if self.index.holds(b)), None)
             if bases[term] is not None:
                 out[-1] = bases[term]
@@ -1734,6 +1734,12 @@ def _names_version(question: str, folder: str) -> bool:
 
 #: What JavaScript is written in, and compiled to: a bundle's `index.js` is built from `index.ts`.
 _SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"})
+
+
+#: Words saying how a question asks, not what about: "where is faker documented?" read as ``document`` answered
+#: factory_boy's docs/orms.rst (of MongoDB's documents) over docs/reference.rst.
+_ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "declared", "implemented", "located",
+                           "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
 
 
 def _bases(word: str) -> list[str]:

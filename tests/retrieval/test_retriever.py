@@ -2325,6 +2325,11 @@ def test_a_word_no_file_holds_is_read_as_its_base(tmp_path: Path, make_repo) -> 
     held = make_repo(tmp_path / "held", {"a.py": "# pickled\npickle = 1\n"})
     assert "pickle" not in retriever_for(Index.build(Repository(held).snapshot()))._with_bases(parse(asked))
     assert "pickle" not in retriever._with_bases(parse("Timeout exception can be pickled now"))
+    # a word saying how the question asks stays as it is ("where is faker documented?" read as `document`
+    # answered factory_boy's page on MongoDB's documents)
+    documents = make_repo(tmp_path / "documents", {"docs/orms.rst": "Documents\n=========\n\nA document per row.\n"})
+    assert "document" not in retriever_for(Index.build(Repository(documents).snapshot()))._with_bases(
+        parse("Where is faker documented?"))
     assert [_bases(w) for w in ("parsing", "stopped", "string", "used")] == [
         ["parse", "pars"], ["stoppe", "stopp", "stop"], [], []]
 
