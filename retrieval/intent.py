@@ -732,9 +732,10 @@ _ASKS_WORKFLOW = re.compile(r"\b(?:which|what|the)\s+(?:github\s+)?(?:ci\s+)?"
 
 
 #: A page asked for by the word, its subject whatever it names ("which documentation page explains … a value
-#: in the TOML file?": toml11's CMake files and workflows took the config lift the TOML file gave).
+#: in the TOML file?": toml11's CMake files and workflows took the config lift the TOML file gave; byteorder's
+#: "which document describes the minimum supported Rust version policy?" answered Cargo.toml).
 _WHICH_PAGE = re.compile(r"\b(?:which|what)\s+(?:(?:documentation|docs?|readme|wiki|help)\s+)?(?:pages?|sections?|"
-                         r"guides?|tutorials?|chapters?|articles?)\b", re.I)
+                         r"guides?|tutorials?|chapters?|articles?|documents?)\b", re.I)
 
 
 def asks_for_page(question: str) -> bool:

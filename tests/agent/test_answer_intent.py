@@ -668,3 +668,14 @@ def test_a_notebook_is_an_example_and_a_release_pipeline_no_ci() -> None:
     assert not asks_ci_file("Where is the release pipeline configured, which scripts run before a release?",
                             ".circleci/config.yml")
     assert asks_ci_file("which jobs run in the CI pipeline?", ".circleci/config.yml")
+
+
+@pytest.mark.parametrize("question, page", [
+    ("Which documentation page explains how to build my own error message?", True),
+    # (byteorder's "which document describes the minimum supported Rust version policy?" answered Cargo.toml)
+    ("Which document describes the minimum supported Rust version policy for this crate?", True),
+    ("What is the minimum supported Rust version?", False), ("Fix the docs page title", False)])
+def test_a_page_asked_for_by_the_word(question: str, page: bool) -> None:
+    from explore.retrieval.intent import asks_for_page
+
+    assert asks_for_page(question) is page
