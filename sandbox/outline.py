@@ -156,9 +156,8 @@ def is_vendored(path: str) -> bool:
     script named with its release (:data:`_RELEASE_NAMED_COPY`)."""
     p = PurePosixPath(path.lower())
     folders = p.parts[:-1]
-    if p.suffix == ".rs" and "src" in folders and not VENDORED_FOLDERS.isdisjoint(folders[folders.index("src"):]) \
-            and VENDORED_FOLDERS.isdisjoint(folders[:folders.index("src")]) \
-            and {"vendor", "node_modules", "third_party", "third-party", "thirdparty"}.isdisjoint(folders):
+    if p.suffix == ".rs" and "src" in folders and VENDORED_FOLDERS.isdisjoint(folders[:folders.index("src")]) \
+            and set(folders[folders.index("src"):]) & VENDORED_FOLDERS <= {"external", "extern"}:
         return False  # a Rust crate's own module named so (bitflags' src/external/serde.rs, `pub mod serde;`)
     return not VENDORED_FOLDERS.isdisjoint(folders) or _RELEASE_NAMED_COPY.fullmatch(p.name) is not None
 
