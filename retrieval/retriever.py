@@ -34,9 +34,9 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
                      asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page, asks_for_tests,
-                     asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
-                     is_bare_name, is_ci_file, is_only_a_reference, is_statement, names_config, names_file, names_tool,
-                     version_line)
+                     asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked, dependency_asked,
+                     dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement, names_config,
+                     names_file, names_tool, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
                     owned_names, parse, php_call_sites, php_caller)
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
@@ -1101,7 +1101,7 @@ class Retriever:
             return False
         suffix = PurePosixPath(path).suffix.lower()
         top = parts.index(next(p for p in parts if p in _AMALGAMATION_FOLDERS))
-        return any(not f.lower().split("/")[top:top + 1] == [parts[top]] and f.lower().endswith(suffix)
+        return any(f.lower().split("/")[top:top + 1] != [parts[top]] and f.lower().endswith(suffix)
                    for f in self.snapshot.files if f != path)
 
     def _generated_elsewhere(self, path: str) -> bool:
@@ -1944,8 +1944,8 @@ _NAMESPACE_OPENED = re.compile(r'(?:\bnamespace(?:\s+[\w:]+)?|\bextern\s+"C(?:\+
 _AMALGAMATION_FOLDERS = frozenset({"single_include", "single-include", "single_header", "single-header",
                                    "amalgamation", "amalgamated"})
 #: How well (BM25, against the best code file) a page must match a "how do I …" question for the docs lift: chosen
-#: on the review questions of the stops before 2026-12-05 asking only so (135: first 80 -> 94, first five 127 ->
-#: 125), then on the later ones (75: 60 -> 62, 74 -> 73).
+#: on the review questions of the stops before the last asking only so (135: first file 80 -> 94, first five 127 ->
+#: 125), then checked on the last stop's and this one's (75: 60 -> 62, 74 -> 73).
 HOW_TO_PAGE_SHARE = 0.8
 #: A path written out whose file has no suffix (``timezones/full/tzdb/Europe/Berlin``): a folder and a name.
 _BARE_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w-]+)(?![\w./-])")
