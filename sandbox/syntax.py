@@ -1,7 +1,7 @@
 """Definitions and doc comments of source files in other languages than Python, by tree-sitter.
 
 For each file of JavaScript, TypeScript (and TSX), Go, Rust, Java, C, C++, Ruby, PHP, C#, Swift, Scala, Kotlin,
-Elixir or Lua: the functions,
+Elixir, Lua or Objective-C: the functions,
 methods, classes, structs, interfaces, traits, enums, type aliases, macros and constants it
 defines, each with its lines and the doc comment directly above it (JSDoc and Javadoc
 ``/** */``, Go's ``//`` lines, Rust's and C#'s ``///``, C and C++ ``//`` or ``/* */``, Ruby's ``#``,
@@ -37,6 +37,9 @@ SUFFIXES: dict[str, str] = {
     ".cppm": "cpp", ".ixx": "cpp", ".mpp": "cpp",
     ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
     ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin", ".ex": "elixir", ".exs": "elixir", ".lua": "lua",
+    # Objective-C (PromiseKit's Sources/when.m defines `PMKWhen`, in no definition or unit: the Swift file of its
+    # name answered "where is the Objective-C PMKWhen implemented?")
+    ".m": "objc", ".mm": "objc",
 }
 #: Language -> (module of its grammar wheel, function returning the grammar).
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -56,6 +59,7 @@ GRAMMARS: dict[str, tuple[str, str]] = {
     "kotlin": ("tree_sitter_kotlin", "language"),
     "elixir": ("tree_sitter_elixir", "language"),
     "lua": ("tree_sitter_lua", "language"),
+    "objc": ("tree_sitter_objc", "language"),
 }
 _CPP_HEADER = re.compile(r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w*\s*\{|template\s*<)|\b(?:public|private):", re.M)
 #: Files larger than this are not parsed (generated tables, bundles).
@@ -211,6 +215,12 @@ _KINDS: dict[str, dict[str, str]] = {
     # Elixir defines by calling macros (`defmodule`, `def`, …): every call is read, those are kept
     "elixir": {"call": "function"},
     "lua": {"function_declaration": "function", "assignment_statement": "function"},
+    # an Objective-C class's @interface and @implementation, its methods (named by their selector's first part),
+    # and the C it holds
+    "objc": {"function_definition": "function", "class_interface": "class", "class_implementation": "class",
+             "protocol_declaration": "interface", "method_definition": "method", "struct_specifier": "struct",
+             "enum_specifier": "enum", "type_definition": "type", "preproc_function_def": "macro",
+             "preproc_def": "constant"},
 }
 #: Elixir's defining macros -> the kind of what each defines (``defimpl`` names its functions' scope).
 _ELIXIR_DEFINES = {"defmodule": "class", "defprotocol": "interface", "defimpl": "impl", "def": "function",
@@ -374,7 +384,11 @@ class _Reader:
         if t == "preproc_def":
             name = node.child_by_field_name("name")
             return [(_text(name), kind, "")] if name is not None and _UPPER_NAME.fullmatch(_text(name)) else []
-        if t in ("function_definition", "type_definition") and self.family in ("c", "cpp"):
+        if t in ("class_interface", "class_implementation", "protocol_declaration", "method_definition") \
+                and self.family == "objc":  # named by their first identifier (a selector's first part)
+            name = next((c for c in node.named_children if c.type == "identifier"), None)
+            return [(_text(name), kind, "")] if name is not None else []
+        if t in ("function_definition", "type_definition") and self.family in ("c", "cpp", "objc"):
             return [found] if (found := _declarator_name(node, kind)) else []
         if t in ("struct_specifier", "union_specifier", "enum_specifier", "class_specifier"):
             if node.child_by_field_name("body") is None:

@@ -403,3 +403,19 @@ def test_a_csharp_14_extension_block_defines_its_members() -> None:
     assert found["BuildUri"][:2] == ("method", "IRestClient")
     assert found["DoBuildUriValidations"][:2] == ("method", "BuildUriExtensions")
     assert "extension" not in found and "Helper" not in found and found["Run"][:2] == ("method", "Runner"), found
+
+
+def test_objective_c_classes_methods_and_functions() -> None:
+    """PromiseKit's Sources/when.m defines `PMKWhen`, a C function, and AnyPromise.m the class's methods: no
+    definition or unit of them was read, and "where is the Objective-C PMKWhen implemented?" answered when.swift."""
+    when = _by_name("Sources/when.m", "#import \"AnyPromise.h\"\n\n/** Wait for all promises in a set. */\n"
+                                      "AnyPromise *PMKWhen(id promises) {\n    return nil;\n}\n")
+    assert when["PMKWhen"].kind == "function" and when["PMKWhen"].doc == "Wait for all promises in a set."
+    anypromise = _by_name("Sources/AnyPromise.m", "@implementation AnyPromise\n\n"
+                                                  "- (instancetype)initWithResolver:(PMKResolver *)resolver {\n"
+                                                  "    return self;\n}\n\n"
+                                                  "+ (instancetype)promiseWithValue:(id)value {\n"
+                                                  "    return nil;\n}\n\n@end\n")
+    assert anypromise["AnyPromise"].kind == "class"
+    assert anypromise["initWithResolver"].kind == "method" and anypromise["initWithResolver"].parent == "AnyPromise"
+    assert anypromise["promiseWithValue"].start == 7
