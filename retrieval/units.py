@@ -224,8 +224,9 @@ CARRY_OVER_FILES = 30
 #: properties; "15" a file's top-level ones only, and C++20 module units (.cppm, .ixx, .mpp); "16" a module
 #: unit's `export namespace x {` no function named x; "17" C# 14's extension blocks' members, and words of every
 #: script; "18" TeamCity's `.teamcity/*.kts` settings are config, out of the set; "19" Objective-C's `.m`/`.mm`
-#: by tree-sitter (their classes, methods and functions; they were split by C-function lines).
-UNITS_VERSION = "19"
+#: by tree-sitter (their classes, methods and functions; they were split by C-function lines); "20" C++'s
+#: `.inl`/`.ipp`/`.tpp`/`.tcc` implementation files are code, into the set.
+UNITS_VERSION = "20"
 #: Sets of more files than this are not kept in the memo file by file (a 100,000-file
 #: repository's per-file lists held about a gigabyte): they are flattened at once, and the
 #: newest flat set of each repository stays in memory as the next commit's donor instead.

@@ -35,6 +35,9 @@ SUFFIXES: dict[str, str] = {
     ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
     # C++20 modules' interface units (CLI11's src/modules/CLI11.cppm was data, in no answer)
     ".cppm": "cpp", ".ixx": "cpp", ".mpp": "cpp",
+    # a header-only library's implementation files (tomlplusplus' include/toml++/impl/parser.inl was data: no
+    # definition, no unit, no pasted message found in it)
+    ".inl": "cpp", ".ipp": "cpp", ".tpp": "cpp", ".tcc": "cpp",
     ".rb": "ruby", ".rake": "ruby", ".php": "php", ".cs": "c_sharp", ".swift": "swift", ".scala": "scala",
     ".sc": "scala", ".kt": "kotlin", ".kts": "kotlin", ".ex": "elixir", ".exs": "elixir", ".lua": "lua",
     # Objective-C (PromiseKit's Sources/when.m defines `PMKWhen`, in no definition or unit: the Swift file of its

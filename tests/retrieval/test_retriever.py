@@ -2376,6 +2376,16 @@ def test_a_header_beside_explicit_instantiations_or_an_amalgamation_keeps_its_pl
     assert ranked[0].path == "include/toml11/serializer.hpp", ranked
     assert "generated" in next(h.why for h in ranked if h.path.startswith("single_include/")), ranked
     assert not retriever._includes_only("src/parser.cpp")
+    # one at the top, saying it was assembled, beside the header it copies (tomlplusplus' 17,897-line toml.hpp
+    # beside include/toml++/toml.hpp first for 20 of 30 history questions)
+    top = make_repo(tmp_path / "top", {
+        "toml.hpp": "// THIS FILE WAS ASSEMBLED FROM MULTIPLE HEADER FILES BY A SCRIPT - PLEASE DON'T EDIT IT\n"
+                    "namespace toml {\nclass serializer {\n" + body * 3 + "};\n}\n",
+        "include/toml++/toml.hpp": "#pragma once\n#include \"impl/serializer.inl\"\n",
+        "include/toml++/impl/serializer.inl": "namespace toml {\nclass serializer {\n" + body + "};\n}\n"})
+    ranked = retriever_for(Index.build(Repository(top).snapshot())).rank(
+        "how does the serializer make sure 1.0 is not written as 1 when formatting a float?", 2)
+    assert ranked[0].path == "include/toml++/impl/serializer.inl" and "generated" in ranked[1].why, ranked
     page = retriever.rank("Which documentation page explains how to build my own error message that points at the "
                           "location of a value in the TOML file?", 2)
     assert page[0].path == "docs/error_message.md" and not any("config asked" in h.why for h in page), page

@@ -419,3 +419,10 @@ def test_objective_c_classes_methods_and_functions() -> None:
     assert anypromise["AnyPromise"].kind == "class"
     assert anypromise["initWithResolver"].kind == "method" and anypromise["initWithResolver"].parent == "AnyPromise"
     assert anypromise["promiseWithValue"].start == 7
+
+
+def test_a_header_only_librarys_implementation_files_are_cpp() -> None:
+    """tomlplusplus keeps its parser in include/toml++/impl/parser.inl: no definition was read from it."""
+    parser = _by_name("include/toml++/impl/parser.inl", "namespace toml {\nbool parse_basic_string(const char* s) {\n"
+                                                        "    return s != nullptr;\n}\n}\n")
+    assert parser["parse_basic_string"].kind == "function"

@@ -55,7 +55,7 @@ MAX_QUESTION_CHARS = 600
 
 SOURCE_SUFFIXES = frozenset(
     ".py .pyi .pyx .c .h .cc .cpp .hpp .rs .go .java .kt .js .jsx .mjs .cjs .ts .tsx .rb .php .cs .swift "
-    ".scala .sh .lua .r .jl .m .mm .zig .ex .exs .erl .hs .ml .clj .dart .vue .sql".split()
+    ".scala .sh .lua .r .jl .m .mm .zig .ex .exs .erl .hs .ml .clj .dart .vue .sql .inl .ipp .tpp .tcc".split()
 )
 _BOT = re.compile(r"\[bot\]|dependabot|renovate|github-actions|pre-commit-ci|\bbot@|noreply.*bot", re.I)
 _CHORE = re.compile(

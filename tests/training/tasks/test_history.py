@@ -210,3 +210,12 @@ def test_a_packages_testing_folder_is_its_code_a_top_testing_folder_tests() -> N
 
     assert not is_test_path("src/pendulum/testing/traveller.py") and is_code_target("src/pendulum/testing/traveller.py")
     assert is_test_path("testing/run_all.py") and is_test_path("tests/test_x.py")
+
+
+def test_a_header_only_librarys_implementation_files_are_sources() -> None:
+    """tomlplusplus' commits changing include/toml++/impl/parser.inl named only its amalgamated toml.hpp as the
+    answer: `.inl` was no source, so `explore eval` rewarded ranking the copy."""
+    from explore.training.tasks.history import is_source
+
+    assert is_source("include/toml++/impl/parser.inl") and is_source("include/x/detail/impl.ipp")
+    assert not is_source("docs/index.md")
