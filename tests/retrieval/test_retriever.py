@@ -2396,7 +2396,8 @@ def test_a_how_do_i_question_takes_a_page_only_where_one_speaks_of_it(tmp_path: 
     documentation/Other.md, which says nothing of it, over the getError() of src/EmailValidator.php: every page
     took the docs lift "how do I" gives. A page matching the question's words as well as the code does keeps it."""
     code = ("<?php\nclass EmailValidator {\n    /** The reason the address was rejected, when isValid() is false. */\n"
-            "    public function getError(): ?InvalidEmail {\n        return $this->error; // reason rejected\n    }\n}\n")
+            "    public function getError(): ?InvalidEmail {\n"
+            "        return $this->error; // reason rejected\n    }\n}\n")
     repo = make_repo(tmp_path, {
         "src/EmailValidator.php": code,
         "documentation/Other.md": "# Other\n\nTLD addresses are valid. An address without a dot is accepted.\n",
