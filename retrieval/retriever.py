@@ -1229,6 +1229,8 @@ class Retriever:
                     fused[path] += lifts["test"] * SUBJECT_SHARE
                     why[path].append(SUBJECT_TESTED)
             if any(lifts.values()):
+                # the best unit rank a test file holds: a module's own tests answer only above it
+                tested_units = min((_unit_rank(why[p]) for p in fused if file_kind(p) == "test"), default=1 << 30)
                 for path in fused:
                     kind = file_kind(path)
                     if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
@@ -1255,7 +1257,9 @@ class Retriever:
                         fused[path] += lift
                         why[path].append(f"{kind} asked")
                     elif kind == "code" and lifts["test"] and _unit_rank(why[path]) <= OWN_TESTS_UNITS \
-                            and self._tests_match(query, path):
+                            and _unit_rank(why[path]) < tested_units and self._tests_match(query, path):
+                        # (not below a test file's unit: hashbrown's map.rs, unit#3, took "which test covers a
+                        # BuildHasher that panics …?" from tests/hasher_unwind.rs, unit#1)
                         fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
                         why[path].append(TESTS_INSIDE)
                 if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it

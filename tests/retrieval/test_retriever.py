@@ -2202,6 +2202,28 @@ def test_a_module_s_own_tests_answer_which_test_only_where_its_units_rank_high(t
     assert "tests inside" not in uniform.why, top
 
 
+def test_a_module_s_own_tests_stand_behind_a_test_file_whose_unit_matches_better(tmp_path: Path, make_repo) -> None:
+    """hashbrown's src/map.rs, whose `#[cfg(test)] mod test_map` ranked third by its units, took "which
+    test covers a BuildHasher that panics in the middle of an in-place rehash?" from
+    tests/hasher_unwind.rs, first by its units: the module's own tests are lifted only above every
+    test file's unit."""
+    repo = make_repo(tmp_path, {
+        "src/map.rs": "/// A hash map.\npub struct HashMap;\n\nimpl HashMap {\n    /// Grows the table.\n"
+                      "    pub fn reserve(&mut self) {}\n}\n\n#[cfg(test)]\nmod test_map {\n"
+                      "    use core::hash::BuildHasher;\n\n    #[test]\n    fn test_build_hasher() {\n"
+                      "        assert_eq!(1, 1);\n    }\n}\n",
+        "tests/hasher_unwind.rs": "//! A BuildHasher that panics in the middle of an in-place rehash.\n"
+                                  "use hashbrown::HashMap;\n\n#[test]\n"
+                                  "fn build_hasher_panics_during_in_place_rehash() {\n"
+                                  "    // the panic in the middle of the rehash\n    let _ = HashMap;\n}\n",
+        "Cargo.toml": "[package]\nname = \"hashbrown\"\nversion = \"1.0.0\"\n",
+    })
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    top = retriever.rank("Which test covers a BuildHasher that panics in the middle of an in-place rehash?", 3)
+    assert top[0].path == "tests/hasher_unwind.rs", top
+    assert not any("tests inside" in h.why for h in top), top
+
+
 def test_which_test_lifts_the_tests_named_for_the_code_it_is_about(tmp_path: Path, make_repo) -> None:
     """validators' "which test covers the Finnish social security number validator?": the words
     are fi.py's, and tests/i18n/test_fi.py says none of them (its docstring says "Test i18n/es.");
