@@ -857,14 +857,24 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          # (a PHP namespace's too: `Symfony\Component\Yaml\Exception\DumpException: …` gave none)
                          # (and Ruby's: `ActionView::Template::Error: …` gave none)
                          r"(?:(?:[\w.\\/]|::)*(?:Error|Exception|Warning|Failure)|error|fatal|[Ff]atal error|panic|"
-                         r"warning)"
-                         r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|^[^\S\n]*((?:Error|ERROR|error)\b[^:\n].{12,300})$|"
+                         # and a log level's capitals, pip's (`ERROR: Could not find a version …`: it gave none)
+                         r"warning|ERROR|FATAL|CRITICAL|WARNING)"
+                         r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|"
+                         # a message after `Error`, kept with it (`Error parsing …`), and after a tool's `ERROR`,
+                         # without it (pypa/build's `ERROR Unmet dependencies …`, which no file holds so, found nothing)
+                         r"^[^\S\n]*(?:ERROR[^\S\n]+(?![\s:])|\[(?:ERROR|FATAL)\][^\S\n]+|(?=(?:Error|error)\b[^:\n]))"
+                         r"(.{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
                          # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`, Python's
                          # warning (`conftest.py:18: InsecureKeyLengthWarning: msg`: pyjwt's gave no message)
                          r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:[Ff]atal[^\S\n]+)?"
                          r"(?:error|[Ff]atal|warning|[A-Z]\w*(?:Warning|Error|Exception))"
-                         r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$", re.M)
+                         r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$|"
+                         # PHP's own (`PHP Fatal error:  Uncaught App\XException: msg in /app/x.php:41`:
+                         # Respect/Validation's gave none), less the exception's name and where it was thrown
+                         r"^[^\S\n]*PHP[^\S\n]+(?:Fatal error|Warning|Notice|Deprecated|Parse error):[^\S\n]+"
+                         r"(?:Uncaught[^\S\n]+[\w\\]+:[^\S\n]+)?(.{12,300}?)"
+                         r"(?:[^\S\n]+in[^\S\n]+\S+?(?::\d+|[^\S\n]+on[^\S\n]+line[^\S\n]+\d+))?$", re.M)
 #: A quoted string in prose: what a report quotes of a message (every quoted span is matched,
 #: short ones too, so the text between two quotes is never read as one; not backticks, which
 #: quote code).
@@ -962,7 +972,7 @@ def _error_lines(text: str) -> list[str]:
     """The messages of ``text``'s error lines (:data:`_ERROR_LINE`, :data:`_ERROR_FORMS`, and
     the items of an error list, :data:`_ERROR_LIST`), less a build tool's own."""
     found = [line for m in _ERROR_LINE.finditer(text)
-             if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3))]
+             if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3) or m.group(4))]
     found += [" ".join(m.group(1).split()) for form in _ERROR_FORMS for m in form.finditer(text)]
     return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 

@@ -368,6 +368,25 @@ def test_a_deno_registry_frame_is_an_installed_packages_file_and_a_keyword_in_ba
     assert "await" in parse("where is `await` handled?").names  # alone in backticks, it is what is asked
 
 
+def test_a_log_level_s_and_php_s_error_lines_give_the_message_without_their_prefix() -> None:
+    """pypa/build prints `ERROR Unmet dependencies …` (the message kept "ERROR" and no file held it),
+    pip `ERROR: …`, Maven `[ERROR] …`, PHP's CLI `PHP Fatal error:  Uncaught X: msg in /path:41`
+    (Respect/Validation's gave none once a `Stack trace:` line followed)."""
+    assert parse("ERROR Unmet dependencies (checked against /usr/bin/python3):\n\tfoo>=1").messages == \
+        ("Unmet dependencies",)
+    assert parse("ERROR: Could not find a version that satisfies the requirement").messages == \
+        ("Could not find a version that satisfies the requirement",)
+    assert parse("[ERROR] Failed to validate the project settings").messages == \
+        ("Failed to validate the project settings",)
+    php = ('PHP Fatal error:  Uncaught Respect\\Validation\\Exceptions\\ValidationException: "30/12/2024" must be '
+           'a date in the "2005-12-30" format in /app/src/Http/Controllers/BookingController.php:41\n'
+           "Stack trace:\n#0 {main}\n  thrown in /app/src/Http/Controllers/BookingController.php on line 41")
+    assert parse(php).messages == ("must be a date in the",)
+    assert parse("PHP Warning:  Undefined variable $config in /app/index.php on line 12").messages == \
+        ("Undefined variable $config",)
+    assert parse("Error parsing the configuration file").messages == ("Error parsing the configuration file",)
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never
