@@ -30,7 +30,7 @@ from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
 from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_tests, asks_how_to_only,
                                 asks_publish, asks_upgrade_guide, asks_which_test, is_statement, names_file, names_tool,
                                 speaks_of_tests)
-from ..retrieval.retriever import ASKED_ANYWAY, COPIES, is_release_guide, not_asked_about, passed_over
+from ..retrieval.retriever import ASKED_ANYWAY, COPIES, VENDORED, is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import tokenize
@@ -197,6 +197,8 @@ _ARTIFACT = (r"(?:man(?:ual)?[ -]?pages?|manual|(?:shell )?completions?|docs|doc
 #: Scripts, benchmarks and build tooling asked about by name ("the esbuild config", "which benchmark …"), not
 #: a verb they share with code ("how does route registration build the regex?": FastRoute's benchmark answered).
 _ASKS_SCRIPT = re.compile(r"\b(?:scripts?|benchmarks?|bench|bundl\w*|esbuild|webpack|rollup|vite|gulp|grunt|makefile|"
+                          # a fuzz target (ron's fuzz/fuzz_targets/from_str.rs, first in both rankings, was dropped)
+                          r"fuzz\w*|"
                           r"profil(?:e|er|ing)|perf(?:ormance)? tests?|(?:the|a) build (?:step|process|pipeline|script)|"
                           r"command[- ]line tool|cli (?:tool|entry|script|binary)|"
                           # a file written by a tool the repository runs (urfave/cli's scripts/build.go regenerates
@@ -241,6 +243,11 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     asked = {p for p, reasons in why.items() if ASKED_ANYWAY.intersection(reasons)}
     # a generated copy BM25 ranks first (FakeItEasy's Generated/*.g.cs over the generator it asked for)
     bm25 = [(p, s) for p, s in bm25 if COPIES.isdisjoint(why.get(p, ()))]
+    if stage and VENDORED not in why.get(stage[0][0], ()):
+        # and a vendored copy the stage put behind the project's own file (semver's vendored
+        # golang.org/x/mod/semver/semver.go, 9.0 by BM25 against version.go's 3.1, answered over the stage's
+        # first); where the stage still ranks the copy first (it alone holds the code) it stands
+        bm25 = [(p, s) for p, s in bm25 if VENDORED not in why.get(p, ())]
     if weights.code_only:
         if walked is not None and asks_upgrade_guide(question) and not _is_guide(walked) and (guide := next(
                 (p for p, _ in stage[:weights.candidates] if _is_guide(p)), None)) is not None:

@@ -145,6 +145,8 @@ _NAMES_CONFIG = re.compile(
     rf"targetframeworks?|langversion|package\.swift|swift package( manager)?|swiftpm|podspec|podfile|cocoapods|"
     rf"carthage|sbt (build|settings|plugins?)|plugins\.sbt|"
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
+    # a CI service named by its product (GuardClauses' "is there an Azure DevOps pipeline definition?" answered code)
+    rf"azure (devops )?pipelines?|pipeline definitions?|appveyor|gitlab[- ]ci|"
     # CI as the place tests run, asked what it runs (cxxopts' "which compilers are tested in CI?" lifted no
     # workflow) — not how the code behaves there (cleo's "does the progress bar hide itself on CI?")
     rf"(which|what)\b[^?\n]{{0,60}}\b(in|on|by|does|do) (the )?(ci|github actions)\b|"
@@ -315,7 +317,10 @@ _TESTS_NAMED = (rf"\b(the|its|their|any|unit|integration|existing|which|what)\s+
                 # "is there a test that …", "are there tests for X?" (FakeItEasy's VB integration tests, 82nd)
                 rf"\b(is|are) there (a |an |any )?{_TEST_ADJECTIVE}{_TESTS_NOUN}\s+(for|of|that|which|covering|"
                 r"checking|exercising|on)\b|"
-                r"(?=\b(?:which|what)\s)" + _TESTS_DOING)
+                r"(?=\b(?:which|what)\s)" + _TESTS_DOING + "|"
+                # a test named by its name ("the preserve_sequence test": ron's tests/preserve_sequence.rs, first in
+                # both rankings, was dropped for the code files ranked below it)
+                r"\bthe\s+`?[a-z]\w*_\w+`?\s+(tests?|specs?)\b")
 _WHICH_TESTS = re.compile(_TESTS_NAMED, re.I)
 _WHERE_TESTS = re.compile(
     _TESTS_NAMED + "|"

@@ -199,6 +199,8 @@ ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
 #: holds the code asked about, mockk's external/slicer/, it answers.)
 COPIES = frozenset({"generated"})
+#: Why a file is another project's code copied in (its penalty in the stage).
+VENDORED = "vendored"
 #: Per language, what declares an interface (or a protocol) and what declares code beside it.
 _INTERFACE_SUFFIXES = {
     ".java": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|enum|record)\s+[A-Z]\w*")),
@@ -1401,10 +1403,10 @@ class Retriever:
                     page = not code and file_kind(path) == "docs" and is_vendored(path)
                     if not code and not autoconf and not page and not self._built_page(path):
                         continue
-                    copied = "vendored" if is_vendored(path) else "generated" if not code or self._generated(path) else ""
+                    copied = VENDORED if is_vendored(path) else "generated" if not code or self._generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written
-                    if copied and (autoconf or not _names_copy(named_text, path, copied == "vendored")
-                                   or (copied == "vendored" and self._own_namesake(path)
+                    if copied and (autoconf or not _names_copy(named_text, path, copied == VENDORED)
+                                   or (copied == VENDORED and self._own_namesake(path)
                                        and not _ASKS_VENDORED.search(query.text))):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)

@@ -162,6 +162,22 @@ def test_a_copy_the_stage_penalised_is_no_bm25_candidate() -> None:
     assert settle(weighed, [], {}, stage, bm25, question=asked, why={copy: ("file#1", "generated")})[0][0] != copy
 
 
+def test_a_vendored_copy_the_stage_put_behind_the_project_s_file_is_no_bm25_candidate() -> None:
+    """semver's vendored golang.org/x/mod/semver/semver.go, 9.0 by BM25 against version.go's 3.1,
+    answered "where is the precedence of prerelease identifiers compared?" over the stage's first;
+    where the stage ranks the vendored file first (it alone holds the code asked about) it stands."""
+    copy = "vendor/golang.org/x/mod/semver/semver.go"
+    stage = [("version.go", 6.0), (copy, 5.8), ("constraints.go", 4.0)]
+    bm25 = [(copy, 9.03), ("version.go", 3.07), ("constraints.go", 2.0)]
+    asked = "Where is the precedence of prerelease identifiers compared?"
+    weighed = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    assert settle(weighed, [], {}, stage, bm25, question=asked)[0][0] == copy
+    penalised = {copy: ("file#2", "vendored")}
+    assert settle(weighed, [], {}, stage, bm25, question=asked, why=penalised)[0][0] == "version.go"
+    alone = [(copy, 9.0), ("version.go", 6.0)]
+    assert settle(weighed, [], {}, alone, bm25, question=asked, why={copy: ("file#1", "vendored")})[0][0] == copy
+
+
 def test_an_image_or_conf_py_walked_for_a_docs_question_gives_way_to_the_stages_page() -> None:
     """Asked from itsdangerous' docs/, "which page documents the signer?" was answered with
     conf.py and "which page explains the URL safe serializer?" with the icon the walk read:
@@ -679,3 +695,19 @@ def test_a_page_asked_for_by_the_word(question: str, page: bool) -> None:
     from explore.retrieval.intent import asks_for_page
 
     assert asks_for_page(question) is page
+
+
+def test_a_fuzz_target_or_a_test_named_by_its_name_stands_where_both_rankings_put_it_first() -> None:
+    """ron's "where is the fuzz target that feeds random input to ron::from_str?" and "which .ron
+    files does the preserve_sequence test load?" dropped fuzz/fuzz_targets/from_str.rs (a script)
+    and tests/preserve_sequence.rs, first in the stage and BM25 alike, for code ranked below."""
+    weighed = AnswerWeights(policy=0.0, stage=0.5, bm25=0.25, code_only=True, intent=True)
+    fuzz = [("fuzz/fuzz_targets/from_str.rs", 9.0), ("src/de/mod.rs", 6.0), ("src/options.rs", 5.0)]
+    asked = "Where is the fuzz target that feeds random input to ron::from_str?"
+    assert settle(weighed, [], {}, fuzz, fuzz, question=asked)[0][0] == "fuzz/fuzz_targets/from_str.rs"
+    named = [("tests/preserve_sequence.rs", 9.0), ("src/ser/mod.rs", 6.0), ("src/parse.rs", 5.0)]
+    asked = "Which .ron data files does the preserve_sequence test load, and what do they contain?"
+    assert settle(weighed, [], {}, named, named, question=asked)[0][0] == "tests/preserve_sequence.rs"
+    # a plain word before "test" is no test's name
+    from explore.retrieval.intent import asks_for_tests
+    assert not asks_for_tests("how does the parser test a trailing comma?")

@@ -415,6 +415,9 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     # Cargo's features are config
     assert names_config("Which cargo features does the crate have?") and names_config("is serde an optional dependency?")
     assert names_config("what is the minimum supported Rust version (MSRV)?")
+    # a CI service named by its product (GuardClauses' Azure question answered a vendored code file)
+    assert names_config("Is there an Azure DevOps pipeline definition for this repo?")
+    assert names_config("does it build on AppVeyor?") and not names_config("where is the middleware pipeline built?")
     assert names_config("which Node.js versions does got support?")
     assert not names_config("where is the go module loaded?") and not names_config("which functions depend on the parser?")
     # how a release or the docs site is published (tenacity's release.yml), ProGuard's rules (gson's gson.pro),

@@ -34,6 +34,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # the build and tool files of Ruby, PHP and .NET are config (all were "data"), and their tests are tests
     ("Gemfile", "config"), ("Rakefile", "config"), ("sinatra.gemspec", "config"), ("config.ru", "config"),
     ("phpunit.xml.dist", "config"), ("phpstan.neon.dist", "config"), ("composer.json", "config"),
+    # a backup of a file is of its kind (GuardClauses' azure-pipelines.yml.bak was data)
+    ("azure-pipelines.yml.bak", "config"), ("src/parser.c.orig", "data"), ("notes.bak", "data"),
     ("src/CommandLine/CommandLine.csproj", "config"), ("Directory.Build.props", "config"), ("App.sln", "config"),
     ("nuget.config", "config"), ("jest.config.js", "config"), (".eslintrc.cjs", "config"), ("src/config.js", "code"),
     ("Gemfile.lock", "data"), ("spec/namespace_spec.rb", "test"), ("sinatra-contrib/spec/spec_helper.rb", "test"),
