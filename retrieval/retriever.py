@@ -1512,15 +1512,17 @@ _CHANGELOG_WORDS = re.compile(r"change[ _-]?logs?|\bchanges\b|release[ _-]?notes
 
 #: Notes a repository keeps for coding assistants (`CLAUDE.md`, `AGENTS.md`, Copilot's and
 #: Cursor's instructions): a summary of every part of the code, no page a user reads.
-_AGENT_NOTES = re.compile(r"(?:claude|agents?|gemini|copilot-instructions|\.?cursorrules|\.?windsurfrules|conventions)"
-                          r"(?:\.md|\.mdc|\.txt)?", re.I)
+#: (and llms.txt's summaries for language models: kotlin-result's llms-full.txt, every API name repeated,
+#: took the docs lift over README and the code for two "how do I" questions)
+_AGENT_NOTES = re.compile(r"(?:claude|agents?|gemini|copilot-instructions|\.?cursorrules|\.?windsurfrules|conventions|"
+                          r"llms(?:-full|-small|-ctx)?)(?:\.md|\.mdc|\.txt)?", re.I)
 #: Making a release, which a guide to releasing answers, not the notes of one: kotlinpoet's "how do I cut
 #: a release of kotlinpoet, what are the steps?" answered docs/changelog.md over RELEASING.md.
 _RELEASING = re.compile(r"\b(?:cut|cutting|make|making|do|doing|publish|publishing|prepare|preparing|tag|tagging|create|"
                         r"creating|ship|shipping)\s+(?:a\s+|the\s+|an?\s+new\s+|new\s+)?releases?\b|\brelease "
                         r"(?:process|steps|checklist|procedure)\b", re.I)
 #: (not "AI" alone: gotests' "which page covers the AI test generation?" answered its CLAUDE.md)
-_AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|conventions|"
+_AGENT_WORDS = re.compile(r"\b(?:claude|agents?|gemini|copilot|cursor|windsurf|assistants?|conventions|llms\.txt|"
                           r"(?:ai|llms?) (?:coding|tools?|instructions|rules|notes))\b", re.I)
 
 
@@ -1670,8 +1672,15 @@ MESSAGE_RAISED = "message raised"
 #: A table entry's key before its message: a match arm (``ErrorCode::KeyMustBeAString =>``,
 #: ``case KEY_MUST_BE_A_STRING:``), an assignment or a map's key (``KeyMustBeAString = "…"``,
 #: ``KeyMustBeAString: "…"``), of six or more characters, a capital first.
-_TABLE_KEY = re.compile(r"^\s*(?:\|\s*)?(?:case\s+)?(?:[A-Z]\w*(?:::|\.))?([A-Z][A-Za-z0-9_]{5,})\b"
-                        r"(?:\s*[({][^)}]*[)}])?\s*(?:=>|=(?!=)|:(?!:))")
+_TABLE_KEY = re.compile(r"^\s*(?:\|\s*)?(?:case\s+)?"
+                        # C's and C++'s constants (yaml-cpp's `const char* const END_OF_MAP = "end of map not found";`)
+                        r"(?:(?:(?:static|extern|inline|constexpr|const)\s+)*(?:(?:unsigned\s+)?char|wchar_t|"
+                        r"(?:std::)?string(?:_view)?)\s*\*?\s*(?:const\s+)?)?"
+                        r"(?:[A-Z]\w*(?:::|\.))?([A-Z][A-Za-z0-9_]{5,})\b(?:\[\])?"
+                        # (not a message's own first word before prose: swift-case-paths' `XCTModify: Expected …`)
+                        r"(?:\s*[({][^)}]*[)}])?\s*(?:=>|=(?!=)|:(?!:)(?!\s*(?!return\b)[A-Za-z]+\s))")
+#: C's preprocessor constant of a message: `#define ERR_NO_KEY "key not found"`.
+_DEFINED_KEY = re.compile(r"^\s*#\s*define\s+([A-Z][A-Za-z0-9_]{5,})\s+L?\"")
 #: A Rust ``thiserror`` message attribute: its variant is on a line below.
 _ERROR_ATTRIBUTE = re.compile(r"^\s*#\[error\(")
 
@@ -1707,7 +1716,7 @@ def _table_keys(lines: list[str], n: int) -> set[str]:
     """The key of the table entry whose message is on line ``n`` (0-based) of ``lines``: on
     the line itself, on the arm above a message written on its own line, or the variant
     below a ``#[error("…")]`` attribute."""
-    found = _TABLE_KEY.match(lines[n])
+    found = _TABLE_KEY.match(lines[n]) or _DEFINED_KEY.match(lines[n])
     if found is None and n and lines[n - 1].rstrip().endswith(("=> {", "=>", ":")):
         found = _TABLE_KEY.match(lines[n - 1])
     if found is None and _ERROR_ATTRIBUTE.match(lines[n]):

@@ -428,7 +428,9 @@ _PAGE_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"}
 _MARKUP_LINE = re.compile(r"\s*</?(?:svg|g|text|tspan|rect|line|path|circle|polygon|polyline|defs|style|div|span|table|"
                           r"thead|tbody|tr|td|th|img|picture|source|br|hr|p|pre|code)\b[^>]*>?", re.I)
 #: A table of contents' line: a link to a section of the page itself.
-_TOC_LINE = re.compile(r"\s*(?:[-*+]|\d+\.)\s+\[[^\]\n]*\]\(#[^)\n]*\)\s*$")
+#: (and a link's definition, `[result-binding]: https://github.com/…`: kotlin-result's README answered "why
+#: not kotlin.Result?" with a block of them, each URL's words the question's)
+_TOC_LINE = re.compile(r"\s*(?:[-*+]|\d+\.)\s+\[[^\]\n]*\]\(#[^)\n]*\)\s*$|\s{0,3}\[[^\]\n]+\]:\s+\S+.*$")
 #: What a markup or contents line's words weigh in :func:`best_window` on a page.
 MARKUP_WEIGHT = 0.2
 

@@ -1508,6 +1508,40 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
     assert _table_keys(['    raise ValueError("key must be a string")'], 0) == set()
 
 
+def test_a_c_constant_s_message_lifts_the_code_raising_it_and_a_message_s_first_word_is_no_key(
+        tmp_path: Path, make_repo) -> None:
+    """yaml-cpp keeps its messages as `const char* const END_OF_MAP = "end of map not found";` in
+    exceptions.h, read as no table, and src/singledocparser.cpp, which throws
+    `ParserException(mark, ErrorMsg::END_OF_MAP)`, took no lift; swift-case-paths' message
+    `XCTModify: Expected … to be modified`, written in a multi-line string, was read as a table's key
+    `XCTModify` and its file lost the message lift to a file calling `_XCTModify`."""
+    repo = make_repo(tmp_path, {
+        "include/exceptions.h": "namespace ErrorMsg {\n"
+                                "const char* const END_OF_MAP = \"end of map not found\";\n"
+                                "const char* const END_OF_SEQ = \"end of sequence not found\";\n"
+                                "#define INVALID_ANCHOR_MSG \"invalid anchor name here\"\n}\n"
+                                + "\n".join(f"// the parser's exceptions {i}" for i in range(5)),
+        "src/singledocparser.cpp": "void SingleDocParser::HandleBlockMap() {\n  if (m_scanner.empty())\n"
+                                   "    throw ParserException(mark, ErrorMsg::END_OF_MAP);\n}\n",
+        "src/scanner.cpp": "void Scanner::ScanAnchor() {\n  throw ParserException(mark, INVALID_ANCHOR_MSG);\n}\n",
+        "src/seq.cpp": "void HandleSeq() {\n  throw ParserException(mark, ErrorMsg::END_OF_SEQ);\n}\n",
+        "Sources/XCTestSupport.swift": "public func XCTModify() {\n  XCTFail(\n    \"\"\"\n"
+                                       "    XCTModify: Expected \\(typeName) value to be modified but it was "
+                                       "unchanged.\n"
+                                       "    \"\"\"\n  )\n}\n",
+        "Sources/Deprecations.swift": "public func XCTModifyOld() {\n  _XCTModify()\n}\n"})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    pasted = ("terminate called after throwing an instance of 'YAML::ParserException'\n"
+              "  what():  yaml-cpp: error at line 4, column 2: end of map not found\n")
+    hits = retriever.rank(pasted, 3)
+    assert hits[0].path == "src/singledocparser.cpp" and "message raised" in hits[0].why, hits
+    defined = retriever.rank("ParserException: invalid anchor name here\nwhere is it thrown?", 3)
+    assert "message raised" in next(h for h in defined if h.path == "src/scanner.cpp").why, defined
+    failed = retriever.rank("/Users/me/AppTests/FeatureTests.swift:42: error: -[AppTests.FeatureTests testEdit] : "
+                            "failed - XCTModify: Expected \"Int\" value to be modified but it was unchanged.", 2)
+    assert failed[0].path == "Sources/XCTestSupport.swift" and "message found" in failed[0].why, failed
+
+
 def test_a_message_only_a_locale_catalog_holds_lifts_the_code_raising_its_key(tmp_path: Path, make_repo) -> None:
     """grape's "message body does not match declared format" is written in lib/grape/locale/en.yml
     alone, under `invalid_message_body:` / `problem:`, and the exception raising it composes it
@@ -1795,6 +1829,8 @@ def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path
 
     assert is_agent_notes("AGENTS.md") and is_agent_notes(".github/copilot-instructions.md")
     assert is_agent_notes(".cursor/rules/go.mdc") and not is_agent_notes("docs/agent.py")
+    # llms.txt's summaries for language models (kotlin-result's llms-full.txt took two "how do I" questions)
+    assert is_agent_notes("llms.txt") and is_agent_notes("llms-full.txt") and not is_agent_notes("docs/llms.md.py")
 
 
 def test_an_issue_or_pull_request_form_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_repo) -> None:

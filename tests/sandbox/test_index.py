@@ -391,3 +391,12 @@ def test_a_pages_pasted_svg_is_not_where_its_window_opens() -> None:
                                                      "Replace the default error messages with setLocale."] + ["x"] * 8
     start = best_window(page, "How do I replace the default error messages?", 5, path="README.md")
     assert any("setLocale" in line for line in page[start - 1:start + 4]), page[start - 1:start + 4]
+    # nor its link definitions (kotlin-result's README answered "why not kotlin.Result?" with a block of
+    # `[result-binding]: https://github.com/michaelbull/kotlin-result/…` lines, 175 lines below its FAQ)
+    links = [f"[result-{i}]: https://github.com/michaelbull/kotlin-result/blob/master/library/Result{i}.kt"
+             for i in range(8)]
+    faq = ["### Why not use `kotlin.Result` from the standard library?", "", "It is meant for coroutines."]
+    page = ["# kotlin-result", ""] + ["text"] * 8 + faq + ["x"] * 8 + links
+    start = best_window(page, "Why doesn't this library just use kotlin.Result from the standard library?", 5,
+                        path="README.md")
+    assert any("kotlin.Result" in line for line in page[start - 1:start + 4]), page[start - 1:start + 4]
