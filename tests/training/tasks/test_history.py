@@ -219,3 +219,26 @@ def test_a_header_only_librarys_implementation_files_are_sources() -> None:
 
     assert is_source("include/toml++/impl/parser.inl") and is_source("include/x/detail/impl.ipp")
     assert not is_source("docs/index.md")
+
+
+def test_a_commit_a_bot_committed_or_a_formatter_run_makes_no_question(tmp_path: Path, make_repo,
+                                                                        commit_all) -> None:
+    """Respect/Validation's weekly data updates are authored in a person's name and committed by
+    github-actions[bot] (15 of its 30 eval questions, one message), and swift-case-paths' "Run
+    swift-format" was asked twice: a bot committer or a formatter's run is no question."""
+    import os
+
+    from explore.training.tasks.history import newest_questions
+
+    root = make_repo(tmp_path, {"src/a.py": "A = 1\n", "src/b.py": "B = 1\n"}, message="Initial import")
+    (root / "src/a.py").write_text("A = 2\n")
+    bot = {"GIT_COMMITTER_NAME": "github-actions[bot]",
+           "GIT_COMMITTER_EMAIL": "41898282+github-actions[bot]@users.noreply.github.com"}
+    subprocess.run(["git", "-C", str(root), "commit", "-qam", "Update the regional information tables"],
+                   check=True, env={**os.environ, **bot})
+    (root / "src/b.py").write_text("B = 2\n")
+    commit_all(root, "Run swift-format")
+    (root / "src/b.py").write_text("B = 3\n")
+    commit_all(root, "Fix the rounding of large values in the b module")
+    tasks, _ = newest_questions(Repository(root), 0)
+    assert [t.question for t in tasks] == ["Fix the rounding of large values in the b module"], tasks
