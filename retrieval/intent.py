@@ -147,6 +147,8 @@ _NAMES_CONFIG = re.compile(
     rf"(ci|github actions?|github) workflows?|workflow files?|ci (job|jobs|pipeline|matrix)|"
     # a CI service named by its product (GuardClauses' "is there an Azure DevOps pipeline definition?" answered code)
     rf"azure (devops )?pipelines?|pipeline definitions?|appveyor|gitlab[- ]ci|"
+    # a Mix task or alias (req's "what does `mix test.adapters` run?", an alias of mix.exs)
+    rf"\bmix (tasks?|alias(es)?|[a-z_]+\.[a-z_.]+)|gradle wrapper|"
     # CI as the place tests run, asked what it runs (cxxopts' "which compilers are tested in CI?" lifted no
     # workflow) — not how the code behaves there (cleo's "does the progress bar hide itself on CI?")
     rf"(which|what)\b[^?\n]{{0,60}}\b(in|on|by|does|do) (the )?(ci|github actions)\b|"
@@ -450,7 +452,12 @@ _DEPENDENCY_VERSION = re.compile(
     r"\b(?:which|what)\s+([\w.@/-]*\w)\s+versions?\b|"
     # "what is the minimum redis-client version the gem depends on?" (sidekiq's answered code)
     r"\b(?:minimum|minimal|least|lowest|required|oldest|supported)\s+([\w.@/-]*\w)\s+versions?\b|"
-    r"\b([\w.@/-]*\w)(?:'s)?\s+versions?\s+(?:is\s+|are\s+)?(?:pinned|set|declared|defined|specified|required|locked)\b",
+    r"\b([\w.@/-]*\w)(?:'s)?\s+versions?\s+(?:is\s+|are\s+)?(?:pinned|set|declared|defined|specified|required|"
+    r"locked)\b|"
+    # "which range of swift-syntax versions …?" (swift-case-paths' Package.swift, 7th), "where is the webpack
+    # version used for the tests pinned?" (kotlin-result's yarn.lock, 7th)
+    r"\brange\s+of\s+([\w.@/-]*\w)\s+versions?\b|"
+    r"\b([\w.@/-]*\w)\s+versions?\s+(?:\w+\s+){1,6}?(?:pinned|locked)\b",
     re.I)
 #: Words in a dependency's place that name none: the language's own (:data:`_LANGUAGE_MANIFESTS`), the project's.
 _NO_DEPENDENCY = frozenset({"go", "golang", "rust", "node", "node.js", "nodejs", "npm", "python", "ruby", "php", "java",
@@ -570,6 +577,8 @@ _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build
                      "settings.gradle": "gradle", "settings.gradle.kts": "gradle", "pom.xml": "maven",
                      "meson.build": "meson", "build.sbt": "sbt", "build.mill": "mill", "build.sc": "mill",
                      "cargo.toml": "cargo", "build.bazel": "bazel",
+                     # Mix's project (req's "what does `mix test.adapters` run?" dropped mix.exs, first in the stage)
+                     "mix.exs": "mix", "gradle-wrapper.properties": "gradle(?:[- ]wrapper)?|gradlew",
                      "workspace.bazel": "bazel", "module.bazel": "bazel",
                      # the scripts `npm test` / `yarn build` run are package.json's
                      "package.json": "npm|yarn|pnpm|bun"}
@@ -714,7 +723,11 @@ def names_tool(question: str, path: str) -> bool:
     # file of sphinx's, which "where is the sphinx configuration?" answered
     if name in _BUILD_TOOL_FILES:  # the tools that run it, by name
         return re.search(rf"(?<![\w-])(?:{_BUILD_TOOL_FILES[name]})(?![\w-])", question, re.I) is not None
-    tool = re.sub(r"-(?:config|conf|settings)$", "", name.lstrip(".").split(".", 1)[0])  # .pre-commit-config.yaml
+    # (.pre-commit-config.yaml; commons-csv's spotbugs-exclude-filter.xml, pmd-ruleset.xml)
+    tool = re.sub(r"-(?:config|conf|settings|exclude-filter|include-filter|filter|ruleset|rules|suppressions)$", "",
+                  name.lstrip(".").split(".", 1)[0])
+    if PurePosixPath(name).suffix == ".cmake" and re.search(r"(?<![\w-])cmake(?![\w-])", question, re.I):
+        return True  # yaml-cpp's cmake/yaml-cpp-sources.cmake, which CMakeLists.txt includes
     if len(tool) < 3 or tool in _NOT_TOOLS:
         return False
     if _ASKS_WORKFLOW.search(question) and _CI_FILE.search(path.lower()) is None:

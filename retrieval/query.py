@@ -201,6 +201,11 @@ _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most r
                     r"\bError Domain=[\w.]+ Code=-?\d+\b|\bOSStatus error:\s*\[-?\d+\]", re.M)
 
 
+#: A log's line at the error level, where no crash is reported (ron's one `ERROR` line among 8,000 INFO ones,
+#: 30 KB before the end of 891 KB, was dropped and the INFO lines' words answered).
+_LOGGED_ERROR = re.compile(r"^[^\n]{0,80}?(?<![\w-])(?:ERROR|FATAL|CRITICAL|\[error\]|level=error)(?![\w-])", re.M)
+
+
 #: What `ask` says of a question whose letters make no word the index reads (``ä ö ü?``: single
 #: letters, a mark without its letter): any file named would be a guess.
 NO_INDEXED_WORD = ("the question holds no word the index reads (words of two letters or more, of any script, a "
@@ -340,7 +345,8 @@ def parse(question: str) -> Query:
         return _parse(question)
     tail = question[-TAIL_CHARS:]
     head = MAX_QUERY_CHARS - TAIL_CHARS - 1
-    crash = _CRASH.search(question, head, len(question) - TAIL_CHARS)
+    crash = _CRASH.search(question, head, len(question) - TAIL_CHARS) \
+        or _LOGGED_ERROR.search(question, head, len(question) - TAIL_CHARS)
     if crash is None:
         return _parse(question[:head] + "\n" + tail)
     head -= CRASH_CHARS + 1
@@ -862,7 +868,9 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          r"(?:\[\w+\])?:[^\S\n]+(.{12,300})$|"
                          # a message after `Error`, kept with it (`Error parsing …`), and after a tool's `ERROR`,
                          # without it (pypa/build's `ERROR Unmet dependencies …`, which no file holds so, found nothing)
-                         r"^[^\S\n]*(?:ERROR[^\S\n]+(?![\s:])|\[(?:ERROR|FATAL)\][^\S\n]+|(?=(?:Error|error)\b[^:\n]))"
+                         # (and Elixir's Logger's, after its time: `10:15:32.123 [warning] retry: got response …`)
+                         r"^[^\S\n]*(?:ERROR[^\S\n]+(?![\s:])|(?:[\d:.TZ-]+[^\S\n]+)?"
+                         r"\[(?:ERROR|FATAL|error|warning|warn)\][^\S\n]+|(?=(?:Error|error)\b[^:\n]))"
                          r"(.{12,300})$|"
                          # a C tool's, after its name or a source location: `jq: error (at <stdin>:0): msg`,
                          # `parser.c:12:5: fatal error: msg`, Swift's `Foo.swift:36: Fatal error: msg`, Python's
@@ -883,6 +891,8 @@ _QUOTED = re.compile(r'"([^"\n]*)"|(?<![\w])\'([^\'\n]*)\'(?![\w])')
 #: closed runs to the line's end: godotenv's `unterminated quoted value "-----BEGIN …`), reprs,
 #: numbers, paths and names in angle brackets; the literal text between them is kept.
 _VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<!\w)[\"'][^\"'\n]*$|<[^>\n]*>|\([^()\n]*\)|"
+                    # a Ruby symbol inspected into a message (dry-monads' "Cannot create Failure from :timeout, …")
+                    r"(?<![\w:]):[a-z_]\w*[?!]?(?![\w:])|"
                     r"(?<![#!])\[[^\]\n]*\]|\{[^}\n]*\}|"
                     r"(?<![\w.])[-+]?\d[\w.:/-]*|(?<!\S)\S*[/\\]\S*")
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).

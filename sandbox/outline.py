@@ -59,6 +59,7 @@ CONFIG_NAMES = frozenset({
     ".flake8", ".coveragerc", ".editorconfig", ".pre-commit-config.yaml", ".readthedocs.yaml", ".readthedocs.yml",
     "mypy.ini", "pytest.ini", ".isort.cfg", "conf.py", ".gitignore", ".gitattributes", "go.mod", "go.work",
     "pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties",
+    "gradle-wrapper.properties",  # the Gradle version the wrapper downloads (kotlin-result's was data)
     "build.xml", "cmakelists.txt", "configure.ac", "configure.in", "makefile.am", "gnumakefile", "meson.build",
     "meson_options.txt", "build.bazel", "workspace", "workspace.bazel", "module.bazel", "build.sbt", "cargo.toml",
     # Ruby, PHP, .NET, Swift, Elixir, and JavaScript tools' rc files
@@ -297,6 +298,12 @@ def file_kind(path: str) -> str:
             or any(_XCODE_TEST_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1]):
         return "test"
     # a Maven site's pages (commons-cli's src/site/xdoc/*.xml, site.xml) and javadoc overview: its assets are data
+    # (its resources/ are none: commons-csv's src/site/resources/spotbugs/spotbugs-exclude-filter.xml, a tool's
+    # settings, took the docs lift; Maven's changes plugin keeps the changelog in src/changes/changes.xml)
+    if "src/site/resources/" in f"/{p.as_posix()}":
+        return "config" if suffix == ".xml" else "data"
+    if f"/{p.as_posix()}".endswith("src/changes/changes.xml"):
+        return "docs"
     if "src/site/" in f"/{p.as_posix()}" or "src/main/javadoc/" in f"/{p.as_posix()}":
         return "docs" if suffix in DOC_SUFFIXES | _SITE_PAGES else "data"
     if parts & {"issue_template", "pull_request_template", "discussion_template"}:

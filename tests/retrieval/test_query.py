@@ -387,6 +387,23 @@ def test_a_log_level_s_and_php_s_error_lines_give_the_message_without_their_pref
     assert parse("Error parsing the configuration file").messages == ("Error parsing the configuration file",)
 
 
+def test_a_long_log_keeps_its_error_line_where_no_crash_is_reported() -> None:
+    """ron's 891 KB game log held one `ERROR` line 30 KB before its end, among 8,000 INFO lines:
+    it was dropped, and the INFO lines' words answered. An Elixir Logger line and a Ruby symbol
+    inspected into a message give the message's literal pieces (req's `[warning] retry: …`,
+    dry-monads' "Cannot create Failure from :timeout, …", which no file holds with its value)."""
+    info = "2025-06-22T10:49:59.000Z INFO game::world: spawned entity at tile 12\n"
+    error = ("2025-06-22T10:50:00.000Z ERROR game::assets: failed to parse assets/levels/level_12.ron: 57:3: "
+             "Unexpected field named `health`, expected one of `hp`, `name`\n")
+    log = info * 9_000 + error + info * 600
+    assert len(log) > MAX_QUERY_CHARS + 30_000
+    assert "Unexpected field named" in parse(log).text
+    assert parse("10:15:32.123 [warning] retry: got response with status 503, will retry in 1000ms\n").messages[:2] \
+        == ("retry: got response with status", "got response with status")
+    assert parse("Dry::Monads::InvalidFailureTypeError: Cannot create Failure from :timeout, it doesn't meet "
+                 "the constraints").messages == ("Cannot create Failure from", "it doesn't meet the constraints")
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never

@@ -582,6 +582,10 @@ def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_pa
     assert dependency_asked("which Gradle version does moshi use?") is None  # the wrapper's, no dependency line
     # the language's own version is the manifest's language line, no dependency
     assert dependency_asked("Which Go version is required?") is None
+    # a range of versions asked for, or where one is pinned with words between (swift-case-paths', kotlin-result's)
+    assert dependency_asked("Which range of swift-syntax versions does the package support?") == "swift-syntax"
+    assert dependency_asked("Where is the webpack version used for the JS browser tests pinned?") == "webpack"
+    assert dependency_asked("the python version we use is pinned where?") is None
     assert dependency_asked("Where is the minimum iOS version for Swift Package Manager declared?") is None  # a platform
     assert dependency_asked("which version of the package is this?") is None
     assert dependency_asked("which version of guzzlehttp/psr7 does guzzle depend on?") == "guzzlehttp/psr7"

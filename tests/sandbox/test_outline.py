@@ -34,8 +34,13 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # the build and tool files of Ruby, PHP and .NET are config (all were "data"), and their tests are tests
     ("Gemfile", "config"), ("Rakefile", "config"), ("sinatra.gemspec", "config"), ("config.ru", "config"),
     ("phpunit.xml.dist", "config"), ("phpstan.neon.dist", "config"), ("composer.json", "config"),
-    # a backup of a file is of its kind (GuardClauses' azure-pipelines.yml.bak was data)
+    # a backup of a settings file is of its kind (GuardClauses' azure-pipelines.yml.bak was data)
     ("azure-pipelines.yml.bak", "config"), ("src/parser.c.orig", "data"), ("notes.bak", "data"),
+    ("gradle/wrapper/gradle-wrapper.properties", "config"),
+    # a Maven site's resources are no pages (commons-csv's spotbugs filter took the docs lift), its
+    # changes plugin's changes.xml is the changelog
+    ("src/site/resources/spotbugs/spotbugs-exclude-filter.xml", "config"), ("src/site/resources/logo.png", "data"),
+    ("src/site/xdoc/index.xml", "docs"), ("src/changes/changes.xml", "docs"),
     ("src/CommandLine/CommandLine.csproj", "config"), ("Directory.Build.props", "config"), ("App.sln", "config"),
     ("nuget.config", "config"), ("jest.config.js", "config"), (".eslintrc.cjs", "config"), ("src/config.js", "code"),
     ("Gemfile.lock", "data"), ("spec/namespace_spec.rb", "test"), ("sinatra-contrib/spec/spec_helper.rb", "test"),
