@@ -27,9 +27,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
-from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_tests, asks_how_to_only,
-                                asks_publish, asks_upgrade_guide, asks_which_test, is_statement, names_file, names_tool,
-                                speaks_of_tests)
+from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_page, asks_for_tests,
+                                asks_how_to_only, asks_publish, asks_upgrade_guide, asks_which_test, is_statement,
+                                names_file, names_tool, speaks_of_tests)
 from ..retrieval.retriever import ASKED_ANYWAY, COPIES, VENDORED, is_release_guide, not_asked_about, passed_over
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
@@ -279,6 +279,12 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             asked = {kind for kind in _GATED if asks_for(question, kind)}
             if (pick := next((p for p, _ in stage[:weights.candidates] if file_kind(p) in asked), None)) is not None:
                 return [(pick, 0.0)]
+        elif walked is not None and asks_for_page(question) and not documented and (page := next(
+                (p for p, _ in stage[:weights.candidates] if _is_page(p) and not passed_over(p, question)),
+                None)) is not None:
+            # "which page documents the knockout_prefix and overwrite_arrays merge options?": config's walk read
+            # options.rb, the code, first; the stage ranked it above README.md, the page asked for
+            return [(page, 0.0)]
         elif walked is not None and asks_for(question, "docs") and stage and _is_page(stage[0][0]) and not (
                 asks_how_to_only(question) and _ranks_below(stage[0][0], walked, bm25)):
             # "how do I set the timeout?": the walk read code, the stage put a page asked for first — not where

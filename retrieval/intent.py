@@ -15,7 +15,11 @@ from ..sandbox.index import STOPWORDS
 from ..sandbox.outline import is_build_file
 
 #: "How do I …": a page may answer it, or the code it asks how to use (:func:`asks_how_to_only`).
-_HOW_TO = r"how (do|can|should) (i|we|you)|how to|is there a way to|is it possible to"  # (rq's "is there a way to …")
+_HOW_TO = (r"how (do|can|should) (i|we|you)|is there a way to|is it possible to|"  # (rq's "is there a way to …")
+           # (not what the code decides: swift-custom-dump's "where does customDump decide how to print a value?"
+           # took the docs lift)
+           r"(?<!decide )(?<!decides )(?<!deciding )(?<!determine )(?<!determines )(?<!knows )(?<!know )"
+           r"(?<!choose )(?<!chooses )(?<!figures out )how to")
 #: Upgrading between versions, which a guide answers (:func:`asks_upgrade_guide`).
 _UPGRADE = (r"(upgrad(e|ing)|migrat(e|ing|ion)) (from|to) ([\w./-]+ )?(v(ersion)?\s?)?\d|(upgrade|migration) guide|"
             # NSubstitute's "what are the breaking changes in NSubstitute 6.0?" answered Substitute.cs
@@ -37,7 +41,8 @@ _ASKS_FOR = {
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)
         # and "which page shows an example of …" (httparse's README usage, 13th)
         r"(pages?|sections?) (that |which )?(covers?|describes?|explains?|mentions?|talks about|tells|shows?|lists?|"
-        r"gives?|has|contains?|documents?|specif(?:y|ies)|defines?))\b", re.I),
+        # (nimble_options' "which page says in which release … were added?" asked for code)
+        r"gives?|has|contains?|documents?|specif(?:y|ies)|defines?|says?))\b", re.I),
     "config": re.compile(
         r"\b(config(s|ure[sd]?|uration)?|settings?|pyproject(\.toml)?|setup\.(cfg|py)|tox(\.ini)?|"
         r"requirements?|dependenc(y|ies)|declared?|extras|python versions?|version number|ci|workflows?|"
@@ -80,7 +85,9 @@ def asks_example(question: str) -> bool:
 _SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)|releases?|packages?|wheels?|sdists?|"
             # (rest-client's "how is the gem released for the Windows platforms …?" answered platform.rb)
             r"gems?|crates?|"
-            r"distributions?|(?:debian|deb|rpm|homebrew) packages?|(?:docs |documentation )?(?:site|website))")
+            r"distributions?|(?:debian|deb|rpm|homebrew) packages?|(?:docs |documentation )?(?:site|website)|"
+            # (failsafe's "how are the javadocs published to the failsafe.dev website?" dropped bin/push-javadoc.sh)
+            r"javadocs?|api docs|(?:nightly|canary) builds?)")
 #: How a release, a package or the docs site is published: the workflow or script that does it
 #: (tenacity's "how is a new release built and uploaded to PyPI?" answered __init__.py;
 #: urfave/cli's docs deploy a page; httparty's script/release, Kingfisher's fastlane/Fastfile).
@@ -365,7 +372,13 @@ def asks_for_tests(question: str) -> bool:
     return _WHERE_TESTS.search(question) is not None and _RUNS_TESTS.search(_TESTS_SUBJECT.sub(" ", question)) is None \
         and _TESTS_RUN.search(_TESTS_ACT.sub(" ", question)) is None \
         and not is_statement(question) and not names_config(_TESTS_SUBJECT.sub(" ", question)) \
-        and not asks_for(question, "docs")
+        and not (asks_for(question, "docs") and not _TESTS_COVERING.search(question))
+
+
+#: A test asked for by what it covers, whatever that is ("which test covers the docs generated for nested
+#: options?": nimble_options' took the docs lift for its word "docs", and its docs_test.exs came 4th).
+_TESTS_COVERING = re.compile(r"\b(?:which|what)\s+(?:[a-z-]+\s+)?(?:tests?|specs?)\s+(?:covers?|checks?|verif(?:y|ies)|"
+                             r"exercis\w+|asserts?)\b", re.I)
 
 
 #: A question asking for a language's grammar: the file a parser generator reads.
@@ -685,11 +698,12 @@ _INCLUDED_VERSION = re.compile(r"^\s*-\s*(?:[\w.]+[-_.])?(?:version|go|golang|no
                                r"toolchain|dotnet|otp|elixir|scala|swift|kotlin|deno|bun)(?:[-_.][\w.-]*)?\s*:\s*['\"]?v?\d", re.I)
 
 
-def tested_versions_line(question: str, path: str, lines: list[str]) -> int | None:
+def tested_versions_line(question: str, path: str, lines: list[str], listed: bool = False) -> int | None:
     """The 1-based line of a CI file listing the versions its jobs run on, where ``question``
     asks for them (:func:`asks_ci_file`); None where it does not or no line lists them. zap's
     "which Go versions does CI test against?" opened its workflow at `setup-go`, the matrix's
-    `go: ["1.25.x", "1.26.x"]` out of sight; pino's at an `exclude:` entry below its list."""
+    `go: ["1.25.x", "1.26.x"]` out of sight; pino's at an `exclude:` entry below its list.
+    ``listed``: a line listing versions only (not a `matrix:` line of other things)."""
     if not asks_ci_file(question, path):
         return None
     if re.search(r"\b(?:minimum|minimal|msrv|oldest|lowest)\b", question, re.I):  # thiserror's `msrv:` job, not the matrix
@@ -702,8 +716,9 @@ def tested_versions_line(question: str, path: str, lines: list[str]) -> int | No
         if m.group(1) == "[" or (n < len(lines) and lines[n].lstrip().startswith("-")):
             return n
     # a matrix of `include:` entries, one version each: tornado's `- python: '3.10'`
-    return next((n for n, text in enumerate(lines, start=1) if _INCLUDED_VERSION.match(text)),
-                next((n for n, text in enumerate(lines, start=1) if re.match(r"\s*matrix\s*:", text)), None))
+    matrix = None if listed else next((n for n, text in enumerate(lines, start=1) if re.match(r"\s*matrix\s*:", text)),
+                                      None)
+    return next((n for n, text in enumerate(lines, start=1) if _INCLUDED_VERSION.match(text)), matrix)
 
 
 def names_tool(question: str, path: str) -> bool:

@@ -62,7 +62,10 @@ _PHP_THROWN = re.compile(r"\bin ((?:[A-Za-z]:)?/[^\s:()]+\.php)(?::| on line )(\
 _PHP_CALLED_IN = re.compile(r"\bcalled in ((?:[A-Za-z]:)?/[^\s:()]+\.php) on line \d+")
 #: .NET: ``at Ns.Class.Method(String a) in C:/src/Core/File.cs:line 140`` (a Release build leaves
 #: out `` in …``: the method alone), innermost first.
-_DOTNET_FRAME = re.compile(r"^[^\S\n]*at ([\w.`<>+$\[\],]+?)\((?:[^()\n]|\([^()\n]*\))*\)"
+#: (Not the JVM's, `at org.testng.Assert.fail(Assert.java:99)`: read so, its class was ours of its name.)
+_DOTNET_FRAME = re.compile(r"^[^\S\n]*at ([\w.`<>+$\[\],]+?)"
+                           r"\((?![\w$-]+\.(?:java|kt|scala|groovy|clj):\d+\)|Native Method\)|Unknown Source\))"
+                           r"(?:[^()\n]|\([^()\n]*\))*\)"
                            r"(?: in ((?:[A-Za-z]:)?[^\n]+?\.(?:cs|fs|vb)):line (\d+))?[^\S\n]*$", re.M)
 #: JVM: ``at com.google.gson.internal.bind.JsonTreeReader.skipValue(JsonTreeReader.java:123)``, innermost
 #: first; the file's folders are its package's (``com/google/gson/internal/bind/``).
@@ -181,6 +184,8 @@ _INSTALLED = re.compile(r"^.*(?:(?:site|dist)-packages|[Ll]ib/python[\d.]*|Pytho
 #: between its start and its tail that would otherwise be dropped.
 CRASH_CHARS = 4_000
 _CRASH = re.compile(r"^panic: |panicked at |^goroutine \d+ \[|Traceback \(most recent call last\)|"
+                    # C++'s uncaught exception (CLI11's inside 909 KB of build output was cut out)
+                    r"^terminate called after throwing |"
                     r"^[^\S\n]+at .+:\d+:\d+\)?$|^Stack trace:$|^[^\S\n]+at .+:line \d+$|"
                     r"^[^\S\n]+at [\w$.]+\([\w$-]+\.java:\d+\)$|\.rb:\d+:in [`']|^Current stack trace:$|"
                     # a .NET frame of a Release build (no `:line N`: Polly's inside 740 KB of ASP.NET log lost its
@@ -473,6 +478,20 @@ def _dotnet_function(symbol: str) -> str:
 #: The compiler's name of a property's or an event's accessor: FakeItEasy's `FailedCreationResult.get_Result()`
 #: frame named no method of CreationResult.cs, which has `Result { get { … } }`.
 _ACCESSOR = re.compile(r"^(?:get|set|add|remove|init)_(?=[A-Z])")
+
+
+def dotnet_namespace(text: str) -> str:
+    """The namespace of the innermost frame of a .NET trace in ``text``
+    (``at Ardalis.Specification.EntityFrameworkCore.SpecificationEvaluator.GetQuery(…)`` ->
+    ``Ardalis.Specification.EntityFrameworkCore``), or ``""``."""
+    m = _DOTNET_FRAME.search(text)
+    if m is None:
+        return ""
+    parts = [p for p in re.sub(r"\[[^\]]*\]|`\d+", "", m.group(1)).split(".") if p]
+    owner = _dotnet_owner(text)
+    if owner is None or owner[0] not in parts:
+        return ""
+    return ".".join(parts[:parts.index(owner[0])])
 
 
 def _dotnet_owner(text: str) -> tuple[str, str] | None:
@@ -785,6 +804,7 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         return max(1, top)  # at the definition, even in the file's last lines
     if line is None and query.messages:  # the line that holds a piece of the pasted message: where it is raised
         pieces: Sequence[str] = query.messages
+        lines = [text.replace("\\'", "'") for text in lines]  # `doesn\'t` as the message prints it
         holding = [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]
         for starts in query.message_starts if not holding else ():  # a value formatted in as a plain word
             pieces = next(([start] for start in starts if any(_in_string(text, [start]) for text in lines)), [])
@@ -878,6 +898,9 @@ _ERROR_LINE = re.compile(r"^[^\S\n]*(?:E[^\S\n]+)?"
                          r"^[^\S\n]*[\w./+-]{1,80}(?::\d+)*:[^\S\n]+(?:[Ff]atal[^\S\n]+)?"
                          r"(?:error|[Ff]atal|warning|[A-Z]\w*(?:Warning|Error|Exception))"
                          r"(?:[^\S\n]*\([^)\n]*\))?:[^\S\n]+(.{12,300})$|"
+                         # a command line parser's, after the option (CLI11's `--count: Value 5000 not in range
+                         # [1 - 100]` gave none)
+                         r"^[^\S\n]*--?[A-Za-z][\w-]*:[^\S\n]+([A-Z][^\n]{11,300})$|"
                          # PHP's own (`PHP Fatal error:  Uncaught App\XException: msg in /app/x.php:41`:
                          # Respect/Validation's gave none), less the exception's name and where it was thrown
                          r"^[^\S\n]*PHP[^\S\n]+(?:Fatal error|Warning|Notice|Deprecated|Parse error):[^\S\n]+"
@@ -982,7 +1005,7 @@ def _error_lines(text: str) -> list[str]:
     """The messages of ``text``'s error lines (:data:`_ERROR_LINE`, :data:`_ERROR_FORMS`, and
     the items of an error list, :data:`_ERROR_LIST`), less a build tool's own."""
     found = [line for m in _ERROR_LINE.finditer(text)
-             if not _BOILERPLATE.search(line := m.group(1) or m.group(2) or m.group(3) or m.group(4))]
+             if not _BOILERPLATE.search(line := next(g for g in m.groups() if g))]
     found += [" ".join(m.group(1).split()) for form in _ERROR_FORMS for m in form.finditer(text)]
     return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 
@@ -996,7 +1019,7 @@ def _messages(text: str) -> tuple[str, ...]:
         found.append(line)  # a message pasted bare: "Option '--verbose' does not take a value.", "WORKER TIMEOUT"
     found += [quoted for m in _QUOTED.finditer(_FENCE.sub(" ", text)) if len(quoted := m.group(1) or m.group(2) or "") >= 12]
     if not found:  # Go's wrapped error as printed, bare: `token is unverifiable: error while executing keyfunc: …`
-        found += [m.group(1) for m in _WRAPPED.finditer(text)]
+        found += [m.group(1) for wrapped in (_WRAPPED, _WRAPPED_TWO) for m in wrapped.finditer(text)]
     pieces: list[str] = [m.group(1) for m in _ERROR_ATOM.finditer(text) if "_" in m.group(1)]
     for message in found:
         for piece in _VALUE.split(message):
@@ -1017,6 +1040,11 @@ _LINK = re.compile(r"(?<=[a-z0-9]):\s+(?=[a-z])")
 _WRAPPED = re.compile(r"^[^\S\n]*(?:[\d/:.-]+[^\S\n]+)*(?:\w+[^\S\n]*=[^\S\n]*)?"
                       # a link may name a path (`open /etc/app/config.yaml: permission denied`)
                       r"([a-z][\w ,'./-]{3,}:[^\S\n]+[a-z][\w ,'./-]{3,}(?::[^\S\n]+[a-z][^\n]{3,})+)$", re.M)
+#: Or two links, the second quoting a value, on a line of its own between blank lines (zerolog's
+#: `cannot decode event: invalid character '[' looking for beginning of value`, pasted under a
+#: sentence, gave no message).
+_WRAPPED_TWO = re.compile(r"(?:\A|(?<=\n\n))[^\S\n]*([a-z][\w ,./-]{3,}:[^\S\n]+[a-z][\w ,./-]{3,}'[^'\n]+'"
+                          r"[^\S\n]+[a-z][^\n]{3,})(?=\n\n|\n?\Z)")
 
 
 #: A C/C++ compiler's include chain (``In file included from /usr/local/include/toml.hpp:36,`` and its

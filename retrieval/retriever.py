@@ -33,12 +33,12 @@ from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
-                     asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page, asks_for_tests,
-                     asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked, dependency_asked,
-                     dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement, names_config,
-                     names_file, names_tool, version_line)
-from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, go_module_file, holds_in_code, holds_in_string, name_parts,
-                    owned_names, parse, php_call_sites, php_caller)
+                     asks_ci_file, asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page,
+                     asks_for_tests, asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked,
+                     dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
+                     names_config, names_file, names_tool, tested_versions_line, version_line)
+from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, dotnet_namespace, go_module_file, holds_in_code,
+                    holds_in_string, name_parts, owned_names, parse, php_call_sites, php_caller)
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
 
 
@@ -199,6 +199,11 @@ ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
 #: holds the code asked about, mockk's external/slicer/, it answers.)
 COPIES = frozenset({"generated"})
+#: A question asking which versions (of a language, a runtime, a compiler) something runs on.
+_ASKS_VERSIONS = re.compile(r"\bversions?\b|\b(?:jdks?|matrix)\b", re.I)
+#: The first part of a JVM package's name (`org.testng`, `java.util`): a frame's path that starts so is a package's.
+_JVM_ROOTS = frozenset({"org", "com", "io", "net", "dev", "java", "javax", "jdk", "sun", "kotlin", "kotlinx", "scala",
+                        "android", "androidx", "me", "edu", "uk", "de", "fr"})
 #: Why a file is another project's code copied in (its penalty in the stage).
 VENDORED = "vendored"
 #: Per language, what declares an interface (or a protocol) and what declares code beside it.
@@ -275,6 +280,7 @@ class Retriever:
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
         self._older: dict[str, str] | None = None  # a folder of an older version's docs -> its version
+        self._empty: frozenset[str] | None = None  # the files of no bytes
         self._catalogs: list[str] | None = None  # the message catalogs under locale folders
 
     @property
@@ -401,7 +407,11 @@ class Retriever:
         out["symbol"] = [(p, symbol[p]) for p in sorted(symbol, key=lambda p: (-symbol[p], p))[:depth]]
         paths = self._path_hits(query)
         if query.frame_owner is not None:  # a .NET frame names its class, not its file: the file whose class holds
-            owning = sorted(self.defining_in(*query.frame_owner))  # the method, as a frame's file (innermost: first)
+            # the method, as a frame's file (innermost: first), the one declaring the frame's namespace first
+            # (Specification's EF6 and EF Core SpecificationEvaluator.cs: the EF6 one, first by name, took the lift)
+            namespace = dotnet_namespace(query.text)
+            owning = sorted(self.defining_in(*query.frame_owner),
+                            key=lambda p: (not self._declares_namespace(p, namespace), p))
             paths = owning + [p for p in paths if p not in owning] if len(owning) <= DEFINING_FILES else paths
         paths += [p for p in self._locale_files(query) if p not in paths]
         out["path"] = [(p, 1.0 / r) for r, p in enumerate(paths, start=1)]
@@ -789,7 +799,9 @@ class Retriever:
         an older urfave/cli under vendor/ holding "could not parse" took the message lift from the
         project's own flag_impl.go), read once for a question's message lifts; and a script's in a language of
         code (ejs's bin/cli.js, the package's command, held "Please do not pass data multiple ways")."""
-        return {p: self.snapshot.text(p) or "" for p in candidates if not is_vendored(p) and (
+        # (an apostrophe escaped in a single-quoted string read as the message prints it: DeepCopy's
+        # 'The class "%s" doesn\'t have a property …' held no "doesn't", and took no lift)
+        return {p: (self.snapshot.text(p) or "").replace("\\'", "'") for p in candidates if not is_vendored(p) and (
             file_kind(p) == "code" or file_kind(p) == "script" and PurePosixPath(p).suffix.lower() in CODE_SUFFIXES)}
 
     def holding_messages(self, query: Query, candidates: list[str], texts: dict[str, str] | None = None) -> set[str]:
@@ -933,6 +945,10 @@ class Retriever:
             defining = [p for p in self.defines_as_written(fn) if file_kind(p) == "code" and not is_vendored(p)]
             if defining:
                 found = [p for p in defining if p in candidates]
+                # of those declaring the frame's namespace, where some do (a .NET frame's: Specification's EF Core
+                # evaluator, not the EF6 one of its name)
+                namespace = dotnet_namespace(query.text)
+                found = [p for p in found if self._declares_namespace(p, namespace)] or found
                 return max(found, key=candidates.__getitem__) if found and len(defining) <= DEFINING_FILES else None
         return None
 
@@ -955,6 +971,19 @@ class Retriever:
                         older["/".join((*parent, version)) + "/"] = version
             self._older = older
         return self._older
+
+    def _declares_namespace(self, path: str, namespace: str) -> bool:
+        """Whether the C# (F#, VB) file ``path`` declares ``namespace`` (block or file-scoped)."""
+        return bool(namespace) and re.search(rf"^[\s\ufeff]*namespace\s+{re.escape(namespace)}\s*[;{{\n]",
+                                             self.snapshot.text(path) or "", re.M) is not None
+
+    def _empty_files(self) -> frozenset[str]:
+        """The files of the snapshot that hold no bytes (read from its listing, not the files)."""
+        if self._empty is None:
+            self._empty = frozenset(f"{folder}/{e.name}" if folder else e.name
+                                    for folder, entries in self.snapshot.tree.items()
+                                    for e in entries if e.kind == "file" and e.size == 0)
+        return self._empty
 
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
@@ -994,8 +1023,12 @@ class Retriever:
     def _tail_hits(self, path: str, installed: bool) -> list[str]:
         """The files ending with the longest tail of ``path`` that names few enough of them."""
         parts = PurePosixPath(path).parts
+        # a JVM frame's package path (`org/testng/Assert.java` of `at org.testng.Assert.fail(Assert.java:99)`) whose
+        # package folder none of ours is: another library's class, not our file of its name (failsafe's
+        # internal/util/Assert.java answered a TestNG failure)
+        foreign = len(parts) >= 3 and parts[0] in _JVM_ROOTS and not self._folder_held(parts[-2])
         for n in range(len(parts), 0, -1):
-            if installed and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
+            if (installed or foreign) and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
                 return []  # a frame in another installed package (requests/utils.py) is not our utils.py,
                 # nor is serde's src/de.rs our src/de.rs
             found = self._by_tail().get("/".join(parts[-n:]), [])
@@ -1033,7 +1066,7 @@ class Retriever:
             if name == "package.json":
                 return _RELEASE_SCRIPT.search(self.snapshot.text(path, INDEX_BYTES) or "") is not None
             return _RELEASE_TOOL.search(name) is not None
-        if _RELEASE_NAME.search(name):
+        if _RELEASE_NAME.search(name) or re.match(r"push[-_]", name):  # failsafe's bin/push-javadoc.sh
             return True
         return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
 
@@ -1269,11 +1302,19 @@ class Retriever:
                                  and self._declares_version(query.text, p)]
                     # the project's own declares it, at its top: moshi's records-tests module pins its own toolchain
                     top = min((p.count("/") for p in declaring), default=0)
+                    # of the CI files asked what they run on, those listing versions (commons-csv's "which JDK
+                    # versions does the GitHub Actions build test against?" answered codeql-analysis.yml, whose
+                    # matrix lists languages, over maven.yml's `java: [ 8, 11, 17, 21 ]`)
+                    # (where versions are asked for: not "which workflow publishes the release?")
+                    listing = {p for p in fused if _ASKS_VERSIONS.search(query.text) and asks_ci_file(query.text, p)
+                               and tested_versions_line(query.text, p, (self.snapshot.text(p) or "").splitlines(),
+                                                        listed=True) is not None}
                     for path in fused:
                         if path in declaring and path.count("/") == top:
                             fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
                             why[path].append("language version asked")
-                        elif file_kind(path) == "config" and names_tool(query.text, path):
+                        elif file_kind(path) == "config" and names_tool(query.text, path) and not (
+                                listing and path not in listing and asks_ci_file(query.text, path)):
                             fused[path] += cfg.config_intent * BUILD_SHARE
                             why[path].append("tool named")
                 if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
@@ -1458,8 +1499,11 @@ class Retriever:
                 fused[path] *= cfg.priors.get(file_kind(path), 1.0)
         # an image matched on its path's words ("demo", "bear"), or a licence on the words every
         # licence holds, answers no question about code unless asked for
+        # (and a file of no bytes, matched on its path's words, unless named: schedule's py.typed came 3rd for
+        # bug reports, config's empty templates/settings/development.yml answered a question on reloading)
         left_out = [p for p in fused if is_media(p) and not _asks_media(query.text, p)
-                    or is_license(p) and not _LICENSE_WORDS.search(query.text)]
+                    or is_license(p) and not _LICENSE_WORDS.search(query.text)
+                    or p in self._empty_files() and not names_file(query.text, p)]
         if len(left_out) < len(fused):  # when they are all it found, they are what it found
             for path in left_out:
                 del fused[path]

@@ -280,6 +280,13 @@ def file_kind(path: str) -> str:
     # a top-level script that makes releases (funcy's publish.sh, read as code, never took the release lift)
     if len(p.parts) == 1 and suffix in {".sh", ".bash", ".ps1"} and _RELEASE_SCRIPT_NAME.match(name):
         return "script"
+    # a top-level scripts/ file named for the tests it writes is a script (colormath's scripts/generate_tests.py,
+    # first by its words, ended third for its own question); code only: a script's JSON is its data
+    # (a benchmark inside tests/ stays a test: as a script, Specification's Benchmark1_IQueryable.cs, a copy of
+    # the evaluator's code, took "where does the EF Core evaluator decide the order …?")
+    if suffix in CODE_SUFFIXES and {"scripts", "script"}.intersection(p.parts[:1]) \
+            and not parts & {"test", "tests", "__tests__", "spec", "fixtures"}:
+        return "script"
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
     # (and a snapshot test's expected output: jest's and vitest's `__snapshots__/*.snap`, insta's `snapshots/`;

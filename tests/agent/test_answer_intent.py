@@ -735,3 +735,32 @@ def test_a_question_asking_what_makes_the_file_it_names_asks_for_another_file() 
         assert _ASKS_ANOTHER_FILE.search(asked), asked
     for asked in ("where is src/parser.y?", "what does tsconfig.json set?", "how does parser.c handle a tab?"):
         assert not _ASKS_ANOTHER_FILE.search(asked), asked
+
+
+def test_which_page_answered_with_code_by_the_walk_gives_way_to_the_stage_s_first_page() -> None:
+    """config's "which page documents the knockout_prefix and overwrite_arrays merge options?": the
+    walk read lib/config/options.rb first and answered it, the stage ranking it above README.md."""
+    stage = [("lib/config/options.rb", 12.6), ("README.md", 10.2), ("lib/config.rb", 9.0)]
+    asked = "Which page documents the knockout_prefix and overwrite_arrays merge options?"
+    assert settle(GATED, [], {}, stage, walked="lib/config/options.rb", question=asked)[0][0] == "README.md"
+    # a question asking how, not which page, keeps the walk's code where BM25 ranks the page below it
+    how = "How do I set the knockout_prefix merge option?"
+    bm25 = [("lib/config/options.rb", 9.0), ("README.md", 2.0)]
+    assert settle(GATED, [], {}, stage, bm25, walked="lib/config/options.rb", question=how)[0][0] == \
+        "lib/config/options.rb"
+
+
+def test_asking_words_from_the_second_reviews() -> None:
+    """What the code decides is no "how to" (swift-custom-dump's "decide how to print a value"
+    took the docs lift); a test asked for by what it covers asks for tests whatever it covers
+    (nimble_options' "which test covers the docs generated …?"); "which page says …" asks for a
+    page; javadocs and nightly builds are published (failsafe's bin/push-javadoc.sh was dropped)."""
+    from explore.retrieval.intent import asks_for_tests, asks_publish
+
+    assert not asks_for("Where does customDump decide how to print a value?", "docs")
+    assert asks_for("how to print a value with customDump?", "docs")
+    assert asks_for_tests("Which test covers the docs generated for nested options that use a subsection?")
+    assert not asks_for_tests("where are the tests documented?")
+    assert asks_for("Which page says in which release the :type_doc option was added?", "docs")
+    assert asks_publish("How are the javadocs published to the failsafe.dev website?")
+    assert asks_publish("How are the h3-nightly builds published to npm?")

@@ -404,6 +404,34 @@ def test_a_long_log_keeps_its_error_line_where_no_crash_is_reported() -> None:
                  "the constraints").messages == ("Cannot create Failure from", "it doesn't meet the constraints")
 
 
+def test_a_go_error_of_two_links_pasted_under_a_sentence_gives_its_links() -> None:
+    """zerolog's report pasted `cannot decode event: invalid character '[' looking for beginning of
+    value` under a sentence: a bare message was read only as a whole one-line question, and a
+    wrapped error from three links, so it gave none and the evidence opened at NewConsoleWriter."""
+    asked = ("I pointed gin's access log at a zerolog ConsoleWriter and every request line is dropped; the "
+             "Write call returns:\n\ncannot decode event: invalid character '[' looking for beginning of value\n")
+    assert {"cannot decode event", "looking for beginning of value"} <= set(parse(asked).messages)
+    code = ["func (w ConsoleWriter) Write(p []byte) (n int, err error) {"] + ["\t// decode"] * 30 + [
+        "\terr = d.Decode(&evt)", "\tif err != nil {", '\t\treturn n, fmt.Errorf("cannot decode event: %s", err)',
+        "\t}"] + ["\t// format"] * 30
+    start = evidence_start(code, asked, "console.go", 12)
+    assert start <= 34 < start + 12, start
+    # a prose line with a quoted word inside a paragraph is none
+    assert parse("It fails when I run it: the flag set to 'x' is ignored, and then the run stops.\nWhy?").messages == ()
+
+
+def test_a_command_line_parser_s_message_and_a_cpp_crash_in_a_long_log_are_read() -> None:
+    """CLI11 prints `--count: Value 5000 not in range [1 - 100]` (no message was read, and its
+    Validators.hpp took no lift); its `terminate called after throwing …` inside 909 KB of build
+    output was cut out, the compiler's warnings read instead."""
+    assert parse("--count: Value 5000 not in range [1 - 100]\nRun with --help for more information.\n").messages \
+        == ("not in range",)
+    crash = ("terminate called after throwing an instance of 'CLI::OptionAlreadyAdded'\n"
+             "  what():  added option matches existing option: --verbose\n")
+    noise = "[12/340] Building CXX object tests/CMakeFiles/app.dir/app.cpp.o: warning: unused variable\n" * 6_000
+    assert any("added option matches existing option" in m for m in parse(noise + crash + noise).messages)
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never

@@ -481,6 +481,15 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
         "how is a release published to crates.io with cargo after the bash completions?", 2)
     assert [h.path for h in hits] == ["bin/publish", "bin/test-bash-completions"], hits
     assert "script asked" in hits[0].why and "script asked" not in hits[1].why, hits
+    # a script named for pushing something out, and javadocs published (failsafe's bin/push-javadoc.sh, dropped)
+    javadoc = make_repo(tmp_path / "javadoc", {"bin/push-javadoc.sh": "#!/bin/sh\nmvn javadoc:javadoc\ncd site\n",
+                                               "pom.xml": "<project><build><plugins><plugin>maven-javadoc-plugin"
+                                                          "</plugin></plugins></build></project>\n",
+                                               "src/Failsafe.java": "/** The javadocs' entry point. */\n"
+                                                                    "public class Failsafe { }\n"})
+    hits = retriever_for(Index.build(Repository(javadoc).snapshot())).rank(
+        "How are the javadocs published to the failsafe.dev website?", 2)
+    assert hits[0].path == "bin/push-javadoc.sh" and "script asked" in hits[0].why, hits
     # a workflow running the publishing command makes releases, whatever its name; one named for what follows a
     # release does not (Polly's nuget-packages-published.yml over build.yml's `dotnet nuget push`)
     nuget = make_repo(tmp_path / "nuget", {
@@ -2504,3 +2513,74 @@ def test_a_declaration_file_naming_what_is_asked_stands_behind_the_code_and_a_us
     warned = retriever.rank("[dry-types] [] is mutable. Be careful: types will return the same instance of the "
                             "default value\n/app/lib/types.rb:14:in '<module:Types>'\n", 2)
     assert warned[0].path == "lib/dry/types/builder.rb" and not any("innermost frame" in h.why for h in warned), warned
+
+
+def test_of_the_ci_files_asked_what_they_run_on_those_listing_versions_are_named(tmp_path: Path, make_repo) -> None:
+    """commons-csv's "which JDK versions does the GitHub Actions build test against?" answered
+    codeql-analysis.yml, whose matrix lists languages, over maven.yml's `java: [ 8, 11, 17, 21 ]`:
+    every workflow took the lift for being a CI file."""
+    repo = make_repo(tmp_path, {
+        ".github/workflows/codeql-analysis.yml": "name: CodeQL\non: push\njobs:\n  analyze:\n    strategy:\n"
+                                                 "      matrix:\n        language: [ 'java' ]\n    steps:\n"
+                                                 "      - uses: github/codeql-action/init@v3\n",
+        ".github/workflows/maven.yml": "name: Java CI\non: push\njobs:\n  build:\n    strategy:\n      matrix:\n"
+                                       "        java: [ 8, 11, 17, 21 ]\n    steps:\n"
+                                       "      - uses: actions/setup-java@v4\n",
+        "src/main/java/Csv.java": "public class Csv { }\n"})
+    top = retriever_for(Index.build(Repository(repo).snapshot())).rank(
+        "Which JDK versions does the GitHub Actions build test against?", 2)
+    assert top[0].path == ".github/workflows/maven.yml", top
+    assert "tool named" not in next(h for h in top if h.path.endswith("codeql-analysis.yml")).why, top
+
+
+def test_an_apostrophe_escaped_in_a_single_quoted_string_is_the_message_s(tmp_path: Path, make_repo) -> None:
+    """DeepCopy writes 'The class "%s" doesn\\'t have a property with the given name: "%s".' in
+    ReflectionHelper.php: the pasted message's "doesn't" was never found there, and the empty
+    exception class, named by the trace, took no lift over it; a file of no bytes, matched on its path's words, is
+    no answer unless named (schedule's py.typed came third for its bug reports)."""
+    repo = make_repo(tmp_path, {
+        "src/Reflection/ReflectionHelper.php": "<?php\nclass ReflectionHelper\n{\n    public static function "
+                                               "getProperty($object, $name)\n    {\n        throw new "
+                                               "PropertyException(sprintf('The class \"%s\" doesn\\'t have a "
+                                               "property with the given name: \"%s\".', $c, $name));\n    }\n}\n",
+        "src/Exception/PropertyException.php": "<?php\nclass PropertyException extends ReflectionException\n{\n}\n",
+        "src/Copier.php": "<?php\nclass Copier\n{\n    // copies the property of an object by its name\n}\n",
+        "src/Exception/py.typed": ""})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    pasted = ('DeepCopy\\Exception\\PropertyException: The class "App\\Invoice" doesn\'t have a property with the '
+              'given name: "lines".')
+    hits = retriever.rank(pasted, 4)
+    assert "message found" in next(h for h in hits if h.path == "src/Reflection/ReflectionHelper.php").why, hits
+    assert "src/Exception/py.typed" not in [h.path for h in retriever.rank("the exception py typed", 4)]
+    assert retriever.rank("what is py.typed for?", 1)[0].path == "src/Exception/py.typed"
+
+
+def test_a_dotnet_frame_s_namespace_picks_its_file_and_a_foreign_jvm_package_is_none_of_ours(
+        tmp_path: Path, make_repo) -> None:
+    """Specification keeps a SpecificationEvaluator.cs for EF6 and one for EF Core: the trace's
+    `at Ardalis.Specification.EntityFrameworkCore.SpecificationEvaluator.GetQuery[T,TResult](…)` lifted
+    the EF6 one, first by name. failsafe's internal/util/Assert.java took a TestNG failure's
+    `at org.testng.Assert.fail(Assert.java:99)` by its file's name."""
+    evaluator = ("\ufeffnamespace Ardalis.Specification.{ns};\n\npublic class SpecificationEvaluator\n{{\n"
+                 "    public IQueryable<TResult> GetQuery<T, TResult>(IQueryable<T> query)\n    {{\n"
+                 "        throw new SelectorNotFoundException();\n    }}\n}}\n")
+    repo = make_repo(tmp_path, {
+        "src/EntityFramework6/SpecificationEvaluator.cs": evaluator.format(ns="EntityFramework6"),
+        "src/EntityFrameworkCore/SpecificationEvaluator.cs": evaluator.format(ns="EntityFrameworkCore"),
+        "core/src/main/java/dev/failsafe/internal/util/Assert.java": "package dev.failsafe.internal.util;\n\n"
+                                                                     "public final class Assert {\n"
+                                                                     "  public static void fail() { }\n}\n",
+        "core/src/main/java/dev/failsafe/internal/TimeoutExecutor.java": "package dev.failsafe.internal;\n\n"
+                                                                         "class TimeoutExecutor {\n"
+                                                                         "  void timeout() { }\n}\n"})
+    retriever = retriever_for(Index.build(Repository(repo).snapshot()))
+    trace = ("Ardalis.Specification.SelectorNotFoundException: The specification must have a selector.\n"
+             "   at Ardalis.Specification.EntityFrameworkCore.SpecificationEvaluator.GetQuery[T,TResult]"
+             "(IQueryable`1 query, ISpecification`2 specification)\n")
+    hits = retriever.rank(trace, 2)
+    assert hits[0].path == "src/EntityFrameworkCore/SpecificationEvaluator.cs", hits
+    assert "innermost frame" in hits[0].why, hits
+    testng = ("java.lang.AssertionError: timed out too late\n\tat org.testng.Assert.fail(Assert.java:99)\n"
+              "\tat dev.failsafe.TimeoutTest.testTimeout(TimeoutTest.java:40)\n")
+    assert not any("innermost frame" in h.why for h in retriever.rank(testng, 4)
+                   if h.path.endswith("internal/util/Assert.java"))

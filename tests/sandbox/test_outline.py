@@ -37,6 +37,10 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a backup of a settings file is of its kind (GuardClauses' azure-pipelines.yml.bak was data)
     ("azure-pipelines.yml.bak", "config"), ("src/parser.c.orig", "data"), ("notes.bak", "data"),
     ("gradle/wrapper/gradle-wrapper.properties", "config"),
+    # a script writing tests is a script; a benchmark inside the tests' folder stays a test
+    ("tests/App.Benchmarks/Benchmark5_Include.cs", "test"),
+    ("scripts/generate_tests.py", "script"), ("scripts/tests/test_release.py", "test"),
+    ("benches/README.md", "docs"), ("scripts/top-cookie.json", "config"),
     # a Maven site's resources are no pages (commons-csv's spotbugs filter took the docs lift), its
     # changes plugin's changes.xml is the changelog
     ("src/site/resources/spotbugs/spotbugs-exclude-filter.xml", "config"), ("src/site/resources/logo.png", "data"),
