@@ -264,10 +264,9 @@ def file_kind(path: str) -> str:
     """One word for what kind of file this is, from its path alone (remembered: it is asked of
     every candidate of every question, and reads a few patterns)."""
     p = PurePosixPath(path.lower())
-    backup = p.suffix in (".bak", ".orig") and PurePosixPath(p.stem).suffix in CONFIG_SUFFIXES
-    if p.suffix == ".dist" and p.stem or backup:
-        # phpunit.xml.dist, phpstan.neon.dist: the template of what it names; azure-pipelines.yml.bak a copy of
-        # a settings file (GuardClauses' was data; a code file's backup stays data, no second definition)
+    if p.suffix == ".dist" and p.stem:  # phpunit.xml.dist, phpstan.neon.dist: the template of what it names
+        # (not a backup: GuardClauses' azure-pipelines.yml.bak, read as config, answered "how does a new version
+        # get published to NuGet?" over the workflow that does it)
         p = p.with_name(p.stem)
     elif p.suffix == ".in" and PurePosixPath(p.stem).suffix in CONFIG_SUFFIXES | {".cmake", ".pc", ".toml"}:
         # a configure-time template of a config file (magic_enum's cmake/magic_enumConfig.cmake.in was data)

@@ -34,8 +34,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # the build and tool files of Ruby, PHP and .NET are config (all were "data"), and their tests are tests
     ("Gemfile", "config"), ("Rakefile", "config"), ("sinatra.gemspec", "config"), ("config.ru", "config"),
     ("phpunit.xml.dist", "config"), ("phpstan.neon.dist", "config"), ("composer.json", "config"),
-    # a backup of a settings file is of its kind (GuardClauses' azure-pipelines.yml.bak was data)
-    ("azure-pipelines.yml.bak", "config"), ("src/parser.c.orig", "data"), ("notes.bak", "data"),
+    # a backup is no settings file (GuardClauses' azure-pipelines.yml.bak, as config, answered a release question)
+    ("azure-pipelines.yml.bak", "data"), ("src/parser.c.orig", "data"), ("notes.bak", "data"),
     ("gradle/wrapper/gradle-wrapper.properties", "config"),
     # a script writing tests is a script; a benchmark inside the tests' folder stays a test
     ("tests/App.Benchmarks/Benchmark5_Include.cs", "test"),
