@@ -235,8 +235,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
     question keeps; ``why``: the stage's reasons per file (:attr:`~explore.retrieval.retriever.Hit.why`) —
     a file it lifted as what the question asks for though its kind is another (a Rust module
     holding its own tests, a locale's data file, a lockfile's pin) is kept as the kinds asked
-    for are, and a generated copy it penalised is no BM25 candidate.
-    A statement is settled by ``weights.statements`` where there are some
+    for are, and a generated copy it penalised is no BM25 candidate (nor a vendored one, where the
+    stage's first file is not one). A "which page …" question the walk answered with code takes the
+    stage's first page. A statement is settled by ``weights.statements`` where there are some
     (:meth:`AnswerWeights.for_text`)."""
     weights = weights.for_text(question)
     why = why or {}

@@ -470,6 +470,9 @@ _DEPENDENCY_VERSION = re.compile(
     # "which range of swift-syntax versions …?" (swift-case-paths' Package.swift, 7th), "where is the webpack
     # version used for the tests pinned?" (kotlin-result's yarn.lock, 7th)
     r"\brange\s+of\s+([\w.@/-]*\w)\s+versions?\b|"
+    # "where are the versions of EntityFrameworkCore and the other NuGet dependencies pinned?" (Specification's
+    # Directory.Packages.props: the walk answered a project file)
+    r"\bversions?\s+of\s+(?:the\s+)?([\w.@/-]*\w)\b[^?.\n]{0,60}?\b(?:pinned|locked)\b|"
     r"\b([\w.@/-]*\w)\s+versions?\s+(?:\w+\s+){1,6}?(?:pinned|locked)\b",
     re.I)
 #: Words in a dependency's place that name none: the language's own (:data:`_LANGUAGE_MANIFESTS`), the project's.
@@ -598,7 +601,9 @@ _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build
 #: First words of config files' names that name no tool: ``setup.cfg``, ``package.json``, ``app.config``.
 _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package", "packages", "project", "app",
                         "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
-                        "default", "defaults", "local", "base", "common", "environment", "env", "test", "tests", "docs"})
+                        "default", "defaults", "local", "base", "common", "environment", "env", "test", "tests", "docs",
+                        # an environment's settings (config's "… in Rails development mode?" named development.yml)
+                        "development", "production", "staging", "dev", "prod"})
 
 
 #: A language's version asked for, and the manifests that declare it: "the minimum supported
@@ -698,14 +703,21 @@ _INCLUDED_VERSION = re.compile(r"^\s*-\s*(?:[\w.]+[-_.])?(?:version|go|golang|no
                                r"toolchain|dotnet|otp|elixir|scala|swift|kotlin|deno|bun)(?:[-_.][\w.-]*)?\s*:\s*['\"]?v?\d", re.I)
 
 
+#: A question asking which versions (of a language, a runtime, a compiler) something runs on.
+_VERSIONS_WORD = re.compile(r"\bversions?\b|\b(?:jdks?|matri(?:x|ces)|msrv|compilers?|platforms?|os|oses|"
+                            r"operating systems?|runtimes?|toolchains?|python|node(?:\.js)?|go|golang|ruby|php|java|"
+                            r"rust|swift|kotlin|"
+                            r"dotnet|elixir|erlang|otp)\b", re.I)
+
+
 def tested_versions_line(question: str, path: str, lines: list[str], listed: bool = False) -> int | None:
     """The 1-based line of a CI file listing the versions its jobs run on, where ``question``
     asks for them (:func:`asks_ci_file`); None where it does not or no line lists them. zap's
     "which Go versions does CI test against?" opened its workflow at `setup-go`, the matrix's
     `go: ["1.25.x", "1.26.x"]` out of sight; pino's at an `exclude:` entry below its list.
     ``listed``: a line listing versions only (not a `matrix:` line of other things)."""
-    if not asks_ci_file(question, path):
-        return None
+    if not asks_ci_file(question, path) or not _VERSIONS_WORD.search(question):
+        return None  # (zerolog's "how does CI run the tests with the binary_log build tag?" opened at its matrix)
     if re.search(r"\b(?:minimum|minimal|msrv|oldest|lowest)\b", question, re.I):  # thiserror's `msrv:` job, not the matrix
         if (least := next((n for n, text in enumerate(lines, start=1) if re.search(r"msrv|minimum|minimal", text, re.I)),
                           None)) is not None:

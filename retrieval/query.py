@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
 
-from .intent import (PERMALINK, RAISING_LINE, asks_definition, asks_where_raised, dependency_line, is_bare_name,
-                     is_statement, tested_versions_line, version_line)
+from .intent import (PERMALINK, RAISING_LINE, asks_definition, asks_for_tests, asks_where_raised, dependency_line,
+                     is_bare_name, is_statement, tested_versions_line, version_line)
 from ..sandbox.index import (BACKTICKED, COMMENT_LINE, DEFINES, NAME_JOINER, STOPWORDS, best_window, definition_lines,
                              identifier_tokens, tokenize)
 from ..sandbox.outline import file_kind
@@ -828,6 +828,9 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     if asks_definition(question):
         return best_window(lines, question, window, query.names | _joined_names_defined(lines, question, path),
                            path=path)
+    if query.names and file_kind(path) == "test" and asks_for_tests(question) \
+            and (named := _test_named_for(lines, owned_names(query))) is not None:
+        return named  # "which test covers TriggerLevelWriter flushing …?": at the test named for it
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if not code_first and len(question.split()) < UNIT_WORDS and (
             named := _plain_names_defined(lines, question, path) | _joined_names_defined(lines, question, path)):
@@ -837,6 +840,24 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         return max(1, min(unit[0] - 1 + best_window(inside, question, window, code_first=code_first, path=path),
                           len(lines) - window + 1))
     return best_window(lines, question, window, code_first=code_first, path=path)
+
+
+#: A line declaring a test: Go's `func TestX(`, Python's `def test_x`, xUnit's and JUnit's methods, a JS/Ruby
+#: `it(`/`test(`/`describe(` block, C++'s `TEST(`/`TEST_F(`, Rust's `fn x(` (under `#[test]`).
+_TEST_DECLARED = re.compile(r"^\s*(?:func\s+Test|(?:async\s+)?def\s+test|(?:pub\s+)?(?:async\s+)?fn\s+\w|"
+                            r"(?:public|internal|private)?\s*(?:async\s+)?(?:void|Task|fun)\s+\w+\s*\(|"
+                            r"(?:it|test|describe|context|specify)\s*\(?\s*['\"`]|TEST(?:_F|_P)?\s*\()")
+
+
+def _test_named_for(lines: list[str], names: Iterable[str]) -> int | None:
+    """The 1-based line of the first test ``lines`` declare whose name (or title) holds one of
+    ``names`` (zerolog's writer_test.go: "which test covers TriggerLevelWriter flushing …?" opened at
+    TestMultiSyslogWriter, 190 lines above TestTriggerLevelWriter); None where none does."""
+    wanted = [n.lower() for n in names if len(n) > 3]
+    if not wanted:
+        return None
+    return next((n for n, text in enumerate(lines, start=1)
+                 if _TEST_DECLARED.match(text) and any(w in text.lower() for w in wanted)), None)
 
 
 def _joined_names_defined(lines: list[str], question: str, path: str) -> set[str]:

@@ -199,8 +199,6 @@ ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
 #: holds the code asked about, mockk's external/slicer/, it answers.)
 COPIES = frozenset({"generated"})
-#: A question asking which versions (of a language, a runtime, a compiler) something runs on.
-_ASKS_VERSIONS = re.compile(r"\bversions?\b|\b(?:jdks?|matrix)\b", re.I)
 #: The first part of a JVM package's name (`org.testng`, `java.util`): a frame's path that starts so is a package's.
 _JVM_ROOTS = frozenset({"org", "com", "io", "net", "dev", "java", "javax", "jdk", "sun", "kotlin", "kotlinx", "scala",
                         "android", "androidx", "me", "edu", "uk", "de", "fr"})
@@ -1306,7 +1304,7 @@ class Retriever:
                     # versions does the GitHub Actions build test against?" answered codeql-analysis.yml, whose
                     # matrix lists languages, over maven.yml's `java: [ 8, 11, 17, 21 ]`)
                     # (where versions are asked for: not "which workflow publishes the release?")
-                    listing = {p for p in fused if _ASKS_VERSIONS.search(query.text) and asks_ci_file(query.text, p)
+                    listing = {p for p in fused if asks_ci_file(query.text, p)
                                and tested_versions_line(query.text, p, (self.snapshot.text(p) or "").splitlines(),
                                                         listed=True) is not None}
                     for path in fused:

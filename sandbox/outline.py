@@ -322,8 +322,10 @@ def file_kind(path: str) -> str:
         return "config"
     # Go leaves `_examples/` out of its builds (validator's took a pasted error's message lift as code)
     # (SwiftPM's Snippets/ too: swift-log's Snippets/basic-usage.swift)
+    # (and a top-level website/'s code, the docs site or a demo app's: colormath's website/…/ColorPickerViewModel.kt
+    # was among the first five of 9 of 13 questions on the library)
     if parts & {"example", "examples", "_example", "_examples", "demo", "demos", "sample", "samples", "tutorial",
-                "snippets"}:
+                "snippets"} or p.parts[0] == "website" and len(p.parts) > 2:
         # a page of a tutorial or an examples folder's README is documentation (typer's
         # docs/tutorial/parameter-types/number.md was an "example", and took no docs lift)
         return "docs" if suffix in DOC_SUFFIXES else "example"

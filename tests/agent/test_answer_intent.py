@@ -498,6 +498,8 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert names_tool("which Gradle version does the wrapper download?", "gradle/wrapper/gradle-wrapper.properties")
     assert names_tool("which sources does the CMake build compile?", "cmake/yaml-cpp-sources.cmake")
     assert not names_tool("which sources does the build compile?", "cmake/yaml-cpp-sources.cmake")
+    # an environment's settings file is named for no tool (config's "… in Rails development mode?")
+    assert not names_tool("How do settings get reloaded in Rails development mode?", "settings/development.yml")
     from explore.retrieval.intent import names_config
     assert names_config("What does `mix test.adapters` run when REQ_ADAPTERS is unset?")
     assert not names_config("is it a mix of old and new code?")

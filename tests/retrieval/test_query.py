@@ -432,6 +432,25 @@ def test_a_command_line_parser_s_message_and_a_cpp_crash_in_a_long_log_are_read(
     assert any("added option matches existing option" in m for m in parse(noise + crash + noise).messages)
 
 
+def test_a_which_test_question_opens_at_the_test_named_for_what_it_names() -> None:
+    """zerolog's "which test covers TriggerLevelWriter flushing …?" opened writer_test.go at
+    TestMultiSyslogWriter, 190 lines above TestTriggerLevelWriter; "how does CI run the tests with the
+    binary_log build tag?" opened its workflow at the version matrix, no version asked."""
+    lines = ["package zerolog", "", "func TestMultiSyslogWriter(t *testing.T) {"] + ["\tw.Write(level)"] * 40 + [
+        "}", "", "func TestTriggerLevelWriter(t *testing.T) {", "\tbuf := bytes.Buffer{}"] + ["\tw.Flush()"] * 40
+    start = evidence_start(lines, "Which test covers TriggerLevelWriter flushing the buffered debug logs?",
+                           "writer_test.go", 12)
+    assert lines[start - 1].startswith("func TestTriggerLevelWriter"), start
+    workflow = ["name: Test", "on: push", "jobs:", "  test:", "    strategy:", "      matrix:",
+                "        go-version: [1.21.x, 1.22.x]", "    steps:"] + ["      - uses: actions/checkout@v4"] * 14 + [
+        "      - run: go test -race ./...", "      - run: go test -tags binary_log -race ./..."]
+    start = evidence_start(workflow, "How does CI run the tests with the binary_log (CBOR) build tag?",
+                           ".github/workflows/test.yml", 12)
+    assert start + 11 >= len(workflow), start
+    start = evidence_start(workflow, "Which Go versions does CI test against?", ".github/workflows/test.yml", 12)
+    assert start <= 7 < start + 12, start
+
+
 def test_an_error_list_and_an_unclosed_quote_give_the_messages_the_code_holds() -> None:
     """mapstructure prints `1 error(s) decoding:` and a `* message` per error (no message was
     read, the evidence opened at a type declaration); godotenv's panic quotes a value it never

@@ -41,6 +41,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("tests/App.Benchmarks/Benchmark5_Include.cs", "test"),
     ("scripts/generate_tests.py", "script"), ("scripts/tests/test_release.py", "test"),
     ("benches/README.md", "docs"), ("scripts/top-cookie.json", "config"),
+    # a top-level website's code is the site's or a demo's, not the library's
+    ("website/src/wasmJsMain/kotlin/ColorPickerViewModel.kt", "example"), ("website/docs/intro.md", "docs"),
     # a Maven site's resources are no pages (commons-csv's spotbugs filter took the docs lift), its
     # changes plugin's changes.xml is the changelog
     ("src/site/resources/spotbugs/spotbugs-exclude-filter.xml", "config"), ("src/site/resources/logo.png", "data"),
@@ -104,7 +106,7 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # a Maven site's pages and javadoc overview, its assets (commons-cli's); Ruby's RBS signatures (http's sig/)
     ("src/site/xdoc/release_1_2.xml", "docs"), ("src/site/site.xml", "docs"), ("core/src/site/apt/index.apt", "docs"),
     ("src/main/javadoc/overview.html", "docs"), ("src/site/resources/images/svg/diagrams-cli2.js", "data"),
-    ("website/src/site.js", "code"), ("sig/http.rbs", "code"),
+    ("web/src/site.js", "code"), ("sig/http.rbs", "code"),
     # Cargo's benches/ and fuzz/, SwiftPM's Snippets/, a .slnx solution
     ("benches/parse.rs", "script"), ("fuzz/fuzz_targets/parse_chunk_size.rs", "script"),
     ("Snippets/basic-usage.swift", "example"), ("NSubstitute.slnx", "config"),
