@@ -30,7 +30,8 @@ from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
 from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_page, asks_for_tests,
                                 asks_how_to_only, asks_publish, asks_upgrade_guide, asks_which_test, is_statement,
                                 names_file, names_tool, speaks_of_tests)
-from ..retrieval.retriever import ASKED_ANYWAY, COPIES, VENDORED, is_release_guide, not_asked_about, passed_over
+from ..retrieval.retriever import (ASKED_ANYWAY, COPIES, VENDORED, asks_media_file, is_release_guide, not_asked_about,
+                                   passed_over)
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import tokenize
@@ -319,8 +320,9 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
         def kept(path: str) -> bool:
             if names_file(question, path) or (publish and is_release_guide(path)):
                 return True
-            if path in asked:
-                return True  # httparse's src/lib.rs holding its tests; emoji's emoji_es.json, its Spanish names
+            if path in asked or asks_media_file(question, path):
+                # httparse's src/lib.rs holding its tests; emoji's emoji_es.json, its Spanish names; an image asked for
+                return True
             if "script" in kinds and is_build_file(path) and PurePosixPath(path).suffix.lower() in _SCRIPT_SUFFIXES:
                 return True  # node-glob's scripts/build.sh, a build file, for "how is the minified bundle produced?"
             # a docs build's own settings (Sphinx's docs/conf.py) answer how the docs are built, not "how do I

@@ -155,7 +155,7 @@ _NAMES_CONFIG = re.compile(
     # a CI service named by its product (GuardClauses' "is there an Azure DevOps pipeline definition?" answered code)
     rf"azure (devops )?pipelines?|pipeline definitions?|appveyor|gitlab[- ]ci|"
     # a Mix task or alias (req's "what does `mix test.adapters` run?", an alias of mix.exs)
-    rf"\bmix (tasks?|alias(es)?|[a-z_]+\.[a-z_.]+)|gradle wrapper|"
+    rf"\bmix (tasks?|alias(es)?|format|[a-z_]+\.[a-z_.]+)|gradle wrapper|"
     # CI as the place tests run, asked what it runs (cxxopts' "which compilers are tested in CI?" lifted no
     # workflow) — not how the code behaves there (cleo's "does the progress bar hide itself on CI?")
     rf"(which|what)\b[^?\n]{{0,60}}\b(in|on|by|does|do) (the )?(ci|github actions)\b|"
@@ -594,7 +594,7 @@ _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build
                      "meson.build": "meson", "build.sbt": "sbt", "build.mill": "mill", "build.sc": "mill",
                      "cargo.toml": "cargo", "build.bazel": "bazel",
                      # Mix's project (req's "what does `mix test.adapters` run?" dropped mix.exs, first in the stage)
-                     "mix.exs": "mix", "gradle-wrapper.properties": "gradle(?:[- ]wrapper)?|gradlew",
+                     "mix.exs": "mix(?! format)", "gradle-wrapper.properties": "gradle(?:[- ]wrapper)?|gradlew",
                      "workspace.bazel": "bazel", "module.bazel": "bazel",
                      # the scripts `npm test` / `yarn build` run are package.json's
                      "package.json": "npm|yarn|pnpm|bun"}
@@ -768,7 +768,9 @@ def names_tool(question: str, path: str) -> bool:
 _TOOL_ALIASES = {"tsconfig": r"typescript|tsc|tsconfig|compiler options", "jsconfig": r"jsconfig|javascript project",
                  "eslintrc": r"eslint(?:rc)?", "prettierrc": r"prettier(?:rc)?", "babelrc": r"babel(?:rc)?",
                  "mocharc": r"mocha(?:rc)?", "nycrc": r"nyc(?:rc)?", "stylelintrc": r"stylelint(?:rc)?",
-                 "swcrc": r"swc(?:rc)?", "deny": r"cargo[- ]deny|deny\.toml"}
+                 "swcrc": r"swc(?:rc)?", "deny": r"cargo[- ]deny|deny\.toml",
+                 # Elixir's formatter settings, .formatter.exs (nimble_options' "which files does mix format check?")
+                 "formatter": r"mix format|formatter"}
 
 
 #: A question asking for a CI workflow by that name (the tool it names is what the workflow runs).

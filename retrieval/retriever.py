@@ -1969,6 +1969,13 @@ def is_media(path: str) -> bool:
     return PurePosixPath(path.lower()).suffix in MEDIA_SUFFIXES
 
 
+def asks_media_file(question: str, path: str) -> bool:
+    """Whether ``path`` is an image (a vector one too), a font or the like and ``question`` asks for
+    one like it (:func:`_asks_media`): hexyl's "where is the hexyl logo image?" answered code over
+    doc/logo.svg, which the stage ranked first."""
+    return (is_media(path) or PurePosixPath(path.lower()).suffix == ".svg") and _asks_media(question, path)
+
+
 def _asks_media(question: str, path: str) -> bool:
     """Whether ``question`` asks for a file like ``path``: by a word such as *image* or
     *logo*, its suffix (``png``) or its whole name (``bear.png``)."""

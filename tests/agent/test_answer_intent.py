@@ -766,3 +766,17 @@ def test_asking_words_from_the_second_reviews() -> None:
     assert asks_for("Which page says in which release the :type_doc option was added?", "docs")
     assert asks_publish("How are the javadocs published to the failsafe.dev website?")
     assert asks_publish("How are the h3-nightly builds published to npm?")
+
+
+def test_an_image_asked_for_stands_in_ask_and_mix_format_names_the_formatter_s_settings() -> None:
+    """hexyl's "where is the hexyl logo image?" answered src/colors.rs over doc/logo.svg, which the
+    stage ranked first (an image, dropped as no code); nimble_options' "which files does mix format
+    check?" named mix.exs for "mix", not .formatter.exs."""
+    from explore.retrieval.intent import names_tool
+
+    stage = [("doc/logo.svg", 9.0), ("src/colors.rs", 5.0), ("src/main.rs", 4.0)]
+    assert settle(GATED, [], {}, stage, question="Where is the hexyl logo image?")[0][0] == "doc/logo.svg"
+    assert settle(GATED, [], {}, stage, question="Where are the colors chosen?")[0][0] == "src/colors.rs"
+    asked = "Which files does mix format check in this project?"
+    assert names_tool(asked, ".formatter.exs") and not names_tool(asked, "mix.exs")
+    assert names_tool("what does `mix test.adapters` run?", "mix.exs")
