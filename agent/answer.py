@@ -30,8 +30,8 @@ from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
 from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_page, asks_for_tests,
                                 asks_how_to_only, asks_publish, asks_upgrade_guide, asks_which_test, is_statement,
                                 names_file, names_tool, speaks_of_tests)
-from ..retrieval.retriever import (ASKED_ANYWAY, COPIES, VENDORED, asks_media_file, is_release_guide, not_asked_about,
-                                   passed_over)
+from ..retrieval.retriever import (ASKED_ANYWAY, COPIES, MAKES_RELEASES, VENDORED, asks_media_file, is_release_guide,
+                                   not_asked_about, passed_over)
 from ..sandbox.atomic import write_json
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import tokenize
@@ -269,7 +269,7 @@ def settle(weights: AnswerWeights, reads: Sequence[str], answer_p: dict[str, flo
             passed = passed_over(walked, question)  # pdoc's "how do I call pdoc from a script?" answered CHANGELOG.md
             if not off_topic(weights, walked, question) and not passed \
                     and not _astray_from_asked(weights, walked, question):
-                return [((weights.intent and _stage_over_walk(walked, stage, bm25, question)) or walked, 0.0)]
+                return [((weights.intent and _stage_over_walk(walked, stage, bm25, question, why)) or walked, 0.0)]
             # (where the question asks for a page: multer's "where is the destination folder created?", walked to
             # doc/README-ko.md, was answered README.md, "the question asks for a docs file")
             if passed and asks_for(question, "docs") and (page := next(
@@ -356,7 +356,7 @@ def _ranks_below(page: str, walked: str, bm25: Sequence[tuple[str, float]]) -> b
 
 
 def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequence[tuple[str, float]],
-                     question: str) -> str | None:
+                     question: str, why: Mapping[str, Collection[str]] | None = None) -> str | None:
     """The stage's first file, where the question names it (its tool, its name), a page or settings,
     and not the walk's answer (a file other than code): prettytable's "which pre-commit hooks run …?" walked to
     pyproject.toml's build hooks over .pre-commit-config.yaml; or where the walk's answer is of
@@ -367,10 +367,17 @@ def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequ
     on the answers that stood so: the reviews' 105 questions, six more right and none fewer; the
     training projects' docs+config val split's 306, none changed. The same with a first of the
     walk's own kind lost nine of its 306, and stays. The first the question names: three more right
-    and none fewer of the 105, none of the 306 changed.)"""
+    and none fewer of the 105, none of the 306 changed.) And where the question asks how the project
+    is published and the stage's first makes releases (``why``: a publishing workflow, a release
+    guide or script) and the walk's answer does not: svcs' "how is the package published to PyPI?"
+    walked to pyproject.toml over pypi-package.yml."""
     if not stage or stage[0][0] == walked:
         return None
     first = stage[0][0]
+    why = why or {}
+    if MAKES_RELEASES.intersection(why.get(first, ())) and not MAKES_RELEASES.intersection(why.get(walked, ())) \
+            and asks_publish(question):
+        return first
     if file_kind(first) in ("docs", "config") and (names_tool(question, first) or names_file(question, first)) \
             and not (names_tool(question, walked) or names_file(question, walked)):
         return first  # (a page or settings named: "retry" names pkg/retry.py, which an example may answer)

@@ -132,6 +132,16 @@ def asks_publish(question: str) -> bool:
                                                for m in _ASKS_PUBLISH.finditer(question))
 
 
+#: A question asking for a benchmark ("where is the benchmark for the middleware chain?").
+_ASKS_BENCHMARK = re.compile(r"\b(?:benchmarks?|benches)\b", re.I)
+
+
+def asks_benchmark(question: str) -> bool:
+    """Whether ``question`` asks for a benchmark (never a statement: a commit's "speed up the
+    parser benchmark" asks for the code it changed)."""
+    return _ASKS_BENCHMARK.search(question) is not None and not is_statement(question)
+
+
 #: A question naming a configuration file, a tool's settings or the package's metadata: what
 #: a file like pyproject.toml, setup.cfg, tox.ini, package.json or a CI workflow holds.
 #: Narrower than ``_ASKS_FOR["config"]`` (which decides whether ``ask`` walks, where a

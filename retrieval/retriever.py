@@ -27,12 +27,12 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
-from ..sandbox.outline import (CODE_SUFFIXES, LOCALE_FOLDERS, VENDORED_FOLDERS, file_kind, is_build_file,
+from ..sandbox.outline import (CODE_SUFFIXES, LOCALE_FOLDERS, VENDORED_FOLDERS, file_kind, is_benchmark, is_build_file,
                                is_generated, is_lockfile, is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
 from .history import ChangeLog, change_log
-from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build,
+from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build, asks_benchmark,
                      asks_ci_file, asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page,
                      asks_for_tests, asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked,
                      dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
@@ -204,6 +204,10 @@ _JVM_ROOTS = frozenset({"org", "com", "io", "net", "dev", "java", "javax", "jdk"
                         "android", "androidx", "me", "edu", "uk", "de", "fr"})
 #: Why a file is another project's code copied in (its penalty in the stage).
 VENDORED = "vendored"
+#: Why a file takes a question asking how the project is published: a guide to releasing, a release
+#: tool's settings or a workflow that publishes, a script that does (only releasing scripts are lifted so).
+RELEASE_GUIDE, RELEASE_CONFIG = "release guide", "release config"
+MAKES_RELEASES = frozenset({RELEASE_GUIDE, RELEASE_CONFIG, "script asked"})
 #: Per language, what declares an interface (or a protocol) and what declares code beside it.
 _INTERFACE_SUFFIXES = {
     ".java": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|enum|record)\s+[A-Z]\w*")),
@@ -245,8 +249,9 @@ _VERSION_FOLDER = re.compile(r"version-v?\d+(?:\.\w+)*|v\d+(?:\.(?:\d+|x))*|\d+\
 _NO_SUBJECT = frozenset({"", "init", "index", "main", "mod", "lib", "util", "utils", "helper", "helpers", "common",
                          "all", "base"})
 #: A question asking which file holds something, or where it is: a file is the answer.
-_ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b",
-                              re.I)
+_ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b|"
+                              # (negroni's "is there a Japanese translation of the README?" answered README.md)
+                              r"\b(?:is|are)\s+there\b", re.I)
 #: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
 _GO_RECEIVER = re.compile(r"\s*func\s*\(")
 
@@ -473,7 +478,11 @@ class Retriever:
             named = [f for f in self.snapshot.files if file_kind(f) != "test" and any(
                 re.fullmatch(rf"{code}(?:[-_][A-Za-z]{{2,4}})?(?:\.\w+)*", part, re.I)
                 for part in f.split("/")) or file_kind(f) in ("config", "data")
-                and re.fullmatch(rf"[\w-]+[-_]{code}(?:[-_][A-Za-z]{{2,4}})?\.\w+", PurePosixPath(f).name, re.I)]
+                and re.fullmatch(rf"[\w-]+[-_]{code}(?:[-_][A-Za-z]{{2,4}})?\.\w+", PurePosixPath(f).name, re.I)
+                # or a page translated so (negroni's translations/README_ja_JP.md, third behind README.md and the
+                # Portuguese one for "is there a Japanese translation of the README?")
+                or file_kind(f) == "docs" and re.fullmatch(rf"[\w-]+?[._-]{code}(?:[-_][A-Za-z]{{2,4}})?\.\w+",
+                                                          PurePosixPath(f).name, re.I)]
             if len(named) > LOCALE_FILES:  # the language's own file over its regions' (Carbon's de.php, not de_AT …)
                 named = [f for f in named if PurePosixPath(f).stem.lower() == code
                          or code in (part.lower() for part in f.split("/")[:-1])]
@@ -1253,8 +1262,10 @@ class Retriever:
                      # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
                      # its words, was 10th behind four pages the docs lift took up)
                      "example": cfg.docs_intent if asks_example(query.text) and not is_statement(query.text) else 0.0,
-                     # a release is made by a workflow, or by a script (httparty's script/release got nothing)
-                     "script": cfg.config_intent if asks_publish(query.text) else 0.0}
+                     # a release is made by a workflow, or by a script (httparty's script/release got nothing);
+                     # and a benchmark asked for is one (negroni's negroni_bench_test.go, first by its words, 3rd)
+                     "script": cfg.config_intent if (publishing := asks_publish(query.text))
+                     or asks_benchmark(query.text) else 0.0}
             if lifts["test"]:
                 # the tests of the code the question is about (validators' tests/i18n/test_fi.py for "which test covers
                 # the Finnish social security number validator?": its words are fi.py's, not the test's)
@@ -1275,14 +1286,15 @@ class Retriever:
                         continue  # dateutil's docs/tz.rst, `.. autofunction:: gettz` and no word of its cache
                     if not_asked_about(path, query.text):
                         continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
-                    if kind == "script" and lifts["script"] and not self._releases(path):
+                    if kind == "script" and lifts["script"] and not (
+                            self._releases(path) if publishing else is_benchmark(path)):
                         continue  # a script that publishes nothing (just's bin/test-bash-completions came first)
-                    if lifts["script"] and is_release_guide(path):
+                    if lifts["script"] and publishing and is_release_guide(path):
                         fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
-                        why[path].append("release guide")
-                    if lifts["script"] and kind == "config" and self._releases(path):
+                        why[path].append(RELEASE_GUIDE)
+                    if lifts["script"] and publishing and kind == "config" and self._releases(path):
                         fused[path] += lifts["script"]  # and the settings of the tool that makes them
-                        why[path].append("release config")
+                        why[path].append(RELEASE_CONFIG)
                     if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
                             and not _ASKS_FIXTURE.search(query.text):
                         continue  # a fixture is what a test reads, not the test (marked's fixtures/bin-input.md)
@@ -2043,8 +2055,13 @@ _RELEASE_NAME = re.compile(r"releas|publish|deploy|upload|bump|ship|dist\b|versi
 #: A workflow named for what follows a release: it reacts to one, it does not make it.
 _AFTER_RELEASE = re.compile(r"(?:after|post|on)[-_.]?releas|published|released|deployed", re.I)
 _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|cargo publish|twine upload|flit publish|"
-                        r"poetry publish|hatch publish|uv publish|gh release|pod trunk push|dotnet nuget push|"
-                        r"nuget push|mvn deploy|gradlew? publish|goreleaser|git push --tags|git tag)\b", re.I)
+                        r"poetry publish|hatch publish|uv publish|pdm publish|maturin (?:publish|upload)|gh release|"
+                        r"pod trunk push|dotnet nuget push|nuget push|mvn deploy|gradlew? publish|goreleaser|"
+                        r"git push --tags|git tag|"
+                        # the publishing actions a workflow uses (svcs' pypi-package.yml runs
+                        # pypa/gh-action-pypi-publish, and took no lift for "how is the package published to PyPI?")
+                        r"pypi-publish|action-gh-release|npm-publish|release-gem|semantic-release|changesets/action)\b",
+                        re.I)
 #: Verbs whose object a path written after them is: the answer is the file doing it.
 _ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|"
             r"sources?|pass(?:es)?|feeds?|opens?|parses?|"

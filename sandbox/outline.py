@@ -246,6 +246,8 @@ _JS_BENCH_FILE = re.compile(r"\.(?:bench|benchmark)\.[cm]?[jt]sx?$")
 _SITE_MAPS = frozenset({"sitemap.xml", "browserconfig.xml", "robots.txt", "site.webmanifest", "manifest.json"})
 
 
+#: Go's benchmark files beside the code (negroni's negroni_bench_test.go).
+_GO_BENCH_FILE = re.compile(r"_bench(?:mark)?_test\.go$")
 #: Folders of benchmarks: their files are scripts, whatever they are named.
 _BENCH_FOLDERS = frozenset({"benchmarks", "benchmark", "bench", "benches"})
 #: Folders of scripts, at a repository's top, a monorepo package's, or a tooling folder's (`.github/scripts/`).
@@ -285,6 +287,10 @@ def file_kind(path: str) -> str:
     # the evaluator's code, took "where does the EF Core evaluator decide the order …?")
     if suffix in CODE_SUFFIXES and {"scripts", "script"}.intersection(p.parts[:1]) \
             and not parts & {"test", "tests", "__tests__", "spec", "fixtures"}:
+        return "script"
+    # Go's benchmark files, as vitest's `.bench.ts` (negroni's negroni_bench_test.go, first by its words, came 7th
+    # behind the test prior for "where is the benchmark for the middleware chain?")
+    if _GO_BENCH_FILE.search(name) and not parts & {"test", "tests", "testdata"}:
         return "script"
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
@@ -360,6 +366,15 @@ def file_kind(path: str) -> str:
     if suffix in CODE_SUFFIXES:
         return "code"
     return "data"
+
+
+def is_benchmark(path: str) -> bool:
+    """Whether ``path`` is a benchmark: a file of a benchmarks folder (Cargo's benches/, a .NET
+    `*.Benchmarks` project), vitest's `*.bench.ts`, Go's `*_bench_test.go` (a script, :func:`file_kind`)."""
+    p = PurePosixPath(path.lower())
+    return file_kind(path) == "script" and (bool(set(p.parts[:-1]) & _BENCH_FOLDERS) or bool(
+        _JS_BENCH_FILE.search(p.name) or _GO_BENCH_FILE.search(p.name))
+        or any(_DOTNET_BENCH_FOLDER.match(part) for part in p.parts[:-1]))
 
 
 _PARSING = threading.Lock()

@@ -780,3 +780,21 @@ def test_an_image_asked_for_stands_in_ask_and_mix_format_names_the_formatter_s_s
     asked = "Which files does mix format check in this project?"
     assert names_tool(asked, ".formatter.exs") and not names_tool(asked, "mix.exs")
     assert names_tool("what does `mix test.adapters` run?", "mix.exs")
+
+
+def test_a_publish_question_walked_to_settings_gives_way_to_the_stage_s_publishing_workflow() -> None:
+    """svcs' "how is the package published to PyPI?": the walk read pyproject.toml and answered it;
+    the stage ranked pypi-package.yml, which publishes, first. Not where the walk's answer publishes
+    too, nor for a question not asking how it is published."""
+    stage = [(".github/workflows/pypi-package.yml", 33.5), ("pyproject.toml", 16.6), ("docs/conf.py", 13.6)]
+    why = {".github/workflows/pypi-package.yml": ["file#1", "release config", "config asked"],
+           "pyproject.toml": ["file#6", "config asked"]}
+    asked = "How is the package published to PyPI?"
+    assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=asked, why=why)[0][0] == \
+        ".github/workflows/pypi-package.yml"
+    assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=asked)[0][0] == "pyproject.toml"
+    releasing = {**why, "pyproject.toml": ["file#6", "release config"]}
+    assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=asked, why=releasing)[0][0] == \
+        "pyproject.toml"
+    other = "Which build backend does the package use?"
+    assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=other, why=why)[0][0] == "pyproject.toml"

@@ -527,6 +527,30 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     hits = retriever_for(Index.build(Repository(github).snapshot())).rank("how do I cut a new release of swift-log?", 2)
     assert hits[0].path == ".github/workflows/auto-release.yml" and "release config" in hits[0].why, hits
     assert all("release config" not in h.why for h in hits if h.path == ".github/release.yml"), hits
+    # a workflow publishing through a publishing action, named for neither (svcs' pypi-package.yml runs
+    # pypa/gh-action-pypi-publish; pyproject.toml holds "pypi" and "package" as often)
+    action = make_repo(tmp_path / "action", {
+        ".github/workflows/pypi-package.yml": "name: Build & upload PyPI package\non: push\njobs:\n  upload:\n"
+                                              "    steps:\n      - uses: pypa/gh-action-pypi-publish@v1\n",
+        "pyproject.toml": "[project]\nname = 'svcs'\n\n[tool.hatch.metadata.hooks.fancy-pypi-readme]\n"
+                          "content-type = 'text/markdown'\n# the package's PyPI readme\n",
+        "src/svcs/_core.py": "class Registry:\n    pass\n",
+    })
+    hits = retriever_for(Index.build(Repository(action).snapshot())).rank("how is the package published to PyPI?", 2)
+    assert hits[0].path == ".github/workflows/pypi-package.yml" and "release config" in hits[0].why, hits
+    assert "release config" not in hits[1].why, hits
+    # a benchmark asked for: Go's *_bench_test.go, first by its words, stood third behind the code files (negroni's)
+    bench = make_repo(tmp_path / "bench", {
+        "negroni_bench_test.go": "package negroni\n\n// BenchmarkNegroni runs a request through a chain of ten "
+                                 "middleware handlers.\nfunc BenchmarkNegroni(b *testing.B) {\n\tn := New()\n}\n",
+        "negroni.go": "package negroni\n\n// New returns a middleware chain of handlers; each middleware calls the "
+                      "next handler in the chain.\nfunc New(handlers ...Handler) *Negroni { return nil }\n"
+                      "// Use adds a middleware handler to the chain.\nfunc (n *Negroni) Use(h Handler) {}\n",
+        "static.go": "package negroni\n\n// Static is a middleware handler serving files; the chain calls it.\n"
+                     "type Static struct{}\n"})
+    hits = retriever_for(Index.build(Repository(bench).snapshot())).rank(
+        "where is the benchmark for the middleware chain?", 2)
+    assert hits[0].path == "negroni_bench_test.go" and "script asked" in hits[0].why, hits
     assert not names_config("how do I make a release build?")
     for other in ("how are messages published to subscribers?", "where is the package published event handled?",
                   "how does the client push to the registry?", "how is coverage of the branches measured?",
@@ -1915,6 +1939,18 @@ def test_a_language_named_in_a_translation_question_names_its_locale_file(tmp_pa
     for question, path in (("Where is the German translation?", "src/Lang/de.php"),
                            ("Where is the Welsh translation?", "src/Lang/cy.php")):
         assert carbon.rank(question, 1)[0].path == path, question
+    # a page translated so, asked whether there is one (negroni's translations/README_ja_JP.md, third behind README.md
+    # and the Portuguese one, whose words the question's are as much)
+    readme = "# negroni\n\nIdiomatic HTTP middleware. Translations of this README: " \
+             "[Japanese](translations/README_ja_JP.md), [Portuguese](translations/README_pt_br.md).\n"
+    pages = make_repo(tmp_path / "pages", {
+        "README.md": readme,
+        "translations/README_ja_JP.md": "# negroni\n\nGo言語のミドルウェア。\n",
+        "translations/README_pt_br.md": "# negroni\n\nMiddleware HTTP. Traduções do README: japonês, português.\n",
+        "negroni.go": "package negroni\n\n// Negroni is a stack of middleware handlers.\ntype Negroni struct{}\n"})
+    first = retriever_for(Index.build(Repository(pages).snapshot())).rank(
+        "Is there a Japanese translation of the README?", 1)[0]
+    assert first.path == "translations/README_ja_JP.md" and "locale named" in first.why, first
 
 
 def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english(tmp_path: Path, make_repo) -> None:

@@ -145,6 +145,9 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("docs/_includes/head-custom.html", "data"), ("docs/_layouts/default.html", "data"),
     ("docs/_includes/note.md", "docs"), ("Dapper/PublicAPI.Shipped.txt", "data"),
     ("src/parse-cookie.bench.ts", "script"), ("src/bench.ts", "code"),
+    # and Go's (negroni's negroni_bench_test.go came 7th behind the test prior for "where is the benchmark …?")
+    ("negroni_bench_test.go", "script"), ("pkg/codec_benchmark_test.go", "script"), ("negroni_test.go", "test"),
+    ("test/load_bench_test.go", "test"),
     # a snapshot test's expected output (cookie's src/__snapshots__/*.snap, similar's insta snapshots were data); a
     # module named so is code
     ("src/__snapshots__/parse-set-cookie.spec.ts.snap", "test"), ("src/snapshots/udiff__newline_hint.snap", "test"),
