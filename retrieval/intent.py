@@ -394,7 +394,8 @@ _TESTS_COVERING = re.compile(r"\b(?:which|what)\s+(?:[a-z-]+\s+)?(?:tests?|specs
 #: A question asking for a language's grammar: the file a parser generator reads.
 _ASKS_GRAMMAR = re.compile(r"\b(grammars?|bnf|ebnf|yacc|bison|antlr|production rules?|parser rules?)\b", re.I)
 #: What parser generators read: yacc/Bison, ANTLR, Lark, PEG, pest, Jison, nearley, pegen.
-GRAMMAR_SUFFIXES = frozenset({".y", ".yy", ".g4", ".lark", ".peg", ".pest", ".ebnf", ".bnf", ".jison", ".ne", ".gram"})
+GRAMMAR_SUFFIXES = frozenset({".y", ".yy", ".g4", ".lark", ".peg", ".pest", ".ebnf", ".bnf", ".jison", ".ne", ".gram",
+                              ".yrl", ".mly", ".jj", ".lalrpop"})
 
 
 def asks_for_grammar(question: str) -> bool:

@@ -44,6 +44,9 @@ CODE_SUFFIXES = {".py", ".pyi", ".pyx", ".rb", ".sh", ".bash", ".kt", ".kts", ".
                  ".dart", ".m", ".mm", ".lua", ".pl", ".pm", ".r", ".jl", ".ex", ".exs", ".erl", ".hs", ".ml", ".mli",
                  ".clj", ".cljs", ".zig", ".nim", ".vue", ".svelte", ".y", ".yy", ".l", ".ll", ".g4",
                  ".jq",
+                 # other parser and lexer generators' inputs (gettext's src/gettext_po_parser.yrl, Erlang's yecc,
+                 # was data and came 9th for "where is the yecc grammar … defined?"): OCaml's, JavaCC's, LALRPOP's
+                 ".yrl", ".xrl", ".mly", ".mll", ".jj", ".lalrpop",
                  # Ruby's type signatures (RBS), as a .pyi stub is Python's (http's sig/http.rbs was data)
                  ".rbs",
                  # templates, where a project's output is written (pdoc's HTML is its .html.jinja2 files)

@@ -1166,6 +1166,16 @@ def test_vendored_and_generated_files_fall_behind_the_projects_own(tmp_path: Pat
     # the grammar asked for, whose lines hold no word "grammar" (jq's parser.y ranked 26th): lifted among the candidates
     asked = retriever.rank("where is the grammar of Exp defined?", 2)
     assert asked[0].path == "src/parser.y" and "grammar asked" in asked[0].why, asked
+    # Erlang's yecc grammar is one (gettext's src/gettext_po_parser.yrl was data, 9th behind the module calling it)
+    yecc = make_repo(tmp_path / "yecc", {
+        "src/gettext_po_parser.yrl": "Nonterminals grammar translations translation.\nTerminals str msgid msgstr.\n"
+                                     "Rootsymbol grammar.\ntranslation -> msgid strings msgstr strings.\n",
+        "lib/gettext/po/parser.ex": "defmodule Gettext.PO.Parser do\n  @moduledoc \"Parses PO files: tokens of the PO "
+                                    "file into translations.\"\n  def parse(tokens), do: :gettext_po_parser.parse(tokens)"
+                                    "\nend\n"})
+    asked = retriever_for(Index.build(Repository(yecc).snapshot())).rank(
+        "Where is the yecc grammar for parsing PO files defined?", 2)
+    assert asked[0].path == "src/gettext_po_parser.yrl" and "grammar asked" in asked[0].why, asked
     # a minified script is a copy, by its name or its lines (retrofit's website/static/prettify.js and
     # html5shiv.min.js ranked first for commit messages about its Java code; a top-level website/'s files are
     # now the site's, so here under another folder)

@@ -148,6 +148,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     # and Go's (negroni's negroni_bench_test.go came 7th behind the test prior for "where is the benchmark …?")
     ("negroni_bench_test.go", "script"), ("pkg/codec_benchmark_test.go", "script"), ("negroni_test.go", "test"),
     ("test/load_bench_test.go", "test"),
+    # parser and lexer generators' inputs (gettext's yecc grammar was data)
+    ("src/gettext_po_parser.yrl", "code"), ("src/po_lexer.xrl", "code"), ("lib/parser.mly", "code"),
     # a snapshot test's expected output (cookie's src/__snapshots__/*.snap, similar's insta snapshots were data); a
     # module named so is code
     ("src/__snapshots__/parse-set-cookie.spec.ts.snap", "test"), ("src/snapshots/udiff__newline_hint.snap", "test"),
