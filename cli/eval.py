@@ -229,7 +229,10 @@ def _history_questions(repo: Path, n: int, split: str | None, worktree: bool,
 
 
 def _eval_table(summaries: list[dict[str, Any]], title: str, split: str | None) -> Table:
-    table = Table(title=Text(inert(title + (f" [{split}]" if split else ""))), title_justify="left")
+    # (no outer edge: with the navigator's seconds beside three rankings, an 80-column terminal cut its
+    # `ms` to "142/2…" and its steps to "ste…")
+    table = Table(title=Text(inert(title + (f" [{split}]" if split else ""))), title_justify="left", show_edge=False,
+                  pad_edge=False)
     table.add_column("policy", no_wrap=True)
     for col in ("n", "success", "acc@1/3/5", "SPL", "steps", "invalid", "ms"):
         table.add_column(col, justify="right", no_wrap=True, min_width=3 if col == "n" else None)

@@ -388,3 +388,21 @@ def test_the_table_says_under_a_millisecond_rather_than_zero() -> None:
 
     assert _ms(0.0003) == "<1" and _ms(0.0005) == "<1" and _ms(0.0015) == "2" and _ms(0.1234) == "123"
     assert [_ms(s / 10_000) for s in range(20)] == ["<1"] * 10 + ["1"] * 5 + ["2"] * 5  # never below a smaller one
+
+
+def test_the_policy_table_keeps_every_number_whole_in_80_columns() -> None:
+    """jotai's `explore eval` read `ms 142/2…` in 80 columns; with the navigator's seconds beside
+    three rankings its steps read "ste…" too."""
+    from rich.console import Console
+
+    from explore.cli.eval import _eval_table
+
+    def row(policy: str, p50: float, p90: float) -> dict:
+        return {"policy": policy, "n": 300, "success": .567, "acc@1": .567, "acc@3": .8, "acc@5": .9, "spl": .5,
+                "mean_steps": 12.25, "invalid_rate": 0.0, "p50_seconds": p50, "p90_seconds": p90}
+
+    console = Console(width=80, record=True)
+    console.print(_eval_table([row("bm25", .0003, .0004), row("bm25-code", .0003, .0005), row("retrieve", .142, .2113),
+                               row("navigator", 14.2, 123.311)], "newest 300 commits of jotai (real questions)", None))
+    text = console.export_text()
+    assert "…" not in text and "14200/123311" in text and "steps" in text and "12.25" in text, text
