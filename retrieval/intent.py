@@ -176,7 +176,7 @@ _NAMES_CONFIG = re.compile(
     rf"settings|options|set up)|(test|tox) environments|editor (indentation )?settings|"
     rf"(configures?|configured|configuring|sets? up|settings for|options for|configuration (of|for)) ({_TOOLS})|"
     rf"dependenc(y|ies) (are |is )?(declared|listed|pinned|specified|defined|kept)|(declared|listed|pinned) "
-    rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras|extras_require|"
+    rf"dependenc(y|ies)|requirements? (files?|\.txt|\.in)|lists? the requirements|optional extras?|extras_require|"
     rf"build backend|build system|(python|go|golang|rust|node(\.js)?|typescript|ruby|php|\.net|dotnet|c#|java|kotlin|"
     rf"swift|elixir|dart|scala|msrv) versions?|supported versions|msrv|"
     rf"version number|distribution name|go module path|module path in go\.mod|(path|name) of the go module|"
@@ -195,6 +195,14 @@ _NAMES_CONFIG = re.compile(
     rf"clang-tidy|clang-format|cppcheck|cpplint|shellcheck|hadolint|markdownlint|yamllint|checkstyle|spotbugs|pmd|"
     rf"(?:the )?lint(?:er)?) (rules?|lints?|checks?|plugins?|presets?)\b|"
     rf"(?<![\w.])\.(editorconfig|gitignore)\b|"  # the file, not the topic: "how is gitignore matching done?" asks for code
+    # the project's own version, where it is set (Scrutor's "how is the package version number determined for a
+    # release?": MinVer's settings in its .csproj scored near nothing)
+    rf"\b(?:package|project|crate|gem|library|module|release|its|the) version(?: number| string)? "
+    rf"(?:is |gets |are )?(?:determined|computed|derived|bumped|defined|declared|stored|set|chosen)\b|"
+    rf"\bwhere does the (?:package |project |crate |gem |release )?version(?: number)? come from\b|"
+    # a service its settings file alone makes (flock's "how are dependabot updates … grouped and scheduled?" lifted
+    # no .github/dependabot.yml)
+    rf"\b(dependabot|renovate(bot)?|codecov|mergify|release[- ]drafter|goreleaser)\b|"
     # ProGuard/R8 rules; the coverage a build requires (more-itertools' Makefile: `--fail-under=99`)
     rf"\b(proguard|r8)( keep)? (rules?|config(uration)?|files?)\b|\b(minimum|required) (test )?coverage\b|"
     rf"\bcoverage (threshold|percentage|minimum|requirement)s?\b|\bfail[-_]under\b|"
@@ -465,7 +473,14 @@ def names_config(question: str) -> bool:
     dependency's version (:func:`dependency_asked`) is config only where a config file pins
     it: "which version of escape is used, the C one or the Python one?" names code."""
     return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
-        and _HANDLES_CONFIG.search(question) is None
+        and _HANDLES_CONFIG.search(_USER_SEARCHED.sub(" ", question)) is None
+
+
+#: What the user did, not the code: "I can't find a Version property anywhere" (Scrutor's version question was
+#: read as asking for the code that finds a setting).
+_USER_SEARCHED = re.compile(r"\bI\s+(?:can't|cannot|can not|couldn't|could not|didn't|did not|don't|do not|tried to|"
+                            r"try to|want to|need to|have to)\s+(?:find|locate|look(?: up| for)?|search(?: for)?)\b",
+                            re.I)
 
 
 #: A dependency's version asked for: "which version of OkHttp does retrofit use?", "what serde
@@ -614,7 +629,10 @@ _NOT_TOOLS = frozenset({"setup", "config", "configuration", "settings", "package
                         "web", "build", "directory", "global", "requirements", "constraints", "conf", "main", "index",
                         "default", "defaults", "local", "base", "common", "environment", "env", "test", "tests", "docs",
                         # an environment's settings (config's "… in Rails development mode?" named development.yml)
-                        "development", "production", "staging", "dev", "prod"})
+                        "development", "production", "staging", "dev", "prod",
+                        # a workflow named for what it does (insta's release.yml, "tool named" for "a release tag",
+                        # over publish-crates.yml publishing to crates.io)
+                        "release", "releases", "publish", "deploy", "lint", "ci"})
 
 
 #: A language's version asked for, and the manifests that declare it: "the minimum supported

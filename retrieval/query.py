@@ -630,6 +630,13 @@ def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int 
     ``at ServerResponse.res.render (/srv/bundle.min.js:1:48213)`` → ``res.render = function``)."""
     for fn in reversed(query.functions):  # every frame's, a .NET Release build's frames without files too
         if len(fn) > 2 and fn not in _GENERIC_FRAME_FUNCTIONS and (defined := definition_lines(lines, fn, path)):
+            if query.frame_owner is not None and query.frame_owner[1] == fn:
+                # the one of the frame's class (Scrutor's `ThrowRegistrationStrategy.Apply` opened at the abstract
+                # `Apply` 15 lines above it, the first of five)
+                declared = re.compile(rf"\b(?:class|struct|record|interface)\s+{re.escape(query.frame_owner[0])}\b")
+                start = next((n for n, text in enumerate(lines, start=1) if declared.search(text)), None)
+                if start is not None and (inside := [d for d in defined if d > start]):
+                    return inside[0]
             return defined[0]
     return None
 
@@ -1016,6 +1023,12 @@ _ERROR_FORMS = (
     re.compile(r"\bwhat\(\):[^\S\n]+(.{12,300})$", re.M),
     # Elixir's raised exception, `** (Timex.Parse.ParseError) Expected month …`
     re.compile(r"^[^\S\n]*\*\* \([A-Z][\w.]*\)[^\S\n]+(.{12,300})$", re.M),
+    # a message pasted inside a sentence, after the exception's name or `Error:`, to the sentence's end
+    # ("… fails with: Error: Invalid value for '-f' … does not exist. The file exists …", "throws:
+    # Scrutor.DecorationException: Could not find … Why?", "raises Mustermann::ParseError: unexpected … --
+    # where …?": python-dotenv's, Scrutor's and mustermann's reports gave no message)
+    re.compile(r"(?<=\S)[^\S\n]+(?:(?:[\w.]|::)*(?:Error|Exception)|ERROR|error):[^\S\n]+"
+               r"(\S.{11,300}?)(?=[.!?][^\S\n]+[A-Z(]|\?|[^\S\n]+--?[^\S\n]|[.!]?[^\S\n]*$)", re.M),
 )
 #: An Elixir or Erlang error tuple's reason, an atom the code returns as its message
 #: (timex's `{:error, {:unknown_shift_unit, :week}}`): one word, kept whole where it is long.
@@ -1044,15 +1057,27 @@ def _messages(text: str) -> tuple[str, ...]:
     pieces: list[str] = [m.group(1) for m in _ERROR_ATOM.finditer(text) if "_" in m.group(1)]
     for message in found:
         for piece in _VALUE.split(message):
-            piece = piece.strip(" \t.,;:!?-=")
+            # less the level a command prints before its message (cargo-insta's `error: Interactive review requires
+            # a terminal.`, quoted, held "error: " no literal of its holds)
+            piece = _LEVEL_PREFIX.sub("", piece.strip(" \t.,;:!?-=")).strip(" \t.,;:!?-=")
             if _long_enough(piece):
                 pieces.append(piece)
+            # and each sentence, which the code may write on a line of its own
+            sentences = [sentence.strip(" \t.,;:!?-=") for sentence in _SENTENCE_END.split(piece)]
+            pieces += [sentence for sentence in sentences if len(sentences) > 1 and _long_enough(sentence)]
             # and each error the chain wraps, as its own code writes it (`newError("error while executing keyfunc", …)`)
             links = [link.strip(" \t.,;:!?-=") for link in _LINK.split(piece)]
             pieces += [link for link in links if len(links) > 1 and _long_enough(link)]
     return tuple(dict.fromkeys(pieces))
 
 
+#: The last part of a dotted word that makes it a file's name: settings, data and pages.
+_FILE_SUFFIX_WORD = re.compile(r"ya?ml|toml|json5?|ini|cfg|conf|lock|md|markdown|rst|txt|xml|csv|tsv|properties|plist",
+                               re.I)
+#: A level a command or a logger prints before its message.
+_LEVEL_PREFIX = re.compile(r"^(?:error|warning|fatal|note|panic)(?:\[\w+\])?:\s*", re.I)
+#: Where a sentence of a message ends and the next begins.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9])[.!?]\s+(?=[A-Z])")
 #: Where one wrapped error joins the next (Go's ``fmt.Errorf("outer: %w", err)``): a colon
 #: after a lower-case word, before a lower-case one.
 _LINK = re.compile(r"(?<=[a-z0-9]):\s+(?=[a-z])")
@@ -1126,6 +1151,8 @@ def _parse(text: str) -> Query:
             ticked.add(m.group(1).strip())
     for m in DOTTED.finditer(PERMALINK.sub(" ", text)):  # github.com of a link to a file is no name
         parts = name_parts(m.group(0))
+        if _FILE_SUFFIX_WORD.fullmatch(parts[-1]) and "::" not in m.group(0):
+            continue  # a settings or data file's name, no code's (insta's "its insta.yaml" lifted what defines `yaml`)
         if not all(p.islower() and len(p) <= 3 for p in parts):  # "e.g", "i.e"
             names += [p for p in parts if len(p) > 2]
     names += [m.group(1) for m in _CALL.finditer(_CONVENTIONAL.sub(" ", text)) if len(m.group(1)) > 2]

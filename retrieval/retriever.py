@@ -1100,6 +1100,19 @@ class Retriever:
             and file_kind(tails[p][0]) != "code" and (p == tails[p][0] or not asks_for_tests(query.text))}
         return written if len(written) <= NAME_FILES else set()
 
+    def _naming_absent_files(self, query: Query, fused: dict[str, float]) -> list[str]:
+        """The code candidates whose string literals hold a file name the question writes and no file
+        of the repository bears (``insta.yaml``, a user's settings file), where at most
+        :data:`NAME_FILES` do."""
+        tails = self._by_tail()
+        absent = [p for p in query.paths if "/" not in p and p not in tails]
+        if not absent:
+            return []
+        quoted = [re.compile(rf"[\"']{re.escape(p)}[\"']") for p in absent]  # (a string: not a doc's `x.yaml`)
+        holding = [p for p in fused if file_kind(p) == "code"
+                   and any(q.search(self.snapshot.text(p) or "") for q in quoted)]
+        return holding if len(holding) <= NAME_FILES else []
+
     def _own_namesake(self, path: str) -> bool:
         """Whether a vendored ``path``'s file name is also a file of the repository's own (an
         older copy of the project under ``vendor/``): a question naming ``flag`` or ``help.go``
@@ -1272,6 +1285,7 @@ class Retriever:
                 for path in self._subject_tests(fused):
                     fused[path] += lifts["test"] * SUBJECT_SHARE
                     why[path].append(SUBJECT_TESTED)
+            registry = _registry_asked(query.text) if lifts["script"] else None
             if any(lifts.values()):
                 # the best unit rank a test file holds: a module's own tests answer only above it
                 tested_units = min((_unit_rank(why[p]) for p in fused if file_kind(p) == "test"), default=1 << 30)
@@ -1295,6 +1309,11 @@ class Retriever:
                     if lifts["script"] and publishing and kind == "config" and self._releases(path):
                         fused[path] += lifts["script"]  # and the settings of the tool that makes them
                         why[path].append(RELEASE_CONFIG)
+                        if registry is not None and registry.search(self.snapshot.text(path, INDEX_BYTES) or ""):
+                            # of those, the one publishing where the question says (insta's publish-crates.yml,
+                            # "crates.io", behind release.yml building the binaries)
+                            fused[path] += lifts["script"] * BUILD_SHARE
+                            why[path].append("registry named")
                     if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
                             and not _ASKS_FIXTURE.search(query.text):
                         continue  # a fixture is what a test reads, not the test (marked's fixtures/bin-input.md)
@@ -1386,6 +1405,11 @@ class Retriever:
                 for path in self.paths_written(query) & set(fused):
                     fused[path] += cfg.name_found
                     why[path].append("path named")
+                # a file name no file of the repository bears: the code whose string names it, which reads or writes
+                # it (insta's "where is its insta.yaml tool configuration looked up?": env.rs's `"insta.yaml"`)
+                for path in self._naming_absent_files(query, fused):
+                    fused[path] += cfg.name_found
+                    why[path].append("file name held")
             if cfg.platform_named and not is_statement(query.text):
                 # a platform the question names: the code of that platform's files (fsnotify's "how does the Windows
                 # backend …" answered fsnotify.go over backend_windows.go; Go's `_windows.go`, Rust's `windows.rs`)
@@ -2085,6 +2109,26 @@ def not_asked_about(path: str, question: str) -> bool:
         and not _ASKS_IGNORED.search(question)
 
 
+#: Package registries a question may name, and what a file publishing to one holds.
+_REGISTRIES = (
+    (re.compile(r"\bcrates(?:\.io)?\b", re.I), re.compile(r"crates\.io|cargo publish|CARGO_REGISTRY_TOKEN", re.I)),
+    (re.compile(r"\bpypi\b", re.I), re.compile(r"pypi|twine upload|(?:flit|poetry|hatch|uv|pdm) publish", re.I)),
+    (re.compile(r"\bnpm(?:js)?\b", re.I), re.compile(r"npm publish|npmjs|NPM_TOKEN|NODE_AUTH_TOKEN", re.I)),
+    (re.compile(r"\brubygems\b", re.I), re.compile(r"rubygems|gem push|release-gem", re.I)),
+    (re.compile(r"\bnuget\b", re.I), re.compile(r"nuget (?:push|\.org)|nuget\.org|NUGET_", re.I)),
+    (re.compile(r"\bmaven central\b|\bsonatype\b", re.I), re.compile(r"sonatype|maven central", re.I)),
+    (re.compile(r"\bhex(?:\.pm)?\b", re.I), re.compile(r"hex\.pm|hex\.publish|HEX_API_KEY", re.I)),
+    (re.compile(r"\bcocoapods\b", re.I), re.compile(r"pod trunk|cocoapods", re.I)),
+    (re.compile(r"\bpackagist\b", re.I), re.compile(r"packagist", re.I)),
+    (re.compile(r"\bpub\.dev\b", re.I), re.compile(r"pub\.dev|pub publish", re.I)),
+)
+
+
+def _registry_asked(question: str) -> re.Pattern[str] | None:
+    """What a file publishing to the registry ``question`` names holds, or None where it names none."""
+    return next((holds for names, holds in _REGISTRIES if names.search(question)), None)
+
+
 def is_release_guide(path: str) -> bool:
     """Whether ``path`` is a page that guides a release (``RELEASING.md``), which a question
     asking how the project is published is answered by, as by its workflow or script."""
@@ -2106,7 +2150,9 @@ def _names_copy(question: str, path: str, vendored: bool) -> bool:
         return False
     below = next((i for i, part in enumerate(parts) if part in VENDORED_FOLDERS), -1) + 1
     words = set(re.findall(r"[\w-]+", question.lower()))
-    return bool(words & {*parts[below:-1], PurePosixPath(parts[-1]).stem})
+    # (not a word naming the project's own module above the copy: insta's content/yaml/vendored/yaml.rs, "named" by
+    # "yaml", answered "how do I … my YAML snapshot output" over the project's own serialization code)
+    return bool(words & {*parts[below:-1], PurePosixPath(parts[-1]).stem} - set(parts[:max(below - 1, 0)]))
 
 
 #: Folder names every package has: with a file name they do not tell one package from another.

@@ -798,3 +798,19 @@ def test_a_publish_question_walked_to_settings_gives_way_to_the_stage_s_publishi
         "pyproject.toml"
     other = "Which build backend does the package use?"
     assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=other, why=why)[0][0] == "pyproject.toml"
+
+
+def test_config_asking_words_from_the_third_reviews() -> None:
+    """flock's "how are dependabot updates … grouped and scheduled?" and python-dotenv's "which
+    optional extra do I install …?" named no config; Scrutor's "how is the package version number
+    determined …? I can't find a Version property anywhere." was read as asking for the code that
+    finds a setting."""
+    from explore.retrieval.intent import names_config
+
+    assert names_config("How are dependabot updates for golang.org/x/sys grouped and scheduled?")
+    assert names_config("Which optional extra do I install to get the dotenv command-line tool?")
+    assert names_config("How is the package version number determined for a release? I can't find a Version "
+                        "property anywhere.")
+    assert names_config("Where is the crate version set?")
+    assert not names_config("Which function finds the config file?")
+    assert not names_config("Where does the loader find the version number in the config file?")

@@ -996,3 +996,47 @@ def test_a_catalog_a_page_or_a_script_written_out_is_a_path() -> None:
     for path in written:
         assert parse(f"what is in {path}?").paths == (path,), path
     assert parse("e.g. it fails in Node.js").paths == ("Node.js",)  # as before: no more words taken for files
+
+
+def test_a_message_pasted_inside_a_sentence_is_read_without_its_level_and_by_sentence() -> None:
+    """python-dotenv's "… fails with: Error: Invalid value for '-f' … does not exist. The file exists …",
+    Scrutor's "… fails with System.InvalidOperationException: Type "…" is not assignable to "$…". Where
+    …?" gave no message; cargo-insta's quoted "error: Interactive review requires a terminal. For …"
+    held the "error: " its code prints apart, and two sentences its code writes on two lines."""
+    dotenv = ("Running `dotenv -f config/.env run python app.py` fails with: Error: Invalid value for '-f' "
+              "\"config/.env\" does not exist. The file exists relative to my project root. Where does this happen?")
+    assert {"Invalid value for", "does not exist"} <= set(parse(dotenv).messages), parse(dotenv).messages
+    scrutor = ("Scanning with .As<INotifier>() fails with System.InvalidOperationException: Type \"MyApp.EmailSender\" "
+               "is not assignable to \"$MyApp.INotifier\". Where is this thrown?")
+    assert parse(scrutor).messages == ("is not assignable to",), parse(scrutor).messages
+    insta = ('Running cargo insta review from my CI script prints "error: Interactive review requires a terminal. '
+             'For non-interactive snapshot management:" how do I accept snapshots without a TTY?')
+    messages = parse(insta).messages
+    assert "Interactive review requires a terminal" in messages, messages
+    assert not any(m.startswith("error") for m in messages), messages
+    # a commit subject naming an error type without a colon gives none
+    assert parse("Fix TypeError in the parser when the input is empty").messages == ()
+    # the frame's class picks its method among a file's methods of one name (Scrutor's ThrowRegistrationStrategy.Apply
+    # opened at the abstract Apply above it)
+    lines = ["namespace Scrutor", "{", "    public abstract class RegistrationStrategy", "    {",
+             "        public abstract void Apply(IServiceCollection services, ServiceDescriptor descriptor);",
+             *(f"        // strategy note {i}" for i in range(20)),
+             "        private sealed class ThrowRegistrationStrategy : RegistrationStrategy", "        {",
+             "            public override void Apply(IServiceCollection services, ServiceDescriptor descriptor)",
+             "            {", "                throw new DuplicateTypeRegistrationException(descriptor.ServiceType);",
+             "            }", "        }", "    }", "}"]
+    thrown = next(n for n, line in enumerate(lines, start=1) if "throw new" in line)
+    trace = ("Scrutor.DuplicateTypeRegistrationException: A service of type 'IFoo' has already been registered.\n"
+             "   at Scrutor.RegistrationStrategy.ThrowRegistrationStrategy.Apply(IServiceCollection services, "
+             "ServiceDescriptor descriptor)\n   at Scrutor.ServiceTypeSelector.Populate(IServiceCollection services)\n")
+    start = evidence_start(lines, trace, "src/Scrutor/RegistrationStrategy.cs", 12)
+    assert start <= thrown <= start + 11, (start, thrown)
+
+
+def test_a_settings_file_named_in_prose_is_a_file_not_code_names() -> None:
+    """insta's "… its insta.yaml tool configuration …" read `insta` and `yaml` as names, and lifted
+    the files defining `yaml`; a dotted name of code stays one."""
+    asked = parse("Which file names does insta look for when loading its insta.yaml tool configuration?")
+    assert asked.names == frozenset() and asked.paths == ("insta.yaml",), (asked.names, asked.paths)
+    assert "join" in parse("where is os.path.join called?").names
+    assert "Settings" in parse("where is config.Settings defined?").names

@@ -2633,3 +2633,44 @@ def test_a_dotnet_frame_s_namespace_picks_its_file_and_a_foreign_jvm_package_is_
               "\tat dev.failsafe.TimeoutTest.testTimeout(TimeoutTest.java:40)\n")
     assert not any("innermost frame" in h.why for h in retriever.rank(testng, 4)
                    if h.path.endswith("internal/util/Assert.java"))
+
+
+def test_the_fourteenth_stop_s_third_reviews(tmp_path: Path, make_repo) -> None:
+    """From eight reviews on fresh repositories: the registry a publish question names picks its workflow
+    (insta's publish-crates.yml behind release.yml, "tool named" for "a release tag"); a vendored copy
+    named by the project's own module's word is still a copy (insta's content/yaml/vendored/yaml.rs);
+    a file name no file bears lifts the code whose string holds it (insta's env.rs, `"insta.yaml"`)."""
+    from explore.retrieval.intent import names_tool
+
+    crates = make_repo(tmp_path / "crates", {
+        ".github/workflows/release.yml": "name: Release\non:\n  push:\n    tags: ['*']\njobs:\n  build:\n"
+                                         "    steps:\n      - run: gh release create binaries for the tag\n",
+        ".github/workflows/publish-crates.yml": "name: Publish to crates.io\non: workflow_dispatch\njobs:\n  publish:\n"
+                                                "    steps:\n      - run: cargo publish -p insta\n",
+        "insta/src/lib.rs": "//! Snapshot tests.\npub fn assert_snapshot() {}\n"})
+    hits = retriever_for(Index.build(Repository(crates).snapshot())).rank(
+        "How do the insta crates get published to crates.io when a release tag is pushed?", 2)
+    assert hits[0].path == ".github/workflows/publish-crates.yml" and "registry named" in hits[0].why, hits
+    assert not names_tool("when a release tag is pushed?", ".github/workflows/release.yml")
+    # the copy under the project's own yaml module, named by "YAML"
+    yaml = make_repo(tmp_path / "yaml", {
+        "insta/src/content/yaml/vendored/yaml.rs": "// a YAML emitter copied from yaml-rust\n" + "\n".join(
+            f"fn emit_yaml_{i}() {{ /* yaml output */ }}" for i in range(30)),
+        "insta/src/content/yaml/mod.rs": "pub fn to_string(content: &Content) -> String { vendored::emit() }\n",
+        "insta/src/settings.rs": "/// Sorts maps (HashMap keys) so that the snapshot output is deterministic.\n"
+                                 "pub fn set_sort_maps(&mut self, value: bool) {}\n"})
+    hits = retriever_for(Index.build(Repository(yaml).snapshot())).rank(
+        "How do I make insta sort HashMap keys so that my YAML snapshot output is deterministic?", 3)
+    copy = next(h for h in hits if h.path.endswith("vendored/yaml.rs"))
+    assert "vendored" in copy.why and hits[0].path == "insta/src/settings.rs", hits
+    # a settings file the repository does not hold, named in prose: the code whose string names it
+    absent = make_repo(tmp_path / "absent", {
+        "insta/src/env.rs": "fn find_config(dir: &Path) -> Option<PathBuf> {\n    for name in [\".config/insta.yaml\", "
+                            "\"insta.yaml\", \".insta.yaml\"] {\n        return Some(dir.join(name));\n    }\n"
+                            "    None\n}\n",
+        "insta/src/lib.rs": "//! Tool configuration lives in `insta.yaml` next to the workspace; the tool "
+                            "configuration names the file names insta looks for.\npub mod env;\n",
+        "insta/src/output.rs": "pub fn print_tool_configuration(names: &[&str]) { /* file names */ }\n"})
+    hits = retriever_for(Index.build(Repository(absent).snapshot())).rank(
+        "Which file names does insta look for when loading its insta.yaml tool configuration?", 2)
+    assert hits[0].path == "insta/src/env.rs" and "file name held" in hits[0].why, hits
