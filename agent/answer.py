@@ -381,6 +381,11 @@ def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequ
     if file_kind(first) in ("docs", "config") and (names_tool(question, first) or names_file(question, first)) \
             and not (names_tool(question, walked) or names_file(question, walked)):
         return first  # (a page or settings named: "retry" names pkg/retry.py, which an example may answer)
+    if file_kind(first) == file_kind(walked) == "docs" and _titled_by(question, first) \
+            and not _titled_by(question, walked):
+        # a page the question calls by its title's words (mustermann's "how do I write my own pattern type with a
+        # custom syntax …?" walked to BM25's first, docs/patterns/flask.md, over the stage's custom-patterns.md)
+        return first
     if file_kind(first) == file_kind(walked):
         # of its own kind where BM25 puts the stage's first first too, and the walk's below its first four, for a
         # question of six words or more (filelock's "how do I make the lock give up after 10 seconds …?" read
@@ -392,6 +397,19 @@ def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequ
         return first if agreed else None
     words = dict(bm25)
     return first if words.get(walked, 0.0) < words.get(first, 0.0) else None
+
+
+def _titled_by(question: str, path: str) -> bool:
+    """Whether every word of ``path``'s name (of three letters or more; a plural as its singular) is a
+    word of ``question`` (``custom-patterns.md`` by "… a custom syntax … my own pattern type")."""
+    words = {w.removesuffix("s") for w in re.findall(r"[a-z]{3,}", PurePosixPath(path).stem.lower())}
+    asked = {w.removesuffix("s") for w in re.findall(r"[a-z]{3,}", question.lower())}
+    return bool(words) and words <= asked and PurePosixPath(path).stem.lower() not in _GENERIC_PAGES
+
+
+#: Pages every project has, which a question's words name by chance ("readme", "index").
+_GENERIC_PAGES = frozenset({"readme", "index", "changelog", "changes", "history", "news", "contributing", "license",
+                            "authors", "faq", "intro", "introduction", "overview", "usage", "guide", "docs", "home"})
 
 
 #: BM25's first files a walk's answer of the stage's first's kind stands among, and the question's distinct

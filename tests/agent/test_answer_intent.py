@@ -814,3 +814,20 @@ def test_config_asking_words_from_the_third_reviews() -> None:
     assert names_config("Where is the crate version set?")
     assert not names_config("Which function finds the config file?")
     assert not names_config("Where does the loader find the version number in the config file?")
+
+
+def test_a_page_the_question_calls_by_its_title_words_stands_over_the_walk_s_page() -> None:
+    """mustermann's "how do I write my own pattern type with a custom syntax …?" walked to BM25's first,
+    docs/patterns/flask.md, over the stage's docs/custom-patterns.md; not a page every project has,
+    nor where the walk's page is so named too."""
+    stage = [("docs/custom-patterns.md", 15.4), ("docs/patterns/flask.md", 12.6), ("lib/mustermann.rb", 9.0)]
+    asked = "How do I write my own pattern type with a custom syntax and register it?"
+    assert settle(GATED, [], {}, stage, walked="docs/patterns/flask.md", question=asked)[0][0] == \
+        "docs/custom-patterns.md"
+    flask = "How do I write a custom pattern in the flask syntax?"
+    assert settle(GATED, [], {}, stage, walked="docs/patterns/flask.md", question=flask)[0][0] == \
+        "docs/patterns/flask.md"
+    from explore.agent.answer import _titled_by
+
+    assert _titled_by(asked, "docs/custom-patterns.md") and not _titled_by(asked, "docs/patterns/flask.md")
+    assert not _titled_by("Where is the index of patterns in the readme?", "docs/index.md")
