@@ -1071,9 +1071,9 @@ def _messages(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(pieces))
 
 
-#: The last part of a dotted word that makes it a file's name: settings, data and pages.
-_FILE_SUFFIX_WORD = re.compile(r"ya?ml|toml|json5?|ini|cfg|conf|lock|md|markdown|rst|txt|xml|csv|tsv|properties|plist",
-                               re.I)
+#: The last part of a dotted word that makes it a file's name: settings, data and pages (lower-case, and none a
+#: code's attribute as often: `response.json`, `self.lock`, `self.cfg`, `threading.Lock` stay names).
+_FILE_SUFFIX_WORD = re.compile(r"ya?ml|toml|ini|md|markdown|rst|txt|xml|csv|tsv|plist")
 #: A level a command or a logger prints before its message.
 _LEVEL_PREFIX = re.compile(r"^(?:error|warning|fatal|note|panic)(?:\[\w+\])?:\s*", re.I)
 #: Where a sentence of a message ends and the next begins.

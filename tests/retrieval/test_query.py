@@ -1040,3 +1040,7 @@ def test_a_settings_file_named_in_prose_is_a_file_not_code_names() -> None:
     assert asked.names == frozenset() and asked.paths == ("insta.yaml",), (asked.names, asked.paths)
     assert "join" in parse("where is os.path.join called?").names
     assert "Settings" in parse("where is config.Settings defined?").names
+    # an attribute a file's suffix spells is code still (`threading.Lock`, `response.json`, `self.cfg`)
+    for code, name in (("where is threading.Lock used?", "Lock"), ("why does response.json fail?", "json"),
+                       ("where is self.cfg read?", "cfg"), ("where is self.lock acquired?", "lock")):
+        assert name in parse(code).names, code
