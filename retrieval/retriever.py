@@ -1105,7 +1105,8 @@ class Retriever:
         of the repository bears (``insta.yaml``, a user's settings file), where at most
         :data:`NAME_FILES` do."""
         tails = self._by_tail()
-        absent = [p for p in query.paths if "/" not in p and p not in tails]
+        # (only a name the question's parse read as a file's, not code's: `response.json`, `self.cfg` stay names)
+        absent = [p for p in query.paths if "/" not in p and p not in tails and query.names.isdisjoint(name_parts(p))]
         if not absent:
             return []
         quoted = [re.compile(rf"[\"']{re.escape(p)}[\"']") for p in absent]  # (a string: not a doc's `x.yaml`)

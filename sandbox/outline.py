@@ -294,7 +294,7 @@ def file_kind(path: str) -> str:
     # Go's benchmark files, as vitest's `.bench.ts` (negroni's negroni_bench_test.go, first by its words, came 7th
     # behind the test prior for "where is the benchmark for the middleware chain?")
     if _GO_BENCH_FILE.search(name) and not parts & {"test", "tests", "testdata"}:
-        return "script"
+        return "script"  # (the test folders' own stay tests)
     # `test_*.go` is code (Go's tests are `*_test.go`: testify's `http/test_response_writer.go`)
     # (`testing/` only as the top folder: in a package it is the library's own, pendulum's testing/traveller.py)
     # (and a snapshot test's expected output: jest's and vitest's `__snapshots__/*.snap`, insta's `snapshots/`;
@@ -359,25 +359,29 @@ def file_kind(path: str) -> str:
     # — at the top, or a package's of a monorepo: a package's own `script/` is its code (alembic's alembic/script/,
     # its revision machinery, was filtered out of every answer about it)
     # (benchmarks and fuzz targets anywhere: Humanizer's src/Benchmarks/ project)
-    if parts & ({"fuzz"} | _BENCH_FOLDERS) or _SCRIPT_FOLDERS.intersection(p.parts[:1]) \
+    if "fuzz" in parts or _SCRIPT_FOLDERS.intersection(p.parts[:1]) \
             or len(p.parts) > 2 and p.parts[0] in _PACKAGE_FOLDERS and p.parts[2] in _SCRIPT_FOLDERS \
             or len(p.parts) > 2 and p.parts[0] in _TOOLING_FOLDERS | _PACKAGE_FOLDERS \
             and p.parts[1] in _SCRIPT_FOLDERS \
-            or any(_DOTNET_BENCH_FOLDER.match(part) for part in parts) \
-            or _JS_BENCH_FILE.search(name):  # zod's packages/bench ranked over its core; cookie's src/*.bench.ts
+            or _benchmark_path(p):  # zod's packages/bench ranked over its core; cookie's src/*.bench.ts
         return "script"
     if suffix in CODE_SUFFIXES:
         return "code"
     return "data"
 
 
+def _benchmark_path(p: PurePosixPath) -> bool:
+    """Whether the lower-cased path ``p`` is a benchmark's: in a benchmarks folder (Cargo's benches/, a
+    .NET `*.Benchmarks` project), vitest's `*.bench.ts`, Go's `*_bench_test.go`."""
+    folders = p.parts[:-1]
+    return bool(_BENCH_FOLDERS.intersection(folders)) or any(_DOTNET_BENCH_FOLDER.match(part) for part in folders) \
+        or _JS_BENCH_FILE.search(p.name) is not None or _GO_BENCH_FILE.search(p.name) is not None
+
+
 def is_benchmark(path: str) -> bool:
-    """Whether ``path`` is a benchmark: a file of a benchmarks folder (Cargo's benches/, a .NET
-    `*.Benchmarks` project), vitest's `*.bench.ts`, Go's `*_bench_test.go` (a script, :func:`file_kind`)."""
-    p = PurePosixPath(path.lower())
-    return file_kind(path) == "script" and (bool(set(p.parts[:-1]) & _BENCH_FOLDERS) or bool(
-        _JS_BENCH_FILE.search(p.name) or _GO_BENCH_FILE.search(p.name))
-        or any(_DOTNET_BENCH_FOLDER.match(part) for part in p.parts[:-1]))
+    """Whether ``path`` is a benchmark (:func:`_benchmark_path`) that :func:`file_kind` reads as a script
+    (a benchmark inside tests/ stays a test)."""
+    return file_kind(path) == "script" and _benchmark_path(PurePosixPath(path.lower()))
 
 
 _PARSING = threading.Lock()

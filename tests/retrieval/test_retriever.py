@@ -2674,3 +2674,9 @@ def test_the_fourteenth_stop_s_third_reviews(tmp_path: Path, make_repo) -> None:
     hits = retriever_for(Index.build(Repository(absent).snapshot())).rank(
         "Which file names does insta look for when loading its insta.yaml tool configuration?", 2)
     assert hits[0].path == "insta/src/env.rs" and "file name held" in hits[0].why, hits
+    # not a name the question writes as code (`response.json`), whatever string holds it
+    code = make_repo(tmp_path / "code", {"src/client.py": "FIXTURE = 'response.json'\ndef json(response):\n"
+                                                          "    return response.body\n"})
+    hits = retriever_for(Index.build(Repository(code).snapshot())).rank(
+        "Why does response.json fail on an empty body?", 1)
+    assert "file name held" not in hits[0].why, hits
