@@ -425,7 +425,7 @@ class Retriever:
         return out
 
     def _with_bases(self, query: Query) -> list[str]:
-        """The question's terms, a word inflected with -ed or -ing that no file holds read as its base
+        """The question's terms, a word made with -ed, -ing, -able or -ible that no file holds read as its base
         where the index holds that ("pickled" -> ``pickle``: filelock's test_timeout_pickle was 32nd for
         "which test checks that a Timeout exception can be pickled?"). A word some file holds stays as it is
         (adding the base beside it: the review questions' stage 6 won, 6 lost), and so does a statement, a
@@ -1839,13 +1839,15 @@ _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "d
 
 
 def _bases(word: str) -> list[str]:
-    """What an -ed or -ing word may be inflected from, likeliest first: ``pickled`` -> ``pickle``,
-    ``pickl``; ``parsing`` -> ``parse``, ``pars``; ``stopped`` -> ``stop`` (a doubled consonant)."""
-    for suffix in ("ed", "ing"):
+    """What an -ed, -ing, -able or -ible word may be made from, likeliest first: ``pickled`` -> ``pickle``,
+    ``pickl``; ``parsing`` -> ``parse``, ``pars``; ``stopped`` -> ``stop`` (a doubled consonant);
+    ``configurable`` -> ``configure``; ``resettable`` -> ``reset`` (a question asking whether a lock is
+    resettable, of code naming its `Reset`)."""
+    for suffix in ("ed", "ing", "able", "ible"):
         stem = word[:-len(suffix)]
-        # (not "string" -> ``str``, "during"; "used" is a stop word's)
-        if word.endswith(suffix) and len(stem) >= (4 if suffix == "ing" else 3) and stem.isalpha():
-            out = [stem + "e", stem] if suffix == "ing" else [word[:-1], stem]
+        # (not "string" -> ``str``, "during"; "used" is a stop word's; not "table", "cable", "visible")
+        if word.endswith(suffix) and len(stem) >= (3 if suffix == "ed" else 4) and stem.isalpha():
+            out = [word[:-1], stem] if suffix == "ed" else [stem + "e", stem]
             if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiousl":
                 out.append(stem[:-1])
             return out

@@ -2455,6 +2455,15 @@ def test_a_word_no_file_holds_is_read_as_its_base(tmp_path: Path, make_repo) -> 
         parse("Where is faker documented?"))
     assert [_bases(w) for w in ("parsing", "stopped", "string", "used")] == [
         ["parse", "pars"], ["stoppe", "stopp", "stop"], [], []]
+    # a word made with -able/-ible from a verb the code names (a lock "resettable", its Reset())
+    assert [_bases(w) for w in ("resettable", "configurable", "convertible", "table", "visible")] == [
+        ["resette", "resett", "reset"], ["configure", "configur"], ["converte", "convert"], [], []]
+    resets = make_repo(tmp_path / "resets", {
+        "lock.go": "package lock\n\n// Reset clears the state.\nfunc Reset() {}\n",
+        "other.go": "package lock\n\n// Is the lock held?\nfunc Held() {}\n"})
+    reset_retriever = retriever_for(Index.build(Repository(resets).snapshot()))
+    assert "reset" in reset_retriever._with_bases(parse("Is the lock resettable?"))
+    assert reset_retriever.rank("Is the lock resettable?", 1)[0].path == "lock.go"
 
 
 def test_a_message_a_command_script_holds_is_found(tmp_path: Path, make_repo) -> None:
