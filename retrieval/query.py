@@ -660,13 +660,22 @@ def _frame_in_file(lines: list[str], line: int, function: str, path: str = "") -
 _GO_LABEL = re.compile(r"^(?!(?:public|private|protected|default)\s*:)[A-Za-z_]\w*:\s*(?://.*)?$")
 
 
+#: An annotation or a decorator on a line of its own (``@Override``, ``@property``, ``@JvmStatic``).
+_ANNOTATION = re.compile(r"^\s*@[A-Za-z_][\w.]*(?:\(.*\))?\s*$")
+
+
 def _body_end(lines: list[str], start: int) -> int:
     """The last line of the definition at line ``start``: the first later line of code
     indented no deeper than it (a closing brace, or the next statement), a signature's
     closing bracket aside, and the opening brace that Allman style puts on a line of its own
     (C#'s: every method's body ended at its `{`, and a .NET frame's line was dropped for the
     method's header), and a Go label written at the margin (httprouter's `walk:` inside
-    `addRoute` ended it, and a panic at line 169 opened at the function's header)."""
+    `addRoute` ended it, and a panic at line 169 opened at the function's header). A definition
+    starting at its annotations or decorators (tree-sitter starts a Java method at its `@Override`)
+    is measured from the line after them: the signature, as deep as they, ended the body there
+    (jimfs's `WindowsPathType.parsePath` frame at line 87 opened at line 58)."""
+    while start < len(lines) and _ANNOTATION.match(lines[start - 1]):
+        start += 1
     indent = _indent(lines[start - 1])
     opened = False
     for n in range(start + 1, len(lines) + 1):

@@ -541,6 +541,17 @@ def test_a_frame_inside_an_allman_style_method_opens_at_its_line() -> None:
              f"julienschmidt/httprouter@v1.3.0/tree.go:{panicked} +0x4a5\n")
     start = evidence_start(go, trace, "tree.go", 12)
     assert start <= panicked <= start + 11, (start, panicked)
+    # a Java method under an annotation: tree-sitter starts it at `@Override`, as deep as the signature
+    # (jimfs's WindowsPathType.parsePath frame at line 87 opened at the annotation, line 58)
+    java = ["package com.google.common.jimfs;", "", "final class WindowsPathType extends PathType {",
+            *(f"  private static final int FIELD_{i} = {i};" for i in range(30)), "", "  @Override",
+            "  public ParseResult parsePath(String path) {", *(f"    String step{i} = path;" for i in range(30)),
+            "    throw new InvalidPathException(path, \"Illegal char <:>\");", "  }", "}"]
+    thrown = next(n for n, line in enumerate(java, start=1) if "throw new" in line)
+    trace = ("java.nio.file.InvalidPathException: Illegal char <:> at index 12: C:\\\\work\n"
+             f"\tat com.google.common.jimfs.WindowsPathType.parsePath(WindowsPathType.java:{thrown})\n")
+    start = evidence_start(java, trace, "jimfs/src/main/java/com/google/common/jimfs/WindowsPathType.java", 12)
+    assert start <= thrown <= start + 11, (start, thrown)
 
 
 def test_a_conventional_commits_type_is_no_call() -> None:
