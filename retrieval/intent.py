@@ -877,9 +877,12 @@ _DOCUMENT_NOUN = re.compile(r"\b(?:a|an|the|are|is|were|was|of|all|many|some|mul
 
 #: Code written in a question, which asks for no kind of file by its words: a variable and its
 #: member or call (jsoup's `doc.outerHtml()`, `doc.select("p")` asked for documentation; zod's
-#: `z.config({…})` for a config file), a call, a backticked span — not a file's name (`setup.py`).
+#: `z.config({…})` for a config file), a call, a backticked span — not a file's name (`setup.py`) —, and a
+#: link (dayjs's pasted warning ending in `https://day.js.org/docs/en/i18n/…` asked for documentation, and its
+#: devHelper, the code printing it, gave way to a page).
 _FILE_SUFFIX = (r"(?:py|pyi|toml|cfg|ini|json|ya?ml|md|rst|txt|lock|xml|gradle|kts|mod|sum|js|mjs|cjs|ts|tsx|jsx|rb|php|"
                 r"cs|go|rs|java|kt|swift|sh|conf|properties|env|html?|in|dist|neon|sln|csproj|props|exs?|sbt)\b")
-_CODE_SPAN = re.compile(r"`(?![^`\n]*\." + _FILE_SUFFIX + r"`)[^`\n]*`|"  # `README.md` is a file's name
+_CODE_SPAN = re.compile(r"<?https?://\S+|"
+                        r"`(?![^`\n]*\." + _FILE_SUFFIX + r"`)[^`\n]*`|"  # `README.md` is a file's name
                         r"(?<![\w$.])[\w$]+(?:\.[\w$]+)*\.(?!" + _FILE_SUFFIX + r")[\w$]+(?:\([^()\n]*\)?)?|"
                         r"(?<![\w$.])[\w$]+\(", re.I)

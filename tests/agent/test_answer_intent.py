@@ -622,6 +622,9 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ('why does doc.select("p") return nothing for my element?', "docs", False),
     ("why does z.config({ jitless: true }) still use new Function when parsing?", "config", False),
     ("is `docs` a reserved key of the schema?", "docs", False), ("what does `README.md` say about installing?", "docs", True),
+    # a link pasted with a message (dayjs's warning ends in its docs' address) asks for no page
+    ('My console keeps printing "you have to load it before using it. https://day.js.org/docs/en/i18n/loading" '
+     "even though I load it. What prints this?", "docs", False),
     ("where are the docs for retries?", "docs", True),
     ("what does setup.py configure?", "config", True),
     ("which settings does pyproject.toml hold?", "config", True),
