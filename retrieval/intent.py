@@ -608,7 +608,13 @@ def names_file(question: str, path: str) -> bool:
     if "." not in name.strip(".") and not name.startswith(".") and name.lower() not in _PLAIN_NAMED \
             and not is_build_file(path):
         return False
-    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)", question, re.I) is not None
+    # a name written under folders names a file whose path ends so (dayjs's "bundles like dayjs/locale/fr.js",
+    # the published package's path, named src/locale/fr.js, and `ask` answered the locale over build/index.js)
+    for written in re.finditer(rf"(?<![\w.-])((?:[\w.-]+/)*){re.escape(name)}(?![\w-]|\.\w)", question, re.I):
+        folders = written.group(1).removeprefix("./")
+        if not folders or f"/{path}".lower().endswith(f"/{folders}{name}".lower()):
+            return True
+    return False
 
 
 #: Config files named for the project they build (a gemspec, an MSBuild project, a podspec).

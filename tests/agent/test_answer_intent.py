@@ -555,6 +555,12 @@ def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
     assert names_file("Who are the maintainers of this project?", "MAINTAINERS")
     assert names_file("what does CODEOWNERS say about docs/?", ".github/CODEOWNERS")
     assert not names_file("who maintains the parser?", "MAINTAINERS")
+    # a name written under folders: the file whose path ends so, not another of its name (dayjs's published
+    # `dayjs/locale/fr.js` named src/locale/fr.js, and `ask` answered it for "how are the bundles built?")
+    bundles = "How are the UMD bundles like dayjs/locale/fr.js built?"
+    assert not names_file(bundles, "src/locale/fr.js") and names_file(bundles, "dist/dayjs/locale/fr.js")
+    assert names_file("what does locale/fr.js export?", "src/locale/fr.js")
+    assert names_file("what does ./fr.js export?", "fr.js") and names_file("what does fr.js export?", "src/locale/fr.js")
 
 
 def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> None:
