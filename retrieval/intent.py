@@ -182,8 +182,9 @@ _NAMES_CONFIG = re.compile(
     rf"version number|distribution name|go module path|module path in go\.mod|(path|name) of the go module|"
     rf"go module'?s? (path|name)|"
     rf"versions? of [\w.@/-]+ (does|do) [\w.@/-]+ (depend|rely) on|versions? of [\w.@/-]+ (does|do) (the )?[\w.@/-]+ use|"
-    rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems|packages|crates|modules|libraries) (does|do) "
-    rf"[\w.@/-]+ (depend|rely) on|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
+    rf"(package|dependency) versions? (are |is )?(pinned|declared|set|defined|kept|managed|specified)|(gems?|packages?|crates?|modules|librar(y|ies)|"
+    # one asked for ("which library does Mox depend on for process ownership …?" lifted no mix.exs)
+    rf"dependenc(y|ies)) (does|do) [\w.@/-]+ (depend|rely) on|which dependenc(y|ies) does [\w.@/-]+ (have|use|need)|(depends?|relies) on at runtime|runtime dependenc(y|ies)|"
     rf"package (name|metadata)|(?<!main )(?<!program's )entry points?|console[ _]scripts|npm scripts|(command-line|console) programs|"
     rf"(npm|yarn|pnpm|bun)( run)? (test|build|start|lint|dev|prepare|scripts?)|"
     rf"cargo features|(crate|crate's|package) features|features (does|do) the (crate|package)|"

@@ -472,7 +472,10 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
     "which sbt plugins does the build use?", "which Swift version is required?", "what level does phpstan run at?",
     "how are the tests run?", "How is the test suite executed?", "which command runs the tests?",
     "how are the tests built and run?", "how are backend tests run in CI?",
-    "which version of xunit do the tests use?", "where are package versions pinned?"])
+    "which version of xunit do the tests use?", "where are package versions pinned?",
+    # one dependency asked for (mox's mix.exs, 8th, took no config lift)
+    "Which library does Mox depend on for process ownership tracking, and which version is required?",
+    "which dependencies does mox have?"])
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
