@@ -1283,7 +1283,14 @@ class Retriever:
             if lifts["test"]:
                 # the tests of the code the question is about (validators' tests/i18n/test_fi.py for "which test covers
                 # the Finnish social security number validator?": its words are fi.py's, not the test's)
-                for path in self._subject_tests(fused):
+                subject_tests = self._subject_tests(fused)
+                # not over a test file both content rankings put first (mox's cluster_test.exs for "which test covers
+                # allowances across nodes in a cluster?", under mox_test.exs, named for the one module it tests; jimfs's
+                # JimfsFileSystemCloseTest under FileSystemStateTest): its words say which test more surely than a name
+                if any(file_kind(p) == "test" and p not in subject_tests and {"file#1", "unit#1"} <= set(why[p])
+                       for p in fused):
+                    subject_tests = []
+                for path in subject_tests:
                     fused[path] += lifts["test"] * SUBJECT_SHARE
                     why[path].append(SUBJECT_TESTED)
             registry = _registry_asked(query.text) if lifts["script"] else None

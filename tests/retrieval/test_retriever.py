@@ -2370,6 +2370,21 @@ def test_which_test_lifts_the_tests_named_for_the_code_it_is_about(tmp_path: Pat
         "suspending; use a suspending method instead\"?", 2)
     assert quoted[0].path == "src/test/ChannelJvmTest.kt" and "message found" in quoted[0].why, quoted
     assert all(SUBJECT_TESTED not in h.why for h in quoted), quoted
+    # a test file both content rankings put first is not passed by the test named for the one module a library
+    # has (mox's cluster_test.exs, under mox_test.exs, for "which test covers allowances across nodes …?")
+    mox = make_repo(tmp_path / "mox", {
+        "lib/mox.ex": "defmodule Mox do\n  @doc \"Allows other processes to use the expectations.\"\n"
+                      "  def allow(mock, owner, allowed) do\n    # allowances reach other nodes of a cluster\n"
+                      "    :ok\n  end\nend\n",
+        "test/mox_test.exs": "defmodule MoxTest do\n" + "".join(
+            f"  test \"expect {i}\" do\n    Mox.expect(CalcMock, :add, fn x -> x end)\n  end\n" for i in range(20))
+        + "  test \"allow\" do\n    Mox.allow(CalcMock, self(), pid)\n  end\nend\n",
+        "test/cluster_test.exs": "defmodule ClusterTest do\n  test \"allowances work across nodes in a cluster\" do\n"
+                                 "    Mox.allow(CalcMock, self(), Node.spawn(node, fn -> :ok end))\n  end\nend\n"})
+    cluster = retriever_for(Index.build(Repository(mox).snapshot())).rank(
+        "Which test covers allowances working across nodes in a cluster?", 2)
+    assert cluster[0].path == "test/cluster_test.exs", cluster
+    assert all(SUBJECT_TESTED not in h.why for h in cluster), cluster
 
 
 def test_an_older_versions_docs_page_stands_behind_the_newer(tmp_path: Path, make_repo) -> None:
