@@ -624,7 +624,10 @@ _NAMED_FOR_THE_PROJECT = frozenset({".gemspec", ".csproj", ".fsproj", ".vbproj",
 #: header-only build option in CMake?" walked to the Android `build.gradle`, `CMakeLists.txt` first).
 _BUILD_TOOL_FILES = {"cmakelists.txt": "cmake", "build.gradle": "gradle", "build.gradle.kts": "gradle",
                      "settings.gradle": "gradle", "settings.gradle.kts": "gradle", "pom.xml": "maven",
-                     "meson.build": "meson", "build.sbt": "sbt", "build.mill": "mill", "build.sc": "mill",
+                     "meson.build": "meson", "build.sbt": "sbt",
+                     # meson's options (inih's "which meson option sets the maximum line length?" lifted every
+                     # meson.build as meson's, not meson_options.txt)
+                     "meson_options.txt": "meson", "meson.options": "meson", "build.mill": "mill", "build.sc": "mill",
                      "cargo.toml": "cargo", "build.bazel": "bazel",
                      # Mix's project (req's "what does `mix test.adapters` run?" dropped mix.exs, first in the stage)
                      "mix.exs": "mix(?! format)", "gradle-wrapper.properties": "gradle(?:[- ]wrapper)?|gradlew",

@@ -64,7 +64,7 @@ CONFIG_NAMES = frozenset({
     "pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties",
     "gradle-wrapper.properties",  # the Gradle version the wrapper downloads (kotlin-result's was data)
     "build.xml", "cmakelists.txt", "configure.ac", "configure.in", "makefile.am", "gnumakefile", "meson.build",
-    "meson_options.txt", "build.bazel", "workspace", "workspace.bazel", "module.bazel", "build.sbt", "cargo.toml",
+    "meson_options.txt", "meson.options", "build.bazel", "workspace", "workspace.bazel", "module.bazel", "build.sbt", "cargo.toml",
     # Ruby, PHP, .NET, Swift, Elixir, and JavaScript tools' rc files
     "gemfile", "rakefile", "config.ru", "guardfile", "podfile", "phpunit.xml", "phpcs.xml", "psalm.xml",
     "phpstan.neon", "nuget.config", "packages.config", "app.config", "web.config", "package.swift", "mix.exs",

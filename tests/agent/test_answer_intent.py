@@ -486,8 +486,13 @@ def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> N
 
 def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     from explore.retrieval.intent import names_tool
+    from explore.sandbox.outline import file_kind
 
     assert names_tool("where is the phpunit configuration?", "phpunit.xml.dist")
+    # meson's options file, as meson.build is meson's (inih's lifted its meson.build files alone)
+    assert names_tool("which meson option sets the maximum line length?", "meson_options.txt")
+    assert names_tool("which meson option sets the maximum line length?", "meson.options")
+    assert file_kind("meson.options") == "config"
     assert names_tool("which pre-commit hooks run?", ".pre-commit-config.yaml")
     assert names_tool("how is tox configured?", "tox.ini")
     assert not names_tool("where is the setup configured?", "setup.cfg")  # a word, not a tool
