@@ -805,11 +805,14 @@ class Retriever:
         """The text of each code file among ``candidates`` that is no vendored copy (eight copies of
         an older urfave/cli under vendor/ holding "could not parse" took the message lift from the
         project's own flag_impl.go), read once for a question's message lifts; and a script's in a language of
-        code (ejs's bin/cli.js, the package's command, held "Please do not pass data multiple ways")."""
+        code (ejs's bin/cli.js, the package's command, held "Please do not pass data multiple ways"); and a build
+        file written as a program (inih's meson.build, whose `error('default_library=both is not supported on
+        Windows')` a failed `meson setup` prints, came 5th), not one of data (package.json, Cargo.toml)."""
         # (an apostrophe escaped in a single-quoted string read as the message prints it: DeepCopy's
         # 'The class "%s" doesn\'t have a property …' held no "doesn't", and took no lift)
         return {p: (self.snapshot.text(p) or "").replace("\\'", "'") for p in candidates if not is_vendored(p) and (
-            file_kind(p) == "code" or file_kind(p) == "script" and PurePosixPath(p).suffix.lower() in CODE_SUFFIXES)}
+            file_kind(p) == "code" or file_kind(p) == "script" and PurePosixPath(p).suffix.lower() in CODE_SUFFIXES
+            or is_build_file(p) and PurePosixPath(p).suffix.lower() not in _BUILD_DATA)}
 
     def holding_messages(self, query: Query, candidates: list[str], texts: dict[str, str] | None = None) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
@@ -1843,6 +1846,11 @@ _SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".ct
 #: factory_boy's docs/orms.rst (of MongoDB's documents) over docs/reference.rst.
 _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "declared", "implemented", "located",
                            "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
+
+
+#: Build files that are data, not programs: no message is raised in them.
+_BUILD_DATA = frozenset({".json", ".toml", ".cfg", ".xml", ".props", ".csproj", ".fsproj", ".vbproj", ".sln", ".slnx",
+                         ".mod", ".cabal", ".podspec"})
 
 
 def _bases(word: str) -> list[str]:

@@ -2495,6 +2495,20 @@ def test_a_message_a_command_script_holds_is_found(tmp_path: Path, make_repo) ->
           "The -i data is dropped when stdin carries data too."
     ranked = retriever.rank(bug, 3)
     assert ranked[0].path == "bin/cli.js" and "message found" in ranked[0].why, ranked
+    # a build file written as a program raises its own (inih's meson.build `error(…)`, 5th behind the headers);
+    # one of data holding the words raises nothing
+    meson = make_repo(tmp_path / "inih", {
+        "meson.build": "project('inih', ['c'], default_options : ['default_library=static'])\n"
+                       "if host_machine.system() == 'windows' and get_option('default_library') == 'both'\n"
+                       "  error('default_library=both is not supported on Windows')\nendif\n",
+        "package.json": '{"description": "default_library=both is not supported on Windows"}\n',
+        "ini.h": "/* Build it as a shared library on Windows. */\nint ini_parse(const char *name);\n",
+        "ini.c": "\n".join(f"int f{i}(void) {{ return {i}; }}" for i in range(12)),
+    })
+    report = "Building inih on Windows fails at meson setup with: ERROR: default_library=both is not supported on Windows"
+    ranked = retriever_for(Index.build(Repository(meson).snapshot())).rank(report, 3)
+    assert ranked[0].path == "meson.build" and "message found" in ranked[0].why, ranked
+    assert not any(h.path == "package.json" and "message found" in h.why for h in ranked), ranked
 
 
 def test_a_header_beside_explicit_instantiations_or_an_amalgamation_keeps_its_place(tmp_path: Path, make_repo) -> None:
