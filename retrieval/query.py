@@ -641,6 +641,10 @@ def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int 
     return None
 
 
+#: A Go error sentinel's declaration: ``ErrPoolClosed = errors.New("this pool has been closed")``.
+_SENTINEL = re.compile(r"^\s*(?:var\s+)?([A-Za-z_]\w*)\s*(?:error\s*)?=\s*(?:errors\.New|fmt\.Errorf)\(")
+
+
 def _frame_in_file(lines: list[str], line: int, function: str, path: str = "") -> int:
     """Where evidence of a frame at ``line`` in ``function`` should open: ``line``, unless
     the file defines ``function`` elsewhere — the user's copy was another version, and its
@@ -828,10 +832,19 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
             if len(holding := [n for n, text in enumerate(lines, start=1) if any(p in text for p in pieces)]) == 1:
                 break
             holding, pieces = [], query.messages
+        # the line holding the most of its pieces first (indexmap's "range end index 10 out of range for slice of
+        # length 3" opened at the start index's panic, which holds only the second piece)
+        holding.sort(key=lambda n: -sum(p in lines[n - 1] for p in pieces))
         # where code raises it: in a string literal first, then on a code line, a comment quoting the
         # message last (commander's doc comment "…options for unknown options" opened the window)
         line = next((n for n in holding if _in_string(lines[n - 1], pieces)),
                     next((n for n in holding if not COMMENT_LINE.match(lines[n - 1])), holding[0] if holding else None))
+        if line is not None and (sentinel := _SENTINEL.match(lines[line - 1])):
+            # a Go sentinel (`ErrTimeout = errors.New("operation timed out")`): where this file returns it, the code
+            # that fails so (ants's declarations opened for its pool's errors, not retrieveWorker returning them)
+            used = re.compile(rf"\breturn\b.*\b{sentinel.group(1)}\b")
+            line = next((n for n, text in enumerate(lines, start=1) if used.search(text)
+                         and not COMMENT_LINE.match(text)), line)
     if line is not None and 1 <= line <= len(lines):
         return max(1, min(line - window // 3, len(lines) - window + 1))
     if frame is None and (defined := _frame_function_here(query, lines, path)):  # the trace names its function
@@ -1036,7 +1049,9 @@ _ERROR_FORMS = (
     # ("… fails with: Error: Invalid value for '-f' … does not exist. The file exists …", "throws:
     # Scrutor.DecorationException: Could not find … Why?", "raises Mustermann::ParseError: unexpected … --
     # where …?": python-dotenv's, Scrutor's and mustermann's reports gave no message)
-    re.compile(r"(?<=\S)[^\S\n]+(?:(?:[\w.]|::)*(?:Error|Exception)|ERROR|error):[^\S\n]+"
+    # and after "fails with:" (ants's "ants.NewPool(-1, …) fails with: can not set up a negative capacity …")
+    re.compile(r"(?<=\S)[^\S\n]+(?:(?:[\w.]|::)*(?:Error|Exception)|ERROR|error|"
+               r"(?:fail(?:s|ed|ing)?|crash(?:es|ed)?|panic(?:s|ked)?|abort(?:s|ed)?|died|dies) with):[^\S\n]+"
                r"(\S.{11,300}?)(?=[.!?][^\S\n]+[A-Z(]|\?|[^\S\n]+--?[^\S\n]|[.!]?[^\S\n]*$)", re.M),
 )
 #: An Elixir or Erlang error tuple's reason, an atom the code returns as its message

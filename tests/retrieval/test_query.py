@@ -1042,6 +1042,27 @@ def test_a_message_pasted_inside_a_sentence_is_read_without_its_level_and_by_sen
              "ServiceDescriptor descriptor)\n   at Scrutor.ServiceTypeSelector.Populate(IServiceCollection services)\n")
     start = evidence_start(lines, trace, "src/Scrutor/RegistrationStrategy.cs", 12)
     assert start <= thrown <= start + 11, (start, thrown)
+    # after "fails with:" alone (ants's), and a Go sentinel's message opens where the file returns the sentinel
+    ants = "ants.NewPool(-1, ants.WithPreAlloc(true)) fails with: can not set up a negative capacity under PreAlloc mode"
+    assert parse(ants).messages == ("can not set up a negative capacity under PreAlloc mode",), parse(ants).messages
+    go = ["package ants", "", "var (", "\t// ErrInvalidPreAllocSize is returned for a negative capacity.",
+          '\tErrInvalidPreAllocSize = errors.New("can not set up a negative capacity under PreAlloc mode")', ")",
+          *(f"// note {i}" for i in range(30)), "func NewPool(size int, options ...Option) (*Pool, error) {",
+          "\tif size <= 0 && opts.PreAlloc {", "\t\treturn nil, ErrInvalidPreAllocSize", "\t}", "}"]
+    returned = next(n for n, line in enumerate(go, start=1) if "return nil, ErrInvalidPreAllocSize" in line)
+    start = evidence_start(go, ants, "ants.go", 12)
+    assert start <= returned <= start + 11, (start, returned)
+    # the line holding the most of a message's pieces (indexmap's slice panic: the start index's line holds one)
+    rust = ["pub(crate) fn simplify_range(range: R, len: usize) -> Range<usize> {",
+            '    let start = match range.start_bound() { Bound::Included(&i) if i <= len => i,',
+            '        _ => panic!("range start index {} out of range for slice of length {}", i, len) };',
+            *(f"    // step {i}" for i in range(30)),
+            '    let end = match range.end_bound() { Bound::Excluded(&i) if i <= len => i,',
+            '        _ => panic!("range end index {} out of range for slice of length {}", i, len) };', "}"]
+    panic = "map.get_range(3..10) panics with: range end index 10 out of range for slice of length 3"
+    ended = next(n for n, line in enumerate(rust, start=1) if "range end index" in line)
+    start = evidence_start(rust, panic, "src/util.rs", 12)
+    assert start <= ended <= start + 11, (start, ended)
 
 
 def test_a_settings_file_named_in_prose_is_a_file_not_code_names() -> None:
