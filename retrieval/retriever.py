@@ -1691,7 +1691,6 @@ def is_changelog(path: str) -> bool:
 _LIFTED_WHEN_ASKED: tuple[tuple[Callable[[str], bool], Callable[[Query], bool]], ...] = (
     (is_changelog, lambda q: _CHANGELOG_WORDS.search(_RELEASING.sub(" ", q.text)) is not None),
     (is_agent_notes, lambda q: _AGENT_WORDS.search(q.text) is not None),
-    (is_translated_page, lambda q: not q.text.isascii() or bool(LANGUAGE_CODES.keys() & set(q.terms))),
     # kotlinpoet's "Update line wrapping-related documentation" ranked its feature-request form first
     (is_contributor_form, lambda q: _FORM_WORDS.search(q.text) is not None),
     (is_policy_page, lambda q: _POLICY_WORDS.search(q.text) is not None),
@@ -1703,8 +1702,32 @@ def passed_over(path: str, question: str | Query) -> bool:
     for assistants, a translation, a contributor's form, not asked for): the stage does not lift
     it, and `ask` answers no walk's choice of it either."""
     query = parse(question) if isinstance(question, str) else question
-    return file_kind(path) == "docs" and any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED) \
-        and not names_file(query.text, path)
+    if file_kind(path) != "docs" or names_file(query.text, path):
+        return False
+    if is_translated_page(path) and not _translation_asked(path, query):
+        return True
+    return any(page(path) and not asked(query) for page, asked in _LIFTED_WHEN_ASKED)
+
+
+def _translation_asked(path: str, query: Query) -> bool:
+    """Whether ``query`` asks for the translated page ``path``: written in another script, or naming
+    the page's language — that one only (dayjs's "how do I load the Spanish locale …?" took every
+    translated README as asked, and the walk's Korean one answered)."""
+    if not query.text.isascii():
+        return True
+    named = {LANGUAGE_CODES[term] for term in query.terms if term in LANGUAGE_CODES}
+    code = _page_language(path)
+    return bool(named) and (code is None or code in named)
+
+
+def _page_language(path: str) -> str | None:
+    """The language code a translated page is named by (``ko`` of `README_KO.md`, ``es`` of
+    `docs/es-es/README-es-es.md`), or None where its name and folders give none."""
+    pure = PurePosixPath(path)
+    if (name := _TRANSLATED_NAME.fullmatch(pure.name)) is not None:
+        return re.split(r"[._-]", name.group(0).lower())[1]
+    return next((re.split(r"[-_]", part.lower())[0] for part in pure.parts[1:-1] if _TRANSLATED_FOLDER.fullmatch(part)),
+                None)
 
 
 #: C and C++ headers, and the source files that define what they declare.

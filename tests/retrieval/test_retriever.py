@@ -1979,6 +1979,14 @@ def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english
     assert all("docs asked" not in h.why for h in english if h.path.endswith("README_KO.md")), english
     korean = retriever.rank("which Korean docs page explains safeParse?", 3)
     assert any("docs asked" in h.why for h in korean if h.path.endswith("README_KO.md")), korean
+    # a language named asks for its own translation only (dayjs's "how do I load the Spanish locale …?" took every
+    # translated README as asked, and the walk's Korean one answered)
+    from explore.retrieval.retriever import passed_over
+
+    spanish = "How do I load the Spanish locale on demand and use it globally?"
+    assert passed_over("docs/ko/README-ko.md", spanish) and passed_over("README_KO.md", spanish)
+    assert not passed_over("docs/es-es/README-es-es.md", spanish) and not passed_over("README.md", spanish)
+    assert not passed_over("README_KO.md", "safeParse는 왜 실패하나요?")
     from explore.retrieval.retriever import is_translated_page
 
     assert is_translated_page("README.zh-CN.md") and is_translated_page("docs/ja/guide.md")
