@@ -325,6 +325,10 @@ def file_kind(path: str) -> str:
         return "docs" if suffix in DOC_SUFFIXES else "data"  # GitHub's forms for reporters, not the project's settings
     if parts & LOCALE_FOLDERS and suffix in _MESSAGE_SUFFIXES:
         return "data"  # a locale's messages, no setting (sidekiq's web/locales/hi.yml answered a config question)
+    if suffix in {".po", ".pot", ".mo"}:
+        # a gettext catalog wherever it lies, no page: bottle's docs/_locale/*/LC_MESSAGES/routing.po and its
+        # _pot/ templates (the English pages' sentences copied) took the docs lift and five of the first ten places
+        return "data"
     if name in CONFIG_NAMES or _REQUIREMENTS_RE.fullmatch(name) or _SCRIPTED_CONFIG.search(name) \
             or (p.parent.name == "requirements" and suffix in {".txt", ".in"}) \
             or ".teamcity" in parts:  # TeamCity's settings, in its Kotlin DSL (settings.kts was code)

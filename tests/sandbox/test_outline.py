@@ -75,6 +75,8 @@ from explore.sandbox.outline import definitions, file_kind, headings, settings
     ("packages/integration/fixtures/internal-types/index.ts", "test"), ("packages/zod/src/v4/core/regexes.ts", "code"),
     # a locale's messages are no settings (sidekiq's web/locales/hi.yml answered a config question); linters' rc files are
     ("web/locales/hi.yml", "data"), ("config/locales/en.yml", "data"), ("src/locales/fr.ts", "code"),
+    # a gettext catalog is no page, in a docs folder too (bottle's docs/_locale/de_DE/LC_MESSAGES/routing.po)
+    ("docs/_locale/de_DE/LC_MESSAGES/routing.po", "data"), ("docs/_locale/_pot/routing.pot", "data"),
     (".clang-tidy", "config"), (".clang-format", "config"), ("config/app.yml", "config"),
     # Xcode's and SwiftPM's build files (Alamofire's)
     ("Alamofire.xcodeproj/xcshareddata/xcschemes/Alamofire tvOS.xcscheme", "config"),
