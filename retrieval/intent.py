@@ -36,6 +36,10 @@ _ASKS_FOR = {
         r"(which|what) (release|version) (first )?(fixed|added|introduced|changed|removed|deprecated|dropped|broke)|"
         r"(in|since) (which|what) (release|version) (was|were|did|is|are|has|have)|"
         r"read about|where can i read|explain(s|ed)?|" + _HOW_TO + "|"
+        # a project's policy, which a page states (bottle's "how are version numbers and release branches managed?
+        # can I rely on semver?" answered bottle.py, its docs/development.rst 2nd)
+        r"semver|semantic versioning|versioning (policy|scheme|rules)|release (branches|cycle|schedule|policy)|"
+        r"(deprecation|support|backport(ing)?|maintenance|lts|compatibility) (policy|policies|guarantees?)|"
         # the guide to a new major version (guzzle's UPGRADING.md ranked 16th for "… when upgrading from 6 to 7?")
         + _UPGRADE + "|"
         # "which page covers the documents API?" (nedb's, once "documents" there was read as the stored thing)

@@ -662,6 +662,9 @@ def test_the_note_names_only_the_rankings_that_outweighed_the_walk(repo) -> None
     ("which release fixed leaking credentials into the logs?", "docs", True),
     ("in which version was the retry policy added?", "docs", True),
     ("which release process do you use?", "docs", False),
+    # a project's policy, which a page states (bottle's answered bottle.py over docs/development.rst)
+    ("How are version numbers and release branches managed? Can I rely on semver?", "docs", True),
+    ("what is the deprecation policy?", "docs", True), ("how long are old versions supported?", "docs", False),
     # (EmailValidator's "where can I read the RFC 5322 grammar …?" answered code)
     ("where can I read the RFC 5322 grammar for dot-atom-text?", "docs", True),
     # the data a JSON library reads is no config file (jansson's walked to CMakeLists.txt)
