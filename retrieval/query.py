@@ -641,6 +641,31 @@ def _frame_function_here(query: Query, lines: list[str], path: str = "") -> int 
     return None
 
 
+#: A version written in a question: ``0.17``, ``2.12.0``, ``v3.1.0-rc.1`` (two numbers at least).
+_VERSION_WRITTEN = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:-[\w.]+)?)(?![\w.]*\w)")
+#: The line under a reStructuredText heading's title.
+_UNDERLINE = re.compile(r"^[=~^\-*]{3,}\s*$")
+
+
+def _version_written(question: str, lines: list[str]) -> int | None:
+    """Where a page's window opens for a question writing a version (indexmap's "which release updated
+    hashbrown to 0.17?" read `0.17` as ``17``, which a date in `## 2.12.0 (2025-10-17)` held): at the
+    heading above the line holding the version and most of the question's words, where that heading is
+    near; else just above that line. None where no line holds it."""
+    versions = [re.escape(m.group(1)) for m in _VERSION_WRITTEN.finditer(question)]
+    if not versions:
+        return None
+    held = re.compile(rf"(?<![\w.])v?(?:{'|'.join(versions)})(?!\d)")
+    words = {w for w in tokenize(question) if not w.isdigit()}
+    found = [n for n, text in enumerate(lines, start=1) if held.search(text)]
+    if not found:
+        return None
+    line = max(found, key=lambda n: (len(words & set(tokenize(lines[n - 1]))), -n))
+    heading = next((n for n in range(line, max(0, line - 8), -1) if lines[n - 1].startswith("#") or (
+        lines[n - 1].strip() and n < len(lines) and _UNDERLINE.match(lines[n]))), None)
+    return heading if heading is not None else max(1, line - 2)
+
+
 #: A Go error sentinel's declaration: ``ErrPoolClosed = errors.New("this pool has been closed")``.
 _SENTINEL = re.compile(r"^\s*(?:var\s+)?([A-Za-z_]\w*)\s*(?:error\s*)?=\s*(?:errors\.New|fmt\.Errorf)\(")
 
@@ -805,6 +830,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
         return max(1, pinned - 2)
     if (tested := tested_versions_line(question, path, lines)) is not None:  # "which Node versions does CI test?"
         return max(1, tested - 3)
+    if file_kind(path) == "docs" and (written := _version_written(question, lines)) is not None:
+        return written  # "which release updated hashbrown to 0.17?": at the entry saying so
     query = parse(question)
     if query.names and asks_where_raised(question):  # "where is X thrown?": at the line throwing it
         raising = [n for n, text in enumerate(lines, start=1)

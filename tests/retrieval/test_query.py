@@ -1076,3 +1076,25 @@ def test_a_settings_file_named_in_prose_is_a_file_not_code_names() -> None:
     for code, name in (("where is threading.Lock used?", "Lock"), ("why does response.json fail?", "json"),
                        ("where is self.cfg read?", "cfg"), ("where is self.lock acquired?", "lock")):
         assert name in parse(code).names, code
+
+
+def test_a_version_the_question_writes_opens_a_pages_window_at_its_entry() -> None:
+    """indexmap's "In which release was the hashbrown dependency updated to 0.17?" read `0.17` as ``17``,
+    which a date in `## 2.12.0 (2025-10-17)` held: the window showed the release that moved it to 0.16.
+    A page's window opens at the heading above the line holding the version (and most of the words)."""
+    from explore.retrieval.query import evidence_start
+
+    releases = ["# Releases", "", "## 2.14.0 (2026-04-09)", "", "- Updated the `hashbrown` dependency to 0.17.",
+                "- Made more methods `const`.", "", *(f"## 2.13.{i} (2026-03-0{i})\n\n- Fixed a thing." for i in range(9)),
+                "## 2.12.0 (2025-10-17)", "", "- Updated the `hashbrown` dependency to 0.16.", "- Added `Slice::get`."]
+    lines = "\n".join(releases).splitlines()
+    question = "In which release was the hashbrown dependency updated to 0.17?"
+    start = evidence_start(lines, question, "RELEASES.md", 12)
+    assert lines[start - 1] == "## 2.14.0 (2026-04-09)", (start, lines[start - 1])
+    # reStructuredText's underlined heading: its title line
+    rst = ["Changes", "=======", "", *(f"- old note {i}" for i in range(20)), "", "Version 3.1.0", "-------------", "",
+           "- Dropped Python 3.8.", "- Fixed the parser."]
+    start = evidence_start(rst, "What changed in 3.1.0?", "CHANGES.rst", 12)
+    assert rst[start - 1] == "Version 3.1.0", (start, rst[start - 1])
+    # a page not holding the version keeps its window by the words
+    assert evidence_start(rst, "What changed in 4.0.0 for the parser?", "CHANGES.rst", 12) != 1
