@@ -8,12 +8,14 @@ to what can matter.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from .intent import (PERMALINK, RAISING_LINE, asks_definition, asks_for_tests, asks_where_raised, dependency_line,
@@ -887,6 +889,8 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
     if query.names and file_kind(path) == "test" and asks_for_tests(question) \
             and (named := _test_named_for(lines, owned_names(query))) is not None:
         return named  # "which test covers TriggerLevelWriter flushing …?": at the test named for it
+    if file_kind(path) == "test" and asks_for_tests(question) and (titled := _test_titled_for(lines, question, path)):
+        return titled  # "which test checks that stale workers are purged …?": at TestPurgePool
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if not code_first and len(question.split()) < UNIT_WORDS and (
             named := _plain_names_defined(lines, question, path) | _joined_names_defined(lines, question, path)):
@@ -914,6 +918,40 @@ def _test_named_for(lines: list[str], names: Iterable[str]) -> int | None:
         return None
     return next((n for n, text in enumerate(lines, start=1)
                  if _TEST_DECLARED.match(text) and any(w in text.lower() for w in wanted)), None)
+
+
+#: Words a question asks for a test with, which say nothing of which.
+_TEST_ASKING = frozenset({"test", "tests", "spec", "specs", "cover", "covers", "covered", "check", "checks", "checked",
+                          "verify", "verifies", "verified", "case", "cases", "exercise", "exercises", "assert", "asserts",
+                          # and a prefix written apart ("non-English": dayjs's test of "non-token parts" is no answer)
+                          "non"})
+
+
+def _test_titled_for(lines: list[str], question: str, path: str = "") -> int | None:
+    """The 1-based line of the test ``lines`` declare whose name or title holds the question's words, the
+    rarer among the file's tests weighing more (ants's "which test checks that stale workers are purged after
+    the expiry duration?" opened at TestRestCodeCoverage, which repeats `WithExpiryDuration` eight times, not
+    TestPurgePool; tty-prompt's ":max option" at another test than `context "with :max"`); None where no
+    test's declaration holds one. A test holding more of the question's words wins (dayjs's "parse month from
+    string with locale in config" over "does not break the built-in parsing"). The words of the file's own name say nothing of which of its tests
+    (dayjs's customParseFormat.test.js: "custom" opened at "custom two-digit year parse function")."""
+    own = set(tokenize(PurePosixPath(path).name.split(".")[0]))
+    declared = [(n, set(tokenize(text))) for n, text in enumerate(lines, start=1) if _TEST_DECLARED.match(text)]
+    if len(declared) < 2:
+        return None
+    groups = []  # a word with the bases it may be inflected from ("purged": purge, purg)
+    for word in dict.fromkeys(tokenize(question)):
+        if len(word) > 2 and not word.isdigit() and word not in _TEST_ASKING and word not in own:
+            bases = {word} | ({word[:-1], word[:-2]} if word.endswith("ed") else set()) \
+                | ({word[:-3], word[:-3] + "e"} if word.endswith("ing") else set())
+            groups.append({b for b in bases if len(b) > 2})
+    df = Counter(w for _, tokens in declared for w in tokens)
+    best, line = (0, 0.0), None
+    for n, tokens in declared:  # the most of the question's words, then the rarest
+        held = [max(1 / df[w] for w in group & tokens) for group in groups if group & tokens]
+        if (score := (len(held), sum(held))) > best:
+            best, line = score, n
+    return line
 
 
 def _joined_names_defined(lines: list[str], question: str, path: str) -> set[str]:

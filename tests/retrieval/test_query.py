@@ -1098,3 +1098,29 @@ def test_a_version_the_question_writes_opens_a_pages_window_at_its_entry() -> No
     assert rst[start - 1] == "Version 3.1.0", (start, rst[start - 1])
     # a page not holding the version keeps its window by the words
     assert evidence_start(rst, "What changed in 4.0.0 for the parser?", "CHANGES.rst", 12) != 1
+
+
+def test_which_test_opens_at_the_test_whose_name_holds_the_questions_words() -> None:
+    """ants's "which test checks that stale workers are purged after the expiry duration?" opened at
+    TestRestCodeCoverage, which repeats `WithExpiryDuration` eight times, not at TestPurgePool: a test's
+    name or title holding the most of the question's words (an -ed word by its base), the rarest among the
+    file's tests first, is where it opens; the words of the file's own name count for none."""
+    from explore.retrieval.query import evidence_start
+
+    go = ["package ants", "", *(f"func TestAntsPoolWaitToGetWorker{i}(t *testing.T) {{\n\tp.Submit(f)\n}}\n" for i in range(6)),
+          "func TestPurgePool(t *testing.T) {", "\tp, _ := NewPool(10, WithExpiryDuration(time.Second))", "}", "",
+          "func TestPurgePreMallocPool(t *testing.T) {", "\tp.Release()", "}", "",
+          "func TestRestCodeCoverage(t *testing.T) {",
+          *("\t_, _ = NewPool(-1, WithExpiryDuration(-1)) // expiry duration of stale workers" for _ in range(8)), "}"]
+    lines = "\n".join(go).splitlines()
+    question = "Which test checks that stale workers are purged after the expiry duration?"
+    start = evidence_start(lines, question, "ants_test.go", 12)
+    assert lines[start - 1] == "func TestPurgePool(t *testing.T) {", (start, lines[start - 1])
+    # more of its words over one rare one: dayjs's "parse month … with locale" over "the built-in parsing"
+    js = ["import dayjs from '../../src'", "it('does not break the built-in parsing', () => {", "  expect(1)", "})",
+          *(f"it('parse string {i}', () => {{\n  expect(parse({i}))\n}})" for i in range(10)),
+          "it('parse month from string with locale in config', () => {", "  expect(2)", "})"]
+    lines = "\n".join(js).splitlines()
+    start = evidence_start(lines, "Which test covers customParseFormat parsing month names in a non-English locale?",
+                           "test/plugin/customParseFormat.test.js", 12)
+    assert "locale in config" in lines[start - 1], (start, lines[start - 1])
