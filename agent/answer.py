@@ -375,9 +375,11 @@ def _stage_over_walk(walked: str, stage: Sequence[tuple[str, float]], bm25: Sequ
         return None
     first = stage[0][0]
     why = why or {}
-    if MAKES_RELEASES.intersection(why.get(first, ())) and not MAKES_RELEASES.intersection(why.get(walked, ())) \
-            and asks_publish(question):
-        return first
+    releases = bool(MAKES_RELEASES.intersection(why.get(first, ())))
+    if asks_publish(question) and releases != bool(MAKES_RELEASES.intersection(why.get(walked, ()))):
+        # and the reverse: the walk's publishing workflow over a changelog the question names as what the release
+        # writes (dayjs's "what triggers a release to npm and which tool … writes CHANGELOG.md?")
+        return first if releases else None
     if file_kind(first) in ("docs", "config") and (names_tool(question, first) or names_file(question, first)) \
             and not (names_tool(question, walked) or names_file(question, walked)):
         return first  # (a page or settings named: "retry" names pkg/retry.py, which an example may answer)

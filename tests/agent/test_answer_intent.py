@@ -818,6 +818,13 @@ def test_a_publish_question_walked_to_settings_gives_way_to_the_stage_s_publishi
         "pyproject.toml"
     other = "Which build backend does the package use?"
     assert settle(GATED, [], {}, stage, walked="pyproject.toml", question=other, why=why)[0][0] == "pyproject.toml"
+    # and the reverse: the walk's publishing workflow stands over a changelog the question names as what the
+    # release writes (dayjs's "what triggers a release to npm and which tool … writes CHANGELOG.md?")
+    changelog = [("CHANGELOG.md", 20.0), (".github/workflows/release.yml", 15.0)]
+    named = {"CHANGELOG.md": ["path#1", "docs asked"], ".github/workflows/release.yml": ["file#2", "release config"]}
+    npm = "What triggers a release to npm and which tool bumps the version and writes CHANGELOG.md?"
+    assert settle(GATED, [], {}, changelog, walked=".github/workflows/release.yml", question=npm, why=named)[0][0] == \
+        ".github/workflows/release.yml"
 
 
 def test_config_asking_words_from_the_third_reviews() -> None:
