@@ -1739,7 +1739,10 @@ HEADER_BEHIND = 0.01
 #: A question asking how something is done, or where: "where is the number parsing
 #: implemented?", "why does printing a double give …" (cJSON's header answered both, its
 #: declarations holding every name the source defines) — not for the declarations themselves.
-_IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|where (?:is|are|does|do)\b[^?\n]*"
+_IMPLEMENTATION = re.compile(r"\b(?:implement(?:s|ed|ation)?|how (?:does|do|is|are)|why|"
+                             # (dayjs's "… which code computes the fractional month difference?" answered index.d.ts)
+                             r"(?:which|what) (?:code|function|method|logic)\b(?! (?:is|are) (?:declared|typed|exported))|"
+                             r"where (?:is|are|does|do)\b[^?\n]*"
                              r"\b(?:done|happens?|(?!(?:defin|declar|export|typ|document|describ|locat|nam|list|test|"
                              r"configur|specifi|import|us|need|requir)ed\b)[a-z]{2,}ed))\b", re.I)
 _ASKS_HEADER = re.compile(r"\b(?:headers?|declar\w*|prototypes?|signatures?|api|macros?|#\s*define|defines|typed|"

@@ -1672,6 +1672,12 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     assert declarations_behind("which macros does the public API export?", ranked, stage) == ranked
     assert declarations_behind("how is the caller obtained?", ["pino.d.ts", "lib/caller.js", "pino.js"],
                                ["lib/caller.js", "pino.d.ts", "pino.js"]) == ["lib/caller.js", "pino.d.ts", "pino.js"]
+    # "which code computes …?" asks for the implementation too (dayjs's answered types/index.d.ts, BM25's first)
+    assert declarations_behind("diff() returns a fraction; which code computes the month difference?",
+                               ["types/index.d.ts", "src/index.js"], ["src/index.js", "types/index.d.ts"]) == \
+        ["src/index.js", "types/index.d.ts"]
+    assert declarations_behind("which code is exported as the typings?", ["types/index.d.ts", "src/index.js"],
+                               ["src/index.js", "types/index.d.ts"]) == ["types/index.d.ts", "src/index.js"]
     # where the stage left it first (it holds what the question names), it stays first
     assert declarations_behind("how is create_async_nb implemented?", ["include/spdlog/async.h", "src/async.cpp"],
                                ["include/spdlog/async.h", "src/async.cpp"]) == ["include/spdlog/async.h", "src/async.cpp"]
