@@ -447,7 +447,15 @@ _PASSIVE = re.compile(r"\b(?:get|gets|got|be|been|being)\s+(?:thrown|raised)$", 
 def asks_definition(question: str) -> bool:
     """Whether ``question`` asks where a name is defined (never a statement); a code name
     alone, as typed into grep, asks so too."""
-    return (_DEFINITION.search(question) is not None and not is_statement(question)) or is_bare_name(question)
+    return (_DEFINITION.search(_PASTED_MESSAGE.sub(" ", question)) is not None and not is_statement(question)) \
+        or is_bare_name(question)
+
+
+#: A message a question pastes, whose words are the program's, not the user's asking: after an error's name
+#: to the sentence's end, or quoted (highline's "raises NameError: :bright_orange is not a defined Style. Which
+#: color names are allowed?" asked where a name is defined, and lifted the file defining `HighLine.color`).
+_PASTED_MESSAGE = re.compile(r"\b[\w.:]*(?:Error|Exception|Warning)\b:[^\S\n]+[^\n]*?(?=[.!?][^\S\n]+[A-Z]|\?|$)|"
+                             r"\"[^\"\n]{8,}\"", re.M)
 
 
 #: A question about the code that handles a config file rather than the file: "where does

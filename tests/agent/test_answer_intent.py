@@ -433,6 +433,12 @@ def test_an_imperative_starting_with_do_not_is_a_statement() -> None:
     assert is_statement("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304 for conditional GET")
     assert not asks_definition("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304")
     assert not is_statement("Do you support HTTP/2?") and asks_definition("where is bytesify defined?")
+    # a pasted message's words are the program's (highline's "raises NameError: :bright_orange is not a defined
+    # Style. Which color names are allowed?" lifted the file defining HighLine.color)
+    assert not asks_definition('HighLine.color("Deploy", :bright_orange) raises NameError: :bright_orange is not a '
+                               "defined Style. Which color names are allowed?")
+    assert not asks_definition('Why do I get "the variable x is not defined here" from the checker?')
+    assert asks_definition("NameError: name 'x' is not defined. Where is x defined?")
 
 
 def test_an_issue_titled_as_a_question_is_a_report() -> None:
