@@ -589,7 +589,13 @@ class Retriever:
             found = [own] if own is not None else self._tail_hits(mentioned, False) if mentioned in ours else []
             if (inside := next((f for f in found if f in hits), None)) is not None:
                 return inside
-        return hits[0]
+        # not a file whose frames only build or report the error (jackson-core's JsonParser._constructError and
+        # ParserMinimalBase._reportError over UTF8StreamJsonParser._handleOddName, which decides)
+        functions: dict[str, list[str]] = defaultdict(list)
+        for (written, _), fn in zip(query.frame_lines, query.frame_functions):
+            functions[written].append(fn)
+        reporting = [w for w, fns in functions.items() if all(_REPORTER.match(fn.rsplit(".", 1)[-1]) for fn in fns)]
+        return next((f for f in hits if not any(f == w or f.endswith("/" + w) for w in reporting)), hits[0])
 
     def _bundle_source(self, query: Query, inner: str, candidates: Mapping[str, float]) -> str | None:
         """Where the innermost frame naming ``inner`` matched it by its file name alone and names a
@@ -1874,6 +1880,9 @@ _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "d
                            "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
 
 
+#: A function that only builds, raises or reports an error for its caller: the frame below it decides.
+_REPORTER = re.compile(r"_*(?:construct\w*error|make\w*error|new\w*(?:error|exception)|report\w*|raise\w*|throw\w*|"
+                       r"fail\w*|wrap\w*error|error|errorf|fatal\w*|abort\w*)$", re.I)
 #: Build files that are data, not programs: no message is raised in them.
 _BUILD_DATA = frozenset({".json", ".toml", ".cfg", ".xml", ".props", ".csproj", ".fsproj", ".vbproj", ".sln", ".slnx",
                          ".mod", ".cabal", ".podspec"})

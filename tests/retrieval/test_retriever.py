@@ -2216,6 +2216,24 @@ def test_the_innermost_frame_of_a_pasted_trace_is_lifted(tmp_path: Path, make_re
              "   4: myapp::tests::setup\n             at ./src/lib.rs:41:10\n")
     lifted = [h for h in retriever_for(Index.build(Repository(rust).snapshot())).rank(panic, 2) if "innermost frame" in h.why]
     assert [h.path for h in lifted] == ["src/logger.rs"], lifted
+    # not a file whose frames only build or report the error: the frame below them decides (jackson-core's
+    # JsonParser._constructError and ParserMinimalBase._reportError over UTF8StreamJsonParser._handleOddName)
+    jackson = make_repo(tmp_path / "jackson", {
+        "src/main/java/core/JsonParser.java": "package core;\npublic abstract class JsonParser {\n"
+            "  protected JsonParseException _constructError(String msg) {\n    return new JsonParseException(msg);\n  }\n}\n",
+        "src/main/java/core/base/ParserMinimalBase.java": "package core.base;\nabstract class ParserMinimalBase {\n"
+            "  protected void _reportError(String msg) {\n    throw _constructError(msg);\n  }\n}\n",
+        "src/main/java/core/json/Utf8Parser.java": "package core.json;\nclass Utf8Parser {\n"
+            "  String _handleOddName(int ch) {\n    if (ch != '\"') {\n      _reportError(\"bad name\");\n"
+            "    }\n    return null;\n  }\n}\n"})
+    trace = ("core.JsonParseException: Unexpected character: was expecting double-quote to start field name\n"
+             "\tat core.JsonParser._constructError(JsonParser.java:4)\n"
+             "\tat core.base.ParserMinimalBase._reportError(ParserMinimalBase.java:4)\n"
+             "\tat core.json.Utf8Parser._handleOddName(Utf8Parser.java:5)\n"
+             "\tat com.example.Client.read(Client.java:88)\n")
+    lifted = [h for h in retriever_for(Index.build(Repository(jackson).snapshot())).rank(trace, 3)
+              if "innermost frame" in h.why]
+    assert [h.path for h in lifted] == ["src/main/java/core/json/Utf8Parser.java"], lifted
     # not over the file whose code writes the pasted message, the frame a reporter it reaches (handlebars.java's
     # HbsErrorReporter over TemplateBuilder); an error class's own message is no such file (ky's HTTPError.ts)
     java = make_repo(tmp_path / "java", {
