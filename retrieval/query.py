@@ -1119,6 +1119,10 @@ _ERROR_FORMS = (
                r"(?:fail(?:s|ed|ing)?|crash(?:es|ed)?|panic(?:s|ked)?|abort(?:s|ed)?|died|dies) with):[^\S\n]+"
                r"(\S.{11,300}?)(?=[.!?][^\S\n]+[A-Z(]|\?|[^\S\n]+--?[^\S\n]|[.!]?[^\S\n]*$)", re.M),
 )
+#: A Python traceback's last line under its last frame, its exception named anyhow (voluptuous's
+#: `voluptuous.error.MultipleInvalid: expected Color or one of 'red', …` gave no message: no Error in its name).
+_PYTHON_RAISED = re.compile(r'^[^\S\n]+File "[^"\n]+", line \d+[^\n]*\n(?:[^\S\n]+[^\n]*\n)*?'
+                            r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*:[^\S\n]+(\S.{11,300})$(?![\s\S]*^[^\S\n]+File \")", re.M)
 #: An Elixir or Erlang error tuple's reason, an atom the code returns as its message
 #: (timex's `{:error, {:unknown_shift_unit, :week}}`): one word, kept whole where it is long.
 _ERROR_ATOM = re.compile(r"\{:?error,[^\S\n]*\{?:([a-z]\w{11,59})\b")
@@ -1130,6 +1134,8 @@ def _error_lines(text: str) -> list[str]:
     found = [line for m in _ERROR_LINE.finditer(text)
              if not _BOILERPLATE.search(line := next(g for g in m.groups() if g))]
     found += [" ".join(m.group(1).split()) for form in _ERROR_FORMS for m in form.finditer(text)]
+    if not found and (last := _PYTHON_RAISED.search(text)) is not None:
+        found.append(last.group(1))  # a Python traceback's last line, whatever the class is called
     return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 
 

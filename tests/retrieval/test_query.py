@@ -1027,6 +1027,14 @@ def test_a_message_pasted_inside_a_sentence_is_read_without_its_level_and_by_sen
     assert not any(m.startswith("error") for m in messages), messages
     # a commit subject naming an error type without a colon gives none
     assert parse("Fix TypeError in the parser when the input is empty").messages == ()
+    # a Python traceback's last line, its exception named anyhow (voluptuous's MultipleInvalid gave none)
+    traceback = ('Where does this text come from?\n\nTraceback (most recent call last):\n  File "app.py", line 12, in '
+                 "<module>\n    schema({'color': 'purple'})\n  File \"/site-packages/voluptuous/schema_builder.py\", "
+                 "line 407, in validate_mapping\n    raise er.MultipleInvalid(errors)\nvoluptuous.error.MultipleInvalid: "
+                 "expected Color or one of 'red', 'green' for dictionary value @ data['color']\n")
+    assert "expected Color or one of" in parse(traceback).messages, parse(traceback).messages
+    assert parse('Traceback (most recent call last):\n  File "a.py", line 3, in <module>\n    f()\n'
+                 "KeyError: 'x'\n").messages == ()  # a value alone is no message
     # the frame's class picks its method among a file's methods of one name (Scrutor's ThrowRegistrationStrategy.Apply
     # opened at the abstract Apply above it)
     lines = ["namespace Scrutor", "{", "    public abstract class RegistrationStrategy", "    {",
