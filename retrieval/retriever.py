@@ -813,12 +813,16 @@ class Retriever:
         project's own flag_impl.go), read once for a question's message lifts; and a script's in a language of
         code (ejs's bin/cli.js, the package's command, held "Please do not pass data multiple ways"); and a build
         file written as a program (inih's meson.build, whose `error('default_library=both is not supported on
-        Windows')` a failed `meson setup` prints, came 5th), not one of data (package.json, Cargo.toml)."""
+        Windows')` a failed `meson setup` prints, came 5th), not one of data (package.json, Cargo.toml); and a
+        script with no suffix whose first line names its interpreter (mustache.js's bin/mustache, `#!/usr/bin/env
+        node`, printing "could not parse view as JSON")."""
         # (an apostrophe escaped in a single-quoted string read as the message prints it: DeepCopy's
         # 'The class "%s" doesn\'t have a property …' held no "doesn't", and took no lift)
         return {p: (self.snapshot.text(p) or "").replace("\\'", "'") for p in candidates if not is_vendored(p) and (
             file_kind(p) == "code" or file_kind(p) == "script" and PurePosixPath(p).suffix.lower() in CODE_SUFFIXES
-            or is_build_file(p) and PurePosixPath(p).suffix.lower() not in _BUILD_DATA)}
+            or is_build_file(p) and PurePosixPath(p).suffix.lower() not in _BUILD_DATA
+            or file_kind(p) == "script" and not PurePosixPath(p).suffix
+            and _SHEBANG.match(self.snapshot.text(p) or "") is not None)}
 
     def holding_messages(self, query: Query, candidates: list[str], texts: dict[str, str] | None = None) -> set[str]:
         """The code files among ``candidates`` that hold, word for word, a piece of a message
@@ -1880,6 +1884,8 @@ _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "d
                            "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
 
 
+#: A script's first line naming a program's interpreter.
+_SHEBANG = re.compile(r"#!\s*\S*/(?:env\s+(?:-S\s+)?)?(?:node|python[\d.]*|ruby|perl|php|bash|sh|zsh|deno|bun)\b")
 #: A function that only builds, raises or reports an error for its caller: the frame below it decides.
 _REPORTER = re.compile(r"_*(?:construct\w*error|make\w*error|new\w*(?:error|exception)|report\w*|raise\w*|throw\w*|"
                        r"fail\w*|wrap\w*error|error|errorf|fatal\w*|abort\w*)$", re.I)

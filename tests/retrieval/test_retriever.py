@@ -2527,6 +2527,16 @@ def test_a_message_a_command_script_holds_is_found(tmp_path: Path, make_repo) ->
           "The -i data is dropped when stdin carries data too."
     ranked = retriever.rank(bug, 3)
     assert ranked[0].path == "bin/cli.js" and "message found" in ranked[0].why, ranked
+    # a command with no suffix, its interpreter on its first line (mustache.js's bin/mustache)
+    command = make_repo(tmp_path / "mustache", {
+        "bin/mustache": "#!/usr/bin/env node\ntry { JSON.parse(view) } catch (e) {\n"
+                        "  console.error('Shooot, could not parse view as JSON.');\n}\n",
+        "mustache.js": "\n".join(f"function parse{i}(template, view) {{ return view; }} // parse the view template"
+                                  for i in range(12)),
+        "bin/README": "Shooot, could not parse view as JSON. (a page, not a program)\n"})
+    printed = "Running the CLI prints \"Shooot, could not parse view as JSON.\" What is wrong?"
+    ranked = retriever_for(Index.build(Repository(command).snapshot())).rank(printed, 3)
+    assert ranked[0].path == "bin/mustache" and "message found" in ranked[0].why, ranked
     # a build file written as a program raises its own (inih's meson.build `error(…)`, 5th behind the headers);
     # one of data holding the words raises nothing
     meson = make_repo(tmp_path / "inih", {
