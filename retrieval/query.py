@@ -1121,8 +1121,8 @@ _ERROR_FORMS = (
 )
 #: A Python traceback's last line under its last frame, its exception named anyhow (voluptuous's
 #: `voluptuous.error.MultipleInvalid: expected Color or one of 'red', …` gave no message: no Error in its name).
-_PYTHON_RAISED = re.compile(r'^[^\S\n]+File "[^"\n]+", line \d+[^\n]*\n(?:[^\S\n]+[^\n]*\n)*?'
-                            r"(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*:[^\S\n]+(\S.{11,300})$(?![\s\S]*^[^\S\n]+File \")", re.M)
+_PYTHON_FRAME = re.compile(r'^[^\S\n]+File "[^"\n]+", line \d+[^\n]*$', re.M)
+_PYTHON_RAISED = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*:[^\S\n]+(\S.{11,300})$", re.M)
 #: An Elixir or Erlang error tuple's reason, an atom the code returns as its message
 #: (timex's `{:error, {:unknown_shift_unit, :week}}`): one word, kept whole where it is long.
 _ERROR_ATOM = re.compile(r"\{:?error,[^\S\n]*\{?:([a-z]\w{11,59})\b")
@@ -1134,8 +1134,13 @@ def _error_lines(text: str) -> list[str]:
     found = [line for m in _ERROR_LINE.finditer(text)
              if not _BOILERPLATE.search(line := next(g for g in m.groups() if g))]
     found += [" ".join(m.group(1).split()) for form in _ERROR_FORMS for m in form.finditer(text)]
-    if not found and (last := _PYTHON_RAISED.search(text)) is not None:
-        found.append(last.group(1))  # a Python traceback's last line, whatever the class is called
+    if not found and "Traceback (most recent call last)" in text:
+        frame = None
+        for frame in _PYTHON_FRAME.finditer(text):
+            pass
+        # a Python traceback's last line under its last frame, whatever the class is called
+        if frame is not None and (raised := _PYTHON_RAISED.search(text, frame.end())) is not None:
+            found.append(raised.group(1))
     return found + [item.group(1) for m in _ERROR_LIST.finditer(text) for item in _ERROR_ITEM.finditer(m.group(1))]
 
 
