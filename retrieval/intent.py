@@ -89,6 +89,8 @@ def asks_example(question: str) -> bool:
 _SHIPPED = (r"(?:(?:release )?(?:binaries|tarballs?|archives?|artifacts?|assets)|releases?|packages?|wheels?|sdists?|"
             # (rest-client's "how is the gem released for the Windows platforms …?" answered platform.rb)
             r"gems?|crates?|"
+            # a new version of it (toml's "how is a new version of the crates released …?" asked for no release)
+            r"versions?(?: of (?:the |this |a |each |our )?[\w.-]+)?|"
             r"distributions?|(?:debian|deb|rpm|homebrew) packages?|(?:docs |documentation )?(?:site|website)|"
             # (failsafe's "how are the javadocs published to the failsafe.dev website?" dropped bin/push-javadoc.sh)
             r"javadocs?|api docs|(?:nightly|canary) builds?)")
@@ -132,8 +134,13 @@ def asks_publish(question: str) -> bool:
     its workflow, or the script or fastlane lane that does it, answers — not what a release's
     publishing triggers (emoji's "How is the GitHub Pages site … rebuilt when a release is
     published?" lifted the PyPI workflow over updateGithubPages.yml)."""
-    return not is_statement(question) and any(not _ON_RELEASE.search(question[:m.start()])
+    return not is_statement(question) and any(not _ON_RELEASE.search(question[:m.start()]) or _MAKING.match(m.group(0))
                                                for m in _ASKS_PUBLISH.finditer(question))
+
+
+#: Making a release, which "when" puts in its process, not after it (deepdiff's "when cutting a release, which files
+#: get their version number bumped?").
+_MAKING = re.compile(r"(?:cut|make|making|prepar|tag)", re.I)
 
 
 #: A question asking for a benchmark ("where is the benchmark for the middleware chain?").

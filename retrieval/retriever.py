@@ -2131,7 +2131,10 @@ def _named_for(files: set[str], name: str) -> set[str]:
 
 #: A script named for making releases, and what a script that publishes one runs.
 #: A release tool's settings by name: cargo-release, GoReleaser, semantic-release, release-it, release-please.
-_RELEASE_TOOL = re.compile(r"^(?:\.?release(?:-please-config|rc|-it)?|\.goreleaser|\.releaserc)(?:\.\w+)*$")
+_RELEASE_TOOL = re.compile(r"^(?:\.?release(?:-please-config|rc|-it)?|\.goreleaser|\.releaserc|"
+                           # the version bumpers' settings (deepdiff's .bumpversion.cfg, 41st for "when cutting a
+                           # release, which files get their version number bumped?")
+                           r"\.?bumpversion|bumpver|\.?tbump)(?:\.\w+)*$")
 #: A package.json script that releases the package (`"release": "np"`, `"publish": …`).
 _RELEASE_SCRIPT = re.compile(r'"(?:release|publish|release:\w+)"\s*:\s*"')
 _RELEASE_NAME = re.compile(r"releas|publish|deploy|upload|bump|ship|dist\b|version", re.I)

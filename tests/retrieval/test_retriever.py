@@ -439,6 +439,15 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
     assert asks_publish("How is the gem released for the Windows platforms as well as plain ruby?")
     assert not asks_publish("how are connections released back to the pool?")
     assert not asks_publish("how is the lock released?")
+    # a new version released (toml's), and a release cut "when", in its process (deepdiff's)
+    assert asks_publish("How is a new version of the crates released: which tool handles tagging?")
+    assert asks_publish("How is a new version released?")
+    assert asks_publish("When cutting a release, which files get their version number bumped?")
+    assert not asks_publish("how is the version determined?")
+    from explore.retrieval.retriever import _RELEASE_TOOL
+
+    assert all(_RELEASE_TOOL.search(name) for name in (".bumpversion.cfg", "bumpver.toml", "tbump.toml", ".releaserc.json"))
+    assert not _RELEASE_TOOL.search("version.py")
     # a name before what is shipped, and binaries attached to a release (tablewriter's release.yaml, RestSharp's
     # build-dev.yml: the question lifted code, and .csproj files as the build's)
     assert asks_publish("How are the csv2table binaries built and attached to a GitHub release when a tag is pushed?")
