@@ -668,6 +668,8 @@ def _version_written(question: str, lines: list[str]) -> int | None:
     return heading if heading is not None else max(1, line - 2)
 
 
+#: A diagnostic's gutter between its location and its message, pasted onto one line.
+_GUTTER = re.compile(r"[^\S\n]+\|[^\S\n]+")
 #: A Go error sentinel's declaration: ``ErrPoolClosed = errors.New("this pool has been closed")``.
 _SENTINEL = re.compile(r"^\s*(?:var\s+)?([A-Za-z_]\w*)\s*(?:error\s*)?=\s*(?:errors\.New|fmt\.Errorf)\(")
 
@@ -1156,7 +1158,9 @@ def _messages(text: str) -> tuple[str, ...]:
         found += [m.group(1) for wrapped in (_WRAPPED, _WRAPPED_TWO) for m in wrapped.finditer(text)]
     pieces: list[str] = [m.group(1) for m in _ERROR_ATOM.finditer(text) if "_" in m.group(1)]
     for message in found:
-        for piece in _VALUE.split(message):
+        # (and apart at a diagnostic's gutter, pasted onto one line: toml's "TOML parse error at line 3, column 9 |
+        # integers with a radix cannot be signed" held "| integers …", which no code writes)
+        for piece in (part for value in _VALUE.split(message) for part in _GUTTER.split(value)):
             # less the level a command prints before its message (cargo-insta's `error: Interactive review requires
             # a terminal.`, quoted, held "error: " no literal of its holds)
             piece = _LEVEL_PREFIX.sub("", piece.strip(" \t.,;:!?-=")).strip(" \t.,;:!?-=")

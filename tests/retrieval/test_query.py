@@ -1035,6 +1035,10 @@ def test_a_message_pasted_inside_a_sentence_is_read_without_its_level_and_by_sen
     assert "expected Color or one of" in parse(traceback).messages, parse(traceback).messages
     assert parse('Traceback (most recent call last):\n  File "a.py", line 3, in <module>\n    f()\n'
                  "KeyError: 'x'\n").messages == ()  # a value alone is no message
+    # a diagnostic's gutter pasted onto one line parts its location from its message (toml's)
+    gutter = ('toml::from_str fails with "TOML parse error at line 3, column 9 | integers with a radix cannot be '
+              'signed" for `mask = -0xff`. Where is this error produced?')
+    assert "integers with a radix cannot be signed" in parse(gutter).messages, parse(gutter).messages
     # the frame's class picks its method among a file's methods of one name (Scrutor's ThrowRegistrationStrategy.Apply
     # opened at the abstract Apply above it)
     lines = ["namespace Scrutor", "{", "    public abstract class RegistrationStrategy", "    {",
