@@ -892,7 +892,14 @@ def _evidence_start(lines: list[str], question: str, path: str, window: int,
             and (named := _test_named_for(lines, owned_names(query))) is not None:
         return named  # "which test covers TriggerLevelWriter flushing …?": at the test named for it
     if file_kind(path) == "test" and asks_for_tests(question) and (titled := _test_titled_for(lines, question, path)):
-        return titled  # "which test checks that stale workers are purged …?": at TestPurgePool
+        # "which test checks that stale workers are purged …?": at TestPurgePool — unless the words' window lies in a
+        # test whose name holds as many of them (voluptuous's "…_nested_getitem_indexerror", its docstring saying
+        # what the question asks, over test_path_with_list_index)
+        start = best_window(lines, question, window, path=path)
+        if (held := next((n for n in titled if start <= n < start + window), None)) is not None:
+            return held  # the window holds one: at its declaration
+        above = next((n for n in range(start, 0, -1) if _TEST_DECLARED.match(lines[n - 1])), None)
+        return start if above in titled and _body_end(lines, above) >= start else titled[0]  # inside one's body
     code_first = is_statement(question)  # a report asks for the code, not the docstring that repeats its words
     if not code_first and len(question.split()) < UNIT_WORDS and (
             named := _plain_names_defined(lines, question, path) | _joined_names_defined(lines, question, path)):
@@ -929,18 +936,18 @@ _TEST_ASKING = frozenset({"test", "tests", "spec", "specs", "cover", "covers", "
                           "non"})
 
 
-def _test_titled_for(lines: list[str], question: str, path: str = "") -> int | None:
-    """The 1-based line of the test ``lines`` declare whose name or title holds the question's words, the
+def _test_titled_for(lines: list[str], question: str, path: str = "") -> list[int]:
+    """The 1-based lines of the tests ``lines`` declare whose names or titles hold the most of the question's
+    words, best first (empty where none holds one): the
     rarer among the file's tests weighing more (ants's "which test checks that stale workers are purged after
     the expiry duration?" opened at TestRestCodeCoverage, which repeats `WithExpiryDuration` eight times, not
-    TestPurgePool; tty-prompt's ":max option" at another test than `context "with :max"`); None where no
-    test's declaration holds one. A test holding more of the question's words wins (dayjs's "parse month from
+    TestPurgePool; tty-prompt's ":max option" at another test than `context "with :max"`). A test holding more of the question's words wins (dayjs's "parse month from
     string with locale in config" over "does not break the built-in parsing"). The words of the file's own name say nothing of which of its tests
     (dayjs's customParseFormat.test.js: "custom" opened at "custom two-digit year parse function")."""
     own = set(tokenize(PurePosixPath(path).name.split(".")[0]))
     declared = [(n, set(tokenize(text))) for n, text in enumerate(lines, start=1) if _TEST_DECLARED.match(text)]
     if len(declared) < 2:
-        return None
+        return []
     groups = []  # a word with the bases it may be inflected from ("purged": purge, purg)
     for word in dict.fromkeys(tokenize(question)):
         if len(word) > 2 and not word.isdigit() and word not in _TEST_ASKING and word not in own:
@@ -948,12 +955,13 @@ def _test_titled_for(lines: list[str], question: str, path: str = "") -> int | N
                 | ({word[:-3], word[:-3] + "e"} if word.endswith("ing") else set())
             groups.append({b for b in bases if len(b) > 2})
     df = Counter(w for _, tokens in declared for w in tokens)
-    best, line = (0, 0.0), None
+    scored = []
     for n, tokens in declared:  # the most of the question's words, then the rarest
         held = [max(1 / df[w] for w in group & tokens) for group in groups if group & tokens]
-        if (score := (len(held), sum(held))) > best:
-            best, line = score, n
-    return line
+        if held:
+            scored.append((len(held), sum(held), -n))
+    most = max((count for count, _, _ in scored), default=0)
+    return [-n for count, _, n in sorted(scored, reverse=True) if count == most]
 
 
 def _joined_names_defined(lines: list[str], question: str, path: str) -> set[str]:

@@ -1136,3 +1136,15 @@ def test_which_test_opens_at_the_test_whose_name_holds_the_questions_words() -> 
     start = evidence_start(lines, "Which test covers customParseFormat parsing month names in a non-English locale?",
                            "test/plugin/customParseFormat.test.js", 12)
     assert "locale in config" in lines[start - 1], (start, lines[start - 1])
+    # where the words' window lies in a test whose name holds as many of them, it stands (voluptuous's test named
+    # for `_nested_getitem` and IndexError, its docstring saying so, over test_path_with_list_index)
+    py = ["from voluptuous import Schema", "", "def test_path_with_list_index():", "    assert Schema([int])",
+          *(f"def test_other_{i}():\n    assert Schema(str)\n" for i in range(20)),
+          "def test_humanize_error_with_nested_getitem_indexerror():",
+          '    """humanize: the nested lookup of a list index out of range in the error path (IndexError)."""',
+          "    from voluptuous.humanize import _nested_getitem", "    assert _nested_getitem([1], [5]) is None"]
+    lines = "\n".join(py).splitlines()
+    start = evidence_start(lines, "Which test covers humanize's nested lookup when a list index in the error path is "
+                           "out of range?", "voluptuous/tests/tests.py", 12)
+    named = next(n for n, line in enumerate(lines, start=1) if "nested_getitem_indexerror" in line)
+    assert start <= named + 1 <= start + 11, (start, named)
