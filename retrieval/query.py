@@ -8,7 +8,6 @@ to what can matter.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter
@@ -938,12 +937,12 @@ _TEST_ASKING = frozenset({"test", "tests", "spec", "specs", "cover", "covers", "
 
 def _test_titled_for(lines: list[str], question: str, path: str = "") -> list[int]:
     """The 1-based lines of the tests ``lines`` declare whose names or titles hold the most of the question's
-    words, best first (empty where none holds one): the
-    rarer among the file's tests weighing more (ants's "which test checks that stale workers are purged after
-    the expiry duration?" opened at TestRestCodeCoverage, which repeats `WithExpiryDuration` eight times, not
-    TestPurgePool; tty-prompt's ":max option" at another test than `context "with :max"`). A test holding more of the question's words wins (dayjs's "parse month from
-    string with locale in config" over "does not break the built-in parsing"). The words of the file's own name say nothing of which of its tests
-    (dayjs's customParseFormat.test.js: "custom" opened at "custom two-digit year parse function")."""
+    words, the rarer among the file's tests first (empty where none holds one): ants's "which test checks
+    that stale workers are purged after the expiry duration?" opened at TestRestCodeCoverage, which repeats
+    `WithExpiryDuration` eight times, not TestPurgePool; tty-prompt's ":max option" at another test than
+    `context "with :max"`. More of the words count before rarer ones (dayjs's "parse month from string with
+    locale in config" over "does not break the built-in parsing"), and the words of the file's own name for
+    none (dayjs's customParseFormat.test.js: "custom" opened at "custom two-digit year parse function")."""
     own = set(tokenize(PurePosixPath(path).name.split(".")[0]))
     declared = [(n, set(tokenize(text))) for n, text in enumerate(lines, start=1) if _TEST_DECLARED.match(text)]
     if len(declared) < 2:
