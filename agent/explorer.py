@@ -520,8 +520,11 @@ class Explorer:
         answered: str | None = None
         last: dict[str, float] = {}  # p(answer f) at the policy's last decision
         if not walking:
+            # (a test asked for is said so: "asks for code" read as wrong beside a test file answered)
             why = ("a statement (a description, as a bug report or commit message is) asks for code"
                    if is_statement(question) else
+                   "the question asks for a test (no docs or config file, not where a name is defined)"
+                   if asks_for_tests(question) else
                    "the question asks for code (no docs or config file, not where a name is defined)")
             notes.append(f"answered from {settled_by(self.weigh, question) if self.weigh else 'the candidate stage'} "
                          f"without walking: {why}, where the walk's pick does not change the answer "

@@ -293,6 +293,9 @@ def test_a_bug_report_is_settled_without_a_decision_and_as_the_walk_would_settle
     by_stage = Explorer(repo, policy=never, reflector=NoReflector(), weigh=alone).ask(bug)
     assert by_stage.weighed["settled_by"] == "the candidate stage"
     assert any(n.startswith("answered from the candidate stage without walking: a statement") for n in by_stage.notes)
+    # a test asked for is said so (the note said "asks for code" beside the test file answered)
+    tested = Explorer(repo, policy=never, reflector=NoReflector(), weigh=GATED).ask("Which test covers the retry back-off?")
+    assert any("without walking: the question asks for a test" in n for n in tested.notes), tested.notes
     assert settled_by(AnswerWeights(policy=0.0, stage=0.5, bm25=0.25), "Where is the back-off computed?") == \
         "the candidate stage and BM25"
     with pytest.raises(ExploreError, match="walk must be one of auto, always"):
