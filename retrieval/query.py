@@ -928,6 +928,22 @@ def _test_named_for(lines: list[str], names: Iterable[str]) -> int | None:
                  if _TEST_DECLARED.match(text) and any(w in text.lower() for w in wanted)), None)
 
 
+def bases(word: str) -> list[str]:
+    """What an -ed, -ing, -able or -ible word may be made from, likeliest first: ``pickled`` -> ``pickle``,
+    ``pickl``; ``parsing`` -> ``parse``, ``pars``; ``stopped`` -> ``stop`` (a doubled consonant);
+    ``configurable`` -> ``configure``; ``resettable`` -> ``reset`` (a question asking whether a lock is
+    resettable, of code naming its `Reset`)."""
+    for suffix in ("ed", "ing", "able", "ible"):
+        stem = word[:-len(suffix)]
+        # (not "string" -> ``str``, "during"; "used" is a stop word's; not "table", "cable", "visible")
+        if word.endswith(suffix) and len(stem) >= (3 if suffix == "ed" else 4) and stem.isalpha():
+            out = [word[:-1], stem] if suffix == "ed" else [stem + "e", stem]
+            if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiousl":
+                out.append(stem[:-1])
+            return out
+    return []
+
+
 #: Words a question asks for a test with, which say nothing of which.
 _TEST_ASKING = frozenset({"test", "tests", "spec", "specs", "cover", "covers", "covered", "check", "checks", "checked",
                           "verify", "verifies", "verified", "case", "cases", "exercise", "exercises", "assert", "asserts",
@@ -950,9 +966,7 @@ def _test_titled_for(lines: list[str], question: str, path: str = "") -> list[in
     groups = []  # a word with the bases it may be inflected from ("purged": purge, purg)
     for word in dict.fromkeys(tokenize(question)):
         if len(word) > 2 and not word.isdigit() and word not in _TEST_ASKING and word not in own:
-            bases = {word} | ({word[:-1], word[:-2]} if word.endswith("ed") else set()) \
-                | ({word[:-3], word[:-3] + "e"} if word.endswith("ing") else set())
-            groups.append({b for b in bases if len(b) > 2})
+            groups.append({word, *(b for b in bases(word) if len(b) > 2)})
     df = Counter(w for _, tokens in declared for w in tokens)
     scored = []
     for n, tokens in declared:  # the most of the question's words, then the rarest

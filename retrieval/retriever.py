@@ -39,6 +39,7 @@ from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_art
                      names_config, names_file, names_tool, tested_versions_line, version_line)
 from .query import (DOTTED, LANGUAGE_CODES, Query, crate_file, dotnet_namespace, go_module_file, holds_in_code,
                     holds_in_string, name_parts, owned_names, parse, php_call_sites, php_caller)
+from .query import bases as _bases
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
 
 
@@ -1892,22 +1893,6 @@ _REPORTER = re.compile(r"_*(?:construct\w*error|make\w*error|new\w*(?:error|exce
 #: Build files that are data, not programs: no message is raised in them.
 _BUILD_DATA = frozenset({".json", ".toml", ".cfg", ".xml", ".props", ".csproj", ".fsproj", ".vbproj", ".sln", ".slnx",
                          ".mod", ".cabal", ".podspec"})
-
-
-def _bases(word: str) -> list[str]:
-    """What an -ed, -ing, -able or -ible word may be made from, likeliest first: ``pickled`` -> ``pickle``,
-    ``pickl``; ``parsing`` -> ``parse``, ``pars``; ``stopped`` -> ``stop`` (a doubled consonant);
-    ``configurable`` -> ``configure``; ``resettable`` -> ``reset`` (a question asking whether a lock is
-    resettable, of code naming its `Reset`)."""
-    for suffix in ("ed", "ing", "able", "ible"):
-        stem = word[:-len(suffix)]
-        # (not "string" -> ``str``, "during"; "used" is a stop word's; not "table", "cable", "visible")
-        if word.endswith(suffix) and len(stem) >= (3 if suffix == "ed" else 4) and stem.isalpha():
-            out = [word[:-1], stem] if suffix == "ed" else [stem + "e", stem]
-            if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiousl":
-                out.append(stem[:-1])
-            return out
-    return []
 
 
 def _folder(path: str) -> str:
