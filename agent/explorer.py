@@ -36,7 +36,8 @@ from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition,
                                 asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                                 is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
 from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
-from ..retrieval.retriever import RetrieverConfig, declarations_behind, documents_api, not_asked_about
+from ..retrieval.file_kinds import declarations_behind, documents_api, not_asked_about
+from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy

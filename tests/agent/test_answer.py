@@ -167,7 +167,7 @@ def test_a_how_do_i_question_keeps_a_header_that_documents_the_api() -> None:
     """zlib's "how do I compress a buffer in one call?": the walk read zlib.h (the library's
     documented API) and `ask` answered the DEFLATE RFC, the stage's first page; jansson.h,
     declarations alone, gives way to its reference manual."""
-    from explore.retrieval.retriever import documents_api
+    from explore.retrieval.file_kinds import documents_api
 
     weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True)
     stage = [("doc/rfc1951.txt", 10.7), ("compress.c", 10.5), ("zlib.h", 9.0)]

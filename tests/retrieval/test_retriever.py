@@ -1403,7 +1403,7 @@ def test_a_java_interface_stands_behind_the_class_implementing_it(tmp_path: Path
     interfaces/Verification.java, whose javadoc repeats every check, over JWTVerifier.java: BM25 ranked
     the interface first, and `ask` weighed it beside the stage. An interface declares; a class does."""
     from explore.agent.answer import AnswerWeights, settle
-    from explore.retrieval.retriever import declarations_behind
+    from explore.retrieval.file_kinds import declarations_behind
 
     doc = "".join(f"    /**\n     * Verifies the token's expiry claim exp is still valid, leeway {i}.\n     */\n"
                   f"    Verification withLeeway{i}(long leeway);\n\n" for i in range(8))
@@ -1497,7 +1497,7 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
                   "which document explains what was fixed in the level handler over HTTP?"):
         first = retriever.rank(asked, 1)[0]
         assert first.path == "CHANGELOG.md" and "docs asked" in first.why, (asked, first)
-    from explore.retrieval.retriever import is_changelog
+    from explore.retrieval.file_kinds import is_changelog
 
     assert is_changelog("docs/changes.rst") and is_changelog("HISTORY.md") and is_changelog("changelog.d/12.bugfix.md")
     assert not is_changelog("doc/changelog/migration_12.rst") and not is_changelog("CONTRIBUTING.md")
@@ -1509,7 +1509,7 @@ def test_a_changelog_takes_no_docs_lift_unless_asked_for(tmp_path: Path, make_re
     assert is_changelog("doc/build/changelog/changelog_14.rst")
     # one per release, named without a separator (junit4's 36 doc/ReleaseNotes4.x.md); "fixed" as an adjective asks for
     # no changelog (rand's "… from a fixed seed", junit4's "… in a fixed order" answered CHANGELOG.md, release notes)
-    from explore.retrieval.retriever import passed_over
+    from explore.retrieval.file_kinds import passed_over
 
     assert is_changelog("doc/ReleaseNotes4.11.md") and is_changelog("doc/ReleaseNotes4.6.html")
     assert passed_over("CHANGELOG.md", parse("How do I get the same sequence from a fixed seed, e.g. for tests?"))
@@ -1657,7 +1657,7 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
     and their doc comments hold every name cJSON.c defines, densely. Asked how or where
     something is done, a header stands behind the source file named like it (asked for the
     declarations, or in a commit message, it does not)."""
-    from explore.retrieval.retriever import declarations_behind
+    from explore.retrieval.file_kinds import declarations_behind
 
     repo = make_repo(tmp_path, {
         "cJSON.h": "/* Parse a number: cJSON number parsing of doubles. */\n"
@@ -1692,15 +1692,15 @@ def test_a_header_stands_behind_its_source_for_how_something_is_done(tmp_path: P
                                ["include/spdlog/async.h", "src/async.cpp"]) == ["include/spdlog/async.h", "src/async.cpp"]
     # a header-only library's header has no source: an example named like it is none (nlohmann/json's
     # to_json.hpp stood behind docs/examples/to_json.cpp); an include/ folder's header has its src/ file
-    from explore.retrieval.retriever import _headers_and_sources
+    from explore.retrieval.file_kinds import headers_and_sources
 
-    assert _headers_and_sources(["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]) == []
-    assert _headers_and_sources(["include/foo/bar.h", "src/bar.c"]) == [("include/foo/bar.h", "src/bar.c")]
+    assert headers_and_sources(["include/nlohmann/detail/conversions/to_json.hpp", "docs/examples/to_json.cpp"]) == []
+    assert headers_and_sources(["include/foo/bar.h", "src/bar.c"]) == [("include/foo/bar.h", "src/bar.c")]
     # a header-only library's implementation headers (CLI11's include/CLI/impl/App_inl.hpp; ConfigFwd.hpp declares
     # what impl/Config_inl.hpp defines): the header stands behind them as behind a source
-    assert _headers_and_sources(["include/CLI/App.hpp", "include/CLI/impl/App_inl.hpp"]) == [
+    assert headers_and_sources(["include/CLI/App.hpp", "include/CLI/impl/App_inl.hpp"]) == [
         ("include/CLI/App.hpp", "include/CLI/impl/App_inl.hpp")]
-    assert _headers_and_sources(["include/CLI/ConfigFwd.hpp", "include/CLI/impl/Config_inl.hpp", "src/x-inl.h"]) == [
+    assert headers_and_sources(["include/CLI/ConfigFwd.hpp", "include/CLI/impl/Config_inl.hpp", "src/x-inl.h"]) == [
         ("include/CLI/ConfigFwd.hpp", "include/CLI/impl/Config_inl.hpp")]
 
 
@@ -1792,7 +1792,7 @@ def test_an_autodoc_page_takes_no_docs_lift(tmp_path: Path, make_repo) -> None:
     cache … and how to clear it", the page took the docs lift over tz.py, where the cache is.
     Its text is the code's docstrings: a page of autodoc directives alone takes no docs lift
     (Sphinx's and mkdocstrings'), a page with words of its own does."""
-    from explore.retrieval.retriever import is_autodoc_stub
+    from explore.retrieval.file_kinds import is_autodoc_stub
 
     stub = ("==\ntz\n==\n.. automodule:: dateutil.tz\n\nFunctions\n---------\n\n.. autofunction:: gettz\n\n"
             "    .. automethod:: gettz.cache_clear\n\n.. autoclass:: tzlocal\n    :members:\n\n    .. note::\n\n"
@@ -1890,7 +1890,7 @@ def test_notes_for_coding_assistants_take_no_docs_lift_unless_asked_for(tmp_path
     assert ranked[0].path != "CLAUDE.md" and all("docs asked" not in h.why for h in ranked if h.path == "CLAUDE.md"), ranked
     asked = retriever.rank("where is the documentation for AI assistants about registering a validator?", 1)
     assert asked[0].path == "CLAUDE.md", asked
-    from explore.retrieval.retriever import is_agent_notes
+    from explore.retrieval.file_kinds import is_agent_notes
 
     assert is_agent_notes("AGENTS.md") and is_agent_notes(".github/copilot-instructions.md")
     assert is_agent_notes(".cursor/rules/go.mdc") and not is_agent_notes("docs/agent.py")
@@ -1996,13 +1996,13 @@ def test_a_page_in_another_language_takes_no_docs_lift_for_a_question_in_english
     assert any("docs asked" in h.why for h in korean if h.path.endswith("README_KO.md")), korean
     # a language named asks for its own translation only (dayjs's "how do I load the Spanish locale …?" took every
     # translated README as asked, and the walk's Korean one answered)
-    from explore.retrieval.retriever import passed_over
+    from explore.retrieval.file_kinds import passed_over
 
     spanish = "How do I load the Spanish locale on demand and use it globally?"
     assert passed_over("docs/ko/README-ko.md", spanish) and passed_over("README_KO.md", spanish)
     assert not passed_over("docs/es-es/README-es-es.md", spanish) and not passed_over("README.md", spanish)
     assert not passed_over("README_KO.md", "safeParse는 왜 실패하나요?")
-    from explore.retrieval.retriever import is_translated_page
+    from explore.retrieval.file_kinds import is_translated_page
 
     assert is_translated_page("README.zh-CN.md") and is_translated_page("docs/ja/guide.md")
     assert not is_translated_page("src/de/x.py") and not is_translated_page("docs/api/index.md")
@@ -2052,7 +2052,7 @@ def test_a_header_whose_own_code_matches_best_keeps_its_place(tmp_path: Path, ma
     assert ranked.index("sds.h") < ranked.index("sds.c"), ranked
     changed = retriever.rank("what changed in hiredis 1.2.0?", 1)
     assert changed[0].path == "CHANGELOG.md" and "docs asked" in changed[0].why, changed
-    from explore.retrieval.retriever import is_agent_notes, is_changelog
+    from explore.retrieval.file_kinds import is_agent_notes, is_changelog
 
     assert is_changelog("docs/versionhistory.rst") and is_agent_notes(".agents/skills/backport-pr/SKILL.md")
 
