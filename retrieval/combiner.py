@@ -156,24 +156,34 @@ def fit(cases: Sequence[tuple[np.ndarray, np.ndarray, Any] | tuple[np.ndarray, n
         mean, scale = stacked.mean(0), stacked.std(0)
         start = np.zeros(len(FEATURES))
     scale[scale < 1e-6] = 1.0
-    # every question's candidates one after another: question q's rows start at starts[q]
-    xs = (np.concatenate([x for x, _ in usable]) - mean) / scale
-    right = np.concatenate([y for _, y in usable])
-    starts = np.cumsum([0] + [len(x) for x, _ in usable[:-1]])
-    owner = np.repeat(np.arange(len(usable)), [len(x) for x, _ in usable])
-    w, m, v = start.copy(), np.zeros_like(start), np.zeros_like(start)
-    beta1, beta2, eps = 0.9, 0.999, 1e-8  # Adam's defaults
-    for step in range(1, steps + 1):
-        logits = np.einsum("rf,f->r", xs, w)  # einsum's own loop, not BLAS: see above
-        # d/dlogits of logsumexp(all candidates) - logsumexp(right ones): softmax(all) - softmax(right)
-        grad_logits = _softmax(logits, starts, owner) - _softmax(np.where(right, logits, -np.inf), starts, owner)
-        grad = np.einsum("r,rf->f", grad_logits, xs) / len(usable) + 2 * l2 * (w - start)
-        m = beta1 * m + (1 - beta1) * grad
-        v = beta2 * v + (1 - beta2) * grad ** 2
-        w = w - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps)
+    w = listwise_fit([((x - mean) / scale, y) for x, y in usable], start, l2=l2, steps=steps, lr=lr)
     weights = {f: round(float(value), 6) for f, value in zip(FEATURES, w, strict=True)}
     return Combiner(weights, {f: float(m) for f, m in zip(FEATURES, mean, strict=True)},
                     {f: float(s) for f, s in zip(FEATURES, scale, strict=True)})
+
+
+def listwise_fit(cases: Sequence[tuple[np.ndarray, np.ndarray]], start: np.ndarray, l2: float = 1e-3,
+                 steps: int = 400, lr: float = 0.05) -> np.ndarray:
+    """Linear weights scoring each question's rows (already standardised) so the right ones
+    come first: softmax cross-entropy over each question's rows against the log-sum of its
+    right rows, Adam from ``start``, ``l2`` pulling towards ``start``. Every case must hold
+    a right row (``benchmarks/fit_window.py`` fits evidence windows with it too)."""
+    # every question's candidates one after another: question q's rows start at starts[q]
+    xs = np.concatenate([x for x, _ in cases])
+    right = np.concatenate([y for _, y in cases])
+    starts = np.cumsum([0] + [len(x) for x, _ in cases[:-1]])
+    owner = np.repeat(np.arange(len(cases)), [len(x) for x, _ in cases])
+    w, m, v = start.copy(), np.zeros_like(start), np.zeros_like(start)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8  # Adam's defaults
+    for step in range(1, steps + 1):
+        logits = np.einsum("rf,f->r", xs, w)  # einsum's own loop, not BLAS: see fit
+        # d/dlogits of logsumexp(all candidates) - logsumexp(right ones): softmax(all) - softmax(right)
+        grad_logits = _softmax(logits, starts, owner) - _softmax(np.where(right, logits, -np.inf), starts, owner)
+        grad = np.einsum("r,rf->f", grad_logits, xs) / len(cases) + 2 * l2 * (w - start)
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad ** 2
+        w = w - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps)
+    return w
 
 
 def _softmax(logits: np.ndarray, starts: np.ndarray, owner: np.ndarray) -> np.ndarray:
