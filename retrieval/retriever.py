@@ -28,13 +28,14 @@ import numpy as np
 
 from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, LOCALE_FOLDERS, VENDORED_FOLDERS, file_kind, is_benchmark, is_build_file,
-                               is_generated, is_lockfile, is_vendored, own_tests_line)
+                               is_lockfile, is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
-from .history import ChangeLog, change_log
-from .file_kinds import (BUILT_PAGE, DECLARES_ONLY, asks_declarations, asks_implementation, asks_license, asks_media,
-                         declares_only, headers_and_sources, is_autodoc_stub, is_changelog, is_declarations, is_license,
+from .file_facts import FileFacts
+from .file_kinds import (DECLARES_ONLY, asks_declarations, asks_implementation, asks_license, asks_media,
+                         declares_only, headers_and_sources, is_changelog, is_declarations, is_license,
                          is_media, is_release_guide, not_asked_about, passed_over)
+from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, RAISING_LINE, asks_artifact_built, asks_build, asks_benchmark,
                      asks_ci_file, asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page,
                      asks_for_tests, asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked,
@@ -62,10 +63,6 @@ BUILD_SHARE = 0.25
 COPIED_PENALTY = 4.0
 #: The best candidates whose heads are read for a generator's mark (:func:`.outline.is_generated`).
 COPIED_DEPTH = 30
-#: Sources a generated file of the same name comes from: a Bison or flex grammar, ANTLR,
-#: protobuf, Thrift and FlatBuffers schemas, an autoconf or Jinja template.
-GENERATED_FROM = frozenset({".y", ".yy", ".l", ".ll", ".g4", ".proto", ".thrift", ".fbs", ".in", ".tmpl", ".j2",
-                            ".jinja", ".m4", ".ac"})
 #: :attr:`RetrieverConfig.message_found`, chosen on the training repositories' pasted error
 #: messages (``benchmarks/tune_message.py``).
 MESSAGE_FOUND = 4.0
@@ -212,15 +209,6 @@ VENDORED = "vendored"
 #: tool's settings or a workflow that publishes, a script that does (only releasing scripts are lifted so).
 RELEASE_GUIDE, RELEASE_CONFIG = "release guide", "release config"
 MAKES_RELEASES = frozenset({RELEASE_GUIDE, RELEASE_CONFIG, "script asked"})
-#: Per language, what declares an interface (or a protocol) and what declares code beside it.
-_INTERFACE_SUFFIXES = {
-    ".java": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|enum|record)\s+[A-Z]\w*")),
-    ".kt": (re.compile(r"\binterface\s+[A-Z]\w*"), re.compile(r"\b(?:class|object)\s+[A-Z]\w*")),
-    ".cs": (re.compile(r"\binterface\s+I?[A-Z]\w*"), re.compile(r"\b(?:class|struct|record|enum)\s+[A-Z]\w*")),
-    ".swift": (re.compile(r"\bprotocol\s+[A-Z]\w*"), re.compile(r"\b(?:class|struct|enum|extension|actor)\s+[A-Z]\w*")),
-}
-#: Comments of the C family (and the strings' text is left: a class named in a string is rare).
-_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 #: The manifests that name the packages a repository is (kind, file names, the name's pattern).
 _PACKAGE_MANIFESTS = (
     ("go", ("go.mod",), re.compile(r"^module\s+(\S+)", re.M)),
@@ -244,9 +232,6 @@ _TEST_MARK = re.compile(r"^(?i:tests?|spec)[_-]?|(?i:[_-](?:tests?|spec))$|(?<=[
 #: A folder of tests, or one a language's build lays out (``src/test/java``), which no code folder mirrors.
 _TEST_ROOT = re.compile(r"tests?|specs?|^(?:src|source|main|java|kotlin|groovy|scala|unit|integration|functional|e2e)$",
                         re.I)
-#: A folder of one version's docs: ``1.x``, ``v2``, ``v1.2``, Docusaurus's ``version-1.2.3`` (not a year's
-#: ``2024``, a blog's).
-_VERSION_FOLDER = re.compile(r"version-v?\d+(?:\.\w+)*|v\d+(?:\.(?:\d+|x))*|\d+\.(?:\d+|x)(?:\.(?:\d+|x))*", re.I)
 #: A test's name that names no one file: a package's entry module, a folder's index.
 _NO_SUBJECT = frozenset({"", "init", "index", "main", "mod", "lib", "util", "utils", "helper", "helpers", "common",
                          "all", "base"})
@@ -265,27 +250,18 @@ class Retriever:
         self.index = index
         self.snapshot: Snapshot = index.snapshot
         self.config = config or RetrieverConfig()
+        self.facts = FileFacts(index)  # what each file is, read from its text once
         self._units: UnitIndex | None = None
         self._defines: dict[str, set[str]] | None = None
         self._unit_ids: dict[str, list[int]] = {}  # name -> its units, filled with _defines
         self._log: ChangeLog | None = None
-        self._tails: dict[str, list[str]] | None = None
         self._packages: dict[tuple[str, str], str] | None = None  # Go modules, crates, npm packages -> folder
-        self._interfaces: dict[str, bool] = {}  # a file -> whether it declares an interface and no class
         self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
-        self._sources: set[str] | None = None
-        self._built_marks: dict[str, bool] = {}  # a docs page -> whether a documentation tool built it
-        self._stub_marks: dict[str, bool] = {}  # a docs page -> whether it is autodoc directives alone
         # the last question's files raising a message its table keys (message_tables): where each first names the key
         self._raised: tuple[str, dict[str, int]] = ("", {})
-        self._folder_set: set[str] | None = None  # the names of the repository's folders (_folder_held)
-        self._generated_marks: dict[str, bool] = {}  # a code file -> whether it was generated from a source beside it
-        self._folder_names: dict[str, list[str]] | None = None  # a folder -> its files' names
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
-        self._older: dict[str, str] | None = None  # a folder of an older version's docs -> its version
-        self._empty: frozenset[str] | None = None  # the files of no bytes
         self._catalogs: list[str] | None = None  # the message catalogs under locale folders
 
     @property
@@ -416,7 +392,7 @@ class Retriever:
             # (Specification's EF6 and EF Core SpecificationEvaluator.cs: the EF6 one, first by name, took the lift)
             namespace = dotnet_namespace(query.text)
             owning = sorted(self.defining_in(*query.frame_owner),
-                            key=lambda p: (not self._declares_namespace(p, namespace), p))
+                            key=lambda p: (not self.facts.declares_namespace(p, namespace), p))
             paths = owning + [p for p in paths if p not in owning] if len(owning) <= DEFINING_FILES else paths
         paths += [p for p in self._locale_files(query) if p not in paths]
         out["path"] = [(p, 1.0 / r) for r, p in enumerate(paths, start=1)]
@@ -457,18 +433,6 @@ class Retriever:
         code = next((s for p, s in ranked if file_kind(p) == "code"), None)
         return code is None or page >= HOW_TO_PAGE_SHARE * code
 
-    def _by_tail(self) -> dict[str, list[str]]:
-        """Each tail of each file's path (``c.py``, ``b/c.py``, ``a/b/c.py``) -> the files
-        ending with it, in the snapshot's order: a traceback's hundreds of frames are looked
-        up, not compared with every file of the tree once per tail."""
-        if self._tails is None:
-            tails: dict[str, list[str]] = defaultdict(list)
-            for f in self.snapshot.files:
-                parts = f.split("/")
-                for n in range(1, len(parts) + 1):
-                    tails["/".join(parts[-n:])].append(f)
-            self._tails = dict(tails)
-        return self._tails
 
     def _locale_files(self, query: Query) -> list[str]:
         """The files of the locales a question names (:attr:`.query.Query.locales`): named by the
@@ -780,7 +744,7 @@ class Retriever:
         found: set[str] = set()
         # not the words of a file the question names (godotenv's "what is in fixtures/quoted.env?" lifted
         # parser.go, which holds `quoted` and `env`)
-        tails = self._by_tail()
+        tails = self.facts.by_tail()
         named = set() if tests else {word for p in query.paths if p in tails for word in re.split(r"[^\w]+", p.lower())}
         for name in sorted(query.names):
             if len(name) < 4 or not IDENTIFIER.fullmatch(name) or name.lower() in named:
@@ -917,7 +881,7 @@ class Retriever:
         packages its ``package.json``/``jsr.json``/``deno.json`` files name (not vendored ones). Read once."""
         if self._packages is None:
             packages: dict[tuple[str, str], str] = {}
-            tails = self._by_tail()
+            tails = self.facts.by_tail()
             for kind, manifests, pattern in _PACKAGE_MANIFESTS:
                 for f in (f for name in manifests for f in tails.get(name, [])):
                     found = pattern.search(self.snapshot.text(f, 20_000) or "")
@@ -936,7 +900,7 @@ class Retriever:
             if split is not None and (kind, split[0]) in packages:
                 folder = packages[(kind, split[0])]
                 own = f"{folder}/{split[1]}" if folder else split[1]
-                if own in self._by_tail().get(own, []):
+                if own in self.facts.by_tail().get(own, []):
                     return own
         return None
 
@@ -970,42 +934,10 @@ class Retriever:
                 # of those declaring the frame's namespace, where some do (a .NET frame's: Specification's EF Core
                 # evaluator, not the EF6 one of its name)
                 namespace = dotnet_namespace(query.text)
-                found = [p for p in found if self._declares_namespace(p, namespace)] or found
+                found = [p for p in found if self.facts.declares_namespace(p, namespace)] or found
                 return max(found, key=candidates.__getitem__) if found and len(defining) <= DEFINING_FILES else None
         return None
 
-    def _older_versions(self) -> dict[str, str]:
-        """The folders of docs for a version older than a sibling's (``docs/1.x/`` beside
-        ``docs/2.x/``), and every version under Docusaurus's ``versioned_docs/`` (``docs/`` holds
-        the newest), each with its version (``1.x``); read once."""
-        if self._older is None:
-            versions: dict[tuple[str, ...], set[str]] = defaultdict(set)
-            for f in self.index.files:
-                parts = PurePosixPath(f).parts[:-1]
-                at = next((i for i, part in enumerate(parts) if _VERSION_FOLDER.fullmatch(part)), None)
-                if at is not None:
-                    versions[parts[:at]].add(parts[at])
-            older: dict[str, str] = {}
-            for parent, found in versions.items():
-                newest = max(found, key=_version_key)
-                for version in found:
-                    if version != newest or parent[-1:] == ("versioned_docs",):
-                        older["/".join((*parent, version)) + "/"] = version
-            self._older = older
-        return self._older
-
-    def _declares_namespace(self, path: str, namespace: str) -> bool:
-        """Whether the C# (F#, VB) file ``path`` declares ``namespace`` (block or file-scoped)."""
-        return bool(namespace) and re.search(rf"^[\s\ufeff]*namespace\s+{re.escape(namespace)}\s*[;{{\n]",
-                                             self.snapshot.text(path) or "", re.M) is not None
-
-    def _empty_files(self) -> frozenset[str]:
-        """The files of the snapshot that hold no bytes (read from its listing, not the files)."""
-        if self._empty is None:
-            self._empty = frozenset(f"{folder}/{e.name}" if folder else e.name
-                                    for folder, entries in self.snapshot.tree.items()
-                                    for e in entries if e.kind == "file" and e.size == 0)
-        return self._empty
 
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
@@ -1016,18 +948,6 @@ class Retriever:
         unit = self.best_unit(query, path) if start is not None else None
         return unit is not None and unit[0] >= start
 
-    def _interface_only(self, path: str) -> bool:
-        """Whether the Java, C# or Kotlin file ``path`` declares an interface and no class (a
-        Swift file, a protocol and no class, struct or extension): what it declares, another
-        file implements (a default method's one-line delegation aside)."""
-        suffix = PurePosixPath(path).suffix.lower()
-        if suffix not in _INTERFACE_SUFFIXES or file_kind(path) != "code":
-            return False
-        if path not in self._interfaces:
-            text = _COMMENTS.sub(" ", self.snapshot.text(path, 200_000) or "")
-            self._interfaces[path] = _INTERFACE_SUFFIXES[suffix][0].search(text) is not None \
-                and _INTERFACE_SUFFIXES[suffix][1].search(text) is None
-        return self._interfaces[path]
 
     def _own_npm_path(self, path: str) -> str | None:
         """The path inside the package of an installed ``path`` (``picomatch/lib/parse.js`` ->
@@ -1048,25 +968,20 @@ class Retriever:
         # a JVM frame's package path (`org/testng/Assert.java` of `at org.testng.Assert.fail(Assert.java:99)`) whose
         # package folder none of ours is: another library's class, not our file of its name (failsafe's
         # internal/util/Assert.java answered a TestNG failure)
-        foreign = len(parts) >= 3 and parts[0] in _JVM_ROOTS and not self._folder_held(parts[-2])
+        foreign = len(parts) >= 3 and parts[0] in _JVM_ROOTS and not self.facts.folder_held(parts[-2])
         for n in range(len(parts), 0, -1):
             if (installed or foreign) and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
                 return []  # a frame in another installed package (requests/utils.py) is not our utils.py,
                 # nor is serde's src/de.rs our src/de.rs
-            found = self._by_tail().get("/".join(parts[-n:]), [])
+            found = self.facts.by_tail().get("/".join(parts[-n:]), [])
             if found and (n > 1 or len(found) <= 3):
                 return found
-            if n == 2 and self._folder_held(parts[-2]):
+            if n == 2 and self.facts.folder_held(parts[-2]):
                 # the file's folder is one of ours and the file is not in it: a user's own file of a name ours has
                 # (dry-types' `/app/lib/types.rb:14` is the user's, not lib/dry/types.rb)
                 return []
         return []
 
-    def _folder_held(self, name: str) -> bool:
-        """Whether some folder of the repository is named ``name``."""
-        if self._folder_set is None:
-            self._folder_set = {part for folder in self._folders() for part in folder.split("/") if part}
-        return name in self._folder_set
 
     def _releases(self, path: str) -> bool:
         """Whether ``path`` makes or publishes a release. A script: its name says so, or its text
@@ -1095,7 +1010,7 @@ class Retriever:
     def paths_written(self, query: Query) -> set[str]:
         """The repository's files whose whole path (a folder and a name) the question writes
         out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
-        tails = self._by_tail()
+        tails = self.facts.by_tail()
         # or a file by its name, where no other file bears it (uuid's "which version of brick/math is locked in
         # composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th; godotenv's "what is in
         # quoted.env?", fixtures/quoted.env) — not code (symfony/yaml's "which test covers the tab check in
@@ -1119,7 +1034,7 @@ class Retriever:
         """The code candidates whose string literals hold a file name the question writes and no file
         of the repository bears (``insta.yaml``, a user's settings file), where at most
         :data:`NAME_FILES` do."""
-        tails = self._by_tail()
+        tails = self.facts.by_tail()
         # (only a name the question's parse read as a file's, not code's: `response.json`, `self.cfg` stay names)
         absent = [p for p in query.paths if "/" not in p and p not in tails and query.names.isdisjoint(name_parts(p))]
         if not absent:
@@ -1129,66 +1044,6 @@ class Retriever:
                    and any(q.search(self.snapshot.text(p) or "") for q in quoted)]
         return holding if len(holding) <= NAME_FILES else []
 
-    def _own_namesake(self, path: str) -> bool:
-        """Whether a vendored ``path``'s file name is also a file of the repository's own (an
-        older copy of the project under ``vendor/``): a question naming ``flag`` or ``help.go``
-        names the project's file, and the copy keeps its penalty."""
-        return any(not is_vendored(f) for f in self._by_tail().get(PurePosixPath(path).name, ()))
-
-    def _generated(self, path: str) -> bool:
-        """Whether ``path`` was generated from a source the repository holds beside it: its head
-        says a tool wrote it, and its folder holds the grammar or template of its name
-        (``parser.c`` and ``parser.y``); or its name is a code generator's own (``api.pb.go``,
-        ``x_pb2.py``, ``sdk.gen.ts``, ``Form1.Designer.cs``: an OpenAPI client's generated files
-        outranked the backend for a database error). A generated module with no such source (a
-        table a script wrote, jinja's ``_identifier.py``) is the project's own code. A minified
-        script (``*.min.js``, or a line of :data:`_MINIFIED_LINE` characters in its head) is a
-        copy too. Read once per file."""
-        marks = self._generated_marks
-        if path not in marks:
-            folder, _, name = path.rpartition("/")
-            base = name.split(".")[0]
-            sources = self._folders().get(folder, ())
-            marks[path] = _GENERATED_NAME.search(name.lower()) is not None or any(n != name and n.split(".")[0] == base and PurePosixPath(n).suffix.lower() in
-                              GENERATED_FROM for n in sources) and is_generated(self.snapshot.text(path, 4096) or "") \
-                or name.lower().endswith((".js", ".mjs", ".cjs")) and (any(
-                    len(line) >= _MINIFIED_LINE for line in (self.snapshot.text(path, 4096) or "").split("\n"))
-                    # a bundler's output in a build folder (nedb's browser-version/out/nedb.js, a browserify
-                    # bundle of lib/, answered questions about lib/datastore.js)
-                    or not _BUILD_FOLDERS.isdisjoint(folder.lower().split("/"))
-                    and _BUNDLE_HEAD.search(self.snapshot.text(path, 4096) or "") is not None
-                    # a compiler's output beside its source map (ky's committed distribution/core/Ky.js
-                    # answered its own stack traces over source/core/Ky.ts)
-                    or _SOURCE_MAPPED.search((self.snapshot.text(path) or "")[-512:]) is not None) \
-                or self._generated_elsewhere(path) or self._amalgamated(path)
-        return marks[path]
-
-    def _amalgamated(self, path: str) -> bool:
-        """Whether ``path`` is a single-header amalgamation of the project's own sources (toml11's 604 KB
-        single_include/toml.hpp, rebuilt from include/ by a workflow, took a top-five place for 8 of 13 questions;
-        nlohmann/json's single_include/): under such a folder, with code of its language outside it."""
-        parts = path.lower().split("/")
-        if not _AMALGAMATION_FOLDERS.intersection(parts[:-1]):
-            return False
-        suffix = PurePosixPath(path).suffix.lower()
-        top = parts.index(next(p for p in parts if p in _AMALGAMATION_FOLDERS))
-        return any(f.lower().split("/")[top:top + 1] != [parts[top]] and f.lower().endswith(suffix)
-                   for f in self.snapshot.files if f != path)
-
-    def _generated_elsewhere(self, path: str) -> bool:
-        """Whether ``path``'s head says a tool wrote it from a source the repository holds in another
-        folder (mockgen's ``// Code generated by MockGen. DO NOT EDIT.`` / ``// Source: client.go``: a mock
-        under mocks/ answered where go-retryablehttp's ``LeveledLogger`` interface is defined), or that a mock
-        generator wrote it."""
-        head = self.snapshot.text(path, 4096) or ""
-        if not is_generated(head):
-            return False
-        if _MOCK_GENERATOR.search(head):
-            return True
-        if _AMALGAMATED_HEAD.search(head) and any(f != path for f in self._by_tail().get(PurePosixPath(path).name, [])):
-            return True  # tomlplusplus' toml.hpp at the top, "assembled … by a script", beside include/toml++/toml.hpp
-        named = _GENERATED_SOURCE.search(head)
-        return named is not None and any(f != path for f in self._by_tail().get(named.group(1).lstrip("./"), []))
 
     def _unit_body(self, query: Query, path: str) -> bool:
         """Whether the code unit of ``path`` that best matches ``query`` has a body (an inline
@@ -1200,61 +1055,6 @@ class Retriever:
         lines = (self.snapshot.text(path) or "").splitlines()[unit[0] - 1:unit[1]]
         return any("{" in line for line in lines)
 
-    def _includes_only(self, path: str) -> bool:
-        """Whether a C/C++ source file holds little but `#include` lines (spdlog's ``src/async.cpp``
-        compiles its headers' inline code in), or no body but a namespace's: explicit instantiations
-        (toml11's src/serializer.cpp, ``template class serializer<type_config>;``, held serializer.hpp's
-        answer 32nd, behind it)."""
-        text = self.snapshot.text(path, 20_000) or ""
-        lines = [line.strip() for line in text.splitlines()]
-        code = [line for line in lines if line and not COMMENT_LINE.match(line) or line.startswith("#include")]
-        if not code:
-            return False
-        if sum(line.startswith(("#include", "#if", "#endif", "#else", "#define", "#pragma")) for line in code) * 2 \
-                >= len(code):
-            return True
-        bare = "\n".join(line for line in code if not line.startswith("#"))
-        return all(_NAMESPACE_OPENED.search(bare[:m.start()]) for m in re.finditer(r"\{", bare))
-
-    def _built_page(self, path: str) -> bool:
-        """Whether ``path`` is a docs page a documentation tool built (HTML that says so, or whose
-        source page, named alike, the repository holds): Alamofire's 364 jazzy pages answered
-        "how do I stop following redirects?", sqlalchemy's built ``doc/orm/*.html`` stood
-        beside the ``doc/build/orm/*.rst`` they were built from. Read once per page."""
-        if PurePosixPath(path).suffix.lower() not in (".html", ".htm") or file_kind(path) != "docs":
-            return False
-        marks = self._built_marks
-        if path not in marks:
-            marks[path] = BUILT_PAGE.search(self.snapshot.text(path) or "") is not None \
-                or _page_key(path) in self._page_sources()
-        return marks[path]
-
-    def _autodoc_stub(self, path: str) -> bool:
-        """Whether the docs page ``path`` is autodoc directives and headings alone (:func:`is_autodoc_stub`),
-        read once."""
-        if path not in self._stub_marks:
-            self._stub_marks[path] = PurePosixPath(path).suffix.lower() in (".rst", ".md", ".txt") \
-                and is_autodoc_stub(self.snapshot.text(path, 40_000) or "")
-        return self._stub_marks[path]
-
-    def _page_sources(self) -> set[str]:
-        """The repository's docs sources (``.rst``, ``.md``, ``.adoc``, ``.txt`` pages), each by
-        :func:`_page_key`."""
-        if self._sources is None:
-            self._sources = {_page_key(f) for f in self.snapshot.files
-                             if PurePosixPath(f).suffix.lower() in (".rst", ".md", ".adoc", ".txt", ".markdown")
-                             and file_kind(f) == "docs"} - {"index", "readme"}
-        return self._sources
-
-    def _folders(self) -> dict[str, list[str]]:
-        """Each folder's file names (for :meth:`_generated`), made once."""
-        if self._folder_names is None:
-            found: dict[str, list[str]] = defaultdict(list)
-            for f in self.snapshot.files:
-                folder, _, name = f.rpartition("/")
-                found[folder].append(name)
-            self._folder_names = found
-        return self._folder_names
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
@@ -1318,7 +1118,7 @@ class Retriever:
                         continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
                     if passed_over(path, query):
                         continue  # a changelog, notes for assistants, a translation: lifted only where asked for
-                    if kind == "docs" and lifts["docs"] and self._autodoc_stub(path) \
+                    if kind == "docs" and lifts["docs"] and self.facts.autodoc_stub(path) \
                             and not names_file(query.text, path):
                         continue  # dateutil's docs/tz.rst, `.. autofunction:: gettz` and no word of its cache
                     if not_asked_about(path, query.text):
@@ -1478,7 +1278,7 @@ class Retriever:
                 # which builds its message for every thrower (ky's HTTPError.ts), is no such file
                 writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
                 if inner and inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
-                        and not self._generated(inner) and (not writing or inner in writing):
+                        and not self.facts.generated(inner) and (not writing or inner in writing):
                     fused[inner] += cfg.innermost_frame
                     why[inner].append("innermost frame")
             elif cfg.innermost_frame and query.functions and not query.frame_lines and not holding \
@@ -1496,19 +1296,19 @@ class Retriever:
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
                     code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
                     # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
-                    autoconf = PurePosixPath(path).name == "configure" and self._generated(path)
+                    autoconf = PurePosixPath(path).name == "configure" and self.facts.generated(path)
                     # (and a vendored library's pages: sqlx's vendored v1.2.0 reflectx/README.md over its own)
                     page = not code and file_kind(path) == "docs" and is_vendored(path)
-                    if not code and not autoconf and not page and not self._built_page(path):
+                    if not code and not autoconf and not page and not self.facts.built_page(path):
                         continue
-                    copied = VENDORED if is_vendored(path) else "generated" if not code or self._generated(path) else ""
+                    copied = VENDORED if is_vendored(path) else "generated" if not code or self.facts.generated(path) else ""
                     # its name is the tool's ("which configure option …"): configure.ac is where it is written
                     if copied and (autoconf or not _names_copy(named_text, path, copied == VENDORED)
-                                   or (copied == VENDORED and self._own_namesake(path)
+                                   or (copied == VENDORED and self.facts.own_namesake(path)
                                        and not _ASKS_VENDORED.search(query.text))):
                         fused[path] -= cfg.copied_penalty
                         why[path].append(copied)
-            if cfg.copied_penalty and (older := self._older_versions()):
+            if cfg.copied_penalty and (older := self.facts.older_versions()):
                 # a page of an older version's docs beside the newer's (commonmark's docs/1.x/security.md over
                 # docs/2.x/security.md; RestSharp's versioned_docs/version-v110/), unless the question names it
                 for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
@@ -1526,7 +1326,7 @@ class Retriever:
                 for header, source in headers_and_sources(list(fused)):
                     # nor one whose own code unit matches best (hiredis's `static inline … sdssetalloc`, a
                     # lowercase name the question does not mark as code)
-                    if fused[header] >= fused[source] and header not in named and not self._includes_only(source) \
+                    if fused[header] >= fused[source] and header not in named and not self.facts.includes_only(source) \
                             and not (_unit_rank(why[header]) < _unit_rank(why[source]) and self._unit_body(query, header)):
                         fused[header] = fused[source] - HEADER_BEHIND
                         why[header].append("header behind its source")
@@ -1534,7 +1334,7 @@ class Retriever:
                 # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
                 # nor a Java, C# or Kotlin interface, or a Swift protocol, over the code implementing it (java-jwt's
                 # javadoc-heavy interfaces/Verification.java answered where the verifier checks `exp`)
-                interfaces = {p for p in fused if self._interface_only(p)}
+                interfaces = {p for p in fused if self.facts.interface_only(p)}
                 for path in interfaces:
                     why[path].append(DECLARES_ONLY)  # for `ask`, which weighs BM25 beside the stage
                 code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)
@@ -1560,7 +1360,7 @@ class Retriever:
         # bug reports, config's empty templates/settings/development.yml answered a question on reloading)
         left_out = [p for p in fused if is_media(p) and not asks_media(query.text, p)
                     or is_license(p) and not asks_license(query.text)
-                    or p in self._empty_files() and not names_file(query.text, p)]
+                    or p in self.facts.empty_files() and not names_file(query.text, p)]
         if len(left_out) < len(fused):  # when they are all it found, they are what it found
             for path in left_out:
                 del fused[path]
@@ -1638,20 +1438,6 @@ def _table_keys(lines: list[str], n: int) -> set[str]:
     return {found.group(1)} if found else set()
 
 
-def _page_key(path: str) -> str:
-    """How a docs page and the page built from it are told alike: the stem, or for a folder's
-    own page (``index``, ``readme``) the folder and the stem (CsvHelper's site builds
-    ``docs/migration/v30/index.html`` from ``input/migration/v30/index.md``)."""
-    pure = PurePosixPath(path.lower())
-    stem = "index" if pure.stem == "readme" else pure.stem
-    return f"{pure.parent.name}/{stem}" if stem in ("index", "_index") and pure.parent.name else stem
-
-
-def _version_key(folder: str) -> tuple[int, ...]:
-    """A version folder's order (``1.x`` < ``2.0`` < ``2.x``; ``version-v114`` is 114)."""
-    return tuple(1 << 30 if n == "x" else int(n) for n in re.findall(r"\d+|(?<=\.)x\b", folder))
-
-
 def _names_version(question: str, folder: str) -> bool:
     """Whether ``question`` names the version of the folder ``folder`` (``1.x``, ``v1.x``,
     ``version-v110``): "in 1.x, how do I …" asks for that version's page."""
@@ -1708,42 +1494,16 @@ def _unit_rank(why: list[str]) -> int:
 _NAMED_HERE = frozenset({"definition asked", "name found", "pair defined", "raise asked", "message found"})
 
 
-#: File names code generators give what they write (protobuf, OpenAPI clients, Dart's build_runner,
-#: Windows Forms' designer, ``*.generated.*``): generated whatever the repository holds beside them.
-_GENERATED_NAME = re.compile(r"(?:\.pb\.(?:go|cc|h)|_pb2(?:_grpc)?\.pyi?|\.gen\.[cm]?[jt]sx?|\.g\.dart|\.freezed\.dart|"
-                             r"\.designer\.cs|\.g\.(?:i\.)?cs|[._]generated\.\w+|\.min\.[cm]?js)$")
-#: A line this long in a JavaScript file's head says a minifier wrote it (retrofit's website
-#: `prettify.js` ranked first for "Remove outdated TODO").
-#: Folders a bundler writes into.
-_BUILD_FOLDERS = frozenset({"dist", "out", "build", "bundle", "bundles", "umd"})
-#: A bundler's wrapper at a file's head: UMD's `define.amd` test, browserify's, webpack's and esbuild's preludes.
-_BUNDLE_HEAD = re.compile(r"define\.amd|__webpack_require__|\bparcelRequire\b|\b__commonJS\s*=|\b__toESM\s*=|"
-                          r"typeof require\s*==\s*[\"']function[\"']"
-                          r"&&require|\(function\s*\w*\s*\(\s*[etr]\s*,\s*[ntr]\s*,\s*[rn]\s*\)\s*\{\s*function")
-_MINIFIED_LINE = 1000
 #: A question asking where or how something is configured or set.
 _ASKS_CONFIGURED = re.compile(r"^\s*(?:where|which|what|how)\b[^\n]*\b(?:configur\w*|config|settings?|set up)\b", re.I)
 #: A name that is an error's type (`HTTPError`, `NodeException`, `SetLoggerError`).
 _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
-#: The line a compiler (tsc, Babel, a bundler) ends its output with, naming the source map.
-_SOURCE_MAPPED = re.compile(r"^//# sourceMappingURL=\S+\s*$", re.M)
-#: What a brace that opens no body follows: a namespace (``inline namespace v4``) or ``extern "C"``.
-_NAMESPACE_OPENED = re.compile(r'(?:\bnamespace(?:\s+[\w:]+)?|\bextern\s+"C(?:\+\+)?")\s*$')
-#: Folders holding a project's sources amalgamated into one file.
-_AMALGAMATION_FOLDERS = frozenset({"single_include", "single-include", "single_header", "single-header",
-                                   "amalgamation", "amalgamated"})
 #: How well (BM25, against the best code file) a page must match a "how do I …" question for the docs lift: chosen
 #: on the review questions of the stops before the last asking only so (135: first file 80 -> 94, first five 127 ->
 #: 125), then checked on the last stop's and this one's (75: 60 -> 62, 74 -> 73).
 HOW_TO_PAGE_SHARE = 0.8
 #: A path written out whose file has no suffix (``timezones/full/tzdb/Europe/Berlin``): a folder and a name.
 _BARE_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w-]+)(?![\w./-])")
-#: A generated file's head naming the file it was generated from (mockgen's ``// Source: client.go``).
-_GENERATED_SOURCE = re.compile(r"(?im)^\W{0,4}source:\s*([\w./-]+\.\w+)\s*$")
-#: A head saying a file was assembled from the project's sources into one.
-_AMALGAMATED_HEAD = re.compile(r"(?i)\b(?:amalgamat\w*|assembled|single[- ]header)\b")
-#: Mock generators' marks: Go's mockgen, mockery and counterfeiter, whose files copy an interface's methods.
-_MOCK_GENERATOR = re.compile(r"(?i)\bgenerated by (?:mockgen|mockery|counterfeiter)\b")
 
 
 def _named_for(files: set[str], name: str) -> set[str]:

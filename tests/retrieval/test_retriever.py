@@ -2587,7 +2587,7 @@ def test_a_header_beside_explicit_instantiations_or_an_amalgamation_keeps_its_pl
     ranked = retriever.rank("how does the serializer make sure 1.0 is not written as 1 when formatting a float?", 3)
     assert ranked[0].path == "include/toml11/serializer.hpp", ranked
     assert "generated" in next(h.why for h in ranked if h.path.startswith("single_include/")), ranked
-    assert not retriever._includes_only("src/parser.cpp")
+    assert not retriever.facts.includes_only("src/parser.cpp")
     # one at the top, saying it was assembled, beside the header it copies (tomlplusplus' 17,897-line toml.hpp
     # beside include/toml++/toml.hpp first for 20 of 30 history questions)
     top = make_repo(tmp_path / "top", {
