@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             query = parse(f"{name}: {message}")
             paths, x = candidate_features(snapshot, query, retriever.rankings(query), retriever.log)
             scores = dict(zip(paths, combiner.score(x).tolist(), strict=True)) if len(paths) else {}
-            rows.append((scores, retriever.holding_messages(query, list(scores)), targets))
+            rows.append((scores, retriever.messages.holding_messages(query, list(scores)), targets))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
     found = sum(bool(r[1]) for r in rows)

@@ -1561,7 +1561,7 @@ def test_a_message_in_a_table_keyed_by_a_name_lifts_the_code_raising_the_name(tm
     assert all("message found" not in h.why for h in hits if h.path == "src/error.rs"), hits
     control = retriever.rank('Error("control character found while parsing a string", line: 3, column: 18)', 2)
     assert control[0].path == "src/read.rs", control  # the arm above a message on its own line
-    from explore.retrieval.retriever import _table_keys
+    from explore.retrieval.messages import _table_keys
 
     assert _table_keys(['    #[error("key must be a string")]', "    KeyMustBeAString,"], 0) == {"KeyMustBeAString"}
     assert _table_keys(['    raise ValueError("key must be a string")'], 0) == set()
@@ -1631,7 +1631,7 @@ def test_a_message_only_a_locale_catalog_holds_lifts_the_code_raising_its_key(tm
     hits = retriever.rank('I get 400 {"error":"message body does not match declared format"} when posting a body', 3)
     assert hits[0].path == "lib/grape/exceptions/invalid_message_body.rb" and "message raised" in hits[0].why, hits
     assert not any("message raised" in h.why for h in hits if h.path == "lib/grape/exceptions/base.rb"), hits
-    from explore.retrieval.retriever import _catalog_entry_keys
+    from explore.retrieval.messages import _catalog_entry_keys
 
     assert _catalog_entry_keys(catalog.splitlines(), 5) == ["invalid_message_body"]  # not `problem`, `grape`, `en`
     assert _catalog_entry_keys(['{', '  "errors": {', '    "invalidEmail": "is not a valid email"', '  }', '}'], 2) \
