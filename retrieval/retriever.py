@@ -939,7 +939,13 @@ class Retriever:
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
         of it (:meth:`holds_no_word`), it is a name alone that no file holds or defines, or
-        it is only a link or an issue number (its words match code about URLs)."""
+        it is only a link or an issue number (its words match code about URLs).
+
+        The learned combiner scores every candidate; then, in order, the kinds asked for are
+        lifted (:meth:`_kinds_asked`), what the question names (:meth:`_named_lifts`), the code
+        raising a pasted message (:meth:`_message_lifts`), where a trace broke (:meth:`_frame_lifts`);
+        copies go below what they copy (:meth:`_copy_penalties`) and declarations behind their
+        code (:meth:`_declarations_behind`). ``why`` records each file's reasons."""
         query = parse(question) if isinstance(question, str) else question
         if is_only_a_reference(query.text):
             return []
@@ -961,271 +967,12 @@ class Retriever:
             paths, features = candidate_features(self.snapshot, query, rankings, self.log)
             scores = combiner.score(features) if len(paths) else np.zeros(0)
             fused = dict(zip(paths, scores.tolist(), strict=True))
-            lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs")
-                     and not (asks_how_to_only(query.text) and not self._pages_match(rankings)) else 0.0,
-                     "config": cfg.config_intent if (names_config(query.text) or self._configure_asked(query)
-                                                     or self._tool_configured(query, fused)
-                                                     or asks_artifact_built(query.text))
-                     and not asks_for_page(query.text) else 0.0,
-                     "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
-                     # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
-                     # its words, was 10th behind four pages the docs lift took up)
-                     "example": cfg.docs_intent if asks_example(query.text) and not is_statement(query.text) else 0.0,
-                     # a release is made by a workflow, or by a script (httparty's script/release got nothing);
-                     # and a benchmark asked for is one (negroni's negroni_bench_test.go, first by its words, 3rd)
-                     "script": cfg.config_intent if (publishing := asks_publish(query.text))
-                     or asks_benchmark(query.text) else 0.0}
-            if lifts["test"]:
-                # the tests of the code the question is about (validators' tests/i18n/test_fi.py for "which test covers
-                # the Finnish social security number validator?": its words are fi.py's, not the test's)
-                subject_tests = self._subject_tests(fused)
-                # not over a test file both content rankings put first (mox's cluster_test.exs for "which test covers
-                # allowances across nodes in a cluster?", under mox_test.exs, named for the one module it tests; jimfs's
-                # JimfsFileSystemCloseTest under FileSystemStateTest): its words say which test more surely than a name
-                if any(file_kind(p) == "test" and p not in subject_tests and {"file#1", "unit#1"} <= set(why[p])
-                       for p in fused):
-                    subject_tests = []
-                for path in subject_tests:
-                    fused[path] += lifts["test"] * SUBJECT_SHARE
-                    why[path].append(SUBJECT_TESTED)
-            registry = _registry_asked(query.text) if lifts["script"] else None
-            if any(lifts.values()):
-                # the best unit rank a test file holds: a module's own tests answer only above it
-                tested_units = min((_unit_rank(why[p]) for p in fused if file_kind(p) == "test"), default=1 << 30)
-                for path in fused:
-                    kind = file_kind(path)
-                    if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
-                        continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
-                    if passed_over(path, query):
-                        continue  # a changelog, notes for assistants, a translation: lifted only where asked for
-                    if kind == "docs" and lifts["docs"] and self.facts.autodoc_stub(path) \
-                            and not names_file(query.text, path):
-                        continue  # dateutil's docs/tz.rst, `.. autofunction:: gettz` and no word of its cache
-                    if not_asked_about(path, query.text):
-                        continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
-                    if kind == "script" and lifts["script"] and not (
-                            self._releases(path) if publishing else is_benchmark(path)):
-                        continue  # a script that publishes nothing (just's bin/test-bash-completions came first)
-                    if lifts["script"] and publishing and is_release_guide(path):
-                        fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
-                        why[path].append(RELEASE_GUIDE)
-                    if lifts["script"] and publishing and kind == "config" and self._releases(path):
-                        fused[path] += lifts["script"]  # and the settings of the tool that makes them
-                        why[path].append(RELEASE_CONFIG)
-                        if registry is not None and registry.search(self.snapshot.text(path, INDEX_BYTES) or ""):
-                            # of those, the one publishing where the question says (insta's publish-crates.yml,
-                            # "crates.io", behind release.yml building the binaries)
-                            fused[path] += lifts["script"] * BUILD_SHARE
-                            why[path].append("registry named")
-                    if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
-                            and not _ASKS_FIXTURE.search(query.text):
-                        continue  # a fixture is what a test reads, not the test (marked's fixtures/bin-input.md)
-                    if lift := lifts.get(kind, 0.0):
-                        fused[path] += lift
-                        why[path].append(f"{kind} asked")
-                    elif kind == "code" and lifts["test"] and _unit_rank(why[path]) <= OWN_TESTS_UNITS \
-                            and _unit_rank(why[path]) < tested_units and self._tests_match(query, path):
-                        # (not below a test file's unit: hashbrown's map.rs, unit#3, took "which test covers a
-                        # BuildHasher that panics …?" from tests/hasher_unwind.rs, unit#1)
-                        fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
-                        why[path].append(TESTS_INSIDE)
-                if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
-                    declaring = [p for p in fused if file_kind(p) == "config" and declares_version_asked(query.text, p)
-                                 and self._declares_version(query.text, p)]
-                    # the project's own declares it, at its top: moshi's records-tests module pins its own toolchain
-                    top = min((p.count("/") for p in declaring), default=0)
-                    # of the CI files asked what they run on, those listing versions (commons-csv's "which JDK
-                    # versions does the GitHub Actions build test against?" answered codeql-analysis.yml, whose
-                    # matrix lists languages, over maven.yml's `java: [ 8, 11, 17, 21 ]`)
-                    # (where versions are asked for: not "which workflow publishes the release?")
-                    listing = {p for p in fused if asks_ci_file(query.text, p)
-                               and tested_versions_line(query.text, p, (self.snapshot.text(p) or "").splitlines(),
-                                                        listed=True) is not None}
-                    for path in fused:
-                        if path in declaring and path.count("/") == top:
-                            fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
-                            why[path].append("language version asked")
-                        elif file_kind(path) == "config" and names_tool(query.text, path) and not (
-                                listing and path not in listing and asks_ci_file(query.text, path)):
-                            fused[path] += cfg.config_intent * BUILD_SHARE
-                            why[path].append("tool named")
-                if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
-                    for path in fused:
-                        if is_build_file(path) and file_kind(path) == "config" \
-                                and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
-                            fused[path] += cfg.config_intent * BUILD_SHARE
-                            why[path].append("build asked")
-            if (dependency := dependency_asked(query.text)) is not None and not is_statement(query.text):
-                # (a lockfile where the version is asked as locked or pinned: factory_bot's Gemfile.lock, ex_machina's
-                # mix.lock, Nimble's Package.resolved; for what the package requires, its manifest's range)
-                locked = _ASKS_LOCKED.search(query.text) is not None
-                pinned = locked or re.search(r"\bpinned\b", query.text, re.I) is not None
-                pinning = [p for p in fused if (file_kind(p) == "config" or pinned and is_lockfile(p))
-                           and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
-                # and the lockfile the question names, which holds it (uuid's "which version of brick/math is
-                # locked in composer.lock?" answered composer.json: a lock's name and version are lines apart)
-                pinning += [p for p in self.paths_written(query) & set(fused) - set(pinning)
-                            if dependency.lower() in (self.snapshot.text(p) or "").lower()]
-                for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
-                    fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
-                    if locked and is_lockfile(path):  # "which version of ecto_sql is locked?": mix.lock, not mix.exs
-                        fused[path] += cfg.config_intent
-                    why[path].append(DEPENDENCY_PINNED)
-            if lifts["docs"] == 0.0 and asks_for_grammar(query.text):
-                for path in fused:
-                    if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:
-                        fused[path] += cfg.docs_intent  # as a page asked for: the words are in no line of it
-                        why[path].append("grammar asked")
-            if cfg.definition_intent and query.names and asks_where_raised(query.text):
-                for path in self.messages.raising(query, list(fused)):
-                    fused[path] += cfg.definition_intent  # as a definition asked for: where it is raised
-                    why[path].append("raise asked")
-            if cfg.definition_intent and asks_definition(query.text):
-                for path in self.defining(query, list(fused)):
-                    fused[path] += cfg.definition_intent
-                    why[path].append("definition asked")
-            # on statements it cost (reports .766 -> .731); asked for its tests, a dotted name's own file is no answer
-            if cfg.pair_defined and not is_statement(query.text) and not lifts.get("test"):
-                for path in self.defining_pairs(query, list(fused)):
-                    fused[path] += cfg.pair_defined
-                    why[path].append("pair defined")
-            if cfg.name_found and not is_statement(query.text):
-                for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
-                    fused[path] += cfg.name_found
-                    why[path].append("name found")
-            if cfg.name_found and query.locales and _ASKS_WHICH_FILE.search(query.text) \
-                    and not is_statement(query.text):
-                # "which file holds the Spanish names of the emoji?": the locale's file (emoji_es.json, 16th: a
-                # path ranking's first alone is outweighed by the code that loads every locale)
-                for path in set(self._locale_files(query)) & set(fused):
-                    fused[path] += cfg.docs_intent  # as a page asked for: the file is the answer, not the loader
-                    why[path].append(LOCALE_NAMED)
-            if cfg.name_found and not query.frame_lines and not is_statement(query.text):
-                # a file written out whole, in prose: gson's "…/functional/SerializedNameTest.java" ranked second,
-                # behind the annotation it tests (the test prior and the name outweighed a path one file has);
-                # not in a statement, which asks for code (networkx's "… * Update networkx/…/tests/test_geometric.py"
-                # put that test over the geometric.py it fixed)
-                for path in self.paths_written(query) & set(fused):
-                    fused[path] += cfg.name_found
-                    why[path].append("path named")
-                # a file name no file of the repository bears: the code whose string names it, which reads or writes
-                # it (insta's "where is its insta.yaml tool configuration looked up?": env.rs's `"insta.yaml"`)
-                for path in self._naming_absent_files(query, fused):
-                    fused[path] += cfg.name_found
-                    why[path].append("file name held")
-            if cfg.platform_named and not is_statement(query.text):
-                # a platform the question names: the code of that platform's files (fsnotify's "how does the Windows
-                # backend …" answered fsnotify.go over backend_windows.go; Go's `_windows.go`, Rust's `windows.rs`)
-                for path in self._platform_files(query, fused):
-                    fused[path] += cfg.platform_named
-                    why[path].append(PLATFORM_NAMED)
-            holding: set[str] = set()
-            if cfg.message_found and query.messages:
-                texts = self.messages.code_texts(list(fused))  # read once for both
-                holding = self.messages.holding_messages(query, list(fused), texts)
-                # a table of messages keyed by a name the code raises with (serde_json's error.rs,
-                # `ErrorCode::KeyMustBeAString => f.write_str("key must be a string")`, over ser.rs raising it)
-                tables = self.messages.message_tables(query, holding, list(fused), texts)
-                for path in holding - set(tables):
-                    fused[path] += cfg.message_found
-                    why[path].append("message found")
-                for path in sorted({user for users in tables.values() for user in users} - holding):
-                    fused[path] += cfg.message_found
-                    why[path].append(MESSAGE_RAISED)
-                if lifts.get("test"):
-                    # "which test checks that … throws 'Calling context is suspending …'?": the tests asserting the
-                    # message (turbine's TurbineJvmTest.kt, behind a test of the function's every other use)
-                    asserting = [p for p in fused if file_kind(p) == "test" and not is_vendored(p)
-                                 and any(piece in (self.snapshot.text(p) or "") for piece in query.messages)]
-                    for path in asserting if len(asserting) <= MESSAGE_FILES else ():
-                        fused[path] += cfg.message_found
-                        why[path].append("message found")
-                    for path in [p for p in fused if SUBJECT_TESTED in why[p]] if asserting else ():
-                        if path not in asserting:  # the message says which test more surely than a file's name
-                            fused[path] -= lifts["test"] * SUBJECT_SHARE
-                            why[path].remove(SUBJECT_TESTED)
-            # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
-            # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
-            if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):
-                # where it broke: the innermost frame the repository holds (uuid's trace thrown in
-                # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
-                inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
-                if (source := self._bundle_source(query, inner, fused)) is not None:
-                    inner = source  # a bundle's frame: the function's file ("" where none is a candidate)
-                # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
-                # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
-                # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
-                # which builds its message for every thrower (ky's HTTPError.ts), is no such file
-                writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
-                if inner and inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
-                        and not self.facts.generated(inner) and (not writing or inner in writing):
-                    fused[inner] += cfg.innermost_frame
-                    why[inner].append("innermost frame")
-            elif cfg.innermost_frame and query.functions and not query.frame_lines and not holding \
-                    and (inner := self._innermost_defined(query, fused)):
-                # frames naming functions and no file (Kotlin/Native's `kfun:app.cash.turbine#awaitItem…`): the
-                # innermost function the repository defines, where few files do
-                fused[inner] += cfg.innermost_frame
-                why[inner].append("innermost frame")
-            if cfg.copied_penalty:
-                # a copy a stack frame runs in is no copy the question names (ky's trace through its committed
-                # distribution/core/Ky.js, compiled from source/core/Ky.ts, answered the compiled file)
-                named_text = query.text
-                for ran, _ in query.frame_lines:
-                    named_text = named_text.replace(ran, " ")
-                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
-                    code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
-                    # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
-                    autoconf = PurePosixPath(path).name == "configure" and self.facts.generated(path)
-                    # (and a vendored library's pages: sqlx's vendored v1.2.0 reflectx/README.md over its own)
-                    page = not code and file_kind(path) == "docs" and is_vendored(path)
-                    if not code and not autoconf and not page and not self.facts.built_page(path):
-                        continue
-                    copied = VENDORED if is_vendored(path) else "generated" if not code or self.facts.generated(path) else ""
-                    # its name is the tool's ("which configure option …"): configure.ac is where it is written
-                    if copied and (autoconf or not _names_copy(named_text, path, copied == VENDORED)
-                                   or (copied == VENDORED and self.facts.own_namesake(path)
-                                       and not _ASKS_VENDORED.search(query.text))):
-                        fused[path] -= cfg.copied_penalty
-                        why[path].append(copied)
-            if cfg.copied_penalty and (older := self.facts.older_versions()):
-                # a page of an older version's docs beside the newer's (commonmark's docs/1.x/security.md over
-                # docs/2.x/security.md; RestSharp's versioned_docs/version-v110/), unless the question names it
-                for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
-                    folder = next((f for f in older if path.startswith(f)), None)
-                    if folder is not None and file_kind(path) == "docs" \
-                            and not _names_version(query.text, older[folder]):
-                        fused[path] -= cfg.copied_penalty
-                        why[path].append(OLDER_VERSION)
-            if asks_implementation(query.text):
-                # not a file holding what the question names (spdlog's async.h defines `create_async_nb`
-                # inline; i18next's options.d.ts is where `InitOptions` is typed), nor behind a source
-                # of `#include` lines alone (spdlog's src/async.cpp); just behind, not below unrelated files
-                # (after the copied penalty: a vendored file's score before it is no code file's to stand behind)
-                named = {p for p in fused if any(w.startswith("symbol#") or w in _NAMED_HERE for w in why[p])}
-                for header, source in headers_and_sources(list(fused)):
-                    # nor one whose own code unit matches best (hiredis's `static inline … sdssetalloc`, a
-                    # lowercase name the question does not mark as code)
-                    if fused[header] >= fused[source] and header not in named and not self.facts.includes_only(source) \
-                            and not (_unit_rank(why[header]) < _unit_rank(why[source]) and self._unit_body(query, header)):
-                        fused[header] = fused[source] - HEADER_BEHIND
-                        why[header].append("header behind its source")
-                # a TypeScript declaration file or a stub declares everything and does nothing (pino's
-                # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
-                # nor a Java, C# or Kotlin interface, or a Swift protocol, over the code implementing it (java-jwt's
-                # javadoc-heavy interfaces/Verification.java answered where the verifier checks `exp`)
-                interfaces = {p for p in fused if self.facts.interface_only(p)}
-                for path in interfaces:
-                    why[path].append(DECLARES_ONLY)  # for `ask`, which weighs BM25 beside the stage
-                code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)
-                        and p not in interfaces]
-                # (a declaration file holds no code, whatever names it holds: kleur's index.d.ts, whose interface
-                # names `red` and `bold`, answered how `kleur.red().bold()` chaining works over index.mjs)
-                declaring = [p for p in fused if declares_only(p) or p in interfaces and p not in named]
-                for path in declaring if code else ():
-                    if fused[path] >= max(code):
-                        fused[path] = max(code) - HEADER_BEHIND
-                        why[path].append("declarations behind the code")
+            lifts = self._kinds_asked(query, rankings, fused, why)
+            self._named_lifts(query, fused, why, lifts)
+            holding = self._message_lifts(query, fused, why, lifts)
+            self._frame_lifts(query, rankings, fused, why, holding)
+            self._copy_penalties(query, fused, why)
+            self._declarations_behind(query, fused, why)
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():
@@ -1246,6 +993,309 @@ class Retriever:
                 del fused[path]
         order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
         return [Hit(p, round(fused[p], 6), tuple(why[p]), self.best_unit(query, p)) for p in order]
+
+    def _kinds_asked(self, query: Query, rankings: Mapping[str, list[tuple[str, float]]], fused: dict[str, float],
+                     why: dict[str, list[str]]) -> dict[str, float]:
+        """Lift the kinds of file ``query`` asks for (docs, config, tests, examples, scripts), in
+        ``fused`` and ``why`` (a changelog, a stub, a fixture passed over), with the tests of the
+        code it is about, a module's own tests, a release's guide and tool, the versions a manifest
+        declares, the tools and the build it names. Returns each kind's lift (0: not asked)."""
+        cfg = self.config
+        lifts = {"docs": cfg.docs_intent if asks_for(query.text, "docs")
+                 and not (asks_how_to_only(query.text) and not self._pages_match(rankings)) else 0.0,
+                 "config": cfg.config_intent if (names_config(query.text) or self._configure_asked(query)
+                                                 or self._tool_configured(query, fused)
+                                                 or asks_artifact_built(query.text))
+                 and not asks_for_page(query.text) else 0.0,
+                 "test": cfg.tests_intent if asks_for_tests(query.text) else 0.0,
+                 # "… is there an example?": the examples folder's files (PHPMailer's gmail_xoauth.phps, first by
+                 # its words, was 10th behind four pages the docs lift took up)
+                 "example": cfg.docs_intent if asks_example(query.text) and not is_statement(query.text) else 0.0,
+                 # a release is made by a workflow, or by a script (httparty's script/release got nothing);
+                 # and a benchmark asked for is one (negroni's negroni_bench_test.go, first by its words, 3rd)
+                 "script": cfg.config_intent if (publishing := asks_publish(query.text))
+                 or asks_benchmark(query.text) else 0.0}
+        if lifts["test"]:
+            # the tests of the code the question is about (validators' tests/i18n/test_fi.py for "which test covers
+            # the Finnish social security number validator?": its words are fi.py's, not the test's)
+            subject_tests = self._subject_tests(fused)
+            # not over a test file both content rankings put first (mox's cluster_test.exs for "which test covers
+            # allowances across nodes in a cluster?", under mox_test.exs, named for the one module it tests; jimfs's
+            # JimfsFileSystemCloseTest under FileSystemStateTest): its words say which test more surely than a name
+            if any(file_kind(p) == "test" and p not in subject_tests and {"file#1", "unit#1"} <= set(why[p])
+                   for p in fused):
+                subject_tests = []
+            for path in subject_tests:
+                fused[path] += lifts["test"] * SUBJECT_SHARE
+                why[path].append(SUBJECT_TESTED)
+        registry = _registry_asked(query.text) if lifts["script"] else None
+        if any(lifts.values()):
+            # the best unit rank a test file holds: a module's own tests answer only above it
+            tested_units = min((_unit_rank(why[p]) for p in fused if file_kind(p) == "test"), default=1 << 30)
+            for path in fused:
+                kind = file_kind(path)
+                if kind == "docs" and PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
+                    continue  # a source file under doc/ (ripgrep's doc/help.rs) is no page; the walk's gate reads it as code
+                if passed_over(path, query):
+                    continue  # a changelog, notes for assistants, a translation: lifted only where asked for
+                if kind == "docs" and lifts["docs"] and self.facts.autodoc_stub(path) \
+                        and not names_file(query.text, path):
+                    continue  # dateutil's docs/tz.rst, `.. autofunction:: gettz` and no word of its cache
+                if not_asked_about(path, query.text):
+                    continue  # pflag's `.gitignore` (`.idea/*`) ranked first for "how is a new release published?"
+                if kind == "script" and lifts["script"] and not (
+                        self._releases(path) if publishing else is_benchmark(path)):
+                    continue  # a script that publishes nothing (just's bin/test-bash-completions came first)
+                if lifts["script"] and publishing and is_release_guide(path):
+                    fused[path] += lifts["script"]  # a guide to releasing makes releases as a script does
+                    why[path].append(RELEASE_GUIDE)
+                if lifts["script"] and publishing and kind == "config" and self._releases(path):
+                    fused[path] += lifts["script"]  # and the settings of the tool that makes them
+                    why[path].append(RELEASE_CONFIG)
+                    if registry is not None and registry.search(self.snapshot.text(path, INDEX_BYTES) or ""):
+                        # of those, the one publishing where the question says (insta's publish-crates.yml,
+                        # "crates.io", behind release.yml building the binaries)
+                        fused[path] += lifts["script"] * BUILD_SHARE
+                        why[path].append("registry named")
+                if kind == "test" and lifts["test"] and PurePosixPath(path).suffix.lower() not in _TEST_SUFFIXES \
+                        and not _ASKS_FIXTURE.search(query.text):
+                    continue  # a fixture is what a test reads, not the test (marked's fixtures/bin-input.md)
+                if lift := lifts.get(kind, 0.0):
+                    fused[path] += lift
+                    why[path].append(f"{kind} asked")
+                elif kind == "code" and lifts["test"] and _unit_rank(why[path]) <= OWN_TESTS_UNITS \
+                        and _unit_rank(why[path]) < tested_units and self._tests_match(query, path):
+                    # (not below a test file's unit: hashbrown's map.rs, unit#3, took "which test covers a
+                    # BuildHasher that panics …?" from tests/hasher_unwind.rs, unit#1)
+                    fused[path] += lifts["test"]  # a Rust module's own `#[cfg(test)] mod tests` (httparse's lib.rs)
+                    why[path].append(TESTS_INSIDE)
+            if lifts["config"]:  # phpunit.xml.dist for "where is the phpunit configuration?", not the CI job running it
+                declaring = [p for p in fused if file_kind(p) == "config" and declares_version_asked(query.text, p)
+                             and self._declares_version(query.text, p)]
+                # the project's own declares it, at its top: moshi's records-tests module pins its own toolchain
+                top = min((p.count("/") for p in declaring), default=0)
+                # of the CI files asked what they run on, those listing versions (commons-csv's "which JDK
+                # versions does the GitHub Actions build test against?" answered codeql-analysis.yml, whose
+                # matrix lists languages, over maven.yml's `java: [ 8, 11, 17, 21 ]`)
+                # (where versions are asked for: not "which workflow publishes the release?")
+                listing = {p for p in fused if asks_ci_file(query.text, p)
+                           and tested_versions_line(query.text, p, (self.snapshot.text(p) or "").splitlines(),
+                                                    listed=True) is not None}
+                for path in fused:
+                    if path in declaring and path.count("/") == top:
+                        fused[path] += cfg.config_intent  # the manifest declares it; a CI job only reads it
+                        why[path].append("language version asked")
+                    elif file_kind(path) == "config" and names_tool(query.text, path) and not (
+                            listing and path not in listing and asks_ci_file(query.text, path)):
+                        fused[path] += cfg.config_intent * BUILD_SHARE
+                        why[path].append("tool named")
+            if lifts["config"] and asks_build(query.text):  # the build's own files, not a build/.gitignore
+                for path in fused:
+                    if is_build_file(path) and file_kind(path) == "config" \
+                            and not {"doc", "docs"} & set(PurePosixPath(path.lower()).parts[:-1]):  # docs/Makefile builds the docs
+                        fused[path] += cfg.config_intent * BUILD_SHARE
+                        why[path].append("build asked")
+        return lifts
+
+    def _named_lifts(self, query: Query, fused: dict[str, float], why: dict[str, list[str]],
+                     lifts: Mapping[str, float]) -> None:
+        """Lift the files holding what ``query`` names: a dependency's pinning line, a grammar,
+        where a name is raised or defined, a dotted pair, a name, a locale, a path written out, a
+        file name only code holds, a platform."""
+        cfg = self.config
+        if (dependency := dependency_asked(query.text)) is not None and not is_statement(query.text):
+            # (a lockfile where the version is asked as locked or pinned: factory_bot's Gemfile.lock, ex_machina's
+            # mix.lock, Nimble's Package.resolved; for what the package requires, its manifest's range)
+            locked = _ASKS_LOCKED.search(query.text) is not None
+            pinned = locked or re.search(r"\bpinned\b", query.text, re.I) is not None
+            pinning = [p for p in fused if (file_kind(p) == "config" or pinned and is_lockfile(p))
+                       and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
+            # and the lockfile the question names, which holds it (uuid's "which version of brick/math is
+            # locked in composer.lock?" answered composer.json: a lock's name and version are lines apart)
+            pinning += [p for p in self.paths_written(query) & set(fused) - set(pinning)
+                        if dependency.lower() in (self.snapshot.text(p) or "").lower()]
+            for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
+                fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
+                if locked and is_lockfile(path):  # "which version of ecto_sql is locked?": mix.lock, not mix.exs
+                    fused[path] += cfg.config_intent
+                why[path].append(DEPENDENCY_PINNED)
+        if lifts["docs"] == 0.0 and asks_for_grammar(query.text):
+            for path in fused:
+                if PurePosixPath(path).suffix.lower() in GRAMMAR_SUFFIXES:
+                    fused[path] += cfg.docs_intent  # as a page asked for: the words are in no line of it
+                    why[path].append("grammar asked")
+        if cfg.definition_intent and query.names and asks_where_raised(query.text):
+            for path in self.messages.raising(query, list(fused)):
+                fused[path] += cfg.definition_intent  # as a definition asked for: where it is raised
+                why[path].append("raise asked")
+        if cfg.definition_intent and asks_definition(query.text):
+            for path in self.defining(query, list(fused)):
+                fused[path] += cfg.definition_intent
+                why[path].append("definition asked")
+        # on statements it cost (reports .766 -> .731); asked for its tests, a dotted name's own file is no answer
+        if cfg.pair_defined and not is_statement(query.text) and not lifts.get("test"):
+            for path in self.defining_pairs(query, list(fused)):
+                fused[path] += cfg.pair_defined
+                why[path].append("pair defined")
+        if cfg.name_found and not is_statement(query.text):
+            for path in self.holding_names(query, list(fused), tests=bool(lifts.get("test"))):
+                fused[path] += cfg.name_found
+                why[path].append("name found")
+        if cfg.name_found and query.locales and _ASKS_WHICH_FILE.search(query.text) \
+                and not is_statement(query.text):
+            # "which file holds the Spanish names of the emoji?": the locale's file (emoji_es.json, 16th: a
+            # path ranking's first alone is outweighed by the code that loads every locale)
+            for path in set(self._locale_files(query)) & set(fused):
+                fused[path] += cfg.docs_intent  # as a page asked for: the file is the answer, not the loader
+                why[path].append(LOCALE_NAMED)
+        if cfg.name_found and not query.frame_lines and not is_statement(query.text):
+            # a file written out whole, in prose: gson's "…/functional/SerializedNameTest.java" ranked second,
+            # behind the annotation it tests (the test prior and the name outweighed a path one file has);
+            # not in a statement, which asks for code (networkx's "… * Update networkx/…/tests/test_geometric.py"
+            # put that test over the geometric.py it fixed)
+            for path in self.paths_written(query) & set(fused):
+                fused[path] += cfg.name_found
+                why[path].append("path named")
+            # a file name no file of the repository bears: the code whose string names it, which reads or writes
+            # it (insta's "where is its insta.yaml tool configuration looked up?": env.rs's `"insta.yaml"`)
+            for path in self._naming_absent_files(query, fused):
+                fused[path] += cfg.name_found
+                why[path].append("file name held")
+        if cfg.platform_named and not is_statement(query.text):
+            # a platform the question names: the code of that platform's files (fsnotify's "how does the Windows
+            # backend …" answered fsnotify.go over backend_windows.go; Go's `_windows.go`, Rust's `windows.rs`)
+            for path in self._platform_files(query, fused):
+                fused[path] += cfg.platform_named
+                why[path].append(PLATFORM_NAMED)
+
+    def _message_lifts(self, query: Query, fused: dict[str, float], why: dict[str, list[str]],
+                       lifts: Mapping[str, float]) -> set[str]:
+        """Lift the code raising a message ``query`` pastes (:class:`.messages.MessageSites`), and
+        the tests asserting it where tests are asked for. Returns the files holding it."""
+        cfg = self.config
+        holding: set[str] = set()
+        if cfg.message_found and query.messages:
+            texts = self.messages.code_texts(list(fused))  # read once for both
+            holding = self.messages.holding_messages(query, list(fused), texts)
+            # a table of messages keyed by a name the code raises with (serde_json's error.rs,
+            # `ErrorCode::KeyMustBeAString => f.write_str("key must be a string")`, over ser.rs raising it)
+            tables = self.messages.message_tables(query, holding, list(fused), texts)
+            for path in holding - set(tables):
+                fused[path] += cfg.message_found
+                why[path].append("message found")
+            for path in sorted({user for users in tables.values() for user in users} - holding):
+                fused[path] += cfg.message_found
+                why[path].append(MESSAGE_RAISED)
+            if lifts.get("test"):
+                # "which test checks that … throws 'Calling context is suspending …'?": the tests asserting the
+                # message (turbine's TurbineJvmTest.kt, behind a test of the function's every other use)
+                asserting = [p for p in fused if file_kind(p) == "test" and not is_vendored(p)
+                             and any(piece in (self.snapshot.text(p) or "") for piece in query.messages)]
+                for path in asserting if len(asserting) <= MESSAGE_FILES else ():
+                    fused[path] += cfg.message_found
+                    why[path].append("message found")
+                for path in [p for p in fused if SUBJECT_TESTED in why[p]] if asserting else ():
+                    if path not in asserting:  # the message says which test more surely than a file's name
+                        fused[path] -= lifts["test"] * SUBJECT_SHARE
+                        why[path].remove(SUBJECT_TESTED)
+        return holding
+
+    def _frame_lifts(self, query: Query, rankings: Mapping[str, list[tuple[str, float]]], fused: dict[str, float],
+                     why: dict[str, list[str]], holding: set[str]) -> None:
+        """Lift where a pasted trace broke: its innermost frame the repository holds (not a copy, nor
+        a reporter's over the code writing the message), or the innermost function it defines."""
+        cfg = self.config
+        # a PHP trace's frames name call sites: without the line it was thrown at, its innermost frame is
+        # the caller of what threw (symfony/yaml's `#0 …/Dumper.php(64): Inline::dump()`, thrown in Inline.php)
+        if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):
+            # where it broke: the innermost frame the repository holds (uuid's trace thrown in
+            # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
+            inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
+            if (source := self._bundle_source(query, inner, fused)) is not None:
+                inner = source  # a bundle's frame: the function's file ("" where none is a candidate)
+            # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
+            # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
+            # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
+            # which builds its message for every thrower (ky's HTTPError.ts), is no such file
+            writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
+            if inner and inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
+                    and not self.facts.generated(inner) and (not writing or inner in writing):
+                fused[inner] += cfg.innermost_frame
+                why[inner].append("innermost frame")
+        elif cfg.innermost_frame and query.functions and not query.frame_lines and not holding \
+                and (inner := self._innermost_defined(query, fused)):
+            # frames naming functions and no file (Kotlin/Native's `kfun:app.cash.turbine#awaitItem…`): the
+            # innermost function the repository defines, where few files do
+            fused[inner] += cfg.innermost_frame
+            why[inner].append("innermost frame")
+
+    def _copy_penalties(self, query: Query, fused: dict[str, float], why: dict[str, list[str]]) -> None:
+        """Put copies below what they copy: vendored and generated files, built pages, autoconf's
+        ``configure``, an older version's docs — unless the question names them."""
+        cfg = self.config
+        if cfg.copied_penalty:
+            # a copy a stack frame runs in is no copy the question names (ky's trace through its committed
+            # distribution/core/Ky.js, compiled from source/core/Ky.ts, answered the compiled file)
+            named_text = query.text
+            for ran, _ in query.frame_lines:
+                named_text = named_text.replace(ran, " ")
+            for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                code = file_kind(path) == "code"  # a pinned requirements file is generated too, and is what's asked
+                # autoconf's `configure` beside its configure.ac, a build file (zlib writes its own by hand)
+                autoconf = PurePosixPath(path).name == "configure" and self.facts.generated(path)
+                # (and a vendored library's pages: sqlx's vendored v1.2.0 reflectx/README.md over its own)
+                page = not code and file_kind(path) == "docs" and is_vendored(path)
+                if not code and not autoconf and not page and not self.facts.built_page(path):
+                    continue
+                copied = VENDORED if is_vendored(path) else "generated" if not code or self.facts.generated(path) else ""
+                # its name is the tool's ("which configure option …"): configure.ac is where it is written
+                if copied and (autoconf or not _names_copy(named_text, path, copied == VENDORED)
+                               or (copied == VENDORED and self.facts.own_namesake(path)
+                                   and not _ASKS_VENDORED.search(query.text))):
+                    fused[path] -= cfg.copied_penalty
+                    why[path].append(copied)
+        if cfg.copied_penalty and (older := self.facts.older_versions()):
+            # a page of an older version's docs beside the newer's (commonmark's docs/1.x/security.md over
+            # docs/2.x/security.md; RestSharp's versioned_docs/version-v110/), unless the question names it
+            for path in sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]:
+                folder = next((f for f in older if path.startswith(f)), None)
+                if folder is not None and file_kind(path) == "docs" \
+                        and not _names_version(query.text, older[folder]):
+                    fused[path] -= cfg.copied_penalty
+                    why[path].append(OLDER_VERSION)
+
+    def _declarations_behind(self, query: Query, fused: dict[str, float], why: dict[str, list[str]]) -> None:
+        """For a question asking how something is done, put headers, declaration files, stubs and
+        interfaces just behind the code they declare."""
+        if asks_implementation(query.text):
+            # not a file holding what the question names (spdlog's async.h defines `create_async_nb`
+            # inline; i18next's options.d.ts is where `InitOptions` is typed), nor behind a source
+            # of `#include` lines alone (spdlog's src/async.cpp); just behind, not below unrelated files
+            # (after the copied penalty: a vendored file's score before it is no code file's to stand behind)
+            named = {p for p in fused if any(w.startswith("symbol#") or w in _NAMED_HERE for w in why[p])}
+            for header, source in headers_and_sources(list(fused)):
+                # nor one whose own code unit matches best (hiredis's `static inline … sdssetalloc`, a
+                # lowercase name the question does not mark as code)
+                if fused[header] >= fused[source] and header not in named and not self.facts.includes_only(source) \
+                        and not (_unit_rank(why[header]) < _unit_rank(why[source]) and self._unit_body(query, header)):
+                    fused[header] = fused[source] - HEADER_BEHIND
+                    why[header].append("header behind its source")
+            # a TypeScript declaration file or a stub declares everything and does nothing (pino's
+            # 881-line pino.d.ts answered "how is the caller file and line number obtained?")
+            # nor a Java, C# or Kotlin interface, or a Swift protocol, over the code implementing it (java-jwt's
+            # javadoc-heavy interfaces/Verification.java answered where the verifier checks `exp`)
+            interfaces = {p for p in fused if self.facts.interface_only(p)}
+            for path in interfaces:
+                why[path].append(DECLARES_ONLY)  # for `ask`, which weighs BM25 beside the stage
+            code = [fused[p] for p in fused if file_kind(p) == "code" and not is_declarations(p)
+                    and p not in interfaces]
+            # (a declaration file holds no code, whatever names it holds: kleur's index.d.ts, whose interface
+            # names `red` and `bold`, answered how `kleur.red().bold()` chaining works over index.mjs)
+            declaring = [p for p in fused if declares_only(p) or p in interfaces and p not in named]
+            for path in declaring if code else ():
+                if fused[path] >= max(code):
+                    fused[path] = max(code) - HEADER_BEHIND
+                    why[path].append("declarations behind the code")
 
 
 #: How far below its source file a header is put for a question asking how something is done:
