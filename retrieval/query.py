@@ -1092,8 +1092,10 @@ def _message_starts(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(starts)
 
 
-#: Where one sentence of a message ends and the next begins.
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)'\"][.!?])\s+(?=[A-Z])")
+#: Where a sentence of a message ends and the next begins (for a message's first sentence,
+#: :func:`_message_starts`, and its sentences, :func:`_messages`). It was defined twice, the
+#: second (this one) shadowing the first, ``(?<=[a-z0-9)'"][.!?])\s+``, which no call ever used.
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9])[.!?]\s+(?=[A-Z])")
 
 
 #: What a build tool prints after the errors themselves, in every report of its kind: no code
@@ -1201,8 +1203,6 @@ def _messages(text: str) -> tuple[str, ...]:
 _FILE_SUFFIX_WORD = re.compile(r"ya?ml|toml|ini|md|markdown|rst|txt|xml|csv|tsv|plist")
 #: A level a command or a logger prints before its message.
 _LEVEL_PREFIX = re.compile(r"^(?:error|warning|fatal|note|panic)(?:\[\w+\])?:\s*", re.I)
-#: Where a sentence of a message ends and the next begins.
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9])[.!?]\s+(?=[A-Z])")
 #: Where one wrapped error joins the next (Go's ``fmt.Errorf("outer: %w", err)``): a colon
 #: after a lower-case word, before a lower-case one.
 _LINK = re.compile(r"(?<=[a-z0-9]):\s+(?=[a-z])")
