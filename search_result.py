@@ -46,7 +46,7 @@ def search_config(repo: Path, adapter: Path | None) -> RetrieverConfig | None:
 def search_rows(snapshot: Snapshot, hits: list[Any], question: str) -> list[dict[str, Any]]:
     """Each hit as the command shows it: path, score, the rankings that placed it, and the
     first line and lines of its best-matching window."""
-    from .retrieval.query import evidence_start
+    from .retrieval.evidence import evidence_start
     from .sandbox.index import file_lines, shown_line
 
     rows = []

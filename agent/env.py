@@ -28,7 +28,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium import spaces
 
-from ..retrieval.query import evidence_start
+from ..retrieval.evidence import evidence_start
 from ..retrieval.retriever import RetrieverConfig
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot

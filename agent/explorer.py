@@ -35,7 +35,8 @@ from ..sandbox.snapshot import Repository, Snapshot
 from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition, asks_for, asks_for_tests,
                                 asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
                                 is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
-from ..retrieval.query import NO_INDEXED_WORD, evidence_start, parse
+from ..retrieval.evidence import evidence_start
+from ..retrieval.query import NO_INDEXED_WORD, parse
 from ..retrieval.file_kinds import declarations_behind, documents_api, not_asked_about
 from ..retrieval.retriever import RetrieverConfig
 from ..tools.workspace import shown

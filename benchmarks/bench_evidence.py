@@ -14,10 +14,10 @@ the two lines around it). Methods:
   unit-BM25 score for the question, when one shares a term (tried; not what ships: on the
   training projects' 678 target files it found .364 against ``window``'s .363);
 * ``ask`` — what `ask` and `search` showed until 2026-12-03
-  (:func:`~explore.retrieval.query.evidence_start` without a unit: a stack frame's line, a
+  (:func:`~explore.retrieval.evidence.evidence_start` without a unit: a stack frame's line, a
   pasted message's line, a definition asked for, else ``window``);
 * ``ask+unit`` — what they show now: the same, with ``window`` inside the best unit for a
-  question of :data:`~explore.retrieval.query.UNIT_WORDS` words or more.
+  question of :data:`~explore.retrieval.evidence.UNIT_WORDS` words or more.
 
 ``--text issue`` asks the GitHub issues of ``benchmarks/issues.toml`` instead of the
 commit messages (as ``bench_real.py --text issue`` does).
@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text", choices=("message", "issue"), default="message")
     args = parser.parse_args(argv)
 
-    from explore.retrieval.query import evidence_start, parse
+    from explore.retrieval.evidence import evidence_start
+    from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index, best_window
 

@@ -1,6 +1,6 @@
 """A learned evidence window, left one project out, against the window `ask` shows.
 
-`ask` opens a file's evidence where :func:`~explore.retrieval.query.evidence_start` says: a
+`ask` opens a file's evidence where :func:`~explore.retrieval.evidence.evidence_start` says: a
 frame's line, a pasted message's line, a definition asked for, else the 12-line window
 whose lines hold most of the question's rare words (inside the best code unit for a long
 question). This asks whether a window *learnt* from real questions does better. For the
@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from explore.retrieval.combiner import listwise_fit
-    from explore.retrieval.query import evidence_start, parse
+    from explore.retrieval.evidence import evidence_start
+    from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for
     from explore.sandbox.index import Index
 

@@ -156,7 +156,7 @@ class Hit:
     """Which rankings placed it, with its rank in each (``unit#1``, ``symbol#2``)."""
     unit: tuple[int, int] | None = None
     """The 1-based line span of its code unit that best matches the question (where its
-    evidence window is looked for, :func:`.query.evidence_start`), or None."""
+    evidence window is looked for, :func:`.evidence.evidence_start`), or None."""
 
 
 #: What a JavaScript file in a stack trace may have been compiled from: a TypeScript

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, evidence_start, parse
+from explore.retrieval.evidence import evidence_start
+from explore.retrieval.query import MAX_QUERY_CHARS, NAME_WEIGHT, parse
 
 REPORT = '''edit() fails with `pathlib.Path` arguments
 
@@ -244,7 +245,8 @@ def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_t
     opened elsewhere. And a Go library's own file at its module root, as every user's panic
     names it (`…/pkg/mod/github.com/spf13/cobra@v1.10.1/command.go`), was an installed
     package's bare file name: no frame line, no path evidence."""
-    from explore.retrieval.query import frame_line, go_module_file
+    from explore.retrieval.evidence import frame_line
+    from explore.retrieval.query import go_module_file
 
     node = parse("TypeError: x\n    at ServerResponse.send (file:///Users/John%20Smith/app/node_modules/express/"
                  "lib/response.js:160:20)")
@@ -490,7 +492,6 @@ def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
     which both of its range checks hold, and opened the evidence at the wrong one (the name
     `concurrency` had found the right one): only the first piece's start is tried, cut to no
     less than half its words, and the evidence opens at it only where one line holds it."""
-    from explore.retrieval.query import evidence_start
 
     report = "TypeError: Expected `concurrency` to be a number from 1 and up, got `0` (number)"
     assert all(start.startswith("Expected `concurrency`") for starts in parse(report).message_starts
@@ -519,7 +520,6 @@ def test_a_messages_start_stands_in_only_where_it_says_where() -> None:
 def test_a_frame_inside_an_allman_style_method_opens_at_its_line() -> None:
     """A .NET frame's line (serilog's PropertyValueConverter.cs:line 482) was dropped for its
     method's header: C#'s `{` on a line of its own ended every method's body at once."""
-    from explore.retrieval.query import evidence_start
 
     lines = ["namespace Serilog.Capturing", "{", "    class PropertyValueConverter", "    {",
              *(f"        int Field{i};" for i in range(30)),
@@ -587,7 +587,6 @@ def test_the_words_a_question_asks_with_are_no_terms() -> None:
 def test_the_evidence_opens_where_the_pasted_message_is_raised() -> None:
     """Evidence for a pasted error opened at the file's best-matching words elsewhere; it now
     opens at the line that holds a piece of the message (a stack frame still comes first)."""
-    from explore.retrieval.query import evidence_start
 
     lines = [f"# error: got unexpected extra arguments foo bar, error {i}" if i < 12 else f"x_{i} = {i}"
              for i in range(60)]  # the words, but not the message: where the best window alone opens
@@ -610,7 +609,6 @@ def test_a_frame_from_another_version_opens_at_the_function_it_names() -> None:
     1084. Where the file defines the frame's function and the line is not in its body, the
     evidence opens at the definition (with its comment); a line inside the body, nested
     definitions and all, and a frame with no function still open at the line."""
-    from explore.retrieval.query import evidence_start
 
     lines = [f"\tx_{i} := {i}" if 100 < i < 140 else f"var x_{i} = {i}" for i in range(200)]
     lines[99] = "// ExecuteC runs the command."
@@ -633,7 +631,6 @@ def test_a_frame_from_another_version_opens_at_the_function_it_names() -> None:
 def test_a_plain_word_asked_where_it_is_defined_opens_at_its_definition() -> None:
     """"where is bytesify defined?" opened at the file's first lines (its `__all__` lists the
     name); the definition is what the question asks for."""
-    from explore.retrieval.query import evidence_start
 
     lines = ['__all__ = [', '    "bytesify",', ']', *[f"v_{i} = {i}" for i in range(40)],
              "def bytesify(s):", "    return bytes(s)", *[f"w_{i} = {i}" for i in range(40)]]
@@ -648,7 +645,6 @@ def test_a_method_or_function_named_opens_at_its_definition_in_java_and_c() -> N
     the class's constructors (its owner's name was the only code name). tree-sitter's
     outline of the file says where each definition starts; of a member several classes
     define, the owner's own."""
-    from explore.retrieval.query import evidence_start
 
     filler = [f"    private int field{i} = {i};" for i in range(60)]
     java = ["package com.acme;", "", "public final class JsonReader {", *filler,
@@ -1094,7 +1090,6 @@ def test_a_version_the_question_writes_opens_a_pages_window_at_its_entry() -> No
     """indexmap's "In which release was the hashbrown dependency updated to 0.17?" read `0.17` as ``17``,
     which a date in `## 2.12.0 (2025-10-17)` held: the window showed the release that moved it to 0.16.
     A page's window opens at the heading above the line holding the version (and most of the words)."""
-    from explore.retrieval.query import evidence_start
 
     releases = ["# Releases", "", "## 2.14.0 (2026-04-09)", "", "- Updated the `hashbrown` dependency to 0.17.",
                 "- Made more methods `const`.", "", *(f"## 2.13.{i} (2026-03-0{i})\n\n- Fixed a thing." for i in range(9)),
@@ -1117,7 +1112,6 @@ def test_which_test_opens_at_the_test_whose_name_holds_the_questions_words() -> 
     TestRestCodeCoverage, which repeats `WithExpiryDuration` eight times, not at TestPurgePool: a test's
     name or title holding the most of the question's words (an -ed word by its base), the rarest among the
     file's tests first, is where it opens; the words of the file's own name count for none."""
-    from explore.retrieval.query import evidence_start
 
     go = ["package ants", "", *(f"func TestAntsPoolWaitToGetWorker{i}(t *testing.T) {{\n\tp.Submit(f)\n}}\n" for i in range(6)),
           "func TestPurgePool(t *testing.T) {", "\tp, _ := NewPool(10, WithExpiryDuration(time.Second))", "}", "",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from explore.retrieval.evidence import evidence_start
 from explore.retrieval.intent import asks_artifact_built, asks_definition, asks_publish, names_config
-from explore.retrieval.query import evidence_start, parse
+from explore.retrieval.query import parse
 from explore.retrieval.retriever import SUBJECT_TESTED, Retriever, RetrieverConfig, _bases, retriever_for
 from explore.retrieval.units import split
 from explore.sandbox.index import Index
@@ -974,7 +975,6 @@ def test_a_long_report_opens_its_evidence_in_the_unit_it_is_about(tmp_path: Path
     """A report's many words crowd wherever a file repeats them — a module docstring, a
     list of names — and the window opened there, away from the function it is about (the
     training projects' issue target files: a changed line in the window .282 → .341)."""
-    from explore.retrieval.query import evidence_start
     from explore.sandbox.index import file_lines
 
     header = '"""Uploads: the upload queue, the retry timer, the socket pool and the progress bar.\n\n' + \
@@ -2091,7 +2091,6 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     (its `"brick/math": "^0.8"` pins a range; the lock's name and version are lines apart, and a
     lock is no config file), env_logger's Cargo.lock ranked behind a crate's Cargo.toml; the
     evidence opens at the lock's entry."""
-    from explore.retrieval.query import evidence_start
 
     lock = ('{\n    "packages": [\n        {\n            "name": "acme/other",\n            "version": "1.0.0"\n'
             '        },\n        {\n            "name": "brick/math",\n            "version": "0.12.1",\n'

@@ -232,7 +232,7 @@ def test_the_window_opens_at_an_assigned_definition_named_in_backticks() -> None
 def test_evidence_opens_where_a_stack_frame_points_into_the_file() -> None:
     """A pasted stack trace names the line it broke at: the evidence of that file opens
     there (a third of the way down), whatever words the question repeats elsewhere."""
-    from explore.retrieval.query import evidence_start
+    from explore.retrieval.evidence import evidence_start
 
     lines = [f"// render helper {i}" for i in range(600)]
     trace = ("TypeError: Cannot read properties of undefined (reading 'render')\n"
@@ -272,7 +272,7 @@ def test_a_report_opens_at_code_not_at_the_docstring_repeating_its_words() -> No
     """A report's words crowd in a docstring that describes the behaviour, and the window
     showed prose; for a statement a docstring's lines weigh half (commit messages' changed
     lines in the window .381 → .395 on the training projects). A question keeps it."""
-    from explore.retrieval.query import evidence_start
+    from explore.retrieval.evidence import evidence_start
     from explore.sandbox.index import docstring_lines
 
     doc = ['def send(chunk, attempt):', '    """Send a chunk over the socket.', '',
@@ -292,7 +292,7 @@ def test_a_report_opens_at_go_code_not_at_the_doc_comment_repeating_its_words() 
     """The same for a language that writes its docs as ``//`` and ``/* */`` comments (Go's
     doc comments, JSDoc, Rust's ``///``): a report opens at the code; a Python file's ``#``
     lines are not read as such prose, and an unknown kind keeps the docstring rule."""
-    from explore.retrieval.query import evidence_start
+    from explore.retrieval.evidence import evidence_start
     from explore.sandbox.index import comment_lines, prose_lines
 
     doc = ["// Send writes a chunk over the socket.", "//", "// A timeout retries the chunk.",
@@ -316,7 +316,7 @@ def test_a_trace_through_a_bundle_opens_at_the_function_it_names() -> None:
     """`at ServerResponse.res.render (/srv/bundle.min.js:1:48213)` names no file of the
     repository, but its function: the window opened at `res.status`, matched on the
     message's words, where `res.render = function render(` is the code that broke."""
-    from explore.retrieval.query import evidence_start
+    from explore.retrieval.evidence import evidence_start
     from explore.sandbox.index import definition_lines
 
     lines = (["'use strict';", "var res = Object.create(http.ServerResponse.prototype);", ""]
@@ -338,7 +338,7 @@ def test_a_control_statement_or_a_local_variable_is_no_definition_to_open_at() -
     inside a function as the definition of the question's word "pattern": fd's smart-case
     question opened at a Windows path-separator check. Neither is a definition now; a method
     written ``render(view) {`` and a top-level ``const`` still are."""
-    from explore.retrieval.query import evidence_start
+    from explore.retrieval.evidence import evidence_start
     from explore.sandbox.index import definition_lines
 
     lines = ["fn check(sep: Option<&str>) -> Result<()> {", "    match (cfg!(windows), sep) {", "        _ => Ok(()),",
