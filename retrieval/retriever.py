@@ -945,7 +945,7 @@ class Retriever:
         lifted (:meth:`_kinds_asked`), what the question names (:meth:`_named_lifts`), the code
         raising a pasted message (:meth:`_message_lifts`), where a trace broke (:meth:`_frame_lifts`);
         copies go below what they copy (:meth:`_copy_penalties`) and declarations behind their
-        code (:meth:`_declarations_behind`). ``why`` records each file's reasons."""
+        code (:meth:`_put_declarations_behind`). ``why`` records each file's reasons."""
         query = parse(question) if isinstance(question, str) else question
         if is_only_a_reference(query.text):
             return []
@@ -972,7 +972,7 @@ class Retriever:
             holding = self._message_lifts(query, fused, why, lifts)
             self._frame_lifts(query, rankings, fused, why, holding)
             self._copy_penalties(query, fused, why)
-            self._declarations_behind(query, fused, why)
+            self._put_declarations_behind(query, fused, why)
         else:
             fused = defaultdict(float)
             for name, ranked in rankings.items():
@@ -1264,7 +1264,7 @@ class Retriever:
                     fused[path] -= cfg.copied_penalty
                     why[path].append(OLDER_VERSION)
 
-    def _declarations_behind(self, query: Query, fused: dict[str, float], why: dict[str, list[str]]) -> None:
+    def _put_declarations_behind(self, query: Query, fused: dict[str, float], why: dict[str, list[str]]) -> None:
         """For a question asking how something is done, put headers, declaration files, stubs and
         interfaces just behind the code they declare."""
         if asks_implementation(query.text):
