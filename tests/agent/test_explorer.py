@@ -451,3 +451,18 @@ def test_a_walk_outweighed_names_the_rankings_that_outweighed_it(repo: Repositor
     assert result.files[0] == "pkg/net/retry.py", result.files
     said = [n for n in result.notes if n.startswith("the walk answered pkg/net/other.py")]
     assert said == ["the walk answered pkg/net/other.py; the candidate stage and BM25 outweigh it"], result.notes
+
+
+def test_behind_a_settled_answer_the_runners_up_follow_the_candidate_stage() -> None:
+    """The settled answer first, then the stage's order (not the walk's offer, which takes
+    BM25's files in turn with the stage's), then what else was settled or offered."""
+    from explore.agent.explorer import settled_order
+
+    stage = ["pkg/retry.py", "pkg/upload.py", "docs/retry.md", "tests/test_retry.py"]
+    offered = ["pkg/retry.py", "tests/test_retry.py", "pkg/upload.py", "vendor/x/retry.py", "docs/retry.md"]
+    settled = ["pkg/upload.py", "vendor/x/retry.py", "pkg/retry.py"]
+    assert settled_order(settled, stage, offered) == [
+        "pkg/upload.py", "pkg/retry.py", "docs/retry.md", "tests/test_retry.py", "vendor/x/retry.py"]
+    assert settled_order(settled, stage, offered, k=2) == ["pkg/upload.py", "pkg/retry.py"]
+    assert settled_order([], stage, offered) == []  # nothing settled: no file stands in for an answer
+    assert settled_order(["README.md"], [], offered)[:2] == ["README.md", "pkg/retry.py"]  # no stage: the offer
