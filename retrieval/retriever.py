@@ -42,8 +42,8 @@ from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, asks_artifact_built, a
                      dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
                      names_config, names_file, names_tool, tested_versions_line, version_line)
 from .messages import MESSAGE_FILES, MessageSites
-from .query import (DOTTED, Query, crate_file, dotnet_namespace, go_module_file, name_parts, owned_names, parse,
-                    php_call_sites, php_caller)
+from .paths import NAME_FILES, WrittenPaths
+from .query import DOTTED, Query, dotnet_namespace, name_parts, owned_names, parse, php_call_sites
 from .query import bases as _bases
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
 
@@ -81,8 +81,6 @@ LOCALE_FILES = 5
 NAME_FOUND = 8.0
 #: :attr:`RetrieverConfig.pair_defined`, chosen as :data:`DOCS_INTENT` is.
 PAIR_DEFINED = 4.0
-#: A name more files of the repository hold than this is no grep-like query's one place.
-NAME_FILES = 3
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ class RetrieverConfig:
     changes out, so on its own it ranks every docs page below the code."""
     innermost_frame: float = INNERMOST_FRAME
     """Added to the code file a pasted trace's innermost frame names (of this repository's
-    own installed package first, :meth:`Retriever._innermost_own`): where it broke."""
+    own installed package first, :meth:`WrittenPaths.innermost_own`): where it broke."""
     message_found: float = MESSAGE_FOUND
     """Added to a code file's learned score when it holds, word for word, a piece of an error
     message the question pastes (:attr:`.query.Query.messages`) that at most
@@ -193,22 +191,12 @@ ASKED_ANYWAY = frozenset({TESTS_INSIDE, LOCALE_NAMED, DEPENDENCY_PINNED})
 #: ``ask`` weighs beside the stage, knows nothing of it. (Not a vendored library: where it alone
 #: holds the code asked about, mockk's external/slicer/, it answers.)
 COPIES = frozenset({"generated"})
-#: The first part of a JVM package's name (`org.testng`, `java.util`): a frame's path that starts so is a package's.
-_JVM_ROOTS = frozenset({"org", "com", "io", "net", "dev", "java", "javax", "jdk", "sun", "kotlin", "kotlinx", "scala",
-                        "android", "androidx", "me", "edu", "uk", "de", "fr"})
 #: Why a file is another project's code copied in (its penalty in the stage).
 VENDORED = "vendored"
 #: Why a file takes a question asking how the project is published: a guide to releasing, a release
 #: tool's settings or a workflow that publishes, a script that does (only releasing scripts are lifted so).
 RELEASE_GUIDE, RELEASE_CONFIG = "release guide", "release config"
 MAKES_RELEASES = frozenset({RELEASE_GUIDE, RELEASE_CONFIG, "script asked"})
-#: The manifests that name the packages a repository is (kind, file names, the name's pattern).
-_PACKAGE_MANIFESTS = (
-    ("go", ("go.mod",), re.compile(r"^module\s+(\S+)", re.M)),
-    ("rust", ("Cargo.toml",), re.compile(r"^\[package\][^\[]*?^name\s*=\s*[\"']([\w-]+)[\"']", re.M | re.S)),
-    ("npm", ("package.json", "jsr.json", "deno.json", "deno.jsonc"),
-     re.compile(r'^\s*"name"\s*:\s*"((?:@[\w.-]+/)?[\w.-]+)"', re.M)),
-)
 #: A version asked as locked or resolved: the lockfile's, not the manifest's range.
 _ASKS_LOCKED = re.compile(r"\b(?:lock(?:ed|file)?|resolved)\b", re.I)
 #: What tests are written in: code, Gherkin's features, PHP's .phpt, Perl's .t, Robot Framework's suites.
@@ -245,12 +233,11 @@ class Retriever:
         self.config = config or RetrieverConfig()
         self.facts = FileFacts(index)  # what each file is, read from its text once
         self.messages = MessageSites(index)  # where a pasted message is raised
+        self.paths = WrittenPaths(index, self.facts)  # the files a question's written paths name
         self._units: UnitIndex | None = None
         self._defines: dict[str, set[str]] | None = None
         self._unit_ids: dict[str, list[int]] = {}  # name -> its units, filled with _defines
         self._log: ChangeLog | None = None
-        self._packages: dict[tuple[str, str], str] | None = None  # Go modules, crates, npm packages -> folder
-        self._own: frozenset[str] | None = None  # the gem and Composer package names this repository is
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
@@ -424,7 +411,6 @@ class Retriever:
         code = next((s for p, s in ranked if file_kind(p) == "code"), None)
         return code is None or page >= HOW_TO_PAGE_SHARE * code
 
-
     def _locale_files(self, query: Query) -> list[str]:
         """The files of the locales a question names (:attr:`.query.Query.locales`): named by the
         code (``locales/fr.ts``, ``fr.po``, ``fr_FR.json``), or in a folder so named (``locale/fr/
@@ -451,7 +437,6 @@ class Retriever:
                 out += [f for f in named if f not in out]
         return out
 
-
     def _runs_at(self, path: str, line: int, function: str) -> bool:
         """Whether ``path`` holds a unit named ``function`` whose lines hold ``line``: of the files
         a frame's path names (okio's ``Buffer.kt`` in five source sets), the one it ran in."""
@@ -477,74 +462,32 @@ class Retriever:
         return CONFIGURE_SUBJECT.search(query.text) is not None and not is_statement(query.text) \
             and any(f in ("configure", "configure.ac", "configure.in") for f in self.index.files)
 
-    def _own_names(self) -> frozenset[str]:
-        """The names this repository is installed by: its gemspecs' and its composer.json's (and
-        that name's last part), as a pasted trace's installed path names its package."""
-        if self._own is None:
-            names: set[str] = set()
-            for f in self.index.files:
-                if "/" in f:
-                    continue
-                if f.endswith(".gemspec"):
-                    names.add(f[:-len(".gemspec")])
-                elif f == "composer.json":
-                    found = re.search(r'"name"\s*:\s*"([\w.-]+/[\w.-]+)"', self.snapshot.text(f, 20_000) or "")
-                    names |= {found.group(1), found.group(1).split("/")[1]} if found else set()
-            self._own = frozenset(names)
-        return self._own
-
     def _path_hits(self, query: Query) -> list[str]:
         hits: list[str] = []
         depth = self.config.depth
         ran = {path: (line, fn) for (path, line), fn in zip(query.frame_lines, query.frame_functions)}
         # a frame in this repository's own gem or Composer package, as a user's trace names it (i18n's
         # `gems/i18n-1.14.1/lib/i18n.rb`: as another package's `lib/i18n.rb` it was no file of ours)
-        ours = {path for path, package in query.packages if package in self._own_names()}
+        ours = {path for path, package in query.packages if package in self.paths.own_names()}
         for mentioned in reversed(query.paths):  # innermost frame last in a traceback: first here
             if len(hits) >= depth:
                 break
-            own = self._own_package_file(mentioned) if mentioned in query.installed else None
+            own = self.paths.own_package_file(mentioned) if mentioned in query.installed else None
             if own is not None:  # a frame in this repository's own Go module or crate, as a user's panic names it
                 hits += [own] if own not in hits else []
                 continue
             # a frame in this repository's own npm package (picomatch's `node_modules/picomatch/lib/parse.js`, or
             # yargs-parser's compiled `build/lib/index.js`): its path inside the package, as ours
-            inside = self._own_npm_path(mentioned) if mentioned in query.installed else None
+            inside = self.paths.own_npm_path(mentioned) if mentioned in query.installed else None
             for written in _sources_of(inside or mentioned):  # as written, then a compiled file's sources
                 another = inside is None and mentioned in query.installed and mentioned not in ours
-                found = self._tail_hits(written, another)
+                found = self.paths.tail_hits(written, another)
                 if found:
                     line, fn = ran.get(mentioned, (0, ""))
                     order = sorted(found, key=lambda f: (len(found) > 1 and not self._runs_at(f, line, fn), len(f)))
                     hits += [f for f in order if f not in hits]
                     break
         return hits[:depth]
-
-    def _innermost_own(self, query: Query, hits: list[str]) -> str:
-        """Of the files a trace's frames name (``hits``, innermost first), the innermost one a
-        frame in this repository's own installed package names (env_logger's
-        `env_logger-0.11.5/src/logger.rs`, not the user's `./src/lib.rs` that panicked calling
-        it); else the innermost."""
-        if (caller := php_caller(query.text)) is not None:
-            # PHP's argument TypeError is the caller's ("… int given, called in …/Parser.php on line 276 and
-            # defined in …/ParseException.php:31": symfony/yaml's constructor only checks the type)
-            if (inside := next((f for f in hits if caller.endswith("/" + f) or caller == f), None)) is not None:
-                return inside
-        ours = {path for path, package in query.packages if package in self._own_names()}
-        for mentioned in reversed(query.paths):
-            if mentioned not in query.installed:
-                continue
-            own = self._own_package_file(mentioned)
-            found = [own] if own is not None else self._tail_hits(mentioned, False) if mentioned in ours else []
-            if (inside := next((f for f in found if f in hits), None)) is not None:
-                return inside
-        # not a file whose frames only build or report the error (jackson-core's JsonParser._constructError and
-        # ParserMinimalBase._reportError over UTF8StreamJsonParser._handleOddName, which decides)
-        functions: dict[str, list[str]] = defaultdict(list)
-        for (written, _), fn in zip(query.frame_lines, query.frame_functions):
-            functions[written].append(fn)
-        reporting = [w for w, fns in functions.items() if all(_REPORTER.match(fn.rsplit(".", 1)[-1]) for fn in fns)]
-        return next((f for f in hits if not any(f == w or f.endswith("/" + w) for w in reporting)), hits[0])
 
     def _bundle_source(self, query: Query, inner: str, candidates: Mapping[str, float]) -> str | None:
         """Where the innermost frame naming ``inner`` matched it by its file name alone and names a
@@ -741,7 +684,6 @@ class Retriever:
         return {p for p in found.intersection(candidates)
                 if (tests or file_kind(p) != "test") and not is_changelog(p)}
 
-
     def _platform_files(self, query: Query, candidates: Mapping[str, float]) -> list[str]:
         """The code files among ``candidates`` named for a platform the question names
         (:data:`_PLATFORMS`: ``env_tomap_windows.go``, ``backend_kqueue.go`` is none), where at most
@@ -753,36 +695,6 @@ class Retriever:
         found = [p for p in candidates if file_kind(p) == "code" and not is_vendored(p) and ".gradle" not in p
                  and named & set(re.split(r"[_.\-]", PurePosixPath(p).stem.lower()))]
         return found if len(found) <= DEFINING_FILES else []
-
-
-    def _package_folders(self) -> dict[tuple[str, str], str]:
-        """The packages this repository is, by kind and name -> the folder of their manifest: Go
-        modules its ``go.mod`` files declare, crates its ``Cargo.toml`` files name, npm (and JSR)
-        packages its ``package.json``/``jsr.json``/``deno.json`` files name (not vendored ones). Read once."""
-        if self._packages is None:
-            packages: dict[tuple[str, str], str] = {}
-            tails = self.facts.by_tail()
-            for kind, manifests, pattern in _PACKAGE_MANIFESTS:
-                for f in (f for name in manifests for f in tails.get(name, [])):
-                    found = pattern.search(self.snapshot.text(f, 20_000) or "")
-                    if found and not (kind == "npm" and is_vendored(f)):
-                        packages.setdefault((kind, found.group(1).strip('"')), f.rpartition("/")[0])
-            self._packages = packages
-        return self._packages
-
-    def _own_package_file(self, path: str) -> str | None:
-        """This repository's file that an installed package's ``path`` names, when the package
-        is this repository: a Go module its ``go.mod`` declares, or a crate one of its
-        ``Cargo.toml`` files names (``grep-printer-0.1.7/src/standard.rs`` ->
-        ``crates/printer/src/standard.rs``); else None."""
-        packages = self._package_folders()
-        for kind, split in (("go", go_module_file(path)), ("rust", crate_file(path))):
-            if split is not None and (kind, split[0]) in packages:
-                folder = packages[(kind, split[0])]
-                own = f"{folder}/{split[1]}" if folder else split[1]
-                if own in self.facts.by_tail().get(own, []):
-                    return own
-        return None
 
     @staticmethod
     def _subject_tests(fused: Mapping[str, float]) -> list[str]:
@@ -818,7 +730,6 @@ class Retriever:
                 return max(found, key=candidates.__getitem__) if found and len(defining) <= DEFINING_FILES else None
         return None
 
-
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
         and its code unit best matching ``query`` is one of them: hyperfine's range_step.rs, whose
@@ -827,41 +738,6 @@ class Retriever:
         start = own_tests_line(path, self.snapshot.text)
         unit = self.best_unit(query, path) if start is not None else None
         return unit is not None and unit[0] >= start
-
-
-    def _own_npm_path(self, path: str) -> str | None:
-        """The path inside the package of an installed ``path`` (``picomatch/lib/parse.js`` ->
-        ``lib/parse.js``, ``@scope/pkg/dist/x.js`` -> ``dist/x.js``) where the package is one a
-        ``package.json`` of this repository names, or a ``jsr.json``/``deno.json`` (hono's traces run
-        from ``https://jsr.io/@hono/hono/…``), its folder's path before it; else None."""
-        packages = self._package_folders()
-        parts = path.split("/")
-        for n in (2, 1) if path.startswith("@") else (1,):
-            if (folder := packages.get(("npm", "/".join(parts[:n])))) is not None and len(parts) > n:
-                rest = "/".join(parts[n:])
-                return f"{folder}/{rest}" if folder else rest
-        return None
-
-    def _tail_hits(self, path: str, installed: bool) -> list[str]:
-        """The files ending with the longest tail of ``path`` that names few enough of them."""
-        parts = PurePosixPath(path).parts
-        # a JVM frame's package path (`org/testng/Assert.java` of `at org.testng.Assert.fail(Assert.java:99)`) whose
-        # package folder none of ours is: another library's class, not our file of its name (failsafe's
-        # internal/util/Assert.java answered a TestNG failure)
-        foreign = len(parts) >= 3 and parts[0] in _JVM_ROOTS and not self.facts.folder_held(parts[-2])
-        for n in range(len(parts), 0, -1):
-            if (installed or foreign) and (n == 1 or n == 2 and parts[-2] in _GENERIC_FOLDERS):
-                return []  # a frame in another installed package (requests/utils.py) is not our utils.py,
-                # nor is serde's src/de.rs our src/de.rs
-            found = self.facts.by_tail().get("/".join(parts[-n:]), [])
-            if found and (n > 1 or len(found) <= 3):
-                return found
-            if n == 2 and self.facts.folder_held(parts[-2]):
-                # the file's folder is one of ours and the file is not in it: a user's own file of a name ours has
-                # (dry-types' `/app/lib/types.rb:14` is the user's, not lib/dry/types.rb)
-                return []
-        return []
-
 
     def _releases(self, path: str) -> bool:
         """Whether ``path`` makes or publishes a release. A script: its name says so, or its text
@@ -887,44 +763,6 @@ class Retriever:
             return True
         return _PUBLISHES.search((self.snapshot.text(path) or "")[:INDEX_BYTES]) is not None
 
-    def paths_written(self, query: Query) -> set[str]:
-        """The repository's files whose whole path (a folder and a name) the question writes
-        out, where it writes at most :data:`NAME_FILES` of them (a list of files names none)."""
-        tails = self.facts.by_tail()
-        # or a file by its name, where no other file bears it (uuid's "which version of brick/math is locked in
-        # composer.lock?" answered composer.json; env_logger's Cargo.lock ranked 17th; godotenv's "what is in
-        # quoted.env?", fixtures/quoted.env) — not code (symfony/yaml's "which test covers the tab check in
-        # Parser.php?" answered Parser.php)
-        # not what the asked-for file acts on: tomli's "which CI job runs scripts/use_setuptools.py?", marked's
-        # "which test passes bin-input.md to the CLI?" (read as the question writes it, not as found)
-        def acted_on(p: str) -> bool:
-            return re.search(rf"{_ACTS_ON}\s+(?:the\s+)?(?:file\s+)?`?{re.escape(p)}", query.text, re.I) is not None
-
-        named = [p for p in query.paths if not acted_on(p)]
-        # and a file without a suffix by its path, which no path pattern reads: kotlinx-datetime's
-        # "what is in timezones/full/tzdb/Europe/Berlin?" (a tz database's zone, `etc/localtime`)
-        named += [m.group(1) for m in _BARE_PATH.finditer(query.text) if m.group(1) not in named
-                  and m.group(1) in tails.get(m.group(1), ()) and not acted_on(m.group(1))]
-        written = {p for p in named if "/" in p and p in tails.get(p, ())} | {
-            tails[p][0] for p in named if "/" not in p and len(tails.get(p, ())) == 1
-            and file_kind(tails[p][0]) != "code" and (p == tails[p][0] or not asks_for_tests(query.text))}
-        return written if len(written) <= NAME_FILES else set()
-
-    def _naming_absent_files(self, query: Query, fused: dict[str, float]) -> list[str]:
-        """The code candidates whose string literals hold a file name the question writes and no file
-        of the repository bears (``insta.yaml``, a user's settings file), where at most
-        :data:`NAME_FILES` do."""
-        tails = self.facts.by_tail()
-        # (only a name the question's parse read as a file's, not code's: `response.json`, `self.cfg` stay names)
-        absent = [p for p in query.paths if "/" not in p and p not in tails and query.names.isdisjoint(name_parts(p))]
-        if not absent:
-            return []
-        quoted = [re.compile(rf"[\"']{re.escape(p)}[\"']") for p in absent]  # (a string: not a doc's `x.yaml`)
-        holding = [p for p in fused if file_kind(p) == "code"
-                   and any(q.search(self.snapshot.text(p) or "") for q in quoted)]
-        return holding if len(holding) <= NAME_FILES else []
-
-
     def _unit_body(self, query: Query, path: str) -> bool:
         """Whether the code unit of ``path`` that best matches ``query`` has a body (an inline
         function's, over lines, with a brace), not a prototype or a one-line macro (cJSON.h's
@@ -934,7 +772,6 @@ class Retriever:
             return False
         lines = (self.snapshot.text(path) or "").splitlines()[unit[0] - 1:unit[1]]
         return any("{" in line for line in lines)
-
 
     def rank(self, question: str | Query, k: int = 10) -> list[Hit]:
         """The ``k`` best files for ``question``, best first; none when no file holds a word
@@ -1112,7 +949,7 @@ class Retriever:
                        and dependency_line(query.text, (self.snapshot.text(p) or "").splitlines()) is not None]
             # and the lockfile the question names, which holds it (uuid's "which version of brick/math is
             # locked in composer.lock?" answered composer.json: a lock's name and version are lines apart)
-            pinning += [p for p in self.paths_written(query) & set(fused) - set(pinning)
+            pinning += [p for p in self.paths.paths_written(query) & set(fused) - set(pinning)
                         if dependency.lower() in (self.snapshot.text(p) or "").lower()]
             for path in pinning:  # the line pinning it; a build file that only names it is not (nor code named so)
                 fused[path] += cfg.config_intent * (1 if lifts["config"] else 2)
@@ -1153,12 +990,12 @@ class Retriever:
             # behind the annotation it tests (the test prior and the name outweighed a path one file has);
             # not in a statement, which asks for code (networkx's "… * Update networkx/…/tests/test_geometric.py"
             # put that test over the geometric.py it fixed)
-            for path in self.paths_written(query) & set(fused):
+            for path in self.paths.paths_written(query) & set(fused):
                 fused[path] += cfg.name_found
                 why[path].append("path named")
             # a file name no file of the repository bears: the code whose string names it, which reads or writes
             # it (insta's "where is its insta.yaml tool configuration looked up?": env.rs's `"insta.yaml"`)
-            for path in self._naming_absent_files(query, fused):
+            for path in self.paths.naming_absent_files(query, fused):
                 fused[path] += cfg.name_found
                 why[path].append("file name held")
         if cfg.platform_named and not is_statement(query.text):
@@ -1210,7 +1047,7 @@ class Retriever:
         if cfg.innermost_frame and query.frame_lines and rankings.get("path") and not php_call_sites(query.text):
             # where it broke: the innermost frame the repository holds (uuid's trace thrown in
             # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
-            inner = self._innermost_own(query, [p for p, _ in rankings["path"]])
+            inner = self.paths.innermost_own(query, [p for p, _ in rankings["path"]])
             if (source := self._bundle_source(query, inner, fused)) is not None:
                 inner = source  # a bundle's frame: the function's file ("" where none is a candidate)
             # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
@@ -1334,11 +1171,6 @@ _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "d
                            "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
 
 
-#: A function that only builds, raises or reports an error for its caller: the frame below it decides.
-_REPORTER = re.compile(r"_*(?:construct\w*error|make\w*error|new\w*(?:error|exception)|report\w*|raise\w*|throw\w*|"
-                       r"fail\w*|wrap\w*error|error|errorf|fatal\w*|abort\w*)$", re.I)
-
-
 def _folder(path: str) -> str:
     """The name of the folder ``path`` lies in ("" at the top)."""
     return PurePosixPath(path).parent.name
@@ -1373,8 +1205,6 @@ _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: on the review questions of the stops before the last asking only so (135: first file 80 -> 94, first five 127 ->
 #: 125), then checked on the last stop's and this one's (75: 60 -> 62, 74 -> 73).
 HOW_TO_PAGE_SHARE = 0.8
-#: A path written out whose file has no suffix (``timezones/full/tzdb/Europe/Berlin``): a folder and a name.
-_BARE_PATH = re.compile(r"(?<![\w./-])((?:[\w-]+/)+[\w-]+)(?![\w./-])")
 
 
 def _named_for(files: set[str], name: str) -> set[str]:
@@ -1407,11 +1237,6 @@ _PUBLISHES = re.compile(r"\b(?:gem push|npm publish|yarn publish|pnpm publish|ca
                         # pypa/gh-action-pypi-publish, and took no lift for "how is the package published to PyPI?")
                         r"pypi-publish|action-gh-release|npm-publish|release-gem|semantic-release|changesets/action)\b",
                         re.I)
-#: Verbs whose object a path written after them is: the answer is the file doing it.
-_ACTS_ON = (r"\b(?:runs?|calls?|imports?|uses?|includes?|loads?|invokes?|executes?|references?|reads?|requires?|"
-            r"sources?|pass(?:es)?|feeds?|opens?|parses?|"
-            # and makes: emoji's "the script that … regenerates emoji.json" asks for the script
-            r"(?:re)?generates?|writes?|produces?|updates?|creates?|builds?|downloads?|fetch(?:es)?|emits?|renders?)")
 
 
 #: Package registries a question may name, and what a file publishing to one holds.
@@ -1452,10 +1277,6 @@ def _names_copy(question: str, path: str, vendored: bool) -> bool:
     # (not a word naming the project's own module above the copy: insta's content/yaml/vendored/yaml.rs, "named" by
     # "yaml", answered "how do I … my YAML snapshot output" over the project's own serialization code)
     return bool(words & {*parts[below:-1], PurePosixPath(parts[-1]).stem} - set(parts[:max(below - 1, 0)]))
-
-
-#: Folder names every package has: with a file name they do not tell one package from another.
-_GENERIC_FOLDERS = frozenset({"src", "lib", "library", "dist", "build", "pkg", "internal", "source"})
 
 
 def _top(files: list[str], scores: np.ndarray, k: int) -> list[tuple[str, float]]:

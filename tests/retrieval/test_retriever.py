@@ -1071,7 +1071,7 @@ def test_a_file_written_out_whole_ranks_first(tmp_path: Path, make_repo) -> None
         first = retriever.rank(written, 1)[0]
         assert first.path == written.split()[-1].rstrip("?") and "path named" in first.why, (written, first)
     # the file a verb acts on is no answer to "which … runs it?" (tomli's "which CI job runs scripts/x.py?")
-    assert retriever.paths_written(parse("which CI job runs src/test/protobuf/annotations.proto?")) == set()
+    assert retriever.paths.paths_written(parse("which CI job runs src/test/protobuf/annotations.proto?")) == set()
     listed = " ".join(f"src/test/t{i}/T{i}Test.java" for i in range(4))
     assert not any("path named" in h.why for h in retriever.rank(listed, 5))
     # a file without a suffix, by its path (kotlinx-datetime's "what is in timezones/full/tzdb/Europe/Berlin?"
@@ -1081,7 +1081,7 @@ def test_a_file_written_out_whole_ranks_first(tmp_path: Path, make_repo) -> None
     zoned = retriever_for(Index.build(Repository(zones).snapshot()))
     first = zoned.rank("what is in timezones/tzdb/Europe/Berlin?", 1)[0]
     assert first.path == "timezones/tzdb/Europe/Berlin" and "path named" in first.why, first
-    assert zoned.paths_written(parse("is the Europe zone and/or the Berlin zone read?")) == set()
+    assert zoned.paths.paths_written(parse("is the Europe zone and/or the Berlin zone read?")) == set()
 
 
 def test_an_older_copy_of_the_project_under_vendor_stays_behind_it(tmp_path: Path, make_repo) -> None:
