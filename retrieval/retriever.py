@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from ..sandbox.index import COMMENT_LINE, IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
+from ..sandbox.index import IDENTIFIER, INDEX_BYTES, Index, file_lines, tokenize
 from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_benchmark, is_build_file, is_lockfile,
                                is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
@@ -45,7 +45,8 @@ from .messages import MESSAGE_FILES, MessageSites
 from .paths import NAME_FILES, WrittenPaths
 from .query import DOTTED, Query, dotnet_namespace, name_parts, owned_names, parse, php_call_sites
 from .query import bases as _bases
-from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, UnitIndex, test_blocks
+from .symbols import Symbols
+from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, test_blocks
 
 
 #: :attr:`RetrieverConfig.docs_intent`, chosen on the training repositories' generated
@@ -170,14 +171,6 @@ def _sources_of(path: str) -> list[str]:
     return [path, *(stem + ext for ext in _COMPILED_FROM.get(dot + suffix, ()))] if dot else [path]
 
 
-#: How far above a unit :meth:`Retriever.defining_in` looks for the type that holds it.
-ENCLOSING_LINES = 2000
-#: The most units of a member's name :meth:`Retriever.defining_in` reads (in files holding the owner's name).
-MAX_MEMBER_UNITS = 200
-#: A line that opens a type: what follows the keyword names it (and, for an ``impl``, the trait).
-_TYPE_HEADER = re.compile(r"(?:(?:pub(?:\([^)]*\))?|export|public|private|protected|internal|abstract|final|static|"
-                          r"sealed|open|data|partial|default|unsafe|async)\s+)*"
-                          r"(?:class|struct|impl|trait|interface|enum|object|extension|protocol|module|record|union)\b(.*)")
 #: Why a file of another kind than the question asks for answers it: code holding its own tests,
 #: asked for tests; a locale's data file, asked for by the locale; a lockfile's line pinning the dependency
 #: asked for (:meth:`Retriever.rank`'s ``why``).
@@ -220,8 +213,6 @@ _NO_SUBJECT = frozenset({"", "init", "index", "main", "mod", "lib", "util", "uti
 _ASKS_WHICH_FILE = re.compile(r"\b(?:which|what)\s+(?:files?|json|ya?ml|data|catalog(?:ue)?)\b|\bwhere\s+(?:are|is)\b|"
                               # (negroni's "is there a Japanese translation of the README?" answered README.md)
                               r"\b(?:is|are)\s+there\b", re.I)
-#: A Go method: ``func (c *Command) Name(`` — its receiver names its type.
-_GO_RECEIVER = re.compile(r"\s*func\s*\(")
 
 
 class Retriever:
@@ -234,9 +225,7 @@ class Retriever:
         self.facts = FileFacts(index)  # what each file is, read from its text once
         self.messages = MessageSites(index)  # where a pasted message is raised
         self.paths = WrittenPaths(index, self.facts)  # the files a question's written paths name
-        self._units: UnitIndex | None = None
-        self._defines: dict[str, set[str]] | None = None
-        self._unit_ids: dict[str, list[int]] = {}  # name -> its units, filled with _defines
+        self.symbols = Symbols(index)  # the code units, and where names are defined
         self._log: ChangeLog | None = None
         self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
@@ -249,94 +238,12 @@ class Retriever:
             self._log = change_log(self.snapshot)
         return self._log
 
-    # -- units and symbols, built on first use ------------------------------------------
-    @property
-    def units(self) -> UnitIndex:
-        if self._units is None:
-            self._units = UnitIndex(self.snapshot)
-        return self._units
-
-    def defines(self, name: str) -> set[str]:
-        """Files that define ``name`` (a function, class or method; case-insensitive)."""
-        if self._defines is None:
-            defines: dict[str, set[str]] = defaultdict(set)
-            ids: dict[str, list[int]] = defaultdict(list)
-            units = self.units
-            files = units.files
-            for i, (unit_name, owner) in enumerate(zip(units.names, units.owner.tolist())):  # 600k units in ~0.4 s
-                defines[unit_name.lower()].add(files[owner])
-                ids[unit_name.lower()].append(i)
-            self._defines, self._unit_ids = dict(defines), dict(ids)
-        return self._defines.get(name.lower(), set())
-
     def _declares_version(self, question: str, path: str) -> bool:
         """Whether the manifest ``path`` holds the line declaring the language version asked
         for (okio's twelve ``build.gradle.kts`` were all lifted for "which Kotlin version does
         the Gradle build use?"; its ``gradle/libs.versions.toml`` holds ``kotlin = "2.2.21"``)."""
         return version_line(question, path, (self.snapshot.text(path) or "").splitlines()) is not None
 
-    def defines_as_written(self, name: str) -> set[str]:
-        """Of :meth:`defines`, the files whose unit is named with ``name``'s own case, where
-        any is: a capitalised name is a type's, and a builder method named after it
-        (commander's ``Command.option()`` beside ``class Option``) defines something else — and
-        the reverse ("where is help() defined?" is the method, not ``class Help``)."""
-        files = self.defines(name)
-        if not files:
-            return files
-        units = self.units
-        return {units.files[int(units.owner[i])] for i in self._unit_ids.get(name.lower(), [])
-                if units.names[i] == name} or files
-
-    def defining_in(self, owner: str, member: str) -> set[str]:
-        """Files where a unit named ``member`` lies inside a type named ``owner``: under the
-        nearest less-indented ``class``/``struct``/``impl``/``trait``/``interface``/``extension``…
-        header above it that names ``owner`` (Rust's ``impl<C, E> Trait for Owner<C, E>``, a
-        Python class), or a Go method whose receiver is ``owner``. Units carry no enclosing type;
-        this reads it from the lines above them. ``owner`` must be written as a type is, with a
-        capital (``dns.name.Name``'s ``name`` is a module: dnspython's question went astray)."""
-        if not owner[:1].isupper():
-            return set()
-        self.defines(member)
-        units = self.units
-        found: set[str] = set()
-        lines_of: dict[str, list[str]] = {}
-        named = re.compile(rf"\b{re.escape(owner)}\b")
-        member_word = re.compile(rf"\b{re.escape(member)}\b", re.I)
-        # only files whose text holds the owner's name can hold its type: a common member (`get`)
-        # has thousands of units, and each would be read
-        holding = {self.index.files[j] for j in np.flatnonzero(self.index.token_scores(tokenize(owner)[:1]))}
-        ids = [i for i in self._unit_ids.get(member.lower(), []) if units.files[int(units.owner[i])] in holding]
-        for i in ids[:MAX_MEMBER_UNITS]:
-            path = units.files[int(units.owner[i])]
-            if path not in lines_of:
-                lines_of[path] = (self.snapshot.text(path) or "").splitlines()
-            lines = lines_of[path]
-            start, end = int(units.spans[i][0]) - 1, int(units.spans[i][1])
-            # a unit may open at its doc comment or attributes: its definition is the first line naming it
-            start = next((n for n in range(max(0, start), min(end, len(lines), start + 60))
-                          if member_word.search(lines[n]) and not COMMENT_LINE.match(lines[n])), -1)
-            if not 0 <= start < len(lines):
-                continue
-            first = lines[start]
-            if _GO_RECEIVER.match(first) and named.search(first.split(")", 1)[0]):
-                found.add(path)
-                continue
-            indent = len(first) - len(first.lstrip())
-            for above in reversed(lines[max(0, start - ENCLOSING_LINES):start]):
-                stripped = above.lstrip()
-                if not stripped or len(above) - len(stripped) >= indent:
-                    continue
-                if stripped.startswith(("{", "where", ")", ">")):  # a header's brace or where clause on its own line
-                    continue
-                if COMMENT_LINE.match(stripped):  # C#'s `#if`/`#region` and C's `#ifdef` at column 0, a comment:
-                    continue  # no structure (Newtonsoft's JObject.ValidateToken lay under a `#if` the walk stopped at)
-                header = _TYPE_HEADER.match(stripped)
-                if header:
-                    if named.search(header.group(1)):
-                        found.add(path)
-                    break
-                indent = len(above) - len(stripped)  # a less-indented line of another kind: look above it
-        return found
 
     # -- rankings ------------------------------------------------------------------------
     def rankings(self, query: Query) -> dict[str, list[tuple[str, float]]]:
@@ -346,20 +253,20 @@ class Retriever:
         terms = self._with_bases(query)
         scores = self.index.token_scores(terms)
         out["file"] = _top(self.index.files, scores, depth)
-        if len(self.units) and query.terms:
-            unit_scores = self.units.scores(terms)
+        if len(self.symbols.units) and query.terms:
+            unit_scores = self.symbols.units.scores(terms)
             self._unit_scores = (query.terms, unit_scores)  # for best_unit, on this question's hits
-            best = np.zeros(len(self.units.files), dtype=np.float32)
-            np.maximum.at(best, self.units.owner, unit_scores)
-            out["unit"] = _top(self.units.files, best, depth)
+            best = np.zeros(len(self.symbols.units.files), dtype=np.float32)
+            np.maximum.at(best, self.symbols.units.owner, unit_scores)
+            out["unit"] = _top(self.symbols.units.files, best, depth)
         symbol: dict[str, float] = defaultdict(float)
         for name in sorted(query.names):  # a set's order changes with the process's hash seed, and float sums with it
-            files = self.defines(name)
+            files = self.symbols.defines(name)
             if files and len(files) <= 20:
                 for f in files:
                     symbol[f] += 1.0 / math.log(2 + len(files))
         for fn in query.functions[-3:]:  # the innermost frames name where it broke
-            files = self.defines(fn)
+            files = self.symbols.defines(fn)
             if len(files) <= 20:  # not `__init__`, `new` or `main`, which half the tree defines
                 for f in files:
                     symbol[f] += 0.5
@@ -369,7 +276,7 @@ class Retriever:
             # the method, as a frame's file (innermost: first), the one declaring the frame's namespace first
             # (Specification's EF6 and EF Core SpecificationEvaluator.cs: the EF6 one, first by name, took the lift)
             namespace = dotnet_namespace(query.text)
-            owning = sorted(self.defining_in(*query.frame_owner),
+            owning = sorted(self.symbols.defining_in(*query.frame_owner),
                             key=lambda p: (not self.facts.declares_namespace(p, namespace), p))
             paths = owning + [p for p in paths if p not in owning] if len(owning) <= DEFINING_FILES else paths
         paths += [p for p in self._locale_files(query) if p not in paths]
@@ -437,16 +344,6 @@ class Retriever:
                 out += [f for f in named if f not in out]
         return out
 
-    def _runs_at(self, path: str, line: int, function: str) -> bool:
-        """Whether ``path`` holds a unit named ``function`` whose lines hold ``line``: of the files
-        a frame's path names (okio's ``Buffer.kt`` in five source sets), the one it ran in."""
-        if not function:
-            return False
-        self.defines(function)
-        units = self.units
-        return any(units.files[int(units.owner[i])] == path and int(units.spans[i][0]) <= line <= int(units.spans[i][1])
-                   for i in self._unit_ids.get(function.lower(), []))
-
     def _tool_configured(self, query: Query, fused: dict[str, float]) -> bool:
         """Whether ``query`` asks, as a question, where something is configured and names the tool
         a candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
@@ -484,7 +381,7 @@ class Retriever:
                 found = self.paths.tail_hits(written, another)
                 if found:
                     line, fn = ran.get(mentioned, (0, ""))
-                    order = sorted(found, key=lambda f: (len(found) > 1 and not self._runs_at(f, line, fn), len(f)))
+                    order = sorted(found, key=lambda f: (len(found) > 1 and not self.symbols.runs_at(f, line, fn), len(f)))
                     hits += [f for f in order if f not in hits]
                     break
         return hits[:depth]
@@ -500,10 +397,10 @@ class Retriever:
         for (frame, _), fn in zip(reversed(query.frame_lines), reversed(functions)):
             if _script_name(frame) != name:  # (yup's bundled node_modules/yup/index.js matched src/index.ts)
                 continue
-            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.defines(fn) \
+            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.symbols.defines(fn) \
                     or _folder(frame) and _folder(frame) == _folder(inner):
                 return None  # its own file, or its compiled copy (ky's distribution/core/Ky.js of source/core/Ky.ts)
-            defining = [p for p in self.defines_as_written(fn) if p in candidates and file_kind(p) == "code"
+            defining = [p for p in self.symbols.defines_as_written(fn) if p in candidates and file_kind(p) == "code"
                         and not is_vendored(p)]
             return max(defining, key=lambda p: candidates[p]) if 0 < len(defining) <= DEFINING_FILES else ""
         return None
@@ -516,7 +413,7 @@ class Retriever:
         for m in DOTTED.finditer(query.text):  # `Owner.member`: the file holding the member inside Owner defines it
             parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
             for owner, member in zip(parts, parts[1:]):
-                if 0 < len(inside := _named_for(self.defining_in(owner, member), member)) <= DEFINING_FILES:
+                if 0 < len(inside := _named_for(self.symbols.defining_in(owner, member), member)) <= DEFINING_FILES:
                     out |= inside
                     settled |= {owner.lower(), member.lower()}
         owned = owned_names(query)
@@ -524,7 +421,7 @@ class Retriever:
             if name.lower() in settled:
                 continue
             # a name defined with its case somewhere: those files, not the ones of its namesake in another case
-            files = self.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
+            files = self.symbols.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
             # reopened in many: the one named for it, which may assign it (`Request = Struct.new(…)`); not for the
             # namespace `Faraday` of `Faraday::Request`, which every file opens (lib/faraday.rb is no answer)
             if len(files) > DEFINING_FILES and name in owned:
@@ -582,14 +479,14 @@ class Retriever:
             # up as written, "where are the exceptions defined?" was told no file holds the word); a stop
             # word no index holds may still be held (blinker's `ANY = Symbol("ANY")`): heard of
             spelt = tokenize(name)[:1]
-            if not spelt or self.defines(name) or self.index.token_scores(spelt).any():
+            if not spelt or self.symbols.defines(name) or self.index.token_scores(spelt).any():
                 return []
         return names
 
     def best_unit(self, query: Query, path: str) -> tuple[int, int] | None:
         """The 1-based line span of ``path``'s code unit (function, class, method) that
         scores best for ``query`` by unit BM25, or None when none shares a term with it."""
-        units = self.units
+        units = self.symbols.units
         if not query.terms or not len(units):
             return None
         blocks = PurePosixPath(path).suffix.lower() in TEST_BLOCK_SUFFIXES and file_kind(path) == "test"
@@ -616,7 +513,7 @@ class Retriever:
     def _best_test_block(self, query: Query, path: str, beat: float) -> tuple[int, int] | None:
         """The span of the test block of ``path`` (:func:`.units.test_blocks`) that scores best
         for ``query``, by the unit index's BM25 and statistics, where it scores above ``beat``."""
-        units = self.units
+        units = self.symbols.units
         n, best, span = len(units), beat, None
         terms = Counter(query.terms)
         idf = {t: math.log(1 + (n - (df := units.frequency(t)) + 0.5) / (df + 0.5)) for t in terms}
@@ -632,7 +529,7 @@ class Retriever:
 
     def _unit_file(self, path: str) -> int | None:
         if self._unit_files is None:
-            self._unit_files = {f: i for i, f in enumerate(self.units.files)}
+            self._unit_files = {f: i for i, f in enumerate(self.symbols.units.files)}
         return self._unit_files.get(path)
 
     def holds_no_word(self, query: Query) -> bool:
@@ -641,7 +538,7 @@ class Retriever:
         whatever file were named would be a guess. False for a question with no words to look for."""
         if not query.terms:
             return False
-        if any(self.defines(n) for n in query.names):
+        if any(self.symbols.defines(n) for n in query.names):
             return False
         if self.index.token_scores(sorted(set(query.terms))).any():
             return False
@@ -658,7 +555,7 @@ class Retriever:
                 # where the member is read inside the owner's type, those files; else any defining both
                 # (anyhow's `ContextError.provide`: error.rs declares the struct and another `provide`,
                 # context.rs holds `impl … for ContextError { fn provide }`)
-                both = self.defining_in(owner, member) or (self.defines(owner) & self.defines(member))
+                both = self.symbols.defining_in(owner, member) or (self.symbols.defines(owner) & self.symbols.defines(member))
                 if 0 < len(both) <= DEFINING_FILES:
                     out |= both
         return out.intersection(candidates)
@@ -720,7 +617,7 @@ class Retriever:
         file defines: the candidate defining it that scores best, where at most
         :data:`DEFINING_FILES` do; None where none does or more do."""
         for fn in reversed(query.functions):
-            defining = [p for p in self.defines_as_written(fn) if file_kind(p) == "code" and not is_vendored(p)]
+            defining = [p for p in self.symbols.defines_as_written(fn) if file_kind(p) == "code" and not is_vendored(p)]
             if defining:
                 found = [p for p in defining if p in candidates]
                 # of those declaring the frame's namespace, where some do (a .NET frame's: Specification's EF Core
@@ -1054,7 +951,7 @@ class Retriever:
             # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
             # HbsErrorReporter over TemplateBuilder's "could not find helper") — an error class's own file,
             # which builds its message for every thrower (ky's HTTPError.ts), is no such file
-            writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.defines_as_written(n)}
+            writing = holding - {f for n in query.names if _ERROR_TYPE.search(n) for f in self.symbols.defines_as_written(n)}
             if inner and inner in fused and file_kind(inner) == "code" and not is_vendored(inner) \
                     and not self.facts.generated(inner) and (not writing or inner in writing):
                 fused[inner] += cfg.innermost_frame

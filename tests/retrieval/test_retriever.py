@@ -73,7 +73,7 @@ def test_symbols_and_traceback_paths(repo: Path) -> None:
     assert retriever is retriever_for(index)  # made once per index
     rrf = retriever_for(index, RetrieverConfig(fusion="rrf"))
     assert rrf.config.fusion == "rrf" and retriever_for(index) is retriever  # no settings: the shipped ones
-    assert retriever.defines("startserver") == {"web/src/server.ts"}
+    assert retriever.symbols.defines("startserver") == {"web/src/server.ts"}
     assert retriever.rank("`startServer` ignores the port")[0].path == "web/src/server.ts"
     report = 'Traceback:\n  File "/x/site-packages/pkg/cli.py", line 2, in main\nboom'
     assert retriever.rank(report)[0].path == "pkg/cli.py"
@@ -958,11 +958,11 @@ def test_a_class_asked_for_is_where_it_is_defined_not_its_namesake_method_or_dec
                               "export class Command {\n  help(context?: HelpContext): never;\n}\n",
     })
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
-    assert retriever.defines("Help") == {"lib/help.js", "lib/command.js", "typings/index.d.ts"}
-    assert retriever.defines_as_written("Help") == {"lib/help.js", "typings/index.d.ts"}
+    assert retriever.symbols.defines("Help") == {"lib/help.js", "lib/command.js", "typings/index.d.ts"}
+    assert retriever.symbols.defines_as_written("Help") == {"lib/help.js", "typings/index.d.ts"}
     # and the reverse: "where is help() defined?" is the method, not the class (a review found it unchanged)
-    assert retriever.defines_as_written("help") == {"lib/command.js"}
-    assert retriever.defines_as_written("HELP") == retriever.defines("help")  # no unit of that case: any case
+    assert retriever.symbols.defines_as_written("help") == {"lib/command.js"}
+    assert retriever.symbols.defines_as_written("HELP") == retriever.symbols.defines("help")  # no unit of that case: any case
     hits = retriever.rank("Where is the Help class defined?", 3)
     assert hits[0].path == "lib/help.js" and "definition asked" in hits[0].why, hits
     assert all("definition asked" not in h.why for h in hits[1:]), hits
@@ -1470,10 +1470,10 @@ def test_a_dotted_name_is_defined_where_the_member_sits_inside_the_owner(tmp_pat
         "cmd/runner.go": "package cmd\n\ntype Runner struct{}\n\nfunc (c *Command) Execute() error {\n\treturn nil\n}\n",
     })
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
-    assert retriever.defining_in("ContextError", "provide") == {"src/context.rs"}
-    assert retriever.defining_in("Options", "merge") == {"pkg/opts.py"}
-    assert retriever.defining_in("Hooks", "merge") == {"pkg/opts.py"}
-    assert retriever.defining_in("Command", "Execute") == {"cmd/runner.go"}
+    assert retriever.symbols.defining_in("ContextError", "provide") == {"src/context.rs"}
+    assert retriever.symbols.defining_in("Options", "merge") == {"pkg/opts.py"}
+    assert retriever.symbols.defining_in("Hooks", "merge") == {"pkg/opts.py"}
+    assert retriever.symbols.defining_in("Command", "Execute") == {"cmd/runner.go"}
     assert retriever.rank("Which file defines `ContextError.provide`?", 1)[0].path == "src/context.rs"
     assert retriever.rank("Which file defines `Options.merge`?", 1)[0].path == "pkg/opts.py"
     assert retriever.rank("Which file defines `Command.Execute`?", 1)[0].path == "cmd/runner.go"
@@ -2078,7 +2078,7 @@ def test_a_dotnet_frames_class_and_method_name_the_file_holding_it(tmp_path: Pat
              "   at Newtonsoft.Json.Linq.JObject.ValidateToken(JToken o, JToken existing)\n"
              "   at Newtonsoft.Json.Linq.JContainer.InsertItem(Int32 index, JToken item, Boolean skipParentCheck)\n")
     retriever = retriever_for(Index.build(Repository(repo).snapshot()))
-    assert retriever.defining_in("JObject", "ValidateToken") == {"Src/Newtonsoft.Json/Linq/JObject.cs"}
+    assert retriever.symbols.defining_in("JObject", "ValidateToken") == {"Src/Newtonsoft.Json/Linq/JObject.cs"}
     ranked = retriever.rank(trace, 2)
     assert ranked[0].path == "Src/Newtonsoft.Json/Linq/JObject.cs" and "path#1" in ranked[0].why, ranked
     from explore.retrieval.query import parse
