@@ -18,7 +18,8 @@ from ..sandbox.index import COMMENT_LINE, DEFINES, STOPWORDS, best_window, defin
 from ..sandbox.outline import file_kind
 from .intent import (RAISING_LINE, asks_definition, asks_for_tests, asks_where_raised, dependency_line, is_statement,
                      tested_versions_line, version_line)
-from .query import Query, bases, go_module_file, in_string, owned_names, parse
+from .frames import go_module_file
+from .query import Query, bases, in_string, owned_names, parse
 
 def frame_line(query: Query, path: str) -> int | None:
     """The line of the repository's file ``path`` that the innermost stack frame naming it

@@ -35,6 +35,7 @@ from .file_facts import FileFacts
 from .file_kinds import (DECLARES_ONLY, asks_declarations, asks_implementation, asks_license, asks_media,
                          declares_only, headers_and_sources, is_changelog, is_declarations, is_license,
                          is_media, is_release_guide, not_asked_about, passed_over)
+from .frames import dotnet_namespace, php_call_sites
 from .history import ChangeLog, change_log
 from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, asks_artifact_built, asks_build, asks_benchmark,
                      asks_ci_file, asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page,
@@ -43,7 +44,7 @@ from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, asks_artifact_built, a
                      names_config, names_file, names_tool, tested_versions_line, version_line)
 from .messages import MESSAGE_FILES, MessageSites
 from .paths import NAME_FILES, WrittenPaths
-from .query import DOTTED, Query, dotnet_namespace, name_parts, owned_names, parse, php_call_sites
+from .query import DOTTED, Query, name_parts, owned_names, parse
 from .query import bases as _bases
 from .symbols import Symbols
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, test_blocks

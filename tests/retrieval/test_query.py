@@ -246,7 +246,7 @@ def test_frames_under_a_folder_with_a_space_and_in_gos_module_cache_point_into_t
     names it (`…/pkg/mod/github.com/spf13/cobra@v1.10.1/command.go`), was an installed
     package's bare file name: no frame line, no path evidence."""
     from explore.retrieval.evidence import frame_line
-    from explore.retrieval.query import go_module_file
+    from explore.retrieval.frames import go_module_file
 
     node = parse("TypeError: x\n    at ServerResponse.send (file:///Users/John%20Smith/app/node_modules/express/"
                  "lib/response.js:160:20)")
