@@ -52,7 +52,7 @@ from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
 from .mcp_server import (MAX_K, MAX_STEPS, AskOut, EvidenceOut, HitOut, SearchOut, StepOut, path_out,
                          refused_as_error, text_out)
 from .question_text import check_question
-from .retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference
+from .retrieval.question_form import ONLY_A_REFERENCE, is_only_a_reference
 from .sandbox.errors import ExploreError, NotAFolder, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot

@@ -27,9 +27,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..retrieval.intent import ASKS_EXAMPLE as _ASKS_EXAMPLE
-from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_page, asks_for_tests,
-                                asks_how_to_only, asks_publish, asks_upgrade_guide, asks_which_test, is_statement,
-                                names_file, names_tool, speaks_of_tests)
+from ..retrieval.config_asked import asks_publish, names_file, names_tool
+from ..retrieval.intent import (ASKED_KINDS, UPGRADE_GUIDE, asks_definition, asks_for, asks_for_page, asks_how_to_only,
+                                asks_upgrade_guide)
+from ..retrieval.question_form import is_statement
+from ..retrieval.tests_asked import asks_for_tests, asks_which_test, speaks_of_tests
 from ..retrieval.file_kinds import asks_media_file, is_release_guide, not_asked_about, passed_over
 from ..retrieval.retriever import ASKED_ANYWAY, COPIES, MAKES_RELEASES, VENDORED
 from ..sandbox.atomic import write_json

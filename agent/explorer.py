@@ -32,9 +32,11 @@ from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: 
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
 from ..sandbox.snapshot import Repository, Snapshot
-from ..retrieval.intent import (ONLY_A_REFERENCE, asks_ci_file, asks_definition, asks_for, asks_for_tests,
-                                asks_where_raised, declares_version_asked, dependency_asked, dependency_line,
-                                is_bare_name, is_only_a_reference, names_config, names_file, names_tool)
+from ..retrieval.config_asked import names_config, names_file, names_tool
+from ..retrieval.intent import asks_definition, asks_for, asks_where_raised
+from ..retrieval.question_form import ONLY_A_REFERENCE, is_bare_name, is_only_a_reference
+from ..retrieval.tests_asked import asks_for_tests
+from ..retrieval.versions_asked import asks_ci_file, declares_version_asked, dependency_asked, dependency_line
 from ..retrieval.evidence import evidence_start
 from ..retrieval.query import NO_INDEXED_WORD, parse
 from ..retrieval.file_kinds import declarations_behind, documents_api, not_asked_about

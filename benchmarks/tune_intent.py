@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     from corpus import load_corpus
 
     from explore.retrieval.combiner import candidate_features, default_combiner
-    from explore.retrieval.intent import asks_definition, asks_for, is_statement, names_config
+    from explore.retrieval.config_asked import names_config
+    from explore.retrieval.intent import asks_definition, asks_for
+    from explore.retrieval.question_form import is_statement
     from explore.retrieval.retriever import CONFIG_INTENT, DEFINITION_INTENT, DOCS_INTENT, NAME_FOUND, PAIR_DEFINED
     from explore.retrieval.query import parse
     from explore.retrieval.retriever import retriever_for

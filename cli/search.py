@@ -73,7 +73,7 @@ def search(
 
 def _why_no_hits(text: str) -> tuple[str, str]:
     """(headline, reason) of a search that ranked no file."""
-    from ..retrieval.intent import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
+    from ..retrieval.question_form import ONLY_A_REFERENCE, is_only_a_reference  # here: a warm server's answer loads no ranking code
 
     if is_only_a_reference(text):
         return "nothing searched", f"{ONLY_A_REFERENCE} (--question-file FILE or -)"

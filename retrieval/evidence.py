@@ -16,10 +16,12 @@ from pathlib import PurePosixPath
 
 from ..sandbox.index import COMMENT_LINE, DEFINES, STOPWORDS, best_window, definition_lines, tokenize
 from ..sandbox.outline import file_kind
-from .intent import (RAISING_LINE, asks_definition, asks_for_tests, asks_where_raised, dependency_line, is_statement,
-                     tested_versions_line, version_line)
 from .frames import go_module_file
+from .intent import RAISING_LINE, asks_definition, asks_where_raised
 from .query import Query, bases, in_string, owned_names, parse
+from .question_form import is_statement
+from .tests_asked import asks_for_tests
+from .versions_asked import dependency_line, tested_versions_line, version_line
 
 def frame_line(query: Query, path: str) -> int | None:
     """The line of the repository's file ``path`` that the innermost stack frame naming it

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from ..sandbox.outline import file_kind
-from .intent import is_statement, names_file
+from .config_asked import names_file
 from .query import LANGUAGE_CODES, Query, parse
+from .question_form import is_statement
 
 #: Why a file stands behind the code: it declares an interface another file implements.
 DECLARES_ONLY = "declares only"

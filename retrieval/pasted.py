@@ -65,7 +65,7 @@ _VALUE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|(?<!\w)[\"'][^\"'\n]*$|<[^>\n]*>|\(
 #: A value quoted the way a message quotes what the user gave (``'--verbose'``, ``"abc"``).
 _PASTED_VALUE = re.compile(r"(?<![\w])'[^'\n]+'(?![\w])|\"[^\"\n]+\"")
 #: A log message's capitals typed alone (gunicorn's "WORKER TIMEOUT", which only its arbiter logs):
-#: two words or more (one is a constant's name, :func:`~explore.retrieval.intent.is_bare_name`).
+#: two words or more (one is a constant's name, :func:`~explore.retrieval.question_form.is_bare_name`).
 _SHOUTED = re.compile(r"[A-Z][A-Z0-9'_-]*(?: [A-Z][A-Z0-9'_-]*){1,7}[.!]?")
 #: A piece is worth looking up when it holds this many words, or one fewer in 12 characters
 #: or more (``Required block``): shorter ones (``not found``) stand in too many places.

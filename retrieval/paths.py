@@ -19,8 +19,8 @@ from ..sandbox.outline import file_kind, is_vendored
 from ..sandbox.snapshot import Snapshot
 from .file_facts import FileFacts
 from .frames import crate_file, go_module_file, php_caller
-from .intent import asks_for_tests
 from .query import Query, name_parts
+from .tests_asked import asks_for_tests
 
 #: A name more files of the repository hold than this is no grep-like query's one place.
 NAME_FILES = 3

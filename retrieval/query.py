@@ -18,8 +18,8 @@ from urllib.parse import unquote
 
 from ..sandbox.index import BACKTICKED, NAME_JOINER, STOPWORDS, identifier_tokens, tokenize
 from .frames import FRAME, clean_path, dotnet_owner, installed_package, stack_frames
-from .intent import PERMALINK, is_bare_name, is_statement
 from .pasted import FENCE, pasted_message_starts, pasted_messages
+from .question_form import PERMALINK, is_bare_name, is_statement
 
 #: Characters of a question that are read (a pasted log can be megabytes).
 MAX_QUERY_CHARS = 20_000

@@ -31,23 +31,26 @@ from ..sandbox.outline import (CODE_SUFFIXES, VENDORED_FOLDERS, file_kind, is_be
                                is_vendored, own_tests_line)
 from ..sandbox.snapshot import Snapshot
 from .combiner import Combiner, candidate_features, default_combiner
+from .config_asked import (CONFIGURE_SUBJECT, asks_artifact_built, asks_build, asks_publish, names_config, names_file,
+                           names_tool)
 from .file_facts import FileFacts
 from .file_kinds import (DECLARES_ONLY, asks_declarations, asks_implementation, asks_license, asks_media,
                          declares_only, headers_and_sources, is_changelog, is_declarations, is_license,
                          is_media, is_release_guide, not_asked_about, passed_over)
 from .frames import dotnet_namespace, php_call_sites
 from .history import ChangeLog, change_log
-from .intent import (CONFIGURE_SUBJECT, GRAMMAR_SUFFIXES, asks_artifact_built, asks_build, asks_benchmark,
-                     asks_ci_file, asks_definition, asks_example, asks_for, asks_for_grammar, asks_for_page,
-                     asks_for_tests, asks_how_to_only, asks_publish, asks_where_raised, declares_version_asked,
-                     dependency_asked, dependency_line, is_bare_name, is_ci_file, is_only_a_reference, is_statement,
-                     names_config, names_file, names_tool, tested_versions_line, version_line)
+from .intent import (GRAMMAR_SUFFIXES, asks_benchmark, asks_definition, asks_example, asks_for, asks_for_grammar,
+                     asks_for_page, asks_how_to_only, asks_where_raised)
 from .messages import MESSAGE_FILES, MessageSites
 from .paths import NAME_FILES, WrittenPaths
 from .query import DOTTED, Query, name_parts, owned_names, parse
 from .query import bases as _bases
+from .question_form import is_bare_name, is_only_a_reference, is_statement
 from .symbols import Symbols
+from .tests_asked import asks_for_tests
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, test_blocks
+from .versions_asked import (asks_ci_file, declares_version_asked, dependency_asked, dependency_line, is_ci_file,
+                             tested_versions_line, version_line)
 
 
 #: :attr:`RetrieverConfig.docs_intent`, chosen on the training repositories' generated
@@ -116,10 +119,10 @@ class RetrieverConfig:
     :data:`MESSAGE_FILES` of the candidates hold: the code that raises it."""
     config_intent: float = CONFIG_INTENT
     """Added to a configuration file's learned score when the question names a configuration
-    file, a tool's settings or the package's metadata (:func:`.intent.names_config`)."""
+    file, a tool's settings or the package's metadata (:func:`.config_asked.names_config`)."""
     tests_intent: float = DOCS_INTENT
     """Added to a test file's learned score when the question asks where tests are
-    (:func:`.intent.asks_for_tests`): the combiner learnt from commits, whose answers are
+    (:func:`.tests_asked.asks_for_tests`): the combiner learnt from commits, whose answers are
     never tests, so on its own it ranked `NameAllocatorTest.java` — first by file, unit and
     history — seventh for "where are the tests for NameAllocator?". Not tuned (no question
     set asks for tests): the docs lift's size."""
@@ -347,7 +350,7 @@ class Retriever:
 
     def _tool_configured(self, query: Query, fused: dict[str, float]) -> bool:
         """Whether ``query`` asks, as a question, where something is configured and names the tool
-        a candidate config file is named for (:func:`.intent.names_tool`): cargo-deny's deny.toml,
+        a candidate config file is named for (:func:`.config_asked.names_tool`): cargo-deny's deny.toml,
         which no list of tools can hold every one of. (Not a commit subject: jinja's "update dev
         dependencies" named requirements/dev.txt's "dev", and lost its three real questions.)"""
         best = sorted(fused, key=lambda p: -fused[p])[:COPIED_DEPTH]
@@ -356,7 +359,7 @@ class Retriever:
 
     def _configure_asked(self, query: Query) -> bool:
         """Whether ``query`` speaks of autotools' `configure` script as its subject in a
-        repository that has one (:data:`~.intent.CONFIGURE_SUBJECT`)."""
+        repository that has one (:data:`~.config_asked.CONFIGURE_SUBJECT`)."""
         return CONFIGURE_SUBJECT.search(query.text) is not None and not is_statement(query.text) \
             and any(f in ("configure", "configure.ac", "configure.in") for f in self.index.files)
 

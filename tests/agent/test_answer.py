@@ -189,7 +189,7 @@ def test_a_file_the_question_names_is_no_answer_the_intent_gate_takes_away() -> 
     """glom's "what does docs/make.bat do?": the walk read and answered the file named, and the
     gate took it away for the stage's best page (the question says "docs" and asks no config)."""
     from explore.agent.answer import off_topic
-    from explore.retrieval.intent import names_file
+    from explore.retrieval.config_asked import names_file
 
     weights = AnswerWeights(policy=0.0, stage=1.0, code_only=True, intent=True)
     stage = [("docs/index.rst", 9.0), ("src/app.py", 5.0)]

@@ -406,7 +406,7 @@ def test_a_bug_reports_reproducer_does_not_make_its_test_file_the_answer(tmp_pat
     # autotools' script by its possessive (its subject, "where does configure decide …", only where one is: below)
     "what do configure's checks for gcc do?"])
 def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(question: str) -> None:
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
 
     assert names_config(question)
 
@@ -423,7 +423,7 @@ def test_a_question_naming_a_config_file_or_a_tools_settings_names_config(questi
     # to configure something is no script
     "how do I configure the logger?", "Where do I configure logging?", "how does configure the timeout work?"])
 def test_behaviour_and_statements_name_no_config(question: str) -> None:
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
 
     assert not names_config(question)
 
@@ -431,7 +431,8 @@ def test_behaviour_and_statements_name_no_config(question: str) -> None:
 def test_an_imperative_starting_with_do_not_is_a_statement() -> None:
     """"Do not auto-follow 304 responses" (a commit message) began like a question ("Do …")
     and was read as one: 11 of the 1,993 real benchmark questions."""
-    from explore.retrieval.intent import asks_definition, is_statement
+    from explore.retrieval.intent import asks_definition
+    from explore.retrieval.question_form import is_statement
 
     assert is_statement("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304 for conditional GET")
     assert not asks_definition("Do not auto-follow 300 and 304 responses\n\nRFC 9110 defines 304")
@@ -449,7 +450,8 @@ def test_an_issue_titled_as_a_question_is_a_report() -> None:
     missing?") over a first post describing the behaviour was read as a question, and its
     *how to* lifted docs pages over the code it is about (6 of the training projects' 232
     issues; `retrieve` .612 → .621 on them, no other benchmark question reads differently)."""
-    from explore.retrieval.intent import asks_for, is_statement
+    from explore.retrieval.intent import asks_for
+    from explore.retrieval.question_form import is_statement
 
     issue = ("How to deal with a field with both required and missing?\n\n"
              "When a field is declared with required=True and a missing value, loading data without "
@@ -488,13 +490,13 @@ def test_a_question_naming_another_languages_config_asks_for_config(question: st
 def test_ruby_php_and_dotnet_config_questions_ask_for_config(question: str) -> None:
     """Each was read as a question about code and answered with a source file (a gemspec,
     composer.json, phpstan.neon.dist and a .csproj were not even config files)."""
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
 
     assert names_config(question) and asks_for(question, "config")
 
 
 def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
-    from explore.retrieval.intent import names_tool
+    from explore.retrieval.config_asked import names_tool
     from explore.sandbox.outline import file_kind
 
     assert names_tool("where is the phpunit configuration?", "phpunit.xml.dist")
@@ -517,7 +519,7 @@ def test_names_tool_reads_the_tool_a_config_file_is_named_for() -> None:
     assert not names_tool("which sources does the build compile?", "cmake/yaml-cpp-sources.cmake")
     # an environment's settings file is named for no tool (config's "… in Rails development mode?")
     assert not names_tool("How do settings get reloaded in Rails development mode?", "settings/development.yml")
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
     assert names_config("What does `mix test.adapters` run when REQ_ADAPTERS is unset?")
     assert not names_config("is it a mix of old and new code?")
     # a workflow asked for names no other file of the tool it runs (Polly's answered NuGet.config)
@@ -548,7 +550,7 @@ def test_a_snapshot_file_asked_for_asks_for_tests() -> None:
     """cookie's "which snapshot file holds the expected parse results …?" lifted no test: its
     src/__snapshots__/*.snap were data and the question asked for none; a snapshot of a database
     is no test's."""
-    from explore.retrieval.intent import asks_for_tests
+    from explore.retrieval.tests_asked import asks_for_tests
 
     assert asks_for_tests("Which snapshot file holds the expected parse results for the Set-Cookie headers?")
     assert not asks_for_tests("where is the snapshot of the database taken?")
@@ -556,7 +558,7 @@ def test_a_snapshot_file_asked_for_asks_for_tests() -> None:
 
 
 def test_names_file_reads_a_file_name_not_a_shared_word() -> None:
-    from explore.retrieval.intent import names_file
+    from explore.retrieval.config_asked import names_file
 
     assert names_file("What modules are listed in go.mod?", "go.mod")
     assert names_file("what does cargo.toml set for the workspace?", "crates/core/Cargo.toml")
@@ -602,7 +604,7 @@ def test_an_off_topic_walk_to_a_docs_question_answers_the_stages_docs_page() -> 
     ("Apply suggestions from code review (#12)", True), ("Исправить #12 в парсере", False),
     ("修复 #123 的重试逻辑", False)])
 def test_a_reference_with_words_that_say_nothing_of_the_code_is_only_a_reference(question: str, only: bool) -> None:
-    from explore.retrieval.intent import is_only_a_reference
+    from explore.retrieval.question_form import is_only_a_reference
 
     assert is_only_a_reference(question) is only
 
@@ -613,7 +615,7 @@ def test_a_long_run_of_letters_is_read_at_once_as_no_reference() -> None:
     `owner/repo#12` still counts, and nothing that long is only a reference."""
     import time
 
-    from explore.retrieval.intent import _REFERENCE, is_only_a_reference
+    from explore.retrieval.question_form import _REFERENCE, is_only_a_reference
 
     started = time.perf_counter()
     assert not is_only_a_reference("x" * 100_000) and not _REFERENCE.search("a.b-c_d" * 15_000)
@@ -700,7 +702,7 @@ def test_code_in_a_question_asks_for_no_kind_of_file(question: str, kind: str, a
     ("are colors disabled when the output runs in CI?", False), ("does the progress bar hide itself on CI?", False),
     ("which OS does CI run the tests on?", True)])
 def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
 
     assert names_config(question) is named
 
@@ -711,7 +713,7 @@ def test_ci_as_where_tests_run_names_config(question: str, named: bool) -> None:
     # a thing the user makes (toml11's "how to build my own error message" lifted its CMake files)
     ("how do I build my own error message?", False), ("how do I build a custom formatter?", False)])
 def test_building_a_thing_of_ones_own_asks_for_no_build(question: str, built: bool) -> None:
-    from explore.retrieval.intent import asks_build
+    from explore.retrieval.config_asked import asks_build
 
     assert asks_build(question) is built
 
@@ -719,7 +721,8 @@ def test_building_a_thing_of_ones_own_asks_for_no_build(question: str, built: bo
 def test_a_notebook_is_an_example_and_a_release_pipeline_no_ci() -> None:
     """transitions' "which notebook demonstrates …?" lifted no example (its examples/*.ipynb); Moya's "where is
     the release pipeline configured?" answered its CI file unwalked, as a question on what CI runs."""
-    from explore.retrieval.intent import asks_ci_file, asks_example
+    from explore.retrieval.intent import asks_example
+    from explore.retrieval.versions_asked import asks_ci_file
 
     assert asks_example("Which notebook demonstrates drawing a nested graph machine?")
     assert not asks_ci_file("Where is the release pipeline configured, which scripts run before a release?",
@@ -750,7 +753,7 @@ def test_a_fuzz_target_or_a_test_named_by_its_name_stands_where_both_rankings_pu
     asked = "Which .ron data files does the preserve_sequence test load, and what do they contain?"
     assert settle(weighed, [], {}, named, named, question=asked)[0][0] == "tests/preserve_sequence.rs"
     # a plain word before "test" is no test's name
-    from explore.retrieval.intent import asks_for_tests
+    from explore.retrieval.tests_asked import asks_for_tests
     assert not asks_for_tests("how does the parser test a trailing comma?")
 
 
@@ -786,7 +789,8 @@ def test_asking_words_from_the_second_reviews() -> None:
     took the docs lift); a test asked for by what it covers asks for tests whatever it covers
     (nimble_options' "which test covers the docs generated …?"); "which page says …" asks for a
     page; javadocs and nightly builds are published (failsafe's bin/push-javadoc.sh was dropped)."""
-    from explore.retrieval.intent import asks_for_tests, asks_publish
+    from explore.retrieval.config_asked import asks_publish
+    from explore.retrieval.tests_asked import asks_for_tests
 
     assert not asks_for("Where does customDump decide how to print a value?", "docs")
     assert asks_for("how to print a value with customDump?", "docs")
@@ -801,7 +805,7 @@ def test_an_image_asked_for_stands_in_ask_and_mix_format_names_the_formatter_s_s
     """hexyl's "where is the hexyl logo image?" answered src/colors.rs over doc/logo.svg, which the
     stage ranked first (an image, dropped as no code); nimble_options' "which files does mix format
     check?" named mix.exs for "mix", not .formatter.exs."""
-    from explore.retrieval.intent import names_tool
+    from explore.retrieval.config_asked import names_tool
 
     stage = [("doc/logo.svg", 9.0), ("src/colors.rs", 5.0), ("src/main.rs", 4.0)]
     assert settle(GATED, [], {}, stage, question="Where is the hexyl logo image?")[0][0] == "doc/logo.svg"
@@ -841,7 +845,7 @@ def test_config_asking_words_from_the_third_reviews() -> None:
     optional extra do I install …?" named no config; Scrutor's "how is the package version number
     determined …? I can't find a Version property anywhere." was read as asking for the code that
     finds a setting."""
-    from explore.retrieval.intent import names_config
+    from explore.retrieval.config_asked import names_config
 
     assert names_config("How are dependabot updates for golang.org/x/sys grouped and scheduled?")
     assert names_config("Which optional extra do I install to get the dotenv command-line tool?")

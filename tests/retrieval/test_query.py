@@ -936,7 +936,7 @@ def test_a_language_version_asked_opens_at_the_line_declaring_it(path: str, text
     lines = text.splitlines()
     start = evidence_start(lines, question, path, 12)
     assert start <= declared < start + 12, (start, declared)
-    from explore.retrieval.intent import version_line
+    from explore.retrieval.versions_asked import version_line
 
     assert version_line(question, path, lines) == declared and version_line("which modules are required?", path, lines) is None
 
@@ -946,7 +946,7 @@ def test_the_versions_ci_runs_on_open_at_the_matrix_listing_them() -> None:
     matrix's `go: [...]` line out of sight; pino's opened at an `exclude:` entry below its
     `node-version: [...]` list. A list written one item a line counts too; a question about
     what the manifest requires is not answered from the workflow."""
-    from explore.retrieval.intent import tested_versions_line
+    from explore.retrieval.versions_asked import tested_versions_line
 
     zap = ["name: Go", "on: [push, pull_request]", "jobs:", "  build:", "    runs-on: ubuntu-latest",
            "    strategy:", "      matrix:"] + ["        # note"] * 14 + ['        go: ["1.25.x", "1.26.x"]',

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from explore.retrieval.evidence import evidence_start
-from explore.retrieval.intent import asks_artifact_built, asks_definition, asks_publish, names_config
+from explore.retrieval.config_asked import asks_artifact_built, asks_publish, names_config
+from explore.retrieval.intent import asks_definition
 from explore.retrieval.query import parse
 from explore.retrieval.retriever import SUBJECT_TESTED, Retriever, RetrieverConfig, _bases, retriever_for
 from explore.retrieval.units import split
@@ -400,7 +401,7 @@ def test_a_question_about_a_go_module_or_a_toolchain_version_ranks_its_manifest_
                   "which golang versions are tested in CI?"):
         assert "language version asked" not in retriever.rank(asked, 3)[0].why, asked
     # nor what the changelog says of it (glob's "where is the changelog entry for bumping the MSRV to 1.63?")
-    from explore.retrieval.intent import declares_version_asked
+    from explore.retrieval.versions_asked import declares_version_asked
 
     assert declares_version_asked("what is the minimum supported Rust version (MSRV)?", "Cargo.toml")
     assert not declares_version_asked("Where is the changelog entry for bumping the MSRV to 1.63?", "Cargo.toml")
@@ -589,7 +590,7 @@ def test_a_question_about_a_dependencys_version_ranks_the_file_pinning_it(tmp_pa
     pinned?" answered a module's build.gradle, which only names OkHttp in a comment, or the
     client code: the config file whose line pins the dependency's version is lifted, and the
     evidence opens at that line."""
-    from explore.retrieval.intent import dependency_asked
+    from explore.retrieval.versions_asked import dependency_asked
 
     repo = make_repo(tmp_path, {
         "gradle/libs.versions.toml": "[versions]\nkotlin = \"2.0.21\"\nokhttp = \"3.14.9\"\n\n[libraries]\n"
@@ -1278,7 +1279,7 @@ def test_a_question_asking_where_tests_are_gets_the_tests(tmp_path: Path, make_r
     seventh (javapoet), though every ranking put the test first: the combiner learnt from
     commits, whose answers are never tests, and the name lift passed tests over. A question
     asking where tests are lifts test files; how tests are run is a config question still."""
-    from explore.retrieval.intent import asks_for_tests
+    from explore.retrieval.tests_asked import asks_for_tests
 
     repo = make_repo(tmp_path, {
         "pkg/alloc.py": "class NameAllocator:\n    \"\"\"Hands out unique names.\"\"\"\n\n"
@@ -2133,7 +2134,7 @@ def test_a_lockfile_the_question_names_answers_which_version_it_locks(tmp_path: 
     assert evidence_start(composer, locked, "composer.lock", 6) == 6
     # npm's package-lock v2/v3 and yarn.lock: the entry that locks it, not the root's range above it (luxon's
     # evidence showed `"rollup": "^2.52.7"` among the devDependencies, 12,000 lines above `2.79.1`)
-    from explore.retrieval.intent import dependency_line
+    from explore.retrieval.versions_asked import dependency_line
 
     npm = ['{', '  "packages": {', '    "": {', '      "devDependencies": {', '        "rollup": "^2.52.7"', '      }',
            '    },', '    "node_modules/rollup": {', '      "version": "2.79.1",', '      "dev": true', '    }',
@@ -2728,7 +2729,7 @@ def test_the_fourteenth_stop_s_third_reviews(tmp_path: Path, make_repo) -> None:
     (insta's publish-crates.yml behind release.yml, "tool named" for "a release tag"); a vendored copy
     named by the project's own module's word is still a copy (insta's content/yaml/vendored/yaml.rs);
     a file name no file bears lifts the code whose string holds it (insta's env.rs, `"insta.yaml"`)."""
-    from explore.retrieval.intent import names_tool
+    from explore.retrieval.config_asked import names_tool
 
     crates = make_repo(tmp_path / "crates", {
         ".github/workflows/release.yml": "name: Release\non:\n  push:\n    tags: ['*']\njobs:\n  build:\n"
