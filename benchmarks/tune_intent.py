@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((task.source, {"docs": asks_for(task.question, "docs"), "config": names_config(task.question),
                                        "definition": asks_definition(task.question), "name": bool(holding),
                                        "pair": bool(pairs := set() if is_statement(task.question)
-                                                     else retriever.defining_pairs(query, list(scores)))},
+                                                     else retriever.symbols.defining_pairs(query, list(scores)))},
                          scores, {p: file_kind(p) for p in paths}, set(task.targets),
-                         retriever.defining(query, list(scores)), holding, pairs))
+                         retriever.symbols.defining(query, list(scores)), holding, pairs))
         print(f"{path.name}: {len(chosen)} questions ({time.perf_counter() - started:.0f} s)", flush=True)
 
     sources = sorted({r[0] for r in rows})

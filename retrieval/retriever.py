@@ -34,7 +34,7 @@ from .combiner import Combiner, candidate_features, default_combiner
 from .config_asked import (CONFIGURE_SUBJECT, asks_artifact_built, asks_build, asks_publish, names_config, names_file,
                            names_tool)
 from .file_facts import FileFacts
-from .file_kinds import (DECLARES_ONLY, asks_declarations, asks_implementation, asks_license, asks_media,
+from .file_kinds import (DECLARES_ONLY, asks_implementation, asks_license, asks_media,
                          declares_only, headers_and_sources, is_changelog, is_declarations, is_license,
                          is_media, is_release_guide, not_asked_about, passed_over)
 from .frames import dotnet_namespace, php_call_sites
@@ -43,10 +43,10 @@ from .intent import (GRAMMAR_SUFFIXES, asks_benchmark, asks_definition, asks_exa
                      asks_for_page, asks_how_to_only, asks_where_raised)
 from .messages import MESSAGE_FILES, MessageSites
 from .paths import NAME_FILES, WrittenPaths
-from .query import DOTTED, Query, name_parts, owned_names, parse
+from .query import Query, parse
 from .query import bases as _bases
 from .question_form import is_bare_name, is_only_a_reference, is_statement
-from .symbols import Symbols
+from .symbols import DEFINING_FILES, Symbols
 from .tests_asked import asks_for_tests
 from .units import TEST_BLOCK_SUFFIXES, UNIT_CHARS, test_blocks
 from .versions_asked import (asks_ci_file, declares_version_asked, dependency_asked, dependency_line, is_ci_file,
@@ -78,8 +78,6 @@ MESSAGE_FOUND = 4.0
 INNERMOST_FRAME = 8.0
 #: :attr:`RetrieverConfig.definition_intent`, chosen as :data:`DOCS_INTENT` is.
 DEFINITION_INTENT = 6.0
-#: A name more files define than this is no question's one definition.
-DEFINING_FILES = 3
 #: The most files a locale a question names may have to count as named (``fr.ts``, ``fr.po``).
 LOCALE_FILES = 5
 #: :attr:`RetrieverConfig.name_found`, chosen as :data:`DOCS_INTENT` is.
@@ -229,9 +227,8 @@ class Retriever:
         self.facts = FileFacts(index)  # what each file is, read from its text once
         self.messages = MessageSites(index)  # where a pasted message is raised
         self.paths = WrittenPaths(index, self.facts)  # the files a question's written paths name
-        self.symbols = Symbols(index)  # the code units, and where names are defined
+        self.symbols = Symbols(index, self.facts)  # the code units, and where names are defined
         self._log: ChangeLog | None = None
-        self._modules: dict[str, set[str]] | None = None  # a code file's module name -> the files
         self._unit_files: dict[str, int] | None = None  # a file -> its place in the unit index
         self._unit_scores: tuple[tuple[str, ...], np.ndarray] | None = None  # the last query's, for its files
 
@@ -390,87 +387,6 @@ class Retriever:
                     break
         return hits[:depth]
 
-    def _bundle_source(self, query: Query, inner: str, candidates: Mapping[str, float]) -> str | None:
-        """Where the innermost frame naming ``inner`` matched it by its file name alone and names a
-        function ``inner`` does not define, the frame ran in a bundle of the project (luxon's
-        `at usesLocalWeekValues (luxon.js:1540:13)`, its build output, matched the 20-line
-        src/luxon.js of exports): the candidate defining the function, the best where a few do;
-        ``""`` where none does (no file to lift); None where the frame is ``inner``'s own."""
-        functions = query.frame_functions or ("",) * len(query.frame_lines)
-        name = _script_name(inner)
-        for (frame, _), fn in zip(reversed(query.frame_lines), reversed(functions)):
-            if _script_name(frame) != name:  # (yup's bundled node_modules/yup/index.js matched src/index.ts)
-                continue
-            if not fn or "/" in frame and inner.endswith(frame.lstrip("./")) or inner in self.symbols.defines(fn) \
-                    or _folder(frame) and _folder(frame) == _folder(inner):
-                return None  # its own file, or its compiled copy (ky's distribution/core/Ky.js of source/core/Ky.ts)
-            defining = [p for p in self.symbols.defines_as_written(fn) if p in candidates and file_kind(p) == "code"
-                        and not is_vendored(p)]
-            return max(defining, key=lambda p: candidates[p]) if 0 < len(defining) <= DEFINING_FILES else ""
-        return None
-
-    def defining(self, query: Query, candidates: list[str]) -> set[str]:
-        """The files among ``candidates`` that define a name the question uses, of the names
-        at most :data:`DEFINING_FILES` files define."""
-        out: set[str] = set()
-        settled: set[str] = set()
-        for m in DOTTED.finditer(query.text):  # `Owner.member`: the file holding the member inside Owner defines it
-            parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
-            for owner, member in zip(parts, parts[1:]):
-                if 0 < len(inside := _named_for(self.symbols.defining_in(owner, member), member)) <= DEFINING_FILES:
-                    out |= inside
-                    settled |= {owner.lower(), member.lower()}
-        owned = owned_names(query)
-        for name in query.names:
-            if name.lower() in settled:
-                continue
-            # a name defined with its case somewhere: those files, not the ones of its namesake in another case
-            files = self.symbols.defines_as_written(name) or self._modules_named(name) or self._assigning(name, candidates)
-            # reopened in many: the one named for it, which may assign it (`Request = Struct.new(…)`); not for the
-            # namespace `Faraday` of `Faraday::Request`, which every file opens (lib/faraday.rb is no answer)
-            if len(files) > DEFINING_FILES and name in owned:
-                files = _named_for(files | self._assigning(name, candidates), name)
-            if any(not declares_only(f) for f in files) and not asks_declarations(query.text):
-                files = {f for f in files if not declares_only(f)}  # typings/index.d.ts declares what lib/help.js defines
-            if 0 < len(files) <= DEFINING_FILES:
-                out |= files
-        # a type stub beside its module declares what the module implements: the module answers
-        # (a dotted pair's files too), unless the question asks for the declarations themselves
-        stubs = not asks_declarations(query.text)
-        return {p for p in out.intersection(candidates) if not (stubs and p.endswith(".pyi") and p[:-1] in out)}
-
-    def _assigning(self, name: str, candidates: list[str]) -> set[str]:
-        """The code files among ``candidates`` that assign ``name`` a value at a line's start
-        (``DEFAULT_LIMITS = Limits(…)``, ``ROUNDED: Box = Box(…)``, ``export const X =``,
-        ``pub const X: u8 =``): a constant, which no code unit defines; or a config file that
-        sets it as a key (``shallow_clone: true``)."""
-        if not IDENTIFIER.fullmatch(name):
-            return set()
-        assigned = re.compile(rf"^(?:export\s+)?(?:pub(?:\([^)]*\))?\s+)?(?:const|let|var|static|final)?\s*"
-                              rf"{re.escape(name)}\s*(?::[^=\n]*)?=(?!=)", re.M)
-        keyed = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*[:=]", re.M)  # a config file's key
-        found = set()
-        for path in candidates:
-            kind = file_kind(path)
-            if kind in ("code", "config") and name in (text := self.snapshot.text(path) or "") \
-                    and (assigned if kind == "code" else keyed).search(text):
-                found.add(path)
-        return found
-
-    def _modules_named(self, name: str) -> set[str]:
-        """The code files whose name, less its suffix, is ``name`` (``validators`` ->
-        ``src/attr/validators.py``; a package's ``validators/__init__.py``, ``validators/index.ts``)."""
-        if self._modules is None:
-            modules: dict[str, set[str]] = defaultdict(set)
-            for f in self.snapshot.files:
-                if file_kind(f) != "code":
-                    continue
-                parts = f.lower().split("/")
-                stem = parts[-1].rsplit(".", 1)[0]
-                modules[parts[-2] if stem in ("__init__", "index", "mod") and len(parts) > 1 else stem].add(f)
-            self._modules = dict(modules)
-        return self._modules.get(name.lower(), set())
-
     def unheard_of(self, query: Query) -> list[str]:
         """The names ``query`` uses, sorted, when no file of the snapshot holds any of them as
         a word and no code unit defines one (``zebraTeleport`` in a repository that never
@@ -548,22 +464,6 @@ class Retriever:
             return False
         return not (len(self.log) and self.log.file_scores(list(query.terms)))  # nor a past commit's message
 
-    def defining_pairs(self, query: Query, candidates: list[str]) -> set[str]:
-        """The files among ``candidates`` that define both of two neighbouring parts of a
-        dotted name in the question (``Options.merge``, ``app.Flask.route``), of the pairs
-        at most :data:`DEFINING_FILES` files define both of."""
-        out: set[str] = set()
-        for m in DOTTED.finditer(query.text):
-            parts = [p for p in name_parts(m.group(0)) if len(p) > 2]
-            for owner, member in zip(parts, parts[1:]):
-                # where the member is read inside the owner's type, those files; else any defining both
-                # (anyhow's `ContextError.provide`: error.rs declares the struct and another `provide`,
-                # context.rs holds `impl … for ContextError { fn provide }`)
-                both = self.symbols.defining_in(owner, member) or (self.symbols.defines(owner) & self.symbols.defines(member))
-                if 0 < len(both) <= DEFINING_FILES:
-                    out |= both
-        return out.intersection(candidates)
-
     def holding_names(self, query: Query, candidates: list[str], tests: bool = False) -> set[str]:
         """The files among ``candidates``, tests aside (unless ``tests``: the question asks
         where tests are), holding as a word a name of ``query`` that at most
@@ -615,21 +515,6 @@ class Retriever:
                  and _tested_name(PurePosixPath(p).name.split(".")[0]) == subject
                  and all(part.lower() in folders or _TEST_ROOT.search(part) for part in PurePosixPath(p).parts[:-1])]
         return tests if len(tests) <= 3 else []
-
-    def _innermost_defined(self, query: Query, candidates: Mapping[str, float]) -> str | None:
-        """Of the functions a trace's frames name (innermost last), the innermost one some code
-        file defines: the candidate defining it that scores best, where at most
-        :data:`DEFINING_FILES` do; None where none does or more do."""
-        for fn in reversed(query.functions):
-            defining = [p for p in self.symbols.defines_as_written(fn) if file_kind(p) == "code" and not is_vendored(p)]
-            if defining:
-                found = [p for p in defining if p in candidates]
-                # of those declaring the frame's namespace, where some do (a .NET frame's: Specification's EF Core
-                # evaluator, not the EF6 one of its name)
-                namespace = dotnet_namespace(query.text)
-                found = [p for p in found if self.facts.declares_namespace(p, namespace)] or found
-                return max(found, key=candidates.__getitem__) if found and len(defining) <= DEFINING_FILES else None
-        return None
 
     def _tests_match(self, query: Query, path: str) -> bool:
         """Whether the code file ``path`` holds tests of its own (:func:`.outline.own_tests_line`)
@@ -867,12 +752,12 @@ class Retriever:
                 fused[path] += cfg.definition_intent  # as a definition asked for: where it is raised
                 why[path].append("raise asked")
         if cfg.definition_intent and asks_definition(query.text):
-            for path in self.defining(query, list(fused)):
+            for path in self.symbols.defining(query, list(fused)):
                 fused[path] += cfg.definition_intent
                 why[path].append("definition asked")
         # on statements it cost (reports .766 -> .731); asked for its tests, a dotted name's own file is no answer
         if cfg.pair_defined and not is_statement(query.text) and not lifts.get("test"):
-            for path in self.defining_pairs(query, list(fused)):
+            for path in self.symbols.defining_pairs(query, list(fused)):
                 fused[path] += cfg.pair_defined
                 why[path].append("pair defined")
         if cfg.name_found and not is_statement(query.text):
@@ -949,7 +834,7 @@ class Retriever:
             # where it broke: the innermost frame the repository holds (uuid's trace thrown in
             # FallbackNodeProvider.php answered UuidFactory.php, an outer frame history favours)
             inner = self.paths.innermost_own(query, [p for p, _ in rankings["path"]])
-            if (source := self._bundle_source(query, inner, fused)) is not None:
+            if (source := self.symbols.bundle_source(query, inner, fused)) is not None:
                 inner = source  # a bundle's frame: the function's file ("" where none is a candidate)
             # not a copy the frame runs in (ky's compiled distribution/core/Ky.js): its source answers;
             # nor over a file whose code writes the message, the frame a reporter it reaches (handlebars.java's
@@ -961,7 +846,7 @@ class Retriever:
                 fused[inner] += cfg.innermost_frame
                 why[inner].append("innermost frame")
         elif cfg.innermost_frame and query.functions and not query.frame_lines and not holding \
-                and (inner := self._innermost_defined(query, fused)):
+                and (inner := self.symbols.innermost_defined(query, fused)):
             # frames naming functions and no file (Kotlin/Native's `kfun:app.cash.turbine#awaitItem…`): the
             # innermost function the repository defines, where few files do
             fused[inner] += cfg.innermost_frame
@@ -1062,25 +947,10 @@ def _names_version(question: str, folder: str) -> bool:
     return named.search(question) is not None
 
 
-#: What JavaScript is written in, and compiled to: a bundle's `index.js` is built from `index.ts`.
-_SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"})
-
-
 #: Words saying how a question asks, not what about: "where is faker documented?" read as ``document`` answered
 #: factory_boy's docs/orms.rst (of MongoDB's documents) over docs/reference.rst.
 _ASKING_WORDS = frozenset({"documented", "described", "explained", "defined", "declared", "implemented", "located",
                            "mentioned", "covered", "specified", "listed", "explaining", "describing", "documenting"})
-
-
-def _folder(path: str) -> str:
-    """The name of the folder ``path`` lies in ("" at the top)."""
-    return PurePosixPath(path).parent.name
-
-
-def _script_name(path: str) -> str:
-    """``path``'s file name, a script's without its suffix (``index.js`` and ``index.ts`` alike)."""
-    p = PurePosixPath(path)
-    return p.stem + ".js" if p.suffix.lower() in _SCRIPT_SUFFIXES else p.name
 
 
 def _tested_name(stem: str, *, test: bool = True) -> str:
@@ -1106,17 +976,6 @@ _ERROR_TYPE = re.compile(r"(?:Error|Exception|Failure|Panic)$")
 #: on the review questions of the stops before the last asking only so (135: first file 80 -> 94, first five 127 ->
 #: 125), then checked on the last stop's and this one's (75: 60 -> 62, 74 -> 73).
 HOW_TO_PAGE_SHARE = 0.8
-
-
-def _named_for(files: set[str], name: str) -> set[str]:
-    """``files``, or where more than :data:`DEFINING_FILES` define ``name``, those named for it
-    (``request.rb`` of ``Request``, ``message_template.rb`` of ``MessageTemplate``): Ruby reopens
-    a class in each file nesting a helper in it (httparty's ``class Request`` in four files), and
-    no definition was lifted at all."""
-    if len(files) <= DEFINING_FILES:
-        return files
-    key = name.lower().replace("_", "")
-    return {f for f in files if PurePosixPath(f).stem.lower().replace("_", "").replace("-", "") == key}
 
 
 #: A script named for making releases, and what a script that publishes one runs.

@@ -920,7 +920,7 @@ def test_a_dotted_name_lifts_the_file_defining_both_its_parts(tmp_path: Path, ma
     top = retriever.rank("How does Options.merge handle hooks?", 1)[0]
     assert top.path == "source/options.ts" and "pair defined" in top.why
     files = [f for f in index.files]
-    assert retriever.defining_pairs(parse("How does Options.merge handle hooks?"), files) == {"source/options.ts"}
+    assert retriever.symbols.defining_pairs(parse("How does Options.merge handle hooks?"), files) == {"source/options.ts"}
     statement = "Options.merge drops the hooks of the second object when both define beforeRequest hooks"
     assert not any("pair defined" in h.why for h in retriever.rank(statement, 5))
 
