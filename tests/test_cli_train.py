@@ -690,3 +690,27 @@ def test_an_interrupt_before_trainings_stages_says_how_to_go_on(capsys) -> None:
         text = " ".join(capsys.readouterr().err.split())
         assert stopped.value.exit_code == 130 and "nothing was left half-written" in text
         assert (said in text) if said else "Continue" not in text, text
+
+
+def test_resume_of_a_default_run_shows_no_before_after_or_time_of_the_run_before(tmp_path: Path, history_repo: Path,
+                                                                                 explore_cache: Path) -> None:
+    """`--resume` on a default run's folder fits again, but it kept the earlier run's
+    "heldout" and added its fit's seconds to its own: with the fit deleted (as the note says
+    to) and a budget too short to fit, summary.json showed the earlier fit's before/after
+    (acc@1 → a fit that no longer ranks) beside "fitted": false, where none is to show."""
+    out = tmp_path / "bundle"
+    first = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
+    assert first.exit_code == 0 and json.loads(first.stdout)["heldout"], first.output
+    state = json.loads((out / "state.json").read_text())
+    state["seconds"]["retriever"] = 5000.0  # the earlier run's fit took long: none of it is this run's
+    (out / "state.json").write_text(json.dumps(state))
+    (out / "combiner.json").unlink()  # back to the shipped stage, as the kept-fit note says
+    shutil.rmtree(explore_cache / "cases")
+    short = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--resume", "--budget", "0.01s",
+                                "--json"])
+    assert short.exit_code == 0, short.output
+    body = json.loads(short.stdout)
+    assert not body["retriever"]["fitted"] and body["combiner"] is None, body["retriever"]
+    assert body["heldout"] is None, body["heldout"]
+    assert body["seconds"]["retriever"] < 5000, body["seconds"]
+    assert json.loads((out / "summary.json").read_text())["heldout"] is None

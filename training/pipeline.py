@@ -262,6 +262,9 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
         run.state = json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
         if not (config.sft.steps or config.rl.updates):  # a fit stopped by Ctrl-C: --resume fits, as a plain run does
             run.state.pop("retriever", None)
+            # the state is the last finished run's: its before/after and its fit's time are not this fit's
+            run.state.pop("heldout", None)
+            run.state.get("seconds", {}).pop("retriever", None)
     started = time.time()
     if resume and (out / "run.json").is_file():  # keep when and from what it started; record new lengths
         first = json.loads((out / "run.json").read_text(encoding="utf-8"))
