@@ -714,3 +714,29 @@ def test_resume_of_a_default_run_shows_no_before_after_or_time_of_the_run_before
     assert body["heldout"] is None, body["heldout"]
     assert body["seconds"]["retriever"] < 5000, body["seconds"]
     assert json.loads((out / "summary.json").read_text())["heldout"] is None
+
+
+def test_a_no_retriever_run_keeps_what_the_earlier_fit_learnt_from(tmp_path: Path, history_repo: Path,
+                                                                   make_history_repo) -> None:
+    """`--no-retriever` into a folder holding a fit leaves the fit ranking, but its summary.json
+    lost the fit's cut and roots: `eval --adapter` then said the fit learnt from none of the
+    commits it was trained on, and `search --adapter` on another repository ranked with it
+    instead of refusing it (exit 2)."""
+    out = tmp_path / "bundle"
+    first = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
+    assert first.exit_code == 0 and json.loads(first.stdout)["retriever"]["kept"], first.output
+    fitted = json.loads(first.stdout)
+    skipped = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--no-retriever", "--json"])
+    assert skipped.exit_code == 0 and (out / "combiner.json").is_file(), skipped.output
+    body = json.loads(skipped.stdout)
+    assert body["retriever"]["fitted"] and body["retriever"]["earlier_fit_stays"], body.get("retriever")
+    assert body["retriever"]["cut"] == fitted["retriever"]["cut"]
+    assert body["retriever"]["roots"] == fitted["retriever"]["roots"]
+    assert body["heldout"]["after"] == fitted["heldout"]["after"] and "earlier run" in body["heldout"]["measured_by"]
+    held = fitted["heldout"]["before"]["n"]
+    scored = runner.invoke(app, ["eval", str(history_repo), "--adapter", str(out), "--policy", "retrieve",
+                                 "--limit", str(held + 7), "--json"])
+    assert scored.exit_code == 0 and json.loads(scored.stdout)["fitted_on"] == 7, scored.output
+    other = make_history_repo(tmp_path / "other", commits=3, extra={"other.py": "x = 1\n"})  # its own first commit
+    refused = runner.invoke(app, ["search", str(other), "token", "--adapter", str(out)])
+    assert refused.exit_code == 2 and "fitted to the history of" in " ".join(refused.output.split()), refused.output

@@ -172,7 +172,11 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
     from .tasks.history import PARTIAL_CLONE, scan_history
 
     if not run.config.retriever and "retriever" not in run.state and (run.out / COMBINER_FILE).is_file():
-        # skipped, not undone: `ask --adapter` goes on ranking with the fit an earlier run left here
+        # skipped, not undone: `ask --adapter` goes on ranking with the fit an earlier run left here, so
+        # summary.json keeps what it learnt from (its cut and roots: `eval` and `--adapter` read them)
+        run.state["retriever"] = {"fitted": True, "kept": False, "earlier_fit_stays": True,
+                                  "why": "--no-retriever was given"}
+        _earlier_fit(run)
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted (--no-retriever); the earlier run's fit in "
                                                           f"{run.out / COMBINER_FILE} stays in use (remove it for the "
                                                           "shipped one)"))
@@ -208,21 +212,8 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             stays = "the shipped one stays"
         # "fitted": whether `ask` and `search` rank with a fit of this repository (an earlier run's, here)
         run.state["retriever"] = {"fitted": earlier, "kept": False, "earlier_fit_stays": earlier, "why": why}
-        if earlier:  # its before/after (and its cut, which `eval --adapter` reads) stay true of what ranks
-            try:
-                before = json.loads((run.out / "summary.json").read_text())
-            except (OSError, ValueError):
-                before = {}
-            before = before if isinstance(before, dict) else {}
-            held, fitted = before.get("heldout"), before.get("retriever")
-            cut = fitted.get("cut") if isinstance(fitted, dict) else None
-            roots = fitted.get("roots") if isinstance(fitted, dict) else None
-            if isinstance(held, dict):
-                run.state["heldout"] = {**held, "measured_by": "the earlier run, whose fit stays"}
-            if cut:
-                run.state["retriever"]["cut"] = cut
-            if roots:
-                run.state["retriever"]["roots"] = roots
+        if earlier:
+            _earlier_fit(run)
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; {stays}"))
     else:
         kept = out.kept
@@ -265,6 +256,25 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
             f"{after.acc1:.2f} on the newest {out.before.n}{short}{unused}{damaged}")))
     run.timed("retriever", started)
     run.save_state()
+
+
+def _earlier_fit(run: Run) -> None:
+    """The earlier run's fit stays and ranks: its before/after (and its cut, which `eval --adapter`
+    reads, and roots, which `--adapter` tells another repository's fit by) stay true of what ranks."""
+    try:
+        before = json.loads((run.out / "summary.json").read_text())
+    except (OSError, ValueError):
+        before = {}
+    before = before if isinstance(before, dict) else {}
+    held, fitted = before.get("heldout"), before.get("retriever")
+    cut = fitted.get("cut") if isinstance(fitted, dict) else None
+    roots = fitted.get("roots") if isinstance(fitted, dict) else None
+    if isinstance(held, dict):
+        run.state["heldout"] = {**held, "measured_by": "the earlier run, whose fit stays"}
+    if cut:
+        run.state["retriever"]["cut"] = cut
+    if roots:
+        run.state["retriever"]["roots"] = roots
 
 
 def keep_policy(run: Run, start: Path) -> None:
