@@ -187,7 +187,11 @@ class TrainProgress:
                 info = f"policy loss {m.get('sft/policy_loss', 0):.3f}"
                 if "sft/reflector_loss" in m:
                     info += f"  reflector loss {m['sft/reflector_loss']:.3f}"
-            self.bars.update(self.tasks[event.stage], completed=event.step, total=event.total, info=info)
+            bar = next(t for t in self.bars.tasks if t.id == self.tasks[event.stage])
+            # set, not passed to update(): rich drops a bar's pace when its total changes, and the
+            # candidate stage re-estimates its total as questions finish (the ETA read -:--:--)
+            bar.total = event.total
+            self.bars.update(self.tasks[event.stage], completed=event.step, info=info)
         elif event.message:
             self.bars.console.print(f"[cyan]{event.stage}[/]: {shown_markup(event.message)}", highlight=False)
 

@@ -740,3 +740,25 @@ def test_a_no_retriever_run_keeps_what_the_earlier_fit_learnt_from(tmp_path: Pat
     other = make_history_repo(tmp_path / "other", commits=3, extra={"other.py": "x = 1\n"})  # its own first commit
     refused = runner.invoke(app, ["search", str(other), "token", "--adapter", str(out)])
     assert refused.exit_code == 2 and "fitted to the history of" in " ".join(refused.output.split()), refused.output
+
+
+def test_the_bar_keeps_its_eta_when_the_fit_re_estimates_its_total() -> None:
+    """The candidate stage's total is re-estimated as its questions finish (what the budget
+    allows), and rich drops a bar's pace when its total changes: on a terminal the ETA read
+    -:--:-- after every question that moved the total (half the frames of a 12 s fit)."""
+    import io
+    import time
+
+    from rich.console import Console
+
+    from explore.cli.train import TrainProgress
+    from explore.training.run import ProgressEvent
+
+    console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None)
+    with TrainProgress(console) as progress:
+        for done in range(1, 6):
+            progress(ProgressEvent("retriever", done, 100 + done))  # each question moved the plan by one
+            time.sleep(0.02)
+        bar = progress.bars.tasks[0]
+        assert bar.total == 105 and bar.completed == 5
+        assert bar.time_remaining is not None and bar.time_remaining > 0
