@@ -293,17 +293,22 @@ def _judged(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 def _notes(summary: dict[str, Any]) -> list[str]:
-    """What the run's numbers alone do not say: a kept fit that scores below the shipped stage
-    on the held-out commits (in the table, and in `--json`'s ``notes``)."""
+    """What the run's numbers alone do not say: a cache that could not keep the questions built,
+    a kept fit that scores below the shipped stage on the held-out commits (in the table, and
+    in `--json`'s ``notes``)."""
     held, stage = summary.get("heldout"), summary.get("retriever", {})
+    notes = []
+    if stage.get("cache_not_saved"):  # a full or read-only cache: this run stands, the next builds it all again
+        notes.append(f"the cache could not keep the history questions this run built ({stage['cache_not_saved']}): "
+                     "a run after new commits builds them all again, not only the new ones")
     # (an earlier run's fit that stays, a short --budget fitting nothing, is said of as when it was kept)
     if not held or not (stage.get("kept", stage.get("fitted")) or stage.get("earlier_fit_stays")):
-        return []
+        return notes
     b, a = held["before"], held["after"]
     lower = [k for k in ("acc@1", "acc@5") if a[k] < b[k]]  # either: a gain at acc@1 hid a loss at acc@5
     if not lower:
-        return []
-    return [f"the kept fit scores below the shipped stage at {' and '.join(lower)} on the newest {b['n']} commits: "
+        return notes
+    return notes + [f"the kept fit scores below the shipped stage at {' and '.join(lower)} on the newest {b['n']} commits: "
             "the training commits chose it, as they must (the newest only score the choice); deleting "
             f"{Path(summary['out']) / 'combiner.json'} goes back to the shipped one"]
 

@@ -106,6 +106,8 @@ class Adapted:
     """The newest commits the time split holds out; a ``budget`` may test on fewer (:attr:`before`'s ``n``)."""
     outdated: int = 0
     """Questions an earlier run stored that another version of the ranking code made: built again."""
+    not_saved: str = ""
+    """Why the cache could not keep the questions built (:attr:`CaseStore.not_saved`), or ""."""
 
 
 def keeps(train: list[Case], base: Combiner, l2: float = L2, folds: int = FOLDS) -> tuple[bool, Scores, Scores]:
@@ -171,6 +173,8 @@ class Collected:
     """The newest commits the time split holds out (the budget may build fewer)."""
     outdated: int = 0
     """Stored questions of another version of the ranking code (:attr:`CaseStore.outdated`)."""
+    not_saved: str = ""
+    """Why the cache could not keep the questions built (:attr:`CaseStore.not_saved`), or ""."""
 
 
 def time_split(tasks: list[Task], train_max: int | None = None) -> tuple[list[Task], list[Task]]:
@@ -251,6 +255,8 @@ class CaseStore:
         """Cases on disk that other code made (an upgrade of explore): none reused, so said."""
         self.cases = self._on_disk(count_outdated=True)
         self.reused = self._unsaved = 0
+        self.not_saved = ""
+        """Why the last save failed (a full or read-only cache), or "": what was built is not kept."""
         self._earlier = set(self.cases)  # what earlier runs made: a question asked twice in one history is not one
         self._saved_at = time.monotonic()
 
@@ -299,9 +305,9 @@ class CaseStore:
                     del self.cases[key]
                 with replacing(self.path) as tmp, tmp.open("wb") as fh:
                     pickle.dump({"version": self.version, "cases": self.cases}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            self._unsaved = 0
-        except OSError:
-            pass
+            self._unsaved, self.not_saved = 0, ""
+        except OSError as e:  # kept in memory: this run's answers stand; a later run builds them again
+            self.not_saved = f"{self.path.parent}: {e.strerror or e}"
 
 
 def cases(repo: Repository, tasks: list[Task], *, history: History | None = None, fused: bool = False,
@@ -450,7 +456,7 @@ def collect(repo: Repository, tasks: list[Task], *, train_max: int | None = None
                                         to_make(test[:test_reach]) + to_make(train[:need])))
     return Collected(built["train"], built["test"], cut, time.perf_counter() - started,
                      store.reused if store is not None else 0, unreadable, len(test),
-                     store.outdated if store is not None else 0)
+                     store.outdated if store is not None else 0, store.not_saved if store is not None else "")
 
 
 def _short_budget(built: int, held: int, n_test: int, each: float, to_lay_out: int) -> str:
@@ -482,4 +488,4 @@ def adapt(repo: Repository, tasks: list[Task], *, base: Combiner | None = None, 
     fitted = fit(got.train, l2=l2, prior=base)
     return Adapted(fitted, score(base, got.test), score(fitted, got.test), len(got.train),
                    time.perf_counter() - started, got.cut, kept, (val_before, val_after), got.reused, got.unreadable,
-                   got.test_planned, got.outdated)
+                   got.test_planned, got.outdated, got.not_saved)

@@ -762,3 +762,21 @@ def test_the_bar_keeps_its_eta_when_the_fit_re_estimates_its_total() -> None:
         bar = progress.bars.tasks[0]
         assert bar.total == 105 and bar.completed == 5
         assert bar.time_remaining is not None and bar.time_remaining > 0
+
+
+def test_a_cache_that_cannot_keep_the_questions_built_is_said(tmp_path: Path, history_repo: Path,
+                                                              explore_cache: Path) -> None:
+    """A full or read-only cache costs the next run its stored questions, never this run's fit:
+    the fit stands, and the run says the cache kept nothing (a `kill -9` or the next run after
+    new commits builds every question again)."""
+    explore_cache.mkdir(parents=True, exist_ok=True)
+    (explore_cache / "cases").write_text("a file where the questions' folder goes")  # no folder can be made there
+    out = tmp_path / "bundle"
+    done = runner.invoke(app, ["train", str(history_repo), "--out", str(out), "--json"])
+    assert done.exit_code == 0, done.output
+    body = json.loads(done.stdout)
+    assert body["heldout"]["before"]["n"] and body["retriever"]["cache_not_saved"], body["retriever"]
+    assert any("could not keep" in note for note in body["notes"]), body["notes"]
+    assert (explore_cache / "cases").is_file()  # what was there is left as it was
+    table = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "again")])
+    assert table.exit_code == 0 and "could not keep" in " ".join(table.output.split()), table.output

@@ -226,7 +226,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                                   # the history's first commits: `--adapter` tells a fit of another repository by them
                                   "roots": history_roots(repo.path, run.rev or "HEAD"), "commits": scan.commits,
                                   "reused": out.reused, "outdated": out.outdated, "unreadable": out.unreadable,
-                                  "lines_unknown": scan.lines_unknown,
+                                  "lines_unknown": scan.lines_unknown, "cache_not_saved": out.not_saved or None,
                                   "validation": {"before": out.validation[0].to_dict(),
                                                  "after": out.validation[1].to_dict()}}
         run.state["heldout"] = {"what": f"candidate stage on the newest {out.before.n} qualifying commits",
@@ -251,9 +251,11 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
                      else f"git could not read a file ({scan.unreadable or 'an object is missing'})")
             damaged = (f"; {cause}: {scan.lines_unknown} commits read without their line counts, {out.unreadable} "
                        "questions left out whose commit could not be laid out")
+        lost = (f"; the cache could not keep the questions built ({out.not_saved}): a run after new commits builds "
+                "them all again" if out.not_saved else "")
         run.say(ProgressEvent("retriever", 1, 1, message=(
             f"fitted on {out.n_train} older commits{reused}, {verdict}: acc@1 {out.before.acc1:.2f} → "
-            f"{after.acc1:.2f} on the newest {out.before.n}{short}{unused}{damaged}")))
+            f"{after.acc1:.2f} on the newest {out.before.n}{short}{unused}{damaged}{lost}")))
     run.timed("retriever", started)
     run.save_state()
 
