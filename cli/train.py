@@ -116,6 +116,7 @@ class TrainProgress:
         self.plain = not console.is_terminal
         self.console = console
         self.started: dict[str, float] = {}
+        self.from_step: dict[str, int] = {}  # the step a stage's clock started at
         self.said_at: dict[str, float] = {}
         self.unsaid: dict[str, Any] = {}
         self.last: dict[str, int] = {}  # each stage's last step: a smaller one starts the stage again
@@ -154,14 +155,18 @@ class TrainProgress:
         self.last[event.stage] = done
         first = event.stage not in self.started
         self.started.setdefault(event.stage, now)
+        if first:
+            self.from_step[event.stage] = done
         if not (force or first or done >= total or now - self.said_at.get(event.stage, 0.0) >= self.PLAIN_EVERY_S):
             self.unsaid[event.stage] = event
             return
         self.unsaid.pop(event.stage, None)
         self.said_at[event.stage] = now
         elapsed = now - self.started[event.stage]
-        # no estimate from the stage's first event: its clock starts there, so it read "eta 0:00"
-        eta = f", eta {_clock(elapsed * (total - done) / done)}" if 0 < done < total and not first else ""
+        # paced by the steps since the stage's first event, where its clock started (by all of them, it read
+        # "eta 0:00" at the first, and short by (done - 1) / done after it)
+        paced = done - self.from_step.get(event.stage, 0)
+        eta = f", eta {_clock(elapsed * (total - done) / paced)}" if 0 < done < total and paced > 0 else ""
         self.console.print(f"{STAGE_NAMES[event.stage]}: {done}/{total}, {_clock(elapsed)} elapsed{eta}",
                            markup=False, highlight=False)
 

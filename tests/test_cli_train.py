@@ -780,3 +780,25 @@ def test_a_cache_that_cannot_keep_the_questions_built_is_said(tmp_path: Path, hi
     assert (explore_cache / "cases").is_file()  # what was there is left as it was
     table = runner.invoke(app, ["train", str(history_repo), "--out", str(tmp_path / "again")])
     assert table.exit_code == 0 and "could not keep" in " ".join(table.output.split()), table.output
+
+
+def test_the_plain_eta_is_paced_by_the_steps_since_the_clock_started() -> None:
+    """A stage's clock starts at its first event: pacing by all its steps, the first one's
+    included, put the time left short by (done - 1) / done (the 3rd of 5 questions 10 s after
+    the 1st: 5 s a question, 10 s left, where three steps in 10 s said 6 s)."""
+    import io
+
+    from rich.console import Console
+
+    from explore.cli.train import TrainProgress
+    from explore.training.run import ProgressEvent
+
+    text = io.StringIO()
+    progress = TrainProgress(Console(file=text, force_terminal=False, width=120))
+    with progress:
+        progress(ProgressEvent("retriever", 1, 5))
+        progress.started["retriever"] -= 10  # ten seconds since its first question
+        progress.said_at["retriever"] -= 600
+        progress(ProgressEvent("retriever", 3, 5))
+    lines = [line for line in text.getvalue().splitlines() if "3/5" in line]
+    assert lines and lines[0].endswith("eta 0:10"), text.getvalue()
