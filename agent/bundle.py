@@ -171,7 +171,7 @@ def shipped_adapters() -> dict[str, Path]:
 def repo_key(repo_path: str | os.PathLike[str]) -> str:
     """A folder name unique to a repository location: ``name-<hash of the real path>``."""
     real = Path(os.path.realpath(Path(repo_path).expanduser()))
-    return f"{real.name or 'root'}-{hashlib.sha1(str(real).encode()).hexdigest()[:10]}"
+    return f"{real.name or 'root'}-{hashlib.sha1(os.fsencode(real)).hexdigest()[:10]}"
 
 
 def default_adapter_dir(repo_path: str | os.PathLike[str]) -> Path:

@@ -60,7 +60,7 @@ def materialise(repo, sha: str, store: Path) -> tuple[Path, Lease]:
     final = store / f"{sha}-v{SNAPSHOT_VERSION}"
     # a tree some of whose files this clone lacks is its own, never the commit's: another clone of the
     # commit, whole, would have read it without them (tablib's intact clone was told _dbf.py was missing)
-    lacking = store / f"{sha}-lacks-{hashlib.sha1(str(repo.git_dir).encode()).hexdigest()[:10]}-v{SNAPSHOT_VERSION}"
+    lacking = store / f"{sha}-lacks-{hashlib.sha1(os.fsencode(repo.git_dir)).hexdigest()[:10]}-v{SNAPSHOT_VERSION}"
     for _attempt in range(8):
         place, lease = final, acquire(final)
         if lease is None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -565,3 +566,20 @@ def test_an_unfinished_training_run_of_the_repository_is_said_not_passed_over(tm
     (folder / "summary.json").write_text(json.dumps({"repo": str(repo)}))  # finished, no fit kept: nothing to say
     done = json.loads(runner.invoke(app, ["ask", str(repo), "shallow_clone", "--no-server", "--json"]).stdout)
     assert not any("did not finish" in n for n in done["notes"])
+
+
+def test_a_repository_whose_path_is_not_utf8_is_answered_not_a_traceback(tmp_path: Path, make_repo,
+                                                                        tree_hash) -> None:
+    # `git clone` into a folder named in latin-1: its path holds a byte that is not UTF-8 (Python's
+    # \udcff), and hashing the path for the adapters' folder and the snapshot raised UnicodeEncodeError
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"},
+                     name=os.fsdecode(b"caf\xff"))
+    before = tree_hash(repo)
+    for command in (["search", str(repo), "where is the retry backoff?", "--no-server", "--json"],
+                    ["ask", str(repo), "where is the retry backoff?", "--model", "tiny-random", "--max-steps", "2",
+                     "--no-server", "--json"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (result.output, result.exception)
+        data = json.loads(result.stdout)
+        assert (data["hits"][0]["path"] if command[0] == "search" else data["files"][0]) == "pkg/retry.py"
+    assert tree_hash(repo) == before
