@@ -16,6 +16,7 @@ The protocol is newline-delimited JSON, one request per connection::
     server: {"event": "progress", "text": "loading the model…"}      (any number)
     server: {"event": "beat"}                                         (every HEARTBEAT_S)
     server: {"event": "note", "kind": "uncommitted"}                  (the tree differs from HEAD)
+    server: {"event": "note", "kind": "missing", "text": "..."}       (files of the commit the clone lacks)
     server: {"event": "answer", "answer": {...}}   Answer.to_dict(), or a search's result (or one of:)
             {"event": "error", "message": "..."}     the user's to fix: exit 2, as in process
             {"event": "declined", "reason": "..."}   not this server's to answer: ask here
@@ -230,7 +231,7 @@ def ask_server(
     request: dict[str, Any],
     *,
     on_progress: Callable[[str], None] = lambda _text: None,
-    on_note: Callable[[str], None] = lambda _text: None,
+    on_note: Callable[[str, str], None] = lambda _kind, _text: None,
     path: Path | None = None,
 ) -> dict[str, Any] | Fallback:
     """Ask the warm server at ``path`` (default: :func:`socket_path`) the ``request`` (its
@@ -295,7 +296,7 @@ def ask_server(
                 if event == "progress":
                     on_progress(str(message.get("text", "")))
                 elif event == "note":
-                    on_note(str(message.get("kind", "")))
+                    on_note(str(message.get("kind", "")), str(message.get("text", "")))
                 elif event == "error":
                     from .sandbox.errors import ExploreError
 

@@ -161,6 +161,8 @@ def answer_search(server: ExploreServer, request: dict[str, Any], send: Send) ->
                                say=lambda text: send({"event": "progress", "text": text}))
     result = search_result(question, opened.snapshot, config, hits, started)
     note_uncommitted(differs, send)
+    if (lost := opened.snapshot.missing_note) is not None:  # said on stderr, as the command alone says it
+        send({"event": "note", "kind": "missing", "text": lost})
     server.log.info("answered `explore search` on %s in %.2f s", opened.snapshot.label, result["seconds"])
     return result
 

@@ -169,6 +169,11 @@ def say_uncommitted() -> None:
               highlight=False)  # ask, search and eval alike: search walks nothing
 
 
+def say_missing(note: str) -> None:
+    """What `search` says on stderr of the files the clone lacks (`ask` has it in its notes)."""
+    err.print(f"[yellow]note:[/] {shown_markup(note)}", highlight=False)
+
+
 def ask(
     repo: RepoArg,
     question: Annotated[Optional[str], typer.Argument(help='The question, e.g. "where is the retry back-off computed?"; - reads it from stdin.')] = None,
@@ -250,9 +255,11 @@ def from_running_server(kind: str, repo: Path, request: dict[str, Any], *, say: 
     if len(json.dumps(request["question"])) > MAX_MESSAGE_BYTES // 2 or not repo.is_dir():
         return None  # a question that big, or a repository that is not there: the local path says so
 
-    def note(kind: str) -> None:
+    def note(kind: str, text: str) -> None:
         if kind == "uncommitted" and kind not in noted:
             say_uncommitted()
+        elif kind == "missing" and text:
+            say_missing(text)
         noted.add(kind)
 
     reply = ask_server({"kind": kind, "repo": str(repo.resolve()), "check_head": True, **request},

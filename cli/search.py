@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.markup import escape
 
-from .ask import from_running_server, question_text, uncommitted_note, warn_sparse, with_uncommitted
+from .ask import from_running_server, question_text, say_missing, uncommitted_note, warn_sparse, with_uncommitted
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
 from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path
 
@@ -104,7 +104,7 @@ def search_here(repo: Path, text: str, *, k: int, rev: str | None, worktree: boo
     if note is not None:
         note()
     if (lost := snapshot.missing_note) is not None:  # a file the clone lacks, left out of the ranking
-        err.print(f"[yellow]note:[/] {shown_markup(lost)}", highlight=False)
+        say_missing(lost)
     return search_result(text, snapshot, config, hits, started)
 
 

@@ -700,3 +700,22 @@ def test_a_sigterm_the_kernel_hands_to_another_thread_still_stops_the_server(tmp
         assert libc.syscall(tgkill, proc.pid, others[0], signal.SIGTERM) == 0, ctypes.get_errno()
         proc.wait(20)
     assert proc.returncode == 143, log.read_text()
+
+
+def test_a_search_handed_over_says_the_files_the_clone_lacks_as_alone(tmp_path: Path, explore_cache: Path,
+                                                                    make_repo, git) -> None:
+    """A commit some of whose files the clone lacks is searched without them, and `explore
+    search` says which on stderr; handed to a warm server it said nothing (the MCP `search`
+    and `ask` have it in their notes)."""
+    repo = make_repo(tmp_path, FILES | {"data/big.txt": "a large file a mirror left out\n"})
+    blob = git(repo, "rev-parse", "HEAD:data/big.txt").strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # the test's own clone, made to lack it
+    args = ["search", str(repo), "where is the retry backoff computed?", "--json"]
+    alone = runner.invoke(app, [*args, "--no-server"])
+    assert alone.exit_code == 0 and "data/big.txt" in alone.stderr and "clone lacks" in alone.stderr, alone.output
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (_proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0, served.output
+        assert log.read_text().count("answered `explore search` on repo@") == 1  # the server answered
+        assert served.stderr == alone.stderr
+        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
