@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
-from .agent.bundle import FitOfAnotherRepository, fitted_retriever, trained_combiner
+from .agent.bundle import FitOfAnotherRepository, fitted_retriever, trained_combiner, unfinished_own_run
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
@@ -392,15 +392,25 @@ class ExploreServer:
 
     def answer(self, repo: str | None, question: str, *, worktree: bool | None = None,
                max_steps: int | None = None, say: Callable[[str], None] | None = None,
-               stop: Callable[[], bool] | None = None, walk: str | None = None) -> tuple[str, Answer]:
+               stop: Callable[[], bool] | None = None, walk: str | None = None,
+               shipped: bool | None = None) -> tuple[str, Answer]:
         """The walk behind ``ask`` (MCP) and ``explore ask`` (the socket), without the MCP
         tool's input limits, with the label of the snapshot walked: one question at a time
         on the one model, saying (to ``say`` and the server log) what it waits for first.
         Once ``stop()`` is true (whoever asked has gone) the walk raises
         :class:`~explore.walk_stop.WalkStopped` at its next step, freeing the model.
-        ``walk``: :meth:`Explorer.ask`'s (default ``auto``: only where it can change the answer)."""
+        ``walk``: :meth:`Explorer.ask`'s (default ``auto``: only where it can change the answer).
+        ``shipped``: whether the question names no adapters, as `explore ask` without
+        ``--adapter`` (default: the server was given none); then, with the default model, a
+        training run of the repository that has not finished is said in the notes, as
+        :class:`Explorer` says it to the command answering alone."""
+        from .agent.models import DEFAULT_MODEL
+
         say = say or (lambda _text: None)
         opened = self.open(repo, worktree)
+        unfinished = None
+        if (self.adapters is None if shipped is None else shipped) and self.model in (None, DEFAULT_MODEL):
+            unfinished = unfinished_own_run(self._repository(repo).path)  # a Ctrl-C'd `explore train`
         if not self.model_lock.acquire(blocking=False):
             say("waiting for the model (loading, or answering another question)…")
             self.model_lock.acquire()
@@ -416,7 +426,8 @@ class ExploreServer:
             policy.walking(stop)
             try:
                 answered = explorer.ask(question, max_steps=max_steps, walk=walk)
-                answered.notes = list(dict.fromkeys([*opened.notes, *answered.notes]))  # the explorer says its own too
+                answered.notes = list(dict.fromkeys([*opened.notes, *([unfinished] if unfinished else []),
+                                                     *answered.notes]))  # the explorer says its own too
                 return opened.snapshot.label, answered
             except WalkStopped as stopped:
                 self.stopped += 1

@@ -133,7 +133,8 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     try:
         label, answer = server.answer(repo, str(request["question"]), worktree=worktree, max_steps=max_steps,
                                       walk=str(request.get("walk") or "auto"),
-                                      say=lambda text: send({"event": "progress", "text": text}), stop=stop)
+                                      say=lambda text: send({"event": "progress", "text": text}), stop=stop,
+                                      shipped=not adapter)
     except WalkStopped as stopped:
         raise HandoffDeclined(str(stopped)) from None  # a reply nobody reads
     note_uncommitted(differs, send)

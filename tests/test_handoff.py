@@ -719,3 +719,31 @@ def test_a_search_handed_over_says_the_files_the_clone_lacks_as_alone(tmp_path: 
         assert log.read_text().count("answered `explore search` on repo@") == 1  # the server answered
         assert served.stderr == alone.stderr
         assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+
+
+def test_an_unfinished_training_run_is_said_by_a_warm_server_as_alone(tmp_path: Path, explore_cache: Path,
+                                                                      make_repo, monkeypatch) -> None:
+    """`explore train` stopped by Ctrl-C leaves the repository's folder with run.json alone:
+    `explore ask` says so in its notes (it answers as shipped meanwhile); handed to a warm
+    server, and asked over MCP, the note was missing (the server's explorers are made from a
+    snapshot, which names no repository to look for a run in)."""
+    from explore.agent.bundle import default_adapter_dir
+    from explore.serve import ExploreServer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no model is fetched: the question is settled without a walk
+    repo = make_repo(tmp_path, {"ci.yml": "version: 1\nshallow_clone: true\n",
+                                "pkg/clone.py": "def clone(entry):\n    return entry\n"})
+    folder = default_adapter_dir(repo)
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"repo": str(repo)}))
+    args = ["ask", str(repo), "shallow_clone", "--json"]
+    alone = runner.invoke(app, [*args, "--no-server"])
+    assert alone.exit_code == 0, alone.output
+    said = [n for n in json.loads(alone.stdout)["notes"] if "did not finish" in n]
+    assert said and str(folder) in said[0]
+    with socket_server(tmp_path, explore_cache, str(repo)) as (_proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0, served.output
+        assert log.read_text().count("answered `explore ask` on repo@") == 1  # the server answered
+        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+    assert said[0] in ExploreServer(repo).ask(None, "shallow_clone")["notes"]  # MCP's `ask`
