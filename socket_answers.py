@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .handoff import HandoffDeclined, model_spec, working_tree_differs
+from .handoff import SPARSE_NOTE, HandoffDeclined, model_spec, working_tree_differs
 from .walk_stop import WalkStopped
 
 if TYPE_CHECKING:
@@ -138,6 +138,8 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     except WalkStopped as stopped:
         raise HandoffDeclined(str(stopped)) from None  # a reply nobody reads
     note_uncommitted(differs, send)
+    # a sparse working tree the command says on stderr itself, before it asks: alone, its notes do not hold it
+    answer.notes = [n for n in answer.notes if n != SPARSE_NOTE]
     server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
     return answer.to_dict() | {"adapters": wanted.adapters}
 

@@ -747,3 +747,23 @@ def test_an_unfinished_training_run_is_said_by_a_warm_server_as_alone(tmp_path: 
         assert log.read_text().count("answered `explore ask` on repo@") == 1  # the server answered
         assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
     assert said[0] in ExploreServer(repo).ask(None, "shallow_clone")["notes"]  # MCP's `ask`
+
+
+def test_an_ask_of_a_sparse_working_tree_prints_the_json_it_prints_alone(tmp_path: Path, explore_cache: Path,
+                                                                         make_repo, git) -> None:
+    """`explore ask --worktree` of a sparse checkout says so on stderr, and its `--json` holds
+    the answer alone; handed to a warm server, the JSON's notes held the sparse checkout's
+    note too (the server's own, for MCP clients), so a script saw two shapes."""
+    repo = make_repo(tmp_path, {"a/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                "b/config.py": "def parse_config(text):\n    return text\n"})
+    git(repo, "sparse-checkout", "set", "a")
+    args = ["ask", str(repo), "where is the retry backoff computed?", "--worktree", "--model", "tiny-random",
+            "--max-steps", "2", "--json"]
+    alone = runner.invoke(app, [*args, "--no-server"])
+    assert alone.exit_code == 0 and "sparse checkout" in alone.stderr, alone.output
+    with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (_proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0, served.output
+        assert log.read_text().count("answered `explore ask` on repo (working tree)") == 1  # the server answered
+        assert served.stderr == alone.stderr
+        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
