@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
-from .agent.bundle import FitOfAnotherRepository, fitted_retriever, trained_combiner, unfinished_own_run
+from .agent.bundle import (FitOfAnotherRepository, fitted_elsewhere, fitted_retriever, trained_combiner,
+                           unfinished_own_run)
 from .agent.env import EnvConfig
 from .agent.explorer import Answer, Explorer, NoteWriter
 from .handoff import SPARSE_NOTE, UNCOMMITTED, differs_later, is_sparse_checkout
@@ -317,11 +318,15 @@ class ExploreServer:
     def _fitted(self, adapters: Any, path: Path) -> tuple[Any, tuple[str, ...]]:
         """The candidate stage's settings for a repository, and a note when the server's
         ``--adapter`` fit is another repository's: one adapter folder serves every repository,
-        and its fit ranks only its own (the others get the shipped stage, and are told)."""
+        and its fit ranks only its own; the others get their own fit where `explore train`
+        made one (as `explore ask REPO` ranks them), else the shipped stage, and are told."""
         try:
             return fitted_retriever(adapters, path), ()
         except FitOfAnotherRepository as exc:
             from .retrieval.retriever import RetrieverConfig
+
+            if trained_combiner({}, path) is not None:  # its own fit, which `explore ask REPO` ranks with
+                return fitted_retriever({}, path), ()
 
             self.log.warning("%s: ranked with the shipped candidate stage (%s)", path, exc)
             return RetrieverConfig(), (f"ranked with the shipped candidate stage: {exc}",)
@@ -599,8 +604,12 @@ class ExploreServer:
 
 def combiner_stamp(adapters: dict[str, Any], repo_path: Path) -> tuple[Any, ...] | None:
     """The fitted ``combiner.json`` that applies to ``repo_path`` (:func:`trained_combiner`)
-    as path, size and modification time; None when the shipped one applies."""
+    as path, size and modification time; None when the shipped one applies. Where the
+    adapters' fit is another repository's, the repository's own, when it has one
+    (:meth:`ExploreServer._fitted`)."""
     found = trained_combiner(adapters, repo_path)
+    if found is not None and fitted_elsewhere(found, repo_path) is not None:
+        found = trained_combiner({}, repo_path) or found
     if found is None:
         return None
     try:

@@ -767,3 +767,45 @@ def test_an_ask_of_a_sparse_working_tree_prints_the_json_it_prints_alone(tmp_pat
         assert log.read_text().count("answered `explore ask` on repo (working tree)") == 1  # the server answered
         assert served.stderr == alone.stderr
         assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+
+
+def test_a_server_started_on_one_trained_repository_ranks_another_with_its_own_fit(tmp_path: Path,
+                                                                                    explore_cache: Path, make_repo,
+                                                                                    monkeypatch) -> None:
+    """`explore train` on two repositories leaves each a bundle: the shipped navigator's policy
+    (the same weights) and its own combiner.json. A server started on the first holds the
+    same setup as `explore ask` about the second, and took it, but ranked it with the shipped
+    stage (the first's fit refused as another history's, and said so) where the command alone
+    ranks with the second's own fit; MCP's `search` about it did the same."""
+    import shutil
+
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir, find_adapters, history_roots, shipped_adapters
+    from explore.retrieval.combiner import FEATURES, Combiner
+    from explore.serve import ExploreServer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no model is fetched: a name alone is settled without a walk
+
+    def trained(repo: Path, weights: dict) -> Path:  # what `explore train REPO` with no policy option leaves
+        folder = default_adapter_dir(repo)
+        shutil.copytree(shipped_adapters()["policy"], folder / "policy")
+        (folder / COMBINER_FILE).write_text(json.dumps(Combiner(weights).to_dict()))
+        (folder / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"roots": history_roots(repo)}}))
+        return folder / COMBINER_FILE
+
+    first = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="first")
+    second = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                  "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"}, name="second")
+    trained(first, {f: 0.0 for f in FEATURES} | {"file_score": 1.0})
+    own = trained(second, {f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    args = ["ask", str(second), "compute_backoff", "--json"]
+    alone = runner.invoke(app, [*args, "--no-server"])
+    assert alone.exit_code == 0, alone.output
+    assert json.loads(alone.stdout)["fitted"] is True and json.loads(alone.stdout)["combiner"] == str(own)
+    with socket_server(tmp_path, explore_cache, str(first)) as (_proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0, served.output
+        assert log.read_text().count("answered `explore ask` on second@") == 1  # the server answered
+        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+    server = ExploreServer(first, adapters=find_adapters(first, None))  # as `explore serve FIRST` makes it
+    found = server.search(str(second), "where is the retry back-off computed?", 2)
+    assert found["hits"][0]["path"] == "docs/retry.md" and not found["notes"], found
