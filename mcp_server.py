@@ -105,14 +105,16 @@ class _Server(MCPServer):
             unknown = sorted(set(arguments) - _argument_names(tool))
             if unknown:  # a misspelt argument was dropped silently, its default taken instead
                 shown_names = ", ".join(tool.parameters.get("properties", {}))
-                raise ToolError(f"{name}: invalid arguments ("
-                                + "; ".join(f"{key}: no such argument" for key in unknown)
-                                + f"; {name} takes {shown_names})")
+                raise ToolError(text_out(f"{name}: invalid arguments ("
+                                         + "; ".join(f"{key}: no such argument" for key in unknown)
+                                         + f"; {name} takes {shown_names})"))
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
-                raise ToolError(invalid_arguments(name, exc.__cause__)) from exc.__cause__
+                raise ToolError(text_out(invalid_arguments(name, exc.__cause__))) from exc.__cause__
+            if not _utf8(str(exc)):  # it echoes a path sent with an undecodable byte (`"caf\\udcff.py"`), which
+                raise ToolError(text_out(str(exc))) from exc  # JSON cannot carry: the writer died, the call unanswered
             raise
 
     async def run_stdio_async(self) -> None:

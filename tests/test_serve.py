@@ -729,6 +729,33 @@ async def test_a_sparse_working_tree_is_said_by_search_over_mcp(tmp_path: Path, 
     assert not any(h["path"] == "docs/usage.md" for h in sparse["hits"])
 
 
+def raw_stdio(tmp_path: Path, repo: Path, lines: str, n: int) -> tuple[list, str]:
+    """``explore serve REPO`` sent ``lines`` on stdin as they are (no SDK client: it writes
+    only what it can validate): its first ``n`` replies (None for one that never came), read
+    before stdin closes, and its log; the server must then exit 0."""
+    import threading
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as errlog:
+        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=errlog, text=True,
+                                env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
+    watchdog = threading.Timer(120, proc.kill)  # a reply that never comes fails the test, never hangs it
+    watchdog.start()
+    try:
+        proc.stdin.write(lines)
+        proc.stdin.flush()
+        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(n)]  # answered before stdin closes
+        proc.stdin.close()
+        assert proc.wait(60) == 0, log.read_text()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(60)
+    return replies, log.read_text()
+
+
 def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls_are_logged(tmp_path: Path, make_repo) -> None:
     """A line that is not JSON gets JSON-RPC's parse error (-32700), JSON that is no message
     an invalid request (-32600), both with id null; an empty line nothing; the session goes
@@ -753,27 +780,7 @@ def test_a_line_that_is_no_json_rpc_message_is_answered_with_its_error_and_calls
     # a call before `initialize` was "Invalid request parameters", which sent its author looking for a bad argument
     early = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "ls", "arguments": {}}}
     lines = f'not json\n\n[1, 2]\n{json.dumps(early)}\n{json.dumps(hello)}\n' + "".join(json.dumps(c) + "\n" for c in calls)
-    log = tmp_path / "server.log"
-    with open(log, "w") as errlog:
-        proc = subprocess.Popen([str(EXPLORE), "serve", str(repo), "--model", "tiny-random"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=errlog, text=True,
-                                env={**os.environ, "EXPLORE_CACHE": str(tmp_path / "cache")})
-    import threading
-
-    watchdog = threading.Timer(120, proc.kill)  # a reply that never comes fails the test, never hangs it
-    watchdog.start()
-    try:
-        proc.stdin.write(lines)
-        proc.stdin.flush()
-        replies = [json.loads(proc.stdout.readline() or "null") for _ in range(9)]  # answered before stdin closes
-        proc.stdin.close()
-        assert proc.wait(60) == 0
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(60)
-    said = log.read_text()
+    replies, said = raw_stdio(tmp_path, repo, lines, 9)
     assert sorted([(r["id"] or 0, r.get("error", {}).get("code")) for r in replies], key=str) == \
         sorted([(0, -32700), (0, -32600), (0, -32600), (1, None), (2, None), (3, None), (4, None), (5, None),
                 (9, -32600)], key=str), replies
@@ -885,3 +892,27 @@ def test_a_server_without_its_model_answers_what_needs_no_walk(tmp_path: Path, e
         assert answer["files"] and not answer["steps"], answer
     with pytest.raises(ExploreError, match="needs a walk, and the server could not load its model"):
         server.ask(None, "where is the retry backoff computed?", walk="always")
+
+
+def test_a_tool_error_naming_a_path_that_is_not_utf8_is_answered_and_the_session_goes_on(tmp_path: Path,
+                                                                                        make_repo) -> None:
+    """A client may send a name with an undecodable byte as JSON's `\\udcff` escape (the
+    server reads it so). An error that echoed it (no such file, a repository outside the
+    folders allowed, a misspelt argument) could not be written as JSON: the server's stdout
+    writer died, the call was never answered and every later one neither."""
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    calls = [("read", {"path": "caf\udcff.py"}), ("ls", {"repo": str(tmp_path / "caf\udcff")}),
+             ("ls", {"path": ".", "caf\udcff": 1}), ("search", {"question": "compute the backoff"})]
+    lines = json.dumps(hello) + "\n" + json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n" + \
+        "".join(json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": name, "arguments": a}})
+                + "\n" for n, (name, a) in enumerate(calls, start=2))
+    answered, said = raw_stdio(tmp_path, repo, lines, len(calls) + 1)
+    replies = {r["id"]: r for r in answered if r}
+    assert sorted(replies) == [1, 2, 3, 4, 5], (replies, said)
+    for n, said in ((2, "no such file 'caf\\udcff.py'"), (3, "caf\\udcff"), (4, "caf\\udcff: no such argument")):
+        result = replies[n]["result"]
+        assert result["isError"] and said in result["content"][0]["text"], result
+    assert replies[5]["result"]["structuredContent"]["hits"][0]["path"] == "retry.py"
+    assert "Traceback" not in said
