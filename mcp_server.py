@@ -346,7 +346,8 @@ def progress_reporter(ctx: Context | None, stop: Callable[[], bool] = lambda: Fa
             return
         count[0] += 1
         try:
-            anyio.from_thread.run(ctx.report_progress, count[0], None, text)
+            # text_out: a repository's name with a byte that is not UTF-8 killed the session's writer
+            anyio.from_thread.run(ctx.report_progress, count[0], None, text_out(text))
         except Exception:  # noqa: BLE001 - progress is best effort
             pass
 

@@ -916,3 +916,23 @@ def test_a_tool_error_naming_a_path_that_is_not_utf8_is_answered_and_the_session
         assert result["isError"] and said in result["content"][0]["text"], result
     assert replies[5]["result"]["structuredContent"]["hits"][0]["path"] == "retry.py"
     assert "Traceback" not in said
+
+
+async def test_progress_naming_a_repository_that_is_not_utf8_is_sent_and_the_session_goes_on(
+        tmp_path: Path, explore_cache: Path, make_repo) -> None:
+    """An `ask` that indexes a folder whose name holds a byte that is not UTF-8 says so in a
+    progress notification; its text could not be written as JSON, the server's stdout writer
+    died, and neither that call nor any later one was answered."""
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"},
+                     name=os.fsdecode(b"caf\xff"))
+    said: list[str] = []
+
+    async def heard(_progress: float, _total: float | None, message: str | None) -> None:
+        said.append(message or "")
+
+    async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as session:
+        asked = {"question": "where is the retry backoff computed?", "repo": "pkg"}  # a folder the warm-up never indexed
+        answer = ok(await asyncio.wait_for(session.call_tool("ask", asked, progress_callback=heard), 120))
+        assert answer.structured_content["files"] == ["retry.py"]
+        assert "pkg/" in text(ok(await asyncio.wait_for(session.call_tool("ls", {}), 60)))  # the session goes on
+    assert any(m.startswith("indexing caf\\udcff/pkg (working tree)") for m in said), said
