@@ -493,7 +493,7 @@ class ExploreServer:
             "name): check the spelling"])]
         return SearchOut(snapshot=text_out(opened.snapshot.label),
                          hits=[HitOut(path=path_out(h.path), score=h.score, why=list(h.why)) for h in hits],
-                         notes=[*opened.notes, *said])
+                         notes=[text_out(n) for n in [*opened.notes, *said]])  # as `ask`'s: a name may not be UTF-8
 
     def rank(self, repo: str | None, question: str, k: int, *, worktree: bool | None = None,
              config: RetrieverConfig | None = None, say: Callable[[str], None] | None = None

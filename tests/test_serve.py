@@ -936,3 +936,19 @@ async def test_progress_naming_a_repository_that_is_not_utf8_is_sent_and_the_ses
         assert answer.structured_content["files"] == ["retry.py"]
         assert "pkg/" in text(ok(await asyncio.wait_for(session.call_tool("ls", {}), 60)))  # the session goes on
     assert any(m.startswith("indexing caf\\udcff/pkg (working tree)") for m in said), said
+
+
+async def test_search_of_a_clone_lacking_a_file_named_not_in_utf8_says_so(tmp_path: Path, explore_cache: Path,
+                                                                         make_repo, git) -> None:
+    """A commit some of whose files the clone lacks is searched without them, and `search`'s
+    notes name them; a name with a byte that is not UTF-8 failed the whole call with
+    "Error executing tool search" and nothing more (its result could not be made JSON),
+    where `ask` answered."""
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n",
+                                os.fsdecode(b"caf\xff.txt"): "left out by a mirror\n"})
+    blob = git(repo, "rev-parse", "HEAD:" + os.fsdecode(b"caf\xff.txt")).strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # the test's own clone, made to lack it
+    async with connect(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as session:
+        found = ok(await session.call_tool("search", {"question": "where is the retry backoff computed?"}))
+        assert found.structured_content["hits"][0]["path"] == "pkg/retry.py"
+        assert any("clone lacks" in n and "caf\\udcff.txt" in n for n in found.structured_content["notes"]), found
