@@ -87,7 +87,7 @@ _MAKING = re.compile(r"(?:cut|make|making|prepar|tag)", re.I)
 
 #: A question naming a configuration file, a tool's settings or the package's metadata: what
 #: a file like pyproject.toml, setup.cfg, tox.ini, package.json or a CI workflow holds.
-#: Narrower than ``_ASKS_FOR["config"]`` (which decides whether ``ask`` walks, where a
+#: Narrower than :mod:`.intent`'s ``_ASKS_FOR["config"]`` (which decides whether ``ask`` walks, where a
 #: broad reading costs a walk): a word like *settings* or *dependencies* alone also asks
 #: about code, so this names the file, the tool or the metadata.
 _NAMES_CONFIG = re.compile(
@@ -184,7 +184,7 @@ def names_config(question: str) -> bool:
     """Whether ``question`` asks for a configuration file by naming one, a tool's settings or
     the package's metadata (:data:`_NAMES_CONFIG`); never a statement, nor a question about
     the code that reads, parses, loads or writes such a file (:data:`_HANDLES_CONFIG`). A
-    dependency's version (:func:`dependency_asked`) is config only where a config file pins
+    dependency's version (:func:`.versions_asked.dependency_asked`) is config only where a config file pins
     it: "which version of escape is used, the C one or the Python one?" names code."""
     return _NAMES_CONFIG.search(question) is not None and not is_statement(question) \
         and _HANDLES_CONFIG.search(_USER_SEARCHED.sub(" ", question)) is None
@@ -289,7 +289,7 @@ def names_tool(question: str, path: str) -> bool:
     word of its name (``phpunit`` of ``phpunit.xml.dist``, ``pre-commit`` of
     ``.pre-commit-config.yaml``, ``tox`` of ``tox.ini``), other than the words of
     :data:`_NOT_TOOLS` — or asks for the version of the language whose manifest it is
-    (:data:`_LANGUAGE_MANIFESTS`)."""
+    (:data:`.versions_asked._LANGUAGE_MANIFESTS`)."""
     if declares_version_asked(question, path):
         return True
     if asks_ci_file(question, path):

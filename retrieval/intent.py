@@ -163,7 +163,7 @@ def asks_for_page(question: str) -> bool:
 def asks_for(question: str, kind: str) -> bool:
     """Whether ``question`` asks for a file of ``kind`` other than code (always for code).
 
-    A statement (:func:`is_statement`) asks for code whatever words it uses: a commit
+    A statement (:func:`.question_form.is_statement`) asks for code whatever words it uses: a commit
     message or bug report that says *settings*, *CI* or *dependencies* describes
     behaviour (a writer's settings, a test run), and on the training projects' recorded
     walks a docs or config file answering such a text was never the file that changed
