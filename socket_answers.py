@@ -110,12 +110,15 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     """An ``explore ask``: answered only when it asks for the server's model, adapters and
     reflector, exactly as the command would have answered it in its own process; its walk
     stops at the first step after ``stop()`` (the command has gone: nobody reads the answer)."""
-    from .agent.bundle import find_adapters, trained_config
+    from .agent.bundle import COMBINER_FILE, FitOfAnotherRepository, find_adapters, fitted_elsewhere, trained_config
     from .agent.env import EnvConfig
 
     repo = str(request["repo"])
     adapter = request.get("adapter")
     wanted = resolved_setup(request.get("model"), find_adapters(repo, adapter) or None, request.get("reflector"))
+    if adapter and (elsewhere := fitted_elsewhere(Path(adapter) / COMBINER_FILE, repo)) is not None:
+        # refused as the command alone refuses it (exit 2); a server holding that bundle answered
+        raise FitOfAnotherRepository(f"--adapter {adapter}: {elsewhere}")
     mine = server.setup()
     if wanted.key() != mine.key():
         raise HandoffDeclined(f"the running server answers with {mine.describe()}; this question asks for "

@@ -769,6 +769,21 @@ def test_an_ask_of_a_sparse_working_tree_prints_the_json_it_prints_alone(tmp_pat
         assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
 
 
+def trained(repo: Path, weights: dict) -> Path:
+    """The bundle `explore train REPO` with no policy option leaves: the shipped navigator's
+    policy, a combiner.json of ``weights`` fitted to ``repo``'s history."""
+    import shutil
+
+    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir, history_roots, shipped_adapters
+    from explore.retrieval.combiner import Combiner
+
+    folder = default_adapter_dir(repo)
+    shutil.copytree(shipped_adapters()["policy"], folder / "policy")
+    (folder / COMBINER_FILE).write_text(json.dumps(Combiner(weights).to_dict()))
+    (folder / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"roots": history_roots(repo)}}))
+    return folder
+
+
 def test_a_server_started_on_one_trained_repository_ranks_another_with_its_own_fit(tmp_path: Path,
                                                                                     explore_cache: Path, make_repo,
                                                                                     monkeypatch) -> None:
@@ -777,21 +792,11 @@ def test_a_server_started_on_one_trained_repository_ranks_another_with_its_own_f
     same setup as `explore ask` about the second, and took it, but ranked it with the shipped
     stage (the first's fit refused as another history's, and said so) where the command alone
     ranks with the second's own fit; MCP's `search` about it did the same."""
-    import shutil
-
-    from explore.agent.bundle import COMBINER_FILE, default_adapter_dir, find_adapters, history_roots, shipped_adapters
-    from explore.retrieval.combiner import FEATURES, Combiner
+    from explore.agent.bundle import COMBINER_FILE, find_adapters
+    from explore.retrieval.combiner import FEATURES
     from explore.serve import ExploreServer
 
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # no model is fetched: a name alone is settled without a walk
-
-    def trained(repo: Path, weights: dict) -> Path:  # what `explore train REPO` with no policy option leaves
-        folder = default_adapter_dir(repo)
-        shutil.copytree(shipped_adapters()["policy"], folder / "policy")
-        (folder / COMBINER_FILE).write_text(json.dumps(Combiner(weights).to_dict()))
-        (folder / "summary.json").write_text(json.dumps({"repo": str(repo), "retriever": {"roots": history_roots(repo)}}))
-        return folder / COMBINER_FILE
-
     first = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="first")
     second = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
                                   "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"}, name="second")
@@ -800,7 +805,7 @@ def test_a_server_started_on_one_trained_repository_ranks_another_with_its_own_f
     args = ["ask", str(second), "compute_backoff", "--json"]
     alone = runner.invoke(app, [*args, "--no-server"])
     assert alone.exit_code == 0, alone.output
-    assert json.loads(alone.stdout)["fitted"] is True and json.loads(alone.stdout)["combiner"] == str(own)
+    assert json.loads(alone.stdout)["fitted"] is True and json.loads(alone.stdout)["combiner"] == str(own / COMBINER_FILE)
     with socket_server(tmp_path, explore_cache, str(first)) as (_proc, log):
         served = runner.invoke(app, args)
         assert served.exit_code == 0, served.output
@@ -809,3 +814,31 @@ def test_a_server_started_on_one_trained_repository_ranks_another_with_its_own_f
     server = ExploreServer(first, adapters=find_adapters(first, None))  # as `explore serve FIRST` makes it
     found = server.search(str(second), "where is the retry back-off computed?", 2)
     assert found["hits"][0]["path"] == "docs/retry.md" and not found["notes"], found
+
+
+def test_an_adapter_fit_of_another_repository_is_refused_through_a_warm_server_as_alone(tmp_path: Path,
+                                                                                          explore_cache: Path,
+                                                                                          make_repo,
+                                                                                          monkeypatch) -> None:
+    """`explore ask SECOND --adapter FIRST_BUNDLE` refuses the fit of another repository (exit
+    2); handed to a warm server holding that bundle it was answered (exit 0), ranked with
+    SECOND's own fit. `explore search` names the same refusal either way."""
+    from explore.retrieval.combiner import FEATURES
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no model is fetched: a name alone is settled without a walk
+    first = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="first")
+    second = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                  "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"}, name="second")
+    bundle = trained(first, {f: 0.0 for f in FEATURES} | {"file_score": 1.0})
+    trained(second, {f: (5.0 if f == "kind_docs" else 0.0) for f in FEATURES} | {"file_score": 0.1})
+    commands = {"ask": ["ask", str(second), "compute_backoff", "--adapter", str(bundle), "--json"],
+                "search": ["search", str(second), "compute_backoff", "--adapter", str(bundle), "--json"]}
+    alone = {name: runner.invoke(app, [*argv, "--no-server"]) for name, argv in commands.items()}
+    for name, result in alone.items():
+        assert result.exit_code == 2 and f"--adapter {bundle}" in result.stderr, (name, result.output)
+    with socket_server(tmp_path, explore_cache, str(first)) as (_proc, log):
+        for name, argv in commands.items():
+            served = runner.invoke(app, argv)
+            assert served.exit_code == 2 and served.stderr == alone[name].stderr, (name, served.output)
+            assert served.stdout == alone[name].stdout == "", name
+        assert "answered `explore" not in log.read_text()
