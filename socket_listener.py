@@ -28,6 +28,9 @@ from .handoff import (CONNECT_TIMEOUT_S, HEARTBEAT_S, IDLE_TIMEOUT_S, MAX_CONNEC
 
 log = logging.getLogger(__name__)
 
+#: Seconds between tries when accept() fails (out of file descriptors, say) and the server is not closing.
+ACCEPT_RETRY_S = 0.2
+
 Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], None], threading.Event], dict[str, Any]]
 """Answers one request: ``handler(request, say, gone)`` returns the answer's dict; ``say``
 sends progress and note events; ``gone`` is set as soon as the client has gone (its work may
@@ -109,11 +112,21 @@ class SocketListener:
 
     def _accept(self) -> None:
         sock = self._sock
+        failing = False
         while sock is not None and not self._closed.is_set():
             try:
                 conn, _ = sock.accept()
-            except OSError:
-                return  # closed
+            except OSError as exc:
+                if self._closed.is_set():
+                    return  # closed
+                # out of descriptors (EMFILE) or memory for a moment: accept again shortly. Ending
+                # here left every later command waiting 5 s for a hello, then asking in process
+                if not failing:
+                    log.warning("cannot accept a connection on %s (%s); trying again", self.path, exc)
+                failing = True
+                self._closed.wait(ACCEPT_RETRY_S)
+                continue
+            failing = False
             if not same_user(conn):
                 conn.close()
                 continue

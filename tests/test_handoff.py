@@ -842,3 +842,35 @@ def test_an_adapter_fit_of_another_repository_is_refused_through_a_warm_server_a
             assert served.exit_code == 2 and served.stderr == alone[name].stderr, (name, served.output)
             assert served.stdout == alone[name].stdout == "", name
         assert "answered `explore" not in log.read_text()
+
+
+@pytest.mark.skipif(not hasattr(__import__("resource"), "prlimit") or not Path("/proc/self/fd").is_dir(),
+                    reason="lowers the server's descriptor limit with prlimit, counts its descriptors in /proc")
+def test_a_server_out_of_descriptors_for_a_moment_accepts_again_after(tmp_path: Path, explore_cache: Path,
+                                                                      make_repo) -> None:
+    """accept() failing once (EMFILE: the server out of file descriptors, as a busy one is for
+    a moment) ended the socket's accept thread for good: every later command waited 5 s for
+    a hello that never came, then searched in its own process, until the server restarted."""
+    import resource
+
+    repo = make_repo(tmp_path, FILES)
+    with socket_server(tmp_path, explore_cache) as (proc, log):  # no repository: nothing loads meanwhile
+        wait_for(lambda: "warm until Ctrl-C" in log.read_text(), "the server to start")  # its imports done
+        soft, hard = resource.prlimit(proc.pid, resource.RLIMIT_NOFILE)
+        held = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (held, hard))  # no descriptor left for a connection
+        try:
+            # the accept() already waiting holds its descriptor: this one is heard, the next accept() fails
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as first:
+                first.settimeout(30)
+                first.connect(str(socket_path()))
+                assert json.loads(first.makefile("rb").readline())["event"] == "hello"
+            time.sleep(1)
+        finally:
+            resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (soft, hard))  # descriptors again
+        served = runner.invoke(app, ["search", str(repo), "where is the retry backoff computed?", "--json"])
+        assert served.exit_code == 0 and served.stderr == "", served.output
+        assert log.read_text().count("answered `explore search` on repo@") == 1  # the server answered
+    assert "cannot accept a connection" in log.read_text()  # it did run out, and said so
+    assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()
+
