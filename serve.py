@@ -57,7 +57,7 @@ from .retrieval.question_form import ONLY_A_REFERENCE, is_only_a_reference
 from .sandbox.errors import ExploreError, NotAFolder, RepoNotFound
 from .sandbox.index import Index
 from .sandbox.snapshot import Repository, Snapshot
-from .socket_answers import Setup, answer_request, resolved_setup
+from .socket_answers import SHIPPED_STAGE_NOTE, Setup, answer_request, resolved_setup
 from .socket_listener import SocketListener
 from .tools.workspace import Workspace
 from .walk_stop import StoppablePolicy, WalkStopped
@@ -329,7 +329,7 @@ class ExploreServer:
                 return fitted_retriever({}, path), ()
 
             self.log.warning("%s: ranked with the shipped candidate stage (%s)", path, exc)
-            return RetrieverConfig(), (f"ranked with the shipped candidate stage: {exc}",)
+            return RetrieverConfig(), (f"{SHIPPED_STAGE_NOTE}: {exc}",)
 
     def index(self, opened: OpenSnapshot, say: Callable[[str], None] | None = None) -> Index:
         """The snapshot's index, built (and cached on disk) on first use; ``say`` hears when a

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 Send = Callable[[dict[str, Any]], None]
 
+#: How a server's note begins when its ``--adapter`` fit is another repository's and the shipped
+#: stage ranks this one (:meth:`ExploreServer._fitted`): for its MCP clients; the command alone
+#: ranks so without a word.
+SHIPPED_STAGE_NOTE = "ranked with the shipped candidate stage"
+
 
 @dataclass(frozen=True)
 class Setup:
@@ -141,8 +146,9 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     except WalkStopped as stopped:
         raise HandoffDeclined(str(stopped)) from None  # a reply nobody reads
     note_uncommitted(differs, send)
-    # a sparse working tree the command says on stderr itself, before it asks: alone, its notes do not hold it
-    answer.notes = [n for n in answer.notes if n != SPARSE_NOTE]
+    # a sparse working tree the command says on stderr itself, before it asks: alone, its notes do not hold it;
+    # the server's own fit being another repository's is nothing the command alone ranks with, nor says
+    answer.notes = [n for n in answer.notes if n != SPARSE_NOTE and not n.startswith(f"{SHIPPED_STAGE_NOTE}: ")]
     server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
     return answer.to_dict() | {"adapters": wanted.adapters}
 

@@ -874,3 +874,32 @@ def test_a_server_out_of_descriptors_for_a_moment_accepts_again_after(tmp_path: 
     assert "cannot accept a connection" in log.read_text()  # it did run out, and said so
     assert proc.returncode == 143 and "Traceback" not in log.read_text(), log.read_text()
 
+def test_a_server_started_on_a_trained_repository_asked_of_one_without_a_fit_prints_the_json_alone(
+        tmp_path: Path, explore_cache: Path, make_repo, monkeypatch) -> None:
+    """A server started on a trained repository ranks one without a fit with the shipped stage,
+    as `explore ask OTHER` alone does; over the socket its JSON also held the server's note
+    "ranked with the shipped candidate stage" (its own fit is another history's), which the
+    command alone never prints. An MCP client, which has no other channel, keeps it."""
+    import shutil
+
+    from explore.agent.bundle import NAVIGATOR_DIR, find_adapters
+    from explore.retrieval.combiner import FEATURES
+    from explore.serve import ExploreServer
+
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no model is fetched: a name alone is settled without a walk
+    first = make_repo(tmp_path, {"lib/net.py": "def fetch(url):\n    return url\n"}, name="first")
+    other = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                 "docs/retry.md": "# Retry\n\nThe back-off doubles.\n"}, name="other")
+    bundle = trained(first, {f: 0.0 for f in FEATURES} | {"file_score": 1.0})
+    for name in ("env.json", "policy.json", "answer.json"):  # as `explore train` keeps the shipped policy
+        shutil.copy(NAVIGATOR_DIR / name, bundle / name)
+    args = ["ask", str(other), "compute_backoff", "--json"]
+    alone = runner.invoke(app, [*args, "--no-server"])
+    assert alone.exit_code == 0, alone.output
+    with socket_server(tmp_path, explore_cache, str(first), "--adapter", str(bundle)) as (_proc, log):
+        served = runner.invoke(app, args)
+        assert served.exit_code == 0 and served.stderr == alone.stderr, served.output
+        assert log.read_text().count("answered `explore ask` on other@") == 1  # the server answered
+        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+    mcp = ExploreServer(first, adapters=find_adapters(first, bundle)).ask(str(other), "compute_backoff")
+    assert any(n.startswith("ranked with the shipped candidate stage") for n in mcp["notes"]), mcp["notes"]
