@@ -454,11 +454,20 @@ class ExploreServer:
             self.log.info("loading the model (questions wait for it)…")
             if say is not None:
                 say("loading the model (once per server)…")
+            # this asker hears of the load alone: the explorer outlives its question, and told it of every
+            # later walk of the snapshot (over MCP, with the token of a request answered); answer() tells each
+            loading = [say] if say is not None else []
+
+            def told(text: str) -> None:
+                for heard in loading:
+                    heard(text)
+
             explorer = Explorer(snapshot, model=self.model, adapters=self.adapters, reflector=self.reflector,
-                                max_steps=self.max_steps, retriever=retriever, progress=say)
+                                max_steps=self.max_steps, retriever=retriever, progress=told)
             try:
                 explorer.policy = StoppablePolicy(explorer.policy)
             except ExploreError as exc:
+                loading.clear()
                 from .agent.models import DEFAULT_MODEL
                 from .agent.reflector import NoReflector
 
@@ -471,6 +480,7 @@ class ExploreServer:
                 explorer.reflector = NoReflector()
                 explorer.model_name = self.model or DEFAULT_MODEL
                 return explorer
+            loading.clear()
             self.log.info("model %s loaded in %.1f s", explorer.model_name, time.perf_counter() - started)
             self._model = SharedModel(explorer.policy, explorer.reflector, explorer.config, explorer.adapters,
                                       explorer.model_name, tuple(explorer.notes), tuple(explorer.model_notes))

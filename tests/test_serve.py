@@ -376,6 +376,25 @@ async def test_progress_while_the_first_question_waits(tmp_path: Path, explore_c
     assert "model tiny-random loaded" in log and f"indexed {repo.name}@" in log
 
 
+def test_a_later_walk_tells_its_progress_to_its_own_asker_alone(tmp_path: Path, explore_cache: Path,
+                                                                  make_repo) -> None:
+    """With no warm-up, the first question's explorer loads the model and kept that asker's
+    ``say``: every later walk of the same snapshot told it "walking the repository…" too
+    (over MCP, a progress notification carrying the token of a request long answered)."""
+    from explore.serve import ExploreServer
+
+    repo = make_repo(tmp_path, FILES)
+    server = ExploreServer(repo, model="tiny-random", max_steps=2)
+    first: list[str] = []
+    second: list[str] = []
+    server.answer(None, "where is the retry backoff?", say=first.append, walk="always")
+    assert first[0].startswith("loading the model") and first[-1] == "walking the repository…", first
+    heard = list(first)
+    server.answer(None, "where is the config parsed?", say=second.append, walk="always")
+    assert first == heard, first[len(heard):]  # the first asker, answered, hears nothing more
+    assert second == ["walking the repository…"], second
+
+
 def leaving_client(arguments: dict, until: str) -> str:
     """A real MCP client as a script (raw JSON-RPC over its stdio): it asks ``ask`` with
     ``arguments``, reads progress until a line holds ``until``, and dies without a goodbye."""
