@@ -14,11 +14,13 @@ str | null), ``answer`` (str | null), ``meta`` (object) are optional.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from ...agent.task import BadTaskRecord, Task
 from ...question_text import MAX_QUESTION_CHARS
@@ -57,10 +59,14 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
         raise TaskFileError(f"{path} is a folder, not a tasks file; make one with `explore tasks REPO -o FILE`")
     if not stdin and not path.exists():
         raise TaskFileError(f"no tasks file at {path}; make one with `explore tasks REPO -o FILE`")
+    if stdin and sys.stdin is None:  # `<&-`: said, not an AttributeError
+        raise TaskFileError("--tasks - reads the tasks from stdin, and stdin is closed")
     tasks: list[Task] = []
     seen: dict[str, int] = {}
     try:
-        fh = contextlib.nullcontext(sys.stdin) if stdin else path.open(encoding="utf-8-sig")  # an editor's BOM
+        # stdin as strictly UTF-8 as a file: its own encoding (surrogateescape under a C locale,
+        # a Latin-1 locale's) took bytes a file refuses, or read UTF-8 as something else
+        fh = _utf8_stdin() if stdin else path.open(encoding="utf-8-sig")  # an editor's BOM
     except OSError as exc:
         raise TaskFileError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh as fh:
@@ -86,10 +92,24 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
                 seen[task.id] = n
                 tasks.append(task)
         except UnicodeDecodeError:
-            raise TaskFileError(f"{path.name}: not UTF-8 text; a tasks file is JSON Lines") from None
+            raise TaskFileError(f"{'stdin' if stdin else path.name}: not UTF-8 text; a tasks file is JSON Lines") from None
     if not tasks:
-        raise TaskFileError(f"{path} holds no tasks")
+        raise TaskFileError(f"{'stdin' if stdin else path} holds no tasks")
     return tasks
+
+
+@contextlib.contextmanager
+def _utf8_stdin() -> Iterator[TextIO]:
+    """stdin decoded as a tasks file is (UTF-8, strictly), left open for whoever reads it next."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text-only stream handed in: it has decoded already
+        yield sys.stdin
+        return
+    wrapper = io.TextIOWrapper(buffer, encoding="utf-8-sig")
+    try:
+        yield wrapper
+    finally:
+        wrapper.detach()  # closing it would close stdin's own buffer
 
 
 def missing_targets(repo: Repository, tasks: list[Task]) -> list[tuple[Task, list[str]]]:

@@ -406,3 +406,27 @@ def test_the_policy_table_keeps_every_number_whole_in_80_columns() -> None:
                                row("navigator", 14.2, 123.311)], "newest 300 commits of jotai (real questions)", None))
     text = console.export_text()
     assert "…" not in text and "14200/123311" in text and "steps" in text and "12.25" in text, text
+
+
+def test_tasks_on_stdin_are_read_as_strictly_as_a_file(weather_repo: Path) -> None:
+    """`--tasks -` took Latin-1 bytes a file of the same bytes is refused for (stdin's own
+    decoding, surrogateescape under a C locale, let them through into the questions), and a
+    closed stdin ended in an AttributeError's traceback and exit 1, "ran, found nothing"."""
+    import os
+    import subprocess
+    import sys
+
+    explore = str(Path(sys.executable).with_name("explore"))
+    command = [explore, "eval", str(weather_repo), "--tasks", "-", "--policy", "bm25"]
+    env = {**os.environ, "LC_ALL": "C"}
+    latin = ('{"id": "a", "question": "Which file defines backoff_delay? caf\xe9", '
+             '"targets": ["weatherkit/fetch.py"]}\n').encode("latin-1")
+    done = subprocess.run(command, input=latin, capture_output=True, env=env)
+    assert done.returncode == 2, done.stderr
+    assert b"stdin: not UTF-8 text" in done.stderr and not done.stdout
+    closed = subprocess.run(command, capture_output=True, env=env, preexec_fn=lambda: os.close(0))
+    assert closed.returncode == 2 and b"Traceback" not in closed.stderr, closed.stderr
+    assert b"stdin is closed" in closed.stderr
+    good = latin.decode("latin-1").encode("utf-8")  # the same task in UTF-8 is read, as from a file
+    done = subprocess.run(command, input=good, capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
