@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from ..agent.env import EnvConfig, RepoExploreEnv
 from ..agent.task import Task
+from ..question_text import EmptyQuestion, QuestionTooLong
 from ..retrieval.retriever import RetrieverConfig, retriever_for
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
@@ -296,7 +297,10 @@ class NavigatorPolicy:
                 explorer = Explorer(snapshot, policy=first.policy, reflector=first.reflector, config=first.config,
                                     adapters=self.adapters)
             self._explorers[snapshot.key] = explorer
-        answer = explorer.ask(task.question)
+        try:
+            answer = explorer.ask(task.question)
+        except (EmptyQuestion, QuestionTooLong):  # "???", "x": unanswered, as every other policy scores it,
+            return EpisodeResult([], 0, False)   # not an error that threw away every score made so far
         ranked = list(answer.files)
         # an answer given without walking is one step, as a ranking's is (eval's table showed 0.00 beside 1.00)
         steps = len(answer.steps) or int(bool(ranked))

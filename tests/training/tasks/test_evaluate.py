@@ -134,3 +134,20 @@ def test_an_answer_given_without_walking_is_one_step_as_a_rankings_is(topics) ->
     navigator = evaluate(repo, statements, make_policy("navigator")).summary()
     retrieve = evaluate(repo, statements, make_policy("retrieve")).summary()
     assert navigator["mean_steps"] == retrieve["mean_steps"] == 1.0, (navigator, retrieve)
+
+
+def test_a_question_the_navigator_cannot_be_asked_scores_as_unanswered(topics) -> None:
+    """A hand-written task whose question holds no word (``???``) or one letter is scored a
+    failure by every ranking and walk, but the navigator raised ``ask``'s refusal: the whole
+    `explore eval` ended at exit 2, the scores of every task and policy before it lost, and the
+    message did not say which task."""
+    repo, tasks = topics
+    rev = tasks[0].rev
+    posed = [Task(id="ok", question="How are http requests retried?", targets=["net/http_client.py"], rev=rev,
+                  depth=1),
+             Task(id="marks", question="???", targets=["net/sockets.py"], rev=rev, depth=1),
+             Task(id="letter", question="x", targets=["ui/colors.py"], rev=rev, depth=1)]
+    report = evaluate(repo, posed, make_policy("navigator"))
+    assert [r.task_id for r in report.results] == ["ok", "marks", "letter"]
+    assert [r.success for r in report.results[1:]] == [False, False]
+    assert report.results[1].ranked == [] and report.summary()["n"] == 3
