@@ -83,6 +83,10 @@ def read_tasks(path: str | os.PathLike[str]) -> list[Task]:
                     data = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise TaskFileError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                except ValueError:  # Python's own limit, in Python's words (sys.set_int_max_str_digits)
+                    raise TaskFileError(f"{where}: not valid JSON (a number too long to read)") from None
+                except RecursionError:
+                    raise TaskFileError(f"{where}: not valid JSON (arrays or objects nested too deep)") from None
                 try:
                     task = Task.from_dict(data, where)
                 except BadTaskRecord as exc:

@@ -132,3 +132,14 @@ def test_targets_missing_at_rev(tmp_path: Path, make_repo) -> None:
     with pytest.raises(TargetsMissing, match=r"cannot be read here") as raised:
         usable(repo, tasks[3:4])
     assert "another repository" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("value", "message"), [("9" * 5000, "a number too long to read"),
+                                                 ("[" * 100_000 + "]" * 100_000, "arrays or objects nested too deep")])
+def test_json_python_cannot_read_is_a_bad_line_not_a_traceback(tmp_path: Path, value: str, message: str) -> None:
+    """A line with a 5,000-digit number or arrays nested 100,000 deep raised Python's
+    ValueError or RecursionError out of the reader: a traceback and exit 1, not a line of
+    error and exit 2."""
+    path = _file(tmp_path, GOOD, '{"id": "b", "question": "q", "targets": ["x.py"], "depth": ' + value + "}")
+    with pytest.raises(TaskFileError, match=rf"tasks.jsonl line 2: not valid JSON \({message}\)"):
+        read_tasks(path)
