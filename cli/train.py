@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from .console import TERMINATED, emit_json, err, inert, interrupted_code, out, shown_markup
+from .console import TERMINATED, emit_json, err, fail, inert, interrupted_code, out, shown_markup
 from .options import JsonOpt, RevOpt, repository_path
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
@@ -330,7 +330,7 @@ def _next(summary: dict[str, Any], repo: Path) -> str:
 
 def train(
     repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...", parser=repository_path)],
-    tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes); default: generate them.")] = None,
+    tasks: Annotated[Optional[Path], typer.Option("--tasks", help="Tasks file (JSONL, as `explore tasks` writes; a file, not `-`: a run keeps its path to resume from); default: generate them.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
     from_dir: Annotated[Optional[Path], typer.Option("--from", help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
@@ -361,6 +361,9 @@ def train(
     from ..training.pipeline import train as run_training
     from ..training.stages import check_from
 
+    if tasks is not None and str(tasks) == "-":  # was taken for a file named `-` in the current folder
+        fail("--tasks - (stdin): train reads its tasks from a file, whose path a run keeps to resume from; "
+             "write one with `explore tasks REPO -o tasks.jsonl`")
     seen: dict[str, Path] = {}
     twice: list[str] = []
     for given in repos:  # `train webargs ./webargs/` was a corpus of two, and started hours of policy training

@@ -206,6 +206,21 @@ def test_a_tasks_file_without_a_policy_stage_is_refused_not_ignored(tmp_path: Pa
     assert not (tmp_path / "out").exists()
 
 
+def test_tasks_from_stdin_is_refused_in_one_line_not_taken_for_a_file_named_dash(tmp_path: Path, make_repo) -> None:
+    """`train --tasks -` looked for a file named `-` in the current folder ("no tasks file at
+    <cwd>/-") after announcing the policy run; a run records its tasks file to resume from, so
+    it asks for a file, in one line, before anything starts."""
+    repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"})
+    line = '{"id": "a", "question": "where is the back-off?", "targets": ["retry.py"]}\n'
+    result = runner.invoke(app, ["train", str(repo), "--tasks", "-", "--sft-steps", "1", "--model", "tiny-random",
+                                 "--out", str(tmp_path / "out")], input=line)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert "no tasks file" not in said and "policy:" not in said, said
+    assert "--tasks -" in said and "explore tasks" in said and len(result.stderr.strip().splitlines()) == 1, said
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_progress_line_keeps_its_counts_and_eta_on_an_80_column_terminal() -> None:
     """The stage's note is what gives way on a narrow line: before, a long note squeezed the
     bar, the counts and the ETA out of an 80-column terminal (and out of a log's last frame)."""
