@@ -60,7 +60,8 @@ def eval_command(
         raise ExploreError(f"--adapter {adapter}: no such folder")
     if policy is None:
         policy = BASELINES if tasks is not None else HISTORY_POLICIES
-    names = [p.strip() for p in policy.split(",") if p.strip()]
+    # a name given twice is scored once: two table rows, but one entry in --json's `policies`
+    names = list(dict.fromkeys(p.strip() for p in policy.split(",") if p.strip()))
 
     def build(name: str) -> Any:
         if name == "navigator" and (adapter is not None or model is not None):

@@ -430,3 +430,17 @@ def test_tasks_on_stdin_are_read_as_strictly_as_a_file(weather_repo: Path) -> No
     good = latin.decode("latin-1").encode("utf-8")  # the same task in UTF-8 is read, as from a file
     done = subprocess.run(command, input=good, capture_output=True, env=env)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_policy_named_twice_is_scored_once(weather_repo: Path, tmp_path: Path) -> None:
+    """`--policy bm25,bm25` printed two table rows while --json's `policies` held one."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(json.dumps({"id": "a", "question": "where is the command line?",
+                                 "targets": ["weatherkit/cli.py"], "meta": {"split": "test"}}) + "\n")
+    args = ["eval", str(weather_repo), "--tasks", str(tasks), "--policy", "bm25,oracle, bm25"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert list(json.loads(result.stdout)["policies"]) == ["bm25", "oracle"]
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    assert sum(line.split()[:1] == ["bm25"] for line in table.stdout.replace("│", " ").splitlines()) == 1, table.stdout
