@@ -199,7 +199,10 @@ def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_
         else:
             _remove(Path(e.path))
     chosen = [e for e in chosen if e not in kept]
-    _count, size = BlobStore(root / BLOBS).sweep(dry_run=dry_run, linked_from=going)
+    # a blob store its user linked in is theirs, as every kind's link is: its sweep deleted every
+    # file in the linked folder
+    _count, size = (0, 0) if (root / BLOBS).is_symlink() else \
+        BlobStore(root / BLOBS).sweep(dry_run=dry_run, linked_from=going)
     if size + released:
         chosen.append(CacheEntry(BLOBS, "(no longer linked)", str(root / BLOBS), size + released, time.time()))
     freed = sum(e.bytes for e in chosen)

@@ -339,3 +339,18 @@ def test_trees_set_aside_are_deleted_before_exit_and_prune_clears_what_a_killed_
     assert pruned.exit_code == 0, pruned.output
     assert [e["name"] for e in json.loads(pruned.stdout)["removed"]] == [dead.name]
     assert not dead.exists() and live.exists()
+
+
+def test_a_blob_store_linked_in_loses_nothing_to_prune_or_clear(explore_cache: Path, tmp_path: Path) -> None:
+    """`blobs -> elsewhere`: `clear --yes` said "kept blobs/: a link to …" and yet its sweep of
+    unlinked blobs deleted every file in the linked folder, whatever it was."""
+    _fill(explore_cache)
+    theirs = tmp_path / "elsewhere"
+    (theirs / "ab").mkdir(parents=True)
+    (theirs / "ab" / "photo.jpg").write_bytes(b"precious")
+    (explore_cache / "blobs").symlink_to(theirs)
+    for args in (["cache", "prune", "--older-than", "0s"], ["cache", "clear", "--yes", "--adapters"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "a link to" in result.stdout, result.output
+        assert (theirs / "ab" / "photo.jpg").read_bytes() == b"precious", args
+    assert (explore_cache / "blobs").is_symlink() and not any((explore_cache / "snapshots").iterdir())
