@@ -167,7 +167,13 @@ def _age(seconds: float) -> str:
 
 def _not_a_repository(root: Path) -> None:
     """Refuse to remove anything from a cache folder that is a git repository's own
-    (``EXPLORE_CACHE=.`` in a clone): its ``models/`` or ``units/`` would be someone's code."""
+    (``EXPLORE_CACHE=.`` in a clone): its ``models/`` or ``units/`` would be someone's code;
+    nor from the home folder or ``/`` (``EXPLORE_CACHE=~``: ``clear`` took ~/models/)."""
+    where = os.path.realpath(root)
+    if where in (os.path.realpath(os.path.expanduser("~")), os.path.realpath(os.sep)):  # no crash without a home
+        what = "the root folder" if where == os.path.realpath(os.sep) else "your home folder"
+        raise ExploreError(f"the cache folder {root} is {what}, not explore's cache: nothing removed; "
+                           "set EXPLORE_CACHE to explore's own folder")
     if (root / ".git").exists():
         raise ExploreError(f"the cache folder {root} is a git repository (it holds .git), not explore's cache: "
                            "nothing removed; set EXPLORE_CACHE to explore's own folder")

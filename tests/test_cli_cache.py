@@ -354,3 +354,21 @@ def test_a_blob_store_linked_in_loses_nothing_to_prune_or_clear(explore_cache: P
         assert result.exit_code == 0 and "a link to" in result.stdout, result.output
         assert (theirs / "ab" / "photo.jpg").read_bytes() == b"precious", args
     assert (explore_cache / "blobs").is_symlink() and not any((explore_cache / "snapshots").iterdir())
+
+
+def test_a_cache_folder_that_is_the_home_or_root_folder_is_refused(tmp_path: Path, monkeypatch) -> None:
+    """`EXPLORE_CACHE=~`: `clear --yes` removed the user's own ~/models/ and ~/cases/ (the
+    names of explore's folders, not explore's). A home folder or `/` is nobody's cache."""
+    home = tmp_path / "home"
+    (home / "models" / "mine").mkdir(parents=True)
+    (home / "models" / "mine" / "weights.txt").write_text("mine\n")
+    monkeypatch.setenv("HOME", str(home))
+    for cache in ("~", str(home)):
+        monkeypatch.setenv("EXPLORE_CACHE", cache)
+        for args in (["cache", "prune", "--older-than", "0s"], ["cache", "clear", "--yes"]):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 2 and "home folder" in result.output, result.output
+            assert (home / "models" / "mine" / "weights.txt").read_text() == "mine\n"
+    monkeypatch.setenv("EXPLORE_CACHE", "/")
+    result = runner.invoke(app, ["cache", "clear", "--dry-run"])
+    assert result.exit_code == 2 and "nothing removed" in result.output, result.output
