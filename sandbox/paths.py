@@ -54,6 +54,10 @@ def join_logical(cwd: str, path: str, *, backslash: bool = True) -> str:
     """
     if "\x00" in path or "\x00" in cwd:
         raise PathRefused("path contains a NUL byte")
+    try:  # a lone surrogate ("\ud800", as JSON may carry) names no file: the system cannot take it
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        raise NoSuchPath(f"no such path {path!r}") from None
     if path.strip() == "/":  # the root, as a listing's header names it ("/ (11 entries)")
         return ""
     if path.startswith(("/", "\\")) or _DRIVE.match(path):

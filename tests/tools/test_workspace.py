@@ -166,6 +166,16 @@ def test_escapes_are_refused_as_text(ws: Workspace, verb: str, path: str) -> Non
     assert ws.cwd == "" and ws.answered is None and ws.reads == []
 
 
+@pytest.mark.parametrize("verb", VERBS)
+@pytest.mark.parametrize("path", ["\ud800", "src/main.py\udfff", "'\\ud800'"])
+def test_a_lone_surrogate_is_no_such_path_not_a_crash(ws: Workspace, verb: str, path: str) -> None:
+    """A lone surrogate (JSON's "\\ud800", or typed escaped) can name no file: the system
+    cannot encode it. It raised UnicodeEncodeError out of every tool."""
+    out = getattr(ws, verb)(path)
+    assert isinstance(out, str) and out.startswith(f"{verb}: ") and "no such" in out, out
+    assert ws.cwd == "" and ws.answered is None and ws.reads == []
+
+
 def test_a_slash_alone_is_the_root_as_the_listing_names_it(ws: Workspace) -> None:
     """A listing's header names the root `/ (11 entries)`; `ls /` and `cd /` were refused
     as absolute paths, and an agent's natural way back to the root failed."""
