@@ -56,8 +56,12 @@ class Combiner:
         self.weights = {f: float(weights.get(f, 0.0)) for f in FEATURES}
         self.mean = {f: 0.0 for f in FEATURES} | (mean or {})
         self.scale = {f: 1.0 for f in FEATURES} | (scale or {})
+        if any(self.scale[f] == 0 for f in FEATURES):
+            raise ValueError("combiner scales must not be 0")
         self._w = np.array([self.weights[f] / self.scale[f] for f in FEATURES], dtype=np.float64)
         self._b = -float(sum(self.weights[f] * self.mean[f] / self.scale[f] for f in FEATURES))
+        if not (np.isfinite(self._w).all() and math.isfinite(self._b)):  # a NaN would rank at random, print NaN
+            raise ValueError("combiner weights, means and scales must be finite numbers")
 
     def score(self, features: np.ndarray) -> np.ndarray:
         return features @ self._w + self._b

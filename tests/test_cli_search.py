@@ -187,6 +187,22 @@ def test_a_damaged_combiner_is_named_not_a_traceback(tmp_path: Path, make_repo) 
     assert asked.exit_code == 2 and "delete it" in asked.output, asked.output
 
 
+def test_a_combiner_with_a_zero_scale_or_a_nan_is_named_not_a_traceback(tmp_path: Path, make_repo) -> None:
+    """A combiner.json whose scale is 0 raised ZeroDivisionError (exit 1, a traceback); one
+    holding NaN or Infinity (JSON's loader takes them) ranked by NaN scores and printed
+    ``"score": NaN``, which no JSON reader takes. Both are damaged files: exit 2, named."""
+    from explore.agent.bundle import COMBINER_FILE
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for text in ('{"weights": {"rr_file": 1.0}, "scale": {"rr_file": 0}}', '{"weights": {"rr_file": NaN}}',
+                 '{"weights": {"rr_file": Infinity}}', '{"weights": {}, "mean": {"rr_file": NaN}}'):
+        (bundle / COMBINER_FILE).write_text(text)
+        result = runner.invoke(app, ["search", str(repo), "retry back-off", "--adapter", str(bundle), "--json"])
+        assert result.exit_code == 2 and "not a candidate stage's combiner" in result.output, (text, result.output)
+
+
 def test_a_reader_that_stops_early_is_not_reported_as_nothing_found(tmp_path: Path, make_repo, explore_cache) -> None:
     """`explore search … | head -1`: stdout closed mid-output exits 141, as a shell reports
     a writer stopped by SIGPIPE, not 1 (which means nothing was found)."""
