@@ -69,7 +69,13 @@ def check_adapter(model: Any, path: str | Path, base_name: str | None = None) ->
         raise AdapterNotFound(f"no adapter at {path} (adapter_config.json missing)")
     base = _base_of(model)
     ours = base_name or getattr(base, "name_or_path", "") or ""
-    theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
+    try:
+        theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
+        if not isinstance(theirs, str):
+            raise ValueError(f"base_model_name_or_path is {theirs!r}")
+    except (ValueError, AttributeError) as exc:  # cut short, not JSON, or not an object
+        raise AdapterDamaged(f"adapter {path}: its {config_file.name} cannot be read ({exc}); train it "
+                             f"again, or remove {path} to use the shipped navigator") from None
     if not fits_base(theirs, ours):
         raise AdapterMismatch(
             f"adapter {path} was trained on base model {theirs!r}, but the loaded model is {ours!r}; "

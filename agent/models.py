@@ -184,7 +184,11 @@ def load_fast(
         config_file = Path(adapter) / "adapter_config.json"
         if not config_file.is_file():
             return None
-        if not fits_base(json.loads(config_file.read_text()).get("base_model_name_or_path") or "", name):
+        try:
+            theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
+        except (ValueError, AttributeError):
+            return None  # a damaged adapter_config.json: the usual path says so
+        if not isinstance(theirs, str) or not fits_base(theirs, name):
             return None
     from .runtime import RuntimeUnsupported, load_runners
 

@@ -297,3 +297,21 @@ def test_smollm2_from_pypi_gguf(tmp_path: Path) -> None:
     reply = tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
     assert reply.strip(), "the converted model should say something"
     assert warm < 10
+
+
+def test_a_damaged_adapter_config_is_said_so_and_exits_2(tiny_cache: Path, tmp_path: Path, monkeypatch) -> None:
+    """An adapter_config.json cut short, not JSON, or of the wrong shape raised the JSON
+    error (exit 1, a traceback) from both routes' base-model check: exit 2, naming it."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
+    for text in ("", '{"base_model_name_or_path": "x"', "[1]", '{"base_model_name_or_path": 5}'):
+        (tmp_path / "bundle" / "policy" / "adapter_config.json").write_text(text)
+        result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
+                                          "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+        assert result.exit_code == 2 and "adapter_config.json cannot be read" in result.output, (text, result.output)
