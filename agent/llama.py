@@ -196,6 +196,8 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
         if info.get("dtype") != "F32":
             raise RuntimeUnsupported(f"{path.name} holds {info.get('dtype')} weights, not float32")
         begin, stop = info["data_offsets"]
+        if 8 + size + stop > len(mapped):
+            raise RuntimeUnsupported(f"{path.name}: its weights are cut short")
         arrays[name] = np.frombuffer(mapped, dtype="<f4", count=(stop - begin) // 4,
                                      offset=8 + size + begin).reshape(info["shape"])
     return arrays

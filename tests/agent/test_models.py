@@ -315,3 +315,24 @@ def test_a_damaged_adapter_config_is_said_so_and_exits_2(tiny_cache: Path, tmp_p
         result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
                                           "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
         assert result.exit_code == 2 and "adapter_config.json cannot be read" in result.output, (text, result.output)
+
+
+def test_an_adapter_whose_weights_lose_their_end_is_said_so(tiny_cache: Path, tmp_path: Path, monkeypatch) -> None:
+    """Weights cut short after a whole header: the numpy runtime's map raised numpy's
+    "buffer is smaller than requested size" (exit 1, a traceback), not "cut short"."""
+    from typer.testing import CliRunner
+
+    from explore.agent.llama import RuntimeUnsupported, load_arrays
+    from explore.cli import app
+
+    save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
+    weights = tmp_path / "bundle" / "policy" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.raises(RuntimeUnsupported, match="cut short"):
+        load_arrays(weights)
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
+    monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
+    result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
+                                      "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+    assert result.exit_code == 2 and "cannot be read" in result.output, result.output
