@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -274,10 +275,33 @@ def load_env_config(folder: str | os.PathLike[str]) -> EnvConfig | None:
         rewards = Rewards(**{k: v for k, v in data.pop("rewards", {}).items() if k in Rewards.__dataclass_fields__})
         known = {k: v for k, v in data.items() if k in EnvConfig.__dataclass_fields__}
         config = EnvConfig(**known, rewards=rewards)
+        for settings in (config, config.rewards):
+            _typed(settings)
     except (ValueError, TypeError, AttributeError) as exc:
         raise EnvConfigError(f"{path} is not an environment settings file ({exc}); delete it or retrain") from None
     config.shuffle_labels, config.leave_out = False, 0.0
     return config
+
+
+def _typed(settings: Any) -> None:
+    """Raise TypeError unless each setting read from a file is of its default's type (a count a
+    whole number, not below 0; a weight a finite number; a switch true or false): ``"max_steps":
+    "abc"`` was taken without a word, and ``"result_lines": "x"`` broke the walk later."""
+    for f in fields(settings):
+        if f.default is MISSING:
+            continue
+        value, kind = getattr(settings, f.name), type(f.default)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is bool:
+            fits = isinstance(value, bool)
+        elif kind is int:
+            fits = number and isinstance(value, int) and value >= 0
+        elif kind is float:
+            fits = number and math.isfinite(value)
+        else:
+            fits = isinstance(value, kind)
+        if not fits:
+            raise TypeError(f"{f.name} is {value!r}, not a {kind.__name__}" + (" of 0 or more" if kind is int else ""))
 
 
 def save_head(head: str, folder: str | os.PathLike[str]) -> Path:

@@ -76,6 +76,14 @@ def test_settings_round_trip_and_a_damaged_file_says_what_to_do(tmp_path: Path) 
     (tmp_path / "policy.json").write_text(json.dumps({"head": "telepathy"}))
     with pytest.raises(HeadFileError, match="upgrade"):
         load_head(tmp_path)
+    # values of the wrong kind were taken without a word ("max_steps": "abc") or broke a walk later
+    for bad in ({"max_steps": "abc"}, {"result_lines": "x"}, {"max_steps": -1}, {"scent": "no"},
+                {"candidates": 2.5}, {"rewards": {"step_cost": "x"}}, {"rewards": {"success": float("nan")}}):
+        (tmp_path / "env.json").write_text(json.dumps(bad))
+        with pytest.raises(EnvConfigError, match="retrain"):
+            load_env_config(tmp_path)
+    (tmp_path / "env.json").write_text(json.dumps({"max_steps": 8, "rewards": {"success": 1}}))  # a whole weight
+    assert load_env_config(tmp_path).max_steps == 8
 
 
 def test_settings_are_found_beside_or_inside_the_policy_adapter(tmp_path: Path) -> None:
