@@ -556,11 +556,13 @@ class ExploreServer:
         question arriving meanwhile waits for it instead of loading a second model. False
         when there is no default repository, the model is not on disk yet, or it fails (then the
         first ``ask`` reports why)."""
-        from .agent.models import DEFAULT_MODEL, model_on_disk
-
-        if self.default is None or not model_on_disk(self.model or DEFAULT_MODEL):
-            return False  # nothing to warm, or a download: that waits for a question that needs it
+        if self.default is None:
+            return False  # nothing to warm: no import either (a busy server may be out of descriptors)
         try:
+            from .agent.models import DEFAULT_MODEL, model_on_disk
+
+            if not model_on_disk(self.model or DEFAULT_MODEL):
+                return False  # a download: that waits for a question that needs it
             started = time.perf_counter()
             self.ask(None, question, max_steps=1, walk="always")
         except Exception as exc:  # noqa: BLE001 - a warm-up never takes the server down

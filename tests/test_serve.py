@@ -324,6 +324,26 @@ def test_warm_up_and_concurrent_questions_share_one_model(tmp_path: Path, explor
     assert not ExploreServer(model="tiny-random").warm()  # no default repository: nothing to warm
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts the process's descriptors in /proc")
+@pytest.mark.parametrize("default", [False, True], ids=["no-repository", "a-repository"])
+def test_a_warm_up_out_of_descriptors_fails_quietly(tmp_path: Path, explore_cache: Path, make_repo,
+                                                   default: bool) -> None:
+    """The warm-up thread imported the model module before deciding there was anything to
+    warm, outside its own error handling: a server out of file descriptors at that moment (a
+    busy one, or one whose limit is lowered) printed a thread's traceback, seen in CI."""
+    repo = make_repo(tmp_path, FILES)
+    script = (
+        "import os, resource, sys\n"
+        "from explore.serve import ExploreServer\n"
+        f"server = ExploreServer({str(repo)!r} if {default} else None, model='tiny-random')\n"
+        "held = len(os.listdir('/proc/self/fd')) - 1  # less the one listing them\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (held, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+        "print('warmed' if server.warm() else 'not warmed')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "not warmed\n", done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 def test_search_and_ask_rank_with_the_combiner_fitted_to_the_repository(tmp_path: Path, explore_cache: Path,
                                                                           make_repo) -> None:
     """A ``combiner.json`` that `explore train` left for a repository is what the server's
