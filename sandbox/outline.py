@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import threading
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -395,14 +396,20 @@ def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
     """``ast.parse``, one thread at a time: CPython 3.11 parsing in two threads at once can
     fail with ``SystemError: AST constructor recursion depth mismatch`` (python/cpython#106905),
     which two Explorers answering at once on new commits met. Every parse of the package goes
-    through here or :func:`python_literal`. Raises what ``ast.parse`` raises."""
-    with _PARSING:
+    through here or :func:`python_literal`. Raises what ``ast.parse`` raises. The parser's
+    warnings about the text (``'\\d'``, an invalid escape sequence, common in old code: a
+    SyntaxWarning that Python 3.12 and later print by default) are not shown: the text is
+    the repository's, read, not run."""
+    with _PARSING, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         return ast.parse(text, filename=filename)
 
 
 def python_literal(text: str) -> object:
-    """``ast.literal_eval(text)``, its parse one thread at a time (see :func:`parse_python`)."""
-    with _PARSING:
+    """``ast.literal_eval(text)``, its parse one thread at a time and quiet (see
+    :func:`parse_python`)."""
+    with _PARSING, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         tree = ast.parse(text.lstrip(" \t"), mode="eval")
     return ast.literal_eval(tree)
 

@@ -299,3 +299,19 @@ def test_where_a_rust_file_holds_its_own_tests() -> None:
              "src/app.py": "#[test]\nfn x() {}\n"}
     lines = {path: own_tests_line(path, texts.get) for path in texts}
     assert lines == {"src/lib.rs": 3, "src/timer.rs": 6, "src/export/mod.rs": None, "src/app.py": None}, lines
+
+
+def test_parsing_a_file_with_an_old_escape_warns_nothing() -> None:
+    """A Python file writing ``'\\d'`` (a regex before raw strings, common in old code) made
+    every parse warn "invalid escape sequence" — a SyntaxWarning that Python 3.12 and later
+    print by default, so `explore ask` on such a repository printed a line per file — and a
+    quoted tool path with a backslash (``'a\\.py'``) warned the same."""
+    import warnings
+
+    from explore.sandbox import outline
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outline.parse_python("PATTERN = '\\d+\\.\\w'\n", "old.py")
+        assert outline.python_literal("'a\\.py'") == "a\\.py"
+    assert [str(w.message) for w in caught] == []
