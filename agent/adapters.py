@@ -8,6 +8,7 @@ Finding and loading the base model itself is :mod:`explore.agent.models`'s.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import sys
@@ -57,6 +58,34 @@ def _adapter_params(model: Any, name: str) -> list[torch.nn.Parameter]:
     return [p for n, p in model.named_parameters() if pattern.search(n)]
 
 
+def adapter_config(path: str | Path) -> dict[str, Any]:
+    """The settings in the adapter folder ``path``'s ``adapter_config.json``, where the ones
+    every route reads are of their kind: the base model a name (or absent), the rank ``r`` a
+    whole number above 0, ``lora_alpha`` a finite number. Raises :class:`AdapterNotFound`
+    without the file and :class:`AdapterDamaged` for one cut short, not JSON, not an object,
+    or holding a setting of another kind (a rank of ``"x"`` was a ValueError out of the
+    merge, a NaN alpha a model scaled by NaN)."""
+    path = Path(path)
+    config_file = path / "adapter_config.json"
+    if not config_file.is_file():
+        raise AdapterNotFound(f"no adapter at {path} (adapter_config.json missing)")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError(f"it holds a {type(config).__name__}, not an object")
+        base, rank, alpha = (config.get(key) for key in ("base_model_name_or_path", "r", "lora_alpha"))
+        if base is not None and not isinstance(base, str):
+            raise ValueError(f"base_model_name_or_path is {base!r}")
+        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
+            raise ValueError(f"r is {rank!r}, not a whole number above 0")
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
+            raise ValueError(f"lora_alpha is {alpha!r}, not a finite number")
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+        raise AdapterDamaged(f"adapter {path}: its {config_file.name} cannot be read ({exc}); train it "
+                             f"again, or remove {path} to use the shipped navigator") from None
+    return config
+
+
 def check_adapter(model: Any, path: str | Path, base_name: str | None = None) -> None:
     """Refuse, with a message a user can act on, an adapter made for another base model.
 
@@ -64,18 +93,9 @@ def check_adapter(model: Any, path: str | Path, base_name: str | None = None) ->
     paths) and then every LoRA matrix's shape against the module it would patch.
     """
     path = Path(path)
-    config_file = path / "adapter_config.json"
-    if not config_file.is_file():
-        raise AdapterNotFound(f"no adapter at {path} (adapter_config.json missing)")
     base = _base_of(model)
     ours = base_name or getattr(base, "name_or_path", "") or ""
-    try:
-        theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
-        if not isinstance(theirs, str):
-            raise ValueError(f"base_model_name_or_path is {theirs!r}")
-    except (ValueError, AttributeError) as exc:  # cut short, not JSON, or not an object
-        raise AdapterDamaged(f"adapter {path}: its {config_file.name} cannot be read ({exc}); train it "
-                             f"again, or remove {path} to use the shipped navigator") from None
+    theirs = adapter_config(path).get("base_model_name_or_path") or ""
     if not fits_base(theirs, ours):
         raise AdapterMismatch(
             f"adapter {path} was trained on base model {theirs!r}, but the loaded model is {ours!r}; "

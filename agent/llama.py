@@ -211,8 +211,10 @@ def merge_lora(weights: dict[str, np.ndarray], adapter_dir: str | Path, *, tied:
     cannot be folded into a weight the input embeddings share). Raises
     :class:`RuntimeUnsupported` for anything but a plain LoRA on linear layers.
     """
+    from .adapters import adapter_config
+
     adapter_dir = Path(adapter_dir)
-    config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+    config = adapter_config(adapter_dir)
     if config.get("peft_type", "LORA") != "LORA":
         raise RuntimeUnsupported(f"adapter type {config.get('peft_type')!r}")
     for key in ("use_dora", "modules_to_save", "rank_pattern", "alpha_pattern", "trainable_token_indices",

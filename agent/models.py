@@ -24,6 +24,7 @@ from .adapters import (
     AdapterDamaged,
     AdapterMismatch,
     AdapterNotFound,
+    adapter_config,
     check_adapter,
     default_lora_targets,
     fits_base,
@@ -181,14 +182,11 @@ def load_fast(
     for adapter in wanted.values():
         if adapter is None:
             continue
-        config_file = Path(adapter) / "adapter_config.json"
-        if not config_file.is_file():
-            return None
         try:
-            theirs = json.loads(config_file.read_text()).get("base_model_name_or_path") or ""
-        except (ValueError, AttributeError):
-            return None  # a damaged adapter_config.json: the usual path says so
-        if not isinstance(theirs, str) or not fits_base(theirs, name):
+            theirs = adapter_config(adapter).get("base_model_name_or_path") or ""
+        except ModelError:
+            return None  # none there, or a damaged adapter_config.json: the usual path says so
+        if not fits_base(theirs, name):
             return None
     from .runtime import RuntimeUnsupported, load_runners
 

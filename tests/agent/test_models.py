@@ -332,3 +332,21 @@ def _ask_walking(tmp_path: Path) -> Any:
         (repo / "retry.py").write_text("def backoff():\n    return 2\n")
     return CliRunner().invoke(app, ["ask", str(repo), "where is the backoff?", "--model", TINY_RANDOM,
                                     "--adapter", str(tmp_path / "bundle"), "--walk", "always", "--no-server"])
+
+
+def test_an_adapter_config_with_settings_of_the_wrong_kind_is_said_so(tiny_cache: Path, tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """An adapter_config.json whose rank or alpha is no number (``"r": "x"``), or no usable
+    one (0, negative, NaN), was a ValueError or ZeroDivisionError traceback from the LoRA
+    merge (exit 1), or a model scaled by NaN: exit 2, naming the file."""
+    policy = tmp_path / "bundle" / "policy"
+    save_adapter(new_lora(tiny(tiny_cache).model, "policy"), "policy", policy)
+    good = json.loads((policy / "adapter_config.json").read_text())
+    monkeypatch.setenv("EXPLORE_CACHE", str(tiny_cache))
+    for key, value in (("r", "x"), ("r", 0), ("r", -4), ("r", 2.5), ("r", None), ("lora_alpha", "x"),
+                       ("lora_alpha", float("nan")), ("lora_alpha", float("inf")), ("lora_alpha", None)):
+        (policy / "adapter_config.json").write_text(json.dumps(good | {key: value}))
+        result = _ask_walking(tmp_path)
+        assert result.exit_code == 2 and "adapter_config.json cannot be read" in result.output, (key, value,
+                                                                                                result.output)
+        assert "Traceback" not in result.output
