@@ -194,8 +194,8 @@ class Index:
                 files = json.loads(meta.read_text())
                 if files == snapshot.files:
                     return cls(snapshot, bm25s.BM25.load(str(folder)), files)
-            except (OSError, ValueError):
-                pass  # a damaged cache entry is rebuilt below
+            except Exception:  # noqa: BLE001 - a damaged entry fails in many ways (an empty array: EOFError)
+                pass  # and is rebuilt below, as _intact judges one
         docs = []
         for i, rel in enumerate(snapshot.files):
             docs.append(_path_document(rel) + BLOB_TOKENS.get(snapshot, rel))

@@ -83,6 +83,20 @@ def test_damaged_cache_entry_is_replaced_by_the_rebuild(tmp_path: Path, explore_
     bm25s.BM25.load(str(entry))  # the repaired entry loads
 
 
+def test_an_emptied_cache_entry_is_rebuilt(tmp_path: Path, explore_cache: Path) -> None:
+    """A BM25 array file left empty (a full disk, a copy stopped before its first byte) made
+    numpy raise EOFError, which the load did not catch: `explore search` printed "Aborted."
+    and exited 1, every time, until the cache was cleared."""
+    snap = _repo(tmp_path).snapshot()
+    built = Index.build(snap).top("install", 1)
+    (entry,) = [p.parent for p in (explore_cache / "indexes").glob("*/files.json")]
+    for array in sorted(entry.glob("*.npy")):
+        good = array.read_bytes()
+        array.write_bytes(b"")
+        assert Index.build(snap).top("install", 1) == built, array.name
+        assert array.read_bytes() == good, array.name  # the rebuild repaired the entry
+
+
 def test_best_window() -> None:
     lines = ["x"] * 100 + ["def retry_backoff(): pass", "retry again"] + ["y"] * 100
     start = best_window(lines, "retry backoff", 10)
