@@ -336,7 +336,8 @@ def _snapshot_state(root: Path) -> dict[str, int]:
 
     store = root / SNAPSHOTS
     trees = [p for p in store.iterdir() if not p.name.startswith(".") and (p / LEASE).is_file()] if store.is_dir() else []
-    _count, unlinked = BlobStore(root / BLOBS).sweep(dry_run=True)
+    # a blob store its user linked in is theirs: prune never sweeps it, so nothing there is freed
+    _count, unlinked = (0, 0) if (root / BLOBS).is_symlink() else BlobStore(root / BLOBS).sweep(dry_run=True)
     return {"trees": len(trees), "in_use": sum(in_use(p) for p in trees), "kept_at_most": kept_snapshots(),
             "unlinked_blob_bytes": unlinked}
 

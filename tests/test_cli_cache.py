@@ -372,3 +372,16 @@ def test_a_cache_folder_that_is_the_home_or_root_folder_is_refused(tmp_path: Pat
     monkeypatch.setenv("EXPLORE_CACHE", "/")
     result = runner.invoke(app, ["cache", "clear", "--dry-run"])
     assert result.exit_code == 2 and "nothing removed" in result.output, result.output
+
+
+def test_a_blob_store_linked_in_is_not_counted_as_what_prune_frees(explore_cache: Path, tmp_path: Path) -> None:
+    """`blobs -> elsewhere`: `cache size` counted every file in the linked folder as "blobs no
+    tree links (`explore cache prune` frees them)", which prune leaves alone (they are theirs)."""
+    _fill(explore_cache)
+    theirs = tmp_path / "elsewhere"
+    (theirs / "ab").mkdir(parents=True)
+    (theirs / "ab" / "photo.jpg").write_bytes(b"precious" * 1000)
+    (explore_cache / "blobs").symlink_to(theirs)
+    result = runner.invoke(app, ["cache", "size", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["snapshots"]["unlinked_blob_bytes"] == 0, result.stdout
