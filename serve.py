@@ -321,12 +321,9 @@ class ExploreServer:
         and its fit ranks only its own; the others get their own fit where `explore train`
         made one (as `explore ask REPO` ranks them), else the shipped stage, and are told."""
         try:
-            return fitted_retriever(adapters, path), ()
+            return fitted_retriever(ranking_adapters(adapters, path), path), ()
         except FitOfAnotherRepository as exc:
             from .retrieval.retriever import RetrieverConfig
-
-            if trained_combiner({}, path) is not None:  # its own fit, which `explore ask REPO` ranks with
-                return fitted_retriever({}, path), ()
 
             self.log.warning("%s: ranked with the shipped candidate stage (%s)", path, exc)
             return RetrieverConfig(), (f"{SHIPPED_STAGE_NOTE}: {exc}",)
@@ -614,14 +611,23 @@ class ExploreServer:
                 listener.close()
 
 
-def combiner_stamp(adapters: dict[str, Any], repo_path: Path) -> tuple[Any, ...] | None:
-    """The fitted ``combiner.json`` that applies to ``repo_path`` (:func:`trained_combiner`)
-    as path, size and modification time; None when the shipped one applies. Where the
-    adapters' fit is another repository's, the repository's own, when it has one
-    (:meth:`ExploreServer._fitted`)."""
+def ranking_adapters(adapters: dict[str, Any], repo_path: Path) -> dict[str, Any]:
+    """The adapters whose fit ranks ``repo_path`` on a server started with ``adapters``:
+    those, unless their fit is another repository's and ``repo_path`` has its own (then
+    none: its own fit, which `explore ask REPO` ranks with). Where neither applies, the
+    server's own, whose fit :meth:`ExploreServer._fitted` refuses for the shipped stage."""
     found = trained_combiner(adapters, repo_path)
-    if found is not None and fitted_elsewhere(found, repo_path) is not None:
-        found = trained_combiner({}, repo_path) or found
+    if found is not None and fitted_elsewhere(found, repo_path) is not None \
+            and trained_combiner({}, repo_path) is not None:
+        return {}
+    return adapters
+
+
+def combiner_stamp(adapters: dict[str, Any], repo_path: Path) -> tuple[Any, ...] | None:
+    """The fitted ``combiner.json`` that ranks ``repo_path`` (:func:`ranking_adapters`,
+    :func:`trained_combiner`) as path, size and modification time; None when the shipped
+    one applies."""
+    found = trained_combiner(ranking_adapters(adapters, repo_path), repo_path)
     if found is None:
         return None
     try:
