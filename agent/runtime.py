@@ -212,7 +212,12 @@ def load_runners(folder: str | Path, adapters: Mapping[str, str | Path | None]
     weights: each adapter's merge replaces only the matrices it patches, so a policy and a
     reflector whose LoRAs sit on the top blocks share every other array in memory."""
     folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    try:  # one cut short or of another shape: the usual path loads none either, and names the file
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuntimeUnsupported(f"config.json cannot be read ({exc})") from None
+    if not isinstance(config, dict):
+        raise RuntimeUnsupported("config.json holds no object")
     archs = config.get("architectures") or []
     if not archs or not set(archs) <= ARCHITECTURES:
         raise RuntimeUnsupported(f"architecture {archs}")

@@ -220,6 +220,27 @@ def test_load_fast_applies_only_where_it_can(model_dir: Path, adapter_dir: Path,
     assert load_fast(TINY_RANDOM, {"policy": other}, cache_dir=tiny_cache) is None  # made for another base
 
 
+def test_a_model_folder_with_a_damaged_config_is_said_so(model_dir: Path, tmp_path: Path, make_repo: Any) -> None:
+    """A local model folder whose config.json is cut short or no object: the numpy runtime
+    read it first and raised the JSON error (exit 1, a traceback); it now leaves the folder
+    to the usual path, which names the file (exit 2), as it does with the runtime off."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    repo = make_repo(tmp_path, FILES)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(model_dir, damaged)
+    for text in ('{"architectures": ["LlamaForCausalLM"]', "[1]", ""):
+        (damaged / "config.json").write_text(text)
+        with pytest.raises(RuntimeUnsupported, match="config.json"):
+            load_runtime(damaged)
+        assert load_fast(str(damaged), {}) is None
+        result = CliRunner().invoke(app, ["ask", str(repo), QUESTIONS[0], "--model", str(damaged),
+                                          "--walk", "always", "--no-server"])
+        assert result.exit_code == 2 and "could not load it" in result.output, (text, result.output)
+
+
 @pytest.mark.parametrize("with_reflector", [False, True])
 def test_explorer_asks_without_torch_transformers_or_peft(with_reflector: bool, tmp_path: Path, make_repo: Any,
                                                           model_dir: Path, adapter_dir: Path,
