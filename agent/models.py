@@ -91,7 +91,7 @@ def resolve_model(
             say(f"loading model from {local}")
             try:
                 return _load_folder(local.resolve(), dtype=dtype)
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a damaged folder fails in many ways (safetensors' own error)
                 tried.append(f"local folder {local}: could not load it ({_first_line(exc)})")
         else:
             tried.append(f"local folder {local}: exists but has no config.json")

@@ -350,3 +350,24 @@ def test_an_adapter_config_with_settings_of_the_wrong_kind_is_said_so(tiny_cache
         assert result.exit_code == 2 and "adapter_config.json cannot be read" in result.output, (key, value,
                                                                                                 result.output)
         assert "Traceback" not in result.output
+
+
+def test_a_model_folder_with_weights_cut_short_is_said_so(tiny_cache: Path, tmp_path: Path) -> None:
+    """A local model folder whose safetensors file was cut short (a copy stopped half-way):
+    safetensors' own error came out of transformers as a traceback (exit 1), where a damaged
+    config.json is named (exit 2, "could not load it")."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny(tiny_cache).path, folder)
+    weights = next(folder.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
+    result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", str(folder),
+                                      "--walk", "always", "--no-server"])
+    assert result.exit_code == 2 and "could not load it" in result.output, result.output
