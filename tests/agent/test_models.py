@@ -371,3 +371,24 @@ def test_a_model_folder_with_weights_cut_short_is_said_so(tiny_cache: Path, tmp_
     result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", str(folder),
                                       "--walk", "always", "--no-server"])
     assert result.exit_code == 2 and "could not load it" in result.output, result.output
+
+
+def test_a_built_in_model_damaged_since_it_was_made_is_said_so(tmp_path: Path, monkeypatch) -> None:
+    """The folder a built-in model was made into once (`~/.cache/explore/models/…`) with its
+    weights cut short since: every question was safetensors' traceback (exit 1), which named
+    neither the folder nor what to do."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    monkeypatch.setenv("EXPLORE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
+    args = ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", TINY_RANDOM, "--walk", "always",
+            "--no-server"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    (weights,) = (tmp_path / "cache" / "models").glob("*/*.safetensors")
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "remove that folder" in result.output and str(weights.parent) in result.output, \
+        result.output
