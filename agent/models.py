@@ -177,8 +177,10 @@ def load_fast(
     folder = model_folder(spec, cache_dir, progress)
     if folder is None:
         return None
-    manifest = folder / MANIFEST
-    name = json.loads(manifest.read_text())["name"] if manifest.is_file() else str(folder)
+    try:
+        name = folder_name(folder)
+    except ValueError:
+        return None  # a damaged manifest: the usual path says so
     for adapter in wanted.values():
         if adapter is None:
             continue
@@ -287,9 +289,22 @@ def _load_folder(path: Path, *, dtype: torch.dtype | None) -> LoadedModel:
     with quiet_transformers():
         model = AutoModelForCausalLM.from_pretrained(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.chat_template is not None:  # rendered once: a damaged template is found now, not mid-walk
+        tokenizer.apply_chat_template([{"role": "user", "content": "?"}], tokenize=False)
+    return _finish(model, tokenizer, folder_name(path), path, dtype)
+
+
+def folder_name(path: Path) -> str:
+    """The name a model folder records for itself (a built-in's, in its manifest), else its
+    path: what adapters made on it record as their base. Raises ``ValueError`` for a
+    manifest cut short or of another shape."""
     manifest = path / MANIFEST
-    name = json.loads(manifest.read_text())["name"] if manifest.is_file() else str(path)
-    return _finish(model, tokenizer, name, path, dtype)
+    if not manifest.is_file():
+        return str(path)
+    found = json.loads(manifest.read_text(encoding="utf-8"))
+    if not isinstance(found, dict) or not isinstance(found.get("name"), str):
+        raise ValueError(f"{MANIFEST} names no model")
+    return found["name"]
 
 
 def _finish(model: Any, tokenizer: Any, name: str, path: Path | None, dtype: torch.dtype | None) -> LoadedModel:

@@ -32,19 +32,28 @@ class PlainTokenizer:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
-        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tok.no_padding()
-        self._tok.no_truncation()
-        config_file = folder / "tokenizer_config.json"
-        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
-        template_file = folder / "chat_template.jinja"
-        template = config.get("chat_template")
-        if template_file.is_file():
-            template = template_file.read_text(encoding="utf-8")
-        if template is not None and not isinstance(template, str):
-            raise RuntimeUnsupported("named chat templates are not supported by the plain tokenizer")
-        self.chat_template: str | None = template
-        self._compiled: Any = None
+        try:  # a file cut short or of another shape: the usual path loads none either, and names the folder
+            self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self._tok.no_padding()
+            self._tok.no_truncation()
+            config_file = folder / "tokenizer_config.json"
+            config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+            if not isinstance(config, dict):
+                raise ValueError("tokenizer_config.json holds no object")
+            template_file = folder / "chat_template.jinja"
+            template = config.get("chat_template")
+            if template_file.is_file():
+                template = template_file.read_text(encoding="utf-8")
+            if template is not None and not isinstance(template, str):
+                raise RuntimeUnsupported("named chat templates are not supported by the plain tokenizer")
+            self.chat_template: str | None = template
+            self._compiled: Any = None
+            if template is not None:
+                self._template()  # compiled now: a damaged one is found at load, not at a walk's first step
+        except RuntimeUnsupported:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the tokenizers library's, JSON's and Jinja's own errors
+            raise RuntimeUnsupported(f"the tokenizer in {folder} cannot be read ({exc})") from None
         self.special = {name: _token_text(config.get(name)) for name in
                         ("bos_token", "eos_token", "pad_token", "unk_token")}
         self.eos_token = self.special["eos_token"]
@@ -52,6 +61,19 @@ class PlainTokenizer:
         self.eos_token_id = self._id(self.eos_token)
         self.pad_token_id = self._id(self.pad_token)
         self.padding_side = "left"
+
+    def _template(self) -> Any:
+        """The chat template, compiled once."""
+        if self._compiled is None:
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+            def raise_exception(message: str) -> None:
+                raise ValueError(message)
+
+            env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+            env.globals["raise_exception"] = raise_exception
+            self._compiled = env.from_string(self.chat_template)
+        return self._compiled
 
     def _id(self, token: str | None) -> int | None:
         return None if token is None else self._tok.token_to_id(token)
@@ -76,14 +98,5 @@ class PlainTokenizer:
             raise NotImplementedError("the plain tokenizer renders chat text only (tokenize=False)")
         if self.chat_template is None:
             raise ValueError("this tokenizer has no chat template")
-        if self._compiled is None:
-            from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-            def raise_exception(message: str) -> None:
-                raise ValueError(message)
-
-            env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-            env.globals["raise_exception"] = raise_exception
-            self._compiled = env.from_string(self.chat_template)
-        return self._compiled.render(messages=list(messages), add_generation_prompt=add_generation_prompt,
+        return self._template().render(messages=list(messages), add_generation_prompt=add_generation_prompt,
                                      **{k: v for k, v in self.special.items() if v is not None})

@@ -352,10 +352,13 @@ def test_an_adapter_config_with_settings_of_the_wrong_kind_is_said_so(tiny_cache
         assert "Traceback" not in result.output
 
 
-def test_a_model_folder_with_weights_cut_short_is_said_so(tiny_cache: Path, tmp_path: Path) -> None:
-    """A local model folder whose safetensors file was cut short (a copy stopped half-way):
-    safetensors' own error came out of transformers as a traceback (exit 1), where a damaged
-    config.json is named (exit 2, "could not load it")."""
+@pytest.mark.parametrize("damaged", ["model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                                     "chat_template.jinja", "explore_model.json"])
+def test_a_model_folder_with_a_file_cut_short_is_said_so(tiny_cache: Path, tmp_path: Path, damaged: str) -> None:
+    """A local model folder with a file cut short (a copy stopped half-way): safetensors',
+    the tokenizers library's, JSON's or Jinja's own error came out as a traceback (exit 1) —
+    the chat template's only at the first step of a walk — where a damaged config.json is
+    named (exit 2, "could not load it")."""
     import shutil
 
     from typer.testing import CliRunner
@@ -364,8 +367,8 @@ def test_a_model_folder_with_weights_cut_short_is_said_so(tiny_cache: Path, tmp_
 
     folder = tmp_path / "model"
     shutil.copytree(tiny(tiny_cache).path, folder)
-    weights = next(folder.glob("*.safetensors"))
-    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    cut = folder / damaged
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / "retry.py").write_text("def backoff():\n    return 2\n")
     result = CliRunner().invoke(app, ["ask", str(tmp_path / "repo"), "where is the backoff?", "--model", str(folder),
