@@ -97,7 +97,7 @@ def _make(repo, sha: str, store: Path, final: Path, lacking: Path) -> tuple[Path
         blobs.release(set(old_ids.values()) | {obj for _mode, kind, obj, _rel in entries if kind == "blob"})
 
     try:
-        old_ids = _ids(tmp) if donor else {}
+        old_ids = blob_ids(tmp) if donor else {}
         git_dir = str(repo.git_dir)
         entries = _ls_tree(git_dir, sha)
         lost: list[str] = []
@@ -126,7 +126,7 @@ def _make(repo, sha: str, store: Path, final: Path, lacking: Path) -> tuple[Path
     except BaseException:
         lease.close()
         if donor and not old_ids:  # stopped before the donor's own blob ids were read: read them now
-            old_ids = _ids(tmp)
+            old_ids = blob_ids(tmp)
         remove_folder(tmp)
         forget()
         raise
@@ -249,12 +249,16 @@ def _ids_under(ids: dict[str, str], folder: str) -> set[str]:
     return {obj for rel, obj in ids.items() if rel.startswith(folder + "/")}
 
 
-def _ids(folder: Path) -> dict[str, str]:
-    """A snapshot folder's path -> blob id map ({} when unreadable)."""
+def blob_ids(folder: Path) -> dict[str, str]:
+    """A snapshot folder's path -> blob id map ({} when unreadable, or damaged into another
+    shape: a list there was an AttributeError out of every search of the commit)."""
     try:
-        return json.loads((folder / "blobs.json").read_text())
+        ids = json.loads((folder / "blobs.json").read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(ids, dict):
+        return {}
+    return {rel: obj for rel, obj in ids.items() if isinstance(obj, str)}
 
 
 def _trees(store: Path) -> list[Path]:
@@ -310,7 +314,7 @@ def remove_snapshot(folder: Path, *, wait: bool = True) -> int | None:
 
 def _delete(aside: Path, blobs: BlobStore) -> int:
     """Delete a snapshot folder taken aside, then the blobs it was the last to link."""
-    ids = _ids(aside)
+    ids = blob_ids(aside)
     remove_folder(aside)
     return blobs.release(set(ids.values()))
 

@@ -29,7 +29,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checkout import MISSING_FILE, materialise
+from .checkout import MISSING_FILE, blob_ids, materialise
 from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
@@ -386,10 +386,7 @@ class Repository:
                 key = f"{sha}-{hashlib.sha1(self.subdir.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}"
             snap = _build(root, sha, f"{self.name}@{sha[:10]}", key, ignore, None)
             snap.lease = lease  # the tree stays while the snapshot lives
-            try:
-                blobs = json.loads((tree.parent / "blobs.json").read_text())
-            except (OSError, ValueError):
-                blobs = {}  # an older snapshot: indexes tokenise its files themselves
+            blobs = blob_ids(tree.parent)  # {} for an older snapshot: indexes tokenise its files themselves
             cut = len(self.subdir) + 1
             snap.blobs = {p[cut:]: b for p, b in blobs.items() if p.startswith(self.subdir + "/")} if self.subdir else blobs
             try:  # the files of the commit the clone lacks, left out of the tree

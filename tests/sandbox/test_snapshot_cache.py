@@ -409,3 +409,22 @@ def test_a_partial_clone_offline_says_so_in_one_line(five_commits, explore_cache
     with pytest.raises(MissingObject, match="partial clone.*explore does not fetch it"):
         Repository(repo).snapshot(shas[-1])
     assert "fatal" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["[1, 2]", '{"pkg/core.py": 5}', "{"])
+def test_a_trees_blob_list_damaged_into_another_shape_is_read_as_none(
+        five_commits, explore_cache: Path, damage: str) -> None:
+    """A tree's blobs.json holding a list was an AttributeError out of every `explore search`
+    of that commit (exit 1); one cut short was already read as none, and a number for a blob
+    id is left out. The commit's files are then tokenised from the tree itself."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    repo, shas = five_commits
+    Repository(repo).snapshot(shas[-1])
+    (listed,) = (explore_cache / "snapshots").glob(f"{shas[-1]}*-v{SNAPSHOT_VERSION}/blobs.json")
+    listed.write_text(damage)
+    result = CliRunner().invoke(app, ["search", str(repo), "where is m4?", "--json", "--no-server"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["hits"][0]["path"] == "pkg/m4.py"
