@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ..agent.env import RepoExploreEnv
 from ..agent.task import Task
 from ..sandbox.errors import ExploreError
+from ..tools.workspace import shown
 
 
 class OracleFailed(ExploreError):
@@ -38,9 +39,12 @@ class Replay:
 
 
 def shortest_path(target: str) -> list[str]:
-    """``pkg/sub/x.py`` → ``["cd pkg/", "cd sub/", "read x.py", "answer pkg/sub/x.py"]``."""
+    """``pkg/sub/x.py`` → ``["cd pkg/", "cd sub/", "read x.py", "answer pkg/sub/x.py"]``; each
+    name as the environment offers it (:func:`shown`: ``read 'back\\\\slash.py'``): by its bare
+    name a file with a tab, a newline or a backslash in its path is never on offer, and
+    its questions were dropped as unreachable."""
     *folders, name = target.split("/")
-    return [f"cd {f}/" for f in folders] + [f"read {name}", f"answer {target}"]
+    return [f"cd {shown(f)}/" for f in folders] + [f"read {shown(name)}", f"answer {shown(target)}"]
 
 
 def label_of(env: RepoExploreEnv, text: str) -> int | None:

@@ -8,6 +8,7 @@ import pytest
 from explore.agent.env import EnvConfig, RepoExploreEnv
 from explore.agent.task import Task
 from explore.sandbox.snapshot import Repository
+from explore.training.tasks import generate_report
 from explore.training.oracle import OracleFailed, attach, replay, shortest_path, solve, verify
 
 
@@ -62,3 +63,20 @@ def test_replay_reports_a_wrong_answer(tmp_path: Path, make_repo) -> None:
     assert not result.success and result.reason == "wrong answer"
     with pytest.raises(OracleFailed, match="no oracle"):
         verify(env, task)
+
+
+def test_a_file_whose_name_a_listing_escapes_is_reachable(tmp_path: Path, make_repo, commit_all) -> None:
+    """A tab, a newline or a backslash in a name: the listing shows it escaped (``'back\\\\slash.py'``),
+    and the oracle walks by what is on offer, so a commit fixing such a file stays a question."""
+    names = ["pkg/back\\slash.py", "pkg/with\ttab.py", "pkg/new\nline.py", "we\\ird/a.py"]
+    root = make_repo(tmp_path, {name: "def f():\n    return 1\n" for name in names})
+    for i, name in enumerate(names):
+        with open(root / name, "a", encoding="utf-8") as fh:
+            fh.write("# fixed\n")
+        commit_all(root, f"Fix module number {i} returning the wrong constant value")
+    repo = Repository(root)
+    report = generate_report(repo, ["history"])
+    assert report.unreachable == 0
+    assert sorted(t for task in report.tasks for t in task.targets) == sorted(names)
+    for task in report.tasks:
+        assert verify(RepoExploreEnv(repo, [task]), task).success
