@@ -95,6 +95,12 @@ def _ignored(name: str, patterns: tuple[str, ...]) -> bool:
     return name in HIDDEN_NAMES or any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+def left_out(rel: str, patterns: tuple[str, ...] = DEFAULT_IGNORE) -> bool:
+    """Whether a snapshot leaves the path ``rel`` out (a name of it is ignored: a committed
+    ``pkg/__pycache__/x.py``), so that no walk can reach it: no question's answer."""
+    return any(_ignored(name, patterns) for name in rel.split("/"))
+
+
 def list_tree(root: Path, ignore: tuple[str, ...] = DEFAULT_IGNORE, include: set[str] | None = None) -> Listing:
     """Walk ``root`` once (never following symlinked folders) into a listing tree.
 

@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
 from ...sandbox.blobs import NO_FETCH, is_partial_clone
+from ...sandbox.listing import left_out
 from ...sandbox.errors import ExploreError, MissingObject
 from ...retrieval.history import unquote_path
 from ...sandbox.outline import file_kind
@@ -136,8 +137,10 @@ def is_source(rel: str) -> bool:
 
 
 def is_code_target(rel: str) -> bool:
-    """A file a history question may have as its answer: non-test, non-config source code."""
-    return is_source(rel) and not is_test_path(rel) and file_kind(rel) not in ("test", "config", "docs")
+    """A file a history question may have as its answer: non-test, non-config source code
+    that a snapshot holds (not one committed under ``__pycache__`` or ``.venv``, which no walk sees)."""
+    return (is_source(rel) and not is_test_path(rel) and file_kind(rel) not in ("test", "config", "docs")
+            and not left_out(rel))
 
 
 #: Tags some projects put before a subject (``BUG:``, ``fix(parser):``): not words a user asks with.

@@ -130,6 +130,27 @@ def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, co
     assert [t.targets for t in read_tasks(tmp_path / "t.jsonl")] == [["pkg/back\\slash.py"]]
 
 
+def test_a_file_no_snapshot_lists_is_no_questions_answer(tmp_path: Path, make_repo, commit_all) -> None:
+    """``__pycache__``, ``*.egg-info`` and ``.venv`` are left out of every snapshot (and so of every
+    walk): a commit that changed a file committed there is no question about it. Asked of such
+    a history, `explore eval` warned of the newest commits' targets "not found" and skipped them."""
+    from explore.training.tasks.history import newest_questions
+
+    ignored = ["pkg/__pycache__/cached.py", "x.egg-info/meta.py", ".venv/lib/site.py"]
+    root = make_repo(tmp_path, {p: "def f():\n    return 1\n" for p in [*ignored, "pkg/real.py"]},
+                     message="Initial import")
+    for i, rel in enumerate([*ignored, "pkg/real.py"]):
+        with open(root / rel, "a", encoding="utf-8") as fh:
+            fh.write("# fixed\n")
+        commit_all(root, f"Fix function number {i} returning the wrong constant")
+    repo = Repository(root)
+    tasks, scan = newest_questions(repo, 0)
+    assert [t.targets for t in tasks] == [["pkg/real.py"]]
+    assert scan.skipped["no source file (tests, docs or config only)"] == 3
+    for task in tasks:
+        assert set(task.targets) <= set(repo.snapshot(task.rev).files)
+
+
 def test_a_file_git_cannot_read_costs_line_counts_not_the_history(tmp_path: Path, make_repo, commit_all) -> None:
     """An object missing from the clone (a partial or damaged one; a mirror that left a large
     file out) stops `git log --numstat` partway. It gave the questions before it as the whole
