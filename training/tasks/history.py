@@ -224,7 +224,8 @@ def generate(repo: Repository, rev: str | None = None, max_commits: int = MAX_CO
     if scan.commits <= 1:
         if max_commits == 1 and repo.enclosing_git.commit(rev or "HEAD").parents:  # the option read one, not the repository
             return [], "--max-commits 1 reads one commit, and none qualified; give more (0: all)"
-        return [], "only one commit (a history task needs a commit and its parent)"
+        if not repo.subdir:  # a subfolder's one commit may have a parent (a later commit added the folder): why it failed
+            return [], "only one commit (a history task needs a commit and its parent)"
     return [], f"no commit qualified: {scan.describe()}"
 
 

@@ -89,6 +89,18 @@ def test_a_target_whose_name_git_quotes_is_named_as_the_tree_names_it(tmp_path: 
     assert odd in Repository(root).snapshot(task.rev).files
 
 
+def test_a_subfolder_one_later_commit_made_says_why_it_is_no_question(tmp_path: Path, make_repo, commit_all) -> None:
+    """A folder a later commit added, which nothing changed since: its one commit has a parent,
+    so "only one commit (a history task needs a commit and its parent)" was untrue of it."""
+    root = _monorepo(tmp_path, make_repo, commit_all)
+    (root / "fresh").mkdir()
+    (root / "fresh" / "draft.py").write_text("DRAFT = 1\n")
+    commit_all(root, "Add the draft module of the fresh subsystem")
+    tasks, reason = generate(Repository(root / "fresh"))
+    assert tasks == [] and "only one commit" not in reason
+    assert reason == "no commit qualified: 0 of 1 commits qualified (left out: 1 only new files)"
+
+
 def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, commit_all) -> None:
     """A subject the cleaning leaves empty (a trailer, a URL), a symlink's or a submodule's
     change, and a file whose name is not UTF-8 make no question — and no crash: a task
