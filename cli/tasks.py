@@ -150,7 +150,9 @@ def _warn_long_history(repository: Any, rev: str | None, max_commits: int = 0) -
     git = repository.enclosing_git
     if git is None:
         return
-    counted = subprocess.run(["git", "--git-dir", str(git.git_dir), "rev-list", "--count", rev or "HEAD"],
+    # the commit id, not the text given: `--rev=--output=FILE` would reach git as an option, which writes FILE
+    head = repository.resolve_rev(rev) if rev is not None else "HEAD"
+    counted = subprocess.run(["git", "--git-dir", str(git.git_dir), "rev-list", "--count", head],
                              capture_output=True, text=True)
     commits = int(counted.stdout.strip()) if counted.returncode == 0 and counted.stdout.strip().isdigit() else 0
     read = min(commits, max_commits) if max_commits else commits

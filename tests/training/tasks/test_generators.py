@@ -228,6 +228,25 @@ def test_tasks_cli_bounds_history_and_says_why_commits_were_left_out(weather_rep
     assert "reading the newest 2 of" in over.stderr or "reading all" in over.stderr, over.stderr
 
 
+def test_tasks_cli_a_rev_that_reads_as_an_option_writes_nothing(tmp_path: Path, make_repo, commit_all,
+                                                                tree_hash) -> None:
+    """`--rev=--output=FILE` went to `git rev-list` (counting the history to warn of a long one)
+    as an option, which wrote FILE — into the repository, if FILE named a path there —
+    before the revision was found to be no commit."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app
+
+    root = make_repo(tmp_path, {"pkg/a.py": "A = 1\n"}, message="Initial import")
+    (root / "pkg/a.py").write_text("A = 2\n")
+    commit_all(root, "Fix the constant returning the wrong value")
+    before = tree_hash(root)
+    result = CliRunner().invoke(app, ["tasks", str(root), "-o", str(tmp_path / "t.jsonl"), "--sources", "history",
+                                      f"--rev=--output={root}/written"])
+    assert result.exit_code == 2 and "is not a commit" in result.output, result.output
+    assert not (root / "written").exists() and tree_hash(root) == before
+
+
 def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_repo) -> None:
     """`explore tasks` on a clone that lacks one old file stopped with git's error; now the
     history is read whole (older commits without line counts, said so) and the questions
