@@ -186,14 +186,22 @@ def clean_message(message: str) -> str:
     return text
 
 
+#: A word of any script (letters: "переполнение", "café"), as the index reads them all.
+_WORD = re.compile(r"[^\W\d_]{2,}")
+#: Chinese and Japanese, written without spaces: two of their characters are about a word,
+#: and each is as wide as two letters.
+_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def worth_asking(subject: str) -> bool:
     """A subject a person could have asked: several real words and not a chore."""
     subject = _REFS.sub("", subject).strip()
     if _CHORE.match(subject):
         return False
     subject = _TAG.sub("", subject)
-    words = re.findall(r"[A-Za-z]{2,}", subject)
-    return len(words) >= 3 and len(subject) >= 15 and not _CHORE.match(subject)
+    ideographs = len(_IDEOGRAPH.findall(subject))
+    words = len(_WORD.findall(_IDEOGRAPH.sub(" ", subject))) + ideographs // 2
+    return words >= 3 and len(subject) + ideographs >= 15 and not _CHORE.match(subject)
 
 
 @dataclass

@@ -101,6 +101,25 @@ def test_a_subfolder_one_later_commit_made_says_why_it_is_no_question(tmp_path: 
     assert reason == "no commit qualified: 0 of 1 commits qualified (left out: 1 only new files)"
 
 
+def test_a_history_written_in_another_script_makes_questions(tmp_path: Path, make_repo, commit_all) -> None:
+    """Only ASCII letters counted as words: every Russian or Chinese subject was "chore or too
+    short", and such a team's repository made no history question at all (the index reads
+    both scripts). Chinese and Japanese write no spaces: two of their characters make a word."""
+    subjects = {"pkg/retry.py": "Исправить переполнение задержки повтора после тридцати попыток",
+                "pkg/parse.py": "修复解析器在空输入时崩溃的问题",
+                "pkg/cache.py": "キャッシュの期限切れを正しく処理する"}
+    root = make_repo(tmp_path, {rel: "def f():\n    return 1\n" for rel in subjects}, message="Initial import")
+    for rel, subject in subjects.items():
+        with open(root / rel, "a", encoding="utf-8") as fh:
+            fh.write("# fixed\n")
+        commit_all(root, subject)
+    (root / "pkg/retry.py").write_text("def f():\n    return 2\n")
+    commit_all(root, "Исправить опечатку")  # two words: too short, in any script
+    tasks, scan = scan_history(Repository(root))
+    assert sorted((t.question, t.targets) for t in tasks) == sorted((q, [rel]) for rel, q in subjects.items())
+    assert scan.skipped == {"merge or root commit": 1, "chore or too short": 1}
+
+
 def test_odd_commits_make_no_unanswerable_question(tmp_path: Path, make_repo, commit_all) -> None:
     """A subject the cleaning leaves empty (a trailer, a URL), a symlink's or a submodule's
     change, and a file whose name is not UTF-8 make no question — and no crash: a task
