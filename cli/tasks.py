@@ -145,16 +145,14 @@ LONG_HISTORY = 2_000
 def _warn_long_history(repository: Any, rev: str | None, max_commits: int = 0) -> None:
     """Say on stderr, before the minutes it takes, that every commit of a long history is read
     (each a question posed on its parent, laid out and walked), and how to read fewer."""
-    import subprocess
+    from ..training.tasks.history import count_commits
 
     git = repository.enclosing_git
     if git is None:
         return
     # the commit id, not the text given: `--rev=--output=FILE` would reach git as an option, which writes FILE
     head = repository.resolve_rev(rev) if rev is not None else "HEAD"
-    counted = subprocess.run(["git", "--git-dir", str(git.git_dir), "rev-list", "--count", head],
-                             capture_output=True, text=True)
-    commits = int(counted.stdout.strip()) if counted.returncode == 0 and counted.stdout.strip().isdigit() else 0
+    commits = count_commits(str(git.git_dir), head, subdir=repository.subdir)  # a subfolder's: those read
     read = min(commits, max_commits) if max_commits else commits
     if read > LONG_HISTORY:
         what = f"all {read:,} commits" if read == commits else f"the newest {read:,} of {commits:,} commits"

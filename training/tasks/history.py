@@ -281,7 +281,7 @@ def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MA
     head = repo.resolve_rev(rev)
     git_dir = str(git.git_dir)
     scan.shallow = (Path(git_dir) / "shallow").is_file()
-    total = _count(git_dir, head, max_commits, repo.subdir)
+    total = count_commits(git_dir, head, max_commits, repo.subdir)
     tasks: list[Task] = []
     for i, commit in enumerate(_log(git_dir, head, max_commits, repo.subdir, scan)):
         scan.commits += 1
@@ -307,7 +307,9 @@ def _scope(max_commits: int, subdir: str) -> list[str]:
     return limit + (["--full-history", "--", subdir] if subdir else [])
 
 
-def _count(git_dir: str, head: str, max_commits: int, subdir: str = "") -> int:
+def count_commits(git_dir: str, head: str, max_commits: int = 0, subdir: str = "") -> int:
+    """How many commits a scan of ``head``'s history reads (0 when git cannot say): of a
+    subfolder, only those that touched it."""
     args = ["git", "--git-dir", git_dir, "rev-list", "--count", head, *_scope(max_commits, subdir)]
     out = subprocess.run(args, capture_output=True, text=True)
     return int(out.stdout.strip() or 0) if out.returncode == 0 else 0

@@ -247,6 +247,27 @@ def test_tasks_cli_a_rev_that_reads_as_an_option_writes_nothing(tmp_path: Path, 
     assert not (root / "written").exists() and tree_hash(root) == before
 
 
+def test_tasks_cli_on_a_subfolder_counts_its_own_commits_for_the_long_history_note(
+        tmp_path: Path, make_repo, commit_all, monkeypatch) -> None:
+    """Of a monorepo's subfolder only the commits that touched it are read; the note counted every
+    commit of the repository ("reading all 50,000 commits"), for a folder a few hundred touched."""
+    from typer.testing import CliRunner
+
+    from explore.cli import app, tasks as tasks_cli
+
+    root = make_repo(tmp_path, {"sub/a.py": "A = 1\n", "other/b.py": "B = 1\n"}, message="Initial import")
+    for i in range(5):
+        (root / "other/b.py").write_text(f"B = {i}\n")
+        commit_all(root, f"Fix the other module's constant number {i}")
+    (root / "sub/a.py").write_text("A = 2\n")
+    commit_all(root, "Fix the sub module returning the wrong constant")
+    monkeypatch.setattr(tasks_cli, "LONG_HISTORY", 3)  # the repository has 7 commits, the folder 2
+    result = CliRunner().invoke(app, ["tasks", str(root / "sub"), "-o", str(tmp_path / "t.jsonl"),
+                                      "--sources", "history"])
+    assert result.exit_code == 0, result.output
+    assert "reading all" not in result.stderr, result.stderr
+
+
 def test_history_tasks_of_a_clone_missing_a_file(tmp_path: Path, make_history_repo) -> None:
     """`explore tasks` on a clone that lacks one old file stopped with git's error; now the
     history is read whole (older commits without line counts, said so) and the questions
