@@ -28,6 +28,7 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .checkout import MISSING_FILE, blob_ids, materialise
 from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
@@ -342,6 +343,13 @@ class Repository:
             refused = git_refusal(self.top)  # asked only on failure: a git process costs a warm question ms
             if refused:
                 raise GitRefused(refused)
+            if rev is None and (branches := sorted(h.name for h in repo.heads if h.is_valid())):
+                # an orphan branch just made (`git switch --orphan pages`): the repository has commits
+                raise BadRevision(
+                    f"{self.top}: HEAD is on the branch {_unborn_branch(repo)!r}, which has no commits yet "
+                    f"(branches with commits: {', '.join(branches[:5])}{', …' if len(branches) > 5 else ''}); "
+                    "name one with --rev (rev= from Python) or `git switch` to it, or use the working tree "
+                    "(--worktree; from Python, worktree=True)")
             raise EmptyRepository(
                 f"{self.top} is a git repository with no commits; commit something, "
                 "or use the working tree (--worktree; from Python, worktree=True)"
@@ -412,6 +420,14 @@ class Repository:
         if not snap.files:
             raise EmptyRepository(f"no readable files in {self.path}")
         return snap
+
+
+def _unborn_branch(repo: Any) -> str:
+    """The branch an unborn HEAD points at (``refs/heads/`` left off), or ``HEAD``."""
+    try:
+        return repo.head.reference.name
+    except (TypeError, ValueError):  # a detached HEAD naming a missing commit
+        return "HEAD"
 
 
 #: A repository named by its remote: a URL, scp-like ``git@host:owner/repo``, or ``github.com/o/r``.

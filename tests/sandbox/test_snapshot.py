@@ -145,6 +145,22 @@ def test_empty_git_repository(tmp_path: Path) -> None:
         Repository(tmp_path).snapshot()
 
 
+def test_a_head_on_a_branch_with_no_commits_yet_names_the_branches_that_have_some(tmp_path: Path,
+                                                                                   make_repo) -> None:
+    """`git switch --orphan pages` in a repository with commits: every command said the
+    repository had no commits (and to commit something), untrue, and named no way on. It
+    now names the branch HEAD is on and those with commits, and `--rev` reads one."""
+    repo = make_repo(tmp_path, {"a.py": "x = 1\n"})
+    main = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(repo, "switch", "-q", "--orphan", "pages")
+    with pytest.raises(BadRevision) as refused:
+        Repository(repo).snapshot()
+    message = str(refused.value)
+    assert "no commits yet" in message and "commit something" not in message, message
+    assert "'pages'" in message and main in message and "--rev" in message, message
+    assert Repository(repo).snapshot(main).files == ["a.py"]
+
+
 def test_folder_with_no_readable_files(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmptyRepository, match="no readable files"):
