@@ -302,9 +302,11 @@ def scan_history(repo: Repository, rev: str | None = None, max_commits: int = MA
 def _scope(max_commits: int, subdir: str) -> list[str]:
     """``git log``/``rev-list`` options and pathspec that pick the commits scanned: the
     newest ``max_commits`` (0: all), and only those touching ``subdir`` when one is given
-    (every such commit, ``--full-history``, not git's simplified history)."""
+    (every such commit, ``--full-history``, not git's simplified history). The folder's
+    name is taken literally: as a plain pathspec, ``v*`` matched ``v1/`` and ``:!x`` meant
+    every folder but ``x``."""
     limit = [f"--max-count={max_commits}"] if max_commits else []
-    return limit + (["--full-history", "--", subdir] if subdir else [])
+    return limit + (["--full-history", "--", f":(literal){subdir}"] if subdir else [])
 
 
 def count_commits(git_dir: str, head: str, max_commits: int = 0, subdir: str = "") -> int:

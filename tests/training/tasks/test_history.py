@@ -294,3 +294,22 @@ def test_a_commit_a_bot_committed_or_a_formatter_run_makes_no_question(tmp_path:
     commit_all(root, "Fix the rounding of large values in the b module")
     tasks, _ = newest_questions(Repository(root), 0)
     assert [t.question for t in tasks] == ["Fix the rounding of large values in the b module"], tasks
+
+
+def test_a_subfolder_whose_name_reads_as_a_pattern_is_its_own_history(tmp_path: Path, make_repo, commit_all) -> None:
+    """A subfolder named ``v*`` was handed to git as a pattern, which ``v1/`` matches: the
+    scan of ``v*/`` read the commits of ``v1/`` too (counted, then left out as "outside
+    the folder"). Its name is now taken literally."""
+    from explore.training.tasks.history import count_commits
+
+    repo = make_repo(tmp_path, {"v*/core.py": "A = 0\n", "v1/other.py": "B = 0\n"})
+    for n in range(1, 4):
+        (repo / "v1" / "other.py").write_text(f"B = {n}\n")
+        commit_all(repo, f"change the other version's constant to {n}")
+    (repo / "v*" / "core.py").write_text("A = 1\n")
+    commit_all(repo, "change the core constant of the bracketed version")
+    folder = Repository(repo / "v*")
+    head = folder.resolve_rev(None)
+    assert count_commits(str(folder.enclosing_git.git_dir), head, 0, folder.subdir) == 2  # the first and the last
+    tasks, _scan = scan_history(folder)
+    assert [t.question for t in tasks] == ["change the core constant of the bracketed version"]
