@@ -460,6 +460,7 @@ class Explorer:
         env = self.env
         horizon = max_steps or self.config.max_steps  # this walk's only: the config is shared
         obs, info = env.reset(seed=0, options={"task": Task("ask", question, []), "max_steps": max_steps or None})
+        self._asked_notes = []  # said of the question before: an answer given before they are set says none of it
         if asks_definition(question) and (unheard := env.unheard_of()):
             # no file holds the name, let alone defines it: any file named would be a guess
             names = ", ".join(f"`{n}`" for n in unheard)

@@ -466,3 +466,16 @@ def test_behind_a_settled_answer_the_runners_up_follow_the_candidate_stage() -> 
     assert settled_order(settled, stage, offered, k=2) == ["pkg/upload.py", "pkg/retry.py"]
     assert settled_order([], stage, offered) == []  # nothing settled: no file stands in for an answer
     assert settled_order(["README.md"], [], offered)[:2] == ["README.md", "pkg/retry.py"]  # no stage: the offer
+
+
+def test_what_one_question_was_told_is_not_said_of_the_next(repo: Repository, script) -> None:
+    """An Explorer kept for several questions (a LangChain tool, `explore serve`) said of a
+    question about an undefined name what it had said of the question before: "where is
+    zebraTeleport defined?" after one naming MongoDB was told no file holds `MongoDB`."""
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector())
+    first = explorer.ask("where is the MongoDB upload retry back-off computed?")
+    assert any("holds `MongoDB`" in n for n in first.notes), first.notes
+    second = explorer.ask("where is zebraTeleport defined?")
+    assert not second.answered and any("holds `zebraTeleport`" in n for n in second.notes), second.notes
+    assert not any("MongoDB" in n for n in second.notes), second.notes
