@@ -378,6 +378,9 @@ class Repository:
         cache: Path | None = None,
     ) -> Snapshot:
         """A read-only snapshot at ``rev`` (git), of the working tree, or of the plain folder."""
+        if rev is not None and not isinstance(rev, str):  # from Python: it failed inside as "no attribute 'strip'"
+            raise TypeError(f"rev must be a branch, tag or commit id as a str (\"HEAD~1\", \"v1.2\"), not "
+                            f"{type(rev).__name__}")
         cache = cache or cache_root()
         repo = self._repo
         worktree = worktree or (rev is None and (self.worktree or bool(self.subdir)))

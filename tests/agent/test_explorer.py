@@ -479,3 +479,17 @@ def test_what_one_question_was_told_is_not_said_of_the_next(repo: Repository, sc
     second = explorer.ask("where is zebraTeleport defined?")
     assert not second.answered and any("holds `zebraTeleport`" in n for n in second.notes), second.notes
     assert not any("MongoDB" in n for n in second.notes), second.notes
+
+
+def test_a_revision_that_is_not_text_is_refused_by_name(tmp_path: Path, make_repo, ask_files) -> None:
+    """`Explorer(repo, 5)` (a commit counted, not named) and `repo_tools(repo, rev=5)` failed
+    inside gitpython's caller with "'int' object has no attribute 'strip'"."""
+    from explore.tools.langchain import repo_tools
+
+    root = make_repo(tmp_path, ask_files)
+    for rev in (5, b"HEAD", Path("HEAD")):
+        with pytest.raises(TypeError, match=f"rev must be a branch, tag or commit id .*not {type(rev).__name__}"):
+            Explorer(root, rev, model="tiny-random")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="rev must be"):
+            repo_tools(root, rev=rev)  # type: ignore[arg-type]
+    assert Explorer(root, "HEAD", model="tiny-random").snapshot.rev
