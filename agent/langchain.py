@@ -23,6 +23,9 @@ def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_
     (a path makes the :class:`Explorer` with its defaults, as ``repo_tools`` takes one)."""
     if isinstance(explorer, (str, os.PathLike)):
         explorer = Explorer(explorer)
+    elif not isinstance(explorer, Explorer):  # it failed on the tool's description: "no attribute 'snapshot'"
+        raise TypeError("ask_repo_tool takes a path (str or os.PathLike) or an Explorer, not "
+                        f"{type(explorer).__name__}")
 
     def run(question: str) -> str:
         try:

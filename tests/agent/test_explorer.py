@@ -493,3 +493,13 @@ def test_a_revision_that_is_not_text_is_refused_by_name(tmp_path: Path, make_rep
         with pytest.raises(TypeError, match="rev must be"):
             repo_tools(root, rev=rev)  # type: ignore[arg-type]
     assert Explorer(root, "HEAD", model="tiny-random").snapshot.rev
+
+
+def test_ask_repo_tool_of_something_else_says_what_it_takes() -> None:
+    """`ask_repo_tool(None)` (a path variable left unset) failed with AttributeError:
+    "'NoneType' object has no attribute 'snapshot'"."""
+    from explore.agent.langchain import ask_repo_tool
+
+    for wrong in (None, 5, b"./repo"):
+        with pytest.raises(TypeError, match=f"a path \\(str or os.PathLike\\) or an Explorer, not {type(wrong).__name__}"):
+            ask_repo_tool(wrong)  # type: ignore[arg-type]
