@@ -410,6 +410,8 @@ class Explorer:
         _checked_question(question)
         if max_steps is not None:
             _steps(max_steps)
+        if walk is not None:  # "" or False is no mode: it answered as this explorer's, silently
+            _checked(walk)
         with self._asking:
             if self._looking is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
                 self._look()  # an editor's user changes the tree between questions: beside this answer

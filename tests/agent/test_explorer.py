@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from explore.agent.explorer import EmptyQuestion, Explorer
+from explore.agent.explorer import EmptyQuestion, ExploreError, Explorer
 from explore.agent.policy import ScriptedPolicy
 from explore.agent.reflector import NoReflector
 from explore.sandbox.snapshot import Repository
@@ -503,3 +503,14 @@ def test_ask_repo_tool_of_something_else_says_what_it_takes() -> None:
     for wrong in (None, 5, b"./repo"):
         with pytest.raises(TypeError, match=f"a path \\(str or os.PathLike\\) or an Explorer, not {type(wrong).__name__}"):
             ask_repo_tool(wrong)  # type: ignore[arg-type]
+
+
+def test_a_walk_that_is_no_mode_is_refused_by_ask_as_by_the_constructor(repo: Repository, script) -> None:
+    """`Explorer(repo, walk="")` is refused, but `ask(q, walk="")` (or `walk=False`, a flag
+    passed where the mode goes) answered as `auto`, silently."""
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector())
+    for wrong in ("", False, "Always"):
+        with pytest.raises(ExploreError, match=f"walk must be one of auto, always, not {wrong!r}"):
+            explorer.ask("where is the upload retry back-off computed?", walk=wrong)  # type: ignore[arg-type]
+    assert explorer.ask("where is the upload retry back-off computed?", walk="auto").answered
