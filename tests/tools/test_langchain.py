@@ -322,3 +322,12 @@ def test_repo_tools_raises_for_the_callers_mistakes(tmp_path: Path, repo: Path) 
         repo_tools(5)
     with pytest.raises(TypeError, match="has chosen"):
         repo_tools(explorer, rev="HEAD")
+
+
+def test_a_question_that_is_not_text_is_refused_by_name(repo: Path) -> None:
+    """`repo_tools(repo, question=5)` failed with "'int' object has no attribute 'isascii'",
+    a list with "unhashable type", bytes with re's "cannot use a string pattern"."""
+    for wrong in (5, ["where is main?"], b"where is main?"):
+        with pytest.raises(TypeError, match=f"question must be given as a str, not {type(wrong).__name__}"):
+            repo_tools(repo, question=wrong)  # type: ignore[arg-type]
+    assert "scent" in {t.name: t for t in repo_tools(repo, question="where is main?")}["ls"].invoke({})
