@@ -304,6 +304,9 @@ class Repository:
                 raise RepoNotFound(f"{url} is a URL, not a folder: explore reads no network; clone it first "
                                    f"(`git clone {url}`) and give the clone's folder")
             raise RepoNotFound(f"no such folder: {raw}; give the path of a repository or folder{_gone_hint(raw)}")
+        if raw.is_symlink() and not raw.exists():  # a link to a clone since moved was "a file, not a folder"
+            raise RepoNotFound(f"{raw} is a symlink to {os.readlink(raw)}, which does not exist; give the path of a "
+                               "repository or folder")
         if not raw.is_dir():
             raise NotAFolder(f"{raw} is a file, not a folder; give the repository's top folder")
         self.path = Path(os.path.realpath(raw))

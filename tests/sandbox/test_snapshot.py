@@ -115,6 +115,9 @@ def test_bare_repository_at_a_revision(history: Path, tmp_path: Path) -> None:
     [
         (lambda p: p / "missing", RepoNotFound, "no such folder"),
         (lambda p: (p / "f.txt").write_text("x") and p / "f.txt", NotAFolder, "is a file"),
+        # a link to a clone since moved was said to be "a file, not a folder"
+        (lambda p: (p / "link").symlink_to(p / "moved") or p / "link", RepoNotFound,
+         r"link is a symlink to .*moved, which does not exist; give the path of a repository or folder"),
     ],
 )
 def test_bad_paths(tmp_path: Path, make, error, words) -> None:
