@@ -219,6 +219,12 @@ class Explorer:
         if adapters is not None and not isinstance(adapters, dict):
             raise TypeError(f'adapters must be a dict such as {{"policy": "path/to/policy"}}, not '
                             f"{type(adapters).__name__}")
+        if isinstance(reflector, str) and reflector not in ("lora", "none"):  # the first walk failed inside on it
+            raise ExploreError(f"reflector must be 'lora' or 'none' (or an object with reflect()), not {reflector!r}")
+        if reflector is not None and not isinstance(reflector, str) \
+                and not callable(getattr(reflector, "reflect", None)):
+            raise TypeError(f"reflector must be 'lora' or 'none' (or an object with reflect()), not "
+                            f"{type(reflector).__name__}")
         repo_path = None
         self._looking: Any = None
         """`git status` of a repository given by its path, read at HEAD, under way: whether its

@@ -514,3 +514,16 @@ def test_a_walk_that_is_no_mode_is_refused_by_ask_as_by_the_constructor(repo: Re
         with pytest.raises(ExploreError, match=f"walk must be one of auto, always, not {wrong!r}"):
             explorer.ask("where is the upload retry back-off computed?", walk=wrong)  # type: ignore[arg-type]
     assert explorer.ask("where is the upload retry back-off computed?", walk="auto").answered
+
+
+def test_a_reflector_that_is_no_reflector_is_refused_when_the_explorer_is_made(repo: Repository, script) -> None:
+    """`Explorer(repo, reflector="LoRA")` (or any name but lora and none, or a number) was taken,
+    and the first walk failed inside with "'str' object has no attribute 'reflect'"."""
+    for name in ("LoRA", "chat", ""):
+        with pytest.raises(ExploreError, match=f"reflector must be 'lora' or 'none'.*not {name!r}"):
+            Explorer(repo, model="tiny-random", reflector=name)
+    with pytest.raises(TypeError, match="reflector must be 'lora' or 'none'.*not int"):
+        Explorer(repo, model="tiny-random", reflector=5)  # type: ignore[arg-type]
+    walked = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                      reflector="none").ask("where is the upload retry back-off computed?", walk="always")
+    assert walked.files[0] == "pkg/net/retry.py"
