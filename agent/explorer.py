@@ -198,7 +198,7 @@ class Explorer:
         rev: str | None = None,
         *,
         worktree: bool = False,
-        model: str | None = None,
+        model: str | os.PathLike[str] | None = None,
         adapters: dict[str, str | Path] | None = None,
         policy: DecisionPolicy | None = None,
         reflector: NoteWriter | str | None = None,
@@ -219,6 +219,14 @@ class Explorer:
         if adapters is not None and not isinstance(adapters, dict):
             raise TypeError(f'adapters must be a dict such as {{"policy": "path/to/policy"}}, not '
                             f"{type(adapters).__name__}")
+        # each failed inside, at the first walk or answer ("'int' object has no attribute 'decide'")
+        for name, value, duty in (("policy", policy, "decide"), ("chat_model", chat_model, "invoke")):
+            if value is not None and not callable(getattr(value, duty, None)):
+                kind = "a Policy" if name == "policy" else "a LangChain chat model"
+                raise TypeError(f"{name} must be {kind} (an object with {duty}()), not {type(value).__name__}")
+        if model is not None and not isinstance(model, (str, os.PathLike)):
+            raise TypeError(f"model must be a model's name or folder (str or os.PathLike), not {type(model).__name__}")
+        model = os.fspath(model) if isinstance(model, os.PathLike) else model  # read as the name it is everywhere
         if isinstance(reflector, str) and reflector not in ("lora", "none"):  # the first walk failed inside on it
             raise ExploreError(f"reflector must be 'lora' or 'none' (or an object with reflect()), not {reflector!r}")
         if reflector is not None and not isinstance(reflector, str) \

@@ -351,6 +351,15 @@ def test_bad_constructor_arguments_are_named(repo) -> None:
         Explorer(repo, adapters=["x"])
     with pytest.raises(TypeError, match="worktree must be True or False"):
         Explorer(repo, worktree="yes")
+    # each failed at the first walk or answer, inside: "'int' object has no attribute 'decide'",
+    # "expected str, bytes or os.PathLike object", "'int' object has no attribute 'invoke'"
+    with pytest.raises(TypeError, match=r"policy must be a Policy \(an object with decide\(\)\), not int"):
+        Explorer(repo, policy=5)
+    with pytest.raises(TypeError, match=r"model must be a model's name or folder \(str or os.PathLike\), not int"):
+        Explorer(repo, model=5)
+    with pytest.raises(TypeError, match=r"chat_model must be a LangChain chat model \(an object with invoke\(\)\), "
+                                        "not int"):
+        Explorer(repo, chat_model=5)
     from explore import BadRevision
 
     with pytest.raises(BadRevision, match=r"rev= from Python"):  # it named the CLI's flag alone
