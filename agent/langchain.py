@@ -10,7 +10,7 @@ import json
 import os
 from functools import partial
 
-from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
 
 from ..sandbox.errors import ExploreError
 from ..tools.arguments import invalid_arguments
@@ -30,8 +30,8 @@ def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_
     def run(question: str) -> str:
         try:
             result = explorer.ask(question)
-        except ExploreError as exc:
-            return f"ask_repo: {exc}"
+        except ExploreError as exc:  # text the calling model reads, in a ToolMessage of status "error"
+            raise ToolException(f"{name}: {exc}") from None
         data = result.to_dict()
         return json.dumps({k: data[k] for k in ("files", "evidence", "answer", "notes")})
 
@@ -46,4 +46,5 @@ def ask_repo_tool(explorer: Explorer | str | os.PathLike[str], name: str = "ask_
         # a call without a question, or with a number for it, answers as text the calling
         # model can fix its call from, as the four low-level tools' mistyped calls do
         handle_validation_error=partial(invalid_arguments, name),
+        handle_tool_error=True,
     )

@@ -536,3 +536,21 @@ def test_a_reflector_that_is_no_reflector_is_refused_when_the_explorer_is_made(r
     walked = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                       reflector="none").ask("where is the upload retry back-off computed?", walk="always")
     assert walked.files[0] == "pkg/net/retry.py"
+
+
+def test_a_question_ask_repo_refuses_is_a_tool_error_in_its_tool_message(repo: Repository, script) -> None:
+    """An empty question came back as a ToolMessage of status "success" (a question of the wrong
+    type as one of status "error"): an agent loop that reads the status took the refusal for an
+    answer. Its text is the same; a tool renamed says its own name."""
+    from explore.agent.langchain import ask_repo_tool
+
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector())
+    tool = ask_repo_tool(explorer, name="ask_pkg")
+    call = {"name": "ask_pkg", "id": "c1", "type": "tool_call"}
+    for bad in (" ", "a\ud800b retry"):
+        msg = tool.invoke({**call, "args": {"question": bad}})
+        assert msg.status == "error" and msg.content.startswith("ask_pkg: the question "), msg
+    assert tool.invoke({"question": " "}).startswith("ask_pkg: the question is empty")
+    answered = tool.invoke({**call, "args": {"question": "where is the upload retry back-off computed?"}})
+    assert answered.status == "success" and json.loads(answered.content)["files"][0] == "pkg/net/retry.py"
