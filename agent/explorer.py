@@ -427,8 +427,10 @@ class Explorer:
         if walk is not None:  # "" or False is no mode: it answered as this explorer's, silently
             _checked(walk)
         with self._asking:
-            if self._looking is None and self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
-                self._look()  # an editor's user changes the tree between questions: beside this answer
+            if self._watched is not None and time.monotonic() - self._looked >= LOOK_AGAIN:
+                # an editor's user changes the tree between questions: beside this answer (a look not
+                # yet read, the one made with the Explorer or left by an answer that failed, is as old)
+                self._look()
             self._relist()
             answer = self._ask(question, max_steps, walk)
             if self._looking is not None:

@@ -554,3 +554,24 @@ def test_a_question_ask_repo_refuses_is_a_tool_error_in_its_tool_message(repo: R
     assert tool.invoke({"question": " "}).startswith("ask_pkg: the question is empty")
     answered = tool.invoke({**call, "args": {"question": "where is the upload retry back-off computed?"}})
     assert answered.status == "success" and json.loads(answered.content)["files"][0] == "pkg/net/retry.py"
+
+
+def test_the_first_answer_looks_again_when_the_explorer_was_made_a_while_ago(tmp_path: Path, make_repo, script,
+                                                                               monkeypatch) -> None:
+    """The `git status` an Explorer started when made was what its first answer said, however
+    long after: a draft deleted meanwhile was still "changes HEAD does not show" (as was the
+    look an answer that failed left behind, for the next answer)."""
+    import threading
+
+    import explore.agent.explorer as explorer_module
+    from explore.agent.explorer import UNCOMMITTED_NOTE
+
+    monkeypatch.setattr(explorer_module, "LOOK_AGAIN", 0.0)  # any answer now is "a while" after
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    (repo / "pkg" / "draft.py").write_text("def draft():\n    pass\n")  # not committed
+    walk = ("cd pkg/", "read retry.py", "answer pkg/retry.py")
+    explorer = Explorer(repo, policy=script(*walk), reflector=NoReflector())
+    for looking in [t for t in threading.enumerate() if t.name.startswith("explore-status")]:
+        looking.join()  # its look saw the draft
+    (repo / "pkg" / "draft.py").unlink()
+    assert UNCOMMITTED_NOTE not in explorer.ask("where is the retry backoff?").notes
