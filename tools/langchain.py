@@ -248,6 +248,8 @@ def open_workspace(
     best-matching window. Raises :class:`~explore.sandbox.errors.RepoError` for a path or
     revision that cannot be opened — that is the caller's mistake, not the agent's.
     """
+    if not isinstance(worktree, bool):  # worktree="no" read the working tree, as a non-empty string is true
+        raise TypeError(f"worktree must be True or False, not {worktree!r}")
     if question is not None and not isinstance(question, str):  # it failed later, in the first listing's scent
         raise TypeError(f"the question must be given as a str, not {type(question).__name__}")
     given = getattr(path, "snapshot", path)  # an Explorer (ask_repo_tool takes one too), or a Snapshot

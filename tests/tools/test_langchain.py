@@ -331,3 +331,12 @@ def test_a_question_that_is_not_text_is_refused_by_name(repo: Path) -> None:
         with pytest.raises(TypeError, match=f"question must be given as a str, not {type(wrong).__name__}"):
             repo_tools(repo, question=wrong)  # type: ignore[arg-type]
     assert "scent" in {t.name: t for t in repo_tools(repo, question="where is main?")}["ls"].invoke({})
+
+
+def test_a_worktree_that_is_not_a_flag_is_refused_as_the_explorer_refuses_it(repo: Path) -> None:
+    """`repo_tools(repo, worktree="no")` read the working tree (a non-empty string is true),
+    where `Explorer(repo, worktree="no")` is refused."""
+    for wrong in ("no", "yes", 1, None):
+        with pytest.raises(TypeError, match=f"worktree must be True or False, not {wrong!r}"):
+            repo_tools(repo, worktree=wrong)  # type: ignore[arg-type]
+    assert repo_tools(repo, worktree=True)[0].workspace.snapshot.rev is None
