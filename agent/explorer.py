@@ -709,8 +709,9 @@ class Explorer:
             return f"{shown(ev.path)}, lines {ev.start_line}–{ev.end_line}"
         prompt = (f"Question about a code repository: {question}\n\nThe answer is in {ev.path}, lines "
                   f"{ev.start_line}-{ev.end_line}:\n{ev.text}\n\nAnswer the question briefly, citing the file.")
-        reply = self.chat_model.invoke(prompt)
-        return str(getattr(reply, "content", reply))
+        from .reflector import message_text  # no model code: a reply's text, from a string or content blocks
+
+        return message_text(self.chat_model.invoke(prompt))
 
     # -- LangChain -------------------------------------------------------------------
     def as_runnable(self):

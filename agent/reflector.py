@@ -99,10 +99,10 @@ class ChatModelReflector:
             return []
         head = [("system", self.system)] if self.system else []
         batch = [[*head, ("human", reflection_prompt(p, kind))] for p in prompts]
-        return [_message_text(m).strip() for m in self.chat_model.batch(batch)]
+        return [message_text(m).strip() for m in self.chat_model.batch(batch)]
 
 
-def _message_text(message: Any) -> str:
+def message_text(message: Any) -> str:
     """Plain text of a chat reply whose content may be a string or a list of content blocks."""
     content = getattr(message, "content", message)
     if isinstance(content, str):

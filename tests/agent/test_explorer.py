@@ -575,3 +575,15 @@ def test_the_first_answer_looks_again_when_the_explorer_was_made_a_while_ago(tmp
         looking.join()  # its look saw the draft
     (repo / "pkg" / "draft.py").unlink()
     assert UNCOMMITTED_NOTE not in explorer.ask("where is the retry backoff?").notes
+
+
+def test_a_chat_model_that_replies_in_content_blocks_answers_with_their_text(repo: Repository, script) -> None:
+    """`Explorer(repo, chat_model=...)` whose model replies in content blocks (as Anthropic's and
+    Gemini's may) answered with the list's Python repr: "[{'type': 'text', 'text': ...}]"."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+    from langchain_core.messages import AIMessage
+
+    reply = AIMessage(content=[{"type": "text", "text": "It is computed in "}, {"type": "text", "text": "retry.py."}])
+    explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                        reflector=NoReflector(), chat_model=FakeMessagesListChatModel(responses=[reply]))
+    assert explorer.ask("where is the upload retry back-off computed?").answer == "It is computed in retry.py."

@@ -16,7 +16,7 @@ from explore.agent.reflector import (
     LoRAReflector,
     NoReflector,
     Reflector,
-    _message_text,
+    message_text,
     reflection_chat,
     reflection_prompt,
 )
@@ -90,7 +90,7 @@ def test_chat_model_reflector() -> None:
 
 def test_chat_reply_content_blocks_become_text() -> None:
     reply = AIMessage(content=[{"type": "text", "text": "Read "}, "retry.py", {"type": "image", "url": "x"}])
-    assert _message_text(reply) == "Read retry.py"
+    assert message_text(reply) == "Read retry.py"
 
 
 def test_no_reflector() -> None:
