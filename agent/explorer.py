@@ -246,6 +246,9 @@ class Explorer:
         question: its files as they are now are what a question is about."""
         self._live_worktree = worktree
         if isinstance(repo, Snapshot):
+            if rev is not None or worktree:  # they were dropped: the answer was about the snapshot's own commit
+                raise TypeError("rev and worktree choose what a path is read at; a Snapshot has chosen (give the "
+                                "path, or Repository(path).snapshot(rev))")
             self.snapshot = repo
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)

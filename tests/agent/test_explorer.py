@@ -587,3 +587,17 @@ def test_a_chat_model_that_replies_in_content_blocks_answers_with_their_text(rep
     explorer = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                         reflector=NoReflector(), chat_model=FakeMessagesListChatModel(responses=[reply]))
     assert explorer.ask("where is the upload retry back-off computed?").answer == "It is computed in retry.py."
+
+
+def test_a_revision_given_with_a_snapshot_is_refused_not_ignored(tmp_path: Path, make_repo, ask_files,
+                                                                 commit_all) -> None:
+    """`Explorer(snapshot, "HEAD~1")` answered about the snapshot's own commit, the revision
+    dropped without a word (`repo_tools(snapshot, rev=...)` refuses it)."""
+    root = make_repo(tmp_path, ask_files)
+    first = Repository(root).snapshot()
+    (root / "pkg" / "net" / "retry.py").write_text("def compute_backoff(attempt):\n    return 1\n")
+    commit_all(root, "Flatten the back-off")
+    for rev, worktree in (("HEAD~1", False), (None, True)):
+        with pytest.raises(TypeError, match="rev and worktree choose what a path is read at"):
+            Explorer(first, rev, worktree=worktree, model="tiny-random")
+    assert Explorer(first, model="tiny-random").snapshot is first
