@@ -31,7 +31,7 @@ from ..sandbox.errors import ExploreError
 from ..question_text import EmptyQuestion, check_question, not_utf8_at  # noqa: F401 - EmptyQuestion is the API's too
 from ..sandbox.index import file_lines, shown_line
 from ..sandbox.outline import file_kind
-from ..sandbox.snapshot import Repository, Snapshot
+from ..sandbox.snapshot import Repository, Snapshot, writable_cache
 from ..retrieval.config_asked import names_config, names_file, names_tool
 from ..retrieval.intent import asks_definition, asks_for, asks_where_raised
 from ..retrieval.question_form import ONLY_A_REFERENCE, is_bare_name, is_only_a_reference
@@ -252,6 +252,7 @@ class Explorer:
             self.snapshot = repo
         else:
             source = repo if isinstance(repo, Repository) else Repository(repo)
+            writable_cache()  # said as the CLI says it, not as a NotADirectoryError from deep in the snapshot
             self.snapshot = source.snapshot(rev, worktree=worktree)
             repo_path = source.path
             if rev is None and self.snapshot.rev is None:

@@ -33,7 +33,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
-from ..sandbox.snapshot import Repository, Snapshot
+from ..sandbox.snapshot import Repository, Snapshot, writable_cache
 from .arguments import Count, invalid_arguments
 from .workspace import LS_LIMIT, READ_WINDOW, Workspace
 
@@ -258,7 +258,9 @@ def open_workspace(
             raise TypeError("rev and worktree choose what a path is read at; an Explorer or Snapshot has chosen")
         snapshot = given
     elif isinstance(path, (str, os.PathLike)):
-        snapshot = Repository(path).snapshot(rev, worktree=worktree)
+        source = Repository(path)
+        writable_cache()  # said as the CLI says it, not as a NotADirectoryError from deep in the snapshot
+        snapshot = source.snapshot(rev, worktree=worktree)
     else:
         raise TypeError(f"path must be a path (str or os.PathLike), an Explorer or a Snapshot, not {type(path).__name__}")
     index = Index.build(snapshot) if question else None

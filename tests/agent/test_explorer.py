@@ -601,3 +601,21 @@ def test_a_revision_given_with_a_snapshot_is_refused_not_ignored(tmp_path: Path,
         with pytest.raises(TypeError, match="rev and worktree choose what a path is read at"):
             Explorer(first, rev, worktree=worktree, model="tiny-random")
     assert Explorer(first, model="tiny-random").snapshot is first
+
+
+def test_a_cache_folder_that_cannot_be_used_is_said_by_the_python_api(tmp_path: Path, make_repo, ask_files,
+                                                                      monkeypatch) -> None:
+    """With EXPLORE_CACHE naming a file (or a folder that cannot be made), `Explorer(repo)`,
+    its first question and `repo_tools(repo)` raised NotADirectoryError from deep inside
+    (`…/cache/snapshots`), where the CLI says what to do."""
+    from explore.tools.langchain import repo_tools
+
+    git_repo, plain = make_repo(tmp_path, ask_files), make_repo(tmp_path, ask_files, git_init=False)
+    (tmp_path / "cache-file").write_text("")
+    for cache in (tmp_path / "cache-file", tmp_path / "cache-file" / "below"):
+        monkeypatch.setenv("EXPLORE_CACHE", str(cache))
+        for root in (git_repo, plain):
+            with pytest.raises(ExploreError, match=f"cannot use the cache folder {cache}.*set EXPLORE_CACHE"):
+                Explorer(root, model="tiny-random").ask("where is the upload retry back-off computed?")
+            with pytest.raises(ExploreError, match="cannot use the cache folder"):
+                repo_tools(root, question="retry")
