@@ -17,7 +17,7 @@ import typer
 
 from . import ask, cache, search, serve, tasks, train, walk
 from . import eval as evaluate
-from .console import BROKEN_PIPE, guard, out
+from .console import BROKEN_PIPE, USAGE, err, guard, inert, no_room, out
 
 # torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
 # ~10x slower (measured). Set before torch is imported, which every command defers.
@@ -97,6 +97,12 @@ def main() -> None:
 
     try:
         app()
+    except OSError as exc:
+        # `explore -h > /dev/full`: the help and --version are written before any command's guard
+        if (full := no_room(exc)) is None:
+            raise
+        err.print(inert(f"error: {full}"), markup=False, highlight=False)
+        raise SystemExit(USAGE) from None
     except SystemExit as exc:
         # click's (typer's own copy of it) wrapper, put on stdout when a write met EPIPE
         if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":

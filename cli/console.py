@@ -151,6 +151,17 @@ def interrupted_code() -> int:
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+def no_room(exc: OSError) -> str | None:
+    """What a write that found no room (a full disk, a quota, `ulimit -f`) is told, or None
+    when ``exc`` is another error."""
+    if exc.errno not in _FULL:
+        return None
+    where = f" writing {exc.filename}" if exc.filename else ""
+    full = "a file outgrew the size limit (`ulimit -f`)" if exc.errno == errno.EFBIG else "the disk is full"
+    return (f"{full}{where}: what was written before stays; free some space and run the "
+            "command again (`explore train`: with --resume)")
+
+
 def guard(func: F) -> F:
     """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
     a one-line message and exit 2; Ctrl-C exits 130 and SIGTERM 143, with nothing
@@ -168,12 +179,9 @@ def guard(func: F) -> F:
             if cache is not None and exc.errno not in _FULL:
                 fail(f"cannot use the cache folder {cache}: {exc.strerror or exc} ({exc.filename}); make it a "
                      "folder you can write, or set EXPLORE_CACHE to one")
-            if exc.errno not in _FULL:
+            if (full := no_room(exc)) is None:
                 raise
-            where = f" writing {exc.filename}" if exc.filename else ""
-            full = "a file outgrew the size limit (`ulimit -f`)" if exc.errno == errno.EFBIG else "the disk is full"
-            fail(f"{full}{where}: what was written before stays; free some space and run the "
-                 "command again (`explore train`: with --resume)")
+            fail(full)
         except KeyboardInterrupt:
             how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
             # `explore train` stopped before its stages began: said as a stopped stage says it

@@ -227,6 +227,21 @@ def test_a_reader_that_stops_early_is_not_reported_as_nothing_found(tmp_path: Pa
         assert done.returncode == 141, done.stderr
 
 
+def test_help_or_version_into_a_full_disk_is_said_and_exits_2() -> None:
+    """`explore -h > /dev/full`: the help and the version are written before any command's
+    error guard runs, and a full disk there was a traceback and exit 1 (which means
+    nothing was found), where every other write that finds no room says so and exits 2."""
+    import subprocess
+    import sys
+
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked in ([explore, "-h"], [explore, "search", "--help"], [explore, "--version"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(asked, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (asked, done.stderr)
+        assert done.stderr.startswith("error: the disk is full") and done.stderr.count("\n") == 1, done.stderr
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
