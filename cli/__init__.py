@@ -95,6 +95,10 @@ def main() -> None:
     """Console-script entry point (``explore = "explore.cli:main"``)."""
     import sys
 
+    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
+        # a stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a legacy code page) writes what it
+        # cannot encode as an escape, as stderr does: `café.py`, or a result line's `·`, was a traceback
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         app()
     except OSError as exc:

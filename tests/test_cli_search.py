@@ -242,6 +242,24 @@ def test_help_or_version_into_a_full_disk_is_said_and_exits_2() -> None:
         assert done.stderr.startswith("error: the disk is full") and done.stderr.count("\n") == 1, done.stderr
 
 
+def test_a_stdout_that_cannot_encode_a_name_shows_it_escaped(tmp_path: Path, make_repo) -> None:
+    """A stdout whose encoding is not UTF-8 (``PYTHONIOENCODING=ascii``, ``PYTHONUTF8=0`` in
+    the C locale, a legacy code page) cannot write ``café.py`` nor the ``·`` of a result's
+    line: every search with a hit was a UnicodeEncodeError traceback, exit 1. Now what it
+    cannot write shows as an escape (as stderr shows it), and the results print."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/café.py": "def parse_config():\n    return 'héllo'\n"})
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked in (["search", str(repo), "where is the config parsed?", "--no-server"], ["walk", str(repo), "ls pkg"]):
+        done = subprocess.run([explore, *asked], capture_output=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": "ascii"})
+        assert done.returncode == 0 and b"Traceback" not in done.stderr, (asked, done.stderr.decode())
+        assert b"caf\\xe9.py" in done.stdout and done.stdout.isascii(), done.stdout
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
