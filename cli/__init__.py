@@ -91,10 +91,27 @@ app.command("serve")(guard(serve.serve))
 app.add_typer(cache.app, name="cache")
 
 
+def _closed_stdout_as_a_reader_gone() -> None:
+    """A stdout closed before the start (``>&-``) made Python drop every write: `tasks -o -`
+    said it wrote its tasks, and exited 0. It becomes a pipe whose reader is gone, so the
+    first write exits 141 as `| head` does; and no file opened later lands on descriptor 1,
+    where a child process would write into it."""
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    if write != 1:
+        os.dup2(write, 1)
+        os.close(write)
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+
+
 def main() -> None:
     """Console-script entry point (``explore = "explore.cli:main"``)."""
     import sys
 
+    if sys.stdout is None:  # `explore … >&-`
+        _closed_stdout_as_a_reader_gone()
     if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
         # a stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a legacy code page) writes what it
         # cannot encode as an escape, as stderr does: `café.py`, or a result line's `·`, was a traceback

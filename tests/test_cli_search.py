@@ -260,6 +260,23 @@ def test_a_stdout_that_cannot_encode_a_name_shows_it_escaped(tmp_path: Path, mak
         assert b"caf\\xe9.py" in done.stdout and done.stdout.isascii(), done.stdout
 
 
+def test_a_closed_stdout_is_a_reader_gone_not_a_silent_success(tmp_path: Path, make_repo) -> None:
+    """`explore tasks REPO -o - >&-` said "wrote 3 tasks to stdout" and exited 0, and a search
+    exited 0, with nothing written anywhere: a closed stdout now stops the first write as a
+    reader gone does (`| head`), exit 141."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked in (["tasks", str(repo), "-o", "-"], ["search", str(repo), "where is the config parsed?", "--json"]):
+        done = subprocess.run([explore, *asked], stderr=subprocess.PIPE, text=True, timeout=120,
+                              preexec_fn=lambda: os.close(1))  # `>&-`
+        assert done.returncode == 141, (asked, done.returncode, done.stderr)
+        assert "Traceback" not in done.stderr and "wrote" not in done.stderr, done.stderr
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
