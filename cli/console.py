@@ -42,8 +42,24 @@ class _Console(Console):
         raise SystemExit(BROKEN_PIPE)
 
 
+class _Diagnostics(Console):
+    """stderr's console: a stderr that takes no more (`2>>log` on a full disk, `2>/dev/full`, a
+    reader gone) loses the message, as a closed one (`2>&-`) does, not the command: the
+    spinner's last write failed, then the error guard's own message, and a search that had
+    found its files exited 1 with none printed."""
+
+    def _check_buffer(self) -> None:
+        try:
+            super()._check_buffer()
+        except OSError:
+            del self._buffer[:]  # rich keeps what it failed to write, to write it again with the next
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # (rich's own points stdout at /dev/null and exits 1)
+
+
 out = _Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+err = _Diagnostics(stderr=True, soft_wrap=True)
 
 #: Control characters other than tab and newline, as something visible: C0 and DEL as their
 #: Unicode control pictures (ESC → ␛), C1 (8-bit CSI, OSC …) as ``\x9b``; and a byte of a

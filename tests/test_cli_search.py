@@ -277,6 +277,25 @@ def test_a_closed_stdout_is_a_reader_gone_not_a_silent_success(tmp_path: Path, m
         assert "Traceback" not in done.stderr and "wrote" not in done.stderr, done.stderr
 
 
+def test_a_stderr_that_takes_no_more_loses_the_messages_not_the_results(tmp_path: Path, make_repo) -> None:
+    """`explore search … 2>>log` with the log's disk full (here `2>/dev/full`): the spinner's
+    last write failed, the error guard's message failed in turn, and every search exited 1
+    (nothing found) with no result printed. The messages are lost, as with stderr closed
+    (`2>&-`); the results print and the exit codes stand."""
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked, code in ((["search", str(repo), "where is the config parsed?", "--no-server"], 0),
+                        (["search", str(repo), "zebra quokka", "--no-server"], 1),
+                        (["search", str(tmp_path / "nowhere"), "where is the config parsed?"], 2)):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([explore, *asked], stdout=subprocess.PIPE, stderr=full, text=True, timeout=120)
+        assert done.returncode == code, (asked, done.returncode, done.stdout)
+        assert ("pkg/config.py" in done.stdout) == (code == 0), done.stdout
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
