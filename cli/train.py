@@ -321,10 +321,12 @@ def _notes(summary: dict[str, Any]) -> list[str]:
 def _next(summary: dict[str, Any], repo: Path) -> str:
     """The command that asks with what the run made (`--adapter` where `--out` put it elsewhere)."""
     folder = Path(summary["out"])
+    # ./-repo, not -repo: explore reads a word with a leading dash as an option ("No such option: -r")
+    named = shlex.quote(f"./{repo}" if str(repo).startswith("-") else str(repo))
     if not (folder / "combiner.json").is_file() and not (summary.get("policy") or {}).get("trained", True):
         # the folder holds the shipped policy's copy: --adapter to it changes nothing
-        return f"explore ask {shlex.quote(str(repo))} 'your question' (no fit kept: it ranks and walks as shipped)"
-    return f"explore ask {shlex.quote(str(repo))} 'your question'" + (
+        return f"explore ask {named} 'your question' (no fit kept: it ranks and walks as shipped)"
+    return f"explore ask {named} 'your question'" + (
         "" if summary.get("default_out") else f" --adapter {shlex.quote(summary['out'])}")
 
 

@@ -197,6 +197,21 @@ def test_a_repository_of_one_source_file_says_why_nothing_was_fitted(tmp_path: P
     assert not (tmp_path / "out" / "combiner.json").exists()
 
 
+def test_the_next_command_runs_as_said_for_a_folder_named_with_a_dash(tmp_path: Path, make_repo, monkeypatch) -> None:
+    """`explore train ./-repo` said next: `explore ask -repo 'your question'`, which explore
+    reads as the option -r ("No such option"): the folder is named as ./-repo."""
+    import shlex
+
+    make_repo(tmp_path, {"config.py": 'def parse_config():\n    """Parse the config file."""\n'}, name="-repo")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["train", "./-repo", "--json"])
+    assert result.exit_code == 0, result.output
+    said = json.loads(result.stdout)["next"].split(" (")[0]
+    assert said == "explore ask ./-repo 'your question'", said
+    asked = runner.invoke(app, [*shlex.split(said)[1:], "--model", "tiny-random", "--no-server", "--json"])
+    assert asked.exit_code in (0, 1), asked.output
+
+
 def test_a_tasks_file_without_a_policy_stage_is_refused_not_ignored(tmp_path: Path, make_repo) -> None:
     repo = make_repo(tmp_path, {"retry.py": "def backoff():\n    pass\n"})
     tasks = tmp_path / "tasks.jsonl"
