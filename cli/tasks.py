@@ -50,7 +50,9 @@ def tasks(
         raise ExploreError(f"--max must be at least 1, not {max_tasks}")
     if max_commits < 0:
         raise ExploreError(f"--max-commits must be 0 (the whole history) or more, not {max_commits}")
-    if not to_stdout:  # said now, not after the minutes that generating takes
+    # said now, not after the minutes that generating takes (a pipe or a device, `-o >(gzip > t.gz)` in
+    # /dev/fd, is written into: its folder is no matter)
+    if not to_stdout and not (output.exists() and not output.is_file() and not output.is_dir()):
         where = output.parent if str(output.parent) else Path(".")
         if output.is_dir():
             raise TaskFileError(f"cannot write {output}: it is a folder; give a file name (tasks.jsonl)")

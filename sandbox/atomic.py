@@ -31,10 +31,11 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
     symlink is followed (its target is replaced, the link stays), and a path that is not a
     regular file (``/dev/null``, a FIFO) is written into directly: replacing one by a
     regular file would break it for everyone (as root, ``-o /dev/null`` did)."""
-    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # a link: its target
-    if path.exists() and not path.is_file():  # /dev/null, a FIFO: written into, never replaced
-        yield path
+    if os.path.exists(path) and not os.path.isfile(path):  # /dev/null, a FIFO: written into, never replaced
+        # asked before the link is followed: a shell's `>(…)`, /dev/fd/63, links to `pipe:[…]`, no path
+        yield Path(path)
         return
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # a link: its target
     tmp = _temporary(path)
     try:
         yield tmp

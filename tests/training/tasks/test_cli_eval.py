@@ -444,3 +444,23 @@ def test_a_policy_named_twice_is_scored_once(weather_repo: Path, tmp_path: Path)
     table = runner.invoke(app, args)
     assert table.exit_code == 0, table.output
     assert sum(line.split()[:1] == ["bm25"] for line in table.stdout.replace("│", " ").splitlines()) == 1, table.stdout
+
+
+def test_tasks_write_into_a_process_substitution(weather_repo: Path) -> None:
+    """`explore tasks REPO -o >(gzip > t.gz)`: the shell's /dev/fd/63 is a link to a pipe, which
+    the link-following took for a file named `pipe:[…]` in /dev/fd, so the command failed with
+    "cannot write /dev/fd/63: No such file or directory". The pipe is written into."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    explore = str(Path(sys.executable).with_name("explore"))
+    proc = subprocess.Popen([explore, "tasks", str(weather_repo), "-o", f"/dev/fd/{write}", "--max", "5"],
+                            pass_fds=(write,), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    with os.fdopen(read, encoding="utf-8") as pipe:
+        lines = pipe.read().splitlines()
+    _out, said = proc.communicate(timeout=120)
+    assert proc.returncode == 0, said
+    assert len(lines) == 5 and all(json.loads(line)["question"] for line in lines), lines
