@@ -21,7 +21,7 @@ from ..question_text import (MAX_QUESTION_BYTES, MAX_QUESTION_CHARS, QuestionToo
                              too_long)
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
-from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path
+from .options import JsonOpt, ModelOpt, ReflectorOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path, path_value
 
 
 class QuestionSourceError(ExploreError):
@@ -177,7 +177,7 @@ def say_missing(note: str) -> None:
 def ask(
     repo: RepoArg,
     question: Annotated[Optional[str], typer.Argument(help='The question, e.g. "where is the retry back-off computed?"; - reads it from stdin.')] = None,
-    question_file: Annotated[Optional[Path], typer.Option("--question-file", help="Read the question from this file (- for stdin).")] = None,
+    question_file: Annotated[Optional[Path], typer.Option("--question-file", parser=path_value, help="Read the question from this file (- for stdin).")] = None,
     rev: RevOpt = None,
     worktree: WorktreeOpt = False,
     model: ModelOpt = None,

@@ -22,7 +22,7 @@ from rich.text import Text
 from ..sandbox.errors import EmptyRepository, ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, outside_repository, progress_bars, shown_markup
 from .ask import warn_uncommitted
-from .options import JsonOpt, SeedOpt, TasksRepoArg
+from .options import JsonOpt, SeedOpt, TasksRepoArg, path_value
 from .tasks import SPLIT_NAMES
 
 BASELINES = "oracle,random,bm25,scent,features"
@@ -35,7 +35,7 @@ HISTORY_QUESTIONS = 50
 
 def eval_command(
     repo: TasksRepoArg,
-    tasks: Annotated[Optional[Path], typer.Option("--tasks", help="JSONL tasks file (from `explore tasks`); without it, the repository's own newest commits are the questions.")] = None,
+    tasks: Annotated[Optional[Path], typer.Option("--tasks", parser=path_value, help="JSONL tasks file (from `explore tasks`); without it, the repository's own newest commits are the questions.")] = None,
     policy: Annotated[Optional[str], typer.Option("--policy", help=f"Policy name, or several comma-separated (default {BASELINES}; without --tasks {HISTORY_POLICIES}).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help=f"Evaluate only the first N tasks (after --split); without --tasks, the newest N commits (default {HISTORY_QUESTIONS}).")] = None,
     split: Annotated[Optional[str], typer.Option("--split", help="Only tasks of this split: train, val or test.")] = None,
@@ -43,8 +43,8 @@ def eval_command(
     worktree: Annotated[bool, typer.Option("--worktree", help="Pose tasks that name no commit on the working tree, uncommitted changes included (as `tasks --worktree` made them).")] = False,
     as_json: JsonOpt = False,
     rows: Annotated[bool, typer.Option("--rows", help="With --json: each policy's per-task results as well.")] = False,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Save a success-by-depth chart (PNG) here.")] = None,
-    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="A folder `explore train` wrote: its adapters for --policy navigator, its fitted combiner (if any) for retrieve; default: the shipped ones.")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", parser=path_value, help="Save a success-by-depth chart (PNG) here.")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", parser=path_value, help="A folder `explore train` wrote: its adapters for --policy navigator, its fitted combiner (if any) for retrieve; default: the shipped ones.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set (or the repository's newest commits): success, acc@k, SPL, steps, seconds."""

@@ -17,6 +17,16 @@ def repository_path(text: str) -> Path:
     return Path(text)
 
 
+def path_value(text: str) -> Path:
+    """A path option's value; an empty one is refused: ``Path("")`` is the current folder, so
+    `--question-file "$Q"` with Q unset said "--question-file .: Is a directory", and
+    `train --out ""` trained into an empty working folder."""
+    if not text.strip():
+        raise typer.BadParameter("the path is empty (an unset variable?); give a file or folder "
+                                 "(`.` for the current one)")
+    return Path(text)
+
+
 #: What ``--adapter shipped`` names: the navigator the package ships, with no fit of any repository.
 SHIPPED = "shipped"
 
@@ -26,7 +36,7 @@ def adapter_path(text: str) -> Path:
     navigator's, which holds no fit: `ask` and `search` then rank as before `explore train`."""
     if text == SHIPPED and not Path(text).exists():
         return Path(__file__).resolve().parent.parent / "navigator"
-    return Path(text)
+    return path_value(text)
 
 
 RepoArg = Annotated[Path, typer.Argument(help="Repository or folder to explore (never written to).",

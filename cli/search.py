@@ -19,13 +19,13 @@ from rich.markup import escape
 
 from .ask import from_running_server, question_text, say_missing, uncommitted_note, warn_sparse, with_uncommitted
 from .console import NOT_FOUND, emit_json, err, inert, out, shown_markup, shown_name
-from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path
+from .options import JsonOpt, RepoArg, RevOpt, WorktreeOpt, adapter_path, path_value
 
 
 def search(
     repo: RepoArg,
     question: Annotated[Optional[str], typer.Argument(help='The question or bug report; - reads it from stdin.')] = None,
-    question_file: Annotated[Optional[Path], typer.Option("--question-file", help="Read the question from this file (- for stdin).")] = None,
+    question_file: Annotated[Optional[Path], typer.Option("--question-file", parser=path_value, help="Read the question from this file (- for stdin).")] = None,
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="How many files.")] = 10,
     rev: RevOpt = None,
     worktree: WorktreeOpt = False,

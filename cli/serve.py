@@ -14,7 +14,7 @@ import typer
 
 from ..sandbox.errors import ExploreError
 from .console import err, interrupted_code
-from .options import ModelOpt, ReflectorOpt, WorktreeOpt, repository_path
+from .options import ModelOpt, ReflectorOpt, WorktreeOpt, path_value, repository_path
 
 
 def serve(
@@ -22,7 +22,7 @@ def serve(
                                                    parser=repository_path)] = None,
     worktree: WorktreeOpt = False,
     model: ModelOpt = None,
-    adapter: Annotated[Optional[Path], typer.Option("--adapter", help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
+    adapter: Annotated[Optional[Path], typer.Option("--adapter", parser=path_value, help="Folder with trained policy/ and reflector/ adapters, for every repository (default: the default repository's own, else the shipped navigator).")] = None,
     reflector: ReflectorOpt = None,
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Most steps of a walk when `ask` names none (default: the horizon the adapters were trained with).")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Also answer `explore ask` from this user's terminals, on a socket in the cache folder: the model stays warm for them.")] = False,

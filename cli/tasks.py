@@ -18,14 +18,14 @@ from rich.text import Text
 from ..sandbox.errors import ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, outside_repository, progress_bars
 from .ask import warn_uncommitted
-from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg
+from .options import JsonOpt, RevOpt, SeedOpt, TasksRepoArg, path_value
 
 SPLIT_NAMES = ("train", "val", "test")
 
 
 def tasks(
     repo: TasksRepoArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write the tasks to; - for stdout.")],
+    output: Annotated[Path, typer.Option("--output", "-o", parser=path_value, help="JSONL file to write the tasks to; - for stdout.")],
     sources: Annotated[str, typer.Option("--sources", help="Comma-separated generators: code, docs, config, history.")] = "code,docs,config,history",
     max_tasks: Annotated[Optional[int], typer.Option("--max", help="Keep at most N tasks (sampled evenly across sources).")] = None,
     seed: SeedOpt = 0,

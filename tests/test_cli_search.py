@@ -296,6 +296,33 @@ def test_a_stderr_that_takes_no_more_loses_the_messages_not_the_results(tmp_path
         assert ("pkg/config.py" in done.stdout) == (code == 0), done.stdout
 
 
+def test_an_empty_path_option_is_refused_not_read_as_the_current_folder(tmp_path: Path, make_repo,
+                                                                         monkeypatch) -> None:
+    """`--question-file "$Q"` with Q unset: an empty path is Python's current folder, so every
+    path option took "" for `.`: "--question-file .: Is a directory", `eval --plot ""` scored
+    everything and then refused `.`, `train --out ""` trained into an empty working folder.
+    Each is refused before any work, naming the option, as an empty REPO is."""
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    monkeypatch.chdir(tmp_path)
+    q = "where is the config parsed?"
+    for option, args in (("--question-file", ["search", str(repo), "--question-file", ""]),
+                         ("--question-file", ["ask", str(repo), "--question-file", ""]),
+                         ("--adapter", ["search", str(repo), q, "--adapter", ""]),
+                         ("--adapter", ["ask", str(repo), q, "--adapter", ""]),
+                         ("--adapter", ["eval", str(repo), "--adapter", ""]),
+                         ("--tasks", ["eval", str(repo), "--tasks", ""]),
+                         ("--plot", ["eval", str(repo), "--plot", ""]),
+                         ("--output", ["tasks", str(repo), "-o", ""]),
+                         ("--tasks", ["train", str(repo), "--tasks", ""]),
+                         ("--out", ["train", str(repo), "--out", ""]),
+                         ("--from", ["train", str(repo), "--from", ""]),
+                         ("--adapter", ["serve", str(repo), "--adapter", ""])):
+        result = runner.invoke(app, [*args, "--json"] if args[0] != "serve" else args)
+        assert result.exit_code == 2 and not result.stdout, (args, result.output)
+        assert f"'{option}'" in result.stderr and "empty" in result.stderr, (args, result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]  # nothing written here
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
