@@ -22,7 +22,7 @@ from rich.text import Text
 from ..sandbox.errors import EmptyRepository, ExploreError
 from .console import NOT_FOUND, emit_json, err, inert, out, outside_repository, progress_bars, shown_markup
 from .ask import warn_uncommitted
-from .options import JsonOpt, SeedOpt, TasksRepoArg, path_value
+from .options import JsonOpt, SeedOpt, TasksRepoArg, model_name, path_value
 from .tasks import SPLIT_NAMES
 
 BASELINES = "oracle,random,bm25,scent,features"
@@ -45,7 +45,7 @@ def eval_command(
     rows: Annotated[bool, typer.Option("--rows", help="With --json: each policy's per-task results as well.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", parser=path_value, help="Save a success-by-depth chart (PNG) here.")] = None,
     adapter: Annotated[Optional[Path], typer.Option("--adapter", parser=path_value, help="A folder `explore train` wrote: its adapters for --policy navigator, its fitted combiner (if any) for retrieve; default: the shipped ones.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Base model for --policy navigator (default smollm2-135m).")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", parser=model_name, help="Base model for --policy navigator (default smollm2-135m).")] = None,
 ) -> None:
     """Score policies on a task set (or the repository's newest commits): success, acc@k, SPL, steps, seconds."""
     from ..agent.bundle import find_adapters

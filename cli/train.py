@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from .console import TERMINATED, emit_json, err, fail, inert, interrupted_code, out, shown_markup
-from .options import JsonOpt, RevOpt, path_value, repository_path
+from .options import JsonOpt, RevOpt, model_name, path_value, repository_path
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)?", re.I)
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0}
@@ -334,7 +334,7 @@ def train(
     repos: Annotated[list[Path], typer.Argument(help="Repository or folder to train on (never written to); several git repositories train one navigator over all (needs --out).", metavar="REPO...", parser=repository_path)],
     tasks: Annotated[Optional[Path], typer.Option("--tasks", parser=path_value, help="Tasks file (JSONL, as `explore tasks` writes; a file, not `-`: a run keeps its path to resume from); default: generate them.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", parser=path_value, help="Output folder (default: this repo's folder in the cache, where `explore ask` looks).")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", parser=model_name, help="Base model: smollm2-135m (default), tiny-random, a folder or a Hugging Face id.")] = None,
     from_dir: Annotated[Optional[Path], typer.Option("--from", parser=path_value, help="Start from the policy/ and reflector/ adapters in this folder (SFT skipped unless --sft-steps). Default: the shipped navigator.")] = None,
     from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Start from fresh adapters, not the shipped navigator.")] = False,
     sft_steps: Annotated[Optional[int], typer.Option("--sft-steps", min=0, help="Supervised steps (default 200, or 0 when one repository is given with no policy option, as described above; 0 skips SFT).")] = None,

@@ -323,6 +323,19 @@ def test_an_empty_path_option_is_refused_not_read_as_the_current_folder(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]  # nothing written here
 
 
+def test_an_empty_model_is_refused_not_taken_for_the_default(tmp_path: Path, make_repo) -> None:
+    """`--model "$MODEL"` with MODEL unset walked with the default model, fetched from PyPI
+    (93 MB) where it was not cached yet, as if no model had been named; as an empty --rev is,
+    it is refused before any work, naming the option."""
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    for args in (["ask", str(repo), "where is the config parsed?", "--walk", "always", "--no-server", "--json"],
+                 ["eval", str(repo), "--policy", "navigator", "--json"], ["train", str(repo), "--sft-steps", "1", "--json"],
+                 ["serve", str(repo)]):
+        result = runner.invoke(app, [*args, "--model", ""])
+        assert result.exit_code == 2 and not result.stdout, (args, result.output)
+        assert "'--model'" in result.stderr and "empty" in result.stderr, (args, result.stderr)
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
