@@ -99,10 +99,14 @@ def _decoded(raw: bytes, where: str) -> str:
             raise QuestionSourceError(f"the question {where} starts as UTF-16 text but is not (byte {exc.start}): "
                                       "convert it first, e.g. `iconv -f utf-16 -t utf-8`") from None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise QuestionSourceError(f"the question {where} is not UTF-8 text (byte {raw[exc.start]:#04x} at "
                                   f"{exc.start}): convert it first, e.g. `iconv -f latin1 -t utf-8`") from None
+    if "\0" in text:  # UTF-16 with no mark is UTF-8 with a NUL after each letter: it matched no word
+        raise QuestionSourceError(f"the question {where} holds a NUL byte (at {raw.index(0)}): UTF-16 without its "
+                                  "byte-order mark, or no text; convert it first, e.g. `iconv -f utf-16le -t utf-8`")
+    return text
 
 
 def warn_uncommitted(repo: Path) -> None:

@@ -316,6 +316,21 @@ def test_a_question_file_with_a_byte_order_mark_and_a_cache_that_is_no_folder(tm
     assert "Traceback" not in result.output
 
 
+def test_a_question_in_utf16_without_its_mark_is_refused_with_how_to_convert_it(tmp_path: Path, make_repo) -> None:
+    """UTF-16 without a byte-order mark decodes as UTF-8, a NUL after each letter: the search
+    matched no word, said "check the spelling" and exited 1, and `ask` walked it and found
+    nothing. A NUL is no text: refused, exit 2, with the conversion to make."""
+    repo = make_repo(tmp_path, {"retry.py": "def compute_backoff(attempt):\n    return 2 ** attempt\n"})
+    wide = tmp_path / "u16.txt"
+    wide.write_bytes("where is the backoff computed?\n".encode("utf-16-le"))
+    for args, given in ((["search", str(repo), "--question-file", str(wide), "--json"], None),
+                        (["search", str(repo), "-", "--json"], wide.read_bytes()),
+                        (["ask", str(repo), "--question-file", str(wide), "--no-server", "--json"], None)):
+        result = runner.invoke(app, args, input=given)
+        assert result.exit_code == 2 and not result.stdout, (args, result.output)
+        assert "NUL" in result.stderr and "iconv -f utf-16le -t utf-8" in result.stderr, (args, result.stderr)
+
+
 def test_human_output_keeps_names_on_one_line_and_long_code_lines_whole(tmp_path: Path, make_repo) -> None:
     """A name with a newline split a hit over two lines, a bidirectional override in a file
     reached the terminal raw (it reorders what the reader sees), and the evidence panel cut
