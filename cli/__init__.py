@@ -17,7 +17,7 @@ import typer
 
 from . import ask, cache, search, serve, tasks, train, walk
 from . import eval as evaluate
-from .console import BROKEN_PIPE, USAGE, err, guard, inert, no_room, out
+from .console import BROKEN_PIPE, INTERRUPTED, USAGE, err, guard, inert, no_room, out, stopped
 
 # torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
 # ~10x slower (measured). Set before torch is imported, which every command defers.
@@ -124,6 +124,9 @@ def main() -> None:
             raise
         err.print(inert(f"error: {full}"), markup=False, highlight=False)
         raise SystemExit(USAGE) from None
+    except KeyboardInterrupt:  # Ctrl-C while typer reads the commands' options, before any guard
+        err.print(f"error: {stopped()}", markup=False, highlight=False)
+        raise SystemExit(INTERRUPTED) from None
     except SystemExit as exc:
         # click's (typer's own copy of it) wrapper, put on stdout when a write met EPIPE
         if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":

@@ -163,6 +163,12 @@ def interrupted_code() -> int:
     return TERMINATED if _terminated.is_set() else INTERRUPTED
 
 
+def stopped(again: str = "") -> str:
+    """What a command stopped by Ctrl-C or SIGTERM says; ``again``: how to go on."""
+    how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
+    return f"{how}; nothing was left half-written{again}"
+
+
 #: A write that found no room: the disk or the quota full, or a file past the size limit.
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
@@ -199,10 +205,9 @@ def guard(func: F) -> F:
                 raise
             fail(full)
         except KeyboardInterrupt:
-            how = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
             # `explore train` stopped before its stages began: said as a stopped stage says it
             again = ". Continue with the same command" if func.__name__ == "train" else ""
-            fail(f"{how}; nothing was left half-written{again}", code=interrupted_code())
+            fail(stopped(again), code=interrupted_code())
         finally:
             if previous is not None and signal.getsignal(signal.SIGTERM) is _on_sigterm:
                 signal.signal(signal.SIGTERM, previous)

@@ -336,6 +336,27 @@ def test_an_empty_model_is_refused_not_taken_for_the_default(tmp_path: Path, mak
         assert "'--model'" in result.stderr and "empty" in result.stderr, (args, result.stderr)
 
 
+def test_ctrl_c_while_the_options_are_read_is_one_line_and_130() -> None:
+    """Ctrl-C in the tenth of a second typer takes to read every command's options (before any
+    command's error guard runs) printed a 40-line traceback; it is said as an interrupt
+    anywhere else is: one line, exit 130. The signal is sent from inside typer's reading."""
+    import subprocess
+    import sys
+
+    child = ("import os, signal, typer.main\n"
+             "signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's foreground job has it\n"
+             "from explore.cli import main\n"
+             "read = typer.main.get_command\n"
+             "def get_command(app):\n"
+             "    os.kill(os.getpid(), signal.SIGINT)\n"
+             "    return read(app)\n"
+             "typer.main.get_command = get_command\n"
+             "main()\n")
+    done = subprocess.run([sys.executable, "-c", child, "search", "-h"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and not done.stdout, (done.returncode, done.stderr)
+    assert done.stderr == "error: interrupted; nothing was left half-written\n", done.stderr
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
