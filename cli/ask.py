@@ -48,10 +48,23 @@ def read_question(question: str | None, question_file: Path | None, command: str
     if question is None:
         raise QuestionSourceError(f'no question: explore {command} REPO "where is the config parsed?" '
                                   "(or - to read it from stdin, or --question-file FILE)")
+    if not_utf8_at(question) is not None:
+        question = _argument_as_utf8(question)
     if (at := not_utf8_at(question)) is not None:  # `ask` refused it deep down, `search` echoed \udcff in its JSON
         raise QuestionSourceError(f"the question is not UTF-8 text (a byte that is not, at character {at}): retype "
                                   "it, or convert it (`iconv -f latin1 -t utf-8`) and pass it with --question-file")
     return question
+
+
+def _argument_as_utf8(question: str) -> str:
+    """The argument's bytes read as UTF-8 where they are: Python decodes the command line in the
+    locale's encoding, and the C locale's (UTF-8 mode off) made ``é`` two escapes; else as given."""
+    import os
+
+    try:
+        return os.fsencode(question).decode("utf-8")
+    except UnicodeError:  # bytes that are no UTF-8 (a Latin-1 é): refused, by the caller
+        return question
 
 
 def question_text(question: str | None, question_file: Path | None, command: str = "ask") -> str:

@@ -316,6 +316,27 @@ def test_a_question_file_with_a_byte_order_mark_and_a_cache_that_is_no_folder(tm
     assert "Traceback" not in result.output
 
 
+def test_a_utf8_question_under_an_ascii_locale_is_read_not_refused(tmp_path: Path, make_repo) -> None:
+    """In the C locale with Python's UTF-8 mode off (PYTHONUTF8=0), a question's UTF-8 bytes
+    reach Python as ASCII with escapes (``\\udcc3\\udca9`` for é): `search "où est le café"` was
+    refused as "not UTF-8 text" — it is UTF-8. Its bytes are read as such; bytes that are no
+    UTF-8 (a Latin-1 ``\\xe9``) are still refused."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"cafe.py": "def brew_café():\n    return 'crème'\n"})
+    explore = str(Path(sys.executable).with_name("explore"))
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    done = subprocess.run([explore, "search", str(repo), "où est le café préparé", "--json"], capture_output=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["question"] == "où est le café préparé"
+    latin = subprocess.run([explore, "search", str(repo).encode(), "o\xf9 est le caf\xe9".encode("latin-1")],
+                           capture_output=True, env=env, timeout=120)
+    assert latin.returncode == 2 and b"not UTF-8 text" in latin.stderr, latin.stderr.decode()
+
+
 def test_a_question_in_utf16_without_its_mark_is_refused_with_how_to_convert_it(tmp_path: Path, make_repo) -> None:
     """UTF-16 without a byte-order mark decodes as UTF-8, a NUL after each letter: the search
     matched no word, said "check the spelling" and exited 1, and `ask` walked it and found
