@@ -106,15 +106,26 @@ def _closed_stdout_as_a_reader_gone() -> None:
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
 
 
+def _not_utf8(encoding: str | None) -> bool:
+    """Whether a stream of ``encoding`` can fail to write a character (UTF-8 writes them all)."""
+    import codecs
+
+    try:
+        return encoding is not None and codecs.lookup(encoding).name != "utf-8"
+    except LookupError:
+        return True
+
+
 def main() -> None:
     """Console-script entry point (``explore = "explore.cli:main"``)."""
     import sys
 
     if sys.stdout is None:  # `explore … >&-`
         _closed_stdout_as_a_reader_gone()
-    if getattr(sys.stdout, "errors", None) == "strict" and hasattr(sys.stdout, "reconfigure"):
-        # a stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a legacy code page) writes what it
-        # cannot encode as an escape, as stderr does: `café.py`, or a result line's `·`, was a traceback
+    if _not_utf8(getattr(sys.stdout, "encoding", None)) and hasattr(sys.stdout, "reconfigure"):
+        # a stdout that is not UTF-8 (PYTHONIOENCODING=ascii, the C locale with UTF-8 mode off, a legacy
+        # code page) writes what it cannot encode as an escape, as stderr does: `café.py`, or a result
+        # line's `·`, was a traceback
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
         app()

@@ -253,11 +253,16 @@ def test_a_stdout_that_cannot_encode_a_name_shows_it_escaped(tmp_path: Path, mak
 
     repo = make_repo(tmp_path, {"pkg/café.py": "def parse_config():\n    return 'héllo'\n"})
     explore = str(Path(sys.executable).with_name("explore"))
-    for asked in (["search", str(repo), "where is the config parsed?", "--no-server"], ["walk", str(repo), "ls pkg"]):
-        done = subprocess.run([explore, *asked], capture_output=True, timeout=120,
-                              env={**os.environ, "PYTHONIOENCODING": "ascii"})
-        assert done.returncode == 0 and b"Traceback" not in done.stderr, (asked, done.stderr.decode())
-        assert b"caf\\xe9.py" in done.stdout and done.stdout.isascii(), done.stdout
+    # and the C locale with UTF-8 mode off, whose stdout escapes only bytes (surrogateescape): `walk`'s
+    # "lines 1–2" was a traceback there
+    for env in ({"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}):
+        for asked in (["search", str(repo), "where is the config parsed?", "--no-server"], ["walk", str(repo), "ls pkg"],
+                      ["walk", str(repo), "read pkg/café.py"]):
+            done = subprocess.run([explore, *asked], capture_output=True, timeout=120, env={**os.environ, **env})
+            assert done.returncode == 0 and b"Traceback" not in done.stderr, (env, asked, done.stderr.decode())
+            # (the C locale reads the name's bytes as ASCII, so escapes each: caf\udcc3\udca9.py)
+            assert (b"caf\\xe9.py" if "PYTHONIOENCODING" in env else b"caf") in done.stdout, done.stdout
+            assert done.stdout.isascii(), done.stdout
 
 
 def test_a_closed_stdout_is_a_reader_gone_not_a_silent_success(tmp_path: Path, make_repo) -> None:
