@@ -173,6 +173,17 @@ def stopped(again: str = "") -> str:
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+def _working_folder_gone() -> bool:
+    """Whether the working folder was removed under the process: a relative path then fails with a
+    FileNotFoundError that names no file, git with "Unable to read current working directory",
+    and torch's MKL does not load."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
 def no_room(exc: OSError) -> str | None:
     """What a write that found no room (a full disk, a quota, `ulimit -f`) is told, or None
     when ``exc`` is another error."""
@@ -191,6 +202,9 @@ def guard(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _working_folder_gone():
+            fail("the folder this command runs in no longer exists (deleted or moved after the shell went "
+                 "there): `cd` to one that does and run it again")
         previous = _sigterm_as_interrupt()
         try:
             return func(*args, **kwargs)

@@ -362,6 +362,33 @@ def test_ctrl_c_while_the_options_are_read_is_one_line_and_130() -> None:
     assert done.stderr == "error: interrupted; nothing was left half-written\n", done.stderr
 
 
+def test_a_working_folder_deleted_under_the_shell_is_said_not_a_traceback(tmp_path: Path, make_repo) -> None:
+    """The shell's folder removed under it (a branch switch, an `rm -rf` in another terminal):
+    every relative path — `explore search . …`, `tasks … -o t.jsonl` — was a FileNotFoundError
+    traceback with no file named, exit 1; with absolute paths git failed ("Unable to read current
+    working directory"), and torch did not load. It is said before any work, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def in_a_deleted_folder() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked in (["search", ".", "where is the config parsed?", "--no-server"], ["tasks", str(repo), "-o", "t.jsonl"],
+                  ["search", str(repo), "where is the config parsed?", "--no-server"]):
+        gone.mkdir(exist_ok=True)
+        done = subprocess.run([explore, *asked], capture_output=True, text=True, timeout=120,
+                              preexec_fn=in_a_deleted_folder)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (asked, done.stderr)
+        assert "no longer exists" in done.stderr and not done.stdout, (asked, done.stderr)
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
