@@ -421,6 +421,18 @@ def test_a_default_run_on_a_subfolder_or_a_plain_folder_is_refused(tmp_path: Pat
     assert not (tmp_path / "out").exists()
 
 
+def test_the_top_folder_to_train_is_named_so_it_pastes_with_a_space(tmp_path: Path, make_repo) -> None:
+    """`explore train "my repo/pkg"` said give `explore train /…/my repo`, which the shell reads as two
+    folders: the command is quoted, as `next` is."""
+    import shlex
+
+    repo = make_repo(tmp_path, {"pkg/a.py": "A = 1\n"}, name="my repo")
+    sub = runner.invoke(app, ["train", str(repo / "pkg"), "--out", str(tmp_path / "out")])
+    assert sub.exit_code == 2, sub.output
+    said = " ".join(sub.stderr.split()).split("give `")[1].split("`")[0]
+    assert shlex.split(said) == ["explore", "train", str(repo)], said
+
+
 def test_a_repository_with_no_commits_is_refused_by_train_and_eval(tmp_path: Path, explore_cache: Path) -> None:
     """`explore train` on a `git init`ed folder exited 0 ("0 qualifying commits") and wrote an
     adapters folder that then refused a policy run; `eval` exited 1. Both now say it as

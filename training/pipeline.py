@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 import time
 from collections.abc import Sequence
@@ -240,7 +241,8 @@ def train(repo: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], confi
             # a default run does one thing, fit the stage to a history; it would write a copy of the shipped policy
             raise TrainError(
                 f"{repository.path} is a subfolder of the git repository {repository.top}: a run with no policy option "
-                f"fits the candidate stage to a whole repository's history; give `explore train {repository.top}`"
+                "fits the candidate stage to a whole repository's history; give "
+                f"`explore train {shlex.quote(str(repository.top))}`"
                 if repository.subdir else
                 f"{repository.path} is not a git repository: a run with no policy option fits the candidate stage "
                 "to the history, and a plain folder has none (--sft-steps N trains the policy on its own tasks)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 import shutil
 import time
 from pathlib import Path
@@ -184,7 +185,7 @@ def fit_retriever(run: Run, repo: Repository | Corpus) -> None:
         return
     if not repo.is_git:
         why = (f"{repo.path} is a subfolder of the git repository {repo.top}: the stage is fitted to a whole "
-               f"repository's history (`explore train {repo.top}`)" if repo.subdir
+               f"repository's history (`explore train {shlex.quote(str(repo.top))}`)" if repo.subdir
                else f"{repo.path} is not a git repository: there is no history to fit the stage to")
         run.state["retriever"] = {"fitted": False, "kept": False, "why": why}
         run.say(ProgressEvent("retriever", 1, 1, message=f"not fitted: {why}; the shipped one stays"))
