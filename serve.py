@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -216,7 +217,7 @@ class ExploreServer:
             return repo
         allowed = ", ".join(str(r) for r in self.allowed) or "none"
         raise ExploreError(f"{repo} is outside the folders this server answers about ({allowed}); "
-                           f"whoever starts it can allow more: `explore serve … --allow {real}`")
+                           f"whoever starts it can allow more: `explore serve … --allow {shlex.quote(str(real))}`")
 
     def _repository(self, repo: str | None) -> Repository:
         """The :class:`Repository` at ``repo`` (or the default), opened once per location."""

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import stat
 import subprocess
 from dataclasses import dataclass, field
@@ -267,7 +268,8 @@ def _gone_hint(raw: Path) -> str:
     if top is None:
         return ""
     return (f" (it is not in the working tree of {top}; for a folder that exists only at another commit, "
-            f"`git -C {top} worktree add /tmp/at-rev REV` checks that commit out beside it, or ask {top} itself "
+            f"`git -C {shlex.quote(str(top))} worktree add /tmp/at-rev REV` checks that commit out beside it, or ask "
+            f"{top} itself "
             "with --rev)")
 
 

@@ -389,6 +389,29 @@ def test_a_working_folder_deleted_under_the_shell_is_said_not_a_traceback(tmp_pa
         assert "no longer exists" in done.stderr and not done.stdout, (asked, done.stderr)
 
 
+def test_the_commands_a_message_gives_paste_whole_with_a_space_in_a_path(tmp_path: Path, make_repo) -> None:
+    """A folder missing from the working tree of "my repo" was told `git -C /…/my repo worktree
+    add …`, and an MCP client asking outside the served folders `explore serve … --allow /…/my
+    other`: the shell reads each as two words. The paths are quoted, as `train`'s `next` is."""
+    import shlex
+
+    from explore.sandbox.errors import ExploreError
+    from explore.serve import ExploreServer
+
+    repo = make_repo(tmp_path, {"pkg/a.py": "A = 1\n"}, name="my repo")
+    result = runner.invoke(app, ["search", str(repo / "old"), "where is A set"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split()).split("`git ")[1].split("`")[0]
+    assert shlex.split(said)[:2] == ["-C", str(repo)], said
+    other = tmp_path / "my other"
+    other.mkdir()
+    try:
+        ExploreServer(repo, model="tiny-random", allow=[]).client_repo(str(other))  # as `explore serve REPO` starts
+    except ExploreError as exc:
+        said = str(exc).split("`")[1]
+    assert shlex.split(said)[-2:] == ["--allow", str(other)], said
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
