@@ -30,6 +30,15 @@ class BadRevision(RepoError):
     """The revision does not name a commit in this repository."""
 
 
+class GitMissing(RepoError):
+    """No git executable: GitPython refuses to load, and every ``git`` explore runs fails."""
+
+
+#: What a machine without git is told (a slim container image has none).
+NO_GIT = ("git is not installed (or not on PATH): explore reads repositories with it; install it "
+          "(`apt-get install git`, `brew install git`) and run the command again")
+
+
 class GitRefused(RepoError):
     """git itself refuses the repository (another user's: "dubious ownership", a damaged one)."""
 

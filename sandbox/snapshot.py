@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .checkout import MISSING_FILE, blob_ids, materialise
-from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitRefused, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitMissing, GitRefused, NO_GIT, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
@@ -464,7 +464,10 @@ def _enclosing_git(path: Path):  # -> (git.Repo | None, Path | None, str)
     """The git repository ``path`` is the top of or lies inside, its top folder, and
     ``path``'s place in it ("" at the top). ``(None, None, "")`` for a plain folder, and for
     a folder git ignores or one inside a bare repository's or a ``.git`` folder."""
-    import git
+    try:
+        import git
+    except ImportError:  # GitPython's 60-line "Bad git executable"
+        raise GitMissing(NO_GIT) from None
 
     try:
         repo = git.Repo(path, search_parent_directories=True)

@@ -412,6 +412,27 @@ def test_the_commands_a_message_gives_paste_whole_with_a_space_in_a_path(tmp_pat
     assert shlex.split(said)[-2:] == ["--allow", str(other)], said
 
 
+def test_no_git_installed_is_said_in_one_line(tmp_path: Path, make_repo) -> None:
+    """A machine without git (a slim container image): every command that opens a repository
+    printed GitPython's 60-line "Bad git executable" traceback, exit 1. It says git is needed and
+    how to get it, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    no_git = tmp_path / "bin"
+    no_git.mkdir()
+    env = {**os.environ, "PATH": str(no_git)}
+    env.pop("GIT_PYTHON_GIT_EXECUTABLE", None)
+    explore = str(Path(sys.executable).with_name("explore"))
+    for asked in (["search", str(repo), "where is the config parsed?"], ["walk", str(repo), "ls"],
+                  ["tasks", str(repo), "-o", str(tmp_path / "t.jsonl")]):
+        done = subprocess.run([explore, *asked], capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, (asked, done.stderr)
+        assert "git is not installed" in done.stderr and not done.stdout, (asked, done.stderr)
+
+
 def test_a_sparse_working_tree_says_what_it_leaves_out(tmp_path: Path, make_repo) -> None:
     """`--worktree` on a sparse checkout walked the files present and said nothing of the
     tracked ones outside its cone, which no answer could name; without --worktree the
