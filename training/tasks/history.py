@@ -482,11 +482,12 @@ def _task_of(commit: _Commit, subdir: str = "") -> tuple[Task | None, str]:
     if len(commit.status) > MAX_CHANGED:
         return None, "too many files"
     # Each file judged by the name the walk sees it by: inside a subfolder, relative to it.
-    touched = {p for p in commit.status if is_code_target(_inside(p, subdir) or p) and valid_target(p)}
+    code = {p for p in commit.status if is_code_target(_inside(p, subdir) or p)}
+    touched = {p for p in code if valid_target(p)}
     # Files as they were at the parent: modified or deleted (added files did not exist).
     sources = sorted(_inside(p, subdir) or p for p in touched if commit.status[p] in ("M", "D", "T"))
-    if not touched:
-        return None, "no source file (tests, docs or config only)"
+    if not touched:  # source files whose names a task file (UTF-8 text) cannot hold are not "none"
+        return None, "source file names not UTF-8" if code else "no source file (tests, docs or config only)"
     if any(_inside(p, subdir) is None for p in touched):
         return None, "source files outside the folder"
     if len(touched) > MAX_TARGET_FILES:

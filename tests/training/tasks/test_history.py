@@ -313,3 +313,20 @@ def test_a_subfolder_whose_name_reads_as_a_pattern_is_its_own_history(tmp_path: 
     assert count_commits(str(folder.enclosing_git.git_dir), head, 0, folder.subdir) == 2  # the first and the last
     tasks, _scan = scan_history(folder)
     assert [t.question for t in tasks] == ["change the core constant of the bracketed version"]
+
+
+def test_a_commit_to_a_file_whose_name_is_not_utf8_says_so(tmp_path: Path, make_repo, commit_all) -> None:
+    """A commit changing only `pkg/lat\\xe9.py` (a Latin-1 name) was left out as "no source
+    file (tests, docs or config only)", untrue: it changed a source file whose name a task
+    file (UTF-8 text) cannot hold, and the scan now says that."""
+    import os
+
+    repo = make_repo(tmp_path, {"pkg/core.py": "A = 0\n"})
+    name = os.fsdecode(b"lat\xe9.py")
+    (repo / "pkg" / name).write_text("B = 0\n")
+    commit_all(repo, "add the module with the accented name for the parser")
+    (repo / "pkg" / name).write_text("B = 1\n")
+    commit_all(repo, "change the constant of the accented module used by the parser")
+    tasks, scan = scan_history(Repository(repo))
+    assert tasks == []
+    assert "not UTF-8" in scan.describe() and "no source file" not in scan.describe(), scan.describe()
