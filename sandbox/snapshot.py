@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .checkout import MISSING_FILE, blob_ids, materialise
-from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitMissing, GitRefused, NO_GIT, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
+from .errors import BadRevision, CacheInRepository, EmptyRepository, ExploreError, GitMissing, GitRefused, MissingObject, NO_GIT, NoSuchPath, NotAFolder, PathRefused, RepoNotFound
 from .listing import DEFAULT_IGNORE, Entry, git_refusal, list_tree, worktree_files
 from .paths import Resolved, resolve
 
@@ -348,6 +348,12 @@ class Repository:
             refused = git_refusal(self.top)  # asked only on failure: a git process costs a warm question ms
             if refused:
                 raise GitRefused(refused)
+            named = subprocess.run(["git", "-C", str(self.top), "rev-parse", "-q", "--verify", "HEAD"],
+                                   capture_output=True, text=True, errors="replace").stdout.strip()
+            if named:  # HEAD names a commit whose object is gone (objects emptied): not "no commits"
+                raise MissingObject(
+                    f"{self.top}: HEAD names commit {named[:10]}, which the repository lacks (its objects were "
+                    "deleted or never copied); `git fsck` lists what is missing, and a fresh clone mends it")
             if rev is None and (branches := sorted(h.name for h in repo.heads if h.is_valid())):
                 # an orphan branch just made (`git switch --orphan pages`): the repository has commits
                 raise BadRevision(

@@ -164,6 +164,25 @@ def test_a_head_on_a_branch_with_no_commits_yet_names_the_branches_that_have_som
     assert Repository(repo).snapshot(main).files == ["a.py"]
 
 
+def test_a_clone_that_lost_its_objects_is_not_called_empty(tmp_path: Path, make_repo) -> None:
+    """A clone whose `.git/objects` were emptied (a disk cleaner, a copy that left them out):
+    HEAD still names a commit, which the repository lacks, and every command said it was "a
+    git repository with no commits; commit something" — advice that loses nothing only by
+    luck. It now says HEAD names a commit the repository lacks, and how to mend it."""
+    import shutil
+
+    from explore.sandbox.errors import MissingObject
+
+    repo = make_repo(tmp_path, {"a.py": "x = 1\n"})
+    head = git(repo, "rev-parse", "HEAD").strip()
+    for entry in (repo / ".git" / "objects").iterdir():
+        shutil.rmtree(entry)
+    with pytest.raises(MissingObject) as refused:
+        Repository(repo).snapshot()
+    message = str(refused.value)
+    assert head[:10] in message and "lacks" in message and "commit something" not in message, message
+
+
 def test_folder_with_no_readable_files(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmptyRepository, match="no readable files"):
