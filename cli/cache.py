@@ -225,7 +225,7 @@ def _drop(root: Path, chosen: list[CacheEntry], dry_run: bool, command: str, as_
     for e in linked:
         out.print(inert(f"kept {e.kind}/: a link to {e.link} (yours: remove the link yourself)"), markup=False,
                   highlight=False)
-    out.print(f"{verb} {len(chosen)} entries, {_human(freed)} from {root}", markup=False, highlight=False)
+    out.print(inert(f"{verb} {len(chosen)} entries, {_human(freed)} from {root}"), markup=False, highlight=False)
 
 
 def _blob_inodes(root: Path) -> set[tuple[int, int]]:
@@ -297,7 +297,8 @@ def size_command(as_json: JsonOpt = False) -> None:
         return
     for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
         out.print(inert(f"{_human(n):>10}  {kind}"), markup=False, highlight=False)
-    out.print(f"{_human(total):>10}  {root} (the files' bytes; {_human(disk)} of disk blocks with its folders)",
+    # the folder is EXPLORE_CACHE's, whatever it holds: inert, as `cache list` shows it
+    out.print(inert(f"{_human(total):>10}  {root} (the files' bytes; {_human(disk)} of disk blocks with its folders)"),
               markup=False, highlight=False)
     if trees["trees"]:
         limit = trees["kept_at_most"] or "every"

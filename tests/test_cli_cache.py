@@ -385,3 +385,18 @@ def test_a_blob_store_linked_in_is_not_counted_as_what_prune_frees(explore_cache
     result = runner.invoke(app, ["cache", "size", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["snapshots"]["unlinked_blob_bytes"] == 0, result.stdout
+
+
+def test_every_cache_command_shows_a_control_character_of_the_cache_path_escaped(tmp_path: Path, monkeypatch) -> None:
+    """`cache list` showed an EXPLORE_CACHE holding a newline or an escape sequence inert, but
+    `cache size`, `prune` and `clear` printed it raw: the terminal took ``\\x1b]0;…`` as a
+    command (a new window title) and a newline split the line. Each shows it as `list` does."""
+    cache = tmp_path / "cache\x1b]0;owned\x07\nnext"
+    cache.mkdir()
+    monkeypatch.setenv("EXPLORE_CACHE", str(cache))
+    for args in (["cache", "list"], ["cache", "size"], ["cache", "prune", "--older-than", "0s"],
+                 ["cache", "clear", "--yes"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, (args, result.stdout)
+        assert "cache␛]0;owned␇" in result.stdout, (args, result.stdout)
