@@ -82,6 +82,9 @@ def _stdin() -> str:
 
     if sys.stdin is None:
         raise QuestionSourceError("- reads the question from stdin, and stdin is closed")
+    if sys.stdin.isatty():  # typed at a terminal: without a word it waits in silence, as if hung (as `cat` does)
+        err.print("reading the question from the terminal (stdin): type it, then Ctrl-D on a line of its own",
+                  markup=False, highlight=False)
     try:
         raw = sys.stdin.buffer.read(MAX_QUESTION_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
             sys.stdin.read(MAX_QUESTION_CHARS + 1)

@@ -619,3 +619,38 @@ def test_a_repository_whose_path_is_not_utf8_is_answered_not_a_traceback(tmp_pat
         data = json.loads(result.stdout)
         assert (data["hits"][0]["path"] if command[0] == "search" else data["files"][0]) == "pkg/retry.py"
     assert tree_hash(repo) == before
+
+
+def test_a_question_read_from_a_terminal_says_how_to_end_it(tmp_path: Path, make_repo, explore_cache) -> None:
+    """`explore ask . -` typed at a terminal waited in silence, as if hung: stdin a terminal now
+    says once, on stderr, that the question is read from it and Ctrl-D ends it (`ask -`,
+    `search -`, `--question-file -` alike); stdin a pipe or a file says nothing."""
+    import pty
+    import select
+    import subprocess
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"})
+    command = [sys.executable, "-c", "from explore.cli import main; main()"]
+    env = {**os.environ, "EXPLORE_CACHE": str(explore_cache)}  # (PYTHONPATH too: the explore under test)
+    for asked, typed, code in ((["ask", str(repo), "-", "--no-server"], b"", 2),  # Ctrl-D alone: no question
+                               (["search", str(repo), "-", "--no-server"], b"retry backoff\n", 0),
+                               (["search", str(repo), "--question-file", "-", "--no-server"], b"backoff\n", 0)):
+        main, terminal = pty.openpty()
+        proc = subprocess.Popen(command + asked, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=env)
+        os.close(terminal)
+        try:
+            assert select.select([proc.stderr], [], [], 60)[0], asked  # said before anything is typed
+            said = proc.stderr.readline().decode()
+            assert "stdin" in said and "Ctrl-D" in said, (asked, said)
+            os.write(main, typed + b"\x04")
+            out, rest = proc.communicate(timeout=120)
+        finally:
+            os.close(main)
+            if proc.poll() is None:  # (a failed assertion above: not left waiting on its terminal)
+                proc.kill()
+        assert proc.returncode == code and "Ctrl-D" not in rest.decode(), (asked, proc.returncode, rest)
+        assert code or b"pkg/retry.py" in out, (asked, out)
+    piped = subprocess.run(command + ["search", str(repo), "-", "--no-server"], input=b"retry backoff\n",
+                           capture_output=True, env=env, timeout=120)
+    assert piped.returncode == 0 and b"Ctrl-D" not in piped.stderr, piped.stderr
