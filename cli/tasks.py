@@ -35,6 +35,7 @@ def tasks(
     as_json: JsonOpt = False,
 ) -> None:
     """Generate questions about a repository, each with the files that answer it and a proven oracle walk."""
+    from ..sandbox.atomic import symlink_loop
     from ..sandbox.errors import BadRevision
     from ..sandbox.snapshot import Repository
     from ..training.tasks import generate_report, parse_sources, write_tasks
@@ -56,6 +57,9 @@ def tasks(
         where = output.parent if str(output.parent) else Path(".")
         if output.is_dir():
             raise TaskFileError(f"cannot write {output}: it is a folder; give a file name (tasks.jsonl)")
+        if symlink_loop(output):
+            raise TaskFileError(f"cannot write {output}: it is a symlink loop (it links to {os.readlink(output)}, which "
+                                "leads back to it), so it names no file; give a file name, or point the link at one")
         if not where.is_dir():
             raise TaskFileError(f"cannot write {output}: no folder {where}")
         if not os.access(where, os.W_OK):

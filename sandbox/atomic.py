@@ -12,6 +12,7 @@ It sits at the bottom layer (``sandbox``) so every layer above can use it.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
@@ -35,6 +36,8 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
         # asked before the link is followed: a shell's `>(…)`, /dev/fd/63, links to `pipe:[…]`, no path
         yield Path(path)
         return
+    if symlink_loop(path):  # its "target" is a link of the loop: replacing that broke the loop's links
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
     path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)  # a link: its target
     tmp = _temporary(path)
     try:
@@ -43,6 +46,12 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def symlink_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a link that leads round to itself (``a -> b -> a``): it names no file
+    to write, and following it stops on one of its own links (`os.path.realpath` returns that)."""
+    return os.path.islink(path) and os.path.islink(os.path.realpath(path))
 
 
 @contextmanager

@@ -173,3 +173,17 @@ def test_a_link_is_followed_and_a_special_file_is_written_into_not_replaced(tmp_
     write_bytes(fifo, b"through the pipe\n")
     reader.join(10)
     assert got == [b"through the pipe\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_symlink_loop_is_refused_not_replaced(tmp_path: Path) -> None:
+    """``loop1 -> loop2 -> loop1``: the link's "target" was the link itself, so a write replaced
+    it by a regular file. A loop names no file to write: the write fails (ELOOP), the links stay."""
+    import errno
+
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    with pytest.raises(OSError) as raised:
+        write_bytes(tmp_path / "loop1", b"new\n")
+    assert raised.value.errno == errno.ELOOP and raised.value.filename == str(tmp_path / "loop1")
+    assert os.readlink(tmp_path / "loop1") == "loop2" and os.readlink(tmp_path / "loop2") == "loop1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop1", "loop2"]  # no temporary left

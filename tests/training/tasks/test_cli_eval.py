@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -464,3 +465,14 @@ def test_tasks_write_into_a_process_substitution(weather_repo: Path) -> None:
     _out, said = proc.communicate(timeout=120)
     assert proc.returncode == 0, said
     assert len(lines) == 5 and all(json.loads(line)["question"] for line in lines), lines
+
+
+def test_tasks_refuses_an_output_that_is_a_symlink_loop_and_leaves_it(weather_repo: Path, tmp_path: Path) -> None:
+    """`explore tasks REPO -o loop1` with ``loop1 -> loop2 -> loop1`` wrote its tasks over the
+    link, a regular file in its place, and exited 0. The loop names no file: said before
+    generating, exit 2, the links left as they were."""
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    result = runner.invoke(app, ["tasks", str(weather_repo), "-o", str(tmp_path / "loop1")])
+    assert result.exit_code == 2 and "symlink loop" in result.stderr, result.output
+    assert os.readlink(tmp_path / "loop1") == "loop2" and os.readlink(tmp_path / "loop2") == "loop1"
