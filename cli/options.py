@@ -1,6 +1,7 @@
 """Arguments and options that several commands take, spelled once."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,7 +15,22 @@ def repository_path(text: str) -> Path:
     if not text.strip():
         raise typer.BadParameter("the repository path is empty; give the path of a repository or folder "
                                  "(`.` for the current one)")
-    return Path(text)
+    return Path(_file_url_folder(text))
+
+
+def _file_url_folder(text: str) -> str:
+    """The folder a ``file:`` URL names (``file:///tmp/r``: a file manager's "copy link", git's
+    spelling of a local clone), else ``text``: read as a path, it was "no such folder:
+    file:/tmp/r". A URL of another machine is refused; a folder really named so is itself."""
+    from urllib.parse import unquote, urlsplit
+
+    if text[:6].lower() != "file:/" or os.path.lexists(text):
+        return text
+    url = urlsplit(text)
+    if url.netloc not in ("", "localhost"):
+        raise typer.BadParameter(f"{text} names a folder on the machine {url.netloc}: explore reads no network; "
+                                 "give a local folder (a clone of it, or where it is mounted)")
+    return unquote(url.path)
 
 
 def path_value(text: str) -> Path:

@@ -531,3 +531,19 @@ def test_a_file_past_the_size_limit_is_said_so_and_exits_2(make_repo, tmp_path: 
                           capture_output=True, text=True, preexec_fn=small_files)
     assert done.returncode == 2, done.stderr
     assert "size limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_file_url_is_taken_as_the_folder_it_names(tmp_path: Path, make_repo, explore_cache) -> None:
+    """`explore search file:///tmp/x/r q` (a file manager's "copy link", git's own spelling of a
+    local clone) said "no such folder: file:/tmp/x/r". A ``file:`` URL is its folder, its
+    escapes (``%20``) read; one of another machine is refused, saying what to give."""
+    from urllib.parse import quote
+
+    repo = make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"}, name="my repo")
+    for url in (f"file://{quote(str(repo))}", f"file://localhost{quote(str(repo))}"):
+        result = runner.invoke(app, ["search", url, "retry backoff", "--json", "--no-server"])
+        assert result.exit_code == 0, (url, result.output)
+        assert json.loads(result.stdout)["hits"][0]["path"] == "pkg/retry.py"
+    elsewhere = runner.invoke(app, ["search", f"file://buildhost{quote(str(repo))}", "retry backoff"])
+    assert elsewhere.exit_code == 2 and "buildhost" in elsewhere.stderr and "local folder" in elsewhere.stderr, \
+        elsewhere.stderr
