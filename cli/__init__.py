@@ -17,7 +17,7 @@ import typer
 
 from . import ask, cache, search, serve, tasks, train, walk
 from . import eval as evaluate
-from .console import BROKEN_PIPE, INTERRUPTED, USAGE, err, guard, inert, no_room, out, stopped
+from .console import BROKEN_PIPE, INTERRUPTED, USAGE, err, guard, inert, no_room, out, read_only_stdout, stopped
 
 # torch's OpenMP threads spin while waiting; on a busy 2-core laptop that made decisions
 # ~10x slower (measured). Set before torch is imported, which every command defers.
@@ -130,7 +130,11 @@ def main() -> None:
     try:
         app()
     except OSError as exc:
-        # `explore -h > /dev/full`: the help and --version are written before any command's guard
+        # `explore -h > /dev/full`, `explore -h 1</dev/null`: the help and --version are written before any
+        # command's guard
+        if (unwritable := read_only_stdout(exc)) is not None:
+            err.print(f"error: {unwritable}", markup=False, highlight=False)
+            raise SystemExit(BROKEN_PIPE) from None
         if (full := no_room(exc)) is None:
             raise
         err.print(inert(f"error: {full}"), markup=False, highlight=False)

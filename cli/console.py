@@ -195,6 +195,25 @@ def no_room(exc: OSError) -> str | None:
             "command again (`explore train`: with --resume)")
 
 
+def read_only_stdout(exc: OSError) -> str | None:
+    """What a write to a stdout opened for reading only (``1</dev/null``, ``1<&0``) is told, or
+    None when ``exc`` is another error: it was an EBADF traceback, exit 1 ("found none"). It
+    exits as a stdout closed from the start does (``>&-``, 141); descriptor 1 then points at
+    /dev/null, so the interpreter's last flush of what is buffered fails no more."""
+    if exc.errno != errno.EBADF:
+        return None
+    try:
+        os.write(1, b"")  # a descriptor open for reading only refuses even nothing (EBADF)
+        return None
+    except OSError:
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    return ("stdout is open for reading only (`1<FILE`?), so nothing could be printed: send it to a file or a "
+            "pipe (`> out.txt`, `| less`)")
+
+
 def guard(func: F) -> F:
     """The one error guard: errors that are the user's to fix (:class:`ExploreError`) become
     a one-line message and exit 2; Ctrl-C exits 130 and SIGTERM 143, with nothing
@@ -215,6 +234,8 @@ def guard(func: F) -> F:
             if cache is not None and exc.errno not in _FULL:
                 fail(f"cannot use the cache folder {cache}: {exc.strerror or exc} ({exc.filename}); make it a "
                      "folder you can write, or set EXPLORE_CACHE to one")
+            if (unwritable := read_only_stdout(exc)) is not None:
+                fail(unwritable, code=BROKEN_PIPE)
             if (full := no_room(exc)) is None:
                 raise
             fail(full)

@@ -547,3 +547,23 @@ def test_a_file_url_is_taken_as_the_folder_it_names(tmp_path: Path, make_repo, e
     elsewhere = runner.invoke(app, ["search", f"file://buildhost{quote(str(repo))}", "retry backoff"])
     assert elsewhere.exit_code == 2 and "buildhost" in elsewhere.stderr and "local folder" in elsewhere.stderr, \
         elsewhere.stderr
+
+
+def test_a_stdout_open_for_reading_only_is_said_in_one_line(tmp_path: Path, make_repo, explore_cache) -> None:
+    """`explore search r q 1</dev/null` (stdout opened for reading only) was an OSError EBADF
+    traceback, exit 1 ("found none"). It is one line on stderr and 141, as a stdout closed
+    from the start (`>&-`); the help and --version, written before any command's guard, too."""
+    import os
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path, {"pkg/config.py": 'def parse_config():\n    """Parse the config file."""\n'})
+    explore = [sys.executable, "-c", "from explore.cli import main; main()"]  # this checkout's (PYTHONPATH kept)
+    for asked in (["search", str(repo), "where is the config parsed?", "--no-server"],
+                  ["search", str(repo), "where is the config parsed?", "--json", "--no-server"], ["-h"], ["--version"]):
+        with open(os.devnull, "rb") as read_only:
+            done = subprocess.run(explore + asked, stdout=read_only, stderr=subprocess.PIPE, text=True, timeout=120,
+                                  env={**os.environ, "EXPLORE_CACHE": str(explore_cache)})
+        assert done.returncode == 141, (asked, done.returncode, done.stderr)
+        assert done.stderr.startswith("error: stdout is open for reading only") and done.stderr.count("\n") == 1, \
+            (asked, done.stderr)
