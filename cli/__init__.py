@@ -61,7 +61,25 @@ def _usage_error_in_one_line(exc: Exception) -> None:
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     if not message.strip():  # `explore`, `explore cache` with no command: the help was the answer
         return
-    err.print(inert(f"error: {message}{where}"), markup=False, highlight=False)
+    err.print(inert(f"error: {message}{where}{_folder_read_as_options(exc)}"), markup=False, highlight=False)
+
+
+def _folder_read_as_options(exc: Exception) -> str:
+    """How to name a repository folder whose name starts with a dash: ``explore search -repo q``
+    reads ``-repo`` as the options ``-r -e -p -o``, and "No such option: -r" alone left the
+    user looking for an option. Said where the command takes a REPO and a folder of the word
+    click stopped at exists here (the word is the command line's: click keeps no copy of it)."""
+    import shlex
+    import sys
+
+    ctx, unknown = getattr(exc, "ctx", None), getattr(exc, "option_name", None)
+    if ctx is None or not unknown or not any(p.name in ("repo", "repos") for p in ctx.command.params):
+        return ""
+    for word in sys.argv[1:]:
+        if word.startswith(unknown[:2]) and os.path.isdir(word):
+            return (f"; for the folder {word}, write {shlex.quote('./' + word)} "
+                    f"(or put -- before it: `-- {shlex.quote(word)}`)")
+    return ""
 
 
 from typer import rich_utils  # noqa: E402 - typer reads the function from its module when an error is raised

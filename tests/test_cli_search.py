@@ -567,3 +567,31 @@ def test_a_stdout_open_for_reading_only_is_said_in_one_line(tmp_path: Path, make
         assert done.returncode == 141, (asked, done.returncode, done.stderr)
         assert done.stderr.startswith("error: stdout is open for reading only") and done.stderr.count("\n") == 1, \
             (asked, done.stderr)
+
+
+def test_a_folder_whose_name_starts_with_a_dash_is_told_how_to_name_it(tmp_path: Path, make_repo,
+                                                                       explore_cache) -> None:
+    """`explore search -repo q`, in a folder holding ``-repo``: click read it as the options
+    ``-r -e -p -o`` and said "No such option: -r", nothing more. The message now says how to
+    name the folder (``./-repo``, or ``--`` before it); where no folder has that name, the
+    option error is told as before."""
+    import os
+    import subprocess
+    import sys
+
+    make_repo(tmp_path, {"pkg/retry.py": "def backoff(attempt):\n    return 2 ** attempt\n"}, name="-repo")
+    explore = [sys.executable, "-c", "from explore.cli import main; main()"]  # this checkout's (PYTHONPATH kept)
+    env = {**os.environ, "EXPLORE_CACHE": str(explore_cache)}
+    done = subprocess.run(explore + ["search", "-repo", "retry backoff"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "No such option: -r" in done.stderr and "write ./-repo (or put -- before it" in done.stderr, done.stderr
+    for named in (["./-repo"], ["--", "-repo"]):  # as it says: they work
+        found = subprocess.run(explore + ["search", "--no-server", *named, "retry backoff"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120, env=env)
+        assert found.returncode == 0 and "pkg/retry.py" in found.stdout, (named, found.stderr)
+    # where no such folder is (inside it): the option error alone
+    other = subprocess.run(explore + ["search", "-repo", "retry backoff"], cwd=tmp_path / "-repo",
+                           capture_output=True, text=True, timeout=120, env=env)
+    assert other.returncode == 2 and "No such option: -r" in other.stderr and "folder" not in other.stderr, \
+        other.stderr
