@@ -308,8 +308,8 @@ class Explorer:
             from .models import DEFAULT_MODEL
 
             self.model_name = model or DEFAULT_MODEL  # the loaded model's own name once a walk loads it
-        else:
-            self.model_name = "custom"
+        else:  # another Explorer's policy (one model shared) runs the model it was loaded with
+            self.model_name = getattr(policy, "model_name", "") or "custom"
             self._settle_reflector()
         self.fitted = ""
         """The fitted ``combiner.json`` the candidate stage ranks with ("" for the shipped one)."""
@@ -382,6 +382,7 @@ class Explorer:
         else:
             adapter = "policy" if "policy" in self.adapters else None
             policy = LMPolicy(lm, loaded.tokenizer, adapter=adapter, head=self._head)
+        policy.model_name = loaded.name  # an Explorer handed this policy to share the model says its name too
         if reflector is None:
             reflector = "lora" if "reflector" in self.adapters else "none"
         if reflector == "lora":

@@ -619,3 +619,19 @@ def test_a_cache_folder_that_cannot_be_used_is_said_by_the_python_api(tmp_path: 
                 Explorer(root, model="tiny-random").ask("where is the upload retry back-off computed?")
             with pytest.raises(ExploreError, match="cannot use the cache folder"):
                 repo_tools(root, question="retry")
+
+
+def test_an_explorer_given_anothers_policy_reports_the_model_it_runs(repo: Repository, tmp_path: Path,
+                                                                      make_repo, script) -> None:
+    """The README's way to share one model, `Explorer("./other", policy=first.policy,
+    adapters=first.adapters)`, answered with `model == "custom"`, not the model the walk ran."""
+    first = Explorer(repo, model="tiny-random", max_steps=2)
+    question = "where is the upload retry back-off computed?"
+    assert first.ask(question, walk="always").model == "tiny-random"
+    other = make_repo(tmp_path / "other", {"config.py": "def parse_config(path):\n    return path\n"})
+    shared = Explorer(other, policy=first.policy, adapters=first.adapters, max_steps=2)
+    assert shared.ask("where is the config parsed?", walk="always").model == "tiny-random"
+    # a policy of the caller's own runs no model explore loaded: said as such
+    mine = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
+                    reflector=NoReflector())
+    assert mine.ask(question, walk="always").model == "custom"
