@@ -402,8 +402,10 @@ class Explorer:
         explorer's): always, or where the walk can change the answer — before the answers
         :meth:`ask` gives without a walk (a bare name, a named file, a config file it names), so
         a walk's model is loaded only once :meth:`ask` reaches the walk, never on this guess."""
-        return _checked(walk or self.walk) == "always" or (walk_matters(self.weigh, question)
-                                                           and not is_bare_name(question))  # grep-like: the stage
+        # "" or False is no mode, refused as ask() refuses it (it guessed for this explorer's mode)
+        mode = _checked(self.walk if walk is None else walk)
+        return mode == "always" or (walk_matters(self.weigh, question)
+                                    and not is_bare_name(question))  # grep-like: the stage
 
     def search(self, question: str, k: int = 10) -> list[dict[str, Any]]:
         """The candidate stage's ``k`` best files for ``question`` without walking or loading a

@@ -635,3 +635,14 @@ def test_an_explorer_given_anothers_policy_reports_the_model_it_runs(repo: Repos
     mine = Explorer(repo, policy=script("cd pkg/", "cd net/", "read retry.py", "answer pkg/net/retry.py"),
                     reflector=NoReflector())
     assert mine.ask(question, walk="always").model == "custom"
+
+
+def test_a_walk_that_is_no_mode_is_refused_by_walks_as_by_ask(repo: Repository, script) -> None:
+    """`ask(q, walk="")` is refused, but `walks(q, walk="")` (or `walk=False`) read it as this
+    explorer's mode and guessed, so the guess and the answer disagreed on what was asked."""
+    explorer = Explorer(repo, policy=script(), reflector=NoReflector())
+    question = "where is the upload retry back-off computed?"
+    for wrong in ("", False, "Always"):
+        with pytest.raises(ExploreError, match=f"walk must be one of auto, always, not {wrong!r}"):
+            explorer.walks(question, walk=wrong)  # type: ignore[arg-type]
+    assert explorer.walks(question, walk="always") and explorer.walks(question) == explorer.walks(question, walk="auto")
