@@ -17,6 +17,7 @@ not before, so such a question never pays for it. ``walk="always"`` walks every 
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 import re
 import threading
@@ -416,8 +417,10 @@ class Explorer:
         from ..search_result import search_rows
 
         _checked_question(question)
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+        # a numpy or pandas integer is the whole number it holds; a bool is a flag, a float a fraction
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= 100:
             raise ExploreError(f"k must be a whole number from 1 to 100, not {k!r}")
+        k = int(k)
         with self._asking:  # the walk's own index and stage: its units and symbol table are built once for both
             self._relist()
             _snapshot, index = self.env.indexed()

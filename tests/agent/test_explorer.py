@@ -646,3 +646,17 @@ def test_a_walk_that_is_no_mode_is_refused_by_walks_as_by_ask(repo: Repository, 
         with pytest.raises(ExploreError, match=f"walk must be one of auto, always, not {wrong!r}"):
             explorer.walks(question, walk=wrong)  # type: ignore[arg-type]
     assert explorer.walks(question, walk="always") and explorer.walks(question) == explorer.walks(question, walk="auto")
+
+
+def test_search_takes_a_numpy_integer_for_k_as_the_int_it_is(repo: Repository, script) -> None:
+    """`explorer.search(q, k=np.int64(5))` (a k computed with numpy, a pandas cell) was refused,
+    "k must be a whole number from 1 to 100, not np.int64(5)"; a bool or a float still is."""
+    import numpy as np
+
+    explorer = Explorer(repo, policy=script(), reflector=NoReflector())
+    question = "where is the upload retry back-off computed?"
+    assert explorer.search(question, k=np.int64(2)) == explorer.search(question, k=2)
+    assert explorer.search(question, k=np.uint8(1))[0]["path"] == "pkg/net/retry.py"
+    for wrong in (True, np.bool_(True), 2.0, np.float64(2), np.int64(0), np.int64(101)):
+        with pytest.raises(ExploreError, match="k must be a whole number from 1 to 100"):
+            explorer.search(question, k=wrong)  # type: ignore[arg-type]
