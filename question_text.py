@@ -55,13 +55,19 @@ def not_utf8_at(text: str) -> int | None:
     return None
 
 
+def check_length(text: str) -> None:
+    """Refuse a question too long to match in reasonable time (:class:`QuestionTooLong`): alone,
+    where a question is optional and only scents a listing (`repo_tools(repo, question=...)`)."""
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionTooLong(too_long(f"{len(text):,} characters"))
+
+
 def check_question(text: str) -> None:
     """Refuse a question no file can be asked: empty, no word (:class:`EmptyQuestion`), or
     too long to match in reasonable time (:class:`QuestionTooLong`)."""
     if not text or not text.strip():
         raise EmptyQuestion(EMPTY)
-    if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionTooLong(too_long(f"{len(text):,} characters"))
+    check_length(text)
     if has_no_words(text):
         raise EmptyQuestion(NO_WORDS)
     if len(chars := [c for c in text if c.isalnum()]) == 1 and chars[0].isascii():  # 锁 (lock) is a word

@@ -31,6 +31,7 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from ..question_text import check_length
 from ..sandbox.errors import ExploreError
 from ..sandbox.index import Index
 from ..sandbox.snapshot import Repository, Snapshot, writable_cache
@@ -246,12 +247,15 @@ def open_workspace(
     instead; a plain folder is walked in place. With a ``question``, the BM25 index is
     built (or loaded from the cache) so listings show scent and ``read`` opens at the
     best-matching window. Raises :class:`~explore.sandbox.errors.RepoError` for a path or
-    revision that cannot be opened — that is the caller's mistake, not the agent's.
+    revision that cannot be opened — that is the caller's mistake, not the agent's — and
+    :class:`~explore.question_text.QuestionTooLong` for a question the ``Explorer`` would refuse as too long.
     """
     if not isinstance(worktree, bool):  # worktree="no" read the working tree, as a non-empty string is true
         raise TypeError(f"worktree must be True or False, not {worktree!r}")
     if question is not None and not isinstance(question, str):  # it failed later, in the first listing's scent
         raise TypeError(f"the question must be given as a str, not {type(question).__name__}")
+    if question is not None:  # as long a question as the Explorer takes, refused with its words
+        check_length(question)
     given = getattr(path, "snapshot", path)  # an Explorer (ask_repo_tool takes one too), or a Snapshot
     if isinstance(given, Snapshot):
         if rev is not None or worktree:

@@ -333,6 +333,23 @@ def test_a_question_that_is_not_text_is_refused_by_name(repo: Path) -> None:
     assert "scent" in {t.name: t for t in repo_tools(repo, question="where is main?")}["ls"].invoke({})
 
 
+def test_a_question_over_the_cap_is_refused_as_the_explorer_refuses_it(repo: Path) -> None:
+    """`Explorer(repo).ask(q)` refuses a question over 1,000,000 characters (what `/dev/zero`
+    as the question file would give), but `repo_tools(repo, question=q)` took it for scent."""
+    from explore.agent.explorer import Explorer
+    from explore.question_text import MAX_QUESTION_CHARS, QuestionTooLong
+
+    long = "where is main? " * (MAX_QUESTION_CHARS // 15 + 1)
+    with pytest.raises(QuestionTooLong) as explorer_said:
+        Explorer(repo, model="tiny-random").ask(long)
+    for make in (lambda: repo_tools(repo, question=long), lambda: ExploreToolkit.from_repo(repo, question=long)):
+        with pytest.raises(QuestionTooLong) as tools_said:
+            make()
+        assert str(tools_said.value) == str(explorer_said.value)
+        assert str(tools_said.value).startswith(f"the question is {len(long):,} characters, over the 1,000,000")
+    at_cap = long[:MAX_QUESTION_CHARS]
+    assert "scent" in {t.name: t for t in repo_tools(repo, question=at_cap)}["ls"].invoke({})
+
 def test_a_worktree_that_is_not_a_flag_is_refused_as_the_explorer_refuses_it(repo: Path) -> None:
     """`repo_tools(repo, worktree="no")` read the working tree (a non-empty string is true),
     where `Explorer(repo, worktree="no")` is refused."""
