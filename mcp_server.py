@@ -25,10 +25,11 @@ from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypedDict
 
 from ._version import __version__
+from .question_text import not_utf8_at
 from .agent.ask_input import EvidenceOut
 from .sandbox.errors import ExploreError, PathRefused
 from .tools.arguments import Count, invalid_arguments
-from .tools.workspace import show_dir, shown
+from .tools.workspace import show_dir, shown, text_out
 from .walk_stop import WalkStopped
 
 log = logging.getLogger("explore.serve")
@@ -113,8 +114,9 @@ class _Server(MCPServer):
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(text_out(invalid_arguments(name, exc.__cause__))) from exc.__cause__
-            if not _utf8(str(exc)):  # it echoes a path sent with an undecodable byte (`"caf\\udcff.py"`), which
-                raise ToolError(text_out(str(exc))) from exc  # JSON cannot carry: the writer died, the call unanswered
+            # it echoes a path sent with an undecodable byte (`"caf\\udcff.py"`), which JSON cannot carry:
+            if not_utf8_at(str(exc)) is not None:  # the writer died, the call unanswered
+                raise ToolError(text_out(str(exc))) from exc
             raise
 
     async def run_stdio_async(self) -> None:
@@ -414,20 +416,6 @@ def path_out(path: str) -> str:
     cannot carry), escaped in quotes as the listing shows it (``'new\\nline.py'``,
     ``'caf\\udcff.py'``) — the form ``read`` and ``ls`` take back."""
     return shown(path)
-
-
-def text_out(text: str) -> str:
-    """Free text (a file's lines, a step, a note) with any byte that is not UTF-8 written as
-    an escape, so the result can be sent at all."""
-    return text if _utf8(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def refused_as_error(verb: str, snapshot: Snapshot, path: str, output: str) -> str:

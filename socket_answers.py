@@ -150,7 +150,7 @@ def answer_ask(server: ExploreServer, request: dict[str, Any], send: Send, stop:
     # the server's own fit being another repository's is nothing the command alone ranks with, nor says
     answer.notes = [n for n in answer.notes if n != SPARSE_NOTE and not n.startswith(f"{SHIPPED_STAGE_NOTE}: ")]
     server.log.info("answered `explore ask` on %s in %.2f s", label, answer.seconds)
-    return answer.to_dict() | {"adapters": wanted.adapters}
+    return answer.to_dict(lossless=True) | {"adapters": wanted.adapters}  # as the command's own process gives it
 
 
 def answer_search(server: ExploreServer, request: dict[str, Any], send: Send) -> dict[str, Any]:

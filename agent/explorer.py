@@ -42,7 +42,7 @@ from ..retrieval.evidence import evidence_start
 from ..retrieval.query import NO_INDEXED_WORD, parse
 from ..retrieval.file_kinds import declarations_behind, documents_api, not_asked_about
 from ..retrieval.retriever import RetrieverConfig
-from ..tools.workspace import shown
+from ..tools.workspace import shown, text_out
 from .answer import WALKS, AnswerWeights, answer_probs, is_statement, off_topic, settle, settled_by, walk_matters
 from .decision import Policy as DecisionPolicy
 from .decision import Reflector as NoteWriter
@@ -148,13 +148,38 @@ class Answer:
         matches the question (``notes`` says why), as the CLI's ``answered`` and exit 1."""
         return bool(self.files)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lossless: bool = False) -> dict[str, Any]:
+        """The answer in JSON's types, as the Runnable returns it, for LangServe, orjson or pydantic
+        to write: a path as the MCP server and ``ls`` give it, so a name holding a byte that is not
+        UTF-8 (a lone surrogate, which they refuse to write) is escaped in quotes, ``'caf\\udcff.py'``,
+        and ``read`` takes it back; such a byte in other text is escaped. ``lossless``: the names as
+        the attributes hold them, as the file system gives them (what `explore ask --json` writes)."""
         out = {**asdict(self), "answered": self.answered, "fitted": bool(self.combiner)}
         out["seconds"] = round(self.seconds, 3)  # as `search --json` gives it (not 0.15052320700488053)
         for step in out["steps"]:
             if isinstance(step.get("seconds"), float):
                 step["seconds"] = round(step["seconds"], 3)
-        return out
+        return out if lossless else _sendable(out)
+
+
+def _sendable(out: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`Answer.to_dict`'s ``out`` with its paths shown as ``ls`` lists them and every other
+    text encodable as UTF-8."""
+    def text(value: Any) -> Any:
+        if isinstance(value, str):
+            return text_out(value)
+        if isinstance(value, list):
+            return [text(v) for v in value]
+        return {text_out(k): text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    weighed = dict(out["weighed"])
+    if weighed.get("walk") is not None:
+        weighed["walk"] = shown(weighed["walk"])
+    for key in ("stage", "bm25"):
+        weighed[key] = [[shown(path), score] for path, score in weighed.get(key, [])]
+    weighed["reads"] = [shown(path) for path in weighed.get("reads", [])]
+    return text({**out, "files": [shown(f) for f in out["files"]], "weighed": weighed,
+                 "evidence": [{**e, "path": shown(e["path"])} for e in out["evidence"]]})
 
 
 def _checked_question(question: Any) -> None:

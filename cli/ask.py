@@ -314,7 +314,7 @@ def ask_here(repo: Path, text: str, *, rev: str | None, worktree: bool, model: s
     # config question, a bare name or a named file is answered from the stage before any walk
     # (`walks` alone would have loaded it for them: 25 s, and a failure offline with no model cached)
     say("ranking the candidates…")
-    answer = explorer.ask(text).to_dict()
+    answer = explorer.ask(text).to_dict(lossless=True)  # a name as the file system has it, as ever
     if note is not None:
         note()
     return answer

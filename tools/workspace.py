@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..question_text import not_utf8_at
 from ..sandbox.errors import NoSuchPath, PathRefused
 from ..sandbox.paths import Resolved
 from ..sandbox.index import Index, best_window, file_lines, shown_line
@@ -45,6 +46,12 @@ def shown(name: str) -> str:
     listing stays one entry per line and the text always encodes as UTF-8 — or a backslash,
     so a name holding ``\\n`` as two characters does not read as that one (``'a\\\\nb.py'``)."""
     return name if name.isprintable() and "\\" not in name else repr(name)
+
+
+def text_out(text: str) -> str:
+    """Free text (a file's lines, a step, a note) with any byte that is not UTF-8 written as
+    an escape, so the result can be sent at all (as JSON by the MCP server, LangServe, orjson)."""
+    return text if not_utf8_at(text) is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def listed(name: str) -> str:

@@ -660,3 +660,35 @@ def test_search_takes_a_numpy_integer_for_k_as_the_int_it_is(repo: Repository, s
     for wrong in (True, np.bool_(True), 2.0, np.float64(2), np.int64(0), np.int64(101)):
         with pytest.raises(ExploreError, match="k must be a whole number from 1 to 100"):
             explorer.search(question, k=wrong)  # type: ignore[arg-type]
+
+
+def test_the_answer_dict_names_a_file_that_is_not_utf8_as_the_mcp_server_does(tmp_path: Path, make_repo) -> None:
+    """A file named in latin-1 (`caf\\xff.py`) stood in `ask(q).to_dict()` and in what the Runnable
+    returns as a lone surrogate, which `pydantic_core.to_json`, orjson and so LangServe refuse to
+    write ("surrogates not allowed"). The dict names it as the MCP server and `ls` do,
+    `'caf\\udcff.py'`, which `read` takes back; the Answer keeps the name as the file system has it."""
+    import os
+
+    import pydantic_core
+
+    orjson = pytest.importorskip("orjson")  # LangServe's encoder (langsmith's dependency, not explore's)
+
+    from explore.tools.langchain import repo_tools
+
+    name = os.fsdecode(b"caf\xff.py")
+    repo = make_repo(tmp_path, {name: "def compute_backoff(attempt):\n    return 2 ** attempt\n",
+                                "cli.py": "def main():\n    print('hello')\n"}, git_init=False)
+    question = "where is the retry backoff attempt computed?"
+    explorer = Explorer(repo, model="tiny-random", max_steps=3)
+    walked = explorer.ask(question, walk="always")
+    assert walked.files[0] == name and (repo / walked.files[0]).read_text().startswith("def compute_backoff")
+    tools = {t.name: t for t in repo_tools(repo)}
+    for out in (walked.to_dict(), explorer.as_runnable().invoke(question), Explorer(repo).ask(question).to_dict()):
+        assert json.loads(pydantic_core.to_json(out)) == out == orjson.loads(orjson.dumps(out))
+        assert out["files"][0] == out["evidence"][0]["path"] == "'caf\\udcff.py'", out
+        assert out["weighed"]["bm25"][0][0] == "'caf\\udcff.py'"
+        assert "2 ** attempt" in tools["read"].invoke({"path": out["files"][0]})
+    assert "2 ** attempt" in tools["read"].invoke({"path": walked.files[0]})  # the Answer's own name opens too
+    assert walked.to_dict()["weighed"]["reads"] in ([], ["'caf\\udcff.py'"])
+    # a name JSON carries as it is stays as it is
+    assert Explorer(repo).ask("where is main printing hello?").to_dict()["files"][0] == "cli.py"
