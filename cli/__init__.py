@@ -135,7 +135,7 @@ def _not_utf8(encoding: str | None) -> bool:
 
 
 def main() -> None:
-    """Console-script entry point (``explore = "explore.cli:main"``)."""
+    """The command itself, started by the console script's light entry point (:mod:`explore._entry`)."""
     import sys
 
     if sys.stdout is None:  # `explore … >&-`

@@ -595,3 +595,27 @@ def test_a_folder_whose_name_starts_with_a_dash_is_told_how_to_name_it(tmp_path:
                            capture_output=True, text=True, timeout=120, env=env)
     assert other.returncode == 2 and "No such option: -r" in other.stderr and "folder" not in other.stderr, \
         other.stderr
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_and_130() -> None:
+    """Ctrl-C in the first tenth of a second, while the command's modules still load (typer,
+    rich, the CLI's own), printed Python's traceback of the import: the installed `explore`
+    now starts from a module that loads them inside the same one-line interrupt."""
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="explore")
+    assert script.value == "explore._entry:main"  # what `bash install.sh` installs as `explore`
+    child = ("import signal, sys\n"
+             "signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's foreground job has it\n"
+             "class CtrlC:  # the key pressed as typer is imported\n"
+             "    def find_spec(self, name, path=None, target=None):\n"
+             "        if name == 'typer':\n"
+             "            raise KeyboardInterrupt\n"
+             "sys.meta_path.insert(0, CtrlC())\n"
+             "from explore._entry import main\n"
+             "main()\n")
+    done = subprocess.run([sys.executable, "-c", child, "search", "-h"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and not done.stdout, (done.returncode, done.stderr)
+    assert done.stderr == "error: interrupted; nothing was left half-written\n", done.stderr
