@@ -345,9 +345,6 @@ def test_ctrl_c_while_the_options_are_read_is_one_line_and_130() -> None:
     """Ctrl-C in the tenth of a second typer takes to read every command's options (before any
     command's error guard runs) printed a 40-line traceback; it is said as an interrupt
     anywhere else is: one line, exit 130. The signal is sent from inside typer's reading."""
-    import subprocess
-    import sys
-
     child = ("import os, signal, typer.main\n"
              "signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's foreground job has it\n"
              "from explore.cli import main\n"
@@ -357,6 +354,15 @@ def test_ctrl_c_while_the_options_are_read_is_one_line_and_130() -> None:
              "    return read(app)\n"
              "typer.main.get_command = get_command\n"
              "main()\n")
+    _said_as_interrupted(child)
+
+
+def _said_as_interrupted(child: str) -> None:
+    """``child``, a Python program interrupted by its own Ctrl-C, ran as `explore search -h`:
+    one line and exit 130."""
+    import subprocess
+    import sys
+
     done = subprocess.run([sys.executable, "-c", child, "search", "-h"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 130 and not done.stdout, (done.returncode, done.stderr)
     assert done.stderr == "error: interrupted; nothing was left half-written\n", done.stderr
@@ -601,8 +607,6 @@ def test_ctrl_c_while_the_command_loads_is_one_line_and_130() -> None:
     """Ctrl-C in the first tenth of a second, while the command's modules still load (typer,
     rich, the CLI's own), printed Python's traceback of the import: the installed `explore`
     now starts from a module that loads them inside the same one-line interrupt."""
-    import subprocess
-    import sys
     from importlib.metadata import entry_points
 
     (script,) = entry_points(group="console_scripts", name="explore")
@@ -616,6 +620,4 @@ def test_ctrl_c_while_the_command_loads_is_one_line_and_130() -> None:
              "sys.meta_path.insert(0, CtrlC())\n"
              "from explore._entry import main\n"
              "main()\n")
-    done = subprocess.run([sys.executable, "-c", child, "search", "-h"], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 130 and not done.stdout, (done.returncode, done.stderr)
-    assert done.stderr == "error: interrupted; nothing was left half-written\n", done.stderr
+    _said_as_interrupted(child)
