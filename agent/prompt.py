@@ -33,8 +33,10 @@ def clip_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, 
 
 
 def policy_prompt(observation: str, reflection: str = "") -> str:
-    """The full text the policy scores; its next token is the chosen label."""
-    note = f"\nReflection: {reflection.strip()}" if reflection.strip() else ""
+    """The full text the policy scores; its next token is the chosen label. The note is one
+    line: a reflector's echo of the observation (``Actions:`` and its lines) would otherwise
+    read as the listing the line head scores."""
+    note = f"\nReflection: {' '.join(reflection.split())}" if reflection.strip() else ""
     return f"{INSTRUCTIONS}\n\n{observation}{note}\nThe best action is letter:"
 
 

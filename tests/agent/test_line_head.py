@@ -47,6 +47,23 @@ def test_each_action_is_scored_at_the_end_of_its_line(tiny: LoadedModel) -> None
         policy.layout.line_ends(text, tail, [*labels, "F"], specials=False)
 
 
+
+def test_a_note_echoing_the_listing_leaves_each_action_at_its_own_line(tiny: LoadedModel) -> None:
+    """A reflector one SFT step old echoed the observation: `explore ask --adapter DIR --reflector
+    lora` stopped with a traceback ("no listing line for label 'C'"), its note's copy of the
+    listing taken for the listing. A note is one line of the prompt."""
+    policy = LMPolicy(tiny.model, tiny.tokenizer, adapter=None, head="line")
+    obs, labels = observation(2)
+    note = "The request line is parsed in the repository root /\nActions:\nA. read src/cli.py  (match #1, sc"
+    prompt = policy_prompt(obs, note)
+    assert "Reflection: The request line is parsed in the repository root / Actions: A. read" in prompt
+    head, tail, _, text = policy.layout.split_text(prompt, policy_prefix(obs))
+    ends = policy.layout.line_ends(text, tail, labels, specials=False)
+    for end, line in zip(ends, obs.split("Actions:\n")[1].splitlines()):
+        assert tiny.tokenizer.decode(tail[: end + 1]).rstrip().endswith(line.rstrip()[-3:])
+    (decision,) = policy.decide([prompt], [labels], greedy=True, prefix=policy_prefix(obs))
+    assert len(decision.probs) == len(labels)
+
 def test_line_head_decisions_are_consistent(tiny: LoadedModel) -> None:
     """Batched, one by one, with and without the prefix cache: the same distribution."""
     policy = LMPolicy(tiny.model, tiny.tokenizer, adapter=None, head="line")
