@@ -81,6 +81,17 @@ def _same_repository(before: Any, repo: str) -> bool:
     return bool(set(bundle.history_roots(repo)) & {r for r in recorded if isinstance(r, str)})
 
 
+def _another_run(out: Path, before: dict[str, Any], repo: str) -> str:
+    """Why ``out``, holding the run ``before`` (its ``run.json``), is not ``repo``'s: a run on
+    several repositories together is named so ("a run on A; B, not A" named A on both sides)."""
+    recorded = str(before.get("repo"))
+    parts = recorded.split("; ")
+    if len(parts) > 1:
+        return (f"{out} holds a training run on {len(parts)} repositories together ({', '.join(parts)}), not on "
+                f"{repo} alone; give them all to continue it, or train into another --out")
+    return f"{out} holds a training run on {recorded}, not {repo}; train into another --out"
+
+
 def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks_file: Path | None = None) -> None:
     run_file = out / "run.json"
     if out.exists() and not out.is_dir():
@@ -92,7 +103,7 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
             before = _read_run(run_file)
             if not _same_repository(before, str(repo)):
                 # --resume would only be refused: say whose run it is
-                raise OutputExists(f"{out} holds a training run on {before['repo']}, not {repo}; train into another --out")
+                raise OutputExists(_another_run(out, before, repo))
             raise OutputExists(f"{out} already holds a training run; pass --resume to continue it, "
                                "or --out to train into another folder (or delete it)")
         given = Path(os.path.realpath(tasks_file)) if tasks_file is not None else None
@@ -107,7 +118,7 @@ def _check_resume(out: Path, config: TrainConfig, resume: bool, repo: str, tasks
     except ValueError as exc:
         raise ckpt.CorruptCheckpoint(f"{run_file} is damaged ({exc}); delete {out} to start over") from None
     if not _same_repository(before, str(repo)):
-        raise ResumeMismatch(f"{out} holds a run on {before['repo']}, not {repo}; train into another --out")
+        raise ResumeMismatch(_another_run(out, before, repo))
     recorded = before.get("config") if isinstance(before.get("config"), dict) else {}
     trained = (recorded.get("sft") or {}).get("steps") or (recorded.get("rl") or {}).get("updates")
     if not trained and (config.sft.steps or config.rl.updates):

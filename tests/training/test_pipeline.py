@@ -210,6 +210,13 @@ def test_cli_train_over_a_corpus_of_repositories(make_repo, tmp_path: Path) -> N
     assert all(r["id"].startswith(r["meta"]["repo"] + ":") for r in rows)
     assert (out / "policy" / "adapter_config.json").is_file() and (out / "env.json").is_file()
     assert json.loads((out / "run.json").read_text())["repo"] == f"{first}; {second}"
+    # one of them alone into that folder: said as a run on both together ("a run on A; B, not A" named A
+    # on both sides)
+    for more in ([], ["--resume"]):
+        alone = runner.invoke(app, ["train", str(first), "--model", "tiny-random", "--sft-steps", "2", "--out",
+                                    str(out), *more])
+        assert alone.exit_code == 2 and "2 repositories together" in alone.output \
+            and f"not on {first} alone" in " ".join(alone.output.split()), alone.output
     # the trained navigator, scored as `explore ask` runs it, beside bm25
     scored = runner.invoke(app, ["eval", str(first), "--tasks", str(out / "tasks.jsonl"), "--policy",
                                       "navigator,bm25", "--adapter", str(out), "--model", "tiny-random", "--json"])
