@@ -702,6 +702,18 @@ def test_a_sigterm_the_kernel_hands_to_another_thread_still_stops_the_server(tmp
     assert proc.returncode == 143, log.read_text()
 
 
+def _served_as_alone(args: list[str], alone, log: Path, answered: str, same_stderr: bool = True) -> None:
+    """``args`` handed to the warm server whose log is ``log``: it answered them (its log says
+    ``answered`` once), with the walk, and the stderr, ``alone`` (the command in its own
+    process) gave."""
+    served = runner.invoke(app, args)
+    assert served.exit_code == 0, served.output
+    assert log.read_text().count(answered) == 1  # the server answered
+    if same_stderr:
+        assert served.stderr == alone.stderr
+    assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+
+
 def test_a_search_handed_over_says_the_files_the_clone_lacks_as_alone(tmp_path: Path, explore_cache: Path,
                                                                     make_repo, git) -> None:
     """A commit some of whose files the clone lacks is searched without them, and `explore
@@ -714,11 +726,7 @@ def test_a_search_handed_over_says_the_files_the_clone_lacks_as_alone(tmp_path: 
     alone = runner.invoke(app, [*args, "--no-server"])
     assert alone.exit_code == 0 and "data/big.txt" in alone.stderr and "clone lacks" in alone.stderr, alone.output
     with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (_proc, log):
-        served = runner.invoke(app, args)
-        assert served.exit_code == 0, served.output
-        assert log.read_text().count("answered `explore search` on repo@") == 1  # the server answered
-        assert served.stderr == alone.stderr
-        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+        _served_as_alone(args, alone, log, "answered `explore search` on repo@")
 
 
 def test_an_unfinished_training_run_is_said_by_a_warm_server_as_alone(tmp_path: Path, explore_cache: Path,
@@ -742,10 +750,7 @@ def test_an_unfinished_training_run_is_said_by_a_warm_server_as_alone(tmp_path: 
     said = [n for n in json.loads(alone.stdout)["notes"] if "did not finish" in n]
     assert said and str(folder) in said[0]
     with socket_server(tmp_path, explore_cache, str(repo)) as (_proc, log):
-        served = runner.invoke(app, args)
-        assert served.exit_code == 0, served.output
-        assert log.read_text().count("answered `explore ask` on repo@") == 1  # the server answered
-        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+        _served_as_alone(args, alone, log, "answered `explore ask` on repo@", same_stderr=False)
     assert said[0] in ExploreServer(repo).ask(None, "shallow_clone")["notes"]  # MCP's `ask`
 
 
@@ -762,11 +767,7 @@ def test_an_ask_of_a_sparse_working_tree_prints_the_json_it_prints_alone(tmp_pat
     alone = runner.invoke(app, [*args, "--no-server"])
     assert alone.exit_code == 0 and "sparse checkout" in alone.stderr, alone.output
     with socket_server(tmp_path, explore_cache, str(repo), "--model", "tiny-random") as (_proc, log):
-        served = runner.invoke(app, args)
-        assert served.exit_code == 0, served.output
-        assert log.read_text().count("answered `explore ask` on repo (working tree)") == 1  # the server answered
-        assert served.stderr == alone.stderr
-        assert walk(json.loads(served.stdout)) == walk(json.loads(alone.stdout))
+        _served_as_alone(args, alone, log, "answered `explore ask` on repo (working tree)")
 
 
 def trained(repo: Path, weights: dict) -> Path:
