@@ -60,10 +60,10 @@ def _stem(word: str) -> str:
 
 #: Chinese and Japanese letters: their words are not spaced apart, so a run of them is read as its
 #: overlapping pairs (``配置文件`` -> ``配置``, ``置文``, ``文件``), as a CJK search engine reads it.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAS_CJK = re.compile(f"[{_CJK}]")
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{CJK_LETTERS}]")
 #: The pieces of a word with letters outside ASCII: a CJK run, a run of other letters, digits.
-_SCRIPT_PIECE = re.compile(rf"[{_CJK}]+|(?:(?![{_CJK}])[^\W\d_])+|\d+")
+_SCRIPT_PIECE = re.compile(rf"[{CJK_LETTERS}]+|(?:(?![{CJK_LETTERS}])[^\W\d_])+|\d+")
 
 
 def _script_parts(piece: str) -> list[str]:

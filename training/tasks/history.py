@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from ...agent.task import Task, valid_target
 from ...sandbox.blobs import NO_FETCH, is_partial_clone
+from ...sandbox.index import CJK_LETTERS
 from ...sandbox.listing import left_out
 from ...sandbox.errors import ExploreError, MissingObject
 from ...retrieval.history import unquote_path
@@ -190,7 +191,7 @@ def clean_message(message: str) -> str:
 _WORD = re.compile(r"[^\W\d_]{2,}")
 #: Chinese and Japanese, written without spaces: two of their characters are about a word,
 #: and each is as wide as two letters.
-_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_IDEOGRAPH = re.compile(f"[{CJK_LETTERS}]")  # the letters the index reads as pairs
 
 
 def worth_asking(subject: str) -> bool:
