@@ -39,10 +39,13 @@ class Corpus:
             raise CorpusError("no repositories given")
         self._owner: dict[str, Repository] = {}
 
+    #: Between the repositories' paths in :attr:`label`.
+    SEPARATOR = "; "
+
     @property
     def label(self) -> str:
         """The repositories' paths, as run records show them."""
-        return "; ".join(str(r.path) for r in self.repos)
+        return self.SEPARATOR.join(str(r.path) for r in self.repos)
 
     def owner(self, rev: str | None) -> Repository:
         """The repository holding commit ``rev`` (full ids from tasks; looked up once)."""

@@ -85,7 +85,7 @@ def _another_run(out: Path, before: dict[str, Any], repo: str) -> str:
     """Why ``out``, holding the run ``before`` (its ``run.json``), is not ``repo``'s: a run on
     several repositories together is named so ("a run on A; B, not A" named A on both sides)."""
     recorded = str(before.get("repo"))
-    parts = recorded.split("; ")
+    parts = recorded.split(Corpus.SEPARATOR)  # a run on several repositories records its label
     if len(parts) > 1:
         return (f"{out} holds a training run on {len(parts)} repositories together ({', '.join(parts)}), not on "
                 f"{repo} alone; give them all to continue it, or train into another --out")
